@@ -1,0 +1,34 @@
+package dev.millrace.storage;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * Durable metadata (streams, shards and their lineage, consumers, tags, settings) as a sorted key/value map with
+ * atomic multi-key commits. The server owns the keys' meaning and the values' encoding; the store guarantees that a
+ * commit is either wholly visible after a crash or not at all, and that a returned {@link #commit} is durable.
+ *
+ * <p>A Kafka backend maps this onto a compacted topic: a key is a record key, a deletion a tombstone.
+ *
+ * <p>Implementations are thread-safe; commits are linearisable.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    Optional<byte[]> get(String key);
+
+    /** Every entry whose key starts with {@code prefix}, sorted by key. */
+    SortedMap<String, byte[]> scan(String prefix);
+
+    /**
+     * Applies all changes at once: a non-null value puts, a {@code null} value deletes. Returns the new version, which
+     * grows by one per commit.
+     */
+    long commit(Map<String, byte[]> changes);
+
+    /** The version of the last commit, 0 for an empty store. */
+    long version();
+
+    @Override
+    void close();
+}

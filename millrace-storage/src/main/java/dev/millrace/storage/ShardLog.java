@@ -1,0 +1,56 @@
+package dev.millrace.storage;
+
+/**
+ * The records of one shard: an append-only sequence addressed by position.
+ *
+ * <p>Positions start at 0 and strictly increase in append order; they may skip values (after recovery discarded a
+ * damaged tail) but are never handed out twice, not even across restarts. A record is visible to readers only once
+ * its append has been acknowledged.
+ *
+ * <p>Implementations are thread-safe: appends are serialised per shard, reads run concurrently with them.
+ */
+public interface ShardLog {
+
+    /** The key the shard was opened with. */
+    String key();
+
+    /**
+     * Appends the records as one batch and returns once the configured durability policy is satisfied (by default:
+     * on disk). The records receive consecutive positions in list order.
+     *
+     * @throws ShardSealedException if the shard is sealed
+     * @throws StorageException     if the append could not be made durable; nothing of it is visible then
+     */
+    AppendResult append(java.util.List<AppendRecord> records);
+
+    /**
+     * Reads records at or after {@code fromPosition}, at most {@code maxRecords} of them and, beyond the first, at most
+     * {@code maxBytes} of payload. Records older than the retention period are never returned.
+     */
+    ReadResult read(long fromPosition, int maxRecords, long maxBytes);
+
+    /**
+     * The position of the first retained record whose arrival time is at or after {@code timestampMs}, or
+     * {@link #endPosition()} if there is none.
+     */
+    long positionAtOrAfter(long timestampMs);
+
+    /** The first position a read can return now (older records expired or were trimmed). */
+    long startPosition();
+
+    /** The position the next appended record will get; everything below it that is retained is readable. */
+    long endPosition();
+
+    /** How long records stay readable. Changing it takes effect on the next read and the next trim. */
+    void retentionMs(long retentionMs);
+
+    long retentionMs();
+
+    /** Closes the shard for writing, durably and permanently. Idempotent. */
+    void seal();
+
+    boolean sealed();
+
+    /** Deletes whatever storage holds only expired records; returns how many units (segments) were removed. */
+    int trimExpired();
+}

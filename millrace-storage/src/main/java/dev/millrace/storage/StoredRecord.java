@@ -1,0 +1,15 @@
+package dev.millrace.storage;
+
+/**
+ * One record read back from a shard.
+ *
+ * <p>Immutable by convention: {@code data} is a private copy owned by this record, callers must not modify it.
+ *
+ * @param position        the record's position in its shard
+ * @param arrivalMs       when the log accepted it, epoch milliseconds
+ * @param partitionKey    the partition key
+ * @param explicitHashKey the explicit hash key, or {@code null}
+ * @param data            the payload
+ */
+public record StoredRecord(long position, long arrivalMs, String partitionKey, String explicitHashKey, byte[] data) {
+}

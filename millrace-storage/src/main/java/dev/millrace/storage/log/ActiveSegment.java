@@ -1,0 +1,115 @@
+package dev.millrace.storage.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The write side of a shard's newest segment: where the next batch goes, and the rule for which batches get an index
+ * entry (the first, then one per {@code indexIntervalBytes}, and the last when the segment is rolled).
+ *
+ * <p>Not thread-safe: owned by the shard and used only under its append lock (or by recovery before the shard is
+ * shared).
+ */
+final class ActiveSegment {
+    final Segment segment;
+    final SegmentIndex index;
+    private final int indexIntervalBytes;
+    private long sizeBytes;
+    private long endPosition;
+    private long firstArrivalMs = Long.MIN_VALUE;
+    private long lastArrivalMs;
+    private long lastIndexedOffset = -1;
+    /** The newest batch when it has no index entry yet, so a roll can add one; -1 otherwise. */
+    private long unindexedOffset = -1;
+    private long unindexedBase;
+    private long unindexedArrivalMs;
+
+    ActiveSegment(Segment segment, SegmentIndex index, int indexIntervalBytes, long lastArrivalMs) {
+        this.segment = segment;
+        this.index = index;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.endPosition = segment.basePosition;
+        this.lastArrivalMs = lastArrivalMs;
+        segment.activate(index);
+    }
+
+    /** Appends a stamped batch at the end of the log and indexes it; nothing is forced. */
+    void append(ByteBuffer batch) throws IOException {
+        long offset = sizeBytes;
+        segment.write(batch, offset);
+        track(batch, 0, batch.remaining(), offset, true);
+    }
+
+    /**
+     * Accounts for an intact batch found at {@code offset}. With {@code writeIndexFile} false (recovery) the entry is
+     * kept in memory only and the caller rewrites the index file once.
+     */
+    void track(ByteBuffer buf, int at, int totalBytes, long offset, boolean writeIndexFile) throws IOException {
+        long base = RecordBatch.basePosition(buf, at);
+        long arrivalMs = RecordBatch.lastArrivalMs(buf, at);
+        boolean due = index.count() == 0 || offset - lastIndexedOffset >= indexIntervalBytes;
+        if (due) {
+            if (writeIndexFile) {
+                segment.addIndexEntry(index, base, offset, arrivalMs);
+            } else {
+                index.add(Math.toIntExact(base - segment.basePosition), Math.toIntExact(offset), arrivalMs);
+            }
+            lastIndexedOffset = offset;
+            unindexedOffset = -1;
+        } else {
+            unindexedOffset = offset;
+            unindexedBase = base;
+            unindexedArrivalMs = arrivalMs;
+        }
+        if (firstArrivalMs == Long.MIN_VALUE && RecordBatch.count(buf, at) > 0) {
+            firstArrivalMs = arrivalMs;
+        }
+        sizeBytes = offset + totalBytes;
+        endPosition = Math.max(endPosition, RecordBatch.endPosition(buf, at));
+        lastArrivalMs = Math.max(lastArrivalMs, arrivalMs);
+    }
+
+    /** Continues after index entries kept from a previous run: entry {@code keep - 1} is the newest kept one. */
+    void resumeIndexing(int keep) {
+        index.truncate(keep);
+        lastIndexedOffset = keep == 0 ? -1 : index.fileOffset(keep - 1);
+        if (keep > 0) {
+            firstArrivalMs = index.arrivalMs(0);
+            lastArrivalMs = Math.max(lastArrivalMs, index.arrivalMs(keep - 1));
+        }
+    }
+
+    /** Makes the segment ready to be sealed: the last batch gets an index entry and both files are forced. */
+    void finish() throws IOException {
+        if (unindexedOffset >= 0) {
+            segment.addIndexEntry(index, unindexedBase, unindexedOffset, unindexedArrivalMs);
+            lastIndexedOffset = unindexedOffset;
+            unindexedOffset = -1;
+        }
+        segment.force();
+        segment.forceIndex();
+        segment.deactivate();
+    }
+
+    long sizeBytes() {
+        return sizeBytes;
+    }
+
+    long endPosition() {
+        return endPosition;
+    }
+
+    /** Arrival time of the segment's first record, or {@link Long#MIN_VALUE} if it holds none. */
+    long firstArrivalMs() {
+        return firstArrivalMs;
+    }
+
+    long lastArrivalMs() {
+        return lastArrivalMs;
+    }
+
+    SegmentSnapshot snapshot() {
+        return new SegmentSnapshot(segment, segment.basePosition, endPosition, sizeBytes,
+                sizeBytes == 0 ? Long.MIN_VALUE : lastArrivalMs);
+    }
+}

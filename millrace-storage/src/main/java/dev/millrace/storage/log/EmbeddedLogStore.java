@@ -1,0 +1,191 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.LogStore;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.StorageException;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The embedded {@link LogStore}: {@code dataDir/shards/<shardKey>/} per shard, each a directory of segments.
+ *
+ * <p>Shards are opened lazily, on first use, so start-up costs nothing per shard; opening one recovers only its tail.
+ * Open file channels are shared through one {@link FilePool}. With {@link DurabilityPolicy#INTERVAL} a daemon thread
+ * forces dirty shards every {@link LogConfig#flushIntervalMs()}.
+ *
+ * <p>Thread-safe.
+ */
+public final class EmbeddedLogStore implements LogStore {
+    private static final Pattern SHARD_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
+    private static final String DELETED_SUFFIX = ".deleted";
+
+    private final LogConfig config;
+    private final Clock clock;
+    private final Path shardsDir;
+    private final FilePool pool;
+    private final ConcurrentHashMap<String, EmbeddedShardLog> shards = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher;
+
+    private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir) {
+        this.config = config;
+        this.clock = clock;
+        this.shardsDir = shardsDir;
+        this.pool = new FilePool(config.maxOpenFiles());
+        if (config.durability() == DurabilityPolicy.INTERVAL) {
+            flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "millrace-log-flusher");
+                t.setDaemon(true);
+                return t;
+            });
+            flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            flusher = null;
+        }
+    }
+
+    /** Opens (creating if needed) the store under {@code config.dataDir()}; finishes interrupted deletions. */
+    public static EmbeddedLogStore open(LogConfig config, Clock clock) {
+        Path shardsDir = config.dataDir().resolve("shards");
+        try {
+            Files.createDirectories(shardsDir);
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(shardsDir, "*" + DELETED_SUFFIX)) {
+                for (Path leftover : entries) {
+                    FileUtil.deleteTree(leftover);
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot open log store in " + shardsDir + ": " + e, e);
+        }
+        return new EmbeddedLogStore(config, clock, shardsDir);
+    }
+
+    @Override
+    public ShardLog openOrCreate(String shardKey) {
+        checkKey(shardKey);
+        return shards.computeIfAbsent(shardKey,
+                k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool));
+    }
+
+    @Override
+    public boolean exists(String shardKey) {
+        checkKey(shardKey);
+        return shards.containsKey(shardKey) || Files.isDirectory(shardsDir.resolve(shardKey));
+    }
+
+    @Override
+    public void delete(String shardKey) {
+        checkKey(shardKey);
+        EmbeddedShardLog shard = shards.remove(shardKey);
+        if (shard != null) {
+            shard.closeForDelete();
+        }
+        Path dir = shardsDir.resolve(shardKey);
+        Path doomed = shardsDir.resolve(shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
+        try {
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            // Rename first: after a crash the shard is either whole under its name or gone, never half-deleted.
+            Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+            FileUtil.forceDirectory(shardsDir);
+            FileUtil.deleteTree(doomed);
+        } catch (IOException e) {
+            throw new StorageException("cannot delete shard " + shardKey + ": " + e, e);
+        }
+    }
+
+    @Override
+    public List<String> shardKeys() {
+        List<String> keys = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(shardsDir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.endsWith(DELETED_SUFFIX) && Files.isDirectory(entry)) {
+                    keys.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot list shards in " + shardsDir + ": " + e, e);
+        }
+        return keys;
+    }
+
+    @Override
+    public int trimExpired() {
+        int removed = 0;
+        for (EmbeddedShardLog shard : shards.values()) {
+            removed += shard.trimExpired();
+        }
+        return removed;
+    }
+
+    /** Channels open right now; never more than {@link LogConfig#maxOpenFiles()} while none is in use. */
+    public int openFileCount() {
+        return pool.openCount();
+    }
+
+    private void flushAll() {
+        for (EmbeddedShardLog shard : shards.values()) {
+            try {
+                shard.flushIfDirty();
+            } catch (StorageException e) {
+                // The shard recorded the failure and fails its next append with it; this thread must keep flushing
+                // the other shards, so there is nothing more to do with it here.
+                continue;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (flusher != null) {
+            flusher.shutdown();
+            try {
+                flusher.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        StorageException failure = null;
+        for (EmbeddedShardLog shard : shards.values()) {
+            try {
+                shard.close();
+            } catch (StorageException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        shards.clear();
+        try {
+            pool.close();
+        } catch (IOException e) {
+            throw new StorageException("closing log files failed: " + e, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static void checkKey(String shardKey) {
+        if (shardKey == null || !SHARD_KEY.matcher(shardKey).matches() || shardKey.startsWith(".")
+                || shardKey.endsWith(DELETED_SUFFIX)) {
+            throw new IllegalArgumentException("invalid shard key: " + shardKey);
+        }
+    }
+}

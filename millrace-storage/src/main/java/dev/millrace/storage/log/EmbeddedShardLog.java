@@ -1,0 +1,395 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StorageException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A shard's log on local disk: a directory of segments, the newest one active.
+ *
+ * <p>Appends are serialised by {@code appendLock}, which guards every mutable field. With
+ * {@link DurabilityPolicy#SYNC} an append returns only after a {@code force} that covers it; appenders that queue up
+ * behind one {@code force} are all covered by the next (group commit): {@code syncLock} admits one forcer at a time,
+ * and each forcer covers everything written before it started. Records become visible to readers only when
+ * acknowledged: the published {@link ShardView} cuts the active segment at the last forced batch.
+ *
+ * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
+ *
+ * <p>{@code IOException}s are converted to {@link StorageException} here, once; an IO failure while writing takes the
+ * shard offline (appends fail) until it is reopened and recovered, because the file's tail is then unknown.
+ */
+final class EmbeddedShardLog implements ShardLog {
+    static final String SEALED_MARKER = "sealed";
+
+    private final String key;
+    private final Path dir;
+    private final LogConfig config;
+    private final Clock clock;
+    private final FilePool pool;
+    private final Object appendLock = new Object();
+    private final Object syncLock = new Object();
+
+    private final List<SegmentSnapshot> sealedSegments;
+    private ActiveSegment active;
+    private SegmentSnapshot visibleActive;
+    private long nextPosition;
+    private long lastArrivalMs;
+    private boolean sealed;
+    private boolean closed;
+    private StorageException failure;
+    private boolean dirty;
+
+    private volatile ShardView view;
+    private volatile long durableEnd;
+    private volatile long retentionMs;
+
+    private EmbeddedShardLog(String key, Path dir, LogConfig config, Clock clock, FilePool pool,
+                             ShardRecovery.Result recovered, boolean sealed) {
+        this.key = key;
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.pool = pool;
+        this.sealedSegments = new ArrayList<>(recovered.sealed());
+        this.active = recovered.active();
+        this.visibleActive = active.snapshot();
+        this.nextPosition = active.endPosition();
+        this.lastArrivalMs = active.lastArrivalMs();
+        this.durableEnd = nextPosition;
+        this.sealed = sealed;
+        this.retentionMs = config.defaultRetentionMs();
+        publish();
+    }
+
+    static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                FileUtil.forceDirectory(dir.getParent());
+            }
+            ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover();
+            boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
+            return new EmbeddedShardLog(key, dir, config, clock, pool, recovered, sealed);
+        } catch (IOException e) {
+            throw new StorageException("cannot open shard " + key + " in " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public AppendResult append(List<AppendRecord> records) {
+        ByteBuffer batch = RecordBatch.encode(records, config.maxBatchBytes());
+        long end;
+        long arrivalMs;
+        long base;
+        synchronized (appendLock) {
+            checkWritable();
+            try {
+                maybeRoll(batch.remaining());
+                arrivalMs = Math.max(clock.millis(), lastArrivalMs);
+                base = nextPosition;
+                RecordBatch.stamp(batch, base, arrivalMs);
+                active.append(batch);
+            } catch (IOException e) {
+                throw fail("append failed", e);
+            }
+            nextPosition = active.endPosition();
+            lastArrivalMs = arrivalMs;
+            end = nextPosition;
+            if (config.durability() == DurabilityPolicy.INTERVAL) {
+                dirty = true;
+                makeVisible(active.snapshot());
+            }
+        }
+        if (config.durability() == DurabilityPolicy.SYNC) {
+            awaitDurable(end);
+        }
+        return new AppendResult(base, records.size(), arrivalMs);
+    }
+
+    /** Returns once everything up to {@code position} is forced; one caller forces for all that wait. */
+    private void awaitDurable(long position) {
+        synchronized (syncLock) {
+            if (durableEnd >= position) {
+                return;
+            }
+            SegmentSnapshot written;
+            synchronized (appendLock) {
+                checkWritable();
+                written = active.snapshot();
+                dirty = false;
+            }
+            try {
+                written.segment().force();
+            } catch (IOException e) {
+                synchronized (appendLock) {
+                    throw fail("fsync failed", e);
+                }
+            }
+            synchronized (appendLock) {
+                durableEnd = Math.max(durableEnd, written.endPosition());
+                if (written.segment() == active.segment) {
+                    makeVisible(written);
+                }
+            }
+        }
+    }
+
+    /** Forces what {@link DurabilityPolicy#INTERVAL} appends left un-forced. Called by the store's flusher. */
+    void flushIfDirty() {
+        long target;
+        synchronized (appendLock) {
+            if (!dirty || closed || failure != null) {
+                return;
+            }
+            target = nextPosition;
+        }
+        awaitDurable(target);
+    }
+
+    private void maybeRoll(int batchBytes) throws IOException {
+        if (active.sizeBytes() == 0) {
+            return;
+        }
+        boolean full = active.sizeBytes() + batchBytes > config.segmentBytes();
+        boolean old = clock.millis() - active.firstArrivalMs() >= config.segmentMs();
+        if (full || old) {
+            roll();
+        }
+    }
+
+    /** Seals the active segment and starts a new one at the next position. Everything written becomes durable. */
+    private void roll() throws IOException {
+        active.finish();
+        SegmentSnapshot finished = active.snapshot();
+        sealedSegments.add(finished);
+        Segment next = Segment.create(dir, nextPosition, pool, config);
+        FileUtil.forceDirectory(dir);
+        active = new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(), lastArrivalMs);
+        durableEnd = Math.max(durableEnd, nextPosition);
+        makeVisible(active.snapshot());
+    }
+
+    private void makeVisible(SegmentSnapshot activeSnapshot) {
+        visibleActive = activeSnapshot;
+        publish();
+    }
+
+    private void publish() {
+        SegmentSnapshot[] segments = sealedSegments.toArray(new SegmentSnapshot[sealedSegments.size() + 1]);
+        segments[segments.length - 1] = visibleActive;
+        view = new ShardView(segments);
+    }
+
+    private void checkWritable() {
+        if (closed) {
+            throw new StorageException("shard " + key + " is closed");
+        }
+        if (failure != null) {
+            throw new StorageException("shard " + key + " is offline after an earlier failure", failure);
+        }
+        if (sealed) {
+            throw new ShardSealedException(key);
+        }
+    }
+
+    private StorageException fail(String what, IOException e) {
+        failure = new StorageException(what + " on shard " + key + ": " + e, e);
+        return failure;
+    }
+
+    @Override
+    public ReadResult read(long fromPosition, int maxRecords, long maxBytes) {
+        if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
+            throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
+        }
+        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes())
+                .read(fromPosition, maxRecords, maxBytes));
+    }
+
+    @Override
+    public long positionAtOrAfter(long timestampMs) {
+        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes())
+                .positionAtOrAfter(timestampMs));
+    }
+
+    @Override
+    public long startPosition() {
+        return positionAtOrAfter(Long.MIN_VALUE);
+    }
+
+    @Override
+    public long endPosition() {
+        return view.endPosition();
+    }
+
+    @FunctionalInterface
+    private interface ViewTask<T> {
+        T run(ShardView view) throws IOException;
+    }
+
+    /**
+     * Runs a read against the current view. A segment deleted by a concurrent trim makes the task fail with
+     * {@link NoSuchFileException}; it is then retried on the newer view, which no longer has that segment.
+     */
+    private <T> T withView(ViewTask<T> task) {
+        while (true) {
+            ShardView v = view;
+            try {
+                return task.run(v);
+            } catch (NoSuchFileException e) {
+                if (view == v) {
+                    throw new StorageException("shard " + key + ": file missing: " + e.getFile(), e);
+                }
+            } catch (IOException e) {
+                throw new StorageException("read failed on shard " + key + ": " + e, e);
+            } catch (UncheckedIOException e) {
+                throw new StorageException("read failed on shard " + key + ": " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    @Override
+    public void retentionMs(long retentionMs) {
+        if (retentionMs <= 0) {
+            throw new IllegalArgumentException("retentionMs must be positive: " + retentionMs);
+        }
+        this.retentionMs = retentionMs;
+    }
+
+    @Override
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    @Override
+    public void seal() {
+        synchronized (syncLock) {
+            synchronized (appendLock) {
+                if (sealed) {
+                    return;
+                }
+                checkWritable();
+                try {
+                    active.segment.force();
+                    Path marker = dir.resolve(SEALED_MARKER);
+                    Files.write(marker, Long.toString(nextPosition).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+                            StandardOpenOption.DSYNC);
+                    FileUtil.forceDirectory(dir);
+                } catch (IOException e) {
+                    throw fail("seal failed", e);
+                }
+                sealed = true;
+                durableEnd = Math.max(durableEnd, nextPosition);
+                makeVisible(active.snapshot());
+            }
+        }
+    }
+
+    @Override
+    public boolean sealed() {
+        synchronized (appendLock) {
+            return sealed;
+        }
+    }
+
+    @Override
+    public int trimExpired() {
+        List<SegmentSnapshot> expired = new ArrayList<>();
+        synchronized (appendLock) {
+            if (closed || failure != null) {
+                return 0;
+            }
+            long cutoffMs = clock.millis() - retentionMs;
+            try {
+                boolean allSealedExpired = sealedSegments.stream().allMatch(s -> s.lastArrivalMs() < cutoffMs);
+                if (allSealedExpired && active.sizeBytes() > 0 && lastArrivalMs < cutoffMs && !sealed) {
+                    // The active segment holds only expired records: roll it so that it can be deleted too.
+                    roll();
+                }
+            } catch (IOException e) {
+                throw fail("roll for retention failed", e);
+            }
+            while (!sealedSegments.isEmpty() && sealedSegments.get(0).lastArrivalMs() < cutoffMs) {
+                expired.add(sealedSegments.remove(0));
+            }
+            if (expired.isEmpty()) {
+                return 0;
+            }
+            publish();
+        }
+        // Oldest first, log before index: a crash part-way leaves a shorter prefix deleted, which is still consistent.
+        try {
+            for (SegmentSnapshot s : expired) {
+                s.segment().retireFiles();
+                Files.deleteIfExists(s.segment().logPath);
+                Files.deleteIfExists(s.segment().indexPath);
+            }
+            FileUtil.forceDirectory(dir);
+        } catch (IOException e) {
+            throw new StorageException("deleting expired segments of shard " + key + " failed: " + e, e);
+        }
+        return expired.size();
+    }
+
+    /** Forces everything written and refuses further appends. */
+    void close() {
+        synchronized (syncLock) {
+            synchronized (appendLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                if (failure == null) {
+                    try {
+                        active.segment.force();
+                        durableEnd = Math.max(durableEnd, nextPosition);
+                    } catch (IOException e) {
+                        throw new StorageException("final fsync of shard " + key + " failed: " + e, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Closes the shard and releases its files, ahead of deleting its directory. */
+    void closeForDelete() {
+        synchronized (syncLock) {
+            synchronized (appendLock) {
+                closed = true;
+                try {
+                    for (SegmentSnapshot s : sealedSegments) {
+                        s.segment().retireFiles();
+                    }
+                    active.segment.retireFiles();
+                } catch (IOException e) {
+                    throw new StorageException("closing files of shard " + key + " failed: " + e, e);
+                }
+            }
+        }
+    }
+
+    /** For tests and metrics: the readers' current picture. */
+    ShardView view() {
+        return view;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.millrace.storage.log;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Settings of the embedded log engine.
+ *
+ * <p>Immutable, thread-safe.
+ *
+ * @param dataDir            root directory; shard logs live under {@code dataDir/shards}
+ * @param segmentBytes       a segment is rolled once it would grow past this size
+ * @param segmentMs          a non-empty segment is rolled once it is this old, so retention can delete whole segments
+ * @param indexIntervalBytes a sparse index entry is written at most every this many log bytes
+ * @param maxOpenFiles       cap on file channels held open at once (an LRU); exceeded only while all are in use
+ * @param durability         when appends are acknowledged
+ * @param flushIntervalMs    with {@link DurabilityPolicy#INTERVAL}, the longest a write stays un-forced
+ * @param defaultRetentionMs retention of a newly opened shard until its owner sets one
+ * @param maxBatchBytes      the largest batch accepted; also the bound recovery uses to reject a garbage length
+ */
+public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int indexIntervalBytes, int maxOpenFiles,
+                        DurabilityPolicy durability, long flushIntervalMs, long defaultRetentionMs,
+                        int maxBatchBytes) {
+
+    public static final long SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
+    public static final long SEGMENT_MS_DEFAULT = 60L * 60 * 1000;
+    public static final int INDEX_INTERVAL_BYTES_DEFAULT = 32 * 1024;
+    /** Half of the common default {@code ulimit -n} of 1024, leaving room for sockets. */
+    public static final int MAX_OPEN_FILES_DEFAULT = 512;
+    public static final long FLUSH_INTERVAL_MS_DEFAULT = 50;
+    public static final long RETENTION_MS_DEFAULT = 24L * 60 * 60 * 1000;
+    /** 500 records of 10 MiB would not fit; Kinesis caps a PutRecords request at 10 MiB, keys included. */
+    public static final int MAX_BATCH_BYTES_DEFAULT = 32 * 1024 * 1024;
+
+    public LogConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(durability, "durability");
+        if (segmentBytes < 1024 || segmentBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("segmentBytes must be in [1024, 2^31-1]: " + segmentBytes);
+        }
+        if (segmentMs <= 0 || indexIntervalBytes <= 0 || maxOpenFiles < 4 || flushIntervalMs <= 0
+                || defaultRetentionMs <= 0 || maxBatchBytes < 1024) {
+            throw new IllegalArgumentException("invalid log configuration: " + this);
+        }
+    }
+
+    public static LogConfig defaults(Path dataDir) {
+        return new LogConfig(dataDir, SEGMENT_BYTES_DEFAULT, SEGMENT_MS_DEFAULT, INDEX_INTERVAL_BYTES_DEFAULT,
+                MAX_OPEN_FILES_DEFAULT, DurabilityPolicy.SYNC, FLUSH_INTERVAL_MS_DEFAULT, RETENTION_MS_DEFAULT,
+                MAX_BATCH_BYTES_DEFAULT);
+    }
+
+    public LogConfig withSegmentBytes(long value) {
+        return new LogConfig(dataDir, value, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+    }
+
+    public LogConfig withSegmentMs(long value) {
+        return new LogConfig(dataDir, segmentBytes, value, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+    }
+
+    public LogConfig withIndexIntervalBytes(int value) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, value, maxOpenFiles, durability, flushIntervalMs,
+                defaultRetentionMs, maxBatchBytes);
+    }
+
+    public LogConfig withMaxOpenFiles(int value) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, value, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+    }
+
+    public LogConfig withDurability(DurabilityPolicy value, long intervalMs) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, value, intervalMs,
+                defaultRetentionMs, maxBatchBytes);
+    }
+
+    public LogConfig withDefaultRetentionMs(long value) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, value, maxBatchBytes);
+    }
+}

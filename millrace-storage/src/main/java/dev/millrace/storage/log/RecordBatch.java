@@ -1,0 +1,207 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.CorruptDataException;
+import dev.millrace.storage.StoredRecord;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk layout of one record batch, the unit of append, checksum and recovery. Only this class computes offsets
+ * inside a batch.
+ *
+ * <pre>
+ *  0        4        8                       16       20                      28                      36
+ *  +--------+--------+-----------------------+--------+-----------------------+-----------------------+
+ *  | length | crc32c |     basePosition      | count  |    firstArrivalMs     |     lastArrivalMs     |
+ *  +--------+--------+-----------------------+--------+-----------------------+-----------------------+
+ *  | record 0 | record 1 | ... | record count-1 |
+ *
+ *  record := keyLength varint | partition key, UTF-8
+ *          | hashKeyLength varint (0: none) | explicit hash key, ASCII decimal
+ *          | dataLength varint | data
+ *
+ *  length = bytes after the length field (32 + records), big-endian like every field;
+ *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch.
+ * </pre>
+ *
+ * A batch of {@code count = 0} is a <em>position marker</em>: recovery writes one after discarding a damaged tail so
+ * that the positions the damaged bytes may have used are never handed out again, even after another restart.
+ *
+ * <p>This engine stamps one arrival time on a whole append, so {@code firstArrivalMs == lastArrivalMs} for the
+ * batches it writes; readers use {@code lastArrivalMs} for retention and time lookups, which stays correct for a
+ * writer that coalesces appends with different times.
+ *
+ * <p>Stateless and thread-safe; the buffers passed in belong to the caller.
+ */
+public final class RecordBatch {
+    static final int LENGTH_OFFSET = 0;
+    static final int CRC_OFFSET = 4;
+    static final int BASE_POSITION_OFFSET = 8;
+    static final int COUNT_OFFSET = 16;
+    static final int FIRST_ARRIVAL_OFFSET = 20;
+    static final int LAST_ARRIVAL_OFFSET = 28;
+    public static final int HEADER_BYTES = 36;
+    /** Fixed fields after {@code length}: what {@code length} counts besides the records. */
+    static final int LENGTH_FIELD_BYTES = 4;
+    /** The smallest possible record: three 1-byte lengths and a 1-character key. */
+    public static final int MIN_RECORD_BYTES = 4;
+
+    private RecordBatch() {
+    }
+
+    /**
+     * Encodes the records into a new buffer, positioned at 0 with the limit at the batch's end. Position, count and
+     * arrival fields are left for {@link #stamp}.
+     */
+    static ByteBuffer encode(List<AppendRecord> records, int maxBatchBytes) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one record");
+        }
+        long size = HEADER_BYTES;
+        byte[][] keys = new byte[records.size()][];
+        for (int i = 0; i < records.size(); i++) {
+            AppendRecord r = records.get(i);
+            keys[i] = r.partitionKey().getBytes(StandardCharsets.UTF_8);
+            int hashKeyBytes = r.explicitHashKey() == null ? 0 : r.explicitHashKey().length();
+            size += Varint.bytes(keys[i].length) + keys[i].length + Varint.bytes(hashKeyBytes) + hashKeyBytes
+                    + Varint.bytes(r.data().length) + r.data().length;
+        }
+        if (size > maxBatchBytes) {
+            throw new IllegalArgumentException("batch of " + size + " bytes exceeds the limit of " + maxBatchBytes);
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
+        buf.putInt(LENGTH_OFFSET, (int) size - LENGTH_FIELD_BYTES);
+        buf.putInt(COUNT_OFFSET, records.size());
+        buf.position(HEADER_BYTES);
+        for (int i = 0; i < records.size(); i++) {
+            AppendRecord r = records.get(i);
+            Varint.put(buf, keys[i].length);
+            buf.put(keys[i]);
+            String hashKey = r.explicitHashKey();
+            Varint.put(buf, hashKey == null ? 0 : hashKey.length());
+            if (hashKey != null) {
+                buf.put(hashKey.getBytes(StandardCharsets.US_ASCII));
+            }
+            Varint.put(buf, r.data().length);
+            buf.put(r.data());
+        }
+        buf.flip();
+        return buf;
+    }
+
+    /** A count-0 batch that moves the next position to {@code nextPosition}. */
+    static ByteBuffer positionMarker(long nextPosition, long arrivalMs) {
+        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES);
+        buf.putInt(LENGTH_OFFSET, HEADER_BYTES - LENGTH_FIELD_BYTES);
+        buf.putInt(COUNT_OFFSET, 0);
+        stamp(buf, nextPosition, arrivalMs);
+        return buf;
+    }
+
+    /** Fills in the position and arrival time and seals the batch with its checksum. */
+    static void stamp(ByteBuffer batch, long basePosition, long arrivalMs) {
+        batch.putLong(BASE_POSITION_OFFSET, basePosition);
+        batch.putLong(FIRST_ARRIVAL_OFFSET, arrivalMs);
+        batch.putLong(LAST_ARRIVAL_OFFSET, arrivalMs);
+        batch.putInt(CRC_OFFSET, checksum(batch, 0, batch.getInt(LENGTH_OFFSET) + LENGTH_FIELD_BYTES));
+    }
+
+    private static int checksum(ByteBuffer buf, int batchStart, int totalBytes) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = buf.duplicate();
+        covered.limit(batchStart + totalBytes).position(batchStart + BASE_POSITION_OFFSET);
+        crc.update(covered);
+        return (int) crc.getValue();
+    }
+
+    /**
+     * The total size of the batch starting at {@code at}, read from its length field, or -1 if the length is
+     * impossible. Needs only the first 4 bytes; does not verify the checksum.
+     */
+    static int totalBytes(ByteBuffer buf, int at, int maxBatchBytes) {
+        int length = buf.getInt(at + LENGTH_OFFSET);
+        if (length < HEADER_BYTES - LENGTH_FIELD_BYTES || length > maxBatchBytes - LENGTH_FIELD_BYTES) {
+            return -1;
+        }
+        return length + LENGTH_FIELD_BYTES;
+    }
+
+    /**
+     * Whether the whole batch starting at {@code at} (of {@code totalBytes}, which must be in the buffer) is intact:
+     * its checksum matches and its count is possible for its size.
+     */
+    static boolean intact(ByteBuffer buf, int at, int totalBytes) {
+        int count = buf.getInt(at + COUNT_OFFSET);
+        if (count < 0 || (long) count * MIN_RECORD_BYTES > totalBytes - HEADER_BYTES) {
+            return false;
+        }
+        return buf.getInt(at + CRC_OFFSET) == checksum(buf, at, totalBytes);
+    }
+
+    static long basePosition(ByteBuffer buf, int at) {
+        return buf.getLong(at + BASE_POSITION_OFFSET);
+    }
+
+    static int count(ByteBuffer buf, int at) {
+        return buf.getInt(at + COUNT_OFFSET);
+    }
+
+    /** One past the last position the batch covers; for a position marker, the position it moves to. */
+    static long endPosition(ByteBuffer buf, int at) {
+        return basePosition(buf, at) + count(buf, at);
+    }
+
+    static long lastArrivalMs(ByteBuffer buf, int at) {
+        return buf.getLong(at + LAST_ARRIVAL_OFFSET);
+    }
+
+    /**
+     * Decodes the records of an intact batch whose positions are at least {@code fromPosition}, appending copies to
+     * {@code out} until it holds {@code maxRecords} or, beyond its first record, adding one would exceed
+     * {@code budgetBytes} of payload. Returns the payload bytes added, or -1-added when a limit stopped it.
+     */
+    static long decode(ByteBuffer buf, int at, long fromPosition, List<StoredRecord> out, int maxRecords,
+                       long budgetBytes) {
+        final long base = basePosition(buf, at);
+        final int count = count(buf, at);
+        final long arrivalMs = lastArrivalMs(buf, at);
+        final int end = at + totalBytes(buf, at, Integer.MAX_VALUE);
+        ByteBuffer in = buf.duplicate();
+        in.position(at + HEADER_BYTES).limit(end);
+        long added = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                byte[] key = new byte[Varint.get(in)];
+                in.get(key);
+                int hashKeyLength = Varint.get(in);
+                String hashKey = null;
+                if (hashKeyLength > 0) {
+                    byte[] hk = new byte[hashKeyLength];
+                    in.get(hk);
+                    hashKey = new String(hk, StandardCharsets.US_ASCII);
+                }
+                int dataLength = Varint.get(in);
+                if (base + i < fromPosition) {
+                    in.position(in.position() + dataLength);
+                    continue;
+                }
+                if (out.size() >= maxRecords || (!out.isEmpty() && added + dataLength > budgetBytes)) {
+                    return -1 - added;
+                }
+                byte[] data = new byte[dataLength];
+                in.get(data);
+                out.add(new StoredRecord(base + i, arrivalMs, new String(key, StandardCharsets.UTF_8), hashKey, data));
+                added += dataLength;
+            }
+        } catch (RuntimeException e) {
+            // The checksum matched, so this is a writer bug rather than disk damage; say so instead of guessing.
+            throw new CorruptDataException("batch at position " + base + " passed its checksum but does not parse: " + e);
+        }
+        return added;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.millrace.storage.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Walks the intact batches of a segment in file order, reading in chunks so that a scan costs few system calls.
+ *
+ * <p>Not thread-safe: one scan per instance at a time. The buffer handed to the visitor is reused after the visitor
+ * returns; copy what must outlive the call.
+ */
+final class SegmentScanner {
+    /** Reads are at least this large, so small batches cost one system call per chunk rather than per batch. */
+    static final int MIN_CHUNK_BYTES = 64 * 1024;
+
+    @FunctionalInterface
+    interface BatchVisitor {
+        /** Returns false to stop the scan after this batch. */
+        boolean visit(ByteBuffer buf, int at, int totalBytes, long fileOffset) throws IOException;
+    }
+
+    /** Why a scan ended. */
+    enum Stop { END, VISITOR, DAMAGE }
+
+    private final Segment segment;
+    private final int maxBatchBytes;
+    private long stoppedAt;
+
+    SegmentScanner(Segment segment, int maxBatchBytes) {
+        this.segment = segment;
+        this.maxBatchBytes = maxBatchBytes;
+    }
+
+    /** Where the last scan stopped: the end, the batch after the one the visitor stopped at, or the damaged batch. */
+    long stoppedAt() {
+        return stoppedAt;
+    }
+
+    Stop scan(long fromOffset, long toOffset, BatchVisitor visitor) throws IOException {
+        return scan(fromOffset, toOffset, MIN_CHUNK_BYTES, visitor);
+    }
+
+    /**
+     * Visits each intact batch that starts at or after {@code fromOffset} and ends at or before {@code toOffset}.
+     * {@code chunkHintBytes} is how much the caller expects to consume, to size the first read.
+     */
+    Stop scan(long fromOffset, long toOffset, int chunkHintBytes, BatchVisitor visitor) throws IOException {
+        long offset = fromOffset;
+        ByteBuffer buf = ByteBuffer.allocate(0);
+        long bufStart = offset;
+        int chunkBytes = Math.max(MIN_CHUNK_BYTES, chunkHintBytes);
+        while (offset < toOffset) {
+            int at = (int) (offset - bufStart);
+            if (at + 4 > buf.limit()) {
+                buf = fill(offset, toOffset, chunkBytes);
+                bufStart = offset;
+                at = 0;
+                if (buf.limit() < 4) {
+                    return stop(offset, Stop.DAMAGE);
+                }
+            }
+            int total = RecordBatch.totalBytes(buf, at, maxBatchBytes);
+            if (total < 0 || offset + total > toOffset) {
+                return stop(offset, Stop.DAMAGE);
+            }
+            if (at + total > buf.limit()) {
+                buf = fill(offset, toOffset, Math.max(chunkBytes, total));
+                bufStart = offset;
+                at = 0;
+                if (buf.limit() < total) {
+                    return stop(offset, Stop.DAMAGE);
+                }
+            }
+            if (!RecordBatch.intact(buf, at, total)) {
+                return stop(offset, Stop.DAMAGE);
+            }
+            boolean more = visitor.visit(buf, at, total, offset);
+            offset += total;
+            if (!more) {
+                return stop(offset, Stop.VISITOR);
+            }
+        }
+        return stop(offset, Stop.END);
+    }
+
+    private Stop stop(long offset, Stop why) {
+        stoppedAt = offset;
+        return why;
+    }
+
+    private ByteBuffer fill(long offset, long toOffset, int bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, toOffset - offset));
+        segment.read(buf, offset);
+        buf.flip();
+        return buf;
+    }
+}

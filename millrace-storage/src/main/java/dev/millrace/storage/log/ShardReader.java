@@ -1,0 +1,157 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.CorruptDataException;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StoredRecord;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One read of a shard, against one {@link ShardView}: records by position, or the first position at a time. Records
+ * that arrived before {@code cutoffMs} count as gone, whether or not their segment has been deleted yet.
+ *
+ * <p>Not thread-safe; made for one call and dropped.
+ */
+final class ShardReader {
+    private static final int MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+    /** A guess at a record's size for sizing the first read when the caller asks for few records. */
+    private static final int TYPICAL_RECORD_BYTES = 1024;
+
+    private final ShardView view;
+    private final long cutoffMs;
+    private final int maxBatchBytes;
+
+    private long position;
+    private List<StoredRecord> out;
+    private int maxRecords;
+    private long budgetBytes;
+    private boolean full;
+
+    ShardReader(ShardView view, long cutoffMs, int maxBatchBytes) {
+        this.view = view;
+        this.cutoffMs = cutoffMs;
+        this.maxBatchBytes = maxBatchBytes;
+    }
+
+    ReadResult read(long fromPosition, int maxRecords, long maxBytes) throws IOException {
+        this.maxRecords = maxRecords;
+        this.budgetBytes = maxBytes;
+        this.out = new ArrayList<>(Math.min(maxRecords, 1024));
+        this.position = Math.max(fromPosition, view.startPosition());
+        SegmentSnapshot[] segments = view.segments();
+        int chunkHint = (int) Math.min(MAX_CHUNK_BYTES, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
+        for (int i = view.segmentFor(position); i < segments.length && !full; i++) {
+            SegmentSnapshot s = segments[i];
+            if (position >= s.endPosition()) {
+                continue;
+            }
+            if (!s.empty() && s.lastArrivalMs() >= cutoffMs) {
+                readSegment(s, chunkHint);
+            }
+            if (!full) {
+                position = Math.max(position, s.endPosition());
+            }
+        }
+        long next = out.isEmpty() ? position : out.get(out.size() - 1).position() + 1;
+        return new ReadResult(out, next, view.endPosition());
+    }
+
+    private void readSegment(SegmentSnapshot s, int chunkHint) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            SegmentIndex index = index(s, attempt > 0);
+            int entry = index.floorByPosition(position - s.basePosition(), s.sizeBytes() - 1);
+            long offset = entry < 0 ? 0 : index.fileOffset(entry);
+            long expectedBase = entry < 0 ? -1 : s.basePosition() + index.relPosition(entry);
+            SegmentScanner scanner = new SegmentScanner(s.segment(), maxBatchBytes);
+            boolean[] misplaced = {false};
+            SegmentScanner.Stop stop = scanner.scan(offset, s.sizeBytes(), chunkHint, (buf, at, total, fileOffset) -> {
+                if (fileOffset == offset && expectedBase >= 0 && RecordBatch.basePosition(buf, at) != expectedBase) {
+                    misplaced[0] = true;
+                    return false;
+                }
+                return consume(buf, at);
+            });
+            boolean badEntry = misplaced[0] || (stop == SegmentScanner.Stop.DAMAGE && scanner.stoppedAt() == offset);
+            if (badEntry && attempt == 0 && entry >= 0) {
+                continue;
+            }
+            if (misplaced[0] || stop == SegmentScanner.Stop.DAMAGE) {
+                if (out.isEmpty()) {
+                    throw new CorruptDataException("damaged batch at offset " + scanner.stoppedAt() + " of "
+                            + s.segment().logPath + " (positions from " + position + ")");
+                }
+                full = true;
+            }
+            return;
+        }
+    }
+
+    /** Takes what it may from one intact batch; returns whether to continue with the next batch. */
+    private boolean consume(java.nio.ByteBuffer buf, int at) {
+        long end = RecordBatch.endPosition(buf, at);
+        if (end <= position) {
+            return true;
+        }
+        if (RecordBatch.count(buf, at) == 0 || RecordBatch.lastArrivalMs(buf, at) < cutoffMs) {
+            position = end;
+            return true;
+        }
+        long added = RecordBatch.decode(buf, at, position, out, maxRecords, budgetBytes);
+        if (added < 0) {
+            budgetBytes -= -1 - added;
+            full = true;
+            return false;
+        }
+        budgetBytes -= added;
+        position = end;
+        if (out.size() >= maxRecords) {
+            full = true;
+            return false;
+        }
+        return true;
+    }
+
+    long positionAtOrAfter(long timestampMs) throws IOException {
+        long t = Math.max(timestampMs, cutoffMs);
+        for (SegmentSnapshot s : view.segments()) {
+            if (s.empty() || s.lastArrivalMs() < t) {
+                continue;
+            }
+            SegmentIndex index = index(s, false);
+            int entry = Math.min(index.floorBeforeTime(t), index.floorByPosition(Long.MAX_VALUE, s.sizeBytes() - 1));
+            long offset = entry < 0 ? 0 : index.fileOffset(entry);
+            long[] found = {-1};
+            SegmentScanner scanner = new SegmentScanner(s.segment(), maxBatchBytes);
+            SegmentScanner.Stop stop = scanner.scan(offset, s.sizeBytes(), (buf, at, total, fileOffset) -> {
+                if (RecordBatch.count(buf, at) > 0 && RecordBatch.lastArrivalMs(buf, at) >= t) {
+                    found[0] = RecordBatch.basePosition(buf, at);
+                    return false;
+                }
+                return true;
+            });
+            if (found[0] >= 0) {
+                return found[0];
+            }
+            if (stop == SegmentScanner.Stop.DAMAGE) {
+                throw new CorruptDataException("damaged batch at offset " + scanner.stoppedAt() + " of "
+                        + s.segment().logPath + " (looking up time " + t + ")");
+            }
+        }
+        return view.endPosition();
+    }
+
+    /**
+     * The segment's index: the in-memory one of the active (or recently active) segment, else the sealed segment's
+     * loaded or rebuilt one. {@code rebuild} forces a rebuild from the log after an entry proved wrong.
+     */
+    private static SegmentIndex index(SegmentSnapshot s, boolean rebuild) throws IOException {
+        Segment segment = s.segment();
+        if (rebuild) {
+            return segment.rebuildCachedIndex(segment.sizeBytes());
+        }
+        SegmentIndex cached = segment.cachedIndex();
+        return cached != null ? cached : segment.sealedIndex(segment.sizeBytes());
+    }
+}

@@ -1,0 +1,213 @@
+package dev.millrace.storage.meta;
+
+import dev.millrace.storage.CorruptDataException;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.StorageException;
+import dev.millrace.storage.log.FileUtil;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The embedded metadata store: {@code dataDir/metadata/journal} holds one {@link MetadataEntry} per commit, forced
+ * before the commit returns; {@code dataDir/metadata/snapshot} holds every live key as of some version. Loading reads
+ * the snapshot, then applies the journal's newer entries up to the first torn or damaged one, which is cut off.
+ *
+ * <p>When the journal outgrows {@code compactBytes} a new snapshot is written to a temporary file, forced, renamed over
+ * the old one and the directory forced; only then is the journal emptied. A crash at any step leaves either the old
+ * snapshot and the full journal, or the new snapshot and journal entries it already contains (skipped by version).
+ *
+ * <p>Thread-safe: every method is synchronized; metadata changes are rare next to record traffic.
+ */
+public final class FileMetadataStore implements MetadataStore {
+    static final String JOURNAL = "journal";
+    static final String SNAPSHOT = "snapshot";
+    public static final long COMPACT_BYTES_DEFAULT = 4L * 1024 * 1024;
+
+    private final Path dir;
+    private final long compactBytes;
+    private final TreeMap<String, byte[]> entries = new TreeMap<>();
+    private FileChannel journal;
+    private long journalBytes;
+    private long version;
+    private boolean closed;
+
+    private FileMetadataStore(Path dir, long compactBytes) {
+        this.dir = dir;
+        this.compactBytes = compactBytes;
+    }
+
+    public static FileMetadataStore open(Path dataDir) {
+        return open(dataDir, COMPACT_BYTES_DEFAULT);
+    }
+
+    public static FileMetadataStore open(Path dataDir, long compactBytes) {
+        FileMetadataStore store = new FileMetadataStore(dataDir.resolve("metadata"), compactBytes);
+        try {
+            store.load();
+        } catch (IOException e) {
+            throw new StorageException("cannot open metadata in " + store.dir + ": " + e, e);
+        }
+        return store;
+    }
+
+    private void load() throws IOException {
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve(SNAPSHOT + ".tmp"));
+        Path snapshot = dir.resolve(SNAPSHOT);
+        if (Files.exists(snapshot)) {
+            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(snapshot));
+            MetadataEntry.Decoded decoded = MetadataEntry.decode(bytes, 0);
+            if (decoded == null || decoded.totalBytes() != bytes.limit()) {
+                // The snapshot is only ever replaced by rename after a force: damage here is not a torn write.
+                throw new CorruptDataException("metadata snapshot " + snapshot + " is damaged");
+            }
+            apply(decoded);
+        }
+        journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(journal.size()));
+        while (bytes.hasRemaining()) {
+            if (journal.read(bytes, bytes.position()) < 0) {
+                break;
+            }
+        }
+        bytes.flip();
+        int at = 0;
+        MetadataEntry.Decoded decoded;
+        while ((decoded = MetadataEntry.decode(bytes, at)) != null) {
+            if (decoded.version() > version) {
+                apply(decoded);
+            }
+            at += decoded.totalBytes();
+        }
+        if (at < bytes.limit()) {
+            // A torn last commit was never acknowledged; cut it off so the next commit follows an intact entry.
+            journal.truncate(at);
+            journal.force(true);
+        }
+        journalBytes = at;
+        FileUtil.forceDirectory(dir);
+    }
+
+    private void apply(MetadataEntry.Decoded decoded) {
+        for (Map.Entry<String, byte[]> change : decoded.changes().entrySet()) {
+            if (change.getValue() == null) {
+                entries.remove(change.getKey());
+            } else {
+                entries.put(change.getKey(), change.getValue());
+            }
+        }
+        version = decoded.version();
+    }
+
+    @Override
+    public synchronized Optional<byte[]> get(String key) {
+        byte[] value = entries.get(key);
+        return value == null ? Optional.empty() : Optional.of(value.clone());
+    }
+
+    @Override
+    public synchronized SortedMap<String, byte[]> scan(String prefix) {
+        TreeMap<String, byte[]> result = new TreeMap<>();
+        for (Map.Entry<String, byte[]> e : entries.tailMap(prefix, true).entrySet()) {
+            if (!e.getKey().startsWith(prefix)) {
+                break;
+            }
+            result.put(e.getKey(), e.getValue().clone());
+        }
+        return Collections.unmodifiableSortedMap(result);
+    }
+
+    @Override
+    public synchronized long commit(Map<String, byte[]> changes) {
+        if (closed) {
+            throw new StorageException("metadata store is closed");
+        }
+        if (changes.isEmpty()) {
+            return version;
+        }
+        if (journalBytes > compactBytes) {
+            // Before, not after, the commit: a failed compaction must fail a commit that has not happened yet.
+            compact();
+        }
+        ByteBuffer entry = MetadataEntry.encode(version + 1, changes);
+        int total = entry.remaining();
+        try {
+            long at = journalBytes;
+            while (entry.hasRemaining()) {
+                at += journal.write(entry, at);
+            }
+            journal.force(false);
+        } catch (IOException e) {
+            throw new StorageException("metadata commit failed: " + e, e);
+        }
+        journalBytes += total;
+        MetadataEntry.Decoded applied = new MetadataEntry.Decoded(version + 1, copy(changes), total);
+        apply(applied);
+        return version;
+    }
+
+    private static Map<String, byte[]> copy(Map<String, byte[]> changes) {
+        Map<String, byte[]> copy = new java.util.LinkedHashMap<>();
+        changes.forEach((k, v) -> copy.put(k, v == null ? null : v.clone()));
+        return copy;
+    }
+
+    /** Writes a snapshot of everything and empties the journal, in the crash-safe order described above. */
+    private void compact() {
+        Path tmp = dir.resolve(SNAPSHOT + ".tmp");
+        try {
+            ByteBuffer snapshot = MetadataEntry.encode(version, new TreeMap<>(entries));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                long at = 0;
+                while (snapshot.hasRemaining()) {
+                    at += ch.write(snapshot, at);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, dir.resolve(SNAPSHOT), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            FileUtil.forceDirectory(dir);
+            journal.truncate(0);
+            journal.force(true);
+            journalBytes = 0;
+        } catch (IOException e) {
+            throw new StorageException("metadata compaction failed: " + e, e);
+        }
+    }
+
+    @Override
+    public synchronized long version() {
+        return version;
+    }
+
+    /** Bytes in the journal since the last snapshot; for tests. */
+    synchronized long journalBytes() {
+        return journalBytes;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            journal.close();
+        } catch (IOException e) {
+            throw new StorageException("closing metadata journal failed: " + e, e);
+        }
+    }
+}
