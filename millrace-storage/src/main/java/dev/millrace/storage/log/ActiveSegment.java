@@ -61,12 +61,17 @@ final class ActiveSegment {
             unindexedBase = base;
             unindexedArrivalMs = arrivalMs;
         }
-        if (firstArrivalMs == Long.MIN_VALUE && RecordBatch.count(buf, at) > 0) {
+        if (firstArrivalMs == Long.MIN_VALUE) {
             firstArrivalMs = arrivalMs;
         }
         sizeBytes = offset + totalBytes;
         endPosition = Math.max(endPosition, RecordBatch.endPosition(buf, at));
         lastArrivalMs = Math.max(lastArrivalMs, arrivalMs);
+    }
+
+    /** Moves the end past positions that may have been handed out before a crash, so they are never reused. */
+    void skipTo(long position) {
+        endPosition = Math.max(endPosition, position);
     }
 
     /** Continues after index entries kept from a previous run: entry {@code keep - 1} is the newest kept one. */

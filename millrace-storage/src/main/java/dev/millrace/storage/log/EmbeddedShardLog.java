@@ -34,6 +34,10 @@ import java.util.List;
  */
 final class EmbeddedShardLog implements ShardLog {
     static final String SEALED_MARKER = "sealed";
+    /** Positions reserved per checkpoint write: at most this many are skipped after a crash. */
+    static final long RESERVE_POSITIONS = 1L << 16;
+    /** The checkpoint's durable offset is advanced after this many forced bytes, bounding the scan after a crash. */
+    static final long CHECKPOINT_INTERVAL_BYTES = 4L * 1024 * 1024;
 
     private final String key;
     private final Path dir;
@@ -44,6 +48,9 @@ final class EmbeddedShardLog implements ShardLog {
     private final Object syncLock = new Object();
 
     private final List<SegmentSnapshot> sealedSegments;
+    private final ShardCheckpoint checkpoint;
+    private long positionLimit;
+    private long checkpointOffset;
     private ActiveSegment active;
     private SegmentSnapshot visibleActive;
     private long nextPosition;
@@ -66,8 +73,11 @@ final class EmbeddedShardLog implements ShardLog {
         this.pool = pool;
         this.sealedSegments = new ArrayList<>(recovered.sealed());
         this.active = recovered.active();
+        this.checkpoint = recovered.checkpoint();
+        this.positionLimit = recovered.nextPosition();
+        this.checkpointOffset = active.sizeBytes();
         this.visibleActive = active.snapshot();
-        this.nextPosition = active.endPosition();
+        this.nextPosition = recovered.nextPosition();
         this.lastArrivalMs = active.lastArrivalMs();
         this.durableEnd = nextPosition;
         this.sealed = sealed;
@@ -104,6 +114,10 @@ final class EmbeddedShardLog implements ShardLog {
             checkWritable();
             try {
                 maybeRoll(batch.remaining());
+                if (nextPosition + records.size() > positionLimit) {
+                    positionLimit = nextPosition + records.size() + RESERVE_POSITIONS;
+                    checkpoint.write(positionLimit, active.segment.basePosition, checkpointOffset);
+                }
                 arrivalMs = Math.max(clock.millis(), lastArrivalMs);
                 base = nextPosition;
                 RecordBatch.stamp(batch, base, arrivalMs);
@@ -148,9 +162,23 @@ final class EmbeddedShardLog implements ShardLog {
                 durableEnd = Math.max(durableEnd, written.endPosition());
                 if (written.segment() == active.segment) {
                     makeVisible(written);
+                    advanceCheckpoint(written.sizeBytes());
                 }
             }
         }
+    }
+
+    /** Records a newer durable offset in the checkpoint once enough forced bytes have accumulated. */
+    private void advanceCheckpoint(long forcedBytes) {
+        if (forcedBytes - checkpointOffset < CHECKPOINT_INTERVAL_BYTES) {
+            return;
+        }
+        try {
+            checkpoint.write(positionLimit, active.segment.basePosition, forcedBytes);
+        } catch (IOException e) {
+            throw fail("checkpoint write failed", e);
+        }
+        checkpointOffset = forcedBytes;
     }
 
     /** Forces what {@link DurabilityPolicy#INTERVAL} appends left un-forced. Called by the store's flusher. */
@@ -184,6 +212,8 @@ final class EmbeddedShardLog implements ShardLog {
         Segment next = Segment.create(dir, nextPosition, pool, config);
         FileUtil.forceDirectory(dir);
         active = new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(), lastArrivalMs);
+        checkpoint.write(positionLimit, nextPosition, 0);
+        checkpointOffset = 0;
         durableEnd = Math.max(durableEnd, nextPosition);
         makeVisible(active.snapshot());
     }
@@ -363,6 +393,8 @@ final class EmbeddedShardLog implements ShardLog {
                     try {
                         active.segment.force();
                         durableEnd = Math.max(durableEnd, nextPosition);
+                        // A clean stop records the exact end: the next start skips no positions and scans nothing.
+                        checkpoint.write(nextPosition, active.segment.basePosition, active.sizeBytes());
                     } catch (IOException e) {
                         throw new StorageException("final fsync of shard " + key + " failed: " + e, e);
                     }

@@ -29,9 +29,6 @@ import java.util.zip.CRC32C;
  *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch.
  * </pre>
  *
- * A batch of {@code count = 0} is a <em>position marker</em>: recovery writes one after discarding a damaged tail so
- * that the positions the damaged bytes may have used are never handed out again, even after another restart.
- *
  * <p>This engine stamps one arrival time on a whole append, so {@code firstArrivalMs == lastArrivalMs} for the
  * batches it writes; readers use {@code lastArrivalMs} for retention and time lookups, which stays correct for a
  * writer that coalesces appends with different times.
@@ -94,15 +91,6 @@ public final class RecordBatch {
         return buf;
     }
 
-    /** A count-0 batch that moves the next position to {@code nextPosition}. */
-    static ByteBuffer positionMarker(long nextPosition, long arrivalMs) {
-        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES);
-        buf.putInt(LENGTH_OFFSET, HEADER_BYTES - LENGTH_FIELD_BYTES);
-        buf.putInt(COUNT_OFFSET, 0);
-        stamp(buf, nextPosition, arrivalMs);
-        return buf;
-    }
-
     /** Fills in the position and arrival time and seals the batch with its checksum. */
     static void stamp(ByteBuffer batch, long basePosition, long arrivalMs) {
         batch.putLong(BASE_POSITION_OFFSET, basePosition);
@@ -137,7 +125,7 @@ public final class RecordBatch {
      */
     static boolean intact(ByteBuffer buf, int at, int totalBytes) {
         int count = buf.getInt(at + COUNT_OFFSET);
-        if (count < 0 || (long) count * MIN_RECORD_BYTES > totalBytes - HEADER_BYTES) {
+        if (count < 1 || (long) count * MIN_RECORD_BYTES > totalBytes - HEADER_BYTES) {
             return false;
         }
         return buf.getInt(at + CRC_OFFSET) == checksum(buf, at, totalBytes);
@@ -151,7 +139,7 @@ public final class RecordBatch {
         return buf.getInt(at + COUNT_OFFSET);
     }
 
-    /** One past the last position the batch covers; for a position marker, the position it moves to. */
+    /** One past the last position the batch covers. */
     static long endPosition(ByteBuffer buf, int at) {
         return basePosition(buf, at) + count(buf, at);
     }

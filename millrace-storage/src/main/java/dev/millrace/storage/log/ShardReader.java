@@ -94,7 +94,7 @@ final class ShardReader {
         if (end <= position) {
             return true;
         }
-        if (RecordBatch.count(buf, at) == 0 || RecordBatch.lastArrivalMs(buf, at) < cutoffMs) {
+        if (RecordBatch.lastArrivalMs(buf, at) < cutoffMs) {
             position = end;
             return true;
         }
@@ -125,7 +125,7 @@ final class ShardReader {
             long[] found = {-1};
             SegmentScanner scanner = new SegmentScanner(s.segment(), maxBatchBytes);
             SegmentScanner.Stop stop = scanner.scan(offset, s.sizeBytes(), (buf, at, total, fileOffset) -> {
-                if (RecordBatch.count(buf, at) > 0 && RecordBatch.lastArrivalMs(buf, at) >= t) {
+                if (RecordBatch.lastArrivalMs(buf, at) >= t) {
                     found[0] = RecordBatch.basePosition(buf, at);
                     return false;
                 }

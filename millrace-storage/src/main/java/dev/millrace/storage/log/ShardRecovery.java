@@ -12,18 +12,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Brings one shard's directory to a consistent state when it is opened: sealed segments are taken as they are (their
- * damage is found when read), and only the tail of the newest segment is scanned. A torn or corrupt tail is cut off
- * at the last intact batch, and a position marker is written in its place so the positions it may have used are
- * never handed out again.
+ * Brings one shard's directory to a consistent state when it is opened. Sealed segments are taken as they are (damage
+ * inside them is found, and reported, when they are read). Only the tail of the newest segment is scanned: from the
+ * last index entry at or before the durable offset in the {@link ShardCheckpoint}, since a torn write can only lie
+ * beyond what was forced. A torn or corrupt tail is cut off at the last intact batch, and positions resume at the
+ * checkpoint's position limit or later, so none handed out before is reused.
  *
  * <p>Not thread-safe; runs before the shard is shared.
  */
 final class ShardRecovery {
     private static final Logger log = LoggerFactory.getLogger(ShardRecovery.class);
 
-    /** What recovery found: sealed segments oldest first, the active segment ready for appends. */
-    record Result(List<SegmentSnapshot> sealed, ActiveSegment active, long discardedBytes) {
+    /**
+     * What recovery found: sealed segments oldest first, the active segment ready for appends, the next position to
+     * hand out, and the checkpoint file, already updated to match.
+     */
+    record Result(List<SegmentSnapshot> sealed, ActiveSegment active, long nextPosition, long discardedBytes,
+                  ShardCheckpoint checkpoint) {
     }
 
     private final Path dir;
@@ -38,11 +43,15 @@ final class ShardRecovery {
 
     Result recover() throws IOException {
         List<Long> bases = listSegments();
+        ShardCheckpoint.State state = ShardCheckpoint.read(dir);
+        ShardCheckpoint checkpoint = ShardCheckpoint.open(dir, pool, state);
         if (bases.isEmpty()) {
-            Segment first = Segment.create(dir, 0, pool, config);
+            long start = state == null ? 0 : state.positionLimit();
+            Segment first = Segment.create(dir, start, pool, config);
             FileUtil.forceDirectory(dir);
+            checkpoint.write(start, start, 0);
             return new Result(List.of(), new ActiveSegment(first, new SegmentIndex(), config.indexIntervalBytes(),
-                    Long.MIN_VALUE), 0);
+                    Long.MIN_VALUE), start, 0, checkpoint);
         }
         List<SegmentSnapshot> sealed = new ArrayList<>();
         long lastArrivalMs = Long.MIN_VALUE;
@@ -55,22 +64,24 @@ final class ShardRecovery {
             sealed.add(new SegmentSnapshot(segment, bases.get(i), bases.get(i + 1), size, arrivalMs));
         }
         Segment last = Segment.existing(dir, bases.get(bases.size() - 1), pool, config);
-        return recoverActive(sealed, last, lastArrivalMs);
+        return recoverActive(sealed, last, lastArrivalMs, state, checkpoint);
     }
 
-    private Result recoverActive(List<SegmentSnapshot> sealed, Segment segment, long priorArrivalMs)
-            throws IOException {
+    private Result recoverActive(List<SegmentSnapshot> sealed, Segment segment, long priorArrivalMs,
+                                 ShardCheckpoint.State state, ShardCheckpoint checkpoint) throws IOException {
         long size = segment.sizeBytes();
+        boolean checkpointFits = state != null && state.segmentBase() == segment.basePosition
+                && state.durableOffset() <= size;
+        long durableOffset = checkpointFits ? state.durableOffset() : 0;
         SegmentIndex index = segment.loadIndexFile(size);
-        if (index == null) {
-            index = new SegmentIndex();
+        int start = index == null ? -1 : index.floorByPosition(Long.MAX_VALUE, durableOffset);
+        if (start >= 0 && !entriesPointAtBatches(segment, index, start, size)) {
+            log.warn("Shard {}: index of {} does not match its log; rebuilding it", dir.getFileName(),
+                    segment.logPath.getFileName());
+            start = -1;
         }
-        // Trust the index up to its newest entry that points at an intact batch of the expected position: the scan
-        // then covers only what was written after it, not the whole segment.
-        int start = index.count() - 1;
-        while (start >= 0 && !intactAt(segment, index.fileOffset(start),
-                segment.basePosition + index.relPosition(start), size)) {
-            start--;
+        if (start < 0) {
+            index = new SegmentIndex();
         }
         ActiveSegment active = new ActiveSegment(segment, index, config.indexIntervalBytes(), priorArrivalMs);
         long scanFrom = start < 0 ? 0 : index.fileOffset(start);
@@ -86,31 +97,38 @@ final class ShardRecovery {
             segment.truncate(validEnd);
         }
         segment.rewriteIndexFile(index);
-        if (discarded > 0) {
-            // The damaged bytes held at most discarded / MIN_RECORD_BYTES records; skip that many positions.
-            long resumeAt = active.endPosition() + (discarded + RecordBatch.MIN_RECORD_BYTES - 1)
-                    / RecordBatch.MIN_RECORD_BYTES;
-            active.append(RecordBatch.positionMarker(resumeAt, active.lastArrivalMs()));
-            segment.force();
-            log.warn("Shard {}: discarded {} damaged bytes at offset {} of {}; positions resume at {}",
-                    dir.getFileName(), discarded, validEnd, segment.logPath.getFileName(), resumeAt);
+        long next = active.endPosition();
+        if (state != null) {
+            next = Math.max(next, state.positionLimit());
+        } else if (discarded > 0) {
+            // No checkpoint to say how far positions went: the lost bytes held at most this many records.
+            next += (discarded + RecordBatch.MIN_RECORD_BYTES - 1) / RecordBatch.MIN_RECORD_BYTES;
         }
-        return new Result(sealed, active, discarded);
+        active.skipTo(next);
+        checkpoint.write(next, segment.basePosition, validEnd);
+        if (discarded > 0) {
+            log.warn("Shard {}: discarded {} damaged bytes at offset {} of {}; positions resume at {}",
+                    dir.getFileName(), discarded, validEnd, segment.logPath.getFileName(), next);
+        }
+        return new Result(sealed, active, next, discarded, checkpoint);
     }
 
-    private boolean intactAt(Segment segment, long offset, long expectedBase, long size) throws IOException {
-        if (size - offset < RecordBatch.HEADER_BYTES) {
-            return false;
+    /**
+     * Whether index entries 0..last each point at a batch header of the position they claim. Reads 12 bytes per
+     * entry: cheap, and it keeps a plausible but wrong entry from sending readers to the wrong place.
+     */
+    private boolean entriesPointAtBatches(Segment segment, SegmentIndex index, int last, long size)
+            throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        for (int i = 0; i <= last; i++) {
+            header.clear();
+            segment.read(header, index.fileOffset(i));
+            if (header.hasRemaining() || RecordBatch.totalBytes(header, 0, config.maxBatchBytes()) < 0
+                    || RecordBatch.basePosition(header, 0) != segment.basePosition + index.relPosition(i)) {
+                return false;
+            }
         }
-        ByteBuffer header = ByteBuffer.allocate(4);
-        segment.read(header, offset);
-        int total = RecordBatch.totalBytes(header, 0, config.maxBatchBytes());
-        if (total < 0 || offset + total > size) {
-            return false;
-        }
-        ByteBuffer batch = ByteBuffer.allocate(total);
-        segment.read(batch, offset);
-        return RecordBatch.intact(batch, 0, total) && RecordBatch.basePosition(batch, 0) == expectedBase;
+        return true;
     }
 
     /** Base positions of the segments present, ascending; removes leftovers of interrupted file operations. */
