@@ -1,0 +1,136 @@
+package dev.millrace.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a decoded request against the model's constraints (required members, lengths, ranges, patterns, enums) and
+ * reports every violation in AWS's wording:
+ * {@code 1 validation error detected: Value 'a b' at 'streamName' failed to satisfy constraint: Member must satisfy
+ * regular expression pattern: [a-zA-Z0-9_.-]+}. Several violations are counted and joined with {@code "; "}.
+ * Paths use lower-camel member names and 1-based list indices ({@code records.2.member.partitionKey}).
+ *
+ * <p>Stateless, thread-safe.
+ */
+public final class Validator {
+    private final ApiModel model;
+
+    public Validator(ApiModel model) {
+        this.model = model;
+    }
+
+    /** Throws a {@code ValidationException} listing every violation, or returns if there are none. */
+    public void validate(Struct request) {
+        List<String> errors = new ArrayList<>();
+        checkStructure(request, "", errors);
+        if (!errors.isEmpty()) {
+            String count = errors.size() == 1 ? "1 validation error detected: "
+                    : errors.size() + " validation errors detected: ";
+            throw KinesisException.validation(count + String.join("; ", errors));
+        }
+    }
+
+    private void checkStructure(Struct struct, String prefix, List<String> errors) {
+        Map<String, Object> values = struct.values();
+        for (Map.Entry<String, String> member : struct.shape().members().entrySet()) {
+            String path = prefix + lowerCamel(member.getKey());
+            Object value = values.get(member.getKey());
+            if (value == null) {
+                if (struct.shape().required().contains(member.getKey())) {
+                    errors.add("Value null at '" + path + "' failed to satisfy constraint: Member must not be null");
+                }
+                continue;
+            }
+            checkValue(model.shape(member.getValue()), value, path, errors);
+        }
+    }
+
+    private void checkValue(Shape shape, Object value, String path, List<String> errors) {
+        switch (shape.type()) {
+            case STRUCTURE:
+                checkStructure((Struct) value, path + ".", errors);
+                return;
+            case STRING:
+                checkString(shape, (String) value, path, errors);
+                return;
+            case INTEGER:
+            case LONG:
+                long n = (Long) value;
+                if (shape.min() != null && n < shape.min()) {
+                    errors.add(fail(value, path, "Member must have value greater than or equal to " + shape.min()));
+                }
+                if (shape.max() != null && n > shape.max()) {
+                    errors.add(fail(value, path, "Member must have value less than or equal to " + shape.max()));
+                }
+                return;
+            case BLOB:
+                checkLength(shape, ((byte[]) value).length, value, path, errors);
+                return;
+            case LIST:
+                List<?> list = (List<?>) value;
+                checkLength(shape, list.size(), value, path, errors);
+                Shape element = model.shape(shape.member());
+                for (int i = 0; i < list.size(); i++) {
+                    Object item = list.get(i);
+                    String itemPath = path + "." + (i + 1) + ".member";
+                    if (item == null) {
+                        errors.add("Value null at '" + itemPath + "' failed to satisfy constraint: "
+                                + "Member must not be null");
+                    } else {
+                        checkValue(element, item, itemPath, errors);
+                    }
+                }
+                return;
+            case MAP:
+                Map<?, ?> map = (Map<?, ?>) value;
+                checkLength(shape, map.size(), value, path, errors);
+                Shape keyShape = model.shape(shape.key());
+                Shape valueShape = model.shape(shape.value());
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    checkValue(keyShape, e.getKey(), path + ".key", errors);
+                    if (e.getValue() != null) {
+                        checkValue(valueShape, e.getValue(), path + "." + e.getKey() + ".value", errors);
+                    }
+                }
+                return;
+            default:
+                // booleans and timestamps carry no constraints in the model
+        }
+    }
+
+    private static void checkString(Shape shape, String s, String path, List<String> errors) {
+        if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
+            errors.add(fail(s, path, "Member must satisfy regular expression pattern: " + shape.pattern().pattern()));
+        }
+        checkLength(shape, s.codePointCount(0, s.length()), s, path, errors);
+        if (!shape.enumValues().isEmpty() && !shape.enumValues().contains(s)) {
+            errors.add(fail(s, path, "Member must satisfy enum value set: " + shape.enumValues()));
+        }
+    }
+
+    private static void checkLength(Shape shape, long length, Object value, String path, List<String> errors) {
+        if (shape.min() != null && length < shape.min()) {
+            errors.add(fail(value, path, "Member must have length greater than or equal to " + shape.min()));
+        }
+        if (shape.max() != null && length > shape.max()) {
+            errors.add(fail(value, path, "Member must have length less than or equal to " + shape.max()));
+        }
+    }
+
+    private static String fail(Object value, String path, String constraint) {
+        return "Value " + render(value) + " at '" + path + "' failed to satisfy constraint: " + constraint;
+    }
+
+    private static String render(Object value) {
+        if (value instanceof byte[]) {
+            int n = ((byte[]) value).length;
+            return "'java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]'";
+        }
+        return "'" + value + "'";
+    }
+
+    static String lowerCamel(String name) {
+        return name.isEmpty() ? name : Character.toLowerCase(name.charAt(0)) + name.substring(1);
+    }
+}
