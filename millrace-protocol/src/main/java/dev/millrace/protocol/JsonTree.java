@@ -15,12 +15,12 @@ import java.util.Map;
  *
  * <p>Stateless, thread-safe.
  */
-final class JsonTree {
+public final class JsonTree {
     private JsonTree() {
     }
 
     /** Reads the value at the parser's current token. */
-    static Object read(JsonParser p) throws IOException {
+    public static Object read(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         switch (t) {
             case START_OBJECT: {

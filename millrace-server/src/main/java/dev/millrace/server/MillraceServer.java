@@ -1,0 +1,113 @@
+package dev.millrace.server;
+
+import dev.millrace.protocol.ApiModel;
+import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.api.OperationRouter;
+import dev.millrace.server.http.HttpServer;
+import dev.millrace.server.state.ShardIterators;
+import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.storage.LogStore;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.log.EmbeddedLogStore;
+import dev.millrace.storage.meta.FileMetadataStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running Millrace node: embedded storage, stream state, the API and its HTTP listener, wired together.
+ *
+ * <p>{@link #start} and {@link #close} are called from one controlling thread; everything else is thread-safe.
+ */
+public final class MillraceServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
+    private static final String ITERATOR_KEY = "meta/iteratorKey";
+
+    private final ServerConfig config;
+    private final Clock clock;
+    private LogStore logs;
+    private MetadataStore metadata;
+    private ExecutorService apiExecutor;
+    private ScheduledExecutorService housekeeping;
+    private HttpServer http;
+    private InetSocketAddress address;
+
+    public MillraceServer(ServerConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public InetSocketAddress start() throws InterruptedException {
+        logs = EmbeddedLogStore.open(config.logConfig(), clock);
+        metadata = FileMetadataStore.open(config.dataDir());
+        StreamRegistry streams = new StreamRegistry(metadata, logs, clock, config.account(),
+                config.transitionDelayMs());
+        ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
+        ApiServices services = new ApiServices(streams, iterators, config.shardLimit());
+        KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
+        apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("millrace-api"));
+        housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
+        housekeeping.scheduleWithFixedDelay(streams::settleDue, 100, 100, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(logs::trimExpired, 60, 60, TimeUnit.SECONDS);
+        http = new HttpServer();
+        address = http.start(config.host(), config.port(), api, apiExecutor, config.maxBodyBytes());
+        return address;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** The iterator signing key: random, made on first start, kept in the metadata store. */
+    private byte[] iteratorKey() {
+        return metadata.get(ITERATOR_KEY).orElseGet(() -> {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            metadata.commit(Map.of(ITERATOR_KEY, key));
+            return key;
+        });
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish (bounded), then flushes and closes storage. Safe to call
+     * twice.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (http == null) {
+            return;
+        }
+        http.stopAccepting();
+        housekeeping.shutdownNow();
+        apiExecutor.shutdown();
+        if (!apiExecutor.awaitTermination(30, TimeUnit.SECONDS)) {
+            log.warn("In-flight requests did not finish within 30 s; closing storage anyway");
+        }
+        http.shutdown();
+        logs.close();
+        metadata.close();
+        http = null;
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,49 @@
+package dev.millrace.server;
+
+import dev.millrace.server.state.Account;
+import dev.millrace.storage.log.LogConfig;
+
+import java.nio.file.Path;
+
+/**
+ * How a node runs.
+ *
+ * <p>Immutable, thread-safe.
+ *
+ * @param host              address to bind (127.0.0.1 by default: nothing is exposed unless asked)
+ * @param port              port to bind; 0 picks a free one
+ * @param dataDir           where storage lives
+ * @param logConfig         storage engine settings
+ * @param account           account and region for ARNs
+ * @param transitionDelayMs how long CREATING, UPDATING and DELETING last
+ * @param shardLimit        the account's open-shard limit
+ * @param apiThreads        threads running API calls (appends block on fsync)
+ * @param maxBodyBytes      largest request body accepted; larger ones get 413
+ */
+public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
+                           long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes) {
+    public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
+    public static final int SHARD_LIMIT_DEFAULT = 10_000;
+    public static final int API_THREADS_DEFAULT = 64;
+    /** A 10 MiB PutRecords request in base64 JSON, with room for keys and framing. */
+    public static final int MAX_BODY_BYTES_DEFAULT = 16 * 1024 * 1024;
+
+    public static ServerConfig defaults(String host, int port, Path dataDir) {
+        return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
+                TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT);
+    }
+
+    public ServerConfig withTransitionDelayMs(long value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes);
+    }
+
+    public ServerConfig withLogConfig(LogConfig value) {
+        return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes);
+    }
+
+    public ServerConfig withShardLimit(int value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
+                maxBodyBytes);
+    }
+}

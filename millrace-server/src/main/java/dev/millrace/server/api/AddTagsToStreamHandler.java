@@ -1,0 +1,40 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * AddTagsToStream: adds or overwrites tags, at most 50 per stream.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_AddTagsToStream.html
+ *
+ * <p>Thread-safe.
+ */
+final class AddTagsToStreamHandler implements OperationHandler {
+    static final int MAX_TAGS = 50;
+
+    private final ApiServices services;
+
+    AddTagsToStreamHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        String name = StreamRefs.name(request, services.streams().account());
+        Map<String, String> added = request.stringMap("Tags");
+        services.streams().updateAnyState(name, s -> {
+            Map<String, String> tags = new TreeMap<>(s.tags());
+            tags.putAll(added);
+            if (tags.size() > MAX_TAGS) {
+                throw KinesisException.limitExceeded("Failed to add tags to stream " + name + " under account "
+                        + services.streams().account().id() + " because a given stream cannot have more than "
+                        + MAX_TAGS + " tags associated with it.");
+            }
+            return s.withTags(tags);
+        });
+    }
+}

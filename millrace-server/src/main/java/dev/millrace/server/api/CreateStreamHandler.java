@@ -1,0 +1,51 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+
+import java.util.Map;
+
+/**
+ * CreateStream: a provisioned stream with {@code ShardCount} shards, or an on-demand one with 4.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html
+ *
+ * <p>Thread-safe.
+ */
+final class CreateStreamHandler implements OperationHandler {
+    static final int ON_DEMAND_INITIAL_SHARDS = 4;
+    static final int MAX_RECORD_SIZE_KIB_DEFAULT = 1024;
+
+    private final ApiServices services;
+
+    CreateStreamHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        String name = request.string("StreamName");
+        Struct modeDetails = request.struct("StreamModeDetails");
+        String mode = modeDetails == null ? "PROVISIONED" : modeDetails.string("StreamMode");
+        Integer requested = request.integer("ShardCount");
+        int shards;
+        if ("ON_DEMAND".equals(mode)) {
+            shards = ON_DEMAND_INITIAL_SHARDS;
+        } else if (requested == null) {
+            throw KinesisException.invalidArgument("ShardCount is required for a stream in PROVISIONED mode.");
+        } else {
+            shards = requested;
+        }
+        int open = services.streams().openShardCount();
+        if (open + shards > services.shardLimit()) {
+            throw KinesisException.limitExceeded("This request would exceed the shard limit for the account "
+                    + services.streams().account().id() + " in " + services.streams().account().region()
+                    + ". Current shard count for the account: " + open + ". Limit: " + services.shardLimit()
+                    + ". Number of additional shards that would have resulted from this request: " + shards + ".");
+        }
+        Map<String, String> tags = request.stringMap("Tags");
+        Integer maxRecordKiB = request.integer("MaxRecordSizeInKiB");
+        services.streams().create(name, shards, mode, tags == null ? Map.of() : tags,
+                maxRecordKiB == null ? MAX_RECORD_SIZE_KIB_DEFAULT : maxRecordKiB, request.integer("WarmThroughputMiBps"));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.StreamRecord;
+
+import java.time.Instant;
+
+/**
+ * DescribeStreamSummary: the stream without its shard list.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeStreamSummary.html
+ *
+ * <p>Thread-safe.
+ */
+final class DescribeStreamSummaryHandler implements OperationHandler {
+    private final ApiServices services;
+
+    DescribeStreamSummaryHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        StreamRecord s = services.streams().get(StreamRefs.name(request, services.streams().account()));
+        out.startObject("StreamDescriptionSummary")
+                .string("StreamName", s.name())
+                .string("StreamARN", services.streams().arn(s.name()))
+                .string("StreamStatus", s.status().name());
+        ShardOutput.streamMode(out, s);
+        out.number("RetentionPeriodHours", s.retentionHours())
+                .timestamp("StreamCreationTimestamp", Instant.ofEpochMilli(s.epochMs()));
+        ShardOutput.enhancedMonitoring(out, s);
+        out.string("EncryptionType", s.encryptionType())
+                .string("KeyId", s.keyId())
+                .number("OpenShardCount", s.openShards().size())
+                .number("ConsumerCount", 0);
+        if (s.warmThroughputMiBps() != null) {
+            out.startObject("WarmThroughput")
+                    .number("TargetMiBps", s.warmThroughputMiBps())
+                    .number("CurrentMiBps", s.warmThroughputMiBps())
+                    .endObject();
+        }
+        out.number("MaxRecordSizeInKiB", s.maxRecordSizeKiB()).endObject();
+    }
+}

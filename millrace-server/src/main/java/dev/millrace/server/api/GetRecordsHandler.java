@@ -1,0 +1,89 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.state.ShardIterators;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StoredRecord;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * GetRecords: up to {@code Limit} (default and most 10,000) records and at most 10 MiB from an iterator's position.
+ * At the end of a closed shard, {@code NextShardIterator} is null and {@code ChildShards} names its children, the
+ * only combination KCL accepts.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
+ *
+ * <p>Thread-safe.
+ */
+final class GetRecordsHandler implements OperationHandler {
+    static final int LIMIT_DEFAULT = 10_000;
+    static final long MAX_RESPONSE_BYTES = 10L * 1024 * 1024;
+
+    private final ApiServices services;
+
+    GetRecordsHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        ShardIterators.Position at = services.iterators().parse(request.string("ShardIterator"));
+        Optional<StreamRecord> found = services.streams().find(at.streamName());
+        if (found.isEmpty() || found.get().epochMs() != at.streamEpochMs()) {
+            throw services.streams().notFound(at.streamName());
+        }
+        StreamRecord s = found.get();
+        ShardRecord shard = s.shard(at.shardIndex());
+        int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
+        ReadResult result = services.streams().log(s, shard).read(at.position(), limit, MAX_RESPONSE_BYTES);
+        List<StoredRecord> records = result.records();
+        out.startArray("Records");
+        for (StoredRecord r : records) {
+            out.startObject()
+                    .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), r.position()))
+                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
+                    .blob("Data", r.data())
+                    .string("PartitionKey", r.partitionKey());
+            if (!"NONE".equals(s.encryptionType())) {
+                out.string("EncryptionType", s.encryptionType());
+            }
+            out.endObject();
+        }
+        out.endArray();
+        long millisBehind = result.atEnd() || records.isEmpty() ? 0
+                : Math.max(0, services.streams().clock().millis() - records.get(records.size() - 1).arrivalMs());
+        boolean shardEnded = !shard.open() && result.nextPosition() >= shard.endingPosition();
+        if (shardEnded) {
+            out.nullValue("NextShardIterator");
+            writeChildShards(out, s, shard);
+        } else {
+            out.string("NextShardIterator",
+                    services.iterators().issue(s.name(), s.epochMs(), shard.index(), result.nextPosition()));
+        }
+        out.number("MillisBehindLatest", millisBehind);
+    }
+
+    static void writeChildShards(WireWriter out, StreamRecord s, ShardRecord parent) {
+        out.startArray("ChildShards");
+        for (ShardRecord child : s.shards()) {
+            if (child.parentIndex() != parent.index() && child.adjacentParentIndex() != parent.index()) {
+                continue;
+            }
+            out.startObject().string("ShardId", child.shardId()).startArray("ParentShards");
+            out.string(ShardRecord.shardId(child.parentIndex()));
+            if (child.adjacentParentIndex() >= 0) {
+                out.string(ShardRecord.shardId(child.adjacentParentIndex()));
+            }
+            out.endArray().startObject("HashKeyRange")
+                    .string("StartingHashKey", child.startingHashKey().toString())
+                    .string("EndingHashKey", child.endingHashKey().toString())
+                    .endObject().endObject();
+        }
+        out.endArray();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.ApiModel;
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.RequestReader;
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.Validator;
+import dev.millrace.protocol.WireFormat;
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request, transport aside: resolve the operation from {@code X-Amz-Target}, read and validate the body against
+ * the model, run the handler, and encode the result or the error in the request's format. This is the single place
+ * where exceptions become AWS errors: modelled ones as they are, storage failures and bugs as 500
+ * {@code InternalFailure} (logged, with the request id, since the client only sees the id).
+ *
+ * <p>Thread-safe.
+ */
+public final class KinesisApi {
+    private static final Logger log = LoggerFactory.getLogger(KinesisApi.class);
+
+    /** What to send back. {@code errorType} is {@code null} on success. */
+    public record Result(int httpStatus, byte[] body, String errorType) {
+    }
+
+    private final ApiModel model;
+    private final RequestReader reader;
+    private final Validator validator;
+    private final OperationRouter router;
+
+    public KinesisApi(ApiModel model, OperationRouter router) {
+        this.model = model;
+        this.reader = new RequestReader(model);
+        this.validator = new Validator(model);
+        this.router = router;
+    }
+
+    public Result handle(String target, WireFormat format, byte[] body, String requestId) {
+        try {
+            String operation = operationOf(target);
+            ApiModel.Operation op = model.operation(operation);
+            OperationHandler handler = router.handler(operation);
+            if (handler == null) {
+                throw KinesisException.client("UnknownOperationException",
+                        "Operation " + operation + " is not implemented by Millrace yet.");
+            }
+            Struct request = reader.read(format, op.input(), body);
+            validator.validate(request);
+            WireWriter out = new WireWriter(format).startObject();
+            handler.handle(request, out);
+            return new Result(200, out.endObject().toBytes(), null);
+        } catch (KinesisException e) {
+            return error(format, e);
+        } catch (StorageException e) {
+            log.error("Request {} failed in storage", requestId, e);
+            return error(format, KinesisException.internalFailure("Storage failure; request id " + requestId));
+        } catch (RuntimeException e) {
+            log.error("Request {} failed", requestId, e);
+            return error(format, KinesisException.internalFailure("Internal failure; request id " + requestId));
+        }
+    }
+
+    private String operationOf(String target) {
+        String prefix = model.targetPrefix() + ".";
+        if (target == null || !target.startsWith(prefix)) {
+            throw KinesisException.unknownOperation();
+        }
+        String operation = target.substring(prefix.length());
+        if (model.operation(operation) == null) {
+            throw KinesisException.unknownOperation();
+        }
+        return operation;
+    }
+
+    public static Result error(WireFormat format, KinesisException e) {
+        return new Result(e.httpStatus(), WireWriter.error(format, e), e.errorType());
+    }
+}

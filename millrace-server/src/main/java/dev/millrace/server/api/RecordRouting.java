@@ -1,0 +1,56 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.server.state.HashKeys;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.StreamStatus;
+import dev.millrace.server.state.StreamRegistry;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Checks shared by PutRecord and PutRecords: the stream accepts writes, the explicit hash key is in range, the record
+ * fits the stream's maximum record size.
+ *
+ * <p>Stateless, thread-safe.
+ */
+final class RecordRouting {
+    private RecordRouting() {
+    }
+
+    /** The stream, if it takes writes now ({@code ACTIVE} or {@code UPDATING}); otherwise not found, as AWS says. */
+    static StreamRecord writableStream(StreamRegistry streams, String name) {
+        StreamRecord s = streams.get(name);
+        if (s.status() != StreamStatus.ACTIVE && s.status() != StreamStatus.UPDATING) {
+            throw streams.notFound(name);
+        }
+        return s;
+    }
+
+    static BigInteger hashKey(String partitionKey, String explicitHashKey) {
+        if (explicitHashKey == null) {
+            return HashKeys.ofPartitionKey(partitionKey);
+        }
+        BigInteger value = HashKeys.parseExplicit(explicitHashKey);
+        if (value == null) {
+            throw KinesisException.invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: "
+                    + "[0, 2^128-1]. Specified value was " + explicitHashKey);
+        }
+        return value;
+    }
+
+    /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
+    static long recordBytes(String partitionKey, byte[] data) {
+        return (long) data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {
+        long maxBytes = s.maxRecordSizeKiB() * 1024L;
+        if (recordBytes(partitionKey, data) > maxBytes) {
+            throw KinesisException.invalidArgument("Record size " + recordBytes(partitionKey, data)
+                    + " bytes (data plus partition key) exceeds the maximum record size of " + s.maxRecordSizeKiB()
+                    + " KiB of stream " + s.name() + ".");
+        }
+    }
+}

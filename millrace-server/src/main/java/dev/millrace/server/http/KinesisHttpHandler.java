@@ -1,0 +1,104 @@
+package dev.millrace.server.http;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.WireFormat;
+import dev.millrace.server.api.KinesisApi;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into a Kinesis API
+ * call and writes the answer. The call runs on the API executor, not the event loop, because appends wait for fsync.
+ *
+ * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
+ * body is copied out first; the response buffer is owned by the pipeline once written.
+ *
+ * <p>Sharable and thread-safe.
+ */
+@ChannelHandler.Sharable
+final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(KinesisHttpHandler.class);
+
+    private final KinesisApi api;
+    private final ExecutorService executor;
+
+    KinesisHttpHandler(KinesisApi api, ExecutorService executor) {
+        this.api = api;
+        this.executor = executor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        String requestId = UUID.randomUUID().toString();
+        if (request.method() == HttpMethod.GET && request.uri().equals("/health")) {
+            respond(ctx, keepAlive, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null),
+                    "text/plain", requestId);
+            return;
+        }
+        WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        String target = request.headers().get("X-Amz-Target");
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        byte[] body = ByteBufUtil.getBytes(request.content());
+        if (request.method() != HttpMethod.POST || authorization == null || authorization.isBlank()) {
+            KinesisException e = request.method() != HttpMethod.POST ? KinesisException.unknownOperation()
+                    : KinesisException.missingAuthenticationToken();
+            respond(ctx, keepAlive, KinesisApi.error(format, e), format.contentType(), requestId);
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                KinesisApi.Result result = api.handle(target, format, body, requestId);
+                ctx.executor().execute(() -> respond(ctx, keepAlive, result, format.contentType(), requestId));
+            });
+        } catch (RejectedExecutionException e) {
+            respond(ctx, false, KinesisApi.error(format, KinesisException.client("ServiceUnavailableException",
+                    "The server is shutting down.")), format.contentType(), requestId);
+        }
+    }
+
+    private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
+                                String contentType, String requestId) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(result.httpStatus()), Unpooled.wrappedBuffer(result.body()));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, result.body().length)
+                .set("x-amzn-RequestId", requestId)
+                .set("x-amz-id-2", requestId);
+        if (result.errorType() != null) {
+            response.headers().set("x-amzn-ErrorType", result.errorType());
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        var future = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A broken connection (reset, malformed HTTP) ends only that connection; the cause is worth a debug line.
+        log.debug("Closing connection {} after error", ctx.channel(), cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.millrace.server.state;
+
+import java.math.BigInteger;
+
+/**
+ * The layout of Millrace sequence numbers: 56-digit decimal strings, like real Kinesis ones, that order records
+ * within a shard and never repeat, not even after a stream is deleted and re-created under the same name. Only this
+ * class builds or parses them.
+ *
+ * <pre>
+ *  digit  0      1 ............ 13  14 ...... 19  20 ................. 39  40 ............ 55
+ *        +------+-----------------+--------------+----------------------+-----------------+
+ *        | "4"  | stream epoch ms | shard index  | position in shard    | 16 zeros        |
+ *        +------+-----------------+--------------+----------------------+-----------------+
+ *  "4"             layout version; also keeps the number 56 digits long
+ *  stream epoch ms the stream incarnation's creation time (13 digits; strictly increasing per data dir)
+ *  shard index     the N of shardId-N (6 digits)
+ *  position        the record's storage position (20 digits, zero-padded)
+ *  16 zeros        reserved
+ * </pre>
+ *
+ * Within a shard, a later record has a larger position and so a larger number; a re-created stream has a later epoch
+ * and so larger numbers than anything its predecessor handed out.
+ *
+ * <p>Stateless, thread-safe.
+ */
+public final class SequenceNumbers {
+    private static final int DIGITS = 56;
+    private static final String VERSION = "4";
+    private static final String RESERVED = "0000000000000000";
+
+    /** A parsed sequence number. */
+    public record Parts(long streamEpochMs, int shardIndex, long position) {
+    }
+
+    private SequenceNumbers() {
+    }
+
+    public static String format(long streamEpochMs, int shardIndex, long position) {
+        return VERSION + String.format("%013d%06d%020d", streamEpochMs, shardIndex, position) + RESERVED;
+    }
+
+    /** Parses a sequence number; {@code null} if it is not one of ours. */
+    public static Parts parse(String sequenceNumber) {
+        if (sequenceNumber == null || sequenceNumber.length() != DIGITS || !sequenceNumber.startsWith(VERSION)
+                || !sequenceNumber.endsWith(RESERVED)) {
+            return null;
+        }
+        for (int i = 0; i < DIGITS; i++) {
+            if (!Character.isDigit(sequenceNumber.charAt(i))) {
+                return null;
+            }
+        }
+        try {
+            return new Parts(Long.parseLong(sequenceNumber.substring(1, 14)),
+                    Integer.parseInt(sequenceNumber.substring(14, 20)), Long.parseLong(sequenceNumber.substring(20, 40)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Compares two sequence numbers numerically (any decimal strings). */
+    public static int compare(String a, String b) {
+        return new BigInteger(a).compareTo(new BigInteger(b));
+    }
+}

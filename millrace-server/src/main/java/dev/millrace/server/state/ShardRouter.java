@@ -1,0 +1,53 @@
+package dev.millrace.server.state;
+
+import java.math.BigInteger;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Maps a hash key to the open shard that owns it, by binary search over the open shards' ranges. Routers are cached
+ * per stream and rebuilt when the stream's record changes (a reshard makes a new record).
+ *
+ * <p>Immutable; the cache is thread-safe.
+ */
+public final class ShardRouter {
+    private static final ConcurrentHashMap<String, ShardRouter> CACHE = new ConcurrentHashMap<>();
+
+    private final StreamRecord stream;
+    private final ShardRecord[] open;
+
+    private ShardRouter(StreamRecord stream) {
+        this.stream = stream;
+        List<ShardRecord> shards = stream.openShards();
+        this.open = shards.stream().sorted(Comparator.comparing(ShardRecord::startingHashKey))
+                .toArray(ShardRecord[]::new);
+    }
+
+    public static ShardRouter of(StreamRecord stream) {
+        ShardRouter router = CACHE.get(stream.name());
+        if (router == null || router.stream != stream) {
+            router = new ShardRouter(stream);
+            CACHE.put(stream.name(), router);
+        }
+        return router;
+    }
+
+    /** The open shard owning {@code hashKey}; open shards always cover the whole key space. */
+    public ShardRecord route(BigInteger hashKey) {
+        int lo = 0;
+        int hi = open.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            ShardRecord s = open[mid];
+            if (s.endingHashKey().compareTo(hashKey) < 0) {
+                lo = mid + 1;
+            } else if (s.startingHashKey().compareTo(hashKey) > 0) {
+                hi = mid - 1;
+            } else {
+                return s;
+            }
+        }
+        throw new IllegalStateException("no open shard of " + stream.name() + " owns hash key " + hashKey);
+    }
+}

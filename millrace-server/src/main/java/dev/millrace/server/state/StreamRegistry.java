@@ -1,0 +1,224 @@
+package dev.millrace.server.state;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.storage.LogStore;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.ShardLog;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * The streams of this node: their metadata (persisted in the {@link MetadataStore} under {@code stream/<name>}), their
+ * status transitions, and the shard logs that hold their records.
+ *
+ * <p>Transitional states ({@code CREATING}, {@code UPDATING}, {@code DELETING}) last {@code transitionDelayMs} by the
+ * injected clock and are settled lazily, when a stream is next looked at, and by {@link #settleDue()}, which the
+ * server calls periodically so that deleted streams' logs are removed.
+ *
+ * <p>Thread-safe: lookups read a concurrent map of immutable records; changes are serialised on this object and
+ * written to the metadata store before they become visible.
+ */
+public final class StreamRegistry {
+    private static final String STREAM_PREFIX = "stream/";
+    private static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
+
+    private final MetadataStore metadata;
+    private final LogStore logs;
+    private final Clock clock;
+    private final Account account;
+    private final long transitionDelayMs;
+    private final ConcurrentHashMap<String, StreamRecord> streams = new ConcurrentHashMap<>();
+    private long lastEpochMs;
+
+    public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
+                          long transitionDelayMs) {
+        this.metadata = metadata;
+        this.logs = logs;
+        this.clock = clock;
+        this.account = account;
+        this.transitionDelayMs = transitionDelayMs;
+        metadata.scan(STREAM_PREFIX).values().forEach(bytes -> {
+            StreamRecord s = StreamCodec.decode(bytes);
+            streams.put(s.name(), s);
+        });
+        lastEpochMs = metadata.get(LAST_EPOCH_KEY)
+                .map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(0L);
+    }
+
+    public Account account() {
+        return account;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Creates a stream in {@code CREATING} with {@code shardCount} shards spanning the hash key space evenly. */
+    public synchronized StreamRecord create(String name, int shardCount, String mode, Map<String, String> tags,
+                                            int maxRecordSizeKiB, Integer warmThroughputMiBps) {
+        settle(name);
+        if (streams.containsKey(name)) {
+            throw KinesisException.resourceInUse("Stream " + name + " under account " + account.id()
+                    + " already exists.");
+        }
+        long now = clock.millis();
+        long epochMs = Math.max(now, lastEpochMs + 1);
+        List<ShardRecord> shards = new ArrayList<>();
+        for (int i = 0; i < shardCount; i++) {
+            shards.add(new ShardRecord(i, -1, -1, HashKeys.initialStart(i, shardCount),
+                    HashKeys.initialEnd(i, shardCount), 0, now, null));
+        }
+        StreamStatus status = transitionDelayMs > 0 ? StreamStatus.CREATING : StreamStatus.ACTIVE;
+        StreamRecord stream = new StreamRecord(name, epochMs, status, now + transitionDelayMs, 24, mode, shards,
+                new java.util.TreeMap<>(tags), "NONE", null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps);
+        Map<String, byte[]> changes = new HashMap<>();
+        changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
+        changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
+        metadata.commit(changes);
+        lastEpochMs = epochMs;
+        streams.put(name, stream);
+        return stream;
+    }
+
+    /** The stream with its status settled, or {@code ResourceNotFoundException}. */
+    public StreamRecord get(String name) {
+        return find(name).orElseThrow(() -> notFound(name));
+    }
+
+    public Optional<StreamRecord> find(String name) {
+        StreamRecord s = streams.get(name);
+        if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()) {
+            synchronized (this) {
+                settle(name);
+            }
+            s = streams.get(name);
+        }
+        return Optional.ofNullable(s);
+    }
+
+    /** The stream, which must be {@code ACTIVE}, else {@code ResourceInUseException}. */
+    public StreamRecord getActive(String name) {
+        StreamRecord s = get(name);
+        if (s.status() != StreamStatus.ACTIVE) {
+            throw notActive(s);
+        }
+        return s;
+    }
+
+    /** Every stream's name, sorted. */
+    public List<String> names() {
+        return new ArrayList<>(new TreeSet<>(streams.keySet()));
+    }
+
+    public int streamCount() {
+        return streams.size();
+    }
+
+    /** Total open shards over all streams, for DescribeLimits. */
+    public int openShardCount() {
+        return streams.values().stream().mapToInt(s -> s.openShards().size()).sum();
+    }
+
+    /**
+     * Applies a change to an {@code ACTIVE} stream. With {@code viaUpdating} the stream passes through
+     * {@code UPDATING} for the transition delay, as AWS does for shard, mode and encryption changes.
+     */
+    public synchronized StreamRecord update(String name, boolean viaUpdating, UnaryOperator<StreamRecord> change) {
+        StreamRecord current = getActive(name);
+        StreamRecord next = change.apply(current);
+        if (viaUpdating && transitionDelayMs > 0) {
+            next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
+        }
+        put(next);
+        return next;
+    }
+
+    /** Applies a change that is allowed in any state but {@code DELETING} (tags, for instance). */
+    public synchronized StreamRecord updateAnyState(String name, UnaryOperator<StreamRecord> change) {
+        StreamRecord current = get(name);
+        if (current.status() == StreamStatus.DELETING) {
+            throw notActive(current);
+        }
+        StreamRecord next = change.apply(current);
+        put(next);
+        return next;
+    }
+
+    /** Starts deleting a stream: {@code DELETING} for the transition delay, then gone with its logs. */
+    public synchronized void delete(String name) {
+        StreamRecord s = get(name);
+        if (s.status() == StreamStatus.DELETING) {
+            return;
+        }
+        put(s.withStatus(StreamStatus.DELETING, clock.millis() + transitionDelayMs));
+        settle(name);
+    }
+
+    /** Settles every stream whose transition is due; called periodically. */
+    public synchronized void settleDue() {
+        for (String name : new ArrayList<>(streams.keySet())) {
+            settle(name);
+        }
+    }
+
+    /** The log of one shard, opened on first use with the stream's retention. */
+    public ShardLog log(StreamRecord stream, ShardRecord shard) {
+        ShardLog log = logs.openOrCreate(shardKey(stream, shard.index()));
+        long retentionMs = stream.retentionHours() * 3_600_000L;
+        if (log.retentionMs() != retentionMs) {
+            log.retentionMs(retentionMs);
+        }
+        return log;
+    }
+
+    public String arn(String name) {
+        return account.streamArn(name);
+    }
+
+    public KinesisException notFound(String name) {
+        return KinesisException.resourceNotFound("Stream " + name + " under account " + account.id()
+                + " not found.");
+    }
+
+    public KinesisException notActive(StreamRecord s) {
+        return KinesisException.resourceInUse("Stream " + s.name() + " under account " + account.id()
+                + " not ACTIVE, instead in state " + s.status());
+    }
+
+    private void settle(String name) {
+        StreamRecord s = streams.get(name);
+        if (s == null || s.status() == StreamStatus.ACTIVE || clock.millis() < s.statusUntilMs()) {
+            return;
+        }
+        if (s.status() == StreamStatus.DELETING) {
+            Map<String, byte[]> changes = new HashMap<>();
+            changes.put(STREAM_PREFIX + name, null);
+            metadata.commit(changes);
+            streams.remove(name);
+            for (ShardRecord shard : s.shards()) {
+                logs.delete(shardKey(s, shard.index()));
+            }
+        } else {
+            put(s.withStatus(StreamStatus.ACTIVE, 0));
+        }
+    }
+
+    private void put(StreamRecord s) {
+        metadata.commit(Map.of(STREAM_PREFIX + s.name(), StreamCodec.encode(s)));
+        streams.put(s.name(), s);
+    }
+
+    /** Storage key of a shard: unique per stream incarnation, so a re-created stream never sees old records. */
+    static String shardKey(StreamRecord stream, int shardIndex) {
+        return String.format("%d-%s-%06d", stream.epochMs(), stream.name(), shardIndex);
+    }
+}
