@@ -35,9 +35,9 @@ import java.util.List;
 final class EmbeddedShardLog implements ShardLog {
     static final String SEALED_MARKER = "sealed";
     /** Positions reserved per checkpoint write: at most this many are skipped after a crash. */
-    static final long RESERVE_POSITIONS = 1L << 16;
+    static final long RESERVE_POSITIONS = 1L << 20;
     /** The checkpoint's durable offset is advanced after this many forced bytes, bounding the scan after a crash. */
-    static final long CHECKPOINT_INTERVAL_BYTES = 4L * 1024 * 1024;
+    static final long CHECKPOINT_INTERVAL_BYTES = 16L * 1024 * 1024;
 
     private final String key;
     private final Path dir;
@@ -50,7 +50,8 @@ final class EmbeddedShardLog implements ShardLog {
     private final List<SegmentSnapshot> sealedSegments;
     private final ShardCheckpoint checkpoint;
     private long positionLimit;
-    private long checkpointOffset;
+    /** The durable offset the checkpoint last recorded; a stale value only means a longer scan after a crash. */
+    private volatile long checkpointOffset;
     private ActiveSegment active;
     private SegmentSnapshot visibleActive;
     private long nextPosition;
@@ -59,6 +60,8 @@ final class EmbeddedShardLog implements ShardLog {
     private boolean closed;
     private StorageException failure;
     private boolean dirty;
+    /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
+    private boolean appendedSinceOpen;
 
     private volatile ShardView view;
     private volatile long durableEnd;
@@ -116,7 +119,7 @@ final class EmbeddedShardLog implements ShardLog {
                 maybeRoll(batch.remaining());
                 if (nextPosition + records.size() > positionLimit) {
                     positionLimit = nextPosition + records.size() + RESERVE_POSITIONS;
-                    checkpoint.write(positionLimit, active.segment.basePosition, checkpointOffset);
+                    checkpoint.write(positionLimit, active.segment.basePosition, checkpointOffset, lastArrivalMs);
                 }
                 arrivalMs = Math.max(clock.millis(), lastArrivalMs);
                 base = nextPosition;
@@ -127,6 +130,7 @@ final class EmbeddedShardLog implements ShardLog {
             }
             nextPosition = active.endPosition();
             lastArrivalMs = arrivalMs;
+            appendedSinceOpen = true;
             end = nextPosition;
             if (config.durability() == DurabilityPolicy.INTERVAL) {
                 dirty = true;
@@ -158,25 +162,35 @@ final class EmbeddedShardLog implements ShardLog {
                     throw fail("fsync failed", e);
                 }
             }
+            long limit;
             synchronized (appendLock) {
                 durableEnd = Math.max(durableEnd, written.endPosition());
-                if (written.segment() == active.segment) {
-                    makeVisible(written);
-                    advanceCheckpoint(written.sizeBytes());
+                if (written.segment() != active.segment) {
+                    return;
                 }
+                makeVisible(written);
+                limit = positionLimit;
             }
+            // Outside the append lock: appends to this shard go on while the checkpoint is forced.
+            advanceCheckpoint(limit, written.segment().basePosition, written.sizeBytes(), written.lastArrivalMs());
         }
     }
 
-    /** Records a newer durable offset in the checkpoint once enough forced bytes have accumulated. */
-    private void advanceCheckpoint(long forcedBytes) {
+    /**
+     * Records a newer durable offset in the checkpoint once enough forced bytes have accumulated. Called under
+     * {@code syncLock}; a roll racing with it can only leave the checkpoint naming the previous segment, which makes
+     * recovery scan the new one from its start.
+     */
+    private void advanceCheckpoint(long limit, long segmentBase, long forcedBytes, long lastArrivalMs) {
         if (forcedBytes - checkpointOffset < CHECKPOINT_INTERVAL_BYTES) {
             return;
         }
         try {
-            checkpoint.write(positionLimit, active.segment.basePosition, forcedBytes);
+            checkpoint.write(limit, segmentBase, forcedBytes, lastArrivalMs);
         } catch (IOException e) {
-            throw fail("checkpoint write failed", e);
+            synchronized (appendLock) {
+                throw fail("checkpoint write failed", e);
+            }
         }
         checkpointOffset = forcedBytes;
     }
@@ -212,10 +226,11 @@ final class EmbeddedShardLog implements ShardLog {
         Segment next = Segment.create(dir, nextPosition, pool, config);
         FileUtil.forceDirectory(dir);
         active = new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(), lastArrivalMs);
-        checkpoint.write(positionLimit, nextPosition, 0);
+        checkpoint.write(positionLimit, nextPosition, 0, lastArrivalMs);
         checkpointOffset = 0;
-        durableEnd = Math.max(durableEnd, nextPosition);
+        // Publish before raising durableEnd: an appender that finds its position durable must also find it visible.
         makeVisible(active.snapshot());
+        durableEnd = Math.max(durableEnd, nextPosition);
     }
 
     private void makeVisible(SegmentSnapshot activeSnapshot) {
@@ -389,12 +404,13 @@ final class EmbeddedShardLog implements ShardLog {
                     return;
                 }
                 closed = true;
-                if (failure == null) {
+                if (failure == null && appendedSinceOpen) {
                     try {
                         active.segment.force();
                         durableEnd = Math.max(durableEnd, nextPosition);
                         // A clean stop records the exact end: the next start skips no positions and scans nothing.
-                        checkpoint.write(nextPosition, active.segment.basePosition, active.sizeBytes());
+                        checkpoint.writeExact(nextPosition, active.segment.basePosition, active.sizeBytes(),
+                                lastArrivalMs);
                     } catch (IOException e) {
                         throw new StorageException("final fsync of shard " + key + " failed: " + e, e);
                     }

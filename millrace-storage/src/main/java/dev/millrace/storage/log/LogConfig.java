@@ -24,7 +24,11 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
 
     public static final long SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
     public static final long SEGMENT_MS_DEFAULT = 60L * 60 * 1000;
-    public static final int INDEX_INTERVAL_BYTES_DEFAULT = 32 * 1024;
+    /**
+     * Dense enough that a time lookup reads one 4 KiB page of batch headers; a full 64 MiB active segment then keeps
+     * 16,384 entries (256 KiB) in memory.
+     */
+    public static final int INDEX_INTERVAL_BYTES_DEFAULT = 4 * 1024;
     /** Half of the common default {@code ulimit -n} of 1024, leaving room for sockets. */
     public static final int MAX_OPEN_FILES_DEFAULT = 512;
     public static final long FLUSH_INTERVAL_MS_DEFAULT = 50;

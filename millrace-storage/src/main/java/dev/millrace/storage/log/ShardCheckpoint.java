@@ -12,45 +12,50 @@ import java.util.zip.CRC32C;
  * active segment is known to be on disk. Only this class computes offsets inside it.
  *
  * <pre>
- *  Two slots; slot (generation % 2) lives at offset 32 * (generation % 2), so a torn write damages only the slot
+ *  Two slots; slot (generation % 2) lives at offset 40 * (generation % 2), so a torn write damages only the slot
  *  being written and the other still holds the previous state.
- *  0                       8                       16                      24          28          32
- *  +-----------------------+-----------------------+-----------------------+-----------+-----------+
- *  |      generation       |     positionLimit     |      segmentBase      | durableOff|  crc32c   |
- *  +-----------------------+-----------------------+-----------------------+-----------+-----------+
+ *  0               8               16              24              32          36          40
+ *  +---------------+---------------+---------------+---------------+-----------+-----------+
+ *  |  generation   | positionLimit |  segmentBase  | lastArrivalMs | durableOff|  crc32c   |
+ *  +---------------+---------------+---------------+---------------+-----------+-----------+
  *  positionLimit = no position at or above it has ever been handed out
  *  segmentBase   = base position of the segment that durableOff refers to
+ *  lastArrivalMs = no record acknowledged so far arrived later; kept here because retention may delete every
+ *                  segment that held it, and arrival times must not go backwards after a restart
  *  durableOff    = the log bytes of that segment below this offset were forced to disk
- *  crc32c        = CRC-32C of bytes 0..27 of the slot
+ *  crc32c        = CRC-32C of bytes 0..35 of the slot
  * </pre>
  *
  * Why: recovery scans only from the durable offset on (a torn write can only lie beyond it), and resumes positions
  * at {@code positionLimit} or later, so a position handed out before a crash is never handed out again, even if the
  * bytes that held it were lost. Appends reserve positions ahead in steps, forcing this file once per step.
  *
- * <p>Not thread-safe: written under the shard's append lock, read by recovery before the shard is shared.
+ * <p>Thread-safe: writes are synchronized; {@link #read} runs in recovery before the shard is shared.
  */
 final class ShardCheckpoint {
     static final String FILE_NAME = "checkpoint";
-    static final int SLOT_BYTES = 32;
+    static final int SLOT_BYTES = 40;
     private static final int GENERATION_OFFSET = 0;
     private static final int POSITION_LIMIT_OFFSET = 8;
     private static final int SEGMENT_BASE_OFFSET = 16;
-    private static final int DURABLE_OFFSET_OFFSET = 24;
-    private static final int CRC_OFFSET = 28;
+    private static final int LAST_ARRIVAL_OFFSET = 24;
+    private static final int DURABLE_OFFSET_OFFSET = 32;
+    private static final int CRC_OFFSET = 36;
 
     /** One checkpoint state. */
-    record State(long generation, long positionLimit, long segmentBase, int durableOffset) {
+    record State(long generation, long positionLimit, long segmentBase, long lastArrivalMs, int durableOffset) {
     }
 
     private final Path path;
     private final FilePool pool;
     private long generation;
+    private State last;
 
-    private ShardCheckpoint(Path path, FilePool pool, long generation) {
+    private ShardCheckpoint(Path path, FilePool pool, State previous) {
         this.path = path;
         this.pool = pool;
-        this.generation = generation;
+        this.generation = previous == null ? 0 : previous.generation();
+        this.last = previous;
     }
 
     /** Reads the newest intact slot; {@code null} when the file is missing or both slots are damaged. */
@@ -67,7 +72,8 @@ final class ShardCheckpoint {
                 continue;
             }
             State state = new State(bytes.getLong(at + GENERATION_OFFSET), bytes.getLong(at + POSITION_LIMIT_OFFSET),
-                    bytes.getLong(at + SEGMENT_BASE_OFFSET), bytes.getInt(at + DURABLE_OFFSET_OFFSET));
+                    bytes.getLong(at + SEGMENT_BASE_OFFSET), bytes.getLong(at + LAST_ARRIVAL_OFFSET),
+                    bytes.getInt(at + DURABLE_OFFSET_OFFSET));
             if (best == null || state.generation() > best.generation()) {
                 best = state;
             }
@@ -82,16 +88,38 @@ final class ShardCheckpoint {
             Files.newByteChannel(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
             FileUtil.forceDirectory(dir);
         }
-        return new ShardCheckpoint(path, pool, previous == null ? 0 : previous.generation());
+        return new ShardCheckpoint(path, pool, previous);
     }
 
-    /** Durably records a new state; returns once it is forced. */
-    void write(long positionLimit, long segmentBase, long durableOffset) throws IOException {
+    /**
+     * Durably records a new state; returns once it is forced. The recorded position limit never goes down, whatever
+     * order concurrent callers arrive in, except through {@link #writeExact} at a clean close.
+     */
+    synchronized void write(long positionLimit, long segmentBase, long durableOffset, long lastArrivalMs)
+            throws IOException {
+        long limit = last == null ? positionLimit : Math.max(positionLimit, last.positionLimit());
+        long arrivalMs = last == null ? lastArrivalMs : Math.max(lastArrivalMs, last.lastArrivalMs());
+        writeExact(limit, segmentBase, durableOffset, arrivalMs);
+    }
+
+    /** Whether the file already says exactly this, so writing it again would only cost an fsync. */
+    private boolean says(long positionLimit, long segmentBase, long durableOffset, long lastArrivalMs) {
+        return last != null && last.positionLimit() == positionLimit && last.segmentBase() == segmentBase
+                && last.durableOffset() == durableOffset && last.lastArrivalMs() == lastArrivalMs;
+    }
+
+    /** Records exactly this state: for a clean close, where the limit may come down to the true end. */
+    synchronized void writeExact(long positionLimit, long segmentBase, long durableOffset, long lastArrivalMs)
+            throws IOException {
+        if (says(positionLimit, segmentBase, durableOffset, lastArrivalMs)) {
+            return;
+        }
         long next = generation + 1;
         ByteBuffer slot = ByteBuffer.allocate(SLOT_BYTES);
         slot.putLong(GENERATION_OFFSET, next);
         slot.putLong(POSITION_LIMIT_OFFSET, positionLimit);
         slot.putLong(SEGMENT_BASE_OFFSET, segmentBase);
+        slot.putLong(LAST_ARRIVAL_OFFSET, lastArrivalMs);
         slot.putInt(DURABLE_OFFSET_OFFSET, Math.toIntExact(durableOffset));
         slot.putInt(CRC_OFFSET, checksum(slot, 0));
         try (FilePool.Handle h = pool.acquire(path)) {
@@ -102,6 +130,7 @@ final class ShardCheckpoint {
             h.channel().force(false);
         }
         generation = next;
+        last = new State(next, positionLimit, segmentBase, lastArrivalMs, (int) durableOffset);
     }
 
     private static int checksum(ByteBuffer buf, int at) {

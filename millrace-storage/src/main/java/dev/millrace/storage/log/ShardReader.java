@@ -5,6 +5,7 @@ import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -113,6 +114,11 @@ final class ShardReader {
         return true;
     }
 
+    /**
+     * Finds the first batch arriving at or after the time. The index narrows it to the stretch between two entries
+     * (the next entry's batch already qualifies), and only batch headers are read there, a page at a time: record
+     * bytes and checksums do not matter for the answer, and a read from the position verifies them anyway.
+     */
     long positionAtOrAfter(long timestampMs) throws IOException {
         long t = Math.max(timestampMs, cutoffMs);
         for (SegmentSnapshot s : view.segments()) {
@@ -122,24 +128,43 @@ final class ShardReader {
             SegmentIndex index = index(s, false);
             int entry = Math.min(index.floorBeforeTime(t), index.floorByPosition(Long.MAX_VALUE, s.sizeBytes() - 1));
             long offset = entry < 0 ? 0 : index.fileOffset(entry);
-            long[] found = {-1};
-            SegmentScanner scanner = new SegmentScanner(s.segment(), maxBatchBytes);
-            SegmentScanner.Stop stop = scanner.scan(offset, s.sizeBytes(), (buf, at, total, fileOffset) -> {
-                if (RecordBatch.lastArrivalMs(buf, at) >= t) {
-                    found[0] = RecordBatch.basePosition(buf, at);
-                    return false;
-                }
-                return true;
-            });
-            if (found[0] >= 0) {
-                return found[0];
-            }
-            if (stop == SegmentScanner.Stop.DAMAGE) {
-                throw new CorruptDataException("damaged batch at offset " + scanner.stoppedAt() + " of "
-                        + s.segment().logPath + " (looking up time " + t + ")");
+            long found = firstBatchAtOrAfter(s, offset, t);
+            if (found >= 0) {
+                return found;
             }
         }
         return view.endPosition();
+    }
+
+    private static final int HEADER_PAGE_BYTES = 4096;
+
+    private long firstBatchAtOrAfter(SegmentSnapshot s, long fromOffset, long t) throws IOException {
+        ByteBuffer page = ByteBuffer.allocate(HEADER_PAGE_BYTES);
+        long pageStart = -1;
+        long offset = fromOffset;
+        long lastBase = -1;
+        while (offset + RecordBatch.HEADER_BYTES <= s.sizeBytes()) {
+            if (pageStart < 0 || offset + RecordBatch.HEADER_BYTES > pageStart + page.limit()) {
+                page.clear();
+                page.limit((int) Math.min(HEADER_PAGE_BYTES, s.sizeBytes() - offset));
+                s.segment().read(page, offset);
+                page.flip();
+                pageStart = offset;
+            }
+            int at = (int) (offset - pageStart);
+            int total = RecordBatch.totalBytes(page, at, maxBatchBytes);
+            long base = RecordBatch.basePosition(page, at);
+            if (total < 0 || base <= lastBase) {
+                throw new CorruptDataException("damaged batch header at offset " + offset + " of "
+                        + s.segment().logPath + " (looking up time " + t + ")");
+            }
+            if (RecordBatch.lastArrivalMs(page, at) >= t) {
+                return base;
+            }
+            lastBase = base;
+            offset += total;
+        }
+        return -1;
     }
 
     /**

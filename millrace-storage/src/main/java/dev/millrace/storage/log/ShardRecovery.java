@@ -49,7 +49,7 @@ final class ShardRecovery {
             long start = state == null ? 0 : state.positionLimit();
             Segment first = Segment.create(dir, start, pool, config);
             FileUtil.forceDirectory(dir);
-            checkpoint.write(start, start, 0);
+            checkpoint.write(start, start, 0, state == null ? Long.MIN_VALUE : state.lastArrivalMs());
             return new Result(List.of(), new ActiveSegment(first, new SegmentIndex(), config.indexIntervalBytes(),
                     Long.MIN_VALUE), start, 0, checkpoint);
         }
@@ -64,6 +64,9 @@ final class ShardRecovery {
             sealed.add(new SegmentSnapshot(segment, bases.get(i), bases.get(i + 1), size, arrivalMs));
         }
         Segment last = Segment.existing(dir, bases.get(bases.size() - 1), pool, config);
+        if (state != null) {
+            lastArrivalMs = Math.max(lastArrivalMs, state.lastArrivalMs());
+        }
         return recoverActive(sealed, last, lastArrivalMs, state, checkpoint);
     }
 
@@ -74,6 +77,7 @@ final class ShardRecovery {
                 && state.durableOffset() <= size;
         long durableOffset = checkpointFits ? state.durableOffset() : 0;
         SegmentIndex index = segment.loadIndexFile(size);
+        int loadedEntries = index == null ? -1 : index.count();
         int start = index == null ? -1 : index.floorByPosition(Long.MAX_VALUE, durableOffset);
         if (start >= 0 && !entriesPointAtBatches(segment, index, start, size)) {
             log.warn("Shard {}: index of {} does not match its log; rebuilding it", dir.getFileName(),
@@ -96,7 +100,11 @@ final class ShardRecovery {
         if (discarded > 0) {
             segment.truncate(validEnd);
         }
-        segment.rewriteIndexFile(index);
+        // The scan re-adds entries by the same rule that wrote them, so an unchanged count means an unchanged file;
+        // rewriting it anyway would cost an fsync per shard on every start.
+        if (start < 0 || discarded > 0 || index.count() != loadedEntries) {
+            segment.rewriteIndexFile(index);
+        }
         long next = active.endPosition();
         if (state != null) {
             next = Math.max(next, state.positionLimit());
@@ -105,7 +113,7 @@ final class ShardRecovery {
             next += (discarded + RecordBatch.MIN_RECORD_BYTES - 1) / RecordBatch.MIN_RECORD_BYTES;
         }
         active.skipTo(next);
-        checkpoint.write(next, segment.basePosition, validEnd);
+        checkpoint.writeExact(next, segment.basePosition, validEnd, active.lastArrivalMs());
         if (discarded > 0) {
             log.warn("Shard {}: discarded {} damaged bytes at offset {} of {}; positions resume at {}",
                     dir.getFileName(), discarded, validEnd, segment.logPath.getFileName(), next);
