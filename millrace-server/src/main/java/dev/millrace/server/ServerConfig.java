@@ -46,4 +46,9 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
                 maxBodyBytes);
     }
+
+    public ServerConfig withMaxBodyBytes(int value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                value);
+    }
 }
