@@ -5,6 +5,8 @@ import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.http.HttpServer;
+import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.storage.LogStore;
@@ -55,7 +57,8 @@ public final class MillraceServer implements AutoCloseable {
         StreamRegistry streams = new StreamRegistry(metadata, logs, clock, config.account(),
                 config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
-        ApiServices services = new ApiServices(streams, iterators, config.shardLimit());
+        ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
+                new AccountSettings(metadata, clock), config.shardLimit());
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));

@@ -24,8 +24,11 @@ final class AddTagsToStreamHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        String name = StreamRefs.name(request, services.streams().account());
-        Map<String, String> added = request.stringMap("Tags");
+        addTags(services, StreamRefs.name(request, services.streams().account()), request.stringMap("Tags"));
+    }
+
+    /** Adds tags to a stream, within the per-stream limit; shared with TagResource. */
+    static void addTags(ApiServices services, String name, Map<String, String> added) {
         services.streams().updateAnyState(name, s -> {
             Map<String, String> tags = new TreeMap<>(s.tags());
             tags.putAll(added);

@@ -1,16 +1,22 @@
 package dev.millrace.server.api;
 
+import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 
 /**
- * The small services handlers share: streams and their shards, and shard iterators.
+ * The small services handlers share: streams and their shards, shard iterators, resource policies and account
+ * settings.
  *
  * <p>Immutable holder; the services are thread-safe.
  *
- * @param streams    the streams of this node
- * @param iterators  shard iterator codec
- * @param shardLimit the account's open-shard limit
+ * @param streams         the streams of this node
+ * @param iterators       shard iterator codec
+ * @param policies        resource policies
+ * @param accountSettings account-level settings
+ * @param shardLimit      the account's open-shard limit
  */
-public record ApiServices(StreamRegistry streams, ShardIterators iterators, int shardLimit) {
+public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                          AccountSettings accountSettings, int shardLimit) {
 }

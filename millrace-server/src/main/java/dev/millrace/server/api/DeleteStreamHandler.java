@@ -18,6 +18,9 @@ final class DeleteStreamHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        services.streams().delete(StreamRefs.name(request, services.streams().account()));
+        String name = StreamRefs.name(request, services.streams().account());
+        services.streams().delete(name);
+        // A stream re-created under this name has the same ARN; it must not inherit the old policy.
+        services.policies().deleteAllOf(services.streams().arn(name));
     }
 }

@@ -21,19 +21,33 @@ public final class OperationRouter {
         t.put("AddTagsToStream", new AddTagsToStreamHandler(s));
         t.put("CreateStream", new CreateStreamHandler(s));
         t.put("DecreaseStreamRetentionPeriod", new DecreaseStreamRetentionPeriodHandler(s));
+        t.put("DeleteResourcePolicy", new DeleteResourcePolicyHandler(s));
         t.put("DeleteStream", new DeleteStreamHandler(s));
+        t.put("DescribeAccountSettings", new DescribeAccountSettingsHandler(s));
         t.put("DescribeLimits", new DescribeLimitsHandler(s));
         t.put("DescribeStream", new DescribeStreamHandler(s));
         t.put("DescribeStreamSummary", new DescribeStreamSummaryHandler(s));
+        t.put("DisableEnhancedMonitoring", new DisableEnhancedMonitoringHandler(s));
+        t.put("EnableEnhancedMonitoring", new EnableEnhancedMonitoringHandler(s));
         t.put("GetRecords", new GetRecordsHandler(s));
+        t.put("GetResourcePolicy", new GetResourcePolicyHandler(s));
         t.put("GetShardIterator", new GetShardIteratorHandler(s));
         t.put("IncreaseStreamRetentionPeriod", new IncreaseStreamRetentionPeriodHandler(s));
         t.put("ListShards", new ListShardsHandler(s));
         t.put("ListStreams", new ListStreamsHandler(s));
+        t.put("ListTagsForResource", new ListTagsForResourceHandler(s));
         t.put("ListTagsForStream", new ListTagsForStreamHandler(s));
         t.put("PutRecord", new PutRecordHandler(s));
         t.put("PutRecords", new PutRecordsHandler(s));
+        t.put("PutResourcePolicy", new PutResourcePolicyHandler(s));
         t.put("RemoveTagsFromStream", new RemoveTagsFromStreamHandler(s));
+        t.put("StartStreamEncryption", new StartStreamEncryptionHandler(s));
+        t.put("StopStreamEncryption", new StopStreamEncryptionHandler(s));
+        t.put("TagResource", new TagResourceHandler(s));
+        t.put("UntagResource", new UntagResourceHandler(s));
+        t.put("UpdateAccountSettings", new UpdateAccountSettingsHandler(s));
+        t.put("UpdateMaxRecordSize", new UpdateMaxRecordSizeHandler(s));
+        t.put("UpdateStreamWarmThroughput", new UpdateStreamWarmThroughputHandler(s));
         return new OperationRouter(t);
     }
 

@@ -1,0 +1,35 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+
+/**
+ * PutResourcePolicy: attaches a policy document to a stream. Stored and returned by GetResourcePolicy; not enforced.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutResourcePolicy.html
+ *
+ * <p>Thread-safe.
+ */
+final class PutResourcePolicyHandler implements OperationHandler {
+    static final int MAX_POLICY_BYTES = 20 * 1024;
+
+    private final ApiServices services;
+
+    PutResourcePolicyHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        String arn = request.string("ResourceARN");
+        ResourceArns.stream(services, arn);
+        String policy = request.string("Policy");
+        if (policy.isBlank() || !policy.trim().startsWith("{")) {
+            throw KinesisException.invalidArgument("Policy must be a JSON policy document.");
+        }
+        if (policy.length() > MAX_POLICY_BYTES) {
+            throw KinesisException.invalidArgument("Policy is larger than " + MAX_POLICY_BYTES + " characters.");
+        }
+        services.policies().put(arn, policy);
+    }
+}
