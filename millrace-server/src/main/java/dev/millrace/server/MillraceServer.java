@@ -63,8 +63,9 @@ public final class MillraceServer implements AutoCloseable {
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
-        housekeeping.scheduleWithFixedDelay(streams::settleDue, 100, 100, TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(logs::trimExpired, 60, 60, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", streams::settleDue), 100, 100,
+                TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("retention", streams::trimExpired), 60, 60, TimeUnit.SECONDS);
         http = new HttpServer();
         address = http.start(config.host(), config.port(), api, apiExecutor, config.maxBodyBytes());
         return address;
@@ -103,6 +104,20 @@ public final class MillraceServer implements AutoCloseable {
         logs.close();
         metadata.close();
         http = null;
+    }
+
+    /**
+     * Wraps a periodic task so that one failure is reported and the next run still happens: an exception escaping a
+     * scheduled task would silently cancel every later run.
+     */
+    private static Runnable periodic(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("Periodic {} failed; retrying at the next period", what, e);
+            }
+        };
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {

@@ -170,6 +170,23 @@ public final class StreamRegistry {
         }
     }
 
+    /**
+     * Deletes expired storage of every shard of every stream, each with its stream's retention; returns the number of
+     * segments removed. Opens shards that were not used since the start, so retention reclaims their space too.
+     */
+    public int trimExpired() {
+        int removed = 0;
+        for (StreamRecord s : streams.values()) {
+            if (s.status() == StreamStatus.DELETING) {
+                continue;
+            }
+            for (ShardRecord shard : s.shards()) {
+                removed += log(s, shard).trimExpired();
+            }
+        }
+        return removed;
+    }
+
     /** The log of one shard, opened on first use with the stream's retention. */
     public ShardLog log(StreamRecord stream, ShardRecord shard) {
         ShardLog log = logs.openOrCreate(shardKey(stream, shard.index()));
