@@ -122,12 +122,36 @@ public final class Validator {
         return "Value " + render(value) + " at '" + path + "' failed to satisfy constraint: " + constraint;
     }
 
+    /** How AWS prints a rejected value: its Java service model's {@code toString}, quoted. */
     private static String render(Object value) {
+        return "'" + describe(value) + "'";
+    }
+
+    private static String describe(Object value) {
         if (value instanceof byte[]) {
             int n = ((byte[]) value).length;
-            return "'java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]'";
+            return "java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]";
         }
-        return "'" + value + "'";
+        if (value instanceof Struct) {
+            Struct struct = (Struct) value;
+            StringBuilder b = new StringBuilder(struct.shape().name()).append('(');
+            String sep = "";
+            for (String member : struct.shape().members().keySet()) {
+                b.append(sep).append(member).append('=').append(describe(struct.values().get(member)));
+                sep = ", ";
+            }
+            return b.append(')').toString();
+        }
+        if (value instanceof List) {
+            StringBuilder b = new StringBuilder("[");
+            String sep = "";
+            for (Object item : (List<?>) value) {
+                b.append(sep).append(describe(item));
+                sep = ", ";
+            }
+            return b.append(']').toString();
+        }
+        return String.valueOf(value);
     }
 
     static String lowerCamel(String name) {

@@ -59,6 +59,20 @@ class ProtocolTest {
     }
 
     @Test
+    void tooLongListsAreRenderedAsAwsDoesWithoutClassNames() {
+        StringBuilder body = new StringBuilder("{\"StreamName\":\"s\",\"Records\":[");
+        for (int i = 0; i < 501; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"Data\":\"AA==\",\"PartitionKey\":\"k\"}");
+        }
+        String message = validationMessage("PutRecordsInput", body.append("]}").toString());
+        assertThat(message).startsWith("1 validation error detected: Value '[PutRecordsRequestEntry("
+                + "Data=java.nio.HeapByteBuffer[pos=0 lim=1 cap=1], ExplicitHashKey=null, PartitionKey=k), ")
+                .endsWith("]' at 'records' failed to satisfy constraint: "
+                        + "Member must have length less than or equal to 500")
+                .doesNotContain("dev.millrace");
+    }
+
+    @Test
     void rangesEnumsAndRequiredMembers() {
         assertThat(validationMessage("GetRecordsInput", "{\"ShardIterator\":\"x\",\"Limit\":0}")).isEqualTo(
                 "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "

@@ -91,19 +91,33 @@ public final class MillraceServer implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        if (http == null) {
-            return;
+        // Each step checks its own component: a start that failed half-way leaves some of them unset.
+        if (http != null) {
+            http.stopAccepting();
         }
-        http.stopAccepting();
-        housekeeping.shutdownNow();
-        apiExecutor.shutdown();
-        if (!apiExecutor.awaitTermination(30, TimeUnit.SECONDS)) {
-            log.warn("In-flight requests did not finish within 30 s; closing storage anyway");
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
         }
-        http.shutdown();
-        logs.close();
-        metadata.close();
+        if (apiExecutor != null) {
+            apiExecutor.shutdown();
+            if (!apiExecutor.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("In-flight requests did not finish within 30 s; closing storage anyway");
+            }
+        }
+        if (http != null) {
+            http.shutdown();
+        }
+        if (logs != null) {
+            logs.close();
+        }
+        if (metadata != null) {
+            metadata.close();
+        }
         http = null;
+        housekeeping = null;
+        apiExecutor = null;
+        logs = null;
+        metadata = null;
     }
 
     /**

@@ -1,0 +1,68 @@
+package dev.millrace.app;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An exclusive OS lock on {@code <data-dir>/lock}, held while a node runs, so that a second node started on the same
+ * data directory refuses to start instead of corrupting it. The OS drops the lock when the process dies, even by
+ * {@code kill -9}, so a stale lock file never blocks a restart.
+ *
+ * <p>Not thread-safe; one per process.
+ */
+final class DataDirLock implements AutoCloseable {
+    static final String FILE_NAME = "lock";
+
+    /** The data directory is in use by another process. */
+    static final class HeldException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        HeldException(String message) {
+            super(message);
+        }
+    }
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DataDirLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Creates the directory if needed and takes the lock, or throws {@link HeldException} if another has it. */
+    static DataDirLock acquire(Path dataDir) throws IOException, HeldException {
+        Files.createDirectories(dataDir);
+        Path file = dataDir.resolve(FILE_NAME);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new HeldException("Data dir " + dataDir + " is in use by another Millrace process (" + file
+                    + " is locked)");
+        }
+        return new DataDirLock(channel, lock);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+}

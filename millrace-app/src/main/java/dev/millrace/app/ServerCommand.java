@@ -1,0 +1,127 @@
+package dev.millrace.app;
+
+import dev.millrace.server.MillraceServer;
+import dev.millrace.server.ServerConfig;
+import dev.millrace.storage.log.DurabilityPolicy;
+import dev.millrace.storage.log.LogConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code millrace server}: opens the data directory, starts a node and serves until SIGTERM or SIGINT. Then it stops
+ * accepting, lets in-flight requests finish, flushes and closes storage ({@link MillraceServer#close()}) and exits 0.
+ *
+ * <p>When the node is ready it logs exactly one INFO line, {@code Millrace listening on http://HOST:PORT (data dir
+ * DIR)}, with the port actually bound (so {@code --port 0} can be used by scripts and tests that read the line).
+ *
+ * <p>Not thread-safe; picocli calls {@link #call} once. The signal handlers only count down a latch.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = MillraceMain.Version.class,
+        description = "Runs a Millrace node until SIGTERM or SIGINT (then it drains, flushes and exits 0).")
+final class ServerCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "4567", paramLabel = "PORT",
+            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 exposes the server).")
+    String host;
+
+    @Option(names = "--data-dir", defaultValue = "./millrace-data", paramLabel = "DIR",
+            description = "Where streams and records are kept; created if missing (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--transition-delay-ms", defaultValue = "" + ServerConfig.TRANSITION_DELAY_MS_DEFAULT,
+            paramLabel = "MS",
+            description = "How long CREATING, UPDATING and DELETING last; 0 makes changes immediate "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long transitionDelayMs;
+
+    @Option(names = "--durability", defaultValue = "sync", paramLabel = "sync|interval",
+            description = "sync: acknowledge writes after fsync; interval: acknowledge at once and fsync every "
+                    + LogConfig.FLUSH_INTERVAL_MS_DEFAULT + " ms (default: ${DEFAULT-VALUE}).")
+    DurabilityPolicy durability;
+
+    @Option(names = "--shard-limit", defaultValue = "" + ServerConfig.SHARD_LIMIT_DEFAULT, paramLabel = "N",
+            description = "The account's open-shard limit (default: ${DEFAULT-VALUE}).")
+    int shardLimit;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = config();
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
+            MillraceServer server = new MillraceServer(config, Clock.systemUTC());
+            InetSocketAddress bound;
+            try {
+                bound = server.start();
+            } catch (Exception e) {
+                // A port in use is a user error: one line. Anything else gets its stack trace.
+                Object cause = e instanceof java.net.BindException ? null : e;
+                log.error("Millrace could not start on {}:{} with data dir {}: {}", host, port, config.dataDir(),
+                        e.toString(), cause);
+                server.close();
+                return 1;
+            }
+            log.info("Millrace listening on http://{}:{} (data dir {})", urlHost(host), bound.getPort(),
+                    config.dataDir());
+            stop.await();
+            log.info("Millrace stopping: finishing in-flight requests and flushing");
+            server.close();
+            log.info("Millrace stopped");
+            return 0;
+        } catch (DataDirLock.HeldException e) {
+            log.error("{}", e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The node's configuration from the options; usage errors for values out of range. */
+    ServerConfig config() {
+        if (port < 0 || port > 65_535) {
+            throw usage("--port must be between 0 and 65535, not " + port);
+        }
+        if (host == null || host.isBlank()) {
+            throw usage("--host must not be empty");
+        }
+        if (transitionDelayMs < 0) {
+            throw usage("--transition-delay-ms must be 0 or more, not " + transitionDelayMs);
+        }
+        if (shardLimit < 1) {
+            throw usage("--shard-limit must be 1 or more, not " + shardLimit);
+        }
+        Path dir = dataDir.toAbsolutePath().normalize();
+        ServerConfig config = ServerConfig.defaults(host, port, dir)
+                .withTransitionDelayMs(transitionDelayMs)
+                .withShardLimit(shardLimit);
+        if (durability == DurabilityPolicy.INTERVAL) {
+            config = config.withLogConfig(
+                    config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));
+        }
+        return config;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /** A host as it goes in a URL: IPv6 literals in brackets. */
+    static String urlHost(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+}

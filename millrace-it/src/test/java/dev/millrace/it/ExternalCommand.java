@@ -1,0 +1,50 @@
+package dev.millrace.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command of another toolchain (node, npm, the AWS CLI) to completion and keeps what it printed.
+ *
+ * <p>Not thread-safe; one per command.
+ */
+final class ExternalCommand {
+    /** What a finished command left behind. */
+    record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private ExternalCommand() {
+    }
+
+    static Result run(List<String> command, Path workDir, Map<String, String> env, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+        pb.environment().putAll(env);
+        Path out = java.nio.file.Files.createTempFile("cmd-out", ".txt");
+        Path err = java.nio.file.Files.createTempFile("cmd-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new IllegalStateException(command + " did not finish within " + timeoutSeconds + " s");
+        }
+        return new Result(p.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
+                java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** The absolute path of a program on the PATH, or fails the test with what to install. */
+    static String require(String program, String installHint) {
+        for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, program);
+            if (java.nio.file.Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new IllegalStateException(program + " is not on the PATH; " + installHint
+                + " (.ci/run installs it)");
+    }
+}
