@@ -58,7 +58,7 @@ public final class MillraceServer implements AutoCloseable {
                 config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
-                new AccountSettings(metadata, clock), config.shardLimit());
+                new AccountSettings(metadata, clock), config.shardLimit(), config.scaling());
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));

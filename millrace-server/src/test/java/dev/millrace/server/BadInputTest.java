@@ -8,6 +8,7 @@ import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.ResourcePolicies;
+import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.storage.log.EmbeddedLogStore;
@@ -44,7 +45,8 @@ class BadInputTest {
         metadata = FileMetadataStore.open(dir);
         StreamRegistry streams = new StreamRegistry(metadata, logs, Clock.systemUTC(), Account.DEFAULT, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], Clock.systemUTC()),
-                new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100);
+                new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100,
+                ScalingLimits.AWS);
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}");
     }

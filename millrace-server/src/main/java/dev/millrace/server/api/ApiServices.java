@@ -2,6 +2,7 @@ package dev.millrace.server.api;
 
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.ResourcePolicies;
+import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 
@@ -16,7 +17,8 @@ import dev.millrace.server.state.StreamRegistry;
  * @param policies        resource policies
  * @param accountSettings account-level settings
  * @param shardLimit      the account's open-shard limit
+ * @param scaling         UpdateShardCount's limits
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
-                          AccountSettings accountSettings, int shardLimit) {
+                          AccountSettings accountSettings, int shardLimit, ScalingLimits scaling) {
 }

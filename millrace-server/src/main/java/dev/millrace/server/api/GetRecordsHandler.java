@@ -57,7 +57,7 @@ final class GetRecordsHandler implements OperationHandler {
         out.endArray();
         long millisBehind = result.atEnd() || records.isEmpty() ? 0
                 : Math.max(0, services.streams().clock().millis() - records.get(records.size() - 1).arrivalMs());
-        boolean shardEnded = !shard.open() && result.nextPosition() >= shard.endingPosition();
+        boolean shardEnded = shard.ended() && result.nextPosition() >= shard.endingPosition();
         if (shardEnded) {
             out.nullValue("NextShardIterator");
             writeChildShards(out, s, shard);

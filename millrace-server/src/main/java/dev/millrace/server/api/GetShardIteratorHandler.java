@@ -43,7 +43,7 @@ final class GetShardIteratorHandler implements OperationHandler {
             case "TRIM_HORIZON":
                 return Math.max(shard.startingPosition(), log.startPosition());
             case "LATEST":
-                return shard.open() ? log.endPosition() : shard.endingPosition();
+                return shard.ended() ? shard.endingPosition() : log.endPosition();
             case "AT_SEQUENCE_NUMBER":
                 return sequencePosition(request, s, shard);
             case "AFTER_SEQUENCE_NUMBER":

@@ -44,8 +44,10 @@ final class ListShardsHandler implements OperationHandler {
         }
         int max = request.integer("MaxResults") == null ? MAX_RESULTS_DEFAULT : request.integer("MaxResults");
         List<ShardRecord> matching = new ArrayList<>();
+        long trimHorizonMs = Math.max(services.streams().clock().millis() - s.retentionHours() * 3_600_000L,
+                s.epochMs());
         for (ShardRecord shard : s.shards()) {
-            if (shard.index() > q.afterIndex() && matches(q, shard)) {
+            if (shard.index() > q.afterIndex() && matches(q, s, shard, trimHorizonMs)) {
                 matching.add(shard);
             }
         }
@@ -60,17 +62,32 @@ final class ListShardsHandler implements OperationHandler {
         }
     }
 
-    private static boolean matches(Query q, ShardRecord shard) {
+    /**
+     * The filters as the API reference defines them. Times before the stream existed count as its creation; a
+     * FROM_TIMESTAMP before the trim horizon counts as the trim horizon.
+     */
+    private static boolean matches(Query q, StreamRecord s, ShardRecord shard, long trimHorizonMs) {
         switch (q.filterType()) {
             case "AT_LATEST":
                 return shard.open();
+            case "AT_TRIM_HORIZON":
+                return openAt(shard, trimHorizonMs);
             case "AT_TIMESTAMP":
-                return shard.createdMs() <= q.filterTimestampMs() || shard.parentIndex() < 0;
+                return openAt(shard, Math.max(q.filterTimestampMs(), s.epochMs()));
+            case "FROM_TIMESTAMP":
+                return openSince(shard, Math.max(q.filterTimestampMs(), trimHorizonMs));
             default:
-                // AFTER_SHARD_ID is applied through afterIndex; TRIM_HORIZON and FROM_TIMESTAMP filters keep every
-                // shard that still exists, since shards are only dropped once their records have expired.
-                return true;
+                // No filter, FROM_TRIM_HORIZON and AFTER_SHARD_ID (applied through afterIndex): trim to tip.
+                return openSince(shard, trimHorizonMs);
         }
+    }
+
+    private static boolean openAt(ShardRecord shard, long timeMs) {
+        return shard.createdMs() <= timeMs && openSince(shard, timeMs);
+    }
+
+    private static boolean openSince(ShardRecord shard, long timeMs) {
+        return shard.open() || shard.closedMs() >= timeMs;
     }
 
     private Query fromRequest(Struct request) {

@@ -41,12 +41,16 @@ public final class OperationRouter {
         t.put("PutRecords", new PutRecordsHandler(s));
         t.put("PutResourcePolicy", new PutResourcePolicyHandler(s));
         t.put("RemoveTagsFromStream", new RemoveTagsFromStreamHandler(s));
+        t.put("MergeShards", new MergeShardsHandler(s));
+        t.put("SplitShard", new SplitShardHandler(s));
         t.put("StartStreamEncryption", new StartStreamEncryptionHandler(s));
         t.put("StopStreamEncryption", new StopStreamEncryptionHandler(s));
         t.put("TagResource", new TagResourceHandler(s));
         t.put("UntagResource", new UntagResourceHandler(s));
         t.put("UpdateAccountSettings", new UpdateAccountSettingsHandler(s));
         t.put("UpdateMaxRecordSize", new UpdateMaxRecordSizeHandler(s));
+        t.put("UpdateShardCount", new UpdateShardCountHandler(s));
+        t.put("UpdateStreamMode", new UpdateStreamModeHandler(s));
         t.put("UpdateStreamWarmThroughput", new UpdateStreamWarmThroughputHandler(s));
         return new OperationRouter(t);
     }

@@ -8,6 +8,9 @@ import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ShardSealedException;
+
+import java.math.BigInteger;
 
 import java.util.List;
 
@@ -27,15 +30,30 @@ final class PutRecordHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        StreamRecord s = RecordRouting.writableStream(services.streams(),
-                StreamRefs.name(request, services.streams().account()));
+        String name = StreamRefs.name(request, services.streams().account());
         String partitionKey = request.string("PartitionKey");
         String explicitHashKey = request.string("ExplicitHashKey");
         byte[] data = request.blob("Data");
-        ShardRecord shard = ShardRouter.of(s).route(RecordRouting.hashKey(partitionKey, explicitHashKey));
-        RecordRouting.checkRecordSize(s, partitionKey, data);
-        AppendResult result = services.streams().log(s, shard)
-                .append(List.of(new AppendRecord(partitionKey, explicitHashKey, data)));
+        BigInteger hashKey = RecordRouting.hashKey(partitionKey, explicitHashKey);
+        for (int attempt = 0; ; attempt++) {
+            RecordRouting.pauseBeforeReroute(attempt);
+            StreamRecord s = RecordRouting.writableStream(services.streams(), name);
+            RecordRouting.checkRecordSize(s, partitionKey, data);
+            ShardRecord shard = ShardRouter.of(s).route(hashKey);
+            try {
+                AppendResult result = services.streams().log(s, shard)
+                        .append(List.of(new AppendRecord(partitionKey, explicitHashKey, data)));
+                write(out, s, shard, result);
+                return;
+            } catch (ShardSealedException e) {
+                if (attempt == RecordRouting.MAX_REROUTES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void write(WireWriter out, StreamRecord s, ShardRecord shard, AppendResult result) {
         out.string("ShardId", shard.shardId())
                 .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), result.basePosition()));
         if (!"NONE".equals(s.encryptionType())) {

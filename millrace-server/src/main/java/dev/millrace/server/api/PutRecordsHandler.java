@@ -9,10 +9,12 @@ import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,20 +41,16 @@ final class PutRecordsHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        StreamRecord s = RecordRouting.writableStream(services.streams(),
-                StreamRefs.name(request, services.streams().account()));
+        String name = StreamRefs.name(request, services.streams().account());
         List<Struct> entries = request.list("Records");
-        ShardRouter router = ShardRouter.of(s);
-        Map<ShardRecord, List<Integer>> byShard = new LinkedHashMap<>();
+        StreamRecord s = RecordRouting.writableStream(services.streams(), name);
+        BigInteger[] hashKeys = new BigInteger[entries.size()];
         long totalBytes = 0;
         for (int i = 0; i < entries.size(); i++) {
             Struct e = entries.get(i);
-            String partitionKey = e.string("PartitionKey");
-            byte[] data = e.blob("Data");
-            RecordRouting.checkRecordSize(s, partitionKey, data);
-            totalBytes += RecordRouting.recordBytes(partitionKey, data);
-            ShardRecord shard = router.route(RecordRouting.hashKey(partitionKey, e.string("ExplicitHashKey")));
-            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
+            RecordRouting.checkRecordSize(s, e.string("PartitionKey"), e.blob("Data"));
+            totalBytes += RecordRouting.recordBytes(e.string("PartitionKey"), e.blob("Data"));
+            hashKeys[i] = RecordRouting.hashKey(e.string("PartitionKey"), e.string("ExplicitHashKey"));
         }
         if (totalBytes > MAX_REQUEST_BYTES) {
             throw KinesisException.invalidArgument("Records size " + totalBytes
@@ -60,7 +58,46 @@ final class PutRecordsHandler implements OperationHandler {
         }
         String[] sequenceNumbers = new String[entries.size()];
         String[] shardIds = new String[entries.size()];
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            pending.add(i);
+        }
+        // Entries whose shard a concurrent split or merge sealed are routed again, against the stream's new shards.
+        for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
+            RecordRouting.pauseBeforeReroute(attempt);
+            StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(services.streams(), name);
+            pending = appendGroups(current, entries, hashKeys, pending, sequenceNumbers, shardIds);
+        }
         int failed = 0;
+        out.startArray("Records");
+        for (int i = 0; i < entries.size(); i++) {
+            out.startObject();
+            if (sequenceNumbers[i] != null) {
+                out.string("SequenceNumber", sequenceNumbers[i]).string("ShardId", shardIds[i]);
+            } else {
+                failed++;
+                out.string("ErrorCode", "InternalFailure").string("ErrorMessage", "Internal service failure.");
+            }
+            out.endObject();
+        }
+        out.endArray().number("FailedRecordCount", failed);
+        if (!"NONE".equals(s.encryptionType())) {
+            out.string("EncryptionType", s.encryptionType());
+        }
+    }
+
+    /**
+     * Appends the pending entries, one batch per shard, and returns those whose shard turned out to be sealed.
+     * Entries of a group that fails in storage stay without a sequence number: they are reported as failed.
+     */
+    private List<Integer> appendGroups(StreamRecord s, List<Struct> entries, BigInteger[] hashKeys,
+                                       List<Integer> pending, String[] sequenceNumbers, String[] shardIds) {
+        ShardRouter router = ShardRouter.of(s);
+        Map<ShardRecord, List<Integer>> byShard = new LinkedHashMap<>();
+        for (int i : pending) {
+            byShard.computeIfAbsent(router.route(hashKeys[i]), k -> new ArrayList<>()).add(i);
+        }
+        List<Integer> sealed = new ArrayList<>();
         for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
             ShardRecord shard = group.getKey();
             List<AppendRecord> batch = new ArrayList<>(group.getValue().size());
@@ -75,24 +112,12 @@ final class PutRecordsHandler implements OperationHandler {
                     sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));
                     shardIds[i] = shard.shardId();
                 }
+            } catch (ShardSealedException e) {
+                sealed.addAll(group.getValue());
             } catch (StorageException e) {
                 log.error("PutRecords: append to {} of {} failed", shard.shardId(), s.name(), e);
-                failed += group.getValue().size();
             }
         }
-        out.number("FailedRecordCount", failed).startArray("Records");
-        for (int i = 0; i < entries.size(); i++) {
-            out.startObject();
-            if (sequenceNumbers[i] != null) {
-                out.string("SequenceNumber", sequenceNumbers[i]).string("ShardId", shardIds[i]);
-            } else {
-                out.string("ErrorCode", "InternalFailure").string("ErrorMessage", "Internal service failure.");
-            }
-            out.endObject();
-        }
-        out.endArray();
-        if (!"NONE".equals(s.encryptionType())) {
-            out.string("EncryptionType", s.encryptionType());
-        }
+        return sealed;
     }
 }

@@ -40,6 +40,24 @@ final class RecordRouting {
         return value;
     }
 
+    /** How often a write is routed again after finding its shard sealed by a concurrent split or merge. */
+    static final int MAX_REROUTES = 100;
+
+    /**
+     * Waits a moment before routing again: the registry commits a reshard before sealing the parents, so a fresh
+     * look at the stream almost always finds the children at once; the pause covers the rare wait for the commit.
+     */
+    static void pauseBeforeReroute(int attempt) {
+        if (attempt > 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw KinesisException.internalFailure("interrupted while routing a record");
+            }
+        }
+    }
+
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
     static long recordBytes(String partitionKey, byte[] data) {
         return (long) data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;

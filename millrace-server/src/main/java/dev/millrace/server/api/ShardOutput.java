@@ -29,7 +29,7 @@ final class ShardOutput {
         out.startObject("SequenceNumberRange")
                 .string("StartingSequenceNumber",
                         SequenceNumbers.format(stream.epochMs(), shard.index(), shard.startingPosition()));
-        if (!shard.open()) {
+        if (shard.ended()) {
             long last = Math.max(shard.startingPosition(), shard.endingPosition() - 1);
             out.string("EndingSequenceNumber", SequenceNumbers.format(stream.epochMs(), shard.index(), last));
         }

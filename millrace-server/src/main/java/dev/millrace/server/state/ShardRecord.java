@@ -14,10 +14,34 @@ import java.math.BigInteger;
  * @param endingHashKey       last hash key owned, inclusive
  * @param startingPosition    storage position of the shard's first record
  * @param createdMs           when the shard was created
- * @param endingPosition      one past the last position, once closed; {@code null} while open
+ * @param closedMs            when a split or merge closed it; {@code null} while open
+ * @param endingPosition      one past the last position once closed and its log sealed; {@code null} before that.
+ *                            A shard is closed in the metadata first and sealed right after, so for a moment (or,
+ *                            after a crash, until the next start) it is closed with no ending position yet.
  */
 public record ShardRecord(int index, int parentIndex, int adjacentParentIndex, BigInteger startingHashKey,
-                          BigInteger endingHashKey, long startingPosition, long createdMs, Long endingPosition) {
+                          BigInteger endingHashKey, long startingPosition, long createdMs, Long closedMs,
+                          Long endingPosition) {
+
+    public static ShardRecord open(int index, int parentIndex, int adjacentParentIndex, BigInteger start,
+                                   BigInteger end, long createdMs) {
+        return new ShardRecord(index, parentIndex, adjacentParentIndex, start, end, 0, createdMs, null, null);
+    }
+
+    public ShardRecord closed(long atMs) {
+        return new ShardRecord(index, parentIndex, adjacentParentIndex, startingHashKey, endingHashKey,
+                startingPosition, createdMs, atMs, null);
+    }
+
+    public ShardRecord ended(long position) {
+        return new ShardRecord(index, parentIndex, adjacentParentIndex, startingHashKey, endingHashKey,
+                startingPosition, createdMs, closedMs, position);
+    }
+
+    /** Closed and sealed, so its last position is known. */
+    public boolean ended() {
+        return endingPosition != null;
+    }
 
     public String shardId() {
         return shardId(index);
@@ -41,7 +65,7 @@ public record ShardRecord(int index, int parentIndex, int adjacentParentIndex, B
     }
 
     public boolean open() {
-        return endingPosition == null;
+        return closedMs == null;
     }
 
     public boolean owns(BigInteger hashKey) {

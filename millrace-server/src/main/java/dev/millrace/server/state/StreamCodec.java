@@ -47,6 +47,9 @@ final class StreamCodec {
                 g.writeStringField("endHash", shard.endingHashKey().toString());
                 g.writeNumberField("startPosition", shard.startingPosition());
                 g.writeNumberField("createdMs", shard.createdMs());
+                if (shard.closedMs() != null) {
+                    g.writeNumberField("closedMs", shard.closedMs());
+                }
                 if (shard.endingPosition() != null) {
                     g.writeNumberField("endPosition", shard.endingPosition());
                 }
@@ -71,6 +74,11 @@ final class StreamCodec {
             if (s.warmThroughputMiBps() != null) {
                 g.writeNumberField("warmThroughputMiBps", s.warmThroughputMiBps());
             }
+            g.writeArrayFieldStart("shardCountUpdatesMs");
+            for (long t : s.shardCountUpdatesMs()) {
+                g.writeNumber(t);
+            }
+            g.writeEndArray();
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -90,21 +98,23 @@ final class StreamCodec {
         List<ShardRecord> shards = new ArrayList<>();
         for (Object o : (List<Object>) m.get("shards")) {
             Map<String, Object> s = (Map<String, Object>) o;
-            Object end = s.get("endPosition");
             shards.add(new ShardRecord(num(s, "index"), num(s, "parent"), num(s, "adjacentParent"),
                     new BigInteger((String) s.get("startHash")), new BigInteger((String) s.get("endHash")),
-                    (Long) s.get("startPosition"), (Long) s.get("createdMs"), end == null ? null : (Long) end));
+                    (Long) s.get("startPosition"), (Long) s.get("createdMs"), (Long) s.get("closedMs"),
+                    (Long) s.get("endPosition")));
         }
         Map<String, String> tags = new TreeMap<>();
         ((Map<String, Object>) m.get("tags")).forEach((k, v) -> tags.put(k, (String) v));
         TreeSet<String> metrics = new TreeSet<>();
         ((List<Object>) m.get("shardLevelMetrics")).forEach(v -> metrics.add((String) v));
         Object warm = m.get("warmThroughputMiBps");
+        List<Long> updates = new ArrayList<>();
+        ((List<Object>) m.getOrDefault("shardCountUpdatesMs", List.of())).forEach(t -> updates.add((Long) t));
         return new StreamRecord((String) m.get("name"), (Long) m.get("epochMs"),
                 StreamStatus.valueOf((String) m.get("status")), (Long) m.get("statusUntilMs"),
                 num(m, "retentionHours"), (String) m.get("mode"), shards, new TreeMap<>(tags),
                 (String) m.get("encryptionType"), (String) m.get("keyId"), metrics, num(m, "maxRecordSizeKiB"),
-                warm == null ? null : ((Long) warm).intValue());
+                warm == null ? null : ((Long) warm).intValue(), updates);
     }
 
     private static int num(Map<String, Object> m, String key) {

@@ -23,14 +23,16 @@ import java.util.SortedSet;
  * @param shardLevelMetrics enhanced monitoring metrics enabled
  * @param maxRecordSizeKiB largest record accepted, in KiB
  * @param warmThroughputMiBps requested warm throughput, or {@code null}
+ * @param shardCountUpdatesMs when UpdateShardCount ran, for its rolling 24-hour limit (older entries are dropped)
  */
 public record StreamRecord(String name, long epochMs, StreamStatus status, long statusUntilMs, int retentionHours,
                            String mode, List<ShardRecord> shards, SortedMap<String, String> tags,
                            String encryptionType, String keyId, SortedSet<String> shardLevelMetrics,
-                           int maxRecordSizeKiB, Integer warmThroughputMiBps) {
+                           int maxRecordSizeKiB, Integer warmThroughputMiBps, List<Long> shardCountUpdatesMs) {
 
     public StreamRecord {
         shards = List.copyOf(shards);
+        shardCountUpdatesMs = List.copyOf(shardCountUpdatesMs);
         tags = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
         shardLevelMetrics = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(shardLevelMetrics));
     }
@@ -50,37 +52,52 @@ public record StreamRecord(String name, long epochMs, StreamStatus status, long 
 
     public StreamRecord withStatus(StreamStatus newStatus, long untilMs) {
         return new StreamRecord(name, epochMs, newStatus, untilMs, retentionHours, mode, shards, tags, encryptionType,
-                keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps);
+                keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
     }
 
     public StreamRecord withRetentionHours(int hours) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, hours, mode, shards, tags, encryptionType,
-                keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps);
+                keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
     }
 
     public StreamRecord withTags(Map<String, String> newTags) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards,
                 new java.util.TreeMap<>(newTags), encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB,
-                warmThroughputMiBps);
+                warmThroughputMiBps, shardCountUpdatesMs);
     }
 
     public StreamRecord withEncryption(String type, String newKeyId) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards, tags, type,
-                newKeyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps);
+                newKeyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
     }
 
     public StreamRecord withShardLevelMetrics(java.util.Set<String> metrics) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards, tags,
-                encryptionType, keyId, new java.util.TreeSet<>(metrics), maxRecordSizeKiB, warmThroughputMiBps);
+                encryptionType, keyId, new java.util.TreeSet<>(metrics), maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
     }
 
     public StreamRecord withMaxRecordSizeKiB(int kib) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards, tags,
-                encryptionType, keyId, shardLevelMetrics, kib, warmThroughputMiBps);
+                encryptionType, keyId, shardLevelMetrics, kib, warmThroughputMiBps, shardCountUpdatesMs);
+    }
+
+    public StreamRecord withShards(List<ShardRecord> newShards) {
+        return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, newShards, tags,
+                encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
+    }
+
+    public StreamRecord withMode(String newMode) {
+        return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, newMode, shards, tags,
+                encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, shardCountUpdatesMs);
+    }
+
+    public StreamRecord withShardCountUpdatesMs(List<Long> timesMs) {
+        return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards, tags,
+                encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB, warmThroughputMiBps, timesMs);
     }
 
     public StreamRecord withWarmThroughputMiBps(Integer mibps) {
         return new StreamRecord(name, epochMs, status, statusUntilMs, retentionHours, mode, shards, tags,
-                encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB, mibps);
+                encryptionType, keyId, shardLevelMetrics, maxRecordSizeKiB, mibps, shardCountUpdatesMs);
     }
 }

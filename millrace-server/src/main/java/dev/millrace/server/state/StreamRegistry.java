@@ -52,6 +52,54 @@ public final class StreamRegistry {
         });
         lastEpochMs = metadata.get(LAST_EPOCH_KEY)
                 .map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(0L);
+        // A crash between closing shards in the metadata and sealing their logs leaves them closed without an end.
+        for (String name : new ArrayList<>(streams.keySet())) {
+            finishClosing(name);
+        }
+    }
+
+    /**
+     * Applies a resharding plan to an {@code ACTIVE}, provisioned stream: the new shard list is committed first
+     * (so routing moves to the children at once), then the closed parents' logs are sealed and their ending
+     * positions committed. An append that raced to a parent in between either lands before the seal, and is part of
+     * the parent, or fails with the shard sealed and is routed again by its handler.
+     */
+    public synchronized StreamRecord reshard(String name, String operation, UnaryOperator<StreamRecord> plan) {
+        StreamRecord current = getActive(name);
+        if ("ON_DEMAND".equals(current.mode())) {
+            throw KinesisException.validation(operation + " is not supported for stream " + name
+                    + " because it is in ON_DEMAND mode.");
+        }
+        StreamRecord next = plan.apply(current);
+        if (transitionDelayMs > 0) {
+            next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
+        }
+        put(next);
+        finishClosing(name);
+        return streams.get(name);
+    }
+
+    /** Seals the logs of shards that are closed but not yet ended, and records where each ended. */
+    private void finishClosing(String name) {
+        StreamRecord s = streams.get(name);
+        if (s == null || s.shards().stream().allMatch(sh -> sh.open() || sh.ended())) {
+            return;
+        }
+        List<ShardRecord> shards = new ArrayList<>(s.shards().size());
+        for (ShardRecord shard : s.shards()) {
+            if (!shard.open() && !shard.ended()) {
+                ShardLog log = log(s, shard);
+                log.seal();
+                shard = shard.ended(log.endPosition());
+            }
+            shards.add(shard);
+        }
+        put(s.withShards(shards));
+    }
+
+    /** A short description for error messages: {@code stream X under account Y}. */
+    public String context(String name) {
+        return "stream " + name + " under account " + account.id();
     }
 
     public Account account() {
@@ -74,12 +122,13 @@ public final class StreamRegistry {
         long epochMs = Math.max(now, lastEpochMs + 1);
         List<ShardRecord> shards = new ArrayList<>();
         for (int i = 0; i < shardCount; i++) {
-            shards.add(new ShardRecord(i, -1, -1, HashKeys.initialStart(i, shardCount),
-                    HashKeys.initialEnd(i, shardCount), 0, now, null));
+            shards.add(ShardRecord.open(i, -1, -1, HashKeys.initialStart(i, shardCount),
+                    HashKeys.initialEnd(i, shardCount), epochMs));
         }
         StreamStatus status = transitionDelayMs > 0 ? StreamStatus.CREATING : StreamStatus.ACTIVE;
         StreamRecord stream = new StreamRecord(name, epochMs, status, now + transitionDelayMs, 24, mode, shards,
-                new java.util.TreeMap<>(tags), "NONE", null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps);
+                new java.util.TreeMap<>(tags), "NONE", null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps,
+                List.of());
         Map<String, byte[]> changes = new HashMap<>();
         changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
         changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
@@ -183,8 +232,30 @@ public final class StreamRegistry {
             for (ShardRecord shard : s.shards()) {
                 removed += log(s, shard).trimExpired();
             }
+            dropExpiredClosedShards(s.name());
         }
         return removed;
+    }
+
+    /** Forgets closed shards whose every record has passed retention, and deletes their logs. */
+    private synchronized void dropExpiredClosedShards(String name) {
+        StreamRecord s = streams.get(name);
+        if (s == null || s.status() == StreamStatus.DELETING) {
+            return;
+        }
+        long cutoffMs = clock.millis() - s.retentionHours() * 3_600_000L;
+        List<ShardRecord> kept = new ArrayList<>();
+        List<ShardRecord> dropped = new ArrayList<>();
+        for (ShardRecord shard : s.shards()) {
+            (shard.ended() && shard.closedMs() < cutoffMs ? dropped : kept).add(shard);
+        }
+        if (dropped.isEmpty()) {
+            return;
+        }
+        put(s.withShards(kept));
+        for (ShardRecord shard : dropped) {
+            logs.delete(shardKey(s, shard.index()));
+        }
     }
 
     /** The log of one shard, opened on first use with the stream's retention. */

@@ -1,0 +1,26 @@
+package dev.millrace.server.api;
+
+import dev.millrace.protocol.Struct;
+import dev.millrace.protocol.WireWriter;
+
+/**
+ * UpdateStreamMode: switches a stream between PROVISIONED and ON_DEMAND; it passes through UPDATING. Shards stay as
+ * they are; split, merge and UpdateShardCount are refused while a stream is on-demand.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateStreamMode.html
+ *
+ * <p>Thread-safe.
+ */
+final class UpdateStreamModeHandler implements OperationHandler {
+    private final ApiServices services;
+
+    UpdateStreamModeHandler(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handle(Struct request, WireWriter out) {
+        String name = StreamRefs.name(request, services.streams().account());
+        String mode = request.struct("StreamModeDetails").string("StreamMode");
+        services.streams().update(name, true, s -> s.withMode(mode));
+    }
+}

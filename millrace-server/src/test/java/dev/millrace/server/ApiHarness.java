@@ -1,0 +1,80 @@
+package dev.millrace.server;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import dev.millrace.protocol.ApiModel;
+import dev.millrace.protocol.JsonTree;
+import dev.millrace.protocol.WireFormat;
+import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.api.OperationRouter;
+import dev.millrace.server.state.Account;
+import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.ResourcePolicies;
+import dev.millrace.server.state.ScalingLimits;
+import dev.millrace.server.state.ShardIterators;
+import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.storage.log.EmbeddedLogStore;
+import dev.millrace.storage.log.LogConfig;
+import dev.millrace.storage.meta.FileMetadataStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The API in-process, without HTTP: storage, registry and handlers on a directory, called with JSON bodies. For
+ * tests that need many calls and full control (a manual clock, restarts).
+ *
+ * <p>Not thread-safe; one per test.
+ */
+final class ApiHarness implements AutoCloseable {
+    private final EmbeddedLogStore logs;
+    private final FileMetadataStore metadata;
+    private final KinesisApi api;
+    final StreamRegistry streams;
+
+    ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
+        logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
+        metadata = FileMetadataStore.open(dir);
+        streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
+        ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
+                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling);
+        api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
+    }
+
+    /** Calls an operation; returns the decoded response, or throws with the error type and message. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> call(String operation, String jsonBody) {
+        KinesisApi.Result r = api.handle("Kinesis_20131202." + operation, WireFormat.JSON,
+                jsonBody.getBytes(StandardCharsets.UTF_8), "test");
+        if (r.httpStatus() != 200) {
+            throw new ApiError(r.errorType(), new String(r.body(), StandardCharsets.UTF_8));
+        }
+        try (JsonParser p = new JsonFactory().createParser(r.body())) {
+            p.nextToken();
+            return (Map<String, Object>) JsonTree.read(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An error answer. */
+    static final class ApiError extends RuntimeException {
+        final String type;
+
+        ApiError(String type, String body) {
+            super(type + ": " + body);
+            this.type = type;
+        }
+    }
+
+    @Override
+    public void close() {
+        logs.close();
+        metadata.close();
+    }
+}
