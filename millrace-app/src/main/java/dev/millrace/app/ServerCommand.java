@@ -2,6 +2,7 @@ package dev.millrace.app;
 
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
 import dev.millrace.storage.log.LogConfig;
 import org.slf4j.Logger;
@@ -60,6 +61,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "The account's open-shard limit (default: ${DEFAULT-VALUE}).")
     int shardLimit;
 
+    @Option(names = "--throughput-limits", defaultValue = "on", paramLabel = "on|off",
+            description = "AWS's per-shard limits (writes 1 MiB/s and 1,000 records/s, reads 2 MiB/s and 5 calls/s) "
+                    + "and control-plane rates (default: ${DEFAULT-VALUE}).")
+    String throughputLimits;
+
+    @Option(names = "--throughput-scale", defaultValue = "1.0", paramLabel = "FACTOR",
+            description = "Multiplies every throughput limit, e.g. 10 for ten times AWS's (default: ${DEFAULT-VALUE}).")
+    double throughputScale;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -105,10 +115,17 @@ final class ServerCommand implements Callable<Integer> {
         if (shardLimit < 1) {
             throw usage("--shard-limit must be 1 or more, not " + shardLimit);
         }
+        if (!throughputLimits.equals("on") && !throughputLimits.equals("off")) {
+            throw usage("--throughput-limits must be on or off, not " + throughputLimits);
+        }
+        if (!(throughputScale > 0)) {
+            throw usage("--throughput-scale must be positive, not " + throughputScale);
+        }
         Path dir = dataDir.toAbsolutePath().normalize();
         ServerConfig config = ServerConfig.defaults(host, port, dir)
                 .withTransitionDelayMs(transitionDelayMs)
-                .withShardLimit(shardLimit);
+                .withShardLimit(shardLimit)
+                .withThroughput(new ThroughputLimits(throughputLimits.equals("on"), throughputScale));
         if (durability == DurabilityPolicy.INTERVAL) {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));

@@ -74,11 +74,18 @@ public final class MillraceProcess implements AutoCloseable {
         return Path.of(System.getProperty("millrace.repo", "..")).toAbsolutePath().normalize();
     }
 
-    /** Starts {@code java -jar millrace.jar server} on a free port of 127.0.0.1, with no transition delay. */
+    /**
+     * Starts {@code java -jar millrace.jar server} on a free port of 127.0.0.1, with no transition delay and, unless
+     * {@code extraArgs} say otherwise, without throughput limits: most suites write in bulk and test the API, not
+     * the limits, which have their own tests.
+     */
     public static MillraceProcess start(Path dataDir, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
                 "server", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
                 "--transition-delay-ms", "0"));
+        if (!List.of(extraArgs).contains("--throughput-limits")) {
+            command.addAll(List.of("--throughput-limits", "off"));
+        }
         command.addAll(List.of(extraArgs));
         return launch(command, null);
     }

@@ -7,6 +7,7 @@ import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.ResourcePolicies;
+import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.storage.LogStore;
@@ -58,7 +59,8 @@ public final class MillraceServer implements AutoCloseable {
                 config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
-                new AccountSettings(metadata, clock), config.shardLimit(), config.scaling());
+                new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
+                new Throttles(clock, config.throughput()));
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));

@@ -2,6 +2,7 @@ package dev.millrace.server;
 
 import dev.millrace.server.state.Account;
 import dev.millrace.server.state.ScalingLimits;
+import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.LogConfig;
 
 import java.nio.file.Path;
@@ -21,10 +22,11 @@ import java.nio.file.Path;
  * @param apiThreads        threads running API calls (appends block on fsync)
  * @param maxBodyBytes      largest request body accepted; larger ones get 413
  * @param scaling           UpdateShardCount's limits
+ * @param throughput        per-shard throughput limits (AWS's by default)
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
-                           ScalingLimits scaling) {
+                           ScalingLimits scaling, ThroughputLimits throughput) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -34,31 +36,36 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
-                ScalingLimits.AWS);
+                ScalingLimits.AWS, ThroughputLimits.AWS);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling);
+                scaling, throughput);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling);
+                maxBodyBytes, scaling, throughput);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling);
+                maxBodyBytes, scaling, throughput);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling);
+                value, scaling, throughput);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value);
+                maxBodyBytes, value, throughput);
+    }
+
+    public ServerConfig withThroughput(ThroughputLimits value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, value);
     }
 }

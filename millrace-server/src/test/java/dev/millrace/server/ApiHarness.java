@@ -14,6 +14,8 @@ import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.state.Throttles;
+import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.EmbeddedLogStore;
 import dev.millrace.storage.log.LogConfig;
 import dev.millrace.storage.meta.FileMetadataStore;
@@ -38,11 +40,16 @@ final class ApiHarness implements AutoCloseable {
     final StreamRegistry streams;
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
+        this(dir, clock, scaling, ThroughputLimits.OFF);
+    }
+
+    ApiHarness(Path dir, Clock clock, ScalingLimits scaling, ThroughputLimits throughput) {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
         metadata = FileMetadataStore.open(dir);
         streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
-                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling);
+                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
+                new Throttles(clock, throughput));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 

@@ -9,6 +9,8 @@ import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
+import dev.millrace.server.state.Throttles;
+import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.storage.log.EmbeddedLogStore;
@@ -46,7 +48,7 @@ class BadInputTest {
         StreamRegistry streams = new StreamRegistry(metadata, logs, Clock.systemUTC(), Account.DEFAULT, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], Clock.systemUTC()),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100,
-                ScalingLimits.AWS);
+                ScalingLimits.AWS, new Throttles(Clock.systemUTC(), ThroughputLimits.AWS));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}");
     }

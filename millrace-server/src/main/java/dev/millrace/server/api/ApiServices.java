@@ -5,6 +5,7 @@ import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.state.Throttles;
 
 /**
  * The small services handlers share: streams and their shards, shard iterators, resource policies and account
@@ -18,7 +19,9 @@ import dev.millrace.server.state.StreamRegistry;
  * @param accountSettings account-level settings
  * @param shardLimit      the account's open-shard limit
  * @param scaling         UpdateShardCount's limits
+ * @param throttles       per-shard throughput limits and control-plane rates
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
-                          AccountSettings accountSettings, int shardLimit, ScalingLimits scaling) {
+                          AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
+                          Throttles throttles) {
 }

@@ -6,6 +6,7 @@ import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 
@@ -40,8 +41,17 @@ final class GetRecordsHandler implements OperationHandler {
         StreamRecord s = found.get();
         ShardRecord shard = s.shard(at.shardIndex());
         int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
+        Throttles.ShardThrottle throttle = services.throttles().shard(s, shard);
+        if (!throttle.tryRead()) {
+            throw Throttles.shardRateExceeded(services.streams(), s, shard);
+        }
         ReadResult result = services.streams().log(s, shard).read(at.position(), limit, MAX_RESPONSE_BYTES);
         List<StoredRecord> records = result.records();
+        long bytes = 0;
+        for (StoredRecord r : records) {
+            bytes += r.data().length + r.partitionKey().length();
+        }
+        throttle.chargeRead(bytes);
         out.startArray("Records");
         for (StoredRecord r : records) {
             out.startObject()

@@ -7,6 +7,7 @@ import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamStatus;
+import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.ShardLog;
 
 import java.time.Instant;
@@ -32,6 +33,9 @@ final class GetShardIteratorHandler implements OperationHandler {
             throw services.streams().notFound(name);
         }
         ShardRecord shard = ShardLookup.shard(services.streams(), s, request.string("ShardId"));
+        if (!services.throttles().shard(s, shard).tryIterator()) {
+            throw Throttles.shardRateExceeded(services.streams(), s, shard);
+        }
         long position = position(request, s, shard);
         out.string("ShardIterator", services.iterators().issue(s.name(), s.epochMs(), shard.index(), position));
     }

@@ -52,6 +52,11 @@ public final class OperationRouter {
         t.put("UpdateShardCount", new UpdateShardCountHandler(s));
         t.put("UpdateStreamMode", new UpdateStreamModeHandler(s));
         t.put("UpdateStreamWarmThroughput", new UpdateStreamWarmThroughputHandler(s));
+        // Control-plane rate limits wrap the handlers; the table itself stays a plain name-to-handler map.
+        t.replaceAll((operation, handler) -> (request, out) -> {
+            s.throttles().checkOperation(operation);
+            handler.handle(request, out);
+        });
         return new OperationRouter(t);
     }
 

@@ -6,6 +6,7 @@ import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ShardSealedException;
@@ -40,6 +41,9 @@ final class PutRecordHandler implements OperationHandler {
             StreamRecord s = RecordRouting.writableStream(services.streams(), name);
             RecordRouting.checkRecordSize(s, partitionKey, data);
             ShardRecord shard = ShardRouter.of(s).route(hashKey);
+            if (!services.throttles().shard(s, shard).tryWrite(1, RecordRouting.recordBytes(partitionKey, data))) {
+                throw Throttles.shardRateExceeded(services.streams(), s, shard);
+            }
             try {
                 AppendResult result = services.streams().log(s, shard)
                         .append(List.of(new AppendRecord(partitionKey, explicitHashKey, data)));

@@ -7,6 +7,7 @@ import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ShardSealedException;
@@ -58,6 +59,7 @@ final class PutRecordsHandler implements OperationHandler {
         }
         String[] sequenceNumbers = new String[entries.size()];
         String[] shardIds = new String[entries.size()];
+        String[] throttled = new String[entries.size()];
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             pending.add(i);
@@ -66,7 +68,7 @@ final class PutRecordsHandler implements OperationHandler {
         for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
             RecordRouting.pauseBeforeReroute(attempt);
             StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(services.streams(), name);
-            pending = appendGroups(current, entries, hashKeys, pending, sequenceNumbers, shardIds);
+            pending = appendGroups(current, entries, hashKeys, pending, sequenceNumbers, shardIds, throttled);
         }
         int failed = 0;
         out.startArray("Records");
@@ -74,6 +76,9 @@ final class PutRecordsHandler implements OperationHandler {
             out.startObject();
             if (sequenceNumbers[i] != null) {
                 out.string("SequenceNumber", sequenceNumbers[i]).string("ShardId", shardIds[i]);
+            } else if (throttled[i] != null) {
+                failed++;
+                out.string("ErrorCode", "ProvisionedThroughputExceededException").string("ErrorMessage", throttled[i]);
             } else {
                 failed++;
                 out.string("ErrorCode", "InternalFailure").string("ErrorMessage", "Internal service failure.");
@@ -88,14 +93,23 @@ final class PutRecordsHandler implements OperationHandler {
 
     /**
      * Appends the pending entries, one batch per shard, and returns those whose shard turned out to be sealed.
-     * Entries of a group that fails in storage stay without a sequence number: they are reported as failed.
+     * Entries over their shard's throughput allowance are marked throttled, in request order, and not written;
+     * entries of a group that fails in storage stay without a sequence number: they are reported as failed.
      */
     private List<Integer> appendGroups(StreamRecord s, List<Struct> entries, BigInteger[] hashKeys,
-                                       List<Integer> pending, String[] sequenceNumbers, String[] shardIds) {
+                                       List<Integer> pending, String[] sequenceNumbers, String[] shardIds,
+                                       String[] throttled) {
         ShardRouter router = ShardRouter.of(s);
         Map<ShardRecord, List<Integer>> byShard = new LinkedHashMap<>();
         for (int i : pending) {
-            byShard.computeIfAbsent(router.route(hashKeys[i]), k -> new ArrayList<>()).add(i);
+            ShardRecord shard = router.route(hashKeys[i]);
+            Struct e = entries.get(i);
+            long bytes = RecordRouting.recordBytes(e.string("PartitionKey"), e.blob("Data"));
+            if (services.throttles().shard(s, shard).tryWrite(1, bytes)) {
+                byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
+            } else {
+                throttled[i] = Throttles.shardRateExceeded(services.streams(), s, shard).getMessage();
+            }
         }
         List<Integer> sealed = new ArrayList<>();
         for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
