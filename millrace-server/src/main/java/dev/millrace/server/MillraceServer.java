@@ -6,6 +6,7 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
@@ -58,9 +59,10 @@ public final class MillraceServer implements AutoCloseable {
         StreamRegistry streams = new StreamRegistry(metadata, logs, clock, config.account(),
                 config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
+        AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
                 new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
-                new Throttles(clock, config.throughput()));
+                new Throttles(clock, config.throughput()), autoScaler);
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));
@@ -68,6 +70,9 @@ public final class MillraceServer implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(periodic("stream transitions", streams::settleDue), 100, 100,
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", streams::trimExpired), 60, 60, TimeUnit.SECONDS);
+        long scaleMs = config.autoScaling().evaluateIntervalMs();
+        housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", autoScaler::tick), scaleMs, scaleMs,
+                TimeUnit.MILLISECONDS);
         http = new HttpServer();
         address = http.start(config.host(), config.port(), api, apiExecutor, config.maxBodyBytes());
         return address;

@@ -1,6 +1,7 @@
 package dev.millrace.server;
 
 import dev.millrace.server.state.Account;
+import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.LogConfig;
@@ -23,10 +24,11 @@ import java.nio.file.Path;
  * @param maxBodyBytes      largest request body accepted; larger ones get 413
  * @param scaling           UpdateShardCount's limits
  * @param throughput        per-shard throughput limits (AWS's by default)
+ * @param autoScaling       how on-demand streams scale themselves
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
-                           ScalingLimits scaling, ThroughputLimits throughput) {
+                           ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -36,36 +38,41 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
-                ScalingLimits.AWS, ThroughputLimits.AWS);
+                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput);
+                scaling, throughput, autoScaling);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput);
+                maxBodyBytes, scaling, throughput, autoScaling);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput);
+                maxBodyBytes, scaling, throughput, autoScaling);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput);
+                value, scaling, throughput, autoScaling);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput);
+                maxBodyBytes, value, throughput, autoScaling);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value);
+                maxBodyBytes, scaling, value, autoScaling);
+    }
+
+    public ServerConfig withAutoScaling(AutoScalingConfig value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, value);
     }
 }

@@ -10,6 +10,8 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
@@ -38,6 +40,7 @@ final class ApiHarness implements AutoCloseable {
     private final FileMetadataStore metadata;
     private final KinesisApi api;
     final StreamRegistry streams;
+    final AutoScaler autoScaler;
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
         this(dir, clock, scaling, ThroughputLimits.OFF);
@@ -49,7 +52,8 @@ final class ApiHarness implements AutoCloseable {
         streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
-                new Throttles(clock, throughput));
+                new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
+                new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 

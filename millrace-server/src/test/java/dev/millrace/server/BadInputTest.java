@@ -7,6 +7,8 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.Throttles;
@@ -48,7 +50,8 @@ class BadInputTest {
         StreamRegistry streams = new StreamRegistry(metadata, logs, Clock.systemUTC(), Account.DEFAULT, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], Clock.systemUTC()),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100,
-                ScalingLimits.AWS, new Throttles(Clock.systemUTC(), ThroughputLimits.AWS));
+                ScalingLimits.AWS, new Throttles(Clock.systemUTC(), ThroughputLimits.AWS),
+                new AutoScaler(streams, Clock.systemUTC(), AutoScalingConfig.DEFAULT, ThroughputLimits.AWS));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}");
     }

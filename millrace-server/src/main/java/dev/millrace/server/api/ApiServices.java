@@ -1,6 +1,7 @@
 package dev.millrace.server.api;
 
 import dev.millrace.server.state.AccountSettings;
+import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
@@ -20,8 +21,9 @@ import dev.millrace.server.state.Throttles;
  * @param shardLimit      the account's open-shard limit
  * @param scaling         UpdateShardCount's limits
  * @param throttles       per-shard throughput limits and control-plane rates
+ * @param autoScaler      on-demand scaling, which meters writes
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
-                          Throttles throttles) {
+                          Throttles throttles, AutoScaler autoScaler) {
 }

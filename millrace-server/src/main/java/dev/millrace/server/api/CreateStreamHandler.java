@@ -45,6 +45,7 @@ final class CreateStreamHandler implements OperationHandler {
         }
         Map<String, String> tags = request.stringMap("Tags");
         Integer maxRecordKiB = request.integer("MaxRecordSizeInKiB");
+        // An on-demand stream's WarmThroughputMiBps is applied by the auto-scaler once the stream is ACTIVE.
         services.streams().create(name, shards, mode, tags == null ? Map.of() : tags,
                 maxRecordKiB == null ? MAX_RECORD_SIZE_KIB_DEFAULT : maxRecordKiB, request.integer("WarmThroughputMiBps"));
     }

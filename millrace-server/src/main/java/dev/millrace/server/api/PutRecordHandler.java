@@ -41,6 +41,7 @@ final class PutRecordHandler implements OperationHandler {
             StreamRecord s = RecordRouting.writableStream(services.streams(), name);
             RecordRouting.checkRecordSize(s, partitionKey, data);
             ShardRecord shard = ShardRouter.of(s).route(hashKey);
+            services.autoScaler().record(s, shard, hashKey, RecordRouting.recordBytes(partitionKey, data));
             if (!services.throttles().shard(s, shard).tryWrite(1, RecordRouting.recordBytes(partitionKey, data))) {
                 throw Throttles.shardRateExceeded(services.streams(), s, shard);
             }

@@ -105,6 +105,7 @@ final class PutRecordsHandler implements OperationHandler {
             ShardRecord shard = router.route(hashKeys[i]);
             Struct e = entries.get(i);
             long bytes = RecordRouting.recordBytes(e.string("PartitionKey"), e.blob("Data"));
+            services.autoScaler().record(s, shard, hashKeys[i], bytes);
             if (services.throttles().shard(s, shard).tryWrite(1, bytes)) {
                 byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
             } else {

@@ -4,6 +4,8 @@ import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.ShardLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -28,6 +30,7 @@ import java.util.function.UnaryOperator;
  * written to the metadata store before they become visible.
  */
 public final class StreamRegistry {
+    private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
     private static final String STREAM_PREFIX = "stream/";
     private static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
 
@@ -70,13 +73,41 @@ public final class StreamRegistry {
             throw KinesisException.validation(operation + " is not supported for stream " + name
                     + " because it is in ON_DEMAND mode.");
         }
+        return apply(current, operation, plan, transitionDelayMs > 0);
+    }
+
+    /**
+     * Reshards an on-demand stream on Millrace's own initiative (auto-scaling, warm throughput): as {@link #reshard}
+     * but allowed in ON_DEMAND mode, and without passing through UPDATING, since nobody asked for it.
+     */
+    public synchronized StreamRecord autoReshard(String name, String reason, UnaryOperator<StreamRecord> plan) {
+        return apply(getActive(name), reason, plan, false);
+    }
+
+    private StreamRecord apply(StreamRecord current, String reason, UnaryOperator<StreamRecord> plan,
+                               boolean viaUpdating) {
         StreamRecord next = plan.apply(current);
-        if (transitionDelayMs > 0) {
+        if (viaUpdating) {
             next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
         }
         put(next);
-        finishClosing(name);
-        return streams.get(name);
+        finishClosing(current.name());
+        StreamRecord done = streams.get(current.name());
+        log.info("Stream {}: {} closed {} and opened {}; {} open shards", current.name(), reason,
+                shardIds(current.openShards(), done), shardIds(done.openShards(), current), done.openShards().size());
+        return done;
+    }
+
+    /** Ids of the shards in {@code shards} that are not open in {@code other}. */
+    private static List<String> shardIds(List<ShardRecord> shards, StreamRecord other) {
+        List<String> ids = new ArrayList<>();
+        for (ShardRecord s : shards) {
+            ShardRecord there = other.shard(s.index());
+            if (there == null || !there.open()) {
+                ids.add(s.shardId());
+            }
+        }
+        return ids;
     }
 
     /** Seals the logs of shards that are closed but not yet ended, and records where each ended. */

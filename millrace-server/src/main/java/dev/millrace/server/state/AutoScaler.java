@@ -1,0 +1,137 @@
+package dev.millrace.server.state;
+
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * On-demand scaling. Every write attempt to an on-demand stream is metered per shard ({@link ShardTraffic}); every
+ * {@code evaluateIntervalMs}, a shard whose demand over the window exceeds {@code hotFraction} of its write limit is
+ * split at the hash key that divides its recent traffic, so a hot key range gets a shard of its own, and two adjacent
+ * shards that have both stayed under {@code coldFraction} of the limit for {@code quietPeriodMs} are merged, down to
+ * {@code minShards}. A shard is judged only once it has been open for a whole window. UpdateStreamWarmThroughput
+ * pre-splits a stream to the requested capacity.
+ *
+ * <p>Thread-safe: traffic meters are thread-safe; {@link #tick} is called by one housekeeping thread (or a test).
+ */
+public final class AutoScaler {
+    /** Warm throughput never pre-splits a stream beyond this many shards (AWS's per-stream maximum). */
+    static final int MAX_WARM_SHARDS = 10_000;
+    private final StreamRegistry streams;
+    private final Clock clock;
+    private final AutoScalingConfig config;
+    private final ThroughputLimits limits;
+    private final ConcurrentHashMap<String, ShardTraffic> traffic = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastBusyMs = new ConcurrentHashMap<>();
+
+    public AutoScaler(StreamRegistry streams, Clock clock, AutoScalingConfig config, ThroughputLimits limits) {
+        this.streams = streams;
+        this.clock = clock;
+        this.config = config;
+        this.limits = limits;
+    }
+
+    public AutoScalingConfig config() {
+        return config;
+    }
+
+    /** Meters one write attempt; a no-op for provisioned streams. */
+    public void record(StreamRecord s, ShardRecord shard, BigInteger hashKey, long bytes) {
+        if ("ON_DEMAND".equals(s.mode())) {
+            traffic.computeIfAbsent(StreamRegistry.shardKey(s, shard.index()),
+                    k -> new ShardTraffic(config.windowSeconds())).record(clock.millis(), hashKey, bytes);
+        }
+    }
+
+    /** Looks at every on-demand stream once: splits hot shards, or else merges one cold pair. */
+    public void tick() {
+        long now = clock.millis();
+        for (String name : streams.names()) {
+            StreamRecord s = streams.find(name).orElse(null);
+            if (s == null || !"ON_DEMAND".equals(s.mode()) || s.status() != StreamStatus.ACTIVE) {
+                continue;
+            }
+            if (s.warmThroughputMiBps() != null && s.openShards().size() < warmShards(s.warmThroughputMiBps())) {
+                prewarm(name, s.warmThroughputMiBps(), MAX_WARM_SHARDS);
+                continue;
+            }
+            List<ShardRecord> open = s.openShards().stream()
+                    .sorted(Comparator.comparing(ShardRecord::startingHashKey)).toList();
+            List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now) > config.hotFraction()).toList();
+            if (!hot.isEmpty()) {
+                streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, hot, now));
+                continue;
+            }
+            mergeOneColdPair(s, open, now);
+        }
+    }
+
+    /** Demand as a fraction of the shard's write limit: the larger of the bytes and the records fractions. */
+    private double demand(StreamRecord s, ShardRecord shard, long now) {
+        String key = StreamRegistry.shardKey(s, shard.index());
+        ShardTraffic t = traffic.get(key);
+        double bytes = t == null ? 0 : t.bytesPerSecond(now) / (ThroughputLimits.WRITE_BYTES_PER_SECOND * limits.scale());
+        double records = t == null ? 0
+                : t.recordsPerSecond(now) / (ThroughputLimits.WRITE_RECORDS_PER_SECOND * limits.scale());
+        double fraction = Math.max(bytes, records);
+        if (fraction >= config.coldFraction()) {
+            lastBusyMs.put(key, now);
+        }
+        boolean judged = now - shard.createdMs() >= config.windowSeconds() * 1000L;
+        return judged ? fraction : 0;
+    }
+
+    private StreamRecord splitAll(StreamRecord r, List<ShardRecord> hot, long now) {
+        List<ShardRecord> shards = r.shards();
+        for (ShardRecord shard : hot) {
+            ShardTraffic t = traffic.get(StreamRegistry.shardKey(r, shard.index()));
+            BigInteger at = t == null ? null : t.weightedMedianKey();
+            BigInteger low = shard.startingHashKey().add(BigInteger.ONE);
+            if (at == null || at.compareTo(low) < 0 || at.compareTo(shard.endingHashKey()) > 0) {
+                at = shard.startingHashKey().add(shard.endingHashKey()).shiftRight(1).max(low);
+            }
+            if (at.compareTo(shard.endingHashKey()) > 0) {
+                continue;
+            }
+            shards = Resharding.split(shards, shard.index(), at, now, streams.context(r.name())).shards();
+        }
+        return r.withShards(shards);
+    }
+
+    private void mergeOneColdPair(StreamRecord s, List<ShardRecord> open, long now) {
+        if (open.size() <= config.minShards()) {
+            return;
+        }
+        for (int i = 0; i + 1 < open.size(); i++) {
+            ShardRecord a = open.get(i);
+            ShardRecord b = open.get(i + 1);
+            if (quiet(s, a, now) && quiet(s, b, now)) {
+                streams.autoReshard(s.name(), "on-demand merge of cold shards", r -> r.withShards(
+                        Resharding.merge(r.shards(), a.index(), b.index(), now, streams.context(r.name())).shards()));
+                return;
+            }
+        }
+    }
+
+    private boolean quiet(StreamRecord s, ShardRecord shard, long now) {
+        long busy = lastBusyMs.getOrDefault(StreamRegistry.shardKey(s, shard.index()), shard.createdMs());
+        return now - Math.max(busy, shard.createdMs()) >= config.quietPeriodMs();
+    }
+
+    private int warmShards(int mibps) {
+        return (int) Math.min(MAX_WARM_SHARDS, Math.ceil(mibps / limits.scale()));
+    }
+
+    /** Pre-splits an on-demand stream so that its open shards can take {@code mibps} MiB/s of writes. */
+    public void prewarm(String name, int mibps, int maxShards) {
+        StreamRecord s = streams.get(name);
+        int needed = Math.min(maxShards, warmShards(mibps));
+        if (s.openShards().size() >= needed) {
+            return;
+        }
+        streams.autoReshard(name, "warm throughput of " + mibps + " MiB/s", r -> r.withShards(
+                Resharding.uniform(r.shards(), needed, clock.millis(), streams.context(name)).shards()));
+    }
+}
