@@ -2,6 +2,8 @@ package dev.millrace.app;
 
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.state.AutoScalingConfig;
+import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
 import dev.millrace.storage.log.LogConfig;
@@ -70,6 +72,28 @@ final class ServerCommand implements Callable<Integer> {
             description = "Multiplies every throughput limit, e.g. 10 for ten times AWS's (default: ${DEFAULT-VALUE}).")
     double throughputScale;
 
+    @Option(names = "--max-shards-per-stream", defaultValue = "10000", paramLabel = "N",
+            description = "UpdateShardCount's largest target (default: ${DEFAULT-VALUE}).")
+    int maxShardsPerStream;
+
+    @Option(names = "--shard-count-updates-per-day", defaultValue = "10", paramLabel = "N",
+            description = "UpdateShardCount calls allowed per stream in any rolling 24 hours "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shardCountUpdatesPerDay;
+
+    @Option(names = "--autoscale-interval-ms", defaultValue = "5000", paramLabel = "MS",
+            description = "How often on-demand streams are looked at for scaling (default: ${DEFAULT-VALUE}).")
+    long autoscaleIntervalMs;
+
+    @Option(names = "--autoscale-window-s", defaultValue = "10", paramLabel = "S",
+            description = "Seconds of write demand a scaling decision averages (default: ${DEFAULT-VALUE}).")
+    int autoscaleWindowSeconds;
+
+    @Option(names = "--autoscale-quiet-ms", defaultValue = "900000", paramLabel = "MS",
+            description = "How long two adjacent on-demand shards must be idle before they are merged "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long autoscaleQuietMs;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -121,11 +145,21 @@ final class ServerCommand implements Callable<Integer> {
         if (!(throughputScale > 0)) {
             throw usage("--throughput-scale must be positive, not " + throughputScale);
         }
+        if (maxShardsPerStream < 1 || shardCountUpdatesPerDay < 1 || autoscaleIntervalMs < 1
+                || autoscaleWindowSeconds < 1 || autoscaleQuietMs < 0) {
+            throw usage("--max-shards-per-stream, --shard-count-updates-per-day, --autoscale-interval-ms and "
+                    + "--autoscale-window-s must be positive, --autoscale-quiet-ms 0 or more");
+        }
         Path dir = dataDir.toAbsolutePath().normalize();
         ServerConfig config = ServerConfig.defaults(host, port, dir)
                 .withTransitionDelayMs(transitionDelayMs)
                 .withShardLimit(shardLimit)
-                .withThroughput(new ThroughputLimits(throughputLimits.equals("on"), throughputScale));
+                .withThroughput(new ThroughputLimits(throughputLimits.equals("on"), throughputScale))
+                .withScaling(new ScalingLimits(maxShardsPerStream, shardCountUpdatesPerDay,
+                        ScalingLimits.AWS.minFactor(), ScalingLimits.AWS.maxFactor()))
+                .withAutoScaling(new AutoScalingConfig(autoscaleIntervalMs, autoscaleWindowSeconds,
+                        AutoScalingConfig.DEFAULT.hotFraction(), AutoScalingConfig.DEFAULT.coldFraction(),
+                        autoscaleQuietMs, AutoScalingConfig.DEFAULT.minShards()));
         if (durability == DurabilityPolicy.INTERVAL) {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));
