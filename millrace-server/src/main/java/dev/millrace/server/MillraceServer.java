@@ -7,6 +7,7 @@ import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
@@ -62,7 +63,8 @@ public final class MillraceServer implements AutoCloseable {
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
                 new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
-                new Throttles(clock, config.throughput()), autoScaler);
+                new Throttles(clock, config.throughput()), autoScaler,
+                new ConsumerRegistry(metadata, streams, clock, config.transitionDelayMs()));
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));

@@ -12,6 +12,7 @@ import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.AutoScalingConfig;
+import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
@@ -53,7 +54,8 @@ final class ApiHarness implements AutoCloseable {
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
-                new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput));
+                new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),
+                new ConsumerRegistry(metadata, streams, clock, 0));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 

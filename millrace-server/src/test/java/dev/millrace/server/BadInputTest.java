@@ -9,6 +9,7 @@ import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.AutoScalingConfig;
+import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.Throttles;
@@ -51,7 +52,8 @@ class BadInputTest {
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], Clock.systemUTC()),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100,
                 ScalingLimits.AWS, new Throttles(Clock.systemUTC(), ThroughputLimits.AWS),
-                new AutoScaler(streams, Clock.systemUTC(), AutoScalingConfig.DEFAULT, ThroughputLimits.AWS));
+                new AutoScaler(streams, Clock.systemUTC(), AutoScalingConfig.DEFAULT, ThroughputLimits.AWS),
+                new ConsumerRegistry(metadata, streams, Clock.systemUTC(), 0));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}");
     }

@@ -2,6 +2,7 @@ package dev.millrace.server.api;
 
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ShardIterators;
@@ -22,8 +23,9 @@ import dev.millrace.server.state.Throttles;
  * @param scaling         UpdateShardCount's limits
  * @param throttles       per-shard throughput limits and control-plane rates
  * @param autoScaler      on-demand scaling, which meters writes
+ * @param consumers       enhanced fan-out consumers
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
-                          Throttles throttles, AutoScaler autoScaler) {
+                          Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers) {
 }

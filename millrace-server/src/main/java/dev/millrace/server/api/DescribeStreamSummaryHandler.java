@@ -33,7 +33,7 @@ final class DescribeStreamSummaryHandler implements OperationHandler {
         out.string("EncryptionType", s.encryptionType())
                 .string("KeyId", s.keyId())
                 .number("OpenShardCount", s.openShards().size())
-                .number("ConsumerCount", 0);
+                .number("ConsumerCount", services.consumers().list(s.name()).size());
         if (s.warmThroughputMiBps() != null) {
             out.startObject("WarmThroughput")
                     .number("TargetMiBps", s.warmThroughputMiBps())

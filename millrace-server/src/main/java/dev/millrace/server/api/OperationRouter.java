@@ -23,6 +23,8 @@ public final class OperationRouter {
         t.put("DecreaseStreamRetentionPeriod", new DecreaseStreamRetentionPeriodHandler(s));
         t.put("DeleteResourcePolicy", new DeleteResourcePolicyHandler(s));
         t.put("DeleteStream", new DeleteStreamHandler(s));
+        t.put("DeregisterStreamConsumer", new DeregisterStreamConsumerHandler(s));
+        t.put("DescribeStreamConsumer", new DescribeStreamConsumerHandler(s));
         t.put("DescribeAccountSettings", new DescribeAccountSettingsHandler(s));
         t.put("DescribeLimits", new DescribeLimitsHandler(s));
         t.put("DescribeStream", new DescribeStreamHandler(s));
@@ -34,12 +36,14 @@ public final class OperationRouter {
         t.put("GetShardIterator", new GetShardIteratorHandler(s));
         t.put("IncreaseStreamRetentionPeriod", new IncreaseStreamRetentionPeriodHandler(s));
         t.put("ListShards", new ListShardsHandler(s));
+        t.put("ListStreamConsumers", new ListStreamConsumersHandler(s));
         t.put("ListStreams", new ListStreamsHandler(s));
         t.put("ListTagsForResource", new ListTagsForResourceHandler(s));
         t.put("ListTagsForStream", new ListTagsForStreamHandler(s));
         t.put("PutRecord", new PutRecordHandler(s));
         t.put("PutRecords", new PutRecordsHandler(s));
         t.put("PutResourcePolicy", new PutResourcePolicyHandler(s));
+        t.put("RegisterStreamConsumer", new RegisterStreamConsumerHandler(s));
         t.put("RemoveTagsFromStream", new RemoveTagsFromStreamHandler(s));
         t.put("MergeShards", new MergeShardsHandler(s));
         t.put("SplitShard", new SplitShardHandler(s));
