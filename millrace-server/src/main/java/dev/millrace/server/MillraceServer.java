@@ -4,6 +4,7 @@ import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
+import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
@@ -39,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MillraceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
     private static final String ITERATOR_KEY = "meta/iteratorKey";
+    private static final int FAN_OUT_THREADS = 4;
 
     private final ServerConfig config;
     private final Clock clock;
@@ -47,6 +49,7 @@ public final class MillraceServer implements AutoCloseable {
     private ExecutorService apiExecutor;
     private ScheduledExecutorService housekeeping;
     private HttpServer http;
+    private FanOut fanOut;
     private InetSocketAddress address;
 
     public MillraceServer(ServerConfig config, Clock clock) {
@@ -61,10 +64,12 @@ public final class MillraceServer implements AutoCloseable {
                 config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
+        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, config.transitionDelayMs());
+        fanOut = new FanOut(streams, consumers, clock, config.throughput(), FAN_OUT_THREADS);
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
                 new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler,
-                new ConsumerRegistry(metadata, streams, clock, config.transitionDelayMs()));
+                consumers, fanOut);
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));
@@ -106,6 +111,10 @@ public final class MillraceServer implements AutoCloseable {
         }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (fanOut != null) {
+            fanOut.close();
+            fanOut = null;
         }
         if (apiExecutor != null) {
             apiExecutor.shutdown();

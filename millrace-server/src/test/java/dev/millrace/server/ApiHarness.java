@@ -6,6 +6,7 @@ import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.JsonTree;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.state.Account;
@@ -51,11 +52,12 @@ final class ApiHarness implements AutoCloseable {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
         metadata = FileMetadataStore.open(dir);
         streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
+        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),
-                new ConsumerRegistry(metadata, streams, clock, 0));
+                consumers, new FanOut(streams, consumers, clock, throughput, 1));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 

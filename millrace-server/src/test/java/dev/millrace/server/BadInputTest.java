@@ -3,6 +3,7 @@ package dev.millrace.server;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.state.Account;
@@ -49,11 +50,12 @@ class BadInputTest {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), Clock.systemUTC());
         metadata = FileMetadataStore.open(dir);
         StreamRegistry streams = new StreamRegistry(metadata, logs, Clock.systemUTC(), Account.DEFAULT, 0);
+        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, Clock.systemUTC(), 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], Clock.systemUTC()),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, Clock.systemUTC()), 100,
                 ScalingLimits.AWS, new Throttles(Clock.systemUTC(), ThroughputLimits.AWS),
                 new AutoScaler(streams, Clock.systemUTC(), AutoScalingConfig.DEFAULT, ThroughputLimits.AWS),
-                new ConsumerRegistry(metadata, streams, Clock.systemUTC(), 0));
+                consumers, new FanOut(streams, consumers, Clock.systemUTC(), ThroughputLimits.AWS, 1));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}");
     }

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ConsumerRegistry;
@@ -24,8 +25,9 @@ import dev.millrace.server.state.Throttles;
  * @param throttles       per-shard throughput limits and control-plane rates
  * @param autoScaler      on-demand scaling, which meters writes
  * @param consumers       enhanced fan-out consumers
+ * @param fanOut          live SubscribeToShard sessions
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
-                          Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers) {
+                          Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut) {
 }

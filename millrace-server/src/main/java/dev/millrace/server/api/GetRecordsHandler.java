@@ -70,30 +70,11 @@ final class GetRecordsHandler implements OperationHandler {
         boolean shardEnded = shard.ended() && result.nextPosition() >= shard.endingPosition();
         if (shardEnded) {
             out.nullValue("NextShardIterator");
-            writeChildShards(out, s, shard);
+            ChildShards.write(out, s, shard);
         } else {
             out.string("NextShardIterator",
                     services.iterators().issue(s.name(), s.epochMs(), shard.index(), result.nextPosition()));
         }
         out.number("MillisBehindLatest", millisBehind);
-    }
-
-    static void writeChildShards(WireWriter out, StreamRecord s, ShardRecord parent) {
-        out.startArray("ChildShards");
-        for (ShardRecord child : s.shards()) {
-            if (child.parentIndex() != parent.index() && child.adjacentParentIndex() != parent.index()) {
-                continue;
-            }
-            out.startObject().string("ShardId", child.shardId()).startArray("ParentShards");
-            out.string(ShardRecord.shardId(child.parentIndex()));
-            if (child.adjacentParentIndex() >= 0) {
-                out.string(ShardRecord.shardId(child.adjacentParentIndex()));
-            }
-            out.endArray().startObject("HashKeyRange")
-                    .string("StartingHashKey", child.startingHashKey().toString())
-                    .string("EndingHashKey", child.endingHashKey().toString())
-                    .endObject().endObject();
-        }
-        out.endArray();
     }
 }

@@ -7,6 +7,7 @@ import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.Validator;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.fanout.EventSink;
 import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,32 @@ public final class KinesisApi {
         } catch (RuntimeException e) {
             log.error("Request {} failed", requestId, e);
             return error(format, KinesisException.internalFailure("Internal failure; request id " + requestId));
+        }
+    }
+
+    /** Whether the target's answer is an event stream (SubscribeToShard). */
+    public boolean streams(String target) {
+        String prefix = model.targetPrefix() + ".";
+        return target != null && target.startsWith(prefix)
+                && router.streaming(target.substring(prefix.length())) != null;
+    }
+
+    /**
+     * Starts an event-stream operation. Returns {@code null} once the stream has started (everything after that
+     * travels in it), or the error to answer instead. Event-stream requests are always JSON.
+     */
+    public Result subscribe(String target, byte[] body, EventSink sink, String requestId) {
+        try {
+            String operation = operationOf(target);
+            Struct request = reader.read(WireFormat.JSON, model.operation(operation).input(), body);
+            validator.validate(request);
+            router.streaming(operation).subscribe(request, sink, requestId);
+            return null;
+        } catch (KinesisException e) {
+            return error(WireFormat.JSON, e);
+        } catch (RuntimeException e) {
+            log.error("Request {} failed", requestId, e);
+            return error(WireFormat.JSON, KinesisException.internalFailure("Internal failure; request id " + requestId));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.millrace.server.api;
 
+import dev.millrace.server.fanout.StreamingOperationHandler;
+
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -10,9 +12,12 @@ import java.util.TreeMap;
  */
 public final class OperationRouter {
     private final Map<String, OperationHandler> handlers;
+    private final Map<String, StreamingOperationHandler> streaming;
 
-    private OperationRouter(Map<String, OperationHandler> handlers) {
+    private OperationRouter(Map<String, OperationHandler> handlers,
+                            Map<String, StreamingOperationHandler> streaming) {
         this.handlers = Map.copyOf(handlers);
+        this.streaming = Map.copyOf(streaming);
     }
 
     /** The table of every implemented operation. */
@@ -61,7 +66,12 @@ public final class OperationRouter {
             s.throttles().checkOperation(operation);
             handler.handle(request, out);
         });
-        return new OperationRouter(t);
+        return new OperationRouter(t, Map.of("SubscribeToShard", new SubscribeToShardHandler(s)));
+    }
+
+    /** The event-stream handler of an operation answered with an event stream, or {@code null}. */
+    public StreamingOperationHandler streaming(String operation) {
+        return streaming.get(operation);
     }
 
     /** The handler, or {@code null} if the operation is not implemented. */

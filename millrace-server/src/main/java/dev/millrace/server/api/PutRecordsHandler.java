@@ -122,6 +122,7 @@ final class PutRecordsHandler implements OperationHandler {
             }
             try {
                 AppendResult result = services.streams().log(s, shard).append(batch);
+                services.fanOut().appended(s, shard);
                 for (int k = 0; k < group.getValue().size(); k++) {
                     int i = group.getValue().get(k);
                     sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));

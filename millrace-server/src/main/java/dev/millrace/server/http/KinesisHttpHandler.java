@@ -66,6 +66,16 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         try {
+            if (api.streams(target)) {
+                executor.execute(() -> {
+                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel()), requestId);
+                    if (error != null) {
+                        ctx.executor().execute(() -> respond(ctx, keepAlive, error, WireFormat.JSON.contentType(),
+                                requestId));
+                    }
+                });
+                return;
+            }
             executor.execute(() -> {
                 KinesisApi.Result result = api.handle(target, format, body, requestId);
                 ctx.executor().execute(() -> respond(ctx, keepAlive, result, format.contentType(), requestId));
@@ -93,6 +103,17 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            Runnable waiting = ctx.channel().attr(HttpEventSink.ON_WRITABLE).getAndSet(null);
+            if (waiting != null) {
+                waiting.run();
+            }
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override

@@ -10,12 +10,14 @@ import java.math.BigInteger;
  * <pre>
  *  digit  0      1 ............ 13  14 ...... 19  20 ................. 39  40 ............ 55
  *        +------+-----------------+--------------+----------------------+-----------------+
- *        | "4"  | stream epoch ms | shard index  | position in shard    | 16 zeros        |
+ *        | "4"  | stream epoch ms | shard index  | position + 1         | 16 zeros        |
  *        +------+-----------------+--------------+----------------------+-----------------+
  *  "4"             layout version; also keeps the number 56 digits long
  *  stream epoch ms the stream incarnation's creation time (13 digits; strictly increasing per data dir)
  *  shard index     the N of shardId-N (6 digits)
- *  position        the record's storage position (20 digits, zero-padded)
+ *  position + 1    the record's storage position plus one (20 digits, zero-padded), so that "just before the
+ *                  first record" (position -1) has a number too: SubscribeToShard hands it out as the
+ *                  continuation of an empty shard, and AFTER_SEQUENCE_NUMBER of it reads from position 0
  *  16 zeros        reserved
  * </pre>
  *
@@ -36,8 +38,9 @@ public final class SequenceNumbers {
     private SequenceNumbers() {
     }
 
+    /** The number of the record at {@code position}; position -1 stands for "before the first record". */
     public static String format(long streamEpochMs, int shardIndex, long position) {
-        return VERSION + String.format("%013d%06d%020d", streamEpochMs, shardIndex, position) + RESERVED;
+        return VERSION + String.format("%013d%06d%020d", streamEpochMs, shardIndex, position + 1) + RESERVED;
     }
 
     /** Parses a sequence number; {@code null} if it is not one of ours. */
@@ -53,7 +56,8 @@ public final class SequenceNumbers {
         }
         try {
             return new Parts(Long.parseLong(sequenceNumber.substring(1, 14)),
-                    Integer.parseInt(sequenceNumber.substring(14, 20)), Long.parseLong(sequenceNumber.substring(20, 40)));
+                    Integer.parseInt(sequenceNumber.substring(14, 20)),
+                    Long.parseLong(sequenceNumber.substring(20, 40)) - 1);
         } catch (NumberFormatException e) {
             return null;
         }

@@ -1,0 +1,166 @@
+package dev.millrace.server.fanout;
+
+import dev.millrace.protocol.EventStreamMessage;
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.ConsumerRegistry;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.server.state.TokenBucket;
+import dev.millrace.storage.ShardLog;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Enhanced fan-out: the live SubscribeToShard sessions, one per consumer and shard, and the threads that push to
+ * them. A write to a shard wakes that shard's sessions; a consumer may subscribe to a shard again only 5 seconds
+ * after its previous subscription started, and the new one then takes over (the old one ends with
+ * ResourceInUseException). With throughput limits on, each session sends at most 2 MiB/s.
+ *
+ * <p>Thread-safe.
+ */
+public final class FanOut implements AutoCloseable {
+    static final long RESUBSCRIBE_AFTER_MS = 5_000;
+    static final double BYTES_PER_SECOND = 2 * 1024 * 1024;
+    private static final long CHECK_EVERY_MS = 1_000;
+
+    private final StreamRegistry streams;
+    private final ConsumerRegistry consumers;
+    private final Clock clock;
+    private final ThroughputLimits limits;
+    private final ScheduledExecutorService executor;
+    private final ConcurrentHashMap<String, SubscribeSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<SubscribeSession>> byShard = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
+
+    public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
+                  int threads) {
+        this.streams = streams;
+        this.consumers = consumers;
+        this.clock = clock;
+        this.limits = limits;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newScheduledThreadPool(threads, r -> {
+            Thread t = new Thread(r, "millrace-fanout-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Starts a session, or throws {@code ResourceInUseException} if the consumer subscribed too recently. */
+    public void subscribe(String consumerArn, StreamRecord stream, ShardRecord shard, long position, EventSink sink,
+                          String requestId) {
+        String key = consumerArn + "|" + shard.index();
+        SubscribeSession session;
+        synchronized (this) {
+            SubscribeSession existing = sessions.get(key);
+            long now = clock.millis();
+            if (existing != null && !existing.ended() && now - existing.startedMs < RESUBSCRIBE_AFTER_MS) {
+                throw KinesisException.resourceInUse("Another active subscription exists for consumer "
+                        + consumerArn + " on shard " + shard.shardId() + "; subscribe again after 5 seconds.");
+            }
+            if (existing != null) {
+                existing.fail("ResourceInUseException", "A newer subscription of consumer " + consumerArn
+                        + " to shard " + shard.shardId() + " took over.");
+            }
+            TokenBucket rate = limits.enabled()
+                    ? new TokenBucket(clock, BYTES_PER_SECOND * limits.scale(), BYTES_PER_SECOND * limits.scale())
+                    : null;
+            session = new SubscribeSession(this, consumerArn, stream, shard, position, sink, rate, now);
+            sessions.put(key, session);
+            byShard.computeIfAbsent(session.shardKey, k -> ConcurrentHashMap.newKeySet()).add(session);
+        }
+        sink.start(requestId);
+        sink.send(EventStreamMessage.initialResponse());
+        sink.onClose(session::abandon);
+        schedule(session);
+    }
+
+    /** Wakes the sessions reading a shard that has just been written to. */
+    public void appended(StreamRecord stream, ShardRecord shard) {
+        Set<SubscribeSession> waiting = byShard.get(shardKey(stream, shard));
+        if (waiting != null) {
+            waiting.forEach(this::schedule);
+        }
+    }
+
+    void schedule(SubscribeSession session) {
+        executor.execute(session::pump);
+    }
+
+    void scheduleIn(SubscribeSession session, long delayMs) {
+        executor.schedule(session::pump, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the session must end (consumer deregistered, stream deleted), checked at most once a second. */
+    Optional<String> checkStillThere(SubscribeSession session) {
+        long now = clock.millis();
+        Long last = lastCheckedMs.get(session);
+        if (last != null && now - last < CHECK_EVERY_MS) {
+            return Optional.empty();
+        }
+        lastCheckedMs.put(session, now);
+        if (stream(session.streamName).filter(s -> s.epochMs() == session.streamEpochMs).isEmpty()) {
+            return Optional.of("Stream " + session.streamName + " under account " + streams.account().id()
+                    + " not found.");
+        }
+        try {
+            consumers.find(session.consumerArn, null, null);
+            return Optional.empty();
+        } catch (KinesisException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    Optional<StreamRecord> stream(String name) {
+        return streams.find(name);
+    }
+
+    ShardLog log(StreamRecord stream, ShardRecord shard) {
+        return streams.log(stream, shard);
+    }
+
+    void removed(SubscribeSession session) {
+        sessions.remove(session.consumerArn + "|" + session.shardIndex, session);
+        Set<SubscribeSession> set = byShard.get(session.shardKey);
+        if (set != null) {
+            set.remove(session);
+        }
+        lastCheckedMs.remove(session);
+    }
+
+    /** Live sessions, for tests and metrics. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    static String shardKey(StreamRecord stream, ShardRecord shard) {
+        return stream.name() + "/" + stream.epochMs() + "/" + shard.index();
+    }
+
+    static void writeChildShards(WireWriter w, StreamRecord stream, ShardRecord parent) {
+        dev.millrace.server.api.ChildShards.write(w, stream, parent);
+    }
+
+    /** Ends every session normally and stops the threads; clients resubscribe elsewhere or later. */
+    @Override
+    public void close() {
+        for (SubscribeSession s : sessions.values()) {
+            s.finish();
+        }
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,197 @@
+package dev.millrace.server.fanout;
+
+import dev.millrace.protocol.EventStreamMessage;
+import dev.millrace.protocol.WireFormat;
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.TokenBucket;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StoredRecord;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One SubscribeToShard subscription: pushes a shard's records to one consumer from a starting position, as
+ * {@code SubscribeToShardEvent}s, for at most five minutes. An event goes out as soon as records are durable (a write
+ * to the shard wakes the session), and at least every five seconds when there are none; at the end of a closed shard
+ * the last event carries {@code ChildShards} and no continuation, and the stream ends.
+ *
+ * <p>Thread-safe: {@link #pump} runs on the fan-out executor, one run at a time per session (a flag makes a second
+ * concurrent run a no-op that asks for another run afterwards).
+ */
+final class SubscribeSession {
+    static final long MAX_DURATION_MS = 5 * 60_000;
+    static final long HEARTBEAT_MS = 5_000;
+    static final int MAX_EVENT_RECORDS = 10_000;
+    static final long MAX_EVENT_BYTES = 2 * 1024 * 1024;
+
+    private final FanOut fanOut;
+    final String consumerArn;
+    final String shardKey;
+    final String streamName;
+    final long streamEpochMs;
+    final int shardIndex;
+    final long startedMs;
+    private final EventSink sink;
+    private final TokenBucket rate;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean again = new AtomicBoolean();
+    private volatile boolean ended;
+    private long position;
+    private long lastEventMs;
+
+    SubscribeSession(FanOut fanOut, String consumerArn, StreamRecord stream, ShardRecord shard, long position,
+                     EventSink sink, TokenBucket rate, long nowMs) {
+        this.fanOut = fanOut;
+        this.consumerArn = consumerArn;
+        this.shardKey = FanOut.shardKey(stream, shard);
+        this.streamName = stream.name();
+        this.streamEpochMs = stream.epochMs();
+        this.shardIndex = shard.index();
+        this.position = position;
+        this.sink = sink;
+        this.rate = rate;
+        this.startedMs = nowMs;
+        this.lastEventMs = nowMs;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    /** Sends what there is to send, then arranges the next run. */
+    void pump() {
+        if (!running.compareAndSet(false, true)) {
+            again.set(true);
+            return;
+        }
+        try {
+            do {
+                again.set(false);
+                if (ended) {
+                    return;
+                }
+                runOnce();
+            } while (again.get());
+        } catch (RuntimeException e) {
+            fail("InternalFailureException", "Internal failure while reading the shard: " + e);
+        } finally {
+            running.set(false);
+        }
+    }
+
+    private void runOnce() {
+        long now = fanOut.clock().millis();
+        if (now - startedMs >= MAX_DURATION_MS) {
+            finish();
+            return;
+        }
+        Optional<String> gone = fanOut.checkStillThere(this);
+        if (gone.isPresent()) {
+            fail("ResourceNotFoundException", gone.get());
+            return;
+        }
+        if (!sink.writable()) {
+            sink.whenWritable(() -> fanOut.schedule(this));
+            return;
+        }
+        if (rate != null && !rate.solvent()) {
+            fanOut.scheduleIn(this, 50);
+            return;
+        }
+        StreamRecord stream = fanOut.stream(streamName).orElse(null);
+        ShardRecord shard = stream == null ? null : stream.shard(shardIndex);
+        if (shard == null) {
+            fail("ResourceNotFoundException", "Shard " + ShardRecord.shardId(shardIndex) + " of stream "
+                    + streamName + " no longer exists.");
+            return;
+        }
+        ReadResult result = fanOut.log(stream, shard).read(position, MAX_EVENT_RECORDS, MAX_EVENT_BYTES);
+        List<StoredRecord> records = result.records();
+        boolean shardEnded = shard.ended() && result.nextPosition() >= shard.endingPosition();
+        if (!records.isEmpty() || shardEnded || now - lastEventMs >= HEARTBEAT_MS) {
+            position = result.nextPosition();
+            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, records, result,
+                    shardEnded, now)));
+            lastEventMs = now;
+            if (rate != null) {
+                rate.charge(bytes(records));
+            }
+            if (shardEnded) {
+                finish();
+                return;
+            }
+        }
+        if (!result.atEnd()) {
+            again.set(true);
+        } else {
+            long untilHeartbeat = HEARTBEAT_MS - (now - lastEventMs);
+            long untilEnd = MAX_DURATION_MS - (now - startedMs);
+            fanOut.scheduleIn(this, Math.max(1, Math.min(untilHeartbeat, untilEnd)));
+        }
+    }
+
+    private byte[] event(StreamRecord stream, ShardRecord shard, List<StoredRecord> records, ReadResult result,
+                         boolean shardEnded, long now) {
+        WireWriter w = new WireWriter(WireFormat.JSON).startObject().startArray("Records");
+        for (StoredRecord r : records) {
+            w.startObject()
+                    .string("SequenceNumber", SequenceNumbers.format(streamEpochMs, shardIndex, r.position()))
+                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
+                    .blob("Data", r.data())
+                    .string("PartitionKey", r.partitionKey());
+            if (!"NONE".equals(stream.encryptionType())) {
+                w.string("EncryptionType", stream.encryptionType());
+            }
+            w.endObject();
+        }
+        w.endArray();
+        if (shardEnded) {
+            w.nullValue("ContinuationSequenceNumber");
+            FanOut.writeChildShards(w, stream, shard);
+        } else {
+            w.string("ContinuationSequenceNumber",
+                    SequenceNumbers.format(streamEpochMs, shardIndex, result.nextPosition() - 1));
+        }
+        long behind = result.atEnd() || records.isEmpty() ? 0
+                : Math.max(0, now - records.get(records.size() - 1).arrivalMs());
+        return w.number("MillisBehindLatest", behind).endObject().toBytes();
+    }
+
+    private static long bytes(List<StoredRecord> records) {
+        long total = 0;
+        for (StoredRecord r : records) {
+            total += r.data().length + r.partitionKey().length();
+        }
+        return total;
+    }
+
+    /** Ends the stream with a modelled exception event. */
+    void fail(String exceptionType, String message) {
+        if (!ended) {
+            sink.send(EventStreamMessage.exception(exceptionType, message));
+            finish();
+        }
+    }
+
+    /** Ends the stream normally; the client subscribes again if it wants more. */
+    void finish() {
+        if (!ended) {
+            ended = true;
+            sink.end();
+            fanOut.removed(this);
+        }
+    }
+
+    /** The peer went away: forget the session without writing anything more. */
+    void abandon() {
+        if (!ended) {
+            ended = true;
+            fanOut.removed(this);
+        }
+    }
+}
