@@ -2,6 +2,7 @@ package dev.millrace.app;
 
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.TlsConfig;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
@@ -94,6 +95,19 @@ final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long autoscaleQuietMs;
 
+    @Option(names = "--tls-port", defaultValue = "-1", paramLabel = "PORT",
+            description = "Also serve HTTPS (ALPN h2 and http/1.1, and h2 without ALPN) on this port; 0 picks a free "
+                    + "one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+    int tlsPort;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "Certificate chain for the TLS port; without it a self-signed one for localhost is made on "
+                    + "first start and kept in <data-dir>/tls.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
+    Path tlsKey;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -114,6 +128,9 @@ final class ServerCommand implements Callable<Integer> {
             }
             log.info("Millrace listening on http://{}:{} (data dir {})", urlHost(host), bound.getPort(),
                     config.dataDir());
+            if (server.tlsAddress() != null) {
+                log.info("Millrace TLS listening on https://{}:{}", urlHost(host), server.tlsAddress().getPort());
+            }
             stop.await();
             log.info("Millrace stopping: finishing in-flight requests and flushing");
             server.close();
@@ -145,6 +162,12 @@ final class ServerCommand implements Callable<Integer> {
         if (!(throughputScale > 0)) {
             throw usage("--throughput-scale must be positive, not " + throughputScale);
         }
+        if (tlsPort < -1 || tlsPort > 65_535) {
+            throw usage("--tls-port must be between -1 and 65535, not " + tlsPort);
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw usage("--tls-cert and --tls-key go together");
+        }
         if (maxShardsPerStream < 1 || shardCountUpdatesPerDay < 1 || autoscaleIntervalMs < 1
                 || autoscaleWindowSeconds < 1 || autoscaleQuietMs < 0) {
             throw usage("--max-shards-per-stream, --shard-count-updates-per-day, --autoscale-interval-ms and "
@@ -159,7 +182,9 @@ final class ServerCommand implements Callable<Integer> {
                         ScalingLimits.AWS.minFactor(), ScalingLimits.AWS.maxFactor()))
                 .withAutoScaling(new AutoScalingConfig(autoscaleIntervalMs, autoscaleWindowSeconds,
                         AutoScalingConfig.DEFAULT.hotFraction(), AutoScalingConfig.DEFAULT.coldFraction(),
-                        autoscaleQuietMs, AutoScalingConfig.DEFAULT.minShards()));
+                        autoscaleQuietMs, AutoScalingConfig.DEFAULT.minShards()))
+                .withTls(new TlsConfig(tlsPort, tlsCert == null ? null : tlsCert.toAbsolutePath(),
+                        tlsKey == null ? null : tlsKey.toAbsolutePath()));
         if (durability == DurabilityPolicy.INTERVAL) {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));

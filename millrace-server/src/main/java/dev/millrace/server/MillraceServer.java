@@ -6,6 +6,7 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.http.HttpServer;
+import dev.millrace.server.http.TlsCertificates;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ConsumerRegistry;
@@ -51,6 +52,7 @@ public final class MillraceServer implements AutoCloseable {
     private HttpServer http;
     private FanOut fanOut;
     private InetSocketAddress address;
+    private InetSocketAddress tlsAddress;
 
     public MillraceServer(ServerConfig config, Clock clock) {
         this.config = config;
@@ -82,7 +84,20 @@ public final class MillraceServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         http = new HttpServer();
         address = http.start(config.host(), config.port(), api, apiExecutor, config.maxBodyBytes());
+        if (config.tls().enabled()) {
+            try {
+                tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(
+                        config.tls().certPath(), config.tls().keyPath(), config.dataDir()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot set up the TLS port: " + e.getMessage(), e);
+            }
+        }
         return address;
+    }
+
+    /** The TLS port's address, or {@code null} when there is none. */
+    public InetSocketAddress tlsAddress() {
+        return tlsAddress;
     }
 
     public InetSocketAddress address() {

@@ -25,10 +25,12 @@ import java.nio.file.Path;
  * @param scaling           UpdateShardCount's limits
  * @param throughput        per-shard throughput limits (AWS's by default)
  * @param autoScaling       how on-demand streams scale themselves
+ * @param tls               the optional TLS port
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
-                           ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling) {
+                           ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
+                           TlsConfig tls) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -38,41 +40,46 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
-                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT);
+                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput, autoScaling);
+                scaling, throughput, autoScaling, tls);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling);
+                maxBodyBytes, scaling, throughput, autoScaling, tls);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling);
+                maxBodyBytes, scaling, throughput, autoScaling, tls);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput, autoScaling);
+                value, scaling, throughput, autoScaling, tls);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput, autoScaling);
+                maxBodyBytes, value, throughput, autoScaling, tls);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value, autoScaling);
+                maxBodyBytes, scaling, value, autoScaling, tls);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, value);
+                maxBodyBytes, scaling, throughput, value, tls);
+    }
+
+    public ServerConfig withTls(TlsConfig value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, value);
     }
 }

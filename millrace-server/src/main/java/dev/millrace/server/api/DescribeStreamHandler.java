@@ -10,14 +10,15 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * DescribeStream: the stream and a page of its shards ({@code Limit}, default 100, after
- * {@code ExclusiveStartShardId}).
+ * DescribeStream: the stream and a page of its shards ({@code Limit}, default 100; a larger limit still gives at most
+ * 100, as the API reference says), after {@code ExclusiveStartShardId}.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeStream.html
  *
  * <p>Thread-safe.
  */
 final class DescribeStreamHandler implements OperationHandler {
     static final int LIMIT_DEFAULT = 100;
+    static final int LIMIT_MAX = 100;
 
     private final ApiServices services;
 
@@ -28,7 +29,7 @@ final class DescribeStreamHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         StreamRecord s = services.streams().get(StreamRefs.name(request, services.streams().account()));
-        int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
+        int limit = Math.min(LIMIT_MAX, request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit"));
         String after = request.string("ExclusiveStartShardId");
         int afterIndex = -1;
         if (after != null) {

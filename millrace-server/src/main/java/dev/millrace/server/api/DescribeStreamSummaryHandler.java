@@ -34,7 +34,9 @@ final class DescribeStreamSummaryHandler implements OperationHandler {
                 .string("KeyId", s.keyId())
                 .number("OpenShardCount", s.openShards().size())
                 .number("ConsumerCount", services.consumers().list(s.name()).size());
-        if (s.warmThroughputMiBps() != null) {
+        // Only on-demand streams have a warm throughput (API reference, WarmThroughputObject); a stream switched to
+        // PROVISIONED keeps the number but does not report it.
+        if ("ON_DEMAND".equals(s.mode()) && s.warmThroughputMiBps() != null) {
             out.startObject("WarmThroughput")
                     .number("TargetMiBps", s.warmThroughputMiBps())
                     .number("CurrentMiBps", s.warmThroughputMiBps())

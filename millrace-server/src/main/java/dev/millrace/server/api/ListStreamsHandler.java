@@ -13,14 +13,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * ListStreams: stream names in order, a page at a time ({@code Limit}, default 100), continued by
- * {@code ExclusiveStartStreamName} or {@code NextToken}, with {@code StreamSummaries}.
+ * ListStreams: stream names in order, a page at a time ({@code Limit}, default 100; a larger limit still gives at most
+ * 100, as the API reference says), continued by {@code ExclusiveStartStreamName} or {@code NextToken}, with
+ * {@code StreamSummaries}.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_ListStreams.html
  *
  * <p>Thread-safe.
  */
 final class ListStreamsHandler implements OperationHandler {
     static final int LIMIT_DEFAULT = 100;
+    static final int LIMIT_MAX = 100;
 
     private final ApiServices services;
 
@@ -30,7 +32,7 @@ final class ListStreamsHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
+        int limit = Math.min(LIMIT_MAX, request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit"));
         String after = request.string("ExclusiveStartStreamName");
         String token = request.string("NextToken");
         if (token != null) {

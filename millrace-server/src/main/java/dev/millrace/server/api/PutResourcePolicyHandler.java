@@ -22,7 +22,7 @@ final class PutResourcePolicyHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
-        ResourceArns.stream(services, arn);
+        String name = ResourceArns.stream(services, arn).name();
         String policy = request.string("Policy");
         if (policy.isBlank() || !policy.trim().startsWith("{")) {
             throw KinesisException.invalidArgument("Policy must be a JSON policy document.");
@@ -30,6 +30,11 @@ final class PutResourcePolicyHandler implements OperationHandler {
         if (policy.length() > MAX_POLICY_BYTES) {
             throw KinesisException.invalidArgument("Policy is larger than " + MAX_POLICY_BYTES + " characters.");
         }
-        services.policies().put(arn, policy);
+        // Under the registry's lock, and refused once the stream is DELETING: DeleteStream drops the stream's
+        // policies after marking it so, and a policy stored later would pass to a new stream of the same name.
+        services.streams().updateAnyState(name, s -> {
+            services.policies().put(arn, policy);
+            return s;
+        });
     }
 }

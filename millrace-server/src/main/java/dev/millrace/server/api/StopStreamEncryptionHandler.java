@@ -19,6 +19,7 @@ final class StopStreamEncryptionHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
+        StartStreamEncryptionHandler.requireKms(request.string("EncryptionType"));
         services.streams().update(name, true, s -> s.withEncryption("NONE", null));
     }
 }

@@ -3,11 +3,14 @@ package dev.millrace.server.http;
 import dev.millrace.server.api.KinesisApi;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -22,25 +25,40 @@ public final class HttpServer {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private Channel channel;
+    private Channel tlsChannel;
+    private ServerInitializer plain;
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
     public InetSocketAddress start(String host, int port, KinesisApi api, ExecutorService executor,
                                    int maxBodyBytes) throws InterruptedException {
         KinesisHttpHandler handler = new KinesisHttpHandler(api, executor);
-        ServerBootstrap b = new ServerBootstrap()
+        plain = new ServerInitializer(handler, maxBodyBytes);
+        channel = bootstrap(plain).bind(host, port).sync().channel();
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Also serves TLS on {@code port} (after {@link #start}); returns the bound address. */
+    public InetSocketAddress startTls(String host, int port, SslContext ssl) throws InterruptedException {
+        tlsChannel = bootstrap(new TlsServerInitializer(ssl, plain)).bind(host, port).sync().channel();
+        return (InetSocketAddress) tlsChannel.localAddress();
+    }
+
+    private ServerBootstrap bootstrap(ChannelInitializer<SocketChannel> initializer) {
+        return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ServerInitializer(handler, maxBodyBytes));
-        channel = b.bind(host, port).sync().channel();
-        return (InetSocketAddress) channel.localAddress();
+                .childHandler(initializer);
     }
 
     /** Stops accepting connections; connections already open keep being served until {@link #shutdown}. */
     public void stopAccepting() throws InterruptedException {
         if (channel != null) {
             channel.close().sync();
+        }
+        if (tlsChannel != null) {
+            tlsChannel.close().sync();
         }
     }
 

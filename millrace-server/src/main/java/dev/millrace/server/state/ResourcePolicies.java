@@ -36,10 +36,17 @@ public final class ResourcePolicies {
         metadata.commit(change);
     }
 
-    /** Drops every policy of a stream and its consumers; called when the stream is deleted. */
+    /**
+     * Drops the policy of a stream and those of its consumers ({@code <stream ARN>/consumer/…}); called when the
+     * stream is deleted. Not a scan of the stream ARN as a prefix: that would also take the policies of every stream
+     * whose name starts with this one's ({@code s} and {@code s-2}).
+     */
     public void deleteAllOf(String streamArn) {
         Map<String, byte[]> changes = new HashMap<>();
-        metadata.scan(PREFIX + streamArn).keySet().forEach(k -> changes.put(k, null));
+        if (metadata.get(PREFIX + streamArn).isPresent()) {
+            changes.put(PREFIX + streamArn, null);
+        }
+        metadata.scan(PREFIX + streamArn + "/").keySet().forEach(k -> changes.put(k, null));
         metadata.commit(changes);
     }
 }
