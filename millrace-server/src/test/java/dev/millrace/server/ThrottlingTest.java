@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.storage.ManualClock;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import org.junit.jupiter.api.AfterEach;
