@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ListStreamsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
@@ -13,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,5 +73,24 @@ class AsyncHttp2KinesisTest extends KinesisApiContract {
         assertThat(read.stream().collect(Collectors.toMap(r -> r.data().asUtf8String(), Record::sequenceNumber)))
                 .isEqualTo(sequenceOf);
         kinesis.deleteStream(b -> b.streamName(name));
+    }
+
+    /** The async client's own paginator: a publisher of ListStreams pages, following NextToken over HTTP/2. */
+    @Test
+    void listStreamsPublisherPagesToTheEnd() throws Exception {
+        List<String> mine = List.of("publisher-a", "publisher-b", "publisher-c", "publisher-d", "publisher-e");
+        mine.forEach(n -> kinesis.createStream(b -> b.streamName(n).shardCount(1)));
+        List<ListStreamsResponse> pages = new CopyOnWriteArrayList<>();
+        async.listStreamsPaginator(b -> b.limit(2)).subscribe(pages::add).get(60, TimeUnit.SECONDS);
+        assertThat(pages).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(pages).allSatisfy(p -> assertThat(p.streamNames()).hasSizeLessThanOrEqualTo(2));
+        assertThat(pages.subList(0, pages.size() - 1)).allSatisfy(p -> assertThat(p.hasMoreStreams()).isTrue());
+        assertThat(pages.get(pages.size() - 1).hasMoreStreams()).isFalse();
+        List<String> names = pages.stream().flatMap(p -> p.streamNames().stream()).toList();
+        assertThat(names).doesNotHaveDuplicates().isSorted().containsAll(mine);
+        List<String> flat = new CopyOnWriteArrayList<>();
+        async.listStreamsPaginator(b -> b.limit(2)).streamNames().subscribe(flat::add).get(60, TimeUnit.SECONDS);
+        assertThat(flat).isEqualTo(names);
+        mine.forEach(n -> kinesis.deleteStream(b -> b.streamName(n)));
     }
 }

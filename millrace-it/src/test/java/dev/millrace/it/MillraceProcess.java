@@ -25,9 +25,10 @@ import java.util.regex.Pattern;
  * {@code millrace.jar}), never inside the test JVM: the server runs on Netty 4.2, the AWS SDK's client on 4.1.
  *
  * <p>{@link #start} launches {@code java -jar millrace.jar server --port 0 --host 127.0.0.1 --data-dir DIR
- * --transition-delay-ms 0} and reads the child's output (stdout and stderr, merged) until the line
- * {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which gives the port actually bound. The output is
- * kept ({@link #output()}), echoed to the test's stdout and written to {@code target/millrace-logs/}.
+ * --transition-delay-ms 0} ({@link #startWithTransitionDelay} with another delay) and reads the child's output
+ * (stdout and stderr, merged) until the line {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which
+ * gives the port actually bound. The output is kept ({@link #output()}), echoed to the test's stdout and written to
+ * {@code target/millrace-logs/}.
  * {@link #stop()} sends SIGTERM and returns the exit status (0 after a clean stop), {@link #interrupt()} the same with
  * SIGINT; {@link #kill9()} sends SIGKILL.
  *
@@ -80,9 +81,17 @@ public final class MillraceProcess implements AutoCloseable {
      * the limits, which have their own tests.
      */
     public static MillraceProcess start(Path dataDir, String... extraArgs) {
+        return startWithTransitionDelay(dataDir, 0, extraArgs);
+    }
+
+    /**
+     * {@link #start}, but streams stay CREATING, UPDATING and DELETING for {@code transitionDelayMs}
+     * ({@code --transition-delay-ms}).
+     */
+    public static MillraceProcess startWithTransitionDelay(Path dataDir, long transitionDelayMs, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
                 "server", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
-                "--transition-delay-ms", "0"));
+                "--transition-delay-ms", Long.toString(transitionDelayMs)));
         if (!List.of(extraArgs).contains("--throughput-limits")) {
             command.addAll(List.of("--throughput-limits", "off"));
         }

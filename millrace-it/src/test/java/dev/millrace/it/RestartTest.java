@@ -5,6 +5,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.EncryptionType;
+import software.amazon.awssdk.services.kinesis.model.EnhancedMetrics;
+import software.amazon.awssdk.services.kinesis.model.MetricsName;
+import software.amazon.awssdk.services.kinesis.model.MinimumThroughputBillingCommitmentInputStatus;
+import software.amazon.awssdk.services.kinesis.model.MinimumThroughputBillingCommitmentOutput;
+import software.amazon.awssdk.services.kinesis.model.MinimumThroughputBillingCommitmentOutputStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
@@ -12,6 +18,8 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
+import software.amazon.awssdk.services.kinesis.model.Tag;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,18 +34,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Durability across restarts of the real process: a clean stop (SIGTERM, exit 0) keeps everything, byte for byte and
- * under the same sequence numbers; SIGTERM or {@code kill -9} in the middle of concurrent writes loses no record that
- * was acknowledged, and invents none that was not sent.
+ * under the same sequence numbers (100,000 records), and every stream and account setting; SIGTERM or {@code kill -9}
+ * in the middle of concurrent writes loses no record that was acknowledged, and invents none that was not sent.
  *
  * <p>Not thread-safe as a whole; the writer threads share only the thread-safe {@link Ledger}.
  */
 class RestartTest {
     private static final Map<String, Integer> STREAMS = Map.of("restart-a", 2, "restart-b", 3, "restart-c", 1);
     private static final List<String> NAMES = List.of("restart-a", "restart-b", "restart-c");
+    /** The stream whose settings must survive a restart. */
+    private static final String SETTINGS_STREAM = "restart-c";
+    private static final String KEY_ID = "alias/aws/kinesis";
 
     @TempDir
     Path dataDir;
@@ -60,13 +72,16 @@ class RestartTest {
         String oldIterator;
         List<Written> firstOfA;
 
-        // 1. ~5,000 records over three streams, then a clean stop.
+        // 1. 100,000 records over three streams, settings on one of them and on the account, then a clean stop.
         try (MillraceProcess first = MillraceProcess.start(dataDir);
              KinesisClient kinesis = Clients.sync(first.endpoint(), true, new Clients.Recorder())) {
             STREAMS.forEach((name, shards) -> Streams.createActive(kinesis, name, shards));
-            writeSequentially(kinesis, ledger, 5_000, new Random(1));
-            assertThat(ledger.count.get()).isGreaterThanOrEqualTo(5_000);
-            assertReadBackExactly(kinesis, ledger);
+            long writing = System.nanoTime();
+            writeSequentially(kinesis, ledger, 100_000, new Random(1));
+            System.out.printf("wrote %d records in %d ms%n", ledger.count.get(),
+                    (System.nanoTime() - writing) / 1_000_000);
+            assertThat(ledger.count.get()).isGreaterThanOrEqualTo(100_000);
+            configureSettings(kinesis);
             oldIterator = kinesis.getShardIterator(b -> b.streamName("restart-a").shardId("shardId-000000000000")
                     .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
             firstOfA = Streams.readShardWritten(kinesis, "restart-a", "shardId-000000000000");
@@ -74,11 +89,16 @@ class RestartTest {
             assertThat(first.output()).contains("Millrace stopped");
         }
 
-        // 2. Everything is back, byte for byte, with the same sequence numbers; then SIGTERM during writes.
+        // 2. Everything is back, byte for byte, with the same sequence numbers, settings included; then SIGTERM
+        //    during writes.
         try (MillraceProcess second = MillraceProcess.start(dataDir);
              KinesisClient kinesis = Clients.sync(second.endpoint(), true, new Clients.Recorder())) {
             assertThat(kinesis.listStreams().streamNames()).containsExactlyElementsOf(NAMES);
+            long reading = System.nanoTime();
             assertReadBackExactly(kinesis, ledger);
+            System.out.printf("read back %d records in %d ms%n", ledger.count.get(),
+                    (System.nanoTime() - reading) / 1_000_000);
+            assertSettingsKept(kinesis);
             // iterators are signed with a key kept in the data dir, so they outlive a restart
             List<Record> again = kinesis.getRecords(b -> b.shardIterator(oldIterator).limit(3)).records();
             assertThat(again).extracting(Written::of).containsExactlyElementsOf(firstOfA.subList(0, 3));
@@ -102,7 +122,7 @@ class RestartTest {
         // 3. Every acknowledged record survived the SIGTERM; then kill -9 during writes.
         try (MillraceProcess third = MillraceProcess.start(dataDir);
              KinesisClient kinesis = Clients.sync(third.endpoint(), true, new Clients.Recorder())) {
-            int extra = assertEveryAckedRecordIsBack(kinesis, ledger);
+            int extra = assertEveryAckedRecordIsBack(kinesis, ledger, new HashMap<>());
             System.out.printf("after SIGTERM during writes: %d acknowledged, %d sent without an acknowledgement, "
                     + "%d of those stored%n", ledger.count.get(), ledger.unackedKeys.size(), extra);
             int before = ledger.count.get();
@@ -118,14 +138,14 @@ class RestartTest {
         // 4. Every acknowledged record survived kill -9, and the node works on as before.
         try (MillraceProcess fourth = MillraceProcess.start(dataDir);
              KinesisClient kinesis = Clients.sync(fourth.endpoint(), true, new Clients.Recorder())) {
-            int extra = assertEveryAckedRecordIsBack(kinesis, ledger);
+            Map<String, String> newestByShard = new HashMap<>();
+            int extra = assertEveryAckedRecordIsBack(kinesis, ledger, newestByShard);
             System.out.printf("after kill -9 during writes: %d acknowledged, %d sent without an acknowledgement, "
                     + "%d of those stored%n", ledger.count.get(), ledger.unackedKeys.size(), extra);
             for (String stream : NAMES) {
                 for (Shard shard : Streams.shards(kinesis, stream)) {
-                    List<Written> records = Streams.readShardWritten(kinesis, stream, shard.shardId());
-                    assertThat(records).isNotEmpty();
-                    String newest = records.get(records.size() - 1).sequenceNumber();
+                    String newest = newestByShard.get(stream + "/" + shard.shardId());
+                    assertThat(newest).as("newest record of %s %s", stream, shard.shardId()).isNotNull();
                     PutRecordResponse r = kinesis.putRecord(b -> b.streamName(stream).partitionKey("final")
                             .explicitHashKey(shard.hashKeyRange().startingHashKey())
                             .data(SdkBytes.fromUtf8String("final")));
@@ -155,7 +175,7 @@ class RestartTest {
         }
     }
 
-    /** PutRecords of 250 and some single PutRecords, round robin over the streams, until {@code total}. */
+    /** PutRecords of 500 and some single PutRecords, round robin over the streams, until {@code total}. */
     private static void writeSequentially(KinesisClient kinesis, Ledger ledger, int total, Random random) {
         int round = 0;
         while (ledger.count.get() < total) {
@@ -170,7 +190,7 @@ class RestartTest {
                 }
             } else {
                 List<PutRecordsRequestEntry> entries = new ArrayList<>();
-                for (int i = 0; i < 250; i++) {
+                for (int i = 0; i < 500; i++) {
                     entries.add(PutRecordsRequestEntry.builder().partitionKey("batch-" + round + "-" + i)
                             .data(SdkBytes.fromByteArray(randomData(random))).build());
                 }
@@ -194,24 +214,39 @@ class RestartTest {
 
     /** Reads every shard of every stream; exactly the acknowledged records, in sequence order. */
     private static void assertReadBackExactly(KinesisClient kinesis, Ledger ledger) {
-        Map<String, Map<String, Written>> read = readAll(kinesis);
+        Map<String, Map<String, Written>> read = readAll(kinesis, new HashMap<>());
         for (String stream : NAMES) {
-            assertThat(read.get(stream)).as("records of %s", stream)
-                    .containsExactlyInAnyOrderEntriesOf(ledger.acked.getOrDefault(stream, Map.of()));
+            Map<String, Written> got = read.get(stream);
+            Map<String, Written> acked = ledger.acked.getOrDefault(stream, Map.of());
+            assertThat(lostOrChanged(acked, got)).as("acknowledged records of %s lost or changed (of %d)", stream,
+                    acked.size()).isEmpty();
+            assertThat(got.keySet().stream().filter(k -> !acked.containsKey(k)).limit(10).toList())
+                    .as("records of %s that were never acknowledged", stream).isEmpty();
         }
+    }
+
+    /**
+     * Sequence numbers (at most 10) of expected records that are missing or differ in key or bytes; a plain map
+     * assertion would print all 100,000 records when it fails.
+     */
+    private static List<String> lostOrChanged(Map<String, Written> expected, Map<String, Written> actual) {
+        return expected.entrySet().stream().filter(e -> !e.getValue().equals(actual.get(e.getKey())))
+                .map(Map.Entry::getKey).limit(10).toList();
     }
 
     /**
      * Every acknowledged record is there, unchanged; anything else was sent but not acknowledged (its request was
      * cut off), never something nobody sent.
      */
-    private static int assertEveryAckedRecordIsBack(KinesisClient kinesis, Ledger ledger) {
-        Map<String, Map<String, Written>> read = readAll(kinesis);
+    private static int assertEveryAckedRecordIsBack(KinesisClient kinesis, Ledger ledger,
+                                                    Map<String, String> newestByShard) {
+        Map<String, Map<String, Written>> read = readAll(kinesis, newestByShard);
         int unacknowledged = 0;
         for (String stream : NAMES) {
             Map<String, Written> got = read.get(stream);
             Map<String, Written> acked = ledger.acked.getOrDefault(stream, Map.of());
-            assertThat(got).as("acknowledged records of %s", stream).containsAllEntriesOf(acked);
+            assertThat(lostOrChanged(acked, got)).as("acknowledged records of %s lost or changed (of %d)", stream,
+                    acked.size()).isEmpty();
             for (Written w : got.values()) {
                 if (!acked.containsKey(w.sequenceNumber())) {
                     assertThat(ledger.unackedKeys).as("an unacknowledged record must have been sent")
@@ -223,18 +258,64 @@ class RestartTest {
         return unacknowledged;
     }
 
-    /** stream → sequence number → record; also checks sequence numbers rise within each shard. */
-    private static Map<String, Map<String, Written>> readAll(KinesisClient kinesis) {
+    /** Every setting the API can change, on {@link #SETTINGS_STREAM} and on the account. */
+    private static void configureSettings(KinesisClient kinesis) {
+        String arn = KinesisApiContract.arn(SETTINGS_STREAM);
+        kinesis.addTagsToStream(b -> b.streamName(SETTINGS_STREAM).tags(Map.of("team", "data")));
+        kinesis.tagResource(b -> b.resourceARN(arn).tags(Map.of("env", "test")));
+        kinesis.increaseStreamRetentionPeriod(b -> b.streamName(SETTINGS_STREAM).retentionPeriodHours(48));
+        kinesis.enableEnhancedMonitoring(b -> b.streamARN(arn).shardLevelMetrics(MetricsName.ALL));
+        kinesis.startStreamEncryption(b -> b.streamARN(arn).encryptionType(EncryptionType.KMS).keyId(KEY_ID));
+        Streams.awaitActive(kinesis, SETTINGS_STREAM);
+        kinesis.updateMaxRecordSize(b -> b.streamARN(arn).maxRecordSizeInKiB(2048));
+        Streams.awaitActive(kinesis, SETTINGS_STREAM);
+        kinesis.putResourcePolicy(b -> b.resourceARN(arn).policy(KinesisApiContract.policy(arn, "kinesis:GetRecords")));
+        kinesis.updateAccountSettings(b -> b.minimumThroughputBillingCommitment(c ->
+                c.status(MinimumThroughputBillingCommitmentInputStatus.ENABLED)));
+    }
+
+    private static void assertSettingsKept(KinesisClient kinesis) {
+        String arn = KinesisApiContract.arn(SETTINGS_STREAM);
+        StreamDescriptionSummary s = kinesis.describeStreamSummary(b -> b.streamName(SETTINGS_STREAM))
+                .streamDescriptionSummary();
+        assertThat(s.retentionPeriodHours()).isEqualTo(48);
+        assertThat(s.encryptionType()).isEqualTo(EncryptionType.KMS);
+        assertThat(s.keyId()).isEqualTo(KEY_ID);
+        assertThat(s.maxRecordSizeInKiB()).isEqualTo(2048);
+        assertThat(s.enhancedMonitoring()).flatExtracting(EnhancedMetrics::shardLevelMetrics)
+                .containsExactlyInAnyOrderElementsOf(KinesisApiContract.EVERY_METRIC);
+        assertThat(kinesis.listTagsForResource(b -> b.resourceARN(arn)).tags()).extracting(Tag::key, Tag::value)
+                .containsExactlyInAnyOrder(tuple("team", "data"), tuple("env", "test"));
+        assertThat(kinesis.getResourcePolicy(b -> b.resourceARN(arn)).policy())
+                .isEqualTo(KinesisApiContract.policy(arn, "kinesis:GetRecords"));
+        MinimumThroughputBillingCommitmentOutput commitment = kinesis.describeAccountSettings(b -> { })
+                .minimumThroughputBillingCommitment();
+        assertThat(commitment.status()).isEqualTo(MinimumThroughputBillingCommitmentOutputStatus.ENABLED);
+        assertThat(commitment.startedAt()).isNotNull();
+        assertThat(kinesis.describeStreamSummary(b -> b.streamName("restart-a")).streamDescriptionSummary()
+                .encryptionType()).as("settings stay on their stream").isEqualTo(EncryptionType.NONE);
+    }
+
+    /**
+     * stream → sequence number → record, read in GetRecords calls of up to 10,000; also checks sequence numbers rise
+     * within each shard, and notes each shard's newest sequence number in {@code newestByShard} ("stream/shardId").
+     */
+    private static Map<String, Map<String, Written>> readAll(KinesisClient kinesis,
+                                                             Map<String, String> newestByShard) {
         Map<String, Map<String, Written>> all = new HashMap<>();
         for (String stream : NAMES) {
             Map<String, Written> records = new HashMap<>();
             for (Shard shard : Streams.shards(kinesis, stream)) {
-                List<Written> read = Streams.readShardWritten(kinesis, stream, shard.shardId());
+                List<Written> read = Streams.readShard(kinesis, stream, shard.shardId(), 10_000).stream()
+                        .map(Written::of).toList();
                 for (int i = 1; i < read.size(); i++) {
                     assertThat(Streams.compareSequence(read.get(i).sequenceNumber(),
                             read.get(i - 1).sequenceNumber())).isPositive();
                 }
                 read.forEach(w -> assertThat(records.put(w.sequenceNumber(), w)).isNull());
+                if (!read.isEmpty()) {
+                    newestByShard.put(stream + "/" + shard.shardId(), read.get(read.size() - 1).sequenceNumber());
+                }
             }
             all.put(stream, records);
         }
