@@ -44,6 +44,15 @@ final class CreateStreamHandler implements OperationHandler {
                     + ". Number of additional shards that would have resulted from this request: " + shards + ".");
         }
         Map<String, String> tags = request.stringMap("Tags");
+        if (tags != null && tags.size() > AddTagsToStreamHandler.MAX_TAGS) {
+            throw KinesisException.limitExceeded("Failed to create stream " + name + " under account "
+                    + services.streams().account().id() + " because a given stream cannot have more than "
+                    + AddTagsToStreamHandler.MAX_TAGS + " tags associated with it.");
+        }
+        if (request.has("WarmThroughputMiBps") && !"ON_DEMAND".equals(mode)) {
+            throw KinesisException.invalidArgument("WarmThroughputMiBps can only be set on a stream in ON_DEMAND "
+                    + "mode.");
+        }
         Integer maxRecordKiB = request.integer("MaxRecordSizeInKiB");
         // An on-demand stream's WarmThroughputMiBps is applied by the auto-scaler once the stream is ACTIVE.
         services.streams().create(name, shards, mode, tags == null ? Map.of() : tags,

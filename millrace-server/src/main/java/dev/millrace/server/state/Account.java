@@ -12,9 +12,9 @@ public record Account(String region, String id) {
         return "arn:aws:kinesis:" + region + ":" + id + ":stream/" + streamName;
     }
 
-    /** The stream name in a stream ARN of this account, or {@code null} if the ARN is not one. */
+    /** The stream name in a stream (or consumer) ARN of this account and region, or {@code null} if it is not one. */
     public String streamNameOf(String arn) {
-        String prefix = ":" + id + ":stream/";
+        String prefix = ":kinesis:" + region + ":" + id + ":stream/";
         int at = arn.indexOf(prefix);
         if (!arn.startsWith("arn:aws") || at < 0) {
             return null;
