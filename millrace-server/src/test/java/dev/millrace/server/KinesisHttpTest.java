@@ -89,6 +89,25 @@ class KinesisHttpTest {
     }
 
     @Test
+    void malformedSignaturesAreIncompleteSignatures() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-amz-json-1.1")
+                .header("X-Amz-Target", "Kinesis_20131202.ListStreams")
+                .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        assertError(r, 400, "IncompleteSignatureException");
+        assertThat(text(r)).contains("Authorization header requires 'Signature' parameter.")
+                .contains("Authorization header requires 'SignedHeaders' parameter.");
+        HttpRequest basic = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-amz-json-1.1")
+                .header("X-Amz-Target", "Kinesis_20131202.ListStreams")
+                .header("Authorization", "Basic dXNlcjpwYXNz")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        assertError(http.send(basic, HttpResponse.BodyHandlers.ofByteArray()), 400, "IncompleteSignatureException");
+    }
+
+    @Test
     void unknownTargetsAreUnknownOperations() throws Exception {
         assertError(json("NoSuchThing", "{}"), 400, "UnknownOperationException");
         assertError(post("DynamoDB_20120810.ListTables", "application/x-amz-json-1.0",

@@ -59,9 +59,12 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         String target = request.headers().get("X-Amz-Target");
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         byte[] body = ByteBufUtil.getBytes(request.content());
-        if (request.method() != HttpMethod.POST || authorization == null || authorization.isBlank()) {
-            KinesisException e = request.method() != HttpMethod.POST ? KinesisException.unknownOperation()
-                    : KinesisException.missingAuthenticationToken();
+        try {
+            if (request.method() != HttpMethod.POST) {
+                throw KinesisException.unknownOperation();
+            }
+            SigV4Header.check(authorization);
+        } catch (KinesisException e) {
             respond(ctx, keepAlive, KinesisApi.error(format, e), format.contentType(), requestId);
             return;
         }
