@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
@@ -83,7 +84,8 @@ public final class MillraceServer implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", autoScaler::tick), scaleMs, scaleMs,
                 TimeUnit.MILLISECONDS);
         http = new HttpServer();
-        address = http.start(config.host(), config.port(), api, apiExecutor, config.maxBodyBytes());
+        DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
+        address = http.start(config.host(), config.port(), api, dynamo, apiExecutor, config.maxBodyBytes());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

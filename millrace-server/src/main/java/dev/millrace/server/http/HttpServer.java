@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.server.api.KinesisApi;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -29,9 +30,9 @@ public final class HttpServer {
     private ServerInitializer plain;
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
-    public InetSocketAddress start(String host, int port, KinesisApi api, ExecutorService executor,
+    public InetSocketAddress start(String host, int port, KinesisApi api, DynamoApi dynamo, ExecutorService executor,
                                    int maxBodyBytes) throws InterruptedException {
-        KinesisHttpHandler handler = new KinesisHttpHandler(api, executor);
+        KinesisHttpHandler handler = new KinesisHttpHandler(api, dynamo, executor);
         plain = new ServerInitializer(handler, maxBodyBytes);
         channel = bootstrap(plain).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();

@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
@@ -39,10 +40,12 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private static final Logger log = LoggerFactory.getLogger(KinesisHttpHandler.class);
 
     private final KinesisApi api;
+    private final DynamoApi dynamo;
     private final ExecutorService executor;
 
-    KinesisHttpHandler(KinesisApi api, ExecutorService executor) {
+    KinesisHttpHandler(KinesisApi api, DynamoApi dynamo, ExecutorService executor) {
         this.api = api;
+        this.dynamo = dynamo;
         this.executor = executor;
     }
 
@@ -69,6 +72,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         try {
+            if (DynamoApi.isDynamoTarget(target)) {
+                // KCL keeps its leases in DynamoDB; the subset it needs is served on this same endpoint.
+                executor.execute(() -> {
+                    DynamoApi.Result r = dynamo.handle(target, body);
+                    KinesisApi.Result result = new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType());
+                    ctx.executor().execute(() -> respond(ctx, keepAlive, result, DynamoApi.CONTENT_TYPE, requestId));
+                });
+                return;
+            }
             if (api.streams(target)) {
                 executor.execute(() -> {
                     KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel()), requestId);

@@ -1,0 +1,362 @@
+package dev.millrace.dynamodb;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads DynamoDB expressions by recursive descent: condition expressions (also filters and key conditions), update
+ * expressions and projection expressions. Keywords are case-insensitive, as in DynamoDB; reserved words are not
+ * rejected (clients that work against DynamoDB never send them unescaped, so checking would only cost time).
+ *
+ * <p>Not thread-safe; one per expression.
+ */
+final class ExpressionParser {
+    private enum Kind { IDENT, NAME_REF, VALUE_REF, NUMBER, SYMBOL, END }
+
+    private record Token(Kind kind, String text, int at) {
+    }
+
+    private final String kind;
+    private final String source;
+    private final ExpressionContext context;
+    private final List<Token> tokens;
+    private int next;
+
+    private ExpressionParser(String kind, String source, ExpressionContext context) {
+        this.kind = kind;
+        this.source = source;
+        this.context = context;
+        this.tokens = tokenize();
+    }
+
+    static Condition condition(String kind, String expression, ExpressionContext context) {
+        ExpressionParser p = new ExpressionParser(kind, expression, context);
+        Condition c = p.orExpression();
+        p.expectEnd();
+        return c;
+    }
+
+    static UpdateExpression update(String expression, ExpressionContext context) {
+        ExpressionParser p = new ExpressionParser("UpdateExpression", expression, context);
+        UpdateExpression u = p.updateClauses();
+        p.expectEnd();
+        return u;
+    }
+
+    static List<DocumentPath> projection(String expression, ExpressionContext context) {
+        ExpressionParser p = new ExpressionParser("ProjectionExpression", expression, context);
+        List<DocumentPath> paths = new ArrayList<>();
+        do {
+            paths.add(p.path());
+        } while (p.acceptSymbol(","));
+        p.expectEnd();
+        return paths;
+    }
+
+    private List<Token> tokenize() {
+        List<Token> out = new ArrayList<>();
+        int i = 0;
+        int n = source.length();
+        while (i < n) {
+            char c = source.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+                continue;
+            }
+            int start = i;
+            if (c == '#' || c == ':' || isIdentChar(c)) {
+                i++;
+                while (i < n && isIdentChar(source.charAt(i))) {
+                    i++;
+                }
+                String text = source.substring(start, i);
+                Kind k = c == '#' ? Kind.NAME_REF : c == ':' ? Kind.VALUE_REF
+                        : Character.isDigit(c) ? Kind.NUMBER : Kind.IDENT;
+                if ((k == Kind.NAME_REF || k == Kind.VALUE_REF) && text.length() == 1) {
+                    throw syntax(text, start);
+                }
+                out.add(new Token(k, text, start));
+                continue;
+            }
+            String two = i + 1 < n ? source.substring(i, i + 2) : "";
+            if (two.equals("<>") || two.equals("<=") || two.equals(">=")) {
+                out.add(new Token(Kind.SYMBOL, two, i));
+                i += 2;
+            } else if ("=<>(),.[]+-".indexOf(c) >= 0) {
+                out.add(new Token(Kind.SYMBOL, String.valueOf(c), i));
+                i++;
+            } else {
+                throw syntax(String.valueOf(c), i);
+            }
+        }
+        out.add(new Token(Kind.END, "<EOF>", n));
+        return out;
+    }
+
+    private static boolean isIdentChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+
+    // ---- conditions
+
+    private Condition orExpression() {
+        Condition left = andExpression();
+        while (acceptKeyword("OR")) {
+            left = new Condition.Or(left, andExpression());
+        }
+        return left;
+    }
+
+    private Condition andExpression() {
+        Condition left = notExpression();
+        while (acceptKeyword("AND")) {
+            left = new Condition.And(left, notExpression());
+        }
+        return left;
+    }
+
+    private Condition notExpression() {
+        if (acceptKeyword("NOT")) {
+            return new Condition.Not(notExpression());
+        }
+        return primary();
+    }
+
+    private Condition primary() {
+        if (acceptSymbol("(")) {
+            Condition inner = orExpression();
+            expectSymbol(")");
+            return inner;
+        }
+        Token t = peek();
+        if (t.kind == Kind.IDENT && peekAt(1).text.equals("(") && !t.text.equals("size")) {
+            return function();
+        }
+        Operand left = operand();
+        if (acceptKeyword("BETWEEN")) {
+            Operand low = operand();
+            expectKeyword("AND");
+            return new Condition.Between(left, low, operand());
+        }
+        if (acceptKeyword("IN")) {
+            expectSymbol("(");
+            List<Operand> candidates = new ArrayList<>();
+            do {
+                candidates.add(operand());
+            } while (acceptSymbol(","));
+            expectSymbol(")");
+            return new Condition.In(left, candidates);
+        }
+        Token op = advance();
+        if (op.kind != Kind.SYMBOL || !List.of("=", "<>", "<", "<=", ">", ">=").contains(op.text)) {
+            throw syntax(op.text, op.at);
+        }
+        return new Condition.Compare(op.text, left, operand());
+    }
+
+    private Condition function() {
+        Token name = advance();
+        expectSymbol("(");
+        DocumentPath path = path();
+        Operand argument = null;
+        switch (name.text) {
+            case "attribute_exists":
+            case "attribute_not_exists":
+                break;
+            case "attribute_type":
+            case "begins_with":
+            case "contains":
+                expectSymbol(",");
+                argument = operand();
+                break;
+            default:
+                throw DynamoException.validation("Invalid " + kind + ": Invalid function name; function: "
+                        + name.text);
+        }
+        expectSymbol(")");
+        return new Condition.Function(name.text, path, argument);
+    }
+
+    /** A path, a :value or size(path). */
+    private Operand operand() {
+        Token t = peek();
+        if (t.kind == Kind.VALUE_REF) {
+            advance();
+            return new Operand.Value(context.value(t.text));
+        }
+        if (t.kind == Kind.IDENT && t.text.equals("size") && peekAt(1).text.equals("(")) {
+            advance();
+            expectSymbol("(");
+            DocumentPath path = path();
+            expectSymbol(")");
+            return new Operand.Size(path);
+        }
+        return new Operand.Path(path());
+    }
+
+    DocumentPath path() {
+        List<Object> elements = new ArrayList<>();
+        elements.add(pathName());
+        while (true) {
+            if (acceptSymbol(".")) {
+                elements.add(pathName());
+            } else if (acceptSymbol("[")) {
+                Token index = advance();
+                if (index.kind != Kind.NUMBER) {
+                    throw syntax(index.text, index.at);
+                }
+                elements.add(Integer.parseInt(index.text));
+                expectSymbol("]");
+            } else {
+                return new DocumentPath(elements);
+            }
+        }
+    }
+
+    private String pathName() {
+        Token t = advance();
+        if (t.kind == Kind.NAME_REF) {
+            return context.name(t.text);
+        }
+        if (t.kind == Kind.IDENT) {
+            return t.text;
+        }
+        throw syntax(t.text, t.at);
+    }
+
+    // ---- update expressions
+
+    private UpdateExpression updateClauses() {
+        List<UpdateExpression.Action> actions = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        do {
+            Token clause = advance();
+            String word = clause.text.toUpperCase(Locale.ROOT);
+            if (clause.kind != Kind.IDENT || !List.of("SET", "REMOVE", "ADD", "DELETE").contains(word)) {
+                throw syntax(clause.text, clause.at);
+            }
+            if (seen.contains(word)) {
+                throw DynamoException.validation("Invalid UpdateExpression: The \"" + word + "\" section can only be "
+                        + "used once in an update expression;");
+            }
+            seen.add(word);
+            do {
+                actions.add(updateAction(word));
+            } while (acceptSymbol(","));
+        } while (peek().kind != Kind.END);
+        return new UpdateExpression(actions);
+    }
+
+    private UpdateExpression.Action updateAction(String clause) {
+        DocumentPath path = path();
+        switch (clause) {
+            case "SET":
+                expectSymbol("=");
+                return new UpdateExpression.Action(clause, path, setValue());
+            case "REMOVE":
+                return new UpdateExpression.Action(clause, path, null);
+            default:
+                Token v = advance();
+                if (v.kind != Kind.VALUE_REF) {
+                    throw syntax(v.text, v.at);
+                }
+                return new UpdateExpression.Action(clause, path, new Operand.Value(context.value(v.text)));
+        }
+    }
+
+    private Operand setValue() {
+        Operand left = setOperand();
+        if (peek().kind == Kind.SYMBOL && (peek().text.equals("+") || peek().text.equals("-"))) {
+            char op = advance().text.charAt(0);
+            return new Operand.Arithmetic(left, op, setOperand());
+        }
+        return left;
+    }
+
+    private Operand setOperand() {
+        Token t = peek();
+        if (t.kind == Kind.IDENT && peekAt(1).text.equals("(")) {
+            advance();
+            expectSymbol("(");
+            Operand result;
+            if (t.text.equals("if_not_exists")) {
+                DocumentPath path = path();
+                expectSymbol(",");
+                result = new Operand.IfNotExists(path, setOperand());
+            } else if (t.text.equals("list_append")) {
+                Operand first = setOperand();
+                expectSymbol(",");
+                result = new Operand.ListAppend(first, setOperand());
+            } else {
+                throw DynamoException.validation("Invalid UpdateExpression: Invalid function name; function: "
+                        + t.text);
+            }
+            expectSymbol(")");
+            return result;
+        }
+        if (t.kind == Kind.VALUE_REF) {
+            advance();
+            return new Operand.Value(context.value(t.text));
+        }
+        return new Operand.Path(path());
+    }
+
+    // ---- tokens
+
+    private Token peek() {
+        return tokens.get(next);
+    }
+
+    private Token peekAt(int ahead) {
+        return tokens.get(Math.min(next + ahead, tokens.size() - 1));
+    }
+
+    private Token advance() {
+        Token t = tokens.get(next);
+        if (t.kind != Kind.END) {
+            next++;
+        }
+        return t;
+    }
+
+    private boolean acceptSymbol(String symbol) {
+        if (peek().kind == Kind.SYMBOL && peek().text.equals(symbol)) {
+            next++;
+            return true;
+        }
+        return false;
+    }
+
+    private void expectSymbol(String symbol) {
+        if (!acceptSymbol(symbol)) {
+            throw syntax(peek().text, peek().at);
+        }
+    }
+
+    private boolean acceptKeyword(String keyword) {
+        if (peek().kind == Kind.IDENT && peek().text.equalsIgnoreCase(keyword)) {
+            next++;
+            return true;
+        }
+        return false;
+    }
+
+    private void expectKeyword(String keyword) {
+        if (!acceptKeyword(keyword)) {
+            throw syntax(peek().text, peek().at);
+        }
+    }
+
+    private void expectEnd() {
+        if (peek().kind != Kind.END) {
+            throw syntax(peek().text, peek().at);
+        }
+    }
+
+    private DynamoException syntax(String token, int at) {
+        String near = source.substring(Math.max(0, at - 10), Math.min(source.length(), at + 10));
+        return DynamoException.validation("Invalid " + kind + ": Syntax error; token: \"" + token + "\", near: \""
+                + near + "\"");
+    }
+}
