@@ -110,8 +110,12 @@ class KinesisHttpTest {
     @Test
     void unknownTargetsAreUnknownOperations() throws Exception {
         assertError(json("NoSuchThing", "{}"), 400, "UnknownOperationException");
-        assertError(post("DynamoDB_20120810.ListTables", "application/x-amz-json-1.0",
+        assertError(post("Firehose_20150804.ListDeliveryStreams", "application/x-amz-json-1.1",
                 "{}".getBytes(StandardCharsets.UTF_8), true), 400, "UnknownOperationException");
+        HttpResponse<byte[]> dynamo = post("DynamoDB_20120810.ListTables", "application/x-amz-json-1.0",
+                "{}".getBytes(StandardCharsets.UTF_8), true);
+        assertThat(dynamo.statusCode()).as("the DynamoDB subset shares the endpoint").isEqualTo(200);
+        assertThat(dynamo.headers().firstValue("Content-Type")).hasValue("application/x-amz-json-1.0");
         assertError(post(null, "application/x-amz-json-1.1", "{}".getBytes(StandardCharsets.UTF_8), true), 400,
                 "UnknownOperationException");
     }
