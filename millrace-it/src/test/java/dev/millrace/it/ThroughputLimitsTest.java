@@ -7,14 +7,17 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * AWS's per-shard write limit against the real SDK: a client without retries sees
@@ -41,21 +44,23 @@ class ThroughputLimitsTest {
         try (KinesisClient retrying = Clients.sync(server.endpoint(), true, new Clients.Recorder());
              KinesisClient once = Clients.syncNoRetries(server.endpoint())) {
             Streams.createActive(retrying, "limited", 1);
-            byte[] data = new byte[100 * 1024];
             Set<String> acknowledged = new HashSet<>();
-            boolean throttled = false;
-            for (int i = 0; i < 15 && !throttled; i++) {
-                try {
-                    acknowledged.add(once.putRecord(b -> b.streamName("limited").partitionKey("k")
-                            .data(SdkBytes.fromByteArray(data))).sequenceNumber());
-                } catch (ProvisionedThroughputExceededException e) {
-                    throttled = true;
-                }
+            // Drain the shard's 1 MiB/s allowance in one request, so the next write is throttled however slow the
+            // machine is: refilling enough for a 1,000,000-byte record takes most of a second.
+            List<PutRecordsRequestEntry> tenth = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                tenth.add(PutRecordsRequestEntry.builder().partitionKey("k")
+                        .data(SdkBytes.fromByteArray(new byte[100 * 1024])).build());
             }
-            assertThat(throttled).as("1 MiB/s is exceeded by the 11th 100 KiB record within a second").isTrue();
-            for (int i = 0; i < 20; i++) {
+            var drained = once.putRecords(b -> b.streamName("limited").records(tenth));
+            assertThat(drained.failedRecordCount()).isZero();
+            drained.records().forEach(r -> acknowledged.add(r.sequenceNumber()));
+            byte[] big = new byte[1_000_000];
+            assertThatThrownBy(() -> once.putRecord(b -> b.streamName("limited").partitionKey("k")
+                    .data(SdkBytes.fromByteArray(big)))).isInstanceOf(ProvisionedThroughputExceededException.class);
+            for (int i = 0; i < 3; i++) {
                 acknowledged.add(retrying.putRecord(b -> b.streamName("limited").partitionKey("k")
-                        .data(SdkBytes.fromByteArray(data))).sequenceNumber());
+                        .data(SdkBytes.fromByteArray(big))).sequenceNumber());
             }
             List<Record> stored = Streams.readShard(retrying, "limited", "shardId-000000000000", 1000);
             assertThat(stored).extracting(Record::sequenceNumber).doesNotHaveDuplicates();
