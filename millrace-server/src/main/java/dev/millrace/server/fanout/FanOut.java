@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -80,11 +81,13 @@ public final class FanOut implements AutoCloseable {
                     ? new TokenBucket(clock, BYTES_PER_SECOND * limits.scale(), BYTES_PER_SECOND * limits.scale())
                     : null;
             session = new SubscribeSession(this, consumerArn, stream, shard, position, sink, rate, now);
+            // Headers and initial-response go out before the session is published: a write to the shard may wake
+            // it at once, and its first event must not overtake them.
+            sink.start(requestId);
+            sink.send(EventStreamMessage.initialResponse());
             sessions.put(key, session);
             byShard.computeIfAbsent(session.shardKey, k -> ConcurrentHashMap.newKeySet()).add(session);
         }
-        sink.start(requestId);
-        sink.send(EventStreamMessage.initialResponse());
         sink.onClose(session::abandon);
         schedule(session);
     }
@@ -101,8 +104,8 @@ public final class FanOut implements AutoCloseable {
         executor.execute(session::pump);
     }
 
-    void scheduleIn(SubscribeSession session, long delayMs) {
-        executor.schedule(session::pump, delayMs, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> scheduleIn(SubscribeSession session, long delayMs) {
+        return executor.schedule(session::pump, delayMs, TimeUnit.MILLISECONDS);
     }
 
     /** Why the session must end (consumer deregistered, stream deleted), checked at most once a second. */

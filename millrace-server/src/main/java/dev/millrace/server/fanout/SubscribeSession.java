@@ -12,6 +12,7 @@ import dev.millrace.storage.StoredRecord;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,6 +29,8 @@ final class SubscribeSession {
     static final long HEARTBEAT_MS = 5_000;
     static final int MAX_EVENT_RECORDS = 10_000;
     static final long MAX_EVENT_BYTES = 2 * 1024 * 1024;
+    static final long STALLED_CHECK_MS = 1_000;
+    static final long RATE_PAUSE_MS = 50;
 
     private final FanOut fanOut;
     final String consumerArn;
@@ -43,6 +46,9 @@ final class SubscribeSession {
     private volatile boolean ended;
     private long position;
     private long lastEventMs;
+    /** The one pending timer (heartbeat, rate pause, stalled-peer check) and when it fires; guarded by {@code this}. */
+    private ScheduledFuture<?> timer;
+    private long timerDueMs;
 
     SubscribeSession(FanOut fanOut, String consumerArn, StreamRecord stream, ShardRecord shard, long position,
                      EventSink sink, TokenBucket rate, long nowMs) {
@@ -97,10 +103,12 @@ final class SubscribeSession {
         }
         if (!sink.writable()) {
             sink.whenWritable(() -> fanOut.schedule(this));
+            // Still look again now and then: the 5-minute limit, deregistration and deletion apply to stalled peers.
+            armTimer(now, Math.min(STALLED_CHECK_MS, MAX_DURATION_MS - (now - startedMs)));
             return;
         }
         if (rate != null && !rate.solvent()) {
-            fanOut.scheduleIn(this, 50);
+            armTimer(now, RATE_PAUSE_MS);
             return;
         }
         StreamRecord stream = fanOut.stream(streamName).orElse(null);
@@ -131,7 +139,30 @@ final class SubscribeSession {
         } else {
             long untilHeartbeat = HEARTBEAT_MS - (now - lastEventMs);
             long untilEnd = MAX_DURATION_MS - (now - startedMs);
-            fanOut.scheduleIn(this, Math.max(1, Math.min(untilHeartbeat, untilEnd)));
+            armTimer(now, Math.min(untilHeartbeat, untilEnd));
+        }
+    }
+
+    /**
+     * Makes sure a run happens within {@code delayMs}. There is at most one timer per session: writes wake sessions
+     * all the time, and a timer per wake-up would pile up by the hundred thousand.
+     */
+    private synchronized void armTimer(long nowMs, long delayMs) {
+        long due = nowMs + Math.max(1, delayMs);
+        if (timer != null && !timer.isDone() && timerDueMs <= due) {
+            return;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerDueMs = due;
+        timer = fanOut.scheduleIn(this, due - nowMs);
+    }
+
+    private synchronized void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
@@ -182,6 +213,7 @@ final class SubscribeSession {
     void finish() {
         if (!ended) {
             ended = true;
+            cancelTimer();
             sink.end();
             fanOut.removed(this);
         }
@@ -191,6 +223,7 @@ final class SubscribeSession {
     void abandon() {
         if (!ended) {
             ended = true;
+            cancelTimer();
             fanOut.removed(this);
         }
     }
