@@ -20,7 +20,7 @@ final class DeleteResourcePolicyHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
-        ResourceArns.stream(services, arn);
+        ResourceArns.owner(services, arn);
         if (services.policies().get(arn).isEmpty()) {
             throw KinesisException.resourceNotFound("No resource policy found for resource ARN " + arn + ".");
         }

@@ -19,7 +19,7 @@ final class GetResourcePolicyHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
-        ResourceArns.stream(services, arn);
+        ResourceArns.owner(services, arn);
         out.string("Policy", services.policies().get(arn).orElse("{}"));
     }
 }

@@ -2,9 +2,10 @@ package dev.millrace.server.api;
 
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
-import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.ConsumerRecord;
 
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * ListTagsForResource: every tag of the resource, in key order.
@@ -21,9 +22,12 @@ final class ListTagsForResourceHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        StreamRecord s = ResourceArns.stream(services, request.string("ResourceARN"));
+        String arn = request.string("ResourceARN");
+        ConsumerRecord consumer = ResourceArns.consumer(services, arn);
+        Map<String, String> tags = consumer != null ? new TreeMap<>(consumer.tags())
+                : ResourceArns.stream(services, arn).tags();
         out.startArray("Tags");
-        for (Map.Entry<String, String> tag : s.tags().entrySet()) {
+        for (Map.Entry<String, String> tag : tags.entrySet()) {
             out.startObject().string("Key", tag.getKey()).string("Value", tag.getValue()).endObject();
         }
         out.endArray();

@@ -22,7 +22,7 @@ final class PutResourcePolicyHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
-        String name = ResourceArns.stream(services, arn).name();
+        String name = ResourceArns.owner(services, arn).name();
         String policy = request.string("Policy");
         if (policy.isBlank() || !policy.trim().startsWith("{")) {
             throw KinesisException.invalidArgument("Policy must be a JSON policy document.");

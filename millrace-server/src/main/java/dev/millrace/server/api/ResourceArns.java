@@ -1,11 +1,12 @@
 package dev.millrace.server.api;
 
 import dev.millrace.protocol.KinesisException;
+import dev.millrace.server.state.ConsumerRecord;
 import dev.millrace.server.state.StreamRecord;
 
 /**
- * Resolves the {@code ResourceARN} of the resource-level operations (tags, policies) to a stream. Consumer ARNs name
- * a resource Millrace does not have yet, so they are not found.
+ * Resolves the {@code ResourceARN} of the resource-level operations (tags, policies): a stream ARN, or the ARN of one
+ * of its registered consumers.
  *
  * <p>Stateless, thread-safe.
  */
@@ -19,5 +20,16 @@ final class ResourceArns {
             throw KinesisException.resourceNotFound("Resource " + resourceArn + " not found.");
         }
         return services.streams().get(name);
+    }
+
+    /** The consumer a consumer ARN names (it must exist), or {@code null} for any other ARN. */
+    static ConsumerRecord consumer(ApiServices services, String resourceArn) {
+        return resourceArn.contains("/consumer/") ? services.consumers().find(resourceArn, null, null) : null;
+    }
+
+    /** The stream the ARN belongs to: the stream itself, or the stream of the consumer it names. */
+    static StreamRecord owner(ApiServices services, String resourceArn) {
+        ConsumerRecord c = consumer(services, resourceArn);
+        return c == null ? stream(services, resourceArn) : services.streams().get(c.streamName());
     }
 }

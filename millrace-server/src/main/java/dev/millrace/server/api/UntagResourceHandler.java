@@ -2,13 +2,14 @@ package dev.millrace.server.api;
 
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.ConsumerRecord;
 
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * UntagResource: RemoveTagsFromStream addressed by ARN.
+ * UntagResource: RemoveTagsFromStream addressed by ARN, for a stream or a registered consumer.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UntagResource.html
  *
  * <p>Thread-safe.
@@ -22,8 +23,16 @@ final class UntagResourceHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        String name = ResourceArns.stream(services, request.string("ResourceARN")).name();
+        String arn = request.string("ResourceARN");
         List<String> keys = request.list("TagKeys");
+        ConsumerRecord consumer = ResourceArns.consumer(services, arn);
+        if (consumer != null) {
+            Map<String, String> tags = new TreeMap<>(consumer.tags());
+            keys.forEach(tags::remove);
+            services.consumers().retag(consumer, tags);
+            return;
+        }
+        String name = ResourceArns.stream(services, arn).name();
         services.streams().updateAnyState(name, s -> {
             Map<String, String> tags = new TreeMap<>(s.tags());
             keys.forEach(tags::remove);

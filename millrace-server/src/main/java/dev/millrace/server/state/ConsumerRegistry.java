@@ -102,6 +102,14 @@ public final class ConsumerRegistry {
                 + " under account " + streams.account().id() + " not found.");
     }
 
+    /** Replaces a consumer's tags. */
+    public synchronized ConsumerRecord retag(ConsumerRecord c, Map<String, String> tags) {
+        ConsumerRecord updated = new ConsumerRecord(c.streamName(), c.streamEpochMs(), c.name(), c.createdMs(),
+                c.status(), c.statusUntilMs(), tags);
+        put(updated);
+        return updated;
+    }
+
     public synchronized void deregister(ConsumerRecord c) {
         if (c.status().equals("DELETING")) {
             return;
