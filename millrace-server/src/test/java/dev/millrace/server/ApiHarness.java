@@ -43,6 +43,8 @@ final class ApiHarness implements AutoCloseable {
     private final KinesisApi api;
     final StreamRegistry streams;
     final AutoScaler autoScaler;
+    final FanOut fanOut;
+    final ConsumerRegistry consumers;
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
         this(dir, clock, scaling, ThroughputLimits.OFF);
@@ -52,12 +54,12 @@ final class ApiHarness implements AutoCloseable {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
         metadata = FileMetadataStore.open(dir);
         streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
-        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, 0);
+        consumers = new ConsumerRegistry(metadata, streams, clock, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),
-                consumers, new FanOut(streams, consumers, clock, throughput, 1));
+                consumers, fanOut = new FanOut(streams, consumers, clock, throughput, 1));
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 
@@ -89,6 +91,7 @@ final class ApiHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        fanOut.close();
         logs.close();
         metadata.close();
     }

@@ -104,8 +104,8 @@ public final class FanOut implements AutoCloseable {
         executor.execute(session::pump);
     }
 
-    ScheduledFuture<?> scheduleIn(SubscribeSession session, long delayMs) {
-        return executor.schedule(session::pump, delayMs, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> scheduleIn(Runnable task, long delayMs) {
+        return executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
     }
 
     /** Why the session must end (consumer deregistered, stream deleted), checked at most once a second. */

@@ -49,6 +49,7 @@ final class SubscribeSession {
     /** The one pending timer (heartbeat, rate pause, stalled-peer check) and when it fires; guarded by {@code this}. */
     private ScheduledFuture<?> timer;
     private long timerDueMs;
+    private long timerGeneration;
 
     SubscribeSession(FanOut fanOut, String consumerArn, StreamRecord stream, ShardRecord shard, long position,
                      EventSink sink, TokenBucket rate, long nowMs) {
@@ -155,8 +156,18 @@ final class SubscribeSession {
         if (timer != null) {
             timer.cancel(false);
         }
+        long generation = ++timerGeneration;
         timerDueMs = due;
-        timer = fanOut.scheduleIn(this, due - nowMs);
+        // The firing timer forgets itself before it runs: the run usually arms the next timer, and a timer that is
+        // still running is not "done", so it would otherwise block its own successor.
+        timer = fanOut.scheduleIn(() -> {
+            synchronized (this) {
+                if (timerGeneration == generation) {
+                    timer = null;
+                }
+            }
+            pump();
+        }, due - nowMs);
     }
 
     private synchronized void cancelTimer() {
