@@ -125,6 +125,19 @@ class FanOutTest {
     }
 
     @Test
+    void idleSubscriptionsGetAnEventAtLeastEveryFiveSeconds() {
+        Streams.createActive(kinesis, "idle", 1);
+        String arn = register("idle", "app");
+        Collector c = subscribe(arn, "shardId-000000000000", ShardIteratorType.LATEST);
+        await().atMost(Duration.ofSeconds(13)).until(() -> c.events.size() >= 2);
+        assertThat(c.events).allSatisfy(e -> {
+            assertThat(e.records()).isEmpty();
+            assertThat(e.continuationSequenceNumber()).isNotNull();
+        });
+        assertThat(c.errors).isEmpty();
+    }
+
+    @Test
     void subscribingAgainWithinFiveSecondsIsRefused() {
         Streams.createActive(kinesis, "again", 1);
         String arn = register("again", "app");
