@@ -36,6 +36,29 @@ final class ExternalCommand {
                 java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
     }
 
+    /** The Node.js scripts the JS SDK tests run, in this module's {@code src/test/js}. */
+    private static final Path JS_SOURCES = Path.of(System.getProperty("millrace.repo"), "millrace-it", "src", "test",
+            "js");
+
+    /**
+     * Copies {@code package.json} and the named scripts into {@code work} and runs {@code npm install} there (no lock
+     * file: the pinned version in package.json decides). Fails the test if npm fails.
+     */
+    static void installJsScripts(Path work, String... scripts) throws IOException, InterruptedException {
+        String npm = require("npm", "install Node.js and npm (apt-get install -y nodejs npm)");
+        java.util.List<String> files = new java.util.ArrayList<>(List.of("package.json"));
+        files.addAll(List.of(scripts));
+        for (String file : files) {
+            java.nio.file.Files.copy(JS_SOURCES.resolve(file), work.resolve(file),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Result install = run(List.of(npm, "install", "--no-audit", "--no-fund", "--no-package-lock",
+                "--loglevel=error"), work, Map.of(), 300);
+        if (install.exitCode() != 0) {
+            throw new AssertionError("npm install failed: " + install.stderr());
+        }
+    }
+
     /** The absolute path of a program on the PATH, or fails the test with what to install. */
     static String require(String program, String installHint) {
         for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {

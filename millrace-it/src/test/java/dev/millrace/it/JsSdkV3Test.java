@@ -5,9 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -19,23 +17,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * written read back. kinesalite fails this (HTTP/1.1 only).
  */
 class JsSdkV3Test {
-    private static final Path SOURCES = Path.of(System.getProperty("millrace.repo"), "millrace-it", "src", "test",
-            "js");
-
     @TempDir
     static Path work;
     private static MillraceProcess server;
 
     @BeforeAll
     static void start() throws Exception {
-        String npm = ExternalCommand.require("npm", "install Node.js and npm (apt-get install -y nodejs npm)");
-        for (String file : List.of("package.json", "kinesis-sdk-v3.mjs")) {
-            Files.copy(SOURCES.resolve(file), work.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-        }
-        ExternalCommand.Result install = ExternalCommand.run(
-                List.of(npm, "install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"),
-                work, Map.of(), 300);
-        assertThat(install.exitCode()).as("npm install: %s", install.stderr()).isZero();
+        ExternalCommand.installJsScripts(work, "kinesis-sdk-v3.mjs");
         server = MillraceProcess.start(work.resolve("data"));
     }
 

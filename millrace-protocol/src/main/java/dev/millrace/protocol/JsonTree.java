@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads any JSON value into plain Java objects (maps keep key order). Used for the API model at start-up, never on a
- * request path.
+ * Reads any JSON value into plain Java objects (maps keep key order): Long (BigInteger if larger), BigDecimal, String,
+ * Boolean, List, Map. Used for the API model, stored metadata and the DynamoDB subset's requests; the Kinesis request
+ * path reads shape-driven instead ({@link RequestReader}).
  *
  * <p>Stateless, thread-safe.
  */
@@ -42,9 +43,11 @@ public final class JsonTree {
             case VALUE_STRING:
                 return p.getText();
             case VALUE_NUMBER_INT:
-                return p.getLongValue();
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue()
+                        : (Object) p.getLongValue();
             case VALUE_NUMBER_FLOAT:
-                return p.getDoubleValue();
+                // Exact, not double: DynamoDB numbers and anything else with more digits than a double keeps.
+                return p.getDecimalValue();
             case VALUE_TRUE:
                 return Boolean.TRUE;
             case VALUE_FALSE:
