@@ -40,8 +40,12 @@ class AwsCliTest {
     }
 
     private ExternalCommand.Result cli(String... args) throws Exception {
+        return service("kinesis", args);
+    }
+
+    private ExternalCommand.Result service(String service, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(aws, "--endpoint-url", server.endpoint().toString(),
-                "--output", "json", "kinesis"));
+                "--output", "json", service));
         command.addAll(List.of(args));
         return ExternalCommand.run(command, work, Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE",
                 "AWS_SECRET_ACCESS_KEY", "secret", "AWS_DEFAULT_REGION", "us-east-1", "AWS_PAGER", "",
@@ -74,6 +78,24 @@ class AwsCliTest {
         assertThat(gone.exitCode()).isNotZero();
         assertThat(gone.stderr()).contains("ResourceNotFoundException")
                 .contains("Stream cli under account 000000000000 not found.");
+    }
+
+    /** The CLI calls CloudWatch in the query protocol (form-encoded, XML answers). */
+    @Test
+    void cloudWatchPutMetricDataThenListMetrics() throws Exception {
+        ExternalCommand.Result put = service("cloudwatch", "put-metric-data", "--namespace", "CliApp",
+                "--metric-name", "Lag", "--value", "42", "--unit", "Milliseconds", "--dimensions",
+                "Stream=orders,Shard=shardId-000000000000");
+        assertThat(put.exitCode()).as(put.stderr()).isZero();
+        ExternalCommand.Result list = service("cloudwatch", "list-metrics", "--namespace", "CliApp");
+        assertThat(list.exitCode()).as(list.stderr()).isZero();
+        assertThat(list.stdout()).contains("\"MetricName\": \"Lag\"").contains("\"Value\": \"orders\"")
+                .contains("\"Value\": \"shardId-000000000000\"");
+        ExternalCommand.Result bad = service("cloudwatch", "put-metric-data", "--namespace", "AWS/Kinesis",
+                "--metric-name", "Lag", "--value", "1");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.stderr()).contains("InvalidParameterValue")
+                .contains("The value AWS/Kinesis for parameter Namespace is invalid.");
     }
 
     @Test

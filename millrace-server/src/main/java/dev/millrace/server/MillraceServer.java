@@ -6,6 +6,8 @@ import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.fanout.FanOut;
+import dev.millrace.server.cloudwatch.CloudWatchApi;
+import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.TlsCertificates;
 import dev.millrace.server.state.AccountSettings;
@@ -85,7 +87,8 @@ public final class MillraceServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
-        address = http.start(config.host(), config.port(), api, dynamo, apiExecutor, config.maxBodyBytes());
+        address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock)), apiExecutor,
+                config.maxBodyBytes());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

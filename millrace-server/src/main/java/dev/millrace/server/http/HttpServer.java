@@ -1,7 +1,5 @@
 package dev.millrace.server.http;
 
-import dev.millrace.dynamodb.DynamoApi;
-import dev.millrace.server.api.KinesisApi;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -30,9 +28,9 @@ public final class HttpServer {
     private ServerInitializer plain;
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
-    public InetSocketAddress start(String host, int port, KinesisApi api, DynamoApi dynamo, ExecutorService executor,
-                                   int maxBodyBytes) throws InterruptedException {
-        KinesisHttpHandler handler = new KinesisHttpHandler(api, dynamo, executor);
+    public InetSocketAddress start(String host, int port, Apis apis, ExecutorService executor, int maxBodyBytes)
+            throws InterruptedException {
+        KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor);
         plain = new ServerInitializer(handler, maxBodyBytes);
         channel = bootstrap(plain).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();

@@ -4,6 +4,7 @@ import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.cloudwatch.CloudWatchApi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -22,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,11 +43,13 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private final KinesisApi api;
     private final DynamoApi dynamo;
+    private final CloudWatchApi cloudWatch;
     private final ExecutorService executor;
 
-    KinesisHttpHandler(KinesisApi api, DynamoApi dynamo, ExecutorService executor) {
-        this.api = api;
-        this.dynamo = dynamo;
+    KinesisHttpHandler(Apis apis, ExecutorService executor) {
+        this.api = apis.kinesis();
+        this.dynamo = apis.dynamo();
+        this.cloudWatch = apis.cloudWatch();
         this.executor = executor;
     }
 
@@ -60,6 +64,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         String target = request.headers().get("X-Amz-Target");
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        String path = request.uri();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         byte[] body = ByteBufUtil.getBytes(request.content());
         try {
@@ -78,6 +84,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     DynamoApi.Result r = dynamo.handle(target, body);
                     KinesisApi.Result result = new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType());
                     ctx.executor().execute(() -> respond(ctx, keepAlive, result, DynamoApi.CONTENT_TYPE, requestId));
+                });
+                return;
+            }
+            if (CloudWatchApi.isCloudWatch(path, target, contentType)) {
+                // Apps publish metrics (KCL by default); the CloudWatch subset is served on this same endpoint too.
+                executor.execute(() -> {
+                    CloudWatchApi.Result r = cloudWatch.handle(path, target, contentType, body, requestId);
+                    ctx.executor().execute(() -> respond(ctx, keepAlive, new KinesisApi.Result(r.httpStatus(),
+                            r.body(), null), r.contentType(), requestId, r.headers()));
                 });
                 return;
             }
@@ -103,6 +118,11 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
                                 String contentType, String requestId) {
+        respond(ctx, keepAlive, result, contentType, requestId, Map.of());
+    }
+
+    private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
+                                String contentType, String requestId, Map<String, String> extraHeaders) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(result.httpStatus()), Unpooled.wrappedBuffer(result.body()));
         response.headers()
@@ -113,6 +133,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (result.errorType() != null) {
             response.headers().set("x-amzn-ErrorType", result.errorType());
         }
+        extraHeaders.forEach(response.headers()::set);
         HttpUtil.setKeepAlive(response, keepAlive);
         var future = ctx.writeAndFlush(response);
         if (!keepAlive) {

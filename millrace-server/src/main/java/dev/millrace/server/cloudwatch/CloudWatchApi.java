@@ -1,0 +1,218 @@
+package dev.millrace.server.cloudwatch;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import dev.millrace.protocol.JsonTree;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The CloudWatch subset Millrace serves on its one port, so that apps publishing metrics (KCL does by default) keep
+ * working: PutMetricData, and ListMetrics to read back what was published. CloudWatch has been called in three
+ * protocols, and SDKs of every age are in use, so all three are served:
+ * <pre>
+ *   protocol           request                                              answer
+ *   Smithy RPC v2 CBOR POST /service/GraniteServiceVersion20100801/         application/cbor,
+ *   (SDK for Java v2     operation/NAME, smithy-protocol: rpc-v2-cbor,       smithy-protocol: rpc-v2-cbor
+ *    of late 2025 on)    application/cbor body
+ *   AWS JSON 1.0       X-Amz-Target: GraniteServiceVersion20100801.NAME,    application/x-amz-json-1.0
+ *                        application/x-amz-json-1.0 body
+ *   AWS query          POST /, application/x-www-form-urlencoded body       text/xml
+ *   (AWS CLI v2,         Action=NAME&amp;Version=2010-08-01&amp;...
+ *    older SDKs)
+ * </pre>
+ * Errors carry the modeled name as {@code __type} (CBOR, JSON) and the query code in {@code x-amzn-query-error}
+ * (see {@link CloudWatchException}). This class owns the protocols; handlers see one decoded tree.
+ *
+ * <p>Transport-free and thread-safe.
+ */
+public final class CloudWatchApi {
+    private static final Logger log = LoggerFactory.getLogger(CloudWatchApi.class);
+
+    public static final String SERVICE = "GraniteServiceVersion20100801";
+    static final String RPC_PATH_PREFIX = "/service/" + SERVICE + "/operation/";
+    static final String JSON_TARGET_PREFIX = SERVICE + ".";
+    static final String NAMESPACE = "com.amazonaws.cloudwatch";
+    static final String QUERY_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+    private static final CBORFactory CBOR = new CBORFactory();
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** An answer: status, body, content type and the extra headers the protocol wants. */
+    public record Result(int httpStatus, byte[] body, String contentType, Map<String, String> headers) {
+    }
+
+    enum Protocol {
+        RPC_V2_CBOR("application/cbor"), JSON_1_0("application/x-amz-json-1.0"), QUERY("text/xml");
+
+        final String contentType;
+
+        Protocol(String contentType) {
+            this.contentType = contentType;
+        }
+    }
+
+    private final Map<String, CloudWatchOperation> operations;
+    private final MetricCatalog catalog;
+
+    public CloudWatchApi(Clock clock) {
+        this.catalog = new MetricCatalog(clock);
+        this.operations = Map.of(
+                "PutMetricData", new PutMetricDataHandler(catalog),
+                "ListMetrics", new ListMetricsHandler(catalog));
+    }
+
+    /** True when a request addressed to Millrace's port is a CloudWatch call (Kinesis never sends these forms). */
+    public static boolean isCloudWatch(String path, String target, String contentType) {
+        return protocol(path, target, contentType) != null;
+    }
+
+    static Protocol protocol(String path, String target, String contentType) {
+        if (path != null && path.startsWith(RPC_PATH_PREFIX)) {
+            return Protocol.RPC_V2_CBOR;
+        }
+        if (target != null && target.startsWith(JSON_TARGET_PREFIX)) {
+            return Protocol.JSON_1_0;
+        }
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT)
+                .startsWith("application/x-www-form-urlencoded")) {
+            return Protocol.QUERY;
+        }
+        return null;
+    }
+
+    /** Handles one call; never throws. */
+    public Result handle(String path, String target, String contentType, byte[] body, String requestId) {
+        Protocol protocol = protocol(path, target, contentType);
+        if (protocol == null) {
+            protocol = Protocol.JSON_1_0;
+        }
+        String operation = null;
+        try {
+            Map<String, Object> input;
+            switch (protocol) {
+                case RPC_V2_CBOR:
+                    operation = path.substring(RPC_PATH_PREFIX.length());
+                    input = decode(CBOR, body);
+                    break;
+                case JSON_1_0:
+                    operation = target.substring(JSON_TARGET_PREFIX.length());
+                    input = decode(JSON, body);
+                    break;
+                default:
+                    input = QueryForm.parse(body);
+                    Object action = input.remove("Action");
+                    input.remove("Version");
+                    operation = action instanceof String ? (String) action : "";
+            }
+            CloudWatchOperation handler = operations.get(operation);
+            if (handler == null) {
+                throw CloudWatchException.unknownOperation(operation);
+            }
+            return success(protocol, operation, handler.handle(input), requestId);
+        } catch (CloudWatchException e) {
+            return error(protocol, e, requestId);
+        } catch (RuntimeException e) {
+            // A bug: the client sees a retryable 500, the log has the cause.
+            log.error("CloudWatch {} failed", operation, e);
+            return error(protocol, CloudWatchException.internal(), requestId);
+        }
+    }
+
+    /** Data points refused by the catalog's size cap, for Millrace's own metrics. */
+    public long droppedDatapoints() {
+        return catalog.droppedDatapoints();
+    }
+
+    MetricCatalog catalog() {
+        return catalog;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> decode(JsonFactory factory, byte[] body) {
+        if (body.length == 0) {
+            return new LinkedHashMap<>();
+        }
+        try (JsonParser p = factory.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw CloudWatchException.malformed("The request body must be a structure.");
+            }
+            return (Map<String, Object>) JsonTree.read(p);
+        } catch (IOException | NumberFormatException e) {
+            throw CloudWatchException.malformed("The request body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static Result success(Protocol protocol, String operation, Map<String, Object> output, String requestId) {
+        if (protocol == Protocol.QUERY) {
+            return new Result(200, QueryXml.response(operation, output, requestId), protocol.contentType, Map.of());
+        }
+        return new Result(200, encode(protocol, g -> writeValue(g, output)), protocol.contentType,
+                protocolHeaders(protocol));
+    }
+
+    private static Result error(Protocol protocol, CloudWatchException e, String requestId) {
+        if (protocol == Protocol.QUERY) {
+            return new Result(e.httpStatus(), QueryXml.error(e, requestId), protocol.contentType, Map.of());
+        }
+        byte[] body = encode(protocol, g -> {
+            g.writeStartObject();
+            g.writeStringField("__type", NAMESPACE + "#" + e.type());
+            g.writeStringField("message", e.getMessage());
+            g.writeEndObject();
+        });
+        Map<String, String> headers = new LinkedHashMap<>(protocolHeaders(protocol));
+        headers.put("x-amzn-query-error", e.queryCode() + ";" + e.fault());
+        return new Result(e.httpStatus(), body, protocol.contentType, headers);
+    }
+
+    private static Map<String, String> protocolHeaders(Protocol protocol) {
+        return protocol == Protocol.RPC_V2_CBOR ? Map.of("smithy-protocol", "rpc-v2-cbor") : Map.of();
+    }
+
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] encode(Protocol protocol, Writer writer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = (protocol == Protocol.RPC_V2_CBOR ? CBOR : JSON).createGenerator(out)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new IllegalStateException("encoding to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof Map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                g.writeFieldName((String) e.getKey());
+                writeValue(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof Iterable) {
+            g.writeStartArray();
+            for (Object item : (Iterable<?>) value) {
+                writeValue(g, item);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Number) {
+            g.writeNumber(((Number) value).doubleValue());
+        } else if (value instanceof Boolean) {
+            g.writeBoolean((Boolean) value);
+        } else {
+            g.writeString(String.valueOf(value));
+        }
+    }
+}
