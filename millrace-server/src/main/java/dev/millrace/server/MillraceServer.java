@@ -109,6 +109,11 @@ public final class MillraceServer implements AutoCloseable {
         return address;
     }
 
+    /** Live SubscribeToShard sessions (for tests and metrics). */
+    public int subscriptionCount() {
+        return fanOut == null ? 0 : fanOut.sessionCount();
+    }
+
     /** The iterator signing key: random, made on first start, kept in the metadata store. */
     private byte[] iteratorKey() {
         return metadata.get(ITERATOR_KEY).orElseGet(() -> {
