@@ -20,10 +20,30 @@ public final class Validator {
         this.model = model;
     }
 
+    /**
+     * Where a value sits in the request: built as a chain of nodes while walking and turned into text only when a
+     * violation is reported, since a valid PutRecords has thousands of values and no errors.
+     */
+    private record At(At parent, String text, boolean member) {
+        static At member(At parent, String name) {
+            return new At(parent, name, true);
+        }
+
+        static At item(At parent, int index) {
+            return new At(parent, (index + 1) + ".member", false);
+        }
+
+        @Override
+        public String toString() {
+            String own = member ? lowerCamel(text) : text;
+            return parent == null ? own : parent + "." + own;
+        }
+    }
+
     /** Throws a {@code ValidationException} listing every violation, or returns if there are none. */
     public void validate(Struct request) {
         List<String> errors = new ArrayList<>();
-        checkStructure(request, "", errors);
+        checkStructure(request, null, errors);
         if (!errors.isEmpty()) {
             String count = errors.size() == 1 ? "1 validation error detected: "
                     : errors.size() + " validation errors detected: ";
@@ -31,10 +51,10 @@ public final class Validator {
         }
     }
 
-    private void checkStructure(Struct struct, String prefix, List<String> errors) {
+    private void checkStructure(Struct struct, At parent, List<String> errors) {
         Map<String, Object> values = struct.values();
         for (Map.Entry<String, String> member : struct.shape().members().entrySet()) {
-            String path = prefix + lowerCamel(member.getKey());
+            At path = At.member(parent, member.getKey());
             Object value = values.get(member.getKey());
             if (value == null) {
                 if (struct.shape().required().contains(member.getKey())) {
@@ -46,10 +66,10 @@ public final class Validator {
         }
     }
 
-    private void checkValue(Shape shape, Object value, String path, List<String> errors) {
+    private void checkValue(Shape shape, Object value, At path, List<String> errors) {
         switch (shape.type()) {
             case STRUCTURE:
-                checkStructure((Struct) value, path + ".", errors);
+                checkStructure((Struct) value, path, errors);
                 return;
             case STRING:
                 checkString(shape, (String) value, path, errors);
@@ -73,7 +93,7 @@ public final class Validator {
                 Shape element = model.shape(shape.member());
                 for (int i = 0; i < list.size(); i++) {
                     Object item = list.get(i);
-                    String itemPath = path + "." + (i + 1) + ".member";
+                    At itemPath = At.item(path, i);
                     if (item == null) {
                         errors.add("Value null at '" + itemPath + "' failed to satisfy constraint: "
                                 + "Member must not be null");
@@ -88,9 +108,9 @@ public final class Validator {
                 Shape keyShape = model.shape(shape.key());
                 Shape valueShape = model.shape(shape.value());
                 for (Map.Entry<?, ?> e : map.entrySet()) {
-                    checkValue(keyShape, e.getKey(), path + ".key", errors);
+                    checkValue(keyShape, e.getKey(), new At(path, "key", false), errors);
                     if (e.getValue() != null) {
-                        checkValue(valueShape, e.getValue(), path + "." + e.getKey() + ".value", errors);
+                        checkValue(valueShape, e.getValue(), new At(path, e.getKey() + ".value", false), errors);
                     }
                 }
                 return;
@@ -99,7 +119,7 @@ public final class Validator {
         }
     }
 
-    private static void checkString(Shape shape, String s, String path, List<String> errors) {
+    private static void checkString(Shape shape, String s, At path, List<String> errors) {
         if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
             errors.add(fail(s, path, "Member must satisfy regular expression pattern: " + shape.pattern().pattern()));
         }
@@ -109,7 +129,7 @@ public final class Validator {
         }
     }
 
-    private static void checkLength(Shape shape, long length, Object value, String path, List<String> errors) {
+    private static void checkLength(Shape shape, long length, Object value, At path, List<String> errors) {
         if (shape.min() != null && length < shape.min()) {
             errors.add(fail(value, path, "Member must have length greater than or equal to " + shape.min()));
         }
@@ -118,7 +138,7 @@ public final class Validator {
         }
     }
 
-    private static String fail(Object value, String path, String constraint) {
+    private static String fail(Object value, At path, String constraint) {
         return "Value " + render(value) + " at '" + path + "' failed to satisfy constraint: " + constraint;
     }
 

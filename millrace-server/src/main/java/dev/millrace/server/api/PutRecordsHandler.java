@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,39 +40,55 @@ final class PutRecordsHandler implements OperationHandler {
         this.services = services;
     }
 
+    /** The request's entries, read once: a 500-entry call would otherwise look each member up several times. */
+    private record Entries(String[] keys, String[] explicitKeys, byte[][] data, long[] bytes, BigInteger[] hashKeys) {
+        int size() {
+            return keys.length;
+        }
+
+        AppendRecord append(int i) {
+            return new AppendRecord(keys[i], explicitKeys[i], data[i]);
+        }
+    }
+
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
-        List<Struct> entries = request.list("Records");
+        List<Struct> list = request.list("Records");
         StreamRecord s = RecordRouting.writableStream(services.streams(), name);
-        BigInteger[] hashKeys = new BigInteger[entries.size()];
+        int n = list.size();
+        Entries entries = new Entries(new String[n], new String[n], new byte[n][], new long[n], new BigInteger[n]);
         long totalBytes = 0;
-        for (int i = 0; i < entries.size(); i++) {
-            Struct e = entries.get(i);
-            RecordRouting.checkRecordSize(s, e.string("PartitionKey"), e.blob("Data"));
-            totalBytes += RecordRouting.recordBytes(e.string("PartitionKey"), e.blob("Data"));
-            hashKeys[i] = RecordRouting.hashKey(e.string("PartitionKey"), e.string("ExplicitHashKey"));
+        for (int i = 0; i < n; i++) {
+            Struct e = list.get(i);
+            entries.keys[i] = e.string("PartitionKey");
+            entries.explicitKeys[i] = e.string("ExplicitHashKey");
+            entries.data[i] = e.blob("Data");
+            RecordRouting.checkRecordSize(s, entries.keys[i], entries.data[i]);
+            entries.bytes[i] = RecordRouting.recordBytes(entries.keys[i], entries.data[i]);
+            totalBytes += entries.bytes[i];
+            entries.hashKeys[i] = RecordRouting.hashKey(entries.keys[i], entries.explicitKeys[i]);
         }
         if (totalBytes > MAX_REQUEST_BYTES) {
             throw KinesisException.invalidArgument("Records size " + totalBytes
                     + " bytes exceeds the PutRecords limit of " + MAX_REQUEST_BYTES + " bytes.");
         }
-        String[] sequenceNumbers = new String[entries.size()];
-        String[] shardIds = new String[entries.size()];
-        String[] throttled = new String[entries.size()];
-        List<Integer> pending = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) {
+        String[] sequenceNumbers = new String[n];
+        String[] shardIds = new String[n];
+        String[] throttled = new String[n];
+        List<Integer> pending = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
             pending.add(i);
         }
         // Entries whose shard a concurrent split or merge sealed are routed again, against the stream's new shards.
         for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
             RecordRouting.pauseBeforeReroute(attempt);
             StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(services.streams(), name);
-            pending = appendGroups(current, entries, hashKeys, pending, sequenceNumbers, shardIds, throttled);
+            pending = appendGroups(current, entries, pending, sequenceNumbers, shardIds, throttled);
         }
         int failed = 0;
         out.startArray("Records");
-        for (int i = 0; i < entries.size(); i++) {
+        for (int i = 0; i < n; i++) {
             out.startObject();
             if (sequenceNumbers[i] != null) {
                 out.string("SequenceNumber", sequenceNumbers[i]).string("ShardId", shardIds[i]);
@@ -96,17 +112,18 @@ final class PutRecordsHandler implements OperationHandler {
      * Entries over their shard's throughput allowance are marked throttled, in request order, and not written;
      * entries of a group that fails in storage stay without a sequence number: they are reported as failed.
      */
-    private List<Integer> appendGroups(StreamRecord s, List<Struct> entries, BigInteger[] hashKeys,
-                                       List<Integer> pending, String[] sequenceNumbers, String[] shardIds,
-                                       String[] throttled) {
+    private List<Integer> appendGroups(StreamRecord s, Entries entries, List<Integer> pending,
+                                       String[] sequenceNumbers, String[] shardIds, String[] throttled) {
         ShardRouter router = ShardRouter.of(s);
-        Map<ShardRecord, List<Integer>> byShard = new LinkedHashMap<>();
+        // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
+        // (two BigIntegers and more) is not worth computing per entry.
+        Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>();
+        Map<ShardRecord, Throttles.ShardThrottle> throttles = new IdentityHashMap<>();
         for (int i : pending) {
-            ShardRecord shard = router.route(hashKeys[i]);
-            Struct e = entries.get(i);
-            long bytes = RecordRouting.recordBytes(e.string("PartitionKey"), e.blob("Data"));
-            services.autoScaler().record(s, shard, hashKeys[i], bytes);
-            if (services.throttles().shard(s, shard).tryWrite(1, bytes)) {
+            ShardRecord shard = router.route(entries.hashKeys[i]);
+            long bytes = entries.bytes[i];
+            services.autoScaler().record(s, shard, entries.hashKeys[i], bytes);
+            if (throttles.computeIfAbsent(shard, k -> services.throttles().shard(s, k)).tryWrite(1, bytes)) {
                 byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
             } else {
                 throttled[i] = Throttles.shardRateExceeded(services.streams(), s, shard).getMessage();
@@ -117,16 +134,16 @@ final class PutRecordsHandler implements OperationHandler {
             ShardRecord shard = group.getKey();
             List<AppendRecord> batch = new ArrayList<>(group.getValue().size());
             for (int i : group.getValue()) {
-                Struct e = entries.get(i);
-                batch.add(new AppendRecord(e.string("PartitionKey"), e.string("ExplicitHashKey"), e.blob("Data")));
+                batch.add(entries.append(i));
             }
             try {
                 AppendResult result = services.streams().log(s, shard).append(batch);
                 services.fanOut().appended(s, shard);
+                String shardId = shard.shardId();
                 for (int k = 0; k < group.getValue().size(); k++) {
                     int i = group.getValue().get(k);
                     sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));
-                    shardIds[i] = shard.shardId();
+                    shardIds[i] = shardId;
                 }
             } catch (ShardSealedException e) {
                 sealed.addAll(group.getValue());

@@ -9,21 +9,24 @@ import java.security.NoSuchAlgorithmException;
  * The 128-bit hash key space records are routed by: {@code MD5(partitionKey as UTF-8)} read as an unsigned
  * big-endian integer, unless the producer gives an explicit hash key.
  *
- * <p>Stateless, thread-safe.
+ * <p>Thread-safe: no shared state but one MD5 digest per thread.
  */
 public final class HashKeys {
     public static final BigInteger MAX = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+    // digest() resets the instance, so each thread reuses one (getInstance's provider lookup cost more than MD5).
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has MD5", e);
+        }
+    });
 
     private HashKeys() {
     }
 
     public static BigInteger ofPartitionKey(String partitionKey) {
-        try {
-            MessageDigest md5 = MessageDigest.getInstance("MD5");
-            return new BigInteger(1, md5.digest(partitionKey.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has MD5", e);
-        }
+        return new BigInteger(1, MD5.get().digest(partitionKey.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Parses an explicit hash key; {@code null} if it is not a decimal in [0, 2^128 - 1]. */

@@ -40,7 +40,10 @@ public final class SequenceNumbers {
 
     /** The number of the record at {@code position}; position -1 stands for "before the first record". */
     public static String format(long streamEpochMs, int shardIndex, long position) {
-        return VERSION + String.format("%013d%06d%020d", streamEpochMs, shardIndex, position + 1) + RESERVED;
+        StringBuilder b = new StringBuilder(DIGITS).append(VERSION);
+        ZeroPadded.append(b, streamEpochMs, 13);
+        ZeroPadded.append(b, shardIndex, 6);
+        return ZeroPadded.append(b, position + 1, 20).append(RESERVED).toString();
     }
 
     /** Parses a sequence number; {@code null} if it is not one of ours. */

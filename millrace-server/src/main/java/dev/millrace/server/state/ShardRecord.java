@@ -48,7 +48,7 @@ public record ShardRecord(int index, int parentIndex, int adjacentParentIndex, B
     }
 
     public static String shardId(int index) {
-        return String.format("shardId-%012d", index);
+        return ZeroPadded.append(new StringBuilder(20).append("shardId-"), index, 12).toString();
     }
 
     /** The index in a shard id, or -1 if it is not of the form {@code shardId-N}. */

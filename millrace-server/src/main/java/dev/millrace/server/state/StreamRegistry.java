@@ -338,6 +338,7 @@ public final class StreamRegistry {
 
     /** Storage key of a shard: unique per stream incarnation, so a re-created stream never sees old records. */
     static String shardKey(StreamRecord stream, int shardIndex) {
-        return String.format("%d-%s-%06d", stream.epochMs(), stream.name(), shardIndex);
+        StringBuilder b = new StringBuilder(40).append(stream.epochMs()).append('-').append(stream.name()).append('-');
+        return ZeroPadded.append(b, shardIndex, 6).toString();
     }
 }
