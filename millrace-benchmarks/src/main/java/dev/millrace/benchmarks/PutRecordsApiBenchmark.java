@@ -107,7 +107,7 @@ public class PutRecordsApiBenchmark {
         }
     }
 
-    private static byte[] cborBody(int records, int recordBytes) {
+    static byte[] cborBody(int records, int recordBytes) {
         Random random = new Random(42);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = new CBORFactory().createGenerator(out)) {

@@ -1,9 +1,9 @@
 package dev.millrace.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -23,7 +23,9 @@ public final class WireWriter {
     private static final int TAG_EPOCH = 1;
 
     private final WireFormat format;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    // Segmented: a 10 MiB GetRecords answer grows without copying what is already written (a byte array stream
+    // doubles and copies), and is copied once at the end.
+    private final ByteArrayBuilder out = new ByteArrayBuilder();
     private final JsonGenerator g;
 
     public WireWriter(WireFormat format) {

@@ -1,6 +1,8 @@
 package dev.millrace.server.state;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The layout of Millrace sequence numbers: 56-digit decimal strings, like real Kinesis ones, that order records
@@ -40,10 +42,28 @@ public final class SequenceNumbers {
 
     /** The number of the record at {@code position}; position -1 stands for "before the first record". */
     public static String format(long streamEpochMs, int shardIndex, long position) {
-        StringBuilder b = new StringBuilder(DIGITS).append(VERSION);
-        ZeroPadded.append(b, streamEpochMs, 13);
-        ZeroPadded.append(b, shardIndex, 6);
-        return ZeroPadded.append(b, position + 1, 20).append(RESERVED).toString();
+        // Every record read or written gets one, so the digits go straight into place (no formatter, no builder).
+        byte[] digits = new byte[DIGITS];
+        digits[0] = '4';
+        fill(digits, 1, 13, streamEpochMs, "stream epoch");
+        fill(digits, 14, 6, shardIndex, "shard index");
+        fill(digits, 20, 20, position + 1, "position");
+        Arrays.fill(digits, 40, DIGITS, (byte) '0');
+        return new String(digits, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void fill(byte[] digits, int offset, int width, long value, String field) {
+        if (value < 0) {
+            throw new IllegalArgumentException(field + " is negative: " + value);
+        }
+        long rest = value;
+        for (int i = offset + width - 1; i >= offset; i--) {
+            digits[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        if (rest != 0) {
+            throw new IllegalArgumentException(field + " " + value + " does not fit in " + width + " digits");
+        }
     }
 
     /** Parses a sequence number; {@code null} if it is not one of ours. */
