@@ -77,7 +77,11 @@ class KinesisHttpTest {
     private static void assertError(HttpResponse<byte[]> r, int status, String type) {
         assertThat(r.statusCode()).isEqualTo(status);
         assertThat(r.headers().firstValue("x-amzn-ErrorType")).hasValue(type);
-        assertThat(r.headers().firstValue("x-amzn-RequestId")).isPresent();
+        assertThat(r.headers().firstValue("x-amzn-RequestId")).hasValueSatisfying(id -> {
+            java.util.UUID uuid = java.util.UUID.fromString(id);
+            assertThat(uuid.version()).isEqualTo(4);
+            assertThat(uuid.variant()).isEqualTo(2);
+        });
         assertThat(text(r)).contains("\"__type\":\"" + type + "\"");
     }
 

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -56,7 +57,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        String requestId = UUID.randomUUID().toString();
+        String requestId = requestId();
         if (request.method() == HttpMethod.GET && request.uri().equals("/health")) {
             respond(ctx, keepAlive, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null),
                     "text/plain", requestId);
@@ -114,6 +115,17 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             respond(ctx, false, KinesisApi.error(format, KinesisException.client("ServiceUnavailableException",
                     "The server is shutting down.")), format.contentType(), requestId);
         }
+    }
+
+    /**
+     * A version-4 UUID like AWS's request ids. Ids only need to be unique enough to find a request in the log, so
+     * they come from the thread's fast generator, not {@link UUID#randomUUID}'s shared SecureRandom.
+     */
+    static String requestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
