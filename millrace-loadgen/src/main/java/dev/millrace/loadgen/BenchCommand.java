@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured records to put, a multiple of --batch-size, instead of --duration-s.")
     Long records;
 
-    @Option(names = "--warmup-s", defaultValue = "5", paramLabel = "S",
+    @Option(names = "--warmup-s", defaultValue = "10", paramLabel = "S",
             description = "Seconds of puts before the measurement, read back but not counted (default: "
                     + "${DEFAULT-VALUE}).")
     long warmupS;

@@ -70,7 +70,7 @@ final class BenchReport {
         out.put("errors", m.errors().errors());
         out.put("throttles", m.errors().throttles());
         out.put("errorMessages", m.errors().firstMessages());
-        out.put("generator", cpu(CpuSample::generatorCpuNanos));
+        out.put("generator", generator());
         out.put("server", server());
         out.put("notes", m.notes());
         return out;
@@ -168,6 +168,15 @@ final class BenchReport {
             out.put("putPhaseCpuSPer1000Records", per1000(putS, records));
             out.put("readPhaseCpuS", round(readS, 3));
             out.put("readPhaseCpuSPer1000RecordsRead", per1000(readS, read));
+        }
+        return out;
+    }
+
+    private Map<String, Object> generator() {
+        Map<String, Object> out = cpu(CpuSample::generatorCpuNanos);
+        if (m.atEnd().generatorJitCpuNanos() >= 0) {
+            out.put("jitCompilerCpuS", round(seconds(m.atEnd().generatorJitCpuNanos()
+                    - m.atMeasureStart().generatorJitCpuNanos()), 3));
         }
         return out;
     }

@@ -22,8 +22,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class BenchRun {
     private static final Logger log = LoggerFactory.getLogger(BenchRun.class);
-    /** Longer than the SDK's call timeout, so that a request still unanswered after it is a bug. */
-    private static final Duration PUT_COMPLETION_TIMEOUT = Duration.ofMinutes(3);
+    /**
+     * Longer than the HTTP client's timeouts added up (connection acquisition, connect, write, read), so that a
+     * request still unanswered after it is a bug, not a slow server.
+     */
+    private static final Duration PUT_COMPLETION_TIMEOUT = Duration.ofMinutes(5);
 
     private final BenchSettings settings;
     private final long runId = new SecureRandom().nextLong();
@@ -37,6 +40,7 @@ final class BenchRun {
 
     BenchReport run() throws InterruptedException {
         ProcStats server = settings.serverPid().isPresent() ? ProcStats.of(settings.serverPid().getAsLong()) : null;
+        ProcStats self = selfStats();
         int shardsRequested = settings.streams() * settings.shards();
         int polling = settings.readers().polling() ? shardsRequested : 0;
         int fanOut = settings.readers().fanOut() ? shardsRequested : 0;
@@ -59,7 +63,7 @@ final class BenchRun {
                         consumers.add(setup.registerConsumer(target.arn(), "millrace-bench-" + Long.toHexString(runId)));
                     }
                 }
-                measurement = measure(clients, targets, consumers, server, timer);
+                measurement = measure(clients, targets, consumers, self, server, timer);
             } finally {
                 tearDown(setup, targets, consumers);
             }
@@ -70,7 +74,7 @@ final class BenchRun {
     }
 
     private BenchReport.Measurement measure(KinesisClients clients, List<StreamSetup.Target> targets,
-                                            List<String> consumers, ProcStats server,
+                                            List<String> consumers, ProcStats self, ProcStats server,
                                             ScheduledExecutorService timer) throws InterruptedException {
         boolean backlog = settings.readBacklog();
         ReaderGroup readers = settings.readers() == BenchSettings.Readers.NONE ? null
@@ -87,9 +91,9 @@ final class BenchRun {
                 settings.warmupS() > 0 ? " (" + settings.warmupS() + " s of warm-up first)" : "");
         producer.start(startNanos);
         sleepUntil(measureStartNanos);
-        CpuSample atMeasureStart = CpuSample.take(server);
+        CpuSample atMeasureStart = CpuSample.take(self, server);
         long putEndNanos = producer.awaitCompletion(PUT_COMPLETION_TIMEOUT);
-        CpuSample atPutEnd = CpuSample.take(server);
+        CpuSample atPutEnd = CpuSample.take(self, server);
         long readStartNanos = System.nanoTime();
         if (readers != null) {
             if (backlog) {
@@ -98,7 +102,7 @@ final class BenchRun {
             }
             drain(readers, producer, backlog);
         }
-        CpuSample atEnd = CpuSample.take(server);
+        CpuSample atEnd = CpuSample.take(self, server);
         if (readers != null) {
             readers.stop();
         }
@@ -156,6 +160,14 @@ final class BenchRun {
                 }
             }
         }
+    }
+
+    /** This JVM's /proc entry, for the JIT's share of its CPU time; null where there is no /proc. */
+    private static ProcStats selfStats() {
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/task"))) {
+            return null;
+        }
+        return ProcStats.of(ProcessHandle.current().pid());
     }
 
     private static void sleepUntil(long deadlineNanos) throws InterruptedException {

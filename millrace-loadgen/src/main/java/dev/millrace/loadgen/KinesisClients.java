@@ -52,7 +52,9 @@ final class KinesisClients implements AutoCloseable {
         // (a wait there would be the generator's latency, not the server's).
         int maxConcurrency = settings.concurrency() + pollingReaders + 8;
         this.dataHttp = httpClient(settings, settings.http(), maxConcurrency);
-        this.data = builder(settings, dataHttp).overrideConfiguration(overrides(false, true)).build();
+        // No call timeout on puts and GetRecords either: it costs a timer task per call, and the HTTP client's read
+        // and write timeouts already bound a call that gets no answer.
+        this.data = builder(settings, dataHttp).overrideConfiguration(overrides(false, false)).build();
         this.control = builder(settings, dataHttp).overrideConfiguration(overrides(true, true)).build();
         if (fanOutReaders > 0) {
             this.fanOutHttp = httpClient(settings, HttpVersion.HTTP_2, fanOutReaders + 8);

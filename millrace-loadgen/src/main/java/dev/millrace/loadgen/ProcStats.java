@@ -3,9 +3,11 @@ package dev.millrace.loadgen;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +52,32 @@ public final class ProcStats {
         return ticks * TimeUnit.SECONDS.toNanos(1) / clockTicksPerS;
     }
 
+    /**
+     * CPU time so far of the process's threads whose name starts with one of {@code namePrefixes} (from
+     * {@code /proc/PID/task/TID/stat}), in nanoseconds; threads that end while being read are skipped.
+     */
+    public long threadsCpuNanos(List<String> namePrefixes) {
+        Path tasks = proc.resolve(Long.toString(pid)).resolve("task");
+        long ticks = 0;
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
+            for (Path task : dir) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue; // the thread ended between the listing and the read
+                }
+                String name = commandName(stat);
+                if (namePrefixes.stream().anyMatch(name::startsWith)) {
+                    ticks += cpuTicks(stat);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + tasks, e);
+        }
+        return ticks * TimeUnit.SECONDS.toNanos(1) / clockTicksPerS;
+    }
+
     /** VmHWM: the process's peak resident set since it started, in KiB (not since the run started). */
     public long peakRssKib() {
         return statusKib(read("status"), "VmHWM");
@@ -87,6 +115,16 @@ public final class ProcStats {
             throw new IllegalArgumentException("too few fields in /proc/PID/stat line: " + statLine);
         }
         return Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
+    }
+
+    /** Field 2 of a {@code /proc/PID/stat} line: the command (thread) name, without its parentheses. */
+    static String commandName(String statLine) {
+        int open = statLine.indexOf('(');
+        int close = statLine.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            throw new IllegalArgumentException("not a /proc/PID/stat line: " + statLine);
+        }
+        return statLine.substring(open + 1, close);
     }
 
     /** The value of a {@code Name:   1234 kB} line of {@code /proc/PID/status}, in KiB. */

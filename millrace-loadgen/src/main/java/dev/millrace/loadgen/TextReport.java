@@ -46,8 +46,9 @@ final class TextReport {
                     phases(server), mib(server.get("peakRssKib")));
         }
         Map<String, Object> gen = (Map<String, Object>) report.get("generator");
-        line(out, "generator  %s CPU-s (%s cores) = %s CPU-s per 1,000 records%s", gen.get("cpuS"), gen.get("cores"),
-                gen.get("cpuSPer1000Records"), phases(gen));
+        line(out, "generator  %s CPU-s (%s cores) = %s CPU-s per 1,000 records%s%s", gen.get("cpuS"), gen.get("cores"),
+                gen.get("cpuSPer1000Records"), phases(gen), gen.get("jitCompilerCpuS") == null ? ""
+                        : "; of which the JIT compiler " + gen.get("jitCompilerCpuS") + " CPU-s");
         ((List<Object>) report.get("notes")).forEach(n -> line(out, "note       %s", n));
         return out.toString();
     }

@@ -69,6 +69,24 @@ class ProcStatsTest {
     }
 
     @Test
+    void shouldAddUpTheCpuTimeOfTheNamedThreads(@TempDir Path proc) throws IOException {
+        thread(proc, 101, "C2 CompilerThre", 300, 20);
+        thread(proc, 102, "C1 CompilerThre", 5, 1);
+        thread(proc, 103, "bench-sender-0", 700, 90);
+        thread(proc, 104, "a (C2 CompilerThre)", 1000, 1000);
+        assertThat(new ProcStats(42, 100, proc).threadsCpuNanos(java.util.List.of("C1 CompilerThre",
+                "C2 CompilerThre"))).isEqualTo(3_260_000_000L);
+        assertThat(ProcStats.commandName(STAT.replace("(java)", "(my (odd) name)"))).isEqualTo("my (odd) name");
+    }
+
+    private static void thread(Path proc, int tid, String name, long utime, long stime) throws IOException {
+        Path task = proc.resolve("42/task/" + tid);
+        Files.createDirectories(task);
+        Files.writeString(task.resolve("stat"), STAT.replace("(java)", "(" + name + ")")
+                .replace(" 1234 567 ", " " + utime + " " + stime + " "));
+    }
+
+    @Test
     void shouldFailClearlyForAProcessThatDoesNotExist(@TempDir Path proc) {
         assertThatThrownBy(() -> new ProcStats(7, 100, proc).cpuNanos())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("no process 7");
