@@ -289,7 +289,8 @@ final class Producer {
             try {
                 if (single != null) {
                     PutRecordRequest[] variants = single[stream];
-                    call = client.putRecord(variants[nextVariant++ % variants.length]);
+                    nextVariant = (nextVariant + 1) % variants.length;
+                    call = client.putRecord(variants[nextVariant]);
                 } else {
                     call = client.putRecords(batch[stream]);
                 }
