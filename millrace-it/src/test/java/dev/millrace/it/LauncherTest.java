@@ -84,4 +84,20 @@ class LauncherTest {
             assertThat(version.output()).startsWith("millrace ");
         }
     }
+
+    @Test
+    void benchRunsTheLoadGeneratorAndTopLevelHelpListsIt() {
+        try (MillraceProcess help = MillraceProcess.launch(millrace("--help"), work)) {
+            assertThat(help.waitForExit()).isZero();
+            assertThat(help.output()).contains("server", "bench", "./millrace bench --help");
+        }
+        try (MillraceProcess bench = MillraceProcess.launch(millrace("bench", "--help"), work)) {
+            assertThat(bench.waitForExit()).isZero();
+            assertThat(bench.output()).contains("Usage: millrace bench", "--duration-s", "--server-pid");
+        }
+        try (MillraceProcess bad = MillraceProcess.launch(millrace("bench", "--record-bytes", "3"), work)) {
+            assertThat(bad.waitForExit()).isEqualTo(2);
+            assertThat(bad.output()).contains("--record-bytes");
+        }
+    }
 }

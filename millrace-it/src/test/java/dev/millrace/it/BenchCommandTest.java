@@ -1,0 +1,183 @@
+package dev.millrace.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.protocols.jsoncore.JsonNode;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code millrace bench} end to end: {@code java -jar millrace-loadgen.jar bench ... --json} (system property
+ * {@code millrace.loadgen.jar}) against a Millrace child process, for a few seconds or a fixed number of records, with
+ * polling and with fan-out readers. The report must account for every record (put = read, nothing missing, no
+ * errors), give ordered latencies and, with {@code --server-pid}, the server's CPU time and peak RSS. Timings are
+ * never compared with targets: the machine is shared.
+ *
+ * <p>Not thread-safe; JUnit runs the tests one at a time.
+ */
+class BenchCommandTest {
+    private static final long BENCH_TIMEOUT_S = 180;
+
+    @TempDir
+    Path dir;
+    private MillraceProcess server;
+
+    @BeforeEach
+    void startServer() {
+        server = MillraceProcess.start(dir.resolve("data"));
+        server.awaitReady();
+    }
+
+    @AfterEach
+    void stopServer() {
+        assertThat(server.stop()).as("server exit status").isZero();
+    }
+
+    @Test
+    void pollingReadersReadEveryRecordPutDuringATimedRun() {
+        JsonNode report = bench("--duration-s", "3", "--warmup-s", "1", "--batch-size", "100", "--concurrency", "8",
+                "--readers", "polling", "--poll-idle-ms", "20", "--server-pid", Long.toString(server.pid()));
+
+        JsonNode put = report.field("put").orElseThrow();
+        long acknowledged = number(put, "recordsAcknowledged");
+        assertThat(acknowledged).isPositive().isEqualTo(number(put, "recordsAttempted"));
+        assertThat(number(put, "recordsFailed")).isZero();
+        assertOrderedLatencies(put.field("requestLatencyMs").orElseThrow(), number(put, "requests"));
+
+        JsonNode polling = report.field("reads").flatMap(r -> r.field("polling")).orElseThrow();
+        assertThat(number(polling, "records")).isEqualTo(acknowledged);
+        assertThat(number(polling, "missingRecords")).isZero();
+        assertThat(decimal(polling, "recordsPerS")).isPositive();
+        assertOrderedLatencies(polling.field("putToReadMs").orElseThrow(), acknowledged);
+        assertNoErrors(report);
+
+        JsonNode serverStats = report.field("server").orElseThrow();
+        assertThat(number(serverStats, "pid")).isEqualTo(server.pid());
+        assertThat(decimal(serverStats, "cpuS")).isPositive();
+        assertThat(decimal(serverStats, "cpuSPer1000Records")).isPositive();
+        assertThat(number(serverStats, "peakRssKib")).isPositive();
+        assertThat(decimal(report.field("generator").orElseThrow(), "cpuS")).isPositive();
+        assertStreamsDeleted();
+    }
+
+    @Test
+    void fanOutReadersReadEveryRecordOfAnOpenLoopPutRecordRun() {
+        JsonNode report = bench("--records", "3000", "--warmup-s", "1", "--batch-size", "1", "--rate", "1000",
+                "--concurrency", "32", "--readers", "fanout", "--server-pid", Long.toString(server.pid()));
+
+        JsonNode put = report.field("put").orElseThrow();
+        assertThat(report.field("settings").flatMap(s -> s.field("operation")).orElseThrow().asString())
+                .isEqualTo("PutRecord");
+        assertThat(number(put, "requests")).isEqualTo(3000);
+        assertThat(number(put, "recordsAcknowledged")).isEqualTo(3000);
+        assertOrderedLatencies(put.field("requestLatencyMs").orElseThrow(), 3000);
+        assertThat(put.field("sendLagMs")).as("open loop reports its own lateness").isPresent();
+
+        JsonNode fanOut = report.field("reads").flatMap(r -> r.field("fanOut")).orElseThrow();
+        assertThat(number(fanOut, "records")).isEqualTo(3000);
+        assertThat(number(fanOut, "missingRecords")).isZero();
+        assertOrderedLatencies(fanOut.field("putToReadMs").orElseThrow(), 3000);
+        assertThat(report.field("reads").flatMap(r -> r.field("polling"))).isEmpty();
+        assertNoErrors(report);
+        assertThat(decimal(report.field("server").orElseThrow(), "cpuS")).isPositive();
+        assertStreamsDeleted();
+    }
+
+    @Test
+    void backlogReadOverJsonAndHttp2ReadsEveryRecordPut() {
+        JsonNode report = bench("--records", "20000", "--warmup-s", "0", "--batch-size", "500", "--record-bytes",
+                "1024", "--readers", "both", "--read-backlog", "--protocol", "json", "--http", "2", "--shards", "2");
+
+        long acknowledged = number(report.field("put").orElseThrow(), "recordsAcknowledged");
+        assertThat(acknowledged).isEqualTo(20000);
+        for (String kind : List.of("polling", "fanOut")) {
+            JsonNode read = report.field("reads").flatMap(r -> r.field(kind)).orElseThrow();
+            assertThat(number(read, "records")).as(kind).isEqualTo(20000);
+            assertThat(read.field("putToReadMs").orElseThrow().isNull()).as("no latency for a backlog").isTrue();
+        }
+        assertThat(report.field("server").orElseThrow().isNull()).as("no server stats without --server-pid").isTrue();
+        assertNoErrors(report);
+        assertStreamsDeleted();
+    }
+
+    /** Runs the load generator against the server and returns its parsed {@code --json} report. */
+    private JsonNode bench(String... args) {
+        List<String> command = new ArrayList<>(List.of(MillraceProcess.javaBinary(), "-Xmx512m", "-jar",
+                loadgenJar().toString(), "bench", "--endpoint", server.endpoint().toString(), "--json"));
+        command.addAll(List.of(args));
+        try {
+            Path out = dir.resolve("bench.json");
+            Path err = dir.resolve("bench.log");
+            Process bench = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .start();
+            if (!bench.waitFor(BENCH_TIMEOUT_S, TimeUnit.SECONDS)) {
+                bench.destroyForcibly();
+                throw new AssertionError("bench did not finish in " + BENCH_TIMEOUT_S + " s; stderr:\n"
+                        + Files.readString(err));
+            }
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            String stderr = Files.readString(err, StandardCharsets.UTF_8);
+            System.out.println("$ " + String.join(" ", command) + "\n" + stderr + stdout);
+            assertThat(bench.exitValue()).as("bench exit status; stderr:\n%s", stderr).isZero();
+            return JsonNode.parser().parse(stdout);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path loadgenJar() {
+        Path jar = Path.of(System.getProperty("millrace.loadgen.jar", "../millrace-loadgen/target/millrace-loadgen.jar"))
+                .toAbsolutePath().normalize();
+        assertThat(jar).as("build millrace-loadgen first (mvn -pl millrace-it -am verify does)").isRegularFile();
+        return jar;
+    }
+
+    private static void assertOrderedLatencies(JsonNode latency, long expectedCount) {
+        assertThat(number(latency, "count")).isEqualTo(expectedCount);
+        double p50 = decimal(latency, "p50");
+        double p99 = decimal(latency, "p99");
+        double p999 = decimal(latency, "p999");
+        double max = decimal(latency, "max");
+        assertThat(p50).isPositive();
+        assertThat(p50).isLessThanOrEqualTo(p99);
+        assertThat(p99).isLessThanOrEqualTo(p999);
+        assertThat(p999).isLessThanOrEqualTo(max);
+    }
+
+    private static void assertNoErrors(JsonNode report) {
+        assertThat(report.field("errors").orElseThrow().asObject()).as("errors").isEmpty();
+        assertThat(report.field("throttles").orElseThrow().asObject()).as("throttles").isEmpty();
+    }
+
+    /** The run created its stream(s) and must have deleted them. */
+    private void assertStreamsDeleted() {
+        try (KinesisClient kinesis = Clients.sync(server.endpoint(), true, new Clients.Recorder())) {
+            assertThat(kinesis.listStreams().streamNames()).isEmpty();
+        }
+    }
+
+    private static long number(JsonNode node, String field) {
+        return Long.parseLong(node.field(field).orElseThrow(() -> new AssertionError("no field " + field))
+                .asNumber());
+    }
+
+    private static double decimal(JsonNode node, String field) {
+        return Double.parseDouble(node.field(field).orElseThrow(() -> new AssertionError("no field " + field))
+                .asNumber());
+    }
+}

@@ -1,0 +1,305 @@
+package dev.millrace.loadgen;
+
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordRequest;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends PutRecord (batch size 1) or PutRecords requests, at most {@code --concurrency} in flight, either back to back
+ * (closed loop: a request leaves as soon as a slot is free) or at a fixed request rate (open loop: request {@code i}
+ * is due at {@link OpenLoopSchedule#intendedNanos}; its latency runs from that time, so a request that had to wait
+ * for a free slot or a late sender thread is charged for the wait).
+ *
+ * <p>Each in-flight request owns a {@link Slot}: one record buffer, shared by every record of the request, and the
+ * request objects built once at start that wrap it (one per stream, and for PutRecord a few per stream with different
+ * partition keys). Sending stamps the send time into the buffer and hands a prebuilt request to the SDK; nothing is
+ * allocated per record. A slot goes back to the free queue only when its response (or failure) has arrived, so the
+ * SDK never reads a buffer that is being stamped for the next request.
+ *
+ * <p>Thread-safe: sender threads take slots from a blocking queue, completions (on the SDK's Netty threads) put them
+ * back; counters are adders and atomics. A slot's fields are written by the sender before the SDK call and read by
+ * the completion after it, ordered by the SDK's future.
+ */
+final class Producer {
+    /** PutRecord request variants per stream and slot, so that one slot's requests still spread over the shards. */
+    private static final int SINGLE_RECORD_KEY_VARIANTS = 16;
+
+    private final BenchSettings settings;
+    private final KinesisAsyncClient client;
+    private final RunClock clock;
+    private final ErrorCounts errors;
+    private final String operation;
+    private final Slot[] slots;
+    private final ArrayBlockingQueue<Slot> freeSlots;
+    private final AtomicLong nextIndex = new AtomicLong();
+    private final AtomicLong measuredIssued = new AtomicLong();
+    private final AtomicReference<Throwable> senderFailure = new AtomicReference<>();
+
+    final LatencyHistogram requestLatency = new LatencyHistogram();
+    /** Open loop only: how late each measured request left, against its intended time. */
+    final LatencyHistogram sendLag = new LatencyHistogram();
+    final LongAdder requestsMeasured = new LongAdder();
+    final LongAdder recordsAttemptedMeasured = new LongAdder();
+    final LongAdder recordsAckedMeasured = new LongAdder();
+    final LongAdder recordsFailedMeasured = new LongAdder();
+    final LongAdder bytesAckedMeasured = new LongAdder();
+    /** Acknowledged records including the warm-up: what a backlog reader must find. */
+    final LongAdder recordsAckedAll = new LongAdder();
+    final AtomicLong lastMeasuredCompletionNanos = new AtomicLong();
+    /** Open loop only: the most requests that were due but not yet sent, seen by a sender. */
+    final AtomicLong maxBacklogRequests = new AtomicLong();
+
+    private OpenLoopSchedule schedule;
+    private long measureEndNanos;
+    private long measuredRequestsTarget;
+    private Thread[] senders;
+
+    Producer(BenchSettings settings, KinesisAsyncClient client, List<String> streamNames, RunClock clock,
+             ErrorCounts errors, long runId) {
+        this.settings = settings;
+        this.client = client;
+        this.clock = clock;
+        this.errors = errors;
+        this.operation = settings.singleRecordPuts() ? "PutRecord" : "PutRecords";
+        String[] keys = new String[settings.partitionKeys()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = "pk-" + i;
+        }
+        SplittableRandom random = new SplittableRandom(runId);
+        this.slots = new Slot[settings.concurrency()];
+        this.freeSlots = new ArrayBlockingQueue<>(slots.length);
+        for (int s = 0; s < slots.length; s++) {
+            slots[s] = new Slot(s, RecordPayload.newBuffer(settings.recordBytes(), runId, random), streamNames, keys);
+            freeSlots.add(slots[s]);
+        }
+    }
+
+    /**
+     * Starts the sender threads: warm-up until {@code measureStartNanos} (already set on the run clock), then the
+     * measured part, until {@code --records} measured records were sent or {@code --duration-s} passed.
+     */
+    void start(long startNanos) {
+        long measureStart = clock.measureStartNanos();
+        measureEndNanos = measureStart + TimeUnit.SECONDS.toNanos(settings.durationS());
+        measuredRequestsTarget = settings.records().orElse(0) / settings.batchSize();
+        if (settings.openLoop()) {
+            schedule = new OpenLoopSchedule(startNanos, settings.rate().getAsDouble());
+        }
+        senders = new Thread[settings.senderThreads()];
+        for (int i = 0; i < senders.length; i++) {
+            senders[i] = new Thread(this::sendLoop, "bench-sender-" + i);
+            senders[i].setDaemon(true);
+            senders[i].start();
+        }
+    }
+
+    private void sendLoop() {
+        try {
+            while (true) {
+                long index = nextIndex.getAndIncrement();
+                long intendedNanos = 0;
+                if (schedule != null) {
+                    intendedNanos = schedule.intendedNanos(index);
+                    if (settings.records().isEmpty() && intendedNanos >= measureEndNanos) {
+                        return;
+                    }
+                    parkUntil(intendedNanos);
+                }
+                Slot slot = freeSlots.take();
+                long startNanos = schedule != null ? intendedNanos : System.nanoTime();
+                boolean measured = startNanos >= clock.measureStartNanos();
+                if (measured && !claimMeasured(startNanos)) {
+                    freeSlots.add(slot);
+                    return;
+                }
+                if (schedule != null && measured) {
+                    long now = System.nanoTime();
+                    sendLag.record(now - intendedNanos);
+                    maxBacklogRequests.accumulateAndGet(schedule.dueBy(now) - index - 1, Math::max);
+                }
+                slot.send(index, startNanos, measured);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            senderFailure.compareAndSet(null, e);
+        } catch (RuntimeException | Error e) {
+            senderFailure.compareAndSet(null, e);
+        }
+    }
+
+    /** Whether another measured request may go: the record target is not reached, or the duration not over. */
+    private boolean claimMeasured(long startNanos) {
+        if (measuredRequestsTarget > 0) {
+            return measuredIssued.getAndIncrement() < measuredRequestsTarget;
+        }
+        return startNanos < measureEndNanos;
+    }
+
+    private static void parkUntil(long deadlineNanos) {
+        long remaining;
+        while ((remaining = deadlineNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(remaining);
+        }
+    }
+
+    /**
+     * Waits for the senders to stop and every request to be answered; returns when the last measured one was.
+     * Fails if a sender failed or a request is still unanswered after {@code timeout} (the SDK's call timeout is
+     * shorter, so that would be a bug, not a slow server).
+     */
+    long awaitCompletion(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread sender : senders) {
+            sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (sender.isAlive()) {
+                throw new IllegalStateException("sender " + sender.getName() + " still running after " + timeout);
+            }
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (freeSlots.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) == null) {
+                throw new IllegalStateException((slots.length - i) + " requests still unanswered after " + timeout);
+            }
+        }
+        if (senderFailure.get() != null) {
+            throw new IllegalStateException("the producer failed", senderFailure.get());
+        }
+        return lastMeasuredCompletionNanos.get();
+    }
+
+    /** Counts a request's outcome and frees its slot, whatever happens while counting. */
+    private void completed(Slot slot, Object response, Throwable failure) {
+        try {
+            count(slot, response, failure);
+        } catch (RuntimeException | Error e) {
+            // Thrown in an SDK callback it would vanish; awaitCompletion reports it instead.
+            senderFailure.compareAndSet(null, e);
+        } finally {
+            freeSlots.add(slot);
+        }
+    }
+
+    private void count(Slot slot, Object response, Throwable failure) {
+        long nowNanos = System.nanoTime();
+        int batch = settings.batchSize();
+        long acked;
+        if (failure != null) {
+            errors.failedCall(operation, failure);
+            acked = 0;
+        } else if (response instanceof PutRecordsResponse r && r.failedRecordCount() != null
+                && r.failedRecordCount() > 0) {
+            acked = batch - countFailedEntries(r);
+        } else {
+            acked = batch;
+        }
+        recordsAckedAll.add(acked);
+        if (slot.measured) {
+            // Failed calls are in the latency too: leaving out a call that timed out would hide the stall.
+            requestLatency.record(nowNanos - slot.startNanos);
+            requestsMeasured.increment();
+            recordsAttemptedMeasured.add(batch);
+            recordsAckedMeasured.add(acked);
+            recordsFailedMeasured.add(batch - acked);
+            bytesAckedMeasured.add(acked * settings.recordBytes());
+            lastMeasuredCompletionNanos.accumulateAndGet(nowNanos, Math::max);
+        }
+    }
+
+    private long countFailedEntries(PutRecordsResponse response) {
+        long failed = 0;
+        for (PutRecordsResultEntry entry : response.records()) {
+            if (entry.errorCode() != null) {
+                errors.failedRecords(operation, entry.errorCode(), 1, entry.errorMessage());
+                failed++;
+            }
+        }
+        if (failed != response.failedRecordCount()) {
+            // The response contradicts itself; count the larger number rather than trust either.
+            errors.failedRecords(operation, "FailedRecordCountMismatch", 1, "FailedRecordCount "
+                    + response.failedRecordCount() + " but " + failed + " entries with an ErrorCode");
+            failed = Math.max(failed, response.failedRecordCount());
+        }
+        return failed;
+    }
+
+    /**
+     * One in-flight request's buffer and prebuilt requests.
+     *
+     * <p>Not thread-safe on its own: owned by one sender between {@code take} and the SDK call, then by the
+     * completion until it is put back on the free queue.
+     */
+    private final class Slot {
+        final byte[] buffer;
+        final PutRecordRequest[][] single;
+        final PutRecordsRequest[] batch;
+        int nextVariant;
+        long startNanos;
+        boolean measured;
+
+        Slot(int slotIndex, byte[] buffer, List<String> streamNames, String[] keys) {
+            this.buffer = buffer;
+            SdkBytes data = SdkBytes.fromByteArrayUnsafe(buffer);
+            int streams = streamNames.size();
+            if (settings.singleRecordPuts()) {
+                this.batch = null;
+                int variants = Math.min(SINGLE_RECORD_KEY_VARIANTS, keys.length);
+                this.single = new PutRecordRequest[streams][variants];
+                for (int s = 0; s < streams; s++) {
+                    for (int v = 0; v < variants; v++) {
+                        String key = keys[(slotIndex * variants + v) % keys.length];
+                        single[s][v] = PutRecordRequest.builder().streamName(streamNames.get(s)).partitionKey(key)
+                                .data(data).build();
+                    }
+                }
+            } else {
+                this.single = null;
+                List<PutRecordsRequestEntry> entries = new ArrayList<>(settings.batchSize());
+                for (int i = 0; i < settings.batchSize(); i++) {
+                    String key = keys[(int) (((long) slotIndex * settings.batchSize() + i) % keys.length)];
+                    entries.add(PutRecordsRequestEntry.builder().partitionKey(key).data(data).build());
+                }
+                this.batch = new PutRecordsRequest[streams];
+                for (int s = 0; s < streams; s++) {
+                    batch[s] = PutRecordsRequest.builder().streamName(streamNames.get(s)).records(entries).build();
+                }
+            }
+        }
+
+        void send(long requestIndex, long sendNanos, boolean isMeasured) {
+            this.startNanos = sendNanos;
+            this.measured = isMeasured;
+            RecordPayload.stampSendNanos(buffer, sendNanos);
+            int stream = (int) (requestIndex % (single != null ? single.length : batch.length));
+            CompletableFuture<?> call;
+            try {
+                if (single != null) {
+                    PutRecordRequest[] variants = single[stream];
+                    nextVariant = (nextVariant + 1) % variants.length;
+                    call = client.putRecord(variants[nextVariant]);
+                } else {
+                    call = client.putRecords(batch[stream]);
+                }
+            } catch (RuntimeException e) {
+                // The SDK reports failures through the future; one thrown here is still this request's failure.
+                completed(this, null, e);
+                return;
+            }
+            call.whenComplete((response, failure) -> completed(this, response, failure));
+        }
+    }
+}
