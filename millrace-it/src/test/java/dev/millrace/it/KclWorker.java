@@ -148,7 +148,11 @@ final class KclWorker implements AutoCloseable {
                 .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(1_000)
                 // A lease taken from a live worker waits up to 30 s for it to checkpoint and let go.
                 .gracefulLeaseHandoffConfig(LeaseManagementConfig.GracefulLeaseHandoffConfig.builder()
-                        .gracefulLeaseHandoffTimeoutMillis(5_000).build());
+                        .gracefulLeaseHandoffTimeoutMillis(5_000).build())
+                // The worker that creates the leases (a shard sync while it initializes) then sleeps this long, 60 s
+                // by default, before it starts its own lease coordinator: leases assigned to it meanwhile are
+                // neither renewed nor processed.
+                .shardSyncIntervalMillis(1_000);
         // Workers report their metrics every 30 s, and the leader assigns leases only to workers whose report is
         // fresh (within two periods). Reports carry whole seconds, so 2 s is as low as is safe. CPU-based worker
         // metrics are off: KCL finds out which to use by probing the EC2 metadata endpoint (up to 10 s in the
