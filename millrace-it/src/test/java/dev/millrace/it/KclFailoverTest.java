@@ -39,8 +39,8 @@ class KclFailoverTest {
     void theSurvivorTakesTheKilledWorkersLeasesAndFinishes() throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-failover", 4, Retrieval.FAN_OUT, false)) {
             Process victim = f.launchWorker(VICTIM);
-            f.producer.put(0, RECORDS / 2, 0);
             KclWorker survivor = f.startWorker(SURVIVOR);
+            f.producer.put(0, RECORDS / 2, 0);
             f.phases.done("workers started, " + RECORDS / 2 + " records put");
             // Both must be consuming: the victim from at least one shard it still holds.
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->

@@ -39,8 +39,8 @@ class KclRestartTest {
     void workersResumeFromTheirCheckpointsAfterARestart() throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-restart", 4, Retrieval.POLLING, false)) {
             KclWorker w1 = f.startWorker("worker-1");
-            f.producer.put(0, RECORDS / 2, 0);
             KclWorker w2 = f.startWorker("worker-2");
+            f.producer.put(0, RECORDS / 2, 0);
             f.phases.done("workers started, " + RECORDS / 2 + " records put");
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
                     f.checkpoints().size() == 4 && f.checkpoints().values().stream()

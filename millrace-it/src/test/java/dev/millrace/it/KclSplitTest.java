@@ -35,8 +35,8 @@ class KclSplitTest {
     void childrenAreProcessedOnlyAfterTheirParentEnded() throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-split", 4, Retrieval.FAN_OUT, false)) {
             KclWorker w1 = f.startWorker("worker-1");
-            f.producer.put(0, RECORDS / 2, 0);
             KclWorker w2 = f.startWorker("worker-2");
+            f.producer.put(0, RECORDS / 2, 0);
             f.phases.done("workers started, " + RECORDS / 2 + " records put");
             f.awaitSomethingProcessed();
             f.producer.put(RECORDS / 2, RECORDS * 3 / 4, 50);

@@ -30,8 +30,8 @@ abstract class KclTwoWorkersScenario {
     List<Event> twoWorkersProcessEveryRecordOnce(String stream, Retrieval retrieval) throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), stream, 4, retrieval, true)) {
             KclWorker w1 = f.startWorker("worker-1");
-            f.producer.put(0, RECORDS / 2, 0);
             KclWorker w2 = f.startWorker("worker-2");
+            f.producer.put(0, RECORDS / 2, 0);
             f.phases.done("workers started, " + RECORDS / 2 + " records put");
             f.awaitSomethingProcessed();
             f.producer.put(RECORDS / 2, RECORDS, 100);
