@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * --transition-delay-ms 0} ({@link #startWithTransitionDelay} with another delay) and reads the child's output
  * (stdout and stderr, merged) until the line {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which
  * gives the port actually bound. The output is kept ({@link #output()}), echoed to the test's stdout and written to
- * {@code target/millrace-logs/}.
+ * {@code target/millrace-logs/}. {@link #startOnPort} starts on a given port instead, for a restart that clients must
+ * not notice but as a pause.
  * {@link #stop()} sends SIGTERM and returns the exit status (0 after a clean stop), {@link #interrupt()} the same with
  * SIGINT; {@link #kill9()} sends SIGKILL.
  *
@@ -89,8 +90,20 @@ public final class MillraceProcess implements AutoCloseable {
      * ({@code --transition-delay-ms}).
      */
     public static MillraceProcess startWithTransitionDelay(Path dataDir, long transitionDelayMs, String... extraArgs) {
+        return startServer(dataDir, 0, transitionDelayMs, extraArgs);
+    }
+
+    /**
+     * {@link #start}, but on a given port of 127.0.0.1: a restart on the data directory and port of a stopped server
+     * ({@code startOnPort(dir, stopped.port())}) is the same endpoint to clients that keep running across it.
+     */
+    public static MillraceProcess startOnPort(Path dataDir, int port, String... extraArgs) {
+        return startServer(dataDir, port, 0, extraArgs);
+    }
+
+    private static MillraceProcess startServer(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
-                "server", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
+                "server", "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
                 "--transition-delay-ms", Long.toString(transitionDelayMs)));
         if (!List.of(extraArgs).contains("--throughput-limits")) {
             command.addAll(List.of("--throughput-limits", "off"));
