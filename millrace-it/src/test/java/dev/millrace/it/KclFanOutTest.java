@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link KclTwoWorkersScenario} with KCL's default retrieval, enhanced fan-out: KCL registers its consumer and reads
  * every shard with SubscribeToShard over HTTP/2, never with GetRecords. KCL's metrics are on and go to Millrace's
- * CloudWatch endpoint; whether Millrace accepts them or not, they must not disturb the application.
+ * CloudWatch endpoint, which accepts every one of them.
  */
 class KclFanOutTest extends KclTwoWorkersScenario {
     @Test
@@ -18,5 +18,6 @@ class KclFanOutTest extends KclTwoWorkersScenario {
         assertThat(KclHarness.OPERATIONS.count("Kinesis.SubscribeToShard")).isGreaterThanOrEqualTo(4);
         assertThat(KclHarness.OPERATIONS.count("Kinesis.GetRecords")).isZero();
         assertThat(KclHarness.OPERATIONS.count("CloudWatch.PutMetricData")).as("metrics published").isPositive();
+        assertThat(KclHarness.OPERATIONS.count("CloudWatch.PutMetricData!failed")).as("metrics refused").isZero();
     }
 }
