@@ -21,20 +21,23 @@ if [[ ! -f "$server_jar" || ! -f "$loadgen_jar" ]]; then
   (cd "$repo" && mvn -q -B -DskipTests package -pl millrace-app,millrace-loadgen -am) >&2
 fi
 data_dir="$(mktemp -d /tmp/millrace-scale.XXXXXX)"
-log="$data_dir.log"
+log=""
+starts=0
 pid=""
 cleanup() {
   if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
-  rm -rf "$data_dir"
+  rm -rf "$data_dir" "$data_dir".log.*
 }
 trap cleanup EXIT
 
 start_server() {
   local started_ns
+  starts=$((starts + 1))
+  log="$data_dir.log.$starts"
   started_ns=$(date +%s%N)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of words on purpose.
   java ${JAVA_OPTS:-} -jar "$server_jar" server --port "$port" --host 127.0.0.1 --data-dir "$data_dir" \
-       --throughput-limits off --shard-limit $((streams * shards + 100)) >>"$log" 2>&1 &
+       --throughput-limits off --shard-limit $((streams * shards + 100)) >"$log" 2>&1 &
   pid=$!
   until grep -q "Millrace listening" "$log" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { echo "the server exited; see $log" >&2; exit 1; }

@@ -7,6 +7,7 @@ import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.millrace.storage.log.LogConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,6 +61,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "sync: acknowledge writes after fsync; interval: acknowledge at once and fsync every "
                     + LogConfig.FLUSH_INTERVAL_MS_DEFAULT + " ms (default: ${DEFAULT-VALUE}).")
     DurabilityPolicy durability;
+
+    @Option(names = "--max-open-files", paramLabel = "N",
+            description = "Log and index files held open at once (an LRU; shards beyond it reopen their files on use). "
+                    + "Default: half this process's file-descriptor limit, between 512 and 32768.")
+    Integer maxOpenFiles;
 
     @Option(names = "--shard-limit", defaultValue = "" + ServerConfig.SHARD_LIMIT_DEFAULT, paramLabel = "N",
             description = "The account's open-shard limit (default: ${DEFAULT-VALUE}).")
@@ -189,7 +196,23 @@ final class ServerCommand implements Callable<Integer> {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));
         }
-        return config;
+        if (maxOpenFiles != null && maxOpenFiles < 4) {
+            throw usage("--max-open-files must be at least 4");
+        }
+        return config.withLogConfig(config.logConfig().withMaxOpenFiles(
+                maxOpenFiles != null ? maxOpenFiles : defaultMaxOpenFiles()));
+    }
+
+    /**
+     * Every shard written to needs its log and index file; when they do not fit the pool, each append reopens
+     * them (measured: 10,000 shards written at random ran about 35 times the CPU per record with 512). Half the
+     * descriptor limit leaves the rest to sockets.
+     */
+    static int defaultMaxOpenFiles() {
+        long limit = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean
+                ? ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount()
+                : 0;
+        return (int) Math.max(LogConfig.MAX_OPEN_FILES_DEFAULT, Math.min(limit / 2, 32_768));
     }
 
     private CommandLine.ParameterException usage(String message) {

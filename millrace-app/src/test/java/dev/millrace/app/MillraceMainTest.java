@@ -31,12 +31,15 @@ class MillraceMainTest {
         assertThat(config.shardLimit()).isEqualTo(10_000);
         assertThat(config.logConfig().durability()).isEqualTo(DurabilityPolicy.SYNC);
         assertThat(config.logConfig().dataDir()).isEqualTo(config.dataDir());
+        assertThat(config.logConfig().maxOpenFiles()).isEqualTo(ServerCommand.defaultMaxOpenFiles())
+                .isBetween(512, 32_768);
     }
 
     @Test
     void everyOption(@TempDir Path dir) {
         ServerConfig config = parse("server", "--port", "0", "--host", "0.0.0.0", "--data-dir", dir + "/./x/../d",
-                "--transition-delay-ms", "0", "--durability", "interval", "--shard-limit", "7").config();
+                "--transition-delay-ms", "0", "--durability", "interval", "--shard-limit", "7",
+                "--max-open-files", "20000").config();
         assertThat(config.host()).isEqualTo("0.0.0.0");
         assertThat(config.port()).isZero();
         assertThat(config.dataDir()).isEqualTo(dir.resolve("d"));
@@ -44,6 +47,7 @@ class MillraceMainTest {
         assertThat(config.shardLimit()).isEqualTo(7);
         assertThat(config.logConfig().durability()).isEqualTo(DurabilityPolicy.INTERVAL);
         assertThat(config.logConfig().dataDir()).isEqualTo(dir.resolve("d"));
+        assertThat(config.logConfig().maxOpenFiles()).isEqualTo(20_000);
     }
 
     @Test
@@ -60,6 +64,8 @@ class MillraceMainTest {
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--transition-delay-ms");
         assertThatThrownBy(() -> parse("server", "--shard-limit", "0").config())
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--shard-limit");
+        assertThatThrownBy(() -> parse("server", "--max-open-files", "3").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-open-files");
     }
 
     @Test

@@ -1,13 +1,14 @@
 package dev.millrace.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Writes a response body in the request's format. Null members are left out, as AWS does.
@@ -23,9 +24,9 @@ public final class WireWriter {
     private static final int TAG_EPOCH = 1;
 
     private final WireFormat format;
-    // Segmented: a 10 MiB GetRecords answer grows without copying what is already written (a byte array stream
-    // doubles and copies), and is copied once at the end.
-    private final ByteArrayBuilder out = new ByteArrayBuilder();
+    // Segmented: a 10 MiB GetRecords answer grows without copying what is already written, and goes to the socket
+    // as its blocks (see ChunkedBytes).
+    private final ChunkedBytes out = new ChunkedBytes();
     private final JsonGenerator g;
 
     public WireWriter(WireFormat format) {
@@ -128,6 +129,12 @@ public final class WireWriter {
     public byte[] toBytes() {
         io(g::close);
         return out.toByteArray();
+    }
+
+    /** Finishes the document and returns its bytes as blocks of at most 64 KiB, without copying them into one. */
+    public List<ByteBuffer> toChunks() {
+        io(g::close);
+        return out.chunks();
     }
 
     /** The body of an error response: {@code {"__type": type, "message": message}}. */

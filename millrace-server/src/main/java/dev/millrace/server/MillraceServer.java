@@ -45,12 +45,15 @@ public final class MillraceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
     private static final String ITERATOR_KEY = "meta/iteratorKey";
     private static final int FAN_OUT_THREADS = 4;
+    /** Appends in flight at once across PutRecords calls; the threads mostly wait for fsync, not for a core. */
+    private static final int APPEND_THREADS = 64;
 
     private final ServerConfig config;
     private final Clock clock;
     private LogStore logs;
     private MetadataStore metadata;
     private ExecutorService apiExecutor;
+    private ThreadPoolExecutor appendExecutor;
     private ScheduledExecutorService housekeeping;
     private HttpServer http;
     private FanOut fanOut;
@@ -71,10 +74,13 @@ public final class MillraceServer implements AutoCloseable {
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
         ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, config.transitionDelayMs());
         fanOut = new FanOut(streams, consumers, clock, config.throughput(), FAN_OUT_THREADS);
+        appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("millrace-append"));
+        appendExecutor.allowCoreThreadTimeOut(true);
         ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
                 new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler,
-                consumers, fanOut);
+                consumers, fanOut, appendExecutor);
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));
@@ -147,6 +153,10 @@ public final class MillraceServer implements AutoCloseable {
                 log.warn("In-flight requests did not finish within 30 s; closing storage anyway");
             }
         }
+        if (appendExecutor != null) {
+            // Every append was joined by its request, so once the API threads are done, so are these.
+            appendExecutor.shutdown();
+        }
         if (http != null) {
             http.shutdown();
         }
@@ -159,6 +169,7 @@ public final class MillraceServer implements AutoCloseable {
         http = null;
         housekeeping = null;
         apiExecutor = null;
+        appendExecutor = null;
         logs = null;
         metadata = null;
     }

@@ -10,6 +10,8 @@ import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 
+import java.util.concurrent.Executor;
+
 /**
  * The small services handlers share: streams and their shards, shard iterators, resource policies and account
  * settings.
@@ -26,8 +28,19 @@ import dev.millrace.server.state.Throttles;
  * @param autoScaler      on-demand scaling, which meters writes
  * @param consumers       enhanced fan-out consumers
  * @param fanOut          live SubscribeToShard sessions
+ * @param appends         runs the per-shard appends of one PutRecords call side by side, so that a call touching N
+ *                        shards waits for about one fsync, not N in a row; its threads mostly wait on the disk
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
-                          Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut) {
+                          Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut,
+                          Executor appends) {
+
+    /** Appends run one after the other on the calling thread (tests, benchmarks of the call itself). */
+    public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                       AccountSettings accountSettings, int shardLimit, ScalingLimits scaling, Throttles throttles,
+                       AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut) {
+        this(streams, iterators, policies, accountSettings, shardLimit, scaling, throttles, autoScaler, consumers,
+                fanOut, Runnable::run);
+    }
 }

@@ -12,6 +12,9 @@ import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.util.List;
+
 /**
  * One request, transport aside: resolve the operation from {@code X-Amz-Target}, read and validate the body against
  * the model, run the handler, and encode the result or the error in the request's format. This is the single place
@@ -23,8 +26,33 @@ import org.slf4j.LoggerFactory;
 public final class KinesisApi {
     private static final Logger log = LoggerFactory.getLogger(KinesisApi.class);
 
-    /** What to send back. {@code errorType} is {@code null} on success. */
-    public record Result(int httpStatus, byte[] body, String errorType) {
+    /**
+     * What to send back, as blocks of bytes (a large answer is never one array; see {@code ChunkedBytes}).
+     * {@code errorType} is {@code null} on success.
+     */
+    public record Result(int httpStatus, List<ByteBuffer> chunks, String errorType) {
+        public Result(int httpStatus, byte[] body, String errorType) {
+            this(httpStatus, List.of(ByteBuffer.wrap(body)), errorType);
+        }
+
+        public long length() {
+            long n = 0;
+            for (ByteBuffer chunk : chunks) {
+                n += chunk.remaining();
+            }
+            return n;
+        }
+
+        /** The whole body in one array: for small answers and tests. */
+        public byte[] body() {
+            byte[] all = new byte[Math.toIntExact(length())];
+            int at = 0;
+            for (ByteBuffer chunk : chunks) {
+                chunk.duplicate().get(all, at, chunk.remaining());
+                at += chunk.remaining();
+            }
+            return all;
+        }
     }
 
     private final ApiModel model;
@@ -52,7 +80,7 @@ public final class KinesisApi {
             validator.validate(request);
             WireWriter out = new WireWriter(format).startObject();
             handler.handle(request, out);
-            return new Result(200, out.endObject().toBytes(), null);
+            return new Result(200, out.endObject().toChunks(), null);
         } catch (KinesisException e) {
             return error(format, e);
         } catch (StorageException e) {

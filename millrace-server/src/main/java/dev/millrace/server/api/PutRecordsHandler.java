@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * PutRecords: up to 500 records (10 MiB in all) in one call. Records are grouped by shard and each group is appended
@@ -129,28 +131,44 @@ final class PutRecordsHandler implements OperationHandler {
                 throttled[i] = Throttles.shardRateExceeded(services.streams(), s, shard).getMessage();
             }
         }
-        List<Integer> sealed = new ArrayList<>();
-        for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
-            ShardRecord shard = group.getKey();
-            List<AppendRecord> batch = new ArrayList<>(group.getValue().size());
-            for (int i : group.getValue()) {
-                batch.add(entries.append(i));
-            }
-            try {
-                AppendResult result = services.streams().log(s, shard).append(batch);
-                services.fanOut().appended(s, shard);
-                String shardId = shard.shardId();
-                for (int k = 0; k < group.getValue().size(); k++) {
-                    int i = group.getValue().get(k);
-                    sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));
-                    shardIds[i] = shardId;
-                }
-            } catch (ShardSealedException e) {
-                sealed.addAll(group.getValue());
-            } catch (StorageException e) {
-                log.error("PutRecords: append to {} of {} failed", shard.shardId(), s.name(), e);
-            }
+        List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
+        if (byShard.size() == 1) {
+            Map.Entry<ShardRecord, List<Integer>> only = byShard.entrySet().iterator().next();
+            appendGroup(s, only.getKey(), only.getValue(), entries, sequenceNumbers, shardIds, sealed);
+            return sealed;
         }
-        return sealed;
+        // Each group writes only its own entries' slots of the arrays; join() orders those writes before the reads
+        // that follow.
+        CompletableFuture.allOf(byShard.entrySet().stream()
+                .map(group -> CompletableFuture.runAsync(() -> appendGroup(s, group.getKey(), group.getValue(),
+                        entries, sequenceNumbers, shardIds, sealed), services.appends()))
+                .toArray(CompletableFuture[]::new)).join();
+        // In request order again, so entries that are routed anew keep their order.
+        List<Integer> inOrder = new ArrayList<>(sealed);
+        Collections.sort(inOrder);
+        return inOrder;
+    }
+
+    /** Appends one shard's entries as one batch; entries of a sealed shard are added to {@code sealed}. */
+    private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, Entries entries,
+                             String[] sequenceNumbers, String[] shardIds, List<Integer> sealed) {
+        List<AppendRecord> batch = new ArrayList<>(group.size());
+        for (int i : group) {
+            batch.add(entries.append(i));
+        }
+        try {
+            AppendResult result = services.streams().log(s, shard).append(batch);
+            services.fanOut().appended(s, shard);
+            String shardId = shard.shardId();
+            for (int k = 0; k < group.size(); k++) {
+                int i = group.get(k);
+                sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));
+                shardIds[i] = shardId;
+            }
+        } catch (ShardSealedException e) {
+            sealed.addAll(group);
+        } catch (StorageException e) {
+            log.error("PutRecords: append to {} of {} failed", shard.shardId(), s.name(), e);
+        }
     }
 }

@@ -7,22 +7,29 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cloudwatch.CloudWatchApi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -135,11 +142,14 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
                                 String contentType, String requestId, Map<String, String> extraHeaders) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(result.httpStatus()), Unpooled.wrappedBuffer(result.body()));
+        List<ByteBuffer> chunks = result.chunks();
+        HttpResponse response = chunks.size() <= 1
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(result.httpStatus()),
+                        chunks.isEmpty() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(chunks.get(0)))
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(result.httpStatus()));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, contentType)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, result.body().length)
+                .set(HttpHeaderNames.CONTENT_LENGTH, result.length())
                 .set("x-amzn-RequestId", requestId)
                 .set("x-amz-id-2", requestId);
         if (result.errorType() != null) {
@@ -147,7 +157,18 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         extraHeaders.forEach(response.headers()::set);
         HttpUtil.setKeepAlive(response, keepAlive);
-        var future = ctx.writeAndFlush(response);
+        ChannelFuture future;
+        if (response instanceof FullHttpResponse) {
+            future = ctx.writeAndFlush(response);
+        } else {
+            // A large answer goes out block by block (each becomes one HTTP/1.1 write or HTTP/2 DATA frame), so it is
+            // never copied into one buffer on its way to the socket.
+            ctx.write(response);
+            for (int i = 0; i < chunks.size() - 1; i++) {
+                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunks.get(i))));
+            }
+            future = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(chunks.get(chunks.size() - 1))));
+        }
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);
         }
