@@ -429,6 +429,9 @@ final class EmbeddedShardLog implements ShardLog {
                         s.segment().retireFiles();
                     }
                     active.segment.retireFiles();
+                    // Without this the deleted checkpoint's descriptor stayed open for the life of the process:
+                    // one per deleted shard.
+                    checkpoint.retire();
                 } catch (IOException e) {
                     throw new StorageException("closing files of shard " + key + " failed: " + e, e);
                 }

@@ -140,4 +140,9 @@ final class ShardCheckpoint {
         crc.update(covered);
         return (int) crc.getValue();
     }
+
+    /** Closes the checkpoint file's pooled channel before the shard's directory is deleted. */
+    void retire() throws IOException {
+        pool.retire(path);
+    }
 }

@@ -286,6 +286,20 @@ class EmbeddedShardLogTest {
     }
 
     @Test
+    void deletedShardsHoldNoOpenFiles() {
+        EmbeddedLogStore s = open(config());
+        int before = s.openFileCount();
+        for (int i = 0; i < 50; i++) {
+            s.openOrCreate("doomed-" + i).append(records("x" + i, 3));
+        }
+        assertThat(s.openFileCount()).isGreaterThan(before);
+        for (int i = 0; i < 50; i++) {
+            s.delete("doomed-" + i);
+        }
+        assertThat(s.openFileCount()).isEqualTo(before);
+    }
+
+    @Test
     void invalidKeysAndArgumentsAreRejected() {
         EmbeddedLogStore s = open(config());
         assertThatThrownBy(() -> s.openOrCreate("../escape")).isInstanceOf(IllegalArgumentException.class);
