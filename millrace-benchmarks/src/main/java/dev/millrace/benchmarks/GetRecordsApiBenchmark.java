@@ -2,27 +2,9 @@ package dev.millrace.benchmarks;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
-import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
-import dev.millrace.server.api.OperationRouter;
-import dev.millrace.server.fanout.FanOut;
-import dev.millrace.server.state.Account;
-import dev.millrace.server.state.AccountSettings;
-import dev.millrace.server.state.AutoScaler;
-import dev.millrace.server.state.AutoScalingConfig;
-import dev.millrace.server.state.ConsumerRegistry;
-import dev.millrace.server.state.ResourcePolicies;
-import dev.millrace.server.state.ScalingLimits;
-import dev.millrace.server.state.ShardIterators;
-import dev.millrace.server.state.StreamRegistry;
-import dev.millrace.server.state.Throttles;
-import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
-import dev.millrace.storage.log.EmbeddedLogStore;
-import dev.millrace.storage.log.LogConfig;
-import dev.millrace.storage.meta.FileMetadataStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,8 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class GetRecordsApiBenchmark {
     private static final String TARGET = "Kinesis_20131202.GetRecords";
-    private static final String PUT = "Kinesis_20131202.PutRecords";
 
     @Param("10000")
     public int storedRecords;
@@ -71,42 +50,21 @@ public class GetRecordsApiBenchmark {
     @Param("INTERVAL")
     public DurabilityPolicy durability;
 
-    private Path dir;
-    private EmbeddedLogStore logs;
-    private FileMetadataStore metadata;
-    private FanOut fanOut;
+    private ApiFixture fixture;
     private KinesisApi api;
     private byte[] body;
 
     @Setup(Level.Trial)
     public void setUp() {
-        dir = BenchSupport.newDataDir("api-put");
-        Clock clock = Clock.systemUTC();
-        logs = EmbeddedLogStore.open(LogConfig.defaults(dir).withDurability(durability, 50), clock);
-        metadata = FileMetadataStore.open(dir);
-        StreamRegistry streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
-        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, 0);
-        fanOut = new FanOut(streams, consumers, clock, ThroughputLimits.OFF, 1);
-        ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
-                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, ScalingLimits.AWS,
-                new Throttles(clock, ThroughputLimits.OFF),
-                new AutoScaler(streams, clock, AutoScalingConfig.DEFAULT, ThroughputLimits.OFF), consumers, fanOut);
-        api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
-        KinesisApi.Result created = api.handle("Kinesis_20131202.CreateStream", WireFormat.JSON,
-                "{\"StreamName\":\"bench\",\"ShardCount\":1}".getBytes(StandardCharsets.UTF_8), "setup");
-        if (created.httpStatus() != 200) {
-            throw new IllegalStateException(new String(created.body(), StandardCharsets.UTF_8));
-        }
+        fixture = new ApiFixture("api-get", durability, 1);
+        api = fixture.api();
         for (int put = 0; put < storedRecords; put += 500) {
-            KinesisApi.Result r = api.handle(PUT, WireFormat.CBOR, PutRecordsApiBenchmark.cborBody(
-                    Math.min(500, storedRecords - put), recordBytes), "setup");
-            if (r.httpStatus() != 200) {
-                throw new IllegalStateException("PutRecords failed: " + r.errorType());
-            }
+            fixture.call("PutRecords", WireFormat.CBOR,
+                    PutRecordsApiBenchmark.cborBody(Math.min(500, storedRecords - put), recordBytes));
         }
-        KinesisApi.Result iterator = api.handle("Kinesis_20131202.GetShardIterator", WireFormat.JSON,
+        KinesisApi.Result iterator = fixture.call("GetShardIterator", WireFormat.JSON,
                 ("{\"StreamName\":\"bench\",\"ShardId\":\"shardId-000000000000\","
-                        + "\"ShardIteratorType\":\"TRIM_HORIZON\"}").getBytes(StandardCharsets.UTF_8), "setup");
+                        + "\"ShardIteratorType\":\"TRIM_HORIZON\"}").getBytes(StandardCharsets.UTF_8));
         String text = new String(iterator.body(), StandardCharsets.UTF_8);
         String shardIterator = text.replaceAll("(?s).*\"ShardIterator\":\"([^\"]+)\".*", "$1");
         body = cborRequest(shardIterator);
@@ -128,13 +86,7 @@ public class GetRecordsApiBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        try {
-            fanOut.close();
-            logs.close();
-            metadata.close();
-        } finally {
-            BenchSupport.delete(dir);
-        }
+        fixture.close();
     }
 
     @Benchmark

@@ -2,27 +2,9 @@ package dev.millrace.benchmarks;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
-import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
-import dev.millrace.server.api.OperationRouter;
-import dev.millrace.server.fanout.FanOut;
-import dev.millrace.server.state.Account;
-import dev.millrace.server.state.AccountSettings;
-import dev.millrace.server.state.AutoScaler;
-import dev.millrace.server.state.AutoScalingConfig;
-import dev.millrace.server.state.ConsumerRegistry;
-import dev.millrace.server.state.ResourcePolicies;
-import dev.millrace.server.state.ScalingLimits;
-import dev.millrace.server.state.ShardIterators;
-import dev.millrace.server.state.StreamRegistry;
-import dev.millrace.server.state.Throttles;
-import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
-import dev.millrace.storage.log.EmbeddedLogStore;
-import dev.millrace.storage.log.LogConfig;
-import dev.millrace.storage.meta.FileMetadataStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,9 +22,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -74,37 +53,16 @@ public class PutRecordsApiBenchmark {
     @Param("INTERVAL")
     public DurabilityPolicy durability;
 
-    private Path dir;
-    private EmbeddedLogStore logs;
-    private FileMetadataStore metadata;
-    private FanOut fanOut;
+    private ApiFixture fixture;
     private KinesisApi api;
     private byte[] body;
 
     @Setup(Level.Trial)
     public void setUp() {
-        dir = BenchSupport.newDataDir("api-put");
-        Clock clock = Clock.systemUTC();
-        logs = EmbeddedLogStore.open(LogConfig.defaults(dir).withDurability(durability, 50), clock);
-        metadata = FileMetadataStore.open(dir);
-        StreamRegistry streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
-        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, 0);
-        fanOut = new FanOut(streams, consumers, clock, ThroughputLimits.OFF, 1);
-        ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
-                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, ScalingLimits.AWS,
-                new Throttles(clock, ThroughputLimits.OFF),
-                new AutoScaler(streams, clock, AutoScalingConfig.DEFAULT, ThroughputLimits.OFF), consumers, fanOut);
-        api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
-        KinesisApi.Result created = api.handle("Kinesis_20131202.CreateStream", WireFormat.JSON,
-                "{\"StreamName\":\"bench\",\"ShardCount\":4}".getBytes(StandardCharsets.UTF_8), "setup");
-        if (created.httpStatus() != 200) {
-            throw new IllegalStateException(new String(created.body(), StandardCharsets.UTF_8));
-        }
+        fixture = new ApiFixture("api-put", durability, 4);
+        api = fixture.api();
         body = cborBody(batchRecords, recordBytes);
-        KinesisApi.Result first = api.handle(TARGET, WireFormat.CBOR, body, "setup");
-        if (first.httpStatus() != 200) {
-            throw new IllegalStateException("PutRecords failed: " + first.errorType());
-        }
+        fixture.call("PutRecords", WireFormat.CBOR, body);
     }
 
     static byte[] cborBody(int records, int recordBytes) {
@@ -132,13 +90,7 @@ public class PutRecordsApiBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        try {
-            fanOut.close();
-            logs.close();
-            metadata.close();
-        } finally {
-            BenchSupport.delete(dir);
-        }
+        fixture.close();
     }
 
     @Benchmark
