@@ -83,7 +83,9 @@ public final class CloudWatchApi {
         if (target != null && target.startsWith(JSON_TARGET_PREFIX)) {
             return Protocol.JSON_1_0;
         }
-        if (contentType != null && contentType.toLowerCase(Locale.ROOT)
+        // Only without a target: curl -d sends this content type by default, and a Kinesis call made that way must
+        // still reach Kinesis.
+        if (target == null && contentType != null && contentType.toLowerCase(Locale.ROOT)
                 .startsWith("application/x-www-form-urlencoded")) {
             return Protocol.QUERY;
         }

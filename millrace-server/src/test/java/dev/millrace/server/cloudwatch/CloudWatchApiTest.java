@@ -232,6 +232,18 @@ class CloudWatchApiTest {
     }
 
     @Test
+    void onlyCloudWatchRequestsAreRoutedHere() {
+        assertThat(CloudWatchApi.isCloudWatch(RPC + "PutMetricData", null, "application/cbor")).isTrue();
+        assertThat(CloudWatchApi.isCloudWatch("/", "GraniteServiceVersion20100801.ListMetrics", null)).isTrue();
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded")).isTrue();
+        // curl -d sends a form content type unless told otherwise; with a Kinesis target it is a Kinesis call.
+        assertThat(CloudWatchApi.isCloudWatch("/", "Kinesis_20131202.ListStreams",
+                "application/x-www-form-urlencoded")).isFalse();
+        assertThat(CloudWatchApi.isCloudWatch("/", "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1"))
+                .isFalse();
+    }
+
+    @Test
     void unknownOperationsAndMalformedBodiesAreClientErrors() {
         CloudWatchApi.Result unknown = api.handle(RPC + "DeleteEverything", null, "application/cbor", new byte[0], "r");
         assertThat(unknown.httpStatus()).isEqualTo(400);
