@@ -209,9 +209,9 @@ final class ServerCommand implements Callable<Integer> {
      * descriptor limit leaves the rest to sockets.
      */
     static int defaultMaxOpenFiles() {
-        long limit = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean
-                ? ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount()
-                : 0;
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        long limit = os instanceof UnixOperatingSystemMXBean
+                ? ((UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount() : 0;
         return (int) Math.max(LogConfig.MAX_OPEN_FILES_DEFAULT, Math.min(limit / 2, 32_768));
     }
 

@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChunkedBytesTest {
     /** Any mix of single bytes and slices reads back the same, whole or as chunks of at most one block. */
     @Property(tries = 200)
-    void chunksAndArrayHoldExactlyWhatWasWritten(@ForAll @Size(max = 40) List<@IntRange(min = 0, max = 200_000) Integer> writes,
-                                                 @ForAll long seed) {
+    void chunksAndArrayHoldExactlyWhatWasWritten(
+            @ForAll @Size(max = 40) List<@IntRange(min = 0, max = 200_000) Integer> writes, @ForAll long seed) {
         Random random = new Random(seed);
         ChunkedBytes chunked = new ChunkedBytes();
         ByteArrayOutputStream expected = new ByteArrayOutputStream();

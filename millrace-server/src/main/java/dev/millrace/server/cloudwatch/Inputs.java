@@ -1,6 +1,5 @@
 package dev.millrace.server.cloudwatch;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -68,7 +67,7 @@ final class Inputs {
         double d;
         try {
             if (value instanceof Number) {
-                d = value instanceof BigDecimal ? ((BigDecimal) value).doubleValue() : ((Number) value).doubleValue();
+                d = ((Number) value).doubleValue();
             } else if (value instanceof String) {
                 d = Double.parseDouble((String) value);
             } else {

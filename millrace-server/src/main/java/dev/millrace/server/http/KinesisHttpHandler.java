@@ -32,9 +32,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into a Kinesis API
@@ -70,9 +70,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     "text/plain", requestId);
             return;
         }
-        WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        String target = request.headers().get("X-Amz-Target");
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        WireFormat format = WireFormat.fromContentType(contentType);
+        String target = request.headers().get("X-Amz-Target");
         String path = request.uri();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         byte[] body = ByteBufUtil.getBytes(request.content());
@@ -167,7 +167,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             for (int i = 0; i < chunks.size() - 1; i++) {
                 ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunks.get(i))));
             }
-            future = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(chunks.get(chunks.size() - 1))));
+            ByteBuffer last = chunks.get(chunks.size() - 1);
+            future = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(last)));
         }
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);

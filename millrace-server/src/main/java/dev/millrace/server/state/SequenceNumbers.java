@@ -45,25 +45,11 @@ public final class SequenceNumbers {
         // Every record read or written gets one, so the digits go straight into place (no formatter, no builder).
         byte[] digits = new byte[DIGITS];
         digits[0] = '4';
-        fill(digits, 1, 13, streamEpochMs, "stream epoch");
-        fill(digits, 14, 6, shardIndex, "shard index");
-        fill(digits, 20, 20, position + 1, "position");
+        ZeroPadded.fill(digits, 1, 13, streamEpochMs);
+        ZeroPadded.fill(digits, 14, 6, shardIndex);
+        ZeroPadded.fill(digits, 20, 20, position + 1);
         Arrays.fill(digits, 40, DIGITS, (byte) '0');
         return new String(digits, StandardCharsets.ISO_8859_1);
-    }
-
-    private static void fill(byte[] digits, int offset, int width, long value, String field) {
-        if (value < 0) {
-            throw new IllegalArgumentException(field + " is negative: " + value);
-        }
-        long rest = value;
-        for (int i = offset + width - 1; i >= offset; i--) {
-            digits[i] = (byte) ('0' + rest % 10);
-            rest /= 10;
-        }
-        if (rest != 0) {
-            throw new IllegalArgumentException(field + " " + value + " does not fit in " + width + " digits");
-        }
     }
 
     /** Parses a sequence number; {@code null} if it is not one of ours. */

@@ -11,6 +11,24 @@ final class ZeroPadded {
     private ZeroPadded() {
     }
 
+    /**
+     * Writes {@code value} as exactly {@code width} ASCII digits at {@code offset}, leading zeros included; fails if
+     * it is negative or needs more digits.
+     */
+    static void fill(byte[] digits, int offset, int width, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("negative: " + value);
+        }
+        long rest = value;
+        for (int i = offset + width - 1; i >= offset; i--) {
+            digits[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        if (rest != 0) {
+            throw new IllegalArgumentException(value + " does not fit in " + width + " digits");
+        }
+    }
+
     /** Appends {@code value} (not negative) with leading zeros up to {@code width} digits; never truncates. */
     static StringBuilder append(StringBuilder b, long value, int width) {
         if (value < 0) {

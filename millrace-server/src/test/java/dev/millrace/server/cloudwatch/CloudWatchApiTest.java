@@ -93,7 +93,8 @@ class CloudWatchApiTest {
     @Test
     void jsonProtocolRecordsStatisticSetsAndValueLists() throws IOException {
         byte[] body = ("{\"Namespace\":\"App\",\"MetricData\":["
-                + "{\"MetricName\":\"A\",\"StatisticValues\":{\"SampleCount\":4,\"Sum\":10,\"Minimum\":1,\"Maximum\":4}},"
+                + "{\"MetricName\":\"A\",\"StatisticValues\":"
+                + "{\"SampleCount\":4,\"Sum\":10,\"Minimum\":1,\"Maximum\":4}},"
                 + "{\"MetricName\":\"B\",\"Values\":[1.5,2.5],\"Counts\":[2,1]}]}").getBytes(StandardCharsets.UTF_8);
         CloudWatchApi.Result put = api.handle("/", "GraniteServiceVersion20100801.PutMetricData",
                 "application/x-amz-json-1.0", body, "r");
@@ -150,7 +151,8 @@ class CloudWatchApiTest {
                         + "MetricData.member.2.StatisticValues are mutually exclusive and you have specified both.");
         assertError(json("{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":\"x\",\"Value\":1,"
                         + "\"Unit\":\"Parsecs\"}]}"),
-                "InvalidParameterValueException", "The value Parsecs for parameter MetricData.member.1.Unit is invalid.");
+                "InvalidParameterValueException",
+                "The value Parsecs for parameter MetricData.member.1.Unit is invalid.");
         assertError(json("{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":\"x\",\"Value\":1,"
                         + "\"Timestamp\":" + (clock.millis() / 1000 - 15 * 86400) + "}]}"),
                 "InvalidParameterValueException", "The parameter MetricData.member.1.Timestamp must specify a time"
@@ -220,7 +222,8 @@ class CloudWatchApiTest {
         assertThat(pages).isEqualTo(3);
 
         Map<String, Object> odd = decodeJson(api.handle("/", "GraniteServiceVersion20100801.ListMetrics",
-                "application/x-amz-json-1.0", "{\"Dimensions\":[{\"Name\":\"Parity\",\"Value\":\"odd\"}],\"MetricName\":\"m7\"}"
+                "application/x-amz-json-1.0",
+                "{\"Dimensions\":[{\"Name\":\"Parity\",\"Value\":\"odd\"}],\"MetricName\":\"m7\"}"
                         .getBytes(StandardCharsets.UTF_8), "r").body());
         assertThat((List<?>) odd.get("Metrics")).hasSize(1);
 
