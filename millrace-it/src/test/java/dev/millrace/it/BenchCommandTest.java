@@ -98,7 +98,8 @@ class BenchCommandTest {
     @Test
     void backlogReadOverJsonAndHttp2ReadsEveryRecordPut() {
         JsonNode report = bench("--records", "20000", "--warmup-s", "0", "--batch-size", "500", "--record-bytes",
-                "1024", "--readers", "both", "--read-backlog", "--protocol", "json", "--http", "2", "--shards", "2");
+                "1024", "--readers", "both", "--read-backlog", "--protocol", "json", "--http", "2", "--shards", "2",
+                "--read-client", "sdk");
 
         long acknowledged = number(report.field("put").orElseThrow(), "recordsAcknowledged");
         assertThat(acknowledged).isEqualTo(20000);
@@ -107,7 +108,24 @@ class BenchCommandTest {
             assertThat(number(read, "records")).as(kind).isEqualTo(20000);
             assertThat(read.field("putToReadMs").orElseThrow().isNull()).as("no latency for a backlog").isTrue();
         }
+        assertThat(report.field("reads").flatMap(r -> r.field("polling")).flatMap(p -> p.field("getRecordsClient"))
+                .map(JsonNode::text)).hasValue("sdk");
         assertThat(report.field("server").orElseThrow().isNull()).as("no server stats without --server-pid").isTrue();
+        assertNoErrors(report);
+        assertStreamsDeleted();
+    }
+
+    @Test
+    void theLeanGetRecordsClientReadsAJsonBacklogOfEveryRecordPut() {
+        JsonNode report = bench("--records", "20000", "--warmup-s", "0", "--batch-size", "500", "--record-bytes",
+                "1024", "--readers", "polling", "--read-backlog", "--protocol", "json", "--shards", "3",
+                "--get-records-limit", "3000");
+
+        JsonNode polling = report.field("reads").flatMap(r -> r.field("polling")).orElseThrow();
+        assertThat(polling.field("getRecordsClient").map(JsonNode::text)).hasValue("lean");
+        assertThat(number(polling, "records")).isEqualTo(20000);
+        assertThat(number(polling, "bytes")).isEqualTo(20000L * 1024);
+        assertThat(number(polling, "calls")).as("limit 3,000: several calls per shard").isGreaterThanOrEqualTo(9);
         assertNoErrors(report);
         assertStreamsDeleted();
     }

@@ -1,6 +1,7 @@
 package dev.millrace.loadgen;
 
 import dev.millrace.loadgen.BenchSettings.HttpVersion;
+import dev.millrace.loadgen.BenchSettings.ReadClient;
 import dev.millrace.loadgen.BenchSettings.Readers;
 import dev.millrace.loadgen.BenchSettings.WireProtocol;
 import picocli.CommandLine;
@@ -134,6 +135,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     HttpVersion http;
 
+    @Option(names = "--read-client", defaultValue = "lean", paramLabel = "lean|sdk",
+            description = "What polling readers call GetRecords with: the generator's lean HTTP/1.1 client, which "
+                    + "costs the generator a fraction of the SDK's CPU, or the SDK's client "
+                    + "(default: ${DEFAULT-VALUE}).")
+    ReadClient readClient;
+
     @Option(names = "--event-loop-threads", defaultValue = "0", paramLabel = "N",
             description = "Netty threads of each SDK HTTP client; 0 for the SDK's default (default: ${DEFAULT-VALUE}).")
     int eventLoopThreads;
@@ -168,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
                 senderThreads, durationS == null ? 30 : durationS,
                 records == null ? OptionalLong.empty() : OptionalLong.of(records), warmupS,
                 rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate), readers, readBacklog,
-                getRecordsLimit, pollIdleMs, drainTimeoutS, protocol, http, eventLoopThreads,
+                getRecordsLimit, pollIdleMs, drainTimeoutS, protocol, http, readClient, eventLoopThreads,
                 serverPid == null ? OptionalLong.empty() : OptionalLong.of(serverPid), json);
         if (!settings.problems().isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", settings.problems()));

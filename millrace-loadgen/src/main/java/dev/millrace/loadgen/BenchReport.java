@@ -61,7 +61,9 @@ final class BenchReport {
         out.put("put", put());
         Map<String, Object> reads = new LinkedHashMap<>();
         if (m.polling() != null) {
-            reads.put("polling", read(m.polling()));
+            Map<String, Object> polling = read(m.polling());
+            polling.put("getRecordsClient", m.settings().readClient().name().toLowerCase(Locale.ROOT));
+            reads.put("polling", polling);
         }
         if (m.fanOut() != null) {
             reads.put("fanOut", read(m.fanOut()));
@@ -100,6 +102,7 @@ final class BenchReport {
         out.put("pollIdleMs", s.pollIdleMs());
         out.put("protocol", s.protocol().name().toLowerCase(Locale.ROOT));
         out.put("http", s.http().label());
+        out.put("readClient", s.readClient().name().toLowerCase(Locale.ROOT));
         out.put("runId", Long.toHexString(m.runId()));
         return out;
     }
@@ -137,6 +140,7 @@ final class BenchReport {
         out.put("records", records);
         out.put("recordsExpected", expected);
         out.put("missingRecords", Math.max(0, expected - records));
+        out.put("bytes", bytes);
         out.put("windowS", round(windowS, 3));
         out.put("recordsPerS", rate(records, windowS));
         out.put("mbPerS", mb(rate(bytes, windowS)));

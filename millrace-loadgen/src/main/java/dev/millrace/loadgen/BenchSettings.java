@@ -42,6 +42,7 @@ public record BenchSettings(
         long drainTimeoutS,
         WireProtocol protocol,
         HttpVersion http,
+        ReadClient readClient,
         int eventLoopThreads,
         OptionalLong serverPid,
         boolean json) {
@@ -67,6 +68,12 @@ public record BenchSettings(
 
     /** The body format: CBOR is the Java SDK's default; kinesalite needs JSON (its CBOR answers break the SDK). */
     public enum WireProtocol { CBOR, JSON }
+
+    /**
+     * What the polling readers call GetRecords with: the generator's own lean HTTP/1.1 client (the default, so that
+     * the generator is not what limits a read-throughput run) or the SDK's client, as a Kinesis application would.
+     */
+    public enum ReadClient { LEAN, SDK }
 
     /** The HTTP version for puts and GetRecords (SubscribeToShard is always HTTP/2). */
     public enum HttpVersion {
@@ -129,6 +136,8 @@ public record BenchSettings(
         check(problems, getRecordsLimit >= 1 && getRecordsLimit <= 10_000, "--get-records-limit must be 1..10000");
         check(problems, pollIdleMs >= 0, "--poll-idle-ms must not be negative");
         check(problems, drainTimeoutS >= 1, "--drain-timeout-s must be at least 1");
+        check(problems, readClient != ReadClient.LEAN || !readers.polling() || http == HttpVersion.HTTP_1_1,
+                "--read-client lean speaks HTTP/1.1 only: add --read-client sdk to read with --http 2");
         check(problems, eventLoopThreads >= 0, "--event-loop-threads must not be negative (0: the SDK's default)");
         serverPid.ifPresent(pid -> check(problems, pid > 0, "--server-pid must be a process id"));
         check(problems, endpoint == null || "http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()),

@@ -1,6 +1,7 @@
 package dev.millrace.loadgen;
 
 import dev.millrace.loadgen.BenchSettings.HttpVersion;
+import dev.millrace.loadgen.BenchSettings.ReadClient;
 import dev.millrace.loadgen.BenchSettings.WireProtocol;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -27,6 +28,8 @@ import java.util.concurrent.Executor;
  *   <li>{@link #data()}: PutRecord(s) and GetRecords, over {@code --http}, with the SDK's retries off so that every
  *   failure and throttle is counted (and the measured latency is one attempt's);</li>
  *   <li>{@link #control()}: stream and consumer management, on the same connections, with the SDK's retries;</li>
+ *   <li>{@link #getRecords()}: the polling readers' GetRecords, on the data client or, with {@code --read-client
+ *   lean}, on a connection of {@link LeanGetRecords} each;</li>
  *   <li>{@link #fanOut()}: SubscribeToShard, always HTTP/2 (the only version the operation has), on its own
  *   connections so that long-lived event streams do not share a connection pool with puts.</li>
  * </ul>
@@ -43,6 +46,7 @@ final class KinesisClients implements AutoCloseable {
     private final KinesisAsyncClient control;
     private final SdkAsyncHttpClient fanOutHttp;
     private final KinesisAsyncClient fanOut;
+    private final LeanGetRecords lean;
 
     KinesisClients(BenchSettings settings, int pollingReaders, int fanOutReaders) {
         if (settings.protocol() == WireProtocol.JSON) {
@@ -56,6 +60,8 @@ final class KinesisClients implements AutoCloseable {
         // and write timeouts already bound a call that gets no answer.
         this.data = builder(settings, dataHttp).overrideConfiguration(overrides(false, false)).build();
         this.control = builder(settings, dataHttp).overrideConfiguration(overrides(true, true)).build();
+        this.lean = pollingReaders > 0 && settings.readClient() == ReadClient.LEAN
+                ? new LeanGetRecords(settings, credentials(settings)) : null;
         if (fanOutReaders > 0) {
             this.fanOutHttp = httpClient(settings, HttpVersion.HTTP_2, fanOutReaders + 8);
             // No call timeout: a subscription is one call that lasts up to 5 minutes.
@@ -72,6 +78,11 @@ final class KinesisClients implements AutoCloseable {
 
     KinesisAsyncClient control() {
         return control;
+    }
+
+    /** GetRecords for one more polling reader. */
+    GetRecordsClient getRecords() {
+        return lean != null ? lean.connection() : GetRecordsClient.sdk(data);
     }
 
     /** The SubscribeToShard client; only when fan-out readers were asked for. */
@@ -145,6 +156,9 @@ final class KinesisClients implements AutoCloseable {
         data.close();
         control.close();
         dataHttp.close();
+        if (lean != null) {
+            lean.close();
+        }
         if (fanOut != null) {
             fanOut.close();
             fanOutHttp.close();

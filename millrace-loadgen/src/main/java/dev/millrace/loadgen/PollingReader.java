@@ -1,27 +1,28 @@
 package dev.millrace.loadgen;
 
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads one shard with GetShardIterator and a chain of GetRecords calls that follows {@code NextShardIterator},
- * one call at a time: the next call leaves from the previous one's callback, at once if it returned records and
+ * Reads one shard with GetShardIterator (the SDK's) and a chain of GetRecords calls ({@link GetRecordsClient})
+ * that follows {@code NextShardIterator}, one call at a time: the next call leaves from the previous one's callback, at once if it returned records and
  * after {@code --poll-idle-ms} if the reader had caught up (AWS allows five GetRecords per second per shard).
  *
  * <p>Starts at LATEST (fetched before the producer starts, so it sees every record put after) or, for a backlog
  * read, at TRIM_HORIZON. After an ExpiredIteratorException it asks for a new iterator after the last sequence
  * number it read. Every failed call is counted; the chain then tries again after a pause.
  *
- * <p>Thread-safe: the chain runs one call at a time, each callback on whichever SDK thread completed the call;
+ * <p>Thread-safe: the chain runs one call at a time, each callback on whichever thread completed the call;
  * {@link #stop()} may be called from any thread.
  */
 final class PollingReader {
     private final KinesisAsyncClient client;
+    private final GetRecordsClient getRecords;
     private final String streamName;
     private final String shardId;
     private final ShardIteratorType startType;
@@ -36,9 +37,10 @@ final class PollingReader {
     /** The last sequence number read; written and read only by the chain, one callback after another. */
     private volatile String lastSequenceNumber;
 
-    PollingReader(KinesisAsyncClient client, String streamName, String shardId, ShardIteratorType startType,
-                  BenchSettings settings, ReadStats stats, ErrorCounts errors, ScheduledExecutorService timer) {
+    PollingReader(KinesisAsyncClient client, GetRecordsClient getRecords, String streamName, String shardId,
+                  ShardIteratorType startType, BenchSettings settings, ReadStats stats, ErrorCounts errors, ScheduledExecutorService timer) {
         this.client = client;
+        this.getRecords = getRecords;
         this.streamName = streamName;
         this.shardId = shardId;
         this.startType = startType;
@@ -84,11 +86,11 @@ final class PollingReader {
     }
 
     private void poll(String iterator) {
-        client.getRecords(b -> b.shardIterator(iterator).limit(limit))
-                .whenComplete((response, failure) -> guarded(() -> polled(iterator, response, failure)));
+        getRecords.getRecords(iterator, limit)
+                .whenComplete((page, failure) -> guarded(() -> polled(iterator, page, failure)));
     }
 
-    private void polled(String iterator, GetRecordsResponse response, Throwable failure) {
+    private void polled(String iterator, GetRecordsClient.Page page, Throwable failure) {
         long nowNanos = System.nanoTime();
         if (stopping) {
             finished.complete(null);
@@ -103,12 +105,13 @@ final class PollingReader {
             }
             return;
         }
-        int n = response.records().size();
-        stats.add(response.records(), nowNanos);
+        List<byte[]> data = page.data();
+        int n = data.size();
+        stats.add(n, data::get, nowNanos);
         if (n > 0) {
-            lastSequenceNumber = response.records().get(n - 1).sequenceNumber();
+            lastSequenceNumber = page.lastSequenceNumber();
         }
-        String next = response.nextShardIterator();
+        String next = page.nextShardIterator();
         if (next == null) {
             // The shard was closed by a reshard: nothing more will ever be in it.
             finished.complete(null);

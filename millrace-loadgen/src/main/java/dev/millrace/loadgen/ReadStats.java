@@ -5,6 +5,7 @@ import software.amazon.awssdk.services.kinesis.model.Record;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * What one kind of reader (polling or fan-out) got back: records and bytes of this run, those sent after the warm-up
@@ -34,27 +35,32 @@ final class ReadStats {
         this.latencies = latencies;
     }
 
-    /** Counts the records of one GetRecords response or fan-out event, which arrived at {@code nowNanos}. */
+    /** Counts the records of one SDK GetRecords response or fan-out event, which arrived at {@code nowNanos}. */
     void add(List<Record> records, long nowNanos) {
+        // The SDK already holds each record's bytes in an array of their own; reading them in place costs no copy.
+        add(records.size(), i -> records.get(i).data().asByteArrayUnsafe(), nowNanos);
+    }
+
+    /** Counts {@code count} records, record i holding {@code data.apply(i)}, which arrived at {@code nowNanos}. */
+    void add(int count, IntFunction<byte[]> data, long nowNanos) {
         calls.increment();
         long measureStart = clock.measureStartNanos();
         long all = 0;
         long bytesAll = 0;
         long measured = 0;
         long bytes = 0;
-        for (int i = 0, n = records.size(); i < n; i++) {
-            // The SDK already holds each record's bytes in an array of their own; reading them in place costs no copy.
-            byte[] data = records.get(i).data().asByteArrayUnsafe();
-            if (!RecordPayload.isFromRun(data, runId)) {
+        for (int i = 0; i < count; i++) {
+            byte[] record = data.apply(i);
+            if (!RecordPayload.isFromRun(record, runId)) {
                 foreignRecords.increment();
                 continue;
             }
             all++;
-            bytesAll += data.length;
-            long sendNanos = RecordPayload.sendNanos(data);
+            bytesAll += record.length;
+            long sendNanos = RecordPayload.sendNanos(record);
             if (sendNanos >= measureStart) {
                 measured++;
-                bytes += data.length;
+                bytes += record.length;
                 if (latencies) {
                     putToRead.record(nowNanos - sendNanos);
                 }

@@ -41,8 +41,8 @@ final class ReaderGroup {
             StreamSetup.Target target = targets.get(t);
             for (String shardId : target.shardIds()) {
                 if (pollingStats != null) {
-                    polling.add(new PollingReader(clients.data(), target.name(), shardId, start, settings,
-                            pollingStats, errors, timer));
+                    polling.add(new PollingReader(clients.data(), clients.getRecords(), target.name(), shardId,
+                            start, settings, pollingStats, errors, timer));
                 }
                 if (fanOutStats != null) {
                     fanOut.add(new FanOutReader(clients.fanOut(), consumerArns.get(t), shardId, start, fanOutStats,

@@ -58,8 +58,9 @@ final class TextReport {
         String latency = r.get("putToReadMs") == null ? ""
                 : "; put-to-read " + latency((Map<String, Object>) r.get("putToReadMs"));
         line(out, "read       %s (%s): %s of %s records in %s calls/events: %s records/s, %s MB/s%s%s", kind,
-                r.get("mode"), r.get("records"), r.get("recordsExpected"), r.get("calls"), r.get("recordsPerS"),
-                r.get("mbPerS"), latency, ((Number) r.get("missingRecords")).longValue() > 0
+                r.containsKey("getRecordsClient") ? r.get("mode") + "; " + r.get("getRecordsClient") + " client"
+                        : r.get("mode"), r.get("records"), r.get("recordsExpected"), r.get("calls"),
+                r.get("recordsPerS"), r.get("mbPerS"), latency, ((Number) r.get("missingRecords")).longValue() > 0
                         ? "; MISSING " + r.get("missingRecords") : "");
     }
 

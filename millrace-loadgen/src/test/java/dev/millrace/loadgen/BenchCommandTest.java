@@ -62,6 +62,7 @@ class BenchCommandTest {
         assertThat(s.readers()).isEqualTo(Readers.POLLING);
         assertThat(s.protocol()).isEqualTo(WireProtocol.CBOR);
         assertThat(s.http()).isEqualTo(HttpVersion.HTTP_1_1);
+        assertThat(s.readClient()).isEqualTo(BenchSettings.ReadClient.LEAN);
         assertThat(s.serverPid()).isEmpty();
     }
 
@@ -85,6 +86,7 @@ class BenchCommandTest {
         assertThat(s.keepStreams()).isTrue();
         assertThat(parse("--endpoint", "aws").endpoint()).isNull();
         assertThat(parse("--http", "HTTP/1.1").http()).isEqualTo(HttpVersion.HTTP_1_1);
+        assertThat(parse("--read-client", "sdk", "--http", "2").readClient()).isEqualTo(BenchSettings.ReadClient.SDK);
     }
 
     @Test
@@ -103,6 +105,8 @@ class BenchCommandTest {
         assertUsageError("10 MiB", "--batch-size", "500", "--record-bytes", "1048576");
         assertUsageError("--http", "--http", "3");
         assertUsageError("--readers", "--readers", "sometimes");
+        assertUsageError("--read-client lean speaks HTTP/1.1 only", "--http", "2");
+        assertUsageError("--read-client", "--read-client", "curl");
     }
 
     private static void assertUsageError(String expectedMessage, String... args) {
@@ -117,7 +121,8 @@ class BenchCommandTest {
         BenchSettings ok = parse();
         BenchSettings bad = new BenchSettings(ok.endpoint(), ok.region(), false, 1, "p", 4, false, 8, 0, 1024, 16, 1,
                 30, java.util.OptionalLong.empty(), 5, java.util.OptionalDouble.empty(), Readers.POLLING, false,
-                10_000, 200, 60, WireProtocol.CBOR, HttpVersion.HTTP_1_1, 0, java.util.OptionalLong.empty(), false);
+                10_000, 200, 60, WireProtocol.CBOR, HttpVersion.HTTP_1_1,
+                BenchSettings.ReadClient.LEAN, 0, java.util.OptionalLong.empty(), false);
         assertThat(bad.problems()).hasSizeGreaterThanOrEqualTo(2);
         assertThatThrownBy(bad::validate).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--record-bytes").hasMessageContaining("--batch-size");

@@ -1,0 +1,122 @@
+package dev.millrace.loadgen;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a GetRecords answer, or an error answer, token by token with Jackson's streaming parser: the same code for
+ * CBOR (Data a byte string) and JSON (Data base64 text), because {@link JsonParser#getBinaryValue()} reads both.
+ * Only what a reader needs is kept: each record's data, the last sequence number and the next iterator; every other
+ * field (arrival times, partition keys, MillisBehindLatest, ChildShards, fields a later API version adds) is skipped
+ * unread.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class GetRecordsAnswer {
+    /** Kinesis sequence numbers are at most 128 digits (the API model's pattern {@code 0|([1-9]\d{0,128})}). */
+    private static final int MAX_SEQUENCE_CHARS = 129;
+
+    private GetRecordsAnswer() {
+    }
+
+    /** The page in a 200 answer. */
+    static GetRecordsClient.Page page(JsonParser p) throws IOException {
+        expect(p, p.nextToken(), JsonToken.START_OBJECT, "the answer");
+        List<byte[]> data = new ArrayList<>();
+        // The last record's sequence number, copied without a String per record: a 10 MiB answer holds ~10,000.
+        char[] sequence = new char[MAX_SEQUENCE_CHARS];
+        int sequenceChars = 0;
+        String next = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("Records".equals(field)) {
+                expect(p, value, JsonToken.START_ARRAY, "Records");
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    byte[] recordData = null;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String recordField = p.currentName();
+                        p.nextToken();
+                        if ("Data".equals(recordField)) {
+                            recordData = p.getBinaryValue();
+                        } else if ("SequenceNumber".equals(recordField)) {
+                            sequenceChars = copyText(p, sequence);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    if (recordData == null) {
+                        throw new IOException("a record without Data at " + p.currentLocation());
+                    }
+                    data.add(recordData);
+                }
+            } else if ("NextShardIterator".equals(field)) {
+                next = value == JsonToken.VALUE_NULL ? null : p.getText();
+            } else {
+                p.skipChildren();
+            }
+        }
+        String last = data.isEmpty() ? null : new String(sequence, 0, sequenceChars);
+        return new GetRecordsClient.Page(data, last, next);
+    }
+
+    /**
+     * The exception the SDK would throw for an error answer: its AWS error code is {@code __type} without the
+     * namespace some services put before a {@code #}, or, when the body names none, the {@code X-Amzn-ErrorType}
+     * header's value before any {@code :}, or {@code HTTP <status>}.
+     */
+    static KinesisException error(int status, String errorTypeHeader, JsonParser p) {
+        String type = null;
+        String message = null;
+        try {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    if ("__type".equals(field)) {
+                        type = p.getText();
+                    } else if ("message".equalsIgnoreCase(field)) {
+                        message = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // Not a JSON or CBOR body (a proxy's HTML page, say): the status and the header still name the error.
+            message = "unreadable error body: " + e.getMessage();
+        }
+        if (type == null && errorTypeHeader != null) {
+            type = errorTypeHeader.split(":", 2)[0];
+        }
+        String code = type == null ? "HTTP " + status : type.substring(type.indexOf('#') + 1);
+        return (KinesisException) KinesisException.builder()
+                .statusCode(status)
+                .message(code + ": " + message)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message)
+                        .serviceName("Kinesis").build())
+                .build();
+    }
+
+    private static int copyText(JsonParser p, char[] into) throws IOException {
+        int length = p.getTextLength();
+        if (length > into.length) {
+            throw new IOException("a SequenceNumber of " + length + " characters at " + p.currentLocation());
+        }
+        System.arraycopy(p.getTextCharacters(), p.getTextOffset(), into, 0, length);
+        return length;
+    }
+
+    private static void expect(JsonParser p, JsonToken actual, JsonToken expected, String what) throws IOException {
+        if (actual != expected) {
+            throw new IOException(what + " should start with " + expected + ", found " + actual + " at "
+                    + p.currentLocation());
+        }
+    }
+}

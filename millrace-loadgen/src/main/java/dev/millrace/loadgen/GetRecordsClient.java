@@ -1,0 +1,43 @@
+package dev.millrace.loadgen;
+
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The GetRecords call of one polling reader, with two implementations: the SDK's client ({@link #sdk}), which is
+ * what a Kinesis application runs, and {@link LeanGetRecords}, which reads the same answers for a fraction of the
+ * CPU so that the generator is not what limits a read-throughput run.
+ *
+ * <p>Implementations are used by one reader's chain, one call at a time.
+ */
+interface GetRecordsClient {
+
+    /**
+     * One GetRecords answer: the records' data in order, the last record's sequence number ({@code null} if there
+     * were no records) and the next iterator ({@code null} once a closed shard is read to its end).
+     */
+    record Page(List<byte[]> data, String lastSequenceNumber, String nextShardIterator) {
+    }
+
+    /**
+     * Calls GetRecords. A failure completes the future with the exception the SDK would have thrown, so that
+     * {@link ErrorCounts#errorType} names the AWS error code either way.
+     */
+    CompletableFuture<Page> getRecords(String shardIterator, int limit);
+
+    /** The SDK's GetRecords, on {@code client}. */
+    static GetRecordsClient sdk(KinesisAsyncClient client) {
+        return (shardIterator, limit) -> client.getRecords(b -> b.shardIterator(shardIterator).limit(limit))
+                .thenApply(response -> {
+                    int n = response.records().size();
+                    List<byte[]> data = new ArrayList<>(n);
+                    // The SDK already holds each record's bytes in an array of their own; no copy.
+                    response.records().forEach(r -> data.add(r.data().asByteArrayUnsafe()));
+                    String last = n == 0 ? null : response.records().get(n - 1).sequenceNumber();
+                    return new Page(data, last, response.nextShardIterator());
+                });
+    }
+}
