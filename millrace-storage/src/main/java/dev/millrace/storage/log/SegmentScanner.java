@@ -12,6 +12,13 @@ import java.nio.ByteBuffer;
 final class SegmentScanner {
     /** Reads are at least this large, so small batches cost one system call per chunk rather than per batch. */
     static final int MIN_CHUNK_BYTES = 64 * 1024;
+    /**
+     * Reads are at most this large (unless one batch is larger). A 10 MiB GetRecords once read its whole range into
+     * one 10 MiB array: a G1 humongous allocation per call, which started concurrent cycles under read load, and a
+     * 10 MiB temporary direct buffer the JDK keeps per reading thread. One buffer of this size, refilled, costs
+     * ~40 more system calls per 10 MiB and neither.
+     */
+    static final int MAX_CHUNK_BYTES = 256 * 1024;
 
     @FunctionalInterface
     interface BatchVisitor {
@@ -48,11 +55,11 @@ final class SegmentScanner {
         long offset = fromOffset;
         ByteBuffer buf = ByteBuffer.allocate(0);
         long bufStart = offset;
-        int chunkBytes = Math.max(MIN_CHUNK_BYTES, chunkHintBytes);
+        int chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, chunkHintBytes));
         while (offset < toOffset) {
             int at = (int) (offset - bufStart);
             if (at + 4 > buf.limit()) {
-                buf = fill(offset, toOffset, chunkBytes);
+                buf = fill(buf, offset, toOffset, chunkBytes);
                 bufStart = offset;
                 at = 0;
                 if (buf.limit() < 4) {
@@ -64,7 +71,7 @@ final class SegmentScanner {
                 return stop(offset, Stop.DAMAGE);
             }
             if (at + total > buf.limit()) {
-                buf = fill(offset, toOffset, Math.max(chunkBytes, total));
+                buf = fill(buf, offset, toOffset, Math.max(chunkBytes, total));
                 bufStart = offset;
                 at = 0;
                 if (buf.limit() < total) {
@@ -88,8 +95,10 @@ final class SegmentScanner {
         return why;
     }
 
-    private ByteBuffer fill(long offset, long toOffset, int bytes) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, toOffset - offset));
+    /** Reads into {@code previous} when it is large enough (the visitor is done with it), else into a new buffer. */
+    private ByteBuffer fill(ByteBuffer previous, long offset, long toOffset, int bytes) throws IOException {
+        int wanted = (int) Math.min(bytes, toOffset - offset);
+        ByteBuffer buf = previous.capacity() >= wanted ? previous.clear().limit(wanted) : ByteBuffer.allocate(wanted);
         segment.read(buf, offset);
         buf.flip();
         return buf;

@@ -16,7 +16,6 @@ import java.util.List;
  * <p>Not thread-safe; made for one call and dropped.
  */
 final class ShardReader {
-    private static final int MAX_CHUNK_BYTES = 16 * 1024 * 1024;
     /** A guess at a record's size for sizing the first read when the caller asks for few records. */
     private static final int TYPICAL_RECORD_BYTES = 1024;
 
@@ -42,7 +41,7 @@ final class ShardReader {
         this.out = new ArrayList<>(Math.min(maxRecords, 1024));
         this.position = Math.max(fromPosition, view.startPosition());
         SegmentSnapshot[] segments = view.segments();
-        int chunkHint = (int) Math.min(MAX_CHUNK_BYTES, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
+        int chunkHint = (int) Math.min(SegmentScanner.MAX_CHUNK_BYTES, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
         for (int i = view.segmentFor(position); i < segments.length && !full; i++) {
             SegmentSnapshot s = segments[i];
             if (position >= s.endPosition()) {

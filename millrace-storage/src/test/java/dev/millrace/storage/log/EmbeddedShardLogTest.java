@@ -325,4 +325,32 @@ class EmbeddedShardLogTest {
         assertThat(all.get(0).data()).isEqualTo(big);
         assertThat(new String(all.get(1).data(), StandardCharsets.UTF_8)).isEqualTo("small");
     }
+
+    @Test
+    void batchesAroundTheReadChunkSizeAreReadWholeFromAnyPosition() {
+        ShardLog log = open(config()).openOrCreate("chunks");
+        int chunk = SegmentScanner.MAX_CHUNK_BYTES;
+        // Small batches fill a chunk unevenly; then batches just under, at and over a chunk, and small ones again,
+        // so that reads refill the reused buffer, outgrow it once and reuse the larger one.
+        int[] sizes = {1000, 3000, 70_000, chunk - 100, 10, chunk, chunk + 1, 2 * chunk + 7, 500, 64 * 1024, 1};
+        List<byte[]> written = new java.util.ArrayList<>();
+        for (int b = 0; b < sizes.length; b++) {
+            List<AppendRecord> batch = new java.util.ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                byte[] data = new byte[sizes[b]];
+                java.util.Arrays.fill(data, (byte) (b * 7 + r));
+                data[data.length - 1] = (byte) b;
+                batch.add(new AppendRecord("k" + r, data));
+                written.add(data);
+            }
+            log.append(batch);
+        }
+        for (int from = 0; from < written.size(); from += 4) {
+            List<StoredRecord> read = log.read(from, 10_000, Long.MAX_VALUE).records();
+            assertThat(read).as("from %d", from).hasSize(written.size() - from);
+            for (int i = 0; i < read.size(); i++) {
+                assertThat(read.get(i).data()).as("record %d", from + i).isEqualTo(written.get(from + i));
+            }
+        }
+    }
 }
