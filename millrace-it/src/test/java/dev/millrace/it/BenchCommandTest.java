@@ -96,6 +96,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void theLeanPutRecordClientIsAcknowledgedForEveryRecordAndReadsFindThemAll() {
+        JsonNode report = bench("--records", "2000", "--warmup-s", "1", "--batch-size", "1", "--rate", "1000",
+                "--concurrency", "16", "--put-client", "lean", "--readers", "polling", "--poll-idle-ms", "20");
+
+        JsonNode put = report.field("put").orElseThrow();
+        assertThat(report.field("settings").flatMap(s -> s.field("putClient")).map(JsonNode::text)).hasValue("lean");
+        assertThat(number(put, "requests")).isEqualTo(2000);
+        assertThat(number(put, "recordsAcknowledged")).isEqualTo(2000);
+        assertOrderedLatencies(put.field("requestLatencyMs").orElseThrow(), 2000);
+        JsonNode polling = report.field("reads").flatMap(r -> r.field("polling")).orElseThrow();
+        assertThat(number(polling, "records")).isEqualTo(2000);
+        assertThat(number(polling, "missingRecords")).isZero();
+        assertNoErrors(report);
+        assertStreamsDeleted();
+    }
+
+    @Test
     void backlogReadOverJsonAndHttp2ReadsEveryRecordPut() {
         JsonNode report = bench("--records", "20000", "--warmup-s", "0", "--batch-size", "500", "--record-bytes",
                 "1024", "--readers", "both", "--read-backlog", "--protocol", "json", "--http", "2", "--shards", "2",

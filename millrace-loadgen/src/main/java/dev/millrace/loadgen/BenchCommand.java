@@ -1,6 +1,7 @@
 package dev.millrace.loadgen;
 
 import dev.millrace.loadgen.BenchSettings.HttpVersion;
+import dev.millrace.loadgen.BenchSettings.PutClient;
 import dev.millrace.loadgen.BenchSettings.ReadClient;
 import dev.millrace.loadgen.BenchSettings.Readers;
 import dev.millrace.loadgen.BenchSettings.WireProtocol;
@@ -141,6 +142,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     ReadClient readClient;
 
+    @Option(names = "--put-client", defaultValue = "sdk", paramLabel = "sdk|lean",
+            description = "What PutRecord (--batch-size 1) is sent with: the SDK's client, or the generator's lean "
+                    + "HTTP/1.1 client, whose latency is the server's and the network's only "
+                    + "(default: ${DEFAULT-VALUE}).")
+    PutClient putClient;
+
     @Option(names = "--event-loop-threads", defaultValue = "0", paramLabel = "N",
             description = "Netty threads of each SDK HTTP client; 0 for the SDK's default (default: ${DEFAULT-VALUE}).")
     int eventLoopThreads;
@@ -175,7 +182,7 @@ final class BenchCommand implements Callable<Integer> {
                 senderThreads, durationS == null ? 30 : durationS,
                 records == null ? OptionalLong.empty() : OptionalLong.of(records), warmupS,
                 rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate), readers, readBacklog,
-                getRecordsLimit, pollIdleMs, drainTimeoutS, protocol, http, readClient, eventLoopThreads,
+                getRecordsLimit, pollIdleMs, drainTimeoutS, protocol, http, readClient, putClient, eventLoopThreads,
                 serverPid == null ? OptionalLong.empty() : OptionalLong.of(serverPid), json);
         if (!settings.problems().isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", settings.problems()));

@@ -103,6 +103,7 @@ final class BenchReport {
         out.put("protocol", s.protocol().name().toLowerCase(Locale.ROOT));
         out.put("http", s.http().label());
         out.put("readClient", s.readClient().name().toLowerCase(Locale.ROOT));
+        out.put("putClient", s.putClient().name().toLowerCase(Locale.ROOT));
         out.put("runId", Long.toHexString(m.runId()));
         return out;
     }

@@ -43,6 +43,7 @@ public record BenchSettings(
         WireProtocol protocol,
         HttpVersion http,
         ReadClient readClient,
+        PutClient putClient,
         int eventLoopThreads,
         OptionalLong serverPid,
         boolean json) {
@@ -74,6 +75,12 @@ public record BenchSettings(
      * the generator is not what limits a read-throughput run) or the SDK's client, as a Kinesis application would.
      */
     public enum ReadClient { LEAN, SDK }
+
+    /**
+     * What PutRecord is sent with: the SDK's client (the default: what a producer application runs) or the
+     * generator's lean HTTP/1.1 client, which leaves the server's own latency in the measurement.
+     */
+    public enum PutClient { SDK, LEAN }
 
     /** The HTTP version for puts and GetRecords (SubscribeToShard is always HTTP/2). */
     public enum HttpVersion {
@@ -138,6 +145,10 @@ public record BenchSettings(
         check(problems, drainTimeoutS >= 1, "--drain-timeout-s must be at least 1");
         check(problems, readClient != ReadClient.LEAN || !readers.polling() || http == HttpVersion.HTTP_1_1,
                 "--read-client lean speaks HTTP/1.1 only: add --read-client sdk to read with --http 2");
+        check(problems, putClient != PutClient.LEAN || batchSize == 1,
+                "--put-client lean sends PutRecord only: use it with --batch-size 1");
+        check(problems, putClient != PutClient.LEAN || http == HttpVersion.HTTP_1_1,
+                "--put-client lean speaks HTTP/1.1 only");
         check(problems, eventLoopThreads >= 0, "--event-loop-threads must not be negative (0: the SDK's default)");
         serverPid.ifPresent(pid -> check(problems, pid > 0, "--server-pid must be a process id"));
         check(problems, endpoint == null || "http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()),

@@ -2,15 +2,13 @@ package dev.millrace.loadgen;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.services.kinesis.model.KinesisException;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a GetRecords answer, or an error answer, token by token with Jackson's streaming parser: the same code for
+ * Reads a GetRecords answer token by token with Jackson's streaming parser: the same code for
  * CBOR (Data a byte string) and JSON (Data base64 text), because {@link JsonParser#getBinaryValue()} reads both.
  * Only what a reader needs is kept: each record's data, the last sequence number and the next iterator; every other
  * field (arrival times, partition keys, MillisBehindLatest, ChildShards, fields a later API version adds) is skipped
@@ -64,44 +62,6 @@ final class GetRecordsAnswer {
         }
         String last = data.isEmpty() ? null : new String(sequence, 0, sequenceChars);
         return new GetRecordsClient.Page(data, last, next);
-    }
-
-    /**
-     * The exception the SDK would throw for an error answer: its AWS error code is {@code __type} without the
-     * namespace some services put before a {@code #}, or, when the body names none, the {@code X-Amzn-ErrorType}
-     * header's value before any {@code :}, or {@code HTTP <status>}.
-     */
-    static KinesisException error(int status, String errorTypeHeader, JsonParser p) {
-        String type = null;
-        String message = null;
-        try {
-            if (p.nextToken() == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    p.nextToken();
-                    if ("__type".equals(field)) {
-                        type = p.getText();
-                    } else if ("message".equalsIgnoreCase(field)) {
-                        message = p.getText();
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // Not a JSON or CBOR body (a proxy's HTML page, say): the status and the header still name the error.
-            message = "unreadable error body: " + e.getMessage();
-        }
-        if (type == null && errorTypeHeader != null) {
-            type = errorTypeHeader.split(":", 2)[0];
-        }
-        String code = type == null ? "HTTP " + status : type.substring(type.indexOf('#') + 1);
-        return (KinesisException) KinesisException.builder()
-                .statusCode(status)
-                .message(code + ": " + message)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message)
-                        .serviceName("Kinesis").build())
-                .build();
     }
 
     private static int copyText(JsonParser p, char[] into) throws IOException {

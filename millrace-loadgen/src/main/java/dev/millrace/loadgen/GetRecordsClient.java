@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The GetRecords call of one polling reader, with two implementations: the SDK's client ({@link #sdk}), which is
- * what a Kinesis application runs, and {@link LeanGetRecords}, which reads the same answers for a fraction of the
- * CPU so that the generator is not what limits a read-throughput run.
+ * what a Kinesis application runs, and a connection of {@link LeanKinesis} ({@link #lean}), which reads the same
+ * answers for a fraction of the CPU so that the generator is not what limits a read-throughput run.
  *
  * <p>Implementations are used by one reader's chain, one call at a time.
  */
@@ -27,6 +27,14 @@ interface GetRecordsClient {
      * {@link ErrorCounts#errorType} names the AWS error code either way.
      */
     CompletableFuture<Page> getRecords(String shardIterator, int limit);
+
+    /** GetRecords on a lean connection of the reader's own, the answer read by {@link GetRecordsAnswer}. */
+    static GetRecordsClient lean(LeanKinesis.Connection connection) {
+        return (shardIterator, limit) -> connection.call("GetRecords", g -> {
+            g.writeStringField("ShardIterator", shardIterator);
+            g.writeNumberField("Limit", limit);
+        }, GetRecordsAnswer::page);
+    }
 
     /** The SDK's GetRecords, on {@code client}. */
     static GetRecordsClient sdk(KinesisAsyncClient client) {

@@ -1,6 +1,7 @@
 package dev.millrace.loadgen;
 
 import dev.millrace.loadgen.BenchSettings.HttpVersion;
+import dev.millrace.loadgen.BenchSettings.PutClient;
 import dev.millrace.loadgen.BenchSettings.ReadClient;
 import dev.millrace.loadgen.BenchSettings.WireProtocol;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -29,7 +30,8 @@ import java.util.concurrent.Executor;
  *   failure and throttle is counted (and the measured latency is one attempt's);</li>
  *   <li>{@link #control()}: stream and consumer management, on the same connections, with the SDK's retries;</li>
  *   <li>{@link #getRecords()}: the polling readers' GetRecords, on the data client or, with {@code --read-client
- *   lean}, on a connection of {@link LeanGetRecords} each;</li>
+ *   lean}, on a {@link LeanKinesis} connection each;</li>
+ *   <li>{@link #lean()}: those lean connections, also PutRecord's with {@code --put-client lean};</li>
  *   <li>{@link #fanOut()}: SubscribeToShard, always HTTP/2 (the only version the operation has), on its own
  *   connections so that long-lived event streams do not share a connection pool with puts.</li>
  * </ul>
@@ -46,7 +48,8 @@ final class KinesisClients implements AutoCloseable {
     private final KinesisAsyncClient control;
     private final SdkAsyncHttpClient fanOutHttp;
     private final KinesisAsyncClient fanOut;
-    private final LeanGetRecords lean;
+    private final LeanKinesis lean;
+    private final ReadClient readClient;
 
     KinesisClients(BenchSettings settings, int pollingReaders, int fanOutReaders) {
         if (settings.protocol() == WireProtocol.JSON) {
@@ -60,8 +63,10 @@ final class KinesisClients implements AutoCloseable {
         // and write timeouts already bound a call that gets no answer.
         this.data = builder(settings, dataHttp).overrideConfiguration(overrides(false, false)).build();
         this.control = builder(settings, dataHttp).overrideConfiguration(overrides(true, true)).build();
-        this.lean = pollingReaders > 0 && settings.readClient() == ReadClient.LEAN
-                ? new LeanGetRecords(settings, credentials(settings)) : null;
+        this.readClient = settings.readClient();
+        boolean leanReads = pollingReaders > 0 && settings.readClient() == ReadClient.LEAN;
+        this.lean = leanReads || settings.putClient() == PutClient.LEAN
+                ? new LeanKinesis(settings, credentials(settings)) : null;
         if (fanOutReaders > 0) {
             this.fanOutHttp = httpClient(settings, HttpVersion.HTTP_2, fanOutReaders + 8);
             // No call timeout: a subscription is one call that lasts up to 5 minutes.
@@ -82,7 +87,16 @@ final class KinesisClients implements AutoCloseable {
 
     /** GetRecords for one more polling reader. */
     GetRecordsClient getRecords() {
-        return lean != null ? lean.connection() : GetRecordsClient.sdk(data);
+        return readClient == ReadClient.LEAN
+                ? GetRecordsClient.lean(lean.connection()) : GetRecordsClient.sdk(data);
+    }
+
+    /** The lean connections' client; only when --read-client or --put-client asked for it. */
+    LeanKinesis lean() {
+        if (lean == null) {
+            throw new IllegalStateException("no lean client in this run");
+        }
+        return lean;
     }
 
     /** The SubscribeToShard client; only when fan-out readers were asked for. */

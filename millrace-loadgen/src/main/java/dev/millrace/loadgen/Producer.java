@@ -42,6 +42,8 @@ final class Producer {
 
     private final BenchSettings settings;
     private final KinesisAsyncClient client;
+    /** PutRecord's lean client ({@code --put-client lean}), or null to send with the SDK's. */
+    private final LeanKinesis lean;
     private final RunClock clock;
     private final ErrorCounts errors;
     private final String operation;
@@ -70,10 +72,11 @@ final class Producer {
     private long measuredRequestsTarget;
     private Thread[] senders;
 
-    Producer(BenchSettings settings, KinesisAsyncClient client, List<String> streamNames, RunClock clock,
-             ErrorCounts errors, long runId) {
+    Producer(BenchSettings settings, KinesisAsyncClient client, LeanKinesis lean, List<String> streamNames,
+             RunClock clock, ErrorCounts errors, long runId) {
         this.settings = settings;
         this.client = client;
+        this.lean = lean;
         this.clock = clock;
         this.errors = errors;
         this.operation = settings.singleRecordPuts() ? "PutRecord" : "PutRecords";
@@ -247,12 +250,15 @@ final class Producer {
         final byte[] buffer;
         final PutRecordRequest[][] single;
         final PutRecordsRequest[] batch;
+        /** This slot's own connection with {@code --put-client lean}: one request in flight per slot, as per connection. */
+        final LeanKinesis.Connection connection;
         int nextVariant;
         long startNanos;
         boolean measured;
 
         Slot(int slotIndex, byte[] buffer, List<String> streamNames, String[] keys) {
             this.buffer = buffer;
+            this.connection = lean == null ? null : lean.connection();
             SdkBytes data = SdkBytes.fromByteArrayUnsafe(buffer);
             int streams = streamNames.size();
             if (settings.singleRecordPuts()) {
@@ -290,7 +296,8 @@ final class Producer {
                 if (single != null) {
                     PutRecordRequest[] variants = single[stream];
                     nextVariant = (nextVariant + 1) % variants.length;
-                    call = client.putRecord(variants[nextVariant]);
+                    call = connection != null ? leanPutRecord(variants[nextVariant])
+                            : client.putRecord(variants[nextVariant]);
                 } else {
                     call = client.putRecords(batch[stream]);
                 }
@@ -300,6 +307,15 @@ final class Producer {
                 return;
             }
             call.whenComplete((response, failure) -> completed(this, response, failure));
+        }
+
+        /** The prebuilt SDK request, sent on the lean connection: same stream, key and (stamped) buffer. */
+        private CompletableFuture<String> leanPutRecord(PutRecordRequest request) {
+            return connection.call("PutRecord", g -> {
+                g.writeStringField("StreamName", request.streamName());
+                g.writeStringField("PartitionKey", request.partitionKey());
+                g.writeBinaryField("Data", buffer);
+            }, PutRecordAnswer::sequenceNumber);
         }
     }
 }

@@ -28,7 +28,8 @@ final class TextReport {
         line(out, "put        %s records acknowledged in %s requests: %s records/s, %s MB/s; %s records failed",
                 put.get("recordsAcknowledged"), put.get("requests"), put.get("recordsPerS"), put.get("mbPerS"),
                 put.get("recordsFailed"));
-        line(out, "latency    %s %s", s.get("operation"), latency((Map<String, Object>) put.get("requestLatencyMs")));
+        line(out, "latency    %s%s %s", s.get("operation"), "lean".equals(s.get("putClient")) ? " (lean client)" : "",
+                latency((Map<String, Object>) put.get("requestLatencyMs")));
         if (put.containsKey("sendLagMs")) {
             line(out, "send lag   %s; most requests behind schedule: %s",
                     latency((Map<String, Object>) put.get("sendLagMs")), put.get("maxBacklogRequests"));

@@ -63,6 +63,7 @@ class BenchCommandTest {
         assertThat(s.protocol()).isEqualTo(WireProtocol.CBOR);
         assertThat(s.http()).isEqualTo(HttpVersion.HTTP_1_1);
         assertThat(s.readClient()).isEqualTo(BenchSettings.ReadClient.LEAN);
+        assertThat(s.putClient()).isEqualTo(BenchSettings.PutClient.SDK);
         assertThat(s.serverPid()).isEmpty();
     }
 
@@ -107,6 +108,9 @@ class BenchCommandTest {
         assertUsageError("--readers", "--readers", "sometimes");
         assertUsageError("--read-client lean speaks HTTP/1.1 only", "--http", "2");
         assertUsageError("--read-client", "--read-client", "curl");
+        assertUsageError("--put-client lean sends PutRecord only", "--put-client", "lean", "--batch-size", "2");
+        assertUsageError("--put-client lean speaks HTTP/1.1 only", "--put-client", "lean", "--batch-size", "1",
+                "--http", "2", "--readers", "none");
     }
 
     private static void assertUsageError(String expectedMessage, String... args) {
@@ -122,7 +126,7 @@ class BenchCommandTest {
         BenchSettings bad = new BenchSettings(ok.endpoint(), ok.region(), false, 1, "p", 4, false, 8, 0, 1024, 16, 1,
                 30, java.util.OptionalLong.empty(), 5, java.util.OptionalDouble.empty(), Readers.POLLING, false,
                 10_000, 200, 60, WireProtocol.CBOR, HttpVersion.HTTP_1_1,
-                BenchSettings.ReadClient.LEAN, 0, java.util.OptionalLong.empty(), false);
+                BenchSettings.ReadClient.LEAN, BenchSettings.PutClient.SDK, 0, java.util.OptionalLong.empty(), false);
         assertThat(bad.problems()).hasSizeGreaterThanOrEqualTo(2);
         assertThatThrownBy(bad::validate).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--record-bytes").hasMessageContaining("--batch-size");

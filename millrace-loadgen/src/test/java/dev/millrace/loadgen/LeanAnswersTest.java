@@ -16,12 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link GetRecordsAnswer} on answers written by Jackson's generators in both wire formats, shaped as Kinesis writes
+ * {@link GetRecordsAnswer}, {@link PutRecordAnswer} and {@link ErrorAnswer} on answers written by Jackson's generators in both wire formats, shaped as Kinesis writes
  * them (CBOR timestamps as tagged epoch milliseconds, JSON data as base64), with the fields a reader skips.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */
-class GetRecordsAnswerTest {
+class LeanAnswersTest {
     private static final String SEQ_1 = "49590338271490256608559692538361571095921575989136588898";
     private static final String SEQ_2 = "49590338271490256608559692540925702759324208523137515618";
 
@@ -103,7 +103,7 @@ class GetRecordsAnswerTest {
             g.writeEndObject();
         });
 
-        KinesisException e = GetRecordsAnswer.error(400, null, factory(cbor).createParser(answer));
+        KinesisException e = ErrorAnswer.read(400, null, factory(cbor).createParser(answer));
 
         assertThat(e.statusCode()).isEqualTo(400);
         assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ExpiredIteratorException");
@@ -116,13 +116,34 @@ class GetRecordsAnswerTest {
     void anUnreadableErrorBodyFallsBackToTheHeaderThenTheStatus(boolean cbor) throws IOException {
         byte[] html = "<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8);
 
-        KinesisException named = GetRecordsAnswer.error(400, "ProvisionedThroughputExceededException:http://x",
+        KinesisException named = ErrorAnswer.read(400, "ProvisionedThroughputExceededException:http://x",
                 factory(cbor).createParser(html));
-        KinesisException unnamed = GetRecordsAnswer.error(502, null, factory(cbor).createParser(html));
+        KinesisException unnamed = ErrorAnswer.read(502, null, factory(cbor).createParser(html));
 
         assertThat(named.awsErrorDetails().errorCode()).isEqualTo("ProvisionedThroughputExceededException");
         assertThat(unnamed.awsErrorDetails().errorCode()).isEqualTo("HTTP 502");
         assertThat(unnamed.awsErrorDetails().errorMessage()).startsWith("unreadable error body");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPutRecordAnswerIsAnAcknowledgementOnlyWithASequenceNumber(boolean cbor) throws IOException {
+        byte[] stored = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeStringField("ShardId", "shardId-000000000003");
+            g.writeStringField("SequenceNumber", SEQ_1);
+            g.writeStringField("EncryptionType", "NONE");
+            g.writeEndObject();
+        });
+        byte[] withoutSequenceNumber = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeStringField("ShardId", "shardId-000000000003");
+            g.writeEndObject();
+        });
+
+        assertThat(PutRecordAnswer.sequenceNumber(factory(cbor).createParser(stored))).isEqualTo(SEQ_1);
+        assertThatThrownBy(() -> PutRecordAnswer.sequenceNumber(factory(cbor).createParser(withoutSequenceNumber)))
+                .isInstanceOf(IOException.class).hasMessageContaining("without a SequenceNumber");
     }
 
     private static void record(JsonGenerator g, boolean cbor, byte[] data, String sequenceNumber)

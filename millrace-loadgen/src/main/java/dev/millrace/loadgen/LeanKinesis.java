@@ -49,19 +49,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * GetRecords over one plain Netty HTTP/1.1 keep-alive connection per reader, the answer read with Jackson's
- * streaming parser ({@link GetRecordsAnswer}). Requests are signed with the SDK's own SigV4 signer, so it reads from
- * AWS as well as from emulators.
+ * Kinesis calls over plain Netty HTTP/1.1 keep-alive connections, one per caller, with the request written and the
+ * answer read by Jackson's streaming generator and parser (CBOR or JSON, as {@code --protocol} says). Requests are
+ * signed with the SDK's own SigV4 signer, so they work against AWS as well as against emulators.
  *
- * <p>Why it exists: unmarshalling GetRecords answers in the SDK cost the generator 5.4 ms of CPU per 1,000 records
- * of 1 KiB, three times what Millrace spends serving them, so on a 2-core machine a read-throughput run measured the
- * generator. This path parses the same bytes for a fraction of that ({@code --read-client sdk} keeps the SDK's).
+ * <p>Why it exists: the generator must not be what it measures. Unmarshalling GetRecords answers in the SDK cost the
+ * generator 5.4 ms of CPU per 1,000 records of 1 KiB, three times what Millrace spends serving them, so on a 2-core
+ * machine a read-throughput run measured the generator; and the SDK's client adds ~0.2 ms to each PutRecord's
+ * latency, a third of the server's. The polling readers ({@code --read-client}) and PutRecord
+ * ({@code --put-client}) can use this instead; the SDK stays the default for puts.
  *
- * <p>Thread-safe: connections are opened from any thread; each {@link #connection()} serves one reader's chain,
- * one call at a time, and its answer completes the future on the connection's event-loop thread.
+ * <p>Thread-safe: connections are opened from any thread; each {@link #connection()} serves one caller, one call at
+ * a time, and completes the call's future on the connection's event-loop thread.
  */
-final class LeanGetRecords implements AutoCloseable {
-    private static final String TARGET = "Kinesis_20131202.GetRecords";
+final class LeanKinesis implements AutoCloseable {
+    private static final String TARGET_PREFIX = "Kinesis_20131202.";
     /** A 10 MiB answer is ~14 MiB as JSON (base64); room to spare, still bounded. */
     private static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
     private static final long ANSWER_TIMEOUT_S = 60;
@@ -80,7 +82,7 @@ final class LeanGetRecords implements AutoCloseable {
     private final AwsCredentialsProvider credentials;
     private final String region;
 
-    LeanGetRecords(BenchSettings settings, AwsCredentialsProvider credentials) {
+    LeanKinesis(BenchSettings settings, AwsCredentialsProvider credentials) {
         this.endpoint = settings.endpoint() != null ? settings.endpoint()
                 : URI.create("https://kinesis." + settings.region() + ".amazonaws.com");
         boolean https = "https".equals(endpoint.getScheme());
@@ -99,8 +101,20 @@ final class LeanGetRecords implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     }
 
-    /** A connection of its own for one reader; it connects on its first call and again after it was closed. */
-    GetRecordsClient connection() {
+    /** Writes a request body's fields. */
+    @FunctionalInterface
+    interface BodyWriter {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** Reads a 200 answer's body; runs on the event loop while the answer's bytes are still in Netty's buffers. */
+    @FunctionalInterface
+    interface AnswerReader<T> {
+        T read(JsonParser p) throws IOException;
+    }
+
+    /** A connection of its own for one caller; it connects on its first call and again after it was closed. */
+    Connection connection() {
         return new Connection();
     }
 
@@ -113,17 +127,17 @@ final class LeanGetRecords implements AutoCloseable {
         try {
             return SslContextBuilder.forClient().build();
         } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS for the GetRecords client: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot set up TLS for the lean Kinesis client: " + e.getMessage(), e);
         }
     }
 
-    private FullHttpRequest request(String shardIterator, int limit) {
-        byte[] body = body(shardIterator, limit);
+    private FullHttpRequest request(String operation, BodyWriter writer) {
+        byte[] body = body(writer);
         SdkHttpRequest unsigned = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(endpoint.resolve("/"))
                 .putHeader("Content-Type", contentType)
-                .putHeader("X-Amz-Target", TARGET)
+                .putHeader("X-Amz-Target", TARGET_PREFIX + operation)
                 .build();
         SignedRequest signed = signer.sign(r -> r
                 .identity(credentials.resolveCredentials())
@@ -141,12 +155,11 @@ final class LeanGetRecords implements AutoCloseable {
         return request;
     }
 
-    private byte[] body(String shardIterator, int limit) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(shardIterator.length() + 64);
+    private byte[] body(BodyWriter writer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = requestFactory.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("ShardIterator", shardIterator);
-            g.writeNumberField("Limit", limit);
+            writer.write(g);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
@@ -154,25 +167,37 @@ final class LeanGetRecords implements AutoCloseable {
         return out.toByteArray();
     }
 
+    /** A call in flight: its future and how to read its answer. */
+    private record Pending<T>(String operation, CompletableFuture<T> future, AnswerReader<T> reader) {
+        void read(JsonParser parser) throws IOException {
+            future.complete(reader.read(parser));
+        }
+    }
+
     /**
-     * One reader's connection. The pending call is set by the chain's thread before the request is written and
-     * taken back by the event loop when the answer (or the connection's end) arrives; the chain never has two.
+     * One caller's connection. The pending call is set by the caller's thread before the request is written and
+     * taken back by the event loop when the answer (or the connection's end) arrives; a caller never has two.
      */
     @ChannelHandler.Sharable // added to each channel it opens, one after another
-    private final class Connection extends SimpleChannelInboundHandler<FullHttpResponse> implements GetRecordsClient {
+    final class Connection extends SimpleChannelInboundHandler<FullHttpResponse> {
         private volatile Channel channel;
-        private volatile CompletableFuture<Page> pending;
+        private volatile Pending<?> pending;
 
-        @Override
-        public CompletableFuture<Page> getRecords(String shardIterator, int limit) {
-            CompletableFuture<Page> call = new CompletableFuture<>();
+        /**
+         * Calls {@code operation} with the body {@code body} writes; the answer is read by {@code reader}. A failure
+         * completes the future with the exception the SDK would have thrown ({@link ErrorCounts#errorType} names
+         * the AWS error code either way).
+         */
+        <T> CompletableFuture<T> call(String operation, BodyWriter body, AnswerReader<T> reader) {
+            CompletableFuture<T> future = new CompletableFuture<>();
             FullHttpRequest request;
             try {
-                request = request(shardIterator, limit);
+                request = request(operation, body);
             } catch (RuntimeException e) {
-                call.completeExceptionally(SdkClientException.create("cannot build the request: " + e, e));
-                return call;
+                future.completeExceptionally(SdkClientException.create("cannot build the request: " + e, e));
+                return future;
             }
+            Pending<T> call = new Pending<>(operation, future, reader);
             pending = call;
             Channel open = channel;
             if (open != null && open.isActive()) {
@@ -197,16 +222,16 @@ final class LeanGetRecords implements AutoCloseable {
                     }
                 });
             }
-            return call;
+            return future;
         }
 
-        private void send(Channel ch, FullHttpRequest request, CompletableFuture<Page> call) {
+        private void send(Channel ch, FullHttpRequest request, Pending<?> call) {
             ScheduledFuture<?> timeout = ch.eventLoop().schedule(() -> {
                 if (fail(call, new IOException("no answer within " + ANSWER_TIMEOUT_S + " s"))) {
                     ch.close();
                 }
             }, ANSWER_TIMEOUT_S, TimeUnit.SECONDS);
-            call.whenComplete((page, failure) -> timeout.cancel(false));
+            call.future().whenComplete((answer, failure) -> timeout.cancel(false));
             ch.writeAndFlush(request).addListener((ChannelFuture written) -> {
                 if (!written.isSuccess()) {
                     fail(call, written.cause());
@@ -217,7 +242,7 @@ final class LeanGetRecords implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse answer) {
-            CompletableFuture<Page> call = pending;
+            Pending<?> call = pending;
             pending = null;
             if (!HttpUtil.isKeepAlive(answer)) {
                 // Closed before the call completes: completing it may start the next call on this thread.
@@ -234,13 +259,14 @@ final class LeanGetRecords implements AutoCloseable {
                  JsonParser parser = factory.createParser(in)) {
                 int status = answer.status().code();
                 if (status == 200) {
-                    call.complete(GetRecordsAnswer.page(parser));
+                    call.read(parser);
                 } else {
-                    call.completeExceptionally(
-                            GetRecordsAnswer.error(status, answer.headers().get("X-Amzn-ErrorType"), parser));
+                    call.future().completeExceptionally(
+                            ErrorAnswer.read(status, answer.headers().get("X-Amzn-ErrorType"), parser));
                 }
             } catch (IOException | RuntimeException e) {
-                call.completeExceptionally(SdkClientException.create("cannot read the GetRecords answer: " + e, e));
+                call.future().completeExceptionally(SdkClientException.create(
+                        "cannot read the " + call.operation() + " answer: " + e, e));
             }
         }
 
@@ -261,14 +287,15 @@ final class LeanGetRecords implements AutoCloseable {
         }
 
         /** Fails {@code call} if it is still pending; true if it was. */
-        private boolean fail(CompletableFuture<Page> call, Throwable cause) {
-            if (call == null || call.isDone()) {
+        private boolean fail(Pending<?> call, Throwable cause) {
+            if (call == null || call.future().isDone()) {
                 return false;
             }
             if (pending == call) {
                 pending = null;
             }
-            return call.completeExceptionally(SdkClientException.create("GetRecords failed: " + cause, cause));
+            return call.future().completeExceptionally(
+                    SdkClientException.create(call.operation() + " failed: " + cause, cause));
         }
     }
 }

@@ -52,14 +52,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link LeanGetRecords} against a scripted Netty HTTP server on loopback: what it sends (a signed CBOR GetRecords
- * request), that it keeps its connection, and what it does when the server ends a connection, with or without an
+ * {@link LeanKinesis} against a scripted Netty HTTP server on loopback: what it sends (signed CBOR GetRecords and
+ * PutRecord requests), that it keeps its connection, and what it does when the server ends a connection, with or without an
  * answer, or answers with an error. The same client against Millrace itself is exercised by the integration tests'
  * {@code BenchCommandTest}.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */
-class LeanGetRecordsTest {
+class LeanKinesisTest {
     private static final long WAIT_S = 10;
     private static final CBORFactory CBOR = new CBORFactory();
 
@@ -69,7 +69,7 @@ class LeanGetRecordsTest {
     private final List<FullHttpRequest> requests = new CopyOnWriteArrayList<>();
     /** What the server does with each request, in order: an answer, or {@code null} to close without one. */
     private final BlockingQueue<Function<FullHttpRequest, FullHttpResponse>> script = new LinkedBlockingQueue<>();
-    private LeanGetRecords client;
+    private LeanKinesis client;
 
     @BeforeEach
     void start() throws InterruptedException {
@@ -87,7 +87,7 @@ class LeanGetRecordsTest {
         CommandLine.ParseResult parsed = LoadgenMain.commandLine()
                 .parseArgs("bench", "--endpoint", "http://127.0.0.1:" + port, "--region", "eu-west-1");
         BenchSettings settings = parsed.subcommand().commandSpec().commandLine().<BenchCommand>getCommand().settings();
-        client = new LeanGetRecords(settings,
+        client = new LeanKinesis(settings,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")));
     }
 
@@ -103,7 +103,7 @@ class LeanGetRecordsTest {
     void sendsASignedCborGetRecordsAndKeepsItsConnection() throws Exception {
         script.add(request -> answer(page(new byte[] {7, 7}, "11", "next-1")));
         script.add(request -> answer(page(new byte[] {8}, "12", "next-2")));
-        GetRecordsClient connection = client.connection();
+        GetRecordsClient connection = GetRecordsClient.lean(client.connection());
 
         GetRecordsClient.Page first = connection.getRecords("iterator-0", 500).get(WAIT_S, TimeUnit.SECONDS);
         GetRecordsClient.Page second = connection.getRecords(first.nextShardIterator(), 500)
@@ -132,7 +132,7 @@ class LeanGetRecordsTest {
             return answer;
         });
         script.add(request -> answer(page(new byte[] {2}, "2", "next-2")));
-        GetRecordsClient connection = client.connection();
+        GetRecordsClient connection = GetRecordsClient.lean(client.connection());
 
         connection.getRecords("iterator-0", 10).get(WAIT_S, TimeUnit.SECONDS);
         GetRecordsClient.Page second = connection.getRecords("next-1", 10).get(WAIT_S, TimeUnit.SECONDS);
@@ -145,7 +145,7 @@ class LeanGetRecordsTest {
     void aConnectionClosedWithoutAnAnswerFailsTheCallAndTheNextCallReconnects() throws Exception {
         script.add(request -> null);
         script.add(request -> answer(page(new byte[] {3}, "3", "next-3")));
-        GetRecordsClient connection = client.connection();
+        GetRecordsClient connection = GetRecordsClient.lean(client.connection());
 
         CompletableFuture<GetRecordsClient.Page> failed = connection.getRecords("iterator-0", 10);
 
@@ -169,7 +169,7 @@ class LeanGetRecordsTest {
             return answer;
         });
         script.add(request -> answer(page(new byte[] {4}, "4", "next-4")));
-        GetRecordsClient connection = client.connection();
+        GetRecordsClient connection = GetRecordsClient.lean(client.connection());
 
         CompletableFuture<GetRecordsClient.Page> failed = connection.getRecords("old", 10);
 
@@ -179,6 +179,37 @@ class LeanGetRecordsTest {
         assertThat(connection.getRecords("new", 10).get(WAIT_S, TimeUnit.SECONDS).data())
                 .containsExactly(new byte[] {4});
         assertThat(connections).as("an error answer keeps the connection").hasValue(1);
+    }
+
+    @Test
+    void putRecordSendsTheStreamKeyAndDataAndReturnsTheSequenceNumber() throws Exception {
+        script.add(request -> answer(cbor(g -> {
+            g.writeStartObject();
+            g.writeStringField("ShardId", "shardId-000000000000");
+            g.writeStringField("SequenceNumber", "4959");
+            g.writeEndObject();
+        })));
+        byte[] data = {0, 1, 2, (byte) 0xFE};
+
+        String sequenceNumber = client.connection().call("PutRecord", g -> {
+            g.writeStringField("StreamName", "s1");
+            g.writeStringField("PartitionKey", "pk-1");
+            g.writeBinaryField("Data", data);
+        }, PutRecordAnswer::sequenceNumber).get(WAIT_S, TimeUnit.SECONDS);
+
+        assertThat(sequenceNumber).isEqualTo("4959");
+        FullHttpRequest sent = requests.get(0);
+        assertThat(sent.headers().get("X-Amz-Target")).isEqualTo("Kinesis_20131202.PutRecord");
+        try (JsonParser p = CBOR.createParser(ByteBufUtil.getBytes(sent.content()))) {
+            assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+            assertThat(p.nextFieldName()).isEqualTo("StreamName");
+            assertThat(p.nextTextValue()).isEqualTo("s1");
+            assertThat(p.nextFieldName()).isEqualTo("PartitionKey");
+            assertThat(p.nextTextValue()).isEqualTo("pk-1");
+            assertThat(p.nextFieldName()).isEqualTo("Data");
+            assertThat(p.nextToken()).isEqualTo(JsonToken.VALUE_EMBEDDED_OBJECT);
+            assertThat(p.getBinaryValue()).isEqualTo(data);
+        }
     }
 
     private final class ScriptedServer extends SimpleChannelInboundHandler<FullHttpRequest> {
