@@ -84,7 +84,8 @@ final class BenchRun {
         }
         List<String> names = targets.stream().map(StreamSetup.Target::name).toList();
         Producer producer = new Producer(settings, clients.data(),
-                settings.putClient() == BenchSettings.PutClient.LEAN ? clients.lean() : null, names, clock, errors, runId);
+                settings.putClient() == BenchSettings.PutClient.LEAN ? clients.lean() : null, names, clock, errors,
+                runId);
         long startNanos = System.nanoTime();
         long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(settings.warmupS());
         clock.startMeasuringAt(measureStartNanos);

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reads one shard with GetShardIterator (the SDK's) and a chain of GetRecords calls ({@link GetRecordsClient})
- * that follows {@code NextShardIterator}, one call at a time: the next call leaves from the previous one's callback, at once if it returned records and
- * after {@code --poll-idle-ms} if the reader had caught up (AWS allows five GetRecords per second per shard).
+ * that follows {@code NextShardIterator}, one call at a time: the next call leaves from the previous one's callback,
+ * at once if it returned records and after {@code --poll-idle-ms} if the reader had caught up (AWS allows five
+ * GetRecords per second per shard).
  *
  * <p>Starts at LATEST (fetched before the producer starts, so it sees every record put after) or, for a backlog
  * read, at TRIM_HORIZON. After an ExpiredIteratorException it asks for a new iterator after the last sequence
@@ -38,7 +39,8 @@ final class PollingReader {
     private volatile String lastSequenceNumber;
 
     PollingReader(KinesisAsyncClient client, GetRecordsClient getRecords, String streamName, String shardId,
-                  ShardIteratorType startType, BenchSettings settings, ReadStats stats, ErrorCounts errors, ScheduledExecutorService timer) {
+                  ShardIteratorType startType, BenchSettings settings, ReadStats stats, ErrorCounts errors,
+                  ScheduledExecutorService timer) {
         this.client = client;
         this.getRecords = getRecords;
         this.streamName = streamName;

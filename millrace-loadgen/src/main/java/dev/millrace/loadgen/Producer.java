@@ -265,7 +265,7 @@ final class Producer {
         final byte[] buffer;
         final PutRecordRequest[][] single;
         final PutRecordsRequest[] batch;
-        /** This slot's own connection with {@code --put-client lean}: one request in flight per slot, as per connection. */
+        /** This slot's own connection with {@code --put-client lean} (a connection carries one request at a time). */
         final LeanKinesis.Connection connection;
         int nextVariant;
         long startNanos;

@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link GetRecordsAnswer}, {@link PutRecordAnswer} and {@link ErrorAnswer} on answers written by Jackson's generators in both wire formats, shaped as Kinesis writes
- * them (CBOR timestamps as tagged epoch milliseconds, JSON data as base64), with the fields a reader skips.
+ * {@link GetRecordsAnswer}, {@link PutRecordAnswer} and {@link ErrorAnswer} on answers written by Jackson's
+ * generators in both wire formats, shaped as Kinesis writes them (CBOR timestamps as tagged epoch milliseconds, JSON
+ * data as base64), with the fields a reader skips.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */

@@ -53,9 +53,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link LeanKinesis} against a scripted Netty HTTP server on loopback: what it sends (signed CBOR GetRecords and
- * PutRecord requests), that it keeps its connection, and what it does when the server ends a connection, with or without an
- * answer, or answers with an error. The same client against Millrace itself is exercised by the integration tests'
- * {@code BenchCommandTest}.
+ * PutRecord requests), that it keeps its connection, and what it does when the server ends a connection, with or
+ * without an answer, or answers with an error. The same client against Millrace itself is exercised by the
+ * integration tests' {@code BenchCommandTest}.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */

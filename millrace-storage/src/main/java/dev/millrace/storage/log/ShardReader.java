@@ -41,7 +41,8 @@ final class ShardReader {
         this.out = new ArrayList<>(Math.min(maxRecords, 1024));
         this.position = Math.max(fromPosition, view.startPosition());
         SegmentSnapshot[] segments = view.segments();
-        int chunkHint = (int) Math.min(SegmentScanner.MAX_CHUNK_BYTES, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
+        int chunkHint = (int) Math.min(SegmentScanner.MAX_CHUNK_BYTES,
+                Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
         for (int i = view.segmentFor(position); i < segments.length && !full; i++) {
             SegmentSnapshot s = segments[i];
             if (position >= s.endPosition()) {
