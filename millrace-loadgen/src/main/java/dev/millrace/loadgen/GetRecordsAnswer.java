@@ -38,6 +38,7 @@ final class GetRecordsAnswer {
                 expect(p, value, JsonToken.START_ARRAY, "Records");
                 while (p.nextToken() == JsonToken.START_OBJECT) {
                     byte[] recordData = null;
+                    sequenceChars = -1;
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String recordField = p.currentName();
                         p.nextToken();
@@ -49,8 +50,9 @@ final class GetRecordsAnswer {
                             p.skipChildren();
                         }
                     }
-                    if (recordData == null) {
-                        throw new IOException("a record without Data at " + p.currentLocation());
+                    if (recordData == null || sequenceChars < 0) {
+                        throw new IOException("a record without " + (recordData == null ? "Data" : "SequenceNumber")
+                                + " at " + p.currentLocation());
                     }
                     data.add(recordData);
                 }

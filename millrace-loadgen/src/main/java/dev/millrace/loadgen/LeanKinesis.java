@@ -46,6 +46,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -213,12 +214,16 @@ final class LeanKinesis implements AutoCloseable {
                                 Connection.this);
                     }
                 }).connect(host, port).addListener((ChannelFuture connected) -> {
-                    if (connected.isSuccess()) {
-                        channel = connected.channel();
-                        send(connected.channel(), request, call);
-                    } else {
+                    if (!connected.isSuccess()) {
                         request.release();
                         fail(call, connected.cause());
+                    } else if (call.future().isDone()) {
+                        // Failed meanwhile (the client is closing): the new channel would carry nothing.
+                        request.release();
+                        connected.channel().close();
+                    } else {
+                        channel = connected.channel();
+                        send(connected.channel(), request, call);
                     }
                 });
             }
@@ -226,32 +231,55 @@ final class LeanKinesis implements AutoCloseable {
         }
 
         private void send(Channel ch, FullHttpRequest request, Pending<?> call) {
-            ScheduledFuture<?> timeout = ch.eventLoop().schedule(() -> {
-                if (fail(call, new IOException("no answer within " + ANSWER_TIMEOUT_S + " s"))) {
-                    ch.close();
-                }
-            }, ANSWER_TIMEOUT_S, TimeUnit.SECONDS);
+            ScheduledFuture<?> timeout;
+            try {
+                timeout = ch.eventLoop().schedule(() -> {
+                    if (!call.future().isDone()) {
+                        retire(ch);
+                        fail(call, new IOException("no answer within " + ANSWER_TIMEOUT_S + " s"));
+                    }
+                }, ANSWER_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException e) {
+                request.release();
+                fail(call, e); // the event loop is shutting down with the client
+                return;
+            }
             call.future().whenComplete((answer, failure) -> timeout.cancel(false));
             ch.writeAndFlush(request).addListener((ChannelFuture written) -> {
                 if (!written.isSuccess()) {
+                    retire(ch);
                     fail(call, written.cause());
-                    ch.close();
                 }
             });
         }
 
+        /**
+         * Takes {@code ch} out of use before the call on it is failed: failing it lets the caller start the next
+         * call at once, which must then open a new channel, and nothing that still arrives on {@code ch} (its
+         * inactive event comes in a later event-loop task) may be taken for the new call's.
+         */
+        private void retire(Channel ch) {
+            if (channel == ch) {
+                channel = null;
+            }
+            ch.close();
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse answer) {
+            if (ctx.channel() != channel) {
+                ctx.close(); // a retired channel's late answer: its call has failed already
+                return;
+            }
             Pending<?> call = pending;
             pending = null;
-            if (!HttpUtil.isKeepAlive(answer)) {
-                // Closed before the call completes: completing it may start the next call on this thread.
-                channel = null;
-                ctx.close();
-            }
             if (call == null) {
-                ctx.close();
+                retire(ctx.channel()); // an answer nobody asked for: the connection is out of step
                 return;
+            }
+            if (!HttpUtil.isKeepAlive(answer)) {
+                // Before the call completes: completing it may start the next call on this thread.
+                retire(ctx.channel());
             }
             String type = answer.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
             JsonFactory factory = type.contains("cbor") ? cbor : json;
@@ -273,17 +301,20 @@ final class LeanKinesis implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() != channel) {
-                return; // an earlier channel of this reader, closed on purpose; the pending call is not its
+                return; // a retired channel; the pending call, if any, is not its
             }
+            retire(ctx.channel());
             fail(pending, new IOException("the server closed the connection before answering"));
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (ctx.channel() == channel) {
-                fail(pending, cause);
+            if (ctx.channel() != channel) {
+                ctx.close();
+                return;
             }
-            ctx.close();
+            retire(ctx.channel());
+            fail(pending, cause);
         }
 
         /** Fails {@code call} if it is still pending; true if it was. */

@@ -45,8 +45,11 @@ final class Producer {
      * it parked to the due time) is charged to the request's latency, which is meant to be the server's.
      */
     private static final long SPIN_NANOS = 100_000;
-    /** Senders spin only while their requests are at least this far apart: at most a fifth of a core each. */
-    private static final long MIN_SPIN_INTERVAL_NANOS = 500_000;
+    /**
+     * Senders spin only up to this rate (over all of them): spinning costs up to {@code SPIN_NANOS} per request,
+     * here at most a fifth of one core, which the server on the same machine would otherwise have.
+     */
+    private static final double MAX_SPIN_REQUESTS_PER_S = 2_000;
 
     private final BenchSettings settings;
     private final KinesisAsyncClient client;
@@ -112,8 +115,7 @@ final class Producer {
         measuredRequestsTarget = settings.records().orElse(0) / settings.batchSize();
         if (settings.openLoop()) {
             schedule = new OpenLoopSchedule(startNanos, settings.rate().getAsDouble());
-            double senderIntervalNanos = settings.senderThreads() * 1e9 / settings.rate().getAsDouble();
-            spinNanos = senderIntervalNanos >= MIN_SPIN_INTERVAL_NANOS ? SPIN_NANOS : 0;
+            spinNanos = settings.rate().getAsDouble() <= MAX_SPIN_REQUESTS_PER_S ? SPIN_NANOS : 0;
         }
         senders = new Thread[settings.senderThreads()];
         for (int i = 0; i < senders.length; i++) {

@@ -96,6 +96,24 @@ class LeanAnswersTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
+    void aRecordWithoutASequenceNumberIsAnErrorNotTheLastSequenceNumberOfAnother(boolean cbor) throws IOException {
+        byte[] answer = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("Records");
+            record(g, cbor, new byte[] {1}, SEQ_1);
+            g.writeStartObject();
+            g.writeBinaryField("Data", new byte[] {2});
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+
+        assertThatThrownBy(() -> GetRecordsAnswer.page(factory(cbor).createParser(answer)))
+                .isInstanceOf(IOException.class).hasMessageContaining("without SequenceNumber");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
     void anErrorAnswerBecomesTheSdksExceptionWithTheAwsErrorCode(boolean cbor) throws IOException {
         byte[] answer = write(cbor, g -> {
             g.writeStartObject();

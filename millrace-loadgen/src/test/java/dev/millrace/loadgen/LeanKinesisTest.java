@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -70,6 +71,8 @@ class LeanKinesisTest {
     /** What the server does with each request, in order: an answer, or {@code null} to close without one. */
     private final BlockingQueue<Function<FullHttpRequest, FullHttpResponse>> script = new LinkedBlockingQueue<>();
     private LeanKinesis client;
+    /** A script step: reset the connection (RST) instead of answering. */
+    private static final Function<FullHttpRequest, FullHttpResponse> RESET = request -> null;
 
     @BeforeEach
     void start() throws InterruptedException {
@@ -157,6 +160,27 @@ class LeanKinesisTest {
     }
 
     @Test
+    void aCallMadeAsTheLastOneFailsOnAResetConnectionGetsItsOwnAnswer() throws Exception {
+        GetRecordsClient connection = GetRecordsClient.lean(client.connection());
+        for (int round = 0; round < 10; round++) {
+            byte[] data = {(byte) round};
+            script.add(RESET);
+            script.add(request -> answer(page(data, "1", "next")));
+            // As a reader or producer does: the next call leaves from the failed call's callback, on the event loop,
+            // while the reset connection's own close events are still to come.
+            CompletableFuture<GetRecordsClient.Page> next = connection.getRecords("it", 10)
+                    .handle((page, failure) -> failure)
+                    .thenCompose(failure -> {
+                        assertThat(failure).as("the reset call fails").isNotNull();
+                        return connection.getRecords("it", 10);
+                    });
+
+            assertThat(next.get(WAIT_S, TimeUnit.SECONDS).data()).as("round %d", round).containsExactly(data);
+        }
+        assertThat(connections).as("a new connection after each reset").hasValue(11);
+    }
+
+    @Test
     void anErrorAnswerFailsTheCallWithItsAwsErrorCode() throws Exception {
         script.add(request -> {
             FullHttpResponse answer = answer(cbor(g -> {
@@ -217,6 +241,11 @@ class LeanKinesisTest {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws InterruptedException {
             requests.add(request.retain());
             Function<FullHttpRequest, FullHttpResponse> step = script.poll(WAIT_S, TimeUnit.SECONDS);
+            if (step == RESET) {
+                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+                ctx.close();
+                return;
+            }
             FullHttpResponse answer = step == null ? null : step.apply(request);
             if (answer == null) {
                 ctx.close();
