@@ -149,7 +149,8 @@ final class BenchCommand implements Callable<Integer> {
     PutClient putClient;
 
     @Option(names = "--event-loop-threads", defaultValue = "0", paramLabel = "N",
-            description = "Netty threads of each SDK HTTP client; 0 for the SDK's default (default: ${DEFAULT-VALUE}).")
+            description = "Netty threads of each SDK HTTP client and of the lean client; 0 for the SDK's default "
+                    + "and 2 for the lean client (default: ${DEFAULT-VALUE}).")
     int eventLoopThreads;
 
     @Option(names = "--server-pid", paramLabel = "PID",
