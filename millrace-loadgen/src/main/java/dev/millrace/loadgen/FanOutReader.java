@@ -156,7 +156,7 @@ final class FanOutReader {
             long nowNanos = System.nanoTime();
             live.complete(null);
             if (event instanceof SubscribeToShardEvent e) {
-                stats.add(e.records(), nowNanos);
+                stats.add(ReadStats.dataOf(e.records()), nowNanos);
                 if (e.continuationSequenceNumber() == null) {
                     // The shard is closed and fully read (the event lists its children).
                     finished.complete(null);

@@ -2,7 +2,6 @@ package dev.millrace.loadgen;
 
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -41,11 +40,8 @@ interface GetRecordsClient {
         return (shardIterator, limit) -> client.getRecords(b -> b.shardIterator(shardIterator).limit(limit))
                 .thenApply(response -> {
                     int n = response.records().size();
-                    List<byte[]> data = new ArrayList<>(n);
-                    // The SDK already holds each record's bytes in an array of their own; no copy.
-                    response.records().forEach(r -> data.add(r.data().asByteArrayUnsafe()));
                     String last = n == 0 ? null : response.records().get(n - 1).sequenceNumber();
-                    return new Page(data, last, response.nextShardIterator());
+                    return new Page(ReadStats.dataOf(response.records()), last, response.nextShardIterator());
                 });
     }
 }

@@ -57,7 +57,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Why it exists: the generator must not be what it measures. Unmarshalling GetRecords answers in the SDK cost the
  * generator 5.4 ms of CPU per 1,000 records of 1 KiB, three times what Millrace spends serving them, so on a 2-core
  * machine a read-throughput run measured the generator; and the SDK's client adds ~0.2 ms to each PutRecord's
- * latency, a third of the server's. The polling readers ({@code --read-client}) and PutRecord
+ * latency, about half the server's own ~0.4 ms. The polling readers ({@code --read-client}) and PutRecord
  * ({@code --put-client}) can use this instead; the SDK stays the default for puts.
  *
  * <p>Thread-safe: connections are opened from any thread; each {@link #connection()} serves one caller, one call at

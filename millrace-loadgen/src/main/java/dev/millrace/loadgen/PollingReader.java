@@ -3,7 +3,6 @@ package dev.millrace.loadgen;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -107,9 +106,8 @@ final class PollingReader {
             }
             return;
         }
-        List<byte[]> data = page.data();
-        int n = data.size();
-        stats.add(n, data::get, nowNanos);
+        int n = page.data().size();
+        stats.add(page.data(), nowNanos);
         if (n > 0) {
             lastSequenceNumber = page.lastSequenceNumber();
         }

@@ -2,10 +2,10 @@ package dev.millrace.loadgen;
 
 import software.amazon.awssdk.services.kinesis.model.Record;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntFunction;
 
 /**
  * What one kind of reader (polling or fan-out) got back: records and bytes of this run, those sent after the warm-up
@@ -35,22 +35,23 @@ final class ReadStats {
         this.latencies = latencies;
     }
 
-    /** Counts the records of one SDK GetRecords response or fan-out event, which arrived at {@code nowNanos}. */
-    void add(List<Record> records, long nowNanos) {
+    /** The data of SDK records, as {@link #add} takes it. */
+    static List<byte[]> dataOf(List<Record> records) {
+        List<byte[]> data = new ArrayList<>(records.size());
         // The SDK already holds each record's bytes in an array of their own; reading them in place costs no copy.
-        add(records.size(), i -> records.get(i).data().asByteArrayUnsafe(), nowNanos);
+        records.forEach(r -> data.add(r.data().asByteArrayUnsafe()));
+        return data;
     }
 
-    /** Counts {@code count} records, record i holding {@code data.apply(i)}, which arrived at {@code nowNanos}. */
-    void add(int count, IntFunction<byte[]> data, long nowNanos) {
+    /** Counts the records (their data) of one GetRecords answer or fan-out event, which arrived at {@code nowNanos}. */
+    void add(List<byte[]> data, long nowNanos) {
         calls.increment();
         long measureStart = clock.measureStartNanos();
         long all = 0;
         long bytesAll = 0;
         long measured = 0;
         long bytes = 0;
-        for (int i = 0; i < count; i++) {
-            byte[] record = data.apply(i);
+        for (byte[] record : data) {
             if (!RecordPayload.isFromRun(record, runId)) {
                 foreignRecords.increment();
                 continue;

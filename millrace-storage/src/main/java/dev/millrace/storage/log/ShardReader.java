@@ -41,8 +41,8 @@ final class ShardReader {
         this.out = new ArrayList<>(Math.min(maxRecords, 1024));
         this.position = Math.max(fromPosition, view.startPosition());
         SegmentSnapshot[] segments = view.segments();
-        int chunkHint = (int) Math.min(SegmentScanner.MAX_CHUNK_BYTES,
-                Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
+        // The scanner caps its reads itself (SegmentScanner.MAX_CHUNK_BYTES); this only sizes a small read small.
+        int chunkHint = (int) Math.min(Integer.MAX_VALUE, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
         for (int i = view.segmentFor(position); i < segments.length && !full; i++) {
             SegmentSnapshot s = segments[i];
             if (position >= s.endPosition()) {
