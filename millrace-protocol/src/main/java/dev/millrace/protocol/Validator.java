@@ -121,12 +121,24 @@ public final class Validator {
 
     private static void checkString(Shape shape, String s, At path, List<String> errors) {
         if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
-            errors.add(fail(s, path, "Member must satisfy regular expression pattern: " + shape.pattern().pattern()));
+            errors.add(fail(s, path, "Member must satisfy regular expression pattern: " + printed(shape.pattern())));
         }
         checkLength(shape, s.codePointCount(0, s.length()), s, path, errors);
         if (!shape.enumValues().isEmpty() && !shape.enumValues().contains(s)) {
             errors.add(fail(s, path, "Member must satisfy enum value set: " + shape.enumValues()));
         }
+    }
+
+    /**
+     * The pattern as AWS prints it: since 2026 the model anchors some patterns ({@code ^(0|([1-9]\\d{0,38}))$}),
+     * while the service still prints them bare ({@code 0|([1-9]\\d{0,38})}); {@code matches()} anchors anyway.
+     */
+    static String printed(java.util.regex.Pattern pattern) {
+        String p = pattern.pattern();
+        if (p.startsWith("^(") && p.endsWith(")$")) {
+            return p.substring(2, p.length() - 2);
+        }
+        return p;
     }
 
     private static void checkLength(Shape shape, long length, Object value, At path, List<String> errors) {

@@ -37,7 +37,8 @@ class ProtocolTest {
 
     @Test
     void modelHasEveryOperation() {
-        assertThat(model.operations()).hasSize(39).containsKeys("PutRecords", "SubscribeToShard", "UpdateMaxRecordSize");
+        assertThat(model.operations()).hasSize(45).containsKeys("PutRecords", "SubscribeToShard", "UpdateMaxRecordSize",
+                "UpdateStreamRecordDistributionStrategy", "ListChannels");
         assertThat(model.targetPrefix()).isEqualTo("Kinesis_20131202");
     }
 

@@ -66,10 +66,10 @@ final class PutRecordsHandler implements OperationHandler {
             entries.keys[i] = e.string("PartitionKey");
             entries.explicitKeys[i] = e.string("ExplicitHashKey");
             entries.data[i] = e.blob("Data");
+            entries.hashKeys[i] = RecordRouting.hashKey(entries.keys[i], entries.explicitKeys[i]);
             RecordRouting.checkRecordSize(s, entries.keys[i], entries.data[i]);
             entries.bytes[i] = RecordRouting.recordBytes(entries.keys[i], entries.data[i]);
             totalBytes += entries.bytes[i];
-            entries.hashKeys[i] = RecordRouting.hashKey(entries.keys[i], entries.explicitKeys[i]);
         }
         if (totalBytes > MAX_REQUEST_BYTES) {
             throw KinesisException.invalidArgument("Records size " + totalBytes

@@ -29,6 +29,11 @@ final class RecordRouting {
     }
 
     static BigInteger hashKey(String partitionKey, String explicitHashKey) {
+        if (partitionKey == null) {
+            // Optional in the model since the AUTO distribution strategy; a USER_PARTITION_KEY stream still needs one.
+            throw KinesisException.invalidArgument("PartitionKey is required: the stream uses the USER_PARTITION_KEY "
+                    + "record distribution strategy.");
+        }
         if (explicitHashKey == null) {
             return HashKeys.ofPartitionKey(partitionKey);
         }
