@@ -71,12 +71,25 @@ final class ApiHarness implements AutoCloseable {
         if (r.httpStatus() != 200) {
             throw new ApiError(r.errorType(), new String(r.body(), StandardCharsets.UTF_8));
         }
+        if (r.length() == 0) {
+            return Map.of(); // an operation without an output shape answers an empty body
+        }
         try (JsonParser p = new JsonFactory().createParser(r.body())) {
             p.nextToken();
             return (Map<String, Object>) JsonTree.read(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Calls an operation that must succeed and returns its body as text, as the client receives it. */
+    String body(String operation, String jsonBody) {
+        KinesisApi.Result r = api.handle("Kinesis_20131202." + operation, WireFormat.JSON,
+                jsonBody.getBytes(StandardCharsets.UTF_8), "test");
+        if (r.httpStatus() != 200) {
+            throw new ApiError(r.errorType(), new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return new String(r.body(), StandardCharsets.UTF_8);
     }
 
     /** An error answer. */

@@ -9,15 +9,15 @@ import java.util.Objects;
  *
  * <p>Immutable once built, provided the caller does not modify {@code data} afterwards; the log does not copy it.
  *
- * @param partitionKey    the record's partition key, 1..256 characters
+ * @param partitionKey    the record's partition key, 1..256 characters, or {@code null} for none (a record written to a
+ *                        stream with AWS's AUTO distribution strategy needs none)
  * @param explicitHashKey the decimal explicit hash key the producer sent, or {@code null}
  * @param data            the record's payload
  */
 public record AppendRecord(String partitionKey, String explicitHashKey, byte[] data) {
     public AppendRecord {
-        Objects.requireNonNull(partitionKey, "partitionKey");
         Objects.requireNonNull(data, "data");
-        if (partitionKey.isEmpty()) {
+        if (partitionKey != null && partitionKey.isEmpty()) {
             throw new IllegalArgumentException("partitionKey must not be empty");
         }
     }

@@ -7,7 +7,7 @@ package dev.millrace.storage;
  *
  * @param position        the record's position in its shard
  * @param arrivalMs       when the log accepted it, epoch milliseconds
- * @param partitionKey    the partition key
+ * @param partitionKey    the partition key, or {@code null} if the record was written without one
  * @param explicitHashKey the explicit hash key, or {@code null}
  * @param data            the payload
  */

@@ -3,11 +3,13 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.StreamRecord;
 
 import java.util.Map;
 
 /**
- * CreateStream: a provisioned stream with {@code ShardCount} shards, or an on-demand one with 4.
+ * CreateStream: a provisioned stream with {@code ShardCount} shards, or an on-demand one with 4. An on-demand stream
+ * may start with the AUTO record distribution strategy; a provisioned one only with USER_PARTITION_KEY, the default.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html
  *
  * <p>Thread-safe.
@@ -53,9 +55,14 @@ final class CreateStreamHandler implements OperationHandler {
             throw KinesisException.invalidArgument("WarmThroughputMiBps can only be set on a stream in ON_DEMAND "
                     + "mode.");
         }
+        String distribution = request.string("RecordDistributionStrategy");
+        if (StreamRecord.AUTO.equals(distribution) && !"ON_DEMAND".equals(mode)) {
+            throw UpdateStreamRecordDistributionStrategyHandler.autoNeedsOnDemand(name);
+        }
         Integer maxRecordKiB = request.integer("MaxRecordSizeInKiB");
         // An on-demand stream's WarmThroughputMiBps is applied by the auto-scaler once the stream is ACTIVE.
         services.streams().create(name, shards, mode, tags == null ? Map.of() : tags,
-                maxRecordKiB == null ? MAX_RECORD_SIZE_KIB_DEFAULT : maxRecordKiB, request.integer("WarmThroughputMiBps"));
+                maxRecordKiB == null ? MAX_RECORD_SIZE_KIB_DEFAULT : maxRecordKiB, request.integer("WarmThroughputMiBps"),
+                distribution);
     }
 }

@@ -29,6 +29,8 @@ final class DescribeLimitsHandler implements OperationHandler {
         out.number("ShardLimit", services.shardLimit())
                 .number("OpenShardCount", services.streams().openShardCount())
                 .number("OnDemandStreamCount", onDemand)
-                .number("OnDemandStreamCountLimit", ON_DEMAND_STREAM_LIMIT);
+                .number("OnDemandStreamCountLimit", ON_DEMAND_STREAM_LIMIT)
+                .number("ChannelCount", 0)
+                .number("ChannelCountLimit", ChannelOperations.CHANNEL_LIMIT);
     }
 }

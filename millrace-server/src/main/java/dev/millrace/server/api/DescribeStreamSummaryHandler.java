@@ -42,6 +42,12 @@ final class DescribeStreamSummaryHandler implements OperationHandler {
                     .number("CurrentMiBps", s.warmThroughputMiBps())
                     .endObject();
         }
-        out.number("MaxRecordSizeInKiB", s.maxRecordSizeKiB()).endObject();
+        out.number("MaxRecordSizeInKiB", s.maxRecordSizeKiB())
+                .number("ChannelCount", 0);
+        // "This field is only present for streams that use the on-demand capacity mode" (API reference).
+        if ("ON_DEMAND".equals(s.mode())) {
+            out.string("RecordDistributionStrategy", s.distribution());
+        }
+        out.endObject();
     }
 }

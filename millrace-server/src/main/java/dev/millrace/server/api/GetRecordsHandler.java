@@ -41,6 +41,7 @@ final class GetRecordsHandler implements OperationHandler {
         StreamRecord s = found.get();
         ShardRecord shard = s.shard(at.shardIndex());
         int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
+        DryRun.stopIfRequested(request, services, s);
         Throttles.ShardThrottle throttle = services.throttles().shard(s, shard);
         if (!throttle.tryRead()) {
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
@@ -49,7 +50,7 @@ final class GetRecordsHandler implements OperationHandler {
         List<StoredRecord> records = result.records();
         long bytes = 0;
         for (StoredRecord r : records) {
-            bytes += r.data().length + r.partitionKey().length();
+            bytes += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
         }
         throttle.chargeRead(bytes);
         out.startArray("Records");

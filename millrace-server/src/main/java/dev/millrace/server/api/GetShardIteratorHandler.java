@@ -28,11 +28,13 @@ final class GetShardIteratorHandler implements OperationHandler {
             throw services.streams().notFound(name);
         }
         ShardRecord shard = ShardLookup.shard(services.streams(), s, request.string("ShardId"));
+        long position = StartingPositions.resolve(services, s, shard, request.string("ShardIteratorType"),
+                request.string("StartingSequenceNumber"), request.timestamp("Timestamp"), "GetShardIterator");
+        DryRun.stopIfRequested(request, services, s);
+        // Charged only once the request is known to be valid: a rejected request costs the caller nothing.
         if (!services.throttles().shard(s, shard).tryIterator()) {
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
         }
-        long position = StartingPositions.resolve(services, s, shard, request.string("ShardIteratorType"),
-                request.string("StartingSequenceNumber"), request.timestamp("Timestamp"), "GetShardIterator");
         out.string("ShardIterator", services.iterators().issue(s.name(), s.epochMs(), shard.index(), position));
     }
 }

@@ -80,6 +80,11 @@ public final class KinesisApi {
             validator.validate(request);
             WireWriter out = new WireWriter(format).startObject();
             handler.handle(request, out);
+            if (op.output() == null) {
+                // AWS answers an operation without an output shape (CreateStream, PutResourcePolicy, ...) with an
+                // empty body, not "{}"; clients that compare bodies notice.
+                return new Result(200, new byte[0], null);
+            }
             return new Result(200, out.endObject().toChunks(), null);
         } catch (KinesisException e) {
             return error(format, e);

@@ -24,11 +24,14 @@ public final class OperationRouter {
     public static OperationRouter standard(ApiServices s) {
         Map<String, OperationHandler> t = new TreeMap<>();
         t.put("AddTagsToStream", new AddTagsToStreamHandler(s));
+        t.put("CreateChannel", new CreateChannelHandler(s));
         t.put("CreateStream", new CreateStreamHandler(s));
         t.put("DecreaseStreamRetentionPeriod", new DecreaseStreamRetentionPeriodHandler(s));
+        t.put("DeleteChannel", new DeleteChannelHandler());
         t.put("DeleteResourcePolicy", new DeleteResourcePolicyHandler(s));
         t.put("DeleteStream", new DeleteStreamHandler(s));
         t.put("DeregisterStreamConsumer", new DeregisterStreamConsumerHandler(s));
+        t.put("DescribeChannel", new DescribeChannelHandler());
         t.put("DescribeStreamConsumer", new DescribeStreamConsumerHandler(s));
         t.put("DescribeAccountSettings", new DescribeAccountSettingsHandler(s));
         t.put("DescribeLimits", new DescribeLimitsHandler(s));
@@ -40,6 +43,7 @@ public final class OperationRouter {
         t.put("GetResourcePolicy", new GetResourcePolicyHandler(s));
         t.put("GetShardIterator", new GetShardIteratorHandler(s));
         t.put("IncreaseStreamRetentionPeriod", new IncreaseStreamRetentionPeriodHandler(s));
+        t.put("ListChannels", new ListChannelsHandler());
         t.put("ListShards", new ListShardsHandler(s));
         t.put("ListStreamConsumers", new ListStreamConsumersHandler(s));
         t.put("ListStreams", new ListStreamsHandler(s));
@@ -57,9 +61,11 @@ public final class OperationRouter {
         t.put("TagResource", new TagResourceHandler(s));
         t.put("UntagResource", new UntagResourceHandler(s));
         t.put("UpdateAccountSettings", new UpdateAccountSettingsHandler(s));
+        t.put("UpdateChannel", new UpdateChannelHandler());
         t.put("UpdateMaxRecordSize", new UpdateMaxRecordSizeHandler(s));
         t.put("UpdateShardCount", new UpdateShardCountHandler(s));
         t.put("UpdateStreamMode", new UpdateStreamModeHandler(s));
+        t.put("UpdateStreamRecordDistributionStrategy", new UpdateStreamRecordDistributionStrategyHandler(s));
         t.put("UpdateStreamWarmThroughput", new UpdateStreamWarmThroughputHandler(s));
         // Control-plane rate limits wrap the handlers; the table itself stays a plain name-to-handler map.
         t.replaceAll((operation, handler) -> (request, out) -> {

@@ -35,11 +35,13 @@ final class PutRecordHandler implements OperationHandler {
         String partitionKey = request.string("PartitionKey");
         String explicitHashKey = request.string("ExplicitHashKey");
         byte[] data = request.blob("Data");
-        BigInteger hashKey = RecordRouting.hashKey(partitionKey, explicitHashKey);
+        StreamRecord first = RecordRouting.writableStream(services.streams(), name);
+        BigInteger hashKey = RecordRouting.hashKey(first, partitionKey, explicitHashKey);
+        RecordRouting.checkRecordSize(first, partitionKey, data);
+        DryRun.stopIfRequested(request, services, first);
         for (int attempt = 0; ; attempt++) {
             RecordRouting.pauseBeforeReroute(attempt);
-            StreamRecord s = RecordRouting.writableStream(services.streams(), name);
-            RecordRouting.checkRecordSize(s, partitionKey, data);
+            StreamRecord s = attempt == 0 ? first : RecordRouting.writableStream(services.streams(), name);
             ShardRecord shard = ShardRouter.of(s).route(hashKey);
             services.autoScaler().record(s, shard, hashKey, RecordRouting.recordBytes(partitionKey, data));
             if (!services.throttles().shard(s, shard).tryWrite(1, RecordRouting.recordBytes(partitionKey, data))) {

@@ -66,7 +66,7 @@ final class PutRecordsHandler implements OperationHandler {
             entries.keys[i] = e.string("PartitionKey");
             entries.explicitKeys[i] = e.string("ExplicitHashKey");
             entries.data[i] = e.blob("Data");
-            entries.hashKeys[i] = RecordRouting.hashKey(entries.keys[i], entries.explicitKeys[i]);
+            entries.hashKeys[i] = RecordRouting.hashKey(s, entries.keys[i], entries.explicitKeys[i]);
             RecordRouting.checkRecordSize(s, entries.keys[i], entries.data[i]);
             entries.bytes[i] = RecordRouting.recordBytes(entries.keys[i], entries.data[i]);
             totalBytes += entries.bytes[i];
@@ -75,6 +75,7 @@ final class PutRecordsHandler implements OperationHandler {
             throw KinesisException.invalidArgument("Records size " + totalBytes
                     + " bytes exceeds the PutRecords limit of " + MAX_REQUEST_BYTES + " bytes.");
         }
+        DryRun.stopIfRequested(request, services, s);
         String[] sequenceNumbers = new String[n];
         String[] shardIds = new String[n];
         String[] throttled = new String[n];

@@ -2,6 +2,7 @@ package dev.millrace.server.api;
 
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.HashKeys;
+import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamStatus;
 import dev.millrace.server.state.StreamRegistry;
@@ -28,7 +29,14 @@ final class RecordRouting {
         return s;
     }
 
-    static BigInteger hashKey(String partitionKey, String explicitHashKey) {
+    /**
+     * The hash key a record is routed by: on an AUTO stream a point in the next shard of a round robin over the open
+     * shards (keys are ignored there); otherwise the explicit hash key, or the MD5 of the partition key.
+     */
+    static BigInteger hashKey(StreamRecord s, String partitionKey, String explicitHashKey) {
+        if (s.autoDistribution()) {
+            return ShardRouter.of(s).spread();
+        }
         if (partitionKey == null) {
             // Optional in the model since the AUTO distribution strategy; a USER_PARTITION_KEY stream still needs one.
             throw KinesisException.invalidArgument("PartitionKey is required: the stream uses the USER_PARTITION_KEY "
@@ -65,7 +73,7 @@ final class RecordRouting {
 
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
     static long recordBytes(String partitionKey, byte[] data) {
-        return (long) data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
+        return (long) data.length + (partitionKey == null ? 0 : partitionKey.getBytes(StandardCharsets.UTF_8).length);
     }
 
     static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {

@@ -42,6 +42,7 @@ final class SubscribeToShardHandler implements StreamingOperationHandler {
         Struct start = request.struct("StartingPosition");
         long position = StartingPositions.resolve(services, s, shard, start.string("Type"),
                 start.string("SequenceNumber"), start.timestamp("Timestamp"), "SubscribeToShard");
+        DryRun.stopIfRequested(request, services, s);
         services.fanOut().subscribe(consumerArn, s, shard, position, sink, requestId);
     }
 }

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
@@ -21,6 +22,15 @@ final class UpdateStreamModeHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
         String mode = request.struct("StreamModeDetails").string("StreamMode");
-        services.streams().update(name, true, s -> s.withMode(mode));
+        services.streams().update(name, true, s -> {
+            if ("PROVISIONED".equals(mode) && s.autoDistribution()) {
+                // A provisioned stream cannot use AUTO (UpdateStreamRecordDistributionStrategy's reference); rather
+                // than silently changing how records are placed, ask for the strategy to be switched first.
+                throw KinesisException.invalidArgument("Stream " + name + " uses the AUTO record distribution "
+                        + "strategy, which PROVISIONED mode does not support. Switch it to USER_PARTITION_KEY with "
+                        + "UpdateStreamRecordDistributionStrategy first.");
+            }
+            return s.withMode(mode);
+        });
     }
 }

@@ -207,7 +207,7 @@ final class SubscribeSession {
     private static long bytes(List<StoredRecord> records) {
         long total = 0;
         for (StoredRecord r : records) {
-            total += r.data().length + r.partitionKey().length();
+            total += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
         }
         return total;
     }

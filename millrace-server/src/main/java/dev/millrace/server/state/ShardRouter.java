@@ -4,6 +4,8 @@ import java.math.BigInteger;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Maps a hash key to the open shard that owns it, by binary search over the open shards' ranges. Routers are cached
@@ -16,6 +18,8 @@ public final class ShardRouter {
 
     private final StreamRecord stream;
     private final ShardRecord[] open;
+    /** The AUTO strategy's round robin; it restarts when a reshard makes a new router, which is harmless. */
+    private final AtomicLong nextSpread = new AtomicLong();
 
     private ShardRouter(StreamRecord stream) {
         this.stream = stream;
@@ -31,6 +35,18 @@ public final class ShardRouter {
             CACHE.put(stream.name(), router);
         }
         return router;
+    }
+
+    /**
+     * A hash key for a record of an AUTO stream: each call picks the next open shard in turn, so records are spread
+     * evenly over the shards whatever their key ranges, and returns a random key inside that shard's range, so that
+     * on-demand scaling, which splits a busy shard at the median of its recent keys, still splits it in two.
+     */
+    public BigInteger spread() {
+        ShardRecord shard = open[(int) Math.floorMod(nextSpread.getAndIncrement(), (long) open.length)];
+        BigInteger width = shard.endingHashKey().subtract(shard.startingHashKey()).add(BigInteger.ONE);
+        BigInteger offset = new BigInteger(width.bitLength() + 8, ThreadLocalRandom.current()).mod(width);
+        return shard.startingHashKey().add(offset);
     }
 
     /** The open shard owning {@code hashKey}; open shards always cover the whole key space. */

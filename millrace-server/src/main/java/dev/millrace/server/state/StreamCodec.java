@@ -79,6 +79,7 @@ final class StreamCodec {
                 g.writeNumber(t);
             }
             g.writeEndArray();
+            g.writeStringField("distribution", s.distribution());
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -114,7 +115,7 @@ final class StreamCodec {
                 StreamStatus.valueOf((String) m.get("status")), (Long) m.get("statusUntilMs"),
                 num(m, "retentionHours"), (String) m.get("mode"), shards, new TreeMap<>(tags),
                 (String) m.get("encryptionType"), (String) m.get("keyId"), metrics, num(m, "maxRecordSizeKiB"),
-                warm == null ? null : ((Long) warm).intValue(), updates);
+                warm == null ? null : ((Long) warm).intValue(), updates, (String) m.get("distribution"));
     }
 
     private static int num(Map<String, Object> m, String key) {

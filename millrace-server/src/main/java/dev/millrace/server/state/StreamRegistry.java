@@ -143,7 +143,8 @@ public final class StreamRegistry {
 
     /** Creates a stream in {@code CREATING} with {@code shardCount} shards spanning the hash key space evenly. */
     public synchronized StreamRecord create(String name, int shardCount, String mode, Map<String, String> tags,
-                                            int maxRecordSizeKiB, Integer warmThroughputMiBps) {
+                                            int maxRecordSizeKiB, Integer warmThroughputMiBps,
+                                            String distribution) {
         settle(name);
         if (streams.containsKey(name)) {
             throw KinesisException.resourceInUse("Stream " + name + " under account " + account.id()
@@ -159,7 +160,7 @@ public final class StreamRegistry {
         StreamStatus status = transitionDelayMs > 0 ? StreamStatus.CREATING : StreamStatus.ACTIVE;
         StreamRecord stream = new StreamRecord(name, epochMs, status, now + transitionDelayMs, 24, mode, shards,
                 new java.util.TreeMap<>(tags), "NONE", null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps,
-                List.of());
+                List.of(), distribution);
         Map<String, byte[]> changes = new HashMap<>();
         changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
         changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));

@@ -23,10 +23,13 @@ public final class Throttles {
             Map.entry("ListStreams", 5.0), Map.entry("DescribeStreamSummary", 20.0),
             Map.entry("ListShards", 1000.0), Map.entry("UpdateStreamMode", 5.0));
 
+    private static final double DRY_RUNS_PER_SECOND = 1.0;
+
     private final Clock clock;
     private final ThroughputLimits limits;
     private final ConcurrentHashMap<String, ShardThrottle> shards = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TokenBucket> operations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TokenBucket> dryRuns = new ConcurrentHashMap<>();
 
     public Throttles(Clock clock, ThroughputLimits limits) {
         this.clock = clock;
@@ -95,6 +98,19 @@ public final class Throttles {
         TokenBucket bucket = operations.computeIfAbsent(operation, op -> bucket(rate));
         if (!bucket.tryTake(1)) {
             throw KinesisException.limitExceeded("Rate exceeded for " + operation + ".");
+        }
+    }
+
+    /** Dry runs: one per second per stream, over all operations, as AWS documents; beyond it ThrottlingException. */
+    public void checkDryRun(StreamRegistry streams, StreamRecord stream) {
+        if (!limits.enabled()) {
+            return;
+        }
+        TokenBucket bucket = dryRuns.computeIfAbsent(stream.name() + "/" + stream.epochMs(),
+                k -> new TokenBucket(clock, DRY_RUNS_PER_SECOND, DRY_RUNS_PER_SECOND));
+        if (!bucket.tryTake(1)) {
+            throw KinesisException.client("ThrottlingException", "Rate exceeded for DryRun requests on stream "
+                    + stream.name() + " under account " + streams.account().id() + ".");
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  *  +--------+--------+-----------------------+--------+-----------------------+-----------------------+
  *  | record 0 | record 1 | ... | record count-1 |
  *
- *  record := keyLength varint | partition key, UTF-8
+ *  record := keyLength varint (0: none) | partition key, UTF-8
  *          | hashKeyLength varint (0: none) | explicit hash key, ASCII decimal
  *          | dataLength varint | data
  *
@@ -45,8 +45,10 @@ public final class RecordBatch {
     public static final int HEADER_BYTES = 36;
     /** Fixed fields after {@code length}: what {@code length} counts besides the records. */
     static final int LENGTH_FIELD_BYTES = 4;
-    /** The smallest possible record: three 1-byte lengths and a 1-character key. */
-    public static final int MIN_RECORD_BYTES = 4;
+    /** The smallest possible record: three 1-byte lengths (no partition key, no hash key, no data). */
+    public static final int MIN_RECORD_BYTES = 3;
+
+    private static final byte[] NO_KEY = new byte[0];
 
     private RecordBatch() {
     }
@@ -63,7 +65,7 @@ public final class RecordBatch {
         byte[][] keys = new byte[records.size()][];
         for (int i = 0; i < records.size(); i++) {
             AppendRecord r = records.get(i);
-            keys[i] = r.partitionKey().getBytes(StandardCharsets.UTF_8);
+            keys[i] = r.partitionKey() == null ? NO_KEY : r.partitionKey().getBytes(StandardCharsets.UTF_8);
             int hashKeyBytes = r.explicitHashKey() == null ? 0 : r.explicitHashKey().length();
             size += Varint.bytes(keys[i].length) + keys[i].length + Varint.bytes(hashKeyBytes) + hashKeyBytes
                     + Varint.bytes(r.data().length) + r.data().length;
@@ -183,7 +185,8 @@ public final class RecordBatch {
                 }
                 byte[] data = new byte[dataLength];
                 in.get(data);
-                out.add(new StoredRecord(base + i, arrivalMs, new String(key, StandardCharsets.UTF_8), hashKey, data));
+                out.add(new StoredRecord(base + i, arrivalMs,
+                        key.length == 0 ? null : new String(key, StandardCharsets.UTF_8), hashKey, data));
                 added += dataLength;
             }
         } catch (RuntimeException e) {
