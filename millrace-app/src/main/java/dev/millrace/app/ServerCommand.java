@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.millrace.server.state.Account;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -102,6 +103,11 @@ final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long autoscaleQuietMs;
 
+    @Option(names = "--account-id", defaultValue = Account.DEFAULT_ID, paramLabel = "ID",
+            description = "The 12-digit account id in ARNs and messages (default: ${DEFAULT-VALUE}). The region is "
+                    + "the one each request is signed for; each region's streams are its own.")
+    String accountId;
+
     @Option(names = "--tls-port", defaultValue = "-1", paramLabel = "PORT",
             description = "Also serve HTTPS (ALPN h2 and http/1.1, and h2 without ALPN) on this port; 0 picks a free "
                     + "one, -1 turns it off (default: ${DEFAULT-VALUE}).")
@@ -180,8 +186,12 @@ final class ServerCommand implements Callable<Integer> {
             throw usage("--max-shards-per-stream, --shard-count-updates-per-day, --autoscale-interval-ms and "
                     + "--autoscale-window-s must be positive, --autoscale-quiet-ms 0 or more");
         }
+        if (!accountId.matches("[0-9]{12}")) {
+            throw usage("--account-id must be 12 digits, like 123456789012");
+        }
         Path dir = dataDir.toAbsolutePath().normalize();
         ServerConfig config = ServerConfig.defaults(host, port, dir)
+                .withAccount(new Account(Account.LEGACY_REGION, accountId))
                 .withTransitionDelayMs(transitionDelayMs)
                 .withShardLimit(shardLimit)
                 .withThroughput(new ThroughputLimits(throughputLimits.equals("on"), throughputScale))

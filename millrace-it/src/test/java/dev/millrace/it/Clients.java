@@ -78,6 +78,20 @@ final class Clients {
         }
     }
 
+    /** A sync CBOR client whose requests are signed for {@code region}. */
+    static KinesisClient inRegion(URI endpoint, Region region) {
+        return KinesisClient.builder()
+                .endpointOverride(endpoint)
+                .region(region)
+                .credentialsProvider(CREDENTIALS)
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .socketTimeout(Duration.ofSeconds(60))
+                        .build())
+                .overrideConfiguration(overrides(new Recorder(), false))
+                .build();
+    }
+
     /** A sync CBOR client that never retries, for writers that must know exactly what was acknowledged. */
     static KinesisClient syncNoRetries(URI endpoint) {
         return KinesisClient.builder()

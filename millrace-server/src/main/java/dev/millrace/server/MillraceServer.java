@@ -4,15 +4,17 @@ import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
-import dev.millrace.server.api.OperationRouter;
+import dev.millrace.server.api.Regions;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.cloudwatch.CloudWatchApi;
 import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.TlsCertificates;
+import dev.millrace.server.state.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ConsumerRegistry;
+import dev.millrace.server.state.RegionMetadata;
 import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -56,7 +60,9 @@ public final class MillraceServer implements AutoCloseable {
     private ThreadPoolExecutor appendExecutor;
     private ScheduledExecutorService housekeeping;
     private HttpServer http;
-    private FanOut fanOut;
+    private ScheduledExecutorService fanOutExecutor;
+    private final List<FanOut> fanOuts = new CopyOnWriteArrayList<>();
+    private Regions regions;
     private InetSocketAddress address;
     private InetSocketAddress tlsAddress;
 
@@ -68,29 +74,25 @@ public final class MillraceServer implements AutoCloseable {
     public InetSocketAddress start() throws InterruptedException {
         logs = EmbeddedLogStore.open(config.logConfig(), clock);
         metadata = FileMetadataStore.open(config.dataDir());
-        StreamRegistry streams = new StreamRegistry(metadata, logs, clock, config.account(),
-                config.transitionDelayMs());
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
-        AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
-        ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, config.transitionDelayMs());
-        fanOut = new FanOut(streams, consumers, clock, config.throughput(), FAN_OUT_THREADS);
+        fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
-        ApiServices services = new ApiServices(streams, iterators, new ResourcePolicies(metadata),
-                new AccountSettings(metadata, clock), config.shardLimit(), config.scaling(),
-                new Throttles(clock, config.throughput()), autoScaler,
-                consumers, fanOut, appendExecutor);
-        KinesisApi api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
+        regions = new Regions(region -> regionServices(region, iterators));
+        regions.openAll(List.of(Account.LEGACY_REGION));
+        regions.openAll(RegionMetadata.storedRegions(metadata));
+        KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router);
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-api"));
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
-        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", streams::settleDue), 100, 100,
-                TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(periodic("retention", streams::trimExpired), 60, 60, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> eachRegion(s -> s.streams()
+                .settleDue())), 100, 100, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("retention", () -> eachRegion(s -> s.streams().trimExpired())),
+                60, 60, TimeUnit.SECONDS);
         long scaleMs = config.autoScaling().evaluateIntervalMs();
-        housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", autoScaler::tick), scaleMs, scaleMs,
-                TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> eachRegion(s -> s.autoScaler()
+                .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock)), apiExecutor,
@@ -106,6 +108,32 @@ public final class MillraceServer implements AutoCloseable {
         return address;
     }
 
+    /**
+     * One region's services, on its part of the metadata store ({@link RegionMetadata}); the storage engine, the
+     * iterator key and the threads are the node's.
+     */
+    private ApiServices regionServices(String region, ShardIterators iterators) {
+        Account account = config.account().in(region);
+        MetadataStore regional = RegionMetadata.of(metadata, region);
+        StreamRegistry streams = new StreamRegistry(regional, logs, clock, account, config.transitionDelayMs());
+        AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
+        ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs());
+        FanOut fanOut = new FanOut(streams, consumers, clock, config.throughput(), fanOutExecutor);
+        fanOuts.add(fanOut);
+        if (!Account.LEGACY_REGION.equals(region)) {
+            log.info("Serving region {} (account {})", region, account.id());
+        }
+        return new ApiServices(streams, iterators, new ResourcePolicies(regional),
+                new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
+                new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor);
+    }
+
+    private void eachRegion(java.util.function.Consumer<ApiServices> task) {
+        for (ApiServices services : regions.all()) {
+            task.accept(services);
+        }
+    }
+
     /** The TLS port's address, or {@code null} when there is none. */
     public InetSocketAddress tlsAddress() {
         return tlsAddress;
@@ -117,7 +145,7 @@ public final class MillraceServer implements AutoCloseable {
 
     /** Live SubscribeToShard sessions (for tests and metrics). */
     public int subscriptionCount() {
-        return fanOut == null ? 0 : fanOut.sessionCount();
+        return fanOuts.stream().mapToInt(FanOut::sessionCount).sum();
     }
 
     /** The iterator signing key: random, made on first start, kept in the metadata store. */
@@ -143,9 +171,11 @@ public final class MillraceServer implements AutoCloseable {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }
-        if (fanOut != null) {
-            fanOut.close();
-            fanOut = null;
+        fanOuts.forEach(FanOut::close);
+        fanOuts.clear();
+        if (fanOutExecutor != null) {
+            fanOutExecutor.shutdownNow();
+            fanOutExecutor = null;
         }
         if (apiExecutor != null) {
             apiExecutor.shutdown();

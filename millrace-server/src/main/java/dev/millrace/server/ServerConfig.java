@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * @param port              port to bind; 0 picks a free one
  * @param dataDir           where storage lives
  * @param logConfig         storage engine settings
- * @param account           account and region for ARNs
+ * @param account           the account id for ARNs (every region's); its region is the legacy region
  * @param transitionDelayMs how long CREATING, UPDATING and DELETING last
  * @param shardLimit        the account's open-shard limit
  * @param apiThreads        threads running API calls (appends block on fsync)
@@ -41,6 +41,12 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
                 ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE);
+    }
+
+    /** The account id to use in every region (the region of {@code value} is only the fallback). */
+    public ServerConfig withAccount(Account value) {
+        return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {

@@ -8,12 +8,14 @@ import dev.millrace.protocol.Validator;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.fanout.EventSink;
+import dev.millrace.server.state.Account;
 import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One request, transport aside: resolve the operation from {@code X-Amz-Target}, read and validate the body against
@@ -58,20 +60,31 @@ public final class KinesisApi {
     private final ApiModel model;
     private final RequestReader reader;
     private final Validator validator;
-    private final OperationRouter router;
+    private final Function<String, OperationRouter> routers;
 
+    /** One operation table for every region (tests, benchmarks). */
     public KinesisApi(ApiModel model, OperationRouter router) {
+        this(model, region -> router);
+    }
+
+    /** An operation table per region: {@code routers} gives the table of the region a request was signed for. */
+    public KinesisApi(ApiModel model, Function<String, OperationRouter> routers) {
         this.model = model;
         this.reader = new RequestReader(model);
         this.validator = new Validator(model);
-        this.router = router;
+        this.routers = routers;
     }
 
+    /** A request of the legacy region, {@code us-east-1}. */
     public Result handle(String target, WireFormat format, byte[] body, String requestId) {
+        return handle(target, format, body, requestId, Account.LEGACY_REGION);
+    }
+
+    public Result handle(String target, WireFormat format, byte[] body, String requestId, String region) {
         try {
             String operation = operationOf(target);
             ApiModel.Operation op = model.operation(operation);
-            OperationHandler handler = router.handler(operation);
+            OperationHandler handler = routers.apply(region).handler(operation);
             if (handler == null) {
                 throw KinesisException.client("UnknownOperationException",
                         "Operation " + operation + " is not implemented by Millrace yet.");
@@ -101,19 +114,19 @@ public final class KinesisApi {
     public boolean streams(String target) {
         String prefix = model.targetPrefix() + ".";
         return target != null && target.startsWith(prefix)
-                && router.streaming(target.substring(prefix.length())) != null;
+                && routers.apply(Account.LEGACY_REGION).streaming(target.substring(prefix.length())) != null;
     }
 
     /**
      * Starts an event-stream operation. Returns {@code null} once the stream has started (everything after that
      * travels in it), or the error to answer instead. Event-stream requests are always JSON.
      */
-    public Result subscribe(String target, byte[] body, EventSink sink, String requestId) {
+    public Result subscribe(String target, byte[] body, EventSink sink, String requestId, String region) {
         try {
             String operation = operationOf(target);
             Struct request = reader.read(WireFormat.JSON, model.operation(operation).input(), body);
             validator.validate(request);
-            router.streaming(operation).subscribe(request, sink, requestId);
+            routers.apply(region).streaming(operation).subscribe(request, sink, requestId);
             return null;
         } catch (KinesisException e) {
             return error(WireFormat.JSON, e);

@@ -39,18 +39,36 @@ public final class FanOut implements AutoCloseable {
     private final Clock clock;
     private final ThroughputLimits limits;
     private final ScheduledExecutorService executor;
+    private final boolean ownsExecutor;
     private final ConcurrentHashMap<String, SubscribeSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<SubscribeSession>> byShard = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
 
     public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
                   int threads) {
+        this(streams, consumers, clock, limits, newExecutor(threads), true);
+    }
+
+    /** Sessions pushed by a pool shared with other regions' fan-out; {@link #close} leaves it running. */
+    public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
+                  ScheduledExecutorService sharedExecutor) {
+        this(streams, consumers, clock, limits, sharedExecutor, false);
+    }
+
+    private FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
+                   ScheduledExecutorService executor, boolean ownsExecutor) {
         this.streams = streams;
         this.consumers = consumers;
         this.clock = clock;
         this.limits = limits;
+        this.executor = executor;
+        this.ownsExecutor = ownsExecutor;
+    }
+
+    /** The threads that push to sessions: they read logs and write to sockets, never wait long. */
+    public static ScheduledExecutorService newExecutor(int threads) {
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newScheduledThreadPool(threads, r -> {
+        return Executors.newScheduledThreadPool(threads, r -> {
             Thread t = new Thread(r, "millrace-fanout-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -158,12 +176,14 @@ public final class FanOut implements AutoCloseable {
         dev.millrace.server.api.ChildShards.write(w, stream, parent);
     }
 
-    /** Ends every session normally and stops the threads; clients resubscribe elsewhere or later. */
+    /** Ends every session normally and stops its own threads; clients resubscribe elsewhere or later. */
     @Override
     public void close() {
         for (SubscribeSession s : sessions.values()) {
             s.finish();
         }
-        executor.shutdownNow();
+        if (ownsExecutor) {
+            executor.shutdownNow();
+        }
     }
 }

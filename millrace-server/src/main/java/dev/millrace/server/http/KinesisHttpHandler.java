@@ -76,6 +76,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         String path = request.uri();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         byte[] body = ByteBufUtil.getBytes(request.content());
+        String region = SigningRegion.of(authorization, path);
         try {
             if (request.method() != HttpMethod.POST) {
                 throw KinesisException.unknownOperation();
@@ -106,7 +107,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             if (api.streams(target)) {
                 executor.execute(() -> {
-                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel()), requestId);
+                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel()), requestId,
+                            region);
                     if (error != null) {
                         ctx.executor().execute(() -> respond(ctx, keepAlive, error, WireFormat.JSON.contentType(),
                                 requestId));
@@ -115,7 +117,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return;
             }
             executor.execute(() -> {
-                KinesisApi.Result result = api.handle(target, format, body, requestId);
+                KinesisApi.Result result = api.handle(target, format, body, requestId, region);
                 ctx.executor().execute(() -> respond(ctx, keepAlive, result, format.contentType(), requestId));
             });
         } catch (RejectedExecutionException e) {

@@ -286,13 +286,13 @@ public final class StreamRegistry {
         }
         put(s.withShards(kept));
         for (ShardRecord shard : dropped) {
-            logs.delete(shardKey(s, shard.index()));
+            logs.delete(logKey(s, shard.index()));
         }
     }
 
     /** The log of one shard, opened on first use with the stream's retention. */
     public ShardLog log(StreamRecord stream, ShardRecord shard) {
-        ShardLog log = logs.openOrCreate(shardKey(stream, shard.index()));
+        ShardLog log = logs.openOrCreate(logKey(stream, shard.index()));
         long retentionMs = stream.retentionHours() * 3_600_000L;
         if (log.retentionMs() != retentionMs) {
             log.retentionMs(retentionMs);
@@ -325,7 +325,7 @@ public final class StreamRegistry {
             metadata.commit(changes);
             streams.remove(name);
             for (ShardRecord shard : s.shards()) {
-                logs.delete(shardKey(s, shard.index()));
+                logs.delete(logKey(s, shard.index()));
             }
         } else {
             put(s.withStatus(StreamStatus.ACTIVE, 0));
@@ -337,7 +337,17 @@ public final class StreamRegistry {
         streams.put(s.name(), s);
     }
 
-    /** Storage key of a shard: unique per stream incarnation, so a re-created stream never sees old records. */
+    /**
+     * The storage key of a shard's log: {@link #shardKey}, led in every region but the legacy one by the region's name
+     * ({@code eu-west-1.1796000000000-orders-000000}), so that two regions' streams of one name never share a log;
+     * legacy keys start with a digit, so the two kinds cannot be confused.
+     */
+    String logKey(StreamRecord stream, int shardIndex) {
+        String key = shardKey(stream, shardIndex);
+        return Account.LEGACY_REGION.equals(account.region()) ? key : account.region() + "." + key;
+    }
+
+    /** A shard's key: unique per stream incarnation, so a re-created stream never sees old records. */
     static String shardKey(StreamRecord stream, int shardIndex) {
         StringBuilder b = new StringBuilder(40).append(stream.epochMs()).append('-').append(stream.name()).append('-');
         return ZeroPadded.append(b, shardIndex, 6).toString();
