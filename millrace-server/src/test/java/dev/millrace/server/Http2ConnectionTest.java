@@ -77,6 +77,7 @@ class Http2ConnectionTest {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
                 .header("Content-Type", "application/x-amz-json-1.1")
                 .header("X-Amz-Target", "Kinesis_20131202." + operation).header("Authorization", AUTH)
+                .header("X-Amz-Date", "20260101T000000Z")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return r.body();
@@ -111,7 +112,8 @@ class Http2ConnectionTest {
         DefaultHttp2Headers headers = new DefaultHttp2Headers();
         headers.method("POST").path("/").scheme("http").authority("127.0.0.1:" + port);
         headers.add("content-type", "application/x-amz-json-1.1")
-                .add("x-amz-target", "Kinesis_20131202.SubscribeToShard").add("authorization", AUTH);
+                .add("x-amz-target", "Kinesis_20131202.SubscribeToShard").add("authorization", AUTH)
+                .add("x-amz-date", "20260101T000000Z");
         stream.write(new DefaultHttp2HeadersFrame(headers, false));
         stream.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("{\"ConsumerARN\":\"" + consumerArn
                 + "\",\"ShardId\":\"shardId-000000000000\",\"StartingPosition\":{\"Type\":\"LATEST\"}}",

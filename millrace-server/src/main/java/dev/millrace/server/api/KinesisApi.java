@@ -136,7 +136,11 @@ public final class KinesisApi {
         }
     }
 
-    private String operationOf(String target) {
+    /**
+     * The operation an {@code X-Amz-Target} names, or UnknownOperationException. Public so that the HTTP layer can
+     * check the target in AWS's order, before authentication.
+     */
+    public String operationOf(String target) {
         String prefix = model.targetPrefix() + ".";
         if (target == null || !target.startsWith(prefix)) {
             throw KinesisException.unknownOperation();

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -44,6 +45,7 @@ public final class CloudWatchApi {
     static final String JSON_TARGET_PREFIX = SERVICE + ".";
     static final String NAMESPACE = "com.amazonaws.cloudwatch";
     static final String QUERY_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+    private static final String QUERY_VERSION = "2010-08-01";
     private static final CBORFactory CBOR = new CBORFactory();
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -71,9 +73,26 @@ public final class CloudWatchApi {
                 "ListMetrics", new ListMetricsHandler(catalog));
     }
 
-    /** True when a request addressed to Millrace's port is a CloudWatch call (Kinesis never sends these forms). */
-    public static boolean isCloudWatch(String path, String target, String contentType) {
-        return protocol(path, target, contentType) != null;
+    /**
+     * True when a request addressed to Millrace's port is a CloudWatch call (Kinesis never sends these forms). The
+     * path and the target mark the RPC v2 CBOR and JSON 1.0 protocols by themselves. A form content type does not
+     * mark the query protocol: clients add it to any body that has no content type (curl -d, and signers such as
+     * aws4), and AWS Kinesis answers those with its own errors. So a query call is recognised by its body as well:
+     * an {@code Action} and CloudWatch's {@code Version}, which every query client sends.
+     */
+    public static boolean isCloudWatch(String path, String target, String contentType, byte[] body) {
+        Protocol protocol = protocol(path, target, contentType);
+        return protocol != null && (protocol != Protocol.QUERY || isQueryCall(body));
+    }
+
+    private static boolean isQueryCall(byte[] body) {
+        boolean action = false;
+        boolean version = false;
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            action |= pair.startsWith("Action=") && pair.length() > "Action=".length();
+            version |= pair.equals("Version=" + QUERY_VERSION);
+        }
+        return action && version;
     }
 
     static Protocol protocol(String path, String target, String contentType) {

@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 
+import java.util.Map;
+
 /**
  * A streamed HTTP response carrying event-stream messages. On an HTTP/2 stream channel, {@link Channel#isWritable}
  * follows the stream's flow-control window (and Netty's write-buffer watermarks), which is what keeps a slow
@@ -28,9 +30,12 @@ final class HttpEventSink implements EventSink {
     static final AttributeKey<Runnable> ON_WRITABLE = AttributeKey.valueOf("millrace.onWritable");
 
     private final Channel channel;
+    private final Map<String, String> headers;
 
-    HttpEventSink(Channel channel) {
+    /** {@code headers} go on the response head besides the Content-Type: the request ids, CORS. */
+    HttpEventSink(Channel channel, Map<String, String> headers) {
         this.channel = channel;
+        this.headers = Map.copyOf(headers);
     }
 
     @Override
@@ -38,8 +43,8 @@ final class HttpEventSink implements EventSink {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.amazon.eventstream")
-                .set("x-amzn-RequestId", requestId)
-                .set("x-amz-id-2", requestId);
+                .set("x-amzn-RequestId", requestId);
+        headers.forEach(response.headers()::set);
         if (!(channel instanceof Http2StreamChannel)) {
             HttpUtil.setTransferEncodingChunked(response, true);
         }

@@ -1,6 +1,7 @@
 package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,8 +41,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into a Kinesis API
- * call and writes the answer. The call runs on the API executor, not the event loop, because appends wait for fsync.
+ * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into an API call
+ * and writes the answer. CORS preflights are answered here ({@link Cors}); DynamoDB targets go to {@link DynamoApi},
+ * CloudWatch calls to {@link CloudWatchApi}; everything else is addressed to Kinesis and passes {@link KinesisGate},
+ * which answers malformed and unauthenticated requests as AWS does. The call runs on the API executor, not the event
+ * loop, because appends wait for fsync.
  *
  * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
  * body is copied out first; the response buffer is owned by the pipeline once written.
@@ -48,82 +55,127 @@ import java.util.concurrent.ThreadLocalRandom;
 @ChannelHandler.Sharable
 final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(KinesisHttpHandler.class);
+    /** AWS's x-amz-id-2 is base64 of 64 to 80 bytes; Millrace's is random, so it only has to look alike. */
+    private static final int EXTENDED_ID_BYTES = 72;
 
     private final KinesisApi api;
+    private final KinesisGate gate;
     private final DynamoApi dynamo;
     private final CloudWatchApi cloudWatch;
     private final ExecutorService executor;
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
         this.api = apis.kinesis();
+        this.gate = new KinesisGate(api, ApiModel.kinesis().targetPrefix());
         this.dynamo = apis.dynamo();
         this.cloudWatch = apis.cloudWatch();
         this.executor = executor;
+    }
+
+    /** One request's connection and the headers every answer to it carries. */
+    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive, String requestId,
+                            Map<String, String> headers) {
+        /** The same exchange, answered on the event loop (answers are computed on the API executor). */
+        void respond(KinesisApi.Result result, String contentType) {
+            ctx.executor().execute(() -> KinesisHttpHandler.respond(this, result, contentType, Map.of()));
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String requestId = requestId();
+        HttpHeaders headers = request.headers();
+        if (Cors.isPreflight(request)) {
+            // AWS's preflight answer has no x-amz-id-2.
+            respond(new Exchange(ctx, keepAlive, requestId, Cors.preflightHeaders(headers)),
+                    new KinesisApi.Result(200, new byte[0], null), null, Map.of());
+            return;
+        }
+        Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(headers));
+        common.put("x-amz-id-2", extendedRequestId());
+        Exchange x = new Exchange(ctx, keepAlive, requestId, common);
         if (request.method() == HttpMethod.GET && request.uri().equals("/health")) {
-            respond(ctx, keepAlive, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null),
-                    "text/plain", requestId);
+            respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
+                    Map.of());
             return;
         }
-        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        WireFormat format = WireFormat.fromContentType(contentType);
-        String target = request.headers().get("X-Amz-Target");
-        String path = request.uri();
-        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        String target = headers.get("X-Amz-Target");
+        String uri = request.uri();
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        boolean hasDate = hasValue(headers, "X-Amz-Date") || hasValue(headers, HttpHeaderNames.DATE.toString());
+        boolean post = request.method() == HttpMethod.POST;
         byte[] body = ByteBufUtil.getBytes(request.content());
-        String region = SigningRegion.of(authorization, path);
+        String region = SigningRegion.of(authorization, uri);
         try {
-            if (request.method() != HttpMethod.POST) {
-                throw KinesisException.unknownOperation();
-            }
-            SigV4Header.check(authorization);
-        } catch (KinesisException e) {
-            respond(ctx, keepAlive, KinesisApi.error(format, e), format.contentType(), requestId);
-            return;
-        }
-        try {
-            if (DynamoApi.isDynamoTarget(target)) {
-                // KCL keeps its leases in DynamoDB; the subset it needs is served on this same endpoint.
-                executor.execute(() -> {
-                    DynamoApi.Result r = dynamo.handle(target, body);
-                    KinesisApi.Result result = new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType());
-                    ctx.executor().execute(() -> respond(ctx, keepAlive, result, DynamoApi.CONTENT_TYPE, requestId));
-                });
+            if (post && (DynamoApi.isDynamoTarget(target) || CloudWatchApi.isCloudWatch(uri, target, contentType,
+                    body))) {
+                KinesisException auth = SigV4Shape.problem(authorization, uri, hasDate);
+                if (auth != null) {
+                    WireFormat format = WireFormat.fromContentType(contentType);
+                    respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
+                } else if (DynamoApi.isDynamoTarget(target)) {
+                    callDynamo(x, target, body);
+                } else {
+                    callCloudWatch(x, uri, target, contentType, body);
+                }
                 return;
             }
-            if (CloudWatchApi.isCloudWatch(path, target, contentType)) {
-                // Apps publish metrics (KCL by default); the CloudWatch subset is served on this same endpoint too.
-                executor.execute(() -> {
-                    CloudWatchApi.Result r = cloudWatch.handle(path, target, contentType, body, requestId);
-                    ctx.executor().execute(() -> respond(ctx, keepAlive, new KinesisApi.Result(r.httpStatus(),
-                            r.body(), null), r.contentType(), requestId, r.headers()));
-                });
+            KinesisGate.Verdict verdict = gate.check(new KinesisGate.Request(post, uri, contentType, target, body,
+                    authorization, hasDate, requestId));
+            if (verdict.answer() != null) {
+                respond(x, verdict.answer(), verdict.contentType(), Map.of());
                 return;
             }
             if (api.streams(target)) {
                 executor.execute(() -> {
-                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel()), requestId,
-                            region);
+                    KinesisApi.Result error = api.subscribe(target, body,
+                            new HttpEventSink(ctx.channel(), requestHeaders(x)), requestId, region);
                     if (error != null) {
-                        ctx.executor().execute(() -> respond(ctx, keepAlive, error, WireFormat.JSON.contentType(),
-                                requestId));
+                        x.respond(error, WireFormat.JSON.contentType());
                     }
                 });
                 return;
             }
-            executor.execute(() -> {
-                KinesisApi.Result result = api.handle(target, format, body, requestId, region);
-                ctx.executor().execute(() -> respond(ctx, keepAlive, result, format.contentType(), requestId));
-            });
+            WireFormat format = verdict.format();
+            executor.execute(() -> x.respond(api.handle(target, format, body, requestId, region),
+                    format.contentType()));
         } catch (RejectedExecutionException e) {
-            respond(ctx, false, KinesisApi.error(format, KinesisException.client("ServiceUnavailableException",
-                    "The server is shutting down.")), format.contentType(), requestId);
+            WireFormat format = WireFormat.fromContentType(contentType);
+            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format,
+                    KinesisException.client("ServiceUnavailableException", "The server is shutting down.")),
+                    format.contentType(), Map.of());
         }
+    }
+
+    /** KCL keeps its leases in DynamoDB; the subset it needs is served on this same endpoint. */
+    private void callDynamo(Exchange x, String target, byte[] body) {
+        executor.execute(() -> {
+            DynamoApi.Result r = dynamo.handle(target, body);
+            x.respond(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()), DynamoApi.CONTENT_TYPE);
+        });
+    }
+
+    /** Apps publish metrics (KCL by default); the CloudWatch subset is served on this same endpoint too. */
+    private void callCloudWatch(Exchange x, String uri, String target, String contentType, byte[] body) {
+        executor.execute(() -> {
+            CloudWatchApi.Result r = cloudWatch.handle(uri, target, contentType, body, x.requestId());
+            x.ctx().executor().execute(() -> respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null),
+                    r.contentType(), r.headers()));
+        });
+    }
+
+    private static boolean hasValue(HttpHeaders headers, String name) {
+        String value = headers.get(name);
+        return value != null && !value.isEmpty();
+    }
+
+    /** The identifying headers of an answer, for the event-stream answer that writes its own head. */
+    private static Map<String, String> requestHeaders(Exchange x) {
+        Map<String, String> headers = new LinkedHashMap<>(x.headers());
+        headers.put("x-amzn-RequestId", x.requestId());
+        return headers;
     }
 
     /**
@@ -137,28 +189,35 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         return new UUID(high, low).toString();
     }
 
-    private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
-                                String contentType, String requestId) {
-        respond(ctx, keepAlive, result, contentType, requestId, Map.of());
+    /** An x-amz-id-2 value of AWS's length (the SDKs report it as the extended request id). */
+    static String extendedRequestId() {
+        byte[] id = new byte[EXTENDED_ID_BYTES];
+        ThreadLocalRandom.current().nextBytes(id);
+        return Base64.getEncoder().encodeToString(id);
     }
 
-    private static void respond(ChannelHandlerContext ctx, boolean keepAlive, KinesisApi.Result result,
-                                String contentType, String requestId, Map<String, String> extraHeaders) {
+    /** Writes an answer; {@code contentType} {@code null} sends none (AWS's XML errors have none). */
+    private static void respond(Exchange x, KinesisApi.Result result, String contentType,
+                                Map<String, String> extraHeaders) {
         List<ByteBuffer> chunks = result.chunks();
+        HttpResponseStatus status = HttpResponseStatus.valueOf(result.httpStatus());
         HttpResponse response = chunks.size() <= 1
-                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(result.httpStatus()),
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                         chunks.isEmpty() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(chunks.get(0)))
-                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(result.httpStatus()));
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        if (contentType != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .set(HttpHeaderNames.CONTENT_LENGTH, result.length())
-                .set("x-amzn-RequestId", requestId)
-                .set("x-amz-id-2", requestId);
+                .set("x-amzn-RequestId", x.requestId());
+        x.headers().forEach(response.headers()::set);
         if (result.errorType() != null) {
             response.headers().set("x-amzn-ErrorType", result.errorType());
         }
         extraHeaders.forEach(response.headers()::set);
-        HttpUtil.setKeepAlive(response, keepAlive);
+        HttpUtil.setKeepAlive(response, x.keepAlive());
+        ChannelHandlerContext ctx = x.ctx();
         ChannelFuture future;
         if (response instanceof FullHttpResponse) {
             future = ctx.writeAndFlush(response);
@@ -172,7 +231,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             ByteBuffer last = chunks.get(chunks.size() - 1);
             future = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(last)));
         }
-        if (!keepAlive) {
+        if (!x.keepAlive()) {
             future.addListener(ChannelFutureListener.CLOSE);
         }
     }

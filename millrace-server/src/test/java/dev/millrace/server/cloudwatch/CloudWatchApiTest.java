@@ -236,14 +236,27 @@ class CloudWatchApiTest {
 
     @Test
     void onlyCloudWatchRequestsAreRoutedHere() {
-        assertThat(CloudWatchApi.isCloudWatch(RPC + "PutMetricData", null, "application/cbor")).isTrue();
-        assertThat(CloudWatchApi.isCloudWatch("/", "GraniteServiceVersion20100801.ListMetrics", null)).isTrue();
-        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded")).isTrue();
+        byte[] none = new byte[0];
+        byte[] query = "Action=PutMetricData&Version=2010-08-01&Namespace=A".getBytes(StandardCharsets.UTF_8);
+        assertThat(CloudWatchApi.isCloudWatch(RPC + "PutMetricData", null, "application/cbor", none)).isTrue();
+        assertThat(CloudWatchApi.isCloudWatch("/", "GraniteServiceVersion20100801.ListMetrics", null, none)).isTrue();
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded", query)).isTrue();
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded; charset=utf-8",
+                "Namespace=A&Version=2010-08-01&Action=ListMetrics".getBytes(StandardCharsets.UTF_8))).isTrue();
         // curl -d sends a form content type unless told otherwise; with a Kinesis target it is a Kinesis call.
         assertThat(CloudWatchApi.isCloudWatch("/", "Kinesis_20131202.ListStreams",
-                "application/x-www-form-urlencoded")).isFalse();
-        assertThat(CloudWatchApi.isCloudWatch("/", "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1"))
-                .isFalse();
+                "application/x-www-form-urlencoded", query)).isFalse();
+        assertThat(CloudWatchApi.isCloudWatch("/", "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1",
+                none)).isFalse();
+        // Signers (aws4) and curl -d also put the form type on a body that is no query call at all: not CloudWatch.
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded; charset=utf-8",
+                "{}".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded",
+                "Action=PutMetricData&Namespace=A".getBytes(StandardCharsets.UTF_8)))
+                .as("no Version: not a query client's call").isFalse();
+        assertThat(CloudWatchApi.isCloudWatch("/", null, "application/x-www-form-urlencoded",
+                "Action=SendMessage&Version=2012-11-05".getBytes(StandardCharsets.UTF_8)))
+                .as("another service's query API").isFalse();
     }
 
     @Test
