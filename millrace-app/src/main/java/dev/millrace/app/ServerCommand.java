@@ -6,6 +6,7 @@ import dev.millrace.server.TlsConfig;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.storage.embedded.EmbeddedStorage;
 import dev.millrace.storage.log.DurabilityPolicy;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.millrace.storage.log.LogConfig;
@@ -127,7 +128,10 @@ final class ServerCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
-            MillraceServer server = new MillraceServer(config, Clock.systemUTC());
+            Clock clock = Clock.systemUTC();
+            // The backend is chosen here, by the application: the embedded engine, in the data directory.
+            MillraceServer server = new MillraceServer(config, clock,
+                    () -> EmbeddedStorage.open(config.logConfig(), clock));
             InetSocketAddress bound;
             try {
                 bound = server.start();

@@ -21,8 +21,7 @@ import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
-import dev.millrace.storage.log.EmbeddedLogStore;
-import dev.millrace.storage.meta.FileMetadataStore;
+import dev.millrace.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +38,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * A running Millrace node: embedded storage, stream state, the API and its HTTP listener, wired together.
+ * A running Millrace node: stream state per region, the API and its HTTP listener, wired together on the storage it
+ * is given.
  *
  * <p>{@link #start} and {@link #close} are called from one controlling thread; everything else is thread-safe.
  */
@@ -54,6 +55,8 @@ public final class MillraceServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Clock clock;
+    private final Supplier<Storage> storageOpener;
+    private Storage storage;
     private LogStore logs;
     private MetadataStore metadata;
     private ExecutorService apiExecutor;
@@ -66,14 +69,20 @@ public final class MillraceServer implements AutoCloseable {
     private InetSocketAddress address;
     private InetSocketAddress tlsAddress;
 
-    public MillraceServer(ServerConfig config, Clock clock) {
+    /**
+     * A node on the storage {@code storageOpener} opens at {@link #start} (the application chooses the backend; the
+     * server never does) and closes at {@link #close}.
+     */
+    public MillraceServer(ServerConfig config, Clock clock, Supplier<Storage> storageOpener) {
         this.config = config;
         this.clock = clock;
+        this.storageOpener = storageOpener;
     }
 
     public InetSocketAddress start() throws InterruptedException {
-        logs = EmbeddedLogStore.open(config.logConfig(), clock);
-        metadata = FileMetadataStore.open(config.dataDir());
+        storage = storageOpener.get();
+        logs = storage.logs();
+        metadata = storage.metadata();
         ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
         fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
@@ -190,16 +199,14 @@ public final class MillraceServer implements AutoCloseable {
         if (http != null) {
             http.shutdown();
         }
-        if (logs != null) {
-            logs.close();
-        }
-        if (metadata != null) {
-            metadata.close();
+        if (storage != null) {
+            storage.close();
         }
         http = null;
         housekeeping = null;
         apiExecutor = null;
         appendExecutor = null;
+        storage = null;
         logs = null;
         metadata = null;
     }

@@ -64,8 +64,7 @@ class AwsConnectionTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MillraceServer(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0),
-                Clock.systemUTC());
+        server = TestServers.embedded(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0));
         endpoint = URI.create("http://127.0.0.1:" + server.start().getPort());
     }
 

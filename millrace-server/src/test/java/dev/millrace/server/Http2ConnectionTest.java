@@ -62,8 +62,7 @@ class Http2ConnectionTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MillraceServer(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0),
-                Clock.systemUTC());
+        server = TestServers.embedded(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0));
         port = server.start().getPort();
     }
 

@@ -41,7 +41,7 @@ class KinesisHttpTest {
     void start() throws Exception {
         ServerConfig config = ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0)
                 .withMaxBodyBytes(1024 * 1024);
-        server = new MillraceServer(config, Clock.systemUTC());
+        server = TestServers.embedded(config);
         var address = server.start();
         endpoint = URI.create("http://127.0.0.1:" + address.getPort() + "/");
     }

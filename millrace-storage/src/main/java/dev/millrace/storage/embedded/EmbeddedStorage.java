@@ -1,0 +1,56 @@
+package dev.millrace.storage.embedded;
+
+import dev.millrace.storage.LogStore;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Storage;
+import dev.millrace.storage.log.EmbeddedLogStore;
+import dev.millrace.storage.log.LogConfig;
+import dev.millrace.storage.meta.FileMetadataStore;
+
+import java.time.Clock;
+
+/**
+ * The embedded backend: the segmented shard logs and the file metadata store, both under one data directory
+ * ({@code <dataDir>/shards}, {@code <dataDir>/metadata}).
+ *
+ * <p>Thread-safe.
+ */
+public final class EmbeddedStorage implements Storage {
+    private final EmbeddedLogStore logs;
+    private final FileMetadataStore metadata;
+
+    private EmbeddedStorage(EmbeddedLogStore logs, FileMetadataStore metadata) {
+        this.logs = logs;
+        this.metadata = metadata;
+    }
+
+    /** Opens (creating if needed) the data directory of {@code config}; the logs recover lazily, shard by shard. */
+    public static EmbeddedStorage open(LogConfig config, Clock clock) {
+        EmbeddedLogStore logs = EmbeddedLogStore.open(config, clock);
+        try {
+            return new EmbeddedStorage(logs, FileMetadataStore.open(config.dataDir()));
+        } catch (RuntimeException e) {
+            logs.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public LogStore logs() {
+        return logs;
+    }
+
+    @Override
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    @Override
+    public void close() {
+        try {
+            logs.close();
+        } finally {
+            metadata.close();
+        }
+    }
+}
