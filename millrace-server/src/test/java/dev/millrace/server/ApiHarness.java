@@ -51,9 +51,14 @@ final class ApiHarness implements AutoCloseable {
     }
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling, ThroughputLimits throughput) {
+        this(dir, clock, scaling, throughput, 0);
+    }
+
+    /** With {@code transitionDelayMs} &gt; 0, streams pass through CREATING, UPDATING and DELETING as on AWS. */
+    ApiHarness(Path dir, Clock clock, ScalingLimits scaling, ThroughputLimits throughput, long transitionDelayMs) {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
         metadata = FileMetadataStore.open(dir);
-        streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
+        streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, transitionDelayMs);
         consumers = new ConsumerRegistry(metadata, streams, clock, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
@@ -95,10 +100,24 @@ final class ApiHarness implements AutoCloseable {
     /** An error answer. */
     static final class ApiError extends RuntimeException {
         final String type;
+        /** The error's {@code message} member, or {@code null}. */
+        final String message;
 
         ApiError(String type, String body) {
             super(type + ": " + body);
             this.type = type;
+            this.message = messageOf(body);
+        }
+
+        @SuppressWarnings("unchecked")
+        private static String messageOf(String body) {
+            try (JsonParser p = new JsonFactory().createParser(body)) {
+                p.nextToken();
+                Object m = ((Map<String, Object>) JsonTree.read(p)).get("message");
+                return m == null ? null : m.toString();
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.millrace.server;
 
 import dev.millrace.server.state.HashKeys;
 import dev.millrace.server.state.ScalingLimits;
+import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.storage.ManualClock;
 import dev.millrace.storage.log.FileUtil;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -13,7 +15,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -28,9 +29,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * open shards cover the hash key space exactly once, every record is in exactly one shard, and reading every shard in
  * index order (every parent has a smaller index than its children) returns each partition key's records in the order
  * they were put, which is what a consumer that finishes parents before children sees.
+ *
+ * <p>Run twice: with changes applied at once, and with AWS's UPDATING on a manual clock, where a reshard takes effect
+ * only when UPDATING ends: until then ListShards shows the old shards and the puts in between go to them.
  */
 class ReshardingPropertyTest {
     private static final String STREAM = "p";
+    private static final long TRANSITION_DELAY_MS = 500;
 
     /** One step of a random scenario; {@code a} and {@code b} pick shards, keys or targets. */
     record Step(int kind, int a, int b) {
@@ -46,21 +51,45 @@ class ReshardingPropertyTest {
 
     @Property(tries = 60)
     void shouldKeepCoverageAndPerKeyOrderThroughAnyReshard(@ForAll("steps") List<Step> steps) throws Exception {
+        run(steps, 0);
+    }
+
+    @Property(tries = 30)
+    void shouldKeepCoverageAndPerKeyOrderWhenReshardsWaitForUpdatingToEnd(@ForAll("steps") List<Step> steps)
+            throws Exception {
+        run(steps, TRANSITION_DELAY_MS);
+    }
+
+    private static void run(List<Step> steps, long delayMs) throws Exception {
         Path dir = Files.createTempDirectory("millrace-reshard-");
-        try (ApiHarness api = new ApiHarness(dir, Clock.systemUTC(), new ScalingLimits(64, 1000, 0.5, 2.0))) {
-            api.call("CreateStream", "{\"StreamName\":\"" + STREAM + "\",\"ShardCount\":" + (1 + steps.size() % 4) + "}");
+        ManualClock clock = new ManualClock(System.currentTimeMillis());
+        try (ApiHarness api = new ApiHarness(dir, clock, new ScalingLimits(64, 1000, 0.5, 2.0), ThroughputLimits.OFF,
+                delayMs)) {
+            api.call("CreateStream", "{\"StreamName\":\"" + STREAM + "\",\"ShardCount\":" + (1 + steps.size() % 4)
+                    + "}");
+            clock.advanceMs(delayMs);
             Map<String, List<String>> put = new HashMap<>();
             int seq = 0;
             for (Step step : steps) {
-                switch (step.kind()) {
-                    case 0, 1, 2, 3 -> seq = put(api, put, step, seq);
-                    case 4, 5 -> split(api, step);
-                    case 6, 7 -> merge(api, step);
-                    case 8 -> updateShardCount(api, step);
-                    default -> toggleMode(api);
+                if (step.kind() < 4) {
+                    seq = put(api, put, step, seq);
+                } else {
+                    clock.advanceMs(delayMs);
+                    List<Map<String, Object>> before = shards(api);
+                    boolean reshards = switch (step.kind()) {
+                        case 4, 5 -> split(api, step);
+                        case 6, 7 -> merge(api, step);
+                        case 8 -> updateShardCount(api, step, clock, delayMs);
+                        default -> toggleMode(api);
+                    };
+                    if (reshards && delayMs > 0) {
+                        assertThat(shards(api)).isEqualTo(before);
+                    }
                 }
                 assertCoverage(api);
             }
+            clock.advanceMs(delayMs);
+            assertCoverage(api);
             assertEveryRecordOnceInKeyOrder(api, put);
         } finally {
             FileUtil.deleteTree(dir);
@@ -116,46 +145,56 @@ class ReshardingPropertyTest {
         return api.streams.get(STREAM).mode().equals("PROVISIONED");
     }
 
-    private static void split(ApiHarness api, Step step) {
+    /** Splits at a key SplitShard accepts: greater than one plus the shard's first key, less than its last. */
+    private static boolean split(ApiHarness api, Step step) {
         List<Map<String, Object>> open = openShards(api);
         Map<String, Object> shard = open.get(step.a() % open.size());
-        BigInteger width = end(shard).subtract(start(shard));
-        if (width.signum() == 0 || !provisioned(api) || open.size() >= 64) {
-            return;
+        BigInteger choices = end(shard).subtract(start(shard)).subtract(BigInteger.TWO);
+        if (choices.signum() <= 0 || !provisioned(api) || open.size() >= 64) {
+            return false;
         }
-        BigInteger at = start(shard).add(BigInteger.ONE).add(width.multiply(BigInteger.valueOf(step.b()))
-                .divide(BigInteger.valueOf(1_000_001)));
+        BigInteger at = start(shard).add(BigInteger.TWO).add(choices.subtract(BigInteger.ONE)
+                .multiply(BigInteger.valueOf(step.b())).divide(BigInteger.valueOf(1_000_000)));
         api.call("SplitShard", "{\"StreamName\":\"" + STREAM + "\",\"ShardToSplit\":\"" + shard.get("ShardId")
                 + "\",\"NewStartingHashKey\":\"" + at + "\"}");
+        return true;
     }
 
-    private static void merge(ApiHarness api, Step step) {
+    /** Merges two adjacent open shards, the lower one as ShardToMerge, as MergeShards requires. */
+    private static boolean merge(ApiHarness api, Step step) {
         List<Map<String, Object>> open = openShards(api);
         if (open.size() < 2 || !provisioned(api)) {
-            return;
+            return false;
         }
         int i = step.a() % (open.size() - 1);
-        api.call("MergeShards", "{\"StreamName\":\"" + STREAM + "\",\"ShardToMerge\":\"" + open.get(i + 1).get("ShardId")
-                + "\",\"AdjacentShardToMerge\":\"" + open.get(i).get("ShardId") + "\"}");
+        api.call("MergeShards", "{\"StreamName\":\"" + STREAM + "\",\"ShardToMerge\":\"" + open.get(i).get("ShardId")
+                + "\",\"AdjacentShardToMerge\":\"" + open.get(i + 1).get("ShardId") + "\"}");
+        return true;
     }
 
-    private static void updateShardCount(ApiHarness api, Step step) {
+    private static boolean updateShardCount(ApiHarness api, Step step, ManualClock clock, long delayMs) {
         int open = openShards(api).size();
         int lo = (open + 1) / 2;
         int hi = Math.min(open * 2, 32);
         if (!provisioned(api) || hi < lo) {
-            return;
+            return false;
         }
         int target = lo + step.a() % (hi - lo + 1);
         api.call("UpdateShardCount", "{\"StreamName\":\"" + STREAM + "\",\"TargetShardCount\":" + target
                 + ",\"ScalingType\":\"UNIFORM_SCALING\"}");
-        assertThat(openShards(api)).hasSize(target);
+        assertThat(openShards(api)).hasSize(delayMs > 0 ? open : target);
+        if (delayMs > 0) {
+            clock.advanceMs(delayMs);
+            assertThat(openShards(api)).hasSize(target);
+        }
+        return false;
     }
 
-    private static void toggleMode(ApiHarness api) {
+    private static boolean toggleMode(ApiHarness api) {
         String next = provisioned(api) ? "ON_DEMAND" : "PROVISIONED";
         api.call("UpdateStreamMode", "{\"StreamARN\":\"arn:aws:kinesis:us-east-1:000000000000:stream/" + STREAM
                 + "\",\"StreamModeDetails\":{\"StreamMode\":\"" + next + "\"}}");
+        return false;
     }
 
     private static void assertCoverage(ApiHarness api) {

@@ -38,14 +38,9 @@ final class CreateStreamHandler implements OperationHandler {
         } else {
             shards = requested;
         }
-        int open = services.streams().openShardCount();
-        if (open + shards > services.shardLimit()) {
-            throw KinesisException.limitExceeded("This request would exceed the shard limit for the account "
-                    + services.streams().account().id() + " in " + services.streams().account().region()
-                    + ". Current shard count for the account: " + open + ". Limit: " + services.shardLimit()
-                    + ". Number of additional shards that would have resulted from this request: " + shards + ".");
-        }
+        ShardLimits.checkAccount(services, shards);
         Map<String, String> tags = request.stringMap("Tags");
+        TagRules.checkTags(tags, "create " + services.streams().context(name));
         if (tags != null && tags.size() > AddTagsToStreamHandler.MAX_TAGS) {
             throw KinesisException.limitExceeded("Failed to create stream " + name + " under account "
                     + services.streams().account().id() + " because a given stream cannot have more than "

@@ -4,7 +4,6 @@ import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
-import dev.millrace.server.state.StreamStatus;
 import dev.millrace.server.state.Throttles;
 
 /**
@@ -23,11 +22,9 @@ final class GetShardIteratorHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
-        StreamRecord s = services.streams().get(name);
-        if (s.status() != StreamStatus.ACTIVE && s.status() != StreamStatus.UPDATING) {
-            throw services.streams().notFound(name);
-        }
-        ShardRecord shard = ShardLookup.shard(services.streams(), s, request.string("ShardId"));
+        ShardLookup.Located at = ShardLookup.forRead(services.streams(), name, request.string("ShardId"));
+        StreamRecord s = at.stream();
+        ShardRecord shard = at.shard();
         long position = StartingPositions.resolve(services, s, shard, request.string("ShardIteratorType"),
                 request.string("StartingSequenceNumber"), request.timestamp("Timestamp"), "GetShardIterator");
         DryRun.stopIfRequested(request, services, s);

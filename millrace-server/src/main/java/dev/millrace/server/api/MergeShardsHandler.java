@@ -1,13 +1,12 @@
 package dev.millrace.server.api;
 
-import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.Resharding;
-import dev.millrace.server.state.ShardRecord;
 
 /**
- * MergeShards: closes two adjacent shards and opens one child spanning both.
+ * MergeShards: closes two adjacent shards and opens one child spanning both; {@code ShardToMerge} is the one with
+ * the lower hash key range, as on AWS.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_MergeShards.html
  *
  * <p>Thread-safe.
@@ -22,22 +21,10 @@ final class MergeShardsHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
-        String first = request.string("ShardToMerge");
-        String second = request.string("AdjacentShardToMerge");
-        services.streams().reshard(name, "MergeShards", s -> {
-            int a = ShardRecord.parseShardId(first);
-            int b = ShardRecord.parseShardId(second);
-            if (a < 0 || b < 0) {
-                throw KinesisException.resourceNotFound("Shard " + (a < 0 ? first : second) + " in "
-                        + services.streams().context(name) + " does not exist.");
-            }
-            if (a == b) {
-                throw KinesisException.invalidArgument("Shards " + first + " and " + second + " in "
-                        + services.streams().context(name) + " are not an adjacent pair of shards eligible for "
-                        + "merging");
-            }
-            return s.withShards(Resharding.merge(s.shards(), a, b, services.streams().clock().millis(),
-                    services.streams().context(name)).shards());
-        });
+        // Unreadable shard ids are refused before the stream is looked at, as AWS does.
+        int shard = ShardLookup.index(services.streams(), name, request.string("ShardToMerge"));
+        int adjacent = ShardLookup.index(services.streams(), name, request.string("AdjacentShardToMerge"));
+        services.streams().reshard(name, "MergeShards", s -> s.withShards(Resharding.merge(s.shards(), shard,
+                adjacent, services.streams().clock().millis(), services.streams().context(name)).shards()));
     }
 }

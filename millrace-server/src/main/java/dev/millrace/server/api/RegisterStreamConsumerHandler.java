@@ -23,6 +23,9 @@ final class RegisterStreamConsumerHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         String stream = StreamRefs.name(request, services.streams().account());
         Map<String, String> tags = request.stringMap("Tags");
+        services.streams().get(stream);
+        TagRules.checkTags(tags, "register consumer " + request.string("ConsumerName") + " with "
+                + services.streams().context(stream));
         ConsumerRecord c = services.consumers().register(stream, request.string("ConsumerName"),
                 tags == null ? Map.of() : tags);
         out.startObject("Consumer");

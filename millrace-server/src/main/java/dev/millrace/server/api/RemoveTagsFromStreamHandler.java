@@ -24,7 +24,13 @@ final class RemoveTagsFromStreamHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
         List<String> keys = request.list("TagKeys");
+        removeTags(services, name, keys);
+    }
+
+    /** Removes tags from a stream, once their characters pass AWS's rule; shared with UntagResource. */
+    static void removeTags(ApiServices services, String name, List<String> keys) {
         services.streams().updateAnyState(name, s -> {
+            TagRules.check(keys, "remove tags from " + services.streams().context(name));
             Map<String, String> tags = new TreeMap<>(s.tags());
             keys.forEach(tags::remove);
             return s.withTags(tags);

@@ -3,7 +3,8 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 
 /**
- * The account-wide open-shard limit, checked before an operation adds shards.
+ * The account-wide open-shard limit, checked before an operation adds shards (CreateStream, SplitShard,
+ * UpdateShardCount), in AWS's words.
  *
  * <p>Stateless, thread-safe.
  */
@@ -18,7 +19,9 @@ final class ShardLimits {
                     + services.streams().account().id() + " in " + services.streams().account().region()
                     + ". Current shard count for the account: " + open + ". Limit: " + services.shardLimit()
                     + ". Number of additional shards that would have resulted from this request: "
-                    + additionalShards + ".");
+                    + additionalShards + ". Refer to the AWS Service Limits page "
+                    + "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
+                    + "how to request higher limits.");
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
-import dev.millrace.server.state.HashKeys;
 import dev.millrace.server.state.Resharding;
 import dev.millrace.server.state.ShardRecord;
 
@@ -25,21 +24,25 @@ final class SplitShardHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
-        String shardId = request.string("ShardToSplit");
-        int index = ShardRecord.parseShardId(shardId);
-        BigInteger newStart = HashKeys.parseExplicit(request.string("NewStartingHashKey"));
-        if (newStart == null) {
-            throw KinesisException.invalidArgument("NewStartingHashKey " + request.string("NewStartingHashKey")
-                    + " is not in the range [0, 2^128-1].");
-        }
+        String context = services.streams().context(name);
+        // AWS's order: an unreadable shard id first, then the stream, the shard, the account's limit, the key.
+        int index = ShardLookup.index(services.streams(), name, request.string("ShardToSplit"));
+        BigInteger newStart = newStartingHashKey(request.string("NewStartingHashKey"));
         services.streams().reshard(name, "SplitShard", s -> {
-            if (index < 0) {
-                throw KinesisException.resourceNotFound("Shard " + shardId + " in "
-                        + services.streams().context(name) + " does not exist.");
-            }
+            ShardRecord parent = Resharding.openShard(s.shards(), index, context);
             ShardLimits.checkAccount(services, 1);
+            Resharding.checkSplitKey(parent, newStart, context);
             return s.withShards(Resharding.split(s.shards(), index, newStart, services.streams().clock().millis(),
-                    services.streams().context(name)).shards());
+                    context).shards());
         });
+    }
+
+    /** The model's pattern admits decimals of up to 39 digits; one past 2^128-1 is refused by the shard's range. */
+    private static BigInteger newStartingHashKey(String text) {
+        try {
+            return new BigInteger(text);
+        } catch (NumberFormatException e) {
+            throw KinesisException.invalidArgument("NewStartingHashKey " + text + " is not a decimal hash key.");
+        }
     }
 }

@@ -30,6 +30,7 @@ final class TagResourceHandler implements OperationHandler {
                     request.stringMap("Tags"));
             return;
         }
+        TagRules.checkTags(request.stringMap("Tags"), "add tags to consumer " + arn);
         Map<String, String> tags = new TreeMap<>(consumer.tags());
         tags.putAll(request.stringMap("Tags"));
         if (tags.size() > AddTagsToStreamHandler.MAX_TAGS) {

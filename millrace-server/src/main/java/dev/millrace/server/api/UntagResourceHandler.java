@@ -27,16 +27,12 @@ final class UntagResourceHandler implements OperationHandler {
         List<String> keys = request.list("TagKeys");
         ConsumerRecord consumer = ResourceArns.consumer(services, arn);
         if (consumer != null) {
+            TagRules.check(keys, "remove tags from consumer " + arn);
             Map<String, String> tags = new TreeMap<>(consumer.tags());
             keys.forEach(tags::remove);
             services.consumers().retag(consumer, tags);
             return;
         }
-        String name = ResourceArns.stream(services, arn).name();
-        services.streams().updateAnyState(name, s -> {
-            Map<String, String> tags = new TreeMap<>(s.tags());
-            keys.forEach(tags::remove);
-            return s.withTags(tags);
-        });
+        RemoveTagsFromStreamHandler.removeTags(services, ResourceArns.stream(services, arn).name(), keys);
     }
 }

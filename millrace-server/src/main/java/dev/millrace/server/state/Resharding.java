@@ -30,15 +30,18 @@ public final class Resharding {
         return shards.stream().mapToInt(ShardRecord::index).max().orElse(-1) + 1;
     }
 
+    /**
+     * Splits an open shard at {@code newStartingHashKey}: the children get {@code [start, key - 1]} and
+     * {@code [key, end]}. Any key with {@code start < key <= end} works here, which UpdateShardCount's uniform
+     * boundaries and on-demand scaling need (a boundary may fall one key inside a shard); SplitShard first applies
+     * AWS's stricter rule, {@link #checkSplitKey}.
+     */
     public static Plan split(List<ShardRecord> shards, int parentIndex, BigInteger newStartingHashKey, long nowMs,
                              String context) {
         ShardRecord parent = openShard(shards, parentIndex, context);
         if (newStartingHashKey.compareTo(parent.startingHashKey()) <= 0
                 || newStartingHashKey.compareTo(parent.endingHashKey()) > 0) {
-            throw KinesisException.invalidArgument("NewStartingHashKey " + newStartingHashKey + " used in SplitShard() "
-                    + "on shard " + parent.shardId() + " in " + context + " is not both greater than the shard's "
-                    + "StartingHashKey " + parent.startingHashKey() + " and less than or equal to the shard's "
-                    + "EndingHashKey " + parent.endingHashKey() + ".");
+            throw new IllegalArgumentException("split key " + newStartingHashKey + " outside " + parent);
         }
         int next = nextIndex(shards);
         List<ShardRecord> out = replace(shards, parent, parent.closed(nowMs));
@@ -48,20 +51,37 @@ public final class Resharding {
         return new Plan(out, next + 2);
     }
 
+    /**
+     * SplitShard's rule, in AWS's words: the new starting hash key must be greater than one plus the shard's starting
+     * hash key and less than its ending hash key, so that each child has at least two keys.
+     */
+    public static void checkSplitKey(ShardRecord parent, BigInteger newStartingHashKey, String context) {
+        if (newStartingHashKey.compareTo(parent.startingHashKey().add(BigInteger.ONE)) <= 0
+                || newStartingHashKey.compareTo(parent.endingHashKey()) >= 0) {
+            throw KinesisException.invalidArgument("NewStartingHashKey " + newStartingHashKey + " used in SplitShard() "
+                    + "on shard " + parent.shardId() + " in " + context + " is not both greater than one plus the "
+                    + "shard's StartingHashKey " + parent.startingHashKey() + " and less than the shard's "
+                    + "EndingHashKey " + parent.endingHashKey() + ".");
+        }
+    }
+
+    /**
+     * Merges two open shards into one child whose parent is {@code shardIndex} and adjacent parent
+     * {@code adjacentIndex}. As on AWS the order matters: {@code shardIndex} must hold the lower hash key range and
+     * {@code adjacentIndex} start right after it.
+     */
     public static Plan merge(List<ShardRecord> shards, int shardIndex, int adjacentIndex, long nowMs,
                              String context) {
-        ShardRecord a = openShard(shards, shardIndex, context);
-        ShardRecord b = openShard(shards, adjacentIndex, context);
-        ShardRecord low = a.startingHashKey().compareTo(b.startingHashKey()) < 0 ? a : b;
-        ShardRecord high = low == a ? b : a;
+        ShardRecord low = openShard(shards, shardIndex, context);
+        ShardRecord high = openShard(shards, adjacentIndex, context);
         if (!low.endingHashKey().add(BigInteger.ONE).equals(high.startingHashKey())) {
-            throw KinesisException.invalidArgument("Shards " + a.shardId() + " and " + b.shardId() + " in " + context
-                    + " are not an adjacent pair of shards eligible for merging");
+            throw KinesisException.invalidArgument("Shards " + low.shardId() + " and " + high.shardId() + " in "
+                    + context + " are not an adjacent pair of shards eligible for merging");
         }
         int next = nextIndex(shards);
-        List<ShardRecord> out = replace(shards, a, a.closed(nowMs));
-        out = replace(out, b, b.closed(nowMs));
-        out.add(ShardRecord.open(next, a.index(), b.index(), low.startingHashKey(), high.endingHashKey(), nowMs));
+        List<ShardRecord> out = replace(shards, low, low.closed(nowMs));
+        out = replace(out, high, high.closed(nowMs));
+        out.add(ShardRecord.open(next, low.index(), high.index(), low.startingHashKey(), high.endingHashKey(), nowMs));
         return new Plan(out, next + 1);
     }
 
@@ -119,7 +139,11 @@ public final class Resharding {
                 .toList();
     }
 
-    private static ShardRecord openShard(List<ShardRecord> shards, int index, String context) {
+    /**
+     * The open shard {@code index}, else AWS's ResourceNotFoundException (no such shard) or ResourceInUseException
+     * (already closed by a split or merge).
+     */
+    public static ShardRecord openShard(List<ShardRecord> shards, int index, String context) {
         for (ShardRecord s : shards) {
             if (s.index() == index) {
                 if (!s.open()) {
@@ -129,8 +153,34 @@ public final class Resharding {
                 return s;
             }
         }
-        throw KinesisException.resourceNotFound("Shard " + ShardRecord.shardId(index) + " in " + context
-                + " does not exist.");
+        throw KinesisException.resourceNotFound("Could not find shard " + ShardRecord.shardId(index) + " in "
+                + context + ".");
+    }
+
+    /**
+     * A planned shard list made effective at {@code atMs}, when the UPDATING it was planned in ends: the shards the
+     * plan created are created then, and the shards it closed are closed then (they took writes until that moment).
+     */
+    public static List<ShardRecord> effectiveAt(List<ShardRecord> before, List<ShardRecord> planned, long atMs) {
+        int firstNew = nextIndex(before);
+        List<ShardRecord> out = new ArrayList<>(planned.size());
+        for (ShardRecord s : planned) {
+            boolean created = s.index() >= firstNew;
+            ShardRecord old = created ? null : find(before, s.index());
+            boolean closedNow = !s.open() && (created || old == null || old.open());
+            Long closedMs = closedNow ? Long.valueOf(atMs) : s.closedMs();
+            out.add(created || closedNow ? s.restamped(created ? atMs : s.createdMs(), closedMs) : s);
+        }
+        return out;
+    }
+
+    private static ShardRecord find(List<ShardRecord> shards, int index) {
+        for (ShardRecord s : shards) {
+            if (s.index() == index) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private static List<ShardRecord> replace(List<ShardRecord> shards, ShardRecord old, ShardRecord updated) {

@@ -51,17 +51,39 @@ public record ShardRecord(int index, int parentIndex, int adjacentParentIndex, B
         return ZeroPadded.append(new StringBuilder(20).append("shardId-"), index, 12).toString();
     }
 
-    /** The index in a shard id, or -1 if it is not of the form {@code shardId-N}. */
+    /**
+     * The N of a shard id, or -1 if it names no shard. AWS reads a shard id leniently: whatever follows the last
+     * hyphen ({@code shardId-5}, {@code shard-5} and {@code anything-000005} all name shard 5), or the whole id if it
+     * has none; that part must be decimal digits (leading zeros allowed) of a value up to 2^31-1. Messages then echo
+     * the canonical {@code shardId-%012d}.
+     */
     public static int parseShardId(String shardId) {
-        if (shardId == null || !shardId.startsWith("shardId-") || shardId.length() > 20 || shardId.length() < 9) {
+        if (shardId == null) {
             return -1;
         }
-        try {
-            long n = Long.parseLong(shardId.substring("shardId-".length()));
-            return n < 0 || n > 999_999 ? -1 : (int) n;
-        } catch (NumberFormatException e) {
+        int from = shardId.lastIndexOf('-') + 1;
+        while (from < shardId.length() - 1 && shardId.charAt(from) == '0') {
+            from++;
+        }
+        int digits = shardId.length() - from;
+        if (digits == 0 || digits > 10) {
             return -1;
         }
+        long n = 0;
+        for (int i = from; i < shardId.length(); i++) {
+            char c = shardId.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n > Integer.MAX_VALUE ? -1 : (int) n;
+    }
+
+    /** This shard with new creation and closing times, everything else kept (an ending position included). */
+    ShardRecord restamped(long newCreatedMs, Long newClosedMs) {
+        return new ShardRecord(index, parentIndex, adjacentParentIndex, startingHashKey, endingHashKey,
+                startingPosition, newCreatedMs, newClosedMs, endingPosition);
     }
 
     public boolean open() {

@@ -37,25 +37,10 @@ final class StreamCodec {
             g.writeNumberField("statusUntilMs", s.statusUntilMs());
             g.writeNumberField("retentionHours", s.retentionHours());
             g.writeStringField("mode", s.mode());
-            g.writeArrayFieldStart("shards");
-            for (ShardRecord shard : s.shards()) {
-                g.writeStartObject();
-                g.writeNumberField("index", shard.index());
-                g.writeNumberField("parent", shard.parentIndex());
-                g.writeNumberField("adjacentParent", shard.adjacentParentIndex());
-                g.writeStringField("startHash", shard.startingHashKey().toString());
-                g.writeStringField("endHash", shard.endingHashKey().toString());
-                g.writeNumberField("startPosition", shard.startingPosition());
-                g.writeNumberField("createdMs", shard.createdMs());
-                if (shard.closedMs() != null) {
-                    g.writeNumberField("closedMs", shard.closedMs());
-                }
-                if (shard.endingPosition() != null) {
-                    g.writeNumberField("endPosition", shard.endingPosition());
-                }
-                g.writeEndObject();
+            writeShards(g, "shards", s.shards());
+            if (s.pendingShards() != null) {
+                writeShards(g, "pendingShards", s.pendingShards());
             }
-            g.writeEndArray();
             g.writeObjectFieldStart("tags");
             for (Map.Entry<String, String> tag : s.tags().entrySet()) {
                 g.writeStringField(tag.getKey(), tag.getValue());
@@ -96,14 +81,9 @@ final class StreamCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<ShardRecord> shards = new ArrayList<>();
-        for (Object o : (List<Object>) m.get("shards")) {
-            Map<String, Object> s = (Map<String, Object>) o;
-            shards.add(new ShardRecord(num(s, "index"), num(s, "parent"), num(s, "adjacentParent"),
-                    new BigInteger((String) s.get("startHash")), new BigInteger((String) s.get("endHash")),
-                    (Long) s.get("startPosition"), (Long) s.get("createdMs"), (Long) s.get("closedMs"),
-                    (Long) s.get("endPosition")));
-        }
+        List<ShardRecord> shards = readShards((List<Object>) m.get("shards"));
+        List<ShardRecord> pending = m.containsKey("pendingShards")
+                ? readShards((List<Object>) m.get("pendingShards")) : null;
         Map<String, String> tags = new TreeMap<>();
         ((Map<String, Object>) m.get("tags")).forEach((k, v) -> tags.put(k, (String) v));
         TreeSet<String> metrics = new TreeSet<>();
@@ -115,7 +95,42 @@ final class StreamCodec {
                 StreamStatus.valueOf((String) m.get("status")), (Long) m.get("statusUntilMs"),
                 num(m, "retentionHours"), (String) m.get("mode"), shards, new TreeMap<>(tags),
                 (String) m.get("encryptionType"), (String) m.get("keyId"), metrics, num(m, "maxRecordSizeKiB"),
-                warm == null ? null : ((Long) warm).intValue(), updates, (String) m.get("distribution"));
+                warm == null ? null : ((Long) warm).intValue(), updates, (String) m.get("distribution"), pending);
+    }
+
+    private static void writeShards(JsonGenerator g, String field, List<ShardRecord> shards) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (ShardRecord shard : shards) {
+            g.writeStartObject();
+            g.writeNumberField("index", shard.index());
+            g.writeNumberField("parent", shard.parentIndex());
+            g.writeNumberField("adjacentParent", shard.adjacentParentIndex());
+            g.writeStringField("startHash", shard.startingHashKey().toString());
+            g.writeStringField("endHash", shard.endingHashKey().toString());
+            g.writeNumberField("startPosition", shard.startingPosition());
+            g.writeNumberField("createdMs", shard.createdMs());
+            if (shard.closedMs() != null) {
+                g.writeNumberField("closedMs", shard.closedMs());
+            }
+            if (shard.endingPosition() != null) {
+                g.writeNumberField("endPosition", shard.endingPosition());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<ShardRecord> readShards(List<Object> list) {
+        List<ShardRecord> shards = new ArrayList<>();
+        for (Object o : list) {
+            Map<String, Object> s = (Map<String, Object>) o;
+            shards.add(new ShardRecord(num(s, "index"), num(s, "parent"), num(s, "adjacentParent"),
+                    new BigInteger((String) s.get("startHash")), new BigInteger((String) s.get("endHash")),
+                    (Long) s.get("startPosition"), (Long) s.get("createdMs"), (Long) s.get("closedMs"),
+                    (Long) s.get("endPosition")));
+        }
+        return shards;
     }
 
     private static int num(Map<String, Object> m, String key) {

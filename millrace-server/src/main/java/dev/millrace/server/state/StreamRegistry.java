@@ -62,10 +62,19 @@ public final class StreamRegistry {
     }
 
     /**
-     * Applies a resharding plan to an {@code ACTIVE}, provisioned stream: the new shard list is committed first
-     * (so routing moves to the children at once), then the closed parents' logs are sealed and their ending
-     * positions committed. An append that raced to a parent in between either lands before the seal, and is part of
-     * the parent, or fails with the shard sealed and is routed again by its handler.
+     * Applies a resharding plan (SplitShard, MergeShards, UpdateShardCount) to an {@code ACTIVE}, provisioned stream.
+     *
+     * <p>With a transition delay the stream passes through {@code UPDATING} and the plan takes effect when that ends,
+     * as on AWS: until then DescribeStream and ListShards show the old shards and writes go to them, so what a client
+     * is shown and where its records land never disagree. The planned list is kept in the stream record (persisted,
+     * so a restart mid-UPDATING applies it at the same moment) and swapped in by {@link #settle}, which stamps the
+     * closed and created shards with that moment. A split or merge applied early would have had DescribeStream show
+     * one shard list while writes were routed by another. Without a delay the plan is applied at once.
+     *
+     * <p>Applying a plan commits the new shard list first (so routing moves to the children at once), then seals the
+     * closed parents' logs and commits their ending positions. An append that raced to a parent in between either
+     * lands before the seal, and is part of the parent, or fails with the shard sealed and is routed again by its
+     * handler.
      */
     public synchronized StreamRecord reshard(String name, String operation, UnaryOperator<StreamRecord> plan) {
         StreamRecord current = getActive(name);
@@ -73,28 +82,34 @@ public final class StreamRegistry {
             throw KinesisException.validation(operation + " is not supported for stream " + name
                     + " because it is in ON_DEMAND mode.");
         }
-        return apply(current, operation, plan, transitionDelayMs > 0);
+        if (transitionDelayMs == 0) {
+            return apply(current, operation, plan);
+        }
+        StreamRecord planned = plan.apply(current);
+        put(planned.withShards(current.shards()).withPendingShards(planned.shards())
+                .withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs));
+        log.info("Stream {}: {} takes effect when UPDATING ends", name, operation);
+        return streams.get(name);
     }
 
     /**
      * Reshards an on-demand stream on Millrace's own initiative (auto-scaling, warm throughput): as {@link #reshard}
-     * but allowed in ON_DEMAND mode, and without passing through UPDATING, since nobody asked for it.
+     * but allowed in ON_DEMAND mode, and applied at once without passing through UPDATING, since nobody asked for it.
      */
     public synchronized StreamRecord autoReshard(String name, String reason, UnaryOperator<StreamRecord> plan) {
-        return apply(getActive(name), reason, plan, false);
+        return apply(getActive(name), reason, plan);
     }
 
-    private StreamRecord apply(StreamRecord current, String reason, UnaryOperator<StreamRecord> plan,
-                               boolean viaUpdating) {
-        StreamRecord next = plan.apply(current);
-        if (viaUpdating) {
-            next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
-        }
-        put(next);
+    private StreamRecord apply(StreamRecord current, String reason, UnaryOperator<StreamRecord> plan) {
+        put(plan.apply(current));
         finishClosing(current.name());
-        StreamRecord done = streams.get(current.name());
-        log.info("Stream {}: {} closed {} and opened {}; {} open shards", current.name(), reason,
-                shardIds(current.openShards(), done), shardIds(done.openShards(), current), done.openShards().size());
+        return logResharded(current, reason);
+    }
+
+    private StreamRecord logResharded(StreamRecord before, String reason) {
+        StreamRecord done = streams.get(before.name());
+        log.info("Stream {}: {} closed {} and opened {}; {} open shards", before.name(), reason,
+                shardIds(before.openShards(), done), shardIds(done.openShards(), before), done.openShards().size());
         return done;
     }
 
@@ -157,10 +172,12 @@ public final class StreamRegistry {
             shards.add(ShardRecord.open(i, -1, -1, HashKeys.initialStart(i, shardCount),
                     HashKeys.initialEnd(i, shardCount), epochMs));
         }
-        StreamStatus status = transitionDelayMs > 0 ? StreamStatus.CREATING : StreamStatus.ACTIVE;
-        StreamRecord stream = new StreamRecord(name, epochMs, status, now + transitionDelayMs, 24, mode, shards,
-                new java.util.TreeMap<>(tags), "NONE", null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps,
-                List.of(), distribution);
+        // AWS lists no shards while a stream is CREATING: they are kept aside until it is ACTIVE.
+        boolean creating = transitionDelayMs > 0;
+        StreamRecord stream = new StreamRecord(name, epochMs, creating ? StreamStatus.CREATING : StreamStatus.ACTIVE,
+                now + transitionDelayMs, 24, mode, creating ? List.of() : shards, new java.util.TreeMap<>(tags), "NONE",
+                null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps, List.of(), distribution,
+                creating ? shards : null);
         Map<String, byte[]> changes = new HashMap<>();
         changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
         changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
@@ -204,9 +221,12 @@ public final class StreamRegistry {
         return streams.size();
     }
 
-    /** Total open shards over all streams, for DescribeLimits. */
+    /**
+     * Total open shards over all streams, for DescribeLimits and the account's shard limit; a stream being created or
+     * resharded counts the shards it will have.
+     */
     public int openShardCount() {
-        return streams.values().stream().mapToInt(s -> s.openShards().size()).sum();
+        return streams.values().stream().mapToInt(StreamRecord::eventualOpenShardCount).sum();
     }
 
     /**
@@ -272,7 +292,8 @@ public final class StreamRegistry {
     /** Forgets closed shards whose every record has passed retention, and deletes their logs. */
     private synchronized void dropExpiredClosedShards(String name) {
         StreamRecord s = streams.get(name);
-        if (s == null || s.status() == StreamStatus.DELETING) {
+        // A pending reshard was planned on the current list: dropping shards from it now would bring them back.
+        if (s == null || s.status() == StreamStatus.DELETING || s.pendingShards() != null) {
             return;
         }
         long cutoffMs = clock.millis() - s.retentionHours() * 3_600_000L;
@@ -327,8 +348,20 @@ public final class StreamRegistry {
             for (ShardRecord shard : s.shards()) {
                 logs.delete(logKey(s, shard.index()));
             }
+            for (ShardRecord shard : s.pendingShards() == null ? List.<ShardRecord>of() : s.pendingShards()) {
+                logs.delete(logKey(s, shard.index()));
+            }
+            return;
+        }
+        StreamRecord active = s.withStatus(StreamStatus.ACTIVE, 0).withPendingShards(null);
+        if (s.pendingShards() == null) {
+            put(active);
+        } else if (s.status() == StreamStatus.CREATING) {
+            put(active.withShards(s.pendingShards()));
         } else {
-            put(s.withStatus(StreamStatus.ACTIVE, 0));
+            put(active.withShards(Resharding.effectiveAt(s.shards(), s.pendingShards(), clock.millis())));
+            finishClosing(name);
+            logResharded(s, "resharding");
         }
     }
 
