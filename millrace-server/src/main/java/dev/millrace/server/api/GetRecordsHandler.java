@@ -53,9 +53,10 @@ final class GetRecordsHandler implements OperationHandler {
         }
         throttle.chargeRead(bytes);
         out.startArray("Records");
+        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
         for (StoredRecord r : records) {
             out.startObject()
-                    .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), r.position()))
+                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
                     .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
                     .blob("Data", r.data())
                     .string("PartitionKey", r.partitionKey());

@@ -61,7 +61,7 @@ final class PutRecordHandler implements OperationHandler {
 
     private static void write(WireWriter out, StreamRecord s, ShardRecord shard, AppendResult result) {
         out.string("ShardId", shard.shardId())
-                .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), result.basePosition()));
+                .string("SequenceNumber", SequenceNumbers.of(shard, result.basePosition(), result.arrivalMs()));
         if (!"NONE".equals(s.encryptionType())) {
             out.string("EncryptionType", s.encryptionType());
         }
