@@ -28,11 +28,12 @@ final class GetShardIteratorHandler implements OperationHandler {
             throw services.streams().notFound(name);
         }
         ShardRecord shard = ShardLookup.shard(services.streams(), s, request.string("ShardId"));
+        long position = StartingPositions.resolve(services, s, shard, request.string("ShardIteratorType"),
+                request.string("StartingSequenceNumber"), request.timestamp("Timestamp"), "GetShardIterator");
+        // Only a valid request spends the caller's budget of 5 calls per second per shard.
         if (!services.throttles().shard(s, shard).tryIterator()) {
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
         }
-        long position = StartingPositions.resolve(services, s, shard, request.string("ShardIteratorType"),
-                request.string("StartingSequenceNumber"), request.timestamp("Timestamp"), "GetShardIterator");
         out.string("ShardIterator", services.iterators().issue(s.name(), s.epochMs(), shard.index(), position));
     }
 }

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.SequenceNumbers;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * PutRecord: one record, routed by the MD5 of its partition key (or its explicit hash key), acknowledged once durable.
- * {@code SequenceNumberForOrdering} is accepted; records of a shard are always in arrival order here.
+ * {@code SequenceNumberForOrdering} is checked as AWS checks it and otherwise has no effect: records of a shard are
+ * always numbered in arrival order here, so a record's number is above those of the records written before it.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html
  *
  * <p>Thread-safe.
@@ -39,6 +41,7 @@ final class PutRecordHandler implements OperationHandler {
         for (int attempt = 0; ; attempt++) {
             RecordRouting.pauseBeforeReroute(attempt);
             StreamRecord s = RecordRouting.writableStream(services.streams(), name);
+            checkOrderingNumber(request.string("SequenceNumberForOrdering"), s);
             RecordRouting.checkRecordSize(s, partitionKey, data);
             ShardRecord shard = ShardRouter.of(s).route(hashKey);
             services.autoScaler().record(s, shard, hashKey, RecordRouting.recordBytes(partitionKey, data));
@@ -56,6 +59,15 @@ final class PutRecordHandler implements OperationHandler {
                     throw e;
                 }
             }
+        }
+    }
+
+    private void checkOrderingNumber(String sequenceNumber, StreamRecord s) {
+        if (sequenceNumber != null
+                && !SequenceNumbers.acceptableForOrdering(sequenceNumber, services.streams().clock().millis())) {
+            throw KinesisException.invalidArgument("ExclusiveMinimumSequenceNumber " + sequenceNumber
+                    + " used in PutRecord on stream " + s.name() + " under account "
+                    + services.streams().account().id() + " is invalid.");
         }
     }
 
