@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.SequenceNumbers;
@@ -35,11 +36,14 @@ final class GetRecordsHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         ShardIterators.Position at = services.iterators().parse(request.string("ShardIterator"));
         Optional<StreamRecord> found = services.streams().find(at.streamName());
-        if (found.isEmpty() || found.get().epochMs() != at.streamEpochMs()) {
-            throw services.streams().notFound(at.streamName());
+        ShardRecord shard = found.isEmpty() || found.get().epochMs() != at.streamEpochMs() ? null
+                : found.get().shard(at.shardIndex());
+        if (shard == null) {
+            // AWS's text when the iterator's stream was deleted (even if re-created since) or its shard expired.
+            throw KinesisException.resourceNotFound("Shard " + ShardRecord.shardId(at.shardIndex()) + " in stream "
+                    + at.streamName() + " under account " + services.streams().account().id() + " does not exist");
         }
         StreamRecord s = found.get();
-        ShardRecord shard = s.shard(at.shardIndex());
         int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
         DryRun.stopIfRequested(request, services, s);
         Throttles.ShardThrottle throttle = services.throttles().shard(s, shard);
@@ -54,9 +58,10 @@ final class GetRecordsHandler implements OperationHandler {
         }
         throttle.chargeRead(bytes);
         out.startArray("Records");
+        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
         for (StoredRecord r : records) {
             out.startObject()
-                    .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), r.position()))
+                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
                     .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
                     .blob("Data", r.data())
                     .string("PartitionKey", r.partitionKey());

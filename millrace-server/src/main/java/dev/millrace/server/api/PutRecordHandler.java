@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.SequenceNumbers;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * PutRecord: one record, routed by the MD5 of its partition key (or its explicit hash key), acknowledged once durable.
- * {@code SequenceNumberForOrdering} is accepted; records of a shard are always in arrival order here.
+ * {@code SequenceNumberForOrdering} is checked as AWS checks it and otherwise has no effect: records of a shard are
+ * always numbered in arrival order here, so a record's number is above those of the records written before it.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html
  *
  * <p>Thread-safe.
@@ -37,6 +39,7 @@ final class PutRecordHandler implements OperationHandler {
         byte[] data = request.blob("Data");
         StreamRecord first = RecordRouting.writableStream(services.streams(), name);
         BigInteger hashKey = RecordRouting.hashKey(first, partitionKey, explicitHashKey);
+        checkOrderingNumber(request.string("SequenceNumberForOrdering"), first);
         RecordRouting.checkRecordSize(first, partitionKey, data);
         DryRun.stopIfRequested(request, services, first);
         for (int attempt = 0; ; attempt++) {
@@ -61,9 +64,18 @@ final class PutRecordHandler implements OperationHandler {
         }
     }
 
+    private void checkOrderingNumber(String sequenceNumber, StreamRecord s) {
+        if (sequenceNumber != null
+                && !SequenceNumbers.acceptableForOrdering(sequenceNumber, services.streams().clock().millis())) {
+            throw KinesisException.invalidArgument("ExclusiveMinimumSequenceNumber " + sequenceNumber
+                    + " used in PutRecord on stream " + s.name() + " under account "
+                    + services.streams().account().id() + " is invalid.");
+        }
+    }
+
     private static void write(WireWriter out, StreamRecord s, ShardRecord shard, AppendResult result) {
         out.string("ShardId", shard.shardId())
-                .string("SequenceNumber", SequenceNumbers.format(s.epochMs(), shard.index(), result.basePosition()));
+                .string("SequenceNumber", SequenceNumbers.of(shard, result.basePosition(), result.arrivalMs()));
         if (!"NONE".equals(s.encryptionType())) {
             out.string("EncryptionType", s.encryptionType());
         }

@@ -161,9 +161,10 @@ final class PutRecordsHandler implements OperationHandler {
             AppendResult result = services.streams().log(s, shard).append(batch);
             services.fanOut().appended(s, shard);
             String shardId = shard.shardId();
+            SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             for (int k = 0; k < group.size(); k++) {
                 int i = group.get(k);
-                sequenceNumbers[i] = SequenceNumbers.format(s.epochMs(), shard.index(), result.positionOf(k));
+                sequenceNumbers[i] = numbers.of(result.positionOf(k), result.arrivalMs());
                 shardIds[i] = shardId;
             }
         } catch (ShardSealedException e) {

@@ -26,12 +26,9 @@ final class ShardOutput {
                 .string("StartingHashKey", shard.startingHashKey().toString())
                 .string("EndingHashKey", shard.endingHashKey().toString())
                 .endObject();
-        out.startObject("SequenceNumberRange")
-                .string("StartingSequenceNumber",
-                        SequenceNumbers.format(stream.epochMs(), shard.index(), shard.startingPosition()));
+        out.startObject("SequenceNumberRange").string("StartingSequenceNumber", SequenceNumbers.starting(shard));
         if (shard.ended()) {
-            long last = Math.max(shard.startingPosition(), shard.endingPosition() - 1);
-            out.string("EndingSequenceNumber", SequenceNumbers.format(stream.epochMs(), shard.index(), last));
+            out.string("EndingSequenceNumber", SequenceNumbers.ending(shard));
         }
         out.endObject().endObject();
     }

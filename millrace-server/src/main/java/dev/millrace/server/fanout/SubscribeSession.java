@@ -46,6 +46,9 @@ final class SubscribeSession {
     private volatile boolean ended;
     private long position;
     private long lastEventMs;
+    /** The last continuation's position and the arrival time its number carries (-2: none yet). */
+    private long continuationPosition = -2;
+    private long continuationArrivalMs;
     /** The one pending timer (heartbeat, rate pause, stalled-peer check) and when it fires; guarded by {@code this}. */
     private ScheduledFuture<?> timer;
     private long timerDueMs;
@@ -180,9 +183,10 @@ final class SubscribeSession {
     private byte[] event(StreamRecord stream, ShardRecord shard, List<StoredRecord> records, ReadResult result,
                          boolean shardEnded, long now) {
         WireWriter w = new WireWriter(WireFormat.JSON).startObject().startArray("Records");
+        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
         for (StoredRecord r : records) {
             w.startObject()
-                    .string("SequenceNumber", SequenceNumbers.format(streamEpochMs, shardIndex, r.position()))
+                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
                     .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
                     .blob("Data", r.data())
                     .string("PartitionKey", r.partitionKey());
@@ -196,12 +200,33 @@ final class SubscribeSession {
             w.nullValue("ContinuationSequenceNumber");
             FanOut.writeChildShards(w, stream, shard);
         } else {
-            w.string("ContinuationSequenceNumber",
-                    SequenceNumbers.format(streamEpochMs, shardIndex, result.nextPosition() - 1));
+            w.string("ContinuationSequenceNumber", continuation(stream, shard, records, result.nextPosition() - 1));
         }
         long behind = result.atEnd() || records.isEmpty() ? 0
                 : Math.max(0, now - records.get(records.size() - 1).arrivalMs());
         return w.number("MillisBehindLatest", behind).endObject().toBytes();
+    }
+
+    /**
+     * The number of the record at {@code last}, the last one the consumer has seen (or skipped past): what it
+     * resubscribes after. Its arrival time comes from the records just sent, else from the previous event, else from
+     * the log; a record gone from the log (expired) or before the first one gets the shard's creation second, which
+     * does not change where the number positions a reader.
+     */
+    private String continuation(StreamRecord stream, ShardRecord shard, List<StoredRecord> records, long last) {
+        if (!records.isEmpty() && records.get(records.size() - 1).position() == last) {
+            continuationArrivalMs = records.get(records.size() - 1).arrivalMs();
+        } else if (continuationPosition != last) {
+            continuationArrivalMs = SequenceNumbers.creationSecs(shard) * 1000;
+            if (last >= 0) {
+                List<StoredRecord> at = fanOut.log(stream, shard).read(last, 1, 1).records();
+                if (!at.isEmpty() && at.get(0).position() == last) {
+                    continuationArrivalMs = at.get(0).arrivalMs();
+                }
+            }
+        }
+        continuationPosition = last;
+        return SequenceNumbers.of(shard, last, continuationArrivalMs);
     }
 
     private static long bytes(List<StoredRecord> records) {

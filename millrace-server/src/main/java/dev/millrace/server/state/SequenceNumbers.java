@@ -2,74 +2,327 @@ package dev.millrace.server.state;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The layout of Millrace sequence numbers: 56-digit decimal strings, like real Kinesis ones, that order records
- * within a shard and never repeat, not even after a stream is deleted and re-created under the same name. Only this
- * class builds or parses them.
+ * The layout of sequence numbers: AWS's version 2, a 186-bit number written in decimal (always 56 digits), read
+ * here as 47 hex digits. Only this class builds or parses them.
  *
  * <pre>
- *  digit  0      1 ............ 13  14 ...... 19  20 ................. 39  40 ............ 55
- *        +------+-----------------+--------------+----------------------+-----------------+
- *        | "4"  | stream epoch ms | shard index  | position + 1         | 16 zeros        |
- *        +------+-----------------+--------------+----------------------+-----------------+
- *  "4"             layout version; also keeps the number 56 digits long
- *  stream epoch ms the stream incarnation's creation time (13 digits; strictly increasing per data dir)
- *  shard index     the N of shardId-N (6 digits)
- *  position + 1    the record's storage position plus one (20 digits, zero-padded), so that "just before the
- *                  first record" (position -1) has a number too: SubscribeToShard hands it out as the
- *                  continuation of an empty shard, and AFTER_SEQUENCE_NUMBER of it reads from position 0
- *  16 zeros        reserved
+ *  hex digit  0     1 ........ 9   10      11 ............... 26   27 28   29 ........ 37   38 ......... 45   46
+ *            +-----+--------------+-------+----------------------+-------+----------------+----------------+-----+
+ *            | "2" | creation s   | shard | sequence index       | "00"  | arrival s      | shard index    | "2" |
+ *            +-----+--------------+-------+----------------------+-------+----------------+----------------+-----+
+ *  "2" (first)      makes every number lie in [2^185, 1.5 * 2^185), which is how AWS tells its version 2 apart
+ *  creation s       the shard's creation time, epoch seconds (9 hex digits), see {@link #creationSecs}
+ *  shard            the shard index's lowest hex digit
+ *  sequence index   the storage position plus one (16 hex digits, at most 7fffffffffffffff), see below
+ *  "00"             unknown to us; AWS writes 00
+ *  arrival s        the record's arrival time, epoch seconds (9 hex digits)
+ *  shard index      the N of shardId-N, as a 32-bit two's complement integer (8 hex digits)
+ *  "2" (last)       the layout version
  * </pre>
  *
- * Within a shard, a later record has a larger position and so a larger number; a re-created stream has a later epoch
- * and so larger numbers than anything its predecessor handed out.
+ * <p>The sequence index is the position plus one, so that "before the first record" (position -1, index 0) has a
+ * number too: a shard's {@code StartingSequenceNumber}, and SubscribeToShard's continuation on an empty shard. The
+ * largest position a log can ever hand out is 2^63-2 ({@code ShardLog.endPosition()}, the next position, is a
+ * {@code long}; the same holds for a Kafka log end offset), which takes index 2^63-1: every position has its own
+ * index and every index is a position. Index 2^63-1 doubles as AWS's mark for "the end of a closed shard" in
+ * {@code EndingSequenceNumber}; no log gets that far.
+ *
+ * <p>Within a shard the creation seconds and shard digits are fixed and the sequence index is more significant than
+ * the arrival seconds, so a later record always has a numerically larger number, whatever the clock did.
+ *
+ * <p>Creation seconds: a shard created with its stream carries the stream incarnation's epoch in seconds; a shard
+ * opened by a split, merge or scaling carries the second after the one its parents closed in, and a closed shard's
+ * end mark carries the second it closed in, the pattern AWS's recorded answers show (a child's creation is exactly
+ * one second after its parent's {@code EndingSequenceNumber}). A sequence number given back to GetShardIterator or
+ * SubscribeToShard must carry its shard's creation seconds, or it "did not come from this stream". The cost of
+ * seconds: epochs are milliseconds, so two incarnations of a stream created within one second (delete and re-create
+ * inside a second) share their numbers' prefix, and a number kept from the deleted one would position a reader in
+ * the new one instead of being refused. Iterators carry the exact epoch and are unaffected, the reader lands on a
+ * real position of the stream it asked for, and AWS's format has only seconds to offer, so that is accepted.
+ *
+ * <p>Numbers in Millrace's earlier layout ("4" + 13 digits of stream epoch ms + 6 of shard index + 20 of position + 1
+ * + 16 zeros, 56 decimal digits) are still understood: KCL keeps checkpoints in its lease table across an upgrade.
+ * They lie between 2^129 and 2^185, where AWS has no layout, so they cannot be mistaken for AWS numbers.
  *
  * <p>Stateless, thread-safe.
  */
 public final class SequenceNumbers {
-    private static final int DIGITS = 56;
-    private static final String VERSION = "4";
-    private static final String RESERVED = "0000000000000000";
+    /** The sequence index of a closed shard's {@code EndingSequenceNumber}. */
+    private static final long END_INDEX = Long.MAX_VALUE;
 
-    /** A parsed sequence number. */
-    public record Parts(long streamEpochMs, int shardIndex, long position) {
+    private static final int DIGITS = 56;
+    private static final long BASE = 100_000_000L;
+    private static final int BASE_DIGITS = 8;
+    private static final int LIMBS = DIGITS / BASE_DIGITS;
+    /** Powers of two in base 10^8, least significant limb first: where the fields sit in the number. */
+    private static final long[] TWO_POW_185 = limbs(BigInteger.TWO.pow(185));
+    private static final long[] TWO_POW_148 = limbs(BigInteger.TWO.pow(148));
+    private static final long[] TWO_POW_144 = limbs(BigInteger.TWO.pow(144));
+    private static final long[] TWO_POW_80 = limbs(BigInteger.TWO.pow(80));
+    private static final long[] TWO_POW_36 = limbs(BigInteger.TWO.pow(36));
+    private static final byte[] TWO_POW_80_DIGITS =
+            BigInteger.TWO.pow(80).toString().getBytes(StandardCharsets.US_ASCII);
+    private static final long MAX_SECONDS = 0xF_FFFF_FFFFL;
+    /** AWS refuses creation times from here on (recorded: "large date"), about the year 2477. */
+    private static final long MAX_CREATION_SECS = 16_025_175_000L;
+
+    private static final BigInteger V0_OFFSET = BigInteger.TWO.pow(124);
+    private static final BigInteger V0_LIMIT = BigInteger.TWO.pow(129);
+    private static final BigInteger V2_LOW = BigInteger.TWO.pow(185);
+    private static final BigInteger V2_HIGH = BigInteger.TWO.pow(184).multiply(BigInteger.valueOf(3));
+
+    private static final String LEGACY_RESERVED = "0000000000000000";
+
+    /** The layouts a number can be in. */
+    public enum Layout {
+        /** AWS's oldest layout: creation seconds and a shard index, nothing Millrace hands out. */
+        AWS_V0,
+        /** AWS's version 1: creation and arrival seconds and a shard index, nothing Millrace hands out. */
+        AWS_V1,
+        /** AWS's version 2, the one Millrace hands out. */
+        AWS_V2,
+        /** Millrace's own layout before it followed AWS's. */
+        MILLRACE_LEGACY
+    }
+
+    /**
+     * A parsed sequence number.
+     *
+     * @param layout       which layout it is in
+     * @param origin       what ties it to a shard: the shard's creation seconds (AWS layouts) or the stream
+     *                     incarnation's epoch ms ({@link Layout#MILLRACE_LEGACY})
+     * @param shardIndex   the shard index it encodes
+     * @param position     the storage position (-1: before the first record); only for AWS_V2 and MILLRACE_LEGACY
+     * @param arrivalSecs  the arrival second it encodes, -1 if its layout has none
+     */
+    public record Parts(Layout layout, long origin, int shardIndex, long position, long arrivalSecs) {
+        /** Whether it was handed out for {@code shard} of the stream incarnation {@code streamEpochMs}. */
+        public boolean cameFrom(long streamEpochMs, ShardRecord shard) {
+            return switch (layout) {
+                case AWS_V2 -> origin == creationSecs(shard);
+                case MILLRACE_LEGACY -> origin == streamEpochMs;
+                default -> false;
+            };
+        }
     }
 
     private SequenceNumbers() {
     }
 
-    /** The number of the record at {@code position}; position -1 stands for "before the first record". */
-    public static String format(long streamEpochMs, int shardIndex, long position) {
-        // Every record read or written gets one, so the digits go straight into place (no formatter, no builder).
-        byte[] digits = new byte[DIGITS];
-        digits[0] = '4';
-        ZeroPadded.fill(digits, 1, 13, streamEpochMs);
-        ZeroPadded.fill(digits, 14, 6, shardIndex);
-        ZeroPadded.fill(digits, 20, 20, position + 1);
-        Arrays.fill(digits, 40, DIGITS, (byte) '0');
-        return new String(digits, StandardCharsets.ISO_8859_1);
+    /** The number of the record at {@code position} of {@code shard}, which arrived at {@code arrivalMs}. */
+    public static String of(ShardRecord shard, long position, long arrivalMs) {
+        return format(creationSecs(shard), shard.index(), position + 1, Math.floorDiv(arrivalMs, 1000));
     }
 
-    /** Parses a sequence number; {@code null} if it is not one of ours. */
+    /** A shard's {@code StartingSequenceNumber}: just before its first record, stamped with its creation. */
+    public static String starting(ShardRecord shard) {
+        long created = creationSecs(shard);
+        return format(created, shard.index(), 0, created);
+    }
+
+    /** A closed shard's {@code EndingSequenceNumber}: AWS's end mark, stamped with the second it closed in. */
+    public static String ending(ShardRecord shard) {
+        long closedMs = shard.closedMs() == null ? shard.createdMs() : shard.closedMs();
+        return format(creationSecs(shard), shard.index(), END_INDEX, Math.floorDiv(closedMs, 1000));
+    }
+
+    /** The creation seconds a shard's numbers carry (see the class comment). */
+    public static long creationSecs(ShardRecord shard) {
+        long secs = Math.floorDiv(shard.createdMs(), 1000);
+        return shard.parentIndex() < 0 ? secs : secs + 1;
+    }
+
+    /** Numbers for the records of one answer; see {@link Numberer}. */
+    public static Numberer numberer(ShardRecord shard) {
+        return new Numberer(shard);
+    }
+
+    /**
+     * Numbers a run of records of one shard, as GetRecords, PutRecords and SubscribeToShard answers have them: the
+     * next position with the same arrival second is the previous number plus 2^80, added digit by digit, which
+     * costs a fraction of building a number from its fields (one per record returned, up to 10,000 per call).
+     *
+     * <p>Not thread-safe: one per answer.
+     */
+    public static final class Numberer {
+        private final long creationSecs;
+        private final int shardIndex;
+        private byte[] digits;
+        private long sequenceIndex = -1;
+        private long arrivalSecs = -1;
+
+        private Numberer(ShardRecord shard) {
+            this.creationSecs = creationSecs(shard);
+            this.shardIndex = shard.index();
+        }
+
+        /** The same number as {@link SequenceNumbers#of}. */
+        public String of(long position, long arrivalMs) {
+            long index = position + 1;
+            long secs = Math.floorDiv(arrivalMs, 1000);
+            if (digits != null && index == sequenceIndex + 1 && index > 0 && secs == arrivalSecs) {
+                addTwoPow80(digits);
+            } else {
+                digits = digits(creationSecs, shardIndex, index, secs);
+            }
+            sequenceIndex = index;
+            arrivalSecs = secs;
+            return new String(digits, StandardCharsets.ISO_8859_1);
+        }
+
+        private static void addTwoPow80(byte[] digits) {
+            int carry = 0;
+            int i = DIGITS - 1;
+            for (int k = TWO_POW_80_DIGITS.length - 1; k >= 0; k--, i--) {
+                int d = digits[i] - '0' + TWO_POW_80_DIGITS[k] - '0' + carry;
+                carry = d >= 10 ? 1 : 0;
+                digits[i] = (byte) ('0' + d - 10 * carry);
+            }
+            // Never past the first digit: sequence indexes stay below 2^63, numbers below 10^56.
+            for (; carry != 0; i--) {
+                int d = digits[i] - '0' + 1;
+                carry = d >= 10 ? 1 : 0;
+                digits[i] = (byte) ('0' + d - 10 * carry);
+            }
+        }
+    }
+
+    static String format(long creationSecs, int shardIndex, long sequenceIndex, long arrivalSecs) {
+        return new String(digits(creationSecs, shardIndex, sequenceIndex, arrivalSecs), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The number's 56 decimal digits from its fields, computed in base 10^8 limbs (a long holds the sum of a few
+     * products of two limbs) rather than with BigInteger.
+     */
+    private static byte[] digits(long creationSecs, int shardIndex, long sequenceIndex, long arrivalSecs) {
+        if (creationSecs < 0 || creationSecs > MAX_SECONDS || arrivalSecs < 0 || arrivalSecs > MAX_SECONDS
+                || sequenceIndex < 0) {
+            throw new IllegalArgumentException("out of range: " + creationSecs + ", " + sequenceIndex + ", "
+                    + arrivalSecs);
+        }
+        long[] acc = new long[LIMBS + 2];
+        System.arraycopy(TWO_POW_185, 0, acc, 0, TWO_POW_185.length);
+        addMultiple(acc, creationSecs, TWO_POW_148);
+        addMultiple(acc, shardIndex & 0xF, TWO_POW_144);
+        addMultiple(acc, sequenceIndex, TWO_POW_80);
+        addMultiple(acc, arrivalSecs, TWO_POW_36);
+        acc[0] += (shardIndex & 0xFFFF_FFFFL) * 16 + 2;
+        byte[] digits = new byte[DIGITS];
+        long carry = 0;
+        for (int limb = 0; limb < LIMBS; limb++) {
+            long v = acc[limb] + carry;
+            carry = v / BASE;
+            int rest = (int) (v - carry * BASE);
+            for (int i = DIGITS - 2 - limb * BASE_DIGITS; i >= DIGITS - (limb + 1) * BASE_DIGITS; i -= 2) {
+                int pair = rest % 100;
+                rest /= 100;
+                digits[i] = (byte) ('0' + pair / 10);
+                digits[i + 1] = (byte) ('0' + pair % 10);
+            }
+        }
+        return digits;
+    }
+
+    /** acc += multiplier * power, limb by limb; each product stays below 10^16, so sums cannot overflow. */
+    private static void addMultiple(long[] acc, long multiplier, long[] power) {
+        long low = multiplier % BASE;
+        for (int i = 0; i < power.length; i++) {
+            acc[i] += low * power[i];
+        }
+        long high = multiplier / BASE;
+        if (high != 0) {
+            long middle = high % BASE;
+            long top = high / BASE;
+            for (int i = 0; i < power.length; i++) {
+                acc[i + 1] += middle * power[i];
+                acc[i + 2] += top * power[i];
+            }
+        }
+    }
+
+    private static long[] limbs(BigInteger value) {
+        BigInteger base = BigInteger.valueOf(BASE);
+        List<Long> out = new ArrayList<>();
+        for (BigInteger v = value; v.signum() > 0; v = v.divide(base)) {
+            out.add(v.mod(base).longValue());
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * Parses a number the way AWS reads it (versions 0, 1 and 2, with AWS's range checks) or in Millrace's earlier
+     * layout; {@code null} if AWS would call it invalid.
+     */
     public static Parts parse(String sequenceNumber) {
-        if (sequenceNumber == null || sequenceNumber.length() != DIGITS || !sequenceNumber.startsWith(VERSION)
-                || !sequenceNumber.endsWith(RESERVED)) {
+        if (sequenceNumber == null || sequenceNumber.isEmpty() || sequenceNumber.length() > 130) {
             return null;
         }
-        for (int i = 0; i < DIGITS; i++) {
-            if (!Character.isDigit(sequenceNumber.charAt(i))) {
+        for (int i = 0; i < sequenceNumber.length(); i++) {
+            char c = sequenceNumber.charAt(i);
+            if (c < '0' || c > '9') {
                 return null;
             }
         }
+        Parts legacy = parseLegacy(sequenceNumber);
+        if (legacy != null) {
+            return legacy;
+        }
+        BigInteger n = new BigInteger(sequenceNumber);
+        if (n.compareTo(V0_OFFSET) < 0) {
+            n = n.add(V0_OFFSET);
+        }
+        String hex = n.toString(16);
+        if (n.compareTo(V0_LIMIT) < 0) {
+            long created = Long.parseLong(hex.substring(1, 10), 16);
+            return created >= MAX_CREATION_SECS ? null
+                    : new Parts(Layout.AWS_V0, created, Integer.parseInt(hex.substring(28, 32), 16), -1, -1);
+        }
+        if (n.compareTo(V2_LOW) <= 0 || n.compareTo(V2_HIGH) >= 0) {
+            return null;
+        }
+        return switch (hex.charAt(hex.length() - 1)) {
+            case '1' -> new Parts(Layout.AWS_V1, Long.parseLong(hex.substring(1, 10), 16),
+                    (int) Long.parseLong(hex.substring(38, 46), 16), -1, Long.parseLong(hex.substring(13, 22), 16));
+            case '2' -> parseV2(hex);
+            default -> null;
+        };
+    }
+
+    private static Parts parseV2(String hex) {
+        long created = Long.parseLong(hex.substring(1, 10), 16);
+        long sequenceIndex = Long.parseUnsignedLong(hex.substring(11, 27), 16);
+        if (sequenceIndex < 0 || created >= MAX_CREATION_SECS) {
+            return null;
+        }
+        return new Parts(Layout.AWS_V2, created, (int) Long.parseLong(hex.substring(38, 46), 16), sequenceIndex - 1,
+                Long.parseLong(hex.substring(29, 38), 16));
+    }
+
+    private static Parts parseLegacy(String number) {
+        if (number.length() != DIGITS || number.charAt(0) != '4' || !number.endsWith(LEGACY_RESERVED)) {
+            return null;
+        }
         try {
-            return new Parts(Long.parseLong(sequenceNumber.substring(1, 14)),
-                    Integer.parseInt(sequenceNumber.substring(14, 20)),
-                    Long.parseLong(sequenceNumber.substring(20, 40)) - 1);
+            long positionPlusOne = Long.parseLong(number.substring(20, 40));
+            return new Parts(Layout.MILLRACE_LEGACY, Long.parseLong(number.substring(1, 14)),
+                    Integer.parseInt(number.substring(14, 20)), positionPlusOne - 1, -1);
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether PutRecord takes {@code sequenceNumber} as {@code SequenceNumberForOrdering}: AWS refuses numbers it
+     * cannot parse and numbers from the future.
+     */
+    public static boolean acceptableForOrdering(String sequenceNumber, long nowMs) {
+        Parts parts = parse(sequenceNumber);
+        return parts != null && parts.arrivalSecs() * 1000 <= nowMs;
     }
 
     /** Compares two sequence numbers numerically (any decimal strings). */

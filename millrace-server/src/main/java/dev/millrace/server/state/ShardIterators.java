@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 
@@ -19,24 +20,38 @@ import java.util.Locale;
  * Shard iterators: opaque, tamper-evident tokens that say where a reader is. Only this class builds or parses them.
  *
  * <pre>
- *  base64( payload | HMAC-SHA256(key, payload)[0..16) )
- *  payload:
- *  0        1                       9                       17          21                      29      31
- *  +--------+-----------------------+-----------------------+-----------+-----------------------+-------+------+
- *  | ver=1  |      issuedMs         |     streamEpochMs     | shardIndex|       position        |nameLen| name |
- *  +--------+-----------------------+-----------------------+-----------+-----------------------+-------+------+
+ *  base64 of L bytes, L = 152 + 16 * floor((n + 2) / 16), n = the stream name's length in UTF-8 bytes
+ *  0                8            16              24           28          36       38         38+n        L-32    L
+ *  +----------------+------------+---------------+------------+-----------+--------+----------+-----------+-------+
+ *  | 00000000000001 |  issuedMs  | streamEpochMs | shardIndex | position  |   n    |   name   | 00 ... 00 | HMAC  |
+ *  +----------------+------------+---------------+------------+-----------+--------+----------+-----------+-------+
+ *  00..01         AWS's iterators start with these 8 bytes
+ *  issuedMs       when it was issued, epoch ms (it expires 5 minutes later, as on AWS)
+ *  streamEpochMs  the stream incarnation it belongs to
+ *  shardIndex     the N of shardId-N (4 bytes); position: the storage position to read from next (8 bytes)
+ *  n, name        the stream name (2-byte length, UTF-8)
+ *  00 ... 00      zeros up to AWS's length for the same stream name (its recorded iterators are 152 bytes plus
+ *                 whole 16-byte blocks, growing with the name)
+ *  HMAC           HMAC-SHA256(key, bytes 0 .. L-32)
  * </pre>
  *
- * The key is random per data directory, so iterators survive restarts but cannot be forged or edited. An iterator
- * expires 5 minutes after it was issued, as on AWS.
+ * The key is random per data directory, so iterators survive restarts but cannot be forged or edited. Iterators in
+ * Millrace's earlier layout (version byte 1, then issuedMs, streamEpochMs, shardIndex, position, n, name and 16 bytes
+ * of the same HMAC) are still read, so that readers keep going across an upgrade; they expire within 5 minutes.
  *
  * <p>Thread-safe: {@link Mac} instances are made per call.
  */
 public final class ShardIterators {
     public static final long LIFETIME_MS = 300_000;
-    private static final byte VERSION = 1;
-    private static final int HEADER_BYTES = 31;
-    private static final int MAC_BYTES = 16;
+    private static final byte[] MAGIC = {0, 0, 0, 0, 0, 0, 0, 1};
+    private static final int NAME_LENGTH_OFFSET = 36;
+    private static final int NAME_OFFSET = 38;
+    private static final int MIN_BYTES = 152;
+    private static final int BLOCK_BYTES = 16;
+    private static final int MAC_BYTES = 32;
+    private static final byte LEGACY_VERSION = 1;
+    private static final int LEGACY_HEADER_BYTES = 31;
+    private static final int LEGACY_MAC_BYTES = 16;
     private static final DateTimeFormatter AWS_TIME =
             DateTimeFormatter.ofPattern("EEE MMM dd HH:mm:ss zzz yyyy", Locale.US).withZone(ZoneOffset.UTC);
 
@@ -54,13 +69,17 @@ public final class ShardIterators {
 
     public String issue(String streamName, long streamEpochMs, int shardIndex, long position) {
         byte[] name = streamName.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer payload = ByteBuffer.allocate(HEADER_BYTES + name.length);
-        payload.put(VERSION).putLong(clock.millis()).putLong(streamEpochMs).putInt(shardIndex).putLong(position)
+        ByteBuffer token = ByteBuffer.allocate(length(name.length));
+        token.put(MAGIC).putLong(clock.millis()).putLong(streamEpochMs).putInt(shardIndex).putLong(position)
                 .putShort((short) name.length).put(name);
-        byte[] mac = mac(payload.array());
-        ByteBuffer token = ByteBuffer.allocate(payload.capacity() + MAC_BYTES);
-        token.put(payload.array()).put(mac, 0, MAC_BYTES);
+        byte[] mac = mac(token.array(), token.capacity() - MAC_BYTES);
+        token.put(token.capacity() - MAC_BYTES, mac);
         return Base64.getEncoder().encodeToString(token.array());
+    }
+
+    /** AWS's iterator length for a stream name of {@code nameBytes} bytes. */
+    private static int length(int nameBytes) {
+        return MIN_BYTES + BLOCK_BYTES * ((nameBytes + 2) / BLOCK_BYTES);
     }
 
     /** Decodes and checks an iterator: {@code InvalidArgumentException} if forged or garbled, expired otherwise. */
@@ -71,21 +90,49 @@ public final class ShardIterators {
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
-        if (token.length < HEADER_BYTES + MAC_BYTES || token[0] != VERSION) {
+        return token.length > 0 && token[0] == LEGACY_VERSION ? parseLegacy(token) : parseCurrent(token);
+    }
+
+    private Position parseCurrent(byte[] token) {
+        if (token.length < MIN_BYTES || !Arrays.equals(token, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw invalid();
         }
         ByteBuffer buf = ByteBuffer.wrap(token);
-        int nameLength = buf.getShort(HEADER_BYTES - 2) & 0xFFFF;
-        if (token.length != HEADER_BYTES + nameLength + MAC_BYTES) {
+        int nameLength = buf.getShort(NAME_LENGTH_OFFSET) & 0xFFFF;
+        if (token.length != length(nameLength)) {
             throw invalid();
         }
-        byte[] payload = java.util.Arrays.copyOf(token, HEADER_BYTES + nameLength);
-        byte[] expected = java.util.Arrays.copyOf(mac(payload), MAC_BYTES);
-        byte[] actual = java.util.Arrays.copyOfRange(token, payload.length, token.length);
+        checkMac(token, token.length - MAC_BYTES, MAC_BYTES);
+        checkAge(buf.getLong(MAGIC.length));
+        String name = new String(token, NAME_OFFSET, nameLength, StandardCharsets.UTF_8);
+        return new Position(name, buf.getLong(16), buf.getInt(24), buf.getLong(28));
+    }
+
+    private Position parseLegacy(byte[] token) {
+        if (token.length < LEGACY_HEADER_BYTES + LEGACY_MAC_BYTES) {
+            throw invalid();
+        }
+        ByteBuffer buf = ByteBuffer.wrap(token);
+        int nameLength = buf.getShort(LEGACY_HEADER_BYTES - 2) & 0xFFFF;
+        if (token.length != LEGACY_HEADER_BYTES + nameLength + LEGACY_MAC_BYTES) {
+            throw invalid();
+        }
+        checkMac(token, LEGACY_HEADER_BYTES + nameLength, LEGACY_MAC_BYTES);
+        checkAge(buf.getLong(1));
+        String name = new String(token, LEGACY_HEADER_BYTES, nameLength, StandardCharsets.UTF_8);
+        return new Position(name, buf.getLong(9), buf.getInt(17), buf.getLong(21));
+    }
+
+    /** The MAC of bytes {@code 0 .. signedBytes} must be the next {@code macBytes} bytes (its first ones). */
+    private void checkMac(byte[] token, int signedBytes, int macBytes) {
+        byte[] expected = Arrays.copyOf(mac(token, signedBytes), macBytes);
+        byte[] actual = Arrays.copyOfRange(token, signedBytes, signedBytes + macBytes);
         if (!MessageDigest.isEqual(expected, actual)) {
             throw invalid();
         }
-        long issuedMs = buf.getLong(1);
+    }
+
+    private void checkAge(long issuedMs) {
         long now = clock.millis();
         if (now - issuedMs > LIFETIME_MS) {
             throw KinesisException.expiredIterator("Iterator expired. The iterator was created at time "
@@ -93,19 +140,18 @@ public final class ShardIterators {
                     + AWS_TIME.format(Instant.ofEpochMilli(now)) + " which is further in the future than the "
                     + "tolerated delay of " + LIFETIME_MS + " milliseconds.");
         }
-        String name = new String(token, HEADER_BYTES, nameLength, StandardCharsets.UTF_8);
-        return new Position(name, buf.getLong(9), buf.getInt(17), buf.getLong(21));
     }
 
     private static KinesisException invalid() {
         return KinesisException.invalidArgument("Invalid ShardIterator.");
     }
 
-    private byte[] mac(byte[] payload) {
+    private byte[] mac(byte[] bytes, int length) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(payload);
+            mac.update(bytes, 0, length);
+            return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JVM", e);
         }
