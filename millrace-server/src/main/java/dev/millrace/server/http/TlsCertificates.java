@@ -142,15 +142,15 @@ public final class TlsCertificates {
         if (certificate.getNotAfter().toInstant().isBefore(now.plus(RENEW_BEFORE))) {
             return "it expires on " + certificate.getNotAfter().toInstant();
         }
-        Set<String> missing = new HashSet<>(DNS_NAMES);
-        for (String ip : IP_ADDRESSES) {
-            missing.add(canonicalIp(ip));
-        }
+        Set<String> present;
         try {
-            missing.removeAll(subjectAltNames(certificate));
+            present = subjectAltNames(certificate);
         } catch (GeneralSecurityException e) {
             return "its subjectAltName is unreadable: " + e.getMessage();
         }
+        List<String> missing = new ArrayList<>();
+        DNS_NAMES.stream().filter(name -> !present.contains(name)).forEach(missing::add);
+        IP_ADDRESSES.stream().filter(ip -> !present.contains(canonicalIp(ip))).forEach(missing::add);
         return missing.isEmpty() ? null : "its subjectAltName lacks " + String.join(", ", missing);
     }
 
