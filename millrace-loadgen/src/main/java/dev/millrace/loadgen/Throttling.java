@@ -53,10 +53,10 @@ final class Throttling {
         if (!provisioned.isEmpty()) {
             why.add(PROVISIONED + " " + count(provisionedTotal) + " times (" + String.join(", ", provisioned)
                     + "): the endpoint enforces Kinesis's per-shard limits (writes "
-                    + count(WRITE_RECORDS_PER_S_PER_SHARD) + " records/s and " + WRITE_MIB_PER_S_PER_SHARD + " MiB/s, reads 5 calls/s and 2 MiB/s, per "
-                    + "shard), so " + shards + " shard(s) take at most " + count((long) shards
-                    * WRITE_RECORDS_PER_S_PER_SHARD) + " records/s: this run measured those limits, not how fast "
-                    + "the endpoint is");
+                    + count(WRITE_RECORDS_PER_S_PER_SHARD) + " records/s and " + WRITE_MIB_PER_S_PER_SHARD
+                    + " MiB/s, reads 5 calls/s and 2 MiB/s, per shard), so " + shards + " shard(s) take at most "
+                    + count((long) shards * WRITE_RECORDS_PER_S_PER_SHARD) + " records/s: this run measured those "
+                    + "limits, not how fast the endpoint is");
         }
         if (!others.isEmpty()) {
             why.add("throttled " + String.join(", ", others) + ": the endpoint limits how often these calls may be "
