@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,9 +37,21 @@ final class DataDirLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Creates the directory if needed and takes the lock, or throws {@link HeldException} if another has it. */
+    /**
+     * Creates the directory if needed, checks that new files can be made in it, and takes the lock, or throws
+     * {@link HeldException} if another has it.
+     */
     static DataDirLock acquire(Path dataDir) throws IOException, HeldException {
         Files.createDirectories(dataDir);
+        // The lock file of an earlier run opens for writing even in a directory that no longer takes new files,
+        // which storage would only find out half-way through opening.
+        try {
+            Files.delete(Files.createTempFile(dataDir, ".write-check", ".tmp"));
+        } catch (FileSystemException e) {
+            // Named after the directory: the probe's random file name would only puzzle.
+            throw e instanceof AccessDeniedException ? new AccessDeniedException(dataDir.toString(), null,
+                    e.getReason()) : new FileSystemException(dataDir.toString(), null, e.getReason());
+        }
         Path file = dataDir.resolve(FILE_NAME);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;

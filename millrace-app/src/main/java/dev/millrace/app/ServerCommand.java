@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
 import dev.millrace.server.state.Account;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -30,6 +32,10 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>When the node is ready it logs exactly one INFO line, {@code Millrace listening on http://HOST:PORT (data dir
  * DIR)}, with the port actually bound (so {@code --port 0} can be used by scripts and tests that read the line).
+ *
+ * <p>When it cannot start because of the machine or the options (a data directory it cannot write, a missing TLS
+ * file, a port in use: {@link StartupProblem}) it prints one line on stderr that says what is wrong and what to do,
+ * and exits 1; any other failure to start is logged with its stack trace and exits 1 too.
  *
  * <p>Not thread-safe; picocli calls {@link #call} once. The signal handlers only count down a latch.
  */
@@ -115,8 +121,8 @@ final class ServerCommand implements Callable<Integer> {
     int tlsPort;
 
     @Option(names = "--tls-cert", paramLabel = "PEM",
-            description = "Certificate chain for the TLS port; without it a self-signed one for localhost is made on "
-                    + "first start and kept in <data-dir>/tls.")
+            description = "Certificate chain for the TLS port; without it a self-signed one for localhost, 127.0.0.1 "
+                    + "and ::1 is made on first start and kept in <data-dir>/tls (trust <data-dir>/tls/server.crt).")
     Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
@@ -125,37 +131,74 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
+        try {
+            checkTlsFiles();
+            try (DataDirLock lock = openDataDir(config.dataDir())) {
+                return serve(config);
+            }
+        } catch (StartupProblem problem) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("millrace: " + problem.getMessage());
+            err.flush();
+            return 1;
+        }
+    }
+
+    /** Starts the node and serves until a signal; a start that fails for a known reason is a {@link StartupProblem}. */
+    private int serve(ServerConfig config) throws InterruptedException, StartupProblem {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
-        try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
-            Clock clock = Clock.systemUTC();
-            // The backend is chosen here, by the application: the embedded engine, in the data directory.
-            MillraceServer server = new MillraceServer(config, clock,
-                    () -> EmbeddedStorage.open(config.logConfig(), clock));
-            InetSocketAddress bound;
-            try {
-                bound = server.start();
-            } catch (Exception e) {
-                // A port in use is a user error: one line. Anything else gets its stack trace.
-                Object cause = e instanceof java.net.BindException ? null : e;
-                log.error("Millrace could not start on {}:{} with data dir {}: {}", host, port, config.dataDir(),
-                        e.toString(), cause);
-                server.close();
-                return 1;
-            }
-            log.info("Millrace listening on http://{}:{} (data dir {})", urlHost(host), bound.getPort(),
-                    config.dataDir());
-            if (server.tlsAddress() != null) {
-                log.info("Millrace TLS listening on https://{}:{}", urlHost(host), server.tlsAddress().getPort());
-            }
-            stop.await();
-            log.info("Millrace stopping: finishing in-flight requests and flushing");
+        Clock clock = Clock.systemUTC();
+        // The backend is chosen here, by the application: the embedded engine, in the data directory.
+        MillraceServer server = new MillraceServer(config, clock,
+                () -> EmbeddedStorage.open(config.logConfig(), clock));
+        InetSocketAddress bound;
+        try {
+            bound = server.start();
+        } catch (Exception e) {
+            boolean plainPortBound = server.address() != null;
             server.close();
-            log.info("Millrace stopped");
-            return 0;
-        } catch (DataDirLock.HeldException e) {
-            log.error("{}", e.getMessage());
+            StartupProblem problem = StartupProblem.explain(e, config, plainPortBound);
+            if (problem != null) {
+                throw problem;
+            }
+            log.error("Millrace could not start on {}:{} with data dir {}", host, port, config.dataDir(), e);
             return 1;
+        }
+        log.info("Millrace listening on http://{}:{} (data dir {})", urlHost(host), bound.getPort(),
+                config.dataDir());
+        if (server.tlsAddress() != null) {
+            log.info("Millrace TLS listening on https://{}:{}", urlHost(host), server.tlsAddress().getPort());
+        }
+        stop.await();
+        log.info("Millrace stopping: finishing in-flight requests and flushing");
+        server.close();
+        log.info("Millrace stopped");
+        return 0;
+    }
+
+    /** A missing or unreadable --tls-cert/--tls-key, named before anything else is done. */
+    private void checkTlsFiles() throws StartupProblem {
+        if (tlsCert == null) {
+            return;
+        }
+        StartupProblem problem = StartupProblem.unreadableTlsFile("--tls-cert", tlsCert,
+                "the PEM certificate chain for the TLS port");
+        if (problem == null) {
+            problem = StartupProblem.unreadableTlsFile("--tls-key", tlsKey, "the certificate's PKCS#8 PEM private key");
+        }
+        if (problem != null) {
+            throw problem;
+        }
+    }
+
+    private static DataDirLock openDataDir(Path dataDir) throws StartupProblem {
+        try {
+            return DataDirLock.acquire(dataDir);
+        } catch (IOException e) {
+            throw StartupProblem.dataDir(dataDir, e);
+        } catch (DataDirLock.HeldException e) {
+            throw StartupProblem.dataDirHeld(e);
         }
     }
 
@@ -184,6 +227,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if ((tlsCert == null) != (tlsKey == null)) {
             throw usage("--tls-cert and --tls-key go together");
+        }
+        if (tlsCert != null && tlsPort < 0) {
+            throw usage("--tls-cert and --tls-key are for the TLS port: add --tls-port PORT");
         }
         if (maxShardsPerStream < 1 || shardCountUpdatesPerDay < 1 || autoscaleIntervalMs < 1
                 || autoscaleWindowSeconds < 1 || autoscaleQuietMs < 0) {

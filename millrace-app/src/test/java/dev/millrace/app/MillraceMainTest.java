@@ -6,14 +6,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 
+/**
+ * The command line: options to configuration, usage errors, and what a user sees when a node cannot start (run in a
+ * JVM of its own, so that stderr, stdout and the exit status are the real ones).
+ *
+ * <p>Not thread-safe; JUnit runs the tests one at a time.
+ */
 class MillraceMainTest {
+    private static final long CHILD_TIMEOUT_S = 60;
+
+    /** What {@code millrace ARGS} printed and returned. */
+    private record Outcome(int exitCode, String stdout, String stderr) {
+    }
 
     private static ServerCommand parse(String... args) {
         CommandLine cl = MillraceMain.commandLine();
@@ -92,5 +112,118 @@ class MillraceMainTest {
     void ipv6HostsAreBracketedInUrls() {
         assertThat(ServerCommand.urlHost("::1")).isEqualTo("[::1]");
         assertThat(ServerCommand.urlHost("127.0.0.1")).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void tlsCertificateWithoutTlsPortIsAUsageError() {
+        CommandLine cl = MillraceMain.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("server", "--tls-cert", "a.crt", "--tls-key", "a.key")).isEqualTo(2);
+        assertThat(err.toString()).contains("add --tls-port");
+    }
+
+    @Test
+    void unwritableDataDirIsOneLineOnStderr(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", file.toString()),
+                "cannot use data dir " + file + " (exists and is not a directory)", "--data-dir");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", file.resolve("data").toString()),
+                "cannot use data dir " + file.resolve("data") + " (", "--data-dir");
+
+        Path readOnly = unwritableDirectory(dir);
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", readOnly.toString()),
+                "cannot use data dir " + readOnly + " (", "--data-dir");
+    }
+
+    @Test
+    void dataDirOfAnotherNodeIsOneLineOnStderr(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", data.toString()),
+                    "is in use by another Millrace process", "choose another --data-dir");
+        }
+    }
+
+    @Test
+    void missingTlsFilesAreOneLineOnStderr(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path cert = dir.resolve("missing.crt");
+        Path key = dir.resolve("missing.key");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", data.toString(), "--tls-port", "0",
+                "--tls-cert", cert.toString(), "--tls-key", key.toString()),
+                "--tls-cert " + cert + ": no such file", "leave out --tls-cert and --tls-key");
+        assertThat(data).as("nothing is created before the options are found wanting").doesNotExist();
+
+        Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", data.toString(), "--tls-port", "0",
+                "--tls-cert", cert.toString(), "--tls-key", key.toString()),
+                "--tls-key " + key + ": no such file", "PKCS#8 PEM private key");
+
+        Files.writeString(key, "not a key");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", data.toString(), "--tls-port", "0",
+                "--tls-cert", cert.toString(), "--tls-key", key.toString()),
+                "cannot set up the TLS port: cannot use certificate chain " + cert, "check --tls-cert and --tls-key");
+    }
+
+    @Test
+    void portInUseIsOneLineOnStderr(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String port = Integer.toString(taken.getLocalPort());
+            assertOneLineProblem(runServer(dir, "--port", port, "--data-dir", dir.resolve("a").toString()),
+                    "port " + port + " on 127.0.0.1 is already in use (--port)", "choose another port with --port");
+            assertOneLineProblem(runServer(dir, "--port", "0", "--tls-port", port, "--data-dir",
+                            dir.resolve("b").toString()),
+                    "TLS port " + port + " on 127.0.0.1 is already in use (--tls-port)",
+                    "choose another port with --tls-port");
+        }
+    }
+
+    /**
+     * A directory this process cannot make files in: one without write permission, or for root, whom permissions do
+     * not stop, a sysfs directory, where not even root can. Checked before use, so the test stands on what it claims.
+     */
+    private static Path unwritableDirectory(Path dir) throws IOException {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Path chosen = canCreateFileIn(readOnly) ? Path.of("/sys/kernel") : readOnly;
+        assertThat(canCreateFileIn(chosen)).as("%s takes no new files", chosen).isFalse();
+        return chosen;
+    }
+
+    private static boolean canCreateFileIn(Path dir) {
+        try {
+            Files.delete(Files.createTempFile(dir, "probe", ".tmp"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Exit status 1, one line on stderr holding each of {@code parts}, and no stack trace anywhere. */
+    private static void assertOneLineProblem(Outcome outcome, String... parts) {
+        assertThat(outcome.exitCode()).as("exit status; stderr: %s", outcome.stderr()).isEqualTo(1);
+        assertThat(outcome.stderr().lines().toList()).as("stderr").singleElement().satisfies(line -> {
+            assertThat(line).startsWith("millrace: ");
+            assertThat(line).contains(parts);
+        });
+        assertThat(outcome.stdout()).as("stdout").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /** Runs {@code millrace server ARGS} in a JVM of its own with this test's class path. */
+    private static Outcome runServer(Path work, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), MillraceMain.class.getName(), "server"));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(work, "stdout", ".txt");
+        Path err = Files.createTempFile(work, "stderr", ".txt");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        if (!process.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            fail("millrace server %s still running after %d s: %s", String.join(" ", args), CHILD_TIMEOUT_S,
+                    Files.readString(out));
+        }
+        return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 }

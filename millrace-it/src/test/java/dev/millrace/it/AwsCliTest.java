@@ -27,7 +27,8 @@ class AwsCliTest {
         // Debian's package, not whatever else is called aws on the PATH (a pyenv shim, a v1 pip install).
         aws = "/usr/bin/aws";
         if (!java.nio.file.Files.isExecutable(Path.of(aws))) {
-            throw new IllegalStateException("/usr/bin/aws is missing: apt-get install -y awscli (.ci/run does)");
+            throw new IllegalStateException(
+                    "/usr/bin/aws is missing: apt-get install -y awscli (./verify does, as root)");
         }
         server = MillraceProcess.start(work.resolve("data"));
     }

@@ -68,6 +68,6 @@ final class ExternalCommand {
             }
         }
         throw new IllegalStateException(program + " is not on the PATH; " + installHint
-                + " (.ci/run installs it)");
+                + " (./verify installs it, as root)");
     }
 }

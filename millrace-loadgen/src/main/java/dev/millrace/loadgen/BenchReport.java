@@ -16,7 +16,8 @@ import java.util.Map;
  * this run's measured records over the window up to the last one read (a backlog read: every record of the run,
  * from when the readers started). MB = 10^6 bytes of record data; partition keys and framing are not counted.
  * CPU-seconds per 1,000 records divide the CPU time used from the start of the window until the last record was
- * read (or, without readers, answered) by the records put in the window.
+ * read (or, without readers, answered) by the records put in the window. A throttled run says why and what to do
+ * ({@link Throttling}): its figures are the endpoint's limits, not its speed.
  *
  * <p>Immutable once built.
  */
@@ -72,6 +73,8 @@ final class BenchReport {
         out.put("errors", m.errors().errors());
         out.put("throttles", m.errors().throttles());
         out.put("errorMessages", m.errors().firstMessages());
+        out.put("throttling", Throttling.explain(m.errors().throttles(), m.totalShards(),
+                m.settings().endpoint() == null));
         out.put("generator", generator());
         out.put("server", server());
         out.put("notes", m.notes());

@@ -39,6 +39,11 @@ final class TextReport {
         counts(out, "errors", (Map<String, Object>) report.get("errors"));
         counts(out, "throttles", (Map<String, Object>) report.get("throttles"));
         ((Map<String, Object>) report.get("errorMessages")).forEach((k, v) -> line(out, "           %s: %s", k, v));
+        Map<String, Object> throttling = (Map<String, Object>) report.get("throttling");
+        if (throttling != null) {
+            line(out, "throttled  %s", throttling.get("why"));
+            line(out, "what to do %s", throttling.get("whatToDo"));
+        }
         Map<String, Object> server = (Map<String, Object>) report.get("server");
         if (server != null) {
             line(out, "server     pid %s: %s CPU-s (%s cores) = %s CPU-s per 1,000 records%s; peak RSS %s MiB "

@@ -1,0 +1,249 @@
+package dev.millrace.loadgen;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A whole {@code millrace bench} run against a scripted Kinesis endpoint (CBOR over HTTP/1.1) that, like a server
+ * enforcing the per-shard limits, answers every other PutRecords entry with ProvisionedThroughputExceededException:
+ * the report counts the throttles and says why the run was throttled and what to do.
+ *
+ * <p>Not thread-safe; JUnit runs the tests one at a time.
+ */
+class ThrottledRunTest {
+    private static final CBORFactory CBOR = new CBORFactory();
+    private static final String STREAM = "millrace-bench-0";
+
+    private EventLoopGroup group;
+    private Channel channel;
+    private String endpoint;
+    private final AtomicBoolean created = new AtomicBoolean();
+    private final AtomicLong throttledEntries = new AtomicLong();
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        group = new NioEventLoopGroup(1);
+        channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 << 20),
+                                new ThrottlingKinesis());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        endpoint = "http://127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        channel.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private String bench(String... extra) {
+        StringWriter out = new StringWriter();
+        picocli.CommandLine cl = LoadgenMain.commandLine().setOut(new PrintWriter(out));
+        String[] args = {"bench", "--endpoint", endpoint, "--shards", "1", "--records", "2000", "--batch-size", "500",
+            "--concurrency", "2", "--warmup-s", "0", "--readers", "none"};
+        String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
+        System.arraycopy(extra, 0, all, args.length, extra.length);
+        assertThat(cl.execute(all)).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void reportSaysWhyTheRunWasThrottledAndWhatToDo() {
+        String report = bench();
+
+        assertThat(throttledEntries).hasValue(1000);
+        assertThat(report).contains("put        1000 records acknowledged in 4 requests")
+                .contains("1000 records failed")
+                .contains("throttles  {PutRecords:ProvisionedThroughputExceededException=1000}")
+                .contains("throttled  ProvisionedThroughputExceededException 1,000 times (PutRecords 1,000 "
+                        + "records): the endpoint enforces Kinesis's per-shard limits")
+                .contains("so 1 shard(s) take at most 1,000 records/s: this run measured those limits")
+                .contains("what to do to measure the server, start it with --throughput-limits off")
+                .contains("or put to more shards (--shards N");
+    }
+
+    @Test
+    void jsonReportCarriesTheSameExplanation() {
+        String json = bench("--json");
+
+        assertThat(json).contains("\"throttles\": {\n    \"PutRecords:ProvisionedThroughputExceededException\": 1000\n")
+                .contains("\"throttling\": {\n    \"why\": \"ProvisionedThroughputExceededException 1,000 times")
+                .contains("\"whatToDo\": \"to measure the server, start it with --throughput-limits off");
+    }
+
+    @Test
+    void awsIsToldToUseMoreShardsOnly() {
+        assertThat(Throttling.explain(java.util.Map.of("PutRecords:" + Throttling.PROVISIONED, 5L), 2, true))
+                .containsEntry("whatToDo", "put to more shards (--shards N: one per 1,000 records/s or 1 MiB/s you "
+                        + "want to put), or send less (--rate)");
+        assertThat(Throttling.explain(java.util.Map.of(), 2, false)).isNull();
+        assertThat(Throttling.explain(java.util.Map.of("GetRecords:" + Throttling.PROVISIONED, 3L,
+                "DescribeStream:LimitExceededException", 2L), 4, false).get("why"))
+                .isEqualTo("ProvisionedThroughputExceededException 3 times (GetRecords 3 calls): the endpoint "
+                        + "enforces Kinesis's per-shard limits (writes 1,000 records/s and 1 MiB/s, reads 5 calls/s "
+                        + "and 2 MiB/s, per shard), so 4 shard(s) take at most 4,000 records/s: this run measured "
+                        + "those limits, not how fast the endpoint is; throttled DescribeStream 2 "
+                        + "(LimitExceededException): the endpoint limits how often these calls may be made");
+    }
+
+    /** CreateStream, DescribeStream, DeleteStream, and PutRecords that acknowledges every other entry. */
+    private final class ThrottlingKinesis extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
+            String target = String.valueOf(request.headers().get("X-Amz-Target"));
+            String operation = target.substring(target.indexOf('.') + 1);
+            byte[] body = ByteBufUtil.getBytes(request.content());
+            FullHttpResponse response = switch (operation) {
+                case "CreateStream", "DeleteStream" -> {
+                    created.set(operation.equals("CreateStream"));
+                    yield answer(HttpResponseStatus.OK, cbor(g -> {
+                        g.writeStartObject();
+                        g.writeEndObject();
+                    }));
+                }
+                case "DescribeStream" -> created.get() ? answer(HttpResponseStatus.OK, cbor(this::description))
+                        : error("ResourceNotFoundException", "Stream " + STREAM + " not found.");
+                case "PutRecords" -> answer(HttpResponseStatus.OK, cbor(g -> putRecords(g, entries(body))));
+                default -> error("UnknownOperationException", operation);
+            };
+            ctx.writeAndFlush(response);
+        }
+
+        private void description(JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeFieldName("StreamDescription");
+            g.writeStartObject();
+            g.writeStringField("StreamName", STREAM);
+            g.writeStringField("StreamARN", "arn:aws:kinesis:us-east-1:000000000000:stream/" + STREAM);
+            g.writeStringField("StreamStatus", "ACTIVE");
+            g.writeBooleanField("HasMoreShards", false);
+            g.writeNumberField("RetentionPeriodHours", 24);
+            g.writeFieldName("Shards");
+            g.writeStartArray();
+            g.writeStartObject();
+            g.writeStringField("ShardId", "shardId-000000000000");
+            g.writeFieldName("HashKeyRange");
+            g.writeStartObject();
+            g.writeStringField("StartingHashKey", "0");
+            g.writeStringField("EndingHashKey", "340282366920938463463374607431768211455");
+            g.writeEndObject();
+            g.writeFieldName("SequenceNumberRange");
+            g.writeStartObject();
+            g.writeStringField("StartingSequenceNumber", "1");
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+
+        private void putRecords(JsonGenerator g, int entries) throws IOException {
+            g.writeStartObject();
+            g.writeNumberField("FailedRecordCount", entries / 2);
+            g.writeFieldName("Records");
+            g.writeStartArray();
+            for (int i = 0; i < entries; i++) {
+                g.writeStartObject();
+                if (i % 2 == 0) {
+                    g.writeStringField("SequenceNumber", Integer.toString(i + 1));
+                    g.writeStringField("ShardId", "shardId-000000000000");
+                } else {
+                    throttledEntries.incrementAndGet();
+                    g.writeStringField("ErrorCode", Throttling.PROVISIONED);
+                    g.writeStringField("ErrorMessage", "Rate exceeded for shard shardId-000000000000 in stream "
+                            + STREAM + " under account 000000000000.");
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    /** The records of a PutRecords request: one PartitionKey each. */
+    private static int entries(byte[] body) throws IOException {
+        int n = 0;
+        try (JsonParser p = CBOR.createParser(body)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.FIELD_NAME && p.currentName().equals("PartitionKey")) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static FullHttpResponse error(String type, String message) {
+        FullHttpResponse response = answer(HttpResponseStatus.BAD_REQUEST, cbor(g -> {
+            g.writeStartObject();
+            g.writeStringField("__type", type);
+            g.writeStringField("message", message);
+            g.writeEndObject();
+        }));
+        response.headers().set("X-Amzn-ErrorType", type);
+        return response;
+    }
+
+    private static FullHttpResponse answer(HttpResponseStatus status, byte[] body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-amz-cbor-1.1")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set("x-amzn-RequestId", "test");
+        return response;
+    }
+
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] cbor(Writer writer) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = CBOR.createGenerator(bytes)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}
