@@ -18,7 +18,6 @@ import software.amazon.awssdk.services.kinesis.model.EnhancedMetrics;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
-import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.ListStreamsResponse;
 import software.amazon.awssdk.services.kinesis.model.ListTagsForStreamResponse;
@@ -966,13 +965,14 @@ abstract class KinesisApiContract {
         assertThat(tagsOfStream(name)).isEqualTo(fifty);
         assertThat(tagsOfResource(arn)).isEqualTo(fifty);
 
+        // AWS's recorded answer: InvalidArgumentException, whose text still says 10 although the limit is 50.
         assertThatThrownBy(() -> kinesis.addTagsToStream(b -> b.streamName(name).tags(Map.of("one-more", "x"))))
-                .isInstanceOfSatisfying(LimitExceededException.class, e -> {
+                .isInstanceOfSatisfying(InvalidArgumentException.class, e -> {
                     assertThat(e.statusCode()).isEqualTo(400);
-                    assertThat(e.awsErrorDetails().errorMessage()).contains("50 tags");
+                    assertThat(e.awsErrorDetails().errorMessage()).contains("cannot have more than 10 tags");
                 });
         assertThatThrownBy(() -> kinesis.tagResource(b -> b.resourceARN(arn).tags(Map.of("one-more", "x"))))
-                .isInstanceOf(LimitExceededException.class);
+                .isInstanceOf(InvalidArgumentException.class);
         assertThat(tagsOfStream(name)).isEqualTo(fifty);
         // overwriting a tag does not add one
         kinesis.addTagsToStream(b -> b.streamARN(arn).tags(Map.of("tag-00", "changed")));
@@ -990,9 +990,9 @@ abstract class KinesisApiContract {
         Map<String, String> fiftyOne = new TreeMap<>(fifty);
         fiftyOne.put("tag-50", "v50");
         assertThatThrownBy(() -> kinesis.addTagsToStream(b -> b.streamName(other).tags(fiftyOne)))
-                .isInstanceOf(LimitExceededException.class);
+                .isInstanceOf(InvalidArgumentException.class);
         assertThatThrownBy(() -> kinesis.tagResource(b -> b.resourceARN(arn(other)).tags(fiftyOne)))
-                .isInstanceOf(LimitExceededException.class);
+                .isInstanceOf(InvalidArgumentException.class);
         assertThat(tagsOfStream(other)).isEmpty();
         List.of(name, other).forEach(n -> kinesis.deleteStream(b -> b.streamName(n)));
     }
