@@ -166,48 +166,58 @@ public final class Validator {
         return type != Shape.Type.STRUCTURE && type != Shape.Type.LIST && type != Shape.Type.MAP;
     }
 
-    /** What a scalar breaks, each as AWS words it: pattern, then length (or value) bounds, then the enum. */
+    /**
+     * What a scalar breaks, each as AWS words it: pattern, then length (or value) bounds, then the enum. Allocates
+     * nothing for a valid value (the common case, thousands of times per PutRecords).
+     */
     private static List<String> violations(Shape shape, Object value) {
-        List<String> out = new ArrayList<>(0);
+        List<String> out = null;
         switch (shape.type()) {
             case STRING: {
                 String s = (String) value;
                 if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
-                    out.add(patternConstraint(shape.pattern()));
+                    out = with(out, patternConstraint(shape.pattern()));
                 }
-                lengthViolations(shape, s.codePointCount(0, s.length()), out);
+                out = lengthViolations(shape, s.codePointCount(0, s.length()), out);
                 if (!shape.enumValues().isEmpty() && !shape.enumValues().contains(s)) {
-                    out.add(enumConstraint(shape));
+                    out = with(out, enumConstraint(shape));
                 }
-                return out;
+                break;
             }
             case BLOB:
-                lengthViolations(shape, ((byte[]) value).length, out);
-                return out;
+                out = lengthViolations(shape, ((byte[]) value).length, null);
+                break;
             case INTEGER:
             case LONG: {
                 long n = (Long) value;
                 if (shape.min() != null && n < shape.min()) {
-                    out.add("Member must have value greater than or equal to " + shape.min());
+                    out = with(out, "Member must have value greater than or equal to " + shape.min());
                 }
                 if (shape.max() != null && n > shape.max()) {
-                    out.add("Member must have value less than or equal to " + shape.max());
+                    out = with(out, "Member must have value less than or equal to " + shape.max());
                 }
-                return out;
+                break;
             }
             default:
                 // booleans and timestamps carry no constraints in the model
-                return out;
         }
+        return out == null ? List.of() : out;
     }
 
-    private static void lengthViolations(Shape shape, long length, List<String> out) {
+    private static List<String> lengthViolations(Shape shape, long length, List<String> out) {
         if (shape.min() != null && length < shape.min()) {
-            out.add("Member must have length greater than or equal to " + shape.min());
+            out = with(out, "Member must have length greater than or equal to " + shape.min());
         }
         if (shape.max() != null && length > shape.max()) {
-            out.add("Member must have length less than or equal to " + shape.max());
+            out = with(out, "Member must have length less than or equal to " + shape.max());
         }
+        return out;
+    }
+
+    private static List<String> with(List<String> out, String violation) {
+        List<String> list = out == null ? new ArrayList<>(2) : out;
+        list.add(violation);
+        return list;
     }
 
     /** Every constraint of an element shape, as AWS lists them for a collection: {@code [max, min, ...]}. */
@@ -258,9 +268,8 @@ public final class Validator {
     }
 
     private void checkLength(Shape shape, long length, Object value, At path, Errors errors) {
-        List<String> out = new ArrayList<>(0);
-        lengthViolations(shape, length, out);
-        for (String violation : out) {
+        List<String> out = lengthViolations(shape, length, null);
+        for (String violation : out == null ? List.<String>of() : out) {
             errors.add(fail(value, path, violation));
         }
     }
