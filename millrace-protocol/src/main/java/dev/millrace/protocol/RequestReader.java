@@ -31,8 +31,8 @@ import java.util.Map;
  *       {@code Expected map or null}, {@code Expected null};</li>
  *   <li>bad base64 (see {@link Base64Blob}); a string where a timestamp belongs (AWS takes numbers only).</li>
  * </ul>
- * A body that does not parse, or is not an object, is a {@code SerializationException} without a message, as AWS
- * answers it.
+ * A body that is empty, does not parse, or is not an object is a {@code SerializationException} without a message,
+ * as AWS answers it.
  *
  * <p>Numbers as Coral converts them: a fraction is truncated, and a value beyond an Integer's or Long's range is
  * saturated (AWS reads {@code "ShardCount":100000000000} as 2147483647 and reports that value in the validation
@@ -59,11 +59,11 @@ public final class RequestReader {
         this.model = model;
     }
 
-    /** Reads a body; an empty body is an empty structure. */
+    /** Reads a body. An empty one is refused, as AWS refuses it (a bare SerializationException); null is {}. */
     public Struct read(WireFormat format, String shapeName, byte[] body) {
         Shape shape = model.shape(shapeName);
         if (body.length == 0) {
-            return new Struct(shape, Map.of());
+            throw KinesisException.malformedBody();
         }
         try (JsonParser p = format.factory().createParser(body)) {
             JsonToken first = p.nextToken();

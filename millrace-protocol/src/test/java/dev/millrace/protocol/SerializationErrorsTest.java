@@ -196,7 +196,7 @@ class SerializationErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{", "hello", "5", "\"x\"", "true", "{}{}", "{} x", "{\"StreamName\":}", "   "})
+    @ValueSource(strings = {"", "{", "hello", "5", "\"x\"", "true", "{}{}", "{} x", "{\"StreamName\":}", "   "})
     void unparsableBodiesAreABareSerializationException(String body) {
         KinesisException e = thrownBy(() -> json("ListStreamsInput", body));
         assertThat(e.errorType()).isEqualTo("SerializationException");
