@@ -66,14 +66,14 @@ public class KinesisException extends RuntimeException {
         return client("ValidationException", message);
     }
 
-    /** A body member of the wrong type, with Coral's text (e.g. {@code Expected list or null}). */
-    public static KinesisException serialization(String message) {
-        return client(SERIALIZATION, message);
-    }
-
     /** A body that does not parse as a JSON/CBOR structure: AWS answers the bare type, without a message. */
     public static KinesisException malformedBody() {
         return client(SERIALIZATION, null);
+    }
+
+    /** A body member of the wrong type, with Coral's text (e.g. {@code Expected list or null}). */
+    public static KinesisException serialization(String message) {
+        return client("SerializationException", message);
     }
 
     public static KinesisException unknownOperation() {
