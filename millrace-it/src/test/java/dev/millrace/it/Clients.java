@@ -3,13 +3,16 @@ package dev.millrace.it;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.Http2Metric;
 import software.amazon.awssdk.http.HttpMetric;
 import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.metrics.MetricCollection;
@@ -25,10 +28,12 @@ import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Real AWS SDK for Java v2 Kinesis clients pointed at a Millrace endpoint: region us-east-1, static credentials
@@ -198,6 +203,32 @@ final class Clients {
         final ConcurrentLinkedQueue<String> httpClients = new ConcurrentLinkedQueue<>();
         final AtomicInteger calls = new AtomicInteger();
         final AtomicInteger http2Calls = new AtomicInteger();
+        /**
+         * While set, every request's body is replaced by these bytes: the SDK never sends a mistyped member, so this
+         * is how a test makes the server answer a SerializationException to a real client.
+         */
+        final AtomicReference<byte[]> bodyOverride = new AtomicReference<>();
+
+        @Override
+        public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
+            byte[] body = bodyOverride.get();
+            return body == null ? context.httpRequest() : context.httpRequest().toBuilder()
+                    .putHeader("Content-Length", Integer.toString(body.length)).build();
+        }
+
+        @Override
+        public Optional<RequestBody> modifyHttpContent(Context.ModifyHttpRequest context,
+                                                       ExecutionAttributes attributes) {
+            byte[] body = bodyOverride.get();
+            return body == null ? context.requestBody() : Optional.of(RequestBody.fromBytes(body));
+        }
+
+        @Override
+        public Optional<AsyncRequestBody> modifyAsyncHttpContent(Context.ModifyHttpRequest context,
+                                                                 ExecutionAttributes attributes) {
+            byte[] body = bodyOverride.get();
+            return body == null ? context.asyncRequestBody() : Optional.of(AsyncRequestBody.fromBytes(body));
+        }
 
         @Override
         public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {

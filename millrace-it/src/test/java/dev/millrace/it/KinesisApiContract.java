@@ -478,6 +478,34 @@ abstract class KinesisApiContract {
     }
 
     @Test
+    void serializationErrorsReachTheClientWithTheirMessage() {
+        // AWS sends a SerializationException's text as "Message" (capital M) and none for a body that does not
+        // parse; the SDK must read both, in the client's own wire format
+        boolean cbor = wireContentType().equals(Clients.CBOR);
+        byte[] recordsNotAList = cbor
+                ? new byte[] {(byte) 0xA1, 0x67, 'R', 'e', 'c', 'o', 'r', 'd', 's', 0x61, 'x'}
+                : "{\"Records\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] unparsable = cbor ? new byte[] {(byte) 0xBF, 0x61} : new byte[] {'{'};
+        try {
+            recorder.bodyOverride.set(recordsNotAList);
+            assertThatThrownBy(() -> kinesis.putRecords(b -> b.streamName("s").records(entry("k", new byte[1]))))
+                    .isInstanceOfSatisfying(KinesisException.class, e -> {
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("SerializationException");
+                        assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("Expected list or null");
+                        assertThat(e.statusCode()).isEqualTo(400);
+                    });
+            recorder.bodyOverride.set(unparsable);
+            assertThatThrownBy(() -> kinesis.listStreams())
+                    .isInstanceOfSatisfying(KinesisException.class, e -> {
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("SerializationException");
+                        assertThat(e.statusCode()).isEqualTo(400);
+                    });
+        } finally {
+            recorder.bodyOverride.set(null);
+        }
+    }
+
+    @Test
     void errorsCarryAwsCodesAndMessages(TestInfo test) {
         String missing = streamName(test, "missing");
         assertThatThrownBy(() -> kinesis.describeStream(b -> b.streamName(missing)))

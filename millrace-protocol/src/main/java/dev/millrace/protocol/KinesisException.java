@@ -4,9 +4,14 @@ package dev.millrace.protocol;
  * An error answered to the client: its AWS error type (the {@code __type} and {@code x-amzn-ErrorType} it is sent
  * with), its message and HTTP status. Client errors are 400, internal failures 500.
  *
+ * <p>AWS's front end (Coral) names the message member {@code Message} in a {@code SerializationException} and
+ * {@code message} in every other error; clients assert on the body as recorded, and the AWS SDKs read either.
+ *
  * <p>Immutable, thread-safe.
  */
 public class KinesisException extends RuntimeException {
+    private static final String SERIALIZATION = "SerializationException";
+
     private final String errorType;
     private final int httpStatus;
 
@@ -22,6 +27,11 @@ public class KinesisException extends RuntimeException {
 
     public int httpStatus() {
         return httpStatus;
+    }
+
+    /** The body member the message travels in: {@code Message} for a serialization error, else {@code message}. */
+    public String messageMember() {
+        return SERIALIZATION.equals(errorType) ? "Message" : "message";
     }
 
     public static KinesisException client(String errorType, String message) {
@@ -56,6 +66,12 @@ public class KinesisException extends RuntimeException {
         return client("ValidationException", message);
     }
 
+    /** A body that does not parse as a JSON/CBOR structure: AWS answers the bare type, without a message. */
+    public static KinesisException malformedBody() {
+        return client(SERIALIZATION, null);
+    }
+
+    /** A body member of the wrong type, with Coral's text (e.g. {@code Expected list or null}). */
     public static KinesisException serialization(String message) {
         return client("SerializationException", message);
     }

@@ -1,58 +1,89 @@
 package dev.millrace.protocol;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Reads a request body into a {@link Struct}, driven by the operation's input shape: only modelled members are kept,
- * each converted to its shape's Java type (String, Long, Boolean, byte[], Instant, List, Map, Struct). A value of the
- * wrong JSON/CBOR type, or a body that does not parse, is a {@code SerializationException}; constraints are checked
- * afterwards by {@link Validator}.
+ * each converted to its shape's Java type (String, Long, Boolean, byte[], Instant, List, Map, Struct). Unknown
+ * members and explicit nulls are dropped, as AWS does. Constraints are checked afterwards by {@link Validator}.
  *
- * <p>How the two formats carry the odd types: blobs are base64 strings in JSON and byte strings in CBOR; timestamps
- * are epoch seconds (with a fraction) in JSON and, as the AWS SDKs send them, tag 1 + integer epoch
- * <em>milliseconds</em> in CBOR (a CBOR floating-point timestamp is taken as seconds).
+ * <p>A member of the wrong type is a {@code SerializationException} with the text AWS's front end (Coral) answers,
+ * as recorded against AWS:
+ * <ul>
+ *   <li>a scalar of the wrong kind: {@code class java.lang.Boolean can not be converted to an String}; the source is
+ *       named {@code java.lang.Boolean}, {@code java.lang.String} or, for any number,
+ *       {@code com.amazon.coral.value.json.numbers.TruncatingBigNumber}; the target {@code an String},
+ *       {@code an Integer}, {@code an Long}, {@code an Boolean}, {@code a Blob} or
+ *       {@code milliseconds since epoch};</li>
+ *   <li>a list or object where a scalar belongs: {@code Start of list found where not expected},
+ *       {@code Start of structure or map found where not expected.};</li>
+ *   <li>a scalar where a list, map or structure belongs: {@code Expected list or null},
+ *       {@code Expected map or null}, {@code Expected null};</li>
+ *   <li>bad base64 (see {@link Base64Blob}); a string where a timestamp belongs (AWS takes numbers only).</li>
+ * </ul>
+ * A body that is empty, does not parse, or is not an object is a {@code SerializationException} without a message,
+ * as AWS answers it.
+ *
+ * <p>Numbers as Coral converts them: a fraction is truncated, and a value beyond an Integer's or Long's range is
+ * saturated (AWS reads {@code "ShardCount":100000000000} as 2147483647 and reports that value in the validation
+ * error that follows). A Boolean member also takes a JSON floating-point number (non-zero is true) and the strings
+ * {@code true/false/yes/no/1/0} in any case, which AWS was seen to accept; other strings are rejected, upper-cased,
+ * as AWS does ({@code 'MAYBE' can not be converted to an Boolean}).
+ *
+ * <p>CBOR (the AWS SDK for Java's default) uses the same texts, its byte strings being named
+ * {@code java.nio.HeapByteBuffer} (they are rejected wherever a blob does not belong). Blobs are base64 strings in
+ * JSON and byte strings in CBOR (a base64 text string is also taken). Timestamps are epoch seconds (with a
+ * fraction) in JSON and, as the AWS SDKs send them, tag 1 + integer epoch <em>milliseconds</em> in CBOR (a CBOR
+ * floating-point timestamp is taken as seconds).
  *
  * <p>Stateless, thread-safe.
  */
 public final class RequestReader {
+    private static final String NUMBER_CLASS = "com.amazon.coral.value.json.numbers.TruncatingBigNumber";
+    private static final String START_OF_LIST = "Start of list found where not expected";
+    private static final String START_OF_MAP = "Start of structure or map found where not expected.";
+
     private final ApiModel model;
 
     public RequestReader(ApiModel model) {
         this.model = model;
     }
 
-    /** Reads a body; an empty body is an empty structure. */
+    /** Reads a body. An empty one is refused, as AWS refuses it (a bare SerializationException); null is {}. */
     public Struct read(WireFormat format, String shapeName, byte[] body) {
         Shape shape = model.shape(shapeName);
         if (body.length == 0) {
-            return new Struct(shape, Map.of());
+            throw KinesisException.malformedBody();
         }
         try (JsonParser p = format.factory().createParser(body)) {
             JsonToken first = p.nextToken();
             if (first == JsonToken.VALUE_NULL) {
                 return new Struct(shape, Map.of());
             }
-            Struct struct = (Struct) readValue(p, shape, format);
+            if (first == JsonToken.START_ARRAY) {
+                throw KinesisException.serialization(START_OF_LIST);
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw KinesisException.malformedBody();
+            }
+            Struct struct = readStructure(p, shape, format);
             if (p.nextToken() != null) {
-                throw KinesisException.serialization("Unexpected content after the end of the request body");
+                throw KinesisException.malformedBody();
             }
             return struct;
-        } catch (JsonParseException | StreamConstraintsException e) {
-            throw KinesisException.serialization("Malformed request body: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw KinesisException.serialization("Unreadable request body: " + e.getMessage());
+            // Jackson's parse errors, including its stream constraints (nesting depth, number and string lengths)
+            throw KinesisException.malformedBody();
         }
     }
 
@@ -63,50 +94,49 @@ public final class RequestReader {
         }
         switch (shape.type()) {
             case STRUCTURE:
-                expect(p, t == JsonToken.START_OBJECT, shape);
-                return readStructure(p, shape, format);
+                return readStructureValue(p, t, shape, format);
             case LIST:
-                expect(p, t == JsonToken.START_ARRAY, shape);
-                List<Object> list = new ArrayList<>();
-                Shape element = model.shape(shape.member());
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(readValue(p, element, format));
-                }
-                return list;
+                return readList(p, t, shape, format);
             case MAP:
-                expect(p, t == JsonToken.START_OBJECT, shape);
-                Map<String, Object> map = new LinkedHashMap<>();
-                Shape valueShape = model.shape(shape.value());
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    p.nextToken();
-                    map.put(key, readValue(p, valueShape, format));
+                return readMap(p, t, shape, format);
+            default:
+                if (t == JsonToken.START_ARRAY) {
+                    throw KinesisException.serialization(START_OF_LIST);
                 }
-                return map;
+                if (t == JsonToken.START_OBJECT) {
+                    throw KinesisException.serialization(START_OF_MAP);
+                }
+                return readScalar(p, t, shape, format);
+        }
+    }
+
+    private Object readScalar(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+        switch (shape.type()) {
             case STRING:
-                expect(p, t == JsonToken.VALUE_STRING, shape);
+                if (t != JsonToken.VALUE_STRING) {
+                    throw cannotConvert(t, "an String");
+                }
                 return p.getText();
             case INTEGER:
+                return readNumber(p, t, "an Integer", Integer.MIN_VALUE, Integer.MAX_VALUE);
             case LONG:
-                expect(p, t == JsonToken.VALUE_NUMBER_INT, shape);
-                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                    throw KinesisException.serialization("Number out of range for " + shape.name());
-                }
-                long n = p.getLongValue();
-                if (shape.type() == Shape.Type.INTEGER && (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE)) {
-                    throw KinesisException.serialization("Number out of range for " + shape.name());
-                }
-                return n;
+                return readNumber(p, t, "an Long", Long.MIN_VALUE, Long.MAX_VALUE);
             case BOOLEAN:
-                expect(p, t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE, shape);
-                return t == JsonToken.VALUE_TRUE;
+                return readBoolean(p, t);
             case BLOB:
-                return readBlob(p, t, shape, format);
+                return readBlob(p, t);
             case TIMESTAMP:
-                return readTimestamp(p, t, shape, format);
+                return readTimestamp(p, t, format);
             default:
                 throw new IllegalStateException("unhandled shape type " + shape.type());
         }
+    }
+
+    private Struct readStructureValue(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+        if (t == JsonToken.START_OBJECT) {
+            return readStructure(p, shape, format);
+        }
+        throw KinesisException.serialization(t == JsonToken.START_ARRAY ? START_OF_LIST : "Expected null");
     }
 
     private Struct readStructure(JsonParser p, Shape shape, WireFormat format) throws IOException {
@@ -117,66 +147,131 @@ public final class RequestReader {
             p.nextToken();
             if (memberShape == null) {
                 p.skipChildren();
+                continue;
+            }
+            Object value = readValue(p, model.shape(memberShape), format);
+            if (value == null) {
+                values.remove(name);
             } else {
-                values.put(name, readValue(p, model.shape(memberShape), format));
+                values.put(name, value);
             }
         }
         return new Struct(shape, values);
     }
 
-    private static byte[] readBlob(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
-        if (format == WireFormat.CBOR) {
-            expect(p, t == JsonToken.VALUE_EMBEDDED_OBJECT || t == JsonToken.VALUE_STRING, shape);
-            if (t == JsonToken.VALUE_STRING) {
-                return decodeBase64(p.getText());
-            }
+    private List<Object> readList(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            throw KinesisException.serialization(t == JsonToken.START_OBJECT ? START_OF_MAP : "Expected list or null");
+        }
+        List<Object> list = new ArrayList<>();
+        Shape element = model.shape(shape.member());
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            list.add(readValue(p, element, format));
+        }
+        return list;
+    }
+
+    private Map<String, Object> readMap(JsonParser p, JsonToken t, Shape shape, WireFormat format)
+            throws IOException {
+        if (t != JsonToken.START_OBJECT) {
+            throw KinesisException.serialization(t == JsonToken.START_ARRAY ? START_OF_LIST : "Expected map or null");
+        }
+        Map<String, Object> map = new LinkedHashMap<>();
+        Shape valueShape = model.shape(shape.value());
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            p.nextToken();
+            map.put(key, readValue(p, valueShape, format));
+        }
+        return map;
+    }
+
+    /** An integral member: a fraction is truncated and the value saturated to the target's range. */
+    private static Long readNumber(JsonParser p, JsonToken t, String target, long min, long max) throws IOException {
+        long value;
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            value = p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? saturate(p.getBigIntegerValue()) : p.getLongValue();
+        } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+            value = (long) p.getDoubleValue(); // truncates toward zero and saturates (NaN is 0)
+        } else {
+            throw cannotConvert(t, target);
+        }
+        return Math.max(min, Math.min(max, value));
+    }
+
+    private static Boolean readBoolean(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue() != 0;
+            case VALUE_STRING:
+                String text = p.getText().toUpperCase(Locale.ROOT);
+                switch (text) {
+                    case "TRUE", "YES", "1":
+                        return Boolean.TRUE;
+                    case "FALSE", "NO", "0":
+                        return Boolean.FALSE;
+                    default:
+                        throw KinesisException.serialization("'" + text + "' can not be converted to an Boolean");
+                }
+            default:
+                throw cannotConvert(t, "an Boolean");
+        }
+    }
+
+    private static byte[] readBlob(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_EMBEDDED_OBJECT) {
             return p.getBinaryValue();
         }
-        expect(p, t == JsonToken.VALUE_STRING, shape);
-        return decodeBase64(p.getText());
-    }
-
-    private static byte[] decodeBase64(String text) {
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw KinesisException.serialization("Base64 encoded value is invalid: " + e.getMessage());
+        if (t != JsonToken.VALUE_STRING) {
+            throw cannotConvert(t, "a Blob");
         }
+        return Base64Blob.decode(p.getText());
     }
 
-    private static Instant readTimestamp(JsonParser p, JsonToken t, Shape shape, WireFormat format)
-            throws IOException {
+    private static Instant readTimestamp(JsonParser p, JsonToken t, WireFormat format) throws IOException {
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            long value = p.getLongValue();
-            boolean millis = format == WireFormat.CBOR;
-            return millis ? Instant.ofEpochMilli(value) : Instant.ofEpochSecond(value);
+            long value = p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? saturate(p.getBigIntegerValue()) : p.getLongValue();
+            if (format == WireFormat.CBOR) {
+                return Instant.ofEpochMilli(value);
+            }
+            long seconds = Math.max(Long.MIN_VALUE / 1000, Math.min(Long.MAX_VALUE / 1000, value));
+            return Instant.ofEpochMilli(seconds * 1000);
         }
         if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-            double seconds = p.getDoubleValue();
-            return Instant.ofEpochMilli(Math.round(seconds * 1000));
+            // Math.round saturates, so any double is a representable Instant
+            return Instant.ofEpochMilli(Math.round(p.getDoubleValue() * 1000));
         }
-        if (t == JsonToken.VALUE_STRING && format == WireFormat.JSON) {
-            try {
-                return Instant.ofEpochMilli(Math.round(Double.parseDouble(p.getText()) * 1000));
-            } catch (NumberFormatException e) {
-                try {
-                    return Instant.parse(p.getText());
-                } catch (java.time.format.DateTimeParseException e2) {
-                    throw KinesisException.serialization("Invalid timestamp: " + p.getText());
-                }
-            }
-        }
-        expect(p, false, shape);
-        return null;
+        throw cannotConvert(t, "milliseconds since epoch");
     }
 
-    private static void expect(JsonParser p, boolean ok, Shape shape) throws IOException {
-        if (!ok) {
-            String what = p.currentToken() == null ? "end of input" : p.currentToken().name();
-            String where = p instanceof CBORParser ? "CBOR" : "JSON";
-            throw KinesisException.serialization(
-                    "Unexpected " + where + " " + what + " where a " + shape.type().name().toLowerCase(
-                            java.util.Locale.ROOT) + " (" + shape.name() + ") was expected");
+    private static long saturate(BigInteger value) {
+        return value.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+
+    private static KinesisException cannotConvert(JsonToken t, String target) {
+        return KinesisException.serialization("class " + coralClass(t) + " can not be converted to " + target);
+    }
+
+    /** How Coral names the Java class a scalar was read as. */
+    private static String coralClass(JsonToken t) {
+        switch (t) {
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return "java.lang.Boolean";
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return NUMBER_CLASS;
+            case VALUE_STRING:
+                return "java.lang.String";
+            default:
+                // a CBOR byte string
+                return "java.nio.HeapByteBuffer";
         }
     }
 }

@@ -3,17 +3,37 @@ package dev.millrace.protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Checks a decoded request against the model's constraints (required members, lengths, ranges, patterns, enums) and
- * reports every violation in AWS's wording:
+ * reports the violations in AWS's wording:
  * {@code 1 validation error detected: Value 'a b' at 'streamName' failed to satisfy constraint: Member must satisfy
- * regular expression pattern: [a-zA-Z0-9_.-]+}. Several violations are counted and joined with {@code "; "}.
- * Paths use lower-camel member names and 1-based list indices ({@code records.2.member.partitionKey}).
+ * regular expression pattern: [a-zA-Z0-9_.-]+}. Several violations are counted and joined with {@code "; "}; AWS
+ * stops at the tenth, and so does this ({@code 10 validation errors detected: } and the first ten), which also
+ * keeps a 500-record PutRecords full of mistakes cheap to reject.
+ *
+ * <p>Paths use lower-camel member names and 1-based list indices ({@code records.2.member.partitionKey}). Members
+ * are visited in model order; a structure's required members are checked as they come, a list's or map's own
+ * length before its elements. Values are printed as AWS prints them (see {@link ValueText}), a missing one as
+ * {@code Value null}.
+ *
+ * <p>The elements of a list of scalars, and a map's keys and values, are not reported one by one: AWS reports the
+ * whole collection once, listing every constraint of the element shape, largest first:
+ * {@code Value '[a, aaa…]' at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must
+ * have length less than or equal to 128, Member must have length greater than or equal to 1]}, and for maps
+ * {@code Map keys must satisfy constraint: [...]} / {@code Map value must satisfy constraint: [...]}.
  *
  * <p>Stateless, thread-safe.
  */
 public final class Validator {
+    /** AWS lists at most this many violations. */
+    static final int MAX_ERRORS = 10;
+
+    /** Enum shapes whose values AWS was recorded printing in an order of its own; see {@link #enumConstraint}. */
+    private static final Map<String, List<String>> AWS_ENUM_ORDER = Map.of("ShardIteratorType",
+            List.of("AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"));
+
     private final ApiModel model;
 
     public Validator(ApiModel model) {
@@ -40,25 +60,44 @@ public final class Validator {
         }
     }
 
-    /** Throws a {@code ValidationException} listing every violation, or returns if there are none. */
-    public void validate(Struct request) {
-        List<String> errors = new ArrayList<>();
-        checkStructure(request, null, errors);
-        if (!errors.isEmpty()) {
-            String count = errors.size() == 1 ? "1 validation error detected: "
-                    : errors.size() + " validation errors detected: ";
-            throw KinesisException.validation(count + String.join("; ", errors));
+    /** The violations found so far, up to {@link #MAX_ERRORS}. */
+    private static final class Errors {
+        final List<String> found = new ArrayList<>();
+
+        boolean full() {
+            return found.size() >= MAX_ERRORS;
+        }
+
+        void add(String error) {
+            if (!full()) {
+                found.add(error);
+            }
         }
     }
 
-    private void checkStructure(Struct struct, At parent, List<String> errors) {
+    /** Throws a {@code ValidationException} listing the violations (at most ten), or returns if there are none. */
+    public void validate(Struct request) {
+        Errors errors = new Errors();
+        checkStructure(request, null, errors);
+        List<String> found = errors.found;
+        if (!found.isEmpty()) {
+            String count = found.size() == 1 ? "1 validation error detected: "
+                    : found.size() + " validation errors detected: ";
+            throw KinesisException.validation(count + String.join("; ", found));
+        }
+    }
+
+    private void checkStructure(Struct struct, At parent, Errors errors) {
         Map<String, Object> values = struct.values();
         for (Map.Entry<String, String> member : struct.shape().members().entrySet()) {
+            if (errors.full()) {
+                return;
+            }
             At path = At.member(parent, member.getKey());
             Object value = values.get(member.getKey());
             if (value == null) {
                 if (struct.shape().required().contains(member.getKey())) {
-                    errors.add("Value null at '" + path + "' failed to satisfy constraint: Member must not be null");
+                    errors.add(fail(null, path, "Member must not be null"));
                 }
                 continue;
             }
@@ -66,74 +105,161 @@ public final class Validator {
         }
     }
 
-    private void checkValue(Shape shape, Object value, At path, List<String> errors) {
+    private void checkValue(Shape shape, Object value, At path, Errors errors) {
         switch (shape.type()) {
             case STRUCTURE:
                 checkStructure((Struct) value, path, errors);
                 return;
-            case STRING:
-                checkString(shape, (String) value, path, errors);
-                return;
-            case INTEGER:
-            case LONG:
-                long n = (Long) value;
-                if (shape.min() != null && n < shape.min()) {
-                    errors.add(fail(value, path, "Member must have value greater than or equal to " + shape.min()));
-                }
-                if (shape.max() != null && n > shape.max()) {
-                    errors.add(fail(value, path, "Member must have value less than or equal to " + shape.max()));
-                }
-                return;
-            case BLOB:
-                checkLength(shape, ((byte[]) value).length, value, path, errors);
-                return;
             case LIST:
-                List<?> list = (List<?>) value;
-                checkLength(shape, list.size(), value, path, errors);
-                Shape element = model.shape(shape.member());
-                for (int i = 0; i < list.size(); i++) {
-                    Object item = list.get(i);
-                    At itemPath = At.item(path, i);
-                    if (item == null) {
-                        errors.add("Value null at '" + itemPath + "' failed to satisfy constraint: "
-                                + "Member must not be null");
-                    } else {
-                        checkValue(element, item, itemPath, errors);
-                    }
-                }
+                checkList(shape, (List<?>) value, path, errors);
                 return;
             case MAP:
-                Map<?, ?> map = (Map<?, ?>) value;
-                checkLength(shape, map.size(), value, path, errors);
-                Shape keyShape = model.shape(shape.key());
-                Shape valueShape = model.shape(shape.value());
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    checkValue(keyShape, e.getKey(), new At(path, "key", false), errors);
-                    if (e.getValue() != null) {
-                        checkValue(valueShape, e.getValue(), new At(path, e.getKey() + ".value", false), errors);
-                    }
-                }
+                checkMap(shape, (Map<?, ?>) value, path, errors);
                 return;
             default:
-                // booleans and timestamps carry no constraints in the model
+                for (String violation : violations(shape, value)) {
+                    errors.add(fail(value, path, violation));
+                }
         }
     }
 
-    private static void checkString(Shape shape, String s, At path, List<String> errors) {
-        if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
-            errors.add(fail(s, path, "Member must satisfy regular expression pattern: " + printed(shape.pattern())));
+    private void checkList(Shape shape, List<?> list, At path, Errors errors) {
+        checkLength(shape, list.size(), list, path, errors);
+        Shape element = model.shape(shape.member());
+        boolean scalars = isScalar(element);
+        boolean reported = false;
+        for (int i = 0; i < list.size() && !errors.full(); i++) {
+            Object item = list.get(i);
+            if (item == null) {
+                errors.add(fail(null, At.item(path, i), "Member must not be null"));
+            } else if (!scalars) {
+                checkValue(element, item, At.item(path, i), errors);
+            } else if (!reported && !violations(element, item).isEmpty()) {
+                errors.add(fail(list, path, "Member must satisfy constraint: " + constraints(element)));
+                reported = true;
+            }
         }
-        checkLength(shape, s.codePointCount(0, s.length()), s, path, errors);
-        if (!shape.enumValues().isEmpty() && !shape.enumValues().contains(s)) {
-            errors.add(fail(s, path, "Member must satisfy enum value set: " + shape.enumValues()));
+    }
+
+    private void checkMap(Shape shape, Map<?, ?> map, At path, Errors errors) {
+        checkLength(shape, map.size(), map, path, errors);
+        Shape keyShape = model.shape(shape.key());
+        Shape valueShape = model.shape(shape.value());
+        if (map.keySet().stream().anyMatch(key -> !violations(keyShape, key).isEmpty())) {
+            errors.add(fail(map, path, "Map keys must satisfy constraint: " + constraints(keyShape)));
         }
+        if (isScalar(valueShape)) {
+            if (map.values().stream().anyMatch(v -> v != null && !violations(valueShape, v).isEmpty())) {
+                errors.add(fail(map, path, "Map value must satisfy constraint: " + constraints(valueShape)));
+            }
+            return;
+        }
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (e.getValue() != null) {
+                checkValue(valueShape, e.getValue(), new At(path, String.valueOf(e.getKey()), false), errors);
+            }
+        }
+    }
+
+    private static boolean isScalar(Shape shape) {
+        Shape.Type type = shape.type();
+        return type != Shape.Type.STRUCTURE && type != Shape.Type.LIST && type != Shape.Type.MAP;
+    }
+
+    /**
+     * What a scalar breaks, each as AWS words it: pattern, then length (or value) bounds, then the enum. Allocates
+     * nothing for a valid value (the common case, thousands of times per PutRecords).
+     */
+    private static List<String> violations(Shape shape, Object value) {
+        List<String> out = null;
+        switch (shape.type()) {
+            case STRING: {
+                String s = (String) value;
+                if (shape.pattern() != null && !shape.pattern().matcher(s).matches()) {
+                    out = with(out, patternConstraint(shape.pattern()));
+                }
+                out = lengthViolations(shape, s.codePointCount(0, s.length()), out);
+                if (!shape.enumValues().isEmpty() && !shape.enumValues().contains(s)) {
+                    out = with(out, enumConstraint(shape));
+                }
+                break;
+            }
+            case BLOB:
+                out = lengthViolations(shape, ((byte[]) value).length, null);
+                break;
+            case INTEGER:
+            case LONG: {
+                long n = (Long) value;
+                if (shape.min() != null && n < shape.min()) {
+                    out = with(out, "Member must have value greater than or equal to " + shape.min());
+                }
+                if (shape.max() != null && n > shape.max()) {
+                    out = with(out, "Member must have value less than or equal to " + shape.max());
+                }
+                break;
+            }
+            default:
+                // booleans and timestamps carry no constraints in the model
+        }
+        return out == null ? List.of() : out;
+    }
+
+    private static List<String> lengthViolations(Shape shape, long length, List<String> out) {
+        if (shape.min() != null && length < shape.min()) {
+            out = with(out, "Member must have length greater than or equal to " + shape.min());
+        }
+        if (shape.max() != null && length > shape.max()) {
+            out = with(out, "Member must have length less than or equal to " + shape.max());
+        }
+        return out;
+    }
+
+    private static List<String> with(List<String> out, String violation) {
+        List<String> list = out == null ? new ArrayList<>(2) : out;
+        list.add(violation);
+        return list;
+    }
+
+    /** Every constraint of an element shape, as AWS lists them for a collection: {@code [max, min, ...]}. */
+    private static String constraints(Shape shape) {
+        boolean numeric = shape.type() == Shape.Type.INTEGER || shape.type() == Shape.Type.LONG;
+        String bound = numeric ? "Member must have value " : "Member must have length ";
+        List<String> all = new ArrayList<>();
+        if (shape.max() != null) {
+            all.add(bound + "less than or equal to " + shape.max());
+        }
+        if (shape.min() != null) {
+            all.add(bound + "greater than or equal to " + shape.min());
+        }
+        if (shape.pattern() != null) {
+            all.add(patternConstraint(shape.pattern()));
+        }
+        if (!shape.enumValues().isEmpty()) {
+            all.add(enumConstraint(shape));
+        }
+        return "[" + String.join(", ", all) + "]";
+    }
+
+    private static String patternConstraint(Pattern pattern) {
+        return "Member must satisfy regular expression pattern: " + printed(pattern);
+    }
+
+    /**
+     * The enum's values in the order AWS prints them: its own order where one was recorded against AWS (it is
+     * neither the model's nor alphabetical), the model's otherwise.
+     */
+    private static String enumConstraint(Shape shape) {
+        List<String> values = shape.enumValues();
+        List<String> awsOrder = AWS_ENUM_ORDER.get(shape.name());
+        boolean sameValues = awsOrder != null && awsOrder.size() == values.size() && awsOrder.containsAll(values);
+        return "Member must satisfy enum value set: " + (sameValues ? awsOrder : values);
     }
 
     /**
      * The pattern as AWS prints it: since 2026 the model anchors some patterns ({@code ^(0|([1-9]\\d{0,38}))$}),
      * while the service still prints them bare ({@code 0|([1-9]\\d{0,38})}); {@code matches()} anchors anyway.
      */
-    static String printed(java.util.regex.Pattern pattern) {
+    static String printed(Pattern pattern) {
         String p = pattern.pattern();
         if (p.startsWith("^(") && p.endsWith(")$")) {
             return p.substring(2, p.length() - 2);
@@ -141,49 +267,16 @@ public final class Validator {
         return p;
     }
 
-    private static void checkLength(Shape shape, long length, Object value, At path, List<String> errors) {
-        if (shape.min() != null && length < shape.min()) {
-            errors.add(fail(value, path, "Member must have length greater than or equal to " + shape.min()));
-        }
-        if (shape.max() != null && length > shape.max()) {
-            errors.add(fail(value, path, "Member must have length less than or equal to " + shape.max()));
+    private void checkLength(Shape shape, long length, Object value, At path, Errors errors) {
+        List<String> out = lengthViolations(shape, length, null);
+        for (String violation : out == null ? List.<String>of() : out) {
+            errors.add(fail(value, path, violation));
         }
     }
 
-    private static String fail(Object value, At path, String constraint) {
-        return "Value " + render(value) + " at '" + path + "' failed to satisfy constraint: " + constraint;
-    }
-
-    /** How AWS prints a rejected value: its Java service model's {@code toString}, quoted. */
-    private static String render(Object value) {
-        return "'" + describe(value) + "'";
-    }
-
-    private static String describe(Object value) {
-        if (value instanceof byte[]) {
-            int n = ((byte[]) value).length;
-            return "java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]";
-        }
-        if (value instanceof Struct) {
-            Struct struct = (Struct) value;
-            StringBuilder b = new StringBuilder(struct.shape().name()).append('(');
-            String sep = "";
-            for (String member : struct.shape().members().keySet()) {
-                b.append(sep).append(member).append('=').append(describe(struct.values().get(member)));
-                sep = ", ";
-            }
-            return b.append(')').toString();
-        }
-        if (value instanceof List) {
-            StringBuilder b = new StringBuilder("[");
-            String sep = "";
-            for (Object item : (List<?>) value) {
-                b.append(sep).append(describe(item));
-                sep = ", ";
-            }
-            return b.append(']').toString();
-        }
-        return String.valueOf(value);
+    private String fail(Object value, At path, String constraint) {
+        String shown = value == null ? "null" : "'" + ValueText.of(model, value) + "'";
+        return "Value " + shown + " at '" + path + "' failed to satisfy constraint: " + constraint;
     }
 
     static String lowerCamel(String name) {

@@ -137,11 +137,14 @@ public final class WireWriter {
         return out.chunks();
     }
 
-    /** The body of an error response: {@code {"__type": type, "message": message}}. */
+    /**
+     * The body of an error response: {@code {"__type": type, "message": message}}, with {@code Message} instead for
+     * a serialization error (see {@link KinesisException#messageMember()}); no message member when there is none.
+     */
     public static byte[] error(WireFormat format, KinesisException e) {
         WireWriter w = new WireWriter(format).startObject().string("__type", e.errorType());
         if (e.getMessage() != null) {
-            w.string("message", e.getMessage());
+            w.string(e.messageMember(), e.getMessage());
         }
         return w.endObject().toBytes();
     }

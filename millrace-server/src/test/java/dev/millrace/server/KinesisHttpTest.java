@@ -126,10 +126,19 @@ class KinesisHttpTest {
 
     @Test
     void malformedAndMistypedBodiesAreSerializationErrors() throws Exception {
-        assertError(json("DescribeStream", "{\"StreamName\":"), 400, "SerializationException");
-        assertError(json("DescribeStream", "{\"StreamName\":[1]}"), 400, "SerializationException");
-        assertError(json("PutRecord", "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"not base64!\"}"),
-                400, "SerializationException");
+        // as AWS answers them: no message for a body that does not parse, Coral's text under "Message" otherwise
+        HttpResponse<byte[]> unparsable = json("DescribeStream", "{\"StreamName\":");
+        assertError(unparsable, 400, "SerializationException");
+        assertThat(text(unparsable)).isEqualTo("{\"__type\":\"SerializationException\"}");
+        HttpResponse<byte[]> list = json("DescribeStream", "{\"StreamName\":[1]}");
+        assertError(list, 400, "SerializationException");
+        assertThat(text(list)).isEqualTo(
+                "{\"__type\":\"SerializationException\",\"Message\":\"Start of list found where not expected\"}");
+        HttpResponse<byte[]> blob = json("PutRecord",
+                "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"not base64!\"}");
+        assertError(blob, 400, "SerializationException");
+        assertThat(text(blob)).isEqualTo("{\"__type\":\"SerializationException\",\"Message\":\"'not base64!' can not "
+                + "be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 11\"}");
     }
 
     @Test
