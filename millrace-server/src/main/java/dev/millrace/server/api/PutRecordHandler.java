@@ -53,7 +53,6 @@ final class PutRecordHandler implements OperationHandler {
             try {
                 AppendResult result = services.streams().log(s, shard)
                         .append(List.of(new AppendRecord(partitionKey, explicitHashKey, data)));
-                services.fanOut().appended(s, shard);
                 write(out, s, shard, result);
                 return;
             } catch (ShardSealedException e) {

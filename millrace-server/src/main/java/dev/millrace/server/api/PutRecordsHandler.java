@@ -159,7 +159,6 @@ final class PutRecordsHandler implements OperationHandler {
         }
         try {
             AppendResult result = services.streams().log(s, shard).append(batch);
-            services.fanOut().appended(s, shard);
             String shardId = shard.shardId();
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             for (int k = 0; k < group.size(); k++) {
