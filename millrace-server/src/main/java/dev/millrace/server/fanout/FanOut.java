@@ -2,7 +2,6 @@ package dev.millrace.server.fanout;
 
 import dev.millrace.protocol.EventStreamMessage;
 import dev.millrace.protocol.KinesisException;
-import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
@@ -197,10 +196,6 @@ public final class FanOut implements AutoCloseable {
 
     static String shardKey(StreamRecord stream, ShardRecord shard) {
         return stream.name() + "/" + stream.epochMs() + "/" + shard.index();
-    }
-
-    static void writeChildShards(WireWriter w, StreamRecord stream, ShardRecord parent) {
-        dev.millrace.server.api.ChildShards.write(w, stream, parent);
     }
 
     /** Ends every session normally and stops its own threads; clients resubscribe elsewhere or later. */
