@@ -309,7 +309,7 @@ class RecordPositionsTest {
         api.fanOut.subscribe(consumer.arn(api.streams.account()), stream, stream.shard(0), position, sink, "t");
         clock.advanceMs(5_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            api.fanOut.appended(stream, stream.shard(0));
+            api.fanOut.wake(stream, stream.shard(0));
             return !sink.continuations.isEmpty();
         });
         return sink.continuations.get(0);

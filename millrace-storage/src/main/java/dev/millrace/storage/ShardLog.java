@@ -53,4 +53,15 @@ public interface ShardLog {
 
     /** Deletes whatever storage holds only expired records; returns how many units (segments) were removed. */
     int trimExpired();
+
+    /**
+     * Tells {@code listener} of every later acknowledged append to this shard, once per append, after its records
+     * are readable (see {@link AppendListener} for what a listener may do), until the registration is closed.
+     *
+     * <p>Every backend tells of the appends made through this node's own {@link #append} calls. A backend whose shards
+     * other nodes append to too (Kafka: another node's producer) may also tell of those as it learns of them, or not
+     * at all; readers that must see other nodes' appends keep polling as well. {@link AppendListeners} does the
+     * bookkeeping for implementations.
+     */
+    AppendListener.Registration onAppend(AppendListener listener);
 }

@@ -3,21 +3,19 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
-import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.records.RecordPage;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.Throttles;
-import dev.millrace.storage.ReadResult;
-import dev.millrace.storage.StoredRecord;
 
-import java.util.List;
 import java.util.Optional;
 
 /**
  * GetRecords: up to {@code Limit} (default and most 10,000) records and at most 10 MiB from an iterator's position.
  * At the end of a closed shard, {@code NextShardIterator} is null and {@code ChildShards} names its children, the
- * only combination KCL accepts.
+ * only combination KCL accepts. The records and children are rendered by {@link RecordPage}, as SubscribeToShard
+ * renders them.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
  *
  * <p>Thread-safe.
@@ -50,36 +48,17 @@ final class GetRecordsHandler implements OperationHandler {
         if (!throttle.tryRead()) {
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
         }
-        ReadResult result = services.streams().log(s, shard).read(at.position(), limit, MAX_RESPONSE_BYTES);
-        List<StoredRecord> records = result.records();
-        long bytes = 0;
-        for (StoredRecord r : records) {
-            bytes += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
-        }
-        throttle.chargeRead(bytes);
-        out.startArray("Records");
-        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
-        for (StoredRecord r : records) {
-            out.startObject()
-                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
-                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
-                    .blob("Data", r.data())
-                    .string("PartitionKey", r.partitionKey());
-            if (!"NONE".equals(s.encryptionType())) {
-                out.string("EncryptionType", s.encryptionType());
-            }
-            out.endObject();
-        }
-        out.endArray();
-        long millisBehind = result.atEnd() || records.isEmpty() ? 0
-                : Math.max(0, services.streams().clock().millis() - records.get(records.size() - 1).arrivalMs());
-        boolean shardEnded = shard.ended() && result.nextPosition() >= shard.endingPosition();
-        if (shardEnded) {
+        RecordPage page = RecordPage.read(services.streams().log(s, shard), s, shard, at.position(), limit,
+                MAX_RESPONSE_BYTES);
+        throttle.chargeRead(page.sizeBytes());
+        page.writeRecords(out);
+        long millisBehind = page.millisBehindLatest(services.streams().clock().millis());
+        if (page.shardEnded()) {
             out.nullValue("NextShardIterator");
-            ChildShards.write(out, s, shard);
+            page.writeChildShards(out);
         } else {
             out.string("NextShardIterator",
-                    services.iterators().issue(s.name(), s.epochMs(), shard.index(), result.nextPosition()));
+                    services.iterators().issue(s.name(), s.epochMs(), shard.index(), page.nextPosition()));
         }
         out.number("MillisBehindLatest", millisBehind);
     }

@@ -3,64 +3,54 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.records.RecordRouting;
+import dev.millrace.server.records.RecordWriter;
 import dev.millrace.server.state.SequenceNumbers;
-import dev.millrace.server.state.ShardRecord;
-import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
-import dev.millrace.server.state.Throttles;
-import dev.millrace.storage.AppendRecord;
-import dev.millrace.storage.AppendResult;
-import dev.millrace.storage.ShardSealedException;
-
-import java.math.BigInteger;
 
 import java.util.List;
 
 /**
  * PutRecord: one record, routed by the MD5 of its partition key (or its explicit hash key), acknowledged once durable.
  * {@code SequenceNumberForOrdering} is checked as AWS checks it and otherwise has no effect: records of a shard are
- * always numbered in arrival order here, so a record's number is above those of the records written before it.
+ * always numbered in arrival order here, so a record's number is above those of the records written before it. The
+ * routing and the append are {@link RecordWriter}'s; a throttled record is a ProvisionedThroughputExceededException,
+ * a failed append a StorageException (an InternalFailure).
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html
  *
  * <p>Thread-safe.
  */
 final class PutRecordHandler implements OperationHandler {
     private final ApiServices services;
+    private final RecordWriter writer;
 
     PutRecordHandler(ApiServices services) {
         this.services = services;
+        this.writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
+                services.appends());
     }
 
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
         String partitionKey = request.string("PartitionKey");
-        String explicitHashKey = request.string("ExplicitHashKey");
         byte[] data = request.blob("Data");
-        StreamRecord first = RecordRouting.writableStream(services.streams(), name);
-        BigInteger hashKey = RecordRouting.hashKey(first, partitionKey, explicitHashKey);
-        checkOrderingNumber(request.string("SequenceNumberForOrdering"), first);
-        RecordRouting.checkRecordSize(first, partitionKey, data);
-        DryRun.stopIfRequested(request, services, first);
-        for (int attempt = 0; ; attempt++) {
-            RecordRouting.pauseBeforeReroute(attempt);
-            StreamRecord s = attempt == 0 ? first : RecordRouting.writableStream(services.streams(), name);
-            ShardRecord shard = ShardRouter.of(s).route(hashKey);
-            services.autoScaler().record(s, shard, hashKey, RecordRouting.recordBytes(partitionKey, data));
-            if (!services.throttles().shard(s, shard).tryWrite(1, RecordRouting.recordBytes(partitionKey, data))) {
-                throw Throttles.shardRateExceeded(services.streams(), s, shard);
-            }
-            try {
-                AppendResult result = services.streams().log(s, shard)
-                        .append(List.of(new AppendRecord(partitionKey, explicitHashKey, data)));
-                services.fanOut().appended(s, shard);
-                write(out, s, shard, result);
-                return;
-            } catch (ShardSealedException e) {
-                if (attempt == RecordRouting.MAX_REROUTES) {
-                    throw e;
-                }
-            }
+        StreamRecord s = RecordRouting.writableStream(services.streams(), name);
+        RecordWriter.Entry entry = RecordWriter.Entry.of(s, partitionKey, request.string("ExplicitHashKey"), data);
+        checkOrderingNumber(request.string("SequenceNumberForOrdering"), s);
+        RecordRouting.checkRecordSize(s, partitionKey, data);
+        DryRun.stopIfRequested(request, services, s);
+        RecordWriter.Outcome outcome = writer.write(s, List.of(entry)).get(0);
+        if (outcome instanceof RecordWriter.Throttled throttled) {
+            throw throttled.error();
+        }
+        if (outcome instanceof RecordWriter.Failed failed) {
+            throw failed.error();
+        }
+        RecordWriter.Written written = (RecordWriter.Written) outcome;
+        out.string("ShardId", written.shardId()).string("SequenceNumber", written.sequenceNumber());
+        if (!"NONE".equals(written.encryptionType())) {
+            out.string("EncryptionType", written.encryptionType());
         }
     }
 
@@ -70,14 +60,6 @@ final class PutRecordHandler implements OperationHandler {
             throw KinesisException.invalidArgument("ExclusiveMinimumSequenceNumber " + sequenceNumber
                     + " used in PutRecord on stream " + s.name() + " under account "
                     + services.streams().account().id() + " is invalid.");
-        }
-    }
-
-    private static void write(WireWriter out, StreamRecord s, ShardRecord shard, AppendResult result) {
-        out.string("ShardId", shard.shardId())
-                .string("SequenceNumber", SequenceNumbers.of(shard, result.basePosition(), result.arrivalMs()));
-        if (!"NONE".equals(s.encryptionType())) {
-            out.string("EncryptionType", s.encryptionType());
         }
     }
 }

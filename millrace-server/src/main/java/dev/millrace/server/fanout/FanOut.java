@@ -2,13 +2,13 @@ package dev.millrace.server.fanout;
 
 import dev.millrace.protocol.EventStreamMessage;
 import dev.millrace.protocol.KinesisException;
-import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.ConsumerRegistry;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.server.state.TokenBucket;
+import dev.millrace.storage.AppendListener;
 import dev.millrace.storage.ShardLog;
 
 import java.time.Clock;
@@ -23,11 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Enhanced fan-out: the live SubscribeToShard sessions, one per consumer and shard, and the threads that push to
- * them. A write to a shard wakes that shard's sessions; a consumer may subscribe to a shard again only 5 seconds
- * after its previous subscription started, and the new one then takes over (the old one ends with
- * ResourceInUseException). With throughput limits on, each session sends at most 2 MiB/s.
+ * them. A write to a shard wakes that shard's sessions: while a shard has sessions, FanOut listens to its log's
+ * appends ({@link ShardLog#onAppend}), and the listener only schedules the sessions on the fan-out threads, so an
+ * append never waits for a reader. A consumer may subscribe to a shard again only 5 seconds after its previous
+ * subscription started, and the new one then takes over (the old one ends with ResourceInUseException). With
+ * throughput limits on, each session sends at most 2 MiB/s.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe: sessions are added and removed, and shards' listeners registered and closed, under this object's
+ * monitor; the append listeners read a concurrent set and take no lock.
  */
 public final class FanOut implements AutoCloseable {
     static final long RESUBSCRIBE_AFTER_MS = 5_000;
@@ -41,7 +44,7 @@ public final class FanOut implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final boolean ownsExecutor;
     private final ConcurrentHashMap<String, SubscribeSession> sessions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<SubscribeSession>> byShard = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Watched> byShard = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
 
     public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
@@ -65,6 +68,12 @@ public final class FanOut implements AutoCloseable {
         this.ownsExecutor = ownsExecutor;
     }
 
+    /** The sessions of one shard, and the registration that wakes them when its log is appended to. */
+    private static final class Watched {
+        final Set<SubscribeSession> sessions = ConcurrentHashMap.newKeySet();
+        AppendListener.Registration appends;
+    }
+
     /** The threads that push to sessions: they read logs and write to sockets, never wait long. */
     public static ScheduledExecutorService newExecutor(int threads) {
         AtomicInteger n = new AtomicInteger();
@@ -83,6 +92,8 @@ public final class FanOut implements AutoCloseable {
     public void subscribe(String consumerArn, StreamRecord stream, ShardRecord shard, long position, EventSink sink,
                           String requestId) {
         String key = consumerArn + "|" + shard.index();
+        // Opened before anything is sent or published: a log that cannot be opened fails the call, not a session.
+        ShardLog log = log(stream, shard);
         SubscribeSession session;
         synchronized (this) {
             SubscribeSession existing = sessions.get(key);
@@ -104,17 +115,30 @@ public final class FanOut implements AutoCloseable {
             sink.start(requestId);
             sink.send(EventStreamMessage.initialResponse());
             sessions.put(key, session);
-            byShard.computeIfAbsent(session.shardKey, k -> ConcurrentHashMap.newKeySet()).add(session);
+            watch(log, session);
         }
         sink.onClose(session::abandon);
         schedule(session);
     }
 
-    /** Wakes the sessions reading a shard that has just been written to. */
-    public void appended(StreamRecord stream, ShardRecord shard) {
-        Set<SubscribeSession> waiting = byShard.get(shardKey(stream, shard));
-        if (waiting != null) {
-            waiting.forEach(this::schedule);
+    /** Adds a session to its shard's, listening to the shard's appends if it is the first. Holds the monitor. */
+    private void watch(ShardLog log, SubscribeSession session) {
+        Watched watched = byShard.computeIfAbsent(session.shardKey, k -> new Watched());
+        watched.sessions.add(session);
+        if (watched.appends == null) {
+            Set<SubscribeSession> waiting = watched.sessions;
+            watched.appends = log.onAppend((logKey, result) -> waiting.forEach(this::schedule));
+        }
+    }
+
+    /**
+     * Wakes the sessions reading a shard, as an append to it does: for tests that move a manual clock and want the
+     * sessions to look at it now.
+     */
+    public void wake(StreamRecord stream, ShardRecord shard) {
+        Watched watched = byShard.get(shardKey(stream, shard));
+        if (watched != null) {
+            watched.sessions.forEach(this::schedule);
         }
     }
 
@@ -154,11 +178,13 @@ public final class FanOut implements AutoCloseable {
         return streams.log(stream, shard);
     }
 
-    void removed(SubscribeSession session) {
+    synchronized void removed(SubscribeSession session) {
         sessions.remove(session.consumerArn + "|" + session.shardIndex, session);
-        Set<SubscribeSession> set = byShard.get(session.shardKey);
-        if (set != null) {
-            set.remove(session);
+        Watched watched = byShard.get(session.shardKey);
+        if (watched != null && watched.sessions.remove(session) && watched.sessions.isEmpty()) {
+            // The shard's last reader left: its appends need not be heard any more.
+            byShard.remove(session.shardKey);
+            watched.appends.close();
         }
         lastCheckedMs.remove(session);
     }
@@ -170,10 +196,6 @@ public final class FanOut implements AutoCloseable {
 
     static String shardKey(StreamRecord stream, ShardRecord shard) {
         return stream.name() + "/" + stream.epochMs() + "/" + shard.index();
-    }
-
-    static void writeChildShards(WireWriter w, StreamRecord stream, ShardRecord parent) {
-        dev.millrace.server.api.ChildShards.write(w, stream, parent);
     }
 
     /** Ends every session normally and stops its own threads; clients resubscribe elsewhere or later. */

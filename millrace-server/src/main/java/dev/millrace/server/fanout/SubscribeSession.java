@@ -3,11 +3,11 @@ package dev.millrace.server.fanout;
 import dev.millrace.protocol.EventStreamMessage;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.records.RecordPage;
 import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.TokenBucket;
-import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 
 import java.util.List;
@@ -122,23 +122,21 @@ final class SubscribeSession {
                     + streamName + " no longer exists.");
             return;
         }
-        ReadResult result = fanOut.log(stream, shard).read(position, MAX_EVENT_RECORDS, MAX_EVENT_BYTES);
-        List<StoredRecord> records = result.records();
-        boolean shardEnded = shard.ended() && result.nextPosition() >= shard.endingPosition();
-        if (!records.isEmpty() || shardEnded || now - lastEventMs >= HEARTBEAT_MS) {
-            position = result.nextPosition();
-            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, records, result,
-                    shardEnded, now)));
+        RecordPage page = RecordPage.read(fanOut.log(stream, shard), stream, shard, position, MAX_EVENT_RECORDS,
+                MAX_EVENT_BYTES);
+        if (!page.records().isEmpty() || page.shardEnded() || now - lastEventMs >= HEARTBEAT_MS) {
+            position = page.nextPosition();
+            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, page, now)));
             lastEventMs = now;
             if (rate != null) {
-                rate.charge(bytes(records));
+                rate.charge(page.sizeBytes());
             }
-            if (shardEnded) {
+            if (page.shardEnded()) {
                 finish();
                 return;
             }
         }
-        if (!result.atEnd()) {
+        if (!page.atEnd()) {
             again.set(true);
         } else {
             long untilHeartbeat = HEARTBEAT_MS - (now - lastEventMs);
@@ -180,31 +178,17 @@ final class SubscribeSession {
         }
     }
 
-    private byte[] event(StreamRecord stream, ShardRecord shard, List<StoredRecord> records, ReadResult result,
-                         boolean shardEnded, long now) {
-        WireWriter w = new WireWriter(WireFormat.JSON).startObject().startArray("Records");
-        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
-        for (StoredRecord r : records) {
-            w.startObject()
-                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
-                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
-                    .blob("Data", r.data())
-                    .string("PartitionKey", r.partitionKey());
-            if (!"NONE".equals(stream.encryptionType())) {
-                w.string("EncryptionType", stream.encryptionType());
-            }
-            w.endObject();
-        }
-        w.endArray();
-        if (shardEnded) {
+    private byte[] event(StreamRecord stream, ShardRecord shard, RecordPage page, long now) {
+        WireWriter w = new WireWriter(WireFormat.JSON).startObject();
+        page.writeRecords(w);
+        if (page.shardEnded()) {
             w.nullValue("ContinuationSequenceNumber");
-            FanOut.writeChildShards(w, stream, shard);
+            page.writeChildShards(w);
         } else {
-            w.string("ContinuationSequenceNumber", continuation(stream, shard, records, result.nextPosition() - 1));
+            w.string("ContinuationSequenceNumber", continuation(stream, shard, page.records(),
+                    page.nextPosition() - 1));
         }
-        long behind = result.atEnd() || records.isEmpty() ? 0
-                : Math.max(0, now - records.get(records.size() - 1).arrivalMs());
-        return w.number("MillisBehindLatest", behind).endObject().toBytes();
+        return w.number("MillisBehindLatest", page.millisBehindLatest(now)).endObject().toBytes();
     }
 
     /**
@@ -227,14 +211,6 @@ final class SubscribeSession {
         }
         continuationPosition = last;
         return SequenceNumbers.of(shard, last, continuationArrivalMs);
-    }
-
-    private static long bytes(List<StoredRecord> records) {
-        long total = 0;
-        for (StoredRecord r : records) {
-            total += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
-        }
-        return total;
     }
 
     /** Ends the stream with a modelled exception event. */

@@ -1,5 +1,7 @@
 package dev.millrace.storage.log;
 
+import dev.millrace.storage.AppendListener;
+import dev.millrace.storage.AppendListeners;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ReadResult;
@@ -27,6 +29,9 @@ import java.util.List;
  * and each forcer covers everything written before it started. Records become visible to readers only when
  * acknowledged: the published {@link ShardView} cuts the active segment at the last forced batch.
  *
+ * <p>Append listeners ({@link #onAppend}) are told by each appender of its own batch once it is acknowledged, holding
+ * no lock: a slow listener delays only that appender's return, never the shard's other appends or the group commit.
+ *
  * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
  *
  * <p>{@code IOException}s are converted to {@link StorageException} here, once; an IO failure while writing takes the
@@ -46,6 +51,7 @@ final class EmbeddedShardLog implements ShardLog {
     private final FilePool pool;
     private final Object appendLock = new Object();
     private final Object syncLock = new Object();
+    private final AppendListeners listeners = new AppendListeners();
 
     private final List<SegmentSnapshot> sealedSegments;
     private final ShardCheckpoint checkpoint;
@@ -140,7 +146,15 @@ final class EmbeddedShardLog implements ShardLog {
         if (config.durability() == DurabilityPolicy.SYNC) {
             awaitDurable(end);
         }
-        return new AppendResult(base, records.size(), arrivalMs);
+        AppendResult result = new AppendResult(base, records.size(), arrivalMs);
+        // Outside both locks, and only now: the batch is durable as the policy requires and published to readers.
+        listeners.fire(key, result);
+        return result;
+    }
+
+    @Override
+    public AppendListener.Registration onAppend(AppendListener listener) {
+        return listeners.add(listener);
     }
 
     /** Returns once everything up to {@code position} is forced; one caller forces for all that wait. */

@@ -1,4 +1,4 @@
-package dev.millrace.server.api;
+package dev.millrace.server.records;
 
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.HashKeys;
@@ -11,17 +11,19 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Checks shared by PutRecord and PutRecords: the stream accepts writes, the explicit hash key is in range, the record
- * fits the stream's maximum record size.
+ * How PutRecord and PutRecords find where a record goes, and the checks that come with it: the stream accepts writes,
+ * the record has a hash key (its explicit one in range, else its partition key's MD5, or on an AUTO stream the next
+ * shard's turn), the record fits the stream's maximum record size. The handlers run these checks in their own order,
+ * before {@link RecordWriter} routes and appends.
  *
  * <p>Stateless, thread-safe.
  */
-final class RecordRouting {
+public final class RecordRouting {
     private RecordRouting() {
     }
 
     /** The stream, if it takes writes now ({@code ACTIVE} or {@code UPDATING}); otherwise not found, as AWS says. */
-    static StreamRecord writableStream(StreamRegistry streams, String name) {
+    public static StreamRecord writableStream(StreamRegistry streams, String name) {
         StreamRecord s = streams.get(name);
         if (s.status() != StreamStatus.ACTIVE && s.status() != StreamStatus.UPDATING) {
             throw streams.notFound(name);
@@ -33,7 +35,7 @@ final class RecordRouting {
      * The hash key a record is routed by: on an AUTO stream a point in the next shard of a round robin over the open
      * shards (keys are ignored there); otherwise the explicit hash key, or the MD5 of the partition key.
      */
-    static BigInteger hashKey(StreamRecord s, String partitionKey, String explicitHashKey) {
+    public static BigInteger hashKey(StreamRecord s, String partitionKey, String explicitHashKey) {
         if (s.autoDistribution()) {
             return ShardRouter.of(s).spread();
         }
@@ -72,11 +74,11 @@ final class RecordRouting {
     }
 
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
-    static long recordBytes(String partitionKey, byte[] data) {
+    public static long recordBytes(String partitionKey, byte[] data) {
         return (long) data.length + (partitionKey == null ? 0 : partitionKey.getBytes(StandardCharsets.UTF_8).length);
     }
 
-    static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {
+    public static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {
         long maxBytes = s.maxRecordSizeKiB() * 1024L;
         if (recordBytes(partitionKey, data) > maxBytes) {
             throw KinesisException.invalidArgument("Record size " + recordBytes(partitionKey, data)

@@ -1,0 +1,124 @@
+package dev.millrace.server.records;
+
+import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.StoredRecord;
+
+import java.util.List;
+
+/**
+ * One read of a shard, as GetRecords answers it and a SubscribeToShard event carries it: the records, what they weigh
+ * against throughput, how far behind the reader is, and, at the end of a closed shard, its children. The caller adds
+ * its own continuation ({@code NextShardIterator}, {@code ContinuationSequenceNumber}: null at the end of a closed
+ * shard) between {@link #writeRecords} and {@code MillisBehindLatest}. The members it writes:
+ *
+ * <pre>
+ *  "Records": [ {
+ *      "SequenceNumber": "4962...",          56 digits, see {@link SequenceNumbers}
+ *      "ApproximateArrivalTimestamp": ...,   when the log accepted it (encoded by WireWriter#timestampMs)
+ *      "Data": "...",                        the payload (base64 in JSON)
+ *      "PartitionKey": "...",                absent when the record was written without one (AUTO distribution)
+ *      "EncryptionType": "KMS"               absent when the stream's is NONE
+ *  }, ... ],
+ *  "ChildShards": [ {                        only at the end of a closed shard
+ *      "ShardId": "shardId-000000000004",
+ *      "ParentShards": [ "shardId-000000000001", "shardId-000000000002" ],   one, or two after a merge
+ *      "HashKeyRange": { "StartingHashKey": "0", "EndingHashKey": "..." }    decimal
+ *  }, ... ]
+ * </pre>
+ *
+ * <p>Immutable once read; not meant to be shared between threads (it is one answer's).
+ */
+public final class RecordPage {
+    private final StreamRecord stream;
+    private final ShardRecord shard;
+    private final ReadResult result;
+
+    private RecordPage(StreamRecord stream, ShardRecord shard, ReadResult result) {
+        this.stream = stream;
+        this.shard = shard;
+        this.result = result;
+    }
+
+    /** Reads at most {@code maxRecords} records and, beyond the first, {@code maxBytes} from {@code fromPosition}. */
+    public static RecordPage read(ShardLog log, StreamRecord stream, ShardRecord shard, long fromPosition,
+                                  int maxRecords, long maxBytes) {
+        return new RecordPage(stream, shard, log.read(fromPosition, maxRecords, maxBytes));
+    }
+
+    public List<StoredRecord> records() {
+        return result.records();
+    }
+
+    /** Where the next read starts: one past the last record read, or past what expired. */
+    public long nextPosition() {
+        return result.nextPosition();
+    }
+
+    /** Whether the read reached the end of what the log held. */
+    public boolean atEnd() {
+        return result.atEnd();
+    }
+
+    /** Whether nothing follows: the shard is closed and the read reached its end; then there is no continuation. */
+    public boolean shardEnded() {
+        return shard.ended() && result.nextPosition() >= shard.endingPosition();
+    }
+
+    /** What the records count for against read throughput: their data and partition keys. */
+    public long sizeBytes() {
+        long total = 0;
+        for (StoredRecord r : result.records()) {
+            total += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
+        }
+        return total;
+    }
+
+    /** How far the last record read is behind {@code nowMs}; 0 when the read caught up or found nothing. */
+    public long millisBehindLatest(long nowMs) {
+        List<StoredRecord> records = result.records();
+        return result.atEnd() || records.isEmpty() ? 0
+                : Math.max(0, nowMs - records.get(records.size() - 1).arrivalMs());
+    }
+
+    /** Writes the {@code Records} member. */
+    public void writeRecords(WireWriter out) {
+        out.startArray("Records");
+        SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
+        String encryptionType = "NONE".equals(stream.encryptionType()) ? null : stream.encryptionType();
+        for (StoredRecord r : result.records()) {
+            out.startObject()
+                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
+                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
+                    .blob("Data", r.data())
+                    .string("PartitionKey", r.partitionKey())
+                    .string("EncryptionType", encryptionType)
+                    .endObject();
+        }
+        out.endArray();
+    }
+
+    /** Writes the {@code ChildShards} member: the shards this one was split or merged into. */
+    public void writeChildShards(WireWriter out) {
+        out.startArray("ChildShards");
+        for (ShardRecord child : stream.shards()) {
+            if (child.parentIndex() != shard.index() && child.adjacentParentIndex() != shard.index()) {
+                continue;
+            }
+            out.startObject().string("ShardId", child.shardId()).startArray("ParentShards");
+            out.string(ShardRecord.shardId(child.parentIndex()));
+            if (child.adjacentParentIndex() >= 0) {
+                out.string(ShardRecord.shardId(child.adjacentParentIndex()));
+            }
+            out.endArray().startObject("HashKeyRange")
+                    .string("StartingHashKey", child.startingHashKey().toString())
+                    .string("EndingHashKey", child.endingHashKey().toString())
+                    .endObject().endObject();
+        }
+        out.endArray();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.millrace.server.records;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.ShardRouter;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.state.Throttles;
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StorageException;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Writes records to a stream's shards: the one append path of PutRecord and PutRecords. Each entry is routed to the
+ * open shard whose range holds its hash key, metered for on-demand scaling, and charged to its shard's write
+ * allowance (or throttled); each shard's entries are then appended as one batch, in their given order, the batches of
+ * different shards side by side on {@code appends}. Entries whose shard a concurrent split or merge sealed are routed
+ * again, against the stream's new shards, up to {@link RecordRouting#MAX_REROUTES} times. Readers waiting on a shard
+ * learn of the append from the shard log itself ({@link dev.millrace.storage.ShardLog#onAppend}).
+ *
+ * <p>The request-level checks (the stream takes writes, hash keys, sizes, DryRun) are the callers'; a writer
+ * assumes they passed.
+ *
+ * <p>Thread-safe: a call keeps its state on its own stack; the services it uses are thread-safe.
+ */
+public final class RecordWriter {
+    private final StreamRegistry streams;
+    private final AutoScaler autoScaler;
+    private final Throttles throttles;
+    private final Executor appends;
+
+    /**
+     * @param appends runs the per-shard appends of one call side by side, so that a call touching N shards waits for
+     *                about one fsync, not N in a row
+     */
+    public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends) {
+        this.streams = streams;
+        this.autoScaler = autoScaler;
+        this.throttles = throttles;
+        this.appends = appends;
+    }
+
+    /**
+     * One record to write, with where it goes and what it weighs.
+     *
+     * @param hashKey   the point of the hash key space it is routed by ({@link RecordRouting#hashKey})
+     * @param sizeBytes what it counts for against limits and throughput ({@link RecordRouting#recordBytes})
+     */
+    public record Entry(String partitionKey, String explicitHashKey, byte[] data, BigInteger hashKey,
+                        long sizeBytes) {
+        /** The entry for a record of stream {@code s}; refuses a missing partition key or a bad explicit hash key. */
+        public static Entry of(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
+            return new Entry(partitionKey, explicitHashKey, data,
+                    RecordRouting.hashKey(s, partitionKey, explicitHashKey),
+                    RecordRouting.recordBytes(partitionKey, data));
+        }
+
+        AppendRecord append() {
+            return new AppendRecord(partitionKey, explicitHashKey, data);
+        }
+    }
+
+    /** What became of one entry. */
+    public sealed interface Outcome {
+    }
+
+    /** Durable in shard {@code shardId} under {@code sequenceNumber}, on a stream encrypted as {@code encryptionType}. */
+    public record Written(String shardId, String sequenceNumber, String encryptionType) implements Outcome {
+    }
+
+    /** Not written: its shard's write allowance was spent ({@code ProvisionedThroughputExceededException}). */
+    public record Throttled(KinesisException error) implements Outcome {
+    }
+
+    /**
+     * Not written: the append to shard {@code shardId} failed in storage, or the entry found its shard sealed on
+     * every attempt ({@link ShardSealedException}); nothing of it is readable.
+     */
+    public record Failed(String shardId, StorageException error) implements Outcome {
+    }
+
+    /**
+     * Writes the entries to stream {@code s} (as the caller found it writable; later attempts look it up again by
+     * name) and returns one outcome per entry, in the given order. Throws only if the stream stops taking writes
+     * while entries are being routed again.
+     */
+    public List<Outcome> write(StreamRecord s, List<Entry> entries) {
+        int n = entries.size();
+        Outcome[] outcomes = new Outcome[n];
+        List<Integer> pending = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            pending.add(i);
+        }
+        for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
+            RecordRouting.pauseBeforeReroute(attempt);
+            StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(streams, s.name());
+            pending = appendGroups(current, entries, pending, outcomes);
+        }
+        return Arrays.asList(outcomes);
+    }
+
+    /**
+     * Appends the pending entries, one batch per shard, and returns those whose shard turned out to be sealed (their
+     * outcome says so until a later attempt writes them). Entries over their shard's throughput allowance are
+     * throttled, in the given order, and not written.
+     */
+    private List<Integer> appendGroups(StreamRecord s, List<Entry> entries, List<Integer> pending,
+                                       Outcome[] outcomes) {
+        ShardRouter router = ShardRouter.of(s);
+        // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
+        // (two BigIntegers and more) is not worth computing per entry.
+        Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>();
+        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>();
+        for (int i : pending) {
+            Entry entry = entries.get(i);
+            ShardRecord shard = router.route(entry.hashKey());
+            autoScaler.record(s, shard, entry.hashKey(), entry.sizeBytes());
+            if (shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes())) {
+                byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
+            } else {
+                outcomes[i] = new Throttled(Throttles.shardRateExceeded(streams, s, shard));
+            }
+        }
+        List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
+        if (byShard.size() == 1) {
+            Map.Entry<ShardRecord, List<Integer>> only = byShard.entrySet().iterator().next();
+            appendGroup(s, only.getKey(), only.getValue(), entries, outcomes, sealed);
+            return sealed;
+        }
+        // Each group writes only its own entries' slots of the array; join() orders those writes before the reads
+        // that follow.
+        CompletableFuture.allOf(byShard.entrySet().stream()
+                .map(group -> CompletableFuture.runAsync(() -> appendGroup(s, group.getKey(), group.getValue(),
+                        entries, outcomes, sealed), appends))
+                .toArray(CompletableFuture[]::new)).join();
+        // In the given order again, so entries that are routed anew keep their order.
+        List<Integer> inOrder = new ArrayList<>(sealed);
+        Collections.sort(inOrder);
+        return inOrder;
+    }
+
+    /** Appends one shard's entries as one batch; entries of a sealed shard are added to {@code sealed}. */
+    private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
+                             Outcome[] outcomes, List<Integer> sealed) {
+        List<AppendRecord> batch = new ArrayList<>(group.size());
+        for (int i : group) {
+            batch.add(entries.get(i).append());
+        }
+        String shardId = shard.shardId();
+        try {
+            AppendResult result = streams.log(s, shard).append(batch);
+            SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
+            for (int k = 0; k < group.size(); k++) {
+                outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMs()),
+                        s.encryptionType());
+            }
+        } catch (ShardSealedException e) {
+            for (int i : group) {
+                outcomes[i] = new Failed(shardId, e);
+            }
+            sealed.addAll(group);
+        } catch (StorageException e) {
+            for (int i : group) {
+                outcomes[i] = new Failed(shardId, e);
+            }
+        }
+    }
+}
