@@ -45,11 +45,25 @@ final class ExternalCommand {
      * file: the pinned version in package.json decides). Fails the test if npm fails.
      */
     static void installJsScripts(Path work, String... scripts) throws IOException, InterruptedException {
+        installJsFiles(JS_SOURCES, work, scripts);
+    }
+
+    /**
+     * {@link #installJsScripts}, from the subdirectory {@code dir} of {@code src/test/js}, which has its own
+     * {@code package.json}: packages that only some tests need (a bundler, a browser driver) stay out of the others'
+     * install.
+     */
+    static void installJsDir(Path work, String dir, String... files) throws IOException, InterruptedException {
+        installJsFiles(JS_SOURCES.resolve(dir), work, files);
+    }
+
+    private static void installJsFiles(Path sources, Path work, String... scripts)
+            throws IOException, InterruptedException {
         String npm = require("npm", "install Node.js and npm (apt-get install -y nodejs npm)");
         java.util.List<String> files = new java.util.ArrayList<>(List.of("package.json"));
         files.addAll(List.of(scripts));
         for (String file : files) {
-            java.nio.file.Files.copy(JS_SOURCES.resolve(file), work.resolve(file),
+            java.nio.file.Files.copy(sources.resolve(file), work.resolve(file),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         Result install = run(List.of(npm, "install", "--no-audit", "--no-fund", "--no-package-lock",
