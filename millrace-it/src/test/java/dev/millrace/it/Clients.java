@@ -97,6 +97,25 @@ final class Clients {
                 .build();
     }
 
+    /**
+     * A sync CBOR client that retries up to {@code maxAttempts} times with the SDK's standard backoff: for tests of
+     * throttling, where the SDK's default of 3 attempts may all fall, by the backoff's jitter, within the time the
+     * allowance takes to refill.
+     */
+    static KinesisClient syncRetrying(URI endpoint, int maxAttempts) {
+        return KinesisClient.builder()
+                .endpointOverride(endpoint)
+                .region(REGION)
+                .credentialsProvider(CREDENTIALS)
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .socketTimeout(Duration.ofSeconds(60))
+                        .build())
+                .overrideConfiguration(b -> b.apiCallTimeout(Duration.ofSeconds(90)).retryStrategy(
+                        AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build()))
+                .build();
+    }
+
     /** A sync CBOR client that never retries, for writers that must know exactly what was acknowledged. */
     static KinesisClient syncNoRetries(URI endpoint) {
         return KinesisClient.builder()

@@ -41,7 +41,9 @@ class ThroughputLimitsTest {
 
     @Test
     void throttledWritesAreRetriedByTheSdkAndStoredOnce() {
-        try (KinesisClient retrying = Clients.sync(server.endpoint(), true, new Clients.Recorder());
+        // Each retried record needs most of a second of refill; 10 attempts of standard backoff always span that,
+        // the default 3 sometimes do not (their jittered delays can add up to less).
+        try (KinesisClient retrying = Clients.syncRetrying(server.endpoint(), 10);
              KinesisClient once = Clients.syncNoRetries(server.endpoint())) {
             Streams.createActive(retrying, "limited", 1);
             Set<String> acknowledged = new HashSet<>();

@@ -10,7 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Base64;
@@ -53,7 +53,8 @@ public final class ShardIterators {
     private static final int LEGACY_HEADER_BYTES = 31;
     private static final int LEGACY_MAC_BYTES = 16;
     private static final DateTimeFormatter AWS_TIME =
-            DateTimeFormatter.ofPattern("EEE MMM dd HH:mm:ss zzz yyyy", Locale.US).withZone(ZoneOffset.UTC);
+            // ZoneId "UTC", not ZoneOffset.UTC: the zone name must print as "UTC", as AWS's does, not "Z".
+            DateTimeFormatter.ofPattern("EEE MMM dd HH:mm:ss zzz yyyy", Locale.US).withZone(ZoneId.of("UTC"));
 
     /** Where an iterator points. */
     public record Position(String streamName, long streamEpochMs, int shardIndex, long position) {

@@ -81,8 +81,13 @@ class ShardIteratorsTest {
         ShardIterators restarted = new ShardIterators(KEY.clone(), clock);
         assertThat(restarted.parse(iterator).position()).isEqualTo(99);
         clock.advanceMs(1);
-        assertThatThrownBy(() -> restarted.parse(iterator)).isInstanceOfSatisfying(KinesisException.class,
-                e -> assertThat(e.errorType()).isEqualTo("ExpiredIteratorException"));
+        // 1,700,000,000,000 ms is Tue Nov 14 22:13:20 UTC 2023; AWS prints times as Java's Date.toString() in UTC.
+        assertThatThrownBy(() -> restarted.parse(iterator)).isInstanceOfSatisfying(KinesisException.class, e -> {
+            assertThat(e.errorType()).isEqualTo("ExpiredIteratorException");
+            assertThat(e.getMessage()).isEqualTo("Iterator expired. The iterator was created at time "
+                    + "Tue Nov 14 22:13:20 UTC 2023 while right now it is Tue Nov 14 22:18:20 UTC 2023 which is "
+                    + "further in the future than the tolerated delay of 300000 milliseconds.");
+        });
         byte[] otherKey = KEY.clone();
         otherKey[0] ^= 1;
         assertInvalid(new ShardIterators(otherKey, new ManualClock(1_700_000_000_000L)), iterator);
