@@ -109,7 +109,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         boolean hasDate = hasValue(headers, "X-Amz-Date") || hasValue(headers, HttpHeaderNames.DATE.toString());
         boolean post = request.method() == HttpMethod.POST;
-        byte[] body = ByteBufUtil.getBytes(request.content());
+        byte[] sent = ByteBufUtil.getBytes(request.content());
+        // Only CloudWatch's calls may come compressed (in its query and RPC v2 protocols they carry no target).
+        byte[] body = target == null || target.startsWith(CloudWatchApi.SERVICE)
+                ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
         String region = SigningRegion.of(authorization, uri);
         try {
             boolean isSts = post && StsApi.isSts(target, contentType, body);
