@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -50,8 +52,9 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>The daemon's output reaches SLF4J (slf4j-simple, which writes to {@link System#err} as it stands at each
  * call), so the test tees {@code System.err} to read it. The daemon (84 MB) is extracted once into
- * {@code target/kpl-native} and reused by later runs.
+ * {@code target/kpl-native} and reused by later runs; the KPL's jar has it for Linux and macOS only.
  */
+@EnabledOnOs({OS.LINUX, OS.MAC})
 class KplTest {
     private static final Pattern TLS_LINE = Pattern.compile("Millrace TLS listening on https://\\S+:(\\d+)");
     private static final Pattern README_PROPERTIES = Pattern.compile(
