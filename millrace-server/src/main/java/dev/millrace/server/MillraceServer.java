@@ -19,6 +19,7 @@ import dev.millrace.server.state.ResourcePolicies;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.sts.StsApi;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
@@ -104,8 +105,8 @@ public final class MillraceServer implements AutoCloseable {
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
-        address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock)), apiExecutor,
-                config.maxBodyBytes());
+        address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock),
+                new StsApi(config.account().id())), apiExecutor, config.maxBodyBytes());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

@@ -3,10 +3,11 @@ package dev.millrace.server.http;
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cloudwatch.CloudWatchApi;
+import dev.millrace.server.sts.StsApi;
 
 /**
- * The three APIs served on Millrace's one port: Kinesis, the DynamoDB subset KCL keeps its leases in, and the
- * CloudWatch subset it publishes metrics to. Immutable, thread-safe.
+ * The APIs served on Millrace's one port: Kinesis, the DynamoDB subset KCL keeps its leases in, the CloudWatch
+ * subset it publishes metrics to, and the STS call the KPL asks for its account. Immutable, thread-safe.
  */
-public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch) {
+public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts) {
 }

@@ -6,6 +6,7 @@ import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cloudwatch.CloudWatchApi;
+import dev.millrace.server.sts.StsApi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -43,9 +44,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into an API call
  * and writes the answer. CORS preflights are answered here ({@link Cors}); DynamoDB targets go to {@link DynamoApi},
- * CloudWatch calls to {@link CloudWatchApi}; everything else is addressed to Kinesis and passes {@link KinesisGate},
- * which answers malformed and unauthenticated requests as AWS does. The call runs on the API executor, not the event
- * loop, because appends wait for fsync.
+ * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}; everything else is addressed to Kinesis and
+ * passes {@link KinesisGate}, which answers malformed and unauthenticated requests as AWS does. The call runs on the
+ * API executor, not the event loop, because appends wait for fsync.
  *
  * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
  * body is copied out first; the response buffer is owned by the pipeline once written.
@@ -62,6 +63,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final KinesisGate gate;
     private final DynamoApi dynamo;
     private final CloudWatchApi cloudWatch;
+    private final StsApi sts;
     private final ExecutorService executor;
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
@@ -69,6 +71,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.gate = new KinesisGate(api, ApiModel.kinesis().targetPrefix());
         this.dynamo = apis.dynamo();
         this.cloudWatch = apis.cloudWatch();
+        this.sts = apis.sts();
         this.executor = executor;
     }
 
@@ -106,17 +109,25 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         boolean hasDate = hasValue(headers, "X-Amz-Date") || hasValue(headers, HttpHeaderNames.DATE.toString());
         boolean post = request.method() == HttpMethod.POST;
-        byte[] body = ByteBufUtil.getBytes(request.content());
+        byte[] sent = ByteBufUtil.getBytes(request.content());
+        // Only CloudWatch's calls may come compressed (in its query and RPC v2 protocols they carry no target).
+        byte[] body = target == null || target.startsWith(CloudWatchApi.SERVICE)
+                ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
         String region = SigningRegion.of(authorization, uri);
         try {
-            if (post && (DynamoApi.isDynamoTarget(target) || CloudWatchApi.isCloudWatch(uri, target, contentType,
-                    body))) {
+            boolean isSts = post && StsApi.isSts(target, contentType, body);
+            if (post && (DynamoApi.isDynamoTarget(target) || isSts || CloudWatchApi.isCloudWatch(uri, target,
+                    contentType, body))) {
                 KinesisException auth = SigV4Shape.problem(authorization, uri, hasDate);
                 if (auth != null) {
                     WireFormat format = WireFormat.fromContentType(contentType);
                     respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
                 } else if (DynamoApi.isDynamoTarget(target)) {
                     callDynamo(x, target, body);
+                } else if (isSts) {
+                    // A constant answer: no need for the API executor.
+                    StsApi.Result r = sts.handle(body, region, requestId);
+                    respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null), StsApi.CONTENT_TYPE, Map.of());
                 } else {
                     callCloudWatch(x, uri, target, contentType, body);
                 }
