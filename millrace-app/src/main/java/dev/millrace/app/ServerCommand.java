@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.millrace.server;
 
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;

@@ -9,7 +9,7 @@ import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.AutoScalingConfig;

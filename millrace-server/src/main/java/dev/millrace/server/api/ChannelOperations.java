@@ -1,7 +1,7 @@
 package dev.millrace.server.api;
 
 import dev.millrace.protocol.KinesisException;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 
 /**
  * What the channel operations (added to the API in 2026: delivery of a stream's records to Amazon S3 or S3 Tables)

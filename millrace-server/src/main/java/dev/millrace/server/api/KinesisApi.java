@@ -8,7 +8,7 @@ import dev.millrace.protocol.Validator;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.fanout.EventSink;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

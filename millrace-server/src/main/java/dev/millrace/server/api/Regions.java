@@ -1,7 +1,7 @@
 package dev.millrace.server.api;
 
 import dev.millrace.protocol.KinesisException;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 
 import java.util.ArrayList;
 import java.util.Collection;

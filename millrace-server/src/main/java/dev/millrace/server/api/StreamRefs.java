@@ -2,7 +2,7 @@ package dev.millrace.server.api;
 
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 
 /**
  * Finds the stream a request is about: every stream operation accepts {@code StreamName} or {@code StreamARN}

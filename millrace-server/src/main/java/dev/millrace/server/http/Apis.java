@@ -2,8 +2,8 @@ package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.server.api.KinesisApi;
-import dev.millrace.server.cloudwatch.CloudWatchApi;
-import dev.millrace.server.sts.StsApi;
+import dev.millrace.cloudwatch.CloudWatchApi;
+import dev.millrace.sts.StsApi;
 
 /**
  * The APIs served on Millrace's one port: Kinesis, the DynamoDB subset KCL keeps its leases in, the CloudWatch

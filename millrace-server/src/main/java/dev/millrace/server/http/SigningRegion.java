@@ -1,6 +1,6 @@
 package dev.millrace.server.http;
 
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.millrace.server.state;
 
+import dev.millrace.protocol.Account;
 import java.util.Map;
 
 /**

@@ -1,5 +1,6 @@
 package dev.millrace.server.state;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;

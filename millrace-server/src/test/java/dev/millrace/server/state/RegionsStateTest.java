@@ -1,5 +1,6 @@
 package dev.millrace.server.state;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.meta.FileMetadataStore;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.millrace.server.state;
+package dev.millrace.protocol;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package dev.millrace.server.cloudwatch;
+package dev.millrace.cloudwatch;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

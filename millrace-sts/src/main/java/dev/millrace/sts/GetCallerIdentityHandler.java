@@ -1,6 +1,6 @@
-package dev.millrace.server.sts;
+package dev.millrace.sts;
 
-import dev.millrace.server.state.Account;
+import dev.millrace.protocol.Account;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

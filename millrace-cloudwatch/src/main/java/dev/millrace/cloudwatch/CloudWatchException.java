@@ -1,4 +1,4 @@
-package dev.millrace.server.cloudwatch;
+package dev.millrace.cloudwatch;
 
 /**
  * An error answered to a CloudWatch client. CloudWatch's errors have two names: the modeled one

@@ -1,4 +1,4 @@
-package dev.millrace.server.cloudwatch;
+package dev.millrace.cloudwatch;
 
 import java.time.Clock;
 import java.util.ArrayList;
