@@ -102,7 +102,10 @@ public final class KinesisApi {
         } catch (KinesisException e) {
             return error(format, e);
         } catch (StorageException e) {
-            log.error("Request {} failed in storage", requestId, e);
+            if (!e.reported()) {
+                // A reported one was logged by storage, rate-limited: a full disk fails every write until freed.
+                log.error("Request {} failed in storage", requestId, e);
+            }
             return error(format, KinesisException.internalFailure("Storage failure; request id " + requestId));
         } catch (RuntimeException e) {
             log.error("Request {} failed", requestId, e);

@@ -74,7 +74,7 @@ final class PutRecordsHandler implements OperationHandler {
             } else {
                 failed++;
                 RecordWriter.Failed failure = (RecordWriter.Failed) outcome;
-                if (logged.add(failure.error())) {
+                if (!failure.error().reported() && logged.add(failure.error())) {
                     log.error("PutRecords: append to {} of {} failed", failure.shardId(), s.name(), failure.error());
                 }
                 out.string("ErrorCode", "InternalFailure").string("ErrorMessage", "Internal service failure.");

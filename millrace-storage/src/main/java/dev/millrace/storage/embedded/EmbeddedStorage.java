@@ -28,7 +28,8 @@ public final class EmbeddedStorage implements Storage {
     public static EmbeddedStorage open(LogConfig config, Clock clock) {
         EmbeddedLogStore logs = EmbeddedLogStore.open(config, clock);
         try {
-            return new EmbeddedStorage(logs, FileMetadataStore.open(config.dataDir()));
+            return new EmbeddedStorage(logs, FileMetadataStore.open(config.dataDir(),
+                    FileMetadataStore.COMPACT_BYTES_DEFAULT, config.channels(), clock));
         } catch (RuntimeException e) {
             logs.close();
             throw e;

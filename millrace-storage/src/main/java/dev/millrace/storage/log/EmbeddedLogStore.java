@@ -42,7 +42,7 @@ public final class EmbeddedLogStore implements LogStore {
         this.config = config;
         this.clock = clock;
         this.shardsDir = shardsDir;
-        this.pool = new FilePool(config.maxOpenFiles());
+        this.pool = new FilePool(config.maxOpenFiles(), config.channels());
         if (config.durability() == DurabilityPolicy.INTERVAL) {
             flusher = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "millrace-log-flusher");
@@ -60,7 +60,11 @@ public final class EmbeddedLogStore implements LogStore {
     public static EmbeddedLogStore open(LogConfig config, Clock clock) {
         Path shardsDir = config.dataDir().resolve("shards");
         try {
-            Files.createDirectories(shardsDir);
+            FileModes.privateDataDir(config.dataDir());
+            FileModes.createPrivateDirectories(shardsDir);
+            // Only the directory: its shards are tightened one by one when first opened, so a start costs nothing per
+            // shard even for data written by a version that left modes to the umask.
+            FileModes.restrict(shardsDir, FileModes.PRIVATE_DIR);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(shardsDir, "*" + DELETED_SUFFIX)) {
                 for (Path leftover : entries) {
                     FileUtil.deleteTree(leftover);

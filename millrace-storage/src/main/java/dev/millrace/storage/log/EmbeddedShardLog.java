@@ -9,9 +9,14 @@ import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,10 +39,14 @@ import java.util.List;
  *
  * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
  *
- * <p>{@code IOException}s are converted to {@link StorageException} here, once; an IO failure while writing takes the
- * shard offline (appends fail) until it is reopened and recovered, because the file's tail is then unknown.
+ * <p>{@code IOException}s are converted to {@link StorageException} here, once. An IO failure while writing (a full
+ * disk) takes the shard offline, because the file's tail is then unknown: appends fail at once, reads go on. The shard
+ * heals itself: at most once per {@link LogConfig#healIntervalMs()} an append first re-establishes the shard's state
+ * from disk, as opening it does ({@link #reestablish}), and goes on if that worked. Failures are logged through a
+ * {@link FailureLog}, one line per {@link LogConfig#failureLogIntervalMs()}, and thrown as already reported.
  */
 final class EmbeddedShardLog implements ShardLog {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedShardLog.class);
     static final String SEALED_MARKER = "sealed";
     /** Positions reserved per checkpoint write: at most this many are skipped after a crash. */
     static final long RESERVE_POSITIONS = 1L << 20;
@@ -53,8 +62,9 @@ final class EmbeddedShardLog implements ShardLog {
     private final Object syncLock = new Object();
     private final AppendListeners listeners = new AppendListeners();
 
-    private final List<SegmentSnapshot> sealedSegments;
-    private final ShardCheckpoint checkpoint;
+    private final FailureLog failures;
+    private List<SegmentSnapshot> sealedSegments;
+    private ShardCheckpoint checkpoint;
     private long positionLimit;
     /** The durable offset the checkpoint last recorded; a stale value only means a longer scan after a crash. */
     private volatile long checkpointOffset;
@@ -64,7 +74,10 @@ final class EmbeddedShardLog implements ShardLog {
     private long lastArrivalMs;
     private boolean sealed;
     private boolean closed;
-    private StorageException failure;
+    /** Set while the shard is offline after an IO failure; volatile so that appends can fail fast without a lock. */
+    private volatile StorageException failure;
+    /** When the next attempt to heal may start (the injected clock's millis). */
+    private long nextHealMs;
     private boolean dirty;
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
     private boolean appendedSinceOpen;
@@ -80,6 +93,7 @@ final class EmbeddedShardLog implements ShardLog {
         this.config = config;
         this.clock = clock;
         this.pool = pool;
+        this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs());
         this.sealedSegments = new ArrayList<>(recovered.sealed());
         this.active = recovered.active();
         this.checkpoint = recovered.checkpoint();
@@ -97,8 +111,10 @@ final class EmbeddedShardLog implements ShardLog {
     static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool) {
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
+                FileModes.createPrivateDirectories(dir);
                 FileUtil.forceDirectory(dir.getParent());
+            } else {
+                FileModes.privateTree(dir);
             }
             ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover();
             boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
@@ -119,6 +135,9 @@ final class EmbeddedShardLog implements ShardLog {
         long end;
         long arrivalMs;
         long base;
+        if (failure != null) {
+            healOrFail();
+        }
         synchronized (appendLock) {
             checkWritable();
             try {
@@ -263,16 +282,100 @@ final class EmbeddedShardLog implements ShardLog {
             throw new StorageException("shard " + key + " is closed");
         }
         if (failure != null) {
-            throw new StorageException("shard " + key + " is offline after an earlier failure", failure);
+            throw offline();
         }
         if (sealed) {
             throw new ShardSealedException(key);
         }
     }
 
+    /** Takes the shard offline after an IO failure. Called under {@code appendLock}. */
     private StorageException fail(String what, IOException e) {
-        failure = new StorageException(what + " on shard " + key + ": " + e, e);
+        failures.failure(what, e);
+        failure = new StorageException(what + " on shard " + key + ": " + e, e, true);
+        nextHealMs = clock.millis() + config.healIntervalMs();
         return failure;
+    }
+
+    /** The fast answer to an append while the shard is offline: no IO, no stack trace, logged only by interval. */
+    private StorageException offline() {
+        StorageException cause = failure;
+        failures.repeated("append refused while offline", cause == null ? new IOException("unknown") : cause);
+        return new StorageException("shard " + key + " is offline after an IO failure ("
+                + (cause == null ? "unknown" : cause.getMessage()) + "); it retries on its own", cause, true);
+    }
+
+    /**
+     * Heals an offline shard if an attempt is due, or fails the append at once. Holds both locks while it works, so
+     * that no append or force runs on the state it replaces.
+     */
+    private void healOrFail() {
+        synchronized (syncLock) {
+            synchronized (appendLock) {
+                if (failure == null || closed) {
+                    return;
+                }
+                long nowMs = clock.millis();
+                if (nowMs < nextHealMs) {
+                    throw offline();
+                }
+                nextHealMs = nowMs + config.healIntervalMs();
+                try {
+                    reestablish();
+                } catch (IOException | RuntimeException e) {
+                    failures.failure("re-establishing the shard from disk failed", e);
+                    throw new StorageException("shard " + key + " is offline after an IO failure and could not be "
+                            + "re-established yet: " + e, e, true);
+                }
+                failure = null;
+                failures.healed("back online at position " + nextPosition + ", state re-established from disk");
+            }
+        }
+    }
+
+    /**
+     * Brings the shard back to what is on disk, as opening it does, without a restart. Only acknowledged batches are
+     * kept: the active segment is cut where readers' view ends (under SYNC, the last forced batch; under INTERVAL, the
+     * last acknowledged one, which a failed flush may have left un-forced, as a crash would), and segment files a
+     * half-done roll created after it are removed; then {@link ShardRecovery} checks the tail, re-reads the
+     * checkpoint and resumes positions past every one handed out. Fresh descriptors are opened for every file.
+     * Called holding both locks.
+     */
+    private void reestablish() throws IOException {
+        SegmentSnapshot acknowledged = visibleActive;
+        pool.retireUnder(dir);
+        List<Path> newer = new ArrayList<>();
+        try (var files = Files.newDirectoryStream(dir, "*" + Segment.LOG_SUFFIX)) {
+            for (Path file : files) {
+                if (Segment.parseBasePosition(file.getFileName().toString()) > acknowledged.basePosition()) {
+                    newer.add(file);
+                }
+            }
+        }
+        for (Path file : newer) {
+            Files.deleteIfExists(file.resolveSibling(file.getFileName().toString()
+                    .replace(Segment.LOG_SUFFIX, Segment.INDEX_SUFFIX)));
+            Files.deleteIfExists(file);
+        }
+        Segment segment = acknowledged.segment();
+        if (Files.size(segment.logPath) > acknowledged.sizeBytes()) {
+            segment.truncate(acknowledged.sizeBytes());
+        }
+        FileUtil.forceDirectory(dir);
+        long floor = nextPosition;
+        ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover();
+        sealedSegments = new ArrayList<>(recovered.sealed());
+        active = recovered.active();
+        checkpoint = recovered.checkpoint();
+        active.skipTo(floor);
+        nextPosition = Math.max(recovered.nextPosition(), floor);
+        positionLimit = nextPosition;
+        checkpointOffset = active.sizeBytes();
+        lastArrivalMs = Math.max(lastArrivalMs, active.lastArrivalMs());
+        durableEnd = nextPosition;
+        dirty = false;
+        sealed = Files.exists(dir.resolve(SEALED_MARKER));
+        makeVisible(active.snapshot());
     }
 
     @Override
@@ -349,10 +452,7 @@ final class EmbeddedShardLog implements ShardLog {
                 checkWritable();
                 try {
                     active.segment.force();
-                    Path marker = dir.resolve(SEALED_MARKER);
-                    Files.write(marker, Long.toString(nextPosition).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
-                            StandardOpenOption.DSYNC);
+                    writeSealedMarker();
                     FileUtil.forceDirectory(dir);
                 } catch (IOException e) {
                     throw fail("seal failed", e);
@@ -361,6 +461,18 @@ final class EmbeddedShardLog implements ShardLog {
                 durableEnd = Math.max(durableEnd, nextPosition);
                 makeVisible(active.snapshot());
             }
+        }
+    }
+
+    private void writeSealedMarker() throws IOException {
+        ByteBuffer text = ByteBuffer.wrap(Long.toString(nextPosition).getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel ch = config.channels().open(dir.resolve(SEALED_MARKER), StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            long at = 0;
+            while (text.hasRemaining()) {
+                at += ch.write(text, at);
+            }
+            ch.force(true);
         }
     }
 

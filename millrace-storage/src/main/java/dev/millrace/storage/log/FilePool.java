@@ -25,11 +25,37 @@ import java.util.Map;
  */
 final class FilePool implements AutoCloseable {
     private final int maxOpenFiles;
+    private final FileChannels channels;
     private final LinkedHashMap<Path, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
     private boolean closed;
 
-    FilePool(int maxOpenFiles) {
+    FilePool(int maxOpenFiles, FileChannels channels) {
         this.maxOpenFiles = maxOpenFiles;
+        this.channels = channels;
+    }
+
+    /** How the engine opens files; the pool's own channels come from here too. */
+    FileChannels channels() {
+        return channels;
+    }
+
+    /**
+     * Closes every idle channel of files under {@code dir}, and marks busy ones to be closed when released: a shard
+     * that re-establishes its state after an IO error starts on fresh descriptors, never on one whose error state or
+     * position it cannot know.
+     */
+    synchronized void retireUnder(Path dir) throws IOException {
+        Iterator<Map.Entry<Path, Entry>> it = entries.entrySet().iterator();
+        while (it.hasNext()) {
+            Entry entry = it.next().getValue();
+            if (entry.path.startsWith(dir)) {
+                it.remove();
+                entry.retired = true;
+                if (entry.refs == 0) {
+                    entry.channel.close();
+                }
+            }
+        }
     }
 
     /** A use of an open channel. Not thread-safe itself; each thread acquires its own. */
@@ -72,7 +98,7 @@ final class FilePool implements AutoCloseable {
         }
         Entry entry = entries.get(path);
         if (entry == null) {
-            entry = new Entry(path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+            entry = new Entry(path, channels.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
             entries.put(path, entry);
             evictIdle();
         }

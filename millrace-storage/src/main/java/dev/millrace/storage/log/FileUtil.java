@@ -10,7 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * File-system steps that crash consistency depends on.
+ * File-system steps that crash consistency depends on. (Directories are opened here directly rather than through
+ * {@link FileChannels}: forcing one writes nothing the disk could refuse for want of space.)
  *
  * <p>Stateless, thread-safe.
  */

@@ -17,10 +17,15 @@ import java.util.Objects;
  * @param flushIntervalMs    with {@link DurabilityPolicy#INTERVAL}, the longest a write stays un-forced
  * @param defaultRetentionMs retention of a newly opened shard until its owner sets one
  * @param maxBatchBytes      the largest batch accepted; also the bound recovery uses to reject a garbage length
+ * @param healIntervalMs     a shard that failed on an IO error (a full disk) re-establishes its state from disk and
+ *                           tries again at most this often; appends in between fail at once
+ * @param failureLogIntervalMs a failing shard logs at most one line per this interval, counting the failures it did
+ *                           not log
+ * @param channels           how files are opened (a seam for tests that fill the disk)
  */
 public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int indexIntervalBytes, int maxOpenFiles,
                         DurabilityPolicy durability, long flushIntervalMs, long defaultRetentionMs,
-                        int maxBatchBytes) {
+                        int maxBatchBytes, long healIntervalMs, long failureLogIntervalMs, FileChannels channels) {
 
     public static final long SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
     public static final long SEGMENT_MS_DEFAULT = 60L * 60 * 1000;
@@ -35,15 +40,21 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
     public static final long RETENTION_MS_DEFAULT = 24L * 60 * 60 * 1000;
     /** 500 records of 10 MiB would not fit; Kinesis caps a PutRecords request at 10 MiB, keys included. */
     public static final int MAX_BATCH_BYTES_DEFAULT = 32 * 1024 * 1024;
+    /** Often enough that a freed disk is in use again within a second; rare enough that a full one costs nothing. */
+    public static final long HEAL_INTERVAL_MS_DEFAULT = 1000;
+    /** One line per failing shard per minute: 1,440 lines a day for a disk left full, not 399 MB in 4.5 minutes. */
+    public static final long FAILURE_LOG_INTERVAL_MS_DEFAULT = 60_000;
 
     public LogConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(channels, "channels");
         if (segmentBytes < 1024 || segmentBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("segmentBytes must be in [1024, 2^31-1]: " + segmentBytes);
         }
         if (segmentMs <= 0 || indexIntervalBytes <= 0 || maxOpenFiles < 4 || flushIntervalMs <= 0
-                || defaultRetentionMs <= 0 || maxBatchBytes < 1024) {
+                || defaultRetentionMs <= 0 || maxBatchBytes < 1024 || healIntervalMs <= 0
+                || failureLogIntervalMs <= 0) {
             throw new IllegalArgumentException("invalid log configuration: " + this);
         }
     }
@@ -51,36 +62,47 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
     public static LogConfig defaults(Path dataDir) {
         return new LogConfig(dataDir, SEGMENT_BYTES_DEFAULT, SEGMENT_MS_DEFAULT, INDEX_INTERVAL_BYTES_DEFAULT,
                 MAX_OPEN_FILES_DEFAULT, DurabilityPolicy.SYNC, FLUSH_INTERVAL_MS_DEFAULT, RETENTION_MS_DEFAULT,
-                MAX_BATCH_BYTES_DEFAULT);
+                MAX_BATCH_BYTES_DEFAULT, HEAL_INTERVAL_MS_DEFAULT, FAILURE_LOG_INTERVAL_MS_DEFAULT,
+                FileChannels.DEFAULT);
     }
 
     public LogConfig withSegmentBytes(long value) {
         return new LogConfig(dataDir, value, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
     }
 
     public LogConfig withSegmentMs(long value) {
         return new LogConfig(dataDir, segmentBytes, value, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
     }
 
     public LogConfig withIndexIntervalBytes(int value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, value, maxOpenFiles, durability, flushIntervalMs,
-                defaultRetentionMs, maxBatchBytes);
+                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
     }
 
     public LogConfig withMaxOpenFiles(int value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, value, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
     }
 
     public LogConfig withDurability(DurabilityPolicy value, long intervalMs) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, value, intervalMs,
-                defaultRetentionMs, maxBatchBytes);
+                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
     }
 
     public LogConfig withDefaultRetentionMs(long value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, value, maxBatchBytes);
+                flushIntervalMs, value, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+    }
+
+    public LogConfig withHealing(long healIntervalMs, long failureLogIntervalMs) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+    }
+
+    public LogConfig withChannels(FileChannels value) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, value);
     }
 }

@@ -61,8 +61,8 @@ final class Segment {
     static Segment create(Path dir, long basePosition, FilePool pool, LogConfig config) throws IOException {
         Segment segment = new Segment(dir, basePosition, pool, config);
         Files.deleteIfExists(segment.indexPath);
-        Files.newByteChannel(segment.logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        Files.newByteChannel(segment.indexPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        pool.channels().open(segment.logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        pool.channels().open(segment.indexPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         segment.strongIndex = new SegmentIndex();
         return segment;
     }
@@ -125,8 +125,8 @@ final class Segment {
     void rewriteIndexFile(SegmentIndex index) throws IOException {
         pool.retire(indexPath);
         Path tmp = indexPath.resolveSibling(indexPath.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = pool.channels().open(tmp, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             writeFully(ch, index.encode(0), 0);
             ch.force(true);
         }

@@ -85,7 +85,7 @@ final class ShardCheckpoint {
     static ShardCheckpoint open(Path dir, FilePool pool, State previous) throws IOException {
         Path path = dir.resolve(FILE_NAME);
         if (!Files.exists(path)) {
-            Files.newByteChannel(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            pool.channels().open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
             FileUtil.forceDirectory(dir);
         }
         return new ShardCheckpoint(path, pool, previous);

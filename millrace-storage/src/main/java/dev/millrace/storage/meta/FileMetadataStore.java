@@ -3,7 +3,12 @@ package dev.millrace.storage.meta;
 import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.log.FailureLog;
+import dev.millrace.storage.log.FileChannels;
+import dev.millrace.storage.log.FileModes;
 import dev.millrace.storage.log.FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +33,13 @@ import java.util.TreeMap;
  * the old one and the directory forced; only then is the journal emptied. A crash at any step leaves either the old
  * snapshot and the full journal, or the new snapshot and journal entries it already contains (skipped by version).
  *
+ * <p>A commit that fails (a full disk) changes nothing: the store remembers that the journal may hold a partial or
+ * unforced entry after its last good one, and the next commit first cuts the journal back to that entry, so that an
+ * entry whose commit was reported failed can never be applied at the next start. A compaction that fails is logged
+ * and skipped (its temporary file removed at once, since it holds space a full disk needs); the commit goes on into
+ * the journal and compaction is tried again at the next commit. Failures are logged rate-limited ({@link FailureLog})
+ * and thrown as already reported. Files are private to the owner ({@link FileModes}).
+ *
  * <p>Thread-safe: every method is synchronized; metadata changes are rare next to record traffic.
  */
 public final class FileMetadataStore implements MetadataStore {
@@ -34,17 +47,27 @@ public final class FileMetadataStore implements MetadataStore {
     static final String SNAPSHOT = "snapshot";
     public static final long COMPACT_BYTES_DEFAULT = 4L * 1024 * 1024;
 
+    private static final Logger log = LoggerFactory.getLogger(FileMetadataStore.class);
+    /** A failing metadata store logs at most one line per minute. */
+    private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
+
     private final Path dir;
     private final long compactBytes;
+    private final FileChannels channels;
+    private final FailureLog failures;
+    /** The journal may hold bytes past {@code journalBytes} from a failed commit: cut them before the next one. */
+    private boolean journalNeedsCut;
     private final TreeMap<String, byte[]> entries = new TreeMap<>();
     private FileChannel journal;
     private long journalBytes;
     private long version;
     private boolean closed;
 
-    private FileMetadataStore(Path dir, long compactBytes) {
+    private FileMetadataStore(Path dir, long compactBytes, FileChannels channels, Clock clock) {
         this.dir = dir;
         this.compactBytes = compactBytes;
+        this.channels = channels;
+        this.failures = new FailureLog(log, "Metadata store " + dir, clock, FAILURE_LOG_INTERVAL_MS);
     }
 
     public static FileMetadataStore open(Path dataDir) {
@@ -52,7 +75,12 @@ public final class FileMetadataStore implements MetadataStore {
     }
 
     public static FileMetadataStore open(Path dataDir, long compactBytes) {
-        FileMetadataStore store = new FileMetadataStore(dataDir.resolve("metadata"), compactBytes);
+        return open(dataDir, compactBytes, FileChannels.DEFAULT, Clock.systemUTC());
+    }
+
+    /** Opens the store with {@code channels} opening its files (a seam for tests that fill the disk). */
+    public static FileMetadataStore open(Path dataDir, long compactBytes, FileChannels channels, Clock clock) {
+        FileMetadataStore store = new FileMetadataStore(dataDir.resolve("metadata"), compactBytes, channels, clock);
         try {
             store.load();
         } catch (IOException e) {
@@ -62,7 +90,8 @@ public final class FileMetadataStore implements MetadataStore {
     }
 
     private void load() throws IOException {
-        Files.createDirectories(dir);
+        FileModes.createPrivateDirectories(dir);
+        FileModes.privateTree(dir);
         Files.deleteIfExists(dir.resolve(SNAPSHOT + ".tmp"));
         Path snapshot = dir.resolve(SNAPSHOT);
         if (Files.exists(snapshot)) {
@@ -74,7 +103,7 @@ public final class FileMetadataStore implements MetadataStore {
             }
             apply(decoded);
         }
-        journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        journal = channels.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(journal.size()));
         while (bytes.hasRemaining()) {
@@ -138,20 +167,29 @@ public final class FileMetadataStore implements MetadataStore {
             return version;
         }
         if (journalBytes > compactBytes) {
-            // Before, not after, the commit: a failed compaction must fail a commit that has not happened yet.
+            // Before the commit, so that a commit never reports failure for a step after it happened.
             compact();
         }
         ByteBuffer entry = MetadataEntry.encode(version + 1, changes);
         int total = entry.remaining();
         try {
+            if (journalNeedsCut) {
+                journal.truncate(journalBytes);
+                journal.force(true);
+                journalNeedsCut = false;
+            }
             long at = journalBytes;
+            journalNeedsCut = true;
             while (entry.hasRemaining()) {
                 at += journal.write(entry, at);
             }
             journal.force(false);
+            journalNeedsCut = false;
         } catch (IOException e) {
-            throw new StorageException("metadata commit failed: " + e, e);
+            failures.failure("commit failed", e);
+            throw new StorageException("metadata commit failed: " + e, e, true);
         }
+        failures.healed("commits succeed again");
         journalBytes += total;
         MetadataEntry.Decoded applied = new MetadataEntry.Decoded(version + 1, copy(changes), total);
         apply(applied);
@@ -169,7 +207,7 @@ public final class FileMetadataStore implements MetadataStore {
         Path tmp = dir.resolve(SNAPSHOT + ".tmp");
         try {
             ByteBuffer snapshot = MetadataEntry.encode(version, new TreeMap<>(entries));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            try (FileChannel ch = channels.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
                 long at = 0;
                 while (snapshot.hasRemaining()) {
@@ -183,8 +221,15 @@ public final class FileMetadataStore implements MetadataStore {
             journal.truncate(0);
             journal.force(true);
             journalBytes = 0;
+            journalNeedsCut = false;
         } catch (IOException e) {
-            throw new StorageException("metadata compaction failed: " + e, e);
+            // The journal still holds everything, so the store stays whole; the commit goes on without compaction.
+            failures.failure("compaction failed (the journal keeps growing until it succeeds)", e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // Removed at the next start, or overwritten by the next compaction.
+            }
         }
     }
 
