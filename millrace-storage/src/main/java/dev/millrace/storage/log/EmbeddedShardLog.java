@@ -78,6 +78,11 @@ final class EmbeddedShardLog implements ShardLog {
     private volatile StorageException failure;
     /** When the next attempt to heal may start (the injected clock's millis). */
     private long nextHealMs;
+    /**
+     * Re-established from disk, but no append has succeeded since: on a disk still full that always works and the
+     * next append fails again, so the outage ends (and is logged as over) only with an acknowledged append.
+     */
+    private boolean healing;
     private boolean dirty;
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
     private boolean appendedSinceOpen;
@@ -116,7 +121,7 @@ final class EmbeddedShardLog implements ShardLog {
             } else {
                 FileModes.privateTree(dir);
             }
-            ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover();
+            ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(-1);
             boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
             return new EmbeddedShardLog(key, dir, config, clock, pool, recovered, sealed);
         } catch (IOException e) {
@@ -165,6 +170,7 @@ final class EmbeddedShardLog implements ShardLog {
         if (config.durability() == DurabilityPolicy.SYNC) {
             awaitDurable(end);
         }
+        endOutage(base);
         AppendResult result = new AppendResult(base, records.size(), arrivalMs);
         // Outside both locks, and only now: the batch is durable as the policy requires and published to readers.
         listeners.fire(key, result);
@@ -289,6 +295,16 @@ final class EmbeddedShardLog implements ShardLog {
         }
     }
 
+    private void endOutage(long position) {
+        synchronized (appendLock) {
+            if (!healing) {
+                return;
+            }
+            healing = false;
+        }
+        failures.healed("back online at position " + position + ", state re-established from disk");
+    }
+
     /** Takes the shard offline after an IO failure. Called under {@code appendLock}. */
     private StorageException fail(String what, IOException e) {
         failures.failure(what, e);
@@ -328,7 +344,7 @@ final class EmbeddedShardLog implements ShardLog {
                             + "re-established yet: " + e, e, true);
                 }
                 failure = null;
-                failures.healed("back online at position " + nextPosition + ", state re-established from disk");
+                healing = true;
             }
         }
     }
@@ -363,7 +379,7 @@ final class EmbeddedShardLog implements ShardLog {
         }
         FileUtil.forceDirectory(dir);
         long floor = nextPosition;
-        ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover();
+        ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(floor);
         sealedSegments = new ArrayList<>(recovered.sealed());
         active = recovered.active();
         checkpoint = recovered.checkpoint();

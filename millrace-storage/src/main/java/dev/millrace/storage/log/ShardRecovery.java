@@ -41,7 +41,12 @@ final class ShardRecovery {
         this.pool = pool;
     }
 
-    Result recover() throws IOException {
+    /**
+     * Recovers the shard. {@code knownNextPosition} is the next position the running shard would have handed out when
+     * it re-establishes its state after an IO failure (positions resume there, not past the checkpoint's whole
+     * reservation), or -1 at open, when only the checkpoint knows.
+     */
+    Result recover(long knownNextPosition) throws IOException {
         List<Long> bases = listSegments();
         ShardCheckpoint.State state = ShardCheckpoint.read(dir);
         ShardCheckpoint checkpoint = ShardCheckpoint.open(dir, pool, state);
@@ -67,11 +72,12 @@ final class ShardRecovery {
         if (state != null) {
             lastArrivalMs = Math.max(lastArrivalMs, state.lastArrivalMs());
         }
-        return recoverActive(sealed, last, lastArrivalMs, state, checkpoint);
+        return recoverActive(sealed, last, lastArrivalMs, state, checkpoint, knownNextPosition);
     }
 
     private Result recoverActive(List<SegmentSnapshot> sealed, Segment segment, long priorArrivalMs,
-                                 ShardCheckpoint.State state, ShardCheckpoint checkpoint) throws IOException {
+                                 ShardCheckpoint.State state, ShardCheckpoint checkpoint, long knownNextPosition)
+            throws IOException {
         long size = segment.sizeBytes();
         boolean checkpointFits = state != null && state.segmentBase() == segment.basePosition
                 && state.durableOffset() <= size;
@@ -106,7 +112,9 @@ final class ShardRecovery {
             segment.rewriteIndexFile(index);
         }
         long next = active.endPosition();
-        if (state != null) {
+        if (knownNextPosition >= 0) {
+            next = Math.max(next, knownNextPosition);
+        } else if (state != null) {
             next = Math.max(next, state.positionLimit());
         } else if (discarded > 0) {
             // No checkpoint to say how far positions went: the lost bytes held at most this many records.

@@ -1,0 +1,179 @@
+package dev.millrace.storage;
+
+import dev.millrace.storage.log.FileChannels;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A disk that fills up, for storage tests: every channel the engine opens through it draws the bytes by which a write
+ * grows a file from one shared budget, and a write that does not fit writes what fits and then fails as Linux does
+ * ({@code No space left on device}), as a tmpfs with a size limit showed by hand. Truncating gives bytes back. Forces
+ * can be made to fail too ({@code Input/output error}), as a failing device's fsync does. Deleted files are not
+ * credited: tests set the free space they want.
+ *
+ * <p>Thread-safe.
+ */
+public final class FullDisk implements FileChannels {
+    public static final String NO_SPACE = "No space left on device";
+
+    private final AtomicLong freeBytes = new AtomicLong(Long.MAX_VALUE / 2);
+    private final AtomicBoolean failForce = new AtomicBoolean();
+    private final AtomicLong refusedWrites = new AtomicLong();
+
+    public void freeBytes(long bytes) {
+        freeBytes.set(bytes);
+    }
+
+    public void failForce(boolean fail) {
+        failForce.set(fail);
+    }
+
+    /** Writes that hit the full disk so far: what the engine attempted while it could not succeed. */
+    public long refusedWrites() {
+        return refusedWrites.get();
+    }
+
+    @Override
+    public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
+        return new Channel(FileChannels.DEFAULT.open(path, options));
+    }
+
+    private final class Channel extends FileChannel {
+        private final FileChannel real;
+
+        Channel(FileChannel real) {
+            this.real = real;
+        }
+
+        /** Takes space for a write of {@code wanted} bytes at {@code at}; returns how many of them may be written. */
+        private int reserve(long at, int wanted) throws IOException {
+            long growth = Math.max(0, at + wanted - real.size());
+            while (true) {
+                long free = freeBytes.get();
+                long granted = Math.min(growth, free);
+                if (freeBytes.compareAndSet(free, free - granted)) {
+                    return (int) (wanted - (growth - granted));
+                }
+            }
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            int wanted = src.remaining();
+            int allowed = reserve(position, wanted);
+            if (allowed <= 0 && wanted > 0) {
+                refusedWrites.incrementAndGet();
+                throw new IOException(NO_SPACE);
+            }
+            ByteBuffer part = src.duplicate();
+            part.limit(part.position() + allowed);
+            int n = real.write(part, position);
+            src.position(src.position() + n);
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = write(src, real.position());
+            real.position(real.position() + n);
+            return n;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                total += write(srcs[i]);
+            }
+            return total;
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            long shrink = Math.max(0, real.size() - size);
+            real.truncate(size);
+            freeBytes.addAndGet(shrink);
+            return this;
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            if (failForce.get()) {
+                throw new IOException("Input/output error");
+            }
+            real.force(metaData);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return real.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return real.read(dsts, offset, length);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return real.read(dst, position);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return real.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            real.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return real.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            throw new UnsupportedOperationException("not used by the engine");
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            throw new UnsupportedOperationException("not used by the engine");
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return real.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return real.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            real.close();
+        }
+    }
+}

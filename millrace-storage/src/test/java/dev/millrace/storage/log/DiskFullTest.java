@@ -1,0 +1,170 @@
+package dev.millrace.storage.log;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.FullDisk;
+import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.StorageException;
+import dev.millrace.storage.StoredRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.millrace.storage.log.LogTesting.dataOf;
+import static dev.millrace.storage.log.LogTesting.readAll;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A full disk (and a failing fsync) through the {@link FullDisk} seam, which behaves as a size-limited tmpfs did by
+ * hand: the shard fails, refuses appends at once while offline, heals without a restart once space is back, never
+ * acknowledges what is not durable, loses nothing it acknowledged (also after a restart), and logs a bounded number of
+ * lines however many appends fail.
+ */
+class DiskFullTest {
+    private static final long T0 = 1_700_000_000_000L;
+    private static final long HEAL_MS = 1000;
+
+    @TempDir
+    Path dir;
+    private final ManualClock clock = new ManualClock(T0);
+    private final FullDisk disk = new FullDisk();
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private EmbeddedLogStore store;
+
+    @BeforeEach
+    void captureLog() {
+        lines.start();
+        ((Logger) LoggerFactory.getLogger("dev.millrace.storage")).addAppender(lines);
+    }
+
+    @AfterEach
+    void close() {
+        ((Logger) LoggerFactory.getLogger("dev.millrace.storage")).detachAppender(lines);
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private LogConfig config() {
+        return LogConfig.defaults(dir).withSegmentBytes(64 * 1024).withHealing(HEAL_MS, 60_000).withChannels(disk);
+    }
+
+    private static List<AppendRecord> batch(String name) {
+        return List.of(new AppendRecord("k", null, (name + "-" + "x".repeat(200)).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Appends, returning whether it was acknowledged; the acknowledged names are added to {@code acked}. */
+    private static boolean tryAppend(ShardLog log, String name, List<String> acked) {
+        try {
+            log.append(batch(name));
+            acked.add(name + "-" + "x".repeat(200));
+            return true;
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void shardFullDiskHealsWithoutRestartAndKeepsExactlyTheAcknowledgedRecords() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog log = store.openOrCreate("s");
+        List<String> acked = new ArrayList<>();
+        for (int i = 0; i < 400; i++) { // rolls a few 64 KiB segments
+            assertThat(tryAppend(log, "a" + i, acked)).isTrue();
+        }
+        disk.freeBytes(300); // room for one batch and part of the next: a torn tail, as a tmpfs leaves
+        int failed = 0;
+        for (int i = 0; i < 2000; i++) {
+            failed += tryAppend(log, "b" + i, acked) ? 0 : 1;
+            clock.advanceMs(1); // two seconds of outage: two heal attempts, each failing again on the full disk
+        }
+        assertThat(failed).isGreaterThanOrEqualTo(1998);
+        // Offline appends fail at once: the disk saw a write only from the first failure and from each heal attempt.
+        assertThat(disk.refusedWrites()).isLessThanOrEqualTo(10);
+        assertThat(dataOf(readAll(log))).containsExactlyElementsOf(acked);
+
+        disk.freeBytes(Long.MAX_VALUE / 2);
+        clock.advanceMs(HEAL_MS);
+        for (int i = 0; i < 100; i++) {
+            assertThat(tryAppend(log, "c" + i, acked)).as("append %d after space returned", i).isTrue();
+        }
+        List<StoredRecord> all = readAll(log);
+        assertThat(dataOf(all)).containsExactlyElementsOf(acked);
+        assertThat(all).extracting(StoredRecord::position).isSorted().doesNotHaveDuplicates();
+
+        store.close();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactlyElementsOf(acked);
+        assertThat(tryAppend(store.openOrCreate("s"), "d", acked)).isTrue();
+        assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactlyElementsOf(acked);
+    }
+
+    @Test
+    void failedFsyncNeverAcknowledgesAndItsBatchIsCutWhenTheShardHeals() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog log = store.openOrCreate("s");
+        List<String> acked = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tryAppend(log, "a" + i, acked);
+        }
+        disk.failForce(true);
+        assertThat(tryAppend(log, "unforced", acked)).isFalse();
+        disk.failForce(false);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(log, "after", acked)).isTrue();
+
+        // The batch whose fsync failed was written but never acknowledged: it is gone, not shown to readers.
+        assertThat(dataOf(readAll(log))).containsExactlyElementsOf(acked).noneMatch(s -> s.startsWith("unforced"));
+        store.close();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactlyElementsOf(acked);
+    }
+
+    @Test
+    void anOutageLogsOneLinePerShardPerIntervalWithACount() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog one = store.openOrCreate("one");
+        ShardLog two = store.openOrCreate("two");
+        tryAppend(one, "a", new ArrayList<>());
+        tryAppend(two, "a", new ArrayList<>());
+        disk.freeBytes(0);
+        for (int i = 0; i < 10_000; i++) {
+            tryAppend(one, "b" + i, new ArrayList<>());
+            tryAppend(two, "b" + i, new ArrayList<>());
+            clock.advanceMs(12); // 120 s of outage: three lines per shard at most (start, +60 s, +120 s)
+        }
+        disk.freeBytes(Long.MAX_VALUE / 2);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(one, "c", new ArrayList<>())).isTrue();
+        assertThat(tryAppend(two, "c", new ArrayList<>())).isTrue();
+
+        List<String> messages = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(messages).hasSizeBetween(4, 8);
+        assertThat(messages).filteredOn(m -> m.contains("were not logged")).isNotEmpty();
+        assertThat(messages).filteredOn(m -> m.contains("back online")).hasSize(2);
+        assertThat(lines.list).allMatch(e -> e.getThrowableProxy() == null, "no stack traces");
+    }
+
+    @Test
+    void offlineAppendsFailWithAReportedStorageError() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog log = store.openOrCreate("s");
+        disk.freeBytes(0);
+        assertThatThrownBy(() -> log.append(batch("x"))).isInstanceOfSatisfying(StorageException.class,
+                e -> assertThat(e.reported()).isTrue()).hasMessageContaining(FullDisk.NO_SPACE);
+        assertThatThrownBy(() -> log.append(batch("y"))).isInstanceOfSatisfying(StorageException.class,
+                e -> assertThat(e.reported()).isTrue()).hasMessageContaining("offline")
+                .hasMessageContaining(FullDisk.NO_SPACE);
+    }
+}
