@@ -187,6 +187,7 @@ public final class FileMetadataStore implements MetadataStore {
             journalNeedsCut = false;
         } catch (IOException e) {
             failures.failure("commit failed", e);
+            cutJournal();
             throw new StorageException("metadata commit failed: " + e, e, true);
         }
         failures.healed("commits succeed again");
@@ -194,6 +195,20 @@ public final class FileMetadataStore implements MetadataStore {
         MetadataEntry.Decoded applied = new MetadataEntry.Decoded(version + 1, copy(changes), total);
         apply(applied);
         return version;
+    }
+
+    /**
+     * Cuts what a failed commit left after the last good entry, at once, so that a restart does not apply a commit
+     * reported failed; if even that fails, the next commit (or close) tries again first.
+     */
+    private void cutJournal() {
+        try {
+            journal.truncate(journalBytes);
+            journal.force(true);
+            journalNeedsCut = false;
+        } catch (IOException e) {
+            journalNeedsCut = true;
+        }
     }
 
     private static Map<String, byte[]> copy(Map<String, byte[]> changes) {
@@ -249,6 +264,9 @@ public final class FileMetadataStore implements MetadataStore {
             return;
         }
         closed = true;
+        if (journalNeedsCut) {
+            cutJournal();
+        }
         try {
             journal.close();
         } catch (IOException e) {
