@@ -460,6 +460,9 @@ final class EmbeddedShardLog implements ShardLog {
 
     @Override
     public void seal() {
+        if (failure != null) {
+            healOrFail(); // a split or merge must not wait for the next append to heal the parent
+        }
         synchronized (syncLock) {
             synchronized (appendLock) {
                 if (sealed) {
