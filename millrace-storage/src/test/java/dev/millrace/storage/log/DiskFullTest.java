@@ -167,4 +167,59 @@ class DiskFullTest {
                 e -> assertThat(e.reported()).isTrue()).hasMessageContaining("offline")
                 .hasMessageContaining(FullDisk.NO_SPACE);
     }
+
+    @Test
+    void concurrentAppendersThroughAnOutageLoseNothingAcknowledgedAndSeeNoDuplicates() throws Exception {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog log = store.openOrCreate("s");
+        List<String> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        tryAppend(log, "t" + thread + "-" + i, acked);
+                    }
+                }));
+            }
+            // The disk fills, and frees, while the writers run; each phase is long enough for appends to hit it.
+            for (int round = 0; round < 6; round++) {
+                disk.freeBytes(round % 2 == 0 ? 500 : Long.MAX_VALUE / 2);
+                clock.advanceMs(HEAL_MS);
+                Thread.sleep(20);
+            }
+            disk.freeBytes(Long.MAX_VALUE / 2);
+            clock.advanceMs(HEAL_MS);
+            for (java.util.concurrent.Future<?> w : writers) {
+                w.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(tryAppend(log, "last", acked)).isTrue();
+        assertThat(dataOf(readAll(log))).containsExactlyInAnyOrderElementsOf(acked);
+        store.close();
+        store = EmbeddedLogStore.open(config(), clock);
+        List<StoredRecord> reopened = readAll(store.openOrCreate("s"));
+        assertThat(dataOf(reopened)).containsExactlyInAnyOrderElementsOf(acked);
+        assertThat(reopened).extracting(StoredRecord::position).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void intervalDurabilityHealsToo() {
+        store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
+        ShardLog log = store.openOrCreate("s");
+        List<String> acked = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tryAppend(log, "a" + i, acked);
+        }
+        disk.freeBytes(0);
+        assertThat(tryAppend(log, "b", acked)).isFalse();
+        disk.freeBytes(Long.MAX_VALUE / 2);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(log, "c", acked)).isTrue();
+        assertThat(dataOf(readAll(log))).containsExactlyElementsOf(acked);
+    }
 }
