@@ -83,6 +83,12 @@ final class EmbeddedShardLog implements ShardLog {
      * next append fails again, so the outage ends (and is logged as over) only with an acknowledged append.
      */
     private boolean healing;
+    /**
+     * Counts re-establishments. A batch written before one may have been cut by it while its appender waited for a
+     * force, and {@code durableEnd} now covers its positions: the appender must fail, not find its position durable.
+     * Changed holding both locks, so reading it under either is safe.
+     */
+    private long incarnation;
     private boolean dirty;
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
     private boolean appendedSinceOpen;
@@ -140,6 +146,7 @@ final class EmbeddedShardLog implements ShardLog {
         long end;
         long arrivalMs;
         long base;
+        long writtenIn;
         if (failure != null) {
             healOrFail();
         }
@@ -159,6 +166,7 @@ final class EmbeddedShardLog implements ShardLog {
                 throw fail("append failed", e);
             }
             nextPosition = active.endPosition();
+            writtenIn = incarnation;
             lastArrivalMs = arrivalMs;
             appendedSinceOpen = true;
             end = nextPosition;
@@ -168,7 +176,7 @@ final class EmbeddedShardLog implements ShardLog {
             }
         }
         if (config.durability() == DurabilityPolicy.SYNC) {
-            awaitDurable(end);
+            awaitDurable(end, writtenIn);
         }
         endOutage(base);
         AppendResult result = new AppendResult(base, records.size(), arrivalMs);
@@ -183,8 +191,12 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     /** Returns once everything up to {@code position} is forced; one caller forces for all that wait. */
-    private void awaitDurable(long position) {
+    private void awaitDurable(long position, long writtenIn) {
         synchronized (syncLock) {
+            if (incarnation != writtenIn) {
+                throw new StorageException("shard " + key + " was re-established from disk after an IO failure "
+                        + "before this batch was forced; it was not stored", failure, true);
+            }
             if (durableEnd >= position) {
                 return;
             }
@@ -237,13 +249,15 @@ final class EmbeddedShardLog implements ShardLog {
     /** Forces what {@link DurabilityPolicy#INTERVAL} appends left un-forced. Called by the store's flusher. */
     void flushIfDirty() {
         long target;
+        long writtenIn;
         synchronized (appendLock) {
             if (!dirty || closed || failure != null) {
                 return;
             }
             target = nextPosition;
+            writtenIn = incarnation;
         }
-        awaitDurable(target);
+        awaitDurable(target, writtenIn);
     }
 
     private void maybeRoll(int batchBytes) throws IOException {
@@ -378,6 +392,7 @@ final class EmbeddedShardLog implements ShardLog {
             segment.truncate(acknowledged.sizeBytes());
         }
         FileUtil.forceDirectory(dir);
+        incarnation++;
         long floor = nextPosition;
         ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(floor);
         sealedSegments = new ArrayList<>(recovered.sealed());

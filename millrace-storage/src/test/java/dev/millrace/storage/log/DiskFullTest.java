@@ -184,12 +184,15 @@ class DiskFullTest {
                     }
                 }));
             }
-            // The disk fills, and frees, while the writers run; each phase is long enough for appends to hit it.
-            for (int round = 0; round < 6; round++) {
-                disk.freeBytes(round % 2 == 0 ? 500 : Long.MAX_VALUE / 2);
+            // The disk fills, frees, fails forces and recovers while the writers run: appenders waiting for a force
+            // that fails meet heals by others, which must fail them, not acknowledge their cut batches.
+            for (int round = 0; round < 9; round++) {
+                disk.freeBytes(round % 3 == 0 ? 500 : Long.MAX_VALUE / 2);
+                disk.failForce(round % 3 == 1);
                 clock.advanceMs(HEAL_MS);
                 Thread.sleep(20);
             }
+            disk.failForce(false);
             disk.freeBytes(Long.MAX_VALUE / 2);
             clock.advanceMs(HEAL_MS);
             for (java.util.concurrent.Future<?> w : writers) {
