@@ -51,7 +51,7 @@ public final class FailureLog {
         unlogged = 0;
     }
 
-    /** Records a failure that repeats a known one (an append refused while failed): counted, logged only by interval. */
+    /** Records a repeat of a known failure (an append refused while offline): counted, logged only by interval. */
     public synchronized void repeated(String what, Throwable cause) {
         if (failing && clock.millis() - lastLineMs < intervalMs) {
             failuresThisOutage++;

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class FileModes {
     public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     public static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-    /** What a data directory may hold besides its own files: Millrace's own entries (the app's lock, the TLS port's certificate). */
+    /** Everything Millrace puts in a data directory: the engine's, the app's lock, the TLS port's certificate. */
     private static final Set<String> MILLRACE_ENTRIES = Set.of("shards", "metadata", "lock", "tls");
     private static final Logger log = LoggerFactory.getLogger(FileModes.class);
 

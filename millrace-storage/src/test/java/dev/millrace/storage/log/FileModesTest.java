@@ -28,7 +28,10 @@ class FileModesTest {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
-    /** Writes everything the engine writes: segments (rolled), indexes, checkpoints, a sealed marker, a deleted shard, journal and snapshot. */
+    /**
+     * Writes everything the engine writes: segments (rolled), indexes, checkpoints, a sealed marker, a deleted shard,
+     * the journal and a snapshot.
+     */
     private void writeEverything(Path dataDir) {
         LogConfig config = LogConfig.defaults(dataDir).withSegmentBytes(4096);
         try (EmbeddedStorage storage = EmbeddedStorage.open(config, clock)) {
