@@ -4,6 +4,8 @@ import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StorageException;
 
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -37,12 +39,15 @@ public final class EmbeddedLogStore implements LogStore {
     private final FilePool pool;
     private final ConcurrentHashMap<String, EmbeddedShardLog> shards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
+    private final FailureLog openFailures;
 
     private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir) {
         this.config = config;
         this.clock = clock;
         this.shardsDir = shardsDir;
         this.pool = new FilePool(config.maxOpenFiles(), config.channels());
+        this.openFailures = new FailureLog(LoggerFactory.getLogger(EmbeddedLogStore.class), "Log store " + shardsDir,
+                clock, config.failureLogIntervalMs());
         if (config.durability() == DurabilityPolicy.INTERVAL) {
             flusher = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "millrace-log-flusher");
@@ -79,8 +84,18 @@ public final class EmbeddedLogStore implements LogStore {
     @Override
     public ShardLog openOrCreate(String shardKey) {
         checkKey(shardKey);
-        return shards.computeIfAbsent(shardKey,
-                k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool));
+        try {
+            return shards.computeIfAbsent(shardKey,
+                    k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool));
+        } catch (StorageException e) {
+            if (e.getClass() != StorageException.class) {
+                throw e; // damage is not a passing condition: every occurrence is worth its line
+            }
+            // A shard that cannot be opened (a full disk while its files are made) is tried again at the next use,
+            // which finishes or redoes what this one left; every request using it fails meanwhile, logged by interval.
+            openFailures.failure("opening shard " + shardKey + " failed", e.getCause() == null ? e : e.getCause());
+            throw new StorageException(e.getMessage(), e.getCause(), true);
+        }
     }
 
     @Override

@@ -225,4 +225,19 @@ class DiskFullTest {
         assertThat(tryAppend(log, "c", acked)).isTrue();
         assertThat(dataOf(readAll(log))).containsExactlyElementsOf(acked);
     }
+
+    @Test
+    void aShardFirstOpenedOnAFullDiskOpensOnceSpaceReturns() {
+        store = EmbeddedLogStore.open(config(), clock);
+        disk.freeBytes(0);
+        for (int i = 0; i < 100; i++) {
+            assertThatThrownBy(() -> store.openOrCreate("new").append(batch("x")))
+                    .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.reported()).isTrue());
+        }
+        assertThat(lines.list).hasSizeLessThanOrEqualTo(2);
+        disk.freeBytes(Long.MAX_VALUE / 2);
+        List<String> acked = new ArrayList<>();
+        assertThat(tryAppend(store.openOrCreate("new"), "y", acked)).isTrue();
+        assertThat(dataOf(readAll(store.openOrCreate("new")))).containsExactlyElementsOf(acked);
+    }
 }
