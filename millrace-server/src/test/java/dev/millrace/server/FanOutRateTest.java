@@ -12,10 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * With throughput limits on, one SubscribeToShard session sends at most 2 MiB/s: on a manual clock that stands
@@ -94,14 +96,19 @@ class FanOutRateTest {
         api.fanOut.subscribe(consumer.arn(api.streams.account()), stream, stream.shard(0), 0, sink, "t");
 
         // Records of 1,000,000 bytes; a full bucket is 2 MiB, and one event (at most 2 MiB) may overdraw it.
+        // Lower bounds are awaited (a loaded machine may run the session late); upper bounds are read once the
+        // count has stood still, since the clock does not move meanwhile.
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.records.get() >= 2);
         long burst = settled(sink);
         assertThat(burst).as("records sent while the clock stands still").isBetween(2L, 4L);
         clock.advanceMs(1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.records.get() >= burst + 1);
         long oneSecondLater = settled(sink);
         assertThat(oneSecondLater - burst).as("records one more second lets through").isBetween(1L, 3L);
         for (int s = 0; s < 10; s++) {
             clock.advanceMs(1000);
         }
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.records.get() >= 10);
         assertThat(settled(sink)).as("everything arrives in the end").isEqualTo(10L);
     }
 }
