@@ -212,18 +212,8 @@ public final class MillraceServer implements AutoCloseable {
         metadata = null;
     }
 
-    /**
-     * Wraps a periodic task so that one failure is reported and the next run still happens: an exception escaping a
-     * scheduled task would silently cancel every later run.
-     */
-    private static Runnable periodic(String what, Runnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                log.error("Periodic {} failed; retrying at the next period", what, e);
-            }
-        };
+    private Runnable periodic(String what, Runnable task) {
+        return new PeriodicTask(what, task, clock);
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {
