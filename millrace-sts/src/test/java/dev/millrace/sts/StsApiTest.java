@@ -75,4 +75,24 @@ class StsApiTest {
                 .isFalse();
         assertThat(StsApi.isSts(null, FORM, "{}".getBytes(StandardCharsets.UTF_8))).isFalse();
     }
+
+    /** Issue 13: an Error in an action (a stack overflow, an exhausted heap) still gets STS's 500 answer. */
+    @Test
+    void anErrorInAnActionIsAnInternalFailure() {
+        StsApi failing = new StsApi("123456789012", java.util.Map.of("GetCallerIdentity", (parameters, caller) -> {
+            throw new StackOverflowError();
+        }));
+        StsApi.Result r = failing.handle(CALL.getBytes(StandardCharsets.UTF_8), "us-east-1", "r3");
+        assertThat(r.httpStatus()).isEqualTo(500);
+        assertThat(text(r)).isEqualTo("""
+                <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                  <Error>
+                    <Type>Receiver</Type>
+                    <Code>InternalFailure</Code>
+                    <Message>The request processing has failed because of an unknown error, exception or failure.</Message>
+                  </Error>
+                  <RequestId>r3</RequestId>
+                </ErrorResponse>
+                """);
+    }
 }
