@@ -164,6 +164,36 @@ class ExpressionLimitsTest {
         assertThat(DynamoTesting.list(DynamoTesting.map(ddb.getLease("k").get("l")).get("L"))).hasSize(2);
     }
 
+    @Test
+    void numbersKeepDynamoDbsRangeSoArithmeticStaysCheap() {
+        assertThat(message("PutItem", "{'TableName':'app','Item':{'leaseKey':{'S':'n'},'n':{'N':'1E999999999'}}}"))
+                .isEqualTo("Number overflow. Attempting to store a number with magnitude larger than supported range");
+        assertThat(message("PutItem", "{'TableName':'app','Item':{'leaseKey':{'S':'n'},'n':{'N':'1E-131'}}}"))
+                .isEqualTo("Number underflow. Attempting to store a number with magnitude smaller than supported "
+                        + "range");
+        assertThat(message("PutItem", "{'TableName':'app','Item':{'leaseKey':{'S':'n'},'n':{'N':'"
+                + "1".repeat(39) + "'}}}")).isEqualTo("Attempting to store more than 38 significant digits in a Number");
+        ddb.ok("PutItem", "{'TableName':'app','Item':{'leaseKey':{'S':'n'},'n':{'N':'9.9E125'},'s':{'N':'1E-130'}}}");
+        // A sum past the range is refused, as DynamoDB refuses it, instead of computed.
+        assertThat(message("UpdateItem", "{'TableName':'app','Key':{'leaseKey':{'S':'n'}},'UpdateExpression':"
+                + "'SET n = n + :big','ExpressionAttributeValues':{':big':{'N':'9.9E125'}}}"))
+                .startsWith("Number overflow.");
+    }
+
+    @Test
+    void anUpdateCannotGrowAnItemPast400KB() {
+        String chunk = "x".repeat(50_000);
+        ddb.ok("PutItem", "{'TableName':'app','Item':{'leaseKey':{'S':'big'},'l':{'L':[{'S':'" + chunk + "'}]}}}");
+        String doubling = "{'TableName':'app','Key':{'leaseKey':{'S':'big'}},'UpdateExpression':"
+                + "'SET l = list_append(l, l)'}";
+        for (int i = 0; i < 3; i++) {
+            ddb.ok("UpdateItem", doubling); // 100 KB, 200 KB, 400 KB - 8 elements are 400,000 bytes and a few
+        }
+        assertThat(message("UpdateItem", doubling))
+                .isEqualTo("Item size to update has exceeded the maximum allowed size");
+        assertThat(DynamoTesting.list(DynamoTesting.map(ddb.getLease("big").get("l")).get("L"))).hasSize(8);
+    }
+
     /** A store whose every call fails with an Error, as a stack overflow or an exhausted heap would. */
     private static final class FailingStore implements MetadataStore {
         @Override
