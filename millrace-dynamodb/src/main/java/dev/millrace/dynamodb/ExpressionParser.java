@@ -13,10 +13,12 @@ import java.util.Locale;
  * <p>DynamoDB's documented limits (Developer Guide, "Constraints", expression parameters) are enforced with its
  * wording, and they also bound the work a hostile expression can cause: an expression is at most 4 KB (checked
  * before it is even tokenized), has at most 300 operators and functions, an IN at most 100 operands, a document
- * path at most 32 levels, a list index at most 4294967294. The recursion is bounded as well: every level of
- * non-redundant nesting needs an operator of its own, so an expression nested deeper than the operator limit is one
- * DynamoDB refuses anyway (too many operators, or redundant parentheses), and it is refused here before the stack
- * is at risk (a condition 2,000 parentheses deep overflowed it).
+ * path at most 32 levels, a list index at most 4294967294. The recursion is bounded as well: parentheses nested more
+ * than 100 deep are refused before the stack is at risk (a condition 2,000 parentheses deep overflowed it). Every
+ * level of non-redundant nesting needs an operator of its own, so such an expression is usually one DynamoDB refuses
+ * too, and it gets DynamoDB's error: too many operators when it has more than 300, redundant parentheses when it
+ * has fewer operators than levels; only the rare rest (100 to 300 levels, an operator on each) gets Millrace's own
+ * ValidationException.
  *
  * <p>Not thread-safe; one per expression.
  */
@@ -28,8 +30,12 @@ final class ExpressionParser {
     static final int MAX_IN_OPERANDS = 100;
     static final int MAX_PATH_LEVELS = 32;
     static final long MAX_LIST_INDEX = 4_294_967_294L;
-    /** Parentheses nested deeper than this cannot be valid (see the class comment). */
-    static final int MAX_NESTING = MAX_OPERATORS + 1;
+    /**
+     * Parentheses nested deeper than this are refused (see the class comment). DynamoDB's own limits allow up to
+     * 300 levels, but at four stack frames a level that is close to what a worker thread's stack holds; a person
+     * or SDK never writes more than a few, so Millrace stops at 100.
+     */
+    static final int MAX_NESTING = 100;
 
     private record Token(Kind kind, String text, int at) {
     }
@@ -372,17 +378,38 @@ final class ExpressionParser {
     }
 
     /**
-     * One more level of parentheses. Past {@link #MAX_NESTING} the expression is refused with the error DynamoDB
-     * gives it: too many operators if it has more than 300 in all (counted on the tokens, since the parse stops
-     * here; reported, like the count made while parsing, as the 301st), else redundant parentheses, the only way to
-     * nest that deep with fewer operators.
+     * One more level of parentheses. Past {@link #MAX_NESTING} the expression is refused, with the error DynamoDB
+     * gives it where there is one (see the class comment). Operators and depth are counted on the tokens, since the
+     * parse stops here; too many operators is reported, like the count made while parsing, as the 301st.
      */
     private void enterParentheses() {
         nesting++;
         if (nesting > MAX_NESTING) {
-            throw operatorTokens() > MAX_OPERATORS ? tooManyOperators(MAX_OPERATORS + 1)
-                    : invalid("The expression has redundant parentheses;");
+            int operatorCount = operatorTokens();
+            int depth = parenthesesDepth();
+            if (operatorCount > MAX_OPERATORS) {
+                throw tooManyOperators(MAX_OPERATORS + 1);
+            }
+            if (operatorCount < depth) {
+                throw invalid("The expression has redundant parentheses;");
+            }
+            throw invalid("The expression is nested too deeply for Millrace; nesting levels: " + depth
+                    + ", at most: " + MAX_NESTING);
         }
+    }
+
+    /** The deepest nesting of parentheses in the expression. */
+    private int parenthesesDepth() {
+        int depth = 0;
+        int deepest = 0;
+        for (Token t : tokens) {
+            if (t.kind == Kind.SYMBOL && t.text.equals("(")) {
+                deepest = Math.max(deepest, ++depth);
+            } else if (t.kind == Kind.SYMBOL && t.text.equals(")")) {
+                depth--;
+            }
+        }
+        return deepest;
     }
 
     /** The operators and functions of the whole expression, counted on its tokens without recursion. */

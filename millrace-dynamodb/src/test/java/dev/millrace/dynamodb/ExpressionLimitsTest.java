@@ -88,8 +88,13 @@ class ExpressionLimitsTest {
         assertThat(message("PutItem", putWithCondition(leftNested)))
                 .isEqualTo("Invalid ConditionExpression: The expression contains too many operators; "
                         + "operator count: 301");
-        // Nesting that DynamoDB takes still works.
+        // Nesting that DynamoDB takes still works, up to Millrace's 100 levels; 120 with an operator on each is
+        // Millrace's own refusal (DynamoDB would take it).
         ddb.ok("PutItem", putWithCondition("(".repeat(20) + "leaseKey = :v" + ")".repeat(20)));
+        ddb.ok("PutItem", putWithCondition("(leaseKey = :v AND ".repeat(99) + "leaseKey = :v" + ")".repeat(99)));
+        assertThat(message("PutItem", putWithCondition("(".repeat(120) + "a=:v" + " OR a=:v)".repeat(120))))
+                .isEqualTo("Invalid ConditionExpression: The expression is nested too deeply for Millrace; "
+                        + "nesting levels: 120, at most: 100");
     }
 
     @Test
@@ -192,6 +197,15 @@ class ExpressionLimitsTest {
         assertThat(message("UpdateItem", doubling))
                 .isEqualTo("Item size to update has exceeded the maximum allowed size");
         assertThat(DynamoTesting.list(DynamoTesting.map(ddb.getLease("big").get("l")).get("L"))).hasSize(8);
+    }
+
+    @Test
+    void settingAnAttributeFromAMissingPathIsAValidationError() {
+        // Found by the fuzz test: it stored a null in the item, and the next read of it was a 500.
+        assertThat(message("UpdateItem", "{'TableName':'app','Key':{'leaseKey':{'S':'k'}},"
+                + "'UpdateExpression':'SET n = l.c'}"))
+                .isEqualTo("The provided expression refers to an attribute that does not exist in the item");
+        assertThat(ddb.getLease("k")).doesNotContainKey("n");
     }
 
     /** A store whose every call fails with an Error, as a stack overflow or an exhausted heap would. */
