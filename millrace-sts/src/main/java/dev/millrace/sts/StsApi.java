@@ -98,6 +98,11 @@ public final class StsApi {
         Map<String, String> parameters = parse(body);
         String action = parameters.remove("Action");
         parameters.remove("Version");
+        if (action == null || action.isEmpty()) {
+            // AWS's common error for a query call without an action (it was a NullPointerException).
+            return new Result(400, error("Sender", "MissingAction",
+                    "The request is missing an action or a required parameter.", requestId));
+        }
         Operation operation = operations.get(action);
         if (operation == null) {
             return new Result(400, error("Sender", "InvalidAction",
