@@ -208,6 +208,14 @@ class ExpressionLimitsTest {
         assertThat(ddb.getLease("k")).doesNotContainKey("n");
     }
 
+    @Test
+    void anIntegerParameterBeyondTheIntRangeIsSaturatedNotA500() {
+        assertThat(DynamoTesting.list(ddb.ok("Scan", "{'TableName':'app','Limit':99999999999}").get("Items")))
+                .hasSize(1);
+        assertThat(message("Scan", "{'TableName':'app','Limit':-99999999999}"))
+                .contains("Value '-2147483648' at 'limit' failed to satisfy constraint");
+    }
+
     /** A store whose every call fails with an Error, as a stack overflow or an exhausted heap would. */
     private static final class FailingStore implements MetadataStore {
         @Override
