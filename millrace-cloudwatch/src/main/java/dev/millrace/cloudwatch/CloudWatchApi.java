@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.JsonTree;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,9 +143,10 @@ public final class CloudWatchApi {
             return success(protocol, operation, handler.handle(input), requestId);
         } catch (CloudWatchException e) {
             return error(protocol, e, requestId);
-        } catch (RuntimeException e) {
-            // A bug: the client sees a retryable 500, the log has the cause.
-            log.error("CloudWatch {} failed", operation, e);
+        } catch (Throwable e) {
+            // A bug, a StackOverflowError, a survivable OutOfMemoryError: the client still gets an answer, a
+            // retryable 500, and the log one line.
+            log.error("CloudWatch {} request {} failed: {}", operation, requestId, Failures.brief(e));
             return error(protocol, CloudWatchException.internal(), requestId);
         }
     }

@@ -41,12 +41,12 @@ public final class AttributeValue {
     }
 
     public static AttributeValue n(String n) {
-        number(n);
+        inRange(number(n));
         return new AttributeValue(Type.N, n);
     }
 
     public static AttributeValue n(BigDecimal n) {
-        return new AttributeValue(Type.N, canonical(n));
+        return new AttributeValue(Type.N, canonical(inRange(n)));
     }
 
     public static AttributeValue n(long n) {
@@ -84,7 +84,7 @@ public final class AttributeValue {
         }
         Set<Object> seen = new HashSet<>();
         for (String e : elements) {
-            if (!seen.add(type == Type.NS ? number(e).stripTrailingZeros() : e)) {
+            if (!seen.add(type == Type.NS ? inRange(number(e)).stripTrailingZeros() : e)) {
                 throw DynamoException.validation("Input collection " + elements + " contains duplicates.");
             }
         }
@@ -107,12 +107,41 @@ public final class AttributeValue {
         return new AttributeValue(Type.BS, Collections.unmodifiableList(copy));
     }
 
+    private static final int MAX_DIGITS = 38;
+    private static final int MAX_MAGNITUDE = 125;
+    private static final int MIN_MAGNITUDE = -130;
+
     static BigDecimal number(String n) {
         try {
             return new BigDecimal(n.trim());
         } catch (NumberFormatException e) {
             throw DynamoException.validation("The parameter cannot be converted to a numeric value: " + n);
         }
+    }
+
+    /**
+     * A number DynamoDB can store: at most 38 significant digits, magnitude from 1E-130 to below 1E+126, refused with
+     * DynamoDB's texts. Beyond keeping its limits this keeps the arithmetic cheap: 1E999999999 + 1 would be a
+     * billion-digit number, and its plain text a billion characters.
+     */
+    static BigDecimal inRange(BigDecimal n) {
+        if (n.signum() == 0) {
+            return n;
+        }
+        BigDecimal stripped = n.stripTrailingZeros();
+        long magnitude = (long) stripped.precision() - stripped.scale() - 1; // the exponent of the leading digit
+        if (magnitude > MAX_MAGNITUDE) {
+            throw DynamoException.validation("Number overflow. Attempting to store a number with magnitude larger "
+                    + "than supported range");
+        }
+        if (magnitude < MIN_MAGNITUDE) {
+            throw DynamoException.validation("Number underflow. Attempting to store a number with magnitude smaller "
+                    + "than supported range");
+        }
+        if (stripped.precision() > MAX_DIGITS) {
+            throw DynamoException.validation("Attempting to store more than 38 significant digits in a Number");
+        }
+        return n;
     }
 
     /** DynamoDB's form of a computed number: no exponent, no trailing zeros. */
@@ -170,6 +199,30 @@ public final class AttributeValue {
 
     public boolean isSet() {
         return type == Type.SS || type == Type.NS || type == Type.BS;
+    }
+
+    /**
+     * The bytes this value counts toward DynamoDB's 400 KB item limit, as its Developer Guide sizes them (strings and
+     * binaries by length, numbers by about one byte per two digits, one byte per container element, three per
+     * container). Approximate where the guide is, which is enough for a limit whose purpose is to bound memory.
+     */
+    long sizeBytes() {
+        switch (type) {
+            case S: return ((String) value).getBytes(StandardCharsets.UTF_8).length;
+            case N: return numberBytes((String) value);
+            case B: return ((byte[]) value).length;
+            case BOOL: case NULL: return 1;
+            case SS: return strings().stream().mapToLong(e -> e.getBytes(StandardCharsets.UTF_8).length).sum();
+            case NS: return strings().stream().mapToLong(AttributeValue::numberBytes).sum();
+            case BS: return binaries().stream().mapToLong(e -> e.length).sum();
+            case L: return 3 + l().stream().mapToLong(e -> 1 + e.sizeBytes()).sum();
+            default: return 3 + m().entrySet().stream().mapToLong(e -> 1
+                    + e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().sizeBytes()).sum();
+        }
+    }
+
+    private static long numberBytes(String n) {
+        return 1 + (n.chars().filter(Character::isDigit).count() + 1) / 2;
     }
 
     /** The size DynamoDB's {@code size()} function reports, or -1 for types it does not apply to. */

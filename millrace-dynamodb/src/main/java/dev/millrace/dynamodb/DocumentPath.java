@@ -13,7 +13,10 @@ import java.util.Map;
  * <p>Immutable, thread-safe.
  */
 final class DocumentPath {
-    /** String elements are map keys (the first is the attribute name), Integer elements list indexes. */
+    /**
+     * String elements are map keys (the first is the attribute name), Long elements list indexes (DynamoDB takes
+     * indexes up to 4294967294; one past a list's end reads nothing, and a write there appends).
+     */
     private final List<Object> elements;
 
     DocumentPath(List<Object> elements) {
@@ -48,12 +51,12 @@ final class DocumentPath {
     }
 
     private static AttributeValue step(AttributeValue container, Object element) {
-        if (element instanceof Integer) {
-            int index = (Integer) element;
+        if (element instanceof Long) {
+            long index = (Long) element;
             if (container.type() != AttributeValue.Type.L || index >= container.l().size()) {
                 return null;
             }
-            return container.l().get(index);
+            return container.l().get((int) index);
         }
         return container.type() == AttributeValue.Type.M ? container.m().get((String) element) : null;
     }
@@ -74,24 +77,24 @@ final class DocumentPath {
     private AttributeValue with(AttributeValue container, int depth, AttributeValue value) {
         Object element = elements.get(depth);
         boolean last = depth == elements.size() - 1;
-        if (element instanceof Integer) {
+        if (element instanceof Long) {
             if (container.type() != AttributeValue.Type.L) {
                 throw invalidForUpdate();
             }
             List<AttributeValue> list = new ArrayList<>(container.l());
-            int index = (Integer) element;
+            long index = (Long) element;
             if (last) {
                 // DynamoDB appends when the index is past the end.
                 if (index >= list.size()) {
                     list.add(value);
                 } else {
-                    list.set(index, value);
+                    list.set((int) index, value);
                 }
             } else {
                 if (index >= list.size()) {
                     throw invalidForUpdate();
                 }
-                list.set(index, with(list.get(index), depth + 1, value));
+                list.set((int) index, with(list.get((int) index), depth + 1, value));
             }
             return AttributeValue.l(list);
         }
@@ -130,11 +133,12 @@ final class DocumentPath {
     private AttributeValue without(AttributeValue container, int depth) {
         Object element = elements.get(depth);
         boolean last = depth == elements.size() - 1;
-        if (element instanceof Integer) {
-            int index = (Integer) element;
-            if (container.type() != AttributeValue.Type.L || index >= container.l().size()) {
+        if (element instanceof Long) {
+            long wide = (Long) element;
+            if (container.type() != AttributeValue.Type.L || wide >= container.l().size()) {
                 return null;
             }
+            int index = (int) wide;
             List<AttributeValue> list = new ArrayList<>(container.l());
             if (last) {
                 list.remove(index);
@@ -177,7 +181,7 @@ final class DocumentPath {
         AttributeValue built = value;
         for (int i = elements.size() - 1; i >= 1; i--) {
             Object element = elements.get(i);
-            built = element instanceof Integer ? AttributeValue.l(List.of(built))
+            built = element instanceof Long ? AttributeValue.l(List.of(built))
                     : AttributeValue.m(Map.of((String) element, built));
         }
         AttributeValue existing = target.get(topLevel());
@@ -220,7 +224,7 @@ final class DocumentPath {
         StringBuilder sb = new StringBuilder(topLevel());
         for (int i = 1; i < elements.size(); i++) {
             Object e = elements.get(i);
-            sb.append(e instanceof Integer ? "[" + e + "]" : "." + e);
+            sb.append(e instanceof Long ? "[" + e + "]" : "." + e);
         }
         return sb.toString();
     }

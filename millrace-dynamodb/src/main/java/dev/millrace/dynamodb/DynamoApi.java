@@ -1,5 +1,6 @@
 package dev.millrace.dynamodb;
 
+import dev.millrace.protocol.Failures;
 import dev.millrace.storage.MetadataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,10 @@ public final class DynamoApi {
         return target != null && target.startsWith(TARGET_PREFIX);
     }
 
-    /** Handles one call: {@code target} is the X-Amz-Target header, e.g. {@code DynamoDB_20120810.GetItem}. */
+    /**
+     * Handles one call: {@code target} is the X-Amz-Target header, e.g. {@code DynamoDB_20120810.GetItem}. Never
+     * throws.
+     */
     public Result handle(String target, byte[] jsonBody) {
         OperationHandler handler = isDynamoTarget(target)
                 ? handlers.get(target.substring(TARGET_PREFIX.length())) : null;
@@ -74,9 +78,10 @@ public final class DynamoApi {
             return new Result(200, handler.handle(new Request(DynamoJson.parseObject(jsonBody))), null);
         } catch (DynamoException e) {
             return error(e);
-        } catch (RuntimeException e) {
-            // A storage failure or a bug: the client sees a retryable 500, the log has the cause.
-            log.error("DynamoDB {} failed", target, e);
+        } catch (Throwable e) {
+            // A storage failure, a bug, a StackOverflowError or a survivable OutOfMemoryError: the client still gets
+            // an answer, a retryable 500, and the log one line (a stack overflow's trace is a thousand).
+            log.error("DynamoDB {} failed: {}", target, Failures.brief(e));
             return error(DynamoException.internal("Internal server error"));
         }
     }

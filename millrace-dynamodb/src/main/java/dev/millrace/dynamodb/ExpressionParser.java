@@ -1,5 +1,6 @@
 package dev.millrace.dynamodb;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,10 +10,32 @@ import java.util.Locale;
  * expressions and projection expressions. Keywords are case-insensitive, as in DynamoDB; reserved words are not
  * rejected (clients that work against DynamoDB never send them unescaped, so checking would only cost time).
  *
+ * <p>DynamoDB's documented limits (Developer Guide, "Constraints", expression parameters) are enforced with its
+ * wording, and they also bound the work a hostile expression can cause: an expression is at most 4 KB (checked
+ * before it is even tokenized), has at most 300 operators and functions, an IN at most 100 operands, a document
+ * path at most 32 levels, a list index at most 4294967294. The recursion is bounded as well: parentheses nested more
+ * than 100 deep are refused before the stack is at risk (a condition 2,000 parentheses deep overflowed it). Every
+ * level of non-redundant nesting needs an operator of its own, so such an expression is usually one DynamoDB refuses
+ * too, and it gets DynamoDB's error: too many operators when it has more than 300, redundant parentheses when it
+ * has fewer operators than levels; only the rare rest (100 to 300 levels, an operator on each) gets Millrace's own
+ * ValidationException.
+ *
  * <p>Not thread-safe; one per expression.
  */
 final class ExpressionParser {
     private enum Kind { IDENT, NAME_REF, VALUE_REF, NUMBER, SYMBOL, END }
+
+    static final int MAX_EXPRESSION_BYTES = 4096;
+    static final int MAX_OPERATORS = 300;
+    static final int MAX_IN_OPERANDS = 100;
+    static final int MAX_PATH_LEVELS = 32;
+    static final long MAX_LIST_INDEX = 4_294_967_294L;
+    /**
+     * Parentheses nested deeper than this are refused (see the class comment). DynamoDB's own limits allow up to
+     * 300 levels, but at four stack frames a level that is close to what a worker thread's stack holds; a person
+     * or SDK never writes more than a few, so Millrace stops at 100.
+     */
+    static final int MAX_NESTING = 100;
 
     private record Token(Kind kind, String text, int at) {
     }
@@ -22,11 +45,17 @@ final class ExpressionParser {
     private final ExpressionContext context;
     private final List<Token> tokens;
     private int next;
+    private int operators;
+    private int nesting;
 
     private ExpressionParser(String kind, String source, ExpressionContext context) {
         this.kind = kind;
         this.source = source;
         this.context = context;
+        int sizeBytes = source.getBytes(StandardCharsets.UTF_8).length;
+        if (sizeBytes > MAX_EXPRESSION_BYTES) {
+            throw invalid("Expression size has exceeded the maximum allowed size; expression size: " + sizeBytes);
+        }
         this.tokens = tokenize();
     }
 
@@ -103,6 +132,7 @@ final class ExpressionParser {
     private Condition orExpression() {
         Condition left = andExpression();
         while (acceptKeyword("OR")) {
+            operator();
             left = new Condition.Or(left, andExpression());
         }
         return left;
@@ -111,6 +141,7 @@ final class ExpressionParser {
     private Condition andExpression() {
         Condition left = notExpression();
         while (acceptKeyword("AND")) {
+            operator();
             left = new Condition.And(left, notExpression());
         }
         return left;
@@ -118,6 +149,7 @@ final class ExpressionParser {
 
     private Condition notExpression() {
         if (acceptKeyword("NOT")) {
+            operator();
             return new Condition.Not(notExpression());
         }
         return primary();
@@ -125,8 +157,10 @@ final class ExpressionParser {
 
     private Condition primary() {
         if (acceptSymbol("(")) {
+            enterParentheses();
             Condition inner = orExpression();
             expectSymbol(")");
+            nesting--;
             return inner;
         }
         Token t = peek();
@@ -135,27 +169,35 @@ final class ExpressionParser {
         }
         Operand left = operand();
         if (acceptKeyword("BETWEEN")) {
+            operator();
             Operand low = operand();
             expectKeyword("AND");
             return new Condition.Between(left, low, operand());
         }
         if (acceptKeyword("IN")) {
+            operator();
             expectSymbol("(");
             List<Operand> candidates = new ArrayList<>();
             do {
                 candidates.add(operand());
             } while (acceptSymbol(","));
             expectSymbol(")");
+            if (candidates.size() > MAX_IN_OPERANDS) {
+                throw invalid("The IN operator is provided with too many operands; number of operands: "
+                        + candidates.size());
+            }
             return new Condition.In(left, candidates);
         }
         Token op = advance();
         if (op.kind != Kind.SYMBOL || !List.of("=", "<>", "<", "<=", ">", ">=").contains(op.text)) {
             throw syntax(op.text, op.at);
         }
+        operator();
         return new Condition.Compare(op.text, left, operand());
     }
 
     private Condition function() {
+        operator();
         Token name = advance();
         expectSymbol("(");
         DocumentPath path = path();
@@ -186,6 +228,7 @@ final class ExpressionParser {
             return new Operand.Value(context.value(t.text));
         }
         if (t.kind == Kind.IDENT && t.text.equals("size") && peekAt(1).text.equals("(")) {
+            operator();
             advance();
             expectSymbol("(");
             DocumentPath path = path();
@@ -206,12 +249,32 @@ final class ExpressionParser {
                 if (index.kind != Kind.NUMBER) {
                     throw syntax(index.text, index.at);
                 }
-                elements.add(Integer.parseInt(index.text));
+                elements.add(listIndex(index));
                 expectSymbol("]");
             } else {
+                if (elements.size() > MAX_PATH_LEVELS) {
+                    throw invalid("The document path has too many nesting levels; nesting levels: "
+                            + elements.size());
+                }
                 return new DocumentPath(elements);
             }
         }
+    }
+
+    /**
+     * A list index as DynamoDB reads it: decimal digits, at most 4294967294 (a larger one was a 500, from
+     * Integer.parseInt). A token of digits and letters ({@code 1a}) is a syntax error.
+     */
+    private Long listIndex(Token index) {
+        String digits = index.text;
+        if (digits.chars().anyMatch(c -> c < '0' || c > '9')) {
+            throw syntax(digits, index.at);
+        }
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        if (significant.length() > 10 || Long.parseLong(significant) > MAX_LIST_INDEX) {
+            throw invalid("List index is not within the allowable range; index: [" + digits + "]");
+        }
+        return Long.parseLong(significant);
     }
 
     private String pathName() {
@@ -268,6 +331,7 @@ final class ExpressionParser {
     private Operand setValue() {
         Operand left = setOperand();
         if (peek().kind == Kind.SYMBOL && (peek().text.equals("+") || peek().text.equals("-"))) {
+            operator();
             char op = advance().text.charAt(0);
             return new Operand.Arithmetic(left, op, setOperand());
         }
@@ -277,6 +341,7 @@ final class ExpressionParser {
     private Operand setOperand() {
         Token t = peek();
         if (t.kind == Kind.IDENT && peekAt(1).text.equals("(")) {
+            operator();
             advance();
             expectSymbol("(");
             Operand result;
@@ -300,6 +365,80 @@ final class ExpressionParser {
             return new Operand.Value(context.value(t.text));
         }
         return new Operand.Path(path());
+    }
+
+    // ---- limits
+
+    /** Counts one operator or function against DynamoDB's limit of 300 per expression. */
+    private void operator() {
+        operators++;
+        if (operators > MAX_OPERATORS) {
+            throw tooManyOperators(operators);
+        }
+    }
+
+    /**
+     * One more level of parentheses. Past {@link #MAX_NESTING} the expression is refused, with the error DynamoDB
+     * gives it where there is one (see the class comment). Operators and depth are counted on the tokens, since the
+     * parse stops here; too many operators is reported, like the count made while parsing, as the 301st.
+     */
+    private void enterParentheses() {
+        nesting++;
+        if (nesting > MAX_NESTING) {
+            int operatorCount = operatorTokens();
+            int depth = parenthesesDepth();
+            if (operatorCount > MAX_OPERATORS) {
+                throw tooManyOperators(MAX_OPERATORS + 1);
+            }
+            if (operatorCount < depth) {
+                throw invalid("The expression has redundant parentheses;");
+            }
+            throw invalid("The expression is nested too deeply for Millrace; nesting levels: " + depth
+                    + ", at most: " + MAX_NESTING);
+        }
+    }
+
+    /** The deepest nesting of parentheses in the expression. */
+    private int parenthesesDepth() {
+        int depth = 0;
+        int deepest = 0;
+        for (Token t : tokens) {
+            if (t.kind == Kind.SYMBOL && t.text.equals("(")) {
+                deepest = Math.max(deepest, ++depth);
+            } else if (t.kind == Kind.SYMBOL && t.text.equals(")")) {
+                depth--;
+            }
+        }
+        return deepest;
+    }
+
+    /** The operators and functions of the whole expression, counted on its tokens without recursion. */
+    private int operatorTokens() {
+        int count = 0;
+        int pendingBetween = 0;
+        for (int i = 0; i < tokens.size(); i++) {
+            Token t = tokens.get(i);
+            String word = t.text.toUpperCase(Locale.ROOT);
+            if (t.kind == Kind.SYMBOL) {
+                count += List.of("=", "<>", "<", "<=", ">", ">=", "+", "-").contains(t.text) ? 1 : 0;
+            } else if (t.kind == Kind.IDENT && i + 1 < tokens.size() && tokens.get(i + 1).text.equals("(")) {
+                count++;
+            } else if (t.kind == Kind.IDENT && word.equals("AND") && pendingBetween > 0) {
+                pendingBetween--; // the AND of BETWEEN is part of that operator
+            } else if (t.kind == Kind.IDENT && List.of("AND", "OR", "NOT", "IN", "BETWEEN").contains(word)) {
+                count++;
+                pendingBetween += word.equals("BETWEEN") ? 1 : 0;
+            }
+        }
+        return count;
+    }
+
+    private DynamoException tooManyOperators(int count) {
+        return invalid("The expression contains too many operators; operator count: " + count);
+    }
+
+    private DynamoException invalid(String reason) {
+        return DynamoException.validation("Invalid " + kind + ": " + reason);
     }
 
     // ---- tokens

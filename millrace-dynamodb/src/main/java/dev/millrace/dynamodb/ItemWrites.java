@@ -52,6 +52,9 @@ final class ItemWrites {
 
     static Planned put(Table t, Request r, boolean legacyAllowed) {
         Map<String, AttributeValue> item = r.requiredItem("Item");
+        if (itemSizeBytes(item) > MAX_ITEM_BYTES) {
+            throw DynamoException.validation("Item size has exceeded the maximum allowed size");
+        }
         PrimaryKey key = t.keyOfItem(item);
         Map<String, AttributeValue> old = t.get(key);
         check(r, condition(r, legacyAllowed), old);
@@ -75,6 +78,18 @@ final class ItemWrites {
         return new Planned(null, old, old, Set.of());
     }
 
+    /** DynamoDB's item size limit, 400 KB. */
+    static final long MAX_ITEM_BYTES = 400 * 1024;
+
+    /** An item's size as DynamoDB counts it: attribute names and values. */
+    static long itemSizeBytes(Map<String, AttributeValue> item) {
+        long size = 0;
+        for (Map.Entry<String, AttributeValue> e : item.entrySet()) {
+            size += e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + e.getValue().sizeBytes();
+        }
+        return size;
+    }
+
     static Planned update(Table t, Request r, boolean legacyAllowed) {
         Map<String, AttributeValue> keyMap = r.requiredItem("Key");
         PrimaryKey key = t.keyOfKey(keyMap);
@@ -86,6 +101,10 @@ final class ItemWrites {
         Set<String> touched = new LinkedHashSet<>();
         if (update != null) {
             update.apply(before, target, touched);
+        }
+        if (itemSizeBytes(target) > MAX_ITEM_BYTES) {
+            // Without it, SET l = list_append(l, l) doubles an item on every call until the heap is gone.
+            throw DynamoException.validation("Item size to update has exceeded the maximum allowed size");
         }
         KeySchema ks = t.definition().key();
         for (String name : touched) {

@@ -54,7 +54,9 @@ final class Request {
         if (!(v instanceof Long)) {
             throw DynamoException.serialization("NUMBER_VALUE cannot be converted to Integer: " + name);
         }
-        return Math.toIntExact((Long) v);
+        // Saturated, as AWS's front end reads an integer beyond the range (Kinesis's recorded answers show it):
+        // Math.toIntExact made Limit 99999999999 a 500.
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, (Long) v));
     }
 
     Long longValue(String name) {

@@ -39,9 +39,16 @@ final class UpdateExpression implements ItemUpdate {
         for (Action a : actions) {
             touched.add(a.path().topLevel());
             switch (a.clause()) {
-                case "SET":
-                    a.path().set(target, a.value().eval(before));
+                case "SET": {
+                    AttributeValue value = a.value().eval(before);
+                    if (value == null) {
+                        // SET n = missing.path: it stored a null, which failed every later read of the item.
+                        throw DynamoException.validation("The provided expression refers to an attribute that does "
+                                + "not exist in the item");
+                    }
+                    a.path().set(target, value);
                     break;
+                }
                 case "REMOVE":
                     a.path().remove(target);
                     break;

@@ -68,6 +68,11 @@ final class ApiHarness implements AutoCloseable {
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 
+    /** The API itself, for calls in CBOR or answers read raw. */
+    KinesisApi rawApi() {
+        return api;
+    }
+
     /** Calls an operation; returns the decoded response, or throws with the error type and message. */
     @SuppressWarnings("unchecked")
     Map<String, Object> call(String operation, String jsonBody) {

@@ -1,6 +1,9 @@
 package dev.millrace.sts;
 
 import dev.millrace.protocol.Account;
+import dev.millrace.protocol.Failures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +35,11 @@ import java.util.Map;
  * <p>Immutable, thread-safe.
  */
 public final class StsApi {
+    private static final Logger log = LoggerFactory.getLogger(StsApi.class);
     static final String VERSION = "2011-06-15";
+    /** AWS's text for its common InternalFailure error. */
+    static final String INTERNAL_FAILURE =
+            "The request processing has failed because of an unknown error, exception or failure.";
     static final String XMLNS = "https://sts.amazonaws.com/doc/" + VERSION + "/";
     public static final String CONTENT_TYPE = "text/xml";
 
@@ -46,12 +53,17 @@ public final class StsApi {
     }
 
     private final String accountId;
-    private final Map<String, Operation> operations = Map.of(
-            "GetCallerIdentity", new GetCallerIdentityHandler());
+    private final Map<String, Operation> operations;
 
     /** {@code accountId}: the account every caller belongs to (Millrace's {@code --account-id}). */
     public StsApi(String accountId) {
+        this(accountId, Map.of("GetCallerIdentity", new GetCallerIdentityHandler()));
+    }
+
+    /** With another action table (tests). */
+    StsApi(String accountId, Map<String, Operation> operations) {
         this.accountId = accountId;
+        this.operations = Map.copyOf(operations);
     }
 
     /**
@@ -68,14 +80,32 @@ public final class StsApi {
         return VERSION.equals(form.get("Version")) && !form.getOrDefault("Action", "").isEmpty();
     }
 
-    /** Answers one call signed for {@code region} (its partition goes into the ARNs); never throws. */
+    /**
+     * Answers one call signed for {@code region} (its partition goes into the ARNs); never throws. Any throwable
+     * (a bug, a StackOverflowError, a survivable OutOfMemoryError) is AWS's common 500 {@code InternalFailure}, with
+     * one log line.
+     */
     public Result handle(byte[] body, String region, String requestId) {
+        try {
+            return answer(body, region, requestId);
+        } catch (Throwable e) {
+            log.error("STS request {} failed: {}", requestId, Failures.brief(e));
+            return new Result(500, error("Receiver", "InternalFailure", INTERNAL_FAILURE, requestId));
+        }
+    }
+
+    private Result answer(byte[] body, String region, String requestId) {
         Map<String, String> parameters = parse(body);
         String action = parameters.remove("Action");
         parameters.remove("Version");
+        if (action == null || action.isEmpty()) {
+            // AWS's common error for a query call without an action (it was a NullPointerException).
+            return new Result(400, error("Sender", "MissingAction",
+                    "The request is missing an action or a required parameter.", requestId));
+        }
         Operation operation = operations.get(action);
         if (operation == null) {
-            return new Result(400, error("InvalidAction",
+            return new Result(400, error("Sender", "InvalidAction",
                     "Could not find operation " + action + " for version " + VERSION, requestId));
         }
         Account caller = new Account(Account.isRegion(region) ? region : Account.LEGACY_REGION, accountId);
@@ -113,8 +143,9 @@ public final class StsApi {
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] error(String code, String message, String requestId) {
-        String xml = "<ErrorResponse xmlns=\"" + XMLNS + "\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>" + code
+    /** {@code type}: {@code Sender} for the client's errors, {@code Receiver} for the service's. */
+    private static byte[] error(String type, String code, String message, String requestId) {
+        String xml = "<ErrorResponse xmlns=\"" + XMLNS + "\">\n  <Error>\n    <Type>" + type + "</Type>\n    <Code>" + code
                 + "</Code>\n    <Message>" + escape(message) + "</Message>\n  </Error>\n  <RequestId>"
                 + escape(requestId) + "</RequestId>\n</ErrorResponse>\n";
         return xml.getBytes(StandardCharsets.UTF_8);

@@ -75,4 +75,61 @@ class StsApiTest {
                 .isFalse();
         assertThat(StsApi.isSts(null, FORM, "{}".getBytes(StandardCharsets.UTF_8))).isFalse();
     }
+
+    /** Issue 13: an Error in an action (a stack overflow, an exhausted heap) still gets STS's 500 answer. */
+    @Test
+    void anErrorInAnActionIsAnInternalFailure() {
+        StsApi failing = new StsApi("123456789012", java.util.Map.of("GetCallerIdentity", (parameters, caller) -> {
+            throw new StackOverflowError();
+        }));
+        StsApi.Result r = failing.handle(CALL.getBytes(StandardCharsets.UTF_8), "us-east-1", "r3");
+        assertThat(r.httpStatus()).isEqualTo(500);
+        assertThat(text(r)).isEqualTo("""
+                <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                  <Error>
+                    <Type>Receiver</Type>
+                    <Code>InternalFailure</Code>
+                    <Message>The request processing has failed because of an unknown error, exception or failure.</Message>
+                  </Error>
+                  <RequestId>r3</RequestId>
+                </ErrorResponse>
+                """);
+    }
+
+    /** Found by the fuzz test below: a form without an action was a NullPointerException, not an answer. */
+    @Test
+    void aFormWithoutAnActionIsMissingAction() {
+        StsApi.Result r = new StsApi("123456789012").handle("Version=2011-06-15".getBytes(StandardCharsets.UTF_8),
+                "us-east-1", "r4");
+        assertThat(r.httpStatus()).isEqualTo(400);
+        assertThat(text(r)).contains("<Code>MissingAction</Code>").contains("<Type>Sender</Type>");
+    }
+
+    /**
+     * Issue 13's fuzz test for STS: random query forms (known and unknown actions, odd escapes, long and binary
+     * values) and garbage are answered 200 or 400, never a 5xx or a throwable; {@code -Dmillrace.fuzz.seed=S}.
+     */
+    @Test
+    void randomFormsAreAnsweredWithoutA5xx() {
+        String seedProperty = System.getProperty("millrace.fuzz.seed", "20261205");
+        java.util.Random random = new java.util.Random(seedProperty.equals("random") ? System.nanoTime()
+                : Long.parseLong(seedProperty));
+        StsApi sts = new StsApi("123456789012");
+        String[] pieces = {"Action=GetCallerIdentity", "Action=AssumeRole", "Action=", "Version=2011-06-15",
+            "Version=2010-08-01", "%", "%zz", "%E2%82", "=", "&", "Action=Get%43allerIdentity", "x=" + "y".repeat(5_000)};
+        for (int i = 0; i < 2_000; i++) {
+            StringBuilder form = new StringBuilder();
+            for (int n = random.nextInt(6); n > 0; n--) {
+                form.append(form.length() == 0 ? "" : "&").append(pieces[random.nextInt(pieces.length)]);
+            }
+            byte[] body = form.toString().getBytes(StandardCharsets.UTF_8);
+            if (random.nextInt(5) == 0) {
+                body = new byte[random.nextInt(100)];
+                random.nextBytes(body);
+            }
+            StsApi.isSts(null, "application/x-www-form-urlencoded", body);
+            StsApi.Result r = sts.handle(body, random.nextBoolean() ? "us-east-1" : "??", "fuzz");
+            assertThat(r.httpStatus()).as(new String(body, StandardCharsets.ISO_8859_1)).isIn(200, 400);
+        }
+    }
 }

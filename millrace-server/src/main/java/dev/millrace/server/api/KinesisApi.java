@@ -1,6 +1,7 @@
 package dev.millrace.server.api;
 
 import dev.millrace.protocol.ApiModel;
+import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.RequestReader;
 import dev.millrace.protocol.Struct;
@@ -20,8 +21,9 @@ import java.util.function.Function;
 /**
  * One request, transport aside: resolve the operation from {@code X-Amz-Target}, read and validate the body against
  * the model, run the handler, and encode the result or the error in the request's format. This is the single place
- * where exceptions become AWS errors: modelled ones as they are, storage failures and bugs as 500
- * {@code InternalFailure} (logged, with the request id, since the client only sees the id).
+ * where exceptions become AWS errors: modelled ones as they are; storage failures, bugs and any other throwable
+ * (StackOverflowError included) as 500 {@code InternalFailure}, logged in one line with the request id, since the
+ * client only sees the id. Neither method ever throws: every request gets an answer.
  *
  * <p>Thread-safe.
  */
@@ -104,13 +106,22 @@ public final class KinesisApi {
         } catch (StorageException e) {
             if (!e.reported()) {
                 // A reported one was logged by storage, rate-limited: a full disk fails every write until freed.
-                log.error("Request {} failed in storage", requestId, e);
+                log.error("Request {} failed in storage: {}", requestId, Failures.brief(e));
             }
             return error(format, KinesisException.internalFailure("Storage failure; request id " + requestId));
-        } catch (RuntimeException e) {
-            log.error("Request {} failed", requestId, e);
-            return error(format, KinesisException.internalFailure("Internal failure; request id " + requestId));
+        } catch (Throwable e) {
+            return internalFailure(format, requestId, e);
         }
+    }
+
+    /**
+     * Any other throwable - a bug, a StackOverflowError, an OutOfMemoryError the JVM survived, an AssertionError -
+     * still gets an answer: a retryable 500 InternalFailure, and one log line (see {@link Failures}). Letting it
+     * escape would leave the client without an answer and kill the worker thread.
+     */
+    private static Result internalFailure(WireFormat format, String requestId, Throwable e) {
+        log.error("Request {} failed: {}", requestId, Failures.brief(e));
+        return error(format, KinesisException.internalFailure("Internal failure; request id " + requestId));
     }
 
     /** Whether the target's answer is an event stream (SubscribeToShard). */
@@ -133,9 +144,8 @@ public final class KinesisApi {
             return null;
         } catch (KinesisException e) {
             return error(WireFormat.JSON, e);
-        } catch (RuntimeException e) {
-            log.error("Request {} failed", requestId, e);
-            return error(WireFormat.JSON, KinesisException.internalFailure("Internal failure; request id " + requestId));
+        } catch (Throwable e) {
+            return internalFailure(WireFormat.JSON, requestId, e);
         }
     }
 
