@@ -148,10 +148,13 @@ public final class StreamRegistry {
 
     /** Ids of the shards in {@code shards} that are not open in {@code other}. */
     private static List<String> shardIds(List<ShardRecord> shards, StreamRecord other) {
+        java.util.Set<Integer> openThere = new java.util.HashSet<>();
+        for (ShardRecord s : other.openShards()) {
+            openThere.add(s.index());
+        }
         List<String> ids = new ArrayList<>();
         for (ShardRecord s : shards) {
-            ShardRecord there = other.shard(s.index());
-            if (there == null || !there.open()) {
+            if (!openThere.contains(s.index())) {
                 ids.add(s.shardId());
             }
         }
