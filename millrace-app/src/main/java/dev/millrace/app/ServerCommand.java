@@ -76,7 +76,8 @@ final class ServerCommand implements Callable<Integer> {
     Integer maxOpenFiles;
 
     @Option(names = "--shard-limit", defaultValue = "" + ServerConfig.SHARD_LIMIT_DEFAULT, paramLabel = "N",
-            description = "The account's open-shard limit (default: ${DEFAULT-VALUE}).")
+            description = "The account's open-shard limit in each region: CreateStream, resharding, warm throughput "
+                    + "and on-demand scaling stay within it (default: ${DEFAULT-VALUE}).")
     int shardLimit;
 
     @Option(names = "--throughput-limits", defaultValue = "on", paramLabel = "on|off",

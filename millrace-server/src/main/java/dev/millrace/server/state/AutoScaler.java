@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: traffic meters are thread-safe; {@link #tick} is called by one housekeeping thread (or a test).
  */
 public final class AutoScaler {
-    /** Warm throughput never pre-splits a stream beyond this many shards (AWS's per-stream maximum). */
+    /** Scaling never takes a stream beyond this many open shards (AWS's per-stream maximum). */
     static final int MAX_WARM_SHARDS = 10_000;
     private final StreamRegistry streams;
     private final Clock clock;
@@ -67,8 +67,9 @@ public final class AutoScaler {
         List<ShardRecord> open = s.openShards().stream()
                 .sorted(Comparator.comparing(ShardRecord::startingHashKey)).toList();
         List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now) > config.hotFraction()).toList();
-        // Each split adds one open shard.
-        List<ShardRecord> splittable = hot.subList(0, Math.min(hot.size(), streams.shardHeadroom()));
+        // Each split adds one open shard: within the account's room and the per-stream maximum.
+        int room = Math.max(0, Math.min(streams.shardHeadroom(), MAX_WARM_SHARDS - open.size()));
+        List<ShardRecord> splittable = hot.subList(0, Math.min(hot.size(), room));
         if (!splittable.isEmpty()) {
             streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, splittable, now));
             return;
