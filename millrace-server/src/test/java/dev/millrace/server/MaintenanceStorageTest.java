@@ -72,7 +72,7 @@ class MaintenanceStorageTest {
     /**
      * A retention pass runs over a stream with data while DeleteStream deletes it; once both are done, no shard
      * directory may remain. To land the deletion in the middle of the pass every time, the pass stops at the
-     * stream's eleventh shard until the deletion is done, or for at most 300 ms (the deletion may rightly be waiting
+     * stream's seventh shard until the deletion is done, or for at most 300 ms (the deletion may rightly be waiting
      * for the pass to leave the stream).
      */
     @Test
@@ -83,7 +83,7 @@ class MaintenanceStorageTest {
         UnaryOperator<LogStore> pausing = real -> (LogStore) Proxy.newProxyInstance(LogStore.class.getClassLoader(),
                 new Class<?>[]{LogStore.class}, (proxy, method, args) -> {
                     if (Thread.currentThread() == passThread[0] && method.getName().startsWith("open")
-                            && ((String) args[0]).endsWith("-000010")) {
+                            && ((String) args[0]).endsWith("-000006")) {
                         String stream = ((String) args[0]).split("-")[1];
                         reached.computeIfAbsent(stream, k -> new CountDownLatch(1)).countDown();
                         deleted.computeIfAbsent(stream, k -> new CountDownLatch(1)).await(300, TimeUnit.MILLISECONDS);
@@ -102,17 +102,21 @@ class MaintenanceStorageTest {
                     passThread[0] = Thread.currentThread();
                     while (!stop.get()) {
                         api.streams.trimExpired();
+                        Thread.sleep(1);
                     }
+                    return null;
                 });
-                for (int round = 0; round < 10; round++) {
+                for (int round = 0; round < 8; round++) {
                     String name = "r" + round;
-                    api.call("CreateStream", "{\"StreamName\":\"" + name + "\",\"ShardCount\":20}");
-                    BigInteger width = BigInteger.ONE.shiftLeft(128).divide(BigInteger.valueOf(20));
-                    for (int i = 0; i < 20; i++) {
-                        api.call("PutRecord", "{\"StreamName\":\"" + name + "\",\"ExplicitHashKey\":\""
-                                + width.multiply(BigInteger.valueOf(i)) + "\",\"PartitionKey\":\"k\","
-                                + "\"Data\":\"AAAA\"}");
+                    api.call("CreateStream", "{\"StreamName\":\"" + name + "\",\"ShardCount\":12}");
+                    BigInteger width = BigInteger.ONE.shiftLeft(128).divide(BigInteger.valueOf(12));
+                    StringBuilder records = new StringBuilder();
+                    for (int i = 0; i < 12; i++) {
+                        records.append(i == 0 ? "" : ",").append("{\"ExplicitHashKey\":\"")
+                                .append(width.multiply(BigInteger.valueOf(i))).append("\",\"PartitionKey\":\"k\",")
+                                .append("\"Data\":\"AAAA\"}");
                     }
+                    api.call("PutRecords", "{\"StreamName\":\"" + name + "\",\"Records\":[" + records + "]}");
                     assertThat(reached.computeIfAbsent(name, k -> new CountDownLatch(1)).await(30, TimeUnit.SECONDS))
                             .as("the pass reached stream %s", name).isTrue();
                     api.call("DeleteStream", "{\"StreamName\":\"" + name + "\"}");
