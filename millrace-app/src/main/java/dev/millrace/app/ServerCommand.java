@@ -76,7 +76,8 @@ final class ServerCommand implements Callable<Integer> {
     Integer maxOpenFiles;
 
     @Option(names = "--shard-limit", defaultValue = "" + ServerConfig.SHARD_LIMIT_DEFAULT, paramLabel = "N",
-            description = "The account's open-shard limit (default: ${DEFAULT-VALUE}).")
+            description = "The account's open-shard limit in each region: CreateStream, resharding, warm throughput "
+                    + "and on-demand scaling stay within it (default: ${DEFAULT-VALUE}).")
     int shardLimit;
 
     @Option(names = "--throughput-limits", defaultValue = "on", paramLabel = "on|off",
@@ -89,8 +90,15 @@ final class ServerCommand implements Callable<Integer> {
     double throughputScale;
 
     @Option(names = "--max-shards-per-stream", defaultValue = "10000", paramLabel = "N",
-            description = "UpdateShardCount's largest target (default: ${DEFAULT-VALUE}).")
+            description = "Most open shards a stream may get from UpdateShardCount or warm throughput "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxShardsPerStream;
+
+    @Option(names = "--max-warm-throughput-mibps", defaultValue = "" + ScalingLimits.MAX_WARM_THROUGHPUT_MIBPS,
+            paramLabel = "MIBPS",
+            description = "Largest WarmThroughputMiBps of an on-demand stream; more is LimitExceededException "
+                    + "(default: ${DEFAULT-VALUE}, AWS's 10 GiBps).")
+    int maxWarmThroughputMiBps;
 
     @Option(names = "--shard-count-updates-per-day", defaultValue = "10", paramLabel = "N",
             description = "UpdateShardCount calls allowed per stream in any rolling 24 hours "
@@ -231,6 +239,9 @@ final class ServerCommand implements Callable<Integer> {
         if (tlsCert != null && tlsPort < 0) {
             throw usage("--tls-cert and --tls-key are for the TLS port: add --tls-port PORT");
         }
+        if (maxWarmThroughputMiBps < 0) {
+            throw usage("--max-warm-throughput-mibps must be 0 or more, not " + maxWarmThroughputMiBps);
+        }
         if (maxShardsPerStream < 1 || shardCountUpdatesPerDay < 1 || autoscaleIntervalMs < 1
                 || autoscaleWindowSeconds < 1 || autoscaleQuietMs < 0) {
             throw usage("--max-shards-per-stream, --shard-count-updates-per-day, --autoscale-interval-ms and "
@@ -246,7 +257,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withShardLimit(shardLimit)
                 .withThroughput(new ThroughputLimits(throughputLimits.equals("on"), throughputScale))
                 .withScaling(new ScalingLimits(maxShardsPerStream, shardCountUpdatesPerDay,
-                        ScalingLimits.AWS.minFactor(), ScalingLimits.AWS.maxFactor()))
+                        ScalingLimits.AWS.minFactor(), ScalingLimits.AWS.maxFactor(), maxWarmThroughputMiBps))
                 .withAutoScaling(new AutoScalingConfig(autoscaleIntervalMs, autoscaleWindowSeconds,
                         AutoScalingConfig.DEFAULT.hotFraction(), AutoScalingConfig.DEFAULT.coldFraction(),
                         autoscaleQuietMs, AutoScalingConfig.DEFAULT.minShards()))

@@ -13,6 +13,8 @@ public record Account(String region, String id) {
     /** AWS's region names: {@code us-east-1}, {@code ap-southeast-5}, {@code us-gov-west-1}, {@code eusc-de-east-1}. */
     private static final Pattern REGION = Pattern.compile("[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}");
     private static final Pattern ACCOUNT_ID = Pattern.compile("[0-9]{12}");
+    /** A stream name, as the API model defines it. */
+    private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
     /** The region of everything stored before regions were kept apart, and of requests that name none. */
     public static final String LEGACY_REGION = "us-east-1";
     public static final String DEFAULT_ID = "000000000000";
@@ -48,14 +50,18 @@ public record Account(String region, String id) {
         return "arn:" + partition() + ":kinesis:" + region + ":" + id + ":stream/" + streamName;
     }
 
-    /** The stream name in a stream (or consumer) ARN of this account and region, or {@code null} if it is not one. */
+    /**
+     * The stream name of a stream ARN of this account, region and partition, or {@code null} if it is not exactly
+     * one: everything after {@code stream/} must be a stream name, so an ARN that merely starts with one of ours
+     * ({@code .../stream/orders/arn:aws:kinesis:...}) or embeds one after another account's prefix names no local
+     * stream. A consumer ARN's stream part is the text before {@code /consumer/}, which its parser passes here.
+     */
     public String streamNameOf(String arn) {
         String prefix = "arn:" + partition() + ":kinesis:" + region + ":" + id + ":stream/";
-        if (!arn.startsWith(prefix)) {
+        if (arn == null || !arn.startsWith(prefix)) {
             return null;
         }
-        String rest = arn.substring(prefix.length());
-        int slash = rest.indexOf('/');
-        return slash < 0 ? rest : rest.substring(0, slash);
+        String name = arn.substring(prefix.length());
+        return STREAM_NAME.matcher(name).matches() ? name : null;
     }
 }

@@ -125,7 +125,8 @@ public final class MillraceServer implements AutoCloseable {
     private ApiServices regionServices(String region, ShardIterators iterators) {
         Account account = config.account().in(region);
         MetadataStore regional = RegionMetadata.of(metadata, region);
-        StreamRegistry streams = new StreamRegistry(regional, logs, clock, account, config.transitionDelayMs());
+        StreamRegistry streams = new StreamRegistry(regional, logs, clock, account, config.transitionDelayMs(),
+                config.shardLimit());
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
         ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs());
         FanOut fanOut = new FanOut(streams, consumers, clock, config.throughput(), fanOutExecutor);

@@ -20,6 +20,7 @@ import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.storage.LogStore;
 import dev.millrace.storage.log.EmbeddedLogStore;
 import dev.millrace.storage.log.LogConfig;
 import dev.millrace.storage.meta.FileMetadataStore;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The API in-process, without HTTP: storage, registry and handlers on a directory, called with JSON bodies. For
@@ -56,12 +58,22 @@ final class ApiHarness implements AutoCloseable {
 
     /** With {@code transitionDelayMs} &gt; 0, streams pass through CREATING, UPDATING and DELETING as on AWS. */
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling, ThroughputLimits throughput, long transitionDelayMs) {
+        this(dir, clock, scaling, throughput, transitionDelayMs, 100_000, UnaryOperator.identity());
+    }
+
+    /**
+     * With the account's shard limit {@code shardLimit}, and the registry seeing the log store through
+     * {@code wrapLogs} (to slow or observe it).
+     */
+    ApiHarness(Path dir, Clock clock, ScalingLimits scaling, ThroughputLimits throughput, long transitionDelayMs,
+               int shardLimit, UnaryOperator<LogStore> wrapLogs) {
         logs = EmbeddedLogStore.open(LogConfig.defaults(dir), clock);
         metadata = FileMetadataStore.open(dir);
-        streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, transitionDelayMs);
+        streams = new StreamRegistry(metadata, wrapLogs.apply(logs), clock, Account.DEFAULT, transitionDelayMs,
+                shardLimit);
         consumers = new ConsumerRegistry(metadata, streams, clock, 0);
         ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
-                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), 100_000, scaling,
+                new ResourcePolicies(metadata), new AccountSettings(metadata, clock), shardLimit, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),
                 consumers, fanOut = new FanOut(streams, consumers, clock, throughput, 1));

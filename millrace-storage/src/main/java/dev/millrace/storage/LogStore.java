@@ -1,6 +1,7 @@
 package dev.millrace.storage;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * All shard logs of one node. Shards are identified by an opaque key chosen by the caller
@@ -15,6 +16,12 @@ public interface LogStore extends AutoCloseable {
     ShardLog openOrCreate(String shardKey);
 
     boolean exists(String shardKey);
+
+    /**
+     * The shard's log if it exists, opened; empty, creating nothing, if it does not. For maintenance (retention),
+     * which must neither fill the disk with empty logs of shards never written nor bring back a log deleted meanwhile.
+     */
+    Optional<ShardLog> openIfExists(String shardKey);
 
     /** Deletes the shard's log and everything in it. Idempotent. */
     void delete(String shardKey);

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.server.state.ConsumerRecord;
 
@@ -15,6 +16,9 @@ final class ConsumerRefs {
     static ConsumerRecord find(ApiServices services, Struct request) {
         String streamArn = request.string("StreamARN");
         String stream = streamArn == null ? null : services.streams().account().streamNameOf(streamArn);
+        if (streamArn != null && stream == null) {
+            throw KinesisException.resourceNotFound("Stream " + streamArn + " not found.");
+        }
         return services.consumers().find(request.string("ConsumerARN"), stream, request.string("ConsumerName"));
     }
 }

@@ -38,7 +38,15 @@ final class CreateStreamHandler implements OperationHandler {
         } else {
             shards = requested;
         }
-        ShardLimits.checkAccount(services, shards);
+        Integer warmMiBps = request.integer("WarmThroughputMiBps");
+        if (warmMiBps != null && "ON_DEMAND".equals(mode)) {
+            UpdateStreamWarmThroughputHandler.checkMaximum(services, warmMiBps);
+            // The shards the warm throughput will need count against the account's limit from the start.
+            ShardLimits.checkAccount(services, Math.max(shards,
+                    services.autoScaler().warmShards(warmMiBps, services.scaling().maxShardsPerStream())));
+        } else {
+            ShardLimits.checkAccount(services, shards);
+        }
         Map<String, String> tags = request.stringMap("Tags");
         TagRules.checkTags(tags, "create " + services.streams().context(name));
         if (tags != null && tags.size() > AddTagsToStreamHandler.MAX_TAGS) {

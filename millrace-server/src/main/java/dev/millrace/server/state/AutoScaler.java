@@ -12,12 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * split at the hash key that divides its recent traffic, so a hot key range gets a shard of its own, and two adjacent
  * shards that have both stayed under {@code coldFraction} of the limit for {@code quietPeriodMs} are merged, down to
  * {@code minShards}. A shard is judged only once it has been open for a whole window. UpdateStreamWarmThroughput
- * pre-splits a stream to the requested capacity.
+ * pre-splits a stream to the requested capacity. Scaling never takes the account past its shard limit: it adds what
+ * the limit leaves room for, and a stream being changed by a client is left for the next tick.
  *
  * <p>Thread-safe: traffic meters are thread-safe; {@link #tick} is called by one housekeeping thread (or a test).
  */
 public final class AutoScaler {
-    /** Warm throughput never pre-splits a stream beyond this many shards (AWS's per-stream maximum). */
+    /** Scaling never takes a stream beyond this many open shards (AWS's per-stream maximum). */
     static final int MAX_WARM_SHARDS = 10_000;
     private final StreamRegistry streams;
     private final Clock clock;
@@ -49,21 +50,31 @@ public final class AutoScaler {
     public void tick() {
         long now = clock.millis();
         for (String name : streams.names()) {
-            StreamRecord s = streams.find(name).orElse(null);
-            if (s == null || !"ON_DEMAND".equals(s.mode()) || s.status() != StreamStatus.ACTIVE) {
-                continue;
-            }
-            if (s.warmThroughputMiBps() != null && s.openShards().size() < warmShards(s.warmThroughputMiBps())) {
-                prewarm(name, s.warmThroughputMiBps(), MAX_WARM_SHARDS);
-                continue;
-            }
-            List<ShardRecord> open = s.openShards().stream()
-                    .sorted(Comparator.comparing(ShardRecord::startingHashKey)).toList();
-            List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now) > config.hotFraction()).toList();
-            if (!hot.isEmpty()) {
-                streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, hot, now));
-                continue;
-            }
+            streams.whenFree(name, () -> evaluate(name, now));
+        }
+    }
+
+    /** Called holding the stream's lock. */
+    private void evaluate(String name, long now) {
+        StreamRecord s = streams.find(name).orElse(null);
+        if (s == null || !"ON_DEMAND".equals(s.mode()) || s.status() != StreamStatus.ACTIVE) {
+            return;
+        }
+        if (s.warmThroughputMiBps() != null && s.openShards().size() < warmShards(s.warmThroughputMiBps())) {
+            prewarm(name, s.warmThroughputMiBps(), MAX_WARM_SHARDS);
+            return;
+        }
+        List<ShardRecord> open = s.openShards().stream()
+                .sorted(Comparator.comparing(ShardRecord::startingHashKey)).toList();
+        List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now) > config.hotFraction()).toList();
+        // Each split adds one open shard: within the account's room and the per-stream maximum.
+        int room = Math.max(0, Math.min(streams.shardHeadroom(), MAX_WARM_SHARDS - open.size()));
+        List<ShardRecord> splittable = hot.subList(0, Math.min(hot.size(), room));
+        if (!splittable.isEmpty()) {
+            streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, splittable, now));
+            return;
+        }
+        if (hot.isEmpty()) {
             mergeOneColdPair(s, open, now);
         }
     }
@@ -124,14 +135,28 @@ public final class AutoScaler {
         return (int) Math.min(MAX_WARM_SHARDS, Math.ceil(mibps / limits.scale()));
     }
 
-    /** Pre-splits an on-demand stream so that its open shards can take {@code mibps} MiB/s of writes. */
+    /** The open shards that take {@code mibps} MiB/s of writes, at most {@code maxShards}. */
+    public int warmShards(int mibps, int maxShards) {
+        return Math.min(maxShards, warmShards(mibps));
+    }
+
+    /**
+     * Pre-splits an on-demand stream so that its open shards can take {@code mibps} MiB/s of writes, as far as the
+     * account's shard limit leaves room (the next tick goes on if room is made).
+     */
     public void prewarm(String name, int mibps, int maxShards) {
-        StreamRecord s = streams.get(name);
-        int needed = Math.min(maxShards, warmShards(mibps));
-        if (s.openShards().size() >= needed) {
+        int needed = warmShards(mibps, maxShards);
+        if (target(streams.get(name), needed) <= streams.get(name).openShards().size()) {
             return;
         }
-        streams.autoReshard(name, "warm throughput of " + mibps + " MiB/s", r -> r.withShards(
-                Resharding.uniform(r.shards(), needed, clock.millis(), streams.context(name)).shards()));
+        streams.autoReshard(name, "warm throughput of " + mibps + " MiB/s", r -> {
+            int target = target(r, needed);
+            return target <= r.openShards().size() ? r : r.withShards(
+                    Resharding.uniform(r.shards(), target, clock.millis(), streams.context(name)).shards());
+        });
+    }
+
+    private int target(StreamRecord s, int needed) {
+        return (int) Math.min(needed, (long) s.openShards().size() + streams.shardHeadroom());
     }
 }

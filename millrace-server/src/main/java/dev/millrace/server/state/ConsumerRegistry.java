@@ -89,6 +89,11 @@ public final class ConsumerRegistry {
             String rest = at < 0 ? "" : consumerArn.substring(at + "/consumer/".length());
             int colon = rest.lastIndexOf(':');
             name = colon < 0 ? rest : rest.substring(0, colon);
+            if (stream == null) {
+                // Not a consumer of this account, region and partition.
+                throw KinesisException.resourceNotFound("Consumer " + consumerArn + " under account "
+                        + streams.account().id() + " not found.");
+            }
         }
         if (stream == null || name == null) {
             throw KinesisException.invalidArgument("Either ConsumerARN, or StreamARN and ConsumerName, must be given.");

@@ -4,8 +4,10 @@ import dev.millrace.protocol.KinesisException;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Plans resharding on a stream's shard list, as pure functions: a split closes one shard and opens two children that
@@ -91,26 +93,94 @@ public final class Resharding {
      * left to right, the open shards that together make up each target range.
      */
     public static Plan uniform(List<ShardRecord> shards, int target, long nowMs, String context) {
-        Plan plan = new Plan(new ArrayList<>(shards), nextIndex(shards));
+        Draft draft = new Draft(shards);
         for (int i = 1; i < target; i++) {
             BigInteger boundary = HashKeys.initialStart(i, target);
-            ShardRecord inside = ownerStrictlyInside(plan.shards(), boundary);
-            if (inside != null) {
-                plan = split(plan.shards(), inside.index(), boundary, nowMs, context);
+            Map.Entry<BigInteger, ShardRecord> below = draft.open.lowerEntry(boundary);
+            if (below != null && below.getValue().endingHashKey().compareTo(boundary) >= 0) {
+                draft.split(below.getValue(), boundary, nowMs);
             }
         }
         for (int i = 0; i < target; i++) {
             BigInteger start = HashKeys.initialStart(i, target);
             BigInteger end = HashKeys.initialEnd(i, target);
             while (true) {
-                List<ShardRecord> parts = openWithin(plan.shards(), start, end);
+                List<ShardRecord> parts = draft.openWithin(start, end, 2);
                 if (parts.size() <= 1) {
                     break;
                 }
-                plan = merge(plan.shards(), parts.get(0).index(), parts.get(1).index(), nowMs, context);
+                draft.merge(parts.get(0), parts.get(1), nowMs, context);
             }
         }
-        return new Plan(endIntermediates(plan.shards(), shards), plan.nextIndex());
+        return new Plan(endIntermediates(draft.list, shards), draft.next);
+    }
+
+    /**
+     * A plan being drawn up: the shard list, where each shard sits in it, and the open shards by starting hash key,
+     * so that planning 10,000 shards takes each step in logarithmic rather than linear time (a uniform plan to 10,000
+     * shards, step by step through {@link #split} and {@link #merge}, took five seconds). Produces exactly the list
+     * those would: a closed shard keeps its place, children are appended in order.
+     */
+    private static final class Draft {
+        final List<ShardRecord> list;
+        final Map<Integer, Integer> positions = new HashMap<>();
+        final TreeMap<BigInteger, ShardRecord> open = new TreeMap<>();
+        int next;
+
+        Draft(List<ShardRecord> shards) {
+            list = new ArrayList<>(shards);
+            for (int i = 0; i < list.size(); i++) {
+                ShardRecord s = list.get(i);
+                positions.put(s.index(), i);
+                if (s.open()) {
+                    open.put(s.startingHashKey(), s);
+                }
+            }
+            next = nextIndex(shards);
+        }
+
+        void split(ShardRecord parent, BigInteger key, long nowMs) {
+            close(parent, nowMs);
+            add(ShardRecord.open(next, parent.index(), -1, parent.startingHashKey(), key.subtract(BigInteger.ONE),
+                    nowMs));
+            add(ShardRecord.open(next, parent.index(), -1, key, parent.endingHashKey(), nowMs));
+        }
+
+        void merge(ShardRecord low, ShardRecord high, long nowMs, String context) {
+            if (!low.endingHashKey().add(BigInteger.ONE).equals(high.startingHashKey())) {
+                throw KinesisException.invalidArgument("Shards " + low.shardId() + " and " + high.shardId() + " in "
+                        + context + " are not an adjacent pair of shards eligible for merging");
+            }
+            close(low, nowMs);
+            close(high, nowMs);
+            add(ShardRecord.open(next, low.index(), high.index(), low.startingHashKey(), high.endingHashKey(), nowMs));
+        }
+
+        /** Up to {@code limit} open shards lying wholly within {@code [start, end]}, by starting hash key. */
+        List<ShardRecord> openWithin(BigInteger start, BigInteger end, int limit) {
+            List<ShardRecord> out = new ArrayList<>(limit);
+            for (ShardRecord s : open.subMap(start, true, end, true).values()) {
+                if (s.endingHashKey().compareTo(end) <= 0) {
+                    out.add(s);
+                    if (out.size() == limit) {
+                        break;
+                    }
+                }
+            }
+            return out;
+        }
+
+        private void close(ShardRecord s, long nowMs) {
+            list.set(positions.get(s.index()), s.closed(nowMs));
+            open.remove(s.startingHashKey());
+        }
+
+        private void add(ShardRecord s) {
+            positions.put(s.index(), list.size());
+            list.add(s);
+            open.put(s.startingHashKey(), s);
+            next++;
+        }
     }
 
     /** Shards both created and closed by this plan never held a record: they end at once, at position 0. */
@@ -121,22 +191,6 @@ public final class Resharding {
             out.add(s.index() >= firstNew && !s.open() ? s.ended(0) : s);
         }
         return out;
-    }
-
-    private static ShardRecord ownerStrictlyInside(List<ShardRecord> shards, BigInteger boundary) {
-        for (ShardRecord s : shards) {
-            if (s.open() && s.startingHashKey().compareTo(boundary) < 0 && s.endingHashKey().compareTo(boundary) >= 0) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    private static List<ShardRecord> openWithin(List<ShardRecord> shards, BigInteger start, BigInteger end) {
-        return shards.stream()
-                .filter(s -> s.open() && s.startingHashKey().compareTo(start) >= 0 && s.endingHashKey().compareTo(end) <= 0)
-                .sorted(Comparator.comparing(ShardRecord::startingHashKey))
-                .toList();
     }
 
     /**

@@ -27,8 +27,14 @@ import java.util.function.UnaryOperator;
  * injected clock and are settled lazily, when a stream is next looked at, and by {@link #settleDue()}, which the
  * server calls periodically so that deleted streams' logs are removed.
  *
- * <p>Thread-safe: lookups read a concurrent map of immutable records; changes are serialised on this object and
- * written to the metadata store before they become visible.
+ * <p>Thread-safe: lookups read a concurrent map of immutable records and take no lock. Changes to a stream are
+ * serialised on that stream's lock ({@link StreamLocks}) and written to the metadata store before they become
+ * visible, so a slow change to one stream (sealing the logs of thousands of shards, say) never holds up a call on
+ * another. Two short account-wide critical sections remain: a change that adds open shards checks the account's
+ * shard limit and commits under {@code shardBudget}, so concurrent changes can never together exceed it; a new
+ * stream takes its epoch and commits it under {@code epochLock}, so epochs stay strictly increasing, on disk too.
+ * Maintenance passes ({@link #settleDue}, {@link #trimExpired}, auto-scaling through {@link #whenFree}) skip a
+ * stream whose lock is taken and come back on their next run, rather than wait behind a client's change.
  */
 public final class StreamRegistry {
     private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
@@ -40,16 +46,30 @@ public final class StreamRegistry {
     private final Clock clock;
     private final Account account;
     private final long transitionDelayMs;
+    private final int shardLimit;
     private final ConcurrentHashMap<String, StreamRecord> streams = new ConcurrentHashMap<>();
+    private final StreamLocks locks = new StreamLocks();
+    /** Held while a change that adds open shards checks the account's limit and commits. */
+    private final Object shardBudget = new Object();
+    /** Held while a new stream takes its epoch and commits it; guards {@link #lastEpochMs}. */
+    private final Object epochLock = new Object();
     private long lastEpochMs;
 
+    /** A registry without an account-wide shard limit. */
     public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
                           long transitionDelayMs) {
+        this(metadata, logs, clock, account, transitionDelayMs, Integer.MAX_VALUE);
+    }
+
+    /** @param shardLimit the account's open-shard limit in this region, which every change that adds shards obeys */
+    public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
+                          long transitionDelayMs, int shardLimit) {
         this.metadata = metadata;
         this.logs = logs;
         this.clock = clock;
         this.account = account;
         this.transitionDelayMs = transitionDelayMs;
+        this.shardLimit = shardLimit;
         metadata.scan(STREAM_PREFIX).values().forEach(bytes -> {
             StreamRecord s = StreamCodec.decode(bytes);
             streams.put(s.name(), s);
@@ -60,6 +80,7 @@ public final class StreamRegistry {
         for (String name : new ArrayList<>(streams.keySet())) {
             finishClosing(name);
         }
+        OrphanLogs.delete(logs, account, streams);
     }
 
     /**
@@ -77,32 +98,43 @@ public final class StreamRegistry {
      * lands before the seal, and is part of the parent, or fails with the shard sealed and is routed again by its
      * handler.
      */
-    public synchronized StreamRecord reshard(String name, String operation, UnaryOperator<StreamRecord> plan) {
-        StreamRecord current = getActive(name);
-        if ("ON_DEMAND".equals(current.mode())) {
-            throw KinesisException.validation(operation + " is not supported for stream " + name
-                    + " because it is in ON_DEMAND mode.");
-        }
-        if (transitionDelayMs == 0) {
-            return apply(current, operation, plan);
-        }
-        StreamRecord planned = plan.apply(current);
-        put(planned.withShards(current.shards()).withPendingShards(planned.shards())
-                .withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs));
-        log.info("Stream {}: {} takes effect when UPDATING ends", name, operation);
-        return streams.get(name);
+    public StreamRecord reshard(String name, String operation, UnaryOperator<StreamRecord> plan) {
+        return locks.locked(name, () -> {
+            StreamRecord current = getActive(name);
+            if ("ON_DEMAND".equals(current.mode())) {
+                throw KinesisException.validation(operation + " is not supported for stream " + name
+                        + " because it is in ON_DEMAND mode.");
+            }
+            if (transitionDelayMs == 0) {
+                return apply(current, operation, plan);
+            }
+            StreamRecord planned = plan.apply(current);
+            putCounted(current, planned.withShards(current.shards()).withPendingShards(planned.shards())
+                    .withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs));
+            log.info("Stream {}: {} takes effect when UPDATING ends", name, operation);
+            return streams.get(name);
+        });
     }
 
     /**
      * Reshards an on-demand stream on Millrace's own initiative (auto-scaling, warm throughput): as {@link #reshard}
      * but allowed in ON_DEMAND mode, and applied at once without passing through UPDATING, since nobody asked for it.
      */
-    public synchronized StreamRecord autoReshard(String name, String reason, UnaryOperator<StreamRecord> plan) {
-        return apply(getActive(name), reason, plan);
+    public StreamRecord autoReshard(String name, String reason, UnaryOperator<StreamRecord> plan) {
+        return locks.locked(name, () -> apply(getActive(name), reason, plan));
     }
 
+    /**
+     * Runs {@code action} holding the stream's lock if no other change to it is under way; returns whether it ran.
+     * For maintenance (auto-scaling), which tries again on its next pass rather than wait.
+     */
+    public boolean whenFree(String name, Runnable action) {
+        return locks.ifFree(name, action);
+    }
+
+    /** Called holding the stream's lock. */
     private StreamRecord apply(StreamRecord current, String reason, UnaryOperator<StreamRecord> plan) {
-        put(plan.apply(current));
+        putCounted(current, plan.apply(current));
         finishClosing(current.name());
         return logResharded(current, reason);
     }
@@ -116,17 +148,24 @@ public final class StreamRegistry {
 
     /** Ids of the shards in {@code shards} that are not open in {@code other}. */
     private static List<String> shardIds(List<ShardRecord> shards, StreamRecord other) {
+        java.util.Set<Integer> openThere = new java.util.HashSet<>();
+        for (ShardRecord s : other.openShards()) {
+            openThere.add(s.index());
+        }
         List<String> ids = new ArrayList<>();
         for (ShardRecord s : shards) {
-            ShardRecord there = other.shard(s.index());
-            if (there == null || !there.open()) {
+            if (!openThere.contains(s.index())) {
                 ids.add(s.shardId());
             }
         }
         return ids;
     }
 
-    /** Seals the logs of shards that are closed but not yet ended, and records where each ended. */
+    /**
+     * Seals the logs of shards that are closed but not yet ended, and records where each ended. Called holding the
+     * stream's lock (or at start-up); sealing creates the log of a shard never written, since an append may be
+     * racing to it and must find it sealed.
+     */
     private void finishClosing(String name) {
         StreamRecord s = streams.get(name);
         if (s == null || s.shards().stream().allMatch(sh -> sh.open() || sh.ended())) {
@@ -157,17 +196,41 @@ public final class StreamRegistry {
         return clock;
     }
 
-    /** Creates a stream in {@code CREATING} with {@code shardCount} shards spanning the hash key space evenly. */
-    public synchronized StreamRecord create(String name, int shardCount, String mode, Map<String, String> tags,
-                                            int maxRecordSizeKiB, Integer warmThroughputMiBps,
-                                            String distribution) {
-        settle(name);
-        if (streams.containsKey(name)) {
-            throw KinesisException.resourceInUse("Stream " + name + " under account " + account.id()
-                    + " already exists.");
-        }
-        long now = clock.millis();
-        long epochMs = Math.max(now, lastEpochMs + 1);
+    /**
+     * Creates a stream in {@code CREATING} with {@code shardCount} shards spanning the hash key space evenly; the
+     * account's shard limit is checked in the same step ({@code LimitExceededException}).
+     */
+    public StreamRecord create(String name, int shardCount, String mode, Map<String, String> tags,
+                               int maxRecordSizeKiB, Integer warmThroughputMiBps, String distribution) {
+        return locks.locked(name, () -> {
+            settle(name);
+            if (streams.containsKey(name)) {
+                throw KinesisException.resourceInUse("Stream " + name + " under account " + account.id()
+                        + " already exists.");
+            }
+            synchronized (shardBudget) {
+                checkShardLimit(shardCount);
+                StreamRecord stream;
+                synchronized (epochLock) {
+                    long now = clock.millis();
+                    long epochMs = Math.max(now, lastEpochMs + 1);
+                    stream = newStream(name, epochMs, now, shardCount, mode, tags, maxRecordSizeKiB,
+                            warmThroughputMiBps, distribution);
+                    Map<String, byte[]> changes = new HashMap<>();
+                    changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
+                    changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
+                    metadata.commit(changes);
+                    lastEpochMs = epochMs;
+                }
+                streams.put(name, stream);
+                return stream;
+            }
+        });
+    }
+
+    private StreamRecord newStream(String name, long epochMs, long now, int shardCount, String mode,
+                                   Map<String, String> tags, int maxRecordSizeKiB, Integer warmThroughputMiBps,
+                                   String distribution) {
         List<ShardRecord> shards = new ArrayList<>();
         for (int i = 0; i < shardCount; i++) {
             shards.add(ShardRecord.open(i, -1, -1, HashKeys.initialStart(i, shardCount),
@@ -175,17 +238,10 @@ public final class StreamRegistry {
         }
         // AWS lists no shards while a stream is CREATING: they are kept aside until it is ACTIVE.
         boolean creating = transitionDelayMs > 0;
-        StreamRecord stream = new StreamRecord(name, epochMs, creating ? StreamStatus.CREATING : StreamStatus.ACTIVE,
+        return new StreamRecord(name, epochMs, creating ? StreamStatus.CREATING : StreamStatus.ACTIVE,
                 now + transitionDelayMs, 24, mode, creating ? List.of() : shards, new java.util.TreeMap<>(tags), "NONE",
                 null, new TreeSet<>(), maxRecordSizeKiB, warmThroughputMiBps, List.of(), distribution,
                 creating ? shards : null);
-        Map<String, byte[]> changes = new HashMap<>();
-        changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
-        changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
-        metadata.commit(changes);
-        lastEpochMs = epochMs;
-        streams.put(name, stream);
-        return stream;
     }
 
     /** The stream with its status settled, or {@code ResourceNotFoundException}. */
@@ -193,12 +249,15 @@ public final class StreamRegistry {
         return find(name).orElseThrow(() -> notFound(name));
     }
 
+    /**
+     * The stream, its transition settled if due. While another thread is changing the stream (sealing logs at the
+     * end of its UPDATING, say) the stream is shown as it stands, still in its transitional status, rather than
+     * keep the caller waiting.
+     */
     public Optional<StreamRecord> find(String name) {
         StreamRecord s = streams.get(name);
         if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()) {
-            synchronized (this) {
-                settle(name);
-            }
+            locks.ifFree(name, () -> settle(name));
             s = streams.get(name);
         }
         return Optional.ofNullable(s);
@@ -230,68 +289,120 @@ public final class StreamRegistry {
         return streams.values().stream().mapToInt(StreamRecord::eventualOpenShardCount).sum();
     }
 
+    public int shardLimit() {
+        return shardLimit;
+    }
+
+    /** How many open shards the account may still add; maintenance (auto-scaling) stays within it. */
+    public int shardHeadroom() {
+        return Math.max(0, shardLimit - openShardCount());
+    }
+
+    /**
+     * {@code LimitExceededException}, in AWS's words, if {@code additionalShards} more open shards would exceed the
+     * account's limit. A check for the caller's error ordering; the change itself is checked again as it commits.
+     */
+    public void checkShardLimit(int additionalShards) {
+        int open = openShardCount();
+        if (additionalShards > 0 && (long) open + additionalShards > shardLimit) {
+            throw KinesisException.limitExceeded("This request would exceed the shard limit for the account "
+                    + account.id() + " in " + account.region() + ". Current shard count for the account: " + open
+                    + ". Limit: " + shardLimit + ". Number of additional shards that would have resulted from this "
+                    + "request: " + additionalShards + ". Refer to the AWS Service Limits page "
+                    + "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
+                    + "how to request higher limits.");
+        }
+    }
+
     /**
      * Applies a change to an {@code ACTIVE} stream. With {@code viaUpdating} the stream passes through
      * {@code UPDATING} for the transition delay, as AWS does for shard, mode and encryption changes.
      */
-    public synchronized StreamRecord update(String name, boolean viaUpdating, UnaryOperator<StreamRecord> change) {
-        StreamRecord current = getActive(name);
-        StreamRecord next = change.apply(current);
-        if (viaUpdating && transitionDelayMs > 0) {
-            next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
-        }
-        put(next);
-        return next;
+    public StreamRecord update(String name, boolean viaUpdating, UnaryOperator<StreamRecord> change) {
+        return locks.locked(name, () -> {
+            StreamRecord current = getActive(name);
+            StreamRecord next = change.apply(current);
+            if (viaUpdating && transitionDelayMs > 0) {
+                next = next.withStatus(StreamStatus.UPDATING, clock.millis() + transitionDelayMs);
+            }
+            putCounted(current, next);
+            return next;
+        });
     }
 
     /** Applies a change that is allowed in any state but {@code DELETING} (tags, for instance). */
-    public synchronized StreamRecord updateAnyState(String name, UnaryOperator<StreamRecord> change) {
-        StreamRecord current = get(name);
-        if (current.status() == StreamStatus.DELETING) {
-            throw notActive(current);
-        }
-        StreamRecord next = change.apply(current);
-        put(next);
-        return next;
+    public StreamRecord updateAnyState(String name, UnaryOperator<StreamRecord> change) {
+        return locks.locked(name, () -> {
+            StreamRecord current = get(name);
+            if (current.status() == StreamStatus.DELETING) {
+                throw notActive(current);
+            }
+            StreamRecord next = change.apply(current);
+            putCounted(current, next);
+            return next;
+        });
     }
 
     /** Starts deleting a stream: {@code DELETING} for the transition delay, then gone with its logs. */
-    public synchronized void delete(String name) {
-        StreamRecord s = get(name);
-        if (s.status() == StreamStatus.DELETING) {
-            return;
-        }
-        put(s.withStatus(StreamStatus.DELETING, clock.millis() + transitionDelayMs));
-        settle(name);
+    public void delete(String name) {
+        locks.locked(name, () -> {
+            StreamRecord s = get(name);
+            if (s.status() == StreamStatus.DELETING) {
+                return;
+            }
+            put(s.withStatus(StreamStatus.DELETING, clock.millis() + transitionDelayMs));
+            settle(name);
+        });
     }
 
-    /** Settles every stream whose transition is due; called periodically. */
-    public synchronized void settleDue() {
+    /** Settles every stream whose transition is due, but for those being changed right now; called periodically. */
+    public void settleDue() {
         for (String name : new ArrayList<>(streams.keySet())) {
-            settle(name);
+            StreamRecord s = streams.get(name);
+            if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()) {
+                locks.ifFree(name, () -> settle(name));
+            }
         }
     }
 
     /**
      * Deletes expired storage of every shard of every stream, each with its stream's retention; returns the number of
-     * segments removed. Opens shards that were not used since the start, so retention reclaims their space too.
+     * segments removed. Opens the logs that exist, so retention reclaims the space of shards not used since the
+     * start, but creates none: a shard never written has nothing to trim. Each stream is trimmed holding its lock, so
+     * a DeleteStream waits for the pass to leave it (and the pass never brings back a deleted stream's logs); a
+     * stream being changed right now is left for the next pass.
      */
     public int trimExpired() {
-        int removed = 0;
-        for (StreamRecord s : streams.values()) {
-            if (s.status() == StreamStatus.DELETING) {
-                continue;
-            }
-            for (ShardRecord shard : s.shards()) {
-                removed += log(s, shard).trimExpired();
-            }
-            dropExpiredClosedShards(s.name());
+        int[] removed = new int[1];
+        for (String name : new ArrayList<>(streams.keySet())) {
+            locks.ifFree(name, () -> removed[0] += trimStream(name));
         }
+        return removed[0];
+    }
+
+    /** Called holding the stream's lock. */
+    private int trimStream(String name) {
+        StreamRecord s = streams.get(name);
+        if (s == null || s.status() == StreamStatus.DELETING) {
+            return 0;
+        }
+        int removed = 0;
+        long retentionMs = s.retentionHours() * 3_600_000L;
+        for (ShardRecord shard : s.shards()) {
+            Optional<ShardLog> log = logs.openIfExists(logKey(s, shard.index()));
+            if (log.isPresent()) {
+                if (log.get().retentionMs() != retentionMs) {
+                    log.get().retentionMs(retentionMs);
+                }
+                removed += log.get().trimExpired();
+            }
+        }
+        dropExpiredClosedShards(name);
         return removed;
     }
 
     /** Forgets closed shards whose every record has passed retention, and deletes their logs. */
-    private synchronized void dropExpiredClosedShards(String name) {
+    private void dropExpiredClosedShards(String name) {
         StreamRecord s = streams.get(name);
         // A pending reshard was planned on the current list: dropping shards from it now would bring them back.
         if (s == null || s.status() == StreamStatus.DELETING || s.pendingShards() != null) {
@@ -369,6 +480,22 @@ public final class StreamRegistry {
     private void put(StreamRecord s) {
         metadata.commit(Map.of(STREAM_PREFIX + s.name(), StreamCodec.encode(s)));
         streams.put(s.name(), s);
+    }
+
+    /**
+     * Commits {@code next} in place of {@code current}; if it adds open shards, checks the account's shard limit and
+     * commits in one step, so that changes to two streams can never together exceed it.
+     */
+    private void putCounted(StreamRecord current, StreamRecord next) {
+        int added = next.eventualOpenShardCount() - current.eventualOpenShardCount();
+        if (added <= 0) {
+            put(next);
+            return;
+        }
+        synchronized (shardBudget) {
+            checkShardLimit(added);
+            put(next);
+        }
     }
 
     /**

@@ -24,8 +24,9 @@ class RegionsStateTest {
         assertThat(account.streamArn("s")).isEqualTo("arn:aws:kinesis:eu-west-1:123456789012:stream/s");
         assertThat(account.in("cn-north-1").streamArn("s")).startsWith("arn:aws-cn:kinesis:cn-north-1:");
         assertThat(account.in("us-gov-west-1").streamArn("s")).startsWith("arn:aws-us-gov:kinesis:us-gov-west-1:");
+        assertThat(account.streamNameOf("arn:aws:kinesis:eu-west-1:123456789012:stream/s")).isEqualTo("s");
         assertThat(account.streamNameOf("arn:aws:kinesis:eu-west-1:123456789012:stream/s/consumer/c:1"))
-                .isEqualTo("s");
+                .as("a consumer ARN is not a stream ARN").isNull();
         assertThat(account.streamNameOf("arn:aws:kinesis:eu-west-2:123456789012:stream/s")).isNull();
         assertThat(account.streamNameOf("arn:aws:kinesis:eu-west-1:000000000000:stream/s")).isNull();
         assertThat(Account.isRegion("ap-southeast-5")).isTrue();

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -96,6 +97,17 @@ public final class EmbeddedLogStore implements LogStore {
             openFailures.failure("opening shard " + shardKey + " failed", e.getCause() == null ? e : e.getCause());
             throw new StorageException(e.getMessage(), e.getCause(), true);
         }
+    }
+
+    @Override
+    public Optional<ShardLog> openIfExists(String shardKey) {
+        checkKey(shardKey);
+        // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
+        // result leaves the map unchanged.
+        return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> {
+            Path dir = shardsDir.resolve(k);
+            return Files.isDirectory(dir) ? EmbeddedShardLog.open(k, dir, config, clock, pool) : null;
+        }));
     }
 
     @Override
