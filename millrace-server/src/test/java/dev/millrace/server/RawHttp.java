@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * HTTP/1.1 by hand over a socket, for what no client library will send: repeated headers, broken chunk framing,
@@ -16,7 +15,7 @@ final class RawHttp implements AutoCloseable {
     static final String AUTH = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=abc";
 
-    /** A response's status line, headers (lower-cased names, in one string) and body. */
+    /** A response's status line and headers (as sent, in one string) and body. */
     record Response(int status, String headers, String body) {
         String header(String name) {
             for (String line : headers.split("\r\n")) {
@@ -64,7 +63,7 @@ final class RawHttp implements AutoCloseable {
         Response noBody = new Response(status, text, "");
         String length = noBody.header("content-length");
         byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
-        return new Response(status, text.toLowerCase(Locale.ROOT), new String(body, StandardCharsets.UTF_8));
+        return new Response(status, text, new String(body, StandardCharsets.UTF_8));
     }
 
     /** Whether the server has closed the connection: a read sees its end (or a reset) within the socket timeout. */

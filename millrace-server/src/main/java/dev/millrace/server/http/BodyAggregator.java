@@ -36,7 +36,7 @@ import java.util.ArrayDeque;
  * Both come in the request's format (JSON, or CBOR for a CBOR Content-Type), with x-amzn-ErrorType. A refused
  * request's remaining body is read and dropped; the HTTP/1.1 connection stays open for the next request unless the
  * client asked to close it or expects a 100 Continue (then it sends no body, and the decoder would take the next
- * request for one: the connection is closed). A body with a declared Content-Length reserves all of it up front, so a
+ * request for one: the connection is closed). A refused HTTP/2 stream is reset after its answer. A body with a declared Content-Length reserves all of it up front, so a
  * request that cannot fit is refused before its body is read; a chunked (or HTTP/2) body reserves as it arrives. What
  * a request reserved is given back when its answer has been written (the last part of it, which passes here on its
  * way out) or when the connection or stream closes.
@@ -175,7 +175,9 @@ final class BodyAggregator extends ChannelDuplexHandler {
                         + "request may be at most " + maxBodyBytes + " bytes.", 413)
                 : new KinesisException("ServiceUnavailableException", "The server is handling too many request "
                         + "bodies at once; retry the request.", 503);
-        boolean close = !http2 && (HttpUtil.is100ContinueExpected(request) || !HttpUtil.isKeepAlive(request));
+        // An HTTP/2 stream is reset after the answer (RFC 9113 8.1: the client stops sending and the stream no
+        // longer counts against its connection's concurrent streams); the connection goes on.
+        boolean close = http2 || HttpUtil.is100ContinueExpected(request) || !HttpUtil.isKeepAlive(request);
         KinesisHttpHandler.refuse(ctx, request, error, close);
     }
 

@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
  */
 final class RateLimitedLog {
     static final long INTERVAL_NANOS_DEFAULT = 10_000_000_000L;
+    private static final int MAX_CHARS = 160;
 
     private final Logger log;
     private final LongSupplier nanoTime;
@@ -51,6 +52,10 @@ final class RateLimitedLog {
             root = root.getCause();
         }
         String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        // Some messages quote what the client sent (NotSslRecordException dumps the whole record in hex).
+        if (text.length() > MAX_CHARS) {
+            text = text.substring(0, MAX_CHARS) + "...";
+        }
         return text.replace('\n', ' ').replace('\r', ' ');
     }
 }
