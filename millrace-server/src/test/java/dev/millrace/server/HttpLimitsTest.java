@@ -111,7 +111,7 @@ class HttpLimitsTest {
             }
             closed = slow.closedByServer(100);
         }
-        assertThat(closed).as("the server closed the dripping connection within 20 s").isTrue();
+        assertThat(closed).as("the server closed the dripping connection within 10 s").isTrue();
         assertThat(listStreams()).isEqualTo(200);
     }
 
@@ -131,6 +131,6 @@ class HttpLimitsTest {
             }
             closed = slow.closedByServer(100);
         }
-        assertThat(closed).as("the server closed the dripping connection within 20 s").isTrue();
+        assertThat(closed).as("the server closed the dripping connection within 10 s").isTrue();
     }
 }
