@@ -33,13 +33,17 @@ import java.util.ArrayDeque;
  *   body larger than maxBodyBytes (declared or counted)  413 RequestEntityTooLargeException (not retryable)
  *   body would take the BodyBudget beyond its limit       503 ServiceUnavailableException (SDKs retry it)
  * </pre>
- * Both come in the request's format (JSON, or CBOR for a CBOR Content-Type), with x-amzn-ErrorType. A refused
- * request's remaining body is read and dropped; the HTTP/1.1 connection stays open for the next request unless the
- * client asked to close it or expects a 100 Continue (then it sends no body, and the decoder would take the next
- * request for one: the connection is closed). A refused HTTP/2 stream is reset after its answer. A body with a declared Content-Length reserves all of it up front, so a
- * request that cannot fit is refused before its body is read; a chunked (or HTTP/2) body reserves as it arrives. What
- * a request reserved is given back when its answer has been written (the last part of it, which passes here on its
- * way out) or when the connection or stream closes.
+ * Both come in the request's format (JSON, or CBOR for a CBOR Content-Type), with x-amzn-ErrorType. AWS itself
+ * answers an oversized body with a bare 413 (botocore reports it as "An error occurred (413)", boto3#1147); the type
+ * added here names the same condition, so an SDK shows what happened, and keeps the status, so none retries it.
+ *
+ * <p>A refused request's remaining body is read and dropped; the HTTP/1.1 connection stays open for the next request
+ * unless the client asked to close it or expects a 100 Continue (then it sends no body, and the decoder would take
+ * the next request for one: the connection is closed). A refused HTTP/2 stream is reset after its answer. A body
+ * with a declared Content-Length reserves all of it up front, so a request that cannot fit is refused before its
+ * body is read; a chunked (or HTTP/2) body reserves as it arrives. What a request reserved is given back when its
+ * answer has been written (the last part of it, which passes here on its way out) or when the connection or stream
+ * closes.
  *
  * <p>A request the HTTP/1.1 decoder failed on (malformed chunk framing, headers too long) is passed on whole, with
  * its failed {@link DecoderResult}, for {@link KinesisHttpHandler} to answer 400.

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * How long a client may take to send one request. Over HTTP/1.1: from its first byte to the end of its headers
@@ -20,29 +21,45 @@ import java.util.concurrent.TimeUnit;
  * answer is sent, since the client is not reading one in time either. Waiting for the answer, and between requests,
  * is the idle timeout's business ({@link ConnectionGuard}).
  *
+ * <p>Most requests arrive whole in one read, so a timer is armed only when a read ends with a request still
+ * incomplete: the common case costs two clock readings and no scheduled task. When the timer fires it closes the
+ * channel if the part it was armed for is late, and otherwise re-arms for what is left of the current part.
+ *
  * <p>One instance per connection (or stream), with two handlers: {@link #firstByte()} before the HTTP/1.1 codec,
  * {@link #afterCodec()} after it. Confined to the channel's event loop.
  */
 final class ReadTimeouts {
     private static final Logger log = LoggerFactory.getLogger(ReadTimeouts.class);
 
-    private final HttpLimits limits;
+    private final long headerTimeoutNanos;
+    private final long bodyTimeoutNanos;
+    private final LongSupplier nanoTime;
     private ScheduledFuture<?> deadline;
     /** A request's first byte has arrived and its last has not. */
     private boolean reading;
+    private boolean headersDone;
+    private long startedNanos;
+    private long headersDoneNanos;
 
-    ReadTimeouts(HttpLimits limits) {
-        this.limits = limits;
+    ReadTimeouts(HttpLimits limits, LongSupplier nanoTime) {
+        this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.headerTimeoutMs());
+        this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.bodyTimeoutMs());
+        this.nanoTime = nanoTime;
     }
 
-    /** Arms the header deadline at the first byte of each HTTP/1.1 request. */
+    ReadTimeouts(HttpLimits limits) {
+        this(limits, System::nanoTime);
+    }
+
+    /** Notes the first byte of each HTTP/1.1 request. */
     ChannelHandler firstByte() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
                 if (!reading && msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
                     reading = true;
-                    arm(ctx, limits.headerTimeoutMs(), "headers");
+                    headersDone = false;
+                    startedNanos = nanoTime.getAsLong();
                 }
                 super.channelRead(ctx, msg);
             }
@@ -51,31 +68,32 @@ final class ReadTimeouts {
             public void handlerRemoved(ChannelHandlerContext ctx) {
                 cancel();
             }
-
-            @Override
-            public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-                cancel();
-                super.channelInactive(ctx);
-            }
         };
     }
 
-    /** Moves from the header deadline to the body's when the headers are in; disarms when the request is. */
+    /** Notes the end of the headers and of the request; arms the timer when a read leaves a request incomplete. */
     ChannelHandler afterCodec() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
                 if (msg instanceof HttpRequest) {
-                    cancel();
-                    if (!(msg instanceof LastHttpContent)) {
-                        arm(ctx, limits.bodyTimeoutMs(), "body");
-                    }
+                    reading = true;
+                    headersDone = true;
+                    headersDoneNanos = nanoTime.getAsLong();
                 }
                 if (msg instanceof LastHttpContent) {
-                    cancel();
                     reading = false;
+                    cancel();
                 }
                 super.channelRead(ctx, msg);
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+                if (reading && deadline == null) {
+                    arm(ctx);
+                }
+                super.channelReadComplete(ctx);
             }
 
             @Override
@@ -91,12 +109,28 @@ final class ReadTimeouts {
         };
     }
 
-    private void arm(ChannelHandlerContext ctx, long timeoutMs, String part) {
-        cancel();
-        deadline = ctx.executor().schedule(() -> {
-            log.debug("Closing {}: the request's {} did not arrive within {} ms", ctx.channel(), part, timeoutMs);
-            ctx.channel().close();
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+    /** Time left for the part of the request now arriving. */
+    private long remainingNanos() {
+        long now = nanoTime.getAsLong();
+        return headersDone ? bodyTimeoutNanos - (now - headersDoneNanos) : headerTimeoutNanos - (now - startedNanos);
+    }
+
+    private void arm(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> expire(ctx), Math.max(remainingNanos(), 0), TimeUnit.NANOSECONDS);
+    }
+
+    private void expire(ChannelHandlerContext ctx) {
+        deadline = null;
+        if (!reading) {
+            return;
+        }
+        if (remainingNanos() > 0) {
+            arm(ctx);
+            return;
+        }
+        log.debug("Closing {}: the request's {} did not arrive in time", ctx.channel(),
+                headersDone ? "body" : "headers");
+        ctx.channel().close();
     }
 
     private void cancel() {
