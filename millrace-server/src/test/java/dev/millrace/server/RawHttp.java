@@ -29,6 +29,8 @@ final class RawHttp implements AutoCloseable {
     }
 
     final Socket socket;
+    /** The stream {@link #readWithin} peeked into, holding the byte it peeked. */
+    private InputStream pushedBack;
 
     RawHttp(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
@@ -49,7 +51,7 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response with a Content-Length body. */
     Response read() throws IOException {
-        InputStream in = socket.getInputStream();
+        InputStream in = pushedBack != null ? pushedBack : socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -64,6 +66,25 @@ final class RawHttp implements AutoCloseable {
         String length = noBody.header("content-length");
         byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
         return new Response(status, text, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** A response if one starts arriving within {@code timeoutMs}, else {@code null} (nothing is consumed then). */
+    Response readWithin(int timeoutMs) throws IOException {
+        socket.setSoTimeout(timeoutMs);
+        InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 1);
+        try {
+            in.mark(1);
+            if (in.read() < 0) {
+                throw new IOException("closed");
+            }
+            in.reset();
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        pushedBack = in;
+        return read();
     }
 
     /** Whether the server has closed the connection: a read sees its end (or a reset) within the socket timeout. */
