@@ -3,6 +3,7 @@ package dev.millrace.app;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
 import dev.millrace.server.TlsConfig;
+import dev.millrace.server.http.HttpLimits;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
@@ -136,6 +137,48 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
     Path tlsKey;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections open at once, on both ports together; one more is closed as soon as it is "
+                    + "accepted (with one log line per 10 s). Default: " + HttpLimits.MAX_CONNECTIONS_DEFAULT
+                    + ", or a quarter of this process's file-descriptor limit if that is lower (at least 64).")
+    Integer maxConnections;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "" + HttpLimits.IDLE_TIMEOUT_MS_DEFAULT, paramLabel = "MS",
+            description = "A connection that neither sends nor receives anything this long is closed; a "
+                    + "SubscribeToShard answer sends an event at least every 5 s, so it is never idle "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long idleTimeoutMs;
+
+    @Option(names = "--header-timeout-ms", defaultValue = "" + HttpLimits.HEADER_TIMEOUT_MS_DEFAULT,
+            paramLabel = "MS",
+            description = "Time from a request's first byte to the end of its headers; a slower client is "
+                    + "disconnected (default: ${DEFAULT-VALUE}).")
+    long headerTimeoutMs;
+
+    @Option(names = "--body-timeout-ms", defaultValue = "" + HttpLimits.BODY_TIMEOUT_MS_DEFAULT, paramLabel = "MS",
+            description = "Time from the end of a request's headers to the end of its body; a slower client is "
+                    + "disconnected (default: ${DEFAULT-VALUE}).")
+    long bodyTimeoutMs;
+
+    @Option(names = "--http2-max-streams", defaultValue = "" + HttpLimits.HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT,
+            paramLabel = "N",
+            description = "Requests (and SubscribeToShard subscriptions) open at once on one HTTP/2 connection; "
+                    + "clients open more connections for more (default: ${DEFAULT-VALUE}).")
+    int http2MaxStreams;
+
+    @Option(names = "--http2-window-bytes", defaultValue = "" + HttpLimits.HTTP2_INITIAL_WINDOW_BYTES_DEFAULT,
+            paramLabel = "BYTES",
+            description = "HTTP/2 initial flow-control window: what a client may send on a stream ahead of the "
+                    + "server taking it in (default: ${DEFAULT-VALUE}).")
+    int http2WindowBytes;
+
+    @Option(names = "--body-budget-bytes", defaultValue = "" + HttpLimits.BODY_BUDGET_BYTES_DEFAULT,
+            paramLabel = "BYTES",
+            description = "Request bodies held in memory at once, across all connections; a request beyond it is "
+                    + "answered 503 ServiceUnavailableException, which SDKs retry. At least the largest body, "
+                    + ServerConfig.MAX_BODY_BYTES_DEFAULT + " (default: ${DEFAULT-VALUE}).")
+    long bodyBudgetBytes;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -267,11 +310,44 @@ final class ServerCommand implements Callable<Integer> {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));
         }
+        config = config.withHttpLimits(httpLimits(config.maxBodyBytes()));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }
         return config.withLogConfig(config.logConfig().withMaxOpenFiles(
                 maxOpenFiles != null ? maxOpenFiles : defaultMaxOpenFiles()));
+    }
+
+    /** The HTTP layer's limits from the options; usage errors for values out of range. */
+    private HttpLimits httpLimits(int maxBodyBytes) {
+        if (maxConnections != null && maxConnections < 1) {
+            throw usage("--max-connections must be 1 or more, not " + maxConnections);
+        }
+        if (idleTimeoutMs < 1 || headerTimeoutMs < 1 || bodyTimeoutMs < 1 || http2MaxStreams < 1) {
+            throw usage("--idle-timeout-ms, --header-timeout-ms, --body-timeout-ms and --http2-max-streams must be "
+                    + "positive");
+        }
+        if (http2WindowBytes < 1024) {
+            throw usage("--http2-window-bytes must be at least 1024, not " + http2WindowBytes);
+        }
+        if (bodyBudgetBytes < maxBodyBytes) {
+            throw usage("--body-budget-bytes must be at least the largest request body, " + maxBodyBytes
+                    + ", not " + bodyBudgetBytes);
+        }
+        return new HttpLimits(maxConnections != null ? maxConnections : defaultMaxConnections(), idleTimeoutMs,
+                headerTimeoutMs, bodyTimeoutMs, http2MaxStreams, http2WindowBytes, bodyBudgetBytes);
+    }
+
+    /** A quarter of the descriptor limit: half is the storage's ({@link #defaultMaxOpenFiles}), the rest spare. */
+    static int defaultMaxConnections() {
+        long limit = descriptorLimit();
+        return (int) Math.max(64, Math.min(limit / 4, HttpLimits.MAX_CONNECTIONS_DEFAULT));
+    }
+
+    private static long descriptorLimit() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof UnixOperatingSystemMXBean
+                ? ((UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount() : Long.MAX_VALUE;
     }
 
     /**

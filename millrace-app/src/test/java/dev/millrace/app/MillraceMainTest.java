@@ -1,6 +1,7 @@
 package dev.millrace.app;
 
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.http.HttpLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,35 @@ class MillraceMainTest {
         assertThat(config.logConfig().durability()).isEqualTo(DurabilityPolicy.INTERVAL);
         assertThat(config.logConfig().dataDir()).isEqualTo(dir.resolve("d"));
         assertThat(config.logConfig().maxOpenFiles()).isEqualTo(20_000);
+    }
+
+    @Test
+    void httpLimitsHaveSafeDefaultsAndOptions() {
+        HttpLimits defaults = parse("server").config().http();
+        assertThat(defaults.maxConnections()).isEqualTo(ServerCommand.defaultMaxConnections()).isBetween(64, 4096);
+        assertThat(defaults.idleTimeoutMs()).as("well above the 5 s between SubscribeToShard events")
+                .isGreaterThanOrEqualTo(60_000);
+        assertThat(defaults.bodyBudgetBytes()).isGreaterThanOrEqualTo(ServerConfig.MAX_BODY_BYTES_DEFAULT);
+        HttpLimits set = parse("server", "--max-connections", "10", "--idle-timeout-ms", "1000",
+                "--header-timeout-ms", "2000", "--body-timeout-ms", "3000", "--http2-max-streams", "4",
+                "--http2-window-bytes", "1048576", "--body-budget-bytes", "33554432").config().http();
+        assertThat(set).isEqualTo(new HttpLimits(10, 1000, 2000, 3000, 4, 1_048_576, 33_554_432));
+        assertThatThrownBy(() -> parse("server", "--max-connections", "0").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-connections");
+        assertThatThrownBy(() -> parse("server", "--body-budget-bytes", "1000").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--body-budget-bytes");
+        assertThatThrownBy(() -> parse("server", "--header-timeout-ms", "0").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--header-timeout-ms");
+    }
+
+    @Test
+    void helpDescribesEveryHttpLimit() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = MillraceMain.commandLine();
+        cl.setOut(new PrintWriter(out));
+        assertThat(cl.execute("server", "--help")).isZero();
+        assertThat(out.toString()).contains("--max-connections", "--idle-timeout-ms", "--header-timeout-ms",
+                "--body-timeout-ms", "--http2-max-streams", "--http2-window-bytes", "--body-budget-bytes");
     }
 
     @Test

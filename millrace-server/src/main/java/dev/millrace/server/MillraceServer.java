@@ -106,7 +106,7 @@ public final class MillraceServer implements AutoCloseable {
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock),
-                new StsApi(config.account().id())), apiExecutor, config.maxBodyBytes());
+                new StsApi(config.account().id())), apiExecutor, config.maxBodyBytes(), config.http());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

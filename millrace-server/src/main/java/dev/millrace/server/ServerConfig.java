@@ -1,6 +1,7 @@
 package dev.millrace.server;
 
 import dev.millrace.protocol.Account;
+import dev.millrace.server.http.HttpLimits;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
@@ -26,11 +27,12 @@ import java.nio.file.Path;
  * @param throughput        per-shard throughput limits (AWS's by default)
  * @param autoScaling       how on-demand streams scale themselves
  * @param tls               the optional TLS port
+ * @param http              what clients may hold of the HTTP layer: connections, timeouts, HTTP/2 streams, bodies
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
-                           TlsConfig tls) {
+                           TlsConfig tls, HttpLimits http) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -40,52 +42,57 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
-                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE);
+                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput, autoScaling, tls);
+                scaling, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput, autoScaling, tls);
+                value, scaling, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput, autoScaling, tls);
+                maxBodyBytes, value, throughput, autoScaling, tls, http);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value, autoScaling, tls);
+                maxBodyBytes, scaling, value, autoScaling, tls, http);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, value, tls);
+                maxBodyBytes, scaling, throughput, value, tls, http);
+    }
+
+    public ServerConfig withHttpLimits(HttpLimits value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, value);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, value);
+                maxBodyBytes, scaling, throughput, autoScaling, value, http);
     }
 }

@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.server.http.HttpLimits;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -46,12 +47,14 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An HTTP/2 connection carrying a SubscribeToShard stream, driven frame by frame with Netty's HTTP/2 client codec:
- * PINGs are answered while the subscription is open, and a client that vanishes (TCP reset, no END_STREAM, no
- * GOAWAY) frees its subscription.
+ * PINGs are answered while the subscription is open, the subscription's events keep its connection from the idle
+ * timeout, and a client that vanishes (TCP reset, no END_STREAM, no GOAWAY) frees its subscription.
  */
 class Http2ConnectionTest {
     private static final String AUTH = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=abc";
+
+    private static final long IDLE_TIMEOUT_MS = 6_000;
 
     @TempDir
     Path dir;
@@ -62,7 +65,9 @@ class Http2ConnectionTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServers.embedded(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0));
+        // An idle timeout just above the 5 s between a subscription's events: the open stream must outlive it.
+        server = TestServers.embedded(ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0)
+                .withHttpLimits(HttpLimits.DEFAULT.withIdleTimeoutMs(IDLE_TIMEOUT_MS)));
         port = server.start().getPort();
     }
 
@@ -129,6 +134,15 @@ class Http2ConnectionTest {
             assertThat(pingAcks.poll(5, TimeUnit.SECONDS)).isEqualTo(0x5EED0000L + payload);
         }
         assertThat(stream.isActive()).as("a PING must not disturb the open stream").isTrue();
+
+        // A subscription with nothing to deliver still sends an event every 5 s, so its connection is never idle:
+        // it outlives two idle timeouts.
+        streamFrames.clear();
+        long until = System.nanoTime() + 2 * IDLE_TIMEOUT_MS * 1_000_000L;
+        await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - until > 0);
+        assertThat(streamFrames).as("events during the wait").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(stream.isActive()).as("the stream outlived the idle timeout").isTrue();
+        assertThat(server.subscriptionCount()).isEqualTo(1);
 
         // SO_LINGER 0 turns the close into a reset: the client is simply gone, mid-stream.
         connection.config().setOption(ChannelOption.SO_LINGER, 0);

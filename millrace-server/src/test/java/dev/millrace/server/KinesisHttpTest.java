@@ -154,7 +154,7 @@ class KinesisHttpTest {
         byte[] big = new byte[2 * 1024 * 1024];
         java.util.Arrays.fill(big, (byte) 'a');
         HttpResponse<byte[]> r = post("Kinesis_20131202.PutRecord", "application/x-amz-json-1.1", big, true);
-        assertThat(r.statusCode()).isEqualTo(413);
+        assertError(r, 413, "RequestEntityTooLargeException");
         assertThat(json("ListStreams", "{}").statusCode()).isEqualTo(200);
     }
 

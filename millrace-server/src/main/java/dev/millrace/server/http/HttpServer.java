@@ -28,10 +28,14 @@ public final class HttpServer {
     private ServerInitializer plain;
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
-    public InetSocketAddress start(String host, int port, Apis apis, ExecutorService executor, int maxBodyBytes)
-            throws InterruptedException {
+    public InetSocketAddress start(String host, int port, Apis apis, ExecutorService executor, int maxBodyBytes,
+                                   HttpLimits limits) throws InterruptedException {
+        if (limits.bodyBudgetBytes() < maxBodyBytes) {
+            throw new IllegalArgumentException("the body budget (" + limits.bodyBudgetBytes() + " bytes) must hold "
+                    + "at least one body of the largest size accepted (" + maxBodyBytes + " bytes)");
+        }
         KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor);
-        plain = new ServerInitializer(handler, maxBodyBytes);
+        plain = new ServerInitializer(handler, maxBodyBytes, limits);
         channel = bootstrap(plain).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();
     }

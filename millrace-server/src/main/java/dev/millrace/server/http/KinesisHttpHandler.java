@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -58,6 +59,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private static final Logger log = LoggerFactory.getLogger(KinesisHttpHandler.class);
     /** AWS's x-amz-id-2 is base64 of 64 to 80 bytes; Millrace's is random, so it only has to look alike. */
     private static final int EXTENDED_ID_BYTES = 72;
+    private static final int SERVICE_UNAVAILABLE = 503;
 
     private final KinesisApi api;
     private final KinesisGate gate;
@@ -104,7 +106,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        String target = headers.get("X-Amz-Target");
+        if (request.decoderResult().isFailure()) {
+            // The framing is lost (a malformed chunk, headers too long): what follows cannot be trusted as a request.
+            WireFormat format = WireFormat.fromContentType(contentType);
+            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format, KinesisException
+                    .serialization("The request could not be read: " + RateLimitedLog.oneLine(
+                            request.decoderResult().cause()))), format.contentType(), Map.of());
+            return;
+        }
+        String target = target(headers);
         String uri = request.uri();
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         boolean hasDate = hasValue(headers, "X-Amz-Date") || hasValue(headers, HttpHeaderNames.DATE.toString());
@@ -153,11 +163,35 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             executor.execute(() -> x.respond(api.handle(target, format, body, requestId, region),
                     format.contentType()));
         } catch (RejectedExecutionException e) {
+            // Only a server that is shutting down refuses work; 503 is what the SDKs retry (on another node, or
+            // on this one once it is back), and the requests already running still complete.
             WireFormat format = WireFormat.fromContentType(contentType);
-            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format,
-                    KinesisException.client("ServiceUnavailableException", "The server is shutting down.")),
+            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format, new KinesisException(
+                    "ServiceUnavailableException", "The server is shutting down.", SERVICE_UNAVAILABLE)),
                     format.contentType(), Map.of());
         }
+    }
+
+    /**
+     * The X-Amz-Target. Sent twice, it is what HTTP makes of any repeated header (RFC 9110 5.3): the values joined
+     * with commas, which names no operation, so the request is answered as one for an unknown operation rather
+     * than run as whichever copy a proxy or this server happened to read first.
+     */
+    private static String target(HttpHeaders headers) {
+        List<String> all = headers.getAll("X-Amz-Target");
+        return all.isEmpty() ? null : all.size() == 1 ? all.get(0) : String.join(",", all);
+    }
+
+    /**
+     * Answers a request refused before it was read whole ({@link BodyAggregator}), with the headers of any other
+     * answer; {@code close} ends the connection after it.
+     */
+    static void refuse(ChannelHandlerContext ctx, HttpRequest request, KinesisException error, boolean close) {
+        Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(request.headers()));
+        common.put("x-amz-id-2", extendedRequestId());
+        WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        respond(new Exchange(ctx, !close && HttpUtil.isKeepAlive(request), requestId(), common),
+                KinesisApi.error(format, error), format.contentType(), Map.of());
     }
 
     /** KCL keeps its leases in DynamoDB; the subset it needs is served on this same endpoint. */

@@ -6,15 +6,18 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One plain port for HTTP/1.1 (curl, the CLI, the sync SDK) and HTTP/2 with prior knowledge (the async SDK, KCL, the
@@ -23,61 +26,100 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  * converts its frames to HTTP/1.1 objects, so one handler serves both. The TLS port reuses these pipelines after
  * the handshake ({@link TlsServerInitializer}).
  *
- * <p>Bodies larger than {@code maxBodyBytes} are answered 413 by the aggregator without being read whole.
+ * <p>An HTTP/1.1 {@code Upgrade: h2c} header is ignored and the request answered over HTTP/1.1, as RFC 9110 7.8 lets
+ * a server do: curl {@code --http2} and Java's HttpClient on {@code http://} send it with their first request, body
+ * and all, and carry on in HTTP/1.1 when no 101 comes. (Netty's upgrade handler would gather that first request's
+ * body outside every limit below; clients that want HTTP/2 in clear text send the preface instead.)
+ *
+ * <p>What a client can hold is bounded ({@link HttpLimits}): connections and idleness ({@link ConnectionGuard}),
+ * the time to send a request ({@link ReadTimeouts}), the size of each body and of all bodies in flight ({@link
+ * BodyAggregator}), and per HTTP/2 connection the streams open at once and the bytes a stream may send before the
+ * server has taken them in (SETTINGS_INITIAL_WINDOW_SIZE: a stream's window is given back only as its body is
+ * gathered, so an upload beyond the budget waits in the client, not here).
  *
  * <p>Sharable across channels, thread-safe.
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger log = LoggerFactory.getLogger(ServerInitializer.class);
+
     private final KinesisHttpHandler handler;
     private final int maxBodyBytes;
+    private final HttpLimits limits;
+    private final ConnectionGuard guard;
+    private final BodyBudget budget;
+    private final RateLimitedLog http2Errors = new RateLimitedLog(log);
 
-    ServerInitializer(KinesisHttpHandler handler, int maxBodyBytes) {
+    ServerInitializer(KinesisHttpHandler handler, int maxBodyBytes, HttpLimits limits) {
         this.handler = handler;
         this.maxBodyBytes = maxBodyBytes;
+        this.limits = limits;
+        this.guard = new ConnectionGuard(limits);
+        this.budget = new BodyBudget(limits.bodyBudgetBytes());
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        addDetecting(ch.pipeline());
+        if (guard.admit(ch)) {
+            addDetecting(ch.pipeline());
+        }
+    }
+
+    /** The connection count and idle timeout, shared with the TLS port. */
+    ConnectionGuard guard() {
+        return guard;
     }
 
     /** HTTP/1.1, or HTTP/2 if the peer opens with the h2 preface. */
     void addDetecting(ChannelPipeline p) {
+        ReadTimeouts timeouts = new ReadTimeouts(limits);
+        p.addLast("h1-first-byte", timeouts.firstByte());
         HttpServerCodec http1 = new HttpServerCodec();
-        // No h2c Upgrade: header support; clients that want HTTP/2 on a plain port send the preface directly.
-        HttpServerUpgradeHandler noUpgrade = new HttpServerUpgradeHandler(http1, protocol -> null);
+        HttpServerUpgradeHandler ignoreUpgrades = new HttpServerUpgradeHandler(http1, protocol -> null) {
+            @Override
+            protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
+                return false;
+            }
+        };
         ChannelInitializer<Channel> http2 = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel c) {
                 addHttp2(c.pipeline());
             }
         };
-        p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, noUpgrade, http2));
-        addHttp1Tail(p);
+        p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, ignoreUpgrades, http2));
+        addHttp1Tail(p, timeouts);
         p.addLast(new Http1Remover());
     }
 
     /** HTTP/2 from the first byte: one child pipeline per stream. */
     void addHttp2(ChannelPipeline p) {
-        p.addLast(Http2FrameCodecBuilder.forServer().build(),
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(limits.http2MaxConcurrentStreams())
+                .initialWindowSize(limits.http2InitialWindowBytes());
+        p.addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build(),
                 new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                new HttpObjectAggregator(maxBodyBytes), handler);
+                                new ReadTimeouts(limits).afterCodec(),
+                                new BodyAggregator(maxBodyBytes, budget, true), handler);
                     }
-                }));
+                }),
+                new Http2ErrorLogger(http2Errors));
     }
 
     /** HTTP/1.1 only. */
     void addHttp1(ChannelPipeline p) {
+        ReadTimeouts timeouts = new ReadTimeouts(limits);
+        p.addLast("h1-first-byte", timeouts.firstByte());
         p.addLast(new HttpServerCodec());
-        addHttp1Tail(p);
+        addHttp1Tail(p, timeouts);
     }
 
-    private void addHttp1Tail(ChannelPipeline p) {
+    private void addHttp1Tail(ChannelPipeline p, ReadTimeouts timeouts) {
+        p.addLast("h1-read-timeouts", timeouts.afterCodec());
         p.addLast("h1-keepalive", new HttpServerKeepAliveHandler());
-        p.addLast("h1-aggregator", new HttpObjectAggregator(maxBodyBytes));
+        p.addLast("h1-aggregator", new BodyAggregator(maxBodyBytes, budget, false));
         p.addLast("h1-handler", handler);
     }
 
@@ -86,12 +128,34 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+                ctx.pipeline().remove("h1-first-byte");
+                ctx.pipeline().remove("h1-read-timeouts");
                 ctx.pipeline().remove("h1-keepalive");
                 ctx.pipeline().remove("h1-aggregator");
                 ctx.pipeline().remove("h1-handler");
                 ctx.pipeline().remove(this);
             }
             super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    /**
+     * The end of an HTTP/2 connection's pipeline: an error that reaches it (a client that breaks the protocol; the
+     * codec has already answered with GOAWAY or RST_STREAM) closes the connection with one rate-limited line, instead
+     * of Netty's warning with a stack trace for every such connection.
+     */
+    private static final class Http2ErrorLogger extends ChannelInboundHandlerAdapter {
+        private final RateLimitedLog errors;
+
+        Http2ErrorLogger(RateLimitedLog errors) {
+            this.errors = errors;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.warn("Closing HTTP/2 connection {}: {}", ctx.channel().remoteAddress(),
+                    RateLimitedLog.oneLine(cause));
+            ctx.close();
         }
     }
 }

@@ -1,0 +1,82 @@
+package dev.millrace.server.http;
+
+/**
+ * What one client, and all of them together, may hold of the HTTP layer. Every limit applies to the plain and the TLS
+ * port together.
+ *
+ * <p>Immutable, thread-safe.
+ *
+ * @param maxConnections            open connections at once; one more is closed as soon as it is accepted
+ * @param idleTimeoutMs             a connection that neither reads nor writes this long is closed. A SubscribeToShard
+ *                                  answer writes at least every 5 s, so it is never idle; the SDKs drop their own
+ *                                  idle connections after 5 to 60 s, well before this
+ * @param headerTimeoutMs           from a request's first byte to the end of its headers (HTTP/1.1; slowloris)
+ * @param bodyTimeoutMs             from the end of a request's headers to the end of its body (HTTP/1.1 and HTTP/2)
+ * @param http2MaxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS: requests open at once on one HTTP/2 connection
+ * @param http2InitialWindowBytes   SETTINGS_INITIAL_WINDOW_SIZE: what a client may send on one stream before the
+ *                                  server has taken it in
+ * @param bodyBudgetBytes           request bodies held at once, across all connections, from their first byte until
+ *                                  their answer is written; a request that would go beyond it is answered 503
+ */
+public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTimeoutMs, long bodyTimeoutMs,
+                         int http2MaxConcurrentStreams, int http2InitialWindowBytes, long bodyBudgetBytes) {
+    public static final int MAX_CONNECTIONS_DEFAULT = 4_096;
+    public static final long IDLE_TIMEOUT_MS_DEFAULT = 120_000;
+    public static final long HEADER_TIMEOUT_MS_DEFAULT = 20_000;
+    public static final long BODY_TIMEOUT_MS_DEFAULT = 60_000;
+    public static final int HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT = 100;
+    /** HTTP/2's own default (RFC 9113 6.5.2). */
+    public static final int HTTP2_INITIAL_WINDOW_BYTES_DEFAULT = 65_535;
+    /** Sixteen of the largest requests (a 10 MiB PutRecords in base64 JSON is about 14 MiB). */
+    public static final long BODY_BUDGET_BYTES_DEFAULT = 256L * 1024 * 1024;
+
+    public static final HttpLimits DEFAULT = new HttpLimits(MAX_CONNECTIONS_DEFAULT, IDLE_TIMEOUT_MS_DEFAULT,
+            HEADER_TIMEOUT_MS_DEFAULT, BODY_TIMEOUT_MS_DEFAULT, HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT,
+            HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT);
+
+    public HttpLimits {
+        if (maxConnections < 1 || idleTimeoutMs < 1 || headerTimeoutMs < 1 || bodyTimeoutMs < 1
+                || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1) {
+            throw new IllegalArgumentException("HTTP limits must be positive: " + this);
+        }
+        if (http2InitialWindowBytes < 1024) {
+            throw new IllegalArgumentException("the HTTP/2 initial window must be at least 1024 bytes, not "
+                    + http2InitialWindowBytes);
+        }
+    }
+
+    public HttpLimits withMaxConnections(int value) {
+        return new HttpLimits(value, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
+                http2InitialWindowBytes, bodyBudgetBytes);
+    }
+
+    public HttpLimits withIdleTimeoutMs(long value) {
+        return new HttpLimits(maxConnections, value, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
+                http2InitialWindowBytes, bodyBudgetBytes);
+    }
+
+    public HttpLimits withHeaderTimeoutMs(long value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, value, bodyTimeoutMs, http2MaxConcurrentStreams,
+                http2InitialWindowBytes, bodyBudgetBytes);
+    }
+
+    public HttpLimits withBodyTimeoutMs(long value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, value, http2MaxConcurrentStreams,
+                http2InitialWindowBytes, bodyBudgetBytes);
+    }
+
+    public HttpLimits withHttp2MaxConcurrentStreams(int value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, value,
+                http2InitialWindowBytes, bodyBudgetBytes);
+    }
+
+    public HttpLimits withHttp2InitialWindowBytes(int value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
+                http2MaxConcurrentStreams, value, bodyBudgetBytes);
+    }
+
+    public HttpLimits withBodyBudgetBytes(long value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
+                http2MaxConcurrentStreams, http2InitialWindowBytes, value);
+    }
+}
