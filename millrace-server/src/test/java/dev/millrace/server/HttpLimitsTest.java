@@ -59,6 +59,22 @@ class HttpLimitsTest {
     }
 
     @Test
+    void aMalformedQueryEscapeIsAnsweredNotDropped() throws Exception {
+        // Found by the fuzz tests of the API: the region is read off the query string on the event loop, and a bad
+        // %-escape there threw past every answer, so the client saw the connection close with no reply.
+        start(HttpLimits.DEFAULT);
+        RawHttp raw = new RawHttp(port);
+        sockets.add(raw);
+        raw.send("POST /?X-Amz-Credential=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        RawHttp.Response r = raw.read();
+        assertThat(r.status()).isBetween(400, 499);
+        assertThat(r.header("x-amzn-ErrorType")).isNotNull();
+        assertThat(listStreams()).isEqualTo(200);
+    }
+
+    @Test
     void anIdleConnectionFloodBeyondTheLimitIsRefusedWhileAConnectedClientIsServed() throws Exception {
         int limit = 8;
         start(HttpLimits.DEFAULT.withMaxConnections(limit).withIdleTimeoutMs(3_000));

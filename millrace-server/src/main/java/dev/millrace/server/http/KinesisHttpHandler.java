@@ -2,6 +2,7 @@ package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.ApiModel;
+import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
@@ -169,6 +170,18 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format, new KinesisException(
                     "ServiceUnavailableException", "The server is shutting down.", SERVICE_UNAVAILABLE)),
                     format.contentType(), Map.of());
+        } catch (Throwable e) {
+            // Whatever the routing above throws on the event loop (a bug, a decoder on a hostile header) must still
+            // answer: exceptionCaught would close the connection without a word.
+            log.error("Request {} failed before dispatch: {}", requestId, Failures.brief(e));
+            WireFormat format = WireFormat.fromContentType(contentType);
+            try {
+                respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format,
+                        KinesisException.internalFailure("Internal failure; request id " + requestId)),
+                        format.contentType(), Map.of());
+            } catch (Throwable again) {
+                ctx.close();
+            }
         }
     }
 

@@ -33,6 +33,18 @@ final class SigV4Shape {
     private SigV4Shape() {
     }
 
+    /** The query's parameters; none when it has none, or when a malformed %-escape leaves nothing readable. */
+    private static Map<String, List<String>> queryOf(String uri) {
+        if (uri.indexOf('?') < 0) {
+            return Map.of();
+        }
+        try {
+            return new QueryStringDecoder(uri).parameters();
+        } catch (IllegalArgumentException e) {
+            return Map.of();
+        }
+    }
+
     /**
      * The error AWS answers for this authentication, or {@code null} when it is well formed.
      *
@@ -42,7 +54,7 @@ final class SigV4Shape {
      */
     static KinesisException problem(String authorization, String uri, boolean hasDateHeader) {
         boolean byHeader = authorization != null && !authorization.isEmpty();
-        Map<String, List<String>> query = uri.indexOf('?') < 0 ? Map.of() : new QueryStringDecoder(uri).parameters();
+        Map<String, List<String>> query = queryOf(uri);
         boolean byQuery = query.containsKey(QUERY_ALGORITHM);
         if (byHeader && byQuery) {
             return KinesisException.client("InvalidSignatureException", "Found both '" + QUERY_ALGORITHM

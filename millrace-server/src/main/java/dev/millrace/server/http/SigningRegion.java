@@ -26,8 +26,12 @@ final class SigningRegion {
                 scope = authorization.substring(at + "Credential=".length(), end < 0 ? authorization.length() : end);
             }
         } else if (uri != null && uri.indexOf('?') >= 0) {
-            List<String> credential = new QueryStringDecoder(uri).parameters().get("X-Amz-Credential");
-            scope = credential == null || credential.isEmpty() ? null : credential.get(0);
+            try {
+                List<String> credential = new QueryStringDecoder(uri).parameters().get("X-Amz-Credential");
+                scope = credential == null || credential.isEmpty() ? null : credential.get(0);
+            } catch (IllegalArgumentException e) {
+                return Account.LEGACY_REGION; // a malformed %-escape: no scope to read, SigV4Shape says the rest
+            }
         }
         if (scope == null) {
             return Account.LEGACY_REGION;
