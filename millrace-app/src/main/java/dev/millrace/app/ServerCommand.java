@@ -179,6 +179,13 @@ final class ServerCommand implements Callable<Integer> {
                     + ServerConfig.MAX_BODY_BYTES_DEFAULT + " (default: ${DEFAULT-VALUE}).")
     long bodyBudgetBytes;
 
+    @Option(names = "--max-queued-requests", defaultValue = "" + HttpLimits.MAX_QUEUED_REQUESTS_DEFAULT,
+            paramLabel = "N",
+            description = "Requests waiting for an API thread at once; one more is answered 503 "
+                    + "ServiceUnavailableException at once, which SDKs retry, rather than queued to time out "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxQueuedRequests;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -327,6 +334,9 @@ final class ServerCommand implements Callable<Integer> {
             throw usage("--idle-timeout-ms, --header-timeout-ms, --body-timeout-ms and --http2-max-streams must be "
                     + "positive");
         }
+        if (maxQueuedRequests < 1) {
+            throw usage("--max-queued-requests must be 1 or more, not " + maxQueuedRequests);
+        }
         if (http2WindowBytes < 1024) {
             throw usage("--http2-window-bytes must be at least 1024, not " + http2WindowBytes);
         }
@@ -335,7 +345,8 @@ final class ServerCommand implements Callable<Integer> {
                     + ", not " + bodyBudgetBytes);
         }
         return new HttpLimits(maxConnections != null ? maxConnections : defaultMaxConnections(), idleTimeoutMs,
-                headerTimeoutMs, bodyTimeoutMs, http2MaxStreams, http2WindowBytes, bodyBudgetBytes);
+                headerTimeoutMs, bodyTimeoutMs, http2MaxStreams, http2WindowBytes, bodyBudgetBytes,
+                maxQueuedRequests);
     }
 
     /** A quarter of the descriptor limit: half is the storage's ({@link #defaultMaxOpenFiles}), the rest spare. */

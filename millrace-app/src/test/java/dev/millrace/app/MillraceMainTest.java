@@ -80,8 +80,11 @@ class MillraceMainTest {
         assertThat(defaults.bodyBudgetBytes()).isGreaterThanOrEqualTo(ServerConfig.MAX_BODY_BYTES_DEFAULT);
         HttpLimits set = parse("server", "--max-connections", "10", "--idle-timeout-ms", "1000",
                 "--header-timeout-ms", "2000", "--body-timeout-ms", "3000", "--http2-max-streams", "4",
-                "--http2-window-bytes", "1048576", "--body-budget-bytes", "33554432").config().http();
-        assertThat(set).isEqualTo(new HttpLimits(10, 1000, 2000, 3000, 4, 1_048_576, 33_554_432));
+                "--http2-window-bytes", "1048576", "--body-budget-bytes", "33554432", "--max-queued-requests", "7")
+                .config().http();
+        assertThat(set).isEqualTo(new HttpLimits(10, 1000, 2000, 3000, 4, 1_048_576, 33_554_432, 7));
+        assertThatThrownBy(() -> parse("server", "--max-queued-requests", "0").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-queued-requests");
         assertThatThrownBy(() -> parse("server", "--max-connections", "0").config())
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-connections");
         assertThatThrownBy(() -> parse("server", "--body-budget-bytes", "1000").config())

@@ -31,6 +31,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,8 +94,9 @@ public final class MillraceServer implements AutoCloseable {
         regions.openAll(List.of(Account.LEGACY_REGION));
         regions.openAll(RegionMetadata.storedRegions(metadata));
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router);
+        // A bounded queue sheds load: past it the HTTP handler answers 503 at once (see HttpLimits).
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), named("millrace-api"));
+                new ArrayBlockingQueue<>(config.http().maxQueuedRequests()), named("millrace-api"));
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
         housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> eachRegion(s -> s.streams()
                 .settleDue())), 100, 100, TimeUnit.MILLISECONDS);

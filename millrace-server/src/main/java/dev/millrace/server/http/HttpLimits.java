@@ -17,9 +17,13 @@ package dev.millrace.server.http;
  *                                  server has taken it in
  * @param bodyBudgetBytes           request bodies held at once, across all connections, from their first byte until
  *                                  their answer is written; a request that would go beyond it is answered 503
+ * @param maxQueuedRequests         requests read whole and waiting for an API thread; one more is answered 503 at
+ *                                  once (load shedding: under overload a client hears "retry" in microseconds instead
+ *                                  of timing out behind a queue that only grows)
  */
 public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTimeoutMs, long bodyTimeoutMs,
-                         int http2MaxConcurrentStreams, int http2InitialWindowBytes, long bodyBudgetBytes) {
+                         int http2MaxConcurrentStreams, int http2InitialWindowBytes, long bodyBudgetBytes,
+                         int maxQueuedRequests) {
     public static final int MAX_CONNECTIONS_DEFAULT = 4_096;
     public static final long IDLE_TIMEOUT_MS_DEFAULT = 120_000;
     public static final long HEADER_TIMEOUT_MS_DEFAULT = 20_000;
@@ -29,14 +33,16 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
     public static final int HTTP2_INITIAL_WINDOW_BYTES_DEFAULT = 65_535;
     /** Sixteen of the largest requests (a 10 MiB PutRecords in base64 JSON is about 14 MiB). */
     public static final long BODY_BUDGET_BYTES_DEFAULT = 256L * 1024 * 1024;
+    /** Sixteen waiting per API thread (64): about a second of work at the API's rate on two cores. */
+    public static final int MAX_QUEUED_REQUESTS_DEFAULT = 1_024;
 
     public static final HttpLimits DEFAULT = new HttpLimits(MAX_CONNECTIONS_DEFAULT, IDLE_TIMEOUT_MS_DEFAULT,
             HEADER_TIMEOUT_MS_DEFAULT, BODY_TIMEOUT_MS_DEFAULT, HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT,
-            HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT);
+            HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT, MAX_QUEUED_REQUESTS_DEFAULT);
 
     public HttpLimits {
         if (maxConnections < 1 || idleTimeoutMs < 1 || headerTimeoutMs < 1 || bodyTimeoutMs < 1
-                || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1) {
+                || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1 || maxQueuedRequests < 1) {
             throw new IllegalArgumentException("HTTP limits must be positive: " + this);
         }
         if (http2InitialWindowBytes < 1024) {
@@ -47,36 +53,41 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
 
     public HttpLimits withMaxConnections(int value) {
         return new HttpLimits(value, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes);
+                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withIdleTimeoutMs(long value) {
         return new HttpLimits(maxConnections, value, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes);
+                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHeaderTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, value, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes);
+                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withBodyTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, value, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes);
+                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHttp2MaxConcurrentStreams(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, value,
-                http2InitialWindowBytes, bodyBudgetBytes);
+                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHttp2InitialWindowBytes(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, value, bodyBudgetBytes);
+                http2MaxConcurrentStreams, value, bodyBudgetBytes, maxQueuedRequests);
     }
 
     public HttpLimits withBodyBudgetBytes(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, http2InitialWindowBytes, value);
+                http2MaxConcurrentStreams, http2InitialWindowBytes, value, maxQueuedRequests);
+    }
+
+    public HttpLimits withMaxQueuedRequests(int value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
+                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, value);
     }
 }

@@ -164,12 +164,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             executor.execute(() -> x.respond(api.handle(target, format, body, requestId, region),
                     format.contentType()));
         } catch (RejectedExecutionException e) {
-            // Only a server that is shutting down refuses work; 503 is what the SDKs retry (on another node, or
-            // on this one once it is back), and the requests already running still complete.
+            // A server that is shutting down refuses work, and so does one whose queue of waiting requests is full
+            // (load shedding, HttpLimits.maxQueuedRequests). Either way 503 is what the SDKs retry (on another node,
+            // or here a moment later), and the requests already running still complete.
             WireFormat format = WireFormat.fromContentType(contentType);
-            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format, new KinesisException(
-                    "ServiceUnavailableException", "The server is shutting down.", SERVICE_UNAVAILABLE)),
-                    format.contentType(), Map.of());
+            String why = executor.isShutdown() ? "The server is shutting down."
+                    : "The server is busy: too many requests are waiting. Retry with backoff.";
+            respond(new Exchange(ctx, executor.isShutdown() ? false : keepAlive, requestId, common),
+                    KinesisApi.error(format, new KinesisException("ServiceUnavailableException", why,
+                            SERVICE_UNAVAILABLE)), format.contentType(), Map.of());
         } catch (Throwable e) {
             // Whatever the routing above throws on the event loop (a bug, a decoder on a hostile header) must still
             // answer: exceptionCaught would close the connection without a word.

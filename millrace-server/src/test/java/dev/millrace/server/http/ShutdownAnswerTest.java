@@ -12,20 +12,50 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * While the server shuts down its API executor refuses new work (in-flight requests still complete): a request
- * that arrives then on an open connection is answered 503 ServiceUnavailableException, which SDKs retry, not a 400.
+ * While the server shuts down its API executor refuses new work (in-flight requests still complete), and while its
+ * queue of waiting requests is full it sheds load: a request refused either way is answered 503
+ * ServiceUnavailableException at once, which SDKs retry, not a 400 and not a wait.
  */
 class ShutdownAnswerTest {
     @Test
     void aRequestRefusedByTheShuttingDownExecutorIsARetryable503() {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         executor.shutdown();
+        assertThat(answerTo(executor)).contains("shutting down");
+    }
+
+    @Test
+    void aRequestBeyondAFullQueueIsShedWithARetryable503AtOnce() throws Exception {
+        // One API thread, busy, and a queue of one, full: the next request is shed, not queued.
+        CountDownLatch release = new CountDownLatch(1);
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1));
+        try {
+            executor.execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            executor.execute(() -> { });
+            assertThat(answerTo(executor)).contains("busy");
+        } finally {
+            release.countDown();
+            executor.shutdown();
+        }
+    }
+
+    private static String answerTo(ExecutorService executor) {
         KinesisApi kinesis = new KinesisApi(ApiModel.kinesis(), region -> null);
         EmbeddedChannel channel = new EmbeddedChannel(new KinesisHttpHandler(new Apis(kinesis, null, null, null),
                 executor));
@@ -42,8 +72,9 @@ class ShutdownAnswerTest {
         try {
             assertThat(response.status().code()).isEqualTo(503);
             assertThat(response.headers().get("x-amzn-ErrorType")).isEqualTo("ServiceUnavailableException");
-            assertThat(response.content().toString(StandardCharsets.UTF_8))
-                    .contains("\"__type\":\"ServiceUnavailableException\"");
+            String body = response.content().toString(StandardCharsets.UTF_8);
+            assertThat(body).contains("\"__type\":\"ServiceUnavailableException\"");
+            return body;
         } finally {
             response.release();
             channel.finishAndReleaseAll();
