@@ -102,7 +102,10 @@ public final class FileModes {
             }
         }
         if (ours) {
-            if (restrict(dataDir, PRIVATE_DIR)) {
+            // Worth a line only for data an older version left readable; a new data dir (made by the launcher with
+            // the umask's mode, say) is simply tightened, and a start keeps its one INFO line.
+            boolean hadData = Files.exists(dataDir.resolve("shards")) || Files.exists(dataDir.resolve("metadata"));
+            if (restrict(dataDir, PRIVATE_DIR) && hadData) {
                 log.info("Data dir {}: made private to its owner (0700)", dataDir);
             }
         } else if (!Files.getPosixFilePermissions(dataDir).equals(PRIVATE_DIR)) {
