@@ -20,6 +20,7 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -64,14 +65,7 @@ final class Clients {
             System.setProperty(CBOR_PROPERTY, "false");
         }
         try {
-            return KinesisClient.builder()
-                    .endpointOverride(endpoint)
-                    .region(REGION)
-                    .credentialsProvider(CREDENTIALS)
-                    .httpClient(UrlConnectionHttpClient.builder()
-                            .connectionTimeout(Duration.ofSeconds(5))
-                            .socketTimeout(Duration.ofSeconds(60))
-                            .build())
+            return syncBuilder(endpoint, REGION, Duration.ofSeconds(60))
                     .overrideConfiguration(overrides(recorder, true))
                     .build();
         } finally {
@@ -85,16 +79,23 @@ final class Clients {
 
     /** A sync CBOR client whose requests are signed for {@code region}. */
     static KinesisClient inRegion(URI endpoint, Region region) {
+        return syncBuilder(endpoint, region, Duration.ofSeconds(60))
+                .overrideConfiguration(overrides(new Recorder(), false)).build();
+    }
+
+    /**
+     * The builder every sync client here starts from: HttpURLConnection, static credentials. The wire format is
+     * chosen when the client is built (see {@link #sync}).
+     */
+    private static KinesisClientBuilder syncBuilder(URI endpoint, Region region, Duration socketTimeout) {
         return KinesisClient.builder()
                 .endpointOverride(endpoint)
                 .region(region)
                 .credentialsProvider(CREDENTIALS)
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(60))
-                        .build())
-                .overrideConfiguration(overrides(new Recorder(), false))
-                .build();
+                        .socketTimeout(socketTimeout)
+                        .build());
     }
 
     /**
@@ -103,14 +104,7 @@ final class Clients {
      * allowance takes to refill.
      */
     static KinesisClient syncRetrying(URI endpoint, int maxAttempts) {
-        return KinesisClient.builder()
-                .endpointOverride(endpoint)
-                .region(REGION)
-                .credentialsProvider(CREDENTIALS)
-                .httpClient(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(60))
-                        .build())
+        return syncBuilder(endpoint, REGION, Duration.ofSeconds(60))
                 .overrideConfiguration(b -> b.apiCallTimeout(Duration.ofSeconds(90)).retryStrategy(
                         AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build()))
                 .build();
@@ -118,16 +112,8 @@ final class Clients {
 
     /** A sync CBOR client that never retries, for writers that must know exactly what was acknowledged. */
     static KinesisClient syncNoRetries(URI endpoint) {
-        return KinesisClient.builder()
-                .endpointOverride(endpoint)
-                .region(REGION)
-                .credentialsProvider(CREDENTIALS)
-                .httpClient(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(30))
-                        .build())
-                .overrideConfiguration(overrides(new Recorder(), false))
-                .build();
+        return syncBuilder(endpoint, REGION, Duration.ofSeconds(30))
+                .overrideConfiguration(overrides(new Recorder(), false)).build();
     }
 
     /**

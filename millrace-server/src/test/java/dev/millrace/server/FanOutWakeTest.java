@@ -1,6 +1,5 @@
 package dev.millrace.server;
 
-import dev.millrace.server.fanout.EventSink;
 import dev.millrace.server.state.ConsumerRecord;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.StreamRecord;
@@ -11,10 +10,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,39 +39,6 @@ class FanOutWakeTest {
     @AfterEach
     void close() {
         api.close();
-    }
-
-    /** Counts the records in the events it is sent. */
-    private static final class CountingSink implements EventSink {
-        final AtomicLong records = new AtomicLong();
-
-        @Override
-        public void start(String requestId) {
-        }
-
-        @Override
-        public void send(byte[] message) {
-            String text = new String(message, StandardCharsets.ISO_8859_1);
-            records.addAndGet(text.split("\"SequenceNumber\"", -1).length - 1);
-        }
-
-        @Override
-        public boolean writable() {
-            return true;
-        }
-
-        @Override
-        public void whenWritable(Runnable callback) {
-            callback.run();
-        }
-
-        @Override
-        public void end() {
-        }
-
-        @Override
-        public void onClose(Runnable callback) {
-        }
     }
 
     private CountingSink subscribe() {
