@@ -92,13 +92,13 @@ public class TimeLookupBenchmark {
             }
             for (int p = 0; p < probeIndex.length; p++) {
                 if (probeIndex[p] == i) {
-                    probeMs[p] = last.arrivalMs();
+                    probeMs[p] = last.arrivalMsOf(0);
                     probeBase[p] = last.basePosition();
                 }
             }
         }
-        firstMs = first.arrivalMs();
-        lastMs = last.arrivalMs();
+        firstMs = first.arrivalMsOf(0);
+        lastMs = last.arrivalMsOf(0);
         // Sanity: a batch's own arrival time finds its first record.
         for (int p = 0; p < probeMs.length; p++) {
             long found = shard.positionAtOrAfter(probeMs[p]);

@@ -234,6 +234,16 @@ class ExpressionLimitsTest {
         }
 
         @Override
+        public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+            throw new OutOfMemoryError("Java heap space");
+        }
+
+        @Override
+        public dev.millrace.storage.Registration onCommit(dev.millrace.storage.MetadataListener listener) {
+            return () -> { };
+        }
+
+        @Override
         public long version() {
             return 0;
         }

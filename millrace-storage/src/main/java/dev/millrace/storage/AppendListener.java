@@ -19,10 +19,4 @@ public interface AppendListener {
      * @param result   where the batch landed
      */
     void appended(String shardKey, AppendResult result);
-
-    /** Ends a listener's calls; idempotent. Calls already under way may still complete. */
-    interface Registration extends AutoCloseable {
-        @Override
-        void close();
-    }
 }

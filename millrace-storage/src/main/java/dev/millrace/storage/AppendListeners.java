@@ -19,7 +19,7 @@ public final class AppendListeners {
     private final CopyOnWriteArrayList<AppendListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Adds a listener until the returned registration is closed. */
-    public AppendListener.Registration add(AppendListener listener) {
+    public Registration add(AppendListener listener) {
         // Wrapped so that adding one listener twice yields two registrations, each removing its own entry.
         AppendListener entry = listener::appended;
         listeners.add(entry);

@@ -26,6 +26,20 @@ public interface MetadataStore extends AutoCloseable {
      */
     long commit(Map<String, byte[]> changes);
 
+    /**
+     * Like {@link #commit}, but only if the store is still at {@code expectedVersion}: the way to change metadata on
+     * the strength of what was read at that version when other nodes may commit too.
+     *
+     * @throws StaleVersionException if the store's version is another one; nothing changes then
+     */
+    long commitIfVersion(long expectedVersion, Map<String, byte[]> changes);
+
+    /**
+     * Tells {@code listener} of every later commit, this node's and (on a backend that nodes share) every other
+     * node's, in version order, until the registration is closed. See {@link MetadataListener}.
+     */
+    Registration onCommit(MetadataListener listener);
+
     /** The version of the last commit, 0 for an empty store. */
     long version();
 

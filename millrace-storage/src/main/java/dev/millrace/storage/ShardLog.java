@@ -63,5 +63,5 @@ public interface ShardLog {
      * at all; readers that must see other nodes' appends keep polling as well. {@link AppendListeners} does the
      * bookkeeping for implementations.
      */
-    AppendListener.Registration onAppend(AppendListener listener);
+    Registration onAppend(AppendListener listener);
 }

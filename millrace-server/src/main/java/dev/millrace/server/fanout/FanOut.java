@@ -9,6 +9,7 @@ import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.server.state.TokenBucket;
 import dev.millrace.storage.AppendListener;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 
 import java.time.Clock;
@@ -71,7 +72,7 @@ public final class FanOut implements AutoCloseable {
     /** The sessions of one shard, and the registration that wakes them when its log is appended to. */
     private static final class Watched {
         final Set<SubscribeSession> sessions = ConcurrentHashMap.newKeySet();
-        AppendListener.Registration appends;
+        Registration appends;
     }
 
     /** The threads that push to sessions: they read logs and write to sockets, never wait long. */

@@ -164,7 +164,7 @@ public final class RecordWriter {
             AppendResult result = streams.log(s, shard).append(batch);
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             for (int k = 0; k < group.size(); k++) {
-                outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMs()),
+                outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),
                         s.encryptionType());
             }
         } catch (ShardSealedException e) {

@@ -1,7 +1,9 @@
 package dev.millrace.server.state;
 
 import dev.millrace.protocol.Account;
+import dev.millrace.storage.MetadataListener;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -63,12 +65,39 @@ public final class RegionMetadata implements MetadataStore {
 
     @Override
     public long commit(Map<String, byte[]> changes) {
+        return store.commit(prefixed(changes));
+    }
+
+    @Override
+    public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+        // The version is the whole store's: a commit in another region makes a region's read stale too. That is
+        // stricter than needed and cheap, since conditional commits are rare and retried.
+        return store.commitIfVersion(expectedVersion, prefixed(changes));
+    }
+
+    /** Tells the listener of the commits that change this region's keys, with the keys as this view names them. */
+    @Override
+    public Registration onCommit(MetadataListener listener) {
+        return store.onCommit((version, changes) -> {
+            Map<String, byte[]> own = new HashMap<>();
+            changes.forEach((k, v) -> {
+                if (prefix.isEmpty() ? !k.startsWith(PREFIX) : k.startsWith(prefix)) {
+                    own.put(k.substring(prefix.length()), v);
+                }
+            });
+            if (!own.isEmpty()) {
+                listener.committed(version, own);
+            }
+        });
+    }
+
+    private Map<String, byte[]> prefixed(Map<String, byte[]> changes) {
         if (prefix.isEmpty()) {
-            return store.commit(changes);
+            return changes;
         }
         Map<String, byte[]> prefixed = new HashMap<>();
         changes.forEach((k, v) -> prefixed.put(prefix + k, v));
-        return store.commit(prefixed);
+        return prefixed;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.millrace.storage.log;
 
 import dev.millrace.storage.AppendListener;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.AppendListeners;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
@@ -179,14 +180,14 @@ final class EmbeddedShardLog implements ShardLog {
             awaitDurable(end, writtenIn);
         }
         endOutage(base);
-        AppendResult result = new AppendResult(base, records.size(), arrivalMs);
+        AppendResult result = AppendResult.contiguous(base, records.size(), arrivalMs);
         // Outside both locks, and only now: the batch is durable as the policy requires and published to readers.
         listeners.fire(key, result);
         return result;
     }
 
     @Override
-    public AppendListener.Registration onAppend(AppendListener listener) {
+    public Registration onAppend(AppendListener listener) {
         return listeners.add(listener);
     }
 

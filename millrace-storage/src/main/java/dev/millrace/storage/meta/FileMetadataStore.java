@@ -1,7 +1,11 @@
 package dev.millrace.storage.meta;
 
 import dev.millrace.storage.CorruptDataException;
+import dev.millrace.storage.MetadataListener;
+import dev.millrace.storage.MetadataListeners;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
+import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
 import dev.millrace.storage.log.FailureLog;
 import dev.millrace.storage.log.FileChannels;
@@ -58,6 +62,7 @@ public final class FileMetadataStore implements MetadataStore {
     /** The journal may hold bytes past {@code journalBytes} from a failed commit: cut them before the next one. */
     private boolean journalNeedsCut;
     private final TreeMap<String, byte[]> entries = new TreeMap<>();
+    private final MetadataListeners listeners = new MetadataListeners();
     private FileChannel journal;
     private long journalBytes;
     private long version;
@@ -194,7 +199,21 @@ public final class FileMetadataStore implements MetadataStore {
         journalBytes += total;
         MetadataEntry.Decoded applied = new MetadataEntry.Decoded(version + 1, copy(changes), total);
         apply(applied);
+        listeners.fire(version, applied.changes());
         return version;
+    }
+
+    @Override
+    public synchronized long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+        if (expectedVersion != version) {
+            throw new StaleVersionException(expectedVersion, version);
+        }
+        return commit(changes);
+    }
+
+    @Override
+    public Registration onCommit(MetadataListener listener) {
+        return listeners.add(listener);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.millrace.storage.log;
 
 import dev.millrace.storage.AppendListener;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ManualClock;
@@ -93,7 +94,7 @@ class AppendListenerTest {
     void aClosedRegistrationIsToldNothingMore() {
         ShardLog log = open(DurabilityPolicy.SYNC, "closed");
         AtomicInteger calls = new AtomicInteger();
-        AppendListener.Registration registration = log.onAppend((key, result) -> calls.incrementAndGet());
+        Registration registration = log.onAppend((key, result) -> calls.incrementAndGet());
         log.append(records("a", 1));
         registration.close();
         registration.close();
@@ -107,7 +108,7 @@ class AppendListenerTest {
         ShardLog log = open(DurabilityPolicy.SYNC, "twice");
         AtomicInteger calls = new AtomicInteger();
         AppendListener listener = (key, result) -> calls.incrementAndGet();
-        AppendListener.Registration one = log.onAppend(listener);
+        Registration one = log.onAppend(listener);
         log.onAppend(listener);
         log.append(records("a", 1));
         one.close();

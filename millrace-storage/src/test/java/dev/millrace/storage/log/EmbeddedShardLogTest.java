@@ -167,7 +167,7 @@ class EmbeddedShardLogTest {
         log.append(records("a", 1));
         clock.advanceMs(-5_000);
         AppendResult later = log.append(records("b", 1));
-        assertThat(later.arrivalMs()).isEqualTo(T0);
+        assertThat(later.arrivalMsOf(0)).isEqualTo(T0);
     }
 
     @Test

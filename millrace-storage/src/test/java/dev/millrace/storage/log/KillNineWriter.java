@@ -121,7 +121,7 @@ final class KillNineWriter {
                             out.println("UNREADABLE " + round + " " + writer + " " + seq + " " + problem);
                         }
                         out.println("ACK " + round + " " + writer + " " + seq + " " + result.basePosition() + " "
-                                + result.recordCount() + " " + result.arrivalMs());
+                                + result.recordCount() + " " + result.arrivalMsOf(0));
                         out.flush();
                         if (out.checkError()) {
                             // The parent is gone: stop rather than write forever.

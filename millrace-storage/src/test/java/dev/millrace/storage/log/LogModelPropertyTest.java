@@ -368,7 +368,7 @@ class LogModelPropertyTest {
 
             assertThat(result.basePosition()).as("base position of %s", a).isEqualTo(model.end);
             assertThat(result.recordCount()).isEqualTo(batch.size());
-            assertThat(result.arrivalMs()).as("arrival of %s (clock %s)", a, clock.millis())
+            assertThat(result.arrivalMsOf(0)).as("arrival of %s (clock %s)", a, clock.millis())
                     .isEqualTo(expectedArrival);
             for (int i = 0; i < batch.size(); i++) {
                 AppendRecord r = batch.get(i);
