@@ -1,0 +1,87 @@
+package dev.millrace.storage.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How to reach and use a Kafka cluster: its bootstrap servers, the prefix of every topic Millrace owns there, how
+ * many copies each topic keeps, and client properties (SASL, TLS, timeouts) handed to every producer, consumer and
+ * admin client this backend makes.
+ *
+ * <p>Topics: one per shard, {@code <prefix>shard.<shardKey>} (a shard key is {@code [A-Za-z0-9._-]{1,200}}), and
+ * {@code <prefix>metadata} for the metadata store. Kafka allows 249 characters in a topic name, so the prefix may
+ * have at most 40.
+ *
+ * <p>Immutable, thread-safe.
+ *
+ * @param bootstrapServers  {@code host:port[,host:port...]}
+ * @param topicPrefix       leads every topic name; {@code [A-Za-z0-9._-]{0,40}}
+ * @param replicationFactor copies of each topic, or 0 for min(3, brokers in the cluster)
+ * @param minInsyncReplicas copies a write needs before it is acknowledged, or 0 for 2 when the factor is at least 3,
+ *                          otherwise 1
+ * @param clientProperties  passed to every Kafka client, after this backend's own settings (so they can override
+ *                          them: an operator's word wins)
+ */
+public record KafkaStorageConfig(String bootstrapServers, String topicPrefix, int replicationFactor,
+                                 int minInsyncReplicas, Map<String, String> clientProperties) {
+    public static final String DEFAULT_TOPIC_PREFIX = "millrace.";
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,40}");
+
+    public KafkaStorageConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        if (bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("no Kafka bootstrap servers given");
+        }
+        if (!PREFIX.matcher(topicPrefix).matches()) {
+            throw new IllegalArgumentException("Kafka topic prefix '" + topicPrefix
+                    + "' must be at most 40 of the characters A-Z a-z 0-9 . _ -");
+        }
+        if (replicationFactor < 0 || replicationFactor > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("replication factor " + replicationFactor);
+        }
+        if (minInsyncReplicas < 0 || (replicationFactor > 0 && minInsyncReplicas > replicationFactor)) {
+            throw new IllegalArgumentException("min in-sync replicas " + minInsyncReplicas
+                    + " must lie between 1 and the replication factor " + replicationFactor);
+        }
+        clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** A config with the defaults: prefix {@code millrace.}, replication and min ISR chosen from the cluster. */
+    public static KafkaStorageConfig of(String bootstrapServers) {
+        return new KafkaStorageConfig(bootstrapServers, DEFAULT_TOPIC_PREFIX, 0, 0, Map.of());
+    }
+
+    public KafkaStorageConfig withTopicPrefix(String prefix) {
+        return new KafkaStorageConfig(bootstrapServers, prefix, replicationFactor, minInsyncReplicas, clientProperties);
+    }
+
+    /** The settings every client starts from: bootstrap servers, then the operator's properties over them. */
+    public Map<String, Object> clientConfig(Map<String, Object> ownSettings) {
+        Map<String, Object> config = new HashMap<>(ownSettings);
+        config.put("bootstrap.servers", bootstrapServers);
+        config.putAll(clientProperties);
+        return config;
+    }
+
+    /** The topic holding the shard with this key. */
+    public String shardTopic(String shardKey) {
+        return topicPrefix + "shard." + shardKey;
+    }
+
+    /** The compacted topic holding the metadata store. */
+    public String metadataTopic() {
+        return topicPrefix + "metadata";
+    }
+
+    /** The factor to create topics with, given the number of brokers the cluster has. */
+    public short replicationFactorFor(int brokers) {
+        return (short) (replicationFactor > 0 ? replicationFactor : Math.max(1, Math.min(3, brokers)));
+    }
+
+    /** The {@code min.insync.replicas} to create topics with, given their replication factor. */
+    public int minInsyncReplicasFor(short factor) {
+        return minInsyncReplicas > 0 ? minInsyncReplicas : factor >= 3 ? 2 : 1;
+    }
+}
