@@ -3,8 +3,6 @@ package dev.millrace.kafka.testkit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.slf4j.Logger;
@@ -14,22 +12,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.stream.IntStream;
 
 /**
  * A real Apache Kafka cluster inside the test's JVM: {@code nodes} combined broker-and-controller KRaft nodes on
@@ -47,23 +39,12 @@ public final class KafkaTestCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaTestCluster.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
-    private final Path root;
-    private final String clusterId = Uuid.randomUuid().toString();
-    private final int[] brokerPorts;
-    private final int[] controllerPorts;
+    private final KafkaNodes nodes;
     private final KafkaRaftServer[] servers;
-    private final Map<String, String> overrides;
 
     private KafkaTestCluster(int nodes, Path root, Map<String, String> overrides) {
-        this.root = root;
-        this.overrides = Map.copyOf(overrides);
-        this.brokerPorts = new int[nodes];
-        this.controllerPorts = new int[nodes];
+        this.nodes = new KafkaNodes(nodes, root, overrides);
         this.servers = new KafkaRaftServer[nodes];
-        for (int i = 0; i < nodes; i++) {
-            brokerPorts[i] = freePort();
-            controllerPorts[i] = freePort();
-        }
     }
 
     /** Starts a cluster of {@code nodes} combined nodes and waits until every broker is registered. */
@@ -87,7 +68,7 @@ public final class KafkaTestCluster implements AutoCloseable {
         try {
             cluster.formatAll();
             cluster.startAll();
-            cluster.awaitBrokers(nodes);
+            cluster.nodes.awaitBrokers(IntStream.range(0, nodes).boxed().toList(), READY_TIMEOUT);
             return cluster;
         } catch (RuntimeException | Error e) {
             cluster.close();
@@ -97,11 +78,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** {@code host:port,...} of every broker, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
-        List<String> all = new ArrayList<>();
-        for (int port : brokerPorts) {
-            all.add("127.0.0.1:" + port);
-        }
-        return String.join(",", all);
+        return nodes.bootstrapServers();
     }
 
     public int size() {
@@ -123,23 +100,21 @@ public final class KafkaTestCluster implements AutoCloseable {
         if (servers[i] != null) {
             return;
         }
-        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(properties(i), false), Time.SYSTEM);
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(nodes.properties(i), false), Time.SYSTEM);
         servers[i] = server;
         server.startup();
     }
 
     /** An Admin client of this cluster; the caller closes it. */
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+        return nodes.admin();
     }
 
     private void formatAll() {
         for (int i = 0; i < servers.length; i++) {
-            Path config = root.resolve("node-" + i + ".properties");
-            writeProperties(properties(i), config);
+            Path config = nodes.writeProperties(i);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", config.toString()},
+            int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t", nodes.clusterId(), "-c", config.toString()},
                     new PrintStream(out, true, StandardCharsets.UTF_8));
             if (rc != 0) {
                 throw new IllegalStateException("formatting node " + i + " failed (" + rc + "): "
@@ -167,70 +142,6 @@ public final class KafkaTestCluster implements AutoCloseable {
         }
     }
 
-    /** Until a fresh Admin sees every broker: a long-lived one that failed to bootstrap notices seconds late. */
-    private void awaitBrokers(int expected) {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try (Admin admin = admin()) {
-                int seen = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
-                if (seen == expected) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            sleep(100);
-        }
-        throw new IllegalStateException("Kafka brokers not ready within " + READY_TIMEOUT, last);
-    }
-
-    private Properties properties(int i) {
-        int n = servers.length;
-        Properties p = new Properties();
-        p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", Integer.toString(i));
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + brokerPorts[i] + ",CONTROLLER://127.0.0.1:"
-                + controllerPorts[i]);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPorts[i]);
-        p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        StringBuilder voters = new StringBuilder();
-        for (int v = 0; v < n; v++) {
-            voters.append(v == 0 ? "" : ",").append(v).append("@127.0.0.1:").append(controllerPorts[v]);
-        }
-        p.setProperty("controller.quorum.voters", voters.toString());
-        p.setProperty("log.dirs", root.resolve("node-" + i).toString());
-        String internalReplicas = Integer.toString(Math.min(3, n));
-        String internalMinIsr = Integer.toString(Math.min(2, n));
-        p.setProperty("offsets.topic.replication.factor", internalReplicas);
-        p.setProperty("offsets.topic.num.partitions", "1");
-        p.setProperty("transaction.state.log.replication.factor", internalReplicas);
-        p.setProperty("transaction.state.log.min.isr", internalMinIsr);
-        p.setProperty("transaction.state.log.num.partitions", "1");
-        p.setProperty("share.coordinator.state.topic.replication.factor", internalReplicas);
-        p.setProperty("share.coordinator.state.topic.min.isr", internalMinIsr);
-        p.setProperty("group.initial.rebalance.delay.ms", "0");
-        p.setProperty("auto.create.topics.enable", "false");
-        // The cleaner's default dedupe buffer is 128 MiB per node, far more than a test's compacted topics need.
-        p.setProperty("log.cleaner.dedupe.buffer.size", "2097152");
-        p.setProperty("num.network.threads", "2");
-        p.setProperty("num.io.threads", "2");
-        p.setProperty("num.recovery.threads.per.data.dir", "1");
-        p.setProperty("background.threads", "2");
-        overrides.forEach(p::setProperty);
-        return p;
-    }
-
-    private static void writeProperties(Properties p, Path file) {
-        try (Writer w = Files.newBufferedWriter(file)) {
-            p.store(w, "Millrace test broker");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Stops every node at once (one at a time loses the quorum halfway and the last shutdown hangs), then cleans up. */
     @Override
     public void close() {
@@ -244,7 +155,7 @@ public final class KafkaTestCluster implements AutoCloseable {
         } catch (Exception e) {
             log.warn("Kafka test nodes did not all stop cleanly", e);
         }
-        deleteTree(root);
+        KafkaNodes.deleteTree(nodes.root());
     }
 
     private static void trapExit() {
@@ -254,35 +165,5 @@ public final class KafkaTestCluster implements AutoCloseable {
         Exit.setHaltProcedure((status, message) -> {
             throw new IllegalStateException("Kafka asked to halt(" + status + "): " + message);
         });
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            log.warn("could not delete {}", dir, e);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
