@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,7 @@ import static org.assertj.core.api.Assertions.fail;
  *
  * <p>One Kafka cluster and one ledger for the class; the tests run in order, each leaving every broker running.
  */
+@Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaFailoverTest {
     private static final String PREFIX = "it-failover.";

@@ -30,7 +30,8 @@ import java.util.stream.IntStream;
  * ports and log directory.
  *
  * <p>Costs: three nodes take 17 to 21 s to start on two cores and about 300 to 400 MB of memory each, so a test class
- * should share one cluster. Brokers get {@value #HEAP} of heap, C1 only and the serial collector (start-up, not
+ * should share one cluster, and is tagged {@code @Tag("chaos")} so that a quick build can leave it out
+ * ({@code mvn verify -DexcludedGroups=chaos}). Brokers get {@value #HEAP} of heap, C1 only and the serial collector (start-up, not
  * throughput, is what tests wait for). Their output (WARN and above, whichever SLF4J binding the class path has:
  * log4j2, logback or slf4j-simple) goes to {@code node-i.log} under the cluster's directory; {@link #logTail} shows it,
  * and {@link #close} copies the logs to {@code target/kafka-logs/} when run from a Maven module.

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -53,6 +54,7 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>One cluster for the class (three child brokers take about 10 to 20 s to start on two cores); the tests run in
  * order and each leaves every node running.
  */
+@Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaStorageFailoverTest {
     /** Set through the client properties, so the bound on a failing append is known here. */
