@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,8 +92,14 @@ public final class KafkaLogStore implements LogStore {
                     new ByteArraySerializer());
             opened.add(producer);
             Map<String, Object> consumerConfig = config.clientConfig(consumerSettings(id));
-            ConsumerPool readers = new ConsumerPool(() -> new KafkaConsumer<>(consumerConfig,
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer()), MAX_READERS, READ_TIMEOUT_MS);
+            AtomicInteger readerNumber = new AtomicInteger();
+            ConsumerPool readers = new ConsumerPool(() -> {
+                // A client id per consumer: Kafka registers each client's metrics under it.
+                Map<String, Object> own = new HashMap<>(consumerConfig);
+                own.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerConfig.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-"
+                        + readerNumber.incrementAndGet());
+                return new KafkaConsumer<>(own, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }, MAX_READERS, READ_TIMEOUT_MS);
             // Acknowledgements always come within the delivery timeout (the operator's, if set); a margin on top.
             long sendTimeoutMs = Long.parseLong(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
                     .toString()) + PRODUCER_BLOCK_MS;
