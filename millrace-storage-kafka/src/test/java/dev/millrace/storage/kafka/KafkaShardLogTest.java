@@ -338,6 +338,40 @@ class KafkaShardLogTest {
     }
 
     @Test
+    void sealingUnderLoadLetsNoRecordLandAfterTheRecordedEnd(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("busy");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ConcurrentLinkedQueue<AppendResult> acknowledged = new ConcurrentLinkedQueue<>();
+        List<Future<Integer>> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            writers.add(pool.submit(() -> {
+                for (int i = 0; ; i++) {
+                    try {
+                        acknowledged.add(log.append(records("w" + thread + "." + i, 20)));
+                    } catch (ShardSealedException e) {
+                        return i;
+                    }
+                }
+            }));
+        }
+        Thread.sleep(300);
+        log.seal();
+        long end = log.endPosition();
+        for (Future<Integer> w : writers) {
+            assertThat(w.get(60, TimeUnit.SECONDS)).isPositive();
+        }
+        pool.shutdown();
+        assertThat(acknowledged).isNotEmpty();
+        assertThat(acknowledged).allSatisfy(r -> assertThat(r.lastPosition()).isLessThan(end));
+        assertThat(acknowledged.size() * 20L).isEqualTo(end);
+        assertThat(readAll(log)).hasSize((int) end);
+        // What Kafka holds, asked afresh: nothing after the end recorded at the seal.
+        ShardLog reopened = open(test).openOrCreate("busy");
+        assertThat(reopened.endPosition()).isEqualTo(end);
+    }
+
+    @Test
     void aShardSealedByAnotherNodeRefusesAppendsAsSealed(TestInfo test) {
         ShardLog here = open(test).openOrCreate("elsewhere");
         here.append(records("a", 1));
