@@ -4,7 +4,7 @@ import dev.millrace.storage.StorageException;
 
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A bounded pool of {@link KafkaConsumer}s for reads (a consumer is not thread-safe, so a read borrows one for its
+ * A bounded pool of Kafka consumers for reads (a consumer is not thread-safe, so a read borrows one for its
  * duration). At most {@code maxConsumers} exist; a read that finds all of them busy waits up to {@code borrowTimeoutMs}
  * and then fails as retryable.
  *
@@ -40,7 +40,7 @@ final class ConsumerPool implements AutoCloseable {
 
     /** One pooled consumer and what it was left holding. Used by its borrower only. */
     static final class Reader {
-        final KafkaConsumer<byte[], byte[]> consumer;
+        final Consumer<byte[], byte[]> consumer;
         private Object owner;
         private TopicPartition assigned;
         /** Where this reader continues: its first pending record, else the consumer's position; -1 if unknown. */
@@ -48,7 +48,7 @@ final class ConsumerPool implements AutoCloseable {
         private List<ConsumerRecord<byte[], byte[]>> pending = List.of();
         private int pendingIndex;
 
-        Reader(KafkaConsumer<byte[], byte[]> consumer) {
+        Reader(Consumer<byte[], byte[]> consumer) {
             this.consumer = consumer;
         }
 
@@ -112,7 +112,7 @@ final class ConsumerPool implements AutoCloseable {
         }
     }
 
-    private final Supplier<KafkaConsumer<byte[], byte[]>> factory;
+    private final Supplier<Consumer<byte[], byte[]>> factory;
     private final int maxConsumers;
     private final long borrowTimeoutMs;
     private final Deque<Reader> idle = new ArrayDeque<>();
@@ -120,7 +120,7 @@ final class ConsumerPool implements AutoCloseable {
     private int creating;
     private boolean closed;
 
-    ConsumerPool(Supplier<KafkaConsumer<byte[], byte[]>> factory, int maxConsumers, long borrowTimeoutMs) {
+    ConsumerPool(Supplier<Consumer<byte[], byte[]>> factory, int maxConsumers, long borrowTimeoutMs) {
         if (maxConsumers < 1) {
             throw new IllegalArgumentException("maxConsumers " + maxConsumers);
         }
