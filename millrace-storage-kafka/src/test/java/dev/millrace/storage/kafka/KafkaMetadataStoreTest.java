@@ -1,12 +1,14 @@
 package dev.millrace.storage.kafka;
 
 import dev.millrace.kafka.testkit.KafkaTestCluster;
+import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,8 +68,8 @@ class KafkaMetadataStoreTest {
     @org.junit.jupiter.api.BeforeEach
     void prefix(TestInfo test) {
         prefix = "t" + PREFIXES.incrementAndGet() + "-" + test.getTestMethod().orElseThrow().getName() + ".";
-        if (prefix.length() > 40) {
-            prefix = prefix.substring(0, 39) + ".";
+        if (prefix.length() > 30) {
+            prefix = prefix.substring(0, 29) + ".";
         }
     }
 
@@ -325,33 +327,110 @@ class KafkaMetadataStoreTest {
     @Test
     void aTransactionLeftOpenByAKilledWriterIsNeverVisible() throws Exception {
         KafkaStorageConfig config = config();
-        try (KafkaMetadataStore store = open()) {
-            store.commit(Map.of("a", b("1")));
-        }
-        // A writer that began a transaction, sent a commit's records (version record included) and died.
-        Map<String, Object> settings = config.clientConfig(Map.of(
-                "transactional.id", KafkaMetadataStore.writerTransactionalId(config),
-                "key.serializer", ByteArraySerializer.class.getName(),
-                "value.serializer", ByteArraySerializer.class.getName()));
-        KafkaProducer<byte[], byte[]> ghost = new KafkaProducer<>(settings);
-        ghost.initTransactions();
-        ghost.beginTransaction();
-        ghost.send(new ProducerRecord<>(config.metadataTopic(), 0, b("ghost"), b("boo")));
-        ghost.send(new ProducerRecord<>(config.metadataTopic(), 0, KafkaMetadataStore.VERSION_KEY,
-                KafkaMetadataStore.versionValue(2)));
-        ghost.flush();
-        ghost.close(Duration.ZERO);
-        assertThat(readUncommittedKeys(config.metadataTopic())).contains("ghost");
+        try (KafkaMetadataStore reader = open()) {
+            reader.commit(Map.of("a", b("1")));
+            // A writer that fenced the store, began a transaction, sent a whole commit (version record included)
+            // and died without committing.
+            Map<String, Object> settings = config.clientConfig(Map.of(
+                    "transactional.id", KafkaMetadataStore.writerTransactionalId(config),
+                    "key.serializer", ByteArraySerializer.class.getName(),
+                    "value.serializer", ByteArraySerializer.class.getName()));
+            KafkaProducer<byte[], byte[]> ghost = new KafkaProducer<>(settings);
+            ghost.initTransactions();
+            ghost.beginTransaction();
+            ghost.send(new ProducerRecord<>(config.metadataTopic(), 0, b("ghost"), b("boo")));
+            ghost.send(new ProducerRecord<>(config.metadataTopic(), 0, KafkaMetadataStore.VERSION_KEY,
+                    KafkaMetadataStore.versionValue(2)));
+            ghost.flush();
+            ghost.close(Duration.ZERO);
+            assertThat(readUncommittedKeys(config.metadataTopic())).contains("ghost");
+            assertThat(reader.awaitCaughtUp(30_000)).isEqualTo(1);
+            assertThat(reader.get("ghost")).isEmpty();
 
-        try (KafkaMetadataStore store = open()) {
-            assertThat(store.version()).isEqualTo(1);
-            assertThat(store.get("ghost")).isEmpty();
-            assertThat(store.commit(Map.of("b", b("2")))).isEqualTo(2);
+            try (KafkaMetadataStore store = open()) {
+                assertThat(store.version()).isEqualTo(1);
+                assertThat(store.get("ghost")).isEmpty();
+                assertThat(store.commit(Map.of("b", b("2")))).isEqualTo(2);
+            }
+            // The store that was open all along reads past the aborted transaction to the new writer's commit.
+            assertThat(reader.awaitCaughtUp(30_000)).isEqualTo(2);
+            assertThat(reader.scan("").keySet()).containsExactly("a", "b");
         }
         try (KafkaMetadataStore store = open()) {
             assertThat(store.scan("").keySet()).containsExactly("a", "b");
             assertThat(store.version()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void aForeignRecordOnTheTopicStopsTheTailerAndFailsOpeningLoudly() throws Exception {
+        KafkaStorageConfig config = config();
+        try (KafkaMetadataStore store = open()) {
+            store.commit(Map.of("a", b("1")));
+            Map<String, Object> settings = config.clientConfig(Map.of(
+                    "key.serializer", ByteArraySerializer.class.getName(),
+                    "value.serializer", ByteArraySerializer.class.getName()));
+            try (KafkaProducer<byte[], byte[]> foreign = new KafkaProducer<>(settings)) {
+                foreign.send(new ProducerRecord<>(config.metadataTopic(), 0, b("\0junk"), b("x")))
+                        .get(30, TimeUnit.SECONDS);
+            }
+            assertThatThrownBy(() -> store.awaitCaughtUp(30_000)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("tailer").hasMessageContaining("unknown reserved key");
+            assertThat(store.get("a")).isPresent();
+        }
+        assertThatThrownBy(this::open).isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("unknown reserved key");
+    }
+
+    @Test
+    void anExistingTopicIsCheckedAndItsRecordLimitRaised() throws Exception {
+        KafkaStorageConfig config = config();
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(config.metadataTopic(), 1, (short) 1).configs(Map.of(
+                    "cleanup.policy", "compact", "max.message.bytes", "1000")))).all().get(30, TimeUnit.SECONDS);
+            try (KafkaMetadataStore store = open()) {
+                assertThat(topicConfig(admin, store.topic(), "max.message.bytes"))
+                        .isEqualTo(Integer.toString(KafkaMetadataStore.MAX_RECORD_BYTES));
+                assertThat(store.commit(Map.of("big", new byte[100_000]))).isEqualTo(1);
+            }
+            String deleting = "d" + prefix;
+            admin.createTopics(List.of(new NewTopic(deleting + "metadata", 1, (short) 1).configs(Map.of(
+                    "cleanup.policy", "compact,delete")))).all().get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> KafkaMetadataStore.open(config.withTopicPrefix(deleting), Clock.systemUTC()))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("cleanup.policy");
+            String split = "s" + prefix;
+            admin.createTopics(List.of(new NewTopic(split + "metadata", 2, (short) 1).configs(Map.of(
+                    "cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> KafkaMetadataStore.open(config.withTopicPrefix(split), Clock.systemUTC()))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("exactly one");
+        }
+    }
+
+    @Test
+    void closingStopsTheTailerAndRefusesCommitsButNotReads() {
+        KafkaMetadataStore store = open();
+        store.commit(Map.of("", b("empty key"), "a", b("1")));
+        String tailerName = "metadata-tailer-" + store.topic();
+        assertThat(tailerAlive(tailerName)).isTrue();
+        store.close();
+        store.close();
+        assertThat(tailerAlive(tailerName)).isFalse();
+        assertThatThrownBy(() -> store.commit(Map.of("b", b("2")))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("closed");
+        assertThat(s(store.get("a").orElseThrow())).isEqualTo("1");
+        try (KafkaMetadataStore reopened = open()) {
+            assertThat(s(reopened.get("").orElseThrow())).isEqualTo("empty key");
+        }
+    }
+
+    private static boolean tailerAlive(String name) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+    }
+
+    private static String topicConfig(Admin admin, String topic, String name) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource).get(name)
+                .value();
     }
 
     @Test
