@@ -246,8 +246,9 @@ final class ServerCommand implements Callable<Integer> {
             opener = () -> EmbeddedStorage.open(config.logConfig(), clock);
         } else {
             KafkaStartup.Cluster cluster = KafkaStartup.check(kafkaConfig, kafka.startupTimeoutMs);
-            log.info("Millrace storage: Kafka cluster at {} ({} brokers), topic prefix '{}', replication factor {}, "
+            log.info("Millrace storage: Kafka cluster at {} ({} broker{}), topic prefix '{}', replication factor {}, "
                     + "min.insync.replicas {}", kafkaConfig.bootstrapServers(), cluster.brokers(),
+                    cluster.brokers() == 1 ? "" : "s",
                     kafkaConfig.topicPrefix(), cluster.replicationFactor(), cluster.minInsyncReplicas());
             opener = () -> KafkaStorage.open(kafkaConfig, clock);
         }
