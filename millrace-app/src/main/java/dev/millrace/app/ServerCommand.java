@@ -7,7 +7,10 @@ import dev.millrace.server.http.HttpLimits;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.storage.Storage;
 import dev.millrace.storage.embedded.EmbeddedStorage;
+import dev.millrace.storage.kafka.KafkaStorage;
+import dev.millrace.storage.kafka.KafkaStorageConfig;
 import dev.millrace.storage.log.DurabilityPolicy;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.millrace.storage.log.LogConfig;
@@ -24,19 +27,27 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /**
  * {@code millrace server}: opens the data directory, starts a node and serves until SIGTERM or SIGINT. Then it stops
  * accepting, lets in-flight requests finish, flushes and closes storage ({@link MillraceServer#close()}) and exits 0.
  *
  * <p>When the node is ready it logs exactly one INFO line, {@code Millrace listening on http://HOST:PORT (data dir
- * DIR)}, with the port actually bound (so {@code --port 0} can be used by scripts and tests that read the line).
+ * DIR)}, with the port actually bound (so {@code --port 0} can be used by scripts and tests that read the line); on
+ * Kafka one INFO line before it names the cluster, the topic prefix and the replication.
+ *
+ * <p>Storage is chosen here ({@code --storage}): the embedded engine in the data directory (the default), or an Apache
+ * Kafka cluster ({@code --storage kafka} and the {@link KafkaOptions}), whose reachability is checked first
+ * ({@link KafkaStartup}); with Kafka the data directory keeps only node-local files (the lock, TLS certificates).
  *
  * <p>When it cannot start because of the machine or the options (a data directory it cannot write, a missing TLS
- * file, a port in use: {@link StartupProblem}) it prints one line on stderr that says what is wrong and what to do,
- * and exits 1; any other failure to start is logged with its stack trace and exits 1 too.
+ * file, a port in use, Kafka options without {@code --storage kafka}, a Kafka cluster it cannot reach:
+ * {@link StartupProblem}) it prints one line on stderr that says what is wrong and what to do, and exits 1; any other
+ * failure to start is logged with its stack trace and exits 1 too.
  *
  * <p>Not thread-safe; picocli calls {@link #call} once. The signal handlers only count down a latch.
  */
@@ -48,6 +59,21 @@ final class ServerCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** Where streams, records and metadata are kept. */
+    enum Backend { EMBEDDED, KAFKA }
+
+    /** Options that only the embedded engine reads. */
+    private static final List<String> EMBEDDED_ONLY_OPTIONS = List.of("--durability", "--max-open-files");
+
+    @Option(names = "--storage", defaultValue = "embedded", paramLabel = "embedded|kafka",
+            description = "Where streams and records are kept: embedded, the crash-safe log in --data-dir; kafka, "
+                    + "topics on an Apache Kafka cluster (--kafka-bootstrap-servers), with only the lock and TLS "
+                    + "certificates in --data-dir (default: ${DEFAULT-VALUE}).")
+    Backend storage;
+
+    @CommandLine.Mixin
+    KafkaOptions kafka;
+
     @Option(names = "--port", defaultValue = "4567", paramLabel = "PORT",
             description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -57,7 +83,8 @@ final class ServerCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--data-dir", defaultValue = "./millrace-data", paramLabel = "DIR",
-            description = "Where streams and records are kept; created if missing (default: ${DEFAULT-VALUE}).")
+            description = "Where streams and records are kept (with --storage kafka: only this node's lock and TLS "
+                    + "certificates); created if missing (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--transition-delay-ms", defaultValue = "" + ServerConfig.TRANSITION_DELAY_MS_DEFAULT,
@@ -191,8 +218,9 @@ final class ServerCommand implements Callable<Integer> {
         ServerConfig config = config();
         try {
             checkTlsFiles();
+            KafkaStorageConfig kafkaConfig = kafkaConfig();
             try (DataDirLock lock = openDataDir(config.dataDir())) {
-                return serve(config);
+                return serve(config, kafkaConfig);
             }
         } catch (StartupProblem problem) {
             PrintWriter err = spec.commandLine().getErr();
@@ -202,21 +230,40 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** Starts the node and serves until a signal; a start that fails for a known reason is a {@link StartupProblem}. */
-    private int serve(ServerConfig config) throws InterruptedException, StartupProblem {
+    /**
+     * Starts the node and serves until a signal; a start that fails for a known reason is a {@link StartupProblem}.
+     *
+     * @param kafkaConfig the Kafka cluster to keep everything on, or {@code null} for the embedded engine
+     */
+    private int serve(ServerConfig config, KafkaStorageConfig kafkaConfig) throws InterruptedException,
+            StartupProblem {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         Clock clock = Clock.systemUTC();
-        // The backend is chosen here, by the application: the embedded engine, in the data directory.
-        MillraceServer server = new MillraceServer(config, clock,
-                () -> EmbeddedStorage.open(config.logConfig(), clock));
+        // The backend is chosen here, by the application; the server only ever sees the storage SPI.
+        Supplier<Storage> opener;
+        if (kafkaConfig == null) {
+            opener = () -> EmbeddedStorage.open(config.logConfig(), clock);
+        } else {
+            KafkaStartup.Cluster cluster = KafkaStartup.check(kafkaConfig, kafka.startupTimeoutMs);
+            log.info("Millrace storage: Kafka cluster at {} ({} broker{}), topic prefix '{}', replication factor {}, "
+                    + "min.insync.replicas {}", kafkaConfig.bootstrapServers(), cluster.brokers(),
+                    cluster.brokers() == 1 ? "" : "s",
+                    kafkaConfig.topicPrefix(), cluster.replicationFactor(), cluster.minInsyncReplicas());
+            opener = () -> KafkaStorage.open(kafkaConfig, clock);
+        }
+        MillraceServer server = new MillraceServer(config, clock, opener);
         InetSocketAddress bound;
         try {
             bound = server.start();
         } catch (Exception e) {
             boolean plainPortBound = server.address() != null;
             server.close();
-            StartupProblem problem = StartupProblem.explain(e, config, plainPortBound);
+            StartupProblem problem = kafkaConfig == null || plainPortBound ? null
+                    : KafkaStartup.explainOpenFailure(e, kafkaConfig);
+            if (problem == null) {
+                problem = StartupProblem.explain(e, config, plainPortBound, kafkaConfig == null);
+            }
             if (problem != null) {
                 throw problem;
             }
@@ -233,6 +280,32 @@ final class ServerCommand implements Callable<Integer> {
         server.close();
         log.info("Millrace stopped");
         return 0;
+    }
+
+    /**
+     * The Kafka cluster to use, or {@code null} for the embedded engine. Kafka options without {@code --storage kafka}
+     * (they would be ignored), embedded-engine options with it, or no bootstrap servers are a {@link StartupProblem};
+     * values out of range are usage errors.
+     */
+    KafkaStorageConfig kafkaConfig() throws StartupProblem {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        List<String> kafkaOptions = given.matchedOptions().stream().map(CommandLine.Model.OptionSpec::longestName)
+                .filter(name -> name.startsWith("--kafka-")).distinct().toList();
+        if (storage == Backend.EMBEDDED) {
+            if (!kafkaOptions.isEmpty()) {
+                throw new StartupProblem(String.join(", ", kafkaOptions) + (kafkaOptions.size() == 1 ? " is" : " are")
+                        + " for Kafka storage: add --storage kafka, or leave out the --kafka-* options to keep "
+                        + "streams in --data-dir");
+            }
+            return null;
+        }
+        List<String> embeddedOptions = EMBEDDED_ONLY_OPTIONS.stream().filter(given::hasMatchedOption).toList();
+        if (!embeddedOptions.isEmpty()) {
+            throw new StartupProblem(String.join(" and ", embeddedOptions) + " only tune the embedded engine; with "
+                    + "--storage kafka, Kafka keeps the data (acks=all, --kafka-min-insync-replicas): leave "
+                    + (embeddedOptions.size() == 1 ? "it" : "them") + " out");
+        }
+        return kafka.config(this::usage);
     }
 
     /** A missing or unreadable --tls-cert/--tls-key, named before anything else is done. */

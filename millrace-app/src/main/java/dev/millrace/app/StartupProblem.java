@@ -67,8 +67,11 @@ final class StartupProblem extends Exception {
      * not the machine's or the options' (a bug, damaged data: those keep their stack trace).
      *
      * @param plainPortBound whether the server had bound its plain port (so the TLS port was being set up)
+     * @param storageInDataDir whether the storage is the embedded engine's, in the data directory (else its IO
+     *                         errors are not the data directory's)
      */
-    static StartupProblem explain(Exception e, ServerConfig config, boolean plainPortBound) {
+    static StartupProblem explain(Exception e, ServerConfig config, boolean plainPortBound,
+                                  boolean storageInDataDir) {
         BindException bind = find(e, BindException.class);
         if (bind != null) {
             return plainPortBound ? port("TLS port", "--tls-port", config.tls().port(), config.host(), bind)
@@ -82,7 +85,7 @@ final class StartupProblem extends Exception {
                     + "and its PKCS#8 PEM private key)" : "; check that " + config.dataDir().resolve("tls")
                     + " can be written, or remove it to make a new self-signed certificate"));
         }
-        if (e instanceof StorageException && !(e instanceof CorruptDataException)
+        if (storageInDataDir && e instanceof StorageException && !(e instanceof CorruptDataException)
                 && e.getCause() instanceof IOException io) {
             return dataDir(config.dataDir(), io);
         }

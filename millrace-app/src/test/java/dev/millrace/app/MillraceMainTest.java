@@ -33,10 +33,10 @@ class MillraceMainTest {
     private static final long CHILD_TIMEOUT_S = 60;
 
     /** What {@code millrace ARGS} printed and returned. */
-    private record Outcome(int exitCode, String stdout, String stderr) {
+    record Outcome(int exitCode, String stdout, String stderr) {
     }
 
-    private static ServerCommand parse(String... args) {
+    static ServerCommand parse(String... args) {
         CommandLine cl = MillraceMain.commandLine();
         CommandLine.ParseResult result = cl.parseArgs(args);
         return (ServerCommand) result.subcommand().commandSpec().userObject();
@@ -234,7 +234,7 @@ class MillraceMainTest {
     }
 
     /** Exit status 1, one line on stderr holding each of {@code parts}, and no stack trace anywhere. */
-    private static void assertOneLineProblem(Outcome outcome, String... parts) {
+    static void assertOneLineProblem(Outcome outcome, String... parts) {
         assertThat(outcome.exitCode()).as("exit status; stderr: %s", outcome.stderr()).isEqualTo(1);
         assertThat(outcome.stderr().lines().toList()).as("stderr").singleElement().satisfies(line -> {
             assertThat(line).startsWith("millrace: ");
@@ -244,7 +244,7 @@ class MillraceMainTest {
     }
 
     /** Runs {@code millrace server ARGS} in a JVM of its own with this test's class path. */
-    private static Outcome runServer(Path work, String... args) throws Exception {
+    static Outcome runServer(Path work, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), MillraceMain.class.getName(), "server"));
         command.addAll(List.of(args));

@@ -1,5 +1,6 @@
 package dev.millrace.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -46,6 +47,7 @@ class AsyncHttp2KinesisTest extends KinesisApiContract {
     }
 
     @Test
+    @Tag(RECORDS)
     void callsGoOverHttp2() {
         kinesis.listStreams();
         kinesis.describeLimits();
@@ -55,6 +57,7 @@ class AsyncHttp2KinesisTest extends KinesisApiContract {
     }
 
     @Test
+    @Tag(RECORDS)
     void manyConcurrentCallsOverHttp2() {
         String name = "concurrent-s";
         Streams.createActive(kinesis, name, 2);

@@ -70,12 +70,16 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The Kinesis API as a real AWS SDK client sees it, against one Millrace server (a child process) per test class.
- * Subclasses choose the client: sync CBOR, sync JSON, async HTTP/2. Every test uses streams of its own.
+ * Subclasses choose the client: sync CBOR, sync JSON, async HTTP/2. Every test uses streams of its own. Tests tagged
+ * {@link #RECORDS} carry records through the client and back (its wire format, sequence numbers, timestamps); those are
+ * what every client's {@link OnKafka} variant runs, while the CBOR client's runs them all.
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class KinesisApiContract {
+    /** The tag of the tests that put records through the client and read them back. */
+    static final String RECORDS = "records";
     static final String ACCOUNT = "000000000000";
     static final BigInteger MAX_HASH = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
     static final int MIB = 1024 * 1024;
@@ -137,6 +141,7 @@ abstract class KinesisApiContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(RECORDS)
     void wireFormatIsTheClientsOwn() {
         kinesis.listStreams();
         assertThat(recorder.requestContentTypes).isNotEmpty().allMatch(wireContentType()::equals);
@@ -315,6 +320,7 @@ abstract class KinesisApiContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(RECORDS)
     void putRecordsRoutesByMd5AndReadsBackInOrder(TestInfo test) {
         String name = streamName(test, "s");
         Streams.createActive(kinesis, name, 4);
@@ -367,6 +373,7 @@ abstract class KinesisApiContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(RECORDS)
     void everyShardIteratorType(TestInfo test) throws InterruptedException {
         String name = streamName(test, "s");
         Streams.createActive(kinesis, name, 1);
@@ -439,6 +446,7 @@ abstract class KinesisApiContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(RECORDS)
     void binaryDataRoundTripsWithArrivalTimestamps(TestInfo test) {
         String name = streamName(test, "s");
         Streams.createActive(kinesis, name, 2);

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * (stdout and stderr, merged) until the line {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which
  * gives the port actually bound. The output is kept ({@link #output()}), echoed to the test's stdout and written to
  * {@code target/millrace-logs/}. {@link #startOnPort} starts on a given port instead, for a restart that clients must
- * not notice but as a pause.
+ * not notice but as a pause. In a class marked {@link OnKafka} every server keeps its streams on that class's Kafka
+ * broker ({@code --storage kafka ...}, from {@link KafkaBackend#serverArgs}), under a topic prefix of its data
+ * directory's own.
  * {@link #stop()} sends SIGTERM and returns the exit status (0 after a clean stop), {@link #interrupt()} the same with
  * SIGINT; {@link #kill9()} sends SIGKILL.
  *
@@ -105,6 +107,7 @@ public final class MillraceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
                 "server", "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
                 "--transition-delay-ms", Long.toString(transitionDelayMs)));
+        command.addAll(KafkaBackend.serverArgs(dataDir));
         if (!List.of(extraArgs).contains("--throughput-limits")) {
             command.addAll(List.of("--throughput-limits", "off"));
         }

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.Consumer;
+import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
 import software.amazon.awssdk.services.kinesis.model.EncryptionType;
 import software.amazon.awssdk.services.kinesis.model.EnhancedMetrics;
 import software.amazon.awssdk.services.kinesis.model.MetricsName;
@@ -39,8 +41,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Durability across restarts of the real process: a clean stop (SIGTERM, exit 0) keeps everything, byte for byte and
- * under the same sequence numbers (100,000 records), and every stream and account setting; SIGTERM or {@code kill -9}
- * in the middle of concurrent writes loses no record that was acknowledged, and invents none that was not sent.
+ * under the same sequence numbers (100,000 records), every stream and account setting and a registered consumer;
+ * SIGTERM or {@code kill -9} in the middle of concurrent writes loses no record that was acknowledged, and invents
+ * none that was not sent. {@link KafkaRestartTest} runs the same on Kafka, where the node's restart finds it all in
+ * the cluster.
  *
  * <p>Not thread-safe as a whole; the writer threads share only the thread-safe {@link Ledger}.
  */
@@ -50,6 +54,8 @@ class RestartTest {
     /** The stream whose settings must survive a restart. */
     private static final String SETTINGS_STREAM = "restart-c";
     private static final String KEY_ID = "alias/aws/kinesis";
+    /** An enhanced fan-out consumer of {@link #SETTINGS_STREAM}, which must survive restarts as it was. */
+    private static final String CONSUMER = "restart-app";
 
     @TempDir
     Path dataDir;
@@ -160,6 +166,7 @@ class RestartTest {
     }
 
     @Test
+    @EmbeddedOnly("--durability is the embedded engine's fsync policy; Kafka's is acks=all")
     void intervalDurabilityKeepsEverythingOverACleanStop() {
         Ledger ledger = new Ledger();
         try (MillraceProcess first = MillraceProcess.start(dataDir, "--durability", "interval");
@@ -272,6 +279,10 @@ class RestartTest {
         kinesis.putResourcePolicy(b -> b.resourceARN(arn).policy(KinesisApiContract.policy(arn, "kinesis:GetRecords")));
         kinesis.updateAccountSettings(b -> b.minimumThroughputBillingCommitment(c ->
                 c.status(MinimumThroughputBillingCommitmentInputStatus.ENABLED)));
+        String consumerArn = kinesis.registerStreamConsumer(b -> b.streamARN(arn).consumerName(CONSUMER)).consumer()
+                .consumerARN();
+        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis.describeStreamConsumer(b -> b
+                .consumerARN(consumerArn)).consumerDescription().consumerStatus() == ConsumerStatus.ACTIVE);
     }
 
     private static void assertSettingsKept(KinesisClient kinesis) {
@@ -294,6 +305,9 @@ class RestartTest {
         assertThat(commitment.startedAt()).isNotNull();
         assertThat(kinesis.describeStreamSummary(b -> b.streamName("restart-a")).streamDescriptionSummary()
                 .encryptionType()).as("settings stay on their stream").isEqualTo(EncryptionType.NONE);
+        assertThat(kinesis.listStreamConsumers(b -> b.streamARN(arn)).consumers())
+                .extracting(Consumer::consumerName, Consumer::consumerStatus)
+                .containsExactly(tuple(CONSUMER, ConsumerStatus.ACTIVE));
     }
 
     /**

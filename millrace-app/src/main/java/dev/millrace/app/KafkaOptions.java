@@ -1,0 +1,132 @@
+package dev.millrace.app;
+
+import dev.millrace.storage.kafka.KafkaStorageConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The {@code --kafka-*} options of {@code millrace server} (a picocli mixin), and how they become a
+ * {@link KafkaStorageConfig}: client properties from {@code --kafka-properties FILE} first, each
+ * {@code --kafka-property KEY=VALUE} over them, and {@code --kafka-bootstrap-servers} over a {@code bootstrap.servers}
+ * from either (one of the three must give it).
+ *
+ * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
+ */
+final class KafkaOptions {
+    static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    static final long STARTUP_TIMEOUT_MS_DEFAULT = 30_000;
+
+    @Option(names = "--kafka-bootstrap-servers", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "With --storage kafka: brokers to connect to first (Kafka's bootstrap.servers); "
+                    + "required unless a --kafka-properties file or --kafka-property gives bootstrap.servers.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-topic-prefix", defaultValue = KafkaStorageConfig.DEFAULT_TOPIC_PREFIX,
+            paramLabel = "PREFIX",
+            description = "With --storage kafka: leads the name of every topic this node creates and reads, at most "
+                    + "40 of A-Z a-z 0-9 . _ - (default: ${DEFAULT-VALUE}). One Millrace node per cluster and prefix.")
+    String topicPrefix;
+
+    @Option(names = "--kafka-replication-factor", defaultValue = "0", paramLabel = "N",
+            description = "With --storage kafka: copies of each topic Millrace creates; 0 for min(3, brokers in the "
+                    + "cluster) (default: ${DEFAULT-VALUE}).")
+    int replicationFactor;
+
+    @Option(names = "--kafka-min-insync-replicas", defaultValue = "0", paramLabel = "N",
+            description = "With --storage kafka: copies a write needs before it is acknowledged (the topics' "
+                    + "min.insync.replicas); 0 for 2 when the replication factor is 3 or more, else 1 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int minInsyncReplicas;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "With --storage kafka: a Kafka client property given to every producer, consumer and admin "
+                    + "client (SASL, TLS, timeouts), e.g. security.protocol=SASL_SSL; repeatable, and wins over "
+                    + "--kafka-properties.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+            description = "With --storage kafka: a Java properties file of Kafka client properties (a Kafka "
+                    + "client.properties), given to every client.")
+    Path propertiesFile;
+
+    @Option(names = "--kafka-startup-timeout-ms", defaultValue = "" + STARTUP_TIMEOUT_MS_DEFAULT, paramLabel = "MS",
+            description = "With --storage kafka: how long to wait at start for the cluster to answer before giving "
+                    + "up with exit status 1 (default: ${DEFAULT-VALUE}).")
+    long startupTimeoutMs;
+
+    /**
+     * The storage configuration these options describe; {@code usage} builds the usage error (exit 2) for a value
+     * out of range, and a missing or unreadable file or missing bootstrap servers is a {@link StartupProblem}.
+     */
+    KafkaStorageConfig config(java.util.function.Function<String, CommandLine.ParameterException> usage)
+            throws StartupProblem {
+        if (replicationFactor < 0 || replicationFactor > Short.MAX_VALUE) {
+            throw usage.apply("--kafka-replication-factor must be between 0 (automatic) and " + Short.MAX_VALUE
+                    + ", not " + replicationFactor);
+        }
+        if (minInsyncReplicas < 0) {
+            throw usage.apply("--kafka-min-insync-replicas must be 0 (automatic) or more, not " + minInsyncReplicas);
+        }
+        if (replicationFactor > 0 && minInsyncReplicas > replicationFactor) {
+            throw usage.apply("--kafka-min-insync-replicas " + minInsyncReplicas + " is more than "
+                    + "--kafka-replication-factor " + replicationFactor + ": no write could ever be acknowledged");
+        }
+        if (startupTimeoutMs < 1) {
+            throw usage.apply("--kafka-startup-timeout-ms must be positive, not " + startupTimeoutMs);
+        }
+        if (properties.keySet().stream().anyMatch(String::isBlank)) {
+            throw usage.apply("--kafka-property needs KEY=VALUE with a key, like security.protocol=SSL");
+        }
+        Map<String, String> client = new LinkedHashMap<>();
+        if (propertiesFile != null) {
+            client.putAll(readPropertiesFile(propertiesFile));
+        }
+        client.putAll(properties);
+        String fromProperties = client.remove(BOOTSTRAP_SERVERS);
+        String servers = bootstrapServers != null ? bootstrapServers : fromProperties;
+        if (servers == null || servers.isBlank()) {
+            throw new StartupProblem("--storage kafka needs the cluster's brokers: add --kafka-bootstrap-servers "
+                    + "HOST:PORT[,HOST:PORT...]");
+        }
+        try {
+            return new KafkaStorageConfig(servers.strip(), topicPrefix, replicationFactor, minInsyncReplicas, client);
+        } catch (IllegalArgumentException e) {
+            throw usage.apply("--kafka-topic-prefix: " + e.getMessage());
+        }
+    }
+
+    /** The properties in {@code file}, read as Kafka's own tools read a {@code client.properties} (ISO-8859-1). */
+    static Map<String, String> readPropertiesFile(Path file) throws StartupProblem {
+        String why;
+        if (!Files.exists(file)) {
+            why = "no such file";
+        } else if (Files.isDirectory(file)) {
+            why = "a directory, not a file";
+        } else if (!Files.isReadable(file)) {
+            why = "permission denied";
+        } else {
+            Properties loaded = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                loaded.load(in);
+                Map<String, String> sorted = new TreeMap<>();
+                loaded.stringPropertyNames().forEach(k -> sorted.put(k, loaded.getProperty(k)));
+                return sorted;
+            } catch (IOException e) {
+                why = StartupProblem.reason(e);
+            } catch (IllegalArgumentException e) {
+                why = "not a Java properties file (" + e.getMessage() + ")";
+            }
+        }
+        throw new StartupProblem("--kafka-properties " + file + ": " + why + "; give the path of a Java properties "
+                + "file of Kafka client settings, or pass them one by one with --kafka-property KEY=VALUE");
+    }
+}

@@ -1,0 +1,6 @@
+package dev.millrace.it;
+
+/** {@link AwsCliTest} on the Kafka backend. */
+@OnKafka
+class KafkaAwsCliTest extends AwsCliTest {
+}

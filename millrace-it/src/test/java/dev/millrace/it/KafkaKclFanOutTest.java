@@ -1,0 +1,6 @@
+package dev.millrace.it;
+
+/** {@link KclFanOutTest} on the Kafka backend. */
+@OnKafka
+class KafkaKclFanOutTest extends KclFanOutTest {
+}
