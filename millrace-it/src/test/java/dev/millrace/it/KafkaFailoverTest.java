@@ -4,6 +4,7 @@ import dev.millrace.it.Streams.Written;
 import dev.millrace.kafka.testkit.ChildKafkaCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -97,6 +98,12 @@ class KafkaFailoverTest {
         }
     }
 
+    /** A failed test must not leave the next one with dead brokers. */
+    @AfterEach
+    void restartBrokers() {
+        restartDeadNodes();
+    }
+
     private static MillraceProcess startServer() {
         MillraceProcess p = MillraceProcess.start(dataDir, "--storage", "kafka",
                 "--kafka-bootstrap-servers", cluster.bootstrapServers(), "--kafka-topic-prefix", PREFIX,
@@ -117,26 +124,25 @@ class KafkaFailoverTest {
             putBatch(kinesis, QUIET, "quiet", 20, new Random(7), ledger);
             assertThat(ledger.acked).hasSize(20);
         }
-        String topic = shardTopics().get(0);
-        int victim = cluster.awaitLeader(topic, 0, -1, Duration.ofSeconds(30));
-
         long killedAt;
         try (Writers writers = new Writers(server, 2, "a")) {
             writers.awaitAcked(3_000, Duration.ofSeconds(90));
+            String topic = shardTopics().get(0);
+            int victim = cluster.awaitLeader(topic, 0, -1, Duration.ofSeconds(30));
             int before = ledger.acked.size();
             killedAt = System.nanoTime();
             cluster.kill(victim);
             writers.awaitAcked(before + 3_000, Duration.ofSeconds(120));
             System.out.printf("SIGKILL of node %d (leader of %s): 3,000 more records acknowledged %d ms later; "
                             + "slowest PutRecords %d ms; entry errors %s; call failures %s%n", victim, topic,
-                    (System.nanoTime() - killedAt) / 1_000_000, writers.slowestMs.get(), ledger.entryErrors,
+                    (System.nanoTime() - killedAt) / 1_000_000, writers.slowestMs.get(), ledger.entryErrorCounts(),
                     ledger.callFailures);
         }
         assertOnlyRetryableFailures();
         try (KinesisClient kinesis = Clients.syncNoRetries(server.endpoint())) {
             assertEveryAcknowledgedRecordOnce(kinesis);
         }
-        cluster.startNode(victim);
+        restartDeadNodes();
         for (String t : shardTopics()) {
             cluster.awaitIsr(t, 0, 3, Duration.ofSeconds(90));
         }
@@ -177,7 +183,7 @@ class KafkaFailoverTest {
             System.out.printf("PutRecord with nodes %s dead: 5xx after %d ms%n", dead,
                     (System.nanoTime() - start) / 1_000_000);
 
-            cluster.startNode(dead.stream().mapToInt(Integer::intValue).toArray());
+            restartDeadNodes();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             int before = ledger.acked.size();
             for (int round = 0; ledger.acked.size() < before + 100; round++) {
@@ -232,13 +238,31 @@ class KafkaFailoverTest {
         }
     }
 
-    /** The shard topics the server made, sorted. */
+    /**
+     * The topics of {@link #STREAM}'s shards, sorted (shard 0 first). The server names a shard's topic
+     * {@code <prefix>shard.<shard key>} and its shard keys end in {@code -<stream>-<shard index>}; it creates a topic
+     * at the shard's first write.
+     */
     private static List<String> shardTopics() throws Exception {
         try (Admin admin = cluster.admin()) {
-            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(t -> t.startsWith(PREFIX + "shard.")).sorted().toList();
-            assertThat(topics).as("shard topics under %s", PREFIX).hasSizeGreaterThanOrEqualTo(SHARDS + 1);
+            Set<String> all = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<String> topics = all.stream().filter(t -> t.startsWith(PREFIX + "shard.")
+                    && t.matches(".*-" + STREAM + "-\\d+")).sorted().toList();
+            assertThat(topics).as("%s's shard topics among %s", STREAM, all).hasSize(SHARDS);
             return topics;
+        }
+    }
+
+    /** Starts every broker that is not running, together (two dead voters need each other for a quorum). */
+    private static void restartDeadNodes() {
+        List<Integer> dead = new ArrayList<>();
+        for (int node = 0; node < cluster.size(); node++) {
+            if (!cluster.isAlive(node)) {
+                dead.add(node);
+            }
+        }
+        if (!dead.isEmpty()) {
+            cluster.startNode(dead.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 
@@ -390,6 +414,12 @@ class KafkaFailoverTest {
                     k -> Collections.synchronizedList(new ArrayList<>())).add(w.partitionKey());
         }
 
+        /** How many entries failed, by error code. */
+        Map<String, Long> entryErrorCounts() {
+            return entryErrors.stream().collect(java.util.stream.Collectors.groupingBy(c -> c,
+                    java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        }
+
         List<String> order(String writer, String stream, String shardId) {
             return List.copyOf(orders.getOrDefault(writer + "|" + stream + "|" + shardId, List.of()));
         }
@@ -450,7 +480,7 @@ class KafkaFailoverTest {
             while (!done.getAsBoolean()) {
                 if (System.nanoTime() > deadline || running.get() == 0) {
                     fail(what + ": not within " + timeout + " (" + ledger.acked.size() + " acknowledged, writers "
-                            + "running " + running.get() + ", entry errors " + ledger.entryErrors.size()
+                            + "running " + running.get() + ", entry errors " + ledger.entryErrorCounts()
                             + ", call failures " + ledger.callFailures + ")");
                 }
                 Thread.sleep(100);
