@@ -69,8 +69,12 @@ class KafkaFailoverTest {
     private static final int SHARDS = 3;
     /** A second stream, written once, with a tag: what a restart must keep besides the loaded stream's records. */
     private static final String QUIET = "failover-quiet";
-    /** The server's producer gives up on a record after this; answers must come well within the SDK's 30 s. */
-    private static final long DELIVERY_TIMEOUT_MS = 20_000;
+    /**
+     * The server's producer gives up on a record after this (its default is 20 s): shorter than the 10 to 14 s a
+     * leader's SIGKILL stalls writes for, so that some PutRecords entries do fail meanwhile and the test sees what
+     * becomes of them; and the fewer-than-min-ISR answers come sooner.
+     */
+    private static final long DELIVERY_TIMEOUT_MS = 8_000;
 
     private static ChildKafkaCluster cluster;
     private static MillraceProcess server;
@@ -109,7 +113,7 @@ class KafkaFailoverTest {
                 "--kafka-bootstrap-servers", cluster.bootstrapServers(), "--kafka-topic-prefix", PREFIX,
                 "--kafka-replication-factor", "3", "--kafka-min-insync-replicas", "2",
                 "--kafka-property", "delivery.timeout.ms=" + DELIVERY_TIMEOUT_MS,
-                "--kafka-property", "request.timeout.ms=10000");
+                "--kafka-property", "request.timeout.ms=3000");
         p.awaitReady();
         return p;
     }
