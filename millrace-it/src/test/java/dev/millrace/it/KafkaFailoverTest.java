@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -57,6 +58,8 @@ import static org.assertj.core.api.Assertions.fail;
  *       the brokers are back, writes succeed again and nothing acknowledged is gone.</li>
  *   <li>The server is SIGKILLed under load and started again on the same cluster, prefix and data directory: every
  *       stream, setting and acknowledged record is there, and new records land after the old ones.</li>
+ *   <li>The server starts while one broker of three is down (min ISR is still met) and serves every stream.
+ *       Disabled: the start-up check refuses a cluster with fewer brokers than the replication factor.</li>
  * </ol>
  *
  * <p>One Kafka cluster and one ledger for the class; the tests run in order, each leaving every broker running.
@@ -238,6 +241,36 @@ class KafkaFailoverTest {
                 assertThat(Streams.compareSequence(newest.get(key), newestBefore.get(key)))
                         .as("the load reached %s", key).isPositive();
             }
+            assertThat(server.stop()).isZero();
+        }
+    }
+
+    @Test
+    @Order(4)
+    @Disabled("fails on main 8668989: KafkaStartup refuses to start (exit 1, '--kafka-replication-factor 3 needs as "
+            + "many brokers, but the Kafka cluster ... has 2') while one broker of three is down, though every topic "
+            + "(RF 3, min ISR 2) still takes writes; enable once the start-up check allows it")
+    void aServerStartedWhileOneBrokerOfThreeIsDownServesEveryStream() throws Exception {
+        assertThat(server.isAlive()).as("the previous test stopped the server").isFalse();
+        int victim = cluster.leaderOf(shardTopics().get(0), 0);
+        cluster.kill(victim);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (cluster.registeredBrokers().contains(victim)) {
+            assertThat(System.nanoTime()).as("node %d fenced", victim).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        // Two of three brokers are min ISR: every topic takes writes, so a node restarted now (during a rolling
+        // restart of the brokers, say) must serve.
+        server = startServer();
+        try (KinesisClient kinesis = Clients.syncNoRetries(server.endpoint())) {
+            assertThat(kinesis.listStreams().streamNames()).containsExactlyInAnyOrder(STREAM, QUIET);
+            Random random = new Random(13);
+            int before = ledger.acked.size();
+            for (int round = 0; ledger.acked.size() < before + 100; round++) {
+                assertThat(System.nanoTime()).as("writes with two of three brokers").isLessThan(deadline + 60_000_000_000L);
+                putBatch(kinesis, STREAM, "degraded-" + round, 50, random, ledger);
+            }
+            assertEveryAcknowledgedRecordOnce(kinesis);
             assertThat(server.stop()).isZero();
         }
     }

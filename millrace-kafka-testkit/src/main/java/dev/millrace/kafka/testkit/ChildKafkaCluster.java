@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -215,6 +217,22 @@ public final class ChildKafkaCluster implements AutoCloseable {
         }
         throw new IllegalStateException(topic + "-" + partition + " has ISR " + isr + " after " + timeout
                 + ", not " + replicas + " replicas");
+    }
+
+    /**
+     * The ids of the brokers registered and unfenced now. A SIGKILLed broker stays in it until its session times out
+     * ({@code broker.session.timeout.ms}, 9 s by default).
+     */
+    public Set<Integer> registeredBrokers() {
+        try (Admin admin = admin()) {
+            return admin.describeCluster().nodes().get(15, TimeUnit.SECONDS).stream().map(Node::id)
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot describe the cluster: " + e, e);
+        }
     }
 
     /** With a fresh Admin each time, for the reason {@link KafkaNodes#awaitBrokers} gives. */
