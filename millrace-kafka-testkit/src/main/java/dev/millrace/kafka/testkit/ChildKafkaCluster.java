@@ -28,15 +28,16 @@ import java.util.stream.IntStream;
  * {@link KafkaTestCluster} ({@link KafkaNodes}: combined KRaft nodes on 127.0.0.1, ports chosen once, static voters),
  * each node run as {@code java -cp <this JVM's class path> kafka.Kafka node-i.properties} after
  * {@code kafka.tools.StorageTool format} (all nodes formatted at once: each format is a JVM start, 1.5 to 2 s).
- * {@link #kill} is a SIGKILL ({@link Process#destroyForcibly()}); {@link #startNode(int...)} brings a node back on its old
- * ports and log directory.
+ * {@link #kill} is a SIGKILL ({@link Process#destroyForcibly()}); {@link #startNode(int...)} brings a node back on
+ * its old ports and log directory.
  *
- * <p>Costs: three nodes take 17 to 21 s to start on two cores and about 300 to 400 MB of memory each, so a test class
- * should share one cluster, and is tagged {@code @Tag("chaos")} so that a quick build can leave it out
- * ({@code mvn verify -DexcludedGroups=chaos}). Brokers get {@value #HEAP} of heap, C1 only and the serial collector (start-up, not
- * throughput, is what tests wait for). Their output (WARN and above, whichever SLF4J binding the class path has:
- * log4j2, logback or slf4j-simple) goes to {@code node-i.log} under the cluster's directory; {@link #logTail} shows it,
- * and {@link #close} copies the logs to {@code target/kafka-logs/} when run from a Maven module.
+ * <p>Costs: three nodes took 8 to 33 s to start on two shared cores (most of it JVM start-up and formatting), and
+ * need about 300 to 400 MB of memory each, so a test class should share one cluster, and is tagged
+ * {@code @Tag("chaos")} so that a quick build can leave it out ({@code mvn verify -DexcludedGroups=chaos}). Brokers
+ * get {@value #HEAP} of heap, C1 only and the serial collector (start-up, not throughput, is what tests wait for).
+ * Their output (WARN and above, whichever SLF4J binding the class path has: log4j2, logback or slf4j-simple) goes to
+ * {@code node-i.log} under the cluster's directory; {@link #logTail} shows it, and {@link #close} copies the logs to
+ * {@code target/kafka-logs/} when run from a Maven module.
  *
  * <p>No child outlives the test JVM: a shutdown hook SIGKILLs them, and each child runs under {@link OrphanGuard},
  * which halts it when the pipe from this JVM closes (a SIGKILLed test JVM runs no hooks).

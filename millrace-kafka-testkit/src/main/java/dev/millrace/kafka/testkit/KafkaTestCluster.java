@@ -114,8 +114,8 @@ public final class KafkaTestCluster implements AutoCloseable {
         for (int i = 0; i < servers.length; i++) {
             Path config = nodes.writeProperties(i);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t", nodes.clusterId(), "-c", config.toString()},
-                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            String[] args = {"format", "-t", nodes.clusterId(), "-c", config.toString()};
+            int rc = kafka.tools.StorageTool.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8));
             if (rc != 0) {
                 throw new IllegalStateException("formatting node " + i + " failed (" + rc + "): "
                         + out.toString(StandardCharsets.UTF_8));

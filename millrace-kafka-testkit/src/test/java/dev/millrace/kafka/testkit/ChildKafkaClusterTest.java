@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * back exactly once, at the offset it was given; the killed node comes back on its old ports and log directory and
  * catches up. Then {@link OrphanGuard}: a child whose parent's pipe closes is gone at once.
  *
- * <p>One cluster, one test: three child brokers take about 20 s to start on two cores.
+ * <p>One cluster, one test: three child brokers take 10 to 30 s to start on two shared cores.
  */
 @Tag("chaos")
 class ChildKafkaClusterTest {

@@ -50,7 +50,7 @@ import static org.assertj.core.api.Assertions.fail;
  *       both nodes are back, appends succeed and everything acknowledged before is still there.</li>
  * </ol>
  *
- * <p>One cluster for the class (three child brokers take about 10 to 20 s to start on two cores); the tests run in
+ * <p>One cluster for the class (three child brokers take 10 to 30 s to start on two shared cores); the tests run in
  * order and each leaves every node running.
  */
 @Tag("chaos")
