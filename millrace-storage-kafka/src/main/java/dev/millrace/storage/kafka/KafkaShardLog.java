@@ -50,7 +50,10 @@ import java.util.concurrent.Future;
  * moving the log start with deleteRecords would cost two admin calls per shard per pass for no visible difference.
  *
  * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending, the
- * in-flight count); neither is held while waiting for Kafka, except that a seal holds {@code configLock} throughout.
+ * in-flight count). {@code appendLock} is held only while records are handed to the producer, which blocks only for a
+ * new topic's metadata or a full buffer (at most {@code max.block.ms}), never for an acknowledgement;
+ * {@code configLock} is held across a seal's or a retention change's admin calls, which only those two wait for.
+ * Reads take neither.
  */
 final class KafkaShardLog implements ShardLog {
     private final String key;
