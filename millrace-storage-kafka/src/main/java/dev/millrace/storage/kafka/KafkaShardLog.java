@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A shard's log in Kafka: partition 0 of the shard's own topic ({@link ShardTopics} lists its settings,
@@ -71,7 +72,7 @@ final class KafkaShardLog implements ShardLog {
     private volatile boolean closed;
     private volatile long retentionMs;
     /** The partition's end offset as last known here. Only grows. */
-    private volatile long endOffset;
+    private final AtomicLong endOffset;
 
     KafkaShardLog(String key, TopicPartition partition, KafkaLogStore.Shared shared, ShardTopics.TopicState state,
                   long endOffset) {
@@ -80,7 +81,7 @@ final class KafkaShardLog implements ShardLog {
         this.shared = shared;
         this.sealed = state.sealed();
         this.retentionMs = state.retentionMs();
-        this.endOffset = endOffset;
+        this.endOffset = new AtomicLong(endOffset);
     }
 
     @Override
@@ -170,17 +171,13 @@ final class KafkaShardLog implements ShardLog {
     }
 
     private void advanceEnd(long offset) {
-        synchronized (appendLock) {
-            if (offset > endOffset) {
-                endOffset = offset;
-            }
-        }
+        endOffset.accumulateAndGet(offset, Math::max);
     }
 
     /** Asks Kafka for the end offset (the high watermark) and returns it. */
     long refreshEnd() {
         advanceEnd(shared.topics().latestOffset(partition));
-        return endOffset;
+        return endOffset.get();
     }
 
     @Override
@@ -193,7 +190,7 @@ final class KafkaShardLog implements ShardLog {
         if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
         }
-        long end = endOffset;
+        long end = endOffset.get();
         if (fromPosition >= end) {
             return new ReadResult(List.of(), fromPosition, end);
         }
@@ -226,7 +223,7 @@ final class KafkaShardLog implements ShardLog {
     private long firstAtOrAfter(long timestampMs) {
         long offset = shared.topics().offsetForTime(partition, Math.max(0, timestampMs));
         if (offset < 0) {
-            return endOffset;
+            return endOffset.get();
         }
         advanceEnd(offset + 1); // a record is there, below the high watermark
         return offset;
@@ -239,7 +236,7 @@ final class KafkaShardLog implements ShardLog {
 
     @Override
     public long endPosition() {
-        return endOffset;
+        return endOffset.get();
     }
 
     @Override
