@@ -9,28 +9,22 @@ import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
 import dev.millrace.storage.log.FailureLog;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApplicationRecoverableException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -53,16 +47,18 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * The metadata store on Kafka: the compacted single-partition topic {@link KafkaStorageConfig#metadataTopic()},
  * written in transactions by one fenced writer and read back as a log into an in-memory sorted map.
  *
  * <pre>
- *  one commit = one transaction on partition 0, the version record always last:
- *  +------------------------+---------------------------+-----+-------------------------------------------+
- *  | key "stream/a" -> value | key "stream/b" -> null     | ... | key 0x00 "version" -> version (8 bytes BE) |
- *  +------------------------+---------------------------+-----+-------------------------------------------+
+ *  one commit = one transaction on partition 0, its version record always last:
+ *  +---------------------+---------------------+-----+----------------------------------+
+ *  | "stream/a" -> bytes | "stream/b" -> null  | ... | 0x00 "version" -> 8 bytes, BE    |
+ *  +---------------------+---------------------+-----+----------------------------------+
+ *     data record          data record (delete)        version record
  *
  *  data record     key   = the metadata key, UTF-8 (the server's keys are printable ASCII, so never start with NUL)
  *                  value = the value's bytes, or null (a tombstone) for a deletion
@@ -123,15 +119,16 @@ public final class KafkaMetadataStore implements MetadataStore {
     static final String WRITER_SUFFIX = "metadata-writer";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaMetadataStore.class);
-    private static final long OPEN_TIMEOUT_MS = 60_000;
+    static final long OPEN_TIMEOUT_MS = 60_000;
     /** How long loading may go without progress before the store gives up. */
     private static final long LOAD_STALL_TIMEOUT_MS = 60_000;
     private static final long TAIL_POLL_MS = 200;
     private static final long TAIL_BACKOFF_MS = 500;
     private static final long CLOSE_TIMEOUT_MS = 10_000;
     private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
-    /** Lagging readers see single commits for this long before compaction may merge them. */
-    private static final long MIN_COMPACTION_LAG_MS = 3_600_000;
+
+    /** What {@link #commit} passes as the expected version: none. */
+    private static final long ANY_VERSION = -1;
 
     private enum Pending { NONE, COMMIT, ABORT }
 
@@ -139,7 +136,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private final TopicPartition partition;
     private final String transactionalId;
     private final Admin admin;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final FailureLog tailFailures;
     private final MetadataListeners listeners = new MetadataListeners();
@@ -164,7 +161,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private Assembler tailAssembler;
     private volatile boolean running = true;
 
-    private KafkaMetadataStore(KafkaStorageConfig config, Admin admin, KafkaProducer<byte[], byte[]> producer,
+    private KafkaMetadataStore(KafkaStorageConfig config, Admin admin, Producer<byte[], byte[]> producer,
                                KafkaConsumer<byte[], byte[]> consumer, Clock clock) {
         this.topic = config.metadataTopic();
         this.partition = new TopicPartition(topic, 0);
@@ -182,13 +179,20 @@ public final class KafkaMetadataStore implements MetadataStore {
      * reads it to its end and starts the tailer.
      */
     public static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock) {
+        return open(config, clock, KafkaProducer::new);
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock)}, the writer made by {@code producers} from its settings (a seam
+     * for tests that fail a commit at a chosen step). */
+    static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock,
+                                   Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
         Admin admin = null;
-        KafkaProducer<byte[], byte[]> producer = null;
+        Producer<byte[], byte[]> producer = null;
         KafkaConsumer<byte[], byte[]> consumer = null;
         try {
             admin = Admin.create(config.clientConfig(Map.of()));
-            ensureTopic(admin, config);
-            producer = new KafkaProducer<>(config.clientConfig(producerSettings(config)));
+            MetadataTopic.ensure(admin, config, MAX_RECORD_BYTES);
+            producer = producers.apply(config.clientConfig(producerSettings(config)));
             // Before reading: fences an earlier writer and settles the transaction it may have left open.
             producer.initTransactions();
             consumer = new KafkaConsumer<>(config.clientConfig(consumerSettings()));
@@ -238,80 +242,6 @@ public final class KafkaMetadataStore implements MetadataStore {
         settings.put("key.deserializer", ByteArrayDeserializer.class.getName());
         settings.put("value.deserializer", ByteArrayDeserializer.class.getName());
         return settings;
-    }
-
-    /**
-     * Creates the topic (compacted, one partition) or checks the one found: a second partition or a delete policy
-     * would lose metadata, so they are refused; a {@code max.message.bytes} below one full record is raised.
-     */
-    private static void ensureTopic(Admin admin, KafkaStorageConfig config) {
-        String topic = config.metadataTopic();
-        int brokers = get(admin.describeCluster().nodes(), "describe the cluster").size();
-        short factor = config.replicationFactorFor(brokers);
-        Map<String, String> topicConfig = Map.of(
-                "cleanup.policy", "compact",
-                "min.insync.replicas", Integer.toString(config.minInsyncReplicasFor(factor)),
-                "max.message.bytes", Integer.toString(MAX_RECORD_BYTES),
-                "min.compaction.lag.ms", Long.toString(MIN_COMPACTION_LAG_MS));
-        try {
-            get(admin.createTopics(List.of(new NewTopic(topic, 1, factor).configs(topicConfig))).all(),
-                    "create topic " + topic + " (replication factor " + factor + ", " + brokers + " brokers)");
-            log.info("Created metadata topic {} (replication factor {})", topic, factor);
-        } catch (StorageException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-            checkExistingTopic(admin, topic);
-        }
-        awaitLeader(admin, topic);
-    }
-
-    private static void checkExistingTopic(Admin admin, String topic) {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config found = get(admin.describeConfigs(List.of(resource)).all(), "describe topic " + topic).get(resource);
-        ConfigEntry policy = found.get("cleanup.policy");
-        if (policy == null || !"compact".equals(policy.value())) {
-            throw new StorageException("metadata topic " + topic + " has cleanup.policy="
-                    + (policy == null ? "?" : policy.value()) + "; it must be exactly 'compact', or old metadata is"
-                    + " deleted");
-        }
-        ConfigEntry maxBytes = found.get("max.message.bytes");
-        if (maxBytes == null || Long.parseLong(maxBytes.value()) < MAX_RECORD_BYTES) {
-            get(admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-                    new ConfigEntry("max.message.bytes", Integer.toString(MAX_RECORD_BYTES)),
-                    AlterConfigOp.OpType.SET)))).all(), "raise max.message.bytes of " + topic);
-        }
-    }
-
-    private static void awaitLeader(Admin admin, String topic) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPEN_TIMEOUT_MS);
-        while (true) {
-            try {
-                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                        .get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic);
-                if (description.partitions().size() != 1) {
-                    throw new StorageException("metadata topic " + topic + " has " + description.partitions().size()
-                            + " partitions; it must have exactly one, or commits lose their order");
-                }
-                if (description.partitions().get(0).leader() != null) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof RetriableException)) {
-                    throw converted("cannot describe metadata topic " + topic, e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException("interrupted while waiting for metadata topic " + topic, e);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new StorageException("metadata topic " + topic + " could not be described (retryable)", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new StorageException("metadata topic " + topic + " has no leader after " + OPEN_TIMEOUT_MS
-                        + " ms (retryable)");
-            }
-            sleepQuietly(100);
-        }
     }
 
     /** Reads the topic from its beginning to its last stable offset as of now, without telling listeners. */
@@ -444,7 +374,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     public long commit(Map<String, byte[]> changes) {
         writeLock.lock();
         try {
-            return commitLocked(changes);
+            return commitLocked(ANY_VERSION, changes);
         } finally {
             writeLock.unlock();
         }
@@ -454,24 +384,25 @@ public final class KafkaMetadataStore implements MetadataStore {
     public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
         writeLock.lock();
         try {
-            long current = version();
-            if (current != expectedVersion) {
-                throw new StaleVersionException(expectedVersion, current);
-            }
-            return commitLocked(changes);
+            return commitLocked(expectedVersion, changes);
         } finally {
             writeLock.unlock();
         }
     }
 
-    private long commitLocked(Map<String, byte[]> changes) {
+    private long commitLocked(long expectedVersion, Map<String, byte[]> changes) {
         checkWritable();
-        if (changes.isEmpty()) {
-            return version();
-        }
         Map<String, byte[]> copy = copyChecked(changes);
+        // Before the version is read: an earlier commit left in doubt may turn out to have landed.
         settlePending();
-        Commit commit = new Commit(version() + 1, copy);
+        long current = version();
+        if (expectedVersion != ANY_VERSION && expectedVersion != current) {
+            throw new StaleVersionException(expectedVersion, current);
+        }
+        if (copy.isEmpty()) {
+            return current;
+        }
+        Commit commit = new Commit(current + 1, copy);
         boolean committing = false;
         try {
             producer.beginTransaction();
@@ -581,7 +512,7 @@ public final class KafkaMetadataStore implements MetadataStore {
             pending = Pending.ABORT;
         }
         return new StorageException("metadata commit failed, nothing changed" + (isRetriable(e) ? " (retryable)" : "")
-                + ": " + e, e);
+                + ": " + describe(e), e);
     }
 
     /** Stops the writer for good, keeping the reason for every later commit's exception. */
@@ -623,6 +554,15 @@ public final class KafkaMetadataStore implements MetadataStore {
             }
         }
         return false;
+    }
+
+    /** The exception and, if it only wraps another (Kafka's "error state" message), its root cause too. */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + " (caused by " + root + ")";
     }
 
     private static boolean isRetriable(Throwable e) {
@@ -722,28 +662,15 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future, String what) {
-        try {
-            return future.get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw converted("cannot " + what, e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new StorageException("cannot " + what + " within " + OPEN_TIMEOUT_MS + " ms (retryable)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted: cannot " + what, e);
-        }
-    }
-
     /** The one place Kafka's exceptions become storage exceptions outside a commit. */
-    private static StorageException converted(String what, Throwable e) {
+    static StorageException converted(String what, Throwable e) {
         if (e instanceof StorageException s) {
             return s;
         }
-        return new StorageException(what + (isRetriable(e) ? " (retryable)" : "") + ": " + e, e);
+        return new StorageException(what + (isRetriable(e) ? " (retryable)" : "") + ": " + describe(e), e);
     }
 
-    private static void closeAll(Admin admin, KafkaProducer<?, ?> producer, KafkaConsumer<?, ?> consumer) {
+    private static void closeAll(Admin admin, Producer<?, ?> producer, KafkaConsumer<?, ?> consumer) {
         Duration timeout = Duration.ofMillis(CLOSE_TIMEOUT_MS);
         if (consumer != null) {
             consumer.close(timeout);
@@ -756,7 +683,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
     }
 
-    private static void sleepQuietly(long ms) {
+    static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
