@@ -139,6 +139,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private final Producer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final FailureLog tailFailures;
+    private final FailureLog commitFailures;
     private final MetadataListeners listeners = new MetadataListeners();
     /** Serializes commits; never taken by the tailer, and never while holding the monitor. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -170,6 +171,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         this.producer = producer;
         this.consumer = consumer;
         this.tailFailures = new FailureLog(log, "Metadata tailer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
+        this.commitFailures = new FailureLog(log, "Metadata writer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
         this.tailer = new Thread(this::tail, "metadata-tailer-" + topic);
         this.tailer.setDaemon(true);
     }
@@ -372,19 +374,34 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     @Override
     public long commit(Map<String, byte[]> changes) {
-        writeLock.lock();
-        try {
-            return commitLocked(ANY_VERSION, changes);
-        } finally {
-            writeLock.unlock();
-        }
+        return commitSerialized(ANY_VERSION, changes);
     }
 
     @Override
     public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+        return commitSerialized(expectedVersion, changes);
+    }
+
+    /**
+     * One commit at a time. Failures are logged here, rate-limited as the embedded store does (a Kafka outage fails
+     * every commit until it ends), and thrown as already reported so that callers do not log them again.
+     */
+    private long commitSerialized(long expectedVersion, Map<String, byte[]> changes) {
         writeLock.lock();
         try {
-            return commitLocked(expectedVersion, changes);
+            synchronized (this) {
+                if (closed) {
+                    throw new StorageException("metadata store is closed");
+                }
+            }
+            try {
+                long committed = commitLocked(expectedVersion, changes);
+                commitFailures.healed("commits succeed again");
+                return committed;
+            } catch (StorageException e) {
+                commitFailures.failure("commit failed", e);
+                throw new StorageException(e.getMessage(), e.getCause() == null ? e : e.getCause(), true);
+            }
         } finally {
             writeLock.unlock();
         }
@@ -422,11 +439,6 @@ public final class KafkaMetadataStore implements MetadataStore {
     }
 
     private void checkWritable() {
-        synchronized (this) {
-            if (closed) {
-                throw new StorageException("metadata store is closed");
-            }
-        }
         if (writerStopped != null) {
             throw new StorageException("metadata writer of " + topic + " stopped: " + writerStopped);
         }
@@ -527,7 +539,6 @@ public final class KafkaMetadataStore implements MetadataStore {
                 : "the metadata writer cannot go on: " + fatal;
         pending = Pending.NONE;
         inDoubt = null;
-        log.error("Metadata writer of {} stopped: {}", topic, writerStopped);
         return new StorageException("metadata commit failed; the writer of " + topic + " stopped: " + writerStopped,
                 e);
     }

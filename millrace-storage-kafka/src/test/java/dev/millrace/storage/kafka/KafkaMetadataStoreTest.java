@@ -306,7 +306,8 @@ class KafkaMetadataStoreTest {
                 assertThat(s(second.get("b").orElseThrow())).isEqualTo("2");
 
                 assertThatThrownBy(() -> first.commit(Map.of("lost", b("x"))))
-                        .isInstanceOf(StorageException.class).hasMessageContaining("another writer took over");
+                        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.reported()).isTrue())
+                        .hasMessageContaining("another writer took over");
                 assertThatThrownBy(() -> first.commit(Map.of("lost", b("y"))))
                         .isInstanceOf(StorageException.class).hasMessageContaining("another writer took over");
                 assertThatThrownBy(() -> first.commitIfVersion(2, Map.of()))
