@@ -20,7 +20,6 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApplicationRecoverableException;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -81,11 +80,15 @@ import java.util.function.Function;
  * version under the commit lock: correct while this store is the only writer, which fencing ensures.
  *
  * <p><b>Failures.</b> Kafka errors become {@link StorageException}s, whose message says whether Kafka deemed them
- * retriable. A commit that failed changes nothing locally and its transaction is aborted. Two cases differ:
+ * retriable (the SPI has no flag for it; the server answers every storage failure with a retryable 500). Commit
+ * failures are logged rate-limited ({@link FailureLog}) and thrown as already reported. A commit that failed changes
+ * nothing locally and its transaction is aborted. Two cases differ:
  * <ul>
  *   <li>A fenced producer (another store opened on the same prefix, or a transaction that outlived
- *   {@code transaction.timeout.ms}) or an authorization / unsupported-version error stops the writer for good: every
- *   later commit fails with a StorageException naming the reason. The store stays a reader (its tailer goes on).</li>
+ *   {@code transaction.timeout.ms}), an authorization or unsupported-version error, or any error that leaves the
+ *   producer unable to abort (its fatal state) stops the writer for good: every later commit fails with a
+ *   StorageException naming the reason. The store stays a reader (its tailer goes on); a new writer is a new store.
+ *   </li>
  *   <li>A timeout while committing leaves the outcome unknown, and Kafka's producer then allows only to retry the
  *   same call. The commit is reported failed (retryable) and remembered as in doubt: the next commit first retries
  *   {@code commitTransaction} (or {@code abortTransaction}, if an abort timed out) and, if the earlier commit did land,
@@ -471,24 +474,21 @@ public final class KafkaMetadataStore implements MetadataStore {
             return;
         }
         if (pending == Pending.COMMIT) {
+            Commit doubted = inDoubt;
             try {
                 producer.commitTransaction();
             } catch (KafkaException | IllegalStateException e) {
-                StorageException failure = failed(e, true, inDoubt);
-                throw new StorageException("the previous metadata commit is still unsettled: "
-                        + failure.getMessage(), e);
+                StorageException failure = failed(e, true, doubted);
+                throw new StorageException("settling the metadata commit of version " + doubted.version()
+                        + " failed: " + failure.getMessage(), e);
             }
-            log.info("Metadata commit of version {} in {} landed after all", inDoubt.version(), topic);
-            apply(inDoubt);
+            log.info("Metadata commit of version {} in {} landed after all", doubted.version(), topic);
+            apply(doubted);
         } else {
             try {
                 producer.abortTransaction();
             } catch (KafkaException | IllegalStateException e) {
-                if (fatalCause(e) != null) {
-                    throw stopWriter(e);
-                }
-                throw new StorageException("aborting the previous failed metadata commit failed again (retryable): "
-                        + e, e);
+                throw abortFailed(e, e);
             }
         }
         pending = Pending.NONE;
@@ -498,15 +498,16 @@ public final class KafkaMetadataStore implements MetadataStore {
     /**
      * Classifies a failed transaction and returns the exception to throw: fenced or forbidden stops the writer; a
      * timeout while committing leaves the outcome unknown, to be settled by the next commit; anything else is
-     * aborted at once (and if even the abort fails, the next commit retries it).
+     * aborted at once (and if the abort only timed out, the next commit retries it).
      */
     private StorageException failed(RuntimeException e, boolean committing, Commit commit) {
-        if (fatalCause(e) != null) {
-            return stopWriter(e);
+        Throwable fatal = fatalCause(e);
+        if (fatal != null) {
+            return stopWriter(e, fatal);
         }
         // Only commitTransaction's own wait leaves the outcome open; a failed send arrives wrapped, as an abortable
         // error state, even when its cause is a timeout.
-        if (committing && (e instanceof TimeoutException || e instanceof InterruptException)) {
+        if (committing && isTimeout(e)) {
             pending = Pending.COMMIT;
             inDoubt = commit;
             return new StorageException("metadata commit of version " + commit.version() + " in " + topic
@@ -516,27 +517,40 @@ public final class KafkaMetadataStore implements MetadataStore {
         inDoubt = null;
         try {
             producer.abortTransaction();
-        } catch (KafkaException | IllegalStateException abortFailed) {
-            e.addSuppressed(abortFailed);
-            if (fatalCause(abortFailed) != null) {
-                return stopWriter(e);
-            }
-            pending = Pending.ABORT;
+        } catch (KafkaException | IllegalStateException abort) {
+            return abortFailed(e, abort);
         }
         return new StorageException("metadata commit failed, nothing changed" + (isRetriable(e) ? " (retryable)" : "")
                 + ": " + describe(e), e);
     }
 
-    /** Stops the writer for good, keeping the reason for every later commit's exception. */
-    private StorageException stopWriter(RuntimeException e) {
-        Throwable fatal = fatalCause(e);
-        if (fatal == null) {
-            fatal = fatalCause(e.getSuppressed().length > 0 ? e.getSuppressed()[0] : e);
+    /**
+     * Kafka's producer refuses an abort only in a fatal error state; a timed-out abort may be retried, which the
+     * next commit does.
+     */
+    private StorageException abortFailed(RuntimeException e, RuntimeException abort) {
+        if (abort != e) {
+            e.addSuppressed(abort);
         }
-        writerStopped = fatal instanceof ApplicationRecoverableException
+        if (isTimeout(abort)) {
+            pending = Pending.ABORT;
+            return new StorageException("metadata commit failed, nothing changed; aborting its transaction timed out"
+                    + " and is retried by the next commit (retryable): " + describe(e), e);
+        }
+        Throwable fatal = fatalCause(abort);
+        return stopWriter(e, fatal != null ? fatal : abort);
+    }
+
+    private static boolean isTimeout(RuntimeException e) {
+        return e instanceof TimeoutException || e instanceof InterruptException;
+    }
+
+    /** Stops the writer for good, keeping the reason for every later commit's exception. */
+    private StorageException stopWriter(RuntimeException e, Throwable reason) {
+        writerStopped = reason instanceof ApplicationRecoverableException
                 ? "another writer took over (a store opened with transactional.id '" + transactionalId
-                  + "' fenced this one, or a transaction outlived transaction.timeout.ms): " + fatal
-                : "the metadata writer cannot go on: " + fatal;
+                  + "' fenced this one, or a transaction outlived transaction.timeout.ms): " + reason
+                : "the metadata writer cannot go on: " + describe(reason);
         pending = Pending.NONE;
         inDoubt = null;
         return new StorageException("metadata commit failed; the writer of " + topic + " stopped: " + writerStopped,
@@ -547,7 +561,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private static Throwable fatalCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ApplicationRecoverableException || t instanceof AuthorizationException
-                    || t instanceof AuthenticationException || t instanceof UnsupportedVersionException) {
+                    || t instanceof UnsupportedVersionException) {
                 return t;
             }
             if (t instanceof IllegalStateException && t.getMessage() != null
