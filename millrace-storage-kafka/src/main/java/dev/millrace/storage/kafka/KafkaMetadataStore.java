@@ -103,9 +103,9 @@ import java.util.function.Function;
  * version and logs the gap; the topic is created with {@code min.compaction.lag.ms} of an hour so that only a reader
  * that far behind can see this.
  *
- * <p><b>Limits.</b> A value may have up to {@link #MAX_VALUE_BYTES} (16 MiB): the topic's {@code max.message.bytes}
- * and the producer's {@code max.request.size} are raised to hold one such record (larger values are refused with an
- * {@link IllegalArgumentException} before anything is written); values are not split into chunks, since Kafka moves
+ * <p><b>Limits.</b> A value may have up to {@link #MAX_VALUE_BYTES} (16 MiB), a key {@link #MAX_KEY_BYTES}: the
+ * topic's {@code max.message.bytes} and the producer's {@code max.request.size} are raised to hold one such record
+ * (larger ones are refused with an {@link IllegalArgumentException} before anything is written); values are not split into chunks, since Kafka moves
  * a 16 MiB record whole and a chunk format would add a second layout to get right. A commit may hold any number of
  * such records.
  *
@@ -116,8 +116,10 @@ import java.util.function.Function;
 public final class KafkaMetadataStore implements MetadataStore {
     /** The largest value one key may hold. */
     public static final int MAX_VALUE_BYTES = 16 * 1024 * 1024;
+    /** The longest key, UTF-8 encoded (the server's keys are well under 1 KiB). */
+    public static final int MAX_KEY_BYTES = 16 * 1024;
     /** Room for one value of {@link #MAX_VALUE_BYTES} plus its key and the record batch's overhead. */
-    static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + 64 * 1024;
+    static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + MAX_KEY_BYTES + 48 * 1024;
     static final byte[] VERSION_KEY = "\0version".getBytes(StandardCharsets.UTF_8);
     static final String WRITER_SUFFIX = "metadata-writer";
 
@@ -454,6 +456,10 @@ public final class KafkaMetadataStore implements MetadataStore {
             if (key == null || (!key.isEmpty() && key.charAt(0) == '\0')) {
                 throw new IllegalArgumentException("metadata key " + (key == null ? "null" : "starting with NUL")
                         + " is not allowed (keys starting with NUL are reserved)");
+            }
+            if (key.length() > MAX_KEY_BYTES / 3 && key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("metadata key of " + key.getBytes(StandardCharsets.UTF_8).length
+                        + " bytes; at most " + MAX_KEY_BYTES + " are allowed");
             }
             byte[] value = change.getValue();
             if (value != null && value.length > MAX_VALUE_BYTES) {

@@ -136,8 +136,11 @@ class KafkaMetadataStoreTest {
             byte[] tooBig = new byte[KafkaMetadataStore.MAX_VALUE_BYTES + 1];
             assertThatThrownBy(() -> store.commit(Map.of("big", tooBig)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most");
+            String longKey = "k".repeat(KafkaMetadataStore.MAX_KEY_BYTES + 1);
+            assertThatThrownBy(() -> store.commit(Map.of(longKey, b("x"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most");
             assertThat(store.version()).isZero();
-            assertThat(store.commit(Map.of("ok", b("1")))).isEqualTo(1);
+            assertThat(store.commit(Map.of("k".repeat(KafkaMetadataStore.MAX_KEY_BYTES), b("1")))).isEqualTo(1);
         }
     }
 
@@ -250,6 +253,19 @@ class KafkaMetadataStoreTest {
             assertThat(store.get("shardmap/big").orElseThrow()).isEqualTo(big);
             assertThat(store.get("small")).isPresent();
             assertThat(store.version()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theLargestValueUnderTheLongestKeyFitsTheTopicAndTheProducer() {
+        byte[] largest = new byte[KafkaMetadataStore.MAX_VALUE_BYTES];
+        new Random(5).nextBytes(largest);
+        String longest = "k".repeat(KafkaMetadataStore.MAX_KEY_BYTES);
+        try (KafkaMetadataStore store = open()) {
+            assertThat(store.commit(Map.of(longest, largest))).isEqualTo(1);
+        }
+        try (KafkaMetadataStore store = open()) {
+            assertThat(store.get(longest).orElseThrow()).isEqualTo(largest);
         }
     }
 
