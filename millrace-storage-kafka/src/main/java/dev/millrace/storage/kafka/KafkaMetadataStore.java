@@ -7,7 +7,7 @@ import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
-import dev.millrace.storage.log.FailureLog;
+import dev.millrace.storage.FailureLog;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
