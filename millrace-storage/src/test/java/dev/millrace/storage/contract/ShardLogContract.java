@@ -83,8 +83,9 @@ public abstract class ShardLogContract {
     }
 
     /**
-     * Makes the next append's arrival time later than {@code arrivalMs} on any backend: the injected clock moves
-     * forward (a log stamping with it) and real time passes it (a log stamping with a broker's clock).
+     * Makes the next append's arrival time later than {@code arrivalMs} on any backend: the injected clock is moved
+     * past it if it is not already (a log stamping with it), and real time passes it (a log stamping with a broker's
+     * clock, which here is this machine's).
      */
     protected void passArrival(long arrivalMs) throws InterruptedException {
         if (clock.millis() <= arrivalMs) {
@@ -479,7 +480,7 @@ public abstract class ShardLogContract {
     }
 
     @Test
-    void deleteRemovesTheShardAndIsIdempotent() {
+    void deleteRemovesTheShardIsIdempotentAndTheKeyStartsAfresh() {
         store.openOrCreate("gone").append(records("a", 2));
         store.openOrCreate("stays").append(records("s", 1));
         store.delete("gone");
@@ -494,6 +495,13 @@ public abstract class ShardLogContract {
         assertThat(store.shardKeys()).containsExactly("stays");
         store.delete("gone");
         assertThat(dataOf(readAll(store.openOrCreate("stays")))).containsExactly("s-0");
+
+        ShardLog again = store.openOrCreate("gone");
+        assertThat(readAll(again)).as("a deleted key opened again").isEmpty();
+        assertThat(again.endPosition()).isZero();
+        assertThat(again.sealed()).isFalse();
+        assertThat(again.append(records("fresh", 1)).basePosition()).isZero();
+        assertThat(dataOf(readAll(again))).containsExactly("fresh-0");
     }
 
     @Test

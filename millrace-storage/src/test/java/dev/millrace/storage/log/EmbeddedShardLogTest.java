@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What only the embedded engine does: segment files rolled by size and age, the index, whole segments deleted by
- * retention, the open-file cap, durability policies, read chunks, batch limits, a deleted key opened afresh. What
+ * retention, the open-file cap, durability policies, read chunks, batch limits and what deletion leaves open. What
  * every backend does is in {@link dev.millrace.storage.contract.ShardLogContract} ({@link EmbeddedShardLogContractTest}).
  */
 class EmbeddedShardLogTest {
@@ -149,16 +149,6 @@ class EmbeddedShardLogTest {
         }
         assertThat(s.openFileCount()).isLessThanOrEqualTo(16);
         assertThat(s.shardKeys()).hasSize(200);
-    }
-
-    @Test
-    void deleteRemovesEverythingAndAFreshShardStartsOver() {
-        EmbeddedLogStore s = open(config());
-        s.openOrCreate("gone").append(records("a", 2));
-        s.delete("gone");
-        assertThat(s.exists("gone")).isFalse();
-        assertThat(s.shardKeys()).doesNotContain("gone");
-        assertThat(readAll(s.openOrCreate("gone"))).isEmpty();
     }
 
     @Test
