@@ -383,6 +383,47 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void theChangeFeedKeepsVersionOrderUnderConcurrentCommitters() throws Exception {
+        Recorder recorder = new Recorder();
+        store.onCommit(recorder);
+        int threads = 4;
+        int commitsEach = 20;
+        Map<Long, String> keyOfVersion = new java.util.concurrent.ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < commitsEach; i++) {
+                        String key = "w" + thread + "/" + i;
+                        long version = store.commit(Map.of(key, b(key)));
+                        assertThat(keyOfVersion.put(version, key)).as("version %s returned twice", version).isNull();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int total = threads * commitsEach;
+        List<Told> calls = recorder.awaitCalls(total);
+        assertThat(calls).hasSize(total);
+        for (int i = 0; i < total; i++) {
+            Told told = calls.get(i);
+            assertThat(told.version()).as("call %s", i).isEqualTo(i + 1);
+            String key = keyOfVersion.get(told.version());
+            assertThat(told.changes()).as("the commit that returned version %s", told.version())
+                    .containsOnly(Map.entry(key, key));
+        }
+        assertThat(store.version()).isEqualTo(total);
+        assertThat(store.scan("w")).hasSize(total);
+    }
+
+    @Test
     void aThrowingListenerFailsNeitherTheCommitNorTheOtherListeners() {
         Recorder before = new Recorder();
         Recorder after = new Recorder();

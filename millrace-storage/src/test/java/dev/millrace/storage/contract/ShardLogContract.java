@@ -434,6 +434,65 @@ public abstract class ShardLogContract {
         assertThat(store.openOrCreate("unsealed").sealed()).as("sealing is per shard").isFalse();
     }
 
+    /**
+     * What a split or merge relies on: once {@code seal} returns, the end is final, every append acknowledged before
+     * it lies below that end, and every append after it fails, while other threads keep appending throughout.
+     */
+    @Test
+    void aSealUnderConcurrentAppendsLeavesEveryAcknowledgedRecordBelowTheFinalEnd() throws Exception {
+        ShardLog log = store.openOrCreate("sealing");
+        int writers = 4;
+        ConcurrentLinkedQueue<StoredRecord> acknowledged = new ConcurrentLinkedQueue<>();
+        AtomicInteger refused = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (int t = 0; t < writers; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 100_000; i++) {
+                        byte[] data = (thread + ":" + i).getBytes(StandardCharsets.UTF_8);
+                        try {
+                            AppendResult r = log.append(List.of(new AppendRecord("t" + thread, data)));
+                            acknowledged.add(new StoredRecord(r.basePosition(), r.arrivalMsOf(0), null, null, data));
+                        } catch (ShardSealedException e) {
+                            refused.incrementAndGet();
+                            return null;
+                        }
+                    }
+                    throw new AssertionError("writer " + thread + " was never refused");
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (acknowledged.size() < 100 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            log.seal();
+            long end = log.endPosition();
+            for (Future<?> f : futures) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            assertThat(refused).hasValue(writers);
+            assertThat(log.endPosition()).as("the end after every writer was refused").isEqualTo(end);
+            assertThatThrownBy(() -> log.append(records("late", 1))).isInstanceOf(ShardSealedException.class);
+
+            List<StoredRecord> all = readAll(log);
+            assertThat(all).extracting(StoredRecord::position).allMatch(p -> p < end).doesNotHaveDuplicates();
+            List<String> read = dataOf(all);
+            assertThat(read).doesNotHaveDuplicates();
+            for (StoredRecord r : acknowledged) {
+                assertThat(r.position()).as("an acknowledged position").isLessThan(end);
+                assertThat(read).contains(new String(r.data(), StandardCharsets.UTF_8));
+            }
+            ShardLog reopened = reopen().openOrCreate("sealing");
+            assertThat(reopened.sealed()).isTrue();
+            assertThat(reopened.endPosition()).isEqualTo(end);
+            assertThat(dataOf(readAll(reopened))).isEqualTo(read);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // The store: which shards exist, deleting them, reopening
 
