@@ -12,7 +12,11 @@ import java.util.Optional;
  */
 public interface LogStore extends AutoCloseable {
 
-    /** Opens the shard's log, creating an empty one if it does not exist. Cheap after the first call. */
+    /**
+     * Opens the shard's log, creating an empty one if it does not exist. Cheap after the first call.
+     *
+     * @throws IllegalArgumentException if the key is not of the form above
+     */
     ShardLog openOrCreate(String shardKey);
 
     boolean exists(String shardKey);
@@ -23,7 +27,7 @@ public interface LogStore extends AutoCloseable {
      */
     Optional<ShardLog> openIfExists(String shardKey);
 
-    /** Deletes the shard's log and everything in it. Idempotent. */
+    /** Deletes the shard's log and everything in it. Idempotent. Opening the key again afterwards starts it empty. */
     void delete(String shardKey);
 
     /** The keys of every shard log that exists, in no particular order. */

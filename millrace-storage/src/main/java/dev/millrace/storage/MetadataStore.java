@@ -22,7 +22,8 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Applies all changes at once: a non-null value puts, a {@code null} value deletes. Returns the new version, which
-     * grows by one per commit.
+     * grows by one per commit. An empty map is no commit: nothing changes, nobody is told, the version is returned.
+     * The store keeps its own copies of the values.
      */
     long commit(Map<String, byte[]> changes);
 

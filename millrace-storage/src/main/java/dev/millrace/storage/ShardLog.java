@@ -31,7 +31,10 @@ public interface ShardLog {
 
     /**
      * Reads records at or after {@code fromPosition}, at most {@code maxRecords} of them and, beyond the first, at most
-     * {@code maxBytes} of payload. Records older than the retention period are never returned.
+     * {@code maxBytes} of payload. Records older than the retention period are never returned. Returns at once, with
+     * nothing, when there is nothing to return (at or past the end): readers poll, they never wait in a read.
+     *
+     * @throws IllegalArgumentException if {@code fromPosition} is negative or a limit is below 1
      */
     ReadResult read(long fromPosition, int maxRecords, long maxBytes);
 
@@ -57,7 +60,11 @@ public interface ShardLog {
 
     boolean sealed();
 
-    /** Deletes whatever storage holds only expired records; returns how many units (segments) were removed. */
+    /**
+     * Deletes whatever storage holds only expired records; returns how many units (segments) were removed. Never
+     * deletes a retained record. A backend whose storage expires records by itself (Kafka's {@code retention.ms}) may
+     * leave it to that and return 0; reads skip expired records either way.
+     */
     int trimExpired();
 
     /**

@@ -129,7 +129,7 @@ final class ConsumerPool implements AutoCloseable {
         this.borrowTimeoutMs = borrowTimeoutMs;
     }
 
-    /** A reader positioned at {@code offset} of {@code partition} for {@code owner}; hand it back with {@link #release}. */
+    /** A reader at {@code offset} of {@code partition} for {@code owner}; hand it back with {@link #release}. */
     Reader borrow(Object owner, TopicPartition partition, long offset) {
         Reader reader = take(owner, offset);
         if (reader == null) {

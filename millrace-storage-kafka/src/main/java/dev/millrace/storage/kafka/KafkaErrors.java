@@ -17,8 +17,8 @@ import java.util.concurrent.TimeoutException;
  * with a 500 InternalFailure, which AWS SDKs retry). So the distinction travels in two places: the message says
  * "(retryable)", and the cause is Kafka's own exception, a {@link RetriableException} (NotEnoughReplicas, a
  * timeout, NotLeaderOrFollower...) exactly when Kafka itself deems the operation worth retrying; {@link #retryable}
- * reads it back. A local wait that ran out is wrapped in Kafka's {@link org.apache.kafka.common.errors.TimeoutException}
- * so that it reads as retryable too.
+ * reads it back. A local wait that ran out is wrapped in Kafka's
+ * {@link org.apache.kafka.common.errors.TimeoutException} so that it reads as retryable too.
  *
  * <p>Stateless, thread-safe.
  */

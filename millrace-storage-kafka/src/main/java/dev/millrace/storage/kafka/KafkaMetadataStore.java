@@ -7,30 +7,23 @@ import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
-import dev.millrace.storage.log.FailureLog;
+import dev.millrace.storage.FailureLog;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApplicationRecoverableException;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -53,16 +46,18 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * The metadata store on Kafka: the compacted single-partition topic {@link KafkaStorageConfig#metadataTopic()},
  * written in transactions by one fenced writer and read back as a log into an in-memory sorted map.
  *
  * <pre>
- *  one commit = one transaction on partition 0, the version record always last:
- *  +------------------------+---------------------------+-----+-------------------------------------------+
- *  | key "stream/a" -> value | key "stream/b" -> null     | ... | key 0x00 "version" -> version (8 bytes BE) |
- *  +------------------------+---------------------------+-----+-------------------------------------------+
+ *  one commit = one transaction on partition 0, its version record always last:
+ *  +---------------------+---------------------+-----+----------------------------------+
+ *  | "stream/a" -> bytes | "stream/b" -> null  | ... | 0x00 "version" -> 8 bytes, BE    |
+ *  +---------------------+---------------------+-----+----------------------------------+
+ *     data record          data record (delete)        version record
  *
  *  data record     key   = the metadata key, UTF-8 (the server's keys are printable ASCII, so never start with NUL)
  *                  value = the value's bytes, or null (a tombstone) for a deletion
@@ -85,11 +80,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * version under the commit lock: correct while this store is the only writer, which fencing ensures.
  *
  * <p><b>Failures.</b> Kafka errors become {@link StorageException}s, whose message says whether Kafka deemed them
- * retriable. A commit that failed changes nothing locally and its transaction is aborted. Two cases differ:
+ * retriable (the SPI has no flag for it; the server answers every storage failure with a retryable 500). Commit
+ * failures are logged rate-limited ({@link FailureLog}) and thrown as already reported. A commit that failed changes
+ * nothing locally and its transaction is aborted. Two cases differ:
  * <ul>
  *   <li>A fenced producer (another store opened on the same prefix, or a transaction that outlived
- *   {@code transaction.timeout.ms}) or an authorization / unsupported-version error stops the writer for good: every
- *   later commit fails with a StorageException naming the reason. The store stays a reader (its tailer goes on).</li>
+ *   {@code transaction.timeout.ms}), an authorization or unsupported-version error, or any error that leaves the
+ *   producer unable to abort (its fatal state) stops the writer for good: every later commit fails with a
+ *   StorageException naming the reason. The store stays a reader (its tailer goes on); a new writer is a new store.
+ *   </li>
  *   <li>A timeout while committing leaves the outcome unknown, and Kafka's producer then allows only to retry the
  *   same call. The commit is reported failed (retryable) and remembered as in doubt: the next commit first retries
  *   {@code commitTransaction} (or {@code abortTransaction}, if an abort timed out) and, if the earlier commit did land,
@@ -104,9 +103,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * version and logs the gap; the topic is created with {@code min.compaction.lag.ms} of an hour so that only a reader
  * that far behind can see this.
  *
- * <p><b>Limits.</b> A value may have up to {@link #MAX_VALUE_BYTES} (16 MiB): the topic's {@code max.message.bytes}
- * and the producer's {@code max.request.size} are raised to hold one such record (larger values are refused with an
- * {@link IllegalArgumentException} before anything is written); values are not split into chunks, since Kafka moves
+ * <p><b>Limits.</b> A value may have up to {@link #MAX_VALUE_BYTES} (16 MiB), a key {@link #MAX_KEY_BYTES}: the
+ * topic's {@code max.message.bytes} and the producer's {@code max.request.size} are raised to hold one such record
+ * (larger ones are refused with an {@link IllegalArgumentException} before anything is written); values are not split into chunks, since Kafka moves
  * a 16 MiB record whole and a chunk format would add a second layout to get right. A commit may hold any number of
  * such records.
  *
@@ -117,21 +116,24 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class KafkaMetadataStore implements MetadataStore {
     /** The largest value one key may hold. */
     public static final int MAX_VALUE_BYTES = 16 * 1024 * 1024;
+    /** The longest key, UTF-8 encoded (the server's keys are well under 1 KiB). */
+    public static final int MAX_KEY_BYTES = 16 * 1024;
     /** Room for one value of {@link #MAX_VALUE_BYTES} plus its key and the record batch's overhead. */
-    static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + 64 * 1024;
+    static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + MAX_KEY_BYTES + 48 * 1024;
     static final byte[] VERSION_KEY = "\0version".getBytes(StandardCharsets.UTF_8);
     static final String WRITER_SUFFIX = "metadata-writer";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaMetadataStore.class);
-    private static final long OPEN_TIMEOUT_MS = 60_000;
+    static final long OPEN_TIMEOUT_MS = 60_000;
     /** How long loading may go without progress before the store gives up. */
     private static final long LOAD_STALL_TIMEOUT_MS = 60_000;
     private static final long TAIL_POLL_MS = 200;
     private static final long TAIL_BACKOFF_MS = 500;
     private static final long CLOSE_TIMEOUT_MS = 10_000;
     private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
-    /** Lagging readers see single commits for this long before compaction may merge them. */
-    private static final long MIN_COMPACTION_LAG_MS = 3_600_000;
+
+    /** What {@link #commit} passes as the expected version: none. */
+    private static final long ANY_VERSION = -1;
 
     private enum Pending { NONE, COMMIT, ABORT }
 
@@ -139,9 +141,10 @@ public final class KafkaMetadataStore implements MetadataStore {
     private final TopicPartition partition;
     private final String transactionalId;
     private final Admin admin;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final FailureLog tailFailures;
+    private final FailureLog commitFailures;
     private final MetadataListeners listeners = new MetadataListeners();
     /** Serializes commits; never taken by the tailer, and never while holding the monitor. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -164,7 +167,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private Assembler tailAssembler;
     private volatile boolean running = true;
 
-    private KafkaMetadataStore(KafkaStorageConfig config, Admin admin, KafkaProducer<byte[], byte[]> producer,
+    private KafkaMetadataStore(KafkaStorageConfig config, Admin admin, Producer<byte[], byte[]> producer,
                                KafkaConsumer<byte[], byte[]> consumer, Clock clock) {
         this.topic = config.metadataTopic();
         this.partition = new TopicPartition(topic, 0);
@@ -173,6 +176,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         this.producer = producer;
         this.consumer = consumer;
         this.tailFailures = new FailureLog(log, "Metadata tailer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
+        this.commitFailures = new FailureLog(log, "Metadata writer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
         this.tailer = new Thread(this::tail, "metadata-tailer-" + topic);
         this.tailer.setDaemon(true);
     }
@@ -182,13 +186,20 @@ public final class KafkaMetadataStore implements MetadataStore {
      * reads it to its end and starts the tailer.
      */
     public static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock) {
+        return open(config, clock, KafkaProducer::new);
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock)}, the writer made by {@code producers} from its settings (a seam
+     * for tests that fail a commit at a chosen step). */
+    static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock,
+                                   Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
         Admin admin = null;
-        KafkaProducer<byte[], byte[]> producer = null;
+        Producer<byte[], byte[]> producer = null;
         KafkaConsumer<byte[], byte[]> consumer = null;
         try {
             admin = Admin.create(config.clientConfig(Map.of()));
-            ensureTopic(admin, config);
-            producer = new KafkaProducer<>(config.clientConfig(producerSettings(config)));
+            MetadataTopic.ensure(admin, config, MAX_RECORD_BYTES);
+            producer = producers.apply(config.clientConfig(producerSettings(config)));
             // Before reading: fences an earlier writer and settles the transaction it may have left open.
             producer.initTransactions();
             consumer = new KafkaConsumer<>(config.clientConfig(consumerSettings()));
@@ -238,80 +249,6 @@ public final class KafkaMetadataStore implements MetadataStore {
         settings.put("key.deserializer", ByteArrayDeserializer.class.getName());
         settings.put("value.deserializer", ByteArrayDeserializer.class.getName());
         return settings;
-    }
-
-    /**
-     * Creates the topic (compacted, one partition) or checks the one found: a second partition or a delete policy
-     * would lose metadata, so they are refused; a {@code max.message.bytes} below one full record is raised.
-     */
-    private static void ensureTopic(Admin admin, KafkaStorageConfig config) {
-        String topic = config.metadataTopic();
-        int brokers = get(admin.describeCluster().nodes(), "describe the cluster").size();
-        short factor = config.replicationFactorFor(brokers);
-        Map<String, String> topicConfig = Map.of(
-                "cleanup.policy", "compact",
-                "min.insync.replicas", Integer.toString(config.minInsyncReplicasFor(factor)),
-                "max.message.bytes", Integer.toString(MAX_RECORD_BYTES),
-                "min.compaction.lag.ms", Long.toString(MIN_COMPACTION_LAG_MS));
-        try {
-            get(admin.createTopics(List.of(new NewTopic(topic, 1, factor).configs(topicConfig))).all(),
-                    "create topic " + topic + " (replication factor " + factor + ", " + brokers + " brokers)");
-            log.info("Created metadata topic {} (replication factor {})", topic, factor);
-        } catch (StorageException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-            checkExistingTopic(admin, topic);
-        }
-        awaitLeader(admin, topic);
-    }
-
-    private static void checkExistingTopic(Admin admin, String topic) {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config found = get(admin.describeConfigs(List.of(resource)).all(), "describe topic " + topic).get(resource);
-        ConfigEntry policy = found.get("cleanup.policy");
-        if (policy == null || !"compact".equals(policy.value())) {
-            throw new StorageException("metadata topic " + topic + " has cleanup.policy="
-                    + (policy == null ? "?" : policy.value()) + "; it must be exactly 'compact', or old metadata is"
-                    + " deleted");
-        }
-        ConfigEntry maxBytes = found.get("max.message.bytes");
-        if (maxBytes == null || Long.parseLong(maxBytes.value()) < MAX_RECORD_BYTES) {
-            get(admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-                    new ConfigEntry("max.message.bytes", Integer.toString(MAX_RECORD_BYTES)),
-                    AlterConfigOp.OpType.SET)))).all(), "raise max.message.bytes of " + topic);
-        }
-    }
-
-    private static void awaitLeader(Admin admin, String topic) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPEN_TIMEOUT_MS);
-        while (true) {
-            try {
-                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                        .get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic);
-                if (description.partitions().size() != 1) {
-                    throw new StorageException("metadata topic " + topic + " has " + description.partitions().size()
-                            + " partitions; it must have exactly one, or commits lose their order");
-                }
-                if (description.partitions().get(0).leader() != null) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof RetriableException)) {
-                    throw converted("cannot describe metadata topic " + topic, e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException("interrupted while waiting for metadata topic " + topic, e);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new StorageException("metadata topic " + topic + " could not be described (retryable)", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new StorageException("metadata topic " + topic + " has no leader after " + OPEN_TIMEOUT_MS
-                        + " ms (retryable)");
-            }
-            sleepQuietly(100);
-        }
     }
 
     /** Reads the topic from its beginning to its last stable offset as of now, without telling listeners. */
@@ -442,36 +379,52 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     @Override
     public long commit(Map<String, byte[]> changes) {
-        writeLock.lock();
-        try {
-            return commitLocked(changes);
-        } finally {
-            writeLock.unlock();
-        }
+        return commitSerialized(ANY_VERSION, changes);
     }
 
     @Override
     public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+        return commitSerialized(expectedVersion, changes);
+    }
+
+    /**
+     * One commit at a time. Failures are logged here, rate-limited as the embedded store does (a Kafka outage fails
+     * every commit until it ends), and thrown as already reported so that callers do not log them again.
+     */
+    private long commitSerialized(long expectedVersion, Map<String, byte[]> changes) {
         writeLock.lock();
         try {
-            long current = version();
-            if (current != expectedVersion) {
-                throw new StaleVersionException(expectedVersion, current);
+            synchronized (this) {
+                if (closed) {
+                    throw new StorageException("metadata store is closed");
+                }
             }
-            return commitLocked(changes);
+            try {
+                long committed = commitLocked(expectedVersion, changes);
+                commitFailures.healed("commits succeed again");
+                return committed;
+            } catch (StorageException e) {
+                commitFailures.failure("commit failed", e);
+                throw new StorageException(e.getMessage(), e.getCause() == null ? e : e.getCause(), true);
+            }
         } finally {
             writeLock.unlock();
         }
     }
 
-    private long commitLocked(Map<String, byte[]> changes) {
+    private long commitLocked(long expectedVersion, Map<String, byte[]> changes) {
         checkWritable();
-        if (changes.isEmpty()) {
-            return version();
-        }
         Map<String, byte[]> copy = copyChecked(changes);
+        // Before the version is read: an earlier commit left in doubt may turn out to have landed.
         settlePending();
-        Commit commit = new Commit(version() + 1, copy);
+        long current = version();
+        if (expectedVersion != ANY_VERSION && expectedVersion != current) {
+            throw new StaleVersionException(expectedVersion, current);
+        }
+        if (copy.isEmpty()) {
+            return current;
+        }
+        Commit commit = new Commit(current + 1, copy);
         boolean committing = false;
         try {
             producer.beginTransaction();
@@ -491,11 +444,6 @@ public final class KafkaMetadataStore implements MetadataStore {
     }
 
     private void checkWritable() {
-        synchronized (this) {
-            if (closed) {
-                throw new StorageException("metadata store is closed");
-            }
-        }
         if (writerStopped != null) {
             throw new StorageException("metadata writer of " + topic + " stopped: " + writerStopped);
         }
@@ -508,6 +456,10 @@ public final class KafkaMetadataStore implements MetadataStore {
             if (key == null || (!key.isEmpty() && key.charAt(0) == '\0')) {
                 throw new IllegalArgumentException("metadata key " + (key == null ? "null" : "starting with NUL")
                         + " is not allowed (keys starting with NUL are reserved)");
+            }
+            if (key.length() > MAX_KEY_BYTES / 3 && key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("metadata key of " + key.getBytes(StandardCharsets.UTF_8).length
+                        + " bytes; at most " + MAX_KEY_BYTES + " are allowed");
             }
             byte[] value = change.getValue();
             if (value != null && value.length > MAX_VALUE_BYTES) {
@@ -528,24 +480,21 @@ public final class KafkaMetadataStore implements MetadataStore {
             return;
         }
         if (pending == Pending.COMMIT) {
+            Commit doubted = inDoubt;
             try {
                 producer.commitTransaction();
             } catch (KafkaException | IllegalStateException e) {
-                StorageException failure = failed(e, true, inDoubt);
-                throw new StorageException("the previous metadata commit is still unsettled: "
-                        + failure.getMessage(), e);
+                StorageException failure = failed(e, true, doubted);
+                throw new StorageException("settling the metadata commit of version " + doubted.version()
+                        + " failed: " + failure.getMessage(), e);
             }
-            log.info("Metadata commit of version {} in {} landed after all", inDoubt.version(), topic);
-            apply(inDoubt);
+            log.info("Metadata commit of version {} in {} landed after all", doubted.version(), topic);
+            apply(doubted);
         } else {
             try {
                 producer.abortTransaction();
             } catch (KafkaException | IllegalStateException e) {
-                if (fatalCause(e) != null) {
-                    throw stopWriter(e);
-                }
-                throw new StorageException("aborting the previous failed metadata commit failed again (retryable): "
-                        + e, e);
+                throw abortFailed(e, e);
             }
         }
         pending = Pending.NONE;
@@ -555,15 +504,16 @@ public final class KafkaMetadataStore implements MetadataStore {
     /**
      * Classifies a failed transaction and returns the exception to throw: fenced or forbidden stops the writer; a
      * timeout while committing leaves the outcome unknown, to be settled by the next commit; anything else is
-     * aborted at once (and if even the abort fails, the next commit retries it).
+     * aborted at once (and if the abort only timed out, the next commit retries it).
      */
     private StorageException failed(RuntimeException e, boolean committing, Commit commit) {
-        if (fatalCause(e) != null) {
-            return stopWriter(e);
+        Throwable fatal = fatalCause(e);
+        if (fatal != null) {
+            return stopWriter(e, fatal);
         }
         // Only commitTransaction's own wait leaves the outcome open; a failed send arrives wrapped, as an abortable
         // error state, even when its cause is a timeout.
-        if (committing && (e instanceof TimeoutException || e instanceof InterruptException)) {
+        if (committing && isTimeout(e)) {
             pending = Pending.COMMIT;
             inDoubt = commit;
             return new StorageException("metadata commit of version " + commit.version() + " in " + topic
@@ -573,30 +523,42 @@ public final class KafkaMetadataStore implements MetadataStore {
         inDoubt = null;
         try {
             producer.abortTransaction();
-        } catch (KafkaException | IllegalStateException abortFailed) {
-            e.addSuppressed(abortFailed);
-            if (fatalCause(abortFailed) != null) {
-                return stopWriter(e);
-            }
-            pending = Pending.ABORT;
+        } catch (KafkaException | IllegalStateException abort) {
+            return abortFailed(e, abort);
         }
         return new StorageException("metadata commit failed, nothing changed" + (isRetriable(e) ? " (retryable)" : "")
-                + ": " + e, e);
+                + ": " + describe(e), e);
+    }
+
+    /**
+     * Kafka's producer refuses an abort only in a fatal error state; a timed-out abort may be retried, which the
+     * next commit does.
+     */
+    private StorageException abortFailed(RuntimeException e, RuntimeException abort) {
+        if (abort != e) {
+            e.addSuppressed(abort);
+        }
+        if (isTimeout(abort)) {
+            pending = Pending.ABORT;
+            return new StorageException("metadata commit failed, nothing changed; aborting its transaction timed out"
+                    + " and is retried by the next commit (retryable): " + describe(e), e);
+        }
+        Throwable fatal = fatalCause(abort);
+        return stopWriter(e, fatal != null ? fatal : abort);
+    }
+
+    private static boolean isTimeout(RuntimeException e) {
+        return e instanceof TimeoutException || e instanceof InterruptException;
     }
 
     /** Stops the writer for good, keeping the reason for every later commit's exception. */
-    private StorageException stopWriter(RuntimeException e) {
-        Throwable fatal = fatalCause(e);
-        if (fatal == null) {
-            fatal = fatalCause(e.getSuppressed().length > 0 ? e.getSuppressed()[0] : e);
-        }
-        writerStopped = fatal instanceof ApplicationRecoverableException
+    private StorageException stopWriter(RuntimeException e, Throwable reason) {
+        writerStopped = reason instanceof ApplicationRecoverableException
                 ? "another writer took over (a store opened with transactional.id '" + transactionalId
-                  + "' fenced this one, or a transaction outlived transaction.timeout.ms): " + fatal
-                : "the metadata writer cannot go on: " + fatal;
+                  + "' fenced this one, or a transaction outlived transaction.timeout.ms): " + reason
+                : "the metadata writer cannot go on: " + describe(reason);
         pending = Pending.NONE;
         inDoubt = null;
-        log.error("Metadata writer of {} stopped: {}", topic, writerStopped);
         return new StorageException("metadata commit failed; the writer of " + topic + " stopped: " + writerStopped,
                 e);
     }
@@ -605,7 +567,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private static Throwable fatalCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ApplicationRecoverableException || t instanceof AuthorizationException
-                    || t instanceof AuthenticationException || t instanceof UnsupportedVersionException) {
+                    || t instanceof UnsupportedVersionException) {
                 return t;
             }
             if (t instanceof IllegalStateException && t.getMessage() != null
@@ -623,6 +585,15 @@ public final class KafkaMetadataStore implements MetadataStore {
             }
         }
         return false;
+    }
+
+    /** The exception and, if it only wraps another (Kafka's "error state" message), its root cause too. */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + " (caused by " + root + ")";
     }
 
     private static boolean isRetriable(Throwable e) {
@@ -722,28 +693,15 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future, String what) {
-        try {
-            return future.get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw converted("cannot " + what, e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new StorageException("cannot " + what + " within " + OPEN_TIMEOUT_MS + " ms (retryable)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted: cannot " + what, e);
-        }
-    }
-
     /** The one place Kafka's exceptions become storage exceptions outside a commit. */
-    private static StorageException converted(String what, Throwable e) {
+    static StorageException converted(String what, Throwable e) {
         if (e instanceof StorageException s) {
             return s;
         }
-        return new StorageException(what + (isRetriable(e) ? " (retryable)" : "") + ": " + e, e);
+        return new StorageException(what + (isRetriable(e) ? " (retryable)" : "") + ": " + describe(e), e);
     }
 
-    private static void closeAll(Admin admin, KafkaProducer<?, ?> producer, KafkaConsumer<?, ?> consumer) {
+    private static void closeAll(Admin admin, Producer<?, ?> producer, KafkaConsumer<?, ?> consumer) {
         Duration timeout = Duration.ofMillis(CLOSE_TIMEOUT_MS);
         if (consumer != null) {
             consumer.close(timeout);
@@ -756,7 +714,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
     }
 
-    private static void sleepQuietly(long ms) {
+    static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

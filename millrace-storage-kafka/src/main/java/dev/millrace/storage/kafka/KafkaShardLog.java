@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A shard's log in Kafka: partition 0 of the shard's own topic ({@link ShardTopics} lists its settings,
@@ -50,7 +51,10 @@ import java.util.concurrent.Future;
  * moving the log start with deleteRecords would cost two admin calls per shard per pass for no visible difference.
  *
  * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending, the
- * in-flight count); neither is held while waiting for Kafka, except that a seal holds {@code configLock} throughout.
+ * in-flight count). {@code appendLock} is held only while records are handed to the producer, which blocks only for a
+ * new topic's metadata or a full buffer (at most {@code max.block.ms}), never for an acknowledgement;
+ * {@code configLock} is held across a seal's or a retention change's admin calls, which only those two wait for.
+ * Reads take neither.
  */
 final class KafkaShardLog implements ShardLog {
     private final String key;
@@ -68,7 +72,7 @@ final class KafkaShardLog implements ShardLog {
     private volatile boolean closed;
     private volatile long retentionMs;
     /** The partition's end offset as last known here. Only grows. */
-    private volatile long endOffset;
+    private final AtomicLong endOffset;
 
     KafkaShardLog(String key, TopicPartition partition, KafkaLogStore.Shared shared, ShardTopics.TopicState state,
                   long endOffset) {
@@ -77,7 +81,7 @@ final class KafkaShardLog implements ShardLog {
         this.shared = shared;
         this.sealed = state.sealed();
         this.retentionMs = state.retentionMs();
-        this.endOffset = endOffset;
+        this.endOffset = new AtomicLong(endOffset);
     }
 
     @Override
@@ -167,17 +171,13 @@ final class KafkaShardLog implements ShardLog {
     }
 
     private void advanceEnd(long offset) {
-        synchronized (appendLock) {
-            if (offset > endOffset) {
-                endOffset = offset;
-            }
-        }
+        endOffset.accumulateAndGet(offset, Math::max);
     }
 
     /** Asks Kafka for the end offset (the high watermark) and returns it. */
     long refreshEnd() {
         advanceEnd(shared.topics().latestOffset(partition));
-        return endOffset;
+        return endOffset.get();
     }
 
     @Override
@@ -190,7 +190,7 @@ final class KafkaShardLog implements ShardLog {
         if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
         }
-        long end = endOffset;
+        long end = endOffset.get();
         if (fromPosition >= end) {
             return new ReadResult(List.of(), fromPosition, end);
         }
@@ -223,7 +223,7 @@ final class KafkaShardLog implements ShardLog {
     private long firstAtOrAfter(long timestampMs) {
         long offset = shared.topics().offsetForTime(partition, Math.max(0, timestampMs));
         if (offset < 0) {
-            return endOffset;
+            return endOffset.get();
         }
         advanceEnd(offset + 1); // a record is there, below the high watermark
         return offset;
@@ -236,7 +236,7 @@ final class KafkaShardLog implements ShardLog {
 
     @Override
     public long endPosition() {
-        return endOffset;
+        return endOffset.get();
     }
 
     @Override

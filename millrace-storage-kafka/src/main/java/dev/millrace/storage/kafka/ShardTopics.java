@@ -200,8 +200,8 @@ final class ShardTopics implements AutoCloseable {
 
     private long offset(TopicPartition partition, OffsetSpec spec, String what) {
         ListOffsetsResult result = admin.listOffsets(Map.of(partition, spec));
-        return KafkaErrors.await(result.partitionResult(partition), timeoutMs, "looking up " + what + " of " + partition)
-                .offset();
+        String description = "looking up " + what + " of " + partition;
+        return KafkaErrors.await(result.partitionResult(partition), timeoutMs, description).offset();
     }
 
     /** Deletes the topic if it exists and returns once the cluster no longer lists it. */

@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -135,8 +136,11 @@ class KafkaMetadataStoreTest {
             byte[] tooBig = new byte[KafkaMetadataStore.MAX_VALUE_BYTES + 1];
             assertThatThrownBy(() -> store.commit(Map.of("big", tooBig)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most");
+            String longKey = "k".repeat(KafkaMetadataStore.MAX_KEY_BYTES + 1);
+            assertThatThrownBy(() -> store.commit(Map.of(longKey, b("x"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most");
             assertThat(store.version()).isZero();
-            assertThat(store.commit(Map.of("ok", b("1")))).isEqualTo(1);
+            assertThat(store.commit(Map.of("k".repeat(KafkaMetadataStore.MAX_KEY_BYTES), b("1")))).isEqualTo(1);
         }
     }
 
@@ -253,6 +257,19 @@ class KafkaMetadataStoreTest {
     }
 
     @Test
+    void theLargestValueUnderTheLongestKeyFitsTheTopicAndTheProducer() {
+        byte[] largest = new byte[KafkaMetadataStore.MAX_VALUE_BYTES];
+        new Random(5).nextBytes(largest);
+        String longest = "k".repeat(KafkaMetadataStore.MAX_KEY_BYTES);
+        try (KafkaMetadataStore store = open()) {
+            assertThat(store.commit(Map.of(longest, largest))).isEqualTo(1);
+        }
+        try (KafkaMetadataStore store = open()) {
+            assertThat(store.get(longest).orElseThrow()).isEqualTo(largest);
+        }
+    }
+
+    @Test
     void reopenRebuildsEverythingAfterCompactionRemovedOldRecords() throws Exception {
         int commits = 120;
         Map<String, String> expected = new HashMap<>();
@@ -306,7 +323,8 @@ class KafkaMetadataStoreTest {
                 assertThat(s(second.get("b").orElseThrow())).isEqualTo("2");
 
                 assertThatThrownBy(() -> first.commit(Map.of("lost", b("x"))))
-                        .isInstanceOf(StorageException.class).hasMessageContaining("another writer took over");
+                        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.reported()).isTrue())
+                        .hasMessageContaining("another writer took over");
                 assertThatThrownBy(() -> first.commit(Map.of("lost", b("y"))))
                         .isInstanceOf(StorageException.class).hasMessageContaining("another writer took over");
                 assertThatThrownBy(() -> first.commitIfVersion(2, Map.of()))
@@ -431,6 +449,73 @@ class KafkaMetadataStoreTest {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource).get(name)
                 .value();
+    }
+
+    @Test
+    void randomCommitsByTwoWritersMatchAModelInEveryViewAndInTheChangeFeed() {
+        Random random = new Random(11);
+        TreeMap<String, String> model = new TreeMap<>();
+        TreeMap<String, String> mirror = new TreeMap<>();
+        List<Long> versions = Collections.synchronizedList(new ArrayList<>());
+        try (KafkaMetadataStore first = open()) {
+            // The first store's change feed carries its own commits, then the second writer's through the tailer.
+            first.onCommit((version, changes) -> {
+                versions.add(version);
+                changes.forEach((k, v) -> {
+                    if (v == null) {
+                        mirror.remove(k);
+                    } else {
+                        mirror.put(k, s(v));
+                    }
+                });
+            });
+            randomCommits(first, random, model, 60);
+            try (KafkaMetadataStore second = open()) {
+                assertThat(view(second)).isEqualTo(model);
+                randomCommits(second, random, model, 60);
+                assertThat(view(second)).isEqualTo(model);
+            }
+            assertThat(first.awaitCaughtUp(30_000)).isEqualTo(120);
+            assertThat(view(first)).isEqualTo(model);
+            synchronized (versions) {
+                assertThat(versions).hasSize(120);
+                for (int i = 0; i < versions.size(); i++) {
+                    assertThat(versions.get(i)).isEqualTo(i + 1);
+                }
+            }
+            assertThat(mirror).isEqualTo(model);
+        }
+        try (KafkaMetadataStore reopened = open()) {
+            assertThat(reopened.version()).isEqualTo(120);
+            assertThat(view(reopened)).isEqualTo(model);
+        }
+    }
+
+    private static void randomCommits(KafkaMetadataStore store, Random random, Map<String, String> model,
+                                      int commits) {
+        for (int c = 0; c < commits; c++) {
+            Map<String, byte[]> changes = new LinkedHashMap<>();
+            int size = 1 + random.nextInt(4);
+            for (int i = 0; i < size; i++) {
+                String key = "key/" + random.nextInt(15);
+                String value = random.nextInt(3) == 0 ? null : "v" + random.nextInt(1000);
+                changes.put(key, value == null ? null : b(value));
+            }
+            store.commit(changes);
+            changes.forEach((k, v) -> {
+                if (v == null) {
+                    model.remove(k);
+                } else {
+                    model.put(k, s(v));
+                }
+            });
+        }
+    }
+
+    private static Map<String, String> view(KafkaMetadataStore store) {
+        Map<String, String> view = new TreeMap<>();
+        store.scan("").forEach((k, v) -> view.put(k, s(v)));
+        return view;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.millrace.storage.log;
 
+import dev.millrace.storage.FailureLog;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StorageException;

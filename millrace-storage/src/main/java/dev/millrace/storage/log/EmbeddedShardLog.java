@@ -1,5 +1,6 @@
 package dev.millrace.storage.log;
 
+import dev.millrace.storage.FailureLog;
 import dev.millrace.storage.AppendListener;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.AppendListeners;

@@ -7,7 +7,7 @@ import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
-import dev.millrace.storage.log.FailureLog;
+import dev.millrace.storage.FailureLog;
 import dev.millrace.storage.log.FileChannels;
 import dev.millrace.storage.log.FileModes;
 import dev.millrace.storage.log.FileUtil;

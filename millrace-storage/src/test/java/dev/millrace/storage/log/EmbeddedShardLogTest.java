@@ -1,25 +1,18 @@
 package dev.millrace.storage.log;
 
 import dev.millrace.storage.AppendRecord;
-import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ManualClock;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
-import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StoredRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static dev.millrace.storage.log.LogTesting.dataOf;
 import static dev.millrace.storage.log.LogTesting.readAll;
@@ -27,6 +20,11 @@ import static dev.millrace.storage.log.LogTesting.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/**
+ * What only the embedded engine does: segment files rolled by size and age, the index, whole segments deleted by
+ * retention, the open-file cap, durability policies, read chunks, batch limits and what deletion leaves open. What
+ * every backend does is in {@link dev.millrace.storage.contract.ShardLogContract} ({@link EmbeddedShardLogContractTest}).
+ */
 class EmbeddedShardLogTest {
     private static final long T0 = 1_700_000_000_000L;
 
@@ -49,70 +47,6 @@ class EmbeddedShardLogTest {
         if (store != null) {
             store.close();
         }
-    }
-
-    @Test
-    void appendAssignsConsecutivePositionsAndReadsBackExactly() {
-        ShardLog log = open(config()).openOrCreate("s1");
-        AppendResult first = log.append(records("a", 3));
-        AppendResult second = log.append(records("b", 2));
-
-        assertThat(first.basePosition()).isZero();
-        assertThat(second.basePosition()).isEqualTo(3);
-        assertThat(log.endPosition()).isEqualTo(5);
-        List<StoredRecord> all = readAll(log);
-        assertThat(dataOf(all)).containsExactly("a-0", "a-1", "a-2", "b-0", "b-1");
-        assertThat(all).extracting(StoredRecord::position).containsExactly(0L, 1L, 2L, 3L, 4L);
-        assertThat(all.get(0).partitionKey()).isEqualTo("key-0");
-        assertThat(all.get(0).explicitHashKey()).isEqualTo("0");
-        assertThat(all.get(1).explicitHashKey()).isNull();
-        assertThat(all).allMatch(r -> r.arrivalMs() == T0);
-    }
-
-    @Test
-    void binaryDataWithEveryByteValueSurvives() {
-        ShardLog log = open(config()).openOrCreate("bin");
-        byte[] data = new byte[256];
-        for (int i = 0; i < 256; i++) {
-            data[i] = (byte) i;
-        }
-        log.append(List.of(new AppendRecord("ключ-🔑", data), new AppendRecord("empty", new byte[0])));
-        List<StoredRecord> all = readAll(log);
-        assertThat(all.get(0).data()).isEqualTo(data);
-        assertThat(all.get(0).partitionKey()).isEqualTo("ключ-🔑");
-        assertThat(all.get(1).data()).isEmpty();
-    }
-
-    @Test
-    void readHonoursRecordAndByteLimitsButAlwaysReturnsOneRecord() {
-        ShardLog log = open(config()).openOrCreate("limits");
-        log.append(records("x", 10));
-
-        ReadResult three = log.read(2, 3, Long.MAX_VALUE);
-        assertThat(dataOf(three.records())).containsExactly("x-2", "x-3", "x-4");
-        assertThat(three.nextPosition()).isEqualTo(5);
-
-        ReadResult tiny = log.read(5, 100, 1);
-        assertThat(dataOf(tiny.records())).containsExactly("x-5");
-        assertThat(tiny.nextPosition()).isEqualTo(6);
-
-        ReadResult sized = log.read(0, 100, 9);
-        assertThat(dataOf(sized.records())).containsExactly("x-0", "x-1", "x-2");
-
-        ReadResult end = log.read(10, 100, Long.MAX_VALUE);
-        assertThat(end.records()).isEmpty();
-        assertThat(end.nextPosition()).isEqualTo(10);
-        assertThat(end.atEnd()).isTrue();
-    }
-
-    @Test
-    void positionsArePersistedAcrossRestart() {
-        open(config()).openOrCreate("p").append(records("a", 5));
-        store.close();
-        ShardLog log = open(config()).openOrCreate("p");
-        assertThat(log.endPosition()).isEqualTo(5);
-        assertThat(log.append(records("b", 1)).basePosition()).isEqualTo(5);
-        assertThat(dataOf(readAll(log))).containsExactly("a-0", "a-1", "a-2", "a-3", "a-4", "b-0");
     }
 
     @Test
@@ -162,15 +96,6 @@ class EmbeddedShardLogTest {
     }
 
     @Test
-    void arrivalTimesNeverGoBackwards() {
-        ShardLog log = open(config()).openOrCreate("mono");
-        log.append(records("a", 1));
-        clock.advanceMs(-5_000);
-        AppendResult later = log.append(records("b", 1));
-        assertThat(later.arrivalMsOf(0)).isEqualTo(T0);
-    }
-
-    @Test
     void expiredRecordsAreNeverReadAndWholeSegmentsAreDeleted() throws Exception {
         ShardLog log = open(config().withSegmentBytes(4096)).openOrCreate("ret");
         log.retentionMs(10_000);
@@ -203,55 +128,6 @@ class EmbeddedShardLogTest {
     }
 
     @Test
-    void sealedShardRefusesAppendsAndStaysSealedAfterRestart() {
-        ShardLog log = open(config()).openOrCreate("seal");
-        log.append(records("a", 2));
-        log.seal();
-        log.seal();
-        assertThatThrownBy(() -> log.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
-        store.close();
-        ShardLog reopened = open(config()).openOrCreate("seal");
-        assertThat(reopened.sealed()).isTrue();
-        assertThat(dataOf(readAll(reopened))).containsExactly("a-0", "a-1");
-        assertThatThrownBy(() -> reopened.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
-    }
-
-    @Test
-    void concurrentAppendsShareFsyncsAndLoseNothing() throws Exception {
-        ShardLog log = open(config()).openOrCreate("group");
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        ConcurrentLinkedQueue<AppendResult> results = new ConcurrentLinkedQueue<>();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            int thread = t;
-            futures.add(pool.submit(() -> {
-                for (int i = 0; i < 50; i++) {
-                    AppendResult r = log.append(List.of(AppendRecord.of("t" + thread, thread + ":" + i)));
-                    // Acknowledged means readable.
-                    assertThat(log.read(r.basePosition(), 1, Long.MAX_VALUE).records()).hasSize(1);
-                    results.add(r);
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        pool.shutdown();
-        assertThat(results).extracting(AppendResult::basePosition).doesNotHaveDuplicates();
-        List<StoredRecord> all = readAll(log);
-        assertThat(all).hasSize(400);
-        for (int t = 0; t < 8; t++) {
-            String prefix = t + ":";
-            List<String> mine = dataOf(all).stream().filter(s -> s.startsWith(prefix)).toList();
-            List<String> expected = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                expected.add(prefix + i);
-            }
-            assertThat(mine).isEqualTo(expected);
-        }
-    }
-
-    @Test
     void intervalDurabilityMakesRecordsVisibleAtOnceAndFlushesThem() {
         ShardLog log = open(config().withDurability(DurabilityPolicy.INTERVAL, 5)).openOrCreate("interval");
         log.append(records("i", 3));
@@ -276,16 +152,6 @@ class EmbeddedShardLogTest {
     }
 
     @Test
-    void deleteRemovesEverythingAndAFreshShardStartsOver() {
-        EmbeddedLogStore s = open(config());
-        s.openOrCreate("gone").append(records("a", 2));
-        s.delete("gone");
-        assertThat(s.exists("gone")).isFalse();
-        assertThat(s.shardKeys()).doesNotContain("gone");
-        assertThat(readAll(s.openOrCreate("gone"))).isEmpty();
-    }
-
-    @Test
     void deletedShardsHoldNoOpenFiles() {
         EmbeddedLogStore s = open(config());
         int before = s.openFileCount();
@@ -300,13 +166,9 @@ class EmbeddedShardLogTest {
     }
 
     @Test
-    void invalidKeysAndArgumentsAreRejected() {
-        EmbeddedLogStore s = open(config());
-        assertThatThrownBy(() -> s.openOrCreate("../escape")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> s.openOrCreate("")).isInstanceOf(IllegalArgumentException.class);
-        ShardLog log = s.openOrCreate("ok");
+    void emptyAndOversizedBatchesAreRejected() {
+        ShardLog log = open(config()).openOrCreate("ok");
         assertThatThrownBy(() -> log.append(List.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> log.read(-1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
         byte[] big = new byte[LogConfig.MAX_BATCH_BYTES_DEFAULT];
         assertThatThrownBy(() -> log.append(List.of(new AppendRecord("k", big))))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -314,16 +176,14 @@ class EmbeddedShardLogTest {
     }
 
     @Test
-    void largeRecordsAreReadWhole() {
-        ShardLog log = open(config()).openOrCreate("large");
-        byte[] big = new byte[3 * 1024 * 1024];
-        for (int i = 0; i < big.length; i++) {
-            big[i] = (byte) (i * 31);
-        }
-        log.append(List.of(new AppendRecord("k", big), AppendRecord.of("k", "small")));
-        List<StoredRecord> all = readAll(log);
-        assertThat(all.get(0).data()).isEqualTo(big);
-        assertThat(new String(all.get(1).data(), StandardCharsets.UTF_8)).isEqualTo("small");
+    void openIfExistsCreatesNoDirectory() {
+        EmbeddedLogStore s = open(config());
+        assertThat(s.openIfExists("never")).isEmpty();
+        assertThat(Files.exists(dir.resolve("shards").resolve("never"))).isFalse();
+        s.openOrCreate("doomed");
+        s.delete("doomed");
+        assertThat(s.openIfExists("doomed")).isEmpty();
+        assertThat(Files.exists(dir.resolve("shards").resolve("doomed"))).isFalse();
     }
 
     @Test

@@ -10,14 +10,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/**
+ * What only the embedded metadata store does: its journal and snapshot files, torn and damaged, and compaction. What
+ * every metadata store does is in {@link dev.millrace.storage.contract.MetadataStoreContract}
+ * ({@link FileMetadataStoreContractTest}).
+ */
 class FileMetadataStoreTest {
     @TempDir
     Path dir;
@@ -32,49 +35,6 @@ class FileMetadataStoreTest {
 
     private Path journal() {
         return dir.resolve("metadata").resolve(FileMetadataStore.JOURNAL);
-    }
-
-    @Test
-    void commitsAreAtomicVersionedAndScannableByPrefix() {
-        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
-            Map<String, byte[]> first = new LinkedHashMap<>();
-            first.put("stream/a", b("A"));
-            first.put("stream/b", b("B"));
-            first.put("shard/a/0", b("a0"));
-            assertThat(store.commit(first)).isEqualTo(1);
-            Map<String, byte[]> second = new HashMap<>();
-            second.put("stream/b", null);
-            second.put("stream/c", b("C"));
-            assertThat(store.commit(second)).isEqualTo(2);
-
-            assertThat(store.scan("stream/").keySet()).containsExactly("stream/a", "stream/c");
-            assertThat(store.get("stream/b")).isEmpty();
-            assertThat(s(store.get("shard/a/0").orElseThrow())).isEqualTo("a0");
-            assertThat(store.version()).isEqualTo(2);
-        }
-    }
-
-    @Test
-    void returnedValuesAreCopies() {
-        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
-            store.commit(Map.of("k", b("value")));
-            store.get("k").orElseThrow()[0] = 'X';
-            assertThat(s(store.get("k").orElseThrow())).isEqualTo("value");
-        }
-    }
-
-    @Test
-    void everythingSurvivesRestart() {
-        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
-            for (int i = 0; i < 50; i++) {
-                store.commit(Map.of("k" + (i % 10), b("v" + i)));
-            }
-        }
-        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
-            assertThat(store.version()).isEqualTo(50);
-            assertThat(store.scan("k")).hasSize(10);
-            assertThat(s(store.get("k9").orElseThrow())).isEqualTo("v49");
-        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.millrace.storage.log;
+package dev.millrace.storage;
 
 import org.slf4j.Logger;
 

@@ -1,0 +1,35 @@
+package dev.millrace.storage.kafka;
+
+import dev.millrace.storage.LogStore;
+import dev.millrace.storage.contract.LogBackend;
+import org.apache.kafka.clients.admin.Admin;
+
+import java.time.Clock;
+
+/**
+ * The Kafka log store under the storage contracts: stores opened on one test cluster under a topic prefix of this
+ * backend's own, so that reopening (close, open a new store on the same prefix) finds the same topics and no other
+ * test's. Kafka stamps arrival times with the broker's clock, so the contracts start their manual clock at the
+ * broker's now (the default {@link #clockStartMs()}; the brokers run in this JVM) and promise nothing beyond the SPI.
+ *
+ * <p>Not thread-safe, as {@link LogBackend}.
+ */
+final class KafkaLogBackend implements LogBackend {
+    private final KafkaStorageConfig config;
+    private final Admin admin;
+
+    KafkaLogBackend(String bootstrapServers, Admin admin) {
+        this.config = KafkaStorageConfig.of(bootstrapServers).withTopicPrefix(KafkaTestTopics.nextPrefix("log"));
+        this.admin = admin;
+    }
+
+    @Override
+    public LogStore open(Clock clock) {
+        return KafkaLogStore.open(config, clock);
+    }
+
+    @Override
+    public void close() {
+        KafkaTestTopics.deleteTopics(admin, config.topicPrefix());
+    }
+}
