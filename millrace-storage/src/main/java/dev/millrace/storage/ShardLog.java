@@ -18,8 +18,14 @@ public interface ShardLog {
      * Appends the records as one batch and returns once the configured durability policy is satisfied (by default:
      * on disk). The records receive consecutive positions in list order.
      *
+     * <p>A failed append stores nothing in the embedded engine. A backend that stores each record separately (Kafka:
+     * one broker acknowledgement per record, the producer possibly splitting the batch) may have stored and made
+     * readable some of the batch's records before it failed; the caller cannot tell which, and a client's retry may
+     * then store them twice. Kinesis allows exactly that (its PutRecords is at-least-once), so callers treat every
+     * failed append as "possibly partly stored", never as "certainly not stored".
+     *
      * @throws ShardSealedException if the shard is sealed
-     * @throws StorageException     if the append could not be made durable; nothing of it is visible then
+     * @throws StorageException     if the append could not be made durable; see above for what may be visible then
      */
     AppendResult append(java.util.List<AppendRecord> records);
 

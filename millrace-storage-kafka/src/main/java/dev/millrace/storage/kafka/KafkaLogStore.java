@@ -2,49 +2,280 @@ package dev.millrace.storage.kafka;
 
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.StorageException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
-/** PLACEHOLDER: being written (issue 14); only the signature of {@link #open} is settled. */
+/**
+ * The Kafka {@link LogStore}: every shard a single-partition topic {@code <prefix>shard.<shardKey>}
+ * ({@link ShardTopics} lists how it is created, {@link RecordLayout} how records look, {@link KafkaShardLog} how a
+ * log behaves).
+ *
+ * <p>Clients, all bounded, shared by every shard: one {@link Admin}; one idempotent {@link KafkaProducer}
+ * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 2, a 20 s delivery timeout, well below
+ * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging); and a pool of at most
+ * {@value #MAX_READERS} consumers ({@link ConsumerPool}). The operator's client properties
+ * ({@link KafkaStorageConfig#clientProperties}) override every setting here.
+ *
+ * <p>Open logs are cached for the life of the store (a log holds no Kafka resources of its own, only a few fields and
+ * its listeners, so the cache is bounded by the shards that exist, as in the embedded engine). Opening a log costs a
+ * few admin round trips (its topic's configuration and leader, its end offset); creating one waits until its partition
+ * has a leader.
+ *
+ * <p>Kafka refuses to create a topic whose name differs from an existing one only in '.' versus '_' (their metric
+ * names would collide); such a shard key fails to open with a StorageException saying so.
+ *
+ * <p>Thread-safe.
+ */
 public final class KafkaLogStore implements LogStore {
+    private static final Pattern SHARD_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
+    /** Retention of a newly created shard until its owner sets one: Kinesis's default of 24 hours. */
+    static final long DEFAULT_RETENTION_MS = 24L * 60 * 60 * 1000;
+    static final int MAX_READERS = 8;
+    static final long ADMIN_TIMEOUT_MS = 15_000;
+    static final long DELIVERY_TIMEOUT_MS = 20_000;
+    static final long READ_TIMEOUT_MS = 5_000;
+    /** How long a send may block (metadata of a new topic, a full buffer) and a request may wait for an answer. */
+    private static final long PRODUCER_BLOCK_MS = 10_000;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
+    /** What every shard log of the store shares. */
+    record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, Clock clock,
+                  long sendTimeoutMs, long readTimeoutMs) {
+    }
+
+    private final KafkaStorageConfig config;
+    private final Shared shared;
+    private final ConcurrentHashMap<String, KafkaShardLog> logs = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private KafkaLogStore(KafkaStorageConfig config, Shared shared) {
+        this.config = config;
+        this.shared = shared;
+    }
+
+    /** Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened. */
     public static KafkaLogStore open(KafkaStorageConfig config, Clock clock) {
-        throw new UnsupportedOperationException("the Kafka log store is not written yet");
+        String id = "millrace-log-" + INSTANCES.incrementAndGet();
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Admin admin = Admin.create(config.clientConfig(Map.of(
+                    AdminClientConfig.CLIENT_ID_CONFIG, id + "-admin",
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS)));
+            ShardTopics topics = new ShardTopics(admin, config, ADMIN_TIMEOUT_MS);
+            opened.add(topics);
+            topics.brokerCount();
+            Map<String, Object> producerConfig = config.clientConfig(producerSettings(id));
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            opened.add(producer);
+            Map<String, Object> consumerConfig = config.clientConfig(consumerSettings(id));
+            AtomicInteger readerNumber = new AtomicInteger();
+            ConsumerPool readers = new ConsumerPool(() -> {
+                // A client id per consumer: Kafka registers each client's metrics under it.
+                Map<String, Object> own = new HashMap<>(consumerConfig);
+                own.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerConfig.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-"
+                        + readerNumber.incrementAndGet());
+                return new KafkaConsumer<>(own, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }, MAX_READERS, READ_TIMEOUT_MS);
+            // Acknowledgements always come within the delivery timeout (the operator's, if set); a margin on top.
+            long sendTimeoutMs = Long.parseLong(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
+                    .toString()) + PRODUCER_BLOCK_MS;
+            return new KafkaLogStore(config, new Shared(topics, producer, readers, clock, sendTimeoutMs,
+                    READ_TIMEOUT_MS));
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e instanceof StorageException ? e : KafkaErrors.convert("connecting to Kafka at "
+                    + config.bootstrapServers(), e);
+        }
+    }
+
+    private static Map<String, Object> producerSettings(String id) {
+        return Map.ofEntries(
+                Map.entry(ProducerConfig.CLIENT_ID_CONFIG, id + "-producer"),
+                Map.entry(ProducerConfig.ACKS_CONFIG, "all"),
+                Map.entry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                Map.entry(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5),
+                Map.entry(ProducerConfig.LINGER_MS_CONFIG, 2),
+                Map.entry(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+                Map.entry(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024),
+                Map.entry(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
+                Map.entry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT_MS),
+                // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
+                Map.entry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS),
+                Map.entry(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_BLOCK_MS));
+    }
+
+    private static Map<String, Object> consumerSettings(String id) {
+        return Map.ofEntries(
+                Map.entry(ConsumerConfig.CLIENT_ID_CONFIG, id + "-reader"),
+                Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                // A position below the start is handled by the read (it moves forward); nothing is reset silently.
+                Map.entry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"),
+                Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"),
+                // Kinesis answers at once: a fetch waits for data only briefly.
+                Map.entry(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
+                Map.entry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
+                Map.entry(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
+                // GetRecords returns at most 10,000 records.
+                Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000),
+                Map.entry(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS),
+                Map.entry(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS));
     }
 
     @Override
     public ShardLog openOrCreate(String shardKey) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public boolean exists(String shardKey) {
-        throw new UnsupportedOperationException();
+        checkKey(shardKey);
+        checkOpen();
+        return logs.computeIfAbsent(shardKey, k -> open(k, true));
     }
 
     @Override
     public Optional<ShardLog> openIfExists(String shardKey) {
-        throw new UnsupportedOperationException();
+        checkKey(shardKey);
+        checkOpen();
+        // Inside the map's atomic step: a null result leaves the map unchanged, and no topic is created.
+        return Optional.ofNullable(logs.computeIfAbsent(shardKey, k -> open(k, false)));
+    }
+
+    /** Opens the shard's log from its topic, creating the topic if {@code create}; null if absent and not created. */
+    private KafkaShardLog open(String shardKey, boolean create) {
+        String topic = config.shardTopic(shardKey);
+        ShardTopics topics = shared.topics();
+        try {
+            ShardTopics.TopicState state = topics.state(topic);
+            if (state == null) {
+                if (!create) {
+                    return null;
+                }
+                boolean created = topics.create(topic, DEFAULT_RETENTION_MS);
+                topics.awaitLeader(topic);
+                state = created ? new ShardTopics.TopicState(false, DEFAULT_RETENTION_MS) : topics.state(topic);
+                if (state == null) {
+                    throw new StorageException("topic " + topic + " vanished while shard " + shardKey + " was opened");
+                }
+            } else {
+                topics.awaitLeader(topic);
+            }
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return new KafkaShardLog(shardKey, partition, shared, state, topics.latestOffset(partition));
+        } catch (StorageException e) {
+            if (e.getCause() instanceof InvalidTopicException) {
+                throw new StorageException("Kafka refuses topic " + topic + " for shard " + shardKey
+                        + " (a topic differing only in '.' versus '_' exists?): " + e.getCause().getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean exists(String shardKey) {
+        checkKey(shardKey);
+        return logs.containsKey(shardKey) || shared.topics().exists(config.shardTopic(shardKey));
     }
 
     @Override
     public void delete(String shardKey) {
-        throw new UnsupportedOperationException();
+        checkKey(shardKey);
+        KafkaShardLog log = logs.remove(shardKey);
+        if (log != null) {
+            log.close();
+            shared.readers().forget(log);
+        }
+        shared.topics().delete(config.shardTopic(shardKey));
     }
 
     @Override
     public List<String> shardKeys() {
-        throw new UnsupportedOperationException();
+        String prefix = config.shardTopic("");
+        List<String> keys = new ArrayList<>();
+        for (String topic : shared.topics().topicsStartingWith(prefix)) {
+            keys.add(topic.substring(prefix.length()));
+        }
+        return keys;
     }
 
+    /** Returns 0: Kafka's retention reclaims the space (see {@link KafkaShardLog}). */
     @Override
     public int trimExpired() {
-        throw new UnsupportedOperationException();
+        int removed = 0;
+        for (KafkaShardLog log : logs.values()) {
+            removed += log.trimExpired();
+        }
+        return removed;
     }
 
+    /** Readers in the pool now, for tests. */
+    int readerCount() {
+        return shared.readers().size();
+    }
+
+    /** Refuses further appends, waits for the producer to deliver what it holds, and closes every client. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (KafkaShardLog log : logs.values()) {
+            log.close();
+        }
+        RuntimeException failure = null;
+        for (AutoCloseable c : List.<AutoCloseable>of(
+                () -> shared.producer().close(Duration.ofMillis(shared.sendTimeoutMs())),
+                shared.readers(), shared.topics())) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = KafkaErrors.convert("closing the Kafka log store", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException("the Kafka log store is closed");
+        }
+    }
+
+    private static void checkKey(String shardKey) {
+        if (shardKey == null || !SHARD_KEY.matcher(shardKey).matches() || shardKey.startsWith(".")) {
+            throw new IllegalArgumentException("invalid shard key: " + shardKey);
+        }
     }
 }

@@ -1,0 +1,328 @@
+package dev.millrace.storage.kafka;
+
+import dev.millrace.storage.AppendListener;
+import dev.millrace.storage.AppendListeners;
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.Registration;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StorageException;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A shard's log in Kafka: partition 0 of the shard's own topic ({@link ShardTopics} lists its settings,
+ * {@link RecordLayout} the records). Positions are Kafka offsets; arrival times are the broker's LogAppendTime.
+ *
+ * <p><b>Appends</b> go through the store's one shared idempotent producer ({@code acks=all}). A batch's records are
+ * sent back to back holding {@code appendLock}, so that this node's batch lands in order and, unless another node
+ * writes to the shard too, contiguously; the acknowledgements are awaited outside the lock, so the next batch is sent
+ * while this one replicates. Each record's position and arrival time come from its own acknowledgement
+ * ({@link AppendResult#of}): the producer may split a batch into several broker batches, each stamped at its own
+ * arrival. A batch that fails may have left some of its records readable (see {@link ShardLog#append}).
+ *
+ * <p><b>The end offset</b> is known locally: read from Kafka when the log is opened, raised by this node's appends and
+ * by what reads learn from the brokers (a fetch carries the high watermark). Reads at or past it answer at once
+ * without asking Kafka. With a single writer per shard (issue 14: one Millrace node) it is exact; another node's
+ * appends (issue 15) are seen once a read or {@link #refreshEnd} asks Kafka, which is where a bound on its staleness
+ * belongs.
+ *
+ * <p><b>Sealing</b> waits for this node's in-flight appends to the shard, refusing new ones, then sets the topic's
+ * {@code max.message.bytes=1}, after which the broker refuses every write from any node; the setting is read back when
+ * a log is opened, so sealing survives a restart. An append refused with RecordTooLarge on a topic found sealed
+ * (another node sealed it) fails with {@link ShardSealedException}. What is left: a write from another node already
+ * at the broker while the new setting propagates (about 100 ms) could still land after the end this node then
+ * records; issue 15 must close that window (e.g. route a shard's writes through one node).
+ *
+ * <p><b>Retention</b> is the topic's {@code retention.ms} (it survives a restart); Kafka deletes whole segments
+ * ({@code segment.ms} 1 h) once past it, and reads drop records older than {@code clock.millis() - retentionMs}
+ * exactly. {@link #trimExpired} therefore does nothing and returns 0: Kafka's own retention reclaims the space, and
+ * moving the log start with deleteRecords would cost two admin calls per shard per pass for no visible difference.
+ *
+ * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending, the
+ * in-flight count). {@code appendLock} is held only while records are handed to the producer, which blocks only for a
+ * new topic's metadata or a full buffer (at most {@code max.block.ms}), never for an acknowledgement;
+ * {@code configLock} is held across a seal's or a retention change's admin calls, which only those two wait for.
+ * Reads take neither.
+ */
+final class KafkaShardLog implements ShardLog {
+    private final String key;
+    private final TopicPartition partition;
+    private final KafkaLogStore.Shared shared;
+    private final AppendListeners listeners = new AppendListeners();
+    private final Object appendLock = new Object();
+    private final Object configLock = new Object();
+
+    /** Appends sent and not yet acknowledged or failed. Guarded by {@code appendLock}. */
+    private int inFlight;
+    /** Set while a seal waits for in-flight appends; new appends are refused. Guarded by {@code appendLock}. */
+    private boolean sealing;
+    private volatile boolean sealed;
+    private volatile boolean closed;
+    private volatile long retentionMs;
+    /** The partition's end offset as last known here. Only grows. */
+    private final AtomicLong endOffset;
+
+    KafkaShardLog(String key, TopicPartition partition, KafkaLogStore.Shared shared, ShardTopics.TopicState state,
+                  long endOffset) {
+        this.key = key;
+        this.partition = partition;
+        this.shared = shared;
+        this.sealed = state.sealed();
+        this.retentionMs = state.retentionMs();
+        this.endOffset = new AtomicLong(endOffset);
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public AppendResult append(List<AppendRecord> records) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("an append needs at least one record");
+        }
+        List<ProducerRecord<byte[], byte[]>> outgoing = new ArrayList<>(records.size());
+        for (AppendRecord record : records) {
+            outgoing.add(RecordLayout.toKafka(partition, record));
+        }
+        List<Future<RecordMetadata>> sent = new ArrayList<>(outgoing.size());
+        RuntimeException sendFailure = null;
+        synchronized (appendLock) {
+            checkWritable();
+            inFlight++;
+            try {
+                for (ProducerRecord<byte[], byte[]> record : outgoing) {
+                    sent.add(shared.producer().send(record));
+                }
+            } catch (RuntimeException e) {
+                sendFailure = e; // the records already handed over still count as in flight until they settle
+            }
+        }
+        long[] positions = new long[outgoing.size()];
+        long[] arrivalsMs = new long[outgoing.size()];
+        Throwable failure = sendFailure;
+        try {
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    RecordMetadata acknowledged = KafkaErrors.await(sent.get(i), shared.sendTimeoutMs(),
+                            "append to shard " + key);
+                    positions[i] = acknowledged.offset();
+                    arrivalsMs[i] = acknowledged.timestamp();
+                } catch (StorageException e) {
+                    if (failure == null) {
+                        failure = e.getCause() != null ? e.getCause() : e;
+                    }
+                }
+            }
+        } finally {
+            synchronized (appendLock) {
+                if (--inFlight == 0) {
+                    appendLock.notifyAll();
+                }
+            }
+        }
+        if (failure != null) {
+            throw appendFailure(records.size(), failure);
+        }
+        AppendResult result = AppendResult.of(positions, arrivalsMs);
+        advanceEnd(positions[positions.length - 1] + 1);
+        // Only now: every record is acknowledged by the in-sync replicas and below the high watermark, so readable.
+        listeners.fire(key, result);
+        return result;
+    }
+
+    private StorageException appendFailure(int recordCount, Throwable failure) {
+        Throwable cause = KafkaErrors.unwrap(failure);
+        if (cause instanceof RecordTooLargeException && !sealed) {
+            // Our records are within the topic's limit (checked before sending), so the limit must have dropped to
+            // the sealed value: another node sealed the shard.
+            ShardTopics.TopicState state = shared.topics().state(partition.topic());
+            if (state != null && state.sealed()) {
+                sealed = true;
+            }
+        }
+        if (cause instanceof RecordTooLargeException && sealed) {
+            return new ShardSealedException(key);
+        }
+        return KafkaErrors.convert("append of " + recordCount + " records to shard " + key
+                + " (some may have been stored)", cause);
+    }
+
+    private void checkWritable() {
+        if (closed) {
+            throw new StorageException("shard " + key + " is closed");
+        }
+        if (sealed || sealing) {
+            throw new ShardSealedException(key);
+        }
+    }
+
+    private void advanceEnd(long offset) {
+        endOffset.accumulateAndGet(offset, Math::max);
+    }
+
+    /** Asks Kafka for the end offset (the high watermark) and returns it. */
+    long refreshEnd() {
+        advanceEnd(shared.topics().latestOffset(partition));
+        return endOffset.get();
+    }
+
+    @Override
+    public Registration onAppend(AppendListener listener) {
+        return listeners.add(listener);
+    }
+
+    @Override
+    public ReadResult read(long fromPosition, int maxRecords, long maxBytes) {
+        if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
+            throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
+        }
+        long end = endOffset.get();
+        if (fromPosition >= end) {
+            return new ReadResult(List.of(), fromPosition, end);
+        }
+        long cutoffMs = shared.clock().millis() - retentionMs;
+        ConsumerPool.Reader reader = shared.readers().borrow(this, partition, fromPosition);
+        boolean healthy = false;
+        try {
+            ReadResult result = new ShardRead(reader, partition, cutoffMs, shared.readTimeoutMs(),
+                    () -> firstAtOrAfter(cutoffMs),
+                    () -> shared.topics().earliestOffset(partition))
+                    .read(fromPosition, maxRecords, maxBytes, end);
+            advanceEnd(result.endPosition());
+            healthy = true;
+            return result;
+        } catch (StorageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw KafkaErrors.convert("read of shard " + key + " from position " + fromPosition, e);
+        } finally {
+            shared.readers().release(reader, healthy);
+        }
+    }
+
+    @Override
+    public long positionAtOrAfter(long timestampMs) {
+        return firstAtOrAfter(Math.max(timestampMs, shared.clock().millis() - retentionMs));
+    }
+
+    /** The first offset stamped at or after {@code timestampMs}, or the end offset if there is none. */
+    private long firstAtOrAfter(long timestampMs) {
+        long offset = shared.topics().offsetForTime(partition, Math.max(0, timestampMs));
+        if (offset < 0) {
+            return endOffset.get();
+        }
+        advanceEnd(offset + 1); // a record is there, below the high watermark
+        return offset;
+    }
+
+    @Override
+    public long startPosition() {
+        return positionAtOrAfter(Long.MIN_VALUE);
+    }
+
+    @Override
+    public long endPosition() {
+        return endOffset.get();
+    }
+
+    @Override
+    public void retentionMs(long retentionMs) {
+        if (retentionMs <= 0) {
+            throw new IllegalArgumentException("retentionMs must be positive: " + retentionMs);
+        }
+        synchronized (configLock) {
+            if (retentionMs == this.retentionMs) {
+                return;
+            }
+            shared.topics().setConfig(partition.topic(), TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs));
+            this.retentionMs = retentionMs;
+        }
+    }
+
+    @Override
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    @Override
+    public void seal() {
+        synchronized (configLock) {
+            if (sealed) {
+                return;
+            }
+            awaitNoAppendsInFlight();
+            try {
+                shared.topics().setConfig(partition.topic(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        ShardTopics.SEALED_MAX_MESSAGE_BYTES);
+                shared.topics().awaitConfig(partition.topic(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        ShardTopics.SEALED_MAX_MESSAGE_BYTES);
+            } catch (StorageException e) {
+                synchronized (appendLock) {
+                    sealing = false; // not sealed after all; an append finds out if the setting did land
+                }
+                throw e;
+            }
+            sealed = true;
+            refreshEnd();
+        }
+    }
+
+    /** Refuses new appends and waits until the ones sent have settled (each within the producer's delivery timeout). */
+    private void awaitNoAppendsInFlight() {
+        synchronized (appendLock) {
+            if (closed) {
+                throw new StorageException("shard " + key + " is closed");
+            }
+            sealing = true;
+            long deadline = System.nanoTime() + shared.sendTimeoutMs() * 1_000_000;
+            while (inFlight > 0) {
+                long waitMs = (deadline - System.nanoTime()) / 1_000_000;
+                if (waitMs <= 0) {
+                    sealing = false;
+                    throw KafkaErrors.convert("sealing shard " + key, new org.apache.kafka.common.errors
+                            .TimeoutException(inFlight + " appends still in flight"));
+                }
+                try {
+                    appendLock.wait(waitMs);
+                } catch (InterruptedException e) {
+                    sealing = false;
+                    Thread.currentThread().interrupt();
+                    throw new StorageException("interrupted while sealing shard " + key, e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean sealed() {
+        return sealed;
+    }
+
+    @Override
+    public int trimExpired() {
+        return 0;
+    }
+
+    /** Refuses further appends; acknowledged records are already durable in Kafka. */
+    void close() {
+        closed = true;
+    }
+
+    TopicPartition partition() {
+        return partition;
+    }
+}

@@ -1,0 +1,581 @@
+package dev.millrace.storage.kafka;
+
+import dev.millrace.kafka.testkit.KafkaTestCluster;
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StoredRecord;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.millrace.storage.kafka.KafkaTesting.dataOf;
+import static dev.millrace.storage.kafka.KafkaTesting.readAll;
+import static dev.millrace.storage.kafka.KafkaTesting.records;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Kafka log store against one real broker: what the embedded engine's tests check, plus Kafka's own view. */
+class KafkaShardLogTest {
+    private static KafkaTestCluster cluster;
+    private static Admin admin;
+
+    private final List<KafkaLogStore> stores = new ArrayList<>();
+    private KafkaStorageConfig config;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = KafkaTestCluster.start(1);
+        admin = cluster.admin();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (admin != null) {
+            admin.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @AfterEach
+    void closeStores() {
+        for (KafkaLogStore s : stores) {
+            s.close();
+        }
+    }
+
+    /** A store under a topic prefix of this test's own, so tests never see each other's shards. */
+    private KafkaLogStore open(TestInfo test, Clock clock) {
+        if (config == null) {
+            String name = test.getTestMethod().orElseThrow().getName();
+            config = KafkaStorageConfig.of(cluster.bootstrapServers())
+                    .withTopicPrefix("t" + Math.abs(name.hashCode() % 100_000) + ".");
+        }
+        KafkaLogStore store = KafkaLogStore.open(config, clock);
+        stores.add(store);
+        return store;
+    }
+
+    private KafkaLogStore open(TestInfo test) {
+        return open(test, Clock.systemUTC());
+    }
+
+    @Test
+    void appendsGetOffsetsAndBrokerArrivalTimesAndReadBackExactly(TestInfo test) {
+        ShardLog log = open(test).openOrCreate("s1");
+        long before = System.currentTimeMillis();
+        AppendResult first = log.append(records("a", 3));
+        AppendResult second = log.append(records("b", 2));
+        long after = System.currentTimeMillis();
+
+        assertThat(List.of(first.positionOf(0), first.positionOf(1), first.positionOf(2), second.positionOf(0),
+                second.positionOf(1))).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(log.endPosition()).isEqualTo(5);
+        List<StoredRecord> all = readAll(log);
+        assertThat(dataOf(all)).containsExactly("a-0", "a-1", "a-2", "b-0", "b-1");
+        assertThat(all).extracting(StoredRecord::position).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(all.get(0).partitionKey()).isEqualTo("key-0");
+        assertThat(all.get(0).explicitHashKey()).isEqualTo("0");
+        assertThat(all.get(1).explicitHashKey()).isNull();
+        assertThat(all).allSatisfy(r -> assertThat(r.arrivalMs()).isBetween(before, after));
+        for (int i = 0; i < 3; i++) {
+            assertThat(all.get(i).arrivalMs()).isEqualTo(first.arrivalMsOf(i));
+        }
+        assertThat(first.lastArrivalMs()).isLessThanOrEqualTo(second.arrivalMsOf(0));
+    }
+
+    @Test
+    void keysHashKeysEmptyAndBinaryDataSurviveAndKafkaToolsSeeTheLayout(TestInfo test) {
+        KafkaLogStore store = open(test);
+        ShardLog log = store.openOrCreate("layout");
+        byte[] binary = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            binary[i] = (byte) i;
+        }
+        String hashKey = "340282366920938463463374607431768211455";
+        log.append(List.of(new AppendRecord("ключ-🔑", binary), new AppendRecord("empty", new byte[0]),
+                new AppendRecord(null, hashKey, "no key".getBytes(StandardCharsets.UTF_8))));
+
+        List<StoredRecord> all = readAll(log);
+        assertThat(all.get(0).data()).isEqualTo(binary);
+        assertThat(all.get(0).partitionKey()).isEqualTo("ключ-🔑");
+        assertThat(all.get(1).data()).isEmpty();
+        assertThat(all.get(2).partitionKey()).isNull();
+        assertThat(all.get(2).explicitHashKey()).isEqualTo(hashKey);
+
+        // What Kafka's own tools see: the key's UTF-8 bytes, the data, the hash key header, LogAppendTime.
+        List<ConsumerRecord<byte[], byte[]>> raw = rawRecords(config.shardTopic("layout"), 3);
+        assertThat(new String(raw.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("ключ-🔑");
+        assertThat(raw.get(0).value()).isEqualTo(binary);
+        assertThat(raw.get(0).timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+        assertThat(raw.get(0).headers().toArray()).isEmpty();
+        assertThat(raw.get(1).value()).isEmpty();
+        assertThat(raw.get(2).key()).isNull();
+        assertThat(new String(raw.get(2).headers().lastHeader(RecordLayout.EXPLICIT_HASH_KEY_HEADER).value(),
+                StandardCharsets.US_ASCII)).isEqualTo(hashKey);
+    }
+
+    @Test
+    void shardTopicIsCreatedAsDecided(TestInfo test) throws Exception {
+        open(test).openOrCreate("cfg");
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, config.shardTopic("cfg"));
+        Config topicConfig = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        assertThat(topicConfig.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
+        assertThat(topicConfig.get("retention.ms").value()).isEqualTo("86400000");
+        assertThat(topicConfig.get("segment.ms").value()).isEqualTo("3600000");
+        assertThat(topicConfig.get("max.message.bytes").value())
+                .isEqualTo(Integer.toString(RecordLayout.MAX_MESSAGE_BYTES));
+        assertThat(topicConfig.get("min.insync.replicas").value()).isEqualTo("1");
+        assertThat(topicConfig.get("cleanup.policy").value()).isEqualTo("delete");
+        var description = admin.describeTopics(List.of(config.shardTopic("cfg"))).allTopicNames().get()
+                .get(config.shardTopic("cfg"));
+        assertThat(description.partitions()).hasSize(1);
+        assertThat(description.partitions().get(0).replicas()).hasSize(1);
+    }
+
+    @Test
+    void readHonoursRecordAndByteLimitsButAlwaysReturnsOneRecord(TestInfo test) {
+        ShardLog log = open(test).openOrCreate("limits");
+        log.append(records("x", 10));
+
+        ReadResult three = log.read(2, 3, Long.MAX_VALUE);
+        assertThat(dataOf(three.records())).containsExactly("x-2", "x-3", "x-4");
+        assertThat(three.nextPosition()).isEqualTo(5);
+        assertThat(three.endPosition()).isEqualTo(10);
+
+        ReadResult tiny = log.read(5, 100, 1);
+        assertThat(dataOf(tiny.records())).containsExactly("x-5");
+        assertThat(tiny.nextPosition()).isEqualTo(6);
+
+        ReadResult sized = log.read(0, 100, 9);
+        assertThat(dataOf(sized.records())).containsExactly("x-0", "x-1", "x-2");
+        assertThat(sized.nextPosition()).isEqualTo(3);
+
+        // Continuing where a limited read stopped serves what that read polled but did not return.
+        ReadResult rest = log.read(3, 100, Long.MAX_VALUE);
+        assertThat(dataOf(rest.records())).containsExactly("x-3", "x-4", "x-5", "x-6", "x-7", "x-8", "x-9");
+        assertThat(rest.atEnd()).isTrue();
+    }
+
+    @Test
+    void readingAtOrPastTheEndAnswersAtOnceWithoutAReader(TestInfo test) {
+        KafkaLogStore store = open(test);
+        ShardLog log = store.openOrCreate("end");
+        log.append(records("e", 4));
+        KafkaLogStore fresh = open(test);
+        ShardLog same = fresh.openOrCreate("end");
+        long started = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            ReadResult end = same.read(4, 100, Long.MAX_VALUE);
+            assertThat(end.records()).isEmpty();
+            assertThat(end.nextPosition()).isEqualTo(4);
+            assertThat(end.atEnd()).isTrue();
+            ReadResult beyond = same.read(9, 100, Long.MAX_VALUE);
+            assertThat(beyond.nextPosition()).isEqualTo(9);
+            assertThat(beyond.endPosition()).isEqualTo(4);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
+        assertThat(fresh.readerCount()).isZero();
+    }
+
+    @Test
+    void sequentialReadsReuseOneReaderAndConcurrentOnesStayWithinThePool(TestInfo test) throws Exception {
+        KafkaLogStore store = open(test);
+        ShardLog log = store.openOrCreate("seq");
+        log.append(records("q", 50));
+        long position = 0;
+        List<String> seen = new ArrayList<>();
+        while (position < 50) {
+            ReadResult r = log.read(position, 7, Long.MAX_VALUE);
+            seen.addAll(dataOf(r.records()));
+            position = r.nextPosition();
+        }
+        assertThat(seen).hasSize(50).startsWith("q-0", "q-1").endsWith("q-49");
+        assertThat(store.readerCount()).isEqualTo(1);
+
+        List<ShardLog> logs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ShardLog shard = store.openOrCreate("many-" + i);
+            shard.append(records("m" + i, 5));
+            logs.add(shard);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<List<String>>> reads = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (ShardLog shard : logs) {
+                    reads.add(pool.submit(() -> dataOf(readAll(shard))));
+                }
+            }
+            for (int i = 0; i < reads.size(); i++) {
+                assertThat(reads.get(i).get(60, TimeUnit.SECONDS)).hasSize(5).first()
+                        .isEqualTo("m" + (i % 12) + "-0");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.readerCount()).isBetween(2, KafkaLogStore.MAX_READERS);
+    }
+
+    @Test
+    void concurrentAppendsLoseNothingAndAcknowledgedMeansReadable(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("group");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        ConcurrentLinkedQueue<AppendResult> results = new ConcurrentLinkedQueue<>();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 30; i++) {
+                    AppendResult r = log.append(List.of(AppendRecord.of("t" + thread, thread + ":" + i + "a"),
+                            AppendRecord.of("t" + thread, thread + ":" + i + "b")));
+                    assertThat(r.positionOf(1)).isEqualTo(r.positionOf(0) + 1); // one node's batch is contiguous
+                    assertThat(log.read(r.basePosition(), 2, Long.MAX_VALUE).records()).hasSize(2);
+                    results.add(r);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(results).extracting(AppendResult::basePosition).doesNotHaveDuplicates();
+        List<StoredRecord> all = readAll(log);
+        assertThat(all).hasSize(480);
+        assertThat(all).extracting(StoredRecord::position).isSorted().doesNotHaveDuplicates();
+        for (int t = 0; t < 8; t++) {
+            String prefix = t + ":";
+            List<String> mine = dataOf(all).stream().filter(s -> s.startsWith(prefix)).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                expected.add(prefix + i + "a");
+                expected.add(prefix + i + "b");
+            }
+            assertThat(mine).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void appendListenersHearOfAcknowledgedAppendsWhoseRecordsAreReadable(TestInfo test) {
+        ShardLog log = open(test).openOrCreate("listen");
+        List<AppendResult> heard = new CopyOnWriteArrayList<>();
+        List<Integer> readable = new CopyOnWriteArrayList<>();
+        var registration = log.onAppend((key, result) -> {
+            assertThat(key).isEqualTo("listen");
+            heard.add(result);
+            readable.add(log.read(result.basePosition(), 100, Long.MAX_VALUE).records().size());
+        });
+        AppendResult first = log.append(records("l", 3));
+        registration.close();
+        log.append(records("m", 1));
+        assertThat(heard).containsExactly(first);
+        assertThat(readable).containsExactly(3);
+    }
+
+    @Test
+    void sealedShardRefusesAppendsEvenFromOtherProducersAndStaysSealedAfterReopen(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("seal");
+        log.append(records("a", 2));
+        log.seal();
+        log.seal();
+        assertThat(log.sealed()).isTrue();
+        assertThat(log.endPosition()).isEqualTo(2);
+        assertThatThrownBy(() -> log.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
+
+        // Not only this store: the broker refuses any write to the topic now.
+        try (KafkaProducer<byte[], byte[]> other = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            Future<?> sent = other.send(new ProducerRecord<>(config.shardTopic("seal"), 0, null, new byte[1]));
+            assertThatThrownBy(() -> sent.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(RecordTooLargeException.class);
+        }
+
+        ShardLog reopened = open(test).openOrCreate("seal");
+        assertThat(reopened.sealed()).isTrue();
+        assertThat(reopened.endPosition()).isEqualTo(2);
+        assertThat(dataOf(readAll(reopened))).containsExactly("a-0", "a-1");
+        assertThatThrownBy(() -> reopened.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
+    }
+
+    @Test
+    void sealingUnderLoadLetsNoRecordLandAfterTheRecordedEnd(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("busy");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ConcurrentLinkedQueue<AppendResult> acknowledged = new ConcurrentLinkedQueue<>();
+        List<Future<Integer>> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            writers.add(pool.submit(() -> {
+                for (int i = 0; ; i++) {
+                    try {
+                        acknowledged.add(log.append(records("w" + thread + "." + i, 20)));
+                    } catch (ShardSealedException e) {
+                        return i;
+                    }
+                }
+            }));
+        }
+        Thread.sleep(300);
+        log.seal();
+        long end = log.endPosition();
+        for (Future<Integer> w : writers) {
+            assertThat(w.get(60, TimeUnit.SECONDS)).isPositive();
+        }
+        pool.shutdown();
+        assertThat(acknowledged).isNotEmpty();
+        assertThat(acknowledged).allSatisfy(r -> assertThat(r.lastPosition()).isLessThan(end));
+        assertThat(acknowledged.size() * 20L).isEqualTo(end);
+        assertThat(readAll(log)).hasSize((int) end);
+        // What Kafka holds, asked afresh: nothing after the end recorded at the seal.
+        ShardLog reopened = open(test).openOrCreate("busy");
+        assertThat(reopened.endPosition()).isEqualTo(end);
+    }
+
+    @Test
+    void aShardSealedByAnotherNodeRefusesAppendsAsSealed(TestInfo test) {
+        ShardLog here = open(test).openOrCreate("elsewhere");
+        here.append(records("a", 1));
+        ShardLog there = open(test).openOrCreate("elsewhere");
+        there.seal();
+        assertThat(here.sealed()).isFalse(); // it cannot know yet
+        assertThatThrownBy(() -> here.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
+        assertThat(here.sealed()).isTrue();
+        assertThat(dataOf(readAll(there))).containsExactly("a-0");
+    }
+
+    @Test
+    void expiredRecordsAreNeverReadAndRetentionSurvivesReopen(TestInfo test) throws Exception {
+        ManualClock clock = new ManualClock(System.currentTimeMillis());
+        ShardLog log = open(test, clock).openOrCreate("ret");
+        log.retentionMs(10_000);
+        AppendResult old = log.append(records("old", 300));
+        Thread.sleep(20);
+        AppendResult fresh = log.append(records("new", 2));
+        long newArrival = fresh.arrivalMsOf(0);
+        assertThat(newArrival).isGreaterThan(old.lastArrivalMs());
+
+        // The cutoff lands exactly on the new records' arrival: the old ones expired, the new ones are retained.
+        clock.setMs(newArrival + 10_000);
+        assertThat(dataOf(readAll(log))).containsExactly("new-0", "new-1");
+        assertThat(log.startPosition()).isEqualTo(300);
+        assertThat(log.positionAtOrAfter(old.arrivalMsOf(0))).isEqualTo(300);
+        ReadResult fromStart = log.read(0, 10, Long.MAX_VALUE);
+        assertThat(fromStart.records()).extracting(StoredRecord::position).containsExactly(300L, 301L);
+        ReadResult oneOld = log.read(5, 1, Long.MAX_VALUE);
+        assertThat(oneOld.records()).extracting(StoredRecord::position).containsExactly(300L);
+
+        // The producer may have sent the two new records in separate broker batches, stamped apart.
+        clock.setMs(fresh.lastArrivalMs() + 10_001);
+        ReadResult none = log.read(0, 10, Long.MAX_VALUE);
+        assertThat(none.records()).isEmpty();
+        assertThat(none.nextPosition()).isEqualTo(302);
+        assertThat(log.startPosition()).isEqualTo(302);
+        assertThat(log.trimExpired()).isZero();
+
+        ShardLog reopened = open(test, clock).openOrCreate("ret");
+        assertThat(reopened.retentionMs()).isEqualTo(10_000);
+        assertThat(reopened.read(0, 10, Long.MAX_VALUE).records()).isEmpty();
+        Thread.sleep(20);
+        AppendResult after = reopened.append(records("after", 1));
+        assertThat(after.basePosition()).isEqualTo(302);
+        clock.setMs(after.arrivalMsOf(0) + 10_000);
+        assertThat(dataOf(readAll(reopened))).containsExactly("after-0");
+    }
+
+    @Test
+    void recordsKafkaAlreadyDeletedAreSkipped(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("deleted");
+        log.append(records("d", 10));
+        TopicPartition partition = new TopicPartition(config.shardTopic("deleted"), 0);
+        admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(6))).all().get();
+        ReadResult read = log.read(0, 100, Long.MAX_VALUE);
+        assertThat(dataOf(read.records())).containsExactly("d-6", "d-7", "d-8", "d-9");
+        assertThat(log.startPosition()).isEqualTo(6);
+    }
+
+    @Test
+    void timeLookupFindsFirstRecordAtOrAfterTimestamp(TestInfo test) throws Exception {
+        ShardLog log = open(test).openOrCreate("time");
+        List<AppendResult> batches = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            batches.add(log.append(records("t" + i, 2)));
+            Thread.sleep(15);
+        }
+        assertThat(log.positionAtOrAfter(0)).isZero();
+        assertThat(log.positionAtOrAfter(Long.MIN_VALUE)).isZero();
+        for (int i = 0; i < 5; i++) {
+            AppendResult b = batches.get(i);
+            assertThat(log.positionAtOrAfter(b.arrivalMsOf(0))).as("batch %d", i)
+                    .isLessThanOrEqualTo(b.positionOf(0));
+            assertThat(log.positionAtOrAfter(b.arrivalMsOf(0))).isGreaterThan(i == 0 ? -1 : batches.get(i - 1)
+                    .positionOf(batches.get(i - 1).recordCount() - 1) - (sameMs(batches, i) ? 2 : 0));
+            assertThat(log.positionAtOrAfter(b.lastArrivalMs() + 1)).isEqualTo(firstAfter(batches, b.lastArrivalMs()));
+        }
+        assertThat(log.positionAtOrAfter(System.currentTimeMillis() + 60_000)).isEqualTo(log.endPosition());
+    }
+
+    private static boolean sameMs(List<AppendResult> batches, int i) {
+        return batches.get(i).arrivalMsOf(0) == batches.get(i - 1).lastArrivalMs();
+    }
+
+    /** The first position whose arrival is after {@code ms}, or the end. */
+    private static long firstAfter(List<AppendResult> batches, long ms) {
+        for (AppendResult b : batches) {
+            for (int i = 0; i < b.recordCount(); i++) {
+                if (b.arrivalMsOf(i) > ms) {
+                    return b.positionOf(i);
+                }
+            }
+        }
+        AppendResult last = batches.get(batches.size() - 1);
+        return last.lastPosition() + 1;
+    }
+
+    @Test
+    void deleteRemovesEverythingIdempotentlyAndAFreshShardStartsOver(TestInfo test) {
+        KafkaLogStore store = open(test);
+        ShardLog doomed = store.openOrCreate("gone");
+        doomed.append(records("a", 2));
+        assertThat(readAll(doomed)).hasSize(2); // leaves a reader holding this topic's position
+        store.delete("gone");
+        store.delete("gone");
+        store.delete("never-made");
+        assertThat(store.exists("gone")).isFalse();
+        assertThat(store.shardKeys()).doesNotContain("gone");
+        assertThat(store.openIfExists("gone")).isEmpty();
+        assertThatThrownBy(() -> doomed.append(records("late", 1))).isInstanceOf(
+                dev.millrace.storage.StorageException.class);
+        ShardLog fresh = store.openOrCreate("gone");
+        assertThat(fresh.endPosition()).isZero();
+        assertThat(readAll(fresh)).isEmpty();
+        fresh.append(records("b", 3));
+        assertThat(dataOf(readAll(fresh))).containsExactly("b-0", "b-1", "b-2");
+    }
+
+    @Test
+    void shardKeysListsEveryShardAndOpenIfExistsCreatesNothing(TestInfo test) {
+        KafkaLogStore store = open(test);
+        for (int i = 0; i < 5; i++) {
+            store.openOrCreate("k-" + i);
+        }
+        assertThat(store.openIfExists("absent")).isEmpty();
+        assertThat(store.exists("absent")).isFalse();
+        assertThat(store.shardKeys()).containsExactlyInAnyOrder("k-0", "k-1", "k-2", "k-3", "k-4");
+        KafkaLogStore other = open(test);
+        assertThat(other.exists("k-3")).isTrue();
+        assertThat(other.openIfExists("k-3")).isPresent();
+        assertThat(other.shardKeys()).hasSize(5);
+    }
+
+    @Test
+    void aNewStoreOnTheSameClusterSeesEverything(TestInfo test) {
+        KafkaLogStore first = open(test);
+        first.openOrCreate("p").append(records("a", 5));
+        first.openOrCreate("q").append(records("z", 1));
+        first.close();
+        stores.remove(first);
+        assertThatThrownBy(() -> first.openOrCreate("p")).isInstanceOf(dev.millrace.storage.StorageException.class);
+
+        KafkaLogStore second = open(test);
+        ShardLog log = second.openOrCreate("p");
+        assertThat(log.endPosition()).isEqualTo(5);
+        assertThat(log.append(records("b", 1)).basePosition()).isEqualTo(5);
+        assertThat(dataOf(readAll(log))).containsExactly("a-0", "a-1", "a-2", "a-3", "a-4", "b-0");
+        assertThat(second.shardKeys()).containsExactlyInAnyOrder("p", "q");
+    }
+
+    @Test
+    void invalidKeysAndArgumentsAreRejected(TestInfo test) {
+        KafkaLogStore store = open(test);
+        assertThatThrownBy(() -> store.openOrCreate("../escape")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.openOrCreate("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.openOrCreate(".hidden")).isInstanceOf(IllegalArgumentException.class);
+        ShardLog log = store.openOrCreate("ok");
+        assertThatThrownBy(() -> log.append(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> log.read(-1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> log.read(0, 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> log.retentionMs(0)).isInstanceOf(IllegalArgumentException.class);
+        byte[] big = new byte[RecordLayout.MAX_RECORD_BYTES];
+        assertThatThrownBy(() -> log.append(List.of(AppendRecord.of("ok", "fine"), new AppendRecord("k", big))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(log.endPosition()).isZero();
+        assertThat(readAll(log)).isEmpty();
+    }
+
+    @Test
+    void recordsUpToTheKinesisCeilingAreStoredAndReadWhole(TestInfo test) {
+        ShardLog log = open(test).openOrCreate("large");
+        byte[] big = new byte[RecordLayout.MAX_RECORD_BYTES - 1];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31);
+        }
+        log.append(List.of(new AppendRecord("k", big), AppendRecord.of("k", "small")));
+        ReadResult first = log.read(0, 10, 1);
+        assertThat(first.records()).hasSize(1);
+        assertThat(first.records().get(0).data()).isEqualTo(big);
+        List<StoredRecord> all = readAll(log);
+        assertThat(all).hasSize(2);
+        assertThat(new String(all.get(1).data(), StandardCharsets.UTF_8)).isEqualTo("small");
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> rawRecords(String topic, int count) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).records(partition).forEach(out::add);
+            }
+            return out;
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static String show(byte[] bytes) {
+        return Arrays.toString(bytes);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.millrace.storage.kafka;
+
+import dev.millrace.storage.CorruptDataException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** How the metadata topic's records are read back into commits ({@link KafkaMetadataStore.Assembler}), no broker. */
+class MetadataAssemblerTest {
+    private long offset;
+
+    private ConsumerRecord<byte[], byte[]> record(byte[] key, byte[] value) {
+        return new ConsumerRecord<>("p.metadata", 0, offset++, key, value);
+    }
+
+    private ConsumerRecord<byte[], byte[]> data(String key, String value) {
+        return record(key.getBytes(StandardCharsets.UTF_8), value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ConsumerRecord<byte[], byte[]> version(long version) {
+        return record(KafkaMetadataStore.VERSION_KEY, KafkaMetadataStore.versionValue(version));
+    }
+
+    @Test
+    void dataRecordsAreGatheredUntilTheirVersionRecordClosesThem() {
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        assertThat(assembler.accept(data("b", "2"))).isNull();
+        assertThat(assembler.accept(data("a", null))).isNull();
+        KafkaMetadataStore.Commit commit = assembler.accept(version(7));
+        assertThat(commit.version()).isEqualTo(7);
+        assertThat(commit.changes().keySet()).containsExactly("b", "a");
+        assertThat(new String(commit.changes().get("b"), StandardCharsets.UTF_8)).isEqualTo("2");
+        assertThat(commit.changes().get("a")).isNull();
+        assertThat(commit.changes()).containsKey("a");
+        // The next commit starts empty.
+        assertThat(assembler.accept(version(8)).changes()).isEmpty();
+    }
+
+    @Test
+    void commitsMergedByCompactionKeepEachKeysLastRecordInLogOrder() {
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        // Versions 1..3 whose version records compaction removed: k was written at 1 and deleted at 3.
+        assembler.accept(data("k", "old"));
+        assembler.accept(data("x", "1"));
+        assembler.accept(data("k", null));
+        KafkaMetadataStore.Commit commit = assembler.accept(version(3));
+        assertThat(commit.changes().keySet()).containsExactly("x", "k");
+        assertThat(commit.changes().get("k")).isNull();
+    }
+
+    @Test
+    void anEmptyKeyIsAnOrdinaryKey() {
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        assembler.accept(data("", "v"));
+        assertThat(assembler.accept(version(1)).changes()).containsKey("");
+    }
+
+    @Test
+    void foreignOrDamagedRecordsAreReportedWithTheirOffset() {
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        assertThatThrownBy(() -> assembler.accept(record(null, new byte[1])))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("without a key").hasMessageContaining("offset 0");
+        assertThatThrownBy(() -> assembler.accept(record("\0other".getBytes(StandardCharsets.UTF_8), new byte[8])))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("unknown reserved key");
+        assertThatThrownBy(() -> assembler.accept(record(KafkaMetadataStore.VERSION_KEY, new byte[4])))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("version");
+        assertThatThrownBy(() -> assembler.accept(record(KafkaMetadataStore.VERSION_KEY, null)))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("version");
+        assertThatThrownBy(() -> assembler.accept(version(0)))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("positive");
+    }
+}
