@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The {@code --kafka-*} options of {@code millrace server} (a picocli mixin), and how they become a
@@ -67,7 +68,7 @@ final class KafkaOptions {
      * The storage configuration these options describe; {@code usage} builds the usage error (exit 2) for a value
      * out of range, and a missing or unreadable file or missing bootstrap servers is a {@link StartupProblem}.
      */
-    KafkaStorageConfig config(java.util.function.Function<String, CommandLine.ParameterException> usage)
+    KafkaStorageConfig config(Function<String, CommandLine.ParameterException> usage)
             throws StartupProblem {
         if (replicationFactor < 0 || replicationFactor > Short.MAX_VALUE) {
             throw usage.apply("--kafka-replication-factor must be between 0 (automatic) and " + Short.MAX_VALUE

@@ -94,12 +94,14 @@ final class ServerCommand implements Callable<Integer> {
     long transitionDelayMs;
 
     @Option(names = "--durability", defaultValue = "sync", paramLabel = "sync|interval",
-            description = "sync: acknowledge writes after fsync; interval: acknowledge at once and fsync every "
+            description = "Embedded storage only. sync: acknowledge writes after fsync; interval: acknowledge at "
+                    + "once and fsync every "
                     + LogConfig.FLUSH_INTERVAL_MS_DEFAULT + " ms (default: ${DEFAULT-VALUE}).")
     DurabilityPolicy durability;
 
     @Option(names = "--max-open-files", paramLabel = "N",
-            description = "Log and index files held open at once (an LRU; shards beyond it reopen their files on use). "
+            description = "Embedded storage only: log and index files held open at once (an LRU; shards beyond it "
+                    + "reopen their files on use). "
                     + "Default: half this process's file-descriptor limit, between 512 and 32768.")
     Integer maxOpenFiles;
 

@@ -40,11 +40,18 @@ class KclFailoverTest {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-failover", 4, Retrieval.FAN_OUT, false)) {
             Process victim = f.launchWorker(VICTIM);
             KclWorker survivor = f.startWorker(SURVIVOR);
-            f.producer.put(0, RECORDS / 2, 0);
+            // Both must be consuming: the victim from at least one shard it still holds. The first half goes in
+            // slowly until they are, so that the worker whose leases came later still finds records to process (the
+            // victim, started first, once took all four shards and processed everything before the survivor got two).
+            int put = 0;
+            while (put < RECORDS / 2 && !bothConsuming(f)) {
+                f.producer.put(put, put + 500, 0);
+                put += 500;
+                Thread.sleep(500);
+            }
+            f.producer.put(put, RECORDS / 2, 0);
             f.phases.done("workers started, " + RECORDS / 2 + " records put");
-            // Both must be consuming: the victim from at least one shard it still holds.
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
-                    KclHarness.processedPerJournal(f.events()).size() == 2 && f.owners().containsValue(VICTIM));
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> bothConsuming(f));
             f.producer.put(RECORDS / 2, RECORDS * 3 / 4, 50);
             Set<String> victimShards = ownedBy(f.owners(), VICTIM);
             victim.destroyForcibly().waitFor();
@@ -65,6 +72,10 @@ class KclFailoverTest {
             KclHarness.assertEachHoldReadsForward(events);
             assertResumedFromTheVictimsCheckpoints(events, victimShards, killedAt);
         }
+    }
+
+    private static boolean bothConsuming(KclFixture f) {
+        return KclHarness.processedPerJournal(f.events()).size() == 2 && f.owners().containsValue(VICTIM);
     }
 
     private static Set<String> ownedBy(Map<String, String> owners, String worker) {

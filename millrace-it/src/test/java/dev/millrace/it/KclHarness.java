@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.IndexStatus;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -43,6 +44,8 @@ import static org.awaitility.Awaitility.await;
 final class KclHarness {
     static final int KEYS = 50;
     static final String SHARD_END = "SHARD_END";
+    /** The index KCL 3.x adds to its lease table to find a worker's leases. */
+    static final String LEASE_OWNER_INDEX = "LeaseOwnerToLeaseKeyIndex";
 
     /** Counts, per "service.operation", the calls made by the SDK clients that carry it; "…!failed" counts failures. */
     static final Operations OPERATIONS = new Operations();
@@ -161,12 +164,21 @@ final class KclHarness {
      * retry skips the entering, and the scheduler gives up after 20 attempts with "AssignmentMode is not
      * initialized". Against DynamoDB the same race is only less likely; against a local server, two workers started
      * together hit it every time.
+     *
+     * <p>Then it also waits for the lease table's {@value #LEASE_OWNER_INDEX}, which the first worker adds next
+     * (DescribeTable, then UpdateTable if it is missing): a second worker that looks in between adds it too, and the
+     * one whose UpdateTable comes second gets "already exists" and fails its initialization attempt; its retry comes
+     * too late to take part in a short scenario. On Kafka storage, whose metadata commits take longer than the
+     * embedded engine's, a second worker started on the version item alone looked in between (KafkaKclPollingTest).
      */
     static void awaitApplicationVersion(DynamoDbClient ddb, String applicationName) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .ignoreException(ResourceNotFoundException.class)
                 .until(() -> ddb.getItem(b -> b.tableName(applicationName).consistentRead(true)
-                        .key(Map.of("leaseKey", AttributeValue.fromS("Migration3.0")))).hasItem());
+                        .key(Map.of("leaseKey", AttributeValue.fromS("Migration3.0")))).hasItem()
+                        && ddb.describeTable(b -> b.tableName(applicationName)).table().globalSecondaryIndexes()
+                        .stream().anyMatch(i -> i.indexName().equals(LEASE_OWNER_INDEX)
+                                && i.indexStatus() == IndexStatus.ACTIVE));
     }
 
     /** The lease table's shard leases (KCL may keep other entities in it), by lease key. */
