@@ -68,7 +68,10 @@ final class KafkaStartup {
                     + messages(e) + "; check --kafka-bootstrap-servers, --kafka-property and --kafka-properties");
         }
         try {
-            return admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).nodes()
+            // Registered brokers that are down (fenced) count: a node restarted while one broker of three restarts
+            // too must start, since every topic with three copies still takes writes.
+            return admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout).includeFencedBrokers(true))
+                    .nodes()
                     // The call times itself out; the extra second only guards against it not doing so.
                     .get(timeoutMs + 1_000, TimeUnit.MILLISECONDS).size();
         } catch (ExecutionException e) {

@@ -2,6 +2,7 @@ package dev.millrace.storage.kafka;
 
 import dev.millrace.storage.StorageException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -43,7 +44,9 @@ final class MetadataTopic {
      */
     static void ensure(Admin admin, KafkaStorageConfig config, int maxRecordBytes) {
         String topic = config.metadataTopic();
-        int brokers = get(admin.describeCluster().nodes(), "describe the cluster").size();
+        // Brokers that are down but registered count: the topic's copies must not shrink during a broker restart.
+        int brokers = get(admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes(),
+                "describe the cluster").size();
         short factor = config.replicationFactorFor(brokers);
         Map<String, String> topicConfig = Map.of(
                 "cleanup.policy", "compact",

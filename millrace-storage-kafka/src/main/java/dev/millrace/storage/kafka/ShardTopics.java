@@ -3,6 +3,7 @@ package dev.millrace.storage.kafka;
 import dev.millrace.storage.StorageException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -65,9 +66,13 @@ final class ShardTopics implements AutoCloseable {
         this.timeoutMs = timeoutMs;
     }
 
-    /** How many brokers the cluster has now; also proves it can be reached. */
+    /**
+     * How many brokers the cluster has, counting those that are down but still registered (fenced): a topic created
+     * while one broker of three restarts must still get three copies. Also proves the cluster can be reached.
+     */
     int brokerCount() {
-        return KafkaErrors.await(admin.describeCluster().nodes(), timeoutMs, "describing the Kafka cluster").size();
+        return KafkaErrors.await(admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes(),
+                timeoutMs, "describing the Kafka cluster").size();
     }
 
     /** Creates the topic unless it exists; returns whether this call created it. */
