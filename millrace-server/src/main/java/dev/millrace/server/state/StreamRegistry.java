@@ -5,6 +5,7 @@ import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.ShardSealedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,8 +164,9 @@ public final class StreamRegistry {
 
     /**
      * Seals the logs of shards that are closed but not yet ended, and records where each ended. Called holding the
-     * stream's lock (or at start-up); sealing creates the log of a shard never written, since an append may be
-     * racing to it and must find it sealed.
+     * stream's lock (or at start-up). A shard never written has no log and gets none (an empty, sealed log for each
+     * such parent would fill the disk with files for nothing): it ends where it started. An append racing to it is
+     * safe all the same, see {@link #logForAppend}.
      */
     private void finishClosing(String name) {
         StreamRecord s = streams.get(name);
@@ -174,13 +176,36 @@ public final class StreamRegistry {
         List<ShardRecord> shards = new ArrayList<>(s.shards().size());
         for (ShardRecord shard : s.shards()) {
             if (!shard.open() && !shard.ended()) {
-                ShardLog log = log(s, shard);
-                log.seal();
-                shard = shard.ended(log.endPosition());
+                Optional<ShardLog> log = logs.openIfExists(logKey(s, shard.index()));
+                if (log.isPresent()) {
+                    log.get().seal();
+                    shard = shard.ended(log.get().endPosition());
+                } else {
+                    shard = shard.ended(shard.startingPosition());
+                }
             }
             shards.add(shard);
         }
         put(s.withShards(shards));
+    }
+
+    /**
+     * The log to append to {@code shard} of {@code stream} (a snapshot the caller routed by), or {@link
+     * ShardSealedException} if the shard has been closed since: the caller routes again. The log is opened (created
+     * if need be) before the shard is looked up again, so an append racing with a close either sees the shard closed
+     * here, or made the log before the close was committed, and {@link #finishClosing} then finds and seals it: the
+     * append lands before the seal (and belongs to the parent) or fails as sealed. It never lands in a log of a shard
+     * already ended without one.
+     */
+    public ShardLog logForAppend(StreamRecord stream, ShardRecord shard) {
+        ShardLog log = log(stream, shard);
+        StreamRecord current = streams.get(stream.name());
+        boolean open = current != null && current.epochMs() == stream.epochMs() && current.shards().stream()
+                .anyMatch(sh -> sh.index() == shard.index() && sh.open());
+        if (!open) {
+            throw new ShardSealedException(logKey(stream, shard.index()));
+        }
+        return log;
     }
 
     /** A short description for error messages: {@code stream X under account Y}. */
