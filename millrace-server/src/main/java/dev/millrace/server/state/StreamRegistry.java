@@ -38,6 +38,9 @@ import java.util.function.UnaryOperator;
  * stream whose lock is taken and come back on their next run, rather than wait behind a client's change.
  */
 public final class StreamRegistry {
+    /** AWS's default quota of streams in the on-demand capacity mode, per account and region. */
+    public static final int ON_DEMAND_STREAM_LIMIT = 50;
+    private static final String ON_DEMAND = "ON_DEMAND";
     private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
     private static final String STREAM_PREFIX = "stream/";
     private static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
@@ -235,6 +238,9 @@ public final class StreamRegistry {
             }
             synchronized (shardBudget) {
                 checkShardLimit(shardCount);
+                if (ON_DEMAND.equals(mode)) {
+                    checkOnDemandStreamLimit();
+                }
                 StreamRecord stream;
                 synchronized (epochLock) {
                     long now = clock.millis();
@@ -321,6 +327,34 @@ public final class StreamRegistry {
     /** How many open shards the account may still add; maintenance (auto-scaling) stays within it. */
     public int shardHeadroom() {
         return Math.max(0, shardLimit - openShardCount());
+    }
+
+    /** Streams in the on-demand capacity mode, whatever their status (DescribeLimits' OnDemandStreamCount). */
+    public int onDemandStreamCount() {
+        int count = 0;
+        for (StreamRecord s : streams.values()) {
+            if (ON_DEMAND.equals(s.mode())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * {@code LimitExceededException} if one more stream in the on-demand mode (created so, or switched to it) would
+     * pass AWS's default quota of {@link #ON_DEMAND_STREAM_LIMIT} per account and region. AWS documents the quota,
+     * not the message; this one is worded like its shard-limit message.
+     */
+    public void checkOnDemandStreamLimit() {
+        int count = onDemandStreamCount();
+        if (count >= ON_DEMAND_STREAM_LIMIT) {
+            throw KinesisException.limitExceeded("This request would exceed the limit on the number of streams "
+                    + "with the on-demand capacity mode for the account " + account.id() + " in " + account.region()
+                    + ". Current on-demand stream count for the account: " + count + ". Limit: "
+                    + ON_DEMAND_STREAM_LIMIT + ". Refer to the AWS Service Limits page "
+                    + "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
+                    + "how to request higher limits.");
+        }
     }
 
     /**
