@@ -106,10 +106,13 @@ print("| capacity (closed loop, concurrency 32) | %s PutRecords/s = %s records/s
     cap["put"]["requestsPerS"], cap["put"]["recordsPerS"], cap["put"]["requestLatencyMs"]["p99"]))
 print("| offered (open loop, %s×) | %s requests/s for %s s (+%s s warm-up) |" % (
     factor, over["settings"]["rateRequestsPerS"], over["settings"]["durationS"], over["settings"]["warmupS"]))
-print("| generator's send lag (included in every latency below) | %s |" % lat(put["sendLagMs"]))
+print("| generator's send lag (in the served and shed rows, which count from each call's due time) | %s |"
+      % lat(put["sendLagMs"]))
 print("| served | %s requests/s; %s |" % (
     round(put["servedLatencyMs"]["count"] / put["windowS"], 1) if put["windowS"] else "-", lat(put["servedLatencyMs"])))
 print("| shed (503 ServiceUnavailableException) | %s of calls; %s |" % (put["shedShare"], lat(put["shedLatencyMs"])))
+print("| served, from the actual send (the server's part) | %s |" % lat(put["servedFromSendMs"]))
+print("| shed, from the actual send (the server's part) | %s |" % lat(put["shedFromSendMs"]))
 print("| other failures | %s |" % (other or "none"))
 print("| after the drop to %s requests/s | %s served (%s slower than %s ms), %s shed, %s failed; %s |" % (
     rec["rateRequestsPerS"], rec["served"], rec["servedSlowerThanRecovered"], rec["recoveredLatencyMs"], rec["shed"],

@@ -131,6 +131,8 @@ final class BenchReport {
         out.put("servedLatencyMs", latency(p.servedLatency.summary()));
         out.put("shedLatencyMs", latency(p.shedLatency.summary()));
         out.put("failedLatencyMs", latency(p.failedLatency.summary()));
+        out.put("servedFromSendMs", latency(p.servedFromSend.summary()));
+        out.put("shedFromSendMs", latency(p.shedFromSend.summary()));
         long requests = p.requestsMeasured.sum();
         out.put("shedShare", requests > 0 ? round((double) p.shedLatency.count() / requests, 4) : null);
         m.settings().recovery().ifPresent(r -> out.put("recovery", recovery(p, r)));

@@ -72,6 +72,12 @@ final class Producer {
     final LatencyHistogram servedLatency = new LatencyHistogram();
     final LatencyHistogram shedLatency = new LatencyHistogram();
     final LatencyHistogram failedLatency = new LatencyHistogram();
+    /**
+     * Served and shed again, from when each request actually left rather than when it was due: the endpoint's part
+     * alone. Where the generator fell behind its schedule (send lag), the difference is the generator's.
+     */
+    final LatencyHistogram servedFromSend = new LatencyHistogram();
+    final LatencyHistogram shedFromSend = new LatencyHistogram();
     /** With --recovery-rate: the calls after the load dropped, and the answer time of the last not recovered. */
     final LatencyHistogram recoveryLatency = new LatencyHistogram();
     final LongAdder recoveryServed = new LongAdder();
@@ -277,6 +283,9 @@ final class Producer {
             // Failed calls are in the latency too: leaving out a call that timed out would hide the stall.
             requestLatency.record(latencyNanos);
             (failure == null ? servedLatency : shed ? shedLatency : failedLatency).record(latencyNanos);
+            if (failure == null || shed) {
+                (failure == null ? servedFromSend : shedFromSend).record(nowNanos - slot.sentNanos);
+            }
             requestsMeasured.increment();
             recordsAttemptedMeasured.add(batch);
             recordsAckedMeasured.add(acked);
@@ -343,6 +352,8 @@ final class Producer {
         final LeanKinesis.Connection connection;
         int nextVariant;
         long startNanos;
+        /** When the request actually left (later than startNanos when an open-loop sender fell behind). */
+        long sentNanos;
         boolean measured;
         /** Sent at --recovery-rate, after the load dropped. */
         boolean recovery;
@@ -379,6 +390,7 @@ final class Producer {
 
         void send(long requestIndex, long sendNanos, boolean isMeasured, boolean isRecovery) {
             this.startNanos = sendNanos;
+            this.sentNanos = System.nanoTime();
             this.measured = isMeasured;
             this.recovery = isRecovery;
             RecordPayload.stampSendNanos(buffer, sendNanos);

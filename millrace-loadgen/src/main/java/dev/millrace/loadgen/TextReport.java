@@ -36,6 +36,9 @@ final class TextReport {
             line(out, "  served   %s", latency((Map<String, Object>) put.get("servedLatencyMs")));
             line(out, "  shed     %s; share shed %s", latency(shed), put.get("shedShare"));
             line(out, "  failed   %s", latency(failed));
+            line(out, "  from the actual send: served %s; shed %s",
+                    latency((Map<String, Object>) put.get("servedFromSendMs")),
+                    latency((Map<String, Object>) put.get("shedFromSendMs")));
         }
         Map<String, Object> recovery = (Map<String, Object>) put.get("recovery");
         if (recovery != null) {
