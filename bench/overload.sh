@@ -114,8 +114,9 @@ print("| shed (503 ServiceUnavailableException) | %s of calls; %s |" % (put["she
 print("| served, from the actual send (the server's part) | %s |" % lat(put["servedFromSendMs"]))
 print("| shed, from the actual send (the server's part) | %s |" % lat(put["shedFromSendMs"]))
 print("| other failures | %s |" % (other or "none"))
-print("| after the drop to %s requests/s | %s served (%s slower than %s ms), %s shed, %s failed; %s |" % (
-    rec["rateRequestsPerS"], rec["served"], rec["servedSlowerThanRecovered"], rec["recoveredLatencyMs"], rec["shed"],
+print("| after the drop to %s requests/s (%s overload calls the generator had not sent by then left out) | "
+      "%s served (%s slower than %s ms), %s shed, %s failed; %s |" % (
+    rec["rateRequestsPerS"], rec["overloadRequestsUnsentAtDrop"], rec["served"], rec["servedSlowerThanRecovered"], rec["recoveredLatencyMs"], rec["shed"],
     rec["failed"], lat(rec["latencyMs"])))
 print("| recovered | %s |" % ("%s ms after the drop" % rec["recoveryMs"] if rec["recovered"] else "NOT within the run"))
 print("| server peak RSS | %s MiB |" % (round(over["server"]["peakRssKib"] / 1024, 1) if over.get("server") else "?"))

@@ -148,6 +148,7 @@ final class BenchReport {
         out.put("rateRequestsPerS", r.requestsPerS());
         out.put("durationS", r.durationS());
         out.put("recoveredLatencyMs", r.recoveredLatencyMs());
+        out.put("overloadRequestsUnsentAtDrop", p.unsentAtDrop.sum());
         out.put("served", p.recoveryServed.sum());
         out.put("servedSlowerThanRecovered", p.recoverySlow.sum());
         out.put("shed", p.recoveryShed.sum());

@@ -85,6 +85,8 @@ final class Producer {
     final LongAdder recoveryFailed = new LongAdder();
     final LongAdder recoverySlow = new LongAdder();
     final AtomicLong lastUnrecoveredNanos = new AtomicLong();
+    /** With --recovery-rate: overload requests the generator had not sent when the load dropped (left out). */
+    final LongAdder unsentAtDrop = new LongAdder();
     /** Open loop only: how late each measured request left, against its intended time. */
     final LatencyHistogram sendLag = new LatencyHistogram();
     final LongAdder requestsMeasured = new LongAdder();
@@ -179,6 +181,13 @@ final class Producer {
                     parkUntil(intendedNanos, spinNanos);
                 }
                 Slot slot = freeSlots.take();
+                if (recoverySchedule != null && System.nanoTime() >= measureEndNanos) {
+                    // The load has dropped: what the overload part could not send by then is not sent late, or the
+                    // recovery would be the generator's catching up, not the endpoint's.
+                    freeSlots.add(slot);
+                    unsentAtDrop.increment();
+                    continue;
+                }
                 long startNanos = schedule != null ? intendedNanos : System.nanoTime();
                 boolean measured = startNanos >= clock.measureStartNanos();
                 if (measured && !claimMeasured(startNanos)) {
