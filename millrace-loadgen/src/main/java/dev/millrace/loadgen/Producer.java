@@ -325,11 +325,6 @@ final class Producer {
         return last == 0 ? 0 : Math.max(0, last - measureEndNanos);
     }
 
-    /** When the load dropped: the end of the measured part. */
-    long dropNanos() {
-        return measureEndNanos;
-    }
-
     private long countFailedEntries(PutRecordsResponse response) {
         long failed = 0;
         for (PutRecordsResultEntry entry : response.records()) {
