@@ -106,8 +106,9 @@ class LoadSheddingTest {
             assertThat(percentileMs(ok, 1.0)).as("a served call waited behind a bounded queue").isLessThan(15_000);
             // A served call is in flight, from the client's view, from its send to its answer: in the threads or the
             // queue, or on the wire, or waiting for a core in the server or in this client. With the queue unbounded
-            // every caller's call would be inside the server at once.
-            assertThat(admittedAtOnce).as("served calls in flight at once").isLessThan(FLOOD_CLIENTS / 2);
+            // every caller's call would be inside the server at once (128); bounded, runs on a machine at load average
+            // 22 to 27 saw 47 to 51.
+            assertThat(admittedAtOnce).as("served calls in flight at once").isLessThan(FLOOD_CLIENTS * 3 / 4);
             assertThat(recoveredMs).as("ms until a normal client was served after the flood").isBetween(0L, 5_000L);
             assertThat(peakRssKib).as("server peak RSS, KiB (-Xmx512m)").isLessThan(1024L * 1024);
         }
