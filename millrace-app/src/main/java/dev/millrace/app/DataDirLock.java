@@ -1,5 +1,7 @@
 package dev.millrace.app;
 
+import dev.millrace.storage.log.FileModes;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -9,6 +11,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * An exclusive OS lock on {@code <data-dir>/lock}, held while a node runs, so that a second node started on the same
@@ -53,7 +57,18 @@ final class DataDirLock implements AutoCloseable {
                     e.getReason()) : new FileSystemException(dataDir.toString(), null, e.getReason());
         }
         Path file = dataDir.resolve(FILE_NAME);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // Private like everything in the data dir (FileModes): 0600 when made, and tightened if an older run left it
+        // to the umask.
+        FileChannel channel = file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_FILE))
+                : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileModes.restrict(file, FileModes.PRIVATE_FILE);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
         FileLock lock;
         try {
             lock = channel.tryLock();

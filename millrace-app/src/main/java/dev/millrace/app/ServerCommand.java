@@ -208,6 +208,18 @@ final class ServerCommand implements Callable<Integer> {
                     + ServerConfig.MAX_BODY_BYTES_DEFAULT + " (default: ${DEFAULT-VALUE}).")
     long bodyBudgetBytes;
 
+    @Option(names = "--connection-body-budget-bytes", paramLabel = "BYTES",
+            description = "The share of --body-budget-bytes one connection may hold (an HTTP/2 connection for all its "
+                    + "streams); a request beyond it is answered 503 ServiceUnavailableException. Between the "
+                    + "largest request body and --body-budget-bytes. Default: a quarter of --body-budget-bytes ("
+                    + HttpLimits.CONNECTION_BODY_BYTES_DEFAULT + " with its default), at least the largest body.")
+    Long connectionBodyBudgetBytes;
+
+    @Option(names = "--api-threads", defaultValue = "" + ServerConfig.API_THREADS_DEFAULT, paramLabel = "N",
+            description = "Threads running API calls; a write waits for its fsync on one of them "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int apiThreads;
+
     @Option(names = "--max-queued-requests", defaultValue = "" + HttpLimits.MAX_QUEUED_REQUESTS_DEFAULT,
             paramLabel = "N",
             description = "Requests waiting for an API thread at once; one more is answered 503 "
@@ -392,7 +404,10 @@ final class ServerCommand implements Callable<Integer> {
             config = config.withLogConfig(
                     config.logConfig().withDurability(DurabilityPolicy.INTERVAL, LogConfig.FLUSH_INTERVAL_MS_DEFAULT));
         }
-        config = config.withHttpLimits(httpLimits(config.maxBodyBytes()));
+        if (apiThreads < 1) {
+            throw usage("--api-threads must be 1 or more, not " + apiThreads);
+        }
+        config = config.withApiThreads(apiThreads).withHttpLimits(httpLimits(config.maxBodyBytes()));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }
@@ -419,9 +434,15 @@ final class ServerCommand implements Callable<Integer> {
             throw usage("--body-budget-bytes must be at least the largest request body, " + maxBodyBytes
                     + ", not " + bodyBudgetBytes);
         }
+        long connectionShare = connectionBodyBudgetBytes != null ? connectionBodyBudgetBytes
+                : Math.max(maxBodyBytes, bodyBudgetBytes / 4);
+        if (connectionShare < maxBodyBytes || connectionShare > bodyBudgetBytes) {
+            throw usage("--connection-body-budget-bytes must be between the largest request body, " + maxBodyBytes
+                    + ", and --body-budget-bytes, " + bodyBudgetBytes + ", not " + connectionShare);
+        }
         return new HttpLimits(maxConnections != null ? maxConnections : defaultMaxConnections(), idleTimeoutMs,
                 headerTimeoutMs, bodyTimeoutMs, http2MaxStreams, http2WindowBytes, bodyBudgetBytes,
-                maxQueuedRequests);
+                connectionShare, maxQueuedRequests);
     }
 
     /** A quarter of the descriptor limit: half is the storage's ({@link #defaultMaxOpenFiles}), the rest spare. */

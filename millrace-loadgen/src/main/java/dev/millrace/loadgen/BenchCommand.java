@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.net.URI;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -102,6 +103,21 @@ final class BenchCommand implements Callable<Integer> {
                     + "from each request's intended send time. Without it requests go back to back (closed loop).")
     Double rate;
 
+    @Option(names = "--recovery-rate", paramLabel = "REQUESTS_PER_S",
+            description = "Open loop only: after the measured part, drop to this rate for --recovery-s and report "
+                    + "how long the endpoint took to recover (every call served within --recovered-latency-ms "
+                    + "from then on), e.g. after an overload at --rate.")
+    Double recoveryRate;
+
+    @Option(names = "--recovery-s", defaultValue = "20", paramLabel = "S",
+            description = "Seconds at --recovery-rate (default: ${DEFAULT-VALUE}).")
+    long recoveryS;
+
+    @Option(names = "--recovered-latency-ms", defaultValue = "500", paramLabel = "MS",
+            description = "A call at --recovery-rate answered slower than this, or shed, or failed, counts as not yet "
+                    + "recovered (default: ${DEFAULT-VALUE}).")
+    long recoveredLatencyMs;
+
     @Option(names = "--readers", defaultValue = "polling", paramLabel = "polling|fanout|both|none",
             description = "Read the records back with GetRecords (one reader per shard), with enhanced fan-out "
                     + "(SubscribeToShard over HTTP/2, one consumer per stream), both, or not at all "
@@ -143,9 +159,9 @@ final class BenchCommand implements Callable<Integer> {
     ReadClient readClient;
 
     @Option(names = "--put-client", defaultValue = "sdk", paramLabel = "sdk|lean",
-            description = "What PutRecord (--batch-size 1) is sent with: the SDK's client, or the generator's lean "
-                    + "HTTP/1.1 client, whose latency is the server's and the network's only "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "What PutRecord or PutRecords is sent with: the SDK's client, or the generator's lean "
+                    + "HTTP/1.1 client, whose latency is the server's and the network's only, and which costs the "
+                    + "generator a fraction of the SDK's CPU (default: ${DEFAULT-VALUE}).")
     PutClient putClient;
 
     @Option(names = "--event-loop-threads", defaultValue = "0", paramLabel = "N",
@@ -182,7 +198,10 @@ final class BenchCommand implements Callable<Integer> {
                 streams, streamPrefix, shards, keepStreams, recordBytes, batchSize, partitionKeys, concurrency,
                 senderThreads, durationS == null ? 30 : durationS,
                 records == null ? OptionalLong.empty() : OptionalLong.of(records), warmupS,
-                rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate), readers, readBacklog,
+                rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate),
+                recoveryRate == null ? Optional.empty()
+                        : Optional.of(new BenchSettings.Recovery(recoveryRate, recoveryS, recoveredLatencyMs)),
+                readers, readBacklog,
                 getRecordsLimit, pollIdleMs, drainTimeoutS, protocol, http, readClient, putClient, eventLoopThreads,
                 serverPid == null ? OptionalLong.empty() : OptionalLong.of(serverPid), json);
         if (!settings.problems().isEmpty()) {

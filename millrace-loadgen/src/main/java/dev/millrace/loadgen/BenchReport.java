@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The result of a run, as text for people and as JSON ({@code --json}) for scripts. Both come from
@@ -125,10 +126,39 @@ final class BenchReport {
         out.put("mbPerS", mb(rate(p.bytesAckedMeasured.sum(), windowS)));
         out.put("requestsPerS", rate(p.requestsMeasured.sum(), windowS));
         out.put("requestLatencyMs", latency(p.requestLatency.summary()));
+        // An overloaded endpoint answers some calls at once with 503 and serves the rest: the two latencies tell
+        // different stories, so they are kept apart as well.
+        out.put("servedLatencyMs", latency(p.servedLatency.summary()));
+        out.put("shedLatencyMs", latency(p.shedLatency.summary()));
+        out.put("failedLatencyMs", latency(p.failedLatency.summary()));
+        out.put("servedFromSendMs", latency(p.servedFromSend.summary()));
+        out.put("shedFromSendMs", latency(p.shedFromSend.summary()));
+        long requests = p.requestsMeasured.sum();
+        out.put("shedShare", requests > 0 ? round((double) p.shedLatency.count() / requests, 4) : null);
+        m.settings().recovery().ifPresent(r -> out.put("recovery", recovery(p, r)));
         if (m.settings().openLoop()) {
             out.put("sendLagMs", latency(p.sendLag.summary()));
             out.put("maxBacklogRequests", p.maxBacklogRequests.get());
         }
+        return out;
+    }
+
+    private static Map<String, Object> recovery(Producer p, BenchSettings.Recovery r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rateRequestsPerS", r.requestsPerS());
+        out.put("durationS", r.durationS());
+        out.put("recoveredLatencyMs", r.recoveredLatencyMs());
+        out.put("overloadRequestsUnsentAtDrop", p.unsentAtDrop.sum());
+        out.put("served", p.recoveryServed.sum());
+        out.put("servedSlowerThanRecovered", p.recoverySlow.sum());
+        out.put("shed", p.recoveryShed.sum());
+        out.put("failed", p.recoveryFailed.sum());
+        out.put("latencyMs", latency(p.recoveryLatency.summary()));
+        long recoveryNanos = p.recoveryNanos();
+        // A last unrecovered call in the final second says the endpoint had not recovered when the run ended.
+        boolean recovered = recoveryNanos < TimeUnit.SECONDS.toNanos(r.durationS() - 1);
+        out.put("recovered", recovered);
+        out.put("recoveryMs", ms(recoveryNanos));
         return out;
     }
 

@@ -3,6 +3,7 @@ package dev.millrace.loadgen;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
@@ -14,6 +15,8 @@ import java.util.OptionalLong;
  * @param records         measured records to put (a multiple of {@code batchSize}), or empty to run for
  *                        {@code durationS}
  * @param rate            requests per second for an open-loop run, or empty for back-to-back requests
+ * @param recovery        after an open-loop run's measured part, a second part at a lower rate that measures how
+ *                        soon the endpoint recovers from the first; or empty
  * @param serverPid       the server's process id, for its CPU time and peak RSS, or empty
  *
  * <p>Immutable.
@@ -35,6 +38,7 @@ public record BenchSettings(
         OptionalLong records,
         long warmupS,
         OptionalDouble rate,
+        Optional<Recovery> recovery,
         Readers readers,
         boolean readBacklog,
         int getRecordsLimit,
@@ -53,6 +57,14 @@ public record BenchSettings(
     static final long MAX_REQUEST_BYTES = 10L * 1024 * 1024;
     /** Kinesis's largest record (1 MiB by default; streams may raise it to 10 MiB). */
     static final int MAX_RECORD_BYTES = 10 * 1024 * 1024;
+
+    /**
+     * The load drops to {@code requestsPerS} for {@code durationS} after the measured part: the endpoint has recovered
+     * once its calls are served again within {@code recoveredLatencyMs} (a shed or failed call, or a slower one, is
+     * not recovered).
+     */
+    public record Recovery(double requestsPerS, long durationS, long recoveredLatencyMs) {
+    }
 
     /** Which readers run alongside the producer. */
     public enum Readers {
@@ -77,8 +89,10 @@ public record BenchSettings(
     public enum ReadClient { LEAN, SDK }
 
     /**
-     * What PutRecord is sent with: the SDK's client (the default: what a producer application runs) or the
-     * generator's lean HTTP/1.1 client, which leaves the server's own latency in the measurement.
+     * What PutRecord(s) is sent with: the SDK's client (the default: what a producer application runs) or the
+     * generator's lean HTTP/1.1 client, which leaves the server's own latency in the measurement (and, for an
+     * overload on the same machine, leaves the cores to the server: the SDK spends about a millisecond of CPU
+     * marshalling and signing each 500-record PutRecords).
      */
     public enum PutClient { SDK, LEAN }
 
@@ -139,14 +153,20 @@ public record BenchSettings(
         });
         check(problems, warmupS >= 0, "--warmup-s must not be negative");
         rate.ifPresent(r -> check(problems, r > 0 && r <= 1_000_000, "--rate must be in (0, 1000000] requests/s"));
+        recovery.ifPresent(r -> {
+            check(problems, rate.isPresent() && records.isEmpty(),
+                    "--recovery-rate needs an open-loop run of a duration: --rate and --duration-s");
+            check(problems, r.requestsPerS() > 0 && r.requestsPerS() <= 1_000_000,
+                    "--recovery-rate must be in (0, 1000000] requests/s");
+            check(problems, r.durationS() >= 1, "--recovery-s must be at least 1");
+            check(problems, r.recoveredLatencyMs() >= 1, "--recovered-latency-ms must be at least 1");
+        });
         check(problems, !readBacklog || readers != Readers.NONE, "--read-backlog needs --readers");
         check(problems, getRecordsLimit >= 1 && getRecordsLimit <= 10_000, "--get-records-limit must be 1..10000");
         check(problems, pollIdleMs >= 0, "--poll-idle-ms must not be negative");
         check(problems, drainTimeoutS >= 1, "--drain-timeout-s must be at least 1");
         check(problems, readClient != ReadClient.LEAN || !readers.polling() || http == HttpVersion.HTTP_1_1,
                 "--read-client lean speaks HTTP/1.1 only: add --read-client sdk to read with --http 2");
-        check(problems, putClient != PutClient.LEAN || batchSize == 1,
-                "--put-client lean sends PutRecord only: use it with --batch-size 1");
         check(problems, putClient != PutClient.LEAN || http == HttpVersion.HTTP_1_1,
                 "--put-client lean speaks HTTP/1.1 only");
         check(problems, eventLoopThreads >= 0, "--event-loop-threads must not be negative (0: the SDK's default)");

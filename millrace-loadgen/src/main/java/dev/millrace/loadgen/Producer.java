@@ -51,6 +51,9 @@ final class Producer {
      */
     private static final double MAX_SPIN_REQUESTS_PER_S = 2_000;
 
+    /** The error an overloaded endpoint sheds load with (503), told apart from other failures in the report. */
+    static final String SHED = "ServiceUnavailableException";
+
     private final BenchSettings settings;
     private final KinesisAsyncClient client;
     /** PutRecord's lean client ({@code --put-client lean}), or null to send with the SDK's. */
@@ -65,6 +68,25 @@ final class Producer {
     private final AtomicReference<Throwable> senderFailure = new AtomicReference<>();
 
     final LatencyHistogram requestLatency = new LatencyHistogram();
+    /** The measured requests' latency again, by outcome: answered 200, shed (503 ServiceUnavailable), failed. */
+    final LatencyHistogram servedLatency = new LatencyHistogram();
+    final LatencyHistogram shedLatency = new LatencyHistogram();
+    final LatencyHistogram failedLatency = new LatencyHistogram();
+    /**
+     * Served and shed again, from when each request actually left rather than when it was due: the endpoint's part
+     * alone. Where the generator fell behind its schedule (send lag), the difference is the generator's.
+     */
+    final LatencyHistogram servedFromSend = new LatencyHistogram();
+    final LatencyHistogram shedFromSend = new LatencyHistogram();
+    /** With --recovery-rate: the calls after the load dropped, and the answer time of the last not recovered. */
+    final LatencyHistogram recoveryLatency = new LatencyHistogram();
+    final LongAdder recoveryServed = new LongAdder();
+    final LongAdder recoveryShed = new LongAdder();
+    final LongAdder recoveryFailed = new LongAdder();
+    final LongAdder recoverySlow = new LongAdder();
+    final AtomicLong lastUnrecoveredNanos = new AtomicLong();
+    /** With --recovery-rate: overload requests the generator had not sent when the load dropped (left out). */
+    final LongAdder unsentAtDrop = new LongAdder();
     /** Open loop only: how late each measured request left, against its intended time. */
     final LatencyHistogram sendLag = new LatencyHistogram();
     final LongAdder requestsMeasured = new LongAdder();
@@ -79,6 +101,11 @@ final class Producer {
     final AtomicLong maxBacklogRequests = new AtomicLong();
 
     private OpenLoopSchedule schedule;
+    /** With --recovery-rate: request {@code firstPhaseRequests + i} is its schedule's request {@code i}. */
+    private OpenLoopSchedule recoverySchedule;
+    private long firstPhaseRequests;
+    private long recoveryEndNanos;
+    private long recoveredLatencyNanos;
     private long spinNanos;
     private long measureEndNanos;
     private long measuredRequestsTarget;
@@ -116,6 +143,12 @@ final class Producer {
         if (settings.openLoop()) {
             schedule = new OpenLoopSchedule(startNanos, settings.rate().getAsDouble());
             spinNanos = settings.rate().getAsDouble() <= MAX_SPIN_REQUESTS_PER_S ? SPIN_NANOS : 0;
+            settings.recovery().ifPresent(r -> {
+                firstPhaseRequests = schedule.dueBy(measureEndNanos - 1);
+                recoverySchedule = new OpenLoopSchedule(measureEndNanos, r.requestsPerS());
+                recoveryEndNanos = measureEndNanos + TimeUnit.SECONDS.toNanos(r.durationS());
+                recoveredLatencyNanos = TimeUnit.MILLISECONDS.toNanos(r.recoveredLatencyMs());
+            });
         }
         senders = new Thread[settings.senderThreads()];
         for (int i = 0; i < senders.length; i++) {
@@ -130,6 +163,16 @@ final class Producer {
             while (true) {
                 long index = nextIndex.getAndIncrement();
                 long intendedNanos = 0;
+                boolean recovery = recoverySchedule != null && index >= firstPhaseRequests;
+                if (recovery) {
+                    intendedNanos = recoverySchedule.intendedNanos(index - firstPhaseRequests);
+                    if (intendedNanos >= recoveryEndNanos) {
+                        return;
+                    }
+                    parkUntil(intendedNanos, spinNanos);
+                    freeSlots.take().send(index, intendedNanos, false, true);
+                    continue;
+                }
                 if (schedule != null) {
                     intendedNanos = schedule.intendedNanos(index);
                     if (settings.records().isEmpty() && intendedNanos >= measureEndNanos) {
@@ -138,6 +181,13 @@ final class Producer {
                     parkUntil(intendedNanos, spinNanos);
                 }
                 Slot slot = freeSlots.take();
+                if (recoverySchedule != null && System.nanoTime() >= measureEndNanos) {
+                    // The load has dropped: what the overload part could not send by then is not sent late, or the
+                    // recovery would be the generator's catching up, not the endpoint's.
+                    freeSlots.add(slot);
+                    unsentAtDrop.increment();
+                    continue;
+                }
                 long startNanos = schedule != null ? intendedNanos : System.nanoTime();
                 boolean measured = startNanos >= clock.measureStartNanos();
                 if (measured && !claimMeasured(startNanos)) {
@@ -149,7 +199,7 @@ final class Producer {
                     sendLag.record(now - intendedNanos);
                     maxBacklogRequests.accumulateAndGet(schedule.dueBy(now) - index - 1, Math::max);
                 }
-                slot.send(index, startNanos, measured);
+                slot.send(index, startNanos, measured, false);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -224,13 +274,27 @@ final class Producer {
         } else if (response instanceof PutRecordsResponse r && r.failedRecordCount() != null
                 && r.failedRecordCount() > 0) {
             acked = batch - countFailedEntries(r);
+        } else if (response instanceof Integer failedRecords && failedRecords > 0) {
+            // The lean client reads the count only, not each entry's ErrorCode.
+            errors.failedRecords(operation, "FailedRecord", failedRecords, "entries with an ErrorCode (the lean "
+                    + "client does not read which)");
+            acked = batch - failedRecords;
         } else {
             acked = batch;
         }
         recordsAckedAll.add(acked);
+        boolean shed = failure != null && SHED.equals(ErrorCounts.errorType(failure));
+        long latencyNanos = nowNanos - slot.startNanos;
+        if (slot.recovery) {
+            countRecovery(nowNanos, latencyNanos, failure, shed);
+        }
         if (slot.measured) {
             // Failed calls are in the latency too: leaving out a call that timed out would hide the stall.
-            requestLatency.record(nowNanos - slot.startNanos);
+            requestLatency.record(latencyNanos);
+            (failure == null ? servedLatency : shed ? shedLatency : failedLatency).record(latencyNanos);
+            if (failure == null || shed) {
+                (failure == null ? servedFromSend : shedFromSend).record(nowNanos - slot.sentNanos);
+            }
             requestsMeasured.increment();
             recordsAttemptedMeasured.add(batch);
             recordsAckedMeasured.add(acked);
@@ -238,6 +302,27 @@ final class Producer {
             bytesAckedMeasured.add(acked * settings.recordBytes());
             lastMeasuredCompletionNanos.accumulateAndGet(nowNanos, Math::max);
         }
+    }
+
+    private void countRecovery(long nowNanos, long latencyNanos, Throwable failure, boolean shed) {
+        recoveryLatency.record(latencyNanos);
+        (failure == null ? recoveryServed : shed ? recoveryShed : recoveryFailed).increment();
+        boolean slow = failure == null && latencyNanos > recoveredLatencyNanos;
+        if (slow) {
+            recoverySlow.increment();
+        }
+        if (failure != null || slow) {
+            lastUnrecoveredNanos.accumulateAndGet(nowNanos, Math::max);
+        }
+    }
+
+    /**
+     * How long after the load dropped the last call not yet recovered was answered (0 if none was); meaningful with
+     * --recovery-rate only.
+     */
+    long recoveryNanos() {
+        long last = lastUnrecoveredNanos.get();
+        return last == 0 ? 0 : Math.max(0, last - measureEndNanos);
     }
 
     private long countFailedEntries(PutRecordsResponse response) {
@@ -271,7 +356,11 @@ final class Producer {
         final LeanKinesis.Connection connection;
         int nextVariant;
         long startNanos;
+        /** When the request actually left (later than startNanos when an open-loop sender fell behind). */
+        long sentNanos;
         boolean measured;
+        /** Sent at --recovery-rate, after the load dropped. */
+        boolean recovery;
 
         Slot(int slotIndex, byte[] buffer, List<String> streamNames, String[] keys) {
             this.buffer = buffer;
@@ -303,9 +392,11 @@ final class Producer {
             }
         }
 
-        void send(long requestIndex, long sendNanos, boolean isMeasured) {
+        void send(long requestIndex, long sendNanos, boolean isMeasured, boolean isRecovery) {
             this.startNanos = sendNanos;
+            this.sentNanos = System.nanoTime();
             this.measured = isMeasured;
+            this.recovery = isRecovery;
             RecordPayload.stampSendNanos(buffer, sendNanos);
             int stream = (int) (requestIndex % (single != null ? single.length : batch.length));
             CompletableFuture<?> call;
@@ -316,7 +407,7 @@ final class Producer {
                     call = connection != null ? leanPutRecord(variants[nextVariant])
                             : client.putRecord(variants[nextVariant]);
                 } else {
-                    call = client.putRecords(batch[stream]);
+                    call = connection != null ? leanPutRecords(batch[stream]) : client.putRecords(batch[stream]);
                 }
             } catch (RuntimeException e) {
                 // The SDK reports failures through the future; one thrown here is still this request's failure.
@@ -324,6 +415,21 @@ final class Producer {
                 return;
             }
             call.whenComplete((response, failure) -> completed(this, response, failure));
+        }
+
+        /** The prebuilt SDK request, sent on the lean connection: the answer is its FailedRecordCount. */
+        private CompletableFuture<Integer> leanPutRecords(PutRecordsRequest request) {
+            return connection.call("PutRecords", g -> {
+                g.writeStringField("StreamName", request.streamName());
+                g.writeArrayFieldStart("Records");
+                for (PutRecordsRequestEntry entry : request.records()) {
+                    g.writeStartObject();
+                    g.writeStringField("PartitionKey", entry.partitionKey());
+                    g.writeBinaryField("Data", buffer);
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }, PutRecordAnswer::failedRecordCount);
         }
 
         /** The prebuilt SDK request, sent on the lean connection: same stream, key and (stamped) buffer. */

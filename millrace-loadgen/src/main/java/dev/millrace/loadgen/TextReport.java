@@ -30,6 +30,27 @@ final class TextReport {
                 put.get("recordsFailed"));
         line(out, "latency    %s%s %s", s.get("operation"), "lean".equals(s.get("putClient")) ? " (lean client)" : "",
                 latency((Map<String, Object>) put.get("requestLatencyMs")));
+        Map<String, Object> shed = (Map<String, Object>) put.get("shedLatencyMs");
+        Map<String, Object> failed = (Map<String, Object>) put.get("failedLatencyMs");
+        if (((Number) shed.get("count")).longValue() > 0 || ((Number) failed.get("count")).longValue() > 0) {
+            line(out, "  served   %s", latency((Map<String, Object>) put.get("servedLatencyMs")));
+            line(out, "  shed     %s; share shed %s", latency(shed), put.get("shedShare"));
+            line(out, "  failed   %s", latency(failed));
+            line(out, "  from the actual send: served %s; shed %s",
+                    latency((Map<String, Object>) put.get("servedFromSendMs")),
+                    latency((Map<String, Object>) put.get("shedFromSendMs")));
+        }
+        Map<String, Object> recovery = (Map<String, Object>) put.get("recovery");
+        if (recovery != null) {
+            line(out, "recovery   at %s requests/s for %s s: %s served (%s slower than %s ms), %s shed, %s failed; "
+                            + "%s; %s", recovery.get("rateRequestsPerS"), recovery.get("durationS"),
+                    recovery.get("served"), recovery.get("servedSlowerThanRecovered"),
+                    recovery.get("recoveredLatencyMs"), recovery.get("shed"), recovery.get("failed"),
+                    latency((Map<String, Object>) recovery.get("latencyMs")),
+                    Boolean.TRUE.equals(recovery.get("recovered"))
+                            ? "recovered " + recovery.get("recoveryMs") + " ms after the load dropped"
+                            : "NOT recovered by the end");
+        }
         if (put.containsKey("sendLagMs")) {
             line(out, "send lag   %s; most requests behind schedule: %s",
                     latency((Map<String, Object>) put.get("sendLagMs")), put.get("maxBacklogRequests"));

@@ -108,7 +108,8 @@ class BenchCommandTest {
         assertUsageError("--readers", "--readers", "sometimes");
         assertUsageError("--read-client lean speaks HTTP/1.1 only", "--http", "2");
         assertUsageError("--read-client", "--read-client", "curl");
-        assertUsageError("--put-client lean sends PutRecord only", "--put-client", "lean", "--batch-size", "2");
+        assertUsageError("--put-client lean speaks HTTP/1.1 only", "--put-client", "lean", "--http", "2");
+        assertUsageError("--recovery-rate needs an open-loop run", "--recovery-rate", "10");
         assertUsageError("--put-client lean speaks HTTP/1.1 only", "--put-client", "lean", "--batch-size", "1",
                 "--http", "2", "--readers", "none");
     }
@@ -124,7 +125,8 @@ class BenchCommandTest {
     void settingsShouldListEveryProblemAtOnce() {
         BenchSettings ok = parse();
         BenchSettings bad = new BenchSettings(ok.endpoint(), ok.region(), false, 1, "p", 4, false, 8, 0, 1024, 16, 1,
-                30, java.util.OptionalLong.empty(), 5, java.util.OptionalDouble.empty(), Readers.POLLING, false,
+                30, java.util.OptionalLong.empty(), 5, java.util.OptionalDouble.empty(), java.util.Optional.empty(),
+                Readers.POLLING, false,
                 10_000, 200, 60, WireProtocol.CBOR, HttpVersion.HTTP_1_1,
                 BenchSettings.ReadClient.LEAN, BenchSettings.PutClient.SDK, 0, java.util.OptionalLong.empty(), false);
         assertThat(bad.problems()).hasSizeGreaterThanOrEqualTo(2);

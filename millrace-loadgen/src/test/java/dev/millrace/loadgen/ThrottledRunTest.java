@@ -55,6 +55,9 @@ class ThrottledRunTest {
     private String endpoint;
     private final AtomicBoolean created = new AtomicBoolean();
     private final AtomicLong throttledEntries = new AtomicLong();
+    /** PutRecords calls with an index below this are shed every other one (503 ServiceUnavailableException). */
+    private volatile long shedBelowCall;
+    private final AtomicLong putCalls = new AtomicLong();
 
     @BeforeEach
     void start() throws InterruptedException {
@@ -111,6 +114,37 @@ class ThrottledRunTest {
                 .contains("\"whatToDo\": \"to measure the server, start it with --throughput-limits off");
     }
 
+    /** An open-loop run of 40 PutRecords in 2 s, then 30 in 3 s at the lower rate, on the lean client. */
+    private String overloadRun() {
+        StringWriter out = new StringWriter();
+        picocli.CommandLine cl = LoadgenMain.commandLine().setOut(new PrintWriter(out));
+        assertThat(cl.execute("bench", "--endpoint", endpoint, "--shards", "1", "--batch-size", "500",
+                "--concurrency", "4", "--warmup-s", "0", "--readers", "none", "--put-client", "lean", "--rate", "20",
+                "--duration-s", "2", "--recovery-rate", "10", "--recovery-s", "3")).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void shedCallsAreReportedApartFromServedOnesAndRecoveryIsTimedFromTheDrop() {
+        shedBelowCall = 40; // the overload part only
+        String report = overloadRun();
+
+        assertThat(report).contains("share shed 0.5")
+                .containsPattern("  served   p50 [0-9.]+ ms, .* \\(20 samples\\)")
+                .containsPattern("  shed     p50 [0-9.]+ ms, .* \\(20 samples\\)")
+                .containsPattern("recovery   at 10.0 requests/s for 3 s: 30 served \\([0-9]+ slower than 500 ms\\), "
+                        + "0 shed, 0 failed")
+                .containsPattern("recovered [0-9.]+ ms after the load dropped");
+    }
+
+    @Test
+    void anEndpointStillSheddingWhenTheRunEndsHasNotRecovered() {
+        shedBelowCall = Long.MAX_VALUE;
+        String report = overloadRun();
+
+        assertThat(report).contains("share shed 0.5").contains("15 shed").contains("NOT recovered by the end");
+    }
+
     @Test
     void awsIsToldToUseMoreShardsOnly() {
         assertThat(Throttling.explain(java.util.Map.of("PutRecords:" + Throttling.PROVISIONED, 5L), 2, true))
@@ -143,7 +177,12 @@ class ThrottledRunTest {
                 }
                 case "DescribeStream" -> created.get() ? answer(HttpResponseStatus.OK, cbor(this::description))
                         : error("ResourceNotFoundException", "Stream " + STREAM + " not found.");
-                case "PutRecords" -> answer(HttpResponseStatus.OK, cbor(g -> putRecords(g, entries(body))));
+                case "PutRecords" -> {
+                    long call = putCalls.getAndIncrement();
+                    yield call < shedBelowCall && call % 2 == 1
+                            ? error(HttpResponseStatus.SERVICE_UNAVAILABLE, "ServiceUnavailableException", "busy")
+                            : answer(HttpResponseStatus.OK, cbor(g -> putRecords(g, entries(body))));
+                }
                 default -> error("UnknownOperationException", operation);
             };
             ctx.writeAndFlush(response);
@@ -214,7 +253,11 @@ class ThrottledRunTest {
     }
 
     private static FullHttpResponse error(String type, String message) {
-        FullHttpResponse response = answer(HttpResponseStatus.BAD_REQUEST, cbor(g -> {
+        return error(HttpResponseStatus.BAD_REQUEST, type, message);
+    }
+
+    private static FullHttpResponse error(HttpResponseStatus status, String type, String message) {
+        FullHttpResponse response = answer(status, cbor(g -> {
             g.writeStartObject();
             g.writeStringField("__type", type);
             g.writeStringField("message", message);

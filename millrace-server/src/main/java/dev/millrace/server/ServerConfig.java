@@ -66,6 +66,14 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http);
     }
 
+    public ServerConfig withApiThreads(int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("API threads must be 1 or more, not " + value);
+        }
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
+    }
+
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 value, scaling, throughput, autoScaling, tls, http);

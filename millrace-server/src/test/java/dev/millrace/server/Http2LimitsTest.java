@@ -106,6 +106,31 @@ class Http2LimitsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> putRecord(DECLARED_BYTES).statusCode() == 400);
     }
 
+    @Test
+    void oneConnectionHoldsAtMostItsShareOfTheBudgetAndAnotherStillGetsIn() throws Exception {
+        // A budget with room for six uploads of 600 KiB, but one connection may hold only 1.5 MiB of it: two.
+        server.close();
+        server = TestServers.embedded(ServerConfig.defaults("127.0.0.1", 0, dir.resolve("share"))
+                .withTransitionDelayMs(0).withMaxBodyBytes(MAX_BODY_BYTES).withHttpLimits(HttpLimits.DEFAULT
+                        .withBodyBudgetBytes(4L * MAX_BODY_BYTES).withConnectionBodyBytes(3L * MAX_BODY_BYTES / 2)
+                        .withHttp2MaxConcurrentStreams(4)));
+        port = server.start().getPort();
+        Channel greedy = connect();
+        List<String> outcomes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            outcomes.add(openUnfinishedUpload(greedy));
+        }
+        assertThat(outcomes.stream().filter("open"::equals).count()).as(outcomes.toString()).isEqualTo(2);
+        assertThat(outcomes.stream().filter("503"::equals).count()).as(outcomes.toString()).isEqualTo(2);
+        // The whole budget was not used up: another connection gets its own share.
+        Channel other = connect();
+        assertThat(openUnfinishedUpload(other)).isEqualTo("open");
+        assertThat(putRecord(DECLARED_BYTES).headers().firstValue("x-amzn-ErrorType")).as("an HTTP/1.1 client too")
+                .hasValue("ResourceNotFoundException");
+        greedy.close().sync();
+        other.close().sync();
+    }
+
     /** "503", "reset" (refused or failed), or "open" if no answer came: the stream holds its body. */
     private String openUnfinishedUpload(Channel connection) throws Exception {
         CompletableFuture<String> outcome = new CompletableFuture<>();

@@ -153,4 +153,82 @@ class MaintenanceStorageTest {
             assertThat(api.streams.find("kept-one")).isPresent();
         }
     }
+
+    /** Closing parents that were never written (a split, then a merge of the children) creates no empty, sealed logs. */
+    @Test
+    void reshardingNeverWrittenShardsCreatesNoLogs() throws IOException {
+        try (ApiHarness api = harness(UnaryOperator.identity())) {
+            api.call("CreateStream", "{\"StreamName\":\"quiet\",\"ShardCount\":2}");
+            api.streams.settleDue();
+            api.call("SplitShard", "{\"StreamName\":\"quiet\",\"ShardToSplit\":\"shardId-000000000000\","
+                    + "\"NewStartingHashKey\":\"" + BigInteger.ONE.shiftLeft(126) + "\"}");
+            api.streams.settleDue();
+            api.call("MergeShards", "{\"StreamName\":\"quiet\",\"ShardToMerge\":\"shardId-000000000002\","
+                    + "\"AdjacentShardToMerge\":\"shardId-000000000003\"}");
+            api.streams.settleDue();
+            assertThat(shardDirs()).as("log directories after closing three never-written shards").isEmpty();
+
+            var closed = api.streams.get("quiet").shards().stream().filter(sh -> !sh.open()).toList();
+            assertThat(closed).hasSize(3).allSatisfy(sh -> assertThat(sh.ended()).isTrue());
+            // A reader of the parent is sent on to its children as usual.
+            String iterator = (String) api.call("GetShardIterator", "{\"StreamName\":\"quiet\",\"ShardId\":"
+                    + "\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}").get("ShardIterator");
+            Map<String, Object> page = api.call("GetRecords", "{\"ShardIterator\":\"" + iterator + "\"}");
+            assertThat((List<?>) page.get("Records")).isEmpty();
+            assertThat((List<?>) page.get("ChildShards")).hasSize(2);
+        }
+    }
+
+    /**
+     * An append that routed to a never-written parent just before it was closed, and reaches the store only after
+     * the close (which, finding no log, ended the shard without one): it must not land in a log nobody reads. It is
+     * refused as sealed and routed again, to a child, where it is read back.
+     */
+    @Test
+    void anAppendRacingTheCloseOfANeverWrittenParentLandsInAChild() throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread[] writer = new Thread[1];
+        UnaryOperator<LogStore> pausing = real -> (LogStore) Proxy.newProxyInstance(LogStore.class.getClassLoader(),
+                new Class<?>[]{LogStore.class}, (proxy, method, args) -> {
+                    if (Thread.currentThread() == writer[0] && method.getName().equals("openOrCreate")
+                            && ((String) args[0]).endsWith("-000000") && reached.getCount() > 0) {
+                        reached.countDown();
+                        closed.await(30, TimeUnit.SECONDS);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (ApiHarness api = harness(pausing)) {
+            api.call("CreateStream", "{\"StreamName\":\"race\",\"ShardCount\":1}");
+            api.streams.settleDue();
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<Map<String, Object>> put = pool.submit(() -> {
+                    writer[0] = Thread.currentThread();
+                    return api.call("PutRecord", "{\"StreamName\":\"race\",\"PartitionKey\":\"k\","
+                            + "\"Data\":\"AAAA\"}");
+                });
+                assertThat(reached.await(30, TimeUnit.SECONDS)).as("the append reached the store").isTrue();
+                api.call("SplitShard", "{\"StreamName\":\"race\",\"ShardToSplit\":\"shardId-000000000000\","
+                        + "\"NewStartingHashKey\":\"" + BigInteger.ONE.shiftLeft(127) + "\"}");
+                api.streams.settleDue();
+                assertThat(api.streams.get("race").shards().get(0).ended()).as("the parent ended").isTrue();
+                closed.countDown();
+                String shardId = (String) put.get(30, TimeUnit.SECONDS).get("ShardId");
+                assertThat(shardId).as("the append was routed again").isNotEqualTo("shardId-000000000000");
+
+                String iterator = (String) api.call("GetShardIterator", "{\"StreamName\":\"race\",\"ShardId\":\""
+                        + shardId + "\",\"ShardIteratorType\":\"TRIM_HORIZON\"}").get("ShardIterator");
+                Map<String, Object> page = api.call("GetRecords", "{\"ShardIterator\":\"" + iterator + "\"}");
+                assertThat((List<?>) page.get("Records")).as("the acknowledged record is readable").hasSize(1);
+            } finally {
+                closed.countDown();
+                pool.shutdownNow();
+            }
+        }
+    }
 }

@@ -53,6 +53,10 @@ class StreamIsolationTest {
         return (LogStore) Proxy.newProxyInstance(LogStore.class.getClassLoader(), new Class<?>[]{LogStore.class},
                 (proxy, method, args) -> {
                     Object result = invoke(real, method, args);
+                    if (result instanceof java.util.Optional<?> found && found.isPresent()
+                            && found.get() instanceof ShardLog shard) {
+                        return java.util.Optional.of(slowSeal(shard)); // openIfExists, which the close uses
+                    }
                     return result instanceof ShardLog shard ? slowSeal(shard) : result;
                 });
     }
@@ -83,6 +87,9 @@ class StreamIsolationTest {
         api.call("CreateStream", "{\"StreamName\":\"slow\",\"ShardCount\":2}");
         api.call("CreateStream", "{\"StreamName\":\"other\",\"ShardCount\":1}");
         api.call("CreateStream", "{\"StreamName\":\"od\",\"StreamModeDetails\":{\"StreamMode\":\"ON_DEMAND\"}}");
+        // A parent that holds records has a log to seal (one never written ends without a log, and no seal()).
+        api.call("PutRecord", "{\"StreamName\":\"slow\",\"PartitionKey\":\"k\",\"ExplicitHashKey\":\"0\","
+                + "\"Data\":\"AAAA\"}");
         Future<Map<String, Object>> reshard = pool.submit(() -> api.call("UpdateShardCount",
                 "{\"StreamName\":\"slow\",\"TargetShardCount\":4,\"ScalingType\":\"UNIFORM_SCALING\"}"));
         assertThat(sealing.await(30, TimeUnit.SECONDS)).as("the reshard reached seal()").isTrue();

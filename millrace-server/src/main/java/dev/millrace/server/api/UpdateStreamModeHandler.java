@@ -6,7 +6,8 @@ import dev.millrace.protocol.WireWriter;
 
 /**
  * UpdateStreamMode: switches a stream between PROVISIONED and ON_DEMAND; it passes through UPDATING. Shards stay as
- * they are; split, merge and UpdateShardCount are refused while a stream is on-demand.
+ * they are; split, merge and UpdateShardCount are refused while a stream is on-demand. A switch to ON_DEMAND beyond the
+ * account's on-demand stream quota is LimitExceededException (StreamRegistry#checkOnDemandStreamLimit).
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateStreamMode.html
  *
  * <p>Thread-safe.
@@ -29,6 +30,9 @@ final class UpdateStreamModeHandler implements OperationHandler {
                 throw KinesisException.invalidArgument("Stream " + name + " uses the AUTO record distribution "
                         + "strategy, which PROVISIONED mode does not support. Switch it to USER_PARTITION_KEY with "
                         + "UpdateStreamRecordDistributionStrategy first.");
+            }
+            if ("ON_DEMAND".equals(mode) && !"ON_DEMAND".equals(s.mode())) {
+                services.streams().checkOnDemandStreamLimit();
             }
             return s.withMode(mode);
         });

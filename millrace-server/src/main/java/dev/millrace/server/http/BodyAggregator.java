@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -25,14 +26,20 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
 
 /**
- * Gathers a request's body into one {@link FullHttpRequest}, within two bounds, and answers in AWS's way when one is
+ * Gathers a request's body into one {@link FullHttpRequest}, within bounds, and answers in AWS's way when one is
  * crossed (instead of Netty's aggregator, whose 413 has no body and no error type):
  * <pre>
- *   body larger than maxBodyBytes (declared or counted)  413 RequestEntityTooLargeException (not retryable)
- *   body would take the BodyBudget beyond its limit       503 ServiceUnavailableException (SDKs retry it)
+ *   body larger than maxBodyBytes (declared or counted)      413 RequestEntityTooLargeException (not retryable)
+ *   body would take the connection's share of the BodyBudget
+ *     or the whole budget beyond its limit                   503 ServiceUnavailableException (SDKs retry it)
+ *   a POST arrives while the API's queue is full             503 ServiceUnavailableException, at once
  * </pre>
+ * The last is load shedding at the earliest point: the request is refused when its headers arrive, before its body
+ * is received and held, instead of after (when {@link KinesisHttpHandler} would find the queue full all the same).
+ * A body of unknown length (chunked, HTTP/2) is refused there too when the budget is already used up.
  * Both come in the request's format (JSON, or CBOR for a CBOR Content-Type), with x-amzn-ErrorType. AWS itself
  * answers an oversized body with a bare 413 (botocore reports it as "An error occurred (413)", boto3#1147); the type
  * added here names the same condition, so an SDK shows what happened, and keeps the status, so none retries it.
@@ -55,6 +62,7 @@ final class BodyAggregator extends ChannelDuplexHandler {
 
     private final int maxBodyBytes;
     private final BodyBudget budget;
+    private final BooleanSupplier apiSaturated;
     private final boolean http2;
     /** The request being gathered, or {@code null}. */
     private HttpRequest head;
@@ -67,9 +75,14 @@ final class BodyAggregator extends ChannelDuplexHandler {
     /** What each request read whole holds until its answer is written, oldest first. */
     private final ArrayDeque<Long> answering = new ArrayDeque<>();
 
-    BodyAggregator(int maxBodyBytes, BodyBudget budget, boolean http2) {
+    /**
+     * @param budget       the connection's share of the body budget
+     * @param apiSaturated whether the API executor would refuse one more request now
+     */
+    BodyAggregator(int maxBodyBytes, BodyBudget budget, BooleanSupplier apiSaturated, boolean http2) {
         this.maxBodyBytes = maxBodyBytes;
         this.budget = budget;
+        this.apiSaturated = apiSaturated;
         this.http2 = http2;
     }
 
@@ -87,10 +100,13 @@ final class BodyAggregator extends ChannelDuplexHandler {
     private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
         discarding = false;
         dropCurrent();
+        boolean shed = request.method() == HttpMethod.POST && !request.decoderResult().isFailure()
+                && apiSaturated.getAsBoolean();
         if (request instanceof FullHttpRequest) {
             // An HTTP/2 request whose HEADERS frame ended the stream, or one the decoder failed on.
             long size = ((FullHttpRequest) request).content().readableBytes();
-            String problem = size > maxBodyBytes ? "large" : !budget.tryReserve(size) ? "budget" : null;
+            String problem = shed ? "busy" : size > maxBodyBytes ? "large" : !budget.tryReserve(size) ? "budget"
+                    : null;
             if (problem != null) {
                 ReferenceCountUtil.release(request);
                 refuse(ctx, request, problem);
@@ -107,7 +123,8 @@ final class BodyAggregator extends ChannelDuplexHandler {
             return;
         }
         long declared = HttpUtil.getContentLength(request, -1L);
-        String problem = declared > maxBodyBytes ? "large"
+        String problem = shed ? "busy" : declared > maxBodyBytes ? "large"
+                : declared < 0 && budget.exhausted() ? "budget"
                 : declared > 0 && !budget.tryReserve(declared) ? "budget" : null;
         if (problem != null) {
             discarding = true;
@@ -174,11 +191,13 @@ final class BodyAggregator extends ChannelDuplexHandler {
     }
 
     private void refuse(ChannelHandlerContext ctx, HttpRequest request, String problem) {
-        KinesisException error = problem.equals("large")
-                ? new KinesisException("RequestEntityTooLargeException", "Request entity too large: the body of a "
-                        + "request may be at most " + maxBodyBytes + " bytes.", 413)
-                : new KinesisException("ServiceUnavailableException", "The server is handling too many request "
-                        + "bodies at once; retry the request.", 503);
+        KinesisException error = switch (problem) {
+            case "large" -> new KinesisException("RequestEntityTooLargeException", "Request entity too large: the "
+                    + "body of a request may be at most " + maxBodyBytes + " bytes.", 413);
+            case "busy" -> KinesisHttpHandler.busy();
+            default -> new KinesisException("ServiceUnavailableException", "The server (or this connection) is "
+                    + "receiving too many request bodies at once; retry the request.", 503);
+        };
         // An HTTP/2 stream is reset after the answer (RFC 9113 8.1: the client stops sending and the stream no
         // longer counts against its connection's concurrent streams); the connection goes on.
         boolean close = http2 || HttpUtil.is100ContinueExpected(request) || !HttpUtil.isKeepAlive(request);

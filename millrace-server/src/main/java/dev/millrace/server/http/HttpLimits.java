@@ -17,13 +17,17 @@ package dev.millrace.server.http;
  *                                  server has taken it in
  * @param bodyBudgetBytes           request bodies held at once, across all connections, from their first byte until
  *                                  their answer is written; a request that would go beyond it is answered 503
+ * @param connectionBodyBytes       the share of {@code bodyBudgetBytes} one connection may hold (an HTTP/2 connection
+ *                                  for all its streams together), so that one client cannot take the whole budget
+ *                                  and keep it until its body timeout; beyond it that connection's request is
+ *                                  answered 503 as well
  * @param maxQueuedRequests         requests read whole and waiting for an API thread; one more is answered 503 at
  *                                  once (load shedding: under overload a client hears "retry" in microseconds instead
  *                                  of timing out behind a queue that only grows)
  */
 public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTimeoutMs, long bodyTimeoutMs,
                          int http2MaxConcurrentStreams, int http2InitialWindowBytes, long bodyBudgetBytes,
-                         int maxQueuedRequests) {
+                         long connectionBodyBytes, int maxQueuedRequests) {
     public static final int MAX_CONNECTIONS_DEFAULT = 4_096;
     public static final long IDLE_TIMEOUT_MS_DEFAULT = 120_000;
     public static final long HEADER_TIMEOUT_MS_DEFAULT = 20_000;
@@ -33,17 +37,25 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
     public static final int HTTP2_INITIAL_WINDOW_BYTES_DEFAULT = 65_535;
     /** Sixteen of the largest requests (a 10 MiB PutRecords in base64 JSON is about 14 MiB). */
     public static final long BODY_BUDGET_BYTES_DEFAULT = 256L * 1024 * 1024;
+    /** A quarter of the budget: four of the largest requests on one connection, and no client holds it all. */
+    public static final long CONNECTION_BODY_BYTES_DEFAULT = BODY_BUDGET_BYTES_DEFAULT / 4;
     /** Sixteen waiting per API thread (64): about a second of work at the API's rate on two cores. */
     public static final int MAX_QUEUED_REQUESTS_DEFAULT = 1_024;
 
     public static final HttpLimits DEFAULT = new HttpLimits(MAX_CONNECTIONS_DEFAULT, IDLE_TIMEOUT_MS_DEFAULT,
             HEADER_TIMEOUT_MS_DEFAULT, BODY_TIMEOUT_MS_DEFAULT, HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT,
-            HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT, MAX_QUEUED_REQUESTS_DEFAULT);
+            HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT, CONNECTION_BODY_BYTES_DEFAULT,
+            MAX_QUEUED_REQUESTS_DEFAULT);
 
     public HttpLimits {
         if (maxConnections < 1 || idleTimeoutMs < 1 || headerTimeoutMs < 1 || bodyTimeoutMs < 1
-                || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1 || maxQueuedRequests < 1) {
+                || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1 || connectionBodyBytes < 1
+                || maxQueuedRequests < 1) {
             throw new IllegalArgumentException("HTTP limits must be positive: " + this);
+        }
+        if (connectionBodyBytes > bodyBudgetBytes) {
+            throw new IllegalArgumentException("a connection's share of the body budget (" + connectionBodyBytes
+                    + " bytes) cannot exceed the budget (" + bodyBudgetBytes + " bytes)");
         }
         if (http2InitialWindowBytes < 1024) {
             throw new IllegalArgumentException("the HTTP/2 initial window must be at least 1024 bytes, not "
@@ -53,41 +65,48 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
 
     public HttpLimits withMaxConnections(int value) {
         return new HttpLimits(value, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
     public HttpLimits withIdleTimeoutMs(long value) {
         return new HttpLimits(maxConnections, value, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHeaderTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, value, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
     public HttpLimits withBodyTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, value, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHttp2MaxConcurrentStreams(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, value,
-                http2InitialWindowBytes, bodyBudgetBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
     public HttpLimits withHttp2InitialWindowBytes(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, value, bodyBudgetBytes, maxQueuedRequests);
+                http2MaxConcurrentStreams, value, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
     }
 
+    /** The budget; a connection's share shrinks with it if it would exceed it. */
     public HttpLimits withBodyBudgetBytes(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, http2InitialWindowBytes, value, maxQueuedRequests);
+                http2MaxConcurrentStreams, http2InitialWindowBytes, value, Math.min(connectionBodyBytes, value),
+                maxQueuedRequests);
+    }
+
+    public HttpLimits withConnectionBodyBytes(long value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
+                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, value, maxQueuedRequests);
     }
 
     public HttpLimits withMaxQueuedRequests(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, value);
+                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, value);
     }
 }

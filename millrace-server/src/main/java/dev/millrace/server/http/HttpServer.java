@@ -12,7 +12,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,10 +37,27 @@ public final class HttpServer {
             throw new IllegalArgumentException("the body budget (" + limits.bodyBudgetBytes() + " bytes) must hold "
                     + "at least one body of the largest size accepted (" + maxBodyBytes + " bytes)");
         }
+        if (limits.connectionBodyBytes() < maxBodyBytes) {
+            throw new IllegalArgumentException("a connection's share of the body budget (" + limits
+                    .connectionBodyBytes() + " bytes) must hold at least one body of the largest size accepted ("
+                    + maxBodyBytes + " bytes)");
+        }
         KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor);
-        plain = new ServerInitializer(handler, maxBodyBytes, limits);
+        plain = new ServerInitializer(handler, maxBodyBytes, limits, saturated(executor));
         channel = bootstrap(plain).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();
+    }
+
+    /**
+     * Whether {@code executor} would refuse one more task now: a pool whose bounded queue is full (its threads are all
+     * busy then, since a fixed pool queues only once they are). Read on the event loops, per request head.
+     */
+    static BooleanSupplier saturated(ExecutorService executor) {
+        if (executor instanceof ThreadPoolExecutor pool) {
+            BlockingQueue<Runnable> queue = pool.getQueue();
+            return () -> queue.remainingCapacity() == 0;
+        }
+        return () -> false;
     }
 
     /** Also serves TLS on {@code port} (after {@link #start}); returns the bound address. */

@@ -24,8 +24,8 @@ import java.util.Locale;
  *                                         refuse (except a form body with a Kinesis target: see below)
  *   4. body is not a JSON / CBOR object   SerializationException (Coral JSON 1.0 for application/json)
  *   5. Content-Type is application/json   Coral JSON 1.0 UnknownOperationException, 404
- *   6. target is not a Kinesis operation  UnknownOperationException (and a log line: a newer SDK may be calling an
- *                                           operation this Millrace does not know)
+ *   6. target is not a Kinesis operation  UnknownOperationException (and a log line, at most one per 10 s: a newer
+ *                                           SDK may be calling an operation this Millrace does not know)
  *   7. SigV4 header or query malformed    SigV4Shape's errors
  * </pre>
  * 2 to 7 answer 400 in the request's format. "Refuse" is what AWS says when it cannot tell which operation to
@@ -44,6 +44,8 @@ import java.util.Locale;
  */
 final class KinesisGate {
     private static final Logger log = LoggerFactory.getLogger(KinesisGate.class);
+    /** A client can call unknown operations as fast as it likes; the log says so once per interval. */
+    private final RateLimitedLog unknownOperations;
     private static final String AMZ_JSON = WireFormat.JSON.contentType();
     private static final String AMZ_CBOR = WireFormat.CBOR.contentType();
     private static final String FORM = "application/x-www-form-urlencoded";
@@ -79,8 +81,14 @@ final class KinesisGate {
 
     /** {@code service} is the target prefix of Kinesis's operations, {@code Kinesis_20131202}. */
     KinesisGate(KinesisApi api, String service) {
+        this(api, service, new RateLimitedLog(log));
+    }
+
+    /** With the log of unknown operations given (tests: its clock). */
+    KinesisGate(KinesisApi api, String service, RateLimitedLog unknownOperations) {
         this.api = api;
         this.service = service;
+        this.unknownOperations = unknownOperations;
     }
 
     Verdict check(Request r) {
@@ -162,16 +170,16 @@ final class KinesisGate {
         }
     }
 
-    private static void logUnknown(Request r) {
+    private void logUnknown(Request r) {
         String target = r.target();
         if (target == null) {
-            log.info("Unknown operation: no X-Amz-Target header (request id {})", r.requestId());
+            unknownOperations.info("Unknown operation: no X-Amz-Target header (request id {})", r.requestId());
             return;
         }
         if (target.length() > MAX_LOGGED_TARGET_CHARS) {
             target = target.substring(0, MAX_LOGGED_TARGET_CHARS) + "...";
         }
-        log.info("Unknown operation target '{}' (request id {}): not an operation of this Millrace's Kinesis API",
+        unknownOperations.info("Unknown operation target '{}' (request id {}): not an operation of this Millrace's Kinesis API",
                 target, r.requestId());
     }
 

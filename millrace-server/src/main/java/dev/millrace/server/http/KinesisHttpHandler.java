@@ -168,11 +168,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             // (load shedding, HttpLimits.maxQueuedRequests). Either way 503 is what the SDKs retry (on another node,
             // or here a moment later), and the requests already running still complete.
             WireFormat format = WireFormat.fromContentType(contentType);
-            String why = executor.isShutdown() ? "The server is shutting down."
-                    : "The server is busy: too many requests are waiting. Retry with backoff.";
+            KinesisException error = executor.isShutdown() ? new KinesisException("ServiceUnavailableException",
+                    "The server is shutting down.", SERVICE_UNAVAILABLE) : busy();
             respond(new Exchange(ctx, executor.isShutdown() ? false : keepAlive, requestId, common),
-                    KinesisApi.error(format, new KinesisException("ServiceUnavailableException", why,
-                            SERVICE_UNAVAILABLE)), format.contentType(), Map.of());
+                    KinesisApi.error(format, error), format.contentType(), Map.of());
         } catch (Throwable e) {
             // Whatever the routing above throws on the event loop (a bug, a decoder on a hostile header) must still
             // answer: exceptionCaught would close the connection without a word.
@@ -186,6 +185,12 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 ctx.close();
             }
         }
+    }
+
+    /** The answer of a request shed because the API's queue is full (here, or at its headers: BodyAggregator). */
+    static KinesisException busy() {
+        return new KinesisException("ServiceUnavailableException",
+                "The server is busy: too many requests are waiting. Retry with backoff.", SERVICE_UNAVAILABLE);
     }
 
     /**

@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * At most one WARN line per interval for a condition a client can cause as often as it likes (refused connections,
- * failed handshakes, broken HTTP/2 connections); the next line says how many were left out meanwhile. Never a stack
- * trace: the cause's class and message are enough to tell what the client did.
+ * At most one line per interval for a condition a client can cause as often as it likes (refused connections,
+ * failed handshakes, broken HTTP/2 connections: WARN; calls of unknown operations: INFO); the next line says how many
+ * were left out meanwhile. Never a stack trace: the cause's class and message are enough to tell what the client
+ * did.
  *
  * <p>Thread-safe (lock-free).
  */
@@ -35,14 +36,30 @@ final class RateLimitedLog {
 
     /** Logs {@code message} (SLF4J placeholders, no throwable) unless a line was logged within the interval. */
     void warn(String message, Object... args) {
+        String line = admit(message);
+        if (line != null) {
+            log.warn(line, args);
+        }
+    }
+
+    /** {@link #warn}'s limit, at INFO. */
+    void info(String message, Object... args) {
+        String line = admit(message);
+        if (line != null) {
+            log.info(line, args);
+        }
+    }
+
+    /** The line to log now, with the count of lines left out before it; {@code null} within the interval. */
+    private String admit(String message) {
         long now = nanoTime.getAsLong();
         long allowed = nextAllowedNanos.get();
         if (now - allowed < 0 || !nextAllowedNanos.compareAndSet(allowed, now + intervalNanos)) {
             suppressed.incrementAndGet();
-            return;
+            return null;
         }
         long left = suppressed.getAndSet(0);
-        log.warn(left == 0 ? message : message + " (" + left + " more like it not logged)", args);
+        return left == 0 ? message : message + " (" + left + " more like it not logged)";
     }
 
     /** The cause in one line: its class and message, without the stack. */

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * One plain port for HTTP/1.1 (curl, the CLI, the sync SDK) and HTTP/2 with prior knowledge (the async SDK, KCL, the
  * JS SDK): {@link CleartextHttp2ServerUpgradeHandler} looks for the 24-byte h2 preface and switches the connection
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What a client can hold is bounded ({@link HttpLimits}): connections and idleness ({@link ConnectionGuard}),
  * the time to send a request ({@link ReadTimeouts}), the size of each body and of all bodies in flight ({@link
- * BodyAggregator}), and per HTTP/2 connection the streams open at once and the bytes a stream may send before the
+ * BodyAggregator}; each connection holds at most its share of all bodies in flight, an HTTP/2 connection
+ * for all its streams together), requests shed at their headers while the API's queue is full, and per HTTP/2
+ * connection the streams open at once and the bytes a stream may send before the
  * server has taken them in (SETTINGS_INITIAL_WINDOW_SIZE: a stream's window is given back only as its body is
  * gathered, so an upload beyond the budget waits in the client, not here).
  *
@@ -47,10 +51,12 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpLimits limits;
     private final ConnectionGuard guard;
     private final BodyBudget budget;
+    private final BooleanSupplier apiSaturated;
     private final RateLimitedLog http2Errors = new RateLimitedLog(log);
 
-    ServerInitializer(KinesisHttpHandler handler, int maxBodyBytes, HttpLimits limits) {
+    ServerInitializer(KinesisHttpHandler handler, int maxBodyBytes, HttpLimits limits, BooleanSupplier apiSaturated) {
         this.handler = handler;
+        this.apiSaturated = apiSaturated;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
         this.guard = new ConnectionGuard(limits);
@@ -96,13 +102,15 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(limits.http2MaxConcurrentStreams())
                 .initialWindowSize(limits.http2InitialWindowBytes());
+        // One share for all the connection's streams: many streams on one connection are still one client.
+        BodyBudget share = budget.share(limits.connectionBodyBytes());
         p.addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build(),
                 new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
                                 new ReadTimeouts(limits).afterCodec(),
-                                new BodyAggregator(maxBodyBytes, budget, true), handler);
+                                new BodyAggregator(maxBodyBytes, share, apiSaturated, true), handler);
                     }
                 }),
                 new Http2ErrorLogger(http2Errors));
@@ -119,7 +127,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private void addHttp1Tail(ChannelPipeline p, ReadTimeouts timeouts) {
         p.addLast("h1-read-timeouts", timeouts.afterCodec());
         p.addLast("h1-keepalive", new HttpServerKeepAliveHandler());
-        p.addLast("h1-aggregator", new BodyAggregator(maxBodyBytes, budget, false));
+        p.addLast("h1-aggregator", new BodyAggregator(maxBodyBytes,
+                budget.share(limits.connectionBodyBytes()), apiSaturated, false));
         p.addLast("h1-handler", handler);
     }
 

@@ -1,6 +1,7 @@
 package dev.millrace.server.http;
 
 import io.netty.handler.codec.http2.Http2SecurityUtil;
+import dev.millrace.storage.log.FileModes;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
@@ -112,6 +113,10 @@ public final class TlsCertificates {
 
     /** Makes the self-signed pair unless both files are there and the certificate still fits. */
     private static void ensureSelfSigned(Path dir, Path cert, Path key, Instant now) throws IOException {
+        // Private like the rest of the data dir (FileModes): 0700, and its files 0600, also when an older version
+        // left them to the umask.
+        FileModes.createPrivateDirectories(dir);
+        FileModes.privateTree(dir);
         if (!Files.exists(cert) || !Files.exists(key)) {
             generate(dir, cert, key, now);
             log.info("Generated a self-signed TLS certificate for {} in {}", names(), dir);
@@ -189,7 +194,6 @@ public final class TlsCertificates {
     }
 
     private static void generate(Path dir, Path cert, Path key, Instant now) throws IOException {
-        Files.createDirectories(dir);
         KeyPair pair;
         X509Certificate certificate;
         try {
@@ -202,9 +206,9 @@ public final class TlsCertificates {
             throw new IOException("cannot generate a self-signed certificate: " + e, e);
         }
         // Key first, certificate last, each by rename: a certificate file on disk means both are complete.
-        write(key, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
+        write(key, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
         try {
-            write(cert, pem("CERTIFICATE", certificate.getEncoded()), false);
+            write(cert, pem("CERTIFICATE", certificate.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot encode the self-signed certificate: " + e, e);
         }
@@ -234,12 +238,12 @@ public final class TlsCertificates {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Writes {@code bytes} to a temporary file beside {@code target} and renames it over; a key only for the owner. */
-    private static void write(Path target, byte[] bytes, boolean secret) throws IOException {
+    /** Writes {@code bytes} to a temporary file beside {@code target} and renames it over; only for the owner. */
+    private static void write(Path target, byte[] bytes) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
-        if (secret && temp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        if (temp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(temp, PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_FILE));
         }
         Files.write(temp, bytes, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);

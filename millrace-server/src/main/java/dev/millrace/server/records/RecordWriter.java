@@ -161,7 +161,7 @@ public final class RecordWriter {
         }
         String shardId = shard.shardId();
         try {
-            AppendResult result = streams.log(s, shard).append(batch);
+            AppendResult result = streams.logForAppend(s, shard).append(batch);
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             for (int k = 0; k < group.size(); k++) {
                 outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),

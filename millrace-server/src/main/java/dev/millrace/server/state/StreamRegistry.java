@@ -5,6 +5,7 @@ import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.ShardSealedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,9 @@ import java.util.function.UnaryOperator;
  * stream whose lock is taken and come back on their next run, rather than wait behind a client's change.
  */
 public final class StreamRegistry {
+    /** AWS's default quota of streams in the on-demand capacity mode, per account and region. */
+    public static final int ON_DEMAND_STREAM_LIMIT = 50;
+    private static final String ON_DEMAND = "ON_DEMAND";
     private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
     private static final String STREAM_PREFIX = "stream/";
     private static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
@@ -163,8 +167,9 @@ public final class StreamRegistry {
 
     /**
      * Seals the logs of shards that are closed but not yet ended, and records where each ended. Called holding the
-     * stream's lock (or at start-up); sealing creates the log of a shard never written, since an append may be
-     * racing to it and must find it sealed.
+     * stream's lock (or at start-up). A shard never written has no log and gets none (an empty, sealed log for each
+     * such parent would fill the disk with files for nothing): it ends where it started. An append racing to it is
+     * safe all the same, see {@link #logForAppend}.
      */
     private void finishClosing(String name) {
         StreamRecord s = streams.get(name);
@@ -174,13 +179,36 @@ public final class StreamRegistry {
         List<ShardRecord> shards = new ArrayList<>(s.shards().size());
         for (ShardRecord shard : s.shards()) {
             if (!shard.open() && !shard.ended()) {
-                ShardLog log = log(s, shard);
-                log.seal();
-                shard = shard.ended(log.endPosition());
+                Optional<ShardLog> log = logs.openIfExists(logKey(s, shard.index()));
+                if (log.isPresent()) {
+                    log.get().seal();
+                    shard = shard.ended(log.get().endPosition());
+                } else {
+                    shard = shard.ended(shard.startingPosition());
+                }
             }
             shards.add(shard);
         }
         put(s.withShards(shards));
+    }
+
+    /**
+     * The log to append to {@code shard} of {@code stream} (a snapshot the caller routed by), or {@link
+     * ShardSealedException} if the shard has been closed since: the caller routes again. The log is opened (created
+     * if need be) before the shard is looked up again, so an append racing with a close either sees the shard closed
+     * here, or made the log before the close was committed, and {@link #finishClosing} then finds and seals it: the
+     * append lands before the seal (and belongs to the parent) or fails as sealed. It never lands in a log of a shard
+     * already ended without one.
+     */
+    public ShardLog logForAppend(StreamRecord stream, ShardRecord shard) {
+        ShardLog log = log(stream, shard);
+        StreamRecord current = streams.get(stream.name());
+        boolean open = current != null && current.epochMs() == stream.epochMs() && current.shards().stream()
+                .anyMatch(sh -> sh.index() == shard.index() && sh.open());
+        if (!open) {
+            throw new ShardSealedException(logKey(stream, shard.index()));
+        }
+        return log;
     }
 
     /** A short description for error messages: {@code stream X under account Y}. */
@@ -210,6 +238,9 @@ public final class StreamRegistry {
             }
             synchronized (shardBudget) {
                 checkShardLimit(shardCount);
+                if (ON_DEMAND.equals(mode)) {
+                    checkOnDemandStreamLimit();
+                }
                 StreamRecord stream;
                 synchronized (epochLock) {
                     long now = clock.millis();
@@ -296,6 +327,34 @@ public final class StreamRegistry {
     /** How many open shards the account may still add; maintenance (auto-scaling) stays within it. */
     public int shardHeadroom() {
         return Math.max(0, shardLimit - openShardCount());
+    }
+
+    /** Streams in the on-demand capacity mode, whatever their status (DescribeLimits' OnDemandStreamCount). */
+    public int onDemandStreamCount() {
+        int count = 0;
+        for (StreamRecord s : streams.values()) {
+            if (ON_DEMAND.equals(s.mode())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * {@code LimitExceededException} if one more stream in the on-demand mode (created so, or switched to it) would
+     * pass AWS's default quota of {@link #ON_DEMAND_STREAM_LIMIT} per account and region. AWS documents the quota,
+     * not the message; this one is worded like its shard-limit message.
+     */
+    public void checkOnDemandStreamLimit() {
+        int count = onDemandStreamCount();
+        if (count >= ON_DEMAND_STREAM_LIMIT) {
+            throw KinesisException.limitExceeded("This request would exceed the limit on the number of streams "
+                    + "with the on-demand capacity mode for the account " + account.id() + " in " + account.region()
+                    + ". Current on-demand stream count for the account: " + count + ". Limit: "
+                    + ON_DEMAND_STREAM_LIMIT + ". Refer to the AWS Service Limits page "
+                    + "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
+                    + "how to request higher limits.");
+        }
     }
 
     /**

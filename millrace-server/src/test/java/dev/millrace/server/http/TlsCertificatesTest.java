@@ -74,6 +74,24 @@ class TlsCertificatesTest {
     }
 
     @Test
+    void theTlsDirectoryAndItsFilesArePrivateAlsoWhenAnOlderVersionLeftThemOpen() throws Exception {
+        TlsCertificates.serverContext(null, null, dir, at(NOW));
+        assertThat(mode(dir.resolve("tls"))).isEqualTo("rwx------");
+        assertThat(mode(cert())).isEqualTo("rw-------");
+        assertThat(mode(key())).isEqualTo("rw-------");
+
+        Files.setPosixFilePermissions(dir.resolve("tls"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(cert(), PosixFilePermissions.fromString("rw-r--r--"));
+        TlsCertificates.serverContext(null, null, dir, at(NOW.plus(Duration.ofDays(1))));
+        assertThat(mode(dir.resolve("tls"))).isEqualTo("rwx------");
+        assertThat(mode(cert())).isEqualTo("rw-------");
+    }
+
+    private static String mode(Path path) throws java.io.IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
     void certificateIsKeptAcrossRestarts() throws Exception {
         TlsCertificates.serverContext(null, null, dir, at(NOW));
         byte[] first = Files.readAllBytes(cert());

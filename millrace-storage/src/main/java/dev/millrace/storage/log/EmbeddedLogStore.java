@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
 public final class EmbeddedLogStore implements LogStore {
     private static final Pattern SHARD_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
     private static final String DELETED_SUFFIX = ".deleted";
+    /** Failure lines of all shards together per failure-log interval (a minute by default): enough to see a pattern. */
+    static final int FAILURE_LINES_PER_INTERVAL = 20;
 
     private final LogConfig config;
     private final Clock clock;
@@ -42,14 +44,20 @@ public final class EmbeddedLogStore implements LogStore {
     private final ConcurrentHashMap<String, EmbeddedShardLog> shards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
     private final FailureLog openFailures;
+    /**
+     * The shards' failure lines together: a full disk fails every shard at once, and 10,000 shards must not write
+     * 10,000 lines an interval.
+     */
+    private final FailureLog.Budget failureLines;
 
     private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir) {
         this.config = config;
         this.clock = clock;
         this.shardsDir = shardsDir;
         this.pool = new FilePool(config.maxOpenFiles(), config.channels());
+        this.failureLines = new FailureLog.Budget(clock, config.failureLogIntervalMs(), FAILURE_LINES_PER_INTERVAL);
         this.openFailures = new FailureLog(LoggerFactory.getLogger(EmbeddedLogStore.class), "Log store " + shardsDir,
-                clock, config.failureLogIntervalMs());
+                clock, config.failureLogIntervalMs(), failureLines);
         if (config.durability() == DurabilityPolicy.INTERVAL) {
             flusher = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "millrace-log-flusher");
@@ -88,7 +96,7 @@ public final class EmbeddedLogStore implements LogStore {
         checkKey(shardKey);
         try {
             return shards.computeIfAbsent(shardKey,
-                    k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool));
+                    k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool, failureLines));
         } catch (StorageException e) {
             if (e.getClass() != StorageException.class) {
                 throw e; // damage is not a passing condition: every occurrence is worth its line
@@ -107,7 +115,7 @@ public final class EmbeddedLogStore implements LogStore {
         // result leaves the map unchanged.
         return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> {
             Path dir = shardsDir.resolve(k);
-            return Files.isDirectory(dir) ? EmbeddedShardLog.open(k, dir, config, clock, pool) : null;
+            return Files.isDirectory(dir) ? EmbeddedShardLog.open(k, dir, config, clock, pool, failureLines) : null;
         }));
     }
 

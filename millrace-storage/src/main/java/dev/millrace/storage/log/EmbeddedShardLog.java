@@ -100,13 +100,13 @@ final class EmbeddedShardLog implements ShardLog {
     private volatile long retentionMs;
 
     private EmbeddedShardLog(String key, Path dir, LogConfig config, Clock clock, FilePool pool,
-                             ShardRecovery.Result recovered, boolean sealed) {
+                             FailureLog.Budget failureLines, ShardRecovery.Result recovered, boolean sealed) {
         this.key = key;
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.pool = pool;
-        this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs());
+        this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines);
         this.sealedSegments = new ArrayList<>(recovered.sealed());
         this.active = recovered.active();
         this.checkpoint = recovered.checkpoint();
@@ -121,7 +121,9 @@ final class EmbeddedShardLog implements ShardLog {
         publish();
     }
 
-    static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool) {
+    /** {@code failureLines}: the store's budget of failure lines, shared by its shards. */
+    static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool,
+                                 FailureLog.Budget failureLines) {
         try {
             if (!Files.isDirectory(dir)) {
                 FileModes.createPrivateDirectories(dir);
@@ -131,7 +133,7 @@ final class EmbeddedShardLog implements ShardLog {
             }
             ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(-1);
             boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
-            return new EmbeddedShardLog(key, dir, config, clock, pool, recovered, sealed);
+            return new EmbeddedShardLog(key, dir, config, clock, pool, failureLines, recovered, sealed);
         } catch (IOException e) {
             throw new StorageException("cannot open shard " + key + " in " + dir + ": " + e, e);
         }
