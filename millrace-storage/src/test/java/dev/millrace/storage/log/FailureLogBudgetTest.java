@@ -1,5 +1,6 @@
 package dev.millrace.storage.log;
 
+import dev.millrace.storage.FailureLog;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
