@@ -190,6 +190,10 @@ final class KafkaShardLog implements ShardLog {
         if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
         }
+        if (closed) {
+            // Deleted (or its store closed): its topic is gone or going, and a read would wait for records in vain.
+            throw new StorageException("shard " + key + " is closed");
+        }
         long end = endOffset.get();
         if (fromPosition >= end) {
             return new ReadResult(List.of(), fromPosition, end);
@@ -211,6 +215,9 @@ final class KafkaShardLog implements ShardLog {
             throw KafkaErrors.convert("read of shard " + key + " from position " + fromPosition, e);
         } finally {
             shared.readers().release(reader, healthy);
+            if (closed) {
+                shared.readers().forget(this); // deleted while this read ran: its prefetch is of a topic gone
+            }
         }
     }
 
@@ -317,7 +324,7 @@ final class KafkaShardLog implements ShardLog {
         return 0;
     }
 
-    /** Refuses further appends; acknowledged records are already durable in Kafka. */
+    /** Refuses further appends and reads (the shard was deleted, or the store closed); nothing to flush. */
     void close() {
         closed = true;
     }

@@ -1,5 +1,9 @@
 package dev.millrace.storage.kafka;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -84,10 +89,15 @@ class KafkaShardLogTest {
 
     /** A store under a topic prefix of this test's own, so tests never see each other's shards. */
     private KafkaLogStore open(TestInfo test, Clock clock) {
+        return open(test, clock, Map.of());
+    }
+
+    /** The same, the operator's {@code clientProperties} given to every client. */
+    private KafkaLogStore open(TestInfo test, Clock clock, Map<String, String> clientProperties) {
         if (config == null) {
             String name = test.getTestMethod().orElseThrow().getName();
-            config = KafkaStorageConfig.of(cluster.bootstrapServers())
-                    .withTopicPrefix("t" + Math.abs(name.hashCode() % 100_000) + ".");
+            config = new KafkaStorageConfig(cluster.bootstrapServers(),
+                    "t" + Math.abs(name.hashCode() % 100_000) + ".", 0, 0, clientProperties);
         }
         KafkaLogStore store = KafkaLogStore.open(config, clock);
         stores.add(store);
@@ -490,6 +500,44 @@ class KafkaShardLogTest {
         assertThat(readAll(fresh)).isEmpty();
         fresh.append(records("b", 3));
         assertThat(dataOf(readAll(fresh))).containsExactly("b-0", "b-1", "b-2");
+    }
+
+    @Test
+    void theProducerStopsAskingAboutADeletedShardSecondsAfterItsLastWrite(TestInfo test) throws Exception {
+        // A metadata refresh every second (an operator's setting wins over the store's), so that one asks about the
+        // deleted topic at once; with Kafka's default it might come minutes later, and then warn for minutes.
+        KafkaLogStore store = open(test, Clock.systemUTC(), Map.of("metadata.max.age.ms", "1000"));
+        String topic = config.shardTopic("noisy");
+        ConcurrentLinkedQueue<String> warnings = new ConcurrentLinkedQueue<>();
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                if (event.getLevel().isGreaterOrEqual(Level.WARN) && event.getFormattedMessage().contains(topic)) {
+                    warnings.add(event.getFormattedMessage());
+                }
+            }
+        };
+        Logger clients = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients");
+        appender.start();
+        clients.addAppender(appender);
+        try {
+            store.openOrCreate("noisy").append(records("n", 1));
+            long lastWriteNs = System.nanoTime();
+            store.delete("noisy");
+            long quietFromNs = lastWriteNs
+                    + TimeUnit.MILLISECONDS.toNanos(KafkaLogStore.PRODUCER_METADATA_IDLE_MS + 1_500);
+            while (System.nanoTime() < quietFromNs) {
+                Thread.sleep(50);
+            }
+            int early = warnings.size();
+            Thread.sleep(2_500);
+            assertThat(early).as("refreshes asked about the deleted topic at first (the test provoked them)")
+                    .isPositive();
+            assertThat(warnings.size() - early).as("warnings about %s once it left the producer's list", topic)
+                    .isZero();
+        } finally {
+            clients.detachAppender(appender);
+        }
     }
 
     @Test
