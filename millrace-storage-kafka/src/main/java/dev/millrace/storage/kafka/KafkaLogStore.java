@@ -192,6 +192,7 @@ public final class KafkaLogStore implements LogStore {
         String topic = config.shardTopic(shardKey);
         ShardTopics topics = shared.topics();
         try {
+            TopicPartition partition = new TopicPartition(topic, 0);
             ShardTopics.TopicState state = topics.state(topic);
             if (state == null) {
                 if (!create) {
@@ -199,14 +200,19 @@ public final class KafkaLogStore implements LogStore {
                 }
                 boolean created = topics.create(topic, DEFAULT_RETENTION_MS);
                 topics.awaitLeader(topic);
-                state = created ? new ShardTopics.TopicState(false, DEFAULT_RETENTION_MS) : topics.state(topic);
+                if (created) {
+                    // Empty, so its end is 0: no need to ask, and on several brokers the one asked may not know the
+                    // topic yet (UNKNOWN_TOPIC_OR_PARTITION moments after another answered with its leader).
+                    return new KafkaShardLog(shardKey, partition, shared,
+                            new ShardTopics.TopicState(false, DEFAULT_RETENTION_MS), 0);
+                }
+                state = topics.state(topic);
                 if (state == null) {
                     throw new StorageException("topic " + topic + " vanished while shard " + shardKey + " was opened");
                 }
             } else {
                 topics.awaitLeader(topic);
             }
-            TopicPartition partition = new TopicPartition(topic, 0);
             return new KafkaShardLog(shardKey, partition, shared, state, topics.latestOffset(partition));
         } catch (StorageException e) {
             if (e.getCause() instanceof InvalidTopicException) {
