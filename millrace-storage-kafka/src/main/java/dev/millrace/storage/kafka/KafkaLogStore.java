@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -89,6 +90,14 @@ public final class KafkaLogStore implements LogStore {
 
     /** Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened. */
     public static KafkaLogStore open(KafkaStorageConfig config, Clock clock) {
+        return open(config, clock, settings -> new KafkaProducer<>(settings, new ByteArraySerializer(),
+                new ByteArraySerializer()));
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock)}, the producer made by {@code producers} from its settings (a seam
+     * for tests that hold a send in flight). */
+    static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
+                              Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
         String id = "millrace-log-" + INSTANCES.incrementAndGet();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -106,8 +115,7 @@ public final class KafkaLogStore implements LogStore {
                         config.bootstrapServers(), PRODUCER_METADATA_IDLE_MS);
             }
             Map<String, Object> producerConfig = config.clientConfig(producerSettings(id));
-            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
-                    new ByteArraySerializer());
+            Producer<byte[], byte[]> producer = producers.apply(producerConfig);
             opened.add(producer);
             Map<String, Object> consumerConfig = config.clientConfig(consumerSettings(id));
             AtomicInteger readerNumber = new AtomicInteger();

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -42,18 +43,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.millrace.storage.contract.LogRecords.dataOf;
 import static dev.millrace.storage.contract.LogRecords.readAll;
 import static dev.millrace.storage.contract.LogRecords.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The Kafka log store against one real broker: what only Kafka brings (records and topic settings as Kafka's tools see
@@ -302,6 +306,39 @@ class KafkaShardLogTest {
                     .hasCauseInstanceOf(RecordTooLargeException.class);
         }
         assertThat(log.endPosition()).isEqualTo(2);
+    }
+
+    @Test
+    void aSealWaitsForRecordsStillInFlightWhoseAppenderWasInterrupted(TestInfo test) throws Exception {
+        open(test); // sets this test's prefix
+        // Sends that stay in flight until the test completes them, as a slow broker's would.
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        KafkaLogStore store = KafkaLogStore.open(config, Clock.systemUTC(), settings -> producer);
+        stores.add(store);
+        ShardLog log = store.openOrCreate("interrupted");
+        AtomicReference<RuntimeException> appendFailure = new AtomicReference<>();
+        Thread appender = new Thread(() -> {
+            try {
+                log.append(records("a", 2));
+            } catch (RuntimeException e) {
+                appendFailure.set(e);
+            }
+        });
+        appender.start();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> producer.history().size() == 2);
+        appender.interrupt(); // a server shutting down its request threads
+        appender.join(10_000);
+        assertThat(appendFailure.get()).isInstanceOf(StorageException.class).hasMessageContaining("interrupted");
+
+        CompletableFuture<Void> seal = CompletableFuture.runAsync(log::seal);
+        Thread.sleep(300);
+        assertThat(seal).as("a seal while this node's records may still land").isNotDone();
+        assertThatThrownBy(() -> log.append(records("b", 1))).isInstanceOf(ShardSealedException.class);
+        producer.completeNext();
+        producer.completeNext();
+        seal.get(30, TimeUnit.SECONDS);
+        assertThat(log.sealed()).isTrue();
     }
 
     @Test
