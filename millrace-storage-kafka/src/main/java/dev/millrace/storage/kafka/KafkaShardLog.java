@@ -216,7 +216,8 @@ final class KafkaShardLog implements ShardLog {
         try {
             ReadResult result = new ShardRead(reader, partition, cutoffMs, shared.readTimeoutMs(),
                     () -> firstAtOrAfter(cutoffMs),
-                    () -> shared.topics().earliestOffset(partition))
+                    () -> shared.topics().earliestOffset(partition),
+                    () -> shared.topics().exists(partition.topic()))
                     .read(fromPosition, maxRecords, maxBytes, end);
             advanceEnd(result.endPosition());
             healthy = true;

@@ -70,7 +70,12 @@ class KafkaAutoCreateTest {
             String topic = config.shardTopic("elsewhere");
             admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             await().atMost(30, TimeUnit.SECONDS).until(() -> !topics().contains(topic));
-            assertThatThrownBy(() -> elsewhere.read(0, 10, Long.MAX_VALUE)).isInstanceOf(StorageException.class);
+            long readStartNs = System.nanoTime();
+            assertThatThrownBy(() -> elsewhere.read(0, 10, Long.MAX_VALUE)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("no longer exists");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readStartNs))
+                    .as("ms until a read of a topic deleted elsewhere fails, its consumer warning all along")
+                    .isLessThan(KafkaLogStore.READ_TIMEOUT_MS / 2);
             assertThat(topics()).as("a reader's metadata request created the topic again").doesNotContain(topic);
 
             // Deleted through this store: a read through the old log fails at once instead of waiting for records.
