@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  *
  * <p>Clients, all bounded, shared by every shard: one {@link Admin}; one idempotent {@link KafkaProducer}
  * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 2, a 20 s delivery timeout, well below
- * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging); and a pool of at most
+ * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging; a topic's metadata
+ * dropped 5 s after its last write, see {@link #PRODUCER_METADATA_IDLE_MS}); and a pool of at most
  * {@value #MAX_READERS} consumers ({@link ConsumerPool}). The operator's client properties
  * ({@link KafkaStorageConfig#clientProperties}) override every setting here.
  *
