@@ -15,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +37,8 @@ import java.util.regex.Pattern;
  *
  * <p>Clients, all bounded, shared by every shard: one {@link Admin}; one idempotent {@link KafkaProducer}
  * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 2, a 20 s delivery timeout, well below
- * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging); and a pool of at most
+ * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging; a topic's metadata
+ * dropped 5 s after its last write, see {@link #PRODUCER_METADATA_IDLE_MS}); and a pool of at most
  * {@value #MAX_READERS} consumers ({@link ConsumerPool}). The operator's client properties
  * ({@link KafkaStorageConfig#clientProperties}) override every setting here.
  *
@@ -58,7 +62,17 @@ public final class KafkaLogStore implements LogStore {
     static final long READ_TIMEOUT_MS = 5_000;
     /** How long a send may block (metadata of a new topic, a full buffer) and a request may wait for an answer. */
     private static final long PRODUCER_BLOCK_MS = 10_000;
+    /**
+     * How long the shared producer keeps asking for metadata of a shard it no longer writes: Kafka's minimum, not its
+     * 5 minutes. Every full metadata refresh asks for each topic the producer holds, and asks with auto-creation on
+     * (the producer has no setting to turn that off). So for that long after a deleted shard's last write, a refresh
+     * gets UNKNOWN_TOPIC_OR_PARTITION, logs a WARN and retries about once a second; and a broker with
+     * {@code auto.create.topics.enable=true} (Apache Kafka's default) would create the topic again, empty and with
+     * the broker's defaults. The cost: the first append to a shard idle that long waits for one metadata round trip.
+     */
+    static final long PRODUCER_METADATA_IDLE_MS = 5_000;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final Logger log = LoggerFactory.getLogger(KafkaLogStore.class);
 
     /** What every shard log of the store shares. */
     record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, Clock clock,
@@ -77,6 +91,14 @@ public final class KafkaLogStore implements LogStore {
 
     /** Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened. */
     public static KafkaLogStore open(KafkaStorageConfig config, Clock clock) {
+        return open(config, clock, settings -> new KafkaProducer<>(settings, new ByteArraySerializer(),
+                new ByteArraySerializer()));
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock)}, the producer made by {@code producers} from its settings (a seam
+     * for tests that hold a send in flight). */
+    static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
+                              Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
         String id = "millrace-log-" + INSTANCES.incrementAndGet();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -87,9 +109,14 @@ public final class KafkaLogStore implements LogStore {
             ShardTopics topics = new ShardTopics(admin, config, ADMIN_TIMEOUT_MS);
             opened.add(topics);
             topics.brokerCount();
+            if (topics.brokersCreateTopicsOnDemand()) {
+                log.warn("The Kafka brokers at {} create topics on demand (auto.create.topics.enable=true): a shard"
+                        + " deleted within {} ms of its last write may have its topic created again, empty, by a"
+                        + " producer's metadata refresh. Set auto.create.topics.enable=false on the brokers.",
+                        config.bootstrapServers(), PRODUCER_METADATA_IDLE_MS);
+            }
             Map<String, Object> producerConfig = config.clientConfig(producerSettings(id));
-            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
-                    new ByteArraySerializer());
+            Producer<byte[], byte[]> producer = producers.apply(producerConfig);
             opened.add(producer);
             Map<String, Object> consumerConfig = config.clientConfig(consumerSettings(id));
             AtomicInteger readerNumber = new AtomicInteger();
@@ -131,13 +158,16 @@ public final class KafkaLogStore implements LogStore {
                 Map.entry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT_MS),
                 // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
                 Map.entry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS),
-                Map.entry(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_BLOCK_MS));
+                Map.entry(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_BLOCK_MS),
+                Map.entry(ProducerConfig.METADATA_MAX_IDLE_CONFIG, PRODUCER_METADATA_IDLE_MS));
     }
 
     private static Map<String, Object> consumerSettings(String id) {
         return Map.ofEntries(
                 Map.entry(ConsumerConfig.CLIENT_ID_CONFIG, id + "-reader"),
                 Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                // A reader of a shard deleted elsewhere must not make a broker that auto-creates topics create it anew.
+                Map.entry(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false),
                 // A position below the start is handled by the read (it moves forward); nothing is reset silently.
                 Map.entry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"),
                 Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"),
@@ -171,6 +201,7 @@ public final class KafkaLogStore implements LogStore {
         String topic = config.shardTopic(shardKey);
         ShardTopics topics = shared.topics();
         try {
+            TopicPartition partition = new TopicPartition(topic, 0);
             ShardTopics.TopicState state = topics.state(topic);
             if (state == null) {
                 if (!create) {
@@ -178,14 +209,19 @@ public final class KafkaLogStore implements LogStore {
                 }
                 boolean created = topics.create(topic, DEFAULT_RETENTION_MS);
                 topics.awaitLeader(topic);
-                state = created ? new ShardTopics.TopicState(false, DEFAULT_RETENTION_MS) : topics.state(topic);
+                if (created) {
+                    // Empty, so its end is 0: no need to ask, and on several brokers the one asked may not know the
+                    // topic yet (UNKNOWN_TOPIC_OR_PARTITION moments after another answered with its leader).
+                    return new KafkaShardLog(shardKey, partition, shared,
+                            new ShardTopics.TopicState(false, DEFAULT_RETENTION_MS), 0);
+                }
+                state = topics.state(topic);
                 if (state == null) {
                     throw new StorageException("topic " + topic + " vanished while shard " + shardKey + " was opened");
                 }
             } else {
                 topics.awaitLeader(topic);
             }
-            TopicPartition partition = new TopicPartition(topic, 0);
             return new KafkaShardLog(shardKey, partition, shared, state, topics.latestOffset(partition));
         } catch (StorageException e) {
             if (e.getCause() instanceof InvalidTopicException) {

@@ -244,6 +244,8 @@ public final class KafkaMetadataStore implements MetadataStore {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("isolation.level", "read_committed");
         settings.put("enable.auto.commit", "false");
+        // A topic deleted under a running store must not come back with the broker's defaults (delete, not compact).
+        settings.put("allow.auto.create.topics", "false");
         settings.put("auto.offset.reset", "earliest");
         settings.put("max.partition.fetch.bytes", Integer.toString(4 * 1024 * 1024));
         settings.put("key.deserializer", ByteArrayDeserializer.class.getName());

@@ -50,8 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * exactly. {@link #trimExpired} therefore does nothing and returns 0: Kafka's own retention reclaims the space, and
  * moving the log start with deleteRecords would cost two admin calls per shard per pass for no visible difference.
  *
- * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending, the
- * in-flight count). {@code appendLock} is held only while records are handed to the producer, which blocks only for a
+ * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending), which is
+ * taken before {@code settledLock} (the count of records in flight, also taken alone by the producer's callbacks).
+ * {@code appendLock} is held only while records are handed to the producer, which blocks only for a
  * new topic's metadata or a full buffer (at most {@code max.block.ms}), never for an acknowledgement;
  * {@code configLock} is held across a seal's or a retention change's admin calls, which only those two wait for.
  * Reads take neither.
@@ -64,9 +65,15 @@ final class KafkaShardLog implements ShardLog {
     private final Object appendLock = new Object();
     private final Object configLock = new Object();
 
-    /** Appends sent and not yet acknowledged or failed. Guarded by {@code appendLock}. */
-    private int inFlight;
-    /** Set while a seal waits for in-flight appends; new appends are refused. Guarded by {@code appendLock}. */
+    /**
+     * Records handed to the producer and not yet acknowledged or failed, counted down by the producer's callbacks, not
+     * by the appending thread: an append whose caller was interrupted (or gave up waiting) returns while its records
+     * are still on their way, and a seal must wait for those too. Guarded by {@code settledLock}, which is never held
+     * while another lock is taken (the producer's I/O thread takes it, and must never wait for {@code appendLock}).
+     */
+    private int unsettledRecords;
+    private final Object settledLock = new Object();
+    /** Set once a seal has begun; new appends are refused. Guarded by {@code appendLock}. */
     private boolean sealing;
     private volatile boolean sealed;
     private volatile boolean closed;
@@ -102,35 +109,31 @@ final class KafkaShardLog implements ShardLog {
         RuntimeException sendFailure = null;
         synchronized (appendLock) {
             checkWritable();
-            inFlight++;
-            try {
-                for (ProducerRecord<byte[], byte[]> record : outgoing) {
-                    sent.add(shared.producer().send(record));
+            for (ProducerRecord<byte[], byte[]> record : outgoing) {
+                synchronized (settledLock) {
+                    unsettledRecords++;
                 }
-            } catch (RuntimeException e) {
-                sendFailure = e; // the records already handed over still count as in flight until they settle
+                try {
+                    sent.add(shared.producer().send(record, (metadata, exception) -> settled()));
+                } catch (RuntimeException e) {
+                    settled(); // a send that throws never calls back
+                    sendFailure = e;
+                    break;
+                }
             }
         }
         long[] positions = new long[outgoing.size()];
         long[] arrivalsMs = new long[outgoing.size()];
         Throwable failure = sendFailure;
-        try {
-            for (int i = 0; i < sent.size(); i++) {
-                try {
-                    RecordMetadata acknowledged = KafkaErrors.await(sent.get(i), shared.sendTimeoutMs(),
-                            "append to shard " + key);
-                    positions[i] = acknowledged.offset();
-                    arrivalsMs[i] = acknowledged.timestamp();
-                } catch (StorageException e) {
-                    if (failure == null) {
-                        failure = e.getCause() != null ? e.getCause() : e;
-                    }
-                }
-            }
-        } finally {
-            synchronized (appendLock) {
-                if (--inFlight == 0) {
-                    appendLock.notifyAll();
+        for (int i = 0; i < sent.size(); i++) {
+            try {
+                RecordMetadata acknowledged = KafkaErrors.await(sent.get(i), shared.sendTimeoutMs(),
+                        "append to shard " + key);
+                positions[i] = acknowledged.offset();
+                arrivalsMs[i] = acknowledged.timestamp();
+            } catch (StorageException e) {
+                if (failure == null) {
+                    failure = e.getCause() != null ? e.getCause() : e;
                 }
             }
         }
@@ -142,6 +145,15 @@ final class KafkaShardLog implements ShardLog {
         // Only now: every record is acknowledged by the in-sync replicas and below the high watermark, so readable.
         listeners.fire(key, result);
         return result;
+    }
+
+    /** The producer's callback for each record sent: acknowledged or failed, it is no longer in flight. */
+    private void settled() {
+        synchronized (settledLock) {
+            if (--unsettledRecords == 0) {
+                settledLock.notifyAll();
+            }
+        }
     }
 
     private StorageException appendFailure(int recordCount, Throwable failure) {
@@ -190,6 +202,10 @@ final class KafkaShardLog implements ShardLog {
         if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
         }
+        if (closed) {
+            // Deleted (or its store closed): its topic is gone or going, and a read would wait for records in vain.
+            throw new StorageException("shard " + key + " is closed");
+        }
         long end = endOffset.get();
         if (fromPosition >= end) {
             return new ReadResult(List.of(), fromPosition, end);
@@ -200,7 +216,8 @@ final class KafkaShardLog implements ShardLog {
         try {
             ReadResult result = new ShardRead(reader, partition, cutoffMs, shared.readTimeoutMs(),
                     () -> firstAtOrAfter(cutoffMs),
-                    () -> shared.topics().earliestOffset(partition))
+                    () -> shared.topics().earliestOffset(partition),
+                    () -> shared.topics().exists(partition.topic()))
                     .read(fromPosition, maxRecords, maxBytes, end);
             advanceEnd(result.endPosition());
             healthy = true;
@@ -211,6 +228,9 @@ final class KafkaShardLog implements ShardLog {
             throw KafkaErrors.convert("read of shard " + key + " from position " + fromPosition, e);
         } finally {
             shared.readers().release(reader, healthy);
+            if (closed) {
+                shared.readers().forget(this); // deleted while this read ran: its prefetch is of a topic gone
+            }
         }
     }
 
@@ -271,40 +291,48 @@ final class KafkaShardLog implements ShardLog {
                 shared.topics().awaitConfig(partition.topic(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                         ShardTopics.SEALED_MAX_MESSAGE_BYTES);
             } catch (StorageException e) {
-                synchronized (appendLock) {
-                    sealing = false; // not sealed after all; an append finds out if the setting did land
-                }
-                throw e;
+                throw notSealing(e); // not sealed after all; an append finds out if the setting did land
             }
             sealed = true;
             refreshEnd();
         }
     }
 
-    /** Refuses new appends and waits until the ones sent have settled (each within the producer's delivery timeout). */
+    /**
+     * Refuses new appends and waits until every record sent has settled (each within the producer's delivery
+     * timeout), whether or not its appender still waits for it.
+     */
     private void awaitNoAppendsInFlight() {
         synchronized (appendLock) {
             if (closed) {
                 throw new StorageException("shard " + key + " is closed");
             }
-            sealing = true;
-            long deadline = System.nanoTime() + shared.sendTimeoutMs() * 1_000_000;
-            while (inFlight > 0) {
+            sealing = true; // from here on no record is handed to the producer
+        }
+        long deadline = System.nanoTime() + shared.sendTimeoutMs() * 1_000_000;
+        synchronized (settledLock) {
+            while (unsettledRecords > 0) {
                 long waitMs = (deadline - System.nanoTime()) / 1_000_000;
                 if (waitMs <= 0) {
-                    sealing = false;
-                    throw KafkaErrors.convert("sealing shard " + key, new org.apache.kafka.common.errors
-                            .TimeoutException(inFlight + " appends still in flight"));
+                    throw notSealing(KafkaErrors.convert("sealing shard " + key, new org.apache.kafka.common.errors
+                            .TimeoutException(unsettledRecords + " records still in flight")));
                 }
                 try {
-                    appendLock.wait(waitMs);
+                    settledLock.wait(waitMs);
                 } catch (InterruptedException e) {
-                    sealing = false;
                     Thread.currentThread().interrupt();
-                    throw new StorageException("interrupted while sealing shard " + key, e);
+                    throw notSealing(new StorageException("interrupted while sealing shard " + key, e));
                 }
             }
         }
+    }
+
+    /** Lets appends in again after a seal that failed before it changed the topic; returns {@code failure}. */
+    private StorageException notSealing(StorageException failure) {
+        synchronized (appendLock) {
+            sealing = false;
+        }
+        return failure;
     }
 
     @Override
@@ -317,7 +345,7 @@ final class KafkaShardLog implements ShardLog {
         return 0;
     }
 
-    /** Refuses further appends; acknowledged records are already durable in Kafka. */
+    /** Refuses further appends and reads (the shard was deleted, or the store closed); nothing to flush. */
     void close() {
         closed = true;
     }

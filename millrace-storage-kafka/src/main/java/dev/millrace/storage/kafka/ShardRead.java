@@ -1,6 +1,7 @@
 package dev.millrace.storage.kafka;
 
 import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StorageException;
 import dev.millrace.storage.StoredRecord;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,6 +34,12 @@ import java.util.function.LongSupplier;
 final class ShardRead {
     /** How long a poll after the first may wait for more, once the read has records to return. */
     private static final long TOP_UP_POLL_MS = 20;
+    /**
+     * How long a read waits for its first records before it asks whether the topic still exists: a consumer fetching
+     * from a topic deleted elsewhere gets UNKNOWN_TOPIC_OR_PARTITION back at once and fetches again, logging a WARN
+     * each time (hundreds a second), until the read's timeout.
+     */
+    private static final long EXISTENCE_CHECK_AFTER_MS = 200;
 
     private final ConsumerPool.Reader reader;
     private final TopicPartition partition;
@@ -39,6 +47,7 @@ final class ShardRead {
     private final long readTimeoutMs;
     private final LongSupplier firstRetained;
     private final LongSupplier earliest;
+    private final BooleanSupplier topicExists;
 
     private long position;
     private long endOffset;
@@ -46,15 +55,17 @@ final class ShardRead {
     /**
      * @param firstRetained the first offset at or after the cutoff by time, or the end offset (an admin round trip)
      * @param earliest      the first offset the partition still holds (an admin round trip)
+     * @param topicExists   whether the partition's topic still exists (an admin round trip)
      */
     ShardRead(ConsumerPool.Reader reader, TopicPartition partition, long cutoffMs, long readTimeoutMs,
-              LongSupplier firstRetained, LongSupplier earliest) {
+              LongSupplier firstRetained, LongSupplier earliest, BooleanSupplier topicExists) {
         this.reader = reader;
         this.partition = partition;
         this.cutoffMs = cutoffMs;
         this.readTimeoutMs = readTimeoutMs;
         this.firstRetained = firstRetained;
         this.earliest = earliest;
+        this.topicExists = topicExists;
     }
 
     /** Reads from {@code from}, below {@code endOffset}; the result's end is the highest end offset seen. */
@@ -64,16 +75,28 @@ final class ShardRead {
         List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
         long budgetBytes = maxBytes;
         boolean jumped = false;
-        long deadline = System.nanoTime() + readTimeoutMs * 1_000_000;
+        long startNs = System.nanoTime();
+        long deadline = startNs + readTimeoutMs * 1_000_000;
+        long existenceCheck = startNs + EXISTENCE_CHECK_AFTER_MS * 1_000_000;
+        boolean existenceChecked = false;
         while (position < endOffset) {
             ConsumerRecord<byte[], byte[]> r = reader.nextPending();
             if (r == null) {
                 boolean first = out.isEmpty();
-                if (poll(first ? deadline : System.nanoTime() + TOP_UP_POLL_MS * 1_000_000)) {
+                long until = !first ? System.nanoTime() + TOP_UP_POLL_MS * 1_000_000
+                        : existenceChecked || existenceCheck - deadline > 0 ? deadline : existenceCheck;
+                if (poll(until)) {
                     continue;
                 }
                 if (!first) {
                     break;
+                }
+                if (!existenceChecked && System.nanoTime() - existenceCheck >= 0) {
+                    existenceChecked = true;
+                    if (!topicExists.getAsBoolean()) {
+                        throw new StorageException("shard topic " + partition.topic()
+                                + " no longer exists (deleted by another node or by hand)");
+                    }
                 }
                 if (System.nanoTime() - deadline < 0) {
                     continue;

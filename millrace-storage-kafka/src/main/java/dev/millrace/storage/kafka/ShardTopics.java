@@ -75,6 +75,24 @@ final class ShardTopics implements AutoCloseable {
                 timeoutMs, "describing the Kafka cluster").size();
     }
 
+    /**
+     * Whether a broker says it creates any topic a client asks about ({@code auto.create.topics.enable}, true in Apache
+     * Kafka's own defaults); false when it cannot tell (a cluster that does not let this client read broker configs).
+     */
+    boolean brokersCreateTopicsOnDemand() {
+        try {
+            Node any = KafkaErrors.await(admin.describeCluster().nodes(), timeoutMs, "describing the Kafka cluster")
+                    .iterator().next();
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, any.idString());
+            ConfigEntry entry = KafkaErrors.await(admin.describeConfigs(List.of(broker)).all(), timeoutMs,
+                    "reading the configuration of broker " + any.idString()).get(broker)
+                    .get("auto.create.topics.enable");
+            return entry != null && Boolean.parseBoolean(entry.value());
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
     /** Creates the topic unless it exists; returns whether this call created it. */
     boolean create(String topic, long retentionMs) {
         short factor = config.replicationFactorFor(brokerCount());

@@ -22,9 +22,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.millrace.storage.kafka.KafkaTesting.dataOf;
-import static dev.millrace.storage.kafka.KafkaTesting.readAll;
-import static dev.millrace.storage.kafka.KafkaTesting.records;
+import static dev.millrace.storage.contract.LogRecords.dataOf;
+import static dev.millrace.storage.contract.LogRecords.readAll;
+import static dev.millrace.storage.contract.LogRecords.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
