@@ -293,8 +293,14 @@ final class KafkaShardLog implements ShardLog {
             } catch (StorageException e) {
                 throw notSealing(e); // not sealed after all; an append finds out if the setting did land
             }
+            // The end is read before the flag is set: if reading it fails, the seal fails and a retry reads it again,
+            // rather than returning at once with a local end that misses records a failed append left stored.
+            try {
+                refreshEnd();
+            } catch (StorageException e) {
+                throw notSealing(e); // the topic is sealed at the broker; an append finds out, a retry seals again
+            }
             sealed = true;
-            refreshEnd();
         }
     }
 
