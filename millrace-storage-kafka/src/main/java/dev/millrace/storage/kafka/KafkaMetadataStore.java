@@ -608,8 +608,13 @@ public final class KafkaMetadataStore implements MetadataStore {
     }
 
     /**
-     * Waits until this store's view has read the topic up to its end (last stable offset) as of this call, so that
-     * every commit acknowledged to any writer before the call is visible here; returns the version then reached.
+     * Waits until this store's view has read the topic up to its end as of this call, so that every commit
+     * acknowledged to any writer before the call is visible here; returns the version then reached.
+     *
+     * <p>The end is the high watermark, not the last stable offset: a writer's {@code commitTransaction} returns once
+     * the coordinator has decided, and the commit marker that moves the last stable offset past the transaction's
+     * records is written after that, so a commit acknowledged a moment ago may still lie beyond the last stable
+     * offset. Its records lie below the high watermark; the view gets past them only once the marker is written.
      *
      * @throws StorageException if that takes longer than {@code timeoutMs}, the tailer has stopped, or the store is
      *                          closed
@@ -619,7 +624,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         long end;
         try {
             end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
-                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                            new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
                     .partitionResult(partition).get(timeoutMs, TimeUnit.MILLISECONDS).offset();
         } catch (ExecutionException e) {
             throw converted("cannot read the end of " + topic, e.getCause());
