@@ -137,6 +137,10 @@ def main():
         row("server CPU-s per 1,000 records put, %d B (Millrace server only)" % size,
             {"millrace-kafka": bench(put, "millrace-kafka", "server", "cpuSPer1000Records"),
              "millrace-embedded": bench(put, "millrace-embedded", "server", "cpuSPer1000Records")})
+        row("client CPU-s per 1,000 records put, %d B (tool: its whole JVM; Millrace: the load generator)" % size,
+            {"kafka-tool": [s["client_cpu_s"] / s["records"] * 1000 for s in pick(put, "kafka-tool")],
+             "millrace-kafka": bench(put, "millrace-kafka", "generator", "cpuSPer1000Records"),
+             "millrace-embedded": bench(put, "millrace-embedded", "generator", "cpuSPer1000Records")})
         row("brokers' cores during the put step, %d B" % size,
             {t: [s["broker_cpu_s"] / s["wall_s"] for s in pick(put, t)] for t in targets[:2]})
         row("get records/s, %d B (tool: consumer; Millrace: GetRecords on a backlog, one reader per shard)" % size,
