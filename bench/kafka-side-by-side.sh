@@ -65,7 +65,7 @@ if [[ $quick -eq 1 ]]; then
   : "${PUT_DURATION_S:=5}" "${PUT_WARMUP_S:=2}" "${BACKLOG_100:=100000}" "${BACKLOG_1024:=50000}"
   : "${KAFKA_RECORDS_100:=200000}" "${KAFKA_RECORDS_1024:=100000}" "${LATENCY_DURATION_S:=5}"
 fi
-concurrency="${CONCURRENCY:-16}"
+concurrency="${CONCURRENCY:-64}"
 put_duration_s="${PUT_DURATION_S:-30}"
 put_warmup_s="${PUT_WARMUP_S:-15}"
 backlog_100="${BACKLOG_100:-3000000}"
@@ -189,12 +189,14 @@ cpu_s() {
   awk -v t="$total" -v hz="$clk_tck" 'BEGIN { printf "%.3f", t / hz }'
 }
 
-# Creates a topic shaped like Millrace's shard topics but with $shards partitions; retried while brokers settle.
+# Creates a topic shaped like Millrace's shard topics (replication, min ISR, LogAppendTime) but with $shards partitions
+# instead of $shards topics; retried while brokers settle.
 create_topic() {
   local topic="$1" attempt
   for attempt in $(seq 1 10); do
     if kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --topic "$topic" \
         --partitions "$shards" --replication-factor "$replication" --config "min.insync.replicas=$min_isr" \
+        --config message.timestamp.type=LogAppendTime \
         >"$out_dir/topic-$topic.log" 2>&1; then
       return 0
     fi
@@ -325,6 +327,11 @@ for round in $(seq 1 "$rounds"); do
       --duration-s "$latency_duration_s" --warmup-s 10 --readers fanout --put-client lean
   done
 done
+
+# What the topics looked like (replication factor, ISR, configs): Millrace's metadata topic stands for its shard topics,
+# which are deleted with each run's stream.
+kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --describe >"$out_dir/topics.txt" 2>&1 \
+  || say "could not describe the topics (see $out_dir/topics.txt)"
 
 # --- report --------------------------------------------------------------------------------------------------------
 python3 "$repo/bench/kafka-side-by-side-report.py" "$results" \
