@@ -32,6 +32,9 @@
 #   -o DIR         where raw outputs go [OUT_DIR] (default: a new directory under /tmp)
 #   [PORT_BASE]    first of 30 loopback ports (default 4740): brokers, controllers, the two Millrace servers
 #   [SERVER_JAVA_OPTS]  extra JVM options of both Millrace servers (e.g. -XX:StartFlightRecording=...)
+#   [KAFKA_SERVER_ARGS] extra options of the Millrace server on Kafka, e.g. "--kafka-property linger.ms=0" (client
+#                  properties override the backend's own producer and consumer settings)
+#   [STEPS]        which steps to run, any of "put get latency" (default: all three)
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [BACKLOG_100] [BACKLOG_1024] [KAFKA_RECORDS_100]
 #   [KAFKA_RECORDS_1024] [RATE] [LATENCY_DURATION_S]   override the sizes below
 # Needs java 17+, mvn (the first run resolves Kafka's jars from Maven Central) and python3. Builds millrace.jar and
@@ -54,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     -o) out_dir="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --jfr) jfr=1; shift ;;
-    -h|--help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,43p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +78,9 @@ kafka_records_1024="${KAFKA_RECORDS_1024:-2000000}"
 rate="${RATE:-200}"
 latency_duration_s="${LATENCY_DURATION_S:-30}"
 port_base="${PORT_BASE:-4740}"
+steps=" ${STEPS:-put get latency} "
+# shellcheck disable=SC2206 # KAFKA_SERVER_ARGS is a list of words on purpose.
+kafka_server_args=(${KAFKA_SERVER_ARGS:-})
 replication=$((brokers < 3 ? brokers : 3))
 min_isr=$((replication >= 3 ? 2 : 1))
 
@@ -229,7 +235,7 @@ start_millrace() {
 }
 say "starting Millrace on Kafka (port $kafka_server_port) and on the embedded engine (port $embedded_server_port)"
 start_millrace kafka "$kafka_server_port" --storage kafka --kafka-bootstrap-servers "$bootstrap" \
-  --kafka-topic-prefix bench.
+  --kafka-topic-prefix bench. "${kafka_server_args[@]}"
 kafka_server_pid="$server_pid"
 start_millrace embedded "$embedded_server_port"
 embedded_server_pid="$server_pid"
@@ -302,23 +308,29 @@ millrace_bench() {
 }
 
 say "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); raw outputs in $out_dir"
+wants() { [[ "$steps" == *" $1 "* ]]; }
 for round in $(seq 1 "$rounds"); do
   for size in 100 1024; do
+    wants put || wants get || continue
     if [[ $size -eq 100 ]]; then kafka_records=$kafka_records_100; backlog=$backlog_100
     else kafka_records=$kafka_records_1024; backlog=$backlog_1024; fi
     topic="perf-r$round-$size"
     create_topic "$topic"
+    # The consumer reads what the producer wrote, so a get step runs the producer too.
     producer_perf "$round" "put-$size" "$topic" "$size" "$kafka_records" -1
-    consumer_perf "$round" "get-$size" "$topic" "$kafka_records"
+    wants get && consumer_perf "$round" "get-$size" "$topic" "$kafka_records"
     for target in millrace-kafka millrace-embedded; do
+      wants put || break
       millrace_bench "$round" "put-$size" "$target" --record-bytes "$size" --batch-size 500 \
         --concurrency "$concurrency" --duration-s "$put_duration_s" --warmup-s "$put_warmup_s" --readers none
     done
     for target in millrace-kafka millrace-embedded; do
+      wants get || break
       millrace_bench "$round" "get-$size" "$target" --record-bytes "$size" --batch-size 500 \
         --concurrency "$concurrency" --records "$backlog" --warmup-s 0 --readers polling --read-backlog
     done
   done
+  wants latency || continue
   topic="perf-r$round-latency"
   create_topic "$topic"
   producer_perf "$round" latency "$topic" 100 "$((rate * (latency_duration_s + 10)))" "$rate"
@@ -335,5 +347,6 @@ kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" -
 
 # --- report --------------------------------------------------------------------------------------------------------
 python3 "$repo/bench/kafka-side-by-side-report.py" "$results" \
-  "brokers=$brokers replication=$replication min_isr=$min_isr shards=$shards rounds=$rounds concurrency=$concurrency"
+  "brokers=$brokers replication=$replication min_isr=$min_isr shards=$shards rounds=$rounds concurrency=$concurrency\
+${KAFKA_SERVER_ARGS:+ millrace-on-kafka extra options: $KAFKA_SERVER_ARGS}"
 say "raw outputs: $out_dir"
