@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -54,6 +56,8 @@ import java.util.regex.Pattern;
  */
 public final class KafkaLogStore implements LogStore {
     private static final Pattern SHARD_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
+    /** How long a topic found to exist may stay unknown to the broker asked for its end offset. */
+    private static final long NEW_TOPIC_PROPAGATION_MS = 5_000;
     /** Retention of a newly created shard until its owner sets one: Kinesis's default of 24 hours. */
     static final long DEFAULT_RETENTION_MS = 24L * 60 * 60 * 1000;
     static final int MAX_READERS = 8;
@@ -222,13 +226,37 @@ public final class KafkaLogStore implements LogStore {
             } else {
                 topics.awaitLeader(topic);
             }
-            return new KafkaShardLog(shardKey, partition, shared, state, topics.latestOffset(partition));
+            return new KafkaShardLog(shardKey, partition, shared, state, endOffsetOnceKnown(topics, partition));
         } catch (StorageException e) {
             if (e.getCause() instanceof InvalidTopicException) {
                 throw new StorageException("Kafka refuses topic " + topic + " for shard " + shardKey
                         + " (a topic differing only in '.' versus '_' exists?): " + e.getCause().getMessage(), e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The end offset of a topic that exists, asking again for a few seconds while the broker asked does not know the
+     * topic yet: on several brokers, a topic another client created a moment ago is UNKNOWN_TOPIC_OR_PARTITION to
+     * the ones its creation has not reached (seen as a failed first write on three nodes).
+     */
+    private static long endOffsetOnceKnown(ShardTopics topics, TopicPartition partition) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NEW_TOPIC_PROPAGATION_MS);
+        while (true) {
+            try {
+                return topics.latestOffset(partition);
+            } catch (StorageException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException("interrupted while opening " + partition, e);
+            }
         }
     }
 
