@@ -227,6 +227,13 @@ final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxQueuedRequests;
 
+    @Option(names = "--max-queue-wait-ms", defaultValue = "" + HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT,
+            paramLabel = "MS",
+            description = "How long a request may wait for an API thread; one that waited longer is answered 503 "
+                    + "ServiceUnavailableException instead of being run, so that under overload the calls served "
+                    + "are not slowed by the whole queue (default: ${DEFAULT-VALUE}).")
+    long maxQueueWaitMs;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -424,6 +431,9 @@ final class ServerCommand implements Callable<Integer> {
             throw usage("--idle-timeout-ms, --header-timeout-ms, --body-timeout-ms and --http2-max-streams must be "
                     + "positive");
         }
+        if (maxQueueWaitMs < 1) {
+            throw usage("--max-queue-wait-ms must be 1 or more, not " + maxQueueWaitMs);
+        }
         if (maxQueuedRequests < 1) {
             throw usage("--max-queued-requests must be 1 or more, not " + maxQueuedRequests);
         }
@@ -442,7 +452,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         return new HttpLimits(maxConnections != null ? maxConnections : defaultMaxConnections(), idleTimeoutMs,
                 headerTimeoutMs, bodyTimeoutMs, http2MaxStreams, http2WindowBytes, bodyBudgetBytes,
-                connectionShare, maxQueuedRequests);
+                connectionShare, maxQueuedRequests, maxQueueWaitMs);
     }
 
     /** A quarter of the descriptor limit: half is the storage's ({@link #defaultMaxOpenFiles}), the rest spare. */

@@ -80,11 +80,12 @@ class MillraceMainTest {
         assertThat(defaults.bodyBudgetBytes()).isGreaterThanOrEqualTo(ServerConfig.MAX_BODY_BYTES_DEFAULT);
         HttpLimits set = parse("server", "--max-connections", "10", "--idle-timeout-ms", "1000",
                 "--header-timeout-ms", "2000", "--body-timeout-ms", "3000", "--http2-max-streams", "4",
-                "--http2-window-bytes", "1048576", "--body-budget-bytes", "33554432", "--max-queued-requests", "7")
+                "--http2-window-bytes", "1048576", "--body-budget-bytes", "33554432", "--max-queued-requests", "7",
+                "--max-queue-wait-ms", "250")
                 .config().http();
         assertThat(set).as("a connection's share defaults to a quarter of the budget, at least one largest body")
                 .isEqualTo(new HttpLimits(10, 1000, 2000, 3000, 4, 1_048_576, 33_554_432,
-                        ServerConfig.MAX_BODY_BYTES_DEFAULT, 7));
+                        ServerConfig.MAX_BODY_BYTES_DEFAULT, 7, 250));
         assertThat(defaults.connectionBodyBytes()).isEqualTo(HttpLimits.CONNECTION_BODY_BYTES_DEFAULT);
         assertThat(parse("server", "--connection-body-budget-bytes", "20000000", "--api-threads", "3").config())
                 .satisfies(c -> assertThat(c.http().connectionBodyBytes()).isEqualTo(20_000_000))
@@ -92,6 +93,9 @@ class MillraceMainTest {
         assertThatThrownBy(() -> parse("server", "--connection-body-budget-bytes", "1000").config())
                 .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("--connection-body-budget-bytes");
+        assertThat(defaults.maxQueueWaitMs()).isEqualTo(HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
+        assertThatThrownBy(() -> parse("server", "--max-queue-wait-ms", "0").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-queue-wait-ms");
         assertThatThrownBy(() -> parse("server", "--api-threads", "0").config())
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--api-threads");
         assertThatThrownBy(() -> parse("server", "--max-queued-requests", "0").config())

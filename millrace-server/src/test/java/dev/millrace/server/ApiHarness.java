@@ -115,6 +115,11 @@ final class ApiHarness implements AutoCloseable {
     }
 
     /** An error answer. */
+    /** The harness's Kinesis API, to serve over a real HTTP server in a test. */
+    KinesisApi kinesisApi() {
+        return api;
+    }
+
     static final class ApiError extends RuntimeException {
         final String type;
         /** The error's {@code message} member, or {@code null}. */

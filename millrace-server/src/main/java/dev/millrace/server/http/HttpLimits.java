@@ -24,10 +24,14 @@ package dev.millrace.server.http;
  * @param maxQueuedRequests         requests read whole and waiting for an API thread; one more is answered 503 at
  *                                  once (load shedding: under overload a client hears "retry" in microseconds instead
  *                                  of timing out behind a queue that only grows)
+ * @param maxQueueWaitMs            how long a request may wait in that queue; one that waited longer is answered 503
+ *                                  when an API thread takes it, without being run: a queue bounded only by count
+ *                                  holds seconds of work when requests are big (1,024 PutRecords of 500 records), so
+ *                                  under overload the calls that are served would otherwise wait that long too
  */
 public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTimeoutMs, long bodyTimeoutMs,
                          int http2MaxConcurrentStreams, int http2InitialWindowBytes, long bodyBudgetBytes,
-                         long connectionBodyBytes, int maxQueuedRequests) {
+                         long connectionBodyBytes, int maxQueuedRequests, long maxQueueWaitMs) {
     public static final int MAX_CONNECTIONS_DEFAULT = 4_096;
     public static final long IDLE_TIMEOUT_MS_DEFAULT = 120_000;
     public static final long HEADER_TIMEOUT_MS_DEFAULT = 20_000;
@@ -41,16 +45,18 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
     public static final long CONNECTION_BODY_BYTES_DEFAULT = BODY_BUDGET_BYTES_DEFAULT / 4;
     /** Sixteen waiting per API thread (64): about a second of work at the API's rate on two cores. */
     public static final int MAX_QUEUED_REQUESTS_DEFAULT = 1_024;
+    /** A second: far beyond a healthy call's wait, well within every SDK's timeouts. */
+    public static final long MAX_QUEUE_WAIT_MS_DEFAULT = 1_000;
 
     public static final HttpLimits DEFAULT = new HttpLimits(MAX_CONNECTIONS_DEFAULT, IDLE_TIMEOUT_MS_DEFAULT,
             HEADER_TIMEOUT_MS_DEFAULT, BODY_TIMEOUT_MS_DEFAULT, HTTP2_MAX_CONCURRENT_STREAMS_DEFAULT,
             HTTP2_INITIAL_WINDOW_BYTES_DEFAULT, BODY_BUDGET_BYTES_DEFAULT, CONNECTION_BODY_BYTES_DEFAULT,
-            MAX_QUEUED_REQUESTS_DEFAULT);
+            MAX_QUEUED_REQUESTS_DEFAULT, MAX_QUEUE_WAIT_MS_DEFAULT);
 
     public HttpLimits {
         if (maxConnections < 1 || idleTimeoutMs < 1 || headerTimeoutMs < 1 || bodyTimeoutMs < 1
                 || http2MaxConcurrentStreams < 1 || bodyBudgetBytes < 1 || connectionBodyBytes < 1
-                || maxQueuedRequests < 1) {
+                || maxQueuedRequests < 1 || maxQueueWaitMs < 1) {
             throw new IllegalArgumentException("HTTP limits must be positive: " + this);
         }
         if (connectionBodyBytes > bodyBudgetBytes) {
@@ -65,48 +71,56 @@ public record HttpLimits(int maxConnections, long idleTimeoutMs, long headerTime
 
     public HttpLimits withMaxConnections(int value) {
         return new HttpLimits(value, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withIdleTimeoutMs(long value) {
         return new HttpLimits(maxConnections, value, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withHeaderTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, value, bodyTimeoutMs, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withBodyTimeoutMs(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, value, http2MaxConcurrentStreams,
-                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withHttp2MaxConcurrentStreams(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, value,
-                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withHttp2InitialWindowBytes(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, value, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests);
+                http2MaxConcurrentStreams, value, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests,
+                maxQueueWaitMs);
     }
 
     /** The budget; a connection's share shrinks with it if it would exceed it. */
     public HttpLimits withBodyBudgetBytes(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
                 http2MaxConcurrentStreams, http2InitialWindowBytes, value, Math.min(connectionBodyBytes, value),
-                maxQueuedRequests);
+                maxQueuedRequests, maxQueueWaitMs);
     }
 
     public HttpLimits withConnectionBodyBytes(long value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, value, maxQueuedRequests);
+                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, value, maxQueuedRequests,
+                maxQueueWaitMs);
+    }
+
+    public HttpLimits withMaxQueueWaitMs(long value) {
+        return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs, http2MaxConcurrentStreams,
+                http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, maxQueuedRequests, value);
     }
 
     public HttpLimits withMaxQueuedRequests(int value) {
         return new HttpLimits(maxConnections, idleTimeoutMs, headerTimeoutMs, bodyTimeoutMs,
-                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, value);
+                http2MaxConcurrentStreams, http2InitialWindowBytes, bodyBudgetBytes, connectionBodyBytes, value,
+                maxQueueWaitMs);
     }
 }

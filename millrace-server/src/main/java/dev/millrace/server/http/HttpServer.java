@@ -42,7 +42,7 @@ public final class HttpServer {
                     .connectionBodyBytes() + " bytes) must hold at least one body of the largest size accepted ("
                     + maxBodyBytes + " bytes)");
         }
-        KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor);
+        KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor, limits.maxQueueWaitMs());
         plain = new ServerInitializer(handler, maxBodyBytes, limits, saturated(executor));
         channel = bootstrap(plain).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -68,14 +69,21 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final CloudWatchApi cloudWatch;
     private final StsApi sts;
     private final ExecutorService executor;
+    private final long maxQueueWaitNanos;
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
+        this(apis, executor, HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
+    }
+
+    /** @param maxQueueWaitMs see {@link HttpLimits#maxQueueWaitMs()} */
+    KinesisHttpHandler(Apis apis, ExecutorService executor, long maxQueueWaitMs) {
         this.api = apis.kinesis();
         this.gate = new KinesisGate(api, ApiModel.kinesis().targetPrefix());
         this.dynamo = apis.dynamo();
         this.cloudWatch = apis.cloudWatch();
         this.sts = apis.sts();
         this.executor = executor;
+        this.maxQueueWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueWaitMs);
     }
 
     /** One request's connection and the headers every answer to it carries. */
@@ -161,8 +169,17 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return;
             }
             WireFormat format = verdict.format();
-            executor.execute(() -> x.respond(api.handle(target, format, body, requestId, region),
-                    format.contentType()));
+            // A monotonic reading, not the injected clock: this measures a wait on this machine, never a date.
+            long queuedAtNanos = System.nanoTime();
+            executor.execute(() -> {
+                if (System.nanoTime() - queuedAtNanos > maxQueueWaitNanos) {
+                    // Waited past the bound in the queue: answered as shed, not run, so that under overload the
+                    // calls that are run do not each wait the whole queue's worth of work first.
+                    x.respond(KinesisApi.error(format, busy()), format.contentType());
+                    return;
+                }
+                x.respond(api.handle(target, format, body, requestId, region), format.contentType());
+            });
         } catch (RejectedExecutionException e) {
             // A server that is shutting down refuses work, and so does one whose queue of waiting requests is full
             // (load shedding, HttpLimits.maxQueuedRequests). Either way 503 is what the SDKs retry (on another node,
@@ -187,7 +204,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
-    /** The answer of a request shed because the API's queue is full (here, or at its headers: BodyAggregator). */
+    /**
+     * The answer of a request shed because the API's queue is full (here, or at its headers: BodyAggregator), or
+     * because it waited in that queue longer than {@link HttpLimits#maxQueueWaitMs()}.
+     */
     static KinesisException busy() {
         return new KinesisException("ServiceUnavailableException",
                 "The server is busy: too many requests are waiting. Retry with backoff.", SERVICE_UNAVAILABLE);
