@@ -9,7 +9,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd -P)"
 cd "$repo"
-: "${OLD:?set OLD to the first build's millrace.jar}"
+: "${OLD:?set OLD to the old build: its millrace.jar}"
 NEW="${NEW:-$repo/millrace-app/target/millrace.jar}"
 PORT="${PORT:-4700}"
 pairs="${1:-3}"
