@@ -3,6 +3,7 @@ package dev.millrace.storage.meta;
 import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.MetadataListener;
 import dev.millrace.storage.MetadataListeners;
+import dev.millrace.storage.MetadataMaps;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.StaleVersionException;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -147,20 +147,12 @@ public final class FileMetadataStore implements MetadataStore {
 
     @Override
     public synchronized Optional<byte[]> get(String key) {
-        byte[] value = entries.get(key);
-        return value == null ? Optional.empty() : Optional.of(value.clone());
+        return MetadataMaps.get(entries, key);
     }
 
     @Override
     public synchronized SortedMap<String, byte[]> scan(String prefix) {
-        TreeMap<String, byte[]> result = new TreeMap<>();
-        for (Map.Entry<String, byte[]> e : entries.tailMap(prefix, true).entrySet()) {
-            if (!e.getKey().startsWith(prefix)) {
-                break;
-            }
-            result.put(e.getKey(), e.getValue().clone());
-        }
-        return Collections.unmodifiableSortedMap(result);
+        return MetadataMaps.scan(entries, prefix);
     }
 
     @Override
