@@ -80,7 +80,15 @@ public final class KafkaLogStore implements LogStore {
 
     /** What every shard log of the store shares. */
     record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, Clock clock,
-                  long sendTimeoutMs, long readTimeoutMs) {
+                  long sendTimeoutMs, long readTimeoutMs, RecentAppends.Budget recent) {
+    }
+
+    /**
+     * What the shards' recent appends ({@link RecentAppends}) may hold together: an eighth of the heap, at most
+     * 256 MiB. Each shard keeps at most {@link KafkaShardLog#RECENT_SHARD_BYTES}.
+     */
+    static long recentAppendsBudgetBytes() {
+        return Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
     }
 
     private final KafkaStorageConfig config;
@@ -95,14 +103,25 @@ public final class KafkaLogStore implements LogStore {
 
     /** Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened. */
     public static KafkaLogStore open(KafkaStorageConfig config, Clock clock) {
-        return open(config, clock, settings -> new KafkaProducer<>(settings, new ByteArraySerializer(),
-                new ByteArraySerializer()));
+        return open(config, clock, KafkaLogStore::newProducer);
+    }
+
+    static Producer<byte[], byte[]> newProducer(Map<String, Object> settings) {
+        return new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Like {@link #open(KafkaStorageConfig, Clock)}, the producer made by {@code producers} from its settings (a seam
      * for tests that hold a send in flight). */
     static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
                               Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
+        return open(config, clock, producers, recentAppendsBudgetBytes());
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock)}, the recent appends bounded by {@code recentBudgetBytes} (0: every
+     * read goes to Kafka, for tests of that path). */
+    static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
+                              Function<Map<String, Object>, Producer<byte[], byte[]>> producers,
+                              long recentBudgetBytes) {
         String id = "millrace-log-" + INSTANCES.incrementAndGet();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -135,7 +154,7 @@ public final class KafkaLogStore implements LogStore {
             long sendTimeoutMs = Long.parseLong(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
                     .toString()) + PRODUCER_BLOCK_MS;
             return new KafkaLogStore(config, new Shared(topics, producer, readers, clock, sendTimeoutMs,
-                    READ_TIMEOUT_MS));
+                    READ_TIMEOUT_MS, new RecentAppends.Budget(recentBudgetBytes)));
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {

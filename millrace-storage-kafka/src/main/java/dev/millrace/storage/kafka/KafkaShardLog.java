@@ -9,6 +9,7 @@ import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.StoredRecord;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -45,10 +46,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * at the broker while the new setting propagates (about 100 ms) could still land after the end this node then
  * records; issue 15 must close that window (e.g. route a shard's writes through one node).
  *
+ * <p><b>Reads at the tip</b> are answered from the records this node appended last ({@link RecentAppends}, at most
+ * {@value #RECENT_SHARD_BYTES} bytes per shard, each kept at most {@value #RECENT_KEEP_MS} ms), so that a fan-out push
+ * or a GetRecords call that follows the writer needs no broker fetch; other reads go to Kafka.
+ *
  * <p><b>Retention</b> is the topic's {@code retention.ms} (it survives a restart); Kafka deletes whole segments
  * ({@code segment.ms} 1 h) once past it, and reads drop records older than {@code clock.millis() - retentionMs}
- * exactly. {@link #trimExpired} therefore does nothing and returns 0: Kafka's own retention reclaims the space, and
- * moving the log start with deleteRecords would cost two admin calls per shard per pass for no visible difference.
+ * exactly. {@link #trimExpired} therefore only drops old recent appends from memory and returns 0: Kafka's own
+ * retention reclaims the space, and moving the log start with deleteRecords would cost two admin calls per shard per
+ * pass for no visible difference.
  *
  * <p>Thread-safe. {@code configLock} (seal, retention changes) is taken before {@code appendLock} (sending), which is
  * taken before {@code settledLock} (the count of records in flight, also taken alone by the producer's callbacks).
@@ -58,10 +64,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * Reads take neither.
  */
 final class KafkaShardLog implements ShardLog {
+    /**
+     * The recent appends one shard keeps for reads at the tip: a second of a shard's most Kinesis allows written
+     * (1 MiB/s), so a subscriber a second behind is still served from memory.
+     */
+    static final long RECENT_SHARD_BYTES = 1024 * 1024;
+    /** How long a recent append is kept at most (dropped by the periodic {@link #trimExpired} pass). */
+    static final long RECENT_KEEP_MS = 30_000;
+
     private final String key;
     private final TopicPartition partition;
     private final KafkaLogStore.Shared shared;
     private final AppendListeners listeners = new AppendListeners();
+    private final RecentAppends recent;
     private final Object appendLock = new Object();
     private final Object configLock = new Object();
 
@@ -89,6 +104,7 @@ final class KafkaShardLog implements ShardLog {
         this.sealed = state.sealed();
         this.retentionMs = state.retentionMs();
         this.endOffset = new AtomicLong(endOffset);
+        this.recent = new RecentAppends(shared.recent(), RECENT_SHARD_BYTES);
     }
 
     @Override
@@ -142,6 +158,7 @@ final class KafkaShardLog implements ShardLog {
         }
         AppendResult result = AppendResult.of(positions, arrivalsMs);
         advanceEnd(positions[positions.length - 1] + 1);
+        recent.add(records, result, shared.clock().millis()); // after the end moved: a read finds them below it
         // Only now: every record is acknowledged by the in-sync replicas and below the high watermark, so readable.
         listeners.fire(key, result);
         return result;
@@ -211,6 +228,11 @@ final class KafkaShardLog implements ShardLog {
             return new ReadResult(List.of(), fromPosition, end);
         }
         long cutoffMs = shared.clock().millis() - retentionMs;
+        List<StoredRecord> held = recent.read(fromPosition, maxRecords, maxBytes, cutoffMs);
+        if (held != null) {
+            // The end is read again: appends that completed meanwhile may have put records past the one read above.
+            return new ReadResult(held, held.get(held.size() - 1).position() + 1, endOffset.get());
+        }
         ConsumerPool.Reader reader = shared.readers().borrow(this, partition, fromPosition);
         boolean healthy = false;
         try {
@@ -348,12 +370,14 @@ final class KafkaShardLog implements ShardLog {
 
     @Override
     public int trimExpired() {
+        recent.dropOlderThan(shared.clock().millis() - RECENT_KEEP_MS);
         return 0;
     }
 
     /** Refuses further appends and reads (the shard was deleted, or the store closed); nothing to flush. */
     void close() {
         closed = true;
+        recent.clear();
     }
 
     TopicPartition partition() {

@@ -59,7 +59,9 @@ class KafkaAutoCreateTest {
         logged.start();
         storeLogger.addAppender(logged);
         KafkaStorageConfig config = KafkaStorageConfig.of(cluster.bootstrapServers()).withTopicPrefix("auto.");
-        try (KafkaLogStore store = KafkaLogStore.open(config, Clock.systemUTC())) {
+        // No recent appends in memory: a read must reach Kafka to find the topic gone (RecentAppends says why the
+        // last records of a topic deleted by hand may still be answered from memory for a while).
+        try (KafkaLogStore store = KafkaLogStore.open(config, Clock.systemUTC(), KafkaLogStore::newProducer, 0)) {
             assertThat(logged.list).as("the operator is told at open").anySatisfy(e ->
                     assertThat(e.getFormattedMessage()).contains("auto.create.topics.enable=false"));
 

@@ -17,15 +17,24 @@ import java.time.Clock;
 final class KafkaLogBackend implements LogBackend {
     private final KafkaStorageConfig config;
     private final Admin admin;
+    private final boolean recentAppends;
 
+    /** A backend whose stores answer reads at the tip from memory ({@link RecentAppends}), as in production. */
     KafkaLogBackend(String bootstrapServers, Admin admin) {
+        this(bootstrapServers, admin, true);
+    }
+
+    /** @param recentAppends false: every read goes to Kafka, so that the contracts cover that path too */
+    KafkaLogBackend(String bootstrapServers, Admin admin, boolean recentAppends) {
         this.config = KafkaStorageConfig.of(bootstrapServers).withTopicPrefix(KafkaTestTopics.nextPrefix("log"));
         this.admin = admin;
+        this.recentAppends = recentAppends;
     }
 
     @Override
     public LogStore open(Clock clock) {
-        return KafkaLogStore.open(config, clock);
+        return recentAppends ? KafkaLogStore.open(config, clock)
+                : KafkaLogStore.open(config, clock, KafkaLogStore::newProducer, 0);
     }
 
     @Override

@@ -101,12 +101,22 @@ class KafkaShardLogTest {
 
     /** The same, the operator's {@code clientProperties} given to every client. */
     private KafkaLogStore open(TestInfo test, Clock clock, Map<String, String> clientProperties) {
+        return open(test, clock, clientProperties, KafkaLogStore.recentAppendsBudgetBytes());
+    }
+
+    /** A store that keeps no recent appends in memory: every read goes to the broker. */
+    private KafkaLogStore openFromKafka(TestInfo test) {
+        return open(test, Clock.systemUTC(), Map.of(), 0);
+    }
+
+    private KafkaLogStore open(TestInfo test, Clock clock, Map<String, String> clientProperties,
+                               long recentBudgetBytes) {
         if (config == null) {
             String name = test.getTestMethod().orElseThrow().getName();
             config = new KafkaStorageConfig(cluster.bootstrapServers(),
                     "t" + Math.abs(name.hashCode() % 100_000) + ".", 0, 0, clientProperties);
         }
-        KafkaLogStore store = KafkaLogStore.open(config, clock);
+        KafkaLogStore store = KafkaLogStore.open(config, clock, KafkaLogStore::newProducer, recentBudgetBytes);
         stores.add(store);
         return store;
     }
@@ -190,7 +200,7 @@ class KafkaShardLogTest {
 
     @Test
     void aReadStoppedByItsByteBudgetLeavesWhatItPolledToTheNextRead(TestInfo test) {
-        KafkaLogStore store = open(test);
+        KafkaLogStore store = openFromKafka(test);
         ShardLog log = store.openOrCreate("limits");
         log.append(records("x", 10)); // one node's batch: offsets 0..9, 3-byte payloads
 
@@ -202,6 +212,73 @@ class KafkaShardLogTest {
         assertThat(dataOf(rest.records())).containsExactly("x-3", "x-4", "x-5", "x-6", "x-7", "x-8", "x-9");
         assertThat(rest.atEnd()).isTrue();
         assertThat(store.readerCount()).isEqualTo(1);
+    }
+
+    @Test
+    void readsAtTheTipAreAnsweredFromMemoryExactlyAsKafkaWould(TestInfo test) throws Exception {
+        KafkaLogStore store = open(test);
+        ShardLog log = store.openOrCreate("tip");
+        byte[] binary = new byte[300];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        List<AppendRecord> batch = List.of(new AppendRecord("ключ", binary), new AppendRecord("empty", new byte[0]),
+                new AppendRecord(null, "340282366920938463463374607431768211455", "no key".getBytes(
+                        StandardCharsets.UTF_8)));
+        log.append(records("a", 5));
+        log.append(batch);
+        // Concurrent appends are acknowledged, and so kept, in any order.
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<AppendResult>> appends = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String prefix = "c" + i;
+                appends.add(pool.submit(() -> log.append(records(prefix, 3))));
+            }
+            for (Future<AppendResult> f : appends) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long end = log.endPosition();
+        assertThat(end).isEqualTo(5 + 3 + 24);
+
+        ShardLog fromKafka = openFromKafka(test).openOrCreate("tip");
+        for (long from = 0; from < end; from++) {
+            for (long maxBytes : new long[] {1, 10, 400, Long.MAX_VALUE}) {
+                ReadResult memory = log.read(from, 4, maxBytes);
+                ReadResult kafka = fromKafka.read(from, 4, maxBytes);
+                assertThat(memory.records()).as("from %d, %d bytes", from, maxBytes).isNotEmpty();
+                assertThat(memory.nextPosition()).isEqualTo(kafka.nextPosition());
+                assertThat(memory.endPosition()).isEqualTo(end);
+                assertThat(memory.records()).usingRecursiveFieldByFieldElementComparator()
+                        .containsExactlyElementsOf(kafka.records());
+            }
+        }
+        // Every one of those reads was answered from memory: the store never needed a consumer.
+        assertThat(store.readerCount()).isZero();
+        assertThat(log.read(end, 4, Long.MAX_VALUE).records()).isEmpty();
+    }
+
+    @Test
+    void readsBehindWhatIsKeptInMemoryGoToKafka(TestInfo test) {
+        KafkaLogStore store = open(test);
+        ShardLog log = store.openOrCreate("behind");
+        byte[] big = new byte[100 * 1024];
+        List<AppendRecord> batch = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batch.add(new AppendRecord("k", big));
+        }
+        for (int i = 0; i < 5; i++) {
+            log.append(batch); // 2 MB in all: more than one shard keeps
+        }
+        assertThat(store.readerCount()).isZero();
+        ReadResult old = log.read(0, 1000, Long.MAX_VALUE);
+        assertThat(old.records()).extracting(StoredRecord::position).startsWith(0L, 1L);
+        assertThat(store.readerCount()).isEqualTo(1);
+        ReadResult tip = log.read(19, 1000, Long.MAX_VALUE);
+        assertThat(tip.records()).extracting(StoredRecord::position).containsExactly(19L);
     }
 
     @Test
@@ -227,7 +304,7 @@ class KafkaShardLogTest {
 
     @Test
     void sequentialReadsReuseOneReaderAndConcurrentOnesStayWithinThePool(TestInfo test) throws Exception {
-        KafkaLogStore store = open(test);
+        KafkaLogStore store = openFromKafka(test);
         ShardLog log = store.openOrCreate("seq");
         log.append(records("q", 50));
         long position = 0;
@@ -395,7 +472,9 @@ class KafkaShardLogTest {
 
     @Test
     void recordsKafkaAlreadyDeletedAreSkipped(TestInfo test) throws Exception {
-        ShardLog log = open(test).openOrCreate("deleted");
+        // From Kafka: records deleted by hand within the last seconds may still be answered from memory
+        // (RecentAppends says why that is allowed).
+        ShardLog log = openFromKafka(test).openOrCreate("deleted");
         log.append(records("d", 10));
         TopicPartition partition = new TopicPartition(config.shardTopic("deleted"), 0);
         admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(6))).all().get();
