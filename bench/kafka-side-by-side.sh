@@ -32,7 +32,7 @@
 #   -o DIR         where raw outputs go [OUT_DIR] (default: a new directory under /tmp)
 #   [PORT_BASE]    first of 30 loopback ports (default 4740): brokers, controllers, the two Millrace servers
 #   [SERVER_JAVA_OPTS]  extra JVM options of both Millrace servers (e.g. -XX:StartFlightRecording=...)
-#   [KAFKA_SERVER_ARGS] extra options of the Millrace server on Kafka, e.g. "--kafka-property linger.ms=0" (client
+#   [KAFKA_SERVER_ARGS] extra options of the Millrace server on Kafka, e.g. "--kafka-property linger.ms=5" (client
 #                  properties override the backend's own producer and consumer settings)
 #   [STEPS]        which steps to run, any of "put get latency" (default: all three)
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [BACKLOG_100] [BACKLOG_1024] [KAFKA_RECORDS_100]
@@ -268,7 +268,7 @@ producer_perf() {
   { time kafka_java org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$bootstrap" --topic "$topic" \
       --num-records "$records" --record-size "$size" --throughput "$throughput" \
       --warmup-records "$((records / 5))" \
-      --command-property acks=all enable.idempotence=true max.in.flight.requests.per.connection=5 linger.ms=2 \
+      --command-property acks=all enable.idempotence=true max.in.flight.requests.per.connection=5 linger.ms=0 \
       batch.size=262144 buffer.memory=67108864 ; } >"$raw" 2>&1 || { cat "$raw" >&2; die "ProducerPerformance failed"; }
   t1="$(date +%s.%N)"; cpu1="$(cpu_s "${broker_pids[@]}")"
   record round="$round" scenario="$scenario" target=kafka-tool raw="\"$raw\"" wall_s="$(minus "$t1" "$t0")" \

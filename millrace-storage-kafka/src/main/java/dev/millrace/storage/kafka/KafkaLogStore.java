@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * log behaves).
  *
  * <p>Clients, all bounded, shared by every shard: one {@link Admin}; one idempotent {@link KafkaProducer}
- * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 2, a 20 s delivery timeout, well below
+ * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 0, a 20 s delivery timeout, well below
  * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging; a topic's metadata
  * dropped 5 s after its last write, see {@link #PRODUCER_METADATA_IDLE_MS}); and a pool of at most
  * {@value #MAX_READERS} consumers ({@link ConsumerPool}). The operator's client properties
@@ -174,7 +174,10 @@ public final class KafkaLogStore implements LogStore {
                 Map.entry(ProducerConfig.ACKS_CONFIG, "all"),
                 Map.entry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 Map.entry(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5),
-                Map.entry(ProducerConfig.LINGER_MS_CONFIG, 2),
+                // Send at once: under load records still gather while earlier requests are in flight (up to 5 per
+                // broker), and waiting 2 ms more halved nothing but a lone PutRecord's latency (measured in
+                // docs/BENCHMARKS.md: p50 3.6 -> 1.4 ms, the same records/s and broker CPU under PutRecords load).
+                Map.entry(ProducerConfig.LINGER_MS_CONFIG, 0),
                 Map.entry(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
                 Map.entry(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024),
                 Map.entry(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
@@ -198,6 +201,10 @@ public final class KafkaLogStore implements LogStore {
                 Map.entry(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
                 Map.entry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
                 Map.entry(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, RecordLayout.MAX_MESSAGE_BYTES),
+                // The operating system's socket buffer, which grows as needed, instead of Kafka's fixed 64 KiB: a fetch
+                // of up to 10 MiB otherwise crosses in 64 KiB steps, each waiting for the next poll (Kafka's own
+                // consumer perf tool uses 2 MiB for the same reason).
+                Map.entry(ConsumerConfig.RECEIVE_BUFFER_CONFIG, -1),
                 // GetRecords returns at most 10,000 records.
                 Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000),
                 Map.entry(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS),
