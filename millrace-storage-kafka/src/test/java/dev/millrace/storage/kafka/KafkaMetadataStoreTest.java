@@ -422,7 +422,7 @@ class KafkaMetadataStoreTest {
     }
 
     @Test
-    void aThousandSmallCommits() {
+    void aThousandSmallCommitsAreAllThereAfterReopen() {
         int commits = 1000;
         try (KafkaMetadataStore store = open()) {
             long started = System.nanoTime();
