@@ -97,8 +97,9 @@ public final class NodeMembership implements AutoCloseable {
     private final Map<String, Heard> heard = new HashMap<>();
     private long newestHeartbeatMs = Long.MIN_VALUE;
     private List<NodeInfo> live = List.of();
-    private long lastSkipWarnMs = Long.MIN_VALUE;
-    private long skippedUnwarned;
+    private long firstHeartbeatMs;
+    private long lastWarnMs = Long.MIN_VALUE;
+    private long unwarned;
     private volatile boolean running = true;
     private volatile boolean crashed;
     private boolean closed;
@@ -186,8 +187,8 @@ public final class NodeMembership implements AutoCloseable {
 
     /** Sends the first heartbeat and waits for it, reads up to the end, then starts the threads. */
     private void load() {
-        KafkaErrors.await(producer.send(heartbeat()), CoordinationTopics.TIMEOUT_MS,
-                "announce node " + self.nodeId() + " on " + topic);
+        firstHeartbeatMs = KafkaErrors.await(producer.send(heartbeat()), CoordinationTopics.TIMEOUT_MS,
+                "announce node " + self.nodeId() + " on " + topic).timestamp();
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
         long end = consumer.endOffsets(List.of(partition), Duration.ofMillis(CoordinationTopics.TIMEOUT_MS))
@@ -302,24 +303,29 @@ public final class NodeMembership implements AutoCloseable {
             skip(record, "key " + nodeId + " but value of node " + info.nodeId());
             return;
         }
-        if (nodeId.equals(self.nodeId()) && !info.equals(self) && running) {
-            log.warn("Node id {} is used by another node too ({}, started at {}); node ids must be unique",
-                    nodeId, info.endpoint(), info.startedMs());
+        // Older records of this id are an earlier life of this node; newer ones another node's.
+        if (nodeId.equals(self.nodeId()) && !info.equals(self) && record.timestamp() > firstHeartbeatMs) {
+            warn("Node id " + nodeId + " is used by another node too (" + info.endpoint() + ", started at "
+                    + info.startedMs() + "); node ids must be unique");
         }
         heard.put(nodeId, new Heard(info, record.timestamp()));
         newestHeartbeatMs = Math.max(newestHeartbeatMs, record.timestamp());
     }
 
     private void skip(ConsumerRecord<byte[], byte[]> record, String why) {
+        warn("Skipped a record at offset " + record.offset() + " of " + topic + " that is no node heartbeat: " + why);
+    }
+
+    /** A WARN line, at most one per {@link #WARN_INTERVAL_MS}: the topic may hold any number of bad records. */
+    private void warn(String line) {
         long nowMs = clock.millis();
-        if (lastSkipWarnMs != Long.MIN_VALUE && nowMs - lastSkipWarnMs < WARN_INTERVAL_MS) {
-            skippedUnwarned++;
+        if (lastWarnMs != Long.MIN_VALUE && nowMs - lastWarnMs < WARN_INTERVAL_MS) {
+            unwarned++;
             return;
         }
-        log.warn("Skipped a record at offset {} of {} that is no node heartbeat: {}{}", record.offset(), topic, why,
-                skippedUnwarned == 0 ? "" : " (" + skippedUnwarned + " more skipped since the last warning)");
-        lastSkipWarnMs = nowMs;
-        skippedUnwarned = 0;
+        log.warn("{}{}", line, unwarned == 0 ? "" : " (" + unwarned + " more warnings since the last one)");
+        lastWarnMs = nowMs;
+        unwarned = 0;
     }
 
     /** The live nodes by node id; drops the dead ones from the map. */
