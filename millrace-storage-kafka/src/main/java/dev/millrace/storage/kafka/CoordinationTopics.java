@@ -49,6 +49,7 @@ final class CoordinationTopics {
         short factor = config.replicationFactorFor(brokers);
         Map<String, String> topicConfig = new HashMap<>(settings);
         topicConfig.put("min.insync.replicas", Integer.toString(config.minInsyncReplicasFor(factor)));
+        boolean found = false;
         try {
             KafkaErrors.await(admin.createTopics(List.of(new NewTopic(topic, 1, factor).configs(topicConfig))).all(),
                     TIMEOUT_MS, "create topic " + topic + " (replication factor " + factor + ", " + brokers
@@ -58,9 +59,13 @@ final class CoordinationTopics {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
             }
-            fixSettings(admin, topic, settings);
+            found = true;
         }
         awaitLeader(admin, topic);
+        if (found) {
+            // Only once its partitions passed: a topic this code refuses is left as it was.
+            fixSettings(admin, topic, settings);
+        }
     }
 
     private static void fixSettings(Admin admin, String topic, Map<String, String> settings) {

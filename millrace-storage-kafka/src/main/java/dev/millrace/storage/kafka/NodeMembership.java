@@ -393,6 +393,9 @@ public final class NodeMembership implements AutoCloseable {
             producer.close(Duration.ofMillis(CLOSE_TIMEOUT_MS));
             running = false;
             consumer.wakeup();
+            if (Thread.currentThread() == tailer) {
+                return; // closed by a listener: the tailer ends once it returns
+            }
             try {
                 tailer.join(CLOSE_TIMEOUT_MS);
             } catch (InterruptedException e) {

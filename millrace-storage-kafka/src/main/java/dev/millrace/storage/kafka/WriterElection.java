@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Elects the one node that writes the metadata topic, among the nodes sharing a Kafka cluster and topic prefix, with
@@ -116,6 +117,7 @@ public final class WriterElection implements AutoCloseable {
      * @throws StorageException if Kafka cannot be reached or the topic cannot be made
      */
     public static WriterElection start(KafkaStorageConfig config, String nodeId, Listener listener) {
+        Objects.requireNonNull(listener, "listener");
         if (!NodeInfo.validNodeId(nodeId)) {
             throw new IllegalArgumentException("node id '" + nodeId
                     + "' must be 1 to 64 of the characters A-Z a-z 0-9 . _ -");
@@ -135,7 +137,12 @@ public final class WriterElection implements AutoCloseable {
             throw KafkaErrors.convert("join the writer election", e);
         }
         WriterElection election = new WriterElection(config, nodeId, listener, consumer);
-        consumer.subscribe(List.of(config.writerElectionTopic()), election.new Rebalances());
+        try {
+            consumer.subscribe(List.of(config.writerElectionTopic()), election.new Rebalances());
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
         election.thread.start();
         return election;
     }

@@ -2,6 +2,11 @@ package dev.millrace.storage.kafka;
 
 import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.Registration;
+import dev.millrace.storage.StorageException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -21,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -31,7 +37,7 @@ import static org.awaitility.Awaitility.await;
 class NodeMembershipTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static KafkaTestCluster cluster;
-    private final List<NodeMembership> started = new ArrayList<>();
+    private final List<NodeMembership> started = new CopyOnWriteArrayList<>();
     private KafkaStorageConfig config;
 
     @BeforeAll
@@ -147,6 +153,43 @@ class NodeMembershipTest {
         // The foreign node sends no more heartbeats, so both drop it once the window has passed.
         await().atMost(Duration.ofSeconds(15)).until(() -> ids(a).equals(List.of("a", "b"))
                 && ids(b).equals(List.of("a", "b")));
+    }
+
+    @Test
+    void nodesStartingTogetherCreateTheTopicOnceAndAForeignTopicIsFixedOrRefused() throws Exception {
+        List<java.util.concurrent.Future<NodeMembership>> racing = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            for (String id : List.of("r1", "r2", "r3")) {
+                racing.add(pool.submit(() -> start(id, 1)));
+            }
+            for (java.util.concurrent.Future<NodeMembership> f : racing) {
+                NodeMembership m = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(5)).until(() -> ids(m).equals(List.of("r1", "r2", "r3")));
+            }
+        } finally {
+            pool.shutdown();
+        }
+
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
+            KafkaStorageConfig wrongSettings = config.withTopicPrefix(config.topicPrefix() + "w.");
+            admin.createTopics(List.of(new NewTopic(wrongSettings.nodesTopic(), 1, (short) 1).configs(Map.of(
+                    "cleanup.policy", "delete", "message.timestamp.type", "CreateTime")))).all().get();
+            NodeMembership.start(wrongSettings, new NodeInfo("w", "http://w", 1), Clock.systemUTC()).close();
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, wrongSettings.nodesTopic());
+            Config fixed = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(fixed.get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(fixed.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
+
+            KafkaStorageConfig twoPartitions = config.withTopicPrefix(config.topicPrefix() + "p.");
+            admin.createTopics(List.of(new NewTopic(twoPartitions.nodesTopic(), 2, (short) 1))).all().get();
+            assertThatThrownBy(() -> NodeMembership.start(twoPartitions, new NodeInfo("p", "http://p", 1),
+                    Clock.systemUTC())).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("has 2 partitions; it must have exactly one");
+            ConfigResource refused = new ConfigResource(ConfigResource.Type.TOPIC, twoPartitions.nodesTopic());
+            assertThat(admin.describeConfigs(List.of(refused)).all().get().get(refused).get("cleanup.policy")
+                    .value()).as("a refused topic is left as it was").isEqualTo("delete");
+        }
     }
 
     private static byte[] bytes(String s) {
