@@ -129,7 +129,7 @@ public final class NodeMembership implements AutoCloseable {
 
     /**
      * Creates the nodes topic if missing, announces {@code self} and reads the topic up to its current end, then
-     * heartbeats and tails in the background.
+     * heartbeats and tails in the background. {@code clock} paces the log lines; liveness runs on broker time.
      *
      * @throws StorageException if Kafka cannot be reached or the topic cannot be made or read
      */
@@ -360,6 +360,11 @@ public final class NodeMembership implements AutoCloseable {
     public Registration onChange(Consumer<List<NodeInfo>> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
+    }
+
+    /** For tests: how many nodes the tailer keeps an entry for. */
+    synchronized int trackedNodesForTest() {
+        return heard.size();
     }
 
     /** For tests: behaves like a node that crashed, no heartbeats and no tombstone (the reader goes on). */

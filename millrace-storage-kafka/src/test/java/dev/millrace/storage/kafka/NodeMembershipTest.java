@@ -116,6 +116,7 @@ class NodeMembershipTest {
         // Its last heartbeat went out at most one interval before the crash.
         assertThat(droppedAfterMs).isBetween(NodeMembership.LIVENESS_MS - NodeMembership.HEARTBEAT_MS - 500,
                 NodeMembership.LIVENESS_MS + 3_000);
+        assertThat(a.trackedNodesForTest()).as("the dead node's entry is dropped, not kept").isEqualTo(1);
 
         NodeMembership b2 = start("b", 22);
         await().atMost(Duration.ofSeconds(5)).until(() -> a.liveNodes().equals(List.of(a.self(), b2.self())));
@@ -153,6 +154,8 @@ class NodeMembershipTest {
         // The foreign node sends no more heartbeats, so both drop it once the window has passed.
         await().atMost(Duration.ofSeconds(15)).until(() -> ids(a).equals(List.of("a", "b"))
                 && ids(b).equals(List.of("a", "b")));
+        assertThat(a.trackedNodesForTest()).isEqualTo(2);
+        assertThat(b.trackedNodesForTest()).isEqualTo(2);
     }
 
     @Test
