@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  *
  * <p>Topics: one per shard, {@code <prefix>shard.<shardKey>} (a shard key is {@code [A-Za-z0-9._-]{1,200}}), and
  * {@code <prefix>metadata} for the metadata store, {@code <prefix>nodes} for node membership and
- * {@code <prefix>writer-election} for electing the metadata writer. Kafka allows 249 characters in a topic name, so the prefix may
- * have at most 40.
+ * {@code <prefix>writer-election} for electing the metadata writer. Kafka allows 249 characters in a topic name, so
+ * the prefix may have at most 40.
  *
  * <p>Immutable, thread-safe.
  *
