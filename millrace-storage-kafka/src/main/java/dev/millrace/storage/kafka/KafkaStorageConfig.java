@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * admin client this backend makes.
  *
  * <p>Topics: one per shard, {@code <prefix>shard.<shardKey>} (a shard key is {@code [A-Za-z0-9._-]{1,200}}), and
- * {@code <prefix>metadata} for the metadata store. Kafka allows 249 characters in a topic name, so the prefix may
- * have at most 40.
+ * {@code <prefix>metadata} for the metadata store, {@code <prefix>nodes} for node membership and
+ * {@code <prefix>writer-election} for electing the metadata writer. Kafka allows 249 characters in a topic name, so
+ * the prefix may have at most 40.
  *
  * <p>Immutable, thread-safe.
  *
@@ -73,6 +74,19 @@ public record KafkaStorageConfig(String bootstrapServers, String topicPrefix, in
     /** The compacted topic holding the metadata store. */
     public String metadataTopic() {
         return topicPrefix + "metadata";
+    }
+
+    /** The compacted topic where every node announces itself ({@link NodeMembership}). */
+    public String nodesTopic() {
+        return topicPrefix + "nodes";
+    }
+
+    /**
+     * The one-partition topic whose partition 0 the metadata writer owns in its consumer group
+     * ({@link WriterElection}); it never holds records.
+     */
+    public String writerElectionTopic() {
+        return topicPrefix + "writer-election";
     }
 
     /** The factor to create topics with, given the number of brokers the cluster has. */
