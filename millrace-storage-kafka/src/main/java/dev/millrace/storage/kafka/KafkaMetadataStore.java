@@ -491,8 +491,10 @@ public final class KafkaMetadataStore implements MetadataStore {
      * does it take commits. The epoch is assigned here: one more than the latest writer record's, or 1.
      *
      * @param self this node, its epoch ignored
+     * <p>On a store that is the writer already (or was, until fenced without noticing) it starts over, as a
+     * demotion then a promotion: the election may name the same node again.
+     *
      * @return the writer record written
-     * @throws IllegalStateException if this store is the writer already
      * @throws StorageException      if Kafka failed any step; the store stays a follower and may be promoted again
      */
     public WriterInfo promote(WriterInfo self) {
@@ -501,7 +503,8 @@ public final class KafkaMetadataStore implements MetadataStore {
         try {
             checkOpen();
             if (active != null) {
-                throw new IllegalStateException("metadata store of " + topic + " is the writer already");
+                // It may have been fenced without a commit to notice: starting over is right either way.
+                demoteLocked("promoted again");
             }
             Producer<byte[], byte[]> producer;
             try {
@@ -538,20 +541,23 @@ public final class KafkaMetadataStore implements MetadataStore {
     public void demote() {
         writeLock.lock();
         try {
-            if (active == null) {
-                return;
+            if (active != null) {
+                demoteLocked("demoted");
             }
-            try {
-                active.settlePending(this::apply);
-            } catch (StorageException e) {
-                log.warn("Demoting the writer of {}: a commit left in doubt stays unsettled here, the next writer"
-                        + " settles it: {}", topic, e.getMessage());
-            }
-            log.info("Metadata store of {} is a follower now: demoted", topic);
-            dropWriter("demoted");
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private void demoteLocked(String reason) {
+        try {
+            active.settlePending(this::apply);
+        } catch (StorageException e) {
+            log.warn("Demoting the writer of {}: a commit left in doubt stays unsettled here, the next writer"
+                    + " settles it: {}", topic, e.getMessage());
+        }
+        log.info("Metadata store of {} is a follower now: {}", topic, reason);
+        dropWriter(reason);
     }
 
     private void dropWriter(String reason) {

@@ -170,14 +170,16 @@ class KafkaMetadataFollowerTest {
         KafkaStorageConfig config = config();
         Random random = new Random(16);
         TreeMap<String, String> model = new TreeMap<>();
+        // b's tailer fetches only every two seconds: only the promotion's own catch-up can bring a's last commits.
+        KafkaStorageConfig slow = new KafkaStorageConfig(cluster.bootstrapServers(), config.topicPrefix(), 0, 0,
+                Map.of("fetch.min.bytes", "100000000", "fetch.max.wait.ms", "2000"));
         try (KafkaMetadataStore a = KafkaMetadataStore.openFollower(config, Clock.systemUTC());
-             KafkaMetadataStore b = KafkaMetadataStore.openFollower(config, Clock.systemUTC())) {
+             KafkaMetadataStore b = KafkaMetadataStore.openFollower(slow, Clock.systemUTC())) {
             a.promote(NODE_A);
             randomCommits(a, random, model, 25);
             List<Long> heardByA = Collections.synchronizedList(new ArrayList<>());
             a.onCommit((version, changes) -> heardByA.add(version));
 
-            // No wait for b's tailer: the promotion itself reads up to everything a committed.
             WriterInfo bInfo = b.promote(NODE_B);
             assertThat(bInfo.epoch()).isEqualTo(2);
             assertThat(b.version()).isEqualTo(25);
@@ -233,14 +235,41 @@ class KafkaMetadataFollowerTest {
     }
 
     @Test
+    void writersTakingTurnsAtOnceEachStartFromTheOthersLastCommit() {
+        KafkaStorageConfig config = config();
+        try (KafkaMetadataStore a = KafkaMetadataStore.openFollower(config, Clock.systemUTC());
+             KafkaMetadataStore b = KafkaMetadataStore.openFollower(config, Clock.systemUTC())) {
+            KafkaMetadataStore[] stores = {a, b};
+            WriterInfo[] nodes = {NODE_A, NODE_B};
+            for (int turn = 0; turn < 30; turn++) {
+                KafkaMetadataStore next = stores[turn % 2];
+                // Promoted right after the other's commit returned: its tailer has had no time to read it.
+                assertThat(next.promote(nodes[turn % 2]).epoch()).isEqualTo(turn + 1);
+                assertThat(next.commitIfVersion(2L * turn, Map.of("turn", b(Integer.toString(turn)))))
+                        .isEqualTo(2L * turn + 1);
+                assertThat(next.commit(Map.of("by/" + (turn % 2), b(Integer.toString(turn)))))
+                        .isEqualTo(2L * turn + 2);
+            }
+            for (KafkaMetadataStore store : stores) {
+                assertThat(store.awaitCaughtUp(30_000)).isEqualTo(60);
+                assertThat(view(store)).isEqualTo(Map.of("turn", "29", "by/0", "28", "by/1", "29"));
+                assertThat(store.writer().orElseThrow()).isEqualTo(new WriterInfo("node-b", NODE_B.endpoint(), 30));
+            }
+        }
+    }
+
+    @Test
     void openStillMakesAWriterAtOnceAndNamesIt() {
         KafkaStorageConfig config = config();
         try (KafkaMetadataStore store = KafkaMetadataStore.open(config, Clock.systemUTC())) {
             assertThat(store.writable()).isTrue();
             assertThat(store.writer().orElseThrow().epoch()).isEqualTo(1);
             assertThat(store.writer().orElseThrow().nodeId()).isEqualTo("pid " + ProcessHandle.current().pid());
-            assertThatThrownBy(() -> store.promote(NODE_A)).isInstanceOf(IllegalStateException.class);
             assertThat(store.commit(Map.of("a", b("1")))).isEqualTo(1);
+            // Named again by an election: it starts over as the writer, under a new epoch.
+            assertThat(store.promote(NODE_A).epoch()).isEqualTo(2);
+            assertThat(store.writer().orElseThrow().nodeId()).isEqualTo("node-a");
+            assertThat(store.commit(Map.of("b", b("2")))).isEqualTo(2);
         }
     }
 
