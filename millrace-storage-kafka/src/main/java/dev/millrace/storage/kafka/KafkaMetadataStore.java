@@ -24,7 +24,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -66,7 +65,7 @@ import java.util.function.Function;
  *                          | 1 = 1  | 8 bytes, BE | 2 bytes, BE | UTF-8     | 2 bytes, BE | UTF-8     |
  *                          +--------+-------------+-------------+-----------+-------------+-----------+
  *                          epoch > 0, one more than the writer record before it; lengths up to 1024, the
- *                          value exactly 1 + 8 + 2 + id + 2 + endpoint bytes long ({@link WriterInfo})
+ *                          value exactly 1 + 8 + 2 + id + 2 + endpoint bytes long (encoded by {@link WriterInfo})
  *  no headers; record timestamps are the producer's and are never read.
  * </pre>
  *
@@ -132,7 +131,6 @@ public final class KafkaMetadataStore implements MetadataStore {
     static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + MAX_KEY_BYTES + 48 * 1024;
     static final byte[] VERSION_KEY = "\0version".getBytes(StandardCharsets.UTF_8);
     static final byte[] WRITER_KEY = "\0writer".getBytes(StandardCharsets.UTF_8);
-    private static final byte WRITER_FORMAT = 1;
     static final String WRITER_SUFFIX = "metadata-writer";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaMetadataStore.class);
@@ -490,12 +488,14 @@ public final class KafkaMetadataStore implements MetadataStore {
      * the view holds everything committed before, then writes its writer record as its first transaction; only then
      * does it take commits. The epoch is assigned here: one more than the latest writer record's, or 1.
      *
-     * @param self this node, its epoch ignored
      * <p>On a store that is the writer already (or was, until fenced without noticing) it starts over, as a
      * demotion then a promotion: the election may name the same node again.
      *
+     * @param self this node, its epoch ignored
      * @return the writer record written
-     * @throws StorageException      if Kafka failed any step; the store stays a follower and may be promoted again
+     * @throws StorageException if Kafka failed any step; the store stays a follower and may be promoted again (if
+     *                          the writer record's own transaction timed out, it may have landed: followers then name
+     *                          this store until the next promotion)
      */
     public WriterInfo promote(WriterInfo self) {
         Objects.requireNonNull(self, "self");
@@ -506,19 +506,19 @@ public final class KafkaMetadataStore implements MetadataStore {
                 // It may have been fenced without a commit to notice: starting over is right either way.
                 demoteLocked("promoted again");
             }
-            Producer<byte[], byte[]> producer;
+            MetadataWriter started;
             try {
-                producer = producers.apply(config.clientConfig(
-                        MetadataWriter.producerSettings(transactionalId, MAX_RECORD_BYTES)));
-            } catch (KafkaException e) {
+                started = MetadataWriter.start(topic, transactionalId, producers.apply(config.clientConfig(
+                        MetadataWriter.producerSettings(transactionalId, MAX_RECORD_BYTES))));
+            } catch (KafkaException | StorageException e) {
+                followerReason = "its promotion failed: " + e.getMessage();
                 throw converted("cannot make the writer of metadata topic " + topic, e);
             }
-            MetadataWriter started = MetadataWriter.start(topic, transactionalId, producer);
             try {
                 // read_committed: the fenced writer's last transaction is settled now, so this end holds its outcome.
                 awaitOffset(endOffset(IsolationLevel.READ_COMMITTED, OPEN_TIMEOUT_MS), OPEN_TIMEOUT_MS);
                 WriterInfo info = self.withEpoch(writer().map(w -> w.epoch() + 1).orElse(1L));
-                started.writeAlone(WRITER_KEY, writerValue(info));
+                started.writeAlone(WRITER_KEY, info.encode());
                 sawWriter(info);
                 active = started;
                 followerReason = null;
@@ -526,6 +526,7 @@ public final class KafkaMetadataStore implements MetadataStore {
                 return info;
             } catch (RuntimeException e) {
                 started.close();
+                followerReason = "its promotion failed: " + e.getMessage();
                 throw e;
             }
         } finally {
@@ -757,33 +758,14 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
 
         private static WriterInfo readWriterValue(ConsumerRecord<byte[], byte[]> record) {
-            byte[] value = record.value();
-            if (value == null) {
+            if (record.value() == null) {
                 throw corrupt(record, "a writer record without a value");
             }
             try {
-                ByteBuffer buffer = ByteBuffer.wrap(value);
-                byte format = buffer.get();
-                if (format != WRITER_FORMAT) {
-                    throw corrupt(record, "a writer record of unknown format " + format);
-                }
-                long epoch = buffer.getLong();
-                String nodeId = readString(buffer);
-                String endpoint = readString(buffer);
-                if (buffer.hasRemaining() || epoch <= 0) {
-                    throw corrupt(record, "a writer record with " + (epoch <= 0 ? "epoch " + epoch
-                            : buffer.remaining() + " bytes too many"));
-                }
-                return new WriterInfo(nodeId, endpoint, epoch);
-            } catch (BufferUnderflowException | IllegalArgumentException e) {
-                throw corrupt(record, "a damaged writer record (" + e + ")");
+                return WriterInfo.decode(record.value());
+            } catch (IllegalArgumentException e) {
+                throw corrupt(record, "a damaged writer record (" + e.getMessage() + ")");
             }
-        }
-
-        private static String readString(ByteBuffer buffer) {
-            byte[] bytes = new byte[Short.toUnsignedInt(buffer.getShort())];
-            buffer.get(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
         }
 
         private static CorruptDataException corrupt(ConsumerRecord<byte[], byte[]> record, String what) {
@@ -794,16 +776,5 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     static byte[] versionValue(long version) {
         return ByteBuffer.allocate(Long.BYTES).putLong(version).array();
-    }
-
-    /** The writer record's value, as drawn above. */
-    static byte[] writerValue(WriterInfo writer) {
-        byte[] nodeId = writer.nodeId().getBytes(StandardCharsets.UTF_8);
-        byte[] endpoint = writer.endpoint().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(1 + Long.BYTES + 2 + nodeId.length + 2 + endpoint.length)
-                .put(WRITER_FORMAT).putLong(writer.epoch())
-                .putShort((short) nodeId.length).put(nodeId)
-                .putShort((short) endpoint.length).put(endpoint)
-                .array();
     }
 }

@@ -1,11 +1,14 @@
 package dev.millrace.storage.kafka;
 
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Who writes the metadata topic: the node's id, the endpoint other nodes forward changes to, and the epoch of its
  * promotion, which grows by one with every promotion on the prefix (so a later writer always has a larger epoch).
- * Stored in the reserved writer record, whose layout {@link KafkaMetadataStore} draws.
+ * Stored in the reserved writer record, whose layout {@link KafkaMetadataStore} draws; {@link #encode} and
+ * {@link #decode} write and read that value.
  *
  * <p>Immutable, thread-safe.
  *
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 public record WriterInfo(String nodeId, String endpoint, long epoch) {
     /** The longest node id or endpoint, UTF-8 encoded. */
     public static final int MAX_FIELD_BYTES = 1024;
+    private static final byte FORMAT = 1;
 
     public WriterInfo {
         if (nodeId == null || nodeId.isEmpty() || nodeId.getBytes(StandardCharsets.UTF_8).length > MAX_FIELD_BYTES) {
@@ -39,6 +43,50 @@ public record WriterInfo(String nodeId, String endpoint, long epoch) {
 
     WriterInfo withEpoch(long assigned) {
         return new WriterInfo(nodeId, endpoint, assigned);
+    }
+
+    /** The writer record's value. */
+    byte[] encode() {
+        byte[] id = nodeId.getBytes(StandardCharsets.UTF_8);
+        byte[] ep = endpoint.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + Long.BYTES + 2 + id.length + 2 + ep.length)
+                .put(FORMAT).putLong(epoch)
+                .putShort((short) id.length).put(id)
+                .putShort((short) ep.length).put(ep)
+                .array();
+    }
+
+    /**
+     * Reads a writer record's value.
+     *
+     * @throws IllegalArgumentException if it is not exactly one, with a positive epoch
+     */
+    static WriterInfo decode(byte[] value) {
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(value);
+            byte format = buffer.get();
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("unknown format " + format);
+            }
+            long epoch = buffer.getLong();
+            String nodeId = readString(buffer);
+            String endpoint = readString(buffer);
+            if (buffer.hasRemaining()) {
+                throw new IllegalArgumentException(buffer.remaining() + " bytes too many");
+            }
+            if (epoch <= 0) {
+                throw new IllegalArgumentException("epoch " + epoch);
+            }
+            return new WriterInfo(nodeId, endpoint, epoch);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("too short", e);
+        }
+    }
+
+    private static String readString(ByteBuffer buffer) {
+        byte[] bytes = new byte[Short.toUnsignedInt(buffer.getShort())];
+        buffer.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     @Override
