@@ -180,7 +180,8 @@ public final class KafkaMetadataStore implements MetadataStore {
     private volatile boolean running = true;
 
     private KafkaMetadataStore(KafkaStorageConfig config,
-                               Function<Map<String, Object>, Producer<byte[], byte[]>> producers, Admin admin, KafkaConsumer<byte[], byte[]> consumer, Clock clock) {
+                               Function<Map<String, Object>, Producer<byte[], byte[]>> producers, Admin admin,
+                               KafkaConsumer<byte[], byte[]> consumer, Clock clock) {
         this.config = config;
         this.producers = producers;
         this.topic = config.metadataTopic();
