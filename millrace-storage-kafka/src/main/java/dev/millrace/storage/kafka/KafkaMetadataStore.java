@@ -174,6 +174,8 @@ public final class KafkaMetadataStore implements MetadataStore {
     private MetadataWriter active;
     /** Why this store stopped writing (demoted, fenced), or null if it never wrote or was promoted since. */
     private String followerReason;
+    /** The writer record this store wrote last, or null: once it stops writing, not a writer to forward to. */
+    private WriterInfo ownRecord;
 
     /** Handed from {@link #load} to the tailer thread (a transaction it may have half read); then the tailer's. */
     private Assembler tailAssembler;
@@ -478,9 +480,13 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     /** The refusal of a follower, naming the writer if one is known and why this store stopped writing. */
     private NotWriterException notWriter(Throwable cause) {
-        WriterInfo current = writer().orElse(null);
+        WriterInfo seen = writer().orElse(null);
+        // Its own record is the latest until the next writer's is read: no writer to name yet.
+        WriterInfo current = seen != null && seen.equals(ownRecord) ? null : seen;
         return new NotWriterException("metadata store of " + topic + " is not the writer; "
-                + (current == null ? "no writer is known" : "the writer is " + current)
+                + (current == null ? seen == null ? "no writer is known"
+                : "no other writer is known yet (the latest writer record is this store's own)"
+                : "the writer is " + current)
                 + (followerReason == null ? "" : "; this store stopped writing: " + followerReason), current, cause);
     }
 
@@ -521,6 +527,7 @@ public final class KafkaMetadataStore implements MetadataStore {
                 WriterInfo info = self.withEpoch(writer().map(w -> w.epoch() + 1).orElse(1L));
                 started.writeAlone(WRITER_KEY, info.encode());
                 sawWriter(info);
+                ownRecord = info;
                 active = started;
                 followerReason = null;
                 log.info("Metadata store of {} is the writer now, {}, at version {}", topic, info, version());

@@ -217,8 +217,11 @@ class KafkaMetadataFollowerTest {
             randomCommits(a, random, model, 3);
             a.demote();
             assertThat(a.writable()).isFalse();
-            assertThatThrownBy(() -> a.commit(Map.of("x", b("1")))).isInstanceOf(NotWriterException.class)
-                    .hasMessageContaining("demoted");
+            // Its own writer record is still the latest: not a writer to forward to.
+            assertThat(a.writer()).contains(again);
+            assertThatThrownBy(() -> a.commit(Map.of("x", b("1"))))
+                    .isInstanceOfSatisfying(NotWriterException.class, e -> assertThat(e.writer()).isEmpty())
+                    .hasMessageContaining("demoted").hasMessageContaining("no other writer is known yet");
             a.demote();
             assertThat(b.awaitCaughtUp(30_000)).isEqualTo(34);
             assertThat(b.writer()).contains(again);
