@@ -16,19 +16,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.ApplicationRecoverableException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +32,14 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -59,36 +53,51 @@ import java.util.function.Function;
  *  +---------------------+---------------------+-----+----------------------------------+
  *     data record          data record (delete)        version record
  *
+ *  one promotion = one transaction holding the writer record alone (no version record: the version does not move)
+ *
  *  data record     key   = the metadata key, UTF-8 (the server's keys are printable ASCII, so never start with NUL)
  *                  value = the value's bytes, or null (a tombstone) for a deletion
  *  version record  key   = 0x00 'v' 'e' 'r' 's' 'i' 'o' 'n'  (keys starting with NUL are reserved and refused)
  *                  value = the version the commit produced, a big-endian long
+ *  writer record   key   = 0x00 'w' 'r' 'i' 't' 'e' 'r'
+ *                  value = +--------+-------------+-------------+-----------+-------------+-----------+
+ *                          | format | epoch       | node id len | node id   | endpoint len| endpoint  |
+ *                          | 1 = 1  | 8 bytes, BE | 2 bytes, BE | UTF-8     | 2 bytes, BE | UTF-8     |
+ *                          +--------+-------------+-------------+-----------+-------------+-----------+
+ *                          epoch > 0, one more than the writer record before it; lengths up to 1024, the
+ *                          value exactly 1 + 8 + 2 + id + 2 + endpoint bytes long (encoded by {@link WriterInfo})
  *  no headers; record timestamps are the producer's and are never read.
  * </pre>
  *
- * Compaction keeps the latest record per key: the latest value of every live key and the latest version record, so
- * the version survives it. A reader buffers data records until a version record closes them; after compaction the
- * surviving records of many commits are closed by one later version record, and applying them all at that version
- * gives exactly the state of that version (each key's surviving record is its latest up to there).
+ * Compaction keeps the latest record per key: the latest value of every live key, the latest version record and the
+ * latest writer record, so the version and the writer survive it. A reader buffers data records until a version
+ * record closes them; after compaction the surviving records of many commits are closed by one later version record,
+ * and applying them all at that version gives exactly the state of that version (each key's surviving record is its
+ * latest up to there). A writer record between them changes none of that: it is read on its own.
  *
- * <p><b>Writing.</b> One transactional producer, {@code transactional.id = <prefix>metadata-writer}
- * ({@link #writerTransactionalId}). Opening a store calls {@code initTransactions()} first, which fences any earlier
- * writer on the same prefix and aborts (or completes) the transaction a dead writer left open; only then is the
- * topic read to its last stable offset, so the new writer starts from everything the old one committed. A commit is
- * one transaction; {@link #commit} returns once {@code commitTransaction} succeeded ({@code acks=all}), then applies
- * the changes to the map and tells the listeners, in version order. {@link #commitIfVersion} compares with the local
- * version under the commit lock: correct while this store is the only writer, which fencing ensures.
+ * <p><b>Followers and the writer.</b> A store opened with {@link #openFollower} only reads: it loads the topic,
+ * tails it and refuses commits with a {@link NotWriterException} naming the writer ({@link #writer()}, the latest
+ * writer record seen). {@link #promote} makes it the writer: a transactional producer,
+ * {@code transactional.id = <prefix>metadata-writer} ({@link #writerTransactionalId}), whose
+ * {@code initTransactions()} fences any earlier writer on the same prefix and aborts (or completes) the transaction
+ * it left open; then the view is brought to the topic's last stable offset, so the new writer starts from
+ * everything the old one committed, and its first transaction is its writer record. {@link #open} is a follower
+ * promoted at once. {@link #demote}, or a writer found fenced, makes the store a follower again; it goes on reading.
+ * The writing itself is {@link MetadataWriter}'s: a commit is one transaction; {@link #commit} returns once
+ * {@code commitTransaction} succeeded ({@code acks=all}), then applies the changes to the map and tells the
+ * listeners, in version order. {@link #commitIfVersion} compares with the local version under the commit lock:
+ * correct while this store is the only writer, which fencing ensures.
  *
  * <p><b>Failures.</b> Kafka errors become {@link StorageException}s, whose message says whether Kafka deemed them
  * retriable (the SPI has no flag for it; the server answers every storage failure with a retryable 500). Commit
  * failures are logged rate-limited ({@link FailureLog}) and thrown as already reported. A commit that failed changes
  * nothing locally and its transaction is aborted. Two cases differ:
  * <ul>
- *   <li>A fenced producer (another store opened on the same prefix, or a transaction that outlived
+ *   <li>A fenced producer (another store promoted on the same prefix, or a transaction that outlived
  *   {@code transaction.timeout.ms}), an authorization or unsupported-version error, or any error that leaves the
- *   producer unable to abort (its fatal state) stops the writer for good: every later commit fails with a
- *   StorageException naming the reason. The store stays a reader (its tailer goes on); a new writer is a new store.
- *   </li>
+ *   producer unable to abort (its fatal state) stops the writer: the store becomes a follower (its tailer goes on)
+ *   and that commit and every later one fail with a {@link NotWriterException} naming the reason, until a
+ *   promotion.</li>
  *   <li>A timeout while committing leaves the outcome unknown, and Kafka's producer then allows only to retry the
  *   same call. The commit is reported failed (retryable) and remembered as in doubt: the next commit first retries
  *   {@code commitTransaction} (or {@code abortTransaction}, if an abort timed out) and, if the earlier commit did land,
@@ -105,13 +114,13 @@ import java.util.function.Function;
  *
  * <p><b>Limits.</b> A value may have up to {@link #MAX_VALUE_BYTES} (16 MiB), a key {@link #MAX_KEY_BYTES}: the
  * topic's {@code max.message.bytes} and the producer's {@code max.request.size} are raised to hold one such record
- * (larger ones are refused with an {@link IllegalArgumentException} before anything is written); values are not split into chunks, since Kafka moves
- * a 16 MiB record whole and a chunk format would add a second layout to get right. A commit may hold any number of
- * such records.
+ * (larger ones are refused with an {@link IllegalArgumentException} before anything is written); values are not split
+ * into chunks, since Kafka moves a 16 MiB record whole and a chunk format would add a second layout to get right. A
+ * commit may hold any number of such records.
  *
- * <p>Thread-safe. Commits are serialized by one lock held for the whole transaction (metadata commits are rare next
- * to record traffic); the map, the version and the tailer's position are guarded by this object's monitor, which
- * listeners are called under, so reads never wait for Kafka.
+ * <p>Thread-safe. Commits, promotions and demotions are serialized by one lock held for the whole transaction
+ * (metadata commits are rare next to record traffic); the map, the version, the writer seen and the tailer's
+ * position are guarded by this object's monitor, which listeners are called under, so reads never wait for Kafka.
  */
 public final class KafkaMetadataStore implements MetadataStore {
     /** The largest value one key may hold. */
@@ -121,6 +130,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     /** Room for one value of {@link #MAX_VALUE_BYTES} plus its key and the record batch's overhead. */
     static final int MAX_RECORD_BYTES = MAX_VALUE_BYTES + MAX_KEY_BYTES + 48 * 1024;
     static final byte[] VERSION_KEY = "\0version".getBytes(StandardCharsets.UTF_8);
+    static final byte[] WRITER_KEY = "\0writer".getBytes(StandardCharsets.UTF_8);
     static final String WRITER_SUFFIX = "metadata-writer";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaMetadataStore.class);
@@ -135,18 +145,17 @@ public final class KafkaMetadataStore implements MetadataStore {
     /** What {@link #commit} passes as the expected version: none. */
     private static final long ANY_VERSION = -1;
 
-    private enum Pending { NONE, COMMIT, ABORT }
-
+    private final KafkaStorageConfig config;
+    private final Function<Map<String, Object>, Producer<byte[], byte[]>> producers;
     private final String topic;
     private final TopicPartition partition;
     private final String transactionalId;
     private final Admin admin;
-    private final Producer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final FailureLog tailFailures;
     private final FailureLog commitFailures;
     private final MetadataListeners listeners = new MetadataListeners();
-    /** Serializes commits; never taken by the tailer, and never while holding the monitor. */
+    /** Serializes commits, promotions and demotions; never taken by the tailer, nor while holding the monitor. */
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Thread tailer;
 
@@ -157,23 +166,30 @@ public final class KafkaMetadataStore implements MetadataStore {
     private long appliedOffset;
     private boolean closed;
     private RuntimeException tailerStopped;
+    /** The latest writer record seen, or null. */
+    private WriterInfo writerSeen;
 
     // Guarded by writeLock.
-    private String writerStopped;
-    private Pending pending = Pending.NONE;
-    private Commit inDoubt;
+    /** This store's writer while it is the writer, else null. */
+    private MetadataWriter active;
+    /** Why this store stopped writing (demoted, fenced), or null if it never wrote or was promoted since. */
+    private String followerReason;
+    /** The writer record this store wrote last, or null: once it stops writing, not a writer to forward to. */
+    private WriterInfo ownRecord;
 
     /** Handed from {@link #load} to the tailer thread (a transaction it may have half read); then the tailer's. */
     private Assembler tailAssembler;
     private volatile boolean running = true;
 
-    private KafkaMetadataStore(KafkaStorageConfig config, Admin admin, Producer<byte[], byte[]> producer,
+    private KafkaMetadataStore(KafkaStorageConfig config,
+                               Function<Map<String, Object>, Producer<byte[], byte[]>> producers, Admin admin,
                                KafkaConsumer<byte[], byte[]> consumer, Clock clock) {
+        this.config = config;
+        this.producers = producers;
         this.topic = config.metadataTopic();
         this.partition = new TopicPartition(topic, 0);
         this.transactionalId = writerTransactionalId(config);
         this.admin = admin;
-        this.producer = producer;
         this.consumer = consumer;
         this.tailFailures = new FailureLog(log, "Metadata tailer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
         this.commitFailures = new FailureLog(log, "Metadata writer of " + topic, clock, FAILURE_LOG_INTERVAL_MS);
@@ -183,7 +199,8 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     /**
      * Creates the metadata topic if it is missing, becomes its writer (fencing any earlier one on the same prefix),
-     * reads it to its end and starts the tailer.
+     * reads it to its end and starts the tailer: {@link #openFollower} then {@link #promote}, as a node with no
+     * forwarding endpoint (its writer record names this process by its pid).
      */
     public static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock) {
         return open(config, clock, KafkaProducer::new);
@@ -193,25 +210,43 @@ public final class KafkaMetadataStore implements MetadataStore {
      * for tests that fail a commit at a chosen step). */
     static KafkaMetadataStore open(KafkaStorageConfig config, Clock clock,
                                    Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
+        KafkaMetadataStore store = openFollower(config, clock, producers);
+        try {
+            store.promote(WriterInfo.of("pid " + ProcessHandle.current().pid(), ""));
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the metadata topic if it is missing, reads it to its end and starts the tailer, without writing
+     * anything and without disturbing the writer: commits are refused until {@link #promote}.
+     */
+    public static KafkaMetadataStore openFollower(KafkaStorageConfig config, Clock clock) {
+        return openFollower(config, clock, KafkaProducer::new);
+    }
+
+    /** Like {@link #openFollower(KafkaStorageConfig, Clock)}, a later promotion's producer made by
+     * {@code producers} (the seam of {@link #open(KafkaStorageConfig, Clock, Function)}). */
+    static KafkaMetadataStore openFollower(KafkaStorageConfig config, Clock clock,
+                                           Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
         Admin admin = null;
-        Producer<byte[], byte[]> producer = null;
         KafkaConsumer<byte[], byte[]> consumer = null;
         try {
             admin = Admin.create(config.clientConfig(Map.of()));
             MetadataTopic.ensure(admin, config, MAX_RECORD_BYTES);
-            producer = producers.apply(config.clientConfig(producerSettings(config)));
-            // Before reading: fences an earlier writer and settles the transaction it may have left open.
-            producer.initTransactions();
             consumer = new KafkaConsumer<>(config.clientConfig(consumerSettings()));
-            KafkaMetadataStore store = new KafkaMetadataStore(config, admin, producer, consumer, clock);
+            KafkaMetadataStore store = new KafkaMetadataStore(config, producers, admin, consumer, clock);
             store.load();
             store.tailer.start();
             return store;
         } catch (KafkaException | IllegalStateException e) {
-            closeAll(admin, producer, consumer);
+            closeAll(admin, consumer);
             throw converted("cannot open metadata topic " + config.metadataTopic(), e);
         } catch (RuntimeException e) {
-            closeAll(admin, producer, consumer);
+            closeAll(admin, consumer);
             throw e;
         }
     }
@@ -219,25 +254,6 @@ public final class KafkaMetadataStore implements MetadataStore {
     /** The {@code transactional.id} of the metadata writer under this config's prefix. */
     public static String writerTransactionalId(KafkaStorageConfig config) {
         return config.topicPrefix() + WRITER_SUFFIX;
-    }
-
-    private static Map<String, Object> producerSettings(KafkaStorageConfig config) {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("transactional.id", writerTransactionalId(config));
-        settings.put("acks", "all");
-        settings.put("enable.idempotence", "true");
-        settings.put("max.request.size", Integer.toString(MAX_RECORD_BYTES));
-        settings.put("linger.ms", "0");
-        // A commit gives up well before the coordinator's transaction timeout, which would fence this producer; a
-        // send that fails does so before commitTransaction's own wait ends, so that its error (abort, nothing
-        // changed) is told apart from a commit whose outcome is unknown.
-        settings.put("delivery.timeout.ms", "30000");
-        settings.put("request.timeout.ms", "10000");
-        settings.put("max.block.ms", "45000");
-        settings.put("transaction.timeout.ms", "60000");
-        settings.put("key.serializer", ByteArraySerializer.class.getName());
-        settings.put("value.serializer", ByteArraySerializer.class.getName());
-        return settings;
     }
 
     private static Map<String, Object> consumerSettings() {
@@ -260,7 +276,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         Duration timeout = Duration.ofMillis(OPEN_TIMEOUT_MS);
         // read_committed: the end is the last stable offset, so the load never waits on an open transaction.
         long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
-        Assembler assembler = new Assembler();
+        Assembler assembler = new Assembler(this::sawWriter);
         long position = consumer.position(partition, timeout);
         long stallDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOAD_STALL_TIMEOUT_MS);
         while (position < end) {
@@ -283,7 +299,8 @@ public final class KafkaMetadataStore implements MetadataStore {
         synchronized (this) {
             appliedOffset = position;
         }
-        log.info("Loaded metadata topic {}: version {}, {} keys, {} offsets", topic, version, entries.size(), end);
+        log.info("Loaded metadata topic {}: version {}, {} keys, {} offsets, writer {}", topic, version,
+                entries.size(), end, writerSeen == null ? "unknown" : writerSeen);
     }
 
     private void tail() {
@@ -324,6 +341,14 @@ public final class KafkaMetadataStore implements MetadataStore {
     private synchronized void stopTailer(RuntimeException cause) {
         tailerStopped = cause;
         notifyAll();
+    }
+
+    /** A writer record read from the topic: the topic's order is the promotions' order, so the latest wins. */
+    private synchronized void sawWriter(WriterInfo writer) {
+        if (!writer.equals(writerSeen)) {
+            log.info("Metadata topic {}: the writer is {}", topic, writer);
+        }
+        writerSeen = writer;
     }
 
     /**
@@ -371,11 +396,22 @@ public final class KafkaMetadataStore implements MetadataStore {
         return version;
     }
 
+    /**
+     * The writer as the latest writer record read or written here names it; empty if none was seen yet (a topic
+     * only ever written by a store older than writer records). A follower learns of a new writer once its tailer
+     * reads the record (see {@link #awaitCaughtUp}); a store demoted of its own will names itself until then.
+     */
+    public synchronized Optional<WriterInfo> writer() {
+        return Optional.ofNullable(writerSeen);
+    }
+
+    /** @throws NotWriterException if this store is a follower */
     @Override
     public long commit(Map<String, byte[]> changes) {
         return commitSerialized(ANY_VERSION, changes);
     }
 
+    /** @throws NotWriterException if this store is a follower */
     @Override
     public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
         return commitSerialized(expectedVersion, changes);
@@ -388,15 +424,13 @@ public final class KafkaMetadataStore implements MetadataStore {
     private long commitSerialized(long expectedVersion, Map<String, byte[]> changes) {
         writeLock.lock();
         try {
-            synchronized (this) {
-                if (closed) {
-                    throw new StorageException("metadata store is closed");
-                }
-            }
+            checkOpen();
             try {
                 long committed = commitLocked(expectedVersion, changes);
                 commitFailures.healed("commits succeed again");
                 return committed;
+            } catch (NotWriterException e) {
+                throw e;
             } catch (StorageException e) {
                 commitFailures.failure("commit failed", e);
                 throw new StorageException(e.getMessage(), e.getCause() == null ? e : e.getCause(), true);
@@ -407,191 +441,138 @@ public final class KafkaMetadataStore implements MetadataStore {
     }
 
     private long commitLocked(long expectedVersion, Map<String, byte[]> changes) {
-        checkWritable();
-        Map<String, byte[]> copy = copyChecked(changes);
-        // Before the version is read: an earlier commit left in doubt may turn out to have landed.
-        settlePending();
-        long current = version();
-        if (expectedVersion != ANY_VERSION && expectedVersion != current) {
-            throw new StaleVersionException(expectedVersion, current);
+        if (active == null) {
+            throw notWriter(null);
         }
-        if (copy.isEmpty()) {
-            return current;
-        }
-        Commit commit = new Commit(current + 1, copy);
-        boolean committing = false;
+        Map<String, byte[]> copy = MetadataWriter.checkedCopy(changes);
         try {
-            producer.beginTransaction();
-            for (Map.Entry<String, byte[]> change : copy.entrySet()) {
-                producer.send(new ProducerRecord<>(topic, 0, change.getKey().getBytes(StandardCharsets.UTF_8),
-                        change.getValue()));
+            // Before the version is read: an earlier commit left in doubt may turn out to have landed.
+            active.settlePending(this::apply);
+            long current = version();
+            if (expectedVersion != ANY_VERSION && expectedVersion != current) {
+                throw new StaleVersionException(expectedVersion, current);
             }
-            producer.send(new ProducerRecord<>(topic, 0, VERSION_KEY.clone(), versionValue(commit.version())));
-            committing = true;
-            // Flushes the sends and fails if any of them failed.
-            producer.commitTransaction();
-        } catch (KafkaException | IllegalStateException e) {
-            throw failed(e, committing, commit);
+            if (copy.isEmpty()) {
+                return current;
+            }
+            Commit commit = new Commit(current + 1, copy);
+            active.write(commit);
+            apply(commit);
+            return commit.version();
+        } catch (StorageException e) {
+            String stopped = active.stopped();
+            if (stopped == null) {
+                throw e;
+            }
+            log.warn("Metadata store of {} is a follower now: {}", topic, stopped);
+            dropWriter(stopped);
+            throw notWriter(e);
         }
-        apply(commit);
-        return commit.version();
     }
 
-    private void checkWritable() {
-        if (writerStopped != null) {
-            throw new StorageException("metadata writer of " + topic + " stopped: " + writerStopped);
+    private void checkOpen() {
+        synchronized (this) {
+            if (closed) {
+                throw new StorageException("metadata store is closed");
+            }
         }
     }
 
-    private static Map<String, byte[]> copyChecked(Map<String, byte[]> changes) {
-        Map<String, byte[]> copy = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> change : changes.entrySet()) {
-            String key = change.getKey();
-            if (key == null || (!key.isEmpty() && key.charAt(0) == '\0')) {
-                throw new IllegalArgumentException("metadata key " + (key == null ? "null" : "starting with NUL")
-                        + " is not allowed (keys starting with NUL are reserved)");
-            }
-            if (key.length() > MAX_KEY_BYTES / 3 && key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
-                throw new IllegalArgumentException("metadata key of " + key.getBytes(StandardCharsets.UTF_8).length
-                        + " bytes; at most " + MAX_KEY_BYTES + " are allowed");
-            }
-            byte[] value = change.getValue();
-            if (value != null && value.length > MAX_VALUE_BYTES) {
-                throw new IllegalArgumentException("metadata value of " + key + " has " + value.length
-                        + " bytes; at most " + MAX_VALUE_BYTES + " are allowed");
-            }
-            copy.put(key, value == null ? null : value.clone());
-        }
-        return copy;
-    }
-
-    /**
-     * Finishes what a failed commit left unsettled, as Kafka's producer allows (the same call again), before a new
-     * transaction begins; a commit that turns out to have landed is applied now.
-     */
-    private void settlePending() {
-        if (pending == Pending.NONE) {
-            return;
-        }
-        if (pending == Pending.COMMIT) {
-            Commit doubted = inDoubt;
-            try {
-                producer.commitTransaction();
-            } catch (KafkaException | IllegalStateException e) {
-                StorageException failure = failed(e, true, doubted);
-                throw new StorageException("settling the metadata commit of version " + doubted.version()
-                        + " failed: " + failure.getMessage(), e);
-            }
-            log.info("Metadata commit of version {} in {} landed after all", doubted.version(), topic);
-            apply(doubted);
-        } else {
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException | IllegalStateException e) {
-                throw abortFailed(e, e);
-            }
-        }
-        pending = Pending.NONE;
-        inDoubt = null;
+    /** The refusal of a follower, naming the writer if one is known and why this store stopped writing. */
+    private NotWriterException notWriter(Throwable cause) {
+        WriterInfo seen = writer().orElse(null);
+        // Its own record is the latest until the next writer's is read: no writer to name yet.
+        WriterInfo current = seen != null && seen.equals(ownRecord) ? null : seen;
+        return new NotWriterException("metadata store of " + topic + " is not the writer; "
+                + (current == null ? seen == null ? "no writer is known"
+                : "no other writer is known yet (the latest writer record is this store's own)"
+                : "the writer is " + current)
+                + (followerReason == null ? "" : "; this store stopped writing: " + followerReason), current, cause);
     }
 
     /**
-     * Classifies a failed transaction and returns the exception to throw: fenced or forbidden stops the writer; a
-     * timeout while committing leaves the outcome unknown, to be settled by the next commit; anything else is
-     * aborted at once (and if the abort only timed out, the next commit retries it).
+     * Makes this follower the writer: fences any earlier writer (settling the transaction it left open), waits until
+     * the view holds everything committed before, then writes its writer record as its first transaction; only then
+     * does it take commits. The epoch is assigned here: one more than the latest writer record's, or 1.
+     *
+     * <p>On a store that is the writer already (or was, until fenced without noticing) it starts over, as a
+     * demotion then a promotion: the election may name the same node again.
+     *
+     * @param self this node, its epoch ignored
+     * @return the writer record written
+     * @throws StorageException if Kafka failed any step; the store stays a follower and may be promoted again (if
+     *                          the writer record's own transaction timed out, it may have landed: followers then name
+     *                          this store until the next promotion)
      */
-    private StorageException failed(RuntimeException e, boolean committing, Commit commit) {
-        Throwable fatal = fatalCause(e);
-        if (fatal != null) {
-            return stopWriter(e, fatal);
-        }
-        // Only commitTransaction's own wait leaves the outcome open; a failed send arrives wrapped, as an abortable
-        // error state, even when its cause is a timeout.
-        if (committing && isTimeout(e)) {
-            pending = Pending.COMMIT;
-            inDoubt = commit;
-            return new StorageException("metadata commit of version " + commit.version() + " in " + topic
-                    + " timed out with its outcome unknown; the next commit settles it (retryable): " + e, e);
-        }
-        pending = Pending.NONE;
-        inDoubt = null;
+    public WriterInfo promote(WriterInfo self) {
+        Objects.requireNonNull(self, "self");
+        writeLock.lock();
         try {
-            producer.abortTransaction();
-        } catch (KafkaException | IllegalStateException abort) {
-            return abortFailed(e, abort);
+            checkOpen();
+            if (active != null) {
+                // It may have been fenced without a commit to notice: starting over is right either way.
+                demoteLocked("promoted again");
+            }
+            MetadataWriter started;
+            try {
+                started = MetadataWriter.start(topic, transactionalId, producers.apply(config.clientConfig(
+                        MetadataWriter.producerSettings(transactionalId, MAX_RECORD_BYTES))));
+            } catch (KafkaException | StorageException e) {
+                followerReason = "its promotion failed: " + e.getMessage();
+                throw converted("cannot make the writer of metadata topic " + topic, e);
+            }
+            try {
+                // read_committed: the fenced writer's last transaction is settled now, so this end holds its outcome.
+                awaitOffset(endOffset(IsolationLevel.READ_COMMITTED, OPEN_TIMEOUT_MS), OPEN_TIMEOUT_MS);
+                WriterInfo info = self.withEpoch(writer().map(w -> w.epoch() + 1).orElse(1L));
+                started.writeAlone(WRITER_KEY, info.encode());
+                sawWriter(info);
+                ownRecord = info;
+                active = started;
+                followerReason = null;
+                log.info("Metadata store of {} is the writer now, {}, at version {}", topic, info, version());
+                return info;
+            } catch (RuntimeException e) {
+                started.close();
+                followerReason = "its promotion failed: " + e.getMessage();
+                throw e;
+            }
+        } finally {
+            writeLock.unlock();
         }
-        return new StorageException("metadata commit failed, nothing changed" + (isRetriable(e) ? " (retryable)" : "")
-                + ": " + describe(e), e);
     }
 
     /**
-     * Kafka's producer refuses an abort only in a fatal error state; a timed-out abort may be retried, which the
-     * next commit does.
+     * Makes the writer a follower: a commit left in doubt is settled if Kafka allows, the producer closed; the store
+     * goes on reading. Nothing is written: the next promotion, here or on another node, names the next writer. Does
+     * nothing on a follower.
      */
-    private StorageException abortFailed(RuntimeException e, RuntimeException abort) {
-        if (abort != e) {
-            e.addSuppressed(abort);
-        }
-        if (isTimeout(abort)) {
-            pending = Pending.ABORT;
-            return new StorageException("metadata commit failed, nothing changed; aborting its transaction timed out"
-                    + " and is retried by the next commit (retryable): " + describe(e), e);
-        }
-        Throwable fatal = fatalCause(abort);
-        return stopWriter(e, fatal != null ? fatal : abort);
-    }
-
-    private static boolean isTimeout(RuntimeException e) {
-        return e instanceof TimeoutException || e instanceof InterruptException;
-    }
-
-    /** Stops the writer for good, keeping the reason for every later commit's exception. */
-    private StorageException stopWriter(RuntimeException e, Throwable reason) {
-        writerStopped = reason instanceof ApplicationRecoverableException
-                ? "another writer took over (a store opened with transactional.id '" + transactionalId
-                  + "' fenced this one, or a transaction outlived transaction.timeout.ms): " + reason
-                : "the metadata writer cannot go on: " + describe(reason);
-        pending = Pending.NONE;
-        inDoubt = null;
-        return new StorageException("metadata commit failed; the writer of " + topic + " stopped: " + writerStopped,
-                e);
-    }
-
-    /** The cause that makes the producer unusable, or null. */
-    private static Throwable fatalCause(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ApplicationRecoverableException || t instanceof AuthorizationException
-                    || t instanceof UnsupportedVersionException) {
-                return t;
+    public void demote() {
+        writeLock.lock();
+        try {
+            if (active != null) {
+                demoteLocked("demoted");
             }
-            if (t instanceof IllegalStateException && t.getMessage() != null
-                    && t.getMessage().contains("closed")) {
-                return t;
-            }
+        } finally {
+            writeLock.unlock();
         }
-        return null;
     }
 
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
+    private void demoteLocked(String reason) {
+        try {
+            active.settlePending(this::apply);
+        } catch (StorageException e) {
+            log.warn("Demoting the writer of {}: a commit left in doubt stays unsettled here, the next writer"
+                    + " settles it: {}", topic, e.getMessage());
         }
-        return false;
+        log.info("Metadata store of {} is a follower now: {}", topic, reason);
+        dropWriter(reason);
     }
 
-    /** The exception and, if it only wraps another (Kafka's "error state" message), its root cause too. */
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == e ? e.toString() : e + " (caused by " + root + ")";
-    }
-
-    private static boolean isRetriable(Throwable e) {
-        return hasCause(e, RetriableException.class);
+    private void dropWriter(String reason) {
+        active.close();
+        active = null;
+        followerReason = reason;
     }
 
     @Override
@@ -613,10 +594,13 @@ public final class KafkaMetadataStore implements MetadataStore {
      */
     public long awaitCaughtUp(long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        long end;
+        long end = endOffset(IsolationLevel.READ_UNCOMMITTED, timeoutMs);
+        return awaitOffset(end, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+
+    private long endOffset(IsolationLevel isolation, long timeoutMs) {
         try {
-            end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
-                            new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+            return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
                     .partitionResult(partition).get(timeoutMs, TimeUnit.MILLISECONDS).offset();
         } catch (ExecutionException e) {
             throw converted("cannot read the end of " + topic, e.getCause());
@@ -627,37 +611,40 @@ public final class KafkaMetadataStore implements MetadataStore {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while reading the end of " + topic, e);
         }
-        synchronized (this) {
-            while (appliedOffset < end) {
-                if (closed) {
-                    throw new StorageException("metadata store is closed");
-                }
-                if (tailerStopped != null) {
-                    throw new StorageException("metadata tailer of " + topic + " stopped: " + tailerStopped,
-                            tailerStopped);
-                }
-                long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (remainingMs <= 0) {
-                    throw new StorageException("metadata view of " + topic + " reached offset " + appliedOffset
-                            + ", not the end " + end + ", within " + timeoutMs + " ms (retryable)");
-                }
-                try {
-                    wait(remainingMs);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new StorageException("interrupted while catching up with " + topic, e);
-                }
-            }
-            return version;
-        }
     }
 
-    /** Whether this store can still commit; false once fenced or failed for good (the reason is in the exception). */
+    /** Waits until the view has read everything before {@code end}; returns the version then reached. */
+    private synchronized long awaitOffset(long end, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (appliedOffset < end) {
+            if (closed) {
+                throw new StorageException("metadata store is closed");
+            }
+            if (tailerStopped != null) {
+                throw new StorageException("metadata tailer of " + topic + " stopped: " + tailerStopped,
+                        tailerStopped);
+            }
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMs <= 0) {
+                throw new StorageException("metadata view of " + topic + " reached offset " + appliedOffset
+                        + ", not the end " + end + ", within " + timeoutMs + " ms (retryable)");
+            }
+            try {
+                wait(remainingMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException("interrupted while catching up with " + topic, e);
+            }
+        }
+        return version;
+    }
+
+    /** Whether this store can commit: false on a follower (never promoted, demoted, fenced) and once closed. */
     public boolean writable() {
         writeLock.lock();
         try {
             synchronized (this) {
-                return !closed && writerStopped == null;
+                return !closed && active != null;
             }
         } finally {
             writeLock.unlock();
@@ -682,10 +669,10 @@ public final class KafkaMetadataStore implements MetadataStore {
         }
         writeLock.lock();
         try {
-            // A transaction still open or in doubt is aborted by the producer's close, or by the next writer.
-            producer.close(Duration.ofMillis(CLOSE_TIMEOUT_MS));
-        } catch (KafkaException e) {
-            log.warn("Closing the metadata writer of {} failed: {}", topic, e.toString());
+            if (active != null) {
+                active.close();
+                active = null;
+            }
         } finally {
             writeLock.unlock();
             admin.close(Duration.ofMillis(CLOSE_TIMEOUT_MS));
@@ -697,16 +684,14 @@ public final class KafkaMetadataStore implements MetadataStore {
         if (e instanceof StorageException s) {
             return s;
         }
-        return new StorageException(what + (isRetriable(e) ? " (retryable)" : "") + ": " + describe(e), e);
+        return new StorageException(what + (MetadataWriter.isRetriable(e) ? " (retryable)" : "") + ": "
+                + MetadataWriter.describe(e), e);
     }
 
-    private static void closeAll(Admin admin, Producer<?, ?> producer, KafkaConsumer<?, ?> consumer) {
+    private static void closeAll(Admin admin, KafkaConsumer<?, ?> consumer) {
         Duration timeout = Duration.ofMillis(CLOSE_TIMEOUT_MS);
         if (consumer != null) {
             consumer.close(timeout);
-        }
-        if (producer != null) {
-            producer.close(timeout);
         }
         if (admin != null) {
             admin.close(timeout);
@@ -732,21 +717,36 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     /**
      * Turns the topic's records back into commits: data records are gathered until a version record closes them
-     * (see the layout above). Anything else on the topic is damage or another program's writing, and stops the
-     * reader rather than be guessed at.
+     * (see the layout above); a writer record is handed on by itself. Anything else on the topic is damage or
+     * another program's writing, and stops the reader rather than be guessed at.
      *
      * <p>Not thread-safe: one reading thread.
      */
     static final class Assembler {
+        private final Consumer<WriterInfo> writers;
         private Map<String, byte[]> gathered = new LinkedHashMap<>();
 
-        /** Returns the commit this record closes, or {@code null} if it is a data record. */
+        /** An assembler that ignores writer records. */
+        Assembler() {
+            this(writer -> { });
+        }
+
+        /** An assembler that hands every writer record's value to {@code writers}, in the topic's order. */
+        Assembler(Consumer<WriterInfo> writers) {
+            this.writers = writers;
+        }
+
+        /** Returns the commit this record closes, or {@code null} if it is a data or writer record. */
         Commit accept(ConsumerRecord<byte[], byte[]> record) {
             byte[] key = record.key();
             if (key == null) {
                 throw corrupt(record, "a record without a key");
             }
             if (key.length > 0 && key[0] == 0) {
+                if (Arrays.equals(key, WRITER_KEY)) {
+                    writers.accept(readWriterValue(record));
+                    return null;
+                }
                 if (!Arrays.equals(key, VERSION_KEY)) {
                     throw corrupt(record, "an unknown reserved key");
                 }
@@ -763,6 +763,17 @@ public final class KafkaMetadataStore implements MetadataStore {
             gathered.remove(name);
             gathered.put(name, record.value());
             return null;
+        }
+
+        private static WriterInfo readWriterValue(ConsumerRecord<byte[], byte[]> record) {
+            if (record.value() == null) {
+                throw corrupt(record, "a writer record without a value");
+            }
+            try {
+                return WriterInfo.decode(record.value());
+            } catch (IllegalArgumentException e) {
+                throw corrupt(record, "a damaged writer record (" + e.getMessage() + ")");
+            }
         }
 
         private static CorruptDataException corrupt(ConsumerRecord<byte[], byte[]> record, String what) {

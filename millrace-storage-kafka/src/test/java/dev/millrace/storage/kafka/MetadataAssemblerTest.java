@@ -5,6 +5,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,5 +75,41 @@ class MetadataAssemblerTest {
                 .isInstanceOf(CorruptDataException.class).hasMessageContaining("version");
         assertThatThrownBy(() -> assembler.accept(version(0)))
                 .isInstanceOf(CorruptDataException.class).hasMessageContaining("positive");
+    }
+
+    @Test
+    void aWriterRecordIsHandedOnByItselfAndLeavesTheGatheredRecordsAlone() {
+        List<WriterInfo> writers = new ArrayList<>();
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler(writers::add);
+        WriterInfo written = new WriterInfo("n\u00e9ud-1", "http://127.0.0.1:4567", 7);
+        // After compaction a writer record can sit between a commit's surviving data records and its version record.
+        assertThat(assembler.accept(data("a", "1"))).isNull();
+        assertThat(assembler.accept(record(KafkaMetadataStore.WRITER_KEY, written.encode())))
+                .isNull();
+        assertThat(assembler.accept(data("b", "2"))).isNull();
+        assertThat(assembler.accept(version(3)).changes().keySet()).containsExactly("a", "b");
+        assertThat(writers).containsExactly(written);
+        WriterInfo unreachable = new WriterInfo("pid 1", "", 8);
+        assembler.accept(record(KafkaMetadataStore.WRITER_KEY, unreachable.encode()));
+        assertThat(writers).containsExactly(written, unreachable);
+    }
+
+    @Test
+    void damagedWriterRecordsAreReportedWithTheirOffset() {
+        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler(w -> { });
+        byte[] good = new WriterInfo("node", "host:1", 2).encode();
+        byte[] longer = Arrays.copyOf(good, good.length + 1);
+        byte[] shorter = Arrays.copyOf(good, good.length - 1);
+        byte[] otherFormat = good.clone();
+        otherFormat[0] = 2;
+        byte[] zeroEpoch = new WriterInfo("node", "host:1", 0).encode();
+        byte[] emptyId = good.clone();
+        emptyId[9] = 0;
+        emptyId[10] = 0;
+        for (byte[] damaged : new byte[][] {longer, shorter, otherFormat, zeroEpoch, emptyId, null, new byte[0]}) {
+            assertThatThrownBy(() -> assembler.accept(record(KafkaMetadataStore.WRITER_KEY, damaged)))
+                    .isInstanceOf(CorruptDataException.class).hasMessageContaining("writer record")
+                    .hasMessageContaining("offset");
+        }
     }
 }
