@@ -3,27 +3,13 @@ package dev.millrace.storage.kafka;
 import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.metrics.KafkaMetric;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,7 +19,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -277,15 +262,14 @@ class KafkaMetadataFollowerTest {
     }
 
     /** The real producer, whose commitTransaction can be held (the transaction in flight) or land and time out. */
-    private static final class HeldCommits implements Producer<byte[], byte[]> {
-        private final KafkaProducer<byte[], byte[]> real;
+    private static final class HeldCommits extends ForwardingProducer {
         volatile CountDownLatch holding;
         volatile CountDownLatch held = new CountDownLatch(1);
         volatile boolean landThenTimeOut;
         private boolean retryOwed;
 
         HeldCommits(Map<String, Object> settings) {
-            this.real = new KafkaProducer<>(settings);
+            super(settings);
         }
 
         @Override
@@ -312,77 +296,6 @@ class KafkaMetadataFollowerTest {
                 retryOwed = true;
                 throw new TimeoutException("simulated: the EndTxn answer was lost");
             }
-        }
-
-        @Override
-        public void initTransactions() {
-            real.initTransactions();
-        }
-
-        @Override
-        public void beginTransaction() {
-            real.beginTransaction();
-        }
-
-        @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                             ConsumerGroupMetadata groupMetadata) {
-            real.sendOffsetsToTransaction(offsets, groupMetadata);
-        }
-
-        @Override
-        public void abortTransaction() {
-            real.abortTransaction();
-        }
-
-        @Override
-        public void registerMetricForSubscription(KafkaMetric metric) {
-            real.registerMetricForSubscription(metric);
-        }
-
-        @Override
-        public void unregisterMetricFromSubscription(KafkaMetric metric) {
-            real.unregisterMetricFromSubscription(metric);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            return real.send(record);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-            return real.send(record, callback);
-        }
-
-        @Override
-        public void flush() {
-            real.flush();
-        }
-
-        @Override
-        public List<PartitionInfo> partitionsFor(String topic) {
-            return real.partitionsFor(topic);
-        }
-
-        @Override
-        public Map<MetricName, ? extends Metric> metrics() {
-            return real.metrics();
-        }
-
-        @Override
-        public Uuid clientInstanceId(Duration timeout) {
-            return real.clientInstanceId(timeout);
-        }
-
-        @Override
-        public void close() {
-            real.close();
-        }
-
-        @Override
-        public void close(Duration timeout) {
-            real.close(timeout);
         }
     }
 

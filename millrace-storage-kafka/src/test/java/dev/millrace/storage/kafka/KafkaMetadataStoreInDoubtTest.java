@@ -2,30 +2,15 @@ package dev.millrace.storage.kafka;
 
 import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.StorageException;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.metrics.KafkaMetric;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,14 +26,13 @@ class KafkaMetadataStoreInDoubtTest {
     private enum Fault { NONE, LAND_THEN_TIME_OUT, TIME_OUT_BEFORE_SENDING }
 
     /** The real producer, with commitTransaction failing as a lost answer or an unreachable coordinator would. */
-    private static final class FlakyCommits implements Producer<byte[], byte[]> {
-        private final KafkaProducer<byte[], byte[]> real;
+    private static final class FlakyCommits extends ForwardingProducer {
         volatile Fault next = Fault.NONE;
         private boolean retryOwed;
         private boolean landed;
 
         FlakyCommits(Map<String, Object> settings) {
-            this.real = new KafkaProducer<>(settings);
+            super(settings);
         }
 
         @Override
@@ -78,77 +62,6 @@ class KafkaMetadataStoreInDoubtTest {
                 }
                 default -> real.commitTransaction();
             }
-        }
-
-        @Override
-        public void initTransactions() {
-            real.initTransactions();
-        }
-
-        @Override
-        public void beginTransaction() {
-            real.beginTransaction();
-        }
-
-        @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                             ConsumerGroupMetadata groupMetadata) {
-            real.sendOffsetsToTransaction(offsets, groupMetadata);
-        }
-
-        @Override
-        public void abortTransaction() {
-            real.abortTransaction();
-        }
-
-        @Override
-        public void registerMetricForSubscription(KafkaMetric metric) {
-            real.registerMetricForSubscription(metric);
-        }
-
-        @Override
-        public void unregisterMetricFromSubscription(KafkaMetric metric) {
-            real.unregisterMetricFromSubscription(metric);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            return real.send(record);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-            return real.send(record, callback);
-        }
-
-        @Override
-        public void flush() {
-            real.flush();
-        }
-
-        @Override
-        public List<PartitionInfo> partitionsFor(String topic) {
-            return real.partitionsFor(topic);
-        }
-
-        @Override
-        public Map<MetricName, ? extends Metric> metrics() {
-            return real.metrics();
-        }
-
-        @Override
-        public Uuid clientInstanceId(Duration timeout) {
-            return real.clientInstanceId(timeout);
-        }
-
-        @Override
-        public void close() {
-            real.close();
-        }
-
-        @Override
-        public void close(Duration timeout) {
-            real.close(timeout);
         }
     }
 

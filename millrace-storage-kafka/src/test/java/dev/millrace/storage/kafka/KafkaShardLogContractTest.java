@@ -7,10 +7,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The shard log contract against the Kafka log store: one single-node cluster for the class, a topic prefix per test. */
+/**
+ * The shard log contract against the Kafka log store as in production (reads at the tip answered from memory): one
+ * single-node cluster for the class, a topic prefix per test.
+ */
 class KafkaShardLogContractTest extends ShardLogContract {
-    private static KafkaTestCluster cluster;
-    private static Admin admin;
+    static KafkaTestCluster cluster;
+    static Admin admin;
 
     @BeforeAll
     static void startCluster() {
