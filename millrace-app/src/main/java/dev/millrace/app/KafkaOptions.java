@@ -1,11 +1,15 @@
 package dev.millrace.app;
 
 import dev.millrace.storage.kafka.KafkaStorageConfig;
+import dev.millrace.storage.kafka.NodeInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,6 +63,18 @@ final class KafkaOptions {
                     + "client.properties), given to every client.")
     Path propertiesFile;
 
+    @Option(names = "--advertised-endpoint", paramLabel = "URL",
+            description = "With --storage kafka: where the other Millrace nodes on the same Kafka cluster and topic "
+                    + "prefix reach this node's API, e.g. http://10.0.0.5:4567 (default: http://HOST:PORT from --host "
+                    + "and --port, with this machine's name for a wildcard --host).")
+    String advertisedEndpoint;
+
+    @Option(names = "--node-id", paramLabel = "ID",
+            description = "With --storage kafka: this node's name among the nodes of its cluster, 1 to 64 of "
+                    + "A-Z a-z 0-9 . _ -, unique among running nodes (default: from the advertised endpoint's host "
+                    + "and port).")
+    String nodeId;
+
     @Option(names = "--kafka-startup-timeout-ms", defaultValue = "" + STARTUP_TIMEOUT_MS_DEFAULT, paramLabel = "MS",
             description = "With --storage kafka: how long to wait at start for the cluster to answer before giving "
                     + "up with exit status 1 (default: ${DEFAULT-VALUE}).")
@@ -102,6 +118,46 @@ final class KafkaOptions {
             return new KafkaStorageConfig(servers.strip(), topicPrefix, replicationFactor, minInsyncReplicas, client);
         } catch (IllegalArgumentException e) {
             throw usage.apply("--kafka-topic-prefix: " + e.getMessage());
+        }
+    }
+
+    /**
+     * This node as the others of its cluster will know it: {@code --advertised-endpoint} (or one made of {@code host}
+     * and {@code port}) and {@code --node-id} (or one made of the endpoint's host and port).
+     */
+    NodeInfo node(String host, int port, long startedMs, Function<String, CommandLine.ParameterException> usage) {
+        String endpoint = advertisedEndpoint != null ? advertisedEndpoint.strip()
+                : "http://" + endpointHost(host) + ":" + port;
+        URI uri;
+        try {
+            uri = URI.create(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw usage.apply("--advertised-endpoint " + endpoint + " is not a URL: " + e.getMessage());
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1
+                || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+            throw usage.apply("--advertised-endpoint must be http://HOST:PORT (the plain-HTTP port the other nodes"
+                    + " reach this one on), not " + endpoint);
+        }
+        String id = nodeId != null ? nodeId : (uri.getHost() + "-" + uri.getPort()).replaceAll("[^A-Za-z0-9._-]", "-");
+        if (id.length() > 64) {
+            id = id.substring(id.length() - 64);
+        }
+        if (!NodeInfo.validNodeId(id)) {
+            throw usage.apply("--node-id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -, not '" + id + "'");
+        }
+        return new NodeInfo(id, endpoint, startedMs);
+    }
+
+    /** The host of the default endpoint: {@code host} itself, or this machine's name when it is a wildcard. */
+    private static String endpointHost(String host) {
+        if (!host.equals("0.0.0.0") && !host.equals("::") && !host.equals("[::]")) {
+            return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
         }
     }
 

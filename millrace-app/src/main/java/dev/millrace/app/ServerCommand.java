@@ -11,6 +11,7 @@ import dev.millrace.storage.Storage;
 import dev.millrace.storage.embedded.EmbeddedStorage;
 import dev.millrace.storage.kafka.KafkaStorage;
 import dev.millrace.storage.kafka.KafkaStorageConfig;
+import dev.millrace.storage.kafka.NodeInfo;
 import dev.millrace.storage.log.DurabilityPolicy;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.millrace.storage.log.LogConfig;
@@ -240,6 +241,11 @@ final class ServerCommand implements Callable<Integer> {
         try {
             checkTlsFiles();
             KafkaStorageConfig kafkaConfig = kafkaConfig();
+            if (kafkaConfig != null && port == 0 && kafka.advertisedEndpoint == null) {
+                // The other nodes must know this one's port before it is bound, so a free one is chosen now.
+                port = freePort(host);
+                config = config();
+            }
             try (DataDirLock lock = openDataDir(config.dataDir())) {
                 return serve(config, kafkaConfig);
             }
@@ -271,7 +277,10 @@ final class ServerCommand implements Callable<Integer> {
                     + "min.insync.replicas {}", kafkaConfig.bootstrapServers(), cluster.brokers(),
                     cluster.brokers() == 1 ? "" : "s",
                     kafkaConfig.topicPrefix(), cluster.replicationFactor(), cluster.minInsyncReplicas());
-            opener = () -> KafkaStorage.open(kafkaConfig, clock);
+            NodeInfo self = kafka.node(host, port, clock.millis(), this::usage);
+            log.info("Millrace node {} joins the nodes on that cluster and prefix, reachable at {}", self.nodeId(),
+                    self.endpoint());
+            opener = () -> KafkaStorage.openNode(kafkaConfig, clock, self);
         }
         MillraceServer server = new MillraceServer(config, clock, opener);
         InetSocketAddress bound;
@@ -311,7 +320,8 @@ final class ServerCommand implements Callable<Integer> {
     KafkaStorageConfig kafkaConfig() throws StartupProblem {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         List<String> kafkaOptions = given.matchedOptions().stream().map(CommandLine.Model.OptionSpec::longestName)
-                .filter(name -> name.startsWith("--kafka-")).distinct().toList();
+                .filter(name -> name.startsWith("--kafka-") || name.equals("--advertised-endpoint")
+                        || name.equals("--node-id")).distinct().toList();
         if (storage == Backend.EMBEDDED) {
             if (!kafkaOptions.isEmpty()) {
                 throw new StartupProblem(String.join(", ", kafkaOptions) + (kafkaOptions.size() == 1 ? " is" : " are")
@@ -327,6 +337,15 @@ final class ServerCommand implements Callable<Integer> {
                     + (embeddedOptions.size() == 1 ? "it" : "them") + " out");
         }
         return kafka.config(this::usage);
+    }
+
+    /** A port of {@code host} that is free now. */
+    private static int freePort(String host) throws StartupProblem {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new StartupProblem("cannot find a free port on " + host + " for --port 0: " + e.getMessage());
+        }
     }
 
     /** A missing or unreadable --tls-cert/--tls-key, named before anything else is done. */

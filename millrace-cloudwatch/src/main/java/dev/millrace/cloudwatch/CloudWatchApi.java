@@ -151,6 +151,17 @@ public final class CloudWatchApi {
         }
     }
 
+    /**
+     * CloudWatch's retryable 500 with {@code message}, in the protocol the call came in: for a call this node could
+     * not get answered (another node of a cluster was to run it and could not be reached).
+     */
+    public static Result internalError(String path, String target, String contentType, String message,
+                                       String requestId) {
+        Protocol protocol = protocol(path, target, contentType);
+        return error(protocol == null ? Protocol.JSON_1_0 : protocol, CloudWatchException.internal(message),
+                requestId);
+    }
+
     /** Data points refused by the catalog's size cap, for Millrace's own metrics. */
     public long droppedDatapoints() {
         return catalog.droppedDatapoints();

@@ -50,8 +50,11 @@ final class CloudWatchException extends RuntimeException {
     }
 
     static CloudWatchException internal() {
-        return new CloudWatchException("InternalServiceFault", "InternalServiceError", 500, false,
-                "Internal server error");
+        return internal("Internal server error");
+    }
+
+    static CloudWatchException internal(String message) {
+        return new CloudWatchException("InternalServiceFault", "InternalServiceError", 500, false, message);
     }
 
     /** The modeled name, e.g. {@code InvalidParameterValueException}. */

@@ -86,6 +86,14 @@ public final class DynamoApi {
         }
     }
 
+    /**
+     * DynamoDB's retryable 500 with {@code message}: for a call this node could not get answered (another node of a
+     * cluster was to run it and could not be reached).
+     */
+    public static Result internalError(String message) {
+        return error(DynamoException.internal(message));
+    }
+
     static Result error(DynamoException e) {
         byte[] body = DynamoJson.object(g -> {
             g.writeStringField("__type", e.qualifiedType());

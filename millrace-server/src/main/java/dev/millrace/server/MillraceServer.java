@@ -5,6 +5,10 @@ import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
+import dev.millrace.server.cluster.ClusterCalls;
+import dev.millrace.server.cluster.ClusterPlacement;
+import dev.millrace.server.cluster.ShardOwners;
+import dev.millrace.server.records.ShardPlacement;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.server.http.Apis;
@@ -20,6 +24,7 @@ import dev.millrace.server.state.Throttles;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.sts.StsApi;
+import dev.millrace.storage.Cluster;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
@@ -54,6 +59,8 @@ public final class MillraceServer implements AutoCloseable {
     private static final int FAN_OUT_THREADS = 4;
     /** Appends in flight at once across PutRecords calls; the threads mostly wait for fsync, not for a core. */
     private static final int APPEND_THREADS = 64;
+    /** How long a node of a cluster waits at start for a writer to be elected and make the cluster's secret. */
+    private static final long FIRST_WRITER_WAIT_MS = 60_000;
 
     private final ServerConfig config;
     private final Clock clock;
@@ -61,6 +68,10 @@ public final class MillraceServer implements AutoCloseable {
     private Storage storage;
     private LogStore logs;
     private MetadataStore metadata;
+    private Cluster cluster;
+    /** Both null on a node alone on its storage. */
+    private ClusterCalls clusterCalls;
+    private ClusterPlacement placement;
     private ExecutorService apiExecutor;
     private ThreadPoolExecutor appendExecutor;
     private ScheduledExecutorService housekeeping;
@@ -85,7 +96,22 @@ public final class MillraceServer implements AutoCloseable {
         storage = storageOpener.get();
         logs = storage.logs();
         metadata = storage.metadata();
-        ShardIterators iterators = new ShardIterators(iteratorKey(), clock);
+        cluster = storage.cluster();
+        // The first writer makes the secret; every node of a cluster signs iterators and forwarded calls with it.
+        cluster.onRoleChange(writer -> {
+            if (writer) {
+                iteratorKey();
+            }
+        });
+        byte[] secret = awaitIteratorKey();
+        ShardIterators iterators = new ShardIterators(secret, clock);
+        if (cluster != Cluster.solo()) {
+            clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
+            placement = new ClusterPlacement(clusterCalls, new ShardOwners(cluster), iterators);
+            // Lazily: a region's services exist once it is first used, here or through another node.
+            clusterCalls.serveAppends((region, request) -> ClusterPlacement.appendHere(regions.services(region),
+                    request));
+        }
         fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-append"));
@@ -94,21 +120,25 @@ public final class MillraceServer implements AutoCloseable {
         regions.openAll(List.of(Account.LEGACY_REGION));
         regions.openAll(RegionMetadata.storedRegions(metadata));
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router);
+        if (placement != null) {
+            api.place(placement);
+        }
         // A bounded queue sheds load: past it the HTTP handler answers 503 at once (see HttpLimits).
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.http().maxQueuedRequests()), named("millrace-api"));
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
-        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> eachRegion(s -> s.streams()
+        // Housekeeping changes metadata, so in a cluster only the writer does it, once for everyone.
+        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> onWriter(s -> s.streams()
                 .settleDue())), 100, 100, TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(periodic("retention", () -> eachRegion(s -> s.streams().trimExpired())),
+        housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         long scaleMs = config.autoScaling().evaluateIntervalMs();
-        housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> eachRegion(s -> s.autoScaler()
+        housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> onWriter(s -> s.autoScaler()
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock),
-                new StsApi(config.account().id())), apiExecutor, config.maxBodyBytes(), config.http());
+                new StsApi(config.account().id()), clusterCalls), apiExecutor, config.maxBodyBytes(), config.http());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(
@@ -138,12 +168,20 @@ public final class MillraceServer implements AutoCloseable {
         }
         return new ApiServices(streams, iterators, new ResourcePolicies(regional),
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
-                new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor);
+                new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor,
+                placement != null ? placement : ShardPlacement.LOCAL);
     }
 
     private void eachRegion(java.util.function.Consumer<ApiServices> task) {
         for (ApiServices services : regions.all()) {
             task.accept(services);
+        }
+    }
+
+    /** Runs {@code task} on every region if this node is the metadata writer (housekeeping); else nothing. */
+    private void onWriter(java.util.function.Consumer<ApiServices> task) {
+        if (cluster.isWriter()) {
+            eachRegion(task);
         }
     }
 
@@ -161,14 +199,40 @@ public final class MillraceServer implements AutoCloseable {
         return fanOuts.stream().mapToInt(FanOut::sessionCount).sum();
     }
 
-    /** The iterator signing key: random, made on first start, kept in the metadata store. */
-    private byte[] iteratorKey() {
+    /**
+     * The iterator signing key, which is also a cluster's secret: random, made by the writer on the first start,
+     * kept in the metadata store.
+     */
+    private synchronized byte[] iteratorKey() {
         return metadata.get(ITERATOR_KEY).orElseGet(() -> {
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
             metadata.commit(Map.of(ITERATOR_KEY, key));
             return key;
         });
+    }
+
+    /**
+     * The iterator key; a follower that starts before any writer made it (the first nodes of a new cluster) waits
+     * for the election's winner to make it and for it to reach this node's view.
+     */
+    private byte[] awaitIteratorKey() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_WRITER_WAIT_MS);
+        while (true) {
+            java.util.Optional<byte[]> key = metadata.get(ITERATOR_KEY);
+            if (key.isPresent()) {
+                return key.get();
+            }
+            if (cluster.isWriter()) {
+                return iteratorKey();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no metadata writer was elected within " + FIRST_WRITER_WAIT_MS
+                        + " ms of start, so this node cannot join its cluster; check that the nodes can reach Kafka"
+                        + " and see the log of the node that should have been elected");
+            }
+            Thread.sleep(50);
+        }
     }
 
     /**

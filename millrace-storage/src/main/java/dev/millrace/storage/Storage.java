@@ -11,6 +11,11 @@ public interface Storage extends AutoCloseable {
 
     MetadataStore metadata();
 
+    /** This node among those sharing the storage; a backend only one node uses is {@link Cluster#solo()}. */
+    default Cluster cluster() {
+        return Cluster.solo();
+    }
+
     /** Flushes and closes both halves: logs first, so that metadata outlives every append it describes. */
     @Override
     void close();

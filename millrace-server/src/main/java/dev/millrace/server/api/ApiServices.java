@@ -10,6 +10,8 @@ import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 
+import dev.millrace.server.records.ShardPlacement;
+
 import java.util.concurrent.Executor;
 
 /**
@@ -30,11 +32,20 @@ import java.util.concurrent.Executor;
  * @param fanOut          live SubscribeToShard sessions
  * @param appends         runs the per-shard appends of one PutRecords call side by side, so that a call touching N
  *                        shards waits for about one fsync, not N in a row; its threads mostly wait on the disk
+ * @param placement       which node of a cluster appends each shard's records ({@link ShardPlacement#LOCAL} alone)
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
                           Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut,
-                          Executor appends) {
+                          Executor appends, ShardPlacement placement) {
+
+    /** A node alone: every shard is this node's. */
+    public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                       AccountSettings accountSettings, int shardLimit, ScalingLimits scaling, Throttles throttles,
+                       AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut, Executor appends) {
+        this(streams, iterators, policies, accountSettings, shardLimit, scaling, throttles, autoScaler, consumers,
+                fanOut, appends, ShardPlacement.LOCAL);
+    }
 
     /** Appends run one after the other on the calling thread (tests, benchmarks of the call itself). */
     public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,

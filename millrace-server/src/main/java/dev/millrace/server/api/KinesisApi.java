@@ -63,6 +63,21 @@ public final class KinesisApi {
     private final RequestReader reader;
     private final Validator validator;
     private final Function<String, OperationRouter> routers;
+    private volatile Placement placement;
+
+    /**
+     * Where a call runs when what it reads lives on another node of a cluster: GetRecords runs on the owner of its
+     * iterator's shard, which counts that shard's read limits.
+     */
+    @FunctionalInterface
+    public interface Placement {
+        /**
+         * Another node's answer to the call, or null to run it here. Called after the request was read and
+         * validated.
+         */
+        Result elsewhere(String target, String operation, Struct request, WireFormat format, byte[] body,
+                         String requestId, String region);
+    }
 
     /** One operation table for every region (tests, benchmarks). */
     public KinesisApi(ApiModel model, OperationRouter router) {
@@ -82,7 +97,21 @@ public final class KinesisApi {
         return handle(target, format, body, requestId, Account.LEGACY_REGION);
     }
 
+    /** Places calls on other nodes of a cluster from now on ({@link Placement}); set once, at start. */
+    public void place(Placement placement) {
+        this.placement = placement;
+    }
+
     public Result handle(String target, WireFormat format, byte[] body, String requestId, String region) {
+        return handle(target, format, body, requestId, region, false);
+    }
+
+    /**
+     * Runs a call, here if {@code here} (another node of the cluster placed it here: it is never sent on), else
+     * wherever its {@link Placement} says.
+     */
+    public Result handle(String target, WireFormat format, byte[] body, String requestId, String region,
+                         boolean here) {
         try {
             String operation = operationOf(target);
             ApiModel.Operation op = model.operation(operation);
@@ -93,6 +122,13 @@ public final class KinesisApi {
             }
             Struct request = reader.read(format, op.input(), body);
             validator.validate(request);
+            Placement elsewhere = placement;
+            if (!here && elsewhere != null) {
+                Result answered = elsewhere.elsewhere(target, operation, request, format, body, requestId, region);
+                if (answered != null) {
+                    return answered;
+                }
+            }
             WireWriter out = new WireWriter(format).startObject();
             handler.handle(request, out);
             if (op.output() == null) {

@@ -3,6 +3,7 @@ package dev.millrace.server.api;
 import dev.millrace.server.fanout.StreamingOperationHandler;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -11,6 +12,20 @@ import java.util.TreeMap;
  * <p>Immutable after construction, thread-safe.
  */
 public final class OperationRouter {
+    /**
+     * The operations that change metadata (streams, shards, consumers, tags, policies, settings). On a node of a
+     * cluster they run on the metadata writer only: a follower forwards them there whole, so the writer's locks keep
+     * serializing them as on one node, and it computes each change from the latest state, never a stale view. Every
+     * other operation is answered by the node it reaches: reads from its view of the metadata, records from the logs.
+     */
+    private static final Set<String> METADATA_CHANGES = Set.of(
+            "AddTagsToStream", "CreateChannel", "CreateStream", "DecreaseStreamRetentionPeriod", "DeleteChannel",
+            "DeleteResourcePolicy", "DeleteStream", "DeregisterStreamConsumer", "DisableEnhancedMonitoring",
+            "EnableEnhancedMonitoring", "IncreaseStreamRetentionPeriod", "MergeShards", "PutResourcePolicy",
+            "RegisterStreamConsumer", "RemoveTagsFromStream", "SplitShard", "StartStreamEncryption",
+            "StopStreamEncryption", "TagResource", "UntagResource", "UpdateAccountSettings", "UpdateChannel",
+            "UpdateMaxRecordSize", "UpdateShardCount", "UpdateStreamMode", "UpdateStreamRecordDistributionStrategy",
+            "UpdateStreamWarmThroughput");
     private final Map<String, OperationHandler> handlers;
     private final Map<String, StreamingOperationHandler> streaming;
 
@@ -73,6 +88,11 @@ public final class OperationRouter {
             handler.handle(request, out);
         });
         return new OperationRouter(t, Map.of("SubscribeToShard", new SubscribeToShardHandler(s)));
+    }
+
+    /** Whether {@code operation} changes metadata, and so runs on a cluster's metadata writer. */
+    public static boolean changesMetadata(String operation) {
+        return operation != null && METADATA_CHANGES.contains(operation);
     }
 
     /** The event-stream handler of an operation answered with an event stream, or {@code null}. */

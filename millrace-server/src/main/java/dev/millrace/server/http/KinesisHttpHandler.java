@@ -6,6 +6,8 @@ import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.cluster.ClusterCalls;
+import dev.millrace.server.cluster.NodeUnavailableException;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.sts.StsApi;
 import io.netty.buffer.ByteBufUtil;
@@ -68,6 +70,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final DynamoApi dynamo;
     private final CloudWatchApi cloudWatch;
     private final StsApi sts;
+    /** Null on a node alone on its storage (and in tests that build the handler bare): nothing is forwarded. */
+    private final ClusterCalls calls;
     private final ExecutorService executor;
     private final long maxQueueWaitNanos;
 
@@ -82,16 +86,32 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.dynamo = apis.dynamo();
         this.cloudWatch = apis.cloudWatch();
         this.sts = apis.sts();
+        this.calls = apis.cluster();
         this.executor = executor;
         this.maxQueueWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueWaitMs);
     }
 
+    /** An answer with its content type ({@code null}: none) and the headers it adds to the common ones. */
+    record Reply(KinesisApi.Result result, String contentType, Map<String, String> headers) {
+        static Reply of(ClusterCalls.Answer a) {
+            String errorType = a.headers().get("x-amzn-ErrorType");
+            Map<String, String> rest = new LinkedHashMap<>(a.headers());
+            rest.remove("x-amzn-ErrorType");
+            return new Reply(new KinesisApi.Result(a.status(), a.body(), errorType), a.contentType(), rest);
+        }
+    }
+
     /** One request's connection and the headers every answer to it carries. */
-    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive, String requestId,
+    record Exchange(ChannelHandlerContext ctx, boolean keepAlive, String requestId,
                             Map<String, String> headers) {
         /** The same exchange, answered on the event loop (answers are computed on the API executor). */
         void respond(KinesisApi.Result result, String contentType) {
             ctx.executor().execute(() -> KinesisHttpHandler.respond(this, result, contentType, Map.of()));
+        }
+
+        void respond(Reply reply) {
+            ctx.executor().execute(() -> KinesisHttpHandler.respond(this, reply.result(), reply.contentType(),
+                    reply.headers()));
         }
     }
 
@@ -109,6 +129,12 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(headers));
         common.put("x-amz-id-2", extendedRequestId());
         Exchange x = new Exchange(ctx, keepAlive, requestId, common);
+        if (request.method() == HttpMethod.GET && request.uri().equals(ClusterCalls.STATUS_PATH)) {
+            respond(x, new KinesisApi.Result(200, calls != null ? calls.statusJson()
+                    : ClusterCalls.statusJson(dev.millrace.storage.Cluster.solo()), null), "application/json",
+                    Map.of());
+            return;
+        }
         if (request.method() == HttpMethod.GET && request.uri().equals("/health")) {
             respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
                     Map.of());
@@ -134,6 +160,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
         String region = SigningRegion.of(authorization, uri);
         try {
+            if (post && ClusterCalls.PATH.equals(uri)) {
+                ForwardedCalls.runHere(this, x, headers, sent);
+                return;
+            }
             boolean isSts = post && StsApi.isSts(target, contentType, body);
             if (post && (DynamoApi.isDynamoTarget(target) || isSts || CloudWatchApi.isCloudWatch(uri, target,
                     contentType, body))) {
@@ -142,13 +172,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     WireFormat format = WireFormat.fromContentType(contentType);
                     respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
                 } else if (DynamoApi.isDynamoTarget(target)) {
-                    callDynamo(x, target, body);
+                    run(x, new ClusterCalls.Call(ClusterCalls.Service.DYNAMODB, uri, target, contentType, region,
+                            requestId, body));
                 } else if (isSts) {
                     // A constant answer: no need for the API executor.
                     StsApi.Result r = sts.handle(body, region, requestId);
                     respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null), StsApi.CONTENT_TYPE, Map.of());
                 } else {
-                    callCloudWatch(x, uri, target, contentType, body);
+                    run(x, new ClusterCalls.Call(ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region,
+                            requestId, body));
                 }
                 return;
             }
@@ -178,7 +210,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     x.respond(KinesisApi.error(format, busy()), format.contentType());
                     return;
                 }
-                x.respond(api.handle(target, format, body, requestId, region), format.contentType());
+                ClusterCalls.Call call = new ClusterCalls.Call(ClusterCalls.Service.KINESIS, uri, target, contentType,
+                        region, requestId, body);
+                x.respond(forwarded(call) ? forward(call) : local(call));
             });
         } catch (RejectedExecutionException e) {
             // A server that is shutting down refuses work, and so does one whose queue of waiting requests is full
@@ -235,21 +269,91 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 KinesisApi.error(format, error), format.contentType(), Map.of());
     }
 
-    /** KCL keeps its leases in DynamoDB; the subset it needs is served on this same endpoint. */
-    private void callDynamo(Exchange x, String target, byte[] body) {
-        executor.execute(() -> {
-            DynamoApi.Result r = dynamo.handle(target, body);
-            x.respond(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()), DynamoApi.CONTENT_TYPE);
-        });
+    /**
+     * Runs a DynamoDB or CloudWatch call on the API executor: here, or on the metadata writer. KCL keeps its leases in
+     * DynamoDB and publishes metrics to CloudWatch; both subsets are served on this same endpoint.
+     */
+    private void run(Exchange x, ClusterCalls.Call call) {
+        executor.execute(() -> x.respond(forwarded(call) ? forward(call) : local(call)));
     }
 
-    /** Apps publish metrics (KCL by default); the CloudWatch subset is served on this same endpoint too. */
-    private void callCloudWatch(Exchange x, String uri, String target, String contentType, byte[] body) {
-        executor.execute(() -> {
-            CloudWatchApi.Result r = cloudWatch.handle(uri, target, contentType, body, x.requestId());
-            x.ctx().executor().execute(() -> respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null),
-                    r.contentType(), r.headers()));
-        });
+    /** Whether this node sends {@code call} to the metadata writer rather than running it ({@link ClusterCalls}). */
+    private boolean forwarded(ClusterCalls.Call call) {
+        if (calls == null) {
+            return false;
+        }
+        String operation = null;
+        if (call.service() == ClusterCalls.Service.KINESIS) {
+            try {
+                operation = api.operationOf(call.target());
+            } catch (KinesisException unknown) {
+                return false; // answered here, as everywhere
+            }
+        }
+        return calls.forwards(call.service(), operation);
+    }
+
+    /** Sends {@code call} to the writer; its answer, or the service's retryable error if it cannot be had. */
+    private Reply forward(ClusterCalls.Call call) {
+        try {
+            return Reply.of(calls.forward(call));
+        } catch (NodeUnavailableException e) {
+            return unavailable(call, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unavailable(call, "The server is shutting down.");
+        }
+    }
+
+    /** Runs {@code call} on this node. */
+    Reply local(ClusterCalls.Call call) {
+        switch (call.service()) {
+            case DYNAMODB: {
+                DynamoApi.Result r = dynamo.handle(call.target(), call.body());
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
+                        DynamoApi.CONTENT_TYPE, Map.of());
+            }
+            case CLOUDWATCH: {
+                CloudWatchApi.Result r = cloudWatch.handle(call.uri(), call.target(), call.contentType(), call.body(),
+                        call.requestId());
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), r.contentType(), r.headers());
+            }
+            default: {
+                WireFormat format = WireFormat.fromContentType(call.contentType());
+                boolean here = call.service() == ClusterCalls.Service.KINESIS_HERE;
+                return new Reply(api.handle(call.target(), format, call.body(), call.requestId(), call.region(),
+                        here), format.contentType(), Map.of());
+            }
+        }
+    }
+
+    /** The service's retryable 5xx, for a call that could not be run on the writer. */
+    static Reply unavailable(ClusterCalls.Call call, String message) {
+        switch (call.service()) {
+            case DYNAMODB: {
+                DynamoApi.Result r = DynamoApi.internalError(message);
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
+                        DynamoApi.CONTENT_TYPE, Map.of());
+            }
+            case CLOUDWATCH: {
+                CloudWatchApi.Result r = CloudWatchApi.internalError(call.uri(), call.target(), call.contentType(),
+                        message, call.requestId());
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), r.contentType(), r.headers());
+            }
+            default: {
+                WireFormat format = WireFormat.fromContentType(call.contentType());
+                return new Reply(KinesisApi.error(format, new KinesisException("ServiceUnavailableException",
+                        message, SERVICE_UNAVAILABLE)), format.contentType(), Map.of());
+            }
+        }
+    }
+
+    ClusterCalls calls() {
+        return calls;
+    }
+
+    ExecutorService executor() {
+        return executor;
     }
 
     private static boolean hasValue(HttpHeaders headers, String name) {

@@ -10,6 +10,7 @@ import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.Cluster;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
@@ -41,16 +42,24 @@ public final class RecordWriter {
     private final AutoScaler autoScaler;
     private final Throttles throttles;
     private final Executor appends;
+    private final ShardPlacement placement;
 
     /**
      * @param appends runs the per-shard appends of one call side by side, so that a call touching N shards waits for
      *                about one fsync, not N in a row
      */
     public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends) {
+        this(streams, autoScaler, throttles, appends, ShardPlacement.LOCAL);
+    }
+
+    /** @param placement which node owns each shard: its entries are appended there ({@link ShardPlacement}) */
+    public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends,
+                        ShardPlacement placement) {
         this.streams = streams;
         this.autoScaler = autoScaler;
         this.throttles = throttles;
         this.appends = appends;
+        this.placement = placement;
     }
 
     /**
@@ -115,20 +124,28 @@ public final class RecordWriter {
     /**
      * Appends the pending entries, one batch per shard, and returns those whose shard turned out to be sealed (their
      * outcome says so until a later attempt writes them). Entries over their shard's throughput allowance are
-     * throttled, in the given order, and not written.
+     * throttled, in the given order, and not written. A shard owned by another node of the cluster gets its entries
+     * sent there whole, and that node meters, throttles and appends them ({@link #writeOwned}).
      */
     private List<Integer> appendGroups(StreamRecord s, List<Entry> entries, List<Integer> pending,
                                        Outcome[] outcomes) {
         ShardRouter router = ShardRouter.of(s);
+        String region = streams.account().region();
         // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
         // (two BigIntegers and more) is not worth computing per entry.
         Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>();
+        Map<ShardRecord, Cluster.Node> remote = new IdentityHashMap<>();
         Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>();
         for (int i : pending) {
             Entry entry = entries.get(i);
             ShardRecord shard = router.route(entry.hashKey());
-            autoScaler.record(s, shard, entry.hashKey(), entry.sizeBytes());
-            if (shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes())) {
+            if (!byShard.containsKey(shard)) {
+                Cluster.Node owner = placement.remoteOwner(region, s, shard);
+                if (owner != null) {
+                    remote.put(shard, owner);
+                }
+            }
+            if (remote.containsKey(shard) || admit(s, shard, entry, shardThrottles)) {
                 byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
             } else {
                 outcomes[i] = new Throttled(Throttles.shardRateExceeded(streams, s, shard));
@@ -137,14 +154,14 @@ public final class RecordWriter {
         List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
         if (byShard.size() == 1) {
             Map.Entry<ShardRecord, List<Integer>> only = byShard.entrySet().iterator().next();
-            appendGroup(s, only.getKey(), only.getValue(), entries, outcomes, sealed);
+            appendGroup(s, only.getKey(), remote.get(only.getKey()), only.getValue(), entries, outcomes, sealed);
             return sealed;
         }
         // Each group writes only its own entries' slots of the array; join() orders those writes before the reads
         // that follow.
         CompletableFuture.allOf(byShard.entrySet().stream()
-                .map(group -> CompletableFuture.runAsync(() -> appendGroup(s, group.getKey(), group.getValue(),
-                        entries, outcomes, sealed), appends))
+                .map(group -> CompletableFuture.runAsync(() -> appendGroup(s, group.getKey(),
+                        remote.get(group.getKey()), group.getValue(), entries, outcomes, sealed), appends))
                 .toArray(CompletableFuture[]::new)).join();
         // In the given order again, so entries that are routed anew keep their order.
         List<Integer> inOrder = new ArrayList<>(sealed);
@@ -152,9 +169,54 @@ public final class RecordWriter {
         return inOrder;
     }
 
-    /** Appends one shard's entries as one batch; entries of a sealed shard are added to {@code sealed}. */
-    private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
-                             Outcome[] outcomes, List<Integer> sealed) {
+    /** Meters the entry for on-demand scaling and charges it to its shard's write allowance; false if throttled. */
+    private boolean admit(StreamRecord s, ShardRecord shard, Entry entry,
+                          Map<ShardRecord, Throttles.ShardThrottle> shardThrottles) {
+        autoScaler.record(s, shard, entry.hashKey(), entry.sizeBytes());
+        return shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes());
+    }
+
+    /**
+     * The owner's side of an append another node sent here ({@link ShardPlacement#appendAt}): meters, throttles and
+     * appends {@code entries} to {@code shard} of {@code s} as one batch, without asking who owns it (the sender
+     * did), and returns one outcome per entry.
+     */
+    public List<Outcome> writeOwned(StreamRecord s, ShardRecord shard, List<Entry> entries) {
+        Outcome[] outcomes = new Outcome[entries.size()];
+        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>();
+        List<Integer> admitted = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            if (admit(s, shard, entries.get(i), shardThrottles)) {
+                admitted.add(i);
+            } else {
+                outcomes[i] = new Throttled(Throttles.shardRateExceeded(streams, s, shard));
+            }
+        }
+        if (!admitted.isEmpty()) {
+            appendGroup(s, shard, null, admitted, entries, outcomes, Collections.synchronizedList(new ArrayList<>()));
+        }
+        return Arrays.asList(outcomes);
+    }
+
+    /**
+     * Appends one shard's entries as one batch, here or (if {@code owner} is not null) on the shard's owner; entries of
+     * a sealed shard are added to {@code sealed}.
+     */
+    private void appendGroup(StreamRecord s, ShardRecord shard, Cluster.Node owner, List<Integer> group,
+                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
+        if (owner != null) {
+            List<Entry> sent = new ArrayList<>(group.size());
+            group.forEach(i -> sent.add(entries.get(i)));
+            List<Outcome> answered = placement.appendAt(owner, streams.account().region(), s, shard, sent);
+            for (int k = 0; k < group.size(); k++) {
+                Outcome o = answered.get(k);
+                outcomes[group.get(k)] = o;
+                if (o instanceof Failed f && f.error() instanceof ShardSealedException) {
+                    sealed.add(group.get(k));
+                }
+            }
+            return;
+        }
         List<AppendRecord> batch = new ArrayList<>(group.size());
         for (int i : group) {
             batch.add(entries.get(i).append());

@@ -598,6 +598,23 @@ public final class KafkaMetadataStore implements MetadataStore {
         return awaitOffset(end, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
 
+    /**
+     * Waits until this store's view holds {@code target} (a version another node's writer reported), so that what
+     * the writer committed is visible here; returns whether it did within {@code timeoutMs}. The tailer wakes it
+     * after each batch it applies.
+     */
+    public synchronized boolean awaitVersion(long target, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (version < target) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMs <= 0 || closed || tailerStopped != null) {
+                return false;
+            }
+            wait(remainingMs);
+        }
+        return true;
+    }
+
     private long endOffset(IsolationLevel isolation, long timeoutMs) {
         try {
             return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation))

@@ -1,5 +1,6 @@
 package dev.millrace.storage.kafka;
 
+import dev.millrace.storage.Cluster;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
@@ -15,18 +16,41 @@ import java.time.Clock;
 public final class KafkaStorage implements Storage {
     private final KafkaLogStore logs;
     private final KafkaMetadataStore metadata;
+    /** Null for a store opened alone ({@link #open}), which is always the writer. */
+    private final KafkaCluster cluster;
 
-    private KafkaStorage(KafkaLogStore logs, KafkaMetadataStore metadata) {
+    private KafkaStorage(KafkaLogStore logs, KafkaMetadataStore metadata, KafkaCluster cluster) {
         this.logs = logs;
         this.metadata = metadata;
+        this.cluster = cluster;
     }
 
     /** Connects to the cluster, creating this backend's topics if needed; metadata is read back before it returns. */
     public static KafkaStorage open(KafkaStorageConfig config, Clock clock) {
         KafkaMetadataStore metadata = KafkaMetadataStore.open(config, clock);
         try {
-            return new KafkaStorage(KafkaLogStore.open(config, clock), metadata);
+            return new KafkaStorage(KafkaLogStore.open(config, clock), metadata, null);
         } catch (RuntimeException e) {
+            metadata.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the storage as one node of several sharing the cluster and topic prefix: the metadata store opens as a
+     * follower, the node announces itself and joins the writer election ({@link KafkaCluster}), and its store becomes
+     * the writer if and when the node is elected. Returns without waiting for an election.
+     */
+    public static KafkaStorage openNode(KafkaStorageConfig config, Clock clock, NodeInfo self) {
+        KafkaMetadataStore metadata = KafkaMetadataStore.openFollower(config, clock);
+        KafkaLogStore logs = null;
+        try {
+            logs = KafkaLogStore.open(config, clock);
+            return new KafkaStorage(logs, metadata, KafkaCluster.join(config, clock, self, metadata));
+        } catch (RuntimeException e) {
+            if (logs != null) {
+                logs.close();
+            }
             metadata.close();
             throw e;
         }
@@ -43,11 +67,23 @@ public final class KafkaStorage implements Storage {
     }
 
     @Override
+    public Cluster cluster() {
+        return cluster != null ? cluster : Cluster.solo();
+    }
+
+    /** Leaves the cluster first (so another node is elected at once), then closes logs, then metadata. */
+    @Override
     public void close() {
         try {
-            logs.close();
+            if (cluster != null) {
+                cluster.close();
+            }
         } finally {
-            metadata.close();
+            try {
+                logs.close();
+            } finally {
+                metadata.close();
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ public record NodeInfo(String nodeId, String endpoint, long startedMs) {
     }
 
     /** Whether {@code nodeId} is a valid node id. */
-    static boolean validNodeId(String nodeId) {
+    public static boolean validNodeId(String nodeId) {
         return nodeId != null && NODE_ID.matcher(nodeId).matches();
     }
 

@@ -1,0 +1,229 @@
+package dev.millrace.server.records;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StorageException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The append a node asks of a shard's owner in a cluster ({@link ShardPlacement}): one shard's entries of a PutRecord
+ * or PutRecords call, and the owner's outcome for each. Only this class reads or writes these bytes.
+ *
+ * <pre>
+ *  request  = | format 1 | region: str16 | stream: str16 | streamEpochMs: i64 | shardIndex: i32 | count: i32 | entry * count |
+ *  entry    = | partitionKey: str16 | hasExplicitHashKey: u8 (0 or 1) | [explicitHashKey: str16] | dataLength: i32 | data |
+ *
+ *  reply    = | format 1 | encryptionType: str16 | count: i32 | outcome * count |
+ *  outcome  = | kind: u8 | ... |    kind 0 written:   shardId: str16, sequenceNumber: str16
+ *                                   kind 1 throttled: message: str16   (ProvisionedThroughputExceededException)
+ *                                   kind 2 failed:    message: str16   (a storage failure on the owner; retryable)
+ *                                   kind 3 sealed:    (nothing)        (the shard was sealed: route again)
+ *
+ *  str16 = u16 big-endian length, then that many bytes of UTF-8; integers big-endian; nothing may follow
+ * </pre>
+ *
+ * A request holds at most {@link #MAX_ENTRIES} entries (PutRecords' 500); its size is bounded by the HTTP body limit
+ * of the internal route. Bytes that do not parse are an {@link IllegalArgumentException}.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class RemoteAppend {
+    static final byte FORMAT = 1;
+    static final int MAX_ENTRIES = 500;
+    private static final byte WRITTEN = 0;
+    private static final byte THROTTLED = 1;
+    private static final byte FAILED = 2;
+    private static final byte SEALED = 3;
+
+    /** An append request, decoded. */
+    public record Request(String region, String stream, long streamEpochMs, int shardIndex, List<Raw> entries) {
+    }
+
+    /** One entry as sent: the owner computes its hash key and size again from its view of the stream. */
+    public record Raw(String partitionKey, String explicitHashKey, byte[] data) {
+    }
+
+    private RemoteAppend() {
+    }
+
+    public static byte[] encodeRequest(String region, StreamRecord s, int shardIndex, List<RecordWriter.Entry> entries) {
+        return encodeRequest(region, s.name(), s.epochMs(), shardIndex, entries);
+    }
+
+    static byte[] encodeRequest(String region, String stream, long streamEpochMs, int shardIndex,
+                                List<RecordWriter.Entry> entries) {
+        return write(out -> {
+            out.writeByte(FORMAT);
+            str(out, region);
+            str(out, stream);
+            out.writeLong(streamEpochMs);
+            out.writeInt(shardIndex);
+            out.writeInt(entries.size());
+            for (RecordWriter.Entry e : entries) {
+                str(out, e.partitionKey());
+                out.writeByte(e.explicitHashKey() == null ? 0 : 1);
+                if (e.explicitHashKey() != null) {
+                    str(out, e.explicitHashKey());
+                }
+                out.writeInt(e.data().length);
+                out.write(e.data());
+            }
+        });
+    }
+
+    public static Request decodeRequest(byte[] bytes) {
+        return read(bytes, in -> {
+            format(in);
+            String region = str(in);
+            String stream = str(in);
+            long epochMs = in.getLong();
+            int shardIndex = in.getInt();
+            int count = in.getInt();
+            if (count < 1 || count > MAX_ENTRIES) {
+                throw new IllegalArgumentException("an append holds 1 to " + MAX_ENTRIES + " entries, not " + count);
+            }
+            List<Raw> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String partitionKey = str(in);
+                byte flag = in.get();
+                if (flag != 0 && flag != 1) {
+                    throw new IllegalArgumentException("bad explicit hash key flag " + flag);
+                }
+                String explicit = flag == 1 ? str(in) : null;
+                int length = in.getInt();
+                if (length < 0 || length > in.remaining()) {
+                    throw new IllegalArgumentException("bad data length " + length);
+                }
+                byte[] data = new byte[length];
+                in.get(data);
+                entries.add(new Raw(partitionKey, explicit, data));
+            }
+            return new Request(region, stream, epochMs, shardIndex, entries);
+        });
+    }
+
+    public static byte[] encodeReply(String encryptionType, List<RecordWriter.Outcome> outcomes) {
+        return write(out -> {
+            out.writeByte(FORMAT);
+            str(out, encryptionType);
+            out.writeInt(outcomes.size());
+            for (RecordWriter.Outcome o : outcomes) {
+                if (o instanceof RecordWriter.Written w) {
+                    out.writeByte(WRITTEN);
+                    str(out, w.shardId());
+                    str(out, w.sequenceNumber());
+                } else if (o instanceof RecordWriter.Throttled t) {
+                    out.writeByte(THROTTLED);
+                    str(out, t.error().getMessage());
+                } else {
+                    RecordWriter.Failed f = (RecordWriter.Failed) o;
+                    if (f.error() instanceof ShardSealedException) {
+                        out.writeByte(SEALED);
+                    } else {
+                        out.writeByte(FAILED);
+                        str(out, String.valueOf(f.error().getMessage()));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The outcomes a reply holds, as the asking node reports them; {@code shardId} names the shard in failures.
+     *
+     * @throws IllegalArgumentException if the bytes do not parse or hold another number of outcomes than asked
+     */
+    public static List<RecordWriter.Outcome> decodeReply(byte[] bytes, String shardId, int expected) {
+        return read(bytes, in -> {
+            format(in);
+            String encryptionType = str(in);
+            int count = in.getInt();
+            if (count != expected) {
+                throw new IllegalArgumentException("the owner answered " + count + " outcomes for " + expected
+                        + " entries");
+            }
+            List<RecordWriter.Outcome> outcomes = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                byte kind = in.get();
+                switch (kind) {
+                    case WRITTEN -> outcomes.add(new RecordWriter.Written(str(in), str(in), encryptionType));
+                    case THROTTLED -> outcomes.add(new RecordWriter.Throttled(
+                            KinesisException.client(
+                            "ProvisionedThroughputExceededException", str(in))));
+                    case FAILED -> outcomes.add(new RecordWriter.Failed(shardId, new StorageException(
+                            "the shard's owner failed the append: " + str(in))));
+                    case SEALED -> outcomes.add(new RecordWriter.Failed(shardId, new ShardSealedException(shardId)));
+                    default -> throw new IllegalArgumentException("unknown outcome kind " + kind);
+                }
+            }
+            return outcomes;
+        });
+    }
+
+    private interface Writing {
+        void to(DataOutputStream out) throws IOException;
+    }
+
+    private interface Reading<T> {
+        T from(ByteBuffer in);
+    }
+
+    private static byte[] write(Writing writing) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writing.to(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static <T> T read(byte[] bytes, Reading<T> reading) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            T value = reading.from(in);
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes follow the end");
+            }
+            return value;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated", e);
+        }
+    }
+
+    private static void format(ByteBuffer in) {
+        byte format = in.get();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("unknown format " + format);
+        }
+    }
+
+    private static void str(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xFFFF) {
+            throw new IllegalArgumentException("a string of " + b.length + " bytes does not fit");
+        }
+        out.writeShort(b.length);
+        out.write(b);
+    }
+
+    private static String str(ByteBuffer in) {
+        int length = Short.toUnsignedInt(in.getShort());
+        if (length > in.remaining()) {
+            throw new IllegalArgumentException("bad string length " + length);
+        }
+        byte[] b = new byte[length];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

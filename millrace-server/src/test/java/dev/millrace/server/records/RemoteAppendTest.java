@@ -1,0 +1,73 @@
+package dev.millrace.server.records;
+
+import dev.millrace.protocol.KinesisException;
+import dev.millrace.storage.ShardSealedException;
+import dev.millrace.storage.StorageException;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RemoteAppendTest {
+
+    private static RecordWriter.Entry entry(String key, String explicit, String data) {
+        return new RecordWriter.Entry(key, explicit, data.getBytes(StandardCharsets.UTF_8), BigInteger.ONE, 1);
+    }
+
+    @Test
+    void aRequestRoundTrips() {
+        List<RecordWriter.Entry> entries = List.of(entry("k1", null, "one"), entry("ключ", "12345", ""),
+                entry("k3", null, "three"));
+        byte[] bytes = RemoteAppend.encodeRequest("eu-west-1", "orders", 1234L, 7, entries);
+        RemoteAppend.Request r = RemoteAppend.decodeRequest(bytes);
+        assertThat(r.region()).isEqualTo("eu-west-1");
+        assertThat(r.stream()).isEqualTo("orders");
+        assertThat(r.streamEpochMs()).isEqualTo(1234L);
+        assertThat(r.shardIndex()).isEqualTo(7);
+        assertThat(r.entries()).hasSize(3);
+        assertThat(r.entries().get(1).partitionKey()).isEqualTo("ключ");
+        assertThat(r.entries().get(1).explicitHashKey()).isEqualTo("12345");
+        assertThat(r.entries().get(1).data()).isEmpty();
+        assertThat(r.entries().get(0).explicitHashKey()).isNull();
+        assertThat(new String(r.entries().get(2).data(), StandardCharsets.UTF_8)).isEqualTo("three");
+    }
+
+    @Test
+    void aReplyRoundTripsEveryKindOfOutcome() {
+        List<RecordWriter.Outcome> outcomes = List.of(
+                new RecordWriter.Written("shardId-000000000007", "4960", "KMS"),
+                new RecordWriter.Throttled(KinesisException.client("ProvisionedThroughputExceededException",
+                        "Rate exceeded for shard shardId-000000000007")),
+                new RecordWriter.Failed("shardId-000000000007", new StorageException("disk full")),
+                new RecordWriter.Failed("shardId-000000000007", new ShardSealedException("k")));
+        List<RecordWriter.Outcome> back = RemoteAppend.decodeReply(RemoteAppend.encodeReply("KMS", outcomes),
+                "shardId-000000000007", 4);
+        assertThat(back.get(0)).isEqualTo(outcomes.get(0));
+        assertThat(((RecordWriter.Throttled) back.get(1)).error().errorType())
+                .isEqualTo("ProvisionedThroughputExceededException");
+        assertThat(((RecordWriter.Throttled) back.get(1)).error().getMessage()).contains("Rate exceeded");
+        assertThat(((RecordWriter.Failed) back.get(2)).error()).isNotInstanceOf(ShardSealedException.class)
+                .hasMessageContaining("disk full");
+        assertThat(((RecordWriter.Failed) back.get(3)).error()).isInstanceOf(ShardSealedException.class);
+    }
+
+    @Test
+    void bytesThatDoNotParseAreRefused() {
+        byte[] good = RemoteAppend.encodeRequest("us-east-1", "s", 1, 0, List.of(entry("k", null, "v")));
+        assertThatThrownBy(() -> RemoteAppend.decodeRequest(Arrays.copyOf(good, good.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RemoteAppend.decodeRequest(Arrays.copyOf(good, good.length + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("follow");
+        byte[] wrongFormat = good.clone();
+        wrongFormat[0] = 9;
+        assertThatThrownBy(() -> RemoteAppend.decodeRequest(wrongFormat)).isInstanceOf(IllegalArgumentException.class);
+        byte[] reply = RemoteAppend.encodeReply("NONE", List.of(new RecordWriter.Written("s", "1", "NONE")));
+        assertThatThrownBy(() -> RemoteAppend.decodeReply(reply, "s", 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1 outcomes for 2");
+    }
+}
