@@ -130,6 +130,11 @@ public final class StreamRegistry {
         following.close();
     }
 
+    /** Names the view keeps a version for, live or tombstone; for tests that check tombstones do not pile up. */
+    int versionsKept() {
+        return streams.versionsKept();
+    }
+
     /**
      * Applies a resharding plan (SplitShard, MergeShards, UpdateShardCount) to an {@code ACTIVE}, provisioned stream.
      *
