@@ -2,6 +2,7 @@ package dev.millrace.dynamodb;
 
 import dev.millrace.storage.MetadataListener;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +76,18 @@ final class Tables {
     Tables(MetadataStore store) {
         this.store = store;
         // Registered for the store's lifetime: the catalog lives as long as the node's store.
-        store.onCommit(listener());
-        long loadedAt = store.version();
-        load(loadedAt);
+        Registration registration = store.onCommit(listener());
+        try {
+            long loadedAt = store.version();
+            load(loadedAt);
+            replayHeld(loadedAt);
+        } catch (RuntimeException e) {
+            registration.close();
+            throw e;
+        }
+    }
+
+    private void replayHeld(long loadedAt) {
         synchronized (gate) {
             for (Event e : held) {
                 if (e.version() > loadedAt) {

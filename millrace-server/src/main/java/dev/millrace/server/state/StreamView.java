@@ -63,12 +63,22 @@ final class StreamView {
      */
     Registration follow(MetadataStore metadata) {
         Registration registration = metadata.onCommit(listener());
-        long scannedAt = metadata.version();
-        for (byte[] bytes : metadata.scan(STREAM_PREFIX).values()) {
-            StreamRecord s = StreamCodec.decode(bytes);
-            apply(s.name(), s, scannedAt, false);
+        try {
+            long scannedAt = metadata.version();
+            for (byte[] bytes : metadata.scan(STREAM_PREFIX).values()) {
+                StreamRecord s = StreamCodec.decode(bytes);
+                apply(s.name(), s, scannedAt, false);
+            }
+            metadata.get(LAST_EPOCH_KEY).ifPresent(b -> lastEpochMs.accumulateAndGet(parseEpoch(b), Math::max));
+            replayHeld(scannedAt);
+        } catch (RuntimeException e) {
+            registration.close();
+            throw e;
         }
-        metadata.get(LAST_EPOCH_KEY).ifPresent(b -> lastEpochMs.accumulateAndGet(parseEpoch(b), Math::max));
+        return registration;
+    }
+
+    private void replayHeld(long scannedAt) {
         synchronized (gate) {
             for (Event e : held) {
                 if (e.version() > scannedAt) {
@@ -78,7 +88,6 @@ final class StreamView {
             held.clear();
             loaded = true;
         }
-        return registration;
     }
 
     private MetadataListener listener() {
