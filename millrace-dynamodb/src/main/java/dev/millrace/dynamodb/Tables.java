@@ -293,20 +293,21 @@ final class Tables {
 
     /**
      * Puts a table's definition: the table's own object stays (requests may hold it) unless the definition is of
-     * another table of that name (its table id differs: the feed merged a deletion and a re-creation).
+     * another table of that name (its table id differs: the feed merged a deletion and a re-creation). Like
+     * {@link #dropTable}, called only inside {@code ahead.compute} of the table's meta key, which serialises every
+     * change of the table's catalog entry, so reading and then replacing it here is one step.
      */
     private void putTable(TableDefinition d, long version) {
-        tables.compute(d.name(), (name, t) -> {
-            if (t != null && t.definition().tableId().equals(d.tableId())) {
-                t.definition(d);
-                return t;
-            }
-            if (t != null) {
-                t.markDeleted();
-                t.items().clear();
-            }
-            return new Table(d, version);
-        });
+        Table t = tables.get(d.name());
+        if (t != null && t.definition().tableId().equals(d.tableId())) {
+            t.definition(d);
+            return;
+        }
+        if (t != null) {
+            t.markDeleted();
+            t.items().clear();
+        }
+        tables.put(d.name(), new Table(d, version));
     }
 
     private void dropTable(String name) {
