@@ -220,6 +220,7 @@ class FollowerStateTest {
                 "test").shards();
         store.commit(Map.of("stream/due", StreamCodec.encode(s.withShards(split))));
         a.create("creating", 1, "PROVISIONED", Map.of(), 1024, null, null);
+        a.create("unlooked", 1, "PROVISIONED", Map.of(), 1024, null, null);
         logs.openOrCreate("1-orphan-000000");
         clock.advanceMs(DELAY_MS);
         a.close(); // A dies: it neither follows nor writes any more
@@ -236,6 +237,12 @@ class FollowerStateTest {
         assertThat(parent.endingPosition()).as("sealed after the record the old writer took").isGreaterThan(0);
         assertThat(b.find("creating")).as("a lookup settles on the writer").map(StreamRecord::status)
                 .contains(StreamStatus.ACTIVE);
+
+        assertThat(store.get("stream/unlooked").map(StreamCodec::decode).map(StreamRecord::status))
+                .contains(StreamStatus.CREATING);
+        b.settleDue();
+        assertThat(store.get("stream/unlooked").map(StreamCodec::decode).map(StreamRecord::status))
+                .as("the new writer's housekeeping settles what nobody looks up").contains(StreamStatus.ACTIVE);
 
         b.delete("creating");
         clock.advanceMs(DELAY_MS);
