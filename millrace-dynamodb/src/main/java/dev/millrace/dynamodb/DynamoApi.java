@@ -15,7 +15,9 @@ import java.util.function.Function;
  * hands it the {@code X-Amz-Target} and the body, and sends back the status, body and error type it returns (the
  * error type belongs in {@code x-amzn-ErrorType}; the body carries {@code __type} as DynamoDB does). Tables and items
  * live in memory and are written through to the {@link MetadataStore} under {@code dynamodb/}, so they survive
- * restarts.
+ * restarts; memory also follows the store's change feed, so a node that shares its store with a writer holds what the
+ * writer committed when it becomes the writer itself. Nothing here commits but a request's own change, so a follower
+ * (the server forwards every DynamoDB call to the writer) never commits.
  *
  * <p>Thread-safe: any number of threads may call {@link #handle}; writes to one table are serialised by its lock.
  */

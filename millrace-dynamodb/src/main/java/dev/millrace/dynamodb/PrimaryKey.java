@@ -1,5 +1,6 @@
 package dev.millrace.dynamodb;
 
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -32,6 +33,32 @@ record PrimaryKey(AttributeValue hash, AttributeValue range) implements Comparab
     /** The stable text of the hash key, used to spread items over parallel scan segments. */
     String hashText() {
         return encode(hash);
+    }
+
+    /**
+     * The key {@link #encode} made {@code encoded} of: the metadata change feed names a deleted item by it alone.
+     *
+     * @throws IllegalArgumentException if it is not such a text
+     */
+    static PrimaryKey decode(String encoded) {
+        int slash = encoded.indexOf('/');
+        if (slash < 0) {
+            return new PrimaryKey(decodeValue(encoded), null);
+        }
+        return new PrimaryKey(decodeValue(encoded.substring(0, slash)), decodeValue(encoded.substring(slash + 1)));
+    }
+
+    private static AttributeValue decodeValue(String encoded) {
+        if (encoded.isEmpty()) {
+            throw new IllegalArgumentException("not an encoded key value: empty");
+        }
+        String text = URLDecoder.decode(encoded.substring(1), StandardCharsets.UTF_8);
+        switch (encoded.charAt(0)) {
+            case 'N': return AttributeValue.n(text);
+            case 'B': return AttributeValue.b(Base64.getDecoder().decode(text));
+            case 'S': return AttributeValue.s(text);
+            default: throw new IllegalArgumentException("not an encoded key value: " + encoded);
+        }
     }
 
     private static String encode(AttributeValue v) {

@@ -2,24 +2,35 @@ package dev.millrace.dynamodb;
 
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One table in memory: its definition and its items by primary key. Every read and write of a table happens under
- * its {@link #lock}, which is what makes a conditional write atomic; {@link Tables} writes changes through to the
- * metadata store before they are applied here.
+ * One table in memory: its definition and its items by primary key. Every read and write a request makes of a table
+ * happens under its {@link #lock}, which is what makes a conditional write atomic; {@link Tables} writes changes
+ * through to the metadata store before they are applied here.
  *
- * <p>Thread-safe only under {@link #lock}; {@link #definition()} may be read without it.
+ * <p>Thread-safe. Requests use the table under {@link #lock}; the metadata change feed ({@link Tables}) applies other
+ * nodes' changes without it (it must never wait for a lock a committing thread holds), which is why the items are a
+ * concurrent map and {@link #definition} and {@link #deleted} volatile. A request's check-then-write stays atomic
+ * because the writer node is the only one that changes items: the feed brings it only its own commits, which change
+ * nothing, while followers take no DynamoDB requests (the server forwards them to the writer).
  */
 final class Table {
     final ReentrantLock lock = new ReentrantLock();
-    private final TreeMap<PrimaryKey, Map<String, AttributeValue>> items = new TreeMap<>();
+    private final ConcurrentSkipListMap<PrimaryKey, Map<String, AttributeValue>> items = new ConcurrentSkipListMap<>();
+    private final long createdVersion;
     private volatile TableDefinition definition;
-    private boolean deleted;
+    private volatile boolean deleted;
 
-    Table(TableDefinition definition) {
+    /** @param createdVersion the metadata version the table was created at (or loaded at), see {@link Tables} */
+    Table(TableDefinition definition, long createdVersion) {
         this.definition = definition;
+        this.createdVersion = createdVersion;
+    }
+
+    long createdVersion() {
+        return createdVersion;
     }
 
     TableDefinition definition() {

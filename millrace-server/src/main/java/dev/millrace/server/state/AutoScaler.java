@@ -46,8 +46,14 @@ public final class AutoScaler {
         }
     }
 
-    /** Looks at every on-demand stream once: splits hot shards, or else merges one cold pair. */
+    /**
+     * Looks at every on-demand stream once: splits hot shards, or else merges one cold pair. Does nothing on a
+     * follower: scaling changes metadata, which only the writer does.
+     */
     public void tick() {
+        if (!streams.isWriter()) {
+            return;
+        }
         long now = clock.millis();
         for (String name : streams.names()) {
             streams.whenFree(name, () -> evaluate(name, now));

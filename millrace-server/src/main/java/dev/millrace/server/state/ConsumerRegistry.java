@@ -16,11 +16,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Enhanced fan-out consumers, kept in the metadata store under {@code consumer/<stream>/<consumer>}: registration
  * ({@code CREATING} then {@code ACTIVE} after the transition delay), deregistration ({@code DELETING} then gone), and
  * AWS's limits (20 consumers per stream, 5 of them {@code CREATING} at once).
+ *
+ * <p>Consumers are read from the store on every lookup, so a node shows what any writer committed as soon as its store
+ * has it. A due transition is settled (committed) on lookup and by {@link #settleDue} only while the {@code writer}
+ * supplier says this node may change metadata; on a follower a lookup shows the stored record unsettled, until the
+ * writer settles it.
  *
  * <p>Thread-safe: changes are synchronized and committed before they are visible.
  */
@@ -34,12 +40,21 @@ public final class ConsumerRegistry {
     private final StreamRegistry streams;
     private final Clock clock;
     private final long transitionDelayMs;
+    private final BooleanSupplier writer;
 
+    /** The registry of a node that is the only one on its store, always the writer. */
     public ConsumerRegistry(MetadataStore metadata, StreamRegistry streams, Clock clock, long transitionDelayMs) {
+        this(metadata, streams, clock, transitionDelayMs, () -> true);
+    }
+
+    /** The registry of a node that shares its store: it settles transitions only while {@code writer} says so. */
+    public ConsumerRegistry(MetadataStore metadata, StreamRegistry streams, Clock clock, long transitionDelayMs,
+                            BooleanSupplier writer) {
         this.metadata = metadata;
         this.streams = streams;
         this.clock = clock;
         this.transitionDelayMs = transitionDelayMs;
+        this.writer = writer;
     }
 
     public synchronized ConsumerRecord register(String streamName, String name, Map<String, String> tags) {
@@ -65,7 +80,7 @@ public final class ConsumerRegistry {
         return c;
     }
 
-    /** Every consumer of the stream's current incarnation, by name, with due transitions settled. */
+    /** Every consumer of the stream's current incarnation, by name, with due transitions settled (on the writer). */
     public synchronized List<ConsumerRecord> list(String streamName) {
         long epoch = streams.find(streamName).map(StreamRecord::epochMs).orElse(-1L);
         List<ConsumerRecord> out = new ArrayList<>();
@@ -130,8 +145,22 @@ public final class ConsumerRegistry {
         metadata.commit(changes);
     }
 
+    /**
+     * Settles every consumer whose transition is due; for the writer's housekeeping, so that consumers nobody looks up
+     * on the writer still become ACTIVE (or go) and followers see it. Does nothing on a follower.
+     */
+    public synchronized void settleDue() {
+        if (!writer.getAsBoolean()) {
+            return;
+        }
+        for (byte[] bytes : metadata.scan(PREFIX).values()) {
+            settle(decode(bytes));
+        }
+    }
+
+    /** The consumer with its due transition committed, or null if it is gone; as stored on a follower. */
     private ConsumerRecord settle(ConsumerRecord c) {
-        if (c.status().equals("ACTIVE") || clock.millis() < c.statusUntilMs()) {
+        if (c.status().equals("ACTIVE") || clock.millis() < c.statusUntilMs() || !writer.getAsBoolean()) {
             return c;
         }
         if (c.status().equals("DELETING")) {

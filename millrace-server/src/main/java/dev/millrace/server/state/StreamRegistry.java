@@ -4,6 +4,7 @@ import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
 import org.slf4j.Logger;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,6 +28,14 @@ import java.util.function.UnaryOperator;
  * <p>Transitional states ({@code CREATING}, {@code UPDATING}, {@code DELETING}) last {@code transitionDelayMs} by the
  * injected clock and are settled lazily, when a stream is next looked at, and by {@link #settleDue()}, which the
  * server calls periodically so that deleted streams' logs are removed.
+ *
+ * <p><b>Writer and followers.</b> Several nodes may share one metadata store; one of them at a time, the writer, may
+ * change metadata, and the {@code writer} supplier says whether this node is it now. The map of streams follows the
+ * store's change feed ({@link StreamView}), so every node shows what the writer committed. Everything that commits as a
+ * side effect (settling a due transition on lookup, {@link #settleDue}, {@link #trimExpired}, the crash recovery of
+ * {@link #recover}) does so only on the writer; on a follower a lookup shows the stored record unsettled until the
+ * writer's housekeeping settles it and the feed brings the result. Changes a client asks for ({@link #create},
+ * {@link #reshard}, ...) are forwarded to the writer by the server; called on a follower, the store refuses them.
  *
  * <p>Thread-safe: lookups read a concurrent map of immutable records and take no lock. Changes to a stream are
  * serialised on that stream's lock ({@link StreamLocks}) and written to the metadata store before they become
@@ -42,8 +51,8 @@ public final class StreamRegistry {
     public static final int ON_DEMAND_STREAM_LIMIT = 50;
     private static final String ON_DEMAND = "ON_DEMAND";
     private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
-    private static final String STREAM_PREFIX = "stream/";
-    private static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
+    private static final String STREAM_PREFIX = StreamView.STREAM_PREFIX;
+    private static final String LAST_EPOCH_KEY = StreamView.LAST_EPOCH_KEY;
 
     private final MetadataStore metadata;
     private final LogStore logs;
@@ -51,13 +60,14 @@ public final class StreamRegistry {
     private final Account account;
     private final long transitionDelayMs;
     private final int shardLimit;
-    private final ConcurrentHashMap<String, StreamRecord> streams = new ConcurrentHashMap<>();
+    private final BooleanSupplier writer;
+    private final StreamView streams = new StreamView();
+    private final Registration following;
     private final StreamLocks locks = new StreamLocks();
     /** Held while a change that adds open shards checks the account's limit and commits. */
     private final Object shardBudget = new Object();
-    /** Held while a new stream takes its epoch and commits it; guards {@link #lastEpochMs}. */
+    /** Held while a new stream takes its epoch and commits it, so epochs are strictly increasing. */
     private final Object epochLock = new Object();
-    private long lastEpochMs;
 
     /** A registry without an account-wide shard limit. */
     public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
@@ -65,26 +75,64 @@ public final class StreamRegistry {
         this(metadata, logs, clock, account, transitionDelayMs, Integer.MAX_VALUE);
     }
 
-    /** @param shardLimit the account's open-shard limit in this region, which every change that adds shards obeys */
+    /**
+     * The registry of a node that is the only one on its store, always the writer: it recovers at once.
+     *
+     * @param shardLimit the account's open-shard limit in this region, which every change that adds shards obeys
+     */
     public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
                           long transitionDelayMs, int shardLimit) {
+        this(metadata, logs, clock, account, transitionDelayMs, shardLimit, () -> true);
+        recover();
+    }
+
+    /**
+     * The registry of a node that shares its store with others: it follows the store's change feed and commits only
+     * while {@code writer} says this node is the writer. It does not recover: the server calls {@link #recover} when
+     * the node is or becomes the writer.
+     */
+    public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
+                          long transitionDelayMs, int shardLimit, BooleanSupplier writer) {
         this.metadata = metadata;
         this.logs = logs;
         this.clock = clock;
         this.account = account;
         this.transitionDelayMs = transitionDelayMs;
         this.shardLimit = shardLimit;
-        metadata.scan(STREAM_PREFIX).values().forEach(bytes -> {
-            StreamRecord s = StreamCodec.decode(bytes);
-            streams.put(s.name(), s);
-        });
-        lastEpochMs = metadata.get(LAST_EPOCH_KEY)
-                .map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(0L);
-        // A crash between closing shards in the metadata and sealing their logs leaves them closed without an end.
-        for (String name : new ArrayList<>(streams.keySet())) {
-            finishClosing(name);
+        this.writer = writer;
+        this.following = streams.follow(metadata);
+    }
+
+    /**
+     * Finishes what a writer that stopped (crashed, or was deposed) may have left half done: seals the logs of shards
+     * closed in the metadata but not yet ended, and deletes shard logs that belong to no stream. Call it when this
+     * node is or becomes the writer, once its store has caught up with what the last writer committed (a Kafka store's
+     * promotion does that), so that no stream is missing here whose logs would be taken for orphans. Does nothing on
+     * a follower. Streams being changed right now are left alone: their change finishes them.
+     */
+    public void recover() {
+        if (!writer.getAsBoolean()) {
+            return;
         }
-        OrphanLogs.delete(logs, account, streams);
+        for (String name : streams.names()) {
+            locks.ifFree(name, () -> finishClosing(name));
+        }
+        OrphanLogs.delete(logs, account, streams.asMap());
+    }
+
+    /** Whether this node may change metadata now. */
+    public boolean isWriter() {
+        return writer.getAsBoolean();
+    }
+
+    /** Stops following the store's change feed; the registry's view stays as it is. */
+    public void close() {
+        following.close();
+    }
+
+    /** Names the view keeps a version for, live or tombstone; for tests that check tombstones do not pile up. */
+    int versionsKept() {
+        return streams.versionsKept();
     }
 
     /**
@@ -167,9 +215,9 @@ public final class StreamRegistry {
 
     /**
      * Seals the logs of shards that are closed but not yet ended, and records where each ended. Called holding the
-     * stream's lock (or at start-up). A shard never written has no log and gets none (an empty, sealed log for each
-     * such parent would fill the disk with files for nothing): it ends where it started. An append racing to it is
-     * safe all the same, see {@link #logForAppend}.
+     * stream's lock (or by {@link #recover}). A shard never written has no log and gets none (an empty, sealed log
+     * for each such parent would fill the disk with files for nothing): it ends where it started. An append racing to
+     * it is safe all the same, see {@link #logForAppend}.
      */
     private void finishClosing(String name) {
         StreamRecord s = streams.get(name);
@@ -232,7 +280,7 @@ public final class StreamRegistry {
                                int maxRecordSizeKiB, Integer warmThroughputMiBps, String distribution) {
         return locks.locked(name, () -> {
             settle(name);
-            if (streams.containsKey(name)) {
+            if (streams.contains(name)) {
                 throw KinesisException.resourceInUse("Stream " + name + " under account " + account.id()
                         + " already exists.");
             }
@@ -244,16 +292,16 @@ public final class StreamRegistry {
                 StreamRecord stream;
                 synchronized (epochLock) {
                     long now = clock.millis();
-                    long epochMs = Math.max(now, lastEpochMs + 1);
+                    long epochMs = Math.max(now, streams.lastEpochMs() + 1);
                     stream = newStream(name, epochMs, now, shardCount, mode, tags, maxRecordSizeKiB,
                             warmThroughputMiBps, distribution);
                     Map<String, byte[]> changes = new HashMap<>();
                     changes.put(STREAM_PREFIX + name, StreamCodec.encode(stream));
                     changes.put(LAST_EPOCH_KEY, Long.toString(epochMs).getBytes(StandardCharsets.US_ASCII));
-                    metadata.commit(changes);
-                    lastEpochMs = epochMs;
+                    long version = metadata.commit(changes);
+                    streams.epochUsed(epochMs);
+                    streams.committed(stream, version);
                 }
-                streams.put(name, stream);
                 return stream;
             }
         });
@@ -283,11 +331,12 @@ public final class StreamRegistry {
     /**
      * The stream, its transition settled if due. While another thread is changing the stream (sealing logs at the
      * end of its UPDATING, say) the stream is shown as it stands, still in its transitional status, rather than
-     * keep the caller waiting.
+     * keep the caller waiting. On a follower it is shown as stored: the writer settles it.
      */
     public Optional<StreamRecord> find(String name) {
         StreamRecord s = streams.get(name);
-        if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()) {
+        if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()
+                && writer.getAsBoolean()) {
             locks.ifFree(name, () -> settle(name));
             s = streams.get(name);
         }
@@ -305,7 +354,7 @@ public final class StreamRegistry {
 
     /** Every stream's name, sorted. */
     public List<String> names() {
-        return new ArrayList<>(new TreeSet<>(streams.keySet()));
+        return new ArrayList<>(new TreeSet<>(streams.names()));
     }
 
     public int streamCount() {
@@ -317,7 +366,7 @@ public final class StreamRegistry {
      * resharded counts the shards it will have.
      */
     public int openShardCount() {
-        return streams.values().stream().mapToInt(StreamRecord::eventualOpenShardCount).sum();
+        return streams.records().stream().mapToInt(StreamRecord::eventualOpenShardCount).sum();
     }
 
     public int shardLimit() {
@@ -332,7 +381,7 @@ public final class StreamRegistry {
     /** Streams in the on-demand capacity mode, whatever their status (DescribeLimits' OnDemandStreamCount). */
     public int onDemandStreamCount() {
         int count = 0;
-        for (StreamRecord s : streams.values()) {
+        for (StreamRecord s : streams.records()) {
             if (ON_DEMAND.equals(s.mode())) {
                 count++;
             }
@@ -414,9 +463,15 @@ public final class StreamRegistry {
         });
     }
 
-    /** Settles every stream whose transition is due, but for those being changed right now; called periodically. */
+    /**
+     * Settles every stream whose transition is due, but for those being changed right now; called periodically.
+     * Does nothing on a follower.
+     */
     public void settleDue() {
-        for (String name : new ArrayList<>(streams.keySet())) {
+        if (!writer.getAsBoolean()) {
+            return;
+        }
+        for (String name : streams.names()) {
             StreamRecord s = streams.get(name);
             if (s != null && s.status() != StreamStatus.ACTIVE && clock.millis() >= s.statusUntilMs()) {
                 locks.ifFree(name, () -> settle(name));
@@ -429,11 +484,15 @@ public final class StreamRegistry {
      * segments removed. Opens the logs that exist, so retention reclaims the space of shards not used since the
      * start, but creates none: a shard never written has nothing to trim. Each stream is trimmed holding its lock, so
      * a DeleteStream waits for the pass to leave it (and the pass never brings back a deleted stream's logs); a
-     * stream being changed right now is left for the next pass.
+     * stream being changed right now is left for the next pass. Does nothing on a follower (returns 0): the writer
+     * trims the logs all nodes share and commits the shards it drops.
      */
     public int trimExpired() {
+        if (!writer.getAsBoolean()) {
+            return 0;
+        }
         int[] removed = new int[1];
-        for (String name : new ArrayList<>(streams.keySet())) {
+        for (String name : streams.names()) {
             locks.ifFree(name, () -> removed[0] += trimStream(name));
         }
         return removed[0];
@@ -514,8 +573,7 @@ public final class StreamRegistry {
         if (s.status() == StreamStatus.DELETING) {
             Map<String, byte[]> changes = new HashMap<>();
             changes.put(STREAM_PREFIX + name, null);
-            metadata.commit(changes);
-            streams.remove(name);
+            streams.removed(name, metadata.commit(changes));
             for (ShardRecord shard : s.shards()) {
                 logs.delete(logKey(s, shard.index()));
             }
@@ -537,8 +595,7 @@ public final class StreamRegistry {
     }
 
     private void put(StreamRecord s) {
-        metadata.commit(Map.of(STREAM_PREFIX + s.name(), StreamCodec.encode(s)));
-        streams.put(s.name(), s);
+        streams.committed(s, metadata.commit(Map.of(STREAM_PREFIX + s.name(), StreamCodec.encode(s))));
     }
 
     /**
