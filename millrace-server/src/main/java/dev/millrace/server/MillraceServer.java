@@ -101,6 +101,10 @@ public final class MillraceServer implements AutoCloseable {
         cluster.onRoleChange(writer -> {
             if (writer) {
                 iteratorKey();
+                if (regions != null) {
+                    // What a writer that died left half done (a split sealed in metadata but not in its logs).
+                    eachRegion(s -> s.streams().recover());
+                }
             }
         });
         byte[] secret = awaitIteratorKey();
@@ -128,8 +132,10 @@ public final class MillraceServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(config.http().maxQueuedRequests()), named("millrace-api"));
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
         // Housekeeping changes metadata, so in a cluster only the writer does it, once for everyone.
-        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> onWriter(s -> s.streams()
-                .settleDue())), 100, 100, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> onWriter(s -> {
+            s.streams().settleDue();
+            s.consumers().settleDue();
+        })), 100, 100, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         long scaleMs = config.autoScaling().evaluateIntervalMs();
@@ -157,10 +163,13 @@ public final class MillraceServer implements AutoCloseable {
     private ApiServices regionServices(String region, ShardIterators iterators) {
         Account account = config.account().in(region);
         MetadataStore regional = RegionMetadata.of(metadata, region);
+        // In a cluster the registries follow the writer's commits and commit only while this node is the writer.
         StreamRegistry streams = new StreamRegistry(regional, logs, clock, account, config.transitionDelayMs(),
-                config.shardLimit());
+                config.shardLimit(), cluster::isWriter);
+        streams.recover();
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
-        ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs());
+        ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs(),
+                cluster::isWriter);
         FanOut fanOut = new FanOut(streams, consumers, clock, config.throughput(), fanOutExecutor);
         fanOuts.add(fanOut);
         if (!Account.LEGACY_REGION.equals(region)) {
@@ -250,6 +259,10 @@ public final class MillraceServer implements AutoCloseable {
         }
         fanOuts.forEach(FanOut::close);
         fanOuts.clear();
+        if (regions != null) {
+            // They stop following the metadata feed; the store closes below.
+            eachRegion(s -> s.streams().close());
+        }
         if (fanOutExecutor != null) {
             fanOutExecutor.shutdownNow();
             fanOutExecutor = null;

@@ -1,0 +1,366 @@
+package dev.millrace.it;
+
+import dev.millrace.kafka.testkit.KafkaTestCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Metric;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three Millrace nodes (child processes) on one Kafka cluster and topic prefix, as issue #15 asks: every operation
+ * gives the same answer on every node, whichever node a change was made through, and the cluster carries on when the
+ * metadata writer's node is SIGKILLed.
+ *
+ * <ol>
+ *   <li>The nodes find each other and elect exactly one writer.</li>
+ *   <li>Create, write, split, tag, register a consumer, merge and delete, each through a different node; the other
+ *       nodes' answers follow, transient states (CREATING, UPDATING, DELETING) included, and a node that made a change
+ *       shows it in its very next answer.</li>
+ *   <li>DynamoDB conditional writes are linearizable across nodes (KCL's leases rely on it); CloudWatch metrics
+ *       published through one node are listed through another.</li>
+ *   <li>The writer's node is SIGKILLed: another node is the writer within 15 s, every stream is still there, and
+ *       metadata changes work again through the survivors.</li>
+ * </ol>
+ *
+ * <p>One Kafka broker (in this JVM) and one cluster of nodes for the class; the tests run in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterNodesTest {
+    private static final long TRANSITION_MS = 500;
+    private static KafkaTestCluster kafka;
+    private static MillraceNodes nodes;
+    private static final List<KinesisClient> kinesis = new ArrayList<>();
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void startCluster() {
+        kafka = KafkaTestCluster.start(1);
+        nodes = MillraceNodes.start(3, dir, kafka.bootstrapServers(), "it-cluster.", TRANSITION_MS,
+                "--throughput-limits", "on");
+        for (int i = 0; i < nodes.size(); i++) {
+            kinesis.add(Clients.syncRetrying(nodes.node(i).endpoint(), 8));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kinesis.forEach(KinesisClient::close);
+        if (nodes != null) {
+            nodes.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void nodesFindEachOtherAndElectOneWriter() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (int i = 0; i < nodes.size(); i++) {
+                MillraceNodes.View v = nodes.view(i);
+                assertThat(v).as("node %d's view", i).isNotNull();
+                assertThat(v.liveNodes()).containsExactly("node0", "node1", "node2");
+            }
+            assertThat(nodes.writers()).hasSize(1);
+        });
+        String writer = "node" + nodes.writers().get(0);
+        for (int i = 0; i < nodes.size(); i++) {
+            assertThat(nodes.view(i).writerNode()).as("the writer node %d names", i).isEqualTo(writer);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void changesMadeThroughOneNodeAreSeenOnEveryNode() {
+        int w = nodes.writers().get(0);
+        int f1 = (w + 1) % 3;
+        int f2 = (w + 2) % 3;
+        String stream = "across";
+        // Created through a follower: forwarded to the writer, and visible on the follower in its next answer.
+        kinesis.get(f1).createStream(b -> b.streamName(stream).shardCount(2));
+        assertThat(status(f1, stream)).isEqualTo(StreamStatus.CREATING);
+        // The other follower learns of it through the metadata topic; it sees the transient state too.
+        StreamStatus firstSeen = await().atMost(Duration.ofSeconds(5)).until(() -> statusOrNull(f2, stream),
+                s -> s != null);
+        assertThat(firstSeen).isEqualTo(StreamStatus.CREATING);
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+
+        // Records written through one node read back through the others, with iterators from yet another.
+        List<PutRecordsRequestEntry> entries = IntStream.range(0, 40).mapToObj(i -> PutRecordsRequestEntry.builder()
+                .partitionKey("key-" + i).data(SdkBytes.fromString("value-" + i, StandardCharsets.UTF_8)).build())
+                .toList();
+        PutRecordsResponse put = kinesis.get(f2).putRecords(b -> b.streamName(stream).records(entries));
+        assertThat(put.failedRecordCount()).isZero();
+        for (int reader = 0; reader < 3; reader++) {
+            assertThat(readAll(reader, (reader + 1) % 3, stream)).as("read through node %d", reader)
+                    .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 40).mapToObj(i -> "value-" + i).toList());
+        }
+
+        // A split through the writer: UPDATING on the followers, then the same shards everywhere.
+        Shard first = Streams.shards(kinesis.get(w), stream).get(0);
+        kinesis.get(w).splitShard(b -> b.streamName(stream).shardToSplit(first.shardId())
+                .newStartingHashKey(midpoint(first)));
+        assertThat(await().atMost(Duration.ofSeconds(5)).until(() -> status(f2, stream),
+                s -> s != StreamStatus.ACTIVE)).isEqualTo(StreamStatus.UPDATING);
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+        awaitSameShardsEverywhere(stream, 4);
+
+        // Tags through a follower.
+        kinesis.get(f2).addTagsToStream(b -> b.streamName(stream).tags(Map.of("team", "blue")));
+        for (int i = 0; i < 3; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(kinesis.get(node)
+                    .listTagsForStream(b -> b.streamName(stream)).tags()).singleElement()
+                    .satisfies(t -> assertThat(t.key() + "=" + t.value()).isEqualTo("team=blue")));
+        }
+
+        // A consumer registered through a follower, described through the other.
+        String arn = kinesis.get(f1).describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary()
+                .streamARN();
+        kinesis.get(f1).registerStreamConsumer(b -> b.streamARN(arn).consumerName("reader"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis.get(f2).describeStreamConsumer(b -> b
+                .streamARN(arn).consumerName("reader")).consumerDescription().consumerStatus(),
+                s -> s == ConsumerStatus.ACTIVE);
+
+        // A merge of the split's children through a follower.
+        List<Shard> open = Streams.shards(kinesis.get(f1), stream).stream()
+                .filter(s -> s.sequenceNumberRange().endingSequenceNumber() == null)
+                .sorted(java.util.Comparator.comparing(s -> new java.math.BigInteger(s.hashKeyRange()
+                        .startingHashKey())))
+                .toList();
+        kinesis.get(f1).mergeShards(b -> b.streamName(stream).shardToMerge(open.get(0).shardId())
+                .adjacentShardToMerge(open.get(1).shardId()));
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+        awaitSameShardsEverywhere(stream, 5);
+
+        // Deleted through a follower: DELETING, then gone everywhere.
+        kinesis.get(f2).deleteStream(b -> b.streamName(stream).enforceConsumerDeletion(true));
+        assertThat(status(f2, stream)).isEqualTo(StreamStatus.DELETING);
+        for (int i = 0; i < 3; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> statusOrNull(node, stream) == null);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void dynamoDbConditionalWritesAreLinearizableAcrossNodes() {
+        List<DynamoDbClient> dynamo = IntStream.range(0, 3).mapToObj(i -> DynamoDbClient.builder()
+                .endpointOverride(nodes.node(i).endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(Clients.CREDENTIALS).httpClient(UrlConnectionHttpClient.create()).build())
+                .toList();
+        try {
+            dynamo.get(0).createTable(b -> b.tableName("leases").billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("leaseKey").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("leaseKey").attributeType(ScalarAttributeType.S)));
+            // Each node in turn takes the lease only if nobody holds it: exactly the first succeeds.
+            dynamo.get(1).putItem(b -> b.tableName("leases").item(Map.of("leaseKey", AttributeValue.fromS("shard-0"),
+                    "owner", AttributeValue.fromS("node1"))).conditionExpression("attribute_not_exists(leaseKey)"));
+            for (int other : new int[]{2, 0, 1}) {
+                assertThatThrownBy(() -> dynamo.get(other).putItem(b -> b.tableName("leases").item(Map.of(
+                        "leaseKey", AttributeValue.fromS("shard-0"), "owner", AttributeValue.fromS("node" + other)))
+                        .conditionExpression("attribute_not_exists(leaseKey)")))
+                        .as("node %d's conditional put", other).isInstanceOf(ConditionalCheckFailedException.class);
+            }
+            for (DynamoDbClient d : dynamo) {
+                assertThat(d.getItem(b -> b.tableName("leases").key(Map.of("leaseKey",
+                        AttributeValue.fromS("shard-0"))).consistentRead(true)).item().get("owner").s())
+                        .isEqualTo("node1");
+            }
+        } finally {
+            dynamo.forEach(DynamoDbClient::close);
+        }
+        try (CloudWatchClient one = cloudWatch(0); CloudWatchClient other = cloudWatch(2)) {
+            one.putMetricData(b -> b.namespace("ClusterTest").metricData(d -> d.metricName("Beats").value(1.0)));
+            assertThat(other.listMetrics(b -> b.namespace("ClusterTest")).metrics()).extracting(Metric::metricName)
+                    .containsExactly("Beats");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aShardWrittenThroughEveryNodeIsThrottledToItsLimitClusterWide() throws Exception {
+        String stream = "limited";
+        kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+        // Twice the shard's 1,000 records/s, spread over the three nodes: 100-byte records, so the records/s limit
+        // binds (100 KB/s is a tenth of the bytes limit).
+        int perNodePerSecond = 2 * 1000 / 3;
+        int batch = 50;
+        long periodNanos = 1_000_000_000L * batch / perNodePerSecond;
+        long runNanos = Duration.ofSeconds(12).toNanos();
+        long warmupNanos = Duration.ofSeconds(3).toNanos(); // the allowance's initial burst is spent by then
+        List<KinesisClient> once = IntStream.range(0, 3).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
+                .endpoint())).toList();
+        long start = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong acceptedInWindow = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong acceptedAll = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        for (int n = 0; n < 3; n++) {
+            KinesisClient client = once.get(n);
+            Thread t = new Thread(() -> {
+                List<PutRecordsRequestEntry> entries = IntStream.range(0, batch).mapToObj(i -> PutRecordsRequestEntry
+                        .builder().partitionKey("k" + i).data(SdkBytes.fromByteArray(new byte[100])).build()).toList();
+                for (long next = start; next - start < runNanos; next += periodNanos) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    PutRecordsResponse r = client.putRecords(b -> b.streamName(stream).records(entries));
+                    long ok = r.records().stream().filter(e -> e.errorCode() == null).count();
+                    r.records().stream().filter(e -> e.errorCode() != null).forEach(e -> assertThat(e.errorCode())
+                            .isEqualTo("ProvisionedThroughputExceededException"));
+                    acceptedAll.addAndGet(ok);
+                    throttled.addAndGet(batch - ok);
+                    if (System.nanoTime() - start >= warmupNanos) {
+                        acceptedInWindow.addAndGet(ok);
+                    }
+                }
+            });
+            t.start();
+            writers.add(t);
+        }
+        for (Thread t : writers) {
+            t.join();
+        }
+        once.forEach(KinesisClient::close);
+        double windowSeconds = (runNanos - warmupNanos) / 1e9;
+        double rate = acceptedInWindow.get() / windowSeconds;
+        System.out.printf("ClusterNodesTest: %.0f records/s accepted after the warm-up (limit 1000), %d throttled%n",
+                rate, throttled.get());
+        assertThat(throttled.get()).as("records throttled").isPositive();
+        assertThat(rate).as("records/s accepted through three nodes").isBetween(900.0, 1100.0);
+        // Every acknowledged record is there once.
+        Shard only = Streams.shards(kinesis.get(1), stream).get(0);
+        assertThat(Streams.readShard(kinesis.get(2), stream, only.shardId(), 10_000)).hasSize((int) acceptedAll.get());
+    }
+
+    @Test
+    @Order(5)
+    void anotherNodeTakesOverWithin15sWhenTheWritersNodeIsKilled() {
+        kinesis.get(0).createStream(b -> b.streamName("survivor").shardCount(1));
+        awaitStatusEverywhere("survivor", StreamStatus.ACTIVE);
+        int w = nodes.writers().get(0);
+        long killedAtNanos = System.nanoTime();
+        nodes.node(w).kill9();
+        List<Integer> survivors = IntStream.range(0, 3).filter(i -> i != w).boxed().toList();
+        int next = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(
+                () -> nodes.writers(), l -> !l.isEmpty()).get(0);
+        long takeoverMs = (System.nanoTime() - killedAtNanos) / 1_000_000;
+        System.out.printf("ClusterNodesTest: node%d took over %d ms after node%d was killed%n", next, takeoverMs, w);
+        assertThat(survivors).contains(next);
+        assertThat(takeoverMs).as("takeover time, ms").isLessThan(15_000);
+        for (int i : survivors) {
+            assertThat(status(i, "survivor")).isEqualTo(StreamStatus.ACTIVE);
+        }
+        // Changes work again, through either survivor.
+        int follower = survivors.get(0) == next ? survivors.get(1) : survivors.get(0);
+        kinesis.get(follower).createStream(b -> b.streamName("after-takeover").shardCount(1));
+        for (int i : survivors) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> statusOrNull(node, "after-takeover")
+                    == StreamStatus.ACTIVE);
+        }
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(nodes.view(next).liveNodes())
+                .hasSize(2).doesNotContain("node" + w));
+    }
+
+    private static CloudWatchClient cloudWatch(int node) {
+        return CloudWatchClient.builder().endpointOverride(nodes.node(node).endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(Clients.CREDENTIALS).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    private static StreamStatus status(int node, String stream) {
+        return kinesis.get(node).describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary()
+                .streamStatus();
+    }
+
+    private static StreamStatus statusOrNull(int node, String stream) {
+        try {
+            return status(node, stream);
+        } catch (ResourceNotFoundException e) {
+            return null;
+        }
+    }
+
+    private static void awaitStatusEverywhere(String stream, StreamStatus status) {
+        for (int i = 0; i < 3; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> statusOrNull(node, stream) == status);
+        }
+    }
+
+    private static void awaitSameShardsEverywhere(String stream, int shards) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Set<String> reference = null;
+            for (int i = 0; i < 3; i++) {
+                Set<String> seen = Streams.shards(kinesis.get(i), stream).stream()
+                        .map(s -> s.shardId() + ":" + s.sequenceNumberRange().endingSequenceNumber())
+                        .collect(Collectors.toSet());
+                assertThat(seen).as("node %d's shards", i).hasSize(shards);
+                if (reference == null) {
+                    reference = seen;
+                } else {
+                    assertThat(seen).as("node %d's shards", i).isEqualTo(reference);
+                }
+            }
+        });
+    }
+
+    /** Every record of the stream, read through {@code reader} with iterators got from {@code iteratorNode}. */
+    private static List<String> readAll(int reader, int iteratorNode, String stream) {
+        List<String> values = new ArrayList<>();
+        for (Shard shard : Streams.shards(kinesis.get(iteratorNode), stream)) {
+            String iterator = kinesis.get(iteratorNode).getShardIterator(b -> b.streamName(stream)
+                    .shardId(shard.shardId()).shardIteratorType("TRIM_HORIZON")).shardIterator();
+            for (Record r : Streams.readFrom(kinesis.get(reader), iterator, 1000)) {
+                values.add(r.data().asUtf8String());
+            }
+        }
+        return values;
+    }
+
+    private static String midpoint(Shard shard) {
+        return new java.math.BigInteger(shard.hashKeyRange().startingHashKey())
+                .add(new java.math.BigInteger(shard.hashKeyRange().endingHashKey())).shiftRight(1).toString();
+    }
+}
