@@ -12,7 +12,13 @@ import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StoredRecord;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,11 +28,17 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.millrace.storage.contract.LogRecords.dataOf;
 import static dev.millrace.storage.contract.LogRecords.positionsOf;
@@ -240,6 +252,74 @@ class KafkaShardLogSharedTest {
             assertThat(errors.peek()).contains("Tail watcher");
         } finally {
             watcherLog.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void anAppendAcknowledgedOnlyAfterTheReleaseDoesNotMakeItsEndTrusted() throws Exception {
+        String prefix = KafkaTestTopics.nextPrefix("shared");
+        prefixes.add(prefix);
+        KafkaStorageConfig config = new KafkaStorageConfig(cluster.bootstrapServers(), prefix, 0, 0, Map.of());
+        AtomicReference<HeldAcks> held = new AtomicReference<>();
+        KafkaLogStore b = KafkaLogStore.open(config, Clock.systemUTC(), settings -> {
+            held.set(new HeldAcks(settings));
+            return held.get();
+        });
+        stores.add(b);
+        KafkaLogStore a = KafkaLogStore.open(config, Clock.systemUTC());
+        stores.add(a);
+        ShardLog atB = b.openOrCreate("s");
+        TopicPartition partition = ((KafkaShardLog) atB).partition();
+
+        // B's append is stored in Kafka, but its acknowledgement has not reached B yet when ownership moves.
+        CompletableFuture<AppendResult> inFlight = CompletableFuture.supplyAsync(() -> atB.append(records("b", 2)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> highWatermark(partition) == 2);
+        b.release("s");
+        a.openOrCreate("s").append(records("a", 3));
+        held.get().gate.complete(null);
+        assertThat(positionsOf(inFlight.get(30, TimeUnit.SECONDS))).containsExactly(0L, 1L);
+
+        // B's end is now 2, raised by its own late acknowledgement: it must not be taken as the end.
+        assertThat(dataOf(atB.read(2, 10, Long.MAX_VALUE).records())).containsExactly("a-0", "a-1", "a-2");
+        assertThat(dataOf(readAll(atB))).containsExactly("b-0", "b-1", "a-0", "a-1", "a-2");
+        assertThat(atB.endPosition()).isEqualTo(5);
+    }
+
+    private static long highWatermark(TopicPartition partition) throws Exception {
+        return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).all().get(10, TimeUnit.SECONDS)
+                .get(partition).offset();
+    }
+
+    /** A real producer whose acknowledgements reach the appender only once {@link #gate} completes. */
+    private static final class HeldAcks extends ForwardingProducer {
+        final CompletableFuture<Void> gate = new CompletableFuture<>();
+
+        HeldAcks(Map<String, Object> settings) {
+            super(withSerializers(settings));
+        }
+
+        private static Map<String, Object> withSerializers(Map<String, Object> settings) {
+            Map<String, Object> all = new HashMap<>(settings);
+            all.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            all.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            return all;
+        }
+
+        @Override
+        public void commitTransaction() {
+            real.commitTransaction();
+        }
+
+        @Override
+        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+            Future<RecordMetadata> sent = real.send(record, callback);
+            return gate.thenApplyAsync(ignored -> {
+                try {
+                    return sent.get();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
         }
     }
 }
