@@ -73,8 +73,9 @@ public interface ShardLog {
      *
      * <p>Every backend tells of the appends made through this node's own {@link #append} calls. A backend whose shards
      * other nodes append to too (Kafka: another node's producer) may also tell of those as it learns of them, or not
-     * at all; readers that must see other nodes' appends keep polling as well. {@link AppendListeners} does the
-     * bookkeeping for implementations.
+     * at all; readers that must see other nodes' appends keep polling as well. Such a backend may then tell of one of
+     * this node's own appends twice (by the appending call and as learned from the backend), so a listener treats a
+     * call as a wake-up, not as a count. {@link AppendListeners} does the bookkeeping for implementations.
      */
     Registration onAppend(AppendListener listener);
 }
