@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -117,6 +118,12 @@ final class KafkaShardLog implements ShardLog {
     private final AtomicLong releases = new AtomicLong();
     /** The value of {@code releases} when the latest successful refresh of the end began. */
     private final AtomicLong refreshedAtRelease = new AtomicLong();
+    /**
+     * This node's append calls under way, counted from before their first send until after they raised the end and
+     * told the listeners. While one runs, the tail watcher cannot tell its records from another node's, so it waits
+     * ({@link #appendsRunning()}); once none runs, every record of this node's successful appends lies below the end.
+     */
+    private final AtomicInteger appendsRunning = new AtomicInteger();
     /** Listeners registered and not yet closed: the tail watcher watches this log while there is one. */
     private int listenerCount;
     private final Object listenerLock = new Object();
@@ -142,6 +149,15 @@ final class KafkaShardLog implements ShardLog {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
         }
+        appendsRunning.incrementAndGet();
+        try {
+            return appendCounted(records);
+        } finally {
+            appendsRunning.decrementAndGet(); // after the end moved past this append's records: see appendsRunning
+        }
+    }
+
+    private AppendResult appendCounted(List<AppendRecord> records) {
         List<ProducerRecord<byte[], byte[]>> outgoing = new ArrayList<>(records.size());
         for (AppendRecord record : records) {
             outgoing.add(RecordLayout.toKafka(partition, record));
@@ -244,6 +260,14 @@ final class KafkaShardLog implements ShardLog {
     /** The end offset, asking Kafka first if it is not trusted. */
     private long trustedEnd() {
         return endTrusted() ? endOffset.get() : refreshEnd();
+    }
+
+    /**
+     * Whether an append call of this node is under way; read before {@link #knownEnd}, a false answer means every
+     * record of this node's successful appends lies below the end read after it.
+     */
+    boolean appendsRunning() {
+        return appendsRunning.get() > 0;
     }
 
     /** The end offset as known here, trusted or not (the tail watcher starts there). */

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,12 +33,16 @@ import java.util.function.Supplier;
  * {@code assign}ed exactly those partitions and re-assigned when the set changes, polled by one daemon thread. A
  * partition that starts being watched is read from its log's known end, so that records appended elsewhere since the
  * log last learned its end are announced too. For the records beyond a log's known end it raises that end and
- * fires the log's listeners ({@link KafkaShardLog#announce}); records at or below it (this node's own appends, which
- * its appending thread announces itself, or records another poll already announced) are not announced again. A
- * record this node appended may still be announced twice, by the watcher and by its appending thread, when the
- * watcher fetches it before the acknowledgement reaches the appender: listeners use an announcement as a wake-up
- * (the server's fan-out reads from where its session stands, whatever the announcement says), so a second one costs a
- * read that finds nothing new.
+ * fires the log's listeners ({@link KafkaShardLog#announce}); records below it are not announced.
+ *
+ * <p>This node's own appends are announced by their appending threads, and the watcher fetches their records too,
+ * often before the acknowledgement reaches the appender. So while an append call of this node to the shard is under
+ * way ({@link KafkaShardLog#appendsRunning}) the records seen beyond the end wait, and once none is, those still at
+ * or beyond the end (raised meanwhile by the appends that finished) are announced: never one of this node's
+ * successful appends' records, and never one announced before. Nothing is missed by waiting: a record that fell
+ * below the end an own append raised became readable before that append's record, whose announcement then woke the
+ * listeners. (Were one announced twice, it would still be harmless to the server's fan-out, whose listener only
+ * schedules its sessions, which read from where they stand; but the storage contract tests count announcements.)
  *
  * <p>Delay: the broker answers the watcher's fetch as soon as the high watermark passes new records, so another
  * node's record is announced about one fetch round trip after it became readable; an idle fetch is held at the
@@ -61,6 +67,10 @@ final class TailWatcher implements AutoCloseable {
     static final int MAX_POLL_RECORDS = 2_000;
     /** How long one poll may wait; a change of the watched set or a close interrupts it ({@code wakeup}). */
     private static final long POLL_MS = 1_000;
+    /** How long a poll waits while records wait for this node's own appends to finish. */
+    private static final long SHORT_POLL_MS = 5;
+    /** At most this many records per partition wait to be announced; past it the oldest are left out. */
+    static final int MAX_UNANNOUNCED = MAX_POLL_RECORDS;
     static final long RETRY_AFTER_MS = 1_000;
     static final long EXISTENCE_CHECK_MS = 1_000;
     private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
@@ -70,7 +80,6 @@ final class TailWatcher implements AutoCloseable {
     private final String name;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final ShardTopics topics;
-    private final Clock clock;
     private final FailureLog failures;
     /** The logs to watch, by partition: a shard deleted and created again maps to its new log. */
     private final ConcurrentHashMap<TopicPartition, KafkaShardLog> watched = new ConcurrentHashMap<>();
@@ -87,6 +96,11 @@ final class TailWatcher implements AutoCloseable {
     /** Watcher thread only: the logs the consumer is assigned, and where each continues. */
     private Map<TopicPartition, KafkaShardLog> assignedLogs = Map.of();
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+    /**
+     * Watcher thread only: per partition, {position, arrivalMs} of the records seen beyond its log's end and not yet
+     * announced, in offset order.
+     */
+    private final Map<TopicPartition, ArrayDeque<long[]>> unannounced = new HashMap<>();
     /** Watcher thread only: the watched topics the previous existence check found missing. */
     private final Set<String> missingBefore = new HashSet<>();
 
@@ -98,7 +112,6 @@ final class TailWatcher implements AutoCloseable {
         this.name = name;
         this.consumers = consumers;
         this.topics = topics;
-        this.clock = clock;
         this.failures = new FailureLog(log, "Tail watcher " + name, clock, FAILURE_LOG_INTERVAL_MS);
     }
 
@@ -141,7 +154,7 @@ final class TailWatcher implements AutoCloseable {
     }
 
     private void run() {
-        long nextExistenceCheckMs = clock.millis() + EXISTENCE_CHECK_MS;
+        long nextExistenceCheckNs = System.nanoTime() + EXISTENCE_CHECK_MS * 1_000_000;
         while (true) {
             boolean reassign;
             synchronized (lock) {
@@ -169,9 +182,10 @@ final class TailWatcher implements AutoCloseable {
                 if (assignedLogs.isEmpty()) {
                     continue;
                 }
-                announce(consumer.poll(Duration.ofMillis(POLL_MS)));
-                if (clock.millis() - nextExistenceCheckMs >= 0) {
-                    nextExistenceCheckMs = clock.millis() + EXISTENCE_CHECK_MS;
+                collect(consumer.poll(Duration.ofMillis(unannounced.isEmpty() ? POLL_MS : SHORT_POLL_MS)));
+                announce();
+                if (System.nanoTime() - nextExistenceCheckNs >= 0) {
+                    nextExistenceCheckNs = System.nanoTime() + EXISTENCE_CHECK_MS * 1_000_000;
                     dropDeleted();
                 }
                 failures.healed("watching again");
@@ -200,8 +214,10 @@ final class TailWatcher implements AutoCloseable {
         for (Map.Entry<TopicPartition, KafkaShardLog> e : now.entrySet()) {
             if (assignedLogs.get(e.getKey()) != e.getValue()) {
                 nextOffsets.remove(e.getKey()); // a new watch, or a topic deleted and created again
+                unannounced.remove(e.getKey());
             }
         }
+        unannounced.keySet().retainAll(now.keySet());
         // Unassigning first drops whatever was fetched ahead, also of a previous topic of the same name.
         consumer.assign(List.of());
         consumer.assign(now.keySet());
@@ -213,8 +229,8 @@ final class TailWatcher implements AutoCloseable {
         assigned = Set.copyOf(now.keySet());
     }
 
-    /** Announces, per log, the polled records beyond its known end, as one append. */
-    private void announce(ConsumerRecords<byte[], byte[]> polled) {
+    /** Notes, per partition, the polled records beyond its log's known end. */
+    private void collect(ConsumerRecords<byte[], byte[]> polled) {
         for (TopicPartition partition : polled.partitions()) {
             KafkaShardLog shardLog = assignedLogs.get(partition);
             List<ConsumerRecord<byte[], byte[]>> records = polled.records(partition);
@@ -223,20 +239,46 @@ final class TailWatcher implements AutoCloseable {
             }
             nextOffsets.put(partition, records.get(records.size() - 1).offset() + 1);
             long knownEnd = shardLog.knownEnd();
-            int first = 0;
-            while (first < records.size() && records.get(first).offset() < knownEnd) {
-                first++;
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                if (r.offset() >= knownEnd) {
+                    ArrayDeque<long[]> waiting = unannounced.computeIfAbsent(partition, k -> new ArrayDeque<>());
+                    waiting.addLast(new long[] {r.offset(), r.timestamp()});
+                    if (waiting.size() > MAX_UNANNOUNCED) {
+                        waiting.pollFirst(); // the newest raise the end; readers read what lies below it
+                    }
+                }
             }
-            int count = records.size() - first;
-            if (count == 0) {
+        }
+    }
+
+    /**
+     * Announces, per log with no append of this node under way, the noted records still at or beyond its end, as one
+     * append; the others wait for the next round.
+     */
+    private void announce() {
+        for (Iterator<Map.Entry<TopicPartition, ArrayDeque<long[]>>> it = unannounced.entrySet().iterator();
+             it.hasNext(); ) {
+            Map.Entry<TopicPartition, ArrayDeque<long[]>> e = it.next();
+            KafkaShardLog shardLog = assignedLogs.get(e.getKey());
+            if (shardLog != null && shardLog.appendsRunning()) {
+                continue; // read first: once none runs, this node's appended records lie below the end read next
+            }
+            it.remove();
+            if (shardLog == null) {
                 continue;
             }
-            long[] positions = new long[count];
-            long[] arrivalsMs = new long[count];
-            for (int i = 0; i < count; i++) {
-                ConsumerRecord<byte[], byte[]> r = records.get(first + i);
-                positions[i] = r.offset();
-                arrivalsMs[i] = r.timestamp();
+            long knownEnd = shardLog.knownEnd();
+            ArrayDeque<long[]> waiting = e.getValue();
+            waiting.removeIf(r -> r[0] < knownEnd);
+            if (waiting.isEmpty()) {
+                continue;
+            }
+            long[] positions = new long[waiting.size()];
+            long[] arrivalsMs = new long[waiting.size()];
+            int i = 0;
+            for (long[] r : waiting) {
+                positions[i] = r[0];
+                arrivalsMs[i++] = r[1];
             }
             shardLog.announce(AppendResult.of(positions, arrivalsMs));
         }
