@@ -260,19 +260,23 @@ final class TailWatcher implements AutoCloseable {
              it.hasNext(); ) {
             Map.Entry<TopicPartition, ArrayDeque<long[]>> e = it.next();
             KafkaShardLog shardLog = assignedLogs.get(e.getKey());
-            if (shardLog != null && shardLog.appendsRunning()) {
-                continue; // read first: once none runs, this node's appended records lie below the end read next
-            }
-            it.remove();
             if (shardLog == null) {
+                it.remove();
                 continue;
             }
+            // Read before the end: if none runs, this node's appended records all lie below the end read next.
+            boolean ownAppendsRunning = shardLog.appendsRunning();
             long knownEnd = shardLog.knownEnd();
             ArrayDeque<long[]> waiting = e.getValue();
-            waiting.removeIf(r -> r[0] < knownEnd);
+            waiting.removeIf(r -> r[0] < knownEnd); // below the end: never to be announced, whatever runs
             if (waiting.isEmpty()) {
+                it.remove();
                 continue;
             }
+            if (ownAppendsRunning) {
+                continue;
+            }
+            it.remove();
             long[] positions = new long[waiting.size()];
             long[] arrivalsMs = new long[waiting.size()];
             int i = 0;
