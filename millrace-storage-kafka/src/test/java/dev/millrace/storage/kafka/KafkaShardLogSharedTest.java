@@ -186,7 +186,7 @@ class KafkaShardLogSharedTest {
     }
 
     @Test
-    void closingTheLastListenerEndsTheWatchAndADeletedTopicIsDroppedWhileTheOthersStayWatched() {
+    void closingTheLastListenerEndsTheWatchADeletedTopicIsDroppedAndCloseStopsTheThread() {
         KafkaLogStore[] nodes = twoNodes();
         KafkaLogStore a = nodes[0];
         KafkaLogStore b = nodes[1];
@@ -215,6 +215,11 @@ class KafkaShardLogSharedTest {
         // Positions, not results: the producer may send the two records in two batches, heard in two polls.
         await().atMost(Duration.ofSeconds(5)).until(() -> heardOnKept.containsAll(positionsOf(appended)));
         assertThat(b.watchedPartitions()).containsExactly(kept.partition());
+
+        assertThat(watcherThreads()).as("B's watcher runs").isPositive();
+        a.close();
+        b.close();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watcherThreads() == 0);
     }
 
     @Test
@@ -289,6 +294,12 @@ class KafkaShardLogSharedTest {
     private static long highWatermark(TopicPartition partition) throws Exception {
         return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).all().get(10, TimeUnit.SECONDS)
                 .get(partition).offset();
+    }
+
+    /** Live tail watcher threads of any store (those of earlier tests' stores ended when they were closed). */
+    private static long watcherThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().endsWith("-tail-watcher")).count();
     }
 
     /** A real producer whose acknowledgements reach the appender only once {@link #gate} completes. */
