@@ -33,6 +33,20 @@ public interface LogStore extends AutoCloseable {
     /** The keys of every shard log that exists, in no particular order. */
     List<String> shardKeys();
 
+    /**
+     * This node stops being the shard's only appender for now (another node owns it): whatever it knows about the
+     * shard only from its own appends (its end position, the records it appended last) must be learned again from
+     * the backend before it is trusted. The shard's log object stays usable, with its listeners; a read or
+     * {@link ShardLog#endPosition()} afterwards asks the backend rather than answering from what this node saw, so
+     * that records another node appended meanwhile are neither missed nor hidden behind a stale end, also once this
+     * node owns the shard again.
+     *
+     * <p>By default nothing: a backend whose shards only one node ever appends to (the embedded engine) always knows
+     * its end exactly. Idempotent; a shard not open, or not existing, needs nothing.
+     */
+    default void release(String shardKey) {
+    }
+
     /** Runs {@link ShardLog#trimExpired()} on every open shard; returns how many units were removed. */
     int trimExpired();
 

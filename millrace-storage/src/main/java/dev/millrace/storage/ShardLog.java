@@ -73,8 +73,10 @@ public interface ShardLog {
      *
      * <p>Every backend tells of the appends made through this node's own {@link #append} calls. A backend whose shards
      * other nodes append to too (Kafka: another node's producer) may also tell of those as it learns of them, or not
-     * at all; readers that must see other nodes' appends keep polling as well. {@link AppendListeners} does the
-     * bookkeeping for implementations.
+     * at all; readers that must see other nodes' appends keep polling as well. Such a backend still tells of each of
+     * this node's own appends once, though it learns of them from the backend too; another node's records that land
+     * before one of this node's may be told of only by that append's call, which comes after they are readable, so a
+     * reader it wakes reads them too. {@link AppendListeners} does the bookkeeping for implementations.
      */
     Registration onAppend(AppendListener listener);
 }

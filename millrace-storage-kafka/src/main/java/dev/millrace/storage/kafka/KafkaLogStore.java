@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,8 +42,9 @@ import java.util.regex.Pattern;
  * ({@code acks=all}, at most 5 requests in flight per broker, {@code linger.ms} 0, a 20 s delivery timeout, well below
  * the AWS SDKs' own, so a write that cannot be replicated fails as retryable instead of hanging; a topic's metadata
  * dropped 5 s after its last write, see {@link #PRODUCER_METADATA_IDLE_MS}); and a pool of at most
- * {@value #MAX_READERS} consumers ({@link ConsumerPool}). The operator's client properties
- * ({@link KafkaStorageConfig#clientProperties}) override every setting here.
+ * {@value #MAX_READERS} consumers ({@link ConsumerPool}); and one more consumer, made only once a shard has an append
+ * listener, that watches the tails of the shards with listeners for other nodes' appends ({@link TailWatcher}). The
+ * operator's client properties ({@link KafkaStorageConfig#clientProperties}) override every setting here.
  *
  * <p>Open logs are cached for the life of the store (a log holds no Kafka resources of its own, only a few fields and
  * its listeners, so the cache is bounded by the shards that exist, as in the embedded engine). Opening a log costs a
@@ -79,8 +81,8 @@ public final class KafkaLogStore implements LogStore {
     private static final Logger log = LoggerFactory.getLogger(KafkaLogStore.class);
 
     /** What every shard log of the store shares. */
-    record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, Clock clock,
-                  long sendTimeoutMs, long readTimeoutMs, RecentAppends.Budget recent) {
+    record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, TailWatcher watcher,
+                  Clock clock, long sendTimeoutMs, long readTimeoutMs, RecentAppends.Budget recent) {
     }
 
     /**
@@ -150,10 +152,13 @@ public final class KafkaLogStore implements LogStore {
                         + readerNumber.incrementAndGet());
                 return new KafkaConsumer<>(own, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             }, MAX_READERS, READ_TIMEOUT_MS);
+            Map<String, Object> watcherConfig = config.clientConfig(watcherSettings(id));
+            TailWatcher watcher = new TailWatcher(id, () -> new KafkaConsumer<>(watcherConfig,
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer()), topics, clock);
             // Acknowledgements always come within the delivery timeout (the operator's, if set); a margin on top.
             long sendTimeoutMs = Long.parseLong(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
                     .toString()) + PRODUCER_BLOCK_MS;
-            return new KafkaLogStore(config, new Shared(topics, producer, readers, clock, sendTimeoutMs,
+            return new KafkaLogStore(config, new Shared(topics, producer, readers, watcher, clock, sendTimeoutMs,
                     READ_TIMEOUT_MS, new RecentAppends.Budget(recentBudgetBytes)));
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
@@ -209,6 +214,22 @@ public final class KafkaLogStore implements LogStore {
                 Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000),
                 Map.entry(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PRODUCER_BLOCK_MS),
                 Map.entry(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS));
+    }
+
+    /**
+     * The tail watcher's consumer ({@link TailWatcher}): the readers' settings, but fetches that wait at the broker
+     * longer (it only waits for new records) and bring less at once (it only needs their offsets and times); a
+     * position out of range (the log start moved past a stale end) goes to the end, since it only announces.
+     */
+    private static Map<String, Object> watcherSettings(String id) {
+        Map<String, Object> settings = new HashMap<>(consumerSettings(id));
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, id + "-tail-watcher");
+        settings.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) TailWatcher.FETCH_MAX_WAIT_MS);
+        settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TailWatcher.PARTITION_FETCH_BYTES);
+        settings.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, TailWatcher.FETCH_MAX_BYTES);
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, TailWatcher.MAX_POLL_RECORDS);
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        return settings;
     }
 
     @Override
@@ -303,6 +324,16 @@ public final class KafkaLogStore implements LogStore {
         shared.topics().delete(config.shardTopic(shardKey));
     }
 
+    /** See {@link LogStore#release}; the log object stays, with its listeners ({@link KafkaShardLog} explains). */
+    @Override
+    public void release(String shardKey) {
+        checkKey(shardKey);
+        KafkaShardLog log = logs.get(shardKey);
+        if (log != null) {
+            log.release();
+        }
+    }
+
     @Override
     public List<String> shardKeys() {
         String prefix = config.shardTopic("");
@@ -323,6 +354,11 @@ public final class KafkaLogStore implements LogStore {
         return removed;
     }
 
+    /** The partitions the tail watcher fetches now, for tests. */
+    Set<TopicPartition> watchedPartitions() {
+        return shared.watcher().assigned();
+    }
+
     /** Readers in the pool now, for tests. */
     int readerCount() {
         return shared.readers().size();
@@ -339,7 +375,7 @@ public final class KafkaLogStore implements LogStore {
             log.close();
         }
         RuntimeException failure = null;
-        for (AutoCloseable c : List.<AutoCloseable>of(
+        for (AutoCloseable c : List.<AutoCloseable>of(shared.watcher(),
                 () -> shared.producer().close(Duration.ofMillis(shared.sendTimeoutMs())),
                 shared.readers(), shared.topics())) {
             try {

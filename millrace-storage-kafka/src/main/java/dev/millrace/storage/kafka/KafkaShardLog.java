@@ -20,6 +20,8 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,11 +35,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link AppendResult#of}): the producer may split a batch into several broker batches, each stamped at its own
  * arrival. A batch that fails may have left some of its records readable (see {@link ShardLog#append}).
  *
- * <p><b>The end offset</b> is known locally: read from Kafka when the log is opened, raised by this node's appends and
- * by what reads learn from the brokers (a fetch carries the high watermark). Reads at or past it answer at once
- * without asking Kafka. With a single writer per shard (issue 14: one Millrace node) it is exact; another node's
- * appends (issue 15) are seen once a read or {@link #refreshEnd} asks Kafka, which is where a bound on its staleness
- * belongs.
+ * <p><b>The end offset</b> is known locally: read from Kafka when the log is opened, raised by this node's appends, by
+ * what reads learn from the brokers (a fetch carries the high watermark) and by the store's {@link TailWatcher}. Reads
+ * at or past it answer at once without asking Kafka. While this node is the shard's only appender (issue 15: its
+ * owner) it is exact. Another node's appends raise it once a read or {@link #refreshEnd} asks Kafka, or, while the
+ * log has append listeners, within about one fetch round trip through the tail watcher, which also fires the
+ * listeners ({@link #announce}), so that a fan-out session on a node that does not append to the shard is woken.
+ *
+ * <p><b>Release</b> ({@link #release}; the shard's ownership moved to another node): what this node learned only from
+ * its own appends is no longer trusted. The recent appends are dropped and the end offset is marked unverified: the
+ * next read at or past it, {@link #endPosition} and {@link #positionAtOrAfter} finding nothing ask Kafka for the end
+ * first, and only a refresh that <em>began</em> after the last release makes the end trusted again; this node's own
+ * appends afterwards raise the end as usual but do not make it trusted. An append of this node still running when
+ * the release comes (sent before, acknowledged after) may put its records into the recent appends after they were
+ * dropped and raise the end: both are harmless, because the recent appends only ever hold records at the offsets
+ * Kafka gave them, each run one append's consecutive offsets, and a read from memory stops at the first position
+ * they do not hold ({@link RecentAppends#read}), so memory never answers with a record missing; and a raised but
+ * untrusted end is still refreshed before a read trusts it. What does not hold: after that one refresh, a node that
+ * keeps not owning the shard and has no listener on it trusts its end again, and it goes stale as the owner appends;
+ * the server forwards such reads to the owner, and fan-out sessions are kept current by the tail watcher.
  *
  * <p><b>Sealing</b> waits for this node's in-flight appends to the shard, refusing new ones, then sets the topic's
  * {@code max.message.bytes=1}, after which the broker refuses every write from any node; the setting is read back when
@@ -48,7 +64,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Reads at the tip</b> are answered from the records this node appended last ({@link RecentAppends}, at most
  * {@value #RECENT_SHARD_BYTES} bytes per shard, each kept at most {@value #RECENT_KEEP_MS} ms), so that a fan-out push
- * or a GetRecords call that follows the writer needs no broker fetch; other reads go to Kafka.
+ * or a GetRecords call that follows the writer needs no broker fetch; other reads go to Kafka, including reads of
+ * positions another node's records hold (they are never in memory) and reads past the last record held.
  *
  * <p><b>Retention</b> is the topic's {@code retention.ms} (it survives a restart); Kafka deletes whole segments
  * ({@code segment.ms} 1 h) once past it, and reads drop records older than {@code clock.millis() - retentionMs}
@@ -61,7 +78,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code appendLock} is held only while records are handed to the producer, which blocks only for a
  * new topic's metadata or a full buffer (at most {@code max.block.ms}), never for an acknowledgement;
  * {@code configLock} is held across a seal's or a retention change's admin calls, which only those two wait for.
- * Reads take neither.
+ * Reads take neither. {@code listenerLock} (registering and closing listeners, and so starting and stopping the
+ * watch) takes only the watcher's own lock inside it. Listeners are called on the appending thread for this node's
+ * appends and on the tail watcher's thread for the records it finds.
  */
 final class KafkaShardLog implements ShardLog {
     /**
@@ -95,6 +114,19 @@ final class KafkaShardLog implements ShardLog {
     private volatile long retentionMs;
     /** The partition's end offset as last known here. Only grows. */
     private final AtomicLong endOffset;
+    /** Counts {@link #release} calls: the end offset is trusted only after a refresh begun since the last one. */
+    private final AtomicLong releases = new AtomicLong();
+    /** The value of {@code releases} when the latest successful refresh of the end began. */
+    private final AtomicLong refreshedAtRelease = new AtomicLong();
+    /**
+     * This node's append calls under way, counted from before their first send until after they raised the end and
+     * told the listeners. While one runs, the tail watcher cannot tell its records from another node's, so it waits
+     * ({@link #appendsRunning()}); once none runs, every record of this node's successful appends lies below the end.
+     */
+    private final AtomicInteger appendsRunning = new AtomicInteger();
+    /** Listeners registered and not yet closed: the tail watcher watches this log while there is one. */
+    private int listenerCount;
+    private final Object listenerLock = new Object();
 
     KafkaShardLog(String key, TopicPartition partition, KafkaLogStore.Shared shared, ShardTopics.TopicState state,
                   long endOffset) {
@@ -117,6 +149,15 @@ final class KafkaShardLog implements ShardLog {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
         }
+        appendsRunning.incrementAndGet();
+        try {
+            return appendCounted(records);
+        } finally {
+            appendsRunning.decrementAndGet(); // after the end moved past this append's records: see appendsRunning
+        }
+    }
+
+    private AppendResult appendCounted(List<AppendRecord> records) {
         List<ProducerRecord<byte[], byte[]>> outgoing = new ArrayList<>(records.size());
         for (AppendRecord record : records) {
             outgoing.add(RecordLayout.toKafka(partition, record));
@@ -203,15 +244,86 @@ final class KafkaShardLog implements ShardLog {
         endOffset.accumulateAndGet(offset, Math::max);
     }
 
-    /** Asks Kafka for the end offset (the high watermark) and returns it. */
+    /** Asks Kafka for the end offset (the high watermark) and returns it; the end is trusted again afterwards. */
     long refreshEnd() {
+        long releasesBefore = releases.get();
         advanceEnd(shared.topics().latestOffset(partition));
+        refreshedAtRelease.accumulateAndGet(releasesBefore, Math::max);
         return endOffset.get();
+    }
+
+    /** Whether the known end was learned from Kafka since the last {@link #release}. */
+    private boolean endTrusted() {
+        return refreshedAtRelease.get() == releases.get();
+    }
+
+    /** The end offset, asking Kafka first if it is not trusted. */
+    private long trustedEnd() {
+        return endTrusted() ? endOffset.get() : refreshEnd();
+    }
+
+    /**
+     * Whether an append call of this node is under way; read before {@link #knownEnd}, a false answer means every
+     * record of this node's successful appends lies below the end read after it.
+     */
+    boolean appendsRunning() {
+        return appendsRunning.get() > 0;
+    }
+
+    /** The end offset as known here, trusted or not (the tail watcher starts there). */
+    long knownEnd() {
+        return endOffset.get();
+    }
+
+    /**
+     * This node no longer is the shard's only appender: drops the recent appends and marks the end unverified (see
+     * the class comment for what holds against an append still running).
+     */
+    void release() {
+        releases.incrementAndGet();
+        recent.clear();
+    }
+
+    /**
+     * Records another process appended, found by the tail watcher: raises the end past them, then tells the listeners.
+     * They are readable (below the high watermark, fetched from Kafka).
+     */
+    void announce(AppendResult result) {
+        if (closed || result.recordCount() == 0) {
+            return;
+        }
+        advanceEnd(result.lastPosition() + 1);
+        listeners.fire(key, result);
     }
 
     @Override
     public Registration onAppend(AppendListener listener) {
-        return listeners.add(listener);
+        Registration registration;
+        synchronized (listenerLock) {
+            registration = listeners.add(listener);
+            if (++listenerCount == 1 && !closed) {
+                shared.watcher().watch(this);
+            }
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return () -> {
+            if (!open.compareAndSet(true, false)) {
+                return; // closing twice must not count twice
+            }
+            synchronized (listenerLock) {
+                registration.close();
+                if (--listenerCount == 0) {
+                    shared.watcher().unwatch(this);
+                }
+            }
+        };
+    }
+
+    /** Listeners registered now, for tests. */
+    int listenerCount() {
+        synchronized (listenerLock) {
+            return listenerCount;
+        }
     }
 
     @Override
@@ -224,6 +336,9 @@ final class KafkaShardLog implements ShardLog {
             throw new StorageException("shard " + key + " is closed");
         }
         long end = endOffset.get();
+        if (fromPosition >= end && !endTrusted()) {
+            end = refreshEnd(); // released: another node may have appended past what this node saw
+        }
         if (fromPosition >= end) {
             return new ReadResult(List.of(), fromPosition, end);
         }
@@ -265,7 +380,7 @@ final class KafkaShardLog implements ShardLog {
     private long firstAtOrAfter(long timestampMs) {
         long offset = shared.topics().offsetForTime(partition, Math.max(0, timestampMs));
         if (offset < 0) {
-            return endOffset.get();
+            return trustedEnd();
         }
         advanceEnd(offset + 1); // a record is there, below the high watermark
         return offset;
@@ -278,7 +393,7 @@ final class KafkaShardLog implements ShardLog {
 
     @Override
     public long endPosition() {
-        return endOffset.get();
+        return trustedEnd();
     }
 
     @Override
@@ -378,6 +493,7 @@ final class KafkaShardLog implements ShardLog {
     void close() {
         closed = true;
         recent.clear();
+        shared.watcher().unwatch(this);
     }
 
     TopicPartition partition() {

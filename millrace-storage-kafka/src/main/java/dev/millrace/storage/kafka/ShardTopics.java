@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -20,8 +21,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The shard topics as the cluster's controller sees them, through one {@link Admin} client: creating a shard's topic
@@ -154,6 +158,26 @@ final class ShardTopics implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Which of {@code names} do not exist (as the broker answering knows them); one admin call for all. */
+    Set<String> missing(Collection<String> names) {
+        Set<String> missing = new HashSet<>();
+        if (names.isEmpty()) {
+            return missing;
+        }
+        Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(names).topicNameValues();
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
+            try {
+                KafkaErrors.await(e.getValue(), timeoutMs, "describing topic " + e.getKey());
+            } catch (StorageException failure) {
+                if (!(failure.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw failure;
+                }
+                missing.add(e.getKey());
+            }
+        }
+        return missing;
     }
 
     /** What the topic's configuration says, or null if the topic does not exist. */
