@@ -19,14 +19,20 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -217,6 +224,89 @@ class ClusterNodesTest {
 
     @Test
     @Order(4)
+    void fanOutWorksOnAnyNodeWithOneSubscriptionPerConsumerAndShardClusterWide() {
+        String stream = "fanned";
+        kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+        String streamArn = kinesis.get(0).describeStreamSummary(b -> b.streamName(stream))
+                .streamDescriptionSummary().streamARN();
+        String consumerArn = kinesis.get(1).registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("app"))
+                .consumer().consumerARN();
+        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis.get(2).describeStreamConsumer(b -> b
+                .consumerARN(consumerArn)).consumerDescription().consumerStatus() == ConsumerStatus.ACTIVE);
+        List<KinesisAsyncClient> async = IntStream.range(0, 3).mapToObj(i -> Clients.async(nodes.node(i).endpoint(),
+                new Clients.Recorder())).toList();
+        try {
+            // Subscribed through every node in turn: the records written through the other nodes arrive.
+            Subscription first = subscribe(async.get(0), consumerArn);
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.responded);
+            for (int i = 0; i < 30; i++) {
+                int n = i;
+                kinesis.get(1 + i % 2).putRecord(b -> b.streamName(stream).partitionKey("k" + n)
+                        .data(SdkBytes.fromUtf8String("fan-" + n)));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.values().size() >= 30);
+            assertThat(first.values()).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "fan-" + i)
+                    .toList());
+            // Within 5 seconds of the first, a subscription through another node is refused, as on AWS.
+            Subscription tooSoon = subscribe(async.get(1), consumerArn);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !tooSoon.errors.isEmpty());
+            assertThat(tooSoon.errors).anyMatch(ClusterNodesTest::resourceInUse);
+            // After 5 seconds one through a third node takes over, and the first ends with ResourceInUseException.
+            long waitMs = 5_500 - (System.currentTimeMillis() - first.startedMs);
+            if (waitMs > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(waitMs * 1_000_000);
+            }
+            Subscription next = subscribe(async.get(2), consumerArn);
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.responded);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !first.errors.isEmpty());
+            assertThat(first.errors).anyMatch(ClusterNodesTest::resourceInUse);
+            kinesis.get(0).putRecord(b -> b.streamName(stream).partitionKey("x").data(SdkBytes.fromUtf8String(
+                    "after")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.values().contains("after"));
+        } finally {
+            async.forEach(KinesisAsyncClient::close);
+        }
+    }
+
+    /** A subscription from TRIM_HORIZON that keeps the values of the records it receives and its errors. */
+    private static final class Subscription {
+        final List<SubscribeToShardEvent> events = new CopyOnWriteArrayList<>();
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final long startedMs = System.currentTimeMillis();
+        volatile boolean responded;
+
+        List<String> values() {
+            List<String> all = new ArrayList<>();
+            events.forEach(e -> e.records().forEach(r -> all.add(r.data().asUtf8String())));
+            return all;
+        }
+    }
+
+    private static Subscription subscribe(KinesisAsyncClient client, String consumerArn) {
+        Subscription sub = new Subscription();
+        client.subscribeToShard(SubscribeToShardRequest.builder().consumerARN(consumerArn)
+                .shardId("shardId-000000000000").startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON))
+                .build(), SubscribeToShardResponseHandler.builder()
+                .onError(sub.errors::add)
+                .onResponse(r -> sub.responded = true)
+                .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
+                        .onSubscribeToShardEvent(sub.events::add).build())
+                .build());
+        return sub;
+    }
+
+    private static boolean resourceInUse(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ResourceInUseException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    @Order(5)
     void aShardWrittenThroughEveryNodeIsThrottledToItsLimitClusterWide() throws Exception {
         String stream = "limited";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -275,7 +365,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anotherNodeTakesOverWithin15sWhenTheWritersNodeIsKilled() {
         kinesis.get(0).createStream(b -> b.streamName("survivor").shardCount(1));
         awaitStatusEverywhere("survivor", StreamStatus.ACTIVE);

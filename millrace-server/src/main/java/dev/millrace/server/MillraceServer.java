@@ -7,6 +7,8 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.ClusterPlacement;
+import dev.millrace.server.cluster.ClusterSubscriptions;
+import dev.millrace.server.fanout.SubscriptionClaims;
 import dev.millrace.server.cluster.ShardOwners;
 import dev.millrace.server.records.ShardPlacement;
 import dev.millrace.server.fanout.FanOut;
@@ -72,6 +74,7 @@ public final class MillraceServer implements AutoCloseable {
     /** Both null on a node alone on its storage. */
     private ClusterCalls clusterCalls;
     private ClusterPlacement placement;
+    private ClusterSubscriptions subscriptions;
     private ExecutorService apiExecutor;
     private ThreadPoolExecutor appendExecutor;
     private ScheduledExecutorService housekeeping;
@@ -111,10 +114,19 @@ public final class MillraceServer implements AutoCloseable {
         ShardIterators iterators = new ShardIterators(secret, clock);
         if (cluster != Cluster.solo()) {
             clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
-            placement = new ClusterPlacement(clusterCalls, new ShardOwners(cluster), iterators);
-            // Lazily: a region's services exist once it is first used, here or through another node.
-            clusterCalls.serveAppends((region, request) -> ClusterPlacement.appendHere(regions.services(region),
-                    request));
+            ShardOwners owners = new ShardOwners(cluster);
+            placement = new ClusterPlacement(clusterCalls, owners, iterators);
+            subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
+                    region -> regions.services(region).fanOut());
+            clusterCalls.serve(peer(subscriptions));
+            cluster.onMembershipChange(() -> {
+                // Shards move with the live set: subscriptions of dead nodes hold nothing, and what this node knew of
+                // a shard's end from its own appends must be learned again.
+                subscriptions.forgetDeadNodes();
+                if (regions != null) {
+                    eachRegion(s -> s.streams().releaseLogs());
+                }
+            });
         }
         fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
@@ -171,6 +183,9 @@ public final class MillraceServer implements AutoCloseable {
         ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs(),
                 cluster::isWriter);
         FanOut fanOut = new FanOut(streams, consumers, clock, config.throughput(), fanOutExecutor);
+        if (subscriptions != null) {
+            fanOut.useGate(subscriptions);
+        }
         fanOuts.add(fanOut);
         if (!Account.LEGACY_REGION.equals(region)) {
             log.info("Serving region {} (account {})", region, account.id());
@@ -179,6 +194,32 @@ public final class MillraceServer implements AutoCloseable {
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor,
                 placement != null ? placement : ShardPlacement.LOCAL);
+    }
+
+    /** This node's side of the calls the other nodes of its cluster make to it. */
+    private ClusterCalls.Peer peer(ClusterSubscriptions subs) {
+        return new ClusterCalls.Peer() {
+            @Override
+            public byte[] appendHere(String region, byte[] request) {
+                // Lazily: a region's services exist once it is first used, here or through another node.
+                return ClusterPlacement.appendHere(regions.services(region), request);
+            }
+
+            @Override
+            public String claimHere(String region, ClusterCalls.Subscription subscription) {
+                return subs.claimHere(region, subscription);
+            }
+
+            @Override
+            public void releaseHere(String region, ClusterCalls.Subscription subscription) {
+                subs.releaseHere(region, subscription);
+            }
+
+            @Override
+            public void revokeHere(String region, ClusterCalls.Subscription subscription) {
+                subs.revokeHere(region, subscription);
+            }
+        };
     }
 
     private void eachRegion(java.util.function.Consumer<ApiServices> task) {
@@ -259,6 +300,9 @@ public final class MillraceServer implements AutoCloseable {
         }
         fanOuts.forEach(FanOut::close);
         fanOuts.clear();
+        if (subscriptions != null) {
+            subscriptions.close();
+        }
         if (regions != null) {
             // They stop following the metadata feed; the store closes below.
             eachRegion(s -> s.streams().close());

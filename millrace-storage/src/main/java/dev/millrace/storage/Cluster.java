@@ -47,6 +47,14 @@ public interface Cluster {
      */
     Registration onRoleChange(RoleListener listener);
 
+    /**
+     * Tells {@code listener} each time the set of live nodes changes (a node joined, left or was found dead), from a
+     * thread of the cluster's; it must return quickly. A cluster of one never calls it.
+     */
+    default Registration onMembershipChange(Runnable listener) {
+        return () -> { };
+    }
+
     /** Told of role changes ({@link #onRoleChange}). */
     @FunctionalInterface
     interface RoleListener {

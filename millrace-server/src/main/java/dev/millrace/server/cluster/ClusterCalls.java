@@ -83,7 +83,9 @@ public final class ClusterCalls {
         /** Kinesis, run where it arrives: a call forwarded to a shard's owner, never forwarded again. */
         KINESIS_HERE,
         /** One shard's entries for its owner to append ({@link dev.millrace.server.records.RemoteAppend}). */
-        APPEND;
+        APPEND,
+        /** A consumer's subscription to a shard, claimed from, released to, or revoked by the shard's owner. */
+        CLAIM, RELEASE, REVOKE;
 
         String wireName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -112,7 +114,7 @@ public final class ClusterCalls {
     private final byte[] token;
     private final LongSupplier version;
     private final HttpClient http;
-    private volatile java.util.function.BiFunction<String, byte[], byte[]> appendHere;
+    private volatile Peer peer;
 
     /**
      * @param secret  the cluster's secret, the same on every node
@@ -134,21 +136,90 @@ public final class ClusterCalls {
         return service != Service.KINESIS || OperationRouter.changesMetadata(operation);
     }
 
-    /**
-     * Serves appends other nodes send here for the shards this node owns: {@code appendHere} takes the region and
-     * the request ({@link dev.millrace.server.records.RemoteAppend}) and returns the reply. Set once, at start.
-     */
-    public void serveAppends(java.util.function.BiFunction<String, byte[], byte[]> appendHere) {
-        this.appendHere = appendHere;
+    /** What this node does for the other nodes of its cluster, as a shard's owner or a subscription's holder. */
+    public interface Peer {
+        /** Appends one shard's entries ({@link dev.millrace.server.records.RemoteAppend}); returns the reply. */
+        byte[] appendHere(String region, byte[] request);
+
+        /** Claims a consumer's subscription to a shard this node owns; null if granted, else why not. */
+        String claimHere(String region, Subscription subscription);
+
+        /** A subscription to a shard this node owns ended. */
+        void releaseHere(String region, Subscription subscription);
+
+        /** Ends this node's session of a subscription that a newer one took over. */
+        void revokeHere(String region, Subscription subscription);
     }
 
-    /** Runs an append another node sent here; see {@link #serveAppends}. */
-    public byte[] appendHere(String region, byte[] request) {
-        java.util.function.BiFunction<String, byte[], byte[]> serving = appendHere;
-        if (serving == null) {
-            throw new IllegalStateException("this node does not serve appends yet");
+    /** One consumer's subscription to one shard, by one node's session. */
+    public record Subscription(String consumerArn, String streamName, long streamEpochMs, int shardIndex,
+                               String nodeId, String sessionId) {
+        Map<String, String> headers() {
+            return Map.of(SUB_CONSUMER, consumerArn, SUB_STREAM, streamName, SUB_EPOCH, Long.toString(streamEpochMs),
+                    SUB_SHARD, Integer.toString(shardIndex), SUB_NODE, nodeId, SUB_SESSION, sessionId);
         }
-        return serving.apply(region, request);
+
+        /** The subscription the headers of a call name; null if one is missing or malformed. */
+        public static Subscription of(java.util.function.Function<String, String> header) {
+            try {
+                String consumer = header.apply(SUB_CONSUMER);
+                String stream = header.apply(SUB_STREAM);
+                String node = header.apply(SUB_NODE);
+                String session = header.apply(SUB_SESSION);
+                if (consumer == null || stream == null || node == null || session == null) {
+                    return null;
+                }
+                return new Subscription(consumer, stream, Long.parseLong(header.apply(SUB_EPOCH)),
+                        Integer.parseInt(header.apply(SUB_SHARD)), node, session);
+            } catch (NumberFormatException | NullPointerException e) {
+                return null;
+            }
+        }
+    }
+
+    private static final String SUB_CONSUMER = "x-millrace-consumer";
+    private static final String SUB_STREAM = "x-millrace-stream";
+    private static final String SUB_EPOCH = "x-millrace-stream-epoch";
+    private static final String SUB_SHARD = "x-millrace-shard";
+    private static final String SUB_NODE = "x-millrace-node";
+    private static final String SUB_SESSION = "x-millrace-session";
+
+    /** Serves other nodes' calls to this one ({@link Peer}). Set once, at start. */
+    public void serve(Peer peer) {
+        this.peer = peer;
+    }
+
+    /** This node's side of the calls other nodes make to it; see {@link #serve}. */
+    public Peer peer() {
+        Peer serving = peer;
+        if (serving == null) {
+            throw new IllegalStateException("this node does not serve other nodes yet");
+        }
+        return serving;
+    }
+
+    /**
+     * Tells {@code node} about a subscription ({@code service} is CLAIM, RELEASE or REVOKE); returns the answer's
+     * status (200 granted or done, 409 refused) and body (a refusal's message).
+     *
+     * @throws NodeUnavailableException if it could not be reached
+     */
+    public Answer subscription(Cluster.Node node, Service service, String region, Subscription subscription)
+            throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.endpoint() + PATH))
+                .timeout(Duration.ofSeconds(10))
+                .header(TOKEN_HEADER, new String(token, StandardCharsets.US_ASCII))
+                .header(SERVICE_HEADER, service.wireName())
+                .header(REGION_HEADER, region)
+                .header(VERSION_HEADER, Long.toString(version.getAsLong()))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        subscription.headers().forEach(request::header);
+        try {
+            return answer(http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
+        } catch (IOException e) {
+            throw new NodeUnavailableException("Node " + node.id() + " at " + node.endpoint() + " could not be"
+                    + " reached from node " + cluster.self().id() + ": " + e + ". Retry.");
+        }
     }
 
     /**

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * monitor; the append listeners read a concurrent set and take no lock.
  */
 public final class FanOut implements AutoCloseable {
-    static final long RESUBSCRIBE_AFTER_MS = 5_000;
+    static final long RESUBSCRIBE_AFTER_MS = SubscriptionClaims.RESUBSCRIBE_AFTER_MS;
     static final double BYTES_PER_SECOND = 2 * 1024 * 1024;
     private static final long CHECK_EVERY_MS = 1_000;
 
@@ -47,6 +47,7 @@ public final class FanOut implements AutoCloseable {
     private final ConcurrentHashMap<String, SubscribeSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Watched> byShard = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
+    private volatile SubscriptionGate gate;
 
     public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
                   int threads) {
@@ -67,6 +68,30 @@ public final class FanOut implements AutoCloseable {
         this.limits = limits;
         this.executor = executor;
         this.ownsExecutor = ownsExecutor;
+        this.gate = SubscriptionGate.local(new SubscriptionClaims(clock), this);
+    }
+
+    /** Asks {@code gate} who may subscribe from now on (a cluster's shard owners); set at start. */
+    public void useGate(SubscriptionGate gate) {
+        this.gate = gate;
+    }
+
+    /** The refusal of a subscription within 5 seconds of the consumer's last one to the shard. */
+    public static String refusal(String consumerArn, int shardIndex) {
+        return "Another active subscription exists for consumer " + consumerArn + " on shard "
+                + ShardRecord.shardId(shardIndex) + "; subscribe again after 5 seconds.";
+    }
+
+    /**
+     * Ends this node's session {@code sessionId} of the consumer on the shard, if it still runs: a newer subscription,
+     * here or through another node, took over.
+     */
+    public void revoke(String consumerArn, int shardIndex, String sessionId) {
+        SubscribeSession existing = sessions.get(consumerArn + "|" + shardIndex);
+        if (existing != null && existing.sessionId.equals(sessionId)) {
+            existing.fail("ResourceInUseException", "A newer subscription of consumer " + consumerArn
+                    + " to shard " + ShardRecord.shardId(shardIndex) + " took over.");
+        }
     }
 
     /** The sessions of one shard, and the registration that wakes them when its log is appended to. */
@@ -95,28 +120,28 @@ public final class FanOut implements AutoCloseable {
         String key = consumerArn + "|" + shard.index();
         // Opened before anything is sent or published: a log that cannot be opened fails the call, not a session.
         ShardLog log = log(stream, shard);
+        String region = streams.account().region();
+        // The rule of one subscription per consumer and shard, cluster-wide; throws if the last one is too recent.
+        gate.claim(region, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
         SubscribeSession session;
-        synchronized (this) {
-            SubscribeSession existing = sessions.get(key);
-            long now = clock.millis();
-            if (existing != null && !existing.ended() && now - existing.startedMs < RESUBSCRIBE_AFTER_MS) {
-                throw KinesisException.resourceInUse("Another active subscription exists for consumer "
-                        + consumerArn + " on shard " + shard.shardId() + "; subscribe again after 5 seconds.");
+        try {
+            synchronized (this) {
+                long now = clock.millis();
+                TokenBucket rate = limits.enabled()
+                        ? new TokenBucket(clock, BYTES_PER_SECOND * limits.scale(), BYTES_PER_SECOND * limits.scale())
+                        : null;
+                session = new SubscribeSession(this, consumerArn, requestId, stream, shard, position, sink, rate,
+                        now);
+                // Headers and initial-response go out before the session is published: a write to the shard may
+                // wake it at once, and its first event must not overtake them.
+                sink.start(requestId);
+                sink.send(EventStreamMessage.initialResponse());
+                sessions.put(key, session);
+                watch(log, session);
             }
-            if (existing != null) {
-                existing.fail("ResourceInUseException", "A newer subscription of consumer " + consumerArn
-                        + " to shard " + shard.shardId() + " took over.");
-            }
-            TokenBucket rate = limits.enabled()
-                    ? new TokenBucket(clock, BYTES_PER_SECOND * limits.scale(), BYTES_PER_SECOND * limits.scale())
-                    : null;
-            session = new SubscribeSession(this, consumerArn, stream, shard, position, sink, rate, now);
-            // Headers and initial-response go out before the session is published: a write to the shard may wake
-            // it at once, and its first event must not overtake them.
-            sink.start(requestId);
-            sink.send(EventStreamMessage.initialResponse());
-            sessions.put(key, session);
-            watch(log, session);
+        } catch (RuntimeException e) {
+            gate.release(region, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
+            throw e;
         }
         sink.onClose(session::abandon);
         schedule(session);
@@ -181,6 +206,8 @@ public final class FanOut implements AutoCloseable {
 
     synchronized void removed(SubscribeSession session) {
         sessions.remove(session.consumerArn + "|" + session.shardIndex, session);
+        gate.release(streams.account().region(), session.consumerArn, session.streamName, session.streamEpochMs,
+                session.shardIndex, session.sessionId);
         Watched watched = byShard.get(session.shardKey);
         if (watched != null && watched.sessions.remove(session) && watched.sessions.isEmpty()) {
             // The shard's last reader left: its appends need not be heard any more.

@@ -34,6 +34,8 @@ final class SubscribeSession {
 
     private final FanOut fanOut;
     final String consumerArn;
+    /** The SubscribeToShard call's request id: names the session in the subscription rule's table. */
+    final String sessionId;
     final String shardKey;
     final String streamName;
     final long streamEpochMs;
@@ -54,10 +56,11 @@ final class SubscribeSession {
     private long timerDueMs;
     private long timerGeneration;
 
-    SubscribeSession(FanOut fanOut, String consumerArn, StreamRecord stream, ShardRecord shard, long position,
-                     EventSink sink, TokenBucket rate, long nowMs) {
+    SubscribeSession(FanOut fanOut, String consumerArn, String sessionId, StreamRecord stream, ShardRecord shard,
+                     long position, EventSink sink, TokenBucket rate, long nowMs) {
         this.fanOut = fanOut;
         this.consumerArn = consumerArn;
+        this.sessionId = sessionId;
         this.shardKey = FanOut.shardKey(stream, shard);
         this.streamName = stream.name();
         this.streamEpochMs = stream.epochMs();

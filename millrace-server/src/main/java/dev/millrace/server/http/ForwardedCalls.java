@@ -52,6 +52,11 @@ final class ForwardedCalls {
         ClusterCalls.Call call = new ClusterCalls.Call(service, uri == null ? "/" : uri, headers.get("X-Amz-Target"),
                 headers.get(HttpHeaderNames.CONTENT_TYPE), headers.get(ClusterCalls.REGION_HEADER), x.requestId(),
                 body);
+        if (service == ClusterCalls.Service.CLAIM || service == ClusterCalls.Service.RELEASE
+                || service == ClusterCalls.Service.REVOKE) {
+            x.respond(subscription(calls, service, headers));
+            return;
+        }
         if (service == ClusterCalls.Service.APPEND || service == ClusterCalls.Service.KINESIS_HERE) {
             // Placed on this node as a shard's owner: run here whatever this node's role.
             String senderVersion = headers.get(ClusterCalls.VERSION_HEADER);
@@ -71,6 +76,30 @@ final class ForwardedCalls {
         });
     }
 
+    /**
+     * A subscription call: answered on the event loop, since the claims table answers at once and a revocation only
+     * schedules the session's end.
+     */
+    private static KinesisHttpHandler.Reply subscription(ClusterCalls calls, ClusterCalls.Service service,
+                                                          HttpHeaders headers) {
+        ClusterCalls.Subscription sub = ClusterCalls.Subscription.of(headers::get);
+        String region = headers.get(ClusterCalls.REGION_HEADER);
+        if (sub == null || region == null) {
+            return new KinesisHttpHandler.Reply(KinesisApi.error(WireFormat.JSON, KinesisException.validation(
+                    "A subscription call must name its region, consumer, stream, shard, node and session.")),
+                    WireFormat.JSON.contentType(), Map.of());
+        }
+        String refused = null;
+        switch (service) {
+            case CLAIM -> refused = calls.peer().claimHere(region, sub);
+            case RELEASE -> calls.peer().releaseHere(region, sub);
+            default -> calls.peer().revokeHere(region, sub);
+        }
+        return new KinesisHttpHandler.Reply(new KinesisApi.Result(refused == null ? 200 : 409,
+                (refused == null ? "" : refused).getBytes(java.nio.charset.StandardCharsets.UTF_8), null),
+                "text/plain", Map.of());
+    }
+
     /** A shard's call run on its owner, once this node's view holds what the sender's held. */
     private static KinesisHttpHandler.Reply placedHere(KinesisHttpHandler handler, ClusterCalls calls,
                                                         ClusterCalls.Call call, String senderVersion) {
@@ -86,7 +115,7 @@ final class ForwardedCalls {
             return handler.local(call);
         }
         try {
-            return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, calls.appendHere(call.region(),
+            return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, calls.peer().appendHere(call.region(),
                     call.body()), null), "application/octet-stream", Map.of());
         } catch (IllegalArgumentException e) {
             return new KinesisHttpHandler.Reply(KinesisApi.error(WireFormat.JSON, KinesisException.serialization(

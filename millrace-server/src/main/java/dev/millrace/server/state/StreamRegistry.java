@@ -615,6 +615,19 @@ public final class StreamRegistry {
     }
 
     /**
+     * Tells storage that this node may no longer be the only appender of any shard it knows (the cluster's live
+     * nodes changed, so shards changed owners): what it learned of their ends from its own appends is learned again
+     * from the backend ({@link LogStore#release}).
+     */
+    public void releaseLogs() {
+        for (StreamRecord s : streams.records()) {
+            for (ShardRecord shard : s.shards()) {
+                logs.release(logKey(s, shard.index()));
+            }
+        }
+    }
+
+    /**
      * The storage key of a shard's log: {@link #shardKey}, led in every region but the legacy one by the region's name
      * ({@code eu-west-1.1796000000000-orders-000000}), so that two regions' streams of one name never share a log;
      * legacy keys start with a digit, so the two kinds cannot be confused.

@@ -163,6 +163,11 @@ public final class KafkaCluster implements Cluster, AutoCloseable {
     }
 
     @Override
+    public Registration onMembershipChange(Runnable listener) {
+        return membership.onChange(nodes -> listener.run());
+    }
+
+    @Override
     public Registration onRoleChange(RoleListener listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
