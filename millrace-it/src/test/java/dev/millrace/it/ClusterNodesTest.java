@@ -307,6 +307,66 @@ class ClusterNodesTest {
 
     @Test
     @Order(5)
+    void onDemandScalingSplitsHotShardsFromTheWholeClustersTraffic() throws Exception {
+        String stream = "on-demand";
+        kinesis.get(1).createStream(b -> b.streamName(stream).streamModeDetails(m -> m.streamMode(
+                software.amazon.awssdk.services.kinesis.model.StreamMode.ON_DEMAND)));
+        awaitStatusEverywhere(stream, StreamStatus.ACTIVE);
+        List<Shard> shards = Streams.shards(kinesis.get(0), stream);
+        assertThat(shards).hasSize(4);
+        // 800 records/s on each shard, a third through each node: 80 % of a shard's limit, over the 50 % that makes
+        // it hot. Each shard is owned (and metered) by one of the three nodes, so the writer sees the demand of the
+        // shards it does not own only by asking their owners.
+        List<KinesisClient> once = IntStream.range(0, 3).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
+                .endpoint())).toList();
+        List<PutRecordsRequestEntry> entries = new ArrayList<>();
+        for (Shard shard : shards) {
+            for (int i = 0; i < 80; i++) {
+                entries.add(PutRecordsRequestEntry.builder().partitionKey("k").explicitHashKey(shard.hashKeyRange()
+                        .startingHashKey()).data(SdkBytes.fromByteArray(new byte[100])).build());
+            }
+        }
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> writers = new ArrayList<>();
+        for (int n = 0; n < 3; n++) {
+            KinesisClient client = once.get(n);
+            Thread t = new Thread(() -> {
+                // 320 records every 300 ms per node: 3 x 1,067 records/s, 800 per shard.
+                for (long next = System.nanoTime(); running.get(); next += 300_000_000L) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    try {
+                        client.putRecords(b -> b.streamName(stream).records(entries));
+                    } catch (RuntimeException e) {
+                        // a call during the split may fail; the load goes on
+                    }
+                }
+            });
+            t.start();
+            writers.add(t);
+        }
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> Streams.shards(
+                    kinesis.get(2), stream).stream().filter(sh -> sh.sequenceNumberRange().endingSequenceNumber()
+                    == null).count() >= 8);
+        } finally {
+            running.set(false);
+            for (Thread t : writers) {
+                t.join();
+            }
+            once.forEach(KinesisClient::close);
+        }
+        Set<String> split = Streams.shards(kinesis.get(2), stream).stream()
+                .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() != null).map(Shard::shardId)
+                .collect(Collectors.toSet());
+        assertThat(split).as("every hot shard was split, whichever node owns it")
+                .containsExactlyInAnyOrderElementsOf(shards.stream().map(Shard::shardId).toList());
+    }
+
+    @Test
+    @Order(6)
     void aShardWrittenThroughEveryNodeIsThrottledToItsLimitClusterWide() throws Exception {
         String stream = "limited";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -365,7 +425,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anotherNodeTakesOverWithin15sWhenTheWritersNodeIsKilled() {
         kinesis.get(0).createStream(b -> b.streamName("survivor").shardCount(1));
         awaitStatusEverywhere("survivor", StreamStatus.ACTIVE);

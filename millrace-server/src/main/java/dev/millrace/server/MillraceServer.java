@@ -8,6 +8,7 @@ import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.ClusterPlacement;
 import dev.millrace.server.cluster.ClusterSubscriptions;
+import dev.millrace.server.cluster.ClusterTraffic;
 import dev.millrace.server.fanout.SubscriptionClaims;
 import dev.millrace.server.cluster.ShardOwners;
 import dev.millrace.server.records.ShardPlacement;
@@ -180,6 +181,10 @@ public final class MillraceServer implements AutoCloseable {
                 config.shardLimit(), cluster::isWriter);
         streams.recover();
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
+        if (clusterCalls != null) {
+            // Each shard's owner meters its writes; the writer's scaling asks them all.
+            autoScaler.useMeters(new ClusterTraffic(cluster, clusterCalls, region, autoScaler));
+        }
         ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs(),
                 cluster::isWriter);
         FanOut fanOut = new FanOut(streams, consumers, clock, config.throughput(), fanOutExecutor);
@@ -218,6 +223,12 @@ public final class MillraceServer implements AutoCloseable {
             @Override
             public void revokeHere(String region, ClusterCalls.Subscription subscription) {
                 subs.revokeHere(region, subscription);
+            }
+
+            @Override
+            public byte[] trafficHere(String region, byte[] request) {
+                ApiServices s = regions.services(region);
+                return ClusterTraffic.reportHere(s.autoScaler(), s.streams()::find, request, clock.millis());
             }
         };
     }

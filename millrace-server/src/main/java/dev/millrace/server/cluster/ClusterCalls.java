@@ -85,7 +85,9 @@ public final class ClusterCalls {
         /** One shard's entries for its owner to append ({@link dev.millrace.server.records.RemoteAppend}). */
         APPEND,
         /** A consumer's subscription to a shard, claimed from, released to, or revoked by the shard's owner. */
-        CLAIM, RELEASE, REVOKE;
+        CLAIM, RELEASE, REVOKE,
+        /** The traffic a node metered on the shards it owns, for the writer's on-demand scaling. */
+        TRAFFIC;
 
         String wireName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -149,6 +151,9 @@ public final class ClusterCalls {
 
         /** Ends this node's session of a subscription that a newer one took over. */
         void revokeHere(String region, Subscription subscription);
+
+        /** The traffic this node metered ({@link ClusterTraffic}'s request and report). */
+        byte[] trafficHere(String region, byte[] request);
     }
 
     /** One consumer's subscription to one shard, by one node's session. */
@@ -291,11 +296,23 @@ public final class ClusterCalls {
      * @throws NodeUnavailableException if it could not be reached or did not answer with a reply
      */
     public byte[] append(Cluster.Node owner, String region, byte[] request) throws InterruptedException {
-        HttpResponse<byte[]> response = send(owner, new Call(Service.APPEND, PATH, null, "application/octet-stream",
-                region, "append", request), "the shard's owner");
+        return binary(owner, Service.APPEND, region, request);
+    }
+
+    /**
+     * A call of one of the nodes' own binary services ({@link Service#APPEND}, {@link Service#TRAFFIC}); returns the
+     * answer's body.
+     *
+     * @throws NodeUnavailableException if it could not be reached or did not answer 200
+     */
+    public byte[] binary(Cluster.Node node, Service service, String region, byte[] request)
+            throws InterruptedException {
+        HttpResponse<byte[]> response = send(node, new Call(service, PATH, null, "application/octet-stream",
+                region, service.wireName(), request), "node " + node.id());
         if (response.statusCode() != 200) {
-            throw new NodeUnavailableException("Node " + owner.id() + ", the shard's owner, refused the append with"
-                    + " HTTP " + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8));
+            throw new NodeUnavailableException("Node " + node.id() + " refused the " + service.wireName()
+                    + " call with HTTP " + response.statusCode() + ": "
+                    + new String(response.body(), StandardCharsets.UTF_8));
         }
         return response.body();
     }

@@ -57,7 +57,8 @@ final class ForwardedCalls {
             x.respond(subscription(calls, service, headers));
             return;
         }
-        if (service == ClusterCalls.Service.APPEND || service == ClusterCalls.Service.KINESIS_HERE) {
+        if (service == ClusterCalls.Service.APPEND || service == ClusterCalls.Service.KINESIS_HERE
+                || service == ClusterCalls.Service.TRAFFIC) {
             // Placed on this node as a shard's owner: run here whatever this node's role.
             String senderVersion = headers.get(ClusterCalls.VERSION_HEADER);
             handler.executor().execute(() -> x.respond(placedHere(handler, calls, call, senderVersion)));
@@ -115,8 +116,11 @@ final class ForwardedCalls {
             return handler.local(call);
         }
         try {
-            return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, calls.peer().appendHere(call.region(),
-                    call.body()), null), "application/octet-stream", Map.of());
+            byte[] answer = call.service() == ClusterCalls.Service.TRAFFIC
+                    ? calls.peer().trafficHere(call.region(), call.body())
+                    : calls.peer().appendHere(call.region(), call.body());
+            return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, answer, null), "application/octet-stream",
+                    Map.of());
         } catch (IllegalArgumentException e) {
             return new KinesisHttpHandler.Reply(KinesisApi.error(WireFormat.JSON, KinesisException.serialization(
                     "The append does not parse: " + e.getMessage())), WireFormat.JSON.contentType(), Map.of());

@@ -2,8 +2,11 @@ package dev.millrace.server.state;
 
 import java.math.BigInteger;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,12 +29,51 @@ public final class AutoScaler {
     private final ThroughputLimits limits;
     private final ConcurrentHashMap<String, ShardTraffic> traffic = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> lastBusyMs = new ConcurrentHashMap<>();
+    private volatile Meters meters = this::localTraffic;
+
+    /**
+     * Where the write traffic of on-demand streams is metered: on this node alone ({@link #localTraffic}), or, in a
+     * cluster, on each shard's owner, which meters every write to its shards whichever node received it.
+     */
+    @FunctionalInterface
+    public interface Meters {
+        /**
+         * What the meters say now about the shards of {@code onDemand}, by shard key
+         * ({@code StreamRegistry.shardKey}); a shard without traffic may be missing.
+         */
+        Map<String, ShardTraffic.Summary> traffic(List<StreamRecord> onDemand, long nowMs);
+    }
 
     public AutoScaler(StreamRegistry streams, Clock clock, AutoScalingConfig config, ThroughputLimits limits) {
         this.streams = streams;
         this.clock = clock;
         this.config = config;
         this.limits = limits;
+    }
+
+    /** Reads traffic from {@code meters} from now on (a cluster's owners); set at start. */
+    public void useMeters(Meters meters) {
+        this.meters = meters;
+    }
+
+    /** What this node's own meters say about the shards of {@code onDemand} (see {@link Meters}). */
+    public Map<String, ShardTraffic.Summary> localTraffic(List<StreamRecord> onDemand, long nowMs) {
+        Map<String, ShardTraffic.Summary> out = new HashMap<>();
+        for (StreamRecord s : onDemand) {
+            for (ShardRecord shard : s.openShards()) {
+                String key = StreamRegistry.shardKey(s, shard.index());
+                ShardTraffic t = traffic.get(key);
+                if (t != null) {
+                    out.put(key, t.summary(nowMs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The key the meters name a shard by. */
+    public static String meterKey(StreamRecord s, int shardIndex) {
+        return StreamRegistry.shardKey(s, shardIndex);
     }
 
     public AutoScalingConfig config() {
@@ -55,13 +97,23 @@ public final class AutoScaler {
             return;
         }
         long now = clock.millis();
+        List<StreamRecord> onDemand = new ArrayList<>();
         for (String name : streams.names()) {
-            streams.whenFree(name, () -> evaluate(name, now));
+            streams.find(name).filter(s -> "ON_DEMAND".equals(s.mode()) && s.status() == StreamStatus.ACTIVE)
+                    .ifPresent(onDemand::add);
+        }
+        if (onDemand.isEmpty()) {
+            return;
+        }
+        // Read once per tick: in a cluster this asks every node for its owned shards' traffic.
+        Map<String, ShardTraffic.Summary> metered = meters.traffic(onDemand, now);
+        for (StreamRecord s : onDemand) {
+            streams.whenFree(s.name(), () -> evaluate(s.name(), now, metered));
         }
     }
 
     /** Called holding the stream's lock. */
-    private void evaluate(String name, long now) {
+    private void evaluate(String name, long now, Map<String, ShardTraffic.Summary> metered) {
         StreamRecord s = streams.find(name).orElse(null);
         if (s == null || !"ON_DEMAND".equals(s.mode()) || s.status() != StreamStatus.ACTIVE) {
             return;
@@ -72,12 +124,13 @@ public final class AutoScaler {
         }
         List<ShardRecord> open = s.openShards().stream()
                 .sorted(Comparator.comparing(ShardRecord::startingHashKey)).toList();
-        List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now) > config.hotFraction()).toList();
+        List<ShardRecord> hot = open.stream().filter(shard -> demand(s, shard, now, metered) > config.hotFraction())
+                .toList();
         // Each split adds one open shard: within the account's room and the per-stream maximum.
         int room = Math.max(0, Math.min(streams.shardHeadroom(), MAX_WARM_SHARDS - open.size()));
         List<ShardRecord> splittable = hot.subList(0, Math.min(hot.size(), room));
         if (!splittable.isEmpty()) {
-            streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, splittable, now));
+            streams.autoReshard(name, "on-demand split of hot shards", r -> splitAll(r, splittable, now, metered));
             return;
         }
         if (hot.isEmpty()) {
@@ -86,12 +139,12 @@ public final class AutoScaler {
     }
 
     /** Demand as a fraction of the shard's write limit: the larger of the bytes and the records fractions. */
-    private double demand(StreamRecord s, ShardRecord shard, long now) {
+    private double demand(StreamRecord s, ShardRecord shard, long now, Map<String, ShardTraffic.Summary> metered) {
         String key = StreamRegistry.shardKey(s, shard.index());
-        ShardTraffic t = traffic.get(key);
-        double bytes = t == null ? 0 : t.bytesPerSecond(now) / (ThroughputLimits.WRITE_BYTES_PER_SECOND * limits.scale());
+        ShardTraffic.Summary t = metered.get(key);
+        double bytes = t == null ? 0 : t.bytesPerSecond() / (ThroughputLimits.WRITE_BYTES_PER_SECOND * limits.scale());
         double records = t == null ? 0
-                : t.recordsPerSecond(now) / (ThroughputLimits.WRITE_RECORDS_PER_SECOND * limits.scale());
+                : t.recordsPerSecond() / (ThroughputLimits.WRITE_RECORDS_PER_SECOND * limits.scale());
         double fraction = Math.max(bytes, records);
         if (fraction >= config.coldFraction()) {
             lastBusyMs.put(key, now);
@@ -100,11 +153,12 @@ public final class AutoScaler {
         return judged ? fraction : 0;
     }
 
-    private StreamRecord splitAll(StreamRecord r, List<ShardRecord> hot, long now) {
+    private StreamRecord splitAll(StreamRecord r, List<ShardRecord> hot, long now,
+                                  Map<String, ShardTraffic.Summary> metered) {
         List<ShardRecord> shards = r.shards();
         for (ShardRecord shard : hot) {
-            ShardTraffic t = traffic.get(StreamRegistry.shardKey(r, shard.index()));
-            BigInteger at = t == null ? null : t.weightedMedianKey();
+            ShardTraffic.Summary t = metered.get(StreamRegistry.shardKey(r, shard.index()));
+            BigInteger at = t == null ? null : t.medianKey();
             BigInteger low = shard.startingHashKey().add(BigInteger.ONE);
             if (at == null || at.compareTo(low) < 0 || at.compareTo(shard.endingHashKey()) > 0) {
                 at = shard.startingHashKey().add(shard.endingHashKey()).shiftRight(1).max(low);

@@ -23,6 +23,10 @@ public final class ShardTraffic {
     private int sampleNext;
     private int sampleCount;
 
+    /** What a shard's meter says now: demand per second over the window, and where its traffic divides (or null). */
+    public record Summary(double bytesPerSecond, double recordsPerSecond, BigInteger medianKey) {
+    }
+
     public ShardTraffic(int windowSeconds) {
         this.windowSeconds = windowSeconds;
         this.bucketSecond = new long[windowSeconds];
@@ -66,6 +70,10 @@ public final class ShardTraffic {
             }
         }
         return total;
+    }
+
+    public synchronized Summary summary(long nowMs) {
+        return new Summary(bytesPerSecond(nowMs), recordsPerSecond(nowMs), weightedMedianKey());
     }
 
     /** The hash key that divides the sampled recent traffic in half by bytes, or {@code null} with no traffic. */
