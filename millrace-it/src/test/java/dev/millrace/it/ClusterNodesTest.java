@@ -69,7 +69,11 @@ import static org.awaitility.Awaitility.await;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterNodesTest {
-    private static final long TRANSITION_MS = 500;
+    /**
+     * Longer than AWS's 500 ms, so that the other nodes' answers are sure to be seen in the transient states on a
+     * machine busy with three nodes and a broker (a poll through the SDK can take a few hundred ms there).
+     */
+    private static final long TRANSITION_MS = 2_000;
     private static KafkaTestCluster kafka;
     private static MillraceNodes nodes;
     private static final List<KinesisClient> kinesis = new ArrayList<>();
@@ -253,12 +257,13 @@ class ClusterNodesTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !tooSoon.errors.isEmpty());
             assertThat(tooSoon.errors).anyMatch(ClusterNodesTest::resourceInUse);
             // After 5 seconds one through a third node takes over, and the first ends with ResourceInUseException.
-            long waitMs = 5_500 - (System.currentTimeMillis() - first.startedMs);
+            long waitMs = 5_500 - (System.currentTimeMillis() - first.respondedMs);
             if (waitMs > 0) {
                 java.util.concurrent.locks.LockSupport.parkNanos(waitMs * 1_000_000);
             }
             Subscription next = subscribe(async.get(2), consumerArn);
-            await().atMost(Duration.ofSeconds(10)).until(() -> next.responded);
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.responded || !next.errors.isEmpty());
+            assertThat(next.errors).isEmpty();
             await().atMost(Duration.ofSeconds(10)).until(() -> !first.errors.isEmpty());
             assertThat(first.errors).anyMatch(ClusterNodesTest::resourceInUse);
             kinesis.get(0).putRecord(b -> b.streamName(stream).partitionKey("x").data(SdkBytes.fromUtf8String(
@@ -273,7 +278,8 @@ class ClusterNodesTest {
     private static final class Subscription {
         final List<SubscribeToShardEvent> events = new CopyOnWriteArrayList<>();
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        final long startedMs = System.currentTimeMillis();
+        /** When the node answered: its claim of the subscription was granted before. */
+        volatile long respondedMs;
         volatile boolean responded;
 
         List<String> values() {
@@ -289,7 +295,10 @@ class ClusterNodesTest {
                 .shardId("shardId-000000000000").startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON))
                 .build(), SubscribeToShardResponseHandler.builder()
                 .onError(sub.errors::add)
-                .onResponse(r -> sub.responded = true)
+                .onResponse(r -> {
+                    sub.respondedMs = System.currentTimeMillis();
+                    sub.responded = true;
+                })
                 .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
                         .onSubscribeToShardEvent(sub.events::add).build())
                 .build());
@@ -361,8 +370,9 @@ class ClusterNodesTest {
         Set<String> split = Streams.shards(kinesis.get(2), stream).stream()
                 .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() != null).map(Shard::shardId)
                 .collect(Collectors.toSet());
+        // (A child that stays hot is split again, so more may have closed.)
         assertThat(split).as("every hot shard was split, whichever node owns it")
-                .containsExactlyInAnyOrderElementsOf(shards.stream().map(Shard::shardId).toList());
+                .containsAll(shards.stream().map(Shard::shardId).toList());
     }
 
     @Test

@@ -116,7 +116,7 @@ public final class MillraceServer implements AutoCloseable {
         if (cluster != Cluster.solo()) {
             clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
             ShardOwners owners = new ShardOwners(cluster);
-            placement = new ClusterPlacement(clusterCalls, owners, iterators);
+            placement = new ClusterPlacement(clusterCalls, owners, iterators, clock);
             subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
                     region -> regions.services(region).fanOut());
             clusterCalls.serve(peer(subscriptions));

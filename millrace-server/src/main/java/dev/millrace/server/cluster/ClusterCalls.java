@@ -308,7 +308,8 @@ public final class ClusterCalls {
     public byte[] binary(Cluster.Node node, Service service, String region, byte[] request)
             throws InterruptedException {
         HttpResponse<byte[]> response = send(node, new Call(service, PATH, null, "application/octet-stream",
-                region, service.wireName(), request), "node " + node.id());
+                region, service.wireName(), request), service == Service.APPEND ? "the shard's owner"
+                : "a node of the cluster");
         if (response.statusCode() != 200) {
             throw new NodeUnavailableException("Node " + node.id() + " refused the " + service.wireName()
                     + " call with HTTP " + response.statusCode() + ": "

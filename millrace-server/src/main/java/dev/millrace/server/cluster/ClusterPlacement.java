@@ -8,12 +8,15 @@ import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.records.RecordWriter;
 import dev.millrace.server.records.RemoteAppend;
 import dev.millrace.server.records.ShardPlacement;
+import dev.millrace.server.records.ShardPlacement.Group;
 import dev.millrace.server.state.ShardIterators;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.Cluster;
+import dev.millrace.storage.FailureLog;
 import dev.millrace.storage.StorageException;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,14 +40,20 @@ import java.util.Optional;
  * <p>Thread-safe.
  */
 public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placement {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClusterPlacement.class);
+    private static final long LOG_INTERVAL_MS = 10_000;
+
     private final ClusterCalls calls;
     private final ShardOwners owners;
     private final ShardIterators iterators;
+    /** An owner that died fails every append to its shards until the others drop it: logged once per interval. */
+    private final FailureLog failures;
 
-    public ClusterPlacement(ClusterCalls calls, ShardOwners owners, ShardIterators iterators) {
+    public ClusterPlacement(ClusterCalls calls, ShardOwners owners, ShardIterators iterators, Clock clock) {
         this.calls = calls;
         this.owners = owners;
         this.iterators = iterators;
+        this.failures = new FailureLog(log, "Appends to the shards' owners", clock, LOG_INTERVAL_MS);
     }
 
     @Override
@@ -54,50 +63,73 @@ public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placem
     }
 
     @Override
-    public List<RecordWriter.Outcome> appendAt(Cluster.Node owner, String region, StreamRecord s, ShardRecord shard,
-                                               List<RecordWriter.Entry> entries) {
-        String why;
+    public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+                                                     List<Group> groups) {
+        List<String> shardIds = groups.stream().map(g -> g.shard().shardId()).toList();
+        List<Integer> sizes = groups.stream().map(g -> g.entries().size()).toList();
+        RuntimeException problem;
         try {
-            byte[] reply = calls.append(owner, region, RemoteAppend.encodeRequest(region, s, shard.index(), entries));
-            return RemoteAppend.decodeReply(reply, shard.shardId(), entries.size());
+            byte[] reply = calls.append(owner, region, RemoteAppend.encodeRequest(region, s, groups));
+            List<List<RecordWriter.Outcome>> outcomes = RemoteAppend.decodeReply(reply, shardIds, sizes);
+            failures.healed("appends reach the shards' owners again");
+            return outcomes;
         } catch (NodeUnavailableException e) {
-            why = e.getMessage();
+            problem = e;
         } catch (IllegalArgumentException e) {
-            why = "node " + owner.id() + " answered the append with a reply that does not parse: " + e.getMessage();
+            problem = new IllegalStateException("node " + owner.id() + " answered an append with a reply that does"
+                    + " not parse: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            why = "interrupted while node " + owner.id() + " appended";
+            problem = new IllegalStateException("interrupted while node " + owner.id() + " appended", e);
         }
-        RecordWriter.Outcome failed = new RecordWriter.Failed(shard.shardId(), new StorageException(why));
-        return Collections.nCopies(entries.size(), failed);
+        failures.failure("to node " + owner.id(), problem);
+        // Reported here, rate-limited: the handler does not log each entry's failure again.
+        StorageException failure = new StorageException(problem.getMessage(), problem, true);
+        List<List<RecordWriter.Outcome>> failed = new ArrayList<>(groups.size());
+        for (Group g : groups) {
+            failed.add(Collections.nCopies(g.entries().size(), new RecordWriter.Failed(g.shard().shardId(),
+                    failure)));
+        }
+        return failed;
     }
 
     /**
-     * The owner's side of {@link #appendAt}: appends the entries another node sent to the shard they name, as this
-     * node's view of the stream has it, and returns the reply. A stream or shard this node does not know (its view
-     * lags, or the stream was deleted) fails every entry, retryably.
+     * The owner's side of {@link #appendAt}: appends each group another node sent to the shard it names, as this
+     * node's view of the stream has it, the groups side by side (as a call's local groups are), and returns the
+     * reply. A stream or shard this node does not know (its view lags, or the stream was deleted) fails that group's
+     * entries, retryably.
      *
      * @throws IllegalArgumentException if the request does not parse
      */
     public static byte[] appendHere(ApiServices services, byte[] request) {
         RemoteAppend.Request r = RemoteAppend.decodeRequest(request);
         Optional<StreamRecord> found = services.streams().find(r.stream());
-        ShardRecord shard = found.isPresent() && found.get().epochMs() == r.streamEpochMs()
-                ? found.get().shard(r.shardIndex()) : null;
-        if (shard == null) {
-            RecordWriter.Outcome failed = new RecordWriter.Failed(ShardRecord.shardId(r.shardIndex()),
-                    new StorageException("shard " + ShardRecord.shardId(r.shardIndex()) + " of stream " + r.stream()
-                            + " is not known to its owner yet"));
-            return RemoteAppend.encodeReply("NONE", Collections.nCopies(r.entries().size(), failed));
-        }
-        StreamRecord s = found.get();
-        List<RecordWriter.Entry> entries = new ArrayList<>(r.entries().size());
-        for (RemoteAppend.Raw raw : r.entries()) {
-            entries.add(RecordWriter.Entry.of(s, raw.partitionKey(), raw.explicitHashKey(), raw.data()));
-        }
+        StreamRecord s = found.filter(x -> x.epochMs() == r.streamEpochMs()).orElse(null);
         RecordWriter writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
                 services.appends());
-        return RemoteAppend.encodeReply(s.encryptionType(), writer.writeOwned(s, shard, entries));
+        List<java.util.concurrent.CompletableFuture<List<RecordWriter.Outcome>>> results = new ArrayList<>();
+        for (RemoteAppend.Group g : r.groups()) {
+            ShardRecord shard = s == null ? null : s.shard(g.shardIndex());
+            if (shard == null) {
+                RecordWriter.Outcome failed = new RecordWriter.Failed(ShardRecord.shardId(g.shardIndex()),
+                        new StorageException("shard " + ShardRecord.shardId(g.shardIndex()) + " of stream "
+                                + r.stream() + " is not known to its owner yet"));
+                results.add(java.util.concurrent.CompletableFuture.completedFuture(
+                        Collections.nCopies(g.entries().size(), failed)));
+                continue;
+            }
+            List<RecordWriter.Entry> entries = new ArrayList<>(g.entries().size());
+            for (RemoteAppend.Raw raw : g.entries()) {
+                entries.add(RecordWriter.Entry.of(s, raw.partitionKey(), raw.explicitHashKey(), raw.data()));
+            }
+            results.add(r.groups().size() == 1
+                    ? java.util.concurrent.CompletableFuture.completedFuture(writer.writeOwned(s, shard, entries))
+                    : java.util.concurrent.CompletableFuture.supplyAsync(() -> writer.writeOwned(s, shard, entries),
+                            services.appends()));
+        }
+        List<List<RecordWriter.Outcome>> outcomes = results.stream()
+                .map(java.util.concurrent.CompletableFuture::join).toList();
+        return RemoteAppend.encodeReply(s == null ? "NONE" : s.encryptionType(), outcomes);
     }
 
     @Override

@@ -152,21 +152,54 @@ public final class RecordWriter {
             }
         }
         List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
-        if (byShard.size() == 1) {
-            Map.Entry<ShardRecord, List<Integer>> only = byShard.entrySet().iterator().next();
-            appendGroup(s, only.getKey(), remote.get(only.getKey()), only.getValue(), entries, outcomes, sealed);
+        // One task per local shard, one per other node owning shards of the call (all its shards in one call).
+        List<Runnable> tasks = new ArrayList<>();
+        Map<String, List<ShardRecord>> byOwner = new java.util.LinkedHashMap<>();
+        for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
+            Cluster.Node owner = remote.get(group.getKey());
+            if (owner == null) {
+                tasks.add(() -> appendGroup(s, group.getKey(), group.getValue(), entries, outcomes, sealed));
+            } else {
+                byOwner.computeIfAbsent(owner.id(), k -> new ArrayList<>()).add(group.getKey());
+            }
+        }
+        byOwner.values().forEach(shards -> tasks.add(() -> appendRemote(s, remote.get(shards.get(0)), shards,
+                byShard, entries, outcomes, sealed)));
+        if (tasks.size() == 1) {
+            tasks.get(0).run();
             return sealed;
         }
-        // Each group writes only its own entries' slots of the array; join() orders those writes before the reads
+        // Each task writes only its own entries' slots of the array; join() orders those writes before the reads
         // that follow.
-        CompletableFuture.allOf(byShard.entrySet().stream()
-                .map(group -> CompletableFuture.runAsync(() -> appendGroup(s, group.getKey(),
-                        remote.get(group.getKey()), group.getValue(), entries, outcomes, sealed), appends))
+        CompletableFuture.allOf(tasks.stream().map(t -> CompletableFuture.runAsync(t, appends))
                 .toArray(CompletableFuture[]::new)).join();
         // In the given order again, so entries that are routed anew keep their order.
         List<Integer> inOrder = new ArrayList<>(sealed);
         Collections.sort(inOrder);
         return inOrder;
+    }
+
+    /** Sends the groups of the shards {@code owner} owns to it in one call; entries of sealed shards go to sealed. */
+    private void appendRemote(StreamRecord s, Cluster.Node owner, List<ShardRecord> shards,
+                              Map<ShardRecord, List<Integer>> byShard, List<Entry> entries, Outcome[] outcomes,
+                              List<Integer> sealed) {
+        List<ShardPlacement.Group> groups = new ArrayList<>(shards.size());
+        for (ShardRecord shard : shards) {
+            List<Entry> sent = new ArrayList<>();
+            byShard.get(shard).forEach(i -> sent.add(entries.get(i)));
+            groups.add(new ShardPlacement.Group(shard, sent));
+        }
+        List<List<Outcome>> answered = placement.appendAt(owner, streams.account().region(), s, groups);
+        for (int g = 0; g < shards.size(); g++) {
+            List<Integer> group = byShard.get(shards.get(g));
+            for (int k = 0; k < group.size(); k++) {
+                Outcome o = answered.get(g).get(k);
+                outcomes[group.get(k)] = o;
+                if (o instanceof Failed f && f.error() instanceof ShardSealedException) {
+                    sealed.add(group.get(k));
+                }
+            }
+        }
     }
 
     /** Meters the entry for on-demand scaling and charges it to its shard's write allowance; false if throttled. */
@@ -193,30 +226,14 @@ public final class RecordWriter {
             }
         }
         if (!admitted.isEmpty()) {
-            appendGroup(s, shard, null, admitted, entries, outcomes, Collections.synchronizedList(new ArrayList<>()));
+            appendGroup(s, shard, admitted, entries, outcomes, Collections.synchronizedList(new ArrayList<>()));
         }
         return Arrays.asList(outcomes);
     }
 
-    /**
-     * Appends one shard's entries as one batch, here or (if {@code owner} is not null) on the shard's owner; entries of
-     * a sealed shard are added to {@code sealed}.
-     */
-    private void appendGroup(StreamRecord s, ShardRecord shard, Cluster.Node owner, List<Integer> group,
-                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
-        if (owner != null) {
-            List<Entry> sent = new ArrayList<>(group.size());
-            group.forEach(i -> sent.add(entries.get(i)));
-            List<Outcome> answered = placement.appendAt(owner, streams.account().region(), s, shard, sent);
-            for (int k = 0; k < group.size(); k++) {
-                Outcome o = answered.get(k);
-                outcomes[group.get(k)] = o;
-                if (o instanceof Failed f && f.error() instanceof ShardSealedException) {
-                    sealed.add(group.get(k));
-                }
-            }
-            return;
-        }
+    /** Appends one shard's entries here as one batch; entries of a sealed shard are added to {@code sealed}. */
+    private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
+                             Outcome[] outcomes, List<Integer> sealed) {
         List<AppendRecord> batch = new ArrayList<>(group.size());
         for (int i : group) {
             batch.add(entries.get(i).append());

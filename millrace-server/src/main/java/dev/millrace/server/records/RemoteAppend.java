@@ -14,16 +14,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The append a node asks of a shard's owner in a cluster ({@link ShardPlacement}): one shard's entries of a PutRecord
- * or PutRecords call, and the owner's outcome for each. Only this class reads or writes these bytes.
+ * The appends a node asks of another node of a cluster ({@link ShardPlacement}): the entries of one PutRecord or
+ * PutRecords call for the shards that node owns, one group per shard, and the owner's outcome for each entry. One
+ * call per owner, however many of its shards a call touches. Only this class reads or writes these bytes.
  *
  * <pre>
- *  request  = | format 1 | region: str16 | stream: str16 | streamEpochMs: i64 | shardIndex: i32 | count: i32 | entry * count |
+ *  request  = | format 2 | region: str16 | stream: str16 | streamEpochMs: i64 | groups: i32 | group * groups |
+ *  group    = | shardIndex: i32 | count: i32 | entry * count |
  *  entry    = | partitionKey: str16 | hasExplicitHashKey: u8 (0 or 1) | [explicitHashKey: str16] | dataLength: i32 | data |
  *
- *  reply    = | format 1 | encryptionType: str16 | count: i32 | outcome * count |
+ *  reply    = | format 2 | encryptionType: str16 | groups: i32 | (count: i32 | outcome * count) * groups |
  *  outcome  = | kind: u8 | ... |    kind 0 written:   shardId: str16, sequenceNumber: str16
  *                                   kind 1 throttled: message: str16   (ProvisionedThroughputExceededException)
  *                                   kind 2 failed:    message: str16   (a storage failure on the owner; retryable)
@@ -32,13 +35,14 @@ import java.util.List;
  *  str16 = u16 big-endian length, then that many bytes of UTF-8; integers big-endian; nothing may follow
  * </pre>
  *
- * A request holds at most {@link #MAX_ENTRIES} entries (PutRecords' 500); its size is bounded by the HTTP body limit
- * of the internal route. Bytes that do not parse are an {@link IllegalArgumentException}.
+ * A request holds at most {@link #MAX_ENTRIES} entries in all (PutRecords' 500); its size is bounded by the HTTP body
+ * limit of the internal route. Bytes that do not parse, or another format (a node of another version), are an
+ * {@link IllegalArgumentException}: nodes of one cluster run one version.
  *
  * <p>Stateless; thread-safe.
  */
 public final class RemoteAppend {
-    static final byte FORMAT = 1;
+    static final byte FORMAT = 2;
     static final int MAX_ENTRIES = 500;
     private static final byte WRITTEN = 0;
     private static final byte THROTTLED = 1;
@@ -46,7 +50,11 @@ public final class RemoteAppend {
     private static final byte SEALED = 3;
 
     /** An append request, decoded. */
-    public record Request(String region, String stream, long streamEpochMs, int shardIndex, List<Raw> entries) {
+    public record Request(String region, String stream, long streamEpochMs, List<Group> groups) {
+    }
+
+    /** One shard's entries. */
+    public record Group(int shardIndex, List<Raw> entries) {
     }
 
     /** One entry as sent: the owner computes its hash key and size again from its view of the stream. */
@@ -56,27 +64,31 @@ public final class RemoteAppend {
     private RemoteAppend() {
     }
 
-    public static byte[] encodeRequest(String region, StreamRecord s, int shardIndex, List<RecordWriter.Entry> entries) {
-        return encodeRequest(region, s.name(), s.epochMs(), shardIndex, entries);
+    public static byte[] encodeRequest(String region, StreamRecord s, List<ShardPlacement.Group> groups) {
+        return encodeRequest(region, s.name(), s.epochMs(), groups.stream()
+                .map(g -> Map.entry(g.shard().index(), g.entries())).toList());
     }
 
-    static byte[] encodeRequest(String region, String stream, long streamEpochMs, int shardIndex,
-                                List<RecordWriter.Entry> entries) {
+    static byte[] encodeRequest(String region, String stream, long streamEpochMs,
+                                List<Map.Entry<Integer, List<RecordWriter.Entry>>> groups) {
         return write(out -> {
             out.writeByte(FORMAT);
             str(out, region);
             str(out, stream);
             out.writeLong(streamEpochMs);
-            out.writeInt(shardIndex);
-            out.writeInt(entries.size());
-            for (RecordWriter.Entry e : entries) {
-                str(out, e.partitionKey());
-                out.writeByte(e.explicitHashKey() == null ? 0 : 1);
-                if (e.explicitHashKey() != null) {
-                    str(out, e.explicitHashKey());
+            out.writeInt(groups.size());
+            for (Map.Entry<Integer, List<RecordWriter.Entry>> g : groups) {
+                out.writeInt(g.getKey());
+                out.writeInt(g.getValue().size());
+                for (RecordWriter.Entry e : g.getValue()) {
+                    str(out, e.partitionKey());
+                    out.writeByte(e.explicitHashKey() == null ? 0 : 1);
+                    if (e.explicitHashKey() != null) {
+                        str(out, e.explicitHashKey());
+                    }
+                    out.writeInt(e.data().length);
+                    out.write(e.data());
                 }
-                out.writeInt(e.data().length);
-                out.write(e.data());
             }
         });
     }
@@ -87,87 +99,123 @@ public final class RemoteAppend {
             String region = str(in);
             String stream = str(in);
             long epochMs = in.getLong();
-            int shardIndex = in.getInt();
-            int count = in.getInt();
-            if (count < 1 || count > MAX_ENTRIES) {
-                throw new IllegalArgumentException("an append holds 1 to " + MAX_ENTRIES + " entries, not " + count);
+            int groupCount = in.getInt();
+            if (groupCount < 1 || groupCount > MAX_ENTRIES) {
+                throw new IllegalArgumentException("an append holds 1 to " + MAX_ENTRIES + " groups, not "
+                        + groupCount);
             }
-            List<Raw> entries = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                String partitionKey = str(in);
-                byte flag = in.get();
-                if (flag != 0 && flag != 1) {
-                    throw new IllegalArgumentException("bad explicit hash key flag " + flag);
+            List<Group> groups = new ArrayList<>(groupCount);
+            int total = 0;
+            for (int g = 0; g < groupCount; g++) {
+                int shardIndex = in.getInt();
+                int count = in.getInt();
+                total += count;
+                if (count < 1 || total > MAX_ENTRIES) {
+                    throw new IllegalArgumentException("an append holds 1 to " + MAX_ENTRIES + " entries");
                 }
-                String explicit = flag == 1 ? str(in) : null;
-                int length = in.getInt();
-                if (length < 0 || length > in.remaining()) {
-                    throw new IllegalArgumentException("bad data length " + length);
+                List<Raw> entries = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    entries.add(entry(in));
                 }
-                byte[] data = new byte[length];
-                in.get(data);
-                entries.add(new Raw(partitionKey, explicit, data));
+                groups.add(new Group(shardIndex, entries));
             }
-            return new Request(region, stream, epochMs, shardIndex, entries);
+            return new Request(region, stream, epochMs, groups);
         });
     }
 
-    public static byte[] encodeReply(String encryptionType, List<RecordWriter.Outcome> outcomes) {
+    private static Raw entry(ByteBuffer in) {
+        String partitionKey = str(in);
+        byte flag = in.get();
+        if (flag != 0 && flag != 1) {
+            throw new IllegalArgumentException("bad explicit hash key flag " + flag);
+        }
+        String explicit = flag == 1 ? str(in) : null;
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("bad data length " + length);
+        }
+        byte[] data = new byte[length];
+        in.get(data);
+        return new Raw(partitionKey, explicit, data);
+    }
+
+    public static byte[] encodeReply(String encryptionType, List<List<RecordWriter.Outcome>> groups) {
         return write(out -> {
             out.writeByte(FORMAT);
             str(out, encryptionType);
-            out.writeInt(outcomes.size());
-            for (RecordWriter.Outcome o : outcomes) {
-                if (o instanceof RecordWriter.Written w) {
-                    out.writeByte(WRITTEN);
-                    str(out, w.shardId());
-                    str(out, w.sequenceNumber());
-                } else if (o instanceof RecordWriter.Throttled t) {
-                    out.writeByte(THROTTLED);
-                    str(out, t.error().getMessage());
-                } else {
-                    RecordWriter.Failed f = (RecordWriter.Failed) o;
-                    if (f.error() instanceof ShardSealedException) {
-                        out.writeByte(SEALED);
-                    } else {
-                        out.writeByte(FAILED);
-                        str(out, String.valueOf(f.error().getMessage()));
-                    }
+            out.writeInt(groups.size());
+            for (List<RecordWriter.Outcome> outcomes : groups) {
+                out.writeInt(outcomes.size());
+                for (RecordWriter.Outcome o : outcomes) {
+                    outcome(out, o);
                 }
             }
         });
     }
 
+    private static void outcome(DataOutputStream out, RecordWriter.Outcome o) throws IOException {
+        if (o instanceof RecordWriter.Written w) {
+            out.writeByte(WRITTEN);
+            str(out, w.shardId());
+            str(out, w.sequenceNumber());
+        } else if (o instanceof RecordWriter.Throttled t) {
+            out.writeByte(THROTTLED);
+            str(out, t.error().getMessage());
+        } else {
+            RecordWriter.Failed f = (RecordWriter.Failed) o;
+            if (f.error() instanceof ShardSealedException) {
+                out.writeByte(SEALED);
+            } else {
+                out.writeByte(FAILED);
+                str(out, String.valueOf(f.error().getMessage()));
+            }
+        }
+    }
+
     /**
-     * The outcomes a reply holds, as the asking node reports them; {@code shardId} names the shard in failures.
+     * The outcomes a reply holds, group by group, as the asking node reports them; {@code shardIds} name the groups'
+     * shards (in failures) and {@code sizes} how many entries each group had.
      *
-     * @throws IllegalArgumentException if the bytes do not parse or hold another number of outcomes than asked
+     * @throws IllegalArgumentException if the bytes do not parse or hold other numbers of outcomes than asked
      */
-    public static List<RecordWriter.Outcome> decodeReply(byte[] bytes, String shardId, int expected) {
+    public static List<List<RecordWriter.Outcome>> decodeReply(byte[] bytes, List<String> shardIds,
+                                                               List<Integer> sizes) {
         return read(bytes, in -> {
             format(in);
             String encryptionType = str(in);
-            int count = in.getInt();
-            if (count != expected) {
-                throw new IllegalArgumentException("the owner answered " + count + " outcomes for " + expected
-                        + " entries");
+            int groupCount = in.getInt();
+            if (groupCount != shardIds.size()) {
+                throw new IllegalArgumentException("the owner answered " + groupCount + " groups for "
+                        + shardIds.size());
             }
-            List<RecordWriter.Outcome> outcomes = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                byte kind = in.get();
-                switch (kind) {
-                    case WRITTEN -> outcomes.add(new RecordWriter.Written(str(in), str(in), encryptionType));
-                    case THROTTLED -> outcomes.add(new RecordWriter.Throttled(
-                            KinesisException.client(
-                            "ProvisionedThroughputExceededException", str(in))));
-                    case FAILED -> outcomes.add(new RecordWriter.Failed(shardId, new StorageException(
-                            "the shard's owner failed the append: " + str(in))));
-                    case SEALED -> outcomes.add(new RecordWriter.Failed(shardId, new ShardSealedException(shardId)));
-                    default -> throw new IllegalArgumentException("unknown outcome kind " + kind);
+            List<List<RecordWriter.Outcome>> groups = new ArrayList<>(groupCount);
+            for (int g = 0; g < groupCount; g++) {
+                int count = in.getInt();
+                if (count != sizes.get(g)) {
+                    throw new IllegalArgumentException("the owner answered " + count + " outcomes for "
+                            + sizes.get(g) + " entries");
                 }
+                List<RecordWriter.Outcome> outcomes = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    outcomes.add(outcome(in, shardIds.get(g), encryptionType));
+                }
+                groups.add(outcomes);
             }
-            return outcomes;
+            return groups;
         });
+    }
+
+    private static RecordWriter.Outcome outcome(ByteBuffer in, String shardId, String encryptionType) {
+        byte kind = in.get();
+        return switch (kind) {
+            case WRITTEN -> new RecordWriter.Written(str(in), str(in), encryptionType);
+            case THROTTLED -> new RecordWriter.Throttled(KinesisException.client(
+                    "ProvisionedThroughputExceededException", str(in)));
+            case FAILED -> new RecordWriter.Failed(shardId, new StorageException(
+                    "the shard's owner failed the append: " + str(in)));
+            case SEALED -> new RecordWriter.Failed(shardId, new ShardSealedException(shardId));
+            default -> throw new IllegalArgumentException("unknown outcome kind " + kind);
+        };
     }
 
     private interface Writing {

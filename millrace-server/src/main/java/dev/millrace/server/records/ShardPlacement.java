@@ -24,21 +24,25 @@ public interface ShardPlacement {
         }
 
         @Override
-        public List<RecordWriter.Outcome> appendAt(Cluster.Node owner, String region, StreamRecord s,
-                                                   ShardRecord shard, List<RecordWriter.Entry> entries) {
+        public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+                                                         List<Group> groups) {
             throw new IllegalStateException("no shard is owned elsewhere");
         }
     };
+
+    /** One shard's entries of a call. */
+    record Group(ShardRecord shard, List<RecordWriter.Entry> entries) {
+    }
 
     /** The node that owns {@code shard} of {@code s} in {@code region}, or null if it is this node. */
     Cluster.Node remoteOwner(String region, StreamRecord s, ShardRecord shard);
 
     /**
-     * Has {@code owner} write {@code entries} to {@code shard} as one batch; one outcome per entry, in order. A
-     * failure to reach the owner fails every entry (a retryable {@link RecordWriter.Failed}); entries whose shard the
-     * owner found sealed come back as {@link RecordWriter.Failed} with a
-     * {@link dev.millrace.storage.ShardSealedException}, so the caller routes them again.
+     * Has {@code owner} write each group to its shard as one batch, in one call however many groups; one outcome per
+     * entry, group by group, in order. A failure to reach the owner fails every entry (a retryable
+     * {@link RecordWriter.Failed}); entries whose shard the owner found sealed come back as {@link RecordWriter.Failed}
+     * with a {@link dev.millrace.storage.ShardSealedException}, so the caller routes them again.
      */
-    List<RecordWriter.Outcome> appendAt(Cluster.Node owner, String region, StreamRecord s, ShardRecord shard,
-                                        List<RecordWriter.Entry> entries);
+    List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+                                              List<Group> groups);
 }

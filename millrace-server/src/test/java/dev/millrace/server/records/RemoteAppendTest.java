@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,18 +24,21 @@ class RemoteAppendTest {
     void aRequestRoundTrips() {
         List<RecordWriter.Entry> entries = List.of(entry("k1", null, "one"), entry("ключ", "12345", ""),
                 entry("k3", null, "three"));
-        byte[] bytes = RemoteAppend.encodeRequest("eu-west-1", "orders", 1234L, 7, entries);
+        byte[] bytes = RemoteAppend.encodeRequest("eu-west-1", "orders", 1234L, List.of(Map.entry(7, entries),
+                Map.entry(2, List.of(entry("k9", null, "nine")))));
         RemoteAppend.Request r = RemoteAppend.decodeRequest(bytes);
         assertThat(r.region()).isEqualTo("eu-west-1");
         assertThat(r.stream()).isEqualTo("orders");
         assertThat(r.streamEpochMs()).isEqualTo(1234L);
-        assertThat(r.shardIndex()).isEqualTo(7);
-        assertThat(r.entries()).hasSize(3);
-        assertThat(r.entries().get(1).partitionKey()).isEqualTo("ключ");
-        assertThat(r.entries().get(1).explicitHashKey()).isEqualTo("12345");
-        assertThat(r.entries().get(1).data()).isEmpty();
-        assertThat(r.entries().get(0).explicitHashKey()).isNull();
-        assertThat(new String(r.entries().get(2).data(), StandardCharsets.UTF_8)).isEqualTo("three");
+        assertThat(r.groups()).extracting(RemoteAppend.Group::shardIndex).containsExactly(7, 2);
+        List<RemoteAppend.Raw> first = r.groups().get(0).entries();
+        assertThat(first).hasSize(3);
+        assertThat(first.get(1).partitionKey()).isEqualTo("ключ");
+        assertThat(first.get(1).explicitHashKey()).isEqualTo("12345");
+        assertThat(first.get(1).data()).isEmpty();
+        assertThat(first.get(0).explicitHashKey()).isNull();
+        assertThat(new String(first.get(2).data(), StandardCharsets.UTF_8)).isEqualTo("three");
+        assertThat(new String(r.groups().get(1).entries().get(0).data(), StandardCharsets.UTF_8)).isEqualTo("nine");
     }
 
     @Test
@@ -45,8 +49,8 @@ class RemoteAppendTest {
                         "Rate exceeded for shard shardId-000000000007")),
                 new RecordWriter.Failed("shardId-000000000007", new StorageException("disk full")),
                 new RecordWriter.Failed("shardId-000000000007", new ShardSealedException("k")));
-        List<RecordWriter.Outcome> back = RemoteAppend.decodeReply(RemoteAppend.encodeReply("KMS", outcomes),
-                "shardId-000000000007", 4);
+        List<RecordWriter.Outcome> back = RemoteAppend.decodeReply(RemoteAppend.encodeReply("KMS", List.of(outcomes,
+                List.of())), List.of("shardId-000000000007", "shardId-000000000001"), List.of(4, 0)).get(0);
         assertThat(back.get(0)).isEqualTo(outcomes.get(0));
         assertThat(((RecordWriter.Throttled) back.get(1)).error().errorType())
                 .isEqualTo("ProvisionedThroughputExceededException");
@@ -58,7 +62,8 @@ class RemoteAppendTest {
 
     @Test
     void bytesThatDoNotParseAreRefused() {
-        byte[] good = RemoteAppend.encodeRequest("us-east-1", "s", 1, 0, List.of(entry("k", null, "v")));
+        byte[] good = RemoteAppend.encodeRequest("us-east-1", "s", 1, List.of(Map.entry(0,
+                List.of(entry("k", null, "v")))));
         assertThatThrownBy(() -> RemoteAppend.decodeRequest(Arrays.copyOf(good, good.length - 1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RemoteAppend.decodeRequest(Arrays.copyOf(good, good.length + 1)))
@@ -66,8 +71,10 @@ class RemoteAppendTest {
         byte[] wrongFormat = good.clone();
         wrongFormat[0] = 9;
         assertThatThrownBy(() -> RemoteAppend.decodeRequest(wrongFormat)).isInstanceOf(IllegalArgumentException.class);
-        byte[] reply = RemoteAppend.encodeReply("NONE", List.of(new RecordWriter.Written("s", "1", "NONE")));
-        assertThatThrownBy(() -> RemoteAppend.decodeReply(reply, "s", 2)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("1 outcomes for 2");
+        byte[] reply = RemoteAppend.encodeReply("NONE", List.of(List.of(new RecordWriter.Written("s", "1", "NONE"))));
+        assertThatThrownBy(() -> RemoteAppend.decodeReply(reply, List.of("s"), List.of(2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 outcomes for 2");
+        assertThatThrownBy(() -> RemoteAppend.decodeReply(reply, List.of("s", "t"), List.of(1, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 groups for 2");
     }
 }
