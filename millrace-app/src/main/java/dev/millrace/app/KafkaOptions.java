@@ -38,7 +38,7 @@ final class KafkaOptions {
     @Option(names = "--kafka-topic-prefix", defaultValue = KafkaStorageConfig.DEFAULT_TOPIC_PREFIX,
             paramLabel = "PREFIX",
             description = "With --storage kafka: leads the name of every topic this node creates and reads, at most "
-                    + "40 of A-Z a-z 0-9 . _ - (default: ${DEFAULT-VALUE}). One Millrace node per cluster and prefix.")
+                    + "40 of A-Z a-z 0-9 . _ - (default: ${DEFAULT-VALUE}). The nodes on one cluster and prefix form one cluster of Millrace nodes.")
     String topicPrefix;
 
     @Option(names = "--kafka-replication-factor", defaultValue = "0", paramLabel = "N",
