@@ -106,7 +106,10 @@ public final class MillraceServer implements AutoCloseable {
             if (writer) {
                 iteratorKey();
                 if (regions != null) {
-                    // What a writer that died left half done (a split sealed in metadata but not in its logs).
+                    // Every region with anything stored, also those only other nodes served so far, so that the
+                    // housekeeping covers them; then what a writer that died left half done (a split sealed in
+                    // metadata but not in its logs).
+                    regions.openAll(RegionMetadata.storedRegions(metadata));
                     eachRegion(s -> s.streams().recover());
                 }
             }
