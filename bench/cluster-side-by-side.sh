@@ -95,15 +95,24 @@ work="$(mktemp -d /tmp/millrace-cluster-bench-work.XXXXXX)"
 
 # What this script started, so that it stops exactly that and nothing else, whichever way it ends.
 pids=()
-cleanup() {
-  local status=$? pid
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
+broker_pid=""
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null && echo "pid $pid did not stop within 30 s of SIGTERM: killed" >&2
     wait "$pid" 2>/dev/null || true
   done
+}
+cleanup() {
+  local status=$? pid others=()
+  trap - EXIT INT TERM
+  # The Millrace nodes first, while the broker still answers: they leave the writer election and write their
+  # departure to the nodes topic, as in production, instead of logging a lost broker.
+  for pid in "${pids[@]}"; do [[ "$pid" != "$broker_pid" ]] && others+=("$pid"); done
+  stop_pids "${others[@]}"
+  [[ -n "$broker_pid" ]] && stop_pids "$broker_pid"
   rm -rf "$work"
   [[ $status -ne 0 ]] && echo "FAILED (status $status); raw outputs in $out_dir" >&2
   exit "$status"
@@ -333,9 +342,10 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-# How many topics each prefix left (shard topics of deleted streams are deleted with them).
-kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --describe >"$out_dir/topics.txt" 2>&1 \
-  || say "could not describe the topics (see $out_dir/topics.txt)"
+# The topics left (shard topics of deleted streams are deleted with them; --list, since a topic deleted while
+# --describe runs fails the whole command).
+kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --list >"$out_dir/topics.txt" 2>&1 \
+  || say "could not list the topics (see $out_dir/topics.txt)"
 for name in a0 b0 b1 b2; do
   curl -s --max-time 2 "http://127.0.0.1:${node_port[$name]}/_millrace/cluster" >"$out_dir/cluster-view-end-$name.json" \
     || true
