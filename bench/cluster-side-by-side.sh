@@ -333,7 +333,7 @@ for round in $(seq 1 "$rounds"); do
   for setup in one three; do
     wants latency || break
     generators_run "$round" latency "$setup" --record-bytes 100 --batch-size 1 --rate "$per_gen_rate" \
-      --concurrency 22 --duration-s "$latency_duration_s" --warmup-s "$latency_warmup_s" --readers fanout \
+      --concurrency 64 --duration-s "$latency_duration_s" --warmup-s "$latency_warmup_s" --readers fanout \
       --put-client lean
   done
   for setup in one three; do
