@@ -80,6 +80,7 @@ def combine(step):
     out["push_p99"] = max(push99) if push99 and all(v is not None for v in push99) else None
     out["broker_cores"] = step["broker_cpu_s"] / step["wall_s"]
     out["nodes_cores"] = step["nodes_cpu_s"] / step["wall_s"]
+    out["node_cores"] = {n: cpu / step["wall_s"] for n, cpu in (step.get("node_cpu_s") or {}).items()}
     problems = 0
     missing = 0
     for r in reps:
@@ -123,6 +124,18 @@ def main():
             r = "%.0f %%" % (100 * median(three) / median(one))
         print("| %s | %s | %s | %s |" % (label, cell(one), cell(three), r))
 
+    def per_node_row(label, scenario):
+        """Each node's cores (median over the rounds), so that the writer and the followers can be told apart."""
+        cells = []
+        for setup in ("one", "three"):
+            per = {}
+            for s in steps:
+                if s["kind"] == "bench" and s["scenario"] == scenario and s["setup"] == setup:
+                    for n, cores in s["figures"]["node_cores"].items():
+                        per.setdefault(n, []).append(cores)
+            cells.append(" / ".join("%s %s" % (n, cell(v)) for n, v in sorted(per.items())) or "–")
+        print("| %s | %s | %s | |" % (label, cells[0], cells[1]))
+
     def pair_row(label, scenario, k50, k99):
         one = "%s / %s" % (cell(values(scenario, "one", k50)), cell(values(scenario, "one", k99)))
         three = "%s / %s" % (cell(values(scenario, "three", k50)), cell(values(scenario, "three", k99)))
@@ -134,6 +147,7 @@ def main():
         pair_row("PutRecords 500 × %d B: call latency p50 / p99 ms" % size, put, "put_p50", "put_p99")
         row("PutRecords %d B: Millrace CPU-s per 1,000 records (all nodes)" % size, put, "server_cpu_per_1000")
         row("PutRecords %d B: Millrace nodes' cores during the step" % size, put, "nodes_cores")
+        per_node_row("PutRecords %d B: each node's cores during the step" % size, put)
         row("PutRecords %d B: broker's cores during the step" % size, put, "broker_cores")
         row("GetRecords on a backlog, %d B: records/s (all read / longest window)" % size, get, "get_rps")
         row("GetRecords %d B: Millrace CPU-s per 1,000 records read (all nodes)" % size, get,

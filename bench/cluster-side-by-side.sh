@@ -274,6 +274,8 @@ generators_run() {
   for name in "${nodes[@]}"; do node_pids+=("${node_pid[$name]}"); done
   say "round $round: $scenario: $setup node(s): 3 generators: bench $*"
   load0="$(loadavg)"; cpu0="$(cpu_s "$broker_pid")"; ncpu0="$(cpu_s "${node_pids[@]}")"; t0="$(date +%s.%N)"
+  local -A each0
+  for name in "${nodes[@]}"; do each0[$name]="$(cpu_s "${node_pid[$name]}")"; done
   for ((i = 0; i < generators; i++)); do
     name="${nodes[$((i % ${#nodes[@]}))]}"
     raw="$out_dir/r$round-$scenario-$setup-g$i.json"
@@ -291,10 +293,15 @@ generators_run() {
   done
   [[ $failed -eq 0 ]] || die "millrace bench ($setup, $scenario) failed"
   t1="$(date +%s.%N)"; cpu1="$(cpu_s "$broker_pid")"; ncpu1="$(cpu_s "${node_pids[@]}")"
+  # Each node's own CPU over the step (the writer and the followers differ), as {"b0": s, ...}.
+  local each=""
+  for name in "${nodes[@]}"; do
+    each+="${each:+,}\"$name\":$(minus "$(cpu_s "${node_pid[$name]}")" "${each0[$name]}")"
+  done
   for name in "${nodes[@]}"; do kill -0 "${node_pid[$name]}" 2>/dev/null || die "Millrace $name died"; done
   record round="$round" scenario="$scenario" setup="$setup" kind=bench raws="[$(IFS=,; echo "${raws[*]}")]" \
     wall_s="$(minus "$t1" "$t0")" load_start="$load0" load_end="$(loadavg)" broker_cpu_s="$(minus "$cpu1" "$cpu0")" \
-    nodes_cpu_s="$(minus "$ncpu1" "$ncpu0")"
+    nodes_cpu_s="$(minus "$ncpu1" "$ncpu0")" node_cpu_s="{$each}"
 }
 
 forwarded() {
