@@ -41,7 +41,7 @@
 #   [SERVER_JAVA_OPTS]  extra JVM options of the Millrace servers
 #   [STEPS]        which steps to run, any of "put get latency forward" (default: all four)
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [BACKLOG_100] [BACKLOG_1024] [RATE] [LATENCY_DURATION_S]
-#   [FORWARD_SAMPLES] [PUT_CLIENT]   override the sizes below (CONCURRENCY, BACKLOG_*, RATE are totals over the
+#   [LATENCY_WARMUP_S] [FORWARD_SAMPLES] [FORWARD_WARMUP] [PUT_CLIENT]   override the sizes below (CONCURRENCY, BACKLOG_*, RATE are totals over the
 #                  three generators)
 # Needs java 17+, mvn and python3. Builds millrace.jar and millrace-loadgen.jar if missing. Stops everything it
 # started on exit, Ctrl-C included; exits non-zero when a step fails.
@@ -58,7 +58,7 @@ while [[ $# -gt 0 ]]; do
     -s) shards="$2"; shift 2 ;;
     -o) out_dir="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,49p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,47p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
