@@ -41,8 +41,8 @@
 #   [SERVER_JAVA_OPTS]  extra JVM options of the Millrace servers
 #   [STEPS]        which steps to run, any of "put get latency forward" (default: all four)
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [BACKLOG_100] [BACKLOG_1024] [RATE] [LATENCY_DURATION_S]
-#   [LATENCY_WARMUP_S] [FORWARD_SAMPLES] [FORWARD_WARMUP] [PUT_CLIENT]   override the sizes below (CONCURRENCY, BACKLOG_*, RATE are totals over the
-#                  three generators)
+#   [LATENCY_WARMUP_S] [FORWARD_SAMPLES] [FORWARD_WARMUP] [PUT_CLIENT]   override the sizes below
+#                  (CONCURRENCY, BACKLOG_*, RATE are totals over the three generators)
 # Needs java 17+, mvn and python3. Builds millrace.jar and millrace-loadgen.jar if missing. Stops everything it
 # started on exit, Ctrl-C included; exits non-zero when a step fails.
 set -euo pipefail
