@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The KCL scenarios' records ({@link KclHarness#data}) put to a cluster of Millrace nodes whose nodes die: calls go
@@ -39,8 +40,11 @@ final class ClusterProducer {
     private final Set<Integer> dead;
     private final String stream;
     private final Map<String, Put> puts = new ConcurrentHashMap<>();
-    private final Set<String> unacknowledged = ConcurrentHashMap.newKeySet();
+    /** Per record put without an acknowledgement: how its first such attempt failed, through which node, when. */
+    private final Map<String, String> unacknowledged = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
+    private final Map<String, String> failureSamples = new ConcurrentHashMap<>();
+    private final AtomicLong longestWaitNanos = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger next = new AtomicInteger();
     private int node;
@@ -79,8 +83,9 @@ final class ClusterProducer {
         return Map.copyOf(puts);
     }
 
-    Set<String> unacknowledged() {
-        return Set.copyOf(unacknowledged);
+    /** The records that had an attempt without an acknowledgement, with how the first one failed. */
+    Map<String, String> unacknowledged() {
+        return Map.copyOf(unacknowledged);
     }
 
     /** Failed calls ("call: <exception>") and failed entries (their error code), counted. */
@@ -88,6 +93,16 @@ final class ClusterProducer {
         Map<String, Integer> out = new TreeMap<>();
         failures.forEach((k, v) -> out.put(k, v.get()));
         return out;
+    }
+
+    /** The first message seen for each kind of failure, for a post-mortem. */
+    Map<String, String> failureSamples() {
+        return new TreeMap<>(failureSamples);
+    }
+
+    /** The longest a batch waited, from its first attempt, until every record of it was acknowledged. */
+    Duration longestWait() {
+        return Duration.ofNanos(longestWaitNanos.get());
     }
 
     /** The last sequence number put to each shard. */
@@ -104,7 +119,8 @@ final class ClusterProducer {
         for (int n = from; n < to; n++) {
             pending.add(n);
         }
-        long giveUpAt = System.nanoTime() + GIVE_UP_AFTER.toNanos();
+        long startNanos = System.nanoTime();
+        long giveUpAt = startNanos + GIVE_UP_AFTER.toNanos();
         while (!pending.isEmpty()) {
             if (System.nanoTime() > giveUpAt) {
                 throw new IllegalStateException("records " + pending + " not acknowledged within " + GIVE_UP_AFTER
@@ -115,6 +131,7 @@ final class ClusterProducer {
                 Thread.sleep(50);
             }
         }
+        longestWaitNanos.accumulateAndGet(System.nanoTime() - startNanos, Math::max);
     }
 
     /** One PutRecords call through the next live node; returns the records still to put. */
@@ -123,8 +140,10 @@ final class ClusterProducer {
                 .partitionKey(KclHarness.partitionKey(n)).data(SdkBytes.fromUtf8String(KclHarness.data(n))).build())
                 .toList();
         List<Integer> failed = new ArrayList<>();
+        int via = nextLiveNode();
+        String attempt = " via node" + via + " at " + KclHarness.nowMicros();
         try {
-            List<PutRecordsResultEntry> results = clients.get(nextLiveNode())
+            List<PutRecordsResultEntry> results = clients.get(via)
                     .putRecords(b -> b.streamName(stream).records(entries)).records();
             for (int i = 0; i < records.size(); i++) {
                 PutRecordsResultEntry r = results.get(i);
@@ -133,15 +152,17 @@ final class ClusterProducer {
                     puts.put(data, new Put(data, r.shardId(), r.sequenceNumber()));
                 } else {
                     failures.computeIfAbsent(r.errorCode(), k -> new AtomicInteger()).incrementAndGet();
-                    unacknowledged.add(data);
+                    failureSamples.putIfAbsent(r.errorCode(), r.errorMessage() == null ? "" : r.errorMessage());
+                    unacknowledged.putIfAbsent(data, r.errorCode() + " " + r.shardId() + attempt);
                     failed.add(records.get(i));
                 }
             }
             return failed;
         } catch (SdkException e) {
-            failures.computeIfAbsent("call: " + e.getClass().getSimpleName(), k -> new AtomicInteger())
-                    .incrementAndGet();
-            records.forEach(n -> unacknowledged.add(KclHarness.data(n)));
+            String kind = "call: " + e.getClass().getSimpleName();
+            failures.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+            failureSamples.putIfAbsent(kind, String.valueOf(e.getMessage()));
+            records.forEach(n -> unacknowledged.putIfAbsent(KclHarness.data(n), kind + attempt));
             return records;
         }
     }
