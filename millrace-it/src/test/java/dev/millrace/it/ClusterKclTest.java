@@ -139,8 +139,8 @@ class ClusterKclTest {
         }
 
         void run() throws Exception {
-            await().atMost(Duration.ofSeconds(30)).until(() -> nodes.writers().size() == 1);
-            int firstWriter = nodes.writers().get(0);
+            int firstWriter = await().atMost(Duration.ofSeconds(30)).until(nodes::writers, w -> w.size() == 1)
+                    .get(0);
             workerNode[0] = (firstWriter + 1) % 3;
             workerNode[1] = (firstWriter + 2) % 3;
             Streams.createActive(control.get(workerNode[0]), stream, 4);
@@ -153,19 +153,20 @@ class ClusterKclTest {
             phases.done("both workers consuming");
 
             kill(firstWriter, "the metadata writer's node, neither worker's");
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> nodes.writers().size() == 1);
-            phases.done("node" + nodes.writers().get(0) + " the writer");
+            List<Integer> elected = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(nodes::writers, w -> w.size() == 1);
+            phases.done("node" + elected.get(0) + " the writer");
             awaitMorePut(RECORDS_PER_STEP);
             List<String> children = split();
             awaitMorePut(RECORDS_PER_STEP);
 
-            int victimNode = nodes.writers().size() == 1 ? nodes.writers().get(0) : workerNode[0];
+            // The worker whose node dies is the one on the writer's node, so that its death costs an election too.
+            List<Integer> writers = nodes.writers();
+            int victimNode = writers.size() == 1 ? writers.get(0) : workerNode[0];
             int victim = workerNode[0] == victimNode ? 0 : 1;
             int survivor = 1 - victim;
             Set<String> victimShards = awaitActiveLeasesOf(victim);
-            kill(victimNode, "worker-" + (victim + 1) + "'s node" + (nodes.writers().contains(victimNode)
-                    ? ", the writer" : ""));
+            kill(victimNode, workerId(victim) + "'s node" + (writers.contains(victimNode) ? ", the writer" : ""));
             long killedAt = KclHarness.nowMicros();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> nodes.writers().equals(List.of(workerNode[survivor])));
