@@ -32,11 +32,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * Issue #15's KCL test: a KCL 3.x application with two workers, each pointed at a different Millrace node of a
  * cluster of three on one Kafka broker, consumes a stream of 4 shards while records are put and while the cluster
- * is hurt: the metadata writer's node (neither worker's) is SIGKILLed, a shard is split through a survivor, then the
- * node of one worker, the writer again by then, is SIGKILLed too. Every record put is processed at least once
- * (exactly once on shards whose lease never moved), each key's records in put order, the split's children only after
- * their parent ended, and no shard is ever held by the two workers at once; the surviving worker ends up holding
- * every lease, checkpointed at its shard's last record.
+ * is hurt. The second worker joins once the first holds every shard, so two leases are handed over between live
+ * workers through different nodes; then the metadata writer's node (neither worker's) is SIGKILLed, a shard is split
+ * through a survivor, and the node of one worker, the writer again by then, is SIGKILLed too. Every record put is
+ * processed at least once (exactly once on shards whose lease never moved), each key's records in put order, the
+ * split's children only after their parent ended, and no shard is ever held by the two workers at once; the
+ * surviving worker ends up holding every lease, checkpointed at its shard's last record.
  *
  * <p>The worker whose node died keeps running, as a worker of an application without a load balancer would: its
  * every call fails, so it can neither renew its leases nor read; they expire and the KCL leader (the survivor, once
@@ -145,13 +146,14 @@ class ClusterKclTest {
             workerNode[1] = (firstWriter + 2) % 3;
             Streams.createActive(control.get(workerNode[0]), stream, 4);
             phases.done("node" + firstWriter + " the writer, stream active");
-            startWorkers();
             producerThread = new Thread(() -> producer.run(PUT_PAUSE_MILLIS), stream + "-producer");
             producerThread.start();
+            startWorkers();
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(this::bothConsuming);
             phases.done("both workers consuming");
 
+            long firstKillAt = KclHarness.nowMicros();
             kill(firstWriter, "the metadata writer's node, neither worker's");
             List<Integer> elected = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(nodes::writers, w -> w.size() == 1);
@@ -193,7 +195,7 @@ class ClusterKclTest {
             workers.get(survivor).shutdown();
             phases.done("survivor shut down");
 
-            check(events(), puts, children, victim, victimShards, killedAt);
+            check(events(), puts, children, victim, victimShards, firstKillAt, killedAt);
             assertThat(KclHarness.checkpoints(live, app(0).applicationName()))
                     .as("checkpoints after the survivor's graceful shutdown").isEqualTo(expected);
         }
@@ -206,17 +208,24 @@ class ClusterKclTest {
             return "worker-" + (worker + 1);
         }
 
-        /** worker-1 first; worker-2 once worker-1 has set the application up (see awaitApplicationVersion). */
+        /**
+         * worker-1 first; worker-2 once worker-1 holds every shard, so that KCL's balancing must hand two leases over
+         * between live workers on different nodes (a graceful handoff: the holder's {@code shutdownRequested} and
+         * checkpoint go through one node, the take through the other), which is what the overlap check is most
+         * about. Waiting for that also waits for worker-1 to have set the application up (awaitApplicationVersion).
+         */
         private void startWorkers() {
             for (int w = 0; w < 2; w++) {
                 if (w > 0) {
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                            .until(() -> KclHarness.shardsPerJournal(events()).getOrDefault(0, Set.of()).size() == 4);
                     KclHarness.awaitApplicationVersion(ddb.get(workerNode[0]), app(0).applicationName());
                 }
                 Path journal = KclHarness.logs(stream).resolve(workerId(w) + ".journal");
                 journals.add(journal);
                 workers.add(KclWorker.start(app(w), workerId(w), journal));
+                phases.done(workerId(w) + " started on node" + workerNode[w]);
             }
-            phases.done("worker-1 on node" + workerNode[0] + ", worker-2 on node" + workerNode[1]);
         }
 
         private List<Event> events() {
@@ -294,7 +303,7 @@ class ClusterKclTest {
         }
 
         private void check(List<Event> events, Map<String, Put> puts, List<String> children, int victim,
-                           Set<String> victimShards, long killedAt) {
+                           Set<String> victimShards, long firstKillAt, long killedAt) {
             Map<String, String> unacknowledged = producer.unacknowledged();
             List<Event> withoutGhosts = events.stream().filter(e -> !isGhost(e, puts, unacknowledged)).toList();
             List<Event> ghosts = events.stream().filter(e -> isGhost(e, puts, unacknowledged)).toList();
@@ -311,14 +320,17 @@ class ClusterKclTest {
             KclHarness.assertEachHoldReadsForward(events);
             KclHarness.assertParentEndedBeforeChildren(events, PARENT, children);
             long overlap = KclHarness.assertNoShardHeldByTwoWorkersAtOnce(events, OVERLAP_TOLERANCE_MICROS);
+            int liveHandoffs = KclHarness.leaseMoves(events.stream().filter(e -> e.micros() < firstKillAt).toList());
+            assertThat(liveHandoffs).as("leases handed from worker-1, which held all, to worker-2").isPositive();
             long takeover = takeoverMicros(events, 1 - victim, victimShards, killedAt);
             System.out.printf("%s: %d records put (%d ghost copies processed, %d entries retried, longest wait "
-                            + "for an acknowledgement %.1f s), %d replays, %d holds that moved to the other worker, "
+                            + "for an acknowledgement %.1f s), %d replays, %d holds that moved to the other worker "
+                            + "(%d between live workers before the first kill), "
                             + "closest holds of one shard by two workers %.3f s (overlap if > 0), "
                             + "takeover of %s %.1f s after worker-%d's node died; processed per worker %s; "
                             + "put failures %s; %s%n",
                     stream, puts.size(), ghosts.size(), unacknowledged.size(),
-                    producer.longestWait().toMillis() / 1e3, replays, KclHarness.leaseMoves(events),
+                    producer.longestWait().toMillis() / 1e3, replays, KclHarness.leaseMoves(events), liveHandoffs,
                     overlap / 1e6, victimShards, takeover / 1e6, victim + 1,
                     KclHarness.processedPerJournal(events), producer.failures(), phases);
             System.out.printf("%s: a message of each kind of put failure: %s%n", stream, producer.failureSamples());
