@@ -301,6 +301,106 @@ final class KclHarness {
     }
 
     /**
+     * One worker's hold of a shard as its journal shows it: from an initialize to the last record, checkpoint,
+     * shard end or shutdown it journaled before its next initialize of that shard (a lost lease, {@code L}, only
+     * says the hold is over, so it does not extend it).
+     */
+    record Hold(int file, String shardId, long startMicros, long endMicros) {
+        long overlapMicros(Hold other) {
+            return Math.min(endMicros, other.endMicros) - Math.max(startMicros, other.startMicros);
+        }
+    }
+
+    /** Every hold in the journals, ordered by start. */
+    static List<Hold> holds(List<Event> events) {
+        Map<String, long[]> open = new LinkedHashMap<>();
+        List<Hold> holds = new ArrayList<>();
+        for (Event e : events) {
+            String key = e.file() + " " + e.shardId();
+            long[] span = open.get(key);
+            switch (e.type()) {
+                case I -> {
+                    if (span != null) {
+                        holds.add(new Hold(e.file(), e.shardId(), span[0], span[1]));
+                    }
+                    open.put(key, new long[] {e.micros(), e.micros()});
+                }
+                case L -> {
+                    if (span != null) {
+                        holds.add(new Hold(e.file(), e.shardId(), span[0], span[1]));
+                        open.remove(key);
+                    }
+                }
+                default -> {
+                    if (span != null) {
+                        span[1] = e.micros();
+                    }
+                }
+            }
+        }
+        open.forEach((key, span) -> holds.add(new Hold(Integer.parseInt(key.split(" ")[0]), key.split(" ")[1],
+                span[0], span[1])));
+        holds.sort((a, b) -> Long.compare(a.startMicros(), b.startMicros()));
+        return holds;
+    }
+
+    /**
+     * No shard held by two workers at once: two holds of one shard by different journals overlap by at most
+     * {@code toleranceMicros}. Returns the largest overlap seen (negative: the closest two holds came, a gap).
+     */
+    static long assertNoShardHeldByTwoWorkersAtOnce(List<Event> events, long toleranceMicros) {
+        List<Hold> holds = holds(events);
+        long largest = Long.MIN_VALUE;
+        for (int i = 0; i < holds.size(); i++) {
+            for (int j = i + 1; j < holds.size(); j++) {
+                Hold a = holds.get(i);
+                Hold b = holds.get(j);
+                if (a.file() == b.file() || !a.shardId().equals(b.shardId())) {
+                    continue;
+                }
+                long overlap = a.overlapMicros(b);
+                largest = Math.max(largest, overlap);
+                assertThat(overlap).as("%s held by two workers at once: %s and %s", a.shardId(), a, b)
+                        .isLessThanOrEqualTo(toleranceMicros);
+            }
+        }
+        return largest;
+    }
+
+    /** How many times a shard's hold went from one worker to another (in order of the holds' starts). */
+    static int leaseMoves(List<Event> events) {
+        Map<String, Integer> lastHolder = new HashMap<>();
+        int moves = 0;
+        for (Hold h : holds(events)) {
+            Integer previous = lastHolder.put(h.shardId(), h.file());
+            if (previous != null && previous != h.file()) {
+                moves++;
+            }
+        }
+        return moves;
+    }
+
+    /**
+     * The parent's {@code shardEnded} (journaled when KCL calls it, before its checkpoint) comes before the first
+     * record processed on either child, whichever workers held them; no record of the parent is processed after it;
+     * and the parent's SHARD_END checkpoint was written.
+     */
+    static void assertParentEndedBeforeChildren(List<Event> events, String parent, List<String> children) {
+        Event ended = events.stream().filter(e -> e.type() == Event.Type.E && e.shardId().equals(parent))
+                .findFirst().orElseThrow(() -> new AssertionError("shardEnded never called on " + parent));
+        assertThat(events).as("SHARD_END checkpoint of " + parent)
+                .anyMatch(e -> e.type() == Event.Type.X && e.shardId().equals(parent));
+        for (String child : children) {
+            Event first = events.stream().filter(e -> e.type() == Event.Type.P && e.shardId().equals(child))
+                    .findFirst().orElseThrow(() -> new AssertionError("nothing processed on " + child));
+            assertThat(first.micros()).as("first record of %s (%s) after %s ended", child, first.data(), parent)
+                    .isGreaterThan(ended.micros());
+        }
+        assertThat(events.stream().filter(e -> e.type() == Event.Type.P && e.shardId().equals(parent))
+                .allMatch(e -> e.micros() <= ended.micros())).as("no record of the parent after it ended").isTrue();
+    }
+
+    /**
      * Counts SDK calls by service and operation (and failed calls), for the clients that carry it: which retrieval
      * path KCL took, and whether it tried to publish metrics.
      *

@@ -83,4 +83,24 @@ class KclHarnessChecksTest {
                 List.of(p(1, 0, "10", "key-1/0"), p(2, 0, "12", "key-1/1")), puts))
                 .hasMessageContaining("sequence number of key-1/1");
     }
+
+    @Test
+    void twoWorkersHoldingOneShardAtOnceFailsButAHandoverDoesNot() {
+        List<Event> handover = List.of(
+                event(1_000, 0, Type.I, "shardId-0", "TRIM_HORIZON", null), p(2_000, 0, "10", "key-1/0"),
+                event(2_500, 0, Type.C, "shardId-0", "10", null), event(9_000, 0, Type.L, "shardId-0", null, null),
+                event(3_000, 1, Type.I, "shardId-0", "10", null), p(4_000, 1, "11", "key-1/1"),
+                event(1_500, 1, Type.I, "shardId-1", "TRIM_HORIZON", null), p(5_000, 1, "20", "key-2/0"));
+        List<Event> sorted = handover.stream().sorted((a, b) -> Long.compare(a.micros(), b.micros())).toList();
+        assertThat(KclHarness.assertNoShardHeldByTwoWorkersAtOnce(sorted, 0)).as("gap between the holds")
+                .isEqualTo(2_500 - 3_000);
+        assertThat(KclHarness.leaseMoves(sorted)).isEqualTo(1);
+
+        List<Event> both = List.of(event(1_000, 0, Type.I, "shardId-0", "TRIM_HORIZON", null),
+                event(3_000, 1, Type.I, "shardId-0", "10", null), p(4_000, 1, "11", "key-1/1"),
+                p(6_000, 0, "11", "key-1/1"));
+        assertThat(KclHarness.assertNoShardHeldByTwoWorkersAtOnce(both, 3_000)).isEqualTo(1_000);
+        assertThatThrownBy(() -> KclHarness.assertNoShardHeldByTwoWorkersAtOnce(both, 999))
+                .hasMessageContaining("shardId-0 held by two workers at once");
+    }
 }

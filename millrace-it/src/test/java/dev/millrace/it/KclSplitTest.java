@@ -66,7 +66,7 @@ class KclSplitTest {
             List<String> children = Streams.shards(f.kinesis, f.stream).stream()
                     .filter(s -> PARENT.equals(s.parentShardId())).map(Shard::shardId).toList();
             assertThat(children).hasSize(2);
-            assertParentEndedBeforeChildren(events, children);
+            KclHarness.assertParentEndedBeforeChildren(events, PARENT, children);
             Map<String, Map<String, AttributeValue>> leases = KclHarness.leases(f.ddb, f.app.applicationName());
             for (String child : children) {
                 assertThat(leases.get(child).get("parentShardId").ss()).as("parents of %s", child)
@@ -76,25 +76,5 @@ class KclSplitTest {
                     .containsExactlyInAnyOrderElementsOf(children);
             assertThat(f.checkpoints()).as("checkpoints after a graceful shutdown").isEqualTo(expected);
         }
-    }
-
-    /**
-     * The parent's {@code shardEnded} (journaled when KCL calls it, before its checkpoint) comes before the first
-     * record processed on either child, whichever workers held them; and the parent's SHARD_END checkpoint was
-     * written.
-     */
-    private static void assertParentEndedBeforeChildren(List<Event> events, List<String> children) {
-        Event ended = events.stream().filter(e -> e.type() == Event.Type.E && e.shardId().equals(PARENT))
-                .findFirst().orElseThrow(() -> new AssertionError("shardEnded never called on " + PARENT));
-        assertThat(events).as("SHARD_END checkpoint of " + PARENT)
-                .anyMatch(e -> e.type() == Event.Type.X && e.shardId().equals(PARENT));
-        for (String child : children) {
-            Event first = events.stream().filter(e -> e.type() == Event.Type.P && e.shardId().equals(child))
-                    .findFirst().orElseThrow(() -> new AssertionError("nothing processed on " + child));
-            assertThat(first.micros()).as("first record of %s (%s) after %s ended", child, first.data(), PARENT)
-                    .isGreaterThan(ended.micros());
-        }
-        assertThat(events.stream().filter(e -> e.type() == Event.Type.P && e.shardId().equals(PARENT))
-                .allMatch(e -> e.micros() <= ended.micros())).as("no record of the parent after it ended").isTrue();
     }
 }
