@@ -71,9 +71,12 @@ final class KafkaOptions {
 
     @Option(names = "--node-id", paramLabel = "ID",
             description = "With --storage kafka: this node's name among the nodes of its cluster, 1 to 64 of "
-                    + "A-Z a-z 0-9 . _ -, unique among running nodes (default: from the advertised endpoint's host "
-                    + "and port).")
+                    + "A-Z a-z 0-9 . _ -, unique among running nodes (default: the one kept in the data directory, "
+                    + "made at the first start from the advertised endpoint's host and port).")
     String nodeId;
+
+    /** Where the default node id is kept, so that a node restarted on its data directory is the same node. */
+    static final String NODE_ID_FILE = "node-id";
 
     @Option(names = "--kafka-startup-timeout-ms", defaultValue = "" + STARTUP_TIMEOUT_MS_DEFAULT, paramLabel = "MS",
             description = "With --storage kafka: how long to wait at start for the cluster to answer before giving "
@@ -125,7 +128,8 @@ final class KafkaOptions {
      * This node as the others of its cluster will know it: {@code --advertised-endpoint} (or one made of {@code host}
      * and {@code port}) and {@code --node-id} (or one made of the endpoint's host and port).
      */
-    NodeInfo node(String host, int port, long startedMs, Function<String, CommandLine.ParameterException> usage) {
+    NodeInfo node(String host, int port, long startedMs, Path dataDir,
+                  Function<String, CommandLine.ParameterException> usage) throws StartupProblem {
         String endpoint = advertisedEndpoint != null ? advertisedEndpoint.strip()
                 : "http://" + endpointHost(host) + ":" + port;
         URI uri;
@@ -139,14 +143,38 @@ final class KafkaOptions {
             throw usage.apply("--advertised-endpoint must be http://HOST:PORT (the plain-HTTP port the other nodes"
                     + " reach this one on), not " + endpoint);
         }
-        String id = nodeId != null ? nodeId : (uri.getHost() + "-" + uri.getPort()).replaceAll("[^A-Za-z0-9._-]", "-");
-        if (id.length() > 64) {
-            id = id.substring(id.length() - 64);
-        }
+        String id = nodeId != null ? nodeId : keptNodeId(dataDir, uri);
         if (!NodeInfo.validNodeId(id)) {
             throw usage.apply("--node-id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -, not '" + id + "'");
         }
         return new NodeInfo(id, endpoint, startedMs);
+    }
+
+    /**
+     * The node id kept in {@code dataDir}, made from the endpoint's host and port at the first start. Kept, not
+     * derived anew, because a node restarted on another port (with {@code --port 0}, say) must be the same node to the
+     * others: a new id would leave its old self counted as alive, and owning shards, until its heartbeats expire.
+     */
+    private static String keptNodeId(Path dataDir, URI endpoint) throws StartupProblem {
+        Path file = dataDir.resolve(NODE_ID_FILE);
+        try {
+            if (Files.exists(file)) {
+                String kept = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).strip();
+                if (!NodeInfo.validNodeId(kept)) {
+                    throw new StartupProblem(file + " holds no node id ('" + kept + "'): delete it to have one made,"
+                            + " or give --node-id");
+                }
+                return kept;
+            }
+            String made = (endpoint.getHost() + "-" + endpoint.getPort()).replaceAll("[^A-Za-z0-9._-]", "-");
+            if (made.length() > 64) {
+                made = made.substring(made.length() - 64);
+            }
+            Files.writeString(file, made + "\n", java.nio.charset.StandardCharsets.UTF_8);
+            return made;
+        } catch (IOException e) {
+            throw new StartupProblem("cannot keep this node's id in " + file + ": " + StartupProblem.reason(e));
+        }
     }
 
     /** The host of the default endpoint: {@code host} itself, or this machine's name when it is a wildcard. */

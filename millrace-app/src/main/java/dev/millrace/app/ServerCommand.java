@@ -277,7 +277,7 @@ final class ServerCommand implements Callable<Integer> {
                     + "min.insync.replicas {}", kafkaConfig.bootstrapServers(), cluster.brokers(),
                     cluster.brokers() == 1 ? "" : "s",
                     kafkaConfig.topicPrefix(), cluster.replicationFactor(), cluster.minInsyncReplicas());
-            NodeInfo self = kafka.node(host, port, clock.millis(), this::usage);
+            NodeInfo self = kafka.node(host, port, clock.millis(), config.dataDir(), this::usage);
             log.info("Millrace node {} joins the nodes on that cluster and prefix, reachable at {}", self.nodeId(),
                     self.endpoint());
             opener = () -> KafkaStorage.openNode(kafkaConfig, clock, self);

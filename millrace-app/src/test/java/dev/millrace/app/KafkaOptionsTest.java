@@ -50,6 +50,27 @@ class KafkaOptionsTest {
     }
 
     @Test
+    void aNodeKeepsItsIdInItsDataDirectoryAcrossPorts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        ServerCommand command = parse("server", "--storage", "kafka", "--kafka-bootstrap-servers", "k:1");
+        java.util.function.Function<String, picocli.CommandLine.ParameterException> usage = m ->
+                new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ServerCommand()), m);
+        var first = command.kafka.node("127.0.0.1", 4567, 1L, dir, usage);
+        assertThat(first.nodeId()).isEqualTo("127.0.0.1-4567");
+        assertThat(first.endpoint()).isEqualTo("http://127.0.0.1:4567");
+        // Restarted on another port (--port 0 picks a new one): the same node to the others, at a new address.
+        var again = command.kafka.node("127.0.0.1", 4999, 2L, dir, usage);
+        assertThat(again.nodeId()).isEqualTo("127.0.0.1-4567");
+        assertThat(again.endpoint()).isEqualTo("http://127.0.0.1:4999");
+        // --node-id wins; a file that holds no id is a startup problem, not a silent new identity.
+        assertThat(parse("server", "--storage", "kafka", "--kafka-bootstrap-servers", "k:1", "--node-id", "east-1")
+                .kafka.node("127.0.0.1", 4567, 3L, dir, usage).nodeId()).isEqualTo("east-1");
+        java.nio.file.Files.writeString(dir.resolve(KafkaOptions.NODE_ID_FILE), "not an id!\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> command.kafka.node("127.0.0.1", 4567, 4L, dir,
+                usage)).isInstanceOf(StartupProblem.class).hasMessageContaining("holds no node id");
+    }
+
+    @Test
     void everyKafkaOption() throws StartupProblem {
         KafkaStorageConfig config = parse("server", "--storage", "KAFKA", "--kafka-bootstrap-servers", "k1:1,k2:2",
                 "--kafka-topic-prefix", "team-a.", "--kafka-replication-factor", "3",
