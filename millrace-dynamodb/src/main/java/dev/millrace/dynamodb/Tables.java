@@ -1,8 +1,7 @@
 package dev.millrace.dynamodb;
 
-import dev.millrace.storage.MetadataListener;
+import dev.millrace.storage.MetadataFollower;
 import dev.millrace.storage.MetadataStore;
-import dev.millrace.storage.Registration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +26,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <p><b>Following the change feed.</b> Several nodes may share the store; one, the writer, takes every DynamoDB
  * request, and the others must hold the current tables and items when one of them is elected writer. So memory also
- * follows the store's change feed ({@link MetadataStore#onCommit}), registered before the tables are loaded; commits
- * told while loading are held and replayed after it, those the load already holds skipped by version. A change the
+ * follows the store's change feed ({@link MetadataStore#onCommit}) through {@link MetadataFollower}, which loads
+ * the tables and then applies every later commit, none missed and none twice. A change the
  * feed tells may be older than what memory holds: a store may tell this node's own commit after {@code commit}
  * returned and the request applied it (and a later request applied a newer one). So a key this node changed keeps, in
  * {@link #ahead}, the version of that change until the feed has told it; the feed leaves such a key alone for any
@@ -43,7 +42,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * or on its tailer thread (Kafka's); a listener waiting for a table lock would deadlock with a request waiting in
  * {@code commit} for the store's lock. The listener only updates concurrent maps, inside {@code ahead.compute} for
  * the key at hand (so a request's apply and the feed's apply of one key never interleave), and never calls the
- * store. The one lock it may take is {@link #gate}, which only the constructor holds, while replaying without calling
+ * store. The one lock it may take is the follower's, which only the constructor holds, while replaying without calling
  * the store. A request's check-then-write under its table's lock stays atomic on the writer, the one node that takes
  * requests: the feed only brings it its own commits, which memory already holds.
  *
@@ -59,44 +58,17 @@ final class Tables {
     record Write(Table table, PrimaryKey key, Map<String, AttributeValue> item) {
     }
 
-    private record Event(long version, Map<String, byte[]> changes) {
-    }
-
     private final MetadataStore store;
     private final ConcurrentSkipListMap<String, Table> tables = new ConcurrentSkipListMap<>();
     /** Store keys this node changed at a version the feed has not told yet, with that version. */
     private final ConcurrentHashMap<String, Long> ahead = new ConcurrentHashMap<>();
     /** The last version the feed told; written by the listener only, whose calls a store serialises. */
     private volatile long feedVersion;
-    /** Guards {@link #held} and {@link #loaded}'s change. */
-    private final Object gate = new Object();
-    private final List<Event> held = new ArrayList<>();
-    private volatile boolean loaded;
 
     Tables(MetadataStore store) {
         this.store = store;
         // Registered for the store's lifetime: the catalog lives as long as the node's store.
-        Registration registration = store.onCommit(listener());
-        try {
-            long loadedAt = store.version();
-            load(loadedAt);
-            replayHeld(loadedAt);
-        } catch (RuntimeException e) {
-            registration.close();
-            throw e;
-        }
-    }
-
-    private void replayHeld(long loadedAt) {
-        synchronized (gate) {
-            for (Event e : held) {
-                if (e.version() > loadedAt) {
-                    fed(e.version(), e.changes());
-                }
-            }
-            held.clear();
-            loaded = true;
-        }
+        MetadataFollower.follow(store, this::load, this::fed);
     }
 
     private void load(long version) {
@@ -217,20 +189,6 @@ final class Tables {
             }
             return known != null && known > version ? known : null;
         });
-    }
-
-    private MetadataListener listener() {
-        return (version, changes) -> {
-            if (!loaded) {
-                synchronized (gate) {
-                    if (!loaded) {
-                        held.add(new Event(version, changes));
-                        return;
-                    }
-                }
-            }
-            fed(version, changes);
-        };
     }
 
     private void fed(long version, Map<String, byte[]> changes) {

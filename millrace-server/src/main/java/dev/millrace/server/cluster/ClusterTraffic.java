@@ -1,5 +1,9 @@
 package dev.millrace.server.cluster;
 
+import static dev.millrace.server.records.BinaryCodec.str;
+import static dev.millrace.server.records.BinaryCodec.write;
+
+import dev.millrace.server.records.BinaryCodec;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ShardTraffic;
 import dev.millrace.server.state.StreamRecord;
@@ -7,14 +11,8 @@ import dev.millrace.storage.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -84,20 +82,17 @@ public final class ClusterTraffic implements AutoScaler.Meters {
      */
     public static byte[] reportHere(AutoScaler local, Function<String, Optional<StreamRecord>> find, byte[] request,
                                     long nowMs) {
-        List<StreamRecord> streams = new ArrayList<>();
-        ByteBuffer in = ByteBuffer.wrap(request);
-        try {
-            format(in);
+        List<StreamRecord> streams = BinaryCodec.read(request, in -> {
+            BinaryCodec.format(in, FORMAT);
             int count = count(in);
+            List<StreamRecord> named = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 String name = str(in);
                 long epochMs = in.getLong();
-                find.apply(name).filter(s -> s.epochMs() == epochMs).ifPresent(streams::add);
+                find.apply(name).filter(s -> s.epochMs() == epochMs).ifPresent(named::add);
             }
-            end(in);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("truncated traffic request", e);
-        }
+            return named;
+        });
         Map<String, ShardTraffic.Summary> traffic = local.localTraffic(streams, nowMs);
         return write(out -> {
             out.writeByte(FORMAT);
@@ -127,47 +122,26 @@ public final class ClusterTraffic implements AutoScaler.Meters {
     }
 
     static Map<String, ShardTraffic.Summary> decodeReport(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
-            format(in);
-            int count = count(in);
-            Map<String, ShardTraffic.Summary> out = new HashMap<>();
-            for (int i = 0; i < count; i++) {
-                String key = str(in);
-                double bytesPerSecond = in.getDouble();
-                double recordsPerSecond = in.getDouble();
-                byte flag = in.get();
-                if (flag != 0 && flag != 1) {
-                    throw new IllegalArgumentException("bad median flag " + flag);
+            return BinaryCodec.read(bytes, in -> {
+                BinaryCodec.format(in, FORMAT);
+                int count = count(in);
+                Map<String, ShardTraffic.Summary> out = new HashMap<>();
+                for (int i = 0; i < count; i++) {
+                    String key = str(in);
+                    double bytesPerSecond = in.getDouble();
+                    double recordsPerSecond = in.getDouble();
+                    byte flag = in.get();
+                    if (flag != 0 && flag != 1) {
+                        throw new IllegalArgumentException("bad median flag " + flag);
+                    }
+                    BigInteger median = flag == 1 ? new BigInteger(str(in)) : null;
+                    out.put(key, new ShardTraffic.Summary(bytesPerSecond, recordsPerSecond, median));
                 }
-                BigInteger median = flag == 1 ? new BigInteger(str(in)) : null;
-                out.put(key, new ShardTraffic.Summary(bytesPerSecond, recordsPerSecond, median));
-            }
-            end(in);
-            return out;
-        } catch (BufferUnderflowException | NumberFormatException e) {
+                return out;
+            });
+        } catch (NumberFormatException e) {
             throw new IllegalArgumentException("traffic report does not parse: " + e, e);
-        }
-    }
-
-    private interface Writing {
-        void to(DataOutputStream out) throws IOException;
-    }
-
-    private static byte[] write(Writing writing) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writing.to(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void format(ByteBuffer in) {
-        byte format = in.get();
-        if (format != FORMAT) {
-            throw new IllegalArgumentException("unknown traffic format " + format);
         }
     }
 
@@ -177,27 +151,5 @@ public final class ClusterTraffic implements AutoScaler.Meters {
             throw new IllegalArgumentException("bad count " + count);
         }
         return count;
-    }
-
-    private static void end(ByteBuffer in) {
-        if (in.hasRemaining()) {
-            throw new IllegalArgumentException(in.remaining() + " bytes follow the end");
-        }
-    }
-
-    private static void str(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeShort(b.length);
-        out.write(b);
-    }
-
-    private static String str(ByteBuffer in) {
-        int length = Short.toUnsignedInt(in.getShort());
-        if (length > in.remaining()) {
-            throw new IllegalArgumentException("bad string length " + length);
-        }
-        byte[] b = new byte[length];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,17 +1,17 @@
 package dev.millrace.server.records;
 
+import static dev.millrace.server.records.BinaryCodec.read;
+import static dev.millrace.server.records.BinaryCodec.str;
+import static dev.millrace.server.records.BinaryCodec.write;
+
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +95,7 @@ public final class RemoteAppend {
 
     public static Request decodeRequest(byte[] bytes) {
         return read(bytes, in -> {
-            format(in);
+            BinaryCodec.format(in, FORMAT);
             String region = str(in);
             String stream = str(in);
             long epochMs = in.getLong();
@@ -181,7 +181,7 @@ public final class RemoteAppend {
     public static List<List<RecordWriter.Outcome>> decodeReply(byte[] bytes, List<String> shardIds,
                                                                List<Integer> sizes) {
         return read(bytes, in -> {
-            format(in);
+            BinaryCodec.format(in, FORMAT);
             String encryptionType = str(in);
             int groupCount = in.getInt();
             if (groupCount != shardIds.size()) {
@@ -216,62 +216,5 @@ public final class RemoteAppend {
             case SEALED -> new RecordWriter.Failed(shardId, new ShardSealedException(shardId));
             default -> throw new IllegalArgumentException("unknown outcome kind " + kind);
         };
-    }
-
-    private interface Writing {
-        void to(DataOutputStream out) throws IOException;
-    }
-
-    private interface Reading<T> {
-        T from(ByteBuffer in);
-    }
-
-    private static byte[] write(Writing writing) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writing.to(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static <T> T read(byte[] bytes, Reading<T> reading) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        try {
-            T value = reading.from(in);
-            if (in.hasRemaining()) {
-                throw new IllegalArgumentException(in.remaining() + " bytes follow the end");
-            }
-            return value;
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("truncated", e);
-        }
-    }
-
-    private static void format(ByteBuffer in) {
-        byte format = in.get();
-        if (format != FORMAT) {
-            throw new IllegalArgumentException("unknown format " + format);
-        }
-    }
-
-    private static void str(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > 0xFFFF) {
-            throw new IllegalArgumentException("a string of " + b.length + " bytes does not fit");
-        }
-        out.writeShort(b.length);
-        out.write(b);
-    }
-
-    private static String str(ByteBuffer in) {
-        int length = Short.toUnsignedInt(in.getShort());
-        if (length > in.remaining()) {
-            throw new IllegalArgumentException("bad string length " + length);
-        }
-        byte[] b = new byte[length];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

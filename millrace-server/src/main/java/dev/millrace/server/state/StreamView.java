@@ -1,6 +1,6 @@
 package dev.millrace.server.state;
 
-import dev.millrace.storage.MetadataListener;
+import dev.millrace.storage.MetadataFollower;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import org.slf4j.Logger;
@@ -27,12 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * tombstones therefore live only as long as a commit is in flight. Of two changes of one version (the same commit
  * seen from both sides) the registry's own wins, so the records the registry hands out stay the ones it keeps.
  *
- * <p>{@link #follow} registers the listener before the initial scan, so no commit falls between them; events that
- * arrive while the scan is applied are held and replayed after it, those the scan already holds skipped by version.
+ * <p>{@link #follow} loads and follows through {@link MetadataFollower}: no commit falls between the initial scan
+ * and the feed, and none is applied twice.
  *
  * <p>Thread-safe. Lookups read a concurrent map of immutable records without locking. A name's record and version
  * change together inside {@code versions.compute}, which serialises both sides per name; that critical section only
- * touches the two maps, never the store, and the listener takes no other lock but {@link #gate} (held only while the
+ * touches the two maps, never the store, and the listener takes no other lock but the follower's (held only while the
  * scan's held events are replayed, never around a store call), so it cannot deadlock with a thread that commits while
  * holding a stream's lock: the embedded store calls listeners on the committing thread inside commit, Kafka's under
  * its monitor.
@@ -42,19 +42,12 @@ final class StreamView {
     static final String STREAM_PREFIX = "stream/";
     static final String LAST_EPOCH_KEY = "meta/lastEpochMs";
 
-    private record Event(long version, Map<String, byte[]> changes) {
-    }
-
     private final ConcurrentHashMap<String, StreamRecord> records = new ConcurrentHashMap<>();
     /** Per name, the version its record (or, for a tombstone, its deletion) came from. */
     private final ConcurrentHashMap<String, Long> versions = new ConcurrentHashMap<>();
     private final AtomicLong lastEpochMs = new AtomicLong();
     /** The last version the feed told; written by the listener only, whose calls a store serialises. */
     private volatile long feedVersion;
-    /** Guards {@link #held} and {@link #loaded}'s change. */
-    private final Object gate = new Object();
-    private final List<Event> held = new ArrayList<>();
-    private volatile boolean loaded;
 
     /**
      * Starts following {@code metadata}: registers the listener, then loads every stream and the last epoch.
@@ -62,46 +55,13 @@ final class StreamView {
      * @return the registration, which ends the following when closed
      */
     Registration follow(MetadataStore metadata) {
-        Registration registration = metadata.onCommit(listener());
-        try {
-            long scannedAt = metadata.version();
+        return MetadataFollower.follow(metadata, scannedAt -> {
             for (byte[] bytes : metadata.scan(STREAM_PREFIX).values()) {
                 StreamRecord s = StreamCodec.decode(bytes);
                 apply(s.name(), s, scannedAt, false);
             }
             metadata.get(LAST_EPOCH_KEY).ifPresent(b -> lastEpochMs.accumulateAndGet(parseEpoch(b), Math::max));
-            replayHeld(scannedAt);
-        } catch (RuntimeException e) {
-            registration.close();
-            throw e;
-        }
-        return registration;
-    }
-
-    private void replayHeld(long scannedAt) {
-        synchronized (gate) {
-            for (Event e : held) {
-                if (e.version() > scannedAt) {
-                    fed(e.version(), e.changes());
-                }
-            }
-            held.clear();
-            loaded = true;
-        }
-    }
-
-    private MetadataListener listener() {
-        return (version, changes) -> {
-            if (!loaded) {
-                synchronized (gate) {
-                    if (!loaded) {
-                        held.add(new Event(version, changes));
-                        return;
-                    }
-                }
-            }
-            fed(version, changes);
-        };
+        }, this::fed);
     }
 
     private void fed(long version, Map<String, byte[]> changes) {

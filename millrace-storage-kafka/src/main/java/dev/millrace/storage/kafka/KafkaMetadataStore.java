@@ -28,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -178,7 +176,7 @@ public final class KafkaMetadataStore implements MetadataStore {
     private WriterInfo ownRecord;
 
     /** Handed from {@link #load} to the tailer thread (a transaction it may have half read); then the tailer's. */
-    private Assembler tailAssembler;
+    private MetadataAssembler tailAssembler;
     private volatile boolean running = true;
 
     private KafkaMetadataStore(KafkaStorageConfig config,
@@ -276,7 +274,7 @@ public final class KafkaMetadataStore implements MetadataStore {
         Duration timeout = Duration.ofMillis(OPEN_TIMEOUT_MS);
         // read_committed: the end is the last stable offset, so the load never waits on an open transaction.
         long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
-        Assembler assembler = new Assembler(this::sawWriter);
+        MetadataAssembler assembler = new MetadataAssembler(this::sawWriter);
         long position = consumer.position(partition, timeout);
         long stallDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOAD_STALL_TIMEOUT_MS);
         while (position < end) {
@@ -730,73 +728,6 @@ public final class KafkaMetadataStore implements MetadataStore {
 
     /** One commit: its version and its changes in the order written ({@code null} deletes). */
     record Commit(long version, Map<String, byte[]> changes) {
-    }
-
-    /**
-     * Turns the topic's records back into commits: data records are gathered until a version record closes them
-     * (see the layout above); a writer record is handed on by itself. Anything else on the topic is damage or
-     * another program's writing, and stops the reader rather than be guessed at.
-     *
-     * <p>Not thread-safe: one reading thread.
-     */
-    static final class Assembler {
-        private final Consumer<WriterInfo> writers;
-        private Map<String, byte[]> gathered = new LinkedHashMap<>();
-
-        /** An assembler that ignores writer records. */
-        Assembler() {
-            this(writer -> { });
-        }
-
-        /** An assembler that hands every writer record's value to {@code writers}, in the topic's order. */
-        Assembler(Consumer<WriterInfo> writers) {
-            this.writers = writers;
-        }
-
-        /** Returns the commit this record closes, or {@code null} if it is a data or writer record. */
-        Commit accept(ConsumerRecord<byte[], byte[]> record) {
-            byte[] key = record.key();
-            if (key == null) {
-                throw corrupt(record, "a record without a key");
-            }
-            if (key.length > 0 && key[0] == 0) {
-                if (Arrays.equals(key, WRITER_KEY)) {
-                    writers.accept(readWriterValue(record));
-                    return null;
-                }
-                if (!Arrays.equals(key, VERSION_KEY)) {
-                    throw corrupt(record, "an unknown reserved key");
-                }
-                byte[] value = record.value();
-                if (value == null || value.length != Long.BYTES || ByteBuffer.wrap(value).getLong() <= 0) {
-                    throw corrupt(record, "a version record without a positive 8-byte version");
-                }
-                Commit commit = new Commit(ByteBuffer.wrap(value).getLong(), gathered);
-                gathered = new LinkedHashMap<>();
-                return commit;
-            }
-            String name = new String(key, StandardCharsets.UTF_8);
-            // A key written twice before one version record (compaction merged commits): its later record wins.
-            gathered.remove(name);
-            gathered.put(name, record.value());
-            return null;
-        }
-
-        private static WriterInfo readWriterValue(ConsumerRecord<byte[], byte[]> record) {
-            if (record.value() == null) {
-                throw corrupt(record, "a writer record without a value");
-            }
-            try {
-                return WriterInfo.decode(record.value());
-            } catch (IllegalArgumentException e) {
-                throw corrupt(record, "a damaged writer record (" + e.getMessage() + ")");
-            }
-        }
-
-        private static CorruptDataException corrupt(ConsumerRecord<byte[], byte[]> record, String what) {
-            return new CorruptDataException("metadata topic " + record.topic() + " holds " + what + " at offset "
-                    + record.offset());
-        }
     }
 
     static byte[] versionValue(long version) {

@@ -12,7 +12,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How the metadata topic's records are read back into commits ({@link KafkaMetadataStore.Assembler}), no broker. */
+/** How the metadata topic's records are read back into commits ({@link MetadataAssembler}), no broker. */
 class MetadataAssemblerTest {
     private long offset;
 
@@ -30,7 +30,7 @@ class MetadataAssemblerTest {
 
     @Test
     void dataRecordsAreGatheredUntilTheirVersionRecordClosesThem() {
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        MetadataAssembler assembler = new MetadataAssembler();
         assertThat(assembler.accept(data("b", "2"))).isNull();
         assertThat(assembler.accept(data("a", null))).isNull();
         KafkaMetadataStore.Commit commit = assembler.accept(version(7));
@@ -45,7 +45,7 @@ class MetadataAssemblerTest {
 
     @Test
     void commitsMergedByCompactionKeepEachKeysLastRecordInLogOrder() {
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        MetadataAssembler assembler = new MetadataAssembler();
         // Versions 1..3 whose version records compaction removed: k was written at 1 and deleted at 3.
         assembler.accept(data("k", "old"));
         assembler.accept(data("x", "1"));
@@ -57,14 +57,14 @@ class MetadataAssemblerTest {
 
     @Test
     void anEmptyKeyIsAnOrdinaryKey() {
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        MetadataAssembler assembler = new MetadataAssembler();
         assembler.accept(data("", "v"));
         assertThat(assembler.accept(version(1)).changes()).containsKey("");
     }
 
     @Test
     void foreignOrDamagedRecordsAreReportedWithTheirOffset() {
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler();
+        MetadataAssembler assembler = new MetadataAssembler();
         assertThatThrownBy(() -> assembler.accept(record(null, new byte[1])))
                 .isInstanceOf(CorruptDataException.class).hasMessageContaining("without a key").hasMessageContaining("offset 0");
         assertThatThrownBy(() -> assembler.accept(record("\0other".getBytes(StandardCharsets.UTF_8), new byte[8])))
@@ -80,7 +80,7 @@ class MetadataAssemblerTest {
     @Test
     void aWriterRecordIsHandedOnByItselfAndLeavesTheGatheredRecordsAlone() {
         List<WriterInfo> writers = new ArrayList<>();
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler(writers::add);
+        MetadataAssembler assembler = new MetadataAssembler(writers::add);
         WriterInfo written = new WriterInfo("n\u00e9ud-1", "http://127.0.0.1:4567", 7);
         // After compaction a writer record can sit between a commit's surviving data records and its version record.
         assertThat(assembler.accept(data("a", "1"))).isNull();
@@ -96,7 +96,7 @@ class MetadataAssemblerTest {
 
     @Test
     void damagedWriterRecordsAreReportedWithTheirOffset() {
-        KafkaMetadataStore.Assembler assembler = new KafkaMetadataStore.Assembler(w -> { });
+        MetadataAssembler assembler = new MetadataAssembler(w -> { });
         byte[] good = new WriterInfo("node", "host:1", 2).encode();
         byte[] longer = Arrays.copyOf(good, good.length + 1);
         byte[] shorter = Arrays.copyOf(good, good.length - 1);
