@@ -109,7 +109,7 @@ public final class MillraceServer implements AutoCloseable {
                     // Every region with anything stored, also those only other nodes served so far, so that the
                     // housekeeping covers them; then what a writer that died left half done (a split sealed in
                     // metadata but not in its logs).
-                    regions.openAll(RegionMetadata.storedRegions(metadata));
+                    regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
                     eachRegion(s -> s.streams().recover());
                 }
             }
@@ -121,7 +121,7 @@ public final class MillraceServer implements AutoCloseable {
             ShardOwners owners = new ShardOwners(cluster);
             placement = new ClusterPlacement(clusterCalls, owners, iterators, clock);
             subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
-                    region -> regions.services(region).fanOut());
+                    scope -> regions.services(scope).fanOut());
             clusterCalls.serve(peer(subscriptions));
             cluster.onMembershipChange(() -> {
                 // Shards move with the live set: subscriptions of dead nodes hold nothing, and what this node knew of
@@ -136,10 +136,10 @@ public final class MillraceServer implements AutoCloseable {
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
-        regions = new Regions(region -> regionServices(region, iterators));
-        regions.openAll(List.of(Account.LEGACY_REGION));
-        regions.openAll(RegionMetadata.storedRegions(metadata));
-        KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router);
+        regions = new Regions(scope -> regionServices(scope, iterators));
+        regions.openAll(List.of(home()));
+        regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
+        KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router, home());
         if (placement != null) {
             api.place(placement);
         }
@@ -172,21 +172,26 @@ public final class MillraceServer implements AutoCloseable {
         return address;
     }
 
+    /** The server's own account (--account-id) in the legacy region. */
+    private Account home() {
+        return config.account().in(Account.LEGACY_REGION);
+    }
+
     /**
-     * One region's services, on its part of the metadata store ({@link RegionMetadata}); the storage engine, the
-     * iterator key and the threads are the node's.
+     * One account's region's services, on its part of the metadata store ({@link RegionMetadata}); the storage engine,
+     * the iterator key and the threads are the node's.
      */
-    private ApiServices regionServices(String region, ShardIterators iterators) {
-        Account account = config.account().in(region);
-        MetadataStore regional = RegionMetadata.of(metadata, region);
+    private ApiServices regionServices(Account account, ShardIterators iterators) {
+        String ownId = home().id();
+        MetadataStore regional = RegionMetadata.of(metadata, account, ownId);
         // In a cluster the registries follow the writer's commits and commit only while this node is the writer.
         StreamRegistry streams = new StreamRegistry(regional, logs, clock, account, config.transitionDelayMs(),
-                config.shardLimit(), cluster::isWriter);
+                config.shardLimit(), cluster::isWriter, RegionMetadata.logPrefix(account, ownId));
         streams.recover();
         AutoScaler autoScaler = new AutoScaler(streams, clock, config.autoScaling(), config.throughput());
         if (clusterCalls != null) {
             // Each shard's owner meters its writes; the writer's scaling asks them all.
-            autoScaler.useMeters(new ClusterTraffic(cluster, clusterCalls, region, autoScaler));
+            autoScaler.useMeters(new ClusterTraffic(cluster, clusterCalls, account, autoScaler));
         }
         ConsumerRegistry consumers = new ConsumerRegistry(regional, streams, clock, config.transitionDelayMs(),
                 cluster::isWriter);
@@ -195,8 +200,8 @@ public final class MillraceServer implements AutoCloseable {
             fanOut.useGate(subscriptions);
         }
         fanOuts.add(fanOut);
-        if (!Account.LEGACY_REGION.equals(region)) {
-            log.info("Serving region {} (account {})", region, account.id());
+        if (!account.equals(home())) {
+            log.info("Serving region {} of account {}", account.region(), account.id());
         }
         return new ApiServices(streams, iterators, new ResourcePolicies(regional),
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
@@ -208,29 +213,29 @@ public final class MillraceServer implements AutoCloseable {
     private ClusterCalls.Peer peer(ClusterSubscriptions subs) {
         return new ClusterCalls.Peer() {
             @Override
-            public byte[] appendHere(String region, byte[] request) {
+            public byte[] appendHere(Account scope, byte[] request) {
                 // Lazily: a region's services exist once it is first used, here or through another node.
-                return ClusterPlacement.appendHere(regions.services(region), request);
+                return ClusterPlacement.appendHere(regions.services(scope), request);
             }
 
             @Override
-            public String claimHere(String region, ClusterCalls.Subscription subscription) {
-                return subs.claimHere(region, subscription);
+            public String claimHere(Account scope, ClusterCalls.Subscription subscription) {
+                return subs.claimHere(scope, subscription);
             }
 
             @Override
-            public void releaseHere(String region, ClusterCalls.Subscription subscription) {
-                subs.releaseHere(region, subscription);
+            public void releaseHere(Account scope, ClusterCalls.Subscription subscription) {
+                subs.releaseHere(scope, subscription);
             }
 
             @Override
-            public void revokeHere(String region, ClusterCalls.Subscription subscription) {
-                subs.revokeHere(region, subscription);
+            public void revokeHere(Account scope, ClusterCalls.Subscription subscription) {
+                subs.revokeHere(scope, subscription);
             }
 
             @Override
-            public byte[] trafficHere(String region, byte[] request) {
-                ApiServices s = regions.services(region);
+            public byte[] trafficHere(Account scope, byte[] request) {
+                ApiServices s = regions.services(scope);
                 return ClusterTraffic.reportHere(s.autoScaler(), s.streams()::find, request, clock.millis());
             }
         };

@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.protocol.Account;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -40,10 +41,10 @@ class EventLoopThrowableTest {
 
     @BeforeEach
     void start() throws Exception {
-        Function<String, OperationRouter> noRouters = region -> {
+        Function<Account, OperationRouter> noRouters = region -> {
             throw new IllegalStateException("no handlers in this test");
         };
-        port = http.start("127.0.0.1", 0, new Apis(new KinesisApi(ApiModel.kinesis(), noRouters), null, null, null),
+        port = http.start("127.0.0.1", 0, new Apis(new KinesisApi(ApiModel.kinesis(), noRouters, Account.DEFAULT), null, null, null),
                 executor, 1024 * 1024, HttpLimits.DEFAULT.withBodyBudgetBytes(4L * 1024 * 1024)).getPort();
         events.start();
         root.addAppender(events);

@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
@@ -39,10 +40,10 @@ class HeaderTimeSheddingTest {
     void start() throws Exception {
         // No region's services: a request that reaches the API thread is answered 500 InternalFailure, which tells it
         // apart from every answer given on the event loop.
-        Function<String, OperationRouter> noRouters = region -> {
+        Function<Account, OperationRouter> noRouters = region -> {
             throw new IllegalStateException("no handlers in this test");
         };
-        port = http.start("127.0.0.1", 0, new Apis(new KinesisApi(ApiModel.kinesis(), noRouters), null, null, null),
+        port = http.start("127.0.0.1", 0, new Apis(new KinesisApi(ApiModel.kinesis(), noRouters, Account.DEFAULT), null, null, null),
                 executor, MAX_BODY_BYTES, HttpLimits.DEFAULT.withBodyBudgetBytes(3L * MAX_BODY_BYTES / 2)).getPort();
     }
 

@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
@@ -56,10 +57,10 @@ class ThrowablesAnsweredTest {
     }
 
     private static KinesisApi failingWith(Throwable t) {
-        Function<String, OperationRouter> routers = region -> {
+        Function<Account, OperationRouter> routers = region -> {
             throw sneaky(t);
         };
-        return new KinesisApi(ApiModel.kinesis(), routers);
+        return new KinesisApi(ApiModel.kinesis(), routers, Account.DEFAULT);
     }
 
     @SuppressWarnings("unchecked")
@@ -88,7 +89,7 @@ class ThrowablesAnsweredTest {
         KinesisApi.Result r = failingWith(t).subscribe("Kinesis_20131202.SubscribeToShard",
                 ("{\"ConsumerARN\":\"arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1\","
                         + "\"ShardId\":\"shardId-000000000000\",\"StartingPosition\":{\"Type\":\"LATEST\"}}")
-                        .getBytes(StandardCharsets.UTF_8), new NoSink(), "req-3", "us-east-1");
+                        .getBytes(StandardCharsets.UTF_8), new NoSink(), "req-3", Account.DEFAULT);
         assertThat(r).isNotNull();
         assertThat(r.httpStatus()).isEqualTo(500);
         assertThat(r.errorType()).isEqualTo("InternalFailure");

@@ -62,7 +62,9 @@ public final class KinesisApi {
     private final ApiModel model;
     private final RequestReader reader;
     private final Validator validator;
-    private final Function<String, OperationRouter> routers;
+    private final Function<Account, OperationRouter> routers;
+    /** The server's own account in the legacy region: where requests that name no account and region go. */
+    private final Account home;
     private volatile Placement placement;
 
     /**
@@ -76,25 +78,34 @@ public final class KinesisApi {
          * validated.
          */
         Result elsewhere(String target, String operation, Struct request, WireFormat format, byte[] body,
-                         String requestId, String region);
+                         String requestId, Account scope);
     }
 
     /** One operation table for every region (tests, benchmarks). */
     public KinesisApi(ApiModel model, OperationRouter router) {
-        this(model, region -> router);
+        this(model, scope -> router, Account.DEFAULT);
     }
 
-    /** An operation table per region: {@code routers} gives the table of the region a request was signed for. */
-    public KinesisApi(ApiModel model, Function<String, OperationRouter> routers) {
+    /**
+     * An operation table per account's region: {@code routers} gives the table of the account and region a request
+     * addresses; {@code home} is the server's own account in the legacy region.
+     */
+    public KinesisApi(ApiModel model, Function<Account, OperationRouter> routers, Account home) {
+        this.home = home;
         this.model = model;
         this.reader = new RequestReader(model);
         this.validator = new Validator(model);
         this.routers = routers;
     }
 
-    /** A request of the legacy region, {@code us-east-1}. */
+    /** A request to the server's own account in the legacy region, {@code us-east-1}. */
     public Result handle(String target, WireFormat format, byte[] body, String requestId) {
-        return handle(target, format, body, requestId, Account.LEGACY_REGION);
+        return handle(target, format, body, requestId, home);
+    }
+
+    /** The server's own account in the legacy region. */
+    public Account home() {
+        return home;
     }
 
     /** Places calls on other nodes of a cluster from now on ({@link Placement}); set once, at start. */
@@ -102,20 +113,20 @@ public final class KinesisApi {
         this.placement = placement;
     }
 
-    public Result handle(String target, WireFormat format, byte[] body, String requestId, String region) {
-        return handle(target, format, body, requestId, region, false);
+    public Result handle(String target, WireFormat format, byte[] body, String requestId, Account scope) {
+        return handle(target, format, body, requestId, scope, false);
     }
 
     /**
      * Runs a call, here if {@code here} (another node of the cluster placed it here: it is never sent on), else
      * wherever its {@link Placement} says.
      */
-    public Result handle(String target, WireFormat format, byte[] body, String requestId, String region,
+    public Result handle(String target, WireFormat format, byte[] body, String requestId, Account scope,
                          boolean here) {
         try {
             String operation = operationOf(target);
             ApiModel.Operation op = model.operation(operation);
-            OperationHandler handler = routers.apply(region).handler(operation);
+            OperationHandler handler = routers.apply(scope).handler(operation);
             if (handler == null) {
                 throw KinesisException.client("UnknownOperationException",
                         "Operation " + operation + " is not implemented by Millrace yet.");
@@ -124,7 +135,7 @@ public final class KinesisApi {
             validator.validate(request);
             Placement elsewhere = placement;
             if (!here && elsewhere != null) {
-                Result answered = elsewhere.elsewhere(target, operation, request, format, body, requestId, region);
+                Result answered = elsewhere.elsewhere(target, operation, request, format, body, requestId, scope);
                 if (answered != null) {
                     return answered;
                 }
@@ -164,19 +175,19 @@ public final class KinesisApi {
     public boolean streams(String target) {
         String prefix = model.targetPrefix() + ".";
         return target != null && target.startsWith(prefix)
-                && routers.apply(Account.LEGACY_REGION).streaming(target.substring(prefix.length())) != null;
+                && routers.apply(home).streaming(target.substring(prefix.length())) != null;
     }
 
     /**
      * Starts an event-stream operation. Returns {@code null} once the stream has started (everything after that
      * travels in it), or the error to answer instead. Event-stream requests are always JSON.
      */
-    public Result subscribe(String target, byte[] body, EventSink sink, String requestId, String region) {
+    public Result subscribe(String target, byte[] body, EventSink sink, String requestId, Account scope) {
         try {
             String operation = operationOf(target);
             Struct request = reader.read(WireFormat.JSON, model.operation(operation).input(), body);
             validator.validate(request);
-            routers.apply(region).streaming(operation).subscribe(request, sink, requestId);
+            routers.apply(scope).streaming(operation).subscribe(request, sink, requestId);
             return null;
         } catch (KinesisException e) {
             return error(WireFormat.JSON, e);

@@ -10,10 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The regions this node serves: each has services of its own (streams, consumers, policies, settings, limits), so
- * that a stream created in one region does not exist in another and its ARN names the region the request was signed
- * for, as on AWS. A region is opened on its first request (and at start if it has stored data). A client chooses the
- * region name, so names must look like AWS's and at most {@link #MAX_REGIONS} are opened: each costs some memory.
+ * The regions of the accounts this node serves: each account's region has services of its own (streams, consumers,
+ * policies, settings, limits), so that a stream created in one region or account does not exist in another and its
+ * ARN names the account and region of the request, as on AWS. An account's region is opened on its first request
+ * (and at start if it has stored data). A client chooses the region name, so names must look like AWS's and at most
+ * {@link #MAX_REGIONS} are opened per account: each costs some memory. Accounts are those of the identities the
+ * server knows (or the server's own), so their number is bounded by configuration.
  *
  * <p>Thread-safe.
  */
@@ -21,24 +23,27 @@ public final class Regions {
     /** More than AWS has (about 40 in 2026). */
     public static final int MAX_REGIONS = 64;
 
-    private final Function<String, ApiServices> factory;
-    private final ConcurrentHashMap<String, Regional> open = new ConcurrentHashMap<>();
+    private final Function<Account, ApiServices> factory;
+    private final ConcurrentHashMap<Account, Regional> open = new ConcurrentHashMap<>();
 
     private record Regional(ApiServices services, OperationRouter router) {
     }
 
-    /** {@code factory} makes one region's services; it is called once per region, under this object's lock. */
-    public Regions(Function<String, ApiServices> factory) {
+    /**
+     * {@code factory} makes one account's region's services; it is called once per account and region, under this
+     * object's lock.
+     */
+    public Regions(Function<Account, ApiServices> factory) {
         this.factory = factory;
     }
 
-    /** The region's operation table, opening the region if needed. */
-    public OperationRouter router(String region) {
-        return regional(region).router();
+    /** The operation table of an account's region, opening it if needed. */
+    public OperationRouter router(Account scope) {
+        return regional(scope).router();
     }
 
-    public ApiServices services(String region) {
-        return regional(region).services();
+    public ApiServices services(Account scope) {
+        return regional(scope).services();
     }
 
     /** Every open region's services, for periodic work. */
@@ -46,35 +51,43 @@ public final class Regions {
         return new ArrayList<>(open.values().stream().map(Regional::services).toList());
     }
 
-    /** Opens regions at start (those with stored data). */
-    public void openAll(Collection<String> regions) {
-        regions.forEach(this::regional);
+    /** Opens accounts' regions at start (those with stored data). */
+    public void openAll(Collection<Account> scopes) {
+        scopes.forEach(this::regional);
     }
 
-    private Regional regional(String region) {
-        Regional r = open.get(region);
+    private Regional regional(Account scope) {
+        Regional r = open.get(scope);
         if (r != null) {
             return r;
         }
-        if (!Account.isRegion(region)) {
-            throw invalidRegion(region);
-        }
         synchronized (this) {
-            r = open.get(region);
+            r = open.get(scope);
             if (r == null) {
-                if (open.size() >= MAX_REGIONS) {
-                    throw invalidRegion(region);
+                if (open.keySet().stream().filter(a -> a.id().equals(scope.id())).count() >= MAX_REGIONS) {
+                    throw invalidRegion(scope.region());
                 }
-                ApiServices services = factory.apply(region);
+                ApiServices services = factory.apply(scope);
                 r = new Regional(services, OperationRouter.standard(services));
-                open.put(region, r);
+                open.put(scope, r);
             }
             return r;
         }
     }
 
+    /**
+     * The account's region a request addresses, or AWS's answer to a signature scoped to a region that does not
+     * exist.
+     */
+    public static Account scope(String region, String accountId) {
+        if (!Account.isRegion(region)) {
+            throw invalidRegion(region);
+        }
+        return new Account(region, accountId);
+    }
+
     /** What AWS answers a signature scoped to a region that does not exist. */
-    private static KinesisException invalidRegion(String region) {
+    public static KinesisException invalidRegion(String region) {
         return KinesisException.client("InvalidSignatureException",
                 "Credential should be scoped to a valid region, not '" + region + "'.");
     }

@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.storage.Cluster;
 import org.slf4j.Logger;
@@ -64,6 +65,7 @@ public final class ClusterCalls {
     public static final String SERVICE_HEADER = "x-millrace-service";
     public static final String URI_HEADER = "x-millrace-uri";
     public static final String REGION_HEADER = "x-millrace-region";
+    public static final String ACCOUNT_HEADER = "x-millrace-account";
     public static final String REQUEST_ID_HEADER = "x-millrace-request-id";
     public static final String VERSION_HEADER = "x-millrace-metadata-version";
     private static final String TOKEN_LABEL = "millrace cluster forwarding v1";
@@ -103,9 +105,16 @@ public final class ClusterCalls {
         }
     }
 
-    /** A client's call, as the follower forwards it. */
-    public record Call(Service service, String uri, String target, String contentType, String region,
+    /**
+     * A client's call, as the follower forwards it; {@code scope} is the account and region it addresses (null for
+     * calls that address none). A call is authorized by the node the client reached, before it is forwarded: the
+     * internal route's token vouches for that check.
+     */
+    public record Call(Service service, String uri, String target, String contentType, Account scope,
                        String requestId, byte[] body) {
+        public String region() {
+            return scope == null ? Account.LEGACY_REGION : scope.region();
+        }
     }
 
     /** The writer's answer: status, content type (may be null), the headers to relay, and the body. */
@@ -141,19 +150,19 @@ public final class ClusterCalls {
     /** What this node does for the other nodes of its cluster, as a shard's owner or a subscription's holder. */
     public interface Peer {
         /** Appends one shard's entries ({@link dev.millrace.server.records.RemoteAppend}); returns the reply. */
-        byte[] appendHere(String region, byte[] request);
+        byte[] appendHere(Account scope, byte[] request);
 
         /** Claims a consumer's subscription to a shard this node owns; null if granted, else why not. */
-        String claimHere(String region, Subscription subscription);
+        String claimHere(Account scope, Subscription subscription);
 
         /** A subscription to a shard this node owns ended. */
-        void releaseHere(String region, Subscription subscription);
+        void releaseHere(Account scope, Subscription subscription);
 
         /** Ends this node's session of a subscription that a newer one took over. */
-        void revokeHere(String region, Subscription subscription);
+        void revokeHere(Account scope, Subscription subscription);
 
         /** The traffic this node metered ({@link ClusterTraffic}'s request and report). */
-        byte[] trafficHere(String region, byte[] request);
+        byte[] trafficHere(Account scope, byte[] request);
     }
 
     /** One consumer's subscription to one shard, by one node's session. */
@@ -209,13 +218,14 @@ public final class ClusterCalls {
      *
      * @throws NodeUnavailableException if it could not be reached
      */
-    public Answer subscription(Cluster.Node node, Service service, String region, Subscription subscription)
+    public Answer subscription(Cluster.Node node, Service service, Account scope, Subscription subscription)
             throws InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.endpoint() + PATH))
                 .timeout(Duration.ofSeconds(10))
                 .header(TOKEN_HEADER, new String(token, StandardCharsets.US_ASCII))
                 .header(SERVICE_HEADER, service.wireName())
-                .header(REGION_HEADER, region)
+                .header(REGION_HEADER, scope.region())
+                .header(ACCOUNT_HEADER, scope.id())
                 .header(VERSION_HEADER, Long.toString(version.getAsLong()))
                 .POST(HttpRequest.BodyPublishers.noBody());
         subscription.headers().forEach(request::header);
@@ -295,8 +305,8 @@ public final class ClusterCalls {
      *
      * @throws NodeUnavailableException if it could not be reached or did not answer with a reply
      */
-    public byte[] append(Cluster.Node owner, String region, byte[] request) throws InterruptedException {
-        return binary(owner, Service.APPEND, region, request);
+    public byte[] append(Cluster.Node owner, Account scope, byte[] request) throws InterruptedException {
+        return binary(owner, Service.APPEND, scope, request);
     }
 
     /**
@@ -305,10 +315,10 @@ public final class ClusterCalls {
      *
      * @throws NodeUnavailableException if it could not be reached or did not answer 200
      */
-    public byte[] binary(Cluster.Node node, Service service, String region, byte[] request)
+    public byte[] binary(Cluster.Node node, Service service, Account scope, byte[] request)
             throws InterruptedException {
         HttpResponse<byte[]> response = send(node, new Call(service, PATH, null, "application/octet-stream",
-                region, service.wireName(), request), service == Service.APPEND ? "the shard's owner"
+                scope, service.wireName(), request), service == Service.APPEND ? "the shard's owner"
                 : "a node of the cluster");
         if (response.statusCode() != 200) {
             throw new NodeUnavailableException("Node " + node.id() + " refused the " + service.wireName()
@@ -335,8 +345,9 @@ public final class ClusterCalls {
         if (call.target() != null) {
             request.header("X-Amz-Target", call.target());
         }
-        if (call.region() != null) {
-            request.header(REGION_HEADER, call.region());
+        if (call.scope() != null) {
+            request.header(REGION_HEADER, call.scope().region());
+            request.header(ACCOUNT_HEADER, call.scope().id());
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireFormat;
@@ -57,19 +58,19 @@ public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placem
     }
 
     @Override
-    public Cluster.Node remoteOwner(String region, StreamRecord s, ShardRecord shard) {
-        Cluster.Node owner = owners.ownerOf(region, s.name(), s.epochMs(), shard.index());
+    public Cluster.Node remoteOwner(Account scope, StreamRecord s, ShardRecord shard) {
+        Cluster.Node owner = owners.ownerOf(scope, s.name(), s.epochMs(), shard.index());
         return owners.isSelf(owner) ? null : owner;
     }
 
     @Override
-    public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+    public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, Account scope, StreamRecord s,
                                                      List<Group> groups) {
         List<String> shardIds = groups.stream().map(g -> g.shard().shardId()).toList();
         List<Integer> sizes = groups.stream().map(g -> g.entries().size()).toList();
         RuntimeException problem;
         try {
-            byte[] reply = calls.append(owner, region, RemoteAppend.encodeRequest(region, s, groups));
+            byte[] reply = calls.append(owner, scope, RemoteAppend.encodeRequest(scope, s, groups));
             List<List<RecordWriter.Outcome>> outcomes = RemoteAppend.decodeReply(reply, shardIds, sizes);
             failures.healed("appends reach the shards' owners again");
             return outcomes;
@@ -134,7 +135,7 @@ public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placem
 
     @Override
     public KinesisApi.Result elsewhere(String target, String operation, Struct request, WireFormat format,
-                                       byte[] body, String requestId, String region) {
+                                       byte[] body, String requestId, Account scope) {
         if (!"GetRecords".equals(operation)) {
             return null;
         }
@@ -144,13 +145,13 @@ public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placem
         } catch (KinesisException e) {
             return null; // answered here, as on any node
         }
-        Cluster.Node owner = owners.ownerOf(region, at.streamName(), at.streamEpochMs(), at.shardIndex());
+        Cluster.Node owner = owners.ownerOf(scope, at.streamName(), at.streamEpochMs(), at.shardIndex());
         if (owners.isSelf(owner)) {
             return null;
         }
         try {
             ClusterCalls.Answer a = calls.forwardTo(owner, new ClusterCalls.Call(ClusterCalls.Service.KINESIS_HERE,
-                    "/", target, format.contentType(), region, requestId, body));
+                    "/", target, format.contentType(), scope, requestId, body));
             return new KinesisApi.Result(a.status(), a.body(), a.headers().get("x-amzn-ErrorType"));
         } catch (NodeUnavailableException e) {
             return KinesisApi.error(format, new KinesisException("ServiceUnavailableException", e.getMessage(), 503));

@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.fanout.SubscriptionClaims;
@@ -43,12 +44,12 @@ public final class ClusterSubscriptions implements SubscriptionGate {
     private final ClusterCalls calls;
     private final ShardOwners owners;
     private final SubscriptionClaims claims;
-    private final Function<String, FanOut> fanOuts;
+    private final Function<Account, FanOut> fanOuts;
     private final ThreadPoolExecutor background;
 
-    /** @param fanOuts a region's fan-out on this node, to end its sessions that were taken over */
+    /** @param fanOuts an account region's fan-out on this node, to end its sessions that were taken over */
     public ClusterSubscriptions(Cluster cluster, ClusterCalls calls, ShardOwners owners, SubscriptionClaims claims,
-                                Function<String, FanOut> fanOuts) {
+                                Function<Account, FanOut> fanOuts) {
         this.cluster = cluster;
         this.calls = calls;
         this.owners = owners;
@@ -63,18 +64,18 @@ public final class ClusterSubscriptions implements SubscriptionGate {
     }
 
     @Override
-    public void claim(String region, String consumerArn, String streamName, long streamEpochMs, int shardIndex,
+    public void claim(Account scope, String consumerArn, String streamName, long streamEpochMs, int shardIndex,
                       String sessionId) {
         ClusterCalls.Subscription sub = new ClusterCalls.Subscription(consumerArn, streamName, streamEpochMs,
                 shardIndex, cluster.self().id(), sessionId);
-        Cluster.Node owner = owners.ownerOf(region, streamName, streamEpochMs, shardIndex);
+        Cluster.Node owner = owners.ownerOf(scope, streamName, streamEpochMs, shardIndex);
         String refused;
         if (owners.isSelf(owner)) {
-            refused = claimHere(region, sub);
+            refused = claimHere(scope, sub);
         } else {
             ClusterCalls.Answer answer;
             try {
-                answer = calls.subscription(owner, ClusterCalls.Service.CLAIM, region, sub);
+                answer = calls.subscription(owner, ClusterCalls.Service.CLAIM, scope, sub);
             } catch (NodeUnavailableException e) {
                 throw unavailable(e.getMessage());
             } catch (InterruptedException e) {
@@ -93,24 +94,24 @@ public final class ClusterSubscriptions implements SubscriptionGate {
     }
 
     @Override
-    public void release(String region, String consumerArn, String streamName, long streamEpochMs, int shardIndex,
+    public void release(Account scope, String consumerArn, String streamName, long streamEpochMs, int shardIndex,
                         String sessionId) {
         ClusterCalls.Subscription sub = new ClusterCalls.Subscription(consumerArn, streamName, streamEpochMs,
                 shardIndex, cluster.self().id(), sessionId);
-        Cluster.Node owner = owners.ownerOf(region, streamName, streamEpochMs, shardIndex);
+        Cluster.Node owner = owners.ownerOf(scope, streamName, streamEpochMs, shardIndex);
         if (owners.isSelf(owner)) {
-            releaseHere(region, sub);
+            releaseHere(scope, sub);
         } else {
-            inBackground(owner, ClusterCalls.Service.RELEASE, region, sub);
+            inBackground(owner, ClusterCalls.Service.RELEASE, scope, sub);
         }
     }
 
     /** The owner's side of a claim: null if granted (the displaced session is ended), else the refusal. */
-    public String claimHere(String region, ClusterCalls.Subscription sub) {
+    public String claimHere(Account scope, ClusterCalls.Subscription sub) {
         Set<String> live = liveIds();
         SubscriptionClaims.Holder displaced;
         try {
-            displaced = claims.claim(SubscriptionClaims.key(region, sub.consumerArn(), sub.shardIndex()),
+            displaced = claims.claim(SubscriptionClaims.key(scope, sub.consumerArn(), sub.shardIndex()),
                     sub.nodeId(), sub.sessionId(), live::contains, FanOut.refusal(sub.consumerArn(),
                             sub.shardIndex()));
         } catch (KinesisException e) {
@@ -120,22 +121,22 @@ public final class ClusterSubscriptions implements SubscriptionGate {
             ClusterCalls.Subscription old = new ClusterCalls.Subscription(sub.consumerArn(), sub.streamName(),
                     sub.streamEpochMs(), sub.shardIndex(), displaced.nodeId(), displaced.sessionId());
             if (displaced.nodeId().equals(cluster.self().id())) {
-                revokeHere(region, old);
+                revokeHere(scope, old);
             } else {
-                node(displaced.nodeId()).ifPresent(n -> inBackground(n, ClusterCalls.Service.REVOKE, region, old));
+                node(displaced.nodeId()).ifPresent(n -> inBackground(n, ClusterCalls.Service.REVOKE, scope, old));
             }
         }
         return null;
     }
 
     /** The owner's side of a release. */
-    public void releaseHere(String region, ClusterCalls.Subscription sub) {
-        claims.release(SubscriptionClaims.key(region, sub.consumerArn(), sub.shardIndex()), sub.sessionId());
+    public void releaseHere(Account scope, ClusterCalls.Subscription sub) {
+        claims.release(SubscriptionClaims.key(scope, sub.consumerArn(), sub.shardIndex()), sub.sessionId());
     }
 
     /** Ends this node's session that a newer subscription took over. */
-    public void revokeHere(String region, ClusterCalls.Subscription sub) {
-        fanOuts.apply(region).revoke(sub.consumerArn(), sub.shardIndex(), sub.sessionId());
+    public void revokeHere(Account scope, ClusterCalls.Subscription sub) {
+        fanOuts.apply(scope).revoke(sub.consumerArn(), sub.shardIndex(), sub.sessionId());
     }
 
     /** After a membership change: the subscriptions held by nodes that died hold nothing. */
@@ -151,12 +152,12 @@ public final class ClusterSubscriptions implements SubscriptionGate {
         return cluster.liveNodes().stream().filter(n -> n.id().equals(id)).findFirst();
     }
 
-    private void inBackground(Cluster.Node node, ClusterCalls.Service service, String region,
+    private void inBackground(Cluster.Node node, ClusterCalls.Service service, Account scope,
                               ClusterCalls.Subscription sub) {
         try {
             background.execute(() -> {
                 try {
-                    calls.subscription(node, service, region, sub);
+                    calls.subscription(node, service, scope, sub);
                 } catch (NodeUnavailableException e) {
                     log.info("Could not tell node {} of a subscription's {}: {}", node.id(), service, e.getMessage());
                 } catch (InterruptedException e) {

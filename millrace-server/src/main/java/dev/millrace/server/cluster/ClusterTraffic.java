@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import static dev.millrace.server.records.BinaryCodec.str;
 import static dev.millrace.server.records.BinaryCodec.write;
 
@@ -44,13 +45,13 @@ public final class ClusterTraffic implements AutoScaler.Meters {
 
     private final Cluster cluster;
     private final ClusterCalls calls;
-    private final String region;
+    private final Account scope;
     private final AutoScaler local;
 
-    public ClusterTraffic(Cluster cluster, ClusterCalls calls, String region, AutoScaler local) {
+    public ClusterTraffic(Cluster cluster, ClusterCalls calls, Account scope, AutoScaler local) {
         this.cluster = cluster;
         this.calls = calls;
-        this.region = region;
+        this.scope = scope;
         this.local = local;
     }
 
@@ -63,7 +64,7 @@ public final class ClusterTraffic implements AutoScaler.Meters {
                 continue;
             }
             try {
-                decodeReport(calls.binary(node, ClusterCalls.Service.TRAFFIC, region, request)).forEach((k, v) ->
+                decodeReport(calls.binary(node, ClusterCalls.Service.TRAFFIC, scope, request)).forEach((k, v) ->
                         merged.merge(k, v, (a, b) -> a.bytesPerSecond() + a.recordsPerSecond()
                                 >= b.bytesPerSecond() + b.recordsPerSecond() ? a : b));
             } catch (NodeUnavailableException | IllegalArgumentException e) {

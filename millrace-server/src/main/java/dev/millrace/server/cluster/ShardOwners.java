@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.storage.Cluster;
 
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,7 @@ import java.util.List;
  * live set agree. When a node joins or leaves, only the shards it wins or held move (about 1/N of them), and a shard
  * stays with its owner otherwise, so its limits keep being counted in one place.
  *
- * <p>A shard is named by region, stream name, the stream's incarnation (epoch) and shard index: a stream deleted and
+ * <p>A shard is named by account and region, stream name, the stream's incarnation (epoch) and shard index: a stream deleted and
  * created again under the same name has new shards, which may land elsewhere.
  *
  * <p>While two nodes see different live sets (for up to {@code NodeMembership.LIVENESS_MS} after a change), they may
@@ -28,12 +29,12 @@ public final class ShardOwners {
     }
 
     /** The live node that owns the shard; this node if it sees no other. */
-    public Cluster.Node ownerOf(String region, String stream, long streamEpochMs, int shardIndex) {
+    public Cluster.Node ownerOf(Account scope, String stream, long streamEpochMs, int shardIndex) {
         List<Cluster.Node> live = cluster.liveNodes();
         if (live.size() <= 1) {
             return live.isEmpty() ? cluster.self() : live.get(0);
         }
-        long shard = mix(fnv(region) * 31 + fnv(stream)) ^ mix(streamEpochMs * 31 + shardIndex);
+        long shard = mix((fnv(scope.region()) * 31 + fnv(scope.id())) * 31 + fnv(stream)) ^ mix(streamEpochMs * 31 + shardIndex);
         Cluster.Node best = null;
         long bestScore = 0;
         for (Cluster.Node n : live) {

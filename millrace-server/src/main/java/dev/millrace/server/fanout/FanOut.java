@@ -1,5 +1,6 @@
 package dev.millrace.server.fanout;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.EventStreamMessage;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.ConsumerRegistry;
@@ -120,9 +121,9 @@ public final class FanOut implements AutoCloseable {
         String key = consumerArn + "|" + shard.index();
         // Opened before anything is sent or published: a log that cannot be opened fails the call, not a session.
         ShardLog log = log(stream, shard);
-        String region = streams.account().region();
+        Account scope = streams.account();
         // The rule of one subscription per consumer and shard, cluster-wide; throws if the last one is too recent.
-        gate.claim(region, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
+        gate.claim(scope, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
         SubscribeSession session;
         try {
             synchronized (this) {
@@ -140,7 +141,7 @@ public final class FanOut implements AutoCloseable {
                 watch(log, session);
             }
         } catch (RuntimeException e) {
-            gate.release(region, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
+            gate.release(scope, consumerArn, stream.name(), stream.epochMs(), shard.index(), requestId);
             throw e;
         }
         sink.onClose(session::abandon);
@@ -206,7 +207,7 @@ public final class FanOut implements AutoCloseable {
 
     synchronized void removed(SubscribeSession session) {
         sessions.remove(session.consumerArn + "|" + session.shardIndex, session);
-        gate.release(streams.account().region(), session.consumerArn, session.streamName, session.streamEpochMs,
+        gate.release(streams.account(), session.consumerArn, session.streamName, session.streamEpochMs,
                 session.shardIndex, session.sessionId);
         Watched watched = byShard.get(session.shardKey);
         if (watched != null && watched.sessions.remove(session) && watched.sessions.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.millrace.server.fanout;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 
 import java.time.Clock;
@@ -36,8 +37,8 @@ public final class SubscriptionClaims {
     }
 
     /** The key of a consumer's subscription to a shard. */
-    public static String key(String region, String consumerArn, int shardIndex) {
-        return region + "|" + consumerArn + "|" + shardIndex;
+    public static String key(Account scope, String consumerArn, int shardIndex) {
+        return scope.id() + "|" + scope.region() + "|" + consumerArn + "|" + shardIndex;
     }
 
     /**

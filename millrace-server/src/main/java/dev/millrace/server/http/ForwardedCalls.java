@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
@@ -50,8 +51,7 @@ final class ForwardedCalls {
         }
         String uri = headers.get(ClusterCalls.URI_HEADER);
         ClusterCalls.Call call = new ClusterCalls.Call(service, uri == null ? "/" : uri, headers.get("X-Amz-Target"),
-                headers.get(HttpHeaderNames.CONTENT_TYPE), headers.get(ClusterCalls.REGION_HEADER), x.requestId(),
-                body);
+                headers.get(HttpHeaderNames.CONTENT_TYPE), scope(headers), x.requestId(), body);
         if (service == ClusterCalls.Service.CLAIM || service == ClusterCalls.Service.RELEASE
                 || service == ClusterCalls.Service.REVOKE) {
             x.respond(subscription(calls, service, headers));
@@ -84,21 +84,35 @@ final class ForwardedCalls {
     private static KinesisHttpHandler.Reply subscription(ClusterCalls calls, ClusterCalls.Service service,
                                                           HttpHeaders headers) {
         ClusterCalls.Subscription sub = ClusterCalls.Subscription.of(headers::get);
-        String region = headers.get(ClusterCalls.REGION_HEADER);
-        if (sub == null || region == null) {
+        Account scope = scope(headers);
+        if (sub == null || scope == null) {
             return new KinesisHttpHandler.Reply(KinesisApi.error(WireFormat.JSON, KinesisException.validation(
-                    "A subscription call must name its region, consumer, stream, shard, node and session.")),
+                    "A subscription call must name its account, region, consumer, stream, shard, node and session.")),
                     WireFormat.JSON.contentType(), Map.of());
         }
         String refused = null;
         switch (service) {
-            case CLAIM -> refused = calls.peer().claimHere(region, sub);
-            case RELEASE -> calls.peer().releaseHere(region, sub);
-            default -> calls.peer().revokeHere(region, sub);
+            case CLAIM -> refused = calls.peer().claimHere(scope, sub);
+            case RELEASE -> calls.peer().releaseHere(scope, sub);
+            default -> calls.peer().revokeHere(scope, sub);
         }
         return new KinesisHttpHandler.Reply(new KinesisApi.Result(refused == null ? 200 : 409,
                 (refused == null ? "" : refused).getBytes(java.nio.charset.StandardCharsets.UTF_8), null),
                 "text/plain", Map.of());
+    }
+
+    /** The account and region a call addresses, or null if it names none (or a malformed one). */
+    private static Account scope(HttpHeaders headers) {
+        String region = headers.get(ClusterCalls.REGION_HEADER);
+        String accountId = headers.get(ClusterCalls.ACCOUNT_HEADER);
+        if (region == null || accountId == null) {
+            return null;
+        }
+        try {
+            return new Account(region, accountId);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** A shard's call run on its owner, once this node's view holds what the sender's held. */
@@ -109,7 +123,7 @@ final class ForwardedCalls {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return KinesisHttpHandler.unavailable(new ClusterCalls.Call(ClusterCalls.Service.KINESIS, call.uri(),
-                    call.target(), call.contentType(), call.region(), call.requestId(), call.body()),
+                    call.target(), call.contentType(), call.scope(), call.requestId(), call.body()),
                     "The server is shutting down.");
         }
         if (call.service() == ClusterCalls.Service.KINESIS_HERE) {
@@ -117,8 +131,8 @@ final class ForwardedCalls {
         }
         try {
             byte[] answer = call.service() == ClusterCalls.Service.TRAFFIC
-                    ? calls.peer().trafficHere(call.region(), call.body())
-                    : calls.peer().appendHere(call.region(), call.body());
+                    ? calls.peer().trafficHere(call.scope(), call.body())
+                    : calls.peer().appendHere(call.scope(), call.body());
             return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, answer, null), "application/octet-stream",
                     Map.of());
         } catch (IllegalArgumentException e) {

@@ -1,11 +1,13 @@
 package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.NodeUnavailableException;
 import dev.millrace.cloudwatch.CloudWatchApi;
@@ -159,6 +161,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         byte[] body = target == null || target.startsWith(CloudWatchApi.SERVICE)
                 ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
         String region = SigningRegion.of(authorization, uri);
+        // The account's region the request addresses; null when the signature names no valid region (an error for
+        // Kinesis, answered after the gate's checks as AWS orders them; ignored by the other services).
+        Account scope = Account.isRegion(region) ? new Account(region, api.home().id()) : null;
         try {
             if (post && ClusterCalls.PATH.equals(uri)) {
                 ForwardedCalls.runHere(this, x, headers, sent);
@@ -172,14 +177,14 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     WireFormat format = WireFormat.fromContentType(contentType);
                     respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
                 } else if (DynamoApi.isDynamoTarget(target)) {
-                    run(x, new ClusterCalls.Call(ClusterCalls.Service.DYNAMODB, uri, target, contentType, region,
+                    run(x, new ClusterCalls.Call(ClusterCalls.Service.DYNAMODB, uri, target, contentType, scope,
                             requestId, body));
                 } else if (isSts) {
                     // A constant answer: no need for the API executor.
                     StsApi.Result r = sts.handle(body, region, requestId);
                     respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null), StsApi.CONTENT_TYPE, Map.of());
                 } else {
-                    run(x, new ClusterCalls.Call(ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region,
+                    run(x, new ClusterCalls.Call(ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, scope,
                             requestId, body));
                 }
                 return;
@@ -190,10 +195,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 respond(x, verdict.answer(), verdict.contentType(), Map.of());
                 return;
             }
+            if (scope == null) {
+                WireFormat format = api.streams(target) ? WireFormat.JSON : verdict.format();
+                respond(x, KinesisApi.error(format, Regions.invalidRegion(region)), format.contentType(), Map.of());
+                return;
+            }
             if (api.streams(target)) {
                 executor.execute(() -> {
                     KinesisApi.Result error = api.subscribe(target, body,
-                            new HttpEventSink(ctx.channel(), requestHeaders(x)), requestId, region);
+                            new HttpEventSink(ctx.channel(), requestHeaders(x)), requestId, scope);
                     if (error != null) {
                         x.respond(error, WireFormat.JSON.contentType());
                     }
@@ -211,7 +221,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     return;
                 }
                 ClusterCalls.Call call = new ClusterCalls.Call(ClusterCalls.Service.KINESIS, uri, target, contentType,
-                        region, requestId, body);
+                        scope, requestId, body);
                 x.respond(forwarded(call) ? forward(call) : local(call));
             });
         } catch (RejectedExecutionException e) {
@@ -321,7 +331,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             default: {
                 WireFormat format = WireFormat.fromContentType(call.contentType());
                 boolean here = call.service() == ClusterCalls.Service.KINESIS_HERE;
-                return new Reply(api.handle(call.target(), format, call.body(), call.requestId(), call.region(),
+                return new Reply(api.handle(call.target(), format, call.body(), call.requestId(), call.scope() != null
+                        ? call.scope() : api.home(),
                         here), format.contentType(), Map.of());
             }
         }

@@ -1,5 +1,6 @@
 package dev.millrace.server.records;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.SequenceNumbers;
@@ -130,7 +131,7 @@ public final class RecordWriter {
     private List<Integer> appendGroups(StreamRecord s, List<Entry> entries, List<Integer> pending,
                                        Outcome[] outcomes) {
         ShardRouter router = ShardRouter.of(s);
-        String region = streams.account().region();
+        Account scope = streams.account();
         // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
         // (two BigIntegers and more) is not worth computing per entry.
         Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>();
@@ -140,7 +141,7 @@ public final class RecordWriter {
             Entry entry = entries.get(i);
             ShardRecord shard = router.route(entry.hashKey());
             if (!byShard.containsKey(shard)) {
-                Cluster.Node owner = placement.remoteOwner(region, s, shard);
+                Cluster.Node owner = placement.remoteOwner(scope, s, shard);
                 if (owner != null) {
                     remote.put(shard, owner);
                 }
@@ -189,7 +190,7 @@ public final class RecordWriter {
             byShard.get(shard).forEach(i -> sent.add(entries.get(i)));
             groups.add(new ShardPlacement.Group(shard, sent));
         }
-        List<List<Outcome>> answered = placement.appendAt(owner, streams.account().region(), s, groups);
+        List<List<Outcome>> answered = placement.appendAt(owner, streams.account(), s, groups);
         for (int g = 0; g < shards.size(); g++) {
             List<Integer> group = byShard.get(shards.get(g));
             for (int k = 0; k < group.size(); k++) {

@@ -4,6 +4,7 @@ import static dev.millrace.server.records.BinaryCodec.read;
 import static dev.millrace.server.records.BinaryCodec.str;
 import static dev.millrace.server.records.BinaryCodec.write;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.ShardSealedException;
@@ -22,11 +23,11 @@ import java.util.Map;
  * call per owner, however many of its shards a call touches. Only this class reads or writes these bytes.
  *
  * <pre>
- *  request  = | format 2 | region: str16 | stream: str16 | streamEpochMs: i64 | groups: i32 | group * groups |
+ *  request  = | format 3 | account: str16 | region: str16 | stream: str16 | streamEpochMs: i64 | groups: i32 | group * groups |
  *  group    = | shardIndex: i32 | count: i32 | entry * count |
  *  entry    = | partitionKey: str16 | hasExplicitHashKey: u8 (0 or 1) | [explicitHashKey: str16] | dataLength: i32 | data |
  *
- *  reply    = | format 2 | encryptionType: str16 | groups: i32 | (count: i32 | outcome * count) * groups |
+ *  reply    = | format 3 | encryptionType: str16 | groups: i32 | (count: i32 | outcome * count) * groups |
  *  outcome  = | kind: u8 | ... |    kind 0 written:   shardId: str16, sequenceNumber: str16
  *                                   kind 1 throttled: message: str16   (ProvisionedThroughputExceededException)
  *                                   kind 2 failed:    message: str16   (a storage failure on the owner; retryable)
@@ -42,7 +43,7 @@ import java.util.Map;
  * <p>Stateless; thread-safe.
  */
 public final class RemoteAppend {
-    static final byte FORMAT = 2;
+    static final byte FORMAT = 3;
     static final int MAX_ENTRIES = 500;
     private static final byte WRITTEN = 0;
     private static final byte THROTTLED = 1;
@@ -50,7 +51,7 @@ public final class RemoteAppend {
     private static final byte SEALED = 3;
 
     /** An append request, decoded. */
-    public record Request(String region, String stream, long streamEpochMs, List<Group> groups) {
+    public record Request(Account scope, String stream, long streamEpochMs, List<Group> groups) {
     }
 
     /** One shard's entries. */
@@ -64,16 +65,17 @@ public final class RemoteAppend {
     private RemoteAppend() {
     }
 
-    public static byte[] encodeRequest(String region, StreamRecord s, List<ShardPlacement.Group> groups) {
-        return encodeRequest(region, s.name(), s.epochMs(), groups.stream()
+    public static byte[] encodeRequest(Account scope, StreamRecord s, List<ShardPlacement.Group> groups) {
+        return encodeRequest(scope, s.name(), s.epochMs(), groups.stream()
                 .map(g -> Map.entry(g.shard().index(), g.entries())).toList());
     }
 
-    static byte[] encodeRequest(String region, String stream, long streamEpochMs,
+    static byte[] encodeRequest(Account scope, String stream, long streamEpochMs,
                                 List<Map.Entry<Integer, List<RecordWriter.Entry>>> groups) {
         return write(out -> {
             out.writeByte(FORMAT);
-            str(out, region);
+            str(out, scope.id());
+            str(out, scope.region());
             str(out, stream);
             out.writeLong(streamEpochMs);
             out.writeInt(groups.size());
@@ -96,7 +98,14 @@ public final class RemoteAppend {
     public static Request decodeRequest(byte[] bytes) {
         return read(bytes, in -> {
             BinaryCodec.format(in, FORMAT);
+            String accountId = str(in);
             String region = str(in);
+            Account scope;
+            try {
+                scope = new Account(region, accountId);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad account or region: " + e.getMessage());
+            }
             String stream = str(in);
             long epochMs = in.getLong();
             int groupCount = in.getInt();
@@ -119,7 +128,7 @@ public final class RemoteAppend {
                 }
                 groups.add(new Group(shardIndex, entries));
             }
-            return new Request(region, stream, epochMs, groups);
+            return new Request(scope, stream, epochMs, groups);
         });
     }
 

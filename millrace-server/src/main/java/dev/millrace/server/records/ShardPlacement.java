@@ -1,5 +1,6 @@
 package dev.millrace.server.records;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.Cluster;
@@ -19,12 +20,12 @@ public interface ShardPlacement {
     /** Every shard is this node's. */
     ShardPlacement LOCAL = new ShardPlacement() {
         @Override
-        public Cluster.Node remoteOwner(String region, StreamRecord s, ShardRecord shard) {
+        public Cluster.Node remoteOwner(Account scope, StreamRecord s, ShardRecord shard) {
             return null;
         }
 
         @Override
-        public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+        public List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, Account scope, StreamRecord s,
                                                          List<Group> groups) {
             throw new IllegalStateException("no shard is owned elsewhere");
         }
@@ -34,8 +35,8 @@ public interface ShardPlacement {
     record Group(ShardRecord shard, List<RecordWriter.Entry> entries) {
     }
 
-    /** The node that owns {@code shard} of {@code s} in {@code region}, or null if it is this node. */
-    Cluster.Node remoteOwner(String region, StreamRecord s, ShardRecord shard);
+    /** The node that owns {@code shard} of {@code s} in {@code scope} (an account's region), or null if it is this node. */
+    Cluster.Node remoteOwner(Account scope, StreamRecord s, ShardRecord shard);
 
     /**
      * Has {@code owner} write each group to its shard as one batch, in one call however many groups; one outcome per
@@ -43,6 +44,6 @@ public interface ShardPlacement {
      * {@link RecordWriter.Failed}); entries whose shard the owner found sealed come back as {@link RecordWriter.Failed}
      * with a {@link dev.millrace.storage.ShardSealedException}, so the caller routes them again.
      */
-    List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, String region, StreamRecord s,
+    List<List<RecordWriter.Outcome>> appendAt(Cluster.Node owner, Account scope, StreamRecord s,
                                               List<Group> groups);
 }

@@ -14,7 +14,7 @@ import java.util.Map;
  * process stopped between committing a deletion and deleting the logs. A stream's metadata is always committed
  * before any of its logs is created, so a log without metadata is never a stream's data.
  *
- * <p>A log's key is {@code [region.]<epochMs>-<stream name>-<shard index>} ({@link StreamRegistry#logKey}); stream
+ * <p>A log's key is {@code [prefix]<epochMs>-<stream name>-<shard index>} ({@link StreamRegistry#logKey}); stream
  * names may contain hyphens, so the name is everything between the first and the last hyphen.
  *
  * <p>Stateless, thread-safe.
@@ -25,24 +25,26 @@ final class OrphanLogs {
     private OrphanLogs() {
     }
 
-    static void delete(LogStore logs, Account account, Map<String, StreamRecord> streams) {
-        boolean legacy = Account.LEGACY_REGION.equals(account.region());
-        String regionPrefix = account.region() + ".";
+    /** @param logPrefix what leads the account's region's log keys ({@link RegionMetadata#logPrefix}) */
+    static void delete(LogStore logs, String logPrefix, Account account, Map<String, StreamRecord> streams) {
         int deleted = 0;
         for (String key : logs.shardKeys()) {
             String local;
-            if (legacy) {
+            if (logPrefix.isEmpty()) {
                 local = !key.isEmpty() && Character.isDigit(key.charAt(0)) ? key : null;
             } else {
-                local = key.startsWith(regionPrefix) ? key.substring(regionPrefix.length()) : null;
+                local = key.startsWith(logPrefix) ? key.substring(logPrefix.length()) : null;
             }
-            if (local != null && !belongs(local, streams)) {
+            // A shard key starts with a digit (its epoch); anything else is not this registry's to judge.
+            if (local != null && !local.isEmpty() && Character.isDigit(local.charAt(0))
+                    && !belongs(local, streams)) {
                 logs.delete(key);
                 deleted++;
             }
         }
         if (deleted > 0) {
-            log.info("Deleted {} shard logs of deleted streams in {}", deleted, account.region());
+            log.info("Deleted {} shard logs of deleted streams in {} of account {}", deleted, account.region(),
+                    account.id());
         }
     }
 

@@ -58,6 +58,8 @@ public final class StreamRegistry {
     private final LogStore logs;
     private final Clock clock;
     private final Account account;
+    /** Leads this account's region's shard log keys ({@link RegionMetadata#logPrefix}). */
+    private final String logPrefix;
     private final long transitionDelayMs;
     private final int shardLimit;
     private final BooleanSupplier writer;
@@ -93,6 +95,17 @@ public final class StreamRegistry {
      */
     public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
                           long transitionDelayMs, int shardLimit, BooleanSupplier writer) {
+        this(metadata, logs, clock, account, transitionDelayMs, shardLimit, writer,
+                RegionMetadata.logPrefix(account, account.id()));
+    }
+
+    /**
+     * As above, for an account that may not be the server's own: {@code logPrefix} leads its shard logs' keys
+     * ({@link RegionMetadata#logPrefix}).
+     */
+    public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
+                          long transitionDelayMs, int shardLimit, BooleanSupplier writer, String logPrefix) {
+        this.logPrefix = logPrefix;
         this.metadata = metadata;
         this.logs = logs;
         this.clock = clock;
@@ -117,7 +130,7 @@ public final class StreamRegistry {
         for (String name : streams.names()) {
             locks.ifFree(name, () -> finishClosing(name));
         }
-        OrphanLogs.delete(logs, account, streams.asMap());
+        OrphanLogs.delete(logs, logPrefix, account, streams.asMap());
     }
 
     /** Whether this node may change metadata now. */
@@ -628,13 +641,12 @@ public final class StreamRegistry {
     }
 
     /**
-     * The storage key of a shard's log: {@link #shardKey}, led in every region but the legacy one by the region's name
-     * ({@code eu-west-1.1796000000000-orders-000000}), so that two regions' streams of one name never share a log;
-     * legacy keys start with a digit, so the two kinds cannot be confused.
+     * The storage key of a shard's log: {@link #shardKey}, led by the account's region's {@link #logPrefix}
+     * ({@code eu-west-1.1796000000000-orders-000000}), so that two regions' or accounts' streams of one name never
+     * share a log; legacy keys start with a digit, so the kinds cannot be confused.
      */
     String logKey(StreamRecord stream, int shardIndex) {
-        String key = shardKey(stream, shardIndex);
-        return Account.LEGACY_REGION.equals(account.region()) ? key : account.region() + "." + key;
+        return logPrefix + shardKey(stream, shardIndex);
     }
 
     /** A shard's key: unique per stream incarnation, so a re-created stream never sees old records. */

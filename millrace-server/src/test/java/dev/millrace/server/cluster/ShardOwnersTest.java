@@ -1,5 +1,6 @@
 package dev.millrace.server.cluster;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.storage.Cluster;
 import dev.millrace.storage.Registration;
 import org.junit.jupiter.api.Test;
@@ -55,9 +56,9 @@ class ShardOwnersTest {
         Map<String, Integer> owned = new HashMap<>();
         int shards = 3000;
         for (int i = 0; i < shards; i++) {
-            String owner = views.get(0).ownerOf("us-east-1", "orders", 1_700_000_000_000L, i).id();
+            String owner = views.get(0).ownerOf(Account.DEFAULT, "orders", 1_700_000_000_000L, i).id();
             for (ShardOwners v : views) {
-                assertThat(v.ownerOf("us-east-1", "orders", 1_700_000_000_000L, i).id()).isEqualTo(owner);
+                assertThat(v.ownerOf(Account.DEFAULT, "orders", 1_700_000_000_000L, i).id()).isEqualTo(owner);
             }
             owned.merge(owner, 1, Integer::sum);
         }
@@ -73,12 +74,12 @@ class ShardOwnersTest {
         ShardOwners four = new ShardOwners(view("a", List.of("a", "b", "c", "d")));
         int moved = 0;
         for (int i = 0; i < 2000; i++) {
-            String before = three.ownerOf("eu-west-1", "s", 42, i).id();
-            String after = two.ownerOf("eu-west-1", "s", 42, i).id();
+            String before = three.ownerOf(Account.DEFAULT.in("eu-west-1"), "s", 42, i).id();
+            String after = two.ownerOf(Account.DEFAULT.in("eu-west-1"), "s", 42, i).id();
             if (!before.equals("b")) {
                 assertThat(after).as("shard %d kept by its live owner", i).isEqualTo(before);
             }
-            String joined = four.ownerOf("eu-west-1", "s", 42, i).id();
+            String joined = four.ownerOf(Account.DEFAULT.in("eu-west-1"), "s", 42, i).id();
             if (!joined.equals(before)) {
                 assertThat(joined).as("a join only takes shards for the new node").isEqualTo("d");
                 moved++;
@@ -88,24 +89,29 @@ class ShardOwnersTest {
     }
 
     @Test
-    void anotherIncarnationOrRegionIsAnotherShard() {
+    void anotherIncarnationRegionOrAccountIsAnotherShard() {
         ShardOwners owners = new ShardOwners(view("a", List.of("a", "b", "c", "d", "e")));
         int differ = 0;
         for (int i = 0; i < 200; i++) {
-            if (!owners.ownerOf("us-east-1", "s", 1, i).equals(owners.ownerOf("us-east-1", "s", 2, i))) {
+            if (!owners.ownerOf(Account.DEFAULT, "s", 1, i).equals(owners.ownerOf(Account.DEFAULT, "s", 2, i))) {
                 differ++;
             }
-            if (!owners.ownerOf("us-east-1", "s", 1, i).equals(owners.ownerOf("us-west-2", "s", 1, i))) {
+            if (!owners.ownerOf(Account.DEFAULT, "s", 1, i).equals(owners.ownerOf(Account.DEFAULT.in("us-west-2"),
+                    "s", 1, i))) {
+                differ++;
+            }
+            if (!owners.ownerOf(Account.DEFAULT, "s", 1, i).equals(owners.ownerOf(new Account("us-east-1",
+                    "111122223333"), "s", 1, i))) {
                 differ++;
             }
         }
-        assertThat(differ).isGreaterThan(200);
+        assertThat(differ).isGreaterThan(300);
     }
 
     @Test
     void aNodeThatSeesNoOneElseOwnsEverything() {
         ShardOwners alone = new ShardOwners(view("solo", List.of()));
-        assertThat(alone.ownerOf("us-east-1", "s", 1, 0).id()).isEqualTo("solo");
-        assertThat(alone.isSelf(alone.ownerOf("us-east-1", "s", 1, 7))).isTrue();
+        assertThat(alone.ownerOf(Account.DEFAULT, "s", 1, 0).id()).isEqualTo("solo");
+        assertThat(alone.isSelf(alone.ownerOf(Account.DEFAULT, "s", 1, 7))).isTrue();
     }
 }

@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.KinesisApi;
 import io.netty.buffer.Unpooled;
@@ -56,7 +57,7 @@ class ShutdownAnswerTest {
     }
 
     private static String answerTo(ExecutorService executor) {
-        KinesisApi kinesis = new KinesisApi(ApiModel.kinesis(), region -> null);
+        KinesisApi kinesis = new KinesisApi(ApiModel.kinesis(), scope -> null, Account.DEFAULT);
         EmbeddedChannel channel = new EmbeddedChannel(new KinesisHttpHandler(new Apis(kinesis, null, null, null),
                 executor));
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/",

@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.protocol.Account;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -27,7 +28,7 @@ class UnknownOperationLogTest {
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
     private final Logger gateLog = (Logger) LoggerFactory.getLogger(KinesisGate.class);
     private final AtomicLong nanos = new AtomicLong(1_000);
-    private final KinesisGate gate = new KinesisGate(new KinesisApi(ApiModel.kinesis(), region -> null),
+    private final KinesisGate gate = new KinesisGate(new KinesisApi(ApiModel.kinesis(), scope -> null, Account.DEFAULT),
             ApiModel.kinesis().targetPrefix(), new RateLimitedLog(gateLog, nanos::get, INTERVAL_NANOS));
 
     @BeforeEach

@@ -1,5 +1,7 @@
 package dev.millrace.server.records;
 
+import dev.millrace.protocol.Account;
+
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
@@ -24,10 +26,10 @@ class RemoteAppendTest {
     void aRequestRoundTrips() {
         List<RecordWriter.Entry> entries = List.of(entry("k1", null, "one"), entry("ключ", "12345", ""),
                 entry("k3", null, "three"));
-        byte[] bytes = RemoteAppend.encodeRequest("eu-west-1", "orders", 1234L, List.of(Map.entry(7, entries),
+        byte[] bytes = RemoteAppend.encodeRequest(new Account("eu-west-1", "111122223333"), "orders", 1234L, List.of(Map.entry(7, entries),
                 Map.entry(2, List.of(entry("k9", null, "nine")))));
         RemoteAppend.Request r = RemoteAppend.decodeRequest(bytes);
-        assertThat(r.region()).isEqualTo("eu-west-1");
+        assertThat(r.scope()).isEqualTo(new Account("eu-west-1", "111122223333"));
         assertThat(r.stream()).isEqualTo("orders");
         assertThat(r.streamEpochMs()).isEqualTo(1234L);
         assertThat(r.groups()).extracting(RemoteAppend.Group::shardIndex).containsExactly(7, 2);
@@ -62,7 +64,7 @@ class RemoteAppendTest {
 
     @Test
     void bytesThatDoNotParseAreRefused() {
-        byte[] good = RemoteAppend.encodeRequest("us-east-1", "s", 1, List.of(Map.entry(0,
+        byte[] good = RemoteAppend.encodeRequest(Account.DEFAULT, "s", 1, List.of(Map.entry(0,
                 List.of(entry("k", null, "v")))));
         assertThatThrownBy(() -> RemoteAppend.decodeRequest(Arrays.copyOf(good, good.length - 1)))
                 .isInstanceOf(IllegalArgumentException.class);
