@@ -162,6 +162,39 @@ public final class CloudWatchApi {
                 requestId);
     }
 
+    /**
+     * The operation a call names (e.g. {@code PutMetricData}), for its IAM action {@code cloudwatch:<operation>}; null
+     * if it names none. CloudWatch's actions act on no resource.
+     */
+    public static String operationOf(String path, String target, String contentType, byte[] body) {
+        Protocol protocol = protocol(path, target, contentType);
+        if (protocol == Protocol.RPC_V2_CBOR) {
+            return path.substring(RPC_PATH_PREFIX.length());
+        }
+        if (protocol == Protocol.JSON_1_0) {
+            return target.substring(JSON_TARGET_PREFIX.length());
+        }
+        try {
+            Object action = QueryForm.parse(body).get("Action");
+            return action instanceof String ? (String) action : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * An authentication or authorization failure, in the protocol of the call: {@code type} is the JSON and CBOR
+     * protocols' {@code __type}, {@code queryCode} the query protocol's code (CloudWatch's are
+     * {@code InvalidClientTokenId}, {@code SignatureDoesNotMatch}, {@code MissingAuthenticationToken},
+     * {@code IncompleteSignature}, {@code AccessDenied}).
+     */
+    public static Result securityError(String path, String target, String contentType, String type,
+                                       String queryCode, int httpStatus, String message, String requestId) {
+        Protocol protocol = protocol(path, target, contentType);
+        return error(protocol == null ? Protocol.QUERY : protocol,
+                CloudWatchException.security(type, queryCode, httpStatus, message), requestId);
+    }
+
     /** Data points refused by the catalog's size cap, for Millrace's own metrics. */
     public long droppedDatapoints() {
         return catalog.droppedDatapoints();

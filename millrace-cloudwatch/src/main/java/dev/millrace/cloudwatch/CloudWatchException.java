@@ -49,6 +49,10 @@ final class CloudWatchException extends RuntimeException {
                 "The action " + operation + " is not valid for this web service.");
     }
 
+    static CloudWatchException security(String type, String queryCode, int httpStatus, String message) {
+        return new CloudWatchException(type, queryCode, httpStatus, true, message);
+    }
+
     static CloudWatchException internal() {
         return internal("Internal server error");
     }

@@ -7,7 +7,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -86,6 +89,44 @@ public final class DynamoApi {
             log.error("DynamoDB {} failed: {}", target, Failures.brief(e));
             return error(DynamoException.internal("Internal server error"));
         }
+    }
+
+    /**
+     * The tables a call acts on, for its IAM check ({@code dynamodb:<operation>} on each table's ARN): the
+     * {@code TableName}, the tables of a batch's {@code RequestItems}, those of a transaction's items. Empty for an
+     * operation on no table (ListTables) and for a body that does not parse (the call itself then answers that).
+     */
+    public static List<String> tablesOf(byte[] jsonBody) {
+        Map<String, Object> body;
+        try {
+            body = DynamoJson.parseObject(jsonBody);
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+        Set<String> tables = new LinkedHashSet<>();
+        if (body.get("TableName") instanceof String name) {
+            tables.add(name);
+        }
+        if (body.get("RequestItems") instanceof Map<?, ?> items) {
+            items.keySet().forEach(k -> tables.add(String.valueOf(k)));
+        }
+        if (body.get("TransactItems") instanceof List<?> items) {
+            for (Object item : items) {
+                if (item instanceof Map<?, ?> kinds) {
+                    for (Object action : kinds.values()) {
+                        if (action instanceof Map<?, ?> a && a.get("TableName") instanceof String name) {
+                            tables.add(name);
+                        }
+                    }
+                }
+            }
+        }
+        return List.copyOf(tables);
+    }
+
+    /** An authentication or authorization failure as DynamoDB answers it ({@code com.amazon.coral.service#...}). */
+    public static Result securityError(String errorType, String message, int httpStatus) {
+        return error(new DynamoException(DynamoException.CORAL_SERVICE, errorType, message, httpStatus, null, null));
     }
 
     /**

@@ -29,8 +29,11 @@ public record Account(String region, String id) {
         }
     }
 
+    /** Longer than any AWS region name (14 in 2026); shard iterators have room for this much. */
+    public static final int MAX_REGION_CHARS = 20;
+
     public static boolean isRegion(String name) {
-        return name != null && REGION.matcher(name).matches();
+        return name != null && name.length() <= MAX_REGION_CHARS && REGION.matcher(name).matches();
     }
 
     /** The same account in another region. */

@@ -18,6 +18,10 @@ import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.TlsCertificates;
 import dev.millrace.protocol.Account;
+import dev.millrace.server.security.AuthMode;
+import dev.millrace.server.security.PolicyGatekeeper;
+import dev.millrace.server.security.RequestAuthenticator;
+import dev.millrace.server.security.ServerIdentities;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
 import dev.millrace.server.state.ConsumerRegistry;
@@ -143,6 +147,14 @@ public final class MillraceServer implements AutoCloseable {
         if (placement != null) {
             api.place(placement);
         }
+        PolicyGatekeeper gatekeeper = new PolicyGatekeeper(clock);
+        RequestAuthenticator authenticator = null;
+        if (config.security().auth() == AuthMode.SIGV4) {
+            ServerIdentities identities = config.security().identities();
+            authenticator = new RequestAuthenticator(identities, clock);
+            // A call may address another account's stream by ARN only if that account is one of the identities'.
+            api.secure(gatekeeper, identities::hasAccount);
+        }
         // A bounded queue sheds load: past it the HTTP handler answers 503 at once (see HttpLimits).
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.http().maxQueuedRequests()), named("millrace-api"));
@@ -160,7 +172,8 @@ public final class MillraceServer implements AutoCloseable {
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock),
-                new StsApi(config.account().id()), clusterCalls), apiExecutor, config.maxBodyBytes(), config.http());
+                new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper), apiExecutor,
+                config.maxBodyBytes(), config.http());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

@@ -1,6 +1,7 @@
 package dev.millrace.server;
 
 import dev.millrace.protocol.Account;
+import dev.millrace.server.security.SecurityConfig;
 import dev.millrace.server.http.HttpLimits;
 import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
@@ -28,11 +29,12 @@ import java.nio.file.Path;
  * @param autoScaling       how on-demand streams scale themselves
  * @param tls               the optional TLS port
  * @param http              what clients may hold of the HTTP layer: connections, timeouts, HTTP/2 streams, bodies
+ * @param security          who may call: --auth none, or SigV4 with identities and their policies
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
-                           TlsConfig tls, HttpLimits http) {
+                           TlsConfig tls, HttpLimits http, SecurityConfig security) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -42,28 +44,29 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
-                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT);
+                ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT,
+                SecurityConfig.NONE);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput, autoScaling, tls, http);
+                scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withApiThreads(int value) {
@@ -71,36 +74,41 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
             throw new IllegalArgumentException("API threads must be 1 or more, not " + value);
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput, autoScaling, tls, http);
+                value, scaling, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput, autoScaling, tls, http);
+                maxBodyBytes, value, throughput, autoScaling, tls, http, security);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value, autoScaling, tls, http);
+                maxBodyBytes, scaling, value, autoScaling, tls, http, security);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, value, tls, http);
+                maxBodyBytes, scaling, throughput, value, tls, http, security);
     }
 
     public ServerConfig withHttpLimits(HttpLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, value);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, value, security);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, value, http);
+                maxBodyBytes, scaling, throughput, autoScaling, value, http, security);
+    }
+
+    public ServerConfig withSecurity(SecurityConfig value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, value);
     }
 }

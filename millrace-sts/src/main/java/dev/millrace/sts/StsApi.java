@@ -43,9 +43,16 @@ public final class StsApi {
     static final String XMLNS = "https://sts.amazonaws.com/doc/" + VERSION + "/";
     public static final String CONTENT_TYPE = "text/xml";
 
-    /** One STS action: the request's parameters and the caller's account in, the output members out. */
+    /** One STS action: the request's parameters and the caller in, the output members out. */
     interface Operation {
-        Map<String, String> handle(Map<String, String> parameters, Account caller);
+        Map<String, String> handle(Map<String, String> parameters, Who caller);
+    }
+
+    /**
+     * Who is calling: an IAM user of {@code account} ({@code userName}), or the account's root when nobody was
+     * authenticated ({@code --auth none}: any credentials are the server's own account's).
+     */
+    public record Who(Account account, String userName) {
     }
 
     /** An answer: status and XML body. */
@@ -86,15 +93,23 @@ public final class StsApi {
      * one log line.
      */
     public Result handle(byte[] body, String region, String requestId) {
+        return handle(body, region, requestId, null, null);
+    }
+
+    /**
+     * As {@link #handle(byte[], String, String)}, for a caller authenticated as IAM user {@code userName} of
+     * {@code callerAccountId} (both null: the server's account's root).
+     */
+    public Result handle(byte[] body, String region, String requestId, String callerAccountId, String userName) {
         try {
-            return answer(body, region, requestId);
+            return answer(body, region, requestId, callerAccountId, userName);
         } catch (Throwable e) {
             log.error("STS request {} failed: {}", requestId, Failures.brief(e));
             return new Result(500, error("Receiver", "InternalFailure", INTERNAL_FAILURE, requestId));
         }
     }
 
-    private Result answer(byte[] body, String region, String requestId) {
+    private Result answer(byte[] body, String region, String requestId, String callerAccountId, String userName) {
         Map<String, String> parameters = parse(body);
         String action = parameters.remove("Action");
         parameters.remove("Version");
@@ -108,8 +123,10 @@ public final class StsApi {
             return new Result(400, error("Sender", "InvalidAction",
                     "Could not find operation " + action + " for version " + VERSION, requestId));
         }
-        Account caller = new Account(Account.isRegion(region) ? region : Account.LEGACY_REGION, accountId);
-        return new Result(200, response(action, operation.handle(parameters, caller), requestId));
+        Account caller = new Account(Account.isRegion(region) ? region : Account.LEGACY_REGION,
+                callerAccountId != null ? callerAccountId : accountId);
+        return new Result(200, response(action, operation.handle(parameters, new Who(caller, userName)),
+                requestId));
     }
 
     /** The form's parameters; a malformed escape is kept as sent (STS calls carry none). */
@@ -144,6 +161,14 @@ public final class StsApi {
     }
 
     /** {@code type}: {@code Sender} for the client's errors, {@code Receiver} for the service's. */
+    /**
+     * An authentication failure as STS answers it (a query protocol service: {@code InvalidClientTokenId},
+     * {@code SignatureDoesNotMatch}, {@code MissingAuthenticationToken}, {@code IncompleteSignature}).
+     */
+    public static Result securityError(String code, String message, int httpStatus, String requestId) {
+        return new Result(httpStatus, error("Sender", code, message, requestId));
+    }
+
     private static byte[] error(String type, String code, String message, String requestId) {
         String xml = "<ErrorResponse xmlns=\"" + XMLNS + "\">\n  <Error>\n    <Type>" + type + "</Type>\n    <Code>" + code
                 + "</Code>\n    <Message>" + escape(message) + "</Message>\n  </Error>\n  <RequestId>"

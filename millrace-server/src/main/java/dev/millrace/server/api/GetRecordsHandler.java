@@ -33,7 +33,10 @@ final class GetRecordsHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         ShardIterators.Position at = services.iterators().parse(request.string("ShardIterator"));
-        Optional<StreamRecord> found = services.streams().find(at.streamName());
+        // The call was routed to the iterator's account and region (KinesisApi); one issued before accounts were kept
+        // apart names none and belongs to the account and region the request was signed for.
+        Optional<StreamRecord> found = at.scope() != null && !at.scope().equals(services.streams().account())
+                ? Optional.empty() : services.streams().find(at.streamName());
         ShardRecord shard = found.isEmpty() || found.get().epochMs() != at.streamEpochMs() ? null
                 : found.get().shard(at.shardIndex());
         if (shard == null) {
@@ -57,8 +60,8 @@ final class GetRecordsHandler implements OperationHandler {
             out.nullValue("NextShardIterator");
             page.writeChildShards(out);
         } else {
-            out.string("NextShardIterator",
-                    services.iterators().issue(s.name(), s.epochMs(), shard.index(), page.nextPosition()));
+            out.string("NextShardIterator", services.iterators().issue(services.streams().account(), s.name(),
+                    s.epochMs(), shard.index(), page.nextPosition()));
         }
         out.number("MillisBehindLatest", millisBehind);
     }

@@ -32,6 +32,7 @@ final class GetShardIteratorHandler implements OperationHandler {
         if (!services.throttles().shard(s, shard).tryIterator()) {
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
         }
-        out.string("ShardIterator", services.iterators().issue(s.name(), s.epochMs(), shard.index(), position));
+        out.string("ShardIterator", services.iterators().issue(services.streams().account(), s.name(), s.epochMs(),
+                shard.index(), position));
     }
 }

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One request, transport aside: resolve the operation from {@code X-Amz-Target}, read and validate the body against
@@ -66,6 +67,9 @@ public final class KinesisApi {
     /** The server's own account in the legacy region: where requests that name no account and region go. */
     private final Account home;
     private volatile Placement placement;
+    private volatile Gatekeeper gatekeeper = Gatekeeper.OPEN;
+    /** Whether an account id is one this server serves (its own is always); others are never addressed. */
+    private volatile Predicate<String> knownAccounts = id -> false;
 
     /**
      * Where a call runs when what it reads lives on another node of a cluster: GetRecords runs on the owner of its
@@ -108,31 +112,45 @@ public final class KinesisApi {
         return home;
     }
 
+    /**
+     * Checks every call with {@code gatekeeper} from now on, and lets calls address the accounts {@code known}
+     * accepts by ARN ({@link RequestTargets}); set once, at start.
+     */
+    public void secure(Gatekeeper gatekeeper, Predicate<String> known) {
+        this.gatekeeper = gatekeeper;
+        this.knownAccounts = known;
+    }
+
     /** Places calls on other nodes of a cluster from now on ({@link Placement}); set once, at start. */
     public void place(Placement placement) {
         this.placement = placement;
     }
 
     public Result handle(String target, WireFormat format, byte[] body, String requestId, Account scope) {
-        return handle(target, format, body, requestId, scope, false);
+        return handle(target, format, body, requestId, Caller.UNCHECKED, scope, false);
     }
 
     /**
-     * Runs a call, here if {@code here} (another node of the cluster placed it here: it is never sent on), else
-     * wherever its {@link Placement} says.
+     * Runs a call, here if {@code here} (another node of the cluster placed it here, already authorized: it is never
+     * sent on), else wherever its {@link Placement} says.
+     *
+     * @param signed the caller's account in the region the request was signed for; a call may address another
+     *               account's resource by ARN ({@link RequestTargets})
      */
-    public Result handle(String target, WireFormat format, byte[] body, String requestId, Account scope,
-                         boolean here) {
+    public Result handle(String target, WireFormat format, byte[] body, String requestId, Caller caller,
+                         Account signed, boolean here) {
         try {
             String operation = operationOf(target);
             ApiModel.Operation op = model.operation(operation);
-            OperationHandler handler = routers.apply(scope).handler(operation);
-            if (handler == null) {
+            if (routers.apply(signed).handler(operation) == null) {
                 throw KinesisException.client("UnknownOperationException",
                         "Operation " + operation + " is not implemented by Millrace yet.");
             }
             Struct request = reader.read(format, op.input(), body);
             validator.validate(request);
+            OperationRouter router = authorized(operation, request, caller, signed, here);
+            OperationHandler handler = router.handler(operation);
+            Account scope = router.services() == null ? signed : router.services().streams().account();
             Placement elsewhere = placement;
             if (!here && elsewhere != null) {
                 Result answered = elsewhere.elsewhere(target, operation, request, format, body, requestId, scope);
@@ -171,6 +189,45 @@ public final class KinesisApi {
         return error(format, KinesisException.internalFailure("Internal failure; request id " + requestId));
     }
 
+    /**
+     * Checks a call that another node will run (a metadata change forwarded to the writer): reads, validates and
+     * authorizes it here, where the client was authenticated. Returns {@code null} if it may go on, else the answer.
+     */
+    public Result authorize(String target, WireFormat format, byte[] body, String requestId, Caller caller,
+                            Account signed) {
+        try {
+            String operation = operationOf(target);
+            Struct request = reader.read(format, model.operation(operation).input(), body);
+            validator.validate(request);
+            authorized(operation, request, caller, signed, false);
+            return null;
+        } catch (KinesisException e) {
+            return error(format, e);
+        } catch (Throwable e) {
+            return internalFailure(format, requestId, e);
+        }
+    }
+
+    /**
+     * The operation table of the account's region the call addresses, once the caller is found allowed to run it
+     * there (AccessDeniedException if not). A call placed here by another node was authorized there.
+     */
+    private OperationRouter authorized(String operation, Struct request, Caller caller, Account signed,
+                                       boolean here) {
+        OperationRouter signedRouter = routers.apply(signed);
+        ApiServices signedServices = signedRouter.services();
+        if (signedServices == null) {
+            return signedRouter; // a bare table (tests): one account, nothing to check
+        }
+        Account scope = RequestTargets.scope(operation, request, signed, signedServices.iterators(), knownAccounts);
+        OperationRouter router = scope.equals(signed) ? signedRouter : routers.apply(scope);
+        if (!here) {
+            gatekeeper.check(caller, operation, RequestTargets.resourceArn(operation, request, router.services()),
+                    scope, router.services());
+        }
+        return router;
+    }
+
     /** Whether the target's answer is an event stream (SubscribeToShard). */
     public boolean streams(String target) {
         String prefix = model.targetPrefix() + ".";
@@ -182,12 +239,14 @@ public final class KinesisApi {
      * Starts an event-stream operation. Returns {@code null} once the stream has started (everything after that
      * travels in it), or the error to answer instead. Event-stream requests are always JSON.
      */
-    public Result subscribe(String target, byte[] body, EventSink sink, String requestId, Account scope) {
+    public Result subscribe(String target, byte[] body, EventSink sink, String requestId, Caller caller,
+                            Account signed) {
         try {
             String operation = operationOf(target);
             Struct request = reader.read(WireFormat.JSON, model.operation(operation).input(), body);
             validator.validate(request);
-            routers.apply(scope).streaming(operation).subscribe(request, sink, requestId);
+            authorized(operation, request, caller, signed, false).streaming(operation).subscribe(request, sink,
+                    requestId);
             return null;
         } catch (KinesisException e) {
             return error(WireFormat.JSON, e);

@@ -26,11 +26,13 @@ public final class OperationRouter {
             "StopStreamEncryption", "TagResource", "UntagResource", "UpdateAccountSettings", "UpdateChannel",
             "UpdateMaxRecordSize", "UpdateShardCount", "UpdateStreamMode", "UpdateStreamRecordDistributionStrategy",
             "UpdateStreamWarmThroughput");
+    private final ApiServices services;
     private final Map<String, OperationHandler> handlers;
     private final Map<String, StreamingOperationHandler> streaming;
 
-    private OperationRouter(Map<String, OperationHandler> handlers,
+    private OperationRouter(ApiServices services, Map<String, OperationHandler> handlers,
                             Map<String, StreamingOperationHandler> streaming) {
+        this.services = services;
         this.handlers = Map.copyOf(handlers);
         this.streaming = Map.copyOf(streaming);
     }
@@ -87,12 +89,17 @@ public final class OperationRouter {
             s.throttles().checkOperation(operation);
             handler.handle(request, out);
         });
-        return new OperationRouter(t, Map.of("SubscribeToShard", new SubscribeToShardHandler(s)));
+        return new OperationRouter(s, t, Map.of("SubscribeToShard", new SubscribeToShardHandler(s)));
     }
 
     /** Whether {@code operation} changes metadata, and so runs on a cluster's metadata writer. */
     public static boolean changesMetadata(String operation) {
         return operation != null && METADATA_CHANGES.contains(operation);
+    }
+
+    /** The services of the account's region this table serves. */
+    public ApiServices services() {
+        return services;
     }
 
     /** The event-stream handler of an operation answered with an event stream, or {@code null}. */

@@ -1,6 +1,7 @@
 package dev.millrace.server.cluster;
 
 import dev.millrace.protocol.Account;
+import dev.millrace.server.api.Caller;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.storage.Cluster;
 import org.slf4j.Logger;
@@ -106,12 +107,19 @@ public final class ClusterCalls {
     }
 
     /**
-     * A client's call, as the follower forwards it; {@code scope} is the account and region it addresses (null for
-     * calls that address none). A call is authorized by the node the client reached, before it is forwarded: the
-     * internal route's token vouches for that check.
+     * A client's call, as the follower forwards it; {@code scope} is the account and region it was signed for (null
+     * for calls that name none), {@code caller} who signed it. Every call is authorized by the node the client
+     * reached, before it is forwarded or placed on another node; the internal route's token vouches for that check,
+     * so {@code caller} never travels: a call that arrives through the route runs as {@link Caller#UNCHECKED}.
      */
     public record Call(Service service, String uri, String target, String contentType, Account scope,
-                       String requestId, byte[] body) {
+                       String requestId, byte[] body, Caller caller) {
+        /** A call nobody needs to authorize here. */
+        public Call(Service service, String uri, String target, String contentType, Account scope, String requestId,
+                    byte[] body) {
+            this(service, uri, target, contentType, scope, requestId, body, Caller.UNCHECKED);
+        }
+
         public String region() {
             return scope == null ? Account.LEGACY_REGION : scope.region();
         }
@@ -349,6 +357,7 @@ public final class ClusterCalls {
             request.header(REGION_HEADER, call.scope().region());
             request.header(ACCOUNT_HEADER, call.scope().id());
         }
+
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {

@@ -3,15 +3,27 @@ package dev.millrace.server.http;
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cluster.ClusterCalls;
+import dev.millrace.server.security.PolicyGatekeeper;
+import dev.millrace.server.security.RequestAuthenticator;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.sts.StsApi;
+
+import java.time.Clock;
 
 /**
  * The APIs served on Millrace's one port: Kinesis, the DynamoDB subset KCL keeps its leases in, the CloudWatch
  * subset it publishes metrics to, and the STS call the KPL asks for its account; and, on a node of a cluster, the
- * calls between nodes ({@code cluster}, null on a node alone). Immutable, thread-safe.
+ * calls between nodes ({@code cluster}, null on a node alone). {@code authenticator} verifies every request's
+ * signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper} evaluates the DynamoDB and
+ * CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). Immutable, thread-safe.
  */
-public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster) {
+public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
+                   RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper) {
+
+    /** The APIs of a node that authenticates nobody ({@code --auth none}). */
+    public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster) {
+        this(kinesis, dynamo, cloudWatch, sts, cluster, null, new PolicyGatekeeper(Clock.systemUTC()));
+    }
 
     /** The APIs of a node alone on its storage. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts) {

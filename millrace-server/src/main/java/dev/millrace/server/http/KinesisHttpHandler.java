@@ -8,6 +8,8 @@ import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
+import dev.millrace.server.security.RequestAuthenticator;
+import dev.millrace.auth.sigv4.ReceivedRequest;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.NodeUnavailableException;
 import dev.millrace.cloudwatch.CloudWatchApi;
@@ -74,6 +76,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final StsApi sts;
     /** Null on a node alone on its storage (and in tests that build the handler bare): nothing is forwarded. */
     private final ClusterCalls calls;
+    private final Authentication authentication;
     private final ExecutorService executor;
     private final long maxQueueWaitNanos;
 
@@ -89,6 +92,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.cloudWatch = apis.cloudWatch();
         this.sts = apis.sts();
         this.calls = apis.cluster();
+        this.authentication = new Authentication(apis.authenticator(), apis.gatekeeper(), api.home().id());
         this.executor = executor;
         this.maxQueueWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueWaitMs);
     }
@@ -161,9 +165,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         byte[] body = target == null || target.startsWith(CloudWatchApi.SERVICE)
                 ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
         String region = SigningRegion.of(authorization, uri);
-        // The account's region the request addresses; null when the signature names no valid region (an error for
-        // Kinesis, answered after the gate's checks as AWS orders them; ignored by the other services).
-        Account scope = Account.isRegion(region) ? new Account(region, api.home().id()) : null;
+        // With --auth sigv4 the request is verified on the API executor (hashing a large body is no work for the
+        // event loop); what it needs of the request is copied here, before the request is released.
+        ReceivedRequest received = authentication.enabled()
+                ? new ReceivedRequest(request.method().name(), uri, headers, sent) : null;
         try {
             if (post && ClusterCalls.PATH.equals(uri)) {
                 ForwardedCalls.runHere(this, x, headers, sent);
@@ -172,21 +177,16 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             boolean isSts = post && StsApi.isSts(target, contentType, body);
             if (post && (DynamoApi.isDynamoTarget(target) || isSts || CloudWatchApi.isCloudWatch(uri, target,
                     contentType, body))) {
-                KinesisException auth = SigV4Shape.problem(authorization, uri, hasDate);
+                KinesisException auth = authentication.enabled() ? null
+                        : SigV4Shape.problem(authorization, uri, hasDate);
                 if (auth != null) {
                     WireFormat format = WireFormat.fromContentType(contentType);
                     respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
-                } else if (DynamoApi.isDynamoTarget(target)) {
-                    run(x, new ClusterCalls.Call(ClusterCalls.Service.DYNAMODB, uri, target, contentType, scope,
-                            requestId, body));
-                } else if (isSts) {
-                    // A constant answer: no need for the API executor.
-                    StsApi.Result r = sts.handle(body, region, requestId);
-                    respond(x, new KinesisApi.Result(r.httpStatus(), r.body(), null), StsApi.CONTENT_TYPE, Map.of());
-                } else {
-                    run(x, new ClusterCalls.Call(ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, scope,
-                            requestId, body));
+                    return;
                 }
+                OtherService service = new OtherService(DynamoApi.isDynamoTarget(target) ? ClusterCalls.Service.DYNAMODB
+                        : isSts ? null : ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region, body);
+                executor.execute(() -> x.respond(otherService(ctx, received, service, requestId)));
                 return;
             }
             KinesisGate.Verdict verdict = gate.check(new KinesisGate.Request(post, uri, contentType, target, body,
@@ -195,34 +195,45 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 respond(x, verdict.answer(), verdict.contentType(), Map.of());
                 return;
             }
-            if (scope == null) {
-                WireFormat format = api.streams(target) ? WireFormat.JSON : verdict.format();
-                respond(x, KinesisApi.error(format, Regions.invalidRegion(region)), format.contentType(), Map.of());
-                return;
-            }
-            if (api.streams(target)) {
-                executor.execute(() -> {
-                    KinesisApi.Result error = api.subscribe(target, body,
-                            new HttpEventSink(ctx.channel(), requestHeaders(x)), requestId, scope);
-                    if (error != null) {
-                        x.respond(error, WireFormat.JSON.contentType());
-                    }
-                });
-                return;
-            }
-            WireFormat format = verdict.format();
+            boolean streams = api.streams(target);
+            WireFormat format = streams ? WireFormat.JSON : verdict.format();
             // A monotonic reading, not the injected clock: this measures a wait on this machine, never a date.
             long queuedAtNanos = System.nanoTime();
             executor.execute(() -> {
-                if (System.nanoTime() - queuedAtNanos > maxQueueWaitNanos) {
+                if (!streams && System.nanoTime() - queuedAtNanos > maxQueueWaitNanos) {
                     // Waited past the bound in the queue: answered as shed, not run, so that under overload the
                     // calls that are run do not each wait the whole queue's worth of work first.
                     x.respond(KinesisApi.error(format, busy()), format.contentType());
                     return;
                 }
+                Authentication.Signed signed;
+                try {
+                    signed = authentication.authenticate(ctx, received, RequestAuthenticator.KINESIS, region);
+                    if (signed.scope() == null) {
+                        throw Regions.invalidRegion(region);
+                    }
+                } catch (KinesisException e) {
+                    x.respond(Authentication.kinesis(format, e));
+                    return;
+                }
+                if (streams) {
+                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel(),
+                            requestHeaders(x)), requestId, signed.caller(), signed.scope());
+                    if (error != null) {
+                        x.respond(error, WireFormat.JSON.contentType());
+                    }
+                    return;
+                }
                 ClusterCalls.Call call = new ClusterCalls.Call(ClusterCalls.Service.KINESIS, uri, target, contentType,
-                        scope, requestId, body);
-                x.respond(forwarded(call) ? forward(call) : local(call));
+                        signed.scope(), requestId, body, signed.caller());
+                if (!forwarded(call)) {
+                    x.respond(local(call));
+                    return;
+                }
+                // Authorized here, where the client was authenticated; the writer trusts the internal route.
+                KinesisApi.Result refused = api.authorize(target, format, body, requestId, signed.caller(),
+                        signed.scope());
+                x.respond(refused != null ? new Reply(refused, format.contentType(), Map.of()) : forward(call));
             });
         } catch (RejectedExecutionException e) {
             // A server that is shutting down refuses work, and so does one whose queue of waiting requests is full
@@ -245,6 +256,48 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             } catch (Throwable again) {
                 ctx.close();
             }
+        }
+    }
+
+    /** A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH) or STS (null) call, as received. */
+    private record OtherService(ClusterCalls.Service service, String uri, String target, String contentType,
+                                String region, byte[] body) {
+    }
+
+    /**
+     * Authenticates and authorizes a DynamoDB, CloudWatch or STS call, then runs it here or on the metadata writer;
+     * on the API executor. Failures are answered in the service's own format ({@link Authentication}).
+     */
+    private Reply otherService(ChannelHandlerContext ctx, ReceivedRequest received, OtherService call,
+                               String requestId) {
+        try {
+            if (call.service() == null) {
+                Authentication.Signed signed = authentication.authenticate(ctx, received, RequestAuthenticator.STS,
+                        call.region());
+                dev.millrace.auth.Identity who = signed.caller().identity();
+                StsApi.Result r = sts.handle(call.body(), call.region(), requestId,
+                        who == null ? null : who.accountId(), who == null ? null : who.name());
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), StsApi.CONTENT_TYPE,
+                        Map.of());
+            }
+            boolean dynamoDb = call.service() == ClusterCalls.Service.DYNAMODB;
+            Authentication.Signed signed = authentication.authenticate(ctx, received, dynamoDb
+                    ? RequestAuthenticator.DYNAMODB : RequestAuthenticator.CLOUDWATCH, call.region());
+            if (dynamoDb) {
+                authentication.authorizeDynamo(signed, call.target(), call.body());
+            } else {
+                authentication.authorizeCloudWatch(signed, call.uri(), call.target(), call.contentType(),
+                        call.body());
+            }
+            ClusterCalls.Call c = new ClusterCalls.Call(call.service(), call.uri(), call.target(), call.contentType(),
+                    signed.scope(), requestId, call.body(), signed.caller());
+            return forwarded(c) ? forward(c) : local(c);
+        } catch (KinesisException e) {
+            if (call.service() == null) {
+                return Authentication.sts(e, requestId);
+            }
+            return call.service() == ClusterCalls.Service.DYNAMODB ? Authentication.dynamo(e)
+                    : Authentication.cloudWatch(e, call.uri(), call.target(), call.contentType(), requestId);
         }
     }
 
@@ -277,14 +330,6 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         respond(new Exchange(ctx, !close && HttpUtil.isKeepAlive(request), requestId(), common),
                 KinesisApi.error(format, error), format.contentType(), Map.of());
-    }
-
-    /**
-     * Runs a DynamoDB or CloudWatch call on the API executor: here, or on the metadata writer. KCL keeps its leases in
-     * DynamoDB and publishes metrics to CloudWatch; both subsets are served on this same endpoint.
-     */
-    private void run(Exchange x, ClusterCalls.Call call) {
-        executor.execute(() -> x.respond(forwarded(call) ? forward(call) : local(call)));
     }
 
     /** Whether this node sends {@code call} to the metadata writer rather than running it ({@link ClusterCalls}). */
@@ -331,8 +376,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             default: {
                 WireFormat format = WireFormat.fromContentType(call.contentType());
                 boolean here = call.service() == ClusterCalls.Service.KINESIS_HERE;
-                return new Reply(api.handle(call.target(), format, call.body(), call.requestId(), call.scope() != null
-                        ? call.scope() : api.home(),
+                return new Reply(api.handle(call.target(), format, call.body(), call.requestId(), call.caller(),
+                        call.scope() != null ? call.scope() : api.home(),
                         here), format.contentType(), Map.of());
             }
         }

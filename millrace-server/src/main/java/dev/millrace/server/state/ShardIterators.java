@@ -1,5 +1,6 @@
 package dev.millrace.server.state;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 
 import javax.crypto.Mac;
@@ -21,16 +22,19 @@ import java.util.Locale;
  *
  * <pre>
  *  base64 of L bytes, L = 152 + 16 * floor((n + 2) / 16), n = the stream name's length in UTF-8 bytes
- *  0                8            16              24           28          36       38         38+n        L-32    L
- *  +----------------+------------+---------------+------------+-----------+--------+----------+-----------+-------+
- *  | 00000000000001 |  issuedMs  | streamEpochMs | shardIndex | position  |   n    |   name   | 00 ... 00 | HMAC  |
- *  +----------------+------------+---------------+------------+-----------+--------+----------+-----------+-------+
+ *  0                8            16              24           28          36       38       38+n  39+n          L-32    L
+ *  +----------------+------------+---------------+------------+-----------+--------+--------+-----+-------+-----+------+
+ *  | 00000000000001 |  issuedMs  | streamEpochMs | shardIndex | position  |   n    |  name  |  m  | scope | 0.. | HMAC |
+ *  +----------------+------------+---------------+------------+-----------+--------+--------+-----+-------+-----+------+
  *  00..01         AWS's iterators start with these 8 bytes
  *  issuedMs       when it was issued, epoch ms (it expires 5 minutes later, as on AWS)
  *  streamEpochMs  the stream incarnation it belongs to
  *  shardIndex     the N of shardId-N (4 bytes); position: the storage position to read from next (8 bytes)
  *  n, name        the stream name (2-byte length, UTF-8)
- *  00 ... 00      zeros up to AWS's length for the same stream name (its recorded iterators are 152 bytes plus
+ *  m, scope       the account and region of the stream, "&lt;account id&gt;/&lt;region&gt;" in ASCII (1-byte length; at most
+ *                 33 bytes, and L - 32 - 38 - n is never under 66), so that GetRecords reads the stream the iterator
+ *                 was issued for, in another account too; m = 0 in iterators issued before accounts were kept apart
+ *  0 ...          zeros up to AWS's length for the same stream name (its recorded iterators are 152 bytes plus
  *                 whole 16-byte blocks, growing with the name)
  *  HMAC           HMAC-SHA256(key, bytes 0 .. L-32)
  * </pre>
@@ -56,8 +60,8 @@ public final class ShardIterators {
             // ZoneId "UTC", not ZoneOffset.UTC: the zone name must print as "UTC", as AWS's does, not "Z".
             DateTimeFormatter.ofPattern("EEE MMM dd HH:mm:ss zzz yyyy", Locale.US).withZone(ZoneId.of("UTC"));
 
-    /** Where an iterator points. */
-    public record Position(String streamName, long streamEpochMs, int shardIndex, long position) {
+    /** Where an iterator points; {@code scope} is null in an iterator issued before accounts were kept apart. */
+    public record Position(Account scope, String streamName, long streamEpochMs, int shardIndex, long position) {
     }
 
     private final byte[] key;
@@ -68,11 +72,12 @@ public final class ShardIterators {
         this.clock = clock;
     }
 
-    public String issue(String streamName, long streamEpochMs, int shardIndex, long position) {
+    public String issue(Account scope, String streamName, long streamEpochMs, int shardIndex, long position) {
         byte[] name = streamName.getBytes(StandardCharsets.UTF_8);
+        byte[] where = (scope.id() + "/" + scope.region()).getBytes(StandardCharsets.US_ASCII);
         ByteBuffer token = ByteBuffer.allocate(length(name.length));
         token.put(MAGIC).putLong(clock.millis()).putLong(streamEpochMs).putInt(shardIndex).putLong(position)
-                .putShort((short) name.length).put(name);
+                .putShort((short) name.length).put(name).put((byte) where.length).put(where);
         byte[] mac = mac(token.array(), token.capacity() - MAC_BYTES);
         token.put(token.capacity() - MAC_BYTES, mac);
         return Base64.getEncoder().encodeToString(token.array());
@@ -106,7 +111,26 @@ public final class ShardIterators {
         checkMac(token, token.length - MAC_BYTES, MAC_BYTES);
         checkAge(buf.getLong(MAGIC.length));
         String name = new String(token, NAME_OFFSET, nameLength, StandardCharsets.UTF_8);
-        return new Position(name, buf.getLong(16), buf.getInt(24), buf.getLong(28));
+        return new Position(scope(token, NAME_OFFSET + nameLength), name, buf.getLong(16), buf.getInt(24),
+                buf.getLong(28));
+    }
+
+    /** The scope field at {@code at} (its length byte), or null for none; the MAC has been checked. */
+    private static Account scope(byte[] token, int at) {
+        int length = token[at] & 0xFF;
+        if (length == 0) {
+            return null;
+        }
+        if (at + 1 + length > token.length - MAC_BYTES) {
+            throw invalid();
+        }
+        String where = new String(token, at + 1, length, StandardCharsets.US_ASCII);
+        int slash = where.indexOf('/');
+        try {
+            return new Account(where.substring(slash + 1), where.substring(0, Math.max(slash, 0)));
+        } catch (IllegalArgumentException e) {
+            throw invalid();
+        }
     }
 
     private Position parseLegacy(byte[] token) {
@@ -121,7 +145,7 @@ public final class ShardIterators {
         checkMac(token, LEGACY_HEADER_BYTES + nameLength, LEGACY_MAC_BYTES);
         checkAge(buf.getLong(1));
         String name = new String(token, LEGACY_HEADER_BYTES, nameLength, StandardCharsets.UTF_8);
-        return new Position(name, buf.getLong(9), buf.getInt(17), buf.getLong(21));
+        return new Position(null, name, buf.getLong(9), buf.getInt(17), buf.getLong(21));
     }
 
     /** The MAC of bytes {@code 0 .. signedBytes} must be the next {@code macBytes} bytes (its first ones). */

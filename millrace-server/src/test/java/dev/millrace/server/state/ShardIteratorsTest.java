@@ -1,5 +1,6 @@
 package dev.millrace.server.state;
 
+import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.ManualClock;
 import net.jqwik.api.Example;
@@ -38,18 +39,20 @@ class ShardIteratorsTest {
     void iteratorsHaveAwsShapeAndPointWhereIssued(@ForAll @IntRange(min = 1, max = 128) int nameLength,
                                                   @ForAll @LongRange(min = 1, max = Long.MAX_VALUE) long epochMs,
                                                   @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int shardIndex,
-                                                  @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long position) {
+                                                  @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long position,
+                                                  @ForAll boolean longRegion) {
         ManualClock clock = new ManualClock(1_700_000_000_000L);
         ShardIterators iterators = new ShardIterators(KEY, clock);
         String name = "s".repeat(nameLength);
-        String iterator = iterators.issue(name, epochMs, shardIndex, position);
+        Account scope = new Account(longRegion ? "us-gov-northwestx-99" : "us-east-1", "123456789012");
+        String iterator = iterators.issue(scope, name, epochMs, shardIndex, position);
 
         byte[] bytes = Base64.getDecoder().decode(iterator);
         assertThat(Base64.getEncoder().encodeToString(bytes)).isEqualTo(iterator);
         assertThat(HexFormat.of().formatHex(bytes, 0, 8)).isEqualTo("0000000000000001");
         assertThat(bytes.length).isEqualTo(152 + 16 * ((nameLength + 2) / 16));
         assertThat(iterator.length()).isLessThanOrEqualTo(512);
-        assertThat(iterators.parse(iterator)).isEqualTo(new ShardIterators.Position(name, epochMs, shardIndex,
+        assertThat(iterators.parse(iterator)).isEqualTo(new ShardIterators.Position(scope, name, epochMs, shardIndex,
                 position));
     }
 
@@ -57,7 +60,7 @@ class ShardIteratorsTest {
     void anyEditedByteMakesItInvalid(@ForAll @IntRange(min = 0, max = 151) int index,
                                      @ForAll @IntRange(min = 1, max = 255) int flip) {
         ShardIterators iterators = new ShardIterators(KEY, new ManualClock(1_700_000_000_000L));
-        byte[] bytes = Base64.getDecoder().decode(iterators.issue("stream", 17, 3, 99));
+        byte[] bytes = Base64.getDecoder().decode(iterators.issue(Account.DEFAULT, "stream", 17, 3, 99));
         bytes[index] ^= (byte) flip;
         assertInvalid(iterators, Base64.getEncoder().encodeToString(bytes));
     }
@@ -65,7 +68,7 @@ class ShardIteratorsTest {
     @Example
     void garbageShorterOrLongerTokensAreInvalid() {
         ShardIterators iterators = new ShardIterators(KEY, new ManualClock(1_700_000_000_000L));
-        byte[] bytes = Base64.getDecoder().decode(iterators.issue("stream", 17, 3, 99));
+        byte[] bytes = Base64.getDecoder().decode(iterators.issue(Account.DEFAULT, "stream", 17, 3, 99));
         assertInvalid(iterators, Base64.getEncoder().encodeToString(Arrays.copyOf(bytes, bytes.length + 16)));
         assertInvalid(iterators, Base64.getEncoder().encodeToString(Arrays.copyOf(bytes, bytes.length - 16)));
         assertInvalid(iterators, "AAAAgarbage");
@@ -76,7 +79,7 @@ class ShardIteratorsTest {
     @Example
     void iteratorsExpireAfterFiveMinutesAndSurviveARestart() {
         ManualClock clock = new ManualClock(1_700_000_000_000L);
-        String iterator = new ShardIterators(KEY, clock).issue("stream", 17, 3, 99);
+        String iterator = new ShardIterators(KEY, clock).issue(Account.DEFAULT, "stream", 17, 3, 99);
         clock.advanceMs(300_000);
         ShardIterators restarted = new ShardIterators(KEY.clone(), clock);
         assertThat(restarted.parse(iterator).position()).isEqualTo(99);
@@ -107,7 +110,7 @@ class ShardIteratorsTest {
 
         ShardIterators iterators = new ShardIterators(KEY, clock);
         assertThat(iterators.parse(Base64.getEncoder().encodeToString(token)))
-                .isEqualTo(new ShardIterators.Position("stream", 17, 3, 99));
+                .isEqualTo(new ShardIterators.Position(null, "stream", 17, 3, 99));
         token[10] ^= 1;
         assertInvalid(iterators, Base64.getEncoder().encodeToString(token));
     }
