@@ -2,6 +2,7 @@ package dev.millrace.auth.sigv4;
 
 import dev.millrace.protocol.KinesisException;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -71,7 +72,15 @@ final class SigV4Shape {
 
     /** The header's words: the algorithm first, then {@code name=value} parameters, split at commas and spaces. */
     static String[] words(String authorization) {
-        return authorization.split("[, ]");
+        List<String> words = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= authorization.length(); i++) {
+            if (i == authorization.length() || authorization.charAt(i) == ',' || authorization.charAt(i) == ' ') {
+                words.add(authorization.substring(start, i));
+                start = i + 1;
+            }
+        }
+        return words.toArray(new String[0]);
     }
 
     /**
@@ -81,9 +90,15 @@ final class SigV4Shape {
     static String value(String[] words, String name) {
         String value = "";
         for (int i = 1; i < words.length; i++) {
-            String[] keyValue = words[i].trim().split("=", -1);
-            if (keyValue[0].equals(name)) {
-                value = keyValue.length > 1 ? keyValue[1] : "";
+            String word = words[i].trim();
+            if (!word.startsWith(name)) {
+                continue;
+            }
+            if (word.length() == name.length()) {
+                value = "";
+            } else if (word.charAt(name.length()) == '=') {
+                int end = word.indexOf('=', name.length() + 1);
+                value = word.substring(name.length() + 1, end < 0 ? word.length() : end);
             }
         }
         return value;

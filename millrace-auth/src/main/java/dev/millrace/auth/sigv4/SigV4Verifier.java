@@ -64,7 +64,6 @@ public final class SigV4Verifier {
     private static final String INCOMPLETE = "IncompleteSignatureException";
     private static final String INVALID = "InvalidSignatureException";
     private static final String UNRECOGNIZED = "UnrecognizedClientException";
-    private static final Pattern BASIC_DATE_TIME = Pattern.compile("[0-9]{8}T[0-9]{6}Z");
     private static final Pattern EXPIRES = Pattern.compile("-?[0-9]{1,18}");
     private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'", Locale.ROOT)
             .withResolverStyle(ResolverStyle.STRICT);
@@ -120,7 +119,7 @@ public final class SigV4Verifier {
         if (auth.securityToken() != null) {
             throw KinesisException.client(UNRECOGNIZED, NO_TEMPORARY_CREDENTIALS);
         }
-        return new VerifiedScope(scope[0], scope[2], scope[3], LocalDate.parse(scope[1], SCOPE_DATE));
+        return new VerifiedScope(scope[0], scope[2], scope[3], LocalDate.ofInstant(time, ZoneOffset.UTC));
     }
 
     private static boolean present(String header) {
@@ -150,8 +149,9 @@ public final class SigV4Verifier {
     private static Instant requestTime(AuthParameters auth) {
         String date = auth.date();
         try {
-            if (BASIC_DATE_TIME.matcher(date).matches()) {
-                return LocalDateTime.parse(date, BASIC).toInstant(ZoneOffset.UTC);
+            if (isBasicDateTime(date)) {
+                return LocalDateTime.of(digits(date, 0, 4), digits(date, 4, 6), digits(date, 6, 8),
+                        digits(date, 9, 11), digits(date, 11, 13), digits(date, 13, 15)).toInstant(ZoneOffset.UTC);
             }
             if (auth.dateIsHttpDate() && date.length() <= 64) {
                 return ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
@@ -161,6 +161,23 @@ public final class SigV4Verifier {
         }
         throw KinesisException.client(INCOMPLETE, "Date must be in ISO-8601 'basic format'. Got '" + date
                 + "'. See http://en.wikipedia.org/wiki/ISO_8601");
+    }
+
+    /** Whether {@code date} is {@code yyyyMMdd'T'HHmmss'Z'} in shape (its fields are checked when read). */
+    private static boolean isBasicDateTime(String date) {
+        if (date.length() != 16 || date.charAt(8) != 'T' || date.charAt(15) != 'Z') {
+            return false;
+        }
+        for (int i = 0; i < 15; i++) {
+            if (i != 8 && (date.charAt(i) < '0' || date.charAt(i) > '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digits(String text, int from, int to) {
+        return Integer.parseInt(text, from, to, 10);
     }
 
     /** {@code X-Amz-Expires}, when a presigned request has one; it must be a whole number of seconds up to 7 days. */
@@ -230,7 +247,7 @@ public final class SigV4Verifier {
             faults.append("Credential should be scoped with a valid terminator: 'aws4_request', not '")
                     .append(scope[4]).append("'. ");
         }
-        String day = SCOPE_DATE.format(at(time));
+        String day = scopeDate(time);
         if (!day.equals(scope[1])) {
             faults.append("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '")
                     .append(scope[1]).append("' != '").append(day).append("', from '").append(BASIC.format(at(time)))
@@ -239,6 +256,13 @@ public final class SigV4Verifier {
         if (!faults.isEmpty()) {
             throw KinesisException.client(INVALID, faults.substring(0, faults.length() - 1));
         }
+    }
+
+    /** {@code yyyyMMdd} of {@code time} in UTC, without a formatter: this runs on every request. */
+    private static String scopeDate(Instant time) {
+        LocalDate day = LocalDate.ofInstant(time, ZoneOffset.UTC);
+        int yyyyMMdd = day.getYear() * 10_000 + day.getMonthValue() * 100 + day.getDayOfMonth();
+        return day.getYear() >= 1000 && day.getYear() <= 9999 ? Integer.toString(yyyyMMdd) : SCOPE_DATE.format(day);
     }
 
     private static void checkSignature(ReceivedRequest request, QueryParameters query, AuthParameters auth,
