@@ -1,0 +1,6 @@
+package dev.millrace.auth.policy;
+
+/** A statement's {@code Effect}. */
+public enum Effect {
+    ALLOW, DENY
+}
