@@ -47,8 +47,10 @@ public final class PolicyJson {
             }
             return tree;
         } catch (JsonProcessingException e) {
-            throw new MalformedPolicyException("Syntax errors in policy. " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // A broken limit (nesting too deep) has no location.
+            String at = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw new MalformedPolicyException("Syntax errors in policy. " + e.getOriginalMessage() + at);
         } catch (IOException e) {
             throw new MalformedPolicyException("Syntax errors in policy. " + e.getMessage());
         }

@@ -130,7 +130,7 @@ public final class Statement {
         List<String> texts = PolicyJson.strings(json, where, MAX_ENTRIES);
         List<WildcardPattern> patterns = new ArrayList<>(texts.size());
         for (String resource : texts) {
-            if (!resource.equals("*") && !(resource.startsWith("arn:") && resource.split(":", 6).length == 6)) {
+            if (!isArnPattern(resource)) {
                 throw new MalformedPolicyException("Resource " + resource + " must be in ARN format or \"*\".");
             }
             if (variablesRefused) {
@@ -139,6 +139,14 @@ public final class Statement {
             patterns.add(WildcardPattern.caseSensitive(resource));
         }
         return patterns.toArray(new WildcardPattern[0]);
+    }
+
+    /** {@code "*"}, or an ARN of six parts, or an {@code arn:} prefix whose {@code *} stands for the rest. */
+    private static boolean isArnPattern(String resource) {
+        if (resource.equals("*")) {
+            return true;
+        }
+        return resource.startsWith("arn:") && (resource.split(":", 6).length == 6 || resource.indexOf('*') >= 0);
     }
 
     public String sid() {
