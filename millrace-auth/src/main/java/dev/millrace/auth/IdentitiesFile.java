@@ -40,8 +40,8 @@ public final class IdentitiesFile {
     /** Thousands of identities with their policies fit easily; past this it is the wrong file. */
     public static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
     private static final Set<String> FIELDS = Set.of("name", "accountId", "accessKeyId", "secretAccessKey", "policy");
-    private static final String ALLOW_ALL =
-            "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}";
+    private static final String ALLOW_ALL = "{\"Version\": \"2012-10-17\", "
+            + "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}";
 
     private IdentitiesFile() {
     }

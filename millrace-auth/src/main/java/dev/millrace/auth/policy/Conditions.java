@@ -14,7 +14,8 @@ import java.util.Map;
  *     are alternatives (OR), and for a negated operator ({@code StringNotEquals}, {@code NotIpAddress}, ...) the
  *     request value must match none of them;</li>
  * <li>a key absent from the request makes a condition false, except: a negated operator is then true, an
- *     {@code ...IfExists} operator is then true, and {@code Null} tests exactly the absence (IAM's documented rule);</li>
+ *     {@code ...IfExists} operator is then true, and {@code Null} tests exactly the absence (IAM's documented
+ *     rule);</li>
  * <li>{@code ForAnyValue:} holds when some request value matches (false for an absent or empty key);
  *     {@code ForAllValues:} when every request value matches (true for an absent or empty key);</li>
  * <li>a plain operator on a key the request gives several values holds when any of them matches (none, negated).</li>
@@ -69,7 +70,8 @@ final class Conditions {
             rest = rest.substring(0, rest.length() - "IfExists".length());
         }
         ConditionOperator operator = ConditionOperator.byIamName(rest);
-        if (operator == null || (operator == ConditionOperator.NULL && (ifExists || qualifier != SetQualifier.SINGLE))) {
+        boolean qualifiedNull = operator == ConditionOperator.NULL && (ifExists || qualifier != SetQualifier.SINGLE);
+        if (operator == null || qualifiedNull) {
             throw new MalformedPolicyException("Invalid Condition type : " + operatorText);
         }
         if (key.indexOf(':') <= 0) {

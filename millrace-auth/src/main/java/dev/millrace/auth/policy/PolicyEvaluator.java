@@ -36,25 +36,26 @@ public final class PolicyEvaluator {
         String target = resource == null || resource.equals("*") ? null : resource;
         Verdict identity = caller.identityPolicy() == null ? Verdict.NOT_APPLICABLE
                 : evaluateIdentity(caller.identityPolicy(), action, target, context);
+        String principal = caller.principalArn();
         if (identity == Verdict.DENY) {
-            return Decision.deny(Decision.Reason.EXPLICIT_DENY_IN_IDENTITY_POLICY, caller.principalArn(), action, target);
+            return Decision.deny(Decision.Reason.EXPLICIT_DENY_IN_IDENTITY_POLICY, principal, action, target);
         }
         Verdict onResource = resourcePolicy == null ? Verdict.NOT_APPLICABLE
                 : evaluateResource(resourcePolicy, caller, action, target, context);
         if (onResource == Verdict.DENY) {
-            return Decision.deny(Decision.Reason.EXPLICIT_DENY_IN_RESOURCE_POLICY, caller.principalArn(), action, target);
+            return Decision.deny(Decision.Reason.EXPLICIT_DENY_IN_RESOURCE_POLICY, principal, action, target);
         }
         boolean identityAllows = identity == Verdict.ALLOW_DIRECT;
         boolean sameAccount = resourceAccountId == null || resourceAccountId.equals(caller.accountId());
         if (sameAccount) {
             return identityAllows || onResource == Verdict.ALLOW_DIRECT ? Decision.ALLOW
-                    : Decision.deny(Decision.Reason.NO_IDENTITY_POLICY_ALLOWS, caller.principalArn(), action, target);
+                    : Decision.deny(Decision.Reason.NO_IDENTITY_POLICY_ALLOWS, principal, action, target);
         }
         if (!identityAllows) {
-            return Decision.deny(Decision.Reason.NO_IDENTITY_POLICY_ALLOWS, caller.principalArn(), action, target);
+            return Decision.deny(Decision.Reason.NO_IDENTITY_POLICY_ALLOWS, principal, action, target);
         }
         return onResource == Verdict.NOT_APPLICABLE
-                ? Decision.deny(Decision.Reason.NO_RESOURCE_POLICY_ALLOWS, caller.principalArn(), action, target)
+                ? Decision.deny(Decision.Reason.NO_RESOURCE_POLICY_ALLOWS, principal, action, target)
                 : Decision.ALLOW;
     }
 
