@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads an identities file (issue 16):
@@ -42,6 +43,8 @@ public final class IdentitiesFile {
     private static final Set<String> FIELDS = Set.of("name", "accountId", "accessKeyId", "secretAccessKey", "policy");
     private static final String ALLOW_ALL = "{\"Version\": \"2012-10-17\", "
             + "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}";
+
+    private static final Pattern UNRECOGNIZED_TOKEN = Pattern.compile("Unrecognized token '[^']*'");
 
     private IdentitiesFile() {
     }
@@ -131,8 +134,10 @@ public final class IdentitiesFile {
             return identities;
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new IdentitiesFileException(where + " is not valid JSON: " + e.getOriginalMessage()
-                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+            // Jackson quotes the offending token, which in this file may be an unquoted secret: never log it.
+            String reason = UNRECOGNIZED_TOKEN.matcher(e.getOriginalMessage()).replaceAll("Unrecognized token");
+            throw new IdentitiesFileException(where + " is not valid JSON: " + reason
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new IdentitiesFileException(where + " cannot be read: " + e, e);
         }

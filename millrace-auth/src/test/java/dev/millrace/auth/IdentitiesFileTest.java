@@ -156,6 +156,27 @@ class IdentitiesFileTest {
     }
 
     @Test
+    void aSyntaxErrorNeverRepeatsASecret() throws IOException {
+        Path file = write("{\"identities\":[{\"name\":\"a\",\"secretAccessKey\": wJalrXUtnFEMIK7MDENG}]}");
+        assertThatThrownBy(() -> IdentitiesFile.load(file)).isInstanceOf(IdentitiesFileException.class)
+                .hasMessageContaining("is not valid JSON: Unrecognized token")
+                .hasMessageContaining("line 1")
+                .hasMessageNotContaining("wJalrXUtnFEMIK7MDENG");
+    }
+
+    @Test
+    void identitiesMadeInCodeAreCheckedToo() {
+        assertThatThrownBy(() -> new Identity("a", "123", "AKIAAAAAAAAAAAAAAAA1", "x", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("accountId: ");
+        assertThatThrownBy(() -> new Identity("a", "111122223333", "AKIAAAAAAAAAAAAAAAA1", "", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("secretAccessKey: ");
+        assertThatThrownBy(() -> new Identity("a", "111122223333", "AKIAAAAAAAAAAAAAAAA1", "x",
+                dev.millrace.auth.policy.PolicyDocument.parseResourcePolicy("{\"Statement\":{\"Effect\":\"Allow\","
+                        + "\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("policy: ");
+    }
+
+    @Test
     void errorsNameTheLine() throws IOException {
         assertRefused("{\"identities\": [\n" + NOBODY + ",\n\n" + NOBODY.replace("111122223333", "1") + "\n]}",
                 "identity 2 (line 4) \"nobody\"", "account id is 12 digits");
