@@ -54,7 +54,6 @@ final class SdkResigner {
     /** The headers the SDK never signs (its {@code V4CanonicalRequest.HEADERS_TO_IGNORE_IN_LOWER_CASE}). */
     static final Set<String> UNSIGNABLE = Set.of("connection", "x-amzn-trace-id", "user-agent", "expect");
     private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
-    private static final String CONTENT_SHA256 = "x-amz-content-sha256";
     private static final String SIGNATURE_PARAMETER = "X-Amz-Signature";
 
     /** A verified credential scope and the secret to sign with. */
@@ -77,23 +76,15 @@ final class SdkResigner {
      *
      * @param signedHeaders the lower-case names the request's {@code SignedHeaders} lists, none of them
      *                      {@link #UNSIGNABLE}
-     * @param usesAmzDate   whether the request's timestamp came from an {@code X-Amz-Date} header
      */
     static String headerSignature(ReceivedRequest request, QueryParameters query, List<String> signedHeaders,
-                                  boolean usesAmzDate, Signing signing) {
+                                  Signing signing) {
         try {
             SdkHttpFullRequest toSign = requestOf(request, query, signedHeaders, "http").build();
-            if (usesAmzDate && signedHeaders.contains(CONTENT_SHA256) && signedHeaders.contains("x-amz-date")) {
-                SignedRequest signed = SIGNER.sign(r -> r.identity(signing.credentials())
-                        .request(toSign)
-                        .payload(ContentStreamProvider.fromByteArrayUnsafe(request.body()))
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, signing.region())
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, signing.service())
-                        .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, signing.clock())
-                        .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true));
-                String authorization = signed.request().firstMatchingHeader("Authorization").orElse("");
-                return authorization.substring(authorization.lastIndexOf("Signature=") + "Signature=".length());
-            }
+            // Always the SDK's signing core, also for what the public signer would reproduce (the Java SDK's requests,
+            // which sign x-amz-content-sha256 and X-Amz-Date): the canonical request is identical (the payload line is
+            // the body's real hash, which is also what a truthful x-amz-content-sha256 says, and a false one fails),
+            // and the core costs 2 to 6 times less than the public signer, which hashes the body through a stream.
             V4Properties properties = V4Properties.builder()
                     .credentials(signing.credentials())
                     .credentialScope(new CredentialScope(signing.region(), signing.service(), signing.time()))

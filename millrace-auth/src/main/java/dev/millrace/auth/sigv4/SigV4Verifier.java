@@ -280,8 +280,8 @@ public final class SigV4Verifier {
                     || SdkResigner.sameSignature(SdkResigner.presignedSignature(request, query, signedHeaders,
                     expires, true, signing), auth.signature());
         } else {
-            matches = SdkResigner.sameSignature(SdkResigner.headerSignature(request, query, signedHeaders,
-                    !auth.dateIsHttpDate(), signing), auth.signature());
+            matches = SdkResigner.sameSignature(SdkResigner.headerSignature(request, query, signedHeaders, signing),
+                    auth.signature());
         }
         if (!matches) {
             throw KinesisException.client(INVALID, MISMATCH);

@@ -30,9 +30,9 @@ class VerificationCostTest {
         Map<String, ReceivedRequest> requests = new LinkedHashMap<>();
         for (Map.Entry<String, String> body : Map.of("150 B", small, "520 KiB", large).entrySet()) {
             Clients.Unsigned put = Clients.kinesisJson("http://127.0.0.1:4567/", body.getValue());
-            requests.put("Java SDK header form (public signer), " + body.getKey(),
+            requests.put("Java SDK header form (signs x-amz-content-sha256), " + body.getKey(),
                     Clients.javaSdk(put, "eu-west-1", "kinesis", T));
-            requests.put("botocore header form (signing core), " + body.getKey(),
+            requests.put("botocore header form, " + body.getKey(),
                     Clients.botocore(put, "eu-west-1", "kinesis", T));
         }
         requests.put("presigned GET, UNSIGNED-PAYLOAD (two signings)", Clients.javaSdkPresigned(new Clients.Unsigned(

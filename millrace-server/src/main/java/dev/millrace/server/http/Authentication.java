@@ -14,7 +14,6 @@ import dev.millrace.server.security.RequestAuthenticator;
 import dev.millrace.sts.StsApi;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.ssl.SslHandler;
 
 import java.net.InetSocketAddress;
@@ -65,16 +64,15 @@ final class Authentication {
     /**
      * Authenticates a request for {@code service} ({@link RequestAuthenticator#KINESIS}, ...).
      *
-     * @param region the region of the signature's scope as read without verifying it (used with --auth none)
+     * @param received the request as received (null with --auth none)
+     * @param region   the region of the signature's scope as read without verifying it (used with --auth none)
      * @throws KinesisException AWS's authentication error
      */
-    Signed authenticate(ChannelHandlerContext ctx, FullHttpRequest request, byte[] sent, String service,
-                        String region) {
+    Signed authenticate(ChannelHandlerContext ctx, ReceivedRequest received, String service, String region) {
         if (authenticator == null) {
             return new Signed(Caller.UNCHECKED, Account.isRegion(region) ? new Account(region, homeAccountId) : null);
         }
-        RequestAuthenticator.Signed signed = authenticator.authenticate(new ReceivedRequest(
-                request.method().name(), request.uri(), request.headers(), sent), service);
+        RequestAuthenticator.Signed signed = authenticator.authenticate(received, service);
         Caller caller = new Caller(signed.identity(), sourceIp(ctx.channel()), secure(ctx.channel()));
         return new Signed(caller, Regions.scope(signed.region(), signed.identity().accountId()));
     }
