@@ -1,7 +1,10 @@
 package dev.millrace.app;
 
+import dev.millrace.auth.IdentitiesFileException;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.security.SecurityConfig;
+import dev.millrace.server.security.ServerIdentities;
 import dev.millrace.server.TlsConfig;
 import dev.millrace.server.http.HttpLimits;
 import dev.millrace.server.state.AutoScalingConfig;
@@ -154,6 +157,19 @@ final class ServerCommand implements Callable<Integer> {
                     + "the one each request is signed for; each region's streams are its own.")
     String accountId;
 
+    @Option(names = "--auth", paramLabel = "MODE",
+            description = "sigv4: every request must be signed (AWS Signature Version 4) with the key of an identity "
+                    + "of --identities, whose IAM policy decides what it may do. none: anyone may do anything. "
+                    + "Default: none when --host is a loopback address; on any other address the server refuses "
+                    + "to start unless --auth is given (none then logs a warning).")
+    String auth;
+
+    @Option(names = "--identities", paramLabel = "FILE",
+            description = "The identities for --auth sigv4: a JSON file {\"identities\": [{\"name\", \"accountId\", "
+                    + "\"accessKeyId\", \"secretAccessKey\", \"policy\": IAM policy document}]}. Re-read on "
+                    + "SIGHUP; a bad file then keeps the identities in force and logs why.")
+    Path identities;
+
     @Option(names = "--tls-port", defaultValue = "-1", paramLabel = "PORT",
             description = "Also serve HTTPS (ALPN h2 and http/1.1, and h2 without ALPN) on this port; 0 picks a free "
                     + "one, -1 turns it off (default: ${DEFAULT-VALUE}).")
@@ -240,11 +256,12 @@ final class ServerCommand implements Callable<Integer> {
         ServerConfig config = config();
         try {
             checkTlsFiles();
+            config = config.withSecurity(security());
             KafkaStorageConfig kafkaConfig = kafkaConfig();
             if (kafkaConfig != null && port == 0 && kafka.advertisedEndpoint == null) {
                 // The other nodes must know this one's port before it is bound, so a free one is chosen now.
                 port = freePort(host);
-                config = config();
+                config = config().withSecurity(config.security());
             }
             try (DataDirLock lock = openDataDir(config.dataDir())) {
                 return serve(config, kafkaConfig);
@@ -266,6 +283,9 @@ final class ServerCommand implements Callable<Integer> {
             StartupProblem {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
+        if (config.security().identities() != null) {
+            Signals.onHangup(config.security().identities()::reload);
+        }
         Clock clock = Clock.systemUTC();
         // The backend is chosen here, by the application; the server only ever sees the storage SPI.
         Supplier<Storage> opener;
@@ -337,6 +357,60 @@ final class ServerCommand implements Callable<Integer> {
                     + (embeddedOptions.size() == 1 ? "it" : "them") + " out");
         }
         return kafka.config(this::usage);
+    }
+
+    /**
+     * Who may call, from --auth and --identities. Without --auth the server serves anyone only on a loopback
+     * address: reachable from other machines, it must be told, so that nobody exposes an open server by accident.
+     */
+    SecurityConfig security() throws StartupProblem {
+        boolean loopback = isLoopback(host);
+        if (auth == null) {
+            if (!loopback) {
+                throw new StartupProblem("--host " + host + " lets other machines reach this server: choose who may "
+                        + "call it with --auth sigv4 --identities FILE (signed requests, IAM policies), or --auth "
+                        + "none to let anyone do anything");
+            }
+            auth = "none";
+        }
+        switch (auth) {
+            case "none" -> {
+                if (identities != null) {
+                    throw new StartupProblem("--identities is for --auth sigv4; with --auth none anyone may call");
+                }
+                if (!loopback) {
+                    log.warn("--auth none on {}: anyone who can reach this address can read, write and delete every "
+                            + "stream. Use --auth sigv4 --identities FILE on a network.", host);
+                }
+                return SecurityConfig.NONE;
+            }
+            case "sigv4" -> {
+                if (identities == null) {
+                    throw new StartupProblem("--auth sigv4 needs --identities FILE: the access keys that may sign "
+                            + "requests, each with its IAM policy");
+                }
+                try {
+                    return SecurityConfig.sigv4(ServerIdentities.load(identities.toAbsolutePath()));
+                } catch (IdentitiesFileException e) {
+                    throw new StartupProblem(e.getMessage());
+                }
+            }
+            default -> throw new StartupProblem("--auth must be sigv4 or none, not " + auth);
+        }
+    }
+
+    /** Whether {@code host} names only this machine (an unresolvable name is not: it fails at bind anyway). */
+    static boolean isLoopback(String host) {
+        try {
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** A port of {@code host} that is free now. */

@@ -48,4 +48,19 @@ final class Signals {
             }
         }
     }
+
+    /**
+     * Runs {@code action} on each SIGHUP (the identities file is re-read then); a platform without SIGHUP skips it.
+     * The action runs on the JVM's signal thread, so it must not block for long.
+     */
+    static void onHangup(Runnable action) {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                log.info("Received SIGHUP");
+                action.run();
+            });
+        } catch (IllegalArgumentException e) {
+            log.debug("Signal HUP is not available here: {}", e.getMessage());
+        }
+    }
 }

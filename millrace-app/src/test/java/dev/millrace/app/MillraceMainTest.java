@@ -1,6 +1,7 @@
 package dev.millrace.app;
 
 import dev.millrace.server.ServerConfig;
+import dev.millrace.server.security.SecurityConfig;
 import dev.millrace.server.http.HttpLimits;
 import dev.millrace.storage.log.DurabilityPolicy;
 import org.junit.jupiter.api.Test;
@@ -212,6 +213,32 @@ class MillraceMainTest {
         assertOneLineProblem(runServer(dir, "--port", "0", "--data-dir", data.toString(), "--tls-port", "0",
                 "--tls-cert", cert.toString(), "--tls-key", key.toString()),
                 "cannot set up the TLS port: cannot use certificate chain " + cert, "check --tls-cert and --tls-key");
+    }
+
+    @Test
+    void aServerOthersCanReachMustBeToldWhoMayCallIt(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--host", "0.0.0.0", "--data-dir", data.toString()),
+                "--host 0.0.0.0 lets other machines reach this server", "--auth sigv4 --identities FILE",
+                "--auth none");
+        assertThat(data).as("refused before anything is created").doesNotExist();
+        assertOneLineProblem(runServer(dir, "--port", "0", "--auth", "sigv4", "--data-dir", data.toString()),
+                "--auth sigv4 needs --identities FILE");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--auth", "maybe", "--data-dir", data.toString()),
+                "--auth must be sigv4 or none, not maybe");
+        Path identities = Files.writeString(dir.resolve("identities.json"), "{\"identities\": [{\"name\": \"p\", "
+                + "\"accountId\": \"111122223333\", \"accessKeyId\": \"AKIAEXAMPLE00000001\", \"secretAccessKey\": "
+                + "\"s\", \"policy\": \"admin\"}]}");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--auth", "sigv4", "--identities", identities.toString(),
+                "--data-dir", data.toString()), identities.toString(), "policy");
+        assertOneLineProblem(runServer(dir, "--port", "0", "--auth", "none", "--identities", identities.toString(),
+                "--data-dir", data.toString()), "--identities is for --auth sigv4");
+
+        assertThat(parse("server").security()).isEqualTo(SecurityConfig.NONE);
+        assertThat(parse("server", "--host", "localhost").security()).isEqualTo(SecurityConfig.NONE);
+        assertThat(parse("server", "--host", "0.0.0.0", "--auth", "none").security()).isEqualTo(SecurityConfig.NONE);
+        assertThat(ServerCommand.isLoopback("::1")).isTrue();
+        assertThat(ServerCommand.isLoopback("0.0.0.0")).isFalse();
     }
 
     @Test

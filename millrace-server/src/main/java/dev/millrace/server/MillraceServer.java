@@ -16,6 +16,7 @@ import dev.millrace.server.fanout.FanOut;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
+import dev.millrace.server.http.PerAccount;
 import dev.millrace.server.http.TlsCertificates;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.AuthMode;
@@ -171,9 +172,18 @@ public final class MillraceServer implements AutoCloseable {
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
-        address = http.start(config.host(), config.port(), new Apis(api, dynamo, new CloudWatchApi(clock),
-                new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper), apiExecutor,
-                config.maxBodyBytes(), config.http());
+        CloudWatchApi cloudWatch = new CloudWatchApi(clock);
+        String ownId = home().id();
+        // Another account's tables live under its own keys (RegionMetadata), in the legacy region as the own
+        // account's do; its metrics in a catalog of its own.
+        PerAccount<DynamoApi> dynamoOf = new PerAccount<>(id -> id.equals(ownId) ? dynamo : new DynamoApi(
+                RegionMetadata.of(metadata, new Account(Account.LEGACY_REGION, id), ownId), clock,
+                Account.LEGACY_REGION, id));
+        PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(id -> id.equals(ownId) ? cloudWatch
+                : new CloudWatchApi(clock));
+        address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
+                new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf),
+                apiExecutor, config.maxBodyBytes(), config.http());
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(

@@ -56,9 +56,16 @@ class ConsumerResourcesTest {
 
     @Test
     void consumerPoliciesAreKeptApartFromTheStreams() {
-        api.call("PutResourcePolicy", "{\"ResourceARN\":\"" + consumerArn + "\",\"Policy\":\"{\\\"v\\\":1}\"}");
+        String policy = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":"
+                + "\"kinesis:SubscribeToShard\",\"Resource\":\"" + consumerArn + "\"}]}";
+        api.call("PutResourcePolicy", "{\"ResourceARN\":\"" + consumerArn + "\",\"Policy\":\""
+                + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(policy))
+                + "\"}");
         assertThat(api.call("GetResourcePolicy", "{\"ResourceARN\":\"" + consumerArn + "\"}").get("Policy"))
-                .isEqualTo("{\"v\":1}");
+                .isEqualTo(policy);
+        assertThatThrownBy(() -> api.call("PutResourcePolicy", "{\"ResourceARN\":\"" + consumerArn
+                + "\",\"Policy\":\"{\\\"v\\\":1}\"}")).as("a document IAM would refuse").isInstanceOfSatisfying(
+                ApiHarness.ApiError.class, e -> assertThat(e.type).isEqualTo("InvalidArgumentException"));
         assertThat(api.call("GetResourcePolicy", "{\"ResourceARN\":\"" + STREAM_ARN + "\"}").get("Policy"))
                 .isEqualTo("{}");
         api.call("DeleteResourcePolicy", "{\"ResourceARN\":\"" + consumerArn + "\"}");

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A throwable while a request is routed on the event loop (before it is handed to an API thread), end to end over a
  * real socket: the request is still answered, 500 InternalFailure in AWS's format, with one log line and no stack,
  * and the server goes on serving the same connection's next request and new connections. The fault is forced by
- * leaving out the STS service, which is called on the event loop: an STS call then throws there. Before the catch
+ * leaving out the STS service: an STS call then throws while it is dispatched. Before the catch
  * around routing, such a request got its connection closed without an answer.
  */
 class EventLoopThrowableTest {

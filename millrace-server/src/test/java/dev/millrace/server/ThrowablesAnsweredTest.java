@@ -3,6 +3,7 @@ package dev.millrace.server;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
+import dev.millrace.server.api.Caller;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.OperationRouter;
 import dev.millrace.server.fanout.EventSink;
@@ -89,7 +90,7 @@ class ThrowablesAnsweredTest {
         KinesisApi.Result r = failingWith(t).subscribe("Kinesis_20131202.SubscribeToShard",
                 ("{\"ConsumerARN\":\"arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1\","
                         + "\"ShardId\":\"shardId-000000000000\",\"StartingPosition\":{\"Type\":\"LATEST\"}}")
-                        .getBytes(StandardCharsets.UTF_8), new NoSink(), "req-3", Account.DEFAULT);
+                        .getBytes(StandardCharsets.UTF_8), new NoSink(), "req-3", Caller.UNCHECKED, Account.DEFAULT);
         assertThat(r).isNotNull();
         assertThat(r.httpStatus()).isEqualTo(500);
         assertThat(r.errorType()).isEqualTo("InternalFailure");

@@ -67,6 +67,9 @@ final class SdkResigner {
         }
     }
 
+    /** HTTP/2's pseudo-header for the host; clients that sign it (the JS SDK v3 over HTTP/2) need not sign Host. */
+    static final String AUTHORITY = ":authority";
+
     private SdkResigner() {
     }
 
@@ -135,7 +138,8 @@ final class SdkResigner {
     /**
      * The request as the SDK must see it to sign what the client signed: method, raw path, every query parameter but
      * the signature, and the signed headers with every value received ({@code ""} for a signed header that did not
-     * arrive, which the client cannot have signed with a value).
+     * arrive, which the client cannot have signed with a value). A signed {@code :authority} (HTTP/2's pseudo-header)
+     * is the request's authority, which the server passes as {@code host}.
      */
     private static SdkHttpFullRequest.Builder requestOf(ReceivedRequest request, QueryParameters query,
                                                         List<String> signedHeaders, String protocol) {
@@ -151,6 +155,10 @@ final class SdkResigner {
         }
         for (String name : signedHeaders) {
             List<String> values = request.headerValues(name);
+            if (values.isEmpty() && AUTHORITY.equals(name)) {
+                // HTTP/2's :authority, which the JS SDK v3 signs instead of Host; the server hands it over as Host.
+                values = request.headerValues("host");
+            }
             builder.putHeader(name, values.isEmpty() ? List.of("") : values);
         }
         return builder;

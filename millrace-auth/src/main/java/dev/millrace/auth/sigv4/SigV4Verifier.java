@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  *                                                        'basic format'. Got '...'. See http://en.wikipedia.org/..."
  *      more than 5 minutes off, or presigned and past    InvalidSignatureException "Signature expired: ... is now
  *      X-Amz-Expires                                     earlier than ..." / "Signature not yet current: ..."
- *   3. Host not signed                                   InvalidSignatureException
+ *   3. Host not signed (nor HTTP/2's :authority)         InvalidSignatureException
  *   4. an algorithm other than AWS4-HMAC-SHA256          IncompleteSignatureException "Unsupported AWS 'algorithm'"
  *   5. a credential that is not 5 '/'-separated parts    IncompleteSignatureException "Credential must have exactly
  *                                                        5 slash-delimited elements, ..."
@@ -103,7 +103,7 @@ public final class SigV4Verifier {
         Instant time = requestTime(auth);
         Duration expires = auth.presigned() ? expires(auth.expires()) : null;
         checkTime(time, expires);
-        if (!signedHeaders.contains("host")) {
+        if (!signedHeaders.contains("host") && !signedHeaders.contains(SdkResigner.AUTHORITY)) {
             throw KinesisException.client(INVALID, "'Host' must be a 'SignedHeader' in the AWS Authorization.");
         }
         if (!ALGORITHM.equals(auth.algorithm())) {

@@ -150,6 +150,34 @@ class SigV4VerifierTest {
     }
 
     @Test
+    void theJsSdkOverHttp2SignsAuthorityInsteadOfHostAndVerifies() {
+        // Recorded from @aws-sdk/client-kinesis 3.1142 over HTTP/2 (its default): it signs the pseudo-header
+        // :authority, not Host; the server passes the authority on as Host, as Netty's HTTP/2 adapter does.
+        SigV4Verifier js = new SigV4Verifier(new ManualClock(Instant.parse("2026-12-06T10:21:48Z").toEpochMilli()),
+                key -> "AKIAADMIN0000000001".equals(key) ? Optional.of("x") : Optional.empty());
+        List<Map.Entry<String, String>> headers = new ArrayList<>(List.of(
+                Map.entry("content-type", "application/x-amz-json-1.1"),
+                Map.entry("x-amz-target", "Kinesis_20131202.ListStreams"),
+                Map.entry("content-length", "2"),
+                Map.entry("x-amz-user-agent", "aws-sdk-js/3.1142.0"),
+                Map.entry("host", "127.0.0.1:9"),
+                Map.entry("amz-sdk-invocation-id", "66e754dd-b3d3-4627-9591-43b17c9771ff"),
+                Map.entry("amz-sdk-request", "attempt=1; max=1"),
+                Map.entry("x-amz-date", "20261206T102148Z"),
+                Map.entry("x-amz-content-sha256", "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"),
+                Map.entry("authorization", "AWS4-HMAC-SHA256 Credential=AKIAADMIN0000000001/20261206/us-east-1/"
+                        + "kinesis/aws4_request, SignedHeaders=:authority;amz-sdk-invocation-id;amz-sdk-request;"
+                        + "content-length;content-type;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, "
+                        + "Signature=101e3ebda217abf21c2671bf9e2e1d346a2bdfb7bd4ad1fbdc9e4f35dde6c116")));
+        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(js.verify(new ReceivedRequest("POST", "/", headers, body), "kinesis").accessKeyId())
+                .isEqualTo("AKIAADMIN0000000001");
+        headers.set(4, Map.entry("host", "127.0.0.1:10"));
+        assertThat(failure(() -> js.verify(new ReceivedRequest("POST", "/", headers, body), "kinesis"))
+                .getMessage()).as("the authority is signed").isEqualTo(MISMATCH);
+    }
+
+    @Test
     void awsPublishedTestSuiteSignaturesVerify() {
         // AWS's SigV4 test suite (get-vanilla, get-vanilla-query-order-key-case, post-vanilla): signatures computed
         // by AWS, not by the SDK the verifier uses, with AWS's example key.

@@ -1,11 +1,14 @@
 package dev.millrace.server.api;
 
+import dev.millrace.auth.policy.PolicyDocument;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
 /**
- * PutResourcePolicy: attaches a policy document to a stream. Stored and returned by GetResourcePolicy; not enforced.
+ * PutResourcePolicy: attaches a policy document to a stream or consumer, returned by GetResourcePolicy and, with
+ * {@code --auth sigv4}, evaluated with the caller's own policy on every call to the resource (IAM's cross-account
+ * rules). A document IAM would refuse is refused here, with its reason.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutResourcePolicy.html
  *
  * <p>Thread-safe.
@@ -30,6 +33,7 @@ final class PutResourcePolicyHandler implements OperationHandler {
         if (policy.length() > MAX_POLICY_BYTES) {
             throw KinesisException.invalidArgument("Policy is larger than " + MAX_POLICY_BYTES + " characters.");
         }
+        PolicyDocument.parseResourcePolicy(policy); // MalformedPolicyException is AWS's InvalidArgumentException
         // Under the registry's lock, and refused once the stream is DELETING: DeleteStream drops the stream's
         // policies after marking it so, and a policy stored later would pass to a new stream of the same name.
         services.streams().updateAnyState(name, s -> {

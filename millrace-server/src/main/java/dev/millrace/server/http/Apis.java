@@ -13,16 +13,20 @@ import java.time.Clock;
 /**
  * The APIs served on Millrace's one port: Kinesis, the DynamoDB subset KCL keeps its leases in, the CloudWatch
  * subset it publishes metrics to, and the STS call the KPL asks for its account; and, on a node of a cluster, the
- * calls between nodes ({@code cluster}, null on a node alone). {@code authenticator} verifies every request's
- * signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper} evaluates the DynamoDB and
- * CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). Immutable, thread-safe.
+ * calls between nodes ({@code cluster}, null on a node alone). Each account has DynamoDB tables and CloudWatch
+ * metrics of its own ({@code dynamo} and {@code cloudWatch} serve the server's own account). {@code authenticator}
+ * verifies every request's signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper}
+ * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). Immutable,
+ * thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
-                   RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper) {
+                   RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
+                   PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
 
-    /** The APIs of a node that authenticates nobody ({@code --auth none}). */
+    /** The APIs of a node that authenticates nobody ({@code --auth none}): one account. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster) {
-        this(kinesis, dynamo, cloudWatch, sts, cluster, null, new PolicyGatekeeper(Clock.systemUTC()));
+        this(kinesis, dynamo, cloudWatch, sts, cluster, null, new PolicyGatekeeper(Clock.systemUTC()),
+                PerAccount.single(dynamo), PerAccount.single(cloudWatch));
     }
 
     /** The APIs of a node alone on its storage. */

@@ -140,6 +140,13 @@ final class Authentication {
         return "IncompleteSignature".equals(code) ? 400 : 403;
     }
 
+    /** Whether the connection comes from a loopback address of this machine. */
+    static boolean fromThisMachine(Channel channel) {
+        Channel connection = channel.parent() != null ? channel.parent() : channel;
+        return connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                && a.getAddress().isLoopbackAddress();
+    }
+
     private static String sourceIp(Channel channel) {
         Channel connection = channel.parent() != null ? channel.parent() : channel;
         return connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null

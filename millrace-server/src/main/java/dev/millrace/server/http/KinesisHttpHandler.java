@@ -71,8 +71,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private final KinesisApi api;
     private final KinesisGate gate;
-    private final DynamoApi dynamo;
-    private final CloudWatchApi cloudWatch;
+    private final PerAccount<DynamoApi> dynamo;
+    private final PerAccount<CloudWatchApi> cloudWatch;
     private final StsApi sts;
     /** Null on a node alone on its storage (and in tests that build the handler bare): nothing is forwarded. */
     private final ClusterCalls calls;
@@ -88,8 +88,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     KinesisHttpHandler(Apis apis, ExecutorService executor, long maxQueueWaitMs) {
         this.api = apis.kinesis();
         this.gate = new KinesisGate(api, ApiModel.kinesis().targetPrefix());
-        this.dynamo = apis.dynamo();
-        this.cloudWatch = apis.cloudWatch();
+        this.dynamo = apis.dynamoOfAccount();
+        this.cloudWatch = apis.cloudWatchOfAccount();
         this.sts = apis.sts();
         this.calls = apis.cluster();
         this.authentication = new Authentication(apis.authenticator(), apis.gatekeeper(), api.home().id());
@@ -136,6 +136,14 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         common.put("x-amz-id-2", extendedRequestId());
         Exchange x = new Exchange(ctx, keepAlive, requestId, common);
         if (request.method() == HttpMethod.GET && request.uri().equals(ClusterCalls.STATUS_PATH)) {
+            if (authentication.enabled() && !Authentication.fromThisMachine(ctx.channel())
+                    && (calls == null || !calls.authentic(headers.get(ClusterCalls.TOKEN_HEADER)))) {
+                // A node's addresses and role are for its operators and its peers, not for any signed-in client.
+                respond(x, KinesisApi.error(WireFormat.JSON, new KinesisException("AccessDeniedException",
+                        "Only this node's own machine and the other nodes of its cluster may read "
+                                + ClusterCalls.STATUS_PATH + ".", 403)), WireFormat.JSON.contentType(), Map.of());
+                return;
+            }
             respond(x, new KinesisApi.Result(200, calls != null ? calls.statusJson()
                     : ClusterCalls.statusJson(dev.millrace.storage.Cluster.solo()), null), "application/json",
                     Map.of());
@@ -186,7 +194,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 }
                 OtherService service = new OtherService(DynamoApi.isDynamoTarget(target) ? ClusterCalls.Service.DYNAMODB
                         : isSts ? null : ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region, body);
-                executor.execute(() -> x.respond(otherService(ctx, received, service, requestId)));
+                onExecutor(x, contentType, () -> x.respond(otherService(ctx, received, service, requestId)));
                 return;
             }
             KinesisGate.Verdict verdict = gate.check(new KinesisGate.Request(post, uri, contentType, target, body,
@@ -199,7 +207,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             WireFormat format = streams ? WireFormat.JSON : verdict.format();
             // A monotonic reading, not the injected clock: this measures a wait on this machine, never a date.
             long queuedAtNanos = System.nanoTime();
-            executor.execute(() -> {
+            onExecutor(x, contentType, () -> {
                 if (!streams && System.nanoTime() - queuedAtNanos > maxQueueWaitNanos) {
                     // Waited past the bound in the queue: answered as shed, not run, so that under overload the
                     // calls that are run do not each wait the whole queue's worth of work first.
@@ -247,16 +255,35 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         } catch (Throwable e) {
             // Whatever the routing above throws on the event loop (a bug, a decoder on a hostile header) must still
             // answer: exceptionCaught would close the connection without a word.
-            log.error("Request {} failed before dispatch: {}", requestId, Failures.brief(e));
-            WireFormat format = WireFormat.fromContentType(contentType);
-            try {
-                respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format,
-                        KinesisException.internalFailure("Internal failure; request id " + requestId)),
-                        format.contentType(), Map.of());
-            } catch (Throwable again) {
-                ctx.close();
-            }
+            failedBeforeDispatch(new Exchange(ctx, false, requestId, common), contentType, e);
         }
+    }
+
+    /**
+     * Answers 500 InternalFailure, with one log line, for a request whose routing, authentication or dispatch threw
+     * (on the event loop or on the API executor): the client still gets an answer, and the connection is closed.
+     */
+    private static void failedBeforeDispatch(Exchange x, String contentType, Throwable e) {
+        log.error("Request {} failed before dispatch: {}", x.requestId(), Failures.brief(e));
+        WireFormat format = WireFormat.fromContentType(contentType);
+        Exchange closing = new Exchange(x.ctx(), false, x.requestId(), x.headers());
+        try {
+            closing.respond(KinesisApi.error(format, KinesisException.internalFailure("Internal failure; request id "
+                    + x.requestId())), format.contentType());
+        } catch (Throwable again) {
+            x.ctx().close();
+        }
+    }
+
+    /** Runs {@code task} on the API executor; whatever it throws is still answered ({@link #failedBeforeDispatch}). */
+    private void onExecutor(Exchange x, String contentType, Runnable task) {
+        executor.execute(() -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                failedBeforeDispatch(x, contentType, e);
+            }
+        });
     }
 
     /** A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH) or STS (null) call, as received. */
@@ -360,17 +387,22 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
+    /** The account a call is for: its signer's, or the server's own when it names none. */
+    private String accountOf(ClusterCalls.Call call) {
+        return call.scope() != null ? call.scope().id() : api.home().id();
+    }
+
     /** Runs {@code call} on this node. */
     Reply local(ClusterCalls.Call call) {
         switch (call.service()) {
             case DYNAMODB: {
-                DynamoApi.Result r = dynamo.handle(call.target(), call.body());
+                DynamoApi.Result r = dynamo.of(accountOf(call)).handle(call.target(), call.body());
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                         DynamoApi.CONTENT_TYPE, Map.of());
             }
             case CLOUDWATCH: {
-                CloudWatchApi.Result r = cloudWatch.handle(call.uri(), call.target(), call.contentType(), call.body(),
-                        call.requestId());
+                CloudWatchApi.Result r = cloudWatch.of(accountOf(call)).handle(call.uri(), call.target(),
+                        call.contentType(), call.body(), call.requestId());
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), r.contentType(), r.headers());
             }
             default: {
