@@ -30,6 +30,16 @@ public interface ShardLog {
     AppendResult append(java.util.List<AppendRecord> records);
 
     /**
+     * {@link #append(java.util.List)}, encrypted at rest with {@code key} when it is not null: the records' partition
+     * keys, explicit hash keys and data are stored only as AES-256-GCM ciphertext, authenticated, with the key's id
+     * beside it, and {@link #read} gives them back decrypted through the engine's {@link
+     * dev.millrace.storage.crypto.KeyRing} (or fails with {@link dev.millrace.storage.crypto.KeyUnavailableException}
+     * while that key is unavailable). A backend stores encrypted at least per append batch where its layout allows
+     * (the embedded engine: one ciphertext per batch), else per record.
+     */
+    AppendResult append(java.util.List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key);
+
+    /**
      * Reads records at or after {@code fromPosition}, at most {@code maxRecords} of them and, beyond the first, at most
      * {@code maxBytes} of payload. Records older than the retention period are never returned. Returns at once, with
      * nothing, when there is nothing to return (at or past the end): readers poll, they never wait in a read.

@@ -145,6 +145,14 @@ final class KafkaShardLog implements ShardLog {
     }
 
     @Override
+    public AppendResult append(List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key) {
+        if (key != null) {
+            throw new StorageException("encryption at rest is not implemented yet"); // issue 16, in progress
+        }
+        return append(records);
+    }
+
+    @Override
     public AppendResult append(List<AppendRecord> records) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
