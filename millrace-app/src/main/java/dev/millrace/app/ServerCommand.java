@@ -4,6 +4,7 @@ import dev.millrace.auth.IdentitiesFileException;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
 import dev.millrace.server.security.SecurityConfig;
+import dev.millrace.server.security.ServerKeys;
 import dev.millrace.server.security.ServerIdentities;
 import dev.millrace.server.TlsConfig;
 import dev.millrace.server.http.HttpLimits;
@@ -170,6 +171,12 @@ final class ServerCommand implements Callable<Integer> {
                     + "SIGHUP; a bad file then keeps the identities in force and logs why.")
     Path identities;
 
+    @Option(names = "--kms-keys", paramLabel = "FILE",
+            description = "KMS keys for StartStreamEncryption: a JSON file {\"keys\": [{\"keyId\", \"aliases\", "
+                    + "\"enabled\", \"material\": base64 of 32 random bytes}]}. Records of an encrypted stream are "
+                    + "stored encrypted with its key; keep this file apart from the data directory. Re-read on SIGHUP.")
+    Path kmsKeys;
+
     @Option(names = "--tls-port", defaultValue = "-1", paramLabel = "PORT",
             description = "Also serve HTTPS (ALPN h2 and http/1.1, and h2 without ALPN) on this port; 0 picks a free "
                     + "one, -1 turns it off (default: ${DEFAULT-VALUE}).")
@@ -283,8 +290,16 @@ final class ServerCommand implements Callable<Integer> {
             StartupProblem {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
-        if (config.security().identities() != null) {
-            Signals.onHangup(config.security().identities()::reload);
+        SecurityConfig security = config.security();
+        if (security.identities() != null || security.kmsKeys() != null) {
+            Signals.onHangup(() -> {
+                if (security.identities() != null) {
+                    security.identities().reload();
+                }
+                if (security.kmsKeys() != null) {
+                    security.kmsKeys().reload();
+                }
+            });
         }
         Clock clock = Clock.systemUTC();
         // The backend is chosen here, by the application; the server only ever sees the storage SPI.
@@ -364,6 +379,21 @@ final class ServerCommand implements Callable<Integer> {
      * address: reachable from other machines, it must be told, so that nobody exposes an open server by accident.
      */
     SecurityConfig security() throws StartupProblem {
+        SecurityConfig security = authentication();
+        if (kmsKeys == null) {
+            return security;
+        }
+        try {
+            return security.withKmsKeys(ServerKeys.load(kmsKeys.toAbsolutePath()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new StartupProblem("--kms-keys " + kmsKeys + ": no such file");
+        } catch (java.io.IOException e) {
+            throw new StartupProblem("--kms-keys: " + e.getMessage());
+        }
+    }
+
+    /** Who may call, from --auth and --identities. */
+    private SecurityConfig authentication() throws StartupProblem {
         boolean loopback = isLoopback(host);
         if (auth == null) {
             if (!loopback) {

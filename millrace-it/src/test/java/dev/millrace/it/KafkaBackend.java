@@ -55,6 +55,12 @@ final class KafkaBackend implements BeforeAllCallback, AfterAllCallback, Executi
                 "--kafka-topic-prefix", now.prefixFor(dataDir));
     }
 
+    /** The Kafka cluster's data directory (its brokers' logs), or null when servers keep their data in theirs. */
+    static Path brokerData() {
+        Active now = active;
+        return now == null ? null : now.cluster().root();
+    }
+
     /** Whether the servers started now keep their data in Kafka. */
     static boolean isActive() {
         return active != null;

@@ -12,6 +12,7 @@ import dev.millrace.server.cluster.ClusterTraffic;
 import dev.millrace.server.fanout.SubscriptionClaims;
 import dev.millrace.server.cluster.ShardOwners;
 import dev.millrace.server.records.ShardPlacement;
+import dev.millrace.server.records.StreamKeys;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.server.http.Apis;
@@ -222,6 +223,8 @@ public final class MillraceServer implements AutoCloseable {
         if (subscriptions != null) {
             fanOut.useGate(subscriptions);
         }
+        StreamKeys keys = config.security().kmsKeys() != null ? config.security().kmsKeys() : StreamKeys.NONE;
+        fanOut.useKeys(keys);
         fanOuts.add(fanOut);
         if (!account.equals(home())) {
             log.info("Serving region {} of account {}", account.region(), account.id());
@@ -229,7 +232,7 @@ public final class MillraceServer implements AutoCloseable {
         return new ApiServices(streams, iterators, new ResourcePolicies(regional),
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor,
-                placement != null ? placement : ShardPlacement.LOCAL);
+                placement != null ? placement : ShardPlacement.LOCAL, keys);
     }
 
     /** This node's side of the calls the other nodes of its cluster make to it. */

@@ -76,6 +76,11 @@ public final class KafkaTestCluster implements AutoCloseable {
         }
     }
 
+    /** The directory holding every node's data (their log directories): for tests that read what Kafka stored. */
+    public Path root() {
+        return nodes.root();
+    }
+
     /** {@code host:port,...} of every broker, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return nodes.bootstrapServers();

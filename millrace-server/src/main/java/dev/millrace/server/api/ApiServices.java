@@ -11,6 +11,7 @@ import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 
 import dev.millrace.server.records.ShardPlacement;
+import dev.millrace.server.records.StreamKeys;
 
 import java.util.concurrent.Executor;
 
@@ -33,11 +34,21 @@ import java.util.concurrent.Executor;
  * @param appends         runs the per-shard appends of one PutRecords call side by side, so that a call touching N
  *                        shards waits for about one fsync, not N in a row; its threads mostly wait on the disk
  * @param placement       which node of a cluster appends each shard's records ({@link ShardPlacement#LOCAL} alone)
+ * @param keys            the KMS keys encrypted streams are written with ({@link StreamKeys#NONE}: none)
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
                           Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut,
-                          Executor appends, ShardPlacement placement) {
+                          Executor appends, ShardPlacement placement, StreamKeys keys) {
+
+    /** Without KMS keys. */
+    public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                       AccountSettings accountSettings, int shardLimit, ScalingLimits scaling, Throttles throttles,
+                       AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut, Executor appends,
+                       ShardPlacement placement) {
+        this(streams, iterators, policies, accountSettings, shardLimit, scaling, throttles, autoScaler, consumers,
+                fanOut, appends, placement, StreamKeys.NONE);
+    }
 
     /** A node alone: every shard is this node's. */
     public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,

@@ -54,7 +54,7 @@ final class GetRecordsHandler implements OperationHandler {
         RecordPage page = RecordPage.read(services.streams().log(s, shard), s, shard, at.position(), limit,
                 MAX_RESPONSE_BYTES);
         throttle.chargeRead(page.sizeBytes());
-        page.writeRecords(out);
+        page.writeRecords(out, services.keys().atRest());
         long millisBehind = page.millisBehindLatest(services.streams().clock().millis());
         if (page.shardEnded()) {
             out.nullValue("NextShardIterator");

@@ -10,7 +10,9 @@ import dev.millrace.protocol.WireFormat;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.fanout.EventSink;
 import dev.millrace.protocol.Account;
+import dev.millrace.server.records.StreamKeys;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.crypto.KeyUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,6 +170,9 @@ public final class KinesisApi {
             return new Result(200, out.endObject().toChunks(), null);
         } catch (KinesisException e) {
             return error(format, e);
+        } catch (KeyUnavailableException e) {
+            // Records encrypted with a key that is gone or disabled: AWS's KMS error, not a storage failure.
+            return error(format, StreamKeys.unavailable(e));
         } catch (StorageException e) {
             if (!e.reported()) {
                 // A reported one was logged by storage, rate-limited: a full disk fails every write until freed.

@@ -27,7 +27,7 @@ final class PutRecordHandler implements OperationHandler {
     PutRecordHandler(ApiServices services) {
         this.services = services;
         this.writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
-                services.appends(), services.placement());
+                services.appends(), services.placement(), services.keys());
     }
 
     @Override

@@ -35,7 +35,7 @@ final class PutRecordsHandler implements OperationHandler {
     PutRecordsHandler(ApiServices services) {
         this.services = services;
         this.writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
-                services.appends(), services.placement());
+                services.appends(), services.placement(), services.keys());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.millrace.server.fanout;
 
+import dev.millrace.server.records.StreamKeys;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.EventStreamMessage;
 import dev.millrace.protocol.KinesisException;
@@ -49,6 +50,7 @@ public final class FanOut implements AutoCloseable {
     private final ConcurrentHashMap<String, Watched> byShard = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
     private volatile SubscriptionGate gate;
+    private volatile StreamKeys keys = StreamKeys.NONE;
 
     public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
                   int threads) {
@@ -75,6 +77,15 @@ public final class FanOut implements AutoCloseable {
     /** Asks {@code gate} who may subscribe from now on (a cluster's shard owners); set at start. */
     public void useGate(SubscriptionGate gate) {
         this.gate = gate;
+    }
+
+    /** Tells how records are reported encrypted ({@link StreamKeys#atRest}); set once, at start. */
+    public void useKeys(StreamKeys keys) {
+        this.keys = keys;
+    }
+
+    StreamKeys keys() {
+        return keys;
     }
 
     /** The refusal of a subscription within 5 seconds of the consumer's last one to the shard. */

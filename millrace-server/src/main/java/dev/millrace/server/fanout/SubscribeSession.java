@@ -183,7 +183,7 @@ final class SubscribeSession {
 
     private byte[] event(StreamRecord stream, ShardRecord shard, RecordPage page, long now) {
         WireWriter w = new WireWriter(WireFormat.JSON).startObject();
-        page.writeRecords(w);
+        page.writeRecords(w, fanOut.keys().atRest());
         if (page.shardEnded()) {
             w.nullValue("ContinuationSequenceNumber");
             page.writeChildShards(w);

@@ -22,7 +22,8 @@ import java.util.List;
  *      "ApproximateArrivalTimestamp": ...,   when the log accepted it (encoded by WireWriter#timestampMs)
  *      "Data": "...",                        the payload (base64 in JSON)
  *      "PartitionKey": "...",                absent when the record was written without one (AUTO distribution)
- *      "EncryptionType": "KMS"               absent when the stream's is NONE
+ *      "EncryptionType": "KMS"               absent for a record stored plain (without a key file: when the
+ *                                            stream's is NONE)
  *  }, ... ],
  *  "ChildShards": [ {                        only at the end of a closed shard
  *      "ShardId": "shardId-000000000004",
@@ -85,18 +86,21 @@ public final class RecordPage {
                 : Math.max(0, nowMs - records.get(records.size() - 1).arrivalMs());
     }
 
-    /** Writes the {@code Records} member. */
-    public void writeRecords(WireWriter out) {
+    /**
+     * Writes the {@code Records} member. {@code atRest}: whether encryption is applied at rest ({@link
+     * StreamKeys#atRest}): then each record reports how it was stored; else each reports the stream's encryption.
+     */
+    public void writeRecords(WireWriter out, boolean atRest) {
         out.startArray("Records");
         SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
-        String encryptionType = "NONE".equals(stream.encryptionType()) ? null : stream.encryptionType();
+        String streamType = "NONE".equals(stream.encryptionType()) ? null : stream.encryptionType();
         for (StoredRecord r : result.records()) {
             out.startObject()
                     .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
                     .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
                     .blob("Data", r.data())
                     .string("PartitionKey", r.partitionKey())
-                    .string("EncryptionType", encryptionType)
+                    .string("EncryptionType", atRest ? (r.encrypted() ? "KMS" : null) : streamType)
                     .endObject();
         }
         out.endArray();

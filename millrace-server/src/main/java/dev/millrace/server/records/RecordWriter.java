@@ -10,6 +10,7 @@ import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Throttles;
 import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.crypto.DataKey;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.Cluster;
 import dev.millrace.storage.ShardSealedException;
@@ -44,6 +45,7 @@ public final class RecordWriter {
     private final Throttles throttles;
     private final Executor appends;
     private final ShardPlacement placement;
+    private final StreamKeys keys;
 
     /**
      * @param appends runs the per-shard appends of one call side by side, so that a call touching N shards waits for
@@ -56,6 +58,13 @@ public final class RecordWriter {
     /** @param placement which node owns each shard: its entries are appended there ({@link ShardPlacement}) */
     public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends,
                         ShardPlacement placement) {
+        this(streams, autoScaler, throttles, appends, placement, StreamKeys.NONE);
+    }
+
+    /** @param keys the KMS keys encrypted streams' records are sealed with ({@link StreamKeys}) */
+    public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends,
+                        ShardPlacement placement, StreamKeys keys) {
+        this.keys = keys;
         this.streams = streams;
         this.autoScaler = autoScaler;
         this.throttles = throttles;
@@ -108,6 +117,8 @@ public final class RecordWriter {
      * while entries are being routed again.
      */
     public List<Outcome> write(StreamRecord s, List<Entry> entries) {
+        // An encrypted stream whose key cannot be used takes no records at all: AWS's KMS error for the whole call.
+        sealingKey(s);
         int n = entries.size();
         Outcome[] outcomes = new Outcome[n];
         List<Integer> pending = new ArrayList<>(n);
@@ -232,6 +243,14 @@ public final class RecordWriter {
         return Arrays.asList(outcomes);
     }
 
+    /**
+     * The key the stream's new records are encrypted with at rest, or null when it is not encrypted. Looked up per
+     * batch (a map lookup): StopStreamEncryption, a new key, or a key disabled in the key file take effect at once.
+     */
+    private DataKey sealingKey(StreamRecord s) {
+        return "KMS".equals(s.encryptionType()) ? keys.key(s.keyId(), streams.account()) : null;
+    }
+
     /** Appends one shard's entries here as one batch; entries of a sealed shard are added to {@code sealed}. */
     private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
                              Outcome[] outcomes, List<Integer> sealed) {
@@ -241,7 +260,14 @@ public final class RecordWriter {
         }
         String shardId = shard.shardId();
         try {
-            AppendResult result = streams.logForAppend(s, shard).append(batch);
+            DataKey key;
+            try {
+                key = sealingKey(s);
+            } catch (KinesisException e) {
+                // Disabled since the call checked it (write): these entries fail, as a storage failure would.
+                throw new StorageException(e.errorType() + ": " + e.getMessage());
+            }
+            AppendResult result = streams.logForAppend(s, shard).append(batch, key);
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             for (int k = 0; k < group.size(); k++) {
                 outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),
