@@ -64,7 +64,11 @@ class SecurityTest {
                 + "{\"name\": \"nobody\", \"accountId\": \"" + A + "\", \"accessKeyId\": \"AKIANOBODY000000001\", "
                 + "\"secretAccessKey\": \"nobody-secret\"},\n"
                 + identity("partner", B, "AKIAPARTNER00000001", "{\"Effect\":\"Allow\",\"Action\":\"*\","
-                + "\"Resource\":\"*\"}")
+                + "\"Resource\":\"*\"}") + ",\n"
+                + identity("local", A, "AKIALOCAL0000000001", "{\"Effect\":\"Allow\",\"Action\":"
+                + "\"kinesis:ListStreams\",\"Resource\":\"*\",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":"
+                + "\"127.0.0.0/8\"}}},{\"Effect\":\"Allow\",\"Action\":\"kinesis:DescribeLimits\",\"Resource\":"
+                + "\"*\",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"10.0.0.0/8\"}}}")
                 + extra + "\n]}";
     }
 
@@ -100,6 +104,7 @@ class SecurityTest {
             case "reader" -> "AKIAREADER000000001";
             case "nobody" -> "AKIANOBODY000000001";
             case "partner" -> "AKIAPARTNER00000001";
+            case "local" -> "AKIALOCAL0000000001";
             default -> ("AKIA" + name.toUpperCase(java.util.Locale.ROOT) + "0000000000000000").substring(0, 19);
         };
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(key, name + "-secret"));
@@ -183,6 +188,9 @@ class SecurityTest {
 
         deniedWith(() -> kinesis("nobody").listStreams(), "user/nobody is not authorized to perform: "
                 + "kinesis:ListStreams");
+        // Conditions see where the call came from: this test's client is on 127.0.0.1.
+        assertThat(kinesis("local").listStreams().streamNames()).contains("orders");
+        deniedWith(() -> kinesis("local").describeLimits(), "kinesis:DescribeLimits");
         assertThat(kinesis("admin").describeStreamSummary(b -> b.streamName("orders"))
                 .streamDescriptionSummary().streamARN()).isEqualTo(ORDERS_ARN);
     }

@@ -14,6 +14,7 @@ import dev.millrace.server.security.RequestAuthenticator;
 import dev.millrace.sts.StsApi;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 
 import java.net.InetSocketAddress;
@@ -142,19 +143,27 @@ final class Authentication {
 
     /** Whether the connection comes from a loopback address of this machine. */
     static boolean fromThisMachine(Channel channel) {
-        Channel connection = channel.parent() != null ? channel.parent() : channel;
+        Channel connection = connectionOf(channel);
         return connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 && a.getAddress().isLoopbackAddress();
     }
 
+    /**
+     * The TCP connection a request came on: an HTTP/2 stream's parent, else the channel itself (whose own parent is
+     * the listening socket).
+     */
+    private static Channel connectionOf(Channel channel) {
+        return channel instanceof Http2StreamChannel ? channel.parent() : channel;
+    }
+
     private static String sourceIp(Channel channel) {
-        Channel connection = channel.parent() != null ? channel.parent() : channel;
+        Channel connection = connectionOf(channel);
         return connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : null;
     }
 
     private static boolean secure(Channel channel) {
-        Channel connection = channel.parent() != null ? channel.parent() : channel;
+        Channel connection = connectionOf(channel);
         return connection.pipeline().get(SslHandler.class) != null;
     }
 }
