@@ -169,7 +169,7 @@ final class KclHarness {
      * (DescribeTable, then UpdateTable if it is missing): a second worker that looks in between adds it too, and the
      * one whose UpdateTable comes second gets "already exists" and fails its initialization attempt; its retry comes
      * too late to take part in a short scenario. On Kafka storage, whose metadata commits take longer than the
-     * embedded engine's, a second worker started on the version item alone looked in between (KafkaKclPollingTest).
+     * embedded engine's, a second worker started on the version item alone looked in between (seen with KCL on the Kafka backend).
      */
     static void awaitApplicationVersion(DynamoDbClient ddb, String applicationName) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
