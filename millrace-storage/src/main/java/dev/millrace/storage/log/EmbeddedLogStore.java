@@ -75,7 +75,8 @@ public final class EmbeddedLogStore implements LogStore {
     public static EmbeddedLogStore open(LogConfig config, Clock clock) {
         Path shardsDir = config.dataDir().resolve("shards");
         try {
-            FileModes.privateDataDir(config.dataDir());
+            // A data dir that exists keeps its owner's mode (the app warns if it is open to others); shards/ and
+            // everything in it are private in any case.
             FileModes.createPrivateDirectories(shardsDir);
             // Only the directory: its shards are tightened one by one when first opened, so a start costs nothing per
             // shard even for data written by a version that left modes to the umask.

@@ -83,14 +83,6 @@ public final class FileModes {
     }
 
     /**
-     * Creates a data directory ({@code 0700}, as any missing parent) unless it exists; one that exists keeps the mode
-     * its owner gave it: the engine's own directories inside it are private in any case.
-     */
-    public static void privateDataDir(Path dataDir) throws IOException {
-        createPrivateDirectories(dataDir);
-    }
-
-    /**
      * The warning to log at start for a data directory that grants its group or others any permission (its owner
      * made it so; it is theirs to change), or {@code null}: names the directory and the command that makes it
      * private.
