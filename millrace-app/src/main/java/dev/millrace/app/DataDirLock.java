@@ -11,7 +11,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
@@ -46,7 +45,8 @@ final class DataDirLock implements AutoCloseable {
      * {@link HeldException} if another has it.
      */
     static DataDirLock acquire(Path dataDir) throws IOException, HeldException {
-        Files.createDirectories(dataDir);
+        // 0700 when made here (FileModes); one that exists keeps its owner's mode.
+        FileModes.createPrivateDirectories(dataDir);
         // The lock file of an earlier run opens for writing even in a directory that no longer takes new files,
         // which storage would only find out half-way through opening.
         try {
@@ -59,10 +59,8 @@ final class DataDirLock implements AutoCloseable {
         Path file = dataDir.resolve(FILE_NAME);
         // Private like everything in the data dir (FileModes): 0600 when made, and tightened if an older run left it
         // to the umask.
-        FileChannel channel = file.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                        PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_FILE))
-                : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                FileModes.privateFileAttributes(file));
         try {
             FileModes.restrict(file, FileModes.PRIVATE_FILE);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.millrace.app;
 
 import dev.millrace.storage.kafka.KafkaStorageConfig;
 import dev.millrace.storage.kafka.NodeInfo;
+import dev.millrace.storage.log.FileModes;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -170,6 +171,8 @@ final class KafkaOptions {
             if (made.length() > 64) {
                 made = made.substring(made.length() - 64);
             }
+            // Private like everything in the data dir (FileModes), whatever the umask.
+            Files.createFile(file, FileModes.privateFileAttributes(file));
             Files.writeString(file, made + "\n", java.nio.charset.StandardCharsets.UTF_8);
             return made;
         } catch (IOException e) {

@@ -17,6 +17,7 @@ import dev.millrace.storage.kafka.KafkaStorage;
 import dev.millrace.storage.kafka.KafkaStorageConfig;
 import dev.millrace.storage.kafka.NodeInfo;
 import dev.millrace.storage.log.DurabilityPolicy;
+import dev.millrace.storage.log.FileModes;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.millrace.storage.log.LogConfig;
 import org.slf4j.Logger;
@@ -469,7 +470,12 @@ final class ServerCommand implements Callable<Integer> {
 
     private static DataDirLock openDataDir(Path dataDir) throws StartupProblem {
         try {
-            return DataDirLock.acquire(dataDir);
+            DataDirLock lock = DataDirLock.acquire(dataDir);
+            String openToOthers = FileModes.openDataDirWarning(dataDir);
+            if (openToOthers != null) {
+                log.warn(openToOthers);
+            }
+            return lock;
         } catch (IOException e) {
             throw StartupProblem.dataDir(dataDir, e);
         } catch (DataDirLock.HeldException e) {

@@ -1,6 +1,7 @@
 package dev.millrace.it;
 
 import dev.millrace.it.KclJournal.Event;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -47,7 +48,10 @@ final class KclHarness {
     /** The index KCL 3.x adds to its lease table to find a worker's leases. */
     static final String LEASE_OWNER_INDEX = "LeaseOwnerToLeaseKeyIndex";
 
-    /** Counts, per "service.operation", the calls made by the SDK clients that carry it; "…!failed" counts failures. */
+    /**
+     * Counts, per "service.operation", the calls made by the SDK clients that carry it; "…!failed" counts failures,
+     * "…!AccessDeniedException" (any AWS error code) those the server refused with that error.
+     */
     static final Operations OPERATIONS = new Operations();
 
     private KclHarness() {
@@ -417,6 +421,10 @@ final class KclHarness {
         @Override
         public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
             count(attributes, "!failed");
+            if (context.exception() instanceof AwsServiceException e && e.awsErrorDetails() != null) {
+                // "DynamoDB.UpdateItem!AccessDeniedException": which calls an identity's policy refused.
+                count(attributes, "!" + e.awsErrorDetails().errorCode());
+            }
         }
 
         private void count(ExecutionAttributes attributes, String suffix) {

@@ -1,5 +1,8 @@
 package dev.millrace.it;
 
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -45,18 +48,32 @@ final class KclWorker implements AutoCloseable {
     enum Retrieval { FAN_OUT, POLLING }
 
     /**
-     * An application: the stream, its name (also the lease table's), how it reads, and whether KCL publishes its
-     * metrics to CloudWatch (that is, to Millrace) or drops them ({@link MetricsLevel#NONE}).
+     * An application: the stream, its name (also the lease table's), how it reads, whether KCL publishes its
+     * metrics to CloudWatch (that is, to Millrace) or drops them ({@link MetricsLevel#NONE}), and the key its
+     * clients sign with (the test key {@link Clients#CREDENTIALS} unless a test runs it as a given identity).
      */
-    record App(URI endpoint, String streamName, String applicationName, Retrieval retrieval, boolean metrics) {
+    record App(URI endpoint, String streamName, String applicationName, Retrieval retrieval, boolean metrics,
+               AwsBasicCredentials credentials) {
+        App(URI endpoint, String streamName, String applicationName, Retrieval retrieval, boolean metrics) {
+            this(endpoint, streamName, applicationName, retrieval, metrics,
+                    (AwsBasicCredentials) Clients.CREDENTIALS.resolveCredentials());
+        }
+
+        /** How many arguments {@link KclWorkerMain} takes before the worker id and journal. */
+        static final int ARGS = 7;
+
         List<String> toArgs() {
             return List.of(endpoint.toString(), streamName, applicationName, retrieval.name(),
-                    Boolean.toString(metrics));
+                    Boolean.toString(metrics), credentials.accessKeyId(), credentials.secretAccessKey());
         }
 
         static App fromArgs(String[] args) {
             return new App(URI.create(args[0]), args[1], args[2], Retrieval.valueOf(args[3]),
-                    Boolean.parseBoolean(args[4]));
+                    Boolean.parseBoolean(args[4]), AwsBasicCredentials.create(args[5], args[6]));
+        }
+
+        AwsCredentialsProvider credentialsProvider() {
+            return StaticCredentialsProvider.create(credentials);
         }
     }
 
@@ -75,14 +92,17 @@ final class KclWorker implements AutoCloseable {
         this.workerId = workerId;
         // As an application builds them, plus a counter of the calls made (KclHarness.OPERATIONS).
         this.kinesis = KinesisClientUtil.createKinesisAsyncClient(KinesisAsyncClient.builder()
-                .endpointOverride(app.endpoint()).region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                .endpointOverride(app.endpoint()).region(Clients.REGION)
+                .credentialsProvider(app.credentialsProvider())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS)));
         this.dynamo = DynamoDbAsyncClient.builder()
-                .endpointOverride(app.endpoint()).region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                .endpointOverride(app.endpoint()).region(Clients.REGION)
+                .credentialsProvider(app.credentialsProvider())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS))
                 .build();
         this.cloudWatch = CloudWatchAsyncClient.builder()
-                .endpointOverride(app.endpoint()).region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                .endpointOverride(app.endpoint()).region(Clients.REGION)
+                .credentialsProvider(app.credentialsProvider())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS))
                 .build();
         this.journal = new KclJournal(journalFile);

@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * The main class of a KCL worker run in a child JVM ({@link KclWorker#launch}), so that a test can kill it for real:
- * {@code <endpoint> <stream> <application> <FAN_OUT|POLLING> <metrics> <workerId> <journal file>}. It runs until
+ * {@code <endpoint> <stream> <application> <FAN_OUT|POLLING> <metrics> <accessKeyId> <secretAccessKey> <workerId>
+ * <journal file>}. It runs until
  * it is killed, or until its standard input ends: the test JVM holds the other end, so a worker never outlives the
  * test run that started it.
  */
@@ -15,14 +16,15 @@ public final class KclWorkerMain {
     }
 
     public static void main(String[] args) {
-        if (args.length != 7) {
-            throw new IllegalArgumentException("usage: endpoint stream application retrieval metrics workerId journal;"
-                    + " got " + Arrays.toString(args));
+        if (args.length != KclWorker.App.ARGS + 2) {
+            throw new IllegalArgumentException("usage: endpoint stream application retrieval metrics accessKeyId "
+                    + "secretAccessKey workerId journal; got " + Arrays.toString(args));
         }
         Thread orphanWatch = new Thread(KclWorkerMain::exitWhenStdinEnds, "orphan-watch");
         orphanWatch.setDaemon(true);
         orphanWatch.start();
-        KclWorker.runHere(KclWorker.App.fromArgs(args), args[5], Path.of(args[6]));
+        KclWorker.runHere(KclWorker.App.fromArgs(args), args[KclWorker.App.ARGS],
+                Path.of(args[KclWorker.App.ARGS + 1]));
     }
 
     private static void exitWhenStdinEnds() {

@@ -75,7 +75,8 @@ public final class EmbeddedLogStore implements LogStore {
     public static EmbeddedLogStore open(LogConfig config, Clock clock) {
         Path shardsDir = config.dataDir().resolve("shards");
         try {
-            FileModes.privateDataDir(config.dataDir());
+            // A data dir that exists keeps its owner's mode (the app warns if it is open to others); shards/ and
+            // everything in it are private in any case.
             FileModes.createPrivateDirectories(shardsDir);
             // Only the directory: its shards are tightened one by one when first opened, so a start costs nothing per
             // shard even for data written by a version that left modes to the umask.
@@ -93,10 +94,10 @@ public final class EmbeddedLogStore implements LogStore {
 
     @Override
     public ShardLog openOrCreate(String shardKey) {
-        checkKey(shardKey);
+        Path shardDir = shardDir(shardKey);
         try {
             return shards.computeIfAbsent(shardKey,
-                    k -> EmbeddedShardLog.open(k, shardsDir.resolve(k), config, clock, pool, failureLines));
+                    k -> EmbeddedShardLog.open(k, shardDir, config, clock, pool, failureLines));
         } catch (StorageException e) {
             if (e.getClass() != StorageException.class) {
                 throw e; // damage is not a passing condition: every occurrence is worth its line
@@ -110,30 +111,27 @@ public final class EmbeddedLogStore implements LogStore {
 
     @Override
     public Optional<ShardLog> openIfExists(String shardKey) {
-        checkKey(shardKey);
+        Path dir = shardDir(shardKey);
         // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
         // result leaves the map unchanged.
-        return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> {
-            Path dir = shardsDir.resolve(k);
-            return Files.isDirectory(dir) ? EmbeddedShardLog.open(k, dir, config, clock, pool, failureLines) : null;
-        }));
+        return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> Files.isDirectory(dir)
+                ? EmbeddedShardLog.open(k, dir, config, clock, pool, failureLines) : null));
     }
 
     @Override
     public boolean exists(String shardKey) {
-        checkKey(shardKey);
-        return shards.containsKey(shardKey) || Files.isDirectory(shardsDir.resolve(shardKey));
+        Path dir = shardDir(shardKey);
+        return shards.containsKey(shardKey) || Files.isDirectory(dir);
     }
 
     @Override
     public void delete(String shardKey) {
-        checkKey(shardKey);
+        Path dir = shardDir(shardKey);
+        Path doomed = within(shardsDir, shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
         EmbeddedShardLog shard = shards.remove(shardKey);
         if (shard != null) {
             shard.closeForDelete();
         }
-        Path dir = shardsDir.resolve(shardKey);
-        Path doomed = shardsDir.resolve(shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
         try {
             if (!Files.isDirectory(dir)) {
                 return;
@@ -220,6 +218,26 @@ public final class EmbeddedLogStore implements LogStore {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The directory of a valid shard key's shard. */
+    private Path shardDir(String shardKey) {
+        checkKey(shardKey);
+        return within(shardsDir, shardKey);
+    }
+
+    /**
+     * {@code dir/name}, refused unless it is an entry directly in {@code dir} named {@code name} itself. The key pattern alone already admits no
+     * separator and no leading dot; this holds whatever the pattern becomes, so that no stream name can ever make the
+     * engine create, write or delete anything outside its shards directory.
+     */
+    static Path within(Path dir, String name) {
+        Path base = dir.toAbsolutePath().normalize();
+        Path path = base.resolve(name).normalize();
+        if (!base.equals(path.getParent()) || !path.getFileName().toString().equals(name)) {
+            throw new StorageException("shard key '" + name + "' would name " + path + ", which is not in " + base);
+        }
+        return dir.resolve(name);
     }
 
     private static void checkKey(String shardKey) {

@@ -1,8 +1,5 @@
 package dev.millrace.storage.log;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,24 +12,23 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * File modes of a data directory: records are the clients' data, so nothing the engine writes is readable by other
- * local users. Directories are {@code 0700} and files {@code 0600}, set at creation (not left to the umask).
+ * File modes of a data directory: records are the clients' data, so nothing Millrace writes is readable by other
+ * local users. Every directory it creates is {@code 0700} and every file {@code 0600}, set at creation (not left to
+ * the umask): the engine's segments, indexes, checkpoints and metadata, the app's lock and node id, the TLS port's
+ * certificate and key.
  *
- * <p>Data written by a version that left modes to the umask is tightened when it is opened: the data directory (only
- * if everything in it is Millrace's, so that a data dir pointed at a shared directory is never locked down), the
- * {@code shards} and {@code metadata} directories and the metadata files at start, and a shard's directory and files
- * when the shard is first opened (a stat of its directory, and the files only when the directory was too wide). The
- * private directories alone already keep other users out; the files are tightened too so that copying or moving a
- * directory elsewhere keeps them private.
+ * <p>A data directory that exists keeps the mode its owner gave it (the app warns at start when it is open to others,
+ * {@link #openDataDirWarning}). What a version that left modes to the umask wrote inside it is tightened when opened:
+ * the {@code shards} and {@code metadata} directories and the metadata files at start, and a shard's directory and
+ * files when the shard is first opened (a stat of its directory, and the files only when the directory was too wide).
+ * The private directories alone already keep other users out; the files are tightened too so that copying or moving
+ * a directory elsewhere keeps them private.
  *
  * <p>On a file system without POSIX permissions (Windows) this does nothing. Stateless, thread-safe.
  */
 public final class FileModes {
     public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     public static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-    /** Everything Millrace puts in a data directory: the engine's, the app's lock, the TLS port's certificate. */
-    private static final Set<String> MILLRACE_ENTRIES = Set.of("shards", "metadata", "lock", "tls");
-    private static final Logger log = LoggerFactory.getLogger(FileModes.class);
 
     private FileModes() {
     }
@@ -41,7 +37,8 @@ public final class FileModes {
         return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
-    static FileAttribute<?>[] privateFileAttributes(Path path) {
+    /** The attributes that create a file {@code 0600} ({@code FileChannel.open}, {@code Files.createFile}). */
+    public static FileAttribute<?>[] privateFileAttributes(Path path) {
         return posix(path) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE_FILE)}
                 : new FileAttribute<?>[0];
     }
@@ -86,32 +83,21 @@ public final class FileModes {
     }
 
     /**
-     * Makes a data directory private: {@code 0700}, unless it holds entries that are not Millrace's (a shared
-     * directory such as {@code /tmp} given as the data dir), which are left alone with a warning; the engine's own
-     * subdirectories are private in any case.
+     * The warning to log at start for a data directory that grants its group or others any permission (its owner
+     * made it so; it is theirs to change), or {@code null}: names the directory and the command that makes it
+     * private.
      */
-    public static void privateDataDir(Path dataDir) throws IOException {
-        createPrivateDirectories(dataDir);
-        if (!posix(dataDir)) {
-            return;
+    public static String openDataDirWarning(Path dataDir) throws IOException {
+        if (!posix(dataDir) || !Files.isDirectory(dataDir)) {
+            return null;
         }
-        boolean ours = true;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataDir)) {
-            for (Path entry : entries) {
-                ours &= MILLRACE_ENTRIES.contains(entry.getFileName().toString());
-            }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dataDir);
+        if (PRIVATE_DIR.containsAll(mode)) {
+            return null;
         }
-        if (ours) {
-            // Worth a line only for data an older version left readable; a new data dir (made by the launcher with
-            // the umask's mode, say) is simply tightened, and a start keeps its one INFO line.
-            boolean hadData = Files.exists(dataDir.resolve("shards")) || Files.exists(dataDir.resolve("metadata"));
-            if (restrict(dataDir, PRIVATE_DIR) && hadData) {
-                log.info("Data dir {}: made private to its owner (0700)", dataDir);
-            }
-        } else if (!Files.getPosixFilePermissions(dataDir).equals(PRIVATE_DIR)) {
-            log.warn("Data dir {} holds files that are not Millrace's, so its mode is left as it is; its shards and "
-                    + "metadata directories are private (0700)", dataDir);
-        }
+        return "Data dir " + dataDir + " is open to other users (" + PosixFilePermissions.toString(mode)
+                + "); Millrace keeps its own files in it private, but to close it run: chmod 700 "
+                + dataDir.toAbsolutePath();
     }
 
     /**

@@ -242,6 +242,34 @@ public abstract class ShardLogContract {
         assertThat(tookMs).as("two reads at and past the end, in ms").isLessThan(2_000);
     }
 
+    /**
+     * Stream names may be ".", ".." or "a..b" (the API's pattern allows them), so shard keys hold dots anywhere but
+     * first: each such key is a shard of its own, and "." and ".." themselves are no keys.
+     */
+    @Test
+    void keysFullOfDotsAreShardsOfTheirOwn() {
+        List<String> keys = List.of("1796000000000-..-000000", "1796000000000-.-000000", "1796000000000-..a-000000",
+                "eu-west-1.1796000000000-...-000001", "a..b", "a.", "a_b");
+        for (String key : keys) {
+            store.openOrCreate(key).append(records(key, 1));
+        }
+        assertThat(store.shardKeys()).containsAll(keys);
+        for (String key : keys) {
+            assertThat(dataOf(readAll(store.openOrCreate(key)))).as(key).containsExactly(key + "-0");
+        }
+        for (String key : new String[] {".", "..", "../x", "x/../..", "./x"}) {
+            assertThatThrownBy(() -> store.openOrCreate(key)).as("key '%s'", key)
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.delete(key)).as("key '%s'", key)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        store.delete("1796000000000-..-000000");
+        assertThat(store.exists("1796000000000-..-000000")).isFalse();
+        assertThat(store.shardKeys()).containsAll(keys.subList(1, keys.size()))
+                .doesNotContain("1796000000000-..-000000");
+        assertThat(dataOf(readAll(store.openOrCreate("a..b")))).containsExactly("a..b-0");
+    }
+
     @Test
     void invalidKeysAndArgumentsAreRejected() {
         for (String key : new String[] {"", "../escape", "a/b", "a b", "ключ", "k".repeat(201)}) {

@@ -18,7 +18,10 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Nothing in a data dir is readable by other local users: directories 0700, files 0600, old data tightened. */
+/**
+ * Nothing in a data dir is readable by other local users: directories 0700, files 0600, old data tightened; a data
+ * dir its owner made open to others is left so, with a warning.
+ */
 class FileModesTest {
     @TempDir
     Path tmp;
@@ -69,7 +72,7 @@ class FileModesTest {
     }
 
     @Test
-    void aDataDirWrittenWithWideModesIsTightenedWhenOpened() throws IOException {
+    void whatAnOlderVersionWroteIsTightenedWhenOpenedButTheDataDirKeepsItsOwnersMode() throws IOException {
         Path dataDir = tmp.resolve("data");
         writeEverything(dataDir);
         for (Path p : tree(dataDir)) { // what a version that left modes to a 022 umask wrote
@@ -80,8 +83,26 @@ class FileModesTest {
             storage.logs().openOrCreate("a").read(0, 1, 1024);
         }
         for (Path p : tree(dataDir)) {
-            assertThat(mode(p)).as(p.toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            String expected = p.equals(dataDir) ? "rwxr-xr-x" : Files.isDirectory(p) ? "rwx------" : "rw-------";
+            assertThat(mode(p)).as(p.toString()).isEqualTo(expected);
         }
+        assertThat(FileModes.openDataDirWarning(dataDir)).contains(dataDir.toString(), "rwxr-xr-x",
+                "chmod 700 " + dataDir.toAbsolutePath());
+    }
+
+    @Test
+    void aDataDirTheEngineMakesIsPrivateAndWarnsOfNothing() throws IOException {
+        Path dataDir = tmp.resolve("a").resolve("b").resolve("data");
+        writeEverything(dataDir);
+        assertThat(mode(tmp.resolve("a"))).isEqualTo("rwx------");
+        assertThat(mode(dataDir)).isEqualTo("rwx------");
+        assertThat(FileModes.openDataDirWarning(dataDir)).isNull();
+        for (String open : new String[] {"rwx-----x", "rwxr-----", "rwx---r--"}) {
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString(open));
+            assertThat(FileModes.openDataDirWarning(dataDir)).as(open).contains(open);
+        }
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("r-x------"));
+        assertThat(FileModes.openDataDirWarning(dataDir)).isNull();
     }
 
     @Test
