@@ -92,8 +92,10 @@ public final class DynamoApi {
     }
 
     /**
-     * The tables a call acts on, for its IAM check ({@code dynamodb:<operation>} on each table's ARN): the
-     * {@code TableName}, the tables of a batch's {@code RequestItems}, those of a transaction's items. Empty for an
+     * The tables a call acts on, for its IAM check ({@code dynamodb:<operation>} on each one's ARN,
+     * {@code arn:aws:dynamodb:REGION:ACCOUNT:table/<what this gives>}): the {@code TableName} (with
+     * {@code /index/<IndexName>} for a Query or Scan of an index), the tables of a batch's {@code RequestItems}, those
+     * of a transaction's items. Empty for an
      * operation on no table (ListTables) and for a body that does not parse (the call itself then answers that).
      */
     public static List<String> tablesOf(byte[] jsonBody) {
@@ -105,7 +107,8 @@ public final class DynamoApi {
         }
         Set<String> tables = new LinkedHashSet<>();
         if (body.get("TableName") instanceof String name) {
-            tables.add(name);
+            // A Query or Scan of an index is authorized on the index, as AWS does: table/T/index/I.
+            tables.add(body.get("IndexName") instanceof String index ? name + "/index/" + index : name);
         }
         if (body.get("RequestItems") instanceof Map<?, ?> items) {
             items.keySet().forEach(k -> tables.add(String.valueOf(k)));
