@@ -227,9 +227,9 @@ public final class EmbeddedLogStore implements LogStore {
     }
 
     /**
-     * {@code dir/name}, refused unless it is an entry directly in {@code dir} named {@code name} itself. The key pattern alone already admits no
-     * separator and no leading dot; this holds whatever the pattern becomes, so that no stream name can ever make the
-     * engine create, write or delete anything outside its shards directory.
+     * {@code dir/name}, refused unless it is an entry directly in {@code dir} named {@code name} itself. The key
+     * pattern alone already admits no separator and no leading dot; this holds whatever the pattern becomes, so that
+     * no stream name can ever make the engine create, write or delete anything outside its shards directory.
      */
     static Path within(Path dir, String name) {
         Path base = dir.toAbsolutePath().normalize();
