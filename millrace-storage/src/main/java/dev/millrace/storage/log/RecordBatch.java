@@ -3,6 +3,9 @@ package dev.millrace.storage.log;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.DataKey;
+import dev.millrace.storage.crypto.KeyRing;
+import dev.millrace.storage.crypto.SealedBytes;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,8 +29,21 @@ import java.util.zip.CRC32C;
  *          | dataLength varint | data
  *
  *  length = bytes after the length field (32 + records), big-endian like every field;
- *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch.
+ *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch;
+ *  count  = bits 0-30: the number of records; bit 31 (SEALED_FLAG): the records area is encrypted, see below.
+ *
+ *  A sealed (encrypted) batch has the same header; its records area, in place of the records, is
+ *
+ *  +-------------+----------------+--------------------------------------------------------------+
+ *  | keyIdLength | key id, ASCII  | the records, sealed: nonce | ciphertext | tag  (SealedBytes,  |
+ *  |  (1 byte)   | (1..255 bytes) | purpose BATCH, bound to the key id, basePosition and count)  |
+ *  +-------------+----------------+--------------------------------------------------------------+
  * </pre>
+ *
+ * <p>Everything but the records stays in clear in a sealed batch, so that recovery, the index, retention and time
+ * lookups work without keys, and the CRC covers the stored (encrypted) bytes, so that damage is found without keys
+ * too. Only reading the records needs the key. Batches written before encryption existed have bit 31 clear (a count
+ * is never that large) and read as they always did.
  *
  * <p>This engine stamps one arrival time on a whole append, so {@code firstArrivalMs == lastArrivalMs} for the
  * batches it writes; readers use {@code lastArrivalMs} for retention and time lookups, which stays correct for a
@@ -47,6 +63,9 @@ public final class RecordBatch {
     static final int LENGTH_FIELD_BYTES = 4;
     /** The smallest possible record: three 1-byte lengths (no partition key, no hash key, no data). */
     public static final int MIN_RECORD_BYTES = 3;
+    /** Set in {@code count} when the records area is sealed. */
+    static final int SEALED_FLAG = 0x8000_0000;
+    private static final int COUNT_MASK = 0x7FFF_FFFF;
 
     private static final byte[] NO_KEY = new byte[0];
 
@@ -93,8 +112,38 @@ public final class RecordBatch {
         return buf;
     }
 
+    /**
+     * The sealed form of a batch {@link #encode} made, for {@code basePosition} (bound into the ciphertext, so a
+     * sealed batch is made for the position it will be stored at): a new buffer, positioned at 0 with the limit at
+     * its end, its base position set. Arrival fields and the checksum are left for {@link #stamp}.
+     */
+    static ByteBuffer seal(ByteBuffer plain, DataKey key, long basePosition, int maxBatchBytes) {
+        int count = plain.getInt(COUNT_OFFSET) & COUNT_MASK;
+        byte[] keyId = key.keyId().getBytes(StandardCharsets.US_ASCII);
+        long size = HEADER_BYTES + 1L + keyId.length + SealedBytes.sealedBytes(plain.limit() - HEADER_BYTES);
+        if (size > maxBatchBytes) {
+            throw new IllegalArgumentException("encrypted batch of " + size + " bytes exceeds the limit of "
+                    + maxBatchBytes);
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
+        buf.putInt(LENGTH_OFFSET, (int) size - LENGTH_FIELD_BYTES);
+        buf.putLong(BASE_POSITION_OFFSET, basePosition);
+        buf.putInt(COUNT_OFFSET, count | SEALED_FLAG);
+        buf.position(HEADER_BYTES);
+        buf.put((byte) keyId.length).put(keyId);
+        SealedBytes.seal(key, SealedBytes.Purpose.BATCH, basePosition, count,
+                plain.duplicate().position(HEADER_BYTES), buf);
+        buf.flip();
+        return buf;
+    }
+
     /** Fills in the position and arrival time and seals the batch with its checksum. */
     static void stamp(ByteBuffer batch, long basePosition, long arrivalMs) {
+        if (sealed(batch, 0) && basePosition(batch, 0) != basePosition) {
+            // Its ciphertext is bound to the position it was sealed for: stored elsewhere it would never open.
+            throw new IllegalStateException("batch sealed for position " + basePosition(batch, 0)
+                    + " stamped with position " + basePosition);
+        }
         batch.putLong(BASE_POSITION_OFFSET, basePosition);
         batch.putLong(FIRST_ARRIVAL_OFFSET, arrivalMs);
         batch.putLong(LAST_ARRIVAL_OFFSET, arrivalMs);
@@ -126,7 +175,7 @@ public final class RecordBatch {
      * its checksum matches and its count is possible for its size.
      */
     static boolean intact(ByteBuffer buf, int at, int totalBytes) {
-        int count = buf.getInt(at + COUNT_OFFSET);
+        int count = count(buf, at);
         if (count < 1 || (long) count * MIN_RECORD_BYTES > totalBytes - HEADER_BYTES) {
             return false;
         }
@@ -138,7 +187,23 @@ public final class RecordBatch {
     }
 
     static int count(ByteBuffer buf, int at) {
-        return buf.getInt(at + COUNT_OFFSET);
+        return buf.getInt(at + COUNT_OFFSET) & COUNT_MASK;
+    }
+
+    /** Whether the batch's records are encrypted. */
+    static boolean sealed(ByteBuffer buf, int at) {
+        return (buf.getInt(at + COUNT_OFFSET) & SEALED_FLAG) != 0;
+    }
+
+    /** The id of the key a sealed batch was encrypted with (an intact batch's); null for a plain batch. */
+    static String keyId(ByteBuffer buf, int at) {
+        if (!sealed(buf, at)) {
+            return null;
+        }
+        int length = buf.get(at + HEADER_BYTES) & 0xFF;
+        byte[] id = new byte[length];
+        buf.get(at + HEADER_BYTES + 1, id);
+        return new String(id, StandardCharsets.US_ASCII);
     }
 
     /** One past the last position the batch covers. */
@@ -153,16 +218,22 @@ public final class RecordBatch {
     /**
      * Decodes the records of an intact batch whose positions are at least {@code fromPosition}, appending copies to
      * {@code out} until it holds {@code maxRecords} or, beyond its first record, adding one would exceed
-     * {@code budgetBytes} of payload. Returns the payload bytes added, or -1-added when a limit stopped it.
+     * {@code budgetBytes} of payload (plaintext, for a sealed batch). Returns the payload bytes added, or -1-added
+     * when a limit stopped it. A sealed batch is opened with its key from {@code keys} first; it adds nothing then if
+     * that throws {@link dev.millrace.storage.crypto.KeyUnavailableException}, or {@link CorruptDataException} if it
+     * does not open.
      */
     static long decode(ByteBuffer buf, int at, long fromPosition, List<StoredRecord> out, int maxRecords,
-                       long budgetBytes) {
+                       long budgetBytes, KeyRing keys) {
         final long base = basePosition(buf, at);
         final int count = count(buf, at);
         final long arrivalMs = lastArrivalMs(buf, at);
         final int end = at + totalBytes(buf, at, Integer.MAX_VALUE);
         ByteBuffer in = buf.duplicate();
         in.position(at + HEADER_BYTES).limit(end);
+        if (sealed(buf, at)) {
+            in = open(in, base, count, keys);
+        }
         long added = 0;
         try {
             for (int i = 0; i < count; i++) {
@@ -194,5 +265,20 @@ public final class RecordBatch {
             throw new CorruptDataException("batch at position " + base + " passed its checksum but does not parse: " + e);
         }
         return added;
+    }
+
+    /** The plain records area of a sealed one ({@code area}: from the key id length to the batch's end). */
+    private static ByteBuffer open(ByteBuffer area, long base, int count, KeyRing keys) {
+        int idLength = area.hasRemaining() ? area.get() & 0xFF : 0;
+        if (idLength == 0 || area.remaining() < idLength + SealedBytes.OVERHEAD_BYTES) {
+            throw new CorruptDataException("encrypted batch at position " + base
+                    + " passed its checksum but has no room for its key id and ciphertext");
+        }
+        byte[] id = new byte[idLength];
+        area.get(id);
+        DataKey key = keys.key(new String(id, StandardCharsets.US_ASCII));
+        ByteBuffer plain = ByteBuffer.allocate(SealedBytes.plaintextBytes(area.remaining()));
+        SealedBytes.open(key, SealedBytes.Purpose.BATCH, base, count, area, plain);
+        return plain.flip();
     }
 }
