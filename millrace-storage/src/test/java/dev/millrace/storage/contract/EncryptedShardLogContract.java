@@ -19,6 +19,10 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static dev.millrace.storage.contract.LogRecords.dataOf;
 import static dev.millrace.storage.contract.LogRecords.readAll;
@@ -152,6 +156,46 @@ public abstract class EncryptedShardLogContract {
                     assertThat(e.keyId()).isEqualTo("key-2");
                     assertThat(e.reason()).isEqualTo(KeyUnavailableException.Reason.NOT_FOUND);
                 });
+    }
+
+    @Test
+    void concurrentEncryptedAppendsAllReadBackInEachWritersOrder() throws Exception {
+        DataKey key = keys.add("key-1");
+        ShardLog log = store.openOrCreate("concurrent");
+        int writers = 4;
+        int batches = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                String prefix = "w" + w;
+                done.add(pool.submit(() -> {
+                    for (int b = 0; b < batches; b++) {
+                        // Mostly encrypted, some plain: the writers race for positions either way.
+                        log.append(records(prefix + "b" + b, 3), b % 5 == 4 ? null : key);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> read = dataOf(readAll(log));
+        assertThat(read).hasSize(writers * batches * 3);
+        for (int w = 0; w < writers; w++) {
+            String prefix = "w" + w + "b";
+            List<String> own = read.stream().filter(d -> d.startsWith(prefix)).toList();
+            List<String> expected = new ArrayList<>();
+            for (int b = 0; b < batches; b++) {
+                for (int i = 0; i < 3; i++) {
+                    expected.add(prefix + b + "-" + i);
+                }
+            }
+            assertThat(own).as("writer %d's records, in its order", w).isEqualTo(expected);
+        }
     }
 
     @Test
