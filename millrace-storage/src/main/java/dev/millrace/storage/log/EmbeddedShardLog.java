@@ -167,7 +167,8 @@ final class EmbeddedShardLog implements ShardLog {
      */
     @Override
     public AppendResult append(List<AppendRecord> records, DataKey dataKey) {
-        ByteBuffer plain = RecordBatch.encode(records, config.maxBatchBytes());
+        ByteBuffer plain = dataKey == null ? RecordBatch.encode(records, config.maxBatchBytes())
+                : RecordBatch.encodeForSealing(records, config.maxBatchBytes());
         ByteBuffer batch = dataKey == null ? plain
                 : RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
         long end;

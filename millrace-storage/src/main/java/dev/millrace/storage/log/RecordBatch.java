@@ -68,6 +68,15 @@ public final class RecordBatch {
     private static final int COUNT_MASK = 0x7FFF_FFFF;
 
     private static final byte[] NO_KEY = new byte[0];
+    /**
+     * Opened (decrypted) records areas up to this size go into a buffer each reading thread keeps, since their
+     * records are copied out before {@link #decode} returns; a larger one (a batch of several MiB) gets its own. A
+     * fresh buffer per batch cost a 500 x 1 KiB batch a G1 humongous allocation per read.
+     */
+    static final int SCRATCH_MAX_BYTES = 1024 * 1024;
+    private static final ThreadLocal<ByteBuffer[]> READ_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /** The same for the plain form of a batch about to be sealed, which lives until its append returns. */
+    private static final ThreadLocal<ByteBuffer[]> SEAL_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private RecordBatch() {
     }
@@ -77,6 +86,18 @@ public final class RecordBatch {
      * arrival fields are left for {@link #stamp}.
      */
     static ByteBuffer encode(List<AppendRecord> records, int maxBatchBytes) {
+        return encode(records, maxBatchBytes, false);
+    }
+
+    /**
+     * {@link #encode}, into this thread's scratch buffer when the batch is small: only for a batch that is then
+     * {@link #seal}ed (the sealed copy is what is stored), and valid until this thread encodes the next one.
+     */
+    static ByteBuffer encodeForSealing(List<AppendRecord> records, int maxBatchBytes) {
+        return encode(records, maxBatchBytes, true);
+    }
+
+    private static ByteBuffer encode(List<AppendRecord> records, int maxBatchBytes, boolean scratch) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one record");
         }
@@ -92,7 +113,8 @@ public final class RecordBatch {
         if (size > maxBatchBytes) {
             throw new IllegalArgumentException("batch of " + size + " bytes exceeds the limit of " + maxBatchBytes);
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer buf = scratch ? scratch(SEAL_SCRATCH, (int) size)
+                : ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
         buf.putInt(LENGTH_OFFSET, (int) size - LENGTH_FIELD_BYTES);
         buf.putInt(COUNT_OFFSET, records.size());
         buf.position(HEADER_BYTES);
@@ -277,8 +299,20 @@ public final class RecordBatch {
         byte[] id = new byte[idLength];
         area.get(id);
         DataKey key = keys.key(new String(id, StandardCharsets.US_ASCII));
-        ByteBuffer plain = ByteBuffer.allocate(SealedBytes.plaintextBytes(area.remaining()));
+        ByteBuffer plain = scratch(READ_SCRATCH, SealedBytes.plaintextBytes(area.remaining()));
         SealedBytes.open(key, SealedBytes.Purpose.BATCH, base, count, area, plain);
         return plain.flip();
+    }
+
+    /** An empty buffer of at least {@code bytes}, limited to them: this thread's scratch buffer when it is small. */
+    private static ByteBuffer scratch(ThreadLocal<ByteBuffer[]> kept, int bytes) {
+        if (bytes > SCRATCH_MAX_BYTES) {
+            return ByteBuffer.allocate(bytes);
+        }
+        ByteBuffer[] held = kept.get();
+        if (held[0] == null || held[0].capacity() < bytes) {
+            held[0] = ByteBuffer.allocate(Math.min(SCRATCH_MAX_BYTES, Math.max(bytes, 64 * 1024)));
+        }
+        return held[0].clear().limit(bytes);
     }
 }
