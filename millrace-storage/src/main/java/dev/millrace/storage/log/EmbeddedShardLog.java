@@ -41,6 +41,8 @@ import java.util.List;
  * <p>Append listeners ({@link #onAppend}) are told by each appender of its own batch once it is acknowledged, holding
  * no lock: a slow listener delays only that appender's return, never the shard's other appends or the group commit.
  *
+ * <p>Encrypted appends store one sealed batch ({@link RecordBatch#seal}); reads open it with the store's key ring.
+ *
  * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
  *
  * <p>{@code IOException}s are converted to {@link StorageException} here, once. An IO failure while writing (a full

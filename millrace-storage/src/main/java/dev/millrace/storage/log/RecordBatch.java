@@ -49,7 +49,9 @@ import java.util.zip.CRC32C;
  * batches it writes; readers use {@code lastArrivalMs} for retention and time lookups, which stays correct for a
  * writer that coalesces appends with different times.
  *
- * <p>Stateless and thread-safe; the buffers passed in belong to the caller.
+ * <p>Thread-safe; the buffers passed in belong to the caller. Its only state is a scratch buffer per thread for a
+ * sealed batch's plaintext (see {@link #SCRATCH_MAX_BYTES}), never handed out beyond the call that uses it, except
+ * that {@link #encodeForSealing}'s result lives until the same thread encodes the next one.
  */
 public final class RecordBatch {
     static final int LENGTH_OFFSET = 0;
