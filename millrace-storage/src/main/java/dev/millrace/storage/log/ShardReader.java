@@ -106,9 +106,11 @@ final class ShardReader {
             return true;
         }
         long added;
+        int before = out.size();
         try {
             added = RecordBatch.decode(buf, at, position, out, maxRecords, budgetBytes, keys);
         } catch (StorageException e) {
+            out.subList(before, out.size()).clear(); // none of a batch that failed part-way
             if (out.isEmpty()) {
                 throw e;
             }
