@@ -3,6 +3,7 @@ package dev.millrace.benchmarks;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.crypto.DataKey;
 import dev.millrace.storage.log.DurabilityPolicy;
 import dev.millrace.storage.log.EmbeddedLogStore;
 import dev.millrace.storage.log.LogConfig;
@@ -44,6 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@code durability} can be set to {@code INTERVAL} ({@code -p durability=INTERVAL}, flushed every 50 ms) to see
  * the engine's cost without an fsync per append; the targets are for the default, {@code SYNC}.
  *
+ * <p>{@code -p encrypted=true} appends every batch encrypted at rest (AES-256-GCM, one ciphertext per batch) to
+ * show what encryption costs; issue 16's goal is at most 15 % of throughput.
+ *
  * <p>The primary score is batches/s; the secondary {@code :payloadBytes} score is payload bytes/s (see
  * {@link PayloadCounter}); MB/s = payloadBytes / 10^6. Data lives in a scratch directory (see {@link BenchSupport})
  * that is deleted after the trial; a run writes a few GB.
@@ -64,13 +68,19 @@ public class AppendBenchmark {
         @Param("1024")
         public int recordBytes;
 
+        @Param("false")
+        public boolean encrypted;
+
         List<AppendRecord> records;
         long payloadBytes;
+        /** Null: plain. */
+        DataKey key;
 
         @Setup(Level.Trial)
         public void setUp() {
             records = BenchSupport.batch(batchRecords, recordBytes, 42);
             payloadBytes = BenchSupport.payloadBytes(records);
+            key = encrypted ? BenchSupport.dataKey() : null;
         }
     }
 
@@ -149,7 +159,7 @@ public class AppendBenchmark {
     @Benchmark
     @Threads(1)
     public AppendResult oneShard(OneShard state, Batch batch, PayloadCounter counter) {
-        AppendResult result = state.shard.append(batch.records);
+        AppendResult result = state.shard.append(batch.records, batch.key);
         counter.payloadBytes += batch.payloadBytes;
         return result;
     }
@@ -157,7 +167,7 @@ public class AppendBenchmark {
     @Benchmark
     @Threads(4)
     public AppendResult manyShards(ManyShards state, Batch batch, PayloadCounter counter) {
-        AppendResult result = state.nextShard().append(batch.records);
+        AppendResult result = state.nextShard().append(batch.records, batch.key);
         counter.payloadBytes += batch.payloadBytes;
         return result;
     }

@@ -1,6 +1,9 @@
 package dev.millrace.benchmarks;
 
 import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.crypto.DataKey;
+import dev.millrace.storage.crypto.KeyRing;
+import dev.millrace.storage.crypto.KeyUnavailableException;
 import dev.millrace.storage.log.FileUtil;
 
 import java.io.IOException;
@@ -60,6 +63,24 @@ final class BenchSupport {
             records.add(new AppendRecord("pk-" + (i % 64), data));
         }
         return List.copyOf(records);
+    }
+
+    /** The key encrypting benchmarks write with: fixed material, so a run can be repeated byte for byte. */
+    static DataKey dataKey() {
+        byte[] material = new byte[DataKey.KEY_BYTES];
+        new Random(16).nextBytes(material);
+        return new DataKey("bench-key", material);
+    }
+
+    /** A key ring holding {@link #dataKey()}. */
+    static KeyRing keyRing() {
+        DataKey key = dataKey();
+        return keyId -> {
+            if (!keyId.equals(key.keyId())) {
+                throw new KeyUnavailableException(keyId, KeyUnavailableException.Reason.NOT_FOUND);
+            }
+            return key;
+        };
     }
 
     /** Payload bytes of a batch: what the MB/s figures count (keys and framing are not counted). */

@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * {@code read(position, maxRecords, maxBytes)} (default 10,000 records / 10 MiB, so about 10 MB of payload) continuing
  * where the previous one stopped and wrapping around to the start at the end of the shard.
  *
+ * <p>{@code -p encrypted=true} fills the shard with batches encrypted at rest, so that every read decrypts (issue 16's
+ * goal: encryption costs at most 15 % of throughput); {@code -p recordBytes=100} reads small records.
+ *
  * <p>Target: at least 1 GB/s of record payload, i.e. {@code :payloadBytes} at least 10^9 per second (see
  * {@link PayloadCounter}). The primary score is reads/s.
  */
@@ -45,7 +48,6 @@ import java.util.concurrent.TimeUnit;
 @Threads(1)
 @State(Scope.Benchmark)
 public class ReadBenchmark {
-    private static final int RECORD_BYTES = 1024;
     private static final int BATCH_RECORDS = 500;
 
     @Param("256")
@@ -57,6 +59,12 @@ public class ReadBenchmark {
     @Param("10485760")
     public long maxBytes;
 
+    @Param("1024")
+    public int recordBytes;
+
+    @Param("false")
+    public boolean encrypted;
+
     private Path dir;
     private EmbeddedLogStore store;
     private ShardLog shard;
@@ -65,15 +73,15 @@ public class ReadBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         dir = BenchSupport.newDataDir("read");
-        store = EmbeddedLogStore.open(LogConfig.defaults(dir), Clock.systemUTC());
+        store = EmbeddedLogStore.open(LogConfig.defaults(dir), Clock.systemUTC(), BenchSupport.keyRing());
         shard = store.openOrCreate("shard-0");
-        List<AppendRecord> batch = BenchSupport.batch(BATCH_RECORDS, RECORD_BYTES, 7);
+        List<AppendRecord> batch = BenchSupport.batch(BATCH_RECORDS, recordBytes, 7);
         long target = (long) fillMiB * 1024 * 1024;
         for (long written = 0; written < target; written += BenchSupport.payloadBytes(batch)) {
-            shard.append(batch);
+            shard.append(batch, encrypted ? BenchSupport.dataKey() : null);
         }
         ReadResult first = shard.read(0, 1, 1);
-        if (first.records().size() != 1 || first.records().get(0).data().length != RECORD_BYTES) {
+        if (first.records().size() != 1 || first.records().get(0).data().length != recordBytes) {
             throw new IllegalStateException("unexpected first record: " + first);
         }
         position = shard.startPosition();

@@ -44,7 +44,15 @@ public interface ShardLog {
      * {@code maxBytes} of payload. Records older than the retention period are never returned. Returns at once, with
      * nothing, when there is nothing to return (at or past the end): readers poll, they never wait in a read.
      *
+     * <p>Records are never skipped: a read that reaches records it cannot give back (encrypted with a key that is
+     * unavailable now, or damaged) returns the records before them with {@link ReadResult#nextPosition()} in front of
+     * them, and a read that starts there throws.
+     *
      * @throws IllegalArgumentException if {@code fromPosition} is negative or a limit is below 1
+     * @throws dev.millrace.storage.crypto.KeyUnavailableException if the first record to return is encrypted with a
+     *                                  key that is not in the engine's key ring or disabled
+     * @throws CorruptDataException     if the first record to return is damaged, or encrypted and does not open
+     *                                  (changed bytes, or other key material under its key's id)
      */
     ReadResult read(long fromPosition, int maxRecords, long maxBytes);
 

@@ -3,6 +3,7 @@ package dev.millrace.storage.kafka;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.crypto.KeyRing;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -82,7 +83,7 @@ public final class KafkaLogStore implements LogStore {
 
     /** What every shard log of the store shares. */
     record Shared(ShardTopics topics, Producer<byte[], byte[]> producer, ConsumerPool readers, TailWatcher watcher,
-                  Clock clock, long sendTimeoutMs, long readTimeoutMs, RecentAppends.Budget recent) {
+                  Clock clock, long sendTimeoutMs, long readTimeoutMs, RecentAppends.Budget recent, KeyRing keys) {
     }
 
     /**
@@ -103,7 +104,11 @@ public final class KafkaLogStore implements LogStore {
         this.shared = shared;
     }
 
-    /** Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened. */
+    /**
+     * Connects to the cluster (failing at once if it cannot be reached); creates nothing until a log is opened.
+     * Encrypted records cannot be read: {@link KafkaStorage#open(KafkaStorageConfig, Clock, KeyRing)} opens a store
+     * with keys.
+     */
     public static KafkaLogStore open(KafkaStorageConfig config, Clock clock) {
         return open(config, clock, KafkaLogStore::newProducer);
     }
@@ -124,6 +129,14 @@ public final class KafkaLogStore implements LogStore {
     static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
                               Function<Map<String, Object>, Producer<byte[], byte[]>> producers,
                               long recentBudgetBytes) {
+        return open(config, clock, producers, recentBudgetBytes, KeyRing.NONE);
+    }
+
+    /** Like {@link #open(KafkaStorageConfig, Clock, Function, long)}, reading encrypted records with {@code keys}. */
+    static KafkaLogStore open(KafkaStorageConfig config, Clock clock,
+                              Function<Map<String, Object>, Producer<byte[], byte[]>> producers,
+                              long recentBudgetBytes, KeyRing keys) {
+        java.util.Objects.requireNonNull(keys, "keys");
         String id = "millrace-log-" + INSTANCES.incrementAndGet();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -159,7 +172,7 @@ public final class KafkaLogStore implements LogStore {
             long sendTimeoutMs = Long.parseLong(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
                     .toString()) + PRODUCER_BLOCK_MS;
             return new KafkaLogStore(config, new Shared(topics, producer, readers, watcher, clock, sendTimeoutMs,
-                    READ_TIMEOUT_MS, new RecentAppends.Budget(recentBudgetBytes)));
+                    READ_TIMEOUT_MS, new RecentAppends.Budget(recentBudgetBytes), keys));
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {

@@ -4,12 +4,15 @@ import dev.millrace.storage.AppendListener;
 import dev.millrace.storage.AppendListeners;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.DataKey;
+import dev.millrace.storage.crypto.KeyUnavailableException;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -145,30 +148,28 @@ final class KafkaShardLog implements ShardLog {
     }
 
     @Override
-    public AppendResult append(List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key) {
-        if (key != null) {
-            throw new StorageException("encryption at rest is not implemented yet"); // issue 16, in progress
-        }
-        return append(records);
+    public AppendResult append(List<AppendRecord> records) {
+        return append(records, null);
     }
 
+    /** Encrypted per record ({@link RecordLayout}): each Kinesis record stays one Kafka record at its offset. */
     @Override
-    public AppendResult append(List<AppendRecord> records) {
+    public AppendResult append(List<AppendRecord> records, DataKey dataKey) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
         }
         appendsRunning.incrementAndGet();
         try {
-            return appendCounted(records);
+            return appendCounted(records, dataKey);
         } finally {
             appendsRunning.decrementAndGet(); // after the end moved past this append's records: see appendsRunning
         }
     }
 
-    private AppendResult appendCounted(List<AppendRecord> records) {
+    private AppendResult appendCounted(List<AppendRecord> records, DataKey dataKey) {
         List<ProducerRecord<byte[], byte[]>> outgoing = new ArrayList<>(records.size());
         for (AppendRecord record : records) {
-            outgoing.add(RecordLayout.toKafka(partition, record));
+            outgoing.add(RecordLayout.toKafka(partition, record, dataKey));
         }
         List<Future<RecordMetadata>> sent = new ArrayList<>(outgoing.size());
         RuntimeException sendFailure = null;
@@ -207,7 +208,8 @@ final class KafkaShardLog implements ShardLog {
         }
         AppendResult result = AppendResult.of(positions, arrivalsMs);
         advanceEnd(positions[positions.length - 1] + 1);
-        recent.add(records, result, shared.clock().millis()); // after the end moved: a read finds them below it
+        // After the end moved: a read finds them below it.
+        recent.add(records, result, shared.clock().millis(), dataKey == null ? null : dataKey.keyId());
         // Only now: every record is acknowledged by the in-sync replicas and below the high watermark, so readable.
         listeners.fire(key, result);
         return result;
@@ -351,7 +353,7 @@ final class KafkaShardLog implements ShardLog {
             return new ReadResult(List.of(), fromPosition, end);
         }
         long cutoffMs = shared.clock().millis() - retentionMs;
-        List<StoredRecord> held = recent.read(fromPosition, maxRecords, maxBytes, cutoffMs);
+        List<StoredRecord> held = recent.read(fromPosition, maxRecords, maxBytes, cutoffMs, shared.keys());
         if (held != null) {
             // The end is read again: appends that completed meanwhile may have put records past the one read above.
             return new ReadResult(held, held.get(held.size() - 1).position() + 1, endOffset.get());
@@ -362,11 +364,14 @@ final class KafkaShardLog implements ShardLog {
             ReadResult result = new ShardRead(reader, partition, cutoffMs, shared.readTimeoutMs(),
                     () -> firstAtOrAfter(cutoffMs),
                     () -> shared.topics().earliestOffset(partition),
-                    () -> shared.topics().exists(partition.topic()))
+                    () -> shared.topics().exists(partition.topic()), shared.keys())
                     .read(fromPosition, maxRecords, maxBytes, end);
             advanceEnd(result.endPosition());
             healthy = true;
             return result;
+        } catch (KeyUnavailableException | CorruptDataException e) {
+            healthy = true; // a record that does not open: the read put it back and left the reader in front of it
+            throw e;
         } catch (StorageException e) {
             throw e;
         } catch (RuntimeException e) {

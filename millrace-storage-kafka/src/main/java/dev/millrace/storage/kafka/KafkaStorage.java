@@ -4,6 +4,7 @@ import dev.millrace.storage.Cluster;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
+import dev.millrace.storage.crypto.KeyRing;
 
 import java.time.Clock;
 
@@ -25,11 +26,20 @@ public final class KafkaStorage implements Storage {
         this.cluster = cluster;
     }
 
-    /** Connects to the cluster, creating this backend's topics if needed; metadata is read back before it returns. */
+    /** {@link #open(KafkaStorageConfig, Clock, KeyRing)} with no keys: encrypted records cannot be read. */
     public static KafkaStorage open(KafkaStorageConfig config, Clock clock) {
+        return open(config, clock, KeyRing.NONE);
+    }
+
+    /**
+     * Connects to the cluster, creating this backend's topics if needed; metadata is read back before it returns.
+     * Encrypted records are read with keys from {@code keys}.
+     */
+    public static KafkaStorage open(KafkaStorageConfig config, Clock clock, KeyRing keys) {
         KafkaMetadataStore metadata = KafkaMetadataStore.open(config, clock);
         try {
-            return new KafkaStorage(KafkaLogStore.open(config, clock), metadata, null);
+            return new KafkaStorage(KafkaLogStore.open(config, clock, KafkaLogStore::newProducer,
+                    KafkaLogStore.recentAppendsBudgetBytes(), keys), metadata, null);
         } catch (RuntimeException e) {
             metadata.close();
             throw e;
@@ -42,10 +52,16 @@ public final class KafkaStorage implements Storage {
      * the writer if and when the node is elected. Returns without waiting for an election.
      */
     public static KafkaStorage openNode(KafkaStorageConfig config, Clock clock, NodeInfo self) {
+        return openNode(config, clock, self, KeyRing.NONE);
+    }
+
+    /** {@link #openNode(KafkaStorageConfig, Clock, NodeInfo)}, reading encrypted records with keys from {@code keys}. */
+    public static KafkaStorage openNode(KafkaStorageConfig config, Clock clock, NodeInfo self, KeyRing keys) {
         KafkaMetadataStore metadata = KafkaMetadataStore.openFollower(config, clock);
         KafkaLogStore logs = null;
         try {
-            logs = KafkaLogStore.open(config, clock);
+            logs = KafkaLogStore.open(config, clock, KafkaLogStore::newProducer,
+                    KafkaLogStore.recentAppendsBudgetBytes(), keys);
             return new KafkaStorage(logs, metadata, KafkaCluster.join(config, clock, self, metadata));
         } catch (RuntimeException e) {
             if (logs != null) {

@@ -3,6 +3,7 @@ package dev.millrace.storage.kafka;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.KeyRing;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,6 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * operator deletes by hand ({@code kafka-delete-records}, a {@code retention.bytes} set on the topic, or the topic
  * itself) may still be answered from here for up to {@link KafkaShardLog#RECENT_KEEP_MS}. Kinesis has no such
  * operation; retention by time, the only one Millrace sets, is applied here exactly as on a read from Kafka.
+ *
+ * <p>Records appended encrypted are held here in plaintext (memory is not "at rest"), each run with the id of its key,
+ * and a read that reaches such a run asks the key ring first, exactly as a read from Kafka would have to: while the key
+ * is unavailable the read fails ({@link dev.millrace.storage.crypto.KeyUnavailableException}) or, when it has records
+ * to return already, stops before the run.
  *
  * <p>Bounded twice: at most {@code maxShardBytes} per shard (the oldest runs go first), and a {@link Budget} shared by
  * every shard of the store; a run that finds the shared budget used up is not kept. Runs older than
@@ -69,8 +75,8 @@ final class RecentAppends {
         }
     }
 
-    /** Records of consecutive positions, from {@code records[0].position()}. */
-    private record Run(StoredRecord[] records, long sizeBytes, long addedMs) {
+    /** Records of consecutive positions, from {@code records[0].position()}; {@code keyId} null when plain. */
+    private record Run(StoredRecord[] records, long sizeBytes, long addedMs, String keyId) {
         long start() {
             return records[0].position();
         }
@@ -94,25 +100,34 @@ final class RecentAppends {
         this.maxShardBytes = maxShardBytes;
     }
 
-    /** Keeps what one acknowledged append stored: {@code records[i]} at {@code result}'s i-th position and arrival. */
-    synchronized void add(List<AppendRecord> records, AppendResult result, long nowMs) {
+    /** Keeps what one plain append stored. */
+    void add(List<AppendRecord> records, AppendResult result, long nowMs) {
+        add(records, result, nowMs, null);
+    }
+
+    /**
+     * Keeps what one acknowledged append stored: {@code records[i]} at {@code result}'s i-th position and arrival,
+     * encrypted with the key {@code keyId} names (null: plain).
+     */
+    synchronized void add(List<AppendRecord> records, AppendResult result, long nowMs, String keyId) {
         int from = 0;
         for (int i = 1; i <= records.size(); i++) {
             // Split where positions are not consecutive (another writer's records fell in between).
             if (i == records.size() || result.positionOf(i) != result.positionOf(i - 1) + 1) {
-                addRun(records, result, from, i, nowMs);
+                addRun(records, result, from, i, nowMs, keyId);
                 from = i;
             }
         }
     }
 
-    private void addRun(List<AppendRecord> records, AppendResult result, int from, int to, long nowMs) {
+    private void addRun(List<AppendRecord> records, AppendResult result, int from, int to, long nowMs,
+                        String keyId) {
         StoredRecord[] run = new StoredRecord[to - from];
         long sizeBytes = 0;
         for (int i = from; i < to; i++) {
             AppendRecord r = records.get(i);
             run[i - from] = new StoredRecord(result.positionOf(i), result.arrivalMsOf(i), r.partitionKey(),
-                    r.explicitHashKey(), r.data());
+                    r.explicitHashKey(), r.data(), keyId != null);
             sizeBytes += sizeOf(r);
         }
         if (sizeBytes > maxShardBytes) {
@@ -124,7 +139,7 @@ final class RecentAppends {
             }
             drop(runs.pollFirstEntry().getValue());
         }
-        runs.put(run[0].position(), new Run(run, sizeBytes, nowMs));
+        runs.put(run[0].position(), new Run(run, sizeBytes, nowMs, keyId));
         heldBytes += sizeBytes;
     }
 
@@ -132,9 +147,14 @@ final class RecentAppends {
      * The records from {@code fromPosition} on, as Kafka would return them, or null if this does not hold
      * {@code fromPosition} or holds a record there older than {@code cutoffMs} (past retention: Kafka's read skips
      * it). At least one record, at most {@code maxRecords}; the first always, the others while their data fits
-     * {@code maxBytes}.
+     * {@code maxBytes}. Encrypted runs need their key in {@code keys}, as described above.
      */
-    synchronized List<StoredRecord> read(long fromPosition, int maxRecords, long maxBytes, long cutoffMs) {
+    List<StoredRecord> read(long fromPosition, int maxRecords, long maxBytes, long cutoffMs) {
+        return read(fromPosition, maxRecords, maxBytes, cutoffMs, KeyRing.NONE);
+    }
+
+    synchronized List<StoredRecord> read(long fromPosition, int maxRecords, long maxBytes, long cutoffMs,
+                                         KeyRing keys) {
         Map.Entry<Long, Run> first = runs.floorEntry(fromPosition);
         if (first == null || first.getValue().end() <= fromPosition) {
             return null;
@@ -146,6 +166,7 @@ final class RecentAppends {
             if (r.start() > expected) {
                 break; // a gap: what lies there is only in Kafka
             }
+            boolean keyChecked = r.keyId() == null;
             for (int i = (int) (expected - r.start()); i < r.records().length; i++) {
                 StoredRecord record = r.records()[i];
                 if (record.arrivalMs() < cutoffMs) {
@@ -154,12 +175,32 @@ final class RecentAppends {
                 if (out.size() >= maxRecords || (!out.isEmpty() && record.data().length > budgetBytes)) {
                     return out;
                 }
+                if (!keyChecked) {
+                    // Asked once per run, only for a run the read takes records from, as a read from Kafka would.
+                    if (!keyAvailable(r.keyId(), keys, out.isEmpty())) {
+                        return out;
+                    }
+                    keyChecked = true;
+                }
                 out.add(record);
                 budgetBytes -= record.data().length;
                 expected = record.position() + 1;
             }
         }
         return out;
+    }
+
+    /** Whether the key is available; if it is not, throws when {@code mustThrow}, else answers false. */
+    private static boolean keyAvailable(String keyId, KeyRing keys, boolean mustThrow) {
+        try {
+            keys.key(keyId);
+            return true;
+        } catch (RuntimeException e) {
+            if (mustThrow) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /** Drops the runs kept before {@code oldestMs}. */

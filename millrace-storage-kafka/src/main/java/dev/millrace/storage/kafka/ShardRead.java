@@ -3,6 +3,7 @@ package dev.millrace.storage.kafka;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StorageException;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.KeyRing;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -29,6 +30,10 @@ import java.util.function.LongSupplier;
  * of a read that has returned nothing yet makes it look up the first retained offset by time and seek there: a reader
  * far behind does not page through days of expired data.
  *
+ * <p>Encrypted records are opened with keys from the key ring. One that cannot be (its key unavailable, its ciphertext
+ * changed) ends a read that has records to return, and fails one that has none, leaving the reader in front of it: no
+ * record is ever skipped.
+ *
  * <p>Not thread-safe: made for one call and dropped.
  */
 final class ShardRead {
@@ -48,6 +53,7 @@ final class ShardRead {
     private final LongSupplier firstRetained;
     private final LongSupplier earliest;
     private final BooleanSupplier topicExists;
+    private final KeyRing keys;
 
     private long position;
     private long endOffset;
@@ -58,7 +64,7 @@ final class ShardRead {
      * @param topicExists   whether the partition's topic still exists (an admin round trip)
      */
     ShardRead(ConsumerPool.Reader reader, TopicPartition partition, long cutoffMs, long readTimeoutMs,
-              LongSupplier firstRetained, LongSupplier earliest, BooleanSupplier topicExists) {
+              LongSupplier firstRetained, LongSupplier earliest, BooleanSupplier topicExists, KeyRing keys) {
         this.reader = reader;
         this.partition = partition;
         this.cutoffMs = cutoffMs;
@@ -66,6 +72,7 @@ final class ShardRead {
         this.firstRetained = firstRetained;
         this.earliest = earliest;
         this.topicExists = topicExists;
+        this.keys = keys;
     }
 
     /** Reads from {@code from}, below {@code endOffset}; the result's end is the highest end offset seen. */
@@ -122,12 +129,23 @@ final class ShardRead {
                 position = r.offset() + 1;
                 continue;
             }
-            int sizeBytes = RecordLayout.payloadBytes(r);
+            StoredRecord stored;
+            try {
+                stored = RecordLayout.fromKafka(r, keys);
+            } catch (StorageException e) {
+                reader.unread();
+                if (out.isEmpty()) {
+                    reader.stopped();
+                    throw e;
+                }
+                break;
+            }
+            int sizeBytes = stored.data().length; // the plaintext's, as in the embedded engine
             if (out.size() >= maxRecords || (!out.isEmpty() && sizeBytes > budgetBytes)) {
                 reader.unread();
                 break;
             }
-            out.add(RecordLayout.fromKafka(r));
+            out.add(stored);
             budgetBytes -= sizeBytes;
             position = r.offset() + 1;
             endOffset = Math.max(endOffset, position);

@@ -2,6 +2,7 @@ package dev.millrace.storage.kafka;
 
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.contract.LogBackend;
+import dev.millrace.storage.crypto.KeyRing;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Clock;
@@ -32,9 +33,18 @@ final class KafkaLogBackend implements LogBackend {
     }
 
     @Override
-    public LogStore open(Clock clock) {
-        return recentAppends ? KafkaLogStore.open(config, clock)
-                : KafkaLogStore.open(config, clock, KafkaLogStore::newProducer, 0);
+    public LogStore open(Clock clock, KeyRing keys) {
+        return KafkaLogStore.open(config, clock, KafkaLogStore::newProducer,
+                recentAppends ? KafkaLogStore.recentAppendsBudgetBytes() : 0, keys);
+    }
+
+    /** The topic prefix this backend's stores use, for tests that look at the topics' raw records. */
+    String topicPrefix() {
+        return config.topicPrefix();
+    }
+
+    KafkaStorageConfig config() {
+        return config;
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.contract.TestKeyRing;
+import dev.millrace.storage.crypto.DataKey;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A quick measurement, not a timed test: append throughput of 500-record batches (100 B and 1 KiB records) and read
  * throughput through {@link KafkaLogStore} on one in-process broker, next to Kafka's own producer and consumer with
- * the same settings (acks=all, idempotent) on the same broker. Its name does not match surefire's patterns, so the
+ * the same settings (acks=all, idempotent) on the same broker, and the same appends and reads encrypted at rest
+ * (each record sealed on its own). Its name does not match surefire's patterns, so the
  * build never runs it; run it with
  * {@code mvn -o -pl millrace-storage-kafka -am test -Dtest=KafkaLogBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  * and read the numbers in target/surefire-reports/dev.millrace.storage.kafka.KafkaLogBenchmark-output.txt.
@@ -45,12 +48,19 @@ class KafkaLogBenchmark {
     void measure() throws Exception {
         try (KafkaTestCluster cluster = KafkaTestCluster.start(1)) {
             KafkaStorageConfig config = KafkaStorageConfig.of(cluster.bootstrapServers()).withTopicPrefix("bench.");
-            try (KafkaLogStore store = KafkaLogStore.open(config, Clock.systemUTC())) {
+            TestKeyRing keys = new TestKeyRing();
+            DataKey key = keys.add("bench-key");
+            try (KafkaLogStore store = KafkaLogStore.open(config, Clock.systemUTC(), KafkaLogStore::newProducer,
+                    KafkaLogStore.recentAppendsBudgetBytes(), keys)) {
                 for (int size : new int[] {100, 1024}) {
-                    appends(store, "warm-" + size, size, 1, 2_000);
-                    appends(store, "one-" + size, size, 1, RUN_MS);
-                    appends(store, "four-" + size, size, 4, RUN_MS);
-                    reads(store.openOrCreate("one-" + size + "-0"), size);
+                    appends(store, "warm-" + size, size, 1, 2_000, null);
+                    appends(store, "warm-enc-" + size, size, 1, 2_000, key);
+                    appends(store, "one-" + size, size, 1, RUN_MS, null);
+                    appends(store, "one-enc-" + size, size, 1, RUN_MS, key);
+                    appends(store, "four-" + size, size, 4, RUN_MS, null);
+                    appends(store, "four-enc-" + size, size, 4, RUN_MS, key);
+                    reads(store.openOrCreate("one-" + size + "-0"), size, "plain");
+                    reads(store.openOrCreate("one-enc-" + size + "-0"), size, "encrypted");
                     rawProducer(cluster, store, size);
                     rawConsumer(cluster, config.shardTopic("one-" + size + "-0"), size);
                 }
@@ -58,8 +68,11 @@ class KafkaLogBenchmark {
         }
     }
 
-    /** {@code threads} threads, each appending 500-record batches to its own shard for {@code runMs}. */
-    private static void appends(KafkaLogStore store, String name, int sizeBytes, int threads, long runMs)
+    /**
+     * {@code threads} threads, each appending 500-record batches to its own shard for {@code runMs}, encrypted with
+     * {@code key} unless it is null.
+     */
+    private static void appends(KafkaLogStore store, String name, int sizeBytes, int threads, long runMs, DataKey key)
             throws Exception {
         List<ShardLog> logs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -75,7 +88,7 @@ class KafkaLogBenchmark {
                 long worstNs = 0;
                 while (System.nanoTime() - started < runMs * 1_000_000) {
                     long t0 = System.nanoTime();
-                    log.append(batch);
+                    log.append(batch, key);
                     worstNs = Math.max(worstNs, System.nanoTime() - t0);
                     batches++;
                 }
@@ -91,14 +104,15 @@ class KafkaLogBenchmark {
         double seconds = (System.nanoTime() - started) / 1e9;
         pool.shutdown();
         if (!name.startsWith("warm")) {
-            report("append " + threads + " thread(s), 500 x " + sizeBytes + " B", batches * BATCH, sizeBytes, seconds,
+            report("append " + threads + " thread(s), 500 x " + sizeBytes + " B" + (key == null ? "" : ", encrypted"),
+                    batches * BATCH, sizeBytes, seconds,
                     String.format("%.1f batches/s, mean %.1f ms, worst %.1f ms", batches / seconds,
                             seconds * 1000 * threads / batches, worstNs / 1e6));
         }
     }
 
     /** Reads the whole shard from the start, GetRecords-sized: up to 10,000 records or 10 MiB per read. */
-    private static void reads(ShardLog log, int sizeBytes) {
+    private static void reads(ShardLog log, int sizeBytes, String label) {
         for (int round = 0; round < 3; round++) {
             long started = System.nanoTime();
             long position = 0;
@@ -112,7 +126,7 @@ class KafkaLogBenchmark {
             }
             assertThat(records).isEqualTo(log.endPosition());
             double seconds = (System.nanoTime() - started) / 1e9;
-            report("read round " + round + ", " + sizeBytes + " B records", records, sizeBytes, seconds,
+            report("read round " + round + ", " + sizeBytes + " B records, " + label, records, sizeBytes, seconds,
                     String.format("%d reads", reads));
         }
     }

@@ -3,6 +3,8 @@ package dev.millrace.storage.kafka;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.contract.TestKeyRing;
+import dev.millrace.storage.crypto.KeyUnavailableException;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What the recent appends hold and answer, without a broker; {@code KafkaShardLogTest} checks against a real one that
@@ -134,5 +137,31 @@ class RecentAppendsTest {
         second.clear();
         assertThat(second.read(1, 10, Long.MAX_VALUE, NO_CUTOFF)).isNull();
         assertThat(budget.heldBytes()).isZero();
+    }
+
+    @Test
+    void encryptedRunsAnswerOnlyWhileTheirKeyIsAvailableAndExpiryComesFirst() {
+        RecentAppends recent = new RecentAppends(new RecentAppends.Budget(1 << 20), 1 << 20);
+        TestKeyRing keys = new TestKeyRing();
+        keys.add("key-1");
+        recent.add(records("p", 2, 10), at(0, 1), 0);
+        recent.add(records("e", 2, 10), at(2, 3), 0, "key-1");
+        recent.add(records("q", 1, 10), at(4), 0);
+        assertThat(positions(recent.read(0, 100, Long.MAX_VALUE, NO_CUTOFF, keys)))
+                .containsExactly(0L, 1L, 2L, 3L, 4L);
+
+        keys.disable("key-1");
+        assertThat(positions(recent.read(0, 100, Long.MAX_VALUE, NO_CUTOFF, keys)))
+                .as("the plain records before the run, then a stop").containsExactly(0L, 1L);
+        assertThat(positions(recent.read(0, 2, Long.MAX_VALUE, NO_CUTOFF, keys)))
+                .as("a read the count ends before the run does not ask").containsExactly(0L, 1L);
+        assertThatThrownBy(() -> recent.read(3, 100, Long.MAX_VALUE, NO_CUTOFF, keys))
+                .isInstanceOfSatisfying(KeyUnavailableException.class,
+                        e -> assertThat(e.reason()).isEqualTo(KeyUnavailableException.Reason.DISABLED));
+        assertThat(recent.read(2, 100, Long.MAX_VALUE, 1_003, keys))
+                .as("an expired record is left to Kafka's read, which skips it without a key").isNull();
+        assertThat(positions(recent.read(4, 100, Long.MAX_VALUE, NO_CUTOFF, keys))).containsExactly(4L);
+        assertThatThrownBy(() -> recent.read(2, 100, Long.MAX_VALUE, NO_CUTOFF))
+                .as("no key ring: no key").isInstanceOf(KeyUnavailableException.class);
     }
 }

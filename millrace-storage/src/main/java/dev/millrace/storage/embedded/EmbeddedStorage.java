@@ -3,6 +3,7 @@ package dev.millrace.storage.embedded;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
+import dev.millrace.storage.crypto.KeyRing;
 import dev.millrace.storage.log.EmbeddedLogStore;
 import dev.millrace.storage.log.LogConfig;
 import dev.millrace.storage.meta.FileMetadataStore;
@@ -24,9 +25,17 @@ public final class EmbeddedStorage implements Storage {
         this.metadata = metadata;
     }
 
-    /** Opens (creating if needed) the data directory of {@code config}; the logs recover lazily, shard by shard. */
+    /** {@link #open(LogConfig, Clock, KeyRing)} with no keys: encrypted records cannot be read. */
     public static EmbeddedStorage open(LogConfig config, Clock clock) {
-        EmbeddedLogStore logs = EmbeddedLogStore.open(config, clock);
+        return open(config, clock, KeyRing.NONE);
+    }
+
+    /**
+     * Opens (creating if needed) the data directory of {@code config}; the logs recover lazily, shard by shard, and
+     * read encrypted records with keys from {@code keys}.
+     */
+    public static EmbeddedStorage open(LogConfig config, Clock clock, KeyRing keys) {
+        EmbeddedLogStore logs = EmbeddedLogStore.open(config, clock, keys);
         try {
             return new EmbeddedStorage(logs, FileMetadataStore.open(config.dataDir(),
                     FileMetadataStore.COMPACT_BYTES_DEFAULT, config.channels(), clock));

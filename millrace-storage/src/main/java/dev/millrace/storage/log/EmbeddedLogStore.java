@@ -4,6 +4,7 @@ import dev.millrace.storage.FailureLog;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.crypto.KeyRing;
 
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class EmbeddedLogStore implements LogStore {
     private final Clock clock;
     private final Path shardsDir;
     private final FilePool pool;
+    private final KeyRing keys;
     private final ConcurrentHashMap<String, EmbeddedShardLog> shards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
     private final FailureLog openFailures;
@@ -50,10 +52,11 @@ public final class EmbeddedLogStore implements LogStore {
      */
     private final FailureLog.Budget failureLines;
 
-    private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir) {
+    private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir, KeyRing keys) {
         this.config = config;
         this.clock = clock;
         this.shardsDir = shardsDir;
+        this.keys = keys;
         this.pool = new FilePool(config.maxOpenFiles(), config.channels());
         this.failureLines = new FailureLog.Budget(clock, config.failureLogIntervalMs(), FAILURE_LINES_PER_INTERVAL);
         this.openFailures = new FailureLog(LoggerFactory.getLogger(EmbeddedLogStore.class), "Log store " + shardsDir,
@@ -71,8 +74,17 @@ public final class EmbeddedLogStore implements LogStore {
         }
     }
 
-    /** Opens (creating if needed) the store under {@code config.dataDir()}; finishes interrupted deletions. */
+    /** {@link #open(LogConfig, Clock, KeyRing)} with no keys: encrypted records cannot be read. */
     public static EmbeddedLogStore open(LogConfig config, Clock clock) {
+        return open(config, clock, KeyRing.NONE);
+    }
+
+    /**
+     * Opens (creating if needed) the store under {@code config.dataDir()}; finishes interrupted deletions. Encrypted
+     * records are read with keys from {@code keys}.
+     */
+    public static EmbeddedLogStore open(LogConfig config, Clock clock, KeyRing keys) {
+        java.util.Objects.requireNonNull(keys, "keys");
         Path shardsDir = config.dataDir().resolve("shards");
         try {
             // A data dir that exists keeps its owner's mode (the app warns if it is open to others); shards/ and
@@ -89,7 +101,7 @@ public final class EmbeddedLogStore implements LogStore {
         } catch (IOException e) {
             throw new StorageException("cannot open log store in " + shardsDir + ": " + e, e);
         }
-        return new EmbeddedLogStore(config, clock, shardsDir);
+        return new EmbeddedLogStore(config, clock, shardsDir, keys);
     }
 
     @Override
@@ -97,7 +109,7 @@ public final class EmbeddedLogStore implements LogStore {
         Path shardDir = shardDir(shardKey);
         try {
             return shards.computeIfAbsent(shardKey,
-                    k -> EmbeddedShardLog.open(k, shardDir, config, clock, pool, failureLines));
+                    k -> EmbeddedShardLog.open(k, shardDir, config, clock, pool, keys, failureLines));
         } catch (StorageException e) {
             if (e.getClass() != StorageException.class) {
                 throw e; // damage is not a passing condition: every occurrence is worth its line
@@ -115,7 +127,7 @@ public final class EmbeddedLogStore implements LogStore {
         // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
         // result leaves the map unchanged.
         return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> Files.isDirectory(dir)
-                ? EmbeddedShardLog.open(k, dir, config, clock, pool, failureLines) : null));
+                ? EmbeddedShardLog.open(k, dir, config, clock, pool, keys, failureLines) : null));
     }
 
     @Override

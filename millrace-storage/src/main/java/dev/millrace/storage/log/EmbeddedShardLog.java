@@ -10,6 +10,8 @@ import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
+import dev.millrace.storage.crypto.DataKey;
+import dev.millrace.storage.crypto.KeyRing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,8 @@ import java.util.List;
  * <p>Append listeners ({@link #onAppend}) are told by each appender of its own batch once it is acknowledged, holding
  * no lock: a slow listener delays only that appender's return, never the shard's other appends or the group commit.
  *
+ * <p>Encrypted appends store one sealed batch ({@link RecordBatch#seal}); reads open it with the store's key ring.
+ *
  * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
  *
  * <p>{@code IOException}s are converted to {@link StorageException} here, once. An IO failure while writing (a full
@@ -60,6 +64,7 @@ final class EmbeddedShardLog implements ShardLog {
     private final LogConfig config;
     private final Clock clock;
     private final FilePool pool;
+    private final KeyRing keys;
     private final Object appendLock = new Object();
     private final Object syncLock = new Object();
     private final AppendListeners listeners = new AppendListeners();
@@ -72,7 +77,11 @@ final class EmbeddedShardLog implements ShardLog {
     private volatile long checkpointOffset;
     private ActiveSegment active;
     private SegmentSnapshot visibleActive;
-    private long nextPosition;
+    /**
+     * Written under {@code appendLock} only; volatile so that an encrypting appender can seal its batch for the
+     * position it will most likely get before it takes the lock.
+     */
+    private volatile long nextPosition;
     private long lastArrivalMs;
     private boolean sealed;
     private boolean closed;
@@ -99,13 +108,14 @@ final class EmbeddedShardLog implements ShardLog {
     private volatile long durableEnd;
     private volatile long retentionMs;
 
-    private EmbeddedShardLog(String key, Path dir, LogConfig config, Clock clock, FilePool pool,
+    private EmbeddedShardLog(String key, Path dir, LogConfig config, Clock clock, FilePool pool, KeyRing keys,
                              FailureLog.Budget failureLines, ShardRecovery.Result recovered, boolean sealed) {
         this.key = key;
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.pool = pool;
+        this.keys = keys;
         this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines);
         this.sealedSegments = new ArrayList<>(recovered.sealed());
         this.active = recovered.active();
@@ -121,8 +131,11 @@ final class EmbeddedShardLog implements ShardLog {
         publish();
     }
 
-    /** {@code failureLines}: the store's budget of failure lines, shared by its shards. */
-    static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool,
+    /**
+     * {@code keys}: what encrypted batches are read with; {@code failureLines}: the store's budget of failure lines,
+     * shared by its shards.
+     */
+    static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool, KeyRing keys,
                                  FailureLog.Budget failureLines) {
         try {
             if (!Files.isDirectory(dir)) {
@@ -133,7 +146,7 @@ final class EmbeddedShardLog implements ShardLog {
             }
             ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(-1);
             boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
-            return new EmbeddedShardLog(key, dir, config, clock, pool, failureLines, recovered, sealed);
+            return new EmbeddedShardLog(key, dir, config, clock, pool, keys, failureLines, recovered, sealed);
         } catch (IOException e) {
             throw new StorageException("cannot open shard " + key + " in " + dir + ": " + e, e);
         }
@@ -145,16 +158,21 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     @Override
-    public AppendResult append(List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key) {
-        if (key != null) {
-            throw new StorageException("encryption at rest is not implemented yet"); // issue 16, in progress
-        }
-        return append(records);
+    public AppendResult append(List<AppendRecord> records) {
+        return append(records, null);
     }
 
+    /**
+     * An encrypted batch is sealed before the lock, for the position the shard's end suggests, so that the cipher
+     * work runs concurrently with other appends; if another append took that position first, it is sealed again
+     * under the lock for the one it gets (its ciphertext is bound to its position).
+     */
     @Override
-    public AppendResult append(List<AppendRecord> records) {
-        ByteBuffer batch = RecordBatch.encode(records, config.maxBatchBytes());
+    public AppendResult append(List<AppendRecord> records, DataKey dataKey) {
+        ByteBuffer plain = dataKey == null ? RecordBatch.encode(records, config.maxBatchBytes())
+                : RecordBatch.encodeForSealing(records, config.maxBatchBytes());
+        ByteBuffer batch = dataKey == null ? plain
+                : RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
         long end;
         long arrivalMs;
         long base;
@@ -165,6 +183,9 @@ final class EmbeddedShardLog implements ShardLog {
         synchronized (appendLock) {
             checkWritable();
             try {
+                if (dataKey != null && RecordBatch.basePosition(batch, 0) != nextPosition) {
+                    batch = RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
+                }
                 maybeRoll(batch.remaining());
                 if (nextPosition + records.size() > positionLimit) {
                     positionLimit = nextPosition + records.size() + RESERVE_POSITIONS;
@@ -426,13 +447,13 @@ final class EmbeddedShardLog implements ShardLog {
         if (fromPosition < 0 || maxRecords <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("fromPosition >= 0, maxRecords > 0, maxBytes > 0 required");
         }
-        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes())
+        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes(), keys)
                 .read(fromPosition, maxRecords, maxBytes));
     }
 
     @Override
     public long positionAtOrAfter(long timestampMs) {
-        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes())
+        return withView(v -> new ShardReader(v, clock.millis() - retentionMs, config.maxBatchBytes(), keys)
                 .positionAtOrAfter(timestampMs));
     }
 

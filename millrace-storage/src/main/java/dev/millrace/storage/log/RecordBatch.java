@@ -3,6 +3,9 @@ package dev.millrace.storage.log;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.DataKey;
+import dev.millrace.storage.crypto.KeyRing;
+import dev.millrace.storage.crypto.SealedBytes;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,14 +29,29 @@ import java.util.zip.CRC32C;
  *          | dataLength varint | data
  *
  *  length = bytes after the length field (32 + records), big-endian like every field;
- *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch.
+ *  crc32c = CRC-32C of the bytes from basePosition to the end of the batch;
+ *  count  = bits 0-30: the number of records; bit 31 (SEALED_FLAG): the records area is encrypted, see below.
+ *
+ *  A sealed (encrypted) batch has the same header; its records area, in place of the records, is
+ *
+ *  +-------------+----------------+--------------------------------------------------------------+
+ *  | keyIdLength | key id, ASCII  | the records, sealed: nonce | ciphertext | tag  (SealedBytes,  |
+ *  |  (1 byte)   | (1..255 bytes) | purpose BATCH, bound to the key id, basePosition and count)  |
+ *  +-------------+----------------+--------------------------------------------------------------+
  * </pre>
+ *
+ * <p>Everything but the records stays in clear in a sealed batch, so that recovery, the index, retention and time
+ * lookups work without keys, and the CRC covers the stored (encrypted) bytes, so that damage is found without keys
+ * too. Only reading the records needs the key. Batches written before encryption existed have bit 31 clear (a count
+ * is never that large) and read as they always did.
  *
  * <p>This engine stamps one arrival time on a whole append, so {@code firstArrivalMs == lastArrivalMs} for the
  * batches it writes; readers use {@code lastArrivalMs} for retention and time lookups, which stays correct for a
  * writer that coalesces appends with different times.
  *
- * <p>Stateless and thread-safe; the buffers passed in belong to the caller.
+ * <p>Thread-safe; the buffers passed in belong to the caller. Its only state is a scratch buffer per thread for a
+ * sealed batch's plaintext (see {@link #SCRATCH_MAX_BYTES}), never handed out beyond the call that uses it, except
+ * that {@link #encodeForSealing}'s result lives until the same thread encodes the next one.
  */
 public final class RecordBatch {
     static final int LENGTH_OFFSET = 0;
@@ -47,8 +65,20 @@ public final class RecordBatch {
     static final int LENGTH_FIELD_BYTES = 4;
     /** The smallest possible record: three 1-byte lengths (no partition key, no hash key, no data). */
     public static final int MIN_RECORD_BYTES = 3;
+    /** Set in {@code count} when the records area is sealed. */
+    static final int SEALED_FLAG = 0x8000_0000;
+    private static final int COUNT_MASK = 0x7FFF_FFFF;
 
     private static final byte[] NO_KEY = new byte[0];
+    /**
+     * Opened (decrypted) records areas up to this size go into a buffer each reading thread keeps, since their
+     * records are copied out before {@link #decode} returns; a larger one (a batch of several MiB) gets its own. A
+     * fresh buffer per batch cost a 500 x 1 KiB batch a G1 humongous allocation per read.
+     */
+    static final int SCRATCH_MAX_BYTES = 1024 * 1024;
+    private static final ThreadLocal<ByteBuffer[]> READ_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /** The same for the plain form of a batch about to be sealed, which lives until its append returns. */
+    private static final ThreadLocal<ByteBuffer[]> SEAL_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private RecordBatch() {
     }
@@ -58,6 +88,18 @@ public final class RecordBatch {
      * arrival fields are left for {@link #stamp}.
      */
     static ByteBuffer encode(List<AppendRecord> records, int maxBatchBytes) {
+        return encode(records, maxBatchBytes, false);
+    }
+
+    /**
+     * {@link #encode}, into this thread's scratch buffer when the batch is small: only for a batch that is then
+     * {@link #seal}ed (the sealed copy is what is stored), and valid until this thread encodes the next one.
+     */
+    static ByteBuffer encodeForSealing(List<AppendRecord> records, int maxBatchBytes) {
+        return encode(records, maxBatchBytes, true);
+    }
+
+    private static ByteBuffer encode(List<AppendRecord> records, int maxBatchBytes, boolean scratch) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one record");
         }
@@ -73,7 +115,8 @@ public final class RecordBatch {
         if (size > maxBatchBytes) {
             throw new IllegalArgumentException("batch of " + size + " bytes exceeds the limit of " + maxBatchBytes);
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer buf = scratch ? scratch(SEAL_SCRATCH, (int) size)
+                : ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
         buf.putInt(LENGTH_OFFSET, (int) size - LENGTH_FIELD_BYTES);
         buf.putInt(COUNT_OFFSET, records.size());
         buf.position(HEADER_BYTES);
@@ -93,8 +136,38 @@ public final class RecordBatch {
         return buf;
     }
 
+    /**
+     * The sealed form of a batch {@link #encode} made, for {@code basePosition} (bound into the ciphertext, so a
+     * sealed batch is made for the position it will be stored at): a new buffer, positioned at 0 with the limit at
+     * its end, its base position set. Arrival fields and the checksum are left for {@link #stamp}.
+     */
+    static ByteBuffer seal(ByteBuffer plain, DataKey key, long basePosition, int maxBatchBytes) {
+        int count = plain.getInt(COUNT_OFFSET) & COUNT_MASK;
+        byte[] keyId = key.keyId().getBytes(StandardCharsets.US_ASCII);
+        long size = HEADER_BYTES + 1L + keyId.length + SealedBytes.sealedBytes(plain.limit() - HEADER_BYTES);
+        if (size > maxBatchBytes) {
+            throw new IllegalArgumentException("encrypted batch of " + size + " bytes exceeds the limit of "
+                    + maxBatchBytes);
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.BIG_ENDIAN);
+        buf.putInt(LENGTH_OFFSET, (int) size - LENGTH_FIELD_BYTES);
+        buf.putLong(BASE_POSITION_OFFSET, basePosition);
+        buf.putInt(COUNT_OFFSET, count | SEALED_FLAG);
+        buf.position(HEADER_BYTES);
+        buf.put((byte) keyId.length).put(keyId);
+        SealedBytes.seal(key, SealedBytes.Purpose.BATCH, basePosition, count,
+                plain.duplicate().position(HEADER_BYTES), buf);
+        buf.flip();
+        return buf;
+    }
+
     /** Fills in the position and arrival time and seals the batch with its checksum. */
     static void stamp(ByteBuffer batch, long basePosition, long arrivalMs) {
+        if (sealed(batch, 0) && basePosition(batch, 0) != basePosition) {
+            // Its ciphertext is bound to the position it was sealed for: stored elsewhere it would never open.
+            throw new IllegalStateException("batch sealed for position " + basePosition(batch, 0)
+                    + " stamped with position " + basePosition);
+        }
         batch.putLong(BASE_POSITION_OFFSET, basePosition);
         batch.putLong(FIRST_ARRIVAL_OFFSET, arrivalMs);
         batch.putLong(LAST_ARRIVAL_OFFSET, arrivalMs);
@@ -126,7 +199,7 @@ public final class RecordBatch {
      * its checksum matches and its count is possible for its size.
      */
     static boolean intact(ByteBuffer buf, int at, int totalBytes) {
-        int count = buf.getInt(at + COUNT_OFFSET);
+        int count = count(buf, at);
         if (count < 1 || (long) count * MIN_RECORD_BYTES > totalBytes - HEADER_BYTES) {
             return false;
         }
@@ -138,7 +211,23 @@ public final class RecordBatch {
     }
 
     static int count(ByteBuffer buf, int at) {
-        return buf.getInt(at + COUNT_OFFSET);
+        return buf.getInt(at + COUNT_OFFSET) & COUNT_MASK;
+    }
+
+    /** Whether the batch's records are encrypted. */
+    static boolean sealed(ByteBuffer buf, int at) {
+        return (buf.getInt(at + COUNT_OFFSET) & SEALED_FLAG) != 0;
+    }
+
+    /** The id of the key a sealed batch was encrypted with (an intact batch's); null for a plain batch. */
+    static String keyId(ByteBuffer buf, int at) {
+        if (!sealed(buf, at)) {
+            return null;
+        }
+        int length = buf.get(at + HEADER_BYTES) & 0xFF;
+        byte[] id = new byte[length];
+        buf.get(at + HEADER_BYTES + 1, id);
+        return new String(id, StandardCharsets.US_ASCII);
     }
 
     /** One past the last position the batch covers. */
@@ -153,16 +242,23 @@ public final class RecordBatch {
     /**
      * Decodes the records of an intact batch whose positions are at least {@code fromPosition}, appending copies to
      * {@code out} until it holds {@code maxRecords} or, beyond its first record, adding one would exceed
-     * {@code budgetBytes} of payload. Returns the payload bytes added, or -1-added when a limit stopped it.
+     * {@code budgetBytes} of payload (plaintext, for a sealed batch). Returns the payload bytes added, or -1-added
+     * when a limit stopped it. A sealed batch is opened with its key from {@code keys} first; it adds nothing then if
+     * that throws {@link dev.millrace.storage.crypto.KeyUnavailableException}, or {@link CorruptDataException} if it
+     * does not open.
      */
     static long decode(ByteBuffer buf, int at, long fromPosition, List<StoredRecord> out, int maxRecords,
-                       long budgetBytes) {
+                       long budgetBytes, KeyRing keys) {
         final long base = basePosition(buf, at);
         final int count = count(buf, at);
         final long arrivalMs = lastArrivalMs(buf, at);
         final int end = at + totalBytes(buf, at, Integer.MAX_VALUE);
         ByteBuffer in = buf.duplicate();
         in.position(at + HEADER_BYTES).limit(end);
+        final boolean encrypted = sealed(buf, at);
+        if (encrypted) {
+            in = open(in, base, count, keys);
+        }
         long added = 0;
         try {
             for (int i = 0; i < count; i++) {
@@ -186,7 +282,7 @@ public final class RecordBatch {
                 byte[] data = new byte[dataLength];
                 in.get(data);
                 out.add(new StoredRecord(base + i, arrivalMs,
-                        key.length == 0 ? null : new String(key, StandardCharsets.UTF_8), hashKey, data));
+                        key.length == 0 ? null : new String(key, StandardCharsets.UTF_8), hashKey, data, encrypted));
                 added += dataLength;
             }
         } catch (RuntimeException e) {
@@ -194,5 +290,32 @@ public final class RecordBatch {
             throw new CorruptDataException("batch at position " + base + " passed its checksum but does not parse: " + e);
         }
         return added;
+    }
+
+    /** The plain records area of a sealed one ({@code area}: from the key id length to the batch's end). */
+    private static ByteBuffer open(ByteBuffer area, long base, int count, KeyRing keys) {
+        int idLength = area.hasRemaining() ? area.get() & 0xFF : 0;
+        if (idLength == 0 || area.remaining() < idLength + SealedBytes.OVERHEAD_BYTES) {
+            throw new CorruptDataException("encrypted batch at position " + base
+                    + " passed its checksum but has no room for its key id and ciphertext");
+        }
+        byte[] id = new byte[idLength];
+        area.get(id);
+        DataKey key = keys.key(new String(id, StandardCharsets.US_ASCII));
+        ByteBuffer plain = scratch(READ_SCRATCH, SealedBytes.plaintextBytes(area.remaining()));
+        SealedBytes.open(key, SealedBytes.Purpose.BATCH, base, count, area, plain);
+        return plain.flip();
+    }
+
+    /** An empty buffer of at least {@code bytes}, limited to them: this thread's scratch buffer when it is small. */
+    private static ByteBuffer scratch(ThreadLocal<ByteBuffer[]> kept, int bytes) {
+        if (bytes > SCRATCH_MAX_BYTES) {
+            return ByteBuffer.allocate(bytes);
+        }
+        ByteBuffer[] held = kept.get();
+        if (held[0] == null || held[0].capacity() < bytes) {
+            held[0] = ByteBuffer.allocate(Math.min(SCRATCH_MAX_BYTES, Math.max(bytes, 64 * 1024)));
+        }
+        return held[0].clear().limit(bytes);
     }
 }

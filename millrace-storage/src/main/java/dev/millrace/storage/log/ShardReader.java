@@ -2,7 +2,9 @@ package dev.millrace.storage.log;
 
 import dev.millrace.storage.CorruptDataException;
 import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StorageException;
 import dev.millrace.storage.StoredRecord;
+import dev.millrace.storage.crypto.KeyRing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +13,9 @@ import java.util.List;
 
 /**
  * One read of a shard, against one {@link ShardView}: records by position, or the first position at a time. Records
- * that arrived before {@code cutoffMs} count as gone, whether or not their segment has been deleted yet.
+ * that arrived before {@code cutoffMs} count as gone, whether or not their segment has been deleted yet. Encrypted
+ * batches are opened with keys from {@code keys}; one that cannot be (its key unavailable, its ciphertext damaged)
+ * ends a read that has records to return, and fails one that has none, so that no record is ever skipped.
  *
  * <p>Not thread-safe; made for one call and dropped.
  */
@@ -22,6 +26,7 @@ final class ShardReader {
     private final ShardView view;
     private final long cutoffMs;
     private final int maxBatchBytes;
+    private final KeyRing keys;
 
     private long position;
     private List<StoredRecord> out;
@@ -29,10 +34,11 @@ final class ShardReader {
     private long budgetBytes;
     private boolean full;
 
-    ShardReader(ShardView view, long cutoffMs, int maxBatchBytes) {
+    ShardReader(ShardView view, long cutoffMs, int maxBatchBytes, KeyRing keys) {
         this.view = view;
         this.cutoffMs = cutoffMs;
         this.maxBatchBytes = maxBatchBytes;
+        this.keys = keys;
     }
 
     ReadResult read(long fromPosition, int maxRecords, long maxBytes) throws IOException {
@@ -99,7 +105,19 @@ final class ShardReader {
             position = end;
             return true;
         }
-        long added = RecordBatch.decode(buf, at, position, out, maxRecords, budgetBytes);
+        long added;
+        int before = out.size();
+        try {
+            added = RecordBatch.decode(buf, at, position, out, maxRecords, budgetBytes, keys);
+        } catch (StorageException e) {
+            out.subList(before, out.size()).clear(); // none of a batch that failed part-way
+            if (out.isEmpty()) {
+                throw e;
+            }
+            // The records before it are returned; the next read, starting at this batch, fails with the reason.
+            full = true;
+            return false;
+        }
         if (added < 0) {
             budgetBytes -= -1 - added;
             full = true;

@@ -1,6 +1,7 @@
 package dev.millrace.storage.contract;
 
 import dev.millrace.storage.LogStore;
+import dev.millrace.storage.crypto.KeyRing;
 
 import java.time.Clock;
 
@@ -17,7 +18,12 @@ import java.time.Clock;
 public interface LogBackend extends AutoCloseable {
 
     /** Opens a store over this backend's storage; a store opened after the previous one closed sees all it left. */
-    LogStore open(Clock clock);
+    default LogStore open(Clock clock) {
+        return open(clock, KeyRing.NONE);
+    }
+
+    /** {@link #open(Clock)}, the store reading encrypted records with keys from {@code keys}. */
+    LogStore open(Clock clock, KeyRing keys);
 
     /**
      * Called between closing a store and opening the next one with {@code kind} 1, 2 or 3 (0 is never passed): a

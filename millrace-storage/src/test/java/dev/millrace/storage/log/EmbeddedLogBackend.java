@@ -2,6 +2,7 @@ package dev.millrace.storage.log;
 
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.contract.LogBackend;
+import dev.millrace.storage.crypto.KeyRing;
 import net.jqwik.api.statistics.Statistics;
 
 import java.io.IOException;
@@ -47,8 +48,8 @@ public final class EmbeddedLogBackend implements LogBackend {
     }
 
     @Override
-    public LogStore open(Clock clock) {
-        return EmbeddedLogStore.open(tune.apply(LogConfig.defaults(dir)), clock);
+    public LogStore open(Clock clock, KeyRing keys) {
+        return EmbeddedLogStore.open(tune.apply(LogConfig.defaults(dir)), clock, keys);
     }
 
     /** 1 deletes every index file, 2 cuts each inside an entry, 3 drops each one's two newest entries. */
