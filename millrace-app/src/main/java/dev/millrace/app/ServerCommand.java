@@ -12,6 +12,7 @@ import dev.millrace.server.state.AutoScalingConfig;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.Storage;
+import dev.millrace.storage.crypto.KeyRing;
 import dev.millrace.storage.embedded.EmbeddedStorage;
 import dev.millrace.storage.kafka.KafkaStorage;
 import dev.millrace.storage.kafka.KafkaStorageConfig;
@@ -305,8 +306,10 @@ final class ServerCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         // The backend is chosen here, by the application; the server only ever sees the storage SPI.
         Supplier<Storage> opener;
+        // Encrypted records are read with the --kms-keys file's keys; without one, none can be read (nor written).
+        KeyRing keyRing = config.security().kmsKeys() != null ? config.security().kmsKeys() : KeyRing.NONE;
         if (kafkaConfig == null) {
-            opener = () -> EmbeddedStorage.open(config.logConfig(), clock);
+            opener = () -> EmbeddedStorage.open(config.logConfig(), clock, keyRing);
         } else {
             KafkaStartup.Cluster cluster = KafkaStartup.check(kafkaConfig, kafka.startupTimeoutMs);
             log.info("Millrace storage: Kafka cluster at {} ({} broker{}), topic prefix '{}', replication factor {}, "
@@ -316,7 +319,7 @@ final class ServerCommand implements Callable<Integer> {
             NodeInfo self = kafka.node(host, port, clock.millis(), config.dataDir(), this::usage);
             log.info("Millrace node {} joins the nodes on that cluster and prefix, reachable at {}", self.nodeId(),
                     self.endpoint());
-            opener = () -> KafkaStorage.openNode(kafkaConfig, clock, self);
+            opener = () -> KafkaStorage.openNode(kafkaConfig, clock, self, keyRing);
         }
         MillraceServer server = new MillraceServer(config, clock, opener);
         InetSocketAddress bound;
