@@ -135,23 +135,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(headers));
         common.put("x-amz-id-2", extendedRequestId());
         Exchange x = new Exchange(ctx, keepAlive, requestId, common);
-        if (request.method() == HttpMethod.GET && request.uri().equals(ClusterCalls.STATUS_PATH)) {
-            if (authentication.enabled() && !Authentication.fromThisMachine(ctx.channel())
-                    && (calls == null || !calls.authentic(headers.get(ClusterCalls.TOKEN_HEADER)))) {
-                // A node's addresses and role are for its operators and its peers, not for any signed-in client.
-                respond(x, KinesisApi.error(WireFormat.JSON, new KinesisException("AccessDeniedException",
-                        "Only this node's own machine and the other nodes of its cluster may read "
-                                + ClusterCalls.STATUS_PATH + ".", 403)), WireFormat.JSON.contentType(), Map.of());
-                return;
-            }
-            respond(x, new KinesisApi.Result(200, calls != null ? calls.statusJson()
-                    : ClusterCalls.statusJson(dev.millrace.storage.Cluster.solo()), null), "application/json",
-                    Map.of());
-            return;
-        }
-        if (request.method() == HttpMethod.GET && request.uri().equals("/health")) {
-            respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
-                    Map.of());
+        if (request.method() == HttpMethod.GET && answeredHere(ctx, request.uri(), headers, x)) {
             return;
         }
         String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
@@ -192,8 +176,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     respond(x, KinesisApi.error(format, auth), format.contentType(), Map.of());
                     return;
                 }
-                OtherService service = new OtherService(DynamoApi.isDynamoTarget(target) ? ClusterCalls.Service.DYNAMODB
-                        : isSts ? null : ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region, body);
+                OtherService service = new OtherService(DynamoApi.isDynamoTarget(target)
+                        ? ClusterCalls.Service.DYNAMODB : isSts ? null : ClusterCalls.Service.CLOUDWATCH, uri, target,
+                        contentType, region, body);
                 onExecutor(x, contentType, () -> x.respond(otherService(ctx, received, service, requestId)));
                 return;
             }
@@ -207,42 +192,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             WireFormat format = streams ? WireFormat.JSON : verdict.format();
             // A monotonic reading, not the injected clock: this measures a wait on this machine, never a date.
             long queuedAtNanos = System.nanoTime();
-            onExecutor(x, contentType, () -> {
-                if (!streams && System.nanoTime() - queuedAtNanos > maxQueueWaitNanos) {
-                    // Waited past the bound in the queue: answered as shed, not run, so that under overload the
-                    // calls that are run do not each wait the whole queue's worth of work first.
-                    x.respond(KinesisApi.error(format, busy()), format.contentType());
-                    return;
-                }
-                Authentication.Signed signed;
-                try {
-                    signed = authentication.authenticate(ctx, received, RequestAuthenticator.KINESIS, region);
-                    if (signed.scope() == null) {
-                        throw Regions.invalidRegion(region);
-                    }
-                } catch (KinesisException e) {
-                    x.respond(Authentication.kinesis(format, e));
-                    return;
-                }
-                if (streams) {
-                    KinesisApi.Result error = api.subscribe(target, body, new HttpEventSink(ctx.channel(),
-                            requestHeaders(x)), requestId, signed.caller(), signed.scope());
-                    if (error != null) {
-                        x.respond(error, WireFormat.JSON.contentType());
-                    }
-                    return;
-                }
-                ClusterCalls.Call call = new ClusterCalls.Call(ClusterCalls.Service.KINESIS, uri, target, contentType,
-                        signed.scope(), requestId, body, signed.caller());
-                if (!forwarded(call)) {
-                    x.respond(local(call));
-                    return;
-                }
-                // Authorized here, where the client was authenticated; the writer trusts the internal route.
-                KinesisApi.Result refused = api.authorize(target, format, body, requestId, signed.caller(),
-                        signed.scope());
-                x.respond(refused != null ? new Reply(refused, format.contentType(), Map.of()) : forward(call));
-            });
+            KinesisCall call = new KinesisCall(uri, target, contentType, body, region, received, streams, format,
+                    queuedAtNanos);
+            onExecutor(x, contentType, () -> kinesis(ctx, x, call));
         } catch (RejectedExecutionException e) {
             // A server that is shutting down refuses work, and so does one whose queue of waiting requests is full
             // (load shedding, HttpLimits.maxQueuedRequests). Either way 503 is what the SDKs retry (on another node,
@@ -257,6 +209,80 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             // answer: exceptionCaught would close the connection without a word.
             failedBeforeDispatch(new Exchange(ctx, false, requestId, common), contentType, e);
         }
+    }
+
+    /**
+     * Answers the node's own GET endpoints: {@code /health} (for anyone: load balancers) and the node's view of its
+     * cluster (with {@code --auth sigv4} only for this machine and the cluster's nodes). False for any other GET.
+     */
+    private boolean answeredHere(ChannelHandlerContext ctx, String uri, HttpHeaders headers, Exchange x) {
+        if (uri.equals(ClusterCalls.STATUS_PATH)) {
+            if (authentication.enabled() && !Authentication.fromThisMachine(ctx.channel())
+                    && (calls == null || !calls.authentic(headers.get(ClusterCalls.TOKEN_HEADER)))) {
+                // A node's addresses and role are for its operators and its peers, not for any signed-in client.
+                respond(x, KinesisApi.error(WireFormat.JSON, new KinesisException("AccessDeniedException",
+                        "Only this node's own machine and the other nodes of its cluster may read "
+                                + ClusterCalls.STATUS_PATH + ".", 403)), WireFormat.JSON.contentType(), Map.of());
+                return true;
+            }
+            respond(x, new KinesisApi.Result(200, calls != null ? calls.statusJson()
+                    : ClusterCalls.statusJson(dev.millrace.storage.Cluster.solo()), null), "application/json",
+                    Map.of());
+            return true;
+        }
+        if (uri.equals("/health")) {
+            respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
+                    Map.of());
+            return true;
+        }
+        return false;
+    }
+
+    /** A Kinesis call past the gate, as the API executor runs it ({@link #kinesis}). */
+    private record KinesisCall(String uri, String target, String contentType, byte[] body, String region,
+                               ReceivedRequest received, boolean streams, WireFormat format, long queuedAtNanos) {
+    }
+
+    /**
+     * Runs a Kinesis call on the API executor: shed if it waited too long, authenticated, then a SubscribeToShard
+     * started, run here, or authorized here and forwarded to the metadata writer.
+     */
+    private void kinesis(ChannelHandlerContext ctx, Exchange x, KinesisCall k) {
+        WireFormat format = k.format();
+        if (!k.streams() && System.nanoTime() - k.queuedAtNanos() > maxQueueWaitNanos) {
+            // Waited past the bound in the queue: answered as shed, not run, so that under overload the calls that
+            // are run do not each wait the whole queue's worth of work first.
+            x.respond(KinesisApi.error(format, busy()), format.contentType());
+            return;
+        }
+        Authentication.Signed signed;
+        try {
+            signed = authentication.authenticate(ctx, k.received(), RequestAuthenticator.KINESIS, k.region());
+            if (signed.scope() == null) {
+                throw Regions.invalidRegion(k.region());
+            }
+        } catch (KinesisException e) {
+            x.respond(Authentication.kinesis(format, e));
+            return;
+        }
+        if (k.streams()) {
+            KinesisApi.Result error = api.subscribe(k.target(), k.body(), new HttpEventSink(ctx.channel(),
+                    requestHeaders(x)), x.requestId(), signed.caller(), signed.scope());
+            if (error != null) {
+                x.respond(error, WireFormat.JSON.contentType());
+            }
+            return;
+        }
+        ClusterCalls.Call call = new ClusterCalls.Call(ClusterCalls.Service.KINESIS, k.uri(), k.target(),
+                k.contentType(), signed.scope(), x.requestId(), k.body(), signed.caller());
+        if (!forwarded(call)) {
+            x.respond(local(call));
+            return;
+        }
+        // Authorized here, where the client was authenticated; the writer trusts the internal route.
+        KinesisApi.Result refused = api.authorize(k.target(), format, k.body(), x.requestId(), signed.caller(),
+                signed.scope());
+        x.respond(refused != null ? new Reply(refused, format.contentType(), Map.of()) : forward(call));
     }
 
     /**
