@@ -447,12 +447,45 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** A port of {@code host} that is free now. */
-    private static int freePort(String host) throws StartupProblem {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
-            return socket.getLocalPort();
+    /**
+     * A port of {@code host} that is free now, for a node that must announce its port before it binds it. Chosen
+     * below the kernel's ephemeral range (where {@code bind(0)} would pick it), at random: a port from that range
+     * could meanwhile be taken by any outgoing connection on the machine (this node's own Kafka clients among them),
+     * and the bind would then fail. Falls back to the kernel's choice if none is free there.
+     */
+    static int freePort(String host) throws StartupProblem {
+        try {
+            java.net.InetAddress address = java.net.InetAddress.getByName(host);
+            int below = ephemeralRangeStart();
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            for (int attempt = 0; attempt < 50 && below > FIRST_PICKED_PORT + 1; attempt++) {
+                int candidate = random.nextInt(FIRST_PICKED_PORT, below);
+                try (java.net.ServerSocket socket = new java.net.ServerSocket(candidate, 1, address)) {
+                    return socket.getLocalPort();
+                } catch (java.io.IOException taken) {
+                    // in use: try another
+                }
+            }
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, address)) {
+                return socket.getLocalPort();
+            }
         } catch (java.io.IOException e) {
             throw new StartupProblem("cannot find a free port on " + host + " for --port 0: " + e.getMessage());
+        }
+    }
+
+    /** Ports picked for --port 0 on Kafka storage start here: above the registered ports services commonly use. */
+    private static final int FIRST_PICKED_PORT = 20_000;
+
+    /** The first port of the kernel's ephemeral range (Linux's default 32768 where it cannot be read). */
+    static int ephemeralRangeStart() {
+        try {
+            // Line by line: reading a /proc file whole by its size can come back short (its size is reported as 0).
+            String range = java.nio.file.Files.readAllLines(java.nio.file.Path.of(
+                    "/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 

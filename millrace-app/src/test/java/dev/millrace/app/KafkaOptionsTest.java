@@ -50,6 +50,20 @@ class KafkaOptionsTest {
     }
 
     @Test
+    void aPortPickedForANodeIsFreeAndBelowTheEphemeralRange() throws Exception {
+        // Outgoing connections take their ports from the ephemeral range: one picked there before it is bound could
+        // be taken meanwhile (a node's own Kafka clients connect between the pick and the bind).
+        for (int i = 0; i < 20; i++) {
+            int port = ServerCommand.freePort("127.0.0.1");
+            assertThat(port).isBetween(20_000, ServerCommand.ephemeralRangeStart() - 1);
+            try (java.net.ServerSocket bound = new java.net.ServerSocket(port, 1,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertThat(bound.getLocalPort()).isEqualTo(port);
+            }
+        }
+    }
+
+    @Test
     void aNodeKeepsItsIdInItsDataDirectoryAcrossPorts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         ServerCommand command = parse("server", "--storage", "kafka", "--kafka-bootstrap-servers", "k:1");
