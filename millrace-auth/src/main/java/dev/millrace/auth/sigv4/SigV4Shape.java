@@ -26,13 +26,24 @@ import java.util.List;
  *
  * <p>Stateless, thread-safe.
  */
-final class SigV4Shape {
+public final class SigV4Shape {
     static final String QUERY_ALGORITHM = "X-Amz-Algorithm";
     private static final List<String> HEADER_PARAMETERS = List.of("Credential", "Signature", "SignedHeaders");
     private static final List<String> QUERY_PARAMETERS = List.of(QUERY_ALGORITHM, "X-Amz-Credential",
             "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date");
 
     private SigV4Shape() {
+    }
+
+    /**
+     * The error AWS answers for the authentication of a request whose target is {@code rawUri} (path and raw query),
+     * or {@code null} when it is well formed: the checks AWS makes before it knows the operation, also with
+     * {@code --auth none}, where nothing more is checked.
+     */
+    public static KinesisException problem(String authorization, String rawUri, boolean hasDateHeader) {
+        int question = rawUri == null ? -1 : rawUri.indexOf('?');
+        return problem(authorization, QueryParameters.parse(question < 0 ? null : rawUri.substring(question + 1)),
+                hasDateHeader);
     }
 
     /**

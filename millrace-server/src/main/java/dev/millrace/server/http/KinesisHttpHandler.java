@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.auth.sigv4.SigV4Shape;
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;

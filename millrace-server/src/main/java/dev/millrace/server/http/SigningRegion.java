@@ -9,7 +9,7 @@ import java.util.List;
  * The region a request was signed for: the third part of the SigV4 credential scope
  * ({@code Credential=AKID/20261205/eu-west-1/kinesis/aws4_request}), from the {@code Authorization} header or, for a
  * presigned request, the {@code X-Amz-Credential} query parameter. Requests that carry no usable scope belong to
- * the legacy region; whether they are signed well enough to be served is {@link SigV4Shape}'s business.
+ * the legacy region; whether they are signed well enough to be served is {@link dev.millrace.auth.sigv4.SigV4Shape}'s business.
  *
  * <p>Stateless, thread-safe.
  */
