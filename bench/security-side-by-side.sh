@@ -4,17 +4,23 @@
 # evaluated), with encryption at rest (a --kms-keys file and the stream encrypted with StartStreamEncryption), and with
 # both, interleaved round by round so that the machine's noise hits every configuration alike.
 #
-#   bench/security-side-by-side.sh [-n ROUNDS] [-t "plain sigv4 kms sigv4+kms"] [--quick]
+#   bench/security-side-by-side.sh [-n ROUNDS] [-t "plain sigv4 kms sigv4+kms"] [--warmup-s S] [--duration-s S]
+#                                  [--kafka] [--quick]
 #
 # Each round, for each configuration, a fresh server (embedded storage, SYNC durability, --throughput-limits off) on a
 # fresh data dir, then:
 #   put-100, put-1024  PutRecords of 500 x 100 B (1 KiB) records, closed loop, 8 in flight, 4 shards, with one
-#                      polling reader per shard following (SDK CBOR client for puts, lean client for reads)
+#                      polling reader per shard following (SDK CBOR client for puts, lean client for reads);
+#                      put-100 warms the fresh server up first for --warmup-s (default 5; the JIT compiler is still
+#                      busy for a minute or more: a quarter of the server's CPU 15-35 s after start), put-1024 for 5 s
 #   latency            PutRecord of 100 B at 1,000 calls/s, open loop, lean client (signs each call), no readers
 # The encrypted configurations create the stream first and encrypt it (the AWS CLI: create-stream,
 # start-stream-encryption), and the bench then uses it as it is. With --auth sigv4 the bench signs with an identity
 # allowed everything ("Action": "*"): the policy is evaluated on every call all the same.
 # At the end: a markdown table of the medians per configuration, and each configuration's cost relative to plain.
+# With --kafka every server runs on Apache Kafka storage instead (--storage kafka), on one KRaft Kafka 4.4.0 node
+# (a child JVM, -Xmx1g, replication factor 1) that the script starts first and stops at the end; each server gets a
+# topic prefix of its own. Encryption there seals each record (a Kafka record per Kinesis record), not each batch.
 # Raw JSON reports and server logs stay in $OUT_DIR (default: a new directory under /tmp).
 # Needs java, python3 and /usr/bin/aws. Ports: $PORT_BASE (default 4760) .. +3.
 set -euo pipefail
@@ -23,17 +29,25 @@ repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd -P)"
 rounds=3
 targets="plain sigv4 kms sigv4+kms"
 quick=0
+kafka=0
+first_warmup=""
+duration_arg=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) rounds="$2"; shift 2 ;;
     -t) targets="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --kafka) kafka=1; shift ;;
+    --warmup-s) first_warmup="$2"; shift 2 ;;
+    --duration-s) duration_arg="$2"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 duration=20; warmup=5; latency_duration=15
 if [[ "$quick" == 1 ]]; then duration=3; warmup=1; latency_duration=3; fi
+[[ -n "$duration_arg" ]] && duration="$duration_arg"
+first_warmup="${first_warmup:-$warmup}"
 port_base="${PORT_BASE:-4760}"
 out_dir="${OUT_DIR:-$(mktemp -d /tmp/millrace-security-bench.XXXXXX)}"
 mkdir -p "$out_dir"
@@ -58,6 +72,52 @@ cat >"$out_dir/kms-keys.json" <<EOF
 EOF
 chmod 600 "$out_dir/identities.json" "$out_dir/kms-keys.json"
 
+broker_pid=""
+bootstrap=""
+if [[ "$kafka" == 1 ]]; then
+  echo "resolving Kafka 4.4.0 with bench/kafka/pom.xml" >&2
+  (cd "$repo/bench/kafka" && { mvn -q -B -o dependency:build-classpath -Dmdep.outputFile="$out_dir/kafka-cp.txt" \
+    >/dev/null 2>&1 || mvn -q -B dependency:build-classpath -Dmdep.outputFile="$out_dir/kafka-cp.txt" >&2; })
+  kafka_cp="$(cat "$out_dir/kafka-cp.txt")"
+  bootstrap="127.0.0.1:$((port_base + 10))"
+  cat >"$out_dir/kafka.properties" <<EOF
+process.roles=broker,controller
+node.id=0
+listeners=PLAINTEXT://$bootstrap,CONTROLLER://127.0.0.1:$((port_base + 11))
+advertised.listeners=PLAINTEXT://$bootstrap
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.quorum.voters=0@127.0.0.1:$((port_base + 11))
+log.dirs=$out_dir/kafka-data
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+EOF
+  java -Xmx512m -cp "$kafka_cp" kafka.tools.StorageTool format \
+    -t "$(java -Xmx512m -cp "$kafka_cp" kafka.tools.StorageTool random-uuid)" -c "$out_dir/kafka.properties" \
+    >"$out_dir/kafka-format.log" 2>&1 || { cat "$out_dir/kafka-format.log" >&2; exit 1; }
+  java -Xms1g -Xmx1g -cp "$kafka_cp" kafka.Kafka "$out_dir/kafka.properties" >"$out_dir/kafka.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "Kafka Server started" "$out_dir/kafka.log" 2>/dev/null && break
+    kill -0 "$broker_pid" 2>/dev/null || { tail -30 "$out_dir/kafka.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "Kafka on $bootstrap" >&2
+fi
+stop_broker() {
+  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
+    kill "$broker_pid"; wait "$broker_pid" || true
+  fi
+}
+
 server_pid=""
 server_dir=""
 cleanup() {
@@ -68,13 +128,15 @@ cleanup() {
   [[ -n "$server_dir" ]] && rm -rf "$server_dir"
   server_pid=""; server_dir=""
 }
-trap cleanup EXIT
+trap 'cleanup; stop_broker' EXIT
 
 # Starts a server for configuration $1 on port $2; sets server_pid and endpoint.
 start_server() {
   local target="$1" port="$2" args=(--throughput-limits off)
   [[ "$target" == *sigv4* ]] && args+=(--auth sigv4 --identities "$out_dir/identities.json")
   [[ "$target" == *kms* ]] && args+=(--kms-keys "$out_dir/kms-keys.json")
+  [[ "$kafka" == 1 ]] && args+=(--storage kafka --kafka-bootstrap-servers "$bootstrap"
+    --kafka-topic-prefix "sec-$round-${target/+/-}.")
   server_dir="$(mktemp -d /tmp/millrace-security-bench-data.XXXXXX)"
   java -jar "$server_jar" server --port "$port" --host 127.0.0.1 --data-dir "$server_dir/data" "${args[@]}" \
     >"$out_dir/server-$target.log" 2>&1 &
@@ -121,11 +183,13 @@ for round in $(seq 1 "$rounds"); do
     for step in put-100 put-1024 latency; do
       prefix="sec-$step"
       [[ "$target" == *kms* ]] && encrypted_stream "$prefix-0"
+      step_warmup="$warmup"
+      [[ "$step" == put-100 ]] && step_warmup="$first_warmup"
       case "$step" in
         put-100|put-1024)
           run_bench "$target" "$step" "$round" --stream-prefix "$prefix" --shards 4 --record-bytes "${step#put-}" \
             --batch-size 500 --concurrency 8 --readers polling --poll-idle-ms 50 --duration-s "$duration" \
-            --warmup-s "$warmup" ;;
+            --warmup-s "$step_warmup" ;;
         latency)
           run_bench "$target" "$step" "$round" --stream-prefix "$prefix" --shards 4 --record-bytes 100 \
             --batch-size 1 --rate 1000 --put-client lean --readers none --duration-s "$latency_duration" \

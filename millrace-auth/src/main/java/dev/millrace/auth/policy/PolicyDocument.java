@@ -45,12 +45,14 @@ public final class PolicyDocument {
     private final String version;
     private final String id;
     private final List<Statement> statements;
+    private final boolean readsContext;
 
     private PolicyDocument(Kind kind, String version, String id, List<Statement> statements) {
         this.kind = kind;
         this.version = version;
         this.id = id;
         this.statements = statements;
+        this.readsContext = statements.stream().anyMatch(Statement::hasConditions);
     }
 
     /** An identity policy from its JSON text. */
@@ -161,5 +163,13 @@ public final class PolicyDocument {
 
     public List<Statement> statements() {
         return statements;
+    }
+
+    /**
+     * Whether evaluating the document reads the request's context: only Conditions do (policy variables are refused
+     * or literal), so for a document without any, {@link RequestContext#EMPTY} decides the same.
+     */
+    public boolean readsContext() {
+        return readsContext;
     }
 }

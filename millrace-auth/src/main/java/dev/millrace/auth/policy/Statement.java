@@ -174,6 +174,11 @@ public final class Statement {
     }
 
     /** Whether the statement covers the action on the resource ({@code null}: an action without one) now. */
+    /** Whether the statement has a Condition, the only part of it that reads a request's context. */
+    boolean hasConditions() {
+        return !conditions.isEmpty();
+    }
+
     boolean covers(String action, String resource, RequestContext context) {
         if (anyMatches(actions, action) == notAction) {
             return false;

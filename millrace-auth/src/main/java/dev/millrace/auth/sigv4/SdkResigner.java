@@ -55,6 +55,8 @@ final class SdkResigner {
     static final Set<String> UNSIGNABLE = Set.of("connection", "x-amzn-trace-id", "user-agent", "expect");
     private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
     private static final String SIGNATURE_PARAMETER = "X-Amz-Signature";
+    /** Never updated, only cloned: so shared by every thread. */
+    private static final MessageDigest SHA_256 = newSha256();
 
     /** A verified credential scope and the secret to sign with. */
     record Signing(String accessKeyId, String secretKey, String region, String service, Instant time) {
@@ -144,7 +146,7 @@ final class SdkResigner {
     private static SdkHttpFullRequest.Builder requestOf(ReceivedRequest request, QueryParameters query,
                                                         List<String> signedHeaders, String protocol) {
         SdkHttpFullRequest.Builder builder = SdkHttpFullRequest.builder()
-                .method(SdkHttpMethod.fromValue(request.method()))
+                .method(method(request.method()))
                 .protocol(protocol)
                 .host("localhost")
                 .encodedPath(request.rawPath());
@@ -164,9 +166,34 @@ final class SdkResigner {
         return builder;
     }
 
+    /** POST and GET without {@link SdkHttpMethod#fromValue}'s search of every method, which showed in profiles. */
+    private static SdkHttpMethod method(String name) {
+        return switch (name) {
+            case "POST" -> SdkHttpMethod.POST;
+            case "GET" -> SdkHttpMethod.GET;
+            default -> SdkHttpMethod.fromValue(name);
+        };
+    }
+
     static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from one made at class load: {@code MessageDigest.getInstance} searches the
+     * security providers on every call, which cost more than hashing a small request's body.
+     */
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 is cloneable", e);
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -43,7 +43,7 @@ import java.util.Locale;
  * Millrace's earlier layout (version byte 1, then issuedMs, streamEpochMs, shardIndex, position, n, name and 16 bytes
  * of the same HMAC) are still read, so that readers keep going across an upgrade; they expire within 5 minutes.
  *
- * <p>Thread-safe: {@link Mac} instances are made per call.
+ * <p>Thread-safe: each call clones its own {@link Mac} from one initialized at construction and never used.
  */
 public final class ShardIterators {
     public static final long LIFETIME_MS = 300_000;
@@ -65,10 +65,13 @@ public final class ShardIterators {
     }
 
     private final byte[] key;
+    /** Initialized with the key and only ever cloned: a Mac per call without a provider search and key setup. */
+    private final Mac keyedMac;
     private final Clock clock;
 
     public ShardIterators(byte[] key, Clock clock) {
         this.key = key.clone();
+        this.keyedMac = newMac(this.key);
         this.clock = clock;
     }
 
@@ -172,11 +175,21 @@ public final class ShardIterators {
     }
 
     private byte[] mac(byte[] bytes, int length) {
+        Mac mac;
+        try {
+            mac = (Mac) keyedMac.clone();
+        } catch (CloneNotSupportedException e) {
+            mac = newMac(key); // a provider whose HMAC cannot be cloned
+        }
+        mac.update(bytes, 0, length);
+        return mac.doFinal();
+    }
+
+    private static Mac newMac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(bytes, 0, length);
-            return mac.doFinal();
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JVM", e);
         }
