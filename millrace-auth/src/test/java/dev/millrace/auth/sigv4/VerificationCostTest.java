@@ -27,8 +27,15 @@ class VerificationCostTest {
         String small = "{\"StreamName\":\"s\",\"Data\":\"" + "A".repeat(100) + "\",\"PartitionKey\":\"k\"}";
         String large = "{\"StreamName\":\"s\",\"Records\":[" + ("{\"Data\":\"" + "A".repeat(1300)
                 + "\",\"PartitionKey\":\"k\"},").repeat(400) + "{\"Data\":\"\",\"PartitionKey\":\"k\"}]}";
+        // The benchmark's PutRecords of 500 records of 100 B (docs/BENCHMARKS.md, "Security"): about 80 KiB of JSON.
+        String benchmark = "{\"StreamName\":\"s\",\"Records\":[" + ("{\"Data\":\"" + "A".repeat(136)
+                + "\",\"PartitionKey\":\"pk-0000000123\"},").repeat(499) + "{\"Data\":\"\",\"PartitionKey\":\"k\"}]}";
         Map<String, ReceivedRequest> requests = new LinkedHashMap<>();
-        for (Map.Entry<String, String> body : Map.of("150 B", small, "520 KiB", large).entrySet()) {
+        Map<String, String> bodies = new LinkedHashMap<>();
+        bodies.put("150 B", small);
+        bodies.put("500 x 100 B, " + benchmark.length() / 1024 + " KiB", benchmark);
+        bodies.put("520 KiB", large);
+        for (Map.Entry<String, String> body : bodies.entrySet()) {
             Clients.Unsigned put = Clients.kinesisJson("http://127.0.0.1:4567/", body.getValue());
             requests.put("Java SDK header form (signs x-amz-content-sha256), " + body.getKey(),
                     Clients.javaSdk(put, "eu-west-1", "kinesis", T));
