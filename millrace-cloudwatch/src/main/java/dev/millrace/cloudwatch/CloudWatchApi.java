@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.JsonTree;
 import org.slf4j.Logger;
@@ -14,13 +15,19 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The CloudWatch subset Millrace serves on its one port, so that apps publishing metrics (KCL does by default) keep
- * working: PutMetricData, and ListMetrics to read back what was published. CloudWatch has been called in three
+ * The CloudWatch subset Millrace serves on its one port: PutMetricData, so that apps publishing metrics (KCL and the
+ * KPL do by default) keep working, and ListMetrics, GetMetricStatistics and GetMetricData to read back both what was
+ * published and what the server records of itself through {@link #record} (namespace {@code AWS/Kinesis}), at
+ * 1-minute resolution for a retention window (see {@link MetricStore}). CloudWatch has been called in three
  * protocols, and SDKs of every age are in use, so all three are served:
  * <pre>
  *   protocol           request                                              answer
@@ -34,7 +41,9 @@ import java.util.Map;
  *    older SDKs)
  * </pre>
  * Errors carry the modeled name as {@code __type} (CBOR, JSON) and the query code in {@code x-amzn-query-error}
- * (see {@link CloudWatchException}). This class owns the protocols; handlers see one decoded tree.
+ * (see {@link CloudWatchException}). This class owns the protocols; handlers see one decoded tree, and answer one,
+ * whose timestamps ({@link Instant}) each protocol writes its way: CBOR as tag 1 and epoch seconds, JSON as epoch
+ * seconds, the query protocol as ISO 8601.
  *
  * <p>Transport-free and thread-safe.
  */
@@ -65,13 +74,68 @@ public final class CloudWatchApi {
     }
 
     private final Map<String, CloudWatchOperation> operations;
-    private final MetricCatalog catalog;
+    private final MetricStore store;
 
+    /** Keeps metrics for 24 hours. */
     public CloudWatchApi(Clock clock) {
-        this.catalog = new MetricCatalog(clock);
+        this(clock, MetricStore.DEFAULT_RETENTION);
+    }
+
+    /** Keeps each metric's minutes for {@code retention} (at least a minute), within the default bounds. */
+    public CloudWatchApi(Clock clock, Duration retention) {
+        this(new MetricStore(clock, retention, MetricStore.DEFAULT_MAX_METRICS, MetricStore.DEFAULT_MAX_BUCKETS));
+    }
+
+    CloudWatchApi(MetricStore store) {
+        this.store = store;
         this.operations = Map.of(
-                "PutMetricData", new PutMetricDataHandler(catalog),
-                "ListMetrics", new ListMetricsHandler(catalog));
+                "PutMetricData", new PutMetricDataHandler(store),
+                "ListMetrics", new ListMetricsHandler(store),
+                "GetMetricStatistics", new GetMetricStatisticsHandler(store),
+                "GetMetricData", new GetMetricDataHandler(store));
+    }
+
+    /**
+     * Adds the server's own metrics, with no protocol: each aggregate merges into its metric's minute (counts and
+     * sums add, minimum and maximum combine), then reads as if published, under any namespace ({@code AWS/Kinesis}
+     * included, which PutMetricData refuses). Aggregates with a sampleCount of 0 add nothing; minutes outside the
+     * retention window, or past the store's bounds, are not kept (see {@link MetricStore}).
+     *
+     * @throws IllegalArgumentException before adding any if an aggregate is malformed (a missing name, a value
+     *     that is not finite, a negative count, a minimum over the maximum, a unit CloudWatch does not know)
+     */
+    public void record(List<MinuteAggregate> aggregates) {
+        List<MetricStore.MetricId> ids = new ArrayList<>(aggregates.size());
+        for (MinuteAggregate a : aggregates) {
+            ids.add(check(a));
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            MinuteAggregate a = aggregates.get(i);
+            if (a.sampleCount() > 0) {
+                store.add(ids.get(i), a.unit() == null ? "None" : a.unit(), a.minuteStartMs(), a.sampleCount(),
+                        a.sum(), a.minimum(), a.maximum());
+            }
+        }
+    }
+
+    private static MetricStore.MetricId check(MinuteAggregate a) {
+        if (a.namespace() == null || a.namespace().isEmpty() || a.metricName() == null || a.metricName().isEmpty()) {
+            throw new IllegalArgumentException("an aggregate needs a namespace and a metric name: " + a);
+        }
+        if (a.unit() != null && !MetricStore.UNITS.contains(a.unit())) {
+            throw new IllegalArgumentException("not a CloudWatch unit: " + a);
+        }
+        boolean finite = Double.isFinite(a.sampleCount()) && Double.isFinite(a.sum())
+                && Double.isFinite(a.minimum()) && Double.isFinite(a.maximum());
+        if (!finite || a.sampleCount() < 0 || (a.sampleCount() > 0 && a.minimum() > a.maximum())) {
+            throw new IllegalArgumentException("malformed aggregate: " + a);
+        }
+        List<MetricStore.Dimension> dimensions = new ArrayList<>();
+        if (a.dimensions() != null) {
+            a.dimensions().forEach((name, value) -> dimensions.add(new MetricStore.Dimension(name, value)));
+        }
+        dimensions.sort((x, y) -> x.name().compareTo(y.name()));
+        return new MetricStore.MetricId(a.namespace(), a.metricName(), List.copyOf(dimensions));
     }
 
     /**
@@ -195,13 +259,13 @@ public final class CloudWatchApi {
                 CloudWatchException.security(type, queryCode, httpStatus, message), requestId);
     }
 
-    /** Data points refused by the catalog's size cap, for Millrace's own metrics. */
+    /** Data points not kept because the store was at its bound of metrics or of minute buckets. */
     public long droppedDatapoints() {
-        return catalog.droppedDatapoints();
+        return store.droppedDatapoints();
     }
 
-    MetricCatalog catalog() {
-        return catalog;
+    MetricStore store() {
+        return store;
     }
 
     @SuppressWarnings("unchecked")
@@ -278,6 +342,16 @@ public final class CloudWatchApi {
             g.writeNumber(((Number) value).doubleValue());
         } else if (value instanceof Boolean) {
             g.writeBoolean((Boolean) value);
+        } else if (value instanceof Instant) {
+            if (g instanceof CBORGenerator) {
+                ((CBORGenerator) g).writeTag(1);
+            }
+            long ms = ((Instant) value).toEpochMilli();
+            if (ms % 1000 == 0) {
+                g.writeNumber(ms / 1000); // Whole seconds, as metric timestamps are: 1700000040, not 1.70000004E9.
+            } else {
+                g.writeNumber(ms / 1000.0);
+            }
         } else {
             g.writeString(String.valueOf(value));
         }

@@ -2,8 +2,11 @@ package dev.millrace.cloudwatch;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Typed reads from a decoded CloudWatch request. The three protocols decode to one tree of maps, lists and scalars,
@@ -14,6 +17,8 @@ import java.util.Map;
  * <p>Stateless, thread-safe.
  */
 final class Inputs {
+    static final int MAX_DIMENSIONS = 30;
+
     private Inputs() {
     }
 
@@ -110,5 +115,59 @@ final class Inputs {
             }
         }
         throw CloudWatchException.invalidValue("The parameter " + parameter + " must be a timestamp.");
+    }
+
+    static long requiredEpochMs(Map<String, Object> input, String key, String parameter) {
+        Object value = input.get(key);
+        if (value == null) {
+            throw CloudWatchException.missing(parameter);
+        }
+        return epochMs(value, parameter);
+    }
+
+    /** A unit of {@link MetricStore#UNITS}, or null when absent. */
+    static String unit(Map<String, Object> input, String key, String parameter) {
+        String unit = string(input, key, parameter, 1, 64);
+        if (unit != null && !MetricStore.UNITS.contains(unit)) {
+            throw CloudWatchException.invalidValue("The value " + unit + " for parameter " + parameter
+                    + " is invalid.");
+        }
+        return unit;
+    }
+
+    /** A whole number, e.g. a Period; CloudWatch's integers are 32-bit. */
+    static int integer(Object value, String parameter) {
+        double d = number(value, parameter);
+        if (d != Math.rint(d) || d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
+            throw CloudWatchException.invalidValue("The value " + value + " for parameter " + parameter
+                    + " is invalid: it must be a whole number.");
+        }
+        return (int) d;
+    }
+
+    /**
+     * A metric's dimensions (at most 30, names unique), sorted by name as {@link MetricStore.MetricId} wants them.
+     */
+    static List<MetricStore.Dimension> dimensions(Map<String, Object> input, String key, String parameter) {
+        List<?> raw = list(input, key, parameter);
+        if (raw.size() > MAX_DIMENSIONS) {
+            throw CloudWatchException.invalidValue("The collection " + parameter + " must not have a size"
+                    + " greater than " + MAX_DIMENSIONS + ".");
+        }
+        List<MetricStore.Dimension> dimensions = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int j = 0; j < raw.size(); j++) {
+            String dimPath = parameter + ".member." + (j + 1);
+            Map<String, Object> d = struct(raw.get(j), dimPath);
+            String dimName = requiredString(d, "Name", dimPath + ".Name", 1, 255);
+            String dimValue = requiredString(d, "Value", dimPath + ".Value", 1, 1024);
+            if (!names.add(dimName)) {
+                throw CloudWatchException.invalidValue("The value " + dimName + " for parameter " + dimPath
+                        + ".Name is invalid: dimension names must be unique within a metric.");
+            }
+            dimensions.add(new MetricStore.Dimension(dimName, dimValue));
+        }
+        dimensions.sort((a, b) -> a.name().compareTo(b.name()));
+        return dimensions;
     }
 }

@@ -9,30 +9,31 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * ListMetrics: the metrics published to this server, filtered by namespace, name, dimensions and recent activity,
- * 500 per page. The page token is the last key returned (see {@link MetricCatalog}), so pages stay correct while
- * metrics are added.
+ * ListMetrics: the metrics of this account, published with PutMetricData or recorded by the server (AWS/Kinesis),
+ * filtered by namespace, name, dimensions and recent activity (RecentlyActive PT3H: data received in the last three
+ * hours), 500 per page; a metric is listed until the store forgets it. The page token is the last key returned
+ * (see {@link MetricStore}), so pages stay correct while metrics are added.
  *
  * <p>https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html
  *
- * <p>Thread-safe: state lives in the catalog.
+ * <p>Thread-safe: state lives in the store.
  */
 final class ListMetricsHandler implements CloudWatchOperation {
     static final int PAGE_SIZE = 500;
     static final int MAX_DIMENSION_FILTERS = 10;
     private static final long RECENT_MS = 3L * 3600 * 1000;
 
-    private final MetricCatalog catalog;
+    private final MetricStore store;
 
-    ListMetricsHandler(MetricCatalog catalog) {
-        this.catalog = catalog;
+    ListMetricsHandler(MetricStore store) {
+        this.store = store;
     }
 
     @Override
     public Map<String, Object> handle(Map<String, Object> input) {
-        Predicate<MetricCatalog.Metric> filter = filter(input);
+        Predicate<MetricStore.Metric> filter = filter(input);
         String afterKey = decodeToken(Inputs.string(input, "NextToken", "NextToken", 1, 4096));
-        List<Map.Entry<String, MetricCatalog.Metric>> page = catalog.page(afterKey, PAGE_SIZE + 1, filter);
+        List<Map.Entry<String, MetricStore.Metric>> page = store.page(afterKey, PAGE_SIZE + 1, filter);
         List<Object> metrics = new ArrayList<>();
         for (int i = 0; i < Math.min(PAGE_SIZE, page.size()); i++) {
             metrics.add(describe(page.get(i).getValue().id()));
@@ -46,7 +47,7 @@ final class ListMetricsHandler implements CloudWatchOperation {
         return out;
     }
 
-    private Predicate<MetricCatalog.Metric> filter(Map<String, Object> input) {
+    private Predicate<MetricStore.Metric> filter(Map<String, Object> input) {
         String namespace = Inputs.string(input, "Namespace", "Namespace", 1, 255);
         String name = Inputs.string(input, "MetricName", "MetricName", 1, 255);
         List<?> rawFilters = Inputs.list(input, "Dimensions", "Dimensions");
@@ -66,15 +67,15 @@ final class ListMetricsHandler implements CloudWatchOperation {
             throw CloudWatchException.invalidValue("The value " + recentlyActive
                     + " for parameter RecentlyActive is invalid. The only valid value is PT3H.");
         }
-        long activeSinceMs = recentlyActive == null ? Long.MIN_VALUE : catalog.nowMs() - RECENT_MS;
+        long activeSinceMs = recentlyActive == null ? Long.MIN_VALUE : store.nowMs() - RECENT_MS;
         return m -> (namespace == null || namespace.equals(m.id().namespace()))
                 && (name == null || name.equals(m.id().name()))
                 && m.lastReceivedMs() >= activeSinceMs
                 && dimensionFilters.stream().allMatch(f -> hasDimension(m.id(), f[0], f[1]));
     }
 
-    private static boolean hasDimension(MetricCatalog.MetricId id, String name, String value) {
-        for (MetricCatalog.Dimension d : id.dimensions()) {
+    private static boolean hasDimension(MetricStore.MetricId id, String name, String value) {
+        for (MetricStore.Dimension d : id.dimensions()) {
             if (d.name().equals(name) && (value == null || d.value().equals(value))) {
                 return true;
             }
@@ -93,12 +94,12 @@ final class ListMetricsHandler implements CloudWatchOperation {
         }
     }
 
-    private static Map<String, Object> describe(MetricCatalog.MetricId id) {
+    private static Map<String, Object> describe(MetricStore.MetricId id) {
         Map<String, Object> metric = new LinkedHashMap<>();
         metric.put("Namespace", id.namespace());
         metric.put("MetricName", id.name());
         List<Object> dimensions = new ArrayList<>();
-        for (MetricCatalog.Dimension d : id.dimensions()) {
+        for (MetricStore.Dimension d : id.dimensions()) {
             Map<String, Object> dimension = new LinkedHashMap<>();
             dimension.put("Name", d.name());
             dimension.put("Value", d.value());

@@ -1,40 +1,35 @@
 package dev.millrace.cloudwatch;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * PutMetricData: validates a batch of data points as CloudWatch does and records them in the {@link MetricCatalog}.
- * KCL and other apps publish their metrics with it; a batch with any invalid datum is refused whole, as CloudWatch
- * does, so nothing of a refused call is recorded.
+ * PutMetricData: validates a batch of data points as CloudWatch does and adds them to the {@link MetricStore}. KCL
+ * and other apps publish their metrics with it; a batch with any invalid datum is refused whole, as CloudWatch does,
+ * so nothing of a refused call is recorded. A single Value, Values with Counts and a StatisticValues set all become
+ * a (SampleCount, Sum, Minimum, Maximum) added to the datum's minute in its unit ({@code None} when it names none);
+ * StorageResolution 1 is accepted and its data points kept at the minute, like the rest.
  *
  * <p>https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
  *
- * <p>Thread-safe: state lives in the catalog.
+ * <p>Thread-safe: state lives in the store.
  */
 final class PutMetricDataHandler implements CloudWatchOperation {
     static final int MAX_DATUMS = 1000;
-    static final int MAX_DIMENSIONS = 30;
     static final int MAX_VALUES = 150;
     private static final long PAST_LIMIT_MS = 14L * 24 * 3600 * 1000;
-    private static final long FUTURE_LIMIT_MS = 2L * 3600 * 1000;
-    private static final Set<String> UNITS = Set.of("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes",
-            "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent",
-            "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
-            "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
-            "Count/Second", "None");
+    /** CloudWatch refuses values of a greater magnitude. */
+    private static final double MAX_MAGNITUDE = Math.pow(2, 360);
 
     /** A validated datum, recorded only once the whole batch has passed. */
-    private record Datum(MetricCatalog.MetricId id, double samples, double sum, long timestampMs) {
+    private record Datum(MetricStore.MetricId id, String unit, long timestampMs, double[] statistics) {
     }
 
-    private final MetricCatalog catalog;
+    private final MetricStore store;
 
-    PutMetricDataHandler(MetricCatalog catalog) {
-        this.catalog = catalog;
+    PutMetricDataHandler(MetricStore store) {
+        this.store = store;
     }
 
     @Override
@@ -48,7 +43,7 @@ final class PutMetricDataHandler implements CloudWatchOperation {
         if (data.isEmpty() && entityData.isEmpty()) {
             throw CloudWatchException.missing("MetricData");
         }
-        long nowMs = catalog.nowMs();
+        long nowMs = store.nowMs();
         List<Datum> datums = new ArrayList<>();
         readData(namespace, data, "MetricData", nowMs, datums);
         for (int i = 0; i < entityData.size(); i++) {
@@ -58,7 +53,10 @@ final class PutMetricDataHandler implements CloudWatchOperation {
                     datums);
         }
         for (Datum d : datums) {
-            catalog.record(d.id(), d.samples(), d.sum(), d.timestampMs());
+            double[] s = d.statistics();
+            if (s[0] > 0) {
+                store.add(d.id(), d.unit(), d.timestampMs(), s[0], s[1], s[2], s[3]);
+            }
         }
         return Map.of();
     }
@@ -76,12 +74,8 @@ final class PutMetricDataHandler implements CloudWatchOperation {
 
     private static Datum readDatum(String namespace, Map<String, Object> datum, String path, long nowMs) {
         String name = Inputs.requiredString(datum, "MetricName", path + ".MetricName", 1, 255);
-        List<MetricCatalog.Dimension> dimensions = readDimensions(datum, path);
-        String unit = Inputs.string(datum, "Unit", path + ".Unit", 1, 64);
-        if (unit != null && !UNITS.contains(unit)) {
-            throw CloudWatchException.invalidValue("The value " + unit + " for parameter " + path
-                    + ".Unit is invalid.");
-        }
+        List<MetricStore.Dimension> dimensions = Inputs.dimensions(datum, "Dimensions", path + ".Dimensions");
+        String unit = Inputs.unit(datum, "Unit", path + ".Unit");
         Object resolution = datum.get("StorageResolution");
         if (resolution != null) {
             double r = Inputs.number(resolution, path + ".StorageResolution");
@@ -93,40 +87,19 @@ final class PutMetricDataHandler implements CloudWatchOperation {
         long timestampMs = nowMs;
         if (datum.get("Timestamp") != null) {
             timestampMs = Inputs.epochMs(datum.get("Timestamp"), path + ".Timestamp");
-            if (timestampMs < nowMs - PAST_LIMIT_MS || timestampMs > nowMs + FUTURE_LIMIT_MS) {
+            if (timestampMs < nowMs - PAST_LIMIT_MS || timestampMs > nowMs + MetricStore.FUTURE_LIMIT_MS) {
                 throw CloudWatchException.invalidValue("The parameter " + path + ".Timestamp must specify a time no"
                         + " more than two weeks in the past and no more than two hours in the future.");
             }
         }
-        double[] samplesAndSum = readValues(datum, path);
-        return new Datum(new MetricCatalog.MetricId(namespace, name, dimensions), samplesAndSum[0], samplesAndSum[1],
-                timestampMs);
+        return new Datum(new MetricStore.MetricId(namespace, name, dimensions), unit == null ? "None" : unit,
+                timestampMs, readValues(datum, path));
     }
 
-    private static List<MetricCatalog.Dimension> readDimensions(Map<String, Object> datum, String path) {
-        List<?> raw = Inputs.list(datum, "Dimensions", path + ".Dimensions");
-        if (raw.size() > MAX_DIMENSIONS) {
-            throw CloudWatchException.invalidValue("The collection " + path + ".Dimensions must not have a size"
-                    + " greater than " + MAX_DIMENSIONS + ".");
-        }
-        List<MetricCatalog.Dimension> dimensions = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (int j = 0; j < raw.size(); j++) {
-            String dimPath = path + ".Dimensions.member." + (j + 1);
-            Map<String, Object> d = Inputs.struct(raw.get(j), dimPath);
-            String dimName = Inputs.requiredString(d, "Name", dimPath + ".Name", 1, 255);
-            String dimValue = Inputs.requiredString(d, "Value", dimPath + ".Value", 1, 1024);
-            if (!names.add(dimName)) {
-                throw CloudWatchException.invalidValue("The value " + dimName + " for parameter " + dimPath
-                        + ".Name is invalid: dimension names must be unique within a metric.");
-            }
-            dimensions.add(new MetricCatalog.Dimension(dimName, dimValue));
-        }
-        dimensions.sort((a, b) -> a.name().compareTo(b.name()));
-        return dimensions;
-    }
-
-    /** {sample count, sum} from exactly one of Value, StatisticValues and Values (+ Counts). */
+    /**
+     * {SampleCount, Sum, Minimum, Maximum} from exactly one of Value, StatisticValues and Values (+ Counts); a
+     * SampleCount of 0 (every count 0) records nothing.
+     */
     private static double[] readValues(Map<String, Object> datum, String path) {
         Object value = datum.get("Value");
         Object statistics = datum.get("StatisticValues");
@@ -136,7 +109,8 @@ final class PutMetricDataHandler implements CloudWatchOperation {
         exclusive(path, "Value", value != null, "Values", !values.isEmpty());
         exclusive(path, "StatisticValues", statistics != null, "Values", !values.isEmpty());
         if (value != null) {
-            return new double[] {1, Inputs.number(value, path + ".Value")};
+            double v = value(value, path + ".Value");
+            return new double[] {1, v, v, v};
         }
         if (statistics != null) {
             Map<String, Object> s = Inputs.struct(statistics, path + ".StatisticValues");
@@ -147,13 +121,13 @@ final class PutMetricDataHandler implements CloudWatchOperation {
                 if (v == null) {
                     throw CloudWatchException.missing(path + ".StatisticValues." + fields[k]);
                 }
-                read[k] = Inputs.number(v, path + ".StatisticValues." + fields[k]);
+                read[k] = value(v, path + ".StatisticValues." + fields[k]);
             }
             if (read[0] <= 0 || read[2] > read[3]) {
                 throw CloudWatchException.invalidValue("The parameter " + path + ".StatisticValues is invalid:"
                         + " SampleCount must be positive and Minimum no greater than Maximum.");
             }
-            return new double[] {read[0], read[1]};
+            return read;
         }
         if (values.isEmpty()) {
             throw CloudWatchException.combination("One of the parameters " + path + ".Value, " + path
@@ -171,15 +145,36 @@ final class PutMetricDataHandler implements CloudWatchOperation {
             throw CloudWatchException.invalidValue("The parameters " + path + ".Values and " + path
                     + ".Counts must be arrays of the same length.");
         }
-        double samples = 0;
-        double sum = 0;
+        double[] out = {0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
         for (int k = 0; k < values.size(); k++) {
-            double v = Inputs.number(values.get(k), path + ".Values.member." + (k + 1));
-            double c = counts.isEmpty() ? 1 : Inputs.number(counts.get(k), path + ".Counts.member." + (k + 1));
-            samples += c;
-            sum += v * c;
+            double v = value(values.get(k), path + ".Values.member." + (k + 1));
+            double c = 1;
+            if (!counts.isEmpty()) {
+                String countPath = path + ".Counts.member." + (k + 1);
+                c = Inputs.number(counts.get(k), countPath);
+                if (c < 0 || c > MAX_MAGNITUDE) {
+                    throw CloudWatchException.invalidValue("The value " + counts.get(k) + " for parameter "
+                            + countPath + " is invalid: a count must not be negative.");
+                }
+            }
+            if (c > 0) {
+                out[0] += c;
+                out[1] += v * c;
+                out[2] = Math.min(out[2], v);
+                out[3] = Math.max(out[3], v);
+            }
         }
-        return new double[] {samples, sum};
+        return out;
+    }
+
+    /** A data point's value: finite, and within CloudWatch's range of -2^360 to 2^360. */
+    private static double value(Object raw, String parameter) {
+        double v = Inputs.number(raw, parameter);
+        if (Math.abs(v) > MAX_MAGNITUDE) {
+            throw CloudWatchException.invalidValue("The value " + raw + " for parameter " + parameter
+                    + " is invalid: values must be in the range of -2^360 to 2^360.");
+        }
+        return v;
     }
 
     private static void exclusive(String path, String a, boolean hasA, String b, boolean hasB) {

@@ -99,12 +99,13 @@ class CloudWatchApiTest {
         CloudWatchApi.Result put = api.handle("/", "GraniteServiceVersion20100801.PutMetricData",
                 "application/x-amz-json-1.0", body, "r");
         assertThat(put.httpStatus()).isEqualTo(200);
-        MetricCatalog.Metric a = api.catalog().get(new MetricCatalog.MetricId("App", "A", List.of()));
-        MetricCatalog.Metric b = api.catalog().get(new MetricCatalog.MetricId("App", "B", List.of()));
-        assertThat(a.sampleCount()).isEqualTo(4);
-        assertThat(a.sum()).isEqualTo(10);
-        assertThat(b.sampleCount()).isEqualTo(3);
-        assertThat(b.sum()).isEqualTo(5.5);
+        List<MetricStore.Bucket> a = api.store().get(new MetricStore.MetricId("App", "A", List.of()))
+                .buckets(Long.MIN_VALUE, Long.MAX_VALUE, null);
+        List<MetricStore.Bucket> b = api.store().get(new MetricStore.MetricId("App", "B", List.of()))
+                .buckets(Long.MIN_VALUE, Long.MAX_VALUE, null);
+        long minute = clock.millis() / 60_000 * 60_000;
+        assertThat(a).containsExactly(new MetricStore.Bucket(minute, "None", 4, 10, 1, 4));
+        assertThat(b).containsExactly(new MetricStore.Bucket(minute, "None", 3, 5.5, 1.5, 2.5));
     }
 
     @Test
@@ -162,7 +163,7 @@ class CloudWatchApiTest {
                 "InvalidParameterValueException", "The parameters MetricData.member.1.Values and "
                         + "MetricData.member.1.Counts must be arrays of the same length.");
         // The first datum was valid, but a refused call records nothing.
-        assertThat(api.catalog().get(new MetricCatalog.MetricId("App", "x", List.of()))).isNull();
+        assertThat(api.store().get(new MetricStore.MetricId("App", "x", List.of()))).isNull();
     }
 
     @Test

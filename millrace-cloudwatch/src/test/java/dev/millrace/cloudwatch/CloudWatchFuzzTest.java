@@ -21,9 +21,10 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 13's fuzz test for CloudWatch, in-process: PutMetricData and ListMetrics (and unknown operations) in all
- * three protocols - RPC v2 CBOR, JSON 1.0, query - with bodies of the right structure and random values (extreme
- * and non-finite numbers, odd timestamps, long and empty strings, wrong kinds), byte mutations of them and garbage.
+ * Issue 13's fuzz test for CloudWatch, in-process: PutMetricData, ListMetrics, GetMetricStatistics and GetMetricData
+ * (and unknown operations) in all three protocols - RPC v2 CBOR, JSON 1.0, query - with bodies of the right
+ * structure and random values (extreme and non-finite numbers, odd timestamps, long and empty strings, wrong kinds),
+ * byte mutations of them and garbage.
  * Every answer must be a 200 or a 4xx, never a 5xx or a throwable, and ListMetrics must still answer afterwards.
  * {@code -Dmillrace.fuzz.cases=N} (default 1,000) and {@code -Dmillrace.fuzz.seed=S} ({@code random}).
  */
@@ -38,8 +39,14 @@ class CloudWatchFuzzTest {
         CloudWatchApi api = new CloudWatchApi(new ManualClock(1_700_000_000_000L));
         int cases = Integer.getInteger("millrace.fuzz.cases", 1_000);
         for (int i = 0; i < cases; i++) {
-            String operation = pick(random, "PutMetricData", "PutMetricData", "ListMetrics", "GetMetricData");
-            Map<String, Object> input = operation.equals("ListMetrics") ? listMetrics(random) : putMetricData(random);
+            String operation = pick(random, "PutMetricData", "PutMetricData", "ListMetrics", "GetMetricStatistics",
+                    "GetMetricData", "DescribeAlarms");
+            Map<String, Object> input = switch (operation) {
+                case "ListMetrics" -> listMetrics(random);
+                case "GetMetricStatistics" -> getMetricStatistics(random);
+                case "GetMetricData" -> getMetricData(random);
+                default -> putMetricData(random);
+            };
             switch (random.nextInt(3)) {
                 case 0 -> check(api, CloudWatchApi.RPC_PATH_PREFIX + operation, null, "application/cbor",
                         maybeMutate(random, encode(new CBORFactory(), input)), seed);
@@ -103,6 +110,73 @@ class CloudWatchFuzzTest {
             data.add(random.nextInt(30) == 0 ? string(random) : d);
         }
         in.put("MetricData", data);
+        return in;
+    }
+
+    private static Map<String, Object> metric(Random random) {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("Namespace", pick(random, "ns", "KCL", string(random)));
+        in.put("MetricName", pick(random, "m", string(random)));
+        if (random.nextBoolean()) {
+            in.put("Dimensions", List.of(Map.of("Name", string(random), "Value", string(random))));
+        }
+        return in;
+    }
+
+    private static Object period(Random random) {
+        return pick(random, 60L, 120L, 3600L, 1L, 0L, -60L, number(random));
+    }
+
+    private static void window(Random random, Map<String, Object> in) {
+        long nowS = 1_700_000_000L;
+        in.put("StartTime", new Timestamp(random.nextBoolean() ? nowS - random.nextInt(100_000) : number(random)));
+        in.put("EndTime", new Timestamp(random.nextBoolean() ? nowS + random.nextInt(10_000) : number(random)));
+    }
+
+    private static Map<String, Object> getMetricStatistics(Random random) {
+        Map<String, Object> in = metric(random);
+        window(random, in);
+        in.put("Period", period(random));
+        List<Object> statistics = new ArrayList<>();
+        for (int i = random.nextInt(7); i > 0; i--) {
+            statistics.add(pick(random, "Sum", "Average", "SampleCount", "Minimum", "Maximum", "p99", string(random)));
+        }
+        in.put(random.nextInt(5) == 0 ? "ExtendedStatistics" : "Statistics", statistics);
+        if (random.nextBoolean()) {
+            in.put("Unit", pick(random, "Count", "Bytes", "Furlongs"));
+        }
+        return in;
+    }
+
+    private static Map<String, Object> getMetricData(Random random) {
+        Map<String, Object> in = new LinkedHashMap<>();
+        List<Object> queries = new ArrayList<>();
+        for (int i = random.nextInt(random.nextInt(50) == 0 ? 600 : 4); i > 0; i--) {
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("Id", pick(random, "m" + i, "a", "Bad", string(random)));
+            if (random.nextInt(6) != 0) {
+                q.put("MetricStat", Map.of("Metric", metric(random), "Period", period(random),
+                        "Stat", pick(random, "Sum", "Average", "p90", string(random))));
+            }
+            if (random.nextInt(6) == 0) {
+                q.put("Expression", string(random));
+            }
+            if (random.nextInt(4) == 0) {
+                q.put("ReturnData", random.nextBoolean());
+            }
+            queries.add(random.nextInt(30) == 0 ? string(random) : q);
+        }
+        in.put("MetricDataQueries", queries);
+        window(random, in);
+        if (random.nextBoolean()) {
+            in.put("MaxDatapoints", number(random));
+        }
+        if (random.nextBoolean()) {
+            in.put("ScanBy", pick(random, "TimestampAscending", "TimestampDescending", string(random)));
+        }
+        if (random.nextBoolean()) {
+            in.put("NextToken", string(random));
+        }
         return in;
     }
 
