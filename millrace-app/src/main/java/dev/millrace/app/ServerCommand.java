@@ -192,6 +192,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert.")
     Path tlsKey;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve GET /metrics (Prometheus text format) on a listener of its own at HOST:PORT (port 0 "
+                    + "picks a free one) instead of the API port, which then answers /metrics as any unknown path. "
+                    + "Without it, the API port serves /metrics; with --auth sigv4 to this machine only.")
+    String metricsAddress;
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Connections open at once, on both ports together; one more is closed as soon as it is "
                     + "accepted (with one log line per 10 s). Default: " + HttpLimits.MAX_CONNECTIONS_DEFAULT
@@ -338,6 +344,11 @@ final class ServerCommand implements Callable<Integer> {
             }
             log.error("Millrace could not start on {}:{} with data dir {}", host, port, config.dataDir(), e);
             return 1;
+        }
+        if (server.metricsAddress() != null) {
+            // Before the ready line, which scripts wait for: by then the metrics port is known too.
+            log.info("Millrace metrics on http://{}:{}/metrics", urlHost(config.metricsAddress().getHostString()),
+                    server.metricsAddress().getPort());
         }
         log.info("Millrace listening on http://{}:{} (data dir {})", urlHost(host), bound.getPort(),
                 config.dataDir());
@@ -579,12 +590,34 @@ final class ServerCommand implements Callable<Integer> {
         if (apiThreads < 1) {
             throw usage("--api-threads must be 1 or more, not " + apiThreads);
         }
+        if (metricsAddress != null) {
+            config = config.withMetricsAddress(metricsAddress(metricsAddress));
+        }
         config = config.withApiThreads(apiThreads).withHttpLimits(httpLimits(config.maxBodyBytes()));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }
         return config.withLogConfig(config.logConfig().withMaxOpenFiles(
                 maxOpenFiles != null ? maxOpenFiles : defaultMaxOpenFiles()));
+    }
+
+    /** {@code --metrics-address HOST:PORT} ({@code [::1]:9400} for an IPv6 host), unresolved: bound at start. */
+    private InetSocketAddress metricsAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        String hostPart = colon < 0 ? "" : value.substring(0, colon);
+        if (hostPart.startsWith("[") && hostPart.endsWith("]")) {
+            hostPart = hostPart.substring(1, hostPart.length() - 1);
+        }
+        int portNumber;
+        try {
+            portNumber = colon < 0 ? -1 : Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            portNumber = -1;
+        }
+        if (hostPart.isEmpty() || portNumber < 0 || portNumber > 65535) {
+            throw usage("--metrics-address must be HOST:PORT, like 127.0.0.1:9400, not " + value);
+        }
+        return InetSocketAddress.createUnresolved(hostPart, portNumber);
     }
 
     /** The HTTP layer's limits from the options; usage errors for values out of range. */

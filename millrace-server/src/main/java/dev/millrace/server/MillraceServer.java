@@ -1,6 +1,10 @@
 package dev.millrace.server;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.metrics.AccountMetrics;
+import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.metrics.MinuteSink;
+import dev.millrace.metrics.PrometheusExposition;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.KinesisApi;
@@ -37,6 +41,7 @@ import dev.millrace.storage.Cluster;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Storage;
+import dev.millrace.storage.log.EmbeddedLogStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +73,8 @@ public final class MillraceServer implements AutoCloseable {
     private static final int FAN_OUT_THREADS = 4;
     /** Appends in flight at once across PutRecords calls; the threads mostly wait for fsync, not for a core. */
     private static final int APPEND_THREADS = 64;
+    /** How often ended minutes of metrics go to their sink: a minute is out this long after its grace at most. */
+    private static final long METRICS_PUBLISH_INTERVAL_MS = 5_000;
     /** How long a node of a cluster waits at start for a writer to be elected and make the cluster's secret. */
     private static final long FIRST_WRITER_WAIT_MS = 60_000;
 
@@ -91,6 +98,9 @@ public final class MillraceServer implements AutoCloseable {
     private Regions regions;
     private InetSocketAddress address;
     private InetSocketAddress tlsAddress;
+    private InetSocketAddress metricsAddress;
+    private final KinesisMetrics kinesisMetrics;
+    private PrometheusExposition exposition;
 
     /**
      * A node on the storage {@code storageOpener} opens at {@link #start} (the application chooses the backend; the
@@ -100,6 +110,15 @@ public final class MillraceServer implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.storageOpener = storageOpener;
+        this.kinesisMetrics = new KinesisMetrics(clock, MinuteSink.NONE);
+    }
+
+    /**
+     * This node's AWS/Kinesis metrics: {@link KinesisMetrics#useSink} connects where each ended minute goes (the
+     * CloudWatch store); before that they are only shown on {@code GET /metrics}.
+     */
+    public KinesisMetrics kinesisMetrics() {
+        return kinesisMetrics;
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -107,6 +126,11 @@ public final class MillraceServer implements AutoCloseable {
         logs = storage.logs();
         metadata = storage.metadata();
         cluster = storage.cluster();
+        exposition = new PrometheusExposition(kinesisMetrics, new StorageStats(logs, () -> regions == null
+                ? List.of() : regions.all()));
+        if (logs instanceof EmbeddedLogStore embedded) {
+            embedded.observeFsyncs(exposition.fsyncNanos()::accept);
+        }
         // The first writer makes the secret; every node of a cluster signs iterators and forwarded calls with it.
         cluster.onRoleChange(writer -> {
             if (writer) {
@@ -168,6 +192,9 @@ public final class MillraceServer implements AutoCloseable {
         })), 100, 100, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
+        // Every node publishes its own metrics: each counts what it answered and what it stores.
+        housekeeping.scheduleWithFixedDelay(periodic("metrics", kinesisMetrics::publishEnded),
+                METRICS_PUBLISH_INTERVAL_MS, METRICS_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
         long scaleMs = config.autoScaling().evaluateIntervalMs();
         housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> onWriter(s -> s.autoScaler()
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
@@ -183,8 +210,13 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(id -> id.equals(ownId) ? cloudWatch
                 : new CloudWatchApi(clock));
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
-                new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf),
-                apiExecutor, config.maxBodyBytes(), config.http());
+                new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
+                config.metricsAddress() == null ? exposition : null), apiExecutor, config.maxBodyBytes(),
+                config.http());
+        if (config.metricsAddress() != null) {
+            metricsAddress = http.startMetrics(config.metricsAddress().getHostString(),
+                    config.metricsAddress().getPort(), exposition);
+        }
         if (config.tls().enabled()) {
             try {
                 tlsAddress = http.startTls(config.host(), config.tls().port(), TlsCertificates.serverContext(
@@ -225,6 +257,8 @@ public final class MillraceServer implements AutoCloseable {
         }
         StreamKeys keys = config.security().kmsKeys() != null ? config.security().kmsKeys() : StreamKeys.NONE;
         fanOut.useKeys(keys);
+        AccountMetrics metrics = kinesisMetrics.account(account.id(), account.region());
+        fanOut.useMetrics(metrics);
         fanOuts.add(fanOut);
         if (!account.equals(home())) {
             log.info("Serving region {} of account {}", account.region(), account.id());
@@ -232,7 +266,7 @@ public final class MillraceServer implements AutoCloseable {
         return new ApiServices(streams, iterators, new ResourcePolicies(regional),
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor,
-                placement != null ? placement : ShardPlacement.LOCAL, keys);
+                placement != null ? placement : ShardPlacement.LOCAL, keys, metrics);
     }
 
     /** This node's side of the calls the other nodes of its cluster make to it. */
@@ -287,6 +321,11 @@ public final class MillraceServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** Where {@code --metrics-address} serves {@code GET /metrics}, or {@code null} when the API port does. */
+    public InetSocketAddress metricsAddress() {
+        return metricsAddress;
     }
 
     /** Live SubscribeToShard sessions (for tests and metrics). */

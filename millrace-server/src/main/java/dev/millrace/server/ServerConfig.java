@@ -8,6 +8,7 @@ import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.log.LogConfig;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /**
@@ -30,11 +31,14 @@ import java.nio.file.Path;
  * @param tls               the optional TLS port
  * @param http              what clients may hold of the HTTP layer: connections, timeouts, HTTP/2 streams, bodies
  * @param security          who may call: --auth none, or SigV4 with identities and their policies
+ * @param metricsAddress    where {@code GET /metrics} is served on a listener of its own (host and port, 0 picks a
+ *                          free one); null: on the API port
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
-                           TlsConfig tls, HttpLimits http, SecurityConfig security) {
+                           TlsConfig tls, HttpLimits http, SecurityConfig security,
+                           InetSocketAddress metricsAddress) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -45,28 +49,28 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
                 ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT,
-                SecurityConfig.NONE);
+                SecurityConfig.NONE, null);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput, autoScaling, tls, http, security);
+                scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withApiThreads(int value) {
@@ -74,41 +78,46 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
             throw new IllegalArgumentException("API threads must be 1 or more, not " + value);
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput, autoScaling, tls, http, security);
+                value, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput, autoScaling, tls, http, security);
+                maxBodyBytes, value, throughput, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value, autoScaling, tls, http, security);
+                maxBodyBytes, scaling, value, autoScaling, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, value, tls, http, security);
+                maxBodyBytes, scaling, throughput, value, tls, http, security, metricsAddress);
     }
 
     public ServerConfig withHttpLimits(HttpLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, value, security);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, value, security, metricsAddress);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, value, http, security);
+                maxBodyBytes, scaling, throughput, autoScaling, value, http, security, metricsAddress);
     }
 
     public ServerConfig withSecurity(SecurityConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, value);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, value, metricsAddress);
+    }
+
+    public ServerConfig withMetricsAddress(InetSocketAddress value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value);
     }
 }

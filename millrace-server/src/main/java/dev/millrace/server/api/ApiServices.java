@@ -1,5 +1,8 @@
 package dev.millrace.server.api;
 
+import dev.millrace.metrics.AccountMetrics;
+import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.metrics.MinuteSink;
 import dev.millrace.server.fanout.FanOut;
 import dev.millrace.server.state.AccountSettings;
 import dev.millrace.server.state.AutoScaler;
@@ -35,11 +38,22 @@ import java.util.concurrent.Executor;
  *                        shards waits for about one fsync, not N in a row; its threads mostly wait on the disk
  * @param placement       which node of a cluster appends each shard's records ({@link ShardPlacement#LOCAL} alone)
  * @param keys            the KMS keys encrypted streams are written with ({@link StreamKeys#NONE}: none)
+ * @param metrics         the account's region's AWS/Kinesis metrics, recorded as operations happen
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
                           Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut,
-                          Executor appends, ShardPlacement placement, StreamKeys keys) {
+                          Executor appends, ShardPlacement placement, StreamKeys keys, AccountMetrics metrics) {
+
+    /** Metrics recorded but published nowhere (tests, benchmarks of the call itself). */
+    public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                       AccountSettings accountSettings, int shardLimit, ScalingLimits scaling, Throttles throttles,
+                       AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut, Executor appends,
+                       ShardPlacement placement, StreamKeys keys) {
+        this(streams, iterators, policies, accountSettings, shardLimit, scaling, throttles, autoScaler, consumers,
+                fanOut, appends, placement, keys, new KinesisMetrics(streams.clock(), MinuteSink.NONE)
+                        .account(streams.account().id(), streams.account().region()));
+    }
 
     /** Without KMS keys. */
     public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,

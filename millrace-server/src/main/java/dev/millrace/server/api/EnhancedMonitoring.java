@@ -11,7 +11,8 @@ import java.util.function.BiConsumer;
 
 /**
  * What Enable- and DisableEnhancedMonitoring share: {@code ALL} stands for every shard-level metric, and both answer
- * with the metrics before and after. The metrics are recorded and reported; Millrace's own metrics come later.
+ * with the metrics before and after. The shard-level metrics a stream lists are recorded from then on
+ * ({@link dev.millrace.metrics.StreamMeter}, docs/METRICS.md).
  *
  * <p>Stateless, thread-safe.
  */

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.metrics.StreamMeter;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
@@ -32,6 +33,8 @@ final class GetRecordsHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
+        // A monotonic reading, not the injected clock: a duration on this machine, never a date.
+        long startNanos = System.nanoTime();
         ShardIterators.Position at = services.iterators().parse(request.string("ShardIterator"));
         // The call was routed to the iterator's account and region (KinesisApi); one issued before accounts were kept
         // apart names none and belongs to the account and region the request was signed for.
@@ -48,14 +51,19 @@ final class GetRecordsHandler implements OperationHandler {
         int limit = request.integer("Limit") == null ? LIMIT_DEFAULT : request.integer("Limit");
         DryRun.stopIfRequested(request, services, s);
         Throttles.ShardThrottle throttle = services.throttles().shard(s, shard);
+        StreamMeter meter = services.metrics().stream(s.name());
+        String shardId = ApiMetrics.shardIdIfEnhanced(s, shard);
         if (!throttle.tryRead()) {
+            meter.readThrottled(shardId, s.shardLevelMetrics(), ApiMetrics.elapsedMicros(startNanos));
             throw Throttles.shardRateExceeded(services.streams(), s, shard);
         }
         RecordPage page = RecordPage.read(services.streams().log(s, shard), s, shard, at.position(), limit,
                 MAX_RESPONSE_BYTES);
-        throttle.chargeRead(page.sizeBytes());
+        long sizeBytes = page.sizeBytes();
+        throttle.chargeRead(sizeBytes);
         page.writeRecords(out, services.keys().atRest());
-        long millisBehind = page.millisBehindLatest(services.streams().clock().millis());
+        long nowMs = services.streams().clock().millis();
+        long millisBehind = page.millisBehindLatest(nowMs);
         if (page.shardEnded()) {
             out.nullValue("NextShardIterator");
             page.writeChildShards(out);
@@ -64,5 +72,7 @@ final class GetRecordsHandler implements OperationHandler {
                     s.epochMs(), shard.index(), page.nextPosition()));
         }
         out.number("MillisBehindLatest", millisBehind);
+        meter.getRecords(shardId, s.shardLevelMetrics(), ApiMetrics.elapsedMicros(startNanos),
+                page.records().size(), sizeBytes, page.iteratorAgeMs(nowMs));
     }
 }

@@ -27,11 +27,13 @@ final class PutRecordHandler implements OperationHandler {
     PutRecordHandler(ApiServices services) {
         this.services = services;
         this.writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
-                services.appends(), services.placement(), services.keys());
+                services.appends(), services.placement(), services.keys(), services.metrics());
     }
 
     @Override
     public void handle(Struct request, WireWriter out) {
+        // A monotonic reading, not the injected clock: a duration on this machine, never a date.
+        long startNanos = System.nanoTime();
         String name = StreamRefs.name(request, services.streams().account());
         String partitionKey = request.string("PartitionKey");
         byte[] data = request.blob("Data");
@@ -41,6 +43,9 @@ final class PutRecordHandler implements OperationHandler {
         RecordRouting.checkRecordSize(s, partitionKey, data);
         DryRun.stopIfRequested(request, services, s);
         RecordWriter.Outcome outcome = writer.write(s, List.of(entry)).get(0);
+        // Counted here, by the node that answered the call; the record itself by the node that stored it.
+        services.metrics().stream(s.name()).putRecord(ApiMetrics.elapsedMicros(startNanos),
+                outcome instanceof RecordWriter.Written, entry.sizeBytes());
         if (outcome instanceof RecordWriter.Throttled throttled) {
             throw throttled.error();
         }

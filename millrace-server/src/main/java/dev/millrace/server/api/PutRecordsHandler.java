@@ -35,11 +35,13 @@ final class PutRecordsHandler implements OperationHandler {
     PutRecordsHandler(ApiServices services) {
         this.services = services;
         this.writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
-                services.appends(), services.placement(), services.keys());
+                services.appends(), services.placement(), services.keys(), services.metrics());
     }
 
     @Override
     public void handle(Struct request, WireWriter out) {
+        // A monotonic reading, not the injected clock: a duration on this machine, never a date.
+        long startNanos = System.nanoTime();
         String name = StreamRefs.name(request, services.streams().account());
         List<Struct> list = request.list("Records");
         StreamRecord s = RecordRouting.writableStream(services.streams(), name);
@@ -60,15 +62,20 @@ final class PutRecordsHandler implements OperationHandler {
         DryRun.stopIfRequested(request, services, s);
         List<RecordWriter.Outcome> outcomes = writer.write(s, entries);
         int failed = 0;
+        int throttledCount = 0;
+        long storedBytes = 0;
         // A group's failure is shared by its entries: logged once.
         Set<StorageException> logged = Collections.newSetFromMap(new IdentityHashMap<>());
         out.startArray("Records");
-        for (RecordWriter.Outcome outcome : outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            RecordWriter.Outcome outcome = outcomes.get(i);
             out.startObject();
             if (outcome instanceof RecordWriter.Written written) {
                 out.string("SequenceNumber", written.sequenceNumber()).string("ShardId", written.shardId());
+                storedBytes += entries.get(i).sizeBytes();
             } else if (outcome instanceof RecordWriter.Throttled throttled) {
                 failed++;
+                throttledCount++;
                 out.string("ErrorCode", "ProvisionedThroughputExceededException")
                         .string("ErrorMessage", throttled.error().getMessage());
             } else {
@@ -82,6 +89,9 @@ final class PutRecordsHandler implements OperationHandler {
             out.endObject();
         }
         out.endArray().number("FailedRecordCount", failed);
+        // Counted here, by the node that answered the call; the records themselves by the nodes that stored them.
+        services.metrics().stream(s.name()).putRecords(ApiMetrics.elapsedMicros(startNanos), entries.size(),
+                entries.size() - failed, throttledCount, failed - throttledCount, storedBytes);
         if (!"NONE".equals(s.encryptionType())) {
             out.string("EncryptionType", s.encryptionType());
         }

@@ -107,7 +107,7 @@ public final class ClusterPlacement implements ShardPlacement, KinesisApi.Placem
         Optional<StreamRecord> found = services.streams().find(r.stream());
         StreamRecord s = found.filter(x -> x.epochMs() == r.streamEpochMs()).orElse(null);
         RecordWriter writer = new RecordWriter(services.streams(), services.autoScaler(), services.throttles(),
-                services.appends(), ShardPlacement.LOCAL, services.keys());
+                services.appends(), ShardPlacement.LOCAL, services.keys(), services.metrics());
         List<java.util.concurrent.CompletableFuture<List<RecordWriter.Outcome>>> results = new ArrayList<>();
         for (RemoteAppend.Group g : r.groups()) {
             ShardRecord shard = s == null ? null : s.shard(g.shardIndex());

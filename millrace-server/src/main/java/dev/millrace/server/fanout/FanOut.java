@@ -1,5 +1,9 @@
 package dev.millrace.server.fanout;
 
+import dev.millrace.metrics.AccountMetrics;
+import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.metrics.MinuteSink;
+import dev.millrace.metrics.StreamMeter;
 import dev.millrace.server.records.StreamKeys;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.EventStreamMessage;
@@ -51,6 +55,7 @@ public final class FanOut implements AutoCloseable {
     private final ConcurrentHashMap<SubscribeSession, Long> lastCheckedMs = new ConcurrentHashMap<>();
     private volatile SubscriptionGate gate;
     private volatile StreamKeys keys = StreamKeys.NONE;
+    private volatile AccountMetrics metrics;
 
     public FanOut(StreamRegistry streams, ConsumerRegistry consumers, Clock clock, ThroughputLimits limits,
                   int threads) {
@@ -72,6 +77,28 @@ public final class FanOut implements AutoCloseable {
         this.executor = executor;
         this.ownsExecutor = ownsExecutor;
         this.gate = SubscriptionGate.local(new SubscriptionClaims(clock), this);
+        this.metrics = new KinesisMetrics(clock, MinuteSink.NONE).account(streams.account().id(),
+                streams.account().region());
+    }
+
+    /** Records subscriptions and events in {@code value} (the region's metrics); set once, at start. */
+    public void useMetrics(AccountMetrics value) {
+        this.metrics = value;
+    }
+
+    StreamMeter meter(String streamName) {
+        return metrics.stream(streamName);
+    }
+
+    /** The consumer's name, as its ARN carries it ({@code ...:stream/S/consumer/NAME:CREATED}). */
+    static String consumerName(String consumerArn) {
+        int start = consumerArn.indexOf("/consumer/");
+        if (start < 0) {
+            return consumerArn;
+        }
+        start += "/consumer/".length();
+        int end = consumerArn.indexOf(':', start);
+        return consumerArn.substring(start, end < 0 ? consumerArn.length() : end);
     }
 
     /** Asks {@code gate} who may subscribe from now on (a cluster's shard owners); set at start. */
@@ -126,9 +153,28 @@ public final class FanOut implements AutoCloseable {
         return clock;
     }
 
-    /** Starts a session, or throws {@code ResourceInUseException} if the consumer subscribed too recently. */
+    /**
+     * Starts a session, or throws {@code ResourceInUseException} if the consumer subscribed too recently (what
+     * SubscribeToShard.RateExceeded counts).
+     */
     public void subscribe(String consumerArn, StreamRecord stream, ShardRecord shard, long position, EventSink sink,
                           String requestId) {
+        StreamMeter meter = meter(stream.name());
+        String consumerName = consumerName(consumerArn);
+        try {
+            start(consumerArn, stream, shard, position, sink, requestId, meter, consumerName);
+        } catch (KinesisException e) {
+            meter.subscribed(consumerName, e.errorType().equals("ResourceInUseException")
+                    ? StreamMeter.Subscription.RATE_EXCEEDED : StreamMeter.Subscription.FAILED);
+            throw e;
+        } catch (RuntimeException e) {
+            meter.subscribed(consumerName, StreamMeter.Subscription.FAILED);
+            throw e;
+        }
+    }
+
+    private void start(String consumerArn, StreamRecord stream, ShardRecord shard, long position, EventSink sink,
+                       String requestId, StreamMeter meter, String consumerName) {
         String key = consumerArn + "|" + shard.index();
         // Opened before anything is sent or published: a log that cannot be opened fails the call, not a session.
         ShardLog log = log(stream, shard);
@@ -148,6 +194,9 @@ public final class FanOut implements AutoCloseable {
                 // wake it at once, and its first event must not overtake them.
                 sink.start(requestId);
                 sink.send(EventStreamMessage.initialResponse());
+                // Counted before the session can run (an append wakes it once watched), so that none of its events
+                // is counted before it.
+                meter.subscribed(consumerName, StreamMeter.Subscription.ESTABLISHED);
                 sessions.put(key, session);
                 watch(log, session);
             }

@@ -34,6 +34,8 @@ final class SubscribeSession {
 
     private final FanOut fanOut;
     final String consumerArn;
+    /** The consumer's name: the metrics' ConsumerName dimension. */
+    private final String consumerName;
     /** The SubscribeToShard call's request id: names the session in the subscription rule's table. */
     final String sessionId;
     final String shardKey;
@@ -60,6 +62,7 @@ final class SubscribeSession {
                      long position, EventSink sink, TokenBucket rate, long nowMs) {
         this.fanOut = fanOut;
         this.consumerArn = consumerArn;
+        this.consumerName = FanOut.consumerName(consumerArn);
         this.sessionId = sessionId;
         this.shardKey = FanOut.shardKey(stream, shard);
         this.streamName = stream.name();
@@ -129,10 +132,16 @@ final class SubscribeSession {
                 MAX_EVENT_BYTES);
         if (!page.records().isEmpty() || page.shardEnded() || now - lastEventMs >= HEARTBEAT_MS) {
             position = page.nextPosition();
-            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, page, now)));
+            long millisBehind = page.millisBehindLatest(now);
+            long sizeBytes = page.sizeBytes();
+            // Counted before it is sent: whoever has received it finds it counted.
+            fanOut.meter(streamName).subscriptionEvent(consumerName, stream.shardLevelMetrics().isEmpty() ? null
+                    : shard.shardId(), stream.shardLevelMetrics(),
+                    page.records().size(), sizeBytes, millisBehind);
+            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, page, millisBehind)));
             lastEventMs = now;
             if (rate != null) {
-                rate.charge(page.sizeBytes());
+                rate.charge(sizeBytes);
             }
             if (page.shardEnded()) {
                 finish();
@@ -181,7 +190,7 @@ final class SubscribeSession {
         }
     }
 
-    private byte[] event(StreamRecord stream, ShardRecord shard, RecordPage page, long now) {
+    private byte[] event(StreamRecord stream, ShardRecord shard, RecordPage page, long millisBehind) {
         WireWriter w = new WireWriter(WireFormat.JSON).startObject();
         page.writeRecords(w, fanOut.keys().atRest());
         if (page.shardEnded()) {
@@ -191,7 +200,7 @@ final class SubscribeSession {
             w.string("ContinuationSequenceNumber", continuation(stream, shard, page.records(),
                     page.nextPosition() - 1));
         }
-        return w.number("MillisBehindLatest", page.millisBehindLatest(now)).endObject().toBytes();
+        return w.number("MillisBehindLatest", millisBehind).endObject().toBytes();
     }
 
     /**

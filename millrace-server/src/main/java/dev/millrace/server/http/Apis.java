@@ -1,6 +1,7 @@
 package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.metrics.PrometheusExposition;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.security.PolicyGatekeeper;
@@ -16,12 +17,22 @@ import java.time.Clock;
  * calls between nodes ({@code cluster}, null on a node alone). Each account has DynamoDB tables and CloudWatch
  * metrics of its own ({@code dynamo} and {@code cloudWatch} serve the server's own account). {@code authenticator}
  * verifies every request's signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper}
- * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). Immutable,
- * thread-safe.
+ * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). {@code metrics}
+ * is what {@code GET /metrics} shows on this port (null: the port does not serve it, see {@link MetricsListener}).
+ * Immutable, thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                    RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
-                   PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
+                   PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
+                   PrometheusExposition metrics) {
+
+    /** Without {@code GET /metrics}. */
+    public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
+                RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
+                PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
+        this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, null);
+    }
 
     /** The APIs of a node that authenticates nobody ({@code --auth none}): one account. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster) {

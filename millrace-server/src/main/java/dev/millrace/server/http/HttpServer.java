@@ -1,5 +1,6 @@
 package dev.millrace.server.http;
 
+import dev.millrace.metrics.PrometheusExposition;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -29,6 +30,8 @@ public final class HttpServer {
     private Channel channel;
     private Channel tlsChannel;
     private ServerInitializer plain;
+    private Channel metricsChannel;
+    private MetricsListener metrics;
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
     public InetSocketAddress start(String host, int port, Apis apis, ExecutorService executor, int maxBodyBytes,
@@ -75,6 +78,17 @@ public final class HttpServer {
                 .childHandler(initializer);
     }
 
+    /**
+     * Also serves {@code GET /metrics} alone on {@code port} ({@code --metrics-address}; after {@link #start});
+     * returns the bound address.
+     */
+    public InetSocketAddress startMetrics(String host, int port, PrometheusExposition exposition)
+            throws InterruptedException {
+        metrics = new MetricsListener(exposition);
+        metricsChannel = bootstrap(metrics).bind(host, port).sync().channel();
+        return (InetSocketAddress) metricsChannel.localAddress();
+    }
+
     /** Stops accepting connections; connections already open keep being served until {@link #shutdown}. */
     public void stopAccepting() throws InterruptedException {
         if (channel != null) {
@@ -83,9 +97,15 @@ public final class HttpServer {
         if (tlsChannel != null) {
             tlsChannel.close().sync();
         }
+        if (metricsChannel != null) {
+            metricsChannel.close().sync();
+        }
     }
 
     public void shutdown() {
+        if (metrics != null) {
+            metrics.shutdown();
+        }
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -2,6 +2,7 @@ package dev.millrace.server.http;
 
 import dev.millrace.auth.sigv4.SigV4Shape;
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.metrics.PrometheusExposition;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.Failures;
@@ -80,6 +81,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final Authentication authentication;
     private final ExecutorService executor;
     private final long maxQueueWaitNanos;
+    /** Null when this port does not serve {@code GET /metrics}. */
+    private final PrometheusExposition metrics;
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
         this(apis, executor, HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
@@ -96,6 +99,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.authentication = new Authentication(apis.authenticator(), apis.gatekeeper(), api.home().id());
         this.executor = executor;
         this.maxQueueWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueWaitMs);
+        this.metrics = apis.metrics();
     }
 
     /** An answer with its content type ({@code null}: none) and the headers it adds to the common ones. */
@@ -229,6 +233,24 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             respond(x, new KinesisApi.Result(200, calls != null ? calls.statusJson()
                     : ClusterCalls.statusJson(dev.millrace.storage.Cluster.solo()), null), "application/json",
                     Map.of());
+            return true;
+        }
+        if (metrics != null && MetricsListener.isMetricsPath(uri)) {
+            if (authentication.enabled() && !Authentication.fromThisMachine(ctx.channel())) {
+                // Stream names, accounts and traffic are not for every signed-in client: with --auth sigv4 the API
+                // port shows them to this machine only (--metrics-address gives them a listener of their own).
+                respond(x, KinesisApi.error(WireFormat.JSON, new KinesisException("AccessDeniedException",
+                        "Only this node's own machine may read /metrics on the API port; see --metrics-address.",
+                        403)), WireFormat.JSON.contentType(), Map.of());
+                return true;
+            }
+            try {
+                // Off the event loop: a scrape lists the shards' directories for their disk use.
+                onExecutor(x, null, () -> x.respond(new KinesisApi.Result(200, metrics.scrape(), null),
+                        PrometheusExposition.CONTENT_TYPE));
+            } catch (RejectedExecutionException e) {
+                respond(x, KinesisApi.error(WireFormat.JSON, busy()), WireFormat.JSON.contentType(), Map.of());
+            }
             return true;
         }
         if (uri.equals("/health")) {

@@ -87,6 +87,16 @@ public final class RecordPage {
     }
 
     /**
+     * How old the last record read is at {@code nowMs}, as CloudWatch's IteratorAgeMilliseconds counts it; 0 when
+     * the read found none. Unlike {@link #millisBehindLatest}, a read that caught up still reports its last record's
+     * age.
+     */
+    public long iteratorAgeMs(long nowMs) {
+        List<StoredRecord> records = result.records();
+        return records.isEmpty() ? 0 : Math.max(0, nowMs - records.get(records.size() - 1).arrivalMs());
+    }
+
+    /**
      * Writes the {@code Records} member. {@code atRest}: whether encryption is applied at rest ({@link
      * StreamKeys#atRest}): then each record reports how it was stored; else each reports the stream's encryption.
      */

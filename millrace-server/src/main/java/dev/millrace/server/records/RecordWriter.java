@@ -1,5 +1,8 @@
 package dev.millrace.server.records;
 
+import dev.millrace.metrics.AccountMetrics;
+import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.metrics.MinuteSink;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.AutoScaler;
@@ -46,6 +49,7 @@ public final class RecordWriter {
     private final Executor appends;
     private final ShardPlacement placement;
     private final StreamKeys keys;
+    private final AccountMetrics metrics;
 
     /**
      * @param appends runs the per-shard appends of one call side by side, so that a call touching N shards waits for
@@ -64,6 +68,18 @@ public final class RecordWriter {
     /** @param keys the KMS keys encrypted streams' records are sealed with ({@link StreamKeys}) */
     public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends,
                         ShardPlacement placement, StreamKeys keys) {
+        this(streams, autoScaler, throttles, appends, placement, keys, new KinesisMetrics(streams.clock(),
+                MinuteSink.NONE).account(streams.account().id(), streams.account().region()));
+    }
+
+    /**
+     * @param metrics where the records this node stores and throttles are counted (IncomingRecords, IncomingBytes,
+     *                WriteProvisionedThroughputExceeded): here, on the node that stores them, so that records a
+     *                call forwarded to a shard's owner count once, there
+     */
+    public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends,
+                        ShardPlacement placement, StreamKeys keys, AccountMetrics metrics) {
+        this.metrics = metrics;
         this.keys = keys;
         this.streams = streams;
         this.autoScaler = autoScaler;
@@ -218,7 +234,11 @@ public final class RecordWriter {
     private boolean admit(StreamRecord s, ShardRecord shard, Entry entry,
                           Map<ShardRecord, Throttles.ShardThrottle> shardThrottles) {
         autoScaler.record(s, shard, entry.hashKey(), entry.sizeBytes());
-        return shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes());
+        if (shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes())) {
+            return true;
+        }
+        metrics.stream(s.name()).writeThrottled(shard.shardId(), s.shardLevelMetrics());
+        return false;
     }
 
     /**
@@ -255,8 +275,10 @@ public final class RecordWriter {
     private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
                              Outcome[] outcomes, List<Integer> sealed) {
         List<AppendRecord> batch = new ArrayList<>(group.size());
+        long batchBytes = 0;
         for (int i : group) {
             batch.add(entries.get(i).append());
+            batchBytes += entries.get(i).sizeBytes();
         }
         String shardId = shard.shardId();
         try {
@@ -273,6 +295,7 @@ public final class RecordWriter {
                 outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),
                         s.encryptionType());
             }
+            metrics.stream(s.name()).stored(shardId, s.shardLevelMetrics(), group.size(), batchBytes);
         } catch (ShardSealedException e) {
             for (int i : group) {
                 outcomes[i] = new Failed(shardId, e);

@@ -645,7 +645,7 @@ public final class StreamRegistry {
      * ({@code eu-west-1.1796000000000-orders-000000}), so that two regions' or accounts' streams of one name never
      * share a log; legacy keys start with a digit, so the kinds cannot be confused.
      */
-    String logKey(StreamRecord stream, int shardIndex) {
+    public String logKey(StreamRecord stream, int shardIndex) {
         return logPrefix + shardKey(stream, shardIndex);
     }
 

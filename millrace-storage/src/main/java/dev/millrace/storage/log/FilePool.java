@@ -28,10 +28,20 @@ final class FilePool implements AutoCloseable {
     private final FileChannels channels;
     private final LinkedHashMap<Path, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
     private boolean closed;
+    private volatile FsyncObserver fsyncs = FsyncObserver.NONE;
 
     FilePool(int maxOpenFiles, FileChannels channels) {
         this.maxOpenFiles = maxOpenFiles;
         this.channels = channels;
+    }
+
+    /** Who is told of each log fsync's duration; the pool is what every segment shares, so it carries it. */
+    void observeFsyncs(FsyncObserver observer) {
+        this.fsyncs = observer;
+    }
+
+    FsyncObserver fsyncs() {
+        return fsyncs;
     }
 
     /** How the engine opens files; the pool's own channels come from here too. */

@@ -86,7 +86,9 @@ final class Segment {
     void force() throws IOException {
         // fdatasync: the data and the file size, which is all a reader needs after a crash.
         try (FilePool.Handle h = pool.acquire(logPath)) {
+            long startNanos = System.nanoTime();
             h.channel().force(false);
+            pool.fsyncs().forced(System.nanoTime() - startNanos);
         }
     }
 

@@ -1,0 +1,199 @@
+package dev.millrace.metrics;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code AWS/Kinesis} metrics Millrace records, with AWS's names, units and dimensions
+ * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html), and the name each has in the
+ * Prometheus exposition. Three levels: the stream's (dimension {@code StreamName}), an enhanced fan-out consumer's
+ * ({@code StreamName}, {@code ConsumerName}) and, for streams whose enhanced monitoring lists them, a shard's
+ * ({@code StreamName}, {@code ShardId}).
+ *
+ * <p>How a metric is exposed to Prometheus follows its {@link Kind}: a {@code SUM} is a counter of the values' sum
+ * ({@code _total}), a {@code LATENCY} a summary of the calls' count and time ({@code _count}, {@code _sum}), an
+ * {@code AGE} a gauge of the value last recorded.
+ *
+ * <p>Immutable, thread-safe.
+ */
+public enum KinesisMetric {
+    INCOMING_BYTES(Level.STREAM, "IncomingBytes", Unit.BYTES, Kind.SUM, "kinesis_incoming_bytes",
+            "Bytes (data and partition keys) of the records stored by PutRecord and PutRecords."),
+    INCOMING_RECORDS(Level.STREAM, "IncomingRecords", Unit.COUNT, Kind.SUM, "kinesis_incoming_records",
+            "Records stored by PutRecord and PutRecords."),
+    PUT_RECORD_BYTES(Level.STREAM, "PutRecord.Bytes", Unit.BYTES, Kind.SUM, "kinesis_put_record_bytes",
+            "Bytes put by successful PutRecord calls."),
+    PUT_RECORD_LATENCY(Level.STREAM, "PutRecord.Latency", Unit.MILLISECONDS, Kind.LATENCY,
+            "kinesis_put_record_latency_milliseconds", "Time taken by PutRecord calls."),
+    PUT_RECORD_SUCCESS(Level.STREAM, "PutRecord.Success", Unit.COUNT, Kind.SUM, "kinesis_put_record_success",
+            "Successful PutRecord calls (each call is a sample of 1 or 0)."),
+    PUT_RECORDS_BYTES(Level.STREAM, "PutRecords.Bytes", Unit.BYTES, Kind.SUM, "kinesis_put_records_bytes",
+            "Bytes of the records PutRecords calls stored."),
+    PUT_RECORDS_LATENCY(Level.STREAM, "PutRecords.Latency", Unit.MILLISECONDS, Kind.LATENCY,
+            "kinesis_put_records_latency_milliseconds", "Time taken by PutRecords calls."),
+    PUT_RECORDS_SUCCESS(Level.STREAM, "PutRecords.Success", Unit.COUNT, Kind.SUM, "kinesis_put_records_success",
+            "PutRecords calls at least one record of which was stored."),
+    PUT_RECORDS_TOTAL_RECORDS(Level.STREAM, "PutRecords.TotalRecords", Unit.COUNT, Kind.SUM,
+            "kinesis_put_records_total_records", "Records sent in PutRecords calls."),
+    PUT_RECORDS_SUCCESSFUL_RECORDS(Level.STREAM, "PutRecords.SuccessfulRecords", Unit.COUNT, Kind.SUM,
+            "kinesis_put_records_successful_records", "Records PutRecords calls stored."),
+    PUT_RECORDS_FAILED_RECORDS(Level.STREAM, "PutRecords.FailedRecords", Unit.COUNT, Kind.SUM,
+            "kinesis_put_records_failed_records", "Records PutRecords calls rejected for an internal failure."),
+    PUT_RECORDS_THROTTLED_RECORDS(Level.STREAM, "PutRecords.ThrottledRecords", Unit.COUNT, Kind.SUM,
+            "kinesis_put_records_throttled_records", "Records PutRecords calls rejected for throughput."),
+    /** Deprecated by AWS for {@code PutRecords.SuccessfulRecords}, still published: dashboards read it. */
+    PUT_RECORDS_RECORDS(Level.STREAM, "PutRecords.Records", Unit.COUNT, Kind.SUM, "kinesis_put_records_records",
+            "Deprecated: the same as kinesis_put_records_successful_records."),
+    GET_RECORDS_BYTES(Level.STREAM, "GetRecords.Bytes", Unit.BYTES, Kind.SUM, "kinesis_get_records_bytes",
+            "Bytes (data and partition keys) GetRecords calls returned."),
+    GET_RECORDS_ITERATOR_AGE(Level.STREAM, "GetRecords.IteratorAgeMilliseconds", Unit.MILLISECONDS, Kind.AGE,
+            "kinesis_get_records_iterator_age_milliseconds",
+            "Age of the last record the last GetRecords call returned (0 when it returned none)."),
+    GET_RECORDS_LATENCY(Level.STREAM, "GetRecords.Latency", Unit.MILLISECONDS, Kind.LATENCY,
+            "kinesis_get_records_latency_milliseconds", "Time taken by GetRecords calls."),
+    GET_RECORDS_RECORDS(Level.STREAM, "GetRecords.Records", Unit.COUNT, Kind.SUM, "kinesis_get_records_records",
+            "Records GetRecords calls returned."),
+    GET_RECORDS_SUCCESS(Level.STREAM, "GetRecords.Success", Unit.COUNT, Kind.SUM, "kinesis_get_records_success",
+            "Successful GetRecords calls (each call is a sample of 1 or 0)."),
+    READ_THROTTLED(Level.STREAM, "ReadProvisionedThroughputExceeded", Unit.COUNT, Kind.SUM,
+            "kinesis_read_provisioned_throughput_exceeded", "GetRecords calls throttled."),
+    WRITE_THROTTLED(Level.STREAM, "WriteProvisionedThroughputExceeded", Unit.COUNT, Kind.SUM,
+            "kinesis_write_provisioned_throughput_exceeded", "Records rejected for write throughput."),
+
+    SUBSCRIBE_TO_SHARD_RATE_EXCEEDED(Level.CONSUMER, "SubscribeToShard.RateExceeded", Unit.COUNT, Kind.SUM,
+            "kinesis_subscribe_to_shard_rate_exceeded",
+            "SubscribeToShard calls refused because the consumer subscribed to the shard within 5 seconds."),
+    SUBSCRIBE_TO_SHARD_SUCCESS(Level.CONSUMER, "SubscribeToShard.Success", Unit.COUNT, Kind.SUM,
+            "kinesis_subscribe_to_shard_success", "Subscriptions established."),
+    SUBSCRIBE_TO_SHARD_EVENT_BYTES(Level.CONSUMER, "SubscribeToShardEvent.Bytes", Unit.BYTES, Kind.SUM,
+            "kinesis_subscribe_to_shard_event_bytes", "Bytes (data and partition keys) sent in events."),
+    SUBSCRIBE_TO_SHARD_EVENT_MILLIS_BEHIND(Level.CONSUMER, "SubscribeToShardEvent.MillisBehindLatest",
+            Unit.MILLISECONDS, Kind.AGE, "kinesis_subscribe_to_shard_event_millis_behind_latest",
+            "MillisBehindLatest of the last event sent."),
+    SUBSCRIBE_TO_SHARD_EVENT_RECORDS(Level.CONSUMER, "SubscribeToShardEvent.Records", Unit.COUNT, Kind.SUM,
+            "kinesis_subscribe_to_shard_event_records", "Records sent in events."),
+    SUBSCRIBE_TO_SHARD_EVENT_SUCCESS(Level.CONSUMER, "SubscribeToShardEvent.Success", Unit.COUNT, Kind.SUM,
+            "kinesis_subscribe_to_shard_event_success", "Events sent."),
+
+    SHARD_INCOMING_BYTES(Level.SHARD, "IncomingBytes", Unit.BYTES, Kind.SUM, "kinesis_shard_incoming_bytes",
+            "Enhanced monitoring: bytes stored in the shard."),
+    SHARD_INCOMING_RECORDS(Level.SHARD, "IncomingRecords", Unit.COUNT, Kind.SUM, "kinesis_shard_incoming_records",
+            "Enhanced monitoring: records stored in the shard."),
+    SHARD_ITERATOR_AGE(Level.SHARD, "IteratorAgeMilliseconds", Unit.MILLISECONDS, Kind.AGE,
+            "kinesis_shard_iterator_age_milliseconds",
+            "Enhanced monitoring: age of the last record the shard's last GetRecords call returned."),
+    SHARD_OUTGOING_BYTES(Level.SHARD, "OutgoingBytes", Unit.BYTES, Kind.SUM, "kinesis_shard_outgoing_bytes",
+            "Enhanced monitoring: bytes read from the shard by GetRecords and SubscribeToShard."),
+    SHARD_OUTGOING_RECORDS(Level.SHARD, "OutgoingRecords", Unit.COUNT, Kind.SUM, "kinesis_shard_outgoing_records",
+            "Enhanced monitoring: records read from the shard by GetRecords and SubscribeToShard."),
+    SHARD_READ_THROTTLED(Level.SHARD, "ReadProvisionedThroughputExceeded", Unit.COUNT, Kind.SUM,
+            "kinesis_shard_read_provisioned_throughput_exceeded",
+            "Enhanced monitoring: GetRecords calls on the shard throttled."),
+    SHARD_WRITE_THROTTLED(Level.SHARD, "WriteProvisionedThroughputExceeded", Unit.COUNT, Kind.SUM,
+            "kinesis_shard_write_provisioned_throughput_exceeded",
+            "Enhanced monitoring: records rejected for the shard's write throughput.");
+
+    public static final String NAMESPACE = "AWS/Kinesis";
+
+    /** Whose metric it is, which says its dimensions. */
+    public enum Level {
+        STREAM, CONSUMER, SHARD
+    }
+
+    /** CloudWatch's units. */
+    public enum Unit {
+        BYTES("Bytes"), COUNT("Count"), MILLISECONDS("Milliseconds");
+
+        private final String cloudWatchName;
+
+        Unit(String cloudWatchName) {
+            this.cloudWatchName = cloudWatchName;
+        }
+
+        public String cloudWatchName() {
+            return cloudWatchName;
+        }
+    }
+
+    /** How Prometheus shows it (see the class comment). */
+    public enum Kind {
+        SUM, LATENCY, AGE
+    }
+
+    private static final Map<Level, List<KinesisMetric>> BY_LEVEL = new EnumMap<>(Level.class);
+
+    static {
+        for (Level level : Level.values()) {
+            BY_LEVEL.put(level, new ArrayList<>());
+        }
+        for (KinesisMetric m : values()) {
+            List<KinesisMetric> list = BY_LEVEL.get(m.level);
+            m.slot = list.size();
+            list.add(m);
+        }
+        BY_LEVEL.replaceAll((level, list) -> Collections.unmodifiableList(list));
+    }
+
+    private final Level level;
+    private final String awsName;
+    private final Unit unit;
+    private final Kind kind;
+    private final String prometheusName;
+    private final String help;
+    /** The metric's index among its level's (what a series' arrays are indexed by). */
+    private int slot;
+
+    KinesisMetric(Level level, String awsName, Unit unit, Kind kind, String prometheusName, String help) {
+        this.level = level;
+        this.awsName = awsName;
+        this.unit = unit;
+        this.kind = kind;
+        this.prometheusName = prometheusName;
+        this.help = help;
+    }
+
+    public Level level() {
+        return level;
+    }
+
+    public String awsName() {
+        return awsName;
+    }
+
+    public Unit unit() {
+        return unit;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The name in the Prometheus exposition, before the suffix its kind adds ({@code _total} to a counter). */
+    public String prometheusName() {
+        return prometheusName;
+    }
+
+    public String help() {
+        return help;
+    }
+
+    int slot() {
+        return slot;
+    }
+
+    /**
+     * How many recorded units make one of {@link #unit}: latencies are recorded in microseconds (a call on this
+     * machine often takes less than a millisecond) and published in milliseconds; everything else as it is.
+     */
+    public double recordedPerUnit() {
+        return kind == Kind.LATENCY ? 1000.0 : 1.0;
+    }
+
+    /** A level's metrics, in declaration order. */
+    public static List<KinesisMetric> of(Level level) {
+        return BY_LEVEL.get(level);
+    }
+}
