@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -207,8 +208,12 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<DynamoApi> dynamoOf = new PerAccount<>(id -> id.equals(ownId) ? dynamo : new DynamoApi(
                 RegionMetadata.of(metadata, new Account(Account.LEGACY_REGION, id), ownId), clock,
                 Account.LEGACY_REGION, id));
-        PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(id -> id.equals(ownId) ? cloudWatch
+        // CloudWatch is regional as well: each account's region has its own metrics, Kinesis's among them.
+        String homeRegion = PerAccount.regional(home());
+        PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? cloudWatch
                 : new CloudWatchApi(clock));
+        kinesisMetrics.useSink((accountId, region, aggregates) -> cloudWatchOf
+                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates)));
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
                 config.metricsAddress() == null ? exposition : null), apiExecutor, config.maxBodyBytes(),
@@ -432,4 +437,20 @@ public final class MillraceServer implements AutoCloseable {
             return t;
         };
     }
+
+    /**
+     * This node's ended minutes, as CloudWatch keeps them. A node of a cluster keeps its own: CloudWatch's reads are
+     * answered by the metadata writer, so until nodes send their minutes there, only the writer's own traffic is read
+     * back through CloudWatch (each node's /metrics shows its own).
+     */
+    private static List<dev.millrace.cloudwatch.MinuteAggregate> toCloudWatch(
+            List<dev.millrace.metrics.MinuteAggregate> aggregates) {
+        List<dev.millrace.cloudwatch.MinuteAggregate> out = new ArrayList<>(aggregates.size());
+        for (dev.millrace.metrics.MinuteAggregate a : aggregates) {
+            out.add(new dev.millrace.cloudwatch.MinuteAggregate(a.namespace(), a.metricName(), a.dimensions(),
+                    a.unit(), a.minuteStartMs(), a.sampleCount(), a.sum(), a.minimum(), a.maximum()));
+        }
+        return out;
+    }
+
 }

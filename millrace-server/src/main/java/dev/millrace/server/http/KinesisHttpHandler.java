@@ -450,7 +450,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                         DynamoApi.CONTENT_TYPE, Map.of());
             }
             case CLOUDWATCH: {
-                CloudWatchApi.Result r = cloudWatch.of(accountOf(call)).handle(call.uri(), call.target(),
+                CloudWatchApi.Result r = cloudWatch.of(PerAccount.regional(call.scope() != null ? call.scope()
+                        : api.home())).handle(call.uri(), call.target(),
                         call.contentType(), call.body(), call.requestId());
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), r.contentType(), r.headers());
             }

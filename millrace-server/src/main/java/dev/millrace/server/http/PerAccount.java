@@ -1,5 +1,7 @@
 package dev.millrace.server.http;
 
+import dev.millrace.protocol.Account;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -22,6 +24,14 @@ public final class PerAccount<T> {
     /** The same instance for every account (a server of one account, tests). */
     public static <T> PerAccount<T> single(T instance) {
         return new PerAccount<>(id -> instance);
+    }
+
+    /**
+     * The key of one account's region, for the services AWS keeps per region as well as per account (CloudWatch's
+     * metrics: a stream of one name in two regions has two series).
+     */
+    public static String regional(Account account) {
+        return account.id() + "/" + account.region();
     }
 
     public T of(String accountId) {

@@ -1,0 +1,119 @@
+package dev.millrace.server;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import dev.millrace.protocol.JsonTree;
+import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.embedded.EmbeddedStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The server's own AWS/Kinesis metrics reach CloudWatch: records put in one minute are read back with
+ * GetMetricStatistics in that minute, once it has ended, in the region the stream is in and no other. The clock is
+ * manual so that the minute can end at once; the calls are real HTTP in Kinesis's and CloudWatch's JSON protocols.
+ */
+class KinesisMetricsInCloudWatchTest {
+    private static final Instant MINUTE = Instant.parse("2026-12-06T10:00:00Z");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @TempDir
+    Path dir;
+    private final ManualClock clock = new ManualClock(MINUTE.plusSeconds(10).toEpochMilli());
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private MillraceServer server;
+    private int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        ServerConfig config = ServerConfig.defaults("127.0.0.1", 0, dir).withTransitionDelayMs(0);
+        server = new MillraceServer(config, clock, () -> EmbeddedStorage.open(config.logConfig(), clock));
+        port = server.start().getPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void recordsPutInAMinuteAreReadBackThroughGetMetricStatisticsOnceItEnded() throws Exception {
+        kinesis("CreateStream", "{\"StreamName\":\"orders\",\"ShardCount\":1}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis("DescribeStreamSummary",
+                "{\"StreamName\":\"orders\"}").contains("\"ACTIVE\""));
+        kinesis("PutRecords", "{\"StreamName\":\"orders\",\"Records\":[{\"Data\":\"YQ==\",\"PartitionKey\":\"k\"},"
+                + "{\"Data\":\"YmI=\",\"PartitionKey\":\"k\"},{\"Data\":\"Y2Nj\",\"PartitionKey\":\"k\"}]}");
+        kinesis("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"ZGRkZA==\",\"PartitionKey\":\"k\"}");
+
+        // Before the minute ends nothing is published; after it (and the grace), the minute is.
+        server.kinesisMetrics().publishEnded();
+        assertThat(datapoints("us-east-1", "IncomingRecords")).isEmpty();
+        clock.advanceMs(60_000);
+        server.kinesisMetrics().publishEnded();
+
+        List<Object> records = datapoints("us-east-1", "IncomingRecords");
+        assertThat(records).hasSize(1);
+        Map<?, ?> point = (Map<?, ?>) records.get(0);
+        assertThat(((Number) point.get("Sum")).doubleValue()).isEqualTo(4.0);
+        assertThat(((Number) point.get("Timestamp")).longValue()).isEqualTo(MINUTE.getEpochSecond());
+        assertThat(point.get("Unit")).isEqualTo("Count");
+        List<Object> calls = datapoints("us-east-1", "PutRecords.TotalRecords");
+        assertThat(((Number) ((Map<?, ?>) calls.get(0)).get("Sum")).doubleValue()).isEqualTo(3.0);
+        assertThat(((Number) ((Map<?, ?>) calls.get(0)).get("SampleCount")).doubleValue()).isEqualTo(1.0);
+        // CloudWatch is regional: the same account's metrics in another region know nothing of this stream.
+        assertThat(datapoints("eu-west-1", "IncomingRecords")).isEmpty();
+    }
+
+    private List<Object> datapoints(String region, String metric) throws Exception {
+        String body = "{\"Namespace\":\"AWS/Kinesis\",\"MetricName\":\"" + metric + "\",\"Dimensions\":[{\"Name\":"
+                + "\"StreamName\",\"Value\":\"orders\"}],\"StartTime\":" + MINUTE.getEpochSecond() + ",\"EndTime\":"
+                + MINUTE.plusSeconds(300).getEpochSecond() + ",\"Period\":60,\"Statistics\":[\"Sum\","
+                + "\"SampleCount\"]}";
+        HttpResponse<String> r = send("GraniteServiceVersion20100801.GetMetricStatistics",
+                "application/x-amz-json-1.0", body, region, "monitoring");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        try (JsonParser p = JSON.createParser(r.body())) {
+            p.nextToken();
+            Map<?, ?> answer = (Map<?, ?>) JsonTree.read(p);
+            Object points = answer.get("Datapoints");
+            return points == null ? List.of() : (List<Object>) points;
+        }
+    }
+
+    private String kinesis(String operation, String body) throws Exception {
+        HttpResponse<String> r = send("Kinesis_20131202." + operation, "application/x-amz-json-1.1", body,
+                "us-east-1", "kinesis");
+        assertThat(r.statusCode()).as(operation + ": " + r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    private HttpResponse<String> send(String target, String contentType, String body, String region,
+                                      String service) throws Exception {
+        // --auth none reads the region off the credential scope without checking the signature.
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", contentType)
+                .header("X-Amz-Target", target)
+                .header("X-Amz-Date", "20261206T100010Z")
+                .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261206/" + region + "/" + service
+                        + "/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
