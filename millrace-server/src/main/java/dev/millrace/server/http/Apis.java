@@ -16,12 +16,21 @@ import java.time.Clock;
  * calls between nodes ({@code cluster}, null on a node alone). Each account has DynamoDB tables and CloudWatch
  * metrics of its own ({@code dynamo} and {@code cloudWatch} serve the server's own account). {@code authenticator}
  * verifies every request's signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper}
- * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). Immutable,
- * thread-safe.
+ * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API); {@code readiness}
+ * answers {@code GET /health/ready} ({@link HealthEndpoints}). Immutable, thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                    RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
-                   PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
+                   PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
+                   Readiness readiness) {
+
+    /** The APIs of a node that is ready as soon as it listens ({@link Readiness#ALWAYS}). */
+    public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
+                RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
+                PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
+        this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, Readiness.ALWAYS);
+    }
 
     /** The APIs of a node that authenticates nobody ({@code --auth none}): one account. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster) {
