@@ -1,6 +1,7 @@
 package dev.millrace.app;
 
 import dev.millrace.auth.IdentitiesFileException;
+import dev.millrace.server.InitialStreams;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
 import dev.millrace.server.security.SecurityConfig;
@@ -266,9 +267,44 @@ final class ServerCommand implements Callable<Integer> {
                     + "are not slowed by the whole queue (default: ${DEFAULT-VALUE}).")
     long maxQueueWaitMs;
 
+    @Option(names = ConfigSources.CONFIG_OPTION, paramLabel = "FILE",
+            description = "A YAML file of options, each key an option's long name without its dashes, e.g. "
+                    + "'port: 4567', 'create-stream: [orders:4, events:on-demand]'; an unknown key stops the start. "
+                    + "Every option may also come from an environment variable, MILLRACE_ and its name in capitals "
+                    + "with underscores (MILLRACE_PORT, MILLRACE_CREATE_STREAM=a:2,b:1). The command line wins over "
+                    + "the environment, which wins over the file, which wins over the default.")
+    Path configFile;
+
+    @Option(names = "--create-stream", split = ",", paramLabel = "NAME[:SHARDS|:on-demand]",
+            description = "A stream to have at start, in the --account-id's default region (us-east-1): created if "
+                    + "missing, with SHARDS shards (1 if not given) or in on-demand mode; one that exists is left as "
+                    + "it is (with a warning if its shards or mode differ). Repeatable, or comma-separated. The node "
+                    + "is ready (GET /health/ready) once they are all ACTIVE.")
+    List<String> createStreams = new java.util.ArrayList<>();
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "The root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF (default: INFO; Netty and the "
+                    + "Kafka clients log only warnings either way).")
+    LogSetup.LogLevel logLevel;
+
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "text: one line per event; json: one JSON object per line (logback's JsonEncoder: "
+                    + "timestamp, level, loggerName, kvpList, formattedMessage) for log collectors "
+                    + "(default: ${DEFAULT-VALUE}).")
+    LogSetup.Format logFormat;
+
+    @Option(names = "--request-log",
+            description = "Log one line per request on the logger dev.millrace.server.http.RequestLog: remote "
+                    + "address, service, operation, stream, HTTP status, error type, latency, bytes in and out, "
+                    + "request id (off by default).")
+    boolean requestLog;
+
     @Override
     public Integer call() throws Exception {
+        LogSetup.apply(logLevel, logFormat, requestLog);
+        logSources();
         ServerConfig config = config();
+        List<InitialStreams.Spec> initialStreams = initialStreams();
         try {
             checkTlsFiles();
             config = config.withSecurity(security());
@@ -279,11 +315,11 @@ final class ServerCommand implements Callable<Integer> {
                 config = config().withSecurity(config.security());
             }
             try (DataDirLock lock = openDataDir(config.dataDir())) {
-                return serve(config, kafkaConfig);
+                return serve(config, kafkaConfig, initialStreams);
             }
         } catch (StartupProblem problem) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("millrace: " + problem.getMessage());
+            err.println("millrace: " + sources().annotate(problem.getMessage()));
             err.flush();
             return 1;
         }
@@ -294,8 +330,8 @@ final class ServerCommand implements Callable<Integer> {
      *
      * @param kafkaConfig the Kafka cluster to keep everything on, or {@code null} for the embedded engine
      */
-    private int serve(ServerConfig config, KafkaStorageConfig kafkaConfig) throws InterruptedException,
-            StartupProblem {
+    private int serve(ServerConfig config, KafkaStorageConfig kafkaConfig, List<InitialStreams.Spec> initialStreams)
+            throws InterruptedException, StartupProblem {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         SecurityConfig security = config.security();
@@ -328,6 +364,7 @@ final class ServerCommand implements Callable<Integer> {
             opener = () -> KafkaStorage.openNode(kafkaConfig, clock, self, keyRing);
         }
         MillraceServer server = new MillraceServer(config, clock, opener);
+        server.createAtStart(initialStreams);
         InetSocketAddress bound;
         try {
             bound = server.start();
@@ -369,7 +406,15 @@ final class ServerCommand implements Callable<Integer> {
      */
     KafkaStorageConfig kafkaConfig() throws StartupProblem {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        List<String> kafkaOptions = given.matchedOptions().stream().map(CommandLine.Model.OptionSpec::longestName)
+        ConfigSources sources = sources();
+        if (!given.hasMatchedOption("--kafka-property")) {
+            kafka.properties.putAll(sources.entries("--kafka-property"));
+        }
+        // Given on the command line, or set by the environment or the config file: either way they would be ignored.
+        java.util.Set<String> set = new java.util.LinkedHashSet<>();
+        given.matchedOptions().forEach(o -> set.add(o.longestName()));
+        set.addAll(sources.provided());
+        List<String> kafkaOptions = set.stream()
                 .filter(name -> name.startsWith("--kafka-") || name.equals("--advertised-endpoint")
                         || name.equals("--node-id")).distinct().toList();
         if (storage == Backend.EMBEDDED) {
@@ -380,7 +425,7 @@ final class ServerCommand implements Callable<Integer> {
             }
             return null;
         }
-        List<String> embeddedOptions = EMBEDDED_ONLY_OPTIONS.stream().filter(given::hasMatchedOption).toList();
+        List<String> embeddedOptions = EMBEDDED_ONLY_OPTIONS.stream().filter(set::contains).toList();
         if (!embeddedOptions.isEmpty()) {
             throw new StartupProblem(String.join(" and ", embeddedOptions) + " only tune the embedded engine; with "
                     + "--storage kafka, Kafka keeps the data (acks=all, --kafka-min-insync-replicas): leave "
@@ -678,7 +723,40 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
+        return new CommandLine.ParameterException(spec.commandLine(), sources().annotate(message));
+    }
+
+    /** Where options came from besides the command line ({@link ConfigSources}); none outside {@link MillraceMain}. */
+    private ConfigSources sources() {
+        return spec.defaultValueProvider() instanceof ConfigSources c ? c
+                : new ConfigSources(java.util.Map.of(), spec);
+    }
+
+    /** One line naming the options that came from the environment or the config file, if any did. */
+    private void logSources() {
+        ConfigSources sources = sources();
+        if (!sources.provided().isEmpty()) {
+            List<String> said = sources.provided().stream().map(o -> o + " (" + sources.sourceOf(o) + ")").toList();
+            log.info("Options from the environment and the config file: {}", String.join(", ", said));
+        }
+    }
+
+    /** The streams of {@code --create-stream}; usage errors for a malformed one. */
+    List<InitialStreams.Spec> initialStreams() {
+        List<InitialStreams.Spec> out = new java.util.ArrayList<>();
+        for (String text : createStreams) {
+            try {
+                out.add(InitialStreams.Spec.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw usage("--create-stream " + e.getMessage());
+            }
+        }
+        try {
+            new InitialStreams(out);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        return out;
     }
 
     /** A host as it goes in a URL: IPv6 literals in brackets. */

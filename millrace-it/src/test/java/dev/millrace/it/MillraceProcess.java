@@ -38,8 +38,12 @@ import java.util.regex.Pattern;
  * <p>Thread-safe: the output is collected by a reader thread and read under a lock.
  */
 public final class MillraceProcess implements AutoCloseable {
-    /** The ready line; the port is the one actually bound. */
-    static final Pattern LISTENING = Pattern.compile("Millrace listening on http://(\\S+):(\\d+) \\(data dir (.*)\\)");
+    /**
+     * The ready line; the port is the one actually bound. Also as {@code --log-format json} writes it, with its
+     * slashes escaped ({@code http:\/\/}).
+     */
+    static final Pattern LISTENING = Pattern.compile(
+            "Millrace listening on http:\\\\?/\\\\?/(\\S+):(\\d+) \\(data dir (.*)\\)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -103,7 +107,19 @@ public final class MillraceProcess implements AutoCloseable {
         return startServer(dataDir, port, 0, extraArgs);
     }
 
+    /**
+     * {@link #start}, with {@code env} added to the child's environment (the {@code MILLRACE_*} variables that set
+     * options).
+     */
+    public static MillraceProcess startWithEnv(Path dataDir, java.util.Map<String, String> env, String... extraArgs) {
+        return launch(serverCommand(dataDir, 0, 0, extraArgs), null, env);
+    }
+
     private static MillraceProcess startServer(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
+        return launch(serverCommand(dataDir, port, transitionDelayMs, extraArgs), null);
+    }
+
+    private static List<String> serverCommand(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
                 "server", "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
                 "--transition-delay-ms", Long.toString(transitionDelayMs)));
@@ -112,13 +128,19 @@ public final class MillraceProcess implements AutoCloseable {
             command.addAll(List.of("--throughput-limits", "off"));
         }
         command.addAll(List.of(extraArgs));
-        return launch(command, null);
+        return command;
     }
 
     /** Runs any command (the {@code ./millrace} launcher, say) in {@code workDir} without waiting for readiness. */
     public static MillraceProcess launch(List<String> command, Path workDir) {
+        return launch(command, workDir, java.util.Map.of());
+    }
+
+    /** {@link #launch(List, Path)} with {@code env} added to the child's environment. */
+    public static MillraceProcess launch(List<String> command, Path workDir, java.util.Map<String, String> env) {
         String name = "millrace-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
         if (workDir != null) {
             pb.directory(workDir.toFile());
         }
@@ -190,7 +212,7 @@ public final class MillraceProcess implements AutoCloseable {
     /** The data directory the server reported in its ready line. */
     public String reportedDataDir() {
         awaitReady();
-        return ready.join().group(3);
+        return ready.join().group(3).replace("\\/", "/");
     }
 
     public long pid() {

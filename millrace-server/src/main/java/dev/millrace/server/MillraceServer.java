@@ -6,7 +6,9 @@ import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteSink;
 import dev.millrace.metrics.PrometheusExposition;
 import dev.millrace.protocol.ApiModel;
+import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.api.Caller;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
@@ -46,6 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -102,6 +105,10 @@ public final class MillraceServer implements AutoCloseable {
     private InetSocketAddress metricsAddress;
     private final KinesisMetrics kinesisMetrics;
     private PrometheusExposition exposition;
+    private InitialStreams initialStreams = new InitialStreams(List.of());
+    /** Set when {@link #close} begins: a node that is stopping is no longer ready. */
+    private volatile boolean stopping;
+    private volatile boolean storageOpen;
 
     /**
      * A node on the storage {@code storageOpener} opens at {@link #start} (the application chooses the backend; the
@@ -122,8 +129,18 @@ public final class MillraceServer implements AutoCloseable {
         return kinesisMetrics;
     }
 
+    /**
+     * The streams to have at start ({@code --create-stream}), in the server's own account and default region; call
+     * before {@link #start}. See {@link InitialStreams}: created if missing (by the metadata writer), and the node is
+     * not ready ({@code /health/ready}) until they are ACTIVE.
+     */
+    public void createAtStart(List<InitialStreams.Spec> streams) {
+        initialStreams = new InitialStreams(streams);
+    }
+
     public InetSocketAddress start() throws InterruptedException {
         storage = storageOpener.get();
+        storageOpen = true;
         logs = storage.logs();
         metadata = storage.metadata();
         cluster = storage.cluster();
@@ -191,6 +208,15 @@ public final class MillraceServer implements AutoCloseable {
             s.streams().settleDue();
             s.consumers().settleDue();
         })), 100, 100, TimeUnit.MILLISECONDS);
+        if (!initialStreams.done()) {
+            ApiServices homeServices = regions.services(home());
+            InitialStreams.Creator creator = spec -> createStream(api, spec);
+            Runnable ensure = () -> initialStreams.tick(homeServices.streams()::find, cluster.isWriter(), creator);
+            // Before the port opens, so that with no transition delay they are ACTIVE when the node says it listens.
+            ensure.run();
+            housekeeping.scheduleWithFixedDelay(periodic("streams of --create-stream", ensure), 100, 100,
+                    TimeUnit.MILLISECONDS);
+        }
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         // Every node publishes its own metrics: each counts what it answered and what it stores.
@@ -216,8 +242,8 @@ public final class MillraceServer implements AutoCloseable {
                 .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates)));
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
-                config.metricsAddress() == null ? exposition : null), apiExecutor, config.maxBodyBytes(),
-                config.http());
+                config.metricsAddress() == null ? exposition : null, this::notReady), apiExecutor,
+                config.maxBodyBytes(), config.http());
         if (config.metricsAddress() != null) {
             metricsAddress = http.startMetrics(config.metricsAddress().getHostString(),
                     config.metricsAddress().getPort(), exposition);
@@ -231,6 +257,67 @@ public final class MillraceServer implements AutoCloseable {
             }
         }
         return address;
+    }
+
+    /**
+     * Creates one stream of {@code --create-stream} as a client's CreateStream would be (validation, limits), run
+     * here as the server's own call: no signature, no policy. {@code null} on success.
+     */
+    private static InitialStreams.Failure createStream(KinesisApi api, InitialStreams.Spec spec) {
+        // The name is one of AWS's stream name characters (InitialStreams.Spec.parse): nothing to escape.
+        String body = "{\"StreamName\":\"" + spec.name() + "\"," + (spec.onDemand()
+                ? "\"StreamModeDetails\":{\"StreamMode\":\"ON_DEMAND\"}}"
+                : "\"ShardCount\":" + spec.shardCount() + "}");
+        KinesisApi.Result r = api.handle(ApiModel.kinesis().targetPrefix() + ".CreateStream", WireFormat.JSON,
+                body.getBytes(StandardCharsets.UTF_8), "create-stream-" + spec.name(), Caller.UNCHECKED, api.home(),
+                true);
+        return r.httpStatus() == 200 ? null : new InitialStreams.Failure(r.errorType(), errorMessage(r.body()),
+                r.httpStatus() >= 500);
+    }
+
+    /** The {@code message} of a JSON error body, or the body itself if it has none. */
+    private static String errorMessage(byte[] body) {
+        try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory()
+                .createParser(body)) {
+            if (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    if (field.equalsIgnoreCase("message")) {
+                        return p.getText();
+                    }
+                    p.skipChildren();
+                }
+            }
+        } catch (java.io.IOException unreadable) {
+            // said as it is, below
+        }
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What keeps this node from being ready ({@code GET /health/ready}): storage not open (or the node stopping), the
+     * streams of {@code --create-stream} not ACTIVE, and on a cluster no writer known or this node not among the
+     * live nodes. A node of a cluster caught up with the metadata when its store was opened (a Kafka store loads the
+     * topic to its end first) and follows it since.
+     */
+    public List<String> notReady() {
+        List<String> reasons = new java.util.ArrayList<>();
+        if (!storageOpen || stopping) {
+            reasons.add(stopping ? "the node is stopping" : "storage is not open");
+            return reasons;
+        }
+        Cluster c = cluster;
+        if (c != null && c != Cluster.solo()) {
+            if (c.writer().isEmpty()) {
+                reasons.add("no metadata writer is known yet");
+            }
+            if (!c.liveNodes().contains(c.self())) {
+                reasons.add("this node is not among its cluster's live nodes yet");
+            }
+        }
+        reasons.addAll(initialStreams.pending());
+        return reasons;
     }
 
     /** The server's own account (--account-id) in the legacy region. */
@@ -380,6 +467,7 @@ public final class MillraceServer implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
+        stopping = true;
         // Each step checks its own component: a start that failed half-way leaves some of them unset.
         if (http != null) {
             http.stopAccepting();
@@ -414,6 +502,7 @@ public final class MillraceServer implements AutoCloseable {
             http.shutdown();
         }
         if (storage != null) {
+            storageOpen = false;
             storage.close();
         }
         http = null;

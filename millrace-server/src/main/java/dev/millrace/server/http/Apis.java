@@ -18,20 +18,29 @@ import java.time.Clock;
  * metrics of its own ({@code dynamo} and {@code cloudWatch} serve the server's own account). {@code authenticator}
  * verifies every request's signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper}
  * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). {@code metrics}
- * is what {@code GET /metrics} shows on this port (null: the port does not serve it, see {@link MetricsListener}).
- * Immutable, thread-safe.
+ * is what {@code GET /metrics} shows on this port (null: the port does not serve it, see {@link MetricsListener});
+ * {@code readiness} answers {@code GET /health/ready} ({@link HealthEndpoints}). Immutable, thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                    RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
                    PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
-                   PrometheusExposition metrics) {
+                   PrometheusExposition metrics, Readiness readiness) {
 
-    /** Without {@code GET /metrics}. */
+    /** Serving {@code metrics}, ready as soon as it listens ({@link Readiness#ALWAYS}). */
+    public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
+                RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
+                PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
+                PrometheusExposition metrics) {
+        this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, metrics, Readiness.ALWAYS);
+    }
+
+    /** Without {@code GET /metrics}, ready as soon as it listens. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                 RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
                 PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount) {
         this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
-                cloudWatchOfAccount, null);
+                cloudWatchOfAccount, null, Readiness.ALWAYS);
     }
 
     /** The APIs of a node that authenticates nobody ({@code --auth none}): one account. */

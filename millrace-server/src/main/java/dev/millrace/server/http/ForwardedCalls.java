@@ -36,7 +36,7 @@ final class ForwardedCalls {
         String sentId = headers.get(ClusterCalls.REQUEST_ID_HEADER);
         KinesisHttpHandler.Exchange x = new KinesisHttpHandler.Exchange(received.ctx(), received.keepAlive(),
                 sentId != null && REQUEST_ID.matcher(sentId).matches() ? sentId : received.requestId(),
-                received.headers());
+                received.headers(), received.logEntry());
         if (calls == null || !calls.authentic(headers.get(ClusterCalls.TOKEN_HEADER))) {
             x.respond(KinesisApi.error(WireFormat.JSON, new KinesisException("AccessDeniedException",
                     "Only the nodes of a Millrace cluster may call " + ClusterCalls.PATH + ".", 403)),

@@ -31,11 +31,23 @@ final class HttpEventSink implements EventSink {
 
     private final Channel channel;
     private final Map<String, String> headers;
+    /** Null while the request log is off. */
+    private final RequestLog.Entry logEntry;
+    private final java.util.concurrent.atomic.AtomicLong bytesSent = new java.util.concurrent.atomic.AtomicLong();
 
     /** {@code headers} go on the response head besides the Content-Type: the request ids, CORS. */
     HttpEventSink(Channel channel, Map<String, String> headers) {
+        this(channel, headers, null);
+    }
+
+    /** As above; the subscription is logged in the request log ({@code logEntry}) when its response ends. */
+    HttpEventSink(Channel channel, Map<String, String> headers, RequestLog.Entry logEntry) {
         this.channel = channel;
         this.headers = Map.copyOf(headers);
+        this.logEntry = logEntry;
+        if (logEntry != null) {
+            channel.closeFuture().addListener(f -> RequestLog.answered(logEntry, 200, null, bytesSent.get()));
+        }
     }
 
     @Override
@@ -53,6 +65,9 @@ final class HttpEventSink implements EventSink {
 
     @Override
     public void send(byte[] message) {
+        if (logEntry != null) {
+            bytesSent.addAndGet(message.length);
+        }
         channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(message)));
     }
 
@@ -75,6 +90,7 @@ final class HttpEventSink implements EventSink {
 
     @Override
     public void end() {
+        RequestLog.answered(logEntry, 200, null, bytesSent.get());
         var future = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         if (!(channel instanceof Http2StreamChannel)) {
             future.addListener(ChannelFutureListener.CLOSE);

@@ -33,6 +33,14 @@ public final class HttpServer {
     private Channel metricsChannel;
     private MetricsListener metrics;
 
+    /**
+     * Turns the request log ({@link RequestLog}: one line per request on the logger
+     * {@code dev.millrace.server.http.RequestLog}) on or off, for every server in this process.
+     */
+    public static void logRequests(boolean on) {
+        RequestLog.enable(on);
+    }
+
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
     public InetSocketAddress start(String host, int port, Apis apis, ExecutorService executor, int maxBodyBytes,
                                    HttpLimits limits) throws InterruptedException {

@@ -41,7 +41,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +82,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final long maxQueueWaitNanos;
     /** Null when this port does not serve {@code GET /metrics}. */
     private final PrometheusExposition metrics;
+    private final Readiness readiness;
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
         this(apis, executor, HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
@@ -100,6 +100,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.executor = executor;
         this.maxQueueWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueWaitMs);
         this.metrics = apis.metrics();
+        this.readiness = apis.readiness() != null ? apis.readiness() : Readiness.ALWAYS;
     }
 
     /** An answer with its content type ({@code null}: none) and the headers it adds to the common ones. */
@@ -112,9 +113,16 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
-    /** One request's connection and the headers every answer to it carries. */
+    /**
+     * One request's connection, the headers every answer to it carries, and its request log entry ({@code null}
+     * while the request log is off: {@link RequestLog}).
+     */
     record Exchange(ChannelHandlerContext ctx, boolean keepAlive, String requestId,
-                            Map<String, String> headers) {
+                            Map<String, String> headers, RequestLog.Entry logEntry) {
+        Exchange(ChannelHandlerContext ctx, boolean keepAlive, String requestId, Map<String, String> headers) {
+            this(ctx, keepAlive, requestId, headers, null);
+        }
+
         /** The same exchange, answered on the event loop (answers are computed on the API executor). */
         void respond(KinesisApi.Result result, String contentType) {
             ctx.executor().execute(() -> KinesisHttpHandler.respond(this, result, contentType, Map.of()));
@@ -131,15 +139,17 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String requestId = requestId();
         HttpHeaders headers = request.headers();
+        byte[] sent = ByteBufUtil.getBytes(request.content());
+        RequestLog.Entry entry = RequestLog.start(ctx, request, sent, requestId);
         if (Cors.isPreflight(request)) {
             // AWS's preflight answer has no x-amz-id-2.
-            respond(new Exchange(ctx, keepAlive, requestId, Cors.preflightHeaders(headers)),
+            respond(new Exchange(ctx, keepAlive, requestId, Cors.preflightHeaders(headers), entry),
                     new KinesisApi.Result(200, new byte[0], null), null, Map.of());
             return;
         }
         Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(headers));
         common.put("x-amz-id-2", extendedRequestId());
-        Exchange x = new Exchange(ctx, keepAlive, requestId, common);
+        Exchange x = new Exchange(ctx, keepAlive, requestId, common, entry);
         if (request.method() == HttpMethod.GET && answeredHere(ctx, request.uri(), headers, x)) {
             return;
         }
@@ -147,7 +157,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (request.decoderResult().isFailure()) {
             // The framing is lost (a malformed chunk, headers too long): what follows cannot be trusted as a request.
             WireFormat format = WireFormat.fromContentType(contentType);
-            respond(new Exchange(ctx, false, requestId, common), KinesisApi.error(format, KinesisException
+            respond(new Exchange(ctx, false, requestId, common, entry), KinesisApi.error(format, KinesisException
                     .serialization("The request could not be read: " + RateLimitedLog.oneLine(
                             request.decoderResult().cause()))), format.contentType(), Map.of());
             return;
@@ -157,7 +167,6 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         boolean hasDate = hasValue(headers, "X-Amz-Date") || hasValue(headers, HttpHeaderNames.DATE.toString());
         boolean post = request.method() == HttpMethod.POST;
-        byte[] sent = ByteBufUtil.getBytes(request.content());
         // Only CloudWatch's calls may come compressed (in its query and RPC v2 protocols they carry no target).
         byte[] body = target == null || target.startsWith(CloudWatchApi.SERVICE)
                 ? GzipBodies.inflate(headers.get(HttpHeaderNames.CONTENT_ENCODING), sent) : sent;
@@ -207,17 +216,18 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             WireFormat format = WireFormat.fromContentType(contentType);
             KinesisException error = executor.isShutdown() ? new KinesisException("ServiceUnavailableException",
                     "The server is shutting down.", SERVICE_UNAVAILABLE) : busy();
-            respond(new Exchange(ctx, executor.isShutdown() ? false : keepAlive, requestId, common),
+            respond(new Exchange(ctx, executor.isShutdown() ? false : keepAlive, requestId, common, entry),
                     KinesisApi.error(format, error), format.contentType(), Map.of());
         } catch (Throwable e) {
             // Whatever the routing above throws on the event loop (a bug, a decoder on a hostile header) must still
             // answer: exceptionCaught would close the connection without a word.
-            failedBeforeDispatch(new Exchange(ctx, false, requestId, common), contentType, e);
+            failedBeforeDispatch(new Exchange(ctx, false, requestId, common, entry), contentType, e);
         }
     }
 
     /**
-     * Answers the node's own GET endpoints: {@code /health} (for anyone: load balancers) and the node's view of its
+     * Answers the node's own GET endpoints: {@code /health}, {@code /health/live} and {@code /health/ready} (for
+     * anyone: load balancers; {@link HealthEndpoints}) and the node's view of its
      * cluster (with {@code --auth sigv4} only for this machine and the cluster's nodes). False for any other GET.
      */
     private boolean answeredHere(ChannelHandlerContext ctx, String uri, HttpHeaders headers, Exchange x) {
@@ -253,9 +263,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             return true;
         }
-        if (uri.equals("/health")) {
-            respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
-                    Map.of());
+        HealthEndpoints.Answer health = HealthEndpoints.answer(uri, readiness);
+        if (health != null) {
+            respond(x, new KinesisApi.Result(health.status(), health.body(), null), health.contentType(), Map.of());
             return true;
         }
         return false;
@@ -290,7 +300,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         if (k.streams()) {
             KinesisApi.Result error = api.subscribe(k.target(), k.body(), new HttpEventSink(ctx.channel(),
-                    requestHeaders(x)), x.requestId(), signed.caller(), signed.scope());
+                    requestHeaders(x), x.logEntry()), x.requestId(), signed.caller(), signed.scope());
             if (error != null) {
                 x.respond(error, WireFormat.JSON.contentType());
             }
@@ -315,7 +325,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private static void failedBeforeDispatch(Exchange x, String contentType, Throwable e) {
         log.error("Request {} failed before dispatch: {}", x.requestId(), Failures.brief(e));
         WireFormat format = WireFormat.fromContentType(contentType);
-        Exchange closing = new Exchange(x.ctx(), false, x.requestId(), x.headers());
+        Exchange closing = new Exchange(x.ctx(), false, x.requestId(), x.headers(), x.logEntry());
         try {
             closing.respond(KinesisApi.error(format, KinesisException.internalFailure("Internal failure; request id "
                     + x.requestId())), format.contentType());
@@ -404,7 +414,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         Map<String, String> common = new LinkedHashMap<>(Cors.responseHeaders(request.headers()));
         common.put("x-amz-id-2", extendedRequestId());
         WireFormat format = WireFormat.fromContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        respond(new Exchange(ctx, !close && HttpUtil.isKeepAlive(request), requestId(), common),
+        String requestId = requestId();
+        respond(new Exchange(ctx, !close && HttpUtil.isKeepAlive(request), requestId, common,
+                        RequestLog.start(ctx, request, null, requestId)),
                 KinesisApi.error(format, error), format.contentType(), Map.of());
     }
 
@@ -545,6 +557,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         extraHeaders.forEach(response.headers()::set);
         HttpUtil.setKeepAlive(response, x.keepAlive());
+        RequestLog.answered(x.logEntry(), result.httpStatus(), result.errorType(), result.length());
         ChannelHandlerContext ctx = x.ctx();
         ChannelFuture future;
         if (response instanceof FullHttpResponse) {

@@ -77,6 +77,10 @@ public final class ConsumerRegistry {
         ConsumerRecord c = new ConsumerRecord(streamName, s.epochMs(), name, now,
                 transitionDelayMs > 0 ? "CREATING" : "ACTIVE", now + transitionDelayMs, tags);
         put(c);
+        Lifecycle.consumer(streams.account(), c, "registered");
+        if (c.status().equals("ACTIVE")) {
+            Lifecycle.consumer(streams.account(), c, "active");
+        }
         return c;
     }
 
@@ -135,14 +139,17 @@ public final class ConsumerRegistry {
             return;
         }
         put(c.withStatus("DELETING", clock.millis() + transitionDelayMs));
+        Lifecycle.consumer(streams.account(), c, "deregistering");
         settle(c.withStatus("DELETING", clock.millis() + transitionDelayMs));
     }
 
     /** Removes every consumer of a stream at once; for DeleteStream with EnforceConsumerDeletion. */
     public synchronized void deleteAll(String streamName) {
         Map<String, byte[]> changes = new HashMap<>();
-        metadata.scan(PREFIX + streamName + "/").keySet().forEach(k -> changes.put(k, null));
+        Map<String, byte[]> gone = metadata.scan(PREFIX + streamName + "/");
+        gone.keySet().forEach(k -> changes.put(k, null));
         metadata.commit(changes);
+        gone.values().forEach(bytes -> Lifecycle.consumer(streams.account(), decode(bytes), "deregistered"));
     }
 
     /**
@@ -167,10 +174,12 @@ public final class ConsumerRegistry {
             Map<String, byte[]> change = new HashMap<>();
             change.put(key(c), null);
             metadata.commit(change);
+            Lifecycle.consumer(streams.account(), c, "deregistered");
             return null;
         }
         ConsumerRecord active = c.withStatus("ACTIVE", 0);
         put(active);
+        Lifecycle.consumer(streams.account(), active, "active");
         return active;
     }
 

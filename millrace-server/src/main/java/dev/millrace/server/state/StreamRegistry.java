@@ -206,24 +206,8 @@ public final class StreamRegistry {
 
     private StreamRecord logResharded(StreamRecord before, String reason) {
         StreamRecord done = streams.get(before.name());
-        log.info("Stream {}: {} closed {} and opened {}; {} open shards", before.name(), reason,
-                shardIds(before.openShards(), done), shardIds(done.openShards(), before), done.openShards().size());
+        Lifecycle.resharded(account, before, done, reason);
         return done;
-    }
-
-    /** Ids of the shards in {@code shards} that are not open in {@code other}. */
-    private static List<String> shardIds(List<ShardRecord> shards, StreamRecord other) {
-        java.util.Set<Integer> openThere = new java.util.HashSet<>();
-        for (ShardRecord s : other.openShards()) {
-            openThere.add(s.index());
-        }
-        List<String> ids = new ArrayList<>();
-        for (ShardRecord s : shards) {
-            if (!openThere.contains(s.index())) {
-                ids.add(s.shardId());
-            }
-        }
-        return ids;
     }
 
     /**
@@ -315,6 +299,7 @@ public final class StreamRegistry {
                     streams.epochUsed(epochMs);
                     streams.committed(stream, version);
                 }
+                Lifecycle.created(account, stream);
                 return stream;
             }
         });
@@ -587,6 +572,7 @@ public final class StreamRegistry {
             Map<String, byte[]> changes = new HashMap<>();
             changes.put(STREAM_PREFIX + name, null);
             streams.removed(name, metadata.commit(changes));
+            Lifecycle.deleted(account, name);
             for (ShardRecord shard : s.shards()) {
                 logs.delete(logKey(s, shard.index()));
             }
@@ -608,7 +594,9 @@ public final class StreamRegistry {
     }
 
     private void put(StreamRecord s) {
+        StreamRecord before = streams.get(s.name());
         streams.committed(s, metadata.commit(Map.of(STREAM_PREFIX + s.name(), StreamCodec.encode(s))));
+        Lifecycle.changed(account, before, s);
     }
 
     /**
