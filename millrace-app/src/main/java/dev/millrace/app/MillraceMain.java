@@ -1,5 +1,9 @@
 package dev.millrace.app;
 
+import dev.millrace.cli.DescribeCommand;
+import dev.millrace.cli.PutCommand;
+import dev.millrace.cli.StreamsCommand;
+import dev.millrace.cli.TailCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,13 +15,16 @@ import java.util.Map;
  * script {@code ./millrace} at the repository root runs this class from {@code millrace-app/target/millrace.jar}.
  *
  * <p>Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 if the server could not start or failed, 2 for a usage
- * error (on the command line, in an environment variable {@code MILLRACE_*} or in the {@code --config} file).
+ * error (on the command line, in an environment variable {@code MILLRACE_*} or in the {@code --config} file). The
+ * client commands ({@code streams}, {@code describe}, {@code tail}, {@code put}, from millrace-cli) list their own
+ * exit codes in their {@code --help}.
  *
  * <p>Not thread-safe; {@link #main} is called once.
  */
 @Command(name = "millrace", mixinStandardHelpOptions = true, versionProvider = MillraceMain.Version.class,
         description = "A self-hosted server that speaks the Amazon Kinesis Data Streams API.",
-        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class,
+            StreamsCommand.class, DescribeCommand.class, TailCommand.class, PutCommand.class})
 public final class MillraceMain implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
