@@ -8,6 +8,7 @@ import dev.millrace.kafka.testkit.KafkaTestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -88,7 +89,13 @@ class ClusterKclTest {
         assertThat(calls(before, "CloudWatch.PutMetricData")).as("metrics published").isPositive();
     }
 
+    /**
+     * The same scenario with polling workers: about 100 s, so only with {@code -Dmillrace.it.long=true} (the default
+     * suite must stay within 30 minutes on 2 cores). What it adds to the fan-out run, GetRecords relayed to a shard's
+     * owner node, ClusterNodesTest covers in every run; KCL's polling retrieval, KclPollingTest.
+     */
     @Test
+    @EnabledIfSystemProperty(named = "millrace.it.long", matches = "true")
     void pollingAcrossNodesSurvivesKilledNodesAndASplit() throws Exception {
         Map<String, Integer> before = KclHarness.OPERATIONS.snapshot();
         scenario("cluster-kcl-polling", Retrieval.POLLING);
