@@ -80,6 +80,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final Authentication authentication;
     private final ExecutorService executor;
     private final long maxQueueWaitNanos;
+    private final ConsoleFiles console = new ConsoleFiles(KinesisHttpHandler.class.getClassLoader());
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
         this(apis, executor, HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
@@ -213,8 +214,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     /**
-     * Answers the node's own GET endpoints: {@code /health} (for anyone: load balancers) and the node's view of its
-     * cluster (with {@code --auth sigv4} only for this machine and the cluster's nodes). False for any other GET.
+     * Answers the node's own GET endpoints: {@code /health} (for anyone: load balancers), the node's view of its
+     * cluster (with {@code --auth sigv4} only for this machine and the cluster's nodes) and the web console's files
+     * ({@link ConsoleFiles}, for anyone). False for any other GET.
      */
     private boolean answeredHere(ChannelHandlerContext ctx, String uri, HttpHeaders headers, Exchange x) {
         if (uri.equals(ClusterCalls.STATUS_PATH)) {
@@ -234,6 +236,11 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (uri.equals("/health")) {
             respond(x, new KinesisApi.Result(200, "ok".getBytes(StandardCharsets.UTF_8), null), "text/plain",
                     Map.of());
+            return true;
+        }
+        if (ConsoleFiles.isConsole(uri)) {
+            ConsoleFiles.Answer page = console.answer(uri);
+            respond(x, page.result(), page.contentType(), page.headers());
             return true;
         }
         return false;
