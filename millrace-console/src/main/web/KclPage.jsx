@@ -1,7 +1,9 @@
 // KCL applications, found as KCL leaves them: a DynamoDB table keyed by leaseKey (the lease table, named after the
 // application) with one item per shard saying which worker holds it (leaseOwner) and where it is (checkpoint).
-// Lag is measured on request, the way KCL itself sees it: a GetRecords of one record just after the checkpoint
-// answers MillisBehindLatest for that shard (two calls per lease, so never on a timer).
+// Lag is measured on request (two calls per lease, so never on a timer): a GetRecords of one record just after the
+// checkpoint gives the oldest record the application has not processed, and the lag is that record's age, which is
+// what KCL's iterator age would be at the checkpoint (MillisBehindLatest would be that of the record read, not of the
+// checkpoint). Its arrival time is the server's clock and the age is taken with this browser's.
 import { useState } from "react";
 import { DescribeTableCommand, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis";
@@ -84,7 +86,9 @@ function Application({ app, streamNames }) {
         ...(SENTINELS.has(checkpoint) ? { ShardIteratorType: checkpoint }
           : { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint }) }));
       const out = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 1 }));
-      found[lease.leaseKey] = { millisBehind: out.MillisBehindLatest, more: (out.Records ?? []).length > 0 };
+      const oldest = (out.Records ?? [])[0];
+      found[lease.leaseKey] = oldest
+        ? { ageMs: Math.max(0, Date.now() - new Date(oldest.ApproximateArrivalTimestamp).getTime()) } : {};
     }
     setLag(found);
   });
@@ -94,10 +98,12 @@ function Application({ app, streamNames }) {
       <h3>{app.table} <span className="dim">({app.leases.length} leases)</span></h3>
       <p>Workers: {[...owners].map(([o, n]) => `${o} holds ${n}`).join("; ") || "none"}</p>
       <div className="inline">
-        {!multiStream && <label>Stream <select value={streamName} onChange={(e) => setStreamName(e.target.value)}>
+        {!multiStream && <label>Stream <select data-testid={`kcl-stream-${app.table}`} value={streamName}
+          onChange={(e) => setStreamName(e.target.value)}>
           <option value="">choose the application's stream</option>
           {streamNames.map((n) => <option key={n} value={n}>{n}</option>)}</select></label>}
-        <button type="button" disabled={action.busy || (!multiStream && !streamName)} onClick={measure}>
+        <button type="button" data-testid={`kcl-measure-${app.table}`}
+          disabled={action.busy || (!multiStream && !streamName)} onClick={measure}>
           Measure lag</button>
       </div>
       <ErrorLine error={action.error} />
@@ -108,16 +114,17 @@ function Application({ app, streamNames }) {
           {app.leases.map((l) => {
             const m = lag[l.leaseKey];
             return (
-              <tr key={l.leaseKey}>
+              <tr key={l.leaseKey} data-testid="lease" data-lease-key={l.leaseKey}>
                 <td className="mono small">{l.leaseKey}</td>
-                <td>{l.leaseOwner ?? <span className="dim">none</span>}</td>
+                <td data-testid="lease-owner">{l.leaseOwner ?? <span className="dim">none</span>}</td>
                 <td>{l.leaseCounter != null ? String(l.leaseCounter) : ""}</td>
-                <td className="mono small">{l.checkpoint != null ? String(l.checkpoint) : ""}
+                <td className="mono small" data-testid="lease-checkpoint">
+                  {l.checkpoint != null ? String(l.checkpoint) : ""}
                   {l.checkpointSubSequenceNumber ? ` / ${l.checkpointSubSequenceNumber}` : ""}</td>
                 <td className="mono small">{l.parentShardId ? [...l.parentShardId].join(", ") : ""}</td>
-                <td>{String(l.checkpoint) === "SHARD_END" ? "done (shard ended)"
-                  : m ? `${m.millisBehind ?? "?"} ms behind latest${m.more ? ", records waiting" : ", caught up"}`
-                    : ""}</td>
+                <td data-testid="lease-lag">{String(l.checkpoint) === "SHARD_END" ? "done (shard ended)"
+                  : !m ? "" : m.ageMs != null ? `${m.ageMs} ms behind (the oldest unprocessed record's age)`
+                    : "caught up (no record after the checkpoint)"}</td>
               </tr>
             );
           })}

@@ -3,12 +3,15 @@
 // waits for it in the tail, splits the shard with the shard map's button, waits for the lineage to be drawn, and puts
 // a second record that the tail must show from a child shard. Scenario "keys" (a server with --auth sigv4): the
 // console must ask for keys, and once given them list the streams with signed calls. Screenshots go to
-// <screenshotDir>. Prints one JSON line:
+// <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Prints one
+// JSON line:
 //   {"state":"done"|"failed","step":..., "error":..., "edges":[{parent,child}], "nodes":[{id,open}],
-//    "tail":[{shard,data}], "putResults":[text], "streams":[names], "storage":{local,session}, "console":[errors]}
+//    "tail":[{shard,data}], "putResults":[text], "streams":[names], "storage":{local,session},
+//    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors]}
 // and exits 0 only when every step passed. Usage:
 //   node console-in-chromium.mjs tour <consoleUrl> <profileDir> <screenshotDir> <streamName> <first> <second>
 //   node console-in-chromium.mjs keys <consoleUrl> <profileDir> <screenshotDir> <accessKeyId> <secret> <streamName>
+//   node console-in-chromium.mjs kcl <consoleUrl> <profileDir> <screenshotDir> <leaseTable> <streamName>
 import { chromium } from "playwright-core";
 import { join } from "node:path";
 
@@ -111,11 +114,33 @@ async function keys(accessKeyId, secret, stream) {
     session: JSON.stringify({ ...sessionStorage }) }));
 }
 
+async function kcl(table, stream) {
+  out.step = "find the KCL application's lease table";
+  await page.goto(`${consoleUrl}#/kcl`);
+  await page.waitForSelector(id(`kcl-app-${table}`));
+  out.apps = await page.$$eval('[data-testid^="kcl-app-"]', (apps) => apps.map((a) =>
+    a.getAttribute("data-testid").slice("kcl-app-".length)));
+
+  out.step = "measure the lag at the checkpoint";
+  await page.waitForSelector(`${id(`kcl-stream-${table}`)} option[value="${stream}"]`, { state: "attached" });
+  await page.selectOption(id(`kcl-stream-${table}`), stream);
+  await page.click(id(`kcl-measure-${table}`));
+  await page.locator(id("lease-lag")).filter({ hasText: /ms behind|caught up/ }).first().waitFor();
+  await shot("07-kcl-application");
+  out.leases = await page.$$eval('[data-testid="lease"]', (rows) => rows.map((r) => ({
+    key: r.getAttribute("data-lease-key"),
+    owner: r.querySelector('[data-testid="lease-owner"]').textContent,
+    checkpoint: r.querySelector('[data-testid="lease-checkpoint"]').textContent.trim(),
+    lag: r.querySelector('[data-testid="lease-lag"]').textContent })));
+}
+
 try {
   if (scenario === "tour") {
     await tour(...args);
   } else if (scenario === "keys") {
     await keys(...args);
+  } else if (scenario === "kcl") {
+    await kcl(...args);
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

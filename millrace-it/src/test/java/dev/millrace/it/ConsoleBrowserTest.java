@@ -8,7 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
@@ -21,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +46,8 @@ import static org.assertj.core.api.Assertions.tuple;
  * AWS SDK for Java: the stream, the split and both records are really on the server. The screenshots of the run are
  * kept in {@code target/console-screenshots/}. Against a server run with {@code --auth sigv4}, the console must ask
  * for keys when its placeholder keys are refused, then list the streams with calls signed by the keys given, which it
- * keeps in the tab's session storage only.
+ * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
+ * lease's owner and checkpoint, and the lag measured at that checkpoint.
  *
  * <p>A missing Chromium fails the test (it does not skip it): {@code ./verify} installs it as root.
  */
@@ -157,6 +165,46 @@ class ConsoleBrowserTest {
         assertThat(bundle.headers().firstValue("Cache-Control")).hasValueSatisfying(
                 c -> assertThat(c).contains("immutable"));
         assertThat(bundle.body().length).as("no CDN: the SDK is in the bundle").isGreaterThan(100_000);
+    }
+
+    @Test
+    void theConsoleFindsAKclApplicationsLeasesAndMeasuresTheLagAtItsCheckpoint() throws Exception {
+        String stream = "kcl-orders";
+        String checkpoint;
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3);
+             DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(server.endpoint())
+                     .region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                     .httpClient(UrlConnectionHttpClient.create()).build()) {
+            Streams.createActive(kinesis, stream, 1);
+            checkpoint = kinesis.putRecord(b -> b.streamName(stream).partitionKey("k")
+                    .data(SdkBytes.fromUtf8String("processed"))).sequenceNumber();
+            kinesis.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String("waiting")));
+            // A lease table as KCL makes it (keyed by leaseKey), and a table of something else beside it.
+            dynamo.createTable(b -> b.tableName("orders-app").billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("leaseKey").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("leaseKey").attributeType(ScalarAttributeType.S)));
+            dynamo.createTable(b -> b.tableName("not-leases").billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S)));
+            dynamo.putItem(b -> b.tableName("orders-app").item(Map.of(
+                    "leaseKey", AttributeValue.fromS(PARENT), "leaseOwner", AttributeValue.fromS("worker-a"),
+                    "leaseCounter", AttributeValue.fromN("7"), "checkpoint", AttributeValue.fromS(checkpoint),
+                    "checkpointSubSequenceNumber", AttributeValue.fromN("0"))));
+            dynamo.putItem(b -> b.tableName("not-leases").item(Map.of("id", AttributeValue.fromS("x"))));
+        }
+
+        JsonNode out = inBrowser("kcl", server.endpoint() + "/console/", "orders-app", stream);
+        assertThat(texts(out.get("apps"))).as("only the lease table").containsExactly("orders-app");
+        assertThat(list(out.get("leases"))).singleElement().satisfies(lease -> {
+            assertThat(lease.get("key").asText()).isEqualTo(PARENT);
+            assertThat(lease.get("owner").asText()).isEqualTo("worker-a");
+            assertThat(lease.get("checkpoint").asText()).isEqualTo(checkpoint);
+            assertThat(lease.get("lag").asText()).as("a record lies after the checkpoint")
+                    .matches("\\d+ ms behind \\(the oldest unprocessed record's age\\)");
+            long ageMs = Long.parseLong(lease.get("lag").asText().split(" ")[0]);
+            assertThat(ageMs).as("the record put before the browser started").isPositive()
+                    .isLessThan(Duration.ofMinutes(5).toMillis());
+        });
     }
 
     @Test
