@@ -69,7 +69,7 @@ export default function TailPanel({ streamName }) {
             const shown = render(r.data, format);
             return (
               <tr key={`${r.shardId}/${r.sequenceNumber}/${r.subSequenceNumber ?? ""}`} data-testid="tail-record"
-                data-shard-id={r.shardId}>
+                data-shard-id={r.shardId} data-sub-sequence={r.subSequenceNumber ?? undefined}>
                 <td className="small">{r.arrival ? new Date(r.arrival).toLocaleTimeString() : ""}</td>
                 <td className="mono small">{r.shardId}</td>
                 <td className="mono small" title={r.sequenceNumber}>…{r.sequenceNumber.slice(-8)}

@@ -1,15 +1,17 @@
 // Uses the web console as a person would, in Debian's headless Chromium (/usr/bin/chromium, driven by playwright-core).
 // Scenario "tour": creates a stream with the create form, starts the live tail, puts a record with the put form and
 // waits for it in the tail, splits the shard with the shard map's button, waits for the lineage to be drawn, and puts
-// a second record that the tail must show from a child shard. Scenario "keys" (a server with --auth sigv4): the
+// a second record that the tail must show from a child shard, then a KPL aggregated record (typed in hex) whose user
+// records the tail must show. Scenario "keys" (a server with --auth sigv4): the
 // console must ask for keys, and once given them list the streams with signed calls. Screenshots go to
 // <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Prints one
 // JSON line:
 //   {"state":"done"|"failed","step":..., "error":..., "edges":[{parent,child}], "nodes":[{id,open}],
-//    "tail":[{shard,data}], "putResults":[text], "streams":[names], "storage":{local,session},
+//    "tail":[{shard,subSequence,data}], "putResults":[text], "streams":[names], "storage":{local,session},
 //    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors]}
 // and exits 0 only when every step passed. Usage:
 //   node console-in-chromium.mjs tour <consoleUrl> <profileDir> <screenshotDir> <streamName> <first> <second>
+//        <kplRecordHex> <userRecord>...
 //   node console-in-chromium.mjs keys <consoleUrl> <profileDir> <screenshotDir> <accessKeyId> <secret> <streamName>
 //   node console-in-chromium.mjs kcl <consoleUrl> <profileDir> <screenshotDir> <leaseTable> <streamName>
 import { chromium } from "playwright-core";
@@ -33,9 +35,10 @@ page.on("pageerror", (e) => out.console.push(`uncaught: ${e.message}`));
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const id = (testId) => `[data-testid="${testId}"]`;
 
-async function putRecord(data) {
+async function putRecord(data, encoding = "utf-8") {
+  await page.selectOption(id("put-encoding"), encoding);
   await page.fill(id("put-data"), data);
-  await page.fill(id("put-key"), `key-${data}`);
+  await page.fill(id("put-key"), `key-${data.slice(0, 60)}`);
   const before = await page.locator(id("put-result")).textContent({ timeout: 100 }).catch(() => null);
   await page.click(id("put-submit"));
   await page.waitForFunction(([sel, prev]) => {
@@ -47,10 +50,11 @@ async function putRecord(data) {
 
 async function tailRows() {
   return page.$$eval('[data-testid="tail-record"]', (rows) => rows.map((r) => ({
-    shard: r.getAttribute("data-shard-id"), data: r.querySelector('[data-testid="tail-data"]').textContent })));
+    shard: r.getAttribute("data-shard-id"), subSequence: r.getAttribute("data-sub-sequence"),
+    data: r.querySelector('[data-testid="tail-data"]').textContent })));
 }
 
-async function tour(stream, first, second) {
+async function tour(stream, first, second, kplHex, ...kplUserRecords) {
   out.step = "open the console";
   await page.goto(consoleUrl);
   await page.waitForSelector(id("create-name"));
@@ -88,6 +92,13 @@ async function tour(stream, first, second) {
   await putRecord(second);
   await page.locator(id("tail-data")).filter({ hasText: second }).waitFor();
   await shot("04-tail-after-split");
+
+  out.step = "put a KPL aggregated record (as hex) and see its user records in the tail";
+  await putRecord(kplHex, "hex");
+  for (const user of kplUserRecords) {
+    await page.locator(id("tail-data")).filter({ hasText: user }).waitFor();
+  }
+  await shot("04b-kpl-record-in-tail");
 
   out.edges = await page.$$eval("svg [data-edge]", (es) => es.map((e) => ({
     parent: e.getAttribute("data-parent"), child: e.getAttribute("data-child") })));

@@ -25,10 +25,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,8 +45,9 @@ import static org.assertj.core.api.Assertions.tuple;
  * headless Chromium driven by playwright-core ({@code src/test/js/console/console-in-chromium.mjs}) creates a stream
  * with the console's form, starts the live tail, puts a record with the put form and sees it in the tail, splits the
  * shard with the shard map's button and sees the lineage drawn (an edge from the parent to each child in the SVG),
- * then puts a second record that the tail shows from a child shard. What the console did is then checked with the
- * AWS SDK for Java: the stream, the split and both records are really on the server. The screenshots of the run are
+ * then puts a second record that the tail shows from a child shard, and a KPL aggregated record (typed in hex) whose
+ * user records the tail shows one by one. What the console did is then checked with the AWS SDK for Java: the
+ * stream, the split and the records are really on the server. The screenshots of the run are
  * kept in {@code target/console-screenshots/}. Against a server run with {@code --auth sigv4}, the console must ask
  * for keys when its placeholder keys are refused, then list the streams with calls signed by the keys given, which it
  * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
@@ -96,7 +100,9 @@ class ConsoleBrowserTest {
         String second = "after the split " + UUID.randomUUID();
         String consoleUrl = server.endpoint() + "/console/";
 
-        JsonNode out = inBrowser("tour", consoleUrl, stream, first, second);
+        List<String> kplUsers = List.of("kpl user one " + UUID.randomUUID(), "kpl user two " + UUID.randomUUID());
+        JsonNode out = inBrowser("tour", consoleUrl, stream, first, second, HexFormat.of().formatHex(
+                kplAggregated("pk", kplUsers)), kplUsers.get(0), kplUsers.get(1));
 
         List<JsonNode> edges = list(out.get("edges"));
         assertThat(edges).extracting(e -> e.get("parent").asText(), e -> e.get("child").asText())
@@ -115,6 +121,14 @@ class ConsoleBrowserTest {
                 .as("the second record, once, from a child").singleElement()
                 .satisfies(t -> assertThat(t.get("shard").asText()).isIn(CHILDREN));
 
+        for (int i = 0; i < kplUsers.size(); i++) {
+            String user = kplUsers.get(i);
+            String subSequence = Integer.toString(i);
+            assertThat(tail).filteredOn(t -> t.get("data").asText().equals(user))
+                    .as("KPL user record %s, de-aggregated", i).singleElement()
+                    .satisfies(t -> assertThat(t.get("subSequence").asText()).isEqualTo(subSequence));
+        }
+
         // What the page showed is what the server holds.
         try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
             List<Shard> shards = kinesis.listShards(b -> b.streamName(stream)).shards();
@@ -125,14 +139,15 @@ class ConsoleBrowserTest {
                 String iterator = kinesis.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
                         .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
                 for (Record rec : kinesis.getRecords(b -> b.shardIterator(iterator)).records()) {
-                    data.add(rec.data().asUtf8String());
+                    // Leniently: the KPL record is not UTF-8.
+                    data.add(new String(rec.data().asByteArray(), StandardCharsets.UTF_8));
                 }
             }
-            assertThat(data).containsExactlyInAnyOrder(first, second);
+            assertThat(data).hasSize(3).contains(first, second);
         }
 
         for (String name : List.of("01-streams", "02-record-in-tail", "03-lineage-after-split",
-                "04-tail-after-split")) {
+                "04-tail-after-split", "04b-kpl-record-in-tail")) {
             Path png = screenshots.resolve(name + ".png");
             assertThat(png).as("screenshot %s", name).isRegularFile();
             try (InputStream in = Files.newInputStream(png)) {
@@ -231,6 +246,36 @@ class ConsoleBrowserTest {
         }
         assertThat(screenshots.resolve("05-asks-for-keys.png")).isRegularFile();
         assertThat(screenshots.resolve("06-signed-in.png")).isRegularFile();
+    }
+
+    /**
+     * A KPL aggregated record of {@code users} under one partition key: the magic, the protobuf AggregatedRecord
+     * (partition_key_table = 1, records = 3 of {partition_key_index = 1, data = 3}) and the MD5 of the protobuf.
+     */
+    static byte[] kplAggregated(String partitionKey, List<String> users) throws Exception {
+        java.io.ByteArrayOutputStream message = new java.io.ByteArrayOutputStream();
+        lengthDelimited(message, 1, partitionKey.getBytes(StandardCharsets.UTF_8));
+        for (String user : users) {
+            java.io.ByteArrayOutputStream rec = new java.io.ByteArrayOutputStream();
+            rec.write(1 << 3);
+            rec.write(0);
+            lengthDelimited(rec, 3, user.getBytes(StandardCharsets.UTF_8));
+            lengthDelimited(message, 3, rec.toByteArray());
+        }
+        byte[] body = message.toByteArray();
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.write(new byte[] {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2});
+        all.write(body);
+        all.write(MessageDigest.getInstance("MD5").digest(body));
+        return all.toByteArray();
+    }
+
+    /** A protobuf field of wire type 2; lengths here stay under 128, one varint byte. */
+    private static void lengthDelimited(java.io.ByteArrayOutputStream out, int field, byte[] value) {
+        assertThat(value.length).isLessThan(128);
+        out.write((field << 3) | 2);
+        out.write(value.length);
+        out.writeBytes(value);
     }
 
     /** Runs a scenario of console-in-chromium.mjs; its report, once it says every step passed. */
