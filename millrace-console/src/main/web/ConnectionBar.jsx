@@ -37,8 +37,8 @@ export default function ConnectionBar({ connection, keys, authProblem, onConnect
       {keysOpen && (
         <form onSubmit={applyKeys} className="keys" data-testid="keys-form">
           {authProblem && <p className="error" data-testid="auth-problem">The server refused the call:
-            {" "}{authProblem.replace(/\.$/, "")}. Enter an access key that it knows (with <code>--auth sigv4</code>, one of its
-            identities).</p>}
+            {" "}{authProblem.replace(/\.$/, "")}. Enter an access key that it knows (with
+            <code> --auth sigv4</code>, one of its identities).</p>}
           <label>Access key id <input data-testid="key-id" value={accessKeyId} required autoComplete="username"
             onChange={(e) => setAccessKeyId(e.target.value)} /></label>
           <label>Secret access key <input data-testid="key-secret" type="password" value={secretAccessKey}

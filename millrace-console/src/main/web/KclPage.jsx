@@ -32,7 +32,8 @@ async function findApplications(dynamo) {
     const leases = [];
     let from;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const out = await dynamo.send(new ScanCommand({ TableName: table, ...(from ? { ExclusiveStartKey: from } : {}) }));
+      const out = await dynamo.send(new ScanCommand({ TableName: table,
+        ...(from ? { ExclusiveStartKey: from } : {}) }));
       leases.push(...(out.Items ?? []).map((item) => unmarshall(item)));
       from = out.LastEvaluatedKey;
       if (!from) break;

@@ -23,7 +23,8 @@ export function render(bytes, format) {
       const text = asText(bytes);
       if (text == null) return { text: hex(shown) + cut, kind: "hex" };
       const json = /^\s*[[{]/.test(text) ? asJson(bytes) : null;
-      return json != null ? { text: json, kind: "json" } : { text: text.slice(0, MAX_SHOWN_BYTES) + cut, kind: "utf-8" };
+      return json != null ? { text: json, kind: "json" }
+        : { text: text.slice(0, MAX_SHOWN_BYTES) + cut, kind: "utf-8" };
     }
   }
 }

@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
 
 /**
  * The web console's files at {@code /console/}: the page and its bundled scripts and styles, which millrace-console
- * builds into its jar under {@code millrace-console/} (npm ci and Vite, from its pom). The console is a client of the public
- * APIs like any other, so its files are served to anyone, also with {@code --auth sigv4}: the page asks for keys and
- * signs its own calls.
+ * builds into its jar under {@code millrace-console/} (npm ci and Vite, from its pom). The console is a client of
+ * the public APIs like any other, so its files are served to anyone, also with {@code --auth sigv4}: the page asks
+ * for keys and signs its own calls.
  *
  * <p>{@code /console} is redirected to {@code /console/}, so that the page's relative asset paths resolve below it;
  * {@code /console/} is {@code index.html}. Only plain names ({@link #SAFE_NAME}: no {@code ..}, no escapes, no
@@ -33,7 +33,8 @@ final class ConsoleFiles {
     static final String PATH = "/console";
     /** Where millrace-console puts its build output on the class path. */
     static final String RESOURCE_ROOT = "millrace-console/";
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
+    private static final Pattern SAFE_NAME =
+            Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
     private static final String ASSETS = "assets/";
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"),
