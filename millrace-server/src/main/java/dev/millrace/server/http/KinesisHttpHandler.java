@@ -83,6 +83,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     /** Null when this port does not serve {@code GET /metrics}. */
     private final PrometheusExposition metrics;
     private final Readiness readiness;
+    private final ConsoleFiles console = new ConsoleFiles(KinesisHttpHandler.class.getClassLoader());
 
     KinesisHttpHandler(Apis apis, ExecutorService executor) {
         this(apis, executor, HttpLimits.MAX_QUEUE_WAIT_MS_DEFAULT);
@@ -227,8 +228,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     /**
      * Answers the node's own GET endpoints: {@code /health}, {@code /health/live} and {@code /health/ready} (for
-     * anyone: load balancers; {@link HealthEndpoints}) and the node's view of its
-     * cluster (with {@code --auth sigv4} only for this machine and the cluster's nodes). False for any other GET.
+     * anyone: load balancers; {@link HealthEndpoints}), the node's view of its cluster (with {@code --auth sigv4} only
+     * for this machine and the cluster's nodes) and the web console's files ({@link ConsoleFiles}, for anyone). False
+     * for any other GET.
      */
     private boolean answeredHere(ChannelHandlerContext ctx, String uri, HttpHeaders headers, Exchange x) {
         if (uri.equals(ClusterCalls.STATUS_PATH)) {
@@ -266,6 +268,11 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         HealthEndpoints.Answer health = HealthEndpoints.answer(uri, readiness);
         if (health != null) {
             respond(x, new KinesisApi.Result(health.status(), health.body(), null), health.contentType(), Map.of());
+            return true;
+        }
+        if (ConsoleFiles.isConsole(uri)) {
+            ConsoleFiles.Answer page = console.answer(uri);
+            respond(x, page.result(), page.contentType(), page.headers());
             return true;
         }
         return false;

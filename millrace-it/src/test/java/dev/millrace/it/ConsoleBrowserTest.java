@@ -1,0 +1,311 @@
+package dev.millrace.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * The web console ({@code /console/}, built by millrace-console into millrace.jar) used in a real browser: Debian's
+ * headless Chromium driven by playwright-core ({@code src/test/js/console/console-in-chromium.mjs}) creates a stream
+ * with the console's form, starts the live tail, puts a record with the put form and sees it in the tail, splits the
+ * shard with the shard map's button and sees the lineage drawn (an edge from the parent to each child in the SVG),
+ * then puts a second record that the tail shows from a child shard, and a KPL aggregated record (typed in hex) whose
+ * user records the tail shows one by one. What the console did is then checked with the AWS SDK for Java: the
+ * stream, the split and the records are really on the server. The screenshots of the run are
+ * kept in {@code target/console-screenshots/}. Against a server run with {@code --auth sigv4}, the console must ask
+ * for keys when its placeholder keys are refused, then list the streams with calls signed by the keys given, which it
+ * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
+ * lease's owner and checkpoint, and the lag measured at that checkpoint.
+ *
+ * <p>A missing Chromium fails the test (it does not skip it): {@code ./verify} installs it as root.
+ */
+class ConsoleBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final String PARENT = "shardId-000000000000";
+    private static final List<String> CHILDREN = List.of("shardId-000000000001", "shardId-000000000002");
+    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G'};
+    private static final String ACCOUNT = "123456789012";
+    private static final String KEY_ID = "AKIACONSOLE00000001";
+    private static final String SECRET = "console-operator-secret";
+
+    @TempDir
+    static Path work;
+    private static MillraceProcess server;
+    private static Path screenshots;
+
+    @BeforeAll
+    static void start() throws Exception {
+        if (!Files.isExecutable(CHROMIUM)) {
+            throw new IllegalStateException(
+                    "/usr/bin/chromium is missing: apt-get install -y chromium (./verify does, as root)");
+        }
+        ExternalCommand.installJsDir(work, "console", "console-in-chromium.mjs");
+        screenshots = Path.of(System.getProperty("millrace.it.logs")).resolveSibling("console-screenshots");
+        Files.createDirectories(screenshots);
+        try (var old = Files.list(screenshots)) {
+            for (Path p : old.toList()) {
+                Files.delete(p);
+            }
+        }
+        server = MillraceProcess.start(work.resolve("data"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            assertThat(server.stop()).isZero();
+        }
+    }
+
+    @Test
+    void theConsoleCreatesAStreamPutsARecordTailsItAndDrawsTheLineageOfASplit() throws Exception {
+        String stream = "console-" + UUID.randomUUID().toString().substring(0, 8);
+        String first = "before the split " + UUID.randomUUID();
+        String second = "after the split " + UUID.randomUUID();
+        String consoleUrl = server.endpoint() + "/console/";
+
+        List<String> kplUsers = List.of("kpl user one " + UUID.randomUUID(), "kpl user two " + UUID.randomUUID());
+        JsonNode out = inBrowser("tour", consoleUrl, stream, first, second, HexFormat.of().formatHex(
+                kplAggregated("pk", kplUsers)), kplUsers.get(0), kplUsers.get(1));
+
+        List<JsonNode> edges = list(out.get("edges"));
+        assertThat(edges).extracting(e -> e.get("parent").asText(), e -> e.get("child").asText())
+                .as("the lineage drawn").containsExactlyInAnyOrder(tuple(PARENT, CHILDREN.get(0)),
+                        tuple(PARENT, CHILDREN.get(1)));
+        Map<String, Boolean> nodes = list(out.get("nodes")).stream().collect(Collectors.toMap(
+                n -> n.get("id").asText(), n -> n.get("open").asBoolean()));
+        assertThat(nodes).containsExactlyInAnyOrderEntriesOf(Map.of(PARENT, false, CHILDREN.get(0), true,
+                CHILDREN.get(1), true));
+
+        List<JsonNode> tail = list(out.get("tail"));
+        assertThat(tail).filteredOn(t -> t.get("data").asText().equals(first))
+                .as("the first record, once, from the parent").singleElement()
+                .satisfies(t -> assertThat(t.get("shard").asText()).isEqualTo(PARENT));
+        assertThat(tail).filteredOn(t -> t.get("data").asText().equals(second))
+                .as("the second record, once, from a child").singleElement()
+                .satisfies(t -> assertThat(t.get("shard").asText()).isIn(CHILDREN));
+
+        for (int i = 0; i < kplUsers.size(); i++) {
+            String user = kplUsers.get(i);
+            String subSequence = Integer.toString(i);
+            assertThat(tail).filteredOn(t -> t.get("data").asText().equals(user))
+                    .as("KPL user record %s, de-aggregated", i).singleElement()
+                    .satisfies(t -> assertThat(t.get("subSequence").asText()).isEqualTo(subSequence));
+        }
+
+        // What the page showed is what the server holds.
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
+            List<Shard> shards = kinesis.listShards(b -> b.streamName(stream)).shards();
+            assertThat(shards).extracting(Shard::shardId, Shard::parentShardId).containsExactlyInAnyOrder(
+                    tuple(PARENT, null), tuple(CHILDREN.get(0), PARENT), tuple(CHILDREN.get(1), PARENT));
+            List<String> data = new ArrayList<>();
+            for (Shard shard : shards) {
+                String iterator = kinesis.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
+                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+                for (Record rec : kinesis.getRecords(b -> b.shardIterator(iterator)).records()) {
+                    // Leniently: the KPL record is not UTF-8.
+                    data.add(new String(rec.data().asByteArray(), StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(data).hasSize(3).contains(first, second);
+        }
+
+        for (String name : List.of("01-streams", "02-record-in-tail", "03-lineage-after-split",
+                "04-tail-after-split", "04b-kpl-record-in-tail")) {
+            Path png = screenshots.resolve(name + ".png");
+            assertThat(png).as("screenshot %s", name).isRegularFile();
+            try (InputStream in = Files.newInputStream(png)) {
+                assertThat(in.readNBytes(PNG_MAGIC.length)).isEqualTo(PNG_MAGIC);
+            }
+            assertThat(Files.size(png)).isGreaterThan(5_000);
+        }
+    }
+
+    @Test
+    void theConsoleIsServedWithItsSecurityHeadersAndAssets() throws Exception {
+        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpResponse<String> bare = http.send(HttpRequest.newBuilder(server.endpoint().resolve("/console")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bare.statusCode()).isEqualTo(301);
+        assertThat(bare.headers().firstValue("Location")).hasValue("/console/");
+
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(server.endpoint().resolve("/console/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+                csp -> assertThat(csp).contains("script-src 'self'"));
+        java.util.regex.Matcher script = java.util.regex.Pattern.compile("src=\"\\./(assets/[^\"]+\\.js)\"")
+                .matcher(page.body());
+        assertThat(script.find()).as("the page loads its bundle from assets/: %s", page.body()).isTrue();
+        HttpResponse<byte[]> bundle = http.send(HttpRequest.newBuilder(server.endpoint().resolve("/console/"
+                + script.group(1))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.headers().firstValue("Cache-Control")).hasValueSatisfying(
+                c -> assertThat(c).contains("immutable"));
+        assertThat(bundle.body().length).as("no CDN: the SDK is in the bundle").isGreaterThan(100_000);
+    }
+
+    @Test
+    void theConsoleFindsAKclApplicationsLeasesAndMeasuresTheLagAtItsCheckpoint() throws Exception {
+        String stream = "kcl-orders";
+        String checkpoint;
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3);
+             DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(server.endpoint())
+                     .region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                     .httpClient(UrlConnectionHttpClient.create()).build()) {
+            Streams.createActive(kinesis, stream, 1);
+            checkpoint = kinesis.putRecord(b -> b.streamName(stream).partitionKey("k")
+                    .data(SdkBytes.fromUtf8String("processed"))).sequenceNumber();
+            kinesis.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String("waiting")));
+            // A lease table as KCL makes it (keyed by leaseKey), and a table of something else beside it.
+            dynamo.createTable(b -> b.tableName("orders-app").billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("leaseKey").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("leaseKey").attributeType(ScalarAttributeType.S)));
+            dynamo.createTable(b -> b.tableName("not-leases").billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S)));
+            dynamo.putItem(b -> b.tableName("orders-app").item(Map.of(
+                    "leaseKey", AttributeValue.fromS(PARENT), "leaseOwner", AttributeValue.fromS("worker-a"),
+                    "leaseCounter", AttributeValue.fromN("7"), "checkpoint", AttributeValue.fromS(checkpoint),
+                    "checkpointSubSequenceNumber", AttributeValue.fromN("0"))));
+            dynamo.putItem(b -> b.tableName("not-leases").item(Map.of("id", AttributeValue.fromS("x"))));
+        }
+
+        JsonNode out = inBrowser("kcl", server.endpoint() + "/console/", "orders-app", stream);
+        assertThat(texts(out.get("apps"))).as("only the lease table").containsExactly("orders-app");
+        assertThat(list(out.get("leases"))).singleElement().satisfies(lease -> {
+            assertThat(lease.get("key").asText()).isEqualTo(PARENT);
+            assertThat(lease.get("owner").asText()).isEqualTo("worker-a");
+            assertThat(lease.get("checkpoint").asText()).isEqualTo(checkpoint);
+            assertThat(lease.get("lag").asText()).as("a record lies after the checkpoint")
+                    .matches("\\d+ ms behind \\(the oldest unprocessed record's age\\)");
+            long ageMs = Long.parseLong(lease.get("lag").asText().split(" ")[0]);
+            assertThat(ageMs).as("the record put before the browser started").isPositive()
+                    .isLessThan(Duration.ofMinutes(5).toMillis());
+        });
+    }
+
+    @Test
+    void withSignaturesCheckedTheConsoleAsksForKeysAndSignsWithThem() throws Exception {
+        Path identities = work.resolve("identities.json");
+        Files.writeString(identities, "{\"identities\": [{\"name\": \"operator\", \"accountId\": \""
+                + ACCOUNT + "\", \"accessKeyId\": \"" + KEY_ID + "\", \"secretAccessKey\": \"" + SECRET
+                + "\", \"policy\": {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                + "\"Action\": \"*\", \"Resource\": \"*\"}]}}]}");
+        try (MillraceProcess signed = MillraceProcess.start(work.resolve("signed-data"), "--auth", "sigv4",
+                "--identities", identities.toString());
+             KinesisClient kinesis = KinesisClient.builder().endpointOverride(signed.endpoint())
+                     .region(Clients.REGION).httpClient(UrlConnectionHttpClient.create())
+                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(KEY_ID,
+                             SECRET))).build()) {
+            Streams.createActive(kinesis, "signed-orders", 1);
+            JsonNode out = inBrowser("keys", signed.endpoint() + "/console/", KEY_ID, SECRET, "signed-orders");
+            assertThat(texts(out.get("streams"))).containsExactly("signed-orders");
+            assertThat(out.get("storage").get("session").asText()).as("the keys are in the tab's session")
+                    .contains(SECRET);
+            assertThat(out.get("storage").get("local").asText()).as("and nowhere that outlives it")
+                    .doesNotContain(SECRET).doesNotContain(KEY_ID);
+            assertThat(signed.stop()).isZero();
+        }
+        assertThat(screenshots.resolve("05-asks-for-keys.png")).isRegularFile();
+        assertThat(screenshots.resolve("06-signed-in.png")).isRegularFile();
+    }
+
+    /**
+     * A KPL aggregated record of {@code users} under one partition key: the magic, the protobuf AggregatedRecord
+     * (partition_key_table = 1, records = 3 of {partition_key_index = 1, data = 3}) and the MD5 of the protobuf.
+     */
+    static byte[] kplAggregated(String partitionKey, List<String> users) throws Exception {
+        java.io.ByteArrayOutputStream message = new java.io.ByteArrayOutputStream();
+        lengthDelimited(message, 1, partitionKey.getBytes(StandardCharsets.UTF_8));
+        for (String user : users) {
+            java.io.ByteArrayOutputStream rec = new java.io.ByteArrayOutputStream();
+            rec.write(1 << 3);
+            rec.write(0);
+            lengthDelimited(rec, 3, user.getBytes(StandardCharsets.UTF_8));
+            lengthDelimited(message, 3, rec.toByteArray());
+        }
+        byte[] body = message.toByteArray();
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.write(new byte[] {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2});
+        all.write(body);
+        all.write(MessageDigest.getInstance("MD5").digest(body));
+        return all.toByteArray();
+    }
+
+    /** A protobuf field of wire type 2; lengths here stay under 128, one varint byte. */
+    private static void lengthDelimited(java.io.ByteArrayOutputStream out, int field, byte[] value) {
+        assertThat(value.length).isLessThan(128);
+        out.write((field << 3) | 2);
+        out.write(value.length);
+        out.writeBytes(value);
+    }
+
+    /** Runs a scenario of console-in-chromium.mjs; its report, once it says every step passed. */
+    private static JsonNode inBrowser(String scenario, String consoleUrl, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(node(), "console-in-chromium.mjs", scenario, consoleUrl,
+                work.resolve("chromium-profile-" + scenario).toString(), screenshots.toString()));
+        command.addAll(List.of(args));
+        ExternalCommand.Result r = ExternalCommand.run(command, work, Map.of(), 90);
+        String last = r.stdout().strip().lines().reduce((a, b) -> b).orElse("{}");
+        JsonNode out = new ObjectMapper().readTree(last);
+        assertThat(out.path("state").asText()).as("the console's %s stopped at step '%s': %s; page errors %s; "
+                + "stderr %s", scenario, out.path("step").asText(), out.path("error").asText(),
+                out.path("console"), r.stderr()).isEqualTo("done");
+        assertThat(r.exitCode()).isZero();
+        return out;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return list(array).stream().map(JsonNode::asText).toList();
+    }
+
+    private static String node() {
+        return ExternalCommand.require("node", "install Node.js (apt-get install -y nodejs)");
+    }
+
+    private static List<JsonNode> list(JsonNode array) {
+        List<JsonNode> all = new ArrayList<>();
+        if (array != null) {
+            array.forEach(all::add);
+        }
+        return all;
+    }
+}

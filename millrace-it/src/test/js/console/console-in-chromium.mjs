@@ -1,0 +1,168 @@
+// Uses the web console as a person would, in Debian's headless Chromium (/usr/bin/chromium, driven by playwright-core).
+// Scenario "tour": creates a stream with the create form, starts the live tail, puts a record with the put form and
+// waits for it in the tail, splits the shard with the shard map's button, waits for the lineage to be drawn, and puts
+// a second record that the tail must show from a child shard, then a KPL aggregated record (typed in hex) whose user
+// records the tail must show. Scenario "keys" (a server with --auth sigv4): the
+// console must ask for keys, and once given them list the streams with signed calls. Screenshots go to
+// <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Prints one
+// JSON line:
+//   {"state":"done"|"failed","step":..., "error":..., "edges":[{parent,child}], "nodes":[{id,open}],
+//    "tail":[{shard,subSequence,data}], "putResults":[text], "streams":[names], "storage":{local,session},
+//    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors]}
+// and exits 0 only when every step passed. Usage:
+//   node console-in-chromium.mjs tour <consoleUrl> <profileDir> <screenshotDir> <streamName> <first> <second>
+//        <kplRecordHex> <userRecord>...
+//   node console-in-chromium.mjs keys <consoleUrl> <profileDir> <screenshotDir> <accessKeyId> <secret> <streamName>
+//   node console-in-chromium.mjs kcl <consoleUrl> <profileDir> <screenshotDir> <leaseTable> <streamName>
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+
+const [scenario, consoleUrl, profileDir, shots, ...args] = process.argv.slice(2);
+const STEP_TIMEOUT_MS = 20000;
+const out = { state: "failed", step: "launch", error: null, edges: [], nodes: [], tail: [], putResults: [],
+  streams: [], storage: null, console: [] };
+
+const context = await chromium.launchPersistentContext(profileDir, {
+  executablePath: "/usr/bin/chromium", headless: true, chromiumSandbox: false, timeout: 30000,
+  viewport: { width: 1400, height: 1100 },
+  args: ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+const page = context.pages()[0] ?? await context.newPage();
+page.setDefaultTimeout(STEP_TIMEOUT_MS);
+page.on("console", (m) => { if (m.type() === "error") out.console.push(m.text()); });
+page.on("pageerror", (e) => out.console.push(`uncaught: ${e.message}`));
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const id = (testId) => `[data-testid="${testId}"]`;
+
+async function putRecord(data, encoding = "utf-8") {
+  await page.selectOption(id("put-encoding"), encoding);
+  await page.fill(id("put-data"), data);
+  await page.fill(id("put-key"), `key-${data.slice(0, 60)}`);
+  const before = await page.locator(id("put-result")).textContent({ timeout: 100 }).catch(() => null);
+  await page.click(id("put-submit"));
+  await page.waitForFunction(([sel, prev]) => {
+    const el = document.querySelector(sel);
+    return el != null && el.textContent.includes("shardId-") && el.textContent !== prev;
+  }, [id("put-result"), before], { timeout: STEP_TIMEOUT_MS });
+  out.putResults.push(await page.textContent(id("put-result")));
+}
+
+async function tailRows() {
+  return page.$$eval('[data-testid="tail-record"]', (rows) => rows.map((r) => ({
+    shard: r.getAttribute("data-shard-id"), subSequence: r.getAttribute("data-sub-sequence"),
+    data: r.querySelector('[data-testid="tail-data"]').textContent })));
+}
+
+async function tour(stream, first, second, kplHex, ...kplUserRecords) {
+  out.step = "open the console";
+  await page.goto(consoleUrl);
+  await page.waitForSelector(id("create-name"));
+
+  out.step = "create a stream with the form";
+  await page.fill(id("create-name"), stream);
+  await page.selectOption(id("create-mode"), "PROVISIONED");
+  await page.fill(id("create-shards"), "1");
+  await page.click(id("create-submit"));
+  await page.locator(id(`stream-status-${stream}`)).filter({ hasText: "ACTIVE" }).waitFor();
+  await shot("01-streams");
+
+  out.step = "open the stream's page";
+  await page.click(id(`open-${stream}`));
+  await page.waitForSelector('[data-shard-id="shardId-000000000000"]');
+
+  out.step = "start the live tail";
+  await page.selectOption(id("tail-from"), "LATEST");
+  await page.click(id("tail-start"));
+  await page.locator(id("tail-state")).filter({ hasText: "shardId-000000000000" }).waitFor();
+
+  out.step = "put a record with the form and see it in the tail";
+  await putRecord(first);
+  await page.locator(id("tail-data")).filter({ hasText: first }).waitFor();
+  await shot("02-record-in-tail");
+
+  out.step = "split the shard with the shard map";
+  await page.click(id("split-shardId-000000000000"));
+  await page.waitForFunction(() => document.querySelectorAll('svg [data-edge]').length >= 2, null,
+    { timeout: STEP_TIMEOUT_MS });
+  await shot("03-lineage-after-split");
+
+  out.step = "put a record after the split and see it in the tail, from a child shard";
+  await page.locator(id("tail-state")).filter({ hasText: "shardId-000000000001" }).waitFor();
+  await putRecord(second);
+  await page.locator(id("tail-data")).filter({ hasText: second }).waitFor();
+  await shot("04-tail-after-split");
+
+  out.step = "put a KPL aggregated record (as hex) and see its user records in the tail";
+  await putRecord(kplHex, "hex");
+  for (const user of kplUserRecords) {
+    await page.locator(id("tail-data")).filter({ hasText: user }).waitFor();
+  }
+  await shot("04b-kpl-record-in-tail");
+
+  out.edges = await page.$$eval("svg [data-edge]", (es) => es.map((e) => ({
+    parent: e.getAttribute("data-parent"), child: e.getAttribute("data-child") })));
+  out.nodes = await page.$$eval("svg [data-shard-id]", (ns) => ns.map((n) => ({
+    id: n.getAttribute("data-shard-id"), open: n.getAttribute("data-open") === "true" })));
+  out.tail = await tailRows();
+}
+
+async function keys(accessKeyId, secret, stream) {
+  out.step = "open the console: the server refuses the placeholder keys";
+  await page.goto(consoleUrl);
+  await page.waitForSelector(id("auth-problem"));
+  await shot("05-asks-for-keys");
+
+  out.step = "give the keys: the streams are listed with signed calls";
+  await page.fill(id("key-id"), accessKeyId);
+  await page.fill(id("key-secret"), secret);
+  await page.click(id("keys-submit"));
+  await page.waitForSelector(id(`stream-row-${stream}`));
+  await shot("06-signed-in");
+  out.streams = await page.$$eval('[data-testid^="stream-row-"]', (rows) => rows.map((r) =>
+    r.getAttribute("data-testid").slice("stream-row-".length)));
+  out.storage = await page.evaluate(() => ({ local: JSON.stringify({ ...localStorage }),
+    session: JSON.stringify({ ...sessionStorage }) }));
+}
+
+async function kcl(table, stream) {
+  out.step = "find the KCL application's lease table";
+  await page.goto(`${consoleUrl}#/kcl`);
+  await page.waitForSelector(id(`kcl-app-${table}`));
+  out.apps = await page.$$eval('[data-testid^="kcl-app-"]', (apps) => apps.map((a) =>
+    a.getAttribute("data-testid").slice("kcl-app-".length)));
+
+  out.step = "measure the lag at the checkpoint";
+  await page.waitForSelector(`${id(`kcl-stream-${table}`)} option[value="${stream}"]`, { state: "attached" });
+  await page.selectOption(id(`kcl-stream-${table}`), stream);
+  await page.click(id(`kcl-measure-${table}`));
+  await page.locator(id("lease-lag")).filter({ hasText: /ms behind|caught up/ }).first().waitFor();
+  await shot("07-kcl-application");
+  out.leases = await page.$$eval('[data-testid="lease"]', (rows) => rows.map((r) => ({
+    key: r.getAttribute("data-lease-key"),
+    owner: r.querySelector('[data-testid="lease-owner"]').textContent,
+    checkpoint: r.querySelector('[data-testid="lease-checkpoint"]').textContent.trim(),
+    lag: r.querySelector('[data-testid="lease-lag"]').textContent })));
+}
+
+try {
+  if (scenario === "tour") {
+    await tour(...args);
+  } else if (scenario === "keys") {
+    await keys(...args);
+  } else if (scenario === "kcl") {
+    await kcl(...args);
+  } else {
+    throw new Error(`unknown scenario ${scenario}`);
+  }
+  out.step = "done";
+  out.state = "done";
+} catch (e) {
+  out.error = e.message.split("\n")[0];
+  out.tail = await tailRows().catch(() => []);
+  await shot(`99-${scenario}-failure`).catch(() => {});
+} finally {
+  console.log(JSON.stringify(out));
+  await context.close();
+}
+process.exit(out.state === "done" ? 0 : 1);

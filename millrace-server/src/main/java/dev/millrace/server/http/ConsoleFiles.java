@@ -1,0 +1,147 @@
+package dev.millrace.server.http;
+
+import dev.millrace.server.api.KinesisApi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The web console's files at {@code /console/}: the page and its bundled scripts and styles, which millrace-console
+ * builds into its jar under {@code millrace-console/} (npm ci and Vite, from its pom). The console is a client of
+ * the public APIs like any other, so its files are served to anyone, also with {@code --auth sigv4}: the page asks
+ * for keys and signs its own calls.
+ *
+ * <p>{@code /console} is redirected to {@code /console/}, so that the page's relative asset paths resolve below it;
+ * {@code /console/} is {@code index.html}. Only plain names ({@link #SAFE_NAME}: no {@code ..}, no escapes, no
+ * backslash) are looked up, and only under {@code millrace-console/}, so no request reaches another resource of the
+ * class path. The bundler gives every asset a content hash in its name, so assets are cached for a year and the page
+ * itself is revalidated on each load. A server built without the console (the server module's own tests) answers
+ * 404 with the reason.
+ *
+ * <p>Files are read from the class path on first request and kept: the set is what the jar holds (some hundreds of
+ * kilobytes), so the cache is bounded by the build; names that are not found are not kept.
+ *
+ * <p>Thread-safe.
+ */
+final class ConsoleFiles {
+    static final String PATH = "/console";
+    /** Where millrace-console puts its build output on the class path. */
+    static final String RESOURCE_ROOT = "millrace-console/";
+    private static final Pattern SAFE_NAME =
+            Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
+    private static final String ASSETS = "assets/";
+    private static final Map<String, String> TYPES = Map.ofEntries(
+            Map.entry("html", "text/html; charset=utf-8"),
+            Map.entry("js", "text/javascript; charset=utf-8"),
+            Map.entry("mjs", "text/javascript; charset=utf-8"),
+            Map.entry("css", "text/css; charset=utf-8"),
+            Map.entry("json", "application/json"),
+            Map.entry("map", "application/json"),
+            Map.entry("svg", "image/svg+xml"),
+            Map.entry("png", "image/png"),
+            Map.entry("ico", "image/x-icon"),
+            Map.entry("woff2", "font/woff2"),
+            Map.entry("txt", "text/plain; charset=utf-8"));
+    /**
+     * The page talks to any Kinesis endpoint the user names (connect-src), but runs only its own scripts and styles,
+     * evaluates no strings and cannot be framed.
+     */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; "
+            + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' http: https:; "
+            + "frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
+
+    /** An answer: status, body, content type and the headers it adds. */
+    record Answer(int status, byte[] body, String contentType, Map<String, String> headers) {
+        KinesisApi.Result result() {
+            return new KinesisApi.Result(status, body, null);
+        }
+    }
+
+    private record File(byte[] bytes, String contentType) {
+    }
+
+    private final ClassLoader loader;
+    private final Map<String, File> files = new ConcurrentHashMap<>();
+
+    ConsoleFiles(ClassLoader loader) {
+        this.loader = loader;
+    }
+
+    /** Whether a GET of {@code uri} is the console's. */
+    static boolean isConsole(String uri) {
+        String path = pathOf(uri);
+        return path.equals(PATH) || path.startsWith(PATH + "/");
+    }
+
+    /** The answer to a GET of {@code uri}, one for which {@link #isConsole} holds. */
+    Answer answer(String uri) {
+        String path = pathOf(uri);
+        if (path.equals(PATH)) {
+            String query = uri.length() > path.length() ? uri.substring(path.length()) : "";
+            return new Answer(301, new byte[0], null, Map.of("Location", PATH + "/" + query));
+        }
+        String name = path.substring(PATH.length() + 1);
+        if (name.isEmpty()) {
+            name = "index.html";
+        }
+        File file = SAFE_NAME.matcher(name).matches() ? find(name) : null;
+        if (file == null) {
+            String why = find("index.html") == null
+                    ? "The web console is not in this build of Millrace (millrace-console was not packaged)."
+                    : "No such file in the web console: " + name;
+            return new Answer(404, why.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8",
+                    Map.of("X-Content-Type-Options", "nosniff"));
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Cache-Control", name.startsWith(ASSETS) ? "public, max-age=31536000, immutable" : "no-cache");
+        headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        headers.put("Referrer-Policy", "no-referrer");
+        return new Answer(200, file.bytes(), file.contentType(), headers);
+    }
+
+    private File find(String name) {
+        File known = files.get(name);
+        if (known != null) {
+            return known;
+        }
+        File read = read(name);
+        if (read != null) {
+            files.putIfAbsent(name, read);
+        }
+        return read;
+    }
+
+    private File read(String name) {
+        int dot = name.lastIndexOf('.');
+        String type = dot < 0 ? null : TYPES.get(name.substring(dot + 1));
+        if (type == null) {
+            return null; // only the kinds of file the console is made of
+        }
+        try (InputStream in = loader.getResourceAsStream(RESOURCE_ROOT + name)) {
+            return in == null ? null : new File(in.readAllBytes(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the console's " + name + " from the class path", e);
+        }
+    }
+
+    /** The path of a request target: without its query or fragment. */
+    private static String pathOf(String uri) {
+        int end = uri.length();
+        int query = uri.indexOf('?');
+        if (query >= 0) {
+            end = query;
+        }
+        int fragment = uri.indexOf('#');
+        if (fragment >= 0 && fragment < end) {
+            end = fragment;
+        }
+        return uri.substring(0, end);
+    }
+}

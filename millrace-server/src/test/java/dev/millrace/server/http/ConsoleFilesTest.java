@@ -1,0 +1,100 @@
+package dev.millrace.server.http;
+
+import dev.millrace.protocol.Account;
+import dev.millrace.protocol.ApiModel;
+import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.security.PolicyGatekeeper;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web console's files through the real handler: a fixture console in this module's test resources
+ * ({@code millrace-console/}) stands in for millrace-console's build. Names that try to leave the console's
+ * directory, files of kinds the console is not made of, and a build without the console all get a 404, never another
+ * class-path resource.
+ */
+class ConsoleFilesTest {
+    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stop() {
+        executor.shutdownNow();
+    }
+
+    private FullHttpResponse get(String path) {
+        KinesisApi kinesis = new KinesisApi(ApiModel.kinesis(), scope -> null, Account.DEFAULT);
+        Apis apis = new Apis(kinesis, null, null, null, null, null, new PolicyGatekeeper(Clock.systemUTC()),
+                PerAccount.single(null), PerAccount.single(null));
+        EmbeddedChannel channel = new EmbeddedChannel(new KinesisHttpHandler(apis, executor));
+        channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path));
+        channel.runPendingTasks();
+        return channel.readOutbound();
+    }
+
+    private static String body(FullHttpResponse r) {
+        try {
+            return r.content().toString(StandardCharsets.UTF_8);
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void thePageIsServedBelowASlashAndItsAssetsAreCachedForAYear() {
+        FullHttpResponse bare = get("/console?endpoint=x");
+        assertThat(bare.status().code()).isEqualTo(301);
+        assertThat(bare.headers().get("Location")).isEqualTo("/console/?endpoint=x");
+        bare.release();
+
+        FullHttpResponse page = get("/console/");
+        assertThat(page.status().code()).isEqualTo(200);
+        assertThat(page.headers().get("Content-Type")).isEqualTo("text/html; charset=utf-8");
+        assertThat(page.headers().get("Cache-Control")).isEqualTo("no-cache");
+        assertThat(page.headers().get("Content-Security-Policy")).contains("script-src 'self'")
+                .contains("frame-ancestors 'none'");
+        assertThat(body(page)).contains("console fixture");
+
+        FullHttpResponse same = get("/console/index.html?x=1");
+        assertThat(body(same)).contains("console fixture");
+
+        FullHttpResponse script = get("/console/assets/index-Fx7a9.js");
+        assertThat(script.status().code()).isEqualTo(200);
+        assertThat(script.headers().get("Content-Type")).isEqualTo("text/javascript; charset=utf-8");
+        assertThat(script.headers().get("Cache-Control")).contains("immutable");
+        assertThat(body(script)).contains("fixture");
+    }
+
+    @Test
+    void namesOutsideTheConsoleOrOfOtherKindsAreNotFound() {
+        for (String path : new String[] {"/console/../logback-test.xml", "/console/%2e%2e/logback-test.xml",
+                "/console/assets/../../logback-test.xml", "/console//etc/passwd", "/console/notes.cfg",
+                "/console/missing.js", "/console/assets\\index-Fx7a9.js", "/console/.hidden.js"}) {
+            FullHttpResponse r = get(path);
+            assertThat(r.status().code()).as(path).isEqualTo(404);
+            assertThat(body(r)).as(path).startsWith("No such file in the web console");
+        }
+        FullHttpResponse elsewhere = get("/consoles");
+        assertThat(elsewhere.status().code()).as("not the console's path").isNotEqualTo(200);
+        elsewhere.release();
+    }
+
+    @Test
+    void aBuildWithoutTheConsoleSaysSo() {
+        ConsoleFiles none = new ConsoleFiles(new ClassLoader(null) { });
+        ConsoleFiles.Answer a = none.answer("/console/");
+        assertThat(a.status()).isEqualTo(404);
+        assertThat(new String(a.body(), StandardCharsets.UTF_8)).contains("not in this build");
+    }
+}
