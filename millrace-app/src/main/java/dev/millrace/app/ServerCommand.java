@@ -199,6 +199,14 @@ final class ServerCommand implements Callable<Integer> {
                     + "Without it, the API port serves /metrics; with --auth sigv4 to this machine only.")
     String metricsAddress;
 
+    @Option(names = "--metrics-retention-hours", defaultValue = "" + ServerConfig.METRICS_RETENTION_HOURS_DEFAULT,
+            paramLabel = "HOURS",
+            description = "How long CloudWatch (GetMetricStatistics, GetMetricData) keeps each minute of a metric, "
+                    + "Kinesis's own and those clients publish (default: ${DEFAULT-VALUE}, a stream's default "
+                    + "retention). Memory: about 56 KB per metric and day of one data point a minute, at most about "
+                    + "80 MB in all (2,000,000 metric-minutes).")
+    long metricsRetentionHours;
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Connections open at once, on both ports together; one more is closed as soon as it is "
                     + "accepted (with one log line per 10 s). Default: " + HttpLimits.MAX_CONNECTIONS_DEFAULT
@@ -638,6 +646,11 @@ final class ServerCommand implements Callable<Integer> {
         if (metricsAddress != null) {
             config = config.withMetricsAddress(metricsAddress(metricsAddress));
         }
+        if (metricsRetentionHours < 1 || metricsRetentionHours > 24 * 455) {
+            throw usage("--metrics-retention-hours must be 1 to " + 24 * 455 + " (CloudWatch's 15 months), not "
+                    + metricsRetentionHours);
+        }
+        config = config.withMetricsRetentionHours(metricsRetentionHours);
         config = config.withApiThreads(apiThreads).withHttpLimits(httpLimits(config.maxBodyBytes()));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");

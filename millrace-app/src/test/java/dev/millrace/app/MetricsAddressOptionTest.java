@@ -32,4 +32,16 @@ class MetricsAddressOptionTest {
                     .hasMessageContaining("--metrics-address must be HOST:PORT");
         }
     }
+
+    @Test
+    void metricsRetentionIsADayByDefaultAndBounded() {
+        assertThat(parse("server").config().metricsRetentionHours()).isEqualTo(24);
+        assertThat(parse("server", "--metrics-retention-hours", "168").config().metricsRetentionHours())
+                .isEqualTo(168);
+        for (String bad : new String[] {"0", "-1", "10921"}) {
+            assertThatThrownBy(() -> parse("server", "--metrics-retention-hours", bad).config())
+                    .as(bad).isInstanceOf(CommandLine.ParameterException.class)
+                    .hasMessageContaining("--metrics-retention-hours must be 1 to 10920");
+        }
+    }
 }

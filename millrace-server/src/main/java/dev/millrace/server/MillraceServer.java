@@ -12,6 +12,7 @@ import dev.millrace.server.api.Caller;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
+import dev.millrace.server.cluster.ClusterMetrics;
 import dev.millrace.server.cluster.ClusterPlacement;
 import dev.millrace.server.cluster.ClusterSubscriptions;
 import dev.millrace.server.cluster.ClusterTraffic;
@@ -51,6 +52,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +107,8 @@ public final class MillraceServer implements AutoCloseable {
     private InetSocketAddress metricsAddress;
     private final KinesisMetrics kinesisMetrics;
     private PrometheusExposition exposition;
+    /** A cluster's nodes hand their metrics' minutes to the writer's CloudWatch; null on a node alone. */
+    private ClusterMetrics clusterMetrics;
     private InitialStreams initialStreams = new InitialStreams(List.of());
     /** Set when {@link #close} begins: a node that is stopping is no longer ready. */
     private volatile boolean stopping;
@@ -166,6 +170,7 @@ public final class MillraceServer implements AutoCloseable {
         ShardIterators iterators = new ShardIterators(secret, clock);
         if (cluster != Cluster.solo()) {
             clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
+            clusterMetrics = new ClusterMetrics();
             ShardOwners owners = new ShardOwners(cluster);
             placement = new ClusterPlacement(clusterCalls, owners, iterators, clock);
             subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
@@ -227,7 +232,8 @@ public final class MillraceServer implements AutoCloseable {
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
-        CloudWatchApi cloudWatch = new CloudWatchApi(clock);
+        Duration metricsRetention = Duration.ofHours(config.metricsRetentionHours());
+        CloudWatchApi cloudWatch = new CloudWatchApi(clock, metricsRetention);
         String ownId = home().id();
         // Another account's tables live under its own keys (RegionMetadata), in the legacy region as the own
         // account's do; its metrics in a catalog of its own.
@@ -237,9 +243,22 @@ public final class MillraceServer implements AutoCloseable {
         // CloudWatch is regional as well: each account's region has its own metrics, Kinesis's among them.
         String homeRegion = PerAccount.regional(home());
         PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? cloudWatch
-                : new CloudWatchApi(clock));
-        kinesisMetrics.useSink((accountId, region, aggregates) -> cloudWatchOf
-                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates)));
+                : new CloudWatchApi(clock, metricsRetention));
+        MinuteSink toCloudWatch = (accountId, region, aggregates) -> cloudWatchOf
+                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates));
+        kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
+                : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
+        if (clusterMetrics != null) {
+            housekeeping.scheduleWithFixedDelay(periodic("metrics from the other nodes", () -> {
+                if (cluster.isWriter()) {
+                    try {
+                        clusterMetrics.collect(cluster, clusterCalls, home(), toCloudWatch);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }), METRICS_PUBLISH_INTERVAL_MS, METRICS_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
                 config.metricsAddress() == null ? exposition : null, this::notReady), apiExecutor,
@@ -386,6 +405,11 @@ public final class MillraceServer implements AutoCloseable {
             }
 
             @Override
+            public byte[] metricsHere() {
+                return clusterMetrics.reportHere();
+            }
+
+            @Override
             public byte[] trafficHere(Account scope, byte[] request) {
                 ApiServices s = regions.services(scope);
                 return ClusterTraffic.reportHere(s.autoScaler(), s.streams()::find, request, clock.millis());
@@ -527,11 +551,7 @@ public final class MillraceServer implements AutoCloseable {
         };
     }
 
-    /**
-     * This node's ended minutes, as CloudWatch keeps them. A node of a cluster keeps its own: CloudWatch's reads are
-     * answered by the metadata writer, so until nodes send their minutes there, only the writer's own traffic is read
-     * back through CloudWatch (each node's /metrics shows its own).
-     */
+    /** Ended minutes of this node's metrics, as CloudWatch keeps them. */
     private static List<dev.millrace.cloudwatch.MinuteAggregate> toCloudWatch(
             List<dev.millrace.metrics.MinuteAggregate> aggregates) {
         List<dev.millrace.cloudwatch.MinuteAggregate> out = new ArrayList<>(aggregates.size());

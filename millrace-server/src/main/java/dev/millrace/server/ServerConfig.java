@@ -33,44 +33,51 @@ import java.nio.file.Path;
  * @param security          who may call: --auth none, or SigV4 with identities and their policies
  * @param metricsAddress    where {@code GET /metrics} is served on a listener of its own (host and port, 0 picks a
  *                          free one); null: on the API port
+ * @param metricsRetentionHours how long CloudWatch keeps each minute of a metric (Kinesis's own and published ones)
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
                            TlsConfig tls, HttpLimits http, SecurityConfig security,
-                           InetSocketAddress metricsAddress) {
+                           InetSocketAddress metricsAddress, long metricsRetentionHours) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
     /** A 10 MiB PutRecords request in base64 JSON, with room for keys and framing. */
     public static final int MAX_BODY_BYTES_DEFAULT = 16 * 1024 * 1024;
+    /** A day: a stream's default retention, so its records and its metrics are there for as long. */
+    public static final long METRICS_RETENTION_HOURS_DEFAULT = 24;
 
     public static ServerConfig defaults(String host, int port, Path dataDir) {
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
                 ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT,
-                SecurityConfig.NONE, null);
+                SecurityConfig.NONE, null, METRICS_RETENTION_HOURS_DEFAULT);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
-                scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withApiThreads(int value) {
@@ -78,46 +85,62 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
             throw new IllegalArgumentException("API threads must be 1 or more, not " + value);
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                value, scaling, throughput, autoScaling, tls, http, security, metricsAddress);
+                value, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, value, throughput, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, value, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, value, autoScaling, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, value, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, value, tls, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, value, tls, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withHttpLimits(HttpLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, value, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, value, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, value, http, security, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, value, http, security, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withSecurity(SecurityConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, value, metricsAddress);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, value, metricsAddress,
+                metricsRetentionHours);
     }
 
     public ServerConfig withMetricsAddress(InetSocketAddress value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value, metricsRetentionHours);
+    }
+
+    public ServerConfig withMetricsRetentionHours(long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("metrics retention must be at least 1 hour, not " + value);
+        }
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress, value);
     }
 }

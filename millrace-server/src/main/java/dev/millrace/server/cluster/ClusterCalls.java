@@ -90,7 +90,9 @@ public final class ClusterCalls {
         /** A consumer's subscription to a shard, claimed from, released to, or revoked by the shard's owner. */
         CLAIM, RELEASE, REVOKE,
         /** The traffic a node metered on the shards it owns, for the writer's on-demand scaling. */
-        TRAFFIC;
+        TRAFFIC,
+        /** A node's ended minutes of AWS/Kinesis metrics, for the writer's CloudWatch ({@link ClusterMetrics}). */
+        METRICS;
 
         String wireName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -171,6 +173,9 @@ public final class ClusterCalls {
 
         /** The traffic this node metered ({@link ClusterTraffic}'s request and report). */
         byte[] trafficHere(Account scope, byte[] request);
+
+        /** This node's ended minutes of metrics, handed over ({@link ClusterMetrics#reportHere}). */
+        byte[] metricsHere();
     }
 
     /** One consumer's subscription to one shard, by one node's session. */

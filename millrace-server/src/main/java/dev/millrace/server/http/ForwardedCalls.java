@@ -58,7 +58,7 @@ final class ForwardedCalls {
             return;
         }
         if (service == ClusterCalls.Service.APPEND || service == ClusterCalls.Service.KINESIS_HERE
-                || service == ClusterCalls.Service.TRAFFIC) {
+                || service == ClusterCalls.Service.TRAFFIC || service == ClusterCalls.Service.METRICS) {
             // Placed on this node as a shard's owner: run here whatever this node's role.
             String senderVersion = headers.get(ClusterCalls.VERSION_HEADER);
             handler.executor().execute(() -> x.respond(placedHere(handler, calls, call, senderVersion)));
@@ -130,9 +130,11 @@ final class ForwardedCalls {
             return handler.local(call);
         }
         try {
-            byte[] answer = call.service() == ClusterCalls.Service.TRAFFIC
-                    ? calls.peer().trafficHere(call.scope(), call.body())
-                    : calls.peer().appendHere(call.scope(), call.body());
+            byte[] answer = switch (call.service()) {
+                case TRAFFIC -> calls.peer().trafficHere(call.scope(), call.body());
+                case METRICS -> calls.peer().metricsHere();
+                default -> calls.peer().appendHere(call.scope(), call.body());
+            };
             return new KinesisHttpHandler.Reply(new KinesisApi.Result(200, answer, null), "application/octet-stream",
                     Map.of());
         } catch (IllegalArgumentException e) {
