@@ -4,7 +4,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Datapoint;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
+import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
@@ -26,6 +34,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -213,6 +223,47 @@ class MetricsTest {
             assertThat(onApiPort.body()).doesNotContain("kinesis_");
             assertThat(own.stop()).isZero();
         }
+    }
+
+    /**
+     * The same metrics through CloudWatch, as a user reads them: the SDK's CloudWatchClient asks GetMetricStatistics
+     * for the stream's IncomingRecords and IncomingBytes, which appear once the minute of the puts has ended (up to a
+     * minute and 7 s later: the one wait in this class).
+     */
+    @Test
+    void cloudWatchAnswersTheStreamsOwnMetricsOnceTheirMinuteEnded() {
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 10);
+             CloudWatchClient cloudWatch = CloudWatchClient.builder().endpointOverride(server.endpoint())
+                     .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
+                             AwsBasicCredentials.create("AKIDEXAMPLE", "secret")))
+                     .httpClient(UrlConnectionHttpClient.create()).build()) {
+            Streams.createActive(kinesis, "watched", 1);
+            Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+            int records = 0;
+            for (int call = 0; call < 3; call++) {
+                List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                for (int i = 0; i < 7; i++) {
+                    entries.add(entry(10));
+                }
+                assertThat(kinesis.putRecords(b -> b.streamName("watched").records(entries)).failedRecordCount())
+                        .isZero();
+                records += entries.size();
+            }
+            Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+            int put = records;
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                assertThat(sum(cloudWatch, "IncomingRecords", from, to)).isEqualTo(put);
+                // Data plus partition key, as for throughput: 10 + 1 bytes a record.
+                assertThat(sum(cloudWatch, "IncomingBytes", from, to)).isEqualTo(put * 11.0);
+            });
+        }
+    }
+
+    private static double sum(CloudWatchClient cloudWatch, String metric, Instant from, Instant to) {
+        return cloudWatch.getMetricStatistics(b -> b.namespace("AWS/Kinesis").metricName(metric)
+                .dimensions(Dimension.builder().name("StreamName").value("watched").build())
+                .startTime(from).endTime(to).period(60).statistics(Statistic.SUM))
+                .datapoints().stream().mapToDouble(Datapoint::sum).sum();
     }
 
     private static PutRecordsRequestEntry entry(int dataBytes) {
