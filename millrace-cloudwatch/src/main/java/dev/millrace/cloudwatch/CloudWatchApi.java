@@ -113,7 +113,7 @@ public final class CloudWatchApi {
             MinuteAggregate a = aggregates.get(i);
             if (a.sampleCount() > 0) {
                 store.add(ids.get(i), a.unit() == null ? "None" : a.unit(), a.minuteStartMs(), a.sampleCount(),
-                        a.sum(), a.minimum(), a.maximum());
+                        a.sum(), a.minimum(), a.maximum(), true);
             }
         }
     }

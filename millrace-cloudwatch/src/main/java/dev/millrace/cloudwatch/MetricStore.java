@@ -21,10 +21,11 @@ import java.util.function.Predicate;
  *
  * <p>Bounds. Minutes older than the retention window given to the constructor are dropped (data points for them are
  * accepted and not kept); a metric with no minute left and no data received within the window is forgotten. At most
- * {@code maxMetrics} distinct metrics and {@code maxBuckets} minute buckets (all metrics together) are held: data
- * points that would need a new metric or a new bucket past either bound are accepted, not kept, and counted in
- * {@link #droppedDatapoints()}; data for buckets that exist still merges into them, and room comes back as minutes
- * age out. A bucket costs 40 bytes (five parallel arrays below, up to 1.5 times that while an array grows), so a
+ * {@code maxMetrics} distinct metrics and {@code maxBuckets} minute buckets (all metrics together) are held. A data
+ * point that would need a new metric past the bound is accepted, not kept, and counted in
+ * {@link #droppedDatapoints()}; published metrics may take only {@link #PUBLISHED_SHARE} of the slots, so the
+ * server's own (AWS/Kinesis) always find room. When every bucket is taken, the oldest minute held is dropped from
+ * every metric (the history gets shorter, new minutes are kept: {@link #evictedMinutes()}). A bucket costs 40 bytes (five parallel arrays below, up to 1.5 times that while an array grows), so a
  * series with a data point every minute costs about 56 KB a day; the default bucket bound is about 80 MB.
  *
  * <pre>
@@ -209,6 +210,10 @@ final class MetricStore {
     private final NavigableMap<String, Metric> metrics = new ConcurrentSkipListMap<>();
     private final Clock clock;
     private final long retentionMs;
+    /** The share of the metric slots that published (PutMetricData) metrics may take. */
+    static final double PUBLISHED_SHARE = 0.8;
+    private final Object evicting = new Object();
+    private final java.util.concurrent.atomic.AtomicLong evictedMinutes = new java.util.concurrent.atomic.AtomicLong();
     private final int maxMetrics;
     private final long maxBuckets;
     private final AtomicLong buckets = new AtomicLong();
@@ -252,6 +257,16 @@ final class MetricStore {
      */
     void add(MetricId id, String unit, long timestampMs, double sampleCount, double sum, double minimum,
              double maximum) {
+        add(id, unit, timestampMs, sampleCount, sum, minimum, maximum, false);
+    }
+
+    /**
+     * As {@link #add(MetricId, String, long, double, double, double, double)}; {@code own} for the server's own
+     * metrics ({@link CloudWatchApi#record}), which may use every metric slot, while published ones may use
+     * {@link #PUBLISHED_SHARE} of them: a client inventing metric names cannot crowd out Kinesis's own.
+     */
+    void add(MetricId id, String unit, long timestampMs, double sampleCount, double sum, double minimum,
+             double maximum, boolean own) {
         int unitIndex = UNITS.indexOf(unit);
         if (unitIndex < 0) {
             throw new IllegalArgumentException("not a CloudWatch unit: " + unit);
@@ -261,10 +276,11 @@ final class MetricStore {
         long minute = minuteOf(timestampMs);
         boolean keep = minute >= oldestKeptMinuteMs(nowMs) && minute <= nowMs + FUTURE_LIMIT_MS;
         String key = id.key();
+        boolean madeRoom = false;
         while (true) {
             Metric metric = metrics.get(key);
             if (metric == null) {
-                if (metrics.size() >= maxMetrics) {
+                if (metrics.size() >= (own ? maxMetrics : (int) (maxMetrics * PUBLISHED_SHARE))) {
                     drop(sampleCount);
                     return;
                 }
@@ -275,17 +291,24 @@ final class MetricStore {
                     continue; // The sweep removed it meanwhile: make it anew.
                 }
                 metric.lastReceivedMs = Math.max(metric.lastReceivedMs, nowMs);
-                if (keep) {
-                    addToSeries(metric, unitIndex, minute, sampleCount, sum, minimum, maximum, nowMs);
+                if (!keep || addToSeries(metric, unitIndex, minute, sampleCount, sum, minimum, maximum, nowMs,
+                        madeRoom)) {
+                    return;
                 }
-                return;
             }
+            // Every bucket is taken: room is made outside the metric's lock (eviction takes every metric's), then
+            // the data point is tried once more.
+            evictOldestMinute();
+            madeRoom = true;
         }
     }
 
-    /** Under the metric's lock. */
-    private void addToSeries(Metric metric, int unitIndex, long minute, double sampleCount, double sum,
-                             double minimum, double maximum, long nowMs) {
+    /**
+     * Under the metric's lock. False when the minute needs a new bucket and every bucket is taken, unless
+     * {@code lastTry} (then the data point is dropped and counted, and true returned).
+     */
+    private boolean addToSeries(Metric metric, int unitIndex, long minute, double sampleCount, double sum,
+                                double minimum, double maximum, long nowMs, boolean lastTry) {
         Series series = null;
         for (Series s : metric.series) {
             if (s.unit == unitIndex) {
@@ -302,9 +325,47 @@ final class MetricStore {
             series.merge(i, sampleCount, sum, minimum, maximum);
         } else if (buckets.incrementAndGet() > maxBuckets) {
             buckets.decrementAndGet();
+            if (!lastTry) {
+                return false;
+            }
             drop(sampleCount);
         } else {
             series.insert(-i - 1, minute, sampleCount, sum, minimum, maximum);
+        }
+        return true;
+    }
+
+    /**
+     * Makes room when every bucket is taken: drops the oldest minute held, of every metric, so that a full store
+     * keeps the newest minutes (a shorter history) rather than refusing them. Outside every metric's lock (it takes
+     * them one by one); one eviction at a time.
+     */
+    private void evictOldestMinute() {
+        synchronized (evicting) {
+            if (buckets.get() < maxBuckets) {
+                return; // another caller made room meanwhile
+            }
+            long oldest = Long.MAX_VALUE;
+            for (Metric metric : metrics.values()) {
+                synchronized (metric) {
+                    for (Series s : metric.series) {
+                        if (s.size > 0) {
+                            oldest = Math.min(oldest, s.minuteMs[0]);
+                        }
+                    }
+                }
+            }
+            if (oldest == Long.MAX_VALUE) {
+                return;
+            }
+            for (Metric metric : metrics.values()) {
+                synchronized (metric) {
+                    for (Series s : metric.series) {
+                        buckets.addAndGet(-s.dropBefore(oldest + MINUTE_MS));
+                    }
+                }
+            }
+            evictedMinutes.incrementAndGet();
         }
     }
 
@@ -364,6 +425,11 @@ final class MetricStore {
 
     long droppedDatapoints() {
         return dropped.get();
+    }
+
+    /** How often a full store dropped its oldest minute to keep new ones. */
+    long evictedMinutes() {
+        return evictedMinutes.get();
     }
 
     /** Minute buckets held, all metrics together. */

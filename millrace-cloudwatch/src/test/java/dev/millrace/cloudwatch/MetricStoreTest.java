@@ -53,9 +53,9 @@ class MetricStoreTest {
     @Test
     void pastTheMetricBoundNewMetricsAreDroppedAndCounted() {
         MetricStore store = new MetricStore(clock, Duration.ofHours(1), 2, 1_000);
-        store.add(id("a"), "None", M, 1, 1, 1, 1);
-        store.add(id("b"), "None", M, 1, 1, 1, 1);
-        store.add(id("c"), "None", M, 5, 5, 1, 1);
+        store.add(id("a"), "None", M, 1, 1, 1, 1, true);
+        store.add(id("b"), "None", M, 1, 1, 1, 1, true);
+        store.add(id("c"), "None", M, 5, 5, 1, 1, true);
         assertThat(store.get(id("c"))).isNull();
         assertThat(store.droppedDatapoints()).isEqualTo(5);
         store.add(id("a"), "None", M, 1, 1, 1, 1);
@@ -63,22 +63,35 @@ class MetricStoreTest {
     }
 
     @Test
-    void pastTheBucketBoundNewMinutesAreDroppedExistingOnesStillMerge() {
+    void aFullStoreDropsItsOldestMinuteToKeepNewOnesAndExistingOnesStillMerge() {
         MetricStore store = new MetricStore(clock, Duration.ofHours(1), 100, 3);
         store.add(id("a"), "None", M - 2 * MINUTE, 1, 1, 1, 1);
         store.add(id("a"), "None", M - MINUTE, 1, 1, 1, 1);
         store.add(id("b"), "Count", M, 1, 1, 1, 1);
-        store.add(id("b"), "Bytes", M, 3, 3, 1, 1);
-        assertThat(store.droppedDatapoints()).isEqualTo(3);
-        assertThat(store.bucketCount()).isEqualTo(3);
+        // Full: merging into a minute held needs no room and evicts nothing.
         store.add(id("a"), "None", M - MINUTE, 1, 5, 0, 5);
-        assertThat(all(store, "a")).containsExactly(new MetricStore.Bucket(M - 2 * MINUTE, "None", 1, 1, 1, 1),
-                new MetricStore.Bucket(M - MINUTE, "None", 2, 6, 0, 5));
-
-        clock.advanceMs(58 * MINUTE + 30_000); // M+59: the window starts at M-1, the oldest minute is gone
+        assertThat(store.evictedMinutes()).isZero();
+        // A new minute: the oldest held (M-2) goes, of every metric, and the new one is kept.
         store.add(id("b"), "Bytes", M, 3, 3, 1, 1);
-        assertThat(all(store, "b")).extracting(MetricStore.Bucket::unit).containsExactly("Bytes", "Count");
+        assertThat(store.droppedDatapoints()).isZero();
+        assertThat(store.evictedMinutes()).isEqualTo(1);
         assertThat(store.bucketCount()).isEqualTo(3);
+        assertThat(all(store, "a")).containsExactly(new MetricStore.Bucket(M - MINUTE, "None", 2, 6, 0, 5));
+        assertThat(all(store, "b")).extracting(MetricStore.Bucket::unit).containsExactly("Bytes", "Count");
+    }
+
+    @Test
+    void publishedMetricsLeaveRoomForTheServersOwn() {
+        MetricStore store = new MetricStore(clock, Duration.ofHours(1), 10, 1_000);
+        for (int i = 0; i < 10; i++) {
+            store.add(id("published-" + i), "None", M, 1, 1, 1, 1);
+        }
+        assertThat(store.droppedDatapoints()).as("published ones stop at 80 % of the slots").isEqualTo(2);
+        store.add(id("own-1"), "Count", M, 4, 4, 1, 1, true);
+        store.add(id("own-2"), "Count", M, 4, 4, 1, 1, true);
+        assertThat(all(store, "own-2")).containsExactly(new MetricStore.Bucket(M, "Count", 4, 4, 1, 1));
+        store.add(id("own-3"), "Count", M, 4, 4, 1, 1, true);
+        assertThat(store.droppedDatapoints()).as("every slot taken").isEqualTo(6);
     }
 
     @Test

@@ -469,9 +469,15 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                         DynamoApi.CONTENT_TYPE, Map.of());
             }
             case CLOUDWATCH: {
-                CloudWatchApi.Result r = cloudWatch.of(PerAccount.regional(call.scope() != null ? call.scope()
-                        : api.home())).handle(call.uri(), call.target(),
-                        call.contentType(), call.body(), call.requestId());
+                CloudWatchApi regional;
+                try {
+                    regional = cloudWatch.of(PerAccount.regional(call.scope() != null ? call.scope() : api.home()));
+                } catch (KinesisException tooManyRegions) {
+                    return Authentication.cloudWatch(tooManyRegions, call.uri(), call.target(), call.contentType(),
+                            call.requestId());
+                }
+                CloudWatchApi.Result r = regional.handle(call.uri(), call.target(), call.contentType(), call.body(),
+                        call.requestId());
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), null), r.contentType(), r.headers());
             }
             default: {
