@@ -98,6 +98,8 @@ public final class MillraceServer implements AutoCloseable {
     private ExecutorService apiExecutor;
     private ThreadPoolExecutor appendExecutor;
     private ScheduledExecutorService housekeeping;
+    /** The writer's collection of the other nodes' metrics; null on a node alone. */
+    private ScheduledExecutorService metricsCollector;
     private HttpServer http;
     private ScheduledExecutorService fanOutExecutor;
     private final List<FanOut> fanOuts = new CopyOnWriteArrayList<>();
@@ -249,7 +251,9 @@ public final class MillraceServer implements AutoCloseable {
         kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
                 : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
         if (clusterMetrics != null) {
-            housekeeping.scheduleWithFixedDelay(periodic("metrics from the other nodes", () -> {
+            // A thread of its own: a node slow to answer delays only this, never housekeeping's transitions.
+            metricsCollector = Executors.newSingleThreadScheduledExecutor(named("millrace-metrics-collect"));
+            metricsCollector.scheduleWithFixedDelay(periodic("metrics from the other nodes", () -> {
                 if (cluster.isWriter()) {
                     try {
                         clusterMetrics.collect(cluster, clusterCalls, home(), toCloudWatch);
@@ -498,6 +502,9 @@ public final class MillraceServer implements AutoCloseable {
         }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+            if (metricsCollector != null) {
+                metricsCollector.shutdownNow();
+            }
         }
         fanOuts.forEach(FanOut::close);
         fanOuts.clear();

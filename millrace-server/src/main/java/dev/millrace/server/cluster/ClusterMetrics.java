@@ -93,11 +93,13 @@ public final class ClusterMetrics {
     }
 
     /**
-     * The writer's tick: every other live node's outbox into {@code local}. A node that does not answer keeps its
-     * minutes for the next tick.
+     * The writer's tick: its own outbox (minutes it held while it was not the writer) and every other live node's
+     * into {@code local}. A node that does not answer keeps its minutes for the next tick; a batch {@code local}
+     * refuses (a node of another version) is dropped and counted, and the others still go in.
      */
     public void collect(Cluster cluster, ClusterCalls calls, Account scope, MinuteSink local)
             throws InterruptedException {
+        store(decode(reportHere()), local);
         for (Cluster.Node node : cluster.liveNodes()) {
             if (node.id().equals(cluster.self().id())) {
                 continue;
@@ -109,8 +111,20 @@ public final class ClusterMetrics {
                 log.info("Metrics of node {} are collected later: {}", node.id(), e.getMessage());
                 continue;
             }
-            for (Batch b : batches) {
+            store(batches, local);
+        }
+    }
+
+    private void store(List<Batch> batches, MinuteSink local) {
+        for (Batch b : batches) {
+            try {
                 local.publish(b.accountId(), b.region(), b.aggregates());
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    dropped += b.aggregates().size();
+                }
+                log.warn("{} metric minutes of account {} in {} were not stored: {}", b.aggregates().size(),
+                        b.accountId(), b.region(), e.toString());
             }
         }
     }
