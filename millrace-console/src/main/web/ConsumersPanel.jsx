@@ -33,7 +33,7 @@ export default function ConsumersPanel({ streamName, streamArn }) {
       <form className="inline" onSubmit={register}>
         <label>New consumer <input data-testid="consumer-name" value={name} required maxLength={128}
           pattern="[a-zA-Z0-9_.\-]+" onChange={(e) => setName(e.target.value)} /></label>
-        <button type="submit" disabled={action.busy}>Register</button>
+        <button type="submit" data-testid="consumer-register" disabled={action.busy}>Register</button>
       </form>
       <ErrorLine error={consumers.error || action.error} />
       {consumers.data?.length === 0 && <p className="dim">No enhanced fan-out consumers.</p>}
@@ -43,12 +43,13 @@ export default function ConsumersPanel({ streamName, streamArn }) {
           </thead>
           <tbody>
             {consumers.data.map((c) => (
-              <tr key={c.ConsumerARN}>
+              <tr key={c.ConsumerARN} data-testid={`consumer-${c.ConsumerName}`} data-arn={c.ConsumerARN}>
                 <td title={c.ConsumerARN}>{c.ConsumerName}</td>
-                <td className={`status ${c.ConsumerStatus}`}>{c.ConsumerStatus}</td>
+                <td className={`status ${c.ConsumerStatus}`} data-testid={`consumer-status-${c.ConsumerName}`}>{c.ConsumerStatus}</td>
                 <td>{c.ConsumerCreationTimestamp ? new Date(c.ConsumerCreationTimestamp).toLocaleString() : ""}</td>
                 <td><Subscriptions streamName={streamName} consumerName={c.ConsumerName} /></td>
-                <td><button type="button" disabled={action.busy} onClick={() => deregister(c)}>Deregister</button></td>
+                <td><button type="button" data-testid={`deregister-${c.ConsumerName}`} disabled={action.busy}
+                  onClick={() => deregister(c)}>Deregister</button></td>
               </tr>
             ))}
           </tbody>

@@ -33,9 +33,9 @@ export default function StreamPage({ streamName }) {
         <dl className="summary" data-testid="stream-summary">
           <dt>Status</dt><dd data-testid="stream-status" className={`status ${s.StreamStatus}`}>{s.StreamStatus}</dd>
           <dt>ARN</dt><dd className="mono">{s.StreamARN}</dd>
-          <dt>Mode</dt><dd>{s.StreamModeDetails?.StreamMode}</dd>
+          <dt>Mode</dt><dd data-testid="stream-mode">{s.StreamModeDetails?.StreamMode}</dd>
           <dt>Open shards</dt><dd data-testid="open-shards">{s.OpenShardCount}</dd>
-          <dt>Retention</dt><dd>{s.RetentionPeriodHours} hours</dd>
+          <dt>Retention</dt><dd data-testid="retention">{s.RetentionPeriodHours} hours</dd>
           <dt>Consumers</dt><dd>{s.ConsumerCount ?? 0}</dd>
           <dt>Encryption</dt><dd>{s.EncryptionType ?? "NONE"}</dd>
           <dt>Shard-level metrics</dt>
@@ -100,12 +100,12 @@ function Settings({ summary, onChanged }) {
       <form className="inline" onSubmit={retention}>
         <label>Retention (hours) <input data-testid="retention-hours" type="number" min={24} max={8760}
           value={hours} onChange={(e) => setHours(e.target.value)} /></label>
-        <button type="submit" disabled={action.busy}>Set retention</button>
+        <button type="submit" data-testid="retention-submit" disabled={action.busy}>Set retention</button>
       </form>
       <form className="inline" onSubmit={reshard}>
         <label>Open shards <input data-testid="target-shards" type="number" min={1} value={shardCount}
           onChange={(e) => setShardCount(e.target.value)} /></label>
-        <button type="submit" disabled={action.busy || mode === "ON_DEMAND"}
+        <button type="submit" data-testid="reshard-submit" disabled={action.busy || mode === "ON_DEMAND"}
           title="UpdateShardCount, uniform scaling">Reshard</button>
       </form>
       <button type="button" data-testid="switch-mode" disabled={action.busy} onClick={switchMode}>
@@ -113,7 +113,7 @@ function Settings({ summary, onChanged }) {
       <button type="button" disabled={action.busy} onClick={monitoring}
         title="EnableEnhancedMonitoring / DisableEnhancedMonitoring">
         {monitored ? "Stop shard-level metrics" : "Collect shard-level metrics"}</button>
-      <ErrorLine error={action.error} />
+      {action.error && <div data-testid="settings-error"><ErrorLine error={action.error} /></div>}
     </div>
   );
 }

@@ -1,10 +1,13 @@
-// CloudWatch GetMetricData for namespace AWS/Kinesis, as AWS documents it: one query per metric, 1-minute periods,
-// oldest first. Bounded: at most MAX_PAGES answers are gathered.
-import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+// CloudWatch GetMetricData as AWS documents it: one query per metric, 1-minute periods, oldest first; Kinesis's own
+// metrics (namespace AWS/Kinesis) and those clients published about a stream (the KPL's KinesisProducerLibrary, an
+// application's own), found with ListMetrics. Bounded: at most MAX_PAGES answers are gathered per call.
+import { GetMetricDataCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 
-const NAMESPACE = "AWS/Kinesis";
+export const KINESIS_NAMESPACE = "AWS/Kinesis";
 const PERIOD_S = 60;
 const MAX_PAGES = 10;
+/** GetMetricData answers at most 500 queries a call: a published namespace's first ones are charted. */
+export const MAX_PUBLISHED_METRICS = 50;
 
 /** The stream-level metrics the console charts, with the statistic that makes sense for each. */
 export const STREAM_METRICS = [
@@ -29,12 +32,13 @@ export const CONSUMER_METRICS = [
  * For each of `metrics` ({name, stat}) with `dimensions` ([{Name, Value}]) over the last `minutes`:
  * [{name, stat, unit, timestamps: [seconds], values: [numbers]}], in the order asked.
  */
-export async function getMetrics(cloudWatch, metrics, dimensions, minutes, now = Date.now()) {
+export async function getMetrics(cloudWatch, metrics, dimensions, minutes, now = Date.now(),
+  namespace = KINESIS_NAMESPACE) {
   const end = new Date(Math.ceil(now / 60000) * 60000);
   const start = new Date(end.getTime() - minutes * 60000);
   const queries = metrics.map((m, i) => ({
     Id: `m${i}`,
-    MetricStat: { Metric: { Namespace: NAMESPACE, MetricName: m.name, Dimensions: dimensions },
+    MetricStat: { Metric: { Namespace: namespace, MetricName: m.name, Dimensions: dimensions },
       Period: PERIOD_S, Stat: m.stat },
     ReturnData: true,
   }));
@@ -55,4 +59,28 @@ export async function getMetrics(cloudWatch, metrics, dimensions, minutes, now =
     const timestamps = [...points.keys()].sort((a, b) => a - b);
     return { ...m, timestamps, values: timestamps.map((t) => points.get(t)) };
   });
+}
+
+/**
+ * The metrics published with exactly `dimensions` ([{Name, Value}]), in every namespace (ListMetrics, paged,
+ * bounded): {namespaces: [names, sorted], byNamespace: Map(namespace -> [metric names, sorted])}.
+ */
+export async function listMetricsOf(cloudWatch, dimensions) {
+  const byNamespace = new Map();
+  const wanted = dimensions.map((d) => `${d.Name}=${d.Value}`).sort().join(",");
+  let token;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const out = await cloudWatch.send(new ListMetricsCommand({ Dimensions: dimensions,
+      ...(token ? { NextToken: token } : {}) }));
+    for (const m of out.Metrics ?? []) {
+      const have = (m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).sort().join(",");
+      if (have !== wanted) continue; // finer-grained (per shard, per worker): not this chart's
+      if (!byNamespace.has(m.Namespace)) byNamespace.set(m.Namespace, new Set());
+      byNamespace.get(m.Namespace).add(m.MetricName);
+    }
+    token = out.NextToken;
+    if (!token) break;
+  }
+  const names = new Map([...byNamespace].map(([ns, set]) => [ns, [...set].sort()]));
+  return { namespaces: [...names.keys()].sort(), byNamespace: names };
 }

@@ -1,21 +1,31 @@
 // Uses the web console as a person would, in Debian's headless Chromium (/usr/bin/chromium, driven by playwright-core).
-// Scenario "tour": creates a stream with the create form, starts the live tail, puts a record with the put form and
-// waits for it in the tail, splits the shard with the shard map's button, waits for the lineage to be drawn, and puts
-// a second record that the tail must show from a child shard, then a KPL aggregated record (typed in hex) whose user
-// records the tail must show. Scenario "keys" (a server with --auth sigv4): the
+// Scenario "tour": creates a stream with the create form, opens it and sees the metrics panel say "no data yet" (no
+// error), then hands over to the test, which publishes data points about the stream with PutMetricData (it writes
+// <cwd>/metrics-published, holding the namespace, once the driver has written <cwd>/metrics-waiting), and waits for
+// the panel to chart them from that namespace; starts the live tail, puts a record with the put form and waits for it
+// in the tail, splits the shard with the shard map's button, waits for the lineage to be drawn, and puts a second
+// record that the tail must show from a child shard, then a KPL aggregated record (typed in hex) whose user records
+// the tail must show; then puts a JSON record and reads the tail shown as hex and as JSON, merges the two children,
+// reshards to 2 with UpdateShardCount, raises the retention to 48 hours and lowers it to 36, registers two consumers
+// and deregisters one, and switches the stream to on-demand. Scenario "keys" (a server with --auth sigv4): the
 // console must ask for keys, and once given them list the streams with signed calls. Screenshots go to
 // <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Prints one
 // JSON line:
 //   {"state":"done"|"failed","step":..., "error":..., "edges":[{parent,child}], "nodes":[{id,open}],
 //    "tail":[{shard,subSequence,data}], "putResults":[text], "streams":[names], "storage":{local,session},
-//    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors]}
+//    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors],
+//    "metricsEmpty":{state,alerts,charts}, "charts":[{name,timestamps,values,drawn}], "formats":{hex,json},
+//    "edgesAfterMerge":[{parent,child}], "openShards":[texts], "retention":[texts],
+//    "consumers":[{name,arn,status}], "consumersLeft":[names], "mode":text, "failedCalls":[{status,op,url}],
+//    "alerts":[texts]}
 // and exits 0 only when every step passed. Usage:
 //   node console-in-chromium.mjs tour <consoleUrl> <profileDir> <screenshotDir> <streamName> <first> <second>
-//        <kplRecordHex> <userRecord>...
+//        <jsonRecord> <kplRecordHex> <userRecord>...
 //   node console-in-chromium.mjs keys <consoleUrl> <profileDir> <screenshotDir> <accessKeyId> <secret> <streamName>
 //   node console-in-chromium.mjs kcl <consoleUrl> <profileDir> <screenshotDir> <leaseTable> <streamName>
 import { chromium } from "playwright-core";
 import { join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const [scenario, consoleUrl, profileDir, shots, ...args] = process.argv.slice(2);
 const STEP_TIMEOUT_MS = 20000;
@@ -32,8 +42,19 @@ const page = context.pages()[0] ?? await context.newPage();
 page.setDefaultTimeout(STEP_TIMEOUT_MS);
 page.on("console", (m) => { if (m.type() === "error") out.console.push(m.text()); });
 page.on("pageerror", (e) => out.console.push(`uncaught: ${e.message}`));
+// Every API call the page made that was answered with an error status (the keys scenario expects some).
+out.failedCalls = [];
+page.on("response", (r) => {
+  if (r.status() < 400) return;
+  const req = r.request();
+  const target = req.headers()["x-amz-target"];
+  const op = target ?? (r.url().match(/\/operation\/([A-Za-z]+)/)?.[1])
+    ?? (req.postData()?.match(/Action=([A-Za-z]+)/)?.[1]) ?? "";
+  out.failedCalls.push({ status: r.status(), op, url: r.url() });
+});
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const id = (testId) => `[data-testid="${testId}"]`;
+const CHILD_LOW = "shardId-000000000001";
 
 async function putRecord(data, encoding = "utf-8") {
   await page.selectOption(id("put-encoding"), encoding);
@@ -54,7 +75,129 @@ async function tailRows() {
     data: r.querySelector('[data-testid="tail-data"]').textContent })));
 }
 
-async function tour(stream, first, second, kplHex, ...kplUserRecords) {
+const HANDOVER_TIMEOUT_MS = 20000;
+
+/** Writes <cwd>/metrics-waiting and waits for the test to write <cwd>/metrics-published; its content. */
+async function handOver() {
+  writeFileSync("metrics-waiting", "the metrics panel is empty\n");
+  const until = Date.now() + HANDOVER_TIMEOUT_MS;
+  while (!existsSync("metrics-published")) {
+    if (Date.now() > until) throw new Error("the test did not publish metrics in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return readFileSync("metrics-published", "utf-8").trim();
+}
+
+async function charts() {
+  return page.$$eval('[data-testid^="chart-"]', (figs) => figs.map((f) => ({
+    name: f.getAttribute("data-testid").slice("chart-".length),
+    timestamps: JSON.parse(f.getAttribute("data-timestamps")), values: JSON.parse(f.getAttribute("data-values")),
+    drawn: Number(f.getAttribute("data-drawn")), canvas: f.querySelector("canvas") != null })));
+}
+
+async function alerts() {
+  return page.$$eval('[role="alert"]', (es) => es.map((e) => e.textContent));
+}
+
+async function metricsPanel() {
+  out.step = "the metrics panel: no data yet, and no error";
+  const panel = id("metrics-panel");
+  await page.waitForSelector(`${panel}[data-state="empty"]`);
+  await page.waitForSelector(`${panel} [data-testid="metrics-empty"]`);
+  out.metricsEmpty = { state: await page.getAttribute(panel, "data-state"),
+    alerts: await page.$$eval(`${panel} [role="alert"]`, (es) => es.map((e) => e.textContent)),
+    charts: await charts() };
+  await page.locator(panel).screenshot({ path: join(shots, "01b-metrics-no-data-yet.png") });
+
+  out.step = "the test publishes data points about the stream";
+  const namespace = await handOver();
+
+  out.step = "pick the published namespace: the points are charted";
+  await page.click(id("metrics-refresh"));
+  await page.waitForSelector(`${id("metrics-namespace")} option[value="${namespace}"]`, { state: "attached" });
+  await page.selectOption(id("metrics-namespace"), namespace);
+  await page.waitForSelector(`${panel}[data-namespace="${namespace}"][data-state="data"]`);
+  await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((f) =>
+    Number(f.getAttribute("data-drawn")) > 0), `${panel} [data-testid^="chart-"]`, { timeout: STEP_TIMEOUT_MS });
+  out.charts = await charts();
+  await page.locator(panel).screenshot({ path: join(shots, "01c-metrics-charted.png") });
+  await page.selectOption(id("metrics-namespace"), "AWS/Kinesis");
+}
+
+async function tailFormats(json) {
+  out.step = "put a JSON record, and show the tail as hex, then as JSON";
+  await putRecord(json);
+  const marker = JSON.parse(json).console;
+  await page.locator(id("tail-data")).filter({ hasText: marker }).waitFor();
+  const texts = () => page.$$eval('[data-testid="tail-data"]', (es) => es.map((e) => e.textContent));
+  await page.selectOption(id("tail-format"), "hex");
+  await page.waitForSelector('pre.data.hex[data-testid="tail-data"]');
+  out.formats = { hex: await texts() };
+  await page.selectOption(id("tail-format"), "json");
+  await page.waitForSelector('pre.data.json[data-testid="tail-data"]');
+  out.formats.json = await texts();
+  await shot("04c-tail-as-json");
+  await page.selectOption(id("tail-format"), "auto");
+}
+
+/** Waits until the summary shows `text` in `testId` and the stream is ACTIVE; records the text. */
+async function summaryShows(testId, text) {
+  await page.locator(id(testId)).filter({ hasText: text }).waitFor();
+  await page.locator(id("stream-status")).filter({ hasText: "ACTIVE" }).waitFor();
+  return page.textContent(id(testId));
+}
+
+async function settings() {
+  out.step = "merge the two children with the shard map";
+  await page.click(id(`merge-${CHILD_LOW}`));
+  await page.waitForFunction(() => document.querySelectorAll("svg [data-edge]").length >= 4, null,
+    { timeout: STEP_TIMEOUT_MS });
+  out.edgesAfterMerge = await edges();
+  out.openShards = [await summaryShows("open-shards", /^1$/)];
+  await shot("08-lineage-after-merge");
+
+  out.step = "reshard to 2 open shards (UpdateShardCount)";
+  await page.fill(id("target-shards"), "2");
+  await page.click(id("reshard-submit"));
+  out.openShards.push(await summaryShows("open-shards", /^2$/));
+
+  out.step = "raise the retention to 48 hours, then lower it to 36";
+  out.retention = [await summaryShows("retention", /^24 hours$/)];
+  await page.fill(id("retention-hours"), "48");
+  await page.click(id("retention-submit"));
+  out.retention.push(await summaryShows("retention", /^48 hours$/));
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "48", id("retention-hours"));
+  await page.fill(id("retention-hours"), "36");
+  await page.click(id("retention-submit"));
+  out.retention.push(await summaryShows("retention", /^36 hours$/));
+
+  out.step = "register two consumers, deregister one";
+  out.consumers = [];
+  for (const name of ["console-kept", "console-gone"]) {
+    await page.fill(id("consumer-name"), name);
+    await page.click(id("consumer-register"));
+    await page.locator(id(`consumer-status-${name}`)).filter({ hasText: "ACTIVE" }).waitFor();
+    out.consumers.push({ name, arn: await page.getAttribute(id(`consumer-${name}`), "data-arn"),
+      status: await page.textContent(id(`consumer-status-${name}`)) });
+  }
+  await shot("09-consumers");
+  await page.click(id("deregister-console-gone"));
+  await page.waitForSelector(id("consumer-console-gone"), { state: "detached" });
+  out.consumersLeft = await page.$$eval('[data-testid="consumers"] tbody tr', (rows) => rows.map((r) =>
+    r.getAttribute("data-testid").slice("consumer-".length)));
+
+  out.step = "switch the stream to on-demand";
+  await page.click(id("switch-mode"));
+  out.mode = await summaryShows("stream-mode", /^ON_DEMAND$/);
+  await shot("10-on-demand");
+}
+
+async function edges() {
+  return page.$$eval("svg [data-edge]", (es) => es.map((e) => ({
+    parent: e.getAttribute("data-parent"), child: e.getAttribute("data-child") })));
+}
+
+async function tour(stream, first, second, json, kplHex, ...kplUserRecords) {
   out.step = "open the console";
   await page.goto(consoleUrl);
   await page.waitForSelector(id("create-name"));
@@ -70,6 +213,7 @@ async function tour(stream, first, second, kplHex, ...kplUserRecords) {
   out.step = "open the stream's page";
   await page.click(id(`open-${stream}`));
   await page.waitForSelector('[data-shard-id="shardId-000000000000"]');
+  await metricsPanel();
 
   out.step = "start the live tail";
   await page.selectOption(id("tail-from"), "LATEST");
@@ -100,11 +244,13 @@ async function tour(stream, first, second, kplHex, ...kplUserRecords) {
   }
   await shot("04b-kpl-record-in-tail");
 
-  out.edges = await page.$$eval("svg [data-edge]", (es) => es.map((e) => ({
-    parent: e.getAttribute("data-parent"), child: e.getAttribute("data-child") })));
+  out.edges = await edges();
   out.nodes = await page.$$eval("svg [data-shard-id]", (ns) => ns.map((n) => ({
     id: n.getAttribute("data-shard-id"), open: n.getAttribute("data-open") === "true" })));
   out.tail = await tailRows();
+
+  await tailFormats(json);
+  await settings();
 }
 
 async function keys(accessKeyId, secret, stream) {
@@ -159,6 +305,7 @@ try {
   out.state = "done";
 } catch (e) {
   out.error = e.message.split("\n")[0];
+  out.alerts = await alerts().catch(() => []);
   out.tail = await tailRows().catch(() => []);
   await shot(`99-${scenario}-failure`).catch(() => {});
 } finally {

@@ -2,6 +2,7 @@ package dev.millrace.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,15 +11,23 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.CloudWatchException;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
+import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.Consumer;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
+import software.amazon.awssdk.services.kinesis.model.StreamMode;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -30,14 +39,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
@@ -46,8 +60,15 @@ import static org.assertj.core.api.Assertions.tuple;
  * with the console's form, starts the live tail, puts a record with the put form and sees it in the tail, splits the
  * shard with the shard map's button and sees the lineage drawn (an edge from the parent to each child in the SVG),
  * then puts a second record that the tail shows from a child shard, and a KPL aggregated record (typed in hex) whose
- * user records the tail shows one by one. What the console did is then checked with the AWS SDK for Java: the
- * stream, the split and the records are really on the server. The screenshots of the run are
+ * user records the tail shows one by one. Before that, right after the stream is created, its metrics panel must say
+ * "no data yet" without an error; the test then publishes data points about the stream with PutMetricData (in a
+ * namespace of its own: AWS/ namespaces are refused, on AWS as here) and the panel must chart exactly those points
+ * (the uPlot series read back from the page). After the tail's records, the page shows them as hex and as JSON,
+ * merges the split's children, reshards with UpdateShardCount, raises and lowers the retention, registers two
+ * consumers and deregisters one, and switches the stream to on-demand. No call the page makes may fail, and its
+ * console must stay free of errors. What the console did is then checked with the AWS SDK for Java: the stream, the
+ * split, the merge, the reshard, the retention, the mode, the consumer and the records are really on the server. The
+ * screenshots of the run are
  * kept in {@code target/console-screenshots/}. Against a server run with {@code --auth sigv4}, the console must ask
  * for keys when its placeholder keys are refused, then list the streams with calls signed by the keys given, which it
  * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
@@ -59,10 +80,13 @@ class ConsoleBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final String PARENT = "shardId-000000000000";
     private static final List<String> CHILDREN = List.of("shardId-000000000001", "shardId-000000000002");
+    private static final String MERGED = "shardId-000000000003";
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G'};
     private static final String ACCOUNT = "123456789012";
     private static final String KEY_ID = "AKIACONSOLE00000001";
     private static final String SECRET = "console-operator-secret";
+    private static final String NAMESPACE = "ConsoleTest";
+    private static final List<Double> PUBLISHED_VALUES = List.of(3.0, 5.0, 8.0);
 
     @TempDir
     static Path work;
@@ -98,11 +122,69 @@ class ConsoleBrowserTest {
         String stream = "console-" + UUID.randomUUID().toString().substring(0, 8);
         String first = "before the split " + UUID.randomUUID();
         String second = "after the split " + UUID.randomUUID();
+        String jsonMarker = UUID.randomUUID().toString();
+        String json = "{\"console\":\"" + jsonMarker + "\",\"qty\":2}";
         String consoleUrl = server.endpoint() + "/console/";
 
         List<String> kplUsers = List.of("kpl user one " + UUID.randomUUID(), "kpl user two " + UUID.randomUUID());
-        JsonNode out = inBrowser("tour", consoleUrl, stream, first, second, HexFormat.of().formatHex(
-                kplAggregated("pk", kplUsers)), kplUsers.get(0), kplUsers.get(1));
+        Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        List<Instant> published = List.of(minute.minus(3, ChronoUnit.MINUTES), minute.minus(2, ChronoUnit.MINUTES),
+                minute.minus(1, ChronoUnit.MINUTES));
+        JsonNode out;
+        try (CloudWatchClient cloudWatch = CloudWatchClient.builder().endpointOverride(server.endpoint())
+                .region(Clients.REGION).credentialsProvider(Clients.CREDENTIALS)
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            CompletableFuture<JsonNode> browser = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return inBrowser("tour", consoleUrl, stream, first, second, json, HexFormat.of().formatHex(
+                            kplAggregated("pk", kplUsers)), kplUsers.get(0), kplUsers.get(1));
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            // Once the page has shown its empty metrics panel: data points about the stream, in a namespace of the
+            // test's own (AWS keeps AWS/ namespaces for its services, and so does Millrace).
+            Awaitility.await("the console's empty metrics panel").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.exists(work.resolve("metrics-waiting")) || browser.isDone());
+            assertThatThrownBy(() -> cloudWatch.putMetricData(b -> b.namespace("AWS/Kinesis").metricData(
+                    d -> d.metricName("IncomingRecords").value(1.0))))
+                    .isInstanceOfSatisfying(CloudWatchException.class, e -> assertThat(e.awsErrorDetails()
+                            .errorCode()).isEqualTo("InvalidParameterValue"));
+            List<MetricDatum> data = new ArrayList<>();
+            for (int i = 0; i < published.size(); i++) {
+                data.add(MetricDatum.builder().metricName("OrdersPlaced").unit(StandardUnit.COUNT)
+                        .timestamp(published.get(i)).value(PUBLISHED_VALUES.get(i))
+                        .dimensions(Dimension.builder().name("StreamName").value(stream).build()).build());
+            }
+            // Per shard: not a stream-level metric, so not charted on the stream's page.
+            data.add(MetricDatum.builder().metricName("OrdersPerShard").unit(StandardUnit.COUNT)
+                    .timestamp(published.get(0)).value(1.0).dimensions(
+                            Dimension.builder().name("StreamName").value(stream).build(),
+                            Dimension.builder().name("ShardId").value(PARENT).build()).build());
+            cloudWatch.putMetricData(b -> b.namespace(NAMESPACE).metricData(data));
+            Files.writeString(work.resolve("metrics-published"), NAMESPACE);
+            out = browser.join();
+        }
+
+        assertThat(list(out.get("failedCalls"))).as("no call failed: %s", out.get("failedCalls")).isEmpty();
+        assertThat(list(out.get("console"))).as("no error in the page's console: %s", out.get("console")).isEmpty();
+        JsonNode empty = out.get("metricsEmpty");
+        assertThat(empty.get("state").asText()).isEqualTo("empty");
+        assertThat(list(empty.get("alerts"))).as("no error in the metrics panel").isEmpty();
+        assertThat(list(empty.get("charts"))).as("Kinesis's stream metrics, none with a point yet")
+                .allSatisfy(c -> assertThat(c.get("timestamps").size() + c.get("drawn").asInt()).isZero())
+                .extracting(c -> c.get("name").asText()).contains("IncomingRecords", "IncomingBytes");
+        assertThat(list(out.get("charts"))).as("the published namespace's stream-level metric, drawn")
+                .singleElement().satisfies(c -> {
+                    assertThat(c.get("name").asText()).isEqualTo("OrdersPlaced");
+                    assertThat(list(c.get("timestamps"))).extracting(JsonNode::asLong).containsExactlyElementsOf(
+                            published.stream().map(Instant::getEpochSecond).toList());
+                    assertThat(list(c.get("values"))).extracting(JsonNode::asDouble)
+                            .containsExactlyElementsOf(PUBLISHED_VALUES);
+                    assertThat(c.get("drawn").asInt()).as("points uPlot holds").isEqualTo(published.size());
+                    assertThat(c.get("canvas").asBoolean()).isTrue();
+                });
 
         List<JsonNode> edges = list(out.get("edges"));
         assertThat(edges).extracting(e -> e.get("parent").asText(), e -> e.get("child").asText())
@@ -132,8 +214,11 @@ class ConsoleBrowserTest {
         // What the page showed is what the server holds.
         try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
             List<Shard> shards = kinesis.listShards(b -> b.streamName(stream)).shards();
+            // The split, then the merge of its children, then UpdateShardCount's split of the merged shard.
             assertThat(shards).extracting(Shard::shardId, Shard::parentShardId).containsExactlyInAnyOrder(
-                    tuple(PARENT, null), tuple(CHILDREN.get(0), PARENT), tuple(CHILDREN.get(1), PARENT));
+                    tuple(PARENT, null), tuple(CHILDREN.get(0), PARENT), tuple(CHILDREN.get(1), PARENT),
+                    tuple(MERGED, CHILDREN.get(0)), tuple("shardId-000000000004", MERGED),
+                    tuple("shardId-000000000005", MERGED));
             List<String> data = new ArrayList<>();
             for (Shard shard : shards) {
                 String iterator = kinesis.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
@@ -143,17 +228,61 @@ class ConsoleBrowserTest {
                     data.add(new String(rec.data().asByteArray(), StandardCharsets.UTF_8));
                 }
             }
-            assertThat(data).hasSize(3).contains(first, second);
+            assertThat(data).hasSize(4).contains(first, second, json);
         }
+        assertTailFormats(out.get("formats"), first, json, jsonMarker);
+        assertSettingsHappened(out, stream);
 
-        for (String name : List.of("01-streams", "02-record-in-tail", "03-lineage-after-split",
-                "04-tail-after-split", "04b-kpl-record-in-tail")) {
+        for (String name : List.of("01-streams", "01b-metrics-no-data-yet", "01c-metrics-charted", "02-record-in-tail",
+                "03-lineage-after-split", "04-tail-after-split", "04b-kpl-record-in-tail", "04c-tail-as-json",
+                "08-lineage-after-merge", "09-consumers", "10-on-demand")) {
             Path png = screenshots.resolve(name + ".png");
             assertThat(png).as("screenshot %s", name).isRegularFile();
             try (InputStream in = Files.newInputStream(png)) {
                 assertThat(in.readNBytes(PNG_MAGIC.length)).isEqualTo(PNG_MAGIC);
             }
             assertThat(Files.size(png)).isGreaterThan(5_000);
+        }
+    }
+
+    /** The tail shown as hex (every record's bytes), then as JSON (the JSON record indented, the others said not). */
+    private static void assertTailFormats(JsonNode formats, String first, String json, String jsonMarker) {
+        assertThat(texts(formats.get("hex"))).as("the tail as hex")
+                .contains(HexFormat.ofDelimiter(" ").formatHex(first.getBytes(StandardCharsets.UTF_8)))
+                .contains(HexFormat.ofDelimiter(" ").formatHex(json.getBytes(StandardCharsets.UTF_8)))
+                .noneMatch(t -> t.contains(jsonMarker));
+        assertThat(texts(formats.get("json"))).as("the tail as JSON")
+                .contains("{\n  \"console\": \"" + jsonMarker + "\",\n  \"qty\": 2\n}")
+                .contains("(not JSON) " + first);
+    }
+
+    /** The merge, reshard, retention, consumers and mode the page showed, as the server holds them. */
+    private static void assertSettingsHappened(JsonNode out, String stream) {
+        assertThat(list(out.get("edgesAfterMerge"))).extracting(e -> e.get("parent").asText(),
+                e -> e.get("child").asText()).contains(tuple(CHILDREN.get(0), MERGED), tuple(CHILDREN.get(1), MERGED));
+        assertThat(texts(out.get("openShards"))).containsExactly("1", "2");
+        assertThat(texts(out.get("retention"))).containsExactly("24 hours", "48 hours", "36 hours");
+        assertThat(list(out.get("consumers"))).extracting(c -> c.get("name").asText(), c -> c.get("status").asText())
+                .containsExactly(tuple("console-kept", "ACTIVE"), tuple("console-gone", "ACTIVE"));
+        assertThat(texts(out.get("consumersLeft"))).containsExactly("console-kept");
+        assertThat(out.get("mode").asText()).isEqualTo("ON_DEMAND");
+        String keptArn = list(out.get("consumers")).get(0).get("arn").asText();
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
+            List<Shard> shards = kinesis.listShards(b -> b.streamName(stream)).shards();
+            assertThat(shards).filteredOn(sh -> sh.shardId().equals(MERGED)).singleElement().satisfies(sh -> {
+                assertThat(sh.parentShardId()).isEqualTo(CHILDREN.get(0));
+                assertThat(sh.adjacentParentShardId()).isEqualTo(CHILDREN.get(1));
+            });
+            assertThat(shards).as("UpdateShardCount split the merged shard in two").filteredOn(
+                    sh -> sh.sequenceNumberRange().endingSequenceNumber() == null)
+                    .hasSize(2).allSatisfy(sh -> assertThat(sh.parentShardId()).isEqualTo(MERGED));
+            StreamDescriptionSummary summary = kinesis.describeStreamSummary(b -> b.streamName(stream))
+                    .streamDescriptionSummary();
+            assertThat(summary.retentionPeriodHours()).isEqualTo(36);
+            assertThat(summary.streamModeDetails().streamMode()).isEqualTo(StreamMode.ON_DEMAND);
+            assertThat(kinesis.listStreamConsumers(b -> b.streamARN(summary.streamARN())).consumers())
+                    .extracting(Consumer::consumerName, Consumer::consumerARN, Consumer::consumerStatusAsString)
+                    .containsExactly(tuple("console-kept", keptArn, "ACTIVE"));
         }
     }
 
@@ -283,7 +412,7 @@ class ConsoleBrowserTest {
         List<String> command = new ArrayList<>(List.of(node(), "console-in-chromium.mjs", scenario, consoleUrl,
                 work.resolve("chromium-profile-" + scenario).toString(), screenshots.toString()));
         command.addAll(List.of(args));
-        ExternalCommand.Result r = ExternalCommand.run(command, work, Map.of(), 90);
+        ExternalCommand.Result r = ExternalCommand.run(command, work, Map.of(), 150);
         String last = r.stdout().strip().lines().reduce((a, b) -> b).orElse("{}");
         JsonNode out = new ObjectMapper().readTree(last);
         assertThat(out.path("state").asText()).as("the console's %s stopped at step '%s': %s; page errors %s; "
