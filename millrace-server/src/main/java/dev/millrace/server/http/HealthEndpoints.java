@@ -19,7 +19,9 @@ import java.util.List;
  *   stream of {@code --create-stream} not ACTIVE yet, a cluster node that has not joined or knows no writer.</li>
  *   <li>{@code GET /health}: as before, 200 {@code ok} in plain text; the same as live.</li>
  * </ul>
- * A query string is ignored ({@code /health/ready?verbose}), so probes that add one still match.
+ * A query string is ignored ({@code /health/ready?verbose}), so probes that add one still match. The reasons name
+ * streams, so a node that checks signatures ({@code --auth sigv4}) tells them only to its own machine; anyone else
+ * gets {@code "reasons":["see this node's log or ask from its machine"]} with the same status.
  *
  * <p>Stateless; thread-safe.
  */
@@ -40,6 +42,11 @@ final class HealthEndpoints {
 
     /** The answer to {@code GET uri}, or {@code null} if the path is not one of these. */
     static Answer answer(String uri, Readiness readiness) {
+        return answer(uri, readiness, true);
+    }
+
+    /** @param showReasons whether the caller may read why the node is not ready (they name streams) */
+    static Answer answer(String uri, Readiness readiness, boolean showReasons) {
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
         switch (path) {
@@ -49,6 +56,9 @@ final class HealthEndpoints {
                 return new Answer(200, "application/json", LIVE_BODY);
             case READY:
                 List<String> reasons = readiness.notReady();
+                if (!showReasons && !reasons.isEmpty()) {
+                    reasons = List.of("see this node's log or ask from its machine");
+                }
                 return new Answer(reasons.isEmpty() ? 200 : 503, "application/json", readyBody(reasons));
             default:
                 return null;

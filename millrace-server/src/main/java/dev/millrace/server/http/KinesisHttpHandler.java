@@ -265,7 +265,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             return true;
         }
-        HealthEndpoints.Answer health = HealthEndpoints.answer(uri, readiness);
+        HealthEndpoints.Answer health = HealthEndpoints.answer(uri, readiness,
+                !authentication.enabled() || Authentication.fromThisMachine(ctx.channel()));
         if (health != null) {
             respond(x, new KinesisApi.Result(health.status(), health.body(), null), health.contentType(), Map.of());
             return true;

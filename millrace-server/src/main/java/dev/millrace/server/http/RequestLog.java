@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe: an {@link Entry} is logged at most once, from whichever thread answers.
  */
 final class RequestLog {
+    static final int MAX_LOGGED_CHARS = 128;
     private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
     private static final JsonFactory JSON = new JsonFactory();
     private static final CBORFactory CBOR = new CBORFactory();
@@ -104,7 +105,8 @@ final class RequestLog {
         }
         long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - entry.startNanos);
         String[] call = serviceAndOperation(entry);
-        String stream = call[0].equals("kinesis") ? streamOf(entry) : null;
+        call[1] = printable(call[1]);
+        String stream = call[0].equals("kinesis") ? printable(streamOf(entry)) : null;
         String error = errorType != null ? errorType : "-";
         LoggingEventBuilder line = log.atInfo().addKeyValue("remote", entry.remote).addKeyValue("service", call[0])
                 .addKeyValue("operation", call[1]);
@@ -121,6 +123,26 @@ final class RequestLog {
                                 + "bytesOut={} requestId={}", entry.remote, call[0], call[1],
                         stream != null ? stream : "-", status, error, latencyMs, entry.bytesIn, bytesOut,
                         entry.requestId);
+    }
+
+    /**
+     * What a client wrote, fit for one log line: at most {@value #MAX_LOGGED_CHARS} characters of names, ARNs and
+     * paths ({@code A-Z a-z 0-9 _ . - : / @ + = ,}), anything else shown as {@code ?}, so that a name cannot start a
+     * forged line or fill the log.
+     */
+    static String printable(String clientText) {
+        if (clientText == null) {
+            return null;
+        }
+        int n = Math.min(clientText.length(), MAX_LOGGED_CHARS);
+        StringBuilder b = new StringBuilder(n + 3);
+        for (int i = 0; i < n; i++) {
+            char c = clientText.charAt(i);
+            boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "_.-:/@+=,".indexOf(c) >= 0;
+            b.append(plain ? c : '?');
+        }
+        return clientText.length() > MAX_LOGGED_CHARS ? b.append("...").toString() : b.toString();
     }
 
     /** The service and operation a request names, as far as its headers, path and body tell. */
