@@ -103,7 +103,16 @@ final class MetricsListener extends ChannelInitializer<SocketChannel> {
             } else {
                 try {
                     scrapes.execute(() -> {
-                        byte[] body = exposition.scrape();
+                        byte[] body;
+                        try {
+                            body = exposition.scrape();
+                        } catch (RuntimeException e) {
+                            // Answered, not left waiting for the idle timeout; the scraper retries next interval.
+                            ctx.executor().execute(() -> respond(ctx, false,
+                                    HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain",
+                                    bytes("The metrics could not be gathered: " + e)));
+                            return;
+                        }
                         ctx.executor().execute(() -> respond(ctx, keepAlive, HttpResponseStatus.OK,
                                 PrometheusExposition.CONTENT_TYPE, body));
                     });
