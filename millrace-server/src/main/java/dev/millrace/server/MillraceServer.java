@@ -242,27 +242,7 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<DynamoApi> dynamoOf = new PerAccount<>(id -> id.equals(ownId) ? dynamo : new DynamoApi(
                 RegionMetadata.of(metadata, new Account(Account.LEGACY_REGION, id), ownId), clock,
                 Account.LEGACY_REGION, id));
-        // CloudWatch is regional as well: each account's region has its own metrics, Kinesis's among them.
-        String homeRegion = PerAccount.regional(home());
-        PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? cloudWatch
-                : new CloudWatchApi(clock, metricsRetention));
-        MinuteSink toCloudWatch = (accountId, region, aggregates) -> cloudWatchOf
-                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates));
-        kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
-                : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
-        if (clusterMetrics != null) {
-            // A thread of its own: a node slow to answer delays only this, never housekeeping's transitions.
-            metricsCollector = Executors.newSingleThreadScheduledExecutor(named("millrace-metrics-collect"));
-            metricsCollector.scheduleWithFixedDelay(periodic("metrics from the other nodes", () -> {
-                if (cluster.isWriter()) {
-                    try {
-                        clusterMetrics.collect(cluster, clusterCalls, home(), toCloudWatch);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }), METRICS_PUBLISH_INTERVAL_MS, METRICS_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
-        }
+        PerAccount<CloudWatchApi> cloudWatchOf = cloudWatches(cloudWatch, metricsRetention);
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
                 config.metricsAddress() == null ? exposition : null, this::notReady), apiExecutor,
@@ -556,6 +536,35 @@ public final class MillraceServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Every account's regional CloudWatch ({@code home} for the server's own account in its region), with this node's
+     * ended minutes of AWS/Kinesis metrics going into them: directly on a node alone or the writer, else through the
+     * writer's collection ({@link ClusterMetrics}).
+     */
+    private PerAccount<CloudWatchApi> cloudWatches(CloudWatchApi home, Duration retention) {
+        String homeRegion = PerAccount.regional(home());
+        PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? home
+                : new CloudWatchApi(clock, retention));
+        MinuteSink toCloudWatch = (accountId, region, aggregates) -> cloudWatchOf
+                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates));
+        kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
+                : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
+        if (clusterMetrics != null) {
+            // A thread of its own: a node slow to answer delays only this, never housekeeping's transitions.
+            metricsCollector = Executors.newSingleThreadScheduledExecutor(named("millrace-metrics-collect"));
+            metricsCollector.scheduleWithFixedDelay(periodic("metrics from the other nodes", () -> {
+                if (cluster.isWriter()) {
+                    try {
+                        clusterMetrics.collect(cluster, clusterCalls, home(), toCloudWatch);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }), METRICS_PUBLISH_INTERVAL_MS, METRICS_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
+        return cloudWatchOf;
     }
 
     /** Ended minutes of this node's metrics, as CloudWatch keeps them. */
