@@ -5,7 +5,7 @@
 # and saves it as a docker-archive tarball, which the container profile takes with -Djib.from.image=tar://OUT.
 #   host-jre-base.sh OUT.tar [JAVA_HOME]
 # Cached: OUT.tar is kept while it is newer than this script and than the JRE's release file (a package upgrade
-# replaces it), so only the first run pays (about 20 s here). Ends by running java -version in the image, which is
+# replaces it), so only the first run pays (about 6 s here). Ends by running java -version in the image, which is
 # also how ./verify learns whether podman can run containers on this machine; exits non-zero if it cannot.
 set -euo pipefail
 out=$(realpath -m "$1")
