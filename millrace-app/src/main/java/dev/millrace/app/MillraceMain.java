@@ -17,14 +17,14 @@ import java.util.Map;
  * <p>Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 if the server could not start or failed, 2 for a usage
  * error (on the command line, in an environment variable {@code MILLRACE_*} or in the {@code --config} file). The
  * client commands ({@code streams}, {@code describe}, {@code tail}, {@code put}, from millrace-cli) list their own
- * exit codes in their {@code --help}.
+ * exit codes in their {@code --help}, as does {@code health} ({@link HealthCommand}, the container's health check).
  *
  * <p>Not thread-safe; {@link #main} is called once.
  */
 @Command(name = "millrace", mixinStandardHelpOptions = true, versionProvider = MillraceMain.Version.class,
         description = "A self-hosted server that speaks the Amazon Kinesis Data Streams API.",
         subcommands = {ServerCommand.class, CommandLine.HelpCommand.class,
-            StreamsCommand.class, DescribeCommand.class, TailCommand.class, PutCommand.class})
+            StreamsCommand.class, DescribeCommand.class, TailCommand.class, PutCommand.class, HealthCommand.class})
 public final class MillraceMain implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
