@@ -60,7 +60,10 @@ final class Signals {
                 action.run();
             });
         } catch (IllegalArgumentException e) {
-            log.debug("Signal HUP is not available here: {}", e.getMessage());
+            // Most often the process was started with SIGHUP ignored (nohup, some service managers): the JVM then
+            // leaves it ignored, and a reload by SIGHUP would silently do nothing.
+            log.warn("SIGHUP cannot be handled here ({}): --identities and --kms-keys will not be re-read on SIGHUP;"
+                    + " restart the server to change them (was it started with nohup?)", e.getMessage());
         }
     }
 }
