@@ -29,6 +29,7 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
 
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,6 +55,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,7 +81,8 @@ import static org.assertj.core.api.Assertions.tuple;
  * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
  * lease's owner and checkpoint, and the lag measured at that checkpoint. The page's assets, followed from
  * {@code index.html} through every chunk's references to the chunks loaded later, are each served by the server
- * itself with their type and a cache for good; the page itself is revalidated.
+ * itself with their type and a cache for good, and gzipped to a client that accepts it; the page itself is
+ * revalidated.
  *
  * <p>A missing Chromium fails the test (it does not skip it): {@code ./verify} installs it as root.
  */
@@ -309,7 +312,8 @@ class ConsoleBrowserTest {
                 csp -> assertThat(csp).contains("script-src 'self'"));
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
         // The page's assets and, through the references in each chunk (static imports, dynamic imports' preload
-        // lists), every chunk loaded later: each from this server, with its type, cacheable for good (hashed names).
+        // lists), every chunk loaded later: each from this server, with its type, cacheable for good (hashed names),
+        // and gzipped when asked (Chromium asks, so the browser tests load them so).
         Pattern reference = Pattern.compile("[\"'`]\\./(?:assets/)?([A-Za-z0-9_.-]+\\.(js|css))[\"'`]");
         Deque<String> toFetch = new ArrayDeque<>();
         Set<String> seen = new LinkedHashSet<>();
@@ -328,6 +332,15 @@ class ConsoleBrowserTest {
             assertThat(asset.headers().firstValue("Cache-Control")).as(name).hasValueSatisfying(
                     c -> assertThat(c).contains("immutable"));
             totalBytes += asset.body().length;
+            HttpResponse<byte[]> gzipped = http.send(HttpRequest.newBuilder(server.endpoint().resolve(
+                    "/console/assets/" + name)).header("Accept-Encoding", "gzip").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (asset.body().length > 1000) { // smaller ones are sent as they are when gzip does not help
+                assertThat(gzipped.headers().firstValue("Content-Encoding")).as(name).hasValue("gzip");
+                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+                    assertThat(in.readAllBytes()).as(name).isEqualTo(asset.body());
+                }
+            }
             if (name.endsWith(".js")) {
                 reference.matcher(new String(asset.body(), StandardCharsets.UTF_8)).results()
                         .forEach(m -> toFetch.add(m.group(1)));
