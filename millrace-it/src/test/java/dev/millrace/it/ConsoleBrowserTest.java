@@ -82,7 +82,8 @@ import static org.assertj.core.api.Assertions.tuple;
  * lease's owner and checkpoint, and the lag measured at that checkpoint. The page's assets, followed from
  * {@code index.html} through every chunk's references to the chunks loaded later, are each served by the server
  * itself with their type and a cache for good, and gzipped to a client that accepts it; the page itself is
- * revalidated.
+ * revalidated. A part of the page whose chunk cannot be loaded (the server answers 404 for it, as after an upgrade
+ * while the page was open) says so in its place, the rest of the page working, and comes back with a reload.
  *
  * <p>A missing Chromium fails the test (it does not skip it): {@code ./verify} installs it as root.
  */
@@ -418,6 +419,18 @@ class ConsoleBrowserTest {
         }
         assertThat(screenshots.resolve("05-asks-for-keys.png")).isRegularFile();
         assertThat(screenshots.resolve("06-signed-in.png")).isRegularFile();
+    }
+
+    @Test
+    void aPartOfThePageWhoseChunkCannotBeLoadedSaysSoAndTheRestWorks() throws Exception {
+        String stream = "console-chunks";
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
+            Streams.createActive(kinesis, stream, 1);
+        }
+        JsonNode out = inBrowser("missing-chunk", server.endpoint() + "/console/", stream);
+        assertThat(out.path("partFailed").asText()).startsWith("The metrics could not be shown:")
+                .contains("Reload the page");
+        assertThat(out.path("metricsAfterReload").asText()).isIn("loading", "empty", "data");
     }
 
     /**
