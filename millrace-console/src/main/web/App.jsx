@@ -1,12 +1,15 @@
 // The console's frame: the connection bar (endpoint, region, keys), the navigation (a hash route, so a stream's page
 // can be bookmarked and reloaded: #/, #/stream/NAME, #/kcl) and the page shown.
-import { useEffect, useMemo, useState } from "react";
+import { lazy, useEffect, useMemo, useState } from "react";
 import { ApiContext, makeReporter } from "./api.jsx";
 import { loadConnection, loadKeys, makeClients, saveConnection, saveKeys } from "./connection.js";
 import ConnectionBar from "./ConnectionBar.jsx";
 import StreamsPage from "./StreamsPage.jsx";
-import StreamPage from "./StreamPage.jsx";
-import KclPage from "./KclPage.jsx";
+import Lazy from "./Lazy.jsx";
+
+// The first screen is the streams list: a stream's page and the KCL page come in chunks of their own when opened.
+const StreamPage = lazy(() => import("./StreamPage.jsx"));
+const KclPage = lazy(() => import("./KclPage.jsx"));
 
 function currentRoute() {
   const hash = decodeURIComponent(location.hash.replace(/^#/, ""));
@@ -57,8 +60,9 @@ export default function App() {
       </header>
       <main>
         {route.page === "streams" && <StreamsPage />}
-        {route.page === "stream" && <StreamPage key={route.streamName} streamName={route.streamName} />}
-        {route.page === "kcl" && <KclPage />}
+        {route.page === "stream" && <Lazy key={route.streamName} what="stream's page">
+          <StreamPage streamName={route.streamName} /></Lazy>}
+        {route.page === "kcl" && <Lazy what="KCL page"><KclPage /></Lazy>}
       </main>
     </ApiContext.Provider>
   );

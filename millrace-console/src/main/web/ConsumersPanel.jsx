@@ -5,7 +5,7 @@ import { useState } from "react";
 import { DeregisterStreamConsumerCommand, RegisterStreamConsumerCommand } from "@aws-sdk/client-kinesis";
 import { ErrorLine, useAction, useApi, usePoll } from "./api.jsx";
 import { listConsumers } from "./kinesis.js";
-import { CONSUMER_METRICS, getMetrics } from "./metrics.js";
+import { CONSUMER_METRICS, cloudWatchOf, getMetrics } from "./metrics.js";
 
 const REFRESH_MS = 5000;
 const METRICS_REFRESH_MS = 60000;
@@ -61,7 +61,7 @@ export default function ConsumersPanel({ streamName, streamArn }) {
 
 function Subscriptions({ streamName, consumerName }) {
   const { clients } = useApi();
-  const metrics = usePoll(() => getMetrics(clients.cloudWatch, CONSUMER_METRICS, [
+  const metrics = usePoll(() => getMetrics(cloudWatchOf(clients), CONSUMER_METRICS, [
     { Name: "StreamName", Value: streamName }, { Name: "ConsumerName", Value: consumerName }], METRICS_MINUTES),
   METRICS_REFRESH_MS, [clients, streamName, consumerName]);
   if (metrics.error) return <span className="dim" title={metrics.error}>metrics unavailable</span>;

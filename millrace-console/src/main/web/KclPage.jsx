@@ -5,10 +5,11 @@
 // what KCL's iterator age would be at the checkpoint (MillisBehindLatest would be that of the record read, not of the
 // checkpoint). Its arrival time is the server's clock and the age is taken with this browser's.
 import { useState } from "react";
-import { DescribeTableCommand, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ErrorLine, useAction, useApi, usePoll } from "./api.jsx";
+import { clientOf } from "./connection.js";
 import { listStreams } from "./kinesis.js";
 
 const REFRESH_MS = 10000;
@@ -53,7 +54,7 @@ function shardOf(lease, streamName) {
 
 export default function KclPage() {
   const { clients } = useApi();
-  const apps = usePoll(() => findApplications(clients.dynamo), REFRESH_MS, [clients]);
+  const apps = usePoll(() => findApplications(clientOf(clients, DynamoDBClient)), REFRESH_MS, [clients]);
   const streams = usePoll(() => listStreams(clients.kinesis), 0, [clients]);
   return (
     <section>

@@ -4,7 +4,9 @@
 // with ListMetrics. Before the first minute with data has ended there is nothing to draw, and the panel says so.
 import { useState } from "react";
 import { ErrorLine, useApi, usePoll } from "./api.jsx";
-import { getMetrics, KINESIS_NAMESPACE, listMetricsOf, MAX_PUBLISHED_METRICS, STREAM_METRICS } from "./metrics.js";
+import {
+  cloudWatchOf, getMetrics, KINESIS_NAMESPACE, listMetricsOf, MAX_PUBLISHED_METRICS, STREAM_METRICS,
+} from "./metrics.js";
 import Chart from "./Chart.jsx";
 
 const REFRESH_MS = 60000;
@@ -16,14 +18,14 @@ export default function MetricsPanel({ streamName }) {
   const [namespace, setNamespace] = useState(KINESIS_NAMESPACE);
   const [stat, setStat] = useState("Sum");
   const dimensions = [{ Name: "StreamName", Value: streamName }];
-  const published = usePoll(() => listMetricsOf(clients.cloudWatch, dimensions), REFRESH_MS,
+  const published = usePoll(() => listMetricsOf(cloudWatchOf(clients), dimensions), REFRESH_MS,
     [clients, streamName]);
   const publishedNames = published.data?.byNamespace.get(namespace) ?? [];
   const kinesis = namespace === KINESIS_NAMESPACE;
   const wanted = kinesis ? STREAM_METRICS
     : publishedNames.slice(0, MAX_PUBLISHED_METRICS).map((name) => ({ name, stat, unit: "as published" }));
   const metrics = usePoll(() => (wanted.length === 0 ? Promise.resolve([])
-    : getMetrics(clients.cloudWatch, wanted, dimensions, minutes, Date.now(), namespace)), REFRESH_MS,
+    : getMetrics(cloudWatchOf(clients), wanted, dimensions, minutes, Date.now(), namespace)), REFRESH_MS,
   [clients, streamName, minutes, namespace, stat, wanted.map((m) => m.name).join(",")]);
   const namespaces = [KINESIS_NAMESPACE, ...(published.data?.namespaces ?? []).filter((n) => n !== KINESIS_NAMESPACE)];
   const refresh = () => { published.refresh(); metrics.refresh(); };

@@ -1,7 +1,7 @@
 // One stream: its summary and settings (retention, capacity mode, shard count), its shard map, a form to put a record,
 // the live tail, its consumers and its metrics. The summary and the shard map are refreshed every few seconds, so a
 // reshard done here or elsewhere shows up without a reload.
-import { useState } from "react";
+import { lazy, useState } from "react";
 import {
   DescribeStreamSummaryCommand, IncreaseStreamRetentionPeriodCommand, DecreaseStreamRetentionPeriodCommand,
   UpdateStreamModeCommand, UpdateShardCountCommand, EnableEnhancedMonitoringCommand,
@@ -12,8 +12,12 @@ import { listShards } from "./kinesis.js";
 import ShardMap from "./ShardMap.jsx";
 import PutForm from "./PutForm.jsx";
 import TailPanel from "./TailPanel.jsx";
-import ConsumersPanel from "./ConsumersPanel.jsx";
-import MetricsPanel from "./MetricsPanel.jsx";
+import Lazy from "./Lazy.jsx";
+
+// The panels that read CloudWatch (its SDK client) and draw charts (uPlot) come in chunks of their own, after the
+// stream's summary and shard map.
+const ConsumersPanel = lazy(() => import("./ConsumersPanel.jsx"));
+const MetricsPanel = lazy(() => import("./MetricsPanel.jsx"));
 
 const REFRESH_MS = 3000;
 
@@ -51,9 +55,10 @@ export default function StreamPage({ streamName }) {
         <div><h3>Put a record</h3><PutForm streamName={streamName} /></div>
         <div><h3>Live tail</h3><TailPanel streamName={streamName} /></div>
       </div>
-      {s && <><h3>Consumers</h3><ConsumersPanel streamName={streamName} streamArn={s.StreamARN} /></>}
+      {s && <><h3>Consumers</h3><Lazy what="consumers">
+        <ConsumersPanel streamName={streamName} streamArn={s.StreamARN} /></Lazy></>}
       <h3>Metrics</h3>
-      <MetricsPanel streamName={streamName} />
+      <Lazy what="metrics"><MetricsPanel streamName={streamName} /></Lazy>
     </section>
   );
 }

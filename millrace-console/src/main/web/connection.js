@@ -2,9 +2,9 @@
 // not secrets); access keys only in sessionStorage, so they end with the tab and never leave the browser except as
 // SigV4 signatures made by the AWS SDK. The default endpoint is the page's own origin (the Millrace server that
 // served it); blank means AWS's own endpoints for the region.
+// Only the Kinesis client is made here: the CloudWatch and DynamoDB clients are made by the parts of the page that
+// use them (clientOf), which are loaded when shown, so their SDK packages are not in the page's first download.
 import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 const CONNECTION_KEY = "millrace-console.connection";
 const KEYS_KEY = "millrace-console.keys";
@@ -37,7 +37,10 @@ export function saveKeys(keys) {
   }
 }
 
-/** The three clients for a connection; keys null means the placeholder keys. */
+/**
+ * A connection's clients: {kinesis, config, others}: config is what every other SDK client is made with, and others
+ * keeps those made (clientOf). Keys null means the placeholder keys.
+ */
 export function makeClients({ endpoint, region }, keys) {
   const credentials = keys
     ? { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey,
@@ -45,11 +48,17 @@ export function makeClients({ endpoint, region }, keys) {
     : { ...PLACEHOLDER_KEYS }; // a copy: the SDK marks the credentials object it is given
   const config = { region: region || DEFAULT_REGION, credentials, maxAttempts: 2,
     ...(endpoint ? { endpoint: endpoint.replace(/\/+$/, "") } : {}) };
-  return {
-    kinesis: new KinesisClient(config),
-    cloudWatch: new CloudWatchClient(config),
-    dynamo: new DynamoDBClient(config),
-  };
+  return { config, kinesis: new KinesisClient(config), others: new Map() };
+}
+
+/** The client of class `Client` (an AWS SDK v3 client) for `clients`' connection, made on first use and kept. */
+export function clientOf(clients, Client) {
+  let client = clients.others.get(Client);
+  if (!client) {
+    client = new Client(clients.config);
+    clients.others.set(Client, client);
+  }
+  return client;
 }
 
 const AUTH_ERRORS = new Set(["UnrecognizedClientException", "InvalidSignatureException",

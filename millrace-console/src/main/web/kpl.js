@@ -9,24 +9,37 @@
 //
 // As KCL does, a record is taken as aggregated only when the magic bytes match and the MD5 checks out; anything else
 // is shown as the plain record it is. The protobuf wire format is read with protobufjs's reader (its minimal build:
-// no code generation, nothing evaluated, so the page's content security policy holds).
-import protobuf from "protobufjs/minimal.js";
-import md5 from "js-md5";
-
-const { Reader } = protobuf;
+// no code generation, nothing evaluated, so the page's content security policy holds). protobufjs and js-md5 are
+// loaded (dynamic import, a chunk of their own) when the first record with the magic bytes comes: most streams carry
+// none, and the page's first load is smaller without them.
 
 const MAGIC = [0xf3, 0x89, 0x9a, 0xc2];
 const MD5_BYTES = 16;
 const LENGTH_DELIMITED = 2;
 
+let libraries = null;
+
+/** {Reader, md5}, loaded once; a failed load is not kept, so the next aggregated record tries again. */
+function loadLibraries() {
+  libraries ??= Promise.all([import("protobufjs/minimal.js"), import("js-md5")])
+    .then(([protobuf, md5]) => ({ Reader: (protobuf.default ?? protobuf).Reader, md5: md5.default ?? md5 }))
+    .catch((e) => {
+      libraries = null;
+      throw e;
+    });
+  return libraries;
+}
+
 /**
  * The user records inside a KPL aggregated record, each {partitionKey, explicitHashKey, data, subSequenceNumber},
- * or null when `bytes` (a Uint8Array) is not one.
+ * or null when `bytes` (a Uint8Array) is not one. Asynchronous only for the first aggregated record, whose decoding
+ * libraries are loaded then; it rejects if they cannot be.
  */
-export function deaggregate(bytes) {
+export async function deaggregate(bytes) {
   if (bytes.length <= MAGIC.length + MD5_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) {
     return null;
   }
+  const { Reader, md5 } = await loadLibraries();
   const message = bytes.subarray(MAGIC.length, bytes.length - MD5_BYTES);
   const digest = new Uint8Array(md5.arrayBuffer(message));
   const sent = bytes.subarray(bytes.length - MD5_BYTES);
@@ -34,13 +47,13 @@ export function deaggregate(bytes) {
     return null;
   }
   try {
-    return decodeAggregated(message);
+    return decodeAggregated(Reader, message);
   } catch {
     return null; // magic and digest match, yet no protobuf message: shown as the bytes it is
   }
 }
 
-function decodeAggregated(message) {
+function decodeAggregated(Reader, message) {
   const r = Reader.create(message);
   const partitionKeys = [];
   const hashKeys = [];

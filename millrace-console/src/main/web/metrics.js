@@ -1,7 +1,8 @@
 // CloudWatch GetMetricData as AWS documents it: one query per metric, 1-minute periods, oldest first; Kinesis's own
 // metrics (namespace AWS/Kinesis) and those clients published about a stream (the KPL's KinesisProducerLibrary, an
 // application's own), found with ListMetrics. Bounded: at most MAX_PAGES answers are gathered per call.
-import { GetMetricDataCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { clientOf } from "./connection.js";
 
 export const KINESIS_NAMESPACE = "AWS/Kinesis";
 const PERIOD_S = 60;
@@ -27,6 +28,11 @@ export const CONSUMER_METRICS = [
   { name: "SubscribeToShardEvent.Records", stat: "Sum", unit: "records" },
   { name: "SubscribeToShardEvent.MillisBehindLatest", stat: "Maximum", unit: "ms" },
 ];
+
+/** The CloudWatch client of a connection's clients (made here: see connection.js). */
+export function cloudWatchOf(clients) {
+  return clientOf(clients, CloudWatchClient);
+}
 
 /**
  * For each of `metrics` ({name, stat}) with `dimensions` ([{Name, Value}]) over the last `minutes`:

@@ -82,7 +82,7 @@ export class Tail {
     for (const r of out.Records ?? []) {
       s.lastSequence = r.SequenceNumber;
       const base = { shardId, sequenceNumber: r.SequenceNumber, arrival: r.ApproximateArrivalTimestamp };
-      const users = deaggregate(r.Data);
+      const users = await deaggregate(r.Data);
       if (users) {
         for (const u of users) {
           records.push({ ...base, subSequenceNumber: u.subSequenceNumber, partitionKey: u.partitionKey,

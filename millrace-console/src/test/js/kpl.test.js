@@ -32,27 +32,27 @@ function aggregated({ keys, hashKeys = [], records }) {
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 
-test("the user records of an aggregated record, with their keys, in order", () => {
+test("the user records of an aggregated record, with their keys, in order", async () => {
   const bytes = aggregated({ keys: ["alpha", "beta"], hashKeys: ["12345"], records: [
     { key: 0, data: "one" }, { key: 1, hashKey: 0, data: "two", tag: "t" }, { key: 0, data: "three" }] });
-  const users = deaggregate(bytes);
+  const users = await deaggregate(bytes);
   assert.deepEqual(users.map((u) => [u.partitionKey, u.explicitHashKey, text(u.data), u.subSequenceNumber]), [
     ["alpha", null, "one", 0], ["beta", "12345", "two", 1], ["alpha", null, "three", 2]]);
 });
 
-test("a plain record, a wrong digest and a cut record are not aggregated", () => {
-  assert.equal(deaggregate(new TextEncoder().encode("just some text, long enough to be checked")), null);
+test("a plain record, a wrong digest and a cut record are not aggregated", async () => {
+  assert.equal(await deaggregate(new TextEncoder().encode("just some text, long enough to be checked")), null);
   const bytes = aggregated({ keys: ["k"], records: [{ key: 0, data: "x" }] });
   const tampered = bytes.slice();
   tampered[MAGIC.length + 2] ^= 0xff;
-  assert.equal(deaggregate(tampered), null, "the MD5 no longer matches");
-  assert.equal(deaggregate(bytes.subarray(0, bytes.length - 1)), null, "cut short");
-  assert.equal(deaggregate(MAGIC), null);
+  assert.equal(await deaggregate(tampered), null, "the MD5 no longer matches");
+  assert.equal(await deaggregate(bytes.subarray(0, bytes.length - 1)), null, "cut short");
+  assert.equal(await deaggregate(MAGIC), null);
 });
 
-test("a message whose digest matches but which is no AggregatedRecord is not one", () => {
+test("a message whose digest matches but which is no AggregatedRecord is not one", async () => {
   const message = Uint8Array.of(0x1a, 0x7f, 0x01); // a record claiming 127 bytes, of which there is one
   const digest = new Uint8Array(md5.arrayBuffer(message));
   const all = new Uint8Array([...MAGIC, ...message, ...digest]);
-  assert.equal(deaggregate(all), null);
+  assert.equal(await deaggregate(all), null);
 });

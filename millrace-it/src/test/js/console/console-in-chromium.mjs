@@ -9,20 +9,23 @@
 // reshards to 2 with UpdateShardCount, raises the retention to 48 hours and lowers it to 36, registers two consumers
 // and deregisters one, and switches the stream to on-demand. Scenario "keys" (a server with --auth sigv4): the
 // console must ask for keys, and once given them list the streams with signed calls. Screenshots go to
-// <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Prints one
-// JSON line:
+// <screenshotDir>. Scenario "kcl": the KCL page finds a lease table and measures the lag at its checkpoint. Scenario
+// "missing-chunk": a stream's page whose metrics panel's chunk the server no longer has (404, as after an upgrade
+// while the page was open) shows the rest of the page and says so in the panel's place; its reload button, once the
+// chunk is back, brings the panel. Prints one JSON line:
 //   {"state":"done"|"failed","step":..., "error":..., "edges":[{parent,child}], "nodes":[{id,open}],
 //    "tail":[{shard,subSequence,data}], "putResults":[text], "streams":[names], "storage":{local,session},
 //    "apps":[tables], "leases":[{key,owner,checkpoint,lag}], "console":[errors],
 //    "metricsEmpty":{state,alerts,charts}, "charts":[{name,timestamps,values,drawn}], "formats":{hex,json},
 //    "edgesAfterMerge":[{parent,child}], "openShards":[texts], "retention":[texts],
 //    "consumers":[{name,arn,status}], "consumersLeft":[names], "mode":text, "failedCalls":[{status,op,url}],
-//    "alerts":[texts]}
+//    "alerts":[texts], "partFailed":text, "metricsAfterReload":state}
 // and exits 0 only when every step passed. Usage:
 //   node console-in-chromium.mjs tour <consoleUrl> <profileDir> <screenshotDir> <streamName> <first> <second>
 //        <jsonRecord> <kplRecordHex> <userRecord>...
 //   node console-in-chromium.mjs keys <consoleUrl> <profileDir> <screenshotDir> <accessKeyId> <secret> <streamName>
 //   node console-in-chromium.mjs kcl <consoleUrl> <profileDir> <screenshotDir> <leaseTable> <streamName>
+//   node console-in-chromium.mjs missing-chunk <consoleUrl> <profileDir> <screenshotDir> <streamName>
 import { chromium } from "playwright-core";
 import { join } from "node:path";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -291,6 +294,24 @@ async function kcl(table, stream) {
     lag: r.querySelector('[data-testid="lease-lag"]').textContent })));
 }
 
+async function missingChunk(stream) {
+  out.step = "open a stream's page whose metrics chunk is gone: the rest of the page works";
+  const gone = /\/assets\/MetricsPanel-[^/]+\.js$/;
+  await page.route(gone, (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "No such file" }));
+  await page.goto(`${consoleUrl}#/stream/${encodeURIComponent(stream)}`);
+  await page.waitForSelector(id("stream-summary"));
+  await page.waitForSelector(id("tail-start"));
+  await page.waitForSelector(id("part-failed"));
+  out.partFailed = await page.textContent(id("part-failed"));
+  await shot("11-missing-chunk");
+
+  out.step = "the chunk is back: the reload button brings the metrics panel";
+  await page.unroute(gone);
+  await page.click(`${id("part-failed")} button`);
+  await page.waitForSelector(id("metrics-panel"));
+  out.metricsAfterReload = await page.getAttribute(id("metrics-panel"), "data-state");
+}
+
 try {
   if (scenario === "tour") {
     await tour(...args);
@@ -298,6 +319,8 @@ try {
     await keys(...args);
   } else if (scenario === "kcl") {
     await kcl(...args);
+  } else if (scenario === "missing-chunk") {
+    await missingChunk(...args);
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

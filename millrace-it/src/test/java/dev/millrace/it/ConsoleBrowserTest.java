@@ -29,6 +29,7 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
 
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,14 +42,20 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,7 +79,11 @@ import static org.assertj.core.api.Assertions.tuple;
  * kept in {@code target/console-screenshots/}. Against a server run with {@code --auth sigv4}, the console must ask
  * for keys when its placeholder keys are refused, then list the streams with calls signed by the keys given, which it
  * keeps in the tab's session storage only. Its KCL page finds a lease table among DynamoDB's tables and shows the
- * lease's owner and checkpoint, and the lag measured at that checkpoint.
+ * lease's owner and checkpoint, and the lag measured at that checkpoint. The page's assets, followed from
+ * {@code index.html} through every chunk's references to the chunks loaded later, are each served by the server
+ * itself with their type and a cache for good, and gzipped to a client that accepts it; the page itself is
+ * revalidated. A part of the page whose chunk cannot be loaded (the server answers 404 for it, as after an upgrade
+ * while the page was open) says so in its place, the rest of the page working, and comes back with a reload.
  *
  * <p>A missing Chromium fails the test (it does not skip it): {@code ./verify} installs it as root.
  */
@@ -300,15 +311,48 @@ class ConsoleBrowserTest {
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
         assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
                 csp -> assertThat(csp).contains("script-src 'self'"));
-        java.util.regex.Matcher script = java.util.regex.Pattern.compile("src=\"\\./(assets/[^\"]+\\.js)\"")
-                .matcher(page.body());
-        assertThat(script.find()).as("the page loads its bundle from assets/: %s", page.body()).isTrue();
-        HttpResponse<byte[]> bundle = http.send(HttpRequest.newBuilder(server.endpoint().resolve("/console/"
-                + script.group(1))).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(bundle.statusCode()).isEqualTo(200);
-        assertThat(bundle.headers().firstValue("Cache-Control")).hasValueSatisfying(
-                c -> assertThat(c).contains("immutable"));
-        assertThat(bundle.body().length).as("no CDN: the SDK is in the bundle").isGreaterThan(100_000);
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        // The page's assets and, through the references in each chunk (static imports, dynamic imports' preload
+        // lists), every chunk loaded later: each from this server, with its type, cacheable for good (hashed names),
+        // and gzipped when asked (Chromium asks, so the browser tests load them so).
+        Pattern reference = Pattern.compile("[\"'`]\\./(?:assets/)?([A-Za-z0-9_.-]+\\.(js|css))[\"'`]");
+        Deque<String> toFetch = new ArrayDeque<>();
+        Set<String> seen = new LinkedHashSet<>();
+        reference.matcher(page.body()).results().forEach(m -> toFetch.add(m.group(1)));
+        long totalBytes = 0;
+        while (!toFetch.isEmpty()) {
+            String name = toFetch.pop();
+            if (!seen.add(name)) {
+                continue;
+            }
+            HttpResponse<byte[]> asset = http.send(HttpRequest.newBuilder(server.endpoint().resolve("/console/assets/"
+                    + name)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(asset.statusCode()).as(name).isEqualTo(200);
+            assertThat(asset.headers().firstValue("Content-Type")).as(name).hasValue(name.endsWith(".js")
+                    ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8");
+            assertThat(asset.headers().firstValue("Cache-Control")).as(name).hasValueSatisfying(
+                    c -> assertThat(c).contains("immutable"));
+            totalBytes += asset.body().length;
+            HttpResponse<byte[]> gzipped = http.send(HttpRequest.newBuilder(server.endpoint().resolve(
+                    "/console/assets/" + name)).header("Accept-Encoding", "gzip").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (asset.body().length > 1000) { // smaller ones are sent as they are when gzip does not help
+                assertThat(gzipped.headers().firstValue("Content-Encoding")).as(name).hasValue("gzip");
+                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+                    assertThat(in.readAllBytes()).as(name).isEqualTo(asset.body());
+                }
+            }
+            if (name.endsWith(".js")) {
+                reference.matcher(new String(asset.body(), StandardCharsets.UTF_8)).results()
+                        .forEach(m -> toFetch.add(m.group(1)));
+            }
+        }
+        assertThat(seen).as("the page's entry, its vendor chunks and those loaded later")
+                .anyMatch(n -> n.startsWith("index-") && n.endsWith(".js"))
+                .anyMatch(n -> n.startsWith("StreamPage-")).anyMatch(n -> n.startsWith("kpl-decoding-"))
+                .anyMatch(n -> n.endsWith(".css"));
+        assertThat(totalBytes).as("no CDN: React and the SDK are among the console's own assets")
+                .isGreaterThan(300_000);
     }
 
     @Test
@@ -375,6 +419,18 @@ class ConsoleBrowserTest {
         }
         assertThat(screenshots.resolve("05-asks-for-keys.png")).isRegularFile();
         assertThat(screenshots.resolve("06-signed-in.png")).isRegularFile();
+    }
+
+    @Test
+    void aPartOfThePageWhoseChunkCannotBeLoadedSaysSoAndTheRestWorks() throws Exception {
+        String stream = "console-chunks";
+        try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 3)) {
+            Streams.createActive(kinesis, stream, 1);
+        }
+        JsonNode out = inBrowser("missing-chunk", server.endpoint() + "/console/", stream);
+        assertThat(out.path("partFailed").asText()).startsWith("The metrics could not be shown:")
+                .contains("Reload the page");
+        assertThat(out.path("metricsAfterReload").asText()).isIn("loading", "empty", "data");
     }
 
     /**

@@ -272,7 +272,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return true;
         }
         if (ConsoleFiles.isConsole(uri)) {
-            ConsoleFiles.Answer page = console.answer(uri);
+            ConsoleFiles.Answer page = console.answer(uri, headers.get(HttpHeaderNames.ACCEPT_ENCODING));
             respond(x, page.result(), page.contentType(), page.headers());
             return true;
         }

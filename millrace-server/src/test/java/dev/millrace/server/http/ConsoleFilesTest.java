@@ -4,6 +4,7 @@ import dev.millrace.protocol.Account;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.security.PolicyGatekeeper;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -12,10 +13,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The web console's files through the real handler: a fixture console in this module's test resources
  * ({@code millrace-console/}) stands in for millrace-console's build. Names that try to leave the console's
  * directory, files of kinds the console is not made of, and a build without the console all get a 404, never another
- * class-path resource.
+ * class-path resource. Scripts go gzipped to a client that says it accepts gzip, and only to one.
  */
 class ConsoleFilesTest {
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
@@ -34,13 +37,29 @@ class ConsoleFilesTest {
     }
 
     private FullHttpResponse get(String path) {
+        return get(path, null);
+    }
+
+    private FullHttpResponse get(String path, String acceptEncoding) {
         KinesisApi kinesis = new KinesisApi(ApiModel.kinesis(), scope -> null, Account.DEFAULT);
         Apis apis = new Apis(kinesis, null, null, null, null, null, new PolicyGatekeeper(Clock.systemUTC()),
                 PerAccount.single(null), PerAccount.single(null));
         EmbeddedChannel channel = new EmbeddedChannel(new KinesisHttpHandler(apis, executor));
-        channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path));
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+        if (acceptEncoding != null) {
+            request.headers().set("Accept-Encoding", acceptEncoding);
+        }
+        channel.writeInbound(request);
         channel.runPendingTasks();
         return channel.readOutbound();
+    }
+
+    private static byte[] bytes(FullHttpResponse r) {
+        try {
+            return ByteBufUtil.getBytes(r.content());
+        } finally {
+            r.release();
+        }
     }
 
     private static String body(FullHttpResponse r) {
@@ -93,8 +112,56 @@ class ConsoleFilesTest {
     @Test
     void aBuildWithoutTheConsoleSaysSo() {
         ConsoleFiles none = new ConsoleFiles(new ClassLoader(null) { });
-        ConsoleFiles.Answer a = none.answer("/console/");
+        ConsoleFiles.Answer a = none.answer("/console/", "gzip");
         assertThat(a.status()).isEqualTo(404);
         assertThat(new String(a.body(), StandardCharsets.UTF_8)).contains("not in this build");
+    }
+
+    @Test
+    void scriptsGoGzippedToAClientThatAcceptsGzipAndAsTheyAreToOneThatDoesNot() throws Exception {
+        FullHttpResponse plain = get("/console/assets/chunk-Gz1b2.js");
+        assertThat(plain.headers().get("Content-Encoding")).isNull();
+        assertThat(plain.headers().get("Vary")).isEqualTo("Accept-Encoding");
+        byte[] original = bytes(plain);
+        assertThat(new String(original, StandardCharsets.UTF_8)).startsWith("export const row0");
+
+        FullHttpResponse zipped = get("/console/assets/chunk-Gz1b2.js", "gzip, deflate, br, zstd");
+        assertThat(zipped.status().code()).isEqualTo(200);
+        assertThat(zipped.headers().get("Content-Encoding")).isEqualTo("gzip");
+        assertThat(zipped.headers().get("Vary")).isEqualTo("Accept-Encoding");
+        assertThat(zipped.headers().get("Content-Type")).isEqualTo("text/javascript; charset=utf-8");
+        assertThat(zipped.headers().get("Cache-Control")).contains("immutable");
+        byte[] sent = bytes(zipped);
+        assertThat(zipped.headers().getInt("Content-Length")).isEqualTo(sent.length);
+        assertThat(sent.length).as("gzip makes it smaller").isLessThan(original.length / 4);
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(sent))) {
+            assertThat(in.readAllBytes()).isEqualTo(original);
+        }
+
+        for (String refused : new String[] {"gzip;q=0, *", "identity", "br", "*;q=0"}) {
+            FullHttpResponse r = get("/console/assets/chunk-Gz1b2.js", refused);
+            assertThat(r.headers().get("Content-Encoding")).as(refused).isNull();
+            assertThat(bytes(r)).as(refused).isEqualTo(original);
+        }
+        // Too small for gzip to help (its header alone is 18 bytes): sent as it is, to everyone.
+        FullHttpResponse tiny = get("/console/assets/index-Fx7a9.js", "gzip");
+        assertThat(tiny.headers().get("Content-Encoding")).isNull();
+        assertThat(tiny.headers().get("Vary")).isNull();
+        assertThat(body(tiny)).contains("fixture");
+    }
+
+    @Test
+    void acceptEncodingIsReadWithItsWeights() {
+        assertThat(ConsoleFiles.acceptsGzip("gzip")).isTrue();
+        assertThat(ConsoleFiles.acceptsGzip("deflate, GZIP;q=0.5")).isTrue();
+        assertThat(ConsoleFiles.acceptsGzip("x-gzip")).isTrue();
+        assertThat(ConsoleFiles.acceptsGzip("br;q=1.0, *;q=0.1")).isTrue();
+        assertThat(ConsoleFiles.acceptsGzip("*")).isTrue();
+        assertThat(ConsoleFiles.acceptsGzip(null)).isFalse();
+        assertThat(ConsoleFiles.acceptsGzip("")).isFalse();
+        assertThat(ConsoleFiles.acceptsGzip("gzip;q=0")).isFalse();
+        assertThat(ConsoleFiles.acceptsGzip("gzip; q=0.000, *")).as("named at 0 beats *").isFalse();
+        assertThat(ConsoleFiles.acceptsGzip("gzip;q=zero")).as("a weight that is no number").isFalse();
+        assertThat(ConsoleFiles.acceptsGzip("br, deflate")).isFalse();
     }
 }
