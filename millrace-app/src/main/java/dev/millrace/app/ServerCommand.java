@@ -35,7 +35,9 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -415,9 +417,10 @@ final class ServerCommand implements Callable<Integer> {
     KafkaStorageConfig kafkaConfig() throws StartupProblem {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         ConfigSources sources = sources();
-        if (!given.hasMatchedOption("--kafka-property")) {
-            kafka.properties.putAll(sources.entries("--kafka-property"));
-        }
+        // Key by key: the command line's --kafka-property over the environment's, over the file's.
+        Map<String, String> properties = new LinkedHashMap<>(sources.entries("--kafka-property"));
+        properties.putAll(kafka.properties);
+        kafka.properties = properties;
         // Given on the command line, or set by the environment or the config file: either way they would be ignored.
         java.util.Set<String> set = new java.util.LinkedHashSet<>();
         given.matchedOptions().forEach(o -> set.add(o.longestName()));
