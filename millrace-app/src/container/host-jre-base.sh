@@ -32,9 +32,11 @@ if [[ ! -s $out || $out -ot ${BASH_SOURCE[0]} || $out -ot $java_home/release ]];
     | grep -o '/[^ ]*' | grep -v "^$root" | sort -u | while read -r lib; do
       if [[ -e $lib ]]; then cp -L --parents "$lib" "$root"; fi
     done
-  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' \
-    > "$root/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  # millrace (10001) is the user the image's server runs as (millrace-app's pom); named here only so that tools
+  # show a name, since the image gives it by number.
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n%s\n' \
+    'millrace:x:10001:10001:millrace:/nonexistent:/sbin/nologin' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\nmillrace:x:10001:\n' > "$root/etc/group"
   tar -C "$root" -c . | "${podman[@]}" import --change 'ENV PATH=/opt/java/bin:/usr/bin:/bin' \
     --change 'ENV JAVA_HOME=/opt/java' - "$tag" >/dev/null
   mkdir -p "$(dirname "$out")"

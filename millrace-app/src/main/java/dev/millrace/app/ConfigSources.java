@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *
  * <p>A repeatable option takes its values comma-separated from the environment ({@code MILLRACE_CREATE_STREAM=a:2,b:1})
  * or as a list from the file; {@code --kafka-property}, a map, takes {@code KEY=VALUE} lines from the environment, a
- * mapping from the file ({@link #entries}). Where each value came from is remembered, so that an error about it can
+ * mapping from the file, and is merged key by key across the three sources, each key taking its value from the
+ * highest one that sets it ({@link #entries}). Where each value came from is remembered, so that an error about it can
  * say ({@link #annotate}).
  *
  * <p>Not thread-safe: picocli calls it while parsing, and {@link ServerCommand} reads it after, on one thread.
@@ -87,30 +88,43 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
     }
 
     /**
-     * The entries of a map option ({@code --kafka-property}) from the environment ({@code KEY=VALUE} lines) or the
-     * file (a mapping, or a list of {@code KEY=VALUE}), in that order of precedence; empty if neither gives it.
+     * The entries of a map option ({@code --kafka-property}) from the file (a mapping, or a list of
+     * {@code KEY=VALUE}) and the environment ({@code KEY=VALUE} lines), merged key by key with the environment's
+     * value winning; empty if neither gives it. The caller puts the command line's entries over these, key by key,
+     * so that {@code --kafka-property sasl.jaas.config=...} changes one setting and keeps the file's others.
      */
     Map<String, String> entries(String option) throws CommandLine.ParameterException {
-        String envName = envName(option);
-        List<String> items = new ArrayList<>();
-        if (env.get(envName) != null) {
-            env.get(envName).lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(items::add);
-            sources.put(option, "environment variable " + envName);
-        } else if (file() != null && file.get(option.substring(2)) != null) {
-            ConfigFile.Value value = file.get(option.substring(2));
-            items.addAll(value.text() != null ? List.of(value.text()) : value.items());
-            sources.put(option, "config file " + file.path() + " line " + value.line());
-        }
         Map<String, String> out = new LinkedHashMap<>();
+        List<String> from = new ArrayList<>();
+        if (file() != null && file.get(option.substring(2)) != null) {
+            ConfigFile.Value value = file.get(option.substring(2));
+            String source = "config file " + file.path() + " line " + value.line();
+            putItems(out, option, value.text() != null ? List.of(value.text()) : value.items(), source);
+            from.add(source);
+        }
+        String envName = envName(option);
+        if (env.get(envName) != null) {
+            String source = "environment variable " + envName;
+            putItems(out, option, env.get(envName).lines().map(String::strip).filter(l -> !l.isEmpty()).toList(),
+                    source);
+            from.add(0, source);
+        }
+        if (!from.isEmpty()) {
+            sources.put(option, String.join(" and ", from));
+        }
+        return out;
+    }
+
+    private void putItems(Map<String, String> out, String option, List<String> items, String source)
+            throws CommandLine.ParameterException {
         for (String item : items) {
             int eq = item.indexOf('=');
             if (eq < 1) {
                 throw new CommandLine.ParameterException(spec.commandLine(), option + " takes KEY=VALUE, not '"
-                        + item + "' (from " + sources.get(option) + ")");
+                        + item + "' (from " + source + ")");
             }
             out.put(item.substring(0, eq).strip(), item.substring(eq + 1).strip());
         }
-        return out;
     }
 
     /** Where {@code option} got its value, if not from the command line or its default: null then. */

@@ -56,7 +56,8 @@ final class KafkaOptions {
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
             description = "With --storage kafka: a Kafka client property given to every producer, consumer and admin "
                     + "client (SASL, TLS, timeouts), e.g. security.protocol=SASL_SSL; repeatable, and wins over "
-                    + "--kafka-properties.")
+                    + "--kafka-properties. Merged key by key with MILLRACE_KAFKA_PROPERTY and the config file's "
+                    + "kafka-property (command line over environment over file, for each key).")
     Map<String, String> properties = new LinkedHashMap<>();
 
     @Option(names = "--kafka-properties", paramLabel = "FILE",

@@ -130,7 +130,48 @@ class ConfigSourcesTest {
         ServerCommand fromEnv = parse(Map.of("MILLRACE_KAFKA_PROPERTY", "security.protocol=SASL_SSL\n"
                 + "sasl.mechanism=PLAIN"), "server", "--config", file.toString());
         assertThat(fromEnv.kafkaConfig().clientConfig(Map.of())).containsEntry("security.protocol", "SASL_SSL")
-                .containsEntry("sasl.mechanism", "PLAIN").doesNotContainKey("client.id");
+                .containsEntry("sasl.mechanism", "PLAIN").containsEntry("client.id", "from-file");
+    }
+
+    @Test
+    void kafkaPropertiesMergeKeyByKeyCommandLineOverEnvironmentOverFile() throws Exception {
+        Path file = config("storage: kafka\nkafka-bootstrap-servers: k:9092\nkafka-property:\n"
+                + "  security.protocol: SSL\n  client.id: from-file\n  request.timeout.ms: 1000\n");
+        ServerCommand command = parse(Map.of("MILLRACE_KAFKA_PROPERTY", "client.id=from-env\n"
+                        + "request.timeout.ms=2000\nsasl.mechanism=PLAIN"), "server", "--config", file.toString(),
+                "--kafka-property", "request.timeout.ms=3000", "--kafka-property", "linger.ms=5");
+        assertThat(command.kafkaConfig().clientConfig(Map.of()))
+                .containsEntry("security.protocol", "SSL")
+                .containsEntry("client.id", "from-env")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("request.timeout.ms", "3000")
+                .containsEntry("linger.ms", "5");
+    }
+
+    @Test
+    void aBadKafkaPropertyNamesTheSourceItCameFrom() throws Exception {
+        Path file = config("storage: kafka\nkafka-bootstrap-servers: k:9092\nkafka-property:\n  - no-equals\n");
+        ServerCommand command = parse(Map.of("MILLRACE_KAFKA_PROPERTY", "a=b"), "server", "--config",
+                file.toString());
+        assertThatThrownBy(command::kafkaConfig).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("'no-equals'").hasMessageContaining("config file");
+    }
+
+    @Test
+    void httpLimitOptionsOfTheirMixinComeFromEveryPlaceAndNameTheirSourceWhenBad() throws Exception {
+        Path file = config("max-queue-wait-ms: 0\nhttp2-max-streams: 7\n");
+        ServerCommand command = parse(Map.of("MILLRACE_IDLE_TIMEOUT_MS", "1234"), "server", "--config",
+                file.toString(), "--max-connections", "99");
+        assertThatThrownBy(command::config).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--max-queue-wait-ms must be 1 or more, not 0")
+                .hasMessageContaining("config file " + file + " line 1");
+        Path good = config("max-queue-wait-ms: 250\nhttp2-max-streams: 7\n");
+        var limits = parse(Map.of("MILLRACE_IDLE_TIMEOUT_MS", "1234"), "server", "--config", good.toString(),
+                "--max-connections", "99").config().http();
+        assertThat(limits.maxQueueWaitMs()).isEqualTo(250);
+        assertThat(limits.http2MaxConcurrentStreams()).isEqualTo(7);
+        assertThat(limits.idleTimeoutMs()).isEqualTo(1234);
+        assertThat(limits.maxConnections()).isEqualTo(99);
     }
 
     @Test

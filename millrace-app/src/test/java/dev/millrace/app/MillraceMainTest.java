@@ -75,7 +75,7 @@ class MillraceMainTest {
     @Test
     void httpLimitsHaveSafeDefaultsAndOptions() {
         HttpLimits defaults = parse("server").config().http();
-        assertThat(defaults.maxConnections()).isEqualTo(ServerCommand.defaultMaxConnections()).isBetween(64, 4096);
+        assertThat(defaults.maxConnections()).isEqualTo(HttpLimitOptions.defaultMaxConnections()).isBetween(64, 4096);
         assertThat(defaults.idleTimeoutMs()).as("well above the 5 s between SubscribeToShard events")
                 .isGreaterThanOrEqualTo(60_000);
         assertThat(defaults.bodyBudgetBytes()).isGreaterThanOrEqualTo(ServerConfig.MAX_BODY_BYTES_DEFAULT);

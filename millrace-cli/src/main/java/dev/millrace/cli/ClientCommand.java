@@ -35,7 +35,8 @@ abstract class ClientCommand implements Callable<Integer> {
     static final String EXIT_3 = "  3:stream or consumer not found";
     static final String EXIT_4 = "  4:access denied, or no usable credentials";
     static final String EXIT_5 = "  5:put only: some records could not be put";
-    static final String EXIT_130 = "130:interrupted (Ctrl-C or SIGTERM)";
+    static final String EXIT_130 = "130:interrupted (Ctrl-C, SIGINT)";
+    static final String EXIT_143 = "143:terminated (SIGTERM)";
 
     @Mixin
     KinesisOptions kinesisOptions = new KinesisOptions();
@@ -49,7 +50,8 @@ abstract class ClientCommand implements Callable<Integer> {
     Map<String, String> env = System.getenv();
     Clock clock = Clock.systemUTC();
     Function<KinesisOptions.Resolved, KinesisConnection> connector = KinesisConnection::new;
-    CompletableFuture<?> stop;
+    /** Completed with the signal's name ({@code "INT"}, {@code "TERM"}) when the command is told to stop. */
+    CompletableFuture<String> stop;
 
     @Override
     public final Integer call() {
@@ -75,7 +77,7 @@ abstract class ClientCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ExitCode.INTERRUPTED;
+            return stoppedCode();
         } catch (Exception e) {
             int code = ExitCode.of(e);
             err.println(name() + ": " + ExitCode.describe(e) + hint(code));
@@ -94,6 +96,11 @@ abstract class ClientCommand implements Callable<Integer> {
             stop = Interruption.install();
         }
         return stop;
+    }
+
+    /** The exit code of a run ended by the stop signal: 130 for SIGINT, 143 for SIGTERM. */
+    int stoppedCode() {
+        return ExitCode.ofSignal(stop == null ? null : stop.getNow(null));
     }
 
     /** Whether to show progress on stderr: {@code --progress}/{@code --no-progress}, else if stderr is a tty. */

@@ -29,7 +29,8 @@ import java.util.List;
                 + "(open or closed, parents, hash key range) and its enhanced fan-out consumers."},
         exitCodeListHeading = ClientCommand.EXIT_CODES_HEADING,
         exitCodeList = {ClientCommand.EXIT_0, ClientCommand.EXIT_1, ClientCommand.EXIT_2, ClientCommand.EXIT_3,
-            ClientCommand.EXIT_4, ClientCommand.EXIT_130})
+            ClientCommand.EXIT_4, ClientCommand.EXIT_130,
+            ClientCommand.EXIT_143})
 public final class DescribeCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "STREAM", description = "The stream's name.")
     String stream;

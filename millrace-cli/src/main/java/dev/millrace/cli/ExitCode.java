@@ -25,8 +25,13 @@ public final class ExitCode {
     public static final int ACCESS_DENIED = 4;
     /** put only: some records could not be put, even after retries. */
     public static final int RECORDS_NOT_PUT = 5;
-    /** Ended by SIGINT (Ctrl-C) or SIGTERM: 128 + 2, what shells report for a program ended by Ctrl-C. */
+    /** Ended by SIGINT (Ctrl-C): 128 + 2, what shells report for a program ended by Ctrl-C. */
     public static final int INTERRUPTED = 130;
+    /**
+     * Ended by SIGTERM: 128 + 15, what shells and supervisors (systemd, Kubernetes, {@code timeout}) expect of a
+     * program stopped that way, so that they can tell "told to stop" from "interrupted by a user".
+     */
+    public static final int TERMINATED = 143;
 
     /** AWS error codes that mean "who you are or what you may do", on Kinesis and on STS-style endpoints alike. */
     private static final Set<String> ACCESS_ERRORS = Set.of("AccessDeniedException", "AccessDenied",
@@ -36,6 +41,15 @@ public final class ExitCode {
             "NotAuthorized", "RequestExpired");
 
     private ExitCode() {
+    }
+
+    /**
+     * The exit code for a stop by the signal {@code signalName} as {@code sun.misc.Signal.getName()} gives it
+     * ({@code "TERM"}, {@code "INT"}): {@link #TERMINATED} for TERM, {@link #INTERRUPTED} for anything else (a stop
+     * a test or the code asked for without a signal counts as Ctrl-C).
+     */
+    public static int ofSignal(Object signalName) {
+        return "TERM".equals(signalName) ? TERMINATED : INTERRUPTED;
     }
 
     /** The exit code for a failure of an AWS SDK call (or anything else). */

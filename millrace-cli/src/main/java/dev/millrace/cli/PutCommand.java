@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
             "Example: seq 1 1000 | millrace put orders --endpoint-url http://127.0.0.1:4567"},
         exitCodeListHeading = ClientCommand.EXIT_CODES_HEADING,
         exitCodeList = {ClientCommand.EXIT_0, ClientCommand.EXIT_1, ClientCommand.EXIT_2, ClientCommand.EXIT_3,
-            ClientCommand.EXIT_4, ClientCommand.EXIT_5, ClientCommand.EXIT_130})
+            ClientCommand.EXIT_4, ClientCommand.EXIT_5, ClientCommand.EXIT_130,
+            ClientCommand.EXIT_143})
 public final class PutCommand extends ClientCommand {
     static final int DEFAULT_MAX_RECORD_KIB = 1024;
 
@@ -58,8 +59,9 @@ public final class PutCommand extends ClientCommand {
                 maxAttempts), err, new Progress(err, progressWanted(progress), clock), clock);
         PutRun.Result result = run.run(in, stopSignal());
         if (result.interrupted()) {
-            err.println(name() + ": interrupted after " + result.put() + " record(s) put");
-            return ExitCode.INTERRUPTED;
+            err.println(name() + ": " + (stoppedCode() == ExitCode.TERMINATED ? "terminated" : "interrupted")
+                    + " after " + result.put() + " record(s) put");
+            return stoppedCode();
         }
         if (result.notPut() > 0) {
             err.println(name() + ": " + result.notPut() + " record(s) not put, " + result.put() + " put");

@@ -19,7 +19,8 @@ import java.util.List;
                 + "capacity mode and creation time, separated by tabs (or JSON objects with --format json)."},
         exitCodeListHeading = ClientCommand.EXIT_CODES_HEADING,
         exitCodeList = {ClientCommand.EXIT_0, ClientCommand.EXIT_1, ClientCommand.EXIT_2, ClientCommand.EXIT_4,
-            ClientCommand.EXIT_130})
+            ClientCommand.EXIT_130,
+            ClientCommand.EXIT_143})
 public final class StreamsCommand extends ClientCommand {
     @Option(names = "--format", paramLabel = "text|json", converter = FormatConverters.Output.class,
             description = "text (default) or json.")

@@ -30,14 +30,15 @@ import java.util.function.BiFunction;
                 + "and merges in order (a child shard after all its parents), with KPL aggregated records shown as "
                 + "their user records.",
             "Without --follow it stops at the end of the data present when it started; with --follow it goes on "
-                + "until Ctrl-C.",
+                + "until Ctrl-C or SIGTERM, printing every record it read before it exits.",
             "Formats: text (the data as UTF-8, one record a line; bytes that are not UTF-8 as \\xNN, line breaks "
                 + "and control characters escaped), json (one object a line: shardId, sequenceNumber, "
                 + "subSequenceNumber for KPL user records, partitionKey, approximateArrivalTimestamp, data, "
                 + "dataEncoding utf-8 or base64), hex (a header line and a hexdump -C of the data)."},
         exitCodeListHeading = ClientCommand.EXIT_CODES_HEADING,
         exitCodeList = {ClientCommand.EXIT_0, ClientCommand.EXIT_1, ClientCommand.EXIT_2, ClientCommand.EXIT_3,
-            ClientCommand.EXIT_4, ClientCommand.EXIT_130})
+            ClientCommand.EXIT_4, ClientCommand.EXIT_130,
+            ClientCommand.EXIT_143})
 public final class TailCommand extends ClientCommand {
     static final long POLL_IDLE_MS = 1_000;
     static final long FAN_OUT_IDLE_MS = 50;
@@ -136,7 +137,7 @@ public final class TailCommand extends ClientCommand {
                 0, Progress.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         try {
             boolean stopped = run.run(stopSignal());
-            return stopped ? ExitCode.INTERRUPTED : ExitCode.OK;
+            return stopped ? stoppedCode() : ExitCode.OK;
         } finally {
             ticker.shutdownNow();
             line.clear();

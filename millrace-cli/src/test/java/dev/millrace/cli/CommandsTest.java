@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -39,7 +40,7 @@ class CommandsTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", "eu-west-1"));
-    private final CompletableFuture<Void> stop = new CompletableFuture<>();
+    private final CompletableFuture<String> stop = new CompletableFuture<>();
     private KinesisOptions.Resolved resolved;
     private FakeKinesis kinesis = new FakeKinesis();
     private String stdin = "";
@@ -188,12 +189,38 @@ class CommandsTest {
     }
 
     @Test
-    void tailFollowEndsWith130OnTheSignal() {
+    void tailFollowEndsWith130OnSigint() {
         kinesis.shard("s0");
         kinesis.write("s0", "x");
-        stop.complete(null);
-        assertThat(run(new TailCommand(), "s", "--follow", "--from", "trim-horizon")).isEqualTo(
-                ExitCode.INTERRUPTED);
+        stop.complete("INT");
+        assertThat(run(new TailCommand(), "s", "--follow", "--from", "trim-horizon")).isEqualTo(130);
+    }
+
+    @Test
+    void tailFollowEndsWith143OnSigterm() {
+        kinesis.shard("s0");
+        kinesis.write("s0", "x");
+        stop.complete("TERM");
+        assertThat(run(new TailCommand(), "s", "--follow", "--from", "trim-horizon")).isEqualTo(143);
+    }
+
+    @Test
+    void putStoppedBySigtermExits143AndSaysSo() {
+        kinesis = describedStream();
+        stdin = "a\nb\n";
+        stop.complete("TERM");
+        assertThat(run(new PutCommand(), "s", "--no-progress")).isEqualTo(143);
+        assertThat(stderr()).contains("terminated after");
+    }
+
+    @Test
+    void everyCommandListsBothSignalExitCodesInItsHelp() {
+        for (ClientCommand command : List.of(new TailCommand(), new PutCommand(), new StreamsCommand(),
+                new DescribeCommand())) {
+            assertThat(new CommandLine(command).getUsageMessage())
+                    .containsPattern("130 +interrupted \\(Ctrl-C, SIGINT\\)")
+                    .containsPattern("143 +terminated \\(SIGTERM\\)");
+        }
     }
 
     @Test

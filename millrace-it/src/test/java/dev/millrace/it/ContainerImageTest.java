@@ -33,6 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The container image of the {@code container} profile (millrace-app's pom, Jib), run for real with podman: a named
  * volume as {@code /data}, ready on {@code /health/ready}, a stream created and a record put and read with the AWS
  * SDK, a stop by SIGTERM that exits 0, and a second container on the same volume that still has the record. The
+ * server runs as a user that is not root, and the named volume is that user's, mode 700 (no warning at start that the
+ * data dir is open to others). The
  * health check the README documents ({@code millrace health}, run by podman's {@code healthcheck run}) must say
  * healthy while the node is up, and {@code millrace health} must fail where nothing answers.
  *
@@ -53,6 +55,9 @@ class ContainerImageTest {
     /** The health check of the README's docker run and Compose examples, in exec form (the base has no shell). */
     private static final String HEALTH_CMD =
             "[\"java\",\"-cp\",\"@/app/jib-classpath-file\",\"dev.millrace.app.MillraceMain\",\"health\"]";
+
+    /** The user the image runs the server as (millrace-app's pom), and owner of its {@code /data}. */
+    private static final String SERVER_USER = "10001:10001";
 
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String volume = "millrace-it-" + suffix;
@@ -133,7 +138,10 @@ class ContainerImageTest {
                     .data(SdkBytes.fromString(data, StandardCharsets.UTF_8))).sequenceNumber();
             assertThat(readAll(kinesis)).extracting(Record::sequenceNumber).containsExactly(sequence);
         }
-        stopBySigterm(first);
+        String firstLog = stopBySigterm(first);
+        assertThat(firstLog).as("the data dir of the image is the server's, mode 700")
+                .doesNotContain("open to other users").doesNotContain("AccessDenied");
+        assertServerUserOwnsTheVolume();
 
         String second = start("second", port);
         awaitReady(endpoint);
@@ -164,8 +172,34 @@ class ContainerImageTest {
         return name;
     }
 
-    /** podman stop sends SIGTERM (the image's stop signal) and waits; the server drains, flushes and exits 0. */
-    private void stopBySigterm(String name) throws Exception {
+    /**
+     * The server runs as {@link #SERVER_USER}, not root, and the named volume (a copy of the image's {@code /data} at
+     * its first mount) is that user's, mode 700, with the server's files in it: written by a user that is not root.
+     */
+    private void assertServerUserOwnsTheVolume() throws Exception {
+        ExternalCommand.Result user = podman(List.of("image", "inspect", "--format", "{{.Config.User}}", image));
+        assertThat(user.stdout().strip()).as("the image's user").isEqualTo(SERVER_USER);
+        ExternalCommand.Result mount = podman(List.of("volume", "inspect", "--format", "{{.Mountpoint}}", volume));
+        assertThat(mount.exitCode()).as("volume inspect: %s", mount.stderr()).isZero();
+        Path root = Path.of(mount.stdout().strip());
+        Map<String, Object> attributes = Files.readAttributes(root, "unix:uid,gid,mode");
+        assertThat(attributes.get("uid")).as("owner of the volume").isEqualTo(10001);
+        assertThat(attributes.get("gid")).as("group of the volume").isEqualTo(10001);
+        assertThat((Integer) attributes.get("mode") & 0777).as("mode of the volume").isEqualTo(0700);
+        try (var files = Files.list(root)) {
+            List<Path> written = files.toList();
+            assertThat(written).as("the server's files in the volume").isNotEmpty();
+            for (Path file : written) {
+                assertThat(Files.getAttribute(file, "unix:uid")).as("owner of %s", file).isEqualTo(10001);
+            }
+        }
+    }
+
+    /**
+     * podman stop sends SIGTERM (the image's stop signal) and waits; the server drains, flushes and exits 0.
+     * Returns the container's log.
+     */
+    private String stopBySigterm(String name) throws Exception {
         ExternalCommand.Result stop = podman(List.of("stop", "-t", "60", name));
         assertThat(stop.exitCode()).as("podman stop: %s", stop.stderr()).isZero();
         ExternalCommand.Result logs = podman(List.of("logs", name));
@@ -174,6 +208,7 @@ class ContainerImageTest {
         // A server that ignored SIGTERM would be killed after the 60 s (137); one that failed to close, 1.
         ExternalCommand.Result state = podman(List.of("inspect", "--format", "{{.State.ExitCode}}", name));
         assertThat(state.stdout().strip()).as("exit code; log: %s", logs.stdout() + logs.stderr()).isEqualTo("0");
+        return logs.stdout() + logs.stderr();
     }
 
     private static void awaitReady(URI endpoint) {

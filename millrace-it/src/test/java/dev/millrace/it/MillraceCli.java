@@ -94,12 +94,40 @@ final class MillraceCli implements AutoCloseable {
         }
     }
 
-    /** Sends SIGINT, as Ctrl-C does. */
+    /** Sends SIGINT, as Ctrl-C does. Check {@link #ignoresSigint()} first: an ignored SIGINT does nothing. */
     void interrupt() throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+        signal("INT");
+    }
+
+    /** Sends SIGTERM, as {@code kill PID}, {@code timeout} and supervisors do. */
+    void terminate() throws IOException, InterruptedException {
+        signal("TERM");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0) {
-            throw new IllegalStateException("kill -INT failed");
+            throw new IllegalStateException("kill -" + name + " failed");
         }
+    }
+
+    /**
+     * Whether the command runs with SIGINT ignored, so that {@link #interrupt()} cannot stop it: a suite started in
+     * the background by a non-interactive shell (as CIs do) has SIGINT ignored, POSIX passes that on through exec to
+     * every child, and the JVM leaves an ignored SIGINT ignored. Read from bit 2 (mask 0x2) of SigIgn in
+     * {@code /proc/PID/status}; false where there is no /proc.
+     */
+    boolean ignoresSigint() throws IOException {
+        Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+        if (!Files.exists(status)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (2 - 1))) != 0;
+            }
+        }
+        return false;
     }
 
     Result awaitExit(long timeoutS) {
