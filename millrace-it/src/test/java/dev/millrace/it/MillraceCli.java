@@ -111,23 +111,9 @@ final class MillraceCli implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether the command runs with SIGINT ignored, so that {@link #interrupt()} cannot stop it: a suite started in
-     * the background by a non-interactive shell (as CIs do) has SIGINT ignored, POSIX passes that on through exec to
-     * every child, and the JVM leaves an ignored SIGINT ignored. Read from bit 2 (mask 0x2) of SigIgn in
-     * {@code /proc/PID/status}; false where there is no /proc.
-     */
-    boolean ignoresSigint() throws IOException {
-        Path status = Path.of("/proc", Long.toString(process.pid()), "status");
-        if (!Files.exists(status)) {
-            return false;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("SigIgn:")) {
-                return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (2 - 1))) != 0;
-            }
-        }
-        return false;
+    /** Whether the command runs with SIGINT ignored, so that {@link #interrupt()} cannot stop it ({@link Signals}). */
+    boolean ignoresSigint() {
+        return Signals.ignoresSigint(process.pid());
     }
 
     Result awaitExit(long timeoutS) {
