@@ -53,7 +53,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -583,7 +582,7 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? home
                 : new CloudWatchApi(clock, retention));
         MinuteSink toCloudWatch = (accountId, region, aggregates) -> cloudWatchOf
-                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates));
+                .of(PerAccount.regional(new Account(region, accountId))).record(aggregates);
         kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
                 : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
         if (clusterMetrics != null) {
@@ -601,16 +600,4 @@ public final class MillraceServer implements AutoCloseable {
         }
         return cloudWatchOf;
     }
-
-    /** Ended minutes of this node's metrics, as CloudWatch keeps them. */
-    private static List<dev.millrace.cloudwatch.MinuteAggregate> toCloudWatch(
-            List<dev.millrace.metrics.MinuteAggregate> aggregates) {
-        List<dev.millrace.cloudwatch.MinuteAggregate> out = new ArrayList<>(aggregates.size());
-        for (dev.millrace.metrics.MinuteAggregate a : aggregates) {
-            out.add(new dev.millrace.cloudwatch.MinuteAggregate(a.namespace(), a.metricName(), a.dimensions(),
-                    a.unit(), a.minuteStartMs(), a.sampleCount(), a.sum(), a.minimum(), a.maximum()));
-        }
-        return out;
-    }
-
 }
