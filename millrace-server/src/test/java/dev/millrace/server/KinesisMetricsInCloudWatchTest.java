@@ -124,6 +124,21 @@ class KinesisMetricsInCloudWatchTest {
         assertThat(total("us-east-1", "GetRecords.Latency")[1]).isEqualTo(2.0);
         assertThat(total("us-east-1", "PutRecords.TotalRecords")).as("a refused call sent no record it stored")
                 .containsExactly(1.0, 1.0);
+        // /metrics agrees (docs/METRICS.md): the _success_total counters count successes, the latencies' _count calls.
+        String exposition = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String operation : List.of("put_record", "put_records", "get_records")) {
+            assertThat(sample(exposition, "kinesis_" + operation + "_success_total")).as(operation).isEqualTo(1.0);
+            assertThat(sample(exposition, "kinesis_" + operation + "_latency_milliseconds_count")).as(operation)
+                    .isEqualTo(2.0);
+        }
+    }
+
+    /** The value of stream orders' sample of {@code name} in a Prometheus text exposition. */
+    private static double sample(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name + "{") && l.contains("stream=\"orders\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in:\n" + exposition));
     }
 
     /** The Sum and the SampleCount of a metric of stream orders over the test's first ten minutes. */
