@@ -140,6 +140,7 @@ public final class ShardIterators {
 
     private Decoded decoded(String iterator) {
         Decoded last = lastDecoded.get();
+        // Identity, not equality: the same request's string. An equal iterator of another request decodes afresh.
         if (last != null && last.iterator() == iterator) {
             return last;
         }
