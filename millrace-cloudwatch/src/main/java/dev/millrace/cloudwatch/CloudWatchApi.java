@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
+import dev.millrace.metrics.MinuteAggregate;
 import dev.millrace.protocol.Failures;
 import dev.millrace.protocol.JsonTree;
 import org.slf4j.Logger;
@@ -96,7 +97,8 @@ public final class CloudWatchApi {
     }
 
     /**
-     * Adds the server's own metrics, with no protocol: each aggregate merges into its metric's minute (counts and
+     * Adds the server's own metrics ({@link MinuteAggregate}s as millrace-metrics makes them, one type on both sides,
+     * so the server hands them over as they are), with no protocol: each aggregate merges into its metric's minute (counts and
      * sums add, minimum and maximum combine), then reads as if published, under any namespace ({@code AWS/Kinesis}
      * included, which PutMetricData refuses). Aggregates with a sampleCount of 0 add nothing; minutes outside the
      * retention window, or past the store's bounds, are not kept (see {@link MetricStore}).

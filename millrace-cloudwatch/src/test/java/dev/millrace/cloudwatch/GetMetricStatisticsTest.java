@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
+import dev.millrace.metrics.MinuteAggregate;
 import dev.millrace.storage.ManualClock;
 import org.junit.jupiter.api.Test;
 

@@ -41,9 +41,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.millrace.metrics.PrometheusText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,8 +54,6 @@ import static org.awaitility.Awaitility.await;
  * consumer-level metrics.
  */
 class MetricsTest {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final String ACCOUNT = "000000000000";
     private static final String SHARD = "shardId-000000000000";
 
@@ -286,26 +283,5 @@ class MetricsTest {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    /** The value of the one sample of {@code name} whose labels are exactly {@code labels}; fails if none. */
-    private static double value(String exposition, String name, Map<String, String> labels) {
-        for (String line : exposition.split("\n")) {
-            Matcher m = SAMPLE.matcher(line);
-            if (!m.matches() || !m.group(1).equals(name)) {
-                continue;
-            }
-            Map<String, String> found = new HashMap<>();
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                while (l.find()) {
-                    found.put(l.group(1), l.group(2));
-                }
-            }
-            if (found.equals(labels)) {
-                return Double.parseDouble(m.group(4));
-            }
-        }
-        throw new AssertionError("no sample " + name + labels + " in:\n" + exposition);
     }
 }

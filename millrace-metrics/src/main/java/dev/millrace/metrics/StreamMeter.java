@@ -86,6 +86,17 @@ public final class StreamMeter {
     }
 
     /**
+     * A PutRecords call refused as a whole once its stream was found (an invalid entry, a request over 10 MiB, a
+     * KMS or internal error): a sample of 0 of PutRecords.Success, whose average is then AWS's success rate, and its
+     * latency. Its records were not processed, so the per-record metrics are left alone.
+     */
+    public void putRecordsFailed(long latencyMicros) {
+        long now = clock.millis();
+        stream.add(PUT_RECORDS_LATENCY, now, latencyMicros);
+        stream.add(PUT_RECORDS_SUCCESS, now, 0);
+    }
+
+    /**
      * A batch of {@code records} records, {@code bytes} in all, stored in shard {@code shardId} by this node (one
      * sample of IncomingRecords and IncomingBytes; one sample of 0 per record of WriteProvisionedThroughputExceeded,
      * whose average is then the share of records throttled).
@@ -154,6 +165,21 @@ public final class StreamMeter {
         }
     }
 
+    /**
+     * A GetRecords call that failed for another reason than throughput once its stream and shard were found (an
+     * expired iterator, a KMS or internal error): a sample of 0 of GetRecords.Success and of
+     * ReadProvisionedThroughputExceeded (it was not throttled), and its latency.
+     */
+    public void getRecordsFailed(String shardId, Set<String> shardMetrics, long latencyMicros) {
+        long now = clock.millis();
+        stream.add(GET_RECORDS_LATENCY, now, latencyMicros);
+        stream.add(GET_RECORDS_SUCCESS, now, 0);
+        stream.add(READ_THROTTLED, now, 0);
+        if (shardMetrics.contains(SHARD_READ_THROTTLED_NAME)) {
+            shard(shardId).add(KinesisMetric.SHARD_READ_THROTTLED, now, 0);
+        }
+    }
+
     /** How a SubscribeToShard call of consumer {@code consumerName} ended. */
     public void subscribed(String consumerName, Subscription outcome) {
         long now = clock.millis();
@@ -174,6 +200,15 @@ public final class StreamMeter {
         if (!shardMetrics.isEmpty()) {
             outgoing(shard(shardId), shardMetrics, now, records, bytes);
         }
+    }
+
+    /**
+     * A subscription of consumer {@code consumerName} ended by an error event (the stream, shard or consumer gone, a
+     * KMS or internal error while reading) instead of the event it was to publish: a sample of 0 of
+     * SubscribeToShardEvent.Success, whose average is then the share of events published.
+     */
+    public void subscriptionEventFailed(String consumerName) {
+        consumer(consumerName).add(SUBSCRIBE_TO_SHARD_EVENT_SUCCESS, clock.millis(), 0);
     }
 
     private static void outgoing(Series shard, Set<String> shardMetrics, long now, int records, long bytes) {

@@ -28,6 +28,43 @@ class KinesisMetricsTest {
     private record Published(String account, String region, List<MinuteAggregate> aggregates) {
     }
 
+    /** AWS's *.Success: one sample per call, 1 or 0, so that the minute's Average is the success rate. */
+    @Test
+    void failedCallsAreSamplesOfZeroOfTheirSuccessMetric() {
+        StreamMeter orders = metrics.account("111122223333", "eu-west-1").stream("orders");
+        orders.getRecords("shardId-000000000000", Set.of("ALL", "ReadProvisionedThroughputExceeded"), 900, 2, 20, 0);
+        orders.getRecordsFailed("shardId-000000000000", Set.of("ReadProvisionedThroughputExceeded"), 400);
+        orders.readThrottled("shardId-000000000000", Set.of("ReadProvisionedThroughputExceeded"), 100);
+        orders.putRecords(1_000, 2, 2, 0, 0, 20);
+        orders.putRecordsFailed(300);
+        orders.subscribed("app", StreamMeter.Subscription.ESTABLISHED);
+        orders.subscriptionEvent("app", null, Set.of(), 1, 10, 0);
+        orders.subscriptionEventFailed("app");
+
+        clock.setMs(T0 + 60_000 + KinesisMetrics.PUBLISH_GRACE_MS);
+        metrics.publishEnded();
+        Map<String, MinuteAggregate> byName = published.get(0).aggregates().stream()
+                .filter(a -> !a.dimensions().containsKey("ShardId"))
+                .collect(Collectors.toMap(MinuteAggregate::metricName, a -> a));
+        assertThat(byName.get("GetRecords.Success")).isEqualTo(new MinuteAggregate("AWS/Kinesis",
+                "GetRecords.Success", Map.of("StreamName", "orders"), "Count", T0, 3, 1, 0, 1));
+        assertThat(byName.get("GetRecords.Latency").sampleCount()).isEqualTo(3);
+        assertThat(byName.get("ReadProvisionedThroughputExceeded").sampleCount()).isEqualTo(3);
+        assertThat(byName.get("ReadProvisionedThroughputExceeded").sum()).isEqualTo(1);
+        assertThat(byName.get("PutRecords.Success")).isEqualTo(new MinuteAggregate("AWS/Kinesis",
+                "PutRecords.Success", Map.of("StreamName", "orders"), "Count", T0, 2, 1, 0, 1));
+        assertThat(byName.get("PutRecords.TotalRecords").sampleCount()).as("the refused call processed no record")
+                .isEqualTo(1);
+        assertThat(byName.get("SubscribeToShardEvent.Success")).isEqualTo(new MinuteAggregate("AWS/Kinesis",
+                "SubscribeToShardEvent.Success", Map.of("StreamName", "orders", "ConsumerName", "app"), "Count", T0,
+                2, 1, 0, 1));
+        MinuteAggregate shardThrottled = published.get(0).aggregates().stream()
+                .filter(a -> a.metricName().equals("ReadProvisionedThroughputExceeded")
+                        && a.dimensions().containsKey("ShardId")).findFirst().orElseThrow();
+        assertThat(shardThrottled.sampleCount()).isEqualTo(3);
+        assertThat(shardThrottled.sum()).isEqualTo(1);
+    }
+
     @Test
     void aMinuteIsPublishedOnceItEndedWithExactStatistics() {
         StreamMeter orders = metrics.account("111122223333", "eu-west-1").stream("orders");

@@ -7,16 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.millrace.metrics.PrometheusText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class PrometheusExpositionTest {
     private static final long T0 = 1_767_225_600_000L;
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final ManualClock clock = new ManualClock(T0);
     private final KinesisMetrics metrics = new KinesisMetrics(clock, MinuteSink.NONE);
@@ -79,26 +76,5 @@ class PrometheusExpositionTest {
         assertThat(value(text, "millrace_storage_fsync_seconds_count", Map.of())).isEqualTo(2);
         assertThat(value(text, "millrace_storage_fsync_seconds_sum", Map.of())).isCloseTo(0.004, within(1e-9));
         assertThat(value(text, "millrace_storage_fsync_seconds_bucket", Map.of("le", "0.001"))).isEqualTo(1);
-    }
-
-    /** The value of the one sample of {@code name} whose labels are exactly {@code labels}; fails if none. */
-    static double value(String exposition, String name, Map<String, String> labels) {
-        for (String line : exposition.split("\n")) {
-            Matcher m = SAMPLE.matcher(line);
-            if (!m.matches() || !m.group(1).equals(name)) {
-                continue;
-            }
-            Map<String, String> found = new HashMap<>();
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                while (l.find()) {
-                    found.put(l.group(1), l.group(2));
-                }
-            }
-            if (found.equals(labels)) {
-                return Double.parseDouble(m.group(4));
-            }
-        }
-        throw new AssertionError("no sample " + name + labels + " in:\n" + exposition);
     }
 }

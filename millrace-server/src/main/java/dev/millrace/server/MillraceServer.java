@@ -53,7 +53,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -144,56 +143,19 @@ public final class MillraceServer implements AutoCloseable {
         initialStreams = new InitialStreams(streams);
     }
 
+    /**
+     * Opens storage, joins the cluster if there is one, opens the regions, starts housekeeping and opens the ports, in
+     * that order; returns the API port's address.
+     */
     public InetSocketAddress start() throws InterruptedException {
-        storage = storageOpener.get();
-        storageOpen = true;
-        logs = storage.logs();
-        metadata = storage.metadata();
-        cluster = storage.cluster();
-        exposition = new PrometheusExposition(kinesisMetrics, new StorageStats(logs, () -> regions == null
-                ? List.of() : regions.all()));
-        if (logs instanceof EmbeddedLogStore embedded) {
-            embedded.observeFsyncs(exposition.fsyncNanos()::accept);
-        }
-        // The first writer makes the secret; every node of a cluster signs iterators and forwarded calls with it.
-        cluster.onRoleChange(writer -> {
-            if (writer) {
-                iteratorKey();
-                if (regions != null) {
-                    // Every region with anything stored, also those only other nodes served so far, so that the
-                    // housekeeping covers them; then what a writer that died left half done (a split sealed in
-                    // metadata but not in its logs).
-                    regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
-                    eachRegion(s -> s.streams().recover());
-                }
-            }
-        });
+        openStorage();
+        onBecomingWriter();
         byte[] secret = awaitIteratorKey();
         ShardIterators iterators = new ShardIterators(secret, clock);
         if (cluster != Cluster.solo()) {
-            clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
-            clusterMetrics = new ClusterMetrics();
-            ShardOwners owners = new ShardOwners(cluster);
-            placement = new ClusterPlacement(clusterCalls, owners, iterators, clock);
-            subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
-                    scope -> regions.services(scope).fanOut());
-            clusterCalls.serve(peer(subscriptions));
-            cluster.onMembershipChange(() -> {
-                // Shards move with the live set: subscriptions of dead nodes hold nothing, and what this node knew of
-                // a shard's end from its own appends must be learned again.
-                subscriptions.forgetDeadNodes();
-                if (regions != null) {
-                    eachRegion(s -> s.streams().releaseLogs());
-                }
-            });
+            joinCluster(secret, iterators);
         }
-        fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
-        appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), named("millrace-append"));
-        appendExecutor.allowCoreThreadTimeOut(true);
-        regions = new Regions(scope -> regionServices(scope, iterators));
-        regions.openAll(List.of(home()));
-        regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
+        openRegions(iterators);
         KinesisApi api = new KinesisApi(ApiModel.kinesis(), regions::router, home());
         if (placement != null) {
             api.place(placement);
@@ -209,6 +171,74 @@ public final class MillraceServer implements AutoCloseable {
         // A bounded queue sheds load: past it the HTTP handler answers 503 at once (see HttpLimits).
         apiExecutor = new ThreadPoolExecutor(config.apiThreads(), config.apiThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.http().maxQueuedRequests()), named("millrace-api"));
+        startHousekeeping(api);
+        listen(api, gatekeeper, authenticator);
+        return address;
+    }
+
+    /** Storage, and what shows it: the Prometheus exposition (with the embedded engine's fsync latencies). */
+    private void openStorage() {
+        storage = storageOpener.get();
+        storageOpen = true;
+        logs = storage.logs();
+        metadata = storage.metadata();
+        cluster = storage.cluster();
+        exposition = new PrometheusExposition(kinesisMetrics, new StorageStats(logs, () -> regions == null
+                ? List.of() : regions.all()));
+        if (logs instanceof EmbeddedLogStore embedded) {
+            embedded.observeFsyncs(exposition.fsyncNanos()::accept);
+        }
+    }
+
+    /** What a node does when it becomes the metadata writer (a node alone is one from the start). */
+    private void onBecomingWriter() {
+        // The first writer makes the secret; every node of a cluster signs iterators and forwarded calls with it.
+        cluster.onRoleChange(writer -> {
+            if (writer) {
+                iteratorKey();
+                if (regions != null) {
+                    // Every region with anything stored, also those only other nodes served so far, so that the
+                    // housekeeping covers them; then what a writer that died left half done (a split sealed in
+                    // metadata but not in its logs).
+                    regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
+                    eachRegion(s -> s.streams().recover());
+                }
+            }
+        });
+    }
+
+    /** Calls between nodes, the placement of reads on shard owners, subscriptions and metrics across the cluster. */
+    private void joinCluster(byte[] secret, ShardIterators iterators) {
+        clusterCalls = new ClusterCalls(cluster, secret, metadata::version);
+        clusterMetrics = new ClusterMetrics();
+        ShardOwners owners = new ShardOwners(cluster);
+        placement = new ClusterPlacement(clusterCalls, owners, iterators, clock);
+        subscriptions = new ClusterSubscriptions(cluster, clusterCalls, owners, new SubscriptionClaims(clock),
+                scope -> regions.services(scope).fanOut());
+        clusterCalls.serve(peer(subscriptions));
+        cluster.onMembershipChange(() -> {
+            // Shards move with the live set: subscriptions of dead nodes hold nothing, and what this node knew of
+            // a shard's end from its own appends must be learned again.
+            subscriptions.forgetDeadNodes();
+            if (regions != null) {
+                eachRegion(s -> s.streams().releaseLogs());
+            }
+        });
+    }
+
+    /** The threads the regions share, and the regions: the own account's home one and every one with data. */
+    private void openRegions(ShardIterators iterators) {
+        fanOutExecutor = FanOut.newExecutor(FAN_OUT_THREADS);
+        appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("millrace-append"));
+        appendExecutor.allowCoreThreadTimeOut(true);
+        regions = new Regions(scope -> regionServices(scope, iterators));
+        regions.openAll(List.of(home()));
+        regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
+    }
+
+    /** The periodic work: transitions, --create-stream, retention, metrics, on-demand scaling. */
+    private void startHousekeeping(KinesisApi api) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("millrace-housekeeping"));
         // Housekeeping changes metadata, so in a cluster only the writer does it, once for everyone.
         housekeeping.scheduleWithFixedDelay(periodic("stream transitions", () -> onWriter(s -> {
@@ -232,6 +262,11 @@ public final class MillraceServer implements AutoCloseable {
         long scaleMs = config.autoScaling().evaluateIntervalMs();
         housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> onWriter(s -> s.autoScaler()
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The other services' APIs, then the ports: the API's, the metrics' own if asked for, the TLS one if enabled. */
+    private void listen(KinesisApi api, PolicyGatekeeper gatekeeper, RequestAuthenticator authenticator)
+            throws InterruptedException {
         http = new HttpServer();
         DynamoApi dynamo = new DynamoApi(metadata, clock, config.account().region(), config.account().id());
         Duration metricsRetention = Duration.ofHours(config.metricsRetentionHours());
@@ -259,7 +294,6 @@ public final class MillraceServer implements AutoCloseable {
                 throw new IllegalStateException("cannot set up the TLS port: " + e.getMessage(), e);
             }
         }
-        return address;
     }
 
     /**
@@ -548,7 +582,7 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<CloudWatchApi> cloudWatchOf = new PerAccount<>(key -> key.equals(homeRegion) ? home
                 : new CloudWatchApi(clock, retention));
         MinuteSink toCloudWatch = (accountId, region, aggregates) -> cloudWatchOf
-                .of(PerAccount.regional(new Account(region, accountId))).record(toCloudWatch(aggregates));
+                .of(PerAccount.regional(new Account(region, accountId))).record(aggregates);
         kinesisMetrics.useSink(clusterMetrics == null ? toCloudWatch
                 : clusterMetrics.sink(cluster::isWriter, toCloudWatch));
         if (clusterMetrics != null) {
@@ -566,16 +600,4 @@ public final class MillraceServer implements AutoCloseable {
         }
         return cloudWatchOf;
     }
-
-    /** Ended minutes of this node's metrics, as CloudWatch keeps them. */
-    private static List<dev.millrace.cloudwatch.MinuteAggregate> toCloudWatch(
-            List<dev.millrace.metrics.MinuteAggregate> aggregates) {
-        List<dev.millrace.cloudwatch.MinuteAggregate> out = new ArrayList<>(aggregates.size());
-        for (dev.millrace.metrics.MinuteAggregate a : aggregates) {
-            out.add(new dev.millrace.cloudwatch.MinuteAggregate(a.namespace(), a.metricName(), a.dimensions(),
-                    a.unit(), a.minuteStartMs(), a.sampleCount(), a.sum(), a.minimum(), a.maximum()));
-        }
-        return out;
-    }
-
 }

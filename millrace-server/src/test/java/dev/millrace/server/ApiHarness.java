@@ -47,6 +47,7 @@ final class ApiHarness implements AutoCloseable {
     final AutoScaler autoScaler;
     final FanOut fanOut;
     final ConsumerRegistry consumers;
+    final ShardIterators iterators;
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
         this(dir, clock, scaling, ThroughputLimits.OFF);
@@ -72,7 +73,7 @@ final class ApiHarness implements AutoCloseable {
         streams = new StreamRegistry(metadata, wrapLogs.apply(logs), clock, Account.DEFAULT, transitionDelayMs,
                 shardLimit);
         consumers = new ConsumerRegistry(metadata, streams, clock, 0);
-        ApiServices services = new ApiServices(streams, new ShardIterators(new byte[32], clock),
+        ApiServices services = new ApiServices(streams, iterators = new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), shardLimit, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),

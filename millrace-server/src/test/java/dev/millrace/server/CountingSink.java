@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class CountingSink implements EventSink {
     final AtomicLong records = new AtomicLong();
+    /** The exception events (ones with an {@code :exception-type} header) sent. */
+    final AtomicLong exceptions = new AtomicLong();
 
     @Override
     public void start(String requestId) {
@@ -21,6 +23,9 @@ final class CountingSink implements EventSink {
     public void send(byte[] message) {
         String text = new String(message, StandardCharsets.ISO_8859_1);
         records.addAndGet(text.split("\"SequenceNumber\"", -1).length - 1);
+        if (text.contains(":exception-type")) {
+            exceptions.incrementAndGet();
+        }
     }
 
     @Override

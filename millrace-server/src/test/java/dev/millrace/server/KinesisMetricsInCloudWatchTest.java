@@ -81,10 +81,93 @@ class KinesisMetricsInCloudWatchTest {
         assertThat(datapoints("eu-west-1", "IncomingRecords")).isEmpty();
     }
 
+    /**
+     * AWS's *.Success metrics are one sample per call, 1 if it succeeded, 0 if not, so that CloudWatch's Average is the
+     * success rate: calls that fail once their stream is found (an invalid argument, an expired iterator) are
+     * samples of 0; a dry run, and a call on a stream that does not exist, are not samples at all.
+     */
+    @Test
+    void failedCallsOnAFoundStreamAreSamplesOfZeroOfTheirSuccessMetric() throws Exception {
+        kinesis("CreateStream", "{\"StreamName\":\"orders\",\"ShardCount\":1}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis("DescribeStreamSummary",
+                "{\"StreamName\":\"orders\"}").contains("\"ACTIVE\""));
+        String tooHigh = "9".repeat(39); // above 2^128 - 1: InvalidArgumentException from the handler
+        kinesis("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"YQ==\",\"PartitionKey\":\"k\"}");
+        assertThat(kinesisError("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"YQ==\",\"PartitionKey\":\"k\","
+                + "\"ExplicitHashKey\":\"" + tooHigh + "\"}")).contains("InvalidArgumentException");
+        assertThat(kinesisError("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"YQ==\",\"PartitionKey\":\"k\","
+                + "\"DryRun\":true}")).contains("DryRunOperationException");
+        assertThat(kinesisError("PutRecord", "{\"StreamName\":\"missing\",\"Data\":\"YQ==\",\"PartitionKey\":\"k\"}"))
+                .contains("ResourceNotFoundException");
+        kinesis("PutRecords", "{\"StreamName\":\"orders\",\"Records\":[{\"Data\":\"YQ==\",\"PartitionKey\":\"k\"}]}");
+        assertThat(kinesisError("PutRecords", "{\"StreamName\":\"orders\",\"Records\":[{\"Data\":\"YQ==\","
+                + "\"PartitionKey\":\"k\"},{\"Data\":\"YQ==\",\"PartitionKey\":\"k\",\"ExplicitHashKey\":\"" + tooHigh
+                + "\"}]}")).contains("InvalidArgumentException");
+        String iterator = iterator(kinesis("GetShardIterator", "{\"StreamName\":\"orders\",\"ShardId\":"
+                + "\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}"));
+        kinesis("GetRecords", "{\"ShardIterator\":\"" + iterator + "\"}");
+        clock.advanceMs(1_000); // dry runs are limited to one a second per stream
+        assertThat(kinesisError("GetRecords", "{\"ShardIterator\":\"" + iterator + "\",\"DryRun\":true}"))
+                .contains("DryRunOperationException");
+        clock.advanceMs(301_000); // the iterator expires, a minute later than the calls above
+        assertThat(kinesisError("GetRecords", "{\"ShardIterator\":\"" + iterator + "\"}"))
+                .contains("ExpiredIteratorException");
+        clock.advanceMs(60_000);
+        server.kinesisMetrics().publishEnded();
+
+        for (String metric : List.of("PutRecord.Success", "PutRecords.Success", "GetRecords.Success")) {
+            double[] sumAndCount = total("us-east-1", metric);
+            assertThat(sumAndCount).as(metric + ": one success, one failure").containsExactly(1.0, 2.0);
+        }
+        // The expired iterator's call was not throttled: a sample of 0 there too, and its latency was measured.
+        assertThat(total("us-east-1", "ReadProvisionedThroughputExceeded")).containsExactly(0.0, 2.0);
+        assertThat(total("us-east-1", "GetRecords.Latency")[1]).isEqualTo(2.0);
+        assertThat(total("us-east-1", "PutRecords.TotalRecords")).as("a refused call sent no record it stored")
+                .containsExactly(1.0, 1.0);
+        // /metrics agrees (docs/METRICS.md): the _success_total counters count successes, the latencies' _count calls.
+        String exposition = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String operation : List.of("put_record", "put_records", "get_records")) {
+            assertThat(sample(exposition, "kinesis_" + operation + "_success_total")).as(operation).isEqualTo(1.0);
+            assertThat(sample(exposition, "kinesis_" + operation + "_latency_milliseconds_count")).as(operation)
+                    .isEqualTo(2.0);
+        }
+    }
+
+    /** The value of stream orders' sample of {@code name} in a Prometheus text exposition. */
+    private static double sample(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name + "{") && l.contains("stream=\"orders\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in:\n" + exposition));
+    }
+
+    /** The Sum and the SampleCount of a metric of stream orders over the test's first ten minutes. */
+    private double[] total(String region, String metric) throws Exception {
+        double sum = 0;
+        double count = 0;
+        for (Object o : datapoints(region, metric, 600)) {
+            Map<?, ?> point = (Map<?, ?>) o;
+            sum += ((Number) point.get("Sum")).doubleValue();
+            count += ((Number) point.get("SampleCount")).doubleValue();
+        }
+        return new double[] {sum, count};
+    }
+
+    private static String iterator(String getShardIteratorAnswer) throws Exception {
+        try (JsonParser p = JSON.createParser(getShardIteratorAnswer)) {
+            p.nextToken();
+            return (String) ((Map<?, ?>) JsonTree.read(p)).get("ShardIterator");
+        }
+    }
+
     private List<Object> datapoints(String region, String metric) throws Exception {
+        return datapoints(region, metric, 300);
+    }
+
+    private List<Object> datapoints(String region, String metric, int seconds) throws Exception {
         String body = "{\"Namespace\":\"AWS/Kinesis\",\"MetricName\":\"" + metric + "\",\"Dimensions\":[{\"Name\":"
                 + "\"StreamName\",\"Value\":\"orders\"}],\"StartTime\":" + MINUTE.getEpochSecond() + ",\"EndTime\":"
-                + MINUTE.plusSeconds(300).getEpochSecond() + ",\"Period\":60,\"Statistics\":[\"Sum\","
+                + MINUTE.plusSeconds(seconds).getEpochSecond() + ",\"Period\":60,\"Statistics\":[\"Sum\","
                 + "\"SampleCount\"]}";
         HttpResponse<String> r = send("GraniteServiceVersion20100801.GetMetricStatistics",
                 "application/x-amz-json-1.0", body, region, "monitoring");
@@ -101,6 +184,14 @@ class KinesisMetricsInCloudWatchTest {
         HttpResponse<String> r = send("Kinesis_20131202." + operation, "application/x-amz-json-1.1", body,
                 "us-east-1", "kinesis");
         assertThat(r.statusCode()).as(operation + ": " + r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** A call that must fail: its error type and message. */
+    private String kinesisError(String operation, String body) throws Exception {
+        HttpResponse<String> r = send("Kinesis_20131202." + operation, "application/x-amz-json-1.1", body,
+                "us-east-1", "kinesis");
+        assertThat(r.statusCode()).as(operation + ": " + r.body()).isEqualTo(400);
         return r.body();
     }
 

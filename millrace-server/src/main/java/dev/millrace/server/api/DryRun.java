@@ -20,9 +20,14 @@ final class DryRun {
     private DryRun() {
     }
 
+    /** Whether the request asks for a dry run (which is not a call: the metrics do not count it). */
+    static boolean requested(Struct request) {
+        return Boolean.TRUE.equals(request.bool("DryRun"));
+    }
+
     /** Call once every check has passed and before anything changes: returns only if no dry run was asked for. */
     static void stopIfRequested(Struct request, ApiServices services, StreamRecord stream) {
-        if (!Boolean.TRUE.equals(request.bool("DryRun"))) {
+        if (!requested(request)) {
             return;
         }
         services.throttles().checkDryRun(services.streams(), stream);

@@ -38,25 +38,41 @@ final class PutRecordHandler implements OperationHandler {
         String partitionKey = request.string("PartitionKey");
         byte[] data = request.blob("Data");
         StreamRecord s = RecordRouting.writableStream(services.streams(), name);
-        RecordWriter.Entry entry = RecordWriter.Entry.of(s, partitionKey, request.string("ExplicitHashKey"), data);
+        RecordWriter.Written written = null;
+        long sizeBytes = 0;
+        try {
+            RecordWriter.Entry entry = RecordWriter.Entry.of(s, partitionKey, request.string("ExplicitHashKey"), data);
+            sizeBytes = entry.sizeBytes();
+            written = write(request, s, entry, partitionKey, data);
+        } finally {
+            // Counted here, by the node that answered the call (the record itself by the node that stored it); every
+            // call on a found stream is a sample of PutRecord.Success, 0 when it failed, so its average is AWS's
+            // success rate. A dry run is not a call.
+            if (!DryRun.requested(request)) {
+                services.metrics().stream(s.name()).putRecord(ApiMetrics.elapsedMicros(startNanos), written != null,
+                        sizeBytes);
+            }
+        }
+        out.string("ShardId", written.shardId()).string("SequenceNumber", written.sequenceNumber());
+        if (!"NONE".equals(written.encryptionType())) {
+            out.string("EncryptionType", written.encryptionType());
+        }
+    }
+
+    /** Checks and writes the record: the written one, or the error that refused it. */
+    private RecordWriter.Written write(Struct request, StreamRecord s, RecordWriter.Entry entry, String partitionKey,
+                                       byte[] data) {
         checkOrderingNumber(request.string("SequenceNumberForOrdering"), s);
         RecordRouting.checkRecordSize(s, partitionKey, data);
         DryRun.stopIfRequested(request, services, s);
         RecordWriter.Outcome outcome = writer.write(s, List.of(entry)).get(0);
-        // Counted here, by the node that answered the call; the record itself by the node that stored it.
-        services.metrics().stream(s.name()).putRecord(ApiMetrics.elapsedMicros(startNanos),
-                outcome instanceof RecordWriter.Written, entry.sizeBytes());
         if (outcome instanceof RecordWriter.Throttled throttled) {
             throw throttled.error();
         }
         if (outcome instanceof RecordWriter.Failed failed) {
             throw failed.error();
         }
-        RecordWriter.Written written = (RecordWriter.Written) outcome;
-        out.string("ShardId", written.shardId()).string("SequenceNumber", written.sequenceNumber());
-        if (!"NONE".equals(written.encryptionType())) {
-            out.string("EncryptionType", written.encryptionType());
-        }
+        return (RecordWriter.Written) outcome;
     }
 
     private void checkOrderingNumber(String sequenceNumber, StreamRecord s) {

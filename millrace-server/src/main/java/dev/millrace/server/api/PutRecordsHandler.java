@@ -45,6 +45,20 @@ final class PutRecordsHandler implements OperationHandler {
         String name = StreamRefs.name(request, services.streams().account());
         List<Struct> list = request.list("Records");
         StreamRecord s = RecordRouting.writableStream(services.streams(), name);
+        boolean answered = false;
+        try {
+            put(request, list, s, out, startNanos);
+            answered = true;
+        } finally {
+            // A call refused as a whole once its stream was found is still a call: a sample of 0 of
+            // PutRecords.Success (AWS's average is the success rate). A dry run is not a call.
+            if (!answered && !DryRun.requested(request)) {
+                services.metrics().stream(s.name()).putRecordsFailed(ApiMetrics.elapsedMicros(startNanos));
+            }
+        }
+    }
+
+    private void put(Struct request, List<Struct> list, StreamRecord s, WireWriter out, long startNanos) {
         List<RecordWriter.Entry> entries = new ArrayList<>(list.size());
         long totalBytes = 0;
         for (Struct e : list) {

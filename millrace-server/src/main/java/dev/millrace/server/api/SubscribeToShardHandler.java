@@ -27,22 +27,40 @@ final class SubscribeToShardHandler implements StreamingOperationHandler {
     public void subscribe(Struct request, EventSink sink, String requestId) {
         String consumerArn = request.string("ConsumerARN");
         ConsumerRecord consumer = services.consumers().find(consumerArn, null, null);
+        // Looked up before the checks, which keep their order: a refusal of a consumer whose stream is found is a
+        // failed subscription, a sample of 0 of SubscribeToShard.Success (AWS's average is the success rate).
+        StreamRecord s = services.streams().find(consumer.streamName())
+                .filter(found -> found.epochMs() == consumer.streamEpochMs()).orElse(null);
+        ShardRecord shard;
+        long position;
+        try {
+            shard = check(request, consumerArn, consumer, s);
+            Struct start = request.struct("StartingPosition");
+            position = StartingPositions.resolve(services, s, shard, start.string("Type"),
+                    start.string("SequenceNumber"), start.timestamp("Timestamp"), "SubscribeToShard");
+            DryRun.stopIfRequested(request, services, s);
+        } catch (RuntimeException e) {
+            if (s != null && !DryRun.requested(request)) {
+                services.fanOut().refused(consumerArn, s);
+            }
+            throw e;
+        }
+        // Counts its own outcome: established, refused within 5 seconds, or failed.
+        services.fanOut().subscribe(consumerArn, s, shard, position, sink, requestId);
+    }
+
+    /** The shard to read, once the consumer and its stream are found able to be read. */
+    private ShardRecord check(Struct request, String consumerArn, ConsumerRecord consumer, StreamRecord s) {
         if (!consumer.status().equals("ACTIVE")) {
             throw KinesisException.resourceInUse("Consumer " + consumerArn + " is not ACTIVE, instead in state "
                     + consumer.status() + ".");
         }
-        StreamRecord s = services.streams().get(consumer.streamName());
-        if (s.epochMs() != consumer.streamEpochMs()) {
+        if (s == null) {
             throw services.streams().notFound(consumer.streamName());
         }
         if (s.status() != StreamStatus.ACTIVE && s.status() != StreamStatus.UPDATING) {
             throw services.streams().notActive(s);
         }
-        ShardRecord shard = ShardLookup.shard(services.streams(), s, request.string("ShardId"));
-        Struct start = request.struct("StartingPosition");
-        long position = StartingPositions.resolve(services, s, shard, start.string("Type"),
-                start.string("SequenceNumber"), start.timestamp("Timestamp"), "SubscribeToShard");
-        DryRun.stopIfRequested(request, services, s);
-        services.fanOut().subscribe(consumerArn, s, shard, position, sink, requestId);
+        return ShardLookup.shard(services.streams(), s, request.string("ShardId"));
     }
 }

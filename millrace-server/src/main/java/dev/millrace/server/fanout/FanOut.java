@@ -129,7 +129,7 @@ public final class FanOut implements AutoCloseable {
         SubscribeSession existing = sessions.get(consumerArn + "|" + shardIndex);
         if (existing != null && existing.sessionId.equals(sessionId)) {
             existing.fail("ResourceInUseException", "A newer subscription of consumer " + consumerArn
-                    + " to shard " + ShardRecord.shardId(shardIndex) + " took over.");
+                    + " to shard " + ShardRecord.shardId(shardIndex) + " took over.", false);
         }
     }
 
@@ -171,6 +171,14 @@ public final class FanOut implements AutoCloseable {
             meter.subscribed(consumerName, StreamMeter.Subscription.FAILED);
             throw e;
         }
+    }
+
+    /**
+     * A SubscribeToShard call of the consumer refused before it reached {@link #subscribe} (its shard not found, a bad
+     * starting position, the consumer or stream not ACTIVE): a failed subscription.
+     */
+    public void refused(String consumerArn, StreamRecord stream) {
+        meter(stream.name()).subscribed(consumerName(consumerArn), StreamMeter.Subscription.FAILED);
     }
 
     private void start(String consumerArn, StreamRecord stream, ShardRecord shard, long position, EventSink sink,

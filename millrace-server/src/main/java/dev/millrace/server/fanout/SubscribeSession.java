@@ -94,7 +94,7 @@ final class SubscribeSession {
                 runOnce();
             } while (again.get());
         } catch (RuntimeException e) {
-            fail("InternalFailureException", "Internal failure while reading the shard: " + e);
+            fail("InternalFailureException", "Internal failure while reading the shard: " + e, true);
         } finally {
             running.set(false);
         }
@@ -108,7 +108,7 @@ final class SubscribeSession {
         }
         Optional<String> gone = fanOut.checkStillThere(this);
         if (gone.isPresent()) {
-            fail("ResourceNotFoundException", gone.get());
+            fail("ResourceNotFoundException", gone.get(), true);
             return;
         }
         if (!sink.writable()) {
@@ -125,7 +125,7 @@ final class SubscribeSession {
         ShardRecord shard = stream == null ? null : stream.shard(shardIndex);
         if (shard == null) {
             fail("ResourceNotFoundException", "Shard " + ShardRecord.shardId(shardIndex) + " of stream "
-                    + streamName + " no longer exists.");
+                    + streamName + " no longer exists.", true);
             return;
         }
         RecordPage page = RecordPage.read(fanOut.log(stream, shard), stream, shard, position, MAX_EVENT_RECORDS,
@@ -134,11 +134,13 @@ final class SubscribeSession {
             position = page.nextPosition();
             long millisBehind = page.millisBehindLatest(now);
             long sizeBytes = page.sizeBytes();
-            // Counted before it is sent: whoever has received it finds it counted.
+            // Rendered first (a record's key may be gone: then the event fails, counted as such by fail), counted
+            // before it is sent: whoever has received it finds it counted.
+            byte[] event = event(stream, shard, page, millisBehind);
             fanOut.meter(streamName).subscriptionEvent(consumerName, stream.shardLevelMetrics().isEmpty() ? null
                     : shard.shardId(), stream.shardLevelMetrics(),
                     page.records().size(), sizeBytes, millisBehind);
-            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event(stream, shard, page, millisBehind)));
+            sink.send(EventStreamMessage.event("SubscribeToShardEvent", event));
             lastEventMs = now;
             if (rate != null) {
                 rate.charge(sizeBytes);
@@ -225,9 +227,15 @@ final class SubscribeSession {
         return SequenceNumbers.of(shard, last, continuationArrivalMs);
     }
 
-    /** Ends the stream with a modelled exception event. */
-    void fail(String exceptionType, String message) {
+    /**
+     * Ends the stream with a modelled exception event; {@code eventFailed} if it stands for an event that could not
+     * be published (a sample of 0 of SubscribeToShardEvent.Success), not if a newer subscription took over.
+     */
+    void fail(String exceptionType, String message, boolean eventFailed) {
         if (!ended) {
+            if (eventFailed) {
+                fanOut.meter(streamName).subscriptionEventFailed(consumerName);
+            }
             sink.send(EventStreamMessage.exception(exceptionType, message));
             finish();
         }

@@ -1,18 +1,30 @@
 package dev.millrace.server.http;
 
 import dev.millrace.server.api.KinesisApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -29,20 +41,29 @@ import java.util.zip.GZIPOutputStream;
  * itself is revalidated on each load. A server built without the console (the server module's own tests) answers
  * 404 with the reason.
  *
- * <p>Files are read from the class path on first request and kept: the set is what the jar holds (some hundreds of
- * kilobytes), so the cache is bounded by the build; names that are not found are not kept. Text files (the scripts,
- * styles and page) are also kept gzipped, compressed once when read, and sent so to a client that accepts gzip
- * ({@code Accept-Encoding}): the console's first screen is about 400 kB of scripts, a third of that gzipped.
+ * <p>Every file of the bundle is read into memory when the server starts ({@link #ConsoleFiles(ClassLoader)}, on
+ * the starting thread), so a request is answered from memory and never reads the class path on an event loop. The
+ * bundle is found next to its {@code index.html}, in a directory (tests, an IDE) or a jar (the server's), and is
+ * our own build, a few megabytes; still, at most {@link #MAX_FILES} files and {@link #MAX_TOTAL_BYTES} bytes are kept,
+ * and files beyond that are left out with a warning (then answered 404). Only the kinds of file the console is made of
+ * ({@link #TYPES}) with plain names are kept.
+ * Text files (the scripts, styles and page) are also kept gzipped, compressed once at start, and sent so to a client
+ * that accepts gzip ({@code Accept-Encoding}): the console's first screen is about 400 kB of scripts, a third of
+ * that gzipped.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe: immutable once built.
  */
 final class ConsoleFiles {
+    private static final Logger log = LoggerFactory.getLogger(ConsoleFiles.class);
     static final String PATH = "/console";
     /** Where millrace-console puts its build output on the class path. */
     static final String RESOURCE_ROOT = "millrace-console/";
     private static final Pattern SAFE_NAME =
             Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
     private static final String ASSETS = "assets/";
+    private static final String INDEX = "index.html";
+    static final int MAX_FILES = 2_000;
+    static final long MAX_TOTAL_BYTES = 32L * 1024 * 1024;
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"),
             Map.entry("js", "text/javascript; charset=utf-8"),
@@ -76,11 +97,16 @@ final class ConsoleFiles {
     private record File(byte[] bytes, byte[] gzipped, String contentType) {
     }
 
-    private final ClassLoader loader;
-    private final Map<String, File> files = new ConcurrentHashMap<>();
+    /** The bundle's files by name below {@link #RESOURCE_ROOT}; empty in a build without the console. */
+    private final Map<String, File> files;
 
+    /** Reads the console's bundle from {@code loader}'s class path, now. */
     ConsoleFiles(ClassLoader loader) {
-        this.loader = loader;
+        this(loader, MAX_FILES, MAX_TOTAL_BYTES);
+    }
+
+    ConsoleFiles(ClassLoader loader, int maxFiles, long maxTotalBytes) {
+        this.files = Map.copyOf(new BundleReader(maxFiles, maxTotalBytes).read(loader));
     }
 
     /** Whether a GET of {@code uri} is the console's. */
@@ -101,11 +127,11 @@ final class ConsoleFiles {
         }
         String name = path.substring(PATH.length() + 1);
         if (name.isEmpty()) {
-            name = "index.html";
+            name = INDEX;
         }
         File file = SAFE_NAME.matcher(name).matches() ? find(name) : null;
         if (file == null) {
-            String why = find("index.html") == null
+            String why = find(INDEX) == null
                     ? "The web console is not in this build of Millrace (millrace-console was not packaged)."
                     : "No such file in the web console: " + name;
             return new Answer(404, why.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8",
@@ -167,33 +193,108 @@ final class ConsoleFiles {
     }
 
     private File find(String name) {
-        File known = files.get(name);
-        if (known != null) {
-            return known;
-        }
-        File read = read(name);
-        if (read != null) {
-            files.putIfAbsent(name, read);
-        }
-        return read;
+        return files.get(name);
     }
 
-    private File read(String name) {
+    /** The content type of a file the console may be made of, or null for another kind. */
+    private static String typeOf(String name) {
         int dot = name.lastIndexOf('.');
-        String extension = dot < 0 ? "" : name.substring(dot + 1);
-        String type = TYPES.get(extension);
-        if (type == null) {
-            return null; // only the kinds of file the console is made of
+        return dot < 0 ? null : TYPES.get(name.substring(dot + 1));
+    }
+
+    /**
+     * Reads the bundle's files within a budget of files and bytes. IO errors become an {@link UncheckedIOException}
+     * that fails the start: a jar that cannot be read is not a server to run.
+     */
+    private static final class BundleReader {
+        private final Map<String, File> read = new HashMap<>();
+        private final int maxFiles;
+        private final long maxTotalBytes;
+        private long bytesLeft;
+        private boolean warned;
+
+        BundleReader(int maxFiles, long maxTotalBytes) {
+            this.maxFiles = maxFiles;
+            this.maxTotalBytes = maxTotalBytes;
+            this.bytesLeft = maxTotalBytes;
         }
-        try (InputStream in = loader.getResourceAsStream(RESOURCE_ROOT + name)) {
-            if (in == null) {
-                return null;
+
+        Map<String, File> read(ClassLoader loader) {
+            URL index = loader.getResource(RESOURCE_ROOT + INDEX);
+            if (index == null) {
+                return read;
             }
-            byte[] bytes = in.readAllBytes();
+            try {
+                switch (index.getProtocol()) {
+                    case "file" -> fromDirectory(Path.of(index.toURI()).getParent());
+                    case "jar" -> fromJar((JarURLConnection) index.openConnection());
+                    default -> throw new IOException("neither in a directory nor in a jar: " + index);
+                }
+            } catch (IOException | URISyntaxException e) {
+                throw new UncheckedIOException("Cannot read the web console's files from the class path",
+                        e instanceof IOException io ? io : new IOException(e));
+            }
+            return read;
+        }
+
+        private void fromDirectory(Path root) throws IOException {
+            List<Path> found;
+            try (Stream<Path> walk = Files.walk(root)) {
+                found = walk.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path file : found) {
+                String name = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+                if (wanted(name) && fits(name, Files.size(file))) {
+                    keep(name, Files.readAllBytes(file));
+                }
+            }
+        }
+
+        private void fromJar(JarURLConnection connection) throws IOException {
+            // Uncached: this JarFile is ours to close, and the class loader's own stays as it is.
+            connection.setUseCaches(false);
+            try (JarFile jar = connection.getJarFile()) {
+                for (JarEntry entry : Collections.list(jar.entries())) {
+                    String path = entry.getName();
+                    if (entry.isDirectory() || !path.startsWith(RESOURCE_ROOT)) {
+                        continue;
+                    }
+                    String name = path.substring(RESOURCE_ROOT.length());
+                    if (wanted(name) && fits(name, Math.max(entry.getSize(), 0))) {
+                        try (InputStream in = jar.getInputStream(entry)) {
+                            // An entry's size may be unknown: read no more than the budget allows.
+                            byte[] bytes = in.readNBytes((int) Math.min(bytesLeft + 1, Integer.MAX_VALUE - 8));
+                            if (fits(name, bytes.length)) {
+                                keep(name, bytes);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private static boolean wanted(String name) {
+            return SAFE_NAME.matcher(name).matches() && typeOf(name) != null;
+        }
+
+        private boolean fits(String name, long sizeBytes) {
+            if (read.size() < maxFiles && sizeBytes <= bytesLeft) {
+                return true;
+            }
+            if (!warned) {
+                warned = true;
+                log.warn("The web console's bundle is over {} files or {} bytes: {} and what follows are left out "
+                        + "(answered 404)", maxFiles, maxTotalBytes, name);
+            }
+            return false;
+        }
+
+        private void keep(String name, byte[] bytes) throws IOException {
+            bytesLeft -= bytes.length;
+            String extension = name.substring(name.lastIndexOf('.') + 1);
             byte[] gzipped = COMPRESSIBLE.contains(extension) ? gzip(bytes) : null;
-            return new File(bytes, gzipped != null && gzipped.length < bytes.length ? gzipped : null, type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the console's " + name + " from the class path", e);
+            read.put(name, new File(bytes, gzipped != null && gzipped.length < bytes.length ? gzipped : null,
+                    typeOf(name)));
         }
     }
 

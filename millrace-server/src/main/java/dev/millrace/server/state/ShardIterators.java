@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Shard iterators: opaque, tamper-evident tokens that say where a reader is. Only this class builds or parses them.
@@ -43,7 +44,13 @@ import java.util.Locale;
  * Millrace's earlier layout (version byte 1, then issuedMs, streamEpochMs, shardIndex, position, n, name and 16 bytes
  * of the same HMAC) are still read, so that readers keep going across an upgrade; they expire within 5 minutes.
  *
- * <p>Thread-safe: each call clones its own {@link Mac} from one initialized at construction and never used.
+ * <p>A request's iterator is looked at up to four times (the account it addresses and the stream IAM authorizes,
+ * the cluster node that owns its shard, then GetRecords itself); it is decoded and its HMAC checked once: each thread
+ * remembers the last iterator it decoded, by identity (the request's own string), with what decoding found. Only
+ * the age is checked at each look, against the clock.
+ *
+ * <p>Thread-safe: each decode clones its own {@link Mac} from one initialized at construction and never used; the
+ * memory of the last decode is per thread.
  */
 public final class ShardIterators {
     public static final long LIFETIME_MS = 300_000;
@@ -64,7 +71,14 @@ public final class ShardIterators {
     public record Position(Account scope, String streamName, long streamEpochMs, int shardIndex, long position) {
     }
 
+    /** What decoding one iterator found: where it points and when it was issued, or why it is invalid. */
+    private record Decoded(String iterator, Position at, long issuedMs, KinesisException invalid) {
+    }
+
     private final byte[] key;
+    /** Each thread's last decode: one small record per thread, replaced by the next iterator the thread reads. */
+    private final ThreadLocal<Decoded> lastDecoded = new ThreadLocal<>();
+    private final LongAdder decodes = new LongAdder();
     /** Initialized with the key and only ever cloned: a Mac per call without a provider search and key setup. */
     private final Mac keyedMac;
     private final Clock clock;
@@ -93,16 +107,66 @@ public final class ShardIterators {
 
     /** Decodes and checks an iterator: {@code InvalidArgumentException} if forged or garbled, expired otherwise. */
     public Position parse(String iterator) {
+        Position at = decode(iterator);
+        KinesisException expired = expiry(iterator);
+        if (expired != null) {
+            throw expired;
+        }
+        return at;
+    }
+
+    /**
+     * Where an iterator points, whatever its age: {@code InvalidArgumentException} if forged or garbled. For a
+     * reader that must know the stream of an expired iterator ({@link #expiry} says whether it is).
+     */
+    public Position decode(String iterator) {
+        Decoded d = decoded(iterator);
+        if (d.invalid() != null) {
+            throw d.invalid();
+        }
+        return d.at();
+    }
+
+    /** AWS's {@code ExpiredIteratorException} for a valid iterator older than 5 minutes, else null. */
+    public KinesisException expiry(String iterator) {
+        Decoded d = decoded(iterator);
+        return d.invalid() != null ? null : expiredError(d.issuedMs());
+    }
+
+    /** How many iterators were decoded (HMAC checked) since start: for tests and diagnostics. */
+    public long decodeCount() {
+        return decodes.sum();
+    }
+
+    private Decoded decoded(String iterator) {
+        Decoded last = lastDecoded.get();
+        // Identity, not equality: the same request's string. An equal iterator of another request decodes afresh.
+        if (last != null && last.iterator() == iterator) {
+            return last;
+        }
+        decodes.increment();
+        Decoded d;
+        try {
+            d = decodeToken(iterator);
+        } catch (KinesisException invalid) {
+            d = new Decoded(iterator, null, 0, invalid);
+        }
+        lastDecoded.set(d);
+        return d;
+    }
+
+    private Decoded decodeToken(String iterator) {
         byte[] token;
         try {
             token = Base64.getDecoder().decode(iterator);
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
-        return token.length > 0 && token[0] == LEGACY_VERSION ? parseLegacy(token) : parseCurrent(token);
+        return token.length > 0 && token[0] == LEGACY_VERSION ? parseLegacy(iterator, token)
+                : parseCurrent(iterator, token);
     }
 
-    private Position parseCurrent(byte[] token) {
+    private Decoded parseCurrent(String iterator, byte[] token) {
         if (token.length < MIN_BYTES || !Arrays.equals(token, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw invalid();
         }
@@ -112,10 +176,9 @@ public final class ShardIterators {
             throw invalid();
         }
         checkMac(token, token.length - MAC_BYTES, MAC_BYTES);
-        checkAge(buf.getLong(MAGIC.length));
         String name = new String(token, NAME_OFFSET, nameLength, StandardCharsets.UTF_8);
-        return new Position(scope(token, NAME_OFFSET + nameLength), name, buf.getLong(16), buf.getInt(24),
-                buf.getLong(28));
+        return new Decoded(iterator, new Position(scope(token, NAME_OFFSET + nameLength), name, buf.getLong(16),
+                buf.getInt(24), buf.getLong(28)), buf.getLong(MAGIC.length), null);
     }
 
     /** The scope field at {@code at} (its length byte), or null for none; the MAC has been checked. */
@@ -136,7 +199,7 @@ public final class ShardIterators {
         }
     }
 
-    private Position parseLegacy(byte[] token) {
+    private Decoded parseLegacy(String iterator, byte[] token) {
         if (token.length < LEGACY_HEADER_BYTES + LEGACY_MAC_BYTES) {
             throw invalid();
         }
@@ -146,9 +209,9 @@ public final class ShardIterators {
             throw invalid();
         }
         checkMac(token, LEGACY_HEADER_BYTES + nameLength, LEGACY_MAC_BYTES);
-        checkAge(buf.getLong(1));
         String name = new String(token, LEGACY_HEADER_BYTES, nameLength, StandardCharsets.UTF_8);
-        return new Position(null, name, buf.getLong(9), buf.getInt(17), buf.getLong(21));
+        return new Decoded(iterator, new Position(null, name, buf.getLong(9), buf.getInt(17), buf.getLong(21)),
+                buf.getLong(1), null);
     }
 
     /** The MAC of bytes {@code 0 .. signedBytes} must be the next {@code macBytes} bytes (its first ones). */
@@ -160,14 +223,15 @@ public final class ShardIterators {
         }
     }
 
-    private void checkAge(long issuedMs) {
+    private KinesisException expiredError(long issuedMs) {
         long now = clock.millis();
-        if (now - issuedMs > LIFETIME_MS) {
-            throw KinesisException.expiredIterator("Iterator expired. The iterator was created at time "
-                    + AWS_TIME.format(Instant.ofEpochMilli(issuedMs)) + " while right now it is "
-                    + AWS_TIME.format(Instant.ofEpochMilli(now)) + " which is further in the future than the "
-                    + "tolerated delay of " + LIFETIME_MS + " milliseconds.");
+        if (now - issuedMs <= LIFETIME_MS) {
+            return null;
         }
+        return KinesisException.expiredIterator("Iterator expired. The iterator was created at time "
+                + AWS_TIME.format(Instant.ofEpochMilli(issuedMs)) + " while right now it is "
+                + AWS_TIME.format(Instant.ofEpochMilli(now)) + " which is further in the future than the "
+                + "tolerated delay of " + LIFETIME_MS + " milliseconds.");
     }
 
     private static KinesisException invalid() {

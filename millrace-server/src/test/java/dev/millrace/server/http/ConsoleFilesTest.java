@@ -12,13 +12,22 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -107,6 +116,85 @@ class ConsoleFilesTest {
         FullHttpResponse elsewhere = get("/consoles");
         assertThat(elsewhere.status().code()).as("not the console's path").isNotEqualTo(200);
         elsewhere.release();
+    }
+
+    @Test
+    void encodedAndDoubledTraversalsAreNotFound() {
+        for (String path : new String[] {"/console/%2E%2E/logback-test.xml", "/console/..%2flogback-test.xml",
+                "/console/..%2Flogback-test.xml", "/console/%2e%2e%2flogback-test.xml",
+                "/console/%252e%252e/logback-test.xml", "/console/assets/%2e%2e/%2e%2e/logback-test.xml",
+                "/console/assets/..%5c..%5clogback-test.xml", "/console/%c0%ae%c0%ae/logback-test.xml",
+                "/console/..", "/console/assets/..", "/console/./index.html", "/console/assets/index-Fx7a9.js%00.html"}) {
+            FullHttpResponse r = get(path);
+            assertThat(r.status().code()).as(path).isEqualTo(404);
+            assertThat(body(r)).as(path).startsWith("No such file in the web console");
+        }
+    }
+
+    /** The class path is read once, at construction (server start), never while answering on an event loop. */
+    @Test
+    void filesAreReadAtStartAndAnsweredFromMemory() {
+        AtomicInteger reads = new AtomicInteger();
+        ClassLoader counting = new ClassLoader(null) {
+            @Override
+            public URL getResource(String name) {
+                reads.incrementAndGet();
+                return ConsoleFilesTest.class.getClassLoader().getResource(name);
+            }
+
+            @Override
+            public InputStream getResourceAsStream(String name) {
+                reads.incrementAndGet();
+                return ConsoleFilesTest.class.getClassLoader().getResourceAsStream(name);
+            }
+        };
+        ConsoleFiles files = new ConsoleFiles(counting);
+        int atStart = reads.get();
+
+        assertThat(files.answer("/console/", null).status()).isEqualTo(200);
+        assertThat(new String(files.answer("/console/assets/index-Fx7a9.js", null).body(), StandardCharsets.UTF_8))
+                .contains("fixture");
+        assertThat(files.answer("/console/missing.js", null).status()).isEqualTo(404);
+        assertThat(files.answer("/console/notes.cfg", null).status()).as("not a kind the console is made of")
+                .isEqualTo(404);
+        assertThat(reads.get()).as("no class-path read after the start").isEqualTo(atStart);
+    }
+
+    @Test
+    void aBundleOverItsBoundKeepsWhatFitsAndAnswersTheRest404() {
+        ConsoleFiles oneFile = new ConsoleFiles(ConsoleFilesTest.class.getClassLoader(), 1, 1 << 20);
+        assertThat(oneFile.answer("/console/assets/chunk-Gz1b2.js", null).status()).as("the first, in name order")
+                .isEqualTo(200);
+        assertThat(oneFile.answer("/console/assets/index-Fx7a9.js", null).status()).isEqualTo(404);
+        assertThat(oneFile.answer("/console/index.html", null).status()).isEqualTo(404);
+
+        ConsoleFiles tenBytes = new ConsoleFiles(ConsoleFilesTest.class.getClassLoader(), 100, 10);
+        assertThat(tenBytes.answer("/console/index.html", null).status()).isEqualTo(404);
+    }
+
+    /** The server's jar: the bundle is read from the jar's entries, the same way. */
+    @Test
+    void aBundleInAJarIsRead(@TempDir Path dir) throws Exception {
+        Path jar = dir.resolve("console.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String[] entry : new String[][] {{"millrace-console/", null},
+                    {"millrace-console/index.html", "<html>jarred</html>"},
+                    {"millrace-console/assets/app-1.js", "console.log('jarred')"},
+                    {"millrace-console/notes.cfg", "not served"}, {"other/secret.txt", "not the console's"}}) {
+                out.putNextEntry(new JarEntry(entry[0]));
+                if (entry[1] != null) {
+                    out.write(entry[1].getBytes(StandardCharsets.UTF_8));
+                }
+                out.closeEntry();
+            }
+        }
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            ConsoleFiles files = new ConsoleFiles(loader);
+            assertThat(new String(files.answer("/console/", null).body(), StandardCharsets.UTF_8)).contains("jarred");
+            assertThat(files.answer("/console/assets/app-1.js", null).contentType()).startsWith("text/javascript");
+            assertThat(files.answer("/console/notes.cfg", null).status()).isEqualTo(404);
+            assertThat(files.answer("/console/../other/secret.txt", null).status()).isEqualTo(404);
+        }
     }
 
     @Test
