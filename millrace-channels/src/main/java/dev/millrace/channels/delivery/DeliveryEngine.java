@@ -70,7 +70,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
     /**
      * @param stagingDir where batches are staged before upload (the server's: {@code DATA_DIR/channels-staging});
-     *                   created if missing, and emptied of earlier runs' left-overs
+     *                   created if missing, and emptied of earlier runs' left-overs, so one engine per directory
      */
     public DeliveryEngine(ShardSource source, Checkpoints checkpoints, Destination destination, Path stagingDir,
             DeliveryOptions options, Clock clock) {
@@ -179,8 +179,8 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     private void tick() {
-        try {
-            for (ChannelState channel : channels.values()) {
+        for (ChannelState channel : channels.values()) {
+            try {
                 List<Shard> shards = source.shards(channel.spec.streamArn());
                 Set<String> live = new HashSet<>();
                 for (Shard shard : shards) {
@@ -195,9 +195,10 @@ public final class DeliveryEngine implements AutoCloseable {
                 }
                 // Shards gone from the stream (expired after a reshard, or the stream deleted) need no state.
                 channel.shards.keySet().retainAll(live);
+            } catch (RuntimeException e) {
+                LOG.warn("Channel {}: polling its stream's shards failed; trying again in {} ms",
+                        channel.spec.channelName(), options.pollIntervalMs(), e);
             }
-        } catch (RuntimeException e) {
-            LOG.warn("Channel delivery poll failed; it runs again in {} ms", options.pollIntervalMs(), e);
         }
     }
 

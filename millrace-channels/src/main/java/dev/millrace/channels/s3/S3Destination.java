@@ -15,6 +15,8 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -74,7 +76,8 @@ public final class S3Destination implements Destination, AutoCloseable {
     /**
      * A destination with its own client.
      *
-     * @param endpoint    the store's endpoint, or null for AWS's endpoint of {@code region}
+     * @param endpoint    the store's endpoint, or null for AWS's endpoint of {@code region}; with an endpoint,
+     *                    checksums are sent only where S3 requires them, as S3-compatible stores expect
      * @param pathStyle   address buckets as {@code endpoint/BUCKET} rather than {@code BUCKET.endpoint} (MinIO, most
      *                    self-hosted stores)
      * @param region      the region to sign for
@@ -88,7 +91,11 @@ public final class S3Destination implements Destination, AutoCloseable {
                 .credentialsProvider(credentials)
                 .forcePathStyle(pathStyle);
         if (endpoint != null) {
-            builder.endpointOverride(endpoint);
+            // The SDK's default checksums ride in aws-chunked trailers that many S3-compatible stores (s3proxy,
+            // older MinIO and Ceph) reject; they send checksums only where S3 requires them.
+            builder.endpointOverride(endpoint)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
         return new S3Destination(builder.build(), true, partSizeBytes);
     }
