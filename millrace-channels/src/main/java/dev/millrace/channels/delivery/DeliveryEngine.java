@@ -239,7 +239,8 @@ public final class DeliveryEngine implements AutoCloseable {
     /** Delivers the shard's next batch if it is due; returns whether it did. */
     private boolean deliverNext(ChannelState channel, Shard shard, ShardState state) throws IOException {
         DeliverySpec spec = channel.spec;
-        boolean sealed = shard.log().sealed();
+        // Read before the log: a shard closed now has all its records readable by the read that follows.
+        boolean closed = shard.ended() || shard.log().sealed();
         long start = checkpoints.next(spec.channelId(), shard.shardId())
                 .orElseGet(() -> shard.log().positionAtOrAfter(spec.activatedAtMs()));
         ShardScan scan = state.scan;
@@ -259,7 +260,7 @@ public final class DeliveryEngine implements AutoCloseable {
             return false;
         }
         state.oldestUndeliveredArrivalMs = cut.firstArrivalMs();
-        boolean due = cut.closed() || (sealed && atEnd)
+        boolean due = cut.closed() || (closed && atEnd)
                 || clock.millis() >= cut.firstArrivalMs() + cut.freshnessMs() + options.graceMs();
         if (!due) {
             return false;

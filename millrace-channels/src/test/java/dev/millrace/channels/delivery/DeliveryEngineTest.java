@@ -358,6 +358,57 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void recordsThatExpireWhileTheDestinationIsDownAreSkippedNotRetriedForever() throws IOException {
+        AtomicInteger down = new AtomicInteger(1);
+        Destination recovering = new Destination() {
+            @Override
+            public void put(ObjectTarget target, Path file) {
+                if (down.get() == 1) {
+                    throw new DestinationException("connection refused");
+                }
+                files.put(target, file);
+            }
+
+            @Override
+            public boolean bucketExists(String bucket) {
+                return true;
+            }
+        };
+        DeliveryEngine engine = engine(recovering, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "x/", T0));
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "lost");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isZero();
+        stream.clock.advanceMs(600_000);
+        stream.put(0, "kept");
+        down.set(0);
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/x/" + suffix(0, 1));
+        assertThat(objects().get("lake/x/" + suffix(0, 1))).asString().isEqualTo("kept");
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(2);
+    }
+
+    @Test
+    void aFreshnessChangeAppliesToTheNextBatch() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "f/", T0);
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(), spec);
+        stream.put(0, "a");
+        stream.clock.advanceMs(400_000);
+        stream.put(0, "b");
+        DeliverySpec longer = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(), spec.region(),
+                spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null, spec.compression(),
+                spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 900, T0);
+        engine.setChannels(List.of(longer));
+        assertThat(engine.runOnce()).as("a and b now share a 900 s window").isZero();
+        stream.clock.setMs(T0 + 903_000);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/f/" + suffix(0, 0));
+        assertThat(objects().get("lake/f/" + suffix(0, 0))).asString().isEqualTo("ab");
+    }
+
+    @Test
     void aClosedShardIsDeliveredToItsEndAtOnce() throws IOException {
         DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
                 spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "e/", T0));

@@ -69,6 +69,18 @@ class S3DestinationTest {
     }
 
     @Test
+    void theStorageClassIsSentWithTheObject() throws Exception {
+        try (S3Destination s3 = destination(S3Destination.DEFAULT_PART_BYTES)) {
+            s3.put(new ObjectTarget("lake", "cold/x", "GLACIER_IR", null), file(10, 7));
+            s3.put(new ObjectTarget("lake", "warm/x", "STANDARD", null), file(10, 8));
+            assertThat(reader.headObject(b -> b.bucket("lake").key("cold/x")).storageClassAsString())
+                    .isEqualTo("GLACIER_IR");
+            assertThat(reader.headObject(b -> b.bucket("lake").key("warm/x")).storageClassAsString())
+                    .isIn(null, "STANDARD");
+        }
+    }
+
+    @Test
     void objectsAboveThePartSizeAreUploadedInParts() throws Exception {
         // s3proxy, like S3, wants parts of 5 MiB but the last.
         try (S3Destination s3 = destination(S3Destination.MIN_PART_BYTES)) {
