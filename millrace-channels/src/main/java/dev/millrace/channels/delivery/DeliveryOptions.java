@@ -17,6 +17,8 @@ package dev.millrace.channels.delivery;
  * @param backoffBaseMs       the first retry delay after a failed delivery; it doubles per failure
  * @param backoffMaxMs        the longest retry delay
  * @param maxBatchesPerTurn   batches one shard may deliver in a row before other shards get a turn
+ *
+ * <p>Immutable, thread-safe.
  */
 public record DeliveryOptions(long objectTargetBytes, int maxRecordsPerObject, long maxRecordBytes, long graceMs,
                               long pollIntervalMs, int threads, int readPageRecords, long readPageBytes,

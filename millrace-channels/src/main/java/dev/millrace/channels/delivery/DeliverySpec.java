@@ -23,6 +23,8 @@ import java.util.Objects;
  *                           {@code kinesis-channel/errors/<channelName>/<channelId>/}); may be empty
  * @param dataFreshnessSeconds how long records may wait before they are delivered (300-900 on AWS)
  * @param activatedAtMs      when the channel became ACTIVE: records that arrived before are not delivered
+ *
+ * <p>Immutable, thread-safe.
  */
 public record DeliverySpec(String channelId, String channelName, String accountId, String region, String streamName,
                            String streamArn, RecordFormat recordFormat, String bucket, String expectedBucketOwner,
@@ -48,6 +50,43 @@ public record DeliverySpec(String channelId, String channelName, String accountI
         if (dataFreshnessSeconds < 1) {
             throw new IllegalArgumentException("dataFreshnessSeconds must be positive: " + dataFreshnessSeconds);
         }
+    }
+
+    /**
+     * A spec from a channel's API values as CreateChannel took them, with AWS's defaults for what was omitted: storage
+     * class STANDARD, the default key template, the destination bucket and
+     * {@code kinesis-channel/errors/<channelName>/<channelId>/} for the dead letters.
+     *
+     * @param recordFormatType   BYTE_ARRAY, STRING or JSON
+     * @param bucketArn          {@code arn:aws:s3:::BUCKET}
+     * @param compressionType    NONE, GZIP or ZSTD
+     * @param storageClass       null for STANDARD
+     * @param outputKeyTemplate  null for {@link KeyTemplate#DEFAULT}
+     * @param dlqBucketArn       null for the destination bucket
+     * @param errorOutputPrefix  null for AWS's default prefix
+     * @throws IllegalArgumentException when a value is not one the control plane should have accepted
+     */
+    public static DeliverySpec fromApi(String channelId, String channelName, String accountId, String region,
+            String streamName, String streamArn, String recordFormatType, String bucketArn,
+            String expectedBucketOwner, String compressionType, String storageClass, String outputKeyTemplate,
+            String dlqBucketArn, String errorOutputPrefix, int dataFreshnessSeconds, long activatedAtMs) {
+        String bucket = bucketOf(bucketArn);
+        return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn,
+                RecordFormat.of(recordFormatType), bucket, expectedBucketOwner, Compression.of(compressionType),
+                storageClass == null ? "STANDARD" : storageClass,
+                KeyTemplate.parse(outputKeyTemplate, compressionType),
+                dlqBucketArn == null ? bucket : bucketOf(dlqBucketArn),
+                errorOutputPrefix == null ? defaultDlqPrefix(channelName, channelId) : errorOutputPrefix,
+                dataFreshnessSeconds, activatedAtMs);
+    }
+
+    /** The bucket an {@code arn:aws:s3:::BUCKET} ARN (any partition) names. */
+    public static String bucketOf(String bucketArn) {
+        int marker = bucketArn == null ? -1 : bucketArn.indexOf(":s3:::");
+        if (marker < 0 || !bucketArn.startsWith("arn:") || marker + 6 >= bucketArn.length()) {
+            throw new IllegalArgumentException("not an S3 bucket ARN: " + bucketArn);
+        }
+        return bucketArn.substring(marker + 6);
     }
 
     /** AWS's default dead-letter prefix for a channel. */
