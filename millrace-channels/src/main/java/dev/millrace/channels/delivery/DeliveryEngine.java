@@ -162,19 +162,23 @@ public final class DeliveryEngine implements AutoCloseable {
     public void close() {
         ScheduledExecutorService tick = ticker;
         ExecutorService pool = workers;
-        if (tick != null) {
-            tick.shutdownNow();
-        }
-        if (pool != null) {
-            pool.shutdown();
-            try {
+        try {
+            if (tick != null) {
+                tick.shutdownNow();
+                // A poll still running would hand work to a pool that no longer takes any.
+                tick.awaitTermination(10, TimeUnit.SECONDS);
+            }
+            if (pool != null) {
+                pool.shutdown();
                 if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
                     pool.shutdownNow();
                 }
-            } catch (InterruptedException e) {
-                pool.shutdownNow();
-                Thread.currentThread().interrupt();
             }
+        } catch (InterruptedException e) {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -20,7 +20,8 @@ import java.util.Optional;
  * object. (GSR_JSON is for Iceberg destinations only.)
  *
  * <p>Validation, as AWS documents it: BYTE_ARRAY none; STRING valid UTF-8; JSON exactly one JSON value in UTF-8 (RFC
- * 8259; whitespace around it is fine), checked with Jackson's streaming parser.
+ * 8259; whitespace around it is fine), checked with Jackson's streaming parser; values nested deeper than 1000
+ * levels are refused.
  *
  * <p>Layout (AWS does not say; this is Millrace's choice): BYTE_ARRAY records are concatenated unmodified, as
  * Firehose does, so the object is byte for byte the records' payloads. STRING and JSON records are written unmodified,
@@ -36,7 +37,16 @@ public enum RecordFormat {
     STRING,
     JSON;
 
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    /**
+     * Any JSON value is valid however long its strings and numbers (a record's size already bounds them); nesting
+     * stays bounded at Jackson's default (1000 levels), since each level costs the parser memory.
+     */
+    private static final JsonFactory JSON_FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE)
+                    .build())
+            .build();
     private static final byte NEWLINE = '\n';
 
     /** What is wrong with the record for this format (an error message), or empty when it can be delivered. */

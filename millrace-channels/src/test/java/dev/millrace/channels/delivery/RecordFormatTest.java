@@ -32,6 +32,14 @@ class RecordFormatTest {
     }
 
     @Test
+    void longValuesAreValidButDeepNestingIsBounded() {
+        assertThat(RecordFormat.JSON.problem(utf8("[" + "9".repeat(5_000) + "]"))).isEmpty();
+        assertThat(RecordFormat.JSON.problem(utf8("\"" + "s".repeat(25_000_000) + "\""))).isEmpty();
+        assertThat(RecordFormat.JSON.problem(utf8("[".repeat(1_000) + "]".repeat(1_000)))).isEmpty();
+        assertThat(RecordFormat.JSON.problem(utf8("[".repeat(1_001) + "]".repeat(1_001)))).isPresent();
+    }
+
+    @Test
     void jsonMustBeUtf8() {
         byte[] utf16 = "{\"a\":1}".getBytes(StandardCharsets.UTF_16);
         assertThat(RecordFormat.JSON.problem(utf16)).hasValueSatisfying(m -> assertThat(m).contains("UTF-8"));
