@@ -55,29 +55,34 @@ public final class S3Destination implements Destination, AutoCloseable {
     private final S3Client client;
     private final boolean ownsClient;
     private final long partSizeBytes;
+    private final boolean sendsBucketOwner;
 
     /**
      * Uses {@code client}, which the caller keeps and closes. {@code partSizeBytes} below S3's 5 MiB minimum is for
-     * tests against stores that allow it.
+     * stores that allow it. {@code sendsBucketOwner}: whether requests carry the target's expected bucket owner
+     * ({@code x-amz-expected-bucket-owner}), which only AWS S3 understands.
      */
-    public S3Destination(S3Client client, long partSizeBytes) {
-        this(client, false, partSizeBytes);
+    public S3Destination(S3Client client, long partSizeBytes, boolean sendsBucketOwner) {
+        this(client, false, partSizeBytes, sendsBucketOwner);
     }
 
-    private S3Destination(S3Client client, boolean ownsClient, long partSizeBytes) {
+    private S3Destination(S3Client client, boolean ownsClient, long partSizeBytes, boolean sendsBucketOwner) {
         if (partSizeBytes < 1) {
             throw new IllegalArgumentException("partSizeBytes must be positive: " + partSizeBytes);
         }
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
         this.partSizeBytes = partSizeBytes;
+        this.sendsBucketOwner = sendsBucketOwner;
     }
 
     /**
      * A destination with its own client.
      *
-     * @param endpoint    the store's endpoint, or null for AWS's endpoint of {@code region}; with an endpoint,
-     *                    checksums are sent only where S3 requires them, as S3-compatible stores expect
+     * @param endpoint    the store's endpoint, or null for AWS's endpoint of {@code region}. With an endpoint,
+     *                    checksums are sent only where S3 requires them and no expected bucket owner is sent (an
+     *                    AWS account id means nothing to a self-hosted store, and some, like s3proxy, refuse the
+     *                    header), as S3-compatible stores expect
      * @param pathStyle   address buckets as {@code endpoint/BUCKET} rather than {@code BUCKET.endpoint} (MinIO, most
      *                    self-hosted stores)
      * @param region      the region to sign for
@@ -97,7 +102,7 @@ public final class S3Destination implements Destination, AutoCloseable {
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
-        return new S3Destination(builder.build(), true, partSizeBytes);
+        return new S3Destination(builder.build(), true, partSizeBytes, endpoint == null);
     }
 
     public long partSizeBytes() {
@@ -151,9 +156,13 @@ public final class S3Destination implements Destination, AutoCloseable {
         }
     }
 
+    private String owner(ObjectTarget target) {
+        return sendsBucketOwner ? target.expectedBucketOwner() : null;
+    }
+
     private PutObjectRequest putRequest(ObjectTarget target) {
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(target.bucket()).key(target.key())
-                .expectedBucketOwner(target.expectedBucketOwner());
+                .expectedBucketOwner(owner(target));
         if (target.storageClass() != null && !target.storageClass().equals("STANDARD")) {
             request.storageClass(target.storageClass());
         }
@@ -167,7 +176,7 @@ public final class S3Destination implements Destination, AutoCloseable {
                     + sizeBytes + " bytes needs more than " + MAX_PARTS + " parts of " + partSizeBytes + " bytes");
         }
         CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-                .bucket(target.bucket()).key(target.key()).expectedBucketOwner(target.expectedBucketOwner());
+                .bucket(target.bucket()).key(target.key()).expectedBucketOwner(owner(target));
         if (target.storageClass() != null && !target.storageClass().equals("STANDARD")) {
             create.storageClass(target.storageClass());
         }
@@ -180,13 +189,13 @@ public final class S3Destination implements Destination, AutoCloseable {
                 // A provider, not one stream: the SDK reopens the part from the file when it retries.
                 String etag = client.uploadPart(UploadPartRequest.builder().bucket(target.bucket())
                                 .key(target.key()).uploadId(uploadId).partNumber(part)
-                                .expectedBucketOwner(target.expectedBucketOwner()).contentLength(partBytes).build(),
+                                .expectedBucketOwner(owner(target)).contentLength(partBytes).build(),
                         RequestBody.fromContentProvider(() -> openPart(file, offset, partBytes), partBytes,
                                 "application/octet-stream")).eTag();
                 completed.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
             }
             client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(target.bucket())
-                    .key(target.key()).uploadId(uploadId).expectedBucketOwner(target.expectedBucketOwner())
+                    .key(target.key()).uploadId(uploadId).expectedBucketOwner(owner(target))
                     .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build());
         } catch (RuntimeException e) {
             abort(target, uploadId, e);
@@ -197,7 +206,7 @@ public final class S3Destination implements Destination, AutoCloseable {
     private void abort(ObjectTarget target, String uploadId, Exception cause) {
         try {
             client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(target.bucket())
-                    .key(target.key()).uploadId(uploadId).expectedBucketOwner(target.expectedBucketOwner()).build());
+                    .key(target.key()).uploadId(uploadId).expectedBucketOwner(owner(target)).build());
         } catch (SdkException e) {
             cause.addSuppressed(e);
             LOG.warn("Could not abort multipart upload {} of s3://{}/{}; the store's lifecycle rules must clean it up",

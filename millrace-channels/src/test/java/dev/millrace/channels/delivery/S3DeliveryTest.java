@@ -71,7 +71,7 @@ class S3DeliveryTest {
 
     DeliverySpec spec(String template, Compression compression) {
         return new DeliverySpec(CHANNEL_ID, "orders-to-s3", "123456789012", "us-east-1", "orders",
-                TestStream.STREAM_ARN, RecordFormat.JSON, "lake", null, compression, "STANDARD",
+                TestStream.STREAM_ARN, RecordFormat.JSON, "lake", "123456789012", compression, "STANDARD",
                 KeyTemplate.parse(template, compression.name()), "dead-letters", "errors/", 300, T0);
     }
 

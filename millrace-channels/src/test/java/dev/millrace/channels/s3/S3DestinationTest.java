@@ -69,6 +69,23 @@ class S3DestinationTest {
     }
 
     @Test
+    void theExpectedBucketOwnerIsSentAndAcceptedBySelfHostedStores() throws Exception {
+        try (S3Destination s3 = destination(S3Destination.MIN_PART_BYTES)) {
+            Path small = file(10, 9);
+            Path big = file((int) S3Destination.MIN_PART_BYTES + 1, 10);
+            s3.put(new ObjectTarget("lake", "owned/small", "STANDARD", "123456789012"), small);
+            s3.put(new ObjectTarget("lake", "owned/big", "STANDARD", "123456789012"), big);
+            assertThat(S3ProxyServer.get(reader, "lake", "owned/small")).isEqualTo(Files.readAllBytes(small));
+            assertThat(S3ProxyServer.get(reader, "lake", "owned/big")).isEqualTo(Files.readAllBytes(big));
+        }
+        // Against AWS S3 the header is sent: s3proxy's refusal of it shows that it is.
+        S3Destination asOnAws = new S3Destination(reader, S3Destination.DEFAULT_PART_BYTES, true);
+        assertThatThrownBy(() -> asOnAws.put(new ObjectTarget("lake", "owned/aws", "STANDARD", "123456789012"),
+                file(10, 11))).isInstanceOf(DestinationException.class).hasMessageContaining("501");
+        asOnAws.put(new ObjectTarget("lake", "owned/aws", "STANDARD", null), file(10, 11));
+    }
+
+    @Test
     void theStorageClassIsSentWithTheObject() throws Exception {
         try (S3Destination s3 = destination(S3Destination.DEFAULT_PART_BYTES)) {
             s3.put(new ObjectTarget("lake", "cold/x", "GLACIER_IR", null), file(10, 7));
@@ -120,7 +137,7 @@ class S3DestinationTest {
                         throw e.getCause();
                     }
                 });
-        S3Destination s3 = new S3Destination(failingSecondPart, S3Destination.MIN_PART_BYTES);
+        S3Destination s3 = new S3Destination(failingSecondPart, S3Destination.MIN_PART_BYTES, false);
         Path big = file((int) S3Destination.MIN_PART_BYTES * 2 + 1, 6);
         assertThatThrownBy(() -> s3.put(new ObjectTarget("lake", "aborted/x", "STANDARD", null), big))
                 .isInstanceOf(DestinationException.class).hasMessageContaining("injected");
