@@ -4,6 +4,7 @@ import dev.millrace.channels.delivery.BatchStager.StagedBatch;
 import dev.millrace.channels.delivery.ShardSource.Shard;
 import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.Destination.ObjectTarget;
+import dev.millrace.channels.s3.DestinationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -232,8 +233,13 @@ public final class DeliveryEngine implements AutoCloseable {
             state.retryAtMs = clock.millis() + backoffMs;
             state.scan = null;
             channel.stats.failed();
-            LOG.warn("Channel {} could not deliver shard {} (attempt {}), retrying in {} ms: {}",
-                    channel.spec.channelName(), shard.shardId(), state.failures, backoffMs, e.toString());
+            if (e instanceof IOException || e instanceof DestinationException) {
+                LOG.warn("Channel {} could not deliver shard {} (attempt {}), retrying in {} ms: {}",
+                        channel.spec.channelName(), shard.shardId(), state.failures, backoffMs, e.toString());
+            } else {
+                LOG.warn("Channel {} could not deliver shard {} (attempt {}), retrying in {} ms",
+                        channel.spec.channelName(), shard.shardId(), state.failures, backoffMs, e);
+            }
         } finally {
             state.busy.set(false);
         }
@@ -243,7 +249,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** Delivers the shard's next batch if it is due; returns whether it did. */
     private boolean deliverNext(ChannelState channel, Shard shard, ShardState state) throws IOException {
         DeliverySpec spec = channel.spec;
-        // Read before the log: a shard closed now has all its records readable by the read that follows.
+        // Asked before reading: a shard already closed now has all its records readable by the reads that follow.
         boolean closed = shard.ended() || shard.log().sealed();
         long start = checkpoints.next(spec.channelId(), shard.shardId())
                 .orElseGet(() -> shard.log().positionAtOrAfter(spec.activatedAtMs()));
