@@ -7,7 +7,8 @@ import dev.millrace.storage.StoredRecord;
  * records in log order while (a) each arrived before the first one's arrival + DataFreshnessInSeconds, (b) the
  * records stay within the object target size (as laid out, uncompressed; the first record is always taken) and (c)
  * within the record count bound. Every record counts toward (b) and (c), dead-lettered ones too, so the cut depends
- * only on the log. Rebuilding a batch from the same position over the same log takes the same records.
+ * only on the log. Rebuilding a batch from the same position over the same log takes the same records. A batch whose
+ * range was already recorded as pending is rebuilt with {@link #until}, which takes exactly that range.
  *
  * <p>Not thread-safe: one accumulator per batch being cut.
  */
@@ -25,11 +26,26 @@ final class BatchCut {
     private long bytes;
     private boolean closed;
 
+    private final long endPosition;
+
     BatchCut(long freshnessMs, long targetBytes, int maxRecords, RecordFormat format) {
+        this(freshnessMs, targetBytes, maxRecords, format, -1);
+    }
+
+    private BatchCut(long freshnessMs, long targetBytes, int maxRecords, RecordFormat format, long endPosition) {
         this.freshnessMs = freshnessMs;
         this.targetBytes = targetBytes;
         this.maxRecords = maxRecords;
         this.format = format;
+        this.endPosition = endPosition;
+    }
+
+    /**
+     * A cut already decided: every record before {@code endPosition} (a pending batch being rebuilt, whatever the
+     * rules are now).
+     */
+    static BatchCut until(long endPosition, RecordFormat format) {
+        return new BatchCut(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, Integer.MAX_VALUE, format, endPosition);
     }
 
     /** Whether the record belongs to the batch; once one does not, the batch is closed and takes no more. */
@@ -37,8 +53,12 @@ final class BatchCut {
         if (closed) {
             return false;
         }
+        if (endPosition >= 0 && record.position() >= endPosition) {
+            closed = true;
+            return false;
+        }
         long size = format.laidOutBytes(record.data());
-        if (records > 0 && (record.arrivalMs() >= firstArrivalMs + freshnessMs || records + 1 > maxRecords
+        if (endPosition < 0 && records > 0 && (record.arrivalMs() >= firstArrivalMs + freshnessMs || records + 1 > maxRecords
                 || bytes + size > targetBytes)) {
             closed = true;
             return false;

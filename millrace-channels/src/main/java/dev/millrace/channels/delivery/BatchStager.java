@@ -71,12 +71,22 @@ final class BatchStager {
     }
 
     /**
-     * Stages the batch that starts at {@code startPosition} and was found due by {@code scan}'s rule. Returns empty
-     * if the log holds no record there any more (expired meanwhile).
+     * Stages the batch that starts at {@code startPosition}, cut by the channel's rules (it was found due). Returns
+     * empty if the log holds no record there any more (expired meanwhile).
      */
     Optional<StagedBatch> stage(DeliverySpec spec, Shard shard, long startPosition) throws IOException {
-        BatchCut cut = new BatchCut(spec.dataFreshnessMs(), options.objectTargetBytes(),
-                options.maxRecordsPerObject(), spec.recordFormat());
+        return stage(spec, shard, startPosition, new BatchCut(spec.dataFreshnessMs(), options.objectTargetBytes(),
+                options.maxRecordsPerObject(), spec.recordFormat()));
+    }
+
+    /** Stages the pending batch from {@code startPosition} to {@code endPosition} (exclusive), exactly. */
+    Optional<StagedBatch> stagePending(DeliverySpec spec, Shard shard, long startPosition, long endPosition)
+            throws IOException {
+        return stage(spec, shard, startPosition, BatchCut.until(endPosition, spec.recordFormat()));
+    }
+
+    private Optional<StagedBatch> stage(DeliverySpec spec, Shard shard, long startPosition, BatchCut cut)
+            throws IOException {
         Path dataFile = Files.createTempFile(stagingDir, "object-", ".part");
         Path dlqFile = Files.createTempFile(stagingDir, "dead-letters-", ".part");
         boolean staged = false;

@@ -1,6 +1,7 @@
 package dev.millrace.channels.delivery;
 
 import dev.millrace.channels.delivery.BatchStager.StagedBatch;
+import dev.millrace.channels.delivery.Checkpoints.Checkpoint;
 import dev.millrace.channels.delivery.ShardSource.Shard;
 import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.Destination.ObjectTarget;
@@ -39,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>For every channel and every shard of its stream, a poll (every {@code pollIntervalMs}, on a small bounded pool,
  * never on the server's event loop) finds the shard's next batch ({@link BatchCut}, from the checkpoint or, for a
  * shard never delivered, from the first record that arrived at or after the channel became ACTIVE) and, once it is
- * due, stages it ({@link BatchStager}), writes the object and then its dead-letter object, and only then commits the
- * checkpoint. A batch is due when a record beyond it is readable (it cannot grow any more), when its shard is closed
+ * due, stages it ({@link BatchStager}), records the batch's range as pending, writes the object and then its
+ * dead-letter object, and only then commits the checkpoint past it. An attempt that finds a pending range rebuilds
+ * exactly that range (see {@link Checkpoints}). A batch is due when a record beyond it is readable (it cannot grow any more), when its shard is closed
  * and read to the end, or once the clock passes its first record's arrival + freshness + grace (appends in flight).
  * Object keys depend only on the batch's first record (its arrival time and position), so an attempt repeated after a
  * crash or a failure writes the same key: an overwrite, never a duplicate. A failed attempt changes no checkpoint and
@@ -251,7 +253,11 @@ public final class DeliveryEngine implements AutoCloseable {
         DeliverySpec spec = channel.spec;
         // Asked before reading: a shard already closed now has all its records readable by the reads that follow.
         boolean closed = shard.ended() || shard.log().sealed();
-        long start = checkpoints.next(spec.channelId(), shard.shardId())
+        Optional<Checkpoint> checkpoint = checkpoints.read(spec.channelId(), shard.shardId());
+        if (checkpoint.isPresent() && checkpoint.get().pending()) {
+            return redeliverPending(channel, shard, state, checkpoint.get());
+        }
+        long start = checkpoint.map(Checkpoint::nextPosition)
                 .orElseGet(() -> shard.log().positionAtOrAfter(spec.activatedAtMs()));
         ShardScan scan = state.scan;
         if (scan == null || scan.startPosition() != start || scan.cut().freshnessMs() != spec.dataFreshnessMs()) {
@@ -276,21 +282,48 @@ public final class DeliveryEngine implements AutoCloseable {
             return false;
         }
         Optional<StagedBatch> staged = stager.stage(spec, shard, cut.firstPosition());
+        state.scan = null;
         if (staged.isEmpty()) {
-            state.scan = null;
             return false;
         }
         try (StagedBatch batch = staged.get()) {
-            upload(spec, shard, batch);
-            checkpoints.commit(spec.channelId(), shard.shardId(), batch.nextPosition());
-            channel.stats.delivered(batch);
-            LOG.debug("Channel {} delivered shard {} positions {}..{}: {} records, {} dead-lettered",
-                    spec.channelName(), shard.shardId(), batch.firstPosition(), batch.nextPosition() - 1,
-                    batch.deliveredRecords(), batch.deadLetteredRecords());
+            checkpoints.commitPending(spec.channelId(), shard.shardId(), batch.firstPosition(),
+                    batch.nextPosition());
+            deliver(channel, shard, state, batch);
         }
-        state.scan = null;
-        state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
         return true;
+    }
+
+    /** Rebuilds and delivers the batch a failed or crashed attempt recorded as pending, exactly as it was cut. */
+    private boolean redeliverPending(ChannelState channel, Shard shard, ShardState state, Checkpoint pending)
+            throws IOException {
+        DeliverySpec spec = channel.spec;
+        state.scan = null;
+        Optional<StagedBatch> staged = stager.stagePending(spec, shard, pending.nextPosition(),
+                pending.pendingEndPosition());
+        if (staged.isEmpty()) {
+            LOG.warn("Channel {}: the records of shard {} from position {} to {} expired before they were "
+                    + "delivered", spec.channelName(), shard.shardId(), pending.nextPosition(),
+                    pending.pendingEndPosition() - 1);
+            checkpoints.commit(spec.channelId(), shard.shardId(), pending.pendingEndPosition());
+            return deliverNext(channel, shard, state);
+        }
+        try (StagedBatch batch = staged.get()) {
+            deliver(channel, shard, state, batch);
+        }
+        return true;
+    }
+
+    /** Writes the batch's objects, then its checkpoint. */
+    private void deliver(ChannelState channel, Shard shard, ShardState state, StagedBatch batch) {
+        DeliverySpec spec = channel.spec;
+        upload(spec, shard, batch);
+        checkpoints.commit(spec.channelId(), shard.shardId(), batch.nextPosition());
+        channel.stats.delivered(batch);
+        state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
+        LOG.debug("Channel {} delivered shard {} positions {}..{}: {} records, {} dead-lettered",
+                spec.channelName(), shard.shardId(), batch.firstPosition(), batch.nextPosition() - 1,
+                batch.deliveredRecords(), batch.deadLetteredRecords());
     }
 
     private void upload(DeliverySpec spec, Shard shard, StagedBatch batch) {

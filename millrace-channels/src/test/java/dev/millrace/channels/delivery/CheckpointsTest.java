@@ -27,7 +27,13 @@ class CheckpointsTest {
             assertThat(checkpoints.next("c1", "shardId-000000000000")).hasValue(43);
             assertThat(store.get("channel-checkpoint/c1/shardId-000000000001")).hasValueSatisfying(v ->
                     assertThat(new String(v)).isEqualTo("7"));
+            checkpoints.commitPending("c1", "shardId-000000000002", 5, 9);
+            assertThat(checkpoints.read("c1", "shardId-000000000002")).hasValue(new Checkpoints.Checkpoint(5, 9));
+            assertThat(checkpoints.read("c1", "shardId-000000000002").orElseThrow().pending()).isTrue();
+            assertThat(checkpoints.read("c1", "shardId-000000000000").orElseThrow().pending()).isFalse();
+            assertThat(checkpoints.next("c1", "shardId-000000000002")).hasValue(5);
             checkpoints.forget("c1");
+            assertThat(checkpoints.read("c1", "shardId-000000000002")).isEmpty();
             assertThat(checkpoints.next("c1", "shardId-000000000000")).isEmpty();
             assertThat(checkpoints.next("c1", "shardId-000000000001")).isEmpty();
             assertThat(checkpoints.next("c10", "shardId-000000000000")).hasValue(9);

@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -277,15 +278,7 @@ class DeliveryEngineTest {
         stream.put(1, "{\"n\":3}");
         stream.clock.advanceMs(DUE_MS);
         // The first run writes the objects, then "crashes" as it commits the checkpoint.
-        MetadataStore real = stream.storage.metadata();
-        MetadataStore dying = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("commit")) {
-                        throw new IllegalStateException("kill -9");
-                    }
-                    return method.invoke(real, args);
-                });
-        Checkpoints crashing = new Checkpoints(dying);
+        Checkpoints crashing = new Checkpoints(dyingAfterUpload(stream.storage.metadata()));
         DeliveryEngine first = new DeliveryEngine(stream, crashing, files, dir.resolve("staging"),
                 DeliveryOptions.defaults(), stream.clock);
         engines.add(first);
@@ -294,7 +287,8 @@ class DeliveryEngineTest {
         Map<String, byte[]> afterCrash = objects();
         assertThat(afterCrash).hasSize(3);
         assertThat(first.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(2);
-        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).isEmpty();
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
+                .hasValue(new Checkpoints.Checkpoint(0, 3));
 
         stream.put(0, "{\"n\":4}");
         DeliveryEngine second = engine(files, DeliveryOptions.defaults(), spec);
@@ -309,6 +303,57 @@ class DeliveryEngineTest {
         stream.clock.advanceMs(DUE_MS);
         assertThat(second.runOnce()).isEqualTo(1);
         assertThat(objects()).hasSize(4);
+    }
+
+    /** A metadata store on which every commit but a pending checkpoint's fails: "killed" right after the upload. */
+    static MetadataStore dyingAfterUpload(MetadataStore real) {
+        return (MetadataStore) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commit") && ((Map<?, ?>) args[0]).values().stream()
+                            .noneMatch(v -> new String((byte[]) v, StandardCharsets.US_ASCII).contains(":"))) {
+                        throw new IllegalStateException("kill -9");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aBatchRetriedAfterACrashIsCutAsBeforeEvenIfFreshnessAndBoundsChanged() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.JSON, Compression.NONE, "p/", T0);
+        stream.put(0, "{\"n\":1}", "bad");
+        stream.clock.advanceMs(200_000);
+        stream.put(0, "{\"n\":2}", "{\"n\":3}");
+        stream.clock.advanceMs(200_000);
+        stream.put(0, "{\"n\":4}");
+        DeliveryEngine first = new DeliveryEngine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())),
+                files, dir.resolve("staging"), DeliveryOptions.defaults(), stream.clock);
+        engines.add(first);
+        first.setChannels(List.of(spec));
+        assertThat(first.runOnce()).isZero();
+        Map<String, byte[]> afterCrash = objects();
+        assertThat(afterCrash).hasSize(2);
+        assertThat(afterCrash.get("lake/p/" + suffix(0, 0))).asString()
+                .isEqualTo("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+
+        // Restarted with a shorter freshness and a 1-record bound: without the pending range it would cut [n1] alone.
+        DeliverySpec shorter = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(),
+                spec.region(), spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null,
+                spec.compression(), spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 100,
+                T0);
+        DeliveryEngine second = engine(files, DeliveryOptions.defaults().withMaxRecordsPerObject(1), shorter);
+        assertThat(second.runOnce()).isEqualTo(1);
+        Map<String, byte[]> afterRetry = objects();
+        afterCrash.forEach((key, bytes) -> assertThat(afterRetry.get(key)).as(key).isEqualTo(bytes));
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(4);
+        stream.clock.advanceMs(DUE_MS);
+        second.runOnce();
+        assertThat(objects()).containsOnlyKeys("lake/p/" + suffix(0, 0), "lake/p/" + suffix(0, 4),
+                DeliveryEngine.deadLetterKey(spec, Instant.ofEpochMilli(T0), suffix(0, 0)).replaceFirst("^", "lake/"));
+        assertThat(objects().get("lake/p/" + suffix(0, 4))).asString().isEqualTo("{\"n\":4}\n");
     }
 
     @Test
@@ -346,7 +391,8 @@ class DeliveryEngineTest {
         stream.clock.advanceMs(1);
         assertThat(engine.runOnce()).isZero();
         assertThat(puts.values()).containsExactly(3);
-        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).isEmpty();
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
+                .as("still pending, not advanced").hasValue(new Checkpoints.Checkpoint(0, 1));
         assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(3);
         assertThat(engine.dataFreshnessMs(CHANNEL_ID).getAsLong()).isGreaterThanOrEqualTo(DUE_MS);
 

@@ -83,9 +83,15 @@ class ExactlyOnceTest {
                     if (engine != null) {
                         engine.close();
                     }
+                    // Each restart may bring another freshness (UpdateChannel) and other bounds (configuration).
+                    DeliverySpec now = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(),
+                            spec.region(), spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(),
+                            null, spec.compression(), spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(),
+                            spec.dlqPrefix(), 300 + 100 * random.nextInt(7), t0);
                     engine = new DeliveryEngine(stream, new Checkpoints(dying), flaky, dir.resolve("staging"),
-                            options, stream.clock);
-                    engine.setChannels(List.of(spec));
+                            options.withMaxRecordsPerObject(2 + random.nextInt(8))
+                                    .withObjectTargetBytes(100 + random.nextInt(300)), stream.clock);
+                    engine.setChannels(List.of(now));
                 }
                 int records = random.nextInt(6);
                 for (int i = 0; i < records; i++) {

@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.channels.s3.S3Destination;
 import dev.millrace.channels.s3.S3ProxyServer;
 import dev.millrace.storage.MetadataStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -115,17 +113,7 @@ class S3DeliveryTest {
         }
         stream.clock.advanceMs(DUE_MS);
         MetadataStore real = stream.storage.metadata();
-        MetadataStore dying = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("commit")) {
-                        throw new IllegalStateException("kill -9");
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        MetadataStore dying = DeliveryEngineTest.dyingAfterUpload(real);
         DeliveryEngine crashing = new DeliveryEngine(stream, new Checkpoints(dying), s3, dir.resolve("staging"),
                 DeliveryOptions.defaults(), stream.clock);
         crashing.setChannels(List.of(spec));
