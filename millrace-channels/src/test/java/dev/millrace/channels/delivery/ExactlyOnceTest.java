@@ -33,6 +33,54 @@ class ExactlyOnceTest {
     Path dir;
 
     @Test
+    void concurrentAppendsWhileTheEngineRunsAreEachDeliveredOnce() throws Exception {
+        long t0 = Instant.parse("2026-07-20T10:00:00Z").toEpochMilli();
+        Path root = dir.resolve("channels");
+        try (TestStream stream = new TestStream(dir, t0, 4)) {
+            DeliverySpec spec = new DeliverySpec("live", "live", "123456789012", "us-east-1", "orders",
+                    TestStream.STREAM_ARN, RecordFormat.STRING, "lake", null, Compression.NONE, "STANDARD",
+                    KeyTemplate.parse("o/", "NONE"), "lake", "dlq/", 300, t0);
+            DeliveryEngine engine = new DeliveryEngine(stream, new Checkpoints(stream.storage.metadata()),
+                    new LocalFilesDestination(root), dir.resolve("staging"),
+                    DeliveryOptions.defaults().withPollIntervalMs(2).withMaxRecordsPerObject(50), stream.clock);
+            engine.setChannels(List.of(spec));
+            engine.start();
+            int total = 4_000;
+            Thread ticker = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    stream.clock.advanceMs(2_000);
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            ticker.start();
+            for (int i = 0; i < total; i++) {
+                stream.put(i % 4, "rec" + i);
+            }
+            ticker.interrupt();
+            ticker.join();
+            stream.clock.advanceMs(400_000);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    engine.stats("live").orElseThrow().recordsDelivered() == total);
+            engine.close();
+            Map<String, Integer> seen = new HashMap<>();
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path object : walk.filter(Files::isRegularFile).toList()) {
+                    for (String record : Files.readString(object).split("\n")) {
+                        seen.merge(record, 1, Integer::sum);
+                    }
+                }
+            }
+            assertThat(seen).hasSize(total);
+            assertThat(seen.values()).containsOnly(1);
+            assertThat(engine.stats("live").orElseThrow().objectsDelivered()).isGreaterThan(4);
+        }
+    }
+
+    @Test
     void everyRecordIsDeliveredExactlyOnceWhateverFails() throws IOException {
         long seed = Long.getLong("exactlyOnce.seed", System.nanoTime());
         Random random = new Random(seed);
