@@ -1,0 +1,35 @@
+package dev.millrace.channels.delivery;
+
+import dev.millrace.storage.ShardLog;
+import java.util.List;
+import java.util.function.LongFunction;
+
+/**
+ * The shards of the streams channels read, as the server knows them. The server implements it; delivery calls it on
+ * its own threads, so implementations are thread-safe and cheap (an in-memory look-up).
+ *
+ * <p>On a cluster, a node returns only the shards it delivers, so that every shard is delivered by exactly one node.
+ */
+public interface ShardSource {
+
+    /**
+     * The shards of the stream with this ARN, open and closed, that still hold records; empty when the stream no
+     * longer exists (a stream re-created under the same name is another stream: the server compares incarnations).
+     */
+    List<Shard> shards(String streamArn);
+
+    /**
+     * One shard.
+     *
+     * @param shardId               "shardId-" and 12 digits
+     * @param parentShardId         its parent, or null
+     * @param adjacentParentShardId its other parent after a merge, or null
+     * @param ended                 whether it has been closed by a split or merge: its log then ends at
+     *                              {@link ShardLog#endPosition()} and, once delivered to there, it is done
+     * @param log                   its records
+     * @param sequenceNumber        position to the record's sequence number as Kinesis shows it (56 digits)
+     */
+    record Shard(String shardId, String parentShardId, String adjacentParentShardId, boolean ended, ShardLog log,
+                 LongFunction<String> sequenceNumber) {
+    }
+}

@@ -1,0 +1,38 @@
+package dev.millrace.channels.s3;
+
+import java.nio.file.Path;
+
+/**
+ * Where a channel's objects go. Putting an object under a key that exists replaces it whole (never appends, never
+ * leaves a mix): that is what makes a retried delivery exactly-once.
+ *
+ * <p>Implementations are thread-safe: delivery threads put objects concurrently.
+ */
+public interface Destination {
+
+    /**
+     * Writes the file's bytes as the object {@code target}; returns once the object is durably stored.
+     *
+     * @throws DestinationException if it could not be written (nothing, or the whole object, is then in place)
+     */
+    void put(ObjectTarget target, Path file);
+
+    /**
+     * Whether the bucket exists and can be written to, as far as the destination can tell: the control plane's
+     * check before a channel becomes ACTIVE.
+     *
+     * @throws DestinationException if the destination cannot be reached
+     */
+    boolean bucketExists(String bucket);
+
+    /**
+     * One object to write.
+     *
+     * @param bucket              the bucket
+     * @param key                 the object key
+     * @param storageClass        STANDARD, INTELLIGENT_TIERING or GLACIER_IR (null: STANDARD)
+     * @param expectedBucketOwner the account the bucket must belong to, or null
+     */
+    record ObjectTarget(String bucket, String key, String storageClass, String expectedBucketOwner) {
+    }
+}

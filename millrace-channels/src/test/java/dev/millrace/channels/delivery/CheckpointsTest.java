@@ -1,0 +1,42 @@
+package dev.millrace.channels.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.storage.meta.FileMetadataStore;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void checkpointsSurviveReopeningAndAreForgottenPerChannel() {
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            Checkpoints checkpoints = new Checkpoints(store);
+            assertThat(checkpoints.next("c1", "shardId-000000000000")).isEmpty();
+            checkpoints.commit("c1", "shardId-000000000000", 42);
+            checkpoints.commit("c1", "shardId-000000000001", 7);
+            checkpoints.commit("c10", "shardId-000000000000", 9);
+            checkpoints.commit("c1", "shardId-000000000000", 43);
+        }
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            Checkpoints checkpoints = new Checkpoints(store);
+            assertThat(checkpoints.next("c1", "shardId-000000000000")).hasValue(43);
+            assertThat(store.get("channel-checkpoint/c1/shardId-000000000001")).hasValueSatisfying(v ->
+                    assertThat(new String(v)).isEqualTo("7"));
+            checkpoints.commitPending("c1", "shardId-000000000002", 5, 9);
+            assertThat(checkpoints.read("c1", "shardId-000000000002")).hasValue(new Checkpoints.Checkpoint(5, 9));
+            assertThat(checkpoints.read("c1", "shardId-000000000002").orElseThrow().pending()).isTrue();
+            assertThat(checkpoints.read("c1", "shardId-000000000000").orElseThrow().pending()).isFalse();
+            assertThat(checkpoints.next("c1", "shardId-000000000002")).hasValue(5);
+            checkpoints.forget("c1");
+            assertThat(checkpoints.read("c1", "shardId-000000000002")).isEmpty();
+            assertThat(checkpoints.next("c1", "shardId-000000000000")).isEmpty();
+            assertThat(checkpoints.next("c1", "shardId-000000000001")).isEmpty();
+            assertThat(checkpoints.next("c10", "shardId-000000000000")).hasValue(9);
+        }
+    }
+}

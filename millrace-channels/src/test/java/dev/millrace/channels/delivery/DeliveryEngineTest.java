@@ -1,0 +1,501 @@
+package dev.millrace.channels.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.channels.s3.Destination;
+import dev.millrace.channels.s3.DestinationException;
+import dev.millrace.channels.s3.LocalFilesDestination;
+import dev.millrace.storage.MetadataStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The delivery engine against local files: batches, keys, contents, the DLQ, checkpoints, retries. */
+class DeliveryEngineTest {
+
+    static final long T0 = Instant.parse("2026-07-20T14:30:00Z").toEpochMilli();
+    static final String CHANNEL_ID = "ch0123456789abcdef";
+    static final int FRESHNESS_S = 300;
+    static final long DUE_MS = FRESHNESS_S * 1000L + 3_000;
+
+    @TempDir
+    Path dir;
+    TestStream stream;
+    Checkpoints checkpoints;
+    LocalFilesDestination files;
+    Path bucketRoot;
+    final List<DeliveryEngine> engines = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        stream = new TestStream(dir, T0, 2);
+        checkpoints = new Checkpoints(stream.storage.metadata());
+        bucketRoot = dir.resolve("channels");
+        files = new LocalFilesDestination(bucketRoot);
+    }
+
+    @AfterEach
+    void tearDown() {
+        engines.forEach(DeliveryEngine::close);
+        stream.close();
+    }
+
+    static DeliverySpec spec(RecordFormat format, Compression compression, String template, long activatedAtMs) {
+        return new DeliverySpec(CHANNEL_ID, "orders-to-s3", "123456789012", "us-east-1", "orders",
+                TestStream.STREAM_ARN, format, "lake", null, compression, "STANDARD",
+                KeyTemplate.parse(template, compression.name()), "lake",
+                DeliverySpec.defaultDlqPrefix("orders-to-s3", CHANNEL_ID), FRESHNESS_S, activatedAtMs);
+    }
+
+    DeliveryEngine engine(Destination destination, DeliveryOptions options, DeliverySpec... specs) {
+        DeliveryEngine engine = new DeliveryEngine(stream, checkpoints, destination, dir.resolve("staging"), options,
+                stream.clock);
+        engine.setChannels(List.of(specs));
+        engines.add(engine);
+        return engine;
+    }
+
+    Map<String, byte[]> objects() throws IOException {
+        Map<String, byte[]> objects = new java.util.TreeMap<>();
+        if (!Files.exists(bucketRoot)) {
+            return objects;
+        }
+        try (Stream<Path> walk = Files.walk(bucketRoot)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                objects.put(bucketRoot.relativize(file).toString(), Files.readAllBytes(file));
+            }
+        }
+        return objects;
+    }
+
+    static String suffix(int shard, long position) {
+        return KeyTemplate.suffix(CHANNEL_ID, shard, position);
+    }
+
+    @Test
+    void deliversABatchOnceFreshnessAndGracePassWithTheExactKeyAndBytes() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, null, T0));
+        stream.put(0, "alpha", "beta");
+        stream.clock.advanceMs(10_000);
+        stream.put(0, "gamma");
+
+        stream.clock.setMs(T0 + DUE_MS - 1);
+        assertThat(engine.runOnce()).isZero();
+        assertThat(objects()).isEmpty();
+        assertThat(engine.dataFreshnessMs(CHANNEL_ID)).hasValue(DUE_MS - 1);
+
+        stream.clock.setMs(T0 + DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        String key = "lake/kinesis-channel/orders-to-s3/" + CHANNEL_ID + "/2026/07/20/14/orders-to-s3-" + CHANNEL_ID
+                + "-2026-07-20-14-30" + suffix(0, 0);
+        assertThat(objects()).containsOnlyKeys(key);
+        assertThat(new String(objects().get(key), StandardCharsets.UTF_8)).isEqualTo("alphabetagamma");
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(3);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000001")).isEmpty();
+        ChannelStats stats = engine.stats(CHANNEL_ID).orElseThrow();
+        assertThat(stats.recordsDelivered()).isEqualTo(3);
+        assertThat(stats.bytesRead()).isEqualTo(14);
+        assertThat(stats.objectsDelivered()).isEqualTo(1);
+        assertThat(stats.objectBytesWritten()).isEqualTo(14);
+        assertThat(engine.dataFreshnessMs(CHANNEL_ID)).hasValue(0);
+
+        assertThat(engine.runOnce()).isZero();
+        assertThat(objects()).hasSize(1);
+    }
+
+    @Test
+    void recordsFromBeforeActivationAreNotDelivered() throws IOException {
+        stream.put(0, "old");
+        stream.clock.advanceMs(1_000);
+        long activatedAt = stream.clock.millis();
+        stream.put(0, "new");
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "out/!{channel-name}", activatedAt));
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/out/orders-to-s3" + suffix(0, 1));
+        assertThat(objects().values()).singleElement().satisfies(b -> assertThat(new String(b)).isEqualTo("new"));
+    }
+
+    @Test
+    void aRecordBeyondTheFreshnessWindowClosesTheBatchAtOnceAndStartsTheNext() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
+                spec(RecordFormat.STRING, Compression.NONE, "s/!{HH}!{mm}", T0));
+        stream.put(1, "a");
+        stream.clock.advanceMs(FRESHNESS_S * 1000L - 1);
+        stream.put(1, "b");
+        stream.clock.advanceMs(1);
+        stream.put(1, "c");
+        // The batch [a, b] is complete: "c" arrived at first + freshness. No need to wait for the grace.
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/s/1430" + suffix(1, 0));
+        assertThat(objects().get("lake/s/1430" + suffix(1, 0))).asString().isEqualTo("a\nb\n");
+        assertThat(engine.dataFreshnessMs(CHANNEL_ID)).hasValue(0);
+
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsKey("lake/s/1435" + suffix(1, 2));
+        assertThat(objects().get("lake/s/1435" + suffix(1, 2))).asString().isEqualTo("c\n");
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000001")).hasValue(3);
+    }
+
+    @Test
+    void theSizeBoundCutsBatchesBeforeFreshnessEnds() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults().withObjectTargetBytes(10),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "k/!{channel-id}", T0));
+        stream.put(0, "1234", "5678", "90", "abcdefghijklmnop", "x");
+        // [1234 5678 90] = 10 bytes; the 16-byte record alone (over the target, but a batch takes at least one); then
+        // "x" waits for its freshness since nothing follows it.
+        assertThat(engine.runOnce()).isEqualTo(2);
+        assertThat(objects()).containsOnlyKeys("lake/k/" + CHANNEL_ID + suffix(0, 0),
+                "lake/k/" + CHANNEL_ID + suffix(0, 3));
+        assertThat(objects().get("lake/k/" + CHANNEL_ID + suffix(0, 0))).asString().isEqualTo("1234567890");
+        assertThat(objects().get("lake/k/" + CHANNEL_ID + suffix(0, 3))).asString().isEqualTo("abcdefghijklmnop");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects().get("lake/k/" + CHANNEL_ID + suffix(0, 4))).asString().isEqualTo("x");
+    }
+
+    @Test
+    void theRecordCountBoundCutsBatchesToo() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults().withMaxRecordsPerObject(2),
+                spec(RecordFormat.STRING, Compression.NONE, "k/", T0));
+        stream.put(0, "a", "b", "c", "d\n");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(2);
+        assertThat(objects()).containsOnlyKeys("lake/k/" + suffix(0, 0), "lake/k/" + suffix(0, 2));
+        assertThat(objects().get("lake/k/" + suffix(0, 2))).asString().isEqualTo("c\nd\n");
+    }
+
+    @Test
+    void invalidRecordsGoToTheDeadLetterObjectWithTheirIdentifiersAndNoPayload() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults().withMaxRecordBytes(20),
+                spec(RecordFormat.JSON, Compression.NONE, "json/", T0));
+        stream.put(0, "{\"a\":1}", "not json", "[1,2]\n", "{\"big\":\"SECRET-PAYLOAD\"}", "{\"b\":2} {\"c\":3}",
+                "  \"str\"  ");
+        stream.put(0, new byte[] {'"', (byte) 0xC3, (byte) 0x28, '"'});
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+
+        String dataKey = "lake/json/" + suffix(0, 0);
+        String dlqKey = "lake/kinesis-channel/errors/orders-to-s3/" + CHANNEL_ID + "/2026/07/20/14/orders-to-s3-"
+                + CHANNEL_ID + "-2026-07-20-14-30" + suffix(0, 0) + ".jsonl";
+        assertThat(objects()).containsOnlyKeys(dataKey, dlqKey);
+        assertThat(objects().get(dataKey)).asString().isEqualTo("{\"a\":1}\n[1,2]\n  \"str\"  \n");
+        String[] lines = new String(objects().get(dlqKey), StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(4);
+        assertThat(lines[0]).isEqualTo("{\"channelARN\":\"arn:aws:kinesis:us-east-1:123456789012:channel/"
+                + CHANNEL_ID + "\",\"channelName\":\"orders-to-s3\",\"streamARN\":\"" + TestStream.STREAM_ARN
+                + "\",\"shardId\":\"shardId-000000000000\",\"sequenceNumber\":\"" + TestStream.sequenceNumber(0, 1)
+                + "\",\"approximateArrivalTimestamp\":\"2026-07-20T14:30:00Z\",\"dataSizeBytes\":8,"
+                + "\"errorCode\":\"DESERIALIZATION_ERROR\",\"errorMessage\":\"The record is not valid JSON: "
+                + "syntax error at line 1, column 1.\"}");
+        assertThat(lines[1]).contains(TestStream.sequenceNumber(0, 3)).contains("\"errorCode\":\"RECORD_TOO_LARGE\"")
+                .contains("\"dataSizeBytes\":24");
+        assertThat(lines[2]).contains(TestStream.sequenceNumber(0, 4)).contains("more than one JSON value");
+        assertThat(lines[3]).contains(TestStream.sequenceNumber(0, 6)).contains("not valid UTF-8");
+        assertThat(String.join("\n", lines)).doesNotContain("not json").doesNotContain("SECRET");
+        ChannelStats stats = engine.stats(CHANNEL_ID).orElseThrow();
+        assertThat(stats.recordsRead()).isEqualTo(7);
+        assertThat(stats.recordsDelivered()).isEqualTo(3);
+        assertThat(stats.recordsDeadLettered()).isEqualTo(4);
+        assertThat(stats.deadLetterObjectsDelivered()).isEqualTo(1);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(7);
+    }
+
+    @Test
+    void aBatchOfOnlyInvalidRecordsWritesOnlyTheDeadLetterObjectAndMovesOn() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
+                spec(RecordFormat.STRING, Compression.GZIP, null, T0));
+        stream.put(0, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xC0, (byte) 0x80});
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).hasSize(1);
+        assertThat(objects().keySet()).singleElement().satisfies(k -> assertThat(k).endsWith(".jsonl"));
+        assertThat(engine.stats(CHANNEL_ID).orElseThrow().objectsDelivered()).isZero();
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(2);
+    }
+
+    @Test
+    void gzipAndZstdObjectsDecompressToTheRecordsAndAreDeterministic() throws IOException {
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        for (Compression compression : List.of(Compression.GZIP, Compression.ZSTD)) {
+            Path root = dir.resolve("c-" + compression);
+            LocalFilesDestination destination = new LocalFilesDestination(root);
+            DeliverySpec spec = new DeliverySpec("id-" + compression, "c", "123456789012", "us-east-1", "orders",
+                    TestStream.STREAM_ARN, RecordFormat.BYTE_ARRAY, "b-" + compression.name().toLowerCase(), null,
+                    compression, "STANDARD", KeyTemplate.parse("x/!{extension}", compression.name()), "dlq", "",
+                    FRESHNESS_S, T0);
+            Checkpoints separate = new Checkpoints(stream.storage.metadata());
+            DeliveryEngine engine = new DeliveryEngine(stream, separate, destination, dir.resolve("st"),
+                    DeliveryOptions.defaults(), stream.clock);
+            engines.add(engine);
+            engine.setChannels(List.of(spec));
+            if (compression == Compression.GZIP) {
+                stream.put(0, big, "tail".getBytes(StandardCharsets.UTF_8));
+            }
+            stream.clock.setMs(T0 + DUE_MS);
+            assertThat(engine.runOnce()).isEqualTo(1);
+            Path object = root.resolve("b-" + compression.name().toLowerCase())
+                    .resolve("x/" + KeyTemplate.suffix("id-" + compression, 0, 0) + compression.extension());
+            byte[] stored = Files.readAllBytes(object);
+            assertThat(stored.length).isGreaterThan(300_000 - 1);
+            assertThat(decompress(compression, stored)).isEqualTo(concat(big, "tail".getBytes()));
+
+            // Deliver again from scratch ("the checkpoint was lost"): the same bytes.
+            stream.storage.metadata().commit(Map.of(Checkpoints.key("id-" + compression, "shardId-000000000000"),
+                    "0".getBytes()));
+            Files.delete(object);
+            assertThat(engine.runOnce()).isEqualTo(1);
+            assertThat(Files.readAllBytes(object)).isEqualTo(stored);
+        }
+    }
+
+    @Test
+    void aCrashBeforeTheCheckpointRewritesTheSameKeyWithTheSameBytes() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.JSON, Compression.ZSTD, null, T0);
+        stream.put(0, "{\"n\":1}", "{\"n\":2}", "bad");
+        stream.put(1, "{\"n\":3}");
+        stream.clock.advanceMs(DUE_MS);
+        // The first run writes the objects, then "crashes" as it commits the checkpoint.
+        Checkpoints crashing = new Checkpoints(dyingAfterUpload(stream.storage.metadata()));
+        DeliveryEngine first = new DeliveryEngine(stream, crashing, files, dir.resolve("staging"),
+                DeliveryOptions.defaults(), stream.clock);
+        engines.add(first);
+        first.setChannels(List.of(spec));
+        assertThat(first.runOnce()).isZero();
+        Map<String, byte[]> afterCrash = objects();
+        assertThat(afterCrash).hasSize(3);
+        assertThat(first.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(2);
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
+                .hasValue(new Checkpoints.Checkpoint(0, 3));
+
+        stream.put(0, "{\"n\":4}");
+        DeliveryEngine second = engine(files, DeliveryOptions.defaults(), spec);
+        assertThat(second.runOnce()).isEqualTo(2);
+        Map<String, byte[]> afterRetry = objects();
+        assertThat(afterRetry.keySet()).isEqualTo(afterCrash.keySet());
+        afterCrash.forEach((key, bytes) -> assertThat(afterRetry.get(key)).as(key).isEqualTo(bytes));
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(3);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000001")).hasValue(1);
+
+        // The record that arrived after the crash (past freshness + grace of the first batch) is the next batch.
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(second.runOnce()).isEqualTo(1);
+        assertThat(objects()).hasSize(4);
+    }
+
+    /** A metadata store on which every commit but a pending checkpoint's fails: "killed" right after the upload. */
+    static MetadataStore dyingAfterUpload(MetadataStore real) {
+        return (MetadataStore) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commit") && ((Map<?, ?>) args[0]).values().stream()
+                            .noneMatch(v -> new String((byte[]) v, StandardCharsets.US_ASCII).contains(":"))) {
+                        throw new IllegalStateException("kill -9");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aBatchRetriedAfterACrashIsCutAsBeforeEvenIfFreshnessAndBoundsChanged() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.JSON, Compression.NONE, "p/", T0);
+        stream.put(0, "{\"n\":1}", "bad");
+        stream.clock.advanceMs(200_000);
+        stream.put(0, "{\"n\":2}", "{\"n\":3}");
+        stream.clock.advanceMs(200_000);
+        stream.put(0, "{\"n\":4}");
+        DeliveryEngine first = new DeliveryEngine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())),
+                files, dir.resolve("staging"), DeliveryOptions.defaults(), stream.clock);
+        engines.add(first);
+        first.setChannels(List.of(spec));
+        assertThat(first.runOnce()).isZero();
+        Map<String, byte[]> afterCrash = objects();
+        assertThat(afterCrash).hasSize(2);
+        assertThat(afterCrash.get("lake/p/" + suffix(0, 0))).asString()
+                .isEqualTo("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+
+        // Restarted with a shorter freshness and a 1-record bound: without the pending range it would cut [n1] alone.
+        DeliverySpec shorter = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(),
+                spec.region(), spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null,
+                spec.compression(), spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 100,
+                T0);
+        DeliveryEngine second = engine(files, DeliveryOptions.defaults().withMaxRecordsPerObject(1), shorter);
+        assertThat(second.runOnce()).isEqualTo(1);
+        Map<String, byte[]> afterRetry = objects();
+        afterCrash.forEach((key, bytes) -> assertThat(afterRetry.get(key)).as(key).isEqualTo(bytes));
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(4);
+        stream.clock.advanceMs(DUE_MS);
+        second.runOnce();
+        assertThat(objects()).containsOnlyKeys("lake/p/" + suffix(0, 0), "lake/p/" + suffix(0, 4),
+                DeliveryEngine.deadLetterKey(spec, Instant.ofEpochMilli(T0), suffix(0, 0)).replaceFirst("^", "lake/"));
+        assertThat(objects().get("lake/p/" + suffix(0, 4))).asString().isEqualTo("{\"n\":4}\n");
+    }
+
+    @Test
+    void aFailingDestinationIsRetriedWithBackoffAndNeverAdvancesTheCheckpoint() throws IOException {
+        AtomicInteger failuresLeft = new AtomicInteger(3);
+        Map<String, Integer> puts = new ConcurrentHashMap<>();
+        Destination flaky = new Destination() {
+            @Override
+            public void put(ObjectTarget target, Path file) {
+                puts.merge(target.key(), 1, Integer::sum);
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new DestinationException("503 Slow Down");
+                }
+                files.put(target, file);
+            }
+
+            @Override
+            public boolean bucketExists(String bucket) {
+                return true;
+            }
+        };
+        DeliveryEngine engine = engine(flaky, DeliveryOptions.defaults().withBackoff(1_000, 4_000),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "r/", T0));
+        stream.put(0, "x");
+        stream.clock.advanceMs(DUE_MS);
+
+        assertThat(engine.runOnce()).isZero();
+        assertThat(engine.runOnce()).as("backing off").isZero();
+        assertThat(puts.values()).containsExactly(1);
+        stream.clock.advanceMs(1_000);
+        assertThat(engine.runOnce()).isZero();
+        stream.clock.advanceMs(1_999);
+        assertThat(engine.runOnce()).as("second backoff is 2 s").isZero();
+        assertThat(puts.values()).containsExactly(2);
+        stream.clock.advanceMs(1);
+        assertThat(engine.runOnce()).isZero();
+        assertThat(puts.values()).containsExactly(3);
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
+                .as("still pending, not advanced").hasValue(new Checkpoints.Checkpoint(0, 1));
+        assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(3);
+        assertThat(engine.dataFreshnessMs(CHANNEL_ID).getAsLong()).isGreaterThanOrEqualTo(DUE_MS);
+
+        stream.clock.advanceMs(4_000);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(puts.values()).containsExactly(4);
+        assertThat(objects()).containsOnlyKeys("lake/r/" + suffix(0, 0));
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(1);
+    }
+
+    @Test
+    void recordsThatExpireWhileTheDestinationIsDownAreSkippedNotRetriedForever() throws IOException {
+        AtomicInteger down = new AtomicInteger(1);
+        Destination recovering = new Destination() {
+            @Override
+            public void put(ObjectTarget target, Path file) {
+                if (down.get() == 1) {
+                    throw new DestinationException("connection refused");
+                }
+                files.put(target, file);
+            }
+
+            @Override
+            public boolean bucketExists(String bucket) {
+                return true;
+            }
+        };
+        DeliveryEngine engine = engine(recovering, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "x/", T0));
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "lost");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isZero();
+        stream.clock.advanceMs(600_000);
+        stream.put(0, "kept");
+        down.set(0);
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/x/" + suffix(0, 1));
+        assertThat(objects().get("lake/x/" + suffix(0, 1))).asString().isEqualTo("kept");
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(2);
+    }
+
+    @Test
+    void aFreshnessChangeAppliesToTheNextBatch() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "f/", T0);
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(), spec);
+        stream.put(0, "a");
+        stream.clock.advanceMs(400_000);
+        stream.put(0, "b");
+        DeliverySpec longer = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(), spec.region(),
+                spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null, spec.compression(),
+                spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 900, T0);
+        engine.setChannels(List.of(longer));
+        assertThat(engine.runOnce()).as("a and b now share a 900 s window").isZero();
+        stream.clock.setMs(T0 + 903_000);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/f/" + suffix(0, 0));
+        assertThat(objects().get("lake/f/" + suffix(0, 0))).asString().isEqualTo("ab");
+    }
+
+    @Test
+    void aClosedShardIsDeliveredToItsEndAtOnce() throws IOException {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "e/", T0));
+        stream.put(1, "last");
+        assertThat(engine.runOnce()).isZero();
+        stream.log(1).seal();
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects()).containsOnlyKeys("lake/e/" + suffix(1, 0));
+        assertThat(engine.runOnce()).isZero();
+    }
+
+    @Test
+    void theEngineDeliversOnItsOwnThreads() throws Exception {
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults().withPollIntervalMs(20),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "t/", T0));
+        stream.put(0, "a");
+        stream.put(1, "b");
+        engine.start();
+        Thread.sleep(200);
+        assertThat(objects()).isEmpty();
+        stream.clock.advanceMs(DUE_MS);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> objects().size() == 2);
+        assertThat(objects()).containsOnlyKeys("lake/t/" + suffix(0, 0), "lake/t/" + suffix(1, 0));
+        engine.setChannels(List.of());
+        assertThat(engine.stats(CHANNEL_ID)).isEmpty();
+    }
+
+    static byte[] decompress(Compression compression, byte[] bytes) throws IOException {
+        try (InputStream in = compression == Compression.GZIP
+                ? new GZIPInputStream(new ByteArrayInputStream(bytes))
+                : new com.github.luben.zstd.ZstdInputStream(new ByteArrayInputStream(bytes))) {
+            return in.readAllBytes();
+        }
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+}
