@@ -162,7 +162,7 @@ final class BatchStager {
         out.writeStringField("channelName", spec.channelName());
         out.writeStringField("streamARN", spec.streamArn());
         out.writeStringField("shardId", shard.shardId());
-        out.writeStringField("sequenceNumber", shard.sequenceNumber().apply(record.position()));
+        out.writeStringField("sequenceNumber", shard.sequenceNumber().of(record.position(), record.arrivalMs()));
         out.writeStringField("approximateArrivalTimestamp", Instant.ofEpochMilli(record.arrivalMs()).toString());
         out.writeNumberField("dataSizeBytes", record.data().length);
         out.writeStringField("errorCode", errorCode);

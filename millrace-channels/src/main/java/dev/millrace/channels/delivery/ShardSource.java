@@ -2,7 +2,6 @@ package dev.millrace.channels.delivery;
 
 import dev.millrace.storage.ShardLog;
 import java.util.List;
-import java.util.function.LongFunction;
 
 /**
  * The shards of the streams channels read, as the server knows them. The server implements it; delivery calls it on
@@ -27,9 +26,15 @@ public interface ShardSource {
      * @param ended                 whether it has been closed by a split or merge: its log then ends at
      *                              {@link ShardLog#endPosition()} and, once delivered to there, it is done
      * @param log                   its records
-     * @param sequenceNumber        position to the record's sequence number as Kinesis shows it (56 digits)
+     * @param sequenceNumber        a record's sequence number as Kinesis shows it (56 digits)
      */
     record Shard(String shardId, String parentShardId, String adjacentParentShardId, boolean ended, ShardLog log,
-                 LongFunction<String> sequenceNumber) {
+                 SequenceNumbering sequenceNumber) {
+    }
+
+    /** A record's sequence number from where it is in its shard and when it arrived (both are in Kinesis's). */
+    @FunctionalInterface
+    interface SequenceNumbering {
+        String of(long position, long arrivalMs);
     }
 }

@@ -33,7 +33,7 @@ final class TestStream implements ShardSource, AutoCloseable {
     Shard addShard(int number, boolean ended) {
         String shardId = String.format("shardId-%012d", number);
         ShardLog log = storage.logs().openOrCreate("orders-" + number);
-        Shard shard = new Shard(shardId, null, null, ended, log, position -> sequenceNumber(number, position));
+        Shard shard = new Shard(shardId, null, null, ended, log, (position, arrivalMs) -> sequenceNumber(number, position));
         shards.add(shard);
         return shard;
     }

@@ -1,0 +1,72 @@
+package dev.millrace.server.channels;
+
+import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.protocol.Account;
+import dev.millrace.server.api.ApiServices;
+import dev.millrace.server.records.ShardPlacement;
+import dev.millrace.server.state.SequenceNumbers;
+import dev.millrace.server.state.ShardRecord;
+import dev.millrace.server.state.StreamRecord;
+import dev.millrace.server.state.StreamRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The server's streams as channel delivery reads them: the shards of a stream named by its ARN, with their logs and
+ * sequence numbers. On a cluster a node gives only the shards it owns ({@link ShardPlacement}), so each shard is
+ * delivered by exactly one node, the one that appends to it.
+ *
+ * <p>Thread-safe: every call reads the registries' current state.
+ */
+public final class StreamShards implements ShardSource {
+    private final Function<Account, ApiServices> regions;
+    private final ShardPlacement placement;
+
+    /** {@code regions}: an account's region's services (opened if need be). */
+    public StreamShards(Function<Account, ApiServices> regions, ShardPlacement placement) {
+        this.regions = regions;
+        this.placement = placement;
+    }
+
+    @Override
+    public List<Shard> shards(String streamArn) {
+        Optional<Located> located = locate(streamArn);
+        if (located.isEmpty()) {
+            return List.of();
+        }
+        StreamRegistry streams = located.get().streams();
+        StreamRecord stream = located.get().stream();
+        List<Shard> shards = new ArrayList<>();
+        for (ShardRecord shard : stream.shards()) {
+            if (placement.remoteOwner(located.get().scope(), stream, shard) != null) {
+                continue;
+            }
+            shards.add(new Shard(shard.shardId(), idOf(shard.parentIndex()), idOf(shard.adjacentParentIndex()),
+                    shard.ended(), streams.log(stream, shard),
+                    (position, arrivalMs) -> SequenceNumbers.of(shard, position, arrivalMs)));
+        }
+        return shards;
+    }
+
+    private record Located(Account scope, StreamRegistry streams, StreamRecord stream) {
+    }
+
+    /** The stream an ARN names, if it exists (in any state but gone). */
+    private Optional<Located> locate(String streamArn) {
+        // arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME
+        String[] parts = streamArn.split(":", 6);
+        if (parts.length != 6 || !parts[5].startsWith("stream/")) {
+            return Optional.empty();
+        }
+        Account scope = new Account(parts[3], parts[4]);
+        StreamRegistry streams = regions.apply(scope).streams();
+        return streams.find(parts[5].substring("stream/".length())).map(s -> new Located(scope, streams, s));
+    }
+
+    private static String idOf(int index) {
+        return index < 0 ? null : ShardRecord.shardId(index);
+    }
+}
