@@ -211,6 +211,9 @@ final class ServerCommand implements Callable<Integer> {
     @CommandLine.Mixin
     HttpLimitOptions httpLimitOptions;
 
+    @CommandLine.Mixin
+    ChannelOptions channelOptions;
+
     @Option(names = "--api-threads", defaultValue = "" + ServerConfig.API_THREADS_DEFAULT, paramLabel = "N",
             description = "Threads running API calls; a write waits for its fsync on one of them "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -594,7 +597,8 @@ final class ServerCommand implements Callable<Integer> {
         }
         config = config.withMetricsRetentionHours(metricsRetentionHours);
         config = config.withApiThreads(apiThreads)
-                .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage));
+                .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
+                .withChannels(channelOptions.config(this::usage));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }

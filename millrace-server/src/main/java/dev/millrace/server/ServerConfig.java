@@ -1,5 +1,6 @@
 package dev.millrace.server;
 
+import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.SecurityConfig;
 import dev.millrace.server.http.HttpLimits;
@@ -34,12 +35,13 @@ import java.nio.file.Path;
  * @param metricsAddress    where {@code GET /metrics} is served on a listener of its own (host and port, 0 picks a
  *                          free one); null: on the API port
  * @param metricsRetentionHours how long CloudWatch keeps each minute of a metric (Kinesis's own and published ones)
+ * @param channels          where channels deliver (an S3 endpoint or local files) and how they batch
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
                            TlsConfig tls, HttpLimits http, SecurityConfig security,
-                           InetSocketAddress metricsAddress, long metricsRetentionHours) {
+                           InetSocketAddress metricsAddress, long metricsRetentionHours, ChannelsConfig channels) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -52,32 +54,32 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
                 ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT,
-                SecurityConfig.NONE, null, METRICS_RETENTION_HOURS_DEFAULT);
+                SecurityConfig.NONE, null, METRICS_RETENTION_HOURS_DEFAULT, ChannelsConfig.LOCAL);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
                 scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withApiThreads(int value) {
@@ -86,54 +88,54 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 value, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, value, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, value, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, value, tls, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withHttpLimits(HttpLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, value, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, value, http, security, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withSecurity(SecurityConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, value, metricsAddress,
-                metricsRetentionHours);
+                metricsRetentionHours, channels);
     }
 
     public ServerConfig withMetricsAddress(InetSocketAddress value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value, metricsRetentionHours);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value, metricsRetentionHours, channels);
     }
 
     public ServerConfig withMetricsRetentionHours(long value) {
@@ -141,6 +143,12 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
             throw new IllegalArgumentException("metrics retention must be at least 1 hour, not " + value);
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress, value);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress, value, channels);
+    }
+
+    public ServerConfig withChannels(ChannelsConfig value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours, value);
     }
 }

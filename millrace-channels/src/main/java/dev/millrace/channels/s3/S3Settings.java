@@ -1,0 +1,53 @@
+package dev.millrace.channels.s3;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * Where channel objects go when the server is given an S3 endpoint ({@code --s3-endpoint}): the endpoint of an
+ * S3-compatible store (MinIO, Ceph, s3proxy) or AWS S3's own, how buckets are addressed, the region requests are
+ * signed for, and the credentials: a key pair given to the server, or else the AWS SDK's default chain (environment,
+ * profile, container or instance role).
+ *
+ * <p>Immutable, thread-safe. {@link #toString()} never shows the secret.
+ *
+ * @param endpoint        the store's endpoint, or null for AWS S3 in {@code region}
+ * @param pathStyle       address buckets as {@code endpoint/BUCKET} (most self-hosted stores) rather than
+ *                        {@code BUCKET.endpoint}
+ * @param region          the region to sign for
+ * @param accessKeyId     with {@code secretAccessKey}, the credentials; both null for the default chain
+ * @param secretAccessKey the secret of {@code accessKeyId}
+ */
+public record S3Settings(URI endpoint, boolean pathStyle, String region, String accessKeyId,
+                         String secretAccessKey) {
+    public S3Settings {
+        Objects.requireNonNull(region, "region");
+        if ((accessKeyId == null) != (secretAccessKey == null)) {
+            throw new IllegalArgumentException("an S3 access key id and its secret go together: give both or none");
+        }
+    }
+
+    /** A destination on this store, with its own client, written in parts of {@code partSizeBytes} above that. */
+    public S3Destination open(long partSizeBytes) {
+        return S3Destination.create(endpoint, pathStyle, Region.of(region), credentials(), partSizeBytes);
+    }
+
+    private AwsCredentialsProvider credentials() {
+        return accessKeyId != null
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey))
+                : DefaultCredentialsProvider.builder().build();
+    }
+
+    @Override
+    public String toString() {
+        return "S3Settings[endpoint=" + (endpoint == null ? "AWS S3" : endpoint) + ", pathStyle=" + pathStyle
+                + ", region=" + region + ", credentials=" + (accessKeyId == null ? "the default chain"
+                : "key " + accessKeyId) + "]";
+    }
+}
