@@ -101,7 +101,7 @@ public final class Throttles {
     /** Throws {@code LimitExceededException} if a control-plane operation is called faster than AWS allows. */
     public void checkOperation(String operation) {
         boolean channel = CHANNEL_OPERATIONS.contains(operation);
-        Double rate = channel ? CHANNEL_OPERATIONS_PER_SECOND : OPERATION_RATES.get(operation);
+        Double rate = channel ? Double.valueOf(CHANNEL_OPERATIONS_PER_SECOND) : OPERATION_RATES.get(operation);
         if (!limits.enabled() || rate == null) {
             return;
         }
