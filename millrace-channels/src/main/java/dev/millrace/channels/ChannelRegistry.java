@@ -1,5 +1,6 @@
 package dev.millrace.channels;
 
+import dev.millrace.channels.delivery.KeyTemplate;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.storage.MetadataStore;
@@ -130,17 +131,13 @@ public final class ChannelRegistry {
         }
         String id = newId();
         Channel c = ChannelDefaults.fill(r, id, stream, clock.millis(), transitionDelayMs);
-        String longest = OutputKeyTemplates.expandLongest(c.destination().s3() == null ? ""
-                : c.destination().s3().outputKeyTemplate(), c.name(), id, stream.name(),
-                c.destination().s3() == null ? "NONE" : c.destination().s3().compression());
-        if (longest.length() > OutputKeyTemplates.MAX_EXPANDED_CHARS) {
-            throw KinesisException.invalidArgument("Invalid OutputKeyTemplate: expanded for this channel it can be "
-                    + longest.length() + " characters; at most " + OutputKeyTemplates.MAX_EXPANDED_CHARS
-                    + " are allowed, since a unique suffix of up to 38 follows.");
-        }
-        String pathProblem = OutputKeyTemplates.pathProblem(longest);
-        if (pathProblem != null) {
-            throw KinesisException.invalidArgument("Invalid OutputKeyTemplate: expanded for this channel, " + pathProblem);
+        Channel.S3Storage s3 = c.destination().s3();
+        if (s3 != null) {
+            // With the names in: a long channel name can push the key past S3's limit, ".." makes a bad path.
+            KeyTemplate.problem(s3.outputKeyTemplate(), s3.compression(), c.name(), id, stream.name())
+                    .ifPresent(problem -> {
+                        throw KinesisException.invalidArgument("Invalid OutputKeyTemplate: " + problem);
+                    });
         }
         put(c);
         ChannelLog.changed(account, arn(c), c, "created");

@@ -1,5 +1,6 @@
 package dev.millrace.channels;
 
+import dev.millrace.channels.delivery.KeyTemplate;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 
@@ -21,8 +22,7 @@ final class ChannelValidation {
     static final int DEFAULT_FRESHNESS_SECONDS = 300;
     static final String DEFAULT_STORAGE_CLASS = "STANDARD";
     /** AWS's default object key template. */
-    static final String DEFAULT_KEY_TEMPLATE = "kinesis-channel/!{channel-name}/!{channel-id}/!{yyyy}/!{MM}/!{dd}/"
-            + "!{HH}/!{channel-name}-!{channel-id}-!{yyyy}-!{MM}-!{dd}-!{HH}-!{mm}!{extension}";
+    static final String DEFAULT_KEY_TEMPLATE = KeyTemplate.DEFAULT;
     private static final Set<String> S3_FORMATS = Set.of("BYTE_ARRAY", "STRING", "JSON");
     private static final Set<String> TABLE_FORMATS = Set.of("JSON", "GSR_JSON");
 
@@ -64,10 +64,9 @@ final class ChannelValidation {
         checkFreshness(r.s3().freshnessSeconds(), "S3DestinationConfiguration");
         String template = r.s3().storage().outputKeyTemplate();
         if (template != null) {
-            String problem = OutputKeyTemplates.problem(template, r.s3().storage().compression());
-            if (problem != null) {
+            KeyTemplate.problem(template, r.s3().storage().compression()).ifPresent(problem -> {
                 throw KinesisException.invalidArgument("Invalid OutputKeyTemplate: " + problem);
-            }
+            });
         }
     }
 

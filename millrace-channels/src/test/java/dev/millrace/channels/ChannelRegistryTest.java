@@ -120,23 +120,6 @@ class ChannelRegistryTest {
     }
 
     @Test
-    void outputKeyTemplatesFollowAwsRules() {
-        assertThat(OutputKeyTemplates.problem("!{channel-name}/!{channel-id}", "NONE")).isNull();
-        assertThat(OutputKeyTemplates.problem("data/stream=!{stream-name}/!{yyyy}-!{MM}-!{dd}/!{HH}!{mm}"
-                + "!{extension:.json}", "GZIP")).isNull();
-        assertThat(OutputKeyTemplates.problem("a/!{partition-id}", "NONE")).contains("partition-id");
-        assertThat(OutputKeyTemplates.problem("a/!{yyyy", "NONE")).contains("matching");
-        assertThat(OutputKeyTemplates.problem("a/!{extension}/b", "GZIP")).contains("end");
-        assertThat(OutputKeyTemplates.problem("a/!{extension}!{extension}", "GZIP")).contains("one");
-        assertThat(OutputKeyTemplates.problem("a/b", "ZSTD")).contains("ZSTD");
-        assertThat(OutputKeyTemplates.problem("/a", "NONE")).contains("start");
-        assertThat(OutputKeyTemplates.problem("a//b", "NONE")).contains("//");
-        assertThat(OutputKeyTemplates.problem("a/../b", "NONE")).contains("..");
-        assertThat(OutputKeyTemplates.problem("a/:b", "NONE")).contains(":");
-        assertThat(OutputKeyTemplates.problem("a/!{extension:.JSON}", "NONE")).contains("lowercase");
-    }
-
-    @Test
     void aTemplateTooLongOnceExpandedIsRefused() {
         ChannelRegistry r = registry(new AtomicBoolean(true), DestinationCheck.BUILT_IN, 10);
         String name = "n".repeat(128);
