@@ -1,5 +1,12 @@
 package dev.millrace.server;
 
+import dev.millrace.auth.Identity;
+import dev.millrace.auth.policy.PolicyDocument;
+import dev.millrace.protocol.Account;
+import dev.millrace.protocol.WireFormat;
+import dev.millrace.server.api.Caller;
+import dev.millrace.server.api.KinesisApi;
+import dev.millrace.server.security.PolicyGatekeeper;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.ManualClock;
@@ -8,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -335,5 +343,42 @@ class ChannelsTest {
         clock.advanceMs(1_000);
         assertThat(errorOf("DescribeChannel", "{\"ChannelARN\":\"arn:aws:kinesis:us-east-1:" + ACCOUNT
                 + ":channel/x\"}")).startsWith("ResourceNotFoundException");
+    }
+
+    @Test
+    void underSigV4CreateChannelAlsoNeedsAssociateStreamsWithChannelAndTagResourceForTags() {
+        onDemandStream("orders");
+        KinesisApi raw = api.rawApi();
+        raw.secure(new PolicyGatekeeper(clock), id -> false);
+        String channels = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":channel/*";
+        Caller onlyCreate = caller("{\"Effect\":\"Allow\",\"Action\":\"kinesis:CreateChannel\",\"Resource\":\""
+                + channels + "\"}");
+        assertThat(call(raw, onlyCreate, "CreateChannel", s3Channel("c", "orders", "")))
+                .startsWith("AccessDeniedException").contains("kinesis:AssociateStreamsWithChannel")
+                .contains(STREAM_ARN + "orders");
+        Caller creator = caller("{\"Effect\":\"Allow\",\"Action\":\"kinesis:CreateChannel\",\"Resource\":\""
+                + channels + "\"},{\"Effect\":\"Allow\",\"Action\":\"kinesis:AssociateStreamsWithChannel\","
+                + "\"Resource\":\"" + STREAM_ARN + "orders\"},{\"Effect\":\"Allow\",\"Action\":"
+                + "\"kinesis:ListChannels\",\"Resource\":\"" + STREAM_ARN + "*\"}");
+        assertThat(call(raw, creator, "CreateChannel", s3Channel("c", "orders", ",\"Tags\":{\"a\":\"b\"}")))
+                .startsWith("AccessDeniedException").contains("kinesis:TagResource");
+        assertThat(call(raw, creator, "CreateChannel", s3Channel("c", "orders", ""))).isEqualTo("OK");
+        assertThat(call(raw, creator, "ListChannels", "{}")).isEqualTo("OK");
+        String arn = api.channels.list().get(0).id();
+        assertThat(call(raw, creator, "DescribeChannel", "{\"ChannelARN\":\"arn:aws:kinesis:us-east-1:" + ACCOUNT
+                + ":channel/" + arn + "\"}")).startsWith("AccessDeniedException").contains("kinesis:DescribeChannel");
+    }
+
+    private static Caller caller(String statements) {
+        return new Caller(new Identity("someone", ACCOUNT, "AKIASOMEONE00000001", "secret",
+                PolicyDocument.parseIdentityPolicy("{\"Version\":\"2012-10-17\",\"Statement\":[" + statements
+                        + "]}")), "127.0.0.1", false);
+    }
+
+    /** "OK", or the error type and message. */
+    private static String call(KinesisApi raw, Caller caller, String operation, String body) {
+        KinesisApi.Result r = raw.handle("Kinesis_20131202." + operation, WireFormat.JSON,
+                body.getBytes(StandardCharsets.UTF_8), "test", caller, Account.DEFAULT, false);
+        return r.httpStatus() == 200 ? "OK" : r.errorType() + ": " + new String(r.body(), StandardCharsets.UTF_8);
     }
 }

@@ -25,9 +25,12 @@ import java.util.function.Predicate;
  * <p>Stateless, thread-safe.
  */
 public final class RequestTargets {
-    /** The operations AWS authorizes on no resource. */
+    /**
+     * The operations AWS authorizes on no resource. ListChannels is not one: the Service Authorization Reference
+     * scopes it to streams, so it is authorized on {@code stream/*} of the account's region.
+     */
     private static final Set<String> NO_RESOURCE = Set.of("ListStreams", "DescribeLimits", "DescribeAccountSettings",
-            "UpdateAccountSettings", "ListChannels");
+            "UpdateAccountSettings");
     /** The operations whose resource is a consumer (the others that name one act on its stream). */
     private static final Set<String> ON_CONSUMER = Set.of("DescribeStreamConsumer", "DeregisterStreamConsumer",
             "SubscribeToShard");
