@@ -130,4 +130,32 @@ class ChannelRegistryTest {
                         "GZIP", null, template)), null, null, null, Map.of());
         assertThatThrownBy(() -> r.create(request)).hasMessageContaining("986");
     }
+
+    @Test
+    void everyStateChangeIsOneInfoLineWithItsFields() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(ChannelLog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            ChannelRegistry r = registry(new AtomicBoolean(true), c -> Optional.of("Bucket missing."), 10);
+            Channel c = r.create(s3("logged", "s1"));
+            clock.advanceMs(1_000);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> r.describe(r.arn(c)).status() == ChannelStatus.FAILED);
+            r.delete(r.arn(c));
+            clock.advanceMs(1_000);
+            r.settleDue();
+            assertThat(lines.list).extracting(e -> e.getKeyValuePairs().get(0).value)
+                    .containsExactly("channel-created", "channel-failed", "channel-deleting", "channel-deleted");
+            assertThat(lines.list).allSatisfy(e -> assertThat(e.getLevel().toString()).isEqualTo("INFO"));
+            assertThat(lines.list.get(1).getFormattedMessage()).isEqualTo("Channel logged of stream s1 failed: "
+                    + "Bucket missing. (" + r.arn(c) + ", account 123456789012, region eu-west-1)");
+            assertThat(lines.list.get(0).getKeyValuePairs()).extracting(kv -> kv.key)
+                    .contains("event", "channel", "arn", "stream", "account", "region");
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
 }
