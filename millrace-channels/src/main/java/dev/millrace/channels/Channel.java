@@ -110,6 +110,10 @@ public record Channel(String id, String name, ChannelStatus status, String statu
     }
 
     public record Encryption(String type, String keyId) {
+        /** Whether the key is Kinesis's AWS managed key (alias or alias ARN), which channels may not use. */
+        public boolean awsManaged() {
+            return ChannelValidation.isAwsManagedKey(keyId);
+        }
     }
 
     /** CloudWatchLogs: whether delivery logs would be written, and where (names shown only if the client gave them). */

@@ -46,7 +46,7 @@ final class ChannelValidation {
         } else {
             checkTables(r, stream, account);
         }
-        if (r.encryption() != null && isAwsManagedKey(r.encryption().keyId())) {
+        if (r.encryption() != null && r.encryption().awsManaged()) {
             throw KinesisException.invalidArgument("EncryptionConfiguration.KeyId must be a customer managed KMS key; "
                     + "the AWS managed key aws/kinesis cannot encrypt channel deliveries.");
         }

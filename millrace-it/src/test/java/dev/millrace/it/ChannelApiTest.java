@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.ChannelSummary;
 import software.amazon.awssdk.services.kinesis.model.CreateChannelRequest;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
+import software.amazon.awssdk.services.kinesis.model.KmsNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
@@ -231,6 +232,25 @@ class ChannelApiTest {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).until(() ->
                 cli(home, "kinesis", "describe-channel", "--channel-arn", arn).stderr()
                         .contains("ResourceNotFoundException"));
+    }
+
+    /** With {@code --kms-keys}, EncryptionConfiguration's key must be one of the file's, as StartStreamEncryption's. */
+    @Test
+    void withAKeyFileTheDestinationKeyMustExist() throws Exception {
+        Path dir = Files.createTempDirectory(dataDir, "kms-");
+        Path keyFile = dir.resolve("kms-keys.json");
+        Files.writeString(keyFile, EncryptionTest.keys(true));
+        try (MillraceProcess keyed = MillraceProcess.start(dir.resolve("data"), "--kms-keys", keyFile.toString());
+             KinesisClient client = Clients.sync(keyed.awaitReady(), true, new Clients.Recorder())) {
+            client.createStream(b -> b.streamName("secure").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
+            Streams.awaitActive(client, "secure");
+            assertThatThrownBy(() -> client.createChannel(s3Channel("missing-key", "secure").andThen(b -> b
+                    .encryptionConfiguration(e -> e.encryptionType("KMS").keyId("alias/missing")))))
+                    .isInstanceOf(KmsNotFoundException.class);
+            ChannelDescription created = client.createChannel(s3Channel("with-key", "secure").andThen(b -> b
+                    .encryptionConfiguration(e -> e.encryptionType("KMS").keyId("alias/orders")))).channelDescription();
+            assertThat(created.encryptionConfiguration().keyId()).isEqualTo("alias/orders");
+        }
     }
 
     private String ok(Path home, String... args) throws Exception {

@@ -23,6 +23,11 @@ final class CreateChannelHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         ChannelRequest r = ChannelOperations.createRequest(request);
         ChannelOperations.checkTags(r.tags(), "create channel " + r.name());
+        if (r.encryption() != null && !r.encryption().awsManaged()) {
+            // As StartStreamEncryption's: with --kms-keys the key must exist and be enabled (KMSNotFoundException,
+            // KMSDisabledException); without, any key is taken. The AWS managed key is refused by the registry.
+            services.keys().key(r.encryption().keyId(), services.streams().account());
+        }
         Channel c = services.channels().create(r);
         ChannelOperations.description(out, services.channels(), c);
     }
