@@ -192,6 +192,22 @@ public final class ChannelRegistry {
         return out;
     }
 
+    /**
+     * The channels whose records are to be delivered, for the delivery engine: ACTIVE ones and UPDATING ones (an
+     * update changes only freshness and logging, so delivery goes on through it; AWS does not say). Each has its
+     * {@link Channel#activatedMs}, from which its records are delivered. CREATING, FAILED and DELETING channels
+     * deliver nothing.
+     */
+    public List<Channel> delivering() {
+        List<Channel> out = new ArrayList<>();
+        for (Channel c : list()) {
+            if ((c.status() == ChannelStatus.ACTIVE || c.status() == ChannelStatus.UPDATING) && c.activatedMs() > 0) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     /** The channels bound to the current incarnation of a stream (DescribeStreamSummary's ChannelCount). */
     public List<Channel> ofStream(String streamName, long streamCreatedMs) {
         List<Channel> out = new ArrayList<>();

@@ -158,4 +158,25 @@ class ChannelRegistryTest {
             logger.detachAppender(lines);
         }
     }
+
+    @Test
+    void activeAndUpdatingChannelsDeliverFromWhenTheyBecameActive() {
+        ChannelRegistry r = registry(new AtomicBoolean(true), c -> Optional.empty(), 10);
+        Channel c = r.create(s3("d", "s1"));
+        assertThat(r.delivering()).isEmpty();
+        clock.advanceMs(1_000);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !r.delivering().isEmpty());
+        long activeFrom = clock.millis();
+        r.update(r.arn(c), 600, null, null);
+        clock.advanceMs(200);
+        assertThat(r.delivering()).singleElement().satisfies(d -> {
+            assertThat(d.status()).isEqualTo(ChannelStatus.UPDATING);
+            assertThat(d.activatedMs()).isEqualTo(activeFrom);
+            assertThat(d.destination().freshnessSeconds()).isEqualTo(600);
+        });
+        clock.advanceMs(1_000);
+        assertThat(r.delivering()).singleElement().satisfies(d -> assertThat(d.activatedMs()).isEqualTo(activeFrom));
+        r.delete(r.arn(c));
+        assertThat(r.delivering()).isEmpty();
+    }
 }
