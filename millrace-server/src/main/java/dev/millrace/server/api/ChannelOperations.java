@@ -3,6 +3,7 @@ package dev.millrace.server.api;
 import dev.millrace.channels.Channel;
 import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.channels.ChannelRequest;
+import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
@@ -18,6 +19,9 @@ import java.util.Map;
  * <p>Stateless, thread-safe.
  */
 final class ChannelOperations {
+    /** TagResource's "up to 50 tags per resource", also for CreateChannel (whose model allows 200). */
+    static final int MAX_TAGS = AddTagsToStreamHandler.MAX_TAGS;
+
     private ChannelOperations() {
     }
 
@@ -178,11 +182,8 @@ final class ChannelOperations {
     static void checkTags(Map<String, String> tags, String action) {
         TagRules.checkTags(tags, action);
         if (tags != null && tags.size() > MAX_TAGS) {
-            throw dev.millrace.protocol.KinesisException.limitExceeded("A channel cannot have more than " + MAX_TAGS
+            throw KinesisException.limitExceeded("A channel cannot have more than " + MAX_TAGS
                     + " tags.");
         }
     }
-
-    /** TagResource's "up to 50 tags per resource", also for CreateChannel (whose model allows 200). */
-    static final int MAX_TAGS = AddTagsToStreamHandler.MAX_TAGS;
 }
