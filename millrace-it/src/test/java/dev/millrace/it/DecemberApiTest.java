@@ -9,7 +9,6 @@ import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.DryRunOperationException;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
-import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.RecordDistributionStrategy;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
@@ -31,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The API as of December 2026, as today's AWS SDK for Java (2.59) uses it: DryRun, RecordDistributionStrategy and the
- * channel operations. Sync CBOR for the plain calls; the async HTTP/2 client for SubscribeToShard.
+ * The API as of December 2026, as today's AWS SDK for Java (2.59) uses it: DryRun and RecordDistributionStrategy (the
+ * channel operations: ChannelApiTest). Sync CBOR for the plain calls; the async HTTP/2 client for SubscribeToShard.
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
@@ -120,24 +119,6 @@ class DecemberApiTest {
         assertThatThrownBy(() -> kinesis.updateStreamRecordDistributionStrategy(b -> b.streamARN(arn("provisioned"))
                 .recordDistributionStrategy(RecordDistributionStrategy.AUTO)))
                 .isInstanceOf(InvalidArgumentException.class);
-    }
-
-    @Test
-    void channelOperationsAnswerWithModelledErrors() {
-        assertThat(kinesis.listChannels(b -> { }).channelSummaries()).isEmpty();
-        assertThatThrownBy(() -> kinesis.describeChannel(b -> b.channelARN(
-                "arn:aws:kinesis:us-east-1:000000000000:channel/nope")))
-                .isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("channel");
-        Streams.createActive(kinesis, "source", 1);
-        assertThatThrownBy(() -> kinesis.createChannel(b -> b.channelName("c")
-                .serviceExecutionRoleARN("arn:aws:iam::000000000000:role/r")
-                .streamConfigurationList(s -> s.streamARN(arn("source")).recordConfiguration(r -> r
-                        .recordFormatType("JSON")))
-                .s3DestinationConfiguration(d -> d.storageConfiguration(c -> c
-                        .bucketARN("arn:aws:s3:::bucket").expectedBucketOwner("000000000000")
-                        .compressionType("NONE")))))
-                .isInstanceOf(LimitExceededException.class).hasMessageContaining("channel limit");
-        assertThat(kinesis.describeLimits().channelCountLimit()).isZero();
     }
 
     private StreamDescriptionSummary summary(String name) {

@@ -1,6 +1,8 @@
 package dev.millrace.server;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.channels.ChannelRegistry;
+import dev.millrace.channels.DestinationCheck;
 import dev.millrace.metrics.AccountMetrics;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteSink;
@@ -9,6 +11,7 @@ import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.Caller;
+import dev.millrace.server.api.ChannelStreams;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
@@ -78,6 +81,8 @@ public final class MillraceServer implements AutoCloseable {
     private static final int FAN_OUT_THREADS = 4;
     /** Appends in flight at once across PutRecords calls; the threads mostly wait for fsync, not for a core. */
     private static final int APPEND_THREADS = 64;
+    /** Channel transitions are short commits; destination checks may wait on the network, so two threads. */
+    private static final int CHANNEL_THREADS = 2;
     /** How often ended minutes of metrics go to their sink: a minute is out this long after its grace at most. */
     private static final long METRICS_PUBLISH_INTERVAL_MS = 5_000;
     /** How long a node of a cluster waits at start for a writer to be elected and make the cluster's secret. */
@@ -96,6 +101,8 @@ public final class MillraceServer implements AutoCloseable {
     private ClusterSubscriptions subscriptions;
     private ExecutorService apiExecutor;
     private ThreadPoolExecutor appendExecutor;
+    /** Channels' transitions and destination checks, off the API threads; made with the first region's services. */
+    private ScheduledExecutorService channelWork;
     private ScheduledExecutorService housekeeping;
     /** The writer's collection of the other nodes' metrics; null on a node alone. */
     private ScheduledExecutorService metricsCollector;
@@ -392,10 +399,25 @@ public final class MillraceServer implements AutoCloseable {
         if (!account.equals(home())) {
             log.info("Serving region {} of account {}", account.region(), account.id());
         }
+        ChannelRegistry channels = ChannelStreams.registry(streams, channelWork(), cluster::isWriter,
+                DestinationCheck.BUILT_IN);
+        // CREATING, UPDATING and DELETING end here when nobody looks the channel up; only the writer commits them.
+        channelWork().scheduleWithFixedDelay(periodic("channel transitions", () -> {
+            if (cluster.isWriter()) {
+                channels.settleDue();
+            }
+        }), 100, 100, TimeUnit.MILLISECONDS);
         return new ApiServices(streams, iterators, new ResourcePolicies(regional),
                 new AccountSettings(regional, clock), config.shardLimit(), config.scaling(),
                 new Throttles(clock, config.throughput()), autoScaler, consumers, fanOut, appendExecutor,
-                placement != null ? placement : ShardPlacement.LOCAL, keys, metrics);
+                placement != null ? placement : ShardPlacement.LOCAL, keys, metrics, channels);
+    }
+
+    private synchronized ScheduledExecutorService channelWork() {
+        if (channelWork == null) {
+            channelWork = Executors.newScheduledThreadPool(CHANNEL_THREADS, named("millrace-channels"));
+        }
+        return channelWork;
     }
 
     /** This node's side of the calls the other nodes of its cluster make to it. */
@@ -528,6 +550,12 @@ public final class MillraceServer implements AutoCloseable {
         if (regions != null) {
             // They stop following the metadata feed; the store closes below.
             eachRegion(s -> s.streams().close());
+        }
+        synchronized (this) {
+            if (channelWork != null) {
+                channelWork.shutdownNow();
+                channelWork = null;
+            }
         }
         if (fanOutExecutor != null) {
             fanOutExecutor.shutdownNow();

@@ -2,6 +2,7 @@ package dev.millrace.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.protocol.ApiModel;
 import dev.millrace.protocol.JsonTree;
 import dev.millrace.protocol.WireFormat;
@@ -48,6 +49,7 @@ final class ApiHarness implements AutoCloseable {
     final FanOut fanOut;
     final ConsumerRegistry consumers;
     final ShardIterators iterators;
+    final ChannelRegistry channels;
 
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
         this(dir, clock, scaling, ThroughputLimits.OFF);
@@ -78,6 +80,7 @@ final class ApiHarness implements AutoCloseable {
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),
                 consumers, fanOut = new FanOut(streams, consumers, clock, throughput, 1));
+        channels = services.channels();
         api = new KinesisApi(ApiModel.kinesis(), OperationRouter.standard(services));
     }
 

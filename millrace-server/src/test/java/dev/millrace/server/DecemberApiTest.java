@@ -145,23 +145,6 @@ class DecemberApiTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void channelOperationsAnswerClearlyWhileChannelsAreNotDelivered() {
-        assertThat((List<Object>) api.call("ListChannels", "{}").get("ChannelSummaries")).isEmpty();
-        String channel = "arn:aws:kinesis:us-east-1:000000000000:channel/c";
-        assertThat(errorOf("DescribeChannel", "{\"ChannelARN\":\"" + channel + "\"}"))
-                .isEqualTo("ResourceNotFoundException");
-        assertThat(errorOf("DeleteChannel", "{\"ChannelARN\":\"" + channel + "\"}"))
-                .isEqualTo("ResourceNotFoundException");
-        assertThatThrownBy(() -> api.call("CreateChannel", "{\"ChannelName\":\"c\",\"ServiceExecutionRoleARN\":"
-                + "\"arn:aws:iam::000000000000:role/r\",\"StreamConfigurationList\":[{\"StreamARN\":\"" + ARN + "p\","
-                + "\"RecordConfiguration\":{\"RecordFormatType\":\"JSON\"}}]}"))
-                .hasMessageContaining("LimitExceededException").hasMessageContaining("channel limit");
-        Map<String, Object> limits = api.call("DescribeLimits", "{}");
-        assertThat(limits).containsEntry("ChannelCount", 0L).containsEntry("ChannelCountLimit", 0L);
-    }
-
-    @Test
     void operationsWithoutAnOutputAnswerAnEmptyBody() {
         assertThat(api.body("AddTagsToStream", "{\"StreamName\":\"p\",\"Tags\":{\"k\":\"v\"}}")).isEmpty();
         assertThat(api.body("ListTagsForStream", "{\"StreamName\":\"p\"}")).isNotEmpty();

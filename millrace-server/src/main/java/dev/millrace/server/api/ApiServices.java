@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.metrics.AccountMetrics;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteSink;
@@ -19,8 +20,8 @@ import dev.millrace.server.records.StreamKeys;
 import java.util.concurrent.Executor;
 
 /**
- * The small services handlers share: streams and their shards, shard iterators, resource policies and account
- * settings.
+ * The small services handlers share: streams and their shards, shard iterators, resource policies, account
+ * settings, consumers and channels.
  *
  * <p>Immutable holder; the services are thread-safe.
  *
@@ -39,11 +40,25 @@ import java.util.concurrent.Executor;
  * @param placement       which node of a cluster appends each shard's records ({@link ShardPlacement#LOCAL} alone)
  * @param keys            the KMS keys encrypted streams are written with ({@link StreamKeys#NONE}: none)
  * @param metrics         the account's region's AWS/Kinesis metrics, recorded as operations happen
+ * @param channels        the account's region's channels
  */
 public record ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
                           AccountSettings accountSettings, int shardLimit, ScalingLimits scaling,
                           Throttles throttles, AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut,
-                          Executor appends, ShardPlacement placement, StreamKeys keys, AccountMetrics metrics) {
+                          Executor appends, ShardPlacement placement, StreamKeys keys, AccountMetrics metrics,
+                          ChannelRegistry channels) {
+
+    /**
+     * Channels kept next to the streams, their destination checks run on the calling thread, with AWS's account
+     * limit (tests, benchmarks).
+     */
+    public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,
+                       AccountSettings accountSettings, int shardLimit, ScalingLimits scaling, Throttles throttles,
+                       AutoScaler autoScaler, ConsumerRegistry consumers, FanOut fanOut, Executor appends,
+                       ShardPlacement placement, StreamKeys keys, AccountMetrics metrics) {
+        this(streams, iterators, policies, accountSettings, shardLimit, scaling, throttles, autoScaler, consumers,
+                fanOut, appends, placement, keys, metrics, ChannelStreams.registry(streams, Runnable::run));
+    }
 
     /** Metrics recorded but published nowhere (tests, benchmarks of the call itself). */
     public ApiServices(StreamRegistry streams, ShardIterators iterators, ResourcePolicies policies,

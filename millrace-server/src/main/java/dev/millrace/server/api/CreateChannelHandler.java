@@ -1,11 +1,13 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.Channel;
+import dev.millrace.channels.ChannelRequest;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
 /**
- * CreateChannel: the account's channel limit is 0 while channel delivery is not implemented
- * ({@link ChannelOperations}), so a valid request exceeds it, with a message that says so.
+ * CreateChannel: a channel that delivers one on-demand stream to an S3 bucket or an S3 Tables table, answered as
+ * CREATING; it becomes ACTIVE (or FAILED, with the reason) once its destination was checked.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateChannel.html
  *
  * <p>Thread-safe.
@@ -19,6 +21,14 @@ final class CreateChannelHandler implements OperationHandler {
 
     @Override
     public void handle(Struct request, WireWriter out) {
-        throw ChannelOperations.limitExceeded(services.streams().account());
+        ChannelRequest r = ChannelOperations.createRequest(request);
+        ChannelOperations.checkTags(r.tags(), "create channel " + r.name());
+        if (r.encryption() != null && !r.encryption().awsManaged()) {
+            // As StartStreamEncryption's: with --kms-keys the key must exist and be enabled (KMSNotFoundException,
+            // KMSDisabledException); without, any key is taken. The AWS managed key is refused by the registry.
+            services.keys().key(r.encryption().keyId(), services.streams().account());
+        }
+        Channel c = services.channels().create(r);
+        ChannelOperations.description(out, services.channels(), c);
     }
 }

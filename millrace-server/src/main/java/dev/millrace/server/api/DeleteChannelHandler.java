@@ -4,15 +4,21 @@ import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
 /**
- * DeleteChannel: no channel exists while channel delivery is not implemented ({@link ChannelOperations}), so every
- * channel ARN is not found.
+ * DeleteChannel: DELETING, then gone (DescribeChannel then answers ResourceNotFoundException). What was delivered
+ * stays where it is; records not yet delivered are not.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DeleteChannel.html
  *
- * <p>Stateless, thread-safe.
+ * <p>Thread-safe.
  */
 final class DeleteChannelHandler implements OperationHandler {
+    private final ApiServices services;
+
+    DeleteChannelHandler(ApiServices services) {
+        this.services = services;
+    }
+
     @Override
     public void handle(Struct request, WireWriter out) {
-        throw ChannelOperations.notFound(request.string("ChannelARN"));
+        services.channels().delete(request.string("ChannelARN"));
     }
 }

@@ -3,9 +3,10 @@ package dev.millrace.server.api;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
+import dev.millrace.server.state.StreamRecord;
 
 /**
- * DeleteStream: the stream goes to DELETING, then disappears with its records.
+ * DeleteStream: the stream goes to DELETING, then disappears with its records. Refused while it has channels.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DeleteStream.html
  *
  * <p>Thread-safe.
@@ -20,7 +21,15 @@ final class DeleteStreamHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String name = StreamRefs.name(request, services.streams().account());
-        services.streams().get(name);
+        StreamRecord s = services.streams().get(name);
+        int channels = services.channels().ofStream(name, s.epochMs()).size();
+        if (channels > 0) {
+            // "A stream cannot be deleted while it has active channels" (DeleteChannel's reference); a FAILED or
+            // DELETING channel counts too, until it is gone, so that none is left bound to a deleted stream.
+            throw KinesisException.resourceInUse("Stream " + name + " under account "
+                    + services.streams().account().id() + " has " + channels + " channel"
+                    + (channels == 1 ? "" : "s") + "; delete them with DeleteChannel first.");
+        }
         if (!services.consumers().list(name).isEmpty()) {
             if (!Boolean.TRUE.equals(request.bool("EnforceConsumerDeletion"))) {
                 throw KinesisException.resourceInUse("Stream " + name + " under account "

@@ -4,15 +4,21 @@ import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 
 /**
- * DescribeChannel: no channel exists while channel delivery is not implemented ({@link ChannelOperations}), so every
- * channel ARN is not found.
+ * DescribeChannel: the channel with AWS's defaults filled in, its status and, when FAILED, the reason.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeChannel.html
  *
- * <p>Stateless, thread-safe.
+ * <p>Thread-safe.
  */
 final class DescribeChannelHandler implements OperationHandler {
+    private final ApiServices services;
+
+    DescribeChannelHandler(ApiServices services) {
+        this.services = services;
+    }
+
     @Override
     public void handle(Struct request, WireWriter out) {
-        throw ChannelOperations.notFound(request.string("ChannelARN"));
+        ChannelOperations.description(out, services.channels(),
+                services.channels().describe(request.string("ChannelARN")));
     }
 }

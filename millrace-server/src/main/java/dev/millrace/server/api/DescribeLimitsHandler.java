@@ -5,7 +5,7 @@ import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.StreamRegistry;
 
 /**
- * DescribeLimits: the account's shard limit and use, and the on-demand stream count.
+ * DescribeLimits: the account's shard limit and use, the on-demand stream count, and the channel count and limit.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeLimits.html
  *
  * <p>Thread-safe.
@@ -23,7 +23,7 @@ final class DescribeLimitsHandler implements OperationHandler {
                 .number("OpenShardCount", services.streams().openShardCount())
                 .number("OnDemandStreamCount", services.streams().onDemandStreamCount())
                 .number("OnDemandStreamCountLimit", StreamRegistry.ON_DEMAND_STREAM_LIMIT)
-                .number("ChannelCount", 0)
-                .number("ChannelCountLimit", ChannelOperations.CHANNEL_LIMIT);
+                .number("ChannelCount", services.channels().list().size())
+                .number("ChannelCountLimit", services.channels().accountLimit());
     }
 }

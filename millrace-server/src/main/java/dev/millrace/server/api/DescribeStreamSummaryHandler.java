@@ -43,7 +43,7 @@ final class DescribeStreamSummaryHandler implements OperationHandler {
                     .endObject();
         }
         out.number("MaxRecordSizeInKiB", s.maxRecordSizeKiB())
-                .number("ChannelCount", 0);
+                .number("ChannelCount", services.channels().ofStream(s.name(), s.epochMs()).size());
         // "This field is only present for streams that use the on-demand capacity mode" (API reference).
         if ("ON_DEMAND".equals(s.mode())) {
             out.string("RecordDistributionStrategy", s.distribution());

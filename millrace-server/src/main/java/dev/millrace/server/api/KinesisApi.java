@@ -232,6 +232,9 @@ public final class KinesisApi {
         if (!here) {
             checks.check(caller, operation, RequestTargets.resourceArn(operation, request, router.services()),
                     scope, router.services());
+            for (RequestTargets.Also also : RequestTargets.also(operation, request, router.services())) {
+                checks.check(caller, also.operation(), also.resourceArn(), scope, router.services());
+            }
         }
         return router;
     }

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.Channel;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.ConsumerRecord;
@@ -23,8 +24,9 @@ final class ListTagsForResourceHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
-        ConsumerRecord consumer = ResourceArns.consumer(services, arn);
-        Map<String, String> tags = consumer != null ? new TreeMap<>(consumer.tags())
+        Channel channel = ResourceArns.channel(services, arn);
+        ConsumerRecord consumer = channel == null ? ResourceArns.consumer(services, arn) : null;
+        Map<String, String> tags = channel != null ? channel.tags() : consumer != null ? new TreeMap<>(consumer.tags())
                 : ResourceArns.stream(services, arn).tags();
         out.startArray("Tags");
         for (Map.Entry<String, String> tag : tags.entrySet()) {

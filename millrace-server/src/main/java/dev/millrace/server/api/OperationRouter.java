@@ -44,11 +44,11 @@ public final class OperationRouter {
         t.put("CreateChannel", new CreateChannelHandler(s));
         t.put("CreateStream", new CreateStreamHandler(s));
         t.put("DecreaseStreamRetentionPeriod", new DecreaseStreamRetentionPeriodHandler(s));
-        t.put("DeleteChannel", new DeleteChannelHandler());
+        t.put("DeleteChannel", new DeleteChannelHandler(s));
         t.put("DeleteResourcePolicy", new DeleteResourcePolicyHandler(s));
         t.put("DeleteStream", new DeleteStreamHandler(s));
         t.put("DeregisterStreamConsumer", new DeregisterStreamConsumerHandler(s));
-        t.put("DescribeChannel", new DescribeChannelHandler());
+        t.put("DescribeChannel", new DescribeChannelHandler(s));
         t.put("DescribeStreamConsumer", new DescribeStreamConsumerHandler(s));
         t.put("DescribeAccountSettings", new DescribeAccountSettingsHandler(s));
         t.put("DescribeLimits", new DescribeLimitsHandler(s));
@@ -60,7 +60,7 @@ public final class OperationRouter {
         t.put("GetResourcePolicy", new GetResourcePolicyHandler(s));
         t.put("GetShardIterator", new GetShardIteratorHandler(s));
         t.put("IncreaseStreamRetentionPeriod", new IncreaseStreamRetentionPeriodHandler(s));
-        t.put("ListChannels", new ListChannelsHandler());
+        t.put("ListChannels", new ListChannelsHandler(s));
         t.put("ListShards", new ListShardsHandler(s));
         t.put("ListStreamConsumers", new ListStreamConsumersHandler(s));
         t.put("ListStreams", new ListStreamsHandler(s));
@@ -78,7 +78,7 @@ public final class OperationRouter {
         t.put("TagResource", new TagResourceHandler(s));
         t.put("UntagResource", new UntagResourceHandler(s));
         t.put("UpdateAccountSettings", new UpdateAccountSettingsHandler(s));
-        t.put("UpdateChannel", new UpdateChannelHandler());
+        t.put("UpdateChannel", new UpdateChannelHandler(s));
         t.put("UpdateMaxRecordSize", new UpdateMaxRecordSizeHandler(s));
         t.put("UpdateShardCount", new UpdateShardCountHandler(s));
         t.put("UpdateStreamMode", new UpdateStreamModeHandler(s));

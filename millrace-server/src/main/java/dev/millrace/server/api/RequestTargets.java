@@ -25,9 +25,12 @@ import java.util.function.Predicate;
  * <p>Stateless, thread-safe.
  */
 public final class RequestTargets {
-    /** The operations AWS authorizes on no resource. */
+    /**
+     * The operations AWS authorizes on no resource. ListChannels is not one: the Service Authorization Reference
+     * scopes it to streams, so it is authorized on {@code stream/*} of the account's region.
+     */
     private static final Set<String> NO_RESOURCE = Set.of("ListStreams", "DescribeLimits", "DescribeAccountSettings",
-            "UpdateAccountSettings", "ListChannels");
+            "UpdateAccountSettings");
     /** The operations whose resource is a consumer (the others that name one act on its stream). */
     private static final Set<String> ON_CONSUMER = Set.of("DescribeStreamConsumer", "DeregisterStreamConsumer",
             "SubscribeToShard");
@@ -98,9 +101,10 @@ public final class RequestTargets {
             return channelArn;
         }
         if ("CreateChannel".equals(operation)) {
-            String name = request.string("ChannelName");
-            return "arn:" + account.partition() + ":kinesis:" + account.region() + ":" + account.id() + ":channel/"
-                    + (name == null ? "*" : name);
+            // A channel's ARN carries its id, which CreateChannel has yet to choose: no policy can name the new
+            // channel, so CreateChannel is authorized on every channel of the account's region.
+            return "arn:" + account.partition() + ":kinesis:" + account.region() + ":" + account.id()
+                    + ":channel/*";
         }
         if (ON_CONSUMER.contains(operation)) {
             return consumerArn(request, services);
@@ -114,6 +118,34 @@ public final class RequestTargets {
             name = iteratorStream(request, services);
         }
         return account.streamArn(name == null ? "*" : name);
+    }
+
+    /** One more action a call is authorized for, besides {@code kinesis:<operation>} on its resource. */
+    public record Also(String operation, String resourceArn) {
+    }
+
+    /**
+     * The further actions {@code operation} needs (Service Authorization Reference): CreateChannel also needs
+     * {@code kinesis:AssociateStreamsWithChannel} on each stream it reads, and {@code kinesis:TagResource} on the
+     * channel when it sets tags. {@code iam:PassRole} for ServiceExecutionRoleARN is not checked: Millrace assumes no
+     * role to deliver.
+     */
+    public static List<Also> also(String operation, Struct request, ApiServices services) {
+        if (!"CreateChannel".equals(operation)) {
+            return List.of();
+        }
+        List<Also> out = new java.util.ArrayList<>();
+        List<Struct> streams = request.list("StreamConfigurationList");
+        if (streams != null) {
+            for (Struct s : streams) {
+                out.add(new Also("AssociateStreamsWithChannel", s.string("StreamARN")));
+            }
+        }
+        java.util.Map<String, String> tags = request.stringMap("Tags");
+        if (tags != null && !tags.isEmpty()) {
+            out.add(new Also("TagResource", resourceArn(operation, request, services)));
+        }
+        return out;
     }
 
     private static String consumerArn(Struct request, ApiServices services) {

@@ -1,12 +1,13 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.Channel;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.ConsumerRecord;
 import dev.millrace.server.state.StreamRecord;
 
 /**
- * Resolves the {@code ResourceARN} of the resource-level operations (tags, policies): a stream ARN, or the ARN of one
- * of its registered consumers.
+ * Resolves the {@code ResourceARN} of the resource-level operations (tags, policies): a stream ARN, the ARN of one
+ * of its registered consumers, or (for tags) a channel ARN.
  *
  * <p>Stateless, thread-safe.
  */
@@ -20,6 +21,16 @@ final class ResourceArns {
             throw KinesisException.resourceNotFound("Resource " + resourceArn + " not found.");
         }
         return services.streams().get(name);
+    }
+
+    /** The channel a channel ARN names (it must exist), or {@code null} for any other ARN. */
+    static Channel channel(ApiServices services, String resourceArn) {
+        return isChannel(resourceArn) ? services.channels().describe(resourceArn) : null;
+    }
+
+    static boolean isChannel(String resourceArn) {
+        String[] parts = resourceArn.split(":", 6);
+        return parts.length == 6 && parts[5].startsWith("channel/");
     }
 
     /** The consumer a consumer ARN names (it must exist), or {@code null} for any other ARN. */

@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.Channel;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.server.state.ConsumerRecord;
@@ -9,7 +10,7 @@ import java.util.TreeMap;
 import dev.millrace.protocol.WireWriter;
 
 /**
- * TagResource: AddTagsToStream addressed by ARN, for a stream or a registered consumer.
+ * TagResource: AddTagsToStream addressed by ARN, for a stream, a registered consumer or a channel.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_TagResource.html
  *
  * <p>Thread-safe.
@@ -24,6 +25,14 @@ final class TagResourceHandler implements OperationHandler {
     @Override
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
+        Channel channel = ResourceArns.channel(services, arn);
+        if (channel != null) {
+            Map<String, String> tags = new TreeMap<>(channel.tags());
+            tags.putAll(request.stringMap("Tags"));
+            ChannelOperations.checkTags(tags, "add tags to channel " + arn);
+            services.channels().retag(channel, tags);
+            return;
+        }
         ConsumerRecord consumer = ResourceArns.consumer(services, arn);
         if (consumer == null) {
             AddTagsToStreamHandler.addTags(services, ResourceArns.stream(services, arn).name(),

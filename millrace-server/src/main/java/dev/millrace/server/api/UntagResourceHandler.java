@@ -1,5 +1,6 @@
 package dev.millrace.server.api;
 
+import dev.millrace.channels.Channel;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.state.ConsumerRecord;
@@ -9,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * UntagResource: RemoveTagsFromStream addressed by ARN, for a stream or a registered consumer.
+ * UntagResource: RemoveTagsFromStream addressed by ARN, for a stream, a registered consumer or a channel.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UntagResource.html
  *
  * <p>Thread-safe.
@@ -25,6 +26,14 @@ final class UntagResourceHandler implements OperationHandler {
     public void handle(Struct request, WireWriter out) {
         String arn = request.string("ResourceARN");
         List<String> keys = request.list("TagKeys");
+        Channel channel = ResourceArns.channel(services, arn);
+        if (channel != null) {
+            TagRules.check(keys, "remove tags from channel " + arn);
+            Map<String, String> tags = new TreeMap<>(channel.tags());
+            keys.forEach(tags::remove);
+            services.channels().retag(channel, tags);
+            return;
+        }
         ConsumerRecord consumer = ResourceArns.consumer(services, arn);
         if (consumer != null) {
             TagRules.check(keys, "remove tags from consumer " + arn);

@@ -269,6 +269,15 @@ public final class StreamRegistry {
         return clock;
     }
 
+    /** The account's region's metadata, which other registries of the region (channels) keep their keys in. */
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    public long transitionDelayMs() {
+        return transitionDelayMs;
+    }
+
     /**
      * Creates a stream in {@code CREATING} with {@code shardCount} shards spanning the hash key space evenly; the
      * account's shard limit is checked in the same step ({@code LimitExceededException}).

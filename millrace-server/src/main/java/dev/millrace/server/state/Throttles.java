@@ -23,6 +23,15 @@ public final class Throttles {
             Map.entry("ListStreams", 5.0), Map.entry("DescribeStreamSummary", 20.0),
             Map.entry("ListShards", 1000.0), Map.entry("UpdateStreamMode", 5.0));
 
+    /**
+     * The channel operations share one bucket of 5 calls per second per account ("5 TPS per account per Region for
+     * the control-plane channel operations", channels quotas page).
+     */
+    private static final java.util.Set<String> CHANNEL_OPERATIONS = java.util.Set.of("CreateChannel",
+            "DescribeChannel", "ListChannels", "UpdateChannel", "DeleteChannel");
+    private static final String CHANNEL_BUCKET = "channel operations";
+    private static final double CHANNEL_OPERATIONS_PER_SECOND = 5.0;
+
     private static final double DRY_RUNS_PER_SECOND = 1.0;
 
     private final Clock clock;
@@ -91,11 +100,12 @@ public final class Throttles {
 
     /** Throws {@code LimitExceededException} if a control-plane operation is called faster than AWS allows. */
     public void checkOperation(String operation) {
-        Double rate = OPERATION_RATES.get(operation);
+        boolean channel = CHANNEL_OPERATIONS.contains(operation);
+        Double rate = channel ? Double.valueOf(CHANNEL_OPERATIONS_PER_SECOND) : OPERATION_RATES.get(operation);
         if (!limits.enabled() || rate == null) {
             return;
         }
-        TokenBucket bucket = operations.computeIfAbsent(operation, op -> bucket(rate));
+        TokenBucket bucket = operations.computeIfAbsent(channel ? CHANNEL_BUCKET : operation, op -> bucket(rate));
         if (!bucket.tryTake(1)) {
             throw KinesisException.limitExceeded("Rate exceeded for " + operation + ".");
         }
