@@ -12,7 +12,12 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Datapoint;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.Metric;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDataQuery;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDataResult;
+import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -37,6 +42,8 @@ import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHan
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +68,8 @@ import static org.awaitility.Awaitility.await;
  *       shows it in its very next answer.</li>
  *   <li>DynamoDB conditional writes are linearizable across nodes (KCL's leases rely on it); CloudWatch metrics
  *       published through one node are listed through another.</li>
+ *   <li>Records put through every node are counted once in AWS/Kinesis metrics that CloudWatch answers alike
+ *       through every node (put early, read late: the wait for their minute to end overlaps the tests between).</li>
  *   <li>The writer's node is SIGKILLed: another node is the writer within 15 s, every stream is still there, and
  *       metadata changes work again through the survivors.</li>
  * </ol>
@@ -77,6 +86,13 @@ class ClusterNodesTest {
     private static KafkaTestCluster kafka;
     private static MillraceNodes nodes;
     private static final List<KinesisClient> kinesis = new ArrayList<>();
+    /** The stream whose AWS/Kinesis metrics are read through CloudWatch, and what was put into it. */
+    private static final String METERED = "metered";
+    /** The Sum CloudWatch must answer for each metric of {@link #METERED}, by metric name. */
+    private static final Map<String, Double> meteredSums = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The minutes of the puts into {@link #METERED}: the first one's start, the last one's end. */
+    private static Instant meteredFromTime;
+    private static Instant meteredToTime;
     @TempDir
     static Path dir;
 
@@ -118,8 +134,53 @@ class ClusterNodesTest {
         }
     }
 
+    /**
+     * Records of known number and size put into {@link #METERED} through every node, to every shard (so every node
+     * answers calls, and the shards' owners, whichever nodes they are, store them). Their AWS/Kinesis minutes are read
+     * back through CloudWatch in {@link #cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic}, late in the class, by
+     * when the minute of the puts has usually ended: the wait for it overlaps the tests in between.
+     */
     @Test
     @Order(2)
+    void trafficIsPutThroughEveryNodeForCloudWatchToCount() {
+        kinesis.get(0).createStream(b -> b.streamName(METERED).shardCount(3));
+        awaitStatusEverywhere(METERED, StreamStatus.ACTIVE);
+        List<Shard> shards = Streams.shards(kinesis.get(0), METERED);
+        // Without retries: a call retried after it was stored would be counted twice, rightly, but not expected.
+        List<KinesisClient> once = IntStream.range(0, 3).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
+                .endpoint())).toList();
+        meteredFromTime = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        long records = 0;
+        long bytes = 0;
+        long batched = 0;
+        try {
+            for (int node = 0; node < 3; node++) {
+                // A size per node: a node's records counted twice or not at all show in IncomingBytes.
+                byte[] data = new byte[10 + node];
+                List<PutRecordsRequestEntry> entries = IntStream.range(0, 4 + node).mapToObj(i -> PutRecordsRequestEntry
+                        .builder().partitionKey("k").explicitHashKey(shards.get(i % shards.size()).hashKeyRange()
+                                .startingHashKey()).data(SdkBytes.fromByteArray(data)).build()).toList();
+                assertThat(once.get(node).putRecords(b -> b.streamName(METERED).records(entries)).failedRecordCount())
+                        .isZero();
+                once.get(node).putRecord(b -> b.streamName(METERED).partitionKey("k")
+                        .data(SdkBytes.fromByteArray(data)));
+                records += entries.size() + 1;
+                bytes += (entries.size() + 1) * (data.length + 1L); // data and the 1-byte partition key
+                batched += entries.size();
+            }
+        } finally {
+            once.forEach(KinesisClient::close);
+        }
+        meteredToTime = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+        meteredSums.put("IncomingRecords", (double) records);
+        meteredSums.put("IncomingBytes", (double) bytes);
+        meteredSums.put("PutRecords.SuccessfulRecords", (double) batched);
+        meteredSums.put("PutRecords.Success", 3.0);
+        meteredSums.put("PutRecord.Success", 3.0);
+    }
+
+    @Test
+    @Order(3)
     void changesMadeThroughOneNodeAreSeenOnEveryNode() {
         int w = nodes.writers().get(0);
         int f1 = (w + 1) % 3;
@@ -192,7 +253,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void dynamoDbConditionalWritesAreLinearizableAcrossNodes() {
         List<DynamoDbClient> dynamo = IntStream.range(0, 3).mapToObj(i -> DynamoDbClient.builder()
                 .endpointOverride(nodes.node(i).endpoint()).region(Region.US_EAST_1)
@@ -227,7 +288,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void fanOutWorksOnAnyNodeWithOneSubscriptionPerConsumerAndShardClusterWide() {
         String stream = "fanned";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -315,7 +376,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void onDemandScalingSplitsHotShardsFromTheWholeClustersTraffic() throws Exception {
         String stream = "on-demand";
         kinesis.get(1).createStream(b -> b.streamName(stream).streamModeDetails(m -> m.streamMode(
@@ -382,7 +443,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aShardWrittenThroughEveryNodeIsThrottledToItsLimitClusterWide() throws Exception {
         String stream = "limited";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -440,8 +501,84 @@ class ClusterNodesTest {
         assertThat(Streams.readShard(kinesis.get(2), stream, only.shardId(), 10_000)).hasSize((int) acceptedAll.get());
     }
 
+    /**
+     * CloudWatch's calls are answered by the metadata writer (a follower forwards them), and the writer's CloudWatch
+     * holds every node's AWS/Kinesis minutes ({@code ClusterMetrics}): so whichever node a client asks, it reads the
+     * cluster's totals, exactly once each, for what {@link #trafficIsPutThroughEveryNodeForCloudWatchToCount} put.
+     * Before a node is killed: a node's minutes not yet collected die with it, and the writer's CloudWatch is memory.
+     */
     @Test
-    @Order(7)
+    @Order(8)
+    void cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic() {
+        assertThat(meteredSums).as("the puts of order 2 ran").isNotEmpty();
+        int w = nodes.writers().get(0);
+        int follower = (w + 1) % 3;
+        List<CloudWatchClient> cw = IntStream.range(0, 3).mapToObj(ClusterNodesTest::cloudWatch).toList();
+        try {
+            long waitStartNanos = System.nanoTime();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                for (int node = 0; node < 3; node++) {
+                    for (Map.Entry<String, Double> e : meteredSums.entrySet()) {
+                        assertThat(meteredSum(cw.get(node), e.getKey())).as("%s through node %d", e.getKey(), node)
+                                .isEqualTo(e.getValue());
+                    }
+                }
+            });
+            System.out.printf("ClusterNodesTest: the minutes of the puts were in CloudWatch %d ms after this test"
+                    + " began%n", (System.nanoTime() - waitStartNanos) / 1_000_000);
+            // GetMetricData through a follower: the same totals.
+            List<MetricDataResult> results = cw.get(follower).getMetricData(b -> b.startTime(meteredFromTime)
+                    .endTime(meteredToTime).metricDataQueries(
+                            meteredQuery("records", "IncomingRecords"), meteredQuery("bytes", "IncomingBytes")))
+                    .metricDataResults();
+            assertThat(results).extracting(MetricDataResult::id).containsExactlyInAnyOrder("records", "bytes");
+            for (MetricDataResult r : results) {
+                assertThat(r.values().stream().mapToDouble(Double::doubleValue).sum()).as(r.id())
+                        .isEqualTo(meteredSums.get(r.id().equals("records") ? "IncomingRecords" : "IncomingBytes"));
+            }
+            // A metric published through a follower is kept by the writer, so every node reads it at once.
+            Instant now = Instant.now();
+            cw.get(follower).putMetricData(b -> b.namespace("ClusterTotals").metricData(
+                    d -> d.metricName("Orders").value(2.0).timestamp(now),
+                    d -> d.metricName("Orders").value(3.0).timestamp(now)));
+            for (int node = 0; node < 3; node++) {
+                List<Datapoint> points = cw.get(node).getMetricStatistics(b -> b.namespace("ClusterTotals")
+                        .metricName("Orders").startTime(now.minus(5, ChronoUnit.MINUTES))
+                        .endTime(now.plus(5, ChronoUnit.MINUTES)).period(600)
+                        .statistics(Statistic.SUM, Statistic.SAMPLE_COUNT)).datapoints();
+                assertThat(points).as("published through node %d, read through node %d", follower, node)
+                        .singleElement().satisfies(p -> {
+                            assertThat(p.sum()).isEqualTo(5.0);
+                            assertThat(p.sampleCount()).isEqualTo(2.0);
+                        });
+                assertThat(cw.get(node).listMetrics(b -> b.namespace("AWS/Kinesis").metricName("IncomingRecords")
+                        .dimensions(d -> d.name("StreamName").value(METERED))).metrics()).as("listed by node %d", node)
+                        .hasSize(1);
+            }
+            // Still exactly once each (no node's minutes stored again since).
+            for (int node = 0; node < 3; node++) {
+                assertThat(meteredSum(cw.get(node), "IncomingRecords")).isEqualTo(meteredSums.get("IncomingRecords"));
+            }
+        } finally {
+            cw.forEach(CloudWatchClient::close);
+        }
+    }
+
+    private static double meteredSum(CloudWatchClient cloudWatch, String metric) {
+        return cloudWatch.getMetricStatistics(b -> b.namespace("AWS/Kinesis").metricName(metric)
+                .dimensions(Dimension.builder().name("StreamName").value(METERED).build())
+                .startTime(meteredFromTime).endTime(meteredToTime).period(60).statistics(Statistic.SUM))
+                .datapoints().stream().mapToDouble(Datapoint::sum).sum();
+    }
+
+    private static MetricDataQuery meteredQuery(String id, String metric) {
+        return MetricDataQuery.builder().id(id).metricStat(s -> s.period(60).stat("Sum").metric(m -> m
+                .namespace("AWS/Kinesis").metricName(metric).dimensions(d -> d.name("StreamName").value(METERED))))
+                .build();
+    }
+
+    @Test
+    @Order(9)
     void aSubscriberWhoseNodeDiesResubscribesThroughTheBalancerAndMissesNothing() throws Exception {
         String stream = "carry-on";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -563,7 +700,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void anotherNodeTakesOverWithin15sWhenTheWritersNodeIsKilled() {
         List<Integer> alive = IntStream.range(0, 3).filter(i -> nodes.node(i).isAlive()).boxed().toList();
         int some = alive.get(0);
