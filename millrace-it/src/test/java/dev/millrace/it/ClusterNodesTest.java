@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
@@ -88,8 +89,8 @@ class ClusterNodesTest {
     private static final List<KinesisClient> kinesis = new ArrayList<>();
     /** The stream whose AWS/Kinesis metrics are read through CloudWatch, and what was put into it. */
     private static final String METERED = "metered";
-    /** The Sum CloudWatch must answer for each metric of {@link #METERED}, by metric name. */
-    private static final Map<String, Double> meteredSums = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The Sum CloudWatch must answer for each metric of {@link #METERED}. */
+    private static final Expected metered = new Expected();
     /** The minutes of the puts into {@link #METERED}: the first one's start, the last one's end. */
     private static Instant meteredFromTime;
     private static Instant meteredToTime;
@@ -146,37 +147,94 @@ class ClusterNodesTest {
         kinesis.get(0).createStream(b -> b.streamName(METERED).shardCount(3));
         awaitStatusEverywhere(METERED, StreamStatus.ACTIVE);
         List<Shard> shards = Streams.shards(kinesis.get(0), METERED);
-        // Without retries: a call retried after it was stored would be counted twice, rightly, but not expected.
-        List<KinesisClient> once = IntStream.range(0, 3).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
-                .endpoint())).toList();
         meteredFromTime = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-        long records = 0;
-        long bytes = 0;
-        long batched = 0;
-        try {
-            for (int node = 0; node < 3; node++) {
+        for (int node = 0; node < 3; node++) {
+            // Without retries: a call retried after it was stored would be counted twice, rightly, but unexpectedly.
+            try (KinesisClient once = Clients.syncNoRetries(nodes.node(node).endpoint())) {
                 // A size per node: a node's records counted twice or not at all show in IncomingBytes.
-                byte[] data = new byte[10 + node];
-                List<PutRecordsRequestEntry> entries = IntStream.range(0, 4 + node).mapToObj(i -> PutRecordsRequestEntry
-                        .builder().partitionKey("k").explicitHashKey(shards.get(i % shards.size()).hashKeyRange()
-                                .startingHashKey()).data(SdkBytes.fromByteArray(data)).build()).toList();
-                assertThat(once.get(node).putRecords(b -> b.streamName(METERED).records(entries)).failedRecordCount())
-                        .isZero();
-                once.get(node).putRecord(b -> b.streamName(METERED).partitionKey("k")
-                        .data(SdkBytes.fromByteArray(data)));
-                records += entries.size() + 1;
-                bytes += (entries.size() + 1) * (data.length + 1L); // data and the 1-byte partition key
-                batched += entries.size();
+                putMetered(once, shards, 4 + node, 10 + node);
             }
-        } finally {
-            once.forEach(KinesisClient::close);
         }
         meteredToTime = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
-        meteredSums.put("IncomingRecords", (double) records);
-        meteredSums.put("IncomingBytes", (double) bytes);
-        meteredSums.put("PutRecords.SuccessfulRecords", (double) batched);
-        meteredSums.put("PutRecords.Success", 3.0);
-        meteredSums.put("PutRecord.Success", 3.0);
+        if (metered.inDoubt()) {
+            System.out.printf("ClusterNodesTest: puts failed, so CloudWatch's sums are checked within %s%n",
+                    metered.bounds.entrySet().stream().map(e -> e.getKey() + " " + java.util.Arrays.toString(
+                            e.getValue())).toList());
+        }
+    }
+
+    /**
+     * Puts {@code batched} records by PutRecords (to every shard in turn) and one by PutRecord, each of
+     * {@code dataBytes} and a 1-byte partition key, and tells {@link #metered} what was stored, or may have been.
+     */
+    private static void putMetered(KinesisClient client, List<Shard> shards, int batched, int dataBytes) {
+        SdkBytes data = SdkBytes.fromByteArray(new byte[dataBytes]);
+        long recordBytes = dataBytes + 1L;
+        List<PutRecordsRequestEntry> pending = IntStream.range(0, batched).mapToObj(i -> PutRecordsRequestEntry
+                .builder().partitionKey("k").explicitHashKey(shards.get(i % shards.size()).hashKeyRange()
+                        .startingHashKey()).data(data).build()).toList();
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            assertThat(attempt).as("PutRecords attempts").isLessThan(5);
+            List<PutRecordsRequestEntry> sent = pending;
+            int stored = 0;
+            boolean answered = false;
+            try {
+                PutRecordsResponse r = client.putRecords(b -> b.streamName(METERED).records(sent));
+                pending = IntStream.range(0, sent.size()).filter(i -> r.records().get(i).errorCode() != null)
+                        .mapToObj(sent::get).toList();
+                stored = sent.size() - pending.size();
+                answered = true;
+            } catch (SdkException noAnswer) {
+                // sent again; the node may have answered (and counted) it all the same
+            }
+            int unsure = sent.size() - stored; // entries refused with InternalFailure too may have been stored
+            metered.add("IncomingRecords", stored, unsure);
+            metered.add("IncomingBytes", stored * recordBytes, unsure * recordBytes);
+            metered.add("PutRecords.SuccessfulRecords", stored, answered ? 0 : unsure);
+            metered.add("PutRecords.Success", stored > 0 ? 1 : 0, answered ? 0 : 1);
+        }
+        for (int attempt = 0; ; attempt++) {
+            assertThat(attempt).as("PutRecord attempts").isLessThan(5);
+            try {
+                client.putRecord(b -> b.streamName(METERED).partitionKey("k").data(data));
+                metered.add("IncomingRecords", 1, 0);
+                metered.add("IncomingBytes", recordBytes, 0);
+                metered.add("PutRecord.Success", 1, 0);
+                return;
+            } catch (SdkException e) {
+                metered.add("IncomingRecords", 0, 1);
+                metered.add("IncomingBytes", 0, recordBytes);
+                metered.add("PutRecord.Success", 0, 1);
+            }
+        }
+    }
+
+    /**
+     * What CloudWatch must count for {@link #METERED}, by metric: at least the sum of what was acknowledged, at most
+     * that and what is in doubt (a put answered with an error, or not at all, may have been stored). Exact when no
+     * put failed, as on a machine that keeps up.
+     */
+    private static final class Expected {
+        final Map<String, double[]> bounds = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+        synchronized void add(String metric, double certain, double inDoubt) {
+            double[] b = bounds.computeIfAbsent(metric, m -> new double[2]);
+            b[0] += certain;
+            b[1] += certain + inDoubt;
+        }
+
+        synchronized boolean inDoubt() {
+            return bounds.values().stream().anyMatch(b -> b[0] != b[1]);
+        }
+
+        synchronized void assertCounted(String metric, double actual, String where) {
+            double[] b = bounds.get(metric);
+            if (b[0] == b[1]) {
+                assertThat(actual).as("%s %s", metric, where).isEqualTo(b[0]);
+            } else {
+                assertThat(actual).as("%s %s", metric, where).isBetween(b[0], b[1]);
+            }
+        }
     }
 
     @Test
@@ -510,7 +568,7 @@ class ClusterNodesTest {
     @Test
     @Order(8)
     void cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic() {
-        assertThat(meteredSums).as("the puts of order 2 ran").isNotEmpty();
+        assertThat(metered.bounds).as("the puts of order 2 ran").isNotEmpty();
         int w = nodes.writers().get(0);
         int follower = (w + 1) % 3;
         List<CloudWatchClient> cw = IntStream.range(0, 3).mapToObj(ClusterNodesTest::cloudWatch).toList();
@@ -518,9 +576,8 @@ class ClusterNodesTest {
             long waitStartNanos = System.nanoTime();
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                 for (int node = 0; node < 3; node++) {
-                    for (Map.Entry<String, Double> e : meteredSums.entrySet()) {
-                        assertThat(meteredSum(cw.get(node), e.getKey())).as("%s through node %d", e.getKey(), node)
-                                .isEqualTo(e.getValue());
+                    for (String metric : metered.bounds.keySet()) {
+                        metered.assertCounted(metric, meteredSum(cw.get(node), metric), "through node " + node);
                     }
                 }
             });
@@ -533,8 +590,8 @@ class ClusterNodesTest {
                     .metricDataResults();
             assertThat(results).extracting(MetricDataResult::id).containsExactlyInAnyOrder("records", "bytes");
             for (MetricDataResult r : results) {
-                assertThat(r.values().stream().mapToDouble(Double::doubleValue).sum()).as(r.id())
-                        .isEqualTo(meteredSums.get(r.id().equals("records") ? "IncomingRecords" : "IncomingBytes"));
+                metered.assertCounted(r.id().equals("records") ? "IncomingRecords" : "IncomingBytes", r.values()
+                        .stream().mapToDouble(Double::doubleValue).sum(), "by GetMetricData through node " + follower);
             }
             // A metric published through a follower is kept by the writer, so every node reads it at once.
             Instant now = Instant.now();
@@ -557,7 +614,8 @@ class ClusterNodesTest {
             }
             // Still exactly once each (no node's minutes stored again since).
             for (int node = 0; node < 3; node++) {
-                assertThat(meteredSum(cw.get(node), "IncomingRecords")).isEqualTo(meteredSums.get("IncomingRecords"));
+                metered.assertCounted("IncomingRecords", meteredSum(cw.get(node), "IncomingRecords"),
+                        "through node " + node + " at the end");
             }
         } finally {
             cw.forEach(CloudWatchClient::close);
