@@ -771,7 +771,8 @@ class ClusterNodesTest {
             java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
         }
         List<Integer> alive = IntStream.range(0, 3).filter(i -> nodes.node(i).isAlive()).boxed().toList();
-        assertThat(alive).as("nodes alive").hasSize(2);
+        // (Two after order 9's kill; three if it failed before it, which is reported there, not again here.)
+        assertThat(alive).as("nodes alive").hasSizeGreaterThanOrEqualTo(2);
         for (int node : alive) {
             try (CloudWatchClient cw = cloudWatch(node)) {
                 for (String metric : metered.bounds.keySet()) {
