@@ -737,17 +737,25 @@ class ClusterNodesTest {
                             }
                         }).build();
                 subscriptions.incrementAndGet();
+                java.util.concurrent.CompletableFuture<Void> live = client.subscribeToShard(request,
+                        SubscribeToShardResponseHandler.builder()
+                                .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
+                                        .onSubscribeToShardEvent(e -> {
+                                            received.addAll(e.records());
+                                            continuation = e.continuationSequenceNumber();
+                                        }).build())
+                                .build());
                 try {
-                    client.subscribeToShard(request, SubscribeToShardResponseHandler.builder()
-                            .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
-                                    .onSubscribeToShardEvent(e -> {
-                                        received.addAll(e.records());
-                                        continuation = e.continuationSequenceNumber();
-                                    }).build())
-                            .build()).get(2, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // A live subscription: keep it until it ends, checking now and then whether to stop.
-                    continue;
+                    // A live subscription is kept until it ends, checking now and then whether to stop. (Not
+                    // subscribed again meanwhile: two subscriptions at once would deliver records twice.)
+                    while (running) {
+                        try {
+                            live.get(2, java.util.concurrent.TimeUnit.SECONDS);
+                            break;
+                        } catch (java.util.concurrent.TimeoutException stillLive) {
+                            // next check
+                        }
+                    }
                 } catch (Exception e) {
                     // Ended with an error (its node died, or a claim refused for a moment): subscribe again.
                 }
