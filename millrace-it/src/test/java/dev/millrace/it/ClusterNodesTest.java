@@ -9,10 +9,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Datapoint;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.Metric;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDataQuery;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDataResult;
+import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -37,6 +43,8 @@ import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHan
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +69,9 @@ import static org.awaitility.Awaitility.await;
  *       shows it in its very next answer.</li>
  *   <li>DynamoDB conditional writes are linearizable across nodes (KCL's leases rely on it); CloudWatch metrics
  *       published through one node are listed through another.</li>
+ *   <li>Records put through every node are counted once in AWS/Kinesis metrics that CloudWatch answers alike
+ *       through every node (put early, read late: the wait for their minute to end overlaps the tests between), and
+ *       still once after more of the writer's collections and a follower's death.</li>
  *   <li>The writer's node is SIGKILLed: another node is the writer within 15 s, every stream is still there, and
  *       metadata changes work again through the survivors.</li>
  * </ol>
@@ -77,6 +88,15 @@ class ClusterNodesTest {
     private static KafkaTestCluster kafka;
     private static MillraceNodes nodes;
     private static final List<KinesisClient> kinesis = new ArrayList<>();
+    /** The stream whose AWS/Kinesis metrics are read through CloudWatch, and what was put into it. */
+    private static final String METERED = "metered";
+    /** The Sum CloudWatch must answer for each metric of {@link #METERED}. */
+    private static final Expected metered = new Expected();
+    /** The minutes of the puts into {@link #METERED}: the first one's start, the last one's end. */
+    private static Instant meteredFromTime;
+    private static Instant meteredToTime;
+    /** When order 8 saw the totals in CloudWatch (System.nanoTime()), 0 before. */
+    private static volatile long meteredSeenNanos;
     @TempDir
     static Path dir;
 
@@ -118,8 +138,110 @@ class ClusterNodesTest {
         }
     }
 
+    /**
+     * Records of known number and size put into {@link #METERED} through every node, to every shard (so every node
+     * answers calls, and the shards' owners, whichever nodes they are, store them). Their AWS/Kinesis minutes are read
+     * back through CloudWatch in {@link #cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic}, late in the class, by
+     * when the minute of the puts has usually ended: the wait for it overlaps the tests in between.
+     */
     @Test
     @Order(2)
+    void trafficIsPutThroughEveryNodeForCloudWatchToCount() {
+        kinesis.get(0).createStream(b -> b.streamName(METERED).shardCount(3));
+        awaitStatusEverywhere(METERED, StreamStatus.ACTIVE);
+        List<Shard> shards = Streams.shards(kinesis.get(0), METERED);
+        meteredFromTime = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        for (int node = 0; node < 3; node++) {
+            // Without retries: a call retried after it was stored would be counted twice, rightly, but unexpectedly.
+            try (KinesisClient once = Clients.syncNoRetries(nodes.node(node).endpoint())) {
+                // A size per node: a node's records counted twice or not at all show in IncomingBytes.
+                putMetered(once, shards, 4 + node, 10 + node);
+            }
+        }
+        meteredToTime = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+        if (metered.inDoubt()) {
+            System.out.printf("ClusterNodesTest: puts failed, so CloudWatch's sums are checked within %s%n",
+                    metered.bounds.entrySet().stream().map(e -> e.getKey() + " " + java.util.Arrays.toString(
+                            e.getValue())).toList());
+        }
+    }
+
+    /**
+     * Puts {@code batched} records by PutRecords (to every shard in turn) and one by PutRecord, each of
+     * {@code dataBytes} and a 1-byte partition key, and tells {@link #metered} what was stored, or may have been.
+     */
+    private static void putMetered(KinesisClient client, List<Shard> shards, int batched, int dataBytes) {
+        SdkBytes data = SdkBytes.fromByteArray(new byte[dataBytes]);
+        long recordBytes = dataBytes + 1L;
+        List<PutRecordsRequestEntry> pending = IntStream.range(0, batched).mapToObj(i -> PutRecordsRequestEntry
+                .builder().partitionKey("k").explicitHashKey(shards.get(i % shards.size()).hashKeyRange()
+                        .startingHashKey()).data(data).build()).toList();
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            assertThat(attempt).as("PutRecords attempts").isLessThan(5);
+            List<PutRecordsRequestEntry> sent = pending;
+            int stored = 0;
+            boolean answered = false;
+            try {
+                PutRecordsResponse r = client.putRecords(b -> b.streamName(METERED).records(sent));
+                pending = IntStream.range(0, sent.size()).filter(i -> r.records().get(i).errorCode() != null)
+                        .mapToObj(sent::get).toList();
+                stored = sent.size() - pending.size();
+                answered = true;
+            } catch (SdkException noAnswer) {
+                // sent again; the node may have answered (and counted) it all the same
+            }
+            int unsure = sent.size() - stored; // entries refused with InternalFailure too may have been stored
+            metered.add("IncomingRecords", stored, unsure);
+            metered.add("IncomingBytes", stored * recordBytes, unsure * recordBytes);
+            metered.add("PutRecords.SuccessfulRecords", stored, answered ? 0 : unsure);
+            metered.add("PutRecords.Success", stored > 0 ? 1 : 0, answered ? 0 : 1);
+        }
+        for (int attempt = 0; ; attempt++) {
+            assertThat(attempt).as("PutRecord attempts").isLessThan(5);
+            try {
+                client.putRecord(b -> b.streamName(METERED).partitionKey("k").data(data));
+                metered.add("IncomingRecords", 1, 0);
+                metered.add("IncomingBytes", recordBytes, 0);
+                metered.add("PutRecord.Success", 1, 0);
+                return;
+            } catch (SdkException e) {
+                metered.add("IncomingRecords", 0, 1);
+                metered.add("IncomingBytes", 0, recordBytes);
+                metered.add("PutRecord.Success", 0, 1);
+            }
+        }
+    }
+
+    /**
+     * What CloudWatch must count for {@link #METERED}, by metric: at least the sum of what was acknowledged, at most
+     * that and what is in doubt (a put answered with an error, or not at all, may have been stored). Exact when no
+     * put failed, as on a machine that keeps up.
+     */
+    private static final class Expected {
+        final Map<String, double[]> bounds = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+        synchronized void add(String metric, double certain, double inDoubt) {
+            double[] b = bounds.computeIfAbsent(metric, m -> new double[2]);
+            b[0] += certain;
+            b[1] += certain + inDoubt;
+        }
+
+        synchronized boolean inDoubt() {
+            return bounds.values().stream().anyMatch(b -> b[0] != b[1]);
+        }
+
+        synchronized void assertCounted(String metric, double actual, String where) {
+            double[] b = bounds.get(metric);
+            if (b[0] == b[1]) {
+                assertThat(actual).as("%s %s", metric, where).isEqualTo(b[0]);
+            } else {
+                assertThat(actual).as("%s %s", metric, where).isBetween(b[0], b[1]);
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void changesMadeThroughOneNodeAreSeenOnEveryNode() {
         int w = nodes.writers().get(0);
         int f1 = (w + 1) % 3;
@@ -192,7 +314,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void dynamoDbConditionalWritesAreLinearizableAcrossNodes() {
         List<DynamoDbClient> dynamo = IntStream.range(0, 3).mapToObj(i -> DynamoDbClient.builder()
                 .endpointOverride(nodes.node(i).endpoint()).region(Region.US_EAST_1)
@@ -227,7 +349,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void fanOutWorksOnAnyNodeWithOneSubscriptionPerConsumerAndShardClusterWide() {
         String stream = "fanned";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -315,7 +437,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void onDemandScalingSplitsHotShardsFromTheWholeClustersTraffic() throws Exception {
         String stream = "on-demand";
         kinesis.get(1).createStream(b -> b.streamName(stream).streamModeDetails(m -> m.streamMode(
@@ -382,7 +504,7 @@ class ClusterNodesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aShardWrittenThroughEveryNodeIsThrottledToItsLimitClusterWide() throws Exception {
         String stream = "limited";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -440,8 +562,80 @@ class ClusterNodesTest {
         assertThat(Streams.readShard(kinesis.get(2), stream, only.shardId(), 10_000)).hasSize((int) acceptedAll.get());
     }
 
+    /**
+     * CloudWatch's calls are answered by the metadata writer (a follower forwards them), and the writer's CloudWatch
+     * holds every node's AWS/Kinesis minutes ({@code ClusterMetrics}): so whichever node a client asks, it reads the
+     * cluster's totals, exactly once each, for what {@link #trafficIsPutThroughEveryNodeForCloudWatchToCount} put.
+     * Before a node is killed: a node's minutes not yet collected die with it, and the writer's CloudWatch is memory.
+     */
     @Test
-    @Order(7)
+    @Order(8)
+    void cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic() {
+        assertThat(metered.bounds).as("the puts of order 2 ran").isNotEmpty();
+        int w = nodes.writers().get(0);
+        int follower = (w + 1) % 3;
+        List<CloudWatchClient> cw = IntStream.range(0, 3).mapToObj(ClusterNodesTest::cloudWatch).toList();
+        try {
+            long waitStartNanos = System.nanoTime();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                for (int node = 0; node < 3; node++) {
+                    for (String metric : metered.bounds.keySet()) {
+                        metered.assertCounted(metric, meteredSum(cw.get(node), metric), "through node " + node);
+                    }
+                }
+            });
+            meteredSeenNanos = System.nanoTime();
+            System.out.printf("ClusterNodesTest: the minutes of the puts were in CloudWatch %d ms after this test"
+                    + " began%n", (System.nanoTime() - waitStartNanos) / 1_000_000);
+            // GetMetricData through a follower: the same totals.
+            List<MetricDataResult> results = cw.get(follower).getMetricData(b -> b.startTime(meteredFromTime)
+                    .endTime(meteredToTime).metricDataQueries(
+                            meteredQuery("records", "IncomingRecords"), meteredQuery("bytes", "IncomingBytes")))
+                    .metricDataResults();
+            assertThat(results).extracting(MetricDataResult::id).containsExactlyInAnyOrder("records", "bytes");
+            for (MetricDataResult r : results) {
+                metered.assertCounted(r.id().equals("records") ? "IncomingRecords" : "IncomingBytes", r.values()
+                        .stream().mapToDouble(Double::doubleValue).sum(), "by GetMetricData through node " + follower);
+            }
+            // A metric published through a follower is kept by the writer, so every node reads it at once.
+            Instant now = Instant.now();
+            cw.get(follower).putMetricData(b -> b.namespace("ClusterTotals").metricData(
+                    d -> d.metricName("Orders").value(2.0).timestamp(now),
+                    d -> d.metricName("Orders").value(3.0).timestamp(now)));
+            for (int node = 0; node < 3; node++) {
+                List<Datapoint> points = cw.get(node).getMetricStatistics(b -> b.namespace("ClusterTotals")
+                        .metricName("Orders").startTime(now.minus(5, ChronoUnit.MINUTES))
+                        .endTime(now.plus(5, ChronoUnit.MINUTES)).period(600)
+                        .statistics(Statistic.SUM, Statistic.SAMPLE_COUNT)).datapoints();
+                assertThat(points).as("published through node %d, read through node %d", follower, node)
+                        .singleElement().satisfies(p -> {
+                            assertThat(p.sum()).isEqualTo(5.0);
+                            assertThat(p.sampleCount()).isEqualTo(2.0);
+                        });
+                assertThat(cw.get(node).listMetrics(b -> b.namespace("AWS/Kinesis").metricName("IncomingRecords")
+                        .dimensions(d -> d.name("StreamName").value(METERED))).metrics()).as("listed by node %d", node)
+                        .hasSize(1);
+            }
+        } finally {
+            cw.forEach(CloudWatchClient::close);
+        }
+    }
+
+    private static double meteredSum(CloudWatchClient cloudWatch, String metric) {
+        return cloudWatch.getMetricStatistics(b -> b.namespace("AWS/Kinesis").metricName(metric)
+                .dimensions(Dimension.builder().name("StreamName").value(METERED).build())
+                .startTime(meteredFromTime).endTime(meteredToTime).period(60).statistics(Statistic.SUM))
+                .datapoints().stream().mapToDouble(Datapoint::sum).sum();
+    }
+
+    private static MetricDataQuery meteredQuery(String id, String metric) {
+        return MetricDataQuery.builder().id(id).metricStat(s -> s.period(60).stat("Sum").metric(m -> m
+                .namespace("AWS/Kinesis").metricName(metric).dimensions(d -> d.name("StreamName").value(METERED))))
+                .build();
+    }
+
+    @Test
+    @Order(9)
     void aSubscriberWhoseNodeDiesResubscribesThroughTheBalancerAndMissesNothing() throws Exception {
         String stream = "carry-on";
         kinesis.get(0).createStream(b -> b.streamName(stream).shardCount(1));
@@ -543,17 +737,25 @@ class ClusterNodesTest {
                             }
                         }).build();
                 subscriptions.incrementAndGet();
+                java.util.concurrent.CompletableFuture<Void> live = client.subscribeToShard(request,
+                        SubscribeToShardResponseHandler.builder()
+                                .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
+                                        .onSubscribeToShardEvent(e -> {
+                                            received.addAll(e.records());
+                                            continuation = e.continuationSequenceNumber();
+                                        }).build())
+                                .build());
                 try {
-                    client.subscribeToShard(request, SubscribeToShardResponseHandler.builder()
-                            .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
-                                    .onSubscribeToShardEvent(e -> {
-                                        received.addAll(e.records());
-                                        continuation = e.continuationSequenceNumber();
-                                    }).build())
-                            .build()).get(2, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // A live subscription: keep it until it ends, checking now and then whether to stop.
-                    continue;
+                    // A live subscription is kept until it ends, checking now and then whether to stop. (Not
+                    // subscribed again meanwhile: two subscriptions at once would deliver records twice.)
+                    while (running) {
+                        try {
+                            live.get(2, java.util.concurrent.TimeUnit.SECONDS);
+                            break;
+                        } catch (java.util.concurrent.TimeoutException stillLive) {
+                            // next check
+                        }
+                    }
                 } catch (Exception e) {
                     // Ended with an error (its node died, or a claim refused for a moment): subscribe again.
                 }
@@ -562,8 +764,34 @@ class ClusterNodesTest {
         }
     }
 
+    /**
+     * The totals of {@link #cloudWatchOnEveryNodeAnswersTheWholeClustersTraffic} still, several collection ticks later
+     * (minutes a node handed over were stored once, not at every tick) and after a follower's death (what the writer
+     * collected from it stays): through every node still alive, before the writer's is killed.
+     */
     @Test
-    @Order(8)
+    @Order(10)
+    void cloudWatchStillCountsThePutsOnceAfterMoreCollectionsAndAFollowersDeath() {
+        assertThat(meteredSeenNanos).as("the totals were seen in order 8").isNotZero();
+        // Two of the writer's 5 s collection ticks at least; the test between usually takes longer.
+        long waitNanos = Duration.ofSeconds(11).toNanos() - (System.nanoTime() - meteredSeenNanos);
+        if (waitNanos > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
+        }
+        List<Integer> alive = IntStream.range(0, 3).filter(i -> nodes.node(i).isAlive()).boxed().toList();
+        // (Two after order 9's kill; three if it failed before it, which is reported there, not again here.)
+        assertThat(alive).as("nodes alive").hasSizeGreaterThanOrEqualTo(2);
+        for (int node : alive) {
+            try (CloudWatchClient cw = cloudWatch(node)) {
+                for (String metric : metered.bounds.keySet()) {
+                    metered.assertCounted(metric, meteredSum(cw, metric), "through node " + node + " later");
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(11)
     void anotherNodeTakesOverWithin15sWhenTheWritersNodeIsKilled() {
         List<Integer> alive = IntStream.range(0, 3).filter(i -> nodes.node(i).isAlive()).boxed().toList();
         int some = alive.get(0);
