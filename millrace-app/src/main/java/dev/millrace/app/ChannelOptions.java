@@ -47,8 +47,19 @@ final class ChannelOptions {
                     + "the config file than on the command line.")
     String s3SecretAccessKey;
 
+    @Option(names = "--channel-min-freshness-seconds", paramLabel = "SECONDS",
+            defaultValue = "" + ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS,
+            description = "The smallest DataFreshnessInSeconds CreateChannel and UpdateChannel accept (default: "
+                    + "${DEFAULT-VALUE}, AWS's). Lower it, down to 1, to see records delivered within seconds in "
+                    + "development and tests.")
+    int minFreshnessSeconds;
+
     /** Where and how channels deliver; {@code usage} builds the usage error (exit 2) for a bad value. */
     ChannelsConfig config(Function<String, CommandLine.ParameterException> usage) {
+        if (minFreshnessSeconds < 1 || minFreshnessSeconds > ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS) {
+            throw usage.apply("--channel-min-freshness-seconds must be 1 to "
+                    + ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS + ", not " + minFreshnessSeconds);
+        }
         if ((s3AccessKeyId == null) != (s3SecretAccessKey == null)) {
             throw usage.apply("--s3-access-key-id and --s3-secret-access-key go together: give both or neither");
         }
@@ -56,11 +67,11 @@ final class ChannelOptions {
             if (s3AccessKeyId != null) {
                 throw usage.apply("--s3-access-key-id is for --s3-endpoint, which is not given");
             }
-            return ChannelsConfig.LOCAL;
+            return new ChannelsConfig(null, DeliveryOptions.defaults(), minFreshnessSeconds);
         }
         URI endpoint = "aws".equals(s3Endpoint) ? null : endpoint(usage);
         return new ChannelsConfig(new S3Settings(endpoint, s3PathStyle, s3Region, s3AccessKeyId, s3SecretAccessKey),
-                DeliveryOptions.defaults());
+                DeliveryOptions.defaults(), minFreshnessSeconds);
     }
 
     private URI endpoint(Function<String, CommandLine.ParameterException> usage) {

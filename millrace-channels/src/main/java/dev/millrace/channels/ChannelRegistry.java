@@ -57,6 +57,7 @@ public final class ChannelRegistry {
     /** The destination checks of CREATING channels, by id, until their transition is settled. */
     private final Map<String, CompletableFuture<Optional<String>>> pendingChecks = new ConcurrentHashMap<>();
     private volatile DestinationCheck check;
+    private volatile int minFreshnessSeconds = ChannelValidation.MIN_FRESHNESS_SECONDS;
 
     /**
      * @param checks where destination checks run (a small pool of the server's; never a request thread)
@@ -81,6 +82,18 @@ public final class ChannelRegistry {
         this.check = newCheck;
     }
 
+    /**
+     * Accepts DataFreshnessInSeconds from {@code seconds} up (AWS: 300), so that development and test set-ups see
+     * records delivered in seconds, not minutes.
+     */
+    public void useMinFreshnessSeconds(int seconds) {
+        if (seconds < 1 || seconds > ChannelValidation.MIN_FRESHNESS_SECONDS) {
+            throw new IllegalArgumentException("the minimum freshness must be 1 to "
+                    + ChannelValidation.MIN_FRESHNESS_SECONDS + " seconds, not " + seconds);
+        }
+        this.minFreshnessSeconds = seconds;
+    }
+
     public Account account() {
         return account;
     }
@@ -101,6 +114,7 @@ public final class ChannelRegistry {
     /** CreateChannel: validates, fills AWS's defaults, checks the limits and commits the channel as CREATING. */
     public synchronized Channel create(ChannelRequest r) {
         ChannelValidation.checkRequest(r, account);
+        ChannelValidation.checkCreateFreshness(r, minFreshnessSeconds);
         ChannelRequest.StreamConfig config = r.streams().get(0);
         String streamName = streamNameOf(config.streamArn());
         StreamAccess.StreamInfo stream = streamName == null ? null : streams.stream(streamName).orElse(null);
@@ -250,7 +264,7 @@ public final class ChannelRegistry {
         Channel.Destination destination = c.destination();
         if (freshness != null) {
             ChannelValidation.checkUpdateFreshness(freshness, type == DestinationType.S3
-                    ? "S3DestinationConfiguration" : "S3TablesDestinationConfiguration");
+                    ? "S3DestinationConfiguration" : "S3TablesDestinationConfiguration", minFreshnessSeconds);
             destination = destination.withFreshness(freshness);
         }
         Channel updated = c.updated(destination,

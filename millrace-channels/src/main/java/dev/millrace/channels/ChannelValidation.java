@@ -17,7 +17,7 @@ import java.util.Set;
  * <p>Stateless, thread-safe.
  */
 final class ChannelValidation {
-    static final int MIN_FRESHNESS_SECONDS = 300;
+    public static final int MIN_FRESHNESS_SECONDS = 300;
     static final int MAX_FRESHNESS_SECONDS = 900;
     static final int DEFAULT_FRESHNESS_SECONDS = 300;
     static final String DEFAULT_STORAGE_CLASS = "STANDARD";
@@ -61,7 +61,6 @@ final class ChannelValidation {
             throw KinesisException.invalidArgument("GSRSchemaARN applies only to S3 Tables destinations; an S3 "
                     + "destination writes records as they are, without a schema.");
         }
-        checkFreshness(r.s3().freshnessSeconds(), "S3DestinationConfiguration");
         String template = r.s3().storage().outputKeyTemplate();
         if (template != null) {
             KeyTemplate.problem(template, r.s3().storage().compression()).ifPresent(problem -> {
@@ -80,7 +79,6 @@ final class ChannelValidation {
                     + "columns come from the schema.");
         }
         checkSameAccount(stream.schemaArn(), "glue", "GSRSchemaARN", account);
-        checkFreshness(r.tables().freshnessSeconds(), "S3TablesDestinationConfiguration");
         List<Channel.Table> tables = r.tables().tables();
         if (tables.size() != 1) {
             throw KinesisException.invalidArgument("A channel delivers to exactly one table; "
@@ -94,16 +92,29 @@ final class ChannelValidation {
         }
     }
 
-    private static void checkFreshness(Integer seconds, String block) {
-        if (seconds != null && (seconds < MIN_FRESHNESS_SECONDS || seconds > MAX_FRESHNESS_SECONDS)) {
+    /**
+     * Checks CreateChannel's DataFreshnessInSeconds: AWS's 300..900, or from {@code minSeconds} when the server was
+     * told to allow less ({@code --channel-min-freshness-seconds}, for development and tests).
+     */
+    static void checkCreateFreshness(ChannelRequest r, int minSeconds) {
+        if (r.s3() != null) {
+            checkFreshness(r.s3().freshnessSeconds(), "S3DestinationConfiguration", minSeconds);
+        }
+        if (r.tables() != null) {
+            checkFreshness(r.tables().freshnessSeconds(), "S3TablesDestinationConfiguration", minSeconds);
+        }
+    }
+
+    private static void checkFreshness(Integer seconds, String block, int minSeconds) {
+        if (seconds != null && (seconds < minSeconds || seconds > MAX_FRESHNESS_SECONDS)) {
             throw KinesisException.invalidArgument(block + ".DataFreshnessInSeconds must be between "
-                    + MIN_FRESHNESS_SECONDS + " and " + MAX_FRESHNESS_SECONDS + " seconds; got " + seconds + ".");
+                    + minSeconds + " and " + MAX_FRESHNESS_SECONDS + " seconds; got " + seconds + ".");
         }
     }
 
     /** Checks UpdateChannel's freshness. */
-    static void checkUpdateFreshness(int seconds, String block) {
-        checkFreshness(seconds, block);
+    static void checkUpdateFreshness(int seconds, String block, int minSeconds) {
+        checkFreshness(seconds, block, minSeconds);
     }
 
     /** {@code arn:<partition>:<service>:<region>:<account>:...} must be the channel's partition, region, account. */

@@ -2,7 +2,6 @@ package dev.millrace.server;
 
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.channels.ChannelRegistry;
-import dev.millrace.channels.DestinationCheck;
 import dev.millrace.metrics.AccountMetrics;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteSink;
@@ -12,6 +11,8 @@ import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.api.Caller;
 import dev.millrace.server.api.ChannelStreams;
+import dev.millrace.server.channels.ChannelDelivery;
+import dev.millrace.server.channels.StreamShards;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.api.Regions;
 import dev.millrace.server.cluster.ClusterCalls;
@@ -103,6 +104,8 @@ public final class MillraceServer implements AutoCloseable {
     private ThreadPoolExecutor appendExecutor;
     /** Channels' transitions and destination checks, off the API threads; made with the first region's services. */
     private ScheduledExecutorService channelWork;
+    /** Delivery of every region's channels; made before the regions, whose registries check destinations with it. */
+    private ChannelDelivery channelDelivery;
     private ScheduledExecutorService housekeeping;
     /** The writer's collection of the other nodes' metrics; null on a node alone. */
     private ScheduledExecutorService metricsCollector;
@@ -239,6 +242,10 @@ public final class MillraceServer implements AutoCloseable {
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
+        // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
+        channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata,
+                new StreamShards(scope -> regions.services(scope), ShardPlacement.LOCAL),
+                () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock);
         regions = new Regions(scope -> regionServices(scope, iterators));
         regions.openAll(List.of(home()));
         regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
@@ -266,6 +273,9 @@ public final class MillraceServer implements AutoCloseable {
         // Every node publishes its own metrics: each counts what it answered and what it stores.
         housekeeping.scheduleWithFixedDelay(periodic("metrics", kinesisMetrics::publishEnded),
                 METRICS_PUBLISH_INTERVAL_MS, METRICS_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        channelDelivery.start();
+        housekeeping.scheduleWithFixedDelay(periodic("channel delivery", channelDelivery::refresh), 0, 1,
+                TimeUnit.SECONDS);
         long scaleMs = config.autoScaling().evaluateIntervalMs();
         housekeeping.scheduleWithFixedDelay(periodic("on-demand scaling", () -> onWriter(s -> s.autoScaler()
                 .tick())), scaleMs, scaleMs, TimeUnit.MILLISECONDS);
@@ -400,7 +410,8 @@ public final class MillraceServer implements AutoCloseable {
             log.info("Serving region {} of account {}", account.region(), account.id());
         }
         ChannelRegistry channels = ChannelStreams.registry(streams, channelWork(), cluster::isWriter,
-                DestinationCheck.BUILT_IN);
+                channelDelivery.check());
+        channels.useMinFreshnessSeconds(config.channels().minFreshnessSeconds());
         // CREATING, UPDATING and DELETING end here when nobody looks the channel up; only the writer commits them.
         channelWork().scheduleWithFixedDelay(periodic("channel transitions", () -> {
             if (cluster.isWriter()) {
@@ -541,6 +552,11 @@ public final class MillraceServer implements AutoCloseable {
             if (metricsCollector != null) {
                 metricsCollector.shutdownNow();
             }
+        }
+        if (channelDelivery != null) {
+            // Before storage closes: a batch under way finishes or is delivered again after the restart.
+            channelDelivery.close();
+            channelDelivery = null;
         }
         fanOuts.forEach(FanOut::close);
         fanOuts.clear();

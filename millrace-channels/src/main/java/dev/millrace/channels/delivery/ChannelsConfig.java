@@ -8,16 +8,25 @@ import dev.millrace.channels.s3.S3Settings;
  *
  * <p>Immutable, thread-safe.
  *
- * @param s3      the S3 store channels write to, or null for local files
- * @param options batching and pacing
+ * @param s3                  the S3 store channels write to, or null for local files
+ * @param options             batching and pacing
+ * @param minFreshnessSeconds the smallest DataFreshnessInSeconds CreateChannel and UpdateChannel accept: AWS's 300,
+ *                            or less for development and tests, where nobody wants to wait five minutes
  */
-public record ChannelsConfig(S3Settings s3, DeliveryOptions options) {
-    /** Local files, default batching. */
-    public static final ChannelsConfig LOCAL = new ChannelsConfig(null, DeliveryOptions.defaults());
+public record ChannelsConfig(S3Settings s3, DeliveryOptions options, int minFreshnessSeconds) {
+    /** AWS's smallest DataFreshnessInSeconds. */
+    public static final int AWS_MIN_FRESHNESS_SECONDS = 300;
+    /** Local files, default batching, AWS's freshness range. */
+    public static final ChannelsConfig LOCAL = new ChannelsConfig(null, DeliveryOptions.defaults(),
+            AWS_MIN_FRESHNESS_SECONDS);
 
     public ChannelsConfig {
         if (options == null) {
             throw new IllegalArgumentException("options are required");
+        }
+        if (minFreshnessSeconds < 1 || minFreshnessSeconds > AWS_MIN_FRESHNESS_SECONDS) {
+            throw new IllegalArgumentException("the minimum freshness must be 1 to " + AWS_MIN_FRESHNESS_SECONDS
+                    + " seconds, not " + minFreshnessSeconds);
         }
     }
 }

@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /** A real S3 API server in the test's JVM (s3proxy over jclouds' in-memory blob store), on 127.0.0.1. */
 public final class S3ProxyServer implements AutoCloseable {
 
-    static final String ACCESS_KEY = "AKIAMILLRACETEST";
-    static final String SECRET_KEY = "millrace-test-secret";
+    public static final String ACCESS_KEY = "AKIAMILLRACETEST";
+    public static final String SECRET_KEY = "millrace-test-secret";
 
     final S3Proxy proxy;
     final BlobStoreContext context;

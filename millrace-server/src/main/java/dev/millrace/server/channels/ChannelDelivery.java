@@ -1,0 +1,170 @@
+package dev.millrace.server.channels;
+
+import dev.millrace.channels.Channel;
+import dev.millrace.channels.ChannelRegistry;
+import dev.millrace.channels.DestinationCheck;
+import dev.millrace.channels.DestinationType;
+import dev.millrace.channels.delivery.ChannelStats;
+import dev.millrace.channels.delivery.ChannelsConfig;
+import dev.millrace.channels.delivery.Checkpoints;
+import dev.millrace.channels.delivery.DeliveryEngine;
+import dev.millrace.channels.delivery.DeliverySpec;
+import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.channels.s3.Destination;
+import dev.millrace.channels.s3.DestinationException;
+import dev.millrace.channels.s3.LocalFilesDestination;
+import dev.millrace.channels.s3.S3Destination;
+import dev.millrace.storage.MetadataStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The server's channel delivery: one {@link DeliveryEngine} for every channel of every account and region, fed from
+ * the channel registries, writing to the configured destination (an S3 endpoint, or files under
+ * {@code DATA_DIR/channels}), with its checkpoints in the node's metadata store.
+ *
+ * <p>On a cluster the metadata writer delivers every channel, reading every shard (any node can read a shard's log):
+ * only the writer may commit checkpoints, and one deliverer per shard is what exactly-once needs. A node that stops
+ * being the writer stops delivering ({@link #refresh}); a batch it had under way is delivered again, under the same
+ * key, by the next writer.
+ *
+ * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread; the engine has its own threads; the destination
+ * check runs on the registries' threads.
+ */
+public final class ChannelDelivery implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChannelDelivery.class);
+
+    private final Destination destination;
+    private final String where;
+    private final Checkpoints checkpoints;
+    private final DeliveryEngine engine;
+    private final Supplier<List<ChannelRegistry>> registries;
+    private final BooleanSupplier writer;
+    private final Set<String> known = new HashSet<>();
+
+    /**
+     * @param metadata   the node's whole metadata store (checkpoints are keyed by channel id, unique across regions)
+     * @param source     the shards of the streams, by ARN
+     * @param registries every account's region's channel registry, as open now
+     * @param writer     whether this node is the metadata writer
+     */
+    public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, ShardSource source,
+                           Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer, Clock clock) {
+        if (config.s3() != null) {
+            destination = config.s3().open(S3Destination.DEFAULT_PART_BYTES);
+            where = config.s3().endpoint() == null ? "AWS S3 (" + config.s3().region() + ")"
+                    : config.s3().endpoint().toString();
+        } else {
+            destination = new LocalFilesDestination(dataDir.resolve("channels"));
+            where = dataDir.resolve("channels") + " (no --s3-endpoint: buckets are directories)";
+        }
+        this.checkpoints = new Checkpoints(metadata);
+        this.engine = new DeliveryEngine(source, checkpoints, destination, dataDir.resolve("channels-staging"),
+                config.options(), clock);
+        this.registries = registries;
+        this.writer = writer;
+        log.info("Channels deliver to {}", where);
+    }
+
+    /** Starts the engine's threads; channels are delivered from the next {@link #refresh}. */
+    public void start() {
+        engine.start();
+    }
+
+    /**
+     * The registries' check of a new channel's destination: both buckets must exist where objects go. An S3 Tables
+     * channel gets {@link DestinationCheck#BUILT_IN}'s answer until Iceberg delivery is wired.
+     */
+    public DestinationCheck check() {
+        return channel -> {
+            if (channel.destination().type() != DestinationType.S3) {
+                return DestinationCheck.BUILT_IN.problem(channel);
+            }
+            String bucket = channel.destination().s3().bucket();
+            String deadLetters = channel.destination().deadLetters().bucket();
+            try {
+                for (String b : bucket.equals(deadLetters) ? List.of(bucket) : List.of(bucket, deadLetters)) {
+                    if (!destination.bucketExists(b)) {
+                        return Optional.of("The bucket " + b + " does not exist at " + where + ".");
+                    }
+                }
+                return Optional.empty();
+            } catch (DestinationException e) {
+                return Optional.of("Cannot reach " + where + " to check bucket " + bucket + ": " + e.getMessage());
+            }
+        };
+    }
+
+    /**
+     * Hands the engine the channels to deliver now (none unless this node is the metadata writer), and forgets the
+     * checkpoints of channels that are gone.
+     */
+    public void refresh() {
+        if (!writer.getAsBoolean()) {
+            engine.setChannels(List.of());
+            return;
+        }
+        List<DeliverySpec> specs = new ArrayList<>();
+        Set<String> present = new HashSet<>();
+        for (ChannelRegistry registry : registries.get()) {
+            for (Channel c : registry.list()) {
+                present.add(c.id());
+            }
+            for (Channel c : registry.delivering()) {
+                if (c.destination().type() == DestinationType.S3) {
+                    specs.add(spec(registry, c));
+                }
+            }
+        }
+        engine.setChannels(specs);
+        for (String id : known) {
+            if (!present.contains(id)) {
+                checkpoints.forget(id);
+            }
+        }
+        known.clear();
+        known.addAll(present);
+    }
+
+    /** What a channel's delivery did so far on this node, if this node delivers it. */
+    public Optional<ChannelStats> stats(String channelId) {
+        return engine.stats(channelId);
+    }
+
+    /** The age of the channel's oldest undelivered record, if this node delivers it. */
+    public OptionalLong dataFreshnessMs(String channelId) {
+        return engine.dataFreshnessMs(channelId);
+    }
+
+    private static DeliverySpec spec(ChannelRegistry registry, Channel c) {
+        Channel.S3Storage s3 = c.destination().s3();
+        Channel.DeadLetterQueue dlq = c.destination().deadLetters();
+        return DeliverySpec.fromApi(c.id(), c.name(), registry.account().id(), registry.account().region(),
+                c.stream().name(), c.stream().arn(), c.stream().recordFormat(), s3.bucketArn(),
+                s3.expectedBucketOwner(), s3.compression(), s3.storageClass(), s3.outputKeyTemplate(),
+                dlq.bucketArn(), dlq.errorOutputPrefix(), c.destination().freshnessSeconds(), c.activatedMs());
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        if (destination instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("Closing the channel destination {} failed: {}", where, e.toString());
+            }
+        }
+    }
+}
