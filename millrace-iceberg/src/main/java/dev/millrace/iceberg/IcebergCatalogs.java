@@ -125,6 +125,10 @@ public final class IcebergCatalogs implements Closeable {
         Map<String, String> properties = new HashMap<>(rest.properties());
         properties.put(CatalogProperties.URI, rest.uri());
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, rest.warehouse().orElse(bucket.arn()));
+        if ((properties.containsKey("token") || properties.containsKey("credential"))
+                && !properties.containsKey("rest.auth.type")) {
+            properties.put("rest.auth.type", "oauth2"); // what Iceberg infers anyway, without its warning
+        }
         RESTCatalog catalog = new RESTCatalog();
         catalog.initialize(bucket.name(), properties);
         return catalog;

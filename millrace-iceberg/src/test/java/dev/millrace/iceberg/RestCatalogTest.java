@@ -26,10 +26,10 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalogAdapter;
 import org.apache.iceberg.rest.RESTCatalogServlet;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same round trip through an Iceberg REST catalog: Iceberg's own server side (RESTCatalogAdapter and its
- * servlet, from iceberg-core's tests jar) behind Jetty on 127.0.0.1, backed by a JDBC catalog of its own. Client and
+ * servlet, from iceberg-core's tests jar) behind Jetty 11 (s3proxy's line) on 127.0.0.1, backed by a JDBC catalog of its own. Client and
  * server share the local warehouse, as they would share an S3 bucket.
  */
 class RestCatalogTest {
