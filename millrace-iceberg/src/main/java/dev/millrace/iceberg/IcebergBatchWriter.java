@@ -4,7 +4,9 @@ import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
@@ -30,7 +34,10 @@ import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.DataWriter;
+import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.util.SnapshotUtil;
 import org.slf4j.Logger;
@@ -53,8 +60,8 @@ import org.slf4j.LoggerFactory;
  * {@code <8 hex of the channel id's hash>-<shard number, 12 digits>-<start position, base 36, 13 wide>-<8 hex
  * random>-<n>.parquet} under the partition's directory, so a file of an interrupted attempt is recognisable (its
  * start is at or after the shard's checkpoint) and never collides with a retry's. A retry after a crash between file
- * write and commit writes new files and leaves the old ones as orphans, referenced by no snapshot (a sweep may delete
- * them); after a crash between commit and the engine's bookkeeping, {@link #write} sees the checkpoint already at the
+ * write and commit writes new files and leaves the old ones as orphans, referenced by no snapshot ({@link
+ * #sweepUncommitted} deletes them); after a crash between commit and the engine's bookkeeping, {@link #write} sees the checkpoint already at the
  * batch's end and writes nothing.
  *
  * <p>The table is created on the first write (AWS creates it on the first delivery), with its namespace, format v2,
@@ -170,6 +177,49 @@ public final class IcebergBatchWriter {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * Deletes the data files of {@code shardId} that interrupted attempts left behind: files named for this channel
+     * and shard that the current snapshot does not reference (appends only add files, so it references every file
+     * ever committed) and that were last modified before {@code olderThan}, so that a writer still writing (a rival
+     * node, before its commit) keeps its files: give it more than a batch's write time. Does nothing when the
+     * table's FileIO cannot list.
+     *
+     * @return how many files were deleted
+     */
+    public synchronized int sweepUncommitted(String shardId, Instant olderThan) throws IOException {
+        try {
+            Table current = existingTable();
+            if (current == null || !(current.io() instanceof SupportsPrefixOperations listing)) {
+                return 0;
+            }
+            Set<String> referenced = new HashSet<>();
+            try (CloseableIterable<FileScanTask> tasks = current.newScan().planFiles()) {
+                tasks.forEach(task -> referenced.add(comparable(task.file().location())));
+            }
+            String prefix = channelHash + "-" + shardNumber(shardId) + "-";
+            int deleted = 0;
+            for (FileInfo file : listing.listPrefix(current.location() + "/data/")) {
+                String name = file.location().substring(file.location().lastIndexOf('/') + 1);
+                if (name.startsWith(prefix) && name.endsWith(".parquet")
+                        && file.createdAtMillis() < olderThan.toEpochMilli()
+                        && !referenced.contains(comparable(file.location()))) {
+                    current.io().deleteFile(file.location());
+                    deleted++;
+                }
+            }
+            if (deleted > 0) {
+                LOG.info("{} of {}: deleted {} uncommitted data file(s)", shardId, tableId, deleted);
+            }
+            return deleted;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static String comparable(String location) {
+        return location.replaceFirst("^file:(//)?", "");
     }
 
     /** Test hook: runs between the data files' write and the commit (to simulate a crash or a rival there). */

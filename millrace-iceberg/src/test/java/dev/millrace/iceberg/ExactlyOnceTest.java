@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.iceberg.DataFile;
@@ -155,6 +156,11 @@ class ExactlyOnceTest {
                     .isSubsetOf(afterCrash)
                     .allSatisfy(f -> assertThat(Path.of(f).getFileName().toString())
                             .contains("-000000000007-" + IcebergBatchWriter.base36(10) + "-"));
+
+            assertThat(after.sweepUncommitted(SHARD, Instant.EPOCH)).as("too young to be swept").isZero();
+            assertThat(after.sweepUncommitted(SHARD, Instant.now().plusSeconds(60))).isEqualTo(orphans.size());
+            assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
+            assertThat(ids(table)).as("the sweep left every committed file").isEqualTo(range(0, 40));
         }
     }
 
