@@ -97,6 +97,9 @@ class IcebergBatchWriterTest {
             assertThat(table.properties()).containsEntry(IcebergBatchWriter.CHANNEL_ID_PROPERTY, "ch-1");
             assertThat(((HasTableOperations) table).operations().current().formatVersion()).isEqualTo(2);
             assertEveryRowIsInItsHourPartition(table);
+            for (String file : filesInTable(table)) {
+                assertThat(TestBatches.codecOf(file)).isEqualTo(CompressionCodecName.ZSTD);
+            }
 
             IcebergBatchWriter again = writer(reopened, TableCompression.ZSTD);
             assertThat(again.checkpoint(SHARD0)).hasValue(230);
@@ -206,6 +209,23 @@ class IcebergBatchWriterTest {
         assertThat(ids(catalogs.catalog(other).loadTable(TABLE))).isEqualTo(range(500, 3));
         assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, 10));
         assertThat(catalogs.catalog(other).loadTable(TABLE).location()).contains("/warehouse/other-lake/");
+    }
+
+    @Test
+    void aBatchSpreadOverMoreHoursThanOpenFilesClosesTheLeastRecentFileAndLosesNoRow() throws Exception {
+        int hours = IcebergBatchWriter.MAX_OPEN_FILES + 4;
+        List<Record> rows = new java.util.ArrayList<>();
+        List<Record> source = rows(0, 3 * hours);
+        for (int i = 0; i < source.size(); i++) {
+            Record row = source.get(i).copy();
+            // Round robin over the hours: with at most 16 files open, hour h is closed before it comes round again.
+            row.setField("ts", TestBatches.BASE.plusHours(i % hours));
+            rows.add(row);
+        }
+        Committed committed = (Committed) writer(catalogs, TableCompression.ZSTD).write(SHARD0, 0, rows.size(), rows);
+        assertThat(committed.dataFiles()).as("reopened hours get another file").hasSizeGreaterThan(hours);
+        assertThat(committed.dataFiles()).doesNotHaveDuplicates();
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, rows.size()));
     }
 
     @Test
