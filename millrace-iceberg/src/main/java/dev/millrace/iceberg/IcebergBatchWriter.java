@@ -158,8 +158,7 @@ public final class IcebergBatchWriter {
             throw new IllegalArgumentException("empty range [" + startPosition + ", " + nextPosition + ")");
         }
         try {
-            Table current = tableForWrite();
-            current.refresh();
+            Table current = tableForWrite(); // loaded or refreshed just now
             OptionalLong checkpoint = checkpointOf(current, shardId);
             if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
                 return new AlreadyCommitted(checkpoint.getAsLong());
