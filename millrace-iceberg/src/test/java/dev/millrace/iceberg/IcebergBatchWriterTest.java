@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.millrace.iceberg.IcebergBatchWriter.AlreadyCommitted;
 import dev.millrace.iceberg.IcebergBatchWriter.Committed;
 import dev.millrace.iceberg.IcebergBatchWriter.WriteResult;
+import dev.millrace.iceberg.schema.JsonSchemaToIceberg;
 import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -226,6 +227,55 @@ class IcebergBatchWriterTest {
         assertThat(committed.dataFiles()).as("reopened hours get another file").hasSizeGreaterThan(hours);
         assertThat(committed.dataFiles()).doesNotHaveDuplicates();
         assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, rows.size()));
+    }
+
+    @Test
+    void everyMappedTypeIsWrittenToParquetAndReadBackEqual() throws Exception {
+        String schemaText = """
+                {"type": "object", "required": ["id"],
+                 "properties": {
+                   "ts": {"type": "string", "format": "date-time"}, "id": {"type": "integer", "maximum": 1000},
+                   "price": {"type": "number", "multipleOf": 0.001}, "ok": {"type": "boolean"},
+                   "day": {"type": "string", "format": "date"}, "at": {"type": "string", "format": "time"},
+                   "ref": {"type": "string", "format": "uuid"}, "blob": {"type": "string", "format": "byte"},
+                   "kind": {"enum": ["a", "b"]},
+                   "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string"}}}},
+                   "attrs": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
+                   "deep": %s}}
+                """.formatted(deep(JsonSchemaToIceberg.MAX_DEPTH));
+        dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema mapped =
+                dev.millrace.iceberg.schema.JsonSchemaToIceberg.map(schemaText, "ts");
+        String json = """
+                {"ts": "2026-12-06T23:59:59.999999Z", "id": 42, "price": 19.995, "ok": false, "day": "2026-02-28",
+                 "at": "23:59:59.5", "ref": "00000000-0000-0000-0000-00000000002a", "blob": "3q2+7w==", "kind": "b",
+                 "tags": [{"k": "x"}, {"k": null}], "attrs": {"m": [1, 2.5]}, "deep": %s, "extra": 1}
+                """.formatted(deepValue(JsonSchemaToIceberg.MAX_DEPTH));
+        Record row = ((dev.millrace.iceberg.schema.JsonRecords.Row) new dev.millrace.iceberg.schema.JsonRecords(
+                mapped.schema(), "ts").convert(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).record();
+        IcebergBatchWriter writer = new IcebergBatchWriter(catalogs.catalog(BUCKET), TABLE, mapped,
+                TableCompression.SNAPPY, "ch-types");
+        writer.write(SHARD0, 0, 1, List.of(row));
+
+        List<Record> back = TestBatches.readAll(catalogs.catalog(BUCKET).loadTable(TABLE));
+        assertThat(back).hasSize(1);
+        assertThat(back.get(0)).isEqualTo(row);
+        assertThat(back.get(0).getField("price")).isEqualTo(new java.math.BigDecimal("19.995"));
+    }
+
+    private static String deep(int levels) {
+        String schema = "{\"type\": \"string\"}";
+        for (int i = 0; i < levels; i++) {
+            schema = "{\"type\": \"object\", \"properties\": {\"f\": " + schema + "}}";
+        }
+        return schema;
+    }
+
+    private static String deepValue(int levels) {
+        String value = "\"bottom\"";
+        for (int i = 0; i < levels; i++) {
+            value = "{\"f\": " + value + "}";
+        }
+        return value;
     }
 
     @Test
