@@ -1,0 +1,156 @@
+package dev.millrace.iceberg;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.jdbc.JdbcCatalog;
+import org.apache.iceberg.rest.RESTCatalog;
+
+/**
+ * Opens the Iceberg catalog a table bucket ARN stands for, one per bucket, and closes them all.
+ *
+ * <p>Mapping of {@code arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME} (Millrace's decision; AWS's table buckets are
+ * catalogs of their own):
+ * <ul>
+ *   <li>Embedded: a {@link JdbcCatalog} named {@code NAME} in the one SQLite file (the JDBC catalog keeps several
+ *   catalogs apart by its {@code catalog_name} column), warehouse {@code WAREHOUSE_DIR/NAME}, data written with
+ *   {@link LocalFileIO}. The catalog is single-node: each node of a cluster would have its own file.</li>
+ *   <li>REST: a {@link RESTCatalog} on the configured URI with {@code warehouse} = the table bucket ARN, which is what
+ *   the S3 Tables Iceberg REST endpoint expects, unless a warehouse is configured (Polaris, Lakekeeper, Nessie name
+ *   theirs). Further properties (credential, token, oauth2-server-uri, scope, io-impl, s3.*) are passed through.</li>
+ * </ul>
+ * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
+ *
+ * <p>JdbcCatalog on SQLite: schema version V1 (V0 lacks the {@code iceberg_type} column), the file's directory
+ * created first, a busy timeout so that two catalogs sharing the file wait for each other instead of failing with
+ * SQLITE_BUSY. SQLite's default journal syncs each commit, so a commit survives a kill -9. Warehouse paths are
+ * stored absolute in the metadata: the data directory cannot be moved while tables exist.
+ *
+ * <p>Thread-safe: catalogs are opened under a lock, and Iceberg's catalogs are themselves thread-safe.
+ */
+public final class IcebergCatalogs implements Closeable {
+
+    /** Milliseconds SQLite waits on a locked database file before it fails a statement. */
+    private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+    private final Settings settings;
+    private final Map<String, Catalog> catalogs = new LinkedHashMap<>();
+
+    /** Where tables live: the embedded catalog or a REST catalog. */
+    public sealed interface Settings permits Embedded, Rest {
+    }
+
+    /**
+     * The embedded JDBC catalog.
+     *
+     * @param catalogFile  the SQLite database file (its directory is created)
+     * @param warehouseDir where tables' data and metadata go, one subdirectory per table bucket
+     */
+    public record Embedded(Path catalogFile, Path warehouseDir) implements Settings {
+        public Embedded {
+            Objects.requireNonNull(catalogFile, "catalogFile");
+            Objects.requireNonNull(warehouseDir, "warehouseDir");
+        }
+    }
+
+    /**
+     * An Iceberg REST catalog.
+     *
+     * @param uri        the catalog's base URI
+     * @param warehouse  the {@code warehouse} to ask for; empty = the table bucket ARN
+     * @param properties further catalog properties (credential, token, io-impl, ...)
+     */
+    public record Rest(String uri, Optional<String> warehouse, Map<String, String> properties) implements Settings {
+        public Rest {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(warehouse, "warehouse");
+            properties = Map.copyOf(properties);
+        }
+    }
+
+    public IcebergCatalogs(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** The catalog of {@code bucket}, opened on first use. */
+    public synchronized Catalog catalog(TableBucketArn bucket) throws IOException {
+        Catalog catalog = catalogs.get(bucket.arn());
+        if (catalog == null) {
+            try {
+                catalog = settings instanceof Embedded embedded ? openEmbedded(embedded, bucket)
+                        : openRest((Rest) settings, bucket);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": " + e.getMessage(), e);
+            }
+            catalogs.put(bucket.arn(), catalog);
+        }
+        return catalog;
+    }
+
+    /** The table a channel's {@code Namespace} and {@code TableName} name. */
+    public static TableIdentifier tableId(String namespace, String tableName) {
+        return TableIdentifier.of(Namespace.of(namespace), tableName);
+    }
+
+    private static Catalog openEmbedded(Embedded embedded, TableBucketArn bucket) throws IOException {
+        Path file = embedded.catalogFile().toAbsolutePath();
+        Files.createDirectories(file.getParent());
+        Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(bucket.name());
+        Files.createDirectories(warehouse);
+        Map<String, String> properties = new HashMap<>();
+        properties.put(CatalogProperties.URI, "jdbc:sqlite:" + file);
+        properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse.toString());
+        properties.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
+        properties.put("jdbc.schema-version", "V1");
+        properties.put("jdbc.busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MS));
+        JdbcCatalog catalog = new JdbcCatalog();
+        catalog.initialize(bucket.name(), properties);
+        return catalog;
+    }
+
+    private static Catalog openRest(Rest rest, TableBucketArn bucket) {
+        Map<String, String> properties = new HashMap<>(rest.properties());
+        properties.put(CatalogProperties.URI, rest.uri());
+        properties.put(CatalogProperties.WAREHOUSE_LOCATION, rest.warehouse().orElse(bucket.arn()));
+        if ((properties.containsKey("token") || properties.containsKey("credential"))
+                && !properties.containsKey("rest.auth.type")) {
+            properties.put("rest.auth.type", "oauth2"); // what Iceberg infers anyway, without its warning
+        }
+        RESTCatalog catalog = new RESTCatalog();
+        catalog.initialize(bucket.name(), properties);
+        return catalog;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        IOException first = null;
+        for (Catalog catalog : catalogs.values()) {
+            if (catalog instanceof Closeable closeable) {
+                try {
+                    closeable.close();
+                } catch (IOException e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                }
+            }
+        }
+        catalogs.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
