@@ -79,6 +79,7 @@ public final class ChannelDelivery implements AutoCloseable {
         this.registries = registries;
         this.writer = writer;
         this.metering = new ChannelMetering(metrics);
+        engine.listen(metering);
         log.info("Channels deliver to {}", where);
     }
 
@@ -113,8 +114,8 @@ public final class ChannelDelivery implements AutoCloseable {
 
     /**
      * Hands the engine the channels to deliver now (none unless this node is the metadata writer), forgets the
-     * checkpoints of channels that are gone, and records the channels' metrics (what they delivered since the last
-     * refresh).
+     * checkpoints of channels that are gone, and samples the channels' DataFreshness (the engine tells the rest of
+     * their metrics as it delivers).
      */
     public void refresh() {
         if (!writer.getAsBoolean()) {
@@ -146,17 +147,12 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     private void meter(List<DeliverySpec> specs) {
-        Set<String> metered = new HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (DeliverySpec spec : specs) {
-            Optional<ChannelStats> stats = engine.stats(spec.channelId());
-            if (stats.isPresent()) {
-                metered.add(spec.channelId());
-                metering.record(new ChannelMetering.Channel(spec.accountId(), spec.region(), spec.streamName(),
-                        spec.channelName(), spec.channelId()), ChannelMetering.Reading.of(stats.get()),
-                        engine.dataFreshnessMs(spec.channelId()).orElse(0));
-            }
+            ids.add(spec.channelId());
+            engine.dataFreshnessMs(spec.channelId()).ifPresent(ageMs -> metering.freshness(spec, ageMs));
         }
-        metering.retain(metered);
+        metering.retain(ids);
     }
 
     /** What a channel's delivery did so far on this node, if this node delivers it. */

@@ -1,81 +1,58 @@
 package dev.millrace.server.channels;
 
-import dev.millrace.channels.delivery.ChannelStats;
+import dev.millrace.channels.delivery.DeliveryListener;
+import dev.millrace.channels.delivery.DeliverySpec;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.StreamMeter;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns the delivery engine's cumulative counters of each channel ({@link ChannelStats}) into the channel's
- * {@code AWS/Kinesis} {@code DeliveryToS3.*} metrics: at each {@link #record} (every refresh, once a second), what
- * grew since the last one is recorded, and the channel's DataFreshness is sampled. As on AWS, a channel has no
- * metrics before its first delivery attempt on this node (a batch delivered or an attempt failed).
+ * Records channels' {@code AWS/Kinesis} {@code DeliveryToS3.*} metrics as the delivery engine tells what it did
+ * ({@link DeliveryListener}): per batch delivered, one sample of each count and one of 1 of DeliverySuccess if it
+ * wrote an object; per attempt failed, a sample of 0 of DeliverySuccess. DataFreshness is sampled by
+ * {@link #freshness}, every refresh. As on AWS, a channel has no metrics before its first delivery attempt on this
+ * node.
  *
- * <p>The engine's counters are read one by one while batches are delivered, so a batch may be split between two
- * readings (its records in one second, its object in the next): totals are exact, a batch delivered in a minute's last
- * second may count partly in the next minute. A channel whose counters start again (it stopped and started being
- * delivered here, a new {@link ChannelStats}) is counted from 0 again, never negatively.
- *
- * <p>Not thread-safe: {@link ChannelDelivery#refresh} calls it from the one housekeeping thread.
+ * <p>Thread-safe: the engine's delivery threads tell batches, the housekeeping thread samples freshness.
  */
-final class ChannelMetering {
-    /** A channel's counters at one reading; {@code source} is the engine's object they were read from. */
-    record Reading(Object source, long recordsDelivered, long recordsDeadLettered, long bytesIn, long objects,
-                   long objectBytes, long failedAttempts) {
-        static final Reading ZERO = new Reading(null, 0, 0, 0, 0, 0, 0);
-
-        static Reading of(ChannelStats stats) {
-            return new Reading(stats, stats.recordsDelivered(), stats.recordsDeadLettered(), stats.bytesRead(),
-                    stats.objectsDelivered(), stats.objectBytesWritten(), stats.failedDeliveries());
-        }
-
-        boolean attempted() {
-            return recordsDelivered + recordsDeadLettered + objects + failedAttempts > 0;
-        }
-    }
-
-    /** Whose channel it is: the account, region and stream name its metrics are recorded under. */
-    record Channel(String accountId, String region, String streamName, String channelName, String channelId) {
-    }
-
+final class ChannelMetering implements DeliveryListener {
     private final KinesisMetrics metrics;
-    /** By channel id, the last reading recorded. */
-    private final Map<String, Reading> last = new HashMap<>();
+    /** Ids of the channels with a delivery attempt on this node, whose freshness is therefore sampled. */
+    private final Set<String> attempted = ConcurrentHashMap.newKeySet();
 
     ChannelMetering(KinesisMetrics metrics) {
         this.metrics = metrics;
     }
 
-    /** Records what channel {@code c} did since the last call, and its data freshness now ({@code ageMs}). */
-    void record(Channel c, Reading now, long ageMs) {
-        Reading before = last.get(c.channelId());
-        if (before == null || before.source() != now.source()) {
-            before = Reading.ZERO;
-        }
-        last.put(c.channelId(), now);
-        if (!now.attempted()) {
-            return;
-        }
-        StreamMeter meter = metrics.account(c.accountId(), c.region()).stream(c.streamName());
-        long delivered = now.recordsDelivered() - before.recordsDelivered();
-        long deadLettered = now.recordsDeadLettered() - before.recordsDeadLettered();
-        long objects = now.objects() - before.objects();
-        if (delivered > 0 || deadLettered > 0 || objects > 0) {
-            meter.channelDelivered(c.channelName(), c.channelId(), delivered, deadLettered,
-                    now.bytesIn() - before.bytesIn(), objects, now.objectBytes() - before.objectBytes());
-        }
-        long failed = now.failedAttempts() - before.failedAttempts();
-        if (failed > 0) {
-            meter.channelDeliveryFailed(c.channelName(), c.channelId(), failed);
-        }
-        meter.channelDataFreshness(c.channelName(), c.channelId(), ageMs);
+    @Override
+    public void delivered(DeliverySpec spec, int deliveredRecords, int deadLetteredRecords, long bytesIn,
+                          long objectBytes) {
+        attempted.add(spec.channelId());
+        meter(spec).channelDelivered(spec.channelName(), spec.channelId(), deliveredRecords, deadLetteredRecords,
+                bytesIn, deliveredRecords > 0 ? 1 : 0, objectBytes);
     }
 
-    /** Forgets the readings of channels not delivered here any more. */
+    @Override
+    public void failed(DeliverySpec spec) {
+        attempted.add(spec.channelId());
+        meter(spec).channelDeliveryFailed(spec.channelName(), spec.channelId(), 1);
+    }
+
+    /** The age of the oldest undelivered record of {@code spec}'s channel now, once it had a delivery attempt. */
+    void freshness(DeliverySpec spec, long ageMs) {
+        if (attempted.contains(spec.channelId())) {
+            meter(spec).channelDataFreshness(spec.channelName(), spec.channelId(), ageMs);
+        }
+    }
+
+    /** Forgets the channels not delivered here any more (their next attempt here is a first again). */
     void retain(Set<String> channelIds) {
-        last.keySet().retainAll(channelIds);
+        attempted.retainAll(channelIds);
+    }
+
+    private StreamMeter meter(DeliverySpec spec) {
+        return metrics.account(spec.accountId(), spec.region()).stream(spec.streamName());
     }
 }
