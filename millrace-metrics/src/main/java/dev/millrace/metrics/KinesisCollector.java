@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * The {@code AWS/Kinesis} metrics as Prometheus sees them at a scrape: every metric of {@link KinesisMetric} with a
- * series per account, region, stream and, at the consumer and shard levels, consumer or shard (labels
- * {@code account}, {@code region}, {@code stream}, {@code consumer}, {@code shard}). Totals are all-time on this
+ * series per account, region, stream and, at the consumer, shard and channel levels, consumer, shard or channel
+ * (labels {@code account}, {@code region}, {@code stream}, {@code consumer}, {@code shard}, {@code channel} and
+ * {@code channel_id}). Totals are all-time on this
  * node: published minutes and the minutes being recorded.
  *
  * <p>Thread-safe: reads the series under their own locks.
@@ -58,6 +59,9 @@ final class KinesisCollector implements MultiCollector {
                     meter.streamName(), "consumer", series.dimensions.get("ConsumerName"));
             case SHARD -> Labels.of("account", account.accountId(), "region", account.region(), "stream",
                     meter.streamName(), "shard", series.dimensions.get("ShardId"));
+            case CHANNEL -> Labels.of("account", account.accountId(), "region", account.region(), "stream",
+                    meter.streamName(), "channel", series.dimensions.get("ChannelName"), "channel_id",
+                    series.dimensions.get("ChannelId"));
         };
     }
 
@@ -66,10 +70,10 @@ final class KinesisCollector implements MultiCollector {
         return switch (m.kind()) {
             case SUM -> totals.count() == 0 ? null : CounterSnapshot.CounterDataPointSnapshot.builder()
                     .value(totals.sum()).labels(labels).build();
-            case LATENCY -> totals.count() == 0 ? null : SummarySnapshot.SummaryDataPointSnapshot.builder()
-                    .count(totals.count()).sum(totals.sum() / m.recordedPerUnit()).labels(labels).build();
+            case LATENCY, SAMPLES -> totals.count() == 0 ? null : SummarySnapshot.SummaryDataPointSnapshot
+                    .builder().count(totals.count()).sum(totals.sum() / m.recordedPerUnit()).labels(labels).build();
             case AGE -> totals.last() == Long.MIN_VALUE ? null : GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                    .value(totals.last()).labels(labels).build();
+                    .value(totals.last() / m.recordedPerUnit()).labels(labels).build();
         };
     }
 
@@ -81,7 +85,7 @@ final class KinesisCollector implements MultiCollector {
                 points.forEach(p -> b.dataPoint((CounterSnapshot.CounterDataPointSnapshot) p));
                 return b.build();
             }
-            case LATENCY -> {
+            case LATENCY, SAMPLES -> {
                 SummarySnapshot.Builder b = SummarySnapshot.builder().name(m.prometheusName()).help(help);
                 points.forEach(p -> b.dataPoint((SummarySnapshot.SummaryDataPointSnapshot) p));
                 return b.build();

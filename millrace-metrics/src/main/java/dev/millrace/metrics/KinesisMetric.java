@@ -9,9 +9,11 @@ import java.util.Map;
 /**
  * The {@code AWS/Kinesis} metrics Millrace records, with AWS's names, units and dimensions
  * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html), and the name each has in the
- * Prometheus exposition. Three levels: the stream's (dimension {@code StreamName}), an enhanced fan-out consumer's
- * ({@code StreamName}, {@code ConsumerName}) and, for streams whose enhanced monitoring lists them, a shard's
- * ({@code StreamName}, {@code ShardId}).
+ * Prometheus exposition. Four levels: the stream's (dimension {@code StreamName}), an enhanced fan-out consumer's
+ * ({@code StreamName}, {@code ConsumerName}), for streams whose enhanced monitoring lists them, a shard's
+ * ({@code StreamName}, {@code ShardId}), and a channel's delivery to S3 ({@code ChannelName}, {@code ChannelId},
+ * {@code StreamName}; https://docs.aws.amazon.com/streams/latest/dev/data-delivery-monitoring.html). AWS's
+ * {@code DeliveryToIceberg.*} metrics are not defined: Millrace does not deliver to Iceberg tables yet.
  *
  * <p>How a metric is exposed to Prometheus follows its {@link Kind}: a {@code SUM} is a counter of the values' sum
  * ({@code _total}), a {@code LATENCY} a summary of the calls' count and time ({@code _count}, {@code _sum}), an
@@ -96,18 +98,43 @@ public enum KinesisMetric {
             "Enhanced monitoring: GetRecords calls on the shard throttled."),
     SHARD_WRITE_THROTTLED(Level.SHARD, "WriteProvisionedThroughputExceeded", Unit.COUNT, Kind.SUM,
             "kinesis_shard_write_provisioned_throughput_exceeded",
-            "Enhanced monitoring: records rejected for the shard's write throughput.");
+            "Enhanced monitoring: records rejected for the shard's write throughput."),
+
+    CHANNEL_DATA_FRESHNESS(Level.CHANNEL, "DeliveryToS3.DataFreshness", Unit.SECONDS, Kind.AGE,
+            "kinesis_channel_delivery_to_s3_data_freshness_seconds",
+            "Age of the channel's oldest record not yet delivered (0 when all are), taken every second."),
+    CHANNEL_BYTES_IN(Level.CHANNEL, "DeliveryToS3.BytesIn", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_bytes_in", "Bytes (record data) read from the stream into batches."),
+    CHANNEL_BYTES_PROCESSED(Level.CHANNEL, "DeliveryToS3.BytesProcessed", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_bytes_processed",
+            "Bytes (record data) of the records processed: written to the bucket or to the dead-letter bucket."),
+    CHANNEL_BYTES_OUT(Level.CHANNEL, "DeliveryToS3.BytesOut", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_bytes_out", "Bytes of the objects written to the bucket, compressed."),
+    CHANNEL_RECORD_COUNT(Level.CHANNEL, "DeliveryToS3.RecordCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_records", "Records read from the stream into delivered batches."),
+    CHANNEL_SUCCESSFUL_RECORD_COUNT(Level.CHANNEL, "DeliveryToS3.SuccessfulRecordCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_successful_records", "Records written to the bucket."),
+    CHANNEL_FAILED_RECORD_COUNT(Level.CHANNEL, "DeliveryToS3.FailedRecordCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_failed_records",
+            "Records that could not be delivered (invalid for the format, too large): dead-lettered instead."),
+    CHANNEL_DELIVERY_SUCCESS(Level.CHANNEL, "DeliveryToS3.DeliverySuccess", Unit.COUNT, Kind.SAMPLES,
+            "kinesis_channel_delivery_to_s3_delivery_success",
+            "Delivery operations: 1 per object written to the bucket, 0 per failed attempt (retried)."),
+    CHANNEL_DLQ_DELIVERY_SUCCESS(Level.CHANNEL, "DeliveryToS3.DLQDeliverySuccess", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_s3_dlq_delivery_success", "Records written to the dead-letter bucket.");
 
     public static final String NAMESPACE = "AWS/Kinesis";
 
     /** Whose metric it is, which says its dimensions. */
     public enum Level {
-        STREAM, CONSUMER, SHARD
+        STREAM, CONSUMER, SHARD,
+        /** A channel's delivery: dimensions {@code ChannelName}, {@code ChannelId}, {@code StreamName}. */
+        CHANNEL
     }
 
     /** CloudWatch's units. */
     public enum Unit {
-        BYTES("Bytes"), COUNT("Count"), MILLISECONDS("Milliseconds");
+        BYTES("Bytes"), COUNT("Count"), MILLISECONDS("Milliseconds"), SECONDS("Seconds");
 
         private final String cloudWatchName;
 
@@ -122,7 +149,9 @@ public enum KinesisMetric {
 
     /** How Prometheus shows it (see the class comment). */
     public enum Kind {
-        SUM, LATENCY, AGE
+        SUM, LATENCY, AGE,
+        /** Samples of 1 (success) or 0 (failure): a summary, {@code _count} the tries, {@code _sum} the successes. */
+        SAMPLES
     }
 
     private static final Map<Level, List<KinesisMetric>> BY_LEVEL = new EnumMap<>(Level.class);
@@ -188,10 +217,11 @@ public enum KinesisMetric {
 
     /**
      * How many recorded units make one of {@link #unit}: latencies are recorded in microseconds (a call on this
-     * machine often takes less than a millisecond) and published in milliseconds; everything else as it is.
+     * machine often takes less than a millisecond) and published in milliseconds, ages in seconds are recorded in
+     * milliseconds (a channel's freshness is read from the clock); everything else as it is.
      */
     public double recordedPerUnit() {
-        return kind == Kind.LATENCY ? 1000.0 : 1.0;
+        return kind == Kind.LATENCY || unit == Unit.SECONDS ? 1000.0 : 1.0;
     }
 
     /** A level's metrics, in declaration order. */

@@ -46,6 +46,8 @@ public final class StreamMeter {
     private final Series stream;
     private final ConcurrentHashMap<String, Series> shards = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Series> consumers = new ConcurrentHashMap<>();
+    /** By channel id: a channel deleted and created again under its name has a new id, so series of its own. */
+    private final ConcurrentHashMap<String, Series> channels = new ConcurrentHashMap<>();
 
     StreamMeter(Clock clock, String streamName) {
         this.clock = clock;
@@ -211,6 +213,45 @@ public final class StreamMeter {
         consumer(consumerName).add(SUBSCRIBE_TO_SHARD_EVENT_SUCCESS, clock.millis(), 0);
     }
 
+    /**
+     * Batches of the stream that channel {@code channelId} (named {@code channelName}) delivered: {@code delivered}
+     * records written to its bucket in {@code objects} objects of {@code objectBytes} (compressed),
+     * {@code deadLettered} records written to its dead-letter bucket instead, {@code bytesIn} the data bytes of all
+     * those records. One sample of each count, and one sample of 1 of DeliverySuccess per object.
+     */
+    public void channelDelivered(String channelName, String channelId, long delivered, long deadLettered,
+                                 long bytesIn, long objects, long objectBytes) {
+        long now = clock.millis();
+        Series channel = channel(channelName, channelId);
+        channel.add(CHANNEL_RECORD_COUNT, now, delivered + deadLettered);
+        channel.add(CHANNEL_SUCCESSFUL_RECORD_COUNT, now, delivered);
+        channel.add(CHANNEL_FAILED_RECORD_COUNT, now, deadLettered);
+        channel.add(CHANNEL_DLQ_DELIVERY_SUCCESS, now, deadLettered);
+        channel.add(CHANNEL_BYTES_IN, now, bytesIn);
+        channel.add(CHANNEL_BYTES_PROCESSED, now, bytesIn);
+        channel.add(CHANNEL_BYTES_OUT, now, objectBytes);
+        channel.addMany(CHANNEL_DELIVERY_SUCCESS, now, objects, objects, 1, 1);
+    }
+
+    /**
+     * {@code attempts} delivery attempts of channel {@code channelId} that failed (the bucket unreachable, the log
+     * unreadable) and will be retried: a sample of 0 of DeliverySuccess each, whose average is then the success rate.
+     */
+    public void channelDeliveryFailed(String channelName, String channelId, long attempts) {
+        channel(channelName, channelId).addMany(CHANNEL_DELIVERY_SUCCESS, clock.millis(), attempts, 0, 0, 0);
+    }
+
+    /** The age of channel {@code channelId}'s oldest undelivered record now (0 when everything is delivered). */
+    public void channelDataFreshness(String channelName, String channelId, long ageMs) {
+        channel(channelName, channelId).add(CHANNEL_DATA_FRESHNESS, clock.millis(), ageMs);
+    }
+
+    private Series channel(String channelName, String channelId) {
+        Series s = channels.get(channelId);
+        return s != null ? s : channels.computeIfAbsent(channelId, id -> new Series(Level.CHANNEL,
+                Map.of("ChannelName", channelName, "ChannelId", id, "StreamName", streamName)));
+    }
+
     private static void outgoing(Series shard, Set<String> shardMetrics, long now, int records, long bytes) {
         if (shardMetrics.contains(SHARD_OUTGOING_BYTES_NAME)) {
             shard.add(KinesisMetric.SHARD_OUTGOING_BYTES, now, bytes);
@@ -239,7 +280,7 @@ public final class StreamMeter {
     /** Publishes ended minutes of every series; forgets shards and consumers idle since {@code idleSinceMs}. */
     void publishEnded(long endedBeforeMs, long idleSinceMs, List<MinuteAggregate> out) {
         stream.publishEnded(endedBeforeMs, out);
-        for (Map<String, Series> children : List.of(shards, consumers)) {
+        for (Map<String, Series> children : List.of(shards, consumers, channels)) {
             children.values().forEach(s -> s.publishEnded(endedBeforeMs, out));
             children.values().removeIf(s -> s.idleSince(idleSinceMs));
         }
@@ -247,12 +288,13 @@ public final class StreamMeter {
 
     /** Whether nothing of the stream was recorded since {@code sinceMs} and all of it was published. */
     boolean idleSince(long sinceMs) {
-        return shards.isEmpty() && consumers.isEmpty() && stream.idleSince(sinceMs);
+        return shards.isEmpty() && consumers.isEmpty() && channels.isEmpty() && stream.idleSince(sinceMs);
     }
 
     void forEachSeries(BiConsumer<KinesisMetric.Level, Series> action) {
         action.accept(Level.STREAM, stream);
         consumers.values().forEach(s -> action.accept(Level.CONSUMER, s));
         shards.values().forEach(s -> action.accept(Level.SHARD, s));
+        channels.values().forEach(s -> action.accept(Level.CHANNEL, s));
     }
 }

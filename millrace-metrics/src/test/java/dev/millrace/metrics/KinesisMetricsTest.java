@@ -184,6 +184,45 @@ class KinesisMetricsTest {
         assertThat(byName.get("SubscribeToShardEvent.MillisBehindLatest").maximum()).isEqualTo(1_000);
     }
 
+    /** DeliveryToS3.*: AWS's names, units and the three dimensions GetMetricStatistics needs, per channel id. */
+    @Test
+    void channelMetricsCarryTheChannelsThreeDimensions() {
+        StreamMeter s = metrics.account("1", "us-east-1").stream("orders");
+        s.channelDelivered("to-lake", "id-1", 7, 2, 900, 1, 400);
+        s.channelDelivered("to-lake", "id-1", 3, 0, 300, 1, 100);
+        s.channelDeliveryFailed("to-lake", "id-1", 2);
+        s.channelDataFreshness("to-lake", "id-1", 61_500);
+        s.channelDataFreshness("to-lake", "id-1", 0);
+        s.channelDelivered("to-lake", "id-2", 1, 0, 10, 1, 10);
+        clock.setMs(T0 + 2 * 60_000);
+        metrics.publishEnded();
+
+        Map<String, String> dims = Map.of("ChannelName", "to-lake", "ChannelId", "id-1", "StreamName", "orders");
+        Map<String, MinuteAggregate> byName = published.get(0).aggregates().stream()
+                .filter(a -> a.dimensions().equals(dims))
+                .collect(Collectors.toMap(MinuteAggregate::metricName, a -> a));
+        assertThat(byName.keySet()).containsExactlyInAnyOrder("DeliveryToS3.DataFreshness", "DeliveryToS3.BytesIn",
+                "DeliveryToS3.BytesProcessed", "DeliveryToS3.BytesOut", "DeliveryToS3.RecordCount",
+                "DeliveryToS3.SuccessfulRecordCount", "DeliveryToS3.FailedRecordCount",
+                "DeliveryToS3.DeliverySuccess", "DeliveryToS3.DLQDeliverySuccess");
+        assertThat(byName.get("DeliveryToS3.RecordCount").sum()).isEqualTo(12);
+        assertThat(byName.get("DeliveryToS3.SuccessfulRecordCount").sum()).isEqualTo(10);
+        assertThat(byName.get("DeliveryToS3.FailedRecordCount").sum()).isEqualTo(2);
+        assertThat(byName.get("DeliveryToS3.DLQDeliverySuccess").sum()).isEqualTo(2);
+        assertThat(byName.get("DeliveryToS3.BytesIn").sum()).isEqualTo(1_200);
+        assertThat(byName.get("DeliveryToS3.BytesOut")).isEqualTo(new MinuteAggregate("AWS/Kinesis",
+                "DeliveryToS3.BytesOut", dims, "Bytes", T0, 2, 500, 100, 400));
+        assertThat(byName.get("DeliveryToS3.DeliverySuccess")).as("2 objects written, 2 attempts failed")
+                .isEqualTo(new MinuteAggregate("AWS/Kinesis", "DeliveryToS3.DeliverySuccess", dims, "Count", T0,
+                        4, 2, 0, 1));
+        assertThat(byName.get("DeliveryToS3.DataFreshness")).as("recorded in ms, published in seconds")
+                .isEqualTo(new MinuteAggregate("AWS/Kinesis", "DeliveryToS3.DataFreshness", dims, "Seconds", T0,
+                        2, 61.5, 0, 61.5));
+        assertThat(published.get(0).aggregates()).filteredOn(a -> "id-2".equals(a.dimensions().get("ChannelId")))
+                .extracting(MinuteAggregate::metricName).doesNotContain("DeliveryToS3.DataFreshness")
+                .contains("DeliveryToS3.RecordCount");
+    }
+
     @Test
     void concurrentRecordingAcrossMinuteBoundariesLosesNothing() throws Exception {
         StreamMeter s = metrics.account("1", "us-east-1").stream("s");

@@ -53,6 +53,30 @@ class PrometheusExpositionTest {
     }
 
     @Test
+    void showsChannelMetricsWithChannelLabels() {
+        StreamMeter s = metrics.account("111122223333", "eu-west-1").stream("orders");
+        s.channelDelivered("to-lake", "id-1", 7, 2, 900, 1, 400);
+        s.channelDeliveryFailed("to-lake", "id-1", 3);
+        s.channelDataFreshness("to-lake", "id-1", 2_500);
+        PrometheusExposition exposition = new PrometheusExposition(metrics, StorageGauges.NONE);
+
+        String text = new String(exposition.scrape(), StandardCharsets.UTF_8);
+
+        Map<String, String> channel = Map.of("account", "111122223333", "region", "eu-west-1", "stream", "orders",
+                "channel", "to-lake", "channel_id", "id-1");
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_records_total", channel)).isEqualTo(9);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_successful_records_total", channel)).isEqualTo(7);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_failed_records_total", channel)).isEqualTo(2);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_dlq_delivery_success_total", channel)).isEqualTo(2);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_bytes_in_total", channel)).isEqualTo(900);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_bytes_out_total", channel)).isEqualTo(400);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_delivery_success_count", channel)).isEqualTo(4);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_delivery_success_sum", channel)).isEqualTo(1);
+        assertThat(value(text, "kinesis_channel_delivery_to_s3_data_freshness_seconds", channel)).isEqualTo(2.5);
+        assertThat(text).contains("# TYPE kinesis_channel_delivery_to_s3_delivery_success summary");
+    }
+
+    @Test
     void showsStorageMetrics() {
         PrometheusExposition exposition = new PrometheusExposition(metrics, new StorageGauges() {
             @Override

@@ -245,7 +245,8 @@ public final class MillraceServer implements AutoCloseable {
         // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata,
                 new StreamShards(scope -> regions.services(scope), ShardPlacement.LOCAL),
-                () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock);
+                () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
+                kinesisMetrics);
         regions = new Regions(scope -> regionServices(scope, iterators));
         regions.openAll(List.of(home()));
         regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));

@@ -70,6 +70,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile ScheduledExecutorService ticker;
     private volatile ExecutorService workers;
+    private volatile DeliveryListener listener = DeliveryListener.NONE;
 
     /**
      * @param stagingDir where batches are staged before upload (the server's: {@code DATA_DIR/channels-staging});
@@ -110,6 +111,11 @@ public final class DeliveryEngine implements AutoCloseable {
             }
             return false;
         });
+    }
+
+    /** Tells {@code value} of every batch delivered and every attempt failed from now on (the server's metrics). */
+    public void listen(DeliveryListener value) {
+        this.listener = value;
     }
 
     /** The channel's counters, while it is delivered. */
@@ -235,6 +241,7 @@ public final class DeliveryEngine implements AutoCloseable {
             state.retryAtMs = clock.millis() + backoffMs;
             state.scan = null;
             channel.stats.failed();
+            listener.failed(channel.spec);
             if (e instanceof IOException || e instanceof DestinationException) {
                 LOG.warn("Channel {} could not deliver shard {} (attempt {}), retrying in {} ms: {}",
                         channel.spec.channelName(), shard.shardId(), state.failures, backoffMs, e.toString());
@@ -320,6 +327,8 @@ public final class DeliveryEngine implements AutoCloseable {
         upload(spec, shard, batch);
         checkpoints.commit(spec.channelId(), shard.shardId(), batch.nextPosition());
         channel.stats.delivered(batch);
+        listener.delivered(spec, batch.deliveredRecords(), batch.deadLetteredRecords(), batch.bytesIn(),
+                batch.dataFile() != null ? batch.dataBytes() : 0);
         state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
         LOG.debug("Channel {} delivered shard {} positions {}..{}: {} records, {} dead-lettered",
                 spec.channelName(), shard.shardId(), batch.firstPosition(), batch.nextPosition() - 1,

@@ -271,6 +271,49 @@ class DeliveryEngineTest {
         }
     }
 
+    /** The listener (the server's metrics) hears each failed attempt, and each batch once its checkpoint is in. */
+    @Test
+    void theListenerIsToldEachFailedAttemptAndEachBatchDeliveredWithItsCounts() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.JSON, Compression.ZSTD, null, T0);
+        stream.put(0, "{\"n\":1}", "{\"n\":2}", "bad");
+        stream.put(1, "{\"n\":3}");
+        stream.clock.advanceMs(DUE_MS);
+        List<String> heard = new ArrayList<>();
+        DeliveryListener listener = new DeliveryListener() {
+            @Override
+            public void delivered(DeliverySpec s, int deliveredRecords, int deadLetteredRecords, long bytesIn,
+                                  long objectBytes) {
+                heard.add(s.channelId() + " delivered " + deliveredRecords + "/" + deadLetteredRecords + "/"
+                        + bytesIn + "/" + objectBytes);
+            }
+
+            @Override
+            public void failed(DeliverySpec s) {
+                heard.add(s.channelId() + " failed");
+            }
+        };
+        DeliveryEngine crashing = new DeliveryEngine(stream,
+                new Checkpoints(dyingAfterUpload(stream.storage.metadata())), files, dir.resolve("staging"),
+                DeliveryOptions.defaults(), stream.clock);
+        engines.add(crashing);
+        crashing.listen(listener);
+        crashing.setChannels(List.of(spec));
+        assertThat(crashing.runOnce()).isZero();
+        assertThat(heard).containsExactly(CHANNEL_ID + " failed", CHANNEL_ID + " failed");
+
+        heard.clear();
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(), spec);
+        engine.listen(listener);
+        assertThat(engine.runOnce()).isEqualTo(2);
+        Map<String, byte[]> objects = objects();
+        long shard0Bytes = objects.get("lake/kinesis-channel/orders-to-s3/" + CHANNEL_ID
+                + "/2026/07/20/14/orders-to-s3-" + CHANNEL_ID + "-2026-07-20-14-30" + suffix(0, 0) + ".zst").length;
+        long shard1Bytes = objects.get("lake/kinesis-channel/orders-to-s3/" + CHANNEL_ID
+                + "/2026/07/20/14/orders-to-s3-" + CHANNEL_ID + "-2026-07-20-14-30" + suffix(1, 0) + ".zst").length;
+        assertThat(heard).containsExactlyInAnyOrder(CHANNEL_ID + " delivered 2/1/17/" + shard0Bytes,
+                CHANNEL_ID + " delivered 1/0/7/" + shard1Bytes);
+    }
+
     @Test
     void aCrashBeforeTheCheckpointRewritesTheSameKeyWithTheSameBytes() throws IOException {
         DeliverySpec spec = spec(RecordFormat.JSON, Compression.ZSTD, null, T0);

@@ -14,6 +14,7 @@ import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.s3.LocalFilesDestination;
 import dev.millrace.channels.s3.S3Destination;
+import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.storage.MetadataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,15 +53,18 @@ public final class ChannelDelivery implements AutoCloseable {
     private final Supplier<List<ChannelRegistry>> registries;
     private final BooleanSupplier writer;
     private final Set<String> known = new HashSet<>();
+    private final ChannelMetering metering;
 
     /**
      * @param metadata   the node's whole metadata store (checkpoints are keyed by channel id, unique across regions)
      * @param source     the shards of the streams, by ARN
      * @param registries every account's region's channel registry, as open now
      * @param writer     whether this node is the metadata writer
+     * @param metrics    where the channels' {@code DeliveryToS3.*} metrics are recorded
      */
     public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, ShardSource source,
-                           Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer, Clock clock) {
+                           Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer, Clock clock,
+                           KinesisMetrics metrics) {
         if (config.s3() != null) {
             destination = config.s3().open(S3Destination.DEFAULT_PART_BYTES);
             where = config.s3().endpoint() == null ? "AWS S3 (" + config.s3().region() + ")"
@@ -74,6 +78,8 @@ public final class ChannelDelivery implements AutoCloseable {
                 config.options(), clock);
         this.registries = registries;
         this.writer = writer;
+        this.metering = new ChannelMetering(metrics);
+        engine.listen(metering);
         log.info("Channels deliver to {}", where);
     }
 
@@ -107,12 +113,14 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     /**
-     * Hands the engine the channels to deliver now (none unless this node is the metadata writer), and forgets the
-     * checkpoints of channels that are gone.
+     * Hands the engine the channels to deliver now (none unless this node is the metadata writer), forgets the
+     * checkpoints of channels that are gone, and samples the channels' DataFreshness (the engine tells the rest of
+     * their metrics as it delivers).
      */
     public void refresh() {
         if (!writer.getAsBoolean()) {
             engine.setChannels(List.of());
+            metering.retain(Set.of());
             return;
         }
         List<DeliverySpec> specs = new ArrayList<>();
@@ -128,6 +136,7 @@ public final class ChannelDelivery implements AutoCloseable {
             }
         }
         engine.setChannels(specs);
+        meter(specs);
         for (String id : known) {
             if (!present.contains(id)) {
                 checkpoints.forget(id);
@@ -135,6 +144,15 @@ public final class ChannelDelivery implements AutoCloseable {
         }
         known.clear();
         known.addAll(present);
+    }
+
+    private void meter(List<DeliverySpec> specs) {
+        Set<String> ids = new HashSet<>();
+        for (DeliverySpec spec : specs) {
+            ids.add(spec.channelId());
+            engine.dataFreshnessMs(spec.channelId()).ifPresent(ageMs -> metering.freshness(spec, ageMs));
+        }
+        metering.retain(ids);
     }
 
     /** What a channel's delivery did so far on this node, if this node delivers it. */
