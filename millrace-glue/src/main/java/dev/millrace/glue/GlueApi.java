@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -77,6 +78,49 @@ public final class GlueApi implements SchemaLookup {
     /** Whether {@code target}'s operation changes the registry (a cluster runs it on the metadata writer). */
     public static boolean changes(String target) {
         return isGlueTarget(target) && CHANGING.contains(operationOf(target));
+    }
+
+    /**
+     * The ARNs a call acts on, for its IAM check ({@code glue:<Operation>} on each): the registry a CreateRegistry
+     * makes or a ListSchemas lists, the schema (and its registry) of the others; {@code *} for a call that names
+     * none (ListSchemas of every registry, GetSchemaVersion by id) and for a body that does not read (the call
+     * itself then answers that).
+     */
+    public static List<String> resourcesOf(String target, byte[] body, String region, String accountId) {
+        GlueServices s = new GlueServices(null, null, region, accountId);
+        try {
+            GlueInput in = GlueInput.parse(body);
+            String op = isGlueTarget(target) ? operationOf(target) : "";
+            switch (op) {
+                case "CreateRegistry":
+                    return List.of(s.registryArn(GlueInput.name("RegistryName", in.required("RegistryName"))));
+                case "CreateSchema": {
+                    GlueInput registryId = in.structure("RegistryId");
+                    String registry = registryId == null ? GlueServices.DEFAULT_REGISTRY : s.registryName(registryId);
+                    return List.of(s.registryArn(registry), s.schemaArn(registry,
+                            GlueInput.name("SchemaName", in.required("SchemaName"))));
+                }
+                case "ListSchemas": {
+                    GlueInput registryId = in.structure("RegistryId");
+                    return List.of(registryId == null ? "*" : s.registryArn(s.registryName(registryId)));
+                }
+                case "GetSchemaVersion":
+                    if (in.structure("SchemaId") == null) {
+                        return List.of("*");
+                    }
+                    // fall through: named by its schema
+                case "RegisterSchemaVersion":
+                case "GetSchema":
+                case "ListSchemaVersions": {
+                    String[] names = s.schemaNames(in.structure("SchemaId"));
+                    return List.of(s.registryArn(names[0]), s.schemaArn(names[0], names[1]));
+                }
+                default:
+                    return List.of("*");
+            }
+        } catch (GlueException unreadable) {
+            return List.of("*");
+        }
     }
 
     /** Handles one call; never throws. */
