@@ -5,6 +5,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.SchemaException;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import dev.millrace.protocol.JsonTree;
 
 import java.io.IOException;
@@ -12,29 +19,35 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Checks a SchemaDefinition and gives the form two definitions are compared in. Millrace keeps JSON Schemas only:
- * the text must parse as one JSON object (no trailing data), at most {@link #MAX_DEPTH} deep, whose {@code type}
- * keywords name JSON Schema types, whose {@code properties}/{@code $defs}/{@code definitions} are objects of
- * schemas, whose {@code required} is a list of strings, and whose {@code $ref}s are local ({@code #...}): a remote
- * reference would make the server fetch a URL a client chose. This is a structural check, not a full meta-schema
- * validation (that needs a validator library and jackson-databind, which the project does not carry; the channel
- * code that applies a schema to records does the full validation).
+ * the text must be one JSON object (no trailing data, at most {@link #MAX_DEPTH} deep) that is valid against the
+ * meta-schema of its {@code $schema} (drafts 4, 6, 7, 2019-09 and 2020-12; draft 7 when it names none), checked with
+ * networknt's json-schema-validator whose meta-schemas ship in its jar, and that compiles. Every {@code $ref} (and
+ * {@code $dynamicRef}, {@code $recursiveRef}) must point inside the document ({@code #...}): a reference to a URL
+ * would make the server fetch what a client chose, so it is refused, and the validator is told never to fetch.
  *
- * <p>Stateless, thread-safe.
+ * <p>Stateless, thread-safe (the validator's registries are).
  */
 final class SchemaDefinitions {
     /** The model's bound on SchemaDefinitionString. */
     static final int MAX_DEFINITION_CHARS = 170_000;
     static final int MAX_DEPTH = 64;
-    private static final Set<String> TYPES = Set.of("object", "array", "string", "number", "integer", "boolean",
-            "null");
-    private static final Set<String> SCHEMA_MAPS = Set.of("properties", "$defs", "definitions",
-            "patternProperties");
+    /** How many of the validator's messages an error repeats. */
+    private static final int MAX_MESSAGES = 3;
+    private static final List<String> REFERENCES = List.of("$ref", "$dynamicRef", "$recursiveRef");
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build();
+    private static final ObjectMapper TREES = new ObjectMapper(JSON);
+    /** The meta-schemas: a handful, loaded once from the validator's jar and cached. */
+    private static final SchemaRegistry META = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
+            b -> b.schemaLoader(l -> l.fetchRemoteResources(false)));
+    /** Clients' schemas, compiled once to see they compile, never cached (a client could send any number). */
+    private static final SchemaRegistry CLIENTS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
+            b -> b.schemaLoader(l -> l.fetchRemoteResources(false)).schemaCacheEnabled(false));
 
     private SchemaDefinitions() {
     }
@@ -62,7 +75,8 @@ final class SchemaDefinitions {
         } catch (IOException e) {
             throw invalid("it is not JSON (" + firstLine(e.getMessage()) + ")");
         }
-        check(tree, "#");
+        onlyLocalReferences(tree, "#");
+        againstMetaSchema(definition);
         StringWriter out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             write(g, tree);
@@ -72,60 +86,48 @@ final class SchemaDefinitions {
         return out.toString();
     }
 
-    private static void check(Object schema, String path) {
-        if (schema instanceof Boolean) {
-            return; // true and false are schemas (draft 6 on)
+    private static void againstMetaSchema(String definition) {
+        JsonNode node;
+        try {
+            node = TREES.readTree(definition);
+        } catch (IOException e) {
+            throw invalid("it is not JSON (" + firstLine(e.getMessage()) + ")"); // parsed above: not expected
         }
-        if (!(schema instanceof Map<?, ?> m)) {
-            throw invalid(path + " is not a schema (an object or a boolean)");
+        JsonNode declared = node.get("$schema");
+        Optional<SpecificationVersion> version = SpecificationVersion.fromSchemaNode(node);
+        if (declared != null && version.isEmpty()) {
+            throw invalid("$schema " + GlueInput.clip(declared.toString()) + " is none of the JSON Schema drafts"
+                    + " Millrace knows (4, 6, 7, 2019-09, 2020-12)");
         }
-        Object type = m.get("type");
-        if (type instanceof List<?> types) {
-            for (Object t : types) {
-                checkType(t, path);
+        String dialect = version.orElse(SpecificationVersion.DRAFT_7).getDialectId();
+        try {
+            List<Error> errors = META.getSchema(SchemaLocation.of(dialect)).validate(node);
+            if (!errors.isEmpty()) {
+                throw invalid(errors.stream().limit(MAX_MESSAGES).map(Error::toString)
+                        .collect(Collectors.joining("; ")));
             }
-        } else if (type != null) {
-            checkType(type, path);
-        }
-        for (String keyword : SCHEMA_MAPS) {
-            Object sub = m.get(keyword);
-            if (sub == null) {
-                continue;
-            }
-            if (!(sub instanceof Map<?, ?> subs)) {
-                throw invalid(path + "/" + keyword + " is not an object");
-            }
-            for (Map.Entry<?, ?> e : subs.entrySet()) {
-                check(e.getValue(), path + "/" + keyword + "/" + e.getKey());
-            }
-        }
-        Object items = m.get("items");
-        if (items instanceof List<?> tuple) {
-            for (int i = 0; i < tuple.size(); i++) {
-                check(tuple.get(i), path + "/items/" + i);
-            }
-        } else if (items != null) {
-            check(items, path + "/items");
-        }
-        Object additional = m.get("additionalProperties");
-        if (additional != null) {
-            check(additional, path + "/additionalProperties");
-        }
-        Object required = m.get("required");
-        if (required != null && !(required instanceof List<?> names && names.stream()
-                .allMatch(n -> n instanceof String)) && !(required instanceof Boolean)) {
-            throw invalid(path + "/required is not a list of property names");
-        }
-        Object ref = m.get("$ref");
-        if (ref != null && !(ref instanceof String s && s.startsWith("#"))) {
-            throw invalid(path + "/$ref is not a reference inside the schema (#...): Millrace never fetches"
-                    + " remote schemas");
+            CLIENTS.getSchema(node);
+        } catch (SchemaException e) {
+            throw invalid(firstLine(e.getMessage()));
         }
     }
 
-    private static void checkType(Object type, String path) {
-        if (!(type instanceof String t) || !TYPES.contains(t)) {
-            throw invalid(path + "/type " + type + " is not one of " + TYPES.stream().sorted().toList());
+    private static void onlyLocalReferences(Object value, String path) {
+        if (value instanceof Map<?, ?> m) {
+            for (String keyword : REFERENCES) {
+                Object ref = m.get(keyword);
+                if (ref != null && !(ref instanceof String s && s.startsWith("#"))) {
+                    throw invalid(path + "/" + keyword + " is not a reference inside the schema (#...):"
+                            + " Millrace never fetches other schemas");
+                }
+            }
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                onlyLocalReferences(e.getValue(), path + "/" + e.getKey());
+            }
+        } else if (value instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                onlyLocalReferences(l.get(i), path + "/" + i);
+            }
         }
     }
 

@@ -174,7 +174,12 @@ class GlueApiTest {
         fails("CreateSchema", "{'RegistryId':{'RegistryName':'r'},'SchemaName':'a','DataFormat':'JSON',"
                 + "'Compatibility':'SOMETIMES'}", "InvalidInputException");
         for (String bad : List.of("not json", "[1]", "{\"type\":\"strin\"}", "{\"properties\":[]}",
-                "{\"$ref\":\"http://127.0.0.1:9/x.json\"}", "{} {}", "{\"required\":[1]}", "   ")) {
+                "{\"$ref\":\"http://127.0.0.1:9/x.json\"}", "{} {}", "{\"required\":[1]}", "   ",
+                "{\"properties\":{\"a\":{\"items\":{\"$ref\":\"other.json#/x\"}}}}",
+                "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"minimum\":\"x\"}",
+                "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"required\":[]}",
+                "{\"$schema\":\"http://example.com/my-dialect\"}", "{\"a\":" + "[".repeat(100)
+                        + "]".repeat(100) + "}")) {
             assertThat(fails("CreateSchema", "{'RegistryId':{'RegistryName':'r'},'SchemaName':'a',"
                     + "'DataFormat':'JSON','SchemaDefinition':" + quoted(bad) + "}", "InvalidInputException"))
                     .as(bad).containsAnyOf("Schema definition of JSON data format is invalid", "SchemaDefinition");
@@ -215,6 +220,19 @@ class GlueApiTest {
         GlueApi.Result unknown = api.handle("AWSGlue.DeleteSchema", "{}".getBytes(StandardCharsets.UTF_8));
         assertThat(unknown.httpStatus()).isEqualTo(400);
         assertThat(unknown.errorType()).isEqualTo("UnknownOperationException");
+    }
+
+    @Test
+    void acceptsEveryDraftTheValidatorKnows() {
+        int i = 0;
+        for (String dialect : List.of("http://json-schema.org/draft-04/schema#",
+                "http://json-schema.org/draft-06/schema#", "http://json-schema.org/draft-07/schema#",
+                "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema")) {
+            String definition = "{\"$schema\":\"" + dialect + "\",\"type\":\"object\",\"properties\":{\"id\":"
+                    + "{\"$ref\":\"#/definitions/id\"}},\"definitions\":{\"id\":{\"type\":\"string\"}}}";
+            ok("CreateSchema", "{'SchemaName':'d" + i++ + "','DataFormat':'JSON','SchemaDefinition':"
+                    + quoted(definition) + "}");
+        }
     }
 
     @Test
