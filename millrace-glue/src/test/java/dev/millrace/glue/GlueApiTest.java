@@ -293,6 +293,29 @@ class GlueApiTest {
     }
 
     @Test
+    void namesTheResourcesIamChecks() {
+        String prefix = "arn:aws:glue:eu-west-1:" + ACCOUNT + ":";
+        assertThat(resources("CreateRegistry", "{'RegistryName':'r'}")).containsExactly(prefix + "registry/r");
+        assertThat(resources("CreateSchema", "{'SchemaName':'s','DataFormat':'JSON'}"))
+                .containsExactly(prefix + "registry/default-registry", prefix + "schema/default-registry/s");
+        assertThat(resources("GetSchema", "{'SchemaId':{'SchemaArn':'" + prefix + "schema/r/s'}}"))
+                .containsExactly(prefix + "registry/r", prefix + "schema/r/s");
+        assertThat(resources("ListSchemas", "{'RegistryId':{'RegistryName':'r'}}")).containsExactly(prefix
+                + "registry/r");
+        assertThat(resources("ListSchemas", "{}")).containsExactly("*");
+        assertThat(resources("GetSchemaVersion", "{'SchemaVersionId':'12345678-1234-1234-1234-123456789012'}"))
+                .containsExactly("*");
+        assertThat(resources("GetSchemaVersion", "{'SchemaId':{'SchemaName':'s','RegistryName':'r'}}"))
+                .containsExactly(prefix + "registry/r", prefix + "schema/r/s");
+        assertThat(resources("CreateRegistry", "not json")).containsExactly("*");
+    }
+
+    private static List<String> resources(String op, String body) {
+        return GlueApi.resourcesOf(GlueApi.TARGET_PREFIX + op, body.replace('\'', '"')
+                .getBytes(StandardCharsets.UTF_8), "eu-west-1", ACCOUNT);
+    }
+
+    @Test
     void boundsRegistries() {
         for (int i = 0; i < GlueServices.MAX_REGISTRIES; i++) {
             ok("CreateRegistry", "{'RegistryName':'r" + i + "'}");
