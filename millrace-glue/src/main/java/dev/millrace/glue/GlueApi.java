@@ -37,6 +37,8 @@ public final class GlueApi implements SchemaLookup {
     public static final String CONTENT_TYPE = "application/x-amz-json-1.1";
     /** The operations that change the registry: run on the metadata writer. */
     private static final Set<String> CHANGING = Set.of("CreateRegistry", "CreateSchema", "RegisterSchemaVersion");
+    /** How often a change that lost a race to another commit of the store is run again before giving up. */
+    static final int MAX_ATTEMPTS = 8;
 
     /** An answer: HTTP status, JSON body, and the error type (null on success). */
     public record Result(int httpStatus, byte[] body, String errorType) {
@@ -130,7 +132,17 @@ public final class GlueApi implements SchemaLookup {
             if (handler == null) {
                 throw GlueException.unknownOperation(target);
             }
-            return new Result(200, handler.handle(GlueInput.parse(body)), null);
+            GlueInput input = GlueInput.parse(body);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return new Result(200, handler.handle(input), null);
+                } catch (SchemaRegistryStore.Stale lost) {
+                    if (attempt == MAX_ATTEMPTS) {
+                        throw GlueException.concurrentModification("The metadata store kept changing while the"
+                                + " request was applied (" + MAX_ATTEMPTS + " attempts); retry it.");
+                    }
+                }
+            }
         } catch (GlueException e) {
             return error(e.errorType(), e.getMessage(), e.httpStatus());
         } catch (Throwable e) {

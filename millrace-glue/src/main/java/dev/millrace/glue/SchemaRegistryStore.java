@@ -29,7 +29,9 @@ import java.util.SortedMap;
  * </pre>
  * Names never hold a '/' (Glue's name pattern), so a prefix scan of one registry's or one schema's keys sees no other.
  * Every change is one {@link MetadataStore#commitIfVersion} at the version its checks read, so two writers (a writer
- * change in a cluster) can never both create one name: the loser gets ConcurrentModificationException.
+ * change in a cluster) can never both create one name. The version is the whole store's, which other services commit
+ * to as well (channel checkpoints, stream transitions): a commit that lost that race throws {@link Stale}, and the
+ * call is run again from its reads ({@link GlueApi#handle}).
  *
  * <p>Thread-safe: changes are serialised on this object; reads need no lock.
  */
@@ -114,13 +116,23 @@ final class SchemaRegistryStore {
         return String.format("%010d", number);
     }
 
-    /** Commits {@code changes} if nothing was committed since {@code readVersion}. */
+    /** Something was committed between a call's reads and its commit: the call must be run again. */
+    static final class Stale extends RuntimeException {
+        Stale() {
+            super("stale", null, false, false);
+        }
+    }
+
+    /**
+     * Commits {@code changes} if nothing was committed since {@code readVersion}.
+     *
+     * @throws Stale if something was
+     */
     synchronized void commit(long readVersion, Map<String, byte[]> changes) {
         try {
             store.commitIfVersion(readVersion, changes);
         } catch (StaleVersionException e) {
-            throw GlueException.concurrentModification(
-                    "The registry changed while the request was being applied; retry it.");
+            throw new Stale();
         }
     }
 
