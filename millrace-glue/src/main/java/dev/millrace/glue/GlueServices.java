@@ -20,7 +20,8 @@ import java.util.UUID;
  * What the handlers share: the store, the clock, the account and region the ARNs name, how a RegistryId or SchemaId
  * is resolved, the limits, and how a version is added. Limits (AWS's quotas, rounded; Millrace's choice, documented
  * in the README): {@link #MAX_REGISTRIES} registries and {@link #MAX_SCHEMAS} schemas per account and region,
- * {@link #MAX_VERSIONS} versions per schema, each a ResourceNumberLimitExceededException past it.
+ * {@link #MAX_VERSIONS} versions per schema, {@link #MAX_DEFINITION_CHARS_TOTAL} characters of definitions per account
+ * and region, each a ResourceNumberLimitExceededException past it.
  *
  * <p>Thread-safe (the store serialises commits).
  */
@@ -29,6 +30,12 @@ final class GlueServices {
     static final int MAX_REGISTRIES = 100;
     static final int MAX_SCHEMAS = 10_000;
     static final int MAX_VERSIONS = 1_000;
+    /**
+     * Millrace's own bound, on what every definition of an account's region takes together (each is up to 170,000
+     * characters; without it 10,000 schemas of 1,000 versions could fill the metadata store, which a node holds in
+     * memory): 32 Mi characters, a few hundred of the largest definitions or tens of thousands of typical ones.
+     */
+    static final long MAX_DEFINITION_CHARS_TOTAL = 32L * 1024 * 1024;
     static final Set<String> DATA_FORMATS = Set.of("AVRO", "JSON", "PROTOBUF");
     static final Set<String> COMPATIBILITIES = Set.of("NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD",
             "FORWARD_ALL", "FULL", "FULL_ALL");
@@ -137,21 +144,24 @@ final class GlueServices {
 
     /** The version of {@code schema} whose definition is {@code digest}'s, if one was registered. */
     Optional<SchemaRegistryStore.Version> sameDefinition(SchemaRegistryStore.Schema schema, String digest) {
-        for (byte[] id : store.versionIndex(schema.registry(), schema.name()).values()) {
-            Optional<SchemaRegistryStore.Version> v = store.version(new String(id, StandardCharsets.UTF_8));
-            if (v.isPresent() && digest.equals(v.get().digest())) {
-                return v;
-            }
-        }
-        return Optional.empty();
+        return store.versionIdByDigest(schema.registry(), schema.name(), digest).flatMap(store::version);
     }
 
-    /** Adds version {@code number} of {@code schema} to {@code changes}; its id is a random UUID, as AWS's are. */
+    /**
+     * Adds version {@code number} of {@code schema} to {@code changes}, within {@link #MAX_DEFINITION_CHARS_TOTAL};
+     * its id is a random UUID, as AWS's are.
+     */
     SchemaRegistryStore.Version addVersion(Map<String, byte[]> changes, SchemaRegistryStore.Schema schema,
                                            long number, String definition, String digest, long nowMs) {
+        long chars = store.definitionChars() + definition.length();
+        if (chars > MAX_DEFINITION_CHARS_TOTAL) {
+            throw GlueException.limitExceeded("The definitions of an account's region may take at most "
+                    + MAX_DEFINITION_CHARS_TOTAL + " characters here.");
+        }
         SchemaRegistryStore.Version v = new SchemaRegistryStore.Version(UUID.randomUUID().toString(),
                 schema.registry(), schema.name(), number, definition, digest, nowMs);
         store.putVersion(changes, v);
+        store.putDefinitionChars(changes, chars);
         return v;
     }
 

@@ -26,6 +26,8 @@ import java.util.SortedMap;
  *   glue/version/&lt;version id&gt;                         {"registry","schema","number","definition",
  *                                                       "digest","createdMs"}
  *   glue/version-index/&lt;registry&gt;/&lt;schema&gt;/&lt;number, 10 digits&gt;   the version id, UTF-8
+ *   glue/digest/&lt;registry&gt;/&lt;schema&gt;/&lt;SHA-256 of the normalised definition, hex&gt;   the version id, UTF-8
+ *   glue/usage                                          the characters of every definition kept, decimal
  * </pre>
  * Names never hold a '/' (Glue's name pattern), so a prefix scan of one registry's or one schema's keys sees no other.
  * Every change is one {@link MetadataStore#commitIfVersion} at the version its checks read, so two writers (a writer
@@ -40,6 +42,8 @@ final class SchemaRegistryStore {
     static final String SCHEMA = "glue/schema/";
     static final String VERSION = "glue/version/";
     static final String VERSION_INDEX = "glue/version-index/";
+    static final String DIGEST = "glue/digest/";
+    static final String USAGE = "glue/usage";
     private static final JsonFactory JSON = new JsonFactory();
 
     record Registry(String name, String description, Map<String, String> tags, long createdMs, long updatedMs) {
@@ -107,6 +111,22 @@ final class SchemaRegistryStore {
                 .flatMap(id -> version(new String(id, java.nio.charset.StandardCharsets.UTF_8)));
     }
 
+    /** The id of the version of {@code registry}/{@code schema} whose definition has {@code digest}, if any. */
+    Optional<String> versionIdByDigest(String registry, String schema, String digest) {
+        return store.get(DIGEST + registry + "/" + schema + "/" + digest)
+                .map(id -> new String(id, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The characters of every definition kept in this account's region. */
+    long definitionChars() {
+        return store.get(USAGE).map(v -> Long.parseLong(new String(v, java.nio.charset.StandardCharsets.US_ASCII)))
+                .orElse(0L);
+    }
+
+    void putDefinitionChars(Map<String, byte[]> changes, long chars) {
+        changes.put(USAGE, Long.toString(chars).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     /** The index keys of one schema's versions, in version order. */
     SortedMap<String, byte[]> versionIndex(String registry, String schema) {
         return store.scan(VERSION_INDEX + registry + "/" + schema + "/");
@@ -169,6 +189,8 @@ final class SchemaRegistryStore {
             g.writeNumberField("createdMs", v.createdMs());
         }));
         changes.put(VERSION_INDEX + v.registry() + "/" + v.schema() + "/" + padded(v.number()),
+                v.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        changes.put(DIGEST + v.registry() + "/" + v.schema() + "/" + v.digest(),
                 v.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 

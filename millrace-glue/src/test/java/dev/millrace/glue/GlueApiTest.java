@@ -316,6 +316,25 @@ class GlueApiTest {
     }
 
     @Test
+    void boundsTheCharactersOfAllDefinitions() {
+        // Each definition is about 169,000 characters (under the 170,000 of one), all different.
+        String padding = "x".repeat(169_000);
+        ok("CreateSchema", "{'SchemaName':'big','DataFormat':'JSON','Compatibility':'NONE','SchemaDefinition':"
+                + quoted("{\"description\":\"" + padding + "\"}") + "}");
+        long fits = GlueServices.MAX_DEFINITION_CHARS_TOTAL / 169_020;
+        for (int i = 1; i < fits; i++) {
+            ok("RegisterSchemaVersion", "{'SchemaId':{'SchemaName':'big'},'SchemaDefinition':"
+                    + quoted("{\"title\":\"" + i + "\",\"description\":\"" + padding + "\"}") + "}");
+        }
+        fails("RegisterSchemaVersion", "{'SchemaId':{'SchemaName':'big'},'SchemaDefinition':"
+                + quoted("{\"title\":\"last\",\"description\":\"" + padding + "\"}") + "}",
+                "ResourceNumberLimitExceededException");
+        // A definition already kept is still its version: it takes nothing more.
+        assertThat(ok("RegisterSchemaVersion", "{'SchemaId':{'SchemaName':'big'},'SchemaDefinition':"
+                + quoted("{\"description\":\"" + padding + "\"}") + "}")).containsEntry("VersionNumber", 1L);
+    }
+
+    @Test
     void boundsRegistries() {
         for (int i = 0; i < GlueServices.MAX_REGISTRIES; i++) {
             ok("CreateRegistry", "{'RegistryName':'r" + i + "'}");
