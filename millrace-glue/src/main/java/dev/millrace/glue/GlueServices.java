@@ -42,6 +42,9 @@ final class GlueServices {
     /** AWS's model gives no default; its guide recommends BACKWARD, which is what the console preselects. */
     static final String DEFAULT_COMPATIBILITY = "BACKWARD";
     static final String AVAILABLE = "AVAILABLE";
+    private static final int MAX_ARN_CHARS = 10_240;
+    private static final java.util.regex.Pattern GLUE_ARN = java.util.regex.Pattern.compile(
+            "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*");
 
     final SchemaRegistryStore store;
     final Clock clock;
@@ -85,12 +88,20 @@ final class GlueServices {
         if (name != null) {
             return GlueInput.name("RegistryName", name);
         }
+        checkArn("RegistryArn", arn);
         String prefix = "arn:" + partition() + ":glue:" + region + ":" + accountId + ":registry/";
         if (!arn.startsWith(prefix)) {
             throw GlueException.notFound("Registry " + GlueInput.clip(arn) + " not found: Millrace serves "
                     + prefix + "* here.");
         }
         return GlueInput.name("RegistryArn", arn.substring(prefix.length()));
+    }
+
+    /** The model's GlueResourceArn: 1 to 10240 characters of a Glue ARN in any partition. */
+    private static void checkArn(String member, String arn) {
+        if (arn.isEmpty() || arn.length() > MAX_ARN_CHARS || !GLUE_ARN.matcher(arn).matches()) {
+            throw GlueException.invalidInput(member + " '" + GlueInput.clip(arn) + "' is not a Glue ARN.");
+        }
     }
 
     /** The registry a RegistryId names, which must exist. */
@@ -114,6 +125,7 @@ final class GlueServices {
             return new String[] {registry == null ? DEFAULT_REGISTRY : GlueInput.name("RegistryName", registry),
                     GlueInput.name("SchemaName", name)};
         }
+        checkArn("SchemaArn", arn);
         String prefix = "arn:" + partition() + ":glue:" + region + ":" + accountId + ":schema/";
         String rest = arn.startsWith(prefix) ? arn.substring(prefix.length()) : "";
         int slash = rest.indexOf('/');

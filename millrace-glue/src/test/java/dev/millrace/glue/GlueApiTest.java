@@ -196,6 +196,8 @@ class GlueApiTest {
         fails("GetSchema", "{'SchemaId':{'SchemaArn':'arn:aws:glue:us-east-1:" + ACCOUNT + ":schema/r/a'}}",
                 "EntityNotFoundException");
         fails("GetSchema", "{}", "InvalidInputException");
+        fails("GetSchema", "{'SchemaId':{'SchemaArn':'arn:aws:s3:::bucket'}}", "InvalidInputException");
+        fails("ListSchemas", "{'RegistryId':{'RegistryArn':'not-an-arn'}}", "InvalidInputException");
         fails("GetSchema", "{'SchemaId':{'SchemaArn':'a','SchemaName':'a'}}", "InvalidInputException");
 
         fails("GetSchemaVersion", "{}", "InvalidInputException");
