@@ -25,8 +25,10 @@ import java.util.SortedMap;
  *                                                       "latest","next","checkpoint","createdMs","updatedMs"}
  *   glue/version/&lt;version id&gt;                         {"registry","schema","number","definition",
  *                                                       "digest","createdMs"}
- *   glue/version-index/&lt;registry&gt;/&lt;schema&gt;/&lt;number, 10 digits&gt;   the version id, UTF-8
- *   glue/digest/&lt;registry&gt;/&lt;schema&gt;/&lt;SHA-256 of the normalised definition, hex&gt;   the version id, UTF-8
+ *   glue/version-index/&lt;registry&gt;/&lt;schema&gt;/&lt;number, 10 digits&gt;
+ *                                                       the version id, UTF-8
+ *   glue/digest/&lt;registry&gt;/&lt;schema&gt;/&lt;SHA-256 of the normalised definition, hex&gt;
+ *                                                       the version id, UTF-8
  *   glue/usage                                          the characters of every definition kept, decimal
  * </pre>
  * Names never hold a '/' (Glue's name pattern), so a prefix scan of one registry's or one schema's keys sees no other.

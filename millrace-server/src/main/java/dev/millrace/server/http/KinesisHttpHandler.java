@@ -55,9 +55,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into an API call
  * and writes the answer. CORS preflights are answered here ({@link Cors}); DynamoDB targets go to {@link DynamoApi},
- * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}, Glue targets to {@link GlueApi}; everything else is addressed to Kinesis and
- * passes {@link KinesisGate}, which answers malformed and unauthenticated requests as AWS does. The call runs on the
- * API executor, not the event loop, because appends wait for fsync.
+ * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}, Glue targets to {@link GlueApi};
+ * everything else is addressed to Kinesis and passes {@link KinesisGate}, which answers malformed and
+ * unauthenticated requests as AWS does. The call runs on the API executor, not the event loop, because appends wait
+ * for fsync.
  *
  * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
  * body is copied out first; the response buffer is owned by the pipeline once written.
@@ -387,6 +388,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             if (dynamoDb) {
                 authentication.authorizeDynamo(signed, call.target(), call.body());
             } else if (isGlue) {
+                if (signed.scope() == null) {
+                    // Registries are kept per account and region: a region AWS does not have names none.
+                    throw Regions.invalidRegion(call.region());
+                }
                 authentication.authorizeGlue(signed, call.target(), call.body());
             } else {
                 authentication.authorizeCloudWatch(signed, call.uri(), call.target(), call.contentType(),
