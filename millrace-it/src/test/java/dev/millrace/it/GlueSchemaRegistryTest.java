@@ -166,6 +166,16 @@ class GlueSchemaRegistryTest {
                     .schemaName("sneaky").dataFormat(DataFormat.JSON).schemaDefinition(SCHEMA)))
                     .isInstanceOf(AccessDeniedException.class).hasMessageContaining("glue:CreateSchema");
         }
+        // Registries are kept per account and region: a name that is no region names none.
+        try (GlueClient nowhere = GlueClient.builder().endpointOverride(server.endpoint())
+                .region(Region.of("nowhere")).credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create("AKIAGLUEADMIN000001", "admin-secret")))
+                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()))
+                .httpClient(UrlConnectionHttpClient.builder().build()).build()) {
+            assertThatThrownBy(() -> nowhere.listSchemas(b -> { }))
+                    .isInstanceOfSatisfying(software.amazon.awssdk.services.glue.model.GlueException.class,
+                            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidSignatureException"));
+        }
         try (GlueClient stranger = glue("stranger", "AKIAGLUESTRANGER001")) {
             assertThatThrownBy(() -> stranger.listSchemas(b -> { }))
                     .isInstanceOfSatisfying(software.amazon.awssdk.services.glue.model.GlueException.class,
