@@ -53,7 +53,12 @@ public final class GlueApi implements SchemaLookup {
      * @param accountId the account its ARNs name
      */
     public GlueApi(MetadataStore store, Clock clock, String region, String accountId) {
-        services = new GlueServices(store, clock, region, accountId);
+        this(store, clock, region, accountId, GlueServices.MAX_DEFINITION_CHARS_TOTAL);
+    }
+
+    /** With another bound on the characters of all definitions (tests). */
+    GlueApi(MetadataStore store, Clock clock, String region, String accountId, long maxDefinitionChars) {
+        services = new GlueServices(store, clock, region, accountId, maxDefinitionChars);
         register("CreateRegistry", CreateRegistryHandler::new);
         register("CreateSchema", CreateSchemaHandler::new);
         register("RegisterSchemaVersion", RegisterSchemaVersionHandler::new);
@@ -89,7 +94,7 @@ public final class GlueApi implements SchemaLookup {
      * itself then answers that).
      */
     public static List<String> resourcesOf(String target, byte[] body, String region, String accountId) {
-        GlueServices s = new GlueServices(null, null, region, accountId);
+        GlueServices s = new GlueServices(null, null, region, accountId, 0);
         try {
             GlueInput in = GlueInput.parse(body);
             String op = isGlueTarget(target) ? operationOf(target) : "";

@@ -50,12 +50,15 @@ final class GlueServices {
     final Clock clock;
     final String region;
     final String accountId;
+    /** {@link #MAX_DEFINITION_CHARS_TOTAL}, or less in tests. */
+    private final long maxDefinitionChars;
 
-    GlueServices(MetadataStore store, Clock clock, String region, String accountId) {
+    GlueServices(MetadataStore store, Clock clock, String region, String accountId, long maxDefinitionChars) {
         this.store = new SchemaRegistryStore(store);
         this.clock = clock;
         this.region = region;
         this.accountId = accountId;
+        this.maxDefinitionChars = maxDefinitionChars;
     }
 
     String registryArn(String registry) {
@@ -166,9 +169,9 @@ final class GlueServices {
     SchemaRegistryStore.Version addVersion(Map<String, byte[]> changes, SchemaRegistryStore.Schema schema,
                                            long number, String definition, String digest, long nowMs) {
         long chars = store.definitionChars() + definition.length();
-        if (chars > MAX_DEFINITION_CHARS_TOTAL) {
+        if (chars > maxDefinitionChars) {
             throw GlueException.limitExceeded("The definitions of an account's region may take at most "
-                    + MAX_DEFINITION_CHARS_TOTAL + " characters here.");
+                    + maxDefinitionChars + " characters here.");
         }
         SchemaRegistryStore.Version v = new SchemaRegistryStore.Version(UUID.randomUUID().toString(),
                 schema.registry(), schema.name(), number, definition, digest, nowMs);
