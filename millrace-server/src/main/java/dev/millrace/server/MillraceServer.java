@@ -298,7 +298,8 @@ public final class MillraceServer implements AutoCloseable {
         PerAccount<CloudWatchApi> cloudWatchOf = cloudWatches(cloudWatch, metricsRetention);
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
-                config.metricsAddress() == null ? exposition : null, this::notReady), apiExecutor,
+                config.metricsAddress() == null ? exposition : null, this::notReady)
+                .withGlue(metadata, clock, ownId), apiExecutor,
                 config.maxBodyBytes(), config.http());
         if (config.metricsAddress() != null) {
             metricsAddress = http.startMetrics(config.metricsAddress().getHostString(),

@@ -83,6 +83,8 @@ public final class ClusterCalls {
     /** The service a call is for. */
     public enum Service {
         KINESIS, DYNAMODB, CLOUDWATCH,
+        /** The Glue Schema Registry subset: its registries live in the writer's metadata. */
+        GLUE,
         /** Kinesis, run where it arrives: a call forwarded to a shard's owner, never forwarded again. */
         KINESIS_HERE,
         /** One shard's entries for its owner to append ({@link dev.millrace.server.records.RemoteAppend}). */

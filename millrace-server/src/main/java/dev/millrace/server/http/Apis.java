@@ -1,6 +1,10 @@
 package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.glue.GlueApi;
+import dev.millrace.protocol.Account;
+import dev.millrace.server.state.RegionMetadata;
+import dev.millrace.storage.MetadataStore;
 import dev.millrace.metrics.PrometheusExposition;
 import dev.millrace.server.api.KinesisApi;
 import dev.millrace.server.cluster.ClusterCalls;
@@ -19,12 +23,38 @@ import java.time.Clock;
  * verifies every request's signature ({@code --auth sigv4}; null with {@code --auth none}) and {@code gatekeeper}
  * evaluates the DynamoDB and CloudWatch calls' policies (Kinesis's are evaluated by the Kinesis API). {@code metrics}
  * is what {@code GET /metrics} shows on this port (null: the port does not serve it, see {@link MetricsListener});
- * {@code readiness} answers {@code GET /health/ready} ({@link HealthEndpoints}). Immutable, thread-safe.
+ * {@code readiness} answers {@code GET /health/ready} ({@link HealthEndpoints}). {@code glueOfAccount} is the Glue
+ * Schema Registry subset of each account's region ({@link #withGlue}; null: not served, its calls are answered as
+ * unknown Kinesis operations). Immutable, thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                    RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
                    PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
-                   PrometheusExposition metrics, Readiness readiness) {
+                   PrometheusExposition metrics, Readiness readiness, PerAccount<GlueApi> glueOfAccount) {
+
+    /** Without the Glue Schema Registry subset. */
+    public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
+                RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
+                PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
+                PrometheusExposition metrics, Readiness readiness) {
+        this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, metrics, readiness, null);
+    }
+
+    /**
+     * The same APIs, with the Glue Schema Registry subset kept in {@code metadata}: one {@link GlueApi} per account
+     * and region, on that account's region's keys ({@link RegionMetadata}), where {@code ownAccountId} is the
+     * server's own account.
+     */
+    public Apis withGlue(MetadataStore metadata, Clock clock, String ownAccountId) {
+        PerAccount<GlueApi> glue = new PerAccount<>(key -> {
+            int slash = key.indexOf('/');
+            Account scope = new Account(key.substring(slash + 1), key.substring(0, slash));
+            return new GlueApi(RegionMetadata.of(metadata, scope, ownAccountId), clock, scope.region(), scope.id());
+        });
+        return new Apis(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, metrics, readiness, glue);
+    }
 
     /** Serving {@code metrics}, ready as soon as it listens ({@link Readiness#ALWAYS}). */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,

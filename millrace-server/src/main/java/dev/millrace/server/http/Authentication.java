@@ -3,6 +3,7 @@ package dev.millrace.server.http;
 import dev.millrace.auth.sigv4.ReceivedRequest;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.dynamodb.DynamoApi;
+import dev.millrace.glue.GlueApi;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
@@ -78,6 +79,21 @@ final class Authentication {
         return new Signed(caller, Regions.scope(signed.region(), signed.identity().accountId()));
     }
 
+    /**
+     * Refuses a Glue Schema Registry call unless the caller's policy allows {@code glue:<Operation>} on each
+     * registry and schema it acts on ({@link GlueApi#resourcesOf}).
+     */
+    void authorizeGlue(Signed signed, String target, byte[] body) {
+        if (signed.caller().identity() == null) {
+            return;
+        }
+        Account scope = signed.scope() != null ? signed.scope() : new Account(Account.LEGACY_REGION,
+                signed.caller().identity().accountId());
+        for (String arn : GlueApi.resourcesOf(target, body, scope.region(), scope.id())) {
+            gatekeeper.authorize(signed.caller(), "glue:" + GlueApi.operationOf(target), arn, scope, null);
+        }
+    }
+
     /** Refuses a DynamoDB call unless the caller's policy allows its action on each table it acts on. */
     void authorizeDynamo(Signed signed, String target, byte[] body) {
         if (signed.caller().identity() == null) {
@@ -119,6 +135,12 @@ final class Authentication {
         DynamoApi.Result r = DynamoApi.securityError(e.errorType(), e.getMessage(), 400);
         return new KinesisHttpHandler.Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                 DynamoApi.CONTENT_TYPE, Map.of());
+    }
+
+    static KinesisHttpHandler.Reply glue(KinesisException e) {
+        GlueApi.Result r = GlueApi.securityError(e.errorType(), e.getMessage(), e.httpStatus());
+        return new KinesisHttpHandler.Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
+                GlueApi.CONTENT_TYPE, Map.of());
     }
 
     static KinesisHttpHandler.Reply cloudWatch(KinesisException e, String uri, String target, String contentType,

@@ -15,6 +15,7 @@ import dev.millrace.auth.sigv4.ReceivedRequest;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.NodeUnavailableException;
 import dev.millrace.cloudwatch.CloudWatchApi;
+import dev.millrace.glue.GlueApi;
 import dev.millrace.sts.StsApi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -54,9 +55,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into an API call
  * and writes the answer. CORS preflights are answered here ({@link Cors}); DynamoDB targets go to {@link DynamoApi},
- * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}; everything else is addressed to Kinesis and
- * passes {@link KinesisGate}, which answers malformed and unauthenticated requests as AWS does. The call runs on the
- * API executor, not the event loop, because appends wait for fsync.
+ * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}, Glue targets to {@link GlueApi};
+ * everything else is addressed to Kinesis and passes {@link KinesisGate}, which answers malformed and
+ * unauthenticated requests as AWS does. The call runs on the API executor, not the event loop, because appends wait
+ * for fsync.
  *
  * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
  * body is copied out first; the response buffer is owned by the pipeline once written.
@@ -75,6 +77,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final PerAccount<DynamoApi> dynamo;
     private final PerAccount<CloudWatchApi> cloudWatch;
     private final StsApi sts;
+    /** Null when the port does not serve the Glue Schema Registry subset. */
+    private final PerAccount<GlueApi> glue;
     /** Null on a node alone on its storage (and in tests that build the handler bare): nothing is forwarded. */
     private final ClusterCalls calls;
     private final Authentication authentication;
@@ -96,6 +100,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.dynamo = apis.dynamoOfAccount();
         this.cloudWatch = apis.cloudWatchOfAccount();
         this.sts = apis.sts();
+        this.glue = apis.glueOfAccount();
         this.calls = apis.cluster();
         this.authentication = new Authentication(apis.authenticator(), apis.gatekeeper(), api.home().id());
         this.executor = executor;
@@ -182,8 +187,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return;
             }
             boolean isSts = post && StsApi.isSts(target, contentType, body);
-            if (post && (DynamoApi.isDynamoTarget(target) || isSts || CloudWatchApi.isCloudWatch(uri, target,
-                    contentType, body))) {
+            boolean isGlue = glue != null && GlueApi.isGlueTarget(target);
+            if (post && (DynamoApi.isDynamoTarget(target) || isSts || isGlue || CloudWatchApi.isCloudWatch(uri,
+                    target, contentType, body))) {
                 KinesisException auth = authentication.enabled() ? null
                         : SigV4Shape.problem(authorization, uri, hasDate);
                 if (auth != null) {
@@ -192,8 +198,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     return;
                 }
                 OtherService service = new OtherService(DynamoApi.isDynamoTarget(target)
-                        ? ClusterCalls.Service.DYNAMODB : isSts ? null : ClusterCalls.Service.CLOUDWATCH, uri, target,
-                        contentType, region, body);
+                        ? ClusterCalls.Service.DYNAMODB : isGlue ? ClusterCalls.Service.GLUE : isSts ? null
+                        : ClusterCalls.Service.CLOUDWATCH, uri, target, contentType, region, body);
                 onExecutor(x, contentType, () -> x.respond(otherService(ctx, received, service, requestId)));
                 return;
             }
@@ -353,7 +359,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         });
     }
 
-    /** A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH) or STS (null) call, as received. */
+    /** A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH), Glue (GLUE) or STS (null) call, as received. */
     private record OtherService(ClusterCalls.Service service, String uri, String target, String contentType,
                                 String region, byte[] body) {
     }
@@ -375,10 +381,18 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                         Map.of());
             }
             boolean dynamoDb = call.service() == ClusterCalls.Service.DYNAMODB;
+            boolean isGlue = call.service() == ClusterCalls.Service.GLUE;
             Authentication.Signed signed = authentication.authenticate(ctx, received, dynamoDb
-                    ? RequestAuthenticator.DYNAMODB : RequestAuthenticator.CLOUDWATCH, call.region());
+                    ? RequestAuthenticator.DYNAMODB : isGlue ? RequestAuthenticator.GLUE
+                    : RequestAuthenticator.CLOUDWATCH, call.region());
             if (dynamoDb) {
                 authentication.authorizeDynamo(signed, call.target(), call.body());
+            } else if (isGlue) {
+                if (signed.scope() == null) {
+                    // Registries are kept per account and region: a region AWS does not have names none.
+                    throw Regions.invalidRegion(call.region());
+                }
+                authentication.authorizeGlue(signed, call.target(), call.body());
             } else {
                 authentication.authorizeCloudWatch(signed, call.uri(), call.target(), call.contentType(),
                         call.body());
@@ -389,6 +403,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         } catch (KinesisException e) {
             if (call.service() == null) {
                 return Authentication.sts(e, requestId);
+            }
+            if (call.service() == ClusterCalls.Service.GLUE) {
+                return Authentication.glue(e);
             }
             return call.service() == ClusterCalls.Service.DYNAMODB ? Authentication.dynamo(e)
                     : Authentication.cloudWatch(e, call.uri(), call.target(), call.contentType(), requestId);
@@ -469,6 +486,17 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                         DynamoApi.CONTENT_TYPE, Map.of());
             }
+            case GLUE: {
+                GlueApi.Result r;
+                try {
+                    r = glue.of(PerAccount.regional(call.scope() != null ? call.scope() : api.home()))
+                            .handle(call.target(), call.body());
+                } catch (KinesisException tooManyRegions) {
+                    return Authentication.glue(tooManyRegions);
+                }
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
+                        GlueApi.CONTENT_TYPE, Map.of());
+            }
             case CLOUDWATCH: {
                 CloudWatchApi regional;
                 try {
@@ -498,6 +526,11 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 DynamoApi.Result r = DynamoApi.internalError(message);
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                         DynamoApi.CONTENT_TYPE, Map.of());
+            }
+            case GLUE: {
+                GlueApi.Result r = GlueApi.internalError(message);
+                return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
+                        GlueApi.CONTENT_TYPE, Map.of());
             }
             case CLOUDWATCH: {
                 CloudWatchApi.Result r = CloudWatchApi.internalError(call.uri(), call.target(), call.contentType(),

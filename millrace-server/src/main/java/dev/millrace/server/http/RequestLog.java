@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.cluster.ClusterCalls;
+import dev.millrace.glue.GlueApi;
 import dev.millrace.sts.StsApi;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -156,6 +157,7 @@ final class RequestLog {
                 case KINESIS_PREFIX: return new String[] {"kinesis", operation};
                 case DYNAMODB_PREFIX: return new String[] {"dynamodb", operation};
                 case CloudWatchApi.SERVICE + ".": return new String[] {"cloudwatch", operation};
+                case GlueApi.TARGET_PREFIX: return new String[] {"glue", operation};
                 default: return new String[] {"unknown", target};
             }
         }

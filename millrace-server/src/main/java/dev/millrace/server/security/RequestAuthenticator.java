@@ -20,6 +20,7 @@ public final class RequestAuthenticator {
     public static final String DYNAMODB = "dynamodb";
     public static final String CLOUDWATCH = "monitoring";
     public static final String STS = "sts";
+    public static final String GLUE = "glue";
 
     private final ServerIdentities identities;
     private final SigV4Verifier verifier;
