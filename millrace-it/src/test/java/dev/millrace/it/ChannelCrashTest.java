@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -55,13 +56,14 @@ import static org.awaitility.Awaitility.await;
 /**
  * Channel delivery is exactly once across kill -9: a server (child process, one data directory and port for all its
  * lives) delivering an on-demand stream's JSON records, gzipped, to a real S3 API server (s3proxy, in this JVM) is
- * killed with SIGKILL {@value #CYCLES} times while a producer writes, and restarted. Half of the kills come at a
+ * killed with SIGKILL {@link #cycles()} times while a producer writes, and restarted. Half of the kills come at a
  * random moment of the server's life; the others at the worst ones, from inside s3proxy while it handles the upload
- * of a data object: either before the object is stored (the batch is recorded as pending, nothing is written) or
- * after it is stored but before the server hears so (the object is written, its checkpoint is not). At the end every
- * record whose PutRecords entry was acknowledged is in exactly one object, no record is in two, no two objects
- * cover the same shard position, and an object written by a killed server was written again, under the same key,
- * byte for byte the same (the overwrite that makes a retried upload harmless).
+ * of a data object or a dead-letter object: either before the object is stored (the batch is recorded as pending,
+ * nothing is written) or after it is stored but before the server hears so (the object is written, its checkpoint is
+ * not). One record in 30 is not JSON and must become a dead letter. At the end every record whose PutRecords entry
+ * was acknowledged is in exactly one object (a valid one in the bucket, an invalid one in the dead letters), no
+ * record is in two, no two objects start at the same shard position, and an object written by a killed server was
+ * written again, under the same key, byte for byte the same (the overwrite that makes a retried upload harmless).
  *
  * <p>The producer never retries (each record is sent at most once), so a record twice in the bucket can only be the
  * channel's doing. Records in a request that failed with the server are unacknowledged: they may or may not be
@@ -75,10 +77,10 @@ class ChannelCrashTest {
     private static final String ACCOUNT = "000000000000";
     private static final String BUCKET = "crash-archive";
     private static final String STREAM = "crash-orders";
-    private static final int CYCLES = 10;
-    private static final Duration HOOK_KILL_WAIT = Duration.ofSeconds(6);
+    private static final String DLQ_BUCKET = "crash-dlq";
     private static final Pattern SUFFIX = Pattern.compile("-[0-9a-f]{8}-(\\d{12})-([0-9a-z]{13})\\.gz$");
     private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+    private static final Pattern SEQUENCE_NUMBER = Pattern.compile("\"sequenceNumber\":\"(\\d+)\"");
 
     /** When a kill armed in s3proxy fires, relative to storing the object. */
     private enum KillPoint { BEFORE_STORE, AFTER_STORE }
@@ -93,7 +95,7 @@ class ChannelCrashTest {
         s3 = new KillingS3();
         s3Client = s3.client();
         s3Client.createBucket(b -> b.bucket(BUCKET));
-        s3Client.createBucket(b -> b.bucket("crash-dlq"));
+        s3Client.createBucket(b -> b.bucket(DLQ_BUCKET));
         dataDir = Files.createTempDirectory("millrace-it-channel-crash-");
     }
 
@@ -113,6 +115,19 @@ class ChannelCrashTest {
                 "--channel-min-freshness-seconds", "1");
     }
 
+    /** How many times the server is killed. */
+    int cycles() {
+        return 10;
+    }
+
+    /**
+     * How long a kill armed in s3proxy waits for an upload. On Kafka a node restarted after kill -9 delivers only once
+     * it is elected metadata writer, after its dead predecessor's claim expires.
+     */
+    Duration hookKillWait() {
+        return Duration.ofSeconds(6);
+    }
+
     @Test
     void everyAcknowledgedRecordIsDeliveredExactlyOnceAcrossKillNineAtRandomAndAtTheWorstMoments() throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
@@ -128,49 +143,64 @@ class ChannelCrashTest {
             Streams.awaitActive(kinesis, STREAM);
             channelId = createActiveChannel(kinesis);
         }
-
-        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        Set<String> sent = ConcurrentHashMap.newKeySet();
+        Ledger ledger = new Ledger();
         List<String> kills = new ArrayList<>();
-        for (int cycle = 0; cycle < CYCLES; cycle++) {
+        for (int cycle = 0; cycle < cycles(); cycle++) {
             if (cycle > 0) {
                 server = startServer(port);
             }
             try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-                Producer producer = new Producer(kinesis, "c" + cycle + "-", acknowledged, sent, random.nextLong());
+                Producer producer = new Producer(kinesis, "c" + cycle + "-", ledger, random.nextLong());
                 producer.start();
                 kills.add(killSomehow(cycle, random));
                 producer.finish();
             }
         }
         System.out.println("ChannelCrashTest kills: " + kills);
-        assertThat(kills).as("kills from inside s3proxy, at the worst moments, happened")
-                .filteredOn(k -> k.startsWith("s3")).hasSizeGreaterThanOrEqualTo(CYCLES / 4);
 
-        // The last life: a sentinel put last in every shard is delivered only after everything before it there.
         server = startServer(port);
+        String prefix = "kinesis-channel/crash-to-s3/" + channelId + "/";
+        awaitEverythingDelivered(ledger, prefix);
+        Map<String, List<String>> delivered = deliveredIds(prefix);
+        System.out.printf("ChannelCrashTest: %d acknowledged (%d of them dead letters), %d sent, %d delivered in %d "
+                        + "objects, %d dead letters, %d s%n", ledger.acknowledged.size() + ledger.deadLetters.size(),
+                ledger.deadLetters.size(), ledger.sent.size(), delivered.size(), keys(BUCKET, prefix).size(),
+                deadLetterCounts().size(), (System.nanoTime() - startNs) / 1_000_000_000);
+        assertThat(ledger.acknowledged).as("records were acknowledged in most lives").hasSizeGreaterThan(cycles() * 20);
+        assertExactlyOnce(ledger, delivered);
+        assertKeysDeterministic(prefix);
+        assertThat(kills).as("kills from inside s3proxy, at the worst moments, happened")
+                .filteredOn(k -> k.startsWith("s3")).hasSizeGreaterThanOrEqualTo(cycles() / 4);
+    }
+
+    /**
+     * The last life: a sentinel put last in every shard is delivered only after everything before it there, and the
+     * dead letters of the sentinel's batch right after it.
+     */
+    private void awaitEverythingDelivered(Ledger ledger, String prefix) {
         List<String> sentinels = new ArrayList<>();
         try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
             List<Shard> shards = Streams.shards(kinesis, STREAM);
             assertThat(shards).as("an on-demand stream's shards").hasSizeGreaterThan(1);
             for (Shard shard : shards) {
                 String id = "sentinel-" + shard.shardId();
+                ledger.sent.add(id);
                 kinesis.putRecord(b -> b.streamName(STREAM).partitionKey("s")
                         .explicitHashKey(shard.hashKeyRange().startingHashKey())
                         .data(SdkBytes.fromUtf8String("{\"id\":\"" + id + "\"}")));
                 sentinels.add(id);
-                acknowledged.add(id);
+                ledger.acknowledged.add(id);
             }
         }
-        String prefix = "kinesis-channel/crash-to-s3/" + channelId + "/";
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(deliveredIds(prefix).keySet()).containsAll(sentinels));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(deadLetterCounts().keySet())
+                        .containsAll(ledger.deadLetters.keySet()));
+    }
 
-        Map<String, List<String>> delivered = deliveredIds(prefix);
-        System.out.printf("ChannelCrashTest: %d acknowledged, %d sent, %d delivered in %d objects, %d s%n",
-                acknowledged.size(), sent.size() + sentinels.size(), delivered.size(), keys(prefix).size(),
-                (System.nanoTime() - startNs) / 1_000_000_000);
-        assertThat(acknowledged).as("records were acknowledged in most lives").hasSizeGreaterThan(CYCLES * 20);
+    /** Every acknowledged record once where it belongs (bucket or dead letters), none twice, none unknown. */
+    private void assertExactlyOnce(Ledger ledger, Map<String, List<String>> delivered) {
         Map<String, List<String>> twice = new HashMap<>();
         delivered.forEach((id, objects) -> {
             if (objects.size() > 1) {
@@ -178,15 +208,30 @@ class ChannelCrashTest {
             }
         });
         assertThat(twice).as("records delivered more than once (id -> objects)").isEmpty();
-        Set<String> missing = new HashSet<>(acknowledged);
+        Set<String> missing = new HashSet<>(ledger.acknowledged);
         missing.removeAll(delivered.keySet());
         assertThat(missing).as("acknowledged records never delivered").isEmpty();
         Set<String> unknown = new HashSet<>(delivered.keySet());
-        unknown.removeAll(sent);
-        unknown.removeAll(sentinels);
+        unknown.removeAll(ledger.sent);
         assertThat(unknown).as("delivered records nobody sent").isEmpty();
+        assertThat(delivered.keySet()).as("invalid JSON goes to the dead letters only")
+                .doesNotContainAnyElementsOf(ledger.invalidSent);
 
-        List<String> keys = keys(prefix);
+        Map<String, Integer> deadLetters = deadLetterCounts();
+        assertThat(deadLetters).as("dead letters written more than once (sequence number -> count)")
+                .allSatisfy((sequenceNumber, count) -> assertThat(count).as(sequenceNumber).isEqualTo(1));
+        assertThat(deadLetters.keySet()).as("every acknowledged invalid record is a dead letter")
+                .containsAll(ledger.deadLetters.keySet());
+        assertThat(deadLetters.size()).as("dead letters, at most one per invalid record sent")
+                .isLessThanOrEqualTo(ledger.invalidSent.size());
+    }
+
+    /**
+     * No two objects start at the same shard position, and every upload a kill interrupted was made again under the
+     * same key: stored or not when the server died, with the same bytes if it was.
+     */
+    private void assertKeysDeterministic(String prefix) {
+        List<String> keys = keys(BUCKET, prefix);
         Set<String> shardPositions = new HashSet<>();
         for (String key : keys) {
             Matcher m = SUFFIX.matcher(key);
@@ -194,14 +239,15 @@ class ChannelCrashTest {
             assertThat(shardPositions.add(m.group(1) + "/" + m.group(2)))
                     .as("one object per shard and first position: %s", key).isTrue();
         }
-        for (String key : s3.killedBeforeStore) {
-            assertThat(keys).as("the upload a kill interrupted was made again under the same key").contains(key);
+        for (KillingS3.Target target : s3.killedBeforeStore) {
+            assertThat(keys(target.bucket(), "")).as("the upload a kill interrupted was made again under its key")
+                    .contains(target.key());
         }
-        s3.killedAfterStore.forEach((key, bytes) -> {
-            assertThat(s3.puts.get(key)).as("puts of %s, stored by a server that was killed before it heard", key)
+        s3.killedAfterStore.forEach((target, bytes) -> {
+            assertThat(s3.puts.get(target)).as("puts of %s, stored by a server killed before it heard", target)
                     .isGreaterThanOrEqualTo(2);
-            assertThat(S3ProxyServer.get(s3Client, BUCKET, key)).as("%s rewritten byte for byte", key)
-                    .isEqualTo(bytes);
+            assertThat(S3ProxyServer.get(s3Client, target.bucket(), target.key()))
+                    .as("%s rewritten byte for byte", target).isEqualTo(bytes);
         });
     }
 
@@ -213,7 +259,7 @@ class ChannelCrashTest {
                 .s3DestinationConfiguration(d -> d.dataFreshnessInSeconds(1)
                         .storageConfiguration(c -> c.bucketARN("arn:aws:s3:::" + BUCKET).expectedBucketOwner(ACCOUNT)
                                 .compressionType("GZIP"))
-                        .deadLetterQueueS3Configuration(q -> q.bucketARN("arn:aws:s3:::crash-dlq")
+                        .deadLetterQueueS3Configuration(q -> q.bucketARN("arn:aws:s3:::" + DLQ_BUCKET)
                                 .expectedBucketOwner(ACCOUNT).errorOutputPrefix("errors/"))))
                 .channelDescription().channelARN();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
@@ -224,8 +270,8 @@ class ChannelCrashTest {
 
     /**
      * Kills the server: on even cycles after a random time, on odd ones from inside s3proxy's handling of the next
-     * data object's upload (before or after storing it), or after {@link #HOOK_KILL_WAIT} if none comes. Returns
-     * how it went, for the log.
+     * upload to the bucket or (one time in four) to the dead-letter bucket, before or after storing it, or after
+     * {@link #hookKillWait()} if none comes. Returns how it went, for the log.
      */
     private String killSomehow(int cycle, Random random) throws InterruptedException {
         MillraceProcess victim = server;
@@ -236,29 +282,30 @@ class ChannelCrashTest {
             return "random@" + delayMs + "ms";
         }
         KillPoint point = random.nextBoolean() ? KillPoint.BEFORE_STORE : KillPoint.AFTER_STORE;
+        String bucket = random.nextInt(4) == 0 ? DLQ_BUCKET : BUCKET;
         CountDownLatch fired = new CountDownLatch(1);
-        s3.arm(point, () -> {
+        s3.arm(bucket, point, () -> {
             victim.kill9();
             fired.countDown();
         });
-        if (fired.await(HOOK_KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-            return "s3-" + point;
+        if (fired.await(hookKillWait().toMillis(), TimeUnit.MILLISECONDS)) {
+            return "s3-" + bucket + "-" + point;
         }
         s3.disarm();
         victim.kill9();
-        fired.await(HOOK_KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        return "timeout(no upload in " + HOOK_KILL_WAIT.toSeconds() + " s)";
+        fired.await(hookKillWait().toMillis(), TimeUnit.MILLISECONDS);
+        return "timeout(no upload to " + bucket + " in " + hookKillWait().toSeconds() + " s)";
     }
 
-    private List<String> keys(String prefix) {
-        return s3Client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream()
+    private List<String> keys(String bucket, String prefix) {
+        return s3Client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).toList();
     }
 
     /** Every delivered record's id, with the keys of the objects it is in. */
     private Map<String, List<String>> deliveredIds(String prefix) {
         Map<String, List<String>> ids = new HashMap<>();
-        for (String key : keys(prefix)) {
+        for (String key : keys(BUCKET, prefix)) {
             String text = new String(gunzip(S3ProxyServer.get(s3Client, BUCKET, key)), StandardCharsets.UTF_8);
             for (String line : text.lines().toList()) {
                 Matcher m = ID.matcher(line);
@@ -267,6 +314,20 @@ class ChannelCrashTest {
             }
         }
         return ids;
+    }
+
+    /** How many times each sequence number is in the dead letters (they carry no payload, hence no id). */
+    private Map<String, Integer> deadLetterCounts() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (String key : keys(DLQ_BUCKET, "errors/")) {
+            String text = new String(S3ProxyServer.get(s3Client, DLQ_BUCKET, key), StandardCharsets.UTF_8);
+            for (String line : text.lines().toList()) {
+                Matcher m = SEQUENCE_NUMBER.matcher(line);
+                assertThat(m.find()).as("a dead letter with a sequence number: %s", line).isTrue();
+                counts.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return counts;
     }
 
     private static byte[] gunzip(byte[] gzipped) {
@@ -279,25 +340,36 @@ class ChannelCrashTest {
         }
     }
 
+    /** What the producers sent and what the server acknowledged. Thread-safe (concurrent collections). */
+    private static final class Ledger {
+        /** Every id sent, answered or not. */
+        final Set<String> sent = ConcurrentHashMap.newKeySet();
+        /** The ids of acknowledged valid records: they must be in the bucket. */
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        /** The ids of the invalid records sent. */
+        final Set<String> invalidSent = ConcurrentHashMap.newKeySet();
+        /** Acknowledged invalid records, sequence number to id: they must be dead letters. */
+        final Map<String, String> deadLetters = new ConcurrentHashMap<>();
+    }
+
     /**
-     * Writes PutRecords batches of records with unique ids, never retrying, until {@link #finish}: an entry is
-     * acknowledged when the response says so; every id sent, answered or not, is noted.
+     * Writes PutRecords batches of records with unique ids, one in {@value #INVALID_ONE_IN} not JSON, never retrying,
+     * until {@link #finish}; notes in the ledger what was sent and what acknowledged.
      */
     private static final class Producer extends Thread {
+        private static final int INVALID_ONE_IN = 30;
         private final KinesisClient kinesis;
         private final String idPrefix;
-        private final Set<String> acknowledged;
-        private final Set<String> sent;
+        private final Ledger ledger;
         private final Random random;
         private volatile boolean running = true;
 
-        Producer(KinesisClient kinesis, String idPrefix, Set<String> acknowledged, Set<String> sent, long seed) {
+        Producer(KinesisClient kinesis, String idPrefix, Ledger ledger, long seed) {
             super("channel-crash-producer");
             setDaemon(true);
             this.kinesis = kinesis;
             this.idPrefix = idPrefix;
-            this.acknowledged = acknowledged;
-            this.sent = sent;
+            this.ledger = ledger;
             this.random = new Random(seed);
         }
 
@@ -306,20 +378,30 @@ class ChannelCrashTest {
             int next = 0;
             while (running) {
                 List<String> ids = new ArrayList<>();
+                List<Boolean> invalid = new ArrayList<>();
                 List<PutRecordsRequestEntry> entries = new ArrayList<>();
                 int size = 5 + random.nextInt(20);
                 for (int i = 0; i < size; i++) {
                     String id = idPrefix + next++;
+                    boolean bad = random.nextInt(INVALID_ONE_IN) == 0;
+                    String data = "{\"id\":\"" + id + "\",\"n\":" + i + (bad ? "" : "}");
                     ids.add(id);
+                    invalid.add(bad);
+                    ledger.sent.add(id);
+                    if (bad) {
+                        ledger.invalidSent.add(id);
+                    }
                     entries.add(PutRecordsRequestEntry.builder().partitionKey("pk" + random.nextInt(1_000))
-                            .data(SdkBytes.fromUtf8String("{\"id\":\"" + id + "\",\"n\":" + i + "}")).build());
+                            .data(SdkBytes.fromUtf8String(data)).build());
                 }
-                sent.addAll(ids);
                 try {
                     PutRecordsResponse response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
                     for (int i = 0; i < ids.size(); i++) {
-                        if (response.records().get(i).errorCode() == null) {
-                            acknowledged.add(ids.get(i));
+                        PutRecordsResultEntry result = response.records().get(i);
+                        if (result.errorCode() == null && invalid.get(i)) {
+                            ledger.deadLetters.put(result.sequenceNumber(), ids.get(i));
+                        } else if (result.errorCode() == null) {
+                            ledger.acknowledged.add(ids.get(i));
                         }
                     }
                     Thread.sleep(random.nextInt(30));
@@ -355,14 +437,18 @@ class ChannelCrashTest {
      */
     private static final class KillingS3 implements AutoCloseable {
         final URI endpoint;
-        final Map<String, Integer> puts = new ConcurrentHashMap<>();
-        final Set<String> killedBeforeStore = ConcurrentHashMap.newKeySet();
-        final Map<String, byte[]> killedAfterStore = new ConcurrentHashMap<>();
+        final Map<Target, Integer> puts = new ConcurrentHashMap<>();
+        final Set<Target> killedBeforeStore = ConcurrentHashMap.newKeySet();
+        final Map<Target, byte[]> killedAfterStore = new ConcurrentHashMap<>();
         private final BlobStoreContext context;
         private final S3Proxy proxy;
         private final AtomicReference<Armed> armed = new AtomicReference<>();
 
-        private record Armed(KillPoint point, Runnable kill) {
+        /** An object: bucket and key. */
+        record Target(String bucket, String key) {
+        }
+
+        private record Armed(String bucket, KillPoint point, Runnable kill) {
         }
 
         KillingS3() throws Exception {
@@ -371,7 +457,7 @@ class ChannelCrashTest {
             BlobStore hooked = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
                     new Class<?>[] {BlobStore.class}, (p, method, args) -> {
                         if (method.getName().equals("putBlob") && args != null && args.length >= 2
-                                && args[0].equals(BUCKET)) {
+                                && (args[0].equals(BUCKET) || args[0].equals(DLQ_BUCKET))) {
                             return putBlob(store, method, args);
                         }
                         return invoke(store, method, args);
@@ -388,21 +474,24 @@ class ChannelCrashTest {
         }
 
         private Object putBlob(BlobStore store, java.lang.reflect.Method method, Object[] args) throws Throwable {
-            String key = ((Blob) args[1]).getMetadata().getName();
-            Armed now = armed.getAndSet(null);
+            Target target = new Target((String) args[0], ((Blob) args[1]).getMetadata().getName());
+            Armed now = armed.getAndUpdate(a -> a != null && a.bucket().equals(target.bucket()) ? null : a);
+            if (now != null && !now.bucket().equals(target.bucket())) {
+                now = null;
+            }
             if (now != null && now.point() == KillPoint.BEFORE_STORE) {
-                killedBeforeStore.add(key);
+                killedBeforeStore.add(target);
                 now.kill().run();
-                throw new IOException("the server was killed before " + key + " was stored");
+                throw new IOException("the server was killed before " + target + " was stored");
             }
             Object result = invoke(store, method, args);
-            puts.merge(key, 1, Integer::sum);
+            puts.merge(target, 1, Integer::sum);
             if (now != null) {
-                try (InputStream in = store.getBlob(BUCKET, key).getPayload().openStream()) {
-                    killedAfterStore.put(key, in.readAllBytes());
+                try (InputStream in = store.getBlob(target.bucket(), target.key()).getPayload().openStream()) {
+                    killedAfterStore.put(target, in.readAllBytes());
                 }
                 now.kill().run();
-                throw new IOException("the server was killed after " + key + " was stored");
+                throw new IOException("the server was killed after " + target + " was stored");
             }
             return result;
         }
@@ -416,8 +505,8 @@ class ChannelCrashTest {
             }
         }
 
-        void arm(KillPoint point, Runnable kill) {
-            armed.set(new Armed(point, kill));
+        void arm(String bucket, KillPoint point, Runnable kill) {
+            armed.set(new Armed(bucket, point, kill));
         }
 
         void disarm() {
