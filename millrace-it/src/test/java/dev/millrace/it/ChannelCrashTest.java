@@ -11,8 +11,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -29,6 +35,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -473,7 +480,7 @@ class ChannelCrashTest {
             endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
         }
 
-        private Object putBlob(BlobStore store, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        private Object putBlob(BlobStore store, Method method, Object[] args) throws Throwable {
             Target target = new Target((String) args[0], ((Blob) args[1]).getMetadata().getName());
             Armed now = armed.getAndUpdate(a -> a != null && a.bucket().equals(target.bucket()) ? null : a);
             if (now != null && !now.bucket().equals(target.bucket())) {
@@ -496,7 +503,7 @@ class ChannelCrashTest {
             return result;
         }
 
-        private static Object invoke(BlobStore store, java.lang.reflect.Method method, Object[] args)
+        private static Object invoke(BlobStore store, Method method, Object[] args)
                 throws Throwable {
             try {
                 return method.invoke(store, args);
@@ -513,18 +520,14 @@ class ChannelCrashTest {
             armed.set(null);
         }
 
+        /** A plain SDK client, as a user would read the objects back. */
         S3Client client() {
-            return S3Client.builder()
-                    .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
-                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                    .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                                    S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+            return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                            S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
                     .forcePathStyle(true).endpointOverride(endpoint)
-                    .requestChecksumCalculation(
-                            software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(
-                            software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .build();
         }
 
