@@ -1,0 +1,545 @@
+package dev.millrace.it;
+
+import dev.millrace.channels.s3.S3ProxyServer;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.domain.Blob;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.StreamMode;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Channel delivery is exactly once across kill -9: a server (child process, one data directory and port for all its
+ * lives) delivering an on-demand stream's JSON records, gzipped, to a real S3 API server (s3proxy, in this JVM) is
+ * killed with SIGKILL {@link #cycles()} times while a producer writes, and restarted. Half of the kills come at a
+ * random moment of the server's life; the others at the worst ones, from inside s3proxy while it handles the upload
+ * of a data object or a dead-letter object: either before the object is stored (the batch is recorded as pending,
+ * nothing is written) or after it is stored but before the server hears so (the object is written, its checkpoint is
+ * not). One record in 30 is not JSON and must become a dead letter. At the end every record whose PutRecords entry
+ * was acknowledged is in exactly one object (a valid one in the bucket, an invalid one in the dead letters), no
+ * record is in two, no two objects start at the same shard position, and an object written by a killed server was
+ * written again, under the same key, byte for byte the same (the overwrite that makes a retried upload harmless).
+ *
+ * <p>The producer never retries (each record is sent at most once), so a record twice in the bucket can only be the
+ * channel's doing. Records in a request that failed with the server are unacknowledged: they may or may not be
+ * delivered, but at most once. The random choices come from one seed, printed and settable with
+ * {@code -Dcrash.seed=N}: the schedule of kills repeats, the server's timing does not.
+ *
+ * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ChannelCrashTest {
+    private static final String ACCOUNT = "000000000000";
+    private static final String BUCKET = "crash-archive";
+    private static final String STREAM = "crash-orders";
+    private static final String DLQ_BUCKET = "crash-dlq";
+    private static final Pattern SUFFIX = Pattern.compile("-[0-9a-f]{8}-(\\d{12})-([0-9a-z]{13})\\.gz$");
+    private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+    private static final Pattern SEQUENCE_NUMBER = Pattern.compile("\"sequenceNumber\":\"(\\d+)\"");
+
+    /** When a kill armed in s3proxy fires, relative to storing the object. */
+    private enum KillPoint { BEFORE_STORE, AFTER_STORE }
+
+    private KillingS3 s3;
+    private S3Client s3Client;
+    private Path dataDir;
+    private volatile MillraceProcess server;
+
+    @BeforeAll
+    void start() throws Exception {
+        s3 = new KillingS3();
+        s3Client = s3.client();
+        s3Client.createBucket(b -> b.bucket(BUCKET));
+        s3Client.createBucket(b -> b.bucket(DLQ_BUCKET));
+        dataDir = Files.createTempDirectory("millrace-it-channel-crash-");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        s3Client.close();
+        s3.close();
+        KinesisApiContract.deleteTree(dataDir);
+    }
+
+    private MillraceProcess startServer(int port) {
+        return MillraceProcess.startOnPort(dataDir, port, "--s3-endpoint", s3.endpoint.toString(),
+                "--s3-access-key-id", S3ProxyServer.ACCESS_KEY, "--s3-secret-access-key", S3ProxyServer.SECRET_KEY,
+                "--channel-min-freshness-seconds", "1");
+    }
+
+    /** How many times the server is killed. */
+    int cycles() {
+        return 10;
+    }
+
+    /**
+     * How long a kill armed in s3proxy waits for an upload. On Kafka a node restarted after kill -9 delivers only once
+     * it is elected metadata writer, after its dead predecessor's claim expires.
+     */
+    Duration hookKillWait() {
+        return Duration.ofSeconds(6);
+    }
+
+    @Test
+    void everyAcknowledgedRecordIsDeliveredExactlyOnceAcrossKillNineAtRandomAndAtTheWorstMoments() throws Exception {
+        long seed = Long.getLong("crash.seed", System.nanoTime());
+        System.out.println("ChannelCrashTest seed: " + seed + " (rerun with -Dcrash.seed=" + seed + ")");
+        Random random = new Random(seed);
+        long startNs = System.nanoTime();
+
+        server = startServer(0);
+        int port = server.port();
+        String channelId;
+        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
+            kinesis.createStream(b -> b.streamName(STREAM).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
+            Streams.awaitActive(kinesis, STREAM);
+            channelId = createActiveChannel(kinesis);
+        }
+        Ledger ledger = new Ledger();
+        List<String> kills = new ArrayList<>();
+        for (int cycle = 0; cycle < cycles(); cycle++) {
+            if (cycle > 0) {
+                server = startServer(port);
+            }
+            try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
+                Producer producer = new Producer(kinesis, "c" + cycle + "-", ledger, random.nextLong());
+                producer.start();
+                kills.add(killSomehow(cycle, random));
+                producer.finish();
+            }
+        }
+        System.out.println("ChannelCrashTest kills: " + kills);
+
+        server = startServer(port);
+        String prefix = "kinesis-channel/crash-to-s3/" + channelId + "/";
+        awaitEverythingDelivered(ledger, prefix);
+        Map<String, List<String>> delivered = deliveredIds(prefix);
+        System.out.printf("ChannelCrashTest: %d acknowledged (%d of them dead letters), %d sent, %d delivered in %d "
+                        + "objects, %d dead letters, %d s%n", ledger.acknowledged.size() + ledger.deadLetters.size(),
+                ledger.deadLetters.size(), ledger.sent.size(), delivered.size(), keys(BUCKET, prefix).size(),
+                deadLetterCounts().size(), (System.nanoTime() - startNs) / 1_000_000_000);
+        assertThat(ledger.acknowledged).as("records were acknowledged in most lives").hasSizeGreaterThan(cycles() * 20);
+        assertExactlyOnce(ledger, delivered);
+        assertKeysDeterministic(prefix);
+        assertThat(kills).as("kills from inside s3proxy, at the worst moments, happened")
+                .filteredOn(k -> k.startsWith("s3")).hasSizeGreaterThanOrEqualTo(cycles() / 4);
+    }
+
+    /**
+     * The last life: a sentinel put last in every shard is delivered only after everything before it there, and the
+     * dead letters of the sentinel's batch right after it.
+     */
+    private void awaitEverythingDelivered(Ledger ledger, String prefix) {
+        List<String> sentinels = new ArrayList<>();
+        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
+            List<Shard> shards = Streams.shards(kinesis, STREAM);
+            assertThat(shards).as("an on-demand stream's shards").hasSizeGreaterThan(1);
+            for (Shard shard : shards) {
+                String id = "sentinel-" + shard.shardId();
+                ledger.sent.add(id);
+                kinesis.putRecord(b -> b.streamName(STREAM).partitionKey("s")
+                        .explicitHashKey(shard.hashKeyRange().startingHashKey())
+                        .data(SdkBytes.fromUtf8String("{\"id\":\"" + id + "\"}")));
+                sentinels.add(id);
+                ledger.acknowledged.add(id);
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(deliveredIds(prefix).keySet()).containsAll(sentinels));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(deadLetterCounts().keySet())
+                        .containsAll(ledger.deadLetters.keySet()));
+    }
+
+    /** Every acknowledged record once where it belongs (bucket or dead letters), none twice, none unknown. */
+    private void assertExactlyOnce(Ledger ledger, Map<String, List<String>> delivered) {
+        Map<String, List<String>> twice = new HashMap<>();
+        delivered.forEach((id, objects) -> {
+            if (objects.size() > 1) {
+                twice.put(id, objects);
+            }
+        });
+        assertThat(twice).as("records delivered more than once (id -> objects)").isEmpty();
+        Set<String> missing = new HashSet<>(ledger.acknowledged);
+        missing.removeAll(delivered.keySet());
+        assertThat(missing).as("acknowledged records never delivered").isEmpty();
+        Set<String> unknown = new HashSet<>(delivered.keySet());
+        unknown.removeAll(ledger.sent);
+        assertThat(unknown).as("delivered records nobody sent").isEmpty();
+        assertThat(delivered.keySet()).as("invalid JSON goes to the dead letters only")
+                .doesNotContainAnyElementsOf(ledger.invalidSent);
+
+        Map<String, Integer> deadLetters = deadLetterCounts();
+        assertThat(deadLetters).as("dead letters written more than once (sequence number -> count)")
+                .allSatisfy((sequenceNumber, count) -> assertThat(count).as(sequenceNumber).isEqualTo(1));
+        assertThat(deadLetters.keySet()).as("every acknowledged invalid record is a dead letter")
+                .containsAll(ledger.deadLetters.keySet());
+        assertThat(deadLetters.size()).as("dead letters, at most one per invalid record sent")
+                .isLessThanOrEqualTo(ledger.invalidSent.size());
+    }
+
+    /**
+     * No two objects start at the same shard position, and every upload a kill interrupted was made again under the
+     * same key: stored or not when the server died, with the same bytes if it was.
+     */
+    private void assertKeysDeterministic(String prefix) {
+        List<String> keys = keys(BUCKET, prefix);
+        Set<String> shardPositions = new HashSet<>();
+        for (String key : keys) {
+            Matcher m = SUFFIX.matcher(key);
+            assertThat(m.find()).as("key %s ends with the channel, shard and position suffix", key).isTrue();
+            assertThat(shardPositions.add(m.group(1) + "/" + m.group(2)))
+                    .as("one object per shard and first position: %s", key).isTrue();
+        }
+        for (KillingS3.Target target : s3.killedBeforeStore) {
+            assertThat(keys(target.bucket(), "")).as("the upload a kill interrupted was made again under its key")
+                    .contains(target.key());
+        }
+        s3.killedAfterStore.forEach((target, bytes) -> {
+            assertThat(s3.puts.get(target)).as("puts of %s, stored by a server killed before it heard", target)
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(S3ProxyServer.get(s3Client, target.bucket(), target.key()))
+                    .as("%s rewritten byte for byte", target).isEqualTo(bytes);
+        });
+    }
+
+    private String createActiveChannel(KinesisClient kinesis) {
+        String arn = kinesis.createChannel(b -> b.channelName("crash-to-s3")
+                .serviceExecutionRoleARN("arn:aws:iam::" + ACCOUNT + ":role/delivery")
+                .streamConfigurationList(s -> s.streamARN("arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/" + STREAM)
+                        .recordConfiguration(r -> r.recordFormatType("JSON")))
+                .s3DestinationConfiguration(d -> d.dataFreshnessInSeconds(1)
+                        .storageConfiguration(c -> c.bucketARN("arn:aws:s3:::" + BUCKET).expectedBucketOwner(ACCOUNT)
+                                .compressionType("GZIP"))
+                        .deadLetterQueueS3Configuration(q -> q.bucketARN("arn:aws:s3:::" + DLQ_BUCKET)
+                                .expectedBucketOwner(ACCOUNT).errorOutputPrefix("errors/"))))
+                .channelDescription().channelARN();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
+                        == ChannelStatus.ACTIVE);
+        return kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelId();
+    }
+
+    /**
+     * Kills the server: on even cycles after a random time, on odd ones from inside s3proxy's handling of the next
+     * upload to the bucket or (one time in four) to the dead-letter bucket, before or after storing it, or after
+     * {@link #hookKillWait()} if none comes. Returns how it went, for the log.
+     */
+    private String killSomehow(int cycle, Random random) throws InterruptedException {
+        MillraceProcess victim = server;
+        if (cycle % 2 == 0) {
+            long delayMs = 200 + random.nextInt(1_500);
+            Thread.sleep(delayMs);
+            victim.kill9();
+            return "random@" + delayMs + "ms";
+        }
+        KillPoint point = random.nextBoolean() ? KillPoint.BEFORE_STORE : KillPoint.AFTER_STORE;
+        String bucket = random.nextInt(4) == 0 ? DLQ_BUCKET : BUCKET;
+        CountDownLatch fired = new CountDownLatch(1);
+        s3.arm(bucket, point, () -> {
+            victim.kill9();
+            fired.countDown();
+        });
+        if (fired.await(hookKillWait().toMillis(), TimeUnit.MILLISECONDS)) {
+            return "s3-" + bucket + "-" + point;
+        }
+        s3.disarm();
+        victim.kill9();
+        fired.await(hookKillWait().toMillis(), TimeUnit.MILLISECONDS);
+        return "timeout(no upload to " + bucket + " in " + hookKillWait().toSeconds() + " s)";
+    }
+
+    private List<String> keys(String bucket, String prefix) {
+        return s3Client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key).toList();
+    }
+
+    /** Every delivered record's id, with the keys of the objects it is in. */
+    private Map<String, List<String>> deliveredIds(String prefix) {
+        Map<String, List<String>> ids = new HashMap<>();
+        for (String key : keys(BUCKET, prefix)) {
+            String text = new String(gunzip(S3ProxyServer.get(s3Client, BUCKET, key)), StandardCharsets.UTF_8);
+            for (String line : text.lines().toList()) {
+                Matcher m = ID.matcher(line);
+                assertThat(m.find()).as("a delivered line with an id: %s", line).isTrue();
+                ids.computeIfAbsent(m.group(1), id -> new ArrayList<>()).add(key);
+            }
+        }
+        return ids;
+    }
+
+    /** How many times each sequence number is in the dead letters (they carry no payload, hence no id). */
+    private Map<String, Integer> deadLetterCounts() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (String key : keys(DLQ_BUCKET, "errors/")) {
+            String text = new String(S3ProxyServer.get(s3Client, DLQ_BUCKET, key), StandardCharsets.UTF_8);
+            for (String line : text.lines().toList()) {
+                Matcher m = SEQUENCE_NUMBER.matcher(line);
+                assertThat(m.find()).as("a dead letter with a sequence number: %s", line).isTrue();
+                counts.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    private static byte[] gunzip(byte[] gzipped) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped));
+             ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            in.transferTo(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the producers sent and what the server acknowledged. Thread-safe (concurrent collections). */
+    private static final class Ledger {
+        /** Every id sent, answered or not. */
+        final Set<String> sent = ConcurrentHashMap.newKeySet();
+        /** The ids of acknowledged valid records: they must be in the bucket. */
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        /** The ids of the invalid records sent. */
+        final Set<String> invalidSent = ConcurrentHashMap.newKeySet();
+        /** Acknowledged invalid records, sequence number to id: they must be dead letters. */
+        final Map<String, String> deadLetters = new ConcurrentHashMap<>();
+    }
+
+    /**
+     * Writes PutRecords batches of records with unique ids, one in {@value #INVALID_ONE_IN} not JSON, never retrying,
+     * until {@link #finish}; notes in the ledger what was sent and what acknowledged.
+     */
+    private static final class Producer extends Thread {
+        private static final int INVALID_ONE_IN = 30;
+        private final KinesisClient kinesis;
+        private final String idPrefix;
+        private final Ledger ledger;
+        private final Random random;
+        private volatile boolean running = true;
+
+        Producer(KinesisClient kinesis, String idPrefix, Ledger ledger, long seed) {
+            super("channel-crash-producer");
+            setDaemon(true);
+            this.kinesis = kinesis;
+            this.idPrefix = idPrefix;
+            this.ledger = ledger;
+            this.random = new Random(seed);
+        }
+
+        @Override
+        public void run() {
+            int next = 0;
+            while (running) {
+                List<String> ids = new ArrayList<>();
+                List<Boolean> invalid = new ArrayList<>();
+                List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                int size = 5 + random.nextInt(20);
+                for (int i = 0; i < size; i++) {
+                    String id = idPrefix + next++;
+                    boolean bad = random.nextInt(INVALID_ONE_IN) == 0;
+                    String data = "{\"id\":\"" + id + "\",\"n\":" + i + (bad ? "" : "}");
+                    ids.add(id);
+                    invalid.add(bad);
+                    ledger.sent.add(id);
+                    if (bad) {
+                        ledger.invalidSent.add(id);
+                    }
+                    entries.add(PutRecordsRequestEntry.builder().partitionKey("pk" + random.nextInt(1_000))
+                            .data(SdkBytes.fromUtf8String(data)).build());
+                }
+                try {
+                    PutRecordsResponse response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
+                    for (int i = 0; i < ids.size(); i++) {
+                        PutRecordsResultEntry result = response.records().get(i);
+                        if (result.errorCode() == null && invalid.get(i)) {
+                            ledger.deadLetters.put(result.sequenceNumber(), ids.get(i));
+                        } else if (result.errorCode() == null) {
+                            ledger.acknowledged.add(ids.get(i));
+                        }
+                    }
+                    Thread.sleep(random.nextInt(30));
+                } catch (SdkException e) {
+                    // the server is dying or dead: these records are unacknowledged
+                    pause();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private void pause() {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+
+        void finish() throws InterruptedException {
+            running = false;
+            join(60_000);
+            assertThat(isAlive()).as("the producer stopped").isFalse();
+        }
+    }
+
+    /**
+     * s3proxy over jclouds' in-memory blob store, as {@link S3ProxyServer}, with a hook in the store's
+     * {@code putBlob}: once armed, the next data object's upload runs the hook (the kill) before or after the object
+     * is stored, and the request then fails. Counts the puts of every key.
+     */
+    private static final class KillingS3 implements AutoCloseable {
+        final URI endpoint;
+        final Map<Target, Integer> puts = new ConcurrentHashMap<>();
+        final Set<Target> killedBeforeStore = ConcurrentHashMap.newKeySet();
+        final Map<Target, byte[]> killedAfterStore = new ConcurrentHashMap<>();
+        private final BlobStoreContext context;
+        private final S3Proxy proxy;
+        private final AtomicReference<Armed> armed = new AtomicReference<>();
+
+        /** An object: bucket and key. */
+        record Target(String bucket, String key) {
+        }
+
+        private record Armed(String bucket, KillPoint point, Runnable kill) {
+        }
+
+        KillingS3() throws Exception {
+            context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
+            BlobStore store = context.getBlobStore();
+            BlobStore hooked = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
+                    new Class<?>[] {BlobStore.class}, (p, method, args) -> {
+                        if (method.getName().equals("putBlob") && args != null && args.length >= 2
+                                && (args[0].equals(BUCKET) || args[0].equals(DLQ_BUCKET))) {
+                            return putBlob(store, method, args);
+                        }
+                        return invoke(store, method, args);
+                    });
+            proxy = S3Proxy.builder().blobStore(hooked).endpoint(URI.create("http://127.0.0.1:0"))
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3ProxyServer.ACCESS_KEY,
+                            S3ProxyServer.SECRET_KEY)
+                    .build();
+            proxy.start();
+            while (!proxy.getState().equals("STARTED")) {
+                Thread.sleep(10);
+            }
+            endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        }
+
+        private Object putBlob(BlobStore store, Method method, Object[] args) throws Throwable {
+            Target target = new Target((String) args[0], ((Blob) args[1]).getMetadata().getName());
+            Armed now = armed.getAndUpdate(a -> a != null && a.bucket().equals(target.bucket()) ? null : a);
+            if (now != null && !now.bucket().equals(target.bucket())) {
+                now = null;
+            }
+            if (now != null && now.point() == KillPoint.BEFORE_STORE) {
+                killedBeforeStore.add(target);
+                now.kill().run();
+                throw new IOException("the server was killed before " + target + " was stored");
+            }
+            Object result = invoke(store, method, args);
+            puts.merge(target, 1, Integer::sum);
+            if (now != null) {
+                try (InputStream in = store.getBlob(target.bucket(), target.key()).getPayload().openStream()) {
+                    killedAfterStore.put(target, in.readAllBytes());
+                }
+                now.kill().run();
+                throw new IOException("the server was killed after " + target + " was stored");
+            }
+            return result;
+        }
+
+        private static Object invoke(BlobStore store, Method method, Object[] args)
+                throws Throwable {
+            try {
+                return method.invoke(store, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+
+        void arm(String bucket, KillPoint point, Runnable kill) {
+            armed.set(new Armed(bucket, point, kill));
+        }
+
+        void disarm() {
+            armed.set(null);
+        }
+
+        /** A plain SDK client, as a user would read the objects back. */
+        S3Client client() {
+            return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                            S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                    .forcePathStyle(true).endpointOverride(endpoint)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    .build();
+        }
+
+        @Override
+        public void close() {
+            try {
+                proxy.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException("s3proxy did not stop", e);
+            } finally {
+                context.close();
+            }
+        }
+    }
+}
