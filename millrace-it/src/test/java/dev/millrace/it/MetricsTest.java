@@ -64,7 +64,8 @@ class MetricsTest {
 
     @BeforeAll
     static void start() {
-        server = MillraceProcess.start(dir.resolve("data"), "--throughput-limits", "on");
+        server = MillraceProcess.start(dir.resolve("data"), "--throughput-limits", "on",
+                "--channel-min-freshness-seconds", "2");
     }
 
     @AfterAll
@@ -225,10 +226,11 @@ class MetricsTest {
     /**
      * The same metrics through CloudWatch, as a user reads them: the SDK's CloudWatchClient asks GetMetricStatistics
      * for the stream's IncomingRecords and IncomingBytes, which appear once the minute of the puts has ended (up to a
-     * minute and 7 s later: the one wait in this class).
+     * minute and 7 s later: the one wait in this class); a channel's DeliveryToS3.* metrics, in /metrics at once and in
+     * CloudWatch in the same wait ({@link ChannelMetricsScenario}).
      */
     @Test
-    void cloudWatchAnswersTheStreamsOwnMetricsOnceTheirMinuteEnded() {
+    void cloudWatchAnswersTheStreamsAndAChannelsOwnMetricsOnceTheirMinuteEnded() throws Exception {
         try (KinesisClient kinesis = Clients.syncRetrying(server.endpoint(), 10);
              CloudWatchClient cloudWatch = CloudWatchClient.builder().endpointOverride(server.endpoint())
                      .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
@@ -246,12 +248,16 @@ class MetricsTest {
                         .isZero();
                 records += entries.size();
             }
+            // A channel's metrics share the wait (ChannelMetricsScenario).
+            ChannelMetricsScenario channel = new ChannelMetricsScenario(server.endpoint(), dir.resolve("data"));
+            channel.deliverAndCheckPrometheus(kinesis);
             Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
             int put = records;
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
                 assertThat(sum(cloudWatch, "IncomingRecords", from, to)).isEqualTo(put);
                 // Data plus partition key, as for throughput: 10 + 1 bytes a record.
                 assertThat(sum(cloudWatch, "IncomingBytes", from, to)).isEqualTo(put * 11.0);
+                channel.checkCloudWatch(cloudWatch, to);
             });
         }
     }
