@@ -54,18 +54,6 @@ final class ServerClassArchive {
         }
     }
 
-    /** Archives of earlier builds of the jar (18 MB each) go; a server still using one keeps its mapping. */
-    private static void deleteOtherArchives(Path jar, Path keep) throws IOException {
-        try (var siblings = Files.list(jar.getParent())) {
-            for (Path p : siblings.toList()) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(jar.getFileName() + "-") && name.endsWith(".jsa") && !p.equals(keep)) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-    }
-
     /** Starts a server that writes the archive when it exits; stops it once it is ready. */
     private static void train(Path jar, Path archive) {
         long startNs = System.nanoTime();
@@ -90,7 +78,6 @@ final class ServerClassArchive {
             if (p.waitFor(TRAINING_TIMEOUT_MS, TimeUnit.MILLISECONDS) && p.exitValue() == 0
                     && Files.isRegularFile(tmp)) {
                 Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                deleteOtherArchives(jar, archive);
             }
             System.out.printf("server class archive %s: %s in %d ms%n", archive,
                     Files.isRegularFile(archive) ? "made" : "not made, servers start without one",
