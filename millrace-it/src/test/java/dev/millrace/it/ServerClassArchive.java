@@ -60,9 +60,7 @@ final class ServerClassArchive {
         Path tmp = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         Process p = null;
         try {
-            // Next to the jar, so that the build's clean removes it with the archive.
-            Path dataDir = Files.createDirectories(archive.resolveSibling("millrace-cds-training-"
-                    + ProcessHandle.current().pid()));
+            Path dataDir = Files.createTempDirectory("millrace-cds-");
             Path out = dataDir.resolve("server.log");
             List<String> command = new ArrayList<>(List.of(MillraceProcess.javaBinary(), "-Xmx512m",
                     "-XX:ArchiveClassesAtExit=" + tmp, "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar",
