@@ -120,11 +120,9 @@ public final class MillraceProcess implements AutoCloseable {
     }
 
     private static List<String> serverCommand(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m"));
-        command.addAll(ServerClassArchive.options(jar()));
-        command.addAll(List.of("-jar", jar().toString(), "server", "--port", Integer.toString(port), "--host",
-                "127.0.0.1", "--data-dir", dataDir.toString(), "--transition-delay-ms",
-                Long.toString(transitionDelayMs)));
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
+                "server", "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
+                "--transition-delay-ms", Long.toString(transitionDelayMs)));
         command.addAll(KafkaBackend.serverArgs(dataDir));
         if (!List.of(extraArgs).contains("--throughput-limits")) {
             command.addAll(List.of("--throughput-limits", "off"));
