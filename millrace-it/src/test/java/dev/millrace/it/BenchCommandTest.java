@@ -1,7 +1,7 @@
 package dev.millrace.it;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
@@ -25,24 +25,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * errors), give ordered latencies and, with {@code --server-pid}, the server's CPU time and peak RSS. Timings are
  * never compared with targets: the machine is shared.
  *
+ * <p>One server for the class: every run deletes the streams it created (each test checks that the server holds none
+ * afterwards), so a run finds the server as the previous one found it, and five server starts would prove nothing
+ * more than one.
+ *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */
 class BenchCommandTest {
     private static final long BENCH_TIMEOUT_S = 180;
 
     @TempDir
-    Path dir;
-    private MillraceProcess server;
+    static Path dir;
+    private static MillraceProcess server;
 
-    @BeforeEach
-    void startServer() {
+    @BeforeAll
+    static void startServer() {
         server = MillraceProcess.start(dir.resolve("data"));
         server.awaitReady();
     }
 
-    @AfterEach
-    void stopServer() {
-        assertThat(server.stop()).as("server exit status").isZero();
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            assertThat(server.stop()).as("server exit status").isZero();
+        }
     }
 
     @Test
@@ -148,7 +154,7 @@ class BenchCommandTest {
     }
 
     /** Runs the load generator against the server and returns its parsed {@code --json} report. */
-    private JsonNode bench(String... args) {
+    private static JsonNode bench(String... args) {
         List<String> command = new ArrayList<>(List.of(MillraceProcess.javaBinary(), "-Xmx512m", "-jar",
                 loadgenJar().toString(), "bench", "--endpoint", server.endpoint().toString(), "--json"));
         command.addAll(List.of(args));
@@ -200,7 +206,7 @@ class BenchCommandTest {
     }
 
     /** The run created its stream(s) and must have deleted them. */
-    private void assertStreamsDeleted() {
+    private static void assertStreamsDeleted() {
         try (KinesisClient kinesis = Clients.sync(server.endpoint(), true, new Clients.Recorder())) {
             assertThat(kinesis.listStreams().streamNames()).isEmpty();
         }

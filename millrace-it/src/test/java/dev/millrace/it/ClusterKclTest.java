@@ -92,7 +92,7 @@ class ClusterKclTest {
     /**
      * The same scenario with polling workers: about 100 s, so only with {@code -Dmillrace.it.long=true} (the default
      * suite must stay within 30 minutes on 2 cores). What it adds to the fan-out run, GetRecords relayed to a shard's
-     * owner node, ClusterNodesTest covers in every run; KCL's polling retrieval, KclPollingTest.
+     * owner node, ClusterNodesTest covers in every run; KCL's polling retrieval, KclTwoWorkersTest.
      */
     @Test
     @EnabledIfSystemProperty(named = "millrace.it.long", matches = "true")

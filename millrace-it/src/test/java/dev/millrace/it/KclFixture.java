@@ -141,7 +141,14 @@ final class KclFixture implements AutoCloseable {
 
     void summary(List<Event> events, int replays) {
         System.out.printf("%s: processed per worker %s, %d replays; %s; SDK calls %s%n", stream,
-                KclHarness.processedPerJournal(events), replays, phases, KclHarness.OPERATIONS.snapshot());
+                KclHarness.processedPerJournal(events), replays, phases, operations());
+    }
+
+    /** The calls made by the workers started in this JVM ({@link #startWorker}), summed, by service and operation. */
+    Map<String, Integer> operations() {
+        Map<String, Integer> sum = new TreeMap<>();
+        workers.forEach(w -> w.operations().forEach((call, n) -> sum.merge(call, n, Integer::sum)));
+        return sum;
     }
 
     /** Stops what the scenario left running: workers (at once), child JVMs (killed), the clients and the server. */

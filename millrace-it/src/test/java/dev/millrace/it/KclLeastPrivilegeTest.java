@@ -5,7 +5,10 @@ import dev.millrace.it.KclWorker.App;
 import dev.millrace.it.KclWorker.Retrieval;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -23,6 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,11 +40,19 @@ import static org.awaitility.Awaitility.await;
  * CloudWatch) each process every record and are never refused anything; an identity whose policy lacks
  * {@code dynamodb:UpdateItem} is refused it and so never takes a lease, which shows that the policy is what decides.
  *
+ * <p>The three applications run at once on one server, each spending most of its ~25 s in KCL's start: the one without
+ * {@code UpdateItem} from the class's start, in the background ({@link #noUpdateItemRun}), its test only waiting for
+ * it. Each worker counts its own calls ({@link KclWorker#operations}), so that one application's refusals are never
+ * counted as another's.
+ *
  * <p>Not thread-safe; the tests run one at a time on one server.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KclLeastPrivilegeTest {
     static final String ACCOUNT = "111122223333";
     private static final int RECORDS = 2_000;
+    /** Longer than the application without UpdateItem can take: 30 s for a refusal, 6 s more, and its shutdown. */
+    private static final long NO_UPDATE_ITEM_TIMEOUT_S = 120;
     /** The errors of a request the server refused to authenticate or authorize, in each service's spelling. */
     private static final Set<String> AUTH_ERRORS = Set.of("AccessDeniedException", "AccessDenied",
             "UnrecognizedClientException", "InvalidSignatureException", "MissingAuthenticationTokenException",
@@ -52,6 +65,8 @@ class KclLeastPrivilegeTest {
     private static MillraceProcess server;
     private static KinesisClient admin;
     private static DynamoDbClient adminDynamo;
+    /** {@link #runWithoutUpdateItem}, started by {@link #start}. */
+    private static CompletableFuture<Void> noUpdateItemRun;
 
     @BeforeAll
     static void start() throws IOException {
@@ -74,10 +89,17 @@ class KclLeastPrivilegeTest {
         adminDynamo = DynamoDbClient.builder().endpointOverride(server.endpoint()).region(Clients.REGION)
                 .credentialsProvider(StaticCredentialsProvider.create(ADMIN))
                 .httpClient(UrlConnectionHttpClient.create()).build();
+        // A thread of its own: it blocks for ~25 s, which a shared pool's thread should not.
+        noUpdateItemRun = CompletableFuture.runAsync(KclLeastPrivilegeTest::runWithoutUpdateItem,
+                task -> new Thread(task, "noupdate-app").start());
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
+        if (noUpdateItemRun != null) {
+            // Ended before the server is: when its test was not run, its outcome is nobody's, but its worker is ours.
+            noUpdateItemRun.exceptionally(e -> null).get(NO_UPDATE_ITEM_TIMEOUT_S, TimeUnit.SECONDS);
+        }
         if (admin != null) {
             admin.close();
             adminDynamo.close();
@@ -89,13 +111,12 @@ class KclLeastPrivilegeTest {
 
     /** Both at once: each takes ~25 s, mostly KCL's start, which two applications may spend together. */
     @Test
+    @Order(1)
     void aPollingAppAndAFanOutAppProcessEveryRecordWithTheReadmePolicy() {
-        Map<String, Integer> before = KclHarness.OPERATIONS.snapshot();
-        CompletableFuture<Void> polling = CompletableFuture.runAsync(
+        CompletableFuture<Map<String, Integer>> polling = CompletableFuture.supplyAsync(
                 () -> processEveryRecord("polling", Retrieval.POLLING));
-        processEveryRecord("fanout", Retrieval.FAN_OUT);
-        polling.join();
-        Map<String, Integer> made = since(before);
+        Map<String, Integer> made = new TreeMap<>(processEveryRecord("fanout", Retrieval.FAN_OUT));
+        polling.join().forEach((call, n) -> made.merge(call, n, Integer::sum));
         System.out.printf("KCL calls: %s%n", made);
         assertThat(made.keySet().stream().filter(call -> AUTH_ERRORS.contains(call.substring(call.indexOf('!') + 1))))
                 .as("calls the server refused").isEmpty();
@@ -103,17 +124,30 @@ class KclLeastPrivilegeTest {
                 "Kinesis.SubscribeToShard", "CloudWatch.PutMetricData", "DynamoDb.UpdateItem");
     }
 
+    /** Second, so that the application it waits for runs while the first test's do. */
     @Test
+    @Order(2)
     void withoutUpdateItemKclTakesNoLease() throws Exception {
+        try {
+            noUpdateItemRun.get(NO_UPDATE_ITEM_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    /** The application whose identity lacks {@code dynamodb:UpdateItem}: refused it, it takes no lease. */
+    private static void runWithoutUpdateItem() {
         String stream = streamOf("noupdate");
         Streams.createActive(admin, stream, 2);
-        Map<String, Integer> before = KclHarness.OPERATIONS.snapshot();
         Path journal = KclHarness.logs(stream).resolve("worker-1.journal");
         try (KinesisClient producerClient = kinesis("noupdate-producer");
              KclWorker worker = KclWorker.start(app("noupdate", Retrieval.POLLING), "worker-1", journal)) {
             new Producer(producerClient, stream).put(0, 100, 0);
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> since(before).getOrDefault("DynamoDb.UpdateItem!AccessDeniedException", 0) > 0);
+                    .until(() -> worker.operations().getOrDefault("DynamoDb.UpdateItem!AccessDeniedException", 0) > 0);
             // KCL retries; a few more of its lease passes (every 2 s) must not get a lease or a record through.
             Thread.sleep(6_000);
             assertThat(KclHarness.processed(KclJournal.read(List.of(journal)))).as("records processed").isEmpty();
@@ -121,11 +155,17 @@ class KclLeastPrivilegeTest {
             KclHarness.leases(adminDynamo, appOf("noupdate"))
                     .forEach((k, item) -> owners.put(k, KclHarness.attribute(item, "leaseOwner")));
             assertThat(owners.values()).as("lease owners").allMatch(owner -> owner == null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
-    /** Runs one worker of {@code name}'s application until every record is processed and checkpointed. */
-    private static void processEveryRecord(String name, Retrieval retrieval) {
+    /**
+     * Runs one worker of {@code name}'s application until every record is processed and checkpointed; returns the
+     * calls it made.
+     */
+    private static Map<String, Integer> processEveryRecord(String name, Retrieval retrieval) {
         String stream = streamOf(name);
         Streams.createActive(admin, stream, 2);
         Path journal = KclHarness.logs(stream).resolve("worker-1.journal");
@@ -140,22 +180,11 @@ class KclLeastPrivilegeTest {
                     .until(() -> KclHarness.checkpoints(adminDynamo, appOf(name)).equals(last));
             worker.shutdown();
             KclHarness.assertEveryRecordProcessedAtLeastOnce(KclJournal.read(List.of(journal)), producer.puts());
+            return worker.operations();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The calls counted since {@code before}. */
-    private static Map<String, Integer> since(Map<String, Integer> before) {
-        Map<String, Integer> delta = new TreeMap<>();
-        KclHarness.OPERATIONS.snapshot().forEach((call, n) -> {
-            int d = n - before.getOrDefault(call, 0);
-            if (d > 0) {
-                delta.put(call, d);
-            }
-        });
-        return delta;
     }
 
     private static String streamOf(String name) {

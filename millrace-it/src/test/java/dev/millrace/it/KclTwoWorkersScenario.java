@@ -11,7 +11,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The base scenario, run with each retrieval ({@link KclFanOutTest}, {@link KclPollingTest}): two workers of one
+ * The base scenario, run with each retrieval ({@link KclTwoWorkersTest}): two workers of one
  * KCL application (separate schedulers, same application name) consume a stream of 4 shards to which 20,000
  * records over 50 partition keys are put, half as they start and half while they run. Every record is processed,
  * exactly once unless a lease moved, each key's records first in put order; each worker reads forward, both take
@@ -26,8 +26,11 @@ abstract class KclTwoWorkersScenario {
     @TempDir
     Path dir;
 
-    /** Runs the scenario; returns the journals' events for the retrieval-specific checks of the subclasses. */
-    List<Event> twoWorkersProcessEveryRecordOnce(String stream, Retrieval retrieval) throws Exception {
+    /**
+     * Runs the scenario; returns the calls its two workers made, by service and operation, for the
+     * retrieval-specific checks of the subclasses (the workers' own counts: scenarios may run at once in one JVM).
+     */
+    Map<String, Integer> twoWorkersProcessEveryRecordOnce(String stream, Retrieval retrieval) throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), stream, 4, retrieval, true)) {
             KclWorker w1 = f.startWorker("worker-1");
             KclWorker w2 = f.startWorker("worker-2");
@@ -54,7 +57,7 @@ abstract class KclTwoWorkersScenario {
             KclHarness.assertEachHoldReadsForward(events);
             assertThat(KclHarness.shardsPerJournal(events)).as("shards each worker held").hasSize(2);
             assertThat(f.checkpoints()).as("checkpoints after a graceful shutdown").isEqualTo(last);
-            return events;
+            return f.operations();
         }
     }
 }

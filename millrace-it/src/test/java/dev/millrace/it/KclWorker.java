@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,27 +88,37 @@ final class KclWorker implements AutoCloseable {
     private final KclJournal journal;
     private final Scheduler scheduler;
     private final Thread thread;
+    /** This worker's calls alone, for tests that run several applications at once in this JVM. */
+    private final KclHarness.Operations operations = new KclHarness.Operations();
 
     private KclWorker(App app, String workerId, Path journalFile) {
         this.workerId = workerId;
-        // As an application builds them, plus a counter of the calls made (KclHarness.OPERATIONS).
+        // As an application builds them, plus counters of the calls made (KclHarness.OPERATIONS, this worker's).
         this.kinesis = KinesisClientUtil.createKinesisAsyncClient(KinesisAsyncClient.builder()
                 .endpointOverride(app.endpoint()).region(Clients.REGION)
                 .credentialsProvider(app.credentialsProvider())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS)));
+                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS)
+                        .addExecutionInterceptor(operations)));
         this.dynamo = DynamoDbAsyncClient.builder()
                 .endpointOverride(app.endpoint()).region(Clients.REGION)
                 .credentialsProvider(app.credentialsProvider())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS))
+                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS)
+                        .addExecutionInterceptor(operations))
                 .build();
         this.cloudWatch = CloudWatchAsyncClient.builder()
                 .endpointOverride(app.endpoint()).region(Clients.REGION)
                 .credentialsProvider(app.credentialsProvider())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS))
+                .overrideConfiguration(o -> o.addExecutionInterceptor(KclHarness.OPERATIONS)
+                        .addExecutionInterceptor(operations))
                 .build();
         this.journal = new KclJournal(journalFile);
         this.scheduler = scheduler(app);
         this.thread = new Thread(scheduler, "kcl-" + workerId);
+    }
+
+    /** The calls this worker's clients made so far, by service and operation ({@link KclHarness.Operations}). */
+    Map<String, Integer> operations() {
+        return operations.snapshot();
     }
 
     /** Starts a worker in this JVM. */
