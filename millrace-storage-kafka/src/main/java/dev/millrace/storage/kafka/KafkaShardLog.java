@@ -353,7 +353,7 @@ final class KafkaShardLog implements ShardLog {
             return new ReadResult(List.of(), fromPosition, end);
         }
         long cutoffMs = shared.clock().millis() - retentionMs;
-        List<StoredRecord> held = recent.read(fromPosition, maxRecords, maxBytes, cutoffMs, shared.keys());
+        List<StoredRecord> held = recent.read(fromPosition, maxRecords, maxBytes, cutoffMs, shared.keys(), end);
         if (held != null) {
             // The end is read again: appends that completed meanwhile may have put records past the one read above.
             return new ReadResult(held, held.get(held.size() - 1).position() + 1, endOffset.get());

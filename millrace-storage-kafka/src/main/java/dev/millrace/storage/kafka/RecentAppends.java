@@ -153,8 +153,18 @@ final class RecentAppends {
         return read(fromPosition, maxRecords, maxBytes, cutoffMs, KeyRing.NONE);
     }
 
+    List<StoredRecord> read(long fromPosition, int maxRecords, long maxBytes, long cutoffMs, KeyRing keys) {
+        return read(fromPosition, maxRecords, maxBytes, cutoffMs, keys, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #read(long, int, long, long)}, but null also when the held runs end (at a gap, or at the newest run
+     * held) before {@code knownEndPosition} while the limits would take more: Kafka holds records there that this
+     * does not (a run too large to keep, one the budget turned away, or records a failed append stored), and a read
+     * answers as much as its limits allow, as a read from Kafka does.
+     */
     synchronized List<StoredRecord> read(long fromPosition, int maxRecords, long maxBytes, long cutoffMs,
-                                         KeyRing keys) {
+                                         KeyRing keys, long knownEndPosition) {
         Map.Entry<Long, Run> first = runs.floorEntry(fromPosition);
         if (first == null || first.getValue().end() <= fromPosition) {
             return null;
@@ -164,7 +174,7 @@ final class RecentAppends {
         long expected = fromPosition;
         for (Run r : runs.tailMap(first.getKey(), true).values()) {
             if (r.start() > expected) {
-                break; // a gap: what lies there is only in Kafka
+                break; // a gap: what lies there is only in Kafka (see below)
             }
             boolean keyChecked = r.keyId() == null;
             for (int i = (int) (expected - r.start()); i < r.records().length; i++) {
@@ -187,7 +197,7 @@ final class RecentAppends {
                 expected = record.position() + 1;
             }
         }
-        return out;
+        return expected < knownEndPosition && out.size() < maxRecords ? null : out;
     }
 
     /** Whether the key is available; if it is not, throws when {@code mustThrow}, else answers false. */

@@ -1,5 +1,7 @@
 package dev.millrace.storage.kafka;
 
+import dev.millrace.storage.crypto.KeyRing;
+
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.StoredRecord;
@@ -80,6 +82,21 @@ class RecentAppendsTest {
         recent.add(records("b", 2, 10), at(15, 16), 0);
         assertThat(positions(recent.read(13, 100, Long.MAX_VALUE, NO_CUTOFF)))
                 .containsExactly(13L, 14L, 15L, 16L, 17L, 18L);
+    }
+
+    @Test
+    void aReadThatWouldTakeMoreThanTheHeldRunsBeforeTheKnownEndGoesToKafka() {
+        RecentAppends recent = new RecentAppends(new RecentAppends.Budget(1 << 20), 1 << 20);
+        recent.add(records("a", 2, 10), at(10, 11), 0);
+        recent.add(records("b", 2, 10), at(14, 15), 0); // 12 and 13 are only in Kafka (say, a failed append's)
+        assertThat(recent.read(10, 100, Long.MAX_VALUE, NO_CUTOFF, KeyRing.NONE, 16))
+                .as("a gap before the end: Kafka answers the whole read").isNull();
+        assertThat(positions(recent.read(10, 2, Long.MAX_VALUE, NO_CUTOFF, KeyRing.NONE, 16)))
+                .as("the limit is reached before the gap").containsExactly(10L, 11L);
+        assertThat(positions(recent.read(14, 100, Long.MAX_VALUE, NO_CUTOFF, KeyRing.NONE, 16)))
+                .as("up to the known end").containsExactly(14L, 15L);
+        assertThat(recent.read(14, 100, Long.MAX_VALUE, NO_CUTOFF, KeyRing.NONE, 17))
+                .as("Kafka has a record past the newest run").isNull();
     }
 
     @Test

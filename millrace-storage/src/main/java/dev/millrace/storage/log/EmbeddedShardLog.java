@@ -252,7 +252,12 @@ final class EmbeddedShardLog implements ShardLog {
                 if (written.segment() != active.segment) {
                     return;
                 }
-                makeVisible(written);
+                // Under INTERVAL an append publishes itself; one made while this was forcing is newer than what was
+                // forced, and must not be hidden again until the next flush.
+                if (visibleActive == null || visibleActive.segment() != written.segment()
+                        || visibleActive.endPosition() < written.endPosition()) {
+                    makeVisible(written);
+                }
                 limit = positionLimit;
             }
             // Outside the append lock: appends to this shard go on while the checkpoint is forced.
