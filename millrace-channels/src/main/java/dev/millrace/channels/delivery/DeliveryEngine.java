@@ -1,5 +1,7 @@
 package dev.millrace.channels.delivery;
 
+import dev.millrace.storage.log.FileModes;
+
 import dev.millrace.channels.delivery.BatchStager.StagedBatch;
 import dev.millrace.channels.delivery.Checkpoints.Checkpoint;
 import dev.millrace.channels.delivery.ShardSource.Shard;
@@ -377,7 +379,8 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private static Path prepareStaging(Path stagingDir) {
         try {
-            Files.createDirectories(stagingDir);
+            // Under the data dir, which is the owner's only (FileModes): staged objects hold records.
+            FileModes.createPrivateDirectories(stagingDir);
             try (var leftOvers = Files.list(stagingDir)) {
                 for (Path file : (Iterable<Path>) leftOvers::iterator) {
                     if (file.getFileName().toString().endsWith(".part")) {

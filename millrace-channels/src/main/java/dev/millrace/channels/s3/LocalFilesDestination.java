@@ -1,5 +1,7 @@
 package dev.millrace.channels.s3;
 
+import dev.millrace.storage.log.FileModes;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -48,8 +50,10 @@ public final class LocalFilesDestination implements Destination {
         Path path = pathOf(target.bucket(), target.key());
         Path temp = path.resolveSibling(path.getFileName() + "." + Thread.currentThread().getId() + TEMP_SUFFIX);
         try {
-            Files.createDirectories(path.getParent());
+            // Under the data dir, which is the owner's only (FileModes), as the shards holding the same records are.
+            FileModes.createPrivateDirectories(path.getParent());
             Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
+            FileModes.restrict(temp, FileModes.PRIVATE_FILE);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }

@@ -53,6 +53,8 @@ public final class ChannelDelivery implements AutoCloseable {
     private final Supplier<List<ChannelRegistry>> registries;
     private final BooleanSupplier writer;
     private final Set<String> known = new HashSet<>();
+    /** Whether the destination was named in the log: once, when there is first something to deliver. */
+    private boolean announced;
     private final ChannelMetering metering;
 
     /**
