@@ -82,7 +82,6 @@ public final class ChannelDelivery implements AutoCloseable {
         this.writer = writer;
         this.metering = new ChannelMetering(metrics);
         engine.listen(metering);
-        log.info("Channels deliver to {}", where);
     }
 
     /** Starts the engine's threads; channels are delivered from the next {@link #refresh}. */
@@ -136,6 +135,11 @@ public final class ChannelDelivery implements AutoCloseable {
                     specs.add(spec(registry, c));
                 }
             }
+        }
+        if (!specs.isEmpty() && !announced) {
+            // Not at start: a server that is ready says so in exactly one INFO line.
+            log.info("Channels deliver to {}", where);
+            announced = true;
         }
         engine.setChannels(specs);
         meter(specs);
