@@ -244,7 +244,7 @@ public final class MillraceServer implements AutoCloseable {
         appendExecutor.allowCoreThreadTimeOut(true);
         // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata,
-                new StreamShards(scope -> regions.services(scope), ShardPlacement.LOCAL),
+                new StreamShards(scope -> regions.services(scope)),
                 () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
                 kinesisMetrics);
         regions = new Regions(scope -> regionServices(scope, iterators));

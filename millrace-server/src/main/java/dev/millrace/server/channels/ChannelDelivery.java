@@ -4,7 +4,6 @@ import dev.millrace.channels.Channel;
 import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.channels.DestinationCheck;
 import dev.millrace.channels.DestinationType;
-import dev.millrace.channels.delivery.ChannelStats;
 import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.channels.delivery.Checkpoints;
 import dev.millrace.channels.delivery.DeliveryEngine;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -159,16 +157,6 @@ public final class ChannelDelivery implements AutoCloseable {
             engine.dataFreshnessMs(spec.channelId()).ifPresent(ageMs -> metering.freshness(spec, ageMs));
         }
         metering.retain(ids);
-    }
-
-    /** What a channel's delivery did so far on this node, if this node delivers it. */
-    public Optional<ChannelStats> stats(String channelId) {
-        return engine.stats(channelId);
-    }
-
-    /** The age of the channel's oldest undelivered record, if this node delivers it. */
-    public OptionalLong dataFreshnessMs(String channelId) {
-        return engine.dataFreshnessMs(channelId);
     }
 
     private static DeliverySpec spec(ChannelRegistry registry, Channel c) {

@@ -3,7 +3,6 @@ package dev.millrace.server.channels;
 import dev.millrace.channels.delivery.ShardSource;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.api.ApiServices;
-import dev.millrace.server.records.ShardPlacement;
 import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.StreamRecord;
@@ -15,20 +14,18 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The server's streams as channel delivery reads them: the shards of a stream named by its ARN, with their logs and
- * sequence numbers. On a cluster a node gives only the shards it owns ({@link ShardPlacement}), so each shard is
- * delivered by exactly one node, the one that appends to it.
+ * The server's streams as channel delivery reads them: every shard of a stream named by its ARN, with its log and
+ * sequence numbers. Delivery runs on the metadata writer only (it alone commits checkpoints), which reads every shard,
+ * so each shard is delivered by exactly one node.
  *
  * <p>Thread-safe: every call reads the registries' current state.
  */
 public final class StreamShards implements ShardSource {
     private final Function<Account, ApiServices> regions;
-    private final ShardPlacement placement;
 
     /** {@code regions}: an account's region's services (opened if need be). */
-    public StreamShards(Function<Account, ApiServices> regions, ShardPlacement placement) {
+    public StreamShards(Function<Account, ApiServices> regions) {
         this.regions = regions;
-        this.placement = placement;
     }
 
     @Override
@@ -41,9 +38,6 @@ public final class StreamShards implements ShardSource {
         StreamRecord stream = located.get().stream();
         List<Shard> shards = new ArrayList<>();
         for (ShardRecord shard : stream.shards()) {
-            if (placement.remoteOwner(located.get().scope(), stream, shard) != null) {
-                continue;
-            }
             shards.add(new Shard(shard.shardId(), idOf(shard.parentIndex()), idOf(shard.adjacentParentIndex()),
                     shard.ended(), streams.log(stream, shard),
                     (position, arrivalMs) -> SequenceNumbers.of(shard, position, arrivalMs)));
@@ -51,7 +45,7 @@ public final class StreamShards implements ShardSource {
         return shards;
     }
 
-    private record Located(Account scope, StreamRegistry streams, StreamRecord stream) {
+    private record Located(StreamRegistry streams, StreamRecord stream) {
     }
 
     /** The stream an ARN names, if it exists (in any state but gone). */
@@ -63,7 +57,7 @@ public final class StreamShards implements ShardSource {
         }
         Account scope = new Account(parts[3], parts[4]);
         StreamRegistry streams = regions.apply(scope).streams();
-        return streams.find(parts[5].substring("stream/".length())).map(s -> new Located(scope, streams, s));
+        return streams.find(parts[5].substring("stream/".length())).map(s -> new Located(streams, s));
     }
 
     private static String idOf(int index) {
