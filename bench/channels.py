@@ -19,8 +19,9 @@ Steps:
 
 Channels use BYTE_ARRAY records (the bench's payloads are binary) and CompressionType NONE unless COMPRESSION is set,
 DataFreshnessInSeconds FRESHNESS_S (default 10: objects are cut every 10 s or at 64 MiB, whichever is first).
-Servers run with --throughput-limits off and SYNC durability (the default). Sizes are environment variables:
-DURATION_S (30), WARMUP_S (10), CONCURRENCY (16), SHARDS (4), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
+Servers run with --throughput-limits off and SYNC durability (the default); the stream is on-demand (channels
+deliver on-demand streams only) and keeps its 4 shards (no scaling decision within the run). Sizes are environment variables:
+DURATION_S (30), WARMUP_S (10), CONCURRENCY (16), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
 (NONE), DELAY_S (30), PORT_BASE (4800). Needs java 17+, mvn and python3; builds millrace.jar and
 millrace-loadgen.jar if missing. Keeps every raw output (server logs, bench JSON, metric samples) in OUT_DIR, and stops
 everything it started on exit.
@@ -49,7 +50,7 @@ ENV = os.environ
 DURATION_S = int(ENV.get("DURATION_S", "30"))
 WARMUP_S = int(ENV.get("WARMUP_S", "10"))
 CONCURRENCY = int(ENV.get("CONCURRENCY", "16"))
-SHARDS = int(ENV.get("SHARDS", "4"))
+SHARDS = 4  # an on-demand stream's shards at creation
 RECORD_BYTES = int(ENV.get("RECORD_BYTES", "1024"))
 FRESHNESS_S = int(ENV.get("FRESHNESS_S", "10"))
 COMPRESSION = ENV.get("COMPRESSION", "NONE")
@@ -169,7 +170,9 @@ class Server:
         self.data_dir = os.path.join(self.scratch, "data")
         self.log_path = os.path.join(out, label + "-server.log")
         self.proc = start(["java", "-jar", JAR, "server", "--host", "127.0.0.1", "--port", str(port), "--data-dir",
-                           self.data_dir, "--throughput-limits", "off", "--channel-min-freshness-seconds", "1"]
+                           self.data_dir, "--throughput-limits", "off", "--channel-min-freshness-seconds", "1",
+                           # the on-demand stream keeps its 4 shards for the whole run (no scaling decision in an hour)
+                           "--autoscale-interval-ms", "3600000"]
                           + extra, self.log_path)
         wait_for("the server", lambda: "Millrace listening" in open(self.log_path).read())
 
