@@ -46,6 +46,10 @@ final class ChannelValidation {
         } else {
             checkTables(r, stream, account);
         }
+        Channel.DeadLetterQueue deadLetters = r.s3() != null ? r.s3().deadLetters() : r.tables().deadLetters();
+        if (deadLetters != null && deadLetters.errorOutputPrefix() != null) {
+            checkErrorOutputPrefix(deadLetters.errorOutputPrefix());
+        }
         if (r.encryption() != null && r.encryption().awsManaged()) {
             throw KinesisException.invalidArgument("EncryptionConfiguration.KeyId must be a customer managed KMS key; "
                     + "the AWS managed key aws/kinesis cannot encrypt channel deliveries.");
@@ -89,6 +93,29 @@ final class ChannelValidation {
         if (table.partitionFields() != null && table.partitionFields().size() != 1) {
             throw KinesisException.invalidArgument("PartitionSpec must have exactly one field (TIME_HOUR on a "
                     + "timestamp column); it has " + table.partitionFields().size() + ".");
+        }
+    }
+
+    /**
+     * ErrorOutputPrefix's length and characters are the model's (ValidationException before this runs); these are
+     * OutputKeyTemplate's path rules, for the same reason: dead-letter keys start with the prefix, and a key with a
+     * leading "/", a "//", a ".." or a "." segment is no file under a bucket directory (local delivery would fail on
+     * every attempt) and a trap for S3 tools that treat keys as paths.
+     */
+    private static void checkErrorOutputPrefix(String prefix) {
+        String problem = null;
+        if (prefix.startsWith("/")) {
+            problem = "must not start with '/'";
+        } else if (prefix.contains("//")) {
+            problem = "must not contain '//'";
+        } else if (prefix.contains("..")) {
+            problem = "must not contain '..'";
+        } else if (("/" + prefix + "/").contains("/./")) {
+            problem = "must not contain a path segment that is only '.'";
+        }
+        if (problem != null) {
+            throw KinesisException.invalidArgument("Invalid ErrorOutputPrefix: " + problem + "; got '" + prefix
+                    + "'.");
         }
     }
 
