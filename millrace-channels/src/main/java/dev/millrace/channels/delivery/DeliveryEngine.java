@@ -228,14 +228,15 @@ public final class DeliveryEngine implements AutoCloseable {
      * ticker calls it with its pool; tests with a direct executor).
      */
     void poll(Executor executor) {
+        Set<ShardKey> live = new HashSet<>();
+        Set<String> listed = new HashSet<>();
         for (ChannelState channel : channels.values()) {
             try {
-                List<Shard> live = source.shards(channel.spec.streamArn(), channel.spec.streamCreatedMs());
-                Set<String> ids = new HashSet<>();
                 long now = clock.millis();
-                for (Shard shard : live) {
-                    ids.add(shard.shardId());
-                    ShardState state = shard(channel, shard);
+                for (Shard shard : source.shards(channel.spec.streamArn(), channel.spec.streamCreatedMs())) {
+                    ShardKey key = new ShardKey(channel.spec.channelId(), shard.shardId());
+                    live.add(key);
+                    ShardState state = shards.computeIfAbsent(key, k -> new ShardState());
                     if (state.retryAtMs <= now && state.wantsPoll(shard, now)
                             && state.queued.compareAndSet(false, true)) {
                         executor.execute(() -> {
@@ -244,14 +245,14 @@ public final class DeliveryEngine implements AutoCloseable {
                         });
                     }
                 }
-                // Shards gone from the stream (expired after a reshard, or the stream deleted) need no state.
-                String channelId = channel.spec.channelId();
-                retire(key -> key.channelId().equals(channelId) && !ids.contains(key.shardId()));
+                listed.add(channel.spec.channelId());
             } catch (RuntimeException e) {
                 LOG.warn("Channel {}: polling its stream's shards failed; trying again in {} ms",
                         channel.spec.channelName(), options.pollIntervalMs(), e);
             }
         }
+        // Shards gone from a stream (expired after a reshard, or the stream deleted) need no state.
+        retire(key -> listed.contains(key.channelId()) && !live.contains(key));
     }
 
     /** Delivers the shard's due batches, at most a turn's worth; returns how many. */

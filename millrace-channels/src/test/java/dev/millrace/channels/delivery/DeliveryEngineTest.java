@@ -73,11 +73,23 @@ class DeliveryEngineTest {
     }
 
     DeliveryEngine engine(Destination destination, DeliveryOptions options, DeliverySpec... specs) {
-        DeliveryEngine engine = new DeliveryEngine(stream, checkpoints, destination, dir.resolve("staging"), options,
+        return engine(stream, checkpoints, destination, options, specs);
+    }
+
+    /** An engine reading {@code source}, keeping its checkpoints in {@code store}, closed after the test. */
+    DeliveryEngine engine(ShardSource source, Checkpoints store, Destination destination, DeliveryOptions options,
+            DeliverySpec... specs) {
+        DeliveryEngine engine = new DeliveryEngine(source, store, destination, dir.resolve("staging"), options,
                 stream.clock);
         engine.setChannels(List.of(specs));
         engines.add(engine);
         return engine;
+    }
+
+    /** An engine to local files that "crashes" on every commit after an upload ({@link #dyingAfterUpload}). */
+    DeliveryEngine crashingAfterUpload(DeliverySpec spec) {
+        return engine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())), files,
+                DeliveryOptions.defaults(), spec);
     }
 
     Map<String, byte[]> objects() throws IOException {
@@ -255,10 +267,7 @@ class DeliveryEngineTest {
                     KeyTemplate.parse("x/!{extension}", compression.name()), "dlq", null, "",
                     FRESHNESS_S, T0);
             Checkpoints separate = new Checkpoints(stream.storage.metadata());
-            DeliveryEngine engine = new DeliveryEngine(stream, separate, destination, dir.resolve("st"),
-                    DeliveryOptions.defaults(), stream.clock);
-            engines.add(engine);
-            engine.setChannels(List.of(spec));
+            DeliveryEngine engine = engine(stream, separate, destination, DeliveryOptions.defaults(), spec);
             if (compression == Compression.GZIP) {
                 stream.put(0, big, "tail".getBytes(StandardCharsets.UTF_8));
             }
@@ -300,12 +309,8 @@ class DeliveryEngineTest {
                 heard.add(s.channelId() + " failed");
             }
         };
-        DeliveryEngine crashing = new DeliveryEngine(stream,
-                new Checkpoints(dyingAfterUpload(stream.storage.metadata())), files, dir.resolve("staging"),
-                DeliveryOptions.defaults(), stream.clock);
-        engines.add(crashing);
+        DeliveryEngine crashing = crashingAfterUpload(spec);
         crashing.listen(listener);
-        crashing.setChannels(List.of(spec));
         assertThat(crashing.runOnce()).isZero();
         assertThat(heard).containsExactly(CHANNEL_ID + " failed", CHANNEL_ID + " failed");
 
@@ -329,11 +334,7 @@ class DeliveryEngineTest {
         stream.put(1, "{\"n\":3}");
         stream.clock.advanceMs(DUE_MS);
         // The first run writes the objects, then "crashes" as it commits the checkpoint.
-        Checkpoints crashing = new Checkpoints(dyingAfterUpload(stream.storage.metadata()));
-        DeliveryEngine first = new DeliveryEngine(stream, crashing, files, dir.resolve("staging"),
-                DeliveryOptions.defaults(), stream.clock);
-        engines.add(first);
-        first.setChannels(List.of(spec));
+        DeliveryEngine first = crashingAfterUpload(spec);
         assertThat(first.runOnce()).isZero();
         Map<String, byte[]> afterCrash = objects();
         assertThat(afterCrash).hasSize(3);
@@ -380,10 +381,7 @@ class DeliveryEngineTest {
         stream.put(0, "{\"n\":2}", "{\"n\":3}");
         stream.clock.advanceMs(200_000);
         stream.put(0, "{\"n\":4}");
-        DeliveryEngine first = new DeliveryEngine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())),
-                files, dir.resolve("staging"), DeliveryOptions.defaults(), stream.clock);
-        engines.add(first);
-        first.setChannels(List.of(spec));
+        DeliveryEngine first = crashingAfterUpload(spec);
         assertThat(first.runOnce()).isZero();
         Map<String, byte[]> afterCrash = objects();
         assertThat(afterCrash).hasSize(2);
@@ -630,10 +628,8 @@ class DeliveryEngineTest {
                 .map(s -> new ShardSource.Shard(s.shardId(), s.parentShardId(), s.adjacentParentShardId(), s.ended(),
                         countingReads(s.log(), reads), s.sequenceNumber()))
                 .toList();
-        DeliveryEngine engine = new DeliveryEngine(counting, checkpoints, files, dir.resolve("staging"),
-                DeliveryOptions.defaults(), stream.clock);
-        engines.add(engine);
-        engine.setChannels(List.of(spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "i/", T0)));
+        DeliveryEngine engine = engine(counting, checkpoints, files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "i/", T0));
         Executor direct = Runnable::run;
 
         engine.poll(direct);
