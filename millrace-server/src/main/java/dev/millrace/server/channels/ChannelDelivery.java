@@ -205,7 +205,8 @@ public final class ChannelDelivery implements AutoCloseable {
         return DeliverySpec.fromApi(c.id(), c.name(), registry.account().id(), registry.account().region(),
                 c.stream().name(), c.stream().arn(), c.stream().createdMs(), c.stream().recordFormat(),
                 s3.bucketArn(), s3.expectedBucketOwner(), s3.compression(), s3.storageClass(),
-                s3.outputKeyTemplate(), dlq.bucketArn(), dlq.expectedBucketOwner(), dlq.errorOutputPrefix(), c.destination().freshnessSeconds(), c.activatedMs());
+                s3.outputKeyTemplate(), dlq.bucketArn(), dlq.expectedBucketOwner(), dlq.errorOutputPrefix(),
+                c.destination().freshnessSeconds(), c.activatedMs());
     }
 
     @Override
