@@ -1,8 +1,12 @@
 package dev.millrace.server;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.millrace.channels.Channel;
 import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.channels.delivery.Checkpoints;
+import dev.millrace.channels.delivery.DeliveryOptions;
 import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.channels.s3.S3Settings;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.server.channels.ChannelDelivery;
 import dev.millrace.server.channels.StreamShards;
@@ -14,6 +18,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The server's channel delivery over real registries: which channels it hands the engine, what it does with one
- * whose stored values do not map, the checkpoints of channels that are gone, and the stream incarnation it reads.
+ * whose stored values do not map, the checkpoints of channels that are gone, the stream incarnation it reads, and
+ * its destination check's reasons.
  */
 class ChannelDeliveryRefreshTest {
     private static final String ACCOUNT = "000000000000";
@@ -135,5 +143,30 @@ class ChannelDeliveryRefreshTest {
                 .contains(SHARD);
         assertThat(shards.shards(STREAM_ARN + "orders", createdMs - 1)).isEmpty();
         assertThat(shards.shards(STREAM_ARN + "other", createdMs)).isEmpty();
+    }
+
+    @Test
+    void aBucketTheCredentialsMayNotUseIsReportedAsDeniedNotAsMissing() throws Exception {
+        onDemandStream("orders");
+        activeChannel("denied", "orders");
+        Channel channel = api.channels.list().get(0);
+        // An S3 endpoint that refuses the data bucket (403) and has no other bucket (404), as HeadBucket answers.
+        HttpServer s3 = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s3.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().contains("my-bucket") ? 403 : 404, -1);
+            exchange.close();
+        });
+        s3.start();
+        String endpoint = "http://127.0.0.1:" + s3.getAddress().getPort();
+        ChannelsConfig config = new ChannelsConfig(new S3Settings(URI.create(endpoint), true, "us-east-1",
+                "AKIAEXAMPLE", "secret"), DeliveryOptions.defaults(), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
+            assertThat(delivery.check().problem(channel)).hasValueSatisfying(reason -> assertThat(reason)
+                    .startsWith("Access denied to bucket my-bucket at " + endpoint));
+        } finally {
+            s3.stop(0);
+        }
     }
 }
