@@ -20,8 +20,9 @@ import java.util.Set;
  * position and first arrival as recorded here, not as read again: the batch's first records may have expired from
  * the stream meanwhile (retention), and a key built from a later record would be a second object.
  *
- * <p>Every change is conditional on the value the caller read ({@link #commitPending}, {@link #commit}): a task
- * that no longer owns the shard (a zombie of a writer that flapped) fails instead of moving the checkpoint back.
+ * <p>Delivery's changes are conditional on the value the task read ({@link #commitPending}, the four-argument
+ * {@link #commit}): a task that no longer owns the shard (a zombie of a writer that flapped, or of one that lost the
+ * role) fails instead of moving the checkpoint back. A change lost only to other keys' commits is tried again.
  *
  * <p>Layout: key {@code channel-checkpoint/<channelId>/<shardId>}; value, in ASCII, one of
  * <pre>

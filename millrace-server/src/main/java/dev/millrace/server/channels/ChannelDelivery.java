@@ -36,10 +36,10 @@ import java.util.function.Supplier;
  * <p>On a cluster the metadata writer delivers every channel, reading every shard (any node can read a shard's log):
  * only the writer may commit checkpoints, and one deliverer per shard is what exactly-once needs. A node that stops
  * being the writer stops delivering ({@link #refresh}); a batch it had under way is delivered again, under the same
- * key, by the next writer.
+ * key, by the next writer. The writer deletes the checkpoints of channels that no longer exist, whoever saw them go.
  *
- * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread (it alone touches the sets); the engine has its own threads; the destination
- * check runs on the registries' threads.
+ * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread (it alone touches the sets and flags); the engine
+ * has its own threads; the destination check runs on the registries' threads.
  */
 public final class ChannelDelivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChannelDelivery.class);
