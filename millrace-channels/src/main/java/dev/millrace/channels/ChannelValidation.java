@@ -98,25 +98,14 @@ final class ChannelValidation {
 
     /**
      * ErrorOutputPrefix's length and characters are the model's (ValidationException before this runs); these are
-     * OutputKeyTemplate's path rules, for the same reason: dead-letter keys start with the prefix, and a key with a
-     * leading "/", a "//", a ".." or a "." segment is no file under a bucket directory (local delivery would fail on
-     * every attempt) and a trap for S3 tools that treat keys as paths.
+     * OutputKeyTemplate's path rules ({@link KeyTemplate#pathProblem}), for the same reason: dead-letter keys start
+     * with the prefix.
      */
     private static void checkErrorOutputPrefix(String prefix) {
-        String problem = null;
-        if (prefix.startsWith("/")) {
-            problem = "must not start with '/'";
-        } else if (prefix.contains("//")) {
-            problem = "must not contain '//'";
-        } else if (prefix.contains("..")) {
-            problem = "must not contain '..'";
-        } else if (("/" + prefix + "/").contains("/./")) {
-            problem = "must not contain a path segment that is only '.'";
-        }
-        if (problem != null) {
+        KeyTemplate.pathProblem(prefix).ifPresent(problem -> {
             throw KinesisException.invalidArgument("Invalid ErrorOutputPrefix: " + problem + "; got '" + prefix
                     + "'.");
-        }
+        });
     }
 
     /**
