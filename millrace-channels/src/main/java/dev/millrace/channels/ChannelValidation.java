@@ -46,6 +46,10 @@ final class ChannelValidation {
         } else {
             checkTables(r, stream, account);
         }
+        Channel.DeadLetterQueue deadLetters = r.s3() != null ? r.s3().deadLetters() : r.tables().deadLetters();
+        if (deadLetters != null && deadLetters.errorOutputPrefix() != null) {
+            checkErrorOutputPrefix(deadLetters.errorOutputPrefix());
+        }
         if (r.encryption() != null && r.encryption().awsManaged()) {
             throw KinesisException.invalidArgument("EncryptionConfiguration.KeyId must be a customer managed KMS key; "
                     + "the AWS managed key aws/kinesis cannot encrypt channel deliveries.");
@@ -90,6 +94,18 @@ final class ChannelValidation {
             throw KinesisException.invalidArgument("PartitionSpec must have exactly one field (TIME_HOUR on a "
                     + "timestamp column); it has " + table.partitionFields().size() + ".");
         }
+    }
+
+    /**
+     * ErrorOutputPrefix's length and characters are the model's (ValidationException before this runs); these are
+     * OutputKeyTemplate's path rules ({@link KeyTemplate#pathProblem}), for the same reason: dead-letter keys start
+     * with the prefix.
+     */
+    private static void checkErrorOutputPrefix(String prefix) {
+        KeyTemplate.pathProblem(prefix).ifPresent(problem -> {
+            throw KinesisException.invalidArgument("Invalid ErrorOutputPrefix: " + problem + "; got '" + prefix
+                    + "'.");
+        });
     }
 
     /**

@@ -42,7 +42,8 @@ import java.util.function.UnaryOperator;
  */
 final class ApiHarness implements AutoCloseable {
     private final EmbeddedLogStore logs;
-    private final FileMetadataStore metadata;
+    final FileMetadataStore metadata;
+    final ApiServices services;
     private final KinesisApi api;
     final StreamRegistry streams;
     final AutoScaler autoScaler;
@@ -75,7 +76,7 @@ final class ApiHarness implements AutoCloseable {
         streams = new StreamRegistry(metadata, wrapLogs.apply(logs), clock, Account.DEFAULT, transitionDelayMs,
                 shardLimit);
         consumers = new ConsumerRegistry(metadata, streams, clock, 0);
-        ApiServices services = new ApiServices(streams, iterators = new ShardIterators(new byte[32], clock),
+        services = new ApiServices(streams, iterators = new ShardIterators(new byte[32], clock),
                 new ResourcePolicies(metadata), new AccountSettings(metadata, clock), shardLimit, scaling,
                 new Throttles(clock, throughput), autoScaler = new AutoScaler(streams, clock,
                 new AutoScalingConfig(5_000, 10, 0.5, 0.1, 60_000, 4), throughput),

@@ -69,6 +69,13 @@ class ChannelsTest {
                 + ACCOUNT + "\",\"CompressionType\":\"GZIP\"}}" + extra + "}";
     }
 
+    /** An S3 channel "c" on "orders" whose dead letters go under {@code prefix}. */
+    private static String withErrorOutputPrefix(String prefix) {
+        return s3Channel("c", "orders", "").replace("\"StorageConfiguration\"",
+                "\"DeadLetterQueueS3Configuration\":{\"BucketARN\":\"arn:aws:s3:::dlq\",\"ExpectedBucketOwner\":\""
+                        + ACCOUNT + "\",\"ErrorOutputPrefix\":\"" + prefix + "\"},\"StorageConfiguration\"");
+    }
+
     private static String tablesChannel(String name, String stream, String table, boolean withDlq) {
         return "{\"ChannelName\":\"" + name + "\",\"ServiceExecutionRoleARN\":\"arn:aws:iam::" + ACCOUNT
                 + ":role/r\",\"StreamConfigurationList\":[{\"StreamARN\":\"" + STREAM_ARN + stream + "\","
@@ -216,6 +223,14 @@ class ChannelsTest {
                 + "\"EncryptionType\":\"KMS\",\"KeyId\":\"alias/aws/kinesis\"}")))
                 .startsWith("InvalidArgumentException").contains("customer managed");
         assertThat(errorOf("CreateChannel", s3Channel("bad name", "orders", ""))).startsWith("ValidationException");
+        for (String prefix : List.of("../up/", "a//b/", "/abs/", "a/./b/")) {
+            assertThat(errorOf("CreateChannel", withErrorOutputPrefix(prefix))).as(prefix)
+                    .startsWith("InvalidArgumentException").contains("ErrorOutputPrefix");
+        }
+        assertThat(errorOf("CreateChannel", withErrorOutputPrefix("with space/")))
+                .startsWith("ValidationException").contains("errorOutputPrefix");
+        assertThat(errorOf("CreateChannel", withErrorOutputPrefix("x".repeat(513))))
+                .startsWith("ValidationException").contains("errorOutputPrefix");
         assertThat(errorOf("DescribeChannel", "{\"ChannelARN\":\"arn:aws:kinesis:us-east-1:" + ACCOUNT
                 + ":channel/nothere\"}")).startsWith("ResourceNotFoundException");
 

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +34,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +57,13 @@ import org.slf4j.LoggerFactory;
  * that expire from the stream before they are delivered (the destination down for longer than the retention period)
  * are lost to the channel, as they would be on AWS; that is logged.
  *
- * <p>Thread-safe. At most one task works on a shard at a time.
+ * <p>A shard that had nothing to deliver is not read again until its log's end moves, it closes, its batch's due
+ * time comes, or {@code freshness / 10} passed (a backend may learn late of other nodes' appends): an idle stream
+ * costs no reads.
+ *
+ * <p>Thread-safe. At most one task works on a shard at a time, also across a channel removed and added again while a
+ * task still runs (the shards' state is the engine's, not the channel's); and checkpoints change only from the value
+ * the task read ({@link Checkpoints}), so a task that lost its shard cannot move the checkpoint back.
  */
 public final class DeliveryEngine implements AutoCloseable {
 
@@ -69,6 +77,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Clock clock;
     private final BatchStager stager;
     private final Map<String, ChannelState> channels = new ConcurrentHashMap<>();
+    /** Engine-wide, so that a channel dropped and re-added while a task runs still has one task per shard. */
+    private final Map<ShardKey, ShardState> shards = new ConcurrentHashMap<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile ScheduledExecutorService ticker;
     private volatile ExecutorService workers;
@@ -113,6 +123,24 @@ public final class DeliveryEngine implements AutoCloseable {
             }
             return false;
         });
+        retire(key -> !ids.contains(key.channelId()));
+    }
+
+    /**
+     * Forgets the state of the shards {@code gone} selects that no task works on. A state is retired by taking its
+     * busy flag for good, so that a task that looked it up before cannot start on it; a busy one stays (the same
+     * state serves the channel if it comes back) and is retired by a later call.
+     */
+    private void retire(Predicate<ShardKey> gone) {
+        for (Map.Entry<ShardKey, ShardState> entry : shards.entrySet()) {
+            if (gone.test(entry.getKey()) && entry.getValue().busy.compareAndSet(false, true)) {
+                shards.remove(entry.getKey(), entry.getValue());
+            }
+        }
+    }
+
+    private ShardState shard(ChannelState channel, Shard shard) {
+        return shards.computeIfAbsent(new ShardKey(channel.spec.channelId(), shard.shardId()), key -> new ShardState());
     }
 
     /** Tells {@code value} of every batch delivered and every attempt failed from now on (the server's metrics). */
@@ -136,8 +164,10 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         long now = clock.millis();
         long oldest = Long.MAX_VALUE;
-        for (ShardState shard : state.shards.values()) {
-            oldest = Math.min(oldest, shard.oldestUndeliveredArrivalMs);
+        for (Map.Entry<ShardKey, ShardState> shard : shards.entrySet()) {
+            if (shard.getKey().channelId().equals(channelId)) {
+                oldest = Math.min(oldest, shard.getValue().oldestUndeliveredArrivalMs);
+            }
         }
         return OptionalLong.of(oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
     }
@@ -152,7 +182,7 @@ public final class DeliveryEngine implements AutoCloseable {
         workers = pool;
         ScheduledThreadPoolExecutor tick = new ScheduledThreadPoolExecutor(1, threads("millrace-channel-poll-"));
         ticker = tick;
-        tick.scheduleWithFixedDelay(this::tick, 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
+        tick.scheduleWithFixedDelay(() -> poll(pool), 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -162,7 +192,7 @@ public final class DeliveryEngine implements AutoCloseable {
     public int runOnce() {
         int delivered = 0;
         for (ChannelState channel : channels.values()) {
-            for (Shard shard : source.shards(channel.spec.streamArn())) {
+            for (Shard shard : source.shards(channel.spec.streamArn(), channel.spec.streamCreatedMs())) {
                 delivered += work(channel, shard);
             }
         }
@@ -193,33 +223,41 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
-    private void tick() {
+    /**
+     * Hands every shard that may have something to deliver to {@code executor}, at most once at a time (the engine's
+     * ticker calls it with its pool; tests with a direct executor).
+     */
+    void poll(Executor executor) {
+        Set<ShardKey> live = new HashSet<>();
+        Set<String> listed = new HashSet<>();
         for (ChannelState channel : channels.values()) {
             try {
-                List<Shard> shards = source.shards(channel.spec.streamArn());
-                Set<String> live = new HashSet<>();
-                for (Shard shard : shards) {
-                    live.add(shard.shardId());
-                    ShardState state = channel.shard(shard.shardId());
-                    if (state.retryAtMs <= clock.millis() && state.queued.compareAndSet(false, true)) {
-                        workers.execute(() -> {
+                long now = clock.millis();
+                for (Shard shard : source.shards(channel.spec.streamArn(), channel.spec.streamCreatedMs())) {
+                    ShardKey key = new ShardKey(channel.spec.channelId(), shard.shardId());
+                    live.add(key);
+                    ShardState state = shards.computeIfAbsent(key, k -> new ShardState());
+                    if (state.retryAtMs <= now && state.wantsPoll(shard, now)
+                            && state.queued.compareAndSet(false, true)) {
+                        executor.execute(() -> {
                             state.queued.set(false);
                             work(channel, shard);
                         });
                     }
                 }
-                // Shards gone from the stream (expired after a reshard, or the stream deleted) need no state.
-                channel.shards.keySet().retainAll(live);
+                listed.add(channel.spec.channelId());
             } catch (RuntimeException e) {
                 LOG.warn("Channel {}: polling its stream's shards failed; trying again in {} ms",
                         channel.spec.channelName(), options.pollIntervalMs(), e);
             }
         }
+        // Shards gone from a stream (expired after a reshard, or the stream deleted) need no state.
+        retire(key -> listed.contains(key.channelId()) && !live.contains(key));
     }
 
     /** Delivers the shard's due batches, at most a turn's worth; returns how many. */
     private int work(ChannelState channel, Shard shard) {
-        ShardState state = channel.shard(shard.shardId());
+        ShardState state = shard(channel, shard);
         if (!state.busy.compareAndSet(false, true)) {
             return 0;
         }
@@ -228,8 +266,15 @@ public final class DeliveryEngine implements AutoCloseable {
             if (clock.millis() < state.retryAtMs) {
                 return 0;
             }
+            // Before reading: an append during the reads moves the end past this, so the next poll reads it.
+            long endPosition = shard.log().endPosition();
+            boolean closed = shard.ended() || shard.log().sealed();
+            state.idleUntilMs = 0;
             while (delivered < options.maxBatchesPerTurn() && deliverNext(channel, shard, state)) {
                 delivered++;
+            }
+            if (delivered == 0) {
+                state.idle(endPosition, closed, clock.millis(), idlePollMs(channel.spec));
             }
             if (state.failures > 0) {
                 LOG.info("Channel {} delivers shard {} again after {} failed attempts", channel.spec.channelName(),
@@ -241,6 +286,7 @@ public final class DeliveryEngine implements AutoCloseable {
             long backoffMs = Math.min(options.backoffMaxMs(),
                     options.backoffBaseMs() << Math.min(state.failures - 1, 30));
             state.retryAtMs = clock.millis() + backoffMs;
+            state.idleUntilMs = 0;
             state.scan = null;
             channel.stats.failed();
             listener.failed(channel.spec);
@@ -282,11 +328,13 @@ public final class DeliveryEngine implements AutoCloseable {
         BatchCut cut = scan.cut();
         if (cut.isEmpty()) {
             state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
+            state.dueAtMs = Long.MAX_VALUE;
             return false;
         }
         state.oldestUndeliveredArrivalMs = cut.firstArrivalMs();
-        boolean due = cut.closed() || (closed && atEnd)
-                || clock.millis() >= cut.firstArrivalMs() + cut.freshnessMs() + options.graceMs();
+        long dueAtMs = cut.firstArrivalMs() + cut.freshnessMs() + options.graceMs();
+        state.dueAtMs = dueAtMs;
+        boolean due = cut.closed() || (closed && atEnd) || clock.millis() >= dueAtMs;
         if (!due) {
             return false;
         }
@@ -296,9 +344,10 @@ public final class DeliveryEngine implements AutoCloseable {
             return false;
         }
         try (StagedBatch batch = staged.get()) {
-            checkpoints.commitPending(spec.channelId(), shard.shardId(), batch.firstPosition(),
-                    batch.nextPosition());
-            deliver(channel, shard, state, batch);
+            checkpoints.commitPending(spec.channelId(), shard.shardId(), checkpoint, batch.firstPosition(),
+                    batch.nextPosition(), batch.firstArrivalMs());
+            deliver(channel, shard, state, batch, new Checkpoint(batch.firstPosition(), batch.nextPosition(),
+                    batch.firstArrivalMs()));
         }
         return true;
     }
@@ -314,20 +363,24 @@ public final class DeliveryEngine implements AutoCloseable {
             LOG.warn("Channel {}: the records of shard {} from position {} to {} expired before they were "
                     + "delivered", spec.channelName(), shard.shardId(), pending.nextPosition(),
                     pending.pendingEndPosition() - 1);
-            checkpoints.commit(spec.channelId(), shard.shardId(), pending.pendingEndPosition());
+            checkpoints.commit(spec.channelId(), shard.shardId(), pending, pending.pendingEndPosition());
             return deliverNext(channel, shard, state);
         }
         try (StagedBatch batch = staged.get()) {
-            deliver(channel, shard, state, batch);
+            deliver(channel, shard, state, batch, pending);
         }
         return true;
     }
 
-    /** Writes the batch's objects, then its checkpoint. */
-    private void deliver(ChannelState channel, Shard shard, ShardState state, StagedBatch batch) {
+    /**
+     * Writes the batch's objects under the keys of its recorded first position and arrival ({@code pending}: the
+     * interrupted attempt's, even if the records it started with expired since), then its checkpoint.
+     */
+    private void deliver(ChannelState channel, Shard shard, ShardState state, StagedBatch batch, Checkpoint pending) {
         DeliverySpec spec = channel.spec;
-        upload(spec, shard, batch);
-        checkpoints.commit(spec.channelId(), shard.shardId(), batch.nextPosition());
+        long firstArrivalMs = pending.firstArrivalMs() >= 0 ? pending.firstArrivalMs() : batch.firstArrivalMs();
+        upload(spec, shard, batch, pending.nextPosition(), firstArrivalMs);
+        checkpoints.commit(spec.channelId(), shard.shardId(), pending, batch.nextPosition());
         channel.stats.delivered(batch);
         listener.delivered(spec, batch.deliveredRecords(), batch.deadLetteredRecords(), batch.bytesIn(),
                 batch.dataFile() != null ? batch.dataBytes() : 0);
@@ -337,9 +390,9 @@ public final class DeliveryEngine implements AutoCloseable {
                 batch.deliveredRecords(), batch.deadLetteredRecords());
     }
 
-    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch) {
-        String suffix = KeyTemplate.suffix(spec.channelId(), shardNumber(shard.shardId()), batch.firstPosition());
-        Instant firstArrival = Instant.ofEpochMilli(batch.firstArrivalMs());
+    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch, long firstPosition, long firstArrivalMs) {
+        String suffix = KeyTemplate.suffix(spec.channelId(), shardNumber(shard.shardId()), firstPosition);
+        Instant firstArrival = Instant.ofEpochMilli(firstArrivalMs);
         if (batch.dataFile() != null) {
             String key = spec.keyTemplate().expand(spec.channelName(), spec.channelId(), spec.streamName(),
                     firstArrival, suffix);
@@ -347,8 +400,9 @@ public final class DeliveryEngine implements AutoCloseable {
                     batch.dataFile());
         }
         if (batch.dlqFile() != null) {
+            // The dead-letter bucket may be another account's: its own expected owner, not the data bucket's.
             destination.put(new ObjectTarget(spec.dlqBucket(), deadLetterKey(spec, firstArrival, suffix), "STANDARD",
-                    spec.expectedBucketOwner()), batch.dlqFile());
+                    spec.dlqExpectedBucketOwner()), batch.dlqFile());
         }
     }
 
@@ -403,28 +457,52 @@ public final class DeliveryEngine implements AutoCloseable {
         };
     }
 
+    /** The least time between two polls of a shard with nothing to deliver: a tenth of the channel's freshness. */
+    private long idlePollMs(DeliverySpec spec) {
+        return Math.max(options.pollIntervalMs(), spec.dataFreshnessMs() / 10);
+    }
+
     /** One channel being delivered. */
     private static final class ChannelState {
         volatile DeliverySpec spec;
         final ChannelStats stats = new ChannelStats();
-        final Map<String, ShardState> shards = new ConcurrentHashMap<>();
 
         ChannelState(DeliverySpec spec) {
             this.spec = spec;
         }
-
-        ShardState shard(String shardId) {
-            return shards.computeIfAbsent(shardId, id -> new ShardState());
-        }
     }
 
-    /** One shard of a channel; {@code scan} and {@code failures} are touched only by the task holding busy. */
+    /** A shard of a channel. */
+    private record ShardKey(String channelId, String shardId) {
+    }
+
+    /**
+     * One shard of a channel; {@code scan}, {@code failures} and {@code dueAtMs} are touched only by the task holding
+     * busy. A retired state keeps busy for good.
+     */
     private static final class ShardState {
         final AtomicBoolean busy = new AtomicBoolean();
         final AtomicBoolean queued = new AtomicBoolean();
         volatile long retryAtMs;
         volatile long oldestUndeliveredArrivalMs = Long.MAX_VALUE;
+        /** While idle: the log's end and whether the shard was closed when it was last read, and until when. */
+        volatile long idleEndPosition = -1;
+        volatile boolean idleClosed;
+        volatile long idleUntilMs;
         ShardScan scan;
         int failures;
+        long dueAtMs = Long.MAX_VALUE;
+
+        /** Nothing was due: poll again when the log moves, the shard closes, the batch is due, or idleMs passed. */
+        void idle(long endPosition, boolean closed, long nowMs, long idleMs) {
+            idleEndPosition = endPosition;
+            idleClosed = closed;
+            idleUntilMs = Math.min(nowMs + idleMs, dueAtMs);
+        }
+
+        boolean wantsPoll(Shard shard, long nowMs) {
+            return nowMs >= idleUntilMs || shard.log().endPosition() != idleEndPosition
+                    || (shard.ended() || shard.log().sealed()) != idleClosed;
+        }
     }
 }

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param region             the channel's region
  * @param streamName         the source stream's name
  * @param streamArn          the source stream's ARN (DLQ entries carry it)
+ * @param streamCreatedMs    the creation time of the stream's incarnation the channel was created on: a stream
+ *                           deleted and created again under the same name is another stream, not delivered
  * @param recordFormat       how records are validated and laid out
  * @param bucket             the destination bucket (from {@code arn:aws:s3:::BUCKET})
  * @param expectedBucketOwner the account the bucket must belong to, or null to not check
@@ -19,6 +21,7 @@ import java.util.Objects;
  * @param storageClass       the objects' S3 storage class: STANDARD, INTELLIGENT_TIERING or GLACIER_IR
  * @param keyTemplate        the object key template, parsed for {@code compression}
  * @param dlqBucket          the dead-letter bucket
+ * @param dlqExpectedBucketOwner the account the dead-letter bucket must belong to, or null to not check
  * @param dlqPrefix          the dead-letter key prefix (AWS's default:
  *                           {@code kinesis-channel/errors/<channelName>/<channelId>/}); may be empty
  * @param dataFreshnessSeconds how long records may wait before they are delivered (300-900 on AWS)
@@ -27,9 +30,10 @@ import java.util.Objects;
  * <p>Immutable, thread-safe.
  */
 public record DeliverySpec(String channelId, String channelName, String accountId, String region, String streamName,
-                           String streamArn, RecordFormat recordFormat, String bucket, String expectedBucketOwner,
-                           Compression compression, String storageClass, KeyTemplate keyTemplate, String dlqBucket,
-                           String dlqPrefix, int dataFreshnessSeconds, long activatedAtMs) {
+                           String streamArn, long streamCreatedMs, RecordFormat recordFormat, String bucket,
+                           String expectedBucketOwner, Compression compression, String storageClass,
+                           KeyTemplate keyTemplate, String dlqBucket, String dlqExpectedBucketOwner, String dlqPrefix,
+                           int dataFreshnessSeconds, long activatedAtMs) {
 
     public DeliverySpec {
         Objects.requireNonNull(channelId, "channelId");
@@ -63,19 +67,21 @@ public record DeliverySpec(String channelId, String channelName, String accountI
      * @param storageClass       null for STANDARD
      * @param outputKeyTemplate  null for {@link KeyTemplate#DEFAULT}
      * @param dlqBucketArn       null for the destination bucket
+     * @param dlqExpectedBucketOwner the dead-letter location's own ExpectedBucketOwner (null: not checked)
      * @param errorOutputPrefix  null for AWS's default prefix
      * @throws IllegalArgumentException when a value is not one the control plane should have accepted
      */
     public static DeliverySpec fromApi(String channelId, String channelName, String accountId, String region,
-            String streamName, String streamArn, String recordFormatType, String bucketArn,
+            String streamName, String streamArn, long streamCreatedMs, String recordFormatType, String bucketArn,
             String expectedBucketOwner, String compressionType, String storageClass, String outputKeyTemplate,
-            String dlqBucketArn, String errorOutputPrefix, int dataFreshnessSeconds, long activatedAtMs) {
+            String dlqBucketArn, String dlqExpectedBucketOwner, String errorOutputPrefix, int dataFreshnessSeconds,
+            long activatedAtMs) {
         String bucket = bucketOf(bucketArn);
-        return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn,
+        return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn, streamCreatedMs,
                 RecordFormat.of(recordFormatType), bucket, expectedBucketOwner, Compression.of(compressionType),
                 storageClass == null ? "STANDARD" : storageClass,
                 KeyTemplate.parse(outputKeyTemplate, compressionType),
-                dlqBucketArn == null ? bucket : bucketOf(dlqBucketArn),
+                dlqBucketArn == null ? bucket : bucketOf(dlqBucketArn), dlqExpectedBucketOwner,
                 errorOutputPrefix == null ? defaultDlqPrefix(channelName, channelId) : errorOutputPrefix,
                 dataFreshnessSeconds, activatedAtMs);
     }
@@ -97,6 +103,13 @@ public record DeliverySpec(String channelId, String channelName, String accountI
     /** The channel's ARN. */
     public String channelArn() {
         return "arn:aws:kinesis:" + region + ":" + accountId + ":channel/" + channelId;
+    }
+
+    /** This spec with another freshness (UpdateChannel). */
+    public DeliverySpec withDataFreshnessSeconds(int seconds) {
+        return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn, streamCreatedMs,
+                recordFormat, bucket, expectedBucketOwner, compression, storageClass, keyTemplate, dlqBucket,
+                dlqExpectedBucketOwner, dlqPrefix, seconds, activatedAtMs);
     }
 
     long dataFreshnessMs() {

@@ -225,20 +225,32 @@ public final class KeyTemplate {
 
     /** Rule 2, on a key (or skeleton) whose variables are already replaced and whose suffix is in. */
     private static void checkPaths(String text) {
+        pathProblem(text).ifPresent(problem -> {
+            throw invalid(problem);
+        });
+    }
+
+    /**
+     * What breaks rule 2 in a key or the start of one (a dead-letter prefix too: its keys start with it), e.g.
+     * "must not contain '..'"; empty if nothing does. Such a key is no file under a bucket directory (local delivery
+     * would fail on every attempt) and a trap for tools that treat keys as paths.
+     */
+    public static Optional<String> pathProblem(String text) {
         if (text.startsWith("/")) {
-            throw invalid("must not start with '/'");
+            return Optional.of("must not start with '/'");
         }
         if (text.contains("//")) {
-            throw invalid("must not contain '//'");
+            return Optional.of("must not contain '//'");
         }
         if (text.contains("..")) {
-            throw invalid("must not contain '..'");
+            return Optional.of("must not contain '..'");
         }
         for (String segment : text.split("/", -1)) {
             if (segment.equals(".")) {
-                throw invalid("must not contain a path segment that is only '.'");
+                return Optional.of("must not contain a path segment that is only '.'");
             }
         }
+        return Optional.empty();
     }
 
     /**

@@ -12,10 +12,12 @@ import java.util.List;
 public interface ShardSource {
 
     /**
-     * The shards of the stream with this ARN, open and closed, that still hold records; empty when the stream no
-     * longer exists (a stream re-created under the same name is another stream: the server compares incarnations).
+     * The shards of the stream with this ARN, open and closed, that still hold records, if the stream is the
+     * incarnation created at {@code streamCreatedMs}; empty when the stream no longer exists or is another
+     * incarnation (deleted and created again under the same name: its positions mean nothing to the channel's
+     * checkpoints).
      */
-    List<Shard> shards(String streamArn);
+    List<Shard> shards(String streamArn, long streamCreatedMs);
 
     /**
      * One shard.

@@ -18,12 +18,21 @@ public interface Destination {
     void put(ObjectTarget target, Path file);
 
     /**
-     * Whether the bucket exists and can be written to, as far as the destination can tell: the control plane's
-     * check before a channel becomes ACTIVE.
+     * Whether the bucket exists and may be written to, as far as the destination can tell: the control plane's check
+     * before a channel becomes ACTIVE.
      *
      * @throws DestinationException if the destination cannot be reached
      */
-    boolean bucketExists(String bucket);
+    BucketCheck checkBucket(String bucket);
+
+    /** What {@link #checkBucket} found. */
+    enum BucketCheck {
+        EXISTS,
+        /** No such bucket. */
+        MISSING,
+        /** The bucket may exist, but the destination's credentials may not use it (S3's 403). */
+        ACCESS_DENIED
+    }
 
     /**
      * One object to write.

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -51,6 +52,14 @@ public final class S3Destination implements Destination, AutoCloseable {
     /** The default part size, also the size above which an object is uploaded in parts. */
     public static final long DEFAULT_PART_BYTES = 16L * 1024 * 1024;
     private static final int MAX_PARTS = 10_000;
+    /**
+     * One HTTP attempt (a PutObject or a part of up to {@link #DEFAULT_PART_BYTES}, or a HeadBucket) may take this
+     * long: 16 MiB in 2 minutes is ~1 Mbit/s, far slower than any working link to a store, so a hung or dribbling
+     * endpoint fails the attempt instead of holding the shard's delivery for ever.
+     */
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofMinutes(2);
+    /** One API call with the SDK's retries (3 attempts and their backoff). */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(7);
 
     private final S3Client client;
     private final boolean ownsClient;
@@ -87,14 +96,17 @@ public final class S3Destination implements Destination, AutoCloseable {
      *                    self-hosted stores)
      * @param region      the region to sign for
      * @param credentials where credentials come from (the default chain, or static ones from a flag)
+     * @param attemptTimeout how long one HTTP attempt may take ({@link #DEFAULT_ATTEMPT_TIMEOUT})
+     * @param callTimeout    how long one call may take, its retries included ({@link #DEFAULT_CALL_TIMEOUT})
      */
     public static S3Destination create(URI endpoint, boolean pathStyle, Region region,
-            AwsCredentialsProvider credentials, long partSizeBytes) {
+            AwsCredentialsProvider credentials, long partSizeBytes, Duration attemptTimeout, Duration callTimeout) {
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(region)
                 .credentialsProvider(credentials)
-                .forcePathStyle(pathStyle);
+                .forcePathStyle(pathStyle)
+                .overrideConfiguration(c -> c.apiCallAttemptTimeout(attemptTimeout).apiCallTimeout(callTimeout));
         if (endpoint != null) {
             // The SDK's default checksums ride in aws-chunked trailers that many S3-compatible stores (s3proxy,
             // older MinIO and Ceph) reject; they send checksums only where S3 requires them.
@@ -132,15 +144,19 @@ public final class S3Destination implements Destination, AutoCloseable {
     }
 
     @Override
-    public boolean bucketExists(String bucket) {
+    public BucketCheck checkBucket(String bucket) {
         try {
             client.headBucket(HeadBucketRequest.builder().bucket(bucket).build());
-            return true;
+            return BucketCheck.EXISTS;
         } catch (NoSuchBucketException e) {
-            return false;
+            return BucketCheck.MISSING;
         } catch (S3Exception e) {
-            if (e.statusCode() == 404 || e.statusCode() == 403) {
-                return false;
+            if (e.statusCode() == 404) {
+                return BucketCheck.MISSING;
+            }
+            if (e.statusCode() == 403) {
+                // Not "missing": the bucket may well exist, the credentials or the bucket policy are what to fix.
+                return BucketCheck.ACCESS_DENIED;
             }
             throw new DestinationException("Could not check bucket " + bucket + ": " + e.getMessage(), e);
         } catch (SdkException e) {

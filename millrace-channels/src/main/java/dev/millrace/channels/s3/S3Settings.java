@@ -35,7 +35,8 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
 
     /** A destination on this store, with its own client, written in parts of {@code partSizeBytes} above that. */
     public S3Destination open(long partSizeBytes) {
-        return S3Destination.create(endpoint, pathStyle, Region.of(region), credentials(), partSizeBytes);
+        return S3Destination.create(endpoint, pathStyle, Region.of(region), credentials(), partSizeBytes,
+                S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT);
     }
 
     private AwsCredentialsProvider credentials() {

@@ -1,6 +1,7 @@
 package dev.millrace.channels.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.millrace.storage.meta.FileMetadataStore;
 import java.nio.file.Path;
@@ -27,8 +28,8 @@ class CheckpointsTest {
             assertThat(checkpoints.next("c1", "shardId-000000000000")).hasValue(43);
             assertThat(store.get("channel-checkpoint/c1/shardId-000000000001")).hasValueSatisfying(v ->
                     assertThat(new String(v)).isEqualTo("7"));
-            checkpoints.commitPending("c1", "shardId-000000000002", 5, 9);
-            assertThat(checkpoints.read("c1", "shardId-000000000002")).hasValue(new Checkpoints.Checkpoint(5, 9));
+            checkpoints.commitPending("c1", "shardId-000000000002", java.util.Optional.empty(), 5, 9, 1234);
+            assertThat(checkpoints.read("c1", "shardId-000000000002")).hasValue(new Checkpoints.Checkpoint(5, 9, 1234));
             assertThat(checkpoints.read("c1", "shardId-000000000002").orElseThrow().pending()).isTrue();
             assertThat(checkpoints.read("c1", "shardId-000000000000").orElseThrow().pending()).isFalse();
             assertThat(checkpoints.next("c1", "shardId-000000000002")).hasValue(5);
@@ -37,6 +38,24 @@ class CheckpointsTest {
             assertThat(checkpoints.next("c1", "shardId-000000000000")).isEmpty();
             assertThat(checkpoints.next("c1", "shardId-000000000001")).isEmpty();
             assertThat(checkpoints.next("c10", "shardId-000000000000")).hasValue(9);
+        }
+    }
+
+    @Test
+    void aValueWithoutTheFirstArrivalIsStillReadAndAStaleExpectationChangesNothing() {
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            Checkpoints checkpoints = new Checkpoints(store);
+            store.commit(java.util.Map.of("channel-checkpoint/c/shardId-000000000000", "5:9".getBytes()));
+            Checkpoints.Checkpoint old = checkpoints.read("c", "shardId-000000000000").orElseThrow();
+            assertThat(old).isEqualTo(new Checkpoints.Checkpoint(5, 9, -1));
+
+            checkpoints.commit("c", "shardId-000000000000", old, 9);
+            assertThatThrownBy(() -> checkpoints.commit("c", "shardId-000000000000", old, 9))
+                    .isInstanceOf(Checkpoints.CheckpointMovedException.class);
+            assertThatThrownBy(() -> checkpoints.commitPending("c", "shardId-000000000000", java.util.Optional.empty(),
+                    5, 9, 1)).isInstanceOf(Checkpoints.CheckpointMovedException.class);
+            assertThat(checkpoints.read("c", "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(9, -1));
+            assertThat(checkpoints.channelIds()).containsExactly("c");
         }
     }
 }

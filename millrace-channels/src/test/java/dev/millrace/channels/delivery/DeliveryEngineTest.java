@@ -1,11 +1,14 @@
 package dev.millrace.channels.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.millrace.channels.s3.Destination;
+import dev.millrace.channels.s3.Destination.ObjectTarget;
 import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.s3.LocalFilesDestination;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.ShardLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,6 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -60,17 +67,29 @@ class DeliveryEngineTest {
 
     static DeliverySpec spec(RecordFormat format, Compression compression, String template, long activatedAtMs) {
         return new DeliverySpec(CHANNEL_ID, "orders-to-s3", "123456789012", "us-east-1", "orders",
-                TestStream.STREAM_ARN, format, "lake", null, compression, "STANDARD",
-                KeyTemplate.parse(template, compression.name()), "lake",
+                TestStream.STREAM_ARN, TestStream.CREATED_MS, format, "lake", null, compression, "STANDARD",
+                KeyTemplate.parse(template, compression.name()), "lake", null,
                 DeliverySpec.defaultDlqPrefix("orders-to-s3", CHANNEL_ID), FRESHNESS_S, activatedAtMs);
     }
 
     DeliveryEngine engine(Destination destination, DeliveryOptions options, DeliverySpec... specs) {
-        DeliveryEngine engine = new DeliveryEngine(stream, checkpoints, destination, dir.resolve("staging"), options,
+        return engine(stream, checkpoints, destination, options, specs);
+    }
+
+    /** An engine reading {@code source}, keeping its checkpoints in {@code store}, closed after the test. */
+    DeliveryEngine engine(ShardSource source, Checkpoints store, Destination destination, DeliveryOptions options,
+            DeliverySpec... specs) {
+        DeliveryEngine engine = new DeliveryEngine(source, store, destination, dir.resolve("staging"), options,
                 stream.clock);
         engine.setChannels(List.of(specs));
         engines.add(engine);
         return engine;
+    }
+
+    /** An engine to local files that "crashes" on every commit after an upload ({@link #dyingAfterUpload}). */
+    DeliveryEngine crashingAfterUpload(DeliverySpec spec) {
+        return engine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())), files,
+                DeliveryOptions.defaults(), spec);
     }
 
     Map<String, byte[]> objects() throws IOException {
@@ -243,14 +262,12 @@ class DeliveryEngineTest {
             Path root = dir.resolve("c-" + compression);
             LocalFilesDestination destination = new LocalFilesDestination(root);
             DeliverySpec spec = new DeliverySpec("id-" + compression, "c", "123456789012", "us-east-1", "orders",
-                    TestStream.STREAM_ARN, RecordFormat.BYTE_ARRAY, "b-" + compression.name().toLowerCase(), null,
-                    compression, "STANDARD", KeyTemplate.parse("x/!{extension}", compression.name()), "dlq", "",
+                    TestStream.STREAM_ARN, TestStream.CREATED_MS, RecordFormat.BYTE_ARRAY,
+                    "b-" + compression.name().toLowerCase(), null, compression, "STANDARD",
+                    KeyTemplate.parse("x/!{extension}", compression.name()), "dlq", null, "",
                     FRESHNESS_S, T0);
             Checkpoints separate = new Checkpoints(stream.storage.metadata());
-            DeliveryEngine engine = new DeliveryEngine(stream, separate, destination, dir.resolve("st"),
-                    DeliveryOptions.defaults(), stream.clock);
-            engines.add(engine);
-            engine.setChannels(List.of(spec));
+            DeliveryEngine engine = engine(stream, separate, destination, DeliveryOptions.defaults(), spec);
             if (compression == Compression.GZIP) {
                 stream.put(0, big, "tail".getBytes(StandardCharsets.UTF_8));
             }
@@ -292,12 +309,8 @@ class DeliveryEngineTest {
                 heard.add(s.channelId() + " failed");
             }
         };
-        DeliveryEngine crashing = new DeliveryEngine(stream,
-                new Checkpoints(dyingAfterUpload(stream.storage.metadata())), files, dir.resolve("staging"),
-                DeliveryOptions.defaults(), stream.clock);
-        engines.add(crashing);
+        DeliveryEngine crashing = crashingAfterUpload(spec);
         crashing.listen(listener);
-        crashing.setChannels(List.of(spec));
         assertThat(crashing.runOnce()).isZero();
         assertThat(heard).containsExactly(CHANNEL_ID + " failed", CHANNEL_ID + " failed");
 
@@ -321,17 +334,13 @@ class DeliveryEngineTest {
         stream.put(1, "{\"n\":3}");
         stream.clock.advanceMs(DUE_MS);
         // The first run writes the objects, then "crashes" as it commits the checkpoint.
-        Checkpoints crashing = new Checkpoints(dyingAfterUpload(stream.storage.metadata()));
-        DeliveryEngine first = new DeliveryEngine(stream, crashing, files, dir.resolve("staging"),
-                DeliveryOptions.defaults(), stream.clock);
-        engines.add(first);
-        first.setChannels(List.of(spec));
+        DeliveryEngine first = crashingAfterUpload(spec);
         assertThat(first.runOnce()).isZero();
         Map<String, byte[]> afterCrash = objects();
         assertThat(afterCrash).hasSize(3);
         assertThat(first.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(2);
         assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
-                .hasValue(new Checkpoints.Checkpoint(0, 3));
+                .hasValue(new Checkpoints.Checkpoint(0, 3, T0));
 
         stream.put(0, "{\"n\":4}");
         DeliveryEngine second = engine(files, DeliveryOptions.defaults(), spec);
@@ -352,7 +361,7 @@ class DeliveryEngineTest {
     static MetadataStore dyingAfterUpload(MetadataStore real) {
         return (MetadataStore) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
                 new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("commit") && ((Map<?, ?>) args[0]).values().stream()
+                    if (method.getName().startsWith("commit") && ((Map<?, ?>) args[args.length - 1]).values().stream()
                             .noneMatch(v -> new String((byte[]) v, StandardCharsets.US_ASCII).contains(":"))) {
                         throw new IllegalStateException("kill -9");
                     }
@@ -372,10 +381,7 @@ class DeliveryEngineTest {
         stream.put(0, "{\"n\":2}", "{\"n\":3}");
         stream.clock.advanceMs(200_000);
         stream.put(0, "{\"n\":4}");
-        DeliveryEngine first = new DeliveryEngine(stream, new Checkpoints(dyingAfterUpload(stream.storage.metadata())),
-                files, dir.resolve("staging"), DeliveryOptions.defaults(), stream.clock);
-        engines.add(first);
-        first.setChannels(List.of(spec));
+        DeliveryEngine first = crashingAfterUpload(spec);
         assertThat(first.runOnce()).isZero();
         Map<String, byte[]> afterCrash = objects();
         assertThat(afterCrash).hasSize(2);
@@ -383,10 +389,7 @@ class DeliveryEngineTest {
                 .isEqualTo("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
 
         // Restarted with a shorter freshness and a 1-record bound: without the pending range it would cut [n1] alone.
-        DeliverySpec shorter = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(),
-                spec.region(), spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null,
-                spec.compression(), spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 100,
-                T0);
+        DeliverySpec shorter = spec.withDataFreshnessSeconds(100);
         DeliveryEngine second = engine(files, DeliveryOptions.defaults().withMaxRecordsPerObject(1), shorter);
         assertThat(second.runOnce()).isEqualTo(1);
         Map<String, byte[]> afterRetry = objects();
@@ -403,21 +406,12 @@ class DeliveryEngineTest {
     void aFailingDestinationIsRetriedWithBackoffAndNeverAdvancesTheCheckpoint() throws IOException {
         AtomicInteger failuresLeft = new AtomicInteger(3);
         Map<String, Integer> puts = new ConcurrentHashMap<>();
-        Destination flaky = new Destination() {
-            @Override
-            public void put(ObjectTarget target, Path file) {
-                puts.merge(target.key(), 1, Integer::sum);
-                if (failuresLeft.getAndDecrement() > 0) {
-                    throw new DestinationException("503 Slow Down");
-                }
-                files.put(target, file);
+        Destination flaky = new HookedDestination(files, target -> {
+            puts.merge(target.key(), 1, Integer::sum);
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new DestinationException("503 Slow Down");
             }
-
-            @Override
-            public boolean bucketExists(String bucket) {
-                return true;
-            }
-        };
+        });
         DeliveryEngine engine = engine(flaky, DeliveryOptions.defaults().withBackoff(1_000, 4_000),
                 spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "r/", T0));
         stream.put(0, "x");
@@ -435,7 +429,7 @@ class DeliveryEngineTest {
         assertThat(engine.runOnce()).isZero();
         assertThat(puts.values()).containsExactly(3);
         assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
-                .as("still pending, not advanced").hasValue(new Checkpoints.Checkpoint(0, 1));
+                .as("still pending, not advanced").hasValue(new Checkpoints.Checkpoint(0, 1, T0));
         assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(3);
         assertThat(engine.dataFreshnessMs(CHANNEL_ID).getAsLong()).isGreaterThanOrEqualTo(DUE_MS);
 
@@ -449,20 +443,11 @@ class DeliveryEngineTest {
     @Test
     void recordsThatExpireWhileTheDestinationIsDownAreSkippedNotRetriedForever() throws IOException {
         AtomicInteger down = new AtomicInteger(1);
-        Destination recovering = new Destination() {
-            @Override
-            public void put(ObjectTarget target, Path file) {
-                if (down.get() == 1) {
-                    throw new DestinationException("connection refused");
-                }
-                files.put(target, file);
+        Destination recovering = new HookedDestination(files, target -> {
+            if (down.get() == 1) {
+                throw new DestinationException("connection refused");
             }
-
-            @Override
-            public boolean bucketExists(String bucket) {
-                return true;
-            }
-        };
+        });
         DeliveryEngine engine = engine(recovering, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
                 spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "x/", T0));
         stream.log(0).retentionMs(600_000);
@@ -486,9 +471,7 @@ class DeliveryEngineTest {
         stream.put(0, "a");
         stream.clock.advanceMs(400_000);
         stream.put(0, "b");
-        DeliverySpec longer = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(), spec.region(),
-                spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(), null, spec.compression(),
-                spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(), spec.dlqPrefix(), 900, T0);
+        DeliverySpec longer = spec.withDataFreshnessSeconds(900);
         engine.setChannels(List.of(longer));
         assertThat(engine.runOnce()).as("a and b now share a 900 s window").isZero();
         stream.clock.setMs(T0 + 903_000);
@@ -524,6 +507,169 @@ class DeliveryEngineTest {
         assertThat(objects()).containsOnlyKeys("lake/t/" + suffix(0, 0), "lake/t/" + suffix(1, 0));
         engine.setChannels(List.of());
         assertThat(engine.stats(CHANNEL_ID)).isEmpty();
+    }
+
+    @Test
+    void aPendingBatchWhoseFirstRecordsExpiredIsRedeliveredUnderTheInterruptedAttemptsKey() throws IOException {
+        AtomicInteger down = new AtomicInteger(1);
+        Destination recovering = new HookedDestination(files, target -> {
+            if (down.get() == 1) {
+                throw new DestinationException("connection refused");
+            }
+        });
+        DeliveryEngine engine = engine(recovering, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, null, T0));
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "expires");
+        stream.clock.advanceMs(100_000);
+        stream.put(0, "stays");
+        stream.clock.setMs(T0 + DUE_MS);
+        assertThat(engine.runOnce()).isZero();
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000"))
+                .hasValue(new Checkpoints.Checkpoint(0, 2, T0));
+
+        // The first record expires, the second (14:31:40) does not; the key stays the first one's (14:30, position 0).
+        stream.clock.setMs(T0 + 650_000);
+        down.set(0);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        String key = "lake/kinesis-channel/orders-to-s3/" + CHANNEL_ID + "/2026/07/20/14/orders-to-s3-" + CHANNEL_ID
+                + "-2026-07-20-14-30" + suffix(0, 0);
+        assertThat(objects()).containsOnlyKeys(key);
+        assertThat(objects().get(key)).asString().isEqualTo("stays");
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(2, -1));
+    }
+
+    @Test
+    void aChannelDroppedAndAddedAgainWhileAShardIsBeingDeliveredStillHasOneTaskOnIt() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger puts = new AtomicInteger();
+        Destination slow = new HookedDestination(files, target -> {
+            if (puts.incrementAndGet() == 1) {
+                uploading.countDown();
+                release.await();
+            }
+        });
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "w/", T0);
+        DeliveryEngine engine = engine(slow, DeliveryOptions.defaults(), spec);
+        stream.put(0, "once");
+        stream.clock.advanceMs(DUE_MS);
+        AtomicInteger firstDelivered = new AtomicInteger(-1);
+        Thread first = new Thread(() -> firstDelivered.set(engine.runOnce()));
+        first.start();
+        assertThat(uploading.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // The writer flaps: the channel goes and comes back while the upload still runs.
+        engine.setChannels(List.of());
+        engine.setChannels(List.of(spec));
+        int second = engine.runOnce();
+        release.countDown();
+        first.join(10_000);
+
+        assertThat(second).as("a second task on the same shard").isZero();
+        assertThat(firstDelivered).hasValue(1);
+        assertThat(puts).hasValue(1);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(1);
+    }
+
+    @Test
+    void aTaskThatLostItsShardCannotMoveTheCheckpointBack() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Destination slow = new HookedDestination(files, target -> {
+            uploading.countDown();
+            release.await();
+        });
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "z/", T0);
+        // The old writer's engine (a zombie once it is no longer the writer) and the new writer's.
+        DeliveryEngine zombie = engine(slow, DeliveryOptions.defaults(), spec);
+        DeliveryEngine current = engine(files, DeliveryOptions.defaults(), spec);
+        stream.put(0, "a");
+        stream.clock.advanceMs(DUE_MS);
+        AtomicInteger zombieDelivered = new AtomicInteger(-1);
+        Thread old = new Thread(() -> zombieDelivered.set(zombie.runOnce()));
+        old.start();
+        assertThat(uploading.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(current.runOnce()).isEqualTo(1);
+        stream.put(0, "b");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(current.runOnce()).isEqualTo(1);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(2);
+
+        release.countDown();
+        old.join(10_000);
+        assertThat(zombieDelivered).hasValue(0);
+        assertThat(zombie.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(1);
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(2, -1));
+    }
+
+    @Test
+    void deadLettersGoToTheDeadLetterBucketWithItsOwnExpectedOwner() throws IOException {
+        List<ObjectTarget> targets = new CopyOnWriteArrayList<>();
+        Destination recording = new HookedDestination(files, targets::add);
+        DeliverySpec base = spec(RecordFormat.JSON, Compression.NONE, "d/", T0);
+        DeliverySpec spec = new DeliverySpec(base.channelId(), base.channelName(), base.accountId(), base.region(),
+                base.streamName(), base.streamArn(), base.streamCreatedMs(), base.recordFormat(), "lake",
+                "111111111111", base.compression(), base.storageClass(), base.keyTemplate(), "errors",
+                "222222222222", "e/", FRESHNESS_S, T0);
+        DeliveryEngine engine = engine(recording, DeliveryOptions.defaults(), spec);
+        stream.put(0, "{\"ok\":1}", "not json");
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(targets).extracting(ObjectTarget::bucket, ObjectTarget::expectedBucketOwner)
+                .containsExactlyInAnyOrder(tuple("lake", "111111111111"), tuple("errors", "222222222222"));
+    }
+
+    @Test
+    void aShardWithNothingNewIsNotReadAgainUntilItsLogMovesOrItsBatchIsDue() throws IOException {
+        AtomicInteger reads = new AtomicInteger();
+        ShardSource counting = (arn, createdMs) -> stream.shards(arn, createdMs).stream()
+                .map(s -> new ShardSource.Shard(s.shardId(), s.parentShardId(), s.adjacentParentShardId(), s.ended(),
+                        countingReads(s.log(), reads), s.sequenceNumber()))
+                .toList();
+        DeliveryEngine engine = engine(counting, checkpoints, files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "i/", T0));
+        Executor direct = Runnable::run;
+
+        engine.poll(direct);
+        int afterFirst = reads.get();
+        assertThat(afterFirst).as("both shards looked at").isPositive();
+        stream.clock.advanceMs(1_000);
+        engine.poll(direct);
+        assertThat(reads).as("idle shards are not read again").hasValue(afterFirst);
+
+        stream.put(0, "a");
+        engine.poll(direct);
+        int afterAppend = reads.get();
+        assertThat(afterAppend).as("the shard whose log moved is read").isGreaterThan(afterFirst);
+        stream.clock.advanceMs(1_000);
+        engine.poll(direct);
+        assertThat(reads).as("its batch is not due yet").hasValue(afterAppend);
+
+        stream.clock.setMs(T0 + 1_000 + DUE_MS);
+        engine.poll(direct);
+        assertThat(objects()).as("read again once due").containsOnlyKeys("lake/i/" + suffix(0, 0));
+
+        int afterDelivery = reads.get();
+        stream.clock.advanceMs(FRESHNESS_S * 1000L / 10);
+        engine.poll(direct);
+        assertThat(reads.get()).as("looked at again after freshness / 10 all the same").isGreaterThan(afterDelivery);
+    }
+
+    /** The log, counting its reads in {@code reads}. */
+    static ShardLog countingReads(ShardLog log, AtomicInteger reads) {
+        return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {ShardLog.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("read")) {
+                        reads.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(log, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     static byte[] decompress(Compression compression, byte[] bytes) throws IOException {

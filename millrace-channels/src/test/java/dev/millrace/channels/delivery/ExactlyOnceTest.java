@@ -38,8 +38,8 @@ class ExactlyOnceTest {
         Path root = dir.resolve("channels");
         try (TestStream stream = new TestStream(dir, t0, 4)) {
             DeliverySpec spec = new DeliverySpec("live", "live", "123456789012", "us-east-1", "orders",
-                    TestStream.STREAM_ARN, RecordFormat.STRING, "lake", null, Compression.NONE, "STANDARD",
-                    KeyTemplate.parse("o/", "NONE"), "lake", "dlq/", 300, t0);
+                    TestStream.STREAM_ARN, TestStream.CREATED_MS, RecordFormat.STRING, "lake", null, Compression.NONE,
+                    "STANDARD", KeyTemplate.parse("o/", "NONE"), "lake", null, "dlq/", 300, t0);
             DeliveryEngine engine = new DeliveryEngine(stream, new Checkpoints(stream.storage.metadata()),
                     new LocalFilesDestination(root), dir.resolve("staging"),
                     DeliveryOptions.defaults().withPollIntervalMs(2).withMaxRecordsPerObject(50), stream.clock);
@@ -92,9 +92,10 @@ class ExactlyOnceTest {
         Map<String, Integer> expected = new HashMap<>();
         try (TestStream stream = new TestStream(dir, t0, 3)) {
             DeliverySpec spec = new DeliverySpec("c-" + seed, "eo", "123456789012", "us-east-1", "orders",
-                    TestStream.STREAM_ARN, RecordFormat.STRING, "lake", null, Compression.GZIP, "STANDARD",
-                    KeyTemplate.parse(null, "GZIP"), "lake", "dlq/", 300, t0);
+                    TestStream.STREAM_ARN, TestStream.CREATED_MS, RecordFormat.STRING, "lake", null, Compression.GZIP,
+                    "STANDARD", KeyTemplate.parse(null, "GZIP"), "lake", null, "dlq/", 300, t0);
             MetadataStore real = stream.storage.metadata();
+            // Fails before writing, or after writing (the response lost), now and then.
             Destination flaky = new Destination() {
                 @Override
                 public void put(ObjectTarget target, Path file) {
@@ -109,13 +110,13 @@ class ExactlyOnceTest {
                 }
 
                 @Override
-                public boolean bucketExists(String bucket) {
-                    return true;
+                public BucketCheck checkBucket(String bucket) {
+                    return BucketCheck.EXISTS;
                 }
             };
             MetadataStore dying = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("commit") && random.nextInt(5) == 0) {
+                        if (method.getName().startsWith("commit") && random.nextInt(5) == 0) {
                             throw new IllegalStateException("crashed before the checkpoint");
                         }
                         try {
@@ -132,10 +133,7 @@ class ExactlyOnceTest {
                         engine.close();
                     }
                     // Each restart may bring another freshness (UpdateChannel) and other bounds (configuration).
-                    DeliverySpec now = new DeliverySpec(spec.channelId(), spec.channelName(), spec.accountId(),
-                            spec.region(), spec.streamName(), spec.streamArn(), spec.recordFormat(), spec.bucket(),
-                            null, spec.compression(), spec.storageClass(), spec.keyTemplate(), spec.dlqBucket(),
-                            spec.dlqPrefix(), 300 + 100 * random.nextInt(7), t0);
+                    DeliverySpec now = spec.withDataFreshnessSeconds(300 + 100 * random.nextInt(7));
                     engine = new DeliveryEngine(stream, new Checkpoints(dying), flaky, dir.resolve("staging"),
                             options.withMaxRecordsPerObject(2 + random.nextInt(8))
                                     .withObjectTargetBytes(100 + random.nextInt(300)), stream.clock);

@@ -5,6 +5,7 @@ import static dev.millrace.channels.delivery.DeliveryEngineTest.DUE_MS;
 import static dev.millrace.channels.delivery.DeliveryEngineTest.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.S3Destination;
 import dev.millrace.channels.s3.S3ProxyServer;
 import dev.millrace.storage.MetadataStore;
@@ -37,7 +38,8 @@ class S3DeliveryTest {
         server = new S3ProxyServer();
         reader = server.client();
         s3 = S3Destination.create(server.endpoint, true, Region.US_EAST_1, server.credentials(),
-                S3Destination.DEFAULT_PART_BYTES);
+                S3Destination.DEFAULT_PART_BYTES, S3Destination.DEFAULT_ATTEMPT_TIMEOUT,
+                S3Destination.DEFAULT_CALL_TIMEOUT);
     }
 
     @AfterAll
@@ -50,7 +52,7 @@ class S3DeliveryTest {
     @BeforeEach
     void setUp() {
         for (String bucket : List.of("lake", "dead-letters", "later")) {
-            if (s3.bucketExists(bucket)) {
+            if (s3.checkBucket(bucket) == Destination.BucketCheck.EXISTS) {
                 for (String key : keys(bucket)) {
                     reader.deleteObject(b -> b.bucket(bucket).key(key));
                 }
@@ -69,8 +71,9 @@ class S3DeliveryTest {
 
     DeliverySpec spec(String template, Compression compression) {
         return new DeliverySpec(CHANNEL_ID, "orders-to-s3", "123456789012", "us-east-1", "orders",
-                TestStream.STREAM_ARN, RecordFormat.JSON, "lake", "123456789012", compression, "STANDARD",
-                KeyTemplate.parse(template, compression.name()), "dead-letters", "errors/", 300, T0);
+                TestStream.STREAM_ARN, TestStream.CREATED_MS, RecordFormat.JSON, "lake", "123456789012", compression,
+                "STANDARD", KeyTemplate.parse(template, compression.name()), "dead-letters", "123456789012", "errors/",
+                300, T0);
     }
 
     List<String> keys(String bucket) {
@@ -145,8 +148,8 @@ class S3DeliveryTest {
     @Test
     void aMissingBucketFailsDeliveryUntilItExists() throws Exception {
         DeliverySpec spec = new DeliverySpec(CHANNEL_ID, "c", "123456789012", "us-east-1", "orders",
-                TestStream.STREAM_ARN, RecordFormat.BYTE_ARRAY, "later", null, Compression.NONE, "STANDARD",
-                KeyTemplate.parse("k/", "NONE"), "later", "", 300, T0);
+                TestStream.STREAM_ARN, TestStream.CREATED_MS, RecordFormat.BYTE_ARRAY, "later", null,
+                Compression.NONE, "STANDARD", KeyTemplate.parse("k/", "NONE"), "later", null, "", 300, T0);
         DeliveryEngine engine = new DeliveryEngine(stream, new Checkpoints(stream.storage.metadata()), s3,
                 dir.resolve("staging"), DeliveryOptions.defaults().withBackoff(1_000, 1_000), stream.clock);
         engine.setChannels(List.of(spec));
@@ -154,9 +157,9 @@ class S3DeliveryTest {
         stream.clock.advanceMs(DUE_MS);
         assertThat(engine.runOnce()).isZero();
         assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).isEqualTo(1);
-        assertThat(s3.bucketExists("later")).isFalse();
+        assertThat(s3.checkBucket("later")).isEqualTo(Destination.BucketCheck.MISSING);
         reader.createBucket(b -> b.bucket("later"));
-        assertThat(s3.bucketExists("later")).isTrue();
+        assertThat(s3.checkBucket("later")).isEqualTo(Destination.BucketCheck.EXISTS);
         stream.clock.advanceMs(1_000);
         assertThat(engine.runOnce()).isEqualTo(1);
         assertThat(keys("later")).containsExactly("k/" + KeyTemplate.suffix(CHANNEL_ID, 0, 0));

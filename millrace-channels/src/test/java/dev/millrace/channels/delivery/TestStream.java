@@ -16,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class TestStream implements ShardSource, AutoCloseable {
 
     static final String STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
+    /** The incarnation of the stream: another one (deleted and created again) has no shards here. */
+    static final long CREATED_MS = 1_700_000_000_000L;
 
     final ManualClock clock;
     final EmbeddedStorage storage;
@@ -64,8 +66,8 @@ final class TestStream implements ShardSource, AutoCloseable {
     }
 
     @Override
-    public List<Shard> shards(String streamArn) {
-        return streamArn.equals(STREAM_ARN) ? List.copyOf(shards) : List.of();
+    public List<Shard> shards(String streamArn, long streamCreatedMs) {
+        return streamArn.equals(STREAM_ARN) && streamCreatedMs == CREATED_MS ? List.copyOf(shards) : List.of();
     }
 
     @Override

@@ -41,8 +41,8 @@ class LocalFilesDestinationTest {
         }
         assertThatThrownBy(() -> local.put(new ObjectTarget("..", "x", null, null), staged))
                 .isInstanceOf(DestinationException.class);
-        assertThat(local.bucketExists("lake")).isTrue();
-        assertThat(local.bucketExists("Not_A_Bucket")).isFalse();
+        assertThat(local.checkBucket("lake")).isEqualTo(Destination.BucketCheck.EXISTS);
+        assertThat(local.checkBucket("Not_A_Bucket")).isEqualTo(Destination.BucketCheck.MISSING);
         assertThat(dir.resolve("other")).doesNotExist();
     }
 
@@ -59,6 +59,42 @@ class LocalFilesDestinationTest {
                 .isInstanceOf(DestinationException.class);
         try (Stream<Path> left = Files.walk(dir.resolve("channels"))) {
             assertThat(left.filter(p -> p.toString().endsWith(".millrace-tmp"))).isEmpty();
+        }
+    }
+
+    @Test
+    void temporaryFilesAreNeverInABucketAndACrashsLeftOversGoAtStart() throws Exception {
+        // What a kill -9 during a write leaves: a temporary file, which must not be in a bucket (users see objects).
+        Path temp = Files.createDirectories(dir.resolve("channels-tmp"));
+        Path leftOver = Files.writeString(temp.resolve("object-123.millrace-tmp"), "half an object");
+        Path unrelated = Files.writeString(temp.resolve("keep"), "not ours");
+        LocalFilesDestination local = new LocalFilesDestination(dir.resolve("channels"));
+        assertThat(leftOver).doesNotExist();
+        assertThat(unrelated).exists();
+
+        Path staged = Files.writeString(dir.resolve("staged"), "x");
+        java.util.List<Path> seenDuringMove = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread watcher = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try (Stream<Path> all = Files.walk(dir.resolve("channels"))) {
+                    all.filter(p -> p.toString().endsWith(".millrace-tmp")).forEach(seenDuringMove::add);
+                } catch (Exception e) {
+                    // A file moved while walked; look again.
+                }
+            }
+        });
+        watcher.start();
+        try {
+            for (int i = 0; i < 200; i++) {
+                local.put(new ObjectTarget("lake", "k/" + i, null, null), staged);
+            }
+        } finally {
+            watcher.interrupt();
+            watcher.join();
+        }
+        assertThat(seenDuringMove).as("temporary files inside the buckets' tree").isEmpty();
+        try (Stream<Path> left = Files.list(temp)) {
+            assertThat(left).containsExactly(unrelated);
         }
     }
 }

@@ -2,17 +2,24 @@ package dev.millrace.channels.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.millrace.channels.s3.Destination.ObjectTarget;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
@@ -43,7 +50,8 @@ class S3DestinationTest {
     }
 
     S3Destination destination(long partSizeBytes) {
-        return S3Destination.create(server.endpoint, true, Region.US_EAST_1, server.credentials(), partSizeBytes);
+        return S3Destination.create(server.endpoint, true, Region.US_EAST_1, server.credentials(), partSizeBytes,
+                S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT);
     }
 
     Path file(int sizeBytes, long seed) throws Exception {
@@ -147,14 +155,36 @@ class S3DestinationTest {
     }
 
     @Test
-    void bucketExistsTellsExistingFromMissingAndUnreachable() throws Exception {
+    void checkBucketTellsExistingFromMissingDeniedAndUnreachable() throws Exception {
         try (S3Destination s3 = destination(S3Destination.DEFAULT_PART_BYTES)) {
-            assertThat(s3.bucketExists("lake")).isTrue();
-            assertThat(s3.bucketExists("no-such-bucket")).isFalse();
+            assertThat(s3.checkBucket("lake")).isEqualTo(Destination.BucketCheck.EXISTS);
+            assertThat(s3.checkBucket("no-such-bucket")).isEqualTo(Destination.BucketCheck.MISSING);
         }
-        try (S3Destination down = S3Destination.create(java.net.URI.create("http://127.0.0.1:1"), true,
-                Region.US_EAST_1, server.credentials(), S3Destination.DEFAULT_PART_BYTES)) {
-            assertThatThrownBy(() -> down.bucketExists("lake")).isInstanceOf(DestinationException.class);
+        // s3proxy answers a wrong secret with 403, as S3 answers credentials the bucket's policy refuses.
+        try (S3Destination denied = S3Destination.create(server.endpoint, true, Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, "wrong")),
+                S3Destination.DEFAULT_PART_BYTES, S3Destination.DEFAULT_ATTEMPT_TIMEOUT,
+                S3Destination.DEFAULT_CALL_TIMEOUT)) {
+            assertThat(denied.checkBucket("lake")).isEqualTo(Destination.BucketCheck.ACCESS_DENIED);
+        }
+        try (S3Destination down = S3Destination.create(URI.create("http://127.0.0.1:1"), true,
+                Region.US_EAST_1, server.credentials(), S3Destination.DEFAULT_PART_BYTES,
+                S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT)) {
+            assertThatThrownBy(() -> down.checkBucket("lake")).isInstanceOf(DestinationException.class);
+        }
+    }
+
+    @Test
+    void anEndpointThatAcceptsButNeverAnswersFailsThePutOnceTheCallTimesOut() throws Exception {
+        Path small = file(100, 7);
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             S3Destination s3 = S3Destination.create(URI.create("http://127.0.0.1:" + silent.getLocalPort()), true,
+                     Region.US_EAST_1, server.credentials(), S3Destination.DEFAULT_PART_BYTES,
+                     Duration.ofMillis(300), Duration.ofSeconds(1))) {
+            // Without the timeouts the JDK client's 30 s read timeout, per attempt, would hold the call for minutes.
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                    assertThatThrownBy(() -> s3.put(new ObjectTarget("lake", "hung/x", "STANDARD", null), small))
+                            .isInstanceOf(DestinationException.class));
         }
     }
 }

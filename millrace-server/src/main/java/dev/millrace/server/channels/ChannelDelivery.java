@@ -36,10 +36,10 @@ import java.util.function.Supplier;
  * <p>On a cluster the metadata writer delivers every channel, reading every shard (any node can read a shard's log):
  * only the writer may commit checkpoints, and one deliverer per shard is what exactly-once needs. A node that stops
  * being the writer stops delivering ({@link #refresh}); a batch it had under way is delivered again, under the same
- * key, by the next writer.
+ * key, by the next writer. The writer deletes the checkpoints of channels that no longer exist, whoever saw them go.
  *
- * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread; the engine has its own threads; the destination
- * check runs on the registries' threads.
+ * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread (it alone touches the sets and flags); the engine
+ * has its own threads; the destination check runs on the registries' threads.
  */
 public final class ChannelDelivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChannelDelivery.class);
@@ -50,7 +50,10 @@ public final class ChannelDelivery implements AutoCloseable {
     private final DeliveryEngine engine;
     private final Supplier<List<ChannelRegistry>> registries;
     private final BooleanSupplier writer;
-    private final Set<String> known = new HashSet<>();
+    /** The channels whose stored values failed to map, each logged once until it maps or goes. */
+    private final Set<String> unmapped = new HashSet<>();
+    /** Whether the last refresh ran as the writer. */
+    private boolean wasWriter;
     /** Whether the destination was named in the log: once, when there is first something to deliver. */
     private boolean announced;
     private final ChannelMetering metering;
@@ -100,8 +103,16 @@ public final class ChannelDelivery implements AutoCloseable {
             String deadLetters = channel.destination().deadLetters().bucket();
             try {
                 for (String b : bucket.equals(deadLetters) ? List.of(bucket) : List.of(bucket, deadLetters)) {
-                    if (!destination.bucketExists(b)) {
-                        return Optional.of("The bucket " + b + " does not exist at " + where + ".");
+                    switch (destination.checkBucket(b)) {
+                        case MISSING -> {
+                            return Optional.of("The bucket " + b + " does not exist at " + where + ".");
+                        }
+                        case ACCESS_DENIED -> {
+                            return Optional.of("Access denied to bucket " + b + " at " + where
+                                    + ": check the S3 credentials and the bucket's policy.");
+                        }
+                        case EXISTS -> {
+                        }
                     }
                 }
                 return Optional.empty();
@@ -112,28 +123,34 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     /**
-     * Hands the engine the channels to deliver now (none unless this node is the metadata writer), forgets the
-     * checkpoints of channels that are gone, and samples the channels' DataFreshness (the engine tells the rest of
-     * their metrics as it delivers).
+     * Hands the engine the channels to deliver now (none unless this node is the metadata writer), deletes the
+     * checkpoints of channels that no longer exist, and samples the channels' DataFreshness (the engine tells the
+     * rest of their metrics as it delivers). A channel whose stored values cannot be mapped to a delivery (data
+     * written by hand, or by another version) is left out and logged once; the others are delivered.
      */
     public void refresh() {
         if (!writer.getAsBoolean()) {
             engine.setChannels(List.of());
             metering.retain(Set.of());
+            wasWriter = false;
             return;
         }
+        // Before the channels are listed: a checkpoint seen here whose channel is not listed after is a deleted one's.
+        Set<String> withCheckpoints = checkpoints.channelIds();
         List<DeliverySpec> specs = new ArrayList<>();
         Set<String> present = new HashSet<>();
+        Set<String> unmappable = new HashSet<>();
         for (ChannelRegistry registry : registries.get()) {
             for (Channel c : registry.list()) {
                 present.add(c.id());
             }
             for (Channel c : registry.delivering()) {
                 if (c.destination().type() == DestinationType.S3) {
-                    specs.add(spec(registry, c));
+                    mapped(registry, c, unmappable).ifPresent(specs::add);
                 }
             }
         }
+        unmapped.retainAll(unmappable);
         if (!specs.isEmpty() && !announced) {
             // Not at start: a server that is ready says so in exactly one INFO line.
             log.info("Channels deliver to {}", where);
@@ -141,13 +158,36 @@ public final class ChannelDelivery implements AutoCloseable {
         }
         engine.setChannels(specs);
         meter(specs);
-        for (String id : known) {
-            if (!present.contains(id)) {
-                checkpoints.forget(id);
+        // Only once this node has been the writer for a whole refresh: on becoming the writer it opens every region
+        // with data (MillraceServer), and a channel of a region not open yet is not "gone".
+        if (wasWriter) {
+            for (String id : withCheckpoints) {
+                if (!present.contains(id)) {
+                    log.info("Deleting the delivery checkpoints of channel {}, which no longer exists", id);
+                    checkpoints.forget(id);
+                }
             }
         }
-        known.clear();
-        known.addAll(present);
+        wasWriter = true;
+    }
+
+    /** The channel as the engine delivers it, or empty (logged on the first failure) if its values do not map. */
+    private Optional<DeliverySpec> mapped(ChannelRegistry registry, Channel c, Set<String> unmappable) {
+        try {
+            return Optional.of(spec(registry, c));
+        } catch (RuntimeException e) {
+            unmappable.add(c.id());
+            if (unmapped.add(c.id())) {
+                log.warn("Channel {} ({}) is not delivered: its stored configuration is not one delivery can use: {}",
+                        c.name(), registry.arn(c), e.toString());
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the engine delivers the channel now (this node is the writer and the channel is ACTIVE). */
+    public boolean delivers(String channelId) {
+        return engine.stats(channelId).isPresent();
     }
 
     private void meter(List<DeliverySpec> specs) {
@@ -163,9 +203,10 @@ public final class ChannelDelivery implements AutoCloseable {
         Channel.S3Storage s3 = c.destination().s3();
         Channel.DeadLetterQueue dlq = c.destination().deadLetters();
         return DeliverySpec.fromApi(c.id(), c.name(), registry.account().id(), registry.account().region(),
-                c.stream().name(), c.stream().arn(), c.stream().recordFormat(), s3.bucketArn(),
-                s3.expectedBucketOwner(), s3.compression(), s3.storageClass(), s3.outputKeyTemplate(),
-                dlq.bucketArn(), dlq.errorOutputPrefix(), c.destination().freshnessSeconds(), c.activatedMs());
+                c.stream().name(), c.stream().arn(), c.stream().createdMs(), c.stream().recordFormat(),
+                s3.bucketArn(), s3.expectedBucketOwner(), s3.compression(), s3.storageClass(),
+                s3.outputKeyTemplate(), dlq.bucketArn(), dlq.expectedBucketOwner(), dlq.errorOutputPrefix(),
+                c.destination().freshnessSeconds(), c.activatedMs());
     }
 
     @Override

@@ -29,9 +29,10 @@ public final class StreamShards implements ShardSource {
     }
 
     @Override
-    public List<Shard> shards(String streamArn) {
+    public List<Shard> shards(String streamArn, long streamCreatedMs) {
         Optional<Located> located = locate(streamArn);
-        if (located.isEmpty()) {
+        // Another incarnation (deleted and created again under the name) is another stream: nothing of the channel's.
+        if (located.isEmpty() || located.get().stream().epochMs() != streamCreatedMs) {
             return List.of();
         }
         StreamRegistry streams = located.get().streams();

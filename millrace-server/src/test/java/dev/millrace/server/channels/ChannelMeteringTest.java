@@ -18,8 +18,8 @@ class ChannelMeteringTest {
     /** 2026-01-01T00:00:00Z, a minute's start. */
     private static final long T0 = 1_767_225_600_000L;
     private static final DeliverySpec SPEC = DeliverySpec.fromApi("id-1", "to-lake", "111122223333", "eu-west-1",
-            "orders", "arn:aws:kinesis:eu-west-1:111122223333:stream/orders", "JSON", "arn:aws:s3:::lake",
-            "111122223333", "GZIP", null, null, "arn:aws:s3:::lake-dlq", "errors/", 60, T0);
+            "orders", "arn:aws:kinesis:eu-west-1:111122223333:stream/orders", 1L, "JSON", "arn:aws:s3:::lake",
+            "111122223333", "GZIP", null, null, "arn:aws:s3:::lake-dlq", null, "errors/", 60, T0);
     private static final Map<String, String> DIMENSIONS = Map.of("ChannelName", "to-lake", "ChannelId", "id-1",
             "StreamName", "orders");
 

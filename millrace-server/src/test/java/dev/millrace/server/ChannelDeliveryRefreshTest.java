@@ -1,0 +1,172 @@
+package dev.millrace.server;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.millrace.channels.Channel;
+import dev.millrace.channels.delivery.ChannelsConfig;
+import dev.millrace.channels.delivery.Checkpoints;
+import dev.millrace.channels.delivery.DeliveryOptions;
+import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.channels.s3.S3Settings;
+import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.server.channels.ChannelDelivery;
+import dev.millrace.server.channels.StreamShards;
+import dev.millrace.server.state.ScalingLimits;
+import dev.millrace.server.state.ThroughputLimits;
+import dev.millrace.storage.ManualClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The server's channel delivery over real registries: which channels it hands the engine, what it does with one
+ * whose stored values do not map, the checkpoints of channels that are gone, the stream incarnation it reads, and
+ * its destination check's reasons.
+ */
+class ChannelDeliveryRefreshTest {
+    private static final String ACCOUNT = "000000000000";
+    private static final String STREAM_ARN = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/";
+    private static final long DELAY_MS = 1_000;
+    private static final String SHARD = "shardId-000000000000";
+
+    @TempDir
+    Path dir;
+    private ManualClock clock;
+    private ApiHarness api;
+    private Checkpoints checkpoints;
+    private final AtomicBoolean writer = new AtomicBoolean(true);
+
+    @BeforeEach
+    void setUp() {
+        clock = new ManualClock(1_700_000_000_000L);
+        api = new ApiHarness(dir.resolve("node"), clock, ScalingLimits.AWS, ThroughputLimits.OFF, DELAY_MS);
+        checkpoints = new Checkpoints(api.metadata);
+    }
+
+    @AfterEach
+    void tearDown() {
+        api.close();
+    }
+
+    private ChannelDelivery delivery() {
+        return new ChannelDelivery(ChannelsConfig.LOCAL, dir.resolve("data"), api.metadata,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }));
+    }
+
+    private void onDemandStream(String name) {
+        api.call("CreateStream", "{\"StreamName\":\"" + name + "\",\"StreamModeDetails\":{\"StreamMode\":"
+                + "\"ON_DEMAND\"}}");
+        clock.advanceMs(DELAY_MS);
+        api.call("DescribeStreamSummary", "{\"StreamName\":\"" + name + "\"}");
+    }
+
+    /** An ACTIVE channel on the stream; returns its id. */
+    @SuppressWarnings("unchecked")
+    private String activeChannel(String name, String stream) {
+        Map<String, Object> created = (Map<String, Object>) api.call("CreateChannel", "{\"ChannelName\":\"" + name
+                + "\",\"ServiceExecutionRoleARN\":\"arn:aws:iam::" + ACCOUNT + ":role/r\","
+                + "\"StreamConfigurationList\":[{\"StreamARN\":\"" + STREAM_ARN + stream + "\","
+                + "\"RecordConfiguration\":{\"RecordFormatType\":\"JSON\"}}],\"S3DestinationConfiguration\":{"
+                + "\"StorageConfiguration\":{\"BucketARN\":\"arn:aws:s3:::my-bucket\",\"ExpectedBucketOwner\":\""
+                + ACCOUNT + "\",\"CompressionType\":\"GZIP\"}}}").get("ChannelDescription");
+        clock.advanceMs(DELAY_MS);
+        api.channels.settleDue();
+        return (String) created.get("ChannelId");
+    }
+
+    @Test
+    void checkpointsOfAChannelDeletedWhileThisNodeWasNotDeliveringAreDeleted() {
+        onDemandStream("orders");
+        onDemandStream("audit");
+        String kept = activeChannel("kept", "orders");
+        String deleted = activeChannel("deleted", "audit");
+        checkpoints.commit(kept, SHARD, 7);
+        checkpoints.commit(deleted, SHARD, 9);
+
+        // The channel goes while this node is not the writer; it has never seen it.
+        api.call("DeleteChannel", "{\"ChannelARN\":\"" + api.channels.arn(api.channels.list().stream()
+                .filter(c -> c.id().equals(deleted)).findFirst().orElseThrow()) + "\"}");
+        clock.advanceMs(DELAY_MS);
+        api.channels.settleDue();
+        assertThat(api.channels.list()).extracting(c -> c.id()).containsExactly(kept);
+
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            delivery.refresh();
+            assertThat(checkpoints.next(deleted, SHARD)).isEmpty();
+            assertThat(checkpoints.next(kept, SHARD)).hasValue(7);
+            assertThat(delivery.delivers(kept)).isTrue();
+        }
+    }
+
+    @Test
+    void aChannelWhoseStoredValuesDoNotMapIsLeftOutAndTheOthersAreDelivered() {
+        onDemandStream("orders");
+        onDemandStream("audit");
+        String good = activeChannel("good", "orders");
+        String bad = activeChannel("bad", "audit");
+        // As if written by hand or by another version: a bucket ARN delivery cannot read.
+        String key = "channel/" + bad;
+        String stored = new String(api.metadata.get(key).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(stored).contains("arn:aws:s3:::my-bucket");
+        api.metadata.commit(Map.of(key, stored.replace("arn:aws:s3:::my-bucket", "my-bucket")
+                .getBytes(StandardCharsets.UTF_8)));
+        checkpoints.commit(bad, SHARD, 3);
+
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            delivery.refresh();
+            assertThat(delivery.delivers(good)).isTrue();
+            assertThat(delivery.delivers(bad)).isFalse();
+            assertThat(checkpoints.next(bad, SHARD)).as("it still exists: its checkpoints stay").hasValue(3);
+        }
+    }
+
+    @Test
+    void aStreamIsReadOnlyAsTheIncarnationTheChannelWasCreatedOn() {
+        onDemandStream("orders");
+        long createdMs = api.streams.find("orders").orElseThrow().epochMs();
+        ShardSource shards = new StreamShards(scope -> api.services);
+        assertThat(shards.shards(STREAM_ARN + "orders", createdMs)).extracting(ShardSource.Shard::shardId)
+                .contains(SHARD);
+        assertThat(shards.shards(STREAM_ARN + "orders", createdMs - 1)).isEmpty();
+        assertThat(shards.shards(STREAM_ARN + "other", createdMs)).isEmpty();
+    }
+
+    @Test
+    void aBucketTheCredentialsMayNotUseIsReportedAsDeniedNotAsMissing() throws Exception {
+        onDemandStream("orders");
+        activeChannel("denied", "orders");
+        Channel channel = api.channels.list().get(0);
+        // An S3 endpoint that refuses the data bucket (403) and has no other bucket (404), as HeadBucket answers.
+        HttpServer s3 = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s3.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().contains("my-bucket") ? 403 : 404, -1);
+            exchange.close();
+        });
+        s3.start();
+        String endpoint = "http://127.0.0.1:" + s3.getAddress().getPort();
+        ChannelsConfig config = new ChannelsConfig(new S3Settings(URI.create(endpoint), true, "us-east-1",
+                "AKIAEXAMPLE", "secret"), DeliveryOptions.defaults(), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
+            assertThat(delivery.check().problem(channel)).hasValueSatisfying(reason -> assertThat(reason)
+                    .startsWith("Access denied to bucket my-bucket at " + endpoint));
+        } finally {
+            s3.stop(0);
+        }
+    }
+}
