@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * exactly that range (see {@link Checkpoints}). A batch is due when a record beyond it is readable (it cannot grow any more), when its shard is closed
  * and read to the end, or once the clock passes its first record's arrival + freshness + grace (appends in flight).
  * Object keys depend only on the batch's first record (its arrival time and position), so an attempt repeated after a
- * crash or a failure writes the same key: an overwrite, never a duplicate. A failed attempt changes no checkpoint and
- * is retried after a backoff that doubles per failure, up to {@code backoffMaxMs}.
+ * crash or a failure writes the same key: an overwrite, never a duplicate; but a repeated attempt whose first records
+ * expired meanwhile keeps an object already under the key (it has those records too) instead of replacing it with
+ * fewer. A failed attempt changes no checkpoint and is retried after a backoff that doubles per failure, up to
+ * {@code backoffMaxMs}.
  *
  * <p>A shard whose log cannot be read at the checkpoint (a record encrypted with a disabled key, or damaged) is
  * retried like a failed destination and counted in {@link ChannelStats#failedDeliveries}; nothing is skipped. Records
@@ -374,12 +376,14 @@ public final class DeliveryEngine implements AutoCloseable {
 
     /**
      * Writes the batch's objects under the keys of its recorded first position and arrival ({@code pending}: the
-     * interrupted attempt's, even if the records it started with expired since), then its checkpoint.
+     * interrupted attempt's, even if the records it started with expired since), then its checkpoint. A batch that
+     * lost its first records to expiry keeps an object the interrupted attempt wrote: that one holds them too.
      */
     private void deliver(ChannelState channel, Shard shard, ShardState state, StagedBatch batch, Checkpoint pending) {
         DeliverySpec spec = channel.spec;
         long firstArrivalMs = pending.firstArrivalMs() >= 0 ? pending.firstArrivalMs() : batch.firstArrivalMs();
-        upload(spec, shard, batch, pending.nextPosition(), firstArrivalMs);
+        upload(spec, shard, batch, pending.nextPosition(), firstArrivalMs,
+                batch.firstPosition() != pending.nextPosition());
         checkpoints.commit(spec.channelId(), shard.shardId(), pending, batch.nextPosition());
         channel.stats.delivered(batch);
         listener.delivered(spec, batch.deliveredRecords(), batch.deadLetteredRecords(), batch.bytesIn(),
@@ -390,20 +394,31 @@ public final class DeliveryEngine implements AutoCloseable {
                 batch.deliveredRecords(), batch.deadLetteredRecords());
     }
 
-    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch, long firstPosition, long firstArrivalMs) {
+    /** Writes the batch's objects; {@code keepExisting}: leaves an object already under its key as it is. */
+    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch, long firstPosition, long firstArrivalMs,
+            boolean keepExisting) {
         String suffix = KeyTemplate.suffix(spec.channelId(), shardNumber(shard.shardId()), firstPosition);
         Instant firstArrival = Instant.ofEpochMilli(firstArrivalMs);
         if (batch.dataFile() != null) {
             String key = spec.keyTemplate().expand(spec.channelName(), spec.channelId(), spec.streamName(),
                     firstArrival, suffix);
-            destination.put(new ObjectTarget(spec.bucket(), key, spec.storageClass(), spec.expectedBucketOwner()),
-                    batch.dataFile());
+            put(new ObjectTarget(spec.bucket(), key, spec.storageClass(), spec.expectedBucketOwner()),
+                    batch.dataFile(), keepExisting);
         }
         if (batch.dlqFile() != null) {
             // The dead-letter bucket may be another account's: its own expected owner, not the data bucket's.
-            destination.put(new ObjectTarget(spec.dlqBucket(), deadLetterKey(spec, firstArrival, suffix), "STANDARD",
-                    spec.dlqExpectedBucketOwner()), batch.dlqFile());
+            put(new ObjectTarget(spec.dlqBucket(), deadLetterKey(spec, firstArrival, suffix), "STANDARD",
+                    spec.dlqExpectedBucketOwner()), batch.dlqFile(), keepExisting);
         }
+    }
+
+    private void put(ObjectTarget target, Path file, boolean keepExisting) {
+        if (keepExisting && destination.exists(target)) {
+            LOG.info("Keeping s3://{}/{}, written by an interrupted attempt with records that expired since",
+                    target.bucket(), target.key());
+            return;
+        }
+        destination.put(target, file);
     }
 
     /**

@@ -93,6 +93,11 @@ public final class LocalFilesDestination implements Destination {
     }
 
     @Override
+    public boolean exists(ObjectTarget target) {
+        return Files.exists(pathOf(target.bucket(), target.key()));
+    }
+
+    @Override
     public BucketCheck checkBucket(String bucket) {
         return BUCKET.matcher(bucket).matches() && !bucket.contains("..") ? BucketCheck.EXISTS : BucketCheck.MISSING;
     }

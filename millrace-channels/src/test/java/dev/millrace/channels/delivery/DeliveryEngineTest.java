@@ -540,6 +540,53 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aRetryWhoseFirstRecordsExpiredKeepsTheFullerObjectTheLostAttemptWrote() throws IOException {
+        AtomicInteger responsesLost = new AtomicInteger(1);
+        // Writes, then fails as if the response were lost, while responsesLost is set: the object is in place.
+        Destination losing = new Destination() {
+            @Override
+            public void put(ObjectTarget target, Path file) {
+                files.put(target, file);
+                if (responsesLost.get() == 1) {
+                    throw new DestinationException("response lost");
+                }
+            }
+
+            @Override
+            public boolean exists(ObjectTarget target) {
+                return files.exists(target);
+            }
+
+            @Override
+            public BucketCheck checkBucket(String bucket) {
+                return BucketCheck.EXISTS;
+            }
+        };
+        DeliveryEngine engine = engine(losing, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
+                spec(RecordFormat.STRING, Compression.NONE, "k/", T0));
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "expires");
+        stream.clock.advanceMs(100_000);
+        stream.put(0, "stays");
+        stream.put(0, new byte[] {(byte) 0xFF});
+        stream.clock.setMs(T0 + DUE_MS);
+        assertThat(engine.runOnce()).isZero();
+        String key = "lake/k/" + suffix(0, 0);
+        assertThat(objects()).containsOnlyKeys(key);
+        byte[] written = objects().get(key);
+        assertThat(written).asString().contains("expires", "stays");
+
+        // The head expires before the retry, which rebuilds positions 1..2 only.
+        stream.clock.setMs(T0 + 650_000);
+        responsesLost.set(0);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects().get(key)).as("the object with the expired record is kept").isEqualTo(written);
+        assertThat(objects().keySet()).as("the dead-letter object, never written, is").hasSize(2)
+                .anyMatch(k -> k.endsWith(suffix(0, 0) + ".jsonl"));
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(3, -1));
+    }
+
+    @Test
     void aChannelDroppedAndAddedAgainWhileAShardIsBeingDeliveredStillHasOneTaskOnIt() throws Exception {
         CountDownLatch uploading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
