@@ -145,6 +145,19 @@ public final class DeliveryEngine implements AutoCloseable {
         return shards.computeIfAbsent(new ShardKey(channel.spec.channelId(), shard.shardId()), key -> new ShardState());
     }
 
+    /**
+     * Whether a task works on one of the channel's shards now: a dropped channel's checkpoints may be forgotten only
+     * once this is false (a task that starts later sees the channel gone and delivers nothing).
+     */
+    public boolean busy(String channelId) {
+        for (Map.Entry<ShardKey, ShardState> entry : shards.entrySet()) {
+            if (entry.getKey().channelId().equals(channelId) && entry.getValue().busy.get()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Tells {@code value} of every batch delivered and every attempt failed from now on (the server's metrics). */
     public void listen(DeliveryListener value) {
         this.listener = value;
@@ -272,7 +285,10 @@ public final class DeliveryEngine implements AutoCloseable {
             long endPosition = shard.log().endPosition();
             boolean closed = shard.ended() || shard.log().sealed();
             state.idleUntilMs = 0;
-            while (delivered < options.maxBatchesPerTurn() && deliverNext(channel, shard, state)) {
+            // Before each batch: a channel dropped (DeleteChannel) while its task was queued or running stops here,
+            // so that once its checkpoints are forgotten nothing starts it again from its activation.
+            while (delivered < options.maxBatchesPerTurn() && channels.get(channel.spec.channelId()) == channel
+                    && deliverNext(channel, shard, state)) {
                 delivered++;
             }
             if (delivered == 0) {

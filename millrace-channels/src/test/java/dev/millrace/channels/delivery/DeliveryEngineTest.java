@@ -620,6 +620,38 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aTaskOfADeletedChannelStopsAfterItsBatchAndKeepsTheChannelBusyUntilThen() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger puts = new AtomicInteger();
+        Destination slow = new HookedDestination(files, target -> {
+            if (puts.incrementAndGet() == 1) {
+                uploading.countDown();
+                release.await();
+            }
+        });
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "d/", T0);
+        DeliveryEngine engine = engine(slow, DeliveryOptions.defaults().withMaxRecordsPerObject(1), spec);
+        stream.put(0, "a", "b", "c");
+        stream.clock.advanceMs(DUE_MS);
+        Thread task = new Thread(engine::runOnce);
+        task.start();
+        assertThat(uploading.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // DeleteChannel: the channel goes while its first batch uploads; the sweep must wait for the task.
+        engine.setChannels(List.of());
+        assertThat(engine.busy(CHANNEL_ID)).isTrue();
+        release.countDown();
+        task.join(10_000);
+        assertThat(engine.busy(CHANNEL_ID)).isFalse();
+        checkpoints.forget(CHANNEL_ID);
+
+        assertThat(puts).as("the batches after the one under way are not delivered").hasValue(1);
+        assertThat(engine.runOnce()).isZero();
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).isEmpty();
+    }
+
+    @Test
     void aTaskThatLostItsShardCannotMoveTheCheckpointBack() throws Exception {
         CountDownLatch uploading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
