@@ -2,6 +2,7 @@ package dev.millrace.server;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.millrace.channels.Channel;
+import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.channels.delivery.Checkpoints;
 import dev.millrace.channels.delivery.DeliveryOptions;
@@ -26,6 +27,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +42,9 @@ class ChannelDeliveryRefreshTest {
     private static final String STREAM_ARN = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/";
     private static final long DELAY_MS = 1_000;
     private static final String SHARD = "shardId-000000000000";
+    private static final long SWEEP_MS = 30_000;
+    /** A channel id no region holds. */
+    private static final String GONE = "gonechannel000000000";
 
     @TempDir
     Path dir;
@@ -60,8 +66,12 @@ class ChannelDeliveryRefreshTest {
     }
 
     private ChannelDelivery delivery() {
-        return new ChannelDelivery(ChannelsConfig.LOCAL, dir.resolve("data"), api.metadata,
-                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+        return delivery(() -> List.of(api.channels));
+    }
+
+    private ChannelDelivery delivery(Supplier<List<ChannelRegistry>> registries) {
+        return new ChannelDelivery(ChannelsConfig.LOCAL, dir.resolve("data"), api.metadata, ACCOUNT,
+                new StreamShards(scope -> api.services), registries, writer::get, clock,
                 new KinesisMetrics(clock, (account, region, aggregates) -> { }));
     }
 
@@ -104,10 +114,83 @@ class ChannelDeliveryRefreshTest {
 
         try (ChannelDelivery delivery = delivery()) {
             delivery.refresh();
+            clock.advanceMs(SWEEP_MS);
             delivery.refresh();
             assertThat(checkpoints.next(deleted, SHARD)).isEmpty();
             assertThat(checkpoints.next(kept, SHARD)).hasValue(7);
             assertThat(delivery.delivers(kept)).isTrue();
+        }
+    }
+
+    @Test
+    void checkpointsOfLiveChannelsSurviveRefreshesThatSeeNoRegionOpenYet() {
+        onDemandStream("orders");
+        String live = activeChannel("live", "orders");
+        checkpoints.commit(live, SHARD, 5);
+        // A new writer on Kafka: the flag flips before the regions are opened (MillraceServer.onBecomingWriter).
+        AtomicInteger refreshes = new AtomicInteger();
+        try (ChannelDelivery delivery = delivery(() -> refreshes.incrementAndGet() <= 3 ? List.of()
+                : List.of(api.channels))) {
+            for (int i = 0; i < 3; i++) {
+                delivery.refresh();
+                clock.advanceMs(SWEEP_MS);
+            }
+            assertThat(checkpoints.next(live, SHARD)).as("the channel is stored, its region not open yet").hasValue(5);
+            assertThat(delivery.delivers(live)).isFalse();
+            delivery.refresh();
+            assertThat(delivery.delivers(live)).isTrue();
+            assertThat(checkpoints.next(live, SHARD)).hasValue(5);
+        }
+    }
+
+    @Test
+    void checkpointsOfAMissingChannelGoOnlyOnceTwoSweepsTheIntervalApartMissedIt() {
+        checkpoints.commit(GONE, SHARD, 4);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            clock.advanceMs(SWEEP_MS - 1);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).as("one sweep saw it missing").hasValue(4);
+            clock.advanceMs(1);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
+        }
+    }
+
+    @Test
+    void channelsOfRegionsAndAccountsNotOpenHereKeepTheirCheckpoints() {
+        String ownRegion = "ownregion00000000000";
+        String otherAccount = "otheraccount00000000";
+        // Only the keys matter to the sweep; the registries here know none of these regions.
+        api.metadata.commit(Map.of("region/eu-west-1/channel/" + ownRegion, new byte[] {1},
+                "account/111111111111/region/us-east-1/channel/" + otherAccount, new byte[] {1}));
+        checkpoints.commit(ownRegion, SHARD, 1);
+        checkpoints.commit(otherAccount, SHARD, 2);
+        checkpoints.commit(GONE, SHARD, 3);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            assertThat(checkpoints.next(ownRegion, SHARD)).hasValue(1);
+            assertThat(checkpoints.next(otherAccount, SHARD)).hasValue(2);
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
+        }
+    }
+
+    @Test
+    void aSweepBeforeThisNodeLastBecameTheWriterDoesNotCount() {
+        checkpoints.commit(GONE, SHARD, 4);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            writer.set(false);
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            writer.set(true);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).as("the first sweep as the writer again").hasValue(4);
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
         }
     }
 
@@ -160,7 +243,7 @@ class ChannelDeliveryRefreshTest {
         String endpoint = "http://127.0.0.1:" + s3.getAddress().getPort();
         ChannelsConfig config = new ChannelsConfig(new S3Settings(URI.create(endpoint), true, "us-east-1",
                 "AKIAEXAMPLE", "secret"), DeliveryOptions.defaults(), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
-        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata,
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata, ACCOUNT,
                 new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
                 new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
             assertThat(delivery.check().problem(channel)).hasValueSatisfying(reason -> assertThat(reason)
