@@ -531,9 +531,20 @@ public final class DeliveryEngine implements AutoCloseable {
             idleUntilMs = Math.min(nowMs + idleMs, dueAtMs);
         }
 
+        /**
+         * Whether the shard may have something to deliver. A log that cannot tell (a backend failing or slow to
+         * answer) is polled: its task fails and backs off, and the channel's other shards are still checked.
+         */
         boolean wantsPoll(Shard shard, long nowMs) {
-            return nowMs >= idleUntilMs || shard.log().endPosition() != idleEndPosition
-                    || (shard.ended() || shard.log().sealed()) != idleClosed;
+            if (nowMs >= idleUntilMs) {
+                return true;
+            }
+            try {
+                return shard.log().endPosition() != idleEndPosition
+                        || (shard.ended() || shard.log().sealed()) != idleClosed;
+            } catch (RuntimeException e) {
+                return true;
+            }
         }
     }
 }

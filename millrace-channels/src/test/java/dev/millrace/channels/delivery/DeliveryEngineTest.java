@@ -736,6 +736,42 @@ class DeliveryEngineTest {
         assertThat(reads.get()).as("looked at again after freshness / 10 all the same").isGreaterThan(afterDelivery);
     }
 
+    @Test
+    void aShardWhoseLogCannotTellItsEndIsPolledAndTheOthersStillAre() throws IOException {
+        AtomicInteger failing = new AtomicInteger();
+        ShardSource flaky = (arn, createdMs) -> stream.shards(arn, createdMs).stream()
+                .map(s -> s.shardId().endsWith("0") ? new ShardSource.Shard(s.shardId(), s.parentShardId(),
+                        s.adjacentParentShardId(), s.ended(), failingEnd(s.log(), failing), s.sequenceNumber()) : s)
+                .toList();
+        DeliveryEngine engine = engine(flaky, checkpoints, files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "p/", T0));
+        Executor direct = Runnable::run;
+        engine.poll(direct);
+
+        // Shard 0's backend fails (Kafka's listOffsets); shard 1, listed after it, closes with a record to deliver.
+        failing.set(1);
+        stream.put(1, "last");
+        stream.log(1).seal();
+        engine.poll(direct);
+        assertThat(objects()).containsOnlyKeys("lake/p/" + suffix(1, 0));
+        assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).as("shard 0's task failed").isEqualTo(1);
+    }
+
+    /** The log, whose endPosition fails while {@code failing} is 1. */
+    static ShardLog failingEnd(ShardLog log, AtomicInteger failing) {
+        return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {ShardLog.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("endPosition") && failing.get() == 1) {
+                        throw new IllegalStateException("listOffsets timed out");
+                    }
+                    try {
+                        return method.invoke(log, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     /** The log, counting its reads in {@code reads}. */
     static ShardLog countingReads(ShardLog log, AtomicInteger reads) {
         return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
