@@ -33,6 +33,9 @@ import java.util.Set;
  *                           delivered; its first record arrived at ARRIVAL (epoch ms)
  *   NEXT:END                the same, written before ARRIVAL was kept; read as arrival unknown (-1)
  * </pre>
+ * Versions before ARRIVAL was kept cannot read the three-field value (their delivery of that shard fails and retries,
+ * delivering nothing, until a newer writer commits past it): upgrade every node of a Kafka cluster, not some, so that
+ * an old node never becomes the writer after a new one.
  *
  * <p>Thread-safe (the metadata store is).
  */

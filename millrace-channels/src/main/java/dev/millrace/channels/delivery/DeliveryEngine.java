@@ -114,6 +114,10 @@ public final class DeliveryEngine implements AutoCloseable {
                             spec.streamName(), spec.bucket());
                     return new ChannelState(spec);
                 }
+                if (spec.dataFreshnessMs() < state.spec.dataFreshnessMs()) {
+                    // Idle shards wait for the old, later due times: look at them again at the next poll.
+                    wake(id);
+                }
                 state.spec = spec;
                 return state;
             });
@@ -139,6 +143,14 @@ public final class DeliveryEngine implements AutoCloseable {
                 shards.remove(entry.getKey(), entry.getValue());
             }
         }
+    }
+
+    private void wake(String channelId) {
+        shards.forEach((key, state) -> {
+            if (key.channelId().equals(channelId)) {
+                state.idleUntilMs = 0;
+            }
+        });
     }
 
     private ShardState shard(ChannelState channel, Shard shard) {

@@ -772,6 +772,22 @@ class DeliveryEngineTest {
                 });
     }
 
+    @Test
+    void aLowerFreshnessWakesIdleShardsForTheEarlierDueTime() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "u/", T0).withDataFreshnessSeconds(900);
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(), spec);
+        Executor direct = Runnable::run;
+        stream.put(0, "a");
+        engine.poll(direct);
+        assertThat(objects()).isEmpty();
+
+        // UpdateChannel: 5 s. The shard idled until 90 s later (a tenth of 900 s); its batch is due at 8 s now.
+        engine.setChannels(List.of(spec.withDataFreshnessSeconds(5)));
+        stream.clock.advanceMs(10_000);
+        engine.poll(direct);
+        assertThat(objects()).containsOnlyKeys("lake/u/" + suffix(0, 0));
+    }
+
     /** The log, counting its reads in {@code reads}. */
     static ShardLog countingReads(ShardLog log, AtomicInteger reads) {
         return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
