@@ -14,21 +14,30 @@ import dev.millrace.server.channels.StreamShards;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.MetadataStore;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -192,6 +201,73 @@ class ChannelDeliveryRefreshTest {
             delivery.refresh();
             assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
         }
+    }
+
+    @Test
+    void theSweepWaitsForATaskOfADeletedChannelWhichStopsAfterItsBatch() throws Exception {
+        onDemandStream("orders");
+        String id = activeChannel("doomed", "orders");
+        for (String data : List.of("YQ==", "Yg==", "Yw==")) {
+            api.call("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"" + data + "\",\"PartitionKey\":\"k\"}");
+        }
+        clock.advanceMs(DELAY_MS);
+        // Holds the first checkpoint commit after an upload (a value without ':') made on a delivery thread.
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MetadataStore held = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commitIfVersion")
+                            && Thread.currentThread().getName().startsWith("millrace-channel-delivery-")
+                            && ((Map<?, ?>) args[1]).values().stream().noneMatch(v -> new String((byte[]) v,
+                                    StandardCharsets.US_ASCII).contains(":"))
+                            && committing.getCount() > 0) {
+                        committing.countDown();
+                        release.await();
+                    }
+                    try {
+                        return method.invoke(api.metadata, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ChannelsConfig config = new ChannelsConfig(null, DeliveryOptions.defaults().withPollIntervalMs(10)
+                .withMaxRecordsPerObject(1), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
+        Path bucket = dir.resolve("data/channels/my-bucket");
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), held, ACCOUNT,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
+            delivery.refresh();
+            delivery.start();
+            try {
+                sweepWhileHeld(delivery, id, committing);
+            } finally {
+                release.countDown();
+            }
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                clock.advanceMs(SWEEP_MS);
+                delivery.refresh();
+                return !checkpoints.channelIds().contains(id);
+            });
+        }
+        // Closed: every task has ended. The batches after the one under way were never started.
+        try (Stream<Path> objects = Files.walk(bucket)) {
+            assertThat(objects.filter(Files::isRegularFile)).hasSize(1);
+        }
+        assertThat(checkpoints.channelIds()).doesNotContain(id);
+    }
+
+    /** Once the channel's first batch is uploaded and held: DeleteChannel, then two sweeps that must not delete. */
+    private void sweepWhileHeld(ChannelDelivery delivery, String id, CountDownLatch committing) throws Exception {
+        assertThat(committing.await(10, TimeUnit.SECONDS)).isTrue();
+        api.call("DeleteChannel", "{\"ChannelARN\":\"" + api.channels.arn(api.channels.list().get(0)) + "\"}");
+        clock.advanceMs(DELAY_MS);
+        api.channels.settleDue();
+        for (int sweep = 0; sweep < 2; sweep++) {
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+        }
+        assertThat(checkpoints.channelIds()).as("missing twice, but its task is under way").contains(id);
     }
 
     @Test
