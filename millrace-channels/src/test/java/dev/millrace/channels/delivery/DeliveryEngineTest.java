@@ -97,9 +97,16 @@ class DeliveryEngineTest {
         if (!Files.exists(bucketRoot)) {
             return objects;
         }
-        try (Stream<Path> walk = Files.walk(bucketRoot)) {
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
-                objects.put(bucketRoot.relativize(file).toString(), Files.readAllBytes(file));
+        List<Path> buckets;
+        try (Stream<Path> list = Files.list(bucketRoot)) {
+            // Not the destination's own temporary directory, whose files come and go while an engine runs.
+            buckets = list.filter(p -> !p.getFileName().toString().equals("TMP")).toList();
+        }
+        for (Path bucket : buckets) {
+            try (Stream<Path> walk = Files.walk(bucket)) {
+                for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                    objects.put(bucketRoot.relativize(file).toString(), Files.readAllBytes(file));
+                }
             }
         }
         return objects;
