@@ -10,9 +10,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -191,6 +193,18 @@ public final class ChannelRegistry {
                     + " not found.");
         }
         return c;
+    }
+
+    /**
+     * The ids of the channels stored in {@code regionMetadata} (one account's region's view), whatever their state,
+     * read from the keys alone: for who must know which channels exist without opening the region's registry.
+     */
+    public static Set<String> storedIds(MetadataStore regionMetadata) {
+        Set<String> ids = new HashSet<>();
+        for (String key : regionMetadata.scan(PREFIX).keySet()) {
+            ids.add(key.substring(PREFIX.length()));
+        }
+        return ids;
     }
 
     /** Every channel of the region, by name, with due transitions settled (on the writer). */

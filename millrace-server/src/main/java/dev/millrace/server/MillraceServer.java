@@ -243,7 +243,7 @@ public final class MillraceServer implements AutoCloseable {
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
         // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
-        channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata,
+        channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata, home().id(),
                 new StreamShards(scope -> regions.services(scope)),
                 () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
                 kinesisMetrics);

@@ -2,6 +2,7 @@ package dev.millrace.server;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.millrace.channels.Channel;
+import dev.millrace.channels.ChannelRegistry;
 import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.channels.delivery.Checkpoints;
 import dev.millrace.channels.delivery.DeliveryOptions;
@@ -13,19 +14,30 @@ import dev.millrace.server.channels.StreamShards;
 import dev.millrace.server.state.ScalingLimits;
 import dev.millrace.server.state.ThroughputLimits;
 import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.MetadataStore;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +51,9 @@ class ChannelDeliveryRefreshTest {
     private static final String STREAM_ARN = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/";
     private static final long DELAY_MS = 1_000;
     private static final String SHARD = "shardId-000000000000";
+    private static final long SWEEP_MS = 30_000;
+    /** A channel id no region holds. */
+    private static final String GONE = "gonechannel000000000";
 
     @TempDir
     Path dir;
@@ -60,8 +75,12 @@ class ChannelDeliveryRefreshTest {
     }
 
     private ChannelDelivery delivery() {
-        return new ChannelDelivery(ChannelsConfig.LOCAL, dir.resolve("data"), api.metadata,
-                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+        return delivery(() -> List.of(api.channels));
+    }
+
+    private ChannelDelivery delivery(Supplier<List<ChannelRegistry>> registries) {
+        return new ChannelDelivery(ChannelsConfig.LOCAL, dir.resolve("data"), api.metadata, ACCOUNT,
+                new StreamShards(scope -> api.services), registries, writer::get, clock,
                 new KinesisMetrics(clock, (account, region, aggregates) -> { }));
     }
 
@@ -104,11 +123,151 @@ class ChannelDeliveryRefreshTest {
 
         try (ChannelDelivery delivery = delivery()) {
             delivery.refresh();
+            clock.advanceMs(SWEEP_MS);
             delivery.refresh();
             assertThat(checkpoints.next(deleted, SHARD)).isEmpty();
             assertThat(checkpoints.next(kept, SHARD)).hasValue(7);
             assertThat(delivery.delivers(kept)).isTrue();
         }
+    }
+
+    @Test
+    void checkpointsOfLiveChannelsSurviveRefreshesThatSeeNoRegionOpenYet() {
+        onDemandStream("orders");
+        String live = activeChannel("live", "orders");
+        checkpoints.commit(live, SHARD, 5);
+        // A new writer on Kafka: the flag flips before the regions are opened (MillraceServer.onBecomingWriter).
+        AtomicInteger refreshes = new AtomicInteger();
+        try (ChannelDelivery delivery = delivery(() -> refreshes.incrementAndGet() <= 3 ? List.of()
+                : List.of(api.channels))) {
+            for (int i = 0; i < 3; i++) {
+                delivery.refresh();
+                clock.advanceMs(SWEEP_MS);
+            }
+            assertThat(checkpoints.next(live, SHARD)).as("the channel is stored, its region not open yet").hasValue(5);
+            assertThat(delivery.delivers(live)).isFalse();
+            delivery.refresh();
+            assertThat(delivery.delivers(live)).isTrue();
+            assertThat(checkpoints.next(live, SHARD)).hasValue(5);
+        }
+    }
+
+    @Test
+    void checkpointsOfAMissingChannelGoOnlyOnceTwoSweepsTheIntervalApartMissedIt() {
+        checkpoints.commit(GONE, SHARD, 4);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            clock.advanceMs(SWEEP_MS - 1);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).as("one sweep saw it missing").hasValue(4);
+            clock.advanceMs(1);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
+        }
+    }
+
+    @Test
+    void channelsOfRegionsAndAccountsNotOpenHereKeepTheirCheckpoints() {
+        String ownRegion = "ownregion00000000000";
+        String otherAccount = "otheraccount00000000";
+        // Only the keys matter to the sweep; the registries here know none of these regions.
+        api.metadata.commit(Map.of("region/eu-west-1/channel/" + ownRegion, new byte[] {1},
+                "account/111111111111/region/us-east-1/channel/" + otherAccount, new byte[] {1}));
+        checkpoints.commit(ownRegion, SHARD, 1);
+        checkpoints.commit(otherAccount, SHARD, 2);
+        checkpoints.commit(GONE, SHARD, 3);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            assertThat(checkpoints.next(ownRegion, SHARD)).hasValue(1);
+            assertThat(checkpoints.next(otherAccount, SHARD)).hasValue(2);
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
+        }
+    }
+
+    @Test
+    void aSweepBeforeThisNodeLastBecameTheWriterDoesNotCount() {
+        checkpoints.commit(GONE, SHARD, 4);
+        try (ChannelDelivery delivery = delivery()) {
+            delivery.refresh();
+            writer.set(false);
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            writer.set(true);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).as("the first sweep as the writer again").hasValue(4);
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+            assertThat(checkpoints.next(GONE, SHARD)).isEmpty();
+        }
+    }
+
+    @Test
+    void theSweepWaitsForATaskOfADeletedChannelWhichStopsAfterItsBatch() throws Exception {
+        onDemandStream("orders");
+        String id = activeChannel("doomed", "orders");
+        for (String data : List.of("YQ==", "Yg==", "Yw==")) {
+            api.call("PutRecord", "{\"StreamName\":\"orders\",\"Data\":\"" + data + "\",\"PartitionKey\":\"k\"}");
+        }
+        clock.advanceMs(DELAY_MS);
+        // Holds the first checkpoint commit after an upload (a value without ':') made on a delivery thread.
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MetadataStore held = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commitIfVersion")
+                            && Thread.currentThread().getName().startsWith("millrace-channel-delivery-")
+                            && ((Map<?, ?>) args[1]).values().stream().noneMatch(v -> new String((byte[]) v,
+                                    StandardCharsets.US_ASCII).contains(":"))
+                            && committing.getCount() > 0) {
+                        committing.countDown();
+                        release.await();
+                    }
+                    try {
+                        return method.invoke(api.metadata, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ChannelsConfig config = new ChannelsConfig(null, DeliveryOptions.defaults().withPollIntervalMs(10)
+                .withMaxRecordsPerObject(1), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
+        Path bucket = dir.resolve("data/channels/my-bucket");
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), held, ACCOUNT,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
+            delivery.refresh();
+            delivery.start();
+            try {
+                sweepWhileHeld(delivery, id, committing);
+            } finally {
+                release.countDown();
+            }
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                clock.advanceMs(SWEEP_MS);
+                delivery.refresh();
+                return !checkpoints.channelIds().contains(id);
+            });
+        }
+        // Closed: every task has ended. The batches after the one under way were never started.
+        try (Stream<Path> objects = Files.walk(bucket)) {
+            assertThat(objects.filter(Files::isRegularFile)).hasSize(1);
+        }
+        assertThat(checkpoints.channelIds()).doesNotContain(id);
+    }
+
+    /** Once the channel's first batch is uploaded and held: DeleteChannel, then two sweeps that must not delete. */
+    private void sweepWhileHeld(ChannelDelivery delivery, String id, CountDownLatch committing) throws Exception {
+        assertThat(committing.await(10, TimeUnit.SECONDS)).isTrue();
+        api.call("DeleteChannel", "{\"ChannelARN\":\"" + api.channels.arn(api.channels.list().get(0)) + "\"}");
+        clock.advanceMs(DELAY_MS);
+        api.channels.settleDue();
+        for (int sweep = 0; sweep < 2; sweep++) {
+            clock.advanceMs(SWEEP_MS);
+            delivery.refresh();
+        }
+        assertThat(checkpoints.channelIds()).as("missing twice, but its task is under way").contains(id);
     }
 
     @Test
@@ -160,7 +319,7 @@ class ChannelDeliveryRefreshTest {
         String endpoint = "http://127.0.0.1:" + s3.getAddress().getPort();
         ChannelsConfig config = new ChannelsConfig(new S3Settings(URI.create(endpoint), true, "us-east-1",
                 "AKIAEXAMPLE", "secret"), DeliveryOptions.defaults(), ChannelsConfig.AWS_MIN_FRESHNESS_SECONDS);
-        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata,
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata, ACCOUNT,
                 new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
                 new KinesisMetrics(clock, (account, region, aggregates) -> { }))) {
             assertThat(delivery.check().problem(channel)).hasValueSatisfying(reason -> assertThat(reason)

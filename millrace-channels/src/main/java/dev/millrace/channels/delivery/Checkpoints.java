@@ -18,7 +18,9 @@ import java.util.Set;
  * crash between the objects and the checkpoint is repaired by rewriting the same objects under the same keys even if
  * the channel's freshness or the server's batch options changed meanwhile. The keys come from the batch's first
  * position and first arrival as recorded here, not as read again: the batch's first records may have expired from
- * the stream meanwhile (retention), and a key built from a later record would be a second object.
+ * the stream meanwhile (retention), and a key built from a later record would be a second object. Such a shortened
+ * batch does not replace an object already under its key (written by the interrupted attempt, with the expired
+ * records too); it only writes an object that is missing.
  *
  * <p>Delivery's changes are conditional on the value the task read ({@link #commitPending}, the four-argument
  * {@link #commit}): a task that no longer owns the shard (a zombie of a writer that flapped, or of one that lost the
@@ -31,6 +33,9 @@ import java.util.Set;
  *                           delivered; its first record arrived at ARRIVAL (epoch ms)
  *   NEXT:END                the same, written before ARRIVAL was kept; read as arrival unknown (-1)
  * </pre>
+ * Versions before ARRIVAL was kept cannot read the three-field value (their delivery of that shard fails and retries,
+ * delivering nothing, until a newer writer commits past it): upgrade every node of a Kafka cluster, not some, so that
+ * an old node never becomes the writer after a new one.
  *
  * <p>Thread-safe (the metadata store is).
  */

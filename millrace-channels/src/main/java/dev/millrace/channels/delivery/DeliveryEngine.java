@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * exactly that range (see {@link Checkpoints}). A batch is due when a record beyond it is readable (it cannot grow any more), when its shard is closed
  * and read to the end, or once the clock passes its first record's arrival + freshness + grace (appends in flight).
  * Object keys depend only on the batch's first record (its arrival time and position), so an attempt repeated after a
- * crash or a failure writes the same key: an overwrite, never a duplicate. A failed attempt changes no checkpoint and
- * is retried after a backoff that doubles per failure, up to {@code backoffMaxMs}.
+ * crash or a failure writes the same key: an overwrite, never a duplicate; but a repeated attempt whose first records
+ * expired meanwhile keeps an object already under the key (it has those records too) instead of replacing it with
+ * fewer. A failed attempt changes no checkpoint and is retried after a backoff that doubles per failure, up to
+ * {@code backoffMaxMs}.
  *
  * <p>A shard whose log cannot be read at the checkpoint (a record encrypted with a disabled key, or damaged) is
  * retried like a failed destination and counted in {@link ChannelStats#failedDeliveries}; nothing is skipped. Records
@@ -112,6 +114,10 @@ public final class DeliveryEngine implements AutoCloseable {
                             spec.streamName(), spec.bucket());
                     return new ChannelState(spec);
                 }
+                if (spec.dataFreshnessMs() < state.spec.dataFreshnessMs()) {
+                    // Idle shards wait for the old, later due times: look at them again at the next poll.
+                    wake(id);
+                }
                 state.spec = spec;
                 return state;
             });
@@ -139,8 +145,29 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    private void wake(String channelId) {
+        shards.forEach((key, state) -> {
+            if (key.channelId().equals(channelId)) {
+                state.idleUntilMs = 0;
+            }
+        });
+    }
+
     private ShardState shard(ChannelState channel, Shard shard) {
         return shards.computeIfAbsent(new ShardKey(channel.spec.channelId(), shard.shardId()), key -> new ShardState());
+    }
+
+    /**
+     * Whether a task works on one of the channel's shards now: a dropped channel's checkpoints may be forgotten only
+     * once this is false (a task that starts later sees the channel gone and delivers nothing).
+     */
+    public boolean busy(String channelId) {
+        for (Map.Entry<ShardKey, ShardState> entry : shards.entrySet()) {
+            if (entry.getKey().channelId().equals(channelId) && entry.getValue().busy.get()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tells {@code value} of every batch delivered and every attempt failed from now on (the server's metrics). */
@@ -270,7 +297,10 @@ public final class DeliveryEngine implements AutoCloseable {
             long endPosition = shard.log().endPosition();
             boolean closed = shard.ended() || shard.log().sealed();
             state.idleUntilMs = 0;
-            while (delivered < options.maxBatchesPerTurn() && deliverNext(channel, shard, state)) {
+            // Before each batch: a channel dropped (DeleteChannel) while its task was queued or running stops here,
+            // so that once its checkpoints are forgotten nothing starts it again from its activation.
+            while (delivered < options.maxBatchesPerTurn() && channels.get(channel.spec.channelId()) == channel
+                    && deliverNext(channel, shard, state)) {
                 delivered++;
             }
             if (delivered == 0) {
@@ -374,12 +404,14 @@ public final class DeliveryEngine implements AutoCloseable {
 
     /**
      * Writes the batch's objects under the keys of its recorded first position and arrival ({@code pending}: the
-     * interrupted attempt's, even if the records it started with expired since), then its checkpoint.
+     * interrupted attempt's, even if the records it started with expired since), then its checkpoint. A batch that
+     * lost its first records to expiry keeps an object the interrupted attempt wrote: that one holds them too.
      */
     private void deliver(ChannelState channel, Shard shard, ShardState state, StagedBatch batch, Checkpoint pending) {
         DeliverySpec spec = channel.spec;
         long firstArrivalMs = pending.firstArrivalMs() >= 0 ? pending.firstArrivalMs() : batch.firstArrivalMs();
-        upload(spec, shard, batch, pending.nextPosition(), firstArrivalMs);
+        upload(spec, shard, batch, pending.nextPosition(), firstArrivalMs,
+                batch.firstPosition() != pending.nextPosition());
         checkpoints.commit(spec.channelId(), shard.shardId(), pending, batch.nextPosition());
         channel.stats.delivered(batch);
         listener.delivered(spec, batch.deliveredRecords(), batch.deadLetteredRecords(), batch.bytesIn(),
@@ -390,20 +422,31 @@ public final class DeliveryEngine implements AutoCloseable {
                 batch.deliveredRecords(), batch.deadLetteredRecords());
     }
 
-    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch, long firstPosition, long firstArrivalMs) {
+    /** Writes the batch's objects; {@code keepExisting}: leaves an object already under its key as it is. */
+    private void upload(DeliverySpec spec, Shard shard, StagedBatch batch, long firstPosition, long firstArrivalMs,
+            boolean keepExisting) {
         String suffix = KeyTemplate.suffix(spec.channelId(), shardNumber(shard.shardId()), firstPosition);
         Instant firstArrival = Instant.ofEpochMilli(firstArrivalMs);
         if (batch.dataFile() != null) {
             String key = spec.keyTemplate().expand(spec.channelName(), spec.channelId(), spec.streamName(),
                     firstArrival, suffix);
-            destination.put(new ObjectTarget(spec.bucket(), key, spec.storageClass(), spec.expectedBucketOwner()),
-                    batch.dataFile());
+            put(new ObjectTarget(spec.bucket(), key, spec.storageClass(), spec.expectedBucketOwner()),
+                    batch.dataFile(), keepExisting);
         }
         if (batch.dlqFile() != null) {
             // The dead-letter bucket may be another account's: its own expected owner, not the data bucket's.
-            destination.put(new ObjectTarget(spec.dlqBucket(), deadLetterKey(spec, firstArrival, suffix), "STANDARD",
-                    spec.dlqExpectedBucketOwner()), batch.dlqFile());
+            put(new ObjectTarget(spec.dlqBucket(), deadLetterKey(spec, firstArrival, suffix), "STANDARD",
+                    spec.dlqExpectedBucketOwner()), batch.dlqFile(), keepExisting);
         }
+    }
+
+    private void put(ObjectTarget target, Path file, boolean keepExisting) {
+        if (keepExisting && destination.exists(target)) {
+            LOG.info("Keeping s3://{}/{}, written by an interrupted attempt with records that expired since",
+                    target.bucket(), target.key());
+            return;
+        }
+        destination.put(target, file);
     }
 
     /**
@@ -500,9 +543,20 @@ public final class DeliveryEngine implements AutoCloseable {
             idleUntilMs = Math.min(nowMs + idleMs, dueAtMs);
         }
 
+        /**
+         * Whether the shard may have something to deliver. A log that cannot tell (a backend failing or slow to
+         * answer) is polled: its task fails and backs off, and the channel's other shards are still checked.
+         */
         boolean wantsPoll(Shard shard, long nowMs) {
-            return nowMs >= idleUntilMs || shard.log().endPosition() != idleEndPosition
-                    || (shard.ended() || shard.log().sealed()) != idleClosed;
+            if (nowMs >= idleUntilMs) {
+                return true;
+            }
+            try {
+                return shard.log().endPosition() != idleEndPosition
+                        || (shard.ended() || shard.log().sealed()) != idleClosed;
+            } catch (RuntimeException e) {
+                return true;
+            }
         }
     }
 }

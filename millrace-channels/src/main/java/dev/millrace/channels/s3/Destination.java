@@ -18,6 +18,16 @@ public interface Destination {
     void put(ObjectTarget target, Path file);
 
     /**
+     * Whether the object {@code target} exists now (S3's HeadObject). Delivery asks before it would replace an
+     * object with one built from fewer records (a retried batch whose first records expired), so as to keep the
+     * fuller one: portable where a conditional put ({@code If-None-Match: *}) is not supported by every S3-compatible
+     * store.
+     *
+     * @throws DestinationException if the destination cannot tell
+     */
+    boolean exists(ObjectTarget target);
+
+    /**
      * Whether the bucket exists and may be written to, as far as the destination can tell: the control plane's check
      * before a channel becomes ACTIVE.
      *

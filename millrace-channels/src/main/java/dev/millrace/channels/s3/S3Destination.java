@@ -29,7 +29,9 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -139,6 +141,27 @@ public final class S3Destination implements Destination, AutoCloseable {
             throw e;
         } catch (SdkException | UncheckedIOException e) {
             throw new DestinationException("Could not write s3://" + target.bucket() + "/" + target.key() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean exists(ObjectTarget target) {
+        try {
+            client.headObject(HeadObjectRequest.builder().bucket(target.bucket()).key(target.key())
+                    .expectedBucketOwner(owner(target)).build());
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            // HeadObject has no body, so a missing key is a bare 404.
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw new DestinationException("Could not check s3://" + target.bucket() + "/" + target.key() + ": "
+                    + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new DestinationException("Could not check s3://" + target.bucket() + "/" + target.key() + ": "
                     + e.getMessage(), e);
         }
     }

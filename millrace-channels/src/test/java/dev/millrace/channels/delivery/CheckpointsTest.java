@@ -3,8 +3,16 @@ package dev.millrace.channels.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.meta.FileMetadataStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +64,39 @@ class CheckpointsTest {
                     5, 9, 1)).isInstanceOf(Checkpoints.CheckpointMovedException.class);
             assertThat(checkpoints.read("c", "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(9, -1));
             assertThat(checkpoints.channelIds()).containsExactly("c");
+        }
+    }
+
+    @Test
+    void aCommitLostToAnotherKeysCommitIsTriedAgainAndOneLostToTheSameKeyIsNot() {
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            String key = "channel-checkpoint/c/shardId-000000000000";
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicReference<String> rivalKey = new AtomicReference<>("other/key");
+            // Before the first conditional commit, another writer's commit moves the store's version.
+            MetadataStore racing = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("commitIfVersion") && attempts.incrementAndGet() == 1) {
+                            store.commit(Map.of(rivalKey.get(), "7".getBytes(StandardCharsets.US_ASCII)));
+                        }
+                        try {
+                            return method.invoke(store, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            Checkpoints checkpoints = new Checkpoints(racing);
+            checkpoints.commitPending("c", "shardId-000000000000", Optional.empty(), 0, 5, 1);
+            assertThat(attempts).as("the first attempt went stale").hasValue(2);
+            assertThat(checkpoints.read("c", "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(0, 5, 1));
+
+            attempts.set(0);
+            rivalKey.set(key);
+            Checkpoints.Checkpoint pending = new Checkpoints.Checkpoint(0, 5, 1);
+            assertThatThrownBy(() -> checkpoints.commit("c", "shardId-000000000000", pending, 5))
+                    .isInstanceOf(Checkpoints.CheckpointMovedException.class);
+            assertThat(attempts).hasValue(1);
+            assertThat(checkpoints.read("c", "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(7, -1));
         }
     }
 }

@@ -97,9 +97,16 @@ class DeliveryEngineTest {
         if (!Files.exists(bucketRoot)) {
             return objects;
         }
-        try (Stream<Path> walk = Files.walk(bucketRoot)) {
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
-                objects.put(bucketRoot.relativize(file).toString(), Files.readAllBytes(file));
+        List<Path> buckets;
+        try (Stream<Path> list = Files.list(bucketRoot)) {
+            // Not the destination's own temporary directory, whose files come and go while an engine runs.
+            buckets = list.filter(p -> !p.getFileName().toString().equals("TMP")).toList();
+        }
+        for (Path bucket : buckets) {
+            try (Stream<Path> walk = Files.walk(bucket)) {
+                for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                    objects.put(bucketRoot.relativize(file).toString(), Files.readAllBytes(file));
+                }
             }
         }
         return objects;
@@ -540,6 +547,53 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aRetryWhoseFirstRecordsExpiredKeepsTheFullerObjectTheLostAttemptWrote() throws IOException {
+        AtomicInteger responsesLost = new AtomicInteger(1);
+        // Writes, then fails as if the response were lost, while responsesLost is set: the object is in place.
+        Destination losing = new Destination() {
+            @Override
+            public void put(ObjectTarget target, Path file) {
+                files.put(target, file);
+                if (responsesLost.get() == 1) {
+                    throw new DestinationException("response lost");
+                }
+            }
+
+            @Override
+            public boolean exists(ObjectTarget target) {
+                return files.exists(target);
+            }
+
+            @Override
+            public BucketCheck checkBucket(String bucket) {
+                return BucketCheck.EXISTS;
+            }
+        };
+        DeliveryEngine engine = engine(losing, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
+                spec(RecordFormat.STRING, Compression.NONE, "k/", T0));
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "expires");
+        stream.clock.advanceMs(100_000);
+        stream.put(0, "stays");
+        stream.put(0, new byte[] {(byte) 0xFF});
+        stream.clock.setMs(T0 + DUE_MS);
+        assertThat(engine.runOnce()).isZero();
+        String key = "lake/k/" + suffix(0, 0);
+        assertThat(objects()).containsOnlyKeys(key);
+        byte[] written = objects().get(key);
+        assertThat(written).asString().contains("expires", "stays");
+
+        // The head expires before the retry, which rebuilds positions 1..2 only.
+        stream.clock.setMs(T0 + 650_000);
+        responsesLost.set(0);
+        assertThat(engine.runOnce()).isEqualTo(1);
+        assertThat(objects().get(key)).as("the object with the expired record is kept").isEqualTo(written);
+        assertThat(objects().keySet()).as("the dead-letter object, never written, is").hasSize(2)
+                .anyMatch(k -> k.endsWith(suffix(0, 0) + ".jsonl"));
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).hasValue(new Checkpoints.Checkpoint(3, -1));
+    }
+
+    @Test
     void aChannelDroppedAndAddedAgainWhileAShardIsBeingDeliveredStillHasOneTaskOnIt() throws Exception {
         CountDownLatch uploading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -570,6 +624,38 @@ class DeliveryEngineTest {
         assertThat(firstDelivered).hasValue(1);
         assertThat(puts).hasValue(1);
         assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(1);
+    }
+
+    @Test
+    void aTaskOfADeletedChannelStopsAfterItsBatchAndKeepsTheChannelBusyUntilThen() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger puts = new AtomicInteger();
+        Destination slow = new HookedDestination(files, target -> {
+            if (puts.incrementAndGet() == 1) {
+                uploading.countDown();
+                release.await();
+            }
+        });
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "d/", T0);
+        DeliveryEngine engine = engine(slow, DeliveryOptions.defaults().withMaxRecordsPerObject(1), spec);
+        stream.put(0, "a", "b", "c");
+        stream.clock.advanceMs(DUE_MS);
+        Thread task = new Thread(engine::runOnce);
+        task.start();
+        assertThat(uploading.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // DeleteChannel: the channel goes while its first batch uploads; the sweep must wait for the task.
+        engine.setChannels(List.of());
+        assertThat(engine.busy(CHANNEL_ID)).isTrue();
+        release.countDown();
+        task.join(10_000);
+        assertThat(engine.busy(CHANNEL_ID)).isFalse();
+        checkpoints.forget(CHANNEL_ID);
+
+        assertThat(puts).as("the batches after the one under way are not delivered").hasValue(1);
+        assertThat(engine.runOnce()).isZero();
+        assertThat(checkpoints.read(CHANNEL_ID, "shardId-000000000000")).isEmpty();
     }
 
     @Test
@@ -655,6 +741,58 @@ class DeliveryEngineTest {
         stream.clock.advanceMs(FRESHNESS_S * 1000L / 10);
         engine.poll(direct);
         assertThat(reads.get()).as("looked at again after freshness / 10 all the same").isGreaterThan(afterDelivery);
+    }
+
+    @Test
+    void aShardWhoseLogCannotTellItsEndIsPolledAndTheOthersStillAre() throws IOException {
+        AtomicInteger failing = new AtomicInteger();
+        ShardSource flaky = (arn, createdMs) -> stream.shards(arn, createdMs).stream()
+                .map(s -> s.shardId().endsWith("0") ? new ShardSource.Shard(s.shardId(), s.parentShardId(),
+                        s.adjacentParentShardId(), s.ended(), failingEnd(s.log(), failing), s.sequenceNumber()) : s)
+                .toList();
+        DeliveryEngine engine = engine(flaky, checkpoints, files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "p/", T0));
+        Executor direct = Runnable::run;
+        engine.poll(direct);
+
+        // Shard 0's backend fails (Kafka's listOffsets); shard 1, listed after it, closes with a record to deliver.
+        failing.set(1);
+        stream.put(1, "last");
+        stream.log(1).seal();
+        engine.poll(direct);
+        assertThat(objects()).containsOnlyKeys("lake/p/" + suffix(1, 0));
+        assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).as("shard 0's task failed").isEqualTo(1);
+    }
+
+    /** The log, whose endPosition fails while {@code failing} is 1. */
+    static ShardLog failingEnd(ShardLog log, AtomicInteger failing) {
+        return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {ShardLog.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("endPosition") && failing.get() == 1) {
+                        throw new IllegalStateException("listOffsets timed out");
+                    }
+                    try {
+                        return method.invoke(log, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aLowerFreshnessWakesIdleShardsForTheEarlierDueTime() throws IOException {
+        DeliverySpec spec = spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "u/", T0).withDataFreshnessSeconds(900);
+        DeliveryEngine engine = engine(files, DeliveryOptions.defaults(), spec);
+        Executor direct = Runnable::run;
+        stream.put(0, "a");
+        engine.poll(direct);
+        assertThat(objects()).isEmpty();
+
+        // UpdateChannel: 5 s. The shard idled until 90 s later (a tenth of 900 s); its batch is due at 8 s now.
+        engine.setChannels(List.of(spec.withDataFreshnessSeconds(5)));
+        stream.clock.advanceMs(10_000);
+        engine.poll(direct);
+        assertThat(objects()).containsOnlyKeys("lake/u/" + suffix(0, 0));
     }
 
     /** The log, counting its reads in {@code reads}. */

@@ -110,6 +110,11 @@ class ExactlyOnceTest {
                 }
 
                 @Override
+                public boolean exists(ObjectTarget target) {
+                    return files.exists(target);
+                }
+
+                @Override
                 public BucketCheck checkBucket(String bucket) {
                     return BucketCheck.EXISTS;
                 }

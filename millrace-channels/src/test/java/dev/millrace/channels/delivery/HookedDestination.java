@@ -35,6 +35,11 @@ final class HookedDestination implements Destination {
     }
 
     @Override
+    public boolean exists(ObjectTarget target) {
+        return real.exists(target);
+    }
+
+    @Override
     public BucketCheck checkBucket(String bucket) {
         return BucketCheck.EXISTS;
     }

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.millrace.channels.s3.Destination.ObjectTarget;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +69,7 @@ class LocalFilesDestinationTest {
     @Test
     void temporaryFilesAreNeverInABucketAndACrashsLeftOversGoAtStart() throws Exception {
         // What a kill -9 during a write leaves: a temporary file, which must not be in a bucket (users see objects).
-        Path temp = Files.createDirectories(dir.resolve("channels-tmp"));
+        Path temp = Files.createDirectories(dir.resolve("channels/TMP"));
         Path leftOver = Files.writeString(temp.resolve("object-123.millrace-tmp"), "half an object");
         Path unrelated = Files.writeString(temp.resolve("keep"), "not ours");
         LocalFilesDestination local = new LocalFilesDestination(dir.resolve("channels"));
@@ -76,7 +80,7 @@ class LocalFilesDestinationTest {
         java.util.List<Path> seenDuringMove = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread watcher = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                try (Stream<Path> all = Files.walk(dir.resolve("channels"))) {
+                try (Stream<Path> all = Files.walk(dir.resolve("channels/lake"))) {
                     all.filter(p -> p.toString().endsWith(".millrace-tmp")).forEach(seenDuringMove::add);
                 } catch (Exception e) {
                     // A file moved while walked; look again.
@@ -96,5 +100,54 @@ class LocalFilesDestinationTest {
         try (Stream<Path> left = Files.list(temp)) {
             assertThat(left).containsExactly(unrelated);
         }
+    }
+
+    @Test
+    void aTargetOnAnotherFileSystemIsWrittenThroughAHiddenTemporaryFileBesideIt() throws Exception {
+        Path root = dir.resolve("channels");
+        List<Path> moved = new CopyOnWriteArrayList<>();
+        // As when the bucket directory is a symlink to another file system: no atomic move out of ROOT/TMP.
+        LocalFilesDestination local = new LocalFilesDestination(root, (source, target) -> {
+            if (source.getParent().equals(root.resolve("TMP"))) {
+                throw new AtomicMoveNotSupportedException(source.toString(), target.toString(), "cross-device");
+            }
+            moved.add(source);
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        });
+        Path staged = Files.writeString(dir.resolve("staged"), "across");
+        local.put(new ObjectTarget("lake", "a/x.json", null, null), staged);
+
+        Path object = root.resolve("lake/a/x.json");
+        assertThat(object).hasContent("across");
+        assertThat(moved).singleElement().satisfies(temp -> {
+            assertThat(temp.getParent()).isEqualTo(object.getParent());
+            assertThat(temp.getFileName().toString()).startsWith(".").endsWith(".millrace-tmp");
+        });
+        try (Stream<Path> left = Files.walk(root)) {
+            assertThat(left.filter(Files::isRegularFile)).containsExactly(object);
+        }
+    }
+
+    @Test
+    void hiddenTemporaryFilesInBucketsAlsoGoAtStartAndObjectsStay() throws Exception {
+        Path root = dir.resolve("channels");
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere/a"));
+        Files.createDirectories(root);
+        Files.createSymbolicLink(root.resolve("lake"), dir.resolve("elsewhere"));
+        Path hidden = Files.writeString(elsewhere.resolve(".millrace-77.millrace-tmp"), "half an object");
+        Path object = Files.writeString(elsewhere.resolve("x.json"), "an object");
+        Path lookalike = Files.writeString(elsewhere.resolve("key.millrace-tmp"), "an object too");
+        new LocalFilesDestination(root);
+        assertThat(hidden).doesNotExist();
+        assertThat(object).exists();
+        assertThat(lookalike).exists();
+    }
+
+    @Test
+    void theTemporaryDirectoryIsInsideTheRootUnderANameNoBucketHas() throws Exception {
+        LocalFilesDestination local = new LocalFilesDestination(dir.resolve("channels"));
+        assertThat(dir.resolve("channels/TMP")).isDirectory();
+        assertThat(local.checkBucket("TMP")).isEqualTo(Destination.BucketCheck.MISSING);
+        assertThat(dir.resolve("channels-tmp")).doesNotExist();
     }
 }

@@ -155,6 +155,23 @@ class S3DestinationTest {
     }
 
     @Test
+    void existsTellsAStoredObjectFromAMissingOneAndFailsWhenUnreachable() throws Exception {
+        try (S3Destination s3 = destination(S3Destination.DEFAULT_PART_BYTES)) {
+            ObjectTarget target = new ObjectTarget("lake", "e/x/there.bin", "STANDARD", null);
+            assertThat(s3.exists(target)).isFalse();
+            s3.put(target, file(10, 3));
+            assertThat(s3.exists(target)).isTrue();
+            assertThat(s3.exists(new ObjectTarget("lake", "e/x/there.bin2", null, null))).isFalse();
+        }
+        try (S3Destination down = S3Destination.create(URI.create("http://127.0.0.1:1"), true,
+                Region.US_EAST_1, server.credentials(), S3Destination.DEFAULT_PART_BYTES,
+                S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT)) {
+            assertThatThrownBy(() -> down.exists(new ObjectTarget("lake", "e/x/there.bin", null, null)))
+                    .isInstanceOf(DestinationException.class);
+        }
+    }
+
+    @Test
     void checkBucketTellsExistingFromMissingDeniedAndUnreachable() throws Exception {
         try (S3Destination s3 = destination(S3Destination.DEFAULT_PART_BYTES)) {
             assertThat(s3.checkBucket("lake")).isEqualTo(Destination.BucketCheck.EXISTS);

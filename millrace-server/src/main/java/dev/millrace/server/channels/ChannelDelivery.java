@@ -14,6 +14,8 @@ import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.s3.LocalFilesDestination;
 import dev.millrace.channels.s3.S3Destination;
 import dev.millrace.metrics.KinesisMetrics;
+import dev.millrace.protocol.Account;
+import dev.millrace.server.state.RegionMetadata;
 import dev.millrace.storage.MetadataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,38 +38,55 @@ import java.util.function.Supplier;
  * <p>On a cluster the metadata writer delivers every channel, reading every shard (any node can read a shard's log):
  * only the writer may commit checkpoints, and one deliverer per shard is what exactly-once needs. A node that stops
  * being the writer stops delivering ({@link #refresh}); a batch it had under way is delivered again, under the same
- * key, by the next writer. The writer deletes the checkpoints of channels that no longer exist, whoever saw them go.
+ * key, by the next writer. The writer deletes the checkpoints of channels that no longer exist, whoever saw them go:
+ * a channel is gone when no region of the store holds it (every stored region is read, open or not, since a new
+ * writer opens regions only after it became the writer), in two sweeps {@link #SWEEP_INTERVAL_MS} apart while this
+ * node stayed the writer, and no delivery task works on it any more.
  *
  * <p>Thread-safe: {@link #refresh} runs on one housekeeping thread (it alone touches the sets and flags); the engine
  * has its own threads; the destination check runs on the registries' threads.
  */
 public final class ChannelDelivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChannelDelivery.class);
+    /**
+     * The least time between two sweeps for the checkpoints of gone channels; a channel must be missing from both
+     * (a store catching up after a writer change, or a region still being opened, is not a deletion).
+     */
+    static final long SWEEP_INTERVAL_MS = 30_000;
 
     private final Destination destination;
     private final String where;
     private final Checkpoints checkpoints;
+    private final MetadataStore metadata;
+    private final String ownAccountId;
+    private final Clock clock;
     private final DeliveryEngine engine;
     private final Supplier<List<ChannelRegistry>> registries;
     private final BooleanSupplier writer;
     /** The channels whose stored values failed to map, each logged once until it maps or goes. */
     private final Set<String> unmapped = new HashSet<>();
-    /** Whether the last refresh ran as the writer. */
-    private boolean wasWriter;
+    /**
+     * The channels with checkpoints that no region held at the last sweep, made since this node last became the
+     * writer (null: none yet), and when.
+     */
+    private Set<String> missingAtLastSweep;
+    private long lastSweepMs;
     /** Whether the destination was named in the log: once, when there is first something to deliver. */
     private boolean announced;
     private final ChannelMetering metering;
 
     /**
      * @param metadata   the node's whole metadata store (checkpoints are keyed by channel id, unique across regions)
+     * @param ownAccountId the server's own account (--account-id), whose regions' keys {@link RegionMetadata} lays
+     *                     out apart from other accounts'
      * @param source     the shards of the streams, by ARN
      * @param registries every account's region's channel registry, as open now
      * @param writer     whether this node is the metadata writer
      * @param metrics    where the channels' {@code DeliveryToS3.*} metrics are recorded
      */
-    public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, ShardSource source,
-                           Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer, Clock clock,
-                           KinesisMetrics metrics) {
+    public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, String ownAccountId,
+                           ShardSource source, Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer,
+                           Clock clock, KinesisMetrics metrics) {
         if (config.s3() != null) {
             destination = config.s3().open(S3Destination.DEFAULT_PART_BYTES);
             where = config.s3().endpoint() == null ? "AWS S3 (" + config.s3().region() + ")"
@@ -77,6 +96,9 @@ public final class ChannelDelivery implements AutoCloseable {
             where = dataDir.resolve("channels") + " (no --s3-endpoint: buckets are directories)";
         }
         this.checkpoints = new Checkpoints(metadata);
+        this.metadata = metadata;
+        this.ownAccountId = ownAccountId;
+        this.clock = clock;
         this.engine = new DeliveryEngine(source, checkpoints, destination, dataDir.resolve("channels-staging"),
                 config.options(), clock);
         this.registries = registries;
@@ -132,18 +154,12 @@ public final class ChannelDelivery implements AutoCloseable {
         if (!writer.getAsBoolean()) {
             engine.setChannels(List.of());
             metering.retain(Set.of());
-            wasWriter = false;
+            missingAtLastSweep = null;
             return;
         }
-        // Before the channels are listed: a checkpoint seen here whose channel is not listed after is a deleted one's.
-        Set<String> withCheckpoints = checkpoints.channelIds();
         List<DeliverySpec> specs = new ArrayList<>();
-        Set<String> present = new HashSet<>();
         Set<String> unmappable = new HashSet<>();
         for (ChannelRegistry registry : registries.get()) {
-            for (Channel c : registry.list()) {
-                present.add(c.id());
-            }
             for (Channel c : registry.delivering()) {
                 if (c.destination().type() == DestinationType.S3) {
                     mapped(registry, c, unmappable).ifPresent(specs::add);
@@ -158,17 +174,43 @@ public final class ChannelDelivery implements AutoCloseable {
         }
         engine.setChannels(specs);
         meter(specs);
-        // Only once this node has been the writer for a whole refresh: on becoming the writer it opens every region
-        // with data (MillraceServer), and a channel of a region not open yet is not "gone".
-        if (wasWriter) {
-            for (String id : withCheckpoints) {
-                if (!present.contains(id)) {
+        long nowMs = clock.millis();
+        if (missingAtLastSweep == null || nowMs - lastSweepMs >= SWEEP_INTERVAL_MS) {
+            sweep(nowMs);
+        }
+    }
+
+    /**
+     * Deletes the checkpoints of the channels missing from the store now and at the last sweep, unless a delivery
+     * task still works on one (then the next sweep does). After {@link #refresh} handed the engine its channels, so
+     * that a task starting after the check sees its channel dropped.
+     */
+    private void sweep(long nowMs) {
+        // Before the channels are read: a checkpoint seen here whose channel is not stored after is a deleted one's.
+        Set<String> missing = checkpoints.channelIds();
+        missing.removeAll(storedChannelIds());
+        if (missingAtLastSweep != null) {
+            for (String id : missing) {
+                if (missingAtLastSweep.contains(id) && !engine.busy(id)) {
                     log.info("Deleting the delivery checkpoints of channel {}, which no longer exists", id);
                     checkpoints.forget(id);
                 }
             }
         }
-        wasWriter = true;
+        missingAtLastSweep = missing;
+        lastSweepMs = nowMs;
+    }
+
+    /** The ids of the channels stored in every account's region, open here or not. */
+    private Set<String> storedChannelIds() {
+        Set<String> ids = new HashSet<>();
+        List<Account> scopes = new ArrayList<>(RegionMetadata.storedScopes(metadata, ownAccountId));
+        // The own account's legacy region, whose keys are bare (storedScopes finds regions by their key prefix).
+        scopes.add(new Account(Account.LEGACY_REGION, ownAccountId));
+        for (Account scope : scopes) {
+            ids.addAll(ChannelRegistry.storedIds(RegionMetadata.of(metadata, scope, ownAccountId)));
+        }
+        return ids;
     }
 
     /** The channel as the engine delivers it, or empty (logged on the first failure) if its values do not map. */
