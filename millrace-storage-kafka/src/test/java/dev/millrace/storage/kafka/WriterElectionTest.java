@@ -1,11 +1,11 @@
 package dev.millrace.storage.kafka;
 
 import dev.millrace.kafka.testkit.KafkaTestCluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +26,7 @@ import static org.awaitility.Awaitility.await;
  * within the 15 s issue #15 requires; from the listeners' point of view there are never two writers at once (a
  * crashed node reports nothing, so it is left out of that count from its crash on).
  */
+@ExtendWith(SharedKafka.class)
 class WriterElectionTest {
     /** The bound issue #15 sets for another node to take over from a dead writer. */
     private static final long TAKEOVER_BOUND_MS = 15_000;
@@ -36,13 +37,8 @@ class WriterElectionTest {
     private KafkaStorageConfig config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
     }
 
     @BeforeEach
