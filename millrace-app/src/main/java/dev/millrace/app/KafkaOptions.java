@@ -85,6 +85,17 @@ final class KafkaOptions {
                     + "up with exit status 1 (default: ${DEFAULT-VALUE}).")
     long startupTimeoutMs;
 
+    @Option(names = "--kafka-writer-session-timeout-ms", paramLabel = "MS",
+            defaultValue = "" + KafkaStorageConfig.DEFAULT_WRITER_SESSION_TIMEOUT_MS,
+            description = "With --storage kafka: how long the metadata writer's node may be silent before another "
+                    + "node is elected writer (a crashed writer is replaced 1 to 2 s after this), "
+                    + KafkaStorageConfig.MIN_WRITER_SESSION_TIMEOUT_MS + " to "
+                    + KafkaStorageConfig.MAX_WRITER_SESSION_TIMEOUT_MS + ", and within the brokers' "
+                    + "group.min.session.timeout.ms and group.max.session.timeout.ms (6000 to 1800000 by default). "
+                    + "Shorter replaces a crashed writer sooner, but also a writer paused that long by a GC or a busy "
+                    + "machine (default: ${DEFAULT-VALUE}).")
+    long writerSessionTimeoutMs;
+
     /**
      * The storage configuration these options describe; {@code usage} builds the usage error (exit 2) for a value
      * out of range, and a missing or unreadable file or missing bootstrap servers is a {@link StartupProblem}.
@@ -105,6 +116,12 @@ final class KafkaOptions {
         if (startupTimeoutMs < 1) {
             throw usage.apply("--kafka-startup-timeout-ms must be positive, not " + startupTimeoutMs);
         }
+        if (writerSessionTimeoutMs < KafkaStorageConfig.MIN_WRITER_SESSION_TIMEOUT_MS
+                || writerSessionTimeoutMs > KafkaStorageConfig.MAX_WRITER_SESSION_TIMEOUT_MS) {
+            throw usage.apply("--kafka-writer-session-timeout-ms must be between "
+                    + KafkaStorageConfig.MIN_WRITER_SESSION_TIMEOUT_MS + " and "
+                    + KafkaStorageConfig.MAX_WRITER_SESSION_TIMEOUT_MS + ", not " + writerSessionTimeoutMs);
+        }
         if (properties.keySet().stream().anyMatch(String::isBlank)) {
             throw usage.apply("--kafka-property needs KEY=VALUE with a key, like security.protocol=SSL");
         }
@@ -120,7 +137,8 @@ final class KafkaOptions {
                     + "HOST:PORT[,HOST:PORT...]");
         }
         try {
-            return new KafkaStorageConfig(servers.strip(), topicPrefix, replicationFactor, minInsyncReplicas, client);
+            return new KafkaStorageConfig(servers.strip(), topicPrefix, replicationFactor, minInsyncReplicas, client,
+                    writerSessionTimeoutMs);
         } catch (IllegalArgumentException e) {
             throw usage.apply("--kafka-topic-prefix: " + e.getMessage());
         }

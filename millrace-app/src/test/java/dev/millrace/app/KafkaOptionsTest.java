@@ -45,6 +45,7 @@ class KafkaOptionsTest {
         assertThat(config.replicationFactorFor(2)).as("min(3, brokers)").isEqualTo((short) 2);
         assertThat(config.replicationFactorFor(5)).isEqualTo((short) 3);
         assertThat(config.minInsyncReplicasFor((short) 3)).isEqualTo(2);
+        assertThat(config.writerSessionTimeoutMs()).isEqualTo(10_000);
         assertThat(parse("server", "--storage", "kafka", "--kafka-bootstrap-servers", "k:1").kafka.startupTimeoutMs)
                 .isEqualTo(KafkaOptions.STARTUP_TIMEOUT_MS_DEFAULT);
     }
@@ -89,12 +90,14 @@ class KafkaOptionsTest {
         KafkaStorageConfig config = parse("server", "--storage", "KAFKA", "--kafka-bootstrap-servers", "k1:1,k2:2",
                 "--kafka-topic-prefix", "team-a.", "--kafka-replication-factor", "3",
                 "--kafka-min-insync-replicas", "2", "--kafka-property", "security.protocol=SASL_SSL",
-                "--kafka-property", "sasl.jaas.config=PlainLoginModule required username=\"u\" password=\"p=q\";")
+                "--kafka-property", "sasl.jaas.config=PlainLoginModule required username=\"u\" password=\"p=q\";",
+                "--kafka-writer-session-timeout-ms", "3000")
                 .kafkaConfig();
         assertThat(config.bootstrapServers()).isEqualTo("k1:1,k2:2");
         assertThat(config.topicPrefix()).isEqualTo("team-a.");
         assertThat(config.replicationFactor()).isEqualTo(3);
         assertThat(config.minInsyncReplicas()).isEqualTo(2);
+        assertThat(config.writerSessionTimeoutMs()).isEqualTo(3_000);
         assertThat(config.clientProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "security.protocol", "SASL_SSL",
                 "sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"p=q\";"));
@@ -135,6 +138,10 @@ class KafkaOptionsTest {
         assertUsageError(with(kafka, "--kafka-topic-prefix", "no spaces"), "--kafka-topic-prefix");
         assertUsageError(with(kafka, "--kafka-topic-prefix", "x".repeat(41)), "--kafka-topic-prefix");
         assertUsageError(with(kafka, "--kafka-startup-timeout-ms", "0"), "--kafka-startup-timeout-ms");
+        assertUsageError(with(kafka, "--kafka-writer-session-timeout-ms", "2999"),
+                "--kafka-writer-session-timeout-ms must be between 3000 and 300000, not 2999");
+        assertUsageError(with(kafka, "--kafka-writer-session-timeout-ms", "300001"),
+                "--kafka-writer-session-timeout-ms must be between 3000 and 300000, not 300001");
         assertUsageError(with(kafka, "--kafka-property", "=x"), "--kafka-property");
         assertThatThrownBy(() -> parse(with(kafka, "--kafka-property", "no-equals-sign")))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--kafka-property");
@@ -168,7 +175,8 @@ class KafkaOptionsTest {
         assertThat(cl.execute("server", "--help")).isZero();
         assertThat(out.toString()).contains("--storage=embedded|kafka", "--kafka-bootstrap-servers",
                 "--kafka-topic-prefix", "--kafka-replication-factor", "--kafka-min-insync-replicas",
-                "--kafka-property", "--kafka-properties", "--kafka-startup-timeout-ms", "(default: millrace.)");
+                "--kafka-property", "--kafka-properties", "--kafka-startup-timeout-ms",
+                "--kafka-writer-session-timeout-ms", "(default: millrace.)");
     }
 
     @Test

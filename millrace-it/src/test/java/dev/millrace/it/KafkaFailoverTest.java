@@ -116,7 +116,8 @@ class KafkaFailoverTest {
                 "--kafka-bootstrap-servers", cluster.bootstrapServers(), "--kafka-topic-prefix", PREFIX,
                 "--kafka-replication-factor", "3", "--kafka-min-insync-replicas", "2",
                 "--kafka-property", "delivery.timeout.ms=" + DELIVERY_TIMEOUT_MS,
-                "--kafka-property", "request.timeout.ms=3000");
+                "--kafka-property", "request.timeout.ms=3000", KafkaBackend.QUICK_TAKEOVER.get(0),
+                KafkaBackend.QUICK_TAKEOVER.get(1));
         p.awaitReady();
         return p;
     }

@@ -30,13 +30,17 @@ final class MillraceNodes implements AutoCloseable {
 
     private final List<MillraceProcess> nodes = new ArrayList<>();
 
-    /** Starts {@code count} nodes in data directories under {@code dir}, each with {@code extraArgs}. */
+    /**
+     * Starts {@code count} nodes in data directories under {@code dir}, each with {@code extraArgs} and a quick writer
+     * takeover ({@link KafkaBackend#QUICK_TAKEOVER}).
+     */
     static MillraceNodes start(int count, Path dir, String bootstrapServers, String prefix, long transitionDelayMs,
                                String... extraArgs) {
         MillraceNodes cluster = new MillraceNodes();
         for (int i = 0; i < count; i++) {
             List<String> args = new ArrayList<>(List.of("--storage", "kafka", "--kafka-bootstrap-servers",
                     bootstrapServers, "--kafka-topic-prefix", prefix, "--node-id", "node" + i));
+            args.addAll(KafkaBackend.QUICK_TAKEOVER);
             args.addAll(List.of(extraArgs));
             cluster.nodes.add(MillraceProcess.startWithTransitionDelay(dir.resolve("node" + i), transitionDelayMs,
                     args.toArray(String[]::new)));

@@ -24,10 +24,23 @@ import java.util.regex.Pattern;
  *                          otherwise 1
  * @param clientProperties  passed to every Kafka client, after this backend's own settings (so they can override
  *                          them: an operator's word wins)
+ * @param writerSessionTimeoutMs how long the metadata writer may be silent before the others elect another
+ *                          ({@link WriterElection}'s {@code session.timeout.ms}), from
+ *                          {@link #MIN_WRITER_SESSION_TIMEOUT_MS} to {@link #MAX_WRITER_SESSION_TIMEOUT_MS}
  */
 public record KafkaStorageConfig(String bootstrapServers, String topicPrefix, int replicationFactor,
-                                 int minInsyncReplicas, Map<String, String> clientProperties) {
+                                 int minInsyncReplicas, Map<String, String> clientProperties,
+                                 long writerSessionTimeoutMs) {
     public static final String DEFAULT_TOPIC_PREFIX = "millrace.";
+    /**
+     * A crashed writer is replaced 1 to 2 s after this (issue #15 asks for 15 s in all): long enough that a writer
+     * paused by a GC or a busy machine is not deposed for it.
+     */
+    public static final long DEFAULT_WRITER_SESSION_TIMEOUT_MS = 10_000;
+    /** Three of the election's 1 s heartbeats, Kafka's advice for a session's least. */
+    public static final long MIN_WRITER_SESSION_TIMEOUT_MS = 3_000;
+    /** Beyond 5 minutes without a writer, metadata calls would wait for a takeover longer than any client does. */
+    public static final long MAX_WRITER_SESSION_TIMEOUT_MS = 300_000;
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,40}");
 
     public KafkaStorageConfig {
@@ -47,6 +60,18 @@ public record KafkaStorageConfig(String bootstrapServers, String topicPrefix, in
                     + " must lie between 1 and the replication factor " + replicationFactor);
         }
         clientProperties = Map.copyOf(clientProperties);
+        if (writerSessionTimeoutMs < MIN_WRITER_SESSION_TIMEOUT_MS
+                || writerSessionTimeoutMs > MAX_WRITER_SESSION_TIMEOUT_MS) {
+            throw new IllegalArgumentException("writer session timeout " + writerSessionTimeoutMs + " ms must lie "
+                    + "between " + MIN_WRITER_SESSION_TIMEOUT_MS + " and " + MAX_WRITER_SESSION_TIMEOUT_MS + " ms");
+        }
+    }
+
+    /** A config with the default writer session ({@link #DEFAULT_WRITER_SESSION_TIMEOUT_MS}). */
+    public KafkaStorageConfig(String bootstrapServers, String topicPrefix, int replicationFactor,
+                              int minInsyncReplicas, Map<String, String> clientProperties) {
+        this(bootstrapServers, topicPrefix, replicationFactor, minInsyncReplicas, clientProperties,
+                DEFAULT_WRITER_SESSION_TIMEOUT_MS);
     }
 
     /** A config with the defaults: prefix {@code millrace.}, replication and min ISR chosen from the cluster. */
@@ -55,7 +80,13 @@ public record KafkaStorageConfig(String bootstrapServers, String topicPrefix, in
     }
 
     public KafkaStorageConfig withTopicPrefix(String prefix) {
-        return new KafkaStorageConfig(bootstrapServers, prefix, replicationFactor, minInsyncReplicas, clientProperties);
+        return new KafkaStorageConfig(bootstrapServers, prefix, replicationFactor, minInsyncReplicas, clientProperties,
+                writerSessionTimeoutMs);
+    }
+
+    public KafkaStorageConfig withWriterSessionTimeoutMs(long timeoutMs) {
+        return new KafkaStorageConfig(bootstrapServers, topicPrefix, replicationFactor, minInsyncReplicas,
+                clientProperties, timeoutMs);
     }
 
     /** The settings every client starts from: bootstrap servers, then the operator's properties over them. */

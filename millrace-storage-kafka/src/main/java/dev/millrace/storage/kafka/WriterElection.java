@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -38,12 +39,13 @@ import java.util.Objects;
  *
  * <p><b>Takeover.</b> When the writer {@link #close closes}, it leaves the group; the others learn of the rebalance
  * with their next heartbeat ({@link #HEARTBEAT_INTERVAL_MS}) and one gets partition 0 within about two seconds. When
- * the writer crashes, the group coordinator notices after {@link #SESSION_TIMEOUT_MS} (10 s) without a heartbeat,
- * then rebalances: the survivors rejoin at their next heartbeat and poll (1 s + {@link #POLL_MS}), and the join and
- * sync round trips take milliseconds, so the new writer is elected 11 to 12 s after the crash, under the 15 s that
- * issue #15 requires. What could stretch it: the rebalance waits for every surviving member to rejoin, at most
- * {@link #MAX_POLL_INTERVAL_MS} (set to the session timeout so that a member stuck in a listener delays it by at most
- * that, and is then dropped from the group); and a group with no members at all waits
+ * the writer crashes, the group coordinator notices after the session timeout without a heartbeat
+ * ({@link KafkaStorageConfig#writerSessionTimeoutMs()}, 10 s by default), then rebalances: the survivors rejoin at
+ * their next heartbeat and poll (1 s + {@link #POLL_MS}), and the join and sync round trips take milliseconds, so by
+ * default the new writer is elected 11 to 12 s after the crash, under the 15 s that issue #15 requires. What could
+ * stretch it: the rebalance waits for every surviving member to rejoin, at most {@code max.poll.interval.ms} (set to
+ * the session timeout so that a member stuck in a listener delays it by at most that, and is then dropped from the
+ * group); and a group with no members at all waits
  * {@code group.initial.rebalance.delay.ms} (3 s by default) before its first election, which only happens when the
  * first node starts.
  *
@@ -60,10 +62,8 @@ import java.util.Objects;
  */
 public final class WriterElection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WriterElection.class);
-    /** The classic protocol's session: a member silent this long is dropped from the group. */
-    static final long SESSION_TIMEOUT_MS = 10_000;
+    /** At most a third of the shortest session ({@link KafkaStorageConfig#MIN_WRITER_SESSION_TIMEOUT_MS}). */
     static final long HEARTBEAT_INTERVAL_MS = 1_000;
-    static final long MAX_POLL_INTERVAL_MS = SESSION_TIMEOUT_MS;
     static final long POLL_MS = 200;
     private static final long BACKOFF_MS = 500;
     private static final long CLOSE_TIMEOUT_MS = 10_000;
@@ -80,6 +80,7 @@ public final class WriterElection implements AutoCloseable {
     }
 
     private final String nodeId;
+    private final long sessionTimeoutMs;
     private final String topic;
     private final TopicPartition partition;
     private final Listener listener;
@@ -94,6 +95,7 @@ public final class WriterElection implements AutoCloseable {
     private WriterElection(KafkaStorageConfig config, String nodeId, Listener listener,
                            KafkaConsumer<byte[], byte[]> consumer) {
         this.nodeId = nodeId;
+        this.sessionTimeoutMs = config.writerSessionTimeoutMs();
         this.topic = config.writerElectionTopic();
         this.partition = new TopicPartition(topic, 0);
         this.listener = listener;
@@ -147,14 +149,15 @@ public final class WriterElection implements AutoCloseable {
         return election;
     }
 
-    private static Map<String, Object> consumerSettings(KafkaStorageConfig config, String nodeId) {
+    static Map<String, Object> consumerSettings(KafkaStorageConfig config, String nodeId) {
         Map<String, Object> settings = new HashMap<>();
         settings.put("group.id", groupId(config));
         settings.put("group.protocol", "classic");
         settings.put("client.id", config.topicPrefix() + "writer-election-" + nodeId);
-        settings.put("session.timeout.ms", Long.toString(SESSION_TIMEOUT_MS));
+        // The classic protocol's session: a member silent this long is dropped from the group.
+        settings.put("session.timeout.ms", Long.toString(config.writerSessionTimeoutMs()));
         settings.put("heartbeat.interval.ms", Long.toString(HEARTBEAT_INTERVAL_MS));
-        settings.put("max.poll.interval.ms", Long.toString(MAX_POLL_INTERVAL_MS));
+        settings.put("max.poll.interval.ms", Long.toString(config.writerSessionTimeoutMs()));
         settings.put("partition.assignment.strategy", CooperativeStickyAssignor.class.getName());
         settings.put("enable.auto.commit", "false");
         settings.put("allow.auto.create.topics", "false");
@@ -173,6 +176,13 @@ public final class WriterElection implements AutoCloseable {
                     pollFailures.healed("takes part again");
                 } catch (WakeupException e) {
                     // close() woke the poll; the loop condition ends it.
+                } catch (InvalidSessionTimeoutException e) {
+                    // Only the operator can mend this one: say which setting, or the node silently never writes.
+                    pollFailures.failure("cannot join: its session timeout, " + sessionTimeoutMs + " ms, is outside "
+                            + "what the brokers allow (group.min.session.timeout.ms to group.max.session.timeout.ms,"
+                            + " 6000 to 1800000 by default); it will not become the writer until it is restarted with"
+                            + " one in range (retrying)", e);
+                    KafkaMetadataStore.sleepQuietly(BACKOFF_MS);
                 } catch (KafkaException | IllegalStateException e) {
                     pollFailures.failure("polling failed (retrying)", e);
                     KafkaMetadataStore.sleepQuietly(BACKOFF_MS);

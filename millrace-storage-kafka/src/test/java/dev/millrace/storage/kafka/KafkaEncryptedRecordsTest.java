@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * of a record appended encrypted (while the same records appended plain are found there by the same scan), and a plain
  * consumer of the shard's topic sees a null key, a sealed value and the key id header, nothing else.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaEncryptedRecordsTest {
     private static final String PAYLOAD = "millrace-secret-payload-7f3a9c";
     private static final String PARTITION_KEY = "millrace-secret-partition-key-42b1";
@@ -53,21 +55,15 @@ class KafkaEncryptedRecordsTest {
     static Admin admin;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
         admin = cluster.admin();
     }
 
     @AfterAll
-    static void stopCluster() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
+    static void closeAdmin() {
+        if (admin != null) {
+            admin.close();
         }
     }
 

@@ -6,32 +6,28 @@ import dev.millrace.storage.contract.LogBackend;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The encrypted shard log contract against the Kafka log store as in production (reads at the tip answered from
  * memory, where encrypted records are held in plaintext and their key is asked for all the same): one single-node
- * cluster for the class, a topic prefix per test.
+ * cluster shared with the other classes ({@link SharedKafka}), a topic prefix per test.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaEncryptedShardLogContractTest extends EncryptedShardLogContract {
     static KafkaTestCluster cluster;
     static Admin admin;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
         admin = cluster.admin();
     }
 
     @AfterAll
-    static void stopCluster() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
+    static void closeAdmin() {
+        if (admin != null) {
+            admin.close();
         }
     }
 

@@ -4,9 +4,9 @@ import dev.millrace.kafka.testkit.KafkaTestCluster;
 import dev.millrace.storage.StaleVersionException;
 import dev.millrace.storage.StorageException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * move the writing from one store to another. Each promotion fences the store that wrote before; whatever that store
  * committed (or was told it committed) is in the new writer's view, and every store names the same writer.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaMetadataFollowerTest {
     private static final WriterInfo NODE_A = WriterInfo.of("node-a", "http://127.0.0.1:4601");
     private static final WriterInfo NODE_B = WriterInfo.of("node-b", "http://127.0.0.1:4602");
@@ -36,15 +37,8 @@ class KafkaMetadataFollowerTest {
     private static KafkaTestCluster cluster;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
     }
 
     private static KafkaStorageConfig config() {

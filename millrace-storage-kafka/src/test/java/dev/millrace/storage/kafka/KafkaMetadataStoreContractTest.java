@@ -6,13 +6,16 @@ import dev.millrace.storage.contract.MetadataStoreContract;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Clock;
 
 /**
- * The metadata store contract against the Kafka metadata store: one single-node cluster for the class, a topic prefix
- * per test (JUnit makes an instance per test); reopening closes the store and opens a new one on the same prefix.
+ * The metadata store contract against the Kafka metadata store: one single-node cluster shared with the other classes
+ * ({@link SharedKafka}), a topic prefix per test (JUnit makes an instance per test); reopening closes the store and
+ * opens a new one on the same prefix.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaMetadataStoreContractTest extends MetadataStoreContract {
     private static KafkaTestCluster cluster;
     private static Admin admin;
@@ -20,21 +23,15 @@ class KafkaMetadataStoreContractTest extends MetadataStoreContract {
     private KafkaStorageConfig config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
         admin = cluster.admin();
     }
 
     @AfterAll
-    static void stopCluster() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
+    static void closeAdmin() {
+        if (admin != null) {
+            admin.close();
         }
     }
 

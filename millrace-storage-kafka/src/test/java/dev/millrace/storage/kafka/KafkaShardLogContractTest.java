@@ -6,31 +6,27 @@ import dev.millrace.storage.contract.ShardLogContract;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The shard log contract against the Kafka log store as in production (reads at the tip answered from memory): one
- * single-node cluster for the class, a topic prefix per test.
+ * single-node cluster shared with the other classes ({@link SharedKafka}), a topic prefix per test.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaShardLogContractTest extends ShardLogContract {
     static KafkaTestCluster cluster;
     static Admin admin;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
         admin = cluster.admin();
     }
 
     @AfterAll
-    static void stopCluster() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
+    static void closeAdmin() {
+        if (admin != null) {
+            admin.close();
         }
     }
 

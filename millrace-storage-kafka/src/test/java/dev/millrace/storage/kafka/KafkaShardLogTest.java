@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,7 @@ import static org.awaitility.Awaitility.await;
  * them, the reader pool and its prefetch, a seal other producers obey, deletion and retention by the broker, the
  * producer's metadata). What every backend must do is checked by {@link KafkaShardLogContractTest}.
  */
+@ExtendWith(SharedKafka.class)
 class KafkaShardLogTest {
     private static KafkaTestCluster cluster;
     private static Admin admin;
@@ -72,18 +74,15 @@ class KafkaShardLogTest {
     private KafkaStorageConfig config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
         admin = cluster.admin();
     }
 
     @AfterAll
-    static void stopCluster() {
+    static void closeAdmin() {
         if (admin != null) {
             admin.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 

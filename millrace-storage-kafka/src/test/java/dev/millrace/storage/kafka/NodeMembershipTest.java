@@ -10,11 +10,11 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -34,6 +34,7 @@ import static org.awaitility.Awaitility.await;
  * closes is dropped at once (its tombstone), one that crashes (stops heartbeating) after the liveness window, a
  * restarted node comes back, and records other programs write to the topic are skipped without stopping anyone.
  */
+@ExtendWith(SharedKafka.class)
 class NodeMembershipTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static KafkaTestCluster cluster;
@@ -41,13 +42,8 @@ class NodeMembershipTest {
     private KafkaStorageConfig config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
     }
 
     @BeforeEach

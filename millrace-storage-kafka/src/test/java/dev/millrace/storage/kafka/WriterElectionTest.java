@@ -1,11 +1,11 @@
 package dev.millrace.storage.kafka;
 
 import dev.millrace.kafka.testkit.KafkaTestCluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -26,6 +27,7 @@ import static org.awaitility.Awaitility.await;
  * within the 15 s issue #15 requires; from the listeners' point of view there are never two writers at once (a
  * crashed node reports nothing, so it is left out of that count from its crash on).
  */
+@ExtendWith(SharedKafka.class)
 class WriterElectionTest {
     /** The bound issue #15 sets for another node to take over from a dead writer. */
     private static final long TAKEOVER_BOUND_MS = 15_000;
@@ -36,13 +38,8 @@ class WriterElectionTest {
     private KafkaStorageConfig config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+    static void startCluster(KafkaTestCluster shared) {
+        cluster = shared;
     }
 
     @BeforeEach
@@ -115,6 +112,21 @@ class WriterElectionTest {
         }
     }
 
+    /** The group's session is the configured one (the default, or a shorter one for a quicker takeover). */
+    @Test
+    void theGroupSessionIsTheConfigs() {
+        assertThat(WriterElection.consumerSettings(config, "a")).containsEntry("session.timeout.ms", "10000")
+                .containsEntry("max.poll.interval.ms", "10000").containsEntry("heartbeat.interval.ms", "1000");
+        KafkaStorageConfig quick = config.withWriterSessionTimeoutMs(KafkaStorageConfig.MIN_WRITER_SESSION_TIMEOUT_MS);
+        assertThat(WriterElection.consumerSettings(quick, "a")).containsEntry("session.timeout.ms", "3000")
+                .containsEntry("max.poll.interval.ms", "3000").containsEntry("heartbeat.interval.ms", "1000");
+        assertThat(quick.withTopicPrefix("other.").writerSessionTimeoutMs()).isEqualTo(3_000);
+        assertThatThrownBy(() -> config.withWriterSessionTimeoutMs(2_999))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 3000 and 300000 ms");
+        assertThatThrownBy(() -> config.withWriterSessionTimeoutMs(300_001))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 3000 and 300000 ms");
+    }
+
     @Test
     void exactlyOneIsElectedAndClosingHandsOverAtOnce() throws Exception {
         WriterElection a = start("a");
@@ -166,7 +178,7 @@ class WriterElectionTest {
         assertThat(takeoverMs).as("takeover after a crash, ms").isLessThan(TAKEOVER_BOUND_MS)
                 // The dead node's last heartbeat may precede the crash by an interval; a LeaveGroup takes ~1 s.
                 .as("a crash is noticed by the session timeout, not by a LeaveGroup")
-                .isGreaterThan(WriterElection.SESSION_TIMEOUT_MS / 2);
+                .isGreaterThan(config.writerSessionTimeoutMs() / 2);
         assertThat(writers.deposals("a")).as("a crashed node reports nothing").isZero();
         assertExactlyOneFor(rest, 1_000);
         assertThat(writers.violations).isEmpty();

@@ -2,8 +2,6 @@ package dev.millrace.it;
 
 import dev.millrace.it.KclJournal.Event;
 import dev.millrace.it.KclWorker.Retrieval;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -26,17 +24,19 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Enhanced fan-out (KCL's default): the dead worker's subscriptions die with it, and the survivor subscribes to
  * the same shards under the same consumer.
+ *
+ * <p>Run by {@link KclDisruptionsTest}, at once with the other KCL disruptions. Stateless.
  */
-class KclFailoverTest {
+final class KclFailoverScenario {
     private static final int RECORDS = 20_000;
     private static final String VICTIM = "worker-child";
     private static final String SURVIVOR = "worker-1";
 
-    @TempDir
-    Path dir;
+    private KclFailoverScenario() {
+    }
 
-    @Test
-    void theSurvivorTakesTheKilledWorkersLeasesAndFinishes() throws Exception {
+    /** Runs the scenario in {@code dir}, a directory of its own. */
+    static void theSurvivorTakesTheKilledWorkersLeasesAndFinishes(Path dir) throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-failover", 4, Retrieval.FAN_OUT, false)) {
             Process victim = f.launchWorker(VICTIM);
             KclWorker survivor = f.startWorker(SURVIVOR);

@@ -2,8 +2,6 @@ package dev.millrace.it;
 
 import dev.millrace.it.KclJournal.Event;
 import dev.millrace.it.KclWorker.Retrieval;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 
@@ -23,16 +21,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Enhanced fan-out (KCL's default): the end of the parent reaches KCL as the last SubscribeToShard event, with
  * no continuation and the two children.
+ *
+ * <p>Run by {@link KclDisruptionsTest}, at once with the other KCL disruptions. Stateless.
  */
-class KclSplitTest {
+final class KclSplitScenario {
     private static final int RECORDS = 20_000;
     private static final String PARENT = "shardId-000000000000";
 
-    @TempDir
-    Path dir;
+    private KclSplitScenario() {
+    }
 
-    @Test
-    void childrenAreProcessedOnlyAfterTheirParentEnded() throws Exception {
+    /** Runs the scenario in {@code dir}, a directory of its own. */
+    static void childrenAreProcessedOnlyAfterTheirParentEnded(Path dir) throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-split", 4, Retrieval.FAN_OUT, false)) {
             KclWorker w1 = f.startWorker("worker-1");
             KclWorker w2 = f.startWorker("worker-2");

@@ -2,8 +2,6 @@ package dev.millrace.it;
 
 import dev.millrace.it.KclJournal.Event;
 import dev.millrace.it.KclWorker.Retrieval;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -22,21 +20,18 @@ import static org.awaitility.Awaitility.await;
  * shard's checkpoint as it was when the server stopped is processed again.
  *
  * <p>Polling retrieval: shard iterators issued before the restart, if KCL still holds any, must also stay valid.
+ * {@link KclDisruptionsTest} quiets the Netty warnings the outage causes.
+ *
+ * <p>Run by {@link KclDisruptionsTest}, at once with the other KCL disruptions. Stateless.
  */
-class KclRestartTest {
+final class KclRestartScenario {
     private static final int RECORDS = 20_000;
 
-    static {
-        // While the server is down, the SDK's Netty client warns with a stack trace about every connection that
-        // fails before HTTP/2 is set up: hundreds of them, all expected. KCL's own errors about the outage stay.
-        System.setProperty("org.slf4j.simpleLogger.log.io.netty.channel.DefaultChannelPipeline", "error");
+    private KclRestartScenario() {
     }
 
-    @TempDir
-    Path dir;
-
-    @Test
-    void workersResumeFromTheirCheckpointsAfterARestart() throws Exception {
+    /** Runs the scenario in {@code dir}, a directory of its own. */
+    static void workersResumeFromTheirCheckpointsAfterARestart(Path dir) throws Exception {
         try (KclFixture f = new KclFixture(dir.resolve("data"), "kcl-restart", 4, Retrieval.POLLING, false)) {
             KclWorker w1 = f.startWorker("worker-1");
             KclWorker w2 = f.startWorker("worker-2");
