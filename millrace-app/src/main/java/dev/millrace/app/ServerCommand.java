@@ -599,6 +599,12 @@ final class ServerCommand implements Callable<Integer> {
                     + metricsRetentionHours);
         }
         config = config.withMetricsRetentionHours(metricsRetentionHours);
+        // Key by key, as --kafka-property: the command line's --iceberg-property over the environment's and the file's.
+        Map<String, String> icebergProperties = new LinkedHashMap<>(sources().entries("--iceberg-property"));
+        if (icebergOptions.properties != null) {
+            icebergProperties.putAll(icebergOptions.properties);
+        }
+        icebergOptions.properties = icebergProperties.isEmpty() ? null : icebergProperties;
         config = config.withApiThreads(apiThreads)
                 .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
                 .withChannels(channelOptions.config(this::usage).withTables(icebergOptions.tables(dir, this::usage)));

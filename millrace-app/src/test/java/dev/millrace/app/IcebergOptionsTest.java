@@ -44,6 +44,17 @@ class IcebergOptionsTest {
     }
 
     @Test
+    void catalogPropertiesAlsoComeFromTheEnvironmentKeyByKey() {
+        ServerCommand command = ConfigSourcesTest.parse(Map.of("MILLRACE_ICEBERG_PROPERTY",
+                "credential=from-env\nscope=all", "MILLRACE_ICEBERG_REST_URI", "http://127.0.0.1:8181/"),
+                "server", "--iceberg-property", "scope=from-command-line");
+        command.config();
+        assertThat(command.icebergOptions.settings(DATA, USAGE)).isEqualTo(new IcebergCatalogs.Rest(
+                "http://127.0.0.1:8181/", Optional.empty(), Map.of("credential", "from-env", "scope",
+                "from-command-line")));
+    }
+
+    @Test
     void badCombinationsAreUsageErrors() {
         assertThatThrownBy(() -> settings("--iceberg-rest-uri", "ftp://x/"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("http:// or https://");
