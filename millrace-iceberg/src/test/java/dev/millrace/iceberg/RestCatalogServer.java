@@ -4,6 +4,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +34,12 @@ public final class RestCatalogServer implements AutoCloseable {
     private final String uri;
     private final List<String> requests = new CopyOnWriteArrayList<>();
 
-    /** Starts a server keeping its catalog in {@code dir/rest-backend.db} and tables under {@code dir/warehouse}. */
+    /**
+     * Starts a server keeping its catalog in {@code dir/rest-backend.db} (the directory is created) and tables under
+     * {@code dir/warehouse}.
+     */
     public RestCatalogServer(Path dir) throws Exception {
+        Files.createDirectories(dir);
         backend = new JdbcCatalog();
         backend.initialize("rest_backend", Map.of(
                 CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),

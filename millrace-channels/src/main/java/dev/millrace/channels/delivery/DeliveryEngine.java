@@ -389,9 +389,10 @@ public final class DeliveryEngine implements AutoCloseable {
             return false;
         }
         if (spec.table() != null) {
-            // The range as the scan cut it: the table's commit is the batch, nothing is staged before it.
+            // The range as the scan cut it, from the checkpoint rather than the first record: the table's checkpoint
+            // is the batch's start, and positions need not be dense (a log reopened starts a new segment).
             state.scan = null;
-            Checkpoint pending = new Checkpoint(cut.firstPosition(), cut.nextPosition(), cut.firstArrivalMs());
+            Checkpoint pending = new Checkpoint(start, cut.nextPosition(), cut.firstArrivalMs());
             checkpoints.commitPending(spec.channelId(), shard.shardId(), checkpoint, pending.nextPosition(),
                     pending.pendingEndPosition(), pending.firstArrivalMs());
             try (StagedBatch batch = tables(spec).write(spec, shard, pending)) {

@@ -51,6 +51,8 @@ class TableDeliveryTest {
     private IcebergTableSink sink;
     private final List<DeliveryEngine> engines = new ArrayList<>();
     private final List<String> told = new ArrayList<>();
+    /** Closed after the test only: until then they stand for a process that died. */
+    private final List<TestStream> crashedStreams = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -67,6 +69,7 @@ class TableDeliveryTest {
         engines.forEach(DeliveryEngine::close);
         sink.close();
         stream.close();
+        crashedStreams.forEach(TestStream::close);
     }
 
     private static DeliverySpec spec() {
@@ -154,6 +157,27 @@ class TableDeliveryTest {
         stream.clock.advanceMs(DUE_MS);
         assertThat(engine.runOnce()).isEqualTo(1);
         assertThat(ids()).containsExactly(1L, 2L, 4L, 6L);
+    }
+
+    @Test
+    void aBatchAfterAGapInTheLogsPositionsContinuesTheTablesCheckpoint() throws IOException {
+        stream.put(0, row(1), row(2));
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine(checkpoints).runOnce()).isOne();
+        engines.forEach(DeliveryEngine::close);
+        engines.clear();
+        // Reopened after a crash (the old storage abandoned, not closed), the log goes on past the positions it had
+        // reserved: the next position is far past 2.
+        TestStream crashed = stream;
+        stream = new TestStream(dir, T0 + DUE_MS, 2);
+        crashedStreams.add(crashed);
+        checkpoints = new Checkpoints(stream.storage.metadata());
+        stream.put(0, row(3));
+        assertThat(stream.log(0).endPosition()).isGreaterThan(3);
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine(checkpoints).runOnce()).isOne();
+        assertThat(ids()).containsExactly(1L, 2L, 3L);
+        assertThat(told).containsExactly("2 rows, 0 dead letters, files", "1 rows, 0 dead letters, files");
     }
 
     @Test
