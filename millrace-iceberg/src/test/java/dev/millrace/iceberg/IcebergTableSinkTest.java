@@ -12,7 +12,13 @@ import dev.millrace.channels.table.TableRecord;
 import dev.millrace.channels.table.TableTarget;
 import dev.millrace.channels.table.TableWriteResult;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +129,23 @@ class IcebergTableSinkTest {
                 .isInstanceOfSatisfying(TableCheckpointConflictException.class,
                         e -> assertThat(e.tableCheckpoint()).hasValue(2));
         assertThat(ids(table())).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void everythingTheEmbeddedCatalogWritesIsTheOwnersOnlyLikeTheRestOfTheDataDirectory() throws Exception {
+        sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 2, List.of(json(0, valid(1)), json(1, valid(2))),
+                (r, c, m) -> { });
+        List<Path> written;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            written = walk.filter(p -> !p.equals(dir)).toList();
+        }
+        assertThat(written).anyMatch(p -> p.toString().endsWith(".parquet"))
+                .anyMatch(p -> p.toString().endsWith(".metadata.json")).anyMatch(p -> p.endsWith("catalog.db"));
+        for (Path p : written) {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+            assertThat(mode).as("%s %s", p, PosixFilePermissions.toString(mode)).noneMatch(m ->
+                    m.name().startsWith("GROUP") || m.name().startsWith("OTHERS"));
+        }
     }
 
     @Test
