@@ -61,6 +61,10 @@ final class TableBatches {
      * @throws IOException the log, the sink or the staging directory failed; the batch stays pending
      */
     StagedBatch write(DeliverySpec spec, Shard shard, Checkpoint pending) throws IOException {
+        // Asked before reading: records of the range that expired meanwhile (a retry after a long outage) are not
+        // read, so the dead letters are fewer than the interrupted attempt wrote; the batch then says it starts
+        // later than its range, and the engine keeps a dead-letter object already under its key.
+        long readFrom = Math.max(pending.nextPosition(), shard.log().startPosition());
         Path dlqFile = Files.createTempFile(stagingDir, "dead-letters-", ".part");
         boolean staged = false;
         try {
@@ -90,7 +94,7 @@ final class TableBatches {
             long dataBytes = result instanceof TableWriteResult.Committed c ? c.dataFileBytes() : 0;
             long firstArrivalMs = pending.firstArrivalMs() >= 0 ? pending.firstArrivalMs() : records.firstArrivalMs;
             int rows = records.taken - rejected[0];
-            StagedBatch batch = new StagedBatch(pending.nextPosition(), firstArrivalMs,
+            StagedBatch batch = new StagedBatch(readFrom, firstArrivalMs,
                     pending.pendingEndPosition(), rows, rejected[0], records.bytesIn, null, dataBytes,
                     rejected[0] > 0 ? dlqFile : null, rejected[0] > 0 ? Files.size(dlqFile) : 0);
             if (rejected[0] == 0) {

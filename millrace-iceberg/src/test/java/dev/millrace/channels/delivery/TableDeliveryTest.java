@@ -202,6 +202,26 @@ class TableDeliveryTest {
     }
 
     @Test
+    void aRetryAfterTheBatchsFirstRecordsExpiredKeepsTheDeadLettersTheCrashedAttemptWrote() throws IOException {
+        stream.log(0).retentionMs(600_000);
+        stream.put(0, "not json, expires");
+        stream.clock.advanceMs(100_000);
+        stream.put(0, row(2), "not json, stays");
+        stream.clock.setMs(T0 + DUE_MS);
+        DeliveryEngine dying = engine(new Checkpoints(DeliveryEngineTest.dyingAfterUpload(stream.storage.metadata())));
+        assertThat(dying.runOnce()).isZero();
+        Map<String, String> afterCrash = deadLetters();
+        assertThat(afterCrash.values()).singleElement().satisfies(text -> assertThat(text.lines()).hasSize(2));
+        dying.close();
+
+        stream.clock.setMs(T0 + 650_000); // the first record expires before the retry
+        assertThat(engine(checkpoints).runOnce()).isOne();
+        assertThat(ids()).containsExactly(2L);
+        assertThat(deadLetters()).as("not overwritten with the one dead letter left").isEqualTo(afterCrash);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(3);
+    }
+
+    @Test
     void anEngineWhoseCheckpointWasLostContinuesFromTheTablesInsteadOfWritingRowsAgain() throws IOException {
         stream.put(0, row(1), row(2), row(3));
         DeliveryEngine twoAtATime = engine(checkpoints, DeliveryOptions.defaults().withMaxRecordsPerObject(2));
