@@ -214,6 +214,9 @@ final class ServerCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ChannelOptions channelOptions;
 
+    @CommandLine.Mixin
+    IcebergOptions icebergOptions;
+
     @Option(names = "--api-threads", defaultValue = "" + ServerConfig.API_THREADS_DEFAULT, paramLabel = "N",
             description = "Threads running API calls; a write waits for its fsync on one of them "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -596,9 +599,15 @@ final class ServerCommand implements Callable<Integer> {
                     + metricsRetentionHours);
         }
         config = config.withMetricsRetentionHours(metricsRetentionHours);
+        // Key by key, as --kafka-property: the command line's --iceberg-property over the environment's and the file's.
+        Map<String, String> icebergProperties = new LinkedHashMap<>(sources().entries("--iceberg-property"));
+        if (icebergOptions.properties != null) {
+            icebergProperties.putAll(icebergOptions.properties);
+        }
+        icebergOptions.properties = icebergProperties.isEmpty() ? null : icebergProperties;
         config = config.withApiThreads(apiThreads)
                 .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
-                .withChannels(channelOptions.config(this::usage));
+                .withChannels(channelOptions.config(this::usage).withTables(icebergOptions.tables(dir, this::usage)));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }

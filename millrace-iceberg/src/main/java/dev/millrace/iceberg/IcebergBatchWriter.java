@@ -17,7 +17,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
@@ -99,6 +100,7 @@ public final class IcebergBatchWriter {
     private final TableCompression compression;
     private final String channelId;
     private final String channelHash;
+    private final Map<String, String> tableProperties;
     private Runnable beforeCommit = () -> { };
     private Table table;
 
@@ -106,8 +108,9 @@ public final class IcebergBatchWriter {
     public sealed interface WriteResult permits Committed, AlreadyCommitted {
     }
 
-    /** The batch is in the table now, in snapshot {@code snapshotId}. */
-    public record Committed(long snapshotId, long rowCount, List<String> dataFiles) implements WriteResult {
+    /** The batch is in the table now, in snapshot {@code snapshotId}; its files hold {@code dataFileBytes}. */
+    public record Committed(long snapshotId, long rowCount, List<String> dataFiles, long dataFileBytes)
+            implements WriteResult {
     }
 
     /** The table's checkpoint was already at or past the batch's end: nothing was written. */
@@ -123,6 +126,15 @@ public final class IcebergBatchWriter {
      */
     public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchema tableSchema,
                               TableCompression compression, String channelId) {
+        this(catalog, tableId, tableSchema, compression, channelId, Map.of());
+    }
+
+    /**
+     * @param tableProperties further properties the table is created with (the sink's schema version id)
+     */
+    public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchema tableSchema,
+                              TableCompression compression, String channelId, Map<String, String> tableProperties) {
+        this.tableProperties = Map.copyOf(tableProperties);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.tableId = Objects.requireNonNull(tableId, "tableId");
         this.tableSchema = Objects.requireNonNull(tableSchema, "tableSchema");
@@ -172,7 +184,8 @@ public final class IcebergBatchWriter {
             beforeCommit.run();
             long snapshotId = commit(current, shardId, checkpoint, startPosition, nextPosition, token, batch.files());
             return new Committed(snapshotId, batch.rowCount(),
-                    batch.files().stream().map(DataFile::location).toList());
+                    batch.files().stream().map(DataFile::location).toList(),
+                    batch.files().stream().mapToLong(DataFile::fileSizeInBytes).sum());
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -180,10 +193,14 @@ public final class IcebergBatchWriter {
 
     /**
      * Deletes the data files of {@code shardId} that interrupted attempts left behind: files named for this channel
-     * and shard that the current snapshot does not reference (appends only add files, so it references every file
-     * ever committed) and that were last modified before {@code olderThan}, so that a writer still writing (a rival
-     * node, before its commit) keeps its files: give it more than a batch's write time. Does nothing when the
-     * table's FileIO cannot list.
+     * and shard that no snapshot of the table references and that were last modified before {@code olderThan}, so
+     * that a writer still writing (a rival node, before its commit) keeps its files: give it more than a batch's
+     * write time. Does nothing when the table's FileIO cannot list.
+     *
+     * <p>Every snapshot still in the table's metadata counts, not only the current one: our appends only add files,
+     * but maintenance may not (a compaction by S3 Tables or a user's {@code rewrite_data_files} replaces our files in
+     * the current snapshot while older snapshots, until they expire, still read them; expiring a snapshot deletes
+     * the files only it referenced itself).
      *
      * @return how many files were deleted
      */
@@ -193,10 +210,7 @@ public final class IcebergBatchWriter {
             if (current == null || !(current.io() instanceof SupportsPrefixOperations listing)) {
                 return 0;
             }
-            Set<String> referenced = new HashSet<>();
-            try (CloseableIterable<FileScanTask> tasks = current.newScan().planFiles()) {
-                tasks.forEach(task -> referenced.add(comparable(task.file().location())));
-            }
+            Set<String> referenced = referencedDataFiles(current);
             String prefix = channelHash + "-" + shardNumber(shardId) + "-";
             int deleted = 0;
             for (FileInfo file : listing.listPrefix(current.location() + "/data/")) {
@@ -217,8 +231,38 @@ public final class IcebergBatchWriter {
         }
     }
 
+    /** The data files of every snapshot in the table's metadata, each manifest read once. */
+    private static Set<String> referencedDataFiles(Table current) throws IOException {
+        Set<String> referenced = new HashSet<>();
+        Set<String> manifestsRead = new HashSet<>();
+        for (Snapshot snapshot : current.snapshots()) {
+            for (ManifestFile manifest : snapshot.dataManifests(current.io())) {
+                if (manifestsRead.add(manifest.path())) {
+                    try (CloseableIterable<String> paths = ManifestFiles.readPaths(manifest, current.io(), current.specs())) {
+                        paths.forEach(path -> referenced.add(comparable(path)));
+                    }
+                }
+            }
+        }
+        return referenced;
+    }
+
     private static String comparable(String location) {
         return location.replaceFirst("^file:(//)?", "");
+    }
+
+    /**
+     * The channel's table, loaded (refreshed) or created now: what the rows of the next {@link #write} must fit (its
+     * schema, spec and properties).
+     *
+     * @throws TableNotOwnedException the table exists and is not this channel's
+     */
+    synchronized Table openForWrite() throws IOException {
+        try {
+            return tableForWrite();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** Test hook: runs between the data files' write and the commit (to simulate a crash or a rival there). */
@@ -401,6 +445,7 @@ public final class IcebergBatchWriter {
                     .withProperty(TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, Integer.toString(ROW_GROUP_BYTES))
                     .withProperty(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true")
                     .withProperty(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "100")
+                    .withProperties(tableProperties)
                     .withProperty(CHANNEL_ID_PROPERTY, channelId)
                     .create();
             LOG.info("created Iceberg table {} at {} for channel {}", tableId, table.location(), channelId);

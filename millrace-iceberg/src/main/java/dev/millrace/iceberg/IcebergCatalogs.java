@@ -3,6 +3,8 @@ package dev.millrace.iceberg;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.millrace.storage.log.FileModes;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,6 +33,9 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   theirs). Further properties (credential, token, oauth2-server-uri, scope, io-impl, s3.*) are passed through.</li>
  * </ul>
  * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
+ *
+ * <p>Embedded files are the owner's only, like the rest of the data directory: directories {@code 0700}, the SQLite
+ * file {@code 0600} (its journal takes its mode), data and metadata files through {@link LocalFileIO}.
  *
  * <p>JdbcCatalog on SQLite: schema version V1 (V0 lacks the {@code iceberg_type} column), the file's directory
  * created first, a busy timeout so that two catalogs sharing the file wait for each other instead of failing with
@@ -107,9 +112,15 @@ public final class IcebergCatalogs implements Closeable {
 
     private static Catalog openEmbedded(Embedded embedded, TableBucketArn bucket) throws IOException {
         Path file = embedded.catalogFile().toAbsolutePath();
-        Files.createDirectories(file.getParent());
+        // The data directory's rule: the owner's only. SQLite gives its journal the database file's mode.
+        FileModes.createPrivateDirectories(file.getParent());
+        try {
+            Files.createFile(file, FileModes.privateFileAttributes(file)); // an empty file is an empty database
+        } catch (FileAlreadyExistsException e) {
+            // opened before
+        }
         Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(bucket.name());
-        Files.createDirectories(warehouse);
+        FileModes.createPrivateDirectories(warehouse);
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.URI, "jdbc:sqlite:" + file);
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse.toString());

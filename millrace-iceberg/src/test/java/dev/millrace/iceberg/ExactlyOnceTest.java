@@ -15,7 +15,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
 import java.util.TreeSet;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.RewriteFiles;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
@@ -161,6 +169,45 @@ class ExactlyOnceTest {
             assertThat(after.sweepUncommitted(SHARD, Instant.now().plusSeconds(60))).isEqualTo(orphans.size());
             assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
             assertThat(ids(table)).as("the sweep left every committed file").isEqualTo(range(0, 40));
+        }
+    }
+
+    @Test
+    void theSweepKeepsFilesThatACompactionReplacedWhileAnOlderSnapshotStillReadsThem() throws Exception {
+        try (IcebergCatalogs node = node()) {
+            IcebergBatchWriter writer = writer(node);
+            writer.write(SHARD, 0, 10, rows(0, 10));
+            Table table = node.catalog(BUCKET).loadTable(TABLE);
+            long beforeCompaction = table.currentSnapshot().snapshotId();
+            // Maintenance (S3 Tables' compaction, a user's rewrite_data_files): our files replaced by copies named
+            // by someone else. The current snapshot no longer lists ours; the older one still reads them.
+            RewriteFiles rewrite = table.newRewrite();
+            for (DataFile ours : table.currentSnapshot().addedDataFiles(table.io())) {
+                Path from = Path.of(ours.location().replaceFirst("^file:", ""));
+                Path to = from.resolveSibling("compacted-" + from.getFileName());
+                Files.copy(from, to);
+                rewrite.deleteFile(ours)
+                        .addFile(DataFiles.builder(table.spec()).copy(ours).withPath(to.toString()).build());
+            }
+            rewrite.commit();
+            Set<String> ourFiles = new TreeSet<>(filesOnDisk(dir));
+            ourFiles.removeIf(f -> Path.of(f).getFileName().toString().startsWith("compacted-"));
+            assertThat(ourFiles).isNotEmpty().doesNotContainAnyElementsOf(filesInTable(table));
+
+            assertThat(writer.sweepUncommitted(SHARD, Instant.now().plusSeconds(60)))
+                    .as("files an older snapshot references are not uncommitted").isZero();
+            assertThat(filesOnDisk(dir)).containsAll(ourFiles);
+            List<Long> asOfBefore = new ArrayList<>();
+            try (CloseableIterable<Record> old = IcebergGenerics.read(table).useSnapshot(beforeCompaction).build()) {
+                old.forEach(r -> asOfBefore.add((Long) r.getField("id")));
+            }
+            assertThat(asOfBefore).containsExactlyInAnyOrderElementsOf(range(0, 10));
+
+            // Once the older snapshot expires, Iceberg deletes what only it read; the sweep still finds nothing.
+            table.expireSnapshots().expireSnapshotId(beforeCompaction).commit();
+            assertThat(filesOnDisk(dir)).doesNotContainAnyElementsOf(ourFiles);
+            assertThat(writer.sweepUncommitted(SHARD, Instant.now().plusSeconds(60))).isZero();
+            assertThat(ids(table)).isEqualTo(range(0, 10));
         }
     }
 

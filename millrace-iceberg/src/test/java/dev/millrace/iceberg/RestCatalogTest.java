@@ -9,36 +9,26 @@ import static dev.millrace.iceberg.TestBatches.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
-import org.apache.iceberg.rest.RESTCatalogAdapter;
-import org.apache.iceberg.rest.RESTCatalogServlet;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.servlet.ServletContextHandler;
-import org.eclipse.jetty.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same round trip through an Iceberg REST catalog: Iceberg's own server side (RESTCatalogAdapter and its
- * servlet, from iceberg-core's tests jar) behind Jetty 11 (s3proxy's line) on 127.0.0.1, backed by a JDBC catalog of its own. Client and
- * server share the local warehouse, as they would share an S3 bucket.
+ * The same round trip through an Iceberg REST catalog ({@link RestCatalogServer}: Iceberg's own server side behind
+ * Jetty, backed by a JDBC catalog of its own). Client and server share the local warehouse, as they would share an S3
+ * bucket.
  */
 class RestCatalogTest {
 
@@ -47,35 +37,22 @@ class RestCatalogTest {
 
     @TempDir
     Path dir;
+    private RestCatalogServer rest;
     private JdbcCatalog backend;
-    private Server server;
     private String uri;
-    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private List<String> requests;
 
     @BeforeEach
     void startServer() throws Exception {
-        backend = new JdbcCatalog();
-        backend.initialize("rest_backend", Map.of(
-                CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),
-                CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toString(),
-                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
-                "jdbc.schema-version", "V1"));
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
-        context.addServlet(new ServletHolder(new RecordingServlet(new RESTCatalogAdapter(backend), requests)), "/*");
-        server.setHandler(context);
-        server.start();
-        uri = "http://127.0.0.1:" + connector.getLocalPort() + "/";
+        rest = new RestCatalogServer(dir);
+        backend = rest.backend();
+        uri = rest.uri();
+        requests = rest.requests();
     }
 
     @AfterEach
     void stopServer() throws Exception {
-        server.stop();
-        backend.close();
+        rest.close();
     }
 
     private IcebergCatalogs client(Optional<String> warehouse) {
@@ -139,24 +116,5 @@ class RestCatalogTest {
         Table table = backend.loadTable(TABLE);
         assertThat(ids(table)).isEqualTo(range(0, 20));
         assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
-    }
-
-    /** Iceberg's servlet, noting each request's method, path, query and Authorization header. */
-    private static final class RecordingServlet extends RESTCatalogServlet {
-        private final transient List<String> requests;
-
-        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests) {
-            super(adapter);
-            this.requests = requests;
-        }
-
-        @Override
-        protected void service(HttpServletRequest request, HttpServletResponse response)
-                throws ServletException, IOException {
-            String query = request.getQueryString();
-            requests.add(request.getMethod() + " " + request.getRequestURI() + (query == null ? "" : "?" + query)
-                    + " " + request.getHeader("Authorization"));
-            super.service(request, response);
-        }
     }
 }

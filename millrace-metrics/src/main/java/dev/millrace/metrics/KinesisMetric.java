@@ -12,8 +12,8 @@ import java.util.Map;
  * Prometheus exposition. Four levels: the stream's (dimension {@code StreamName}), an enhanced fan-out consumer's
  * ({@code StreamName}, {@code ConsumerName}), for streams whose enhanced monitoring lists them, a shard's
  * ({@code StreamName}, {@code ShardId}), and a channel's delivery to S3 ({@code ChannelName}, {@code ChannelId},
- * {@code StreamName}; https://docs.aws.amazon.com/streams/latest/dev/data-delivery-monitoring.html). AWS's
- * {@code DeliveryToIceberg.*} metrics are not defined: Millrace does not deliver to Iceberg tables yet.
+ * {@code StreamName}; https://docs.aws.amazon.com/streams/latest/dev/data-delivery-monitoring.html), as
+ * {@code DeliveryToS3.*} or {@code DeliveryToIceberg.*} after the channel's destination.
  *
  * <p>How a metric is exposed to Prometheus follows its {@link Kind}: a {@code SUM} is a counter of the values' sum
  * ({@code _total}), a {@code LATENCY} a summary of the calls' count and time ({@code _count}, {@code _sum}), an
@@ -121,7 +121,30 @@ public enum KinesisMetric {
             "kinesis_channel_delivery_to_s3_delivery_success",
             "Delivery operations: 1 per object written to the bucket, 0 per failed attempt (retried)."),
     CHANNEL_DLQ_DELIVERY_SUCCESS(Level.CHANNEL, "DeliveryToS3.DLQDeliverySuccess", Unit.COUNT, Kind.SUM,
-            "kinesis_channel_delivery_to_s3_dlq_delivery_success", "Records written to the dead-letter bucket.");
+            "kinesis_channel_delivery_to_s3_dlq_delivery_success", "Records written to the dead-letter bucket."),
+
+    ICEBERG_DATA_FRESHNESS(Level.CHANNEL, "DeliveryToIceberg.DataFreshness", Unit.SECONDS, Kind.AGE,
+            "kinesis_channel_delivery_to_iceberg_data_freshness_seconds",
+            "Age of the channel's oldest record not yet committed to its table (0 when all are), taken every second."),
+    ICEBERG_BYTES_IN(Level.CHANNEL, "DeliveryToIceberg.BytesIn", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_bytes_in", "Bytes (record data) read from the stream into batches."),
+    ICEBERG_BYTES_PROCESSED(Level.CHANNEL, "DeliveryToIceberg.BytesProcessed", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_bytes_processed",
+            "Bytes (record data) of the records processed: committed as rows or written to the dead-letter bucket."),
+    ICEBERG_BYTES_OUT(Level.CHANNEL, "DeliveryToIceberg.BytesOut", Unit.BYTES, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_bytes_out", "Bytes of the Parquet data files committed, compressed."),
+    ICEBERG_TOTAL_ROW_COUNT(Level.CHANNEL, "DeliveryToIceberg.TotalRowCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_total_rows", "Records read from the stream into committed batches."),
+    ICEBERG_SUCCESSFUL_ROW_COUNT(Level.CHANNEL, "DeliveryToIceberg.SuccessfulRowCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_successful_rows", "Rows committed to the table."),
+    ICEBERG_FAILED_ROW_COUNT(Level.CHANNEL, "DeliveryToIceberg.FailedRowCount", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_failed_rows",
+            "Records that could not be rows (not JSON, not the schema, too large): dead-lettered instead."),
+    ICEBERG_COMMIT_SUCCESS(Level.CHANNEL, "DeliveryToIceberg.CommitSuccess", Unit.COUNT, Kind.SAMPLES,
+            "kinesis_channel_delivery_to_iceberg_commit_success",
+            "Iceberg commits: 1 per batch committed to the table, 0 per failed attempt (retried)."),
+    ICEBERG_DLQ_DELIVERY_SUCCESS(Level.CHANNEL, "DeliveryToIceberg.DLQDeliverySuccess", Unit.COUNT, Kind.SUM,
+            "kinesis_channel_delivery_to_iceberg_dlq_delivery_success", "Records written to the dead-letter bucket.");
 
     public static final String NAMESPACE = "AWS/Kinesis";
 

@@ -221,16 +221,27 @@ public final class StreamMeter {
      */
     public void channelDelivered(String channelName, String channelId, long delivered, long deadLettered,
                                  long bytesIn, long objects, long objectBytes) {
+        channelDelivered(ChannelDestination.S3, channelName, channelId, delivered, deadLettered, bytesIn, objects,
+                objectBytes);
+    }
+
+    /**
+     * The same for a channel delivering to {@code destination}: for {@link ChannelDestination#ICEBERG},
+     * {@code delivered} rows committed in {@code objects} commits (DeliveryToIceberg.CommitSuccess) of data files
+     * of {@code objectBytes}.
+     */
+    public void channelDelivered(ChannelDestination destination, String channelName, String channelId,
+                                 long delivered, long deadLettered, long bytesIn, long objects, long objectBytes) {
         long now = clock.millis();
         Series channel = channel(channelName, channelId);
-        channel.add(CHANNEL_RECORD_COUNT, now, delivered + deadLettered);
-        channel.add(CHANNEL_SUCCESSFUL_RECORD_COUNT, now, delivered);
-        channel.add(CHANNEL_FAILED_RECORD_COUNT, now, deadLettered);
-        channel.add(CHANNEL_DLQ_DELIVERY_SUCCESS, now, deadLettered);
-        channel.add(CHANNEL_BYTES_IN, now, bytesIn);
-        channel.add(CHANNEL_BYTES_PROCESSED, now, bytesIn);
-        channel.add(CHANNEL_BYTES_OUT, now, objectBytes);
-        channel.addMany(CHANNEL_DELIVERY_SUCCESS, now, objects, objects, 1, 1);
+        channel.add(destination.records, now, delivered + deadLettered);
+        channel.add(destination.successfulRecords, now, delivered);
+        channel.add(destination.failedRecords, now, deadLettered);
+        channel.add(destination.deadLetters, now, deadLettered);
+        channel.add(destination.bytesIn, now, bytesIn);
+        channel.add(destination.bytesProcessed, now, bytesIn);
+        channel.add(destination.bytesOut, now, objectBytes);
+        channel.addMany(destination.success, now, objects, objects, 1, 1);
     }
 
     /**
@@ -238,12 +249,60 @@ public final class StreamMeter {
      * unreadable) and will be retried: a sample of 0 of DeliverySuccess each, whose average is then the success rate.
      */
     public void channelDeliveryFailed(String channelName, String channelId, long attempts) {
-        channel(channelName, channelId).addMany(CHANNEL_DELIVERY_SUCCESS, clock.millis(), attempts, 0, 0, 0);
+        channelDeliveryFailed(ChannelDestination.S3, channelName, channelId, attempts);
+    }
+
+    /** The same for a channel delivering to {@code destination} (Iceberg: samples of 0 of CommitSuccess). */
+    public void channelDeliveryFailed(ChannelDestination destination, String channelName, String channelId,
+                                      long attempts) {
+        channel(channelName, channelId).addMany(destination.success, clock.millis(), attempts, 0, 0, 0);
     }
 
     /** The age of channel {@code channelId}'s oldest undelivered record now (0 when everything is delivered). */
     public void channelDataFreshness(String channelName, String channelId, long ageMs) {
-        channel(channelName, channelId).add(CHANNEL_DATA_FRESHNESS, clock.millis(), ageMs);
+        channelDataFreshness(ChannelDestination.S3, channelName, channelId, ageMs);
+    }
+
+    /** The same for a channel delivering to {@code destination}. */
+    public void channelDataFreshness(ChannelDestination destination, String channelName, String channelId,
+                                     long ageMs) {
+        channel(channelName, channelId).add(destination.freshness, clock.millis(), ageMs);
+    }
+
+    /** Where a channel delivers, which names its metrics: AWS's {@code DeliveryToS3.*} or {@code DeliveryToIceberg.*}. */
+    public enum ChannelDestination {
+        S3(CHANNEL_DATA_FRESHNESS, CHANNEL_BYTES_IN, CHANNEL_BYTES_PROCESSED, CHANNEL_BYTES_OUT, CHANNEL_RECORD_COUNT,
+                CHANNEL_SUCCESSFUL_RECORD_COUNT, CHANNEL_FAILED_RECORD_COUNT, CHANNEL_DELIVERY_SUCCESS,
+                CHANNEL_DLQ_DELIVERY_SUCCESS),
+        ICEBERG(KinesisMetric.ICEBERG_DATA_FRESHNESS, KinesisMetric.ICEBERG_BYTES_IN,
+                KinesisMetric.ICEBERG_BYTES_PROCESSED, KinesisMetric.ICEBERG_BYTES_OUT,
+                KinesisMetric.ICEBERG_TOTAL_ROW_COUNT, KinesisMetric.ICEBERG_SUCCESSFUL_ROW_COUNT,
+                KinesisMetric.ICEBERG_FAILED_ROW_COUNT, KinesisMetric.ICEBERG_COMMIT_SUCCESS,
+                KinesisMetric.ICEBERG_DLQ_DELIVERY_SUCCESS);
+
+        private final KinesisMetric freshness;
+        private final KinesisMetric bytesIn;
+        private final KinesisMetric bytesProcessed;
+        private final KinesisMetric bytesOut;
+        private final KinesisMetric records;
+        private final KinesisMetric successfulRecords;
+        private final KinesisMetric failedRecords;
+        private final KinesisMetric success;
+        private final KinesisMetric deadLetters;
+
+        ChannelDestination(KinesisMetric freshness, KinesisMetric bytesIn, KinesisMetric bytesProcessed,
+                           KinesisMetric bytesOut, KinesisMetric records, KinesisMetric successfulRecords,
+                           KinesisMetric failedRecords, KinesisMetric success, KinesisMetric deadLetters) {
+            this.freshness = freshness;
+            this.bytesIn = bytesIn;
+            this.bytesProcessed = bytesProcessed;
+            this.bytesOut = bytesOut;
+            this.records = records;
+            this.successfulRecords = successfulRecords;
+            this.failedRecords = failedRecords;
+            this.success = success;
+            this.deadLetters = deadLetters;
+        }
     }
 
     private Series channel(String channelName, String channelId) {

@@ -223,6 +223,36 @@ class KinesisMetricsTest {
                 .contains("DeliveryToS3.RecordCount");
     }
 
+    /** DeliveryToIceberg.*: an Iceberg channel's batches are rows and commits, under AWS's Iceberg names only. */
+    @Test
+    void anIcebergChannelsMetricsAreDeliveryToIceberg() {
+        StreamMeter s = metrics.account("1", "us-east-1").stream("orders");
+        s.channelDelivered(StreamMeter.ChannelDestination.ICEBERG, "to-table", "id-9", 7, 2, 900, 1, 400);
+        s.channelDeliveryFailed(StreamMeter.ChannelDestination.ICEBERG, "to-table", "id-9", 1);
+        s.channelDataFreshness(StreamMeter.ChannelDestination.ICEBERG, "to-table", "id-9", 3_000);
+        clock.setMs(T0 + 2 * 60_000);
+        metrics.publishEnded();
+
+        Map<String, String> dims = Map.of("ChannelName", "to-table", "ChannelId", "id-9", "StreamName", "orders");
+        Map<String, MinuteAggregate> byName = published.get(0).aggregates().stream()
+                .filter(a -> a.dimensions().equals(dims))
+                .collect(Collectors.toMap(MinuteAggregate::metricName, a -> a));
+        assertThat(byName.keySet()).containsExactlyInAnyOrder("DeliveryToIceberg.DataFreshness",
+                "DeliveryToIceberg.BytesIn", "DeliveryToIceberg.BytesProcessed", "DeliveryToIceberg.BytesOut",
+                "DeliveryToIceberg.TotalRowCount", "DeliveryToIceberg.SuccessfulRowCount",
+                "DeliveryToIceberg.FailedRowCount", "DeliveryToIceberg.CommitSuccess",
+                "DeliveryToIceberg.DLQDeliverySuccess");
+        assertThat(byName.get("DeliveryToIceberg.TotalRowCount").sum()).isEqualTo(9);
+        assertThat(byName.get("DeliveryToIceberg.SuccessfulRowCount").sum()).isEqualTo(7);
+        assertThat(byName.get("DeliveryToIceberg.FailedRowCount").sum()).isEqualTo(2);
+        assertThat(byName.get("DeliveryToIceberg.DLQDeliverySuccess").sum()).isEqualTo(2);
+        assertThat(byName.get("DeliveryToIceberg.BytesOut").sum()).isEqualTo(400);
+        assertThat(byName.get("DeliveryToIceberg.CommitSuccess")).as("1 commit, 1 failed attempt")
+                .isEqualTo(new MinuteAggregate("AWS/Kinesis", "DeliveryToIceberg.CommitSuccess", dims, "Count", T0,
+                        2, 1, 0, 1));
+        assertThat(byName.get("DeliveryToIceberg.DataFreshness").maximum()).isEqualTo(3);
+    }
+
     @Test
     void concurrentRecordingAcrossMinuteBoundariesLosesNothing() throws Exception {
         StreamMeter s = metrics.account("1", "us-east-1").stream("s");

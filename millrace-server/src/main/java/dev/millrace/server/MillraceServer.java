@@ -2,6 +2,8 @@ package dev.millrace.server;
 
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.channels.ChannelRegistry;
+import dev.millrace.glue.GlueApi;
+import dev.millrace.glue.SchemaLookup;
 import dev.millrace.metrics.AccountMetrics;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteSink;
@@ -60,6 +62,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,6 +71,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -246,10 +250,21 @@ public final class MillraceServer implements AutoCloseable {
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata, home().id(),
                 new StreamShards(scope -> regions.services(scope)),
                 () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
-                kinesisMetrics);
+                kinesisMetrics, schemaRegistries());
         regions = new Regions(scope -> regionServices(scope, iterators));
         regions.openAll(List.of(home()));
         regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
+    }
+
+    /**
+     * The Glue Schema Registry of each account's region as channels resolve their GSRSchemaARN through it: the same
+     * keys the Glue API serves ({@code Apis.withGlue}), read-only here.
+     */
+    private Function<Account, SchemaLookup> schemaRegistries() {
+        String ownId = home().id();
+        Map<Account, SchemaLookup> byAccount = new ConcurrentHashMap<>();
+        return account -> byAccount.computeIfAbsent(account, a -> new GlueApi(
+                RegionMetadata.of(metadata, a, ownId), clock, a.region(), a.id()));
     }
 
     /** The periodic work: transitions, --create-stream, retention, metrics, on-demand scaling. */

@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * Error codes: {@code DESERIALIZATION_ERROR} (not valid for the channel's RecordFormatType: invalid UTF-8 for STRING,
  * invalid JSON for JSON; AWS's skill guide uses the name for records that do not parse as the channel's format) and
- * {@code RECORD_TOO_LARGE} (above the delivery's maximum record size). The payload is never copied: replay from the
- * stream by sequence number, as on AWS.
+ * {@code RECORD_TOO_LARGE} (above the delivery's maximum record size); for a table, also the table sink's reasons
+ * ({@link dev.millrace.channels.table.TableSink.RejectedRecords}, written by {@link TableBatches}). The payload is
+ * never copied: replay from the stream by sequence number, as on AWS.
  *
  * <p>Stateless and thread-safe; each call owns its files.
  */
@@ -43,7 +44,8 @@ final class BatchStager {
     static final String RECORD_TOO_LARGE = "RECORD_TOO_LARGE";
     static final String DESERIALIZATION_ERROR = "DESERIALIZATION_ERROR";
 
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Writes dead-letter objects (also {@link TableBatches}'). */
+    static final JsonFactory JSON = new JsonFactory();
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final DeliveryOptions options;
@@ -113,7 +115,8 @@ final class BatchStager {
                             spec.recordFormat().write(data, record.data());
                             delivered++;
                         } else {
-                            writeDeadLetter(dlq, spec, shard, record, problem.get()[0], problem.get()[1]);
+                            writeDeadLetter(dlq, spec, shard, record.position(), record.arrivalMs(),
+                                    record.data().length, problem.get()[0], problem.get()[1]);
                             deadLettered++;
                         }
                     }
@@ -155,23 +158,24 @@ final class BatchStager {
         return spec.recordFormat().problem(data).map(message -> new String[] {DESERIALIZATION_ERROR, message});
     }
 
-    private static void writeDeadLetter(JsonGenerator out, DeliverySpec spec, Shard shard, StoredRecord record,
-            String errorCode, String errorMessage) throws IOException {
+    /** One line of a dead-letter object, as laid out above. */
+    static void writeDeadLetter(JsonGenerator out, DeliverySpec spec, Shard shard, long position, long arrivalMs,
+            int dataSizeBytes, String errorCode, String errorMessage) throws IOException {
         out.writeStartObject();
         out.writeStringField("channelARN", spec.channelArn());
         out.writeStringField("channelName", spec.channelName());
         out.writeStringField("streamARN", spec.streamArn());
         out.writeStringField("shardId", shard.shardId());
-        out.writeStringField("sequenceNumber", shard.sequenceNumber().of(record.position(), record.arrivalMs()));
-        out.writeStringField("approximateArrivalTimestamp", Instant.ofEpochMilli(record.arrivalMs()).toString());
-        out.writeNumberField("dataSizeBytes", record.data().length);
+        out.writeStringField("sequenceNumber", shard.sequenceNumber().of(position, arrivalMs));
+        out.writeStringField("approximateArrivalTimestamp", Instant.ofEpochMilli(arrivalMs).toString());
+        out.writeNumberField("dataSizeBytes", dataSizeBytes);
         out.writeStringField("errorCode", errorCode);
         out.writeStringField("errorMessage", errorMessage);
         out.writeEndObject();
         out.writeRaw('\n');
     }
 
-    private static void deleteQuietly(Path file) {
+    static void deleteQuietly(Path file) {
         if (file == null) {
             return;
         }

@@ -8,6 +8,7 @@ import dev.millrace.channels.delivery.ShardSource.Shard;
 import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.Destination.ObjectTarget;
 import dev.millrace.channels.s3.DestinationException;
+import dev.millrace.channels.table.TableSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -54,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * fewer. A failed attempt changes no checkpoint and is retried after a backoff that doubles per failure, up to
  * {@code backoffMaxMs}.
  *
+ * <p>A channel with an S3 Tables destination ({@link DeliverySpec#table}) goes the same way with its table in the
+ * object's place: the range is recorded as pending, the {@link TableSink} commits the rows with the shard's
+ * checkpoint in the table ({@link TableBatches}; a batch already there after a crash is not written again), then the
+ * dead-letter object and the checkpoint are written.
+ *
  * <p>A shard whose log cannot be read at the checkpoint (a record encrypted with a disabled key, or damaged) is
  * retried like a failed destination and counted in {@link ChannelStats#failedDeliveries}; nothing is skipped. Records
  * that expire from the stream before they are delivered (the destination down for longer than the retention period)
@@ -78,6 +84,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final DeliveryOptions options;
     private final Clock clock;
     private final BatchStager stager;
+    /** Delivery to S3 Tables channels' tables; null when the server has no table sink. */
+    private final TableBatches tables;
     private final Map<String, ChannelState> channels = new ConcurrentHashMap<>();
     /** Engine-wide, so that a channel dropped and re-added while a task runs still has one task per shard. */
     private final Map<ShardKey, ShardState> shards = new ConcurrentHashMap<>();
@@ -92,12 +100,23 @@ public final class DeliveryEngine implements AutoCloseable {
      */
     public DeliveryEngine(ShardSource source, Checkpoints checkpoints, Destination destination, Path stagingDir,
             DeliveryOptions options, Clock clock) {
+        this(source, checkpoints, destination, null, stagingDir, options, clock);
+    }
+
+    /**
+     * @param tableSink where S3 Tables channels' batches go ({@link TableBatches}), or null if no channel has a
+     *                  table; the dead letters of every channel go to {@code destination}
+     */
+    public DeliveryEngine(ShardSource source, Checkpoints checkpoints, Destination destination, TableSink tableSink,
+            Path stagingDir, DeliveryOptions options, Clock clock) {
         this.source = source;
         this.checkpoints = checkpoints;
         this.destination = destination;
         this.options = options;
         this.clock = clock;
-        this.stager = new BatchStager(options, prepareStaging(stagingDir));
+        Path staging = prepareStaging(stagingDir);
+        this.stager = new BatchStager(options, staging);
+        this.tables = tableSink == null ? null : new TableBatches(tableSink, checkpoints, options, staging);
     }
 
     /**
@@ -110,8 +129,9 @@ public final class DeliveryEngine implements AutoCloseable {
             ids.add(spec.channelId());
             channels.compute(spec.channelId(), (id, state) -> {
                 if (state == null) {
-                    LOG.info("Channel {} ({}) delivers stream {} to bucket {}", spec.channelName(), id,
-                            spec.streamName(), spec.bucket());
+                    LOG.info("Channel {} ({}) delivers stream {} to {}", spec.channelName(), id,
+                            spec.streamName(), spec.table() != null ? "table " + spec.table().qualifiedName()
+                                    + " of " + spec.table().tableBucketArn() : "bucket " + spec.bucket());
                     return new ChannelState(spec);
                 }
                 if (spec.dataFreshnessMs() < state.spec.dataFreshnessMs()) {
@@ -368,6 +388,18 @@ public final class DeliveryEngine implements AutoCloseable {
         if (!due) {
             return false;
         }
+        if (spec.table() != null) {
+            // The range as the scan cut it, from the checkpoint rather than the first record: the table's checkpoint
+            // is the batch's start, and positions need not be dense (a log reopened starts a new segment).
+            state.scan = null;
+            Checkpoint pending = new Checkpoint(start, cut.nextPosition(), cut.firstArrivalMs());
+            checkpoints.commitPending(spec.channelId(), shard.shardId(), checkpoint, pending.nextPosition(),
+                    pending.pendingEndPosition(), pending.firstArrivalMs());
+            try (StagedBatch batch = tables(spec).write(spec, shard, pending)) {
+                deliver(channel, shard, state, batch, pending);
+            }
+            return true;
+        }
         Optional<StagedBatch> staged = stager.stage(spec, shard, cut.firstPosition());
         state.scan = null;
         if (staged.isEmpty()) {
@@ -387,6 +419,13 @@ public final class DeliveryEngine implements AutoCloseable {
             throws IOException {
         DeliverySpec spec = channel.spec;
         state.scan = null;
+        if (spec.table() != null) {
+            // Even if its records expired: the sink commits the table's checkpoint past them.
+            try (StagedBatch batch = tables(spec).write(spec, shard, pending)) {
+                deliver(channel, shard, state, batch, pending);
+            }
+            return true;
+        }
         Optional<StagedBatch> staged = stager.stagePending(spec, shard, pending.nextPosition(),
                 pending.pendingEndPosition());
         if (staged.isEmpty()) {
@@ -415,7 +454,7 @@ public final class DeliveryEngine implements AutoCloseable {
         checkpoints.commit(spec.channelId(), shard.shardId(), pending, batch.nextPosition());
         channel.stats.delivered(batch);
         listener.delivered(spec, batch.deliveredRecords(), batch.deadLetteredRecords(), batch.bytesIn(),
-                batch.dataFile() != null ? batch.dataBytes() : 0);
+                batch.dataBytes());
         state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
         LOG.debug("Channel {} delivered shard {} positions {}..{}: {} records, {} dead-lettered",
                 spec.channelName(), shard.shardId(), batch.firstPosition(), batch.nextPosition() - 1,
@@ -498,6 +537,14 @@ public final class DeliveryEngine implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    private TableBatches tables(DeliverySpec spec) throws IOException {
+        if (tables == null) {
+            throw new IOException("Channel " + spec.channelName() + " delivers to table "
+                    + spec.table().qualifiedName() + ", but this server has no table sink");
+        }
+        return tables;
     }
 
     /** The least time between two polls of a shard with nothing to deliver: a tenth of the channel's freshness. */

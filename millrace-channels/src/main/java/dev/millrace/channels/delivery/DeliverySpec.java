@@ -1,10 +1,13 @@
 package dev.millrace.channels.delivery;
 
+import dev.millrace.channels.table.TableTarget;
 import java.util.Objects;
 
 /**
- * What delivery needs to know about one channel with an S3 destination, independent of how the control plane keeps
- * channels: the control plane maps its channel to this (with AWS's defaults filled in) once the channel is ACTIVE.
+ * What delivery needs to know about one channel, independent of how the control plane keeps channels: the control
+ * plane maps its channel to this (with AWS's defaults filled in) once the channel is ACTIVE. A channel with an S3
+ * Tables destination has a {@code table} ({@link #forTable}): its batches go to the table, and the S3 fields describe
+ * only its dead-letter location.
  *
  * @param channelId          the channel's id (in its ARN and keys)
  * @param channelName        the channel's name
@@ -26,6 +29,7 @@ import java.util.Objects;
  *                           {@code kinesis-channel/errors/<channelName>/<channelId>/}); may be empty
  * @param dataFreshnessSeconds how long records may wait before they are delivered (300-900 on AWS)
  * @param activatedAtMs      when the channel became ACTIVE: records that arrived before are not delivered
+ * @param table              the table an S3 Tables channel delivers to, or null for an S3 destination
  *
  * <p>Immutable, thread-safe.
  */
@@ -33,7 +37,7 @@ public record DeliverySpec(String channelId, String channelName, String accountI
                            String streamArn, long streamCreatedMs, RecordFormat recordFormat, String bucket,
                            String expectedBucketOwner, Compression compression, String storageClass,
                            KeyTemplate keyTemplate, String dlqBucket, String dlqExpectedBucketOwner, String dlqPrefix,
-                           int dataFreshnessSeconds, long activatedAtMs) {
+                           int dataFreshnessSeconds, long activatedAtMs, TableTarget table) {
 
     public DeliverySpec {
         Objects.requireNonNull(channelId, "channelId");
@@ -54,6 +58,32 @@ public record DeliverySpec(String channelId, String channelName, String accountI
         if (dataFreshnessSeconds < 1) {
             throw new IllegalArgumentException("dataFreshnessSeconds must be positive: " + dataFreshnessSeconds);
         }
+    }
+
+    /** A spec of a channel with an S3 destination. */
+    public DeliverySpec(String channelId, String channelName, String accountId, String region, String streamName,
+                        String streamArn, long streamCreatedMs, RecordFormat recordFormat, String bucket,
+                        String expectedBucketOwner, Compression compression, String storageClass,
+                        KeyTemplate keyTemplate, String dlqBucket, String dlqExpectedBucketOwner, String dlqPrefix,
+                        int dataFreshnessSeconds, long activatedAtMs) {
+        this(channelId, channelName, accountId, region, streamName, streamArn, streamCreatedMs, recordFormat, bucket,
+                expectedBucketOwner, compression, storageClass, keyTemplate, dlqBucket, dlqExpectedBucketOwner,
+                dlqPrefix, dataFreshnessSeconds, activatedAtMs, null);
+    }
+
+    /**
+     * A spec of a channel with an S3 Tables destination: batches are cut as JSON records are and go to
+     * {@code table}; dead letters go to {@code dlqBucketArn} under {@code errorOutputPrefix} (null: AWS's default).
+     */
+    public static DeliverySpec forTable(String channelId, String channelName, String accountId, String region,
+            String streamName, String streamArn, long streamCreatedMs, TableTarget table, String dlqBucketArn,
+            String dlqExpectedBucketOwner, String errorOutputPrefix, int dataFreshnessSeconds, long activatedAtMs) {
+        String dlqBucket = bucketOf(dlqBucketArn);
+        return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn, streamCreatedMs,
+                RecordFormat.JSON, dlqBucket, dlqExpectedBucketOwner, Compression.NONE, "STANDARD",
+                KeyTemplate.parse(null, Compression.NONE.name()), dlqBucket, dlqExpectedBucketOwner,
+                errorOutputPrefix == null ? defaultDlqPrefix(channelName, channelId) : errorOutputPrefix,
+                dataFreshnessSeconds, activatedAtMs, Objects.requireNonNull(table, "table"));
     }
 
     /**
@@ -109,7 +139,7 @@ public record DeliverySpec(String channelId, String channelName, String accountI
     public DeliverySpec withDataFreshnessSeconds(int seconds) {
         return new DeliverySpec(channelId, channelName, accountId, region, streamName, streamArn, streamCreatedMs,
                 recordFormat, bucket, expectedBucketOwner, compression, storageClass, keyTemplate, dlqBucket,
-                dlqExpectedBucketOwner, dlqPrefix, seconds, activatedAtMs);
+                dlqExpectedBucketOwner, dlqPrefix, seconds, activatedAtMs, table);
     }
 
     long dataFreshnessMs() {

@@ -38,6 +38,8 @@ import org.apache.iceberg.types.Types;
  * Keywords that constrain values without changing the type ({@code enum}, {@code pattern}, {@code minLength}...) are
  * not checked here: that is a JSON Schema validator's job.
  *
+ * <p>Messages say where and what kind of problem, never the record's values (dead letters hold no payload).
+ *
  * <p>Value forms: timestamptz from an RFC 3339 date-time ({@code OffsetDateTime}); time from {@code HH:mm:ss[.f]} with
  * or without an offset (an offset is converted to UTC, Iceberg's time has no zone); binary from base64.
  *
@@ -79,9 +81,12 @@ public final class JsonRecords {
         try {
             root = MAPPER.readTree(json);
         } catch (JacksonException e) {
-            return new Rejected(RejectReason.DESERIALIZATION_ERROR, "not JSON: " + e.getOriginalMessage());
+            // Where, not what: Jackson's messages quote the offending token, and dead letters hold no payload.
+            return new Rejected(RejectReason.DESERIALIZATION_ERROR, e.getLocation() == null ? "not JSON"
+                    : "not JSON: syntax error at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr());
         } catch (IOException e) {
-            return new Rejected(RejectReason.DESERIALIZATION_ERROR, "not JSON: " + e.getMessage());
+            return new Rejected(RejectReason.DESERIALIZATION_ERROR, "not JSON");
         }
         if (root == null || !root.isObject()) {
             return new Rejected(RejectReason.DESERIALIZATION_ERROR, "not a JSON object");
@@ -203,10 +208,10 @@ public final class JsonRecords {
     private static BigDecimal integral(JsonNode node, String path, BigDecimal min, BigDecimal max) throws Mismatch {
         BigDecimal value = number(node, path);
         if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
-            throw new Mismatch(path, "integer expected, " + value.toPlainString() + " found");
+            throw new Mismatch(path, "integer expected, a fraction found");
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new Mismatch(path, value.toPlainString() + " is outside the column's range [" + min + ", "
+            throw new Mismatch(path, "outside the column's range [" + min + ", "
                     + max + "]");
         }
         return value;
@@ -218,10 +223,10 @@ public final class JsonRecords {
         try {
             scaled = value.setScale(type.scale());
         } catch (ArithmeticException e) {
-            throw new Mismatch(path, value.toPlainString() + " has more than " + type.scale() + " decimal places");
+            throw new Mismatch(path, "more than " + type.scale() + " decimal places");
         }
         if (scaled.precision() > type.precision()) {
-            throw new Mismatch(path, value.toPlainString() + " has more than " + type.precision() + " digits");
+            throw new Mismatch(path, "more than " + type.precision() + " digits");
         }
         return scaled;
     }
@@ -250,12 +255,8 @@ public final class JsonRecords {
         try {
             return parser.parse(text);
         } catch (RuntimeException e) {
-            throw new Mismatch(path, "not a valid " + what + ": \"" + abbreviate(text) + "\"");
+            throw new Mismatch(path, "not a valid " + what);
         }
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
     private static String kind(JsonNode node) {

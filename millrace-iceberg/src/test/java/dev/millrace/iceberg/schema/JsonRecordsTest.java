@@ -108,9 +108,9 @@ class JsonRecordsTest {
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": null} | SCHEMA_VALIDATION_FAILED | /id: null for a required property",
         "{\"ts\": \"yesterday\", \"id\": 1}               | SCHEMA_VALIDATION_FAILED | /ts: not a valid RFC 3339 date-time",
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": \"1\"} | SCHEMA_VALIDATION_FAILED | /id: number expected, string found",
-        "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1.5}  | SCHEMA_VALIDATION_FAILED | /id: integer expected, 1.5 found",
+        "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1.5}  | SCHEMA_VALIDATION_FAILED | /id: integer expected, a fraction found",
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 2147483648} | SCHEMA_VALIDATION_FAILED | outside the column's range",
-        "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"price\": 1.005} | SCHEMA_VALIDATION_FAILED | /price: 1.005 has more than 2 decimal places",
+        "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"price\": 1.005} | SCHEMA_VALIDATION_FAILED | /price: more than 2 decimal places",
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"ok\": \"yes\"} | SCHEMA_VALIDATION_FAILED | /ok: boolean expected, string found",
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"blob\": \"***\"} | SCHEMA_VALIDATION_FAILED | /blob: not a valid base64 string",
         "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"ref\": \"1-2-3-4-5\"} | SCHEMA_VALIDATION_FAILED | /ref: not a valid uuid",
@@ -126,6 +126,19 @@ class JsonRecordsTest {
         Rejected rejected = (Rejected) conversion;
         assertThat(rejected.reason()).isEqualTo(reason);
         assertThat(rejected.message()).contains(message);
+    }
+
+    @Test
+    void rejectionsNeverQuoteTheRecordsValuesForDeadLettersHoldNoPayload() {
+        for (String json : List.of("{\"ts\": \"secret-4711\", \"id\": 1}",
+                "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 4711.5}",
+                "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 4711000000000}",
+                "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"price\": 4711.005}",
+                "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": 1, \"ref\": \"secret-4711\"}",
+                "{\"ts\": \"2026-12-06T10:00:00Z\", \"id\": secret4711}")) {
+            assertThat(convert(json)).as(json).isInstanceOfSatisfying(Rejected.class,
+                    r -> assertThat(r.message()).doesNotContain("4711"));
+        }
     }
 
     @Test

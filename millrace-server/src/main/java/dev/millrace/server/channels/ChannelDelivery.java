@@ -13,6 +13,10 @@ import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.s3.LocalFilesDestination;
 import dev.millrace.channels.s3.S3Destination;
+import dev.millrace.channels.table.TableSink;
+import dev.millrace.channels.table.TableTarget;
+import dev.millrace.glue.SchemaLookup;
+import dev.millrace.protocol.Account;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.state.RegionMetadata;
@@ -20,6 +24,7 @@ import dev.millrace.storage.MetadataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -28,6 +33,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -74,6 +80,18 @@ public final class ChannelDelivery implements AutoCloseable {
     /** Whether the destination was named in the log: once, when there is first something to deliver. */
     private boolean announced;
     private final ChannelMetering metering;
+    /** Where S3 Tables channels write, or null: then why not ({@link #tablesMissing}). */
+    private final TableSink tables;
+    private final String tablesMissing;
+    /** The Glue Schema Registry of an account's region, which GSRSchemaARNs name. */
+    private final Function<Account, SchemaLookup> schemas;
+
+    /** Without S3 Tables destinations' schemas: such channels fail. */
+    public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, String ownAccountId,
+                           ShardSource source, Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer,
+                           Clock clock, KinesisMetrics metrics) {
+        this(config, dataDir, metadata, ownAccountId, source, registries, writer, clock, metrics, null);
+    }
 
     /**
      * @param metadata   the node's whole metadata store (checkpoints are keyed by channel id, unique across regions)
@@ -82,11 +100,14 @@ public final class ChannelDelivery implements AutoCloseable {
      * @param source     the shards of the streams, by ARN
      * @param registries every account's region's channel registry, as open now
      * @param writer     whether this node is the metadata writer
-     * @param metrics    where the channels' {@code DeliveryToS3.*} metrics are recorded
+     * @param metrics    where the channels' {@code DeliveryToS3.*} and {@code DeliveryToIceberg.*} metrics are
+     *                   recorded
+     * @param schemas    the schema registry of an account's region, for S3 Tables channels' GSRSchemaARN (null:
+     *                   none, such channels fail)
      */
     public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, String ownAccountId,
                            ShardSource source, Supplier<List<ChannelRegistry>> registries, BooleanSupplier writer,
-                           Clock clock, KinesisMetrics metrics) {
+                           Clock clock, KinesisMetrics metrics, Function<Account, SchemaLookup> schemas) {
         if (config.s3() != null) {
             destination = config.s3().open(S3Destination.DEFAULT_PART_BYTES);
             where = config.s3().endpoint() == null ? "AWS S3 (" + config.s3().region() + ")"
@@ -95,12 +116,26 @@ public final class ChannelDelivery implements AutoCloseable {
             destination = new LocalFilesDestination(dataDir.resolve("channels"));
             where = dataDir.resolve("channels") + " (no --s3-endpoint: buckets are directories)";
         }
+        this.schemas = schemas;
+        TableSink sink = null;
+        String missing = "Delivery to S3 Tables (Apache Iceberg) is not available on this server; delete the channel "
+                + "and use an S3 destination.";
+        if (config.tables() != null && schemas != null) {
+            try {
+                sink = config.tables().open(config.options().maxRecordBytes(), clock);
+            } catch (IOException | RuntimeException e) {
+                log.warn("Channels cannot deliver to tables: {}", e.toString());
+                missing = "This server cannot open its Iceberg catalog: " + e.getMessage();
+            }
+        }
+        this.tables = sink;
+        this.tablesMissing = missing;
         this.checkpoints = new Checkpoints(metadata);
         this.metadata = metadata;
         this.ownAccountId = ownAccountId;
         this.clock = clock;
-        this.engine = new DeliveryEngine(source, checkpoints, destination, dataDir.resolve("channels-staging"),
-                config.options(), clock);
+        this.engine = new DeliveryEngine(source, checkpoints, destination, tables,
+                dataDir.resolve("channels-staging"), config.options(), clock);
         this.registries = registries;
         this.writer = writer;
         this.metering = new ChannelMetering(metrics);
@@ -113,35 +148,75 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     /**
-     * The registries' check of a new channel's destination: both buckets must exist where objects go. An S3 Tables
-     * channel gets {@link DestinationCheck#BUILT_IN}'s answer until Iceberg delivery is wired.
+     * The registries' check of a new channel's destination: both buckets must exist where objects go; for an S3
+     * Tables channel, its dead-letter bucket must, its schema must resolve and the table sink must accept the table
+     * ({@link TableSink#problem}: the catalog answers, the schema maps, a table that exists is the channel's).
      */
     public DestinationCheck check() {
         return channel -> {
-            if (channel.destination().type() != DestinationType.S3) {
-                return DestinationCheck.BUILT_IN.problem(channel);
+            if (channel.destination().type() == DestinationType.S3_TABLES) {
+                if (tables == null) {
+                    return Optional.of(tablesMissing);
+                }
+                Optional<String> bucketProblem = bucketProblem(List.of(channel.destination().deadLetters().bucket()));
+                return bucketProblem.isPresent() ? bucketProblem : tables.problem(target(channel));
             }
             String bucket = channel.destination().s3().bucket();
             String deadLetters = channel.destination().deadLetters().bucket();
-            try {
-                for (String b : bucket.equals(deadLetters) ? List.of(bucket) : List.of(bucket, deadLetters)) {
-                    switch (destination.checkBucket(b)) {
-                        case MISSING -> {
-                            return Optional.of("The bucket " + b + " does not exist at " + where + ".");
-                        }
-                        case ACCESS_DENIED -> {
-                            return Optional.of("Access denied to bucket " + b + " at " + where
-                                    + ": check the S3 credentials and the bucket's policy.");
-                        }
-                        case EXISTS -> {
-                        }
+            return bucketProblem(bucket.equals(deadLetters) ? List.of(bucket) : List.of(bucket, deadLetters));
+        };
+    }
+
+    /** Why objects cannot be written to one of {@code buckets}, or empty. */
+    private Optional<String> bucketProblem(List<String> buckets) {
+        String bucket = buckets.get(0);
+        try {
+            for (String b : buckets) {
+                switch (destination.checkBucket(b)) {
+                    case MISSING -> {
+                        return Optional.of("The bucket " + b + " does not exist at " + where + ".");
+                    }
+                    case ACCESS_DENIED -> {
+                        return Optional.of("Access denied to bucket " + b + " at " + where
+                                + ": check the S3 credentials and the bucket's policy.");
+                    }
+                    case EXISTS -> {
                     }
                 }
-                return Optional.empty();
-            } catch (DestinationException e) {
-                return Optional.of("Cannot reach " + where + " to check bucket " + bucket + ": " + e.getMessage());
             }
-        };
+            return Optional.empty();
+        } catch (DestinationException e) {
+            return Optional.of("Cannot reach " + where + " to check bucket " + bucket + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The table an S3 Tables channel delivers to, its schema resolved now: the latest version of its GSRSchemaARN
+     * (the sink creates the table with it; a table that exists keeps the version it was created with).
+     */
+    private TableTarget target(Channel c) {
+        Channel.Table table = c.destination().table();
+        String schemaArn = c.stream().schemaArn();
+        Optional<SchemaLookup.SchemaVersion> version = schemaOf(schemaArn);
+        List<Channel.PartitionField> fields = table.partitionFields();
+        return new TableTarget(c.id(), c.name(), table.tableBucketArn(), table.namespace(), table.tableName(),
+                table.compression(), fields == null || fields.isEmpty() ? null : fields.get(0).sourceName(),
+                c.stream().recordFormat(), schemaArn, version.map(SchemaLookup.SchemaVersion::versionId).orElse(null),
+                version.map(SchemaLookup.SchemaVersion::definition).orElse(null));
+    }
+
+    /** The latest version of the schema {@code arn:aws:glue:REGION:ACCOUNT:schema/...} names, in its registry. */
+    private Optional<SchemaLookup.SchemaVersion> schemaOf(String schemaArn) {
+        String[] parts = schemaArn == null ? new String[0] : schemaArn.split(":", 6);
+        if (parts.length < 6) {
+            return Optional.empty();
+        }
+        try {
+            return schemas.apply(new Account(parts[3], parts[4])).latest(schemaArn);
+        } catch (RuntimeException e) {
+            log.warn("Cannot look up schema {}: {}", schemaArn, e.toString());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -161,7 +236,8 @@ public final class ChannelDelivery implements AutoCloseable {
         Set<String> unmappable = new HashSet<>();
         for (ChannelRegistry registry : registries.get()) {
             for (Channel c : registry.delivering()) {
-                if (c.destination().type() == DestinationType.S3) {
+                if (c.destination().type() == DestinationType.S3
+                        || (c.destination().type() == DestinationType.S3_TABLES && tables != null)) {
                     mapped(registry, c, unmappable).ifPresent(specs::add);
                 }
             }
@@ -241,9 +317,15 @@ public final class ChannelDelivery implements AutoCloseable {
         metering.retain(ids);
     }
 
-    private static DeliverySpec spec(ChannelRegistry registry, Channel c) {
+    private DeliverySpec spec(ChannelRegistry registry, Channel c) {
         Channel.S3Storage s3 = c.destination().s3();
         Channel.DeadLetterQueue dlq = c.destination().deadLetters();
+        if (c.destination().type() == DestinationType.S3_TABLES) {
+            return DeliverySpec.forTable(c.id(), c.name(), registry.account().id(), registry.account().region(),
+                    c.stream().name(), c.stream().arn(), c.stream().createdMs(), target(c), dlq.bucketArn(),
+                    dlq.expectedBucketOwner(), dlq.errorOutputPrefix(), c.destination().freshnessSeconds(),
+                    c.activatedMs());
+        }
         return DeliverySpec.fromApi(c.id(), c.name(), registry.account().id(), registry.account().region(),
                 c.stream().name(), c.stream().arn(), c.stream().createdMs(), c.stream().recordFormat(),
                 s3.bucketArn(), s3.expectedBucketOwner(), s3.compression(), s3.storageClass(),
@@ -254,6 +336,13 @@ public final class ChannelDelivery implements AutoCloseable {
     @Override
     public void close() {
         engine.close();
+        if (tables != null) {
+            try {
+                tables.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("Closing the channels' Iceberg catalogs failed: {}", e.toString());
+            }
+        }
         if (destination instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -1,6 +1,7 @@
 package dev.millrace.server.channels;
 
 import dev.millrace.channels.delivery.DeliverySpec;
+import dev.millrace.channels.table.TableTarget;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.metrics.MinuteAggregate;
 import dev.millrace.storage.ManualClock;
@@ -55,6 +56,29 @@ class ChannelMeteringTest {
                 .isEqualTo(aggregate("DeliveryToS3.DeliverySuccess", "Count", 3, 2, 0, 1));
         assertThat(minute.get("DeliveryToS3.DataFreshness")).isEqualTo(aggregate("DeliveryToS3.DataFreshness",
                 "Seconds", 2, 4, 0, 4));
+    }
+
+    @Test
+    void aTableChannelsBatchesAreDeliveryToIcebergCommitsEvenWhenEveryRecordWasDeadLettered() {
+        DeliverySpec table = DeliverySpec.forTable("id-1", "to-lake", "111122223333", "eu-west-1", "orders",
+                "arn:aws:kinesis:eu-west-1:111122223333:stream/orders", 1L, new TableTarget("id-1", "to-lake",
+                        "arn:aws:s3tables:eu-west-1:111122223333:bucket/lake", "shop", "orders", "ZSTD", "ts", "JSON",
+                        "arn:aws:glue:eu-west-1:111122223333:schema/r/s", null, null),
+                "arn:aws:s3:::lake-dlq", null, "errors/", 60, T0);
+        metering.delivered(table, 5, 1, 600, 300);
+        metering.delivered(table, 0, 3, 30, 0);
+        metering.failed(table);
+        metering.freshness(table, 2_000);
+
+        Map<String, MinuteAggregate> minute = publishFirstMinute();
+        assertThat(minute.keySet()).allMatch(name -> name.startsWith("DeliveryToIceberg."));
+        assertThat(minute.get("DeliveryToIceberg.SuccessfulRowCount").sum()).isEqualTo(5);
+        assertThat(minute.get("DeliveryToIceberg.FailedRowCount").sum()).isEqualTo(4);
+        assertThat(minute.get("DeliveryToIceberg.TotalRowCount").sum()).isEqualTo(9);
+        assertThat(minute.get("DeliveryToIceberg.BytesOut").sum()).isEqualTo(300);
+        assertThat(minute.get("DeliveryToIceberg.CommitSuccess")).as("2 commits, 1 attempt failed")
+                .isEqualTo(aggregate("DeliveryToIceberg.CommitSuccess", "Count", 3, 2, 0, 1));
+        assertThat(minute.get("DeliveryToIceberg.DataFreshness").maximum()).isEqualTo(2);
     }
 
     @Test

@@ -1,0 +1,81 @@
+package dev.millrace.app;
+
+import dev.millrace.channels.table.TableSinkFactory;
+import dev.millrace.iceberg.IcebergCatalogs;
+import dev.millrace.iceberg.IcebergTableSink;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The options of {@code millrace server} that say where channels with an S3 Tables destination keep their Apache
+ * Iceberg tables (a picocli mixin): an Iceberg REST catalog ({@code --iceberg-rest-uri}, which S3 Tables, Apache
+ * Polaris, Lakekeeper and Nessie serve) or, by default, the embedded JDBC catalog in one SQLite file,
+ * {@code DATA_DIR/iceberg/catalog.db}, with the tables' files under {@code DATA_DIR/iceberg/warehouse}. Catalog
+ * properties such as credentials go in {@code --iceberg-property}, better from a {@code MILLRACE_*} variable or the
+ * config file than on a command line others can list.
+ *
+ * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
+ */
+final class IcebergOptions {
+    @Option(names = "--iceberg-rest-uri", paramLabel = "URL",
+            description = "An Iceberg REST catalog for channels' tables (S3 Tables, Polaris, Lakekeeper, Nessie...), "
+                    + "e.g. http://127.0.0.1:8181/catalog. Without it, tables are in an embedded catalog, "
+                    + "DATA_DIR/iceberg/catalog.db (SQLite), their files under DATA_DIR/iceberg/warehouse.")
+    String restUri;
+
+    @Option(names = "--iceberg-rest-warehouse", paramLabel = "NAME",
+            description = "The warehouse to ask the REST catalog for (default: the channel's TableBucketARN, what "
+                    + "the S3 Tables endpoint expects).")
+    String restWarehouse;
+
+    @Option(names = "--iceberg-property", paramLabel = "KEY=VALUE",
+            description = "A property of the REST catalog (repeatable): credential, token, oauth2-server-uri, scope, "
+                    + "io-impl, s3.endpoint, ...")
+    Map<String, String> properties;
+
+    /** Where tables are kept; {@code usage} builds the usage error (exit 2) for a bad value. */
+    IcebergCatalogs.Settings settings(Path dataDir, Function<String, CommandLine.ParameterException> usage) {
+        if (restUri == null) {
+            if (restWarehouse != null || properties != null) {
+                throw usage.apply("--iceberg-rest-warehouse and --iceberg-property are for --iceberg-rest-uri, "
+                        + "which is not given");
+            }
+            Path dir = dataDir.resolve("iceberg");
+            return new IcebergCatalogs.Embedded(dir.resolve("catalog.db"), dir.resolve("warehouse"));
+        }
+        try {
+            URI uri = new URI(restUri);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw usage.apply("--iceberg-rest-uri must be an http:// or https:// URL, not " + restUri);
+            }
+        } catch (URISyntaxException e) {
+            throw usage.apply("--iceberg-rest-uri must be an http:// or https:// URL, not " + restUri + " ("
+                    + e.getReason() + ")");
+        }
+        if (restWarehouse != null && restWarehouse.isBlank()) {
+            throw usage.apply("--iceberg-rest-warehouse must not be empty");
+        }
+        Map<String, String> catalogProperties = new LinkedHashMap<>(properties == null ? Map.of() : properties);
+        for (String key : catalogProperties.keySet()) {
+            if (key.isBlank() || "uri".equals(key) || "warehouse".equals(key)) {
+                throw usage.apply("--iceberg-property " + key + "=...: give uri and warehouse with "
+                        + "--iceberg-rest-uri and --iceberg-rest-warehouse");
+            }
+        }
+        return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
+    }
+
+    /** Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. */
+    TableSinkFactory tables(Path dataDir, Function<String, CommandLine.ParameterException> usage) {
+        IcebergCatalogs.Settings settings = settings(dataDir, usage);
+        return (maxRecordBytes, clock) -> new IcebergTableSink(new IcebergCatalogs(settings), maxRecordBytes, clock);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.millrace.app;
+
+import dev.millrace.iceberg.IcebergCatalogs;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import static dev.millrace.app.MillraceMainTest.parse;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code --iceberg-*}: the embedded catalog by default, a REST catalog with its properties, and usage errors. */
+class IcebergOptionsTest {
+    private static final Path DATA = Path.of("/var/lib/millrace");
+    private static final Function<String, CommandLine.ParameterException> USAGE = m ->
+            new CommandLine.ParameterException(new CommandLine(new ServerCommand()), m);
+
+    private static IcebergCatalogs.Settings settings(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "server";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return parse(all).icebergOptions.settings(DATA, USAGE);
+    }
+
+    @Test
+    void theEmbeddedSqliteCatalogInTheDataDirIsTheDefault() {
+        assertThat(settings()).isEqualTo(new IcebergCatalogs.Embedded(DATA.resolve("iceberg/catalog.db"),
+                DATA.resolve("iceberg/warehouse")));
+        assertThat(parse("server").config().channels().tables()).as("wired into the server's config").isNotNull();
+    }
+
+    @Test
+    void aRestCatalogTakesItsWarehouseAndProperties() {
+        assertThat(settings("--iceberg-rest-uri", "http://127.0.0.1:8181/catalog")).isEqualTo(
+                new IcebergCatalogs.Rest("http://127.0.0.1:8181/catalog", Optional.empty(), Map.of()));
+        assertThat(settings("--iceberg-rest-uri", "https://polaris.example/api/catalog", "--iceberg-rest-warehouse",
+                "lake", "--iceberg-property", "credential=id:secret", "--iceberg-property", "scope=PRINCIPAL_ROLE:ALL"))
+                .isEqualTo(new IcebergCatalogs.Rest("https://polaris.example/api/catalog", Optional.of("lake"),
+                        Map.of("credential", "id:secret", "scope", "PRINCIPAL_ROLE:ALL")));
+    }
+
+    @Test
+    void catalogPropertiesAlsoComeFromTheEnvironmentKeyByKey() {
+        ServerCommand command = ConfigSourcesTest.parse(Map.of("MILLRACE_ICEBERG_PROPERTY",
+                "credential=from-env\nscope=all", "MILLRACE_ICEBERG_REST_URI", "http://127.0.0.1:8181/"),
+                "server", "--iceberg-property", "scope=from-command-line");
+        command.config();
+        assertThat(command.icebergOptions.settings(DATA, USAGE)).isEqualTo(new IcebergCatalogs.Rest(
+                "http://127.0.0.1:8181/", Optional.empty(), Map.of("credential", "from-env", "scope",
+                "from-command-line")));
+    }
+
+    @Test
+    void badCombinationsAreUsageErrors() {
+        assertThatThrownBy(() -> settings("--iceberg-rest-uri", "ftp://x/"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("http:// or https://");
+        assertThatThrownBy(() -> settings("--iceberg-rest-warehouse", "lake"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("not given");
+        assertThatThrownBy(() -> settings("--iceberg-property", "token=t"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("not given");
+        assertThatThrownBy(() -> settings("--iceberg-rest-uri", "http://h:1/", "--iceberg-property", "uri=http://o/"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--iceberg-rest-uri");
+    }
+}

@@ -1,0 +1,272 @@
+package dev.millrace.iceberg;
+
+import dev.millrace.channels.table.GsrRecords;
+import dev.millrace.channels.table.TableCheckpointConflictException;
+import dev.millrace.channels.table.TableRecord;
+import dev.millrace.channels.table.TableSink;
+import dev.millrace.channels.table.TableTarget;
+import dev.millrace.channels.table.TableWriteResult;
+import dev.millrace.iceberg.IcebergBatchWriter.AlreadyCommitted;
+import dev.millrace.iceberg.IcebergBatchWriter.Committed;
+import dev.millrace.iceberg.IcebergBatchWriter.WriteResult;
+import dev.millrace.iceberg.schema.JsonRecords;
+import dev.millrace.iceberg.schema.JsonSchemaToIceberg;
+import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
+import dev.millrace.iceberg.schema.SchemaMappingException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Iceberg {@link TableSink}: one {@link IcebergBatchWriter} per channel (its table), kept while the sink lives,
+ * over the catalogs of {@link IcebergCatalogs}.
+ *
+ * <p>Rows are converted against the table's own schema, which is the channel's schema version when the table was
+ * created: the table records that version's id ({@value #SCHEMA_VERSION_PROPERTY}), and since AWS does not evolve a
+ * channel's table, a GSR_JSON record written with another version (one registered later, say) goes to the
+ * dead-letter location (INVALID_SCHEMA), as do records without the GSR header. Plain JSON records are converted
+ * against the same schema. Rejection codes are {@link dev.millrace.iceberg.schema.RejectReason}'s and
+ * {@link GsrRecords}'.
+ *
+ * <p>Once per shard and sink (after a restart, that is), before the shard's first write, files that crashed attempts
+ * left behind and that are older than {@link #SWEEP_AGE} are deleted ({@link IcebergBatchWriter#sweepUncommitted}).
+ *
+ * <p>Thread-safe: writers are per table and serialise themselves; the maps are concurrent.
+ */
+public final class IcebergTableSink implements TableSink {
+
+    /** Table property: the GSR schema version id the table was created with. */
+    public static final String SCHEMA_VERSION_PROPERTY = "millrace.schema-version-id";
+    /** A data file this old that no snapshot references is an interrupted attempt's, not a batch being written. */
+    static final Duration SWEEP_AGE = Duration.ofMinutes(15);
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcebergTableSink.class);
+
+    private final IcebergCatalogs catalogs;
+    private final long maxRecordBytes;
+    private final Clock clock;
+    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    private final Set<String> swept = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param catalogs       the catalogs, closed with the sink
+     * @param maxRecordBytes the largest record payload (inflated, for GSR zlib records) that becomes a row
+     */
+    public IcebergTableSink(IcebergCatalogs catalogs, long maxRecordBytes, Clock clock) {
+        this.catalogs = Objects.requireNonNull(catalogs, "catalogs");
+        this.maxRecordBytes = maxRecordBytes;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public Optional<String> problem(TableTarget target) {
+        if (target.partitionColumn() == null) {
+            return Optional.of("PartitionSpec is required for an S3 Tables destination: one TIME_HOUR field on a "
+                    + "date-time column of the schema.");
+        }
+        if (target.schemaDefinition() == null) {
+            return Optional.of("GSRSchemaARN " + target.schemaArn() + " names no schema version in this account's "
+                    + "region: create the schema (glue create-schema) before the channel.");
+        }
+        try {
+            TableSchema schema = JsonSchemaToIceberg.map(target.schemaDefinition(), target.partitionColumn());
+            TableCompression.of(target.compression());
+            Catalog catalog = catalogs.catalog(TableBucketArn.parse(target.tableBucketArn()));
+            TableIdentifier id = IcebergCatalogs.tableId(target.namespace(), target.tableName());
+            Table existing = catalog.loadTable(id);
+            String owner = existing.properties().get(IcebergBatchWriter.CHANNEL_ID_PROPERTY);
+            return target.channelId().equals(owner) ? Optional.empty()
+                    : Optional.of("The table " + target.qualifiedName() + " already exists in " + target.tableBucketArn()
+                            + "; a channel delivers only to a table it creates.");
+        } catch (NoSuchTableException e) {
+            return Optional.empty();
+        } catch (SchemaMappingException e) {
+            return Optional.of("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return Optional.of("Cannot reach the Iceberg catalog of " + target.tableBucketArn() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public TableWriteResult write(TableTarget target, String shardId, long startPosition, long nextPosition,
+                                  Iterable<TableRecord> records, RejectedRecords rejected) throws IOException {
+        IcebergBatchWriter writer = channel(target).writer;
+        try {
+            sweepOnce(target, writer, shardId);
+            Table table = writer.openForWrite();
+            Conversions rows = new Conversions(target, table, records, rejected, maxRecordBytes);
+            WriteResult result = writer.write(shardId, startPosition, nextPosition, rows);
+            if (result instanceof AlreadyCommitted already) {
+                rows.drain(); // the same dead letters as the attempt that committed, for the same DLQ object
+                return new TableWriteResult.AlreadyCommitted(already.tableCheckpoint());
+            }
+            Committed committed = (Committed) result;
+            return new TableWriteResult.Committed(committed.rowCount(), committed.dataFiles().size(),
+                    committed.dataFileBytes());
+        } catch (CheckpointConflictException e) {
+            throw new TableCheckpointConflictException(e.getMessage(), e.tableCheckpoint(), e);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (RuntimeException e) {
+            // Iceberg's own exceptions (a REST catalog's ServiceFailureException, a FileIO's RuntimeIOException...).
+            throw new IOException("Iceberg table " + target.qualifiedName() + " of " + target.tableBucketArn() + ": "
+                    + e, e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channels.clear();
+        catalogs.close();
+    }
+
+    private void sweepOnce(TableTarget target, IcebergBatchWriter writer, String shardId) {
+        if (!swept.add(target.channelId() + "/" + shardId)) {
+            return;
+        }
+        try {
+            writer.sweepUncommitted(shardId, clock.instant().minus(SWEEP_AGE));
+        } catch (IOException | RuntimeException e) {
+            // Orphans cost storage, not correctness: the next restart tries again.
+            LOG.warn("Channel {}: could not sweep the uncommitted files of {} in {}: {}", target.channelName(),
+                    shardId, target.qualifiedName(), e.toString());
+        }
+    }
+
+    private Channel channel(TableTarget target) throws IOException {
+        Channel known = channels.get(target.channelId());
+        if (known != null && known.target.equals(target)) {
+            return known;
+        }
+        TableSchema schema;
+        try {
+            schema = JsonSchemaToIceberg.map(target.schemaDefinition() == null ? "" : target.schemaDefinition(),
+                    target.partitionColumn() == null ? "" : target.partitionColumn());
+        } catch (SchemaMappingException e) {
+            throw new IOException("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage(), e);
+        }
+        Catalog catalog = catalogs.catalog(TableBucketArn.parse(target.tableBucketArn()));
+        Map<String, String> properties = target.schemaVersionId() == null ? Map.of()
+                : Map.of(SCHEMA_VERSION_PROPERTY, target.schemaVersionId());
+        IcebergBatchWriter writer = new IcebergBatchWriter(catalog,
+                IcebergCatalogs.tableId(target.namespace(), target.tableName()), schema,
+                TableCompression.of(target.compression()), target.channelId(), properties);
+        Channel created = new Channel(target, writer);
+        channels.put(target.channelId(), created);
+        return created;
+    }
+
+    /** A channel's target and its table's writer. */
+    private record Channel(TableTarget target, IcebergBatchWriter writer) {
+    }
+
+    /**
+     * The batch's records as rows, rejected ones handed to the DLQ callback on the way; read at most once (by the
+     * writer, or by {@link #drain} when the writer had nothing to write).
+     */
+    private static final class Conversions implements Iterable<Record> {
+        private final TableTarget target;
+        private final Iterable<TableRecord> records;
+        private final RejectedRecords rejected;
+        private final long maxRecordBytes;
+        private final JsonRecords json;
+        private final String tableVersion;
+        private boolean read;
+
+        Conversions(TableTarget target, Table table, Iterable<TableRecord> records, RejectedRecords rejected,
+                    long maxRecordBytes) {
+            this.target = target;
+            this.records = records;
+            this.rejected = rejected;
+            this.maxRecordBytes = maxRecordBytes;
+            String partitionColumn = table.schema().findColumnName(table.spec().fields().get(0).sourceId());
+            this.json = new JsonRecords(table.schema(), partitionColumn);
+            this.tableVersion = table.properties().get(SCHEMA_VERSION_PROPERTY);
+        }
+
+        void drain() {
+            if (!read) {
+                iterator().forEachRemaining(row -> { });
+            }
+        }
+
+        @Override
+        public Iterator<Record> iterator() {
+            if (read) {
+                throw new IllegalStateException("a batch's records are read once");
+            }
+            read = true;
+            Iterator<TableRecord> source = records.iterator();
+            return new Iterator<>() {
+                private Record next;
+
+                @Override
+                public boolean hasNext() {
+                    while (next == null && source.hasNext()) {
+                        next = row(source.next());
+                    }
+                    return next != null;
+                }
+
+                @Override
+                public Record next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    Record row = next;
+                    next = null;
+                    return row;
+                }
+            };
+        }
+
+        /** The record's row, or null after handing it to the DLQ callback. */
+        private Record row(TableRecord record) {
+            byte[] payload = record.data();
+            if (target.gsrRecords()) {
+                GsrRecords.Decoded decoded = GsrRecords.decode(payload, maxRecordBytes);
+                if (decoded instanceof GsrRecords.Problem problem) {
+                    return reject(record, problem.errorCode(), problem.message());
+                }
+                GsrRecords.Payload gsr = (GsrRecords.Payload) decoded;
+                if (tableVersion != null && !tableVersion.equals(gsr.schemaVersionId().toString())) {
+                    return reject(record, GsrRecords.INVALID_SCHEMA, "The record was written with schema version "
+                            + gsr.schemaVersionId() + "; the table has version " + tableVersion
+                            + " (schema evolution is not supported: recreate the channel for a new version).");
+                }
+                payload = gsr.json();
+            }
+            JsonRecords.Conversion conversion = json.convert(payload);
+            if (conversion instanceof JsonRecords.Rejected r) {
+                return reject(record, r.reason().name(), r.message());
+            }
+            return ((JsonRecords.Row) conversion).record();
+        }
+
+        private Record reject(TableRecord record, String errorCode, String message) {
+            try {
+                rejected.reject(record, errorCode, message);
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

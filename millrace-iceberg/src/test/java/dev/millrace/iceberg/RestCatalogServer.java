@@ -1,0 +1,100 @@
+package dev.millrace.iceberg;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.jdbc.JdbcCatalog;
+import org.apache.iceberg.rest.RESTCatalogAdapter;
+import org.apache.iceberg.rest.RESTCatalogServlet;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
+
+/**
+ * An Iceberg REST catalog server for tests: Iceberg's own server side (RESTCatalogAdapter and its servlet, from
+ * iceberg-core's tests jar) behind Jetty 11 (s3proxy's line) on 127.0.0.1 and a free port, backed by a JDBC catalog
+ * of its own (SQLite) whose warehouse is a local directory that clients write to with {@link LocalFileIO}, as they
+ * would share an S3 bucket. Notes each request's method, path, query and Authorization header. Shared with
+ * millrace-it through this module's test-jar.
+ *
+ * <p>Thread-safe (Jetty's threads serve requests; the request list is concurrent).
+ */
+public final class RestCatalogServer implements AutoCloseable {
+
+    private final JdbcCatalog backend;
+    private final Server server;
+    private final String uri;
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+
+    /**
+     * Starts a server keeping its catalog in {@code dir/rest-backend.db} (the directory is created) and tables under
+     * {@code dir/warehouse}.
+     */
+    public RestCatalogServer(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        backend = new JdbcCatalog();
+        backend.initialize("rest_backend", Map.of(
+                CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),
+                CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toString(),
+                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
+                "jdbc.schema-version", "V1"));
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+        context.addServlet(new ServletHolder(new RecordingServlet(new RESTCatalogAdapter(backend), requests)), "/*");
+        server.setHandler(context);
+        server.start();
+        uri = "http://127.0.0.1:" + connector.getLocalPort() + "/";
+    }
+
+    /** The catalog's base URI, {@code http://127.0.0.1:PORT/}. */
+    public String uri() {
+        return uri;
+    }
+
+    /** The server's side of the catalog, to read tables back as the catalog has them. */
+    public JdbcCatalog backend() {
+        return backend;
+    }
+
+    /** The requests so far: {@code METHOD PATH[?QUERY] AUTHORIZATION}. */
+    public List<String> requests() {
+        return requests;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+        backend.close();
+    }
+
+    /** Iceberg's servlet, noting each request. */
+    private static final class RecordingServlet extends RESTCatalogServlet {
+        private final transient List<String> requests;
+
+        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests) {
+            super(adapter);
+            this.requests = requests;
+        }
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws ServletException, IOException {
+            String query = request.getQueryString();
+            requests.add(request.getMethod() + " " + request.getRequestURI() + (query == null ? "" : "?" + query)
+                    + " " + request.getHeader("Authorization"));
+            super.service(request, response);
+        }
+    }
+}
