@@ -33,7 +33,8 @@ final class IcebergOptions {
 
     @Option(names = "--iceberg-rest-warehouse", paramLabel = "NAME",
             description = "The warehouse to ask the REST catalog for (default: the channel's TableBucketARN, what "
-                    + "the S3 Tables endpoint expects).")
+                    + "the S3 Tables endpoint expects). Given, it serves every table bucket ARN, of every account "
+                    + "and region: tables are told apart by namespace and name only.")
     String restWarehouse;
 
     @Option(names = "--iceberg-property", paramLabel = "KEY=VALUE",
