@@ -46,7 +46,12 @@ import org.slf4j.LoggerFactory;
  * <p>Once per shard and sink (after a restart, that is), before the shard's first write, files that crashed attempts
  * left behind and that are older than {@link #SWEEP_AGE} are deleted ({@link IcebergBatchWriter#sweepUncommitted}).
  *
- * <p>Thread-safe: writers are per table and serialise themselves; the maps are concurrent.
+ * <p>The embedded catalog's tables keep their last {@value #EMBEDDED_RETAINED_SNAPSHOTS} snapshots (the writer expires
+ * older ones); a REST catalog's are left to its maintenance. {@link #retain} releases the writers of channels that are
+ * no longer delivered.
+ *
+ * <p>Thread-safe: writers are per table and thread-safe; a channel's writer is created atomically (one per table);
+ * the maps are concurrent.
  */
 public final class IcebergTableSink implements TableSink {
 
