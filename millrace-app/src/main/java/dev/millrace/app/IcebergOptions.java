@@ -6,6 +6,7 @@ import dev.millrace.iceberg.IcebergTableSink;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -74,9 +75,20 @@ final class IcebergOptions {
         return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
     }
 
-    /** Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. */
-    TableSinkFactory tables(Path dataDir, Function<String, CommandLine.ParameterException> usage) {
+    /**
+     * Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. On Kafka
+     * storage ({@code clustered}) the embedded catalog is refused: it is one node's file, and the node that delivers
+     * a channel changes with the metadata writer, so a table's rows and checkpoints would be split between nodes. The
+     * server still starts (most clusters have no S3 Tables channel); such channels fail with the reason.
+     */
+    TableSinkFactory tables(Path dataDir, boolean clustered, Function<String, CommandLine.ParameterException> usage) {
         IcebergCatalogs.Settings settings = settings(dataDir, usage);
+        if (clustered && settings instanceof IcebergCatalogs.Embedded) {
+            return (maxRecordBytes, clock) -> {
+                throw new IOException("on Kafka storage, S3 Tables channels need a catalog every node shares: start "
+                        + "the servers with --iceberg-rest-uri (the embedded catalog is one node's file)");
+            };
+        }
         return (maxRecordBytes, clock) -> new IcebergTableSink(new IcebergCatalogs(settings), maxRecordBytes, clock);
     }
 }

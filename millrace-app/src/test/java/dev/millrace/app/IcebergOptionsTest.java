@@ -65,4 +65,17 @@ class IcebergOptionsTest {
         assertThatThrownBy(() -> settings("--iceberg-rest-uri", "http://h:1/", "--iceberg-property", "uri=http://o/"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--iceberg-rest-uri");
     }
+
+    @Test
+    void onKafkaStorageTheEmbeddedCatalogIsRefusedWithWhatToConfigure() throws Exception {
+        assertThatThrownBy(() -> parse("server", "--storage", "kafka").config().channels().tables()
+                .open(1024, java.time.Clock.systemUTC()))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("S3 Tables channels need a catalog every node shares")
+                .hasMessageContaining("--iceberg-rest-uri");
+        try (var sink = parse("server", "--storage", "kafka", "--iceberg-rest-uri", "http://127.0.0.1:9/catalog")
+                .config().channels().tables().open(1024, java.time.Clock.systemUTC())) {
+            assertThat(sink).as("a REST catalog is shared").isNotNull();
+        }
+    }
 }
