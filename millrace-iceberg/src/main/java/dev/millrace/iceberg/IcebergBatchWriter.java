@@ -111,7 +111,7 @@ public final class IcebergBatchWriter {
 
     private final Catalog catalog;
     private final TableIdentifier tableId;
-    private final TableSchema tableSchema;
+    private final TableSchemaSource tableSchema;
     private final TableCompression compression;
     private final String channelId;
     private final String channelHash;
@@ -122,6 +122,16 @@ public final class IcebergBatchWriter {
     private Table table;
     /** Why the table can no longer be written (it was dropped after we created it), or null. */
     private String dropped;
+
+    /**
+     * The schema and partition spec a new table is created with, mapped only then: an existing table keeps the
+     * schema it was created with, so a later schema version that does not map cannot stop its channel.
+     */
+    @FunctionalInterface
+    public interface TableSchemaSource {
+        /** @throws IOException the schema cannot be a table (the write that would create the table fails) */
+        TableSchema get() throws IOException;
+    }
 
     /** What a {@link #write} did. */
     public sealed interface WriteResult permits Committed, AlreadyCommitted {
@@ -154,6 +164,17 @@ public final class IcebergBatchWriter {
      *                          catalog's maintenance does)
      */
     public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchema tableSchema,
+                              TableCompression compression, String channelId, Map<String, String> tableProperties,
+                              int retainedSnapshots) {
+        this(catalog, tableId, (TableSchemaSource) () -> tableSchema, compression, channelId, tableProperties,
+                retainedSnapshots);
+        Objects.requireNonNull(tableSchema, "tableSchema");
+    }
+
+    /**
+     * @param tableSchema the schema a new table is created with, asked only when this writer creates the table
+     */
+    public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchemaSource tableSchema,
                               TableCompression compression, String channelId, Map<String, String> tableProperties,
                               int retainedSnapshots) {
         if (retainedSnapshots < 0) {
@@ -594,9 +615,10 @@ public final class IcebergBatchWriter {
                 LOG.debug("namespace {} created by another writer", tableId.namespace());
             }
         }
+        TableSchema mapped = tableSchema.get();
         try {
-            table = catalog.buildTable(tableId, tableSchema.schema())
-                    .withPartitionSpec(tableSchema.spec())
+            table = catalog.buildTable(tableId, mapped.schema())
+                    .withPartitionSpec(mapped.spec())
                     .withProperty(TableProperties.FORMAT_VERSION, "2")
                     .withProperty(TableProperties.PARQUET_COMPRESSION, compression.parquetCodec())
                     .withProperty(TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, Integer.toString(ROW_GROUP_BYTES))

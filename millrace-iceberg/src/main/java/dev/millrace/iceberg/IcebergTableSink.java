@@ -191,13 +191,17 @@ public final class IcebergTableSink implements TableSink {
     }
 
     private Channel newChannel(TableTarget target) throws IOException {
-        TableSchema schema;
-        try {
-            schema = JsonSchemaToIceberg.map(target.schemaDefinition() == null ? "" : target.schemaDefinition(),
-                    target.partitionColumn() == null ? "" : target.partitionColumn());
-        } catch (SchemaMappingException e) {
-            throw new IOException("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage(), e);
-        }
+        // Mapped only if this writer creates the table: a version registered later (the channel's target follows the
+        // latest) may not map, and must not stop delivery to the table of the version it was created with.
+        IcebergBatchWriter.TableSchemaSource schema = () -> {
+            try {
+                return JsonSchemaToIceberg.map(target.schemaDefinition() == null ? "" : target.schemaDefinition(),
+                        target.partitionColumn() == null ? "" : target.partitionColumn());
+            } catch (SchemaMappingException e) {
+                throw new IOException("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage(),
+                        e);
+            }
+        };
         Catalog catalog = catalogs.catalog(TableBucketArn.parse(target.tableBucketArn()));
         Map<String, String> properties = target.schemaVersionId() == null ? Map.of()
                 : Map.of(SCHEMA_VERSION_PROPERTY, target.schemaVersionId());

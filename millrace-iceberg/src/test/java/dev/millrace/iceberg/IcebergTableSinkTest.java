@@ -166,6 +166,28 @@ class IcebergTableSinkTest {
     }
 
     @Test
+    void aLaterSchemaVersionThatCannotBeATableDoesNotStopTheChannelItsRecordsAreDeadLettered() throws Exception {
+        UUID version = UUID.fromString(VERSION);
+        sink.write(target("GSR_JSON", "ts", SCHEMA), SHARD, 0, 1,
+                List.of(new TableRecord(0, 0, GsrRecords.encode(version, valid(1).getBytes(StandardCharsets.UTF_8),
+                        false))), (r, code, message) -> { });
+        // The channel's target now names version 2, registered later, whose schema has no partition column.
+        UUID v2 = UUID.randomUUID();
+        TableTarget later = new TableTarget("ch-1", "orders-to-lake", BUCKET.arn(), "streams", "orders", "ZSTD", "ts",
+                "GSR_JSON", "arn:aws:glue:us-east-1:123456789012:schema/reg/orders", v2.toString(),
+                "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}}");
+        List<String> rejected = new ArrayList<>();
+        TableWriteResult result = sink.write(later, SHARD, 1, 3, List.of(
+                new TableRecord(1, 0, GsrRecords.encode(version, valid(2).getBytes(StandardCharsets.UTF_8), false)),
+                new TableRecord(2, 0, GsrRecords.encode(v2, "{\"id\":3}".getBytes(StandardCharsets.UTF_8), false))),
+                (r, code, message) -> rejected.add(r.position() + " " + code));
+        assertThat(result).isInstanceOf(TableWriteResult.Committed.class);
+        assertThat(rejected).containsExactly("2 INVALID_SCHEMA");
+        assertThat(ids(table())).containsExactly(1L, 2L);
+        assertThat(table().properties()).containsEntry(IcebergTableSink.SCHEMA_VERSION_PROPERTY, VERSION);
+    }
+
+    @Test
     void aBatchThatDoesNotStartAtTheTablesCheckpointIsAConflictCarryingTheTablesCheckpoint() throws Exception {
         sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 2, List.of(json(0, valid(1)), json(1, valid(2))),
                 (r, c, m) -> { });
