@@ -262,6 +262,18 @@ public final class IcebergBatchWriter {
      * @return how many files were deleted
      */
     public int sweepUncommitted(String shardId, Instant olderThan) throws IOException {
+        return sweep(channelHash + "-" + shardNumber(shardId) + "-", shardId, olderThan);
+    }
+
+    /**
+     * {@link #sweepUncommitted(String, Instant)} for every shard of the channel at once: the table's files listed
+     * and its manifests read once, not once per shard (what a restart does).
+     */
+    public int sweepUncommitted(Instant olderThan) throws IOException {
+        return sweep(channelHash + "-", "every shard", olderThan);
+    }
+
+    private int sweep(String prefix, String shards, Instant olderThan) throws IOException {
         try {
             Table view;
             synchronized (this) {
@@ -272,7 +284,6 @@ public final class IcebergBatchWriter {
                 view = SerializableTable.copyOf(current);
             }
             SupportsPrefixOperations listing = (SupportsPrefixOperations) view.io();
-            String prefix = channelHash + "-" + shardNumber(shardId) + "-";
             List<String> candidates = new ArrayList<>();
             for (FileInfo file : listing.listPrefix(view.location() + "/data/")) {
                 String name = file.location().substring(file.location().lastIndexOf('/') + 1);
@@ -293,7 +304,7 @@ public final class IcebergBatchWriter {
                 }
             }
             if (deleted > 0) {
-                LOG.info("{} of {}: deleted {} uncommitted data file(s)", shardId, tableId, deleted);
+                LOG.info("{} of {}: deleted {} uncommitted data file(s)", shards, tableId, deleted);
             }
             return deleted;
         } catch (UncheckedIOException e) {

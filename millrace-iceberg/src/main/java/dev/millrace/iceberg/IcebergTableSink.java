@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -43,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * against the same schema. Rejection codes are {@link dev.millrace.iceberg.schema.RejectReason}'s and
  * {@link GsrRecords}'.
  *
- * <p>Once per shard and sink (after a restart, that is), before the shard's first write, files that crashed attempts
- * left behind and that are older than {@link #SWEEP_AGE} are deleted ({@link IcebergBatchWriter#sweepUncommitted}).
+ * <p>Once per channel and sink (after a restart, that is), before its first write, files that crashed attempts of any
+ * of its shards left behind and that are older than {@link #SWEEP_AGE} are deleted
+ * ({@link IcebergBatchWriter#sweepUncommitted(Instant)}).
  *
  * <p>The embedded catalog's tables keep their last {@value #EMBEDDED_RETAINED_SNAPSHOTS} snapshots (the writer expires
  * older ones); a REST catalog's are left to its maintenance. {@link #retain} releases the writers of channels that are
@@ -120,7 +122,7 @@ public final class IcebergTableSink implements TableSink {
                                   Iterable<TableRecord> records, RejectedRecords rejected) throws IOException {
         IcebergBatchWriter writer = channel(target).writer;
         try {
-            sweepOnce(target, writer, shardId);
+            sweepOnce(target, writer);
             Table table = writer.openForWrite();
             Conversions rows = new Conversions(target, table, records, rejected, maxRecordBytes);
             WriteResult result = writer.write(shardId, startPosition, nextPosition, rows);
@@ -145,7 +147,7 @@ public final class IcebergTableSink implements TableSink {
     @Override
     public void retain(Set<String> channelIds) {
         channels.keySet().retainAll(channelIds);
-        swept.removeIf(key -> !channelIds.contains(key.substring(0, key.indexOf('/'))));
+        swept.retainAll(channelIds);
     }
 
     /** How many channels' writers the sink holds (tests: released ones are gone). */
@@ -159,16 +161,16 @@ public final class IcebergTableSink implements TableSink {
         catalogs.close();
     }
 
-    private void sweepOnce(TableTarget target, IcebergBatchWriter writer, String shardId) {
-        if (!swept.add(target.channelId() + "/" + shardId)) {
+    private void sweepOnce(TableTarget target, IcebergBatchWriter writer) {
+        if (!swept.add(target.channelId())) {
             return;
         }
         try {
-            writer.sweepUncommitted(shardId, clock.instant().minus(SWEEP_AGE));
+            writer.sweepUncommitted(clock.instant().minus(SWEEP_AGE)); // all shards: one listing, manifests once
         } catch (IOException | RuntimeException e) {
             // Orphans cost storage, not correctness: the next restart tries again.
-            LOG.warn("Channel {}: could not sweep the uncommitted files of {} in {}: {}", target.channelName(),
-                    shardId, target.qualifiedName(), e.toString());
+            LOG.warn("Channel {}: could not sweep the uncommitted files of {}: {}", target.channelName(),
+                    target.qualifiedName(), e.toString());
         }
     }
 

@@ -190,7 +190,11 @@ class ExactlyOnceTest {
                             .contains("-000000000007-" + IcebergBatchWriter.base36(10) + "-"));
 
             assertThat(after.sweepUncommitted(SHARD, Instant.EPOCH)).as("too young to be swept").isZero();
-            assertThat(after.sweepUncommitted(SHARD, Instant.now().plusSeconds(60))).isEqualTo(orphans.size());
+            assertThat(after.sweepUncommitted("shardId-000000000008", Instant.now().plusSeconds(60)))
+                    .as("another shard's files are not this shard's").isZero();
+            assertThat(after.sweepUncommitted(Instant.EPOCH)).as("too young to be swept").isZero();
+            assertThat(after.sweepUncommitted(Instant.now().plusSeconds(60))).as("every shard at once")
+                    .isEqualTo(orphans.size());
             assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
             assertThat(ids(table)).as("the sweep left every committed file").isEqualTo(range(0, 40));
         }
