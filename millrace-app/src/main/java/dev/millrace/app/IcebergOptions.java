@@ -1,6 +1,10 @@
 package dev.millrace.app;
 
+import dev.millrace.channels.table.TableRecord;
+import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableSinkFactory;
+import dev.millrace.channels.table.TableTarget;
+import dev.millrace.channels.table.TableWriteResult;
 import dev.millrace.iceberg.IcebergCatalogs;
 import dev.millrace.iceberg.IcebergTableSink;
 import picocli.CommandLine;
@@ -26,6 +30,9 @@ import java.util.function.Function;
  * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
  */
 final class IcebergOptions {
+    static final String NO_SHARED_CATALOG = "On Kafka storage, S3 Tables channels need a catalog every node shares: "
+            + "start the servers with --iceberg-rest-uri (the embedded catalog is one node's file).";
+
     @Option(names = "--iceberg-rest-uri", paramLabel = "URL",
             description = "An Iceberg REST catalog for channels' tables (S3 Tables, Polaris, Lakekeeper, Nessie...), "
                     + "e.g. http://127.0.0.1:8181/catalog. Without it, tables are in an embedded catalog, "
@@ -84,11 +91,26 @@ final class IcebergOptions {
     TableSinkFactory tables(Path dataDir, boolean clustered, Function<String, CommandLine.ParameterException> usage) {
         IcebergCatalogs.Settings settings = settings(dataDir, usage);
         if (clustered && settings instanceof IcebergCatalogs.Embedded) {
-            return (maxRecordBytes, clock) -> {
-                throw new IOException("on Kafka storage, S3 Tables channels need a catalog every node shares: start "
-                        + "the servers with --iceberg-rest-uri (the embedded catalog is one node's file)");
-            };
+            return (maxRecordBytes, clock) -> new RefusedTables(NO_SHARED_CATALOG);
         }
         return (maxRecordBytes, clock) -> new IcebergTableSink(new IcebergCatalogs(settings), maxRecordBytes, clock);
+    }
+
+    /** The tables of a server that cannot have them: every channel is told why. Stateless, thread-safe. */
+    private record RefusedTables(String reason) implements TableSink {
+        @Override
+        public Optional<String> problem(TableTarget target) {
+            return Optional.of(reason);
+        }
+
+        @Override
+        public TableWriteResult write(TableTarget target, String shardId, long startPosition, long nextPosition,
+                                      Iterable<TableRecord> records, RejectedRecords rejected) throws IOException {
+            throw new IOException(reason);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }
