@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Checkpoints live in snapshot summaries: {@code millrace.checkpoint.<shardId> = <next position>} (decimal) for
  * every shard of the table in each snapshot we commit, plus {@code millrace.batch-start.<shardId>} of the batch it
- * committed, {@code millrace.commit-token} and {@value #CHECKPOINTS_CARRIED} = {@code true}. Every shard's checkpoint is
- * carried forward into each commit because snapshots expire (S3 Tables' maintenance, our own expiry below): a
- * checkpoint kept only in the snapshot that wrote it would vanish with it, and its batch would be written again. A
+ * committed, {@code millrace.commit-token} and {@value #CHECKPOINTS_CARRIED} = {@code true}. Every shard's
+ * checkpoint is carried forward into each commit because snapshots expire (S3 Tables' maintenance, our own expiry
+ * below): a checkpoint kept only in the snapshot that wrote it would vanish with it, and its batch would be written
+ * again. A
  * shard's checkpoint is the first one found walking the current snapshot's ancestors (newest first; a snapshot of
  * someone else's, a compaction's, carries none), up to the first snapshot that carries them all. The commit carries a
  * {@link SnapshotAncestryValidator} that Iceberg runs against the base it applies the append to, again on each of its
@@ -82,8 +83,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: one Parquet row group per open file; files are fanned out per hour partition with at most {@value
  * #MAX_OPEN_FILES} open at once, row groups of {@value #ROW_GROUP_BYTES} bytes. A batch that touches more hours is
- * written in passes over its rows, each pass writing the rows of at most {@value #MAX_OPEN_FILES} hours not written yet:
- * one file per hour, memory bounded, the batch read once per pass.
+ * written in passes over its rows, each pass writing the rows of at most {@value #MAX_OPEN_FILES} hours not written
+ * yet: one file per hour, memory bounded, the batch read once per pass.
  *
  * <p>Thread-safe: one instance per table. Loading the table and committing hold the instance's lock (one committer per
  * table: concurrent commits to one table only contend on the catalog's compare-and-swap); encoding the rows into
