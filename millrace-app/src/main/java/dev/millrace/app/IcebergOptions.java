@@ -1,11 +1,16 @@
 package dev.millrace.app;
 
+import dev.millrace.channels.table.TableRecord;
+import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableSinkFactory;
+import dev.millrace.channels.table.TableTarget;
+import dev.millrace.channels.table.TableWriteResult;
 import dev.millrace.iceberg.IcebergCatalogs;
 import dev.millrace.iceberg.IcebergTableSink;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -25,6 +30,9 @@ import java.util.function.Function;
  * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
  */
 final class IcebergOptions {
+    static final String NO_SHARED_CATALOG = "On Kafka storage, S3 Tables channels need a catalog every node shares: "
+            + "start the servers with --iceberg-rest-uri (the embedded catalog is one node's file).";
+
     @Option(names = "--iceberg-rest-uri", paramLabel = "URL",
             description = "An Iceberg REST catalog for channels' tables (S3 Tables, Polaris, Lakekeeper, Nessie...), "
                     + "e.g. http://127.0.0.1:8181/catalog. Without it, tables are in an embedded catalog, "
@@ -33,7 +41,8 @@ final class IcebergOptions {
 
     @Option(names = "--iceberg-rest-warehouse", paramLabel = "NAME",
             description = "The warehouse to ask the REST catalog for (default: the channel's TableBucketARN, what "
-                    + "the S3 Tables endpoint expects).")
+                    + "the S3 Tables endpoint expects). Given, it serves every table bucket ARN, of every account "
+                    + "and region: tables are told apart by namespace and name only.")
     String restWarehouse;
 
     @Option(names = "--iceberg-property", paramLabel = "KEY=VALUE",
@@ -73,9 +82,35 @@ final class IcebergOptions {
         return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
     }
 
-    /** Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. */
-    TableSinkFactory tables(Path dataDir, Function<String, CommandLine.ParameterException> usage) {
+    /**
+     * Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. On Kafka
+     * storage ({@code clustered}) the embedded catalog is refused: it is one node's file, and the node that delivers
+     * a channel changes with the metadata writer, so a table's rows and checkpoints would be split between nodes. The
+     * server still starts (most clusters have no S3 Tables channel); such channels fail with the reason.
+     */
+    TableSinkFactory tables(Path dataDir, boolean clustered, Function<String, CommandLine.ParameterException> usage) {
         IcebergCatalogs.Settings settings = settings(dataDir, usage);
+        if (clustered && settings instanceof IcebergCatalogs.Embedded) {
+            return (maxRecordBytes, clock) -> new RefusedTables(NO_SHARED_CATALOG);
+        }
         return (maxRecordBytes, clock) -> new IcebergTableSink(new IcebergCatalogs(settings), maxRecordBytes, clock);
+    }
+
+    /** The tables of a server that cannot have them: every channel is told why. Stateless, thread-safe. */
+    private record RefusedTables(String reason) implements TableSink {
+        @Override
+        public Optional<String> problem(TableTarget target) {
+            return Optional.of(reason);
+        }
+
+        @Override
+        public TableWriteResult write(TableTarget target, String shardId, long startPosition, long nextPosition,
+                                      Iterable<TableRecord> records, RejectedRecords rejected) throws IOException {
+            throw new IOException(reason);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

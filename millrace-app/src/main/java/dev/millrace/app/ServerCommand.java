@@ -607,7 +607,8 @@ final class ServerCommand implements Callable<Integer> {
         icebergOptions.properties = icebergProperties.isEmpty() ? null : icebergProperties;
         config = config.withApiThreads(apiThreads)
                 .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
-                .withChannels(channelOptions.config(this::usage).withTables(icebergOptions.tables(dir, this::usage)));
+                .withChannels(channelOptions.config(this::usage).withTables(icebergOptions.tables(dir, storage == Backend.KAFKA,
+                        this::usage)));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");
         }

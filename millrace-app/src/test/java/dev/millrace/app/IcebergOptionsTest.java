@@ -65,4 +65,23 @@ class IcebergOptionsTest {
         assertThatThrownBy(() -> settings("--iceberg-rest-uri", "http://h:1/", "--iceberg-property", "uri=http://o/"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--iceberg-rest-uri");
     }
+
+    @Test
+    void onKafkaStorageTheEmbeddedCatalogIsRefusedWithWhatToConfigure() throws Exception {
+        dev.millrace.channels.table.TableTarget target = new dev.millrace.channels.table.TableTarget("ch-1", "c",
+                "arn:aws:s3tables:us-east-1:123456789012:bucket/lake", "ns", "t", "ZSTD", "ts", "JSON",
+                "arn:aws:glue:us-east-1:123456789012:schema/reg/s", null, null);
+        try (var sink = parse("server", "--storage", "kafka").config().channels().tables()
+                .open(1024, java.time.Clock.systemUTC())) {
+            assertThat(sink.problem(target)).hasValueSatisfying(reason -> assertThat(reason)
+                    .contains("S3 Tables channels need a catalog every node shares").contains("--iceberg-rest-uri"));
+            assertThatThrownBy(() -> sink.write(target, "shardId-000000000000", 0, 1, java.util.List.of(),
+                    (r, code, message) -> { })).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("--iceberg-rest-uri");
+        }
+        try (var sink = parse("server", "--storage", "kafka", "--iceberg-rest-uri", "http://127.0.0.1:9/catalog")
+                .config().channels().tables().open(1024, java.time.Clock.systemUTC())) {
+            assertThat(sink).as("a REST catalog is shared").isInstanceOf(dev.millrace.iceberg.IcebergTableSink.class);
+        }
+    }
 }

@@ -6,10 +6,9 @@ import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +19,7 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.PartitionKey;
+import org.apache.iceberg.SerializableTable;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
@@ -49,13 +49,25 @@ import org.slf4j.LoggerFactory;
  * the shard's new checkpoint are committed in one snapshot, and that commit only succeeds if the shard's checkpoint
  * in the table is still the one the batch starts from.
  *
- * <p>Checkpoints live in snapshot summaries: {@code millrace.checkpoint.<shardId> = <next position>} (decimal) in the
- * snapshot that committed the batch, plus {@code millrace.batch-start.<shardId>} and {@code millrace.commit-token}.
- * Summaries are per snapshot, so a shard's checkpoint is the first one found walking the current snapshot's ancestors
- * (newest first). The commit carries a {@link SnapshotAncestryValidator} that Iceberg runs against the base it applies
- * the append to, again on each of its own retries: a writer with a stale view (a zombie, a rival node) fails with
- * {@link ValidationException} instead of appending the rows a second time, which a plain append would do (Iceberg
- * rebases appends onto the new head).
+ * <p>Checkpoints live in snapshot summaries: {@code millrace.checkpoint.<shardId> = <next position>} (decimal) for
+ * every shard of the table in each snapshot we commit, plus {@code millrace.batch-start.<shardId>} of the batch it
+ * committed, {@code millrace.commit-token} and {@value #CHECKPOINTS_CARRIED} = {@code true}. Every shard's
+ * checkpoint is carried forward into each commit because snapshots expire (S3 Tables' maintenance, our own expiry
+ * below): a checkpoint kept only in the snapshot that wrote it would vanish with it, and its batch would be written
+ * again. A
+ * shard's checkpoint is the first one found walking the current snapshot's ancestors (newest first; a snapshot of
+ * someone else's, a compaction's, carries none), up to the first snapshot that carries them all. The commit carries a
+ * {@link SnapshotAncestryValidator} that Iceberg runs against the base it applies the append to, again on each of its
+ * own retries: a writer with a stale view (a zombie, a rival node) fails with {@link ValidationException} instead of
+ * appending the rows a second time, which a plain append would do (Iceberg rebases appends onto the new head). The
+ * same validator copies the base's checkpoints of the other shards into the append's summary, so they are the ones of
+ * the base the commit actually lands on, not of the view the batch started from.
+ *
+ * <p>Snapshot expiry ({@code retainedSnapshots > 0}, the embedded catalog: nobody else maintains its tables): after a
+ * commit that leaves more than {@code retainedSnapshots} plus a fifth, snapshots beyond the newest
+ * {@code retainedSnapshots} are expired, so metadata.json, the cached table and the sweep stay bounded. Our own
+ * snapshots only append, so expiring one deletes no data file still read (Iceberg deletes only the files no retained
+ * snapshot references: manifest lists, merged manifests, files a user's compaction replaced).
  *
  * <p>Data files are never overwritten: a committed snapshot records each file's path and size. They are named
  * {@code <8 hex of the channel id's hash>-<shard number, 12 digits>-<start position, base 36, 13 wide>-<8 hex
@@ -70,11 +82,13 @@ import org.slf4j.LoggerFactory;
  * exists without this channel's id is not written ("you cannot deliver to an existing table").
  *
  * <p>Memory: one Parquet row group per open file; files are fanned out per hour partition with at most {@value
- * #MAX_OPEN_FILES} open at once (the least recently used is closed first: one more file, never more memory), row
- * groups of {@value #ROW_GROUP_BYTES} bytes.
+ * #MAX_OPEN_FILES} open at once, row groups of {@value #ROW_GROUP_BYTES} bytes. A batch that touches more hours is
+ * written in passes over its rows, each pass writing the rows of at most {@value #MAX_OPEN_FILES} hours not written
+ * yet: one file per hour, memory bounded, the batch read once per pass.
  *
- * <p>Thread-safe: one instance per table, and its methods are serialised (one committer per table: concurrent commits
- * to one table only contend on the catalog's compare-and-swap).
+ * <p>Thread-safe: one instance per table. Loading the table and committing hold the instance's lock (one committer per
+ * table: concurrent commits to one table only contend on the catalog's compare-and-swap); encoding the rows into
+ * Parquet files runs outside it, on an immutable copy of the table, so shards of one table write in parallel.
  */
 public final class IcebergBatchWriter {
 
@@ -84,6 +98,8 @@ public final class IcebergBatchWriter {
     public static final String BATCH_START_PREFIX = "millrace.batch-start.";
     /** Snapshot summary key of a random token per commit attempt: tells our own commit from a rival's. */
     public static final String COMMIT_TOKEN = "millrace.commit-token";
+    /** Snapshot summary key marking a snapshot that carries the checkpoint of every shard: older ones are not read. */
+    public static final String CHECKPOINTS_CARRIED = "millrace.checkpoints-carried";
     /** Table property naming the channel that owns the table. */
     public static final String CHANNEL_ID_PROPERTY = "millrace.channel-id";
 
@@ -96,13 +112,27 @@ public final class IcebergBatchWriter {
 
     private final Catalog catalog;
     private final TableIdentifier tableId;
-    private final TableSchema tableSchema;
+    private final TableSchemaSource tableSchema;
     private final TableCompression compression;
     private final String channelId;
     private final String channelHash;
     private final Map<String, String> tableProperties;
-    private Runnable beforeCommit = () -> { };
+    private final int retainedSnapshots;
+    private volatile Runnable beforeCommit = () -> { };
+    /** The live table, refreshed under the lock; null before the first load. */
     private Table table;
+    /** Why the table can no longer be written (it was dropped after we created it), or null. */
+    private String dropped;
+
+    /**
+     * The schema and partition spec a new table is created with, mapped only then: an existing table keeps the
+     * schema it was created with, so a later schema version that does not map cannot stop its channel.
+     */
+    @FunctionalInterface
+    public interface TableSchemaSource {
+        /** @throws IOException the schema cannot be a table (the write that would create the table fails) */
+        TableSchema get() throws IOException;
+    }
 
     /** What a {@link #write} did. */
     public sealed interface WriteResult permits Committed, AlreadyCommitted {
@@ -126,14 +156,32 @@ public final class IcebergBatchWriter {
      */
     public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchema tableSchema,
                               TableCompression compression, String channelId) {
-        this(catalog, tableId, tableSchema, compression, channelId, Map.of());
+        this(catalog, tableId, tableSchema, compression, channelId, Map.of(), 0);
     }
 
     /**
-     * @param tableProperties further properties the table is created with (the sink's schema version id)
+     * @param tableProperties   further properties the table is created with (the sink's schema version id)
+     * @param retainedSnapshots how many snapshots to keep when expiring them after a commit; 0 = never expire (the
+     *                          catalog's maintenance does)
      */
     public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchema tableSchema,
-                              TableCompression compression, String channelId, Map<String, String> tableProperties) {
+                              TableCompression compression, String channelId, Map<String, String> tableProperties,
+                              int retainedSnapshots) {
+        this(catalog, tableId, (TableSchemaSource) () -> tableSchema, compression, channelId, tableProperties,
+                retainedSnapshots);
+        Objects.requireNonNull(tableSchema, "tableSchema");
+    }
+
+    /**
+     * @param tableSchema the schema a new table is created with, asked only when this writer creates the table
+     */
+    public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchemaSource tableSchema,
+                              TableCompression compression, String channelId, Map<String, String> tableProperties,
+                              int retainedSnapshots) {
+        if (retainedSnapshots < 0) {
+            throw new IllegalArgumentException("retainedSnapshots " + retainedSnapshots);
+        }
+        this.retainedSnapshots = retainedSnapshots;
         this.tableProperties = Map.copyOf(tableProperties);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.tableId = Objects.requireNonNull(tableId, "tableId");
@@ -159,33 +207,42 @@ public final class IcebergBatchWriter {
     /**
      * Writes the rows of the batch {@code [startPosition, nextPosition)} of {@code shardId} and commits them with
      * checkpoint {@code nextPosition}. An empty batch (every record went to the DLQ) still commits the checkpoint.
+     * {@code rows} is iterated once per pass (more than one pass only when the batch touches more than {@value
+     * #MAX_OPEN_FILES} hours), and must yield the same rows each time.
      *
+     * @return {@link AlreadyCommitted} also when the table reached the batch's end while the batch was being written
+     *         (a rival committed it first): every row was read, so the rejections are all staged
      * @throws CheckpointConflictException the table's checkpoint is not {@code startPosition} (nor at or past
      *                                     {@code nextPosition}), before or during the commit; nothing committed
      * @throws IOException                 the files or the catalog failed; the batch may be retried as is
      */
-    public synchronized WriteResult write(String shardId, long startPosition, long nextPosition,
-                                          Iterable<Record> rows) throws IOException {
+    public WriteResult write(String shardId, long startPosition, long nextPosition, Iterable<Record> rows)
+            throws IOException {
         if (nextPosition <= startPosition) {
             throw new IllegalArgumentException("empty range [" + startPosition + ", " + nextPosition + ")");
         }
         try {
-            Table current = tableForWrite(); // loaded or refreshed just now
-            OptionalLong checkpoint = checkpointOf(current, shardId);
-            if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
-                return new AlreadyCommitted(checkpoint.getAsLong());
-            }
-            if (checkpoint.isPresent() && checkpoint.getAsLong() != startPosition) {
-                throw new CheckpointConflictException(shardId + " of " + tableId + " is at " + checkpoint.getAsLong()
-                        + " in the table; the batch starts at " + startPosition, checkpoint);
+            Table view;
+            OptionalLong checkpoint;
+            synchronized (this) {
+                Table current = tableForWrite(); // loaded or refreshed just now
+                checkpoint = checkpointOf(current, shardId);
+                if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
+                    return new AlreadyCommitted(checkpoint.getAsLong());
+                }
+                if (checkpoint.isPresent() && checkpoint.getAsLong() != startPosition) {
+                    throw new CheckpointConflictException(shardId + " of " + tableId + " is at "
+                            + checkpoint.getAsLong() + " in the table; the batch starts at " + startPosition,
+                            checkpoint);
+                }
+                view = SerializableTable.copyOf(current); // immutable: read without the lock
             }
             String token = HexFormat.of().toHexDigits(RANDOM.nextInt());
-            FileBatch batch = writeFiles(current, shardId, startPosition, token, rows);
+            FileBatch batch = writeFiles(view, shardId, startPosition, token, rows);
             beforeCommit.run();
-            long snapshotId = commit(current, shardId, checkpoint, startPosition, nextPosition, token, batch.files());
-            return new Committed(snapshotId, batch.rowCount(),
-                    batch.files().stream().map(DataFile::location).toList(),
-                    batch.files().stream().mapToLong(DataFile::fileSizeInBytes).sum());
+            synchronized (this) {
+                return commit(tableForWrite(), shardId, checkpoint, startPosition, nextPosition, token, batch);
+            }
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -200,30 +257,55 @@ public final class IcebergBatchWriter {
      * <p>Every snapshot still in the table's metadata counts, not only the current one: our appends only add files,
      * but maintenance may not (a compaction by S3 Tables or a user's {@code rewrite_data_files} replaces our files in
      * the current snapshot while older snapshots, until they expire, still read them; expiring a snapshot deletes
-     * the files only it referenced itself).
+     * the files only it referenced itself). The manifests are read only when the listing finds a candidate at all,
+     * each manifest once, and without the writer's lock (snapshots expire, so there are few of them).
      *
      * @return how many files were deleted
      */
-    public synchronized int sweepUncommitted(String shardId, Instant olderThan) throws IOException {
+    public int sweepUncommitted(String shardId, Instant olderThan) throws IOException {
+        return sweep(channelHash + "-" + shardNumber(shardId) + "-", shardId, olderThan);
+    }
+
+    /**
+     * {@link #sweepUncommitted(String, Instant)} for every shard of the channel at once: the table's files listed
+     * and its manifests read once, not once per shard (what a restart does).
+     */
+    public int sweepUncommitted(Instant olderThan) throws IOException {
+        return sweep(channelHash + "-", "every shard", olderThan);
+    }
+
+    private int sweep(String prefix, String shards, Instant olderThan) throws IOException {
         try {
-            Table current = existingTable();
-            if (current == null || !(current.io() instanceof SupportsPrefixOperations listing)) {
-                return 0;
+            Table view;
+            synchronized (this) {
+                Table current = existingTable();
+                if (current == null || !(current.io() instanceof SupportsPrefixOperations)) {
+                    return 0;
+                }
+                view = SerializableTable.copyOf(current);
             }
-            Set<String> referenced = referencedDataFiles(current);
-            String prefix = channelHash + "-" + shardNumber(shardId) + "-";
-            int deleted = 0;
-            for (FileInfo file : listing.listPrefix(current.location() + "/data/")) {
+            SupportsPrefixOperations listing = (SupportsPrefixOperations) view.io();
+            List<String> candidates = new ArrayList<>();
+            for (FileInfo file : listing.listPrefix(view.location() + "/data/")) {
                 String name = file.location().substring(file.location().lastIndexOf('/') + 1);
                 if (name.startsWith(prefix) && name.endsWith(".parquet")
-                        && file.createdAtMillis() < olderThan.toEpochMilli()
-                        && !referenced.contains(comparable(file.location()))) {
-                    current.io().deleteFile(file.location());
+                        && file.createdAtMillis() < olderThan.toEpochMilli()) {
+                    candidates.add(file.location());
+                }
+            }
+            if (candidates.isEmpty()) {
+                return 0;
+            }
+            Set<String> referenced = referencedDataFiles(view);
+            int deleted = 0;
+            for (String location : candidates) {
+                if (!referenced.contains(comparable(location))) {
+                    view.io().deleteFile(location);
                     deleted++;
                 }
             }
             if (deleted > 0) {
-                LOG.info("{} of {}: deleted {} uncommitted data file(s)", shardId, tableId, deleted);
+                LOG.info("{} of {}: deleted {} uncommitted data file(s)", shards, tableId, deleted);
             }
             return deleted;
         } catch (UncheckedIOException e) {
@@ -255,7 +337,7 @@ public final class IcebergBatchWriter {
      * The channel's table, loaded (refreshed) or created now: what the rows of the next {@link #write} must fit (its
      * schema, spec and properties).
      *
-     * @throws TableNotOwnedException the table exists and is not this channel's
+     * @throws TableNotOwnedException the table exists and is not this channel's, or it was dropped
      */
     synchronized Table openForWrite() throws IOException {
         try {
@@ -266,45 +348,58 @@ public final class IcebergBatchWriter {
     }
 
     /** Test hook: runs between the data files' write and the commit (to simulate a crash or a rival there). */
-    synchronized void beforeCommit(Runnable hook) {
+    void beforeCommit(Runnable hook) {
         this.beforeCommit = Objects.requireNonNull(hook, "hook");
     }
 
-    private long commit(Table current, String shardId, OptionalLong expected, long start, long next, String token,
-                        List<DataFile> files) throws IOException {
+    /** Commits the batch's files with the shard's checkpoint; under the lock. */
+    private WriteResult commit(Table current, String shardId, OptionalLong expected, long start, long next,
+                               String token, FileBatch batch) throws IOException {
         String key = CHECKPOINT_PREFIX + shardId;
+        List<String> locations = batch.files().stream().map(DataFile::location).toList();
         for (int attempt = 1; ; attempt++) {
             try {
                 AppendFiles append = current.newAppend();
-                files.forEach(append::appendFile);
+                batch.files().forEach(append::appendFile);
                 append.set(key, Long.toString(next))
                         .set(BATCH_START_PREFIX + shardId, Long.toString(start))
                         .set(COMMIT_TOKEN, token)
-                        .validateWith(new CheckpointValidator(key, expected));
+                        .set(CHECKPOINTS_CARRIED, "true")
+                        .validateWith(new CheckpointValidator(key, expected, append));
                 append.commit();
-                return current.currentSnapshot().snapshotId();
+                Committed committed = committed(current.currentSnapshot().snapshotId(), batch);
+                expireSnapshots(current);
+                return committed;
             } catch (ValidationException e) {
                 current.refresh();
-                OptionalLong moved = checkpointOf(current, shardId);
-                if (ourCommitLanded(current, key, next, token)) {
-                    return snapshotOf(current, key).snapshotId(); // an earlier attempt's state was unknown: it landed
+                Snapshot ours = snapshotWithToken(current, token);
+                if (ours != null) {
+                    return committed(ours.snapshotId(), batch); // an earlier attempt's state was unknown: it landed
                 }
-                deleteQuietly(current, files.stream().map(DataFile::location).toList());
+                OptionalLong moved = checkpointOf(current, shardId);
+                deleteQuietly(current, locations);
+                if (moved.isPresent() && moved.getAsLong() >= next) {
+                    // A rival committed this batch (or more) first: the table has it, and every row was read.
+                    LOG.info("{} of {}: batch [{}, {}) committed by another writer first; the table is at {}",
+                            shardId, tableId, start, next, moved.getAsLong());
+                    return new AlreadyCommitted(moved.getAsLong());
+                }
                 LOG.warn("{} of {}: batch [{}, {}) not committed, the table's checkpoint moved to {}", shardId,
                         tableId, start, next, moved);
                 throw new CheckpointConflictException(shardId + " of " + tableId + " moved to " + moved
                         + " while the batch from " + start + " was being committed", moved);
             } catch (CommitStateUnknownException e) {
                 current.refresh();
-                if (ourCommitLanded(current, key, next, token)) {
-                    return snapshotOf(current, key).snapshotId();
+                Snapshot ours = snapshotWithToken(current, token);
+                if (ours != null) {
+                    return committed(ours.snapshotId(), batch);
                 }
                 if (attempt >= COMMIT_ATTEMPTS) {
                     throw new IOException("commit to " + tableId + " in an unknown state: " + e.getMessage(), e);
                 }
             } catch (CommitFailedException e) {
                 if (attempt >= COMMIT_ATTEMPTS) {
-                    deleteQuietly(current, files.stream().map(DataFile::location).toList());
+                    deleteQuietly(current, locations);
                     throw new IOException("commit to " + tableId + " failed " + attempt + " times: "
                             + e.getMessage(), e);
                 }
@@ -314,10 +409,45 @@ public final class IcebergBatchWriter {
         }
     }
 
-    private static boolean ourCommitLanded(Table current, String key, long next, String token) {
-        Snapshot snapshot = snapshotOf(current, key);
-        return snapshot != null && Long.toString(next).equals(snapshot.summary().get(key))
-                && token.equals(snapshot.summary().get(COMMIT_TOKEN));
+    private static Committed committed(long snapshotId, FileBatch batch) {
+        return new Committed(snapshotId, batch.rowCount(), batch.files().stream().map(DataFile::location).toList(),
+                batch.files().stream().mapToLong(DataFile::fileSizeInBytes).sum());
+    }
+
+    /**
+     * Expires the snapshots beyond the newest {@code retainedSnapshots}, once a fifth more have piled up (an expiry
+     * is a commit of its own: not one per batch). A failure costs metadata size only: the next commit tries again.
+     */
+    private void expireSnapshots(Table current) {
+        if (retainedSnapshots == 0) {
+            return;
+        }
+        int count = 0;
+        for (Snapshot ignored : current.snapshots()) {
+            count++;
+        }
+        if (count <= retainedSnapshots + Math.max(1, retainedSnapshots / 5)) {
+            return;
+        }
+        try {
+            current.expireSnapshots()
+                    .expireOlderThan(current.currentSnapshot().timestampMillis() + 1)
+                    .retainLast(retainedSnapshots)
+                    .commit();
+            LOG.debug("{}: expired {} snapshot(s)", tableId, count - retainedSnapshots);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not expire old snapshots: {}", tableId, e.toString());
+        }
+    }
+
+    /** Our commit attempt's snapshot among the current one's ancestors, or null. */
+    private static Snapshot snapshotWithToken(Table current, String token) {
+        for (Snapshot snapshot : SnapshotUtil.currentAncestors(current)) {
+            if (token.equals(snapshot.summary().get(COMMIT_TOKEN))) {
+                return snapshot;
+            }
+        }
+        return null;
     }
 
     private static void backOff(int attempt) throws IOException {
@@ -332,57 +462,104 @@ public final class IcebergBatchWriter {
     private record FileBatch(List<DataFile> files, long rowCount) {
     }
 
-    /** One Parquet file per hour partition touched, at most MAX_OPEN_FILES open; on failure none is left behind. */
-    private FileBatch writeFiles(Table current, String shardId, long start, String token, Iterable<Record> rows)
+    /**
+     * One Parquet file per hour partition touched, in passes of at most MAX_OPEN_FILES hours each; on failure none
+     * is left behind.
+     */
+    private FileBatch writeFiles(Table view, String shardId, long start, String token, Iterable<Record> rows)
             throws IOException {
-        Map<PartitionKey, DataWriter<Record>> open = new LinkedHashMap<>(MAX_OPEN_FILES, 0.75f, true);
-        List<DataWriter<Record>> all = new ArrayList<>();
+        String prefix = channelHash + "-" + shardNumber(shardId) + "-" + base36(start) + "-" + token + "-";
         List<String> locations = new ArrayList<>();
         List<DataFile> files = new ArrayList<>();
-        PartitionKey key = new PartitionKey(current.spec(), current.schema());
-        InternalRecordWrapper wrapper = new InternalRecordWrapper(current.schema().asStruct());
-        String prefix = channelHash + "-" + shardNumber(shardId) + "-" + base36(start) + "-" + token + "-";
-        long rowCount = 0;
+        Set<PartitionKey> written = new HashSet<>();
+        long rowCount = -1;
         boolean done = false;
         try {
-            for (Record row : rows) {
-                key.partition(wrapper.wrap(row));
-                DataWriter<Record> writer = open.get(key);
-                if (writer == null) {
-                    if (open.size() == MAX_OPEN_FILES) {
-                        Iterator<DataWriter<Record>> eldest = open.values().iterator();
-                        DataWriter<Record> closing = eldest.next();
-                        eldest.remove();
-                        closing.close();
-                        files.add(closing.toDataFile());
-                    }
-                    PartitionKey partition = key.copy();
-                    String location = current.locationProvider().newDataLocation(current.spec(), partition,
-                            prefix + all.size() + ".parquet");
-                    locations.add(location);
-                    writer = newWriter(current, partition, location);
-                    all.add(writer);
-                    open.put(partition, writer);
+            boolean more = true;
+            while (more) {
+                Pass pass = new Pass(view, prefix, written, locations, files);
+                more = pass.run(rows);
+                if (rowCount >= 0 && pass.rowsSeen != rowCount) {
+                    throw new IOException("the batch of " + shardId + " from " + start + " had " + rowCount
+                            + " rows, then " + pass.rowsSeen + " when read again (did its records expire?)");
                 }
-                writer.write(row);
-                rowCount++;
-            }
-            for (DataWriter<Record> writer : open.values()) {
-                writer.close();
-                files.add(writer.toDataFile());
+                rowCount = pass.rowsSeen;
             }
             done = true;
             return new FileBatch(files, rowCount);
         } finally {
             if (!done) {
-                for (DataWriter<Record> writer : all) {
-                    try {
-                        writer.close();
-                    } catch (IOException | RuntimeException e) {
-                        LOG.debug("closing an abandoned data file of {}", tableId, e);
+                deleteQuietly(view, locations);
+            }
+        }
+    }
+
+    /**
+     * One pass over a batch's rows: writes those of the first MAX_OPEN_FILES hours not written by an earlier pass,
+     * one file each, and tells whether rows of further hours were skipped. Not thread-safe.
+     */
+    private final class Pass {
+        private final Table view;
+        private final String prefix;
+        private final Set<PartitionKey> written;
+        private final List<String> locations;
+        private final List<DataFile> files;
+        private final Map<PartitionKey, DataWriter<Record>> open = new HashMap<>();
+        long rowsSeen;
+
+        Pass(Table view, String prefix, Set<PartitionKey> written, List<String> locations, List<DataFile> files) {
+            this.view = view;
+            this.prefix = prefix;
+            this.written = written;
+            this.locations = locations;
+            this.files = files;
+        }
+
+        /** @return whether another pass is needed */
+        boolean run(Iterable<Record> rows) throws IOException {
+            PartitionKey key = new PartitionKey(view.spec(), view.schema());
+            InternalRecordWrapper wrapper = new InternalRecordWrapper(view.schema().asStruct());
+            boolean skipped = false;
+            boolean closed = false;
+            try {
+                for (Record row : rows) {
+                    rowsSeen++;
+                    key.partition(wrapper.wrap(row));
+                    DataWriter<Record> writer = open.get(key);
+                    if (writer == null) {
+                        if (written.contains(key)) {
+                            continue;
+                        }
+                        if (open.size() == MAX_OPEN_FILES) {
+                            skipped = true;
+                            continue;
+                        }
+                        PartitionKey partition = key.copy();
+                        String location = view.locationProvider().newDataLocation(view.spec(), partition,
+                                prefix + locations.size() + ".parquet");
+                        locations.add(location);
+                        writer = newWriter(view, partition, location);
+                        open.put(partition, writer);
+                    }
+                    writer.write(row);
+                }
+                for (Map.Entry<PartitionKey, DataWriter<Record>> entry : open.entrySet()) {
+                    entry.getValue().close();
+                    files.add(entry.getValue().toDataFile());
+                    written.add(entry.getKey());
+                }
+                closed = true;
+                return skipped;
+            } finally {
+                if (!closed) {
+                    for (DataWriter<Record> writer : open.values()) {
+                        try {
+                            writer.close();
+                        } catch (IOException | RuntimeException e) {
+                            LOG.debug("closing an abandoned data file of {}", tableId, e);
+                        }
                     }
                 }
-                deleteQuietly(current, locations);
             }
         }
     }
@@ -411,17 +588,30 @@ public final class IcebergBatchWriter {
         }
     }
 
+    /** The table loaded or refreshed now, its owner checked each time; null if it does not exist. Under the lock. */
     private Table existingTable() {
+        if (dropped != null) {
+            throw new UncheckedIOException(new TableNotOwnedException(dropped));
+        }
         if (table == null) {
             try {
                 table = catalog.loadTable(tableId);
-                checkOwner(table);
             } catch (NoSuchTableException e) {
                 return null;
             }
         } else {
-            table.refresh();
+            try {
+                table.refresh();
+            } catch (NoSuchTableException e) {
+                // Not recreated: the engine's checkpoints say the rows before them are in a table that is gone.
+                dropped = "table " + tableId + " was dropped from its catalog after channel " + channelId
+                        + " created it: delivery stops (delete and recreate the channel to deliver again)";
+                table = null;
+                LOG.error("{}", dropped);
+                throw new UncheckedIOException(new TableNotOwnedException(dropped));
+            }
         }
+        checkOwner(table); // also after a refresh: the table may have been replaced by another of that name
         return table;
     }
 
@@ -437,9 +627,10 @@ public final class IcebergBatchWriter {
                 LOG.debug("namespace {} created by another writer", tableId.namespace());
             }
         }
+        TableSchema mapped = tableSchema.get();
         try {
-            table = catalog.buildTable(tableId, tableSchema.schema())
-                    .withPartitionSpec(tableSchema.spec())
+            table = catalog.buildTable(tableId, mapped.schema())
+                    .withPartitionSpec(mapped.spec())
                     .withProperty(TableProperties.FORMAT_VERSION, "2")
                     .withProperty(TableProperties.PARQUET_COMPRESSION, compression.parquetCodec())
                     .withProperty(TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, Integer.toString(ROW_GROUP_BYTES))
@@ -468,18 +659,28 @@ public final class IcebergBatchWriter {
     }
 
     static OptionalLong checkpointOf(Table current, String shardId) {
-        Snapshot snapshot = snapshotOf(current, CHECKPOINT_PREFIX + shardId);
-        return snapshot == null ? OptionalLong.empty()
-                : OptionalLong.of(Long.parseLong(snapshot.summary().get(CHECKPOINT_PREFIX + shardId)));
+        String value = checkpointsOf(SnapshotUtil.currentAncestors(current)).get(CHECKPOINT_PREFIX + shardId);
+        return value == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(value));
     }
 
-    private static Snapshot snapshotOf(Table current, String key) {
-        for (Snapshot snapshot : SnapshotUtil.currentAncestors(current)) {
-            if (snapshot.summary().containsKey(key)) {
-                return snapshot;
+    /**
+     * Every shard's checkpoint (summary key to value) as of the newest of {@code ancestors}: the newest value of each
+     * key, reading back to the first snapshot that carries them all (older tables' snapshots each hold only their own
+     * shard's).
+     */
+    static Map<String, String> checkpointsOf(Iterable<Snapshot> ancestors) {
+        Map<String, String> checkpoints = new HashMap<>();
+        for (Snapshot snapshot : ancestors) {
+            for (Map.Entry<String, String> entry : snapshot.summary().entrySet()) {
+                if (entry.getKey().startsWith(CHECKPOINT_PREFIX)) {
+                    checkpoints.putIfAbsent(entry.getKey(), entry.getValue());
+                }
+            }
+            if ("true".equals(snapshot.summary().get(CHECKPOINTS_CARRIED))) {
+                break;
             }
         }
-        return null;
+        return checkpoints;
     }
 
     static String shardNumber(String shardId) {
@@ -494,19 +695,26 @@ public final class IcebergBatchWriter {
     }
 
     /**
-     * Accepts the commit only if the newest checkpoint of the shard among the base's ancestors is the one the batch
-     * was cut from (absent for a shard's first batch). Iceberg calls it once per commit attempt.
+     * Accepts the commit only if the shard's checkpoint as of the base is the one the batch was cut from (absent for
+     * a shard's first batch), and then carries the base's checkpoints of the other shards into the append's summary.
+     * Iceberg calls it once per commit attempt, against that attempt's base, before the summary is written.
      */
-    private record CheckpointValidator(String key, OptionalLong expected) implements SnapshotAncestryValidator {
+    private record CheckpointValidator(String key, OptionalLong expected, AppendFiles append)
+            implements SnapshotAncestryValidator {
         @Override
         public boolean validate(Iterable<Snapshot> ancestors) {
-            for (Snapshot snapshot : ancestors) {
-                String value = snapshot.summary().get(key);
-                if (value != null) {
-                    return expected.isPresent() && expected.getAsLong() == Long.parseLong(value);
-                }
+            Map<String, String> checkpoints = checkpointsOf(ancestors);
+            String value = checkpoints.get(key);
+            boolean valid = value == null ? expected.isEmpty()
+                    : expected.isPresent() && expected.getAsLong() == Long.parseLong(value);
+            if (valid) {
+                checkpoints.forEach((other, checkpoint) -> {
+                    if (!other.equals(key)) {
+                        append.set(other, checkpoint);
+                    }
+                });
             }
-            return expected.isEmpty();
+            return valid;
         }
 
         @Override

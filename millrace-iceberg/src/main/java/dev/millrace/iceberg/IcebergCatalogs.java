@@ -25,12 +25,15 @@ import org.apache.iceberg.rest.RESTCatalog;
  * <p>Mapping of {@code arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME} (Millrace's decision; AWS's table buckets are
  * catalogs of their own):
  * <ul>
- *   <li>Embedded: a {@link JdbcCatalog} named {@code NAME} in the one SQLite file (the JDBC catalog keeps several
- *   catalogs apart by its {@code catalog_name} column), warehouse {@code WAREHOUSE_DIR/NAME}, data written with
- *   {@link LocalFileIO}. The catalog is single-node: each node of a cluster would have its own file.</li>
+ *   <li>Embedded: a {@link JdbcCatalog} named {@code ACCOUNT/REGION/NAME} in the one SQLite file (the JDBC catalog
+ *   keeps several catalogs apart by its {@code catalog_name} column; a bucket name is unique only within an account's
+ *   region), warehouse {@code WAREHOUSE_DIR/ACCOUNT/REGION/NAME}, data written with {@link LocalFileIO}. The catalog
+ *   is single-node: each node of a cluster would have its own file.</li>
  *   <li>REST: a {@link RESTCatalog} on the configured URI with {@code warehouse} = the table bucket ARN, which is what
  *   the S3 Tables Iceberg REST endpoint expects, unless a warehouse is configured (Polaris, Lakekeeper, Nessie name
- *   theirs). Further properties (credential, token, oauth2-server-uri, scope, io-impl, s3.*) are passed through.</li>
+ *   theirs): then that one warehouse serves every table bucket ARN of every account and region, and tables of two
+ *   channels are told apart by namespace and name only. Further properties (credential, token, oauth2-server-uri,
+ *   scope, io-impl, s3.*) are passed through.</li>
  * </ul>
  * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
  *
@@ -88,6 +91,11 @@ public final class IcebergCatalogs implements Closeable {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
+    /** Whether the catalogs are the embedded one's (single-node, and nobody maintains its tables but us). */
+    public boolean embedded() {
+        return settings instanceof Embedded;
+    }
+
     /** The catalog of {@code bucket}, opened on first use. */
     public synchronized Catalog catalog(TableBucketArn bucket) throws IOException {
         Catalog catalog = catalogs.get(bucket.arn());
@@ -119,7 +127,9 @@ public final class IcebergCatalogs implements Closeable {
         } catch (FileAlreadyExistsException e) {
             // opened before
         }
-        Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(bucket.name());
+        // Bucket names are unique per account and region only: two accounts' "lake" buckets are two catalogs.
+        String catalogName = bucket.accountId() + "/" + bucket.region() + "/" + bucket.name();
+        Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(catalogName);
         FileModes.createPrivateDirectories(warehouse);
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.URI, "jdbc:sqlite:" + file);
@@ -128,7 +138,7 @@ public final class IcebergCatalogs implements Closeable {
         properties.put("jdbc.schema-version", "V1");
         properties.put("jdbc.busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MS));
         JdbcCatalog catalog = new JdbcCatalog();
-        catalog.initialize(bucket.name(), properties);
+        catalog.initialize(catalogName, properties);
         return catalog;
     }
 

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -43,10 +44,16 @@ import org.slf4j.LoggerFactory;
  * against the same schema. Rejection codes are {@link dev.millrace.iceberg.schema.RejectReason}'s and
  * {@link GsrRecords}'.
  *
- * <p>Once per shard and sink (after a restart, that is), before the shard's first write, files that crashed attempts
- * left behind and that are older than {@link #SWEEP_AGE} are deleted ({@link IcebergBatchWriter#sweepUncommitted}).
+ * <p>Once per channel and sink (after a restart, that is), before its first write, files that crashed attempts of any
+ * of its shards left behind and that are older than {@link #SWEEP_AGE} are deleted
+ * ({@link IcebergBatchWriter#sweepUncommitted(Instant)}).
  *
- * <p>Thread-safe: writers are per table and serialise themselves; the maps are concurrent.
+ * <p>The embedded catalog's tables keep their last {@value #EMBEDDED_RETAINED_SNAPSHOTS} snapshots (the writer expires
+ * older ones); a REST catalog's are left to its maintenance. {@link #retain} releases the writers of channels that are
+ * no longer delivered.
+ *
+ * <p>Thread-safe: writers are per table and thread-safe; a channel's writer is created atomically (one per table);
+ * the maps are concurrent.
  */
 public final class IcebergTableSink implements TableSink {
 
@@ -54,6 +61,12 @@ public final class IcebergTableSink implements TableSink {
     public static final String SCHEMA_VERSION_PROPERTY = "millrace.schema-version-id";
     /** A data file this old that no snapshot references is an interrupted attempt's, not a batch being written. */
     static final Duration SWEEP_AGE = Duration.ofMinutes(15);
+
+    /**
+     * Snapshots the embedded catalog's tables keep (nobody else expires them): 100 batches' worth of time travel,
+     * while metadata.json stays small. A REST catalog's tables are its maintenance's (S3 Tables: 120 hours).
+     */
+    static final int EMBEDDED_RETAINED_SNAPSHOTS = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergTableSink.class);
 
@@ -109,7 +122,7 @@ public final class IcebergTableSink implements TableSink {
                                   Iterable<TableRecord> records, RejectedRecords rejected) throws IOException {
         IcebergBatchWriter writer = channel(target).writer;
         try {
-            sweepOnce(target, writer, shardId);
+            sweepOnce(target, writer);
             Table table = writer.openForWrite();
             Conversions rows = new Conversions(target, table, records, rejected, maxRecordBytes);
             WriteResult result = writer.write(shardId, startPosition, nextPosition, rows);
@@ -132,45 +145,73 @@ public final class IcebergTableSink implements TableSink {
     }
 
     @Override
+    public void retain(Set<String> channelIds) {
+        channels.keySet().retainAll(channelIds);
+        swept.retainAll(channelIds);
+    }
+
+    /** How many channels' writers the sink holds (tests: released ones are gone). */
+    int channelCount() {
+        return channels.size();
+    }
+
+    @Override
     public void close() throws IOException {
         channels.clear();
         catalogs.close();
     }
 
-    private void sweepOnce(TableTarget target, IcebergBatchWriter writer, String shardId) {
-        if (!swept.add(target.channelId() + "/" + shardId)) {
+    private void sweepOnce(TableTarget target, IcebergBatchWriter writer) {
+        if (!swept.add(target.channelId())) {
             return;
         }
         try {
-            writer.sweepUncommitted(shardId, clock.instant().minus(SWEEP_AGE));
+            writer.sweepUncommitted(clock.instant().minus(SWEEP_AGE)); // all shards: one listing, manifests once
         } catch (IOException | RuntimeException e) {
             // Orphans cost storage, not correctness: the next restart tries again.
-            LOG.warn("Channel {}: could not sweep the uncommitted files of {} in {}: {}", target.channelName(),
-                    shardId, target.qualifiedName(), e.toString());
+            LOG.warn("Channel {}: could not sweep the uncommitted files of {}: {}", target.channelName(),
+                    target.qualifiedName(), e.toString());
         }
     }
 
+    /** The channel's writer: one per channel and target, created at most once even when shards race for it. */
     private Channel channel(TableTarget target) throws IOException {
-        Channel known = channels.get(target.channelId());
-        if (known != null && known.target.equals(target)) {
-            return known;
-        }
-        TableSchema schema;
         try {
-            schema = JsonSchemaToIceberg.map(target.schemaDefinition() == null ? "" : target.schemaDefinition(),
-                    target.partitionColumn() == null ? "" : target.partitionColumn());
-        } catch (SchemaMappingException e) {
-            throw new IOException("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage(), e);
+            return channels.compute(target.channelId(), (id, known) -> {
+                if (known != null && known.target.equals(target)) {
+                    return known;
+                }
+                try {
+                    return newChannel(target);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
+    }
+
+    private Channel newChannel(TableTarget target) throws IOException {
+        // Mapped only if this writer creates the table: a version registered later (the channel's target follows the
+        // latest) may not map, and must not stop delivery to the table of the version it was created with.
+        IcebergBatchWriter.TableSchemaSource schema = () -> {
+            try {
+                return JsonSchemaToIceberg.map(target.schemaDefinition() == null ? "" : target.schemaDefinition(),
+                        target.partitionColumn() == null ? "" : target.partitionColumn());
+            } catch (SchemaMappingException e) {
+                throw new IOException("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage(),
+                        e);
+            }
+        };
         Catalog catalog = catalogs.catalog(TableBucketArn.parse(target.tableBucketArn()));
         Map<String, String> properties = target.schemaVersionId() == null ? Map.of()
                 : Map.of(SCHEMA_VERSION_PROPERTY, target.schemaVersionId());
         IcebergBatchWriter writer = new IcebergBatchWriter(catalog,
                 IcebergCatalogs.tableId(target.namespace(), target.tableName()), schema,
-                TableCompression.of(target.compression()), target.channelId(), properties);
-        Channel created = new Channel(target, writer);
-        channels.put(target.channelId(), created);
-        return created;
+                TableCompression.of(target.compression()), target.channelId(), properties,
+                catalogs.embedded() ? EMBEDDED_RETAINED_SNAPSHOTS : 0);
+        return new Channel(target, writer);
     }
 
     /** A channel's target and its table's writer. */
@@ -178,8 +219,9 @@ public final class IcebergTableSink implements TableSink {
     }
 
     /**
-     * The batch's records as rows, rejected ones handed to the DLQ callback on the way; read at most once (by the
-     * writer, or by {@link #drain} when the writer had nothing to write).
+     * The batch's records as rows, rejected ones handed to the DLQ callback on the way, on the first pass only: the
+     * writer reads the batch once per pass ({@link #drain} reads it when the writer had nothing to write), and a
+     * record converts the same way each time.
      */
     private static final class Conversions implements Iterable<Record> {
         private final TableTarget target;
@@ -188,7 +230,7 @@ public final class IcebergTableSink implements TableSink {
         private final long maxRecordBytes;
         private final JsonRecords json;
         private final String tableVersion;
-        private boolean read;
+        private int passes;
 
         Conversions(TableTarget target, Table table, Iterable<TableRecord> records, RejectedRecords rejected,
                     long maxRecordBytes) {
@@ -202,17 +244,14 @@ public final class IcebergTableSink implements TableSink {
         }
 
         void drain() {
-            if (!read) {
+            if (passes == 0) {
                 iterator().forEachRemaining(row -> { });
             }
         }
 
         @Override
         public Iterator<Record> iterator() {
-            if (read) {
-                throw new IllegalStateException("a batch's records are read once");
-            }
-            read = true;
+            boolean first = passes++ == 0;
             Iterator<TableRecord> source = records.iterator();
             return new Iterator<>() {
                 private Record next;
@@ -220,7 +259,7 @@ public final class IcebergTableSink implements TableSink {
                 @Override
                 public boolean hasNext() {
                     while (next == null && source.hasNext()) {
-                        next = row(source.next());
+                        next = row(source.next(), first);
                     }
                     return next != null;
                 }
@@ -237,17 +276,17 @@ public final class IcebergTableSink implements TableSink {
             };
         }
 
-        /** The record's row, or null after handing it to the DLQ callback. */
-        private Record row(TableRecord record) {
+        /** The record's row, or null after handing it to the DLQ callback (on the first pass). */
+        private Record row(TableRecord record, boolean firstPass) {
             byte[] payload = record.data();
             if (target.gsrRecords()) {
                 GsrRecords.Decoded decoded = GsrRecords.decode(payload, maxRecordBytes);
                 if (decoded instanceof GsrRecords.Problem problem) {
-                    return reject(record, problem.errorCode(), problem.message());
+                    return reject(firstPass, record, problem.errorCode(), problem.message());
                 }
                 GsrRecords.Payload gsr = (GsrRecords.Payload) decoded;
                 if (tableVersion != null && !tableVersion.equals(gsr.schemaVersionId().toString())) {
-                    return reject(record, GsrRecords.INVALID_SCHEMA, "The record was written with schema version "
+                    return reject(firstPass, record, GsrRecords.INVALID_SCHEMA, "The record was written with schema version "
                             + gsr.schemaVersionId() + "; the table has version " + tableVersion
                             + " (schema evolution is not supported: recreate the channel for a new version).");
                 }
@@ -255,12 +294,15 @@ public final class IcebergTableSink implements TableSink {
             }
             JsonRecords.Conversion conversion = json.convert(payload);
             if (conversion instanceof JsonRecords.Rejected r) {
-                return reject(record, r.reason().name(), r.message());
+                return reject(firstPass, record, r.reason().name(), r.message());
             }
             return ((JsonRecords.Row) conversion).record();
         }
 
-        private Record reject(TableRecord record, String errorCode, String message) {
+        private Record reject(boolean firstPass, TableRecord record, String errorCode, String message) {
+            if (!firstPass) {
+                return null;
+            }
             try {
                 rejected.reject(record, errorCode, message);
                 return null;

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import dev.millrace.storage.log.FileModes;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -27,12 +29,42 @@ import org.apache.iceberg.io.SupportsPrefixOperations;
  * no Hadoop FileSystem (Iceberg's default, HadoopFileIO, would pull in Hadoop's whole client). Locations are absolute
  * paths or {@code file:} URIs. Prefix operations let a sweep find a shard's uncommitted files.
  *
+ * <p>Durable: a file is forced to the disk ({@code fsync}) when its stream closes, and its directory when it is
+ * created, so a commit that returned survives a power loss: the catalog's row in SQLite (which syncs its own commit)
+ * points to a metadata.json whose bytes, and whose directory entry, are on the disk before the row is written, and so
+ * are the manifests and data files it names.
+ *
  * <p>Stateless and thread-safe. Iceberg creates it by class name ({@code io-impl}), hence the public no-arg
  * constructor.
  */
 public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
 
     private static final int BUFFER_BYTES = 64 * 1024;
+
+    /** How a file's bytes and a directory's entries reach the disk. A seam for tests, which record the calls. */
+    interface Durability {
+        void forceFile(FileChannel channel, Path file) throws IOException;
+
+        void forceDirectory(Path directory) throws IOException;
+    }
+
+    /** fsync through the channel; a directory is opened for reading and forced (Linux, macOS). */
+    static final Durability FSYNC = new Durability() {
+        @Override
+        public void forceFile(FileChannel channel, Path file) throws IOException {
+            channel.force(true);
+        }
+
+        @Override
+        public void forceDirectory(Path directory) throws IOException {
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        }
+    };
+
+    /** Test seam: what every LocalFileIO of this class loader forces with (Iceberg instantiates them itself). */
+    static volatile Durability durability = FSYNC;
 
     public LocalFileIO() {
     }
@@ -70,6 +102,7 @@ public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
         public PositionOutputStream create() {
             try {
                 Files.createFile(file.toPath(), FileModes.privateFileAttributes(file.toPath()));
+                forceParent();
             } catch (FileAlreadyExistsException e) {
                 throw new AlreadyExistsException("File already exists: %s", file);
             } catch (IOException e) {
@@ -82,18 +115,27 @@ public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
         public PositionOutputStream createOrOverwrite() {
             try {
                 Files.createFile(file.toPath(), FileModes.privateFileAttributes(file.toPath()));
+                forceParent();
             } catch (FileAlreadyExistsException e) {
-                // Overwritten in place: it keeps its mode.
+                // Overwritten in place: it keeps its mode (and its directory entry).
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + file, e);
             }
             return open();
         }
 
+        private void forceParent() throws IOException {
+            Path parent = file.toPath().toAbsolutePath().getParent();
+            if (parent != null) {
+                durability.forceDirectory(parent);
+            }
+        }
+
         private PositionOutputStream open() {
             try {
-                return new CountingStream(new BufferedOutputStream(Files.newOutputStream(file.toPath(),
-                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), BUFFER_BYTES));
+                FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                return new CountingStream(channel, file.toPath());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open " + file, e);
             }
@@ -110,13 +152,21 @@ public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
         }
     }
 
-    /** A stream that knows how many bytes went through it: Parquet asks for its position. Not thread-safe. */
+    /**
+     * A buffered stream onto a file's channel that knows how many bytes went through it (Parquet asks for its
+     * position) and forces the file to the disk when it closes. Not thread-safe.
+     */
     private static final class CountingStream extends PositionOutputStream {
+        private final FileChannel channel;
+        private final Path file;
         private final OutputStream out;
         private long position;
+        private boolean closed;
 
-        CountingStream(OutputStream out) {
-            this.out = out;
+        CountingStream(FileChannel channel, Path file) {
+            this.channel = channel;
+            this.file = file;
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES);
         }
 
         @Override
@@ -143,7 +193,14 @@ public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
 
         @Override
         public void close() throws IOException {
-            out.close();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try (FileChannel closing = channel) {
+                out.flush();
+                durability.forceFile(closing, file);
+            }
         }
     }
 

@@ -209,24 +209,151 @@ class IcebergBatchWriterTest {
         second.write(SHARD0, 0, 3, rows(500, 3));
         assertThat(ids(catalogs.catalog(other).loadTable(TABLE))).isEqualTo(range(500, 3));
         assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, 10));
-        assertThat(catalogs.catalog(other).loadTable(TABLE).location()).contains("/warehouse/other-lake/");
+        assertThat(catalogs.catalog(other).loadTable(TABLE).location())
+                .contains("/warehouse/123456789012/us-east-1/other-lake/");
     }
 
     @Test
-    void aBatchSpreadOverMoreHoursThanOpenFilesClosesTheLeastRecentFileAndLosesNoRow() throws Exception {
-        int hours = IcebergBatchWriter.MAX_OPEN_FILES + 4;
+    void aBatchSpreadOverMoreHoursThanOpenFilesIsWrittenInPassesWithOneFilePerHourAndLosesNoRow() throws Exception {
+        int hours = 24;
         List<Record> rows = new java.util.ArrayList<>();
         List<Record> source = rows(0, 3 * hours);
         for (int i = 0; i < source.size(); i++) {
             Record row = source.get(i).copy();
-            // Round robin over the hours: with at most 16 files open, hour h is closed before it comes round again.
+            // Round robin over the hours: with at most 16 files open, hour h would be closed before it comes again.
             row.setField("ts", TestBatches.BASE.plusHours(i % hours));
             rows.add(row);
         }
-        Committed committed = (Committed) writer(catalogs, TableCompression.ZSTD).write(SHARD0, 0, rows.size(), rows);
-        assertThat(committed.dataFiles()).as("reopened hours get another file").hasSizeGreaterThan(hours);
-        assertThat(committed.dataFiles()).doesNotHaveDuplicates();
-        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, rows.size()));
+        int[] reads = {0};
+        Iterable<Record> counted = () -> {
+            reads[0]++;
+            return rows.iterator();
+        };
+        Committed committed = (Committed) writer(catalogs, TableCompression.ZSTD).write(SHARD0, 0, rows.size(), counted);
+        assertThat(committed.dataFiles()).as("one file per hour").hasSize(hours).doesNotHaveDuplicates();
+        assertThat(committed.rowCount()).isEqualTo(rows.size());
+        assertThat(reads[0]).as("24 hours, 16 at a time").isEqualTo(2);
+        Table table = catalogs.catalog(BUCKET).loadTable(TABLE);
+        assertThat(ids(table)).isEqualTo(range(0, rows.size()));
+    }
+
+    @Test
+    void everyShardsCheckpointSurvivesTheExpiryOfTheSnapshotsThatWroteIt() throws Exception {
+        IcebergBatchWriter writer = writer(catalogs, TableCompression.ZSTD);
+        writer.write(SHARD0, 0, 10, rows(0, 10));
+        writer.write(SHARD1, 0, 5, rows(100, 5));
+        writer.write(SHARD1, 5, 8, rows(105, 3));
+        Table table = catalogs.catalog(BUCKET).loadTable(TABLE);
+        // What S3 Tables' maintenance may do: keep only the current snapshot.
+        table.expireSnapshots().expireOlderThan(table.currentSnapshot().timestampMillis() + 1).retainLast(1).commit();
+        assertThat(catalogs.catalog(BUCKET).loadTable(TABLE).snapshots()).hasSize(1);
+
+        IcebergBatchWriter restarted = writer(newCatalogs(), TableCompression.ZSTD);
+        assertThat(restarted.checkpoint(SHARD0)).hasValue(10);
+        assertThat(restarted.checkpoint(SHARD1)).hasValue(8);
+        assertThat(restarted.write(SHARD0, 0, 10, rows(0, 10))).isEqualTo(new AlreadyCommitted(10));
+        restarted.write(SHARD0, 10, 12, rows(10, 2));
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE)))
+                .containsExactlyInAnyOrderElementsOf(concat(range(0, 12), range(100, 8)));
+    }
+
+    @Test
+    void theEmbeddedWriterExpiresSnapshotsSoTheirNumberStaysBounded() throws Exception {
+        IcebergBatchWriter writer = new IcebergBatchWriter(catalogs.catalog(BUCKET), TABLE, TestBatches.tableSchema(),
+                TableCompression.ZSTD, "ch-1", java.util.Map.of(), 5);
+        for (int batch = 0; batch < 30; batch++) {
+            String shard = batch % 2 == 0 ? SHARD0 : SHARD1;
+            long start = batch / 2 * 2L;
+            writer.write(shard, start, start + 2, rows(batch * 2L + (batch % 2) * 1000, 2));
+            assertThat(catalogs.catalog(BUCKET).loadTable(TABLE).snapshots()).as("after batch %d", batch)
+                    .hasSizeLessThanOrEqualTo(5 + 1);
+        }
+        assertThat(writer.checkpoint(SHARD0)).hasValue(30);
+        assertThat(writer.checkpoint(SHARD1)).hasValue(30);
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).hasSize(60).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aShardWritesItsFilesWhileAnotherShardOfTheTableWaitsForItsCommit() throws Exception {
+        IcebergBatchWriter writer = writer(catalogs, TableCompression.ZSTD);
+        writer.write(SHARD0, 0, 1, rows(0, 1)); // the table exists
+        java.util.concurrent.CountDownLatch otherDone = new java.util.concurrent.CountDownLatch(1);
+        boolean[] otherFinishedFirst = {false};
+        writer.beforeCommit(() -> {
+            if (Thread.currentThread().getName().equals("slow-shard")) {
+                try {
+                    // A slow catalog, say: the other shard's whole write must not wait for this one.
+                    otherFinishedFirst[0] = otherDone.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread slow = new Thread(() -> {
+            try {
+                writer.write(SHARD0, 1, 11, rows(1, 10));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "slow-shard");
+        slow.start();
+        while (slow.getState() != Thread.State.TIMED_WAITING && slow.isAlive()) {
+            Thread.onSpinWait(); // until it is in the hook, its files written
+        }
+        writer.write(SHARD1, 0, 5, rows(100, 5));
+        otherDone.countDown();
+        slow.join();
+        assertThat(otherFinishedFirst[0]).as("shard 1 committed while shard 0 was between its files and its commit")
+                .isTrue();
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE)))
+                .containsExactlyInAnyOrderElementsOf(concat(range(0, 11), range(100, 5)));
+    }
+
+    @Test
+    void aTableDroppedAfterTheChannelCreatedItFailsEveryWriteWithThatReasonAndIsNotRecreated() throws Exception {
+        IcebergBatchWriter writer = writer(catalogs, TableCompression.ZSTD);
+        writer.write(SHARD0, 0, 10, rows(0, 10));
+        catalogs.catalog(BUCKET).dropTable(TABLE, false);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatThrownBy(() -> writer.write(SHARD0, 10, 20, rows(10, 10)))
+                    .isInstanceOf(TableNotOwnedException.class)
+                    .hasMessageContaining("table streams.events was dropped from its catalog after channel ch-1 created it");
+        }
+        assertThat(catalogs.catalog(BUCKET).tableExists(TABLE)).isFalse();
+    }
+
+    @Test
+    void aTableReplacedByAnotherChannelsAfterTheFirstLoadIsNotWritten() throws Exception {
+        IcebergBatchWriter writer = writer(catalogs, TableCompression.ZSTD);
+        writer.write(SHARD0, 0, 10, rows(0, 10));
+        Table table = catalogs.catalog(BUCKET).loadTable(TABLE);
+        table.updateProperties().set(IcebergBatchWriter.CHANNEL_ID_PROPERTY, "ch-other").commit();
+        assertThatThrownBy(() -> writer.write(SHARD0, 10, 20, rows(10, 10)))
+                .isInstanceOf(TableNotOwnedException.class).hasMessageContaining("belongs to channel ch-other");
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, 10));
+    }
+
+    @Test
+    void tableBucketsOfTheSameNameInTwoAccountsOrRegionsAreSeparateTables() throws Exception {
+        TableBucketArn otherAccount = TableBucketArn.parse("arn:aws:s3tables:us-east-1:210987654321:bucket/lake");
+        TableBucketArn otherRegion = TableBucketArn.parse("arn:aws:s3tables:eu-west-1:123456789012:bucket/lake");
+        writer(catalogs, TableCompression.ZSTD).write(SHARD0, 0, 10, rows(0, 10));
+        for (TableBucketArn other : List.of(otherAccount, otherRegion)) {
+            IcebergBatchWriter second = new IcebergBatchWriter(catalogs.catalog(other), TABLE,
+                    TestBatches.tableSchema(), TableCompression.ZSTD, "ch-" + other.accountId() + other.region());
+            assertThat(second.checkpoint(SHARD0)).as(other.arn()).isEmpty();
+            second.write(SHARD0, 0, 3, rows(500, 3));
+            assertThat(ids(catalogs.catalog(other).loadTable(TABLE))).isEqualTo(range(500, 3));
+            assertThat(catalogs.catalog(other).loadTable(TABLE).location())
+                    .contains("/warehouse/" + other.accountId() + "/" + other.region() + "/lake/");
+        }
+        assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE))).isEqualTo(range(0, 10));
+    }
+
+    private static List<Long> concat(List<Long> a, List<Long> b) {
+        List<Long> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     @Test

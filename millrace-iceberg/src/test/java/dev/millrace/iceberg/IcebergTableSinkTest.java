@@ -121,6 +121,73 @@ class IcebergTableSinkTest {
     }
 
     @Test
+    void aBatchWrittenInPassesHandsEachRejectedRecordBackOnce() throws Exception {
+        List<TableRecord> batch = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            // 24 hours, round robin: two passes of at most 16 hours; every seventh record is not JSON.
+            String ts = java.time.OffsetDateTime.parse("2026-12-06T00:15:00Z").plusHours(i % 24).toString();
+            batch.add(json(i, i % 7 == 6 ? "{\"id\":" : "{\"id\":" + i + ",\"ts\":\"" + ts + "\"}"));
+        }
+        List<Long> rejected = new ArrayList<>();
+        TableWriteResult result = sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 48, batch,
+                (r, code, message) -> rejected.add(r.position()));
+        assertThat(result).isInstanceOfSatisfying(TableWriteResult.Committed.class, c -> {
+            assertThat(c.rows()).isEqualTo(42);
+            assertThat(c.dataFiles()).isEqualTo(24);
+        });
+        assertThat(rejected).containsExactly(6L, 13L, 20L, 27L, 34L, 41L);
+        assertThat(ids(table())).hasSize(42).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theWritersOfChannelsNoLongerDeliveredAreReleased() throws Exception {
+        sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 1, List.of(json(0, valid(1))), (r, code, message) -> { });
+        assertThat(sink.channelCount()).isEqualTo(1);
+        sink.retain(Set.of("ch-1", "ch-2"));
+        assertThat(sink.channelCount()).isEqualTo(1);
+        sink.retain(Set.of("ch-2"));
+        assertThat(sink.channelCount()).isZero();
+        // Delivered again (recreated with another id it would be another table): it is opened again.
+        sink.write(target("JSON", "ts", SCHEMA), SHARD, 1, 2, List.of(json(1, valid(2))), (r, code, message) -> { });
+        assertThat(sink.channelCount()).isEqualTo(1);
+        assertThat(ids(table())).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void theEmbeddedCatalogsTablesKeepABoundedNumberOfSnapshots() throws Exception {
+        int batches = IcebergTableSink.EMBEDDED_RETAINED_SNAPSHOTS + IcebergTableSink.EMBEDDED_RETAINED_SNAPSHOTS / 5
+                + 1; // the commit after which the expiry runs
+
+        for (int i = 0; i < batches; i++) {
+            sink.write(target("JSON", "ts", SCHEMA), SHARD, i, i + 1, List.of(json(i, "{\"id\":")),
+                    (r, code, message) -> { });
+        }
+        assertThat(table().snapshots()).hasSize(IcebergTableSink.EMBEDDED_RETAINED_SNAPSHOTS);
+    }
+
+    @Test
+    void aLaterSchemaVersionThatCannotBeATableDoesNotStopTheChannelItsRecordsAreDeadLettered() throws Exception {
+        UUID version = UUID.fromString(VERSION);
+        sink.write(target("GSR_JSON", "ts", SCHEMA), SHARD, 0, 1,
+                List.of(new TableRecord(0, 0, GsrRecords.encode(version, valid(1).getBytes(StandardCharsets.UTF_8),
+                        false))), (r, code, message) -> { });
+        // The channel's target now names version 2, registered later, whose schema has no partition column.
+        UUID v2 = UUID.randomUUID();
+        TableTarget later = new TableTarget("ch-1", "orders-to-lake", BUCKET.arn(), "streams", "orders", "ZSTD", "ts",
+                "GSR_JSON", "arn:aws:glue:us-east-1:123456789012:schema/reg/orders", v2.toString(),
+                "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}}");
+        List<String> rejected = new ArrayList<>();
+        TableWriteResult result = sink.write(later, SHARD, 1, 3, List.of(
+                new TableRecord(1, 0, GsrRecords.encode(version, valid(2).getBytes(StandardCharsets.UTF_8), false)),
+                new TableRecord(2, 0, GsrRecords.encode(v2, "{\"id\":3}".getBytes(StandardCharsets.UTF_8), false))),
+                (r, code, message) -> rejected.add(r.position() + " " + code));
+        assertThat(result).isInstanceOf(TableWriteResult.Committed.class);
+        assertThat(rejected).containsExactly("2 INVALID_SCHEMA");
+        assertThat(ids(table())).containsExactly(1L, 2L);
+        assertThat(table().properties()).containsEntry(IcebergTableSink.SCHEMA_VERSION_PROPERTY, VERSION);
+    }
+
+    @Test
     void aBatchThatDoesNotStartAtTheTablesCheckpointIsAConflictCarryingTheTablesCheckpoint() throws Exception {
         sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 2, List.of(json(0, valid(1)), json(1, valid(2))),
                 (r, c, m) -> { });

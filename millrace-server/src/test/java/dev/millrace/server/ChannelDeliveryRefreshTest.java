@@ -328,4 +328,42 @@ class ChannelDeliveryRefreshTest {
             s3.stop(0);
         }
     }
+    @Test
+    void theTableSinkIsToldWhichChannelsAreStillDeliveredSoItReleasesDeletedOnes() {
+        onDemandStream("orders");
+        String delivered = activeChannel("kept", "orders");
+        List<java.util.Set<String>> retained = new java.util.ArrayList<>();
+        dev.millrace.channels.table.TableSink sink = new dev.millrace.channels.table.TableSink() {
+            @Override
+            public java.util.Optional<String> problem(dev.millrace.channels.table.TableTarget target) {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public dev.millrace.channels.table.TableWriteResult write(dev.millrace.channels.table.TableTarget target,
+                    String shardId, long startPosition, long nextPosition,
+                    Iterable<dev.millrace.channels.table.TableRecord> records, RejectedRecords rejected) {
+                throw new UnsupportedOperationException("no table channel here");
+            }
+
+            @Override
+            public void retain(java.util.Set<String> channelIds) {
+                retained.add(java.util.Set.copyOf(channelIds));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        ChannelsConfig config = ChannelsConfig.LOCAL.withTables((maxRecordBytes, ignored) -> sink);
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata, ACCOUNT,
+                new StreamShards(scope -> api.services), () -> List.of(api.channels), writer::get, clock,
+                new KinesisMetrics(clock, (account, region, aggregates) -> { }), account -> null)) {
+            delivery.refresh();
+            assertThat(retained).last().isEqualTo(java.util.Set.of(delivered));
+            writer.set(false);
+            delivery.refresh();
+            assertThat(retained).last().isEqualTo(java.util.Set.of());
+        }
+    }
 }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * engine's checkpoint to the table's, then fails the attempt; the next one continues from there. A table behind
  * the batch is not repaired: the attempt fails, and keeps failing, with the reason in the log.
  *
- * <p>Stateless and thread-safe; each call owns its files. Memory: one page of the log.
+ * <p>Stateless and thread-safe; each call owns its files. Memory: one page of the log (the sink may read the batch
+ * more than once, a page at a time each).
  */
 final class TableBatches {
 
@@ -140,8 +141,9 @@ final class TableBatches {
     }
 
     /**
-     * The batch's records, read lazily a page at a time from the log, once; those above the maximum record size go
-     * to {@link #tooLarge} instead. Counts what it read.
+     * The batch's records, read lazily a page at a time from the log, from the batch's start on each iteration (a
+     * sink writing in passes reads the batch again); those above the maximum record size go to {@link #tooLarge}
+     * instead. The first iteration counts what it read and reports the too large ones; later ones only skip them.
      */
     private final class BatchRecords implements Iterable<TableRecord> {
         private final Shard shard;
@@ -150,7 +152,7 @@ final class TableBatches {
         int taken;
         long bytesIn;
         long firstArrivalMs = -1;
-        private boolean read;
+        private int passes;
 
         BatchRecords(Shard shard, Checkpoint pending) {
             this.shard = shard;
@@ -159,10 +161,7 @@ final class TableBatches {
 
         @Override
         public Iterator<TableRecord> iterator() {
-            if (read) {
-                throw new IllegalStateException("a batch's records are read once");
-            }
-            read = true;
+            boolean first = passes++ == 0;
             return new Iterator<>() {
                 private final Deque<StoredRecord> page = new ArrayDeque<>();
                 private long position = pending.nextPosition();
@@ -210,12 +209,17 @@ final class TableBatches {
 
                 /** The record as a row candidate, or null when it went to the dead letters as too large. */
                 private TableRecord take(StoredRecord record) {
-                    taken++;
-                    bytesIn += record.data().length;
-                    if (firstArrivalMs < 0) {
-                        firstArrivalMs = record.arrivalMs();
+                    if (first) {
+                        taken++;
+                        bytesIn += record.data().length;
+                        if (firstArrivalMs < 0) {
+                            firstArrivalMs = record.arrivalMs();
+                        }
                     }
                     if (record.data().length > options.maxRecordBytes()) {
+                        if (!first) {
+                            return null;
+                        }
                         try {
                             tooLarge.reject(record, "The record is " + record.data().length + " bytes; records of "
                                     + "more than " + options.maxRecordBytes() + " bytes are not delivered.");

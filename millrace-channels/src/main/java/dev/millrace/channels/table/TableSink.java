@@ -2,6 +2,7 @@ package dev.millrace.channels.table;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where a channel with an S3 Tables destination writes: the delivery engine hands it each batch of a shard instead
@@ -26,7 +27,8 @@ public interface TableSink extends AutoCloseable {
 
     /**
      * Writes the batch {@code [startPosition, nextPosition)} of {@code shardId}: the rows of {@code records} (read
-     * once, in log order) and the checkpoint {@code nextPosition}, in one commit. The table and its namespace are
+     * in log order; more than once when the sink writes in passes, each read yielding the same records) and the
+     * checkpoint {@code nextPosition}, in one commit. The table and its namespace are
      * created on the first write.
      *
      * @param records  the batch's records, every one of the range that is still in the log
@@ -38,6 +40,14 @@ public interface TableSink extends AutoCloseable {
      */
     TableWriteResult write(TableTarget target, String shardId, long startPosition, long nextPosition,
                            Iterable<TableRecord> records, RejectedRecords rejected) throws IOException;
+
+    /**
+     * Forgets every channel not in {@code channelIds} (deleted ones): what the sink holds per channel is released.
+     * Called by the engine's owner whenever its set of channels changes; a channel written again after being
+     * forgotten is opened again.
+     */
+    default void retain(Set<String> channelIds) {
+    }
 
     /** Closes the catalogs. */
     @Override

@@ -160,6 +160,32 @@ class TableDeliveryTest {
     }
 
     @Test
+    void aBatchOverMoreHoursThanOpenFilesIsReadAgainPerPassAndCountsAndDeadLettersEachRecordOnce() throws IOException {
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            // 24 hours round robin (two passes of at most 16 hours); every eleventh record is too large.
+            records.add(i % 11 == 10 ? "{\"id\":" + i + ",\"ts\":\"" + "x".repeat(300) + "\"}"
+                    : "{\"id\":" + i + ",\"ts\":\"2026-12-06T" + String.format("%02d", i % 24) + ":30:00Z\"}");
+        }
+        stream.put(0, records.toArray(String[]::new));
+        DeliveryEngine engine = engine(checkpoints);
+        stream.clock.advanceMs(DUE_MS);
+        assertThat(engine.runOnce()).isEqualTo(1);
+
+        List<Long> expected = new ArrayList<>();
+        for (long i = 0; i < 48; i++) {
+            if (i % 11 != 10) {
+                expected.add(i);
+            }
+        }
+        assertThat(ids()).isEqualTo(expected);
+        assertThat(told).containsExactly("44 rows, 4 dead letters, files");
+        String all = String.join("", deadLetters().values());
+        assertThat(all.split("RECORD_TOO_LARGE", -1)).as("each too large record once").hasSize(5);
+        assertThat(checkpoints.next(CHANNEL_ID, "shardId-000000000000")).hasValue(48);
+    }
+
+    @Test
     void aBatchAfterAGapInTheLogsPositionsContinuesTheTablesCheckpoint() throws IOException {
         stream.put(0, row(1), row(2));
         stream.clock.advanceMs(DUE_MS);

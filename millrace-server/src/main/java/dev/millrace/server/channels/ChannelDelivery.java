@@ -230,6 +230,9 @@ public final class ChannelDelivery implements AutoCloseable {
             engine.setChannels(List.of());
             metering.retain(Set.of());
             missingAtLastSweep = null;
+            if (tables != null) {
+                tables.retain(Set.of());
+            }
             return;
         }
         List<DeliverySpec> specs = new ArrayList<>();
@@ -315,6 +318,9 @@ public final class ChannelDelivery implements AutoCloseable {
             engine.dataFreshnessMs(spec.channelId()).ifPresent(ageMs -> metering.freshness(spec, ageMs));
         }
         metering.retain(ids);
+        if (tables != null) {
+            tables.retain(ids); // a deleted channel's table writer is released
+        }
     }
 
     private DeliverySpec spec(ChannelRegistry registry, Channel c) {
