@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The channels of one account's region, kept in its metadata store under {@code channel/<id>} ({@link ChannelCodec}):
@@ -41,6 +43,7 @@ import java.util.function.BooleanSupplier;
  * <p>Thread-safe: changes are synchronized and committed before they are visible.
  */
 public final class ChannelRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelRegistry.class);
     private static final String PREFIX = "channel/";
     /** DescribeLimits' ChannelCountLimit: AWS's 50 on-demand streams per account times its 2 channels per stream. */
     public static final int DEFAULT_ACCOUNT_LIMIT = 100;
@@ -54,6 +57,8 @@ public final class ChannelRegistry {
     private final long transitionDelayMs;
     private final BooleanSupplier writer;
     private final Executor checks;
+    /** Keys of stored channels that could not be decoded, logged once each. */
+    private final Set<String> undecodable = ConcurrentHashMap.newKeySet();
     private final int accountLimit;
     private final SecureRandom random = new SecureRandom();
     /** The destination checks of CREATING channels, by id, until their transition is settled. */
@@ -186,8 +191,13 @@ public final class ChannelRegistry {
     /** The channel a channel ARN names, with its due transition settled; ResourceNotFoundException if none. */
     public Channel describe(String channelArn) {
         String id = channelArn.startsWith(arnPrefix()) ? channelArn.substring(arnPrefix().length()) : null;
-        Channel c = id == null || id.isEmpty() || id.contains("/") ? null
-                : metadata.get(PREFIX + id).map(ChannelCodec::decode).map(this::settle).orElse(null);
+        Optional<byte[]> stored = id == null || id.isEmpty() || id.contains("/") ? Optional.empty()
+                : metadata.get(PREFIX + id);
+        if (stored.isPresent() && decodeStored(PREFIX + id, stored.get()).isEmpty()) {
+            throw KinesisException.internalFailure("Channel " + channelArn + " is stored in a form this server "
+                    + "cannot read; its server's log says more.");
+        }
+        Channel c = stored.flatMap(bytes -> decodeStored(PREFIX + id, bytes)).map(this::settle).orElse(null);
         if (c == null) {
             throw KinesisException.resourceNotFound("Channel " + channelArn + " under account " + account.id()
                     + " not found.");
@@ -210,8 +220,8 @@ public final class ChannelRegistry {
     /** Every channel of the region, by name, with due transitions settled (on the writer). */
     public List<Channel> list() {
         List<Channel> out = new ArrayList<>();
-        for (byte[] bytes : metadata.scan(PREFIX).values()) {
-            Channel c = settle(ChannelCodec.decode(bytes));
+        for (Map.Entry<String, byte[]> e : metadata.scan(PREFIX).entrySet()) {
+            Channel c = decodeStored(e.getKey(), e.getValue()).map(this::settle).orElse(null);
             if (c != null) {
                 out.add(c);
             }
@@ -318,8 +328,25 @@ public final class ChannelRegistry {
         if (!writer.getAsBoolean()) {
             return;
         }
-        for (byte[] bytes : metadata.scan(PREFIX).values()) {
-            settle(ChannelCodec.decode(bytes));
+        for (Map.Entry<String, byte[]> e : metadata.scan(PREFIX).entrySet()) {
+            decodeStored(e.getKey(), e.getValue()).ifPresent(this::settle);
+        }
+    }
+
+    /**
+     * A stored channel, or empty if its value cannot be decoded (damaged, or written by a newer version of Millrace
+     * that was rolled back): one such value must not stop ListChannels, the limits and every other channel's delivery
+     * in the region. It is left in place (it still blocks nothing, counts for nothing) and logged once per key.
+     */
+    private Optional<Channel> decodeStored(String key, byte[] bytes) {
+        try {
+            return Optional.of(ChannelCodec.decode(bytes));
+        } catch (RuntimeException e) {
+            if (undecodable.add(key)) {
+                LOG.error("The stored channel {} of account {} in {} cannot be read and is left out: {}", key,
+                        account.id(), account.region(), e.toString());
+            }
+            return Optional.empty();
         }
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,23 @@ class ChannelRegistryTest {
                 new ChannelRequest.S3Request(null, null, new Channel.S3Storage("arn:aws:s3:::bucket",
                         "123456789012", "ZSTD", null, "out/!{stream-name}/!{yyyy}!{extension}")), null, null, null,
                 Map.of("k", "v"));
+    }
+
+    @Test
+    void aStoredChannelThatCannotBeReadIsLeftOutAndStopsNoOtherChannel() {
+        ChannelRegistry r = registry(new AtomicBoolean(true), DestinationCheck.BUILT_IN, 10);
+        Channel a = r.create(s3("a", "s1"));
+        metadata.commit(Map.of("channel/zzzzzzzzzzzzzzzzzzzz", "{\"stream\": 42".getBytes(StandardCharsets.UTF_8),
+                "channel/yyyyyyyyyyyyyyyyyyyy", "{}".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(r.list()).extracting(Channel::name).containsExactly("a");
+        r.settleDue();
+        assertThat(r.describe(r.arn(a)).name()).isEqualTo("a");
+        assertThatThrownBy(() -> r.describe("arn:aws:kinesis:eu-west-1:123456789012:channel/zzzzzzzzzzzzzzzzzzzz"))
+                .isInstanceOf(KinesisException.class).hasMessageContaining("cannot read")
+                .extracting(e -> ((KinesisException) e).errorType()).isEqualTo("InternalFailure");
+        r.create(s3("b", "s2"));
+        assertThat(r.list()).extracting(Channel::name).containsExactly("a", "b");
     }
 
     @Test
