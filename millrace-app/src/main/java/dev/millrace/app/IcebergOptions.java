@@ -56,7 +56,7 @@ final class IcebergOptions {
 
     @Option(names = "--iceberg-property", paramLabel = "KEY=VALUE",
             description = "A property of the REST catalog (repeatable): credential, token, oauth2-server-uri, scope, "
-                    + "io-impl, s3.endpoint, ...")
+                    + "io-impl, ...")
     Map<String, String> properties;
 
     /**

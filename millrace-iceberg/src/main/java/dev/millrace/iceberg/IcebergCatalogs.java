@@ -136,6 +136,12 @@ public final class IcebergCatalogs implements Closeable {
                 throw e.getCause();
             } catch (RuntimeException e) {
                 throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": " + e.getMessage(), e);
+            } catch (LinkageError e) {
+                // A FileIO the properties name reaching for a class not bundled (S3FileIO's own client factories
+                // want the SDK's KMS, STS and Apache HTTP modules): a failed delivery with the reason, not an Error.
+                throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": a class Iceberg "
+                        + "needs is missing (" + e + "); the catalog's io-impl or client properties need a library "
+                        + "Millrace does not bundle", e);
             }
             catalogs.put(bucket.arn(), catalog);
         }
