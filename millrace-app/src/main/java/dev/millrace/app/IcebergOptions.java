@@ -1,5 +1,6 @@
 package dev.millrace.app;
 
+import dev.millrace.channels.s3.S3Settings;
 import dev.millrace.channels.table.TableRecord;
 import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableSinkFactory;
@@ -23,7 +24,8 @@ import java.util.function.Function;
  * The options of {@code millrace server} that say where channels with an S3 Tables destination keep their Apache
  * Iceberg tables (a picocli mixin): an Iceberg REST catalog ({@code --iceberg-rest-uri}, which S3 Tables, Apache
  * Polaris, Lakekeeper and Nessie serve) or, by default, the embedded JDBC catalog in one SQLite file,
- * {@code DATA_DIR/iceberg/catalog.db}, with the tables' files under {@code DATA_DIR/iceberg/warehouse}. Catalog
+ * {@code DATA_DIR/iceberg/catalog.db}, with the tables' files under {@code DATA_DIR/iceberg/warehouse} or, with
+ * {@code --iceberg-warehouse s3://BUCKET/PREFIX}, in a bucket of the {@code --s3-endpoint}. Catalog
  * properties such as credentials go in {@code --iceberg-property}, better from a {@code MILLRACE_*} variable or the
  * config file than on a command line others can list.
  *
@@ -36,7 +38,8 @@ final class IcebergOptions {
     @Option(names = "--iceberg-rest-uri", paramLabel = "URL",
             description = "An Iceberg REST catalog for channels' tables (S3 Tables, Polaris, Lakekeeper, Nessie...), "
                     + "e.g. http://127.0.0.1:8181/catalog. Without it, tables are in an embedded catalog, "
-                    + "DATA_DIR/iceberg/catalog.db (SQLite), their files under DATA_DIR/iceberg/warehouse.")
+                    + "DATA_DIR/iceberg/catalog.db (SQLite), their files under DATA_DIR/iceberg/warehouse or "
+                    + "--iceberg-warehouse.")
     String restUri;
 
     @Option(names = "--iceberg-rest-warehouse", paramLabel = "NAME",
@@ -45,20 +48,35 @@ final class IcebergOptions {
                     + "and region: tables are told apart by namespace and name only.")
     String restWarehouse;
 
+    @Option(names = "--iceberg-warehouse", paramLabel = "s3://BUCKET/PREFIX",
+            description = "Where the embedded catalog keeps tables' data and metadata files: a bucket (and prefix) "
+                    + "on the --s3-endpoint, with its addressing, region and credentials. Default: "
+                    + "DATA_DIR/iceberg/warehouse. The catalog itself stays in DATA_DIR/iceberg/catalog.db.")
+    String warehouse;
+
     @Option(names = "--iceberg-property", paramLabel = "KEY=VALUE",
             description = "A property of the REST catalog (repeatable): credential, token, oauth2-server-uri, scope, "
-                    + "io-impl, s3.endpoint, ...")
+                    + "io-impl, ...")
     Map<String, String> properties;
 
-    /** Where tables are kept; {@code usage} builds the usage error (exit 2) for a bad value. */
-    IcebergCatalogs.Settings settings(Path dataDir, Function<String, CommandLine.ParameterException> usage) {
+    /**
+     * Where tables are kept; {@code s3} is the server's S3 endpoint (null without {@code --s3-endpoint}), {@code usage}
+     * builds the usage error (exit 2) for a bad value.
+     */
+    IcebergCatalogs.Settings settings(Path dataDir, S3Settings s3,
+                                      Function<String, CommandLine.ParameterException> usage) {
         if (restUri == null) {
             if (restWarehouse != null || properties != null) {
                 throw usage.apply("--iceberg-rest-warehouse and --iceberg-property are for --iceberg-rest-uri, "
                         + "which is not given");
             }
             Path dir = dataDir.resolve("iceberg");
-            return new IcebergCatalogs.Embedded(dir.resolve("catalog.db"), dir.resolve("warehouse"));
+            return new IcebergCatalogs.Embedded(dir.resolve("catalog.db"), dir.resolve("warehouse"),
+                    warehouse == null ? Optional.empty() : Optional.of(s3Warehouse(s3, usage)));
+        }
+        if (warehouse != null) {
+            throw usage.apply("--iceberg-warehouse is the embedded catalog's; a REST catalog keeps its own "
+                    + "(--iceberg-rest-warehouse names it)");
         }
         try {
             URI uri = new URI(restUri);
@@ -82,14 +100,41 @@ final class IcebergOptions {
         return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
     }
 
+    /** {@code --iceberg-warehouse s3://BUCKET[/PREFIX]} on the {@code --s3-endpoint}, a trailing slash dropped. */
+    private IcebergCatalogs.S3Warehouse s3Warehouse(S3Settings s3,
+                                                    Function<String, CommandLine.ParameterException> usage) {
+        String expected = "--iceberg-warehouse must be s3://BUCKET or s3://BUCKET/PREFIX, not " + warehouse;
+        URI uri;
+        try {
+            uri = new URI(warehouse);
+        } catch (URISyntaxException e) {
+            throw usage.apply(expected + " (" + e.getReason() + ")");
+        }
+        // A bucket name is a host name's letters, digits, dots and dashes: URI's host holds it or is null.
+        if (!"s3".equals(uri.getScheme()) || uri.getHost() == null || uri.getQuery() != null
+                || uri.getFragment() != null || uri.getUserInfo() != null || uri.getPort() != -1) {
+            throw usage.apply(expected);
+        }
+        String prefix = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
+        if (prefix.contains("//")) {
+            throw usage.apply(expected + " (an empty path segment)");
+        }
+        if (s3 == null) {
+            throw usage.apply("--iceberg-warehouse " + warehouse + " is a bucket on the S3 endpoint: give "
+                    + "--s3-endpoint (a URL, or aws)");
+        }
+        return new IcebergCatalogs.S3Warehouse("s3://" + uri.getHost() + prefix, s3);
+    }
+
     /**
      * Opens an {@link IcebergTableSink} on {@link #settings}' catalogs when the server starts delivering. On Kafka
      * storage ({@code clustered}) the embedded catalog is refused: it is one node's file, and the node that delivers
      * a channel changes with the metadata writer, so a table's rows and checkpoints would be split between nodes. The
      * server still starts (most clusters have no S3 Tables channel); such channels fail with the reason.
      */
-    TableSinkFactory tables(Path dataDir, boolean clustered, Function<String, CommandLine.ParameterException> usage) {
-        IcebergCatalogs.Settings settings = settings(dataDir, usage);
+    TableSinkFactory tables(Path dataDir, S3Settings s3, boolean clustered,
+                            Function<String, CommandLine.ParameterException> usage) {
+        IcebergCatalogs.Settings settings = settings(dataDir, s3, usage);
         if (clustered && settings instanceof IcebergCatalogs.Embedded) {
             return (maxRecordBytes, clock) -> new RefusedTables(NO_SHARED_CATALOG);
         }

@@ -1,6 +1,7 @@
 package dev.millrace.app;
 
 import dev.millrace.auth.IdentitiesFileException;
+import dev.millrace.channels.delivery.ChannelsConfig;
 import dev.millrace.server.InitialStreams;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
@@ -605,9 +606,10 @@ final class ServerCommand implements Callable<Integer> {
             icebergProperties.putAll(icebergOptions.properties);
         }
         icebergOptions.properties = icebergProperties.isEmpty() ? null : icebergProperties;
+        ChannelsConfig channels = channelOptions.config(this::usage);
         config = config.withApiThreads(apiThreads)
                 .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
-                .withChannels(channelOptions.config(this::usage).withTables(icebergOptions.tables(dir, storage == Backend.KAFKA,
+                .withChannels(channels.withTables(icebergOptions.tables(dir, channels.s3(), storage == Backend.KAFKA,
                         this::usage)));
         if (maxOpenFiles != null && maxOpenFiles < 4) {
             throw usage("--max-open-files must be at least 4");

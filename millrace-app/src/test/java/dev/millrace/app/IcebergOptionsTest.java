@@ -1,9 +1,11 @@
 package dev.millrace.app;
 
+import dev.millrace.channels.s3.S3Settings;
 import dev.millrace.iceberg.IcebergCatalogs;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +25,8 @@ class IcebergOptionsTest {
         String[] all = new String[args.length + 1];
         all[0] = "server";
         System.arraycopy(args, 0, all, 1, args.length);
-        return parse(all).icebergOptions.settings(DATA, USAGE);
+        ServerCommand command = parse(all);
+        return command.icebergOptions.settings(DATA, command.channelOptions.config(USAGE).s3(), USAGE);
     }
 
     @Test
@@ -49,9 +52,38 @@ class IcebergOptionsTest {
                 "credential=from-env\nscope=all", "MILLRACE_ICEBERG_REST_URI", "http://127.0.0.1:8181/"),
                 "server", "--iceberg-property", "scope=from-command-line");
         command.config();
-        assertThat(command.icebergOptions.settings(DATA, USAGE)).isEqualTo(new IcebergCatalogs.Rest(
+        assertThat(command.icebergOptions.settings(DATA, null, USAGE)).isEqualTo(new IcebergCatalogs.Rest(
                 "http://127.0.0.1:8181/", Optional.empty(), Map.of("credential", "from-env", "scope",
                 "from-command-line")));
+    }
+
+    @Test
+    void theEmbeddedCatalogsWarehouseGoesToABucketOfTheS3Endpoint() {
+        S3Settings store = new S3Settings(URI.create("http://127.0.0.1:9000"), true, "eu-west-1", "AKIA", "secret");
+        assertThat(settings("--s3-endpoint", "http://127.0.0.1:9000", "--s3-region", "eu-west-1",
+                "--s3-access-key-id", "AKIA", "--s3-secret-access-key", "secret",
+                "--iceberg-warehouse", "s3://lake-files/iceberg/")).isEqualTo(new IcebergCatalogs.Embedded(
+                DATA.resolve("iceberg/catalog.db"), DATA.resolve("iceberg/warehouse"),
+                Optional.of(new IcebergCatalogs.S3Warehouse("s3://lake-files/iceberg", store))));
+        assertThat(settings("--s3-endpoint", "aws", "--iceberg-warehouse", "s3://lake-files"))
+                .isEqualTo(new IcebergCatalogs.Embedded(DATA.resolve("iceberg/catalog.db"),
+                        DATA.resolve("iceberg/warehouse"), Optional.of(new IcebergCatalogs.S3Warehouse(
+                        "s3://lake-files", new S3Settings(null, true, "us-east-1", null, null)))));
+    }
+
+    @Test
+    void aBadOrMisplacedS3WarehouseIsAUsageError() {
+        assertThatThrownBy(() -> settings("--iceberg-warehouse", "s3://lake/tables"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("give --s3-endpoint");
+        for (String bad : new String[] {"/var/lib/tables", "file:///tmp/t", "s3:///tables", "s3://lake//t",
+                "s3://lake/t?x=1", "s3://key@lake/t", "s3://lake:9000/t", "s3://la ke/"}) {
+            assertThatThrownBy(() -> settings("--s3-endpoint", "aws", "--iceberg-warehouse", bad)).as(bad)
+                    .isInstanceOf(CommandLine.ParameterException.class)
+                    .hasMessageContaining("must be s3://BUCKET or s3://BUCKET/PREFIX");
+        }
+        assertThatThrownBy(() -> settings("--s3-endpoint", "aws", "--iceberg-rest-uri", "http://h:1/",
+                "--iceberg-warehouse", "s3://lake/t")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--iceberg-rest-warehouse");
     }
 
     @Test

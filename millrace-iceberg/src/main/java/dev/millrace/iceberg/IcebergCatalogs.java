@@ -3,6 +3,7 @@ package dev.millrace.iceberg;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.millrace.channels.s3.S3Settings;
 import dev.millrace.storage.log.FileModes;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -27,7 +29,8 @@ import org.apache.iceberg.rest.RESTCatalog;
  * <ul>
  *   <li>Embedded: a {@link JdbcCatalog} named {@code ACCOUNT/REGION/NAME} in the one SQLite file (the JDBC catalog
  *   keeps several catalogs apart by its {@code catalog_name} column; a bucket name is unique only within an account's
- *   region), warehouse {@code WAREHOUSE_DIR/ACCOUNT/REGION/NAME}, data written with {@link LocalFileIO}. The catalog
+ *   region), warehouse {@code WAREHOUSE_DIR/ACCOUNT/REGION/NAME}, data written with {@link LocalFileIO}, or, with an
+ *   {@link S3Warehouse}, {@code s3://BUCKET/PREFIX/ACCOUNT/REGION/NAME} written with {@link S3FileIO}. The catalog
  *   is single-node: each node of a cluster would have its own file.</li>
  *   <li>REST: a {@link RESTCatalog} on the configured URI with {@code warehouse} = the table bucket ARN, which is what
  *   the S3 Tables Iceberg REST endpoint expects, unless a warehouse is configured (Polaris, Lakekeeper, Nessie name
@@ -65,10 +68,36 @@ public final class IcebergCatalogs implements Closeable {
      * @param catalogFile  the SQLite database file (its directory is created)
      * @param warehouseDir where tables' data and metadata go, one subdirectory per table bucket
      */
-    public record Embedded(Path catalogFile, Path warehouseDir) implements Settings {
+    public record Embedded(Path catalogFile, Path warehouseDir, Optional<S3Warehouse> s3Warehouse)
+            implements Settings {
         public Embedded {
             Objects.requireNonNull(catalogFile, "catalogFile");
             Objects.requireNonNull(warehouseDir, "warehouseDir");
+            Objects.requireNonNull(s3Warehouse, "s3Warehouse");
+        }
+
+        /** Tables' files under {@code warehouseDir}, on this node's disk. */
+        public Embedded(Path catalogFile, Path warehouseDir) {
+            this(catalogFile, warehouseDir, Optional.empty());
+        }
+    }
+
+    /**
+     * The embedded catalog's warehouse on an S3 store instead of the data directory: the catalog (the SQLite file)
+     * stays on this node, tables' data and metadata files go to {@code s3://BUCKET/PREFIX/ACCOUNT/REGION/NAME/...}
+     * through Iceberg's {@link S3FileIO}, with a client built from the same settings as channels' objects.
+     *
+     * @param location {@code s3://BUCKET} or {@code s3://BUCKET/PREFIX}, without a trailing slash
+     * @param store    the S3 endpoint, addressing, region and credentials
+     */
+    public record S3Warehouse(String location, S3Settings store) {
+        public S3Warehouse {
+            Objects.requireNonNull(location, "location");
+            Objects.requireNonNull(store, "store");
+            if (!location.startsWith("s3://") || location.length() == "s3://".length() || location.endsWith("/")) {
+                throw new IllegalArgumentException("an S3 warehouse is s3://BUCKET or s3://BUCKET/PREFIX, not "
+                        + location);
+            }
         }
     }
 
@@ -107,6 +136,12 @@ public final class IcebergCatalogs implements Closeable {
                 throw e.getCause();
             } catch (RuntimeException e) {
                 throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": " + e.getMessage(), e);
+            } catch (LinkageError e) {
+                // A FileIO the properties name reaching for a class not bundled (S3FileIO's own client factories
+                // want the SDK's KMS, STS and Apache HTTP modules): a failed delivery with the reason, not an Error.
+                throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": a class Iceberg "
+                        + "needs is missing (" + e + "); the catalog's io-impl or client properties need a library "
+                        + "Millrace does not bundle", e);
             }
             catalogs.put(bucket.arn(), catalog);
         }
@@ -129,15 +164,36 @@ public final class IcebergCatalogs implements Closeable {
         }
         // Bucket names are unique per account and region only: two accounts' "lake" buckets are two catalogs.
         String catalogName = bucket.accountId() + "/" + bucket.region() + "/" + bucket.name();
-        Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(catalogName);
-        FileModes.createPrivateDirectories(warehouse);
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.URI, "jdbc:sqlite:" + file);
-        properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse.toString());
-        properties.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
         properties.put("jdbc.schema-version", "V1");
         properties.put("jdbc.busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MS));
-        JdbcCatalog catalog = new JdbcCatalog();
+        JdbcCatalog catalog;
+        if (embedded.s3Warehouse().isPresent()) {
+            S3Warehouse s3 = embedded.s3Warehouse().get();
+            properties.put(CatalogProperties.WAREHOUSE_LOCATION, s3.location() + "/" + catalogName);
+            // Our client, not one S3FileIO would build from s3.* properties: one place turns the server's S3
+            // settings into a client (checksums and addressing an S3-compatible store accepts), and the build
+            // carries no HTTP client but the SDK's url-connection one. Both suppliers given, S3FileIO never loads
+            // its client factories (they reach for KMS, STS and Apache HTTP classes that are not here). The async
+            // client serves only the analytics accelerator, which is off. The catalog closes the FileIO, which
+            // closes the client.
+            S3Settings store = s3.store();
+            catalog = new JdbcCatalog(catalogProperties -> {
+                S3FileIO io = new S3FileIO(store::client, () -> {
+                    throw new UnsupportedOperationException("no asynchronous S3 client: "
+                            + "s3.analytics-accelerator.enabled is not supported");
+                });
+                io.initialize(catalogProperties);
+                return io;
+            }, null, true);
+        } else {
+            Path warehouse = embedded.warehouseDir().toAbsolutePath().resolve(catalogName);
+            FileModes.createPrivateDirectories(warehouse);
+            properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse.toString());
+            properties.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
+            catalog = new JdbcCatalog();
+        }
         catalog.initialize(catalogName, properties);
         return catalog;
     }

@@ -114,6 +114,8 @@ public final class IcebergTableSink implements TableSink {
             return Optional.of(e.getMessage());
         } catch (IOException | RuntimeException e) {
             return Optional.of("Cannot reach the Iceberg catalog of " + target.tableBucketArn() + ": " + e.getMessage());
+        } catch (LinkageError e) {
+            return Optional.of(missingClass(target, e).getMessage());
         }
     }
 
@@ -141,7 +143,20 @@ public final class IcebergTableSink implements TableSink {
             // Iceberg's own exceptions (a REST catalog's ServiceFailureException, a FileIO's RuntimeIOException...).
             throw new IOException("Iceberg table " + target.qualifiedName() + " of " + target.tableBucketArn() + ": "
                     + e, e);
+        } catch (LinkageError e) {
+            throw missingClass(target, e);
         }
+    }
+
+    /**
+     * A FileIO or client factory a catalog's properties name reaches for a class the server does not bundle (Iceberg's
+     * S3FileIO building its own clients wants the SDK's KMS, STS and Apache HTTP modules): an IOException, so the
+     * delivery fails and is retried with the reason like any other, instead of an Error no layer above handles.
+     */
+    private static IOException missingClass(TableTarget target, LinkageError e) {
+        return new IOException("Iceberg table " + target.qualifiedName() + " of " + target.tableBucketArn()
+                + ": a class Iceberg needs is missing (" + e + "); the catalog's io-impl or client properties "
+                + "need a library Millrace does not bundle", e);
     }
 
     @Override
@@ -167,7 +182,7 @@ public final class IcebergTableSink implements TableSink {
         }
         try {
             writer.sweepUncommitted(clock.instant().minus(SWEEP_AGE)); // all shards: one listing, manifests once
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             // Orphans cost storage, not correctness: the next restart tries again.
             LOG.warn("Channel {}: could not sweep the uncommitted files of {}: {}", target.channelName(),
                     target.qualifiedName(), e.toString());

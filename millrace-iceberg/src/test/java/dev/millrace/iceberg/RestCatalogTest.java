@@ -118,4 +118,30 @@ class RestCatalogTest {
         assertThat(ids(table)).isEqualTo(range(0, 20));
         assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
     }
+
+    /**
+     * A REST catalog whose properties name Iceberg's S3FileIO without a client: its client factories need AWS SDK
+     * modules that are not bundled (KMS first). The write fails with an IOException that says so, not with the
+     * NoClassDefFoundError, which no layer above would turn into a failed delivery.
+     */
+    @Test
+    void s3FileIoWithoutTheSdkModulesItsFactoriesNeedFailsTheWriteWithAnIoException() throws Exception {
+        IcebergCatalogs catalogs = new IcebergCatalogs(new IcebergCatalogs.Rest(uri, Optional.empty(), Map.of(
+                CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO", "s3.endpoint",
+                "http://127.0.0.1:9", "token", "secret-token")));
+        try (IcebergTableSink sink = new IcebergTableSink(catalogs, 1024, java.time.Clock.systemUTC())) {
+            dev.millrace.channels.table.TableTarget target = new dev.millrace.channels.table.TableTarget("ch-s3",
+                    "orders-to-lake", BUCKET.arn(), "streams", "orders", "ZSTD", "ts", "JSON",
+                    "arn:aws:glue:us-east-1:123456789012:schema/reg/orders", "6f0c2b9e-3d41-4c8a-9a57-0d1e2f3a4b5c",
+                    TestBatches.SCHEMA);
+            List<dev.millrace.channels.table.TableRecord> batch = List.of(new dev.millrace.channels.table.TableRecord(
+                    0, 1_000, "{\"id\":1,\"ts\":\"2026-12-06T10:15:00Z\"}".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            for (int attempt = 0; attempt < 2; attempt++) { // the class's static init fails once, then NoClassDef
+                assertThatThrownBy(() -> sink.write(target, "shardId-000000000000", 0, 1, batch,
+                        (r, code, message) -> { }))
+                        .isInstanceOf(IOException.class).hasMessageContaining("a class Iceberg needs is missing");
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.millrace.it;
 
 import dev.millrace.channels.s3.S3ProxyServer;
+import dev.millrace.channels.s3.S3Settings;
 import dev.millrace.channels.table.GsrRecords;
 import dev.millrace.iceberg.IcebergCatalogs;
 import dev.millrace.iceberg.RestCatalogServer;
@@ -52,6 +53,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -66,7 +68,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Channels deliver into Apache Iceberg tables for real: a server run as a child process (the app's jar) writes a
  * stream's JSON records as rows, with the schema created by the SDK's GlueClient and the channel by its
- * KinesisClient, into the embedded catalog (SQLite in the data directory) and, from a second server, into an Iceberg
+ * KinesisClient, into the embedded catalog (SQLite in the data directory), with its warehouse there or in a bucket
+ * of the S3 endpoint ({@code --iceberg-warehouse}), and, from another server, into an Iceberg
  * REST catalog server started by the test (Iceberg's own server side, {@link RestCatalogServer}). The tables are read
  * back with Iceberg's own reader (IcebergGenerics): every valid record once, partitioned by the hour of its
  * timestamp, with the registered schema's columns; the invalid records are dead letters in a real S3 API server
@@ -79,6 +82,7 @@ class IcebergChannelDeliveryTest {
     private static final String ACCOUNT = "000000000000";
     private static final Duration DELIVERY = Duration.ofSeconds(60);
     private static final String DLQ_BUCKET = "lake-dlq";
+    private static final String WAREHOUSE_BUCKET = "lake-warehouse";
     private static final String SCHEMA = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\","
             + "\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\"},"
             + "\"ts\":{\"type\":\"string\",\"format\":\"date-time\"},\"item\":{\"type\":\"string\"},"
@@ -96,6 +100,7 @@ class IcebergChannelDeliveryTest {
         s3 = new S3ProxyServer();
         s3Client = s3.client();
         s3Client.createBucket(b -> b.bucket(DLQ_BUCKET));
+        s3Client.createBucket(b -> b.bucket(WAREHOUSE_BUCKET));
         work = Files.createTempDirectory("millrace-it-iceberg-");
     }
 
@@ -115,6 +120,7 @@ class IcebergChannelDeliveryTest {
     }
 
     @Test
+    @EmbeddedOnly("the embedded catalog is one node's file: on Kafka storage table channels need --iceberg-rest-uri")
     void jsonRecordsBecomeRowsOfATableInTheEmbeddedCatalogOnceEachAlsoAcrossARestart() throws Exception {
         Path dataDir = work.resolve("embedded");
         String table = "orders";
@@ -188,20 +194,92 @@ class IcebergChannelDeliveryTest {
     }
 
     @Test
+    @EmbeddedOnly("the embedded catalog is one node's file: on Kafka storage table channels need --iceberg-rest-uri")
+    void withTheWarehouseOnTheS3EndpointRowsAreObjectsThereOnceEachAlsoAcrossARestart() throws Exception {
+        Path dataDir = work.resolve("s3-warehouse");
+        String[] warehouse = {"--iceberg-warehouse", "s3://" + WAREHOUSE_BUCKET + "/tables/"};
+        Map<Long, OffsetDateTime> expected = new TreeMap<>();
+        TableIdentifier id = IcebergCatalogs.tableId("shop", "visits");
+        try (MillraceProcess server = server(dataDir, warehouse); KinesisClient kinesis = kinesis(server);
+             GlueClient glue = glue(server)) {
+            String schemaArn = glue.createSchema(b -> b.schemaName("visits").dataFormat(DataFormat.JSON)
+                    .schemaDefinition(SCHEMA)).schemaArn();
+            onDemandStream(kinesis, "visits");
+            createChannel(kinesis, "visits-to-s3-lake", "visits", "JSON", schemaArn, "s3-lake", "visits", "ZSTD");
+            for (long n = 0; n < 20; n++) {
+                OffsetDateTime ts = BASE.plusMinutes(11 * n);
+                put(kinesis, "visits", row(n, ts), "k" + (n % 3));
+                expected.put(n, ts);
+            }
+            try (IcebergCatalogs catalogs = s3Warehouse(dataDir)) {
+                Catalog catalog = catalogs.catalog(TableBucketArn.parse(tableBucket("s3-lake")));
+                await().atMost(DELIVERY).pollInterval(Duration.ofMillis(500))
+                        .untilAsserted(() -> assertThat(ids(catalog, id)).hasSize(expected.size()));
+                assertThat(ids(catalog, id)).containsExactlyElementsOf(expected.keySet());
+            }
+        }
+        // A restart delivers no row again, and what arrives after it once.
+        try (MillraceProcess server = server(dataDir, warehouse); KinesisClient kinesis = kinesis(server)) {
+            for (long n = 20; n < 30; n++) {
+                OffsetDateTime ts = BASE.plusMinutes(11 * n);
+                put(kinesis, "visits", row(n, ts), "k" + (n % 3));
+                expected.put(n, ts);
+            }
+            try (IcebergCatalogs catalogs = s3Warehouse(dataDir)) {
+                Catalog catalog = catalogs.catalog(TableBucketArn.parse(tableBucket("s3-lake")));
+                await().atMost(DELIVERY).pollInterval(Duration.ofMillis(500))
+                        .untilAsserted(() -> assertThat(ids(catalog, id)).hasSize(expected.size()));
+                assertThat(ids(catalog, id)).containsExactlyElementsOf(expected.keySet());
+                Table table = catalog.loadTable(id);
+                assertThat(table.location()).isEqualTo("s3://" + WAREHOUSE_BUCKET + "/tables/" + ACCOUNT
+                        + "/us-east-1/s3-lake/shop/visits");
+                Set<String> objects = new TreeSet<>();
+                for (S3Object object : s3Client.listObjectsV2Paginator(b -> b.bucket(WAREHOUSE_BUCKET)).contents()) {
+                    objects.add("s3://" + WAREHOUSE_BUCKET + "/" + object.key());
+                }
+                try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+                    tasks.forEach(task -> assertThat(objects).as("data files are objects of the warehouse bucket")
+                            .contains(task.file().location()));
+                }
+            }
+        }
+        assertThat(dataDir.resolve("iceberg/warehouse")).as("no table file on the server's disk").doesNotExist();
+    }
+
+    @Test
     void gsrJsonRecordsGoThroughARestCatalogAndRecordsOfAnotherSchemaVersionAreDeadLetters() throws Exception {
         Path dataDir = work.resolve("rest");
-        try (RestCatalogServer rest = new RestCatalogServer(work.resolve("rest-catalog"));
-             MillraceProcess server = server(dataDir, "--iceberg-rest-uri", rest.uri(),
-                     "--iceberg-property", "io-impl=dev.millrace.iceberg.LocalFileIO",
-                     "--iceberg-property", "token=secret-token");
-             KinesisClient kinesis = kinesis(server); GlueClient glue = glue(server)) {
+        try (RestCatalogServer rest = new RestCatalogServer(work.resolve("rest-catalog"))) {
+            String[] catalog = {"--iceberg-rest-uri", rest.uri(), "--iceberg-property",
+                    "io-impl=dev.millrace.iceberg.LocalFileIO", "--iceberg-property", "token=secret-token"};
+            Map<Long, OffsetDateTime> expected = new TreeMap<>();
+            UUID v1 = gsrRecordsThroughARestCatalog(rest, server(dataDir, catalog), expected);
+            // A restart delivers no row again, and what arrives after it once.
+            try (MillraceProcess server = server(dataDir, catalog); KinesisClient kinesis = kinesis(server)) {
+                for (long n = 16; n < 24; n++) {
+                    OffsetDateTime ts = BASE.plusMinutes(13 * n);
+                    put(kinesis, "readings", GsrRecords.encode(v1, row(n, ts), false), "k" + n);
+                    expected.put(n, ts);
+                }
+                TableIdentifier id = IcebergCatalogs.tableId("shop", "readings");
+                await().atMost(DELIVERY).pollInterval(Duration.ofMillis(500))
+                        .untilAsserted(() -> assertThat(ids(rest.backend(), id)).hasSize(expected.size()));
+                assertThat(ids(rest.backend(), id)).containsExactlyElementsOf(expected.keySet());
+            }
+        }
+    }
+
+    /** The first server's part: rows of schema version 1 once each, another version's records dead letters. */
+    private UUID gsrRecordsThroughARestCatalog(RestCatalogServer rest, MillraceProcess started,
+                                               Map<Long, OffsetDateTime> expected) throws Exception {
+        try (MillraceProcess server = started; KinesisClient kinesis = kinesis(server);
+             GlueClient glue = glue(server)) {
             CreateSchemaResponse schema = glue.createSchema(b -> b.schemaName("readings").dataFormat(DataFormat.JSON)
                     .schemaDefinition(SCHEMA));
             UUID v1 = UUID.fromString(schema.schemaVersionId());
             onDemandStream(kinesis, "readings");
             createChannel(kinesis, "readings-to-rest", "readings", "GSR_JSON", schema.schemaArn(), "rest-lake",
                     "readings", "SNAPPY");
-            Map<Long, OffsetDateTime> expected = new TreeMap<>();
             Map<String, String> deadLetters = new TreeMap<>();
             for (long id = 0; id < 12; id++) {
                 OffsetDateTime ts = BASE.plusMinutes(13 * id);
@@ -235,6 +313,7 @@ class IcebergChannelDeliveryTest {
                             && r.endsWith("Bearer secret-token"));
             await().atMost(DELIVERY).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(deadLetters("rest-errors/")).isEqualTo(deadLetters));
+            return v1;
         }
     }
 
@@ -344,6 +423,14 @@ class IcebergChannelDeliveryTest {
     private static IcebergCatalogs embedded(Path dataDir) {
         return new IcebergCatalogs(new IcebergCatalogs.Embedded(dataDir.resolve("iceberg/catalog.db"),
                 dataDir.resolve("iceberg/warehouse")));
+    }
+
+    /** The embedded catalog as a server with {@code --iceberg-warehouse s3://WAREHOUSE_BUCKET/tables} opens it. */
+    private IcebergCatalogs s3Warehouse(Path dataDir) {
+        return new IcebergCatalogs(new IcebergCatalogs.Embedded(dataDir.resolve("iceberg/catalog.db"),
+                dataDir.resolve("iceberg/warehouse"), Optional.of(new IcebergCatalogs.S3Warehouse(
+                "s3://" + WAREHOUSE_BUCKET + "/tables", new S3Settings(s3.endpoint, true, "us-east-1",
+                S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))));
     }
 
     private static void onDemandStream(KinesisClient kinesis, String name) {

@@ -103,6 +103,16 @@ public final class S3Destination implements Destination, AutoCloseable {
      */
     public static S3Destination create(URI endpoint, boolean pathStyle, Region region,
             AwsCredentialsProvider credentials, long partSizeBytes, Duration attemptTimeout, Duration callTimeout) {
+        return new S3Destination(client(endpoint, pathStyle, region, credentials, attemptTimeout, callTimeout), true,
+                partSizeBytes, endpoint == null);
+    }
+
+    /**
+     * A client configured as {@link #create} configures its own (the parameters are {@link #create}'s): the one
+     * place that turns the server's S3 settings into a client, for channel objects and Iceberg table files alike.
+     */
+    public static S3Client client(URI endpoint, boolean pathStyle, Region region, AwsCredentialsProvider credentials,
+                                  Duration attemptTimeout, Duration callTimeout) {
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(region)
@@ -116,7 +126,7 @@ public final class S3Destination implements Destination, AutoCloseable {
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
-        return new S3Destination(builder.build(), true, partSizeBytes, endpoint == null);
+        return builder.build();
     }
 
     public long partSizeBytes() {

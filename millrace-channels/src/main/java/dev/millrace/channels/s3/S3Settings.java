@@ -5,6 +5,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
 import java.util.Objects;
@@ -36,6 +37,15 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
     /** A destination on this store, with its own client, written in parts of {@code partSizeBytes} above that. */
     public S3Destination open(long partSizeBytes) {
         return S3Destination.create(endpoint, pathStyle, Region.of(region), credentials(), partSizeBytes,
+                S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT);
+    }
+
+    /**
+     * A new client of this store, configured as {@link #open}'s (for Iceberg's S3FileIO when the embedded catalog's
+     * warehouse is on this store); the caller closes it.
+     */
+    public S3Client client() {
+        return S3Destination.client(endpoint, pathStyle, Region.of(region), credentials(),
                 S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT);
     }
 
