@@ -193,11 +193,12 @@ public final class ChannelRegistry {
         String id = channelArn.startsWith(arnPrefix()) ? channelArn.substring(arnPrefix().length()) : null;
         Optional<byte[]> stored = id == null || id.isEmpty() || id.contains("/") ? Optional.empty()
                 : metadata.get(PREFIX + id);
-        if (stored.isPresent() && decodeStored(PREFIX + id, stored.get()).isEmpty()) {
+        Optional<Channel> decoded = stored.flatMap(bytes -> decodeStored(PREFIX + id, bytes));
+        if (stored.isPresent() && decoded.isEmpty()) {
             throw KinesisException.internalFailure("Channel " + channelArn + " is stored in a form this server "
                     + "cannot read; its server's log says more.");
         }
-        Channel c = stored.flatMap(bytes -> decodeStored(PREFIX + id, bytes)).map(this::settle).orElse(null);
+        Channel c = decoded.map(this::settle).orElse(null);
         if (c == null) {
             throw KinesisException.resourceNotFound("Channel " + channelArn + " under account " + account.id()
                     + " not found.");

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import dev.millrace.storage.log.FileModes;
+import dev.millrace.storage.log.FileUtil;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -57,9 +58,7 @@ public final class LocalFileIO implements FileIO, SupportsPrefixOperations {
 
         @Override
         public void forceDirectory(Path directory) throws IOException {
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-                dir.force(true);
-            }
+            FileUtil.forceDirectory(directory);
         }
     };
 

@@ -277,10 +277,12 @@ class IcebergBatchWriterTest {
     void aShardWritesItsFilesWhileAnotherShardOfTheTableWaitsForItsCommit() throws Exception {
         IcebergBatchWriter writer = writer(catalogs, TableCompression.ZSTD);
         writer.write(SHARD0, 0, 1, rows(0, 1)); // the table exists
+        java.util.concurrent.CountDownLatch inHook = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch otherDone = new java.util.concurrent.CountDownLatch(1);
         boolean[] otherFinishedFirst = {false};
         writer.beforeCommit(() -> {
             if (Thread.currentThread().getName().equals("slow-shard")) {
+                inHook.countDown();
                 try {
                     // A slow catalog, say: the other shard's whole write must not wait for this one.
                     otherFinishedFirst[0] = otherDone.await(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -297,12 +299,12 @@ class IcebergBatchWriterTest {
             }
         }, "slow-shard");
         slow.start();
-        while (slow.getState() != Thread.State.TIMED_WAITING && slow.isAlive()) {
-            Thread.onSpinWait(); // until it is in the hook, its files written
-        }
+        // Until it is in the hook, its files written (a thread state would also match a wait elsewhere).
+        assertThat(inHook.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("shard 0 reached its commit").isTrue();
         writer.write(SHARD1, 0, 5, rows(100, 5));
         otherDone.countDown();
-        slow.join();
+        slow.join(30_000);
+        assertThat(slow.isAlive()).as("shard 0's write ended").isFalse();
         assertThat(otherFinishedFirst[0]).as("shard 1 committed while shard 0 was between its files and its commit")
                 .isTrue();
         assertThat(ids(catalogs.catalog(BUCKET).loadTable(TABLE)))

@@ -16,14 +16,10 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -150,14 +146,15 @@ class ChannelCrashTest {
             Streams.awaitActive(kinesis, STREAM);
             channelId = createActiveChannel(kinesis);
         }
-        Ledger ledger = new Ledger();
+        CrashProducer.Ledger ledger = new CrashProducer.Ledger();
         List<String> kills = new ArrayList<>();
         for (int cycle = 0; cycle < cycles(); cycle++) {
             if (cycle > 0) {
                 server = startServer(port);
             }
             try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-                Producer producer = new Producer(kinesis, "c" + cycle + "-", ledger, random.nextLong());
+                CrashProducer producer = new CrashProducer(kinesis, STREAM, "c" + cycle + "-", ledger,
+                        ChannelCrashTest::record, random.nextLong());
                 producer.start();
                 kills.add(killSomehow(cycle, random));
                 producer.finish();
@@ -184,7 +181,7 @@ class ChannelCrashTest {
      * The last life: a sentinel put last in every shard is delivered only after everything before it there, and the
      * dead letters of the sentinel's batch right after it.
      */
-    private void awaitEverythingDelivered(Ledger ledger, String prefix) {
+    private void awaitEverythingDelivered(CrashProducer.Ledger ledger, String prefix) {
         List<String> sentinels = new ArrayList<>();
         try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
             List<Shard> shards = Streams.shards(kinesis, STREAM);
@@ -207,7 +204,7 @@ class ChannelCrashTest {
     }
 
     /** Every acknowledged record once where it belongs (bucket or dead letters), none twice, none unknown. */
-    private void assertExactlyOnce(Ledger ledger, Map<String, List<String>> delivered) {
+    private void assertExactlyOnce(CrashProducer.Ledger ledger, Map<String, List<String>> delivered) {
         Map<String, List<String>> twice = new HashMap<>();
         delivered.forEach((id, objects) -> {
             if (objects.size() > 1) {
@@ -347,94 +344,9 @@ class ChannelCrashTest {
         }
     }
 
-    /** What the producers sent and what the server acknowledged. Thread-safe (concurrent collections). */
-    private static final class Ledger {
-        /** Every id sent, answered or not. */
-        final Set<String> sent = ConcurrentHashMap.newKeySet();
-        /** The ids of acknowledged valid records: they must be in the bucket. */
-        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        /** The ids of the invalid records sent. */
-        final Set<String> invalidSent = ConcurrentHashMap.newKeySet();
-        /** Acknowledged invalid records, sequence number to id: they must be dead letters. */
-        final Map<String, String> deadLetters = new ConcurrentHashMap<>();
-    }
-
-    /**
-     * Writes PutRecords batches of records with unique ids, one in {@value #INVALID_ONE_IN} not JSON, never retrying,
-     * until {@link #finish}; notes in the ledger what was sent and what acknowledged.
-     */
-    private static final class Producer extends Thread {
-        private static final int INVALID_ONE_IN = 30;
-        private final KinesisClient kinesis;
-        private final String idPrefix;
-        private final Ledger ledger;
-        private final Random random;
-        private volatile boolean running = true;
-
-        Producer(KinesisClient kinesis, String idPrefix, Ledger ledger, long seed) {
-            super("channel-crash-producer");
-            setDaemon(true);
-            this.kinesis = kinesis;
-            this.idPrefix = idPrefix;
-            this.ledger = ledger;
-            this.random = new Random(seed);
-        }
-
-        @Override
-        public void run() {
-            int next = 0;
-            while (running) {
-                List<String> ids = new ArrayList<>();
-                List<Boolean> invalid = new ArrayList<>();
-                List<PutRecordsRequestEntry> entries = new ArrayList<>();
-                int size = 5 + random.nextInt(20);
-                for (int i = 0; i < size; i++) {
-                    String id = idPrefix + next++;
-                    boolean bad = random.nextInt(INVALID_ONE_IN) == 0;
-                    String data = "{\"id\":\"" + id + "\",\"n\":" + i + (bad ? "" : "}");
-                    ids.add(id);
-                    invalid.add(bad);
-                    ledger.sent.add(id);
-                    if (bad) {
-                        ledger.invalidSent.add(id);
-                    }
-                    entries.add(PutRecordsRequestEntry.builder().partitionKey("pk" + random.nextInt(1_000))
-                            .data(SdkBytes.fromUtf8String(data)).build());
-                }
-                try {
-                    PutRecordsResponse response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
-                    for (int i = 0; i < ids.size(); i++) {
-                        PutRecordsResultEntry result = response.records().get(i);
-                        if (result.errorCode() == null && invalid.get(i)) {
-                            ledger.deadLetters.put(result.sequenceNumber(), ids.get(i));
-                        } else if (result.errorCode() == null) {
-                            ledger.acknowledged.add(ids.get(i));
-                        }
-                    }
-                    Thread.sleep(random.nextInt(30));
-                } catch (SdkException e) {
-                    // the server is dying or dead: these records are unacknowledged
-                    pause();
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private void pause() {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
-        }
-
-        void finish() throws InterruptedException {
-            running = false;
-            join(60_000);
-            assertThat(isAlive()).as("the producer stopped").isFalse();
-        }
+    /** A record's data: JSON, or for an invalid one JSON cut short. */
+    private static String record(String id, int n, boolean valid) {
+        return "{\"id\":\"" + id + "\",\"n\":" + n + (valid ? "}" : "");
     }
 
     /**

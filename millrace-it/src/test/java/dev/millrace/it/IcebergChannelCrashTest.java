@@ -15,16 +15,12 @@ import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.glue.GlueClient;
 import software.amazon.awssdk.services.glue.model.DataFormat;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -43,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -122,7 +117,7 @@ class IcebergChannelCrashTest {
             Streams.awaitActive(kinesis, STREAM);
             createActiveChannel(kinesis, schemaArn);
         }
-        Ledger ledger = new Ledger();
+        CrashProducer.Ledger ledger = new CrashProducer.Ledger();
         List<String> kills = new ArrayList<>();
         int alreadyCommitted = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
@@ -130,9 +125,10 @@ class IcebergChannelCrashTest {
                 server = startServer(port);
             }
             try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-                Producer producer = new Producer(kinesis, "c" + cycle + "-", ledger, random.nextLong());
+                CrashProducer producer = new CrashProducer(kinesis, STREAM, "c" + cycle + "-", ledger,
+                        IcebergChannelCrashTest::record, random.nextLong());
                 producer.start();
-                long delayMs = 1_000 + random.nextInt(5_000);
+                long delayMs = 1_000 + random.nextInt(2_500); // freshness 1 s: each life delivers batches
                 Thread.sleep(delayMs);
                 server.kill9();
                 kills.add(delayMs + "ms");
@@ -179,7 +175,7 @@ class IcebergChannelCrashTest {
     }
 
     /** A record put last in every shard: once it is a row, everything before it in its shard is delivered. */
-    private List<String> putSentinels(Ledger ledger) {
+    private List<String> putSentinels(CrashProducer.Ledger ledger) {
         List<String> sentinels = new ArrayList<>();
         try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
             List<Shard> shards = Streams.shards(kinesis, STREAM);
@@ -260,86 +256,5 @@ class IcebergChannelCrashTest {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE",
                         "secret")))
                 .httpClient(UrlConnectionHttpClient.builder().build()).build();
-    }
-
-    /** What the producers sent and what the server acknowledged. Thread-safe (concurrent collections). */
-    private static final class Ledger {
-        final Set<String> sent = ConcurrentHashMap.newKeySet();
-        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        final Set<String> invalidSent = ConcurrentHashMap.newKeySet();
-        /** Acknowledged invalid records, sequence number to id: they must be dead letters. */
-        final Map<String, String> deadLetters = new ConcurrentHashMap<>();
-    }
-
-    /** Writes PutRecords batches of records with unique ids, one in 30 not JSON, never retrying, until finished. */
-    private static final class Producer extends Thread {
-        private final KinesisClient kinesis;
-        private final String idPrefix;
-        private final Ledger ledger;
-        private final Random random;
-        private volatile boolean running = true;
-
-        Producer(KinesisClient kinesis, String idPrefix, Ledger ledger, long seed) {
-            super("iceberg-crash-producer");
-            setDaemon(true);
-            this.kinesis = kinesis;
-            this.idPrefix = idPrefix;
-            this.ledger = ledger;
-            this.random = new Random(seed);
-        }
-
-        @Override
-        public void run() {
-            int next = 0;
-            while (running) {
-                List<String> ids = new ArrayList<>();
-                List<Boolean> invalid = new ArrayList<>();
-                List<PutRecordsRequestEntry> entries = new ArrayList<>();
-                int size = 5 + random.nextInt(20);
-                for (int i = 0; i < size; i++) {
-                    String id = idPrefix + next++;
-                    boolean bad = random.nextInt(30) == 0;
-                    ids.add(id);
-                    invalid.add(bad);
-                    ledger.sent.add(id);
-                    if (bad) {
-                        ledger.invalidSent.add(id);
-                    }
-                    entries.add(PutRecordsRequestEntry.builder().partitionKey("pk" + random.nextInt(1_000))
-                            .data(SdkBytes.fromUtf8String(record(id, i, !bad))).build());
-                }
-                try {
-                    PutRecordsResponse response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
-                    for (int i = 0; i < ids.size(); i++) {
-                        PutRecordsResultEntry result = response.records().get(i);
-                        if (result.errorCode() == null && invalid.get(i)) {
-                            ledger.deadLetters.put(result.sequenceNumber(), ids.get(i));
-                        } else if (result.errorCode() == null) {
-                            ledger.acknowledged.add(ids.get(i));
-                        }
-                    }
-                    Thread.sleep(random.nextInt(30));
-                } catch (SdkException e) {
-                    pause(); // the server is dying or dead: these records are unacknowledged
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private void pause() {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
-        }
-
-        void finish() throws InterruptedException {
-            running = false;
-            join(60_000);
-            assertThat(isAlive()).as("the producer stopped").isFalse();
-        }
     }
 }

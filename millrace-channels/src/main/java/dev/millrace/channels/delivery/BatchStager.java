@@ -152,10 +152,15 @@ final class BatchStager {
     /** The error code and message for a record that cannot be delivered, or empty. */
     private Optional<String[]> problem(DeliverySpec spec, byte[] data) {
         if (data.length > options.maxRecordBytes()) {
-            return Optional.of(new String[] {RECORD_TOO_LARGE, "The record is " + data.length
-                    + " bytes; records of more than " + options.maxRecordBytes() + " bytes are not delivered."});
+            return Optional.of(new String[] {RECORD_TOO_LARGE, tooLargeMessage(data.length, options.maxRecordBytes())});
         }
         return spec.recordFormat().problem(data).map(message -> new String[] {DESERIALIZATION_ERROR, message});
+    }
+
+    /** The dead-letter message of a {@code RECORD_TOO_LARGE} record (also {@link TableBatches}'). */
+    static String tooLargeMessage(int recordBytes, long maxRecordBytes) {
+        return "The record is " + recordBytes + " bytes; records of more than " + maxRecordBytes
+                + " bytes are not delivered.";
     }
 
     /** One line of a dead-letter object, as laid out above. */

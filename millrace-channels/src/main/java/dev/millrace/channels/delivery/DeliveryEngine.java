@@ -391,14 +391,10 @@ public final class DeliveryEngine implements AutoCloseable {
         if (spec.table() != null) {
             // The range as the scan cut it, from the checkpoint rather than the first record: the table's checkpoint
             // is the batch's start, and positions need not be dense (a log reopened starts a new segment).
-            state.scan = null;
             Checkpoint pending = new Checkpoint(start, cut.nextPosition(), cut.firstArrivalMs());
             checkpoints.commitPending(spec.channelId(), shard.shardId(), checkpoint, pending.nextPosition(),
                     pending.pendingEndPosition(), pending.firstArrivalMs());
-            try (StagedBatch batch = tables(spec).write(spec, shard, pending)) {
-                deliver(channel, shard, state, batch, pending);
-            }
-            return true;
+            return redeliverPending(channel, shard, state, pending);
         }
         Optional<StagedBatch> staged = stager.stage(spec, shard, cut.firstPosition());
         state.scan = null;
@@ -414,7 +410,10 @@ public final class DeliveryEngine implements AutoCloseable {
         return true;
     }
 
-    /** Rebuilds and delivers the batch a failed or crashed attempt recorded as pending, exactly as it was cut. */
+    /**
+     * Delivers a batch recorded as pending, exactly as it was cut: a table batch just cut, or one a failed or crashed
+     * attempt left (rebuilt).
+     */
     private boolean redeliverPending(ChannelState channel, Shard shard, ShardState state, Checkpoint pending)
             throws IOException {
         DeliverySpec spec = channel.spec;

@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 final class TableBatches {
 
     private static final Logger LOG = LoggerFactory.getLogger(TableBatches.class);
-    private static final String TOO_LARGE = "RECORD_TOO_LARGE";
 
     private final TableSink sink;
     private final Checkpoints checkpoints;
@@ -69,23 +68,20 @@ final class TableBatches {
         Path dlqFile = Files.createTempFile(stagingDir, "dead-letters-", ".part");
         boolean staged = false;
         try {
-            BatchRecords records = new BatchRecords(shard, pending);
             int[] rejected = new int[1];
+            BatchRecords records;
             TableWriteResult result;
             try (JsonGenerator dlq = BatchStager.JSON.createGenerator(Files.newOutputStream(dlqFile),
                     JsonEncoding.UTF8)) {
                 dlq.setRootValueSeparator(null);
-                records.tooLarge = (record, message) -> {
+                TableSink.RejectedRecords deadLetters = (record, code, message) -> {
                     BatchStager.writeDeadLetter(dlq, spec, shard, record.position(), record.arrivalMs(),
-                            record.data().length, TOO_LARGE, message);
+                            record.data().length, code, message);
                     rejected[0]++;
                 };
+                records = new BatchRecords(shard, pending, deadLetters);
                 result = sink.write(spec.table(), shard.shardId(), pending.nextPosition(),
-                        pending.pendingEndPosition(), records, (record, code, message) -> {
-                            BatchStager.writeDeadLetter(dlq, spec, shard, record.position(), record.arrivalMs(),
-                                    record.data().length, code, message);
-                            rejected[0]++;
-                        });
+                        pending.pendingEndPosition(), records, deadLetters);
             } catch (TableCheckpointConflictException e) {
                 adoptTableCheckpoint(spec, shard, pending, e);
                 throw e;
@@ -134,29 +130,24 @@ final class TableBatches {
         }
     }
 
-    /** Receives the records too large to be a row. */
-    @FunctionalInterface
-    private interface TooLarge {
-        void reject(StoredRecord record, String message) throws IOException;
-    }
-
     /**
      * The batch's records, read lazily a page at a time from the log, from the batch's start on each iteration (a
-     * sink writing in passes reads the batch again); those above the maximum record size go to {@link #tooLarge}
+     * sink writing in passes reads the batch again); those above the maximum record size go to the dead letters
      * instead. The first iteration counts what it read and reports the too large ones; later ones only skip them.
      */
     private final class BatchRecords implements Iterable<TableRecord> {
         private final Shard shard;
         private final Checkpoint pending;
-        TooLarge tooLarge;
+        private final TableSink.RejectedRecords deadLetters;
         int taken;
         long bytesIn;
         long firstArrivalMs = -1;
         private int passes;
 
-        BatchRecords(Shard shard, Checkpoint pending) {
+        BatchRecords(Shard shard, Checkpoint pending, TableSink.RejectedRecords deadLetters) {
             this.shard = shard;
             this.pending = pending;
+            this.deadLetters = deadLetters;
         }
 
         @Override
@@ -216,19 +207,19 @@ final class TableBatches {
                             firstArrivalMs = record.arrivalMs();
                         }
                     }
+                    TableRecord row = new TableRecord(record.position(), record.arrivalMs(), record.data());
                     if (record.data().length > options.maxRecordBytes()) {
-                        if (!first) {
-                            return null;
-                        }
-                        try {
-                            tooLarge.reject(record, "The record is " + record.data().length + " bytes; records of "
-                                    + "more than " + options.maxRecordBytes() + " bytes are not delivered.");
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
+                        if (first) {
+                            try {
+                                deadLetters.reject(row, BatchStager.RECORD_TOO_LARGE,
+                                        BatchStager.tooLargeMessage(record.data().length, options.maxRecordBytes()));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
                         }
                         return null;
                     }
-                    return new TableRecord(record.position(), record.arrivalMs(), record.data());
+                    return row;
                 }
             };
         }

@@ -16,7 +16,6 @@ import dev.millrace.channels.s3.S3Destination;
 import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableTarget;
 import dev.millrace.glue.SchemaLookup;
-import dev.millrace.protocol.Account;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.state.RegionMetadata;
