@@ -9,6 +9,7 @@ import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -75,6 +76,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChannelCrashTest {
     private static final String ACCOUNT = "000000000000";

@@ -10,6 +10,7 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -67,6 +68,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @EnabledIfSystemProperty(named = "millrace.it.long", matches = "true")
 class IcebergChannelCrashTest {

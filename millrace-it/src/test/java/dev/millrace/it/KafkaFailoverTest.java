@@ -64,6 +64,7 @@ import static org.assertj.core.api.Assertions.fail;
  *
  * <p>One Kafka cluster and one ledger for the class; the tests run in order, each leaving every broker running.
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 @Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaFailoverTest {

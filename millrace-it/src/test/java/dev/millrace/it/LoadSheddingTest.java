@@ -1,5 +1,6 @@
 package dev.millrace.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * normal client is served at once. With the queue unbounded (the old behaviour) nothing is shed and all 128 requests
  * wait inside the server together: the test fails.
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 class LoadSheddingTest {
     private static final int API_THREADS = 2;
     private static final int MAX_QUEUED = 8;
