@@ -1,5 +1,6 @@
 package dev.millrace.iceberg;
 
+import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -228,9 +229,9 @@ public final class IcebergBatchWriter {
      *
      * @return {@link AlreadyCommitted} also when the table reached the batch's end while the batch was being written
      *         (a rival committed it first): every row was read, so the rejections are all staged
-     * @throws CheckpointConflictException the table's checkpoint is not {@code startPosition} (nor at or past
-     *                                     {@code nextPosition}), before or during the commit; nothing committed
-     * @throws IOException                 the files or the catalog failed; the batch may be retried as is
+     * @throws TableCheckpointConflictException the table's checkpoint is not {@code startPosition} (nor at or past
+     *                                          {@code nextPosition}), before or during the commit; nothing committed
+     * @throws IOException                      the files or the catalog failed; the batch may be retried as is
      */
     public WriteResult write(String shardId, long startPosition, long nextPosition, Iterable<Record> rows)
             throws IOException {
@@ -260,7 +261,7 @@ public final class IcebergBatchWriter {
                     return new AlreadyCommitted(checkpoint.getAsLong());
                 }
                 if (checkpoint.isPresent() && checkpoint.getAsLong() != startPosition) {
-                    throw new CheckpointConflictException(shardId + " of " + tableId + " is at "
+                    throw new TableCheckpointConflictException(shardId + " of " + tableId + " is at "
                             + checkpoint.getAsLong() + " in the table; the batch starts at " + startPosition,
                             checkpoint);
                 }
@@ -400,7 +401,7 @@ public final class IcebergBatchWriter {
                 }
                 LOG.warn("{} of {}: batch [{}, {}) not committed, the table's checkpoint moved to {}", shardId,
                         tableId, start, next, moved);
-                throw new CheckpointConflictException(shardId + " of " + tableId + " moved to " + moved
+                throw new TableCheckpointConflictException(shardId + " of " + tableId + " moved to " + moved
                         + " while the batch from " + start + " was being committed", moved);
             } catch (CommitStateUnknownException e) {
                 current.refresh();

@@ -1,7 +1,6 @@
 package dev.millrace.iceberg;
 
 import dev.millrace.channels.table.GsrRecords;
-import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.channels.table.TableRecord;
 import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableTarget;
@@ -143,8 +142,6 @@ public final class IcebergTableSink implements TableSink {
             Committed committed = (Committed) result;
             return new TableWriteResult.Committed(committed.rowCount(), committed.dataFiles().size(),
                     committed.dataFileBytes());
-        } catch (CheckpointConflictException e) {
-            throw new TableCheckpointConflictException(e.getMessage(), e.tableCheckpoint(), e);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
