@@ -1,5 +1,6 @@
 package dev.millrace.iceberg;
 
+import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -148,6 +149,22 @@ public final class IcebergBatchWriter {
     }
 
     /**
+     * A batch's rows, bound to the table they are written to: the rows must fit its schema and spec, and the table's
+     * properties may decide which records become rows, so the caller converts against the very table the write
+     * loaded rather than loading it once more beforehand.
+     */
+    @FunctionalInterface
+    public interface RowSource {
+        /**
+         * Called once per {@link #write}, before the checkpoint is checked (so also when nothing is written), with an
+         * immutable copy of the table just loaded or created.
+         *
+         * @return the rows, iterated once per pass
+         */
+        Iterable<Record> rowsFor(Table table);
+    }
+
+    /**
      * @param catalog     the catalog of the channel's table bucket
      * @param tableId     the channel's namespace and table
      * @param tableSchema the table's schema and partition spec (from the channel's JSON Schema)
@@ -212,11 +229,21 @@ public final class IcebergBatchWriter {
      *
      * @return {@link AlreadyCommitted} also when the table reached the batch's end while the batch was being written
      *         (a rival committed it first): every row was read, so the rejections are all staged
-     * @throws CheckpointConflictException the table's checkpoint is not {@code startPosition} (nor at or past
-     *                                     {@code nextPosition}), before or during the commit; nothing committed
-     * @throws IOException                 the files or the catalog failed; the batch may be retried as is
+     * @throws TableCheckpointConflictException the table's checkpoint is not {@code startPosition} (nor at or past
+     *                                          {@code nextPosition}), before or during the commit; nothing committed
+     * @throws IOException                      the files or the catalog failed; the batch may be retried as is
      */
     public WriteResult write(String shardId, long startPosition, long nextPosition, Iterable<Record> rows)
+            throws IOException {
+        return write(shardId, startPosition, nextPosition, table -> rows);
+    }
+
+    /**
+     * {@link #write(String, long, long, Iterable)} with rows that depend on the table (its schema, spec or
+     * properties): {@code rows} is bound to the table this write loads, so a batch costs one load (or refresh) of the
+     * table before its files are written and one before its commit.
+     */
+    public WriteResult write(String shardId, long startPosition, long nextPosition, RowSource rows)
             throws IOException {
         if (nextPosition <= startPosition) {
             throw new IllegalArgumentException("empty range [" + startPosition + ", " + nextPosition + ")");
@@ -224,21 +251,23 @@ public final class IcebergBatchWriter {
         try {
             Table view;
             OptionalLong checkpoint;
+            Iterable<Record> bound;
             synchronized (this) {
                 Table current = tableForWrite(); // loaded or refreshed just now
+                view = SerializableTable.copyOf(current); // immutable: read without the lock
+                bound = rows.rowsFor(view);
                 checkpoint = checkpointOf(current, shardId);
                 if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
                     return new AlreadyCommitted(checkpoint.getAsLong());
                 }
                 if (checkpoint.isPresent() && checkpoint.getAsLong() != startPosition) {
-                    throw new CheckpointConflictException(shardId + " of " + tableId + " is at "
+                    throw new TableCheckpointConflictException(shardId + " of " + tableId + " is at "
                             + checkpoint.getAsLong() + " in the table; the batch starts at " + startPosition,
                             checkpoint);
                 }
-                view = SerializableTable.copyOf(current); // immutable: read without the lock
             }
             String token = HexFormat.of().toHexDigits(RANDOM.nextInt());
-            FileBatch batch = writeFiles(view, shardId, startPosition, token, rows);
+            FileBatch batch = writeFiles(view, shardId, startPosition, token, bound);
             beforeCommit.run();
             synchronized (this) {
                 return commit(tableForWrite(), shardId, checkpoint, startPosition, nextPosition, token, batch);
@@ -333,20 +362,6 @@ public final class IcebergBatchWriter {
         return location.replaceFirst("^file:(//)?", "");
     }
 
-    /**
-     * The channel's table, loaded (refreshed) or created now: what the rows of the next {@link #write} must fit (its
-     * schema, spec and properties).
-     *
-     * @throws TableNotOwnedException the table exists and is not this channel's, or it was dropped
-     */
-    synchronized Table openForWrite() throws IOException {
-        try {
-            return tableForWrite();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
     /** Test hook: runs between the data files' write and the commit (to simulate a crash or a rival there). */
     void beforeCommit(Runnable hook) {
         this.beforeCommit = Objects.requireNonNull(hook, "hook");
@@ -386,7 +401,7 @@ public final class IcebergBatchWriter {
                 }
                 LOG.warn("{} of {}: batch [{}, {}) not committed, the table's checkpoint moved to {}", shardId,
                         tableId, start, next, moved);
-                throw new CheckpointConflictException(shardId + " of " + tableId + " moved to " + moved
+                throw new TableCheckpointConflictException(shardId + " of " + tableId + " moved to " + moved
                         + " while the batch from " + start + " was being committed", moved);
             } catch (CommitStateUnknownException e) {
                 current.refresh();

@@ -1,7 +1,6 @@
 package dev.millrace.iceberg;
 
 import dev.millrace.channels.table.GsrRecords;
-import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.channels.table.TableRecord;
 import dev.millrace.channels.table.TableSink;
 import dev.millrace.channels.table.TableTarget;
@@ -25,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -71,6 +71,7 @@ public final class IcebergTableSink implements TableSink {
     private static final Logger LOG = LoggerFactory.getLogger(IcebergTableSink.class);
 
     private final IcebergCatalogs catalogs;
+    private final UnaryOperator<Catalog> writerCatalogs;
     private final long maxRecordBytes;
     private final Clock clock;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
@@ -81,7 +82,14 @@ public final class IcebergTableSink implements TableSink {
      * @param maxRecordBytes the largest record payload (inflated, for GSR zlib records) that becomes a row
      */
     public IcebergTableSink(IcebergCatalogs catalogs, long maxRecordBytes, Clock clock) {
+        this(catalogs, UnaryOperator.identity(), maxRecordBytes, clock);
+    }
+
+    /** @param writerCatalogs wraps the catalog each channel's writer uses (tests: to count its table loads) */
+    IcebergTableSink(IcebergCatalogs catalogs, UnaryOperator<Catalog> writerCatalogs, long maxRecordBytes,
+                     Clock clock) {
         this.catalogs = Objects.requireNonNull(catalogs, "catalogs");
+        this.writerCatalogs = Objects.requireNonNull(writerCatalogs, "writerCatalogs");
         this.maxRecordBytes = maxRecordBytes;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -125,9 +133,8 @@ public final class IcebergTableSink implements TableSink {
         IcebergBatchWriter writer = channel(target).writer;
         try {
             sweepOnce(target, writer);
-            Table table = writer.openForWrite();
-            Conversions rows = new Conversions(target, table, records, rejected, maxRecordBytes);
-            WriteResult result = writer.write(shardId, startPosition, nextPosition, rows);
+            Conversions rows = new Conversions(target, records, rejected, maxRecordBytes);
+            WriteResult result = writer.write(shardId, startPosition, nextPosition, rows::bind);
             if (result instanceof AlreadyCommitted already) {
                 rows.drain(); // the same dead letters as the attempt that committed, for the same DLQ object
                 return new TableWriteResult.AlreadyCommitted(already.tableCheckpoint());
@@ -135,8 +142,6 @@ public final class IcebergTableSink implements TableSink {
             Committed committed = (Committed) result;
             return new TableWriteResult.Committed(committed.rowCount(), committed.dataFiles().size(),
                     committed.dataFileBytes());
-        } catch (CheckpointConflictException e) {
-            throw new TableCheckpointConflictException(e.getMessage(), e.tableCheckpoint(), e);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
@@ -219,7 +224,7 @@ public final class IcebergTableSink implements TableSink {
                         e);
             }
         };
-        Catalog catalog = catalogs.catalog(TableBucketArn.parse(target.tableBucketArn()));
+        Catalog catalog = writerCatalogs.apply(catalogs.catalog(TableBucketArn.parse(target.tableBucketArn())));
         Map<String, String> properties = target.schemaVersionId() == null ? Map.of()
                 : Map.of(SCHEMA_VERSION_PROPERTY, target.schemaVersionId());
         IcebergBatchWriter writer = new IcebergBatchWriter(catalog,
@@ -236,26 +241,31 @@ public final class IcebergTableSink implements TableSink {
     /**
      * The batch's records as rows, rejected ones handed to the DLQ callback on the way, on the first pass only: the
      * writer reads the batch once per pass ({@link #drain} reads it when the writer had nothing to write), and a
-     * record converts the same way each time.
+     * record converts the same way each time. Rows are converted against the table the write loaded ({@link #bind},
+     * before any pass). Not thread-safe: one write's.
      */
     private static final class Conversions implements Iterable<Record> {
         private final TableTarget target;
         private final Iterable<TableRecord> records;
         private final RejectedRecords rejected;
         private final long maxRecordBytes;
-        private final JsonRecords json;
-        private final String tableVersion;
+        private JsonRecords json;
+        private String tableVersion;
         private int passes;
 
-        Conversions(TableTarget target, Table table, Iterable<TableRecord> records, RejectedRecords rejected,
-                    long maxRecordBytes) {
+        Conversions(TableTarget target, Iterable<TableRecord> records, RejectedRecords rejected, long maxRecordBytes) {
             this.target = target;
             this.records = records;
             this.rejected = rejected;
             this.maxRecordBytes = maxRecordBytes;
+        }
+
+        /** Binds the conversion to the table's schema, partition column and schema version. */
+        Conversions bind(Table table) {
             String partitionColumn = table.schema().findColumnName(table.spec().fields().get(0).sourceId());
             this.json = new JsonRecords(table.schema(), partitionColumn);
             this.tableVersion = table.properties().get(SCHEMA_VERSION_PROPERTY);
+            return this;
         }
 
         void drain() {
@@ -266,6 +276,9 @@ public final class IcebergTableSink implements TableSink {
 
         @Override
         public Iterator<Record> iterator() {
+            if (json == null) {
+                throw new IllegalStateException("rows read before the write bound them to its table");
+            }
             boolean first = passes++ == 0;
             Iterator<TableRecord> source = records.iterator();
             return new Iterator<>() {

@@ -9,6 +9,7 @@ import static dev.millrace.iceberg.TestBatches.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.millrace.channels.table.TableCheckpointConflictException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -95,9 +96,9 @@ class ExactlyOnceTest {
             });
 
             assertThatThrownBy(() -> zombie.write(SHARD, 10, 20, rows(10, 10)))
-                    .isInstanceOf(CheckpointConflictException.class)
+                    .isInstanceOf(TableCheckpointConflictException.class)
                     .hasMessageContaining("moved to OptionalLong[15]")
-                    .satisfies(e -> assertThat(((CheckpointConflictException) e).tableCheckpoint()).hasValue(15));
+                    .satisfies(e -> assertThat(((TableCheckpointConflictException) e).tableCheckpoint()).hasValue(15));
 
             Table table = rivalNode.catalog(BUCKET).loadTable(TABLE);
             assertThat(ids(table)).isEqualTo(range(0, 15));

@@ -9,6 +9,7 @@ import static dev.millrace.iceberg.TestBatches.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.iceberg.IcebergBatchWriter.AlreadyCommitted;
 import dev.millrace.iceberg.IcebergBatchWriter.Committed;
 import dev.millrace.iceberg.IcebergBatchWriter.WriteResult;
@@ -178,11 +179,11 @@ class IcebergBatchWriterTest {
         Set<String> files = filesOnDisk(dir);
 
         assertThatThrownBy(() -> writer.write(SHARD0, 5, 15, rows(5, 10)))
-                .isInstanceOf(CheckpointConflictException.class)
+                .isInstanceOf(TableCheckpointConflictException.class)
                 .hasMessageContaining("is at 10 in the table; the batch starts at 5")
-                .satisfies(e -> assertThat(((CheckpointConflictException) e).tableCheckpoint()).hasValue(10));
+                .satisfies(e -> assertThat(((TableCheckpointConflictException) e).tableCheckpoint()).hasValue(10));
         assertThatThrownBy(() -> writer.write(SHARD0, 12, 20, rows(12, 8)))
-                .as("a gap is refused too").isInstanceOf(CheckpointConflictException.class);
+                .as("a gap is refused too").isInstanceOf(TableCheckpointConflictException.class);
         assertThat(filesOnDisk(dir)).isEqualTo(files);
         assertThat(writer.checkpoint(SHARD0)).isEqualTo(OptionalLong.of(10));
     }

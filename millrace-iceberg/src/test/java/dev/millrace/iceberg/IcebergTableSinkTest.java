@@ -23,8 +23,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.BaseTable;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -230,5 +235,65 @@ class IcebergTableSinkTest {
         TableTarget other = new TableTarget("ch-2", "another", BUCKET.arn(), "streams", "orders", "NONE", "ts", "JSON",
                 "arn:aws:glue:us-east-1:123456789012:schema/reg/orders", VERSION, SCHEMA);
         assertThat(sink.problem(other)).hasValueSatisfying(p -> assertThat(p).contains("already exists"));
+    }
+
+    @Test
+    void aBatchLoadsItsTableOnceBeforeWritingAndOnceBeforeCommitting() throws Exception {
+        sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 1, List.of(json(0, valid(1))), (r, c, m) -> { });
+        AtomicInteger loads = new AtomicInteger();
+        try (IcebergTableSink counted = new IcebergTableSink(new IcebergCatalogs(new IcebergCatalogs.Embedded(
+                dir.resolve("catalog.db"), dir.resolve("warehouse"))), catalog -> new LoadCounting(catalog, loads),
+                1024, Clock.systemUTC())) {
+            counted.write(target("JSON", "ts", SCHEMA), SHARD, 1, 2, List.of(json(1, valid(2))), (r, c, m) -> { });
+            for (int i = 2; i < 5; i++) {
+                int before = loads.get();
+                List<String> rejected = new ArrayList<>();
+                counted.write(target("JSON", "ts", SCHEMA), SHARD, i, i + 1, List.of(json(i, "{\"id\":")),
+                        (r, c, m) -> rejected.add(c));
+                // The rows are converted against the table the write loaded: no load of their own.
+                assertThat(loads.get() - before).as("loads of batch %d", i).isEqualTo(2);
+                assertThat(rejected).containsExactly("DESERIALIZATION_ERROR");
+            }
+        }
+        assertThat(ids(table())).containsExactly(1L, 2L);
+    }
+
+    /** A catalog whose tables count their loads: the first {@code loadTable} and every {@code refresh} after it. */
+    private static final class LoadCounting implements Catalog {
+        private final Catalog delegate;
+        private final AtomicInteger loads;
+
+        LoadCounting(Catalog delegate, AtomicInteger loads) {
+            this.delegate = delegate;
+            this.loads = loads;
+        }
+
+        @Override
+        public Table loadTable(TableIdentifier identifier) {
+            Table loaded = delegate.loadTable(identifier);
+            loads.incrementAndGet();
+            return new BaseTable(((HasTableOperations) loaded).operations(), loaded.name()) {
+                @Override
+                public void refresh() {
+                    loads.incrementAndGet();
+                    super.refresh();
+                }
+            };
+        }
+
+        @Override
+        public List<TableIdentifier> listTables(Namespace namespace) {
+            return delegate.listTables(namespace);
+        }
+
+        @Override
+        public boolean dropTable(TableIdentifier identifier, boolean purge) {
+            return delegate.dropTable(identifier, purge);
+        }
+
+        @Override
+        public void renameTable(TableIdentifier from, TableIdentifier to) {
+            delegate.renameTable(from, to);
+        }
     }
 }

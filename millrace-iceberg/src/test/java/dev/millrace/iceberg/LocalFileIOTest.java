@@ -3,17 +3,20 @@ package dev.millrace.iceberg;
 import static dev.millrace.iceberg.TestBatches.BUCKET;
 import static dev.millrace.iceberg.TestBatches.rows;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.millrace.iceberg.IcebergBatchWriter.Committed;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.io.FileInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,10 +67,47 @@ class LocalFileIOTest {
                     .contains("dir " + metadata.getParent());
             for (String data : committed.dataFiles()) {
                 Path file = Path.of(data.replaceFirst("^file:", ""));
-                assertThat(atReturn).contains("file " + file + " " + Files.size(file), "dir " + file.getParent());
+                String bytes = "file " + file + " " + Files.size(file);
+                assertThat(atReturn).contains(bytes, "dir " + file.getParent())
+                        .as("the new partition directory's entry").contains("dir " + file.getParent().getParent());
+                assertThat(atReturn.lastIndexOf("dir " + file.getParent())).as("its entry after its bytes")
+                        .isGreaterThan(atReturn.indexOf(bytes));
             }
             Path manifestList = Path.of(table.currentSnapshot().manifestListLocation().replaceFirst("^file:", ""));
             assertThat(atReturn).contains("file " + manifestList + " " + Files.size(manifestList));
         }
+    }
+
+    @Test
+    void listPrefixFindsTheFilesUnderANestedPrefixAndThoseWhoseNameStartsWithAPrefix() throws Exception {
+        LocalFileIO io = new LocalFileIO();
+        Path data = dir.resolve("table/data");
+        Path a = write(data.resolve("ts_hour=1/abc-0.parquet"), 3);
+        Path b = write(data.resolve("ts_hour=1/abd-0.parquet"), 5);
+        Path c = write(data.resolve("ts_hour=1/ab/deeper/x.parquet"), 7);
+        Path d = write(data.resolve("ts_hour=12/abc-1.parquet"), 11);
+        write(data.resolve("ts_hour=1/b-0.parquet"), 1);
+        write(dir.resolve("table/data2/ts_hour=1/abc-0.parquet"), 1);
+        Files.setLastModifiedTime(a, FileTime.fromMillis(1_700_000_000_000L));
+
+        assertThat(io.listPrefix(data + "/")).extracting(FileInfo::location).hasSize(5)
+                .doesNotContain(dir.resolve("table/data2/ts_hour=1/abc-0.parquet").toString());
+        assertThat(io.listPrefix("file:" + data.resolve("ts_hour=1") + "/")).extracting(FileInfo::location)
+                .containsExactlyInAnyOrder(a.toString(), b.toString(), c.toString(),
+                        data.resolve("ts_hour=1/b-0.parquet").toString());
+        assertThat(io.listPrefix(data.resolve("ts_hour=1/ab").toString())).as("a file-name prefix")
+                .extracting(FileInfo::location, FileInfo::size)
+                .containsExactlyInAnyOrder(tuple(a.toString(), 3L), tuple(b.toString(), 5L), tuple(c.toString(), 7L));
+        assertThat(io.listPrefix(data.resolve("ts_hour=1").toString())).as("ts_hour=1 and ts_hour=12")
+                .extracting(FileInfo::location).hasSize(5).contains(d.toString());
+        assertThat(io.listPrefix(data.resolve("ts_hour=1/abc").toString())).singleElement()
+                .satisfies(f -> assertThat(f.createdAtMillis()).isEqualTo(1_700_000_000_000L));
+        assertThat(io.listPrefix(data.resolve("ts_hour=3/").toString() + "/")).isEmpty();
+        assertThat(io.listPrefix(dir.resolve("nowhere/at/all").toString())).isEmpty();
+    }
+
+    private static Path write(Path file, int sizeBytes) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, new byte[sizeBytes]);
     }
 }

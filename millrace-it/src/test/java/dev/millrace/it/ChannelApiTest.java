@@ -15,7 +15,6 @@ import software.amazon.awssdk.services.kinesis.model.KmsNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.kinesis.model.Tag;
 import software.amazon.awssdk.services.kinesis.model.ValidationException;
 
@@ -74,8 +73,7 @@ class ChannelApiTest {
     }
 
     private void onDemandStream(String name) {
-        kinesis.createStream(b -> b.streamName(name).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-        Streams.awaitActive(kinesis, name);
+        Streams.createOnDemand(kinesis, name);
     }
 
     private static Consumer<CreateChannelRequest.Builder> s3Channel(String name, String stream) {
@@ -91,9 +89,7 @@ class ChannelApiTest {
     }
 
     private ChannelDescription awaitStatus(String arn, ChannelStatus status) {
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-                .until(() -> describe(arn).channelStatus() == status);
-        return describe(arn);
+        return Streams.awaitChannel(kinesis, arn, status);
     }
 
     @Test
@@ -253,8 +249,7 @@ class ChannelApiTest {
         Files.writeString(keyFile, EncryptionTest.keys(true));
         try (MillraceProcess keyed = MillraceProcess.start(dir.resolve("data"), "--kms-keys", keyFile.toString());
              KinesisClient client = Clients.sync(keyed.awaitReady(), true, new Clients.Recorder())) {
-            client.createStream(b -> b.streamName("secure").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-            Streams.awaitActive(client, "secure");
+            Streams.createOnDemand(client, "secure");
             assertThatThrownBy(() -> client.createChannel(s3Channel("missing-key", "secure").andThen(b -> b
                     .encryptionConfiguration(e -> e.encryptionType("KMS").keyId("alias/missing")))))
                     .isInstanceOf(KmsNotFoundException.class);

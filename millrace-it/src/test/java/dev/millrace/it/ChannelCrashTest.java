@@ -14,15 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -85,7 +82,6 @@ class ChannelCrashTest {
     private static final String DLQ_BUCKET = "crash-dlq";
     private static final Pattern SUFFIX = Pattern.compile("-[0-9a-f]{8}-(\\d{12})-([0-9a-z]{13})\\.gz$");
     private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
-    private static final Pattern SEQUENCE_NUMBER = Pattern.compile("\"sequenceNumber\":\"(\\d+)\"");
 
     /** When a kill armed in s3proxy fires, relative to storing the object. */
     private enum KillPoint { BEFORE_STORE, AFTER_STORE }
@@ -144,8 +140,7 @@ class ChannelCrashTest {
         int port = server.port();
         String channelId;
         try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-            kinesis.createStream(b -> b.streamName(STREAM).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-            Streams.awaitActive(kinesis, STREAM);
+            Streams.createOnDemand(kinesis, STREAM);
             channelId = createActiveChannel(kinesis);
         }
         CrashProducer.Ledger ledger = new CrashProducer.Ledger();
@@ -184,19 +179,9 @@ class ChannelCrashTest {
      * dead letters of the sentinel's batch right after it.
      */
     private void awaitEverythingDelivered(CrashProducer.Ledger ledger, String prefix) {
-        List<String> sentinels = new ArrayList<>();
+        List<String> sentinels;
         try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-            List<Shard> shards = Streams.shards(kinesis, STREAM);
-            assertThat(shards).as("an on-demand stream's shards").hasSizeGreaterThan(1);
-            for (Shard shard : shards) {
-                String id = "sentinel-" + shard.shardId();
-                ledger.sent.add(id);
-                kinesis.putRecord(b -> b.streamName(STREAM).partitionKey("s")
-                        .explicitHashKey(shard.hashKeyRange().startingHashKey())
-                        .data(SdkBytes.fromUtf8String("{\"id\":\"" + id + "\"}")));
-                sentinels.add(id);
-                ledger.acknowledged.add(id);
-            }
+            sentinels = CrashProducer.putSentinels(kinesis, STREAM, ledger, ChannelCrashTest::record);
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(deliveredIds(prefix).keySet()).containsAll(sentinels));
@@ -268,10 +253,7 @@ class ChannelCrashTest {
                         .deadLetterQueueS3Configuration(q -> q.bucketARN("arn:aws:s3:::" + DLQ_BUCKET)
                                 .expectedBucketOwner(ACCOUNT).errorOutputPrefix("errors/"))))
                 .channelDescription().channelARN();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-                .until(() -> kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
-                        == ChannelStatus.ACTIVE);
-        return kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelId();
+        return Streams.awaitChannel(kinesis, arn, ChannelStatus.ACTIVE).channelId();
     }
 
     /**
@@ -322,18 +304,8 @@ class ChannelCrashTest {
         return ids;
     }
 
-    /** How many times each sequence number is in the dead letters (they carry no payload, hence no id). */
     private Map<String, Integer> deadLetterCounts() {
-        Map<String, Integer> counts = new HashMap<>();
-        for (String key : keys(DLQ_BUCKET, "errors/")) {
-            String text = new String(S3ProxyServer.get(s3Client, DLQ_BUCKET, key), StandardCharsets.UTF_8);
-            for (String line : text.lines().toList()) {
-                Matcher m = SEQUENCE_NUMBER.matcher(line);
-                assertThat(m.find()).as("a dead letter with a sequence number: %s", line).isTrue();
-                counts.merge(m.group(1), 1, Integer::sum);
-            }
-        }
-        return counts;
+        return CrashProducer.deadLetterCounts(s3Client, DLQ_BUCKET, "errors/");
     }
 
     private static byte[] gunzip(byte[] gzipped) {

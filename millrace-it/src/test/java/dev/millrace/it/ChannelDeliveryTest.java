@@ -9,7 +9,6 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelDescription;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -144,8 +143,7 @@ class ChannelDeliveryTest {
         Path localDir = Files.createTempDirectory("millrace-it-delivery-local-");
         try (MillraceProcess local = MillraceProcess.start(localDir, "--channel-min-freshness-seconds", "2");
              KinesisClient client = Clients.sync(local.awaitReady(), false, new Clients.Recorder())) {
-            client.createStream(b -> b.streamName("lines").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-            Streams.awaitActive(client, "lines");
+            Streams.createOnDemand(client, "lines");
             String arn = client.createChannel(b -> b.channelName("lines-to-disk")
                     .serviceExecutionRoleARN("arn:aws:iam::" + ACCOUNT + ":role/delivery")
                     .streamConfigurationList(s -> s.streamARN("arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/lines")
@@ -154,9 +152,7 @@ class ChannelDeliveryTest {
                             .bucketARN("arn:aws:s3:::local-bucket").expectedBucketOwner(ACCOUNT)
                             .compressionType("NONE").outputKeyTemplate("lines/!{yyyy}/!{channel-name}"))))
                     .channelDescription().channelARN();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> client.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
-                            == ChannelStatus.ACTIVE);
+            Streams.awaitChannel(client, arn, ChannelStatus.ACTIVE);
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 String line = "line " + i;
@@ -178,8 +174,7 @@ class ChannelDeliveryTest {
     }
 
     private void onDemandStream(String name) {
-        kinesis.createStream(b -> b.streamName(name).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-        Streams.awaitActive(kinesis, name);
+        Streams.createOnDemand(kinesis, name);
     }
 
     private ChannelDescription createChannel(String name, String stream, String format, String bucket,
@@ -203,10 +198,7 @@ class ChannelDeliveryTest {
     }
 
     private ChannelDescription awaitStatus(String arn, ChannelStatus status) {
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-                .until(() -> kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
-                        == status);
-        return kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription();
+        return Streams.awaitChannel(kinesis, arn, status);
     }
 
     /** Puts one record; returns its sequence number. */

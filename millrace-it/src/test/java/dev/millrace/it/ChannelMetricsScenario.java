@@ -7,7 +7,6 @@ import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.StreamMode;
 
 import java.io.IOException;
 import java.net.URI;
@@ -58,8 +57,7 @@ final class ChannelMetricsScenario {
 
     /** Creates the stream and the channel, puts the records, and checks /metrics once they are delivered. */
     void deliverAndCheckPrometheus(KinesisClient kinesis) throws Exception {
-        kinesis.createStream(b -> b.streamName("delivered").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-        Streams.awaitActive(kinesis, "delivered");
+        Streams.createOnDemand(kinesis, "delivered");
         channelId = createChannel(kinesis);
         from = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         for (int i = 0; i < VALID + INVALID; i++) {
@@ -123,10 +121,7 @@ final class ChannelMetricsScenario {
                         .deadLetterQueueS3Configuration(q -> q.bucketARN("arn:aws:s3:::metered-dlq")
                                 .expectedBucketOwner(ACCOUNT).errorOutputPrefix("errors/"))))
                 .channelDescription().channelARN();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-                .until(() -> kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
-                        == ChannelStatus.ACTIVE);
-        return kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelId();
+        return Streams.awaitChannel(kinesis, arn, ChannelStatus.ACTIVE).channelId();
     }
 
     private double sum(CloudWatchClient cloudWatch, String metric, Instant to) {

@@ -18,6 +18,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.metrics.MetricCollection;
 import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.glue.GlueClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
@@ -37,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Real AWS SDK for Java v2 Kinesis clients pointed at a Millrace endpoint: region us-east-1, static credentials
+ * Real AWS SDK for Java v2 Kinesis (and Glue) clients pointed at a Millrace endpoint: region us-east-1, static credentials
  * {@code AKIDEXAMPLE}/{@code secret}, and a {@link Recorder} that notes the content types on the wire (and, for the
  * async client, whether requests went over HTTP/2).
  *
@@ -108,6 +109,12 @@ final class Clients {
                 .overrideConfiguration(b -> b.apiCallTimeout(Duration.ofSeconds(90)).retryStrategy(
                         AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build()))
                 .build();
+    }
+
+    /** A Glue client (the Schema Registry subset) on the same endpoint, region and credentials. */
+    static GlueClient glue(URI endpoint) {
+        return GlueClient.builder().endpointOverride(endpoint).region(REGION).credentialsProvider(CREDENTIALS)
+                .httpClient(UrlConnectionHttpClient.builder().build()).build();
     }
 
     /** A sync CBOR client that never retries, for writers that must know exactly what was acknowledged. */

@@ -5,10 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.glue.GlueClient;
 import software.amazon.awssdk.services.glue.model.AlreadyExistsException;
 import software.amazon.awssdk.services.glue.model.DataFormat;
@@ -42,10 +38,7 @@ class GlueClusterTest {
         kafka = KafkaTestCluster.start(1);
         nodes = MillraceNodes.start(2, dir, kafka.bootstrapServers(), "it-glue.", 0);
         for (int i = 0; i < nodes.size(); i++) {
-            glue.add(GlueClient.builder().endpointOverride(nodes.node(i).endpoint()).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE",
-                            "secret")))
-                    .httpClient(UrlConnectionHttpClient.builder().build()).build());
+            glue.add(Clients.glue(nodes.node(i).endpoint()));
         }
     }
 

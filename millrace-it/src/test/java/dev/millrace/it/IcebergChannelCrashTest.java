@@ -14,22 +14,13 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.glue.GlueClient;
 import software.amazon.awssdk.services.glue.model.DataFormat;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
-import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -79,7 +68,6 @@ class IcebergChannelCrashTest {
     private static final String SCHEMA = "{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
             + "\"id\":{\"type\":\"string\"},\"ts\":{\"type\":\"string\",\"format\":\"date-time\"},"
             + "\"n\":{\"type\":\"integer\"}}}";
-    private static final Pattern SEQUENCE_NUMBER = Pattern.compile("\"sequenceNumber\":\"(\\d+)\"");
 
     private S3ProxyServer s3;
     private S3Client s3Client;
@@ -118,11 +106,11 @@ class IcebergChannelCrashTest {
 
         server = startServer(0);
         int port = server.port();
-        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady()); GlueClient glue = glue()) {
+        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady());
+             GlueClient glue = Clients.glue(server.awaitReady())) {
             String schemaArn = glue.createSchema(b -> b.schemaName("events").dataFormat(DataFormat.JSON)
                     .schemaDefinition(SCHEMA)).schemaArn();
-            kinesis.createStream(b -> b.streamName(STREAM).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
-            Streams.awaitActive(kinesis, STREAM);
+            Streams.createOnDemand(kinesis, STREAM);
             createActiveChannel(kinesis, schemaArn);
         }
         CrashProducer.Ledger ledger = new CrashProducer.Ledger();
@@ -147,7 +135,10 @@ class IcebergChannelCrashTest {
         System.out.println("IcebergChannelCrashTest kills after: " + kills);
 
         server = startServer(port);
-        List<String> sentinels = putSentinels(ledger);
+        List<String> sentinels;
+        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
+            sentinels = CrashProducer.putSentinels(kinesis, STREAM, ledger, IcebergChannelCrashTest::record);
+        }
         try (IcebergCatalogs catalogs = new IcebergCatalogs(new IcebergCatalogs.Embedded(
                 dataDir.resolve("iceberg/catalog.db"), dataDir.resolve("iceberg/warehouse")))) {
             Catalog catalog = catalogs.catalog(TableBucketArn.parse(tableBucket()));
@@ -182,25 +173,6 @@ class IcebergChannelCrashTest {
                 .allSatisfy((sequenceNumber, count) -> assertThat(count).as(sequenceNumber).isEqualTo(1));
     }
 
-    /** A record put last in every shard: once it is a row, everything before it in its shard is delivered. */
-    private List<String> putSentinels(CrashProducer.Ledger ledger) {
-        List<String> sentinels = new ArrayList<>();
-        try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
-            List<Shard> shards = Streams.shards(kinesis, STREAM);
-            assertThat(shards).as("an on-demand stream's shards").hasSizeGreaterThan(1);
-            for (Shard shard : shards) {
-                String id = "sentinel-" + shard.shardId();
-                ledger.sent.add(id);
-                kinesis.putRecord(b -> b.streamName(STREAM).partitionKey("s")
-                        .explicitHashKey(shard.hashKeyRange().startingHashKey())
-                        .data(SdkBytes.fromUtf8String(record(id, 0, true))));
-                ledger.acknowledged.add(id);
-                sentinels.add(id);
-            }
-        }
-        return sentinels;
-    }
-
     private static String record(String id, int n, boolean valid) {
         return "{\"id\":\"" + id + "\",\"ts\":\"" + Instant.now() + "\",\"n\":" + n + (valid ? "}" : "");
     }
@@ -223,19 +195,8 @@ class IcebergChannelCrashTest {
         return rows;
     }
 
-    /** How many times each sequence number is in the dead letters. */
     private Map<String, Integer> deadLetterCounts() {
-        Map<String, Integer> counts = new HashMap<>();
-        for (S3Object object : s3Client.listObjectsV2Paginator(b -> b.bucket(DLQ_BUCKET).prefix("errors/"))
-                .contents()) {
-            String text = new String(S3ProxyServer.get(s3Client, DLQ_BUCKET, object.key()), StandardCharsets.UTF_8);
-            for (String line : text.lines().toList()) {
-                Matcher m = SEQUENCE_NUMBER.matcher(line);
-                assertThat(m.find()).as("a dead letter with a sequence number: %s", line).isTrue();
-                counts.merge(m.group(1), 1, Integer::sum);
-            }
-        }
-        return counts;
+        return CrashProducer.deadLetterCounts(s3Client, DLQ_BUCKET, "errors/");
     }
 
     private void createActiveChannel(KinesisClient kinesis, String schemaArn) {
@@ -250,19 +211,10 @@ class IcebergChannelCrashTest {
                                 .tableName("events").compressionType("ZSTD")
                                 .partitionSpec(p -> p.partitionFields(f -> f.transform("TIME_HOUR").sourceName("ts"))))))
                 .channelDescription().channelARN();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                .until(() -> kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription().channelStatus()
-                        == ChannelStatus.ACTIVE);
+        Streams.awaitChannel(kinesis, arn, ChannelStatus.ACTIVE);
     }
 
     private static String tableBucket() {
         return "arn:aws:s3tables:us-east-1:" + ACCOUNT + ":bucket/crash-lake";
-    }
-
-    private GlueClient glue() {
-        return GlueClient.builder().endpointOverride(server.awaitReady()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE",
-                        "secret")))
-                .httpClient(UrlConnectionHttpClient.builder().build()).build();
     }
 }

@@ -1,10 +1,13 @@
 package dev.millrace.it;
 
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ChannelDescription;
+import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 import java.math.BigInteger;
@@ -19,8 +22,8 @@ import java.util.List;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Small helpers over a {@link KinesisClient}: wait for a stream, list its shards, read a shard to its end, route a
- * partition key by MD5 as Kinesis does.
+ * Small helpers over a {@link KinesisClient}: create and wait for a stream, wait for a channel, list a stream's
+ * shards, read a shard to its end, route a partition key by MD5 as Kinesis does.
  *
  * <p>Stateless, thread-safe.
  */
@@ -54,6 +57,22 @@ final class Streams {
     static void createActive(KinesisClient kinesis, String name, int shards) {
         kinesis.createStream(b -> b.streamName(name).shardCount(shards));
         awaitActive(kinesis, name);
+    }
+
+    /** Creates an on-demand stream and waits until it is ACTIVE. */
+    static void createOnDemand(KinesisClient kinesis, String name) {
+        kinesis.createStream(b -> b.streamName(name).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
+        awaitActive(kinesis, name);
+    }
+
+    /**
+     * Waits until the channel is in {@code status} (ACTIVE once its destination was checked, FAILED if that check
+     * failed) and returns its description then.
+     */
+    static ChannelDescription awaitChannel(KinesisClient kinesis, String channelArn, ChannelStatus status) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                kinesis.describeChannel(b -> b.channelARN(channelArn)).channelDescription().channelStatus() == status);
+        return kinesis.describeChannel(b -> b.channelARN(channelArn)).channelDescription();
     }
 
     static void awaitActive(KinesisClient kinesis, String name) {

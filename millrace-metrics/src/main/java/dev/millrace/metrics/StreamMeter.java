@@ -214,21 +214,12 @@ public final class StreamMeter {
     }
 
     /**
-     * Batches of the stream that channel {@code channelId} (named {@code channelName}) delivered: {@code delivered}
-     * records written to its bucket in {@code objects} objects of {@code objectBytes} (compressed),
-     * {@code deadLettered} records written to its dead-letter bucket instead, {@code bytesIn} the data bytes of all
-     * those records. One sample of each count, and one sample of 1 of DeliverySuccess per object.
-     */
-    public void channelDelivered(String channelName, String channelId, long delivered, long deadLettered,
-                                 long bytesIn, long objects, long objectBytes) {
-        channelDelivered(ChannelDestination.S3, channelName, channelId, delivered, deadLettered, bytesIn, objects,
-                objectBytes);
-    }
-
-    /**
-     * The same for a channel delivering to {@code destination}: for {@link ChannelDestination#ICEBERG},
-     * {@code delivered} rows committed in {@code objects} commits (DeliveryToIceberg.CommitSuccess) of data files
-     * of {@code objectBytes}.
+     * Batches of the stream that channel {@code channelId} (named {@code channelName}) delivered to
+     * {@code destination}: {@code delivered} records written in {@code objects} objects of {@code objectBytes}
+     * (compressed), {@code deadLettered} records written to its dead-letter bucket instead, {@code bytesIn} the data
+     * bytes of all those records. One sample of each count, and one sample of 1 of DeliverySuccess per object. For
+     * {@link ChannelDestination#ICEBERG}, {@code delivered} rows committed in {@code objects} commits
+     * (DeliveryToIceberg.CommitSuccess) of data files of {@code objectBytes}.
      */
     public void channelDelivered(ChannelDestination destination, String channelName, String channelId,
                                  long delivered, long deadLettered, long bytesIn, long objects, long objectBytes) {
@@ -246,24 +237,15 @@ public final class StreamMeter {
 
     /**
      * {@code attempts} delivery attempts of channel {@code channelId} that failed (the bucket unreachable, the log
-     * unreadable) and will be retried: a sample of 0 of DeliverySuccess each, whose average is then the success rate.
+     * unreadable) and will be retried: a sample of 0 of DeliverySuccess each (Iceberg: of CommitSuccess), whose
+     * average is then the success rate.
      */
-    public void channelDeliveryFailed(String channelName, String channelId, long attempts) {
-        channelDeliveryFailed(ChannelDestination.S3, channelName, channelId, attempts);
-    }
-
-    /** The same for a channel delivering to {@code destination} (Iceberg: samples of 0 of CommitSuccess). */
     public void channelDeliveryFailed(ChannelDestination destination, String channelName, String channelId,
                                       long attempts) {
         channel(channelName, channelId).addMany(destination.success, clock.millis(), attempts, 0, 0, 0);
     }
 
     /** The age of channel {@code channelId}'s oldest undelivered record now (0 when everything is delivered). */
-    public void channelDataFreshness(String channelName, String channelId, long ageMs) {
-        channelDataFreshness(ChannelDestination.S3, channelName, channelId, ageMs);
-    }
-
-    /** The same for a channel delivering to {@code destination}. */
     public void channelDataFreshness(ChannelDestination destination, String channelName, String channelId,
                                      long ageMs) {
         channel(channelName, channelId).add(destination.freshness, clock.millis(), ageMs);

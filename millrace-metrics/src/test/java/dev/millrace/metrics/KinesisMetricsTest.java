@@ -188,12 +188,12 @@ class KinesisMetricsTest {
     @Test
     void channelMetricsCarryTheChannelsThreeDimensions() {
         StreamMeter s = metrics.account("1", "us-east-1").stream("orders");
-        s.channelDelivered("to-lake", "id-1", 7, 2, 900, 1, 400);
-        s.channelDelivered("to-lake", "id-1", 3, 0, 300, 1, 100);
-        s.channelDeliveryFailed("to-lake", "id-1", 2);
-        s.channelDataFreshness("to-lake", "id-1", 61_500);
-        s.channelDataFreshness("to-lake", "id-1", 0);
-        s.channelDelivered("to-lake", "id-2", 1, 0, 10, 1, 10);
+        s.channelDelivered(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 7, 2, 900, 1, 400);
+        s.channelDelivered(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 3, 0, 300, 1, 100);
+        s.channelDeliveryFailed(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 2);
+        s.channelDataFreshness(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 61_500);
+        s.channelDataFreshness(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 0);
+        s.channelDelivered(StreamMeter.ChannelDestination.S3, "to-lake", "id-2", 1, 0, 10, 1, 10);
         clock.setMs(T0 + 2 * 60_000);
         metrics.publishEnded();
 

@@ -55,9 +55,9 @@ class PrometheusExpositionTest {
     @Test
     void showsChannelMetricsWithChannelLabels() {
         StreamMeter s = metrics.account("111122223333", "eu-west-1").stream("orders");
-        s.channelDelivered("to-lake", "id-1", 7, 2, 900, 1, 400);
-        s.channelDeliveryFailed("to-lake", "id-1", 3);
-        s.channelDataFreshness("to-lake", "id-1", 2_500);
+        s.channelDelivered(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 7, 2, 900, 1, 400);
+        s.channelDeliveryFailed(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 3);
+        s.channelDataFreshness(StreamMeter.ChannelDestination.S3, "to-lake", "id-1", 2_500);
         PrometheusExposition exposition = new PrometheusExposition(metrics, StorageGauges.NONE);
 
         String text = new String(exposition.scrape(), StandardCharsets.UTF_8);

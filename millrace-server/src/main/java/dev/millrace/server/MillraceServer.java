@@ -258,7 +258,10 @@ public final class MillraceServer implements AutoCloseable {
 
     /**
      * The Glue Schema Registry of each account's region as channels resolve their GSRSchemaARN through it: the same
-     * keys the Glue API serves ({@code Apis.withGlue}), read-only here.
+     * keys the Glue API serves ({@code Apis.withGlue}), read-only here. A second GlueApi per account beside that
+     * one's on purpose: a GlueApi holds no state of its own (its registry is the metadata store's keys, read without a
+     * lock; its one lock only orders its own changes, which are compare-and-swap commits anyway, and this one makes
+     * none), so sharing the API's instances would only tie the channel delivery to the HTTP layer's wiring.
      */
     private Function<Account, SchemaLookup> schemaRegistries() {
         String ownId = home().id();

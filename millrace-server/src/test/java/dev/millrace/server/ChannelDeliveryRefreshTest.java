@@ -8,6 +8,11 @@ import dev.millrace.channels.delivery.Checkpoints;
 import dev.millrace.channels.delivery.DeliveryOptions;
 import dev.millrace.channels.delivery.ShardSource;
 import dev.millrace.channels.s3.S3Settings;
+import dev.millrace.channels.table.TableRecord;
+import dev.millrace.channels.table.TableSink;
+import dev.millrace.channels.table.TableTarget;
+import dev.millrace.channels.table.TableWriteResult;
+import dev.millrace.glue.SchemaLookup;
 import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.server.channels.ChannelDelivery;
 import dev.millrace.server.channels.StreamShards;
@@ -32,6 +37,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,6 +60,7 @@ class ChannelDeliveryRefreshTest {
     private static final long SWEEP_MS = 30_000;
     /** A channel id no region holds. */
     private static final String GONE = "gonechannel000000000";
+    private static final String SCHEMA_ARN = "arn:aws:glue:us-east-1:" + ACCOUNT + ":schema/reg/orders";
 
     @TempDir
     Path dir;
@@ -364,6 +371,85 @@ class ChannelDeliveryRefreshTest {
             writer.set(false);
             delivery.refresh();
             assertThat(retained).last().isEqualTo(java.util.Set.of());
+        }
+    }
+
+    @Test
+    void aTableChannelsSchemaIsLookedUpOncePerIncarnationOfTheChannelAndAgainOnlyWhileItIsMissing() {
+        onDemandStream("orders");
+        api.channels.useCheck(c -> Optional.empty());
+        api.call("CreateChannel", "{\"ChannelName\":\"lake\",\"ServiceExecutionRoleARN\":\"arn:aws:iam::" + ACCOUNT
+                + ":role/r\",\"StreamConfigurationList\":[{\"StreamARN\":\"" + STREAM_ARN + "orders\","
+                + "\"RecordConfiguration\":{\"RecordFormatType\":\"JSON\",\"GSRSchemaARN\":\"" + SCHEMA_ARN + "\"}}],"
+                + "\"S3TablesDestinationConfiguration\":{\"DeadLetterQueueS3Configuration\":{\"BucketARN\":"
+                + "\"arn:aws:s3:::dlq\",\"ExpectedBucketOwner\":\"" + ACCOUNT + "\"},\"S3TablesConfigurationList\":[{"
+                + "\"TableBucketARN\":\"arn:aws:s3tables:us-east-1:" + ACCOUNT + ":bucket/tables\",\"Namespace\":"
+                + "\"analytics\",\"TableName\":\"t\",\"CompressionType\":\"ZSTD\",\"PartitionSpec\":{"
+                + "\"PartitionFields\":[{\"Transform\":\"TIME_HOUR\",\"SourceName\":\"ts\"}]}}]}}");
+        clock.advanceMs(DELAY_MS);
+        api.channels.settleDue();
+        String lake = api.channels.list().get(0).id();
+        AtomicInteger lookups = new AtomicInteger();
+        AtomicBoolean registered = new AtomicBoolean();
+        SchemaLookup registry = new SchemaLookup() {
+            @Override
+            public Optional<SchemaVersion> latest(String schemaArn) {
+                lookups.incrementAndGet();
+                return registered.get() ? Optional.of(new SchemaVersion(schemaArn,
+                        "6f0c2b9e-3d41-4c8a-9a57-0d1e2f3a4b5c", 1, "JSON", "{\"type\":\"object\"}", 0))
+                        : Optional.empty();
+            }
+
+            @Override
+            public Optional<SchemaVersion> byVersionId(String versionId) {
+                return Optional.empty();
+            }
+        };
+        AtomicBoolean regionOpen = new AtomicBoolean(true);
+        ChannelsConfig config = ChannelsConfig.LOCAL.withTables((maxRecordBytes, ignored) -> new NoTables());
+        try (ChannelDelivery delivery = new ChannelDelivery(config, dir.resolve("data"), api.metadata, ACCOUNT,
+                new StreamShards(scope -> api.services), () -> regionOpen.get() ? List.of(api.channels) : List.of(),
+                writer::get, clock, new KinesisMetrics(clock, (account, region, aggregates) -> { }),
+                account -> registry)) {
+            delivery.refresh();
+            delivery.refresh();
+            assertThat(delivery.delivers(lake)).isTrue();
+            assertThat(lookups).as("not registered yet: asked again at each refresh").hasValue(2);
+            registered.set(true);
+            for (int i = 0; i < 3; i++) {
+                delivery.refresh();
+            }
+            assertThat(lookups).as("found once, then kept").hasValue(3);
+
+            regionOpen.set(false);
+            delivery.refresh();
+            regionOpen.set(true);
+            delivery.refresh();
+            assertThat(lookups).as("dropped while the channel was not delivered").hasValue(4);
+            writer.set(false);
+            delivery.refresh();
+            writer.set(true);
+            delivery.refresh();
+            delivery.refresh();
+            assertThat(lookups).as("dropped while this node did not deliver").hasValue(5);
+        }
+    }
+
+    /** A table sink for channels that are never written (the engine is not started). */
+    private static final class NoTables implements TableSink {
+        @Override
+        public Optional<String> problem(TableTarget target) {
+            return Optional.empty();
+        }
+
+        @Override
+        public TableWriteResult write(TableTarget target, String shardId, long startPosition, long nextPosition,
+                                      Iterable<TableRecord> records, RejectedRecords rejected) {
+            throw new UnsupportedOperationException("the engine is not started");
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

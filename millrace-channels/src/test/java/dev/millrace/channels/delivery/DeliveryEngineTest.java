@@ -550,25 +550,12 @@ class DeliveryEngineTest {
     void aRetryWhoseFirstRecordsExpiredKeepsTheFullerObjectTheLostAttemptWrote() throws IOException {
         AtomicInteger responsesLost = new AtomicInteger(1);
         // Writes, then fails as if the response were lost, while responsesLost is set: the object is in place.
-        Destination losing = new Destination() {
-            @Override
-            public void put(ObjectTarget target, Path file) {
-                files.put(target, file);
-                if (responsesLost.get() == 1) {
-                    throw new DestinationException("response lost");
-                }
+        Destination losing = HookedDestination.around(files, (target, put) -> {
+            put.run();
+            if (responsesLost.get() == 1) {
+                throw new DestinationException("response lost");
             }
-
-            @Override
-            public boolean exists(ObjectTarget target) {
-                return files.exists(target);
-            }
-
-            @Override
-            public BucketCheck checkBucket(String bucket) {
-                return BucketCheck.EXISTS;
-            }
-        };
+        });
         DeliveryEngine engine = engine(losing, DeliveryOptions.defaults().withBackoff(1_000, 1_000),
                 spec(RecordFormat.STRING, Compression.NONE, "k/", T0));
         stream.log(0).retentionMs(600_000);

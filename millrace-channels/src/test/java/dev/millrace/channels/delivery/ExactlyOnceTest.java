@@ -96,29 +96,16 @@ class ExactlyOnceTest {
                     "STANDARD", KeyTemplate.parse(null, "GZIP"), "lake", null, "dlq/", 300, t0);
             MetadataStore real = stream.storage.metadata();
             // Fails before writing, or after writing (the response lost), now and then.
-            Destination flaky = new Destination() {
-                @Override
-                public void put(ObjectTarget target, Path file) {
-                    int roll = random.nextInt(10);
-                    if (roll == 0) {
-                        throw new DestinationException("failed before writing");
-                    }
-                    files.put(target, file);
-                    if (roll == 1) {
-                        throw new DestinationException("failed after writing (response lost)");
-                    }
+            Destination flaky = HookedDestination.around(files, (target, put) -> {
+                int roll = random.nextInt(10);
+                if (roll == 0) {
+                    throw new DestinationException("failed before writing");
                 }
-
-                @Override
-                public boolean exists(ObjectTarget target) {
-                    return files.exists(target);
+                put.run();
+                if (roll == 1) {
+                    throw new DestinationException("failed after writing (response lost)");
                 }
-
-                @Override
-                public BucketCheck checkBucket(String bucket) {
-                    return BucketCheck.EXISTS;
-                }
-            };
+            });
             MetadataStore dying = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
                         if (method.getName().startsWith("commit") && random.nextInt(5) == 0) {

@@ -28,7 +28,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -84,6 +86,13 @@ public final class ChannelDelivery implements AutoCloseable {
     private final String tablesMissing;
     /** The Glue Schema Registry of an account's region, which GSRSchemaARNs name. */
     private final Function<Account, SchemaLookup> schemas;
+    /**
+     * The schema version each delivered S3 Tables channel resolved, per incarnation of the channel: looked up once,
+     * not on every refresh (the sink creates the table with it once; an existing table keeps its own version). Only
+     * found versions are kept, so a schema registered after the channel is found by a later refresh. Touched by
+     * {@link #refresh} only; entries of channels no longer delivered go at each refresh.
+     */
+    private final Map<SchemaKey, SchemaLookup.SchemaVersion> resolvedSchemas = new HashMap<>();
 
     /** Without S3 Tables destinations' schemas: such channels fail. */
     public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, String ownAccountId,
@@ -194,9 +203,28 @@ public final class ChannelDelivery implements AutoCloseable {
      * (the sink creates the table with it; a table that exists keeps the version it was created with).
      */
     private TableTarget target(Channel c) {
+        return target(c, schemaOf(c.stream().schemaArn()));
+    }
+
+    /**
+     * {@link #target(Channel)} for delivery: the schema version this incarnation of the channel resolved first, looked
+     * up again only while none was found. {@code seen} collects the keys in use.
+     */
+    private TableTarget deliveredTarget(Channel c, Set<SchemaKey> seen) {
+        SchemaKey key = new SchemaKey(c.id(), c.createdMs(), c.activatedMs(), c.stream().schemaArn());
+        seen.add(key);
+        SchemaLookup.SchemaVersion known = resolvedSchemas.get(key);
+        if (known != null) {
+            return target(c, Optional.of(known));
+        }
+        Optional<SchemaLookup.SchemaVersion> found = schemaOf(key.schemaArn());
+        found.ifPresent(version -> resolvedSchemas.put(key, version));
+        return target(c, found);
+    }
+
+    private static TableTarget target(Channel c, Optional<SchemaLookup.SchemaVersion> version) {
         Channel.Table table = c.destination().table();
         String schemaArn = c.stream().schemaArn();
-        Optional<SchemaLookup.SchemaVersion> version = schemaOf(schemaArn);
         List<Channel.PartitionField> fields = table.partitionFields();
         return new TableTarget(c.id(), c.name(), table.tableBucketArn(), table.namespace(), table.tableName(),
                 table.compression(), fields == null || fields.isEmpty() ? null : fields.get(0).sourceName(),
@@ -229,6 +257,7 @@ public final class ChannelDelivery implements AutoCloseable {
             engine.setChannels(List.of());
             metering.retain(Set.of());
             missingAtLastSweep = null;
+            resolvedSchemas.clear();
             if (tables != null) {
                 tables.retain(Set.of());
             }
@@ -236,15 +265,17 @@ public final class ChannelDelivery implements AutoCloseable {
         }
         List<DeliverySpec> specs = new ArrayList<>();
         Set<String> unmappable = new HashSet<>();
+        Set<SchemaKey> schemasInUse = new HashSet<>();
         for (ChannelRegistry registry : registries.get()) {
             for (Channel c : registry.delivering()) {
                 if (c.destination().type() == DestinationType.S3
                         || (c.destination().type() == DestinationType.S3_TABLES && tables != null)) {
-                    mapped(registry, c, unmappable).ifPresent(specs::add);
+                    mapped(registry, c, unmappable, schemasInUse).ifPresent(specs::add);
                 }
             }
         }
         unmapped.retainAll(unmappable);
+        resolvedSchemas.keySet().retainAll(schemasInUse);
         if (!specs.isEmpty() && !announced) {
             // Not at start: a server that is ready says so in exactly one INFO line.
             log.info("Channels deliver to {}", where);
@@ -292,9 +323,10 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     /** The channel as the engine delivers it, or empty (logged on the first failure) if its values do not map. */
-    private Optional<DeliverySpec> mapped(ChannelRegistry registry, Channel c, Set<String> unmappable) {
+    private Optional<DeliverySpec> mapped(ChannelRegistry registry, Channel c, Set<String> unmappable,
+                                          Set<SchemaKey> schemasInUse) {
         try {
-            return Optional.of(spec(registry, c));
+            return Optional.of(spec(registry, c, schemasInUse));
         } catch (RuntimeException e) {
             unmappable.add(c.id());
             if (unmapped.add(c.id())) {
@@ -322,12 +354,13 @@ public final class ChannelDelivery implements AutoCloseable {
         }
     }
 
-    private DeliverySpec spec(ChannelRegistry registry, Channel c) {
+    private DeliverySpec spec(ChannelRegistry registry, Channel c, Set<SchemaKey> schemasInUse) {
         Channel.S3Storage s3 = c.destination().s3();
         Channel.DeadLetterQueue dlq = c.destination().deadLetters();
         if (c.destination().type() == DestinationType.S3_TABLES) {
             return DeliverySpec.forTable(c.id(), c.name(), registry.account().id(), registry.account().region(),
-                    c.stream().name(), c.stream().arn(), c.stream().createdMs(), target(c), dlq.bucketArn(),
+                    c.stream().name(), c.stream().arn(), c.stream().createdMs(), deliveredTarget(c, schemasInUse),
+                    dlq.bucketArn(),
                     dlq.expectedBucketOwner(), dlq.errorOutputPrefix(), c.destination().freshnessSeconds(),
                     c.activatedMs());
         }
@@ -336,6 +369,13 @@ public final class ChannelDelivery implements AutoCloseable {
                 s3.bucketArn(), s3.expectedBucketOwner(), s3.compression(), s3.storageClass(),
                 s3.outputKeyTemplate(), dlq.bucketArn(), dlq.expectedBucketOwner(), dlq.errorOutputPrefix(),
                 c.destination().freshnessSeconds(), c.activatedMs());
+    }
+
+    /**
+     * One incarnation of a channel and the schema it names: a channel deleted and created again under the same id
+     * (or activated anew) resolves its schema again.
+     */
+    private record SchemaKey(String channelId, long createdMs, long activatedMs, String schemaArn) {
     }
 
     @Override
