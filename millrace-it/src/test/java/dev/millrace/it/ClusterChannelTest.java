@@ -93,8 +93,8 @@ import static org.awaitility.Awaitility.await;
  * the same bytes again under the same key: invisible in the contents, counted by s3proxy here.
  *
  * <p>One broker (a child process), three nodes with a quick writer takeover ({@link KafkaBackend#QUICK_TAKEOVER}),
- * DataFreshnessInSeconds 1. The scenario takes 35 to 45 s on a 2-core machine busy with other builds (load 15 to
- * 20), after the broker and nodes started.
+ * DataFreshnessInSeconds 1. The scenario took 34 to 59 s on a 2-core machine busy with other builds (load 15 to
+ * 27), after the broker and nodes had started (35 s there); less on a quiet one.
  *
  * <p>Not thread-safe; one test drives it. The producer thread and s3proxy's threads share only concurrent
  * collections and atomics.
