@@ -6,9 +6,11 @@
 Steps:
   put    For each round, one after the other on fresh servers and data dirs (so the machine's noise hits all alike):
          PutRecords of 1 KiB records into a 4-shard stream with no channel, with a channel delivering to local files
-         (no --s3-endpoint) and with one delivering to s3proxy (an S3 API server over a directory, resolved from
-         Maven Central with bench/s3proxy/pom.xml). `millrace bench` puts (closed loop, 500-record PutRecords,
-         CONCURRENCY in flight, WARMUP_S then DURATION_S measured); meanwhile this script reads the server's
+         (no --s3-endpoint), with one delivering to s3proxy (an S3 API server over a directory, resolved from
+         Maven Central with bench/s3proxy/pom.xml) and with one delivering to an Iceberg table in the embedded
+         catalog (SQLite, warehouse in the data dir; the table's schema registered in the server's Glue Schema
+         Registry, partitioned by the hour of the records' ts field). `millrace bench --payload json` puts (closed loop, 500-record PutRecords,
+         CONCURRENCY in flight, WARMUP_S then DURATION_S measured, no readers); meanwhile this script reads the server's
          /metrics every 0.5 s for the channel's delivered records and bytes. Reported: put records/s (the write
          path's cost is the ratio to the no-channel run), delivered records/s and MB/s over the measured window,
          the lag when the puts end, and how long the rest took to be delivered.
@@ -17,12 +19,16 @@ Steps:
          reads every object as it appears (every 20 ms) and takes, per record, the time from its put to the
          object holding it being readable.
 
-Channels use BYTE_ARRAY records (the bench's payloads are binary) and CompressionType NONE unless COMPRESSION is set,
-DataFreshnessInSeconds FRESHNESS_S (default 10: objects are cut every 10 s or at 64 MiB, whichever is first).
+Records are JSON objects of RECORD_BYTES (ts, run, sent, pad: see RecordPayload in millrace-loadgen) in every run,
+so the runs without a channel put the same bytes. Channels read them as RecordFormatType JSON (each record parsed:
+the S3 channels check it is JSON, the table channel maps it to a row), S3 objects with CompressionType COMPRESSION
+(NONE), Parquet files with ICEBERG_COMPRESSION (ZSTD), DataFreshnessInSeconds FRESHNESS_S (default 10: a batch is cut
+every 10 s or at 64 MiB, whichever is first).
 Servers run with --throughput-limits off and SYNC durability (the default); the stream is on-demand (channels
 deliver on-demand streams only) and keeps its 4 shards (no scaling decision within the run). Sizes are environment variables:
 DURATION_S (30), WARMUP_S (10), CONCURRENCY (16), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
-(NONE), DELAY_S (30), PORT_BASE (4800). Needs java 17+, mvn and python3; builds millrace.jar and
+(NONE), ICEBERG_COMPRESSION (ZSTD), DELAY_S (30), PORT_BASE (4800); DESTINATIONS (none,local,s3,iceberg) picks the
+runs of each round. Needs java 17+, mvn and python3; builds millrace.jar and
 millrace-loadgen.jar if missing. Keeps every raw output (server logs, bench JSON, metric samples) in OUT_DIR, and stops
 everything it started on exit.
 """
@@ -54,13 +60,24 @@ SHARDS = 4  # an on-demand stream's shards at creation
 RECORD_BYTES = int(ENV.get("RECORD_BYTES", "1024"))
 FRESHNESS_S = int(ENV.get("FRESHNESS_S", "10"))
 COMPRESSION = ENV.get("COMPRESSION", "NONE")
+ICEBERG_COMPRESSION = ENV.get("ICEBERG_COMPRESSION", "ZSTD")
+DESTINATIONS = ENV.get("DESTINATIONS", "none,local,s3,iceberg").split(",")
 DELAY_S = int(ENV.get("DELAY_S", "30"))
 PORT_BASE = int(ENV.get("PORT_BASE", "4800"))
 BUCKET = "bench-data"
 STREAM = "ch-0"  # millrace bench's first stream for --stream-prefix ch
-DELIVERED = "kinesis_channel_delivery_to_s3_successful_records_total"
-BYTES_IN = "kinesis_channel_delivery_to_s3_bytes_in_total"
-FRESHNESS = "kinesis_channel_delivery_to_s3_data_freshness_seconds"
+TABLE_BUCKET = "bench-lake"
+DLQ_BUCKET = "bench-errors"
+# Per destination kind: the counters of records delivered and their bytes, and the DataFreshness gauge (docs/METRICS.md)
+S3_METRICS = ("kinesis_channel_delivery_to_s3_successful_records_total",
+              "kinesis_channel_delivery_to_s3_bytes_in_total", "kinesis_channel_delivery_to_s3_data_freshness_seconds")
+ICEBERG_METRICS = ("kinesis_channel_delivery_to_iceberg_successful_rows_total",
+                   "kinesis_channel_delivery_to_iceberg_bytes_in_total",
+                   "kinesis_channel_delivery_to_iceberg_data_freshness_seconds")
+SCHEMA = json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                     "properties": {"ts": {"type": "string", "format": "date-time"}, "run": {"type": "string"},
+                                    "sent": {"type": "string"}, "pad": {"type": "string"}},
+                     "required": ["ts", "run", "sent", "pad"]})
 
 children = []
 
@@ -93,10 +110,10 @@ def stop_all(*_):
         stop(proc)
 
 
-def kinesis(port, operation, body):
+def kinesis(port, operation, body, target="Kinesis_20131202."):
     request = urllib.request.Request(
         "http://127.0.0.1:%d/" % port, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Kinesis_20131202." + operation,
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target + operation,
                  # --auth none (the default on loopback) reads the account from the access key but checks no signature
                  "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
                  "Authorization": "AWS4-HMAC-SHA256 Credential=bench/%s/us-east-1/kinesis/aws4_request, "
@@ -120,15 +137,16 @@ def wait_for(what, check, timeout_s=120, every_s=0.2):
     raise RuntimeError("timed out waiting for " + what)
 
 
-def metrics(port):
+def metrics(port, names):
+    """The sums over all labels of the metrics called names, from the server's /metrics."""
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as answer:
         text = answer.read().decode()
-    values = {}
-    for name in (DELIVERED, BYTES_IN, FRESHNESS):
+    values = []
+    for name in names:
         total = 0.0
         for match in re.finditer(r"^%s(?:\{[^}]*\})? ([0-9.eE+-]+)$" % name, text, re.M):
             total += float(match.group(1))
-        values[name] = total
+        values.append(total)
     return values
 
 
@@ -193,6 +211,31 @@ class Server:
                 "DataFreshnessInSeconds": freshness_s,
                 "StorageConfiguration": {"BucketARN": "arn:aws:s3:::" + BUCKET, "ExpectedBucketOwner": ACCOUNT,
                                          "CompressionType": compression}}})["ChannelDescription"]["ChannelARN"]
+        self.await_active(arn)
+
+    def create_table_channel(self, freshness_s, compression):
+        """A JSON channel into table lake.bench of the embedded catalog, its schema registered in Glue first."""
+        schema_arn = kinesis(self.port, "CreateSchema", {"SchemaName": "bench", "DataFormat": "JSON",
+                                                         "Compatibility": "NONE", "SchemaDefinition": SCHEMA},
+                             target="AWSGlue.")["SchemaArn"]
+        arn = kinesis(self.port, "CreateChannel", {
+            "ChannelName": "bench-table-channel",
+            "ServiceExecutionRoleARN": "arn:aws:iam::%s:role/delivery" % ACCOUNT,
+            "StreamConfigurationList": [{
+                "StreamARN": "arn:aws:kinesis:us-east-1:%s:stream/%s" % (ACCOUNT, STREAM),
+                "RecordConfiguration": {"RecordFormatType": "JSON", "GSRSchemaARN": schema_arn}}],
+            "S3TablesDestinationConfiguration": {
+                "DataFreshnessInSeconds": freshness_s,
+                "DeadLetterQueueS3Configuration": {"BucketARN": "arn:aws:s3:::" + DLQ_BUCKET,
+                                                   "ExpectedBucketOwner": ACCOUNT, "ErrorOutputPrefix": "errors/"},
+                "S3TablesConfigurationList": [{
+                    "TableBucketARN": "arn:aws:s3tables:us-east-1:%s:bucket/%s" % (ACCOUNT, TABLE_BUCKET),
+                    "Namespace": "lake", "TableName": "bench", "CompressionType": compression,
+                    "PartitionSpec": {"PartitionFields": [{"Transform": "TIME_HOUR", "SourceName": "ts"}]}}]}}
+                      )["ChannelDescription"]["ChannelARN"]
+        self.await_active(arn)
+
+    def await_active(self, arn):
         wait_for("the channel", lambda: kinesis(self.port, "DescribeChannel", {"ChannelARN": arn})
                  ["ChannelDescription"]["ChannelStatus"] == "ACTIVE")
 
@@ -206,15 +249,14 @@ class Server:
 class Sampler(threading.Thread):
     """Reads the channel's counters from /metrics every 0.5 s: (time, delivered records, bytes in, freshness)."""
 
-    def __init__(self, port):
+    def __init__(self, port, names):
         super().__init__(daemon=True)
-        self.port, self.samples, self.done = port, [], threading.Event()
+        self.port, self.names, self.samples, self.done = port, names, [], threading.Event()
 
     def run(self):
         while not self.done.is_set():
             try:
-                m = metrics(self.port)
-                self.samples.append((time.time(), m[DELIVERED], m[BYTES_IN], m[FRESHNESS]))
+                self.samples.append(tuple([time.time()] + metrics(self.port, self.names)))
             except Exception:
                 pass
             self.done.wait(0.5)
@@ -229,17 +271,20 @@ def put_step(out, label, port, destination, s3_classpath):
     server = Server(out, label, port, destination, s3_classpath)
     try:
         server.create_stream()
-        if destination != "none":
-            server.create_channel("BYTE_ARRAY", FRESHNESS_S, COMPRESSION)
-        sampler = Sampler(port)
+        if destination == "iceberg":
+            server.create_table_channel(FRESHNESS_S, ICEBERG_COMPRESSION)
+        elif destination != "none":
+            server.create_channel("JSON", FRESHNESS_S, COMPRESSION)
+        sampler = Sampler(port, ICEBERG_METRICS if destination == "iceberg" else S3_METRICS)
         sampler.start()
         report_path = os.path.join(out, label + ".json")
         started = time.time()
         with open(report_path, "w") as report, open(os.path.join(out, label + "-bench.log"), "w") as log:
             subprocess.run(["java", "-jar", LOADGEN, "bench", "--json", "--endpoint", "http://127.0.0.1:%d" % port,
                             "--server-pid", str(server.proc.pid), "--stream-prefix", "ch", "--shards", str(SHARDS),
-                            "--record-bytes", str(RECORD_BYTES), "--batch-size", "500", "--concurrency",
-                            str(CONCURRENCY), "--duration-s", str(DURATION_S), "--warmup-s", str(WARMUP_S)],
+                            "--record-bytes", str(RECORD_BYTES), "--payload", "json", "--batch-size", "500", "--concurrency",
+                            str(CONCURRENCY), "--duration-s", str(DURATION_S), "--warmup-s", str(WARMUP_S),
+                            "--readers", "none"],
                            stdout=report, stderr=log, check=True)
         ended = time.time()
         result = json.load(open(report_path))
@@ -258,8 +303,9 @@ def put_step(out, label, port, destination, s3_classpath):
 
 
 def drain(sampler, started, ended):
-    """Waits until the channel has delivered everything (freshness 0, no growth for 3 s) and measures delivery."""
-    last_change, last_value = time.time(), -1.0
+    """Waits until the channel has delivered everything (freshness 0, no growth for two freshness intervals) and
+    measures delivery."""
+    last_change, last_value = time.time(), None
     deadline = time.time() + 600
     while time.time() < deadline:
         time.sleep(0.5)
@@ -267,8 +313,9 @@ def drain(sampler, started, ended):
             continue
         _, delivered, _, freshness = sampler.samples[-1]
         if delivered != last_value:
-            last_value, last_change = delivered, sampler.samples[-1][0]
-        elif freshness == 0 and time.time() - last_change > max(3.0, FRESHNESS_S / 2):
+            # the first sample read here counts as a change: the wait starts now, not at an older sample
+            last_value, last_change = delivered, max(sampler.samples[-1][0], last_change)
+        elif freshness == 0 and time.time() - last_change > max(5.0, 2.0 * FRESHNESS_S):
             break
     window_start, window_end = started + WARMUP_S, ended
     a, b = sampler.at(window_start), sampler.at(window_end)
@@ -341,12 +388,13 @@ def summary(rows, delay):
     for row in rows:
         by.setdefault(row["destination"], []).append(row)
     base = statistics.median(r["putRecordsPerS"] for r in by.get("none", [])) if by.get("none") else None
-    names = {"none": "no channel", "local": "channel to local files", "s3": "channel to s3proxy"}
+    names = {"none": "no channel", "local": "channel to local files", "s3": "channel to s3proxy",
+             "iceberg": "channel to an Iceberg table (embedded catalog)"}
     lines.append("| | put records/s | write-path cost | delivered records/s (measured window) | delivered MB/s |"
                  " delivered when the puts ended / in all | drain after the puts ended, s | server CPU-s per 1,000 "
                  "records put |")
     lines.append("|---|---|---|---|---|---|---|---|")
-    for destination in ("none", "local", "s3"):
+    for destination in ("none", "local", "s3", "iceberg"):
         group = by.get(destination)
         if not group:
             continue
@@ -395,7 +443,7 @@ def main():
             s3_classpath = s3proxy_classpath(out)
             port = PORT_BASE
             for round_number in range(1, args.rounds + 1):
-                for destination in ("none", "local", "s3"):
+                for destination in DESTINATIONS:
                     label = "%s-%d" % (destination, round_number)
                     say("round %d: %s (load average %.2f)" % (round_number, destination, os.getloadavg()[0]))
                     rows.append(put_step(out, label, port, destination, s3_classpath))

@@ -69,6 +69,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int recordBytes;
 
+    @Option(names = "--payload", defaultValue = "binary", paramLabel = "binary|json",
+            description = "Record layout: binary (random bytes after a 16-byte header) or json (one JSON object "
+                    + "with a date-time field ts, for channels that parse records; at least 93 bytes) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String payload;
+
     @Option(names = "--batch-size", defaultValue = "500", paramLabel = "N",
             description = "Records per request: 1 sends PutRecord, 2..500 PutRecords (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -195,7 +201,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchSettings settings = new BenchSettings(
                 "aws".equalsIgnoreCase(endpoint) ? null : parseEndpoint(endpoint), region, defaultCredentials,
-                streams, streamPrefix, shards, keepStreams, recordBytes, batchSize, partitionKeys, concurrency,
+                streams, streamPrefix, shards, keepStreams, recordBytes, payloadOf(payload), batchSize, partitionKeys, concurrency,
                 senderThreads, durationS == null ? 30 : durationS,
                 records == null ? OptionalLong.empty() : OptionalLong.of(records), warmupS,
                 rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate),
@@ -208,6 +214,15 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", settings.problems()));
         }
         return settings;
+    }
+
+    private RecordPayload payloadOf(String value) {
+        try {
+            return RecordPayload.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--payload must be binary or json, was "
+                    + value);
+        }
     }
 
     private URI parseEndpoint(String value) {

@@ -91,6 +91,7 @@ final class BenchReport {
         out.put("streams", s.streams());
         out.put("shardsPerStream", s.shards());
         out.put("recordBytes", s.recordBytes());
+        out.put("payload", s.payload().name().toLowerCase(java.util.Locale.ROOT));
         out.put("batchSize", s.batchSize());
         out.put("partitionKeys", s.partitionKeys());
         out.put("concurrency", s.concurrency());

@@ -30,6 +30,7 @@ public record BenchSettings(
         int shards,
         boolean keepStreams,
         int recordBytes,
+        RecordPayload payload,
         int batchSize,
         int partitionKeys,
         int concurrency,
@@ -136,9 +137,10 @@ public record BenchSettings(
         check(problems, shards >= 1 && shards <= 10_000, "--shards must be 1..10000");
         check(problems, streamPrefix.matches("[a-zA-Z0-9_.-]{1,100}"),
                 "--stream-prefix must be 1..100 characters of [a-zA-Z0-9_.-]");
-        check(problems, recordBytes >= RecordPayload.HEADER_BYTES && recordBytes <= MAX_RECORD_BYTES,
-                "--record-bytes must be " + RecordPayload.HEADER_BYTES + ".." + MAX_RECORD_BYTES
-                        + " (each record carries a 16-byte header: run id and send time)");
+        check(problems, recordBytes >= payload.minBytes() && recordBytes <= MAX_RECORD_BYTES,
+                "--record-bytes must be " + payload.minBytes() + ".." + MAX_RECORD_BYTES + " (each "
+                        + payload.name().toLowerCase(java.util.Locale.ROOT)
+                        + " record carries its run id and send time)");
         check(problems, batchSize >= 1 && batchSize <= MAX_BATCH, "--batch-size must be 1..500");
         check(problems, (long) batchSize * recordBytes <= MAX_REQUEST_BYTES,
                 "--batch-size × --record-bytes must be at most 10 MiB (Kinesis's PutRecords limit)");

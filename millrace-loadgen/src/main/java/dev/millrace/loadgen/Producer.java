@@ -124,10 +124,12 @@ final class Producer {
             keys[i] = "pk-" + i;
         }
         SplittableRandom random = new SplittableRandom(runId);
+        // The wall clock only dates JSON records' ts field (a table partitions by it); no measurement reads it.
+        java.time.Instant now = java.time.Instant.now();
         this.slots = new Slot[settings.concurrency()];
         this.freeSlots = new ArrayBlockingQueue<>(slots.length);
         for (int s = 0; s < slots.length; s++) {
-            slots[s] = new Slot(s, RecordPayload.newBuffer(settings.recordBytes(), runId, random), streamNames, keys);
+            slots[s] = new Slot(s, settings.payload().newBuffer(settings.recordBytes(), runId, random, now), streamNames, keys);
             freeSlots.add(slots[s]);
         }
     }
@@ -397,7 +399,7 @@ final class Producer {
             this.sentNanos = System.nanoTime();
             this.measured = isMeasured;
             this.recovery = isRecovery;
-            RecordPayload.stampSendNanos(buffer, sendNanos);
+            settings.payload().stampSendNanos(buffer, sendNanos);
             int stream = (int) (requestIndex % (single != null ? single.length : batch.length));
             CompletableFuture<?> call;
             try {

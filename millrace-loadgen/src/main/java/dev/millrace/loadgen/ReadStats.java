@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ReadStats {
     private final long runId;
+    private final RecordPayload payload;
     private final RunClock clock;
     private final boolean latencies;
     final LatencyHistogram putToRead = new LatencyHistogram();
@@ -29,8 +30,9 @@ final class ReadStats {
     final AtomicLong lastReadNanos = new AtomicLong();
 
     /** {@code latencies}: false when records are read long after they were put (a backlog read). */
-    ReadStats(long runId, RunClock clock, boolean latencies) {
+    ReadStats(long runId, RecordPayload payload, RunClock clock, boolean latencies) {
         this.runId = runId;
+        this.payload = payload;
         this.clock = clock;
         this.latencies = latencies;
     }
@@ -52,13 +54,13 @@ final class ReadStats {
         long measured = 0;
         long bytes = 0;
         for (byte[] record : data) {
-            if (!RecordPayload.isFromRun(record, runId)) {
+            if (!payload.isFromRun(record, runId)) {
                 foreignRecords.increment();
                 continue;
             }
             all++;
             bytesAll += record.length;
-            long sendNanos = RecordPayload.sendNanos(record);
+            long sendNanos = payload.sendNanos(record);
             if (sendNanos >= measureStart) {
                 measured++;
                 bytes += record.length;

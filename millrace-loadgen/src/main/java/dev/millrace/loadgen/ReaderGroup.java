@@ -35,8 +35,8 @@ final class ReaderGroup {
                 List<String> consumerArns, boolean backlog, long runId, RunClock clock, ErrorCounts errors,
                 ScheduledExecutorService timer) {
         ShardIteratorType start = backlog ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.LATEST;
-        this.pollingStats = settings.readers().polling() ? new ReadStats(runId, clock, !backlog) : null;
-        this.fanOutStats = settings.readers().fanOut() ? new ReadStats(runId, clock, !backlog) : null;
+        this.pollingStats = settings.readers().polling() ? new ReadStats(runId, settings.payload(), clock, !backlog) : null;
+        this.fanOutStats = settings.readers().fanOut() ? new ReadStats(runId, settings.payload(), clock, !backlog) : null;
         for (int t = 0; t < targets.size(); t++) {
             StreamSetup.Target target = targets.get(t);
             for (String shardId : target.shardIds()) {

@@ -93,6 +93,8 @@ class BenchCommandTest {
     @Test
     void shouldRejectEachBrokenRuleNamingItsOption() {
         assertUsageError("--record-bytes", "--record-bytes", "15");
+        assertUsageError("--record-bytes must be 93..", "--payload", "json", "--record-bytes", "92");
+        assertUsageError("--payload must be binary or json", "--payload", "xml");
         assertUsageError("--batch-size", "--batch-size", "501");
         assertUsageError("--batch-size", "--batch-size", "0");
         assertUsageError("--records must be a multiple of --batch-size", "--records", "750");
@@ -124,7 +126,8 @@ class BenchCommandTest {
     @Test
     void settingsShouldListEveryProblemAtOnce() {
         BenchSettings ok = parse();
-        BenchSettings bad = new BenchSettings(ok.endpoint(), ok.region(), false, 1, "p", 4, false, 8, 0, 1024, 16, 1,
+        BenchSettings bad = new BenchSettings(ok.endpoint(), ok.region(), false, 1, "p", 4, false, 8,
+                RecordPayload.BINARY, 0, 1024, 16, 1,
                 30, java.util.OptionalLong.empty(), 5, java.util.OptionalDouble.empty(), java.util.Optional.empty(),
                 Readers.POLLING, false,
                 10_000, 200, 60, WireProtocol.CBOR, HttpVersion.HTTP_1_1,
