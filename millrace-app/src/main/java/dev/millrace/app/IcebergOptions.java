@@ -97,7 +97,10 @@ final class IcebergOptions {
                         + "--iceberg-rest-uri and --iceberg-rest-warehouse");
             }
         }
-        return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
+        // The server's S3 store, if any, is where a REST catalog's s3:// tables are reached when the catalog, its
+        // tables and --iceberg-property say nothing of it.
+        return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties,
+                Optional.ofNullable(s3));
     }
 
     /** {@code --iceberg-warehouse s3://BUCKET[/PREFIX]} on the {@code --s3-endpoint}, a trailing slash dropped. */
