@@ -27,7 +27,8 @@ import java.util.function.Function;
  * {@code DATA_DIR/iceberg/catalog.db}, with the tables' files under {@code DATA_DIR/iceberg/warehouse} or, with
  * {@code --iceberg-warehouse s3://BUCKET/PREFIX}, in a bucket of the {@code --s3-endpoint}. Catalog
  * properties such as credentials go in {@code --iceberg-property}, better from a {@code MILLRACE_*} variable or the
- * config file than on a command line others can list.
+ * config file than on a command line others can list. A REST catalog's tables on S3 are reached with what the catalog
+ * and its tables say (vended credentials), over the {@code --s3-*} settings (IcebergCatalogs has the precedence).
  *
  * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
  */
