@@ -50,7 +50,8 @@ import org.apache.iceberg.io.SupportsStorageCredentials;
  * credentials.
  *
  * <p>Thread-safe: delegates are created under this object's lock; S3FileIO and LocalFileIO are thread-safe. Iceberg
- * creates it by class name, hence the public no-arg constructor.
+ * creates it by class name, hence the public no-arg constructor. Not for serialization (Iceberg serializes FileIOs for
+ * Spark and Flink tasks, which Millrace does not run): the S3 clients' settings are not serializable.
  */
 public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCredentials {
 
@@ -81,9 +82,12 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     public MillraceFileIO() {
     }
 
+    /** Keeps {@code properties}; S3 clients already built are retired (Iceberg initializes once, before use). */
     @Override
-    public void initialize(Map<String, String> properties) {
+    public synchronized void initialize(Map<String, String> properties) {
         this.properties = Map.copyOf(properties);
+        retired.addAll(s3ByPrefix.values());
+        s3ByPrefix.clear();
     }
 
     @Override
