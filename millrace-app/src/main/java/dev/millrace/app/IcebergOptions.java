@@ -27,7 +27,8 @@ import java.util.function.Function;
  * {@code DATA_DIR/iceberg/catalog.db}, with the tables' files under {@code DATA_DIR/iceberg/warehouse} or, with
  * {@code --iceberg-warehouse s3://BUCKET/PREFIX}, in a bucket of the {@code --s3-endpoint}. Catalog
  * properties such as credentials go in {@code --iceberg-property}, better from a {@code MILLRACE_*} variable or the
- * config file than on a command line others can list.
+ * config file than on a command line others can list. A REST catalog's tables on S3 are reached with what the catalog
+ * and its tables say (vended credentials), over the {@code --s3-*} settings (IcebergCatalogs has the precedence).
  *
  * <p>Not thread-safe; picocli fills it in once and {@link ServerCommand} reads it once.
  */
@@ -97,7 +98,10 @@ final class IcebergOptions {
                         + "--iceberg-rest-uri and --iceberg-rest-warehouse");
             }
         }
-        return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties);
+        // The server's S3 store, if any, is where a REST catalog's s3:// tables are reached when the catalog, its
+        // tables and --iceberg-property say nothing of it.
+        return new IcebergCatalogs.Rest(restUri, Optional.ofNullable(restWarehouse), catalogProperties,
+                Optional.ofNullable(s3));
     }
 
     /** {@code --iceberg-warehouse s3://BUCKET[/PREFIX]} on the {@code --s3-endpoint}, a trailing slash dropped. */

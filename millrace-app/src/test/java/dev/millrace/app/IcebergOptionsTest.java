@@ -47,6 +47,16 @@ class IcebergOptionsTest {
     }
 
     @Test
+    void aRestCatalogGetsTheServersS3StoreForTablesOnS3() {
+        S3Settings store = new S3Settings(URI.create("http://127.0.0.1:9000"), true, "eu-west-1", "AKIA", "secret");
+        assertThat(settings("--s3-endpoint", "http://127.0.0.1:9000", "--s3-region", "eu-west-1",
+                "--s3-access-key-id", "AKIA", "--s3-secret-access-key", "secret",
+                "--iceberg-rest-uri", "http://127.0.0.1:8181/catalog", "--iceberg-property", "token=t"))
+                .isEqualTo(new IcebergCatalogs.Rest("http://127.0.0.1:8181/catalog", Optional.empty(),
+                        Map.of("token", "t"), Optional.of(store)));
+    }
+
+    @Test
     void catalogPropertiesAlsoComeFromTheEnvironmentKeyByKey() {
         ServerCommand command = ConfigSourcesTest.parse(Map.of("MILLRACE_ICEBERG_PROPERTY",
                 "credential=from-env\nscope=all", "MILLRACE_ICEBERG_REST_URI", "http://127.0.0.1:8181/"),

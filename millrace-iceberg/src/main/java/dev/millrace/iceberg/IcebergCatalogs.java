@@ -38,6 +38,25 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   channels are told apart by namespace and name only. Further properties (credential, token, oauth2-server-uri,
  *   scope, io-impl, s3.*) are passed through.</li>
  * </ul>
+ *
+ * <p>A REST catalog's tables are read and written with {@link MillraceFileIO} ({@code io-impl}; a property naming
+ * another wins), which reaches {@code s3://} locations with a client built from Iceberg's standard properties
+ * ({@code s3.endpoint}, {@code s3.path-style-access}, {@code client.region}, {@code s3.access-key-id},
+ * {@code s3.secret-access-key}, {@code s3.session-token}) and local ones with {@link LocalFileIO}. Where each
+ * property comes from, the first that has it winning:
+ * <ol>
+ *   <li>the table's {@code storage-credentials} in LoadTable, for locations under their prefix;</li>
+ *   <li>the table's {@code config} in LoadTable (vended credentials);</li>
+ *   <li>the catalog's {@code overrides} ({@code GET /v1/config});</li>
+ *   <li>{@link Rest#properties()} ({@code --iceberg-property});</li>
+ *   <li>the catalog's {@code defaults} ({@code GET /v1/config});</li>
+ *   <li>{@link Rest#store()}, the server's own S3 settings ({@code --s3-endpoint}, {@code --s3-path-style},
+ *   {@code --s3-region}, the key pair), so that a catalog that vends nothing reaches the server's store. They are
+ *   passed under their own prefix ({@link MillraceFileIO#SERVER_DEFAULT_PREFIX}): as standard keys they would be
+ *   client properties, which Iceberg lets beat the catalog's defaults.</li>
+ * </ol>
+ * Precedence is per property: a catalog that vends keys but no {@code s3.endpoint} has its keys sent to the server's
+ * endpoint.
  * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
  *
  * <p>Embedded files are the owner's only, like the rest of the data directory: directories {@code 0700}, the SQLite
@@ -107,12 +126,21 @@ public final class IcebergCatalogs implements Closeable {
      * @param uri        the catalog's base URI
      * @param warehouse  the {@code warehouse} to ask for; empty = the table bucket ARN
      * @param properties further catalog properties (credential, token, io-impl, ...)
+     * @param store      the server's S3 store, passed as {@code s3.*} and {@code client.region} properties beneath
+     *                   everything the catalog, its tables and {@code properties} say; empty = none
      */
-    public record Rest(String uri, Optional<String> warehouse, Map<String, String> properties) implements Settings {
+    public record Rest(String uri, Optional<String> warehouse, Map<String, String> properties,
+                       Optional<S3Settings> store) implements Settings {
         public Rest {
             Objects.requireNonNull(uri, "uri");
             Objects.requireNonNull(warehouse, "warehouse");
             properties = Map.copyOf(properties);
+            Objects.requireNonNull(store, "store");
+        }
+
+        /** Without the server's S3 store: table files are reached with what the catalog and properties say. */
+        public Rest(String uri, Optional<String> warehouse, Map<String, String> properties) {
+            this(uri, warehouse, properties, Optional.empty());
         }
     }
 
@@ -174,16 +202,11 @@ public final class IcebergCatalogs implements Closeable {
             properties.put(CatalogProperties.WAREHOUSE_LOCATION, s3.location() + "/" + catalogName);
             // Our client, not one S3FileIO would build from s3.* properties: one place turns the server's S3
             // settings into a client (checksums and addressing an S3-compatible store accepts), and the build
-            // carries no HTTP client but the SDK's url-connection one. Both suppliers given, S3FileIO never loads
-            // its client factories (they reach for KMS, STS and Apache HTTP classes that are not here). The async
-            // client serves only the analytics accelerator, which is off. The catalog closes the FileIO, which
-            // closes the client.
+            // carries no HTTP client but the SDK's url-connection one. The catalog closes the FileIO, which closes
+            // the client.
             S3Settings store = s3.store();
             catalog = new JdbcCatalog(catalogProperties -> {
-                S3FileIO io = new S3FileIO(store::client, () -> {
-                    throw new UnsupportedOperationException("no asynchronous S3 client: "
-                            + "s3.analytics-accelerator.enabled is not supported");
-                });
+                S3FileIO io = MillraceFileIO.s3FileIO(store);
                 io.initialize(catalogProperties);
                 return io;
             }, null, true);
@@ -199,7 +222,12 @@ public final class IcebergCatalogs implements Closeable {
     }
 
     private static Catalog openRest(Rest rest, TableBucketArn bucket) {
-        Map<String, String> properties = new HashMap<>(rest.properties());
+        // RESTSessionCatalog lays the catalog's and the table's config over these (the class Javadoc has the
+        // order); the server's S3 settings are prefixed, beneath even the catalog's defaults.
+        Map<String, String> properties = new HashMap<>();
+        properties.put(CatalogProperties.FILE_IO_IMPL, MillraceFileIO.class.getName());
+        rest.store().ifPresent(store -> properties.putAll(MillraceFileIO.s3Properties(store)));
+        properties.putAll(rest.properties());
         properties.put(CatalogProperties.URI, rest.uri());
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, rest.warehouse().orElse(bucket.arn()));
         if ((properties.containsKey("token") || properties.containsKey("credential"))

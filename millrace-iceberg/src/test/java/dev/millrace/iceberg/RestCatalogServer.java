@@ -9,10 +9,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import dev.millrace.channels.s3.S3Settings;
 import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.jdbc.JdbcCatalog;
+import org.apache.iceberg.rest.HTTPRequest;
 import org.apache.iceberg.rest.RESTCatalogAdapter;
 import org.apache.iceberg.rest.RESTCatalogServlet;
+import org.apache.iceberg.rest.RESTResponse;
+import org.apache.iceberg.rest.responses.ErrorResponse;
+import org.apache.iceberg.rest.responses.LoadTableResponse;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.servlet.ServletContextHandler;
@@ -22,7 +29,8 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * An Iceberg REST catalog server for tests: Iceberg's own server side (RESTCatalogAdapter and its servlet, from
  * iceberg-core's tests jar) behind Jetty 11 (s3proxy's line) on 127.0.0.1 and a free port, backed by a JDBC catalog
  * of its own (SQLite) whose warehouse is a local directory that clients write to with {@link LocalFileIO}, as they
- * would share an S3 bucket. Notes each request's method, path, query and Authorization header. Shared with
+ * would share an S3 bucket, or ({@link #onS3}) an S3 warehouse, whose tables' LoadTable responses may carry a
+ * {@code config} (vended credentials). Notes each request's method, path, query and Authorization header. Shared with
  * millrace-it through this module's test-jar.
  *
  * <p>Thread-safe (Jetty's threads serve requests; the request list is concurrent).
@@ -39,20 +47,48 @@ public final class RestCatalogServer implements AutoCloseable {
      * {@code dir/warehouse}.
      */
     public RestCatalogServer(Path dir) throws Exception {
+        this(dir, null, null, Map.of());
+    }
+
+    /**
+     * Starts a server keeping its catalog in {@code dir/rest-backend.db} and tables under {@code warehouse}
+     * ({@code s3://BUCKET/PREFIX}), which it writes to through {@code store}; every LoadTable response (load, create,
+     * commit's reload) carries {@code tableConfig}, as a catalog vending credentials does.
+     */
+    public static RestCatalogServer onS3(Path dir, String warehouse, S3Settings store,
+                                         Map<String, String> tableConfig) throws Exception {
+        return new RestCatalogServer(dir, warehouse, store, tableConfig);
+    }
+
+    private RestCatalogServer(Path dir, String s3Warehouse, S3Settings store, Map<String, String> tableConfig)
+            throws Exception {
         Files.createDirectories(dir);
-        backend = new JdbcCatalog();
-        backend.initialize("rest_backend", Map.of(
-                CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),
-                CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toString(),
-                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
-                "jdbc.schema-version", "V1"));
+        if (store == null) {
+            backend = new JdbcCatalog();
+            backend.initialize("rest_backend", Map.of(
+                    CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),
+                    CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toString(),
+                    CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
+                    "jdbc.schema-version", "V1"));
+        } else {
+            backend = new JdbcCatalog(properties -> {
+                S3FileIO io = MillraceFileIO.s3FileIO(store);
+                io.initialize(properties);
+                return io;
+            }, null, true);
+            backend.initialize("rest_backend", Map.of(
+                    CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("rest-backend.db"),
+                    CatalogProperties.WAREHOUSE_LOCATION, s3Warehouse,
+                    "jdbc.schema-version", "V1"));
+        }
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
-        context.addServlet(new ServletHolder(new RecordingServlet(new RESTCatalogAdapter(backend), requests)), "/*");
+        context.addServlet(new ServletHolder(new RecordingServlet(new VendingAdapter(backend, tableConfig),
+                requests)), "/*");
         server.setHandler(context);
         server.start();
         uri = "http://127.0.0.1:" + connector.getLocalPort() + "/";
@@ -77,6 +113,29 @@ public final class RestCatalogServer implements AutoCloseable {
     public void close() throws Exception {
         server.stop();
         backend.close();
+    }
+
+    /** Iceberg's server side, adding {@code tableConfig} to each LoadTable response. */
+    private static final class VendingAdapter extends RESTCatalogAdapter {
+        private final Map<String, String> tableConfig;
+
+        VendingAdapter(JdbcCatalog backend, Map<String, String> tableConfig) {
+            super(backend);
+            this.tableConfig = Map.copyOf(tableConfig);
+        }
+
+        @Override
+        protected <T extends RESTResponse> T execute(HTTPRequest request, Class<T> responseType,
+                                                     Consumer<ErrorResponse> errorHandler,
+                                                     Consumer<Map<String, String>> responseHeaders) {
+            T response = super.execute(request, responseType, errorHandler, responseHeaders);
+            if (response instanceof LoadTableResponse load && !tableConfig.isEmpty()) {
+                return responseType.cast(LoadTableResponse.builder().withTableMetadata(load.tableMetadata())
+                        .addAllConfig(load.config()).addAllConfig(tableConfig)
+                        .addAllCredentials(load.credentials() == null ? List.of() : load.credentials()).build());
+            }
+            return response;
+        }
     }
 
     /** Iceberg's servlet, noting each request. */

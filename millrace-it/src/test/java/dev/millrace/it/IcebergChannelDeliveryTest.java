@@ -40,6 +40,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,6 +48,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -70,7 +72,8 @@ import static org.awaitility.Awaitility.await;
  * stream's JSON records as rows, with the schema created by the SDK's GlueClient and the channel by its
  * KinesisClient, into the embedded catalog (SQLite in the data directory), with its warehouse there or in a bucket
  * of the S3 endpoint ({@code --iceberg-warehouse}), and, from another server, into an Iceberg
- * REST catalog server started by the test (Iceberg's own server side, {@link RestCatalogServer}). The tables are read
+ * REST catalog server started by the test (Iceberg's own server side, {@link RestCatalogServer}) whose tables are in a
+ * bucket of the S3 endpoint, reached with the server's S3 settings. The tables are read
  * back with Iceberg's own reader (IcebergGenerics): every valid record once, partitioned by the hour of its
  * timestamp, with the registered schema's columns; the invalid records are dead letters in a real S3 API server
  * (s3proxy) with their reasons. DataFreshnessInSeconds is 2 ({@code --channel-min-freshness-seconds 2}).
@@ -249,9 +252,12 @@ class IcebergChannelDeliveryTest {
     @Test
     void gsrJsonRecordsGoThroughARestCatalogAndRecordsOfAnotherSchemaVersionAreDeadLetters() throws Exception {
         Path dataDir = work.resolve("rest");
-        try (RestCatalogServer rest = new RestCatalogServer(work.resolve("rest-catalog"))) {
-            String[] catalog = {"--iceberg-rest-uri", rest.uri(), "--iceberg-property",
-                    "io-impl=dev.millrace.iceberg.LocalFileIO", "--iceberg-property", "token=secret-token"};
+        // The catalog keeps its tables on the S3 endpoint and vends nothing: the server reaches them with its own
+        // --s3-* settings (MillraceFileIO, the REST catalogs' default io-impl).
+        try (RestCatalogServer rest = RestCatalogServer.onS3(work.resolve("rest-catalog"),
+                "s3://" + WAREHOUSE_BUCKET + "/rest", new S3Settings(s3.endpoint, true, "us-east-1",
+                        S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY), Map.of())) {
+            String[] catalog = {"--iceberg-rest-uri", rest.uri(), "--iceberg-property", "token=secret-token"};
             Map<Long, OffsetDateTime> expected = new TreeMap<>();
             UUID v1 = gsrRecordsThroughARestCatalog(rest, server(dataDir, catalog), expected);
             // A restart delivers no row again, and what arrives after it once.
@@ -306,6 +312,7 @@ class IcebergChannelDeliveryTest {
                     .untilAsserted(() -> assertThat(ids(rest.backend(), id)).hasSize(expected.size()));
             assertThat(ids(rest.backend(), id)).containsExactlyElementsOf(expected.keySet());
             Table table = rest.backend().loadTable(id);
+            assertThat(table.location()).startsWith("s3://" + WAREHOUSE_BUCKET + "/rest/");
             assertTable(table, expected, "snappy");
             assertThat(table.properties()).containsEntry("millrace.schema-version-id", v1.toString());
             assertThat(rest.requests()).as("the server used the REST catalog with its token")
@@ -344,11 +351,7 @@ class IcebergChannelDeliveryTest {
                 assertThat(lowMicros / 3_600_000_000L).as("file %s holds its hour only", task.file().location())
                         .isEqualTo(hour);
                 assertThat(highMicros / 3_600_000_000L).isEqualTo(hour);
-                String path = task.file().location().replaceFirst("^file:", "");
-                try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(Path.of(path)))) {
-                    assertThat(reader.getFooter().getBlocks().get(0).getColumns().get(0).getCodec().name())
-                            .isEqualToIgnoringCase(codec);
-                }
+                assertThat(codecOf(table, task.file().location())).isEqualToIgnoringCase(codec);
             }
         }
         assertThat(hours).isEqualTo(expectedHours);
@@ -358,6 +361,26 @@ class IcebergChannelDeliveryTest {
                 assertThat(((OffsetDateTime) row.getField("ts")).toInstant()).isEqualTo(expected.get(id).toInstant());
                 assertThat(row.getField("item")).isEqualTo("item-" + id);
                 assertThat(row.getField("price")).isEqualTo(id * 1.5);
+            }
+        }
+    }
+
+    /** The codec of a data file's first column chunk; a file on S3 is read from a local copy. */
+    private static String codecOf(Table table, String location) throws IOException {
+        Path path = Path.of(location.replaceFirst("^file:", ""));
+        Path copy = null;
+        if (location.startsWith("s3://")) {
+            copy = Files.createTempFile("millrace-it-", ".parquet");
+            try (InputStream in = table.io().newInputFile(location).newStream()) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            path = copy;
+        }
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(path))) {
+            return reader.getFooter().getBlocks().get(0).getColumns().get(0).getCodec().name();
+        } finally {
+            if (copy != null) {
+                Files.delete(copy);
             }
         }
     }

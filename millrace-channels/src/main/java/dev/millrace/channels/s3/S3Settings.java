@@ -2,6 +2,7 @@ package dev.millrace.channels.s3;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * signed for, and the credentials: a key pair given to the server, or else the AWS SDK's default chain (environment,
  * profile, container or instance role).
  *
- * <p>Immutable, thread-safe. {@link #toString()} never shows the secret.
+ * <p>Immutable, thread-safe. {@link #toString()} never shows the secret or the session token.
  *
  * @param endpoint        the store's endpoint, or null for AWS S3 in {@code region}
  * @param pathStyle       address buckets as {@code endpoint/BUCKET} (most self-hosted stores) rather than
@@ -24,14 +25,25 @@ import java.util.Objects;
  * @param region          the region to sign for
  * @param accessKeyId     with {@code secretAccessKey}, the credentials; both null for the default chain
  * @param secretAccessKey the secret of {@code accessKeyId}
+ * @param sessionToken    with the key pair, the token of temporary credentials (what an Iceberg REST catalog vends
+ *                        for a table's files); null for long-term keys
  */
 public record S3Settings(URI endpoint, boolean pathStyle, String region, String accessKeyId,
-                         String secretAccessKey) {
+                         String secretAccessKey, String sessionToken) {
     public S3Settings {
         Objects.requireNonNull(region, "region");
         if ((accessKeyId == null) != (secretAccessKey == null)) {
             throw new IllegalArgumentException("an S3 access key id and its secret go together: give both or none");
         }
+        if (sessionToken != null && accessKeyId == null) {
+            throw new IllegalArgumentException("an S3 session token goes with the access key id and secret it was "
+                    + "issued with");
+        }
+    }
+
+    /** Long-term keys (or the default chain): the server's own settings. */
+    public S3Settings(URI endpoint, boolean pathStyle, String region, String accessKeyId, String secretAccessKey) {
+        this(endpoint, pathStyle, region, accessKeyId, secretAccessKey, null);
     }
 
     /** A destination on this store, with its own client, written in parts of {@code partSizeBytes} above that. */
@@ -50,15 +62,18 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
     }
 
     private AwsCredentialsProvider credentials() {
-        return accessKeyId != null
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey))
-                : DefaultCredentialsProvider.builder().build();
+        if (accessKeyId == null) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        return StaticCredentialsProvider.create(sessionToken == null
+                ? AwsBasicCredentials.create(accessKeyId, secretAccessKey)
+                : AwsSessionCredentials.create(accessKeyId, secretAccessKey, sessionToken));
     }
 
     @Override
     public String toString() {
         return "S3Settings[endpoint=" + (endpoint == null ? "AWS S3" : endpoint) + ", pathStyle=" + pathStyle
                 + ", region=" + region + ", credentials=" + (accessKeyId == null ? "the default chain"
-                : "key " + accessKeyId) + "]";
+                : "key " + accessKeyId + (sessionToken == null ? "" : " with a session token")) + "]";
     }
 }
