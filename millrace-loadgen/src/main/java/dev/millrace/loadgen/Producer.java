@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * is due at {@link OpenLoopSchedule#intendedNanos}; its latency runs from that time, so a request that had to wait
  * for a free slot or a late sender thread is charged for the wait).
  *
- * <p>Each in-flight request owns a {@link Slot}: one record buffer, shared by every record of the request, and the
+ * <p>Each in-flight request owns a {@link Slot}: one record buffer, shared by every record of the request (or, for a
+ * payload whose records must differ, {@link RecordPayload#distinctRecords}, one per record of the request), and the
  * request objects built once at start that wrap it (one per stream, and for PutRecord a few per stream with different
  * partition keys). Sending stamps the send time into the buffer and hands a prebuilt request to the SDK; nothing is
  * allocated per record. A slot goes back to the free queue only when its response (or failure) has arrived, so the
@@ -129,7 +130,11 @@ final class Producer {
         this.slots = new Slot[settings.concurrency()];
         this.freeSlots = new ArrayBlockingQueue<>(slots.length);
         for (int s = 0; s < slots.length; s++) {
-            slots[s] = new Slot(s, settings.payload().newBuffer(settings.recordBytes(), runId, random, now), streamNames, keys);
+            byte[][] buffers = new byte[settings.payload().distinctRecords() ? settings.batchSize() : 1][];
+            for (int b = 0; b < buffers.length; b++) {
+                buffers[b] = settings.payload().newBuffer(settings.recordBytes(), runId, random, now);
+            }
+            slots[s] = new Slot(s, buffers, streamNames, keys);
             freeSlots.add(slots[s]);
         }
     }
@@ -351,7 +356,8 @@ final class Producer {
      * completion until it is put back on the free queue.
      */
     private final class Slot {
-        final byte[] buffer;
+        /** The records' buffers: entry i of a request carries {@code buffers[i % buffers.length]}. */
+        final byte[][] buffers;
         final PutRecordRequest[][] single;
         final PutRecordsRequest[] batch;
         /** This slot's own connection with {@code --put-client lean} (a connection carries one request at a time). */
@@ -364,10 +370,10 @@ final class Producer {
         /** Sent at --recovery-rate, after the load dropped. */
         boolean recovery;
 
-        Slot(int slotIndex, byte[] buffer, List<String> streamNames, String[] keys) {
-            this.buffer = buffer;
+        Slot(int slotIndex, byte[][] buffers, List<String> streamNames, String[] keys) {
+            this.buffers = buffers;
             this.connection = lean == null ? null : lean.connection();
-            SdkBytes data = SdkBytes.fromByteArrayUnsafe(buffer);
+            SdkBytes data = SdkBytes.fromByteArrayUnsafe(buffers[0]);
             int streams = streamNames.size();
             if (settings.singleRecordPuts()) {
                 this.batch = null;
@@ -385,7 +391,8 @@ final class Producer {
                 List<PutRecordsRequestEntry> entries = new ArrayList<>(settings.batchSize());
                 for (int i = 0; i < settings.batchSize(); i++) {
                     String key = keys[(int) (((long) slotIndex * settings.batchSize() + i) % keys.length)];
-                    entries.add(PutRecordsRequestEntry.builder().partitionKey(key).data(data).build());
+                    entries.add(PutRecordsRequestEntry.builder().partitionKey(key)
+                            .data(SdkBytes.fromByteArrayUnsafe(buffers[i % buffers.length])).build());
                 }
                 this.batch = new PutRecordsRequest[streams];
                 for (int s = 0; s < streams; s++) {
@@ -399,7 +406,9 @@ final class Producer {
             this.sentNanos = System.nanoTime();
             this.measured = isMeasured;
             this.recovery = isRecovery;
-            settings.payload().stampSendNanos(buffer, sendNanos);
+            for (byte[] buffer : buffers) {
+                settings.payload().stampSendNanos(buffer, sendNanos);
+            }
             int stream = (int) (requestIndex % (single != null ? single.length : batch.length));
             CompletableFuture<?> call;
             try {
@@ -424,10 +433,11 @@ final class Producer {
             return connection.call("PutRecords", g -> {
                 g.writeStringField("StreamName", request.streamName());
                 g.writeArrayFieldStart("Records");
-                for (PutRecordsRequestEntry entry : request.records()) {
+                List<PutRecordsRequestEntry> entries = request.records();
+                for (int i = 0; i < entries.size(); i++) {
                     g.writeStartObject();
-                    g.writeStringField("PartitionKey", entry.partitionKey());
-                    g.writeBinaryField("Data", buffer);
+                    g.writeStringField("PartitionKey", entries.get(i).partitionKey());
+                    g.writeBinaryField("Data", buffers[i % buffers.length]);
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -439,7 +449,7 @@ final class Producer {
             return connection.call("PutRecord", g -> {
                 g.writeStringField("StreamName", request.streamName());
                 g.writeStringField("PartitionKey", request.partitionKey());
-                g.writeBinaryField("Data", buffer);
+                g.writeBinaryField("Data", buffers[0]);
             }, PutRecordAnswer::sequenceNumber);
         }
     }

@@ -81,6 +81,7 @@ public enum RecordPayload {
             StringBuilder json = new StringBuilder(recordBytes).append("{\"ts\":\"").append(TS.format(now))
                     .append("\",\"run\":\"").append(hex(runId)).append("\",\"sent\":\"").append(hex(0))
                     .append("\",\"pad\":\"");
+            assert json.length() == 91 : "the layout's fixed offsets";
             while (json.length() < recordBytes - 2) {
                 json.append(PAD_ALPHABET.charAt(random.nextInt(PAD_ALPHABET.length())));
             }
@@ -94,7 +95,8 @@ public enum RecordPayload {
 
         @Override
         boolean isFromRun(byte[] data, long runId) {
-            if (data.length < minBytes() || data[0] != '{') {
+            if (data.length < minBytes() || data[0] != '{' || data[JSON_RUN_AT - 1] != '"'
+                    || data[JSON_SENT_AT - 1] != '"' || data[JSON_SENT_AT + 16] != '"') {
                 return false;
             }
             for (int i = 15; i >= 0; i--, runId >>>= 4) {
@@ -122,6 +124,15 @@ public enum RecordPayload {
 
     RecordPayload(int minBytes) {
         this.minBytes = minBytes;
+    }
+
+    /**
+     * Whether every record of a request gets a buffer of its own (its own pad): JSON records go to destinations that
+     * encode columns (Parquet's dictionaries, a codec over many records), which identical records would flatter.
+     * Binary records share their request's buffer: nothing between the generator and the log looks at them twice.
+     */
+    public boolean distinctRecords() {
+        return this == JSON;
     }
 
     /** Records shorter than this cannot carry the layout. */
