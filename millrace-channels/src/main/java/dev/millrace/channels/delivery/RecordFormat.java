@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -22,6 +21,11 @@ import java.util.Optional;
  * <p>Validation, as AWS documents it: BYTE_ARRAY none; STRING valid UTF-8; JSON exactly one JSON value in UTF-8 (RFC
  * 8259; whitespace around it is fine), checked with Jackson's streaming parser; values nested deeper than 1000
  * levels are refused.
+ *
+ * <p>Delivery checks every record, so the check reads the bytes where they are: a record of ASCII bytes (most JSON)
+ * is valid UTF-8 without decoding it, only one with other bytes goes through a strict decoder; Jackson then parses
+ * the bytes themselves (its UTF-8 parser), not a decoded copy. A NUL byte is refused before parsing: it is never
+ * valid JSON as UTF-8, while Jackson, given bytes, would take zero bytes for a sign of UTF-16 or UTF-32.
  *
  * <p>Layout (AWS does not say; this is Millrace's choice): BYTE_ARRAY records are concatenated unmodified, as
  * Firehose does, so the object is byte for byte the records' payloads. STRING and JSON records are written unmodified,
@@ -53,8 +57,7 @@ public enum RecordFormat {
     public Optional<String> problem(byte[] data) {
         return switch (this) {
             case BYTE_ARRAY -> Optional.empty();
-            case STRING -> decodeUtf8(data).isPresent() ? Optional.empty()
-                    : Optional.of("The record is not valid UTF-8.");
+            case STRING -> isUtf8(data) ? Optional.empty() : Optional.of("The record is not valid UTF-8.");
             case JSON -> jsonProblem(data);
         };
     }
@@ -90,24 +93,45 @@ public enum RecordFormat {
         return this != BYTE_ARRAY && (data.length == 0 || data[data.length - 1] != NEWLINE);
     }
 
-    private static Optional<CharBuffer> decodeUtf8(byte[] data) {
+    /** Whether {@code data} is UTF-8: ASCII at a glance, anything else through a strict decoder. */
+    private static boolean isUtf8(byte[] data) {
+        for (byte b : data) {
+            if (b < 0) {
+                return decodesAsUtf8(data);
+            }
+        }
+        return true;
+    }
+
+    private static boolean decodesAsUtf8(byte[] data) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
-            return Optional.of(decoder.decode(ByteBuffer.wrap(data)));
+            decoder.decode(ByteBuffer.wrap(data));
+            return true;
         } catch (CharacterCodingException e) {
-            return Optional.empty();
+            return false;
         }
     }
 
+    private static boolean holdsNul(byte[] data) {
+        for (byte b : data) {
+            if (b == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Optional<String> jsonProblem(byte[] data) {
-        Optional<CharBuffer> text = decodeUtf8(data);
-        if (text.isEmpty()) {
+        if (!isUtf8(data)) {
             return Optional.of("The record is not valid JSON: it is not valid UTF-8.");
         }
-        CharBuffer chars = text.get();
-        try (JsonParser parser = JSON_FACTORY.createParser(chars.array(), chars.arrayOffset(), chars.remaining())) {
+        if (holdsNul(data)) {
+            return Optional.of("The record is not valid JSON: it holds a NUL character.");
+        }
+        try (JsonParser parser = JSON_FACTORY.createParser(data)) {
             if (parser.nextToken() == null) {
                 return Optional.of("The record is not valid JSON: it holds no JSON value.");
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,6 +46,11 @@ class RecordFormatTest {
         assertThat(RecordFormat.JSON.problem(utf16)).hasValueSatisfying(m -> assertThat(m).contains("UTF-8"));
         assertThat(RecordFormat.JSON.problem(new byte[] {'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}))
                 .as("an encoded surrogate").isPresent();
+        // Without a byte-order mark: valid UTF-8 byte for byte (NULs), which Jackson given bytes would read as UTF-16
+        assertThat(RecordFormat.JSON.problem("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE))).isPresent();
+        assertThat(RecordFormat.JSON.problem("[1]".getBytes(Charset.forName("UTF-32BE")))).isPresent();
+        assertThat(RecordFormat.JSON.problem(new byte[] {'"', 'a', 0, '"'})).as("a raw NUL in a string").isPresent();
+        assertThat(RecordFormat.JSON.problem(utf8("{\"s\":\"\u00e9\",\"n\":1}"))).as("non-ASCII").isEmpty();
     }
 
     @Test
