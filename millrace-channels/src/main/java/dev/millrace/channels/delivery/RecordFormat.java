@@ -7,7 +7,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -52,6 +55,9 @@ public enum RecordFormat {
                     .build())
             .build();
     private static final byte NEWLINE = '\n';
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
 
     /** What is wrong with the record for this format (an error message), or empty when it can be delivered. */
     public Optional<String> problem(byte[] data) {
@@ -95,9 +101,25 @@ public enum RecordFormat {
 
     /** Whether {@code data} is UTF-8: ASCII at a glance, anything else through a strict decoder. */
     private static boolean isUtf8(byte[] data) {
-        for (byte b : data) {
-            if (b < 0) {
-                return decodesAsUtf8(data);
+        return isAscii(data, false) || decodesAsUtf8(data);
+    }
+
+    /**
+     * Whether every byte of {@code data} is ASCII (and, with {@code orNul}, none is NUL), read eight bytes at a time:
+     * a byte not ASCII has its high bit set ({@code word & HIGH_BITS}); {@code (word - ONES) & ~word & HIGH_BITS} is
+     * non-zero exactly when some byte of the word is zero (a borrow runs through a zero byte only).
+     */
+    static boolean isAscii(byte[] data, boolean orNul) {
+        int i = 0;
+        for (; i + Long.BYTES <= data.length; i += Long.BYTES) {
+            long word = (long) WORDS.get(data, i);
+            if ((word & HIGH_BITS) != 0 || orNul && ((word - ONES) & ~word & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < data.length; i++) {
+            if (data[i] < 0 || orNul && data[i] == 0) {
+                return false;
             }
         }
         return true;
@@ -125,11 +147,13 @@ public enum RecordFormat {
     }
 
     private static Optional<String> jsonProblem(byte[] data) {
-        if (!isUtf8(data)) {
-            return Optional.of("The record is not valid JSON: it is not valid UTF-8.");
-        }
-        if (holdsNul(data)) {
-            return Optional.of("The record is not valid JSON: it holds a NUL character.");
+        if (!isAscii(data, true)) {
+            if (!decodesAsUtf8(data)) {
+                return Optional.of("The record is not valid JSON: it is not valid UTF-8.");
+            }
+            if (holdsNul(data)) {
+                return Optional.of("The record is not valid JSON: it holds a NUL character.");
+            }
         }
         try (JsonParser parser = JSON_FACTORY.createParser(data)) {
             if (parser.nextToken() == null) {

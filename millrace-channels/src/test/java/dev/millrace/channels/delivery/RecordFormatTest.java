@@ -54,6 +54,27 @@ class RecordFormatTest {
     }
 
     @Test
+    void theAsciiScanFindsAHighBitOrANulAtEveryPositionOfLongAndShortRecords() {
+        for (int length = 0; length <= 20; length++) {
+            byte[] plain = new byte[length];
+            java.util.Arrays.fill(plain, (byte) 'a');
+            assertThat(RecordFormat.isAscii(plain, true)).as("length %d", length).isTrue();
+            for (int at = 0; at < length; at++) {
+                byte[] high = plain.clone();
+                high[at] = (byte) 0x80;
+                assertThat(RecordFormat.isAscii(high, false)).as("0x80 at %d of %d", at, length).isFalse();
+                byte[] nul = plain.clone();
+                nul[at] = 0;
+                assertThat(RecordFormat.isAscii(nul, true)).as("NUL at %d of %d", at, length).isFalse();
+                assertThat(RecordFormat.isAscii(nul, false)).as("NUL allowed at %d of %d", at, length).isTrue();
+                byte[] one = plain.clone();
+                one[at] = 1; // next to zero: a borrow must not be taken for a zero byte
+                assertThat(RecordFormat.isAscii(one, true)).as("0x01 at %d of %d", at, length).isTrue();
+            }
+        }
+    }
+
+    @Test
     void jsonErrorsNameThePlaceNotThePayload() {
         assertThat(RecordFormat.JSON.problem(utf8("{\"card\": 4111-1111}"))).hasValueSatisfying(m ->
                 assertThat(m).doesNotContain("4111").contains("line 1"));
