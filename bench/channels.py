@@ -69,11 +69,15 @@ STREAM = "ch-0"  # millrace bench's first stream for --stream-prefix ch
 TABLE_BUCKET = "bench-lake"
 DLQ_BUCKET = "bench-errors"
 # Per destination kind: the counters of records delivered and their bytes, and the DataFreshness gauge (docs/METRICS.md)
+# and the records dead-lettered, then the records the stream took (what delivery must account for)
+PUT = "kinesis_put_records_successful_records_total"
 S3_METRICS = ("kinesis_channel_delivery_to_s3_successful_records_total",
-              "kinesis_channel_delivery_to_s3_bytes_in_total", "kinesis_channel_delivery_to_s3_data_freshness_seconds")
+              "kinesis_channel_delivery_to_s3_bytes_in_total", "kinesis_channel_delivery_to_s3_data_freshness_seconds",
+              "kinesis_channel_delivery_to_s3_failed_records_total", PUT)
 ICEBERG_METRICS = ("kinesis_channel_delivery_to_iceberg_successful_rows_total",
                    "kinesis_channel_delivery_to_iceberg_bytes_in_total",
-                   "kinesis_channel_delivery_to_iceberg_data_freshness_seconds")
+                   "kinesis_channel_delivery_to_iceberg_data_freshness_seconds",
+                   "kinesis_channel_delivery_to_iceberg_failed_rows_total", PUT)
 SCHEMA = json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
                      "properties": {"ts": {"type": "string", "format": "date-time"}, "run": {"type": "string"},
                                     "sent": {"type": "string"}, "pad": {"type": "string"}},
@@ -264,7 +268,7 @@ class Sampler(threading.Thread):
     def at(self, t):
         """The last sample taken at or before t."""
         before = [s for s in self.samples if s[0] <= t]
-        return before[-1] if before else (t, 0.0, 0.0, 0.0)
+        return before[-1] if before else (t, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def put_step(out, label, port, destination, s3_classpath):
@@ -303,26 +307,27 @@ def put_step(out, label, port, destination, s3_classpath):
 
 
 def drain(sampler, started, ended):
-    """Waits until the channel has delivered everything (freshness 0, no growth for two freshness intervals) and
-    measures delivery."""
-    last_change, last_value = time.time(), None
+    """Waits until the channel has accounted for every record the stream took (delivered or dead-lettered, freshness
+    0) and measures delivery; fails after 10 minutes without that."""
+    last_change, last_value = ended, None
     deadline = time.time() + 600
-    while time.time() < deadline:
+    while True:
         time.sleep(0.5)
+        if time.time() > deadline:
+            raise RuntimeError("delivery did not account for every record in 10 minutes: " + str(sampler.samples[-1:]))
         if not sampler.samples:
             continue
-        _, delivered, _, freshness = sampler.samples[-1]
+        t, delivered, _, freshness, failed, put = sampler.samples[-1]
         if delivered != last_value:
-            # the first sample read here counts as a change: the wait starts now, not at an older sample
-            last_value, last_change = delivered, max(sampler.samples[-1][0], last_change)
-        elif freshness == 0 and time.time() - last_change > max(5.0, 2.0 * FRESHNESS_S):
+            last_value, last_change = delivered, t if last_value is not None else ended
+        if freshness == 0 and put > 0 and delivered + failed >= put:
             break
     window_start, window_end = started + WARMUP_S, ended
     a, b = sampler.at(window_start), sampler.at(window_end)
     span = max(b[0] - a[0], 1e-9)
     return {"deliveredRecordsPerS": (b[1] - a[1]) / span, "deliveredMBPerS": (b[2] - a[2]) / span / 1e6,
-            "deliveredTotal": last_value, "deliveredAtPutEnd": b[1],
-            "drainS": max(0.0, last_change - ended)}
+            "deliveredTotal": last_value, "deliveredAtPutEnd": b[1], "deadLettered": sampler.samples[-1][4],
+            "put": sampler.samples[-1][5], "drainS": max(0.0, last_change - ended)}
 
 
 def delay_step(out, port):
@@ -416,8 +421,9 @@ def summary(rows, delay):
                 " / ".join("{:,.0f} of {:,.0f}".format(r["deliveredAtPutEnd"], r["deliveredTotal"]) for r in group),
                 med("drainS", "{:.1f}"), med("serverCpuSPer1000", "{:.5f}")))
     lines.append("")
-    lines.append("Errors reported by the generator: %s; throttles: %s." % (
-        [r["errors"] for r in rows], [r["throttles"] for r in rows]))
+    lines.append("Errors reported by the generator: %s; throttles: %s; records dead-lettered: %s." % (
+        [r["errors"] for r in rows], [r["throttles"] for r in rows],
+        [int(r.get("deadLettered", 0)) for r in rows if r["destination"] != "none"]))
     if delay:
         lines.append("")
         lines.append("End-to-end delay at DataFreshnessInSeconds 1 (put to object readable), %d records: p50 %.0f ms,"
