@@ -75,8 +75,9 @@ import static org.awaitility.Awaitility.await;
  *       records in it), and every record of an object belongs to the shard its key names: two nodes delivering one
  *       shard at once would cut overlapping batches, or write the same batch twice.</li>
  *   <li>Every key is uploaded once, but a batch the killed writer had stored without committing: its first upload is
- *       the killed writer's, its second a later writer's, byte for byte the same. Two nodes writing the same batch
- *       under the same key (harmless to the contents, hence invisible there) shows up here.</li>
+ *       the killed writer's, its second a later writer's, byte for byte the same (if the writer moved again among
+ *       the survivors, a survivor's stint may end so too). Two nodes writing the same batch under the same key
+ *       (harmless to the contents, hence invisible there) shows up here.</li>
  *   <li>Each survivor's {@code kinesis_channel_delivery_to_s3_successful_records_total} is exactly the records of the
  *       objects it uploaded, and a survivor that never was the writer reports none: one node delivers, and counts,
  *       each batch. (The killed node's counts died with it.)</li>
@@ -328,16 +329,20 @@ class ClusterChannelTest {
     /**
      * One upload per key, but the batches the killed writer had stored without committing (at most one per shard,
      * the interrupted one among them): each uploaded first by it, then again, under the same key, with the same
-     * bytes, by a writer after the kill.
+     * bytes, by a writer after the kill. Should the writer move again among the survivors, a survivor's stint may end
+     * the same way, with at most one such batch per shard, first uploaded by it.
      */
     private static void assertEachKeyUploadedOnceButTheInterruptedBatch(Killed killed, int writer,
                                                                        Set<Integer> writersAfterKill, int shards) {
         s3.uploads.forEach((key, times) -> assertThat(times).as("uploads of %s", key).hasSizeLessThanOrEqualTo(2));
         Set<String> twice = s3.uploadsOf(2);
-        assertThat(twice).as("keys uploaded twice").contains(killed.key()).hasSizeLessThanOrEqualTo(shards);
+        Set<Integer> firstUploaders = new HashSet<>(writersAfterKill.size() == 1 ? Set.of() : writersAfterKill);
+        firstUploaders.add(writer);
+        assertThat(twice).as("keys uploaded twice").contains(killed.key())
+                .hasSizeLessThanOrEqualTo(shards * writersAfterKill.size());
         for (String key : twice) {
             List<TaggingS3.Upload> uploads = s3.uploadsInOrder(key);
-            assertThat(uploads.get(0).node()).as("node of the first upload of %s", key).isEqualTo(writer);
+            assertThat(uploads.get(0).node()).as("node of the first upload of %s", key).isIn(firstUploaders);
             assertThat(uploads.get(1).node()).as("node of the second upload of %s", key).isIn(writersAfterKill);
             assertThat(uploads.get(1).number()).as("second upload of %s, after the kill", key)
                     .isGreaterThan(killed.lastUploadBeforeDeath());
