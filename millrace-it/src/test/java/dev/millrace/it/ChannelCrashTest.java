@@ -1,23 +1,12 @@
 package dev.millrace.it;
 
 import dev.millrace.channels.s3.S3ProxyServer;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -26,11 +15,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -324,7 +309,7 @@ class ChannelCrashTest {
     }
 
     /**
-     * s3proxy over jclouds' in-memory blob store, as {@link S3ProxyServer}, with a hook in the store's
+     * s3proxy over jclouds' in-memory blob store ({@link HookedS3}, one endpoint), with a hook in the store's
      * {@code putBlob}: once armed, the next data object's upload runs the hook (the kill) before or after the object
      * is stored, and the request then fails. Counts the puts of every key.
      */
@@ -333,8 +318,7 @@ class ChannelCrashTest {
         final Map<Target, Integer> puts = new ConcurrentHashMap<>();
         final Set<Target> killedBeforeStore = ConcurrentHashMap.newKeySet();
         final Map<Target, byte[]> killedAfterStore = new ConcurrentHashMap<>();
-        private final BlobStoreContext context;
-        private final S3Proxy proxy;
+        private final HookedS3 s3;
         private final AtomicReference<Armed> armed = new AtomicReference<>();
 
         /** An object: bucket and key. */
@@ -345,29 +329,12 @@ class ChannelCrashTest {
         }
 
         KillingS3() throws Exception {
-            context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
-            BlobStore store = context.getBlobStore();
-            BlobStore hooked = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
-                    new Class<?>[] {BlobStore.class}, (p, method, args) -> {
-                        if (method.getName().equals("putBlob") && args != null && args.length >= 2
-                                && (args[0].equals(BUCKET) || args[0].equals(DLQ_BUCKET))) {
-                            return putBlob(store, method, args);
-                        }
-                        return invoke(store, method, args);
-                    });
-            proxy = S3Proxy.builder().blobStore(hooked).endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3ProxyServer.ACCESS_KEY,
-                            S3ProxyServer.SECRET_KEY)
-                    .build();
-            proxy.start();
-            while (!proxy.getState().equals("STARTED")) {
-                Thread.sleep(10);
-            }
-            endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+            s3 = new HookedS3(1, Set.of(BUCKET, DLQ_BUCKET), this::putBlob);
+            endpoint = s3.endpoint(0);
         }
 
-        private Object putBlob(BlobStore store, Method method, Object[] args) throws Throwable {
-            Target target = new Target((String) args[0], ((Blob) args[1]).getMetadata().getName());
+        private Object putBlob(int via, String bucket, Blob blob, HookedS3.Store store) throws Throwable {
+            Target target = new Target(bucket, blob.getMetadata().getName());
             Armed now = armed.getAndUpdate(a -> a != null && a.bucket().equals(target.bucket()) ? null : a);
             if (now != null && !now.bucket().equals(target.bucket())) {
                 now = null;
@@ -377,25 +344,14 @@ class ChannelCrashTest {
                 now.kill().run();
                 throw new IOException("the server was killed before " + target + " was stored");
             }
-            Object result = invoke(store, method, args);
+            Object result = store.store();
             puts.merge(target, 1, Integer::sum);
             if (now != null) {
-                try (InputStream in = store.getBlob(target.bucket(), target.key()).getPayload().openStream()) {
-                    killedAfterStore.put(target, in.readAllBytes());
-                }
+                killedAfterStore.put(target, s3.stored(target.bucket(), target.key()));
                 now.kill().run();
                 throw new IOException("the server was killed after " + target + " was stored");
             }
             return result;
-        }
-
-        private static Object invoke(BlobStore store, Method method, Object[] args)
-                throws Throwable {
-            try {
-                return method.invoke(store, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
         }
 
         void arm(String bucket, KillPoint point, Runnable kill) {
@@ -408,24 +364,12 @@ class ChannelCrashTest {
 
         /** A plain SDK client, as a user would read the objects back. */
         S3Client client() {
-            return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                            S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                    .forcePathStyle(true).endpointOverride(endpoint)
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                    .build();
+            return s3.client();
         }
 
         @Override
         public void close() {
-            try {
-                proxy.stop();
-            } catch (Exception e) {
-                throw new IllegalStateException("s3proxy did not stop", e);
-            } finally {
-                context.close();
-            }
+            s3.close();
         }
     }
 }

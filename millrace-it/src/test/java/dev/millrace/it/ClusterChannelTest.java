@@ -2,25 +2,14 @@ package dev.millrace.it;
 
 import dev.millrace.channels.s3.S3ProxyServer;
 import dev.millrace.kafka.testkit.ChildKafkaCluster;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -30,10 +19,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,6 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,40 +51,48 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Channel delivery on a cluster (issue #18: "once several nodes share a Kafka cluster, each shard is delivered by
- * exactly one node"): three Millrace nodes on one Kafka broker, all with the same S3 endpoint (s3proxy, in this JVM),
- * deliver an on-demand stream's JSON records while records are put through every node, and the metadata writer's
- * node, the one that delivers, is SIGKILLed at the worst moment: from inside s3proxy, right after an object of its
- * was stored and before the node heard so (its checkpoint still says the batch is pending). Puts carry on through the
- * survivors; a survivor becomes the writer and delivers the rest.
+ * exactly one node"): three Millrace nodes on one Kafka broker deliver an on-demand stream's JSON records to one
+ * bucket while records are put through every node, and the metadata writer's node, the one that delivers, is
+ * SIGKILLed at the worst moment: from inside s3proxy, right after an object of its was stored and before the node
+ * heard so (its checkpoint still says the batch is pending). Puts carry on through the survivors; a survivor becomes
+ * the writer and delivers the rest.
+ *
+ * <p>Every node has an S3 endpoint of its own ({@link HookedS3}: three s3proxy endpoints over one store, in this
+ * JVM), so the store knows which node made each upload; nothing is inferred from when it came. From the kill to the
+ * end a thread of the test asks the nodes, every 50 ms, which of them is the writer, and notes every node that ever
+ * said so.
  *
  * <p>What is checked, and why each is what a client can observe:
  * <ul>
+ *   <li>Who uploaded: every upload stored before the kill is the old writer's; every one after it is by a node that
+ *       was the writer at some time after the kill, or by the killed node (a request of its in flight when it died),
+ *       and then its key is uploaded again by a later writer (the dead node committed nothing). A node that was never
+ *       the writer uploaded nothing.</li>
  *   <li>Every acknowledged record is in exactly one object, and no record is in two: the contents a user reads.
  *       Every attempt of a put is a record of its own (its id names the attempt), so a failed attempt that was stored
  *       all the same (a "ghost") is not mistaken for a duplicate; it may be delivered, but once.</li>
  *   <li>The objects of a shard never overlap in sequence numbers (each object's range is that of the acknowledged
  *       records in it), and every record of an object belongs to the shard its key names: two nodes delivering one
  *       shard at once would cut overlapping batches, or write the same batch twice.</li>
- *   <li>Every key is uploaded once, but a batch the killed writer had stored without committing: the new writer
- *       rewrites it under the same key, byte for byte the same, after the takeover. s3proxy counts the uploads, so
- *       two nodes writing the same batch under the same key (harmless to the contents, hence invisible there) shows
- *       up here.</li>
- *   <li>The survivors' {@code kinesis_channel_delivery_to_s3_successful_records_total} add up to exactly the records
- *       of the objects uploaded after the takeover, and the survivor that never was the writer reports none: one
- *       node delivers, and counts, each batch. (The killed node's counts died with it, so the whole stream cannot be
- *       matched; what the survivors did can.)</li>
+ *   <li>Every key is uploaded once, but a batch the killed writer had stored without committing: its first upload is
+ *       the killed writer's, its second a later writer's, byte for byte the same (if the writer moved again among
+ *       the survivors, a survivor's stint may end so too). Two nodes writing the same batch under the same key
+ *       (harmless to the contents, hence invisible there) shows up here.</li>
+ *   <li>Each survivor's {@code kinesis_channel_delivery_to_s3_successful_records_total} is exactly the records of the
+ *       objects it uploaded, and a survivor that never was the writer reports none: one node delivers, and counts,
+ *       each batch. (The killed node's counts died with it.)</li>
  * </ul>
  *
  * <p>On Kafka a follower's checkpoint commits are refused (the metadata store is the writer's alone), so a node
  * that delivered without being the writer could not move a checkpoint; it could still upload a batch it found pending,
- * the same bytes again under the same key: invisible in the contents, counted by s3proxy here.
+ * the same bytes again under the same key: invisible in the contents, seen by the store here.
  *
  * <p>One broker (a child process), three nodes with a quick writer takeover ({@link KafkaBackend#QUICK_TAKEOVER}),
  * DataFreshnessInSeconds 1. The scenario took 34 to 59 s on a 2-core machine busy with other builds (load 15 to
  * 27), after the broker and nodes had started (35 s there); less on a quiet one.
  *
- * <p>Not thread-safe; one test drives it. The producer thread and s3proxy's threads share only concurrent
- * collections and atomics.
+ * <p>Not thread-safe; one test drives it. The producer thread, the writer watch and s3proxy's threads share only
+ * concurrent collections and atomics.
  */
 @Tag("solo") // runs alone: see millrace-it/pom.xml
 class ClusterChannelTest {
@@ -106,31 +100,28 @@ class ClusterChannelTest {
     private static final String STREAM = "cluster-orders";
     private static final String CHANNEL = "cluster-to-s3";
     private static final String BUCKET = "cluster-archive";
+    private static final int NODES = 3;
     private static final Pattern SUFFIX = Pattern.compile("-[0-9a-f]{8}-(\\d{12})-([0-9a-z]{13})(\\.[a-z]+)?$");
     private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
     private static final String SUCCESSFUL_RECORDS = "kinesis_channel_delivery_to_s3_successful_records_total";
-    /**
-     * Uploads that end this soon after the kill may still be the killed node's (its last request bytes were in the
-     * socket); the survivors cannot deliver before its writer session (3 s) expires.
-     */
-    private static final long KILL_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1_500);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static ChildKafkaCluster kafka;
     private static MillraceNodes nodes;
-    private static CountingS3 s3;
+    private static TaggingS3 s3;
     private static S3Client s3Client;
     @TempDir
     static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new CountingS3();
+        s3 = new TaggingS3(NODES);
         s3Client = s3.client();
         s3Client.createBucket(b -> b.bucket(BUCKET));
         kafka = ChildKafkaCluster.start(1);
-        nodes = MillraceNodes.start(3, dir, kafka.bootstrapServers(), "it-channels.", 0,
-                "--s3-endpoint", s3.endpoint.toString(), "--s3-access-key-id", S3ProxyServer.ACCESS_KEY,
-                "--s3-secret-access-key", S3ProxyServer.SECRET_KEY, "--channel-min-freshness-seconds", "1");
+        nodes = MillraceNodes.start(NODES, dir, kafka.bootstrapServers(), "it-channels.", 0, i -> List.of(
+                "--s3-endpoint", s3.endpoint(i).toString(), "--s3-access-key-id", S3ProxyServer.ACCESS_KEY,
+                "--s3-secret-access-key", S3ProxyServer.SECRET_KEY, "--channel-min-freshness-seconds", "1"));
     }
 
     @AfterAll
@@ -159,10 +150,11 @@ class ClusterChannelTest {
     @Test
     void killingTheDeliveringWriterMidUploadDeliversEveryAcknowledgedRecordOnceByOneNodePerShard() throws Exception {
         long startNanos = System.nanoTime();
-        List<KinesisClient> clients = IntStream.range(0, 3).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
+        List<KinesisClient> clients = IntStream.range(0, NODES).mapToObj(i -> Clients.syncNoRetries(nodes.node(i)
                 .endpoint())).toList();
         Set<Integer> dead = ConcurrentHashMap.newKeySet();
         Producer producer = new Producer(clients, dead);
+        WriterWatch watch = new WriterWatch();
         try (KinesisClient admin = Clients.syncRetrying(nodes.node(0).endpoint(), 10)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> nodes.writers().size() == 1);
             admin.createStream(b -> b.streamName(STREAM).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
@@ -174,14 +166,15 @@ class ClusterChannelTest {
             producer.start();
             // Delivery under way on every shard before the kill, so that the writer dies with batches in flight.
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> s3.uploads.size() >= shards && producer.acked.size() >= 500);
-            int writer = nodes.writers().get(0);
+                    .until(() -> s3.shardsUploaded() >= shards && producer.acked.size() >= 500);
+            int writer = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(nodes::writers, l -> l.size() == 1).get(0);
             Killed killed = killFromInsideUpload(writer, dead);
+            watch.start();
             System.out.printf("ClusterChannelTest: node%d (the writer) SIGKILLed after %s was stored, at %d"
                     + " acknowledged%n", writer, killed.key(), producer.acked.size());
-            int next = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                    .until(nodes::writers, l -> !l.isEmpty()).get(0);
-            assertThat(next).as("the new writer").isNotEqualTo(writer);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !watch.everWriter.isEmpty());
             int target = producer.acked.size() + 500;
             await().atMost(Duration.ofSeconds(30)).until(() -> producer.acked.size() >= target);
             producer.finish();
@@ -190,39 +183,52 @@ class ClusterChannelTest {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                     assertThat(missing(acked, delivered(prefix))).as("acknowledged records not delivered yet")
                             .isEmpty());
+            Set<Integer> writersAfterKill = watch.finish();
             Map<String, List<String>> delivered = delivered(prefix);
             System.out.printf("ClusterChannelTest: %d acknowledged, %d sent, %d delivered in %d objects, %d keys"
-                    + " uploaded twice, failures %s, %d s%n", acked.size(), producer.sent.size(), delivered.size(),
-                    keys(prefix).size(), s3.uploadsOf(2).size(), producer.failures,
-                    (System.nanoTime() - startNanos) / 1_000_000_000);
+                    + " uploaded twice, writers after the kill %s, failures %s, %d s%n", acked.size(),
+                    producer.sent.size(), delivered.size(), keys(prefix).size(), s3.uploadsOf(2).size(),
+                    writersAfterKill, producer.failures, (System.nanoTime() - startNanos) / 1_000_000_000);
+            assertThat(writersAfterKill).as("nodes that were the writer after the kill").isNotEmpty()
+                    .doesNotContain(writer);
+            assertUploadedOnlyByWriters(killed, writer, writersAfterKill);
             assertExactlyOnce(producer, delivered);
             assertShardsNeverOverlap(acked, prefix);
-            assertEachKeyUploadedOnceButTheInterruptedBatch(killed, shards);
-            assertSurvivorsCountedWhatTheyUploaded(channelId, prefix, killed, writer, next);
+            assertEachKeyUploadedOnceButTheInterruptedBatch(killed, writer, writersAfterKill, shards);
+            assertSurvivorsCountedWhatTheyUploaded(channelId, writer, writersAfterKill);
         } finally {
+            watch.halt();
             producer.halt();
             clients.forEach(KinesisClient::close);
         }
     }
 
-    /** What the kill interrupted: the object stored just before, its bytes then, and when the node died. */
-    private record Killed(String key, byte[] bytes, long atNanos) {
+    /**
+     * What the kill interrupted: the object stored just before and its bytes then; and the last upload stored before
+     * the node was dead (the store numbers uploads in the order they were stored).
+     */
+    private record Killed(String key, byte[] bytes, long lastUploadBeforeDeath) {
     }
 
     /**
      * SIGKILLs node {@code writer} from inside s3proxy's handling of its next upload, once the object is stored and
-     * before the node hears so; the upload then fails. Only the writer delivers, so the next upload is its.
+     * before the node hears so; the upload then fails.
      */
     private static Killed killFromInsideUpload(int writer, Set<Integer> dead) throws InterruptedException {
         CountDownLatch fired = new CountDownLatch(1);
         AtomicReference<Killed> killed = new AtomicReference<>();
-        s3.afterNextStore((key, bytes) -> {
+        s3.afterNextStoreBy(writer, (key, bytes) -> {
             dead.add(writer);
             nodes.node(writer).kill9();
-            killed.set(new Killed(key, bytes, System.nanoTime()));
+            killed.set(new Killed(key, bytes, s3.lastUpload()));
             fired.countDown();
         });
-        assertThat(fired.await(20, TimeUnit.SECONDS)).as("an upload came to be interrupted").isTrue();
+        try {
+            assertThat(fired.await(20, TimeUnit.SECONDS)).as("an upload of node%d came to be interrupted", writer)
+                    .isTrue();
+        } finally {
+            s3.disarm(); // a test failing here must not kill a node during teardown
+        }
         return killed.get();
     }
 
@@ -299,56 +305,87 @@ class ClusterChannelTest {
     }
 
     /**
-     * One upload per key, but the batches the killed writer had stored without committing (at most one per shard,
-     * the interrupted one among them): each uploaded again after the takeover, under the same key, with the same
-     * bytes.
+     * Every upload stored before the kill is the old writer's. After it, an upload is by a node that was the writer
+     * since, or by the dead node (a request of its in flight when it died: then, as it committed nothing, a later
+     * writer uploads the key again). A node that was never the writer uploaded nothing.
      */
-    private static void assertEachKeyUploadedOnceButTheInterruptedBatch(Killed killed, int shards) {
+    private static void assertUploadedOnlyByWriters(Killed killed, int writer, Set<Integer> writersAfterKill) {
+        s3.uploads.forEach((key, uploads) -> {
+            for (TaggingS3.Upload u : uploads) {
+                if (u.number() <= killed.lastUploadBeforeDeath()) {
+                    assertThat(u.node()).as("node of upload #%d (%s), before the kill", u.number(), key)
+                            .isEqualTo(writer);
+                } else if (u.node() == writer) {
+                    assertThat(uploads).as("uploads of %s, stored by the dead writer: uploaded again", key)
+                            .anySatisfy(again -> assertThat(writersAfterKill).contains(again.node()));
+                } else {
+                    assertThat(writersAfterKill).as("writers after the kill, of whom node%d uploaded #%d (%s)",
+                            u.node(), u.number(), key).contains(u.node());
+                }
+            }
+        });
+    }
+
+    /**
+     * One upload per key, but the batches the killed writer had stored without committing (at most one per shard,
+     * the interrupted one among them): each uploaded first by it, then again, under the same key, with the same
+     * bytes, by a writer after the kill. Should the writer move again among the survivors, a survivor's stint may end
+     * the same way, with at most one such batch per shard, first uploaded by it.
+     */
+    private static void assertEachKeyUploadedOnceButTheInterruptedBatch(Killed killed, int writer,
+                                                                       Set<Integer> writersAfterKill, int shards) {
         s3.uploads.forEach((key, times) -> assertThat(times).as("uploads of %s", key).hasSizeLessThanOrEqualTo(2));
         Set<String> twice = s3.uploadsOf(2);
-        assertThat(twice).as("keys uploaded twice").contains(killed.key()).hasSizeLessThanOrEqualTo(shards);
+        Set<Integer> firstUploaders = new HashSet<>(writersAfterKill.size() == 1 ? Set.of() : writersAfterKill);
+        firstUploaders.add(writer);
+        assertThat(twice).as("keys uploaded twice").contains(killed.key())
+                .hasSizeLessThanOrEqualTo(shards * writersAfterKill.size());
         for (String key : twice) {
-            List<Long> times = s3.uploads.get(key);
-            assertThat(times.get(0)).as("first upload of %s, by the killed writer", key)
-                    .isLessThanOrEqualTo(killed.atNanos() + KILL_GRACE_NANOS);
-            assertThat(times.get(1)).as("second upload of %s, by the new writer", key)
-                    .isGreaterThan(killed.atNanos() + KILL_GRACE_NANOS);
+            List<TaggingS3.Upload> uploads = s3.uploadsInOrder(key);
+            assertThat(uploads.get(0).node()).as("node of the first upload of %s", key).isIn(firstUploaders);
+            assertThat(uploads.get(1).node()).as("node of the second upload of %s", key).isIn(writersAfterKill);
+            assertThat(uploads.get(1).number()).as("second upload of %s, after the kill", key)
+                    .isGreaterThan(killed.lastUploadBeforeDeath());
         }
         assertThat(S3ProxyServer.get(s3Client, BUCKET, killed.key())).as("%s rewritten byte for byte", killed.key())
                 .isEqualTo(killed.bytes());
     }
 
     /**
-     * The survivors' successful-records counters add up to the records of the objects uploaded after the takeover;
-     * the survivor that never was the writer counted nothing.
+     * Each survivor's successful-records counter is the records of the objects it uploaded; one that never was the
+     * writer uploaded and counted nothing.
      */
-    private static void assertSurvivorsCountedWhatTheyUploaded(String channelId, String prefix, Killed killed,
-                                                               int writer, int next) {
-        int bystander = 3 - writer - next;
+    private static void assertSurvivorsCountedWhatTheyUploaded(String channelId, int writer,
+                                                               Set<Integer> writersAfterKill) {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            long afterTakeover = 0;
-            for (String key : keys(prefix)) {
-                List<Long> times = s3.uploads.get(key);
-                if (times.get(times.size() - 1) > killed.atNanos() + KILL_GRACE_NANOS) {
-                    afterTakeover += ids(key).size();
+            Map<Integer, Long> uploaded = new TreeMap<>();
+            Map<String, Integer> records = new HashMap<>();
+            s3.uploads.forEach((key, uploads) -> {
+                for (TaggingS3.Upload u : uploads) {
+                    uploaded.merge(u.node(), (long) records.computeIfAbsent(key, k -> ids(k).size()), Long::sum);
                 }
+            });
+            for (int node = 0; node < NODES; node++) {
+                if (node == writer) {
+                    continue; // its counts died with it
+                }
+                double counted = successfulRecords(node, channelId);
+                long ofItsUploads = uploaded.getOrDefault(node, 0L);
+                System.out.printf("ClusterChannelTest: node%d%s counted %.0f successful records, uploaded %d%n", node,
+                        writersAfterKill.contains(node) ? " (a writer)" : "", counted, ofItsUploads);
+                if (!writersAfterKill.contains(node)) {
+                    assertThat(ofItsUploads).as("records node%d (never the writer) uploaded", node).isZero();
+                    assertThat(counted).as("records node%d (never the writer) counted", node).isZero();
+                }
+                assertThat(counted).as("records node%d counted", node).isEqualTo((double) ofItsUploads);
             }
-            double bystanderCount = successfulRecords(bystander, channelId);
-            double writerCount = successfulRecords(next, channelId);
-            System.out.printf("ClusterChannelTest: successful records: node%d (new writer) %.0f, node%d %.0f;"
-                    + " %d records in objects uploaded after the takeover%n", next, writerCount, bystander,
-                    bystanderCount, afterTakeover);
-            assertThat(bystanderCount).as("records node%d (never the writer) delivered", bystander).isZero();
-            assertThat(writerCount + bystanderCount).as("records the survivors delivered")
-                    .isEqualTo((double) afterTakeover);
         });
     }
 
     /** The sum of a node's {@value #SUCCESSFUL_RECORDS} samples of the channel; 0 if it has none. */
     private static double successfulRecords(int node, String channelId) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        nodes.node(node).endpoint().resolve("/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(nodes.node(node).endpoint().resolve("/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET /metrics of node%d", node).isEqualTo(200);
         return r.body().lines().filter(l -> l.startsWith(SUCCESSFUL_RECORDS + "{")
                         && l.contains("channel_id=\"" + channelId + "\""))
@@ -479,71 +516,117 @@ class ClusterChannelTest {
     }
 
     /**
-     * s3proxy over jclouds' in-memory blob store, as {@link S3ProxyServer}, that notes when each object of the
-     * bucket was stored (every upload of it) and, once asked ({@link #afterNextStore}), runs a hook after the next
-     * object is stored, and fails that upload as if the answer were lost.
+     * Asks the nodes every 50 ms which of them is the writer (each about itself), and notes every node that ever said
+     * so: the writer may move among the survivors more than once under load.
+     *
+     * <p>Thread-safe: the set it fills is concurrent.
+     */
+    private static final class WriterWatch extends Thread {
+        final Set<Integer> everWriter = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+
+        WriterWatch() {
+            super("cluster-channel-writer-watch");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (running.get()) {
+                    everWriter.addAll(nodes.writers());
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Stops, after one last look, and returns every node that was the writer while it watched. */
+        Set<Integer> finish() throws InterruptedException {
+            halt();
+            assertThat(isAlive()).as("the writer watch stopped").isFalse();
+            everWriter.addAll(nodes.writers());
+            return Set.copyOf(everWriter);
+        }
+
+        void halt() throws InterruptedException {
+            running.set(false);
+            if (getState() != State.NEW) {
+                join(30_000);
+            }
+        }
+    }
+
+    /**
+     * One s3proxy endpoint per node over one store ({@link HookedS3}), noting each upload into the bucket with the
+     * node it came from (the endpoint's) and its number in the order uploads were stored; once asked
+     * ({@link #afterNextStoreBy}), it runs a hook after the next object a given node uploads is stored, and fails that
+     * upload as if the answer were lost.
      *
      * <p>Thread-safe: s3proxy's threads note uploads into concurrent collections; the hook is taken atomically.
      */
-    private static final class CountingS3 implements AutoCloseable {
-        final URI endpoint;
-        /** Per key, when each of its uploads was stored (System.nanoTime()). */
-        final Map<String, List<Long>> uploads = new ConcurrentHashMap<>();
-        private final BlobStoreContext context;
-        private final S3Proxy proxy;
-        private final AtomicReference<StoredHook> hook = new AtomicReference<>();
+    private static final class TaggingS3 implements AutoCloseable {
+        /** An upload: by which node, and its number (1, 2, ...) in the order uploads were stored. */
+        record Upload(int node, long number) {
+        }
 
         @FunctionalInterface
         interface StoredHook {
             void stored(String key, byte[] bytes);
         }
 
-        CountingS3() throws Exception {
-            context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
-            BlobStore store = context.getBlobStore();
-            BlobStore noted = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
-                    new Class<?>[] {BlobStore.class}, (p, method, args) -> {
-                        if (method.getName().equals("putBlob") && args != null && args.length >= 2
-                                && args[0].equals(BUCKET)) {
-                            return putBlob(store, method, args);
-                        }
-                        return invoke(store, method, args);
-                    });
-            proxy = S3Proxy.builder().blobStore(noted).endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3ProxyServer.ACCESS_KEY,
-                            S3ProxyServer.SECRET_KEY)
-                    .build();
-            proxy.start();
-            while (!proxy.getState().equals("STARTED")) {
-                Thread.sleep(10);
-            }
-            endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        private record Armed(int node, StoredHook then) {
         }
 
-        private Object putBlob(BlobStore store, Method method, Object[] args) throws Throwable {
-            String key = ((Blob) args[1]).getMetadata().getName();
-            Object result = invoke(store, method, args);
-            uploads.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
-            StoredHook now = hook.getAndSet(null);
-            if (now != null) {
-                try (InputStream in = store.getBlob(BUCKET, key).getPayload().openStream()) {
-                    now.stored(key, in.readAllBytes());
-                }
+        /** Per key, its uploads (not necessarily in order: s3proxy's threads race to note them). */
+        final Map<String, List<Upload>> uploads = new ConcurrentHashMap<>();
+        private final AtomicLong stored = new AtomicLong();
+        private final AtomicReference<Armed> armed = new AtomicReference<>();
+        private final HookedS3 s3;
+
+        TaggingS3(int nodes) throws Exception {
+            s3 = new HookedS3(nodes, Set.of(BUCKET), this::put);
+        }
+
+        private Object put(int node, String bucket, Blob blob, HookedS3.Store store) throws Throwable {
+            String key = blob.getMetadata().getName();
+            Object result = store.store();
+            uploads.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>())
+                    .add(new Upload(node, stored.incrementAndGet()));
+            Armed now = armed.getAndUpdate(a -> a != null && a.node() == node ? null : a);
+            if (now != null && now.node() == node) {
+                now.then().stored(key, s3.stored(bucket, key));
                 throw new IOException("the answer to the upload of " + key + " was lost");
             }
             return result;
         }
 
-        private static Object invoke(BlobStore store, Method method, Object[] args) throws Throwable {
-            try {
-                return method.invoke(store, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+        URI endpoint(int node) {
+            return s3.endpoint(node);
         }
 
-        void afterNextStore(StoredHook then) {
-            hook.set(then);
+        void afterNextStoreBy(int node, StoredHook then) {
+            armed.set(new Armed(node, then));
+        }
+
+        void disarm() {
+            armed.set(null);
+        }
+
+        /** The number of the last upload stored so far. */
+        long lastUpload() {
+            return stored.get();
+        }
+
+        /** How many shards (told by the keys' suffixes) have had an object uploaded. */
+        long shardsUploaded() {
+            return uploads.keySet().stream().map(SUFFIX::matcher).filter(Matcher::find).map(m -> m.group(1))
+                    .distinct().count();
+        }
+
+        List<Upload> uploadsInOrder(String key) {
+            return uploads.get(key).stream().sorted(Comparator.comparingLong(Upload::number)).toList();
         }
 
         /** The keys uploaded exactly {@code times} times. */
@@ -558,24 +641,12 @@ class ClusterChannelTest {
         }
 
         S3Client client() {
-            return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                            S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                    .forcePathStyle(true).endpointOverride(endpoint)
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                    .build();
+            return s3.client();
         }
 
         @Override
         public void close() {
-            try {
-                proxy.stop();
-            } catch (Exception e) {
-                throw new IllegalStateException("s3proxy did not stop", e);
-            } finally {
-                context.close();
-            }
+            s3.close();
         }
     }
 }

@@ -12,13 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Several Millrace nodes, each a child process ({@link MillraceProcess}), on one Kafka cluster and topic prefix: a
  * cluster as {@code millrace server --storage kafka} makes one. Each node asks {@code GET /_millrace/cluster} for its
  * view: which node it is, whether it is the metadata writer, who the writer is, and who is alive.
  *
- * <p>Not thread-safe: one test drives it.
+ * <p>Not thread-safe: one test drives it. Once started, the nodes do not change, so {@link #view} and
+ * {@link #writers} may also be called from a thread of the test's own (one watching who is the writer).
  */
 final class MillraceNodes implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,17 +38,36 @@ final class MillraceNodes implements AutoCloseable {
      */
     static MillraceNodes start(int count, Path dir, String bootstrapServers, String prefix, long transitionDelayMs,
                                String... extraArgs) {
+        return start(count, dir, bootstrapServers, prefix, transitionDelayMs, i -> List.of(extraArgs));
+    }
+
+    /**
+     * Starts {@code count} nodes as {@link #start(int, Path, String, String, long, String...)} does, node {@code i}
+     * with its own {@code argsOfNode.apply(i)}. If a node fails to start, those started are killed before the failure
+     * is thrown: the caller has no {@code MillraceNodes} to close them with.
+     */
+    static MillraceNodes start(int count, Path dir, String bootstrapServers, String prefix, long transitionDelayMs,
+                               IntFunction<List<String>> argsOfNode) {
         MillraceNodes cluster = new MillraceNodes();
-        for (int i = 0; i < count; i++) {
-            List<String> args = new ArrayList<>(List.of("--storage", "kafka", "--kafka-bootstrap-servers",
-                    bootstrapServers, "--kafka-topic-prefix", prefix, "--node-id", "node" + i));
-            args.addAll(KafkaBackend.QUICK_TAKEOVER);
-            args.addAll(List.of(extraArgs));
-            cluster.nodes.add(MillraceProcess.startWithTransitionDelay(dir.resolve("node" + i), transitionDelayMs,
-                    args.toArray(String[]::new)));
+        try {
+            for (int i = 0; i < count; i++) {
+                List<String> args = new ArrayList<>(List.of("--storage", "kafka", "--kafka-bootstrap-servers",
+                        bootstrapServers, "--kafka-topic-prefix", prefix, "--node-id", "node" + i));
+                args.addAll(KafkaBackend.QUICK_TAKEOVER);
+                args.addAll(argsOfNode.apply(i));
+                cluster.nodes.add(MillraceProcess.startWithTransitionDelay(dir.resolve("node" + i),
+                        transitionDelayMs, args.toArray(String[]::new)));
+            }
+            cluster.nodes.forEach(MillraceProcess::awaitReady);
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            try {
+                cluster.close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
         }
-        cluster.nodes.forEach(MillraceProcess::awaitReady);
-        return cluster;
     }
 
     MillraceProcess node(int i) {
@@ -91,8 +112,23 @@ final class MillraceNodes implements AutoCloseable {
         return out;
     }
 
+    /** Kills every node still running, even if killing one fails; the first failure is thrown, the rest suppressed. */
     @Override
     public void close() {
-        nodes.forEach(MillraceProcess::close);
+        RuntimeException failure = null;
+        for (MillraceProcess node : nodes) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }
