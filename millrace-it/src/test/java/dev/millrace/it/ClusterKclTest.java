@@ -7,6 +7,7 @@ import dev.millrace.it.KclWorker.Retrieval;
 import dev.millrace.kafka.testkit.KafkaTestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>One Kafka broker in this JVM for the class; each test starts its own three nodes on its own topic prefix.
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 class ClusterKclTest {
     private static final String PARENT = "shardId-000000000000";
     /** Between two PutRecords calls of 50 records: ~500 records a second, slow enough for 2 cores. */

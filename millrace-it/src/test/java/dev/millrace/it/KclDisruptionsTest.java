@@ -1,5 +1,6 @@
 package dev.millrace.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
  *
  * <p>Thread-safe as JUnit uses it: the scenarios share no state (their streams, journals and servers are their own).
  */
+@Tag("solo") // runs alone: see millrace-it/pom.xml
 @Execution(ExecutionMode.CONCURRENT)
 class KclDisruptionsTest {
     static {
