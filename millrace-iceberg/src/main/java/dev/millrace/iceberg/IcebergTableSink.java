@@ -245,7 +245,7 @@ public final class IcebergTableSink implements TableSink {
         IcebergBatchWriter writer = new IcebergBatchWriter(catalog,
                 IcebergCatalogs.tableId(target.namespace(), target.tableName()), schema,
                 TableCompression.of(target.compression()), target.channelId(), properties,
-                catalogs.embedded() ? EMBEDDED_RETAINED_SNAPSHOTS : 0);
+                catalogs.embedded() ? EMBEDDED_RETAINED_SNAPSHOTS : 0, clock);
         return new Channel(target, writer);
     }
 

@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.aws.AwsClientProperties;
 import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.aws.s3.S3FileIOProperties;
+import org.apache.iceberg.aws.s3.VendedCredentialsProvider;
 import org.apache.iceberg.io.BulkDeletionFailureException;
 import org.apache.iceberg.io.DelegateFileIO;
 import org.apache.iceberg.io.FileIO;
@@ -23,6 +25,9 @@ import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.io.StorageCredential;
 import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.apache.iceberg.io.SupportsStorageCredentials;
+import org.apache.iceberg.rest.RESTUtil;
+import org.apache.iceberg.util.SerializableSupplier;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The FileIO of REST catalogs' tables ({@code io-impl}, unless the catalog's properties name another): a table's
@@ -44,6 +49,13 @@ import org.apache.iceberg.io.SupportsStorageCredentials;
  * wins. A table's {@code storage-credentials} ({@link #setCredentials}) win over both for locations under their
  * prefix (the longest prefix that matches). Beneath them all, property by property, the Millrace server's own S3
  * settings ({@link #s3Properties}, under {@link #SERVER_DEFAULT_PREFIX}).
+ *
+ * <p>Vended credentials are temporary. When the properties name a refresh endpoint
+ * ({@code client.refresh-credentials-endpoint}, unless {@code client.refresh-credentials-enabled} is {@code false}),
+ * the client signs with Iceberg's {@link VendedCredentialsProvider}, which starts from the vended keys and fetches new
+ * ones from that endpoint (relative to the catalog's {@code uri}) before they expire: Iceberg keeps a table's FileIO
+ * for the table's life, so fixed keys would stop working after about an hour. Without an endpoint the keys are fixed;
+ * the batch writer then loads the table again, with new credentials, before {@code s3.session-token-expires-at-ms}.
  *
  * <p>Clients are created on first use of a scheme (a catalog whose tables are all local never builds one) and closed
  * with this FileIO. Remote signing ({@code s3.remote-signing-enabled}) is not supported: such a catalog must vend
@@ -77,6 +89,8 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     private final Map<String, S3FileIO> s3ByPrefix = new HashMap<>();
     /** Delegates of credentials since replaced: a stream may still be reading through them. Guarded by this. */
     private final List<S3FileIO> retired = new ArrayList<>();
+    /** The refreshing credentials of delegates, current or retired, each holding an HTTP client. Guarded by this. */
+    private final List<VendedCredentialsProvider> refreshing = new ArrayList<>();
     private boolean closed;
 
     public MillraceFileIO() {
@@ -230,7 +244,14 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             if (credential != null) {
                 merged.putAll(credential.config());
             }
-            io = s3FileIO(s3Settings(merged));
+            S3Settings store = s3Settings(merged);
+            VendedCredentialsProvider provider = refreshingCredentials(merged);
+            if (provider == null) {
+                io = s3FileIO(store);
+            } else {
+                refreshing.add(provider);
+                io = s3FileIO(() -> store.client(provider));
+            }
             io.initialize(merged);
             s3ByPrefix.put(key, io);
         }
@@ -243,10 +264,31 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
      * analytics accelerator, which is off. Closing the FileIO closes the client.
      */
     static S3FileIO s3FileIO(S3Settings store) {
-        return new S3FileIO(store::client, () -> {
+        return s3FileIO(store::client);
+    }
+
+    private static S3FileIO s3FileIO(SerializableSupplier<S3Client> client) {
+        return new S3FileIO(client, () -> {
             throw new UnsupportedOperationException("no asynchronous S3 client: "
                     + "s3.analytics-accelerator.enabled is not supported");
         });
+    }
+
+    /**
+     * Iceberg's provider of credentials refreshed from the catalog's endpoint, if {@code properties} name one and do
+     * not disable it; null otherwise. It needs only iceberg-core's HTTP client and the SDK's auth classes (no STS, no
+     * Apache HTTP module). Its first credentials are the vended ones in {@code properties} while they are fresh.
+     */
+    static VendedCredentialsProvider refreshingCredentials(Map<String, String> properties) {
+        String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
+        String enabled = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENABLED);
+        if (endpoint == null || endpoint.isBlank() || (enabled != null && "false".equalsIgnoreCase(enabled.strip()))) {
+            return null;
+        }
+        Map<String, String> withEndpoint = new HashMap<>(properties);
+        withEndpoint.put(VendedCredentialsProvider.URI,
+                RESTUtil.resolveEndpoint(properties.get(CatalogProperties.URI), endpoint.strip()));
+        return VendedCredentialsProvider.create(withEndpoint);
     }
 
     /** The S3 store Iceberg's standard properties describe; {@link IllegalArgumentException} for bad values. */
@@ -310,19 +352,23 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             return;
         }
         closed = true;
-        List<S3FileIO> all = new ArrayList<>(s3ByPrefix.values());
+        List<AutoCloseable> all = new ArrayList<>(s3ByPrefix.values());
         all.addAll(retired);
+        all.addAll(refreshing); // after the clients that sign with them
         s3ByPrefix.clear();
         retired.clear();
+        refreshing.clear();
         RuntimeException first = null;
-        for (S3FileIO io : all) {
+        for (AutoCloseable io : all) {
             try {
                 io.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                // Neither S3FileIO nor the provider declares a checked exception.
+                RuntimeException unchecked = e instanceof RuntimeException r ? r : new IllegalStateException(e);
                 if (first == null) {
-                    first = e;
+                    first = unchecked;
                 } else {
-                    first.addSuppressed(e);
+                    first.addSuppressed(unchecked);
                 }
             }
         }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.iceberg.aws.s3.VendedCredentialsProvider;
 import org.apache.iceberg.io.BulkDeletionFailureException;
 import org.apache.iceberg.io.FileInfo;
 import org.apache.iceberg.io.StorageCredential;
@@ -158,5 +159,20 @@ class MillraceFileIOTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("go together");
         assertThatThrownBy(() -> MillraceFileIO.s3Settings(Map.of("s3.remote-signing-enabled", "true")))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("vend credentials");
+    }
+
+    @Test
+    void aRefreshEndpointHasTheClientSignWithIcebergsVendedCredentialsProvider() {
+        // Built, not called: the provider asks the endpoint only when it first needs credentials (RestCatalogOnS3Test
+        // has it fetch them from a catalog).
+        Map<String, String> properties = new HashMap<>(storeProperties(S3ProxyServer.SECRET_KEY));
+        properties.put("uri", "http://127.0.0.1:9/");
+        assertThat(MillraceFileIO.refreshingCredentials(properties)).as("no endpoint").isNull();
+        properties.put("client.refresh-credentials-endpoint", "v1/credentials");
+        try (VendedCredentialsProvider provider = MillraceFileIO.refreshingCredentials(properties)) {
+            assertThat(provider).isNotNull();
+        }
+        properties.put("client.refresh-credentials-enabled", "false");
+        assertThat(MillraceFileIO.refreshingCredentials(properties)).as("disabled").isNull();
     }
 }

@@ -18,6 +18,9 @@ import org.apache.iceberg.rest.HTTPRequest;
 import org.apache.iceberg.rest.RESTCatalogAdapter;
 import org.apache.iceberg.rest.RESTCatalogServlet;
 import org.apache.iceberg.rest.RESTResponse;
+import org.apache.iceberg.rest.credentials.ImmutableCredential;
+import org.apache.iceberg.rest.responses.ImmutableLoadCredentialsResponse;
+import org.apache.iceberg.rest.responses.LoadCredentialsResponseParser;
 import org.apache.iceberg.rest.responses.ErrorResponse;
 import org.apache.iceberg.rest.responses.LoadTableResponse;
 import org.eclipse.jetty.server.Server;
@@ -47,7 +50,7 @@ public final class RestCatalogServer implements AutoCloseable {
      * {@code dir/warehouse}.
      */
     public RestCatalogServer(Path dir) throws Exception {
-        this(dir, null, null, Map.of());
+        this(dir, null, null, Map.of(), Map.of());
     }
 
     /**
@@ -57,11 +60,21 @@ public final class RestCatalogServer implements AutoCloseable {
      */
     public static RestCatalogServer onS3(Path dir, String warehouse, S3Settings store,
                                          Map<String, String> tableConfig) throws Exception {
-        return new RestCatalogServer(dir, warehouse, store, tableConfig);
+        return new RestCatalogServer(dir, warehouse, store, tableConfig, Map.of());
     }
 
-    private RestCatalogServer(Path dir, String s3Warehouse, S3Settings store, Map<String, String> tableConfig)
-            throws Exception {
+    /**
+     * {@link #onS3(Path, String, S3Settings, Map)}, also answering {@code GET .../credentials} (any path ending so:
+     * the refresh endpoint a table's config names) with one {@code s3://} storage credential of
+     * {@code refreshedCredentials}.
+     */
+    public static RestCatalogServer onS3(Path dir, String warehouse, S3Settings store, Map<String, String> tableConfig,
+                                         Map<String, String> refreshedCredentials) throws Exception {
+        return new RestCatalogServer(dir, warehouse, store, tableConfig, refreshedCredentials);
+    }
+
+    private RestCatalogServer(Path dir, String s3Warehouse, S3Settings store, Map<String, String> tableConfig,
+                              Map<String, String> refreshedCredentials) throws Exception {
         Files.createDirectories(dir);
         if (store == null) {
             backend = new JdbcCatalog();
@@ -88,7 +101,7 @@ public final class RestCatalogServer implements AutoCloseable {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
         context.addServlet(new ServletHolder(new RecordingServlet(new VendingAdapter(backend, tableConfig),
-                requests)), "/*");
+                requests, refreshedCredentials)), "/*");
         server.setHandler(context);
         server.start();
         uri = "http://127.0.0.1:" + connector.getLocalPort() + "/";
@@ -141,10 +154,12 @@ public final class RestCatalogServer implements AutoCloseable {
     /** Iceberg's servlet, noting each request. */
     private static final class RecordingServlet extends RESTCatalogServlet {
         private final transient List<String> requests;
+        private final transient Map<String, String> refreshedCredentials;
 
-        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests) {
+        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests, Map<String, String> refreshedCredentials) {
             super(adapter);
             this.requests = requests;
+            this.refreshedCredentials = Map.copyOf(refreshedCredentials);
         }
 
         @Override
@@ -153,6 +168,15 @@ public final class RestCatalogServer implements AutoCloseable {
             String query = request.getQueryString();
             requests.add(request.getMethod() + " " + request.getRequestURI() + (query == null ? "" : "?" + query)
                     + " " + request.getHeader("Authorization"));
+            if (!refreshedCredentials.isEmpty() && "GET".equals(request.getMethod())
+                    && request.getRequestURI().endsWith("/credentials")) {
+                // Iceberg's adapter has no route for it (the credentials endpoint of the REST spec).
+                response.setContentType("application/json");
+                response.getWriter().write(LoadCredentialsResponseParser.toJson(ImmutableLoadCredentialsResponse
+                        .builder().addCredentials(ImmutableCredential.builder().prefix("s3://")
+                                .config(refreshedCredentials).build()).build()));
+                return;
+            }
             super.service(request, response);
         }
     }
