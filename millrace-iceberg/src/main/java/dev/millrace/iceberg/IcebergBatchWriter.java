@@ -673,7 +673,12 @@ public final class IcebergBatchWriter {
      * (a catalog naming a refresh endpoint has them renewed by {@link MillraceFileIO}).
      */
     private boolean credentialsExpiring(Table current) {
-        String expiresAtMs = current.io().properties().get(S3FileIOProperties.SESSION_TOKEN_EXPIRES_AT_MS);
+        String expiresAtMs;
+        try {
+            expiresAtMs = current.io().properties().get(S3FileIOProperties.SESSION_TOKEN_EXPIRES_AT_MS);
+        } catch (UnsupportedOperationException e) {
+            return false; // a FileIO keeping no properties (LocalFileIO) has no vended credentials either
+        }
         if (expiresAtMs == null || expiresAtMs.isBlank()) {
             return false;
         }
