@@ -43,7 +43,7 @@ import org.apache.iceberg.rest.RESTCatalog;
  * another wins), which reaches {@code s3://} locations with a client built from Iceberg's standard properties
  * ({@code s3.endpoint}, {@code s3.path-style-access}, {@code client.region}, {@code s3.access-key-id},
  * {@code s3.secret-access-key}, {@code s3.session-token}) and local ones with {@link LocalFileIO}. Where each
- * property comes from, the first that has it winning:
+ * property comes from, the first that has it winning (the last is all or nothing):
  * <ol>
  *   <li>the table's {@code storage-credentials} in LoadTable, for locations under their prefix;</li>
  *   <li>the table's {@code config} in LoadTable (vended credentials);</li>
@@ -53,10 +53,10 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   <li>{@link Rest#store()}, the server's own S3 settings ({@code --s3-endpoint}, {@code --s3-path-style},
  *   {@code --s3-region}, the key pair), so that a catalog that vends nothing reaches the server's store. They are
  *   passed under their own prefix ({@link MillraceFileIO#SERVER_DEFAULT_PREFIX}): as standard keys they would be
- *   client properties, which Iceberg lets beat the catalog's defaults.</li>
+ *   client properties, which Iceberg lets beat the catalog's defaults. They are used whole, only when nobody above
+ *   names a store or credentials ({@link MillraceFileIO#STORE_KEYS}, storage credentials): a catalog's vended keys
+ *   never go to the server's endpoint, nor the server's keys to the catalog's.</li>
  * </ol>
- * Precedence is per property: a catalog that vends keys but no {@code s3.endpoint} has its keys sent to the server's
- * endpoint.
  * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
  *
  * <p>Embedded files are the owner's only, like the rest of the data directory: directories {@code 0700}, the SQLite
@@ -126,8 +126,8 @@ public final class IcebergCatalogs implements Closeable {
      * @param uri        the catalog's base URI
      * @param warehouse  the {@code warehouse} to ask for; empty = the table bucket ARN
      * @param properties further catalog properties (credential, token, io-impl, ...)
-     * @param store      the server's S3 store, passed as {@code s3.*} and {@code client.region} properties beneath
-     *                   everything the catalog, its tables and {@code properties} say; empty = none
+     * @param store      the server's S3 store, used for a table's files only if neither the catalog, the table nor
+     *                   {@code properties} name a store or credentials; empty = none
      */
     public record Rest(String uri, Optional<String> warehouse, Map<String, String> properties,
                        Optional<S3Settings> store) implements Settings {

@@ -47,8 +47,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * server's defaults, then the client's, then the REST server's overrides); for a table's, Iceberg's RESTSessionCatalog
  * merges the table's {@code config} from LoadTable (vended credentials) over the catalog's first, so a table's config
  * wins. A table's {@code storage-credentials} ({@link #setCredentials}) win over both for locations under their
- * prefix (the longest prefix that matches). Beneath them all, property by property, the Millrace server's own S3
- * settings ({@link #s3Properties}, under {@link #SERVER_DEFAULT_PREFIX}).
+ * prefix (the longest prefix that matches). The Millrace server's own S3 store ({@link #s3Properties}, under
+ * {@link #SERVER_DEFAULT_PREFIX}) is used as a whole (endpoint, addressing, region, keys) when none of those names a
+ * store ({@link #STORE_KEYS}, storage credentials), and not at all otherwise ({@link #clientProperties}): a catalog
+ * vending keys without an endpoint means AWS S3, not the server's endpoint, and one naming an endpoint without keys
+ * gets the SDK's default chain, not the server's keys.
  *
  * <p>Vended credentials are temporary. When the properties name a refresh endpoint
  * ({@code client.refresh-credentials-endpoint}, unless {@code client.refresh-credentials-enabled} is {@code false}),
@@ -81,6 +84,11 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     public static final String SERVER_DEFAULT_PREFIX = "millrace.default.";
 
     private static final Set<String> S3_SCHEMES = Set.of("s3", "s3a", "s3n");
+
+    /** Properties naming a store or its credentials: from anyone but the server, the server's store is not used. */
+    static final List<String> STORE_KEYS = List.of(S3FileIOProperties.ENDPOINT, S3FileIOProperties.ACCESS_KEY_ID,
+            S3FileIOProperties.SECRET_ACCESS_KEY, S3FileIOProperties.SESSION_TOKEN,
+            AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
 
     private final LocalFileIO local = new LocalFileIO();
     private volatile Map<String, String> properties = Map.of();
@@ -230,20 +238,8 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
         String key = credential == null ? "" : credential.prefix();
         S3FileIO io = s3ByPrefix.get(key);
         if (io == null) {
-            Map<String, String> merged = new HashMap<>();
-            properties.forEach((name, value) -> {
-                if (name.startsWith(SERVER_DEFAULT_PREFIX)) {
-                    merged.put(name.substring(SERVER_DEFAULT_PREFIX.length()), value);
-                }
-            });
-            properties.forEach((name, value) -> {
-                if (!name.startsWith(SERVER_DEFAULT_PREFIX)) {
-                    merged.put(name, value);
-                }
-            });
-            if (credential != null) {
-                merged.putAll(credential.config());
-            }
+            Map<String, String> merged = clientProperties(properties, !credentials.isEmpty(),
+                    credential == null ? Map.of() : credential.config());
             S3Settings store = s3Settings(merged);
             VendedCredentialsProvider provider = refreshingCredentials(merged);
             if (provider == null) {
@@ -256,6 +252,35 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             s3ByPrefix.put(key, io);
         }
         return io;
+    }
+
+    /**
+     * What a client is built from: {@code properties} without the server's ({@link #SERVER_DEFAULT_PREFIX}), then
+     * {@code credentialConfig} (a storage credential's) over them. The server's store comes in as a whole, over
+     * those, only if nobody else names a store: no {@link #STORE_KEYS} (blank counts as absent) and no storage
+     * credentials. Mixing would send a catalog's vended keys and token to the server's endpoint, or the server's
+     * long-term keys to the catalog's.
+     */
+    static Map<String, String> clientProperties(Map<String, String> properties, boolean storageCredentials,
+                                                Map<String, String> credentialConfig) {
+        Map<String, String> merged = new HashMap<>();
+        Map<String, String> server = new HashMap<>();
+        properties.forEach((name, value) -> {
+            if (name.startsWith(SERVER_DEFAULT_PREFIX)) {
+                server.put(name.substring(SERVER_DEFAULT_PREFIX.length()), value);
+            } else {
+                merged.put(name, value);
+            }
+        });
+        merged.putAll(credentialConfig);
+        if (!storageCredentials && STORE_KEYS.stream().allMatch(key -> blank(merged.get(key)))) {
+            merged.putAll(server);
+        }
+        return merged;
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     /**
