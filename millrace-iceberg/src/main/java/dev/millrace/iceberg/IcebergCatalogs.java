@@ -39,6 +39,9 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   scope, io-impl, s3.*) are passed through.</li>
  * </ul>
  *
+ * <p>A REST catalog is asked to vend credentials: every request carries {@code X-Iceberg-Access-Delegation:
+ * vended-credentials} unless the properties give that header ({@code header.X-Iceberg-Access-Delegation}).
+ *
  * <p>A REST catalog's tables are read and written with {@link MillraceFileIO} ({@code io-impl}; a property naming
  * another wins), which reaches {@code s3://} locations with a client built from Iceberg's standard properties
  * ({@code s3.endpoint}, {@code s3.path-style-access}, {@code client.region}, {@code s3.access-key-id},
@@ -70,6 +73,9 @@ import org.apache.iceberg.rest.RESTCatalog;
  * <p>Thread-safe: catalogs are opened under a lock, and Iceberg's catalogs are themselves thread-safe.
  */
 public final class IcebergCatalogs implements Closeable {
+
+    /** The catalog property whose value RESTCatalog sends as the REST spec's access delegation request header. */
+    static final String ACCESS_DELEGATION_PROPERTY = "header.X-Iceberg-Access-Delegation";
 
     /** Milliseconds SQLite waits on a locked database file before it fails a statement. */
     private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -227,6 +233,11 @@ public final class IcebergCatalogs implements Closeable {
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.FILE_IO_IMPL, MillraceFileIO.class.getName());
         rest.store().ifPresent(store -> properties.putAll(MillraceFileIO.s3Properties(store)));
+        // Polaris, Lakekeeper and S3 Tables vend credentials only to requests that ask for them (RESTCatalog sends
+        // header.* properties as headers). Header names are case-insensitive: a user's spelling replaces ours.
+        if (rest.properties().keySet().stream().noneMatch(ACCESS_DELEGATION_PROPERTY::equalsIgnoreCase)) {
+            properties.put(ACCESS_DELEGATION_PROPERTY, "vended-credentials");
+        }
         properties.putAll(rest.properties());
         properties.put(CatalogProperties.URI, rest.uri());
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, rest.warehouse().orElse(bucket.arn()));

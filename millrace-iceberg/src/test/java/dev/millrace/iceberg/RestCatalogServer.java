@@ -33,7 +33,8 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * iceberg-core's tests jar) behind Jetty 11 (s3proxy's line) on 127.0.0.1 and a free port, backed by a JDBC catalog
  * of its own (SQLite) whose warehouse is a local directory that clients write to with {@link LocalFileIO}, as they
  * would share an S3 bucket, or ({@link #onS3}) an S3 warehouse, whose tables' LoadTable responses may carry a
- * {@code config} (vended credentials). Notes each request's method, path, query and Authorization header. Shared with
+ * {@code config} (vended credentials). Notes each request's method, path, query, Authorization and
+ * X-Iceberg-Access-Delegation headers. Shared with
  * millrace-it through this module's test-jar.
  *
  * <p>Thread-safe (Jetty's threads serve requests; the request list is concurrent).
@@ -44,6 +45,7 @@ public final class RestCatalogServer implements AutoCloseable {
     private final Server server;
     private final String uri;
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> accessDelegations = new CopyOnWriteArrayList<>();
 
     /**
      * Starts a server keeping its catalog in {@code dir/rest-backend.db} (the directory is created) and tables under
@@ -101,7 +103,7 @@ public final class RestCatalogServer implements AutoCloseable {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
         context.addServlet(new ServletHolder(new RecordingServlet(new VendingAdapter(backend, tableConfig),
-                requests, refreshedCredentials)), "/*");
+                requests, accessDelegations, refreshedCredentials)), "/*");
         server.setHandler(context);
         server.start();
         uri = "http://127.0.0.1:" + connector.getLocalPort() + "/";
@@ -120,6 +122,11 @@ public final class RestCatalogServer implements AutoCloseable {
     /** The requests so far: {@code METHOD PATH[?QUERY] AUTHORIZATION}. */
     public List<String> requests() {
         return requests;
+    }
+
+    /** The {@code X-Iceberg-Access-Delegation} header of each request so far, {@code "none"} where it had none. */
+    public List<String> accessDelegations() {
+        return accessDelegations;
     }
 
     @Override
@@ -154,11 +161,14 @@ public final class RestCatalogServer implements AutoCloseable {
     /** Iceberg's servlet, noting each request. */
     private static final class RecordingServlet extends RESTCatalogServlet {
         private final transient List<String> requests;
+        private final transient List<String> accessDelegations;
         private final transient Map<String, String> refreshedCredentials;
 
-        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests, Map<String, String> refreshedCredentials) {
+        RecordingServlet(RESTCatalogAdapter adapter, List<String> requests, List<String> accessDelegations,
+                         Map<String, String> refreshedCredentials) {
             super(adapter);
             this.requests = requests;
+            this.accessDelegations = accessDelegations;
             this.refreshedCredentials = Map.copyOf(refreshedCredentials);
         }
 
@@ -168,6 +178,8 @@ public final class RestCatalogServer implements AutoCloseable {
             String query = request.getQueryString();
             requests.add(request.getMethod() + " " + request.getRequestURI() + (query == null ? "" : "?" + query)
                     + " " + request.getHeader("Authorization"));
+            String delegation = request.getHeader("X-Iceberg-Access-Delegation");
+            accessDelegations.add(delegation == null ? "none" : delegation);
             if (!refreshedCredentials.isEmpty() && "GET".equals(request.getMethod())
                     && request.getRequestURI().endsWith("/credentials")) {
                 // Iceberg's adapter has no route for it (the credentials endpoint of the REST spec).

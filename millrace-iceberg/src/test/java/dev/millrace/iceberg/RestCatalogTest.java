@@ -119,6 +119,22 @@ class RestCatalogTest {
         assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
     }
 
+    @Test
+    void everyRequestAsksForVendedCredentialsUnlessThePropertiesSayOtherwise() throws Exception {
+        try (IcebergCatalogs catalogs = client(Optional.empty())) {
+            writer(catalogs).write(SHARD, 0, 10, rows(0, 10));
+        }
+        assertThat(rest.accessDelegations()).hasSize(requests.size()).containsOnly("vended-credentials");
+
+        rest.accessDelegations().clear();
+        try (IcebergCatalogs catalogs = new IcebergCatalogs(new IcebergCatalogs.Rest(uri, Optional.empty(), Map.of(
+                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
+                "header.x-iceberg-access-delegation", "remote-signing")))) {
+            assertThat(writer(catalogs).checkpoint(SHARD)).hasValue(10);
+        }
+        assertThat(rest.accessDelegations()).isNotEmpty().containsOnly("remote-signing");
+    }
+
     /**
      * A REST catalog whose properties name Iceberg's S3FileIO without a client: its client factories need AWS SDK
      * modules that are not bundled (KMS first). The write fails with an IOException that says so, not with the
