@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.catalog.Catalog;
@@ -20,6 +21,8 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the Iceberg catalog a table bucket ARN stands for, one per bucket, and closes them all.
@@ -77,11 +80,14 @@ public final class IcebergCatalogs implements Closeable {
     /** The catalog property whose value RESTCatalog sends as the REST spec's access delegation request header. */
     static final String ACCESS_DELEGATION_PROPERTY = "header.X-Iceberg-Access-Delegation";
 
+    private static final Logger LOG = LoggerFactory.getLogger(IcebergCatalogs.class);
     /** Milliseconds SQLite waits on a locked database file before it fails a statement. */
     private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
     private final Settings settings;
     private final Map<String, Catalog> catalogs = new LinkedHashMap<>();
+    /** Whether a catalog's overriding io-impl was logged. Guarded by this. */
+    private boolean ioImplWarned;
 
     /** Where tables live: the embedded catalog or a REST catalog. */
     public sealed interface Settings permits Embedded, Rest {
@@ -144,6 +150,13 @@ public final class IcebergCatalogs implements Closeable {
             Objects.requireNonNull(store, "store");
         }
 
+        /** The properties' keys only: their values may be a credential or token. */
+        @Override
+        public String toString() {
+            return "Rest[uri=" + uri + ", warehouse=" + warehouse + ", properties=" + new TreeSet<>(properties.keySet())
+                    + ", store=" + store + "]";
+        }
+
         /** Without the server's S3 store: table files are reached with what the catalog and properties say. */
         public Rest(String uri, Optional<String> warehouse, Map<String, String> properties) {
             this(uri, warehouse, properties, Optional.empty());
@@ -166,6 +179,7 @@ public final class IcebergCatalogs implements Closeable {
             try {
                 catalog = settings instanceof Embedded embedded ? openEmbedded(embedded, bucket)
                         : openRest((Rest) settings, bucket);
+                warnOfAnotherIoImpl(catalog);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             } catch (RuntimeException e) {
@@ -180,6 +194,25 @@ public final class IcebergCatalogs implements Closeable {
             catalogs.put(bucket.arn(), catalog);
         }
         return catalog;
+    }
+
+    /**
+     * Once: a REST catalog whose {@code overrides} name another {@code io-impl} than the properties (ours or the
+     * user's) replaces MillraceFileIO; its FileIO may need classes or credentials the server does not have, and the
+     * failures that follow name that class, not the catalog's config. Under the lock.
+     */
+    private void warnOfAnotherIoImpl(Catalog catalog) {
+        if (ioImplWarned || !(settings instanceof Rest rest) || !(catalog instanceof RESTCatalog restCatalog)) {
+            return;
+        }
+        String expected = rest.properties().getOrDefault(CatalogProperties.FILE_IO_IMPL,
+                MillraceFileIO.class.getName());
+        String used = restCatalog.properties().get(CatalogProperties.FILE_IO_IMPL);
+        if (used != null && !used.equals(expected)) {
+            ioImplWarned = true;
+            LOG.warn("the Iceberg REST catalog at {} overrides io-impl with {}: tables are read and written with it, "
+                    + "not {}", rest.uri(), used, expected);
+        }
     }
 
     /** The table a channel's {@code Namespace} and {@code TableName} name. */

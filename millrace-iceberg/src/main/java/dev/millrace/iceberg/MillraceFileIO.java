@@ -27,6 +27,8 @@ import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.apache.iceberg.io.SupportsStorageCredentials;
 import org.apache.iceberg.rest.RESTUtil;
 import org.apache.iceberg.util.SerializableSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -84,6 +86,7 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     public static final String SERVER_DEFAULT_PREFIX = "millrace.default.";
 
     private static final Set<String> S3_SCHEMES = Set.of("s3", "s3a", "s3n");
+    private static final Logger LOG = LoggerFactory.getLogger(MillraceFileIO.class);
 
     /** Properties naming a store or its credentials: from anyone but the server, the server's store is not used. */
     static final List<String> STORE_KEYS = List.of(S3FileIOProperties.ENDPOINT, S3FileIOProperties.ACCESS_KEY_ID,
@@ -161,15 +164,25 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
 
     /**
      * Deletes through each location's FileIO: S3 locations in S3FileIO's batches (a request per batch), local ones
-     * one by one. Every location is tried; the failures are counted in one exception at the end.
+     * one by one. Every location is tried, also when another has no FileIO; the failures are logged and counted in
+     * one exception at the end.
      */
     @Override
     public void deleteFiles(Iterable<String> locations) throws BulkDeletionFailureException {
         Map<FileIO, List<String>> byIo = new IdentityHashMap<>();
-        for (String location : locations) {
-            byIo.computeIfAbsent(io(location), io -> new ArrayList<>()).add(location);
-        }
         int failed = 0;
+        for (String location : locations) {
+            FileIO io;
+            try {
+                io = io(location);
+            } catch (RuntimeException e) {
+                // One unknown scheme or unbuildable client must not keep the other locations from being deleted.
+                LOG.warn("cannot delete {}: {}", location, e.toString());
+                failed++;
+                continue;
+            }
+            byIo.computeIfAbsent(io, unused -> new ArrayList<>()).add(location);
+        }
         for (Map.Entry<FileIO, List<String>> group : byIo.entrySet()) {
             if (group.getKey() instanceof S3FileIO s3) {
                 try {
@@ -182,6 +195,7 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
                     try {
                         group.getKey().deleteFile(location);
                     } catch (RuntimeException e) {
+                        LOG.warn("cannot delete {}: {}", location, e.toString()); // as S3FileIO logs its failures
                         failed++;
                     }
                 }
@@ -283,6 +297,10 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
         return value == null || value.isBlank();
     }
 
+    private static String nonBlank(String value) {
+        return blank(value) ? null : value;
+    }
+
     /**
      * An S3FileIO whose client is {@code store}'s. Both suppliers given, S3FileIO never loads its client factories
      * (they reach for KMS, STS and Apache HTTP classes that are not bundled). The asynchronous client serves only the
@@ -338,10 +356,12 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             }
         }
         String region = properties.get(AwsClientProperties.CLIENT_REGION);
+        // Blank credentials (an unset variable in a catalog's config) are no credentials, not an empty key.
         return new S3Settings(endpoint, Boolean.parseBoolean(properties.get(S3FileIOProperties.PATH_STYLE_ACCESS)),
-                region == null || region.isBlank() ? DEFAULT_REGION : region,
-                properties.get(S3FileIOProperties.ACCESS_KEY_ID), properties.get(S3FileIOProperties.SECRET_ACCESS_KEY),
-                properties.get(S3FileIOProperties.SESSION_TOKEN));
+                blank(region) ? DEFAULT_REGION : region.strip(),
+                nonBlank(properties.get(S3FileIOProperties.ACCESS_KEY_ID)),
+                nonBlank(properties.get(S3FileIOProperties.SECRET_ACCESS_KEY)),
+                nonBlank(properties.get(S3FileIOProperties.SESSION_TOKEN)));
     }
 
     /**

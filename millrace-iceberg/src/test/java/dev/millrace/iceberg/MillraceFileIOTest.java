@@ -110,6 +110,16 @@ class MillraceFileIOTest {
     }
 
     @Test
+    void aLocationWithoutAFileIoFailsOnlyItselfInABulkDelete() throws IOException {
+        io.initialize(Map.of());
+        Path file = Files.writeString(dir.resolve("a.parquet"), "a");
+        assertThatThrownBy(() -> io.deleteFiles(List.of("gs://files/t/a.parquet", file.toString())))
+                .isInstanceOfSatisfying(BulkDeletionFailureException.class,
+                        e -> assertThat(e.numberFailedObjects()).isEqualTo(1));
+        assertThat(file).as("tried although the location before it has no FileIO").doesNotExist();
+    }
+
+    @Test
     void anUnknownSchemeIsNamed() {
         io.initialize(Map.of());
         assertThatThrownBy(() -> io.newOutputFile("gs://files/t/a.parquet"))
@@ -184,6 +194,9 @@ class MillraceFileIOTest {
                 "secret-4711", "token-0815"));
         assertThat(settings.toString()).doesNotContain("4711").doesNotContain("0815");
         assertThat(MillraceFileIO.s3Settings(Map.of())).as("AWS S3, the default chain")
+                .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
+        assertThat(MillraceFileIO.s3Settings(Map.of("s3.access-key-id", " ", "s3.secret-access-key", "",
+                "s3.session-token", " ", "client.region", " "))).as("blank is absent")
                 .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
 
         assertThatThrownBy(() -> MillraceFileIO.s3Settings(Map.of("s3.endpoint", "127.0.0.1:9000")))

@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +20,7 @@ import org.apache.iceberg.rest.RESTCatalogAdapter;
 import org.apache.iceberg.rest.RESTCatalogServlet;
 import org.apache.iceberg.rest.RESTResponse;
 import org.apache.iceberg.rest.credentials.ImmutableCredential;
+import org.apache.iceberg.rest.responses.ConfigResponse;
 import org.apache.iceberg.rest.responses.ImmutableLoadCredentialsResponse;
 import org.apache.iceberg.rest.responses.LoadCredentialsResponseParser;
 import org.apache.iceberg.rest.responses.ErrorResponse;
@@ -42,6 +44,7 @@ import org.eclipse.jetty.servlet.ServletHolder;
 public final class RestCatalogServer implements AutoCloseable {
 
     private final JdbcCatalog backend;
+    private final VendingAdapter adapter;
     private final Server server;
     private final String uri;
     private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -102,7 +105,8 @@ public final class RestCatalogServer implements AutoCloseable {
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
-        context.addServlet(new ServletHolder(new RecordingServlet(new VendingAdapter(backend, tableConfig),
+        adapter = new VendingAdapter(backend, tableConfig);
+        context.addServlet(new ServletHolder(new RecordingServlet(adapter,
                 requests, accessDelegations, refreshedCredentials)), "/*");
         server.setHandler(context);
         server.start();
@@ -135,9 +139,15 @@ public final class RestCatalogServer implements AutoCloseable {
         backend.close();
     }
 
+    /** From now on, {@code GET /v1/config} answers also carry {@code overrides}. */
+    public void configOverrides(Map<String, String> overrides) {
+        adapter.configOverrides = Map.copyOf(overrides);
+    }
+
     /** Iceberg's server side, adding {@code tableConfig} to each LoadTable response. */
     private static final class VendingAdapter extends RESTCatalogAdapter {
         private final Map<String, String> tableConfig;
+        private volatile Map<String, String> configOverrides = Map.of();
 
         VendingAdapter(JdbcCatalog backend, Map<String, String> tableConfig) {
             super(backend);
@@ -149,6 +159,25 @@ public final class RestCatalogServer implements AutoCloseable {
                                                      Consumer<ErrorResponse> errorHandler,
                                                      Consumer<Map<String, String>> responseHeaders) {
             T response = super.execute(request, responseType, errorHandler, responseHeaders);
+            Map<String, String> overrides = configOverrides;
+            if (response instanceof ConfigResponse config && !overrides.isEmpty()) {
+                Map<String, String> merged = new HashMap<>();
+                if (config.overrides() != null) {
+                    merged.putAll(config.overrides());
+                }
+                merged.putAll(overrides);
+                ConfigResponse.Builder builder = ConfigResponse.builder().withOverrides(merged);
+                if (config.defaults() != null) {
+                    builder.withDefaults(config.defaults());
+                }
+                if (config.endpoints() != null) {
+                    builder.withEndpoints(config.endpoints());
+                }
+                if (config.idempotencyKeyLifetime() != null) {
+                    builder.withIdempotencyKeyLifetime(config.idempotencyKeyLifetime());
+                }
+                return responseType.cast(builder.build());
+            }
             if (response instanceof LoadTableResponse load && !tableConfig.isEmpty()) {
                 return responseType.cast(LoadTableResponse.builder().withTableMetadata(load.tableMetadata())
                         .addAllConfig(load.config()).addAllConfig(tableConfig)
