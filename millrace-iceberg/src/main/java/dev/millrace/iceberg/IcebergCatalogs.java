@@ -185,11 +185,7 @@ public final class IcebergCatalogs implements Closeable {
             } catch (RuntimeException e) {
                 throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": " + e.getMessage(), e);
             } catch (LinkageError e) {
-                // A FileIO the properties name reaching for a class not bundled (S3FileIO's own client factories
-                // want the SDK's KMS, STS and Apache HTTP modules): a failed delivery with the reason, not an Error.
-                throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": a class Iceberg "
-                        + "needs is missing (" + e + "); the catalog's io-impl or client properties need a library "
-                        + "Millrace does not bundle", e);
+                throw missingClass("cannot open the Iceberg catalog of " + bucket.arn(), e);
             }
             catalogs.put(bucket.arn(), catalog);
         }
@@ -213,6 +209,19 @@ public final class IcebergCatalogs implements Closeable {
             LOG.warn("the Iceberg REST catalog at {} overrides io-impl with {}: tables are read and written with it, "
                     + "not {}", rest.uri(), used, expected);
         }
+    }
+
+    /**
+     * A FileIO or client factory a catalog's properties name reaching for a class the server does not bundle
+     * (Iceberg's S3FileIO building its own clients wants the SDK's KMS, STS and Apache HTTP modules): an IOException,
+     * so the delivery fails and is retried with the reason like any other, instead of an Error no layer above
+     * handles.
+     *
+     * @param subject what failed, e.g. {@code "Iceberg table NS.TABLE of ARN"}
+     */
+    static IOException missingClass(String subject, LinkageError e) {
+        return new IOException(subject + ": a class Iceberg needs is missing (" + e + "); the catalog's io-impl or "
+                + "client properties need a library Millrace does not bundle", e);
     }
 
     /** The table a channel's {@code Namespace} and {@code TableName} name. */
