@@ -319,8 +319,8 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
 
     /**
      * Iceberg's provider of credentials refreshed from the catalog's endpoint, if {@code properties} name one and do
-     * not disable it; null otherwise. It needs only iceberg-core's HTTP client and the SDK's auth classes (no STS, no
-     * Apache HTTP module). Its first credentials are the vended ones in {@code properties} while they are fresh.
+     * not disable it; null otherwise. It needs only iceberg-core's HTTP client (RESTCatalog's own) and the SDK's auth
+     * classes, not the SDK's STS or Apache HTTP modules. Its first credentials are the vended ones in {@code properties} while they are fresh.
      */
     static VendedCredentialsProvider refreshingCredentials(Map<String, String> properties) {
         String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
