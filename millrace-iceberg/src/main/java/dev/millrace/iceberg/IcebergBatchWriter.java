@@ -5,6 +5,8 @@ import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +27,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.aws.s3.S3FileIOProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -109,6 +112,8 @@ public final class IcebergBatchWriter {
     static final int ROW_GROUP_BYTES = 8 * 1024 * 1024;
     private static final int COMMIT_ATTEMPTS = 4;
     private static final long COMMIT_BACKOFF_MS = 200;
+    /** How long before vended credentials expire the table is loaded again (a batch takes well under this). */
+    static final Duration CREDENTIALS_RELOAD_MARGIN = Duration.ofMinutes(5);
     private static final Logger LOG = LoggerFactory.getLogger(IcebergBatchWriter.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -120,6 +125,7 @@ public final class IcebergBatchWriter {
     private final String channelHash;
     private final Map<String, String> tableProperties;
     private final int retainedSnapshots;
+    private final Clock clock;
     private volatile Runnable beforeCommit = () -> { };
     /** The live table, refreshed under the lock; null before the first load. */
     private Table table;
@@ -196,6 +202,17 @@ public final class IcebergBatchWriter {
     public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchemaSource tableSchema,
                               TableCompression compression, String channelId, Map<String, String> tableProperties,
                               int retainedSnapshots) {
+        this(catalog, tableId, tableSchema, compression, channelId, tableProperties, retainedSnapshots,
+                Clock.systemUTC());
+    }
+
+    /**
+     * @param clock tells when the table's vended credentials are about to expire
+     */
+    public IcebergBatchWriter(Catalog catalog, TableIdentifier tableId, TableSchemaSource tableSchema,
+                              TableCompression compression, String channelId, Map<String, String> tableProperties,
+                              int retainedSnapshots, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         if (retainedSnapshots < 0) {
             throw new IllegalArgumentException("retainedSnapshots " + retainedSnapshots);
         }
@@ -631,7 +648,12 @@ public final class IcebergBatchWriter {
             }
         } else {
             try {
-                table.refresh();
+                if (credentialsExpiring(table)) {
+                    // A refresh keeps the table's FileIO and its vended keys; a load asks the catalog for new ones.
+                    table = catalog.loadTable(tableId);
+                } else {
+                    table.refresh();
+                }
             } catch (NoSuchTableException e) {
                 // Not recreated: the engine's checkpoints say the rows before them are in a table that is gone.
                 dropped = "table " + tableId + " was dropped from its catalog after channel " + channelId
@@ -643,6 +665,29 @@ public final class IcebergBatchWriter {
         }
         checkOwner(table); // also after a refresh: the table may have been replaced by another of that name
         return table;
+    }
+
+    /**
+     * Whether the temporary credentials a REST catalog vended with the table ({@code s3.session-token-expires-at-ms}
+     * in its FileIO's properties) expire within {@link #CREDENTIALS_RELOAD_MARGIN}: Iceberg never renews them itself
+     * (a catalog naming a refresh endpoint has them renewed by {@link MillraceFileIO}).
+     */
+    private boolean credentialsExpiring(Table current) {
+        String expiresAtMs;
+        try {
+            expiresAtMs = current.io().properties().get(S3FileIOProperties.SESSION_TOKEN_EXPIRES_AT_MS);
+        } catch (UnsupportedOperationException e) {
+            return false; // a FileIO keeping no properties (LocalFileIO) has no vended credentials either
+        }
+        if (expiresAtMs == null || expiresAtMs.isBlank()) {
+            return false;
+        }
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(expiresAtMs.strip()))
+                    .isBefore(clock.instant().plus(CREDENTIALS_RELOAD_MARGIN));
+        } catch (NumberFormatException e) {
+            return false; // not a time: nothing to go by, as without it
+        }
     }
 
     private Table tableForWrite() throws IOException {

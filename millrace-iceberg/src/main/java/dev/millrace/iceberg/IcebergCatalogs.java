@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.catalog.Catalog;
@@ -20,6 +21,8 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the Iceberg catalog a table bucket ARN stands for, one per bucket, and closes them all.
@@ -39,11 +42,14 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   scope, io-impl, s3.*) are passed through.</li>
  * </ul>
  *
+ * <p>A REST catalog is asked to vend credentials: every request carries {@code X-Iceberg-Access-Delegation:
+ * vended-credentials} unless the properties give that header ({@code header.X-Iceberg-Access-Delegation}).
+ *
  * <p>A REST catalog's tables are read and written with {@link MillraceFileIO} ({@code io-impl}; a property naming
  * another wins), which reaches {@code s3://} locations with a client built from Iceberg's standard properties
  * ({@code s3.endpoint}, {@code s3.path-style-access}, {@code client.region}, {@code s3.access-key-id},
  * {@code s3.secret-access-key}, {@code s3.session-token}) and local ones with {@link LocalFileIO}. Where each
- * property comes from, the first that has it winning:
+ * property comes from, the first that has it winning (the last is all or nothing):
  * <ol>
  *   <li>the table's {@code storage-credentials} in LoadTable, for locations under their prefix;</li>
  *   <li>the table's {@code config} in LoadTable (vended credentials);</li>
@@ -53,10 +59,10 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   <li>{@link Rest#store()}, the server's own S3 settings ({@code --s3-endpoint}, {@code --s3-path-style},
  *   {@code --s3-region}, the key pair), so that a catalog that vends nothing reaches the server's store. They are
  *   passed under their own prefix ({@link MillraceFileIO#SERVER_DEFAULT_PREFIX}): as standard keys they would be
- *   client properties, which Iceberg lets beat the catalog's defaults.</li>
+ *   client properties, which Iceberg lets beat the catalog's defaults. They are used whole, only when nobody above
+ *   names a store or credentials ({@link MillraceFileIO#STORE_KEYS}, storage credentials): a catalog's vended keys
+ *   never go to the server's endpoint, nor the server's keys to the catalog's.</li>
  * </ol>
- * Precedence is per property: a catalog that vends keys but no {@code s3.endpoint} has its keys sent to the server's
- * endpoint.
  * The channel's Kinesis {@code Namespace} and {@code TableName} are the Iceberg namespace (one level) and table name.
  *
  * <p>Embedded files are the owner's only, like the rest of the data directory: directories {@code 0700}, the SQLite
@@ -71,11 +77,17 @@ import org.apache.iceberg.rest.RESTCatalog;
  */
 public final class IcebergCatalogs implements Closeable {
 
+    /** The catalog property whose value RESTCatalog sends as the REST spec's access delegation request header. */
+    static final String ACCESS_DELEGATION_PROPERTY = "header.X-Iceberg-Access-Delegation";
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcebergCatalogs.class);
     /** Milliseconds SQLite waits on a locked database file before it fails a statement. */
     private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
     private final Settings settings;
     private final Map<String, Catalog> catalogs = new LinkedHashMap<>();
+    /** Whether a catalog's overriding io-impl was logged. Guarded by this. */
+    private boolean ioImplWarned;
 
     /** Where tables live: the embedded catalog or a REST catalog. */
     public sealed interface Settings permits Embedded, Rest {
@@ -126,8 +138,8 @@ public final class IcebergCatalogs implements Closeable {
      * @param uri        the catalog's base URI
      * @param warehouse  the {@code warehouse} to ask for; empty = the table bucket ARN
      * @param properties further catalog properties (credential, token, io-impl, ...)
-     * @param store      the server's S3 store, passed as {@code s3.*} and {@code client.region} properties beneath
-     *                   everything the catalog, its tables and {@code properties} say; empty = none
+     * @param store      the server's S3 store, used for a table's files only if neither the catalog, the table nor
+     *                   {@code properties} name a store or credentials; empty = none
      */
     public record Rest(String uri, Optional<String> warehouse, Map<String, String> properties,
                        Optional<S3Settings> store) implements Settings {
@@ -136,6 +148,13 @@ public final class IcebergCatalogs implements Closeable {
             Objects.requireNonNull(warehouse, "warehouse");
             properties = Map.copyOf(properties);
             Objects.requireNonNull(store, "store");
+        }
+
+        /** The properties' keys only: their values may be a credential or token. */
+        @Override
+        public String toString() {
+            return "Rest[uri=" + uri + ", warehouse=" + warehouse + ", properties=" + new TreeSet<>(properties.keySet())
+                    + ", store=" + store + "]";
         }
 
         /** Without the server's S3 store: table files are reached with what the catalog and properties say. */
@@ -160,20 +179,49 @@ public final class IcebergCatalogs implements Closeable {
             try {
                 catalog = settings instanceof Embedded embedded ? openEmbedded(embedded, bucket)
                         : openRest((Rest) settings, bucket);
+                warnOfAnotherIoImpl(catalog);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             } catch (RuntimeException e) {
                 throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": " + e.getMessage(), e);
             } catch (LinkageError e) {
-                // A FileIO the properties name reaching for a class not bundled (S3FileIO's own client factories
-                // want the SDK's KMS, STS and Apache HTTP modules): a failed delivery with the reason, not an Error.
-                throw new IOException("cannot open the Iceberg catalog of " + bucket.arn() + ": a class Iceberg "
-                        + "needs is missing (" + e + "); the catalog's io-impl or client properties need a library "
-                        + "Millrace does not bundle", e);
+                throw missingClass("cannot open the Iceberg catalog of " + bucket.arn(), e);
             }
             catalogs.put(bucket.arn(), catalog);
         }
         return catalog;
+    }
+
+    /**
+     * Once: a REST catalog whose {@code overrides} name another {@code io-impl} than the properties (ours or the
+     * user's) replaces MillraceFileIO; its FileIO may need classes or credentials the server does not have, and the
+     * failures that follow name that class, not the catalog's config. Under the lock.
+     */
+    private void warnOfAnotherIoImpl(Catalog catalog) {
+        if (ioImplWarned || !(settings instanceof Rest rest) || !(catalog instanceof RESTCatalog restCatalog)) {
+            return;
+        }
+        String expected = rest.properties().getOrDefault(CatalogProperties.FILE_IO_IMPL,
+                MillraceFileIO.class.getName());
+        String used = restCatalog.properties().get(CatalogProperties.FILE_IO_IMPL);
+        if (used != null && !used.equals(expected)) {
+            ioImplWarned = true;
+            LOG.warn("the Iceberg REST catalog at {} overrides io-impl with {}: tables are read and written with it, "
+                    + "not {}", rest.uri(), used, expected);
+        }
+    }
+
+    /**
+     * A FileIO or client factory a catalog's properties name reaching for a class the server does not bundle
+     * (Iceberg's S3FileIO building its own clients wants the SDK's KMS, STS and Apache HTTP modules): an IOException,
+     * so the delivery fails and is retried with the reason like any other, instead of an Error no layer above
+     * handles.
+     *
+     * @param subject what failed, e.g. {@code "Iceberg table NS.TABLE of ARN"}
+     */
+    static IOException missingClass(String subject, LinkageError e) {
+        return new IOException(subject + ": a class Iceberg needs is missing (" + e + "); the catalog's io-impl or "
+                + "client properties need a library Millrace does not bundle", e);
     }
 
     /** The table a channel's {@code Namespace} and {@code TableName} name. */
@@ -227,6 +275,11 @@ public final class IcebergCatalogs implements Closeable {
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.FILE_IO_IMPL, MillraceFileIO.class.getName());
         rest.store().ifPresent(store -> properties.putAll(MillraceFileIO.s3Properties(store)));
+        // Polaris, Lakekeeper and S3 Tables vend credentials only to requests that ask for them (RESTCatalog sends
+        // header.* properties as headers). Header names are case-insensitive: a user's spelling replaces ours.
+        if (rest.properties().keySet().stream().noneMatch(ACCESS_DELEGATION_PROPERTY::equalsIgnoreCase)) {
+            properties.put(ACCESS_DELEGATION_PROPERTY, "vended-credentials");
+        }
         properties.putAll(rest.properties());
         properties.put(CatalogProperties.URI, rest.uri());
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, rest.warehouse().orElse(bucket.arn()));

@@ -168,15 +168,10 @@ public final class IcebergTableSink implements TableSink {
         }
     }
 
-    /**
-     * A FileIO or client factory a catalog's properties name reaches for a class the server does not bundle (Iceberg's
-     * S3FileIO building its own clients wants the SDK's KMS, STS and Apache HTTP modules): an IOException, so the
-     * delivery fails and is retried with the reason like any other, instead of an Error no layer above handles.
-     */
+    /** {@link IcebergCatalogs#missingClass} of {@code target}'s table. */
     private static IOException missingClass(TableTarget target, LinkageError e) {
-        return new IOException("Iceberg table " + target.qualifiedName() + " of " + target.tableBucketArn()
-                + ": a class Iceberg needs is missing (" + e + "); the catalog's io-impl or client properties "
-                + "need a library Millrace does not bundle", e);
+        return IcebergCatalogs.missingClass("Iceberg table " + target.qualifiedName() + " of "
+                + target.tableBucketArn(), e);
     }
 
     @Override
@@ -245,7 +240,7 @@ public final class IcebergTableSink implements TableSink {
         IcebergBatchWriter writer = new IcebergBatchWriter(catalog,
                 IcebergCatalogs.tableId(target.namespace(), target.tableName()), schema,
                 TableCompression.of(target.compression()), target.channelId(), properties,
-                catalogs.embedded() ? EMBEDDED_RETAINED_SNAPSHOTS : 0);
+                catalogs.embedded() ? EMBEDDED_RETAINED_SNAPSHOTS : 0, clock);
         return new Channel(target, writer);
     }
 

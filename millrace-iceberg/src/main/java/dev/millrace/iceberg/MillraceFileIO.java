@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.aws.AwsClientProperties;
 import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.aws.s3.S3FileIOProperties;
+import org.apache.iceberg.aws.s3.VendedCredentialsProvider;
 import org.apache.iceberg.io.BulkDeletionFailureException;
 import org.apache.iceberg.io.DelegateFileIO;
 import org.apache.iceberg.io.FileIO;
@@ -23,6 +25,11 @@ import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.io.StorageCredential;
 import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.apache.iceberg.io.SupportsStorageCredentials;
+import org.apache.iceberg.rest.RESTUtil;
+import org.apache.iceberg.util.SerializableSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The FileIO of REST catalogs' tables ({@code io-impl}, unless the catalog's properties name another): a table's
@@ -42,8 +49,18 @@ import org.apache.iceberg.io.SupportsStorageCredentials;
  * server's defaults, then the client's, then the REST server's overrides); for a table's, Iceberg's RESTSessionCatalog
  * merges the table's {@code config} from LoadTable (vended credentials) over the catalog's first, so a table's config
  * wins. A table's {@code storage-credentials} ({@link #setCredentials}) win over both for locations under their
- * prefix (the longest prefix that matches). Beneath them all, property by property, the Millrace server's own S3
- * settings ({@link #s3Properties}, under {@link #SERVER_DEFAULT_PREFIX}).
+ * prefix (the longest prefix that matches). The Millrace server's own S3 store ({@link #s3Properties}, under
+ * {@link #SERVER_DEFAULT_PREFIX}) is used as a whole (endpoint, addressing, region, keys) when none of those names a
+ * store ({@link #STORE_KEYS}, storage credentials), and not at all otherwise ({@link #clientProperties}): a catalog
+ * vending keys without an endpoint means AWS S3, not the server's endpoint, and one naming an endpoint without keys
+ * gets the SDK's default chain, not the server's keys.
+ *
+ * <p>Vended credentials are temporary. When the properties name a refresh endpoint
+ * ({@code client.refresh-credentials-endpoint}, unless {@code client.refresh-credentials-enabled} is {@code false}),
+ * the client signs with Iceberg's {@link VendedCredentialsProvider}, which starts from the vended keys and fetches new
+ * ones from that endpoint (relative to the catalog's {@code uri}) before they expire: Iceberg keeps a table's FileIO
+ * for the table's life, so fixed keys would stop working after about an hour. Without an endpoint the keys are fixed;
+ * the batch writer then loads the table again, with new credentials, before {@code s3.session-token-expires-at-ms}.
  *
  * <p>Clients are created on first use of a scheme (a catalog whose tables are all local never builds one) and closed
  * with this FileIO. Remote signing ({@code s3.remote-signing-enabled}) is not supported: such a catalog must vend
@@ -69,6 +86,12 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     public static final String SERVER_DEFAULT_PREFIX = "millrace.default.";
 
     private static final Set<String> S3_SCHEMES = Set.of("s3", "s3a", "s3n");
+    private static final Logger LOG = LoggerFactory.getLogger(MillraceFileIO.class);
+
+    /** Properties naming a store or its credentials: from anyone but the server, the server's store is not used. */
+    static final List<String> STORE_KEYS = List.of(S3FileIOProperties.ENDPOINT, S3FileIOProperties.ACCESS_KEY_ID,
+            S3FileIOProperties.SECRET_ACCESS_KEY, S3FileIOProperties.SESSION_TOKEN,
+            AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
 
     private final LocalFileIO local = new LocalFileIO();
     private volatile Map<String, String> properties = Map.of();
@@ -77,6 +100,8 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
     private final Map<String, S3FileIO> s3ByPrefix = new HashMap<>();
     /** Delegates of credentials since replaced: a stream may still be reading through them. Guarded by this. */
     private final List<S3FileIO> retired = new ArrayList<>();
+    /** The refreshing credentials of delegates, current or retired, each holding an HTTP client. Guarded by this. */
+    private final List<VendedCredentialsProvider> refreshing = new ArrayList<>();
     private boolean closed;
 
     public MillraceFileIO() {
@@ -139,15 +164,25 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
 
     /**
      * Deletes through each location's FileIO: S3 locations in S3FileIO's batches (a request per batch), local ones
-     * one by one. Every location is tried; the failures are counted in one exception at the end.
+     * one by one. Every location is tried, also when another has no FileIO; the failures are logged and counted in
+     * one exception at the end.
      */
     @Override
     public void deleteFiles(Iterable<String> locations) throws BulkDeletionFailureException {
         Map<FileIO, List<String>> byIo = new IdentityHashMap<>();
-        for (String location : locations) {
-            byIo.computeIfAbsent(io(location), io -> new ArrayList<>()).add(location);
-        }
         int failed = 0;
+        for (String location : locations) {
+            FileIO io;
+            try {
+                io = io(location);
+            } catch (RuntimeException e) {
+                // One unknown scheme or unbuildable client must not keep the other locations from being deleted.
+                LOG.warn("cannot delete {}: {}", location, e.toString());
+                failed++;
+                continue;
+            }
+            byIo.computeIfAbsent(io, unused -> new ArrayList<>()).add(location);
+        }
         for (Map.Entry<FileIO, List<String>> group : byIo.entrySet()) {
             if (group.getKey() instanceof S3FileIO s3) {
                 try {
@@ -160,6 +195,7 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
                     try {
                         group.getKey().deleteFile(location);
                     } catch (RuntimeException e) {
+                        LOG.warn("cannot delete {}: {}", location, e.toString()); // as S3FileIO logs its failures
                         failed++;
                     }
                 }
@@ -216,25 +252,53 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
         String key = credential == null ? "" : credential.prefix();
         S3FileIO io = s3ByPrefix.get(key);
         if (io == null) {
-            Map<String, String> merged = new HashMap<>();
-            properties.forEach((name, value) -> {
-                if (name.startsWith(SERVER_DEFAULT_PREFIX)) {
-                    merged.put(name.substring(SERVER_DEFAULT_PREFIX.length()), value);
-                }
-            });
-            properties.forEach((name, value) -> {
-                if (!name.startsWith(SERVER_DEFAULT_PREFIX)) {
-                    merged.put(name, value);
-                }
-            });
-            if (credential != null) {
-                merged.putAll(credential.config());
+            Map<String, String> merged = clientProperties(properties, !credentials.isEmpty(),
+                    credential == null ? Map.of() : credential.config());
+            S3Settings store = s3Settings(merged);
+            VendedCredentialsProvider provider = refreshingCredentials(merged);
+            if (provider == null) {
+                io = s3FileIO(store);
+            } else {
+                refreshing.add(provider);
+                io = s3FileIO(() -> store.client(provider));
             }
-            io = s3FileIO(s3Settings(merged));
             io.initialize(merged);
             s3ByPrefix.put(key, io);
         }
         return io;
+    }
+
+    /**
+     * What a client is built from: {@code properties} without the server's ({@link #SERVER_DEFAULT_PREFIX}), then
+     * {@code credentialConfig} (a storage credential's) over them. The server's store comes in as a whole, over
+     * those, only if nobody else names a store: no {@link #STORE_KEYS} (blank counts as absent) and no storage
+     * credentials. Mixing would send a catalog's vended keys and token to the server's endpoint, or the server's
+     * long-term keys to the catalog's.
+     */
+    static Map<String, String> clientProperties(Map<String, String> properties, boolean storageCredentials,
+                                                Map<String, String> credentialConfig) {
+        Map<String, String> merged = new HashMap<>();
+        Map<String, String> server = new HashMap<>();
+        properties.forEach((name, value) -> {
+            if (name.startsWith(SERVER_DEFAULT_PREFIX)) {
+                server.put(name.substring(SERVER_DEFAULT_PREFIX.length()), value);
+            } else {
+                merged.put(name, value);
+            }
+        });
+        merged.putAll(credentialConfig);
+        if (!storageCredentials && STORE_KEYS.stream().allMatch(key -> blank(merged.get(key)))) {
+            merged.putAll(server);
+        }
+        return merged;
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    private static String nonBlank(String value) {
+        return blank(value) ? null : value;
     }
 
     /**
@@ -243,10 +307,31 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
      * analytics accelerator, which is off. Closing the FileIO closes the client.
      */
     static S3FileIO s3FileIO(S3Settings store) {
-        return new S3FileIO(store::client, () -> {
+        return s3FileIO(store::client);
+    }
+
+    private static S3FileIO s3FileIO(SerializableSupplier<S3Client> client) {
+        return new S3FileIO(client, () -> {
             throw new UnsupportedOperationException("no asynchronous S3 client: "
                     + "s3.analytics-accelerator.enabled is not supported");
         });
+    }
+
+    /**
+     * Iceberg's provider of credentials refreshed from the catalog's endpoint, if {@code properties} name one and do
+     * not disable it; null otherwise. It needs only iceberg-core's HTTP client (RESTCatalog's own) and the SDK's auth
+     * classes, not the SDK's STS or Apache HTTP modules. Its first credentials are the vended ones in {@code properties} while they are fresh.
+     */
+    static VendedCredentialsProvider refreshingCredentials(Map<String, String> properties) {
+        String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
+        String enabled = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENABLED);
+        if (endpoint == null || endpoint.isBlank() || (enabled != null && "false".equalsIgnoreCase(enabled.strip()))) {
+            return null;
+        }
+        Map<String, String> withEndpoint = new HashMap<>(properties);
+        withEndpoint.put(VendedCredentialsProvider.URI,
+                RESTUtil.resolveEndpoint(properties.get(CatalogProperties.URI), endpoint.strip()));
+        return VendedCredentialsProvider.create(withEndpoint);
     }
 
     /** The S3 store Iceberg's standard properties describe; {@link IllegalArgumentException} for bad values. */
@@ -271,10 +356,12 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             }
         }
         String region = properties.get(AwsClientProperties.CLIENT_REGION);
+        // Blank credentials (an unset variable in a catalog's config) are no credentials, not an empty key.
         return new S3Settings(endpoint, Boolean.parseBoolean(properties.get(S3FileIOProperties.PATH_STYLE_ACCESS)),
-                region == null || region.isBlank() ? DEFAULT_REGION : region,
-                properties.get(S3FileIOProperties.ACCESS_KEY_ID), properties.get(S3FileIOProperties.SECRET_ACCESS_KEY),
-                properties.get(S3FileIOProperties.SESSION_TOKEN));
+                blank(region) ? DEFAULT_REGION : region.strip(),
+                nonBlank(properties.get(S3FileIOProperties.ACCESS_KEY_ID)),
+                nonBlank(properties.get(S3FileIOProperties.SECRET_ACCESS_KEY)),
+                nonBlank(properties.get(S3FileIOProperties.SESSION_TOKEN)));
     }
 
     /**
@@ -310,19 +397,23 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             return;
         }
         closed = true;
-        List<S3FileIO> all = new ArrayList<>(s3ByPrefix.values());
+        List<AutoCloseable> all = new ArrayList<>(s3ByPrefix.values());
         all.addAll(retired);
+        all.addAll(refreshing); // after the clients that sign with them
         s3ByPrefix.clear();
         retired.clear();
+        refreshing.clear();
         RuntimeException first = null;
-        for (S3FileIO io : all) {
+        for (AutoCloseable io : all) {
             try {
                 io.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                // Neither S3FileIO nor the provider declares a checked exception.
+                RuntimeException unchecked = e instanceof RuntimeException r ? r : new IllegalStateException(e);
                 if (first == null) {
-                    first = e;
+                    first = unchecked;
                 } else {
-                    first.addSuppressed(e);
+                    first.addSuppressed(unchecked);
                 }
             }
         }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.iceberg.aws.s3.VendedCredentialsProvider;
 import org.apache.iceberg.io.BulkDeletionFailureException;
 import org.apache.iceberg.io.FileInfo;
 import org.apache.iceberg.io.StorageCredential;
@@ -109,6 +110,16 @@ class MillraceFileIOTest {
     }
 
     @Test
+    void aLocationWithoutAFileIoFailsOnlyItselfInABulkDelete() throws IOException {
+        io.initialize(Map.of());
+        Path file = Files.writeString(dir.resolve("a.parquet"), "a");
+        assertThatThrownBy(() -> io.deleteFiles(List.of("gs://files/t/a.parquet", file.toString())))
+                .isInstanceOfSatisfying(BulkDeletionFailureException.class,
+                        e -> assertThat(e.numberFailedObjects()).isEqualTo(1));
+        assertThat(file).as("tried although the location before it has no FileIO").doesNotExist();
+    }
+
+    @Test
     void anUnknownSchemeIsNamed() {
         io.initialize(Map.of());
         assertThatThrownBy(() -> io.newOutputFile("gs://files/t/a.parquet"))
@@ -129,16 +140,49 @@ class MillraceFileIOTest {
     }
 
     @Test
-    void theServersDefaultsFillOnlyWhatTheCatalogDoesNotSay() throws IOException {
+    void theServersStoreIsUsedWholeWhenTheCatalogNamesNone() throws IOException {
         S3Settings server = new S3Settings(s3.endpoint, true, "us-east-1", S3ProxyServer.ACCESS_KEY,
-                "not-the-secret");
+                S3ProxyServer.SECRET_KEY);
         Map<String, String> properties = new HashMap<>(MillraceFileIO.s3Properties(server));
         assertThat(properties).containsEntry("millrace.default.s3.endpoint", s3.endpoint.toString())
                 .doesNotContainKey("s3.endpoint");
-        properties.put("s3.secret-access-key", S3ProxyServer.SECRET_KEY); // what the catalog says
         io.initialize(properties);
         write("s3://files/a.parquet", "a");
         assertThat(S3ProxyServer.get(plain, BUCKET, "a.parquet")).asString().isEqualTo("a");
+    }
+
+    @Test
+    void aCatalogNamingAStoreOrCredentialsGetsNoneOfTheServersSettings() {
+        S3Settings server = new S3Settings(URI.create("http://127.0.0.1:9000"), true, "eu-west-1", "SERVER-KEY",
+                "server-secret");
+        Map<String, String> vendedKeys = new HashMap<>(MillraceFileIO.s3Properties(server));
+        vendedKeys.putAll(Map.of("s3.access-key-id", "VENDED", "s3.secret-access-key", "vended-secret",
+                "s3.session-token", "vended-token"));
+        assertThat(clientSettings(vendedKeys, false)).as("vended keys do not go to the server's endpoint")
+                .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, "VENDED", "vended-secret",
+                        "vended-token"));
+
+        Map<String, String> endpointOnly = new HashMap<>(MillraceFileIO.s3Properties(server));
+        endpointOnly.put("s3.endpoint", "http://catalog.example:9000");
+        assertThat(clientSettings(endpointOnly, false)).as("the server's keys do not go to the catalog's endpoint")
+                .isEqualTo(new S3Settings(URI.create("http://catalog.example:9000"), false,
+                        MillraceFileIO.DEFAULT_REGION, null, null));
+
+        Map<String, String> refreshed = new HashMap<>(MillraceFileIO.s3Properties(server));
+        refreshed.put("client.refresh-credentials-endpoint", "v1/credentials");
+        assertThat(clientSettings(refreshed, false)).as("a refresh endpoint")
+                .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
+        assertThat(clientSettings(MillraceFileIO.s3Properties(server), true)).as("storage credentials elsewhere")
+                .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
+        Map<String, String> addressingOnly = new HashMap<>(MillraceFileIO.s3Properties(server));
+        addressingOnly.putAll(Map.of("s3.path-style-access", "false", "client.region", "ap-south-1",
+                "s3.access-key-id", " "));
+        assertThat(clientSettings(addressingOnly, false)).as("nobody names a store (blank is nothing): the server's "
+                + "whole, not split by the catalog's addressing").isEqualTo(server);
+    }
+
+    private static S3Settings clientSettings(Map<String, String> properties, boolean storageCredentials) {
+        return MillraceFileIO.s3Settings(MillraceFileIO.clientProperties(properties, storageCredentials, Map.of()));
     }
 
     @Test
@@ -151,6 +195,9 @@ class MillraceFileIOTest {
         assertThat(settings.toString()).doesNotContain("4711").doesNotContain("0815");
         assertThat(MillraceFileIO.s3Settings(Map.of())).as("AWS S3, the default chain")
                 .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
+        assertThat(MillraceFileIO.s3Settings(Map.of("s3.access-key-id", " ", "s3.secret-access-key", "",
+                "s3.session-token", " ", "client.region", " "))).as("blank is absent")
+                .isEqualTo(new S3Settings(null, false, MillraceFileIO.DEFAULT_REGION, null, null));
 
         assertThatThrownBy(() -> MillraceFileIO.s3Settings(Map.of("s3.endpoint", "127.0.0.1:9000")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http:// or https://");
@@ -158,5 +205,20 @@ class MillraceFileIOTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("go together");
         assertThatThrownBy(() -> MillraceFileIO.s3Settings(Map.of("s3.remote-signing-enabled", "true")))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("vend credentials");
+    }
+
+    @Test
+    void aRefreshEndpointHasTheClientSignWithIcebergsVendedCredentialsProvider() {
+        // Built, not called: the provider asks the endpoint only when it first needs credentials (RestCatalogOnS3Test
+        // has it fetch them from a catalog).
+        Map<String, String> properties = new HashMap<>(storeProperties(S3ProxyServer.SECRET_KEY));
+        properties.put("uri", "http://127.0.0.1:9/");
+        assertThat(MillraceFileIO.refreshingCredentials(properties)).as("no endpoint").isNull();
+        properties.put("client.refresh-credentials-endpoint", "v1/credentials");
+        try (VendedCredentialsProvider provider = MillraceFileIO.refreshingCredentials(properties)) {
+            assertThat(provider).isNotNull();
+        }
+        properties.put("client.refresh-credentials-enabled", "false");
+        assertThat(MillraceFileIO.refreshingCredentials(properties)).as("disabled").isNull();
     }
 }

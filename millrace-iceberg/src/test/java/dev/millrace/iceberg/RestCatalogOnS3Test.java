@@ -15,15 +15,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterEach;
@@ -101,11 +108,25 @@ class RestCatalogOnS3Test {
 
     private TableWriteResult deliver(IcebergCatalogs.Rest settings, int first, int count) throws IOException {
         try (IcebergTableSink sink = new IcebergTableSink(new IcebergCatalogs(settings), 1024, Clock.systemUTC())) {
-            return sink.write(target(), SHARD, first, first + count, batch(first, count),
-                    (r, code, message) -> {
-                        throw new AssertionError("rejected " + r.position() + ": " + code + " " + message);
-                    });
+            return deliver(sink, first, count);
         }
+    }
+
+    private static TableWriteResult deliver(IcebergTableSink sink, int first, int count) throws IOException {
+        return sink.write(target(), SHARD, first, first + count, batch(first, count),
+                (r, code, message) -> {
+                    throw new AssertionError("rejected " + r.position() + ": " + code + " " + message);
+                });
+    }
+
+    /** {@code vended(secret)} with an expiry and, if not null, a refresh endpoint. */
+    private Map<String, String> vended(String secret, Instant expiresAt, String refreshEndpoint) {
+        Map<String, String> config = new HashMap<>(vended(secret));
+        config.put("s3.session-token-expires-at-ms", Long.toString(expiresAt.toEpochMilli()));
+        if (refreshEndpoint != null) {
+            config.put("client.refresh-credentials-endpoint", refreshEndpoint);
+        }
+        return config;
     }
 
     /** The rows, the checkpoint and where the files are, as the catalog's own side sees the table. */
@@ -171,5 +192,84 @@ class RestCatalogOnS3Test {
 
         assertThatThrownBy(() -> deliver(settings, 0, 12)).isInstanceOf(IOException.class)
                 .hasMessageContaining("Status Code: 403");
+    }
+
+    @Test
+    void expiredVendedCredentialsAreRefreshedFromTheCatalogsEndpoint() throws Exception {
+        Map<String, String> refreshed = new HashMap<>(vended(S3ProxyServer.SECRET_KEY,
+                Instant.parse("2100-01-01T00:00:00Z"), null));
+        refreshed.keySet().retainAll(Set.of("s3.access-key-id", "s3.secret-access-key", "s3.session-token",
+                "s3.session-token-expires-at-ms"));
+        rest = RestCatalogServer.onS3(dir.resolve("rest"), WAREHOUSE, store(S3ProxyServer.SECRET_KEY),
+                vended("expired-secret", Instant.EPOCH, "v1/credentials"), refreshed);
+        IcebergCatalogs.Rest settings = new IcebergCatalogs.Rest(rest.uri(), Optional.empty(), Map.of());
+
+        assertThat(deliver(settings, 0, 12)).isInstanceOf(TableWriteResult.Committed.class);
+        assertTableOnTheStore(12);
+        assertThat(rest.requests()).anySatisfy(request -> assertThat(request).startsWith("GET /v1/credentials"));
+    }
+
+    @Test
+    void aTableWhoseVendedCredentialsExpireSoonIsLoadedAgainForNewOnes() throws Exception {
+        Instant now = Instant.parse("2026-12-07T00:00:00Z");
+        startCatalog(vended(S3ProxyServer.SECRET_KEY, now.plus(Duration.ofMinutes(4)), null));
+
+        assertThat(loadsOfThreeBatches(now)).as("a load for each use of the table").isGreaterThanOrEqualTo(6);
+        assertTableOnTheStore(18);
+    }
+
+    @Test
+    void aTableWhoseVendedCredentialsLastIsLoadedOnceAndRefreshed() throws Exception {
+        Instant now = Instant.parse("2026-12-07T00:00:00Z");
+        startCatalog(vended(S3ProxyServer.SECRET_KEY, now.plus(Duration.ofMinutes(6)), null));
+
+        assertThat(loadsOfThreeBatches(now)).isEqualTo(1);
+        assertTableOnTheStore(18);
+    }
+
+    /** Creates the table with a first batch, then counts the {@code loadTable} calls of three more by one sink. */
+    private int loadsOfThreeBatches(Instant now) throws IOException {
+        IcebergCatalogs.Rest settings = new IcebergCatalogs.Rest(rest.uri(), Optional.empty(), Map.of());
+        assertThat(deliver(settings, 0, 6)).isInstanceOf(TableWriteResult.Committed.class);
+        AtomicInteger loads = new AtomicInteger();
+        try (IcebergTableSink sink = new IcebergTableSink(new IcebergCatalogs(settings),
+                catalog -> new LoadTableCounting(catalog, loads), 1024, Clock.fixed(now, ZoneOffset.UTC))) {
+            for (int first = 6; first < 18; first += 4) {
+                assertThat(deliver(sink, first, 4)).isInstanceOf(TableWriteResult.Committed.class);
+            }
+        }
+        return loads.get();
+    }
+
+    /** A catalog counting its {@code loadTable} calls (a table's refresh is not one). */
+    private static final class LoadTableCounting implements Catalog {
+        private final Catalog delegate;
+        private final AtomicInteger loads;
+
+        LoadTableCounting(Catalog delegate, AtomicInteger loads) {
+            this.delegate = delegate;
+            this.loads = loads;
+        }
+
+        @Override
+        public Table loadTable(TableIdentifier identifier) {
+            loads.incrementAndGet();
+            return delegate.loadTable(identifier);
+        }
+
+        @Override
+        public List<TableIdentifier> listTables(Namespace namespace) {
+            return delegate.listTables(namespace);
+        }
+
+        @Override
+        public boolean dropTable(TableIdentifier identifier, boolean purge) {
+            return delegate.dropTable(identifier, purge);
+        }
+
+        @Override
+        public void renameTable(TableIdentifier from, TableIdentifier to) {
+            delegate.renameTable(from, to);
+        }
     }
 }

@@ -9,6 +9,10 @@ import static dev.millrace.iceberg.TestBatches.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The same round trip through an Iceberg REST catalog ({@link RestCatalogServer}: Iceberg's own server side behind
@@ -117,6 +122,51 @@ class RestCatalogTest {
         Table table = backend.loadTable(TABLE);
         assertThat(ids(table)).isEqualTo(range(0, 20));
         assertThat(filesOnDisk(dir)).isEqualTo(filesInTable(table));
+    }
+
+    @Test
+    void everyRequestAsksForVendedCredentialsUnlessThePropertiesSayOtherwise() throws Exception {
+        try (IcebergCatalogs catalogs = client(Optional.empty())) {
+            writer(catalogs).write(SHARD, 0, 10, rows(0, 10));
+        }
+        assertThat(rest.accessDelegations()).hasSize(requests.size()).containsOnly("vended-credentials");
+
+        rest.accessDelegations().clear();
+        try (IcebergCatalogs catalogs = new IcebergCatalogs(new IcebergCatalogs.Rest(uri, Optional.empty(), Map.of(
+                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(),
+                "header.x-iceberg-access-delegation", "remote-signing")))) {
+            assertThat(writer(catalogs).checkpoint(SHARD)).hasValue(10);
+        }
+        assertThat(rest.accessDelegations()).isNotEmpty().containsOnly("remote-signing");
+    }
+
+    @Test
+    void aCatalogOverridingTheIoImplIsLoggedOnce() throws Exception {
+        rest.configOverrides(Map.of(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName()));
+        Logger logger = (Logger) LoggerFactory.getLogger(IcebergCatalogs.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try (IcebergCatalogs catalogs = new IcebergCatalogs(new IcebergCatalogs.Rest(uri, Optional.empty(),
+                Map.of()))) {
+            catalogs.catalog(BUCKET);
+            catalogs.catalog(TableBucketArn.parse("arn:aws:s3tables:us-east-1:123456789012:bucket/other"));
+        } finally {
+            logger.detachAppender(logged);
+        }
+        assertThat(logged.list).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.WARN);
+            assertThat(event.getFormattedMessage()).contains(LocalFileIO.class.getName())
+                    .contains(MillraceFileIO.class.getName());
+        });
+    }
+
+    @Test
+    void theSettingsShowThePropertiesKeysNotTheirValues() {
+        String shown = new IcebergCatalogs.Rest(uri, Optional.empty(), Map.of("credential", "client:secret-4711",
+                "token", "token-0815")).toString();
+        assertThat(shown).contains("credential").contains("token").contains(uri).doesNotContain("4711")
+                .doesNotContain("0815");
     }
 
     /**

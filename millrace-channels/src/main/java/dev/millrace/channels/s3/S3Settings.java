@@ -61,6 +61,17 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
                 S3Destination.DEFAULT_ATTEMPT_TIMEOUT, S3Destination.DEFAULT_CALL_TIMEOUT);
     }
 
+    /**
+     * A new client of this store signing with {@code credentials} instead of this record's key pair or the default
+     * chain: credentials that change while the client lives (an Iceberg REST catalog's vended ones, refreshed from its
+     * endpoint before they expire). The caller closes the client and, if it needs closing, {@code credentials}.
+     */
+    public S3Client client(AwsCredentialsProvider credentials) {
+        return S3Destination.client(endpoint, pathStyle, Region.of(region),
+                Objects.requireNonNull(credentials, "credentials"), S3Destination.DEFAULT_ATTEMPT_TIMEOUT,
+                S3Destination.DEFAULT_CALL_TIMEOUT);
+    }
+
     private AwsCredentialsProvider credentials() {
         if (accessKeyId == null) {
             return DefaultCredentialsProvider.builder().build();
