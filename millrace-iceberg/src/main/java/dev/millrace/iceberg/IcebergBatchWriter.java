@@ -81,8 +81,7 @@ import org.slf4j.LoggerFactory;
  * #sweepUncommitted} deletes them); after a crash between commit and the engine's bookkeeping, {@link #write} sees the checkpoint already at the
  * batch's end and writes nothing.
  *
- * <p>The table is created by {@link #ensureTable} when the channel is activated (the sink's check), or else on the
- * first write (a table dropped by hand, then a restart), with its namespace, format v2,
+ * <p>The table is created on the first write (AWS creates it on the first delivery), with its namespace, format v2,
  * the mapped schema and {@code hour(column)} spec, the channel's codec and {@code millrace.channel-id}. A table that
  * exists without this channel's id is not written ("you cannot deliver to an existing table").
  *
@@ -234,20 +233,6 @@ public final class IcebergBatchWriter {
         try {
             Table current = existingTable();
             return current == null ? OptionalLong.empty() : checkpointOf(current, shardId);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    /**
-     * Creates the table (and its namespace) now if it does not exist, with the schema {@code tableSchema} gives now;
-     * checks the owner of one that does.
-     *
-     * @throws IOException the catalog failed, the schema does not map, or the table is another channel's
-     */
-    public synchronized void ensureTable() throws IOException {
-        try {
-            tableForWrite();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

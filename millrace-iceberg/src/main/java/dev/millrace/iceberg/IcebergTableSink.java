@@ -115,7 +115,7 @@ public final class IcebergTableSink implements TableSink {
                     : Optional.of("The table " + target.qualifiedName() + " already exists in " + target.tableBucketArn()
                             + "; a channel delivers only to a table it creates.");
         } catch (NoSuchTableException e) {
-            return created(target);
+            return Optional.empty();
         } catch (SchemaMappingException e) {
             return Optional.of("The schema of " + target.schemaArn() + " cannot be a table: " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -124,21 +124,6 @@ public final class IcebergTableSink implements TableSink {
             return Optional.of("Cannot reach the Iceberg catalog of " + target.tableBucketArn() + ": " + e.getMessage());
         } catch (LinkageError e) {
             return Optional.of(missingClass(target, e).getMessage());
-        }
-    }
-
-    /**
-     * Creates the table of a channel being activated, as AWS creates it with the channel: its columns are the schema
-     * version that is the latest now, whichever node delivers later and whenever the first record comes (a version
-     * registered after activation is another version: INVALID_SCHEMA for GSR_JSON records).
-     */
-    private Optional<String> created(TableTarget target) {
-        try {
-            channel(target).writer.ensureTable();
-            return Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return Optional.of("Cannot create the table " + target.qualifiedName() + " in " + target.tableBucketArn()
-                    + ": " + e.getMessage());
         }
     }
 

@@ -238,21 +238,6 @@ class IcebergTableSinkTest {
     }
 
     @Test
-    void theCheckOfAChannelBeingActivatedCreatesItsTableWithTheSchemaVersionOfThatMoment() throws Exception {
-        assertThat(sink.problem(target("JSON", "ts", SCHEMA))).isEmpty();
-        Table created = table();
-        assertThat(created.properties()).containsEntry(IcebergTableSink.SCHEMA_VERSION_PROPERTY, VERSION);
-        assertThat(created.currentSnapshot()).as("no rows yet").isNull();
-
-        // A version registered later is what a delivery's target names now: the table keeps the one it was made with
-        String later = "0b8e2a51-7c33-4f1e-8d2a-111111111111";
-        TableTarget now = new TableTarget("ch-1", "orders-to-lake", BUCKET.arn(), "streams", "orders", "ZSTD", "ts",
-                "JSON", "arn:aws:glue:us-east-1:123456789012:schema/reg/orders", later, SCHEMA);
-        sink.write(now, SHARD, 0, 1, List.of(json(0, valid(1))), (r, c, m) -> { });
-        assertThat(table().properties()).containsEntry(IcebergTableSink.SCHEMA_VERSION_PROPERTY, VERSION);
-    }
-
-    @Test
     void aBatchLoadsItsTableOnceBeforeWritingAndOnceBeforeCommitting() throws Exception {
         sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 1, List.of(json(0, valid(1))), (r, c, m) -> { });
         AtomicInteger loads = new AtomicInteger();

@@ -19,9 +19,7 @@ public interface TableSink extends AutoCloseable {
 
     /**
      * Whether the channel can deliver to its table: the catalog answers, the schema maps to a table, a table that
-     * exists is the channel's; a table that does not exist is created now, with the schema version {@code target}
-     * names (the latest when the channel is activated), so that every node and every later delivery finds the same
-     * columns. Asked once per CREATING channel; a problem fails the channel with it as its reason.
+     * exists is the channel's. Asked once per CREATING channel; a problem fails the channel with it as its reason.
      *
      * @return why the channel cannot deliver, or empty
      */
@@ -30,8 +28,8 @@ public interface TableSink extends AutoCloseable {
     /**
      * Writes the batch {@code [startPosition, nextPosition)} of {@code shardId}: the rows of {@code records} (read
      * in log order; more than once when the sink writes in passes, each read yielding the same records) and the
-     * checkpoint {@code nextPosition}, in one commit. The table and its namespace are created if {@link #problem}
-     * did not create them.
+     * checkpoint {@code nextPosition}, in one commit. The table and its namespace are
+     * created on the first write.
      *
      * @param records  the batch's records, every one of the range that is still in the log
      * @param rejected told of every record that cannot be a row, in log order, before this returns

@@ -88,8 +88,7 @@ public final class ChannelDelivery implements AutoCloseable {
     private final Function<Account, SchemaLookup> schemas;
     /**
      * The schema version each delivered S3 Tables channel resolved, per incarnation of the channel: looked up once,
-     * not on every refresh. The sink created the table when the channel was activated ({@link TableSink#problem}), so
-     * the version delivery names matters only if the table was dropped since (a restart creates it again). Only
+     * not on every refresh (the sink creates the table with it once; an existing table keeps its own version). Only
      * found versions are kept, so a schema registered after the channel is found by a later refresh. Touched by
      * {@link #refresh} only; entries of channels no longer delivered go at each refresh.
      */
