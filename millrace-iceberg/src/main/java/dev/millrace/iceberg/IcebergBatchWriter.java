@@ -4,6 +4,7 @@ import dev.millrace.channels.table.TableCheckpointConflictException;
 import dev.millrace.iceberg.schema.JsonSchemaToIceberg.TableSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Reference;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,6 +131,8 @@ public final class IcebergBatchWriter {
     private Table table;
     /** Why the table can no longer be written (it was dropped after we created it), or null. */
     private String dropped;
+    /** The next use loads the table from the catalog rather than refreshing it (after a failed write). */
+    private boolean reload;
 
     /**
      * The schema and partition spec a new table is created with, mapped only then: an existing table keeps the
@@ -265,16 +268,19 @@ public final class IcebergBatchWriter {
         if (nextPosition <= startPosition) {
             throw new IllegalArgumentException("empty range [" + startPosition + ", " + nextPosition + ")");
         }
+        Table current = null;
+        boolean written = false;
         try {
             Table view;
             OptionalLong checkpoint;
             Iterable<Record> bound;
             synchronized (this) {
-                Table current = tableForWrite(); // loaded or refreshed just now
+                current = tableForWrite(); // loaded or refreshed just now
                 view = SerializableTable.copyOf(current); // immutable: read without the lock
                 bound = rows.rowsFor(view);
                 checkpoint = checkpointOf(current, shardId);
                 if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
+                    written = true;
                     return new AlreadyCommitted(checkpoint.getAsLong());
                 }
                 if (checkpoint.isPresent() && checkpoint.getAsLong() != startPosition) {
@@ -287,11 +293,25 @@ public final class IcebergBatchWriter {
             FileBatch batch = writeFiles(view, shardId, startPosition, token, bound);
             beforeCommit.run();
             synchronized (this) {
-                return commit(tableForWrite(), shardId, checkpoint, startPosition, nextPosition, token, batch);
+                WriteResult result = commit(tableForWrite(), shardId, checkpoint, startPosition, nextPosition, token,
+                        batch);
+                written = true;
+                return result;
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            if (!written) {
+                reloadNext(); // a failed attempt may be its FileIO's (expired keys): the retry asks the catalog anew
+            }
+            // The view shares the loaded table's FileIO, which a REST catalog closes once that table is unreachable:
+            // another shard's reload must not close it under this write.
+            Reference.reachabilityFence(current);
         }
+    }
+
+    private synchronized void reloadNext() {
+        reload = true;
     }
 
     /**
@@ -321,10 +341,11 @@ public final class IcebergBatchWriter {
     }
 
     private int sweep(String prefix, String shards, Instant olderThan) throws IOException {
+        Table current = null;
         try {
             Table view;
             synchronized (this) {
-                Table current = existingTable();
+                current = existingTable();
                 if (current == null || !(current.io() instanceof SupportsPrefixOperations)) {
                     return 0;
                 }
@@ -633,8 +654,11 @@ public final class IcebergBatchWriter {
             }
         } else {
             try {
-                if (credentialsExpiring(table)) {
-                    // A refresh keeps the table's FileIO and its vended keys; a load asks the catalog for new ones.
+                if (reload || credentialsExpiring(table)) {
+                    // A refresh keeps the table's FileIO and its vended keys; a load asks the catalog for new ones
+                    // (past Iceberg's cache of the last answer, which would give the same keys back).
+                    reload = false;
+                    catalog.invalidateTable(tableId);
                     table = catalog.loadTable(tableId);
                 } else {
                     table.refresh();
@@ -660,8 +684,12 @@ public final class IcebergBatchWriter {
     private boolean credentialsExpiring(Table current) {
         String expiresAtMs;
         try {
-            expiresAtMs = current.io().properties().get(S3FileIOProperties.SESSION_TOKEN_EXPIRES_AT_MS);
-        } catch (UnsupportedOperationException e) {
+            Map<String, String> io = current.io().properties();
+            if (MillraceFileIO.refreshesCredentials(io)) {
+                return false; // its client renews them: the expiry it was given no longer applies
+            }
+            expiresAtMs = io.get(S3FileIOProperties.SESSION_TOKEN_EXPIRES_AT_MS);
+        } catch (RuntimeException e) {
             return false; // a FileIO keeping no properties (LocalFileIO) has no vended credentials either
         }
         if (expiresAtMs == null || expiresAtMs.isBlank()) {

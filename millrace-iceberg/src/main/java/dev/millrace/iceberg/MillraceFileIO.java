@@ -52,8 +52,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * prefix (the longest prefix that matches). The Millrace server's own S3 store ({@link #s3Properties}, under
  * {@link #SERVER_DEFAULT_PREFIX}) is used as a whole (endpoint, addressing, region, keys) when none of those names a
  * store ({@link #STORE_KEYS}, storage credentials), and not at all otherwise ({@link #clientProperties}): a catalog
- * vending keys without an endpoint means AWS S3, not the server's endpoint, and one naming an endpoint without keys
- * gets the SDK's default chain, not the server's keys.
+ * vending keys without an endpoint means AWS S3, not the server's endpoint, and one naming another endpoint without
+ * keys gets the SDK's default chain, not the server's keys. One naming the server's own endpoint without keys (a MinIO
+ * both use) gets the server's keys, and its addressing and region where the catalog says none.
  *
  * <p>Vended credentials are temporary. When the properties name a refresh endpoint
  * ({@code client.refresh-credentials-endpoint}, unless {@code client.refresh-credentials-enabled} is {@code false}),
@@ -287,10 +288,26 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
             }
         });
         merged.putAll(credentialConfig);
-        if (!storageCredentials && STORE_KEYS.stream().allMatch(key -> blank(merged.get(key)))) {
+        boolean noCredentials = !storageCredentials && STORE_KEYS.stream()
+                .filter(key -> !key.equals(S3FileIOProperties.ENDPOINT)).allMatch(key -> blank(merged.get(key)));
+        String endpoint = merged.get(S3FileIOProperties.ENDPOINT);
+        if (noCredentials && blank(endpoint)) {
             merged.putAll(server);
+        } else if (noCredentials && sameEndpoint(endpoint, server.get(S3FileIOProperties.ENDPOINT))) {
+            // The catalog names the server's own store (MinIO shared by both) and vends nothing: the server's keys
+            // are for that store; its path style and region fill only what the catalog does not say.
+            server.forEach(merged::putIfAbsent);
         }
         return merged;
+    }
+
+    private static boolean sameEndpoint(String a, String b) {
+        return !blank(a) && !blank(b) && strip(a).equalsIgnoreCase(strip(b));
+    }
+
+    private static String strip(String endpoint) {
+        String s = endpoint.strip();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
     private static boolean blank(String value) {
@@ -323,15 +340,21 @@ public final class MillraceFileIO implements DelegateFileIO, SupportsStorageCred
      * classes, not the SDK's STS or Apache HTTP modules. Its first credentials are the vended ones in {@code properties} while they are fresh.
      */
     static VendedCredentialsProvider refreshingCredentials(Map<String, String> properties) {
-        String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
-        String enabled = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENABLED);
-        if (endpoint == null || endpoint.isBlank() || (enabled != null && "false".equalsIgnoreCase(enabled.strip()))) {
+        if (!refreshesCredentials(properties)) {
             return null;
         }
+        String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
         Map<String, String> withEndpoint = new HashMap<>(properties);
         withEndpoint.put(VendedCredentialsProvider.URI,
                 RESTUtil.resolveEndpoint(properties.get(CatalogProperties.URI), endpoint.strip()));
         return VendedCredentialsProvider.create(withEndpoint);
+    }
+
+    /** Whether {@code properties} name a refresh endpoint for vended credentials and do not disable it. */
+    static boolean refreshesCredentials(Map<String, String> properties) {
+        String endpoint = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENDPOINT);
+        String enabled = properties.get(AwsClientProperties.REFRESH_CREDENTIALS_ENABLED);
+        return !blank(endpoint) && (enabled == null || !"false".equalsIgnoreCase(enabled.strip()));
     }
 
     /** The S3 store Iceberg's standard properties describe; {@link IllegalArgumentException} for bad values. */

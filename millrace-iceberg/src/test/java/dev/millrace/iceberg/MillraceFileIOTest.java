@@ -179,6 +179,16 @@ class MillraceFileIOTest {
                 "s3.access-key-id", " "));
         assertThat(clientSettings(addressingOnly, false)).as("nobody names a store (blank is nothing): the server's "
                 + "whole, not split by the catalog's addressing").isEqualTo(server);
+
+        Map<String, String> serversEndpoint = new HashMap<>(MillraceFileIO.s3Properties(server));
+        serversEndpoint.putAll(Map.of("s3.endpoint", "http://127.0.0.1:9000/", "client.region", "ap-south-1"));
+        assertThat(clientSettings(serversEndpoint, false)).as("the server's own endpoint named without keys: the "
+                + "server's keys and path style, the catalog's region").isEqualTo(new S3Settings(
+                URI.create("http://127.0.0.1:9000/"), true, "ap-south-1", "SERVER-KEY", "server-secret"));
+        serversEndpoint.putAll(Map.of("s3.access-key-id", "CATALOG", "s3.secret-access-key", "catalog-secret"));
+        assertThat(clientSettings(serversEndpoint, false)).as("with keys of its own: none of the server's")
+                .isEqualTo(new S3Settings(URI.create("http://127.0.0.1:9000/"), false, "ap-south-1", "CATALOG",
+                        "catalog-secret"));
     }
 
     private static S3Settings clientSettings(Map<String, String> properties, boolean storageCredentials) {
