@@ -375,7 +375,7 @@ class ChannelDeliveryRefreshTest {
     }
 
     @Test
-    void aTableChannelsSchemaIsLookedUpOncePerIncarnationOfTheChannelAndAgainOnlyWhileItIsMissing() {
+    void aTableChannelsSchemaIsLookedUpOnceAMinutePerIncarnationOfTheChannelAndAtEachRefreshWhileItIsMissing() {
         onDemandStream("orders");
         api.channels.useCheck(c -> Optional.empty());
         api.call("CreateChannel", "{\"ChannelName\":\"lake\",\"ServiceExecutionRoleARN\":\"arn:aws:iam::" + ACCOUNT
@@ -432,6 +432,13 @@ class ChannelDeliveryRefreshTest {
             delivery.refresh();
             delivery.refresh();
             assertThat(lookups).as("dropped while this node did not deliver").hasValue(5);
+            clock.advanceMs(ChannelDelivery.SCHEMA_RECHECK_MS - 1);
+            delivery.refresh();
+            assertThat(lookups).as("kept for a minute").hasValue(5);
+            clock.advanceMs(1);
+            delivery.refresh();
+            delivery.refresh();
+            assertThat(lookups).as("then looked up again, once").hasValue(6);
         }
     }
 

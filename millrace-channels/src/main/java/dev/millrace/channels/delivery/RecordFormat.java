@@ -154,6 +154,10 @@ public enum RecordFormat {
             if (holdsNul(data)) {
                 return Optional.of("The record is not valid JSON: it holds a NUL character.");
             }
+            if (data.length >= 3 && data[0] == (byte) 0xEF && data[1] == (byte) 0xBB && data[2] == (byte) 0xBF) {
+                // Jackson skips it; a line of a JSON Lines object must not start with one (RFC 8259 forbids adding it)
+                return Optional.of("The record is not valid JSON: it starts with a byte order mark.");
+            }
         }
         try (JsonParser parser = JSON_FACTORY.createParser(data)) {
             if (parser.nextToken() == null) {

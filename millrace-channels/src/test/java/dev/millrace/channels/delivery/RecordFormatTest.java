@@ -50,6 +50,8 @@ class RecordFormatTest {
         assertThat(RecordFormat.JSON.problem("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE))).isPresent();
         assertThat(RecordFormat.JSON.problem("[1]".getBytes(Charset.forName("UTF-32BE")))).isPresent();
         assertThat(RecordFormat.JSON.problem(new byte[] {'"', 'a', 0, '"'})).as("a raw NUL in a string").isPresent();
+        assertThat(RecordFormat.JSON.problem(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'}))
+                .as("a byte order mark").hasValueSatisfying(m -> assertThat(m).contains("byte order mark"));
         assertThat(RecordFormat.JSON.problem(utf8("{\"s\":\"\u00e9\",\"n\":1}"))).as("non-ASCII").isEmpty();
     }
 

@@ -87,12 +87,14 @@ public final class ChannelDelivery implements AutoCloseable {
     /** The Glue Schema Registry of an account's region, which GSRSchemaARNs name. */
     private final Function<Account, SchemaLookup> schemas;
     /**
-     * The schema version each delivered S3 Tables channel resolved, per incarnation of the channel: looked up once,
-     * not on every refresh (the sink creates the table with it once; an existing table keeps its own version). Only
-     * found versions are kept, so a schema registered after the channel is found by a later refresh. Touched by
+     * The schema version each delivered S3 Tables channel resolved, per incarnation of the channel: looked up once a
+     * minute, not on every refresh (the sink creates the table with it once; an existing table keeps its own version).
+     * Only found versions are kept, so a schema registered after the channel is found by a later refresh. Touched by
      * {@link #refresh} only; entries of channels no longer delivered go at each refresh.
      */
-    private final Map<SchemaKey, SchemaLookup.SchemaVersion> resolvedSchemas = new HashMap<>();
+    private final Map<SchemaKey, ResolvedSchema> resolvedSchemas = new HashMap<>();
+    /** How long a resolved schema version is used before it is looked up again. */
+    public static final long SCHEMA_RECHECK_MS = 60_000;
 
     /** Without S3 Tables destinations' schemas: such channels fail. */
     public ChannelDelivery(ChannelsConfig config, Path dataDir, MetadataStore metadata, String ownAccountId,
@@ -207,18 +209,20 @@ public final class ChannelDelivery implements AutoCloseable {
     }
 
     /**
-     * {@link #target(Channel)} for delivery: the schema version this incarnation of the channel resolved first, looked
-     * up again only while none was found. {@code seen} collects the keys in use.
+     * {@link #target(Channel)} for delivery: the schema version this incarnation of the channel resolved, looked up
+     * again once it is {@link #SCHEMA_RECHECK_MS} old (or while none was found), so that a table created at the
+     * first delivery gets a version at most that much older than the latest. {@code seen} collects the keys in use.
      */
     private TableTarget deliveredTarget(Channel c, Set<SchemaKey> seen) {
         SchemaKey key = new SchemaKey(c.id(), c.createdMs(), c.activatedMs(), c.stream().schemaArn());
         seen.add(key);
-        SchemaLookup.SchemaVersion known = resolvedSchemas.get(key);
-        if (known != null) {
-            return target(c, Optional.of(known));
+        ResolvedSchema known = resolvedSchemas.get(key);
+        long nowMs = clock.millis();
+        if (known != null && nowMs - known.resolvedAtMs() < SCHEMA_RECHECK_MS) {
+            return target(c, Optional.of(known.version()));
         }
         Optional<SchemaLookup.SchemaVersion> found = schemaOf(key.schemaArn());
-        found.ifPresent(version -> resolvedSchemas.put(key, version));
+        found.ifPresent(version -> resolvedSchemas.put(key, new ResolvedSchema(version, nowMs)));
         return target(c, found);
     }
 
@@ -376,6 +380,9 @@ public final class ChannelDelivery implements AutoCloseable {
      * (or activated anew) resolves its schema again.
      */
     private record SchemaKey(String channelId, long createdMs, long activatedMs, String schemaArn) {
+    }
+
+    private record ResolvedSchema(SchemaLookup.SchemaVersion version, long resolvedAtMs) {
     }
 
     @Override
