@@ -5,7 +5,6 @@ import dev.millrace.kafka.testkit.ChildKafkaCluster;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -94,7 +93,6 @@ import static org.awaitility.Awaitility.await;
  * <p>Not thread-safe; one test drives it. The producer thread, the writer watch and s3proxy's threads share only
  * concurrent collections and atomics.
  */
-@Tag("solo") // runs alone: see millrace-it/pom.xml
 class ClusterChannelTest {
     private static final String ACCOUNT = "000000000000";
     private static final String STREAM = "cluster-orders";

@@ -42,7 +42,6 @@ import static org.awaitility.Awaitility.await;
  * 5xx), and for a few seconds the shards it owned answer their entries with a retryable InternalFailure from the
  * other nodes; the writer retries those elsewhere.
  */
-@Tag("solo") // runs alone: see millrace-it/pom.xml
 @Tag("chaos")
 class ClusterChaosTest {
     private static final String STREAM = "chaos";

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +78,6 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>One Kafka broker (in this JVM) and one cluster of nodes for the class; the tests run in order.
  */
-@Tag("solo") // runs alone: see millrace-it/pom.xml
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterNodesTest {
     /**
