@@ -28,7 +28,8 @@ Servers run with --throughput-limits off and SYNC durability (the default); the 
 deliver on-demand streams only) and keeps its 4 shards (no scaling decision within the run). Sizes are environment variables:
 DURATION_S (30), WARMUP_S (10), CONCURRENCY (16), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
 (NONE), ICEBERG_COMPRESSION (ZSTD), DELAY_S (30), PORT_BASE (4800); DESTINATIONS (none,local,s3,iceberg) picks the
-runs of each round. Needs java 17+, mvn and python3; builds millrace.jar and
+runs of each round; RATE (requests/s of 500 records) puts at that fixed rate (open loop) instead of flat out, so
+that the cost shows as the server's CPU and the puts' latency at the same write rate. Needs java 17+, mvn and python3; builds millrace.jar and
 millrace-loadgen.jar if missing. Keeps every raw output (server logs, bench JSON, metric samples) in OUT_DIR, and stops
 everything it started on exit.
 """
@@ -62,6 +63,7 @@ FRESHNESS_S = int(ENV.get("FRESHNESS_S", "10"))
 COMPRESSION = ENV.get("COMPRESSION", "NONE")
 ICEBERG_COMPRESSION = ENV.get("ICEBERG_COMPRESSION", "ZSTD")
 DESTINATIONS = ENV.get("DESTINATIONS", "none,local,s3,iceberg").split(",")
+RATE = ENV.get("RATE")  # PutRecords requests per second: an open loop at a fixed write rate instead of flat out
 DELAY_S = int(ENV.get("DELAY_S", "30"))
 PORT_BASE = int(ENV.get("PORT_BASE", "4800"))
 BUCKET = "bench-data"
@@ -288,13 +290,14 @@ def put_step(out, label, port, destination, s3_classpath):
                             "--server-pid", str(server.proc.pid), "--stream-prefix", "ch", "--shards", str(SHARDS),
                             "--record-bytes", str(RECORD_BYTES), "--payload", "json", "--batch-size", "500", "--concurrency",
                             str(CONCURRENCY), "--duration-s", str(DURATION_S), "--warmup-s", str(WARMUP_S),
-                            "--readers", "none"],
+                            "--readers", "none"] + (["--rate", RATE] if RATE else []),
                            stdout=report, stderr=log, check=True)
         ended = time.time()
         result = json.load(open(report_path))
         row = {"label": label, "destination": destination, "putRecordsPerS": result["put"]["recordsPerS"],
-               "serverCpuSPer1000": result["server"]["cpuSPer1000Records"], "errors": result["errors"],
-               "throttles": result["throttles"]}
+               "serverCpuSPer1000": result["server"]["cpuSPer1000Records"], "serverCores": result["server"]["cores"],
+               "putP50Ms": result["put"]["requestLatencyMs"]["p50"], "putP99Ms": result["put"]["requestLatencyMs"]["p99"],
+               "errors": result["errors"], "throttles": result["throttles"]}
         if destination != "none":
             row.update(drain(sampler, started, ended))
         sampler.done.set()
@@ -411,7 +414,15 @@ def summary(rows, delay):
 
         put = statistics.median(r["putRecordsPerS"] for r in group)
         cost = "" if destination == "none" or not base else "{:+.1f} %".format(100.0 * (put - base) / base)
-        if destination == "none":
+        if RATE:
+            lat = "p50 %s ms, p99 %s ms, server %s cores" % (med("putP50Ms", "{:.1f}"), med("putP99Ms", "{:.1f}"),
+                                                            med("serverCores", "{:.2f}"))
+            lines.append("| %s (%s) | %s | %s | %s | %s | | %s | %s |" % (
+                names[destination], lat, med("putRecordsPerS"), cost,
+                med("deliveredRecordsPerS") if destination != "none" else "",
+                med("deliveredMBPerS", "{:.1f}") if destination != "none" else "",
+                med("drainS", "{:.1f}") if destination != "none" else "", med("serverCpuSPer1000", "{:.5f}")))
+        elif destination == "none":
             lines.append("| %s | %s | | | | | | %s |" % (names[destination], med("putRecordsPerS"),
                                                          med("serverCpuSPer1000", "{:.5f}")))
         else:
