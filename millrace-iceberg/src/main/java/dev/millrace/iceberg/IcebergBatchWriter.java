@@ -235,7 +235,7 @@ public final class IcebergBatchWriter {
     public synchronized OptionalLong checkpoint(String shardId) throws IOException {
         try {
             Table current = existingTable();
-            return current == null ? OptionalLong.empty() : checkpointOf(current, shardId);
+            return current == null ? OptionalLong.empty() : TableCheckpoints.checkpointOf(current, shardId);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -278,7 +278,7 @@ public final class IcebergBatchWriter {
                 current = tableForWrite(); // loaded or refreshed just now
                 view = SerializableTable.copyOf(current); // immutable: read without the lock
                 bound = rows.rowsFor(view);
-                checkpoint = checkpointOf(current, shardId);
+                checkpoint = TableCheckpoints.checkpointOf(current, shardId);
                 if (checkpoint.isPresent() && checkpoint.getAsLong() >= nextPosition) {
                     written = true;
                     return new AlreadyCommitted(checkpoint.getAsLong());
@@ -418,7 +418,7 @@ public final class IcebergBatchWriter {
                         .set(BATCH_START_PREFIX + shardId, Long.toString(start))
                         .set(COMMIT_TOKEN, token)
                         .set(CHECKPOINTS_CARRIED, "true")
-                        .validateWith(new CheckpointValidator(key, expected, append));
+                        .validateWith(new TableCheckpoints.Validator(key, expected, append));
                 append.commit();
                 Committed committed = committed(current.currentSnapshot().snapshotId(), batch);
                 expireSnapshots(current);
@@ -429,7 +429,7 @@ public final class IcebergBatchWriter {
                 if (ours != null) {
                     return committed(ours.snapshotId(), batch); // an earlier attempt's state was unknown: it landed
                 }
-                OptionalLong moved = checkpointOf(current, shardId);
+                OptionalLong moved = TableCheckpoints.checkpointOf(current, shardId);
                 deleteQuietly(current, locations);
                 if (moved.isPresent() && moved.getAsLong() >= next) {
                     // A rival committed this batch (or more) first: the table has it, and every row was read.
@@ -746,31 +746,6 @@ public final class IcebergBatchWriter {
         }
     }
 
-    static OptionalLong checkpointOf(Table current, String shardId) {
-        String value = checkpointsOf(SnapshotUtil.currentAncestors(current)).get(CHECKPOINT_PREFIX + shardId);
-        return value == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(value));
-    }
-
-    /**
-     * Every shard's checkpoint (summary key to value) as of the newest of {@code ancestors}: the newest value of each
-     * key, reading back to the first snapshot that carries them all (older tables' snapshots each hold only their own
-     * shard's).
-     */
-    static Map<String, String> checkpointsOf(Iterable<Snapshot> ancestors) {
-        Map<String, String> checkpoints = new HashMap<>();
-        for (Snapshot snapshot : ancestors) {
-            for (Map.Entry<String, String> entry : snapshot.summary().entrySet()) {
-                if (entry.getKey().startsWith(CHECKPOINT_PREFIX)) {
-                    checkpoints.putIfAbsent(entry.getKey(), entry.getValue());
-                }
-            }
-            if ("true".equals(snapshot.summary().get(CHECKPOINTS_CARRIED))) {
-                break;
-            }
-        }
-        return checkpoints;
-    }
-
     static String shardNumber(String shardId) {
         String digits = shardId.startsWith("shardId-") ? shardId.substring("shardId-".length()) : shardId;
         return digits.matches("\\d{1,12}") ? String.format("%012d", Long.parseLong(digits))
@@ -780,34 +755,5 @@ public final class IcebergBatchWriter {
     static String base36(long position) {
         String digits = Long.toString(position, 36);
         return "0".repeat(Math.max(0, 13 - digits.length())) + digits;
-    }
-
-    /**
-     * Accepts the commit only if the shard's checkpoint as of the base is the one the batch was cut from (absent for
-     * a shard's first batch), and then carries the base's checkpoints of the other shards into the append's summary.
-     * Iceberg calls it once per commit attempt, against that attempt's base, before the summary is written.
-     */
-    private record CheckpointValidator(String key, OptionalLong expected, AppendFiles append)
-            implements SnapshotAncestryValidator {
-        @Override
-        public boolean validate(Iterable<Snapshot> ancestors) {
-            Map<String, String> checkpoints = checkpointsOf(ancestors);
-            String value = checkpoints.get(key);
-            boolean valid = value == null ? expected.isEmpty()
-                    : expected.isPresent() && expected.getAsLong() == Long.parseLong(value);
-            if (valid) {
-                checkpoints.forEach((other, checkpoint) -> {
-                    if (!other.equals(key)) {
-                        append.set(other, checkpoint);
-                    }
-                });
-            }
-            return valid;
-        }
-
-        @Override
-        public String errorMessage() {
-            return key + " is no longer " + (expected.isPresent() ? expected.getAsLong() : "unset");
-        }
     }
 }

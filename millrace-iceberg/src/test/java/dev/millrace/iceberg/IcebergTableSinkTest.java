@@ -24,12 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.iceberg.BaseTable;
-import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,7 +238,7 @@ class IcebergTableSinkTest {
         sink.write(target("JSON", "ts", SCHEMA), SHARD, 0, 1, List.of(json(0, valid(1))), (r, c, m) -> { });
         AtomicInteger loads = new AtomicInteger();
         try (IcebergTableSink counted = new IcebergTableSink(new IcebergCatalogs(new IcebergCatalogs.Embedded(
-                dir.resolve("catalog.db"), dir.resolve("warehouse"))), catalog -> new LoadCounting(catalog, loads),
+                dir.resolve("catalog.db"), dir.resolve("warehouse"))), catalog -> new CountingCatalog(catalog, loads, true),
                 1024, Clock.systemUTC())) {
             counted.write(target("JSON", "ts", SCHEMA), SHARD, 1, 2, List.of(json(1, valid(2))), (r, c, m) -> { });
             for (int i = 2; i < 5; i++) {
@@ -256,44 +252,5 @@ class IcebergTableSinkTest {
             }
         }
         assertThat(ids(table())).containsExactly(1L, 2L);
-    }
-
-    /** A catalog whose tables count their loads: the first {@code loadTable} and every {@code refresh} after it. */
-    private static final class LoadCounting implements Catalog {
-        private final Catalog delegate;
-        private final AtomicInteger loads;
-
-        LoadCounting(Catalog delegate, AtomicInteger loads) {
-            this.delegate = delegate;
-            this.loads = loads;
-        }
-
-        @Override
-        public Table loadTable(TableIdentifier identifier) {
-            Table loaded = delegate.loadTable(identifier);
-            loads.incrementAndGet();
-            return new BaseTable(((HasTableOperations) loaded).operations(), loaded.name()) {
-                @Override
-                public void refresh() {
-                    loads.incrementAndGet();
-                    super.refresh();
-                }
-            };
-        }
-
-        @Override
-        public List<TableIdentifier> listTables(Namespace namespace) {
-            return delegate.listTables(namespace);
-        }
-
-        @Override
-        public boolean dropTable(TableIdentifier identifier, boolean purge) {
-            return delegate.dropTable(identifier, purge);
-        }
-
-        @Override
-        public void renameTable(TableIdentifier from, TableIdentifier to) {
-            delegate.renameTable(from, to);
-        }
     }
 }

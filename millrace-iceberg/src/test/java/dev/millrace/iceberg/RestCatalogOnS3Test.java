@@ -29,8 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterEach;
@@ -233,43 +231,11 @@ class RestCatalogOnS3Test {
         assertThat(deliver(settings, 0, 6)).isInstanceOf(TableWriteResult.Committed.class);
         AtomicInteger loads = new AtomicInteger();
         try (IcebergTableSink sink = new IcebergTableSink(new IcebergCatalogs(settings),
-                catalog -> new LoadTableCounting(catalog, loads), 1024, Clock.fixed(now, ZoneOffset.UTC))) {
+                catalog -> new CountingCatalog(catalog, loads, false), 1024, Clock.fixed(now, ZoneOffset.UTC))) {
             for (int first = 6; first < 18; first += 4) {
                 assertThat(deliver(sink, first, 4)).isInstanceOf(TableWriteResult.Committed.class);
             }
         }
         return loads.get();
-    }
-
-    /** A catalog counting its {@code loadTable} calls (a table's refresh is not one). */
-    private static final class LoadTableCounting implements Catalog {
-        private final Catalog delegate;
-        private final AtomicInteger loads;
-
-        LoadTableCounting(Catalog delegate, AtomicInteger loads) {
-            this.delegate = delegate;
-            this.loads = loads;
-        }
-
-        @Override
-        public Table loadTable(TableIdentifier identifier) {
-            loads.incrementAndGet();
-            return delegate.loadTable(identifier);
-        }
-
-        @Override
-        public List<TableIdentifier> listTables(Namespace namespace) {
-            return delegate.listTables(namespace);
-        }
-
-        @Override
-        public boolean dropTable(TableIdentifier identifier, boolean purge) {
-            return delegate.dropTable(identifier, purge);
-        }
-
-        @Override
-        public void renameTable(TableIdentifier from, TableIdentifier to) {
-            delegate.renameTable(from, to);
-        }
     }
 }

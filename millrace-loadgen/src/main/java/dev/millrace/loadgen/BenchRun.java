@@ -31,7 +31,7 @@ final class BenchRun {
     private final BenchSettings settings;
     private final long runId = new SecureRandom().nextLong();
     private final ErrorCounts errors = new ErrorCounts();
-    private final RunClock clock = new RunClock();
+    private final RunClock clock = new RunClock(java.time.Clock.systemUTC());
     private final List<String> notes = new ArrayList<>();
 
     BenchRun(BenchSettings settings) {

@@ -125,8 +125,7 @@ final class Producer {
             keys[i] = "pk-" + i;
         }
         SplittableRandom random = new SplittableRandom(runId);
-        // The wall clock only dates JSON records' ts field (a table partitions by it); no measurement reads it.
-        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant now = clock.wall().instant(); // JSON records' ts (a table partitions by it)
         this.slots = new Slot[settings.concurrency()];
         this.freeSlots = new ArrayBlockingQueue<>(slots.length);
         for (int s = 0; s < slots.length; s++) {
