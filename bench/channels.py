@@ -252,20 +252,66 @@ class Server:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-class Sampler(threading.Thread):
-    """Reads the channel's counters from /metrics every 0.5 s: (time, delivered records, bytes in, freshness)."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The server's threads by what they do, from the names Linux keeps (the first 15 characters): channel delivery
+# (millrace-channel-delivery-N, -poll-N, millrace-channels; Iceberg's worker pool), the write path (Netty's event
+# loops, millrace-api-N, millrace-append), the JIT compilers, the garbage collector, and the rest.
+THREAD_GROUPS = (("delivery", ("millrace-channe", "iceberg-worker")),
+                 ("write", ("millrace-api", "millrace-append", "multiThreadIoEv")),
+                 ("jit", ("C1 CompilerThre", "C2 CompilerThre")), ("gc", ("GC Thread", "G1 ")))
 
-    def __init__(self, port, names):
+
+def thread_cpu(pid):
+    """CPU seconds (user + system) the process's threads used so far, summed per THREAD_GROUPS group and "other"."""
+    totals = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                stat = f.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        group = next((g for g, prefixes in THREAD_GROUPS if name.startswith(prefixes)), "other")
+        totals[group] = totals.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return totals
+
+
+class Sampler(threading.Thread):
+    """Reads the channel's counters from /metrics every 0.5 s: (time, delivered records, bytes in, freshness), and
+    the server's CPU per thread group (cpu: (time, thread_cpu))."""
+
+    def __init__(self, port, names, pid):
         super().__init__(daemon=True)
-        self.port, self.names, self.samples, self.done = port, names, [], threading.Event()
+        self.port, self.names, self.pid, self.samples, self.done = port, names, pid, [], threading.Event()
+        self.cpu = []
 
     def run(self):
         while not self.done.is_set():
             try:
-                self.samples.append(tuple([time.time()] + metrics(self.port, self.names)))
+                now = time.time()
+                self.cpu.append((now, thread_cpu(self.pid)))
+                self.samples.append(tuple([now] + metrics(self.port, self.names)))
             except Exception:
                 pass
             self.done.wait(0.5)
+
+    def cpu_at(self, t):
+        before = [c for c in self.cpu if c[0] <= t]
+        return before[-1] if before else (t, {})
+
+    def cpu_per_record(self, start, end, put_records, delivered_records):
+        """Microseconds of CPU per record between start and end: the write path's per record put, delivery's per
+        record delivered, and the cores each group used."""
+        (ta, a), (tb, b) = self.cpu_at(start), self.cpu_at(end)
+        span = max(tb - ta, 1e-9)
+        used = {g: b.get(g, 0.0) - a.get(g, 0.0) for g in b}
+        row = {"cores": {g: round(v / span, 3) for g, v in sorted(used.items())}}
+        if put_records:
+            row["writeCpuUsPerRecord"] = round(used.get("write", 0.0) / put_records * 1e6, 2)
+        if delivered_records:
+            row["deliveryCpuUsPerRecord"] = round(used.get("delivery", 0.0) / delivered_records * 1e6, 2)
+        return row
 
     def at(self, t):
         """The last sample taken at or before t."""
@@ -281,7 +327,7 @@ def put_step(out, label, port, destination, s3_classpath):
             server.create_table_channel(FRESHNESS_S, ICEBERG_COMPRESSION)
         elif destination != "none":
             server.create_channel("JSON", FRESHNESS_S, COMPRESSION)
-        sampler = Sampler(port, ICEBERG_METRICS if destination == "iceberg" else S3_METRICS)
+        sampler = Sampler(port, ICEBERG_METRICS if destination == "iceberg" else S3_METRICS, server.proc.pid)
         sampler.start()
         report_path = os.path.join(out, label + ".json")
         started = time.time()
@@ -300,6 +346,10 @@ def put_step(out, label, port, destination, s3_classpath):
                "errors": result["errors"], "throttles": result["throttles"]}
         if destination != "none":
             row.update(drain(sampler, started, ended))
+        else:
+            sampler.done.wait(1.0)  # a sample after the puts' end
+        a, b = sampler.at(started + WARMUP_S), sampler.at(ended)
+        row.update(sampler.cpu_per_record(started + WARMUP_S, ended, b[5] - a[5], b[1] - a[1]))
         sampler.done.set()
         sampler.join()
         with open(os.path.join(out, label + "-samples.json"), "w") as f:
@@ -431,6 +481,27 @@ def summary(rows, delay):
                 med("deliveredMBPerS", "{:.1f}"),
                 " / ".join("{:,.0f} of {:,.0f}".format(r["deliveredAtPutEnd"], r["deliveredTotal"]) for r in group),
                 med("drainS", "{:.1f}"), med("serverCpuSPer1000", "{:.5f}")))
+    lines.append("")
+    lines.append("The server's CPU by thread (from /proc over the measured window): microseconds per record put on "
+                 "the write path (Netty, millrace-api, millrace-append) and per record delivered on delivery's "
+                 "threads; cores used per group (medians):")
+    lines.append("")
+    lines.append("| | write path, us/record | delivery, us/record | cores: write / delivery / JIT / GC / other |")
+    lines.append("|---|---|---|---|")
+    for destination in ("none", "local", "s3", "iceberg"):
+        group = [r for r in by.get(destination, []) if "cores" in r]
+        if not group:
+            continue
+
+        def med_of(values, fmt):
+            values = [v for v in values if v is not None]
+            return fmt.format(statistics.median(values)) if values else ""
+
+        cores = " / ".join(med_of([r["cores"].get(g, 0.0) for r in group], "{:.2f}")
+                           for g in ("write", "delivery", "jit", "gc", "other"))
+        lines.append("| %s | %s | %s | %s |" % (
+            names[destination], med_of([r.get("writeCpuUsPerRecord") for r in group], "{:.2f}"),
+            med_of([r.get("deliveryCpuUsPerRecord") for r in group], "{:.2f}"), cores))
     lines.append("")
     lines.append("Errors reported by the generator: %s; throttles: %s; records dead-lettered: %s." % (
         [r["errors"] for r in rows], [r["throttles"] for r in rows],

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 public interface Destination {
 
     /**
-     * Writes the file's bytes as the object {@code target}; returns once the object is durably stored.
+     * Writes the file's bytes as the object {@code target}; returns once the object is durably stored. The file must
+     * not be written to afterwards (it may be deleted): {@link LocalFilesDestination} makes the object a hard link to
+     * it where it can.
      *
      * @throws DestinationException if it could not be written (nothing, or the whole object, is then in place)
      */

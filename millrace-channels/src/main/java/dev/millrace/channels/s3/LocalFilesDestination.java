@@ -49,6 +49,8 @@ public final class LocalFilesDestination implements Destination {
     private final Path root;
     private final Path tempDir;
     private final Mover mover;
+    /** Whether objects are hard links to the files given (else copies); false only in tests of the copy. */
+    private final boolean links;
 
     /**
      * @throws DestinationException if the temporary directory cannot be created or the root emptied of a crash's
@@ -60,6 +62,11 @@ public final class LocalFilesDestination implements Destination {
     }
 
     LocalFilesDestination(Path root, Mover mover) {
+        this(root, mover, true);
+    }
+
+    LocalFilesDestination(Path root, Mover mover, boolean links) {
+        this.links = links;
         this.root = root.toAbsolutePath().normalize();
         this.tempDir = this.root.resolve(TEMP_DIR);
         this.mover = mover;
@@ -132,11 +139,19 @@ public final class LocalFilesDestination implements Destination {
         }
     }
 
-    /** Copies {@code file} to a temporary file in {@code dir}, forces it, moves it over {@code path}. */
+    /**
+     * Links (else copies) {@code file} to a temporary file in {@code dir}, forces it, moves it over {@code path}. A hard
+     * link is tried first: delivery's staged files are in the data dir, usually the root's file system, and a link
+     * writes none of the object's bytes again (a copy read and wrote every delivered byte a second time, and the
+     * page cache then had twice the object to write back). The staged file is never written after staging, so the
+     * shared inode is the object's final bytes; deleting the staged name leaves the object.
+     */
     private void putVia(Path dir, String prefix, Path file, Path path) throws IOException {
         Path temp = Files.createTempFile(dir, prefix, TEMP_SUFFIX);
         try {
-            Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
+            if (!linked(file, temp)) {
+                Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
+            }
             FileModes.restrict(temp, FileModes.PRIVATE_FILE);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -149,6 +164,26 @@ public final class LocalFilesDestination implements Destination {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Replaces {@code temp} (just created, empty) by a hard link to {@code file}; false where links are impossible
+     * (another file system, or one without links), leaving {@code temp} for a copy.
+     */
+    private boolean linked(Path file, Path temp) throws IOException {
+        if (!links) {
+            return false;
+        }
+        Files.delete(temp);
+        try {
+            Files.createLink(temp, file);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            // EXDEV or EPERM: copy instead. The name is taken again for the copy; createTempFile's name was unique
+            // and no other writer uses it.
+            Files.createFile(temp);
+            return false;
         }
     }
 

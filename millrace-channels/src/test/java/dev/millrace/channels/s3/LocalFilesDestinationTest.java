@@ -21,18 +21,45 @@ class LocalFilesDestinationTest {
 
     @Test
     void objectsAreFilesUnderBucketAndKeyAndAnOverwriteReplaces() throws Exception {
-        LocalFilesDestination local = new LocalFilesDestination(dir.resolve("channels"));
-        Path staged = Files.writeString(dir.resolve("staged"), "first");
+        objectsAreFilesUnderBucketAndKeyAndAnOverwriteReplaces(new LocalFilesDestination(dir.resolve("channels")));
+    }
+
+    @Test
+    void objectsAreCopiesWhereLinksAreImpossible() throws Exception {
+        objectsAreFilesUnderBucketAndKeyAndAnOverwriteReplaces(new LocalFilesDestination(dir.resolve("channels"),
+                (source, target) -> Files.move(source, target, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING), false));
+    }
+
+    private void objectsAreFilesUnderBucketAndKeyAndAnOverwriteReplaces(LocalFilesDestination local)
+            throws Exception {
+        Path staged = Files.writeString(dir.resolve("staged-1"), "first");
         local.put(new ObjectTarget("lake", "a/b/c.json", "STANDARD", null), staged);
         Path object = dir.resolve("channels/lake/a/b/c.json");
         assertThat(object).hasContent("first");
-        Files.writeString(staged, "second");
-        local.put(new ObjectTarget("lake", "a/b/c.json", "STANDARD", null), staged);
+        Path second = Files.writeString(dir.resolve("staged-2"), "second");
+        local.put(new ObjectTarget("lake", "a/b/c.json", "STANDARD", null), second);
         assertThat(object).hasContent("second");
-        assertThat(staged).exists();
+        assertThat(staged).exists().hasContent("first");
+        // Delivery deletes its staged files once the object is stored: the object stays whole.
+        Files.delete(second);
+        assertThat(object).hasContent("second");
         try (Stream<Path> left = Files.list(object.getParent())) {
             assertThat(left).containsExactly(object);
         }
+        try (Stream<Path> left = Files.list(dir.resolve("channels/TMP"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void anObjectIsTheStagedFilesInodeWhereTheFileSystemAllows() throws Exception {
+        LocalFilesDestination local = new LocalFilesDestination(dir.resolve("channels"));
+        Path staged = Files.writeString(dir.resolve("staged"), "bytes written once");
+        local.put(new ObjectTarget("lake", "k", null, null), staged);
+        Path object = dir.resolve("channels/lake/k");
+        assertThat(Files.isSameFile(object, staged)).isTrue();
+        assertThat(Files.getAttribute(object, "unix:nlink")).isEqualTo(2);
     }
 
     @Test

@@ -152,4 +152,34 @@ class JsonRecordsTest {
         assertThat(convert(deep)).isInstanceOf(Rejected.class)
                 .extracting(c -> ((Rejected) c).reason()).isEqualTo(RejectReason.DESERIALIZATION_ERROR);
     }
+
+    /** The hand-read layout of {@link JsonRecords#dateTime} against java.time's parser, on both sides of every rule. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "2026-12-06T23:59:59.123Z", "2026-12-06T23:59:59Z", "2026-12-06T23:59:59.123456789Z",
+        "2026-12-06T23:59:59.1234567891Z", "2026-12-06T23:59:59.Z", "2026-12-06T23:59:59.5+05:30",
+        "2026-12-06T23:59:59-00:00", "2026-12-06T23:59:59+18:00", "2026-12-06T23:59:59+18:01",
+        "2026-12-06T23:59:59+19:00", "2026-12-06T23:59:59+05:60", "2026-12-06T23:59:59+0530",
+        "2026-12-06T23:59:59+05:30:15", "2026-12-06t23:59:59z", "2026-12-06 23:59:59Z", "2026-12-06T23:59Z",
+        "2026-02-29T00:00:00Z", "2028-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z",
+        "2026-12-32T00:00:00Z", "2026-12-06T24:00:00Z", "2026-12-06T23:60:00Z", "2026-12-06T23:59:60Z",
+        "0000-01-01T00:00:00Z", "+2026-12-06T23:59:59Z", "2026-1a-06T23:59:59Z", "2026-12-06T23:59:59.12a4Z",
+        "2026-12-06T23:59:59Z ", "2026-12-06T23:59:59+05:3", "2026-12-06T23:59:59+-5:30", "20261-12-06T23:59:59Z",
+        "2026-12-06T23:59:59.000000000-23:59", "2026-12-06T23:59:59-05:30", "1999-01-01T00:00:00.25-08:00",
+        "2026-12-06T23:59:59.0+00:00", "12345678901234567890"})
+    void dateTimesReadByHandAreJavaTimes(String text) {
+        Object expected;
+        try {
+            expected = OffsetDateTime.parse(text);
+        } catch (RuntimeException e) {
+            expected = e.getClass();
+        }
+        Object actual;
+        try {
+            actual = JsonRecords.dateTime(text);
+        } catch (RuntimeException e) {
+            actual = e.getClass();
+        }
+        assertThat(actual).as(text).isEqualTo(expected);
+    }
 }
