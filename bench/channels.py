@@ -26,7 +26,7 @@ the S3 channels check it is JSON, the table channel maps it to a row), S3 object
 every 10 s or at 64 MiB, whichever is first).
 Servers run with --throughput-limits off and SYNC durability (the default); the stream is on-demand (channels
 deliver on-demand streams only) and keeps its 4 shards (no scaling decision within the run). Sizes are environment variables:
-DURATION_S (30), WARMUP_S (10), CONCURRENCY (16), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
+DURATION_S (30), WARMUP_S (30: the JIT still compiles Iceberg and Parquet code for most of a 10 s warm-up), CONCURRENCY (16), RECORD_BYTES (1024), FRESHNESS_S (10), COMPRESSION
 (NONE), ICEBERG_COMPRESSION (ZSTD), DELAY_S (30), PORT_BASE (4800); DESTINATIONS (none,local,s3,iceberg) picks the
 runs of each round; RATE (requests/s of 500 records) puts at that fixed rate (open loop) instead of flat out, so
 that the cost shows as the server's CPU and the puts' latency at the same write rate. Needs java 17+, mvn and python3; builds millrace.jar and
@@ -55,7 +55,7 @@ LOADGEN = os.path.join(REPO, "millrace-loadgen", "target", "millrace-loadgen.jar
 ACCOUNT = "000000000000"
 ENV = os.environ
 DURATION_S = int(ENV.get("DURATION_S", "30"))
-WARMUP_S = int(ENV.get("WARMUP_S", "10"))
+WARMUP_S = int(ENV.get("WARMUP_S", "30"))
 CONCURRENCY = int(ENV.get("CONCURRENCY", "16"))
 SHARDS = 4  # an on-demand stream's shards at creation
 RECORD_BYTES = int(ENV.get("RECORD_BYTES", "1024"))
