@@ -1,0 +1,56 @@
+package dev.millrace.lambda.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
+import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
+import dev.millrace.storage.meta.FileMetadataStore;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MappingCheckpointsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void checkpointsSurviveReopeningInEveryForm() {
+        Checkpoint plain = Checkpoint.at(42);
+        Checkpoint done = new Checkpoint(99, true, -1, null);
+        Checkpoint window = new Checkpoint(7, false, 1_765_000_000_000L, "{\"count\": 3, \"note\": \"a b\"}");
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            MappingCheckpoints checkpoints = new MappingCheckpoints(store);
+            checkpoints.commit("m1", "shardId-000000000000", Optional.empty(), plain);
+            checkpoints.commit("m1", "shardId-000000000001", Optional.empty(), done);
+            checkpoints.commit("m2", "shardId-000000000000", Optional.empty(), window);
+        }
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            MappingCheckpoints checkpoints = new MappingCheckpoints(store);
+            assertThat(checkpoints.read("m1", "shardId-000000000000")).contains(plain);
+            assertThat(checkpoints.read("m1", "shardId-000000000001")).contains(done);
+            assertThat(checkpoints.read("m2", "shardId-000000000000")).contains(window);
+            assertThat(checkpoints.read("m2", "shardId-000000000001")).isEmpty();
+            checkpoints.forget("m1");
+            assertThat(checkpoints.read("m1", "shardId-000000000000")).isEmpty();
+            assertThat(checkpoints.read("m2", "shardId-000000000000")).contains(window);
+        }
+    }
+
+    @Test
+    void aTaskThatReadAnOlderCheckpointCannotMoveIt() {
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            MappingCheckpoints checkpoints = new MappingCheckpoints(store);
+            checkpoints.commit("m", "s", Optional.empty(), Checkpoint.at(10));
+            checkpoints.commit("m", "s", Optional.of(Checkpoint.at(10)), Checkpoint.at(20));
+            // A task that still believes the checkpoint is 10 (it lost the shard meanwhile) must not move it back.
+            assertThatThrownBy(() -> checkpoints.commit("m", "s", Optional.of(Checkpoint.at(10)), Checkpoint.at(15)))
+                    .isInstanceOf(CheckpointMovedException.class).hasMessageContaining("is 20, not 10");
+            assertThatThrownBy(() -> checkpoints.commit("m", "s", Optional.empty(), Checkpoint.at(1)))
+                    .isInstanceOf(CheckpointMovedException.class);
+            assertThat(checkpoints.read("m", "s")).contains(Checkpoint.at(20));
+        }
+    }
+}
