@@ -179,8 +179,10 @@ public final class LambdaApi {
                 throw LambdaException.tooLarge("The request body is " + body.length + " bytes; Millrace reads at "
                         + "most " + MAX_BODY_BYTES + " bytes for event source mapping calls.");
             }
+            // Only Create and Update have body members; a body sent with a GET or DELETE is not read.
+            boolean hasMembers = m.route().method().equals("POST") || m.route().method().equals("PUT");
             LambdaHandler.Call call = new LambdaHandler.Call(m.uuid(), query == null ? Map.of() : query,
-                    JsonBody.parse(body));
+                    hasMembers ? JsonBody.parse(body) : JsonBody.EMPTY);
             LambdaHandler handler = handlers.get(m.route().operation());
             for (int attempt = 1; ; attempt++) {
                 try {

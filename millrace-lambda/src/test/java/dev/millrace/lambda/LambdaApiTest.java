@@ -73,7 +73,8 @@ class LambdaApiTest extends ApiFixture {
     @Test
     void getAnswersTheStoredMapping() {
         String uuid = (String) createDefault("").get("UUID");
-        assertThat(ok(200, call("GET", LambdaApi.BASE + "/" + uuid, null))).isEqualTo(expected(uuid, "Creating", ""));
+        assertThat(ok(200, call("GET", LambdaApi.BASE + "/" + uuid, "not json"))).isEqualTo(expected(uuid, "Creating",
+                ""));
         assertThat(api.mappings().settle(uuid)).isPresent();
         assertThat(ok(200, call("GET", LambdaApi.BASE + "/" + uuid, null))).isEqualTo(expected(uuid, "Enabled", ""));
         assertThat(fails(call("GET", LambdaApi.BASE + "/" + ID, null), 404, "ResourceNotFoundException"))

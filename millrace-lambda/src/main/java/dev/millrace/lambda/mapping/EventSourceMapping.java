@@ -39,6 +39,13 @@ public record EventSourceMapping(String uuid, String functionArn, String eventSo
         tags = Map.copyOf(tags);
     }
 
+    /** The function's name (its registration's, FunctionRegistry's key): the ARN without qualifier or prefix. */
+    public String functionName() {
+        String rest = functionArn.substring(functionArn.indexOf(":function:") + ":function:".length());
+        int colon = rest.indexOf(':');
+        return colon < 0 ? rest : rest.substring(0, colon);
+    }
+
     /** Whether the function reports partial failures (FunctionResponseTypes ReportBatchItemFailures). */
     public boolean reportsBatchItemFailures() {
         return functionResponseTypes.contains("ReportBatchItemFailures");

@@ -61,6 +61,9 @@ class MappingStoreTest {
                 1L);
         store.replace(store.version(), m, bare);
         assertThat(store.get(UUID)).contains(bare);
+        assertThat(bare.functionName()).isEqualTo("fn");
+        assertThat(mapping(MappingState.ENABLED, true).withState(MappingState.ENABLED, 1L).functionName())
+                .isEqualTo("fn");
     }
 
     @Test
@@ -108,14 +111,14 @@ class MappingStoreTest {
     @Test
     void theListenerHearsMappingChangesOnly() {
         AtomicInteger heard = new AtomicInteger();
-        try (Registration r = store.onChange(heard::incrementAndGet)) {
-            metadata.commit(Map.of("channel/x", new byte[] {1}));
-            assertThat(heard).hasValue(0);
-            store.create(store.version(), mapping(MappingState.CREATING, true));
-            assertThat(heard).hasValue(1);
-            store.settle(UUID);
-            assertThat(heard).hasValue(2);
-        }
+        Registration r = store.onChange(heard::incrementAndGet);
+        metadata.commit(Map.of("channel/x", new byte[] {1}));
+        assertThat(heard).hasValue(0);
+        store.create(store.version(), mapping(MappingState.CREATING, true));
+        assertThat(heard).hasValue(1);
+        store.settle(UUID);
+        assertThat(heard).hasValue(2);
+        r.close();
         store.recordProcessingResult(UUID, "OK");
         assertThat(heard).hasValue(2);
     }
