@@ -26,6 +26,7 @@ class FunctionInvokerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final byte[] EVENT = "{\"Records\":[]}".getBytes(StandardCharsets.UTF_8);
     private static final Map<String, byte[]> RECEIVED = new ConcurrentHashMap<>();
+    private static final Map<String, String> INVOCATION_TYPES = new ConcurrentHashMap<>();
     private static HttpServer server;
     private static ExecutorService executor;
     private static FunctionInvoker invoker;
@@ -78,6 +79,7 @@ class FunctionInvokerTest {
         assertThat(new String(outcome.body(), StandardCharsets.UTF_8)).isEqualTo("{\"batchItemFailures\":[]}");
         assertThat(outcome.executedVersion()).isEqualTo("7");
         assertThat(RECEIVED.get("/ok")).isEqualTo(EVENT);
+        assertThat(INVOCATION_TYPES.get("/ok")).isEqualTo("RequestResponse");
         assertThat(invoke("/empty").kind()).isEqualTo(InvokeOutcome.Kind.SUCCESS);
     }
 
@@ -186,6 +188,8 @@ class FunctionInvokerTest {
         server.createContext(path, exchange -> {
             try (exchange) {
                 RECEIVED.put(path, exchange.getRequestBody().readAllBytes());
+                INVOCATION_TYPES.put(path, String.valueOf(
+                        exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type")));
                 handler.handle(exchange);
             } catch (IOException e) {
                 // The client gave up (too large, timed out): nothing to answer.
