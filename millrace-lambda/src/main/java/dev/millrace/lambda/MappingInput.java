@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.millrace.lambda.filter.EventFilter;
 import dev.millrace.lambda.mapping.EventSourceMapping;
 import dev.millrace.lambda.mapping.MappingState;
 
@@ -286,13 +287,9 @@ final class MappingInput {
         }
     }
 
-    /**
-     * THE call site of the pattern language's check (EventBridge's syntax, {@code Invalid filter pattern
-     * definition.}): {@code dev.millrace.lambda.filter.EventFilter.check(pattern)}, written separately, goes here.
-     * Until then every JSON object passes.
-     */
+    /** The pattern language's check (EventBridge's syntax, {@code Invalid filter pattern definition.}). */
     static Optional<String> patternLanguageProblem(String pattern) {
-        return Optional.empty();
+        return EventFilter.check(pattern);
     }
 
     private static boolean isJsonObject(String text) {

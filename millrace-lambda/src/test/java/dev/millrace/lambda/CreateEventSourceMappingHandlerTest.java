@@ -218,13 +218,13 @@ class CreateEventSourceMappingHandlerTest extends ApiFixture {
 
     @Test
     void filtersAreAtMostFiveJsonObjects() {
-        String five = "{'Pattern':'{}'},".repeat(4) + "{'Pattern':'{}'}";
+        String five = "{'Pattern':'{\\'data\\':[\\'a\\']}'},".repeat(4) + "{'Pattern':'{\\'data\\':[\\'b\\']}'}";
         assertThat(createDefault(",'FilterCriteria':{'Filters':[" + five + "]}").get("FilterCriteria"))
                 .isEqualTo(decode("{'Filters':[" + five + "]}"));
         assertThat(fails(call("POST", LambdaApi.BASE, "{'FunctionName':'fn','EventSourceArn':'" + OTHER_STREAM
-                + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[" + five + ",{'Pattern':'{}'}]}}"),
+                + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[" + five + ",{'Pattern':'{\\'data\\':[1]}'}]}}"),
                 400, "InvalidParameterValueException")).contains("at most 5");
-        for (String pattern : new String[] {"", "[1]", "{", "{} {}", "1"}) {
+        for (String pattern : new String[] {"", "[1]", "{", "{} {}", "1", "{\\'partitionKey\\':[\\'a\\']}"}) {
             assertThat(fails(call("POST", LambdaApi.BASE, "{'FunctionName':'fn','EventSourceArn':'" + OTHER_STREAM
                     + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[{'Pattern':'" + pattern + "'}]}}"),
                     400, "InvalidParameterValueException")).as(pattern).isEqualTo("Invalid filter pattern definition.");

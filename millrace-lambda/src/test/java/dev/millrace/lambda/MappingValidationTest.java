@@ -68,9 +68,9 @@ class MappingValidationTest extends ApiFixture {
 
     @Test
     void aPatternIsAtMost4096Characters() {
-        String at = "{\\'k\\':[\\'" + "x".repeat(4096 - 10) + "\\']}";
+        String at = "{\\'data\\':[\\'" + "x".repeat(4096 - 13) + "\\']}";
         assertThat(ok(202, createWith("'FilterCriteria':{'Filters':[{'Pattern':'" + at + "'}]}"))).containsKey("UUID");
-        String over = "{\\'k\\':[\\'" + "x".repeat(4096 - 9) + "\\']}";
+        String over = "{\\'data\\':[\\'" + "x".repeat(4096 - 12) + "\\']}";
         assertThat(fails(call("POST", LambdaApi.BASE, "{'FunctionName':'other','EventSourceArn':'" + STREAM
                 + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[{'Pattern':'" + over + "'}]}}"), 400,
                 "ValidationException")).contains("at 'filterCriteria.filters.1.member.pattern' failed to satisfy "

@@ -17,7 +17,7 @@ class UpdateEventSourceMappingHandlerTest extends ApiFixture {
 
     @BeforeEach
     void created() {
-        uuid = (String) createDefault(",'FilterCriteria':{'Filters':[{'Pattern':'{}'}]},"
+        uuid = (String) createDefault(",'FilterCriteria':{'Filters':[{'Pattern':'{\\'data\\':{\\'kind\\':[\\'a\\']}}'}]},"
                 + "'DestinationConfig':{'OnFailure':{'Destination':'arn:aws:s3:::failures'}}").get("UUID");
         api.mappings().settle(uuid);
         clock.advanceMs(1_000);
@@ -34,7 +34,7 @@ class UpdateEventSourceMappingHandlerTest extends ApiFixture {
         assertThat(m).isEqualTo(expected(uuid, "Updating", "{'BatchSize':7,'MaximumRetryAttempts':3,"
                 + "'BisectBatchOnFunctionError':true,'FunctionResponseTypes':['ReportBatchItemFailures'],"
                 + "'TumblingWindowInSeconds':30,'LastModified':1765000001.123,'FilterCriteria':{'Filters':"
-                + "[{'Pattern':'{}'}]},'DestinationConfig':{'OnFailure':{'Destination':'arn:aws:s3:::failures'}}}"));
+                + "[{'Pattern':'{\\'data\\':{\\'kind\\':[\\'a\\']}}'}]},'DestinationConfig':{'OnFailure':{'Destination':'arn:aws:s3:::failures'}}}"));
         assertThat(ok(200, call("GET", LambdaApi.BASE + "/" + uuid, null))).isEqualTo(m);
     }
 
