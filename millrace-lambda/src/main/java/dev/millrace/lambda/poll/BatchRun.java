@@ -1,5 +1,7 @@
 package dev.millrace.lambda.poll;
 
+import dev.millrace.lambda.failure.InvocationRecord.Condition;
+import dev.millrace.lambda.failure.InvocationRecord.ResponseContext;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -37,42 +39,33 @@ import java.util.function.ToLongFunction;
  */
 final class BatchRun<R> {
 
-    /** Why records were discarded, as the OnFailure invocation record's {@code requestContext.condition} names it. */
-    enum Condition {
-        RETRY_ATTEMPTS_EXHAUSTED("RetryAttemptsExhausted"),
-        RECORD_AGE_EXCEEDED("RecordAgeExceeded");
-
-        private final String awsName;
-
-        Condition(String awsName) {
-            this.awsName = awsName;
-        }
-
-        String awsName() {
-            return awsName;
-        }
-    }
-
     /** How an invocation of a piece went. */
-    sealed interface Outcome permits Success, PartialFailure, FunctionFailure, NotReached {
+    sealed interface Outcome permits Success, PartialFailure, FunctionFailure, TooLarge, NotReached {
     }
 
     /** Every record was processed (or the function said so). */
     record Success() implements Outcome {
     }
 
-    /** The records before {@code firstFailedIndex} were processed; that one and the rest were not. */
-    record PartialFailure(int firstFailedIndex) implements Outcome {
+    /**
+     * The records before {@code firstFailedIndex} were processed; that one and the rest were not (the function's
+     * batchItemFailures; {@code response} has no functionError, as AWS records it).
+     */
+    record PartialFailure(int firstFailedIndex, ResponseContext response) implements Outcome {
     }
 
     /**
-     * The function failed the whole piece.
-     *
-     * @param functionError {@code Unhandled} and the like, or null when the whole piece failed through its
-     *                      batchItemFailures answer (AWS then reports {@code functionError: null})
-     * @param statusCode    the HTTP status of the invocation
+     * The function failed the whole piece: an error, or an answer that fails the whole batch ({@code response}'s
+     * functionError is then null).
      */
-    record FunctionFailure(String functionError, int statusCode) implements Outcome {
+    record FunctionFailure(ResponseContext response) implements Outcome {
+    }
+
+    /**
+     * The endpoint refused the event as too large (413): the same bytes never pass, so a piece of more than one
+     * record is halved without counting a retry; a single record counts as a failure.
+     */
+    record TooLarge(ResponseContext response) implements Outcome {
     }
 
     /** The invocation did not reach the function (throttled, refused, unreachable); the reason is for logs. */
@@ -155,21 +148,18 @@ final class BatchRun<R> {
     Tally run(List<R> batch) throws InterruptedException {
         Deque<Piece<R>> work = new ArrayDeque<>();
         work.push(new Piece<>(List.copyOf(batch), 0, 0, null));
-        int invocations = 0;
-        int functionFailures = 0;
-        int notReached = 0;
-        int discarded = 0;
+        Counts counts = new Counts();
         int consecutiveFailures = 0;
         while (!work.isEmpty()) {
             if (!running.getAsBoolean()) {
-                return new Tally(invocations, functionFailures, notReached, discarded, false);
+                return counts.tally(false);
             }
             Piece<R> piece = work.pop();
             int tooOld = tooOld(piece.records());
             if (tooOld > 0) {
                 listener.discarded(piece.records().subList(0, tooOld), Condition.RECORD_AGE_EXCEEDED,
                         Math.max(piece.invocations(), 1), null);
-                discarded += tooOld;
+                counts.discarded += tooOld;
                 if (tooOld < piece.records().size()) {
                     work.push(new Piece<>(piece.records().subList(tooOld, piece.records().size()),
                             piece.invocations(), piece.retries(), piece.lastFailure()));
@@ -177,44 +167,72 @@ final class BatchRun<R> {
                 continue;
             }
             Outcome outcome = invoker.invoke(piece.records());
-            invocations++;
-            // Java 17: no pattern switch; the four outcomes are the sealed interface's.
+            counts.invocations++;
             if (outcome instanceof Success) {
                 listener.processed(piece.records());
                 consecutiveFailures = 0;
                 continue;
             }
-            if (outcome instanceof PartialFailure p) {
-                functionFailures++;
-                int cut = Math.max(0, Math.min(p.firstFailedIndex(), piece.records().size()));
-                if (cut > 0) {
-                    listener.processed(piece.records().subList(0, cut));
-                }
-                List<R> rest = piece.records().subList(cut, piece.records().size());
-                discarded += retryOrDiscard(work, new Piece<>(rest, piece.invocations() + 1, piece.retries(),
-                        new FunctionFailure(null, 200)));
-            } else if (outcome instanceof FunctionFailure f) {
-                functionFailures++;
-                if (policy.bisect() && piece.records().size() > 1) {
-                    int half = piece.records().size() / 2;
-                    work.push(new Piece<>(piece.records().subList(half, piece.records().size()),
-                            piece.invocations() + 1, piece.retries(), f));
-                    work.push(new Piece<>(piece.records().subList(0, half), piece.invocations() + 1,
-                            piece.retries(), f));
-                } else {
-                    discarded += retryOrDiscard(work, new Piece<>(piece.records(), piece.invocations() + 1,
-                            piece.retries(), f));
-                }
-            } else {
-                notReached++;
-                work.push(piece);
-            }
+            failed(work, piece, outcome, counts);
             consecutiveFailures++;
             if (!work.isEmpty()) {
                 sleeper.sleep(backoffMs(consecutiveFailures));
             }
         }
-        return new Tally(invocations, functionFailures, notReached, discarded, true);
+        return counts.tally(true);
+    }
+
+    /** What the run did so far. */
+    private static final class Counts {
+        int invocations;
+        int functionFailures;
+        int notReached;
+        int discarded;
+
+        Tally tally(boolean finished) {
+            return new Tally(invocations, functionFailures, notReached, discarded, finished);
+        }
+    }
+
+    /** Puts back, splits or discards a piece whose invocation did not succeed. */
+    private void failed(Deque<Piece<R>> work, Piece<R> piece, Outcome outcome, Counts counts)
+            throws InterruptedException {
+        List<R> records = piece.records();
+        // Java 17: no pattern switch over the sealed Outcome.
+        if (outcome instanceof PartialFailure p) {
+            counts.functionFailures++;
+            int cut = Math.max(0, Math.min(p.firstFailedIndex(), records.size()));
+            if (cut > 0) {
+                listener.processed(records.subList(0, cut));
+            }
+            counts.discarded += retryOrDiscard(work, new Piece<>(records.subList(cut, records.size()),
+                    piece.invocations() + 1, piece.retries(), new FunctionFailure(p.response())));
+        } else if (outcome instanceof TooLarge && records.size() > 1) {
+            // Not an attempt: the endpoint refused the bytes before the function saw them.
+            counts.notReached++;
+            pushHalves(work, piece, piece.invocations(), piece.lastFailure());
+        } else if (outcome instanceof FunctionFailure || outcome instanceof TooLarge) {
+            FunctionFailure f = outcome instanceof FunctionFailure failure ? failure
+                    : new FunctionFailure(((TooLarge) outcome).response());
+            counts.functionFailures++;
+            if (policy.bisect() && records.size() > 1) {
+                pushHalves(work, piece, piece.invocations() + 1, f);
+            } else {
+                counts.discarded += retryOrDiscard(work, new Piece<>(records, piece.invocations() + 1,
+                        piece.retries(), f));
+            }
+        } else {
+            counts.notReached++;
+            work.push(piece);
+        }
+    }
+
+    /** Splits a piece in two halves, the first to run first; the split counts no retry. */
+    private void pushHalves(Deque<Piece<R>> work, Piece<R> piece, int invocations, FunctionFailure lastFailure) {
+        int half = piece.records().size() / 2;
+        work.push(new Piece<>(piece.records().subList(half, piece.records().size()), invocations, piece.retries(),
+                lastFailure));
+        work.push(new Piece<>(piece.records().subList(0, half), invocations, piece.retries(), lastFailure));
     }
 
     /**

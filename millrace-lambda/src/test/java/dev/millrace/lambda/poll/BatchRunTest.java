@@ -2,7 +2,8 @@ package dev.millrace.lambda.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.millrace.lambda.poll.BatchRun.Condition;
+import dev.millrace.lambda.failure.InvocationRecord.Condition;
+import dev.millrace.lambda.failure.InvocationRecord.ResponseContext;
 import dev.millrace.lambda.poll.BatchRun.FunctionFailure;
 import dev.millrace.lambda.poll.BatchRun.NotReached;
 import dev.millrace.lambda.poll.BatchRun.Outcome;
@@ -10,6 +11,7 @@ import dev.millrace.lambda.poll.BatchRun.PartialFailure;
 import dev.millrace.lambda.poll.BatchRun.Policy;
 import dev.millrace.lambda.poll.BatchRun.Success;
 import dev.millrace.lambda.poll.BatchRun.Tally;
+import dev.millrace.lambda.poll.BatchRun.TooLarge;
 import dev.millrace.storage.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 class BatchRunTest {
 
-    private static final FunctionFailure UNHANDLED = new FunctionFailure("Unhandled", 200);
+    private static final FunctionFailure UNHANDLED = new FunctionFailure(new ResponseContext(200, "$LATEST", "Unhandled"));
+    private static final ResponseContext ITEMS_FAILED = new ResponseContext(200, "$LATEST", null);
 
     /** A record: its position in the batch and when it arrived. */
     private record Rec(int id, long arrivalMs) {
@@ -57,7 +60,7 @@ class BatchRunTest {
             public void discarded(List<Rec> records, Condition condition, int invocations,
                                   FunctionFailure lastFailure) {
                 events.add("discarded " + ids(records) + " " + condition.awsName() + " after " + invocations
-                        + (lastFailure == null ? "" : " " + lastFailure.functionError()));
+                        + (lastFailure == null ? "" : " " + lastFailure.response().functionError()));
             }
         };
         return new BatchRun<Rec>(policy, piece -> {
@@ -104,7 +107,7 @@ class BatchRunTest {
         // AWS's recorded test: the last record always reported failed, MaximumRetryAttempts 3: it is invoked 1 + 3
         // more times, and the failure record holds it alone, approximateInvokeCount 4, functionError null.
         run(policy(3, -1, false), records(3), piece -> new PartialFailure(piece.indexOf(piece.stream()
-                .filter(r -> r.id() == 2).findFirst().orElseThrow())));
+                .filter(r -> r.id() == 2).findFirst().orElseThrow()), ITEMS_FAILED));
         assertThat(invoked).containsExactly(List.of(0, 1, 2), List.of(2), List.of(2), List.of(2));
         assertThat(events).containsExactly("processed [0, 1]",
                 "discarded [2] RetryAttemptsExhausted after 4 null");
@@ -173,5 +176,17 @@ class BatchRunTest {
         assertThat(tally.finished()).isFalse();
         assertThat(tally.invocations()).isEqualTo(3);
         assertThat(events).isEmpty();
+    }
+
+    @Test
+    void anEventTooLargeForTheEndpointIsHalvedWithoutCountingThenFailsAsOneRecord() throws Exception {
+        TooLarge tooLarge = new TooLarge(new ResponseContext(413, "$LATEST", null));
+        Tally tally = run(policy(1, -1, false), records(4), piece -> piece.size() > 1 || piece.get(0).id() == 3
+                ? tooLarge : new Success());
+        assertThat(invoked).containsExactly(List.of(0, 1, 2, 3), List.of(0, 1), List.of(0), List.of(1),
+                List.of(2, 3), List.of(2), List.of(3), List.of(3));
+        assertThat(events).containsExactly("processed [0]", "processed [1]", "processed [2]",
+                "discarded [3] RetryAttemptsExhausted after 2 null");
+        assertThat(tally.notReached()).isEqualTo(3);
     }
 }
