@@ -1,0 +1,372 @@
+package dev.millrace.lambda.poll;
+
+import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.channels.delivery.ShardSource.Shard;
+import dev.millrace.lambda.FunctionRegistry;
+import dev.millrace.lambda.StreamLookup;
+import dev.millrace.lambda.invoke.BatchContext;
+import dev.millrace.lambda.invoke.FunctionInvoker;
+import dev.millrace.lambda.mapping.EventSourceMapping;
+import dev.millrace.lambda.mapping.MappingState;
+import dev.millrace.lambda.mapping.MappingStore;
+import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
+import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the account region's event source mappings: for every enabled mapping, one {@link ShardWorker} per shard of its
+ * stream (children once their parents are done), invoking the mapping's function over HTTP; and moves mappings' states
+ * on (Creating → Enabled once its starting checkpoints are committed, Disabling → Disabled once its batches ended,
+ * Updating → Enabled with workers on the new settings, Deleting → gone with its checkpoints).
+ *
+ * <p>A poll (every {@code pollIntervalMs}, on one thread) reads the mappings, settles their states and ticks every
+ * worker; batches run on a bounded pool of invocation threads. On a cluster the engine works only while
+ * {@code active} says so (the metadata writer, as channels' delivery), and the shard source gives it the shards it
+ * processes: each shard is processed by one node.
+ *
+ * <p>Not yet: tumbling windows (a mapping with TumblingWindowInSeconds is not processed; its LastProcessingResult says
+ * so).
+ *
+ * <p>Thread-safe: the poll thread owns the mappings' work; {@link #close} stops it.
+ */
+public final class MappingEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MappingEngine.class);
+
+    /**
+     * @param pollIntervalMs     how often the mappings and shards are looked at
+     * @param invocationThreads  invocations (and their retries' waits) at once, over every mapping
+     * @param connectTimeout     to a function's endpoint
+     * @param invocationTimeout  the function's timeout: how long an invocation may run
+     * @param backoffBaseMs      the first wait before a retry, doubling per failure
+     * @param backoffMaxMs       the longest wait
+     */
+    public record Options(long pollIntervalMs, int invocationThreads, Duration connectTimeout,
+                          Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
+        public static Options defaults() {
+            return new Options(200, 32, Duration.ofSeconds(5), Duration.ofSeconds(60), 500, 30_000);
+        }
+    }
+
+    /** One mapping's workers at one version of its settings. */
+    private static final class Work {
+        final MappingRun run;
+        final String streamArn;
+        final long streamCreatedMs;
+        final Map<String, ShardWorker> workers = new HashMap<>();
+
+        Work(MappingRun run, String streamArn, long streamCreatedMs) {
+            this.run = run;
+            this.streamArn = streamArn;
+            this.streamCreatedMs = streamCreatedMs;
+        }
+
+        void stop() {
+            workers.values().forEach(ShardWorker::stop);
+        }
+
+        boolean idle() {
+            return workers.values().stream().allMatch(ShardWorker::idle);
+        }
+    }
+
+    private final MappingStore store;
+    private final MappingCheckpoints checkpoints;
+    private final ShardSource shards;
+    private final StreamLookup streams;
+    private final FunctionRegistry functions;
+    private final FailureDestinations failures;
+    private final MappingListener listener;
+    private final Options options;
+    private final Clock clock;
+    private final String region;
+    private final String accountId;
+    private final BooleanSupplier active;
+    /** Owned by the poll thread. */
+    private final Map<String, Work> works = new HashMap<>();
+    private ScheduledExecutorService poller;
+    private ThreadPoolExecutor invocations;
+    private FunctionInvoker invoker;
+    private Registration changes;
+
+    public MappingEngine(MappingStore store, MetadataStore metadata, ShardSource shards, StreamLookup streams,
+                         FunctionRegistry functions, FailureDestinations failures, MappingListener listener,
+                         Options options, Clock clock, String region, String accountId, BooleanSupplier active) {
+        this.store = store;
+        this.checkpoints = new MappingCheckpoints(metadata);
+        this.shards = shards;
+        this.streams = streams;
+        this.functions = functions;
+        this.failures = failures;
+        this.listener = listener;
+        this.options = options;
+        this.clock = clock;
+        this.region = region;
+        this.accountId = accountId;
+        this.active = active;
+    }
+
+    /** Starts polling. */
+    public synchronized void start() {
+        if (poller != null) {
+            return;
+        }
+        invoker = new FunctionInvoker(options.connectTimeout());
+        AtomicInteger threadNumber = new AtomicInteger();
+        invocations = new ThreadPoolExecutor(options.invocationThreads(), options.invocationThreads(), 60,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "millrace-esm-invoke-" + threadNumber.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        invocations.allowCoreThreadTimeOut(true);
+        poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "millrace-esm-poll");
+            thread.setDaemon(true);
+            return thread;
+        });
+        poller.scheduleWithFixedDelay(this::poll, 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
+        // A change (a new mapping, a deletion) is acted on at once rather than at the next poll.
+        changes = store.onChange(() -> {
+            ScheduledExecutorService p = poller;
+            if (p != null && !p.isShutdown()) {
+                p.execute(this::poll);
+            }
+        });
+    }
+
+    private void poll() {
+        try {
+            if (!active.getAsBoolean()) {
+                works.values().forEach(Work::stop);
+                works.values().removeIf(Work::idle);
+                return;
+            }
+            Set<String> seen = new HashSet<>();
+            for (EventSourceMapping mapping : store.all()) {
+                seen.add(mapping.uuid());
+                try {
+                    handle(mapping);
+                } catch (RuntimeException e) {
+                    LOG.warn("Event source mapping {}: {}", mapping.uuid(), e.toString(), e);
+                }
+            }
+            works.entrySet().removeIf(entry -> {
+                if (seen.contains(entry.getKey())) {
+                    return false;
+                }
+                entry.getValue().stop();
+                return entry.getValue().idle();
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("Event source mappings could not be polled: {}", e.toString(), e);
+        }
+    }
+
+    private void handle(EventSourceMapping mapping) {
+        Work work = works.get(mapping.uuid());
+        MappingState state = mapping.state();
+        if (state == MappingState.DELETING || !mapping.enabled()) {
+            if (work != null) {
+                work.stop();
+                if (!work.idle()) {
+                    return;
+                }
+                works.remove(mapping.uuid());
+            }
+            if (state == MappingState.DELETING) {
+                checkpoints.forget(mapping.uuid());
+            }
+            if (!state.settled()) {
+                store.settle(mapping.uuid());
+            }
+            return;
+        }
+        if (work != null && !sameSettings(work.run.mapping(), mapping)) {
+            work.stop();
+            if (!work.idle()) {
+                return;
+            }
+            works.remove(mapping.uuid());
+            work = null;
+        }
+        if (work == null) {
+            work = begin(mapping);
+            if (work == null) {
+                return;
+            }
+            works.put(mapping.uuid(), work);
+        }
+        if (!state.settled()) {
+            store.settle(mapping.uuid());
+        }
+        tick(work);
+    }
+
+    /** The work of a mapping about to run, its starting checkpoints committed if it is new; null if it cannot run. */
+    private Work begin(EventSourceMapping mapping) {
+        MappingRun problems = new MappingRun(mapping, null, mapping.eventSourceArn(), services(), s -> false);
+        if (mapping.tumblingWindowSeconds() > 0) {
+            problems.problem("TumblingWindowInSeconds is not supported by this Millrace version yet; the mapping "
+                    + "processes nothing.");
+            return null;
+        }
+        String streamArn = mapping.eventSourceArn().contains("/consumer/")
+                ? streams.consumerStream(mapping.eventSourceArn()).orElse(null)
+                : mapping.eventSourceArn();
+        OptionalLong createdMs = streamArn == null ? OptionalLong.empty() : streams.streamCreatedMs(streamArn);
+        if (createdMs.isEmpty()) {
+            problems.problem("Stream not found: " + mapping.eventSourceArn());
+            return null;
+        }
+        Optional<URI> url = functions.url(mapping.functionName());
+        if (url.isEmpty()) {
+            problems.problem("Function not found: " + mapping.functionArn() + " (no --function "
+                    + mapping.functionName() + "=URL)");
+            return null;
+        }
+        long created = createdMs.getAsLong();
+        MappingRun run = new MappingRun(mapping, url.get(), BatchContext.streamArnOf(streamArn), services(),
+                shard -> parentsDone(mapping, streamArn, created, shard));
+        List<Shard> current = shards.shards(streamArn, created);
+        if (current.stream().allMatch(shard -> checkpoints.read(mapping.uuid(), shard.shardId()).isEmpty())) {
+            // Never started (created now, or created disabled and enabled now).
+            commitStartingCheckpoints(mapping, current);
+        }
+        return new Work(run, streamArn, created);
+    }
+
+    /**
+     * LATEST and AT_TIMESTAMP fix where each shard the stream has now starts, before the mapping says Enabled: records
+     * put after that are processed, whenever the workers first read. TRIM_HORIZON needs nothing (no checkpoint means
+     * the shard's start). Shards born later are read from their start.
+     */
+    private void commitStartingCheckpoints(EventSourceMapping mapping, List<Shard> current) {
+        if (mapping.startingPosition().equals("TRIM_HORIZON")) {
+            return;
+        }
+        for (Shard shard : current) {
+            long start = mapping.startingPosition().equals("AT_TIMESTAMP")
+                    ? shard.log().positionAtOrAfter(mapping.startingPositionTimestampMs())
+                    : shard.log().endPosition();
+            try {
+                checkpoints.commit(mapping.uuid(), shard.shardId(), Optional.empty(), Checkpoint.at(start));
+            } catch (CheckpointMovedException e) {
+                // Committed before (a creation interrupted by a restart): that start stands.
+            }
+        }
+    }
+
+    /** Whether the shard's parents are done for the mapping, or gone from the stream (expired). */
+    private boolean parentsDone(EventSourceMapping mapping, String streamArn, long streamCreatedMs, Shard shard) {
+        for (String parent : new String[] {shard.parentShardId(), shard.adjacentParentShardId()}) {
+            if (parent == null) {
+                continue;
+            }
+            boolean present = shards.shards(streamArn, streamCreatedMs).stream()
+                    .anyMatch(s -> s.shardId().equals(parent));
+            if (present && !checkpoints.read(mapping.uuid(), parent).map(Checkpoint::shardDone).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void tick(Work work) {
+        List<Shard> current = shards.shards(work.streamArn, work.streamCreatedMs);
+        Set<String> ids = new HashSet<>();
+        for (Shard shard : current) {
+            ids.add(shard.shardId());
+            ShardWorker worker = work.workers.computeIfAbsent(shard.shardId(), id -> new ShardWorker(work.run, shard));
+            if (!worker.running() && worker.idle()) {
+                // Stopped by a failure or a lost checkpoint race: start again from the stored checkpoint.
+                worker = new ShardWorker(work.run, shard);
+                work.workers.put(shard.shardId(), worker);
+            }
+            try {
+                worker.tryTick();
+            } catch (RuntimeException e) {
+                LOG.warn("Event source mapping {} shard {}: {}", work.run.mapping().uuid(), shard.shardId(),
+                        e.toString());
+                worker.stop();
+            }
+        }
+        work.workers.entrySet().removeIf(entry -> {
+            if (ids.contains(entry.getKey())) {
+                return false;
+            }
+            entry.getValue().stop();
+            return entry.getValue().idle();
+        });
+    }
+
+    /** Whether two versions of a mapping process alike (its state and status lines aside). */
+    private static boolean sameSettings(EventSourceMapping a, EventSourceMapping b) {
+        return a.functionArn().equals(b.functionArn()) && a.batchSize() == b.batchSize()
+                && a.maximumBatchingWindowSeconds() == b.maximumBatchingWindowSeconds()
+                && a.parallelizationFactor() == b.parallelizationFactor()
+                && a.maximumRecordAgeSeconds() == b.maximumRecordAgeSeconds()
+                && a.bisectBatchOnFunctionError() == b.bisectBatchOnFunctionError()
+                && a.maximumRetryAttempts() == b.maximumRetryAttempts()
+                && a.tumblingWindowSeconds() == b.tumblingWindowSeconds()
+                && a.functionResponseTypes().equals(b.functionResponseTypes())
+                && a.filterPatterns().equals(b.filterPatterns())
+                && Objects.equals(a.onFailureDestination(), b.onFailureDestination());
+    }
+
+    private MappingRun.Services services() {
+        return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, clock,
+                options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region, accountId);
+    }
+
+    /** Stops polling and every batch at its next step; invocations under way end within their timeout. */
+    @Override
+    public void close() {
+        ScheduledExecutorService p;
+        synchronized (this) {
+            p = poller;
+            poller = null;
+        }
+        if (p == null) {
+            return;
+        }
+        if (changes != null) {
+            changes.close();
+        }
+        p.shutdown();
+        try {
+            p.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        works.values().forEach(Work::stop);
+        invocations.shutdown();
+        try {
+            invocations.awaitTermination(options.invocationTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        invoker.close();
+    }
+}

@@ -1,0 +1,418 @@
+package dev.millrace.lambda.poll;
+
+import dev.millrace.channels.delivery.ShardSource.Shard;
+import dev.millrace.lambda.failure.InvocationRecord;
+import dev.millrace.lambda.failure.InvocationRecord.Condition;
+import dev.millrace.lambda.failure.InvocationRecord.ResponseContext;
+import dev.millrace.lambda.failure.KinesisBatchInfo;
+import dev.millrace.lambda.invoke.BatchResponse;
+import dev.millrace.lambda.invoke.EventRecord;
+import dev.millrace.lambda.invoke.InvokeOutcome;
+import dev.millrace.lambda.invoke.KinesisEventWriter;
+import dev.millrace.lambda.poll.BatchRun.FunctionFailure;
+import dev.millrace.lambda.poll.BatchRun.NotReached;
+import dev.millrace.lambda.poll.BatchRun.Outcome;
+import dev.millrace.lambda.poll.BatchRun.PartialFailure;
+import dev.millrace.lambda.poll.BatchRun.Success;
+import dev.millrace.lambda.poll.BatchRun.TooLarge;
+import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
+import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
+import dev.millrace.storage.ReadResult;
+import dev.millrace.storage.StoredRecord;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mapping's work on one shard: reads the shard from its checkpoint, keeps out what the filter criteria reject,
+ * spreads the rest over ParallelizationFactor lanes by partition key ({@link ShardLanes}), cuts each lane's records
+ * into batches (BatchSize, MaximumBatchingWindowInSeconds, the 6 MB event limit), runs each batch through Lambda's
+ * failure handling ({@link BatchRun}) on the engine's invocation pool, one batch per lane at a time, and commits the
+ * shard's checkpoint behind the records that ended. A closed shard whose records have all ended is marked done, so
+ * that its children start ({@link MappingEngine}).
+ *
+ * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
+ * their events.
+ *
+ * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
+ * on invocation threads; shared state is guarded by this object.
+ */
+final class ShardWorker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardWorker.class);
+    /** The synchronous invocation payload limit (Lambda's 6 MB). */
+    static final long MAX_EVENT_BYTES = 6L * 1024 * 1024;
+
+    /** A record read and kept, waiting for its lane's next batch. */
+    record Pending(StoredRecord stored, EventRecord event, long eventBytes, long readAtMs) {
+    }
+
+    private final MappingRun run;
+    private final Shard shard;
+    private final KinesisEventWriter writer;
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private volatile boolean running = true;
+
+    // Guarded by this.
+    private ShardLanes lanes;
+    private List<ArrayDeque<Pending>> queues;
+    private boolean[] laneBusy;
+    private int busyLanes;
+    private int queuedRecords;
+    private long queuedBytes;
+    private long readPosition;
+    private Optional<Checkpoint> committed;
+    private boolean done;
+
+    ShardWorker(MappingRun run, Shard shard) {
+        this.run = run;
+        this.shard = shard;
+        this.writer = new KinesisEventWriter(run.context(shard.shardId()));
+    }
+
+    String shardId() {
+        return shard.shardId();
+    }
+
+    /** Whether the shard is closed and every record of it ended (its children may start). */
+    synchronized boolean done() {
+        return done;
+    }
+
+    /** Whether no batch is under way: the worker can be dropped without leaving an invocation behind. */
+    synchronized boolean idle() {
+        return busyLanes == 0;
+    }
+
+    /** Stops taking and retrying batches; batches under way end at their next step without ending their records. */
+    void stop() {
+        running = false;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    /** Runs {@link #tick} unless a tick is under way; returns whether it ran. */
+    boolean tryTick() {
+        if (!ticking.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            tick();
+        } finally {
+            ticking.set(false);
+        }
+        return true;
+    }
+
+    /** One poll: starts from the checkpoint if needed, reads what arrived, hands due batches to their lanes. */
+    void tick() {
+        if (!running) {
+            return;
+        }
+        synchronized (this) {
+            if (done || (lanes == null && !start())) {
+                return;
+            }
+        }
+        read();
+        dispatch();
+        finishIfDone();
+    }
+
+    /** Starts from the checkpoint; false if it cannot start yet (no checkpoint and parents not done). */
+    private boolean start() {
+        Optional<Checkpoint> checkpoint = run.checkpoints().read(run.mapping().uuid(), shard.shardId());
+        if (checkpoint.isPresent() && checkpoint.get().shardDone()) {
+            done = true;
+            return false;
+        }
+        // Parents first, as Lambda orders a split's or merge's shards.
+        if (!run.parentsDone(shard)) {
+            return false;
+        }
+        // No checkpoint: a shard read from its start (TRIM_HORIZON, or a child born after the mapping started; the
+        // engine commits LATEST's and AT_TIMESTAMP's starting checkpoints when the mapping is created).
+        long start = checkpoint.map(Checkpoint::nextPosition).orElseGet(() -> shard.log().startPosition());
+        int laneCount = run.mapping().parallelizationFactor();
+        lanes = new ShardLanes(laneCount, start);
+        queues = new ArrayList<>();
+        for (int i = 0; i < laneCount; i++) {
+            queues.add(new ArrayDeque<>());
+        }
+        laneBusy = new boolean[laneCount];
+        readPosition = start;
+        committed = checkpoint;
+        return true;
+    }
+
+    /** Reads on while the read-ahead bounds allow. */
+    private void read() {
+        int batchSize = run.mapping().batchSize();
+        int maxQueued;
+        long position;
+        synchronized (this) {
+            maxQueued = batchSize * lanes.lanes();
+            if (queuedRecords >= maxQueued || queuedBytes >= MAX_EVENT_BYTES * lanes.lanes()) {
+                return;
+            }
+            position = readPosition;
+        }
+        ReadResult page = shard.log().read(position, Math.min(maxQueued, 10_000),
+                MAX_EVENT_BYTES * lanes.lanes());
+        int kept = 0;
+        int filtered = 0;
+        long nowMs = run.clock().millis();
+        synchronized (this) {
+            for (StoredRecord record : page.records()) {
+                if (record.position() < readPosition) {
+                    continue;
+                }
+                if (!run.filter().matches(record.data())) {
+                    filtered++;
+                    lanes.passed(record.position() + 1);
+                    continue;
+                }
+                EventRecord event = new EventRecord(record.partitionKey() == null ? "" : record.partitionKey(),
+                        shard.sequenceNumber().of(record.position(), record.arrivalMs()), record.data(),
+                        record.arrivalMs());
+                long bytes = writer.recordBytes(event);
+                lanes.taken(record.position());
+                queues.get(lanes.laneOf(record.partitionKey())).add(new Pending(record, event, bytes, nowMs));
+                queuedRecords++;
+                queuedBytes += bytes;
+                kept++;
+            }
+            readPosition = Math.max(readPosition, page.nextPosition());
+            lanes.passed(readPosition);
+        }
+        if (kept + filtered > 0) {
+            run.listener().polled(run.mapping(), kept + filtered);
+        }
+        if (filtered > 0) {
+            run.listener().filteredOut(run.mapping(), filtered);
+        }
+    }
+
+    /** Hands each idle lane its next batch if one is due. */
+    private void dispatch() {
+        long nowMs = run.clock().millis();
+        boolean closedAndRead = shard.ended() && readPosition() >= shard.log().endPosition();
+        for (int lane = 0; lane < laneBusyCount(); lane++) {
+            List<Pending> batch = nextBatch(lane, nowMs, closedAndRead);
+            if (batch != null) {
+                int chosen = lane;
+                run.submit(() -> runBatch(chosen, batch));
+            }
+        }
+    }
+
+    private synchronized long readPosition() {
+        return readPosition;
+    }
+
+    private synchronized int laneBusyCount() {
+        return laneBusy.length;
+    }
+
+    /** The lane's next batch if the lane is idle and a batch is due (and marks the lane busy), else null. */
+    private synchronized List<Pending> nextBatch(int lane, long nowMs, boolean closedAndRead) {
+        ArrayDeque<Pending> queue = queues.get(lane);
+        if (laneBusy[lane] || queue.isEmpty()) {
+            return null;
+        }
+        int batchSize = run.mapping().batchSize();
+        long windowMs = run.mapping().maximumBatchingWindowSeconds() * 1000L;
+        KinesisEventWriter.Sizer sizer = writer.sizer(null);
+        List<Pending> batch = new ArrayList<>();
+        boolean full = false;
+        for (Pending pending : queue) {
+            if (batch.size() == batchSize || (!batch.isEmpty() && sizer.bytesWith(pending.eventBytes()) > MAX_EVENT_BYTES)) {
+                full = true;
+                break;
+            }
+            sizer.add(pending.eventBytes());
+            batch.add(pending);
+        }
+        boolean due = full || batch.size() == batchSize || windowMs == 0 || closedAndRead
+                || nowMs - queue.peekFirst().readAtMs() >= windowMs;
+        if (!due) {
+            return null;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending taken = queue.pollFirst();
+            queuedRecords--;
+            queuedBytes -= taken.eventBytes();
+        }
+        laneBusy[lane] = true;
+        busyLanes++;
+        return batch;
+    }
+
+    /** Runs one batch to its end on an invocation thread, then commits the checkpoint. */
+    private void runBatch(int lane, List<Pending> batch) {
+        try {
+            BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), this::invoke, new Ends(),
+                    p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
+                    run.clock(), this::sleep, () -> running);
+            batchRun.run(batch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // An OnFailure destination that refused the record, a log that cannot be read: the records stay
+            // unended, and the lane is read again from the checkpoint when the worker is rebuilt.
+            LOG.warn("Event source mapping {} shard {}: a batch failed: {}", run.mapping().uuid(),
+                    shard.shardId(), e.toString());
+            run.problem(e.toString());
+            stop();
+        } finally {
+            synchronized (this) {
+                laneBusy[lane] = false;
+                busyLanes--;
+            }
+            commitCheckpoint();
+        }
+    }
+
+    /** The listener of a batch's ends: processed records end; discarded ones end once their record is sent. */
+    private final class Ends implements BatchRun.Listener<Pending> {
+        @Override
+        public void processed(List<Pending> records) {
+            end(records);
+        }
+
+        @Override
+        public void discarded(List<Pending> records, Condition condition, int invocations,
+                              FunctionFailure lastFailure) {
+            List<EventRecord> events = records.stream().map(Pending::event).toList();
+            String destination = run.mapping().onFailureDestination();
+            boolean sent = false;
+            if (destination != null) {
+                ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
+                        ? null : lastFailure.response();
+                InvocationRecord record = run.failures().records().record(run.mapping().functionArn(), condition,
+                        invocations, response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(),
+                                events));
+                run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
+                sent = true;
+            }
+            LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
+                    run.mapping().uuid(), shard.shardId(), records.size(), condition.awsName(), invocations,
+                    sent ? ", invocation record sent to " + destination : "");
+            run.listener().dropped(run.mapping(), records.size(), sent);
+            end(records);
+        }
+    }
+
+    private void end(List<Pending> records) {
+        synchronized (this) {
+            for (Pending pending : records) {
+                lanes.ended(pending.stored().position());
+            }
+        }
+    }
+
+    /** Invokes the function with a piece of a batch and says what it means for the piece. */
+    private Outcome invoke(List<Pending> piece) {
+        List<EventRecord> events = piece.stream().map(Pending::event).toList();
+        byte[] event = writer.write(events, null);
+        long startMs = run.clock().millis();
+        InvokeOutcome outcome = run.invoke(event);
+        long endMs = run.clock().millis();
+        Outcome result = outcome(outcome, events);
+        String kind = result instanceof Success ? "success" : result instanceof NotReached
+                ? outcome.kind().name().toLowerCase(java.util.Locale.ROOT) : result instanceof TooLarge
+                ? "too_large" : "function_error";
+        run.listener().invoked(run.mapping(), piece.size(), kind, endMs - startMs,
+                endMs - piece.get(piece.size() - 1).stored().arrivalMs());
+        if (result instanceof Success) {
+            run.processingResult("OK");
+        } else {
+            run.problem(outcome.detail());
+        }
+        return result;
+    }
+
+    private Outcome outcome(InvokeOutcome outcome, List<EventRecord> events) {
+        switch (outcome.kind()) {
+            case SUCCESS -> {
+                BatchResponse response = BatchResponse.read(outcome.body(), events,
+                        run.mapping().reportsBatchItemFailures(), false);
+                return switch (response.verdict()) {
+                    case COMPLETE -> new Success();
+                    case PARTIAL -> new PartialFailure(response.failedFromIndex(),
+                            ResponseContext.ofFailedResponse(outcome));
+                    case FAILED -> new FunctionFailure(ResponseContext.ofFailedResponse(outcome));
+                };
+            }
+            case FUNCTION_ERROR -> {
+                return new FunctionFailure(ResponseContext.ofFunctionError(outcome));
+            }
+            case REQUEST_TOO_LARGE -> {
+                return new TooLarge(new ResponseContext(outcome.statusCode(), outcome.executedVersion(), null));
+            }
+            default -> {
+                return new NotReached(outcome.detail());
+            }
+        }
+    }
+
+    /** Waits between retries in short steps, so that a stopped worker's batch ends soon. */
+    private void sleep(long millis) throws InterruptedException {
+        // Real time, not the mapping's clock: the clock dates records (and is manual in tests); a wait is a wait.
+        long untilNs = System.nanoTime() + millis * 1_000_000L;
+        long leftNs;
+        while (running && (leftNs = untilNs - System.nanoTime()) > 0) {
+            Thread.sleep(Math.min(100, Math.max(1, leftNs / 1_000_000L)));
+        }
+    }
+
+    /** Commits the checkpoint behind the records that ended, if it moved. */
+    private synchronized void commitCheckpoint() {
+        if (lanes == null || !running) {
+            return;
+        }
+        long next = lanes.checkpoint();
+        if (committed.isPresent() && committed.get().nextPosition() == next) {
+            return;
+        }
+        Checkpoint checkpoint = Checkpoint.at(next);
+        try {
+            run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, checkpoint);
+            committed = Optional.of(checkpoint);
+        } catch (CheckpointMovedException e) {
+            LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
+                    shard.shardId(), e.getMessage());
+            stop();
+        }
+    }
+
+    /** Marks a closed shard done once every record of it ended. */
+    private void finishIfDone() {
+        synchronized (this) {
+            if (done || !shard.ended() || busyLanes > 0 || queuedRecords > 0
+                    || readPosition < shard.log().endPosition()) {
+                return;
+            }
+        }
+        commitCheckpoint();
+        synchronized (this) {
+            if (!running || lanes.checkpoint() < shard.log().endPosition()) {
+                return;
+            }
+            Checkpoint end = new Checkpoint(lanes.checkpoint(), true, -1, null);
+            try {
+                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, end);
+                committed = Optional.of(end);
+                done = true;
+            } catch (CheckpointMovedException e) {
+                stop();
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+package dev.millrace.lambda.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.millrace.channels.delivery.ShardSource;
+import dev.millrace.channels.s3.LocalFilesDestination;
+import dev.millrace.lambda.FunctionRegistry;
+import dev.millrace.lambda.LambdaApi;
+import dev.millrace.lambda.StreamLookup;
+import dev.millrace.lambda.failure.InvocationRecords;
+import dev.millrace.lambda.mapping.EventSourceMapping;
+import dev.millrace.lambda.mapping.MappingStore;
+import dev.millrace.protocol.Account;
+import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.ShardLog;
+import dev.millrace.storage.embedded.EmbeddedStorage;
+import dev.millrace.storage.log.DurabilityPolicy;
+import dev.millrace.storage.log.LogConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine against real shard logs (the embedded engine) and a real HTTP function, as a server runs it. */
+class MappingEngineTest {
+
+    static final Account ACCOUNT = new Account("eu-west-1", "123456789012");
+    static final String STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders";
+    static final long CREATED_MS = 1_700_000_000_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the function saw of one record. */
+    record Seen(String shardId, String partitionKey, String data, String sequenceNumber) {
+    }
+
+    /** What the function answers: status, X-Amz-Function-Error (or null), body. */
+    record Answer(int status, String functionError, String body) {
+        static final Answer OK = new Answer(200, null, "null");
+    }
+
+    @TempDir
+    Path dir;
+    EmbeddedStorage storage;
+    final List<ShardSource.Shard> shards = new CopyOnWriteArrayList<>();
+    HttpServer function;
+    final List<List<Seen>> events = new CopyOnWriteArrayList<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    volatile Function<List<Seen>, Answer> behaviour = batch -> Answer.OK;
+    volatile long functionDelayMs;
+    LambdaApi api;
+    final List<MappingEngine> engines = new ArrayList<>();
+    final Map<String, AtomicInteger> filtered = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        storage = EmbeddedStorage.open(LogConfig.defaults(dir.resolve("data"))
+                .withDurability(DurabilityPolicy.INTERVAL, 20), Clock.systemUTC());
+        for (int i = 0; i < 2; i++) {
+            addShard(i, null, false);
+        }
+        function = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        function.createContext("/2015-03-31/functions/function/invocations", exchange -> {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            try {
+                List<Seen> batch = parse(exchange.getRequestBody().readAllBytes());
+                events.add(batch);
+                if (functionDelayMs > 0) {
+                    Thread.sleep(functionDelayMs);
+                }
+                Answer answer = behaviour.apply(batch);
+                if (answer.functionError() != null) {
+                    exchange.getResponseHeaders().add("X-Amz-Function-Error", answer.functionError());
+                }
+                byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(answer.status(), body.length);
+                exchange.getResponseBody().write(body);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
+                exchange.close();
+            }
+        });
+        function.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        function.start();
+        api = new LambdaApi(storage.metadata(), Clock.systemUTC(), ACCOUNT, functions(), streams());
+    }
+
+    @AfterEach
+    void tearDown() {
+        engines.forEach(MappingEngine::close);
+        function.stop(0);
+        storage.close();
+    }
+
+    private FunctionRegistry functions() {
+        return FunctionRegistry.parse(List.of("fn=http://127.0.0.1:" + function.getAddress().getPort()
+                + "/2015-03-31/functions/function/invocations"));
+    }
+
+    private StreamLookup streams() {
+        return new StreamLookup() {
+            @Override
+            public OptionalLong streamCreatedMs(String streamArn) {
+                return streamArn.equals(STREAM) ? OptionalLong.of(CREATED_MS) : OptionalLong.empty();
+            }
+
+            @Override
+            public Optional<String> consumerStream(String consumerArn) {
+                return Optional.empty();
+            }
+        };
+    }
+
+    private ShardSource.Shard addShard(int number, String parent, boolean ended) {
+        String shardId = String.format("shardId-%012d", number);
+        ShardLog log = storage.logs().openOrCreate("orders-" + number);
+        ShardSource.Shard shard = new ShardSource.Shard(shardId, parent, null, ended, log,
+                (position, arrivalMs) -> String.format("4959%04d%048d", number, position));
+        shards.add(shard);
+        return shard;
+    }
+
+    private static List<Seen> parse(byte[] event) throws IOException {
+        List<Seen> batch = new ArrayList<>();
+        for (JsonNode record : JSON.readTree(event).get("Records")) {
+            JsonNode kinesis = record.get("kinesis");
+            batch.add(new Seen(record.get("eventID").asText().split(":")[0], kinesis.get("partitionKey").asText(),
+                    new String(Base64.getDecoder().decode(kinesis.get("data").asText()), StandardCharsets.UTF_8),
+                    kinesis.get("sequenceNumber").asText()));
+        }
+        return batch;
+    }
+
+    private MappingEngine engine() {
+        ShardSource source = (arn, createdMs) -> arn.equals(STREAM) && createdMs == CREATED_MS
+                ? List.copyOf(shards) : List.of();
+        MappingListener listener = new MappingListener() {
+            @Override
+            public void filteredOut(EventSourceMapping mapping, int records) {
+                filtered.computeIfAbsent(mapping.uuid(), k -> new AtomicInteger()).addAndGet(records);
+            }
+        };
+        FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
+                (arn, key, data) -> {
+                    throw new IllegalStateException("no streams here");
+                }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
+        MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
+                storage.metadata(), source, streams(), functions(), failures, listener,
+                new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 10, 50),
+                Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
+        engines.add(engine);
+        engine.start();
+        return engine;
+    }
+
+    private String create(String extra) {
+        LambdaApi.Result result = api.handle("POST", "/2015-03-31/event-source-mappings", Map.of(),
+                ("{\"FunctionName\":\"fn\",\"EventSourceArn\":\"" + STREAM + "\"" + extra + "}")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThat(result.httpStatus()).as(new String(result.body(), StandardCharsets.UTF_8)).isEqualTo(202);
+        try {
+            return JSON.readTree(result.body()).get("UUID").asText();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private JsonNode get(String uuid) throws IOException {
+        return JSON.readTree(api.handle("GET", "/2015-03-31/event-source-mappings/" + uuid, Map.of(), null).body());
+    }
+
+    private void put(int shard, String key, String... payloads) {
+        List<AppendRecord> records = new ArrayList<>();
+        for (String payload : payloads) {
+            records.add(AppendRecord.of(key, payload));
+        }
+        shards.get(shard).log().append(records);
+    }
+
+    private List<Seen> seen() {
+        return events.stream().flatMap(List::stream).toList();
+    }
+
+    private static String[] numbered(String prefix, int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(i -> prefix + i).toArray(String[]::new);
+    }
+
+    @Test
+    void everyRecordReachesTheFunctionOnceInShardOrderInBatchesOfBatchSize() throws Exception {
+        put(0, "a", numbered("s0-", 25));
+        put(1, "b", numbered("s1-", 7));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":10");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 32);
+        assertThat(seen().stream().filter(s -> s.shardId().equals("shardId-000000000000")).map(Seen::data))
+                .containsExactly(numbered("s0-", 25));
+        assertThat(seen().stream().filter(s -> s.shardId().equals("shardId-000000000001")).map(Seen::data))
+                .containsExactly(numbered("s1-", 7));
+        assertThat(events).allSatisfy(batch -> assertThat(batch).hasSizeBetween(1, 10));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode m = get(uuid);
+            assertThat(m.get("State").asText()).isEqualTo("Enabled");
+            assertThat(m.get("LastProcessingResult").asText()).isEqualTo("OK");
+        });
+        Thread.sleep(300);
+        assertThat(seen()).hasSize(32);
+    }
+
+    @Test
+    void latestSkipsWhatWasPutBeforeTheMappingWasEnabled() throws Exception {
+        put(0, "a", "before-1", "before-2");
+        String uuid = create(",\"StartingPosition\":\"LATEST\"");
+        engine();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(uuid).get("State").asText().equals("Enabled"));
+        put(0, "a", "after-1", "after-2");
+        put(1, "b", "after-3");
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 3);
+        Thread.sleep(300);
+        assertThat(seen()).extracting(Seen::data).containsExactlyInAnyOrder("after-1", "after-2", "after-3");
+    }
+
+    @Test
+    void aFailingRecordIsIsolatedRetriedThenSentToTheS3FailureDestinationAndTheRestProcessed() throws Exception {
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("poison"))
+                ? new Answer(200, "Unhandled", "{\"errorType\":\"Boom\",\"errorMessage\":\"no\"}") : Answer.OK;
+        put(0, "a", "r0", "r1", "r2", "poison", "r4", "r5");
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":6,\"MaximumRetryAttempts\":1,"
+                + "\"BisectBatchOnFunctionError\":true,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":"
+                + "\"arn:aws:s3:::failures\"}}");
+        engine();
+        Path prefix = dir.resolve("objects/failures/aws/lambda/" + uuid + "/shardId-000000000000");
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.isDirectory(prefix) && objects(prefix).size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen().stream().anyMatch(s -> s.data().equals("r5")));
+        JsonNode record = JSON.readTree(Files.readAllBytes(objects(prefix).get(0)));
+        assertThat(record.at("/requestContext/condition").asText()).isEqualTo("RetryAttemptsExhausted");
+        assertThat(record.at("/requestContext/approximateInvokeCount").asInt()).isEqualTo(2 + 2);
+        assertThat(record.at("/responseContext/functionError").asText()).isEqualTo("Unhandled");
+        assertThat(record.at("/KinesisBatchInfo/batchSize").asInt()).isEqualTo(1);
+        assertThat(new String(Base64.getDecoder().decode(record.at("/payload/Records/0/kinesis/data").asText()),
+                StandardCharsets.UTF_8)).isEqualTo("poison");
+        // Everything but the poison record was processed, in order, each once after the splits.
+        List<String> processed = events.stream().filter(b -> b.stream().noneMatch(s -> s.data().equals("poison")))
+                .flatMap(List::stream).map(Seen::data).toList();
+        assertThat(processed).containsExactly("r0", "r1", "r2", "r4", "r5");
+    }
+
+    private static List<Path> objects(Path prefix) throws IOException {
+        try (Stream<Path> files = Files.walk(prefix)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    @Test
+    void aNewEngineResumesFromTheCheckpointTheLastOneCommitted() throws Exception {
+        put(0, "a", numbered("first-", 10));
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":4");
+        MappingEngine first = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 10);
+        Thread.sleep(200);
+        first.close();
+        events.clear();
+        put(0, "a", numbered("second-", 5));
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 5);
+        Thread.sleep(300);
+        assertThat(seen()).extracting(Seen::data).containsExactly(numbered("second-", 5));
+    }
+
+    @Test
+    void filterCriteriaKeepOnlyMatchingRecordsAndCountTheRest() throws Exception {
+        put(0, "a", "{\"kind\":\"keep\",\"n\":1}", "{\"kind\":\"drop\"}", "not json", "{\"kind\":\"keep\",\"n\":2}");
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"FilterCriteria\":{\"Filters\":[{\"Pattern\":"
+                + "\"{\\\"data\\\":{\\\"kind\\\":[\\\"keep\\\"]}}\"}]}");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 2
+                && filtered.getOrDefault(uuid, new AtomicInteger()).get() >= 2);
+        Thread.sleep(300);
+        assertThat(seen()).extracting(Seen::data)
+                .containsExactly("{\"kind\":\"keep\",\"n\":1}", "{\"kind\":\"keep\",\"n\":2}");
+        assertThat(filtered.get(uuid).get()).isEqualTo(2);
+    }
+
+    @Test
+    void aParallelizationFactorRunsBatchesOfAShardAtOnceKeepingEachKeysOrder() throws Exception {
+        functionDelayMs = 30;
+        for (int round = 0; round < 10; round++) {
+            for (int key = 0; key < 12; key++) {
+                put(0, "key-" + key, "key-" + key + ":" + round);
+            }
+        }
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":5,\"ParallelizationFactor\":4");
+        engine();
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen().size() >= 120);
+        assertThat(seen()).hasSize(120);
+        for (int key = 0; key < 12; key++) {
+            String k = "key-" + key;
+            assertThat(seen().stream().filter(s -> s.partitionKey().equals(k)).map(Seen::data))
+                    .containsExactly(java.util.stream.IntStream.range(0, 10).mapToObj(r -> k + ":" + r)
+                            .toArray(String[]::new));
+        }
+        assertThat(maxInFlight.get()).isGreaterThan(1).isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aChildShardIsProcessedOnlyAfterItsParentIsDone() throws Exception {
+        functionDelayMs = 20;
+        put(0, "a", numbered("parent-", 12));
+        shards.set(0, new ShardSource.Shard(shards.get(0).shardId(), null, null, true, shards.get(0).log(),
+                shards.get(0).sequenceNumber()));
+        shards.get(0).log().seal();
+        addShard(2, "shardId-000000000000", false);
+        put(2, "a", numbered("child-", 3));
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":3");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().filter(s -> !s.shardId()
+                .equals("shardId-000000000001")).count() >= 15);
+        List<String> order = seen().stream().filter(s -> !s.shardId().equals("shardId-000000000001"))
+                .map(Seen::data).toList();
+        assertThat(order.subList(0, 12)).containsExactly(numbered("parent-", 12));
+        assertThat(order.subList(12, 15)).containsExactly(numbered("child-", 3));
+    }
+}
