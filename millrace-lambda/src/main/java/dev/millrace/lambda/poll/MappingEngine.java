@@ -45,9 +45,6 @@ import org.slf4j.LoggerFactory;
  * {@code active} says so (the metadata writer, as channels' delivery), and the shard source gives it the shards it
  * processes: each shard is processed by one node.
  *
- * <p>Not yet: tumbling windows (a mapping with TumblingWindowInSeconds is not processed; its LastProcessingResult says
- * so).
- *
  * <p>Thread-safe: the poll thread owns the mappings' work; {@link #close} stops it.
  */
 public final class MappingEngine implements AutoCloseable {
@@ -227,11 +224,6 @@ public final class MappingEngine implements AutoCloseable {
     /** The work of a mapping about to run, its starting checkpoints committed if it is new; null if it cannot run. */
     private Work begin(EventSourceMapping mapping) {
         MappingRun problems = new MappingRun(mapping, null, mapping.eventSourceArn(), services(), s -> false);
-        if (mapping.tumblingWindowSeconds() > 0) {
-            problems.problem("TumblingWindowInSeconds is not supported by this Millrace version yet; the mapping "
-                    + "processes nothing.");
-            return null;
-        }
         String streamArn = mapping.eventSourceArn().contains("/consumer/")
                 ? streams.consumerStream(mapping.eventSourceArn()).orElse(null)
                 : mapping.eventSourceArn();

@@ -9,6 +9,7 @@ import dev.millrace.lambda.invoke.BatchResponse;
 import dev.millrace.lambda.invoke.EventRecord;
 import dev.millrace.lambda.invoke.InvokeOutcome;
 import dev.millrace.lambda.invoke.KinesisEventWriter;
+import dev.millrace.lambda.invoke.TumblingWindow;
 import dev.millrace.lambda.poll.BatchRun.FunctionFailure;
 import dev.millrace.lambda.poll.BatchRun.NotReached;
 import dev.millrace.lambda.poll.BatchRun.Outcome;
@@ -67,6 +68,8 @@ final class ShardWorker {
     private long readPosition;
     private Optional<Checkpoint> committed;
     private boolean done;
+    /** The shard's tumbling windows; null without TumblingWindowInSeconds. */
+    private Windows windows;
 
     ShardWorker(MappingRun run, Shard shard) {
         this.run = run;
@@ -139,7 +142,11 @@ final class ShardWorker {
         // No checkpoint: a shard read from its start (TRIM_HORIZON, or a child born after the mapping started; the
         // engine commits LATEST's and AT_TIMESTAMP's starting checkpoints when the mapping is created).
         long start = checkpoint.map(Checkpoint::nextPosition).orElseGet(() -> shard.log().startPosition());
-        int laneCount = run.mapping().parallelizationFactor();
+        // A window's state is the shard's: windowed mappings run one lane.
+        boolean windowed = run.mapping().tumblingWindowSeconds() > 0;
+        int laneCount = windowed ? 1 : run.mapping().parallelizationFactor();
+        windows = windowed ? new Windows(run.mapping().tumblingWindowSeconds() * 1000L, checkpoint.orElse(null))
+                : null;
         lanes = new ShardLanes(laneCount, start);
         queues = new ArrayList<>();
         for (int i = 0; i < laneCount; i++) {
@@ -203,8 +210,9 @@ final class ShardWorker {
     private void dispatch() {
         long nowMs = run.clock().millis();
         boolean closedAndRead = shard.ended() && readPosition() >= shard.log().endPosition();
+        boolean caughtUp = readPosition() >= shard.log().endPosition();
         for (int lane = 0; lane < laneBusyCount(); lane++) {
-            List<Pending> batch = nextBatch(lane, nowMs, closedAndRead);
+            Windows.Batch batch = nextBatch(lane, nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 int chosen = lane;
                 run.submit(() -> runBatch(chosen, batch));
@@ -220,14 +228,28 @@ final class ShardWorker {
         return laneBusy.length;
     }
 
-    /** The lane's next batch if the lane is idle and a batch is due (and marks the lane busy), else null. */
-    private synchronized List<Pending> nextBatch(int lane, long nowMs, boolean closedAndRead) {
+    /**
+     * The lane's next batch if the lane is idle and a batch is due (and marks the lane busy), else null; with
+     * tumbling windows, {@link Windows} cuts it.
+     */
+    private synchronized Windows.Batch nextBatch(int lane, long nowMs, boolean closedAndRead, boolean caughtUp) {
         ArrayDeque<Pending> queue = queues.get(lane);
-        if (laneBusy[lane] || queue.isEmpty()) {
-            return null;
-        }
         int batchSize = run.mapping().batchSize();
         long windowMs = run.mapping().maximumBatchingWindowSeconds() * 1000L;
+        if (laneBusy[lane]) {
+            return null;
+        }
+        if (windows != null) {
+            Windows.Batch batch = windows.next(queue, batchSize, MAX_EVENT_BYTES, writer, windowMs, nowMs,
+                    closedAndRead, caughtUp);
+            if (batch != null) {
+                taken(lane, batch.records());
+            }
+            return batch;
+        }
+        if (queue.isEmpty()) {
+            return null;
+        }
         KinesisEventWriter.Sizer sizer = writer.sizer(null);
         List<Pending> batch = new ArrayList<>();
         boolean full = false;
@@ -245,22 +267,33 @@ final class ShardWorker {
             return null;
         }
         for (int i = 0; i < batch.size(); i++) {
-            Pending taken = queue.pollFirst();
+            queue.pollFirst();
+        }
+        taken(lane, batch);
+        return new Windows.Batch(batch, null);
+    }
+
+    /** Books a batch taken off the lane's queue: the lane is busy until it ends. */
+    private void taken(int lane, List<Pending> batch) {
+        for (Pending pending : batch) {
             queuedRecords--;
-            queuedBytes -= taken.eventBytes();
+            queuedBytes -= pending.eventBytes();
         }
         laneBusy[lane] = true;
         busyLanes++;
-        return batch;
     }
 
     /** Runs one batch to its end on an invocation thread, then commits the checkpoint. */
-    private void runBatch(int lane, List<Pending> batch) {
+    private void runBatch(int lane, Windows.Batch batch) {
         try {
-            BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), this::invoke, new Ends(),
+            if (batch.records().isEmpty()) {
+                finalInvokeOnly(batch.window());
+                return;
+            }
+            BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), new Ends(),
                     p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
                     run.clock(), this::sleep, () -> running);
-            batchRun.run(batch);
+            batchRun.run(batch.records());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -318,18 +351,19 @@ final class ShardWorker {
     }
 
     /** Invokes the function with a piece of a batch and says what it means for the piece. */
-    private Outcome invoke(List<Pending> piece) {
+    private Outcome invoke(List<Pending> piece, Windows.Batch batch) {
         List<EventRecord> events = piece.stream().map(Pending::event).toList();
-        byte[] event = writer.write(events, null);
+        TumblingWindow window = windowOf(piece, batch);
+        byte[] event = writer.write(events, window);
         long startMs = run.clock().millis();
         InvokeOutcome outcome = run.invoke(event);
         long endMs = run.clock().millis();
-        Outcome result = outcome(outcome, events);
+        Outcome result = outcome(outcome, events, window);
         String kind = result instanceof Success ? "success" : result instanceof NotReached
                 ? outcome.kind().name().toLowerCase(java.util.Locale.ROOT) : result instanceof TooLarge
                 ? "too_large" : "function_error";
         run.listener().invoked(run.mapping(), piece.size(), kind, endMs - startMs,
-                endMs - piece.get(piece.size() - 1).stored().arrivalMs());
+                piece.isEmpty() ? 0 : endMs - piece.get(piece.size() - 1).stored().arrivalMs());
         if (result instanceof Success) {
             run.processingResult("OK");
         } else {
@@ -338,11 +372,36 @@ final class ShardWorker {
         return result;
     }
 
-    private Outcome outcome(InvokeOutcome outcome, List<EventRecord> events) {
+    /**
+     * The window of an invocation of {@code piece} of {@code batch}, with the state as it is now: final only for the
+     * piece that ends the batch (a bisected final batch sends its earlier halves as ordinary invocations).
+     */
+    private TumblingWindow windowOf(List<Pending> piece, Windows.Batch batch) {
+        TumblingWindow cut = batch.window();
+        if (cut == null) {
+            return null;
+        }
+        boolean last = batch.records().isEmpty()
+                || piece.get(piece.size() - 1) == batch.records().get(batch.records().size() - 1);
+        String state;
+        synchronized (this) {
+            state = windows.state();
+        }
+        return new TumblingWindow(cut.startMs(), cut.endMs(), state, cut.finalInvoke() && last,
+                cut.terminatedEarly());
+    }
+
+    private Outcome outcome(InvokeOutcome outcome, List<EventRecord> events, TumblingWindow window) {
         switch (outcome.kind()) {
             case SUCCESS -> {
                 BatchResponse response = BatchResponse.read(outcome.body(), events,
-                        run.mapping().reportsBatchItemFailures(), false);
+                        run.mapping().reportsBatchItemFailures(), window != null);
+                if (window != null && response.verdict() != BatchResponse.Verdict.FAILED) {
+                    synchronized (this) {
+                        windows.succeeded(window, response.stateJson(), response.stateTooLarge(),
+                                window.finalInvoke() && response.verdict() == BatchResponse.Verdict.COMPLETE);
+                    }
+                }
                 return switch (response.verdict()) {
                     case COMPLETE -> new Success();
                     case PARTIAL -> new PartialFailure(response.failedFromIndex(),
@@ -362,6 +421,33 @@ final class ShardWorker {
         }
     }
 
+    /**
+     * A window's final invocation when none of its records is left: retried like a batch (MaximumRetryAttempts for
+     * function errors, without limit while the function cannot be reached); given up, the window's state is dropped.
+     */
+    private void finalInvokeOnly(TumblingWindow cut) throws InterruptedException {
+        int failures = 0;
+        long backoffMs = run.policy().backoffBaseMs();
+        while (running) {
+            Outcome outcome = invoke(List.of(), new Windows.Batch(List.of(), cut));
+            if (outcome instanceof Success) {
+                return;
+            }
+            boolean counts = !(outcome instanceof NotReached);
+            if (counts && run.policy().maxRetryAttempts() >= 0 && ++failures > run.policy().maxRetryAttempts()) {
+                LOG.info("Event source mapping {} shard {}: the final invocation of the window from {} failed {} "
+                        + "times; its state is dropped", run.mapping().uuid(), shard.shardId(), cut.startMs(),
+                        failures);
+                synchronized (this) {
+                    windows.succeeded(cut, null, false, true);
+                }
+                return;
+            }
+            sleep(backoffMs);
+            backoffMs = Math.min(run.policy().backoffMaxMs(), backoffMs * 2);
+        }
+    }
+
     /** Waits between retries in short steps, so that a stopped worker's batch ends soon. */
     private void sleep(long millis) throws InterruptedException {
         // Real time, not the mapping's clock: the clock dates records (and is manual in tests); a wait is a wait.
@@ -378,10 +464,10 @@ final class ShardWorker {
             return;
         }
         long next = lanes.checkpoint();
-        if (committed.isPresent() && committed.get().nextPosition() == next) {
+        Checkpoint checkpoint = windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
+        if (committed.isPresent() && committed.get().equals(checkpoint)) {
             return;
         }
-        Checkpoint checkpoint = Checkpoint.at(next);
         try {
             run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, checkpoint);
             committed = Optional.of(checkpoint);
@@ -396,7 +482,7 @@ final class ShardWorker {
     private void finishIfDone() {
         synchronized (this) {
             if (done || !shard.ended() || busyLanes > 0 || queuedRecords > 0
-                    || readPosition < shard.log().endPosition()) {
+                    || readPosition < shard.log().endPosition() || (windows != null && windows.open())) {
                 return;
             }
         }

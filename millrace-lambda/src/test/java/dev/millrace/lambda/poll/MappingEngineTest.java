@@ -66,9 +66,12 @@ class MappingEngineTest {
     final List<ShardSource.Shard> shards = new CopyOnWriteArrayList<>();
     HttpServer function;
     final List<List<Seen>> events = new CopyOnWriteArrayList<>();
+    final List<JsonNode> rawEvents = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     volatile Function<List<Seen>, Answer> behaviour = batch -> Answer.OK;
+    /** When set, answers from the whole event instead of {@link #behaviour}. */
+    volatile Function<JsonNode, Answer> functionAnswers;
     volatile long functionDelayMs;
     LambdaApi api;
     final List<MappingEngine> engines = new ArrayList<>();
@@ -86,12 +89,15 @@ class MappingEngineTest {
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
             try {
-                List<Seen> batch = parse(exchange.getRequestBody().readAllBytes());
+                byte[] event = exchange.getRequestBody().readAllBytes();
+                rawEvents.add(JSON.readTree(event));
+                List<Seen> batch = parse(event);
                 events.add(batch);
                 if (functionDelayMs > 0) {
                     Thread.sleep(functionDelayMs);
                 }
-                Answer answer = behaviour.apply(batch);
+                Answer answer = functionAnswers != null ? functionAnswers.apply(JSON.readTree(event))
+                        : behaviour.apply(batch);
                 if (answer.functionError() != null) {
                     exchange.getResponseHeaders().add("X-Amz-Function-Error", answer.functionError());
                 }
@@ -343,5 +349,51 @@ class MappingEngineTest {
                 .map(Seen::data).toList();
         assertThat(order.subList(0, 12)).containsExactly(numbered("parent-", 12));
         assertThat(order.subList(12, 15)).containsExactly(numbered("child-", 3));
+    }
+
+    @Test
+    void tumblingWindowsCarryTheStateAcrossInvocationsAndEndWithOneFinalInvocation() throws Exception {
+        // The function counts the records of its window in its state: {"count": n}.
+        behaviour = batch -> Answer.OK;
+        functionAnswers = event -> {
+            int before = event.at("/state/count").asInt(0);
+            return new Answer(200, null, "{\"state\":{\"count\":" + (before + event.get("Records").size()) + "}}");
+        };
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,"
+                + "\"TumblingWindowInSeconds\":1");
+        engine();
+        put(0, "a", numbered("w-", 5));
+        Thread.sleep(1_200);
+        put(0, "a", numbered("x-", 3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 8
+                && rawEvents.stream().filter(e -> e.get("isFinalInvokeForWindow").asBoolean()).count() >= 2);
+        Thread.sleep(500);
+        assertThat(seen()).extracting(Seen::data).containsExactly(java.util.stream.Stream.concat(
+                Stream.of(numbered("w-", 5)), Stream.of(numbered("x-", 3))).toArray(String[]::new));
+        Map<String, List<JsonNode>> byWindow = new java.util.LinkedHashMap<>();
+        for (JsonNode event : rawEvents) {
+            assertThat(event.get("shardId").asText()).isEqualTo("shardId-000000000000");
+            assertThat(event.get("eventSourceARN").asText()).isEqualTo(STREAM);
+            byWindow.computeIfAbsent(event.at("/window/start").asText(), k -> new ArrayList<>()).add(event);
+        }
+        int total = 0;
+        for (List<JsonNode> invocations : byWindow.values()) {
+            int count = 0;
+            for (int i = 0; i < invocations.size(); i++) {
+                JsonNode event = invocations.get(i);
+                assertThat(event.at("/state/count").asInt(0)).as("state carried").isEqualTo(count);
+                assertThat(event.get("isFinalInvokeForWindow").asBoolean()).isEqualTo(i == invocations.size() - 1);
+                long start = java.time.Instant.parse(event.at("/window/start").asText()).toEpochMilli();
+                for (JsonNode record : event.get("Records")) {
+                    long arrivalMs = Math.round(record.at("/kinesis/approximateArrivalTimestamp").asDouble() * 1000);
+                    assertThat(arrivalMs).isBetween(start, start + 999);
+                }
+                count += event.get("Records").size();
+            }
+            total += count;
+        }
+        assertThat(total).isEqualTo(8);
+        assertThat(byWindow).hasSizeGreaterThanOrEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> get(uuid).get("LastProcessingResult").asText().equals("OK"));
     }
 }
