@@ -72,6 +72,8 @@ public final class MappingEngine implements AutoCloseable {
         final String streamArn;
         final long streamCreatedMs;
         final Map<String, ShardWorker> workers = new HashMap<>();
+        /** Per shard whose worker stopped on a failure: consecutive failures, and when a new worker may start. */
+        final Map<String, long[]> restarts = new HashMap<>();
 
         Work(MappingRun run, String streamArn, long streamCreatedMs) {
             this.run = run;
@@ -291,8 +293,13 @@ public final class MappingEngine implements AutoCloseable {
         for (Shard shard : current) {
             ids.add(shard.shardId());
             ShardWorker worker = work.workers.computeIfAbsent(shard.shardId(), id -> new ShardWorker(work.run, shard));
-            if (!worker.running() && worker.idle()) {
-                // Stopped by a failure or a lost checkpoint race: start again from the stored checkpoint.
+            if (!worker.running()) {
+                // Stopped by a failure (a destination refusing a failure record, a log that cannot be read) or a
+                // lost checkpoint race: start again from the stored checkpoint, after a backoff that doubles per
+                // failure so that a lasting one does not invoke the function in a loop.
+                if (!worker.idle() || !restartDue(work, shard.shardId())) {
+                    continue;
+                }
                 worker = new ShardWorker(work.run, shard);
                 work.workers.put(shard.shardId(), worker);
             }
@@ -311,6 +318,29 @@ public final class MappingEngine implements AutoCloseable {
             entry.getValue().stop();
             return entry.getValue().idle();
         });
+    }
+
+    /**
+     * Whether a stopped worker of the shard may be replaced now. The first time it is seen stopped, a wait is booked:
+     * the base backoff doubled per earlier restart of the shard, up to the longest.
+     */
+    private boolean restartDue(Work work, String shardId) {
+        long nowMs = clock.millis();
+        // {restarts so far, when the next may happen (0: none booked)}
+        long[] restart = work.restarts.computeIfAbsent(shardId, id -> new long[] {0, 0});
+        if (restart[1] == 0) {
+            restart[1] = nowMs + Math.min(options.backoffMaxMs(),
+                    options.backoffBaseMs() << Math.min(restart[0], 20));
+            return false;
+        }
+        if (nowMs < restart[1]) {
+            return false;
+        }
+        restart[0]++;
+        restart[1] = 0;
+        LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",
+                work.run.mapping().uuid(), shardId, restart[0]);
+        return true;
     }
 
     /** Whether two versions of a mapping process alike (its state and status lines aside). */

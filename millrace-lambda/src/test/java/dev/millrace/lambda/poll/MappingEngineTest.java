@@ -76,6 +76,8 @@ class MappingEngineTest {
     LambdaApi api;
     final List<MappingEngine> engines = new ArrayList<>();
     final Map<String, AtomicInteger> filtered = new ConcurrentHashMap<>();
+    final AtomicInteger streamWritesToFail = new AtomicInteger();
+    final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -173,7 +175,10 @@ class MappingEngineTest {
         };
         FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
                 (arn, key, data) -> {
-                    throw new IllegalStateException("no streams here");
+                    if (streamWritesToFail.getAndDecrement() > 0) {
+                        throw new IllegalStateException("the destination stream refused the record");
+                    }
+                    streamWrites.add(arn + " " + key + " " + new String(data, StandardCharsets.UTF_8));
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
                 storage.metadata(), source, streams(), functions(), failures, listener,
@@ -395,5 +400,23 @@ class MappingEngineTest {
         assertThat(total).isEqualTo(8);
         assertThat(byWindow).hasSizeGreaterThanOrEqualTo(2);
         await().atMost(Duration.ofSeconds(5)).until(() -> get(uuid).get("LastProcessingResult").asText().equals("OK"));
+    }
+
+    @Test
+    void aFailureDestinationThatRefusesIsRetriedFromTheCheckpointWithoutLosingTheRecord() throws Exception {
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("poison"))
+                ? new Answer(200, "Unhandled", "{}") : Answer.OK;
+        streamWritesToFail.set(2);
+        put(0, "a", "poison", "after");
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1,\"MaximumRetryAttempts\":0,"
+                + "\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"" + STREAM + "\"}}");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> streamWrites.size() == 1
+                && seen().stream().anyMatch(s -> s.data().equals("after")));
+        // Each refusal stopped the worker before the poison record ended; each new worker invoked it once more.
+        assertThat(seen().stream().filter(s -> s.data().equals("poison"))).hasSize(3);
+        assertThat(streamWrites.get(0)).startsWith(STREAM + " " + uuid + ":shardId-000000000000 ")
+                .contains("\"condition\":\"RetryAttemptsExhausted\"");
+        assertThat(seen().stream().filter(s -> s.data().equals("after"))).hasSize(1);
     }
 }
