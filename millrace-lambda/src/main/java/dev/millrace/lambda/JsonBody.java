@@ -119,16 +119,23 @@ final class JsonBody {
         if (v == null) {
             return null;
         }
+        BigDecimal seconds;
         if (v instanceof Long l) {
-            return BigDecimal.valueOf(l);
+            seconds = BigDecimal.valueOf(l);
+        } else if (v instanceof BigInteger b) {
+            seconds = new BigDecimal(b);
+        } else if (v instanceof BigDecimal d) {
+            seconds = d;
+        } else {
+            throw wrongType(member, "a timestamp in epoch seconds", v);
         }
-        if (v instanceof BigInteger b) {
-            return new BigDecimal(b);
+        // Checked on precision and scale alone, before any arithmetic: 1e-999999999 would make setScale compute
+        // 10^999999997. Twelve integer digits reach the year 33658; nine decimals are nanoseconds.
+        if (seconds.scale() > 9 || seconds.precision() - seconds.scale() > 12) {
+            throw LambdaException.invalidContent(name(member) + " must be a timestamp in epoch seconds, with at most "
+                    + "12 digits before the point and 9 after it.");
         }
-        if (v instanceof BigDecimal d) {
-            return d;
-        }
-        throw wrongType(member, "a timestamp in epoch seconds", v);
+        return seconds;
     }
 
     @SuppressWarnings("unchecked")

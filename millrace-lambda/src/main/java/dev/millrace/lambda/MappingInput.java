@@ -279,17 +279,31 @@ final class MappingInput {
         }
         for (String pattern : filterPatterns) {
             if (pattern == null || !isJsonObject(pattern)) {
-                throw LambdaException.invalidParameter("Invalid filter pattern definition.");
+                throw LambdaException.invalidParameter(EventFilter.INVALID_PATTERN);
             }
             patternLanguageProblem(pattern).ifPresent(problem -> {
                 throw LambdaException.invalidParameter(problem);
             });
         }
+        // The mapping's patterns together, as the engine compiles them: their complexity adds up.
+        patternLanguageProblem(filterPatterns).ifPresent(problem -> {
+            throw LambdaException.invalidParameter(problem);
+        });
     }
 
     /** The pattern language's check (EventBridge's syntax, {@code Invalid filter pattern definition.}). */
     static Optional<String> patternLanguageProblem(String pattern) {
         return EventFilter.check(pattern);
+    }
+
+    /** The same for a mapping's patterns as one filter. */
+    static Optional<String> patternLanguageProblem(List<String> patterns) {
+        try {
+            EventFilter.compile(patterns);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(EventFilter.INVALID_PATTERN);
+        }
     }
 
     private static boolean isJsonObject(String text) {

@@ -224,7 +224,8 @@ class CreateEventSourceMappingHandlerTest extends ApiFixture {
         assertThat(fails(call("POST", LambdaApi.BASE, "{'FunctionName':'fn','EventSourceArn':'" + OTHER_STREAM
                 + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[" + five + ",{'Pattern':'{\\'data\\':[1]}'}]}}"),
                 400, "InvalidParameterValueException")).contains("at most 5");
-        for (String pattern : new String[] {"", "[1]", "{", "{} {}", "1", "{\\'partitionKey\\':[\\'a\\']}"}) {
+        for (String pattern : new String[] {"", "[1]", "{", "{} {}", "1", "{\\'partitionKey\\':[\\'a\\']}",
+                "{\\'data\\':{\\'a\\':[{\\'wildcard\\':\\'x*y\\'}]}}"}) {
             assertThat(fails(call("POST", LambdaApi.BASE, "{'FunctionName':'fn','EventSourceArn':'" + OTHER_STREAM
                     + "','StartingPosition':'LATEST','FilterCriteria':{'Filters':[{'Pattern':'" + pattern + "'}]}}"),
                     400, "InvalidParameterValueException")).as(pattern).isEqualTo("Invalid filter pattern definition.");

@@ -121,6 +121,9 @@ class MappingValidationTest extends ApiFixture {
             "{'DestinationConfig':[]}|DestinationConfig must be an object, not a list.",
             "{'Tags':{'a':1}}|Tags.a must be a string, not the number 1.",
             "{'StartingPositionTimestamp':'2024-01-01'}|StartingPositionTimestamp must be a timestamp in epoch seconds, not a string.",
+            "{'StartingPositionTimestamp':1e-999999999}|StartingPositionTimestamp must be a timestamp in epoch seconds, with at most 12 digits before the point and 9 after it.",
+            "{'StartingPositionTimestamp':1e300}|StartingPositionTimestamp must be a timestamp in epoch seconds, with at most 12 digits before the point and 9 after it.",
+            "{'StartingPositionTimestamp':1765000000.1234567891}|StartingPositionTimestamp must be a timestamp in epoch seconds, with at most 12 digits before the point and 9 after it.",
             "{} {}|the body holds more than one JSON value."})
     void anUnreadableBodyIsInvalidRequestContent(String body, String detail) {
         String message = fails(call("POST", LambdaApi.BASE, body), 400, "InvalidRequestContentException");

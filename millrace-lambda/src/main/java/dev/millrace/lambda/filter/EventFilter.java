@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import software.amazon.event.ruler.JsonRuleCompiler;
 import software.amazon.event.ruler.Machine;
+import software.amazon.event.ruler.MatchType;
 import software.amazon.event.ruler.MachineComplexityEvaluator;
 import software.amazon.event.ruler.Patterns;
 
@@ -140,9 +141,17 @@ public final class EventFilter {
             if (rule.isEmpty()) {
                 throw new IllegalArgumentException(INVALID_PATTERN);
             }
-            for (String key : rule.keySet()) {
+            for (Map.Entry<String, List<Patterns>> field : rule.entrySet()) {
+                String key = field.getKey();
                 if (!key.equals(DATA) && !key.startsWith(DATA + ".")) {
                     throw new IllegalArgumentException(INVALID_PATTERN);
+                }
+                for (Patterns p : field.getValue()) {
+                    // Refused before a machine is built: a few wildcard values cost event-ruler seconds of CPU to
+                    // compile, and Lambda's filtering docs do not list the operator for event source mappings.
+                    if (p.type() == MatchType.WILDCARD || p.type() == MatchType.ANYTHING_BUT_WILDCARD) {
+                        throw new IllegalArgumentException(INVALID_PATTERN);
+                    }
                 }
             }
         }

@@ -142,13 +142,14 @@ class EventFilterTest {
     }
 
     @Test
-    void wildcardComplexityShouldBeBounded() {
-        String simple = "{\"data\":{\"a\":[{\"wildcard\":\"ab*cd\"}]}}";
-        String complex = "{\"data\":{\"a\":[{\"wildcard\":\"" + "*a".repeat(60) + "\"}]}}";
-
-        assertThat(EventFilter.check(simple)).isEmpty();
-        assertThat(EventFilter.compile(List.of(simple)).matches(bytes("{\"a\":\"abXcd\"}"))).isTrue();
-        assertThat(EventFilter.check(complex)).contains(EventFilter.INVALID_PATTERN);
+    void wildcardsAreRefusedBeforeAnyMachineIsBuilt() {
+        // Five wildcard values of a 206-character pattern took event-ruler 1.4-2 s of CPU to compile (review).
+        String costly = "{\"data\":{\"a\":[" + String.join(",", java.util.Collections.nCopies(5,
+                "{\"wildcard\":\"" + "*a".repeat(15) + "\"}")) + "]}}";
+        for (String pattern : List.of("{\"data\":{\"a\":[{\"wildcard\":\"ab*cd\"}]}}", costly,
+                "{\"data\":{\"a\":[{\"anything-but\":{\"wildcard\":\"a*\"}}]}}")) {
+            assertThat(EventFilter.check(pattern)).as(pattern).contains(EventFilter.INVALID_PATTERN);
+        }
     }
 
     private static byte[] bytes(String s) {
