@@ -27,15 +27,17 @@ final class CreateEventSourceMappingHandler implements LambdaHandler {
 
     @Override
     public byte[] handle(Call call) {
+        // The version first: checks read after it are at that version or later, and a later one fails the commit
+        // (a stream deleted between the check and the commit does not get a mapping).
+        long read = s.store.version();
         MappingInput in = MappingInput.read(call.body(), true);
         String source = s.recognizedSource(in.eventSourceArn);
         long nowMs = s.clock.millis();
         in.checkForKinesis(nowMs);
         FunctionRef function = s.existingFunction(in.functionName);
         s.checkSourceExists(source);
-        s.checkDestination(in.onFailureDestination);
+        s.checkDestination(in.onFailureDestination, source);
 
-        long read = s.store.version();
         String functionArn = function.arn(s.account);
         s.store.uuidOfPair(source, functionArn).ifPresent(uuid -> {
             throw LambdaServices.duplicate(source, in.functionName, uuid);

@@ -109,6 +109,15 @@ public final class LambdaApi {
         return path.equals(BASE) || path.startsWith(BASE + "/") ? path : null;
     }
 
+    private static void pauseAfterLostRace(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 4L * attempt + 2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw LambdaException.tooManyRequests("Interrupted while retrying; retry the request.");
+        }
+    }
+
     /** True when {@code rawPath} is under the mapping API's prefix, so a server sharing one port routes it here. */
     public static boolean isLambdaPath(String rawPath) {
         return pathOf(rawPath) != null;
@@ -192,6 +201,9 @@ public final class LambdaApi {
                         throw LambdaException.tooManyRequests("The metadata store kept changing while the request "
                                 + "was applied (" + MAX_ATTEMPTS + " attempts); retry it.");
                     }
+                    // The version is the whole store's, which checkpoints move on every batch: a short random
+                    // pause lets a burst of commits pass instead of losing to it eight times in a row.
+                    pauseAfterLostRace(attempt);
                 }
             }
         } catch (LambdaException e) {

@@ -137,9 +137,16 @@ final class LambdaServices {
      * Kinesis stream of this account's region that exists (Millrace's extension; AWS takes SQS, SNS and S3 only).
      * Null or empty: none.
      */
-    void checkDestination(String arn) {
+    void checkDestination(String arn, String source) {
         if (arn == null || arn.isEmpty()) {
             return;
+        }
+        String sourceStream = source.contains("/consumer/") ? source.substring(0, source.indexOf("/consumer/"))
+                : source;
+        if (arn.equals(sourceStream)) {
+            // Its failure records would be the mapping's own records again: a loop that multiplies them.
+            throw LambdaException.invalidParameter("The OnFailure destination " + arn + " is the mapping's own "
+                    + "source stream; choose another stream or an S3 bucket.");
         }
         String s3 = "arn:" + account.partition() + ":s3:::";
         if (arn.startsWith(s3) && BUCKET.matcher(arn.substring(s3.length())).matches()) {

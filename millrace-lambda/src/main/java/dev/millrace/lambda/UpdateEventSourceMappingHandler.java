@@ -37,7 +37,7 @@ final class UpdateEventSourceMappingHandler implements LambdaHandler {
             functionArn = s.existingFunction(in.functionName).arn(s.account);
         }
         if (in.destinationGiven) {
-            s.checkDestination(in.onFailureDestination);
+            s.checkDestination(in.onFailureDestination, old.eventSourceArn());
         }
         if (!functionArn.equals(old.functionArn())) {
             s.store.uuidOfPair(old.eventSourceArn(), functionArn).ifPresent(other -> {

@@ -171,6 +171,8 @@ class CreateEventSourceMappingHandlerTest extends ApiFixture {
                         + "arn:aws:kinesis:eu-west-1:123456789012:stream/missing");
         assertThat(destinationFails("arn:aws:kinesis:eu-west-1:999999999999:stream/orders")).contains("is invalid");
         assertThat(destinationFails("arn:aws:s3:::Bad_Bucket")).contains("is invalid");
+        // The source stream itself would feed the mapping its own failure records.
+        assertThat(destinationFails(STREAM)).contains("is the mapping's own source stream");
     }
 
     private String destinationFails(String destination) {

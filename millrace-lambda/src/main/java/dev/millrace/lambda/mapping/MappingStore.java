@@ -86,7 +86,7 @@ public final class MappingStore {
             String uuid = e.getKey().substring(MAPPING.length());
             try {
                 out.add(MappingCodec.decode(uuid, e.getValue()));
-            } catch (IllegalArgumentException damaged) {
+            } catch (RuntimeException damaged) {
                 if (undecodable.add(uuid)) {
                     LOG.error("The stored event source mapping {} cannot be read and is left out: {}", uuid,
                             damaged.getMessage());
@@ -157,10 +157,21 @@ public final class MappingStore {
      * @return the mapping as it now is, empty if it is gone
      */
     public Optional<EventSourceMapping> settle(String uuid) {
+        return settle(uuid, -1);
+    }
+
+    /**
+     * {@link #settle(String)}, only if the mapping is still the version the engine acted on (its
+     * {@code lastModifiedMs}; -1: any): a Disable that lands while the engine starts the mapping's workers must not be
+     * recorded as Disabled before the engine has stopped them. A mapping changed meanwhile is left for the engine's next
+     * look.
+     */
+    public Optional<EventSourceMapping> settle(String uuid, long actedOnLastModifiedMs) {
         for (int attempt = 1; ; attempt++) {
             long read = store.version();
             Optional<EventSourceMapping> found = get(uuid);
-            if (found.isEmpty() || found.get().state().settled()) {
+            if (found.isEmpty() || found.get().state().settled()
+                    || (actedOnLastModifiedMs >= 0 && found.get().lastModifiedMs() != actedOnLastModifiedMs)) {
                 return found;
             }
             EventSourceMapping m = found.get();

@@ -198,7 +198,7 @@ public final class MappingEngine implements AutoCloseable {
                 checkpoints.forget(mapping.uuid());
             }
             if (!state.settled()) {
-                store.settle(mapping.uuid());
+                store.settle(mapping.uuid(), mapping.lastModifiedMs());
             }
             return;
         }
@@ -218,7 +218,7 @@ public final class MappingEngine implements AutoCloseable {
             works.put(mapping.uuid(), work);
         }
         if (!state.settled()) {
-            store.settle(mapping.uuid());
+            store.settle(mapping.uuid(), mapping.lastModifiedMs());
         }
         tick(work);
     }

@@ -86,6 +86,19 @@ class MappingStoreTest {
     }
 
     @Test
+    void aMappingChangedSinceTheEngineActedIsNotSettled() {
+        EventSourceMapping enabling = mapping(MappingState.ENABLING, true);
+        store.create(store.version(), enabling);
+        // The user disables it while the engine starts its workers for the Enabling version.
+        EventSourceMapping disabling = mapping(MappingState.DISABLING, false).withState(MappingState.DISABLING, 5_000L);
+        store.replace(store.version(), enabling, disabling);
+        assertThat(store.settle(UUID, enabling.lastModifiedMs())).contains(disabling);
+        assertThat(store.get(UUID)).contains(disabling);
+        assertThat(store.settle(UUID, disabling.lastModifiedMs()).orElseThrow().state())
+                .isEqualTo(MappingState.DISABLED);
+    }
+
+    @Test
     void settlingADeletingMappingRemovesItAndItsPair() {
         EventSourceMapping m = mapping(MappingState.ENABLED, true);
         store.create(store.version(), m);

@@ -49,6 +49,7 @@ class MappingEngineTest {
     static final Account ACCOUNT = new Account("eu-west-1", "123456789012");
     static final String STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders";
     static final long CREATED_MS = 1_700_000_000_000L;
+    static final String FAILURES = "arn:aws:kinesis:eu-west-1:123456789012:stream/failures";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the function saw of one record. */
@@ -134,7 +135,8 @@ class MappingEngineTest {
         return new StreamLookup() {
             @Override
             public OptionalLong streamCreatedMs(String streamArn) {
-                return streamArn.equals(STREAM) ? OptionalLong.of(CREATED_MS) : OptionalLong.empty();
+                return streamArn.equals(STREAM) || streamArn.equals(FAILURES) ? OptionalLong.of(CREATED_MS)
+                        : OptionalLong.empty();
             }
 
             @Override
@@ -409,13 +411,13 @@ class MappingEngineTest {
         streamWritesToFail.set(2);
         put(0, "a", "poison", "after");
         String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1,\"MaximumRetryAttempts\":0,"
-                + "\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"" + STREAM + "\"}}");
+                + "\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"" + FAILURES + "\"}}");
         engine();
         await().atMost(Duration.ofSeconds(20)).until(() -> streamWrites.size() == 1
                 && seen().stream().anyMatch(s -> s.data().equals("after")));
         // Each refusal stopped the worker before the poison record ended; each new worker invoked it once more.
         assertThat(seen().stream().filter(s -> s.data().equals("poison"))).hasSize(3);
-        assertThat(streamWrites.get(0)).startsWith(STREAM + " " + uuid + ":shardId-000000000000 ")
+        assertThat(streamWrites.get(0)).startsWith(FAILURES + " " + uuid + ":shardId-000000000000 ")
                 .contains("\"condition\":\"RetryAttemptsExhausted\"");
         assertThat(seen().stream().filter(s -> s.data().equals("after"))).hasSize(1);
     }
