@@ -110,6 +110,8 @@ public final class MillraceServer implements AutoCloseable {
     private ScheduledExecutorService channelWork;
     /** Delivery of every region's channels; made before the regions, whose registries check destinations with it. */
     private ChannelDelivery channelDelivery;
+    /** Every region's streams by ARN, for channel delivery and Lambda's event source mappings. */
+    private StreamShards streamShards;
     private ScheduledExecutorService housekeeping;
     /** The writer's collection of the other nodes' metrics; null on a node alone. */
     private ScheduledExecutorService metricsCollector;
@@ -247,10 +249,10 @@ public final class MillraceServer implements AutoCloseable {
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
         // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
+        streamShards = new StreamShards(scope -> regions.services(scope));
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata, home().id(),
-                new StreamShards(scope -> regions.services(scope)),
-                () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
-                kinesisMetrics, schemaRegistries());
+                streamShards, () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter,
+                clock, kinesisMetrics, schemaRegistries());
         regions = new Regions(scope -> regionServices(scope, iterators));
         regions.openAll(List.of(home()));
         regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
@@ -317,7 +319,8 @@ public final class MillraceServer implements AutoCloseable {
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
                 config.metricsAddress() == null ? exposition : null, this::notReady)
-                .withGlue(metadata, clock, ownId), apiExecutor,
+                .withGlue(metadata, clock, ownId)
+                .withLambda(metadata, clock, ownId, config.functions(), streamShards), apiExecutor,
                 config.maxBodyBytes(), config.http());
         if (config.metricsAddress() != null) {
             metricsAddress = http.startMetrics(config.metricsAddress().getHostString(),
