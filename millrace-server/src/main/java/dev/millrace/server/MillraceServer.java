@@ -32,6 +32,7 @@ import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.PerAccount;
 import dev.millrace.server.http.TlsCertificates;
+import dev.millrace.server.lambda.MappingTransitions;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.AuthMode;
 import dev.millrace.server.security.PolicyGatekeeper;
@@ -289,6 +290,10 @@ public final class MillraceServer implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(periodic("streams of --create-stream", ensure), 100, 100,
                     TimeUnit.MILLISECONDS);
         }
+        // Until the processing engine is wired: it settles each change of an event source mapping once it acted on it.
+        MappingTransitions mappings = new MappingTransitions(metadata, clock, home().id());
+        housekeeping.scheduleWithFixedDelay(periodic("event source mapping transitions", () -> onWriter(s ->
+                mappings.settleDue(s.streams().account()))), 500, 500, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         // Every node publishes its own metrics: each counts what it answered and what it stores.
