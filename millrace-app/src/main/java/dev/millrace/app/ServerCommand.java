@@ -2,6 +2,7 @@ package dev.millrace.app;
 
 import dev.millrace.auth.IdentitiesFileException;
 import dev.millrace.channels.delivery.ChannelsConfig;
+import dev.millrace.lambda.FunctionRegistry;
 import dev.millrace.server.InitialStreams;
 import dev.millrace.server.MillraceServer;
 import dev.millrace.server.ServerConfig;
@@ -237,6 +238,14 @@ final class ServerCommand implements Callable<Integer> {
                     + "it is (with a warning if its shards or mode differ). Repeatable, or comma-separated. The node "
                     + "is ready (GET /health/ready) once they are all ACTIVE.")
     List<String> createStreams = new java.util.ArrayList<>();
+
+    @Option(names = "--function", paramLabel = "NAME=URL",
+            description = "A function Lambda's event source mappings may name (repeatable): NAME, 1 to 64 of "
+                    + "a-z A-Z 0-9 - _, is its FunctionName in every account's region; URL, http or https, is where an "
+                    + "invocation is POSTed, e.g. a Lambda Runtime Interface Emulator's "
+                    + "http://127.0.0.1:9000/2015-03-31/functions/function/invocations. In the config file, a mapping "
+                    + "of names to URLs.")
+    Map<String, String> functions;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "The root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF (default: INFO; Netty and the "
@@ -607,7 +616,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         icebergOptions.properties = icebergProperties.isEmpty() ? null : icebergProperties;
         ChannelsConfig channels = channelOptions.config(this::usage);
-        config = config.withApiThreads(apiThreads)
+        config = config.withFunctions(functionRegistry()).withApiThreads(apiThreads)
                 .withHttpLimits(httpLimitOptions.limits(config.maxBodyBytes(), this::usage))
                 .withChannels(channels.withTables(icebergOptions.tables(dir, channels.s3(), storage == Backend.KAFKA,
                         this::usage)));
@@ -665,6 +674,23 @@ final class ServerCommand implements Callable<Integer> {
         if (!sources.provided().isEmpty()) {
             List<String> said = sources.provided().stream().map(o -> o + " (" + sources.sourceOf(o) + ")").toList();
             log.info("Options from the environment and the config file: {}", String.join(", ", said));
+        }
+    }
+
+    /**
+     * The functions of {@code --function}, key by key as {@code --iceberg-property}: the command line's over the
+     * environment's and the file's; a usage error for an invalid name or URL.
+     */
+    FunctionRegistry functionRegistry() {
+        Map<String, String> urls = new LinkedHashMap<>(sources().entries("--function"));
+        if (functions != null) {
+            urls.putAll(functions);
+        }
+        try {
+            return FunctionRegistry.parse(urls.entrySet().stream().map(f -> f.getKey() + "=" + f.getValue())
+                    .toList());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage().startsWith("--function") ? e.getMessage() : "--function " + e.getMessage());
         }
     }
 

@@ -32,6 +32,7 @@ import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.PerAccount;
 import dev.millrace.server.http.TlsCertificates;
+import dev.millrace.server.lambda.MappingTransitions;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.AuthMode;
 import dev.millrace.server.security.PolicyGatekeeper;
@@ -110,6 +111,8 @@ public final class MillraceServer implements AutoCloseable {
     private ScheduledExecutorService channelWork;
     /** Delivery of every region's channels; made before the regions, whose registries check destinations with it. */
     private ChannelDelivery channelDelivery;
+    /** Every region's streams by ARN, for channel delivery and Lambda's event source mappings. */
+    private StreamShards streamShards;
     private ScheduledExecutorService housekeeping;
     /** The writer's collection of the other nodes' metrics; null on a node alone. */
     private ScheduledExecutorService metricsCollector;
@@ -247,10 +250,10 @@ public final class MillraceServer implements AutoCloseable {
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
         // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
+        streamShards = new StreamShards(scope -> regions.services(scope));
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata, home().id(),
-                new StreamShards(scope -> regions.services(scope)),
-                () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter, clock,
-                kinesisMetrics, schemaRegistries());
+                streamShards, () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter,
+                clock, kinesisMetrics, schemaRegistries());
         regions = new Regions(scope -> regionServices(scope, iterators));
         regions.openAll(List.of(home()));
         regions.openAll(RegionMetadata.storedScopes(metadata, home().id()));
@@ -287,6 +290,10 @@ public final class MillraceServer implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(periodic("streams of --create-stream", ensure), 100, 100,
                     TimeUnit.MILLISECONDS);
         }
+        // Until the processing engine is wired: it settles each change of an event source mapping once it acted on it.
+        MappingTransitions mappings = new MappingTransitions(metadata, clock, home().id());
+        housekeeping.scheduleWithFixedDelay(periodic("event source mapping transitions", () -> onWriter(s ->
+                mappings.settleDue(s.streams().account()))), 500, 500, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         // Every node publishes its own metrics: each counts what it answered and what it stores.
@@ -317,7 +324,8 @@ public final class MillraceServer implements AutoCloseable {
         address = http.start(config.host(), config.port(), new Apis(api, dynamo, cloudWatch,
                 new StsApi(config.account().id()), clusterCalls, authenticator, gatekeeper, dynamoOf, cloudWatchOf,
                 config.metricsAddress() == null ? exposition : null, this::notReady)
-                .withGlue(metadata, clock, ownId), apiExecutor,
+                .withGlue(metadata, clock, ownId)
+                .withLambda(metadata, clock, ownId, config.functions(), streamShards), apiExecutor,
                 config.maxBodyBytes(), config.http());
         if (config.metricsAddress() != null) {
             metricsAddress = http.startMetrics(config.metricsAddress().getHostString(),

@@ -1,6 +1,7 @@
 package dev.millrace.server;
 
 import dev.millrace.channels.delivery.ChannelsConfig;
+import dev.millrace.lambda.FunctionRegistry;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.SecurityConfig;
 import dev.millrace.server.http.HttpLimits;
@@ -36,12 +37,14 @@ import java.nio.file.Path;
  *                          free one); null: on the API port
  * @param metricsRetentionHours how long CloudWatch keeps each minute of a metric (Kinesis's own and published ones)
  * @param channels          where channels deliver (an S3 endpoint or local files) and how they batch
+ * @param functions         the functions event source mappings invoke ({@code --function NAME=URL})
  */
 public record ServerConfig(String host, int port, Path dataDir, LogConfig logConfig, Account account,
                            long transitionDelayMs, int shardLimit, int apiThreads, int maxBodyBytes,
                            ScalingLimits scaling, ThroughputLimits throughput, AutoScalingConfig autoScaling,
                            TlsConfig tls, HttpLimits http, SecurityConfig security,
-                           InetSocketAddress metricsAddress, long metricsRetentionHours, ChannelsConfig channels) {
+                           InetSocketAddress metricsAddress, long metricsRetentionHours, ChannelsConfig channels,
+                           FunctionRegistry functions) {
     public static final long TRANSITION_DELAY_MS_DEFAULT = 500;
     public static final int SHARD_LIMIT_DEFAULT = 10_000;
     public static final int API_THREADS_DEFAULT = 64;
@@ -54,32 +57,33 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         return new ServerConfig(host, port, dataDir, LogConfig.defaults(dataDir), Account.DEFAULT,
                 TRANSITION_DELAY_MS_DEFAULT, SHARD_LIMIT_DEFAULT, API_THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT,
                 ScalingLimits.AWS, ThroughputLimits.AWS, AutoScalingConfig.DEFAULT, TlsConfig.NONE, HttpLimits.DEFAULT,
-                SecurityConfig.NONE, null, METRICS_RETENTION_HOURS_DEFAULT, ChannelsConfig.LOCAL);
+                SecurityConfig.NONE, null, METRICS_RETENTION_HOURS_DEFAULT, ChannelsConfig.LOCAL,
+                FunctionRegistry.NONE);
     }
 
     /** The account id to use in every region (the region of {@code value} is only the fallback). */
     public ServerConfig withAccount(Account value) {
         return new ServerConfig(host, port, dataDir, logConfig, value, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withTransitionDelayMs(long value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, value, shardLimit, apiThreads, maxBodyBytes,
                 scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withLogConfig(LogConfig value) {
         return new ServerConfig(host, port, dataDir, value, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withShardLimit(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, value, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withApiThreads(int value) {
@@ -88,54 +92,55 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, value,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withMaxBodyBytes(int value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 value, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withScaling(ScalingLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, value, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withThroughput(ThroughputLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, value, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withAutoScaling(AutoScalingConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, value, tls, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withHttpLimits(HttpLimits value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, value, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withTls(TlsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, value, http, security, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withSecurity(SecurityConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, value, metricsAddress,
-                metricsRetentionHours, channels);
+                metricsRetentionHours, channels, functions);
     }
 
     public ServerConfig withMetricsAddress(InetSocketAddress value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value, metricsRetentionHours, channels);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, value, metricsRetentionHours,
+                channels, functions);
     }
 
     public ServerConfig withMetricsRetentionHours(long value) {
@@ -143,12 +148,19 @@ public record ServerConfig(String host, int port, Path dataDir, LogConfig logCon
             throw new IllegalArgumentException("metrics retention must be at least 1 hour, not " + value);
         }
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
-                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress, value, channels);
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress, value,
+                channels, functions);
     }
 
     public ServerConfig withChannels(ChannelsConfig value) {
         return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
                 maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
-                metricsRetentionHours, value);
+                metricsRetentionHours, value, functions);
+    }
+
+    public ServerConfig withFunctions(FunctionRegistry value) {
+        return new ServerConfig(host, port, dataDir, logConfig, account, transitionDelayMs, shardLimit, apiThreads,
+                maxBodyBytes, scaling, throughput, autoScaling, tls, http, security, metricsAddress,
+                metricsRetentionHours, channels, value);
     }
 }

@@ -85,6 +85,11 @@ public final class ClusterCalls {
         KINESIS, DYNAMODB, CLOUDWATCH,
         /** The Glue Schema Registry subset: its registries live in the writer's metadata. */
         GLUE,
+        /**
+         * Lambda's event source mappings, in the writer's metadata: only the calls that change them are forwarded,
+         * with the HTTP method in the target's place and the path and query as the URI.
+         */
+        LAMBDA,
         /** Kinesis, run where it arrives: a call forwarded to a shard's owner, never forwarded again. */
         KINESIS_HERE,
         /** One shard's entries for its owner to append ({@link dev.millrace.server.records.RemoteAppend}). */
@@ -156,6 +161,7 @@ public final class ClusterCalls {
         if (cluster.isWriter()) {
             return false;
         }
+        // A Lambda call reaches here only if it changes mappings (the HTTP layer runs its reads where they arrive).
         return service != Service.KINESIS || OperationRouter.changesMetadata(operation);
     }
 

@@ -2,6 +2,9 @@ package dev.millrace.server.http;
 
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.glue.GlueApi;
+import dev.millrace.lambda.FunctionRegistry;
+import dev.millrace.lambda.LambdaApi;
+import dev.millrace.lambda.StreamLookup;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.state.RegionMetadata;
 import dev.millrace.storage.MetadataStore;
@@ -25,20 +28,22 @@ import java.time.Clock;
  * is what {@code GET /metrics} shows on this port (null: the port does not serve it, see {@link MetricsListener});
  * {@code readiness} answers {@code GET /health/ready} ({@link HealthEndpoints}). {@code glueOfAccount} is the Glue
  * Schema Registry subset of each account's region ({@link #withGlue}; null: not served, its calls are answered as
- * unknown Kinesis operations). Immutable, thread-safe.
+ * unknown Kinesis operations). {@code lambdaOfAccount} is Lambda's event source mapping API of each account's region
+ * ({@link #withLambda}; null: not served). Immutable, thread-safe.
  */
 public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                    RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
                    PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
-                   PrometheusExposition metrics, Readiness readiness, PerAccount<GlueApi> glueOfAccount) {
+                   PrometheusExposition metrics, Readiness readiness, PerAccount<GlueApi> glueOfAccount,
+                   PerAccount<LambdaApi> lambdaOfAccount) {
 
-    /** Without the Glue Schema Registry subset. */
+    /** Without the Glue Schema Registry subset and Lambda's event source mappings. */
     public Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatch, StsApi sts, ClusterCalls cluster,
                 RequestAuthenticator authenticator, PolicyGatekeeper gatekeeper,
                 PerAccount<DynamoApi> dynamoOfAccount, PerAccount<CloudWatchApi> cloudWatchOfAccount,
                 PrometheusExposition metrics, Readiness readiness) {
         this(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
-                cloudWatchOfAccount, metrics, readiness, null);
+                cloudWatchOfAccount, metrics, readiness, null, null);
     }
 
     /**
@@ -53,7 +58,23 @@ public record Apis(KinesisApi kinesis, DynamoApi dynamo, CloudWatchApi cloudWatc
             return new GlueApi(RegionMetadata.of(metadata, scope, ownAccountId), clock, scope.region(), scope.id());
         });
         return new Apis(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
-                cloudWatchOfAccount, metrics, readiness, glue);
+                cloudWatchOfAccount, metrics, readiness, glue, lambdaOfAccount);
+    }
+
+    /**
+     * The same APIs, with Lambda's event source mappings kept in {@code metadata}: one {@link LambdaApi} per account
+     * and region, on that account's region's keys ({@link RegionMetadata}), invoking {@code functions} and mapping
+     * the streams {@code streams} knows.
+     */
+    public Apis withLambda(MetadataStore metadata, Clock clock, String ownAccountId, FunctionRegistry functions,
+                           StreamLookup streams) {
+        PerAccount<LambdaApi> lambda = new PerAccount<>(key -> {
+            int slash = key.indexOf('/');
+            Account scope = new Account(key.substring(slash + 1), key.substring(0, slash));
+            return new LambdaApi(RegionMetadata.of(metadata, scope, ownAccountId), clock, scope, functions, streams);
+        });
+        return new Apis(kinesis, dynamo, cloudWatch, sts, cluster, authenticator, gatekeeper, dynamoOfAccount,
+                cloudWatchOfAccount, metrics, readiness, glueOfAccount, lambda);
     }
 
     /** Serving {@code metrics}, ready as soon as it listens ({@link Readiness#ALWAYS}). */

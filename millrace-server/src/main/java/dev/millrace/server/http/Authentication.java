@@ -4,6 +4,7 @@ import dev.millrace.auth.sigv4.ReceivedRequest;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.dynamodb.DynamoApi;
 import dev.millrace.glue.GlueApi;
+import dev.millrace.lambda.LambdaApi;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.WireFormat;
@@ -31,6 +32,7 @@ import java.util.Map;
  *   DynamoDB          {"__type": "com.amazon.coral.service#TYPE", ...}   400
  *   CloudWatch, STS   query code: InvalidClientTokenId, SignatureDoesNotMatch, MissingAuthenticationToken,
  *                     IncompleteSignature, AccessDenied                   403 (IncompleteSignature 400)
+ *   Lambda            {"Type": "User", "message": ...}, x-amzn-ErrorType  403 (IncompleteSignature 400)
  * </pre>
  * With {@code --auth none} nobody is authenticated: every caller is the server's own account, allowed everything.
  *
@@ -94,6 +96,25 @@ final class Authentication {
         }
     }
 
+    /**
+     * Refuses a call of Lambda's event source mapping API ({@code method} and {@code uri} name its operation) unless
+     * the caller's policy allows {@code lambda:<Operation>} on each resource it acts on
+     * ({@link LambdaApi#resourcesOf}). {@code signed.scope()} is not null (the caller checked).
+     */
+    void authorizeLambda(Signed signed, String method, String uri) {
+        if (signed.caller().identity() == null) {
+            return;
+        }
+        String operation = LambdaApi.operationOf(method, uri);
+        if (operation == null) {
+            return; // the call itself answers that it names no operation
+        }
+        Account scope = signed.scope();
+        for (String arn : LambdaApi.resourcesOf(method, uri, scope.region(), scope.id())) {
+            gatekeeper.authorize(signed.caller(), "lambda:" + operation, arn, scope, null);
+        }
+    }
+
     /** Refuses a DynamoDB call unless the caller's policy allows its action on each table it acts on. */
     void authorizeDynamo(Signed signed, String target, byte[] body) {
         if (signed.caller().identity() == null) {
@@ -141,6 +162,16 @@ final class Authentication {
         GlueApi.Result r = GlueApi.securityError(e.errorType(), e.getMessage(), e.httpStatus());
         return new KinesisHttpHandler.Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                 GlueApi.CONTENT_TYPE, Map.of());
+    }
+
+    /**
+     * {@code e} as Lambda answers it: its authentication and authorization failures are 403 on AWS (an incomplete
+     * signature 400), where Kinesis answers 400.
+     */
+    static KinesisHttpHandler.Reply lambda(KinesisException e) {
+        int status = e.httpStatus() >= 500 ? e.httpStatus()
+                : "IncompleteSignatureException".equals(e.errorType()) ? 400 : 403;
+        return KinesisHttpHandler.lambdaReply(LambdaApi.securityError(e.errorType(), e.getMessage(), status));
     }
 
     static KinesisHttpHandler.Reply cloudWatch(KinesisException e, String uri, String target, String contentType,

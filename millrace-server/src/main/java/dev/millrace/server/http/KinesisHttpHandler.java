@@ -16,6 +16,7 @@ import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.server.cluster.NodeUnavailableException;
 import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.glue.GlueApi;
+import dev.millrace.lambda.LambdaApi;
 import dev.millrace.sts.StsApi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -38,6 +39,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,10 +57,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns an aggregated HTTP request (HTTP/1.1, or one HTTP/2 stream converted to HTTP/1.1 objects) into an API call
  * and writes the answer. CORS preflights are answered here ({@link Cors}); DynamoDB targets go to {@link DynamoApi},
- * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}, Glue targets to {@link GlueApi};
- * everything else is addressed to Kinesis and passes {@link KinesisGate}, which answers malformed and
- * unauthenticated requests as AWS does. The call runs on the API executor, not the event loop, because appends wait
- * for fsync.
+ * CloudWatch calls to {@link CloudWatchApi}, STS calls to {@link StsApi}, Glue targets to {@link GlueApi},
+ * Lambda's event source mapping paths (any method) to {@link LambdaApi}; everything else is addressed to Kinesis
+ * and passes {@link KinesisGate}, which answers malformed and unauthenticated requests as AWS does. The call runs on
+ * the API executor, not the event loop, because appends wait for fsync.
  *
  * <p>Buffer ownership: {@link SimpleChannelInboundHandler} releases the request after {@code channelRead0}, so the
  * body is copied out first; the response buffer is owned by the pipeline once written.
@@ -79,6 +81,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final StsApi sts;
     /** Null when the port does not serve the Glue Schema Registry subset. */
     private final PerAccount<GlueApi> glue;
+    /** Null when the port does not serve Lambda's event source mappings. */
+    private final PerAccount<LambdaApi> lambda;
     /** Null on a node alone on its storage (and in tests that build the handler bare): nothing is forwarded. */
     private final ClusterCalls calls;
     private final Authentication authentication;
@@ -101,6 +105,7 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.cloudWatch = apis.cloudWatchOfAccount();
         this.sts = apis.sts();
         this.glue = apis.glueOfAccount();
+        this.lambda = apis.lambdaOfAccount();
         this.calls = apis.cluster();
         this.authentication = new Authentication(apis.authenticator(), apis.gatekeeper(), api.home().id());
         this.executor = executor;
@@ -184,6 +189,11 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         try {
             if (post && ClusterCalls.PATH.equals(uri)) {
                 ForwardedCalls.runHere(this, x, headers, sent);
+                return;
+            }
+            if (lambda != null && LambdaApi.isLambdaPath(uri)) {
+                lambdaCall(x, request.method().name(), uri, contentType, authorization, hasDate, region, received,
+                        sent);
                 return;
             }
             boolean isSts = post && StsApi.isSts(target, contentType, body);
@@ -348,6 +358,24 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
+    /**
+     * Sends a call of Lambda's event source mapping API (its method and path name the operation; its body is read as
+     * received, never inflated) to the API executor, as the other services' calls go ({@link #otherService}); with
+     * {@code --auth none} a malformed signature is still answered as AWS does, in Lambda's error shape.
+     */
+    private void lambdaCall(Exchange x, String method, String uri, String contentType, String authorization,
+                            boolean hasDate, String region, ReceivedRequest received, byte[] body) {
+        KinesisException auth = authentication.enabled() ? null : SigV4Shape.problem(authorization, uri, hasDate);
+        if (auth != null) {
+            Reply reply = Authentication.lambda(auth);
+            respond(x, reply.result(), reply.contentType(), Map.of());
+            return;
+        }
+        // The operation is the method and the path, so the method travels where other services carry their target.
+        OtherService service = new OtherService(ClusterCalls.Service.LAMBDA, uri, method, contentType, region, body);
+        onExecutor(x, contentType, () -> x.respond(otherService(x.ctx(), received, service, x.requestId())));
+    }
+
     /** Runs {@code task} on the API executor; whatever it throws is still answered ({@link #failedBeforeDispatch}). */
     private void onExecutor(Exchange x, String contentType, Runnable task) {
         executor.execute(() -> {
@@ -359,7 +387,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         });
     }
 
-    /** A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH), Glue (GLUE) or STS (null) call, as received. */
+    /**
+     * A DynamoDB ({@code service} DYNAMODB), CloudWatch (CLOUDWATCH), Glue (GLUE), Lambda (LAMBDA, {@code target}
+     * holding the HTTP method) or STS (null) call, as received.
+     */
     private record OtherService(ClusterCalls.Service service, String uri, String target, String contentType,
                                 String region, byte[] body) {
     }
@@ -382,17 +413,22 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             boolean dynamoDb = call.service() == ClusterCalls.Service.DYNAMODB;
             boolean isGlue = call.service() == ClusterCalls.Service.GLUE;
+            boolean isLambda = call.service() == ClusterCalls.Service.LAMBDA;
             Authentication.Signed signed = authentication.authenticate(ctx, received, dynamoDb
                     ? RequestAuthenticator.DYNAMODB : isGlue ? RequestAuthenticator.GLUE
-                    : RequestAuthenticator.CLOUDWATCH, call.region());
+                    : isLambda ? RequestAuthenticator.LAMBDA : RequestAuthenticator.CLOUDWATCH, call.region());
             if (dynamoDb) {
                 authentication.authorizeDynamo(signed, call.target(), call.body());
-            } else if (isGlue) {
+            } else if (isGlue || isLambda) {
                 if (signed.scope() == null) {
-                    // Registries are kept per account and region: a region AWS does not have names none.
+                    // Registries and mappings are kept per account and region: a region AWS does not have names none.
                     throw Regions.invalidRegion(call.region());
                 }
-                authentication.authorizeGlue(signed, call.target(), call.body());
+                if (isGlue) {
+                    authentication.authorizeGlue(signed, call.target(), call.body());
+                } else {
+                    authentication.authorizeLambda(signed, call.target(), call.uri());
+                }
             } else {
                 authentication.authorizeCloudWatch(signed, call.uri(), call.target(), call.contentType(),
                         call.body());
@@ -406,6 +442,9 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             if (call.service() == ClusterCalls.Service.GLUE) {
                 return Authentication.glue(e);
+            }
+            if (call.service() == ClusterCalls.Service.LAMBDA) {
+                return Authentication.lambda(e);
             }
             return call.service() == ClusterCalls.Service.DYNAMODB ? Authentication.dynamo(e)
                     : Authentication.cloudWatch(e, call.uri(), call.target(), call.contentType(), requestId);
@@ -448,6 +487,10 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
     /** Whether this node sends {@code call} to the metadata writer rather than running it ({@link ClusterCalls}). */
     private boolean forwarded(ClusterCalls.Call call) {
         if (calls == null) {
+            return false;
+        }
+        if (call.service() == ClusterCalls.Service.LAMBDA && !LambdaApi.changes(call.target(), call.uri())) {
+            // A read: this node's view holds what the writer committed (it waited for that, for changes made here).
             return false;
         }
         String operation = null;
@@ -497,6 +540,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                         GlueApi.CONTENT_TYPE, Map.of());
             }
+            case LAMBDA:
+                return lambdaHere(call);
             case CLOUDWATCH: {
                 CloudWatchApi regional;
                 try {
@@ -532,6 +577,8 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()),
                         GlueApi.CONTENT_TYPE, Map.of());
             }
+            case LAMBDA:
+                return lambdaReply(LambdaApi.serviceError(message));
             case CLOUDWATCH: {
                 CloudWatchApi.Result r = CloudWatchApi.internalError(call.uri(), call.target(), call.contentType(),
                         message, call.requestId());
@@ -543,6 +590,29 @@ final class KinesisHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                         message, SERVICE_UNAVAILABLE)), format.contentType(), Map.of());
             }
         }
+    }
+
+    /** Runs a Lambda call ({@code target}: its HTTP method) on this node's LambdaApi of the call's account's region. */
+    private Reply lambdaHere(ClusterCalls.Call call) {
+        LambdaApi regional;
+        try {
+            regional = lambda.of(PerAccount.regional(call.scope() != null ? call.scope() : api.home()));
+        } catch (KinesisException tooManyRegions) {
+            return Authentication.lambda(tooManyRegions);
+        }
+        Map<String, List<String>> query;
+        try {
+            query = new QueryStringDecoder(call.uri()).parameters();
+        } catch (IllegalArgumentException malformed) {
+            return lambdaReply(LambdaApi.securityError("InvalidRequestContentException", "The query string could"
+                    + " not be decoded: " + malformed.getMessage(), 400));
+        }
+        return lambdaReply(regional.handle(call.target(), call.uri(), query, call.body()));
+    }
+
+    static Reply lambdaReply(LambdaApi.Result r) {
+        return new Reply(new KinesisApi.Result(r.httpStatus(), r.body(), r.errorType()), LambdaApi.CONTENT_TYPE,
+                Map.of());
     }
 
     ClusterCalls calls() {

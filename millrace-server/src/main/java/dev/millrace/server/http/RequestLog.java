@@ -8,6 +8,7 @@ import dev.millrace.cloudwatch.CloudWatchApi;
 import dev.millrace.protocol.WireFormat;
 import dev.millrace.server.cluster.ClusterCalls;
 import dev.millrace.glue.GlueApi;
+import dev.millrace.lambda.LambdaApi;
 import dev.millrace.sts.StsApi;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -167,6 +168,10 @@ final class RequestLog {
         }
         if (path.equals(ClusterCalls.PATH)) {
             return new String[] {"cluster", "forward"};
+        }
+        if (LambdaApi.isLambdaPath(path)) {
+            String operation = LambdaApi.operationOf(e.method, path);
+            return new String[] {"lambda", operation != null ? operation : "-"};
         }
         if (!e.method.equals("POST")) {
             return new String[] {"millrace", e.method + " " + path};

@@ -21,6 +21,7 @@ public final class RequestAuthenticator {
     public static final String CLOUDWATCH = "monitoring";
     public static final String STS = "sts";
     public static final String GLUE = "glue";
+    public static final String LAMBDA = "lambda";
 
     private final ServerIdentities identities;
     private final SigV4Verifier verifier;
