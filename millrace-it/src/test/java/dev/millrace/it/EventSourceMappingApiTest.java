@@ -56,7 +56,7 @@ class EventSourceMappingApiTest {
     private static final String PREFIX = "arn:aws:kinesis:eu-west-1:" + ACCOUNT + ":stream/";
     private static final String STREAM_ARN = PREFIX + "orders";
     private static final String FUNCTION_PREFIX = "arn:aws:lambda:eu-west-1:" + ACCOUNT + ":function:";
-    /** Nothing listens there: no invocation is made by these tests (processing is not wired yet). */
+    /** Nothing listens there: the engine's invocations are refused and retried; these tests look at the API only. */
     private static final String NOWHERE = "http://127.0.0.1:9/2015-03-31/functions/function/invocations";
     private static final String PATH = "/2015-03-31/event-source-mappings/";
 

@@ -32,7 +32,8 @@ import dev.millrace.server.http.Apis;
 import dev.millrace.server.http.HttpServer;
 import dev.millrace.server.http.PerAccount;
 import dev.millrace.server.http.TlsCertificates;
-import dev.millrace.server.lambda.MappingTransitions;
+import dev.millrace.lambda.poll.MappingEngine;
+import dev.millrace.server.lambda.EventSourceMappings;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.security.AuthMode;
 import dev.millrace.server.security.PolicyGatekeeper;
@@ -111,6 +112,7 @@ public final class MillraceServer implements AutoCloseable {
     private ScheduledExecutorService channelWork;
     /** Delivery of every region's channels; made before the regions, whose registries check destinations with it. */
     private ChannelDelivery channelDelivery;
+    private EventSourceMappings eventSourceMappings;
     /** Every region's streams by ARN, for channel delivery and Lambda's event source mappings. */
     private StreamShards streamShards;
     private ScheduledExecutorService housekeeping;
@@ -290,10 +292,12 @@ public final class MillraceServer implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(periodic("streams of --create-stream", ensure), 100, 100,
                     TimeUnit.MILLISECONDS);
         }
-        // Until the processing engine is wired: it settles each change of an event source mapping once it acted on it.
-        MappingTransitions mappings = new MappingTransitions(metadata, clock, home().id());
-        housekeeping.scheduleWithFixedDelay(periodic("event source mapping transitions", () -> onWriter(s ->
-                mappings.settleDue(s.streams().account()))), 500, 500, TimeUnit.MILLISECONDS);
+        // Each region's engine runs its mappings (on the writer only: it settles their states, commits checkpoints).
+        eventSourceMappings = new EventSourceMappings(metadata, home().id(), streamShards, config.functions(),
+                channelDelivery.destination(), config.dataDir().resolve("lambda-staging"), cluster::isWriter, clock,
+                regions::services, MappingEngine.Options.defaults());
+        housekeeping.scheduleWithFixedDelay(periodic("event source mappings", () -> eachRegion(s ->
+                eventSourceMappings.refresh(s.streams().account()))), 0, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),
                 60, 60, TimeUnit.SECONDS);
         // Every node publishes its own metrics: each counts what it answered and what it stores.
@@ -580,6 +584,11 @@ public final class MillraceServer implements AutoCloseable {
             if (metricsCollector != null) {
                 metricsCollector.shutdownNow();
             }
+        }
+        if (eventSourceMappings != null) {
+            // Before storage closes: a batch under way ends or is invoked again after the restart.
+            eventSourceMappings.close();
+            eventSourceMappings = null;
         }
         if (channelDelivery != null) {
             // Before storage closes: a batch under way finishes or is delivered again after the restart.

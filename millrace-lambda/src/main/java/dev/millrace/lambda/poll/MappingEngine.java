@@ -362,7 +362,7 @@ public final class MappingEngine implements AutoCloseable {
                 options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region, accountId);
     }
 
-    /** Stops polling and every batch at its next step; invocations under way end within their timeout. */
+    /** Stops polling and every batch, interrupting invocations under way; waits a few seconds for them to end. */
     @Override
     public void close() {
         ScheduledExecutorService p;
@@ -383,9 +383,11 @@ public final class MappingEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         works.values().forEach(Work::stop);
-        invocations.shutdown();
+        // Interrupted, an invocation under way gives up its call (the function may still run it): the batch is
+        // invoked again from the checkpoint after the restart, as after a crash.
+        invocations.shutdownNow();
         try {
-            invocations.awaitTermination(options.invocationTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            invocations.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

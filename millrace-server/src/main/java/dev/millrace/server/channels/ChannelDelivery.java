@@ -152,6 +152,11 @@ public final class ChannelDelivery implements AutoCloseable {
         engine.listen(metering);
     }
 
+    /** Where channel objects go: also where event source mappings' S3 failure records go. */
+    public Destination destination() {
+        return destination;
+    }
+
     /** Starts the engine's threads; channels are delivered from the next {@link #refresh}. */
     public void start() {
         engine.start();
