@@ -117,6 +117,12 @@ final class Clients {
                 .httpClient(UrlConnectionHttpClient.builder().build()).build();
     }
 
+    /** A Lambda client (event source mappings) on the same endpoint, region and credentials. */
+    static software.amazon.awssdk.services.lambda.LambdaClient lambda(URI endpoint) {
+        return software.amazon.awssdk.services.lambda.LambdaClient.builder().endpointOverride(endpoint).region(REGION)
+                .credentialsProvider(CREDENTIALS).httpClient(UrlConnectionHttpClient.builder().build()).build();
+    }
+
     /** A sync CBOR client that never retries, for writers that must know exactly what was acknowledged. */
     static KinesisClient syncNoRetries(URI endpoint) {
         return syncBuilder(endpoint, REGION, Duration.ofSeconds(30))
