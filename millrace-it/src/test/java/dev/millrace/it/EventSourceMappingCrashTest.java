@@ -41,7 +41,7 @@ class EventSourceMappingCrashTest {
 
     /** How many times the server is killed. */
     int cycles() {
-        return 6;
+        return 5;
     }
 
     @AfterEach

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
@@ -123,6 +124,7 @@ class EventSourceMappingProcessingTest {
     }
 
     @Test
+    @Tag("kafka")
     void everyRecordReachesTheFunctionInLambdasKinesisEventInShardOrder() {
         createStream("orders", 2);
         long beforeMs = System.currentTimeMillis();
@@ -216,6 +218,7 @@ class EventSourceMappingProcessingTest {
     }
 
     @Test
+    @Tag("kafka")
     void aRestartedServerResumesWhereProcessingStopped() {
         createStream("audit", 1);
         String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(ARN_PREFIX + "audit")

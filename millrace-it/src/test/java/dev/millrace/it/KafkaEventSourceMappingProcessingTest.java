@@ -1,9 +1,10 @@
 package dev.millrace.it;
 
 /**
- * {@link EventSourceMappingProcessingTest} on the Kafka backend: a server keeping its streams, mappings and
- * checkpoints in Kafka processes records in order, retries and records failures, and resumes after a restart.
+ * {@link EventSourceMappingProcessingTest} on the Kafka backend, the scenarios that reach storage: a server keeping its
+ * streams, mappings and checkpoints in Kafka processes records in shard order and resumes from its checkpoints after a
+ * restart. Failure handling (retries, bisection, batchItemFailures) is the engine's, whatever the storage.
  */
-@OnKafka
+@OnKafka(onlyTagged = "kafka")
 class KafkaEventSourceMappingProcessingTest extends EventSourceMappingProcessingTest {
 }
