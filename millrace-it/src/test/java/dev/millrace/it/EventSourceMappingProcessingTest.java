@@ -236,4 +236,49 @@ class EventSourceMappingProcessingTest {
         assertThat(after).as("only what came after the checkpoint").containsExactly("b-0", "b-1", "b-2", "b-3",
                 "b-4");
     }
+
+    @Test
+    void aConsumerArnSourceAtATimestampStartsThereAndNamesTheStream() throws Exception {
+        createStream("clicks", 1);
+        put("clicks", "early-", 3, 1);
+        Thread.sleep(1_100);
+        long atMs = System.currentTimeMillis();
+        Thread.sleep(100);
+        put("clicks", "late-", 3, 1);
+        String consumerArn = kinesis.registerStreamConsumer(b -> b.streamARN(ARN_PREFIX + "clicks")
+                .consumerName("esm")).consumer().consumerARN();
+        await().atMost(Duration.ofSeconds(20)).until(() -> kinesis.describeStreamConsumer(b -> b
+                .consumerARN(consumerArn)).consumerDescription().consumerStatusAsString().equals("ACTIVE"));
+        String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(consumerArn)
+                .startingPosition(EventSourcePosition.AT_TIMESTAMP)
+                .startingPositionTimestamp(java.time.Instant.ofEpochMilli(atMs))).uuid();
+        awaitEnabled(uuid);
+        await().atMost(Duration.ofSeconds(20)).until(() -> records("clicks").size() >= 3);
+        Thread.sleep(300);
+        assertThat(records("clicks")).extracting(FunctionServer::data).containsExactly("late-0", "late-1",
+                "late-2");
+    }
+
+    @Test
+    void aDisabledMappingInvokesNothingAndOnceEnabledAgainGoesOnFromItsCheckpoint() throws Exception {
+        createStream("ledger", 1);
+        String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(ARN_PREFIX + "ledger")
+                .startingPosition(EventSourcePosition.TRIM_HORIZON)).uuid();
+        awaitEnabled(uuid);
+        put("ledger", "x-", 4, 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> records("ledger").size() >= 4);
+        lambda.updateEventSourceMapping(b -> b.uuid(uuid).enabled(false));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lambda.getEventSourceMapping(b -> b.uuid(uuid)).state()
+                .equals("Disabled"));
+        put("ledger", "y-", 4, 2);
+        Thread.sleep(1_500);
+        assertThat(records("ledger")).extracting(FunctionServer::data).doesNotContain("y-0", "y-1", "y-2", "y-3");
+        lambda.updateEventSourceMapping(b -> b.uuid(uuid).enabled(true).batchSize(2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> records("ledger").size() >= 8);
+        Thread.sleep(300);
+        assertThat(records("ledger")).extracting(FunctionServer::data).containsExactly("x-0", "x-1", "x-2", "x-3",
+                "y-0", "y-1", "y-2", "y-3");
+        assertThat(batches("ledger").subList(batches("ledger").size() - 2, batches("ledger").size()))
+                .as("the new batch size").allSatisfy(b -> assertThat(b).hasSize(2));
+    }
 }
