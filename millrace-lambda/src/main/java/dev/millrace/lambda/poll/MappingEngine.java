@@ -213,6 +213,11 @@ public final class MappingEngine implements AutoCloseable {
         if (work == null) {
             work = begin(mapping);
             if (work == null) {
+                // Settled all the same, as Lambda does: LastProcessingResult says what is wrong (a stream or a
+                // function missing), and the work begins once it is there.
+                if (!state.settled()) {
+                    store.settle(mapping.uuid(), mapping.lastModifiedMs());
+                }
                 return;
             }
             works.put(mapping.uuid(), work);
@@ -383,10 +388,14 @@ public final class MappingEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         works.values().forEach(Work::stop);
-        // Interrupted, an invocation under way gives up its call (the function may still run it): the batch is
-        // invoked again from the checkpoint after the restart, as after a crash.
-        invocations.shutdownNow();
+        // Stopped workers end their batches at the next step; an invocation still under way after a few seconds is
+        // interrupted and gives up its call (the function may still run it): its batch is invoked again from the
+        // checkpoint after the restart, as after a crash. Workers clear the interrupt before touching the store.
+        invocations.shutdown();
         try {
+            if (!invocations.awaitTermination(5, TimeUnit.SECONDS)) {
+                invocations.shutdownNow();
+            }
             invocations.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -100,6 +100,14 @@ final class ShardWorker {
         return running;
     }
 
+    /**
+     * Whether the shard is closed: the {@link Shard} this worker was made with says so, or its log is sealed (a split or
+     * merge after the worker was made; the worker keeps its Shard, whose {@code ended} does not change).
+     */
+    private boolean closed() {
+        return shard.ended() || shard.log().sealed();
+    }
+
     /** Runs {@link #tick} unless a tick is under way; returns whether it ran. */
     boolean tryTick() {
         if (!ticking.compareAndSet(false, true)) {
@@ -126,6 +134,14 @@ final class ShardWorker {
         read();
         dispatch();
         finishIfDone();
+        // Records the filter kept out move the checkpoint too, also when no batch follows them.
+        if (idleAndEmpty()) {
+            commitCheckpoint();
+        }
+    }
+
+    private synchronized boolean idleAndEmpty() {
+        return lanes != null && busyLanes == 0 && queuedRecords == 0;
     }
 
     /** Starts from the checkpoint; false if it cannot start yet (no checkpoint and parents not done). */
@@ -209,7 +225,7 @@ final class ShardWorker {
     /** Hands each idle lane its next batch if one is due. */
     private void dispatch() {
         long nowMs = run.clock().millis();
-        boolean closedAndRead = shard.ended() && readPosition() >= shard.log().endPosition();
+        boolean closedAndRead = closed() && readPosition() >= shard.log().endPosition();
         boolean caughtUp = readPosition() >= shard.log().endPosition();
         for (int lane = 0; lane < laneBusyCount(); lane++) {
             Windows.Batch batch = nextBatch(lane, nowMs, closedAndRead, caughtUp);
@@ -295,20 +311,33 @@ final class ShardWorker {
                     run.clock(), this::sleep, () -> running);
             batchRun.run(batch.records());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+            // The engine is closing (see the finally): the records not ended are invoked again after the restart.
+            stop();
+        } catch (RuntimeException | Error e) {
             // An OnFailure destination that refused the record, a log that cannot be read: the records stay
-            // unended, and the lane is read again from the checkpoint when the worker is rebuilt.
+            // unended; the worker stops (the lane must not go on past them) and the engine rebuilds it from the
+            // checkpoint after a backoff.
             LOG.warn("Event source mapping {} shard {}: a batch failed: {}", run.mapping().uuid(),
                     shard.shardId(), e.toString());
-            run.problem(e.toString());
             stop();
+            if (!Thread.currentThread().isInterrupted()) {
+                run.problem(e.toString());
+            }
         } finally {
+            // An interrupt (the engine closing) must not reach the metadata store: an interrupted thread's file
+            // write closes the store's channel for everyone (ClosedByInterruptException). Cleared for the commit,
+            // set again after.
+            boolean interrupted = Thread.interrupted();
+            // The checkpoint first, then the lane: a worker that looks idle has committed what it ended, so one
+            // built after it (an update, a new writer) reads the checkpoint it left.
+            commitCheckpoint();
             synchronized (this) {
                 laneBusy[lane] = false;
                 busyLanes--;
             }
-            commitCheckpoint();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -322,6 +351,11 @@ final class ShardWorker {
         @Override
         public void discarded(List<Pending> records, Condition condition, int invocations,
                               FunctionFailure lastFailure) {
+            if (!running || Thread.currentThread().isInterrupted()) {
+                // Stopping: no send and no append from a thread that may be interrupted; the records stay for the
+                // next worker.
+                throw new IllegalStateException("the worker stopped before the records were discarded");
+            }
             List<EventRecord> events = records.stream().map(Pending::event).toList();
             String destination = run.mapping().onFailureDestination();
             boolean sent = false;
@@ -364,6 +398,10 @@ final class ShardWorker {
                 ? "too_large" : "function_error";
         run.listener().invoked(run.mapping(), piece.size(), kind, endMs - startMs,
                 piece.isEmpty() ? 0 : endMs - piece.get(piece.size() - 1).stored().arrivalMs());
+        if (Thread.currentThread().isInterrupted()) {
+            // The engine is closing; no status line (a commit from an interrupted thread would break the store).
+            return new NotReached("interrupted");
+        }
         if (result instanceof Success) {
             run.processingResult("OK");
         } else {
@@ -462,7 +500,8 @@ final class ShardWorker {
     private synchronized void commitCheckpoint() {
         // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
         // fails the conditional commit harmlessly.
-        if (lanes == null) {
+        if (lanes == null || done) {
+            // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
             return;
         }
         long next = lanes.checkpoint();
@@ -477,13 +516,19 @@ final class ShardWorker {
             LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
                     shard.shardId(), e.getMessage());
             stop();
+        } catch (RuntimeException e) {
+            // The store refused (a full disk, a lost Kafka session): the records stay after the stored
+            // checkpoint and are invoked again by the worker the engine rebuilds.
+            LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
+                    + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
+            stop();
         }
     }
 
     /** Marks a closed shard done once every record of it ended. */
     private void finishIfDone() {
         synchronized (this) {
-            if (done || !shard.ended() || busyLanes > 0 || queuedRecords > 0
+            if (done || !closed() || busyLanes > 0 || queuedRecords > 0
                     || readPosition < shard.log().endPosition() || (windows != null && windows.open())) {
                 return;
             }

@@ -421,4 +421,43 @@ class MappingEngineTest {
                 .contains("\"condition\":\"RetryAttemptsExhausted\"");
         assertThat(seen().stream().filter(s -> s.data().equals("after"))).hasSize(1);
     }
+
+    @Test
+    void aShardSplitWhileTheMappingRunsFinishesThenItsChildrenGo() throws Exception {
+        functionDelayMs = 10;
+        put(0, "a", numbered("before-", 6));
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 6);
+        // A split: the parent's log is sealed and the engine is given a new Shard for it, the children appear.
+        put(0, "a", numbered("last-", 2));
+        ShardSource.Shard parent = shards.get(0);
+        parent.log().seal();
+        shards.set(0, new ShardSource.Shard(parent.shardId(), null, null, true, parent.log(),
+                parent.sequenceNumber()));
+        addShard(3, parent.shardId(), false);
+        addShard(4, parent.shardId(), false);
+        put(2, "a", numbered("left-", 2)); // shards: 0, 1, 3, 4 (put takes the index)
+        put(3, "b", numbered("right-", 2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 12);
+        List<String> order = seen().stream().map(Seen::data).toList();
+        int lastOfParent = Math.max(order.indexOf("last-0"), order.indexOf("last-1"));
+        for (String child : List.of("left-0", "left-1", "right-0", "right-1")) {
+            assertThat(order.indexOf(child)).as(child).isGreaterThan(lastOfParent);
+        }
+    }
+
+    @Test
+    void closingTheEngineDuringAnInvocationLeavesTheMetadataStoreUsable() throws Exception {
+        functionDelayMs = 8_000;
+        put(0, "a", "slow");
+        create(",\"StartingPosition\":\"TRIM_HORIZON\"");
+        MappingEngine engine = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> inFlight.get() == 1);
+        // The invocation outlives the close's grace: it is interrupted. An interrupted thread's write would close the
+        // embedded store's file channel for everyone.
+        engine.close();
+        storage.metadata().commit(Map.of("after-close", "still writable".getBytes(StandardCharsets.UTF_8)));
+        assertThat(storage.metadata().get("after-close")).isPresent();
+    }
 }

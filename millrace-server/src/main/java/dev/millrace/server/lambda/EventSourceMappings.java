@@ -35,7 +35,8 @@ import java.util.function.Function;
  * and settles mappings' states, and reading every shard there processes each shard on exactly one node. A node that
  * stops being the writer stops its batches; the next writer resumes from the checkpoints.
  *
- * <p>Thread-safe: {@link #refresh} runs on the housekeeping thread; the engines have their own threads.
+ * <p>Thread-safe: {@link #refresh} runs on the housekeeping thread, {@link #close} on the server's, one at a time (an
+ * engine is never started after the close); the engines have their own threads.
  */
 public final class EventSourceMappings implements AutoCloseable {
 
@@ -74,7 +75,7 @@ public final class EventSourceMappings implements AutoCloseable {
     }
 
     /** Makes sure the engine of {@code account}'s region runs. */
-    public void refresh(Account account) {
+    public synchronized void refresh(Account account) {
         if (closed) {
             return;
         }
@@ -111,7 +112,7 @@ public final class EventSourceMappings implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         engines.values().forEach(MappingEngine::close);
         engines.clear();
