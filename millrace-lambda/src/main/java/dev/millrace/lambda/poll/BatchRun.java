@@ -143,43 +143,78 @@ final class BatchRun<R> {
 
     /**
      * Runs the batch until every record is processed or discarded, or until {@code running} turns false (then the
-     * records not yet ended are left to the next run: {@link Tally#finished} is false).
+     * records not yet ended are left to the next run: {@link Tally#finished} is false), waiting out the backoffs with
+     * the sleeper.
      */
     Tally run(List<R> batch) throws InterruptedException {
-        Deque<Piece<R>> work = new ArrayDeque<>();
-        work.push(new Piece<>(List.copyOf(batch), 0, 0, null));
-        Counts counts = new Counts();
-        int consecutiveFailures = 0;
-        while (!work.isEmpty()) {
-            if (!running.getAsBoolean()) {
-                return counts.tally(false);
+        Progress progress = start(batch);
+        while (true) {
+            Next next = progress.step();
+            if (next instanceof Done done) {
+                return done.tally();
             }
-            Piece<R> piece = work.pop();
-            int tooOld = tooOld(piece.records());
-            if (tooOld > 0) {
-                listener.discarded(piece.records().subList(0, tooOld), Condition.RECORD_AGE_EXCEEDED,
-                        Math.max(piece.invocations(), 1), null);
-                counts.discarded += tooOld;
-                if (tooOld < piece.records().size()) {
-                    work.push(new Piece<>(piece.records().subList(tooOld, piece.records().size()),
-                            piece.invocations(), piece.retries(), piece.lastFailure()));
-                }
-                continue;
-            }
-            Outcome outcome = invoker.invoke(piece.records());
-            counts.invocations++;
-            if (outcome instanceof Success) {
-                listener.processed(piece.records());
-                consecutiveFailures = 0;
-                continue;
-            }
-            failed(work, piece, outcome, counts);
-            consecutiveFailures++;
-            if (!work.isEmpty()) {
-                sleeper.sleep(backoffMs(consecutiveFailures));
-            }
+            sleeper.sleep(((Wait) next).millis());
         }
-        return counts.tally(true);
+    }
+
+    /** What a step of a batch leaves: the batch is done, or the next step is due after a wait. */
+    sealed interface Next permits Done, Wait {
+    }
+
+    record Done(Tally tally) implements Next {
+    }
+
+    record Wait(long millis) implements Next {
+    }
+
+    /** The batch, to be run a step at a time: no thread waits out a backoff ({@link ShardWorker} schedules steps). */
+    Progress start(List<R> batch) {
+        return new Progress(batch);
+    }
+
+    /** A batch being run. Not thread-safe: one step at a time, each after the last returned. */
+    final class Progress {
+        private final Deque<Piece<R>> work = new ArrayDeque<>();
+        private final Counts counts = new Counts();
+        private int consecutiveFailures;
+
+        private Progress(List<R> batch) {
+            work.push(new Piece<>(List.copyOf(batch), 0, 0, null));
+        }
+
+        /** Invokes until the batch is done or a failure asks for a wait before the next invocation. */
+        Next step() throws InterruptedException {
+            while (!work.isEmpty()) {
+                if (!running.getAsBoolean()) {
+                    return new Done(counts.tally(false));
+                }
+                Piece<R> piece = work.pop();
+                int tooOld = tooOld(piece.records());
+                if (tooOld > 0) {
+                    listener.discarded(piece.records().subList(0, tooOld), Condition.RECORD_AGE_EXCEEDED,
+                            Math.max(piece.invocations(), 1), null);
+                    counts.discarded += tooOld;
+                    if (tooOld < piece.records().size()) {
+                        work.push(new Piece<>(piece.records().subList(tooOld, piece.records().size()),
+                                piece.invocations(), piece.retries(), piece.lastFailure()));
+                    }
+                    continue;
+                }
+                Outcome outcome = invoker.invoke(piece.records());
+                counts.invocations++;
+                if (outcome instanceof Success) {
+                    listener.processed(piece.records());
+                    consecutiveFailures = 0;
+                    continue;
+                }
+                failed(work, piece, outcome, counts);
+                consecutiveFailures++;
+                if (!work.isEmpty()) {
+                    return new Wait(backoffMs(consecutiveFailures));
+                }
+            }
+            return new Done(counts.tally(true));
+        }
     }
 
     /** What the run did so far. */

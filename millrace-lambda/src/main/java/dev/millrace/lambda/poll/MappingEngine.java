@@ -106,6 +106,8 @@ public final class MappingEngine implements AutoCloseable {
     private final Map<String, Work> works = new HashMap<>();
     private ScheduledExecutorService poller;
     private ThreadPoolExecutor invocations;
+    /** Schedules the next step of batches waiting out a retry's backoff. */
+    private ScheduledExecutorService retryTimer;
     private FunctionInvoker invoker;
     private Registration changes;
 
@@ -140,6 +142,11 @@ public final class MappingEngine implements AutoCloseable {
                     return thread;
                 });
         invocations.allowCoreThreadTimeOut(true);
+        retryTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "millrace-esm-retries");
+            thread.setDaemon(true);
+            return thread;
+        });
         poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "millrace-esm-poll");
             thread.setDaemon(true);
@@ -363,8 +370,9 @@ public final class MappingEngine implements AutoCloseable {
     }
 
     private MappingRun.Services services() {
-        return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, clock,
-                options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region, accountId);
+        return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
+                clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
+                accountId);
     }
 
     /** Stops polling and every batch, interrupting invocations under way; waits a few seconds for them to end. */
@@ -388,6 +396,8 @@ public final class MappingEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         works.values().forEach(Work::stop);
+        // Waiting batches are stepped at once by their worker's stop (they end, as stopped); the timer is not needed.
+        retryTimer.shutdown();
         // Stopped workers end their batches at the next step; an invocation still under way after a few seconds is
         // interrupted and gives up its call (the function may still run it): its batch is invoked again from the
         // checkpoint after the restart, as after a crash. Workers clear the interrupt before touching the store.

@@ -11,6 +11,9 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +29,9 @@ final class MappingRun {
 
     /** Services of the engine the workers use. */
     record Services(MappingStore store, MappingCheckpoints checkpoints, FunctionInvoker invoker,
-                    FailureDestinations failures, MappingListener listener, Executor invocations, Clock clock,
-                    Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, String region,
-                    String accountId) {
+                    FailureDestinations failures, MappingListener listener, Executor invocations,
+                    ScheduledExecutorService retryTimer, Clock clock, Duration invocationTimeout, long backoffBaseMs,
+                    long backoffMaxMs, String region, String accountId) {
     }
 
     /** Which shards of the mapping are done (closed, every record ended), for a child's start. */
@@ -98,6 +101,15 @@ final class MappingRun {
 
     void submit(Runnable batch) {
         services.invocations().execute(batch);
+    }
+
+    /**
+     * Runs {@code step} on the invocation pool after {@code delayMs}: a batch waiting out a retry's backoff holds no
+     * thread, so one mapping failing at length does not starve the others of invocation threads.
+     */
+    ScheduledFuture<?> submitLater(Runnable step, long delayMs) {
+        return services.retryTimer().schedule(() -> services.invocations().execute(step), delayMs,
+                TimeUnit.MILLISECONDS);
     }
 
     InvokeOutcome invoke(byte[] event) {

@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,12 @@ final class ShardWorker {
     private ShardLanes lanes;
     private List<ArrayDeque<Pending>> queues;
     private boolean[] laneBusy;
+    /** Per lane, the next step of a batch waiting out a backoff, or null. */
+    private Pause[] waiting;
+
+    /** A batch's next step, scheduled after a backoff. */
+    private record Pause(ScheduledFuture<?> scheduled, Runnable step) {
+    }
     private int busyLanes;
     private int queuedRecords;
     private long queuedBytes;
@@ -91,9 +98,33 @@ final class ShardWorker {
         return busyLanes == 0;
     }
 
-    /** Stops taking and retrying batches; batches under way end at their next step without ending their records. */
+    /**
+     * Stops taking and retrying batches; batches under way end at their next step without ending their records, and
+     * a batch waiting out a backoff takes that step now.
+     */
     void stop() {
         running = false;
+        List<Pause> due = new ArrayList<>();
+        synchronized (this) {
+            if (waiting == null) {
+                return;
+            }
+            for (Pause pause : waiting) {
+                if (pause != null) {
+                    due.add(pause);
+                }
+            }
+        }
+        for (Pause pause : due) {
+            // Cancelled before it ran: run it now (it sees the stop and ends the batch). Already running: nothing.
+            if (pause.scheduled().cancel(false)) {
+                try {
+                    run.submit(pause.step());
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The engine is closing: its workers are dropped with it.
+                }
+            }
+        }
     }
 
     boolean running() {
@@ -169,6 +200,7 @@ final class ShardWorker {
             queues.add(new ArrayDeque<>());
         }
         laneBusy = new boolean[laneCount];
+        waiting = new Pause[laneCount];
         readPosition = start;
         committed = checkpoint;
         return true;
@@ -299,45 +331,89 @@ final class ShardWorker {
         busyLanes++;
     }
 
-    /** Runs one batch to its end on an invocation thread, then commits the checkpoint. */
+    /** Starts one batch on an invocation thread; {@link #step} runs it to its end. */
     private void runBatch(int lane, Windows.Batch batch) {
-        try {
-            if (batch.records().isEmpty()) {
+        if (batch.records().isEmpty()) {
+            // A window's final invocation with no records: rare, short; its retries wait on this thread.
+            try {
                 finalInvokeOnly(batch.window());
-                return;
+            } catch (InterruptedException e) {
+                stop();
+            } catch (RuntimeException | Error e) {
+                failedBatch(e);
+            } finally {
+                endBatch(lane);
             }
-            BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), new Ends(),
-                    p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
-                    run.clock(), this::sleep, () -> running);
-            batchRun.run(batch.records());
+            return;
+        }
+        BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), new Ends(),
+                p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
+                run.clock(), this::sleep, () -> running);
+        step(lane, batchRun.start(batch.records()));
+    }
+
+    /**
+     * Runs the batch on until it is done or must wait out a backoff; then its next step is scheduled, and no thread
+     * waits. A stop steps a waiting batch at once (it ends, as stopped).
+     */
+    private void step(int lane, BatchRun<Pending>.Progress progress) {
+        boolean finished = true;
+        try {
+            BatchRun.Next next = progress.step();
+            if (next instanceof BatchRun.Wait wait && running) {
+                synchronized (this) {
+                    if (running) {
+                        finished = false;
+                        Runnable nextStep = () -> step(lane, progress);
+                        waiting[lane] = new Pause(run.submitLater(nextStep, wait.millis()), nextStep);
+                    }
+                }
+                if (finished) {
+                    // Stopped meanwhile: one more step ends the batch, as stopped.
+                    progress.step();
+                }
+            }
         } catch (InterruptedException e) {
-            // The engine is closing (see the finally): the records not ended are invoked again after the restart.
+            // The engine is closing (see endBatch): the records not ended are invoked again after the restart.
             stop();
         } catch (RuntimeException | Error e) {
-            // An OnFailure destination that refused the record, a log that cannot be read: the records stay
-            // unended; the worker stops (the lane must not go on past them) and the engine rebuilds it from the
-            // checkpoint after a backoff.
-            LOG.warn("Event source mapping {} shard {}: a batch failed: {}", run.mapping().uuid(),
-                    shard.shardId(), e.toString());
-            stop();
-            if (!Thread.currentThread().isInterrupted()) {
-                run.problem(e.toString());
-            }
+            failedBatch(e);
         } finally {
-            // An interrupt (the engine closing) must not reach the metadata store: an interrupted thread's file
-            // write closes the store's channel for everyone (ClosedByInterruptException). Cleared for the commit,
-            // set again after.
-            boolean interrupted = Thread.interrupted();
-            // The checkpoint first, then the lane: a worker that looks idle has committed what it ended, so one
-            // built after it (an update, a new writer) reads the checkpoint it left.
-            commitCheckpoint();
-            synchronized (this) {
-                laneBusy[lane] = false;
-                busyLanes--;
+            if (finished) {
+                endBatch(lane);
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        }
+    }
+
+    /**
+     * An OnFailure destination that refused the record, a log that cannot be read: the records stay unended; the
+     * worker stops (the lane must not go on past them) and the engine rebuilds it from the checkpoint after a backoff.
+     */
+    private void failedBatch(Throwable e) {
+        LOG.warn("Event source mapping {} shard {}: a batch failed: {}", run.mapping().uuid(), shard.shardId(),
+                e.toString());
+        stop();
+        if (!Thread.currentThread().isInterrupted()) {
+            run.problem(e.toString());
+        }
+    }
+
+    /** Commits the checkpoint behind what the batch ended, then frees its lane. */
+    private void endBatch(int lane) {
+        // An interrupt (the engine closing) must not reach the metadata store: an interrupted thread's file write
+        // closes the store's channel for everyone (ClosedByInterruptException). Cleared for the commit, set again
+        // after.
+        boolean interrupted = Thread.interrupted();
+        // The checkpoint first, then the lane: a worker that looks idle has committed what it ended, so one built
+        // after it (an update, a new writer) reads the checkpoint it left.
+        commitCheckpoint();
+        synchronized (this) {
+            laneBusy[lane] = false;
+            waiting[lane] = null;
+            busyLanes--;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -127,8 +127,9 @@ class MappingEngineTest {
     }
 
     private FunctionRegistry functions() {
+        // "down": nothing listens on port 1; its invocations are refused (not reached: retried without limit).
         return FunctionRegistry.parse(List.of("fn=http://127.0.0.1:" + function.getAddress().getPort()
-                + "/2015-03-31/functions/function/invocations"));
+                + "/2015-03-31/functions/function/invocations", "down=http://127.0.0.1:1/x"));
     }
 
     private StreamLookup streams() {
@@ -167,6 +168,10 @@ class MappingEngineTest {
     }
 
     private MappingEngine engine() {
+        return engine(new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 10, 50));
+    }
+
+    private MappingEngine engine(MappingEngine.Options options) {
         ShardSource source = (arn, createdMs) -> arn.equals(STREAM) && createdMs == CREATED_MS
                 ? List.copyOf(shards) : List.of();
         MappingListener listener = new MappingListener() {
@@ -184,8 +189,7 @@ class MappingEngineTest {
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
                 storage.metadata(), source, streams(), functions(), failures, listener,
-                new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 10, 50),
-                Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
+                options, Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
         engines.add(engine);
         engine.start();
         return engine;
@@ -459,5 +463,21 @@ class MappingEngineTest {
         engine.close();
         storage.metadata().commit(Map.of("after-close", "still writable".getBytes(StandardCharsets.UTF_8)));
         assertThat(storage.metadata().get("after-close")).isPresent();
+    }
+
+    @Test
+    void aMappingWaitingOutRetriesHoldsNoInvocationThread() throws Exception {
+        // Two invocation threads; a mapping whose function is down retries 4 lanes with a 60 s backoff. Waiting
+        // batches hold no thread, so the other mapping's records go through at once.
+        put(0, "a", numbered("x-", 8));
+        put(1, "b", numbered("y-", 8));
+        LambdaApi.Result down = api.handle("POST", "/2015-03-31/event-source-mappings", Map.of(),
+                ("{\"FunctionName\":\"down\",\"EventSourceArn\":\"" + STREAM + "\",\"StartingPosition\":"
+                        + "\"TRIM_HORIZON\",\"ParallelizationFactor\":2}").getBytes(StandardCharsets.UTF_8));
+        assertThat(down.httpStatus()).isEqualTo(202);
+        engine(new MappingEngine.Options(20, 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 60_000, 60_000));
+        Thread.sleep(500);
+        create(",\"StartingPosition\":\"TRIM_HORIZON\"");
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 16);
     }
 }
