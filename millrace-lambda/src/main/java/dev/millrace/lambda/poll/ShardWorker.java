@@ -331,7 +331,12 @@ final class ShardWorker {
                 InvocationRecord record = run.failures().records().record(run.mapping().functionArn(), condition,
                         invocations, response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(),
                                 events));
-                run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
+                try {
+                    run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
+                } catch (RuntimeException e) {
+                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
+                    throw e;
+                }
                 sent = true;
             }
             LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
