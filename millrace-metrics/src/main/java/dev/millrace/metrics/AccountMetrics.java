@@ -16,7 +16,7 @@ public final class AccountMetrics {
     private final String region;
     private final Clock clock;
     private final ConcurrentHashMap<String, StreamMeter> streams = new ConcurrentHashMap<>();
-    /** By mapping UUID. */
+    /** By function name and mapping UUID: a mapping moved to another function has series of its own there. */
     private final ConcurrentHashMap<String, MappingMeter> mappings = new ConcurrentHashMap<>();
 
     AccountMetrics(String accountId, String region, Clock clock) {
@@ -32,13 +32,14 @@ public final class AccountMetrics {
     }
 
     /**
-     * The meter of event source mapping {@code uuid}, of function {@code functionName}. A mapping keeps its function
-     * (UpdateEventSourceMapping can change it: the metrics then stay under the first name until the meter is forgotten,
-     * an hour after its last value).
+     * The meter of event source mapping {@code uuid} invoking function {@code functionName} (UpdateEventSourceMapping
+     * can change the function: the old meter is then forgotten an hour after its last value).
      */
     public MappingMeter mapping(String functionName, String uuid) {
-        MappingMeter m = mappings.get(uuid);
-        return m != null ? m : mappings.computeIfAbsent(uuid, u -> new MappingMeter(clock, functionName, u));
+        // A space is in neither a function name nor a UUID.
+        String key = functionName + " " + uuid;
+        MappingMeter m = mappings.get(key);
+        return m != null ? m : mappings.computeIfAbsent(key, k -> new MappingMeter(clock, functionName, uuid));
     }
 
     public String accountId() {

@@ -9,7 +9,7 @@ import static dev.millrace.metrics.KinesisMetric.*;
 /**
  * What the server tells about one event source mapping as it processes its stream, recorded as Lambda's
  * {@code AWS/Lambda} metrics: the function-level ones AWS publishes for every function (Invocations, Errors,
- * Throttles, IteratorAge, DestinationDeliveryFailures; CloudWatch dimension {@code FunctionName}) and the mapping-level
+ * Throttles, Duration, IteratorAge, DestinationDeliveryFailures; CloudWatch dimension {@code FunctionName}) and the mapping-level
  * event counts (PolledEventCount and the rest; dimension {@code EventSourceMappingUUID}). Each method is one event of
  * the engine and records every metric it concerns.
  *
@@ -49,17 +49,20 @@ public final class MappingMeter {
     }
 
     /**
-     * An invocation with {@code records} records ended as {@code outcome}, {@code iteratorAgeMs} after the last of
-     * them arrived in the stream. One that reached the function is a sample of Invocations and of Errors (1 or 0, so
-     * that Errors' average is the error rate, as on AWS); a throttle, a sample of Throttles. IteratorAge is taken at
-     * every invocation's end, reached or not: a function that is throttled or unreachable falls behind too.
+     * An invocation with {@code records} records ended as {@code outcome} after {@code durationMs},
+     * {@code iteratorAgeMs} after the last of them arrived in the stream. One that reached the function is a sample
+     * of Invocations, of Duration and of Errors (1 or 0, so that Errors' average is the error rate, as on AWS); a
+     * throttle, a sample of Throttles. IteratorAge is taken at every invocation's end, reached or not (a function
+     * that is throttled or unreachable falls behind too), but a tumbling window's final invocation without records
+     * has no age to tell.
      */
-    public void invoked(int records, Invocation outcome, long iteratorAgeMs) {
+    public void invoked(int records, Invocation outcome, long durationMs, long iteratorAgeMs) {
         long now = clock.millis();
         switch (outcome) {
             case SUCCESS, FUNCTION_ERROR -> {
                 boolean failed = outcome == Invocation.FUNCTION_ERROR;
                 series.add(MAPPING_INVOCATIONS, now, 1);
+                series.add(MAPPING_DURATION, now, durationMs * 1_000);
                 series.add(MAPPING_ERRORS, now, failed ? 1 : 0);
                 series.add(MAPPING_INVOKED_EVENT_COUNT, now, records);
                 if (failed) {
@@ -72,7 +75,9 @@ public final class MappingMeter {
             }
             case NOT_INVOKED -> series.add(MAPPING_FAILED_INVOKE_EVENT_COUNT, now, records);
         }
-        series.add(MAPPING_ITERATOR_AGE, now, iteratorAgeMs);
+        if (records > 0) {
+            series.add(MAPPING_ITERATOR_AGE, now, iteratorAgeMs);
+        }
     }
 
     /** {@code records} records read from the stream (the filtered out among them too). */

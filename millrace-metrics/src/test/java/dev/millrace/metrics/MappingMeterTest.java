@@ -28,10 +28,10 @@ class MappingMeterTest {
     void functionLevelMetricsArePublishedToAwsLambdaByFunctionNameSummedOverItsMappings() {
         MappingMeter a = account.mapping("fn", UUID_A);
         MappingMeter b = account.mapping("fn", UUID_B);
-        a.invoked(10, MappingMeter.Invocation.SUCCESS, 1_500);
-        a.invoked(10, MappingMeter.Invocation.FUNCTION_ERROR, 2_500);
-        b.invoked(4, MappingMeter.Invocation.THROTTLED, 700);
-        b.invoked(4, MappingMeter.Invocation.SUCCESS, 900);
+        a.invoked(10, MappingMeter.Invocation.SUCCESS, 20, 1_500);
+        a.invoked(10, MappingMeter.Invocation.FUNCTION_ERROR, 20, 2_500);
+        b.invoked(4, MappingMeter.Invocation.THROTTLED, 20, 700);
+        b.invoked(4, MappingMeter.Invocation.SUCCESS, 20, 900);
         a.destinationDeliveryFailed();
 
         publishFirstMinute();
@@ -42,6 +42,8 @@ class MappingMeterTest {
                 .isEqualTo(new double[]{3, 1, 0, 1});
         assertThat(merged("Throttles", fn)).isEqualTo(new double[]{1, 1, 1, 1});
         assertThat(merged("IteratorAge", fn)).isEqualTo(new double[]{4, 5_600, 700, 2_500});
+        assertThat(merged("Duration", fn)).as("of the invocations that reached it").isEqualTo(new double[]{3, 60, 20,
+                20});
         assertThat(merged("DestinationDeliveryFailures", fn)).isEqualTo(new double[]{1, 1, 1, 1});
         assertThat(published).allSatisfy(p -> assertThat(p.namespace()).isEqualTo("AWS/Lambda"));
         assertThat(published.stream().filter(p -> p.metricName().equals("IteratorAge")).findFirst().orElseThrow()
@@ -53,10 +55,10 @@ class MappingMeterTest {
         MappingMeter a = account.mapping("fn", UUID_A);
         a.polled(12);
         a.filteredOut(2);
-        a.invoked(10, MappingMeter.Invocation.FUNCTION_ERROR, 0);
-        a.invoked(10, MappingMeter.Invocation.THROTTLED, 0);
-        a.invoked(10, MappingMeter.Invocation.NOT_INVOKED, 0);
-        a.invoked(5, MappingMeter.Invocation.SUCCESS, 0);
+        a.invoked(10, MappingMeter.Invocation.FUNCTION_ERROR, 20, 0);
+        a.invoked(10, MappingMeter.Invocation.THROTTLED, 20, 0);
+        a.invoked(10, MappingMeter.Invocation.NOT_INVOKED, 20, 0);
+        a.invoked(5, MappingMeter.Invocation.SUCCESS, 20, 0);
         a.dropped(5, true);
         a.dropped(3, false);
 
@@ -79,13 +81,13 @@ class MappingMeterTest {
         MappingMeter a = account.mapping("fn", UUID_A);
         a.polled(7);
         a.filteredOut(1);
-        a.invoked(6, MappingMeter.Invocation.FUNCTION_ERROR, 3_000);
-        a.invoked(6, MappingMeter.Invocation.SUCCESS, 1_250);
+        a.invoked(6, MappingMeter.Invocation.FUNCTION_ERROR, 20, 3_000);
+        a.invoked(6, MappingMeter.Invocation.SUCCESS, 20, 1_250);
         a.dropped(2, false);
-        account.mapping("other", UUID_B).invoked(1, MappingMeter.Invocation.SUCCESS, 5);
+        account.mapping("other", UUID_B).invoked(1, MappingMeter.Invocation.SUCCESS, 20, 5);
         clock.setMs(T0 + 2 * 60_000);
         metrics.publishEnded();
-        a.invoked(1, MappingMeter.Invocation.THROTTLED, 1_400);
+        a.invoked(1, MappingMeter.Invocation.THROTTLED, 20, 1_400);
 
         String text = new String(new PrometheusExposition(metrics, StorageGauges.NONE).scrape(),
                 StandardCharsets.UTF_8);
@@ -102,11 +104,25 @@ class MappingMeterTest {
         assertThat(value(text, "lambda_event_source_mapping_dropped_events_total", labels)).isEqualTo(2);
         assertThat(value(text, "lambda_event_source_mapping_iterator_age_milliseconds", labels))
                 .as("the last invocation's").isEqualTo(1_400);
+        assertThat(value(text, "lambda_event_source_mapping_duration_milliseconds_count", labels)).isEqualTo(2);
+        assertThat(value(text, "lambda_event_source_mapping_duration_milliseconds_sum", labels)).isEqualTo(40);
         assertThat(value(text, "lambda_event_source_mapping_invocations_total", Map.of("account", "111122223333",
                 "region", "eu-west-1", "function", "other", "mapping_uuid", UUID_B))).isEqualTo(1);
         assertThat(text).as("none yet").doesNotContain("lambda_event_source_mapping_on_failure")
                 .contains("# TYPE lambda_event_source_mapping_iterator_age_milliseconds gauge")
                 .contains("AWS/Lambda IteratorAge.");
+    }
+
+    @Test
+    void aWindowsFinalInvocationWithoutRecordsLeavesTheIteratorAgeAlone() {
+        MappingMeter a = account.mapping("fn", UUID_A);
+        a.invoked(3, MappingMeter.Invocation.SUCCESS, 20, 900);
+        a.invoked(0, MappingMeter.Invocation.SUCCESS, 20, 0);
+
+        publishFirstMinute();
+
+        assertThat(merged("IteratorAge", Map.of("FunctionName", "fn"))).isEqualTo(new double[]{1, 900, 900, 900});
+        assertThat(merged("Invocations", Map.of("FunctionName", "fn"))[1]).isEqualTo(2);
     }
 
     @Test
@@ -116,6 +132,18 @@ class MappingMeterTest {
         metrics.publishEnded();
         assertThat(published).hasSize(1);
         assertThat(account.mappings()).isEmpty();
+    }
+
+    @Test
+    void aMappingMovedToAnotherFunctionCountsUnderTheNewNameFromThenOn() {
+        account.mapping("fn", UUID_A).invoked(1, MappingMeter.Invocation.SUCCESS, 20, 10);
+        account.mapping("fn2", UUID_A).invoked(1, MappingMeter.Invocation.SUCCESS, 20, 10);
+
+        publishFirstMinute();
+
+        assertThat(merged("Invocations", Map.of("FunctionName", "fn"))[1]).isEqualTo(1);
+        assertThat(merged("Invocations", Map.of("FunctionName", "fn2"))[1]).isEqualTo(1);
+        assertThat(merged("InvokedEventCount", Map.of("EventSourceMappingUUID", UUID_A))[1]).isEqualTo(2);
     }
 
     private void publishFirstMinute() {

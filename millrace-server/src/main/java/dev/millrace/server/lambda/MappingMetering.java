@@ -23,7 +23,7 @@ final class MappingMetering implements MappingListener {
     @Override
     public void invoked(EventSourceMapping mapping, int records, String outcome, long durationMs,
                         long iteratorAgeMs) {
-        meter(mapping).invoked(records, invocation(outcome), iteratorAgeMs);
+        meter(mapping).invoked(records, invocation(outcome), durationMs, iteratorAgeMs);
     }
 
     @Override

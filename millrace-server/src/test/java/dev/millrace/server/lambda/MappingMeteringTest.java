@@ -55,6 +55,7 @@ class MappingMeteringTest {
         assertThat(sum("DestinationDeliveryFailures", fn)).isEqualTo(1);
         assertThat(aggregate("IteratorAge", fn).maximum()).isEqualTo(2_400);
         assertThat(aggregate("IteratorAge", fn).sampleCount()).isEqualTo(5);
+        assertThat(aggregate("Duration", fn).sum()).as("the invocations that reached the function").isEqualTo(60);
         assertThat(sum("PolledEventCount", mapping)).isEqualTo(9);
         assertThat(sum("FilteredOutEventCount", mapping)).isEqualTo(3);
         assertThat(sum("InvokedEventCount", mapping)).isEqualTo(9);
