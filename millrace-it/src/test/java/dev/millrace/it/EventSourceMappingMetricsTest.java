@@ -43,7 +43,8 @@ import software.amazon.awssdk.services.lambda.model.Filter;
  * record the function always fails on, processes records put before it; {@code GET /metrics} then counts exactly the
  * invocations, errors, records polled, filtered out, invoked, failed and dropped, and shows the IteratorAge; once the
  * minute has ended, CloudWatch's GetMetricStatistics answers namespace {@code AWS/Lambda} by {@code FunctionName}, as
- * {@code aws cloudwatch get-metric-statistics} asks.
+ * {@code aws cloudwatch get-metric-statistics} asks. An OnFailure stream that refuses the invocation record (deleted
+ * after the mapping was made) counts as DestinationDeliveryFailures, not as records dropped.
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
@@ -113,13 +114,15 @@ class EventSourceMappingMetricsTest {
         assertThat(value(text, "lambda_event_source_mapping_duration_milliseconds_count", labels)).isEqualTo(8);
         assertThat(value(text, "lambda_event_source_mapping_on_failure_destination_delivered_events_total", labels))
                 .isEqualTo(1);
-        assertThat(text).as("nothing throttled, no destination refused")
-                .doesNotContain("lambda_event_source_mapping_throttles_total")
-                .doesNotContain("lambda_event_source_mapping_destination_delivery_failures_total");
+        assertThat(hasSample(text, "lambda_event_source_mapping_throttles_total", uuid)).as("nothing throttled")
+                .isFalse();
+        assertThat(hasSample(text, "lambda_event_source_mapping_destination_delivery_failures_total", uuid))
+                .as("no destination refused").isFalse();
         // The last invocation's last record was put with the others: its age is at most the time since the put.
         assertThat(value(text, "lambda_event_source_mapping_iterator_age_milliseconds", labels))
                 .isBetween(0.0, (double) (scrapeMs - putMs + 1_000));
-        assertThat(function.invocations).as("the function saw what the metrics count").hasSize(8);
+        assertThat(function.invocations.stream().filter(i -> i.event().getRecords().get(0).getEventSourceARN()
+                .equals(STREAM_ARN))).as("the function saw what the metrics count").hasSize(8);
 
         // CloudWatch: namespace AWS/Lambda, dimension FunctionName, once the minute of the invocations has ended.
         try (CloudWatchClient cloudWatch = CloudWatchClient.builder().endpointOverride(server.endpoint())
@@ -139,6 +142,48 @@ class EventSourceMappingMetricsTest {
                         .isEqualTo("Milliseconds"));
             });
         }
+    }
+
+    /**
+     * An OnFailure stream deleted after the mapping was made refuses the invocation record: a DestinationDeliveryFailure
+     * each time the record is given up (the batch is read again from the checkpoint and given up again), no record
+     * dropped.
+     */
+    @Test
+    void anOnFailureDestinationThatRefusesTheRecordIsADestinationDeliveryFailure() throws Exception {
+        String source = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/refused-source";
+        for (String name : List.of("refused-source", "refused-failures")) {
+            kinesis.createStream(b -> b.streamName(name).shardCount(1));
+            kinesis.waiter().waitUntilStreamExists(b -> b.streamName(name));
+        }
+        function.behaviour = event -> event.getRecords().get(0).getEventSourceARN().equals(source)
+                ? FunctionServer.Answer.error("Poison") : FunctionServer.Answer.OK;
+        String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(source)
+                .startingPosition(EventSourcePosition.TRIM_HORIZON).batchSize(1).maximumRetryAttempts(0)
+                .destinationConfig(d -> d.onFailure(o -> o.destination("arn:aws:kinesis:us-east-1:" + ACCOUNT
+                        + ":stream/refused-failures")))).uuid();
+        kinesis.deleteStream(b -> b.streamName("refused-failures"));
+        kinesis.waiter().waitUntilStreamNotExists(b -> b.streamName("refused-failures"));
+        kinesis.putRecord(b -> b.streamName("refused-source").partitionKey("k").data(SdkBytes.fromUtf8String("x")));
+        Map<String, String> labels = Map.of("account", ACCOUNT, "region", "us-east-1", "function", "fn",
+                "mapping_uuid", uuid);
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(
+                value(metrics(), "lambda_event_source_mapping_destination_delivery_failures_total", labels))
+                .isGreaterThanOrEqualTo(1));
+        String text = metrics();
+        assertThat(value(text, "lambda_event_source_mapping_errors_total", labels))
+                .as("each refusal follows a failed invocation")
+                .isGreaterThanOrEqualTo(value(text, "lambda_event_source_mapping_destination_delivery_failures_total",
+                        labels));
+        assertThat(hasSample(text, "lambda_event_source_mapping_dropped_events_total", uuid))
+                .as("a record whose invocation record was refused is not dropped").isFalse();
+        lambda.deleteEventSourceMapping(b -> b.uuid(uuid));
+    }
+
+    /** Whether the exposition has a sample of {@code name} for mapping {@code uuid}. */
+    private static boolean hasSample(String text, String name, String uuid) {
+        return text.lines().anyMatch(l -> l.startsWith(name + "{") && l.contains("mapping_uuid=\"" + uuid + "\""));
     }
 
     private static GetMetricStatisticsResponse statistics(CloudWatchClient cloudWatch, String metric,
