@@ -145,9 +145,9 @@ class EventSourceMappingMetricsTest {
     }
 
     /**
-     * An OnFailure stream deleted after the mapping was made refuses the invocation record: a DestinationDeliveryFailure
-     * each time the record is given up (the batch is read again from the checkpoint and given up again), no record
-     * dropped.
+     * An OnFailure stream deleted after the mapping was made refuses the invocation record: a
+     * DestinationDeliveryFailure each time the record is given up (the batch is read again from the checkpoint and
+     * given up again), no record dropped.
      */
     @Test
     void anOnFailureDestinationThatRefusesTheRecordIsADestinationDeliveryFailure() throws Exception {

@@ -9,9 +9,9 @@ import static dev.millrace.metrics.KinesisMetric.*;
 /**
  * What the server tells about one event source mapping as it processes its stream, recorded as Lambda's
  * {@code AWS/Lambda} metrics: the function-level ones AWS publishes for every function (Invocations, Errors,
- * Throttles, Duration, IteratorAge, DestinationDeliveryFailures; CloudWatch dimension {@code FunctionName}) and the mapping-level
- * event counts (PolledEventCount and the rest; dimension {@code EventSourceMappingUUID}). Each method is one event of
- * the engine and records every metric it concerns.
+ * Throttles, Duration, IteratorAge, DestinationDeliveryFailures; CloudWatch dimension {@code FunctionName}) and the
+ * mapping-level event counts (PolledEventCount and the rest; dimension {@code EventSourceMappingUUID}). Each method is
+ * one event of the engine and records every metric it concerns.
  *
  * <p>The mapping-level counts are recorded whatever the mapping's MetricsConfig says: AWS publishes them only to
  * mappings that ask ({@code EventCount}), Millrace always, as it always records Kinesis's stream-level metrics.

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The metrics of one level of one thing (a stream, a consumer of it, a shard of it, a mapping): the minute being recorded, the
- * minutes recorded but not yet published, the totals of those published (what Prometheus's counters show), and the
- * last value of each {@link KinesisMetric.Kind#AGE} metric.
+ * The metrics of one level of one thing (a stream, a consumer of it, a shard of it, a mapping): the minute being
+ * recorded, the minutes recorded but not yet published, the totals of those published (what Prometheus's counters
+ * show), and the last value of each {@link KinesisMetric.Kind#AGE} metric.
  *
  * <p>Thread-safe. Recording takes no lock: a value is added to the current minute's adders; only the first value of
  * a new minute takes this series' monitor, to start the minute. A value whose thread read the clock just before a
