@@ -6,7 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The metrics of one account's region: a {@link StreamMeter} per stream name (a stream deleted and created again
- * under its name keeps its metrics, as on AWS, where metrics are named by dimensions only).
+ * under its name keeps its metrics, as on AWS, where metrics are named by dimensions only), and a
+ * {@link MappingMeter} per event source mapping.
  *
  * <p>Thread-safe.
  */
@@ -15,6 +16,8 @@ public final class AccountMetrics {
     private final String region;
     private final Clock clock;
     private final ConcurrentHashMap<String, StreamMeter> streams = new ConcurrentHashMap<>();
+    /** By function name and mapping UUID: a mapping moved to another function has series of its own there. */
+    private final ConcurrentHashMap<String, MappingMeter> mappings = new ConcurrentHashMap<>();
 
     AccountMetrics(String accountId, String region, Clock clock) {
         this.accountId = accountId;
@@ -26,6 +29,17 @@ public final class AccountMetrics {
     public StreamMeter stream(String name) {
         StreamMeter m = streams.get(name);
         return m != null ? m : streams.computeIfAbsent(name, n -> new StreamMeter(clock, n));
+    }
+
+    /**
+     * The meter of event source mapping {@code uuid} invoking function {@code functionName} (UpdateEventSourceMapping
+     * can change the function: the old meter is then forgotten an hour after its last value).
+     */
+    public MappingMeter mapping(String functionName, String uuid) {
+        // A space is in neither a function name nor a UUID.
+        String key = functionName + " " + uuid;
+        MappingMeter m = mappings.get(key);
+        return m != null ? m : mappings.computeIfAbsent(key, k -> new MappingMeter(clock, functionName, uuid));
     }
 
     public String accountId() {
@@ -40,11 +54,16 @@ public final class AccountMetrics {
         return streams.values();
     }
 
+    Collection<MappingMeter> mappings() {
+        return mappings.values();
+    }
+
     /**
      * Forgets streams idle since {@code sinceMs}. A call that looked its meter up just before and records just after
      * records into a forgotten meter: after an hour of silence, a race of microseconds, and its values are lost.
      */
     void forgetIdle(long sinceMs) {
         streams.values().removeIf(m -> m.idleSince(sinceMs));
+        mappings.values().removeIf(m -> m.idleSince(sinceMs));
     }
 }

@@ -17,8 +17,9 @@ import java.util.Map;
  * The {@code AWS/Kinesis} metrics as Prometheus sees them at a scrape: every metric of {@link KinesisMetric} with a
  * series per account, region, stream and, at the consumer, shard and channel levels, consumer, shard or channel
  * (labels {@code account}, {@code region}, {@code stream}, {@code consumer}, {@code shard}, {@code channel} and
- * {@code channel_id}). Totals are all-time on this
- * node: published minutes and the minutes being recorded.
+ * {@code channel_id}), and the {@code AWS/Lambda} metrics of event source mappings with a series per mapping (labels
+ * {@code account}, {@code region}, {@code function}, {@code mapping_uuid}). Totals are all-time on this node:
+ * published minutes and the minutes being recorded.
  *
  * <p>Thread-safe: reads the series under their own locks.
  */
@@ -44,6 +45,16 @@ final class KinesisCollector implements MultiCollector {
                     }
                 });
             }
+            for (MappingMeter meter : account.mappings()) {
+                Labels labels = Labels.of("account", account.accountId(), "region", account.region(), "function",
+                        meter.functionName(), "mapping_uuid", meter.uuid());
+                for (KinesisMetric m : KinesisMetric.of(KinesisMetric.Level.MAPPING)) {
+                    Object point = point(m, meter.series().totals(m), labels);
+                    if (point != null) {
+                        points.computeIfAbsent(m, k -> new ArrayList<>()).add(point);
+                    }
+                }
+            }
         }
         List<MetricSnapshot> snapshots = new ArrayList<>(points.size());
         points.forEach((m, list) -> snapshots.add(snapshot(m, list)));
@@ -62,6 +73,7 @@ final class KinesisCollector implements MultiCollector {
             case CHANNEL -> Labels.of("account", account.accountId(), "region", account.region(), "stream",
                     meter.streamName(), "channel", series.dimensions.get("ChannelName"), "channel_id",
                     series.dimensions.get("ChannelId"));
+            case MAPPING -> throw new IllegalArgumentException("a mapping's series is not a stream's");
         };
     }
 
@@ -78,7 +90,7 @@ final class KinesisCollector implements MultiCollector {
     }
 
     private static MetricSnapshot snapshot(KinesisMetric m, List<Object> points) {
-        String help = m.help() + " AWS/Kinesis " + m.awsName() + ".";
+        String help = m.help() + " " + m.namespace() + " " + m.awsName() + ".";
         switch (m.kind()) {
             case SUM -> {
                 CounterSnapshot.Builder b = CounterSnapshot.builder().name(m.prometheusName()).help(help);

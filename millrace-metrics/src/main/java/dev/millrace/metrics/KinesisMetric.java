@@ -13,7 +13,10 @@ import java.util.Map;
  * ({@code StreamName}, {@code ConsumerName}), for streams whose enhanced monitoring lists them, a shard's
  * ({@code StreamName}, {@code ShardId}), and a channel's delivery to S3 ({@code ChannelName}, {@code ChannelId},
  * {@code StreamName}; https://docs.aws.amazon.com/streams/latest/dev/data-delivery-monitoring.html), as
- * {@code DeliveryToS3.*} or {@code DeliveryToIceberg.*} after the channel's destination.
+ * {@code DeliveryToS3.*} or {@code DeliveryToIceberg.*} after the channel's destination. A fifth level is not
+ * Kinesis's: an event source mapping's metrics, namespace {@code AWS/Lambda}
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), kept here so that they go the same way
+ * to Prometheus and CloudWatch.
  *
  * <p>How a metric is exposed to Prometheus follows its {@link Kind}: a {@code SUM} is a counter of the values' sum
  * ({@code _total}), a {@code LATENCY} a summary of the calls' count and time ({@code _count}, {@code _sum}), an
@@ -144,15 +147,59 @@ public enum KinesisMetric {
             "kinesis_channel_delivery_to_iceberg_commit_success",
             "Iceberg commits: 1 per batch committed to the table, 0 per failed attempt (retried)."),
     ICEBERG_DLQ_DELIVERY_SUCCESS(Level.CHANNEL, "DeliveryToIceberg.DLQDeliverySuccess", Unit.COUNT, Kind.SUM,
-            "kinesis_channel_delivery_to_iceberg_dlq_delivery_success", "Records written to the dead-letter bucket.");
+            "kinesis_channel_delivery_to_iceberg_dlq_delivery_success", "Records written to the dead-letter bucket."),
+
+    MAPPING_INVOCATIONS(Level.MAPPING, "Invocations", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_invocations", MappingMeter.FUNCTION_NAME,
+            "Invocations of the function that reached it (successful or failed with a function error)."),
+    MAPPING_ERRORS(Level.MAPPING, "Errors", Unit.COUNT, Kind.SUM, "lambda_event_source_mapping_errors",
+            MappingMeter.FUNCTION_NAME,
+            "Invocations that ended in a function error (each invocation is a sample of 1 or 0)."),
+    MAPPING_THROTTLES(Level.MAPPING, "Throttles", Unit.COUNT, Kind.SUM, "lambda_event_source_mapping_throttles",
+            MappingMeter.FUNCTION_NAME,
+            "Invocations the function's endpoint refused with 429 (retried without counting an attempt)."),
+    MAPPING_DURATION(Level.MAPPING, "Duration", Unit.MILLISECONDS, Kind.LATENCY,
+            "lambda_event_source_mapping_duration_milliseconds", MappingMeter.FUNCTION_NAME,
+            "Time invocations that reached the function took, from sending the event to its answer."),
+    MAPPING_ITERATOR_AGE(Level.MAPPING, "IteratorAge", Unit.MILLISECONDS, Kind.AGE,
+            "lambda_event_source_mapping_iterator_age_milliseconds", MappingMeter.FUNCTION_NAME,
+            "Age of the last record of the last invocation's batch when the invocation ended."),
+    MAPPING_DESTINATION_DELIVERY_FAILURES(Level.MAPPING, "DestinationDeliveryFailures", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_destination_delivery_failures", MappingMeter.FUNCTION_NAME,
+            "Invocation records the OnFailure destination refused (the batch is read again from the checkpoint)."),
+    MAPPING_POLLED_EVENT_COUNT(Level.MAPPING, "PolledEventCount", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_polled_events", MappingMeter.MAPPING_UUID, "Records read from the stream."),
+    MAPPING_INVOKED_EVENT_COUNT(Level.MAPPING, "InvokedEventCount", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_invoked_events", MappingMeter.MAPPING_UUID,
+            "Records in invocations that reached the function (a record retried counts again)."),
+    MAPPING_FILTERED_OUT_EVENT_COUNT(Level.MAPPING, "FilteredOutEventCount", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_filtered_out_events", MappingMeter.MAPPING_UUID,
+            "Records the filter criteria kept out of invocations."),
+    MAPPING_FAILED_INVOKE_EVENT_COUNT(Level.MAPPING, "FailedInvokeEventCount", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_failed_invoke_events", MappingMeter.MAPPING_UUID,
+            "Records in invocations that did not succeed: function error, throttled, not delivered or too large."),
+    MAPPING_DROPPED_EVENT_COUNT(Level.MAPPING, "DroppedEventCount", Unit.COUNT, Kind.SUM,
+            "lambda_event_source_mapping_dropped_events", MappingMeter.MAPPING_UUID,
+            "Records given up after their retries or their maximum age."),
+    MAPPING_ON_FAILURE_DELIVERED_EVENT_COUNT(Level.MAPPING, "OnFailureDestinationDeliveredEventCount", Unit.COUNT,
+            Kind.SUM, "lambda_event_source_mapping_on_failure_destination_delivered_events", MappingMeter.MAPPING_UUID,
+            "Dropped records whose invocation record reached the OnFailure destination.");
 
     public static final String NAMESPACE = "AWS/Kinesis";
+    /** The namespace of the {@link Level#MAPPING} metrics. */
+    public static final String LAMBDA_NAMESPACE = "AWS/Lambda";
 
     /** Whose metric it is, which says its dimensions. */
     public enum Level {
         STREAM, CONSUMER, SHARD,
         /** A channel's delivery: dimensions {@code ChannelName}, {@code ChannelId}, {@code StreamName}. */
-        CHANNEL
+        CHANNEL,
+        /**
+         * An event source mapping's, in {@code AWS/Lambda}: recorded per mapping, published to CloudWatch with the one
+         * dimension AWS gives the metric ({@link #cloudWatchDimension}): {@code FunctionName} or
+         * {@code EventSourceMappingUUID}.
+         */
+        MAPPING
     }
 
     /** CloudWatch's units. */
@@ -197,16 +244,38 @@ public enum KinesisMetric {
     private final Kind kind;
     private final String prometheusName;
     private final String help;
+    /** The one dimension CloudWatch gets, or null for all of the series'. */
+    private final String cloudWatchDimension;
     /** The metric's index among its level's (what a series' arrays are indexed by). */
     private int slot;
 
     KinesisMetric(Level level, String awsName, Unit unit, Kind kind, String prometheusName, String help) {
+        this(level, awsName, unit, kind, prometheusName, null, help);
+    }
+
+    KinesisMetric(Level level, String awsName, Unit unit, Kind kind, String prometheusName,
+                  String cloudWatchDimension, String help) {
         this.level = level;
         this.awsName = awsName;
         this.unit = unit;
         this.kind = kind;
         this.prometheusName = prometheusName;
+        this.cloudWatchDimension = cloudWatchDimension;
         this.help = help;
+    }
+
+    /** {@code AWS/Lambda} for a mapping's metrics, else {@code AWS/Kinesis}. */
+    public String namespace() {
+        return level == Level.MAPPING ? LAMBDA_NAMESPACE : NAMESPACE;
+    }
+
+    /**
+     * The dimensions CloudWatch gets of a series of the metric: all of them, but for a mapping's metric only the one
+     * AWS gives it (a function-level metric sums the function's mappings, as on AWS).
+     */
+    Map<String, String> cloudWatchDimensions(Map<String, String> seriesDimensions) {
+        return cloudWatchDimension == null ? seriesDimensions
+                : Map.of(cloudWatchDimension, seriesDimensions.get(cloudWatchDimension));
     }
 
     public Level level() {

@@ -57,6 +57,9 @@ public final class KinesisMetrics {
             for (StreamMeter meter : account.streams()) {
                 meter.publishEnded(now - PUBLISH_GRACE_MS, now - FORGET_IDLE_MS, out);
             }
+            for (MappingMeter meter : account.mappings()) {
+                meter.publishEnded(now - PUBLISH_GRACE_MS, out);
+            }
             account.forgetIdle(now - FORGET_IDLE_MS);
             if (!out.isEmpty()) {
                 try {

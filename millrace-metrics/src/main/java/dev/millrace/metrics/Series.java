@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The metrics of one level of one thing (a stream, a consumer of it, a shard of it): the minute being recorded, the
- * minutes recorded but not yet published, the totals of those published (what Prometheus's counters show), and the
- * last value of each {@link KinesisMetric.Kind#AGE} metric.
+ * The metrics of one level of one thing (a stream, a consumer of it, a shard of it, a mapping): the minute being
+ * recorded, the minutes recorded but not yet published, the totals of those published (what Prometheus's counters
+ * show), and the last value of each {@link KinesisMetric.Kind#AGE} metric.
  *
  * <p>Thread-safe. Recording takes no lock: a value is added to the current minute's adders; only the first value of
  * a new minute takes this series' monitor, to start the minute. A value whose thread read the clock just before a
@@ -23,7 +23,7 @@ final class Series {
     static final long MINUTE_MS = 60_000;
 
     final KinesisMetric.Level level;
-    /** AWS's dimensions (StreamName, ConsumerName, ShardId). */
+    /** AWS's dimensions (StreamName, ConsumerName, ShardId; a mapping's FunctionName, EventSourceMappingUUID). */
     final Map<String, String> dimensions;
     private final List<KinesisMetric> metrics;
     private final AtomicReference<Window> current = new AtomicReference<>(Window.NONE);
@@ -102,7 +102,7 @@ final class Series {
                 publishedCount[slot] += count;
                 publishedSum[slot] += sum;
                 double scale = m.recordedPerUnit();
-                out.add(new MinuteAggregate(KinesisMetric.NAMESPACE, m.awsName(), dimensions,
+                out.add(new MinuteAggregate(m.namespace(), m.awsName(), m.cloudWatchDimensions(dimensions),
                         m.unit().cloudWatchName(), w.minuteStartMs, count, sum / scale, w.mins[slot].get() / scale,
                         w.maxes[slot].get() / scale));
             }

@@ -35,4 +35,11 @@ public interface MappingListener {
     /** Records given up (DroppedEventCount), and whether their invocation record reached the OnFailure destination. */
     default void dropped(EventSourceMapping mapping, int records, boolean recordSent) {
     }
+
+    /**
+     * The OnFailure destination refused the invocation record of {@code records} discarded records
+     * (DestinationDeliveryFailures); the records stay unended and are read again from the checkpoint.
+     */
+    default void destinationDeliveryFailed(EventSourceMapping mapping, int records) {
+    }
 }

@@ -441,7 +441,12 @@ final class ShardWorker {
                 InvocationRecord record = run.failures().records().record(run.mapping().functionArn(), condition,
                         invocations, response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(),
                                 events));
-                run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
+                try {
+                    run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
+                } catch (RuntimeException e) {
+                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
+                    throw e;
+                }
                 sent = true;
             }
             LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
@@ -469,9 +474,15 @@ final class ShardWorker {
         InvokeOutcome outcome = run.invoke(event);
         long endMs = run.clock().millis();
         Outcome result = outcome(outcome, events, window);
-        String kind = result instanceof Success ? "success" : result instanceof NotReached
-                ? outcome.kind().name().toLowerCase(java.util.Locale.ROOT) : result instanceof TooLarge
-                ? "too_large" : "function_error";
+        // What the call did, not what its answer meant for the batch: a function that answered with
+        // batchItemFailures succeeded, as Lambda counts it (Errors only for a function error).
+        String kind = switch (outcome.kind()) {
+            case SUCCESS -> "success";
+            case FUNCTION_ERROR -> "function_error";
+            case REQUEST_TOO_LARGE -> "too_large";
+            case THROTTLED -> "throttled";
+            case NOT_DELIVERED -> "not_delivered";
+        };
         run.listener().invoked(run.mapping(), piece.size(), kind, endMs - startMs,
                 piece.isEmpty() ? 0 : endMs - piece.get(piece.size() - 1).stored().arrivalMs());
         if (Thread.currentThread().isInterrupted()) {

@@ -6,7 +6,7 @@ import dev.millrace.lambda.failure.InvocationRecords;
 import dev.millrace.lambda.mapping.MappingStore;
 import dev.millrace.lambda.poll.FailureDestinations;
 import dev.millrace.lambda.poll.MappingEngine;
-import dev.millrace.lambda.poll.MappingListener;
+import dev.millrace.metrics.KinesisMetrics;
 import dev.millrace.protocol.Account;
 import dev.millrace.server.api.ApiServices;
 import dev.millrace.server.channels.StreamShards;
@@ -29,7 +29,8 @@ import java.util.function.Function;
  * streams' shards through {@link StreamShards}, and invoking the functions of {@code --function}. Discarded batches'
  * invocation records go to the OnFailure destination: an S3 bucket through the channels' destination (the
  * {@code --s3-endpoint}, or files under {@code DATA_DIR/channels}), or a stream of the account through the same append
- * path as PutRecord.
+ * path as PutRecord. What the engines do is recorded as the mappings' {@code AWS/Lambda} metrics
+ * ({@link MappingMetering}).
  *
  * <p>On a cluster the engines work on the metadata writer only, as channel delivery does: it alone commits checkpoints
  * and settles mappings' states, and reading every shard there processes each shard on exactly one node. A node that
@@ -50,6 +51,7 @@ public final class EventSourceMappings implements AutoCloseable {
     private final Clock clock;
     private final Function<Account, ApiServices> regions;
     private final MappingEngine.Options options;
+    private final KinesisMetrics metrics;
     private final Map<Account, MappingEngine> engines = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -57,11 +59,12 @@ public final class EventSourceMappings implements AutoCloseable {
      * @param objects    where S3 OnFailure destinations' objects go (the channels' destination)
      * @param stagingDir where such an object is written before it is put
      * @param regions    an account's region's services (to append to an OnFailure stream)
+     * @param metrics    where the mappings' AWS/Lambda metrics are recorded ({@link MappingMetering})
      */
     public EventSourceMappings(MetadataStore metadata, String ownAccountId, StreamShards streams,
                                FunctionRegistry functions, Destination objects, Path stagingDir,
                                BooleanSupplier writer, Clock clock, Function<Account, ApiServices> regions,
-                               MappingEngine.Options options) {
+                               MappingEngine.Options options, KinesisMetrics metrics) {
         this.metadata = metadata;
         this.ownAccountId = ownAccountId;
         this.streams = streams;
@@ -72,6 +75,7 @@ public final class EventSourceMappings implements AutoCloseable {
         this.clock = clock;
         this.regions = regions;
         this.options = options;
+        this.metrics = metrics;
     }
 
     /** Makes sure the engine of {@code account}'s region runs. */
@@ -86,8 +90,9 @@ public final class EventSourceMappings implements AutoCloseable {
         MetadataStore region = RegionMetadata.of(metadata, account, ownAccountId);
         FailureDestinations failures = new FailureDestinations(objects, this::appendFailureRecord,
                 stagingDir, new InvocationRecords(clock));
+        MappingMetering metering = new MappingMetering(metrics.account(account.id(), account.region()));
         MappingEngine engine = new MappingEngine(new MappingStore(region, clock), region, streams, streams,
-                functions, failures, MappingListener.NONE, options, clock, account.region(), account.id(), writer);
+                functions, failures, metering, options, clock, account.region(), account.id(), writer);
         engine.start();
         return engine;
     }
