@@ -15,8 +15,8 @@ import java.util.List;
  * clock has passed its end by {@link #GRACE_MS} with the shard read to its end (appends in flight are dated before
  * their write); its last invocation says {@code isFinalInvokeForWindow}, with no records if none are left, and only
  * after that one succeeds is the state dropped. A state the function returns above 1 MB ends the window early: the
- * next invocation is its final one, {@code isWindowTerminatedEarly}, and the window's later records start a fresh
- * state. The open window and its state are kept in the shard's checkpoint, so a restart resumes the window.
+ * next invocation is its final one, {@code isWindowTerminatedEarly}, with the last state within the limit, and the
+ * window's later records start a fresh state. The open window and its state are kept in the shard's checkpoint, so a restart resumes the window.
  *
  * <p>Not thread-safe: guarded by its {@link ShardWorker}.
  */
@@ -108,7 +108,10 @@ final class Windows {
             return;
         }
         if (tooLarge) {
+            // The oversized state is neither sent again nor checkpointed (it could outgrow the 6 MB event and the
+            // metadata store's values): the window's final invocation carries the last state within the limit.
             terminateEarly = true;
+            return;
         }
         if (newState != null) {
             state = newState;
