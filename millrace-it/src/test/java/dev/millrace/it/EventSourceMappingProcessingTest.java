@@ -231,10 +231,15 @@ class EventSourceMappingProcessingTest {
         function.invocations.clear();
         start(port);
         put("audit", "b-", 5, 3);
-        await().atMost(Duration.ofSeconds(30)).until(() -> records("audit").size() >= 5);
+        await().atMost(Duration.ofSeconds(30)).until(() -> records("audit").stream()
+                .anyMatch(r -> FunctionServer.data(r).equals("b-4")));
         List<String> after = new ArrayList<>(records("audit").stream().map(FunctionServer::data).toList());
-        assertThat(after).as("only what came after the checkpoint").containsExactly("b-0", "b-1", "b-2", "b-3",
+        assertThat(after.stream().filter(d -> d.startsWith("b-"))).containsExactly("b-0", "b-1", "b-2", "b-3",
                 "b-4");
+        // At least once, as on Lambda: the batch under way when the server stopped (a-10..a-14: batches of 10, one
+        // at a time) may come again if its checkpoint was not committed yet; nothing before it.
+        assertThat(after.stream().filter(d -> d.startsWith("a-"))).as("only the last batch again, if anything")
+                .isSubsetOf("a-10", "a-11", "a-12", "a-13", "a-14");
     }
 
     @Test
