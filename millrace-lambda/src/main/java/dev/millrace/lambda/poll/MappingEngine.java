@@ -237,18 +237,17 @@ public final class MappingEngine implements AutoCloseable {
 
     /** The work of a mapping about to run, its starting checkpoints committed if it is new; null if it cannot run. */
     private Work begin(EventSourceMapping mapping) {
-        MappingRun problems = new MappingRun(mapping, null, mapping.eventSourceArn(), services(), s -> false);
         String streamArn = mapping.eventSourceArn().contains("/consumer/")
                 ? streams.consumerStream(mapping.eventSourceArn()).orElse(null)
                 : mapping.eventSourceArn();
         OptionalLong createdMs = streamArn == null ? OptionalLong.empty() : streams.streamCreatedMs(streamArn);
         if (createdMs.isEmpty()) {
-            problems.problem("Stream not found: " + mapping.eventSourceArn());
+            problem(mapping, "Stream not found: " + mapping.eventSourceArn());
             return null;
         }
         Optional<URI> url = functions.url(mapping.functionName());
         if (url.isEmpty()) {
-            problems.problem("Function not found: " + mapping.functionArn() + " (no --function "
+            problem(mapping, "Function not found: " + mapping.functionArn() + " (no --function "
                     + mapping.functionName() + "=URL)");
             return null;
         }
@@ -353,6 +352,11 @@ public final class MappingEngine implements AutoCloseable {
         LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",
                 work.run.mapping().uuid(), shardId, restart[0]);
         return true;
+    }
+
+    /** LastProcessingResult for a mapping that cannot run (the store commits only a change). */
+    private void problem(EventSourceMapping mapping, String detail) {
+        store.recordProcessingResult(mapping.uuid(), "PROBLEM: " + detail);
     }
 
     /** Whether two versions of a mapping process alike (its state and status lines aside). */

@@ -88,11 +88,6 @@ final class ShardWorker {
         return shard.shardId();
     }
 
-    /** Whether the shard is closed and every record of it ended (its children may start). */
-    synchronized boolean done() {
-        return done;
-    }
-
     /** Whether no batch is under way: the worker can be dropped without leaving an invocation behind. */
     synchronized boolean idle() {
         return busyLanes == 0;
@@ -259,7 +254,7 @@ final class ShardWorker {
         long nowMs = run.clock().millis();
         boolean closedAndRead = closed() && readPosition() >= shard.log().endPosition();
         boolean caughtUp = readPosition() >= shard.log().endPosition();
-        for (int lane = 0; lane < laneBusyCount(); lane++) {
+        for (int lane = 0; lane < laneCount(); lane++) {
             Windows.Batch batch = nextBatch(lane, nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 int chosen = lane;
@@ -272,7 +267,7 @@ final class ShardWorker {
         return readPosition;
     }
 
-    private synchronized int laneBusyCount() {
+    private synchronized int laneCount() {
         return laneBusy.length;
     }
 
