@@ -1,11 +1,15 @@
 package dev.millrace.it;
 
+import com.amazonaws.services.lambda.runtime.events.KinesisEvent;
 import dev.millrace.channels.s3.S3ProxyServer;
 import dev.millrace.kafka.testkit.ChildKafkaCluster;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -14,6 +18,8 @@ import software.amazon.awssdk.services.kinesis.model.ChannelStatus;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.StreamMode;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.EventSourcePosition;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -30,8 +36,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,9 +98,16 @@ import static org.awaitility.Awaitility.await;
  * DataFreshnessInSeconds 1. The scenario took 34 to 59 s on a 2-core machine busy with other builds (load 15 to
  * 27), after the broker and nodes had started (35 s there); less on a quiet one.
  *
- * <p>Not thread-safe; one test drives it. The producer thread, the writer watch and s3proxy's threads share only
- * concurrent collections and atomics.
+ * <p>Then, on the two survivors, an event source mapping (issue #19) runs as channel delivery does, on the writer
+ * only: its function is a {@link FunctionServer} in this JVM that every node knows as {@code fn}. Records are put
+ * through the follower before and after the writer's node is SIGKILLed; every acknowledged one reaches the function
+ * (at least once, as on Lambda), each shard's records first reach it in sequence order, records put after the
+ * takeover arrive (the new writer processes), and the mapping is still Enabled, through the surviving node.
+ *
+ * <p>Not thread-safe; the tests run one at a time, in order. The producer thread, the writer watch and s3proxy's
+ * threads share only concurrent collections and atomics.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterChannelTest {
     private static final String ACCOUNT = "000000000000";
     private static final String STREAM = "cluster-orders";
@@ -103,8 +118,10 @@ class ClusterChannelTest {
     private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
     private static final String SUCCESSFUL_RECORDS = "kinesis_channel_delivery_to_s3_successful_records_total";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final String MAPPED = "cluster-mapped";
 
     private static ChildKafkaCluster kafka;
+    private static FunctionServer function;
     private static MillraceNodes nodes;
     private static TaggingS3 s3;
     private static S3Client s3Client;
@@ -116,10 +133,12 @@ class ClusterChannelTest {
         s3 = new TaggingS3(NODES);
         s3Client = s3.client();
         s3Client.createBucket(b -> b.bucket(BUCKET));
+        function = new FunctionServer();
         kafka = ChildKafkaCluster.start(1);
         nodes = MillraceNodes.start(NODES, dir, kafka.bootstrapServers(), "it-channels.", 0, i -> List.of(
                 "--s3-endpoint", s3.endpoint(i).toString(), "--s3-access-key-id", S3ProxyServer.ACCESS_KEY,
-                "--s3-secret-access-key", S3ProxyServer.SECRET_KEY, "--channel-min-freshness-seconds", "1"));
+                "--s3-secret-access-key", S3ProxyServer.SECRET_KEY, "--channel-min-freshness-seconds", "1",
+                "--function", "fn=" + function.url()));
     }
 
     @AfterAll
@@ -137,6 +156,9 @@ class ClusterChannelTest {
             }
             if (s3 != null) {
                 s3.close();
+            }
+            if (function != null) {
+                function.close();
             }
         }
     }
@@ -199,6 +221,96 @@ class ClusterChannelTest {
             producer.halt();
             clients.forEach(KinesisClient::close);
         }
+    }
+
+    /**
+     * After the channel scenario (which has no {@code @Order}, so it comes first): its survivors, of which the
+     * writer runs the mapping and is SIGKILLed under it.
+     */
+    @Test
+    @Order(Order.DEFAULT + 1)
+    void killingTheWriterWhileAMappingRunsGetsEveryAcknowledgedRecordToTheFunctionInShardOrder() throws Exception {
+        List<Integer> alive = IntStream.range(0, NODES).filter(i -> nodes.node(i).isAlive()).boxed().toList();
+        assertThat(alive).as("nodes alive after the channel scenario").hasSizeGreaterThanOrEqualTo(2);
+        int writer = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(nodes::writers, l -> l.size() == 1).get(0);
+        int follower = alive.stream().filter(i -> i != writer).findFirst().orElseThrow();
+        String uuid;
+        // Through the follower: it forwards the mapping's creation to the writer, and answers reads itself.
+        try (KinesisClient admin = Clients.syncRetrying(nodes.node(follower).endpoint(), 10);
+             LambdaClient lambda = Clients.lambda(nodes.node(follower).endpoint())) {
+            admin.createStream(b -> b.streamName(MAPPED).shardCount(2));
+            Streams.awaitActive(admin, MAPPED);
+            uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn("arn:aws:kinesis:"
+                    + "us-east-1:" + ACCOUNT + ":stream/" + MAPPED).startingPosition(EventSourcePosition.TRIM_HORIZON)
+                    .batchSize(20)).uuid();
+            await().atMost(Duration.ofSeconds(20)).until(() -> lambda.getEventSourceMapping(b -> b.uuid(uuid))
+                    .state().equals("Enabled"));
+        }
+        CrashProducer.Ledger ledger = new CrashProducer.Ledger();
+        try (KinesisClient kinesis = Clients.syncNoRetries(nodes.node(follower).endpoint())) {
+            CrashProducer producer = new CrashProducer(kinesis, MAPPED, "m-", ledger, (id, n, valid) -> id,
+                    new Random().nextLong());
+            producer.start();
+            try {
+                // The writer's engine is invoking the function when it dies.
+                await().atMost(Duration.ofSeconds(30)).until(() -> mappedArrivals().size() >= 100);
+                nodes.node(writer).kill9();
+                int next = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                        .until(nodes::writers, l -> !l.isEmpty()).get(0);
+                assertThat(next).as("the new writer").isNotEqualTo(writer);
+                int target = ledger.acknowledged.size() + 200;
+                await().atMost(Duration.ofSeconds(30)).until(() -> ledger.acknowledged.size() >= target);
+            } finally {
+                producer.finish();
+            }
+        }
+        Set<String> mustArrive = new HashSet<>(ledger.acknowledged);
+        mustArrive.addAll(ledger.deadLetters.values());
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() ->
+                arrivedIds().containsAll(mustArrive));
+
+        assertThat(mustArrive).as("records acknowledged, 200 of them after the takeover").hasSizeGreaterThan(200);
+        firstArrivalsByShard().forEach((shard, sequenceNumbers) -> assertThat(sequenceNumbers)
+                .as("first arrivals in %s", shard).isSorted());
+        try (LambdaClient lambda = Clients.lambda(nodes.node(follower).endpoint())) {
+            assertThat(lambda.getEventSourceMapping(b -> b.uuid(uuid)).state()).isEqualTo("Enabled");
+            assertThat(lambda.listEventSourceMappings(b -> b.functionName("fn")).eventSourceMappings())
+                    .anySatisfy(m -> {
+                        assertThat(m.uuid()).isEqualTo(uuid);
+                        assertThat(m.state()).isEqualTo("Enabled");
+                    });
+        }
+        System.out.printf("ClusterChannelTest: node%d (the writer) SIGKILLed under the mapping; %d"
+                + " acknowledged, %d sent, %d record invocations (%d repeated)%n", writer,
+                mustArrive.size(), ledger.sent.size(), mappedArrivals().size(), mappedArrivals().size()
+                - arrivedIds().size());
+    }
+
+    /** The records of {@link #MAPPED} the function got, in the order they came, repeats included. */
+    private static List<KinesisEvent.KinesisEventRecord> mappedArrivals() {
+        return function.records().stream().filter(r -> r.getEventSourceARN().endsWith(":stream/" + MAPPED))
+                .toList();
+    }
+
+    private static Set<String> arrivedIds() {
+        Set<String> ids = new HashSet<>();
+        mappedArrivals().forEach(r -> ids.add(FunctionServer.data(r)));
+        return ids;
+    }
+
+    /** Per shard, the sequence numbers of its records in the order each first reached the function. */
+    private static Map<String, List<BigInteger>> firstArrivalsByShard() {
+        Map<String, List<BigInteger>> byShard = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (KinesisEvent.KinesisEventRecord r : mappedArrivals()) {
+            String sequenceNumber = r.getKinesis().getSequenceNumber();
+            if (seen.add(sequenceNumber)) {
+                byShard.computeIfAbsent(r.getEventID().split(":")[0], s -> new ArrayList<>())
+                        .add(new BigInteger(sequenceNumber));
+            }
+        }
+        return byShard;
     }
 
     /**

@@ -224,22 +224,38 @@ class EventSourceMappingProcessingTest {
         String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(ARN_PREFIX + "audit")
                 .startingPosition(EventSourcePosition.LATEST).batchSize(10)).uuid();
         awaitEnabled(uuid);
+        // The last batch (a-10..a-14: batches of 10, one at a time) is answered a second after the function got it,
+        // so the stop below comes while it is under way: a clean stop (SIGTERM) waits for the answer and commits the
+        // batch's checkpoint before storage closes. (After a SIGKILL that batch may come again, at least once as on
+        // Lambda: EventSourceMappingCrashTest covers it.)
+        function.behaviour = event -> {
+            if (event.getRecords().stream().anyMatch(r -> FunctionServer.data(r).equals("a-14"))) {
+                sleepQuietly(1_000);
+            }
+            return FunctionServer.Answer.OK;
+        };
         put("audit", "a-", 15, 3);
         await().atMost(Duration.ofSeconds(30)).until(() -> records("audit").size() >= 15);
         int port = server.port();
-        stop();
+        kinesis.close();
+        lambda.close();
+        assertThat(server.stop()).as("exit status of a clean stop").isZero();
         function.invocations.clear();
         start(port);
         put("audit", "b-", 5, 3);
         await().atMost(Duration.ofSeconds(30)).until(() -> records("audit").stream()
                 .anyMatch(r -> FunctionServer.data(r).equals("b-4")));
         List<String> after = new ArrayList<>(records("audit").stream().map(FunctionServer::data).toList());
-        assertThat(after.stream().filter(d -> d.startsWith("b-"))).containsExactly("b-0", "b-1", "b-2", "b-3",
+        assertThat(after).as("only what came after the checkpoint").containsExactly("b-0", "b-1", "b-2", "b-3",
                 "b-4");
-        // At least once, as on Lambda: the batch under way when the server stopped (a-10..a-14: batches of 10, one
-        // at a time) may come again if its checkpoint was not committed yet; nothing before it.
-        assertThat(after.stream().filter(d -> d.startsWith("a-"))).as("only the last batch again, if anything")
-                .isSubsetOf("a-10", "a-11", "a-12", "a-13", "a-14");
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

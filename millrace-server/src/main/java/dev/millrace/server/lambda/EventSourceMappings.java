@@ -15,6 +15,9 @@ import dev.millrace.server.records.RecordWriter;
 import dev.millrace.server.state.RegionMetadata;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.log.FileModes;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -22,6 +25,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's event source mappings: one {@link MappingEngine} per account's region, started the first time
@@ -40,6 +46,7 @@ import java.util.function.Function;
  * engine is never started after the close); the engines have their own threads.
  */
 public final class EventSourceMappings implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventSourceMappings.class);
 
     private final MetadataStore metadata;
     private final String ownAccountId;
@@ -57,7 +64,8 @@ public final class EventSourceMappings implements AutoCloseable {
 
     /**
      * @param objects    where S3 OnFailure destinations' objects go (the channels' destination)
-     * @param stagingDir where such an object is written before it is put
+     * @param stagingDir where such an object is written before it is put: this server's alone, so the files a
+     *                   SIGKILL left there (no engine runs yet) are deleted here
      * @param regions    an account's region's services (to append to an OnFailure stream)
      * @param metrics    where the mappings' AWS/Lambda metrics are recorded ({@link MappingMetering})
      */
@@ -76,6 +84,28 @@ public final class EventSourceMappings implements AutoCloseable {
         this.regions = regions;
         this.options = options;
         this.metrics = metrics;
+        clearStaging(stagingDir);
+    }
+
+    /**
+     * Deletes what earlier runs left in {@code stagingDir}: a staged object is deleted once put, or when its put
+     * failed, but not when the process was killed meanwhile, and such files would pile up. A failure here costs disk,
+     * not correctness, so it is logged and the server starts all the same.
+     */
+    private static void clearStaging(Path stagingDir) {
+        try {
+            // Under the data dir, which is the owner's only (FileModes): staged objects hold records.
+            FileModes.createPrivateDirectories(stagingDir);
+            try (Stream<Path> leftOvers = Files.list(stagingDir)) {
+                for (Path file : (Iterable<Path>) leftOvers::iterator) {
+                    if (Files.isRegularFile(file)) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Cannot clear the event source mappings' staging directory {}: {}", stagingDir, e.toString());
+        }
     }
 
     /** Makes sure the engine of {@code account}'s region runs. */
