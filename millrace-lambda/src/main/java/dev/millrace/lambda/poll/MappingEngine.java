@@ -10,7 +10,6 @@ import dev.millrace.lambda.mapping.EventSourceMapping;
 import dev.millrace.lambda.mapping.MappingState;
 import dev.millrace.lambda.mapping.MappingStore;
 import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
-import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import java.net.URI;
@@ -254,12 +253,18 @@ public final class MappingEngine implements AutoCloseable {
         long created = createdMs.getAsLong();
         MappingRun run = new MappingRun(mapping, url.get(), BatchContext.streamArnOf(streamArn), services(),
                 shard -> parentsDone(mapping, streamArn, created, shard));
-        List<Shard> current = shards.shards(streamArn, created);
-        if (current.stream().allMatch(shard -> checkpoints.read(mapping.uuid(), shard.shardId()).isEmpty())) {
-            // Never started (created now, or created disabled and enabled now).
-            commitStartingCheckpoints(mapping, current);
+        if (!checkpoints.started(mapping.uuid())) {
+            // New (created now, or created disabled and enabled now): where it starts is fixed once, with the marker.
+            List<Shard> current = shards.shards(streamArn, created);
+            checkpoints.markStarted(mapping.uuid(), startingPosition(mapping), () -> startingCheckpoints(mapping,
+                    current));
         }
         return new Work(run, streamArn, created);
+    }
+
+    private static String startingPosition(EventSourceMapping mapping) {
+        return mapping.startingPosition().equals("AT_TIMESTAMP")
+                ? "AT_TIMESTAMP " + mapping.startingPositionTimestampMs() : mapping.startingPosition();
     }
 
     /**
@@ -267,20 +272,18 @@ public final class MappingEngine implements AutoCloseable {
      * put after that are processed, whenever the workers first read. TRIM_HORIZON needs nothing (no checkpoint means
      * the shard's start). Shards born later are read from their start.
      */
-    private void commitStartingCheckpoints(EventSourceMapping mapping, List<Shard> current) {
+    private static Map<String, Checkpoint> startingCheckpoints(EventSourceMapping mapping, List<Shard> current) {
+        Map<String, Checkpoint> starts = new HashMap<>();
         if (mapping.startingPosition().equals("TRIM_HORIZON")) {
-            return;
+            return starts;
         }
         for (Shard shard : current) {
             long start = mapping.startingPosition().equals("AT_TIMESTAMP")
                     ? shard.log().positionAtOrAfter(mapping.startingPositionTimestampMs())
                     : shard.log().endPosition();
-            try {
-                checkpoints.commit(mapping.uuid(), shard.shardId(), Optional.empty(), Checkpoint.at(start));
-            } catch (CheckpointMovedException e) {
-                // Committed before (a creation interrupted by a restart): that start stands.
-            }
+            starts.put(shard.shardId(), Checkpoint.at(start));
         }
+        return starts;
     }
 
     /** Whether the shard's parents are done for the mapping, or gone from the stream (expired). */

@@ -16,6 +16,9 @@ import dev.millrace.lambda.mapping.EventSourceMapping;
 import dev.millrace.lambda.mapping.MappingStore;
 import dev.millrace.protocol.Account;
 import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.MetadataListener;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.embedded.EmbeddedStorage;
 import dev.millrace.storage.log.DurabilityPolicy;
@@ -32,6 +35,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -167,11 +171,20 @@ class MappingEngineTest {
         return batch;
     }
 
+    /** Quick polls and backoffs. */
+    static final MappingEngine.Options FAST = new MappingEngine.Options(20, 8, Duration.ofSeconds(2),
+            Duration.ofSeconds(10), 10, 50);
+
     private MappingEngine engine() {
-        return engine(new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 10, 50));
+        return engine(FAST);
     }
 
     private MappingEngine engine(MappingEngine.Options options) {
+        return engine(options, storage.metadata());
+    }
+
+    /** An engine whose checkpoints go to {@code checkpointStore} (a {@link Fenceable} one plays a crashed node). */
+    private MappingEngine engine(MappingEngine.Options options, MetadataStore checkpointStore) {
         ShardSource source = (arn, createdMs) -> arn.equals(STREAM) && createdMs == CREATED_MS
                 ? List.copyOf(shards) : List.of();
         MappingListener listener = new MappingListener() {
@@ -188,7 +201,7 @@ class MappingEngineTest {
                     streamWrites.add(arn + " " + key + " " + new String(data, StandardCharsets.UTF_8));
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
-                storage.metadata(), source, streams(), functions(), failures, listener,
+                checkpointStore, source, streams(), functions(), failures, listener,
                 options, Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
         engines.add(engine);
         engine.start();
@@ -479,5 +492,88 @@ class MappingEngineTest {
         Thread.sleep(500);
         create(",\"StartingPosition\":\"TRIM_HORIZON\"");
         await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 16);
+    }
+
+    /**
+     * The metadata store as a node that crashed sees it: once fenced, its commits fail (nothing it does after that
+     * reaches the store), as if its process were gone.
+     */
+    static final class Fenceable implements MetadataStore {
+        final MetadataStore store;
+        volatile boolean fenced;
+
+        Fenceable(MetadataStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return store.get(key);
+        }
+
+        @Override
+        public SortedMap<String, byte[]> scan(String prefix) {
+            return store.scan(prefix);
+        }
+
+        @Override
+        public long commit(Map<String, byte[]> changes) {
+            check();
+            return store.commit(changes);
+        }
+
+        @Override
+        public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+            check();
+            return store.commitIfVersion(expectedVersion, changes);
+        }
+
+        private void check() {
+            if (fenced) {
+                throw new IllegalStateException("fenced: this node is gone");
+            }
+        }
+
+        @Override
+        public Registration onCommit(MetadataListener listener) {
+            return store.onCommit(listener);
+        }
+
+        @Override
+        public long version() {
+            return store.version();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aLatestMappingRestartedBeforeAnyResharedChildCommittedSkipsNoneOfTheChildsRecords() throws Exception {
+        // S1(b): LATEST fixed each shard's start at creation. The stream is resharded and its parents expire from the
+        // list; the child's first batch is retried (the function fails) and nothing of it is committed when the node
+        // dies. The next engine must not take "no current shard has a checkpoint" for a new mapping and start the
+        // child at its end: its records would be skipped.
+        String uuid = create(",\"StartingPosition\":\"LATEST\"");
+        Fenceable crashing = new Fenceable(storage.metadata());
+        MappingEngine first = engine(FAST, crashing);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(uuid).get("State").asText().equals("Enabled"));
+        behaviour = batch -> new Answer(200, "Unhandled", "{}");
+        ShardSource.Shard parent = shards.get(0);
+        ShardSource.Shard child = new ShardSource.Shard("shardId-000000000002", parent.shardId(), null, false,
+                storage.logs().openOrCreate("orders-2"), (position, arrivalMs) -> String.format("49590002%048d",
+                position));
+        child.log().append(List.of(AppendRecord.of("a", "c-0"), AppendRecord.of("a", "c-1")));
+        shards.clear();
+        shards.add(child);
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().anyMatch(s -> s.data().equals("c-0")));
+        crashing.fenced = true;
+        first.close();
+        behaviour = batch -> Answer.OK;
+        events.clear();
+        engine();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen().stream().anyMatch(s -> s.data().equals("c-1")));
+        assertThat(seen()).extracting(Seen::data).startsWith("c-0", "c-1");
     }
 }
