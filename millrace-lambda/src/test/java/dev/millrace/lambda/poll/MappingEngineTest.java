@@ -72,6 +72,8 @@ class MappingEngineTest {
     HttpServer function;
     final List<List<Seen>> events = new CopyOnWriteArrayList<>();
     final List<JsonNode> rawEvents = new CopyOnWriteArrayList<>();
+    /** The batches the function answered without an error (200, no X-Amz-Function-Error). */
+    final List<List<Seen>> succeeded = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     volatile Function<List<Seen>, Answer> behaviour = batch -> Answer.OK;
@@ -107,6 +109,9 @@ class MappingEngineTest {
                         : behaviour.apply(batch);
                 if (answer.functionError() != null) {
                     exchange.getResponseHeaders().add("X-Amz-Function-Error", answer.functionError());
+                }
+                if (answer.status() == 200 && answer.functionError() == null) {
+                    succeeded.add(batch);
                 }
                 byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(answer.status(), body.length);
@@ -575,5 +580,105 @@ class MappingEngineTest {
         engine();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen().stream().anyMatch(s -> s.data().equals("c-1")));
         assertThat(seen()).extracting(Seen::data).startsWith("c-0", "c-1");
+    }
+
+    private LambdaApi.Result call(String method, String uuid, String body) {
+        return api.handle(method, "/2015-03-31/event-source-mappings/" + uuid, Map.of(),
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aTumblingWindowsStateSurvivesAnEngineRestartAndTheWindowEndsOnce() throws Exception {
+        // A 15-minute window, so that the records fall in one: not within a minute of a window's end.
+        await().atMost(Duration.ofSeconds(70)).until(() -> System.currentTimeMillis() % 900_000 < 840_000);
+        functionAnswers = event -> {
+            int before = event.at("/state/count").asInt(0);
+            return new Answer(200, null, "{\"state\":{\"count\":" + (before + event.get("Records").size()) + "}}");
+        };
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,\"TumblingWindowInSeconds\":900");
+        put(0, "a", numbered("w-", 3));
+        MappingEngine first = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 3);
+        first.close();
+        assertThat(rawEvents).noneMatch(e -> e.get("isFinalInvokeForWindow").asBoolean());
+        rawEvents.clear();
+        events.clear();
+        engine();
+        put(0, "a", numbered("x-", 2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 2);
+        assertThat(rawEvents.get(0).at("/state/count").asInt()).as("the state the first engine left").isEqualTo(3);
+        // The shard closes: the window's final invocation, once, with the whole window's state.
+        ShardSource.Shard shard = shards.get(0);
+        shard.log().seal();
+        await().atMost(Duration.ofSeconds(20)).until(() -> rawEvents.stream()
+                .anyMatch(e -> e.get("isFinalInvokeForWindow").asBoolean()));
+        Thread.sleep(300);
+        assertThat(rawEvents.stream().filter(e -> e.get("isFinalInvokeForWindow").asBoolean())).singleElement()
+                .satisfies(e -> assertThat(e.at("/state/count").asInt() + e.get("Records").size()).isEqualTo(5));
+        assertThat(seen()).extracting(Seen::data).containsExactly("x-0", "x-1");
+    }
+
+    /** A mapping on shard 0 whose function fails every batch holding a record from "bad" on, retried (defaults). */
+    private String retryingMapping(String extra) {
+        functionDelayMs = 20;
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().compareTo("r-2") >= 0)
+                ? new Answer(200, "Unhandled", "{}") : Answer.OK;
+        put(0, "a", numbered("r-", 8));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2" + extra);
+        engine();
+        // r-0, r-1 processed (a checkpoint), r-2 and r-3 retried.
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().filter(s -> s.data().equals("r-2"))
+                .count() >= 3 && storage.metadata().get(MappingCheckpoints.key(uuid, "shardId-000000000000"))
+                .isPresent());
+        return uuid;
+    }
+
+    @Test
+    void anUpdateWhileABatchIsRetriedSettlesAndTheNewSettingsGoOnFromTheFailedRecord() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("PUT", uuid, "{\"BatchSize\":5}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(uuid).get("State").asText().equals("Enabled"));
+        // The new worker (BatchSize 5) retries from r-2, and only once the old one has let go of the shard.
+        await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(b -> b.size() == 5));
+        behaviour = batch -> Answer.OK;
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.stream().mapToInt(List::size).sum() >= 8);
+        Thread.sleep(300);
+        assertThat(succeeded.stream().flatMap(List::stream).map(Seen::data)).containsExactly(numbered("r-", 8));
+        assertThat(succeeded.get(1)).hasSize(5);
+        assertThat(maxInFlight.get()).as("one invocation of the shard at a time").isEqualTo(1);
+    }
+
+    @Test
+    void aDisableWhileABatchIsRetriedSettlesAndInvokesNothingMoreUntilEnabledAgain() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("PUT", uuid, "{\"Enabled\":false}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(uuid).get("State").asText().equals("Disabled"));
+        int invocations = events.size();
+        behaviour = batch -> Answer.OK;
+        put(0, "a", "later");
+        Thread.sleep(500);
+        assertThat(events).hasSize(invocations);
+        assertThat(call("PUT", uuid, "{\"Enabled\":true}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.stream().mapToInt(List::size).sum() >= 9);
+        Thread.sleep(300);
+        List<String> expected = new ArrayList<>(List.of(numbered("r-", 8)));
+        expected.add("later");
+        assertThat(succeeded.stream().flatMap(List::stream).map(Seen::data)).containsExactlyElementsOf(expected);
+        assertThat(maxInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeleteWhileABatchIsRetriedRemovesTheMappingAndItsCheckpointsAndInvokesNothingMore() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("DELETE", uuid, null).httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> call("GET", uuid, null).httpStatus() == 404);
+        int invocations = events.size();
+        assertThat(storage.metadata().scan(MappingCheckpoints.PREFIX + uuid + "/")).isEmpty();
+        behaviour = batch -> Answer.OK;
+        put(0, "a", "later");
+        Thread.sleep(500);
+        assertThat(events).hasSize(invocations);
+        assertThat(storage.metadata().scan(MappingCheckpoints.PREFIX + uuid + "/")).isEmpty();
+        assertThat(maxInFlight.get()).isEqualTo(1);
     }
 }
