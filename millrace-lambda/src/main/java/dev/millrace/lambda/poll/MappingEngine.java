@@ -417,6 +417,11 @@ public final class MappingEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
+        // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
+        for (Work work : works.values()) {
+            work.workers.values().forEach(ShardWorker::idle);
+        }
         invoker.close();
     }
 }

@@ -40,14 +40,23 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
  * their events.
  *
+ * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
+ * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
+ * ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost every
+ * shard a round trip (or an fsync) per batch.
+ *
  * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
- * on invocation threads; shared state is guarded by this object.
+ * on invocation threads; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
+ * trip, a store other commits keep moving), are made outside it, in order under {@code commitLock}, taken before this
+ * object's lock, never after.
  */
 final class ShardWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardWorker.class);
     /** The synchronous invocation payload limit (Lambda's 6 MB). */
     static final long MAX_EVENT_BYTES = 6L * 1024 * 1024;
+    /** The least time between two commits of the shard's checkpoint, but for the forced ones. */
+    static final long COMMIT_INTERVAL_MS = 1_000;
 
     /** A record read and kept, waiting for its lane's next batch. */
     record Pending(StoredRecord stored, EventRecord event, long eventBytes, long readAtMs) {
@@ -58,6 +67,12 @@ final class ShardWorker {
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
+    private final Object commitLock = new Object();
+    /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
+    private long lastCommitMs;
+    /** Whether a later commit is booked; guarded by commitLock. */
+    private boolean commitBooked;
 
     // Guarded by this.
     private ShardLanes lanes;
@@ -88,9 +103,21 @@ final class ShardWorker {
         return shard.shardId();
     }
 
-    /** Whether no batch is under way: the worker can be dropped without leaving an invocation behind. */
-    synchronized boolean idle() {
-        return busyLanes == 0;
+    /**
+     * Whether no batch is under way: the worker can be dropped without leaving an invocation behind. A stopped worker
+     * commits what ended first (its last commit may have been put off), so that one built after it (an update, another
+     * writer) reads the checkpoint it leaves and the mapping's checkpoints are final before a Delete removes them.
+     */
+    boolean idle() {
+        synchronized (this) {
+            if (busyLanes > 0) {
+                return false;
+            }
+        }
+        if (!running) {
+            commitCheckpoint(true);
+        }
+        return true;
     }
 
     /**
@@ -160,14 +187,9 @@ final class ShardWorker {
         read();
         dispatch();
         finishIfDone();
-        // Records the filter kept out move the checkpoint too, also when no batch follows them.
-        if (idleAndEmpty()) {
-            commitCheckpoint();
-        }
-    }
-
-    private synchronized boolean idleAndEmpty() {
-        return lanes != null && busyLanes == 0 && queuedRecords == 0;
+        // Records the filter kept out move the checkpoint too, also when no batch follows them; committed on an
+        // invocation thread, not this one, which polls every shard.
+        bookCommit(0);
     }
 
     /** Starts from the checkpoint; false if it cannot start yet (no checkpoint and parents not done). */
@@ -399,9 +421,9 @@ final class ShardWorker {
         // closes the store's channel for everyone (ClosedByInterruptException). Cleared for the commit, set again
         // after.
         boolean interrupted = Thread.interrupted();
-        // The checkpoint first, then the lane: a worker that looks idle has committed what it ended, so one built
-        // after it (an update, a new writer) reads the checkpoint it left.
-        commitCheckpoint();
+        // The checkpoint first, then the lane: a stopped worker that looks idle has committed what it ended, so one
+        // built after it (an update, a new writer) reads the checkpoint it left. A running one may put it off.
+        commitCheckpoint(!running);
         synchronized (this) {
             laneBusy[lane] = false;
             waiting[lane] = null;
@@ -578,54 +600,117 @@ final class ShardWorker {
         }
     }
 
-    /** Commits the checkpoint behind the records that ended, if it moved. */
-    private synchronized void commitCheckpoint() {
+    /**
+     * Commits the checkpoint behind the records that ended, if it moved: now if {@code force}, a window opened or
+     * ended, or the last commit was {@link #COMMIT_INTERVAL_MS} ago; else a commit is booked for then.
+     */
+    private void commitCheckpoint(boolean force) {
         // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
         // fails the conditional commit harmlessly.
-        if (lanes == null || done) {
-            // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
-            return;
+        synchronized (commitLock) {
+            Optional<Checkpoint> expected;
+            Checkpoint checkpoint;
+            synchronized (this) {
+                if (lanes == null || done) {
+                    // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
+                    return;
+                }
+                checkpoint = checkpointNow();
+                expected = committed;
+            }
+            if (expected.isPresent() && expected.get().equals(checkpoint)) {
+                return;
+            }
+            long nowMs = run.clock().millis();
+            // A window's end is committed at once: after a restart from before it, its final invocation would come
+            // again. Its start too: the first state is the window's.
+            boolean windowMoved = expected.map(Checkpoint::windowStartMs).orElse(-1L) != checkpoint.windowStartMs();
+            long waitMs = lastCommitMs + COMMIT_INTERVAL_MS - nowMs;
+            if (!force && !windowMoved && waitMs > 0) {
+                bookCommit(waitMs);
+                return;
+            }
+            try {
+                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, checkpoint);
+                synchronized (this) {
+                    committed = Optional.of(checkpoint);
+                }
+                lastCommitMs = nowMs;
+            } catch (CheckpointMovedException e) {
+                LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
+                        shard.shardId(), e.getMessage());
+                stop();
+            } catch (RuntimeException e) {
+                // The store refused (a full disk, a lost Kafka session): the records stay after the stored
+                // checkpoint and are invoked again by the worker the engine rebuilds.
+                LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
+                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
+                stop();
+            }
         }
+    }
+
+    /** The checkpoint behind the records that ended, with the open window. Guarded by this. */
+    private Checkpoint checkpointNow() {
         long next = lanes.checkpoint();
-        Checkpoint checkpoint = windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
-        if (committed.isPresent() && committed.get().equals(checkpoint)) {
-            return;
+        return windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
+    }
+
+    /** Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked. */
+    private void bookCommit(long delayMs) {
+        synchronized (commitLock) {
+            if (commitBooked || !running) {
+                return;
+            }
+            synchronized (this) {
+                if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
+                    return;
+                }
+            }
+            try {
+                run.submitLater(this::bookedCommit, Math.max(0, delayMs));
+                commitBooked = true;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The engine is closing: the workers' last commits are made as they are dropped (idle).
+            }
         }
-        try {
-            run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, checkpoint);
-            committed = Optional.of(checkpoint);
-        } catch (CheckpointMovedException e) {
-            LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
-                    shard.shardId(), e.getMessage());
-            stop();
-        } catch (RuntimeException e) {
-            // The store refused (a full disk, a lost Kafka session): the records stay after the stored
-            // checkpoint and are invoked again by the worker the engine rebuilds.
-            LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
-                    + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
-            stop();
+    }
+
+    private void bookedCommit() {
+        synchronized (commitLock) {
+            commitBooked = false;
+        }
+        // As in endBatch: an interrupt must not reach the metadata store.
+        boolean interrupted = Thread.interrupted();
+        commitCheckpoint(false);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** Marks a closed shard done once every record of it ended. */
     private void finishIfDone() {
-        synchronized (this) {
-            if (done || !closed() || busyLanes > 0 || queuedRecords > 0
-                    || readPosition < shard.log().endPosition() || (windows != null && windows.open())) {
-                return;
+        synchronized (commitLock) {
+            Optional<Checkpoint> expected;
+            Checkpoint end;
+            synchronized (this) {
+                if (done || !running || !closed() || busyLanes > 0 || queuedRecords > 0
+                        || readPosition < shard.log().endPosition() || (windows != null && windows.open())
+                        || lanes.checkpoint() < shard.log().endPosition()) {
+                    return;
+                }
+                expected = committed;
+                end = new Checkpoint(lanes.checkpoint(), true, -1, null);
             }
-        }
-        commitCheckpoint();
-        synchronized (this) {
-            if (!running || lanes.checkpoint() < shard.log().endPosition()) {
-                return;
-            }
-            Checkpoint end = new Checkpoint(lanes.checkpoint(), true, -1, null);
             try {
-                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, end);
-                committed = Optional.of(end);
-                done = true;
-            } catch (CheckpointMovedException e) {
+                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, end);
+                synchronized (this) {
+                    committed = Optional.of(end);
+                    done = true;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Event source mapping {} shard {}: the shard's end could not be committed: {}; this worker "
+                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
                 stop();
             }
         }

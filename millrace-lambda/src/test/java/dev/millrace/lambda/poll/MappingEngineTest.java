@@ -681,4 +681,24 @@ class MappingEngineTest {
         assertThat(storage.metadata().scan(MappingCheckpoints.PREFIX + uuid + "/")).isEmpty();
         assertThat(maxInFlight.get()).isEqualTo(1);
     }
+
+    @Test
+    void checkpointsAreCommittedAtMostAboutOnceASecondAndTheLatestAtClose() throws Exception {
+        put(0, "a", numbered("r-", 40));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        AtomicInteger commits = new AtomicInteger();
+        Registration registration = storage.metadata().onCommit((version, changes) -> {
+            if (changes.containsKey(key)) {
+                commits.incrementAndGet();
+            }
+        });
+        MappingEngine engine = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 40);
+        engine.close();
+        registration.close();
+        // 40 batches: a commit after each would be 40.
+        assertThat(commits.get()).isBetween(1, 20);
+        assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("40");
+    }
 }
