@@ -71,8 +71,8 @@ final class ShardWorker {
     private final Object commitLock = new Object();
     /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
     private long lastCommitMs;
-    /** Whether a later commit is booked; guarded by commitLock. */
-    private boolean commitBooked;
+    /** Whether a later commit is booked (not under commitLock: the poll thread books and must not wait on a commit). */
+    private final AtomicBoolean commitBooked = new AtomicBoolean();
 
     // Guarded by this.
     private ShardLanes lanes;
@@ -658,28 +658,27 @@ final class ShardWorker {
 
     /** Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked. */
     private void bookCommit(long delayMs) {
-        synchronized (commitLock) {
-            if (commitBooked || !running) {
+        if (!running) {
+            return;
+        }
+        synchronized (this) {
+            if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
                 return;
             }
-            synchronized (this) {
-                if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
-                    return;
-                }
-            }
-            try {
-                run.submitLater(this::bookedCommit, Math.max(0, delayMs));
-                commitBooked = true;
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // The engine is closing: the workers' last commits are made as they are dropped (idle).
-            }
+        }
+        if (!commitBooked.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            run.submitLater(this::bookedCommit, Math.max(0, delayMs));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The engine is closing: the workers' last commits are made as they are dropped (idle).
+            commitBooked.set(false);
         }
     }
 
     private void bookedCommit() {
-        synchronized (commitLock) {
-            commitBooked = false;
-        }
+        commitBooked.set(false);
         // As in endBatch: an interrupt must not reach the metadata store.
         boolean interrupted = Thread.interrupted();
         commitCheckpoint(false);
@@ -688,15 +687,24 @@ final class ShardWorker {
         }
     }
 
+    /** Whether the shard is closed, every record of it ended, and it is not marked done yet. */
+    private synchronized boolean finished() {
+        return !done && running && closed() && busyLanes == 0 && queuedRecords == 0
+                && readPosition >= shard.log().endPosition() && (windows == null || !windows.open())
+                && lanes.checkpoint() >= shard.log().endPosition();
+    }
+
     /** Marks a closed shard done once every record of it ended. */
     private void finishIfDone() {
+        // Looked at first without the commit lock: the poll thread must not wait on another shard's slow commit.
+        if (!finished()) {
+            return;
+        }
         synchronized (commitLock) {
             Optional<Checkpoint> expected;
             Checkpoint end;
             synchronized (this) {
-                if (done || !running || !closed() || busyLanes > 0 || queuedRecords > 0
-                        || readPosition < shard.log().endPosition() || (windows != null && windows.open())
-                        || lanes.checkpoint() < shard.log().endPosition()) {
+                if (!finished()) {
                     return;
                 }
                 expected = committed;
