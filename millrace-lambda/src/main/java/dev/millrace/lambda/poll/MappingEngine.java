@@ -308,7 +308,7 @@ public final class MappingEngine implements AutoCloseable {
             ids.add(shard.shardId());
             ShardWorker worker = work.workers.computeIfAbsent(shard.shardId(), id -> new ShardWorker(work.run, shard));
             if (!worker.running()) {
-                // Stopped by a failure (a destination refusing a failure record, a log that cannot be read) or a
+                // Stopped by a failure (a log that cannot be read, a checkpoint the store refused) or a
                 // lost checkpoint race: start again from the stored checkpoint, after a backoff that doubles per
                 // failure so that a lasting one does not invoke the function in a loop.
                 if (!worker.idle() || !restartDue(work, shard.shardId())) {

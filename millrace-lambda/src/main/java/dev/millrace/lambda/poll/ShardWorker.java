@@ -403,7 +403,7 @@ final class ShardWorker {
     }
 
     /**
-     * An OnFailure destination that refused the record, a log that cannot be read: the records stay unended; the
+     * Something unexpected (a log that cannot be read, an error): the records stay unended; the
      * worker stops (the lane must not go on past them) and the engine rebuilds it from the checkpoint after a backoff.
      */
     private void failedBatch(Throwable e) {
@@ -434,43 +434,67 @@ final class ShardWorker {
         }
     }
 
-    /** The listener of a batch's ends: processed records end; discarded ones end once their record is sent. */
+    /**
+     * The listener of a batch's ends: processed records end; discarded ones end once their invocation record is sent.
+     * A destination that refuses keeps the batch where it is: the same record is sent again after a backoff (the
+     * batch holds no thread meanwhile), the function is not invoked again for it, and the shard goes on only once it
+     * is stored. One per batch.
+     */
     private final class Ends implements BatchRun.Listener<Pending> {
+        /** The invocation record of the discard being sent, kept across refusals, and the records it is for. */
+        private List<Pending> sending;
+        private InvocationRecord record;
+        private byte[] payload;
+        private boolean refused;
+
         @Override
         public void processed(List<Pending> records) {
             end(records);
         }
 
         @Override
-        public void discarded(List<Pending> records, Condition condition, int invocations,
-                              FunctionFailure lastFailure) {
+        public boolean discarded(List<Pending> records, Condition condition, int invocations,
+                                 FunctionFailure lastFailure) {
             if (!running || Thread.currentThread().isInterrupted()) {
                 // Stopping: no send and no append from a thread that may be interrupted; the records stay for the
-                // next worker.
-                throw new IllegalStateException("the worker stopped before the records were discarded");
+                // next worker (which invokes them again: the record kept here is not stored).
+                return false;
             }
-            List<EventRecord> events = records.stream().map(Pending::event).toList();
             String destination = run.mapping().onFailureDestination();
-            boolean sent = false;
             if (destination != null) {
-                ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
-                        ? null : lastFailure.response();
-                InvocationRecord record = run.failures().records().record(run.mapping().functionArn(), condition,
-                        invocations, response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(),
-                                events));
-                try {
-                    run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
-                } catch (RuntimeException e) {
-                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
-                    throw e;
+                if (sending != records) {
+                    List<EventRecord> events = records.stream().map(Pending::event).toList();
+                    ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
+                            ? null : lastFailure.response();
+                    record = run.failures().records().record(run.mapping().functionArn(), condition, invocations,
+                            response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(), events));
+                    payload = writer.write(events, null);
+                    sending = records;
+                    refused = false;
                 }
-                sent = true;
+                try {
+                    run.failures().send(run.mapping().uuid(), destination, record, payload);
+                } catch (RuntimeException e) {
+                    if (!refused) {
+                        // Counted once per discarded batch, not per attempt: each follows a failed invocation.
+                        run.listener().destinationDeliveryFailed(run.mapping(), records.size());
+                        refused = true;
+                    }
+                    LOG.warn("Event source mapping {} shard {}: the OnFailure destination {} refused the invocation "
+                            + "record of {} discarded records: {}; sent again after a backoff", run.mapping().uuid(),
+                            shard.shardId(), destination, records.size(), e.toString());
+                    run.problem("OnFailure destination " + destination + " refused the invocation record: "
+                            + e.getMessage());
+                    return false;
+                }
+                sending = null;
             }
             LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
                     run.mapping().uuid(), shard.shardId(), records.size(), condition.awsName(), invocations,
-                    sent ? ", invocation record sent to " + destination : "");
-            run.listener().dropped(run.mapping(), records.size(), sent);
+                    destination != null ? ", invocation record sent to " + destination : "");
+            run.listener().dropped(run.mapping(), records.size(), destination != null);
             end(records);
+            return true;
         }
     }
 
