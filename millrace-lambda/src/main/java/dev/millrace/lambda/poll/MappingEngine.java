@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -109,6 +110,8 @@ public final class MappingEngine implements AutoCloseable {
     private ScheduledExecutorService retryTimer;
     private FunctionInvoker invoker;
     private Registration changes;
+    /** Whether a poll for a change is queued (changes coalesce into it). */
+    private final AtomicBoolean changePollQueued = new AtomicBoolean();
 
     public MappingEngine(MappingStore store, MetadataStore metadata, ShardSource shards, StreamLookup streams,
                          FunctionRegistry functions, FailureDestinations failures, MappingListener listener,
@@ -152,11 +155,19 @@ public final class MappingEngine implements AutoCloseable {
             return thread;
         });
         poller.scheduleWithFixedDelay(this::poll, 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
-        // A change (a new mapping, a deletion) is acted on at once rather than at the next poll.
+        // A change (a new mapping, a deletion) is acted on at once rather than at the next poll; changes that come
+        // while one such poll waits are its (each batch's LastProcessingResult is a change).
         changes = store.onChange(() -> {
             ScheduledExecutorService p = poller;
-            if (p != null && !p.isShutdown()) {
-                p.execute(this::poll);
+            if (p != null && !p.isShutdown() && changePollQueued.compareAndSet(false, true)) {
+                try {
+                    p.execute(() -> {
+                        changePollQueued.set(false);
+                        poll();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // Closing.
+                }
             }
         });
     }

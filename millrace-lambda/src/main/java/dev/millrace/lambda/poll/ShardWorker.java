@@ -78,6 +78,8 @@ final class ShardWorker {
     private ShardLanes lanes;
     private List<ArrayDeque<Pending>> queues;
     private boolean[] laneBusy;
+    /** Per lane, the sum of its queued records' event bytes. */
+    private long[] laneBytes;
     /** Per lane, the next step of a batch waiting out a backoff, or null. */
     private Pause[] waiting;
 
@@ -217,6 +219,7 @@ final class ShardWorker {
             queues.add(new ArrayDeque<>());
         }
         laneBusy = new boolean[laneCount];
+        laneBytes = new long[laneCount];
         waiting = new Pause[laneCount];
         readPosition = start;
         committed = checkpoint;
@@ -255,7 +258,9 @@ final class ShardWorker {
                         record.arrivalMs());
                 long bytes = writer.recordBytes(event);
                 lanes.taken(record.position());
-                queues.get(lanes.laneOf(record.partitionKey())).add(new Pending(record, event, bytes, nowMs));
+                int lane = lanes.laneOf(record.partitionKey());
+                queues.get(lane).add(new Pending(record, event, bytes, nowMs));
+                laneBytes[lane] += bytes;
                 queuedRecords++;
                 queuedBytes += bytes;
                 kept++;
@@ -305,8 +310,8 @@ final class ShardWorker {
             return null;
         }
         if (windows != null) {
-            Windows.Batch batch = windows.next(queue, batchSize, MAX_EVENT_BYTES, writer, windowMs, nowMs,
-                    closedAndRead, caughtUp);
+            Windows.Batch batch = windows.next(queue, laneBytes[lane], batchSize, MAX_EVENT_BYTES, writer, windowMs,
+                    nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 taken(lane, batch.records());
             }
@@ -316,6 +321,12 @@ final class ShardWorker {
             return null;
         }
         KinesisEventWriter.Sizer sizer = writer.sizer(null);
+        // Due or not, from the counts and the head, before a batch is built (an idle lane is looked at every poll).
+        boolean mayBeFull = queue.size() >= batchSize
+                || sizer.bytes() + laneBytes[lane] + queue.size() - 1 > MAX_EVENT_BYTES;
+        if (!mayBeFull && windowMs > 0 && !closedAndRead && nowMs - queue.peekFirst().readAtMs() < windowMs) {
+            return null;
+        }
         List<Pending> batch = new ArrayList<>();
         boolean full = false;
         for (Pending pending : queue) {
@@ -343,6 +354,7 @@ final class ShardWorker {
         for (Pending pending : batch) {
             queuedRecords--;
             queuedBytes -= pending.eventBytes();
+            laneBytes[lane] -= pending.eventBytes();
         }
         laneBusy[lane] = true;
         busyLanes++;

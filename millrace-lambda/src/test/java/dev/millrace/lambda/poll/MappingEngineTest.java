@@ -704,4 +704,16 @@ class MappingEngineTest {
         assertThat(commits.get()).isBetween(1, 20);
         assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("40");
     }
+
+    @Test
+    void aBatchingWindowHoldsAShortBatchUntilItPassesAndAFullOneGoesAtOnce() throws Exception {
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":5,\"MaximumBatchingWindowInSeconds\":1");
+        engine();
+        put(0, "a", numbered("a-", 3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 3);
+        put(0, "a", numbered("b-", 12));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 15);
+        Thread.sleep(300);
+        assertThat(events).extracting(List::size).containsExactly(3, 5, 5, 2);
+    }
 }
