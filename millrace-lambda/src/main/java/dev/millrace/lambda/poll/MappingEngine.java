@@ -58,9 +58,24 @@ public final class MappingEngine implements AutoCloseable {
      * @param invocationTimeout  the function's timeout: how long an invocation may run
      * @param backoffBaseMs      the first wait before a retry, doubling per failure
      * @param backoffMaxMs       the longest wait
+     * @param readAheadBytes     events read ahead (queued, not yet in a batch) at most, over every mapping and shard
+     *                           ({@link ReadBudget})
      */
     public record Options(long pollIntervalMs, int invocationThreads, Duration connectTimeout,
-                          Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
+                          Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, long readAheadBytes) {
+
+        /**
+         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap;
+         * past it, each worker still keeps a batch's worth (so that stuck mappings cannot starve the others).
+         */
+        public static final long DEFAULT_READ_AHEAD_BYTES = 256L * 1024 * 1024;
+
+        public Options(long pollIntervalMs, int invocationThreads, Duration connectTimeout,
+                       Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
+            this(pollIntervalMs, invocationThreads, connectTimeout, invocationTimeout, backoffBaseMs, backoffMaxMs,
+                    DEFAULT_READ_AHEAD_BYTES);
+        }
+
         public static Options defaults() {
             return new Options(200, 32, Duration.ofSeconds(5), Duration.ofSeconds(60), 500, 30_000);
         }
@@ -110,6 +125,7 @@ public final class MappingEngine implements AutoCloseable {
     private ScheduledExecutorService retryTimer;
     private FunctionInvoker invoker;
     private Registration changes;
+    private final ReadBudget readBudget;
     /** Whether a poll for a change is queued (changes coalesce into it). */
     private final AtomicBoolean changePollQueued = new AtomicBoolean();
 
@@ -128,6 +144,7 @@ public final class MappingEngine implements AutoCloseable {
         this.region = region;
         this.accountId = accountId;
         this.active = active;
+        this.readBudget = new ReadBudget(options.readAheadBytes());
     }
 
     /** Starts polling. */
@@ -389,7 +406,7 @@ public final class MappingEngine implements AutoCloseable {
 
     private MappingRun.Services services() {
         return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
-                clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
+                readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
                 accountId);
     }
 

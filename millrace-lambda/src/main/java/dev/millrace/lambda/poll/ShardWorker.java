@@ -22,6 +22,7 @@ import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * that its children start ({@link MappingEngine}).
  *
  * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
- * their events.
+ * their events (one record more if a single one is larger than what is left), within the engine's
+ * {@link ReadBudget}; plus the batches under way, one per lane.
  *
  * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
  * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
@@ -118,8 +120,21 @@ final class ShardWorker {
         }
         if (!running) {
             commitCheckpoint(true);
+            dropQueued();
         }
         return true;
+    }
+
+    /** A stopped worker gives its queued records' bytes back to the engine's budget (the next worker reads them). */
+    private synchronized void dropQueued() {
+        if (queues == null) {
+            return;
+        }
+        queues.forEach(ArrayDeque::clear);
+        Arrays.fill(laneBytes, 0);
+        queuedRecords = 0;
+        run.readBudget().released(queuedBytes);
+        queuedBytes = 0;
     }
 
     /**
@@ -226,24 +241,31 @@ final class ShardWorker {
         return true;
     }
 
-    /** Reads on while the read-ahead bounds allow. */
+    /** Reads on while the read-ahead bounds allow: up to what is left of them, not another full read. */
     private void read() {
-        int batchSize = run.mapping().batchSize();
-        int maxQueued;
+        int recordsLeft;
+        long bytesLeft;
         long position;
         synchronized (this) {
-            maxQueued = batchSize * lanes.lanes();
-            if (queuedRecords >= maxQueued || queuedBytes >= MAX_EVENT_BYTES * lanes.lanes()) {
+            int laneCount = lanes.lanes();
+            recordsLeft = run.mapping().batchSize() * laneCount - queuedRecords;
+            // An empty queue may always take a batch's worth: the budget may be held by others' stuck batches.
+            long budget = Math.max(run.readBudget().availableBytes(), queuedRecords == 0 ? MAX_EVENT_BYTES : 0);
+            bytesLeft = Math.min(MAX_EVENT_BYTES * laneCount - queuedBytes, budget);
+            if (recordsLeft <= 0 || bytesLeft <= 0) {
                 return;
             }
             position = readPosition;
         }
-        ReadResult page = shard.log().read(position, Math.min(maxQueued, 10_000),
-                MAX_EVENT_BYTES * lanes.lanes());
+        // The log limits stored bytes; an event's record is at least 4/3 of them (base64), so this reads no more than
+        // fits, mostly; what does not fit is left for the next read.
+        ReadResult page = shard.log().read(position, Math.min(recordsLeft, 10_000), Math.max(1, bytesLeft / 4 * 3));
         int kept = 0;
         int filtered = 0;
+        long keptBytes = 0;
         long nowMs = run.clock().millis();
         synchronized (this) {
+            long next = Math.max(readPosition, page.nextPosition());
             for (StoredRecord record : page.records()) {
                 if (record.position() < readPosition) {
                     continue;
@@ -257,16 +279,23 @@ final class ShardWorker {
                         shard.sequenceNumber().of(record.position(), record.arrivalMs()), record.data(),
                         record.arrivalMs());
                 long bytes = writer.recordBytes(event);
+                if (kept > 0 && (kept == recordsLeft || keptBytes + bytes > bytesLeft)) {
+                    // Read again next time.
+                    next = record.position();
+                    break;
+                }
                 lanes.taken(record.position());
                 int lane = lanes.laneOf(record.partitionKey());
                 queues.get(lane).add(new Pending(record, event, bytes, nowMs));
                 laneBytes[lane] += bytes;
                 queuedRecords++;
                 queuedBytes += bytes;
+                keptBytes += bytes;
                 kept++;
             }
-            readPosition = Math.max(readPosition, page.nextPosition());
+            readPosition = next;
             lanes.passed(readPosition);
+            run.readBudget().queued(keptBytes);
         }
         if (kept + filtered > 0) {
             run.listener().polled(run.mapping(), kept + filtered);
@@ -351,11 +380,14 @@ final class ShardWorker {
 
     /** Books a batch taken off the lane's queue: the lane is busy until it ends. */
     private void taken(int lane, List<Pending> batch) {
+        long bytes = 0;
         for (Pending pending : batch) {
             queuedRecords--;
-            queuedBytes -= pending.eventBytes();
-            laneBytes[lane] -= pending.eventBytes();
+            bytes += pending.eventBytes();
         }
+        queuedBytes -= bytes;
+        laneBytes[lane] -= bytes;
+        run.readBudget().released(bytes);
         laneBusy[lane] = true;
         busyLanes++;
     }

@@ -83,6 +83,10 @@ class MappingEngineTest {
     LambdaApi api;
     final List<MappingEngine> engines = new ArrayList<>();
     final Map<String, AtomicInteger> filtered = new ConcurrentHashMap<>();
+    /** Records read from the shards (kept or filtered out), over every mapping. */
+    final AtomicInteger polled = new AtomicInteger();
+    /** When set, the function waits for it before answering. */
+    volatile java.util.concurrent.CountDownLatch gate;
     final AtomicInteger streamWritesToFail = new AtomicInteger();
     final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
@@ -104,6 +108,10 @@ class MappingEngineTest {
                 events.add(batch);
                 if (functionDelayMs > 0) {
                     Thread.sleep(functionDelayMs);
+                }
+                java.util.concurrent.CountDownLatch g = gate;
+                if (g != null) {
+                    g.await(30, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 Answer answer = functionAnswers != null ? functionAnswers.apply(JSON.readTree(event))
                         : behaviour.apply(batch);
@@ -130,6 +138,10 @@ class MappingEngineTest {
 
     @AfterEach
     void tearDown() {
+        java.util.concurrent.CountDownLatch g = gate;
+        if (g != null) {
+            g.countDown();
+        }
         engines.forEach(MappingEngine::close);
         function.stop(0);
         storage.close();
@@ -196,6 +208,11 @@ class MappingEngineTest {
             @Override
             public void filteredOut(EventSourceMapping mapping, int records) {
                 filtered.computeIfAbsent(mapping.uuid(), k -> new AtomicInteger()).addAndGet(records);
+            }
+
+            @Override
+            public void polled(EventSourceMapping mapping, int records) {
+                polled.addAndGet(records);
             }
         };
         FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
@@ -715,5 +732,41 @@ class MappingEngineTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 15);
         Thread.sleep(300);
         assertThat(events).extracting(List::size).containsExactly(3, 5, 5, 2);
+    }
+
+    /**
+     * Records read while the function holds the shard's first batch (3 records): 5 arrive, then 20. Returns how many
+     * were read once reading stopped.
+     */
+    private int readWhileTheFirstBatchIsHeld(MappingEngine.Options options) throws Exception {
+        gate = new java.util.concurrent.CountDownLatch(1);
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":10");
+        engine(options);
+        put(0, "a", numbered("first-", 3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> inFlight.get() == 1);
+        put(0, "a", numbered("second-", 5));
+        await().atMost(Duration.ofSeconds(20)).until(() -> polled.get() >= 8);
+        put(0, "a", numbered("third-", 20));
+        Thread.sleep(500);
+        int read = polled.get();
+        gate.countDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 28);
+        assertThat(seen()).extracting(Seen::data).containsExactly(java.util.stream.Stream.of(numbered("first-", 3),
+                numbered("second-", 5), numbered("third-", 20)).flatMap(Stream::of).toArray(String[]::new));
+        return read;
+    }
+
+    @Test
+    void readAheadStopsAtBatchSizeTimesLanesQueued() throws Exception {
+        // 3 in the batch under way, then at most BatchSize (10) queued: 5, and only 5 of the next 20.
+        assertThat(readWhileTheFirstBatchIsHeld(FAST)).isEqualTo(13);
+    }
+
+    @Test
+    void theEnginesReadAheadBudgetStopsReadingButLeavesEachWorkerABatch() throws Exception {
+        // A budget of one byte: a worker whose queue is empty still reads a batch's worth (the 5), no more.
+        MappingEngine.Options tiny = new MappingEngine.Options(FAST.pollIntervalMs(), FAST.invocationThreads(),
+                FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
+        assertThat(readWhileTheFirstBatchIsHeld(tiny)).isEqualTo(8);
     }
 }
