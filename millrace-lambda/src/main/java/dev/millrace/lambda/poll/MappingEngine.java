@@ -87,8 +87,8 @@ public final class MappingEngine implements AutoCloseable {
         final String streamArn;
         final long streamCreatedMs;
         final Map<String, ShardWorker> workers = new HashMap<>();
-        /** Per shard whose worker stopped on a failure: consecutive failures, and when a new worker may start. */
-        final Map<String, long[]> restarts = new HashMap<>();
+        /** Per shard whose worker stopped on a failure since it last made progress. */
+        final Map<String, RestartBackoff> restarts = new HashMap<>();
 
         Work(MappingRun run, String streamArn, long streamCreatedMs) {
             this.run = run;
@@ -344,6 +344,9 @@ public final class MappingEngine implements AutoCloseable {
                 }
                 worker = new ShardWorker(work.run, shard);
                 work.workers.put(shard.shardId(), worker);
+            } else if (worker.progressed() && work.restarts.containsKey(shard.shardId())) {
+                // Working again: a later failure waits the base backoff, not the doubled one of a lasting failure.
+                work.restarts.get(shard.shardId()).progressed();
             }
             try {
                 worker.tryTick();
@@ -360,28 +363,18 @@ public final class MappingEngine implements AutoCloseable {
             entry.getValue().stop();
             return entry.getValue().idle();
         });
+        work.restarts.keySet().retainAll(ids);
     }
 
-    /**
-     * Whether a stopped worker of the shard may be replaced now. The first time it is seen stopped, a wait is booked:
-     * the base backoff doubled per earlier restart of the shard, up to the longest.
-     */
+    /** Whether a stopped worker of the shard may be replaced now ({@link RestartBackoff}). */
     private boolean restartDue(Work work, String shardId) {
-        long nowMs = clock.millis();
-        // {restarts so far, when the next may happen (0: none booked)}
-        long[] restart = work.restarts.computeIfAbsent(shardId, id -> new long[] {0, 0});
-        if (restart[1] == 0) {
-            restart[1] = nowMs + Math.min(options.backoffMaxMs(),
-                    options.backoffBaseMs() << Math.min(restart[0], 20));
+        RestartBackoff backoff = work.restarts.computeIfAbsent(shardId,
+                id -> new RestartBackoff(options.backoffBaseMs(), options.backoffMaxMs()));
+        if (!backoff.due(clock.millis())) {
             return false;
         }
-        if (nowMs < restart[1]) {
-            return false;
-        }
-        restart[0]++;
-        restart[1] = 0;
         LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",
-                work.run.mapping().uuid(), shardId, restart[0]);
+                work.run.mapping().uuid(), shardId, backoff.restarts());
         return true;
     }
 

@@ -69,6 +69,8 @@ final class ShardWorker {
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Whether a record ended (processed or discarded) since the worker was made. */
+    private volatile boolean progressed;
     /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
     private final Object commitLock = new Object();
     /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
@@ -168,6 +170,11 @@ final class ShardWorker {
 
     boolean running() {
         return running;
+    }
+
+    /** Whether the worker ended records (the engine's restart backoff starts over). */
+    boolean progressed() {
+        return progressed;
     }
 
     /**
@@ -543,6 +550,7 @@ final class ShardWorker {
     }
 
     private void end(List<Pending> records) {
+        progressed = true;
         synchronized (this) {
             for (Pending pending : records) {
                 lanes.ended(pending.stored().position());
