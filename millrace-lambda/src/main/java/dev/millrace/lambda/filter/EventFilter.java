@@ -49,12 +49,21 @@ public final class EventFilter {
     public static final int MAX_COMPLEXITY = 32;
     /** Nesting allowed in a record's data; the event wraps it in one more object. */
     public static final int MAX_DATA_DEPTH = 255;
+    /**
+     * Nesting allowed in a pattern: {@code data}'s object, the data's levels, and an operator's three
+     * ({@code [{"numeric":[...]}]}); a deeper pattern could match no record, and is refused before event-ruler
+     * compiles it (one frame per level).
+     */
+    public static final int MAX_PATTERN_DEPTH = 1 + MAX_DATA_DEPTH + 3;
     /** Keeps every record. */
     public static final EventFilter NONE = new EventFilter(null);
 
     private static final String DATA = "data";
     private static final JsonFactory DATA_JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DATA_DEPTH).build())
+            .build();
+    private static final JsonFactory PATTERN_JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_PATTERN_DEPTH).build())
             .build();
 
     private final Machine machine;
@@ -125,7 +134,7 @@ public final class EventFilter {
     }
 
     private static List<Map<String, List<Patterns>>> rules(String pattern) {
-        if (pattern == null || pattern.isBlank() || pattern.length() > MAX_PATTERN_CHARS) {
+        if (pattern == null || pattern.isBlank() || pattern.length() > MAX_PATTERN_CHARS || tooDeep(pattern)) {
             throw new IllegalArgumentException(INVALID_PATTERN);
         }
         List<Map<String, List<Patterns>>> rules;
@@ -156,6 +165,20 @@ public final class EventFilter {
             }
         }
         return new ArrayList<>(rules);
+    }
+
+    /** Whether the pattern nests deeper than {@link #MAX_PATTERN_DEPTH} (other faults are event-ruler's to find). */
+    static boolean tooDeep(String pattern) {
+        try (JsonParser p = PATTERN_JSON.createParser(pattern)) {
+            while (p.nextToken() != null) {
+                // Reading is the check.
+            }
+            return false;
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The data as JSON text when it is exactly one JSON value in UTF-8 within the limits, else null. */

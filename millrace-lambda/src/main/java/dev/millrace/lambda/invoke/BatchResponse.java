@@ -152,9 +152,13 @@ public record BatchResponse(Verdict verdict, int failedFromIndex, String failedS
         return parsed;
     }
 
-    /** Reads the array at the parser; a later {@code batchItemFailures} key replaces an earlier one. */
+    /**
+     * Reads the array at the parser; a later {@code batchItemFailures} key replaces an earlier one wholly, its failure
+     * too (no other failure is set while the object's keys are read).
+     */
     private static void readItemFailures(JsonParser p, List<EventRecord> batch, Parsed parsed) throws IOException {
         parsed.lowestFailedIndex = -1;
+        parsed.failure = null;
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return;
         }

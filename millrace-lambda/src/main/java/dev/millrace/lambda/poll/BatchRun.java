@@ -88,8 +88,11 @@ final class BatchRun<R> {
          *
          * @param invocations the invocations of these records so far (AWS's {@code approximateInvokeCount})
          * @param lastFailure the last function failure, or null (records too old before any failed invocation)
+         * @return whether the discard is done; false (the destination refused its record) asks again with the same
+         *         arguments (the same list) after a backoff, before anything else of the batch: the function is not
+         *         invoked again for them, and nothing after them is ended meanwhile
          */
-        void discarded(List<R> records, Condition condition, int invocations, FunctionFailure lastFailure)
+        boolean discarded(List<R> records, Condition condition, int invocations, FunctionFailure lastFailure)
                 throws InterruptedException;
     }
 
@@ -141,6 +144,10 @@ final class BatchRun<R> {
     private record Piece<R>(List<R> records, int invocations, int retries, FunctionFailure lastFailure) {
     }
 
+    /** A discard the listener has not done yet (its destination refused). */
+    private record Discard<R>(List<R> records, Condition condition, int invocations, FunctionFailure lastFailure) {
+    }
+
     /**
      * Runs the batch until every record is processed or discarded, or until {@code running} turns false (then the
      * records not yet ended are left to the next run: {@link Tally#finished} is false), waiting out the backoffs with
@@ -177,6 +184,9 @@ final class BatchRun<R> {
         private final Deque<Piece<R>> work = new ArrayDeque<>();
         private final Counts counts = new Counts();
         private int consecutiveFailures;
+        /** A discard to try again before anything else, or null. */
+        private Discard<R> pendingDiscard;
+        private int refusedDiscards;
 
         private Progress(List<R> batch) {
             work.push(new Piece<>(List.copyOf(batch), 0, 0, null));
@@ -184,6 +194,17 @@ final class BatchRun<R> {
 
         /** Invokes until the batch is done or a failure asks for a wait before the next invocation. */
         Next step() throws InterruptedException {
+            if (pendingDiscard != null) {
+                if (!running.getAsBoolean()) {
+                    return new Done(counts.tally(false));
+                }
+                Discard<R> d = pendingDiscard;
+                if (!listener.discarded(d.records(), d.condition(), d.invocations(), d.lastFailure())) {
+                    return new Wait(backoffMs(++refusedDiscards));
+                }
+                pendingDiscard = null;
+                refusedDiscards = 0;
+            }
             while (!work.isEmpty()) {
                 if (!running.getAsBoolean()) {
                     return new Done(counts.tally(false));
@@ -191,12 +212,14 @@ final class BatchRun<R> {
                 Piece<R> piece = work.pop();
                 int tooOld = tooOld(piece.records());
                 if (tooOld > 0) {
-                    listener.discarded(piece.records().subList(0, tooOld), Condition.RECORD_AGE_EXCEEDED,
-                            Math.max(piece.invocations(), 1), null);
-                    counts.discarded += tooOld;
                     if (tooOld < piece.records().size()) {
                         work.push(new Piece<>(piece.records().subList(tooOld, piece.records().size()),
                                 piece.invocations(), piece.retries(), piece.lastFailure()));
+                    }
+                    counts.discarded += tooOld;
+                    if (!discard(new Discard<>(piece.records().subList(0, tooOld), Condition.RECORD_AGE_EXCEEDED,
+                            Math.max(piece.invocations(), 1), null))) {
+                        return new Wait(backoffMs(++refusedDiscards));
                     }
                     continue;
                 }
@@ -207,13 +230,25 @@ final class BatchRun<R> {
                     consecutiveFailures = 0;
                     continue;
                 }
-                failed(work, piece, outcome, counts);
+                failed(work, piece, outcome, counts, this);
                 consecutiveFailures++;
+                if (pendingDiscard != null) {
+                    return new Wait(backoffMs(++refusedDiscards));
+                }
                 if (!work.isEmpty()) {
                     return new Wait(backoffMs(consecutiveFailures));
                 }
             }
             return new Done(counts.tally(true));
+        }
+
+        /** Has the listener discard the records; false (kept as pending) if it has to be tried again. */
+        private boolean discard(Discard<R> d) throws InterruptedException {
+            if (listener.discarded(d.records(), d.condition(), d.invocations(), d.lastFailure())) {
+                return true;
+            }
+            pendingDiscard = d;
+            return false;
         }
     }
 
@@ -230,7 +265,7 @@ final class BatchRun<R> {
     }
 
     /** Puts back, splits or discards a piece whose invocation did not succeed. */
-    private void failed(Deque<Piece<R>> work, Piece<R> piece, Outcome outcome, Counts counts)
+    private void failed(Deque<Piece<R>> work, Piece<R> piece, Outcome outcome, Counts counts, Progress progress)
             throws InterruptedException {
         List<R> records = piece.records();
         // Java 17: no pattern switch over the sealed Outcome.
@@ -240,7 +275,7 @@ final class BatchRun<R> {
             if (cut > 0) {
                 listener.processed(records.subList(0, cut));
             }
-            counts.discarded += retryOrDiscard(work, new Piece<>(records.subList(cut, records.size()),
+            counts.discarded += retryOrDiscard(progress, work, new Piece<>(records.subList(cut, records.size()),
                     piece.invocations() + 1, piece.retries(), new FunctionFailure(p.response())));
         } else if (outcome instanceof TooLarge && records.size() > 1) {
             // Not an attempt: the endpoint refused the bytes before the function saw them.
@@ -253,7 +288,7 @@ final class BatchRun<R> {
             if (policy.bisect() && records.size() > 1) {
                 pushHalves(work, piece, piece.invocations() + 1, f);
             } else {
-                counts.discarded += retryOrDiscard(work, new Piece<>(records, piece.invocations() + 1,
+                counts.discarded += retryOrDiscard(progress, work, new Piece<>(records, piece.invocations() + 1,
                         piece.retries(), f));
             }
         } else {
@@ -274,14 +309,15 @@ final class BatchRun<R> {
      * Counts a retry of a failed piece: pushes it back while retries remain, else discards it; returns the records
      * discarded.
      */
-    private int retryOrDiscard(Deque<Piece<R>> work, Piece<R> failed) throws InterruptedException {
+    private int retryOrDiscard(Progress progress, Deque<Piece<R>> work, Piece<R> failed)
+            throws InterruptedException {
         if (failed.records().isEmpty()) {
             return 0;
         }
         int retries = failed.retries() + 1;
         if (policy.maxRetryAttempts() >= 0 && retries > policy.maxRetryAttempts()) {
-            listener.discarded(failed.records(), Condition.RETRY_ATTEMPTS_EXHAUSTED, failed.invocations(),
-                    failed.lastFailure());
+            progress.discard(new Discard<>(failed.records(), Condition.RETRY_ATTEMPTS_EXHAUSTED,
+                    failed.invocations(), failed.lastFailure()));
             return failed.records().size();
         }
         work.push(new Piece<>(failed.records(), failed.invocations(), retries, failed.lastFailure()));

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Where each event source mapping is in each shard, in the metadata store, so that a restart (or another node taking
@@ -22,6 +23,11 @@ import java.util.Optional;
  *                                  state is STATE, the rest of the value: the JSON object the function returned
  * </pre>
  *
+ * <p>Key {@code lambda-checkpoint/<mapping UUID>/started} (value: the starting position, for people) says the mapping
+ * has started: its starting checkpoints (LATEST, AT_TIMESTAMP) were committed with it, in the same commit
+ * ({@link #markStarted}). Without it a mapping is new, and fixes where each shard starts; a mapping that has started
+ * never does so again, so shards without a checkpoint (born later, or whose parents expired) are read from their start.
+ *
  * <p>Changes are conditional on the value the caller read ({@link #commit}): a task that no longer owns the shard (a
  * node that lost it, a mapping updated meanwhile) fails instead of moving the checkpoint back. A change lost only to
  * other keys' commits is tried again.
@@ -31,6 +37,8 @@ import java.util.Optional;
 final class MappingCheckpoints {
 
     static final String PREFIX = "lambda-checkpoint/";
+    /** The marker key's last part; never a shard ID (those are {@code shardId-...}). */
+    static final String STARTED = "started";
     /** Conditional commits lost to other keys' commits before giving up; each loss means the store moved on. */
     private static final int COMMIT_ATTEMPTS = 100;
 
@@ -122,7 +130,44 @@ final class MappingCheckpoints {
                 + " attempts");
     }
 
-    /** Deletes every checkpoint of a mapping (once it is deleted). */
+    /** Whether the mapping has started ({@link #markStarted}). */
+    boolean started(String mappingUuid) {
+        return store.get(key(mappingUuid, STARTED)).isPresent();
+    }
+
+    /**
+     * Marks the mapping started, committing in the same commit the starting checkpoints {@code starts} gives (by shard
+     * ID) if the mapping has no checkpoint at all; one that has some started before the marker existed (an older
+     * Millrace): only the marker is committed, and its shards without a checkpoint are read from their start, so that
+     * no record is skipped (some may come again). Nothing happens if the mapping is marked already.
+     *
+     * @param description what the marker's value says (the starting position)
+     */
+    void markStarted(String mappingUuid, String description, Supplier<Map<String, Checkpoint>> starts) {
+        for (int attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+            long version = store.version();
+            if (started(mappingUuid)) {
+                return;
+            }
+            Map<String, byte[]> changes = new HashMap<>();
+            if (store.scan(PREFIX + mappingUuid + "/").isEmpty()) {
+                starts.get().forEach((shardId, checkpoint) -> changes.put(key(mappingUuid, shardId),
+                        checkpoint.encode().getBytes(StandardCharsets.UTF_8)));
+            }
+            changes.put(key(mappingUuid, STARTED), description.getBytes(StandardCharsets.UTF_8));
+            try {
+                // Conditional: a checkpoint committed since the scan (a worker of another node) must not be replaced.
+                store.commitIfVersion(version, changes);
+                return;
+            } catch (StaleVersionException e) {
+                // Another key changed; read again.
+            }
+        }
+        throw new IllegalStateException("Event source mapping " + mappingUuid + " could not be marked started: the "
+                + "metadata store changed on each of " + COMMIT_ATTEMPTS + " attempts");
+    }
+
+    /** Deletes every checkpoint of a mapping, and its started marker (once it is deleted). */
     void forget(String mappingUuid) {
         Map<String, byte[]> deletes = new HashMap<>();
         for (String key : store.scan(PREFIX + mappingUuid + "/").keySet()) {

@@ -10,7 +10,6 @@ import dev.millrace.lambda.mapping.EventSourceMapping;
 import dev.millrace.lambda.mapping.MappingState;
 import dev.millrace.lambda.mapping.MappingStore;
 import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
-import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.Registration;
 import java.net.URI;
@@ -29,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -58,9 +58,24 @@ public final class MappingEngine implements AutoCloseable {
      * @param invocationTimeout  the function's timeout: how long an invocation may run
      * @param backoffBaseMs      the first wait before a retry, doubling per failure
      * @param backoffMaxMs       the longest wait
+     * @param readAheadBytes     events read ahead (queued, not yet in a batch) at most, over every mapping and shard
+     *                           ({@link ReadBudget})
      */
     public record Options(long pollIntervalMs, int invocationThreads, Duration connectTimeout,
-                          Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
+                          Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, long readAheadBytes) {
+
+        /**
+         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap;
+         * past it, each worker still keeps a batch's worth (so that stuck mappings cannot starve the others).
+         */
+        public static final long DEFAULT_READ_AHEAD_BYTES = 256L * 1024 * 1024;
+
+        public Options(long pollIntervalMs, int invocationThreads, Duration connectTimeout,
+                       Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
+            this(pollIntervalMs, invocationThreads, connectTimeout, invocationTimeout, backoffBaseMs, backoffMaxMs,
+                    DEFAULT_READ_AHEAD_BYTES);
+        }
+
         public static Options defaults() {
             return new Options(200, 32, Duration.ofSeconds(5), Duration.ofSeconds(60), 500, 30_000);
         }
@@ -72,8 +87,8 @@ public final class MappingEngine implements AutoCloseable {
         final String streamArn;
         final long streamCreatedMs;
         final Map<String, ShardWorker> workers = new HashMap<>();
-        /** Per shard whose worker stopped on a failure: consecutive failures, and when a new worker may start. */
-        final Map<String, long[]> restarts = new HashMap<>();
+        /** Per shard whose worker stopped on a failure since it last made progress. */
+        final Map<String, RestartBackoff> restarts = new HashMap<>();
 
         Work(MappingRun run, String streamArn, long streamCreatedMs) {
             this.run = run;
@@ -110,6 +125,9 @@ public final class MappingEngine implements AutoCloseable {
     private ScheduledExecutorService retryTimer;
     private FunctionInvoker invoker;
     private Registration changes;
+    private final ReadBudget readBudget;
+    /** Whether a poll for a change is queued (changes coalesce into it). */
+    private final AtomicBoolean changePollQueued = new AtomicBoolean();
 
     public MappingEngine(MappingStore store, MetadataStore metadata, ShardSource shards, StreamLookup streams,
                          FunctionRegistry functions, FailureDestinations failures, MappingListener listener,
@@ -126,6 +144,7 @@ public final class MappingEngine implements AutoCloseable {
         this.region = region;
         this.accountId = accountId;
         this.active = active;
+        this.readBudget = new ReadBudget(options.readAheadBytes());
     }
 
     /** Starts polling. */
@@ -153,11 +172,19 @@ public final class MappingEngine implements AutoCloseable {
             return thread;
         });
         poller.scheduleWithFixedDelay(this::poll, 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
-        // A change (a new mapping, a deletion) is acted on at once rather than at the next poll.
+        // A change (a new mapping, a deletion) is acted on at once rather than at the next poll; changes that come
+        // while one such poll waits are its (each batch's LastProcessingResult is a change).
         changes = store.onChange(() -> {
             ScheduledExecutorService p = poller;
-            if (p != null && !p.isShutdown()) {
-                p.execute(this::poll);
+            if (p != null && !p.isShutdown() && changePollQueued.compareAndSet(false, true)) {
+                try {
+                    p.execute(() -> {
+                        changePollQueued.set(false);
+                        poll();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // Closing.
+                }
             }
         });
     }
@@ -254,12 +281,18 @@ public final class MappingEngine implements AutoCloseable {
         long created = createdMs.getAsLong();
         MappingRun run = new MappingRun(mapping, url.get(), BatchContext.streamArnOf(streamArn), services(),
                 shard -> parentsDone(mapping, streamArn, created, shard));
-        List<Shard> current = shards.shards(streamArn, created);
-        if (current.stream().allMatch(shard -> checkpoints.read(mapping.uuid(), shard.shardId()).isEmpty())) {
-            // Never started (created now, or created disabled and enabled now).
-            commitStartingCheckpoints(mapping, current);
+        if (!checkpoints.started(mapping.uuid())) {
+            // New (created now, or created disabled and enabled now): where it starts is fixed once, with the marker.
+            List<Shard> current = shards.shards(streamArn, created);
+            checkpoints.markStarted(mapping.uuid(), startingPosition(mapping), () -> startingCheckpoints(mapping,
+                    current));
         }
         return new Work(run, streamArn, created);
+    }
+
+    private static String startingPosition(EventSourceMapping mapping) {
+        return mapping.startingPosition().equals("AT_TIMESTAMP")
+                ? "AT_TIMESTAMP " + mapping.startingPositionTimestampMs() : mapping.startingPosition();
     }
 
     /**
@@ -267,20 +300,18 @@ public final class MappingEngine implements AutoCloseable {
      * put after that are processed, whenever the workers first read. TRIM_HORIZON needs nothing (no checkpoint means
      * the shard's start). Shards born later are read from their start.
      */
-    private void commitStartingCheckpoints(EventSourceMapping mapping, List<Shard> current) {
+    private static Map<String, Checkpoint> startingCheckpoints(EventSourceMapping mapping, List<Shard> current) {
+        Map<String, Checkpoint> starts = new HashMap<>();
         if (mapping.startingPosition().equals("TRIM_HORIZON")) {
-            return;
+            return starts;
         }
         for (Shard shard : current) {
             long start = mapping.startingPosition().equals("AT_TIMESTAMP")
                     ? shard.log().positionAtOrAfter(mapping.startingPositionTimestampMs())
                     : shard.log().endPosition();
-            try {
-                checkpoints.commit(mapping.uuid(), shard.shardId(), Optional.empty(), Checkpoint.at(start));
-            } catch (CheckpointMovedException e) {
-                // Committed before (a creation interrupted by a restart): that start stands.
-            }
+            starts.put(shard.shardId(), Checkpoint.at(start));
         }
+        return starts;
     }
 
     /** Whether the shard's parents are done for the mapping, or gone from the stream (expired). */
@@ -305,7 +336,7 @@ public final class MappingEngine implements AutoCloseable {
             ids.add(shard.shardId());
             ShardWorker worker = work.workers.computeIfAbsent(shard.shardId(), id -> new ShardWorker(work.run, shard));
             if (!worker.running()) {
-                // Stopped by a failure (a destination refusing a failure record, a log that cannot be read) or a
+                // Stopped by a failure (a log that cannot be read, a checkpoint the store refused) or a
                 // lost checkpoint race: start again from the stored checkpoint, after a backoff that doubles per
                 // failure so that a lasting one does not invoke the function in a loop.
                 if (!worker.idle() || !restartDue(work, shard.shardId())) {
@@ -313,6 +344,9 @@ public final class MappingEngine implements AutoCloseable {
                 }
                 worker = new ShardWorker(work.run, shard);
                 work.workers.put(shard.shardId(), worker);
+            } else if (worker.progressed() && work.restarts.containsKey(shard.shardId())) {
+                // Working again: a later failure waits the base backoff, not the doubled one of a lasting failure.
+                work.restarts.get(shard.shardId()).progressed();
             }
             try {
                 worker.tryTick();
@@ -329,28 +363,18 @@ public final class MappingEngine implements AutoCloseable {
             entry.getValue().stop();
             return entry.getValue().idle();
         });
+        work.restarts.keySet().retainAll(ids);
     }
 
-    /**
-     * Whether a stopped worker of the shard may be replaced now. The first time it is seen stopped, a wait is booked:
-     * the base backoff doubled per earlier restart of the shard, up to the longest.
-     */
+    /** Whether a stopped worker of the shard may be replaced now ({@link RestartBackoff}). */
     private boolean restartDue(Work work, String shardId) {
-        long nowMs = clock.millis();
-        // {restarts so far, when the next may happen (0: none booked)}
-        long[] restart = work.restarts.computeIfAbsent(shardId, id -> new long[] {0, 0});
-        if (restart[1] == 0) {
-            restart[1] = nowMs + Math.min(options.backoffMaxMs(),
-                    options.backoffBaseMs() << Math.min(restart[0], 20));
+        RestartBackoff backoff = work.restarts.computeIfAbsent(shardId,
+                id -> new RestartBackoff(options.backoffBaseMs(), options.backoffMaxMs()));
+        if (!backoff.due(clock.millis())) {
             return false;
         }
-        if (nowMs < restart[1]) {
-            return false;
-        }
-        restart[0]++;
-        restart[1] = 0;
         LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",
-                work.run.mapping().uuid(), shardId, restart[0]);
+                work.run.mapping().uuid(), shardId, backoff.restarts());
         return true;
     }
 
@@ -375,7 +399,7 @@ public final class MappingEngine implements AutoCloseable {
 
     private MappingRun.Services services() {
         return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
-                clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
+                readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
                 accountId);
     }
 
@@ -413,6 +437,11 @@ public final class MappingEngine implements AutoCloseable {
             invocations.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
+        // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
+        for (Work work : works.values()) {
+            work.workers.values().forEach(ShardWorker::idle);
         }
         invoker.close();
     }

@@ -38,7 +38,8 @@ public interface MappingListener {
 
     /**
      * The OnFailure destination refused the invocation record of {@code records} discarded records
-     * (DestinationDeliveryFailures); the records stay unended and are read again from the checkpoint.
+     * (DestinationDeliveryFailures): once per discarded batch, however often the send is tried again; the records stay
+     * unended, and the shard waits, until it is stored.
      */
     default void destinationDeliveryFailed(EventSourceMapping mapping, int records) {
     }

@@ -30,8 +30,9 @@ final class MappingRun {
     /** Services of the engine the workers use. */
     record Services(MappingStore store, MappingCheckpoints checkpoints, FunctionInvoker invoker,
                     FailureDestinations failures, MappingListener listener, Executor invocations,
-                    ScheduledExecutorService retryTimer, Clock clock, Duration invocationTimeout, long backoffBaseMs,
-                    long backoffMaxMs, String region, String accountId) {
+                    ScheduledExecutorService retryTimer, ReadBudget readBudget, Clock clock,
+                    Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, String region,
+                    String accountId) {
     }
 
     /** Which shards of the mapping are done (closed, every record ended), for a child's start. */
@@ -88,6 +89,10 @@ final class MappingRun {
 
     Clock clock() {
         return services.clock();
+    }
+
+    ReadBudget readBudget() {
+        return services.readBudget();
     }
 
     BatchContext context(String shardId) {

@@ -22,6 +22,7 @@ import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -38,16 +39,26 @@ import org.slf4j.LoggerFactory;
  * that its children start ({@link MappingEngine}).
  *
  * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
- * their events.
+ * their events (one record more if a single one is larger than what is left), within the engine's
+ * {@link ReadBudget}; plus the batches under way, one per lane.
+ *
+ * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
+ * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
+ * ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost every
+ * shard a round trip (or an fsync) per batch.
  *
  * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
- * on invocation threads; shared state is guarded by this object.
+ * on invocation threads; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
+ * trip, a store other commits keep moving), are made outside it, in order under {@code commitLock}, taken before this
+ * object's lock, never after.
  */
 final class ShardWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardWorker.class);
     /** The synchronous invocation payload limit (Lambda's 6 MB). */
     static final long MAX_EVENT_BYTES = 6L * 1024 * 1024;
+    /** The least time between two commits of the shard's checkpoint, but for the forced ones. */
+    static final long COMMIT_INTERVAL_MS = 1_000;
 
     /** A record read and kept, waiting for its lane's next batch. */
     record Pending(StoredRecord stored, EventRecord event, long eventBytes, long readAtMs) {
@@ -58,11 +69,21 @@ final class ShardWorker {
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Whether a record ended (processed or discarded) since the worker was made. */
+    private volatile boolean progressed;
+    /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
+    private final Object commitLock = new Object();
+    /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
+    private long lastCommitMs;
+    /** Whether a later commit is booked (not under commitLock: the poll thread books and must not wait on a commit). */
+    private final AtomicBoolean commitBooked = new AtomicBoolean();
 
     // Guarded by this.
     private ShardLanes lanes;
     private List<ArrayDeque<Pending>> queues;
     private boolean[] laneBusy;
+    /** Per lane, the sum of its queued records' event bytes. */
+    private long[] laneBytes;
     /** Per lane, the next step of a batch waiting out a backoff, or null. */
     private Pause[] waiting;
 
@@ -88,9 +109,34 @@ final class ShardWorker {
         return shard.shardId();
     }
 
-    /** Whether no batch is under way: the worker can be dropped without leaving an invocation behind. */
-    synchronized boolean idle() {
-        return busyLanes == 0;
+    /**
+     * Whether no batch is under way: the worker can be dropped without leaving an invocation behind. A stopped worker
+     * commits what ended first (its last commit may have been put off), so that one built after it (an update, another
+     * writer) reads the checkpoint it leaves and the mapping's checkpoints are final before a Delete removes them.
+     */
+    boolean idle() {
+        synchronized (this) {
+            if (busyLanes > 0) {
+                return false;
+            }
+        }
+        if (!running) {
+            commitCheckpoint(true);
+            dropQueued();
+        }
+        return true;
+    }
+
+    /** A stopped worker gives its queued records' bytes back to the engine's budget (the next worker reads them). */
+    private synchronized void dropQueued() {
+        if (queues == null) {
+            return;
+        }
+        queues.forEach(ArrayDeque::clear);
+        Arrays.fill(laneBytes, 0);
+        queuedRecords = 0;
+        run.readBudget().released(queuedBytes);
+        queuedBytes = 0;
     }
 
     /**
@@ -124,6 +170,11 @@ final class ShardWorker {
 
     boolean running() {
         return running;
+    }
+
+    /** Whether the worker ended records (the engine's restart backoff starts over). */
+    boolean progressed() {
+        return progressed;
     }
 
     /**
@@ -160,14 +211,9 @@ final class ShardWorker {
         read();
         dispatch();
         finishIfDone();
-        // Records the filter kept out move the checkpoint too, also when no batch follows them.
-        if (idleAndEmpty()) {
-            commitCheckpoint();
-        }
-    }
-
-    private synchronized boolean idleAndEmpty() {
-        return lanes != null && busyLanes == 0 && queuedRecords == 0;
+        // Records the filter kept out move the checkpoint too, also when no batch follows them; committed on an
+        // invocation thread, not this one, which polls every shard.
+        bookCommit(0);
     }
 
     /** Starts from the checkpoint; false if it cannot start yet (no checkpoint and parents not done). */
@@ -195,30 +241,38 @@ final class ShardWorker {
             queues.add(new ArrayDeque<>());
         }
         laneBusy = new boolean[laneCount];
+        laneBytes = new long[laneCount];
         waiting = new Pause[laneCount];
         readPosition = start;
         committed = checkpoint;
         return true;
     }
 
-    /** Reads on while the read-ahead bounds allow. */
+    /** Reads on while the read-ahead bounds allow: up to what is left of them, not another full read. */
     private void read() {
-        int batchSize = run.mapping().batchSize();
-        int maxQueued;
+        int recordsLeft;
+        long bytesLeft;
         long position;
         synchronized (this) {
-            maxQueued = batchSize * lanes.lanes();
-            if (queuedRecords >= maxQueued || queuedBytes >= MAX_EVENT_BYTES * lanes.lanes()) {
+            int laneCount = lanes.lanes();
+            recordsLeft = run.mapping().batchSize() * laneCount - queuedRecords;
+            // An empty queue may always take a batch's worth: the budget may be held by others' stuck batches.
+            long budget = Math.max(run.readBudget().availableBytes(), queuedRecords == 0 ? MAX_EVENT_BYTES : 0);
+            bytesLeft = Math.min(MAX_EVENT_BYTES * laneCount - queuedBytes, budget);
+            if (recordsLeft <= 0 || bytesLeft <= 0) {
                 return;
             }
             position = readPosition;
         }
-        ReadResult page = shard.log().read(position, Math.min(maxQueued, 10_000),
-                MAX_EVENT_BYTES * lanes.lanes());
+        // The log limits stored bytes; an event's record is at least 4/3 of them (base64), so this reads no more than
+        // fits, mostly; what does not fit is left for the next read.
+        ReadResult page = shard.log().read(position, Math.min(recordsLeft, 10_000), Math.max(1, bytesLeft / 4 * 3));
         int kept = 0;
         int filtered = 0;
+        long keptBytes = 0;
         long nowMs = run.clock().millis();
         synchronized (this) {
+            long next = Math.max(readPosition, page.nextPosition());
             for (StoredRecord record : page.records()) {
                 if (record.position() < readPosition) {
                     continue;
@@ -232,14 +286,23 @@ final class ShardWorker {
                         shard.sequenceNumber().of(record.position(), record.arrivalMs()), record.data(),
                         record.arrivalMs());
                 long bytes = writer.recordBytes(event);
+                if (kept > 0 && (kept == recordsLeft || keptBytes + bytes > bytesLeft)) {
+                    // Read again next time.
+                    next = record.position();
+                    break;
+                }
                 lanes.taken(record.position());
-                queues.get(lanes.laneOf(record.partitionKey())).add(new Pending(record, event, bytes, nowMs));
+                int lane = lanes.laneOf(record.partitionKey());
+                queues.get(lane).add(new Pending(record, event, bytes, nowMs));
+                laneBytes[lane] += bytes;
                 queuedRecords++;
                 queuedBytes += bytes;
+                keptBytes += bytes;
                 kept++;
             }
-            readPosition = Math.max(readPosition, page.nextPosition());
+            readPosition = next;
             lanes.passed(readPosition);
+            run.readBudget().queued(keptBytes);
         }
         if (kept + filtered > 0) {
             run.listener().polled(run.mapping(), kept + filtered);
@@ -283,8 +346,8 @@ final class ShardWorker {
             return null;
         }
         if (windows != null) {
-            Windows.Batch batch = windows.next(queue, batchSize, MAX_EVENT_BYTES, writer, windowMs, nowMs,
-                    closedAndRead, caughtUp);
+            Windows.Batch batch = windows.next(queue, laneBytes[lane], batchSize, MAX_EVENT_BYTES, writer, windowMs,
+                    nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 taken(lane, batch.records());
             }
@@ -294,6 +357,12 @@ final class ShardWorker {
             return null;
         }
         KinesisEventWriter.Sizer sizer = writer.sizer(null);
+        // Due or not, from the counts and the head, before a batch is built (an idle lane is looked at every poll).
+        boolean mayBeFull = queue.size() >= batchSize
+                || sizer.bytes() + laneBytes[lane] + queue.size() - 1 > MAX_EVENT_BYTES;
+        if (!mayBeFull && windowMs > 0 && !closedAndRead && nowMs - queue.peekFirst().readAtMs() < windowMs) {
+            return null;
+        }
         List<Pending> batch = new ArrayList<>();
         boolean full = false;
         for (Pending pending : queue) {
@@ -318,10 +387,14 @@ final class ShardWorker {
 
     /** Books a batch taken off the lane's queue: the lane is busy until it ends. */
     private void taken(int lane, List<Pending> batch) {
+        long bytes = 0;
         for (Pending pending : batch) {
             queuedRecords--;
-            queuedBytes -= pending.eventBytes();
+            bytes += pending.eventBytes();
         }
+        queuedBytes -= bytes;
+        laneBytes[lane] -= bytes;
+        run.readBudget().released(bytes);
         laneBusy[lane] = true;
         busyLanes++;
     }
@@ -381,7 +454,7 @@ final class ShardWorker {
     }
 
     /**
-     * An OnFailure destination that refused the record, a log that cannot be read: the records stay unended; the
+     * Something unexpected (a log that cannot be read, an error): the records stay unended; the
      * worker stops (the lane must not go on past them) and the engine rebuilds it from the checkpoint after a backoff.
      */
     private void failedBatch(Throwable e) {
@@ -399,9 +472,9 @@ final class ShardWorker {
         // closes the store's channel for everyone (ClosedByInterruptException). Cleared for the commit, set again
         // after.
         boolean interrupted = Thread.interrupted();
-        // The checkpoint first, then the lane: a worker that looks idle has committed what it ended, so one built
-        // after it (an update, a new writer) reads the checkpoint it left.
-        commitCheckpoint();
+        // The checkpoint first, then the lane: a stopped worker that looks idle has committed what it ended, so one
+        // built after it (an update, a new writer) reads the checkpoint it left. A running one may put it off.
+        commitCheckpoint(!running);
         synchronized (this) {
             laneBusy[lane] = false;
             waiting[lane] = null;
@@ -412,47 +485,72 @@ final class ShardWorker {
         }
     }
 
-    /** The listener of a batch's ends: processed records end; discarded ones end once their record is sent. */
+    /**
+     * The listener of a batch's ends: processed records end; discarded ones end once their invocation record is sent.
+     * A destination that refuses keeps the batch where it is: the same record is sent again after a backoff (the
+     * batch holds no thread meanwhile), the function is not invoked again for it, and the shard goes on only once it
+     * is stored. One per batch.
+     */
     private final class Ends implements BatchRun.Listener<Pending> {
+        /** The invocation record of the discard being sent, kept across refusals, and the records it is for. */
+        private List<Pending> sending;
+        private InvocationRecord record;
+        private byte[] payload;
+        private boolean refused;
+
         @Override
         public void processed(List<Pending> records) {
             end(records);
         }
 
         @Override
-        public void discarded(List<Pending> records, Condition condition, int invocations,
-                              FunctionFailure lastFailure) {
+        public boolean discarded(List<Pending> records, Condition condition, int invocations,
+                                 FunctionFailure lastFailure) {
             if (!running || Thread.currentThread().isInterrupted()) {
                 // Stopping: no send and no append from a thread that may be interrupted; the records stay for the
-                // next worker.
-                throw new IllegalStateException("the worker stopped before the records were discarded");
+                // next worker (which invokes them again: the record kept here is not stored).
+                return false;
             }
-            List<EventRecord> events = records.stream().map(Pending::event).toList();
             String destination = run.mapping().onFailureDestination();
-            boolean sent = false;
             if (destination != null) {
-                ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
-                        ? null : lastFailure.response();
-                InvocationRecord record = run.failures().records().record(run.mapping().functionArn(), condition,
-                        invocations, response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(),
-                                events));
-                try {
-                    run.failures().send(run.mapping().uuid(), destination, record, writer.write(events, null));
-                } catch (RuntimeException e) {
-                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
-                    throw e;
+                if (sending != records) {
+                    List<EventRecord> events = records.stream().map(Pending::event).toList();
+                    ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
+                            ? null : lastFailure.response();
+                    record = run.failures().records().record(run.mapping().functionArn(), condition, invocations,
+                            response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(), events));
+                    payload = writer.write(events, null);
+                    sending = records;
+                    refused = false;
                 }
-                sent = true;
+                try {
+                    run.failures().send(run.mapping().uuid(), destination, record, payload);
+                } catch (RuntimeException e) {
+                    if (!refused) {
+                        // Counted once per discarded batch, not per attempt: each follows a failed invocation.
+                        run.listener().destinationDeliveryFailed(run.mapping(), records.size());
+                        refused = true;
+                    }
+                    LOG.warn("Event source mapping {} shard {}: the OnFailure destination {} refused the invocation "
+                            + "record of {} discarded records: {}; sent again after a backoff", run.mapping().uuid(),
+                            shard.shardId(), destination, records.size(), e.toString());
+                    run.problem("OnFailure destination " + destination + " refused the invocation record: "
+                            + e.getMessage());
+                    return false;
+                }
+                sending = null;
             }
             LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
                     run.mapping().uuid(), shard.shardId(), records.size(), condition.awsName(), invocations,
-                    sent ? ", invocation record sent to " + destination : "");
-            run.listener().dropped(run.mapping(), records.size(), sent);
+                    destination != null ? ", invocation record sent to " + destination : "");
+            run.listener().dropped(run.mapping(), records.size(), destination != null);
             end(records);
+            return true;
         }
     }
 
     private void end(List<Pending> records) {
+        progressed = true;
         synchronized (this) {
             for (Pending pending : records) {
                 lanes.ended(pending.stored().position());
@@ -578,54 +676,125 @@ final class ShardWorker {
         }
     }
 
-    /** Commits the checkpoint behind the records that ended, if it moved. */
-    private synchronized void commitCheckpoint() {
+    /**
+     * Commits the checkpoint behind the records that ended, if it moved: now if {@code force}, a window opened or
+     * ended, or the last commit was {@link #COMMIT_INTERVAL_MS} ago; else a commit is booked for then.
+     */
+    private void commitCheckpoint(boolean force) {
         // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
         // fails the conditional commit harmlessly.
-        if (lanes == null || done) {
-            // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
+        synchronized (commitLock) {
+            Optional<Checkpoint> expected;
+            Checkpoint checkpoint;
+            synchronized (this) {
+                if (lanes == null || done) {
+                    // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
+                    return;
+                }
+                checkpoint = checkpointNow();
+                expected = committed;
+            }
+            if (expected.isPresent() && expected.get().equals(checkpoint)) {
+                return;
+            }
+            long nowMs = run.clock().millis();
+            // A window's end is committed at once: after a restart from before it, its final invocation would come
+            // again. Its start too: the first state is the window's.
+            boolean windowMoved = expected.map(Checkpoint::windowStartMs).orElse(-1L) != checkpoint.windowStartMs();
+            long waitMs = lastCommitMs + COMMIT_INTERVAL_MS - nowMs;
+            if (!force && !windowMoved && waitMs > 0) {
+                bookCommit(waitMs);
+                return;
+            }
+            try {
+                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, checkpoint);
+                synchronized (this) {
+                    committed = Optional.of(checkpoint);
+                }
+                lastCommitMs = nowMs;
+            } catch (CheckpointMovedException e) {
+                LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
+                        shard.shardId(), e.getMessage());
+                stop();
+            } catch (RuntimeException e) {
+                // The store refused (a full disk, a lost Kafka session): the records stay after the stored
+                // checkpoint and are invoked again by the worker the engine rebuilds.
+                LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
+                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
+                stop();
+            }
+        }
+    }
+
+    /** The checkpoint behind the records that ended, with the open window. Guarded by this. */
+    private Checkpoint checkpointNow() {
+        long next = lanes.checkpoint();
+        return windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
+    }
+
+    /** Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked. */
+    private void bookCommit(long delayMs) {
+        if (!running) {
             return;
         }
-        long next = lanes.checkpoint();
-        Checkpoint checkpoint = windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
-        if (committed.isPresent() && committed.get().equals(checkpoint)) {
+        synchronized (this) {
+            if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
+                return;
+            }
+        }
+        if (!commitBooked.compareAndSet(false, true)) {
             return;
         }
         try {
-            run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, checkpoint);
-            committed = Optional.of(checkpoint);
-        } catch (CheckpointMovedException e) {
-            LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
-                    shard.shardId(), e.getMessage());
-            stop();
-        } catch (RuntimeException e) {
-            // The store refused (a full disk, a lost Kafka session): the records stay after the stored
-            // checkpoint and are invoked again by the worker the engine rebuilds.
-            LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
-                    + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
-            stop();
+            run.submitLater(this::bookedCommit, Math.max(0, delayMs));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The engine is closing: the workers' last commits are made as they are dropped (idle).
+            commitBooked.set(false);
         }
+    }
+
+    private void bookedCommit() {
+        commitBooked.set(false);
+        // As in endBatch: an interrupt must not reach the metadata store.
+        boolean interrupted = Thread.interrupted();
+        commitCheckpoint(false);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the shard is closed, every record of it ended, and it is not marked done yet. */
+    private synchronized boolean finished() {
+        return !done && running && closed() && busyLanes == 0 && queuedRecords == 0
+                && readPosition >= shard.log().endPosition() && (windows == null || !windows.open())
+                && lanes.checkpoint() >= shard.log().endPosition();
     }
 
     /** Marks a closed shard done once every record of it ended. */
     private void finishIfDone() {
-        synchronized (this) {
-            if (done || !closed() || busyLanes > 0 || queuedRecords > 0
-                    || readPosition < shard.log().endPosition() || (windows != null && windows.open())) {
-                return;
-            }
+        // Looked at first without the commit lock: the poll thread must not wait on another shard's slow commit.
+        if (!finished()) {
+            return;
         }
-        commitCheckpoint();
-        synchronized (this) {
-            if (!running || lanes.checkpoint() < shard.log().endPosition()) {
-                return;
+        synchronized (commitLock) {
+            Optional<Checkpoint> expected;
+            Checkpoint end;
+            synchronized (this) {
+                if (!finished()) {
+                    return;
+                }
+                expected = committed;
+                end = new Checkpoint(lanes.checkpoint(), true, -1, null);
             }
-            Checkpoint end = new Checkpoint(lanes.checkpoint(), true, -1, null);
             try {
-                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), committed, end);
-                committed = Optional.of(end);
-                done = true;
-            } catch (CheckpointMovedException e) {
+                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, end);
+                synchronized (this) {
+                    committed = Optional.of(end);
+                    done = true;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Event source mapping {} shard {}: the shard's end could not be committed: {}; this worker "
+                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
                 stop();
             }
         }

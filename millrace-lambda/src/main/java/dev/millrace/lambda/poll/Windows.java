@@ -47,12 +47,15 @@ final class Windows {
     }
 
     /**
-     * The next batch from {@code queue}, taken off it, or null if none is due.
+     * The next batch from {@code queue}, taken off it, or null if none is due. Whether one is due is decided from the
+     * queue's size, bytes, head and tail before a batch is built: a poll that finds none due costs no walk of the
+     * queue.
      *
-     * @param caughtUp the shard was read to its end (so no record of an ended window is still to come)
+     * @param queueBytes the sum of the queued records' {@code eventBytes}
+     * @param caughtUp   the shard was read to its end (so no record of an ended window is still to come)
      */
-    Batch next(ArrayDeque<Pending> queue, int batchSize, long maxEventBytes, KinesisEventWriter writer,
-               long batchingWindowMs, long nowMs, boolean closedAndRead, boolean caughtUp) {
+    Batch next(ArrayDeque<Pending> queue, long queueBytes, int batchSize, long maxEventBytes,
+               KinesisEventWriter writer, long batchingWindowMs, long nowMs, boolean closedAndRead, boolean caughtUp) {
         if (queue.isEmpty() && openStartMs < 0) {
             return null;
         }
@@ -60,6 +63,16 @@ final class Windows {
         long endMs = startMs + sizeMs;
         KinesisEventWriter.Sizer sizer = writer.sizer(new TumblingWindow(startMs, endMs, state, true,
                 terminateEarly));
+        // Arrival times grow along the shard, so the tail says whether a record beyond the window is queued.
+        boolean mayBeMore = queue.size() > batchSize
+                || sizer.bytes() + queueBytes + queue.size() - 1 > maxEventBytes;
+        boolean mayEnd = closedAndRead || terminateEarly || (caughtUp && nowMs >= endMs + GRACE_MS)
+                || (!queue.isEmpty() && queue.peekLast().stored().arrivalMs() >= endMs);
+        boolean waiting = queue.isEmpty() || (batchingWindowMs > 0
+                && nowMs - queue.peekFirst().readAtMs() < batchingWindowMs);
+        if (!mayBeMore && !mayEnd && waiting) {
+            return null;
+        }
         List<Pending> records = new ArrayList<>();
         boolean more = false;
         boolean beyond = false;

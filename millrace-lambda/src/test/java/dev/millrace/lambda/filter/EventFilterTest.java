@@ -129,13 +129,25 @@ class EventFilterTest {
                 .hasMessage("Invalid filter pattern definition.");
     }
 
+    /** {@code {"data":{"a":...{"a":[1]}...}}} nested {@code depth} levels deep, its array included. */
+    private static String nested(int depth) {
+        int objects = depth - 1;
+        return "{\"data\":" + "{\"a\":".repeat(objects - 1) + "[1]" + "}".repeat(objects);
+    }
+
     @Test
     void oversizedOrTooManyPatternsShouldBeRefused() {
         String padded = "{\"data\":{\"a\":[\"" + "x".repeat(EventFilter.MAX_PATTERN_CHARS) + "\"]}}";
-        String nested = "{\"data\":".repeat(1500) + "[1]" + "}".repeat(1500);
+        // Well-formed and within the length limit: refused for its depth alone. {"data": + levels + [1].
+        String atLimit = nested(EventFilter.MAX_PATTERN_DEPTH);
+        String tooDeep = nested(EventFilter.MAX_PATTERN_DEPTH + 1);
 
         assertThat(EventFilter.check(padded)).contains(EventFilter.INVALID_PATTERN);
-        assertThat(EventFilter.check(nested.substring(0, Math.min(nested.length(), 4096)))).isPresent();
+        assertThat(tooDeep.length()).isLessThanOrEqualTo(EventFilter.MAX_PATTERN_CHARS);
+        assertThat(EventFilter.check(atLimit)).isEmpty();
+        assertThat(EventFilter.tooDeep(atLimit)).isFalse();
+        assertThat(EventFilter.tooDeep(tooDeep)).isTrue();
+        assertThat(EventFilter.check(tooDeep)).contains(EventFilter.INVALID_PATTERN);
         List<String> tooMany = Collections.nCopies(EventFilter.MAX_FILTERS + 1, "{\"data\":{\"a\":[1]}}");
         assertThatThrownBy(() -> EventFilter.compile(tooMany))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("At most");

@@ -59,7 +59,15 @@ class BatchResponseTest {
                 Arguments.of("{\"batchItemFailures\":[{\"itemIdentifier\":\"" + S3 + "\",\"extra\":[1]}]}", PARTIAL, 3),
                 // The last batchItemFailures key wins, as with any JSON reader that keeps one value per key.
                 Arguments.of("{\"batchItemFailures\":[{\"itemIdentifier\":\"" + S1 + "\"}],\"batchItemFailures\":[]}",
-                        COMPLETE, -1));
+                        COMPLETE, -1),
+                // Wholly: an earlier key's failure goes with it (as Jackson, the reader of Lambda's Java runtimes,
+                // keeps the last value), and a later bad one fails the batch.
+                Arguments.of("{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}],\"batchItemFailures\":[]}",
+                        COMPLETE, -1),
+                Arguments.of("{\"batchItemFailures\":5,\"batchItemFailures\":[{\"itemIdentifier\":\"" + S2 + "\"}]}",
+                        PARTIAL, 2),
+                Arguments.of("{\"batchItemFailures\":[{\"itemIdentifier\":\"" + S2 + "\"}],\"batchItemFailures\":"
+                        + "[{\"itemIdentifier\":\"x\"}]}", FAILED, -1));
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {1}")

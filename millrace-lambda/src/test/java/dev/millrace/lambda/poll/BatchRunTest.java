@@ -34,6 +34,8 @@ class BatchRunTest {
     private final List<String> events = new ArrayList<>();
     private final List<List<Integer>> invoked = new ArrayList<>();
     private final List<Long> sleeps = new ArrayList<>();
+    /** How many discards the destination refuses before it takes one. */
+    private final AtomicInteger refusals = new AtomicInteger();
 
     private static List<Rec> records(int count) {
         return IntStream.range(0, count).mapToObj(i -> new Rec(i, 1_000_000)).toList();
@@ -57,10 +59,16 @@ class BatchRunTest {
             }
 
             @Override
-            public void discarded(List<Rec> records, Condition condition, int invocations,
-                                  FunctionFailure lastFailure) {
-                events.add("discarded " + ids(records) + " " + condition.awsName() + " after " + invocations
-                        + (lastFailure == null ? "" : " " + lastFailure.response().functionError()));
+            public boolean discarded(List<Rec> records, Condition condition, int invocations,
+                                     FunctionFailure lastFailure) {
+                String what = "discarded " + ids(records) + " " + condition.awsName() + " after " + invocations
+                        + (lastFailure == null ? "" : " " + lastFailure.response().functionError());
+                if (refusals.getAndDecrement() > 0) {
+                    events.add("refused " + what);
+                    return false;
+                }
+                events.add(what);
+                return true;
             }
         };
         return new BatchRun<Rec>(policy, piece -> {
@@ -188,5 +196,30 @@ class BatchRunTest {
         assertThat(events).containsExactly("processed [0]", "processed [1]", "processed [2]",
                 "discarded [3] RetryAttemptsExhausted after 2 null");
         assertThat(tally.notReached()).isEqualTo(3);
+    }
+
+    @Test
+    void aRefusedDiscardIsTriedAgainAfterABackoffWithoutInvokingAgainAndBeforeTheRestOfTheBatch() throws Exception {
+        refusals.set(2);
+        Tally tally = run(policy(0, -1, false), records(3), piece -> new PartialFailure(1, ITEMS_FAILED));
+        assertThat(invoked).containsExactly(List.of(0, 1, 2));
+        assertThat(sleeps).hasSize(2);
+        assertThat(events).containsExactly("processed [0]", "refused discarded [1, 2] RetryAttemptsExhausted after 1 null",
+                "refused discarded [1, 2] RetryAttemptsExhausted after 1 null",
+                "discarded [1, 2] RetryAttemptsExhausted after 1 null");
+        assertThat(tally.finished()).isTrue();
+    }
+
+    @Test
+    void aRefusedRecordAgeDiscardWaitsTooAndAStopLeavesItsRecordsUnended() throws Exception {
+        refusals.set(1_000);
+        clock.advanceMs(10_000);
+        AtomicInteger steps = new AtomicInteger();
+        Tally tally = run(policy(-1, 5_000, false), records(2), piece -> new Success(), r -> false,
+                () -> steps.incrementAndGet() < 4);
+        assertThat(invoked).isEmpty();
+        assertThat(events).hasSizeGreaterThanOrEqualTo(1)
+                .allMatch(e -> e.equals("refused discarded [0, 1] RecordAgeExceeded after 1"));
+        assertThat(tally.finished()).isFalse();
     }
 }

@@ -7,6 +7,7 @@ import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
 import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
 import dev.millrace.storage.meta.FileMetadataStore;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,28 @@ class MappingCheckpointsTest {
             assertThatThrownBy(() -> checkpoints.commit("m", "s", Optional.empty(), Checkpoint.at(1)))
                     .isInstanceOf(CheckpointMovedException.class);
             assertThat(checkpoints.read("m", "s")).contains(Checkpoint.at(20));
+        }
+    }
+
+    @Test
+    void startingCheckpointsAreCommittedWithTheMarkerOnceAndOnlyForAMappingWithNoCheckpointAtAll() {
+        try (FileMetadataStore store = FileMetadataStore.open(dir)) {
+            MappingCheckpoints checkpoints = new MappingCheckpoints(store);
+            checkpoints.markStarted("new", "LATEST", () -> Map.of("s0", Checkpoint.at(5), "s1", Checkpoint.at(9)));
+            assertThat(checkpoints.started("new")).isTrue();
+            assertThat(checkpoints.read("new", "s1")).contains(Checkpoint.at(9));
+            // Marked: never fixed again (a shard without a checkpoint now is read from its start).
+            checkpoints.markStarted("new", "LATEST", () -> Map.of("s2", Checkpoint.at(3)));
+            assertThat(checkpoints.read("new", "s2")).isEmpty();
+            // Started by an older Millrace (a checkpoint, no marker): only the marker, nothing skipped.
+            checkpoints.commit("old", "s0", Optional.empty(), Checkpoint.at(4));
+            checkpoints.markStarted("old", "LATEST", () -> Map.of("s1", Checkpoint.at(9)));
+            assertThat(checkpoints.started("old")).isTrue();
+            assertThat(checkpoints.read("old", "s1")).isEmpty();
+            checkpoints.forget("new");
+            assertThat(checkpoints.started("new")).isFalse();
+            assertThat(store.scan(MappingCheckpoints.PREFIX + "new/")).isEmpty();
+            assertThat(checkpoints.started("old")).isTrue();
         }
     }
 }

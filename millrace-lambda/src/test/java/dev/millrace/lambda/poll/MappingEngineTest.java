@@ -16,6 +16,9 @@ import dev.millrace.lambda.mapping.EventSourceMapping;
 import dev.millrace.lambda.mapping.MappingStore;
 import dev.millrace.protocol.Account;
 import dev.millrace.storage.AppendRecord;
+import dev.millrace.storage.MetadataListener;
+import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.embedded.EmbeddedStorage;
 import dev.millrace.storage.log.DurabilityPolicy;
@@ -32,6 +35,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,6 +72,8 @@ class MappingEngineTest {
     HttpServer function;
     final List<List<Seen>> events = new CopyOnWriteArrayList<>();
     final List<JsonNode> rawEvents = new CopyOnWriteArrayList<>();
+    /** The batches the function answered without an error (200, no X-Amz-Function-Error). */
+    final List<List<Seen>> succeeded = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     volatile Function<List<Seen>, Answer> behaviour = batch -> Answer.OK;
@@ -77,6 +83,10 @@ class MappingEngineTest {
     LambdaApi api;
     final List<MappingEngine> engines = new ArrayList<>();
     final Map<String, AtomicInteger> filtered = new ConcurrentHashMap<>();
+    /** Records read from the shards (kept or filtered out), over every mapping. */
+    final AtomicInteger polled = new AtomicInteger();
+    /** When set, the function waits for it before answering. */
+    volatile java.util.concurrent.CountDownLatch gate;
     final AtomicInteger streamWritesToFail = new AtomicInteger();
     final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
@@ -99,10 +109,17 @@ class MappingEngineTest {
                 if (functionDelayMs > 0) {
                     Thread.sleep(functionDelayMs);
                 }
+                java.util.concurrent.CountDownLatch g = gate;
+                if (g != null) {
+                    g.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
                 Answer answer = functionAnswers != null ? functionAnswers.apply(JSON.readTree(event))
                         : behaviour.apply(batch);
                 if (answer.functionError() != null) {
                     exchange.getResponseHeaders().add("X-Amz-Function-Error", answer.functionError());
+                }
+                if (answer.status() == 200 && answer.functionError() == null) {
+                    succeeded.add(batch);
                 }
                 byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(answer.status(), body.length);
@@ -121,6 +138,10 @@ class MappingEngineTest {
 
     @AfterEach
     void tearDown() {
+        java.util.concurrent.CountDownLatch g = gate;
+        if (g != null) {
+            g.countDown();
+        }
         engines.forEach(MappingEngine::close);
         function.stop(0);
         storage.close();
@@ -167,17 +188,31 @@ class MappingEngineTest {
         return batch;
     }
 
+    /** Quick polls and backoffs. */
+    static final MappingEngine.Options FAST = new MappingEngine.Options(20, 8, Duration.ofSeconds(2),
+            Duration.ofSeconds(10), 10, 50);
+
     private MappingEngine engine() {
-        return engine(new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 10, 50));
+        return engine(FAST);
     }
 
     private MappingEngine engine(MappingEngine.Options options) {
+        return engine(options, storage.metadata());
+    }
+
+    /** An engine whose checkpoints go to {@code checkpointStore} (a {@link Fenceable} one plays a crashed node). */
+    private MappingEngine engine(MappingEngine.Options options, MetadataStore checkpointStore) {
         ShardSource source = (arn, createdMs) -> arn.equals(STREAM) && createdMs == CREATED_MS
                 ? List.copyOf(shards) : List.of();
         MappingListener listener = new MappingListener() {
             @Override
             public void filteredOut(EventSourceMapping mapping, int records) {
                 filtered.computeIfAbsent(mapping.uuid(), k -> new AtomicInteger()).addAndGet(records);
+            }
+
+            @Override
+            public void polled(EventSourceMapping mapping, int records) {
+                polled.addAndGet(records);
             }
         };
         FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
@@ -188,7 +223,7 @@ class MappingEngineTest {
                     streamWrites.add(arn + " " + key + " " + new String(data, StandardCharsets.UTF_8));
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
-                storage.metadata(), source, streams(), functions(), failures, listener,
+                checkpointStore, source, streams(), functions(), failures, listener,
                 options, Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
         engines.add(engine);
         engine.start();
@@ -409,7 +444,8 @@ class MappingEngineTest {
     }
 
     @Test
-    void aFailureDestinationThatRefusesIsRetriedFromTheCheckpointWithoutLosingTheRecord() throws Exception {
+    void aFailureDestinationThatRefusesIsSentAgainWithoutInvokingTheFunctionAgainNorLosingTheRecord()
+            throws Exception {
         behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("poison"))
                 ? new Answer(200, "Unhandled", "{}") : Answer.OK;
         streamWritesToFail.set(2);
@@ -419,8 +455,10 @@ class MappingEngineTest {
         engine();
         await().atMost(Duration.ofSeconds(20)).until(() -> streamWrites.size() == 1
                 && seen().stream().anyMatch(s -> s.data().equals("after")));
-        // Each refusal stopped the worker before the poison record ended; each new worker invoked it once more.
-        assertThat(seen().stream().filter(s -> s.data().equals("poison"))).hasSize(3);
+        // The invocation record is sent again after each refusal; the function saw the poison record once, and the
+        // record after it only once the send succeeded.
+        assertThat(seen().stream().filter(s -> s.data().equals("poison"))).hasSize(1);
+        assertThat(seen()).extracting(Seen::data).containsExactly("poison", "after");
         assertThat(streamWrites.get(0)).startsWith(FAILURES + " " + uuid + ":shardId-000000000000 ")
                 .contains("\"condition\":\"RetryAttemptsExhausted\"");
         assertThat(seen().stream().filter(s -> s.data().equals("after"))).hasSize(1);
@@ -479,5 +517,256 @@ class MappingEngineTest {
         Thread.sleep(500);
         create(",\"StartingPosition\":\"TRIM_HORIZON\"");
         await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 16);
+    }
+
+    /**
+     * The metadata store as a node that crashed sees it: once fenced, its commits fail (nothing it does after that
+     * reaches the store), as if its process were gone.
+     */
+    static final class Fenceable implements MetadataStore {
+        final MetadataStore store;
+        volatile boolean fenced;
+
+        Fenceable(MetadataStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return store.get(key);
+        }
+
+        @Override
+        public SortedMap<String, byte[]> scan(String prefix) {
+            return store.scan(prefix);
+        }
+
+        @Override
+        public long commit(Map<String, byte[]> changes) {
+            check();
+            return store.commit(changes);
+        }
+
+        @Override
+        public long commitIfVersion(long expectedVersion, Map<String, byte[]> changes) {
+            check();
+            return store.commitIfVersion(expectedVersion, changes);
+        }
+
+        private void check() {
+            if (fenced) {
+                throw new IllegalStateException("fenced: this node is gone");
+            }
+        }
+
+        @Override
+        public Registration onCommit(MetadataListener listener) {
+            return store.onCommit(listener);
+        }
+
+        @Override
+        public long version() {
+            return store.version();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aLatestMappingRestartedBeforeAnyResharedChildCommittedSkipsNoneOfTheChildsRecords() throws Exception {
+        // S1(b): LATEST fixed each shard's start at creation. The stream is resharded and its parents expire from the
+        // list; the child's first batch is retried (the function fails) and nothing of it is committed when the node
+        // dies. The next engine must not take "no current shard has a checkpoint" for a new mapping and start the
+        // child at its end: its records would be skipped.
+        String uuid = create(",\"StartingPosition\":\"LATEST\"");
+        Fenceable crashing = new Fenceable(storage.metadata());
+        MappingEngine first = engine(FAST, crashing);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(uuid).get("State").asText().equals("Enabled"));
+        behaviour = batch -> new Answer(200, "Unhandled", "{}");
+        ShardSource.Shard parent = shards.get(0);
+        ShardSource.Shard child = new ShardSource.Shard("shardId-000000000002", parent.shardId(), null, false,
+                storage.logs().openOrCreate("orders-2"), (position, arrivalMs) -> String.format("49590002%048d",
+                position));
+        child.log().append(List.of(AppendRecord.of("a", "c-0"), AppendRecord.of("a", "c-1")));
+        shards.clear();
+        shards.add(child);
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().anyMatch(s -> s.data().equals("c-0")));
+        crashing.fenced = true;
+        first.close();
+        behaviour = batch -> Answer.OK;
+        events.clear();
+        engine();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen().stream().anyMatch(s -> s.data().equals("c-1")));
+        assertThat(seen()).extracting(Seen::data).startsWith("c-0", "c-1");
+    }
+
+    private LambdaApi.Result call(String method, String uuid, String body) {
+        return api.handle(method, "/2015-03-31/event-source-mappings/" + uuid, Map.of(),
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aTumblingWindowsStateSurvivesAnEngineRestartAndTheWindowEndsOnce() throws Exception {
+        // A 15-minute window, so that the records fall in one: not within a minute of a window's end.
+        await().atMost(Duration.ofSeconds(70)).until(() -> System.currentTimeMillis() % 900_000 < 840_000);
+        functionAnswers = event -> {
+            int before = event.at("/state/count").asInt(0);
+            return new Answer(200, null, "{\"state\":{\"count\":" + (before + event.get("Records").size()) + "}}");
+        };
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,\"TumblingWindowInSeconds\":900");
+        put(0, "a", numbered("w-", 3));
+        MappingEngine first = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 3);
+        first.close();
+        assertThat(rawEvents).noneMatch(e -> e.get("isFinalInvokeForWindow").asBoolean());
+        rawEvents.clear();
+        events.clear();
+        engine();
+        put(0, "a", numbered("x-", 2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 2);
+        assertThat(rawEvents.get(0).at("/state/count").asInt()).as("the state the first engine left").isEqualTo(3);
+        // The shard closes: the window's final invocation, once, with the whole window's state.
+        ShardSource.Shard shard = shards.get(0);
+        shard.log().seal();
+        await().atMost(Duration.ofSeconds(20)).until(() -> rawEvents.stream()
+                .anyMatch(e -> e.get("isFinalInvokeForWindow").asBoolean()));
+        Thread.sleep(300);
+        assertThat(rawEvents.stream().filter(e -> e.get("isFinalInvokeForWindow").asBoolean())).singleElement()
+                .satisfies(e -> assertThat(e.at("/state/count").asInt() + e.get("Records").size()).isEqualTo(5));
+        assertThat(seen()).extracting(Seen::data).containsExactly("x-0", "x-1");
+    }
+
+    /** A mapping on shard 0 whose function fails every batch holding a record from "bad" on, retried (defaults). */
+    private String retryingMapping(String extra) {
+        functionDelayMs = 20;
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().compareTo("r-2") >= 0)
+                ? new Answer(200, "Unhandled", "{}") : Answer.OK;
+        put(0, "a", numbered("r-", 8));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2" + extra);
+        engine();
+        // r-0, r-1 processed (a checkpoint), r-2 and r-3 retried.
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().filter(s -> s.data().equals("r-2"))
+                .count() >= 3 && storage.metadata().get(MappingCheckpoints.key(uuid, "shardId-000000000000"))
+                .isPresent());
+        return uuid;
+    }
+
+    @Test
+    void anUpdateWhileABatchIsRetriedSettlesAndTheNewSettingsGoOnFromTheFailedRecord() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("PUT", uuid, "{\"BatchSize\":5}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(uuid).get("State").asText().equals("Enabled"));
+        // The new worker (BatchSize 5) retries from r-2, and only once the old one has let go of the shard.
+        await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(b -> b.size() == 5));
+        behaviour = batch -> Answer.OK;
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.stream().mapToInt(List::size).sum() >= 8);
+        Thread.sleep(300);
+        assertThat(succeeded.stream().flatMap(List::stream).map(Seen::data)).containsExactly(numbered("r-", 8));
+        assertThat(succeeded.get(1)).hasSize(5);
+        assertThat(maxInFlight.get()).as("one invocation of the shard at a time").isEqualTo(1);
+    }
+
+    @Test
+    void aDisableWhileABatchIsRetriedSettlesAndInvokesNothingMoreUntilEnabledAgain() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("PUT", uuid, "{\"Enabled\":false}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(uuid).get("State").asText().equals("Disabled"));
+        int invocations = events.size();
+        behaviour = batch -> Answer.OK;
+        put(0, "a", "later");
+        Thread.sleep(500);
+        assertThat(events).hasSize(invocations);
+        assertThat(call("PUT", uuid, "{\"Enabled\":true}").httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.stream().mapToInt(List::size).sum() >= 9);
+        Thread.sleep(300);
+        List<String> expected = new ArrayList<>(List.of(numbered("r-", 8)));
+        expected.add("later");
+        assertThat(succeeded.stream().flatMap(List::stream).map(Seen::data)).containsExactlyElementsOf(expected);
+        assertThat(maxInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeleteWhileABatchIsRetriedRemovesTheMappingAndItsCheckpointsAndInvokesNothingMore() throws Exception {
+        String uuid = retryingMapping("");
+        assertThat(call("DELETE", uuid, null).httpStatus()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> call("GET", uuid, null).httpStatus() == 404);
+        int invocations = events.size();
+        assertThat(storage.metadata().scan(MappingCheckpoints.PREFIX + uuid + "/")).isEmpty();
+        behaviour = batch -> Answer.OK;
+        put(0, "a", "later");
+        Thread.sleep(500);
+        assertThat(events).hasSize(invocations);
+        assertThat(storage.metadata().scan(MappingCheckpoints.PREFIX + uuid + "/")).isEmpty();
+        assertThat(maxInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
+    void checkpointsAreCommittedAtMostAboutOnceASecondAndTheLatestAtClose() throws Exception {
+        put(0, "a", numbered("r-", 40));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        AtomicInteger commits = new AtomicInteger();
+        Registration registration = storage.metadata().onCommit((version, changes) -> {
+            if (changes.containsKey(key)) {
+                commits.incrementAndGet();
+            }
+        });
+        MappingEngine engine = engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 40);
+        engine.close();
+        registration.close();
+        // 40 batches: a commit after each would be 40.
+        assertThat(commits.get()).isBetween(1, 20);
+        assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("40");
+    }
+
+    @Test
+    void aBatchingWindowHoldsAShortBatchUntilItPassesAndAFullOneGoesAtOnce() throws Exception {
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":5,\"MaximumBatchingWindowInSeconds\":1");
+        engine();
+        put(0, "a", numbered("a-", 3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 3);
+        put(0, "a", numbered("b-", 12));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 15);
+        Thread.sleep(300);
+        assertThat(events).extracting(List::size).containsExactly(3, 5, 5, 2);
+    }
+
+    /**
+     * Records read while the function holds the shard's first batch (3 records): 5 arrive, then 20. Returns how many
+     * were read once reading stopped.
+     */
+    private int readWhileTheFirstBatchIsHeld(MappingEngine.Options options) throws Exception {
+        gate = new java.util.concurrent.CountDownLatch(1);
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":10");
+        engine(options);
+        put(0, "a", numbered("first-", 3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> inFlight.get() == 1);
+        put(0, "a", numbered("second-", 5));
+        await().atMost(Duration.ofSeconds(20)).until(() -> polled.get() >= 8);
+        put(0, "a", numbered("third-", 20));
+        Thread.sleep(500);
+        int read = polled.get();
+        gate.countDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 28);
+        assertThat(seen()).extracting(Seen::data).containsExactly(java.util.stream.Stream.of(numbered("first-", 3),
+                numbered("second-", 5), numbered("third-", 20)).flatMap(Stream::of).toArray(String[]::new));
+        return read;
+    }
+
+    @Test
+    void readAheadStopsAtBatchSizeTimesLanesQueued() throws Exception {
+        // 3 in the batch under way, then at most BatchSize (10) queued: 5, and only 5 of the next 20.
+        assertThat(readWhileTheFirstBatchIsHeld(FAST)).isEqualTo(13);
+    }
+
+    @Test
+    void theEnginesReadAheadBudgetStopsReadingButLeavesEachWorkerABatch() throws Exception {
+        // A budget of one byte: a worker whose queue is empty still reads a batch's worth (the 5), no more.
+        MappingEngine.Options tiny = new MappingEngine.Options(FAST.pollIntervalMs(), FAST.invocationThreads(),
+                FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
+        assertThat(readWhileTheFirstBatchIsHeld(tiny)).isEqualTo(8);
     }
 }
