@@ -38,8 +38,8 @@ public interface MappingListener {
 
     /**
      * The OnFailure destination refused the invocation record of {@code records} discarded records
-     * (DestinationDeliveryFailures): once per discarded batch, however often the send is tried again; the records stay
-     * unended, and the shard waits, until it is stored.
+     * (DestinationDeliveryFailures): once per attempt, as AWS counts it; the records stay unended, and the shard waits,
+     * until it is stored (the function is not invoked again for them).
      */
     default void destinationDeliveryFailed(EventSourceMapping mapping, int records) {
     }

@@ -496,7 +496,6 @@ final class ShardWorker {
         private List<Pending> sending;
         private InvocationRecord record;
         private byte[] payload;
-        private boolean refused;
 
         @Override
         public void processed(List<Pending> records) {
@@ -521,16 +520,13 @@ final class ShardWorker {
                             response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(), events));
                     payload = writer.write(events, null);
                     sending = records;
-                    refused = false;
                 }
                 try {
                     run.failures().send(run.mapping().uuid(), destination, record, payload);
                 } catch (RuntimeException e) {
-                    if (!refused) {
-                        // Counted once per discarded batch, not per attempt: each follows a failed invocation.
-                        run.listener().destinationDeliveryFailed(run.mapping(), records.size());
-                        refused = true;
-                    }
+                    // Every refused attempt counts, as AWS's DestinationDeliveryFailures ("the number of times that
+                    // Lambda attempts to send an event to a destination but fails").
+                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
                     LOG.warn("Event source mapping {} shard {}: the OnFailure destination {} refused the invocation "
                             + "record of {} discarded records: {}; sent again after a backoff", run.mapping().uuid(),
                             shard.shardId(), destination, records.size(), e.toString());
