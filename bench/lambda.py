@@ -16,11 +16,14 @@ Steps (each run on a fresh server and data dir, one after the other, so that the
            idleTimeBetweenReadsInMillis MS (KCL's default 1500, its floor 200; KCL waits that long between any two
            GetRecords calls of a shard, so it also caps a shard at 10,000 records per MS); fanout is SubscribeToShard,
            KCL's default retrieval.
-         Reported per run: records/s from the first delivery (invocation, processRecords call) to the last, deliveries
-         per s and their mean size, the time from the consumer's start to its first delivery, and CPU: the server's
-         and the consumer's (function or KCL JVM) in microseconds per record over that window (from /proc/PID/stat,
-         sampled every 100 ms) and over the whole run from the consumer's start (the KCL JVM's start-up and lease
-         table set-up included), and the server's idle cores before the consumer started.
+         Reported per run: when the consumer was ready to read after its start (a mapping: at once; KCL: its last
+         shard processor initialized, after KCL's lease table, leader and lease assignment); records/s from ready to
+         the last delivery (the first fetch included) and from the first delivery (an invocation, a processRecords
+         call with records) to the last, as issue 19 asks (it leaves out what the first deliveries carry: KCL's first
+         GetRecords on each shard may bring thousands); deliveries/s from first to last and their mean size; CPU from
+         /proc/PID/stat sampled every 100 ms: the server's and the consumer's (the function's or the KCL JVM's) in
+         microseconds per record from ready to the last delivery, and from the consumer's start (its JVM's start-up
+         and KCL's set-up included); the server's idle cores before the consumer started.
   delay  On an empty stream of SHARDS shards, one small record ({"i": N, "t": send time in epoch ms}) put every 50 ms
          for DELAY_S, the shards taken in turn (ExplicitHashKey), after one warm-up record per shard has gone
          through; the consumer takes, per record, its receive time minus the send time (same machine, same clock):
@@ -306,8 +309,9 @@ def idle_cores(pid, seconds=2.0):
     return (cpu_s(pid) - a) / (time.time() - ta)
 
 
-def drain(sampler, started, records):
-    """Waits until the consumer has had every record; returns the run's figures."""
+def drain(sampler, started, records, ready_of):
+    """Waits until the consumer has had every record; returns the run's figures. ready_of(status) is when the
+    consumer could start reading, in epoch s: a mapping's creation, KCL's last shard processor initialized."""
     deadline = time.time() + DRAIN_TIMEOUT_S
     while True:
         status = sampler.latest()[3]
@@ -318,17 +322,17 @@ def drain(sampler, started, records):
         time.sleep(0.1)
     time.sleep(0.3)  # a sample after the last delivery
     status = sampler.latest()[3]
-    first, last = status["firstMs"] / 1000.0, status["lastMs"] / 1000.0
+    ready, first, last = ready_of(status), status["firstMs"] / 1000.0, status["lastMs"] / 1000.0
     deliveries = status.get("invocations", status.get("batches"))
-    a, b = sampler.before(first), sampler.after(last)
-    s0 = sampler.before(started)
-    span = max(last - first, 1e-9)
+    a, b, s0 = sampler.before(ready), sampler.after(last), sampler.before(started)
     got = status["records"]
-    return {"records": got, "recordsPerS": got / span, "deliveriesPerS": deliveries / span,
-            "meanBatch": got / max(deliveries, 1), "firstDeliveryAfterS": first - started, "drainS": last - first,
+    window = max(b[0] - a[0], 1e-9)
+    return {"records": got, "recordsPerS": got / max(last - ready, 1e-9),
+            "recordsPerSFirstToLast": got / max(last - first, 1e-9),
+            "deliveriesPerS": deliveries / max(last - first, 1e-9), "meanBatch": got / max(deliveries, 1),
+            "readyAfterS": ready - started, "firstDeliveryAfterS": first - ready, "drainS": last - ready,
             "serverCpuUsPerRecord": (b[1] - a[1]) / got * 1e6, "consumerCpuUsPerRecord": (b[2] - a[2]) / got * 1e6,
-            "serverCores": (b[1] - a[1]) / max(b[0] - a[0], 1e-9),
-            "consumerCores": (b[2] - a[2]) / max(b[0] - a[0], 1e-9),
+            "serverCores": (b[1] - a[1]) / window, "consumerCores": (b[2] - a[2]) / window,
             "serverCpuUsPerRecordWholeRun": (b[1] - s0[1]) / got * 1e6,
             "consumerCpuUsPerRecordWholeRun": b[2] / got * 1e6, "status": status}
 
@@ -344,7 +348,7 @@ def drain_mapping(out, label, port, pf):
         sampler.start()
         started = time.time()
         server.create_mapping(pf)
-        row = drain(sampler, started, records)
+        row = drain(sampler, started, records, lambda status: started)
         sampler.done.set()
         sampler.join()
         dump_samples(out, label, sampler)
@@ -366,7 +370,7 @@ def drain_kcl(out, label, port, retrieval):
         kcl, status = start_kcl(out, label, server, retrieval)
         sampler = Sampler(server.proc.pid, kcl.pid, status)
         sampler.start()
-        row = drain(sampler, started, records)
+        row = drain(sampler, started, records, lambda status: status["initializedMs"] / 1000.0)
         sampler.done.set()
         sampler.join()
         dump_samples(out, label, sampler)
@@ -467,15 +471,15 @@ NAMES = {"mapping": "event source mapping", "kcl": "KCL 3.x"}
 
 
 def summary(rows, delays, command):
-    lines = ["Command: " + command, "",
-             "Drain of %s records of %d bytes in %d shards from TRIM_HORIZON (mappings: BatchSize %d, window 0; KCL: "
-             "checkpoint every %d ms). Rates from the first delivery to the last; CPU in microseconds per record over "
-             "that window (whole run: from the consumer's start, its JVM start-up included)." % (
-                 "{:,}".format(N), RECORD_BYTES, SHARDS, BATCH_SIZE, CHECKPOINT_MS), "",
-             "| consumer | records/s | deliveries/s | mean batch | first delivery after, s | server us/record | "
-             "consumer us/record | server / consumer cores | whole run: server / consumer us/record | "
-             "server idle cores |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["Command: " + command]
+    if rows:
+        lines += ["", "Drain of %s records of %d bytes in %d shards from TRIM_HORIZON (mappings: BatchSize %d, window 0; "
+                  "KCL: checkpoint every %d ms). CPU in microseconds per record from ready to the last delivery, and "
+                  "from the consumer's start." % ("{:,}".format(N), RECORD_BYTES, SHARDS, BATCH_SIZE, CHECKPOINT_MS),
+                  "", "| consumer | ready after, s | records/s, ready to last | records/s, first to last | "
+                  "deliveries/s | mean batch | first delivery after ready, s | server us/record | consumer us/record | "
+                  "server / consumer cores | from start: server / consumer us/record | server idle cores |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     groups = {}
     for row in rows:
         groups.setdefault((row["consumer"], row["variant"]), []).append(row)
@@ -486,9 +490,10 @@ def summary(rows, delays, command):
         return text + (" (" + " / ".join(fmt.format(v) for v in values) + ")" if len(values) > 1 else "")
 
     for (consumer, variant), group in groups.items():
-        lines.append("| %s, %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
-            NAMES[consumer], variant, med(group, "recordsPerS", "{:,.0f}"), med(group, "deliveriesPerS", "{:,.1f}"),
-            med(group, "meanBatch", "{:,.0f}"), med(group, "firstDeliveryAfterS", "{:.1f}"),
+        lines.append("| %s, %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
+            NAMES[consumer], variant, med(group, "readyAfterS", "{:.1f}"), med(group, "recordsPerS", "{:,.0f}"),
+            med(group, "recordsPerSFirstToLast", "{:,.0f}"), med(group, "deliveriesPerS", "{:,.1f}"),
+            med(group, "meanBatch", "{:,.0f}"), med(group, "firstDeliveryAfterS", "{:.2f}"),
             med(group, "serverCpuUsPerRecord", "{:.1f}"), med(group, "consumerCpuUsPerRecord", "{:.1f}"),
             med(group, "serverCores", "{:.2f}"), med(group, "consumerCores", "{:.2f}"),
             med(group, "serverCpuUsPerRecordWholeRun", "{:.1f}"), med(group, "consumerCpuUsPerRecordWholeRun", "{:.1f}"),

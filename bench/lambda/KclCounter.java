@@ -57,8 +57,9 @@ import java.util.regex.Pattern;
  * every batch), at a shard's end and when asked to shut down.
  *
  * <p>Every 100 ms (and at exit) it writes STATUS_FILE whole: {@code {"records", "batches", "checkpoints",
- * "initialized", "firstMs", "lastMs"}}, the times of the first processRecords call with records and the end of the
- * last one. With DELAY_FILE it decodes each record, the bench's {@code {"i": N, "t": SEND_EPOCH_MS}}, and appends
+ * "initialized", "initializedMs", "firstMs", "lastMs"}}: how many shard processors were initialized and when the last
+ * of them was (KCL starts reading a shard right after), and the times of the first processRecords call with records
+ * and the end of the last one, in epoch milliseconds. With DELAY_FILE it decodes each record, the bench's {@code {"i": N, "t": SEND_EPOCH_MS}}, and appends
  * {@code N DELAY_MS} per record (when processRecords got it minus the send time), flushed per batch.
  *
  * <p>Only timings that bound the start of a single worker differ from KCL's defaults (see {@link #tune}); nothing
@@ -68,7 +69,7 @@ import java.util.regex.Pattern;
  * delay lines are written under the writer's lock.
  */
 public final class KclCounter {
-    private static final Pattern SENT = Pattern.compile("\"i\":\\s*(\\d+),\\s*\"t\":\\s*([0-9.]+)");
+    private static final Pattern SENT = Pattern.compile("\"i\":\\s*(-?\\d+),\\s*\"t\":\\s*([0-9.]+)");
 
     private final long checkpointMs;
     private final BufferedWriter delays;
@@ -76,6 +77,7 @@ public final class KclCounter {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong checkpoints = new AtomicLong();
     private final AtomicLong initialized = new AtomicLong();
+    private final AtomicLong initializedMs = new AtomicLong();
     private final AtomicLong firstMs = new AtomicLong();
     private final AtomicLong lastMs = new AtomicLong();
 
@@ -158,8 +160,8 @@ public final class KclCounter {
 
     private void writeStatus(Path status) {
         String json = String.format("{\"records\": %d, \"batches\": %d, \"checkpoints\": %d, \"initialized\": %d, "
-                + "\"firstMs\": %d, \"lastMs\": %d}%n", records.get(), batches.get(), checkpoints.get(),
-                initialized.get(), firstMs.get(), lastMs.get());
+                + "\"initializedMs\": %d, \"firstMs\": %d, \"lastMs\": %d}%n", records.get(), batches.get(),
+                checkpoints.get(), initialized.get(), initializedMs.get(), firstMs.get(), lastMs.get());
         try {
             Path aside = status.resolveSibling(status.getFileName() + ".tmp");
             Files.writeString(aside, json);
@@ -200,6 +202,7 @@ public final class KclCounter {
 
         @Override
         public void initialize(InitializationInput input) {
+            initializedMs.accumulateAndGet(System.currentTimeMillis(), Math::max);
             initialized.incrementAndGet();
             System.out.println("initialized " + input.shardId() + " at " + input.extendedSequenceNumber());
         }

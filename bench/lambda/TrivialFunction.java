@@ -45,7 +45,7 @@ public final class TrivialFunction {
     private static final byte[] KEY = "\"sequenceNumber\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ANSWER = "{}".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern DATA = Pattern.compile("\"data\":\"([A-Za-z0-9+/=]*)\"");
-    private static final Pattern SENT = Pattern.compile("\"i\":\\s*(\\d+),\\s*\"t\":\\s*([0-9.]+)");
+    private static final Pattern SENT = Pattern.compile("\"i\":\\s*(-?\\d+),\\s*\"t\":\\s*([0-9.]+)");
 
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong invocations = new AtomicLong();
