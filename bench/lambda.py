@@ -473,8 +473,8 @@ NAMES = {"mapping": "event source mapping", "kcl": "KCL 3.x"}
 def summary(rows, delays, command):
     lines = ["Command: " + command]
     if rows:
-        lines += ["", "Drain of %s records of %d bytes in %d shards from TRIM_HORIZON (mappings: BatchSize %d, window 0; "
-                  "KCL: checkpoint every %d ms). CPU in microseconds per record from ready to the last delivery, and "
+        lines += ["", "Drain of %s records of %d bytes in %d shards from TRIM_HORIZON (mappings: BatchSize %d, "
+                  "window 0; KCL: checkpoint every %d ms). CPU in microseconds per record from ready to the last delivery, and "
                   "from the consumer's start." % ("{:,}".format(N), RECORD_BYTES, SHARDS, BATCH_SIZE, CHECKPOINT_MS),
                   "", "| consumer | ready after, s | records/s, ready to last | records/s, first to last | "
                   "deliveries/s | mean batch | first delivery after ready, s | server us/record | consumer us/record | "
@@ -496,7 +496,8 @@ def summary(rows, delays, command):
             med(group, "meanBatch", "{:,.0f}"), med(group, "firstDeliveryAfterS", "{:.2f}"),
             med(group, "serverCpuUsPerRecord", "{:.1f}"), med(group, "consumerCpuUsPerRecord", "{:.1f}"),
             med(group, "serverCores", "{:.2f}"), med(group, "consumerCores", "{:.2f}"),
-            med(group, "serverCpuUsPerRecordWholeRun", "{:.1f}"), med(group, "consumerCpuUsPerRecordWholeRun", "{:.1f}"),
+            med(group, "serverCpuUsPerRecordWholeRun", "{:.1f}"),
+            med(group, "consumerCpuUsPerRecordWholeRun", "{:.1f}"),
             med(group, "serverIdleCores", "{:.2f}")))
     if delays:
         lines += ["", "Delay from put to delivery, one record every 50 ms for %d s over %d shards:" % (DELAY_S, SHARDS),

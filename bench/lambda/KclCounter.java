@@ -59,8 +59,9 @@ import java.util.regex.Pattern;
  * <p>Every 100 ms (and at exit) it writes STATUS_FILE whole: {@code {"records", "batches", "checkpoints",
  * "initialized", "initializedMs", "firstMs", "lastMs"}}: how many shard processors were initialized and when the last
  * of them was (KCL starts reading a shard right after), and the times of the first processRecords call with records
- * and the end of the last one, in epoch milliseconds. With DELAY_FILE it decodes each record, the bench's {@code {"i": N, "t": SEND_EPOCH_MS}}, and appends
- * {@code N DELAY_MS} per record (when processRecords got it minus the send time), flushed per batch.
+ * and the end of the last one, in epoch milliseconds. With DELAY_FILE it decodes each record, the bench's
+ * {@code {"i": N, "t": SEND_EPOCH_MS}}, and appends {@code N DELAY_MS} per record (when processRecords got it minus the
+ * send time), flushed per batch.
  *
  * <p>Only timings that bound the start of a single worker differ from KCL's defaults (see {@link #tune}); nothing
  * that the steady state depends on.
