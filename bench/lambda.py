@@ -475,7 +475,8 @@ def summary(rows, delays, command):
     if rows:
         lines += ["", "Drain of %s records of %d bytes in %d shards from TRIM_HORIZON (mappings: BatchSize %d, "
                   "window 0; KCL: checkpoint every %d ms). CPU in microseconds per record from ready to the last "
-                  "delivery, and from the consumer's start." % ("{:,}".format(N), RECORD_BYTES, SHARDS, BATCH_SIZE, CHECKPOINT_MS),
+                  "delivery, and from the consumer's start." % (
+                      "{:,}".format(N), RECORD_BYTES, SHARDS, BATCH_SIZE, CHECKPOINT_MS),
                   "", "| consumer | ready after, s | records/s, ready to last | records/s, first to last | "
                   "deliveries/s | mean batch | first delivery after ready, s | server us/record | consumer us/record | "
                   "server / consumer cores | from start: server / consumer us/record | server idle cores |",
