@@ -30,6 +30,12 @@ Steps (each run on a fresh server and data dir, one after the other, so that the
          the function at the invocation's arrival (a mapping with BatchSize BATCH_SIZE, window 0, PF 1), KCL when
          processRecords gets the record (each retrieval of KCL_RETRIEVALS). p50/p90/p99/max.
 
+-n ROUNDS (default 2) repeats the drain runs (round after round, all runs in each); a cell is the median, each
+round's value in brackets. KCL runs with its defaults but for what delays a lone worker's start (KclCounter.tune: a
+shard sync every 5 s rather than 60, no worker metrics, lease-count assignment). CHECKPOINT_MS (1000): KCL applications
+usually checkpoint periodically rather than per batch; at the default idle time that is still once per GetRecords
+batch, at 200 ms once per ~5 batches.
+
 Sizes are environment variables: N (200000, a multiple of 500), SHARDS (4), RECORD_BYTES (1024), BATCH_SIZE (100),
 PFS (1,10), KCL_RETRIEVALS (polling:1500,polling:200), CHECKPOINT_MS (1000), DELAY_S (30), DRAIN_TIMEOUT_S (900),
 PORT_BASE (4900). --quick is N=20000 DELAY_S=5 and one round, for smoke tests (environment variables still win).
@@ -238,8 +244,8 @@ class Server:
         with open(report_path, "w") as report, open(os.path.join(self.out, self.label + "-preload.log"), "w") as log:
             subprocess.run(args, stdout=report, stderr=log, check=True)
         result = json.load(open(report_path))
-        if result["errors"] or result["throttles"]:
-            raise RuntimeError("the preload had errors or throttles: %s" % report_path)
+        if result["errors"] or result["throttles"] or result["put"]["recordsAcknowledged"] != N:
+            raise RuntimeError("the preload did not put every record without errors or throttles: " + report_path)
         return N
 
     def create_mapping(self, pf):
@@ -520,7 +526,7 @@ def main():
     rounds = args.rounds or (1 if args.quick else 2)
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="millrace-lambda-bench-out-"))
     os.makedirs(out, exist_ok=True)
-    sized = " ".join("%s=%s" % (k, ENV[k]) for k in ("N", "SHARDS", "RECORD_BYTES", "BATCH_SIZE", "PFS",
+    sized = " ".join("%s=%s" % (k, shlex.quote(ENV[k])) for k in ("N", "SHARDS", "RECORD_BYTES", "BATCH_SIZE", "PFS",
                                                     "KCL_RETRIEVALS", "CHECKPOINT_MS", "DELAY_S", "DRAIN_TIMEOUT_S",
                                                     "PORT_BASE") if k in ENV)
     command = (sized + " " if sized else "") + shlex.join([sys.argv[0]] + sys.argv[1:])
