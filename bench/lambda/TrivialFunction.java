@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  *
  * <pre>java TrivialFunction.java PORT STATUS_FILE [DELAY_FILE]</pre>
  *
+ * (bench/lambda.py compiles it first and runs the class, so that the source launcher's compilation is not part of the
+ * function's CPU.)
+ *
  * <p>Every 100 ms (and at exit) it writes STATUS_FILE, whole (written aside, then renamed): {@code {"records": ..,
  * "invocations": .., "maxBatch": .., "firstMs": .., "lastMs": ..}}, the times of the first invocation's arrival and the
  * last one's answer in epoch milliseconds. With DELAY_FILE it also decodes each record's data, the bench's
