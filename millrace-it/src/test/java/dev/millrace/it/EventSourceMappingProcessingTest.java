@@ -229,16 +229,19 @@ class EventSourceMappingProcessingTest {
         String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(ARN_PREFIX + "audit")
                 .startingPosition(EventSourcePosition.LATEST).batchSize(10)).uuid();
         awaitEnabled(uuid);
-        // The last batch (a-10..a-14: batches of 10, one at a time) is answered only once the server has started a
-        // clean stop (SIGTERM): its endpoint refuses connections (MillraceServer.close stops accepting first). The
-        // engine waits for the answer, up to about 5 s, and commits the batch's checkpoint before storage closes;
-        // past that wait the batch would be invoked again after the restart, as after a SIGKILL (at least once, as
-        // on Lambda: EventSourceMappingCrashTest covers it).
+        // The last batch (a-10..a-14: batches of 10, one at a time) is answered once the server has begun a clean
+        // stop (SIGTERM), its endpoint refusing connections (MillraceServer.close stops accepting first), and a second
+        // after that: by then the rest of the stop would have closed storage, had the mappings not been closed (their
+        // batches waited for) before it. The engine waits for the answer up to about 5 s and commits the batch's
+        // checkpoint before storage closes; past that wait the batch would be invoked again after the restart, as
+        // after a SIGKILL (at least once, as on Lambda: EventSourceMappingCrashTest covers it).
         int port = server.port();
         AtomicBoolean answeredWhileStopping = new AtomicBoolean();
         function.behaviour = event -> {
-            if (event.getRecords().stream().anyMatch(r -> FunctionServer.data(r).equals("a-14"))) {
-                answeredWhileStopping.set(awaitRefused(port, 4_000));
+            if (event.getRecords().stream().anyMatch(r -> FunctionServer.data(r).equals("a-14"))
+                    && awaitRefused(port, 4_000)) {
+                sleepQuietly(1_000);
+                answeredWhileStopping.set(true);
             }
             return FunctionServer.Answer.OK;
         };
@@ -265,22 +268,25 @@ class EventSourceMappingProcessingTest {
      */
     private static boolean awaitRefused(int port, long timeoutMs) {
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (System.nanoTime() < deadlineNanos) {
+        while (System.nanoTime() < deadlineNanos && !Thread.currentThread().isInterrupted()) {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
             } catch (ConnectException e) {
                 return true;
             } catch (IOException e) {
-                // A timeout or a reset: not yet a refusal, try again.
+                // A timeout or a reset: not a refusal yet.
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            sleepQuietly(50);
         }
         return false;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
