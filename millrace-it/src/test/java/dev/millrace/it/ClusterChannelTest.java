@@ -47,6 +47,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -100,9 +101,10 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Then, on the two survivors, an event source mapping (issue #19) runs as channel delivery does, on the writer
  * only: its function is a {@link FunctionServer} in this JVM that every node knows as {@code fn}. Records are put
- * through the follower before and after the writer's node is SIGKILLed; every acknowledged one reaches the function
- * (at least once, as on Lambda), each shard's records first reach it in sequence order, records put after the
- * takeover arrive (the new writer processes), and the mapping is still Enabled, through the surviving node.
+ * through the follower before and after the function SIGKILLs the writer's node inside an invocation; every
+ * acknowledged one reaches the function (at least once, as on Lambda), each shard's records first reach it in
+ * sequence order, records put after the takeover arrive (the new writer processes), and the mapping is still
+ * Enabled, through the surviving node.
  *
  * <p>Not thread-safe; the tests run one at a time, in order. The producer thread, the writer watch and s3proxy's
  * threads share only concurrent collections and atomics.
@@ -119,6 +121,8 @@ class ClusterChannelTest {
     private static final String SUCCESSFUL_RECORDS = "kinesis_channel_delivery_to_s3_successful_records_total";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final String MAPPED = "cluster-mapped";
+    /** The invocation of the mapping inside which the function kills the writer: a few batches in, mid-stream. */
+    private static final int KILL_AT_INVOCATION = 10;
 
     private static ChildKafkaCluster kafka;
     private static FunctionServer function;
@@ -225,11 +229,14 @@ class ClusterChannelTest {
 
     /**
      * After the channel scenario (which has no {@code @Order}, so it comes first): its survivors, of which the
-     * writer runs the mapping and is SIGKILLed under it.
+     * writer runs the mapping and is SIGKILLed under it, by the function itself during its
+     * {@link #KILL_AT_INVOCATION}th invocation, so that the writer dies with that batch under way.
      */
     @Test
     @Order(Order.DEFAULT + 1)
     void killingTheWriterWhileAMappingRunsGetsEveryAcknowledgedRecordToTheFunctionInShardOrder() throws Exception {
+        long seed = Long.getLong("crash.seed", System.nanoTime());
+        System.out.println("ClusterChannelTest mapping seed: " + seed + " (rerun with -Dcrash.seed=" + seed + ")");
         List<Integer> alive = IntStream.range(0, NODES).filter(i -> nodes.node(i).isAlive()).boxed().toList();
         assertThat(alive).as("nodes alive after the channel scenario").hasSizeGreaterThanOrEqualTo(2);
         int writer = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
@@ -248,21 +255,28 @@ class ClusterChannelTest {
                     .state().equals("Enabled"));
         }
         CrashProducer.Ledger ledger = new CrashProducer.Ledger();
+        AtomicReference<List<Integer>> writersAtKill = new AtomicReference<>();
         try (KinesisClient kinesis = Clients.syncNoRetries(nodes.node(follower).endpoint())) {
             CrashProducer producer = new CrashProducer(kinesis, MAPPED, "m-", ledger, (id, n, valid) -> id,
-                    new Random().nextLong());
+                    new Random(seed).nextLong());
+            CountDownLatch killed = killWriterInsideInvocation(writer, writersAtKill);
             producer.start();
+            Throwable failure = null;
             try {
-                // The writer's engine is invoking the function when it dies.
-                await().atMost(Duration.ofSeconds(30)).until(() -> mappedArrivals().size() >= 100);
-                nodes.node(writer).kill9();
+                assertThat(killed.await(30, TimeUnit.SECONDS)).as("the writer was killed inside invocation %d",
+                        KILL_AT_INVOCATION).isTrue();
+                assertThat(writersAtKill.get()).as("the writers just before the kill").containsExactly(writer);
                 int next = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                         .until(nodes::writers, l -> !l.isEmpty()).get(0);
                 assertThat(next).as("the new writer").isNotEqualTo(writer);
                 int target = ledger.acknowledged.size() + 200;
                 await().atMost(Duration.ofSeconds(30)).until(() -> ledger.acknowledged.size() >= target);
+            } catch (Throwable t) {
+                failure = t;
+                throw t;
             } finally {
-                producer.finish();
+                function.behaviour = event -> FunctionServer.Answer.OK; // a failed test kills no node in teardown
+                finish(producer, failure);
             }
         }
         Set<String> mustArrive = new HashSet<>(ledger.acknowledged);
@@ -281,10 +295,41 @@ class ClusterChannelTest {
                         assertThat(m.state()).isEqualTo("Enabled");
                     });
         }
-        System.out.printf("ClusterChannelTest: node%d (the writer) SIGKILLed under the mapping; %d"
-                + " acknowledged, %d sent, %d record invocations (%d repeated)%n", writer,
+        System.out.printf("ClusterChannelTest: node%d (the writer) SIGKILLed inside invocation %d of the mapping; %d"
+                + " acknowledged, %d sent, %d record invocations (%d repeated)%n", writer, KILL_AT_INVOCATION,
                 mustArrive.size(), ledger.sent.size(), mappedArrivals().size(), mappedArrivals().size()
                 - arrivedIds().size());
+    }
+
+    /**
+     * Arms the function: its {@link #KILL_AT_INVOCATION}th invocation for {@link #MAPPED} notes who the writers are,
+     * SIGKILLs node {@code writer}, then answers (to a dead caller). The latch is counted down after the kill.
+     */
+    private static CountDownLatch killWriterInsideInvocation(int writer, AtomicReference<List<Integer>> writers) {
+        CountDownLatch killed = new CountDownLatch(1);
+        AtomicInteger invocations = new AtomicInteger();
+        function.behaviour = event -> {
+            if (event.getRecords().stream().anyMatch(r -> r.getEventSourceARN().endsWith(":stream/" + MAPPED))
+                    && invocations.incrementAndGet() == KILL_AT_INVOCATION) {
+                writers.set(nodes.writers());
+                nodes.node(writer).kill9();
+                killed.countDown();
+            }
+            return FunctionServer.Answer.OK;
+        };
+        return killed;
+    }
+
+    /** Stops the producer; if the test already failed, a failure here is added to that one rather than hiding it. */
+    private static void finish(CrashProducer producer, Throwable failure) throws InterruptedException {
+        try {
+            producer.finish();
+        } catch (RuntimeException | Error e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+        }
     }
 
     /** The records of {@link #MAPPED} the function got, in the order they came, repeats included. */

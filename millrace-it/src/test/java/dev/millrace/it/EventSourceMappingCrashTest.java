@@ -24,8 +24,9 @@ import software.amazon.awssdk.services.lambda.model.EventSourcePosition;
 
 /**
  * An event source mapping across kill -9: a server run as a child process is killed with SIGKILL {@link #cycles()}
- * times at random moments while a producer writes and the mapping invokes a function (a {@link FunctionServer} in this
- * JVM, which outlives the kills), and restarted on the same data directory and port. Afterwards every record the
+ * times while a producer writes and the mapping invokes a function (a {@link FunctionServer} in this JVM, which
+ * outlives the kills), each time at a random moment after the mapping's first invocation in that life, and restarted
+ * on the same data directory and port. Afterwards every record the
  * server acknowledged has reached the function (at least once, as on Lambda), and in each shard the records first
  * reached it in sequence order: no record was skipped, none was processed before an earlier one of its shard.
  *
@@ -80,13 +81,21 @@ class EventSourceMappingCrashTest {
         }
         CrashProducer.Ledger ledger = new CrashProducer.Ledger();
         for (int cycle = 0; cycle < cycles(); cycle++) {
+            int invokedBefore = function.invocations.size();
             if (cycle > 0) {
                 server = startServer(port);
             }
             try (KinesisClient kinesis = Clients.syncNoRetries(server.awaitReady())) {
                 CrashProducer producer = new CrashProducer(kinesis, STREAM, "c" + cycle + "-", ledger,
                         (id, n, valid) -> id, random.nextLong());
+                long startNanos = System.nanoTime();
                 producer.start();
+                // The kill lands while this life's mapping processes: on Kafka a restarted server invokes nothing
+                // until it is the metadata writer again.
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> function.invocations.size() > invokedBefore);
+                System.out.printf("EventSourceMappingCrashTest: life %d invoked the function %d ms after its"
+                        + " producer started%n", cycle, (System.nanoTime() - startNanos) / 1_000_000);
                 Thread.sleep(500 + random.nextInt(2_500));
                 server.kill9();
                 producer.finish();

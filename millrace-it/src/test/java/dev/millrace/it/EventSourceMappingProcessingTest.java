@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +19,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -205,7 +210,7 @@ class EventSourceMappingProcessingTest {
         createStream("refunds", 1);
         Map<String, String> sequenceNumbers = put("refunds", "r-", 6, 1);
         String failOnce = sequenceNumbers.get("r-4");
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean failed = new AtomicBoolean();
         function.behaviour = event -> event.getRecords().stream().anyMatch(r -> r.getKinesis().getSequenceNumber()
                 .equals(failOnce)) && failed.compareAndSet(false, true)
                 ? new FunctionServer.Answer(200, null, "{\"batchItemFailures\":[{\"itemIdentifier\":\"" + failOnce
@@ -224,22 +229,29 @@ class EventSourceMappingProcessingTest {
         String uuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(ARN_PREFIX + "audit")
                 .startingPosition(EventSourcePosition.LATEST).batchSize(10)).uuid();
         awaitEnabled(uuid);
-        // The last batch (a-10..a-14: batches of 10, one at a time) is answered a second after the function got it,
-        // so the stop below comes while it is under way: a clean stop (SIGTERM) waits for the answer and commits the
-        // batch's checkpoint before storage closes. (After a SIGKILL that batch may come again, at least once as on
-        // Lambda: EventSourceMappingCrashTest covers it.)
+        // The last batch (a-10..a-14: batches of 10, one at a time) is answered once the server has begun a clean
+        // stop (SIGTERM), its endpoint refusing connections (MillraceServer.close stops accepting first), and a second
+        // after that: by then the rest of the stop would have closed storage, had the mappings not been closed (their
+        // batches waited for) before it. The engine waits for the answer up to about 5 s and commits the batch's
+        // checkpoint before storage closes; past that wait the batch would be invoked again after the restart, as
+        // after a SIGKILL (at least once, as on Lambda: EventSourceMappingCrashTest covers it).
+        int port = server.port();
+        AtomicBoolean answeredWhileStopping = new AtomicBoolean();
         function.behaviour = event -> {
-            if (event.getRecords().stream().anyMatch(r -> FunctionServer.data(r).equals("a-14"))) {
+            if (event.getRecords().stream().anyMatch(r -> FunctionServer.data(r).equals("a-14"))
+                    && awaitRefused(port, 4_000)) {
                 sleepQuietly(1_000);
+                answeredWhileStopping.set(true);
             }
             return FunctionServer.Answer.OK;
         };
         put("audit", "a-", 15, 3);
         await().atMost(Duration.ofSeconds(30)).until(() -> records("audit").size() >= 15);
-        int port = server.port();
         kinesis.close();
         lambda.close();
         assertThat(server.stop()).as("exit status of a clean stop").isZero();
+        assertThat(answeredWhileStopping).as("the last batch was answered while the server stopped").isTrue();
+        function.behaviour = event -> FunctionServer.Answer.OK;
         function.invocations.clear();
         start(port);
         put("audit", "b-", 5, 3);
@@ -248,6 +260,25 @@ class EventSourceMappingProcessingTest {
         List<String> after = new ArrayList<>(records("audit").stream().map(FunctionServer::data).toList());
         assertThat(after).as("only what came after the checkpoint").containsExactly("b-0", "b-1", "b-2", "b-3",
                 "b-4");
+    }
+
+    /**
+     * Tries to connect to 127.0.0.1:{@code port} every 50 ms until a connection is refused; false if none was within
+     * {@code timeoutMs}.
+     */
+    private static boolean awaitRefused(int port, long timeoutMs) {
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadlineNanos && !Thread.currentThread().isInterrupted()) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+            } catch (ConnectException e) {
+                return true;
+            } catch (IOException e) {
+                // A timeout or a reset: not a refusal yet.
+            }
+            sleepQuietly(50);
+        }
+        return false;
     }
 
     private static void sleepQuietly(long ms) {
