@@ -17,7 +17,10 @@ import dev.millrace.server.state.StreamRecord;
 import dev.millrace.storage.MetadataStore;
 import dev.millrace.storage.log.FileModes;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -25,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,19 +90,22 @@ public final class EventSourceMappings implements AutoCloseable {
     }
 
     /**
-     * Deletes what earlier runs left in {@code stagingDir}: a staged object is deleted once put, or when its put
-     * failed, but not when the process was killed meanwhile, and such files would pile up. A failure here costs disk,
-     * not correctness, so it is logged and the server starts all the same.
+     * Makes {@code stagingDir} (private: staged objects hold records) and deletes the invocation records earlier runs
+     * left there: a staged object is deleted once put, or when its put failed, but not when the process was killed
+     * meanwhile, and such files would pile up. Only FailureDestinations' own files ({@code on-failure-*.json}, regular
+     * files, links not followed) go, in case the directory is a link to somewhere shared. A directory that cannot be
+     * made stops the start (every S3 OnFailure record would fail); a file that cannot be deleted costs disk only.
      */
     private static void clearStaging(Path stagingDir) {
         try {
-            // Under the data dir, which is the owner's only (FileModes): staged objects hold records.
             FileModes.createPrivateDirectories(stagingDir);
-            try (Stream<Path> leftOvers = Files.list(stagingDir)) {
-                for (Path file : (Iterable<Path>) leftOvers::iterator) {
-                    if (Files.isRegularFile(file)) {
-                        Files.deleteIfExists(file);
-                    }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot make the event source mappings' staging directory " + stagingDir, e);
+        }
+        try (DirectoryStream<Path> leftOvers = Files.newDirectoryStream(stagingDir, "on-failure-*.json")) {
+            for (Path file : leftOvers) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(file);
                 }
             }
         } catch (IOException e) {
