@@ -474,7 +474,7 @@ final class ShardWorker {
         boolean interrupted = Thread.interrupted();
         // The checkpoint first, then the lane: a stopped worker that looks idle has committed what it ended, so one
         // built after it (an update, a new writer) reads the checkpoint it left. A running one may put it off.
-        commitCheckpoint(!running);
+        commitCheckpoint(!running, true);
         synchronized (this) {
             laneBusy[lane] = false;
             waiting[lane] = null;
@@ -677,6 +677,14 @@ final class ShardWorker {
      * ended, or the last commit was {@link #COMMIT_INTERVAL_MS} ago; else a commit is booked for then.
      */
     private void commitCheckpoint(boolean force) {
+        commitCheckpoint(force, false);
+    }
+
+    /**
+     * As {@link #commitCheckpoint(boolean)}; {@code fromEndBatch}: made by the batch's own thread once its records
+     * ended, the one commit a windowed worker makes while its lane is busy.
+     */
+    private void commitCheckpoint(boolean force, boolean fromEndBatch) {
         // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
         // fails the conditional commit harmlessly.
         synchronized (commitLock) {
@@ -685,6 +693,11 @@ final class ShardWorker {
             synchronized (this) {
                 if (lanes == null || done) {
                     // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
+                    return;
+                }
+                if (windowBusy() && !fromEndBatch) {
+                    // The lane's batch may have moved the window's state on and not yet ended its records: that
+                    // state with this position would count them twice after a restart. endBatch commits it.
                     return;
                 }
                 checkpoint = checkpointNow();
@@ -728,13 +741,24 @@ final class ShardWorker {
         return windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
     }
 
-    /** Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked. */
+    /**
+     * Whether a windowed worker's batch is under way: its new window state is applied before its records end (a
+     * separate step), so the checkpoint may carry a state ahead of its position until the batch ends. Guarded by this.
+     */
+    private boolean windowBusy() {
+        return windows != null && busyLanes > 0;
+    }
+
+    /**
+     * Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked (none while a
+     * windowed batch is under way: {@link #endBatch} commits then, and the next tick books again).
+     */
     private void bookCommit(long delayMs) {
         if (!running) {
             return;
         }
         synchronized (this) {
-            if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
+            if (lanes == null || done || windowBusy() || committed.equals(Optional.of(checkpointNow()))) {
                 return;
             }
         }

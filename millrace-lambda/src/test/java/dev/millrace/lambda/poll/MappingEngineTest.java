@@ -87,6 +87,8 @@ class MappingEngineTest {
     final AtomicInteger polled = new AtomicInteger();
     /** When set, the function waits for it before answering. */
     volatile java.util.concurrent.CountDownLatch gate;
+    /** When set, runs on the invocation thread after each invocation's answer is read, before its records end. */
+    volatile Runnable onInvoked;
     final AtomicInteger streamWritesToFail = new AtomicInteger();
     final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
@@ -213,6 +215,15 @@ class MappingEngineTest {
             @Override
             public void polled(EventSourceMapping mapping, int records) {
                 polled.addAndGet(records);
+            }
+
+            @Override
+            public void invoked(EventSourceMapping mapping, int records, String outcome, long durationMs,
+                                long iteratorAgeMs) {
+                Runnable hook = onInvoked;
+                if (hook != null) {
+                    hook.run();
+                }
             }
         };
         FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
@@ -636,6 +647,48 @@ class MappingEngineTest {
         assertThat(rawEvents.stream().filter(e -> e.get("isFinalInvokeForWindow").asBoolean())).singleElement()
                 .satisfies(e -> assertThat(e.at("/state/count").asInt() + e.get("Records").size()).isEqualTo(5));
         assertThat(seen()).extracting(Seen::data).containsExactly("x-0", "x-1");
+    }
+
+    @Test
+    void aWindowsCommittedStateNeverCountsRecordsAfterItsPosition() throws Exception {
+        // M1: a batch's new state is applied before its records end. A commit in between (a booked one; a window's
+        // start is committed at once) would store {count:2} at position 0: r-0 and r-1 counted twice after a crash.
+        functionAnswers = event -> {
+            int before = event.at("/state/count").asInt(0);
+            return new Answer(200, null, "{\"state\":{\"count\":" + (before + event.get("Records").size()) + "}}");
+        };
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,"
+                + "\"TumblingWindowInSeconds\":900");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        List<String> commits = new CopyOnWriteArrayList<>();
+        Registration registration = storage.metadata().onCommit((version, changes) -> {
+            if (changes.containsKey(key) && changes.get(key) != null) {
+                commits.add(new String(changes.get(key), StandardCharsets.UTF_8));
+            }
+        });
+        // The first batch's records stay unended until a state is committed (at most 2 s, past a throttled commit): the polls go on meanwhile.
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+        onInvoked = () -> {
+            if (held.compareAndSet(false, true)) {
+                long untilNs = System.nanoTime() + 2_000_000_000L;
+                while (commits.stream().noneMatch(c -> c.contains("count")) && System.nanoTime() < untilNs) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+        put(0, "a", numbered("r-", 4));
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 4 && commits.stream()
+                .anyMatch(c -> MappingCheckpoints.Checkpoint.decode(c).nextPosition() == 4));
+        registration.close();
+        assertThat(held).isTrue();
+        for (String commit : commits) {
+            MappingCheckpoints.Checkpoint checkpoint = MappingCheckpoints.Checkpoint.decode(commit);
+            int counted = checkpoint.windowState() == null ? 0 : JSON.readTree(checkpoint.windowState())
+                    .path("count").asInt(0);
+            assertThat(counted).as("records in the state of " + commit).isLessThanOrEqualTo(
+                    (int) checkpoint.nextPosition());
+        }
     }
 
     /** A mapping on shard 0 whose function fails every batch holding a record from "bad" on, retried (defaults). */
