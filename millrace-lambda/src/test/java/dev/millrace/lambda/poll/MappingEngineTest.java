@@ -768,6 +768,9 @@ class MappingEngineTest {
         });
         MappingEngine engine = engine();
         await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 40);
+        // The booked (throttled) commit comes while the engine runs, not only the one close forces.
+        await().atMost(Duration.ofSeconds(3)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("40"));
         engine.close();
         registration.close();
         // 40 batches: a commit after each would be 40.
