@@ -440,8 +440,14 @@ public final class MappingEngine implements AutoCloseable {
         }
         // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
         // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
+        // Not with the caller's interrupt (a wait above may have been interrupted) set: an interrupted thread's file
+        // write closes the metadata store's channel for everyone (as in the workers' endBatch). Set again after.
+        boolean interrupted = Thread.interrupted();
         for (Work work : works.values()) {
             work.workers.values().forEach(ShardWorker::idle);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         invoker.close();
     }

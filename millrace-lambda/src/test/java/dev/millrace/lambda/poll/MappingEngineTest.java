@@ -455,6 +455,26 @@ class MappingEngineTest {
     }
 
     @Test
+    void closingTheEngineFromAnInterruptedThreadCommitsTheLastCheckpointsAndLeavesTheStoreUsable() throws Exception {
+        put(0, "a", numbered("r-", 3));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        MappingEngine engine = engine();
+        // The last batches end within a second of the first commit: their commit is put off, close makes it.
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.size() >= 3);
+        Thread.currentThread().interrupt();
+        try {
+            engine.close();
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt is kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        storage.metadata().commit(Map.of("after-close", "still writable".getBytes(StandardCharsets.UTF_8)));
+        assertThat(storage.metadata().get("after-close")).isPresent();
+        assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("3");
+    }
+
+    @Test
     void aFailureDestinationThatRefusesIsSentAgainWithoutInvokingTheFunctionAgainNorLosingTheRecord()
             throws Exception {
         behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("poison"))
