@@ -370,7 +370,8 @@ public final class MappingEngine implements AutoCloseable {
     private boolean restartDue(Work work, String shardId) {
         RestartBackoff backoff = work.restarts.computeIfAbsent(shardId,
                 id -> new RestartBackoff(options.backoffBaseMs(), options.backoffMaxMs()));
-        if (!backoff.due(clock.millis())) {
+        // Monotonic: a wall clock stepped back must not hold the shard for as long.
+        if (!backoff.due(System.nanoTime() / 1_000_000L)) {
             return false;
         }
         LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",

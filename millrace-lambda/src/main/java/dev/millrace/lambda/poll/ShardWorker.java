@@ -73,8 +73,12 @@ final class ShardWorker {
     private volatile boolean progressed;
     /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
     private final Object commitLock = new Object();
-    /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
-    private long lastCommitMs;
+    /**
+     * When the checkpoint was last committed, in System.nanoTime (not the run's clock: a wall clock stepped back would
+     * put the next commit off by as much); guarded by commitLock, as is whether one was made yet.
+     */
+    private long lastCommitNs;
+    private boolean commitMade;
     /** Whether a later commit is booked (not under commitLock: the poll thread books and must not wait on a commit). */
     private final AtomicBoolean commitBooked = new AtomicBoolean();
 
@@ -706,11 +710,11 @@ final class ShardWorker {
             if (expected.isPresent() && expected.get().equals(checkpoint)) {
                 return;
             }
-            long nowMs = run.clock().millis();
+            long nowNs = System.nanoTime();
             // A window's end is committed at once: after a restart from before it, its final invocation would come
             // again. Its start too: the first state is the window's.
             boolean windowMoved = expected.map(Checkpoint::windowStartMs).orElse(-1L) != checkpoint.windowStartMs();
-            long waitMs = lastCommitMs + COMMIT_INTERVAL_MS - nowMs;
+            long waitMs = commitMade ? COMMIT_INTERVAL_MS - (nowNs - lastCommitNs) / 1_000_000L : 0;
             if (!force && !windowMoved && waitMs > 0) {
                 bookCommit(waitMs);
                 return;
@@ -720,7 +724,8 @@ final class ShardWorker {
                 synchronized (this) {
                     committed = Optional.of(checkpoint);
                 }
-                lastCommitMs = nowMs;
+                lastCommitNs = nowNs;
+                commitMade = true;
             } catch (CheckpointMovedException e) {
                 LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
                         shard.shardId(), e.getMessage());

@@ -89,6 +89,8 @@ class MappingEngineTest {
     volatile java.util.concurrent.CountDownLatch gate;
     /** When set, runs on the invocation thread after each invocation's answer is read, before its records end. */
     volatile Runnable onInvoked;
+    /** How far the engines' wall clock is stepped back (NTP, a VM resume). */
+    volatile long clockBackMs;
     final AtomicInteger streamWritesToFail = new AtomicInteger();
     final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
@@ -235,10 +237,35 @@ class MappingEngineTest {
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
                 checkpointStore, source, streams(), functions(), failures, listener,
-                options, Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
+                options, steppedClock(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
         engines.add(engine);
         engine.start();
         return engine;
+    }
+
+    /** The system clock, less {@link #clockBackMs}. */
+    private Clock steppedClock() {
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public long millis() {
+                return System.currentTimeMillis() - clockBackMs;
+            }
+        };
     }
 
     private String create(String extra) {
@@ -796,6 +823,21 @@ class MappingEngineTest {
         // 40 batches: a commit after each would be 40.
         assertThat(commits.get()).isBetween(1, 20);
         assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("40");
+    }
+
+    @Test
+    void aWallClockSteppedBackDoesNotPutTheThrottledCommitsOff() throws Exception {
+        put(0, "a", numbered("r-", 3));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("3"));
+        clockBackMs = 3_600_000;
+        put(0, "a", numbered("s-", 3));
+        // The throttle's second, not the hour the clock went back.
+        await().atMost(Duration.ofSeconds(5)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("6"));
     }
 
     @Test
