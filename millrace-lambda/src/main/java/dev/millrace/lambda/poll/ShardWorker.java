@@ -69,6 +69,8 @@ final class ShardWorker {
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Whether a stopped worker made (or tried) its final commit: once, not on every poll of the restart backoff. */
+    private final AtomicBoolean finalCommitTried = new AtomicBoolean();
     /** Whether a record ended (processed or discarded) since the worker was made. */
     private volatile boolean progressed;
     /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
@@ -125,7 +127,9 @@ final class ShardWorker {
             }
         }
         if (!running) {
-            commitCheckpoint(true);
+            if (finalCommitTried.compareAndSet(false, true)) {
+                commitCheckpoint(true);
+            }
             dropQueued();
         }
         return true;

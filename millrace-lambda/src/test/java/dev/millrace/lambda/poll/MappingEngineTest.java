@@ -584,6 +584,8 @@ class MappingEngineTest {
     static final class Fenceable implements MetadataStore {
         final MetadataStore store;
         volatile boolean fenced;
+        /** Commits refused since it was fenced. */
+        final AtomicInteger refused = new AtomicInteger();
 
         Fenceable(MetadataStore store) {
             this.store = store;
@@ -613,6 +615,7 @@ class MappingEngineTest {
 
         private void check() {
             if (fenced) {
+                refused.incrementAndGet();
                 throw new IllegalStateException("fenced: this node is gone");
             }
         }
@@ -630,6 +633,22 @@ class MappingEngineTest {
         @Override
         public void close() {
         }
+    }
+
+    @Test
+    void aWorkerStoppedByARefusedCommitTriesItsFinalCommitOnceNotOnEveryPollOfItsRestartBackoff() throws Exception {
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        Fenceable failing = new Fenceable(storage.metadata());
+        engine(new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 5_000, 5_000),
+                failing);
+        put(0, "a", "r-0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.size() >= 1);
+        failing.fenced = true;
+        put(0, "a", "s-0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> failing.refused.get() >= 1);
+        // A second of 20 ms polls within the 5 s backoff: the stopped worker's final commit (refused too), once.
+        Thread.sleep(1_000);
+        assertThat(failing.refused.get()).isBetween(1, 3);
     }
 
     @Test
