@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
  * their events (one record more if a single one is larger than what is left), within the engine's
- * {@link ReadBudget}; plus the batches under way, one per lane.
+ * {@link ReadBudget}, past which a worker whose queue is empty, or with an idle lane whose queue is, still reads up to
+ * 6 MB at a time; plus the batches under way, one per lane.
  *
  * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
  * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
@@ -264,8 +265,10 @@ final class ShardWorker {
         synchronized (this) {
             int laneCount = lanes.lanes();
             recordsLeft = run.mapping().batchSize() * laneCount - queuedRecords;
-            // An empty queue may always take a batch's worth: the budget may be held by others' stuck batches.
-            long budget = Math.max(run.readBudget().availableBytes(), queuedRecords == 0 ? MAX_EVENT_BYTES : 0);
+            // An empty queue, or an idle lane's, may always take a batch's worth: the budget may be held by others'
+            // stuck batches, and one lane retrying a record (its queue full behind it) must not stop the others.
+            long budget = Math.max(run.readBudget().availableBytes(),
+                    queuedRecords == 0 || idleLaneEmpty() ? MAX_EVENT_BYTES : 0);
             bytesLeft = Math.min(MAX_EVENT_BYTES * laneCount - queuedBytes, budget);
             if (recordsLeft <= 0 || bytesLeft <= 0) {
                 return;
@@ -318,6 +321,16 @@ final class ShardWorker {
         if (filtered > 0) {
             run.listener().filteredOut(run.mapping(), filtered);
         }
+    }
+
+    /** Whether a lane has no batch under way and nothing queued. Guarded by this. */
+    private boolean idleLaneEmpty() {
+        for (int lane = 0; lane < laneBusy.length; lane++) {
+            if (!laneBusy[lane] && queues.get(lane).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands each idle lane its next batch if one is due. */

@@ -906,4 +906,23 @@ class MappingEngineTest {
                 FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
         assertThat(readWhileTheFirstBatchIsHeld(tiny)).isEqualTo(8);
     }
+
+    @Test
+    void aLaneRetryingARecordLeavesTheShardsOtherLanesReadingPastAnExhaustedBudget() throws Exception {
+        // "a" goes to lane 1, "b" to lane 0 (String.hashCode mod 2). Lane 1 retries "bad" with "a-2" queued behind it;
+        // the engine's budget (1 byte) is spent, but idle lane 0 still gets b's records.
+        MappingEngine.Options tiny = new MappingEngine.Options(FAST.pollIntervalMs(), FAST.invocationThreads(),
+                FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("bad"))
+                ? new Answer(200, "Unhandled", "{}") : Answer.OK;
+        put(0, "a", "bad", "a-1", "a-2");
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,\"ParallelizationFactor\":2");
+        engine(tiny);
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().filter(s -> s.data().equals("bad"))
+                .count() >= 2);
+        put(0, "b", "b-0", "b-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> succeeded.stream().flatMap(List::stream)
+                .anyMatch(s -> s.data().equals("b-1")));
+        assertThat(succeeded.stream().flatMap(List::stream)).noneMatch(s -> s.data().startsWith("a-"));
+    }
 }
