@@ -65,8 +65,9 @@ public final class MappingEngine implements AutoCloseable {
                           Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, long readAheadBytes) {
 
         /**
-         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap;
-         * past it, each worker still keeps a batch's worth (so that stuck mappings cannot starve the others).
+         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap
+         * per engine (one per account and region); past it, a worker with an empty queue, or an idle lane whose
+         * queue is empty, still reads up to 6 MB (so that stuck mappings or lanes cannot starve the others).
          */
         public static final long DEFAULT_READ_AHEAD_BYTES = 256L * 1024 * 1024;
 

@@ -797,6 +797,11 @@ final class ShardWorker {
 
     private void bookedCommit() {
         commitBooked.set(false);
+        if (!running) {
+            // The stopped worker's final commit is idle's: a booked one after it (a Delete's forget, say) would
+            // bring the key back.
+            return;
+        }
         // As in endBatch: an interrupt must not reach the metadata store.
         boolean interrupted = Thread.interrupted();
         commitCheckpoint(false);
