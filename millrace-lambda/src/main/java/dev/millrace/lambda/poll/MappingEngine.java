@@ -65,8 +65,9 @@ public final class MappingEngine implements AutoCloseable {
                           Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, long readAheadBytes) {
 
         /**
-         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap;
-         * past it, each worker still keeps a batch's worth (so that stuck mappings cannot starve the others).
+         * 256 MiB read ahead: a full 6 MB event ahead for some 40 lanes at once, a bounded share of a server's heap
+         * per engine (one per account and region); past it, a worker with an empty queue, or an idle lane whose
+         * queue is empty, still reads up to 6 MB (so that stuck mappings or lanes cannot starve the others).
          */
         public static final long DEFAULT_READ_AHEAD_BYTES = 256L * 1024 * 1024;
 
@@ -370,7 +371,8 @@ public final class MappingEngine implements AutoCloseable {
     private boolean restartDue(Work work, String shardId) {
         RestartBackoff backoff = work.restarts.computeIfAbsent(shardId,
                 id -> new RestartBackoff(options.backoffBaseMs(), options.backoffMaxMs()));
-        if (!backoff.due(clock.millis())) {
+        // Monotonic: a wall clock stepped back must not hold the shard for as long.
+        if (!backoff.due(System.nanoTime() / 1_000_000L)) {
             return false;
         }
         LOG.info("Event source mapping {} shard {}: starting again from the checkpoint (restart {})",
@@ -440,8 +442,14 @@ public final class MappingEngine implements AutoCloseable {
         }
         // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
         // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
+        // Not with the caller's interrupt (a wait above may have been interrupted) set: an interrupted thread's file
+        // write closes the metadata store's channel for everyone (as in the workers' endBatch). Set again after.
+        boolean interrupted = Thread.interrupted();
         for (Work work : works.values()) {
             work.workers.values().forEach(ShardWorker::idle);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         invoker.close();
     }

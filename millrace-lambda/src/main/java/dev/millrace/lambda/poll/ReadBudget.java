@@ -5,9 +5,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The bytes of events an engine's workers may hold read ahead (queued, not yet in a batch), over every mapping and
  * shard, so that many shards or a high ParallelizationFactor cannot read the heap full. Each worker keeps its own
- * bound as well ({@link ShardWorker}); a worker whose queue is empty may read one batch's worth whatever the budget says,
- * so that a mapping whose batches are stuck (a function down, retried for a day) holding the budget cannot starve the
- * others.
+ * bound as well ({@link ShardWorker}); a worker whose queue is empty, or that has an idle lane with an empty queue, may
+ * read one batch's worth (up to 6 MB) whatever the budget says, so that a mapping whose batches are stuck (a function
+ * down, retried for a day) holding the budget cannot starve the others, nor a lane retrying a record its shard's other
+ * lanes. The budget is therefore a soft bound: up to 6 MB more per such worker.
  *
  * <p>Thread-safe (an atomic counter).
  */

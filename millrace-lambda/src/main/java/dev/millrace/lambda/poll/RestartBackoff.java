@@ -13,25 +13,30 @@ final class RestartBackoff {
     private final long maxMs;
     /** Restarts since the shard last made progress. */
     private int restarts;
-    /** When the next restart may happen; 0: none booked. */
+    /** When the next restart may happen, if {@link #booked}. */
     private long dueMs;
+    private boolean booked;
 
     RestartBackoff(long baseMs, long maxMs) {
         this.baseMs = baseMs;
         this.maxMs = maxMs;
     }
 
-    /** Whether a stopped worker may be replaced at {@code nowMs}; books the wait the first time it is asked. */
+    /**
+     * Whether a stopped worker may be replaced at {@code nowMs} (a monotonic time, System.nanoTime in ms: any origin,
+     * maybe negative); books the wait the first time it is asked.
+     */
     boolean due(long nowMs) {
-        if (dueMs == 0) {
+        if (!booked) {
             dueMs = nowMs + waitMs();
+            booked = true;
             return false;
         }
-        if (nowMs < dueMs) {
+        if (nowMs - dueMs < 0) {
             return false;
         }
         restarts++;
-        dueMs = 0;
+        booked = false;
         return true;
     }
 

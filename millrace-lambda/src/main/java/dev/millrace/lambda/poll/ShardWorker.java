@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: a worker holds at most {@code lanes × BatchSize} records read ahead, and at most {@code lanes × 6 MB} of
  * their events (one record more if a single one is larger than what is left), within the engine's
- * {@link ReadBudget}; plus the batches under way, one per lane.
+ * {@link ReadBudget}, past which a worker whose queue is empty, or with an idle lane whose queue is, still reads up to
+ * 6 MB at a time; plus the batches under way, one per lane.
  *
  * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
  * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
@@ -69,12 +70,18 @@ final class ShardWorker {
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Whether a stopped worker made (or tried) its final commit: once, not on every poll of the restart backoff. */
+    private final AtomicBoolean finalCommitTried = new AtomicBoolean();
     /** Whether a record ended (processed or discarded) since the worker was made. */
     private volatile boolean progressed;
     /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
     private final Object commitLock = new Object();
-    /** When the checkpoint was last committed (the run's clock); guarded by commitLock. */
-    private long lastCommitMs;
+    /**
+     * When the checkpoint was last committed, in System.nanoTime (not the run's clock: a wall clock stepped back would
+     * put the next commit off by as much); guarded by commitLock, as is whether one was made yet.
+     */
+    private long lastCommitNs;
+    private boolean commitMade;
     /** Whether a later commit is booked (not under commitLock: the poll thread books and must not wait on a commit). */
     private final AtomicBoolean commitBooked = new AtomicBoolean();
 
@@ -121,7 +128,9 @@ final class ShardWorker {
             }
         }
         if (!running) {
-            commitCheckpoint(true);
+            if (finalCommitTried.compareAndSet(false, true)) {
+                commitCheckpoint(true);
+            }
             dropQueued();
         }
         return true;
@@ -256,8 +265,10 @@ final class ShardWorker {
         synchronized (this) {
             int laneCount = lanes.lanes();
             recordsLeft = run.mapping().batchSize() * laneCount - queuedRecords;
-            // An empty queue may always take a batch's worth: the budget may be held by others' stuck batches.
-            long budget = Math.max(run.readBudget().availableBytes(), queuedRecords == 0 ? MAX_EVENT_BYTES : 0);
+            // An empty queue, or an idle lane's, may always take a batch's worth: the budget may be held by others'
+            // stuck batches, and one lane retrying a record (its queue full behind it) must not stop the others.
+            long budget = Math.max(run.readBudget().availableBytes(),
+                    queuedRecords == 0 || idleLaneEmpty() ? MAX_EVENT_BYTES : 0);
             bytesLeft = Math.min(MAX_EVENT_BYTES * laneCount - queuedBytes, budget);
             if (recordsLeft <= 0 || bytesLeft <= 0) {
                 return;
@@ -310,6 +321,16 @@ final class ShardWorker {
         if (filtered > 0) {
             run.listener().filteredOut(run.mapping(), filtered);
         }
+    }
+
+    /** Whether a lane has no batch under way and nothing queued. Guarded by this. */
+    private boolean idleLaneEmpty() {
+        for (int lane = 0; lane < laneBusy.length; lane++) {
+            if (!laneBusy[lane] && queues.get(lane).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands each idle lane its next batch if one is due. */
@@ -474,7 +495,7 @@ final class ShardWorker {
         boolean interrupted = Thread.interrupted();
         // The checkpoint first, then the lane: a stopped worker that looks idle has committed what it ended, so one
         // built after it (an update, a new writer) reads the checkpoint it left. A running one may put it off.
-        commitCheckpoint(!running);
+        commitCheckpoint(!running, true);
         synchronized (this) {
             laneBusy[lane] = false;
             waiting[lane] = null;
@@ -677,6 +698,14 @@ final class ShardWorker {
      * ended, or the last commit was {@link #COMMIT_INTERVAL_MS} ago; else a commit is booked for then.
      */
     private void commitCheckpoint(boolean force) {
+        commitCheckpoint(force, false);
+    }
+
+    /**
+     * As {@link #commitCheckpoint(boolean)}; {@code fromEndBatch}: made by the batch's own thread once its records
+     * ended, the one commit a windowed worker makes while its lane is busy.
+     */
+    private void commitCheckpoint(boolean force, boolean fromEndBatch) {
         // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
         // fails the conditional commit harmlessly.
         synchronized (commitLock) {
@@ -687,17 +716,22 @@ final class ShardWorker {
                     // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
                     return;
                 }
+                if (windowBusy() && !fromEndBatch) {
+                    // The lane's batch may have moved the window's state on and not yet ended its records: that
+                    // state with this position would count them twice after a restart. endBatch commits it.
+                    return;
+                }
                 checkpoint = checkpointNow();
                 expected = committed;
             }
             if (expected.isPresent() && expected.get().equals(checkpoint)) {
                 return;
             }
-            long nowMs = run.clock().millis();
+            long nowNs = System.nanoTime();
             // A window's end is committed at once: after a restart from before it, its final invocation would come
             // again. Its start too: the first state is the window's.
             boolean windowMoved = expected.map(Checkpoint::windowStartMs).orElse(-1L) != checkpoint.windowStartMs();
-            long waitMs = lastCommitMs + COMMIT_INTERVAL_MS - nowMs;
+            long waitMs = commitMade ? COMMIT_INTERVAL_MS - (nowNs - lastCommitNs) / 1_000_000L : 0;
             if (!force && !windowMoved && waitMs > 0) {
                 bookCommit(waitMs);
                 return;
@@ -707,7 +741,8 @@ final class ShardWorker {
                 synchronized (this) {
                     committed = Optional.of(checkpoint);
                 }
-                lastCommitMs = nowMs;
+                lastCommitNs = nowNs;
+                commitMade = true;
             } catch (CheckpointMovedException e) {
                 LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
                         shard.shardId(), e.getMessage());
@@ -728,13 +763,24 @@ final class ShardWorker {
         return windows == null ? Checkpoint.at(next) : windows.checkpoint(next);
     }
 
-    /** Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked. */
+    /**
+     * Whether a windowed worker's batch is under way: its new window state is applied before its records end (a
+     * separate step), so the checkpoint may carry a state ahead of its position until the batch ends. Guarded by this.
+     */
+    private boolean windowBusy() {
+        return windows != null && busyLanes > 0;
+    }
+
+    /**
+     * Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked (none while a
+     * windowed batch is under way: {@link #endBatch} commits then, and the next tick books again).
+     */
     private void bookCommit(long delayMs) {
         if (!running) {
             return;
         }
         synchronized (this) {
-            if (lanes == null || done || committed.equals(Optional.of(checkpointNow()))) {
+            if (lanes == null || done || windowBusy() || committed.equals(Optional.of(checkpointNow()))) {
                 return;
             }
         }
@@ -751,6 +797,11 @@ final class ShardWorker {
 
     private void bookedCommit() {
         commitBooked.set(false);
+        if (!running) {
+            // The stopped worker's final commit is idle's: a booked one after it (a Delete's forget, say) would
+            // bring the key back.
+            return;
+        }
         // As in endBatch: an interrupt must not reach the metadata store.
         boolean interrupted = Thread.interrupted();
         commitCheckpoint(false);

@@ -87,6 +87,10 @@ class MappingEngineTest {
     final AtomicInteger polled = new AtomicInteger();
     /** When set, the function waits for it before answering. */
     volatile java.util.concurrent.CountDownLatch gate;
+    /** When set, runs on the invocation thread after each invocation's answer is read, before its records end. */
+    volatile Runnable onInvoked;
+    /** How far the engines' wall clock is stepped back (NTP, a VM resume). */
+    volatile long clockBackMs;
     final AtomicInteger streamWritesToFail = new AtomicInteger();
     final List<String> streamWrites = new CopyOnWriteArrayList<>();
 
@@ -214,6 +218,15 @@ class MappingEngineTest {
             public void polled(EventSourceMapping mapping, int records) {
                 polled.addAndGet(records);
             }
+
+            @Override
+            public void invoked(EventSourceMapping mapping, int records, String outcome, long durationMs,
+                                long iteratorAgeMs) {
+                Runnable hook = onInvoked;
+                if (hook != null) {
+                    hook.run();
+                }
+            }
         };
         FailureDestinations failures = new FailureDestinations(new LocalFilesDestination(dir.resolve("objects")),
                 (arn, key, data) -> {
@@ -224,10 +237,35 @@ class MappingEngineTest {
                 }, dir.resolve("staging"), new InvocationRecords(Clock.systemUTC()));
         MappingEngine engine = new MappingEngine(new MappingStore(storage.metadata(), Clock.systemUTC()),
                 checkpointStore, source, streams(), functions(), failures, listener,
-                options, Clock.systemUTC(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
+                options, steppedClock(), ACCOUNT.region(), ACCOUNT.id(), () -> true);
         engines.add(engine);
         engine.start();
         return engine;
+    }
+
+    /** The system clock, less {@link #clockBackMs}. */
+    private Clock steppedClock() {
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public long millis() {
+                return System.currentTimeMillis() - clockBackMs;
+            }
+        };
     }
 
     private String create(String extra) {
@@ -444,6 +482,26 @@ class MappingEngineTest {
     }
 
     @Test
+    void closingTheEngineFromAnInterruptedThreadCommitsTheLastCheckpointsAndLeavesTheStoreUsable() throws Exception {
+        put(0, "a", numbered("r-", 3));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        MappingEngine engine = engine();
+        // The last batches end within a second of the first commit: their commit is put off, close makes it.
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.size() >= 3);
+        Thread.currentThread().interrupt();
+        try {
+            engine.close();
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt is kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        storage.metadata().commit(Map.of("after-close", "still writable".getBytes(StandardCharsets.UTF_8)));
+        assertThat(storage.metadata().get("after-close")).isPresent();
+        assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("3");
+    }
+
+    @Test
     void aFailureDestinationThatRefusesIsSentAgainWithoutInvokingTheFunctionAgainNorLosingTheRecord()
             throws Exception {
         behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("poison"))
@@ -526,6 +584,8 @@ class MappingEngineTest {
     static final class Fenceable implements MetadataStore {
         final MetadataStore store;
         volatile boolean fenced;
+        /** Commits refused since it was fenced. */
+        final AtomicInteger refused = new AtomicInteger();
 
         Fenceable(MetadataStore store) {
             this.store = store;
@@ -555,6 +615,7 @@ class MappingEngineTest {
 
         private void check() {
             if (fenced) {
+                refused.incrementAndGet();
                 throw new IllegalStateException("fenced: this node is gone");
             }
         }
@@ -572,6 +633,22 @@ class MappingEngineTest {
         @Override
         public void close() {
         }
+    }
+
+    @Test
+    void aWorkerStoppedByARefusedCommitTriesItsFinalCommitOnceNotOnEveryPollOfItsRestartBackoff() throws Exception {
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        Fenceable failing = new Fenceable(storage.metadata());
+        engine(new MappingEngine.Options(20, 8, Duration.ofSeconds(2), Duration.ofSeconds(10), 5_000, 5_000),
+                failing);
+        put(0, "a", "r-0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded.size() >= 1);
+        failing.fenced = true;
+        put(0, "a", "s-0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> failing.refused.get() >= 1);
+        // A second of 20 ms polls within the 5 s backoff: the stopped worker's final commit (refused too), once.
+        Thread.sleep(1_000);
+        assertThat(failing.refused.get()).isBetween(1, 3);
     }
 
     @Test
@@ -636,6 +713,48 @@ class MappingEngineTest {
         assertThat(rawEvents.stream().filter(e -> e.get("isFinalInvokeForWindow").asBoolean())).singleElement()
                 .satisfies(e -> assertThat(e.at("/state/count").asInt() + e.get("Records").size()).isEqualTo(5));
         assertThat(seen()).extracting(Seen::data).containsExactly("x-0", "x-1");
+    }
+
+    @Test
+    void aWindowsCommittedStateNeverCountsRecordsAfterItsPosition() throws Exception {
+        // M1: a batch's new state is applied before its records end. A commit in between (a booked one; a window's
+        // start is committed at once) would store {count:2} at position 0: r-0 and r-1 counted twice after a crash.
+        functionAnswers = event -> {
+            int before = event.at("/state/count").asInt(0);
+            return new Answer(200, null, "{\"state\":{\"count\":" + (before + event.get("Records").size()) + "}}");
+        };
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,"
+                + "\"TumblingWindowInSeconds\":900");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        List<String> commits = new CopyOnWriteArrayList<>();
+        Registration registration = storage.metadata().onCommit((version, changes) -> {
+            if (changes.containsKey(key) && changes.get(key) != null) {
+                commits.add(new String(changes.get(key), StandardCharsets.UTF_8));
+            }
+        });
+        // The first batch's records stay unended until a state is committed (at most 2 s, past a throttled commit): the polls go on meanwhile.
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+        onInvoked = () -> {
+            if (held.compareAndSet(false, true)) {
+                long untilNs = System.nanoTime() + 2_000_000_000L;
+                while (commits.stream().noneMatch(c -> c.contains("count")) && System.nanoTime() < untilNs) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+        put(0, "a", numbered("r-", 4));
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 4 && commits.stream()
+                .anyMatch(c -> MappingCheckpoints.Checkpoint.decode(c).nextPosition() == 4));
+        registration.close();
+        assertThat(held).isTrue();
+        for (String commit : commits) {
+            MappingCheckpoints.Checkpoint checkpoint = MappingCheckpoints.Checkpoint.decode(commit);
+            int counted = checkpoint.windowState() == null ? 0 : JSON.readTree(checkpoint.windowState())
+                    .path("count").asInt(0);
+            assertThat(counted).as("records in the state of " + commit).isLessThanOrEqualTo(
+                    (int) checkpoint.nextPosition());
+        }
     }
 
     /** A mapping on shard 0 whose function fails every batch holding a record from "bad" on, retried (defaults). */
@@ -715,11 +834,29 @@ class MappingEngineTest {
         });
         MappingEngine engine = engine();
         await().atMost(Duration.ofSeconds(20)).until(() -> seen().size() >= 40);
+        // The booked (throttled) commit comes while the engine runs, not only the one close forces.
+        await().atMost(Duration.ofSeconds(3)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("40"));
         engine.close();
         registration.close();
         // 40 batches: a commit after each would be 40.
         assertThat(commits.get()).isBetween(1, 20);
         assertThat(new String(storage.metadata().get(key).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("40");
+    }
+
+    @Test
+    void aWallClockSteppedBackDoesNotPutTheThrottledCommitsOff() throws Exception {
+        put(0, "a", numbered("r-", 3));
+        String uuid = create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":1");
+        String key = MappingCheckpoints.key(uuid, "shardId-000000000000");
+        engine();
+        await().atMost(Duration.ofSeconds(20)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("3"));
+        clockBackMs = 3_600_000;
+        put(0, "a", numbered("s-", 3));
+        // The throttle's second, not the hour the clock went back.
+        await().atMost(Duration.ofSeconds(5)).until(() -> storage.metadata().get(key)
+                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse("").equals("6"));
     }
 
     @Test
@@ -768,5 +905,24 @@ class MappingEngineTest {
         MappingEngine.Options tiny = new MappingEngine.Options(FAST.pollIntervalMs(), FAST.invocationThreads(),
                 FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
         assertThat(readWhileTheFirstBatchIsHeld(tiny)).isEqualTo(8);
+    }
+
+    @Test
+    void aLaneRetryingARecordLeavesTheShardsOtherLanesReadingPastAnExhaustedBudget() throws Exception {
+        // "a" goes to lane 1, "b" to lane 0 (String.hashCode mod 2). Lane 1 retries "bad" with "a-2" queued behind it;
+        // the engine's budget (1 byte) is spent, but idle lane 0 still gets b's records.
+        MappingEngine.Options tiny = new MappingEngine.Options(FAST.pollIntervalMs(), FAST.invocationThreads(),
+                FAST.connectTimeout(), FAST.invocationTimeout(), FAST.backoffBaseMs(), FAST.backoffMaxMs(), 1);
+        behaviour = batch -> batch.stream().anyMatch(s -> s.data().equals("bad"))
+                ? new Answer(200, "Unhandled", "{}") : Answer.OK;
+        put(0, "a", "bad", "a-1", "a-2");
+        create(",\"StartingPosition\":\"TRIM_HORIZON\",\"BatchSize\":2,\"ParallelizationFactor\":2");
+        engine(tiny);
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen().stream().filter(s -> s.data().equals("bad"))
+                .count() >= 2);
+        put(0, "b", "b-0", "b-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> succeeded.stream().flatMap(List::stream)
+                .anyMatch(s -> s.data().equals("b-1")));
+        assertThat(succeeded.stream().flatMap(List::stream)).noneMatch(s -> s.data().startsWith("a-"));
     }
 }
