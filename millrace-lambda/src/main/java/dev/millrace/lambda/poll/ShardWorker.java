@@ -47,8 +47,13 @@ import org.slf4j.LoggerFactory;
  * ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost every
  * shard a round trip (or an fsync) per batch.
  *
+ * <p>Ticks come from the engine's timed poll and, between polls, from the worker's {@link TickWakeup}: when a batch
+ * ends (its lane is free for the next batch, and the read-ahead it held may be read on) and when records are appended
+ * to the shard while a lane is idle and no batching window holds batches back.
+ *
  * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
- * on invocation threads; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
+ * on invocation threads, which wake the worker ({@link TickWakeup#wake}) but never tick it; appends wake it on the
+ * appending thread, without taking a lock; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
  * trip, a store other commits keep moving), are made outside it, in order under {@code commitLock}, taken before this
  * object's lock, never after.
  */
@@ -68,6 +73,7 @@ final class ShardWorker {
     private final Shard shard;
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
+    private final TickWakeup wakeup;
     private volatile boolean running = true;
     /** Whether a record ended (processed or discarded) since the worker was made. */
     private volatile boolean progressed;
@@ -91,6 +97,8 @@ final class ShardWorker {
     private record Pause(ScheduledFuture<?> scheduled, Runnable step) {
     }
     private int busyLanes;
+    /** Lanes without a batch (written under this, read by appending threads without it). */
+    private volatile int idleLanes;
     private int queuedRecords;
     private long queuedBytes;
     private long readPosition;
@@ -103,6 +111,7 @@ final class ShardWorker {
         this.run = run;
         this.shard = shard;
         this.writer = new KinesisEventWriter(run.context(shard.shardId()));
+        this.wakeup = run.wakeup(this::tryTick);
     }
 
     String shardId() {
@@ -145,6 +154,7 @@ final class ShardWorker {
      */
     void stop() {
         running = false;
+        wakeup.close();
         List<Pause> due = new ArrayList<>();
         synchronized (this) {
             if (waiting == null) {
@@ -185,13 +195,19 @@ final class ShardWorker {
         return shard.ended() || shard.log().sealed();
     }
 
-    /** Runs {@link #tick} unless a tick is under way; returns whether it ran. */
+    /**
+     * Runs {@link #tick} unless a tick is under way; returns whether it ran. A tick that throws stops the worker (the
+     * engine builds another after a backoff).
+     */
     boolean tryTick() {
         if (!ticking.compareAndSet(false, true)) {
             return false;
         }
         try {
             tick();
+        } catch (RuntimeException e) {
+            LOG.warn("Event source mapping {} shard {}: {}", run.mapping().uuid(), shard.shardId(), e.toString());
+            stop();
         } finally {
             ticking.set(false);
         }
@@ -203,13 +219,23 @@ final class ShardWorker {
         if (!running) {
             return;
         }
+        wakeup.ticked();
+        boolean started;
         synchronized (this) {
-            if (done || (lanes == null && !start())) {
+            started = lanes == null;
+            if (done || (started && !start())) {
                 return;
             }
         }
+        if (started) {
+            wakeup.listen(shard.log(), (key, result) -> appended());
+        }
         read();
-        dispatch();
+        if (dispatch()) {
+            // What the batches took is read again at once, so that the lanes' next batches are queued when these end.
+            read();
+            dispatch();
+        }
         finishIfDone();
         // Records the filter kept out move the checkpoint too, also when no batch follows them; committed on an
         // invocation thread, not this one, which polls every shard.
@@ -241,6 +267,7 @@ final class ShardWorker {
             queues.add(new ArrayDeque<>());
         }
         laneBusy = new boolean[laneCount];
+        idleLanes = laneCount;
         laneBytes = new long[laneCount];
         waiting = new Pause[laneCount];
         readPosition = start;
@@ -312,18 +339,31 @@ final class ShardWorker {
         }
     }
 
-    /** Hands each idle lane its next batch if one is due. */
-    private void dispatch() {
+    /**
+     * Records appended to the shard (on the appending thread: no lock, no wait): a tick reads them if a lane could
+     * take them now. Busy lanes are woken by their batch's end; a batching window by the timed poll.
+     */
+    private void appended() {
+        if (running && idleLanes > 0 && run.mapping().maximumBatchingWindowSeconds() == 0) {
+            wakeup.wake();
+        }
+    }
+
+    /** Hands each idle lane its next batch if one is due; returns whether it handed any. */
+    private boolean dispatch() {
         long nowMs = run.clock().millis();
         boolean closedAndRead = closed() && readPosition() >= shard.log().endPosition();
         boolean caughtUp = readPosition() >= shard.log().endPosition();
+        boolean handed = false;
         for (int lane = 0; lane < laneCount(); lane++) {
             Windows.Batch batch = nextBatch(lane, nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 int chosen = lane;
                 run.submit(() -> runBatch(chosen, batch));
+                handed = true;
             }
         }
+        return handed;
     }
 
     private synchronized long readPosition() {
@@ -397,6 +437,7 @@ final class ShardWorker {
         run.readBudget().released(bytes);
         laneBusy[lane] = true;
         busyLanes++;
+        idleLanes = laneBusy.length - busyLanes;
     }
 
     /** Starts one batch on an invocation thread; {@link #step} runs it to its end. */
@@ -479,6 +520,11 @@ final class ShardWorker {
             laneBusy[lane] = false;
             waiting[lane] = null;
             busyLanes--;
+            idleLanes = laneBusy.length - busyLanes;
+        }
+        // The lane's next batch goes now, not at the next poll (Lambda sends a shard's next batch as one ends).
+        if (running) {
+            wakeup.wake();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -788,6 +834,7 @@ final class ShardWorker {
                     committed = Optional.of(end);
                     done = true;
                 }
+                wakeup.close();
             } catch (RuntimeException e) {
                 LOG.warn("Event source mapping {} shard {}: the shard's end could not be committed: {}; this worker "
                         + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
