@@ -417,8 +417,8 @@ public final class MappingEngine implements AutoCloseable {
 
     private MappingRun.Services services() {
         return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
-                this::scheduleTick, readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
-                accountId);
+                this::scheduleTick, readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(),
+                options.backoffMaxMs(), region, accountId);
     }
 
     /** Stops polling and every batch, interrupting invocations under way; waits a few seconds for them to end. */

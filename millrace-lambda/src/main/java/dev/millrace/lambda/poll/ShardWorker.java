@@ -53,9 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
  * on invocation threads, which wake the worker ({@link TickWakeup#wake}) but never tick it; appends wake it on the
- * appending thread, without taking a lock; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
- * trip, a store other commits keep moving), are made outside it, in order under {@code commitLock}, taken before this
- * object's lock, never after.
+ * appending thread, without taking a lock; shared state is guarded by this object. Checkpoint commits, which may be
+ * slow (a Kafka round trip, a store other commits keep moving), are made outside it, in order under
+ * {@code commitLock}, taken before this object's lock, never after.
  */
 final class ShardWorker {
 
