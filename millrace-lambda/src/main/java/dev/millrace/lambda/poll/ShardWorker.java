@@ -1,10 +1,7 @@
 package dev.millrace.lambda.poll;
 
 import dev.millrace.channels.delivery.ShardSource.Shard;
-import dev.millrace.lambda.failure.InvocationRecord;
-import dev.millrace.lambda.failure.InvocationRecord.Condition;
 import dev.millrace.lambda.failure.InvocationRecord.ResponseContext;
-import dev.millrace.lambda.failure.KinesisBatchInfo;
 import dev.millrace.lambda.invoke.BatchResponse;
 import dev.millrace.lambda.invoke.EventRecord;
 import dev.millrace.lambda.invoke.InvokeOutcome;
@@ -455,7 +452,8 @@ final class ShardWorker {
             }
             return;
         }
-        BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), new Ends(),
+        BatchEnds ends = new BatchEnds(run, writer, shard.shardId(), () -> running, this::end);
+        BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), ends,
                 p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
                 run.clock(), this::sleep, () -> running);
         step(lane, batchRun.start(batch.records()));
@@ -528,66 +526,6 @@ final class ShardWorker {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The listener of a batch's ends: processed records end; discarded ones end once their invocation record is sent.
-     * A destination that refuses keeps the batch where it is: the same record is sent again after a backoff (the
-     * batch holds no thread meanwhile), the function is not invoked again for it, and the shard goes on only once it
-     * is stored. One per batch.
-     */
-    private final class Ends implements BatchRun.Listener<Pending> {
-        /** The invocation record of the discard being sent, kept across refusals, and the records it is for. */
-        private List<Pending> sending;
-        private InvocationRecord record;
-        private byte[] payload;
-
-        @Override
-        public void processed(List<Pending> records) {
-            end(records);
-        }
-
-        @Override
-        public boolean discarded(List<Pending> records, Condition condition, int invocations,
-                                 FunctionFailure lastFailure) {
-            if (!running || Thread.currentThread().isInterrupted()) {
-                // Stopping: no send and no append from a thread that may be interrupted; the records stay for the
-                // next worker (which invokes them again: the record kept here is not stored).
-                return false;
-            }
-            String destination = run.mapping().onFailureDestination();
-            if (destination != null) {
-                if (sending != records) {
-                    List<EventRecord> events = records.stream().map(Pending::event).toList();
-                    ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
-                            ? null : lastFailure.response();
-                    record = run.failures().records().record(run.mapping().functionArn(), condition, invocations,
-                            response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(), events));
-                    payload = writer.write(events, null);
-                    sending = records;
-                }
-                try {
-                    run.failures().send(run.mapping().uuid(), destination, record, payload);
-                } catch (RuntimeException e) {
-                    // Every refused attempt counts, as AWS's DestinationDeliveryFailures ("the number of times that
-                    // Lambda attempts to send an event to a destination but fails").
-                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
-                    LOG.warn("Event source mapping {} shard {}: the OnFailure destination {} refused the invocation "
-                            + "record of {} discarded records: {}; sent again after a backoff", run.mapping().uuid(),
-                            shard.shardId(), destination, records.size(), e.toString());
-                    run.problem("OnFailure destination " + destination + " refused the invocation record: "
-                            + e.getMessage());
-                    return false;
-                }
-                sending = null;
-            }
-            LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
-                    run.mapping().uuid(), shard.shardId(), records.size(), condition.awsName(), invocations,
-                    destination != null ? ", invocation record sent to " + destination : "");
-            run.listener().dropped(run.mapping(), records.size(), destination != null);
-            end(records);
-            return true;
         }
     }
 
