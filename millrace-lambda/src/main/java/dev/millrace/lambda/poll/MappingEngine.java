@@ -41,18 +41,25 @@ import org.slf4j.LoggerFactory;
  * Updating → Enabled with workers on the new settings, Deleting → gone with its checkpoints).
  *
  * <p>A poll (every {@code pollIntervalMs}, on one thread) reads the mappings, settles their states and ticks every
- * worker; batches run on a bounded pool of invocation threads. On a cluster the engine works only while
+ * worker; batches run on a bounded pool of invocation threads. Between polls a worker is ticked alone, on the same
+ * poll thread, when one of its batches ends and when records are appended to its shard ({@link TickWakeup}): a
+ * backlog drains as fast as the function takes batches, and a record put into an idle stream is invoked at once. A
+ * change to the mappings queues a poll at once too. On a cluster the engine works only while
  * {@code active} says so (the metadata writer, as channels' delivery), and the shard source gives it the shards it
  * processes: each shard is processed by one node.
  *
- * <p>Thread-safe: the poll thread owns the mappings' work; {@link #close} stops it.
+ * <p>Thread-safe: the poll thread owns the mappings' work (the works, their workers, every tick); invocation threads
+ * run batches and wake workers, appending threads wake them; {@link #close} stops it.
  */
 public final class MappingEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MappingEngine.class);
 
     /**
-     * @param pollIntervalMs     how often the mappings and shards are looked at
+     * @param pollIntervalMs     how often the mappings and shards are looked at; a worker is also ticked when its
+     *                           batch ends or its shard is appended to ({@link TickWakeup}), so this bounds only how
+     *                           late a change no one announces is seen (a batching window's end, another node's
+     *                           append on Kafka)
      * @param invocationThreads  invocations (and their retries' waits) at once, over every mapping
      * @param connectTimeout     to a function's endpoint
      * @param invocationTimeout  the function's timeout: how long an invocation may run
@@ -121,6 +128,8 @@ public final class MappingEngine implements AutoCloseable {
     /** Owned by the poll thread. */
     private final Map<String, Work> works = new HashMap<>();
     private ScheduledExecutorService poller;
+    /** The poll thread for workers' wake-ups: not cleared by {@link #close}, which shuts it down. */
+    private volatile ScheduledExecutorService pollThread;
     private ThreadPoolExecutor invocations;
     /** Schedules the next step of batches waiting out a retry's backoff. */
     private ScheduledExecutorService retryTimer;
@@ -172,6 +181,7 @@ public final class MappingEngine implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        pollThread = poller;
         poller.scheduleWithFixedDelay(this::poll, 0, options.pollIntervalMs(), TimeUnit.MILLISECONDS);
         // A change (a new mapping, a deletion) is acted on at once rather than at the next poll; changes that come
         // while one such poll waits are its (each batch's LastProcessingResult is a change).
@@ -349,13 +359,7 @@ public final class MappingEngine implements AutoCloseable {
                 // Working again: a later failure waits the base backoff, not the doubled one of a lasting failure.
                 work.restarts.get(shard.shardId()).progressed();
             }
-            try {
-                worker.tryTick();
-            } catch (RuntimeException e) {
-                LOG.warn("Event source mapping {} shard {}: {}", work.run.mapping().uuid(), shard.shardId(),
-                        e.toString());
-                worker.stop();
-            }
+            worker.tryTick();
         }
         work.workers.entrySet().removeIf(entry -> {
             if (ids.contains(entry.getKey())) {
@@ -399,10 +403,24 @@ public final class MappingEngine implements AutoCloseable {
                 && Objects.equals(a.onFailureDestination(), b.onFailureDestination());
     }
 
+    /** Runs a worker's woken tick on the poll thread; false once the engine is closing. */
+    private boolean scheduleTick(Runnable tick, long delayNs) {
+        ScheduledExecutorService p = pollThread;
+        if (p == null || p.isShutdown()) {
+            return false;
+        }
+        try {
+            p.schedule(tick, delayNs, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
     private MappingRun.Services services() {
         return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
-                readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(), options.backoffMaxMs(), region,
-                accountId);
+                this::scheduleTick, readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(),
+                options.backoffMaxMs(), region, accountId);
     }
 
     /** Stops polling and every batch, interrupting invocations under way; waits a few seconds for them to end. */
@@ -419,11 +437,15 @@ public final class MappingEngine implements AutoCloseable {
         if (changes != null) {
             changes.close();
         }
+        // The caller's interrupt is put aside for the close and set again after: an interrupted wait would skip the
+        // batches' ends, and an interrupted thread's file write closes the metadata store's channel for everyone (as
+        // in the workers' endBatch). An interrupt during the close cuts its waits short, no more.
+        boolean interrupted = Thread.interrupted();
         p.shutdown();
         try {
             p.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
         works.values().forEach(Work::stop);
         // Waiting batches are stepped at once by their worker's stop (they end, as stopped); the timer is not needed.
@@ -435,16 +457,14 @@ public final class MappingEngine implements AutoCloseable {
         try {
             if (!invocations.awaitTermination(5, TimeUnit.SECONDS)) {
                 invocations.shutdownNow();
+                invocations.awaitTermination(5, TimeUnit.SECONDS);
             }
-            invocations.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
+            invocations.shutdownNow();
         }
         // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
         // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
-        // Not with the caller's interrupt (a wait above may have been interrupted) set: an interrupted thread's file
-        // write closes the metadata store's channel for everyone (as in the workers' endBatch). Set again after.
-        boolean interrupted = Thread.interrupted();
         for (Work work : works.values()) {
             work.workers.values().forEach(ShardWorker::idle);
         }

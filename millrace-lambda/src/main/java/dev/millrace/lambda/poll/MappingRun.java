@@ -30,8 +30,8 @@ final class MappingRun {
     /** Services of the engine the workers use. */
     record Services(MappingStore store, MappingCheckpoints checkpoints, FunctionInvoker invoker,
                     FailureDestinations failures, MappingListener listener, Executor invocations,
-                    ScheduledExecutorService retryTimer, ReadBudget readBudget, Clock clock,
-                    Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, String region,
+                    ScheduledExecutorService retryTimer, TickWakeup.PollThread pollThread, ReadBudget readBudget,
+                    Clock clock, Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, String region,
                     String accountId) {
     }
 
@@ -115,6 +115,11 @@ final class MappingRun {
     ScheduledFuture<?> submitLater(Runnable step, long delayMs) {
         return services.retryTimer().schedule(() -> services.invocations().execute(step), delayMs,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** A worker's wake-ups: {@code tick} runs on the engine's poll thread ({@link TickWakeup}). */
+    TickWakeup wakeup(Runnable tick) {
+        return new TickWakeup(services.pollThread(), tick);
     }
 
     InvokeOutcome invoke(byte[] event) {

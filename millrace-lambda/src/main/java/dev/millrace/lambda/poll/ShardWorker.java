@@ -1,10 +1,7 @@
 package dev.millrace.lambda.poll;
 
 import dev.millrace.channels.delivery.ShardSource.Shard;
-import dev.millrace.lambda.failure.InvocationRecord;
-import dev.millrace.lambda.failure.InvocationRecord.Condition;
 import dev.millrace.lambda.failure.InvocationRecord.ResponseContext;
-import dev.millrace.lambda.failure.KinesisBatchInfo;
 import dev.millrace.lambda.invoke.BatchResponse;
 import dev.millrace.lambda.invoke.EventRecord;
 import dev.millrace.lambda.invoke.InvokeOutcome;
@@ -48,10 +45,15 @@ import org.slf4j.LoggerFactory;
  * ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost every
  * shard a round trip (or an fsync) per batch.
  *
+ * <p>Ticks come from the engine's timed poll and, between polls, from the worker's {@link TickWakeup}: when a batch
+ * ends (its lane is free for the next batch, and the read-ahead it held may be read on) and when records are appended
+ * to the shard while a lane is idle and no batching window holds batches back.
+ *
  * <p>Thread-safe: {@link #tick} runs on the engine's poll thread (never twice at once, {@link #tryTick}); batches end
- * on invocation threads; shared state is guarded by this object. Checkpoint commits, which may be slow (a Kafka round
- * trip, a store other commits keep moving), are made outside it, in order under {@code commitLock}, taken before this
- * object's lock, never after.
+ * on invocation threads, which wake the worker ({@link TickWakeup#wake}) but never tick it; appends wake it on the
+ * appending thread, without taking a lock; shared state is guarded by this object. Checkpoint commits, which may be
+ * slow (a Kafka round trip, a store other commits keep moving), are made outside it, in order under
+ * {@code commitLock}, taken before this object's lock, never after.
  */
 final class ShardWorker {
 
@@ -69,6 +71,7 @@ final class ShardWorker {
     private final Shard shard;
     private final KinesisEventWriter writer;
     private final AtomicBoolean ticking = new AtomicBoolean();
+    private final TickWakeup wakeup;
     private volatile boolean running = true;
     /** Whether a stopped worker made (or tried) its final commit: once, not on every poll of the restart backoff. */
     private final AtomicBoolean finalCommitTried = new AtomicBoolean();
@@ -98,6 +101,8 @@ final class ShardWorker {
     private record Pause(ScheduledFuture<?> scheduled, Runnable step) {
     }
     private int busyLanes;
+    /** Lanes without a batch (written under this, read by appending threads without it). */
+    private volatile int idleLanes;
     private int queuedRecords;
     private long queuedBytes;
     private long readPosition;
@@ -110,6 +115,7 @@ final class ShardWorker {
         this.run = run;
         this.shard = shard;
         this.writer = new KinesisEventWriter(run.context(shard.shardId()));
+        this.wakeup = run.wakeup(this::tryTick);
     }
 
     String shardId() {
@@ -154,6 +160,7 @@ final class ShardWorker {
      */
     void stop() {
         running = false;
+        wakeup.close();
         List<Pause> due = new ArrayList<>();
         synchronized (this) {
             if (waiting == null) {
@@ -194,13 +201,19 @@ final class ShardWorker {
         return shard.ended() || shard.log().sealed();
     }
 
-    /** Runs {@link #tick} unless a tick is under way; returns whether it ran. */
+    /**
+     * Runs {@link #tick} unless a tick is under way; returns whether it ran. A tick that throws stops the worker (the
+     * engine builds another after a backoff).
+     */
     boolean tryTick() {
         if (!ticking.compareAndSet(false, true)) {
             return false;
         }
         try {
             tick();
+        } catch (RuntimeException e) {
+            LOG.warn("Event source mapping {} shard {}: {}", run.mapping().uuid(), shard.shardId(), e.toString());
+            stop();
         } finally {
             ticking.set(false);
         }
@@ -212,13 +225,23 @@ final class ShardWorker {
         if (!running) {
             return;
         }
+        wakeup.ticked();
+        boolean started;
         synchronized (this) {
-            if (done || (lanes == null && !start())) {
+            started = lanes == null;
+            if (done || (started && !start())) {
                 return;
             }
         }
+        if (started) {
+            wakeup.listen(shard.log(), (key, result) -> appended());
+        }
         read();
-        dispatch();
+        if (dispatch()) {
+            // What the batches took is read again at once, so that the lanes' next batches are queued when these end.
+            read();
+            dispatch();
+        }
         finishIfDone();
         // Records the filter kept out move the checkpoint too, also when no batch follows them; committed on an
         // invocation thread, not this one, which polls every shard.
@@ -250,6 +273,7 @@ final class ShardWorker {
             queues.add(new ArrayDeque<>());
         }
         laneBusy = new boolean[laneCount];
+        idleLanes = laneCount;
         laneBytes = new long[laneCount];
         waiting = new Pause[laneCount];
         readPosition = start;
@@ -333,18 +357,31 @@ final class ShardWorker {
         return false;
     }
 
-    /** Hands each idle lane its next batch if one is due. */
-    private void dispatch() {
+    /**
+     * Records appended to the shard (on the appending thread: no lock, no wait): a tick reads them if a lane could
+     * take them now. Busy lanes are woken by their batch's end; a batching window by the timed poll.
+     */
+    private void appended() {
+        if (running && idleLanes > 0 && run.mapping().maximumBatchingWindowSeconds() == 0) {
+            wakeup.wake();
+        }
+    }
+
+    /** Hands each idle lane its next batch if one is due; returns whether it handed any. */
+    private boolean dispatch() {
         long nowMs = run.clock().millis();
         boolean closedAndRead = closed() && readPosition() >= shard.log().endPosition();
         boolean caughtUp = readPosition() >= shard.log().endPosition();
+        boolean handed = false;
         for (int lane = 0; lane < laneCount(); lane++) {
             Windows.Batch batch = nextBatch(lane, nowMs, closedAndRead, caughtUp);
             if (batch != null) {
                 int chosen = lane;
                 run.submit(() -> runBatch(chosen, batch));
+                handed = true;
             }
         }
+        return handed;
     }
 
     private synchronized long readPosition() {
@@ -418,6 +455,7 @@ final class ShardWorker {
         run.readBudget().released(bytes);
         laneBusy[lane] = true;
         busyLanes++;
+        idleLanes = laneBusy.length - busyLanes;
     }
 
     /** Starts one batch on an invocation thread; {@link #step} runs it to its end. */
@@ -435,7 +473,8 @@ final class ShardWorker {
             }
             return;
         }
-        BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), new Ends(),
+        BatchEnds ends = new BatchEnds(run, writer, shard.shardId(), () -> running, this::end);
+        BatchRun<Pending> batchRun = new BatchRun<>(run.policy(), piece -> invoke(piece, batch), ends,
                 p -> p.stored().arrivalMs(), p -> p.stored().position() < shard.log().startPosition(),
                 run.clock(), this::sleep, () -> running);
         step(lane, batchRun.start(batch.records()));
@@ -500,69 +539,14 @@ final class ShardWorker {
             laneBusy[lane] = false;
             waiting[lane] = null;
             busyLanes--;
+            idleLanes = laneBusy.length - busyLanes;
+        }
+        // The lane's next batch goes now, not at the next poll (Lambda sends a shard's next batch as one ends).
+        if (running) {
+            wakeup.wake();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The listener of a batch's ends: processed records end; discarded ones end once their invocation record is sent.
-     * A destination that refuses keeps the batch where it is: the same record is sent again after a backoff (the
-     * batch holds no thread meanwhile), the function is not invoked again for it, and the shard goes on only once it
-     * is stored. One per batch.
-     */
-    private final class Ends implements BatchRun.Listener<Pending> {
-        /** The invocation record of the discard being sent, kept across refusals, and the records it is for. */
-        private List<Pending> sending;
-        private InvocationRecord record;
-        private byte[] payload;
-
-        @Override
-        public void processed(List<Pending> records) {
-            end(records);
-        }
-
-        @Override
-        public boolean discarded(List<Pending> records, Condition condition, int invocations,
-                                 FunctionFailure lastFailure) {
-            if (!running || Thread.currentThread().isInterrupted()) {
-                // Stopping: no send and no append from a thread that may be interrupted; the records stay for the
-                // next worker (which invokes them again: the record kept here is not stored).
-                return false;
-            }
-            String destination = run.mapping().onFailureDestination();
-            if (destination != null) {
-                if (sending != records) {
-                    List<EventRecord> events = records.stream().map(Pending::event).toList();
-                    ResponseContext response = condition == Condition.RECORD_AGE_EXCEEDED || lastFailure == null
-                            ? null : lastFailure.response();
-                    record = run.failures().records().record(run.mapping().functionArn(), condition, invocations,
-                            response, KinesisBatchInfo.of(shard.shardId(), writer.context().streamArn(), events));
-                    payload = writer.write(events, null);
-                    sending = records;
-                }
-                try {
-                    run.failures().send(run.mapping().uuid(), destination, record, payload);
-                } catch (RuntimeException e) {
-                    // Every refused attempt counts, as AWS's DestinationDeliveryFailures ("the number of times that
-                    // Lambda attempts to send an event to a destination but fails").
-                    run.listener().destinationDeliveryFailed(run.mapping(), records.size());
-                    LOG.warn("Event source mapping {} shard {}: the OnFailure destination {} refused the invocation "
-                            + "record of {} discarded records: {}; sent again after a backoff", run.mapping().uuid(),
-                            shard.shardId(), destination, records.size(), e.toString());
-                    run.problem("OnFailure destination " + destination + " refused the invocation record: "
-                            + e.getMessage());
-                    return false;
-                }
-                sending = null;
-            }
-            LOG.info("Event source mapping {} shard {}: {} records discarded ({}, {} invocations){}",
-                    run.mapping().uuid(), shard.shardId(), records.size(), condition.awsName(), invocations,
-                    destination != null ? ", invocation record sent to " + destination : "");
-            run.listener().dropped(run.mapping(), records.size(), destination != null);
-            end(records);
-            return true;
         }
     }
 
@@ -839,6 +823,7 @@ final class ShardWorker {
                     committed = Optional.of(end);
                     done = true;
                 }
+                wakeup.close();
             } catch (RuntimeException e) {
                 LOG.warn("Event source mapping {} shard {}: the shard's end could not be committed: {}; this worker "
                         + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
