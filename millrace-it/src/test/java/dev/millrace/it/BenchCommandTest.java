@@ -155,8 +155,9 @@ class BenchCommandTest {
 
     /** Runs the load generator against the server and returns its parsed {@code --json} report. */
     private static JsonNode bench(String... args) {
-        List<String> command = new ArrayList<>(List.of(MillraceProcess.javaBinary(), "-Xmx512m", "-jar",
-                loadgenJar().toString(), "bench", "--endpoint", server.endpoint().toString(), "--json"));
+        List<String> command = new ArrayList<>(MillraceProcess.java("512m"));
+        command.addAll(List.of("-jar", loadgenJar().toString(), "bench", "--endpoint", server.endpoint().toString(),
+                "--json"));
         command.addAll(List.of(args));
         try {
             Path out = dir.resolve("bench.json");

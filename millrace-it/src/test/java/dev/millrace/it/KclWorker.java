@@ -237,8 +237,8 @@ final class KclWorker implements AutoCloseable {
      * output in {@code log}. The caller ends it ({@link Process#destroyForcibly()}).
      */
     static Process launch(App app, String workerId, Path journalFile, Path log) {
-        List<String> command = new ArrayList<>(List.of(MillraceProcess.javaBinary(), "-Xmx256m", "-cp",
-                testClassPath(), KclWorkerMain.class.getName()));
+        List<String> command = new ArrayList<>(MillraceProcess.java("256m"));
+        command.addAll(List.of("-cp", testClassPath(), KclWorkerMain.class.getName()));
         command.addAll(app.toArgs());
         command.add(workerId);
         command.add(journalFile.toString());

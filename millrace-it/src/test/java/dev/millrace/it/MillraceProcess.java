@@ -25,12 +25,13 @@ import java.util.regex.Pattern;
  * {@code millrace.jar}), never inside the test JVM: the server runs on Netty 4.2, the AWS SDK's client on 4.1.
  *
  * <p>{@link #start} launches {@code java -jar millrace.jar server --port 0 --host 127.0.0.1 --data-dir DIR
- * --transition-delay-ms 0} ({@link #startWithTransitionDelay} with another delay) and reads the child's output
- * (stdout and stderr, merged) until the line {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which
- * gives the port actually bound. The output is kept ({@link #output()}), echoed to the test's stdout and written to
- * {@code target/millrace-logs/}. {@link #startOnPort} starts on a given port instead, for a restart that clients must
- * not notice but as a pause. In a class marked {@link OnKafka} every server keeps its streams on that class's Kafka
- * broker ({@code --storage kafka ...}, from {@link KafkaBackend#serverArgs}), under a topic prefix of its data
+ * --transition-delay-ms 0} (with {@link #java}'s JVM options; {@link #startWithTransitionDelay} with another delay)
+ * and reads the child's output (stdout and stderr, merged) until the line
+ * {@code Millrace listening on http://HOST:PORT (data dir DIR)}, which gives the port actually bound. The output is
+ * kept ({@link #output()}), echoed to the test's stdout and written to {@code target/millrace-logs/}.
+ * {@link #startOnPort} starts on a given port instead, for a restart that clients must not notice but as a pause. In
+ * a class marked {@link OnKafka} every server keeps its streams on that class's Kafka broker
+ * ({@code --storage kafka ...}, from {@link KafkaBackend#serverArgs}), under a topic prefix of its data
  * directory's own.
  * {@link #stop()} sends SIGTERM and returns the exit status (0 after a clean stop), {@link #interrupt()} the same with
  * SIGINT; {@link #kill9()} sends SIGKILL.
@@ -120,9 +121,10 @@ public final class MillraceProcess implements AutoCloseable {
     }
 
     private static List<String> serverCommand(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(),
-                "server", "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", dataDir.toString(),
-                "--transition-delay-ms", Long.toString(transitionDelayMs)));
+        List<String> command = new ArrayList<>(java("512m"));
+        command.addAll(List.of("-jar", jar().toString(), "server", "--port", Integer.toString(port), "--host",
+                "127.0.0.1", "--data-dir", dataDir.toString(), "--transition-delay-ms",
+                Long.toString(transitionDelayMs)));
         command.addAll(KafkaBackend.serverArgs(dataDir));
         if (!List.of(extraArgs).contains("--throughput-limits")) {
             command.addAll(List.of("--throughput-limits", "off"));
@@ -157,6 +159,17 @@ public final class MillraceProcess implements AutoCloseable {
 
     static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * {@code java -Xmx<maxHeap>} with the options of every JVM the tests start (servers, CLI commands, KCL workers,
+     * the load generator): C1 only and the serial collector, as the child Kafka brokers have. A child lives seconds
+     * to a couple of minutes on two cores shared by two test classes, so start-up CPU is what the tests wait for, and
+     * C2's compilations were about 40% of a server's CPU until it listened (3.1 s against 1.9 s with C1 only).
+     * Nothing here measures peak speed.
+     */
+    static List<String> java(String maxHeap) {
+        return List.of(javaBinary(), "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     }
 
     private void pump(PrintWriter log) {
