@@ -36,6 +36,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,6 +247,12 @@ final class ServerCommand implements Callable<Integer> {
                     + "http://127.0.0.1:9000/2015-03-31/functions/function/invocations. In the config file, a mapping "
                     + "of names to URLs.")
     Map<String, String> functions;
+
+    @Option(names = "--function-timeout", paramLabel = "SECONDS",
+            description = "How long a function invocation may run, as a Lambda function's Timeout (1 to 900; "
+                    + "default: 60): a longer one counts as a function error, retried as event source mappings retry "
+                    + "errors.")
+    Integer functionTimeoutSeconds;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "The root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF (default: INFO; Netty and the "
@@ -687,8 +694,10 @@ final class ServerCommand implements Callable<Integer> {
             urls.putAll(functions);
         }
         try {
-            return FunctionRegistry.parse(urls.entrySet().stream().map(f -> f.getKey() + "=" + f.getValue())
-                    .toList());
+            FunctionRegistry registry = FunctionRegistry.parse(urls.entrySet().stream()
+                    .map(f -> f.getKey() + "=" + f.getValue()).toList());
+            return functionTimeoutSeconds == null ? registry
+                    : registry.withTimeout(Duration.ofSeconds(functionTimeoutSeconds));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage().startsWith("--function") ? e.getMessage() : "--function " + e.getMessage());
         }

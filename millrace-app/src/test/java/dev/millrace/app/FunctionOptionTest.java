@@ -9,13 +9,17 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static dev.millrace.app.MillraceMainTest.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@code --function NAME=URL}: into the server's config, from every source key by key, and usage errors. */
+/**
+ * {@code --function NAME=URL} and {@code --function-timeout}: into the server's config, from every source key by key,
+ * and usage errors.
+ */
 class FunctionOptionTest {
     private static final String RIE = "http://127.0.0.1:9000/2015-03-31/functions/function/invocations";
 
@@ -59,5 +63,19 @@ class FunctionOptionTest {
                 .hasMessageContaining("not an absolute http or https URL");
         assertThatThrownBy(() -> parse("server", "--function", "orders").config())
                 .isInstanceOf(CommandLine.ParameterException.class);
+    }
+
+    @Test
+    void theFunctionTimeoutIsSixtySecondsUnlessGivenFromOneTo900() {
+        assertThat(parse("server").config().functions().timeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(parse("server", "--function-timeout", "3").config().functions().timeout())
+                .isEqualTo(Duration.ofSeconds(3));
+        assertThat(ConfigSourcesTest.parse(Map.of("MILLRACE_FUNCTION_TIMEOUT", "900"), "server").config().functions()
+                .timeout()).isEqualTo(Duration.ofSeconds(900));
+        for (String bad : new String[] {"0", "901"}) {
+            assertThatThrownBy(() -> parse("server", "--function-timeout", bad).config())
+                    .isInstanceOf(CommandLine.ParameterException.class)
+                    .hasMessage("--function-timeout " + bad + ": a function's timeout is 1 to 900 seconds");
+        }
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,11 +18,15 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
@@ -44,11 +50,14 @@ import software.amazon.awssdk.services.lambda.model.Filter;
  * invocations, errors, records polled, filtered out, invoked, failed and dropped, and shows the IteratorAge; once the
  * minute has ended, CloudWatch's GetMetricStatistics answers namespace {@code AWS/Lambda} by {@code FunctionName}, as
  * {@code aws cloudwatch get-metric-statistics} asks. An OnFailure stream that refuses the invocation record (deleted
- * after the mapping was made) counts as DestinationDeliveryFailures, not as records dropped.
+ * after the mapping was made) counts as DestinationDeliveryFailures, not as records dropped. An invocation past
+ * {@code --function-timeout} is an error and is invoked again; a function that is down gets every record once up.
  *
  * <p>Not thread-safe; JUnit runs the tests of a class one at a time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// The exact counts first: CloudWatch sums FunctionName fn's invocations over the minute, which later tests add to.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EventSourceMappingMetricsTest {
     private static final String ACCOUNT = "000000000000";
     private static final String STREAM_ARN = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/metered";
@@ -56,6 +65,8 @@ class EventSourceMappingMetricsTest {
 
     private Path dataDir;
     private MillraceProcess server;
+    /** Where function {@code down} is: nothing listens there until a test starts a function on it. */
+    private int downPort;
     private final FunctionServer function = new FunctionServer();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private KinesisClient kinesis;
@@ -64,7 +75,12 @@ class EventSourceMappingMetricsTest {
     @BeforeAll
     void startServer() throws IOException {
         dataDir = Files.createTempDirectory("millrace-it-esm-metrics-");
-        server = MillraceProcess.start(dataDir, "--function", "fn=" + function.url());
+        try (ServerSocket reserved = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            downPort = reserved.getLocalPort();
+        }
+        // Lambda's default function Timeout, 3 s: the function here answers in milliseconds but for the slow record.
+        server = MillraceProcess.start(dataDir, "--function", "fn=" + function.url(), "--function",
+                "down=http://127.0.0.1:" + downPort + FunctionServer.PATH, "--function-timeout", "3");
         kinesis = Clients.syncNoRetries(server.awaitReady());
         lambda = Clients.lambda(server.endpoint());
     }
@@ -79,6 +95,7 @@ class EventSourceMappingMetricsTest {
     }
 
     @Test
+    @Order(1)
     void aMappingsInvocationsErrorsFilteredAndDroppedRecordsAreCountedExactly() throws Exception {
         kinesis.createStream(b -> b.streamName("metered").shardCount(1));
         kinesis.waiter().waitUntilStreamExists(b -> b.streamName("metered"));
@@ -177,6 +194,77 @@ class EventSourceMappingMetricsTest {
         assertThat(hasSample(text, "lambda_event_source_mapping_dropped_events_total", uuid))
                 .as("a record whose invocation record was refused is not dropped").isFalse();
         lambda.deleteEventSourceMapping(b -> b.uuid(uuid));
+    }
+
+    /**
+     * An invocation that runs past the function's timeout ({@code --function-timeout 3}) is a function error (counted
+     * in Errors) and its batch is invoked again; a function that is down is retried, not counted as invoked or
+     * failed, until it is up, and then gets every record in order.
+     */
+    @Test
+    void aFunctionThatTimesOutIsAnErrorAndOneThatIsDownGetsEveryRecordOnceUp() throws Exception {
+        String slowArn = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/slow-source";
+        String downArn = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/down-source";
+        for (String name : List.of("slow-source", "down-source")) {
+            kinesis.createStream(b -> b.streamName(name).shardCount(1));
+            kinesis.waiter().waitUntilStreamExists(b -> b.streamName(name));
+        }
+        AtomicInteger slowCalls = new AtomicInteger();
+        function.behaviour = event -> {
+            boolean slow = event.getRecords().get(0).getEventSourceARN().equals(slowArn)
+                    && FunctionServer.data(event.getRecords().get(0)).equals("slow");
+            if (slow && slowCalls.incrementAndGet() == 1) {
+                sleepQuietly(5_000);
+            }
+            return FunctionServer.Answer.OK;
+        };
+        for (String data : List.of("slow", "after")) {
+            kinesis.putRecord(b -> b.streamName("slow-source").partitionKey("k").data(SdkBytes.fromUtf8String(data)));
+        }
+        String slowUuid = lambda.createEventSourceMapping(b -> b.functionName("fn").eventSourceArn(slowArn)
+                .startingPosition(EventSourcePosition.TRIM_HORIZON).batchSize(1)).uuid();
+        for (int n = 0; n < 3; n++) {
+            String data = "d-" + n;
+            kinesis.putRecord(b -> b.streamName("down-source").partitionKey("k").data(SdkBytes.fromUtf8String(data)));
+        }
+        String downUuid = lambda.createEventSourceMapping(b -> b.functionName("down").eventSourceArn(downArn)
+                .startingPosition(EventSourcePosition.TRIM_HORIZON).batchSize(1)).uuid();
+        Map<String, String> slowLabels = Map.of("account", ACCOUNT, "region", "us-east-1", "function", "fn",
+                "mapping_uuid", slowUuid);
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> dataOf(slowArn)
+                .contains("after"));
+        assertThat(dataOf(slowArn)).as("the timed-out batch is invoked again, before the next record")
+                .containsExactly("slow", "slow", "after");
+        String text = metrics();
+        assertThat(value(text, "lambda_event_source_mapping_errors_total", slowLabels)).isEqualTo(1);
+        assertThat(value(text, "lambda_event_source_mapping_invocations_total", slowLabels)).isEqualTo(3);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> lambda.getEventSourceMapping(b -> b.uuid(downUuid))
+                .lastProcessingResult().startsWith("PROBLEM"));
+        assertThat(hasSample(metrics(), "lambda_event_source_mapping_invocations_total", downUuid))
+                .as("a function that is down is not invoked").isFalse();
+        try (FunctionServer up = new FunctionServer(downPort)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> up.records().size() >= 3);
+            assertThat(up.records().stream().map(FunctionServer::data)).containsExactly("d-0", "d-1", "d-2");
+        }
+        lambda.deleteEventSourceMapping(b -> b.uuid(slowUuid));
+        lambda.deleteEventSourceMapping(b -> b.uuid(downUuid));
+    }
+
+    /** The data of every record of {@code streamArn}'s invocations, in the order they came. */
+    private List<String> dataOf(String streamArn) {
+        return function.records().stream().filter(r -> r.getEventSourceARN().equals(streamArn))
+                .map(FunctionServer::data).toList();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether the exposition has a sample of {@code name} for mapping {@code uuid}. */

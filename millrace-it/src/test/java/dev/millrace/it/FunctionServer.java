@@ -48,8 +48,13 @@ final class FunctionServer implements AutoCloseable {
     volatile Function<KinesisEvent, Answer> behaviour = event -> Answer.OK;
 
     FunctionServer() {
+        this(0);
+    }
+
+    /** A function on {@code port} (0: any free one), e.g. one that comes up where a mapping's function was down. */
+    FunctionServer(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

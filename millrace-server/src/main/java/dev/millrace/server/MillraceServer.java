@@ -295,7 +295,8 @@ public final class MillraceServer implements AutoCloseable {
         // Each region's engine runs its mappings (on the writer only: it settles their states, commits checkpoints).
         eventSourceMappings = new EventSourceMappings(metadata, home().id(), streamShards, config.functions(),
                 channelDelivery.destination(), config.dataDir().resolve("lambda-staging"), cluster::isWriter, clock,
-                regions::services, MappingEngine.Options.defaults(), kinesisMetrics);
+                regions::services,
+                MappingEngine.Options.defaults().withInvocationTimeout(config.functions().timeout()), kinesisMetrics);
         housekeeping.scheduleWithFixedDelay(periodic("event source mappings", () -> eachRegion(s ->
                 eventSourceMappings.refresh(s.streams().account()))), 0, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(periodic("retention", () -> onWriter(s -> s.streams().trimExpired())),

@@ -58,8 +58,8 @@ public final class MappingEngine implements AutoCloseable {
     /**
      * @param pollIntervalMs     how often the mappings and shards are looked at; a worker is also ticked when its
      *                           batch ends or its shard is appended to ({@link TickWakeup}), so this bounds only how
-     *                           late a change no one announces is seen (a batching window's end, another node's
-     *                           append on Kafka)
+     *                           late a change no one announces is seen (a batching window's end, a parent shard
+     *                           done)
      * @param invocationThreads  invocations (and their retries' waits) at once, over every mapping
      * @param connectTimeout     to a function's endpoint
      * @param invocationTimeout  the function's timeout: how long an invocation may run
@@ -82,6 +82,12 @@ public final class MappingEngine implements AutoCloseable {
                        Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs) {
             this(pollIntervalMs, invocationThreads, connectTimeout, invocationTimeout, backoffBaseMs, backoffMaxMs,
                     DEFAULT_READ_AHEAD_BYTES);
+        }
+
+        /** These options with invocations allowed {@code timeout} (the functions' Timeout). */
+        public Options withInvocationTimeout(Duration timeout) {
+            return new Options(pollIntervalMs, invocationThreads, connectTimeout, timeout, backoffBaseMs,
+                    backoffMaxMs, readAheadBytes);
         }
 
         public static Options defaults() {
@@ -420,7 +426,7 @@ public final class MappingEngine implements AutoCloseable {
     private MappingRun.Services services() {
         return new MappingRun.Services(store, checkpoints, invoker, failures, listener, invocations, retryTimer,
                 this::scheduleTick, readBudget, clock, options.invocationTimeout(), options.backoffBaseMs(),
-                options.backoffMaxMs(), region, accountId);
+                options.backoffMaxMs(), region, accountId, active);
     }
 
     /** Stops polling and every batch, interrupting invocations under way; waits a few seconds for them to end. */
@@ -441,11 +447,37 @@ public final class MappingEngine implements AutoCloseable {
         // batches' ends, and an interrupted thread's file write closes the metadata store's channel for everyone (as
         // in the workers' endBatch). An interrupt during the close cuts its waits short, no more.
         boolean interrupted = Thread.interrupted();
-        p.shutdown();
         try {
-            p.awaitTermination(10, TimeUnit.SECONDS);
+            stopAndCommit(p);
         } catch (InterruptedException e) {
             interrupted = true;
+        } finally {
+            // Whatever was cut short: no thread of the engine outlives it.
+            retryTimer.shutdownNow();
+            invocations.shutdownNow();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        invoker.close();
+    }
+
+    /**
+     * {@link #close}'s work: the poll thread stops (the works are its own until then; if it does not stop, they are
+     * left to it), batches end or are interrupted after a few seconds, and the workers make their last commits.
+     *
+     * @throws InterruptedException if a wait is interrupted: what follows it is skipped (checkpoints are then behind,
+     *                              so some records are invoked again, as after a crash)
+     */
+    private void stopAndCommit(ScheduledExecutorService p) throws InterruptedException {
+        p.shutdown();
+        if (!p.awaitTermination(10, TimeUnit.SECONDS)) {
+            p.shutdownNow();
+            if (!p.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Event source mappings of {} in {}: the poll thread did not stop; its work is left to it",
+                        accountId, region);
+                return;
+            }
         }
         works.values().forEach(Work::stop);
         // Waiting batches are stepped at once by their worker's stop (they end, as stopped); the timer is not needed.
@@ -454,23 +486,14 @@ public final class MappingEngine implements AutoCloseable {
         // interrupted and gives up its call (the function may still run it): its batch is invoked again from the
         // checkpoint after the restart, as after a crash. Workers clear the interrupt before touching the store.
         invocations.shutdown();
-        try {
-            if (!invocations.awaitTermination(5, TimeUnit.SECONDS)) {
-                invocations.shutdownNow();
-                invocations.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (!invocations.awaitTermination(5, TimeUnit.SECONDS)) {
             invocations.shutdownNow();
+            invocations.awaitTermination(5, TimeUnit.SECONDS);
         }
         // The workers' last commits (a running worker puts its commits off): a graceful close leaves every checkpoint
         // behind what ended, so that nothing is invoked again after the restart. A worker still invoking is skipped.
         for (Work work : works.values()) {
             work.workers.values().forEach(ShardWorker::idle);
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        invoker.close();
     }
 }

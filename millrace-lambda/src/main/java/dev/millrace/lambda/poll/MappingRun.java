@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ final class MappingRun {
                     FailureDestinations failures, MappingListener listener, Executor invocations,
                     ScheduledExecutorService retryTimer, TickWakeup.PollThread pollThread, ReadBudget readBudget,
                     Clock clock, Duration invocationTimeout, long backoffBaseMs, long backoffMaxMs, String region,
-                    String accountId) {
+                    String accountId, BooleanSupplier active) {
     }
 
     /** Which shards of the mapping are done (closed, every record ended), for a child's start. */
@@ -117,9 +118,17 @@ final class MappingRun {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** A worker's wake-ups: {@code tick} runs on the engine's poll thread ({@link TickWakeup}). */
+    /**
+     * A worker's wake-ups: {@code tick} runs on the engine's poll thread ({@link TickWakeup}), only while the engine
+     * is active (a node that is no longer the metadata writer hands out no batch between its polls, while the new
+     * writer's workers start on the same shards).
+     */
     TickWakeup wakeup(Runnable tick) {
-        return new TickWakeup(services.pollThread(), tick);
+        return new TickWakeup(services.pollThread(), () -> {
+            if (services.active().getAsBoolean()) {
+                tick.run();
+            }
+        });
     }
 
     InvokeOutcome invoke(byte[] event) {

@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Ticks one {@link ShardWorker} on the engine's poll thread between the timed polls: when a batch of it ends (a lane
  * frees, so the next batch, already read ahead, goes at once, as Lambda sends a shard's next batch when the previous
  * one ends) and when records are appended to its shard (the shard log's {@link ShardLog#onAppend}), so that a record
- * put into an idle stream is invoked without waiting for the timed poll. The timed poll stays the fallback: a backend
- * may not announce other nodes' appends (Kafka), and a batching window becomes due with time, not with an event.
+ * put into an idle stream is invoked without waiting for the timed poll. The timed poll stays the fallback for what
+ * no event announces: a batching window becomes due with time, and a parent shard's end lets its children start. On
+ * Kafka, listening makes the node's tail watcher follow the shard's partition (it announces other nodes' appends too),
+ * which fetches each of its records once more, as for a fan-out subscriber; the cost of a prompt first invocation.
  *
  * <p>Wake-ups coalesce: at most one woken tick per worker is queued on the poll thread (its queue stays bounded by
  * the number of workers), and those that come while it waits are its. A worker's ticks start at least
