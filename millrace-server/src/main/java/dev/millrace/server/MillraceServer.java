@@ -251,7 +251,8 @@ public final class MillraceServer implements AutoCloseable {
         appendExecutor = new ThreadPoolExecutor(APPEND_THREADS, APPEND_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("millrace-append"));
         appendExecutor.allowCoreThreadTimeOut(true);
-        // The metadata writer delivers every shard of every channel (only it commits checkpoints): all shards local.
+        // The metadata writer delivers every shard of every channel (only it commits checkpoints), reading each log
+        // here directly, also the shards other nodes own and append to (the engine asks their ends afresh when idle).
         streamShards = new StreamShards(scope -> regions.services(scope));
         channelDelivery = new ChannelDelivery(config.channels(), config.dataDir(), metadata, home().id(),
                 streamShards, () -> regions.all().stream().map(ApiServices::channels).toList(), cluster::isWriter,

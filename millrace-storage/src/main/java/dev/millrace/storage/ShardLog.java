@@ -65,8 +65,23 @@ public interface ShardLog {
     /** The first position a read can return now (older records expired or were trimmed). */
     long startPosition();
 
-    /** The position the next appended record will get; everything below it that is retained is readable. */
+    /**
+     * The position the next appended record will get; everything below it that is retained is readable. A backend
+     * whose shards other nodes append to too may answer with the end as this node last learned it (Kafka, for a shard
+     * this node does not append to and has no listener on: see {@link #freshEndPosition}).
+     */
     long endPosition();
+
+    /**
+     * {@link #endPosition}, as the backend knows it now: a backend that keeps the end in memory while other nodes may
+     * append (Kafka) asks the shared store for it, one round trip, and reads at or past the old end see the records
+     * below the new one afterwards. For readers that follow a shard other nodes append to without a listener on it
+     * (channel delivery on the metadata writer), at a bounded rate. The embedded log's end is always exact: by default
+     * this is {@link #endPosition}.
+     */
+    default long freshEndPosition() {
+        return endPosition();
+    }
 
     /** How long records stay readable. Changing it takes effect on the next read and the next trim. */
     void retentionMs(long retentionMs);

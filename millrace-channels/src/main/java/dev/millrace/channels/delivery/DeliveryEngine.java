@@ -9,6 +9,7 @@ import dev.millrace.channels.s3.Destination;
 import dev.millrace.channels.s3.Destination.ObjectTarget;
 import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.table.TableSink;
+import dev.millrace.storage.ShardLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -67,7 +68,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A shard that had nothing to deliver is not read again until its log's end moves, it closes, its batch's due
  * time comes, or {@code freshness / 10} passed (a backend may learn late of other nodes' appends): an idle stream
- * costs no reads.
+ * costs no reads. A shard read to its end asks its log for the end afresh ({@link ShardLog#freshEndPosition}) when it
+ * is polled again, once per such poll: on a cluster, the metadata writer delivers shards other nodes own and append
+ * to, and a Kafka log with no listener on it trusts the end it knew, so without asking, those appends would never be
+ * seen (a read at that end answers from memory). That costs one offset lookup per caught-up shard per idle poll (at
+ * most one a second per shard) on the writer, none on the embedded engine.
  *
  * <p>Thread-safe. At most one task works on a shard at a time, also across a channel removed and added again while a
  * task still runs (the shards' state is the engine's, not the channel's); and checkpoints change only from the value
@@ -313,8 +318,10 @@ public final class DeliveryEngine implements AutoCloseable {
             if (clock.millis() < state.retryAtMs) {
                 return 0;
             }
-            // Before reading: an append during the reads moves the end past this, so the next poll reads it.
-            long endPosition = shard.log().endPosition();
+            // Before reading: an append during the reads moves the end past this, so the next poll reads it. A shard
+            // read to its end last time asks the backend (see the class comment): another node's appends are seen
+            // only so on Kafka, and the reads below then find them. At most once per poll that reaches the shard.
+            long endPosition = state.caughtUp ? shard.log().freshEndPosition() : shard.log().endPosition();
             boolean closed = shard.ended() || shard.log().sealed();
             state.idleUntilMs = 0;
             // Before each batch: a channel dropped (DeleteChannel) while its task was queued or running stops here,
@@ -376,6 +383,7 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         boolean atEnd = scan.advance(shard.log(), options.readPageRecords(), options.readPageBytes());
         BatchCut cut = scan.cut();
+        state.caughtUp = cut.isEmpty();
         if (cut.isEmpty()) {
             state.oldestUndeliveredArrivalMs = Long.MAX_VALUE;
             state.dueAtMs = Long.MAX_VALUE;
@@ -566,8 +574,8 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     /**
-     * One shard of a channel; {@code scan}, {@code failures} and {@code dueAtMs} are touched only by the task holding
-     * busy. A retired state keeps busy for good.
+     * One shard of a channel; {@code scan}, {@code failures}, {@code dueAtMs} and {@code caughtUp} are touched only by
+     * the task holding busy. A retired state keeps busy for good.
      */
     private static final class ShardState {
         final AtomicBoolean busy = new AtomicBoolean();
@@ -581,6 +589,8 @@ public final class DeliveryEngine implements AutoCloseable {
         ShardScan scan;
         int failures;
         long dueAtMs = Long.MAX_VALUE;
+        /** Whether the last read found nothing past the checkpoint: the next task asks for the end afresh. */
+        boolean caughtUp;
 
         /** Nothing was due: poll again when the log moves, the shard closes, the batch is due, or idleMs passed. */
         void idle(long endPosition, boolean closed, long nowMs, long idleMs) {

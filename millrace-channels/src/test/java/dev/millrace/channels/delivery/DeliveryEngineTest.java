@@ -8,6 +8,7 @@ import dev.millrace.channels.s3.Destination.ObjectTarget;
 import dev.millrace.channels.s3.DestinationException;
 import dev.millrace.channels.s3.LocalFilesDestination;
 import dev.millrace.storage.MetadataStore;
+import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -731,6 +733,87 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aShardAnotherNodeAppendsToIsDeliveredThoughItsLogKeepsAStaleEnd() throws IOException {
+        // The metadata writer on Kafka, for shards another node owns: with no listener on the log, endPosition() and
+        // reads at or past it answer from the end this node last learned; only freshEndPosition() asks Kafka.
+        AtomicInteger refreshes = new AtomicInteger();
+        Map<String, ShardLog> logs = new ConcurrentHashMap<>();
+        ShardSource remote = (arn, createdMs) -> stream.shards(arn, createdMs).stream()
+                .map(s -> new ShardSource.Shard(s.shardId(), s.parentShardId(), s.adjacentParentShardId(), s.ended(),
+                        logs.computeIfAbsent(s.shardId(), id -> staleEnd(s.log(),
+                                id.endsWith("0") ? refreshes : new AtomicInteger())), s.sequenceNumber()))
+                .toList();
+        DeliveryEngine engine = engine(remote, checkpoints, files, DeliveryOptions.defaults(),
+                spec(RecordFormat.BYTE_ARRAY, Compression.NONE, "o/", T0));
+        Executor direct = Runnable::run;
+        stream.put(0, "a");
+        engine.poll(direct);
+        stream.clock.advanceMs(DUE_MS);
+        engine.poll(direct);
+        assertThat(objects()).containsOnlyKeys("lake/o/" + suffix(0, 0));
+
+        // Caught up in a quiet spell; then the owner appends. This node's end stays where it was.
+        engine.poll(direct);
+        stream.clock.advanceMs(1_000);
+        stream.put(0, "b", "c");
+        long appendedMs = stream.clock.millis();
+        assertThat(logs.get("shardId-000000000000").endPosition()).as("the log's end as this node knows it")
+                .isEqualTo(1);
+        for (long t = appendedMs; t <= appendedMs + DUE_MS + 1_000; t += 1_000) {
+            stream.clock.setMs(t);
+            engine.poll(direct);
+        }
+        assertThat(objects()).as("the other node's appends are delivered")
+                .containsOnlyKeys("lake/o/" + suffix(0, 0), "lake/o/" + suffix(0, 1));
+        assertThat(new String(objects().get("lake/o/" + suffix(0, 1)), StandardCharsets.UTF_8)).isEqualTo("bc");
+
+        // Asking costs a lookup per idle poll of a caught-up shard, no more: none while it idles (freshness / 10).
+        engine.poll(direct);
+        int afterIdle = refreshes.get();
+        for (int i = 0; i < 3; i++) {
+            stream.clock.advanceMs(1_000);
+            engine.poll(direct);
+        }
+        assertThat(refreshes).as("no lookups while the shard idles").hasValue(afterIdle);
+        stream.clock.advanceMs(FRESHNESS_S * 1000L / 10);
+        engine.poll(direct);
+        assertThat(refreshes).as("one lookup at its next poll").hasValue(afterIdle + 1);
+    }
+
+    /**
+     * The log as a Kafka log is on a node that does not append to it and has no listener on it: its end is the one it
+     * last learned (from a read below it, or {@code freshEndPosition}, counted in {@code refreshes}), and a read at or
+     * past that end finds nothing without looking.
+     */
+    static ShardLog staleEnd(ShardLog log, AtomicInteger refreshes) {
+        AtomicLong known = new AtomicLong(log.endPosition());
+        return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
+                new Class<?>[] {ShardLog.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "endPosition":
+                            return known.get();
+                        case "freshEndPosition":
+                            refreshes.incrementAndGet();
+                            return known.accumulateAndGet(log.endPosition(), Math::max);
+                        case "read":
+                            long from = (long) args[0];
+                            if (from >= known.get()) {
+                                return new ReadResult(List.of(), from, known.get());
+                            }
+                            ReadResult result = log.read(from, (int) args[1], (long) args[2]);
+                            known.accumulateAndGet(result.endPosition(), Math::max);
+                            return result;
+                        default:
+                            try {
+                                return method.invoke(log, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                    }
+                });
+    }
+
+    @Test
     void aShardWhoseLogCannotTellItsEndIsPolledAndTheOthersStillAre() throws IOException {
         AtomicInteger failing = new AtomicInteger();
         ShardSource flaky = (arn, createdMs) -> stream.shards(arn, createdMs).stream()
@@ -751,11 +834,12 @@ class DeliveryEngineTest {
         assertThat(engine.stats(CHANNEL_ID).orElseThrow().failedDeliveries()).as("shard 0's task failed").isEqualTo(1);
     }
 
-    /** The log, whose endPosition fails while {@code failing} is 1. */
+    /** The log, whose endPosition and freshEndPosition (Kafka's listOffsets) fail while {@code failing} is 1. */
     static ShardLog failingEnd(ShardLog log, AtomicInteger failing) {
         return (ShardLog) Proxy.newProxyInstance(DeliveryEngineTest.class.getClassLoader(),
                 new Class<?>[] {ShardLog.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("endPosition") && failing.get() == 1) {
+                    if ((method.getName().equals("endPosition") || method.getName().equals("freshEndPosition"))
+                            && failing.get() == 1) {
                         throw new IllegalStateException("listOffsets timed out");
                     }
                     try {

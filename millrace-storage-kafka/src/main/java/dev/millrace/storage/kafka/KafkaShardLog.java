@@ -41,9 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>The end offset</b> is known locally: read from Kafka when the log is opened, raised by this node's appends, by
  * what reads learn from the brokers (a fetch carries the high watermark) and by the store's {@link TailWatcher}. Reads
  * at or past it answer at once without asking Kafka. While this node is the shard's only appender (issue 15: its
- * owner) it is exact. Another node's appends raise it once a read or {@link #refreshEnd} asks Kafka, or, while the
- * log has append listeners, within about one fetch round trip through the tail watcher, which also fires the
- * listeners ({@link #announce}), so that a fan-out session on a node that does not append to the shard is woken.
+ * owner) it is exact. Another node's appends raise it once a read below it or {@link #refreshEnd} asks Kafka
+ * ({@link #freshEndPosition} does: channel delivery on the metadata writer calls it for each shard it has caught up
+ * with, at most once per idle poll), or, while the log has append listeners, within about one fetch round trip
+ * through the tail watcher, which also fires the listeners ({@link #announce}), so that a fan-out session on a node
+ * that does not append to the shard is woken.
  *
  * <p><b>Release</b> ({@link #release}; the shard's ownership moved to another node): what this node learned only from
  * its own appends is no longer trusted. The recent appends are dropped and the end offset is marked unverified: the
@@ -55,8 +57,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Kafka gave them, each run one append's consecutive offsets, and a read from memory stops at the first position
  * they do not hold ({@link RecentAppends#read}), so memory never answers with a record missing; and a raised but
  * untrusted end is still refreshed before a read trusts it. What does not hold: after that one refresh, a node that
- * keeps not owning the shard and has no listener on it trusts its end again, and it goes stale as the owner appends;
- * the server forwards such reads to the owner, and fan-out sessions are kept current by the tail watcher.
+ * keeps not owning the shard and has no listener on it trusts its end again, and it goes stale as the owner appends
+ * ({@link #endPosition} and reads at or past it do not ask Kafka); the server forwards such reads to the owner,
+ * fan-out sessions are kept current by the tail watcher, and channel delivery asks {@link #freshEndPosition}.
  *
  * <p><b>Sealing</b> waits for this node's in-flight appends to the shard, refusing new ones, then sets the topic's
  * {@code max.message.bytes=1}, after which the broker refuses every write from any node; the setting is read back when
@@ -407,6 +410,12 @@ final class KafkaShardLog implements ShardLog {
     @Override
     public long endPosition() {
         return trustedEnd();
+    }
+
+    /** Always asks Kafka (one ListOffsets), whether or not the known end is trusted; see the class comment. */
+    @Override
+    public long freshEndPosition() {
+        return refreshEnd();
     }
 
     @Override

@@ -98,6 +98,24 @@ class KafkaShardLogSharedTest {
     }
 
     @Test
+    void aNodeThatNeverAppendsSeesTheOwnersNewRecordsOnceItAsksForTheFreshEnd() {
+        KafkaLogStore[] nodes = twoNodes();
+        ShardLog atA = nodes[0].openOrCreate("s");
+        atA.append(records("a1", 3));
+        // B: the metadata writer delivering a channel from A's shard, with no listener on it and never releasing it.
+        ShardLog atB = nodes[1].openOrCreate("s");
+        assertThat(dataOf(readAll(atB))).containsExactly("a1-0", "a1-1", "a1-2");
+
+        atA.append(records("a2", 2));
+        assertThat(atB.endPosition()).as("the end B trusts, as the class comment says").isEqualTo(3);
+        assertThat(atB.read(3, 10, Long.MAX_VALUE).records()).as("a read at it does not ask Kafka").isEmpty();
+
+        assertThat(atB.freshEndPosition()).isEqualTo(5);
+        assertThat(atB.endPosition()).isEqualTo(5);
+        assertThat(dataOf(atB.read(3, 10, Long.MAX_VALUE).records())).containsExactly("a2-0", "a2-1");
+    }
+
+    @Test
     void anOwnerAgainAfterAnInterimOwnerReadsEveryRecordIncludingAtItsOldTip() {
         KafkaLogStore[] nodes = twoNodes();
         KafkaLogStore a = nodes[0];
