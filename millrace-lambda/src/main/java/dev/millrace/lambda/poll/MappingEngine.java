@@ -325,7 +325,8 @@ public final class MappingEngine implements AutoCloseable {
         for (Shard shard : current) {
             long start = mapping.startingPosition().equals("AT_TIMESTAMP")
                     ? shard.log().positionAtOrAfter(mapping.startingPositionTimestampMs())
-                    : shard.log().endPosition();
+                    // Fresh: on Kafka, a shard another node appends to may have a cached end behind its records.
+                    : shard.log().freshEndPosition();
             starts.put(shard.shardId(), Checkpoint.at(start));
         }
         return starts;
