@@ -644,8 +644,11 @@ class ClusterNodesTest {
                 .streamDescriptionSummary().streamARN();
         String consumerArn = kinesis.get(0).registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("app"))
                 .consumer().consumerARN();
-        await().atMost(Duration.ofSeconds(10)).until(() -> kinesis.get(1).describeStreamConsumer(b -> b
-                .consumerARN(consumerArn)).consumerDescription().consumerStatus() == ConsumerStatus.ACTIVE);
+        // Node 1 follows the writer's metadata: until the registration reaches it, the consumer is not found there.
+        await().atMost(Duration.ofSeconds(10))
+                .ignoreExceptionsInstanceOf(ResourceNotFoundException.class)
+                .until(() -> kinesis.get(1).describeStreamConsumer(b -> b.consumerARN(consumerArn))
+                        .consumerDescription().consumerStatus() == ConsumerStatus.ACTIVE);
         int writer = nodes.writers().get(0);
         int victim = (writer + 1) % 3;
         List<java.net.URI> endpoints = IntStream.range(0, 3).mapToObj(i -> nodes.node(i).endpoint()).toList();
