@@ -14,7 +14,6 @@ import dev.millrace.lambda.poll.BatchRun.PartialFailure;
 import dev.millrace.lambda.poll.BatchRun.Success;
 import dev.millrace.lambda.poll.BatchRun.TooLarge;
 import dev.millrace.lambda.poll.MappingCheckpoints.Checkpoint;
-import dev.millrace.lambda.poll.MappingCheckpoints.CheckpointMovedException;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.StoredRecord;
 import java.util.ArrayDeque;
@@ -40,10 +39,11 @@ import org.slf4j.LoggerFactory;
  * {@link ReadBudget}, past which a worker whose queue is empty, or with an idle lane whose queue is, still reads up to
  * 6 MB at a time; plus the batches under way, one per lane.
  *
- * <p>Checkpoints are committed at most every {@link #COMMIT_INTERVAL_MS} per shard (a commit is booked for then, on an
- * invocation thread), and at once when a window opens or ends, when the shard is done, and when the worker stops
- * ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost every
- * shard a round trip (or an fsync) per batch.
+ * <p>Checkpoints are committed at most every {@link CheckpointCommits#COMMIT_INTERVAL_MS} per shard (a commit is booked
+ * for then, on an invocation thread), and at once when a window opens or ends, when the shard is done, and when the
+ * worker stops ({@link #idle}): at least once allows a checkpoint that lags, and a metadata commit per batch would cost
+ * every shard a round trip (or an fsync) per batch. {@link CheckpointCommits} makes the commits; the worker says what
+ * the checkpoint is and which one was committed.
  *
  * <p>Ticks come from the engine's timed poll and, between polls, from the worker's {@link TickWakeup}: when a batch
  * ends (its lane is free for the next batch, and the read-ahead it held may be read on) and when records are appended
@@ -53,15 +53,14 @@ import org.slf4j.LoggerFactory;
  * on invocation threads, which wake the worker ({@link TickWakeup#wake}) but never tick it; appends wake it on the
  * appending thread, without taking a lock; shared state is guarded by this object. Checkpoint commits, which may be
  * slow (a Kafka round trip, a store other commits keep moving), are made outside it, in order under
- * {@code commitLock}, taken before this object's lock, never after.
+ * {@link CheckpointCommits}' {@code commitLock}, taken before this object's lock, never after: the worker never calls
+ * its commits while it holds its lock, and its {@link CheckpointCommits.Worker} side takes the lock itself.
  */
 final class ShardWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardWorker.class);
     /** The synchronous invocation payload limit (Lambda's 6 MB). */
     static final long MAX_EVENT_BYTES = 6L * 1024 * 1024;
-    /** The least time between two commits of the shard's checkpoint, but for the forced ones. */
-    static final long COMMIT_INTERVAL_MS = 1_000;
 
     /** A record read and kept, waiting for its lane's next batch. */
     record Pending(StoredRecord stored, EventRecord event, long eventBytes, long readAtMs) {
@@ -77,16 +76,7 @@ final class ShardWorker {
     private final AtomicBoolean finalCommitTried = new AtomicBoolean();
     /** Whether a record ended (processed or discarded) since the worker was made. */
     private volatile boolean progressed;
-    /** Serialises checkpoint commits (so that they are made in order) without holding this object's lock. */
-    private final Object commitLock = new Object();
-    /**
-     * When the checkpoint was last committed, in System.nanoTime (not the run's clock: a wall clock stepped back would
-     * put the next commit off by as much); guarded by commitLock, as is whether one was made yet.
-     */
-    private long lastCommitNs;
-    private boolean commitMade;
-    /** Whether a later commit is booked (not under commitLock: the poll thread books and must not wait on a commit). */
-    private final AtomicBoolean commitBooked = new AtomicBoolean();
+    private final CheckpointCommits commits;
 
     // Guarded by this.
     private ShardLanes lanes;
@@ -106,6 +96,7 @@ final class ShardWorker {
     private int queuedRecords;
     private long queuedBytes;
     private long readPosition;
+    /** The checkpoint last committed, or the one read at the start; then written only by the commits' (CommitSide). */
     private Optional<Checkpoint> committed;
     private boolean done;
     /** The shard's tumbling windows; null without TumblingWindowInSeconds. */
@@ -116,6 +107,7 @@ final class ShardWorker {
         this.shard = shard;
         this.writer = new KinesisEventWriter(run.context(shard.shardId()));
         this.wakeup = run.wakeup(this::tryTick);
+        this.commits = new CheckpointCommits(run, shard.shardId(), new CommitSide());
     }
 
     String shardId() {
@@ -135,7 +127,7 @@ final class ShardWorker {
         }
         if (!running) {
             if (finalCommitTried.compareAndSet(false, true)) {
-                commitCheckpoint(true);
+                commits.commitCheckpoint(true);
             }
             dropQueued();
         }
@@ -245,7 +237,7 @@ final class ShardWorker {
         finishIfDone();
         // Records the filter kept out move the checkpoint too, also when no batch follows them; committed on an
         // invocation thread, not this one, which polls every shard.
-        bookCommit(0);
+        commits.bookCommit(0);
     }
 
     /** Starts from the checkpoint; false if it cannot start yet (no checkpoint and parents not done). */
@@ -534,7 +526,7 @@ final class ShardWorker {
         boolean interrupted = Thread.interrupted();
         // The checkpoint first, then the lane: a stopped worker that looks idle has committed what it ended, so one
         // built after it (an update, a new writer) reads the checkpoint it left. A running one may put it off.
-        commitCheckpoint(!running, true);
+        commits.commitCheckpoint(!running, true);
         synchronized (this) {
             laneBusy[lane] = false;
             waiting[lane] = null;
@@ -677,70 +669,6 @@ final class ShardWorker {
         }
     }
 
-    /**
-     * Commits the checkpoint behind the records that ended, if it moved: now if {@code force}, a window opened or
-     * ended, or the last commit was {@link #COMMIT_INTERVAL_MS} ago; else a commit is booked for then.
-     */
-    private void commitCheckpoint(boolean force) {
-        commitCheckpoint(force, false);
-    }
-
-    /**
-     * As {@link #commitCheckpoint(boolean)}; {@code fromEndBatch}: made by the batch's own thread once its records
-     * ended, the one commit a windowed worker makes while its lane is busy.
-     */
-    private void commitCheckpoint(boolean force, boolean fromEndBatch) {
-        // Also once stopped: what ended before the stop need not be invoked again. A worker that lost the shard
-        // fails the conditional commit harmlessly.
-        synchronized (commitLock) {
-            Optional<Checkpoint> expected;
-            Checkpoint checkpoint;
-            synchronized (this) {
-                if (lanes == null || done) {
-                    // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
-                    return;
-                }
-                if (windowBusy() && !fromEndBatch) {
-                    // The lane's batch may have moved the window's state on and not yet ended its records: that
-                    // state with this position would count them twice after a restart. endBatch commits it.
-                    return;
-                }
-                checkpoint = checkpointNow();
-                expected = committed;
-            }
-            if (expected.isPresent() && expected.get().equals(checkpoint)) {
-                return;
-            }
-            long nowNs = System.nanoTime();
-            // A window's end is committed at once: after a restart from before it, its final invocation would come
-            // again. Its start too: the first state is the window's.
-            boolean windowMoved = expected.map(Checkpoint::windowStartMs).orElse(-1L) != checkpoint.windowStartMs();
-            long waitMs = commitMade ? COMMIT_INTERVAL_MS - (nowNs - lastCommitNs) / 1_000_000L : 0;
-            if (!force && !windowMoved && waitMs > 0) {
-                bookCommit(waitMs);
-                return;
-            }
-            try {
-                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, checkpoint);
-                synchronized (this) {
-                    committed = Optional.of(checkpoint);
-                }
-                lastCommitNs = nowNs;
-                commitMade = true;
-            } catch (CheckpointMovedException e) {
-                LOG.warn("Event source mapping {} shard {}: {}; this worker stops", run.mapping().uuid(),
-                        shard.shardId(), e.getMessage());
-                stop();
-            } catch (RuntimeException e) {
-                // The store refused (a full disk, a lost Kafka session): the records stay after the stored
-                // checkpoint and are invoked again by the worker the engine rebuilds.
-                LOG.warn("Event source mapping {} shard {}: the checkpoint could not be committed: {}; this worker "
-                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
-                stop();
-            }
-        }
-    }
-
     /** The checkpoint behind the records that ended, with the open window. Guarded by this. */
     private Checkpoint checkpointNow() {
         long next = lanes.checkpoint();
@@ -755,45 +683,6 @@ final class ShardWorker {
         return windows != null && busyLanes > 0;
     }
 
-    /**
-     * Books a commit of the checkpoint on an invocation thread in {@code delayMs}, unless one is booked (none while a
-     * windowed batch is under way: {@link #endBatch} commits then, and the next tick books again).
-     */
-    private void bookCommit(long delayMs) {
-        if (!running) {
-            return;
-        }
-        synchronized (this) {
-            if (lanes == null || done || windowBusy() || committed.equals(Optional.of(checkpointNow()))) {
-                return;
-            }
-        }
-        if (!commitBooked.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            run.submitLater(this::bookedCommit, Math.max(0, delayMs));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The engine is closing: the workers' last commits are made as they are dropped (idle).
-            commitBooked.set(false);
-        }
-    }
-
-    private void bookedCommit() {
-        commitBooked.set(false);
-        if (!running) {
-            // The stopped worker's final commit is idle's: a booked one after it (a Delete's forget, say) would
-            // bring the key back.
-            return;
-        }
-        // As in endBatch: an interrupt must not reach the metadata store.
-        boolean interrupted = Thread.interrupted();
-        commitCheckpoint(false);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Whether the shard is closed, every record of it ended, and it is not marked done yet. */
     private synchronized boolean finished() {
         return !done && running && closed() && busyLanes == 0 && queuedRecords == 0
@@ -804,31 +693,67 @@ final class ShardWorker {
     /** Marks a closed shard done once every record of it ended. */
     private void finishIfDone() {
         // Looked at first without the commit lock: the poll thread must not wait on another shard's slow commit.
-        if (!finished()) {
-            return;
+        if (finished()) {
+            commits.commitShardEnd();
         }
-        synchronized (commitLock) {
-            Optional<Checkpoint> expected;
-            Checkpoint end;
-            synchronized (this) {
+    }
+
+    /**
+     * The worker as its {@link CheckpointCommits} see it. Each call takes this worker's lock itself, after the commits'
+     * commitLock when they hold it (the lock order); no code of this worker calls its commits while holding its lock.
+     */
+    private final class CommitSide implements CheckpointCommits.Worker {
+
+        @Override
+        public boolean running() {
+            return running;
+        }
+
+        @Override
+        public void stop() {
+            ShardWorker.this.stop();
+        }
+
+        @Override
+        public CheckpointCommits.Due due(boolean fromEndBatch) {
+            synchronized (ShardWorker.this) {
+                if (lanes == null || done) {
+                    // Done: the checkpoint says so (finishIfDone), and a plain one must not replace it.
+                    return null;
+                }
+                if (windowBusy() && !fromEndBatch) {
+                    // The lane's batch may have moved the window's state on and not yet ended its records: that
+                    // state with this position would count them twice after a restart. endBatch commits it.
+                    return null;
+                }
+                return new CheckpointCommits.Due(committed, checkpointNow());
+            }
+        }
+
+        @Override
+        public void committed(Checkpoint checkpoint) {
+            synchronized (ShardWorker.this) {
+                committed = Optional.of(checkpoint);
+            }
+        }
+
+        @Override
+        public CheckpointCommits.Due shardEnd() {
+            synchronized (ShardWorker.this) {
                 if (!finished()) {
-                    return;
+                    return null;
                 }
-                expected = committed;
-                end = new Checkpoint(lanes.checkpoint(), true, -1, null);
+                return new CheckpointCommits.Due(committed, new Checkpoint(lanes.checkpoint(), true, -1, null));
             }
-            try {
-                run.checkpoints().commit(run.mapping().uuid(), shard.shardId(), expected, end);
-                synchronized (this) {
-                    committed = Optional.of(end);
-                    done = true;
-                }
-                wakeup.close();
-            } catch (RuntimeException e) {
-                LOG.warn("Event source mapping {} shard {}: the shard's end could not be committed: {}; this worker "
-                        + "stops", run.mapping().uuid(), shard.shardId(), e.toString());
-                stop();
+        }
+
+        @Override
+        public void shardEnded(Checkpoint end) {
+            synchronized (ShardWorker.this) {
+                committed = Optional.of(end);
+                done = true;
             }
+            wakeup.close();
         }
     }
 }
