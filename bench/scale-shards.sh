@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scale on one node: streams totalling many shards (default 10 x 1,000 = 10,000), written to, then the server
-# restarted. Prints the server's time to ready, heap, RSS and open files after the writes and after the restart, and
+# restarted (stopped with SIGTERM, or killed with SIGNAL=KILL to time recovery after a crash). Prints the server's
+# time to ready, heap, RSS and open files after the writes and after the restart, and
 # the put throughput before and after the restart.
 #
 #   bench/scale-shards.sh [STREAMS] [SHARDS_PER_STREAM] [RECORDS]       (defaults: 10 1000 2000000)
@@ -66,8 +67,8 @@ start_server
 echo "--- writing $records records to $streams streams of $shards shards"
 bench "$records"
 report "after the writes"
-kill "$pid"; wait "$pid" || true
-echo "--- restart"
+kill -"${SIGNAL:-TERM}" "$pid"; wait "$pid" || true
+echo "--- restart after SIG${SIGNAL:-TERM}"
 start_server
 report "after the restart (before any request)"
 echo "--- writing $((records / 4)) more records after the restart"
