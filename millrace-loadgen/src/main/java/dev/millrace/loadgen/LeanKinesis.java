@@ -173,6 +173,7 @@ final class LeanKinesis implements AutoCloseable {
     private ByteBuf body(BodyWriter writer, int bodyBytesHint) {
         ByteBuf body = ByteBufAllocator.DEFAULT.buffer(Math.max(MIN_BODY_BYTES, bodyBytesHint));
         try {
+            // The cast picks Jackson's OutputStream overload: a ByteBufOutputStream is a DataOutput too.
             try (JsonGenerator g = requestFactory.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
                 g.writeStartObject();
                 writer.write(g);
