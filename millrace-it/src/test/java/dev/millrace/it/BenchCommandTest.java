@@ -4,6 +4,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
@@ -27,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>One server for the class: every run deletes the streams it created (each test checks that the server holds none
  * afterwards), so a run finds the server as the previous one found it, and five server starts would prove nothing
- * more than one.
+ * more than one. The runs that must be throttled go to a second one, started with Kinesis's per-shard limits on when
+ * the first of them needs it.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */
@@ -37,6 +41,8 @@ class BenchCommandTest {
     @TempDir
     static Path dir;
     private static MillraceProcess server;
+    /** A server enforcing Kinesis's write limits (1,000 records/s per shard); started by the first test that uses it. */
+    private static MillraceProcess limitedServer;
 
     @BeforeAll
     static void startServer() {
@@ -46,9 +52,20 @@ class BenchCommandTest {
 
     @AfterAll
     static void stopServer() {
+        if (limitedServer != null) {
+            assertThat(limitedServer.stop()).as("limited server exit status").isZero();
+        }
         if (server != null) {
             assertThat(server.stop()).as("server exit status").isZero();
         }
+    }
+
+    private static MillraceProcess limitedServer() {
+        if (limitedServer == null) {
+            limitedServer = MillraceProcess.start(dir.resolve("limited-data"), "--throughput-limits", "on");
+            limitedServer.awaitReady();
+        }
+        return limitedServer;
     }
 
     @Test
@@ -118,6 +135,56 @@ class BenchCommandTest {
         assertStreamsDeleted();
     }
 
+    @ParameterizedTest(name = "--protocol {0} --payload {1}")
+    @CsvSource({"cbor, binary, 100", "json, json, 200"})
+    void theLeanPutRecordsClientIsAcknowledgedForEveryRecordAndReadsFindThemAll(String protocol, String payload,
+                                                                                 int recordBytes) {
+        JsonNode report = bench("--records", "20000", "--warmup-s", "1", "--batch-size", "500", "--concurrency", "8",
+                "--shards", "2", "--put-client", "lean", "--protocol", protocol, "--payload", payload,
+                "--record-bytes", Integer.toString(recordBytes), "--readers", "polling", "--poll-idle-ms", "20");
+
+        JsonNode settings = report.field("settings").orElseThrow();
+        assertThat(settings.field("putClient").map(JsonNode::text)).hasValue("lean");
+        assertThat(settings.field("operation").map(JsonNode::text)).hasValue("PutRecords");
+        JsonNode put = report.field("put").orElseThrow();
+        assertThat(number(put, "requests")).isEqualTo(40);
+        assertThat(number(put, "recordsAcknowledged")).isEqualTo(20000);
+        assertThat(number(put, "recordsFailed")).isZero();
+        assertOrderedLatencies(put.field("requestLatencyMs").orElseThrow(), 40);
+        JsonNode polling = report.field("reads").flatMap(r -> r.field("polling")).orElseThrow();
+        assertThat(number(polling, "records")).isEqualTo(20000);
+        assertThat(number(polling, "bytes")).isEqualTo(20000L * recordBytes);
+        assertThat(number(polling, "missingRecords")).isZero();
+        assertNoErrors(report);
+        assertStreamsDeleted();
+    }
+
+    /**
+     * One shard of a server enforcing the limits takes 1,000 records/s: most of 5,000 records sent at once come back
+     * as ProvisionedThroughputExceededException entries, each counted as a throttle, and the rest are read back.
+     */
+    @ParameterizedTest(name = "--protocol {0}")
+    @ValueSource(strings = {"cbor", "json"})
+    void theLeanPutRecordsClientCountsEveryThrottledEntryAndReadsFindTheRest(String protocol) {
+        JsonNode report = bench(limitedServer(), "--records", "5000", "--warmup-s", "0", "--batch-size", "500",
+                "--concurrency", "4", "--shards", "1", "--put-client", "lean", "--protocol", protocol,
+                "--readers", "polling");
+
+        JsonNode put = report.field("put").orElseThrow();
+        long acknowledged = number(put, "recordsAcknowledged");
+        long failed = number(put, "recordsFailed");
+        assertThat(number(put, "recordsAttempted")).isEqualTo(5000);
+        assertThat(acknowledged + failed).isEqualTo(5000);
+        assertThat(failed).as("throttled entries").isPositive();
+        assertThat(acknowledged).as("the shard's first 1,000 records/s").isPositive();
+        assertThat(number(report.field("throttles").orElseThrow(),
+                "PutRecords:ProvisionedThroughputExceededException")).isEqualTo(failed);
+        assertThat(report.field("errors").orElseThrow().asObject()).as("errors").isEmpty();
+        JsonNode polling = report.field("reads").flatMap(r -> r.field("polling")).orElseThrow();
+        assertThat(number(polling, "records")).isEqualTo(acknowledged);
+        assertThat(number(polling, "missingRecords")).isZero();
+    }
+
     @Test
     void backlogReadOverJsonAndHttp2ReadsEveryRecordPut() {
         JsonNode report = bench("--records", "20000", "--warmup-s", "0", "--batch-size", "500", "--record-bytes",
@@ -155,8 +222,12 @@ class BenchCommandTest {
 
     /** Runs the load generator against the server and returns its parsed {@code --json} report. */
     private static JsonNode bench(String... args) {
+        return bench(server, args);
+    }
+
+    private static JsonNode bench(MillraceProcess target, String... args) {
         List<String> command = new ArrayList<>(MillraceProcess.java("512m"));
-        command.addAll(List.of("-jar", loadgenJar().toString(), "bench", "--endpoint", server.endpoint().toString(),
+        command.addAll(List.of("-jar", loadgenJar().toString(), "bench", "--endpoint", target.endpoint().toString(),
                 "--json"));
         command.addAll(List.of(args));
         try {

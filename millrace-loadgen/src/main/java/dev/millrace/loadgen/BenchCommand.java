@@ -165,9 +165,10 @@ final class BenchCommand implements Callable<Integer> {
     ReadClient readClient;
 
     @Option(names = "--put-client", defaultValue = "sdk", paramLabel = "sdk|lean",
-            description = "What PutRecord or PutRecords is sent with: the SDK's client, or the generator's lean "
-                    + "HTTP/1.1 client, whose latency is the server's and the network's only, and which costs the "
-                    + "generator a fraction of the SDK's CPU (default: ${DEFAULT-VALUE}).")
+            description = "What PutRecord and PutRecords are sent with: the SDK's client, or the generator's lean "
+                    + "HTTP/1.1 client (signed the same way, so it works against AWS too), whose latency is the "
+                    + "server's and the network's only, and which costs the generator a fraction of the SDK's CPU; "
+                    + "either counts failed entries by their ErrorCode (default: ${DEFAULT-VALUE}).")
     PutClient putClient;
 
     @Option(names = "--event-loop-threads", defaultValue = "0", paramLabel = "N",

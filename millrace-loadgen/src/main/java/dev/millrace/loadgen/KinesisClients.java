@@ -31,7 +31,7 @@ import java.util.concurrent.Executor;
  *   <li>{@link #control()}: stream and consumer management, on the same connections, with the SDK's retries;</li>
  *   <li>{@link #getRecords()}: the polling readers' GetRecords, on the data client or, with {@code --read-client
  *   lean}, on a {@link LeanKinesis} connection each;</li>
- *   <li>{@link #lean()}: those lean connections, also PutRecord's with {@code --put-client lean};</li>
+ *   <li>{@link #lean()}: those lean connections, also PutRecord's and PutRecords' with {@code --put-client lean};</li>
  *   <li>{@link #fanOut()}: SubscribeToShard, always HTTP/2 (the only version the operation has), on its own
  *   connections so that long-lived event streams do not share a connection pool with puts.</li>
  * </ul>

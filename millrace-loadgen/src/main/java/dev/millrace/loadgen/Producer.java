@@ -1,5 +1,7 @@
 package dev.millrace.loadgen;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordRequest;
@@ -8,6 +10,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +32,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Each in-flight request owns a {@link Slot}: one record buffer, shared by every record of the request (or, for a
  * payload whose records must differ, {@link RecordPayload#distinctRecords}, one per record of the request), and the
  * request objects built once at start that wrap it (one per stream, and for PutRecord a few per stream with different
- * partition keys). Sending stamps the send time into the buffer and hands a prebuilt request to the SDK; nothing is
- * allocated per record. A slot goes back to the free queue only when its response (or failure) has arrived, so the
- * SDK never reads a buffer that is being stamped for the next request.
+ * partition keys). Sending stamps the send time into the buffer and hands a prebuilt request to the SDK (or, with
+ * {@code --put-client lean}, writes the same request's body from the same buffers); nothing is allocated per record.
+ * A slot goes back to the free queue only when its response (or failure) has arrived, so the SDK never reads a
+ * buffer that is being stamped for the next request.
  *
  * <p>Thread-safe: sender threads take slots from a blocking queue, completions (on the SDK's Netty threads) put them
  * back; counters are adders and atomics. A slot's fields are written by the sender before the SDK call and read by
@@ -52,12 +56,17 @@ final class Producer {
      */
     private static final double MAX_SPIN_REQUESTS_PER_S = 2_000;
 
+    private static final SerializedString STREAM_NAME = new SerializedString("StreamName");
+    private static final SerializedString RECORDS = new SerializedString("Records");
+    private static final SerializedString PARTITION_KEY = new SerializedString("PartitionKey");
+    private static final SerializedString DATA = new SerializedString("Data");
+
     /** The error an overloaded endpoint sheds load with (503), told apart from other failures in the report. */
     static final String SHED = "ServiceUnavailableException";
 
     private final BenchSettings settings;
     private final KinesisAsyncClient client;
-    /** PutRecord's lean client ({@code --put-client lean}), or null to send with the SDK's. */
+    /** The lean client for PutRecord and PutRecords ({@code --put-client lean}), or null to send with the SDK's. */
     private final LeanKinesis lean;
     private final RunClock clock;
     private final ErrorCounts errors;
@@ -280,11 +289,8 @@ final class Producer {
         } else if (response instanceof PutRecordsResponse r && r.failedRecordCount() != null
                 && r.failedRecordCount() > 0) {
             acked = batch - countFailedEntries(r);
-        } else if (response instanceof Integer failedRecords && failedRecords > 0) {
-            // The lean client reads the count only, not each entry's ErrorCode.
-            errors.failedRecords(operation, "FailedRecord", failedRecords, "entries with an ErrorCode (the lean "
-                    + "client does not read which)");
-            acked = batch - failedRecords;
+        } else if (response instanceof PutRecordsAnswer a && (a.failedRecordCount() > 0 || a.failedEntries() > 0)) {
+            acked = batch - countFailedEntries(a);
         } else {
             acked = batch;
         }
@@ -348,6 +354,20 @@ final class Producer {
         return failed;
     }
 
+    /** The lean client's answer, counted as {@link #countFailedEntries(PutRecordsResponse)} counts the SDK's. */
+    private long countFailedEntries(PutRecordsAnswer answer) {
+        for (int i = 0; i < answer.distinctCodes(); i++) {
+            errors.failedRecords(operation, answer.code(i), answer.count(i), answer.message(i));
+        }
+        long failed = answer.failedEntries();
+        if (failed != answer.failedRecordCount()) {
+            errors.failedRecords(operation, "FailedRecordCountMismatch", 1, "FailedRecordCount "
+                    + answer.failedRecordCount() + " but " + failed + " entries with an ErrorCode");
+            failed = Math.max(failed, answer.failedRecordCount());
+        }
+        return failed;
+    }
+
     /**
      * One in-flight request's buffer and prebuilt requests.
      *
@@ -361,6 +381,16 @@ final class Producer {
         final PutRecordsRequest[] batch;
         /** This slot's own connection with {@code --put-client lean} (a connection carries one request at a time). */
         final LeanKinesis.Connection connection;
+        /**
+         * Lean PutRecords only: the streams' names and the entries' partition keys, encoded once (the generator
+         * copies their bytes into each request), the body writer and the answer, reused by every request.
+         */
+        final SerializedString[] leanStreamNames;
+        final SerializedString[] leanKeys;
+        final LeanKinesis.BodyWriter leanPutRecordsBody = this::writePutRecords;
+        final PutRecordsAnswer leanAnswer;
+        /** The stream of the request being sent: set before the lean call, read by its body writer. */
+        int stream;
         int nextVariant;
         long startNanos;
         /** When the request actually left (later than startNanos when an open-loop sender fell behind). */
@@ -398,6 +428,12 @@ final class Producer {
                     batch[s] = PutRecordsRequest.builder().streamName(streamNames.get(s)).records(entries).build();
                 }
             }
+            boolean leanBatches = connection != null && batch != null;
+            this.leanStreamNames = leanBatches
+                    ? streamNames.stream().map(SerializedString::new).toArray(SerializedString[]::new) : null;
+            this.leanKeys = leanBatches ? batch[0].records().stream()
+                    .map(e -> new SerializedString(e.partitionKey())).toArray(SerializedString[]::new) : null;
+            this.leanAnswer = leanBatches ? new PutRecordsAnswer() : null;
         }
 
         void send(long requestIndex, long sendNanos, boolean isMeasured, boolean isRecovery) {
@@ -408,7 +444,7 @@ final class Producer {
             for (byte[] buffer : buffers) {
                 settings.payload().stampSendNanos(buffer, sendNanos);
             }
-            int stream = (int) (requestIndex % (single != null ? single.length : batch.length));
+            stream = (int) (requestIndex % (single != null ? single.length : batch.length));
             CompletableFuture<?> call;
             try {
                 if (single != null) {
@@ -417,7 +453,8 @@ final class Producer {
                     call = connection != null ? leanPutRecord(variants[nextVariant])
                             : client.putRecord(variants[nextVariant]);
                 } else {
-                    call = connection != null ? leanPutRecords(batch[stream]) : client.putRecords(batch[stream]);
+                    call = connection != null ? connection.call("PutRecords", leanPutRecordsBody, leanAnswer::read)
+                            : client.putRecords(batch[stream]);
                 }
             } catch (RuntimeException e) {
                 // The SDK reports failures through the future; one thrown here is still this request's failure.
@@ -427,20 +464,26 @@ final class Producer {
             call.whenComplete((response, failure) -> completed(this, response, failure));
         }
 
-        /** The prebuilt SDK request, sent on the lean connection: the answer is its FailedRecordCount. */
-        private CompletableFuture<Integer> leanPutRecords(PutRecordsRequest request) {
-            return connection.call("PutRecords", g -> {
-                g.writeStringField("StreamName", request.streamName());
-                g.writeArrayFieldStart("Records");
-                List<PutRecordsRequestEntry> entries = request.records();
-                for (int i = 0; i < entries.size(); i++) {
-                    g.writeStartObject();
-                    g.writeStringField("PartitionKey", entries.get(i).partitionKey());
-                    g.writeBinaryField("Data", buffers[i % buffers.length]);
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }, PutRecordAnswer::failedRecordCount);
+        /**
+         * The same request as the prebuilt SDK one for {@link #stream}, as the lean client sends it: names and keys
+         * from their encoded bytes, each record's data straight from its (stamped) buffer.
+         */
+        private void writePutRecords(JsonGenerator g) throws IOException {
+            g.writeFieldName(STREAM_NAME);
+            g.writeString(leanStreamNames[stream]);
+            g.writeFieldName(RECORDS);
+            g.writeStartArray();
+            SerializedString[] keys = leanKeys;
+            byte[][] data = buffers;
+            for (int i = 0; i < keys.length; i++) {
+                g.writeStartObject();
+                g.writeFieldName(PARTITION_KEY);
+                g.writeString(keys[i]);
+                g.writeFieldName(DATA);
+                g.writeBinary(data[i % data.length]);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
         }
 
         /** The prebuilt SDK request, sent on the lean connection: same stream, key and (stamped) buffer. */

@@ -7,8 +7,8 @@ import java.io.IOException;
 
 /**
  * Reads a PutRecord answer (CBOR or JSON) just far enough to know the record was stored: an object with a
- * {@code SequenceNumber}. Everything else (ShardId, EncryptionType) is skipped. A PutRecords answer likewise, as far
- * as its {@code FailedRecordCount}.
+ * {@code SequenceNumber}. Everything else (ShardId, EncryptionType) is skipped. PutRecords answers are
+ * {@link PutRecordsAnswer}'s.
  *
  * <p>Thread-safe: stateless.
  */
@@ -35,26 +35,5 @@ final class PutRecordAnswer {
             throw new IOException("a PutRecord answer without a SequenceNumber");
         }
         return sequenceNumber;
-    }
-
-    /** A PutRecords answer's {@code FailedRecordCount}; an answer without one is an error. */
-    static int failedRecordCount(JsonParser p) throws IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-            throw new IOException("a PutRecords answer that is not an object, at " + p.currentLocation());
-        }
-        Integer failed = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            if ("FailedRecordCount".equals(field)) {
-                failed = p.getIntValue();
-            } else {
-                p.skipChildren();
-            }
-        }
-        if (failed == null) {
-            throw new IOException("a PutRecords answer without a FailedRecordCount");
-        }
-        return failed;
     }
 }

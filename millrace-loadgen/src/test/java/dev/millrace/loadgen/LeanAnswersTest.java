@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link GetRecordsAnswer}, {@link PutRecordAnswer} and {@link ErrorAnswer} on answers written by Jackson's
+ * {@link GetRecordsAnswer}, {@link PutRecordAnswer}, {@link PutRecordsAnswer} and {@link ErrorAnswer} on answers written by Jackson's
  * generators in both wire formats, shaped as Kinesis writes them (CBOR timestamps as tagged epoch milliseconds, JSON
  * data as base64), with the fields a reader skips.
  *
@@ -163,6 +163,149 @@ class LeanAnswersTest {
         assertThat(PutRecordAnswer.sequenceNumber(factory(cbor).createParser(stored))).isEqualTo(SEQ_1);
         assertThatThrownBy(() -> PutRecordAnswer.sequenceNumber(factory(cbor).createParser(withoutSequenceNumber)))
                 .isInstanceOf(IOException.class).hasMessageContaining("without a SequenceNumber");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPutRecordsAnswerIsCountedByErrorCodeWithTheFirstMessageOfEach(boolean cbor) throws IOException {
+        // As Millrace writes it: Records first, FailedRecordCount after them.
+        byte[] answer = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("Records");
+            stored(g, SEQ_1);
+            failed(g, Throttling.PROVISIONED, "Rate exceeded for shard 0.");
+            failed(g, "InternalFailure", "Internal service failure.");
+            stored(g, SEQ_2);
+            failed(g, Throttling.PROVISIONED, "Rate exceeded for shard 1.");
+            g.writeEndArray();
+            g.writeStringField("EncryptionType", "NONE");
+            g.writeNumberField("FailedRecordCount", 3);
+            g.writeEndObject();
+        });
+
+        PutRecordsAnswer read = new PutRecordsAnswer().read(factory(cbor).createParser(answer));
+
+        assertThat(read.failedRecordCount()).isEqualTo(3);
+        assertThat(read.entries()).isEqualTo(5);
+        assertThat(read.failedEntries()).isEqualTo(3);
+        assertThat(read.distinctCodes()).isEqualTo(2);
+        assertThat(read.code(0)).isEqualTo(Throttling.PROVISIONED);
+        assertThat(read.count(0)).isEqualTo(2);
+        assertThat(read.message(0)).isEqualTo("Rate exceeded for shard 0.");
+        assertThat(read.code(1)).isEqualTo("InternalFailure");
+        assertThat(read.count(1)).isEqualTo(1);
+        assertThat(read.message(1)).isEqualTo("Internal service failure.");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPutRecordsAnswerReadAgainForgetsTheLastOne(boolean cbor) throws IOException {
+        byte[] throttled = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeNumberField("FailedRecordCount", 1);
+            g.writeArrayFieldStart("Records");
+            failed(g, Throttling.PROVISIONED, "Rate exceeded.");
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+        byte[] stored = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeNumberField("FailedRecordCount", 0);
+            g.writeArrayFieldStart("Records");
+            stored(g, SEQ_1);
+            stored(g, SEQ_2);
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+        PutRecordsAnswer answer = new PutRecordsAnswer();
+        answer.read(factory(cbor).createParser(throttled));
+
+        answer.read(factory(cbor).createParser(stored));
+
+        assertThat(answer.failedRecordCount()).isZero();
+        assertThat(answer.failedEntries()).isZero();
+        assertThat(answer.distinctCodes()).isZero();
+        assertThat(answer.entries()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aNullErrorCodeIsAStoredEntryAndAMessageBeforeItsCodeIsKept(boolean cbor) throws IOException {
+        byte[] answer = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeNumberField("FailedRecordCount", 1);
+            g.writeArrayFieldStart("Records");
+            g.writeStartObject();
+            g.writeStringField("SequenceNumber", SEQ_1);
+            g.writeNullField("ErrorCode");
+            g.writeNullField("ErrorMessage");
+            g.writeEndObject();
+            g.writeStartObject();
+            g.writeStringField("ErrorMessage", "KMS is throttling.");
+            g.writeStringField("ErrorCode", "KMSThrottlingException");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+
+        PutRecordsAnswer read = new PutRecordsAnswer().read(factory(cbor).createParser(answer));
+
+        assertThat(read.failedEntries()).isEqualTo(1);
+        assertThat(read.code(0)).isEqualTo("KMSThrottlingException");
+        assertThat(read.message(0)).isEqualTo("KMS is throttling.");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void errorCodesPastTheLimitShareOneCount(boolean cbor) throws IOException {
+        int codes = PutRecordsAnswer.MAX_CODES + 4;
+        byte[] answer = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeNumberField("FailedRecordCount", codes);
+            g.writeArrayFieldStart("Records");
+            for (int i = 0; i < codes; i++) {
+                failed(g, "Code" + i, "message " + i);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+
+        PutRecordsAnswer read = new PutRecordsAnswer().read(factory(cbor).createParser(answer));
+
+        assertThat(read.distinctCodes()).isEqualTo(PutRecordsAnswer.MAX_CODES);
+        assertThat(read.code(PutRecordsAnswer.MAX_CODES - 2)).isEqualTo("Code" + (PutRecordsAnswer.MAX_CODES - 2));
+        assertThat(read.code(PutRecordsAnswer.MAX_CODES - 1)).isEqualTo(PutRecordsAnswer.OTHER_CODES);
+        assertThat(read.count(PutRecordsAnswer.MAX_CODES - 1)).isEqualTo(5);
+        assertThat(read.failedEntries()).isEqualTo(codes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPutRecordsAnswerWithoutAFailedRecordCountIsAnError(boolean cbor) throws IOException {
+        byte[] answer = write(cbor, g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("Records");
+            stored(g, SEQ_1);
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+
+        assertThatThrownBy(() -> new PutRecordsAnswer().read(factory(cbor).createParser(answer)))
+                .isInstanceOf(IOException.class).hasMessageContaining("without a FailedRecordCount");
+    }
+
+    private static void stored(JsonGenerator g, String sequenceNumber) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("SequenceNumber", sequenceNumber);
+        g.writeStringField("ShardId", "shardId-000000000001");
+        g.writeEndObject();
+    }
+
+    private static void failed(JsonGenerator g, String code, String message) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("ErrorCode", code);
+        g.writeStringField("ErrorMessage", message);
+        g.writeEndObject();
     }
 
     private static void record(JsonGenerator g, boolean cbor, byte[] data, String sequenceNumber)

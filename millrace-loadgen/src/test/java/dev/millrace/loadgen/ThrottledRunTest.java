@@ -1,5 +1,6 @@
 package dev.millrace.loadgen;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -26,6 +27,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,6 +36,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,14 +45,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A whole {@code millrace bench} run against a scripted Kinesis endpoint (CBOR over HTTP/1.1) that, like a server
- * enforcing the per-shard limits, answers every other PutRecords entry with ProvisionedThroughputExceededException:
- * the report counts the throttles and says why the run was throttled and what to do.
+ * A whole {@code millrace bench} run against a scripted Kinesis endpoint (CBOR or JSON, as asked, over HTTP/1.1)
+ * that, like a server enforcing the per-shard limits, answers every other PutRecords entry with
+ * ProvisionedThroughputExceededException: the report counts the throttles, whichever client sent the PutRecords, and
+ * says why the run was throttled and what to do.
  *
  * <p>Not thread-safe; JUnit runs the tests one at a time.
  */
 class ThrottledRunTest {
-    private static final CBORFactory CBOR = new CBORFactory();
     private static final String STREAM = "millrace-bench-0";
 
     private EventLoopGroup group;
@@ -58,6 +63,8 @@ class ThrottledRunTest {
     /** PutRecords calls with an index below this are shed every other one (503 ServiceUnavailableException). */
     private volatile long shedBelowCall;
     private final AtomicLong putCalls = new AtomicLong();
+    /** The Content-Type of every PutRecords request, so a test knows which wire format it measured. */
+    private final Set<String> putContentTypes = ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void start() throws InterruptedException {
@@ -77,6 +84,8 @@ class ThrottledRunTest {
     void stop() throws InterruptedException {
         channel.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        // A --protocol json run sets it for the whole JVM; the next test class's SDK clients must speak CBOR again.
+        System.clearProperty("aws.cborEnabled");
     }
 
     private String bench(String... extra) {
@@ -90,10 +99,12 @@ class ThrottledRunTest {
         return out.toString();
     }
 
-    @Test
-    void reportSaysWhyTheRunWasThrottledAndWhatToDo() {
-        String report = bench();
+    @ParameterizedTest(name = "--put-client {0} --protocol {1}")
+    @CsvSource({"sdk, cbor", "lean, cbor", "sdk, json", "lean, json"})
+    void reportSaysWhyTheRunWasThrottledAndWhatToDo(String putClient, String protocol) {
+        String report = bench("--put-client", putClient, "--protocol", protocol);
 
+        assertThat(putContentTypes).containsExactly("application/x-amz-" + protocol + "-1.1");
         assertThat(throttledEntries).hasValue(1000);
         assertThat(report).contains("put        1000 records acknowledged in 4 requests")
                 .contains("1000 records failed")
@@ -160,30 +171,38 @@ class ThrottledRunTest {
                         + "(LimitExceededException): the endpoint limits how often these calls may be made");
     }
 
-    /** CreateStream, DescribeStream, DeleteStream, and PutRecords that acknowledges every other entry. */
+    /**
+     * CreateStream, DescribeStream, DeleteStream, and PutRecords that acknowledges every other entry; each answer in
+     * its request's format.
+     */
     private final class ThrottlingKinesis extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
             String target = String.valueOf(request.headers().get("X-Amz-Target"));
             String operation = target.substring(target.indexOf('.') + 1);
+            String contentType = String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+            Format format = contentType.contains("json") ? Format.JSON : Format.CBOR;
             byte[] body = ByteBufUtil.getBytes(request.content());
             FullHttpResponse response = switch (operation) {
                 case "CreateStream", "DeleteStream" -> {
                     created.set(operation.equals("CreateStream"));
-                    yield answer(HttpResponseStatus.OK, cbor(g -> {
+                    yield answer(format, HttpResponseStatus.OK, g -> {
                         g.writeStartObject();
                         g.writeEndObject();
-                    }));
+                    });
                 }
-                case "DescribeStream" -> created.get() ? answer(HttpResponseStatus.OK, cbor(this::description))
-                        : error("ResourceNotFoundException", "Stream " + STREAM + " not found.");
+                case "DescribeStream" -> created.get() ? answer(format, HttpResponseStatus.OK, this::description)
+                        : error(format, "ResourceNotFoundException", "Stream " + STREAM + " not found.");
                 case "PutRecords" -> {
+                    putContentTypes.add(contentType);
                     long call = putCalls.getAndIncrement();
+                    int entries = entries(format, body);
                     yield call < shedBelowCall && call % 2 == 1
-                            ? error(HttpResponseStatus.SERVICE_UNAVAILABLE, "ServiceUnavailableException", "busy")
-                            : answer(HttpResponseStatus.OK, cbor(g -> putRecords(g, entries(body))));
+                            ? error(format, HttpResponseStatus.SERVICE_UNAVAILABLE, "ServiceUnavailableException",
+                                    "busy")
+                            : answer(format, HttpResponseStatus.OK, g -> putRecords(g, entries));
                 }
-                default -> error("UnknownOperationException", operation);
+                default -> error(format, "UnknownOperationException", operation);
             };
             ctx.writeAndFlush(response);
         }
@@ -216,6 +235,7 @@ class ThrottledRunTest {
             g.writeEndObject();
         }
 
+        /** As AWS writes it: FailedRecordCount first, the failed entries' ErrorMessage after their ErrorCode. */
         private void putRecords(JsonGenerator g, int entries) throws IOException {
             g.writeStartObject();
             g.writeNumberField("FailedRecordCount", entries / 2);
@@ -239,10 +259,24 @@ class ThrottledRunTest {
         }
     }
 
+    /** The wire formats, each with its factory and Content-Type. */
+    private enum Format {
+        CBOR(new CBORFactory(), "application/x-amz-cbor-1.1"),
+        JSON(new JsonFactory(), "application/x-amz-json-1.1");
+
+        final JsonFactory factory;
+        final String contentType;
+
+        Format(JsonFactory factory, String contentType) {
+            this.factory = factory;
+            this.contentType = contentType;
+        }
+    }
+
     /** The records of a PutRecords request: one PartitionKey each. */
-    private static int entries(byte[] body) throws IOException {
+    private static int entries(Format format, byte[] body) throws IOException {
         int n = 0;
-        try (JsonParser p = CBOR.createParser(body)) {
+        try (JsonParser p = format.factory.createParser(body)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t == JsonToken.FIELD_NAME && p.currentName().equals("PartitionKey")) {
                     n++;
@@ -252,41 +286,37 @@ class ThrottledRunTest {
         return n;
     }
 
-    private static FullHttpResponse error(String type, String message) {
-        return error(HttpResponseStatus.BAD_REQUEST, type, message);
+    private static FullHttpResponse error(Format format, String type, String message) {
+        return error(format, HttpResponseStatus.BAD_REQUEST, type, message);
     }
 
-    private static FullHttpResponse error(HttpResponseStatus status, String type, String message) {
-        FullHttpResponse response = answer(status, cbor(g -> {
+    private static FullHttpResponse error(Format format, HttpResponseStatus status, String type, String message) {
+        FullHttpResponse response = answer(format, status, g -> {
             g.writeStartObject();
             g.writeStringField("__type", type);
             g.writeStringField("message", message);
             g.writeEndObject();
-        }));
+        });
         response.headers().set("X-Amzn-ErrorType", type);
         return response;
     }
 
-    private static FullHttpResponse answer(HttpResponseStatus status, byte[] body) {
+    private static FullHttpResponse answer(Format format, HttpResponseStatus status, Writer writer) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = format.factory.createGenerator(bytes)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.wrappedBuffer(body));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-amz-cbor-1.1")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                Unpooled.wrappedBuffer(bytes.toByteArray()));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, format.contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.size())
                 .set("x-amzn-RequestId", "test");
         return response;
     }
 
     private interface Writer {
         void write(JsonGenerator g) throws IOException;
-    }
-
-    private static byte[] cbor(Writer writer) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JsonGenerator g = CBOR.createGenerator(bytes)) {
-            writer.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 }
