@@ -6,7 +6,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -22,11 +27,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * The listening socket and its event loops.
  *
+ * <p>On Linux the event loops use Netty's native epoll transport when its library loads, else Java's NIO selector
+ * ({@code -Dio.netty.transport.noNative=true} forces NIO). Why: every answer is written by an executor thread, which
+ * wakes the connection's event loop; NIO's selector wake-up and its per-event bookkeeping cost a measurable share of a
+ * small request's CPU (docs/BENCHMARKS.md, issue 20), epoll's eventfd wake-up and edge-triggered loop less.
+ *
  * <p>Thread-safe for start/stop from one controlling thread.
  */
 public final class HttpServer {
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    /** Whether the native epoll transport is in use (see the class comment). */
+    public static final boolean NATIVE_EPOLL = Epoll.isAvailable();
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, ioHandlers());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioHandlers());
     private Channel channel;
     private Channel tlsChannel;
     private ServerInitializer plain;
@@ -80,10 +92,18 @@ public final class HttpServer {
     private ServerBootstrap bootstrap(ChannelInitializer<SocketChannel> initializer) {
         return new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(initializer);
+    }
+
+    private static IoHandlerFactory ioHandlers() {
+        return NATIVE_EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    }
+
+    private static Class<? extends ServerChannel> serverChannel() {
+        return NATIVE_EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     /**
