@@ -27,6 +27,7 @@
 #   [PORT_BASE] first of 3 loopback ports (default 4760): broker, controller, Millrace
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [KAFKA_RECORDS_100] [KAFKA_RECORDS_1024] [RATE]
 #   [LATENCY_DURATION_S] [PUT_CLIENT] (lean|sdk, default lean) [SERVER_JAVA_OPTS]
+#   [SERVER_JAR]  another build of millrace.jar to measure (e.g. an older commit's, for a before/after)
 # Needs java 17+, mvn and python3. Builds millrace.jar and millrace-loadgen.jar if missing (delete them to rebuild).
 # Stops everything it started on exit, Ctrl-C included; exits non-zero when a step fails.
 set -euo pipefail
@@ -40,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     -n) rounds="$2"; shift 2 ;;
     -o) out_dir="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -114,7 +115,7 @@ PY
 }
 
 # --- build and Kafka's jars ------------------------------------------------------------------------------------------
-server_jar="$repo/millrace-app/target/millrace.jar"
+server_jar="${SERVER_JAR:-$repo/millrace-app/target/millrace.jar}"
 loadgen_jar="$repo/millrace-loadgen/target/millrace-loadgen.jar"
 if [[ ! -f "$server_jar" || ! -f "$loadgen_jar" ]]; then
   say "building millrace.jar and millrace-loadgen.jar"
