@@ -58,7 +58,7 @@ import static org.awaitility.Awaitility.await;
  * shard, put before the channel exists (so it is not delivered), shows each shard's owner.
  *
  * <p>Each node has an S3 endpoint of its own ({@link HookedS3}, one store), so the store knows which node uploaded.
- * About 20 s after the broker and nodes start (15 to 35 s on 2 busy cores).
+ * The test takes about 16 s once the broker and nodes are up (17 to 27 s to start them on 2 busy cores).
  *
  * <p>Not thread-safe: one test; s3proxy's threads note uploads into a concurrent map.
  */
@@ -74,11 +74,12 @@ class ClusterQuietSpellTest {
     private static final long FRESHNESS_MS = 1_000;
     private static final DeliveryOptions DELIVERY = DeliveryOptions.defaults();
     /**
-     * The batch of the records before the spell is due at its first arrival + freshness + grace (4 s) and delivered
-     * at the writer's next poll (1 s): by then the writer has read the shard to Kafka's end with nothing in flight,
-     * where ci20's writer got stuck after its 4.5 s spell. One poll interval more is an idle poll of the caught-up
-     * shard, which has to ask Kafka afresh each time (a fix that asked only once after catching up, as the one
-     * refresh after a membership change did in ci20, would stall here). Counted from the last put: 6 s.
+     * Counted from the last put before it: 6 s. The batch of those records is due at its first arrival + freshness +
+     * grace (4 s) and delivered at the writer's next poll (1 s): by then the writer has read the shard to Kafka's end
+     * with nothing in flight, the state ci20's writer reached in its 4.5 s spell, and a log trusting its end is stuck
+     * from there on. One poll interval more (and {@link #IDLE_POLLS} after the delivery is seen) holds idle polls of
+     * the caught-up shard, each of which must ask Kafka afresh: a fix that asked once after catching up (as the one
+     * refresh after a membership change did in ci20) would stall here.
      */
     private static final long QUIET_MS = FRESHNESS_MS + DELIVERY.graceMs() + 2 * DELIVERY.pollIntervalMs();
     /** Idle polls of the caught-up shard the spell holds at least, counted from when the delivery was seen. */
@@ -143,12 +144,12 @@ class ClusterQuietSpellTest {
         try (KinesisClient admin = Clients.syncRetrying(nodes.node(writer).endpoint(), 5);
              KinesisClient viaFollower = Clients.syncNoRetries(nodes.node(follower).endpoint())) {
             Owned owned = streamOnBothNodes(admin, viaFollower, writer, follower);
-            String shardId = owned.followers().iterator().next();
+            String shardId = owned.followerShards().iterator().next();
             String hashKey = owned.shards().stream().filter(s -> s.shardId().equals(shardId)).findFirst()
                     .orElseThrow().hashKeyRange().startingHashKey();
             System.out.printf("ClusterQuietSpellTest: node%d is the writer; stream %s: node%d (the follower) owns %s,"
-                    + " the writer %s; records go to %s%n", writer, owned.stream(), follower, owned.followers(),
-                    owned.writers(), shardId);
+                    + " the writer %s; records go to %s%n", writer, owned.stream(), follower,
+                    owned.followerShards(), owned.writerShards(), shardId);
             String channelArn = createActiveChannel(admin, owned.stream());
 
             List<String> before = put(viaFollower, owned.stream(), hashKey, "before");
@@ -190,8 +191,8 @@ class ClusterQuietSpellTest {
         }
     }
 
-    /** A stream's shards by owner: the follower's and the writer's. */
-    private record Owned(String stream, List<Shard> shards, Set<String> followers, Set<String> writers) {
+    /** A stream's shards, and their ids by owner: the follower's and the writer's. */
+    private record Owned(String stream, List<Shard> shards, Set<String> followerShards, Set<String> writerShards) {
     }
 
     /**
@@ -227,11 +228,11 @@ class ClusterQuietSpellTest {
                 }
                 assertThat(owners).as("owner of each shard").hasSize(shards.size());
             });
-            Set<String> followers = new TreeSet<>();
-            Set<String> writers = new TreeSet<>();
-            owners.forEach((shardId, node) -> (node == follower ? followers : writers).add(shardId));
-            if (!followers.isEmpty() && !writers.isEmpty()) {
-                return new Owned(stream, shards, followers, writers);
+            Set<String> followerShards = new TreeSet<>();
+            Set<String> writerShards = new TreeSet<>();
+            owners.forEach((shardId, node) -> (node == follower ? followerShards : writerShards).add(shardId));
+            if (!followerShards.isEmpty() && !writerShards.isEmpty()) {
+                return new Owned(stream, shards, followerShards, writerShards);
             }
             System.out.printf("ClusterQuietSpellTest: every shard of %s is node%d's; another stream%n", stream,
                     owners.values().iterator().next());
