@@ -88,8 +88,34 @@ public final class EmbeddedLogStore implements LogStore {
                     config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
         } else {
             wal = null;
+            drainWal();
             flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Under INTERVAL, a WAL left by a SYNC run that crashed still holds acknowledged records: they are replayed into
+     * their shards at once, forced, and the WAL removed, since nothing under INTERVAL would clean it.
+     */
+    private void drainWal() {
+        if (walTail == null) {
+            return;
+        }
+        boolean forced = replayPending();
+        for (EmbeddedShardLog shard : shards.values()) {
+            forced &= shard.flushIfDirty();
+        }
+        walTail.close();
+        if (!forced) {
+            throw new StorageException("cannot replay the write-ahead log in " + walDir(config) + " into its shards");
+        }
+        try {
+            FileUtil.deleteTree(walDir(config));
+            FileUtil.forceDirectory(config.dataDir());
+        } catch (IOException e) {
+            throw new StorageException("cannot remove the replayed write-ahead log in " + walDir(config) + ": " + e,
+                    e);
         }
     }
 
@@ -127,12 +153,15 @@ public final class EmbeddedLogStore implements LogStore {
         return new EmbeddedLogStore(config, clock, shardsDir, keys, recoverWal(config, shardsDir));
     }
 
-    /** Indexes what the WAL holds (null under INTERVAL); entries of shards whose directory is gone are dropped. */
+    /**
+     * Indexes what the WAL holds; entries of shards whose directory is gone are dropped. Null under INTERVAL when
+     * there is no WAL (one left by a SYNC run is replayed all the same).
+     */
     private static WalTail recoverWal(LogConfig config, Path shardsDir) {
-        if (config.durability() != DurabilityPolicy.SYNC) {
+        Path walDir = walDir(config);
+        if (config.durability() != DurabilityPolicy.SYNC && !Files.isDirectory(walDir)) {
             return null;
         }
-        Path walDir = walDir(config);
         try {
             FileModes.createPrivateDirectories(walDir);
             FileModes.restrict(walDir, FileModes.PRIVATE_DIR);

@@ -380,11 +380,13 @@ final class WriteAheadLog implements AutoCloseable {
 
     /**
      * Starts a new current file at {@code lsn} (the next entry's LSN) and makes its name durable. Called under
-     * syncLock with nothing queued beyond {@code lsn} written anywhere.
+     * syncLock with nothing queued beyond {@code lsn} written anywhere. A file already named so (left by a roll whose
+     * directory force failed) holds nothing durable, since every durable LSN is below {@code lsn}: it is emptied.
      */
     private void startFile(long lsn) throws IOException {
         Path file = dir.resolve(fileName(lsn));
-        FileChannel next = config.channels().open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel next = config.channels().open(file, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         try {
             FileUtil.forceDirectory(dir);
         } catch (IOException e) {
@@ -448,7 +450,9 @@ final class WriteAheadLog implements AutoCloseable {
             try {
                 FileChannel current = channel;
                 channel = null;
-                current.close();
+                if (current != null) {
+                    current.close(); // null after an earlier attempt failed half-way
+                }
                 try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
                     if (cut.size() > durableLsn - fileStartLsn) {
                         cut.truncate(durableLsn - fileStartLsn);

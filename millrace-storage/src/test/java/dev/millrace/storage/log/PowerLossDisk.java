@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -22,12 +23,68 @@ import java.util.concurrent.atomic.AtomicLong;
  * what only the page cache held (appended files only: segments and WAL files are written at their end). A file never
  * forced loses everything. It also counts forces, per kind of file.
  *
+ * <p>With a journal file, every change to what is forced is also appended there, before the force returns to the
+ * engine (so before anything is acknowledged on its strength): another process can then cut the files as a power
+ * loss would after this one was killed ({@link #losePower(Path)}), which is how {@link KillNineManyShardsTest} turns
+ * each kill into a machine crash.
+ *
  * <p>Thread-safe.
  */
 final class PowerLossDisk implements FileChannels {
     private final Map<Path, Long> forcedBytes = new ConcurrentHashMap<>();
     private final AtomicLong walForces = new AtomicLong();
     private final AtomicLong segmentForces = new AtomicLong();
+    private final FileChannel journal;
+
+    PowerLossDisk() {
+        this.journal = null;
+    }
+
+    PowerLossDisk(Path journal) throws IOException {
+        this.journal = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Records that {@code file} holds {@code bytes} durably now (after a force, or a cut that was forced). Callers
+     * hold this object's lock from updating the map to here, so the journal's last line per file is the newest.
+     */
+    private void record(Path file, long bytes) throws IOException {
+        if (journal == null) {
+            return;
+        }
+        ByteBuffer line = ByteBuffer.wrap((bytes + " " + file + "\n").getBytes(StandardCharsets.UTF_8));
+        while (line.hasRemaining()) {
+            journal.write(line);
+        }
+    }
+
+    /**
+     * Cuts every file the journal names back to the last size it recorded for it: what a machine crash right after
+     * the journaling process died would have kept. Lines cut short by the kill are ignored.
+     */
+    static void losePower(Path journal) throws IOException {
+        Map<Path, Long> durable = new java.util.HashMap<>();
+        String text = Files.readString(journal, StandardCharsets.UTF_8);
+        for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int space = line.indexOf(' ');
+            durable.put(Path.of(line.substring(space + 1)), Long.parseLong(line.substring(0, space)));
+        }
+        for (Map.Entry<Path, Long> e : durable.entrySet()) {
+            cut(e.getKey(), e.getValue());
+        }
+    }
+
+    private static void cut(Path file, long bytes) throws IOException {
+        if (Files.exists(file) && Files.size(file) > bytes) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.truncate(bytes);
+            }
+        }
+    }
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
@@ -35,7 +92,12 @@ final class PowerLossDisk implements FileChannels {
         if (tracked(key)) {
             // A file found on disk counts as durable as it is (a previous power loss already cut it); a new one
             // holds nothing durable until it is forced.
-            forcedBytes.putIfAbsent(key, Files.exists(key) ? Files.size(key) : 0L);
+            long durable = Files.exists(key) ? Files.size(key) : 0L;
+            synchronized (this) {
+                if (forcedBytes.putIfAbsent(key, durable) == null) {
+                    record(key, durable);
+                }
+            }
         }
         return new Channel(key, FileChannels.DEFAULT.open(path, options));
     }
@@ -56,12 +118,7 @@ final class PowerLossDisk implements FileChannels {
     /** Cuts every tracked file that still exists back to what its last force covered. */
     void losePower() throws IOException {
         for (Map.Entry<Path, Long> e : forcedBytes.entrySet()) {
-            Path file = e.getKey();
-            if (Files.exists(file) && Files.size(file) > e.getValue()) {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.truncate(e.getValue());
-                }
-            }
+            cut(e.getKey(), e.getValue());
         }
         forcedBytes.clear();
     }
@@ -80,7 +137,9 @@ final class PowerLossDisk implements FileChannels {
             long size = real.size();
             real.force(metaData);
             if (tracked(path)) {
-                forcedBytes.merge(path, size, Math::max);
+                synchronized (PowerLossDisk.this) {
+                    record(path, forcedBytes.merge(path, size, Math::max));
+                }
                 (path.getFileName().toString().endsWith(WriteAheadLog.SUFFIX) ? walForces : segmentForces)
                         .incrementAndGet();
             }
@@ -91,7 +150,12 @@ final class PowerLossDisk implements FileChannels {
             real.truncate(size);
             if (tracked(path)) {
                 // A cut is forced by its callers; what stays is at most what was there.
-                forcedBytes.computeIfPresent(path, (p, forced) -> Math.min(forced, size));
+                synchronized (PowerLossDisk.this) {
+                    Long now = forcedBytes.computeIfPresent(path, (p, forced) -> Math.min(forced, size));
+                    if (now != null) {
+                        record(path, now);
+                    }
+                }
             }
             return this;
         }
