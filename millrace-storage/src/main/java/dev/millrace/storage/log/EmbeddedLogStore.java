@@ -164,7 +164,7 @@ public final class EmbeddedLogStore implements LogStore {
         }
         try {
             FileModes.createPrivateDirectories(walDir);
-            FileModes.restrict(walDir, FileModes.PRIVATE_DIR);
+            FileModes.privateTree(walDir); // a few files: tightened at every start, as a shard's are when opened
             return WalTail.recover(walDir, config, key -> validKey(key) && Files.isDirectory(within(shardsDir, key)));
         } catch (IOException e) {
             throw new StorageException("cannot recover the write-ahead log in " + walDir + ": " + e, e);
