@@ -36,9 +36,10 @@ import java.util.concurrent.Executor;
  * allowance (or throttled); each shard's entries are then appended as one batch, in their given order. The batches of
  * the shards this node owns are all begun first and then awaited ({@link dev.millrace.storage.ShardLog#begin}), so
  * that the embedded engine makes all of them durable with one write-ahead log force; the entries of shards other
- * nodes own go there on {@code appends}, side by side with the local ones. Entries whose shard a concurrent split or merge sealed are routed
- * again, against the stream's new shards, up to {@link RecordRouting#MAX_REROUTES} times. Readers waiting on a shard
- * learn of the append from the shard log itself ({@link dev.millrace.storage.ShardLog#onAppend}).
+ * nodes own go there on {@code appends}, side by side with the local ones. Entries whose shard a concurrent split or
+ * merge sealed are routed again, against the stream's new shards, up to {@link RecordRouting#MAX_REROUTES} times.
+ * Readers waiting on a shard learn of the append from the shard log itself
+ * ({@link dev.millrace.storage.ShardLog#onAppend}).
  *
  * <p>The request-level checks (the stream takes writes, hash keys, sizes, DryRun) are the callers'; a writer
  * assumes they passed.

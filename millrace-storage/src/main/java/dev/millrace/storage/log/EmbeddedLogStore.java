@@ -360,7 +360,9 @@ public final class EmbeddedLogStore implements LogStore {
         }
         for (String shardKey : walTail.pendingShards()) {
             try {
-                openIfExists(shardKey);
+                if (openIfExists(shardKey).isEmpty()) {
+                    walTail.discard(shardKey); // its directory went away since the start: nothing to replay into
+                }
             } catch (StorageException e) {
                 openFailures.failure("replaying the write-ahead log into shard " + shardKey + " failed", e);
             }

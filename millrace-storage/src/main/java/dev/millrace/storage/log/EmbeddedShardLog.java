@@ -183,8 +183,8 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     /**
-     * Writes the batch to the active segment and, under SYNC, queues it in the WAL; {@link ShardAppend#await} then waits
-     * for the WAL force and publishes it. An encrypted batch is sealed before the lock, for the position the shard's
+     * Writes the batch to the active segment and, under SYNC, queues it in the WAL; {@link ShardAppend#await} then
+     * waits for the WAL force and publishes it. An encrypted batch is sealed before the lock, for the position the shard's
      * end suggests, so that the cipher work runs concurrently with other appends; if another append took that
      * position first, it is sealed again under the lock for the one it gets (its ciphertext is bound to its position).
      */

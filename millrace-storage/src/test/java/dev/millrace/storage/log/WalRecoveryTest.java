@@ -133,7 +133,8 @@ class WalRecoveryTest {
         assertWhole(readAll(s), "s");
         assertWhole(readAll(open("t")), "t");
         long next = s.append(records("after", 1)).basePosition();
-        assertThat(next).as("positions continue past everything handed out").isGreaterThanOrEqualTo(BATCHES * PER_BATCH);
+        assertThat(next).as("positions continue past everything handed out")
+                .isGreaterThanOrEqualTo(BATCHES * PER_BATCH);
         assertThat(dataOf(readAll(s))).endsWith("after-0");
     }
 
@@ -255,6 +256,18 @@ class WalRecoveryTest {
             assertThat(new String(all.get(b).data(), StandardCharsets.UTF_8)).isEqualTo(secret + "-" + b);
             assertThat(all.get(b).position()).isEqualTo(b);
         }
+    }
+
+    @Test
+    void aWalLeftBySyncIsReplayedAndRemovedWhenTheStoreOpensUnderInterval() throws IOException {
+        List<Long> offsets = writeBatches(open("s"), "s");
+        crash();
+        truncate(activeLog("s"), offsets.get(5));
+
+        store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
+        assertThat(Files.exists(dir.resolve(WriteAheadLog.DIR_NAME))).as("nothing would clean it under INTERVAL")
+                .isFalse();
+        assertWhole(readAll(store.openOrCreate("s")), "s");
     }
 
     private static void flipByte(Path file, long offset) throws IOException {
