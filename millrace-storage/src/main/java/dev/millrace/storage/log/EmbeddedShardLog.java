@@ -184,8 +184,8 @@ final class EmbeddedShardLog implements ShardLog {
 
     /**
      * Writes the batch to the active segment and, under SYNC, queues it in the WAL; {@link ShardAppend#await} then
-     * waits for the WAL force and publishes it. An encrypted batch is sealed before the lock, for the position the shard's
-     * end suggests, so that the cipher work runs concurrently with other appends; if another append took that
+     * waits for the WAL force and publishes it. An encrypted batch is sealed before the lock, for the position the
+     * shard's end suggests, so that the cipher work runs concurrently with other appends; if another append took that
      * position first, it is sealed again under the lock for the one it gets (its ciphertext is bound to its position).
      */
     @Override
@@ -251,9 +251,9 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     /**
-     * Refuses to write behind a batch of this shard that the WAL lost (it failed before forcing it, and healed
-     * since): that batch is in the segment, never acknowledged, and a later acknowledged batch would publish it. The
-     * shard goes offline instead, and healing cuts it. Then checks that the WAL takes appends. Under appendLock.
+     * Refuses to write behind a batch of this shard the WAL lost (it failed before forcing it, and healed since): that
+     * batch is in the segment, never acknowledged, and a later acknowledged one would publish it. The shard goes
+     * offline instead, and healing cuts it. Then checks that the WAL takes appends. Under appendLock.
      */
     private void checkWalBeforeWrite() {
         if (lastWalLsn > 0 && durableEnd < nextPosition && wal.lost(lastWalLsn)) {
@@ -399,10 +399,7 @@ final class EmbeddedShardLog implements ShardLog {
         return true;
     }
 
-    /**
-     * For the WAL's cleaner: heals the shard if it is offline and a heal is due (nobody may append to it again to
-     * trigger one), then forces it. Returns whether everything it wrote is forced; never throws.
-     */
+    /** For the WAL's cleaner: heals the shard if due (no append may come to), then forces it; never throws. */
     boolean flushForWal() {
         try {
             if (failure != null) {
@@ -415,15 +412,13 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     /**
-     * Appends a batch found in the WAL at a restart, verbatim at its stamped position, unless the shard already holds
-     * it (its base is below the end of the last batch recovery found or replay added): replaying twice changes
-     * nothing. Not for a sealed shard (sealing forced everything, so it has nothing to replay). Called right after
-     * {@link #open}, before the shard is shared; {@link #finishReplay} ends it.
+     * Appends a batch from the WAL verbatim at its stamped position unless the shard holds it (its base is below the
+     * end of the last batch recovery found or replay added), so replaying twice changes nothing; a sealed shard holds
+     * all (sealing forced it). Right after {@link #open}, before the shard is shared; then {@link #finishReplay}.
      */
     void replay(ByteBuffer stampedBatch) throws IOException {
         long base = RecordBatch.basePosition(stampedBatch, 0);
-        // Recovery's tail may be un-forced page cache too (a process kill): the cleaner must force it in any case.
-        dirty = true;
+        dirty = true; // recovery's tail may be un-forced page cache too (a process kill): the cleaner forces it
         appendedSinceOpen = true;
         if (sealed || base < replayFloor) {
             return;
