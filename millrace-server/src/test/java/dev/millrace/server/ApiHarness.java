@@ -52,6 +52,11 @@ final class ApiHarness implements AutoCloseable {
     final ShardIterators iterators;
     final ChannelRegistry channels;
 
+    /** The embedded store under the harness (for tests that observe its fsyncs). */
+    EmbeddedLogStore logStore() {
+        return logs;
+    }
+
     ApiHarness(Path dir, Clock clock, ScalingLimits scaling) {
         this(dir, clock, scaling, ThroughputLimits.OFF);
     }

@@ -85,6 +85,32 @@ class RecordWriterTest {
     }
 
     @Test
+    void aCallTouchingManyShardsWaitsForOneFsync() {
+        RecordWriter writer = open(ThroughputLimits.OFF, 20);
+        StreamRecord s = api.streams.get("w");
+        BigInteger step = BigInteger.TWO.pow(128).divide(BigInteger.valueOf(20));
+        List<RecordWriter.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            entries.add(entry(s, step.multiply(BigInteger.valueOf(i % 20)).add(BigInteger.ONE), "m" + i));
+        }
+        for (int i = 0; i < 20; i++) {
+            api.streams.log(s, s.shard(i)); // opened (created) before counting: shard creation forces nothing observed
+        }
+        java.util.concurrent.atomic.AtomicInteger fsyncs = new java.util.concurrent.atomic.AtomicInteger();
+        api.logStore().observeFsyncs(nanos -> fsyncs.incrementAndGet());
+
+        List<RecordWriter.Outcome> outcomes = writer.write(s, entries);
+
+        assertThat(outcomes).hasSize(40).allMatch(o -> o instanceof RecordWriter.Written);
+        assertThat(fsyncs.get()).as("one write-ahead log force for the 20 shards of the call").isEqualTo(1);
+        for (int i = 0; i < 20; i++) {
+            assertThat(numbersRead(s.shard(i).shardId())).containsExactly(
+                    ((RecordWriter.Written) outcomes.get(i)).sequenceNumber(),
+                    ((RecordWriter.Written) outcomes.get(i + 20)).sequenceNumber());
+        }
+    }
+
+    @Test
     void entriesPastTheirShardsAllowanceAreThrottledAndNotWritten() {
         RecordWriter writer = open(ThroughputLimits.AWS, 1);
         StreamRecord s = api.streams.get("w");

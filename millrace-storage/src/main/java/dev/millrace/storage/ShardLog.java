@@ -40,6 +40,22 @@ public interface ShardLog {
     AppendResult append(java.util.List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key);
 
     /**
+     * The first half of {@link #append(java.util.List, dev.millrace.storage.crypto.DataKey)}: stores the batch as far
+     * as it can without waiting for durability and returns the append to {@link PendingAppend#await} later. A caller
+     * appending to N shards begins all N, then awaits them: the embedded engine then makes all of them durable with
+     * one write-ahead log force instead of N. Positions are taken at begin, in begin order per shard.
+     *
+     * <p>By default this appends in one step and returns the completed append (a backend that cannot split an append,
+     * such as Kafka's, keeps working unchanged).
+     *
+     * @throws ShardSealedException if the shard is sealed
+     * @throws StorageException     if the batch could not be stored
+     */
+    default PendingAppend begin(java.util.List<AppendRecord> records, dev.millrace.storage.crypto.DataKey key) {
+        return PendingAppend.completed(append(records, key));
+    }
+
+    /**
      * Reads records at or after {@code fromPosition}, at most {@code maxRecords} of them and, beyond the first, at most
      * {@code maxBytes} of payload. Records older than the retention period are never returned. Returns at once, with
      * nothing, when there is nothing to return (at or past the end): readers poll, they never wait in a read.

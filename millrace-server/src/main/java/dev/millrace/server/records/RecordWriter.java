@@ -16,6 +16,7 @@ import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.crypto.DataKey;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.Cluster;
+import dev.millrace.storage.PendingAppend;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
@@ -32,10 +33,13 @@ import java.util.concurrent.Executor;
 /**
  * Writes records to a stream's shards: the one append path of PutRecord and PutRecords. Each entry is routed to the
  * open shard whose range holds its hash key, metered for on-demand scaling, and charged to its shard's write
- * allowance (or throttled); each shard's entries are then appended as one batch, in their given order, the batches of
- * different shards side by side on {@code appends}. Entries whose shard a concurrent split or merge sealed are routed
- * again, against the stream's new shards, up to {@link RecordRouting#MAX_REROUTES} times. Readers waiting on a shard
- * learn of the append from the shard log itself ({@link dev.millrace.storage.ShardLog#onAppend}).
+ * allowance (or throttled); each shard's entries are then appended as one batch, in their given order. The batches of
+ * the shards this node owns are all begun first and then awaited ({@link dev.millrace.storage.ShardLog#begin}), so
+ * that the embedded engine makes all of them durable with one write-ahead log force; the entries of shards other
+ * nodes own go there on {@code appends}, side by side with the local ones. Entries whose shard a concurrent split or
+ * merge sealed are routed again, against the stream's new shards, up to {@link RecordRouting#MAX_REROUTES} times.
+ * Readers waiting on a shard learn of the append from the shard log itself
+ * ({@link dev.millrace.storage.ShardLog#onAppend}).
  *
  * <p>The request-level checks (the stream takes writes, hash keys, sizes, DryRun) are the callers'; a writer
  * assumes they passed.
@@ -52,8 +56,8 @@ public final class RecordWriter {
     private final AccountMetrics metrics;
 
     /**
-     * @param appends runs the per-shard appends of one call side by side, so that a call touching N shards waits for
-     *                about one fsync, not N in a row
+     * @param appends sends the entries of shards other nodes own, one task per node, side by side with the local
+     *                appends
      */
     public RecordWriter(StreamRegistry streams, AutoScaler autoScaler, Throttles throttles, Executor appends) {
         this(streams, autoScaler, throttles, appends, ShardPlacement.LOCAL);
@@ -180,27 +184,30 @@ public final class RecordWriter {
             }
         }
         List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
-        // One task per local shard, one per other node owning shards of the call (all its shards in one call).
-        List<Runnable> tasks = new ArrayList<>();
+        // One task per other node owning shards of the call (all its shards in one call); local shards on this thread.
+        List<ShardRecord> local = new ArrayList<>();
         Map<String, List<ShardRecord>> byOwner = new java.util.LinkedHashMap<>();
         for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
             Cluster.Node owner = remote.get(group.getKey());
             if (owner == null) {
-                tasks.add(() -> appendGroup(s, group.getKey(), group.getValue(), entries, outcomes, sealed));
+                local.add(group.getKey());
             } else {
                 byOwner.computeIfAbsent(owner.id(), k -> new ArrayList<>()).add(group.getKey());
             }
         }
+        List<Runnable> tasks = new ArrayList<>();
         byOwner.values().forEach(shards -> tasks.add(() -> appendRemote(s, remote.get(shards.get(0)), shards,
                 byShard, entries, outcomes, sealed)));
-        if (tasks.size() == 1) {
+        if (local.isEmpty() && tasks.size() == 1) {
             tasks.get(0).run();
             return sealed;
         }
         // Each task writes only its own entries' slots of the array; join() orders those writes before the reads
         // that follow.
-        CompletableFuture.allOf(tasks.stream().map(t -> CompletableFuture.runAsync(t, appends))
-                .toArray(CompletableFuture[]::new)).join();
+        CompletableFuture<?> sent = CompletableFuture.allOf(tasks.stream()
+                .map(t -> CompletableFuture.runAsync(t, appends)).toArray(CompletableFuture[]::new));
+        appendLocal(s, local, byShard, entries, outcomes, sealed);
+        sent.join();
         // In the given order again, so entries that are routed anew keep their order.
         List<Integer> inOrder = new ArrayList<>(sealed);
         Collections.sort(inOrder);
@@ -271,16 +278,43 @@ public final class RecordWriter {
         return "KMS".equals(s.encryptionType()) ? keys.key(s.keyId(), streams.account()) : null;
     }
 
+    /**
+     * Appends the groups of the local shards: begins every one, then awaits each, so that one durable write covers
+     * all of them. A group whose begin or await fails gets its outcomes here; an unexpected exception from a begin is
+     * thrown after the appends already begun were awaited (none is left half done).
+     */
+    private void appendLocal(StreamRecord s, List<ShardRecord> shards, Map<ShardRecord, List<Integer>> byShard,
+                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
+        PendingAppend[] begun = new PendingAppend[shards.size()];
+        try {
+            for (int g = 0; g < shards.size(); g++) {
+                begun[g] = beginGroup(s, shards.get(g), byShard.get(shards.get(g)), entries, outcomes, sealed);
+            }
+        } finally {
+            for (int g = 0; g < shards.size(); g++) {
+                if (begun[g] != null) {
+                    finishGroup(s, shards.get(g), byShard.get(shards.get(g)), begun[g], entries, outcomes, sealed);
+                }
+            }
+        }
+    }
+
     /** Appends one shard's entries here as one batch; entries of a sealed shard are added to {@code sealed}. */
     private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
                              Outcome[] outcomes, List<Integer> sealed) {
+        PendingAppend pending = beginGroup(s, shard, group, entries, outcomes, sealed);
+        if (pending != null) {
+            finishGroup(s, shard, group, pending, entries, outcomes, sealed);
+        }
+    }
+
+    /** Begins the append of one shard's entries as one batch; null (and the outcomes set) if it failed at once. */
+    private PendingAppend beginGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
+                                     Outcome[] outcomes, List<Integer> sealed) {
         List<AppendRecord> batch = new ArrayList<>(group.size());
-        long batchBytes = 0;
         for (int i : group) {
             batch.add(entries.get(i).append());
-            batchBytes += entries.get(i).sizeBytes();
         }
-        String shardId = shard.shardId();
         try {
             DataKey key;
             try {
@@ -289,22 +323,40 @@ public final class RecordWriter {
                 // Disabled since the call checked it (write): these entries fail, as a storage failure would.
                 throw new StorageException(e.errorType() + ": " + e.getMessage());
             }
-            AppendResult result = streams.logForAppend(s, shard).append(batch, key);
+            return streams.logForAppend(s, shard).begin(batch, key);
+        } catch (StorageException e) {
+            failGroup(shard, group, e, outcomes, sealed);
+            return null;
+        }
+    }
+
+    /** Awaits a begun append and records its outcomes and metrics. */
+    private void finishGroup(StreamRecord s, ShardRecord shard, List<Integer> group, PendingAppend pending,
+                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
+        String shardId = shard.shardId();
+        try {
+            AppendResult result = pending.await();
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
+            long batchBytes = 0;
             for (int k = 0; k < group.size(); k++) {
                 outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),
                         s.encryptionType());
+                batchBytes += entries.get(group.get(k)).sizeBytes();
             }
             metrics.stream(s.name()).stored(shardId, s.shardLevelMetrics(), group.size(), batchBytes);
-        } catch (ShardSealedException e) {
-            for (int i : group) {
-                outcomes[i] = new Failed(shardId, e);
-            }
-            sealed.addAll(group);
         } catch (StorageException e) {
-            for (int i : group) {
-                outcomes[i] = new Failed(shardId, e);
-            }
+            failGroup(shard, group, e, outcomes, sealed);
+        }
+    }
+
+    /** Records a group's failure; entries of a sealed shard are added to {@code sealed}, to be routed again. */
+    private static void failGroup(ShardRecord shard, List<Integer> group, StorageException e, Outcome[] outcomes,
+                                  List<Integer> sealed) {
+        for (int i : group) {
+            outcomes[i] = new Failed(shard.shardId(), e);
+        }
+        if (e instanceof ShardSealedException) {
+            sealed.addAll(group);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StorageException;
 import dev.millrace.storage.crypto.KeyRing;
 
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -20,15 +21,23 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
- * The embedded {@link LogStore}: {@code dataDir/shards/<shardKey>/} per shard, each a directory of segments.
+ * The embedded {@link LogStore}: {@code dataDir/shards/<shardKey>/} per shard, each a directory of segments, and under
+ * {@link DurabilityPolicy#SYNC} one {@link WriteAheadLog} in {@code dataDir/wal/} that all shards share.
  *
- * <p>Shards are opened lazily, on first use, so start-up costs nothing per shard; opening one recovers only its tail.
- * Open file channels are shared through one {@link FilePool}. With {@link DurabilityPolicy#INTERVAL} a daemon thread
- * forces dirty shards every {@link LogConfig#flushIntervalMs()}.
+ * <p>Shards are opened lazily, on first use, so start-up costs nothing per shard; opening one recovers only its tail,
+ * then replays its entries of the WAL's tail ({@link WalTail}), which start-up only indexed. Open file channels are
+ * shared through one {@link FilePool}. With {@link DurabilityPolicy#INTERVAL} a daemon thread forces dirty shards
+ * every {@link LogConfig#flushIntervalMs()}. With SYNC a daemon thread cleans the WAL when it rolls and every
+ * {@link LogConfig#walCleanIntervalMs()}: it takes the start of the WAL's current file as a boundary, replays the
+ * shards the WAL tail still holds entries of, forces every dirty shard (each entry's segment write was issued before
+ * the entry was queued, so this covers every entry below the boundary), and only then deletes the files below it.
+ * A clean close forces every shard with an exact checkpoint, then empties the WAL: a clean start replays nothing.
  *
  * <p>Thread-safe.
  */
@@ -43,8 +52,16 @@ public final class EmbeddedLogStore implements LogStore {
     private final Path shardsDir;
     private final FilePool pool;
     private final KeyRing keys;
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedLogStore.class);
     private final ConcurrentHashMap<String, EmbeddedShardLog> shards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
+    /** Under SYNC: the shared write-ahead log, and what it held at start-up that shards have not replayed yet. */
+    private final WriteAheadLog wal;
+    private final WalTail walTail;
+    private final AtomicBoolean cleanQueued = new AtomicBoolean();
+    /** Threads that force shards side by side during a clean (with the cleaner's own). */
+    static final int CLEAN_FORCE_THREADS = 4;
+    private final java.util.concurrent.ExecutorService forcers;
     private final FailureLog openFailures;
     /**
      * The shards' failure lines together: a full disk fails every shard at once, and 10,000 shards must not write
@@ -52,7 +69,7 @@ public final class EmbeddedLogStore implements LogStore {
      */
     private final FailureLog.Budget failureLines;
 
-    private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir, KeyRing keys) {
+    private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir, KeyRing keys, WalTail walTail) {
         this.config = config;
         this.clock = clock;
         this.shardsDir = shardsDir;
@@ -61,17 +78,57 @@ public final class EmbeddedLogStore implements LogStore {
         this.failureLines = new FailureLog.Budget(clock, config.failureLogIntervalMs(), FAILURE_LINES_PER_INTERVAL);
         this.openFailures = new FailureLog(LoggerFactory.getLogger(EmbeddedLogStore.class), "Log store " + shardsDir,
                 clock, config.failureLogIntervalMs(), failureLines);
-        if (config.durability() == DurabilityPolicy.INTERVAL) {
-            flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "millrace-log-flusher");
-                t.setDaemon(true);
-                return t;
-            });
+        this.walTail = walTail;
+        boolean sync = config.durability() == DurabilityPolicy.SYNC;
+        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, sync ? "millrace-wal-cleaner" : "millrace-log-flusher");
+            t.setDaemon(true);
+            return t;
+        });
+        forcers = sync ? Executors.newFixedThreadPool(CLEAN_FORCE_THREADS - 1, r -> {
+            Thread t = new Thread(r, "millrace-wal-forcer");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        if (sync) {
+            wal = WriteAheadLog.open(walDir(config), config, clock, pool, failureLines, this::cleanSoon);
+            flusher.scheduleWithFixedDelay(() -> cleanWal(true), config.walCleanIntervalMs(),
+                    config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
+        } else {
+            wal = null;
+            drainWal();
             flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
                     TimeUnit.MILLISECONDS);
-        } else {
-            flusher = null;
         }
+    }
+
+    /**
+     * Under INTERVAL, a WAL left by a SYNC run that crashed still holds acknowledged records: they are replayed into
+     * their shards at once, forced, and the WAL removed, since nothing under INTERVAL would clean it.
+     */
+    private void drainWal() {
+        if (walTail == null) {
+            return;
+        }
+        boolean forced = replayPending();
+        for (EmbeddedShardLog shard : shards.values()) {
+            forced &= shard.flushIfDirty();
+        }
+        walTail.close();
+        if (!forced) {
+            throw new StorageException("cannot replay the write-ahead log in " + walDir(config) + " into its shards");
+        }
+        try {
+            FileUtil.deleteTree(walDir(config));
+            FileUtil.forceDirectory(config.dataDir());
+        } catch (IOException e) {
+            throw new StorageException("cannot remove the replayed write-ahead log in " + walDir(config) + ": " + e,
+                    e);
+        }
+    }
+
+    private static Path walDir(LogConfig config) {
+        return config.dataDir().resolve(WriteAheadLog.DIR_NAME);
     }
 
     /** {@link #open(LogConfig, Clock, KeyRing)} with no keys: encrypted records cannot be read. */
@@ -101,7 +158,41 @@ public final class EmbeddedLogStore implements LogStore {
         } catch (IOException e) {
             throw new StorageException("cannot open log store in " + shardsDir + ": " + e, e);
         }
-        return new EmbeddedLogStore(config, clock, shardsDir, keys);
+        return new EmbeddedLogStore(config, clock, shardsDir, keys, recoverWal(config, shardsDir));
+    }
+
+    /**
+     * Indexes what the WAL holds; entries of shards whose directory is gone are dropped. Null under INTERVAL when
+     * there is no WAL (one left by a SYNC run is replayed all the same).
+     */
+    private static WalTail recoverWal(LogConfig config, Path shardsDir) {
+        Path walDir = walDir(config);
+        if (config.durability() != DurabilityPolicy.SYNC && !Files.isDirectory(walDir)) {
+            return null;
+        }
+        try {
+            FileModes.createPrivateDirectories(walDir);
+            FileModes.privateTree(walDir); // a few files: tightened at every start, as a shard's are when opened
+            return WalTail.recover(walDir, config, key -> validKey(key) && Files.isDirectory(within(shardsDir, key)));
+        } catch (IOException e) {
+            throw new StorageException("cannot recover the write-ahead log in " + walDir + ": " + e, e);
+        }
+    }
+
+    /** Opens a shard and replays its entries of the WAL's tail; the caller publishes it in {@code shards}. */
+    private EmbeddedShardLog openShard(String shardKey, Path dir) {
+        EmbeddedShardLog shard = EmbeddedShardLog.open(shardKey, dir, config, clock, pool, keys, failureLines, wal);
+        if (walTail != null) {
+            try {
+                if (walTail.replayInto(shardKey, shard::replay)) {
+                    shard.finishReplay();
+                }
+            } catch (IOException e) {
+                throw new StorageException("replaying the write-ahead log into shard " + shardKey + " failed: " + e,
+                        e);
+            }
+        }
+        return shard;
     }
 
     @Override
@@ -109,7 +200,7 @@ public final class EmbeddedLogStore implements LogStore {
         Path shardDir = shardDir(shardKey);
         try {
             return shards.computeIfAbsent(shardKey,
-                    k -> EmbeddedShardLog.open(k, shardDir, config, clock, pool, keys, failureLines));
+                    k -> openShard(k, shardDir));
         } catch (StorageException e) {
             if (e.getClass() != StorageException.class) {
                 throw e; // damage is not a passing condition: every occurrence is worth its line
@@ -127,7 +218,7 @@ public final class EmbeddedLogStore implements LogStore {
         // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
         // result leaves the map unchanged.
         return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> Files.isDirectory(dir)
-                ? EmbeddedShardLog.open(k, dir, config, clock, pool, keys, failureLines) : null));
+                ? openShard(k, dir) : null));
     }
 
     @Override
@@ -143,6 +234,9 @@ public final class EmbeddedLogStore implements LogStore {
         EmbeddedShardLog shard = shards.remove(shardKey);
         if (shard != null) {
             shard.closeForDelete();
+        }
+        if (walTail != null) {
+            walTail.discard(shardKey);
         }
         try {
             if (!Files.isDirectory(dir)) {
@@ -227,21 +321,116 @@ public final class EmbeddedLogStore implements LogStore {
         }
     }
 
-    @Override
-    public void close() {
-        if (flusher != null) {
-            flusher.shutdown();
+    /** Queues a clean of the WAL after it rolled, unless one is queued already. */
+    private void cleanSoon() {
+        if (cleanQueued.compareAndSet(false, true)) {
             try {
-                flusher.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                flusher.execute(() -> {
+                    cleanQueued.set(false);
+                    cleanWal(false);
+                });
+            } catch (RejectedExecutionException e) {
+                cleanQueued.set(false); // closing: the close empties the WAL itself
             }
         }
+    }
+
+    /**
+     * Deletes the WAL files every shard has forced past. {@code timed}: the periodic run, which first rolls the WAL
+     * if it holds anything, so that its entries can go too. Runs on the cleaner thread only.
+     */
+    private void cleanWal(boolean timed) {
+        try {
+            if (timed) {
+                wal.rollIfNotEmpty();
+            }
+            if (!wal.hasOlderFiles()) {
+                return;
+            }
+            long boundary = wal.cleanBoundary();
+            boolean forced = replayPending();
+            forced &= forceAll();
+            if (forced) {
+                wal.deleteBelow(boundary);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing
+        } catch (IOException | RuntimeException e) {
+            // The files stay, and the next run tries again; the shards and the WAL log their own failures.
+            openFailures.failure("cleaning the write-ahead log failed", e);
+        }
+    }
+
+    /**
+     * Forces every dirty shard, {@link #CLEAN_FORCE_THREADS} at a time: a clean of 10,000 dirty shards is 10,000
+     * fsyncs, which a device serves faster side by side, and the WAL grows while they run. Returns whether all of
+     * them hold everything they wrote on disk now.
+     */
+    private boolean forceAll() throws InterruptedException {
+        List<EmbeddedShardLog> all = new ArrayList<>(shards.values());
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicBoolean forced = new AtomicBoolean(true);
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
+                if (!all.get(i).flushForWal()) {
+                    forced.set(false);
+                }
+            }
+        };
+        List<java.util.concurrent.Future<?>> helpers = new ArrayList<>();
+        for (int t = 1; t < CLEAN_FORCE_THREADS && t * 64 < all.size(); t++) {
+            helpers.add(forcers.submit(worker));
+        }
+        worker.run();
+        for (java.util.concurrent.Future<?> helper : helpers) {
+            try {
+                helper.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                forced.set(false);
+            }
+        }
+        return forced.get();
+    }
+
+    /** Opens (and so replays) every shard the WAL's tail still holds entries of; false if one could not be. */
+    private boolean replayPending() {
+        if (walTail == null || walTail.isEmpty()) {
+            return true;
+        }
+        for (String shardKey : walTail.pendingShards()) {
+            try {
+                if (openIfExists(shardKey).isEmpty()) {
+                    walTail.discard(shardKey); // its directory went away since the start: nothing to replay into
+                }
+            } catch (StorageException e) {
+                openFailures.failure("replaying the write-ahead log into shard " + shardKey + " failed", e);
+            }
+        }
+        if (!walTail.isEmpty()) {
+            return false;
+        }
+        walTail.close();
+        return true;
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdown();
+        try {
+            flusher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (forcers != null) {
+            forcers.shutdown();
+        }
         StorageException failure = null;
+        boolean allForced = true;
         for (EmbeddedShardLog shard : shards.values()) {
             try {
-                shard.close();
+                allForced &= shard.close();
             } catch (StorageException e) {
+                allForced = false;
                 if (failure == null) {
                     failure = e;
                 } else {
@@ -250,6 +439,23 @@ public final class EmbeddedLogStore implements LogStore {
             }
         }
         shards.clear();
+        if (wal != null) {
+            // Emptied only when every shard holds what it acknowledged: else the next start replays it.
+            boolean empty = allForced && walTail.isEmpty();
+            if (!empty) {
+                log.warn("Closing the log store with shards not forced; the write-ahead log keeps their entries");
+            }
+            walTail.close();
+            try {
+                wal.close(empty);
+            } catch (StorageException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
         try {
             pool.close();
         } catch (IOException e) {
@@ -257,6 +463,32 @@ public final class EmbeddedLogStore implements LogStore {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * For tests: stops the store as {@code kill -9} would, as far as the files are concerned: nothing is forced, no
+     * checkpoint is written, the WAL keeps its files; written bytes stay in the page cache. The store is unusable
+     * afterwards.
+     */
+    void abandon() {
+        flusher.shutdownNow();
+        if (forcers != null) {
+            forcers.shutdownNow();
+        }
+        try {
+            flusher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (wal != null) {
+            walTail.close();
+            wal.close(false);
+        }
+        try {
+            pool.close();
+        } catch (IOException e) {
+            throw new StorageException("closing log files failed: " + e, e);
         }
     }
 
@@ -281,9 +513,13 @@ public final class EmbeddedLogStore implements LogStore {
     }
 
     private static void checkKey(String shardKey) {
-        if (shardKey == null || !SHARD_KEY.matcher(shardKey).matches() || shardKey.startsWith(".")
-                || shardKey.endsWith(DELETED_SUFFIX)) {
+        if (!validKey(shardKey)) {
             throw new IllegalArgumentException("invalid shard key: " + shardKey);
         }
+    }
+
+    private static boolean validKey(String shardKey) {
+        return shardKey != null && SHARD_KEY.matcher(shardKey).matches() && !shardKey.startsWith(".")
+                && !shardKey.endsWith(DELETED_SUFFIX);
     }
 }

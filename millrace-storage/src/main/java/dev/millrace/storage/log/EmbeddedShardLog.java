@@ -6,6 +6,7 @@ import dev.millrace.storage.Registration;
 import dev.millrace.storage.AppendListeners;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
+import dev.millrace.storage.PendingAppend;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.ShardSealedException;
@@ -33,17 +34,21 @@ import java.util.List;
  * A shard's log on local disk: a directory of segments, the newest one active.
  *
  * <p>Appends are serialised by {@code appendLock}, which guards every mutable field. With
- * {@link DurabilityPolicy#SYNC} an append returns only after a {@code force} that covers it; appenders that queue up
- * behind one {@code force} are all covered by the next (group commit): {@code syncLock} admits one forcer at a time,
- * and each forcer covers everything written before it started. Records become visible to readers only when
- * acknowledged: the published {@link ShardView} cuts the active segment at the last forced batch.
+ * {@link DurabilityPolicy#SYNC} an append is in two steps ({@link #begin}, then {@link PendingAppend#await}): the batch
+ * is written to the active segment and queued in the store's {@link WriteAheadLog} under the lock, and acknowledged
+ * once the WAL is forced past it, which one force does for every shard a caller began (group commit across shards).
+ * The segment itself is not forced per append: the shard is marked dirty, and the WAL's cleaner forces it
+ * ({@link #flushIfDirty}) before deleting the WAL files that cover it. Segment forces still share one {@code force}
+ * per group: {@code syncLock} admits one forcer at a time, and each forcer covers everything written before it
+ * started. Records become visible to readers only when acknowledged: the published {@link ShardView} cuts the active
+ * segment at the last acknowledged batch.
  *
  * <p>Append listeners ({@link #onAppend}) are told by each appender of its own batch once it is acknowledged, holding
  * no lock: a slow listener delays only that appender's return, never the shard's other appends or the group commit.
  *
  * <p>Encrypted appends store one sealed batch ({@link RecordBatch#seal}); reads open it with the store's key ring.
  *
- * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock}. Reads take no lock.
+ * <p>Thread-safe. Lock order: {@code syncLock} before {@code appendLock} before the WAL's locks. Reads take no lock.
  *
  * <p>{@code IOException}s are converted to {@link StorageException} here, once. An IO failure while writing (a full
  * disk) takes the shard offline, because the file's tail is then unknown: appends fail at once, reads go on. The shard
@@ -61,13 +66,15 @@ final class EmbeddedShardLog implements ShardLog {
 
     private final String key;
     private final Path dir;
-    private final LogConfig config;
+    final LogConfig config;
     private final Clock clock;
     private final FilePool pool;
     private final KeyRing keys;
+    /** The store's write-ahead log under {@link DurabilityPolicy#SYNC}; null under INTERVAL. */
+    private final WriteAheadLog wal;
     private final Object appendLock = new Object();
     private final Object syncLock = new Object();
-    private final AppendListeners listeners = new AppendListeners();
+    final AppendListeners listeners = new AppendListeners();
 
     private final FailureLog failures;
     private List<SegmentSnapshot> sealedSegments;
@@ -100,7 +107,12 @@ final class EmbeddedShardLog implements ShardLog {
      * Changed holding both locks, so reading it under either is safe.
      */
     private long incarnation;
+    /** Written and not forced to the segment: under SYNC the WAL alone holds it durably until the cleaner forces. */
     private boolean dirty;
+    /** The LSN of this shard's newest WAL entry; 0 if none since it was opened or re-established. */
+    private long lastWalLsn;
+    /** The end of the last intact batch recovery found: a WAL entry at or past it is missing and replayed. */
+    private long replayFloor;
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
     private boolean appendedSinceOpen;
 
@@ -109,13 +121,16 @@ final class EmbeddedShardLog implements ShardLog {
     private volatile long retentionMs;
 
     private EmbeddedShardLog(String key, Path dir, LogConfig config, Clock clock, FilePool pool, KeyRing keys,
-                             FailureLog.Budget failureLines, ShardRecovery.Result recovered, boolean sealed) {
+                             FailureLog.Budget failureLines, WriteAheadLog wal, ShardRecovery.Result recovered,
+                             boolean sealed) {
         this.key = key;
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.pool = pool;
         this.keys = keys;
+        this.wal = wal;
+        this.replayFloor = recovered.tailEnd();
         this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines);
         this.sealedSegments = new ArrayList<>(recovered.sealed());
         this.active = recovered.active();
@@ -133,10 +148,10 @@ final class EmbeddedShardLog implements ShardLog {
 
     /**
      * {@code keys}: what encrypted batches are read with; {@code failureLines}: the store's budget of failure lines,
-     * shared by its shards.
+     * shared by its shards; {@code wal}: the store's write-ahead log under SYNC, else null.
      */
     static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool, KeyRing keys,
-                                 FailureLog.Budget failureLines) {
+                                 FailureLog.Budget failureLines, WriteAheadLog wal) {
         try {
             if (!Files.isDirectory(dir)) {
                 FileModes.createPrivateDirectories(dir);
@@ -146,7 +161,7 @@ final class EmbeddedShardLog implements ShardLog {
             }
             ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(-1);
             boolean sealed = Files.exists(dir.resolve(SEALED_MARKER));
-            return new EmbeddedShardLog(key, dir, config, clock, pool, keys, failureLines, recovered, sealed);
+            return new EmbeddedShardLog(key, dir, config, clock, pool, keys, failureLines, wal, recovered, sealed);
         } catch (IOException e) {
             throw new StorageException("cannot open shard " + key + " in " + dir + ": " + e, e);
         }
@@ -162,26 +177,39 @@ final class EmbeddedShardLog implements ShardLog {
         return append(records, null);
     }
 
-    /**
-     * An encrypted batch is sealed before the lock, for the position the shard's end suggests, so that the cipher
-     * work runs concurrently with other appends; if another append took that position first, it is sealed again
-     * under the lock for the one it gets (its ciphertext is bound to its position).
-     */
     @Override
     public AppendResult append(List<AppendRecord> records, DataKey dataKey) {
+        return begin(records, dataKey).await();
+    }
+
+    /**
+     * Writes the batch to the active segment and, under SYNC, queues it in the WAL; {@link ShardAppend#await} then
+     * waits for the WAL force and publishes it. An encrypted batch is sealed before the lock, for the position the
+     * shard's end suggests, so that the cipher work runs concurrently with other appends; if another append took that
+     * position first, it is sealed again under the lock for the one it gets (its ciphertext is bound to its position).
+     */
+    @Override
+    public PendingAppend begin(List<AppendRecord> records, DataKey dataKey) {
         ByteBuffer plain = dataKey == null ? RecordBatch.encode(records, config.maxBatchBytes())
                 : RecordBatch.encodeForSealing(records, config.maxBatchBytes());
         ByteBuffer batch = dataKey == null ? plain
                 : RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
-        long end;
-        long arrivalMs;
-        long base;
-        long writtenIn;
         if (failure != null) {
             healOrFail();
         }
+        if (wal != null) {
+            if (wal.failed()) {
+                wal.healOrFail();
+            }
+            wal.awaitBacklog();
+        }
         synchronized (appendLock) {
             checkWritable();
+            if (wal != null) {
+                checkWalBeforeWrite();
+            }
+            long arrivalMs;
+            long base;
             try {
                 if (dataKey != null && RecordBatch.basePosition(batch, 0) != nextPosition) {
                     batch = RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
@@ -199,23 +227,73 @@ final class EmbeddedShardLog implements ShardLog {
                 throw fail("append failed", e);
             }
             nextPosition = active.endPosition();
-            writtenIn = incarnation;
             lastArrivalMs = arrivalMs;
             appendedSinceOpen = true;
-            end = nextPosition;
-            if (config.durability() == DurabilityPolicy.INTERVAL) {
+            long lsn = -1;
+            SegmentSnapshot written = null;
+            if (wal != null) {
+                try {
+                    lsn = wal.append(key, batch);
+                } catch (StorageException e) {
+                    // The batch is in the segment but will never be acknowledged: cut it before anything follows it.
+                    throw fail("the write-ahead log refused a written batch", e);
+                }
+                lastWalLsn = lsn;
+                dirty = true;
+                written = active.snapshot();
+            } else if (config.durability() == DurabilityPolicy.INTERVAL) {
                 dirty = true;
                 makeVisible(active.snapshot());
             }
+            return new ShardAppend(this, AppendResult.contiguous(base, records.size(), arrivalMs), nextPosition,
+                    incarnation, lsn, written);
         }
-        if (config.durability() == DurabilityPolicy.SYNC) {
-            awaitDurable(end, writtenIn);
+    }
+
+    /**
+     * Refuses to write behind a batch of this shard the WAL lost (it failed before forcing it, and healed since): that
+     * batch is in the segment, never acknowledged, and a later acknowledged one would publish it. The shard goes
+     * offline instead, and healing cuts it. Then checks that the WAL takes appends. Under appendLock.
+     */
+    private void checkWalBeforeWrite() {
+        if (lastWalLsn > 0 && durableEnd < nextPosition && wal.lost(lastWalLsn)) {
+            throw fail("the write-ahead log lost an un-forced batch of this shard",
+                    new IOException("write-ahead log failure"));
         }
-        endOutage(base);
-        AppendResult result = AppendResult.contiguous(base, records.size(), arrivalMs);
-        // Outside both locks, and only now: the batch is durable as the policy requires and published to readers.
-        listeners.fire(key, result);
-        return result;
+        wal.checkWritable();
+    }
+
+    /**
+     * Waits for the WAL force that covers the entry ending at {@code lsn}, then raises {@code durableEnd} and makes
+     * {@code written} (the active segment as it was right after the batch) visible, unless something newer already
+     * is: visibility only moves forward, and a roll in between published the whole old segment.
+     */
+    void awaitWal(long lsn, long end, long writtenIn, SegmentSnapshot written) {
+        StorageException walFailure = null;
+        try {
+            wal.awaitDurable(lsn);
+        } catch (StorageException e) {
+            walFailure = e;
+        }
+        synchronized (appendLock) {
+            if (incarnation != writtenIn) {
+                throw new StorageException("shard " + key + " was re-established from disk after an IO failure "
+                        + "before this batch was acknowledged; it was not stored", failure, true);
+            }
+            if (walFailure != null) {
+                if (durableEnd >= end) {
+                    return; // a roll or a seal forced the segment past it meanwhile: it is durable after all
+                }
+                if (failure == null) {
+                    fail("the write-ahead log lost a written batch", walFailure);
+                }
+                throw walFailure;
+            }
+            durableEnd = Math.max(durableEnd, end);
+            if (written.segment() == active.segment && visibleActive.sizeBytes() < written.sizeBytes()) {
+                makeVisible(written);
+            }
+        }
     }
 
     @Override
@@ -223,19 +301,31 @@ final class EmbeddedShardLog implements ShardLog {
         return listeners.add(listener);
     }
 
-    /** Returns once everything up to {@code position} is forced; one caller forces for all that wait. */
-    private void awaitDurable(long position, long writtenIn) {
+    /**
+     * Returns once everything up to {@code position} is forced to the segment; one caller forces for all that wait.
+     * With a WAL, {@code durableEnd} says what the WAL made durable, not what the segment holds, so only the dirty
+     * flag tells whether a force is still due.
+     */
+    void awaitDurable(long position, long writtenIn) {
         synchronized (syncLock) {
             if (incarnation != writtenIn) {
                 throw new StorageException("shard " + key + " was re-established from disk after an IO failure "
                         + "before this batch was forced; it was not stored", failure, true);
             }
-            if (durableEnd >= position) {
+            if (wal == null && durableEnd >= position) {
                 return;
             }
             SegmentSnapshot written;
             synchronized (appendLock) {
-                checkWritable();
+                if (closed) {
+                    throw new StorageException("shard " + key + " is closed");
+                }
+                if (failure != null) {
+                    throw offline();
+                }
+                if (wal != null && !dirty) {
+                    return;
+                }
                 written = active.snapshot();
                 dirty = false;
             }
@@ -284,18 +374,78 @@ final class EmbeddedShardLog implements ShardLog {
         checkpointOffset = forcedBytes;
     }
 
-    /** Forces what {@link DurabilityPolicy#INTERVAL} appends left un-forced. Called by the store's flusher. */
-    void flushIfDirty() {
+    /**
+     * Forces what appends left un-forced in the segment: under INTERVAL for the store's flusher, under SYNC for the
+     * WAL's cleaner. Returns whether everything this shard wrote is now forced (or the shard is closed); false while it
+     * is offline, when it may hold acknowledged bytes that are not: the WAL must keep them. Throws if the force fails.
+     */
+    boolean flushIfDirty() {
         long target;
         long writtenIn;
         synchronized (appendLock) {
-            if (!dirty || closed || failure != null) {
-                return;
+            if (closed) {
+                return true;
+            }
+            if (failure != null) {
+                return false;
+            }
+            if (!dirty) {
+                return true;
             }
             target = nextPosition;
             writtenIn = incarnation;
         }
         awaitDurable(target, writtenIn);
+        return true;
+    }
+
+    /** For the WAL's cleaner: heals the shard if due (no append may come to), then forces it; never throws. */
+    boolean flushForWal() {
+        try {
+            if (failure != null) {
+                healOrFail();
+            }
+            return flushIfDirty();
+        } catch (StorageException e) {
+            return false; // the shard recorded and logged the failure; the cleaner tries again next time
+        }
+    }
+
+    /**
+     * Appends a batch from the WAL verbatim at its stamped position unless the shard holds it (its base is below the
+     * end of the last batch recovery found or replay added), so replaying twice changes nothing; a sealed shard holds
+     * all (sealing forced it). Right after {@link #open}, before the shard is shared; then {@link #finishReplay}.
+     */
+    void replay(ByteBuffer stampedBatch) throws IOException {
+        long base = RecordBatch.basePosition(stampedBatch, 0);
+        dirty = true; // recovery's tail may be un-forced page cache too (a process kill): the cleaner forces it
+        appendedSinceOpen = true;
+        if (sealed || base < replayFloor) {
+            return;
+        }
+        // No roll here: recovery already moved the active segment's end past the reserved positions, and a sealed
+        // segment must end where the next begins. The segment outgrows segmentBytes by at most the WAL's backlog.
+        if (active.sizeBytes() + stampedBatch.remaining() > Integer.MAX_VALUE) {
+            throw new IOException("replaying the write-ahead log would grow a segment of shard " + key
+                    + " past 2 GiB");
+        }
+        active.append(stampedBatch);
+        replayFloor = RecordBatch.endPosition(stampedBatch, 0);
+        lastArrivalMs = Math.max(lastArrivalMs, RecordBatch.lastArrivalMs(stampedBatch, 0));
+        if (replayFloor > nextPosition) {
+            nextPosition = replayFloor;
+        }
+        if (nextPosition > positionLimit) {
+            positionLimit = nextPosition + RESERVE_POSITIONS;
+            checkpoint.write(positionLimit, active.segment.basePosition, checkpointOffset, lastArrivalMs);
+        }
+    }
+
+    /** Publishes what {@link #replay} added: it was acknowledged before the restart. */
+    void finishReplay() {
+        active.skipTo(nextPosition);
+        durableEnd = nextPosition;
+        makeVisible(active.snapshot());
     }
 
     private void maybeRoll(int batchBytes) throws IOException {
@@ -319,6 +469,7 @@ final class EmbeddedShardLog implements ShardLog {
         active = new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(), lastArrivalMs);
         checkpoint.write(positionLimit, nextPosition, 0, lastArrivalMs);
         checkpointOffset = 0;
+        dirty = false; // the finished segment was forced, and the new one is empty
         // Publish before raising durableEnd: an appender that finds its position durable must also find it visible.
         makeVisible(active.snapshot());
         durableEnd = Math.max(durableEnd, nextPosition);
@@ -347,7 +498,7 @@ final class EmbeddedShardLog implements ShardLog {
         }
     }
 
-    private void endOutage(long position) {
+    void endOutage(long position) {
         synchronized (appendLock) {
             if (!healing) {
                 return;
@@ -357,8 +508,8 @@ final class EmbeddedShardLog implements ShardLog {
         failures.healed("back online at position " + position + ", state re-established from disk");
     }
 
-    /** Takes the shard offline after an IO failure. Called under {@code appendLock}. */
-    private StorageException fail(String what, IOException e) {
+    /** Takes the shard offline after an IO failure (or the WAL's). Called under {@code appendLock}. */
+    private StorageException fail(String what, Exception e) {
         failures.failure(what, e);
         failure = new StorageException(what + " on shard " + key + ": " + e, e, true);
         nextHealMs = clock.millis() + config.healIntervalMs();
@@ -442,7 +593,9 @@ final class EmbeddedShardLog implements ShardLog {
         checkpointOffset = active.sizeBytes();
         lastArrivalMs = Math.max(lastArrivalMs, active.lastArrivalMs());
         durableEnd = nextPosition;
-        dirty = false;
+        // What is kept was acknowledged but may not be forced (under SYNC the WAL held it): the next flush forces it.
+        dirty = true;
+        lastWalLsn = 0;
         sealed = Files.exists(dir.resolve(SEALED_MARKER));
         makeVisible(active.snapshot());
     }
@@ -530,6 +683,7 @@ final class EmbeddedShardLog implements ShardLog {
                     throw fail("seal failed", e);
                 }
                 sealed = true;
+                dirty = false;
                 durableEnd = Math.max(durableEnd, nextPosition);
                 makeVisible(active.snapshot());
             }
@@ -594,15 +748,21 @@ final class EmbeddedShardLog implements ShardLog {
         return expired.size();
     }
 
-    /** Forces everything written and refuses further appends. */
-    void close() {
+    /**
+     * Forces everything written and refuses further appends. Returns whether everything acknowledged is forced to the
+     * segments (false if the shard was offline: then the WAL must keep what it holds).
+     */
+    boolean close() {
         synchronized (syncLock) {
             synchronized (appendLock) {
                 if (closed) {
-                    return;
+                    return true;
                 }
                 closed = true;
-                if (failure == null && appendedSinceOpen) {
+                if (failure != null) {
+                    return false;
+                }
+                if (appendedSinceOpen) {
                     try {
                         active.segment.force();
                         durableEnd = Math.max(durableEnd, nextPosition);
@@ -613,6 +773,7 @@ final class EmbeddedShardLog implements ShardLog {
                         throw new StorageException("final fsync of shard " + key + " failed: " + e, e);
                     }
                 }
+                return true;
             }
         }
     }

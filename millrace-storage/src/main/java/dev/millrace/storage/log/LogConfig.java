@@ -21,11 +21,18 @@ import java.util.Objects;
  *                           tries again at most this often; appends in between fail at once
  * @param failureLogIntervalMs a failing shard logs at most one line per this interval, counting the failures it did
  *                           not log
+ * @param walSegmentBytes    with {@link DurabilityPolicy#SYNC}, the write-ahead log ({@code dataDir/wal}) rolls to a
+ *                           new file once its current one holds this much; each roll starts a clean (every dirty
+ *                           shard forced, then the older files deleted)
+ * @param walCleanIntervalMs with {@link DurabilityPolicy#SYNC}, the write-ahead log is also rolled and cleaned at
+ *                           least this often when it holds anything: it bounds how much of it a restart reads and
+ *                           how long a shard's segment stays un-forced
  * @param channels           how files are opened (a seam for tests that fill the disk)
  */
 public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int indexIntervalBytes, int maxOpenFiles,
                         DurabilityPolicy durability, long flushIntervalMs, long defaultRetentionMs,
-                        int maxBatchBytes, long healIntervalMs, long failureLogIntervalMs, FileChannels channels) {
+                        int maxBatchBytes, long healIntervalMs, long failureLogIntervalMs, long walSegmentBytes,
+                        long walCleanIntervalMs, FileChannels channels) {
 
     public static final long SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
     public static final long SEGMENT_MS_DEFAULT = 60L * 60 * 1000;
@@ -45,6 +52,17 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
     /** One line per failing shard per minute: 1,440 lines a day for a disk left full, not 399 MB in 4.5 minutes. */
     public static final long FAILURE_LOG_INTERVAL_MS_DEFAULT = 60_000;
 
+    /**
+     * Large enough that a roll (and the clean it starts, an fsync per dirty shard) is rare under load (about once a
+     * second at 64 MB/s), small enough that a restart reads the WAL in well under a second.
+     */
+    public static final long WAL_SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
+    /**
+     * Forcing every dirty shard costs an fsync each (10,000 shards: seconds of background IO), so not too often; a
+     * restart after a crash then replays at most about this long of appends.
+     */
+    public static final long WAL_CLEAN_INTERVAL_MS_DEFAULT = 30_000;
+
     public LogConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(durability, "durability");
@@ -52,9 +70,12 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
         if (segmentBytes < 1024 || segmentBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("segmentBytes must be in [1024, 2^31-1]: " + segmentBytes);
         }
+        if (walSegmentBytes < 1024 || walSegmentBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("walSegmentBytes must be in [1024, 2^31-1]: " + walSegmentBytes);
+        }
         if (segmentMs <= 0 || indexIntervalBytes <= 0 || maxOpenFiles < 4 || flushIntervalMs <= 0
                 || defaultRetentionMs <= 0 || maxBatchBytes < 1024 || healIntervalMs <= 0
-                || failureLogIntervalMs <= 0) {
+                || failureLogIntervalMs <= 0 || walCleanIntervalMs <= 0) {
             throw new IllegalArgumentException("invalid log configuration: " + this);
         }
     }
@@ -63,46 +84,60 @@ public record LogConfig(Path dataDir, long segmentBytes, long segmentMs, int ind
         return new LogConfig(dataDir, SEGMENT_BYTES_DEFAULT, SEGMENT_MS_DEFAULT, INDEX_INTERVAL_BYTES_DEFAULT,
                 MAX_OPEN_FILES_DEFAULT, DurabilityPolicy.SYNC, FLUSH_INTERVAL_MS_DEFAULT, RETENTION_MS_DEFAULT,
                 MAX_BATCH_BYTES_DEFAULT, HEAL_INTERVAL_MS_DEFAULT, FAILURE_LOG_INTERVAL_MS_DEFAULT,
-                FileChannels.DEFAULT);
+                WAL_SEGMENT_BYTES_DEFAULT, WAL_CLEAN_INTERVAL_MS_DEFAULT, FileChannels.DEFAULT);
     }
 
     public LogConfig withSegmentBytes(long value) {
         return new LogConfig(dataDir, value, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, channels);
     }
 
     public LogConfig withSegmentMs(long value) {
         return new LogConfig(dataDir, segmentBytes, value, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, channels);
     }
 
     public LogConfig withIndexIntervalBytes(int value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, value, maxOpenFiles, durability, flushIntervalMs,
-                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, walSegmentBytes,
+                walCleanIntervalMs, channels);
     }
 
     public LogConfig withMaxOpenFiles(int value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, value, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, channels);
     }
 
     public LogConfig withDurability(DurabilityPolicy value, long intervalMs) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, value, intervalMs,
-                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, walSegmentBytes,
+                walCleanIntervalMs, channels);
     }
 
     public LogConfig withDefaultRetentionMs(long value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, value, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                flushIntervalMs, value, maxBatchBytes, healIntervalMs, failureLogIntervalMs, walSegmentBytes,
+                walCleanIntervalMs, channels);
     }
 
     public LogConfig withHealing(long healIntervalMs, long failureLogIntervalMs) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, channels);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, channels);
     }
 
     public LogConfig withChannels(FileChannels value) {
         return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
-                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs, value);
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, value);
+    }
+
+    public LogConfig withWal(long walSegmentBytes, long walCleanIntervalMs) {
+        return new LogConfig(dataDir, segmentBytes, segmentMs, indexIntervalBytes, maxOpenFiles, durability,
+                flushIntervalMs, defaultRetentionMs, maxBatchBytes, healIntervalMs, failureLogIntervalMs,
+                walSegmentBytes, walCleanIntervalMs, channels);
     }
 }

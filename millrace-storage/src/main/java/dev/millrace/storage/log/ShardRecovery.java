@@ -25,10 +25,11 @@ final class ShardRecovery {
 
     /**
      * What recovery found: sealed segments oldest first, the active segment ready for appends, the next position to
-     * hand out, and the checkpoint file, already updated to match.
+     * hand out, the end of the last intact batch ({@code tailEnd}: a write-ahead log entry at or past it is missing
+     * from the shard), and the checkpoint file, already updated to match.
      */
-    record Result(List<SegmentSnapshot> sealed, ActiveSegment active, long nextPosition, long discardedBytes,
-                  ShardCheckpoint checkpoint) {
+    record Result(List<SegmentSnapshot> sealed, ActiveSegment active, long nextPosition, long tailEnd,
+                  long discardedBytes, ShardCheckpoint checkpoint) {
     }
 
     private final Path dir;
@@ -56,7 +57,7 @@ final class ShardRecovery {
             FileUtil.forceDirectory(dir);
             checkpoint.write(start, start, 0, state == null ? Long.MIN_VALUE : state.lastArrivalMs());
             return new Result(List.of(), new ActiveSegment(first, new SegmentIndex(), config.indexIntervalBytes(),
-                    Long.MIN_VALUE), start, 0, checkpoint);
+                    Long.MIN_VALUE), start, start, 0, checkpoint);
         }
         List<SegmentSnapshot> sealed = new ArrayList<>();
         long lastArrivalMs = Long.MIN_VALUE;
@@ -112,6 +113,7 @@ final class ShardRecovery {
             segment.rewriteIndexFile(index);
         }
         long next = active.endPosition();
+        long tailEnd = next;
         if (knownNextPosition >= 0) {
             next = Math.max(next, knownNextPosition);
         } else if (state != null) {
@@ -126,7 +128,7 @@ final class ShardRecovery {
             log.warn("Shard {}: discarded {} damaged bytes at offset {} of {}; positions resume at {}",
                     dir.getFileName(), discarded, validEnd, segment.logPath.getFileName(), next);
         }
-        return new Result(sealed, active, next, discarded, checkpoint);
+        return new Result(sealed, active, next, tailEnd, discarded, checkpoint);
     }
 
     /**

@@ -211,6 +211,75 @@ class DiskFullTest {
     }
 
     @Test
+    void aWriteAheadLogThatFillsTheDiskLosesNoAcknowledgedRecordAndHeals() {
+        store = EmbeddedLogStore.open(config(), clock);
+        List<ShardLog> logs = List.of(store.openOrCreate("a"), store.openOrCreate("b"), store.openOrCreate("c"));
+        List<List<String>> acked = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < 5; i++) {
+            for (int s = 0; s < logs.size(); s++) {
+                assertThat(tryAppend(logs.get(s), "a" + i, acked.get(s))).isTrue();
+            }
+        }
+        // Three shards begun together: their segment writes are done; the one WAL write for all of them then finds
+        // room for part of it only, as a filling tmpfs does.
+        List<dev.millrace.storage.PendingAppend> begun = new ArrayList<>();
+        for (ShardLog log : logs) {
+            begun.add(log.begin(batch("lost"), null));
+        }
+        disk.freeBytes(400);
+        for (dev.millrace.storage.PendingAppend p : begun) {
+            assertThatThrownBy(p::await).isInstanceOf(StorageException.class);
+        }
+        long refused = disk.refusedWrites();
+        for (int i = 0; i < 50; i++) {
+            for (int s = 0; s < logs.size(); s++) {
+                assertThat(tryAppend(logs.get(s), "b" + i, acked.get(s))).isFalse();
+            }
+            clock.advanceMs(1);
+        }
+        assertThat(disk.refusedWrites() - refused).as("offline appends fail without touching the disk").isZero();
+
+        disk.freeBytes(Long.MAX_VALUE / 2);
+        clock.advanceMs(HEAL_MS);
+        for (int s = 0; s < logs.size(); s++) {
+            assertThat(tryAppend(logs.get(s), "c", acked.get(s))).as("append to %s after space returned", s).isTrue();
+            assertThat(dataOf(readAll(logs.get(s)))).containsExactlyElementsOf(acked.get(s));
+        }
+        // A crash now: the WAL's failed file was cut back to its durable end when it healed, so it is not damage.
+        store.abandon();
+        store = EmbeddedLogStore.open(config(), clock);
+        for (int s = 0; s < logs.size(); s++) {
+            assertThat(dataOf(readAll(store.openOrCreate(logs.get(s).key())))).containsExactlyElementsOf(acked.get(s));
+        }
+    }
+
+    @Test
+    void aBatchTheWriteAheadLogLostIsNeverPublishedByALaterAppend() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog a = store.openOrCreate("a");
+        ShardLog b = store.openOrCreate("b");
+        List<String> ackedA = new ArrayList<>();
+        tryAppend(a, "a0", ackedA);
+        tryAppend(b, "b0", new ArrayList<>());
+        dev.millrace.storage.PendingAppend lostA = a.begin(batch("lostA"), null);
+        dev.millrace.storage.PendingAppend lostB = b.begin(batch("lostB"), null);
+        disk.failForce(true);
+        assertThatThrownBy(lostB::await).isInstanceOf(StorageException.class); // the force for both failed
+        disk.failForce(false);
+        clock.advanceMs(HEAL_MS);
+
+        // The WAL heals, but a's batch behind it is in a's segment and was never made durable: a must not write on.
+        assertThatThrownBy(() -> a.append(batch("after"))).isInstanceOf(StorageException.class);
+        assertThatThrownBy(lostA::await).isInstanceOf(StorageException.class);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(a, "after2", ackedA)).isTrue();
+        assertThat(dataOf(readAll(a))).containsExactlyElementsOf(ackedA);
+        store.close();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("a")))).containsExactlyElementsOf(ackedA);
+    }
+
+    @Test
     void intervalDurabilityHealsToo() {
         store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
         ShardLog log = store.openOrCreate("s");

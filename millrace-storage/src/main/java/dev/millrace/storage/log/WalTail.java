@@ -1,0 +1,238 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.StorageException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * What the {@link WriteAheadLog} holds at start-up, indexed by shard: each shard takes its entries when it is first
+ * opened ({@link #replayInto}), so that a start costs one read of the WAL, however many shards its tail touches; the
+ * store's cleaner replays the rest before it deletes a WAL file.
+ *
+ * <p>Recovery reads the files oldest first. The newest file is cut at its first entry that is not intact (a torn
+ * tail: it was never forced, so never acknowledged). An entry that is not intact in an older file is damage: every
+ * older file was forced whole before the next one was started, so acknowledged records may be missing from a shard
+ * there, and replaying past the hole would leave a gap nobody notices. The store then refuses to start, naming the
+ * file and the offset (see {@link #recover}). Entries of shards whose directory is gone (deleted streams) are dropped:
+ * a shard's directory is never created from the WAL.
+ *
+ * <p>Thread-safe: entries are claimed per shard through a concurrent map, and the files are read with positional
+ * reads only.
+ */
+final class WalTail implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WalTail.class);
+    private static final int CHUNK_BYTES = 1024 * 1024;
+
+    /** One entry: its file, where it starts and its size. */
+    private record Ref(FileChannel file, long offset, int entryBytes) {
+    }
+
+    /** Takes the batches of one shard, oldest first. */
+    @FunctionalInterface
+    interface BatchSink {
+        void accept(ByteBuffer stampedBatch) throws IOException;
+    }
+
+    private final Map<String, List<Ref>> byShard;
+    private final List<FileChannel> channels;
+    private final long entries;
+
+    private WalTail(Map<String, List<Ref>> byShard, List<FileChannel> channels, long entries) {
+        this.byShard = new ConcurrentHashMap<>(byShard);
+        this.channels = channels;
+        this.entries = entries;
+    }
+
+    /**
+     * Reads the WAL files in {@code dir}, cuts a torn tail off the newest, and indexes the entries of the shards for
+     * which {@code shardExists} holds.
+     *
+     * @throws StorageException naming the file and offset if an older file is damaged
+     */
+    static WalTail recover(Path dir, LogConfig config, Predicate<String> shardExists) throws IOException {
+        List<Path> files = WriteAheadLog.listFiles(dir);
+        Map<String, List<Ref>> byShard = new HashMap<>();
+        Map<String, Boolean> exists = new HashMap<>();
+        List<FileChannel> channels = new ArrayList<>();
+        long[] count = {0};
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Path file = files.get(i);
+                FileChannel ch = config.channels().open(file, StandardOpenOption.READ);
+                channels.add(ch);
+                long size = ch.size();
+                long validEnd = scan(ch, size, config.maxBatchBytes(), (key, offset, entryBytes) -> {
+                    count[0]++;
+                    if (exists.computeIfAbsent(key, shardExists::test)) {
+                        byShard.computeIfAbsent(key, k -> new ArrayList<>()).add(new Ref(ch, offset, entryBytes));
+                    }
+                });
+                if (validEnd == size) {
+                    continue;
+                }
+                if (i < files.size() - 1) {
+                    throw new StorageException("write-ahead log file " + file + " is damaged at offset " + validEnd
+                            + " of " + size + ", before its end, and newer files follow it: acknowledged records "
+                            + "may be missing there. Refusing to start rather than leave an unnoticed gap in a "
+                            + "shard. Keep a copy of " + dir + "; moving the damaged file away lets the server "
+                            + "start without the records of that file and the ones after it that shards did not "
+                            + "force yet.");
+                }
+                cutTornTail(file, config, validEnd, size);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeAll(channels);
+            throw e;
+        }
+        WalTail tail = new WalTail(byShard, channels, count[0]);
+        if (count[0] > 0) {
+            log.info("Write-ahead log in {}: {} entries of {} shards to replay when each is first opened",
+                    dir, count[0], byShard.size());
+        }
+        return tail;
+    }
+
+    private static void cutTornTail(Path file, LogConfig config, long validEnd, long size) throws IOException {
+        try (FileChannel ch = config.channels().open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(validEnd);
+            ch.force(true);
+        }
+        log.warn("Write-ahead log file {}: discarded {} bytes of a torn tail at offset {} (never acknowledged)",
+                file, size - validEnd, validEnd);
+    }
+
+    @FunctionalInterface
+    private interface EntryVisitor {
+        void visit(String key, long offset, int entryBytes);
+    }
+
+    /** Visits the intact entries from the start; returns where the first entry that is not intact starts. */
+    private static long scan(FileChannel ch, long size, int maxBatchBytes, EntryVisitor visitor) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(0);
+        long bufStart = 0;
+        long offset = 0;
+        long maxEntry = WriteAheadLog.maxEntryBytes(maxBatchBytes);
+        while (offset < size) {
+            int at = (int) (offset - bufStart);
+            if (buf.limit() - at < WriteAheadLog.KEY_OFFSET) {
+                buf = fill(ch, buf, offset, size, CHUNK_BYTES);
+                bufStart = offset;
+                at = 0;
+            }
+            if (buf.limit() - at < WriteAheadLog.KEY_OFFSET) {
+                return offset;
+            }
+            long claimed = WriteAheadLog.claimedEntryBytes(buf, at);
+            if (claimed > maxEntry || offset + claimed > size) {
+                return offset;
+            }
+            if (buf.limit() - at < claimed) {
+                buf = fill(ch, buf, offset, size, (int) Math.max(CHUNK_BYTES, claimed));
+                bufStart = offset;
+                at = 0;
+            }
+            if (WriteAheadLog.intactEntryBytes(buf, at, buf.limit(), maxBatchBytes) != claimed) {
+                return offset;
+            }
+            visitor.visit(WriteAheadLog.key(buf, at), offset, (int) claimed);
+            offset += claimed;
+        }
+        return offset;
+    }
+
+    private static ByteBuffer fill(FileChannel ch, ByteBuffer previous, long offset, long size, int bytes)
+            throws IOException {
+        int wanted = (int) Math.min(bytes, size - offset);
+        ByteBuffer buf = previous.capacity() >= wanted ? previous.clear().limit(wanted) : ByteBuffer.allocate(wanted);
+        readFully(ch, buf, offset);
+        buf.flip();
+        return buf;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long offset) throws IOException {
+        long at = offset;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, at);
+            if (n < 0) {
+                break;
+            }
+            at += n;
+        }
+    }
+
+    /**
+     * Hands the shard's entries to {@code sink}, oldest first, and forgets them once all were taken: if the sink
+     * fails, they stay, and the next open of the shard replays them again (replay skips what the shard holds).
+     * Returns whether the shard had any.
+     */
+    boolean replayInto(String key, BatchSink sink) throws IOException {
+        List<Ref> refs = byShard.get(key);
+        if (refs == null) {
+            return false;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(0);
+        for (Ref ref : refs) {
+            if (buf.capacity() < ref.entryBytes()) {
+                buf = ByteBuffer.allocate(ref.entryBytes());
+            }
+            buf.clear().limit(ref.entryBytes());
+            readFully(ref.file(), buf, ref.offset());
+            buf.flip();
+            if (buf.limit() != ref.entryBytes()) {
+                throw new IOException("write-ahead log entry at offset " + ref.offset() + " was cut since start-up");
+            }
+            int batchAt = WriteAheadLog.batchOffset(buf, 0);
+            sink.accept(buf.duplicate().position(batchAt).slice());
+        }
+        byShard.remove(key, refs);
+        return true;
+    }
+
+    /** Forgets a deleted shard's entries. */
+    void discard(String key) {
+        byShard.remove(key);
+    }
+
+    /** The shards whose entries were not replayed yet. */
+    Set<String> pendingShards() {
+        return Set.copyOf(byShard.keySet());
+    }
+
+    boolean isEmpty() {
+        return byShard.isEmpty();
+    }
+
+    /** Entries found at start-up, of all shards (for logs and tests). */
+    long entries() {
+        return entries;
+    }
+
+    @Override
+    public void close() {
+        closeAll(channels);
+    }
+
+    private static void closeAll(List<FileChannel> channels) {
+        for (FileChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.warn("Closing a write-ahead log file failed: {}", e.toString());
+            }
+        }
+    }
+}

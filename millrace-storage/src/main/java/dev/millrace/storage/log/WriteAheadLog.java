@@ -1,0 +1,654 @@
+package dev.millrace.storage.log;
+
+import dev.millrace.storage.FailureLog;
+import dev.millrace.storage.StorageException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The write-ahead log every shard of a store shares under {@link DurabilityPolicy#SYNC}: one durable write per group
+ * commit, however many shards it touches. A shard writes a batch to its own active segment, then queues the same
+ * stamped bytes here under its append lock; the append is acknowledged once the WAL is forced past it. Segments are
+ * forced later, by the store's cleaner, before the WAL files that cover them are deleted. Only this class computes
+ * offsets inside an entry.
+ *
+ * <pre>
+ *  dataDir/wal/&lt;first LSN, 20 digits&gt;.wal, a sequence of entries:
+ *  0        4        8        10           10+keyLen
+ *  +--------+--------+--------+------------+---------------------------------------------+
+ *  | length | hcrc   | keyLen | shard key  | the stamped RecordBatch, verbatim           |
+ *  +--------+--------+--------+------------+---------------------------------------------+
+ *  length = bytes after the length field: 6 + keyLen + the batch's total bytes (big-endian like every field)
+ *  hcrc   = CRC-32C of length, keyLen and the shard key: the entry's own bytes; the batch carries its own length
+ *           and CRC-32C over everything it stores (ciphertext for a sealed batch), checked by RecordBatch
+ *  keyLen = bytes of the shard key, UTF-8 (unsigned 16-bit)
+ * </pre>
+ *
+ * <p>An LSN is a byte offset in the WAL's whole history: a file holds the LSNs from the one in its name on. Files
+ * are rolled at {@link LogConfig#walSegmentBytes()}; after a failure the next file starts past every LSN handed out
+ * before it (a hole), so an LSN is never used twice. Sealed (encrypted) batches are stored sealed: no plaintext
+ * reaches the WAL.
+ *
+ * <p>Group commit is leader/follower without a thread of its own: {@link #append} only queues references (the header
+ * and a duplicate of the caller's batch, which its appender leaves untouched until it returns), under a short lock;
+ * {@link #awaitDurable} admits one caller at a time, who takes everything queued, copies it into one direct buffer
+ * the WAL owns, writes it, forces the file and advances the durable LSN; callers already covered return at once. A
+ * lone append is therefore forced at once on its own thread. The copy is the one the JDK would make anyway into its
+ * per-thread temporary direct buffers for heap buffers; doing it here keeps one buffer per WAL instead of a cache of
+ * direct buffers per request thread, and makes one write call per chunk.
+ *
+ * <p>Thread-safe. Lock order: a shard's append lock, then {@code syncLock}, then {@code queueLock}; the WAL never
+ * calls into a shard. {@code IOException}s are converted to {@link StorageException} here, once. A failed write or
+ * force takes the WAL offline as a shard goes offline: the entries not yet durable are lost (their appenders fail),
+ * appends fail fast, and at most once per {@link LogConfig#healIntervalMs()} an append re-establishes the WAL from
+ * disk ({@link #healOrFail}): the current file is cut back to its durable end and a new file starts past every LSN
+ * handed out. Nothing durable is ever cut, so a full disk loses no acknowledged record, and nobody waits for space.
+ */
+final class WriteAheadLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WriteAheadLog.class);
+    static final String DIR_NAME = "wal";
+    static final String SUFFIX = ".wal";
+    static final int LENGTH_OFFSET = 0;
+    static final int HEADER_CRC_OFFSET = 4;
+    static final int KEY_LENGTH_OFFSET = 8;
+    static final int KEY_OFFSET = 10;
+    /** What {@code length} counts besides the key and the batch. */
+    static final int LENGTH_FIELD_BYTES = 4;
+    private static final int FIXED_AFTER_LENGTH = KEY_OFFSET - LENGTH_FIELD_BYTES;
+    static final int MAX_KEY_BYTES = 0xFFFF;
+    /** The leader writes through a direct buffer of at most this size, refilled: large enough for few calls. */
+    static final int WRITE_CHUNK_BYTES = 1024 * 1024;
+    /**
+     * Bytes of WAL not yet cleaned beyond which appends wait (at most {@link #BACKLOG_WAIT_MS}) for the cleaner: the
+     * WAL's disk use is bounded by this plus one group commit.
+     */
+    static final int MAX_BACKLOG_FILES = 8;
+    static final long BACKLOG_WAIT_MS = 10_000;
+
+    private final Path dir;
+    private final LogConfig config;
+    private final Clock clock;
+    private final FilePool pool;
+    private final FailureLog failures;
+    private final Runnable onRoll;
+    private final Object syncLock = new Object();
+    private final Object queueLock = new Object();
+
+    // Guarded by queueLock.
+    private final List<ByteBuffer> pending = new ArrayList<>();
+    private long endLsn;
+    private boolean closed;
+    /** Set while offline after an IO failure; volatile so that appends can fail fast without a lock. */
+    private volatile StorageException failure;
+    /**
+     * Pairs (from, to] of LSNs lost to failures: their entries never became durable, whatever {@link #durableLsn}
+     * says later. Copied on write (failures are rare); old ranges are dropped past {@link #MAX_LOST_RANGES}.
+     */
+    private volatile long[] lostRanges = new long[0];
+    static final int MAX_LOST_RANGES = 64;
+
+    // Guarded by syncLock.
+    private FileChannel channel;
+    private long fileStartLsn;
+    private long nextHealMs;
+    private boolean healing;
+    private ByteBuffer writeBuffer;
+    /** First LSN of each file present, oldest first; the last is the current file. Guarded by syncLock. */
+    private final TreeMap<Long, Path> files = new TreeMap<>();
+
+    private volatile long durableLsn;
+    /** The first LSN of the oldest file; written under syncLock, read by appenders checking the backlog. */
+    private volatile long oldestLsn;
+
+    private WriteAheadLog(Path dir, LogConfig config, Clock clock, FilePool pool, FailureLog.Budget failureLines,
+                          Runnable onRoll) {
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.pool = pool;
+        this.onRoll = onRoll;
+        this.failures = new FailureLog(log, "Write-ahead log " + dir, clock, config.failureLogIntervalMs(),
+                failureLines);
+    }
+
+    /**
+     * Opens the WAL in {@code dataDir/wal} after {@link WalTail#recover} checked its files (the newest cut at its
+     * last intact entry): appends continue at the end of the newest file, or in a new one at LSN 0.
+     * {@code onRoll} is called (on the rolling thread, holding no lock of the WAL's) after each roll.
+     */
+    static WriteAheadLog open(Path dir, LogConfig config, Clock clock, FilePool pool, FailureLog.Budget failureLines,
+                              Runnable onRoll) {
+        WriteAheadLog wal = new WriteAheadLog(dir, config, clock, pool, failureLines, onRoll);
+        try {
+            synchronized (wal.syncLock) {
+                for (Path file : listFiles(dir)) {
+                    wal.files.put(parseLsn(file), file);
+                }
+                if (wal.files.isEmpty()) {
+                    wal.startFile(0);
+                } else {
+                    var last = wal.files.lastEntry();
+                    wal.channel = config.channels().open(last.getValue(), StandardOpenOption.WRITE);
+                    long size = wal.channel.size();
+                    wal.channel.position(size);
+                    wal.fileStartLsn = last.getKey();
+                    wal.durableLsn = last.getKey() + size;
+                    wal.endLsn = wal.durableLsn;
+                }
+                wal.oldestLsn = wal.files.firstKey();
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot open the write-ahead log in " + dir + ": " + e, e);
+        }
+        return wal;
+    }
+
+    /** The size of the entry for a batch of {@code batchBytes} under {@code key}. */
+    static int entryBytes(int keyBytes, int batchBytes) {
+        return KEY_OFFSET + keyBytes + batchBytes;
+    }
+
+    /** The header of an entry: everything before the batch. */
+    static ByteBuffer header(String key, int batchBytes) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        if (k.length > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("shard key too long for the write-ahead log: " + key);
+        }
+        ByteBuffer h = ByteBuffer.allocate(KEY_OFFSET + k.length).order(ByteOrder.BIG_ENDIAN);
+        h.putInt(LENGTH_OFFSET, FIXED_AFTER_LENGTH + k.length + batchBytes);
+        h.putShort(KEY_LENGTH_OFFSET, (short) k.length);
+        h.put(KEY_OFFSET, k);
+        h.putInt(HEADER_CRC_OFFSET, headerChecksum(h, 0, k.length));
+        return h;
+    }
+
+    private static int headerChecksum(ByteBuffer buf, int at, int keyBytes) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = buf.duplicate();
+        covered.limit(at + LENGTH_FIELD_BYTES).position(at);
+        crc.update(covered);
+        covered.limit(at + KEY_OFFSET + keyBytes).position(at + KEY_LENGTH_OFFSET);
+        crc.update(covered);
+        return (int) crc.getValue();
+    }
+
+    /**
+     * The total size of the entry at {@code at} if its header is intact and the whole entry (which must be in
+     * {@code buf} up to {@code limit}) holds an intact batch of the size it claims; -1 otherwise. Only the first
+     * {@link #KEY_OFFSET} bytes are read when they already show the entry to be impossible.
+     */
+    static int intactEntryBytes(ByteBuffer buf, int at, int limit, int maxBatchBytes) {
+        if (limit - at < KEY_OFFSET) {
+            return -1;
+        }
+        int length = buf.getInt(at + LENGTH_OFFSET);
+        int keyBytes = buf.getShort(at + KEY_LENGTH_OFFSET) & 0xFFFF;
+        long batchBytes = (long) length - FIXED_AFTER_LENGTH - keyBytes;
+        if (keyBytes == 0 || batchBytes < RecordBatch.HEADER_BYTES || batchBytes > maxBatchBytes
+                || at + LENGTH_FIELD_BYTES + (long) length > limit) {
+            return -1;
+        }
+        if (buf.getInt(at + HEADER_CRC_OFFSET) != headerChecksum(buf, at, keyBytes)) {
+            return -1;
+        }
+        int batchAt = at + KEY_OFFSET + keyBytes;
+        if (RecordBatch.totalBytes(buf, batchAt, maxBatchBytes) != batchBytes
+                || !RecordBatch.intact(buf, batchAt, (int) batchBytes)) {
+            return -1;
+        }
+        return LENGTH_FIELD_BYTES + length;
+    }
+
+    /** The largest entry a valid batch can make; bounds a read of one entry in recovery. */
+    static int maxEntryBytes(int maxBatchBytes) {
+        return KEY_OFFSET + MAX_KEY_BYTES + maxBatchBytes;
+    }
+
+    /** The total size an entry's length field claims, without checking anything; needs 4 bytes at {@code at}. */
+    static long claimedEntryBytes(ByteBuffer buf, int at) {
+        return LENGTH_FIELD_BYTES + (buf.getInt(at + LENGTH_OFFSET) & 0xFFFF_FFFFL);
+    }
+
+    /** The shard key of an intact entry. */
+    static String key(ByteBuffer buf, int at) {
+        int keyBytes = buf.getShort(at + KEY_LENGTH_OFFSET) & 0xFFFF;
+        byte[] k = new byte[keyBytes];
+        buf.get(at + KEY_OFFSET, k);
+        return new String(k, StandardCharsets.UTF_8);
+    }
+
+    /** Where an intact entry's batch starts, relative to the entry. */
+    static int batchOffset(ByteBuffer buf, int at) {
+        return KEY_OFFSET + (buf.getShort(at + KEY_LENGTH_OFFSET) & 0xFFFF);
+    }
+
+    /**
+     * Queues a stamped batch of shard {@code key} and returns the LSN its entry ends at. Called by the shard under its
+     * append lock, right after it wrote the batch to its active segment: a shard's entries are in its position order,
+     * and every entry's segment write was issued before the entry got its LSN (the cleaner relies on that). The
+     * batch must stay unchanged until {@link #awaitDurable} returns or fails for it.
+     *
+     * @throws StorageException (retryable, already reported) while the WAL is offline or closed
+     */
+    long append(String key, ByteBuffer stampedBatch) {
+        ByteBuffer header = header(key, stampedBatch.remaining());
+        synchronized (queueLock) {
+            checkWritable();
+            pending.add(header);
+            pending.add(stampedBatch.duplicate());
+            endLsn += header.remaining() + stampedBatch.remaining();
+            return endLsn;
+        }
+    }
+
+    /** Throws the fast answer if the WAL is offline or closed; to refuse an append before writing its segment. */
+    void checkWritable() {
+        if (closed) {
+            throw new StorageException("the write-ahead log is closed");
+        }
+        if (failure != null) {
+            throw offline();
+        }
+    }
+
+    /** Whether the WAL is offline after an IO failure; appenders then call {@link #healOrFail} first. */
+    boolean failed() {
+        return failure != null;
+    }
+
+    /** Whether the entry ending at {@code lsn} was lost to a failure: it is not durable, and never will be. */
+    boolean lost(long lsn) {
+        long[] ranges = lostRanges;
+        for (int i = 0; i < ranges.length; i += 2) {
+            if (lsn > ranges[i] && lsn <= ranges[i + 1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long durableLsn() {
+        return durableLsn;
+    }
+
+    /**
+     * Returns once the entry ending at {@code lsn} is durable. One caller at a time writes and forces everything
+     * queued; the others find their entry covered when they get in.
+     *
+     * @throws StorageException if the entry was lost to a write or force failure (here or in an earlier group)
+     */
+    void awaitDurable(long lsn) {
+        if (durableLsn >= lsn && !lost(lsn)) {
+            return;
+        }
+        boolean rolled;
+        synchronized (syncLock) {
+            if (lost(lsn)) {
+                throw new StorageException("the write-ahead log failed before this entry was forced; it was not "
+                        + "stored", failure, true);
+            }
+            if (durableLsn >= lsn) {
+                return;
+            }
+            rolled = writePending();
+        }
+        if (rolled) {
+            onRoll.run();
+        }
+    }
+
+    /** Writes and forces everything queued; returns whether the file was rolled after it. Called under syncLock. */
+    private boolean writePending() {
+        ByteBuffer[] group;
+        long target;
+        synchronized (queueLock) {
+            group = pending.toArray(new ByteBuffer[0]);
+            pending.clear();
+            target = endLsn;
+        }
+        try {
+            writeFully(group);
+            long startNanos = System.nanoTime();
+            channel.force(false);
+            pool.fsyncs().forced(System.nanoTime() - startNanos);
+        } catch (IOException e) {
+            throw fail("write-ahead log write failed", e);
+        }
+        durableLsn = target;
+        if (healing) {
+            healing = false;
+            failures.healed("back online at LSN " + target + ", state re-established from disk");
+        }
+        if (target - fileStartLsn < config.walSegmentBytes()) {
+            return false;
+        }
+        try {
+            startFile(target);
+        } catch (IOException e) {
+            // What was written is durable; only the entries queued since are lost.
+            fail("write-ahead log roll failed", e);
+            return false;
+        }
+        return true;
+    }
+
+    private void writeFully(ByteBuffer[] group) throws IOException {
+        ByteBuffer out = writeBuffer;
+        if (out == null) {
+            out = ByteBuffer.allocateDirect(WRITE_CHUNK_BYTES);
+            writeBuffer = out;
+        }
+        out.clear();
+        for (ByteBuffer part : group) {
+            ByteBuffer src = part.duplicate();
+            while (src.hasRemaining()) {
+                if (!out.hasRemaining()) {
+                    drain(out);
+                }
+                int n = Math.min(out.remaining(), src.remaining());
+                out.put(out.position(), src, src.position(), n);
+                out.position(out.position() + n);
+                src.position(src.position() + n);
+            }
+        }
+        drain(out);
+    }
+
+    private void drain(ByteBuffer out) throws IOException {
+        out.flip();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        out.clear();
+    }
+
+    /**
+     * Starts a new current file at {@code lsn} (the next entry's LSN) and makes its name durable. Called under
+     * syncLock with nothing queued beyond {@code lsn} written anywhere. A file already named so (left by a roll whose
+     * directory force failed) holds nothing durable, since every durable LSN is below {@code lsn}: it is emptied.
+     */
+    private void startFile(long lsn) throws IOException {
+        Path file = dir.resolve(fileName(lsn));
+        FileChannel next = config.channels().open(file, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        try {
+            FileUtil.forceDirectory(dir);
+        } catch (IOException e) {
+            next.close();
+            throw e;
+        }
+        FileChannel previous = channel;
+        channel = next;
+        fileStartLsn = lsn;
+        files.put(lsn, file);
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    /** Takes the WAL offline; the entries not yet durable are lost. Called under syncLock. */
+    private StorageException fail(String what, IOException e) {
+        failures.failure(what, e);
+        StorageException f = new StorageException(what + " in " + dir + ": " + e, e, true);
+        synchronized (queueLock) {
+            pending.clear();
+            long[] old = lostRanges;
+            int keep = Math.min(old.length, 2 * (MAX_LOST_RANGES - 1));
+            long[] ranges = new long[keep + 2];
+            System.arraycopy(old, old.length - keep, ranges, 0, keep);
+            ranges[keep] = durableLsn;
+            ranges[keep + 1] = endLsn;
+            lostRanges = ranges;
+            failure = f;
+        }
+        nextHealMs = clock.millis() + config.healIntervalMs();
+        return f;
+    }
+
+    private StorageException offline() {
+        StorageException cause = failure;
+        failures.repeated("append refused while offline", cause == null ? new IOException("unknown") : cause);
+        return new StorageException("the write-ahead log is offline after an IO failure ("
+                + (cause == null ? "unknown" : cause.getMessage()) + "); it retries on its own", cause, true);
+    }
+
+    /**
+     * Heals an offline WAL if an attempt is due, or fails at once: cuts the current file back to its durable end
+     * (what lies beyond was never acknowledged, and a later file must not follow garbage) and starts a new file past
+     * every LSN handed out. Called by appenders before they take their shard's lock.
+     */
+    void healOrFail() {
+        synchronized (syncLock) {
+            if (failure == null || closed) {
+                return;
+            }
+            long nowMs = clock.millis();
+            if (nowMs < nextHealMs) {
+                throw offline();
+            }
+            nextHealMs = nowMs + config.healIntervalMs();
+            long resumeAt;
+            synchronized (queueLock) {
+                resumeAt = endLsn;
+            }
+            try {
+                FileChannel current = channel;
+                channel = null;
+                if (current != null) {
+                    current.close(); // null after an earlier attempt failed half-way
+                }
+                try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
+                    if (cut.size() > durableLsn - fileStartLsn) {
+                        cut.truncate(durableLsn - fileStartLsn);
+                        cut.force(true);
+                    }
+                }
+                startFile(resumeAt);
+            } catch (IOException | RuntimeException e) {
+                failures.failure("re-establishing the write-ahead log from disk failed", e);
+                throw new StorageException("the write-ahead log is offline after an IO failure and could not be "
+                        + "re-established yet: " + e, e, true);
+            }
+            durableLsn = resumeAt;
+            healing = true;
+            synchronized (queueLock) {
+                failure = null;
+            }
+        }
+    }
+
+    /**
+     * The LSN below which every entry lies in a file that is complete (not the current one): once every shard has
+     * forced what it wrote, the files wholly below it may be deleted ({@link #deleteBelow}).
+     */
+    long cleanBoundary() {
+        synchronized (syncLock) {
+            return fileStartLsn;
+        }
+    }
+
+    /** Whether files other than the current one exist, so that cleaning has something to delete. */
+    boolean hasOlderFiles() {
+        synchronized (syncLock) {
+            return files.size() > 1;
+        }
+    }
+
+    /** Rolls the current file if it holds anything durable, so that a timed clean can delete it. */
+    void rollIfNotEmpty() {
+        synchronized (syncLock) {
+            if (failure != null || closed || durableLsn == fileStartLsn) {
+                return;
+            }
+            // Entries queued but not written would land in the new file's LSN range: write them first.
+            synchronized (queueLock) {
+                if (!pending.isEmpty()) {
+                    return;
+                }
+            }
+            try {
+                startFile(durableLsn);
+            } catch (IOException e) {
+                fail("write-ahead log roll failed", e);
+            }
+        }
+    }
+
+    /**
+     * Deletes the files wholly below {@code boundary}; the caller forced every shard first. Returns how many. Nothing
+     * is deleted past the current file.
+     */
+    int deleteBelow(long boundary) throws IOException {
+        List<Path> doomed = new ArrayList<>();
+        synchronized (syncLock) {
+            while (files.size() > 1 && files.higherKey(files.firstKey()) <= boundary) {
+                doomed.add(files.pollFirstEntry().getValue());
+            }
+            oldestLsn = files.firstKey();
+        }
+        for (Path file : doomed) {
+            Files.deleteIfExists(file);
+        }
+        if (!doomed.isEmpty()) {
+            FileUtil.forceDirectory(dir);
+        }
+        synchronized (queueLock) {
+            queueLock.notifyAll();
+        }
+        return doomed.size();
+    }
+
+    /**
+     * Waits (at most {@link #BACKLOG_WAIT_MS}) while the WAL holds more than {@link #MAX_BACKLOG_FILES} files' worth of
+     * bytes the cleaner has not deleted yet, so that its disk use stays bounded when cleaning falls behind.
+     *
+     * @throws StorageException (retryable) if the cleaner does not catch up in time
+     */
+    void awaitBacklog() {
+        long limit = MAX_BACKLOG_FILES * config.walSegmentBytes();
+        if (endLsn() - oldestLsn() <= limit) {
+            return;
+        }
+        long deadline = System.nanoTime() + BACKLOG_WAIT_MS * 1_000_000;
+        synchronized (queueLock) {
+            while (endLsn - oldestLsn() > limit) {
+                long leftNanos = deadline - System.nanoTime();
+                if (leftNanos <= 0 || closed) {
+                    throw new StorageException("the write-ahead log holds " + (endLsn - oldestLsn())
+                            + " bytes its cleaner has not caught up with; try again", null, true);
+                }
+                try {
+                    queueLock.wait(Math.max(1, leftNanos / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StorageException("interrupted while waiting for the write-ahead log's cleaner");
+                }
+            }
+        }
+    }
+
+    private long endLsn() {
+        synchronized (queueLock) {
+            return endLsn;
+        }
+    }
+
+    /** The first LSN still on disk. */
+    private long oldestLsn() {
+        return oldestLsn;
+    }
+
+    /**
+     * Closes the WAL. With {@code empty} (every shard closed cleanly, forced with an exact checkpoint) its files are
+     * deleted but a new empty one at the current end, which keeps LSNs increasing: a clean start replays nothing.
+     */
+    void close(boolean empty) {
+        synchronized (syncLock) {
+            synchronized (queueLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                queueLock.notifyAll();
+            }
+            try {
+                if (empty && failure == null) {
+                    if (durableLsn != fileStartLsn) {
+                        startFile(durableLsn);
+                    }
+                    deleteBelowLocked();
+                }
+            } catch (IOException e) {
+                throw new StorageException("emptying the write-ahead log in " + dir + " failed: " + e, e);
+            } finally {
+                try {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                } catch (IOException e) {
+                    log.warn("Closing the write-ahead log in {} failed: {}", dir, e.toString());
+                }
+            }
+        }
+    }
+
+    private void deleteBelowLocked() throws IOException {
+        while (files.size() > 1) {
+            Files.deleteIfExists(files.pollFirstEntry().getValue());
+        }
+        oldestLsn = files.firstKey();
+        FileUtil.forceDirectory(dir);
+    }
+
+    @Override
+    public void close() {
+        close(false);
+    }
+
+    static String fileName(long lsn) {
+        return String.format("%020d", lsn) + SUFFIX;
+    }
+
+    /** The first LSN of a WAL file, from its name; -1 if the name is not a WAL file's. */
+    static long parseLsn(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(SUFFIX) || name.length() != 20 + SUFFIX.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name.substring(0, 20));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The WAL files in {@code dir}, oldest first. */
+    static List<Path> listFiles(Path dir) throws IOException {
+        TreeMap<Long, Path> sorted = new TreeMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path file : entries) {
+                long lsn = parseLsn(file);
+                if (lsn >= 0) {
+                    sorted.put(lsn, file);
+                }
+            }
+        }
+        return new ArrayList<>(sorted.values());
+    }
+}
