@@ -5,6 +5,7 @@ import dev.millrace.storage.AppendListeners;
 import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.CorruptDataException;
+import dev.millrace.storage.PendingAppend;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Appends</b> go through the store's one shared idempotent producer ({@code acks=all}). A batch's records are
  * sent back to back holding {@code appendLock}, so that this node's batch lands in order and, unless another node
  * writes to the shard too, contiguously; the acknowledgements are awaited outside the lock, so the next batch is sent
- * while this one replicates. Each record's position and arrival time come from its own acknowledgement
+ * while this one replicates ({@link #begin} returns after the sending, so that a PutRecords has every shard's records in
+ * flight before it waits for any). Each record's position and arrival time come from its own acknowledgement
  * ({@link AppendResult#of}): the producer may split a batch into several broker batches, each stamped at its own
  * arrival. A batch that fails may have left some of its records readable (see {@link ShardLog#append}).
  *
@@ -158,18 +160,59 @@ final class KafkaShardLog implements ShardLog {
     /** Encrypted per record ({@link RecordLayout}): each Kinesis record stays one Kafka record at its offset. */
     @Override
     public AppendResult append(List<AppendRecord> records, DataKey dataKey) {
+        return begin(records, dataKey).await();
+    }
+
+    /**
+     * Sends the batch's records to the producer (holding {@code appendLock}) and returns; {@link PendingAppend#await}
+     * waits for their acknowledgements. A caller appending to several shards (PutRecords) thus has every shard's
+     * records in flight at once and waits about one produce round trip, not one per shard in a row. The append counts
+     * as running ({@link #appendsRunning}) from here until its await ends.
+     */
+    @Override
+    public PendingAppend begin(List<AppendRecord> records, DataKey dataKey) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
         }
         appendsRunning.incrementAndGet();
+        Sent sent;
         try {
-            return appendCounted(records, dataKey);
-        } finally {
-            appendsRunning.decrementAndGet(); // after the end moved past this append's records: see appendsRunning
+            sent = send(records, dataKey);
+        } catch (RuntimeException e) {
+            appendsRunning.decrementAndGet();
+            throw e;
         }
+        return new PendingAppend() {
+            private boolean awaited;
+            private AppendResult result;
+            private RuntimeException failure;
+
+            @Override
+            public AppendResult await() {
+                if (!awaited) {
+                    awaited = true;
+                    try {
+                        result = settle(records, dataKey, sent);
+                    } catch (RuntimeException e) {
+                        failure = e;
+                    } finally {
+                        // After the end moved past this append's records: see appendsRunning.
+                        appendsRunning.decrementAndGet();
+                    }
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                return result;
+            }
+        };
     }
 
-    private AppendResult appendCounted(List<AppendRecord> records, DataKey dataKey) {
+    /** The futures of a batch's records handed to the producer, and why the rest were not, if a send threw. */
+    private record Sent(List<Future<RecordMetadata>> futures, RuntimeException sendFailure) {
+    }
+
+    private Sent send(List<AppendRecord> records, DataKey dataKey) {
         List<ProducerRecord<byte[], byte[]>> outgoing = new ArrayList<>(records.size());
         for (AppendRecord record : records) {
             outgoing.add(RecordLayout.toKafka(partition, record, dataKey));
@@ -191,12 +234,17 @@ final class KafkaShardLog implements ShardLog {
                 }
             }
         }
-        long[] positions = new long[outgoing.size()];
-        long[] arrivalsMs = new long[outgoing.size()];
-        Throwable failure = sendFailure;
-        for (int i = 0; i < sent.size(); i++) {
+        return new Sent(sent, sendFailure);
+    }
+
+    /** Waits for the acknowledgements of what {@link #send} handed over; the end and the recent appends move here. */
+    private AppendResult settle(List<AppendRecord> records, DataKey dataKey, Sent sent) {
+        long[] positions = new long[records.size()];
+        long[] arrivalsMs = new long[records.size()];
+        Throwable failure = sent.sendFailure();
+        for (int i = 0; i < sent.futures().size(); i++) {
             try {
-                RecordMetadata acknowledged = KafkaErrors.await(sent.get(i), shared.sendTimeoutMs(),
+                RecordMetadata acknowledged = KafkaErrors.await(sent.futures().get(i), shared.sendTimeoutMs(),
                         "append to shard " + key);
                 positions[i] = acknowledged.offset();
                 arrivalsMs[i] = acknowledged.timestamp();

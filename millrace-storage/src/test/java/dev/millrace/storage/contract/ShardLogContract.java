@@ -5,6 +5,7 @@ import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.AppendResult;
 import dev.millrace.storage.LogStore;
 import dev.millrace.storage.ManualClock;
+import dev.millrace.storage.PendingAppend;
 import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.Registration;
 import dev.millrace.storage.ShardLog;
@@ -460,6 +461,39 @@ public abstract class ShardLogContract {
         reopened.seal();
         assertThat(reopened.sealed()).isTrue();
         assertThat(store.openOrCreate("unsealed").sealed()).as("sealing is per shard").isFalse();
+    }
+
+    /**
+     * The two-phase append a PutRecords over several shards uses: every shard's batch begun before any is awaited,
+     * then each await gives that batch's positions, the records read back in order, listeners told once, a second
+     * await the same answer, and a sealed shard refused at begin.
+     */
+    @Test
+    void appendsBegunOnSeveralShardsBeforeAnyIsAwaitedEachLandWhole() {
+        List<ShardLog> logs = List.of(store.openOrCreate("begin-a"), store.openOrCreate("begin-b"),
+                store.openOrCreate("begin-c"));
+        AtomicInteger told = new AtomicInteger();
+        logs.forEach(l -> l.onAppend((key, result) -> told.incrementAndGet()));
+        List<PendingAppend> firsts = new ArrayList<>();
+        List<PendingAppend> seconds = new ArrayList<>();
+        for (ShardLog log : logs) {
+            firsts.add(log.begin(records(log.key() + "-1", 3), null));
+            seconds.add(log.begin(records(log.key() + "-2", 2), null));
+        }
+        for (int i = 0; i < logs.size(); i++) {
+            AppendResult first = firsts.get(i).await();
+            AppendResult second = seconds.get(i).await();
+            assertThat(second.positionOf(0)).as("begun later, placed later").isGreaterThan(first.positionOf(2));
+            assertThat(seconds.get(i).await().positionOf(1)).as("a second await, the same answer")
+                    .isEqualTo(second.positionOf(1));
+            String key = logs.get(i).key();
+            assertThat(dataOf(readAll(logs.get(i)))).containsExactly(key + "-1-0", key + "-1-1", key + "-1-2",
+                    key + "-2-0", key + "-2-1");
+        }
+        assertThat(told.get()).as("each append told once").isEqualTo(6);
+        logs.get(0).seal();
+        assertThatThrownBy(() -> logs.get(0).begin(records("late", 1), null))
+                .isInstanceOf(ShardSealedException.class);
     }
 
     /**
