@@ -6,13 +6,16 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.math.BigInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The counted and hand-encoded UTF-8 of partition keys against {@code getBytes}, and MD5 hash keys against a fresh digest. */
+/**
+ * Partition keys' UTF-8 counted and hand-encoded without {@code getBytes}: the same lengths as {@code getBytes}, and
+ * the same MD5 hash keys as a fresh digest of its bytes.
+ */
 class Utf8PropertyTest {
     @Provide
     Arbitrary<String> keys() {
