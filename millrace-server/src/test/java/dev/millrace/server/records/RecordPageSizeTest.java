@@ -2,6 +2,7 @@ package dev.millrace.server.records;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -24,10 +25,13 @@ class RecordPageSizeTest {
         });
         Arbitrary<String> astral = Arbitraries.integers().between(0x10000, 0x10FFFF).list().ofMaxSize(128)
                 .map(cps -> new String(cps.stream().mapToInt(Integer::intValue).toArray(), 0, cps.size()));
-        return Arbitraries.oneOf(anyChars, astral, Arbitraries.strings().ascii().ofMaxLength(256));
+        Arbitrary<String> ascii = Arbitraries.strings().ascii().ofMaxLength(256);
+        // An ASCII run (read eight bytes at a time) followed by anything, at every alignment.
+        Arbitrary<String> mixed = Combinators.combine(ascii, Arbitraries.oneOf(anyChars, astral)).as(String::concat);
+        return Arbitraries.oneOf(anyChars, astral, ascii, mixed);
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 3000)
     void utf16LengthIsTheDecodedKeysLength(@ForAll("keys") String key) {
         byte[] stored = key.getBytes(StandardCharsets.UTF_8);
         byte[] padded = new byte[stored.length + 6];
