@@ -28,6 +28,8 @@ import java.util.Set;
 final class PutRecordsHandler implements OperationHandler {
     private static final Logger log = LoggerFactory.getLogger(PutRecordsHandler.class);
     static final long MAX_REQUEST_BYTES = 10L * 1024 * 1024;
+    private static final WireWriter.Name SEQUENCE_NUMBER = WireWriter.Name.of("SequenceNumber");
+    private static final WireWriter.Name SHARD_ID = WireWriter.Name.of("ShardId");
 
     private final ApiServices services;
     private final RecordWriter writer;
@@ -85,7 +87,7 @@ final class PutRecordsHandler implements OperationHandler {
             RecordWriter.Outcome outcome = outcomes.get(i);
             out.startObject();
             if (outcome instanceof RecordWriter.Written written) {
-                out.string("SequenceNumber", written.sequenceNumber()).string("ShardId", written.shardId());
+                out.string(SEQUENCE_NUMBER, written.sequenceNumber()).string(SHARD_ID, written.shardId());
                 storedBytes += entries.get(i).sizeBytes();
             } else if (outcome instanceof RecordWriter.Throttled throttled) {
                 failed++;

@@ -8,6 +8,9 @@ import dev.millrace.storage.ReadResult;
 import dev.millrace.storage.ShardLog;
 import dev.millrace.storage.StoredRecord;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -35,6 +38,14 @@ import java.util.List;
  * <p>Immutable once read; not meant to be shared between threads (it is one answer's).
  */
 public final class RecordPage {
+    private static final WireWriter.Name SEQUENCE_NUMBER = WireWriter.Name.of("SequenceNumber");
+    private static final WireWriter.Name ARRIVAL = WireWriter.Name.of("ApproximateArrivalTimestamp");
+    private static final WireWriter.Name DATA = WireWriter.Name.of("Data");
+    private static final WireWriter.Name PARTITION_KEY = WireWriter.Name.of("PartitionKey");
+    private static final WireWriter.Name ENCRYPTION_TYPE = WireWriter.Name.of("EncryptionType");
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+
     private final StreamRecord stream;
     private final ShardRecord shard;
     private final ReadResult result;
@@ -74,9 +85,34 @@ public final class RecordPage {
     public long sizeBytes() {
         long total = 0;
         for (StoredRecord r : result.records()) {
-            total += r.data().length + (r.partitionKey() == null ? 0 : r.partitionKey().length());
+            total += r.dataLength();
+            if (r.hasPartitionKey()) {
+                total += utf16Length(r.keyArray(), r.keyOffset(), r.keyLength());
+            }
         }
         return total;
+    }
+
+    /**
+     * The length in chars of the String that {@code length} bytes of valid UTF-8 decode to (what {@code
+     * partitionKey().length()} says, without decoding it): one per byte that starts a character, two for a
+     * character beyond the BMP (a 4-byte sequence, a surrogate pair). Most keys are ASCII, so the bytes are first
+     * taken eight at a time, read as one long: no high bit set in it, eight chars.
+     */
+    static int utf16Length(byte[] utf8, int offset, int length) {
+        int end = offset + length;
+        int i = offset;
+        int chars = 0;
+        for (; i + Long.BYTES <= end && ((long) LONGS.get(utf8, i) & HIGH_BITS) == 0; i += Long.BYTES) {
+            chars += Long.BYTES;
+        }
+        for (; i < end; i++) {
+            int b = utf8[i] & 0xFF;
+            if ((b & 0xC0) != 0x80) {
+                chars += (b & 0xF8) == 0xF0 ? 2 : 1;
+            }
+        }
+        return chars;
     }
 
     /** How far the last record read is behind {@code nowMs}; 0 when the read caught up or found nothing. */
@@ -105,13 +141,18 @@ public final class RecordPage {
         SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
         String streamType = "NONE".equals(stream.encryptionType()) ? null : stream.encryptionType();
         for (StoredRecord r : result.records()) {
+            // Bytes as stored go straight into the output: the number's digits, the key's UTF-8, the data's slice.
+            byte[] number = numbers.digits(r.position(), r.arrivalMs());
             out.startObject()
-                    .string("SequenceNumber", numbers.of(r.position(), r.arrivalMs()))
-                    .timestampMs("ApproximateArrivalTimestamp", r.arrivalMs())
-                    .blob("Data", r.data())
-                    .string("PartitionKey", r.partitionKey())
-                    .string("EncryptionType", atRest ? (r.encrypted() ? "KMS" : null) : streamType)
-                    .endObject();
+                    .utf8String(SEQUENCE_NUMBER, number, 0, number.length)
+                    .timestampMs(ARRIVAL, r.arrivalMs());
+            if (r.dataArray() != null) {
+                out.blob(DATA, r.dataArray(), r.dataOffset(), r.dataLength());
+            }
+            if (r.hasPartitionKey()) {
+                out.utf8String(PARTITION_KEY, r.keyArray(), r.keyOffset(), r.keyLength());
+            }
+            out.string(ENCRYPTION_TYPE, atRest ? (r.encrypted() ? "KMS" : null) : streamType).endObject();
         }
         out.endArray();
     }

@@ -6,9 +6,9 @@ import dev.millrace.server.state.ShardRouter;
 import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamStatus;
 import dev.millrace.server.state.StreamRegistry;
+import dev.millrace.server.state.Utf8;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 
 /**
  * How PutRecord and PutRecords find where a record goes, and the checks that come with it: the stream accepts writes,
@@ -75,7 +75,7 @@ public final class RecordRouting {
 
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
     public static long recordBytes(String partitionKey, byte[] data) {
-        return (long) data.length + (partitionKey == null ? 0 : partitionKey.getBytes(StandardCharsets.UTF_8).length);
+        return (long) data.length + (partitionKey == null ? 0 : Utf8.length(partitionKey));
     }
 
     public static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {

@@ -64,8 +64,11 @@ public final class SequenceNumbers {
     private static final long[] TWO_POW_144 = limbs(BigInteger.TWO.pow(144));
     private static final long[] TWO_POW_80 = limbs(BigInteger.TWO.pow(80));
     private static final long[] TWO_POW_36 = limbs(BigInteger.TWO.pow(36));
-    private static final byte[] TWO_POW_80_DIGITS =
-            BigInteger.TWO.pow(80).toString().getBytes(StandardCharsets.US_ASCII);
+    /**
+     * "0000", "0001", ... "9999": four ASCII digits per lookup, so a limb's 8 digits take one division and two
+     * lookups (40 KB, which stays in cache while an answer is numbered).
+     */
+    private static final byte[] DIGIT_QUADS = digitQuads();
     private static final long MAX_SECONDS = 0xF_FFFF_FFFFL;
     /** AWS refuses creation times from here on (recorded: "large date"), about the year 2477. */
     private static final long MAX_CREATION_SECS = 16_025_175_000L;
@@ -142,16 +145,26 @@ public final class SequenceNumbers {
     }
 
     /**
-     * Numbers a run of records of one shard, as GetRecords, PutRecords and SubscribeToShard answers have them: the
-     * next position with the same arrival second is the previous number plus 2^80, added digit by digit, which
-     * costs a fraction of building a number from its fields (one per record returned, up to 10,000 per call).
+     * Numbers a run of records of one shard, as GetRecords, PutRecords and SubscribeToShard answers have them (one
+     * per record returned, up to 10,000 per call). Two tricks keep that cheap:
+     *
+     * <ul>
+     *   <li><b>Limb addition.</b> The number is kept as seven base-10^8 limbs; the next position with the same arrival
+     *       second is the previous number plus 2^80, four limb additions and a rare carry, instead of building the
+     *       number from its fields or adding 25 decimal digits one by one.</li>
+     *   <li><b>Digits in place.</b> {@link #digits} renders only the limbs that changed into one 56-byte ASCII
+     *       buffer, four digits per table lookup, which an answer writes as is ({@code WireWriter#utf8String}): no
+     *       String per record.</li>
+     * </ul>
      *
      * <p>Not thread-safe: one per answer.
      */
     public static final class Numberer {
         private final long creationSecs;
         private final int shardIndex;
-        private byte[] digits;
+        private final long[] limbs = new long[LIMBS];
+        private final byte[] digits = new byte[DIGITS];
+        private boolean started;
         private long sequenceIndex = -1;
         private long arrivalSecs = -1;
 
@@ -162,44 +175,61 @@ public final class SequenceNumbers {
 
         /** The same number as {@link SequenceNumbers#of}. */
         public String of(long position, long arrivalMs) {
+            return new String(digits(position, arrivalMs), StandardCharsets.ISO_8859_1);
+        }
+
+        /**
+         * The same number as {@link SequenceNumbers#of}, as its 56 ASCII digits: this numberer's own buffer, which
+         * the next call overwrites; callers copy it out (write it) and never modify it.
+         */
+        public byte[] digits(long position, long arrivalMs) {
             long index = position + 1;
             long secs = Math.floorDiv(arrivalMs, 1000);
-            if (digits != null && index == sequenceIndex + 1 && index > 0 && secs == arrivalSecs) {
-                addTwoPow80(digits);
+            if (started && index == sequenceIndex + 1 && index > 0 && secs == arrivalSecs) {
+                render(limbs, addTwoPow80(limbs), digits);
             } else {
-                digits = digits(creationSecs, shardIndex, index, secs);
+                fieldLimbs(creationSecs, shardIndex, index, secs, limbs);
+                render(limbs, LIMBS - 1, digits);
+                started = true;
             }
             sequenceIndex = index;
             arrivalSecs = secs;
-            return new String(digits, StandardCharsets.ISO_8859_1);
+            return digits;
         }
 
-        private static void addTwoPow80(byte[] digits) {
-            int carry = 0;
-            int i = DIGITS - 1;
-            for (int k = TWO_POW_80_DIGITS.length - 1; k >= 0; k--, i--) {
-                int d = digits[i] - '0' + TWO_POW_80_DIGITS[k] - '0' + carry;
-                carry = d >= 10 ? 1 : 0;
-                digits[i] = (byte) ('0' + d - 10 * carry);
+        /** limbs += 2^80; returns the most significant limb that changed. */
+        private static int addTwoPow80(long[] limbs) {
+            long carry = 0;
+            int i = 0;
+            for (; i < TWO_POW_80.length; i++) {
+                long v = limbs[i] + TWO_POW_80[i] + carry;
+                carry = v >= BASE ? 1 : 0;
+                limbs[i] = v - carry * BASE;
             }
-            // Never past the first digit: sequence indexes stay below 2^63, numbers below 10^56.
-            for (; carry != 0; i--) {
-                int d = digits[i] - '0' + 1;
-                carry = d >= 10 ? 1 : 0;
-                digits[i] = (byte) ('0' + d - 10 * carry);
+            // Never past the top limb: sequence indexes stay below 2^63, numbers below 10^56.
+            for (; carry != 0; i++) {
+                long v = limbs[i] + 1;
+                carry = v >= BASE ? 1 : 0;
+                limbs[i] = v - carry * BASE;
             }
+            return i - 1;
         }
     }
 
     static String format(long creationSecs, int shardIndex, long sequenceIndex, long arrivalSecs) {
-        return new String(digits(creationSecs, shardIndex, sequenceIndex, arrivalSecs), StandardCharsets.ISO_8859_1);
+        long[] limbs = new long[LIMBS];
+        fieldLimbs(creationSecs, shardIndex, sequenceIndex, arrivalSecs, limbs);
+        byte[] digits = new byte[DIGITS];
+        render(limbs, LIMBS - 1, digits);
+        return new String(digits, StandardCharsets.ISO_8859_1);
     }
 
     /**
-     * The number's 56 decimal digits from its fields, computed in base 10^8 limbs (a long holds the sum of a few
-     * products of two limbs) rather than with BigInteger.
+     * The number from its fields, as normalised base-10^8 limbs (least significant first) in {@code limbs}: computed
+     * limb by limb (a long holds the sum of a few products of two limbs) rather than with BigInteger.
      */
-    private static byte[] digits(long creationSecs, int shardIndex, long sequenceIndex, long arrivalSecs) {
+    private static void fieldLimbs(long creationSecs, int shardIndex, long sequenceIndex, long arrivalSecs,
+                                   long[] limbs) {
         if (creationSecs < 0 || creationSecs > MAX_SECONDS || arrivalSecs < 0 || arrivalSecs > MAX_SECONDS
                 || sequenceIndex < 0) {
             throw new IllegalArgumentException("out of range: " + creationSecs + ", " + sequenceIndex + ", "
@@ -212,20 +242,30 @@ public final class SequenceNumbers {
         addMultiple(acc, sequenceIndex, TWO_POW_80);
         addMultiple(acc, arrivalSecs, TWO_POW_36);
         acc[0] += (shardIndex & 0xFFFF_FFFFL) * 16 + 2;
-        byte[] digits = new byte[DIGITS];
         long carry = 0;
         for (int limb = 0; limb < LIMBS; limb++) {
             long v = acc[limb] + carry;
             carry = v / BASE;
-            int rest = (int) (v - carry * BASE);
-            for (int i = DIGITS - 2 - limb * BASE_DIGITS; i >= DIGITS - (limb + 1) * BASE_DIGITS; i -= 2) {
-                int pair = rest % 100;
-                rest /= 100;
-                digits[i] = (byte) ('0' + pair / 10);
-                digits[i + 1] = (byte) ('0' + pair % 10);
-            }
+            limbs[limb] = v - carry * BASE;
         }
-        return digits;
+    }
+
+    /** Writes limbs 0..{@code topLimb} as their 8 decimal digits each into their places in {@code digits}. */
+    private static void render(long[] limbs, int topLimb, byte[] digits) {
+        for (int limb = 0; limb <= topLimb; limb++) {
+            int value = (int) limbs[limb];
+            int at = DIGITS - (limb + 1) * BASE_DIGITS;
+            int high = (value / 10_000) * 4;
+            int low = (value % 10_000) * 4;
+            digits[at] = DIGIT_QUADS[high];
+            digits[at + 1] = DIGIT_QUADS[high + 1];
+            digits[at + 2] = DIGIT_QUADS[high + 2];
+            digits[at + 3] = DIGIT_QUADS[high + 3];
+            digits[at + 4] = DIGIT_QUADS[low];
+            digits[at + 5] = DIGIT_QUADS[low + 1];
+            digits[at + 6] = DIGIT_QUADS[low + 2];
+            digits[at + 7] = DIGIT_QUADS[low + 3];
+        }
     }
 
     /** acc += multiplier * power, limb by limb; each product stays below 10^16, so sums cannot overflow. */
@@ -243,6 +283,17 @@ public final class SequenceNumbers {
                 acc[i + 2] += top * power[i];
             }
         }
+    }
+
+    private static byte[] digitQuads() {
+        byte[] quads = new byte[4 * 10_000];
+        for (int n = 0; n < 10_000; n++) {
+            quads[4 * n] = (byte) ('0' + n / 1000);
+            quads[4 * n + 1] = (byte) ('0' + n / 100 % 10);
+            quads[4 * n + 2] = (byte) ('0' + n / 10 % 10);
+            quads[4 * n + 3] = (byte) ('0' + n % 10);
+        }
+        return quads;
     }
 
     private static long[] limbs(BigInteger value) {

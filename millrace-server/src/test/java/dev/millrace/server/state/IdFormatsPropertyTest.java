@@ -10,6 +10,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,62 @@ class IdFormatsPropertyTest {
             position += Math.min(Long.MAX_VALUE - 1 - position, step % 7 == 0 ? 1 + step : 1);
             arrival = Math.max(0, Math.min(0xF_FFFF_FFFFL * 1000, arrival + (step % 5 == 0 ? step * 100L - 900 : 0)));
             assertThat(numberer.of(position, arrival)).isEqualTo(SequenceNumbers.of(shard, position, arrival));
+        }
+    }
+
+    /**
+     * The limb-adding fast path against the independent formatter, byte for byte, over long runs of consecutive
+     * positions in one second (2^80 added thousands of times: carries from limb to limb, up to the top ones), with
+     * jumps and changes of second (back to building from the fields) on the way.
+     */
+    @Property(tries = 200)
+    void numbererDigitsMatchTheLayoutOverLongRuns(
+            @ForAll @LongRange(min = 0, max = LARGEST_CREATION_SECS) long creationSecs,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int shardIndex,
+            @ForAll @LongRange(min = -1, max = Long.MAX_VALUE - 100_000) long start,
+            @ForAll @LongRange(min = 0, max = 0xF_FFFF_FFFEL) long arrivalSecs,
+            @ForAll @IntRange(min = 1, max = 3000) int runLength) {
+        ShardRecord shard = shard(shardIndex, creationSecs * 1000);
+        SequenceNumbers.Numberer numberer = SequenceNumbers.numberer(shard);
+        long position = start;
+        long secs = arrivalSecs;
+        for (int i = 0; i < 3 * runLength; i++) {
+            if (i == runLength) {
+                secs++;
+            } else if (i == 2 * runLength) {
+                position += 17;
+            }
+            byte[] digits = numberer.digits(position, secs * 1000 + i % 1000);
+            assertThat(new String(digits, StandardCharsets.US_ASCII))
+                    .isEqualTo(expected(creationSecs, shardIndex, position + 1, secs));
+            position++;
+        }
+    }
+
+    /**
+     * Runs across a multiple of 10^32 or 10^40: there adding 2^80 carries out of the four limbs it touches, through
+     * one or two more (each limb is 10^8).
+     */
+    @Property(tries = 300)
+    void numbererCarriesAcrossLimbs(@ForAll @IntRange(min = 4, max = 5) int limb,
+                                    @ForAll @LongRange(min = 0, max = 1_000_000) long multiple,
+                                    @ForAll @LongRange(min = 0, max = LARGEST_CREATION_SECS) long creationSecs,
+                                    @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int shardIndex) {
+        BigInteger step = BigInteger.TWO.pow(80);
+        BigInteger unit = BigInteger.TEN.pow(8 * limb);
+        BigInteger first = new BigInteger(expected(creationSecs, shardIndex, 0, 5));
+        BigInteger last = new BigInteger(expected(creationSecs, shardIndex, Long.MAX_VALUE - 1000, 5));
+        long multiples = last.divide(unit).subtract(first.divide(unit)).longValueExact();
+        if (multiples == 0) {
+            return; // no such boundary between this shard's first and last numbers
+        }
+        BigInteger boundary = first.divide(unit).add(BigInteger.valueOf(1 + multiple % multiples)).multiply(unit);
+        long index = boundary.subtract(first).subtract(BigInteger.ONE).divide(step).longValueExact();
+        ShardRecord shard = shard(shardIndex, creationSecs * 1000);
+        SequenceNumbers.Numberer numberer = SequenceNumbers.numberer(shard);
+        for (long sequenceIndex = Math.max(1, index - 50); sequenceIndex < index + 50; sequenceIndex++) {
+            assertThat(new String(numberer.digits(sequenceIndex - 1, 5_000), StandardCharsets.US_ASCII))
+                    .isEqualTo(expected(creationSecs, shardIndex, sequenceIndex, 5));
         }
     }
 

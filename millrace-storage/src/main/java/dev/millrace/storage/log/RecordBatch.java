@@ -10,6 +10,7 @@ import dev.millrace.storage.crypto.SealedBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -240,18 +241,20 @@ public final class RecordBatch {
     }
 
     /**
-     * Decodes the records of an intact batch whose positions are at least {@code fromPosition}, appending copies to
+     * Decodes the records of an intact batch whose positions are at least {@code fromPosition}, appending them to
      * {@code out} until it holds {@code maxRecords} or, beyond its first record, adding one would exceed
      * {@code budgetBytes} of payload (plaintext, for a sealed batch). Returns the payload bytes added, or -1-added
      * when a limit stopped it. A sealed batch is opened with its key from {@code keys} first; it adds nothing then if
      * that throws {@link dev.millrace.storage.crypto.KeyUnavailableException}, or {@link CorruptDataException} if it
      * does not open.
+     *
+     * <p>The records are views ({@link StoredRecord#view}) into arrays of their own, which the records returned share
+     * ({@link ViewGroups}); nothing refers to {@code buf} or the plaintext scratch buffer once this returns.
      */
     static long decode(ByteBuffer buf, int at, long fromPosition, List<StoredRecord> out, int maxRecords,
                        long budgetBytes, KeyRing keys) {
         final long base = basePosition(buf, at);
         final int count = count(buf, at);
-        final long arrivalMs = lastArrivalMs(buf, at);
         final int end = at + totalBytes(buf, at, Integer.MAX_VALUE);
         ByteBuffer in = buf.duplicate();
         in.position(at + HEADER_BYTES).limit(end);
@@ -259,11 +262,13 @@ public final class RecordBatch {
         if (encrypted) {
             in = open(in, base, count, keys);
         }
+        ViewGroups groups = new ViewGroups(in, out, lastArrivalMs(buf, at), encrypted, count);
         long added = 0;
         try {
             for (int i = 0; i < count; i++) {
-                byte[] key = new byte[Varint.get(in)];
-                in.get(key);
+                int keyLength = Varint.get(in);
+                int keyAt = in.position();
+                in.position(keyAt + keyLength);
                 int hashKeyLength = Varint.get(in);
                 String hashKey = null;
                 if (hashKeyLength > 0) {
@@ -272,24 +277,108 @@ public final class RecordBatch {
                     hashKey = new String(hk, StandardCharsets.US_ASCII);
                 }
                 int dataLength = Varint.get(in);
+                int dataAt = in.position();
+                in.position(dataAt + dataLength);
                 if (base + i < fromPosition) {
-                    in.position(in.position() + dataLength);
                     continue;
                 }
-                if (out.size() >= maxRecords || (!out.isEmpty() && added + dataLength > budgetBytes)) {
+                if (out.size() + groups.pending() >= maxRecords
+                        || (out.size() + groups.pending() > 0 && added + dataLength > budgetBytes)) {
+                    groups.flush();
                     return -1 - added;
                 }
-                byte[] data = new byte[dataLength];
-                in.get(data);
-                out.add(new StoredRecord(base + i, arrivalMs,
-                        key.length == 0 ? null : new String(key, StandardCharsets.UTF_8), hashKey, data, encrypted));
+                groups.add(base + i, hashKey, keyAt, keyLength, dataAt, dataLength);
                 added += dataLength;
             }
+            groups.flush();
         } catch (RuntimeException e) {
             // The checksum matched, so this is a writer bug rather than disk damage; say so instead of guessing.
             throw new CorruptDataException("batch at position " + base + " passed its checksum but does not parse: " + e);
         }
         return added;
+    }
+
+    /**
+     * The copy a read makes of its records, one per group of consecutive records rather than one array and one key
+     * String per record: a group's keys and data (with what lies between them) are copied out of the read buffer
+     * with one {@code arraycopy} into an array the group's {@link StoredRecord#view}s share, which an answer then
+     * writes from. The buffer the batch lies in is reused by the next read (the scanner's, or this thread's
+     * plaintext scratch), so a copy there must be; groups stay under {@link #GROUP_BYTES} so that no array is
+     * a G1 humongous allocation (a larger record gets an array of its own, as it always did).
+     *
+     * <p>Not thread-safe; one per decoded batch.
+     */
+    private static final class ViewGroups {
+        static final int GROUP_BYTES = 64 * 1024;
+        private static final int FIELDS = 4;
+
+        private final ByteBuffer in;
+        private final List<StoredRecord> out;
+        private final long arrivalMs;
+        private final boolean encrypted;
+        /** Per pending record: keyAt, keyLength, dataAt, dataLength (offsets in {@code in}). */
+        private final int[] spans;
+        private final long[] positions;
+        private String[] hashKeys;
+        private int pending;
+
+        ViewGroups(ByteBuffer in, List<StoredRecord> out, long arrivalMs, boolean encrypted, int count) {
+            this.in = in;
+            this.out = out;
+            this.arrivalMs = arrivalMs;
+            this.encrypted = encrypted;
+            int most = Math.min(count, GROUP_BYTES / MIN_RECORD_BYTES + 1);
+            this.spans = new int[FIELDS * most];
+            this.positions = new long[most];
+        }
+
+        int pending() {
+            return pending;
+        }
+
+        void add(long position, String hashKey, int keyAt, int keyLength, int dataAt, int dataLength) {
+            if (pending > 0 && dataAt + dataLength - spans[0] > GROUP_BYTES) {
+                flush();
+            }
+            int f = FIELDS * pending;
+            spans[f] = keyAt;
+            spans[f + 1] = keyLength;
+            spans[f + 2] = dataAt;
+            spans[f + 3] = dataLength;
+            positions[pending] = position;
+            if (hashKey != null) {
+                if (hashKeys == null) {
+                    hashKeys = new String[positions.length];
+                }
+                hashKeys[pending] = hashKey;
+            } else if (hashKeys != null) {
+                hashKeys[pending] = null;
+            }
+            pending++;
+        }
+
+        void flush() {
+            if (pending == 0) {
+                return;
+            }
+            int from = spans[0];
+            int last = FIELDS * (pending - 1);
+            int to = spans[last + 2] + spans[last + 3];
+            byte[] group;
+            if (in.hasArray()) {
+                // copyOfRange rather than new + get: the JIT leaves out zeroing an array it fills at once.
+                group = Arrays.copyOfRange(in.array(), in.arrayOffset() + from, in.arrayOffset() + to);
+            } else {
+                group = new byte[to - from];
+                in.get(from, group);
+            }
+            for (int k = 0; k < pending; k++) {
+                int f = FIELDS * k;
+                out.add(StoredRecord.view(positions[k], arrivalMs, hashKeys == null ? null : hashKeys[k], encrypted,
+                        group, spans[f] - from, spans[f + 1], spans[f + 2] - from, spans[f + 3]));
+            }
+            pending = 0;
+        }
     }
 
     /** The plain records area of a sealed one ({@code area}: from the key id length to the batch's end). */

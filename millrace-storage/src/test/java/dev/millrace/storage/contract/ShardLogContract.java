@@ -646,7 +646,9 @@ public abstract class ShardLogContract {
         assertReadBack(after.subList(0, 5), firstBatch, first);
         assertReadBack(after.subList(5, after.size()), secondBatch, second);
         assertThat(reopened.positionAtOrAfter(second.arrivalMsOf(0))).isEqualTo(second.basePosition());
-        assertThat(after).usingRecursiveFieldByFieldElementComparator().isEqualTo(before);
+        // StoredRecord's equals compares every value, data by content (a field-by-field comparison would also
+        // compare where a view's bytes lie and which lazily made copies exist).
+        assertThat(after).isEqualTo(before);
         assertThat(store.openOrCreate("q").sealed()).isTrue();
         assertThat(dataOf(readAll(store.openOrCreate("q")))).containsExactly("q-0", "q-1");
 

@@ -213,4 +213,41 @@ class EmbeddedShardLogTest {
             }
         }
     }
+
+    /**
+     * A read's records point into the buffers the read filled (no copy per record): records read early in a long
+     * read must still hold their bytes after later chunks were read, through every accessor.
+     */
+    @Test
+    void recordsOfALongReadKeepTheirKeysAndDataAfterLaterChunks() {
+        ShardLog log = open(config()).openOrCreate("views");
+        List<String> keys = new ArrayList<>();
+        List<byte[]> written = new ArrayList<>();
+        int total = 4 * SegmentScanner.MAX_CHUNK_BYTES / 1000;
+        for (int b = 0; b < total / 50; b++) {
+            List<AppendRecord> batch = new ArrayList<>();
+            for (int r = 0; r < 50; r++) {
+                int n = b * 50 + r;
+                byte[] data = new byte[1000];
+                java.util.Arrays.fill(data, (byte) n);
+                data[0] = (byte) (n >> 8);
+                String key = "k\u00e9\u4e2d\ud83d\ude00-" + n;
+                batch.add(new AppendRecord(key, data));
+                keys.add(key);
+                written.add(data);
+            }
+            log.append(batch);
+        }
+        List<StoredRecord> read = log.read(0, 10_000, Long.MAX_VALUE).records();
+        assertThat(read).hasSize(written.size());
+        for (int i = 0; i < read.size(); i++) {
+            StoredRecord r = read.get(i);
+            assertThat(java.util.Arrays.copyOfRange(r.dataArray(), r.dataOffset(), r.dataOffset() + r.dataLength()))
+                    .as("record %d", i).isEqualTo(written.get(i));
+            assertThat(new String(r.keyArray(), r.keyOffset(), r.keyLength(), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("record %d", i).isEqualTo(keys.get(i));
+            assertThat(r.data()).as("record %d", i).isEqualTo(written.get(i));
+            assertThat(r.partitionKey()).as("record %d", i).isEqualTo(keys.get(i));
+        }
+    }
 }
