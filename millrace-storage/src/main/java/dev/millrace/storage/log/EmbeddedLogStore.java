@@ -59,8 +59,19 @@ public final class EmbeddedLogStore implements LogStore {
     private final WriteAheadLog wal;
     private final WalTail walTail;
     private final AtomicBoolean cleanQueued = new AtomicBoolean();
+    /**
+     * Opens of shards not in {@code shards} yet hold the read side while they open, publish and forget the shard's WAL
+     * tail; {@link #close} takes the write side to set {@code closing}: once it has, every shard ever opened is in
+     * {@code shards}, and no other will be. Shards already open are returned without it.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock openGate =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** Set by {@link #close}: no shard opens, and the cleaner stops at the next shard. */
+    private volatile boolean closing;
     /** Threads that force shards side by side during a clean (with the cleaner's own). */
     static final int CLEAN_FORCE_THREADS = 4;
+    /** How long a close waits for the cleaner to stop; past it, the WAL keeps its files. */
+    static final long CLOSE_WAIT_MS = 60_000;
     private final java.util.concurrent.ExecutorService forcers;
     private final FailureLog openFailures;
     /**
@@ -179,9 +190,14 @@ public final class EmbeddedLogStore implements LogStore {
         }
     }
 
-    /** Opens a shard and replays its entries of the WAL's tail; the caller publishes it in {@code shards}. */
-    private EmbeddedShardLog openShard(String shardKey, Path dir) {
-        EmbeddedShardLog shard = EmbeddedShardLog.open(shardKey, dir, config, clock, pool, keys, failureLines, wal);
+    /**
+     * Opens a shard and replays its entries of the WAL's tail; {@link #publish} puts it in {@code shards}.
+     * {@code create}: whether a missing directory is created (else the open fails: a shard that was deleted meanwhile
+     * must not come back as an empty directory).
+     */
+    private EmbeddedShardLog openShard(String shardKey, Path dir, boolean create) {
+        EmbeddedShardLog shard = EmbeddedShardLog.open(shardKey, dir, config, clock, pool, keys, failureLines, wal,
+                create);
         if (walTail != null) {
             try {
                 if (walTail.replayInto(shardKey, shard::replay)) {
@@ -198,9 +214,12 @@ public final class EmbeddedLogStore implements LogStore {
     @Override
     public ShardLog openOrCreate(String shardKey) {
         Path shardDir = shardDir(shardKey);
+        EmbeddedShardLog open = shards.get(shardKey);
+        if (open != null) {
+            return open;
+        }
         try {
-            return shards.computeIfAbsent(shardKey,
-                    k -> openShard(k, shardDir));
+            return publish(shardKey, k -> openShard(k, shardDir, true));
         } catch (StorageException e) {
             if (e.getClass() != StorageException.class) {
                 throw e; // damage is not a passing condition: every occurrence is worth its line
@@ -215,10 +234,36 @@ public final class EmbeddedLogStore implements LogStore {
     @Override
     public Optional<ShardLog> openIfExists(String shardKey) {
         Path dir = shardDir(shardKey);
+        EmbeddedShardLog open = shards.get(shardKey);
+        if (open != null) {
+            return Optional.of(open);
+        }
         // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
         // result leaves the map unchanged.
-        return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> Files.isDirectory(dir)
-                ? openShard(k, dir) : null));
+        return Optional.ofNullable(publish(shardKey, k -> Files.isDirectory(dir) ? openShard(k, dir, false) : null));
+    }
+
+    /**
+     * Opens a shard through the map (or finds it there), then forgets its entries of the WAL's tail: only now, since
+     * the cleaner forces the shards in the map and counts the others as pending through the tail, so a replayed shard
+     * must always be in one of the two. Refused once the store is closing.
+     */
+    private EmbeddedShardLog publish(String shardKey,
+                                     java.util.function.Function<String, EmbeddedShardLog> opener) {
+        var gate = openGate.readLock();
+        gate.lock();
+        try {
+            if (closing) {
+                throw new StorageException("the log store is closing", null, true);
+            }
+            EmbeddedShardLog shard = shards.computeIfAbsent(shardKey, opener);
+            if (shard != null && walTail != null) {
+                walTail.forget(shardKey);
+            }
+            return shard;
+        } finally {
+            gate.unlock();
+        }
     }
 
     @Override
@@ -231,12 +276,15 @@ public final class EmbeddedLogStore implements LogStore {
     public void delete(String shardKey) {
         Path dir = shardDir(shardKey);
         Path doomed = within(shardsDir, shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
-        EmbeddedShardLog shard = shards.remove(shardKey);
+        EmbeddedShardLog shard = shards.get(shardKey);
         if (shard != null) {
+            // Forces what the shard holds before it leaves the map (the cleaner forces only shards in it): if the
+            // rename below fails, the stream still exists and keeps every acknowledged record.
             shard.closeForDelete();
+            shards.remove(shardKey, shard);
         }
         if (walTail != null) {
-            walTail.discard(shardKey);
+            walTail.forget(shardKey);
         }
         try {
             if (!Files.isDirectory(dir)) {
@@ -372,7 +420,7 @@ public final class EmbeddedLogStore implements LogStore {
         AtomicBoolean forced = new AtomicBoolean(true);
         Runnable worker = () -> {
             for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
-                if (!all.get(i).flushForWal()) {
+                if (closing || !all.get(i).flushForWal()) {
                     forced.set(false);
                 }
             }
@@ -398,9 +446,12 @@ public final class EmbeddedLogStore implements LogStore {
             return true;
         }
         for (String shardKey : walTail.pendingShards()) {
+            if (closing) {
+                return false; // the close decides with what the shards hold; the next start replays the rest
+            }
             try {
                 if (openIfExists(shardKey).isEmpty()) {
-                    walTail.discard(shardKey); // its directory went away since the start: nothing to replay into
+                    walTail.forget(shardKey); // its directory went away since the start: nothing to replay into
                 }
             } catch (StorageException e) {
                 openFailures.failure("replaying the write-ahead log into shard " + shardKey + " failed", e);
@@ -413,16 +464,29 @@ public final class EmbeddedLogStore implements LogStore {
         return true;
     }
 
+    /**
+     * Closes every shard, forced with an exact checkpoint, then empties the WAL if that is safe: only when every shard
+     * that was ever opened is closed forced (no open is in flight and none can start: {@code closing}), no append can
+     * still be queued in the WAL (it refuses appends before the shards close), the cleaner is done (it may be opening
+     * shards), and no shard is still pending in the WAL's tail. Otherwise the WAL keeps its files for the next start.
+     */
     @Override
     public void close() {
-        flusher.shutdown();
+        var gate = openGate.writeLock();
+        gate.lock();
         try {
-            flusher.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            closing = true;
+        } finally {
+            gate.unlock();
         }
+        if (wal != null) {
+            wal.refuseAppends();
+        }
+        flusher.shutdown();
+        boolean cleanerDone = awaitQuietly(flusher);
         if (forcers != null) {
             forcers.shutdown();
+            cleanerDone &= awaitQuietly(forcers);
         }
         StorageException failure = null;
         boolean allForced = true;
@@ -441,9 +505,10 @@ public final class EmbeddedLogStore implements LogStore {
         shards.clear();
         if (wal != null) {
             // Emptied only when every shard holds what it acknowledged: else the next start replays it.
-            boolean empty = allForced && walTail.isEmpty();
+            boolean empty = allForced && cleanerDone && walTail.isEmpty();
             if (!empty) {
-                log.warn("Closing the log store with shards not forced; the write-ahead log keeps their entries");
+                log.warn("Closing the log store with shards not forced or the cleaner still running; the write-ahead "
+                        + "log keeps its entries for the next start");
             }
             walTail.close();
             try {
@@ -464,6 +529,32 @@ public final class EmbeddedLogStore implements LogStore {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * Waits for a stopping executor; the cleaner stops at its next shard once {@code closing} is set, so this is
+     * bounded by one shard's open or force. Returns whether it finished.
+     */
+    private static boolean awaitQuietly(java.util.concurrent.ExecutorService executor) {
+        try {
+            if (executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            log.warn("The log store's cleaner did not stop within {} ms", CLOSE_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** For tests: runs a timed clean of the WAL on the cleaner thread. */
+    java.util.concurrent.Future<?> cleanNow() {
+        return flusher.submit(() -> cleanWal(true));
+    }
+
+    /** For tests: {@code hook} runs in each open of a shard right after its WAL entries were replayed. */
+    void afterReplay(Runnable hook) {
+        walTail.afterReplay = hook;
     }
 
     /**

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -68,8 +69,9 @@ final class WriteAheadLog implements AutoCloseable {
     static final int HEADER_CRC_OFFSET = 4;
     static final int KEY_LENGTH_OFFSET = 8;
     static final int KEY_OFFSET = 10;
-    /** What {@code length} counts besides the key and the batch. */
+    /** The size of the length field itself, which {@code length} does not count. */
     static final int LENGTH_FIELD_BYTES = 4;
+    /** What {@code length} counts besides the key and the batch. */
     private static final int FIXED_AFTER_LENGTH = KEY_OFFSET - LENGTH_FIELD_BYTES;
     static final int MAX_KEY_BYTES = 0xFFFF;
     /** The leader writes through a direct buffer of at most this size, refilled: large enough for few calls. */
@@ -80,6 +82,8 @@ final class WriteAheadLog implements AutoCloseable {
      */
     static final int MAX_BACKLOG_FILES = 8;
     static final long BACKLOG_WAIT_MS = 10_000;
+    /** Writes of one group an interrupted leader tries before the WAL goes offline. */
+    private static final int INTERRUPTED_WRITE_ATTEMPTS = 3;
 
     private final Path dir;
     private final LogConfig config;
@@ -92,16 +96,25 @@ final class WriteAheadLog implements AutoCloseable {
 
     // Guarded by queueLock.
     private final List<ByteBuffer> pending = new ArrayList<>();
-    private long endLsn;
+    /** Written under queueLock; volatile so that the backlog check reads it without the lock. */
+    private volatile long endLsn;
     private boolean closed;
+    /** Set by the store's close before it closes its shards: no entry is queued after it. */
+    private boolean refusing;
     /** Set while offline after an IO failure; volatile so that appends can fail fast without a lock. */
     private volatile StorageException failure;
     /**
-     * Pairs (from, to] of LSNs lost to failures: their entries never became durable, whatever {@link #durableLsn}
-     * says later. Copied on write (failures are rare); old ranges are dropped past {@link #MAX_LOST_RANGES}.
+     * Failures so far: an entry queued in epoch {@code e} (see {@link #epoch}) is lost if failure {@code e + 1}
+     * came before it was durable, whatever {@link #durableLsn} says after a heal. Incremented under queueLock.
      */
-    private volatile long[] lostRanges = new long[0];
-    static final int MAX_LOST_RANGES = 64;
+    private volatile long epoch;
+    /**
+     * The durable LSN at each of the last {@link #REMEMBERED_FAILURES} failures, by failure number modulo that. An
+     * entry queued before an older failure than those is counted lost: when unsure, the answer is "not stored".
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray durableAtFailure =
+            new java.util.concurrent.atomic.AtomicLongArray(REMEMBERED_FAILURES);
+    static final int REMEMBERED_FAILURES = 64;
 
     // Guarded by syncLock.
     private FileChannel channel;
@@ -250,6 +263,9 @@ final class WriteAheadLog implements AutoCloseable {
         ByteBuffer header = header(key, stampedBatch.remaining());
         synchronized (queueLock) {
             checkWritable();
+            if (refusing) {
+                throw new StorageException("the write-ahead log is closing", null, true);
+            }
             pending.add(header);
             pending.add(stampedBatch.duplicate());
             endLsn += header.remaining() + stampedBatch.remaining();
@@ -272,15 +288,38 @@ final class WriteAheadLog implements AutoCloseable {
         return failure != null;
     }
 
-    /** Whether the entry ending at {@code lsn} was lost to a failure: it is not durable, and never will be. */
-    boolean lost(long lsn) {
-        long[] ranges = lostRanges;
-        for (int i = 0; i < ranges.length; i += 2) {
-            if (lsn > ranges[i] && lsn <= ranges[i + 1]) {
-                return true;
-            }
+    /**
+     * The current failure epoch. An appender reads it before {@link #append} and keeps it with the LSN: a failure in
+     * between can only make {@link #lost} say "lost" of an entry queued after it, a spurious retryable failure, never
+     * the other way round.
+     */
+    long epoch() {
+        return epoch;
+    }
+
+    /**
+     * Whether the entry ending at {@code lsn}, queued in failure epoch {@code entryEpoch}, was lost to a failure: it
+     * is not durable, and never will be. Unknown (the failure that ended its epoch is too old to be remembered) counts
+     * as lost.
+     */
+    boolean lost(long lsn, long entryEpoch) {
+        long now = epoch;
+        if (now == entryEpoch) {
+            return false;
         }
-        return false;
+        int slot = (int) ((entryEpoch + 1) % REMEMBERED_FAILURES);
+        long durableThen = durableAtFailure.get(slot);
+        if (epoch - entryEpoch > REMEMBERED_FAILURES) {
+            return true; // the slot may hold a newer failure's value, or did already before it was read
+        }
+        return lsn > durableThen;
+    }
+
+    /** Refuses every append from now on; what is queued is still written by its awaiters. For the store's close. */
+    void refuseAppends() {
+        synchronized (queueLock) {
+            refusing = true;
+        }
     }
 
     long durableLsn() {
@@ -293,13 +332,14 @@ final class WriteAheadLog implements AutoCloseable {
      *
      * @throws StorageException if the entry was lost to a write or force failure (here or in an earlier group)
      */
-    void awaitDurable(long lsn) {
-        if (durableLsn >= lsn && !lost(lsn)) {
+    void awaitDurable(long lsn, long entryEpoch) {
+        // durableLsn first: a heal raises it only after the failure moved the epoch on, so lost() then sees that.
+        if (durableLsn >= lsn && !lost(lsn, entryEpoch)) {
             return;
         }
         boolean rolled;
         synchronized (syncLock) {
-            if (lost(lsn)) {
+            if (lost(lsn, entryEpoch)) {
                 throw new StorageException("the write-ahead log failed before this entry was forced; it was not "
                         + "stored", failure, true);
             }
@@ -322,13 +362,20 @@ final class WriteAheadLog implements AutoCloseable {
             pending.clear();
             target = endLsn;
         }
+        // FileChannel closes itself when its thread is interrupted, and any request thread can lead: the WAL's channel
+        // is everybody's, so the leader holds off its interrupt and hands it back when done.
+        boolean interrupted = Thread.interrupted();
         try {
-            writeFully(group);
-            long startNanos = System.nanoTime();
-            channel.force(false);
-            pool.fsyncs().forced(System.nanoTime() - startNanos);
+            interrupted |= writeAndForce(group);
+        } catch (ClosedByInterruptException e) {
+            interrupted = true;
+            throw fail("write-ahead log write interrupted repeatedly", e);
         } catch (IOException e) {
             throw fail("write-ahead log write failed", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         durableLsn = target;
         if (healing) {
@@ -346,6 +393,47 @@ final class WriteAheadLog implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Writes the group at the durable end and forces it. An interrupt that arrives during the IO closes the channel
+     * anyway: the file is then reopened, cut back to the durable end, and the same group written again. Returns
+     * whether that happened (the caller restores the interrupt).
+     */
+    private boolean writeAndForce(ByteBuffer[] group) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                writeFully(group);
+                long startNanos = System.nanoTime();
+                channel.force(false);
+                pool.fsyncs().forced(System.nanoTime() - startNanos);
+                return attempt > 1;
+            } catch (ClosedByInterruptException e) {
+                Thread.interrupted(); // else the reopened channel closes at once; writePending restores it
+                if (attempt == INTERRUPTED_WRITE_ATTEMPTS) {
+                    throw e;
+                }
+                reopenAtDurableEnd();
+            }
+        }
+    }
+
+    /** Opens the current file again after an interrupt closed it, cut back to the durable end. Under syncLock. */
+    private void reopenAtDurableEnd() throws IOException {
+        FileChannel closed = channel;
+        channel = null;
+        if (closed != null) {
+            closed.close(); // closed already by the interrupt; a wrapping channel is told too
+        }
+        FileChannel reopened = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE);
+        try {
+            reopened.truncate(durableLsn - fileStartLsn);
+            reopened.position(durableLsn - fileStartLsn);
+        } catch (IOException e) {
+            reopened.close();
+            throw e;
+        }
+        channel = reopened;
     }
 
     private void writeFully(ByteBuffer[] group) throws IOException {
@@ -408,13 +496,9 @@ final class WriteAheadLog implements AutoCloseable {
         StorageException f = new StorageException(what + " in " + dir + ": " + e, e, true);
         synchronized (queueLock) {
             pending.clear();
-            long[] old = lostRanges;
-            int keep = Math.min(old.length, 2 * (MAX_LOST_RANGES - 1));
-            long[] ranges = new long[keep + 2];
-            System.arraycopy(old, old.length - keep, ranges, 0, keep);
-            ranges[keep] = durableLsn;
-            ranges[keep + 1] = endLsn;
-            lostRanges = ranges;
+            long next = epoch + 1;
+            durableAtFailure.set((int) (next % REMEMBERED_FAILURES), durableLsn);
+            epoch = next; // after the slot: a reader that sees the new epoch sees its durable LSN
             failure = f;
         }
         nextHealMs = clock.millis() + config.healIntervalMs();
@@ -564,9 +648,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     private long endLsn() {
-        synchronized (queueLock) {
-            return endLsn;
-        }
+        return endLsn;
     }
 
     /** The first LSN still on disk. */

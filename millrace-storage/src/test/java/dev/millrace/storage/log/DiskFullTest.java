@@ -280,6 +280,51 @@ class DiskFullTest {
     }
 
     @Test
+    void anEntryLostToAnOldFailureIsNeverAcknowledgedHoweverManyFailuresFollow() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog a = store.openOrCreate("a");
+        ShardLog b = store.openOrCreate("b");
+        List<String> ackedA = new ArrayList<>();
+        assertThat(tryAppend(a, "a0", ackedA)).isTrue();
+        assertThat(tryAppend(b, "b0", new ArrayList<>())).isTrue();
+        // a's batch is queued; its appender is held up (as by a wait for the backlog) while the WAL fails and heals
+        // over and over: the group commits fail, the forced cuts that heal succeed.
+        dev.millrace.storage.PendingAppend lost = a.begin(batch("lost"), null);
+        disk.failForcesWhere((name, metaData) -> name.endsWith(WriteAheadLog.SUFFIX) && !metaData);
+        for (int i = 0; i < WriteAheadLog.REMEMBERED_FAILURES + 6; i++) {
+            assertThat(tryAppend(b, "b" + (i + 1), new ArrayList<>())).as("append %s", i).isFalse();
+            clock.advanceMs(HEAL_MS);
+        }
+        disk.failForcesWhere(null);
+
+        assertThatThrownBy(lost::await).isInstanceOf(StorageException.class);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(a, "after", ackedA)).isTrue();
+        assertThat(dataOf(readAll(a))).containsExactlyElementsOf(ackedA);
+        store.abandon();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("a")))).containsExactlyElementsOf(ackedA);
+    }
+
+    @Test
+    void aLeaderInterruptedMidForceKeepsTheWalOnlineAndItsEntryDurable() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog a = store.openOrCreate("a");
+        List<String> acked = new ArrayList<>();
+        assertThat(tryAppend(a, "a0", acked)).isTrue();
+        disk.interruptNextForceOf(WriteAheadLog.SUFFIX);
+        boolean stored = tryAppend(a, "interrupted", acked);
+        assertThat(Thread.interrupted()).as("the leader's interrupt is handed back").isTrue();
+        assertThat(stored).as("the group is written again on a reopened channel").isTrue();
+        assertThat(tryAppend(a, "a1", acked)).as("the WAL stays online").isTrue();
+        assertThat(dataOf(readAll(a))).containsExactlyElementsOf(acked);
+        // Power lost now: only what the WAL forced is sure, and it holds every acknowledged batch once.
+        store.abandon();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("a")))).containsExactlyElementsOf(acked);
+    }
+
+    @Test
     void intervalDurabilityHealsToo() {
         store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
         ShardLog log = store.openOrCreate("s");
