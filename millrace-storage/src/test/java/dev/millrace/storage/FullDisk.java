@@ -39,7 +39,7 @@ public final class FullDisk implements FileChannels {
     }
 
     /**
-     * Fails the forces for which {@code test} holds of the file's name and the {@code metaData} flag (null: none);
+     * Fails the forces for which {@code test} holds of the file's path and the {@code metaData} flag (null: none);
      * e.g. the WAL's group-commit forces only, not the forced cut that heals it.
      */
     public void failForcesWhere(BiPredicate<String, Boolean> test) {
@@ -65,7 +65,7 @@ public final class FullDisk implements FileChannels {
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return new Channel(path.getFileName().toString(), FileChannels.DEFAULT.open(path, options));
+        return new Channel(path.toString(), FileChannels.DEFAULT.open(path, options));
     }
 
     private final class Channel extends FileChannel {

@@ -66,6 +66,8 @@ public final class EmbeddedLogStore implements LogStore {
      */
     private final java.util.concurrent.locks.ReentrantReadWriteLock openGate =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** What kept the current clean from deleting files, for its report; written by the cleaner thread only. */
+    private volatile String cleanBlocker;
     /** Set by {@link #close}: no shard opens, and the cleaner stops at the next shard. */
     private volatile boolean closing;
     /** Threads that force shards side by side during a clean (with the cleaner's own). */
@@ -396,10 +398,14 @@ public final class EmbeddedLogStore implements LogStore {
                 return;
             }
             long boundary = wal.cleanBoundary();
+            cleanBlocker = null;
             boolean forced = replayPending();
             forced &= forceAll();
             if (forced) {
+                wal.cleaningBlockedBy(null);
                 wal.deleteBelow(boundary);
+            } else if (!closing) {
+                reportBlockedClean();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -407,6 +413,19 @@ public final class EmbeddedLogStore implements LogStore {
             // The files stay, and the next run tries again; the shards and the WAL log their own failures.
             openFailures.failure("cleaning the write-ahead log failed", e);
         }
+    }
+
+    /**
+     * Says loudly (once per failure-log interval) which shard keeps the WAL from being cleaned: its files stay, for
+     * durability, but once they pass the backlog limit every append on the node fails, so the operator must know why.
+     */
+    private void reportBlockedClean() {
+        String why = cleanBlocker == null ? "a shard that could not be forced" : cleanBlocker;
+        wal.cleaningBlockedBy("cleaning is blocked by " + why);
+        openFailures.failure("the write-ahead log cannot be cleaned: blocked by " + why + "; its files stay, and "
+                + "appends on every shard fail once they hold more than " + WriteAheadLog.MAX_BACKLOG_FILES
+                + " files' worth (" + WriteAheadLog.MAX_BACKLOG_FILES * config.walSegmentBytes() + " bytes)",
+                new IOException(why));
     }
 
     /**
@@ -418,10 +437,14 @@ public final class EmbeddedLogStore implements LogStore {
         List<EmbeddedShardLog> all = new ArrayList<>(shards.values());
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         AtomicBoolean forced = new AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<String> unforced = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable worker = () -> {
             for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
-                if (closing || !all.get(i).flushForWal()) {
+                if (closing) {
                     forced.set(false);
+                } else if (!all.get(i).flushForWal()) {
+                    forced.set(false);
+                    unforced.compareAndSet(null, all.get(i).key());
                 }
             }
         };
@@ -436,6 +459,9 @@ public final class EmbeddedLogStore implements LogStore {
             } catch (java.util.concurrent.ExecutionException e) {
                 forced.set(false);
             }
+        }
+        if (unforced.get() != null && cleanBlocker == null) {
+            cleanBlocker = "shard " + unforced.get() + ", which could not be forced (offline after an IO failure)";
         }
         return forced.get();
     }
@@ -455,6 +481,10 @@ public final class EmbeddedLogStore implements LogStore {
                 }
             } catch (StorageException e) {
                 openFailures.failure("replaying the write-ahead log into shard " + shardKey + " failed", e);
+                if (cleanBlocker == null) {
+                    cleanBlocker = "shard " + shardKey + ", whose entries could not be replayed (" + e.getMessage()
+                            + ")";
+                }
             }
         }
         if (!walTail.isEmpty()) {
@@ -545,6 +575,11 @@ public final class EmbeddedLogStore implements LogStore {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** For tests: the shared WAL under SYNC. */
+    WriteAheadLog wal() {
+        return wal;
     }
 
     /** For tests: runs a timed clean of the WAL on the cleaner thread. */

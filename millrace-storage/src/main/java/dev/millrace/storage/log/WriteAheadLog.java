@@ -77,8 +77,9 @@ final class WriteAheadLog implements AutoCloseable {
     /** The leader writes through a direct buffer of at most this size, refilled: large enough for few calls. */
     static final int WRITE_CHUNK_BYTES = 1024 * 1024;
     /**
-     * Bytes of WAL not yet cleaned beyond which appends wait (at most {@link #BACKLOG_WAIT_MS}) for the cleaner: the
-     * WAL's disk use is bounded by this plus one group commit.
+     * Files' worth of WAL bytes on disk beyond which appends wait for the cleaner, all of them until one shared
+     * deadline {@link #BACKLOG_WAIT_MS} after the backlog first went over, then fail at once until it is back under:
+     * the WAL's disk use is bounded by this plus one group commit, and a call that begins many groups waits once.
      */
     static final int MAX_BACKLOG_FILES = 8;
     static final long BACKLOG_WAIT_MS = 10_000;
@@ -118,7 +119,17 @@ final class WriteAheadLog implements AutoCloseable {
 
     // Guarded by syncLock.
     private FileChannel channel;
-    private long fileStartLsn;
+    /** Volatile for the backlog check, which reads it without the lock. */
+    private volatile long fileStartLsn;
+    /** The size of each complete file (all but the current one), by first LSN. Guarded by syncLock. */
+    private final TreeMap<Long, Long> completeFileBytes = new TreeMap<>();
+    /** Their sum: with the current file's, what the WAL takes on disk (lost LSN ranges take none). */
+    private volatile long completeBytes;
+    /** When appends stop waiting for the cleaner and fail at once; 0 while the backlog is under its limit. */
+    private long backlogDeadlineNanos; // guarded by queueLock
+    /** Why the cleaner cannot delete files (the shard that holds it up), for the error appends get; null if none. */
+    private volatile String cleaningBlockedBy;
+    private volatile long backlogWaitMs = BACKLOG_WAIT_MS;
     private long nextHealMs;
     private boolean healing;
     private ByteBuffer writeBuffer;
@@ -126,8 +137,6 @@ final class WriteAheadLog implements AutoCloseable {
     private final TreeMap<Long, Path> files = new TreeMap<>();
 
     private volatile long durableLsn;
-    /** The first LSN of the oldest file; written under syncLock, read by appenders checking the backlog. */
-    private volatile long oldestLsn;
 
     private WriteAheadLog(Path dir, LogConfig config, Clock clock, FilePool pool, FailureLog.Budget failureLines,
                           Runnable onRoll) {
@@ -150,8 +159,14 @@ final class WriteAheadLog implements AutoCloseable {
         WriteAheadLog wal = new WriteAheadLog(dir, config, clock, pool, failureLines, onRoll);
         try {
             synchronized (wal.syncLock) {
-                for (Path file : listFiles(dir)) {
-                    wal.files.put(parseLsn(file), file);
+                List<Path> found = listFiles(dir);
+                for (int i = 0; i < found.size(); i++) {
+                    long lsn = parseLsn(found.get(i));
+                    wal.files.put(lsn, found.get(i));
+                    if (i < found.size() - 1) {
+                        wal.completeFileBytes.put(lsn, Files.size(found.get(i)));
+                        wal.completeBytes += Files.size(found.get(i));
+                    }
                 }
                 if (wal.files.isEmpty()) {
                     wal.startFile(0);
@@ -164,7 +179,6 @@ final class WriteAheadLog implements AutoCloseable {
                     wal.durableLsn = last.getKey() + size;
                     wal.endLsn = wal.durableLsn;
                 }
-                wal.oldestLsn = wal.files.firstKey();
             }
         } catch (IOException e) {
             throw new StorageException("cannot open the write-ahead log in " + dir + ": " + e, e);
@@ -483,6 +497,11 @@ final class WriteAheadLog implements AutoCloseable {
         }
         FileChannel previous = channel;
         channel = next;
+        if (!files.isEmpty() && lsn > fileStartLsn) {
+            long bytes = durableLsn - fileStartLsn; // the old file was cut to, or ends at, its durable end
+            completeFileBytes.put(fileStartLsn, bytes);
+            completeBytes += bytes;
+        }
         fileStartLsn = lsn;
         files.put(lsn, file);
         if (previous != null) {
@@ -602,9 +621,8 @@ final class WriteAheadLog implements AutoCloseable {
         List<Path> doomed = new ArrayList<>();
         synchronized (syncLock) {
             while (files.size() > 1 && files.higherKey(files.firstKey()) <= boundary) {
-                doomed.add(files.pollFirstEntry().getValue());
+                doomed.add(forgetOldestFile());
             }
-            oldestLsn = files.firstKey();
         }
         for (Path file : doomed) {
             Files.deleteIfExists(file);
@@ -613,29 +631,62 @@ final class WriteAheadLog implements AutoCloseable {
             FileUtil.forceDirectory(dir);
         }
         synchronized (queueLock) {
+            if (backlogBytes() <= MAX_BACKLOG_FILES * config.walSegmentBytes()) {
+                backlogDeadlineNanos = 0;
+            }
             queueLock.notifyAll();
         }
         return doomed.size();
     }
 
+    /** Drops the oldest file from the books; returns it, for the caller to delete. Under syncLock. */
+    private Path forgetOldestFile() {
+        var oldest = files.pollFirstEntry();
+        Long bytes = completeFileBytes.remove(oldest.getKey());
+        if (bytes != null) {
+            completeBytes -= bytes;
+        }
+        return oldest.getValue();
+    }
+
+    /** Bytes the WAL takes on disk, or soon will: its complete files and what the current one holds or is queued. */
+    long backlogBytes() {
+        return completeBytes + (endLsn - fileStartLsn);
+    }
+
+    /** For tests: how long appends wait for the cleaner when the backlog is full, instead of the default. */
+    void backlogWaitMs(long waitMs) {
+        backlogWaitMs = waitMs;
+    }
+
+    /** Names what keeps the cleaner from deleting files (null: nothing), for the error appends then get. */
+    void cleaningBlockedBy(String why) {
+        cleaningBlockedBy = why;
+    }
+
     /**
-     * Waits (at most {@link #BACKLOG_WAIT_MS}) while the WAL holds more than {@link #MAX_BACKLOG_FILES} files' worth of
-     * bytes the cleaner has not deleted yet, so that its disk use stays bounded when cleaning falls behind.
+     * Waits while the WAL holds more than {@link #MAX_BACKLOG_FILES} files' worth of bytes on disk, so that its disk
+     * use stays bounded when cleaning falls behind: until the cleaner catches up or the shared deadline set when the
+     * backlog first went over passes, after which appends fail at once until it is back under the limit.
      *
      * @throws StorageException (retryable) if the cleaner does not catch up in time
      */
     void awaitBacklog() {
         long limit = MAX_BACKLOG_FILES * config.walSegmentBytes();
-        if (endLsn() - oldestLsn() <= limit) {
+        if (backlogBytes() <= limit) {
             return;
         }
-        long deadline = System.nanoTime() + BACKLOG_WAIT_MS * 1_000_000;
         synchronized (queueLock) {
-            while (endLsn - oldestLsn() > limit) {
-                long leftNanos = deadline - System.nanoTime();
+            if (backlogDeadlineNanos == 0) {
+                backlogDeadlineNanos = System.nanoTime() + backlogWaitMs * 1_000_000;
+            }
+            while (backlogBytes() > limit) {
+                long leftNanos = backlogDeadlineNanos - System.nanoTime();
                 if (leftNanos <= 0 || closed) {
-                    throw new StorageException("the write-ahead log holds " + (endLsn - oldestLsn())
-                            + " bytes its cleaner has not caught up with; try again", null, true);
+                    String blocked = cleaningBlockedBy;
+                    throw new StorageException("the write-ahead log holds " + backlogBytes() + " bytes its cleaner "
+                            + "has not caught up with" + (blocked == null ? "" : " (" + blocked + ")")
+                            + "; try again", null, true);
                 }
                 try {
                     queueLock.wait(Math.max(1, leftNanos / 1_000_000));
@@ -644,16 +695,8 @@ final class WriteAheadLog implements AutoCloseable {
                     throw new StorageException("interrupted while waiting for the write-ahead log's cleaner");
                 }
             }
+            backlogDeadlineNanos = 0;
         }
-    }
-
-    private long endLsn() {
-        return endLsn;
-    }
-
-    /** The first LSN still on disk. */
-    private long oldestLsn() {
-        return oldestLsn;
     }
 
     /**
@@ -692,9 +735,8 @@ final class WriteAheadLog implements AutoCloseable {
 
     private void deleteBelowLocked() throws IOException {
         while (files.size() > 1) {
-            Files.deleteIfExists(files.pollFirstEntry().getValue());
+            Files.deleteIfExists(forgetOldestFile());
         }
-        oldestLsn = files.firstKey();
         FileUtil.forceDirectory(dir);
     }
 

@@ -325,6 +325,45 @@ class DiskFullTest {
     }
 
     @Test
+    void aFullBacklogMakesACallWaitOnceAndNamesTheShardThatBlocksCleaning() {
+        store = EmbeddedLogStore.open(config().withWal(16 * 1024, 3_600_000), clock);
+        WriteAheadLog wal = store.wal();
+        wal.backlogWaitMs(1_000);
+        ShardLog stuck = store.openOrCreate("stuck");
+        assertThat(tryAppend(stuck, "s0", new ArrayList<>())).isTrue();
+        // Shard "stuck" can no longer force anything (its directory's device fails): the cleaner must keep every WAL
+        // file from now on, and the WAL grows past its backlog limit.
+        String stuckDir = dir.resolve("shards").resolve("stuck").toString();
+        disk.failForcesWhere((path, metaData) -> path.startsWith(stuckDir));
+        ShardLog filler = store.openOrCreate("filler");
+        long limit = WriteAheadLog.MAX_BACKLOG_FILES * 16 * 1024L;
+        for (int i = 0; wal.backlogBytes() <= limit; i++) {
+            assertThat(tryAppend(filler, "f" + i, new ArrayList<>())).as("filling append %s", i).isTrue();
+        }
+
+        List<ShardLog> logs = List.of(store.openOrCreate("x"), store.openOrCreate("y"), store.openOrCreate("z"));
+        long startNanos = System.nanoTime();
+        List<StorageException> refused = new ArrayList<>();
+        for (ShardLog log : logs) {
+            try {
+                log.begin(batch("late"), null).await();
+            } catch (StorageException e) {
+                refused.add(e);
+            }
+        }
+        long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+        assertThat(refused).hasSize(3);
+        assertThat(elapsedMs).as("one wait for the call, not one per group").isBetween(900L, 1_900L);
+        assertThat(refused.get(2).getMessage()).contains("try again").contains("shard stuck");
+        assertThat(lines.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .contains("cannot be cleaned").contains("shard stuck"));
+
+        disk.failForcesWhere(null);
+        store.close();
+        store = null;
+    }
+
+    @Test
     void intervalDurabilityHealsToo() {
         store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
         ShardLog log = store.openOrCreate("s");
