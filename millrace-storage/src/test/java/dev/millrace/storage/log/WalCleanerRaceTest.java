@@ -142,4 +142,32 @@ class WalCleanerRaceTest {
         store = EmbeddedLogStore.open(config(), clock);
         assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactlyElementsOf(expected);
     }
+
+    @Test
+    void aShardClosedForADeleteIsForcedFirstInCaseTheDeleteFails() throws Exception {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog log = store.openOrCreate("s");
+        log.append(records("s", 5));
+        // The delete's rename fails after this (it is not simulated here): the stream still exists, and the cleaner,
+        // which no longer sees the shard, deletes the WAL files that were the only durable copy of the batch.
+        ((EmbeddedShardLog) log).closeForDelete();
+        store.abandon();
+        disk.losePower();
+        dev.millrace.storage.log.FileUtil.deleteTree(dir.resolve(WriteAheadLog.DIR_NAME));
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactly("s-0", "s-1", "s-2", "s-3", "s-4");
+    }
+
+    @Test
+    void anOpenForTheCleanerNeverCreatesAShardDirectory() {
+        store = EmbeddedLogStore.open(config(), clock);
+        Path gone = dir.resolve("shards").resolve("gone");
+        assertThatThrownBy(() -> EmbeddedShardLog.open("gone", gone, config(), clock,
+                new FilePool(16, disk), dev.millrace.storage.crypto.KeyRing.NONE,
+                new dev.millrace.storage.FailureLog.Budget(clock, 60_000, 20), store.wal(), false))
+                .isInstanceOf(StorageException.class).hasMessageContaining("is gone");
+        assertThat(gone).doesNotExist();
+        assertThat(store.openIfExists("gone")).isEmpty();
+        assertThat(gone).doesNotExist();
+    }
 }
