@@ -138,7 +138,7 @@ final class EmbeddedShardLog implements ShardLog {
         this.active = recovered.active();
         this.checkpoint = recovered.checkpoint();
         this.positionLimit = recovered.nextPosition();
-        this.checkpointOffset = active.sizeBytes();
+        this.checkpointOffset = recovered.durableOffset();
         this.visibleActive = active.snapshot();
         this.nextPosition = recovered.nextPosition();
         this.lastArrivalMs = active.lastArrivalMs();
@@ -599,7 +599,7 @@ final class EmbeddedShardLog implements ShardLog {
         active.skipTo(floor);
         nextPosition = Math.max(recovered.nextPosition(), floor);
         positionLimit = nextPosition;
-        checkpointOffset = active.sizeBytes();
+        checkpointOffset = recovered.durableOffset();
         lastArrivalMs = Math.max(lastArrivalMs, active.lastArrivalMs());
         durableEnd = nextPosition;
         // What is kept was acknowledged but may not be forced (under SYNC the WAL held it): the next flush forces it.

@@ -270,6 +270,34 @@ class WalRecoveryTest {
         assertWhole(readAll(store.openOrCreate("s")), "s");
     }
 
+    @Test
+    void aDamagedBatchWhereTheScanStartsEndsTheTailThereAndReplayAddsNoDuplicates() throws IOException {
+        List<Long> offsets = writeBatches(open("s"), "s");
+        crash();
+        Path shardDir = dir.resolve("shards").resolve("s");
+        long damagedAt;
+        FilePool pool = new FilePool(16, FileChannels.DEFAULT);
+        try {
+            // A checkpoint that says batch 12 was forced (an earlier run's force), so the scan starts at the index
+            // entry at or before it; that entry's batch is damaged, and the scan tracks nothing.
+            ShardCheckpoint.State state = ShardCheckpoint.read(shardDir);
+            ShardCheckpoint.open(shardDir, pool, state).writeExact(state.positionLimit(), state.segmentBase(),
+                    offsets.get(12), state.lastArrivalMs());
+            Segment segment = Segment.existing(shardDir, 0, pool, config());
+            SegmentIndex index = segment.loadIndexFile(segment.sizeBytes());
+            damagedAt = index.fileOffset(index.floorByPosition(Long.MAX_VALUE, offsets.get(12)));
+        } finally {
+            pool.close();
+        }
+        assertThat(damagedAt).as("the scan starts past the segment's first batch").isPositive();
+        flipByte(activeLog("s"), damagedAt + RecordBatch.HEADER_BYTES + 2);
+
+        // Batches before the damage are there; the damaged one and those after it come back from the WAL, once.
+        assertWhole(readAll(open("s")), "s");
+        crash();
+        assertWhole(readAll(open("s")), "s");
+    }
+
     private static void flipByte(Path file, long offset) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer one = ByteBuffer.allocate(1);
