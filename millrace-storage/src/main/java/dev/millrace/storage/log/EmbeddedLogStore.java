@@ -103,15 +103,36 @@ public final class EmbeddedLogStore implements LogStore {
             t.setDaemon(true);
             return t;
         }) : null;
-        if (sync) {
-            wal = WriteAheadLog.open(walDir(config), config, clock, pool, failureLines, this::cleanSoon);
-            flusher.scheduleWithFixedDelay(() -> cleanWal(true), config.walCleanIntervalMs(),
-                    config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
-        } else {
-            wal = null;
-            drainWal();
-            flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
-                    TimeUnit.MILLISECONDS);
+        try {
+            if (sync) {
+                wal = WriteAheadLog.open(walDir(config), config, clock, pool, failureLines, this::cleanSoon);
+                flusher.scheduleWithFixedDelay(() -> cleanWal(true), config.walCleanIntervalMs(),
+                        config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
+            } else {
+                wal = null;
+                drainWal();
+                flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            releaseAfterFailedStart(e);
+            throw e;
+        }
+    }
+
+    /** A start that failed must not leave the cleaner's threads or open files behind. */
+    private void releaseAfterFailedStart(RuntimeException failure) {
+        flusher.shutdownNow();
+        if (forcers != null) {
+            forcers.shutdownNow();
+        }
+        if (walTail != null) {
+            walTail.close();
+        }
+        try {
+            pool.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -159,7 +180,11 @@ public final class EmbeddedLogStore implements LogStore {
         try {
             // A data dir that exists keeps its owner's mode (the app warns if it is open to others); shards/ and
             // everything in it are private in any case.
+            boolean created = !Files.isDirectory(shardsDir);
             FileModes.createPrivateDirectories(shardsDir);
+            if (created) {
+                FileUtil.forceDirectory(config.dataDir()); // its entry for shards/ must survive a power loss too
+            }
             // Only the directory: its shards are tightened one by one when first opened, so a start costs nothing per
             // shard even for data written by a version that left modes to the umask.
             FileModes.restrict(shardsDir, FileModes.PRIVATE_DIR);
@@ -184,7 +209,11 @@ public final class EmbeddedLogStore implements LogStore {
             return null;
         }
         try {
+            boolean created = !Files.isDirectory(walDir);
             FileModes.createPrivateDirectories(walDir);
+            if (created) {
+                FileUtil.forceDirectory(config.dataDir()); // the first WAL file's name is forced, wal/'s too
+            }
             FileModes.privateTree(walDir); // a few files: tightened at every start, as a shard's are when opened
             return WalTail.recover(walDir, config, key -> validKey(key) && Files.isDirectory(within(shardsDir, key)));
         } catch (IOException e) {
@@ -437,7 +466,7 @@ public final class EmbeddedLogStore implements LogStore {
         List<EmbeddedShardLog> all = new ArrayList<>(shards.values());
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         AtomicBoolean forced = new AtomicBoolean(true);
-        java.util.concurrent.atomic.AtomicReference<String> unforced = new java.util.concurrent.atomic.AtomicReference<>();
+        var unforced = new java.util.concurrent.atomic.AtomicReference<String>();
         Runnable worker = () -> {
             for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
                 if (closing) {

@@ -18,14 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -634,30 +630,8 @@ final class EmbeddedShardLog implements ShardLog {
         return view.endPosition();
     }
 
-    @FunctionalInterface
-    private interface ViewTask<T> {
-        T run(ShardView view) throws IOException;
-    }
-
-    /**
-     * Runs a read against the current view. A segment deleted by a concurrent trim makes the task fail with
-     * {@link NoSuchFileException}; it is then retried on the newer view, which no longer has that segment.
-     */
-    private <T> T withView(ViewTask<T> task) {
-        while (true) {
-            ShardView v = view;
-            try {
-                return task.run(v);
-            } catch (NoSuchFileException e) {
-                if (view == v) {
-                    throw new StorageException("shard " + key + ": file missing: " + e.getFile(), e);
-                }
-            } catch (IOException e) {
-                throw new StorageException("read failed on shard " + key + ": " + e, e);
-            } catch (UncheckedIOException e) {
-                throw new StorageException("read failed on shard " + key + ": " + e.getCause(), e.getCause());
-            }
-        }
+    private <T> T withView(ShardReader.ViewTask<T> task) {
+        return ShardReader.withView(() -> view, key, task);
     }
 
     @Override
@@ -700,15 +674,8 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     private void writeSealedMarker() throws IOException {
-        ByteBuffer text = ByteBuffer.wrap(Long.toString(nextPosition).getBytes(StandardCharsets.US_ASCII));
-        try (FileChannel ch = config.channels().open(dir.resolve(SEALED_MARKER), StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            long at = 0;
-            while (text.hasRemaining()) {
-                at += ch.write(text, at);
-            }
-            ch.force(true);
-        }
+        FileUtil.writeForced(config.channels(), dir.resolve(SEALED_MARKER),
+                Long.toString(nextPosition).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
