@@ -123,6 +123,31 @@ final class PowerLossDisk implements FileChannels {
         forcedBytes.clear();
     }
 
+    /**
+     * Loses power as a file system that writes pages back out of order may: in every tracked file, the first page of
+     * what was not forced reads as zeros (an unwritten extent), and what follows it survives; the size stays.
+     */
+    void losePowerLeavingHoles() throws IOException {
+        for (Map.Entry<Path, Long> e : forcedBytes.entrySet()) {
+            Path file = e.getKey();
+            long forced = e.getValue();
+            if (!Files.exists(file) || Files.size(file) <= forced) {
+                continue;
+            }
+            long holeEnd = Math.min(Files.size(file), (forced / PAGE_BYTES + 1) * PAGE_BYTES);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ByteBuffer zeros = ByteBuffer.allocate((int) (holeEnd - forced));
+                long at = forced;
+                while (zeros.hasRemaining()) {
+                    at += ch.write(zeros, at);
+                }
+            }
+        }
+        forcedBytes.clear();
+    }
+
+    private static final int PAGE_BYTES = 4096;
+
     private final class Channel extends FileChannel {
         private final Path path;
         private final FileChannel real;
