@@ -252,8 +252,8 @@ public final class EmbeddedLogStore implements LogStore {
         try {
             return publish(shardKey, k -> openShard(k, shardDir, true));
         } catch (StorageException e) {
-            if (e.getClass() != StorageException.class) {
-                throw e; // damage is not a passing condition: every occurrence is worth its line
+            if (e.getClass() != StorageException.class || closing) {
+                throw e; // damage is not a passing condition: every occurrence is worth its line; closing is no failure
             }
             // A shard that cannot be opened (a full disk while its files are made) is tried again at the next use,
             // which finishes or redoes what this one left; every request using it fails meanwhile, logged by interval.

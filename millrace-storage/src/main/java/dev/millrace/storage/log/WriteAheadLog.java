@@ -101,7 +101,7 @@ final class WriteAheadLog implements AutoCloseable {
     private volatile long endLsn;
     private boolean closed;
     /** Set by the store's close before it closes its shards: no entry is queued after it. */
-    private boolean refusing;
+    private volatile boolean refusing;
     /** Set while offline after an IO failure; volatile so that appends can fail fast without a lock. */
     private volatile StorageException failure;
     /**
@@ -133,6 +133,7 @@ final class WriteAheadLog implements AutoCloseable {
     private long nextHealMs;
     private boolean healing;
     private ByteBuffer writeBuffer;
+    private boolean ioInterrupted;
     /** First LSN of each file present, oldest first; the last is the current file. Guarded by syncLock. */
     private final TreeMap<Long, Path> files = new TreeMap<>();
 
@@ -292,6 +293,9 @@ final class WriteAheadLog implements AutoCloseable {
         if (closed) {
             throw new StorageException("the write-ahead log is closed");
         }
+        if (refusing) {
+            throw new StorageException("the write-ahead log is closing", null, true);
+        }
         if (failure != null) {
             throw offline();
         }
@@ -360,11 +364,27 @@ final class WriteAheadLog implements AutoCloseable {
             if (durableLsn >= lsn) {
                 return;
             }
-            rolled = writePending();
+            // FileChannel closes itself when its thread is interrupted, and any request thread can lead: the WAL's
+            // channel is everybody's, so the leader holds off its interrupt during the IO and hands it back after.
+            boolean interrupted = Thread.interrupted();
+            try {
+                rolled = writePending();
+            } finally {
+                if (interrupted | takeIoInterrupt()) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         if (rolled) {
             onRoll.run();
         }
+    }
+
+    /** Whether an interrupt closed the channel during the current holder's IO (it was retried). Under syncLock. */
+    private boolean takeIoInterrupt() {
+        boolean was = ioInterrupted;
+        ioInterrupted = false;
+        return was;
     }
 
     /** Writes and forces everything queued; returns whether the file was rolled after it. Called under syncLock. */
@@ -376,20 +396,12 @@ final class WriteAheadLog implements AutoCloseable {
             pending.clear();
             target = endLsn;
         }
-        // FileChannel closes itself when its thread is interrupted, and any request thread can lead: the WAL's channel
-        // is everybody's, so the leader holds off its interrupt and hands it back when done.
-        boolean interrupted = Thread.interrupted();
         try {
-            interrupted |= writeAndForce(group);
+            writeAndForce(group);
         } catch (ClosedByInterruptException e) {
-            interrupted = true;
             throw fail("write-ahead log write interrupted repeatedly", e);
         } catch (IOException e) {
             throw fail("write-ahead log write failed", e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
         durableLsn = target;
         if (healing) {
@@ -411,19 +423,20 @@ final class WriteAheadLog implements AutoCloseable {
 
     /**
      * Writes the group at the durable end and forces it. An interrupt that arrives during the IO closes the channel
-     * anyway: the file is then reopened, cut back to the durable end, and the same group written again. Returns
-     * whether that happened (the caller restores the interrupt).
+     * anyway: the file is then reopened, cut back to the durable end, and the same group written again (the caller
+     * restores the interrupt, {@link #takeIoInterrupt}).
      */
-    private boolean writeAndForce(ByteBuffer[] group) throws IOException {
+    private void writeAndForce(ByteBuffer[] group) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 writeFully(group);
                 long startNanos = System.nanoTime();
                 channel.force(false);
                 pool.fsyncs().forced(System.nanoTime() - startNanos);
-                return attempt > 1;
+                return;
             } catch (ClosedByInterruptException e) {
-                Thread.interrupted(); // else the reopened channel closes at once; writePending restores it
+                Thread.interrupted(); // else the reopened channel closes at once
+                ioInterrupted = true;
                 if (attempt == INTERRUPTED_WRITE_ATTEMPTS) {
                     throw e;
                 }
@@ -541,38 +554,50 @@ final class WriteAheadLog implements AutoCloseable {
             if (failure == null || closed) {
                 return;
             }
-            long nowMs = clock.millis();
-            if (nowMs < nextHealMs) {
-                throw offline();
-            }
-            nextHealMs = nowMs + config.healIntervalMs();
-            long resumeAt;
-            synchronized (queueLock) {
-                resumeAt = endLsn;
-            }
+            boolean interrupted = Thread.interrupted(); // as in awaitDurable: the files healed are everybody's
             try {
-                FileChannel current = channel;
-                channel = null;
-                if (current != null) {
-                    current.close(); // null after an earlier attempt failed half-way
+                healLocked();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
-                try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
-                    if (cut.size() > durableLsn - fileStartLsn) {
-                        cut.truncate(durableLsn - fileStartLsn);
-                        cut.force(true);
-                    }
+            }
+        }
+    }
+
+    /** The heal itself; under syncLock, with the WAL offline and not closed. */
+    private void healLocked() {
+        long nowMs = clock.millis();
+        if (nowMs < nextHealMs) {
+            throw offline();
+        }
+        nextHealMs = nowMs + config.healIntervalMs();
+        long resumeAt;
+        synchronized (queueLock) {
+            resumeAt = endLsn;
+        }
+        try {
+            FileChannel current = channel;
+            channel = null;
+            if (current != null) {
+                current.close(); // null after an earlier attempt failed half-way
+            }
+            try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
+                if (cut.size() > durableLsn - fileStartLsn) {
+                    cut.truncate(durableLsn - fileStartLsn);
+                    cut.force(true);
                 }
-                startFile(resumeAt);
-            } catch (IOException | RuntimeException e) {
-                failures.failure("re-establishing the write-ahead log from disk failed", e);
-                throw new StorageException("the write-ahead log is offline after an IO failure and could not be "
-                        + "re-established yet: " + e, e, true);
             }
-            durableLsn = resumeAt;
-            healing = true;
-            synchronized (queueLock) {
-                failure = null;
-            }
+            startFile(resumeAt);
+        } catch (IOException | RuntimeException e) {
+            failures.failure("re-establishing the write-ahead log from disk failed", e);
+            throw new StorageException("the write-ahead log is offline after an IO failure and could not be "
+                    + "re-established yet: " + e, e, true);
+        }
+        durableLsn = resumeAt;
+        healing = true;
+        synchronized (queueLock) {
+            failure = null;
         }
     }
 
