@@ -10,6 +10,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
+import java.util.function.BiPredicate;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,9 +31,27 @@ public final class FullDisk implements FileChannels {
     private final AtomicLong freeBytes = new AtomicLong(Long.MAX_VALUE / 2);
     private final AtomicBoolean failForce = new AtomicBoolean();
     private final AtomicLong refusedWrites = new AtomicLong();
+    private volatile BiPredicate<String, Boolean> failForcesWhere;
+    private volatile String interruptNextForceOf;
 
     public void freeBytes(long bytes) {
         freeBytes.set(bytes);
+    }
+
+    /**
+     * Fails the forces for which {@code test} holds of the file's path and the {@code metaData} flag (null: none);
+     * e.g. the WAL's group-commit forces only, not the forced cut that heals it.
+     */
+    public void failForcesWhere(BiPredicate<String, Boolean> test) {
+        failForcesWhere = test;
+    }
+
+    /**
+     * The next force of a file whose name ends with {@code suffix} is interrupted while it runs, as
+     * {@code shutdownNow} or {@code cancel(true)} would interrupt the thread doing it: the real channel closes.
+     */
+    public void interruptNextForceOf(String suffix) {
+        interruptNextForceOf = suffix;
     }
 
     public void failForce(boolean fail) {
@@ -46,13 +65,15 @@ public final class FullDisk implements FileChannels {
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return new Channel(FileChannels.DEFAULT.open(path, options));
+        return new Channel(path.toString(), FileChannels.DEFAULT.open(path, options));
     }
 
     private final class Channel extends FileChannel {
+        private final String name;
         private final FileChannel real;
 
-        Channel(FileChannel real) {
+        Channel(String name, FileChannel real) {
+            this.name = name;
             this.real = real;
         }
 
@@ -109,8 +130,14 @@ public final class FullDisk implements FileChannels {
 
         @Override
         public void force(boolean metaData) throws IOException {
-            if (failForce.get()) {
+            BiPredicate<String, Boolean> failWhere = failForcesWhere;
+            if (failForce.get() || failWhere != null && failWhere.test(name, metaData)) {
                 throw new IOException("Input/output error");
+            }
+            String interrupted = interruptNextForceOf;
+            if (interrupted != null && name.endsWith(interrupted)) {
+                interruptNextForceOf = null;
+                Thread.currentThread().interrupt();
             }
             real.force(metaData);
         }

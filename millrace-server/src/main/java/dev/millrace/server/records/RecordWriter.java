@@ -291,10 +291,25 @@ public final class RecordWriter {
                 begun[g] = beginGroup(s, shards.get(g), byShard.get(shards.get(g)), entries, outcomes, sealed);
             }
         } finally {
+            // Every begun group is awaited, even if one await throws something unexpected (a listener's failure):
+            // a group never awaited stays invisible and gets no outcome.
+            RuntimeException unexpected = null;
             for (int g = 0; g < shards.size(); g++) {
-                if (begun[g] != null) {
-                    finishGroup(s, shards.get(g), byShard.get(shards.get(g)), begun[g], entries, outcomes, sealed);
+                if (begun[g] == null) {
+                    continue;
                 }
+                try {
+                    finishGroup(s, shards.get(g), byShard.get(shards.get(g)), begun[g], entries, outcomes, sealed);
+                } catch (RuntimeException e) {
+                    if (unexpected == null) {
+                        unexpected = e;
+                    } else {
+                        unexpected.addSuppressed(e);
+                    }
+                }
+            }
+            if (unexpected != null) {
+                throw unexpected;
             }
         }
     }

@@ -74,8 +74,14 @@ final class ActiveSegment {
         endPosition = Math.max(endPosition, position);
     }
 
-    /** Continues after index entries kept from a previous run: entry {@code keep - 1} is the newest kept one. */
-    void resumeIndexing(int keep) {
+    /**
+     * Continues after index entries kept from a previous run: entry {@code keep - 1} is the newest kept one, and the
+     * batches before file offset {@code offset}, which end at {@code position}, are taken as they are (recovery scans
+     * on from there). If the scan then tracks nothing, the segment ends there, not at its start.
+     */
+    void resumeIndexing(int keep, long offset, long position) {
+        sizeBytes = offset;
+        endPosition = Math.max(endPosition, position);
         index.truncate(keep);
         lastIndexedOffset = keep == 0 ? -1 : index.fileOffset(keep - 1);
         if (keep > 0) {

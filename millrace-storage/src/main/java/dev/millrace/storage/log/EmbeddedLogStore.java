@@ -59,8 +59,21 @@ public final class EmbeddedLogStore implements LogStore {
     private final WriteAheadLog wal;
     private final WalTail walTail;
     private final AtomicBoolean cleanQueued = new AtomicBoolean();
+    /**
+     * Opens of shards not in {@code shards} yet hold the read side while they open, publish and forget the shard's WAL
+     * tail; {@link #close} takes the write side to set {@code closing}: once it has, every shard ever opened is in
+     * {@code shards}, and no other will be. Shards already open are returned without it.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock openGate =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** What kept the current clean from deleting files, for its report; written by the cleaner thread only. */
+    private volatile String cleanBlocker;
+    /** Set by {@link #close}: no shard opens, and the cleaner stops at the next shard. */
+    private volatile boolean closing;
     /** Threads that force shards side by side during a clean (with the cleaner's own). */
     static final int CLEAN_FORCE_THREADS = 4;
+    /** How long a close waits for the cleaner to stop; past it, the WAL keeps its files. */
+    static final long CLOSE_WAIT_MS = 60_000;
     private final java.util.concurrent.ExecutorService forcers;
     private final FailureLog openFailures;
     /**
@@ -90,15 +103,36 @@ public final class EmbeddedLogStore implements LogStore {
             t.setDaemon(true);
             return t;
         }) : null;
-        if (sync) {
-            wal = WriteAheadLog.open(walDir(config), config, clock, pool, failureLines, this::cleanSoon);
-            flusher.scheduleWithFixedDelay(() -> cleanWal(true), config.walCleanIntervalMs(),
-                    config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
-        } else {
-            wal = null;
-            drainWal();
-            flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
-                    TimeUnit.MILLISECONDS);
+        try {
+            if (sync) {
+                wal = WriteAheadLog.open(walDir(config), config, clock, pool, failureLines, this::cleanSoon);
+                flusher.scheduleWithFixedDelay(() -> cleanWal(true), config.walCleanIntervalMs(),
+                        config.walCleanIntervalMs(), TimeUnit.MILLISECONDS);
+            } else {
+                wal = null;
+                drainWal();
+                flusher.scheduleWithFixedDelay(this::flushAll, config.flushIntervalMs(), config.flushIntervalMs(),
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            releaseAfterFailedStart(e);
+            throw e;
+        }
+    }
+
+    /** A start that failed must not leave the cleaner's threads or open files behind. */
+    private void releaseAfterFailedStart(RuntimeException failure) {
+        flusher.shutdownNow();
+        if (forcers != null) {
+            forcers.shutdownNow();
+        }
+        if (walTail != null) {
+            walTail.close();
+        }
+        try {
+            pool.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -146,7 +180,11 @@ public final class EmbeddedLogStore implements LogStore {
         try {
             // A data dir that exists keeps its owner's mode (the app warns if it is open to others); shards/ and
             // everything in it are private in any case.
+            boolean created = !Files.isDirectory(shardsDir);
             FileModes.createPrivateDirectories(shardsDir);
+            if (created) {
+                FileUtil.forceDirectory(config.dataDir()); // its entry for shards/ must survive a power loss too
+            }
             // Only the directory: its shards are tightened one by one when first opened, so a start costs nothing per
             // shard even for data written by a version that left modes to the umask.
             FileModes.restrict(shardsDir, FileModes.PRIVATE_DIR);
@@ -171,7 +209,11 @@ public final class EmbeddedLogStore implements LogStore {
             return null;
         }
         try {
+            boolean created = !Files.isDirectory(walDir);
             FileModes.createPrivateDirectories(walDir);
+            if (created) {
+                FileUtil.forceDirectory(config.dataDir()); // the first WAL file's name is forced, wal/'s too
+            }
             FileModes.privateTree(walDir); // a few files: tightened at every start, as a shard's are when opened
             return WalTail.recover(walDir, config, key -> validKey(key) && Files.isDirectory(within(shardsDir, key)));
         } catch (IOException e) {
@@ -179,9 +221,14 @@ public final class EmbeddedLogStore implements LogStore {
         }
     }
 
-    /** Opens a shard and replays its entries of the WAL's tail; the caller publishes it in {@code shards}. */
-    private EmbeddedShardLog openShard(String shardKey, Path dir) {
-        EmbeddedShardLog shard = EmbeddedShardLog.open(shardKey, dir, config, clock, pool, keys, failureLines, wal);
+    /**
+     * Opens a shard and replays its entries of the WAL's tail; {@link #publish} puts it in {@code shards}.
+     * {@code create}: whether a missing directory is created (else the open fails: a shard that was deleted meanwhile
+     * must not come back as an empty directory).
+     */
+    private EmbeddedShardLog openShard(String shardKey, Path dir, boolean create) {
+        EmbeddedShardLog shard = EmbeddedShardLog.open(shardKey, dir, config, clock, pool, keys, failureLines, wal,
+                create);
         if (walTail != null) {
             try {
                 if (walTail.replayInto(shardKey, shard::replay)) {
@@ -198,12 +245,15 @@ public final class EmbeddedLogStore implements LogStore {
     @Override
     public ShardLog openOrCreate(String shardKey) {
         Path shardDir = shardDir(shardKey);
+        EmbeddedShardLog open = shards.get(shardKey);
+        if (open != null) {
+            return open;
+        }
         try {
-            return shards.computeIfAbsent(shardKey,
-                    k -> openShard(k, shardDir));
+            return publish(shardKey, k -> openShard(k, shardDir, true));
         } catch (StorageException e) {
-            if (e.getClass() != StorageException.class) {
-                throw e; // damage is not a passing condition: every occurrence is worth its line
+            if (e.getClass() != StorageException.class || closing) {
+                throw e; // damage is not a passing condition: every occurrence is worth its line; closing is no failure
             }
             // A shard that cannot be opened (a full disk while its files are made) is tried again at the next use,
             // which finishes or redoes what this one left; every request using it fails meanwhile, logged by interval.
@@ -215,10 +265,36 @@ public final class EmbeddedLogStore implements LogStore {
     @Override
     public Optional<ShardLog> openIfExists(String shardKey) {
         Path dir = shardDir(shardKey);
+        EmbeddedShardLog open = shards.get(shardKey);
+        if (open != null) {
+            return Optional.of(open);
+        }
         // Checked inside the map's atomic step, so a log is opened only from a directory that is there; a null
         // result leaves the map unchanged.
-        return Optional.ofNullable(shards.computeIfAbsent(shardKey, k -> Files.isDirectory(dir)
-                ? openShard(k, dir) : null));
+        return Optional.ofNullable(publish(shardKey, k -> Files.isDirectory(dir) ? openShard(k, dir, false) : null));
+    }
+
+    /**
+     * Opens a shard through the map (or finds it there), then forgets its entries of the WAL's tail: only now, since
+     * the cleaner forces the shards in the map and counts the others as pending through the tail, so a replayed shard
+     * must always be in one of the two. Refused once the store is closing.
+     */
+    private EmbeddedShardLog publish(String shardKey,
+                                     java.util.function.Function<String, EmbeddedShardLog> opener) {
+        var gate = openGate.readLock();
+        gate.lock();
+        try {
+            if (closing) {
+                throw new StorageException("the log store is closing", null, true);
+            }
+            EmbeddedShardLog shard = shards.computeIfAbsent(shardKey, opener);
+            if (shard != null && walTail != null) {
+                walTail.forget(shardKey);
+            }
+            return shard;
+        } finally {
+            gate.unlock();
+        }
     }
 
     @Override
@@ -231,12 +307,15 @@ public final class EmbeddedLogStore implements LogStore {
     public void delete(String shardKey) {
         Path dir = shardDir(shardKey);
         Path doomed = within(shardsDir, shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
-        EmbeddedShardLog shard = shards.remove(shardKey);
+        EmbeddedShardLog shard = shards.get(shardKey);
         if (shard != null) {
+            // Forces what the shard holds before it leaves the map (the cleaner forces only shards in it): if the
+            // rename below fails, the stream still exists and keeps every acknowledged record.
             shard.closeForDelete();
+            shards.remove(shardKey, shard);
         }
         if (walTail != null) {
-            walTail.discard(shardKey);
+            walTail.forget(shardKey);
         }
         try {
             if (!Files.isDirectory(dir)) {
@@ -348,10 +427,14 @@ public final class EmbeddedLogStore implements LogStore {
                 return;
             }
             long boundary = wal.cleanBoundary();
+            cleanBlocker = null;
             boolean forced = replayPending();
             forced &= forceAll();
             if (forced) {
+                wal.cleaningBlockedBy(null);
                 wal.deleteBelow(boundary);
+            } else if (!closing) {
+                reportBlockedClean();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -359,6 +442,19 @@ public final class EmbeddedLogStore implements LogStore {
             // The files stay, and the next run tries again; the shards and the WAL log their own failures.
             openFailures.failure("cleaning the write-ahead log failed", e);
         }
+    }
+
+    /**
+     * Says loudly (once per failure-log interval) which shard keeps the WAL from being cleaned: its files stay, for
+     * durability, but once they pass the backlog limit every append on the node fails, so the operator must know why.
+     */
+    private void reportBlockedClean() {
+        String why = cleanBlocker == null ? "a shard that could not be forced" : cleanBlocker;
+        wal.cleaningBlockedBy("cleaning is blocked by " + why);
+        openFailures.failure("the write-ahead log cannot be cleaned: blocked by " + why + "; its files stay, and "
+                + "appends on every shard fail once they hold more than " + WriteAheadLog.MAX_BACKLOG_FILES
+                + " files' worth (" + WriteAheadLog.MAX_BACKLOG_FILES * config.walSegmentBytes() + " bytes)",
+                new IOException(why));
     }
 
     /**
@@ -370,10 +466,14 @@ public final class EmbeddedLogStore implements LogStore {
         List<EmbeddedShardLog> all = new ArrayList<>(shards.values());
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         AtomicBoolean forced = new AtomicBoolean(true);
+        var unforced = new java.util.concurrent.atomic.AtomicReference<String>();
         Runnable worker = () -> {
             for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
-                if (!all.get(i).flushForWal()) {
+                if (closing) {
                     forced.set(false);
+                } else if (!all.get(i).flushForWal()) {
+                    forced.set(false);
+                    unforced.compareAndSet(null, all.get(i).key());
                 }
             }
         };
@@ -389,6 +489,9 @@ public final class EmbeddedLogStore implements LogStore {
                 forced.set(false);
             }
         }
+        if (unforced.get() != null && cleanBlocker == null) {
+            cleanBlocker = "shard " + unforced.get() + ", which could not be forced (offline after an IO failure)";
+        }
         return forced.get();
     }
 
@@ -398,12 +501,19 @@ public final class EmbeddedLogStore implements LogStore {
             return true;
         }
         for (String shardKey : walTail.pendingShards()) {
+            if (closing) {
+                return false; // the close decides with what the shards hold; the next start replays the rest
+            }
             try {
                 if (openIfExists(shardKey).isEmpty()) {
-                    walTail.discard(shardKey); // its directory went away since the start: nothing to replay into
+                    walTail.forget(shardKey); // its directory went away since the start: nothing to replay into
                 }
             } catch (StorageException e) {
                 openFailures.failure("replaying the write-ahead log into shard " + shardKey + " failed", e);
+                if (cleanBlocker == null) {
+                    cleanBlocker = "shard " + shardKey + ", whose entries could not be replayed (" + e.getMessage()
+                            + ")";
+                }
             }
         }
         if (!walTail.isEmpty()) {
@@ -413,16 +523,29 @@ public final class EmbeddedLogStore implements LogStore {
         return true;
     }
 
+    /**
+     * Closes every shard, forced with an exact checkpoint, then empties the WAL if that is safe: only when every shard
+     * that was ever opened is closed forced (no open is in flight and none can start: {@code closing}), no append can
+     * still be queued in the WAL (it refuses appends before the shards close), the cleaner is done (it may be opening
+     * shards), and no shard is still pending in the WAL's tail. Otherwise the WAL keeps its files for the next start.
+     */
     @Override
     public void close() {
-        flusher.shutdown();
+        var gate = openGate.writeLock();
+        gate.lock();
         try {
-            flusher.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            closing = true;
+        } finally {
+            gate.unlock();
         }
+        if (wal != null) {
+            wal.refuseAppends();
+        }
+        flusher.shutdown();
+        boolean cleanerDone = awaitQuietly(flusher);
         if (forcers != null) {
             forcers.shutdown();
+            cleanerDone &= awaitQuietly(forcers);
         }
         StorageException failure = null;
         boolean allForced = true;
@@ -441,9 +564,10 @@ public final class EmbeddedLogStore implements LogStore {
         shards.clear();
         if (wal != null) {
             // Emptied only when every shard holds what it acknowledged: else the next start replays it.
-            boolean empty = allForced && walTail.isEmpty();
+            boolean empty = allForced && cleanerDone && walTail.isEmpty();
             if (!empty) {
-                log.warn("Closing the log store with shards not forced; the write-ahead log keeps their entries");
+                log.warn("Closing the log store with shards not forced or the cleaner still running; the write-ahead "
+                        + "log keeps its entries for the next start");
             }
             walTail.close();
             try {
@@ -464,6 +588,37 @@ public final class EmbeddedLogStore implements LogStore {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * Waits for a stopping executor; the cleaner stops at its next shard once {@code closing} is set, so this is
+     * bounded by one shard's open or force. Returns whether it finished.
+     */
+    private static boolean awaitQuietly(java.util.concurrent.ExecutorService executor) {
+        try {
+            if (executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            log.warn("The log store's cleaner did not stop within {} ms", CLOSE_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** For tests: the shared WAL under SYNC. */
+    WriteAheadLog wal() {
+        return wal;
+    }
+
+    /** For tests: runs a timed clean of the WAL on the cleaner thread. */
+    java.util.concurrent.Future<?> cleanNow() {
+        return flusher.submit(() -> cleanWal(true));
+    }
+
+    /** For tests: {@code hook} runs in each open of a shard right after its WAL entries were replayed. */
+    void afterReplay(Runnable hook) {
+        walTail.afterReplay = hook;
     }
 
     /**

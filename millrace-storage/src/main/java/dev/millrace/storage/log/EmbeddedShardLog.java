@@ -18,14 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +107,8 @@ final class EmbeddedShardLog implements ShardLog {
     private boolean dirty;
     /** The LSN of this shard's newest WAL entry; 0 if none since it was opened or re-established. */
     private long lastWalLsn;
+    /** The WAL's failure epoch when that entry was queued ({@link WriteAheadLog#lost}). */
+    private long lastWalEpoch;
     /** The end of the last intact batch recovery found: a WAL entry at or past it is missing and replayed. */
     private long replayFloor;
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
@@ -136,7 +134,7 @@ final class EmbeddedShardLog implements ShardLog {
         this.active = recovered.active();
         this.checkpoint = recovered.checkpoint();
         this.positionLimit = recovered.nextPosition();
-        this.checkpointOffset = active.sizeBytes();
+        this.checkpointOffset = recovered.durableOffset();
         this.visibleActive = active.snapshot();
         this.nextPosition = recovered.nextPosition();
         this.lastArrivalMs = active.lastArrivalMs();
@@ -148,12 +146,16 @@ final class EmbeddedShardLog implements ShardLog {
 
     /**
      * {@code keys}: what encrypted batches are read with; {@code failureLines}: the store's budget of failure lines,
-     * shared by its shards; {@code wal}: the store's write-ahead log under SYNC, else null.
+     * shared by its shards; {@code wal}: the store's write-ahead log under SYNC, else null; {@code create}: whether
+     * a missing directory is created, or the open fails.
      */
     static EmbeddedShardLog open(String key, Path dir, LogConfig config, Clock clock, FilePool pool, KeyRing keys,
-                                 FailureLog.Budget failureLines, WriteAheadLog wal) {
+                                 FailureLog.Budget failureLines, WriteAheadLog wal, boolean create) {
         try {
             if (!Files.isDirectory(dir)) {
+                if (!create) {
+                    throw new StorageException("cannot open shard " + key + ": its directory " + dir + " is gone");
+                }
                 FileModes.createPrivateDirectories(dir);
                 FileUtil.forceDirectory(dir.getParent());
             } else {
@@ -230,15 +232,18 @@ final class EmbeddedShardLog implements ShardLog {
             lastArrivalMs = arrivalMs;
             appendedSinceOpen = true;
             long lsn = -1;
+            long walEpoch = 0;
             SegmentSnapshot written = null;
             if (wal != null) {
                 try {
+                    walEpoch = wal.epoch();
                     lsn = wal.append(key, batch);
                 } catch (StorageException e) {
                     // The batch is in the segment but will never be acknowledged: cut it before anything follows it.
                     throw fail("the write-ahead log refused a written batch", e);
                 }
                 lastWalLsn = lsn;
+                lastWalEpoch = walEpoch;
                 dirty = true;
                 written = active.snapshot();
             } else if (config.durability() == DurabilityPolicy.INTERVAL) {
@@ -246,7 +251,7 @@ final class EmbeddedShardLog implements ShardLog {
                 makeVisible(active.snapshot());
             }
             return new ShardAppend(this, AppendResult.contiguous(base, records.size(), arrivalMs), nextPosition,
-                    incarnation, lsn, written);
+                    incarnation, lsn, walEpoch, written);
         }
     }
 
@@ -256,7 +261,7 @@ final class EmbeddedShardLog implements ShardLog {
      * offline instead, and healing cuts it. Then checks that the WAL takes appends. Under appendLock.
      */
     private void checkWalBeforeWrite() {
-        if (lastWalLsn > 0 && durableEnd < nextPosition && wal.lost(lastWalLsn)) {
+        if (lastWalLsn > 0 && durableEnd < nextPosition && wal.lost(lastWalLsn, lastWalEpoch)) {
             throw fail("the write-ahead log lost an un-forced batch of this shard",
                     new IOException("write-ahead log failure"));
         }
@@ -268,10 +273,10 @@ final class EmbeddedShardLog implements ShardLog {
      * {@code written} (the active segment as it was right after the batch) visible, unless something newer already
      * is: visibility only moves forward, and a roll in between published the whole old segment.
      */
-    void awaitWal(long lsn, long end, long writtenIn, SegmentSnapshot written) {
+    void awaitWal(long lsn, long walEpoch, long end, long writtenIn, SegmentSnapshot written) {
         StorageException walFailure = null;
         try {
-            wal.awaitDurable(lsn);
+            wal.awaitDurable(lsn, walEpoch);
         } catch (StorageException e) {
             walFailure = e;
         }
@@ -590,7 +595,7 @@ final class EmbeddedShardLog implements ShardLog {
         active.skipTo(floor);
         nextPosition = Math.max(recovered.nextPosition(), floor);
         positionLimit = nextPosition;
-        checkpointOffset = active.sizeBytes();
+        checkpointOffset = recovered.durableOffset();
         lastArrivalMs = Math.max(lastArrivalMs, active.lastArrivalMs());
         durableEnd = nextPosition;
         // What is kept was acknowledged but may not be forced (under SYNC the WAL held it): the next flush forces it.
@@ -625,30 +630,8 @@ final class EmbeddedShardLog implements ShardLog {
         return view.endPosition();
     }
 
-    @FunctionalInterface
-    private interface ViewTask<T> {
-        T run(ShardView view) throws IOException;
-    }
-
-    /**
-     * Runs a read against the current view. A segment deleted by a concurrent trim makes the task fail with
-     * {@link NoSuchFileException}; it is then retried on the newer view, which no longer has that segment.
-     */
-    private <T> T withView(ViewTask<T> task) {
-        while (true) {
-            ShardView v = view;
-            try {
-                return task.run(v);
-            } catch (NoSuchFileException e) {
-                if (view == v) {
-                    throw new StorageException("shard " + key + ": file missing: " + e.getFile(), e);
-                }
-            } catch (IOException e) {
-                throw new StorageException("read failed on shard " + key + ": " + e, e);
-            } catch (UncheckedIOException e) {
-                throw new StorageException("read failed on shard " + key + ": " + e.getCause(), e.getCause());
-            }
-        }
+    private <T> T withView(ShardReader.ViewTask<T> task) {
+        return ShardReader.withView(() -> view, key, task);
     }
 
     @Override
@@ -691,15 +674,8 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     private void writeSealedMarker() throws IOException {
-        ByteBuffer text = ByteBuffer.wrap(Long.toString(nextPosition).getBytes(StandardCharsets.US_ASCII));
-        try (FileChannel ch = config.channels().open(dir.resolve(SEALED_MARKER), StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            long at = 0;
-            while (text.hasRemaining()) {
-                at += ch.write(text, at);
-            }
-            ch.force(true);
-        }
+        FileUtil.writeForced(config.channels(), dir.resolve(SEALED_MARKER),
+                Long.toString(nextPosition).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
@@ -778,10 +754,22 @@ final class EmbeddedShardLog implements ShardLog {
         }
     }
 
-    /** Closes the shard and releases its files, ahead of deleting its directory. */
+    /**
+     * Forces what the shard wrote, closes it and releases its files, ahead of deleting its directory. The force is
+     * for a delete that fails after this: the shard then still exists, and the WAL, which the cleaner empties without
+     * it, no longer holds its un-forced batches. If the force fails, the shard stays open.
+     */
     void closeForDelete() {
         synchronized (syncLock) {
             synchronized (appendLock) {
+                if (dirty) {
+                    try {
+                        active.segment.force();
+                    } catch (IOException e) {
+                        throw fail("fsync before delete failed", e);
+                    }
+                    dirty = false;
+                }
                 closed = true;
                 try {
                     for (SegmentSnapshot s : sealedSegments) {

@@ -29,6 +29,19 @@ public final class FileUtil {
         }
     }
 
+    /** Writes {@code bytes} as the whole content of {@code file} (created if missing) and forces it. */
+    static void writeForced(FileChannels channels, Path file, byte[] bytes) throws IOException {
+        java.nio.ByteBuffer text = java.nio.ByteBuffer.wrap(bytes);
+        try (FileChannel ch = channels.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            long at = 0;
+            while (text.hasRemaining()) {
+                at += ch.write(text, at);
+            }
+            ch.force(true);
+        }
+    }
+
     /** Deletes a directory tree; a missing tree is not an error. */
     public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {

@@ -15,16 +15,18 @@ final class ShardAppend implements PendingAppend {
     private final long end;
     private final long writtenIn;
     private final long lsn;
+    private final long walEpoch;
     private final SegmentSnapshot written;
     private boolean done;
 
-    ShardAppend(EmbeddedShardLog shard, AppendResult result, long end, long writtenIn, long lsn,
+    ShardAppend(EmbeddedShardLog shard, AppendResult result, long end, long writtenIn, long lsn, long walEpoch,
                 SegmentSnapshot written) {
         this.shard = shard;
         this.result = result;
         this.end = end;
         this.writtenIn = writtenIn;
         this.lsn = lsn;
+        this.walEpoch = walEpoch;
         this.written = written;
     }
 
@@ -34,7 +36,7 @@ final class ShardAppend implements PendingAppend {
             return result;
         }
         if (written != null) {
-            shard.awaitWal(lsn, end, writtenIn, written);
+            shard.awaitWal(lsn, walEpoch, end, writtenIn, written);
         } else if (shard.config.durability() == DurabilityPolicy.SYNC) {
             shard.awaitDurable(end, writtenIn);
         }

@@ -197,4 +197,32 @@ final class ShardReader {
         SegmentIndex cached = segment.cachedIndex();
         return cached != null ? cached : segment.sealedIndex(segment.sizeBytes());
     }
+
+    /** A read against one view of a shard. */
+    @FunctionalInterface
+    interface ViewTask<T> {
+        T run(ShardView view) throws IOException;
+    }
+
+    /**
+     * Runs a read of shard {@code key} against its current view. A segment deleted by a concurrent trim makes the
+     * task fail with {@link java.nio.file.NoSuchFileException}; it is then retried on the newer view, which no longer
+     * has that segment. IO failures are converted to {@link StorageException} here.
+     */
+    static <T> T withView(java.util.function.Supplier<ShardView> view, String key, ViewTask<T> task) {
+        while (true) {
+            ShardView v = view.get();
+            try {
+                return task.run(v);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (view.get() == v) {
+                    throw new StorageException("shard " + key + ": file missing: " + e.getFile(), e);
+                }
+            } catch (IOException e) {
+                throw new StorageException("read failed on shard " + key + ": " + e, e);
+            } catch (java.io.UncheckedIOException e) {
+                throw new StorageException("read failed on shard " + key + ": " + e.getCause(), e.getCause());
+            }
+        }
+    }
 }

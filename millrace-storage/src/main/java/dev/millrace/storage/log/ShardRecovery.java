@@ -26,10 +26,11 @@ final class ShardRecovery {
     /**
      * What recovery found: sealed segments oldest first, the active segment ready for appends, the next position to
      * hand out, the end of the last intact batch ({@code tailEnd}: a write-ahead log entry at or past it is missing
-     * from the shard), and the checkpoint file, already updated to match.
+     * from the shard), the durable offset the checkpoint records (what is known to be forced, not what was found:
+     * after a kill the tail may be page cache only), and the checkpoint file, already updated to match.
      */
     record Result(List<SegmentSnapshot> sealed, ActiveSegment active, long nextPosition, long tailEnd,
-                  long discardedBytes, ShardCheckpoint checkpoint) {
+                  long discardedBytes, long durableOffset, ShardCheckpoint checkpoint) {
     }
 
     private final Path dir;
@@ -57,7 +58,7 @@ final class ShardRecovery {
             FileUtil.forceDirectory(dir);
             checkpoint.write(start, start, 0, state == null ? Long.MIN_VALUE : state.lastArrivalMs());
             return new Result(List.of(), new ActiveSegment(first, new SegmentIndex(), config.indexIntervalBytes(),
-                    Long.MIN_VALUE), start, start, 0, checkpoint);
+                    Long.MIN_VALUE), start, start, 0, 0, checkpoint);
         }
         List<SegmentSnapshot> sealed = new ArrayList<>();
         long lastArrivalMs = Long.MIN_VALUE;
@@ -96,7 +97,11 @@ final class ShardRecovery {
         }
         ActiveSegment active = new ActiveSegment(segment, index, config.indexIntervalBytes(), priorArrivalMs);
         long scanFrom = start < 0 ? 0 : index.fileOffset(start);
-        active.resumeIndexing(Math.max(start, 0));
+        // Everything before the scan's first batch is present; if that batch is damaged, the scan tracks nothing and
+        // the segment and its tail end where the scan starts, not at the segment's start (appends would overwrite,
+        // and replay re-append, what is still there).
+        long scanFromPosition = start < 0 ? segment.basePosition : segment.basePosition + index.relPosition(start);
+        active.resumeIndexing(Math.max(start, 0), scanFrom, scanFromPosition);
         SegmentScanner scanner = new SegmentScanner(segment, config.maxBatchBytes());
         SegmentScanner.Stop stop = scanner.scan(scanFrom, size, (buf, at, total, offset) -> {
             active.track(buf, at, total, offset, false);
@@ -123,12 +128,16 @@ final class ShardRecovery {
             next += (discarded + RecordBatch.MIN_RECORD_BYTES - 1) / RecordBatch.MIN_RECORD_BYTES;
         }
         active.skipTo(next);
-        checkpoint.writeExact(next, segment.basePosition, validEnd, active.lastArrivalMs());
+        // Only what is known to be forced: the intact tail found may be page cache only (acknowledged under SYNC by
+        // the WAL, forced later by its cleaner), and a power loss could still leave a hole in it that a scan from
+        // past the hole would never see.
+        long forcedOffset = Math.min(validEnd, durableOffset);
+        checkpoint.writeExact(next, segment.basePosition, forcedOffset, active.lastArrivalMs());
         if (discarded > 0) {
             log.warn("Shard {}: discarded {} damaged bytes at offset {} of {}; positions resume at {}",
                     dir.getFileName(), discarded, validEnd, segment.logPath.getFileName(), next);
         }
-        return new Result(sealed, active, next, tailEnd, discarded, checkpoint);
+        return new Result(sealed, active, next, tailEnd, discarded, forcedOffset, checkpoint);
     }
 
     /**

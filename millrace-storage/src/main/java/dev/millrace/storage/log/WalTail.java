@@ -175,9 +175,11 @@ final class WalTail implements AutoCloseable {
     }
 
     /**
-     * Hands the shard's entries to {@code sink}, oldest first, and forgets them once all were taken: if the sink
-     * fails, they stay, and the next open of the shard replays them again (replay skips what the shard holds).
-     * Returns whether the shard had any.
+     * Hands the shard's entries to {@code sink}, oldest first. They stay until the store {@link #forget}s them, which
+     * it does only once the shard is in its map of open shards: until then the cleaner, which forces only the shards
+     * in that map, must still see the shard as pending, or it could delete the WAL files that are the only durable
+     * copy of what was just replayed. Replaying again is harmless (replay skips what the shard holds). Returns
+     * whether the shard had any.
      */
     boolean replayInto(String key, BatchSink sink) throws IOException {
         List<Ref> refs = byShard.get(key);
@@ -198,12 +200,18 @@ final class WalTail implements AutoCloseable {
             int batchAt = WriteAheadLog.batchOffset(buf, 0);
             sink.accept(buf.duplicate().position(batchAt).slice());
         }
-        byShard.remove(key, refs);
+        Runnable hook = afterReplay;
+        if (hook != null) {
+            hook.run();
+        }
         return true;
     }
 
-    /** Forgets a deleted shard's entries. */
-    void discard(String key) {
+    /** For tests: runs right after a shard's entries were replayed, before its open returns. */
+    volatile Runnable afterReplay;
+
+    /** Forgets a shard's entries: it holds them now (it is published among the open shards), or it was deleted. */
+    void forget(String key) {
         byShard.remove(key);
     }
 

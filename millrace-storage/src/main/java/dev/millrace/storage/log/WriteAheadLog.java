@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -68,18 +69,22 @@ final class WriteAheadLog implements AutoCloseable {
     static final int HEADER_CRC_OFFSET = 4;
     static final int KEY_LENGTH_OFFSET = 8;
     static final int KEY_OFFSET = 10;
-    /** What {@code length} counts besides the key and the batch. */
+    /** The size of the length field itself, which {@code length} does not count. */
     static final int LENGTH_FIELD_BYTES = 4;
+    /** What {@code length} counts besides the key and the batch. */
     private static final int FIXED_AFTER_LENGTH = KEY_OFFSET - LENGTH_FIELD_BYTES;
     static final int MAX_KEY_BYTES = 0xFFFF;
     /** The leader writes through a direct buffer of at most this size, refilled: large enough for few calls. */
     static final int WRITE_CHUNK_BYTES = 1024 * 1024;
     /**
-     * Bytes of WAL not yet cleaned beyond which appends wait (at most {@link #BACKLOG_WAIT_MS}) for the cleaner: the
-     * WAL's disk use is bounded by this plus one group commit.
+     * Files' worth of WAL bytes on disk beyond which appends wait for the cleaner, all of them until one shared
+     * deadline {@link #BACKLOG_WAIT_MS} after the backlog first went over, then fail at once until it is back under:
+     * the WAL's disk use is bounded by this plus one group commit, and a call that begins many groups waits once.
      */
     static final int MAX_BACKLOG_FILES = 8;
     static final long BACKLOG_WAIT_MS = 10_000;
+    /** Writes of one group an interrupted leader tries before the WAL goes offline. */
+    private static final int INTERRUPTED_WRITE_ATTEMPTS = 3;
 
     private final Path dir;
     private final LogConfig config;
@@ -92,29 +97,47 @@ final class WriteAheadLog implements AutoCloseable {
 
     // Guarded by queueLock.
     private final List<ByteBuffer> pending = new ArrayList<>();
-    private long endLsn;
+    /** Written under queueLock; volatile so that the backlog check reads it without the lock. */
+    private volatile long endLsn;
     private boolean closed;
+    /** Set by the store's close before it closes its shards: no entry is queued after it. */
+    private volatile boolean refusing;
     /** Set while offline after an IO failure; volatile so that appends can fail fast without a lock. */
     private volatile StorageException failure;
     /**
-     * Pairs (from, to] of LSNs lost to failures: their entries never became durable, whatever {@link #durableLsn}
-     * says later. Copied on write (failures are rare); old ranges are dropped past {@link #MAX_LOST_RANGES}.
+     * Failures so far: an entry queued in epoch {@code e} (see {@link #epoch}) is lost if failure {@code e + 1}
+     * came before it was durable, whatever {@link #durableLsn} says after a heal. Incremented under queueLock.
      */
-    private volatile long[] lostRanges = new long[0];
-    static final int MAX_LOST_RANGES = 64;
+    private volatile long epoch;
+    /**
+     * The durable LSN at each of the last {@link #REMEMBERED_FAILURES} failures, by failure number modulo that. An
+     * entry queued before an older failure than those is counted lost: when unsure, the answer is "not stored".
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray durableAtFailure =
+            new java.util.concurrent.atomic.AtomicLongArray(REMEMBERED_FAILURES);
+    static final int REMEMBERED_FAILURES = 64;
 
     // Guarded by syncLock.
     private FileChannel channel;
-    private long fileStartLsn;
+    /** Volatile for the backlog check, which reads it without the lock. */
+    private volatile long fileStartLsn;
+    /** The size of each complete file (all but the current one), by first LSN. Guarded by syncLock. */
+    private final TreeMap<Long, Long> completeFileBytes = new TreeMap<>();
+    /** Their sum: with the current file's, what the WAL takes on disk (lost LSN ranges take none). */
+    private volatile long completeBytes;
+    /** When appends stop waiting for the cleaner and fail at once; 0 while the backlog is under its limit. */
+    private long backlogDeadlineNanos; // guarded by queueLock
+    /** Why the cleaner cannot delete files (the shard that holds it up), for the error appends get; null if none. */
+    private volatile String cleaningBlockedBy;
+    private volatile long backlogWaitMs = BACKLOG_WAIT_MS;
     private long nextHealMs;
     private boolean healing;
     private ByteBuffer writeBuffer;
+    private boolean ioInterrupted;
     /** First LSN of each file present, oldest first; the last is the current file. Guarded by syncLock. */
     private final TreeMap<Long, Path> files = new TreeMap<>();
 
     private volatile long durableLsn;
-    /** The first LSN of the oldest file; written under syncLock, read by appenders checking the backlog. */
-    private volatile long oldestLsn;
 
     private WriteAheadLog(Path dir, LogConfig config, Clock clock, FilePool pool, FailureLog.Budget failureLines,
                           Runnable onRoll) {
@@ -137,8 +160,14 @@ final class WriteAheadLog implements AutoCloseable {
         WriteAheadLog wal = new WriteAheadLog(dir, config, clock, pool, failureLines, onRoll);
         try {
             synchronized (wal.syncLock) {
-                for (Path file : listFiles(dir)) {
-                    wal.files.put(parseLsn(file), file);
+                List<Path> found = listFiles(dir);
+                for (int i = 0; i < found.size(); i++) {
+                    long lsn = parseLsn(found.get(i));
+                    wal.files.put(lsn, found.get(i));
+                    if (i < found.size() - 1) {
+                        wal.completeFileBytes.put(lsn, Files.size(found.get(i)));
+                        wal.completeBytes += Files.size(found.get(i));
+                    }
                 }
                 if (wal.files.isEmpty()) {
                     wal.startFile(0);
@@ -151,7 +180,6 @@ final class WriteAheadLog implements AutoCloseable {
                     wal.durableLsn = last.getKey() + size;
                     wal.endLsn = wal.durableLsn;
                 }
-                wal.oldestLsn = wal.files.firstKey();
             }
         } catch (IOException e) {
             throw new StorageException("cannot open the write-ahead log in " + dir + ": " + e, e);
@@ -250,6 +278,9 @@ final class WriteAheadLog implements AutoCloseable {
         ByteBuffer header = header(key, stampedBatch.remaining());
         synchronized (queueLock) {
             checkWritable();
+            if (refusing) {
+                throw new StorageException("the write-ahead log is closing", null, true);
+            }
             pending.add(header);
             pending.add(stampedBatch.duplicate());
             endLsn += header.remaining() + stampedBatch.remaining();
@@ -262,6 +293,9 @@ final class WriteAheadLog implements AutoCloseable {
         if (closed) {
             throw new StorageException("the write-ahead log is closed");
         }
+        if (refusing) {
+            throw new StorageException("the write-ahead log is closing", null, true);
+        }
         if (failure != null) {
             throw offline();
         }
@@ -272,15 +306,38 @@ final class WriteAheadLog implements AutoCloseable {
         return failure != null;
     }
 
-    /** Whether the entry ending at {@code lsn} was lost to a failure: it is not durable, and never will be. */
-    boolean lost(long lsn) {
-        long[] ranges = lostRanges;
-        for (int i = 0; i < ranges.length; i += 2) {
-            if (lsn > ranges[i] && lsn <= ranges[i + 1]) {
-                return true;
-            }
+    /**
+     * The current failure epoch. An appender reads it before {@link #append} and keeps it with the LSN: a failure in
+     * between can only make {@link #lost} say "lost" of an entry queued after it, a spurious retryable failure, never
+     * the other way round.
+     */
+    long epoch() {
+        return epoch;
+    }
+
+    /**
+     * Whether the entry ending at {@code lsn}, queued in failure epoch {@code entryEpoch}, was lost to a failure: it
+     * is not durable, and never will be. Unknown (the failure that ended its epoch is too old to be remembered) counts
+     * as lost.
+     */
+    boolean lost(long lsn, long entryEpoch) {
+        long now = epoch;
+        if (now == entryEpoch) {
+            return false;
         }
-        return false;
+        int slot = (int) ((entryEpoch + 1) % REMEMBERED_FAILURES);
+        long durableThen = durableAtFailure.get(slot);
+        if (epoch - entryEpoch > REMEMBERED_FAILURES) {
+            return true; // the slot may hold a newer failure's value, or did already before it was read
+        }
+        return lsn > durableThen;
+    }
+
+    /** Refuses every append from now on; what is queued is still written by its awaiters. For the store's close. */
+    void refuseAppends() {
+        synchronized (queueLock) {
+            refusing = true;
+        }
     }
 
     long durableLsn() {
@@ -293,24 +350,41 @@ final class WriteAheadLog implements AutoCloseable {
      *
      * @throws StorageException if the entry was lost to a write or force failure (here or in an earlier group)
      */
-    void awaitDurable(long lsn) {
-        if (durableLsn >= lsn && !lost(lsn)) {
+    void awaitDurable(long lsn, long entryEpoch) {
+        // durableLsn first: a heal raises it only after the failure moved the epoch on, so lost() then sees that.
+        if (durableLsn >= lsn && !lost(lsn, entryEpoch)) {
             return;
         }
         boolean rolled;
         synchronized (syncLock) {
-            if (lost(lsn)) {
+            if (lost(lsn, entryEpoch)) {
                 throw new StorageException("the write-ahead log failed before this entry was forced; it was not "
                         + "stored", failure, true);
             }
             if (durableLsn >= lsn) {
                 return;
             }
-            rolled = writePending();
+            // FileChannel closes itself when its thread is interrupted, and any request thread can lead: the WAL's
+            // channel is everybody's, so the leader holds off its interrupt during the IO and hands it back after.
+            boolean interrupted = Thread.interrupted();
+            try {
+                rolled = writePending();
+            } finally {
+                if (interrupted | takeIoInterrupt()) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         if (rolled) {
             onRoll.run();
         }
+    }
+
+    /** Whether an interrupt closed the channel during the current holder's IO (it was retried). Under syncLock. */
+    private boolean takeIoInterrupt() {
+        boolean was = ioInterrupted;
+        ioInterrupted = false;
+        return was;
     }
 
     /** Writes and forces everything queued; returns whether the file was rolled after it. Called under syncLock. */
@@ -323,10 +397,9 @@ final class WriteAheadLog implements AutoCloseable {
             target = endLsn;
         }
         try {
-            writeFully(group);
-            long startNanos = System.nanoTime();
-            channel.force(false);
-            pool.fsyncs().forced(System.nanoTime() - startNanos);
+            writeAndForce(group);
+        } catch (ClosedByInterruptException e) {
+            throw fail("write-ahead log write interrupted repeatedly", e);
         } catch (IOException e) {
             throw fail("write-ahead log write failed", e);
         }
@@ -346,6 +419,48 @@ final class WriteAheadLog implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Writes the group at the durable end and forces it. An interrupt that arrives during the IO closes the channel
+     * anyway: the file is then reopened, cut back to the durable end, and the same group written again (the caller
+     * restores the interrupt, {@link #takeIoInterrupt}).
+     */
+    private void writeAndForce(ByteBuffer[] group) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                writeFully(group);
+                long startNanos = System.nanoTime();
+                channel.force(false);
+                pool.fsyncs().forced(System.nanoTime() - startNanos);
+                return;
+            } catch (ClosedByInterruptException e) {
+                Thread.interrupted(); // else the reopened channel closes at once
+                ioInterrupted = true;
+                if (attempt == INTERRUPTED_WRITE_ATTEMPTS) {
+                    throw e;
+                }
+                reopenAtDurableEnd();
+            }
+        }
+    }
+
+    /** Opens the current file again after an interrupt closed it, cut back to the durable end. Under syncLock. */
+    private void reopenAtDurableEnd() throws IOException {
+        FileChannel closed = channel;
+        channel = null;
+        if (closed != null) {
+            closed.close(); // closed already by the interrupt; a wrapping channel is told too
+        }
+        FileChannel reopened = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE);
+        try {
+            reopened.truncate(durableLsn - fileStartLsn);
+            reopened.position(durableLsn - fileStartLsn);
+        } catch (IOException e) {
+            reopened.close();
+            throw e;
+        }
+        channel = reopened;
     }
 
     private void writeFully(ByteBuffer[] group) throws IOException {
@@ -395,6 +510,11 @@ final class WriteAheadLog implements AutoCloseable {
         }
         FileChannel previous = channel;
         channel = next;
+        if (!files.isEmpty() && lsn > fileStartLsn) {
+            long bytes = durableLsn - fileStartLsn; // the old file was cut to, or ends at, its durable end
+            completeFileBytes.put(fileStartLsn, bytes);
+            completeBytes += bytes;
+        }
         fileStartLsn = lsn;
         files.put(lsn, file);
         if (previous != null) {
@@ -408,13 +528,9 @@ final class WriteAheadLog implements AutoCloseable {
         StorageException f = new StorageException(what + " in " + dir + ": " + e, e, true);
         synchronized (queueLock) {
             pending.clear();
-            long[] old = lostRanges;
-            int keep = Math.min(old.length, 2 * (MAX_LOST_RANGES - 1));
-            long[] ranges = new long[keep + 2];
-            System.arraycopy(old, old.length - keep, ranges, 0, keep);
-            ranges[keep] = durableLsn;
-            ranges[keep + 1] = endLsn;
-            lostRanges = ranges;
+            long next = epoch + 1;
+            durableAtFailure.set((int) (next % REMEMBERED_FAILURES), durableLsn);
+            epoch = next; // after the slot: a reader that sees the new epoch sees its durable LSN
             failure = f;
         }
         nextHealMs = clock.millis() + config.healIntervalMs();
@@ -438,38 +554,50 @@ final class WriteAheadLog implements AutoCloseable {
             if (failure == null || closed) {
                 return;
             }
-            long nowMs = clock.millis();
-            if (nowMs < nextHealMs) {
-                throw offline();
-            }
-            nextHealMs = nowMs + config.healIntervalMs();
-            long resumeAt;
-            synchronized (queueLock) {
-                resumeAt = endLsn;
-            }
+            boolean interrupted = Thread.interrupted(); // as in awaitDurable: the files healed are everybody's
             try {
-                FileChannel current = channel;
-                channel = null;
-                if (current != null) {
-                    current.close(); // null after an earlier attempt failed half-way
+                healLocked();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
-                try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
-                    if (cut.size() > durableLsn - fileStartLsn) {
-                        cut.truncate(durableLsn - fileStartLsn);
-                        cut.force(true);
-                    }
+            }
+        }
+    }
+
+    /** The heal itself; under syncLock, with the WAL offline and not closed. */
+    private void healLocked() {
+        long nowMs = clock.millis();
+        if (nowMs < nextHealMs) {
+            throw offline();
+        }
+        nextHealMs = nowMs + config.healIntervalMs();
+        long resumeAt;
+        synchronized (queueLock) {
+            resumeAt = endLsn;
+        }
+        try {
+            FileChannel current = channel;
+            channel = null;
+            if (current != null) {
+                current.close(); // null after an earlier attempt failed half-way
+            }
+            try (FileChannel cut = config.channels().open(files.get(fileStartLsn), StandardOpenOption.WRITE)) {
+                if (cut.size() > durableLsn - fileStartLsn) {
+                    cut.truncate(durableLsn - fileStartLsn);
+                    cut.force(true);
                 }
-                startFile(resumeAt);
-            } catch (IOException | RuntimeException e) {
-                failures.failure("re-establishing the write-ahead log from disk failed", e);
-                throw new StorageException("the write-ahead log is offline after an IO failure and could not be "
-                        + "re-established yet: " + e, e, true);
             }
-            durableLsn = resumeAt;
-            healing = true;
-            synchronized (queueLock) {
-                failure = null;
-            }
+            startFile(resumeAt);
+        } catch (IOException | RuntimeException e) {
+            failures.failure("re-establishing the write-ahead log from disk failed", e);
+            throw new StorageException("the write-ahead log is offline after an IO failure and could not be "
+                    + "re-established yet: " + e, e, true);
+        }
+        durableLsn = resumeAt;
+        healing = true;
+        synchronized (queueLock) {
+            failure = null;
         }
     }
 
@@ -518,9 +646,8 @@ final class WriteAheadLog implements AutoCloseable {
         List<Path> doomed = new ArrayList<>();
         synchronized (syncLock) {
             while (files.size() > 1 && files.higherKey(files.firstKey()) <= boundary) {
-                doomed.add(files.pollFirstEntry().getValue());
+                doomed.add(forgetOldestFile());
             }
-            oldestLsn = files.firstKey();
         }
         for (Path file : doomed) {
             Files.deleteIfExists(file);
@@ -529,29 +656,62 @@ final class WriteAheadLog implements AutoCloseable {
             FileUtil.forceDirectory(dir);
         }
         synchronized (queueLock) {
+            if (backlogBytes() <= MAX_BACKLOG_FILES * config.walSegmentBytes()) {
+                backlogDeadlineNanos = 0;
+            }
             queueLock.notifyAll();
         }
         return doomed.size();
     }
 
+    /** Drops the oldest file from the books; returns it, for the caller to delete. Under syncLock. */
+    private Path forgetOldestFile() {
+        var oldest = files.pollFirstEntry();
+        Long bytes = completeFileBytes.remove(oldest.getKey());
+        if (bytes != null) {
+            completeBytes -= bytes;
+        }
+        return oldest.getValue();
+    }
+
+    /** Bytes the WAL takes on disk, or soon will: its complete files and what the current one holds or is queued. */
+    long backlogBytes() {
+        return completeBytes + (endLsn - fileStartLsn);
+    }
+
+    /** For tests: how long appends wait for the cleaner when the backlog is full, instead of the default. */
+    void backlogWaitMs(long waitMs) {
+        backlogWaitMs = waitMs;
+    }
+
+    /** Names what keeps the cleaner from deleting files (null: nothing), for the error appends then get. */
+    void cleaningBlockedBy(String why) {
+        cleaningBlockedBy = why;
+    }
+
     /**
-     * Waits (at most {@link #BACKLOG_WAIT_MS}) while the WAL holds more than {@link #MAX_BACKLOG_FILES} files' worth of
-     * bytes the cleaner has not deleted yet, so that its disk use stays bounded when cleaning falls behind.
+     * Waits while the WAL holds more than {@link #MAX_BACKLOG_FILES} files' worth of bytes on disk, so that its disk
+     * use stays bounded when cleaning falls behind: until the cleaner catches up or the shared deadline set when the
+     * backlog first went over passes, after which appends fail at once until it is back under the limit.
      *
      * @throws StorageException (retryable) if the cleaner does not catch up in time
      */
     void awaitBacklog() {
         long limit = MAX_BACKLOG_FILES * config.walSegmentBytes();
-        if (endLsn() - oldestLsn() <= limit) {
+        if (backlogBytes() <= limit) {
             return;
         }
-        long deadline = System.nanoTime() + BACKLOG_WAIT_MS * 1_000_000;
         synchronized (queueLock) {
-            while (endLsn - oldestLsn() > limit) {
-                long leftNanos = deadline - System.nanoTime();
+            if (backlogDeadlineNanos == 0) {
+                backlogDeadlineNanos = System.nanoTime() + backlogWaitMs * 1_000_000;
+            }
+            while (backlogBytes() > limit) {
+                long leftNanos = backlogDeadlineNanos - System.nanoTime();
                 if (leftNanos <= 0 || closed) {
-                    throw new StorageException("the write-ahead log holds " + (endLsn - oldestLsn())
-                            + " bytes its cleaner has not caught up with; try again", null, true);
+                    String blocked = cleaningBlockedBy;
+                    throw new StorageException("the write-ahead log holds " + backlogBytes() + " bytes its cleaner "
+                            + "has not caught up with" + (blocked == null ? "" : " (" + blocked + ")")
+                            + "; try again", null, true);
                 }
                 try {
                     queueLock.wait(Math.max(1, leftNanos / 1_000_000));
@@ -560,18 +720,8 @@ final class WriteAheadLog implements AutoCloseable {
                     throw new StorageException("interrupted while waiting for the write-ahead log's cleaner");
                 }
             }
+            backlogDeadlineNanos = 0;
         }
-    }
-
-    private long endLsn() {
-        synchronized (queueLock) {
-            return endLsn;
-        }
-    }
-
-    /** The first LSN still on disk. */
-    private long oldestLsn() {
-        return oldestLsn;
     }
 
     /**
@@ -610,9 +760,8 @@ final class WriteAheadLog implements AutoCloseable {
 
     private void deleteBelowLocked() throws IOException {
         while (files.size() > 1) {
-            Files.deleteIfExists(files.pollFirstEntry().getValue());
+            Files.deleteIfExists(forgetOldestFile());
         }
-        oldestLsn = files.firstKey();
         FileUtil.forceDirectory(dir);
     }
 

@@ -280,6 +280,90 @@ class DiskFullTest {
     }
 
     @Test
+    void anEntryLostToAnOldFailureIsNeverAcknowledgedHoweverManyFailuresFollow() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog a = store.openOrCreate("a");
+        ShardLog b = store.openOrCreate("b");
+        List<String> ackedA = new ArrayList<>();
+        assertThat(tryAppend(a, "a0", ackedA)).isTrue();
+        assertThat(tryAppend(b, "b0", new ArrayList<>())).isTrue();
+        // a's batch is queued; its appender is held up (as by a wait for the backlog) while the WAL fails and heals
+        // over and over: the group commits fail, the forced cuts that heal succeed.
+        dev.millrace.storage.PendingAppend lost = a.begin(batch("lost"), null);
+        disk.failForcesWhere((name, metaData) -> name.endsWith(WriteAheadLog.SUFFIX) && !metaData);
+        for (int i = 0; i < WriteAheadLog.REMEMBERED_FAILURES + 6; i++) {
+            assertThat(tryAppend(b, "b" + (i + 1), new ArrayList<>())).as("append %s", i).isFalse();
+            clock.advanceMs(HEAL_MS);
+        }
+        disk.failForcesWhere(null);
+
+        assertThatThrownBy(lost::await).isInstanceOf(StorageException.class);
+        clock.advanceMs(HEAL_MS);
+        assertThat(tryAppend(a, "after", ackedA)).isTrue();
+        assertThat(dataOf(readAll(a))).containsExactlyElementsOf(ackedA);
+        store.abandon();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("a")))).containsExactlyElementsOf(ackedA);
+    }
+
+    @Test
+    void aLeaderInterruptedMidForceKeepsTheWalOnlineAndItsEntryDurable() {
+        store = EmbeddedLogStore.open(config(), clock);
+        ShardLog a = store.openOrCreate("a");
+        List<String> acked = new ArrayList<>();
+        assertThat(tryAppend(a, "a0", acked)).isTrue();
+        disk.interruptNextForceOf(WriteAheadLog.SUFFIX);
+        boolean stored = tryAppend(a, "interrupted", acked);
+        assertThat(Thread.interrupted()).as("the leader's interrupt is handed back").isTrue();
+        assertThat(stored).as("the group is written again on a reopened channel").isTrue();
+        assertThat(tryAppend(a, "a1", acked)).as("the WAL stays online").isTrue();
+        assertThat(dataOf(readAll(a))).containsExactlyElementsOf(acked);
+        // Power lost now: only what the WAL forced is sure, and it holds every acknowledged batch once.
+        store.abandon();
+        store = EmbeddedLogStore.open(config(), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("a")))).containsExactlyElementsOf(acked);
+    }
+
+    @Test
+    void aFullBacklogMakesACallWaitOnceAndNamesTheShardThatBlocksCleaning() {
+        store = EmbeddedLogStore.open(config().withWal(16 * 1024, 3_600_000), clock);
+        WriteAheadLog wal = store.wal();
+        wal.backlogWaitMs(1_000);
+        ShardLog stuck = store.openOrCreate("stuck");
+        assertThat(tryAppend(stuck, "s0", new ArrayList<>())).isTrue();
+        // Shard "stuck" can no longer force anything (its directory's device fails): the cleaner must keep every WAL
+        // file from now on, and the WAL grows past its backlog limit.
+        String stuckDir = dir.resolve("shards").resolve("stuck").toString();
+        disk.failForcesWhere((path, metaData) -> path.startsWith(stuckDir));
+        ShardLog filler = store.openOrCreate("filler");
+        long limit = WriteAheadLog.MAX_BACKLOG_FILES * 16 * 1024L;
+        for (int i = 0; wal.backlogBytes() <= limit; i++) {
+            assertThat(tryAppend(filler, "f" + i, new ArrayList<>())).as("filling append %s", i).isTrue();
+        }
+
+        List<ShardLog> logs = List.of(store.openOrCreate("x"), store.openOrCreate("y"), store.openOrCreate("z"));
+        long startNanos = System.nanoTime();
+        List<StorageException> refused = new ArrayList<>();
+        for (ShardLog log : logs) {
+            try {
+                log.begin(batch("late"), null).await();
+            } catch (StorageException e) {
+                refused.add(e);
+            }
+        }
+        long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+        assertThat(refused).hasSize(3);
+        assertThat(elapsedMs).as("one wait for the call, not one per group").isBetween(900L, 1_900L);
+        assertThat(refused.get(2).getMessage()).contains("try again").contains("shard stuck");
+        assertThat(lines.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .contains("cannot be cleaned").contains("shard stuck"));
+
+        disk.failForcesWhere(null);
+        store.close();
+        store = null;
+    }
+
+    @Test
     void intervalDurabilityHealsToo() {
         store = EmbeddedLogStore.open(config().withDurability(DurabilityPolicy.INTERVAL, 1_000_000), clock);
         ShardLog log = store.openOrCreate("s");

@@ -64,6 +64,14 @@ final class PowerLossDisk implements FileChannels {
      * the journaling process died would have kept. Lines cut short by the kill are ignored.
      */
     static void losePower(Path journal) throws IOException {
+        losePower(journal, false);
+    }
+
+    /**
+     * {@link #losePower(Path)}, or with {@code holes} as {@link #losePowerLeavingHoles} does: the first un-forced page
+     * of each file reads as zeros and the rest survives.
+     */
+    static void losePower(Path journal, boolean holes) throws IOException {
         Map<Path, Long> durable = new java.util.HashMap<>();
         String text = Files.readString(journal, StandardCharsets.UTF_8);
         for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
@@ -74,7 +82,11 @@ final class PowerLossDisk implements FileChannels {
             durable.put(Path.of(line.substring(space + 1)), Long.parseLong(line.substring(0, space)));
         }
         for (Map.Entry<Path, Long> e : durable.entrySet()) {
-            cut(e.getKey(), e.getValue());
+            if (holes) {
+                zeroFirstUnforcedPage(e.getKey(), e.getValue());
+            } else {
+                cut(e.getKey(), e.getValue());
+            }
         }
     }
 
@@ -122,6 +134,33 @@ final class PowerLossDisk implements FileChannels {
         }
         forcedBytes.clear();
     }
+
+    /**
+     * Loses power as a file system that writes pages back out of order may: in every tracked file, the first page of
+     * what was not forced reads as zeros (an unwritten extent), and what follows it survives; the size stays.
+     */
+    void losePowerLeavingHoles() throws IOException {
+        for (Map.Entry<Path, Long> e : forcedBytes.entrySet()) {
+            zeroFirstUnforcedPage(e.getKey(), e.getValue());
+        }
+        forcedBytes.clear();
+    }
+
+    private static void zeroFirstUnforcedPage(Path file, long forced) throws IOException {
+        if (!Files.exists(file) || Files.size(file) <= forced) {
+            return;
+        }
+        long holeEnd = Math.min(Files.size(file), (forced / PAGE_BYTES + 1) * PAGE_BYTES);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocate((int) (holeEnd - forced));
+            long at = forced;
+            while (zeros.hasRemaining()) {
+                at += ch.write(zeros, at);
+            }
+        }
+    }
+
+    private static final int PAGE_BYTES = 4096;
 
     private final class Channel extends FileChannel {
         private final Path path;

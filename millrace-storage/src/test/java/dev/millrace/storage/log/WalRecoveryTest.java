@@ -270,6 +270,52 @@ class WalRecoveryTest {
         assertWhole(readAll(store.openOrCreate("s")), "s");
     }
 
+    @Test
+    void aDamagedBatchWhereTheScanStartsEndsTheSegmentThereAndAppendsGoAfterIt() throws IOException {
+        ShardLog s = open("s");
+        List<Long> offsets = new ArrayList<>();
+        for (int b = 0; b < BATCHES; b++) {
+            if (b == BATCHES / 2) {
+                // A clean stop: the WAL is emptied, and the checkpoint says everything so far was forced.
+                store.close();
+                store = null;
+                s = open("s");
+            }
+            offsets.add(Files.size(activeLog("s")));
+            s.append(records("s" + b, PER_BATCH));
+            clock.advanceMs(1);
+        }
+        crash();
+        // The scan starts at the index entry at or before the checkpoint's durable offset; that entry's batch is
+        // damaged, so the scan tracks nothing.
+        long damagedAt;
+        FilePool pool = new FilePool(16, FileChannels.DEFAULT);
+        try {
+            Segment segment = Segment.existing(dir.resolve("shards").resolve("s"), 0, pool, config());
+            SegmentIndex index = segment.loadIndexFile(segment.sizeBytes());
+            damagedAt = index.fileOffset(index.floorByPosition(Long.MAX_VALUE, offsets.get(BATCHES / 2)));
+        } finally {
+            pool.close();
+        }
+        int damaged = offsets.indexOf(damagedAt);
+        assertThat(damaged).as("the scan starts past the segment's first batch").isBetween(1, BATCHES / 2);
+        flipByte(activeLog("s"), damagedAt + RecordBatch.HEADER_BYTES + 2);
+
+        // The batches before the damage stay; those from it to the clean stop had no other copy and are cut; those
+        // after it come back from the WAL, once, at their positions.
+        List<String> expected = new ArrayList<>();
+        List<String> all = expected("s", BATCHES);
+        expected.addAll(all.subList(0, damaged * PER_BATCH));
+        expected.addAll(all.subList(BATCHES / 2 * PER_BATCH, all.size()));
+        List<StoredRecord> read = readAll(open("s"));
+        assertThat(dataOf(read)).isEqualTo(expected);
+        assertThat(read.get(damaged * PER_BATCH).position()).isEqualTo((long) BATCHES / 2 * PER_BATCH);
+        open("s").append(records("after", 1));
+        crash();
+        expected.add("after-0");
+        assertThat(dataOf(readAll(open("s")))).isEqualTo(expected);
+    }
+
     private static void flipByte(Path file, long offset) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer one = ByteBuffer.allocate(1);
