@@ -106,7 +106,8 @@ final class ServerCommand implements Callable<Integer> {
     long transitionDelayMs;
 
     @Option(names = "--durability", defaultValue = "sync", paramLabel = "sync|interval",
-            description = "Embedded storage only. sync: acknowledge writes after fsync; interval: acknowledge at "
+            description = "Embedded storage only. sync: acknowledge writes after the fsync of the write-ahead log "
+                    + "the shards share (one per group commit); interval: acknowledge at "
                     + "once and fsync every "
                     + LogConfig.FLUSH_INTERVAL_MS_DEFAULT + " ms (default: ${DEFAULT-VALUE}).")
     DurabilityPolicy durability;
