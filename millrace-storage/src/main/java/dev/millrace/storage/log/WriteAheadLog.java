@@ -327,8 +327,10 @@ final class WriteAheadLog implements AutoCloseable {
         }
         int slot = (int) ((entryEpoch + 1) % REMEMBERED_FAILURES);
         long durableThen = durableAtFailure.get(slot);
-        if (epoch - entryEpoch > REMEMBERED_FAILURES) {
-            return true; // the slot may hold a newer failure's value, or did already before it was read
+        // >=, not >: failure entryEpoch + 1 + REMEMBERED_FAILURES reuses the slot before it publishes its epoch, so a
+        // reader that sees epoch - entryEpoch == REMEMBERED_FAILURES may already have read that newer failure's value.
+        if (epoch - entryEpoch >= REMEMBERED_FAILURES) {
+            return true;
         }
         return lsn > durableThen;
     }
