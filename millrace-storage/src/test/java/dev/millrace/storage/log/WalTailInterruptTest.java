@@ -48,4 +48,32 @@ class WalTailInterruptTest {
         assertThat(batchBytes).hasSize(2);
         assertThat(batchBytes.get(1)).isPositive();
     }
+
+    @Test
+    void aTailFileWhoseChannelAnInterruptClosedIsOpenedAgain() throws Exception {
+        List<java.nio.channels.FileChannel> walReads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FileChannels recording = (path, options) -> {
+            java.nio.channels.FileChannel ch = FileChannels.DEFAULT.open(path, options);
+            if (path.toString().endsWith(WriteAheadLog.SUFFIX)
+                    && options.equals(java.util.Set.of(java.nio.file.StandardOpenOption.READ))) {
+                walReads.add(ch);
+            }
+            return ch;
+        };
+        LogConfig config = LogConfig.defaults(dir).withWal(64L * 1024 * 1024, 3_600_000).withChannels(recording);
+        EmbeddedLogStore store = EmbeddedLogStore.open(config, new ManualClock(1_700_000_000_000L));
+        store.openOrCreate("a").append(records("a", 3));
+        store.abandon();
+        walReads.clear();
+        tail = WalTail.recover(dir.resolve(WriteAheadLog.DIR_NAME), config, key -> true);
+        assertThat(walReads).isNotEmpty();
+        // As an interrupt of another replaying thread would: the channel closes for every user of the file.
+        for (java.nio.channels.FileChannel ch : walReads) {
+            ch.close();
+        }
+
+        List<Integer> batchBytes = new ArrayList<>();
+        assertThat(tail.replayInto("a", batch -> batchBytes.add(batch.remaining()))).isTrue();
+        assertThat(batchBytes).hasSize(1);
+    }
 }
