@@ -286,14 +286,18 @@ public final class RecordWriter {
     private void appendLocal(StreamRecord s, List<ShardRecord> shards, Map<ShardRecord, List<Integer>> byShard,
                              List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
         PendingAppend[] begun = new PendingAppend[shards.size()];
+        RuntimeException beginFailure = null;
         try {
             for (int g = 0; g < shards.size(); g++) {
                 begun[g] = beginGroup(s, shards.get(g), byShard.get(shards.get(g)), entries, outcomes, sealed);
             }
+        } catch (RuntimeException e) {
+            beginFailure = e; // the first cause: what the awaits below throw is only added to it
+            throw e;
         } finally {
             // Every begun group is awaited, even if one await throws something unexpected (a listener's failure):
             // a group never awaited stays invisible and gets no outcome.
-            RuntimeException unexpected = null;
+            RuntimeException unexpected = beginFailure;
             for (int g = 0; g < shards.size(); g++) {
                 if (begun[g] == null) {
                     continue;
@@ -308,7 +312,7 @@ public final class RecordWriter {
                     }
                 }
             }
-            if (unexpected != null) {
+            if (unexpected != null && unexpected != beginFailure) {
                 throw unexpected;
             }
         }

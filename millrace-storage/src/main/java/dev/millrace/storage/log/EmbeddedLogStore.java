@@ -39,7 +39,11 @@ import java.util.regex.Pattern;
  * the entry was queued, so this covers every entry below the boundary), and only then deletes the files below it.
  * A clean close forces every shard with an exact checkpoint, then empties the WAL: a clean start replays nothing.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. Lock order: {@code openGate} (read side), then a key's bin in {@code shards} (an open's
+ * {@code computeIfAbsent}), then what the open takes (the file pool, the WAL tail's files; no shard lock, the shard is
+ * not shared yet); a delete's {@code compute} takes the bin, then the shard's sync lock, then its append lock
+ * ({@code closeForDelete}). Nothing that holds a shard's or the WAL's lock takes {@code openGate} or a bin, and
+ * {@link #close} holds the write side of {@code openGate} alone, only to set {@code closing}.
  */
 public final class EmbeddedLogStore implements LogStore {
     private static final Pattern SHARD_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
@@ -81,6 +85,12 @@ public final class EmbeddedLogStore implements LogStore {
      * 10,000 lines an interval.
      */
     private final FailureLog.Budget failureLines;
+    /** How a delete renames a shard's directory away; replaced by tests only. */
+    private volatile DirectoryMover mover = (from, to) -> Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    /** How long a close waits for the cleaner; shortened by tests only. */
+    private volatile long closeWaitMs = CLOSE_WAIT_MS;
+    /** For tests: runs on the cleaner thread once a clean took its boundary, before it replays and forces. */
+    volatile Runnable beforeCleanForce;
 
     private EmbeddedLogStore(LogConfig config, Clock clock, Path shardsDir, KeyRing keys, WalTail walTail) {
         this.config = config;
@@ -303,31 +313,66 @@ public final class EmbeddedLogStore implements LogStore {
         return shards.containsKey(shardKey) || Files.isDirectory(dir);
     }
 
+    /**
+     * Deletes a shard: closes it if open (forced first), renames its directory away, forgets its WAL-tail entries,
+     * then removes the files. All but the removal run inside the map's atomic step for the key, so no open of the
+     * shard is in flight meanwhile (one that is, the cleaner's replay or a request's, finishes first and is then
+     * closed here) and none starts before the directory is gone: a stream created again under the same name gets a
+     * new shard, never one over the deleted files. The WAL-tail entries are forgotten only once the rename succeeded:
+     * if it fails, the stream still exists, and a shard not opened since the start holds its acknowledged records
+     * durably only there.
+     */
     @Override
     public void delete(String shardKey) {
         Path dir = shardDir(shardKey);
         Path doomed = within(shardsDir, shardKey + "." + System.nanoTime() + DELETED_SUFFIX);
-        EmbeddedShardLog shard = shards.get(shardKey);
-        if (shard != null) {
-            // Forces what the shard holds before it leaves the map (the cleaner forces only shards in it): if the
-            // rename below fails, the stream still exists and keeps every acknowledged record.
-            shard.closeForDelete();
-            shards.remove(shardKey, shard);
-        }
-        if (walTail != null) {
-            walTail.forget(shardKey);
-        }
-        try {
-            if (!Files.isDirectory(dir)) {
-                return;
+        IOException[] renameFailure = {null};
+        boolean[] renamed = {false};
+        shards.compute(shardKey, (k, shard) -> {
+            if (shard != null) {
+                // Forces what the shard holds before it leaves the map (the cleaner forces only shards in it): if the
+                // rename below fails, the stream still exists and keeps every acknowledged record.
+                shard.closeForDelete();
             }
-            // Rename first: after a crash the shard is either whole under its name or gone, never half-deleted.
-            Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-            FileUtil.forceDirectory(shardsDir);
-            FileUtil.deleteTree(doomed);
+            try {
+                if (Files.isDirectory(dir)) {
+                    // Rename first: after a crash the shard is whole under its name or gone, never half-deleted.
+                    mover.move(dir, doomed);
+                    renamed[0] = true;
+                    FileUtil.forceDirectory(shardsDir);
+                }
+            } catch (IOException e) {
+                renameFailure[0] = e;
+            }
+            if (renameFailure[0] == null && walTail != null) {
+                // Only now: had the rename (or its force) failed, the stream would still exist, and a shard not opened
+                // since the start holds its acknowledged records durably only in the WAL. A directory gone for good
+                // makes the cleaner forget the entries anyway.
+                walTail.forget(k);
+            }
+            return null; // a closed shard never stays in the map: the next use opens it again if the rename failed
+        });
+        try {
+            if (renameFailure[0] != null) {
+                throw renameFailure[0]; // a renamed directory whose force failed is removed at the next start
+            }
+            if (renamed[0]) {
+                FileUtil.deleteTree(doomed);
+            }
         } catch (IOException e) {
             throw new StorageException("cannot delete shard " + shardKey + ": " + e, e);
         }
+    }
+
+    /** Renames a shard's directory away for a delete; a seam for tests, which make it fail. */
+    @FunctionalInterface
+    interface DirectoryMover {
+        void move(Path from, Path to) throws IOException;
+    }
+
+    /** For tests: how a delete renames a shard's directory away. */
+    void mover(DirectoryMover mover) {
+        this.mover = mover;
     }
 
     @Override
@@ -427,10 +472,16 @@ public final class EmbeddedLogStore implements LogStore {
                 return;
             }
             long boundary = wal.cleanBoundary();
+            Runnable hook = beforeCleanForce;
+            if (hook != null) {
+                hook.run();
+            }
             cleanBlocker = null;
             boolean forced = replayPending();
             forced &= forceAll();
-            if (forced) {
+            // Not once closing: a close that gave up waiting for this clean (a device stalled past its wait) decided
+            // with what the shards held whether the WAL keeps its files, and has cleared the map forceAll reads.
+            if (forced && !closing) {
                 wal.cleaningBlockedBy(null);
                 wal.deleteBelow(boundary);
             } else if (!closing) {
@@ -464,6 +515,9 @@ public final class EmbeddedLogStore implements LogStore {
      */
     private boolean forceAll() throws InterruptedException {
         List<EmbeddedShardLog> all = new ArrayList<>(shards.values());
+        if (closing) {
+            return false; // the copy may be of the map the close emptied: "all forced" would be vacuous
+        }
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         AtomicBoolean forced = new AtomicBoolean(true);
         var unforced = new java.util.concurrent.atomic.AtomicReference<String>();
@@ -542,10 +596,11 @@ public final class EmbeddedLogStore implements LogStore {
             wal.refuseAppends();
         }
         flusher.shutdown();
-        boolean cleanerDone = awaitQuietly(flusher);
+        long deadlineNanos = System.nanoTime() + closeWaitMs * 1_000_000;
+        boolean cleanerDone = awaitQuietly(flusher, deadlineNanos);
         if (forcers != null) {
             forcers.shutdown();
-            cleanerDone &= awaitQuietly(forcers);
+            cleanerDone &= awaitQuietly(forcers, deadlineNanos);
         }
         StorageException failure = null;
         boolean allForced = true;
@@ -591,19 +646,25 @@ public final class EmbeddedLogStore implements LogStore {
     }
 
     /**
-     * Waits for a stopping executor; the cleaner stops at its next shard once {@code closing} is set, so this is
-     * bounded by one shard's open or force. Returns whether it finished.
+     * Waits for a stopping executor until {@code deadlineNanos} (one deadline for the cleaner and its forcers); the
+     * cleaner stops at its next shard once {@code closing} is set, so this is bounded by one shard's open or force.
+     * Returns whether it finished.
      */
-    private static boolean awaitQuietly(java.util.concurrent.ExecutorService executor) {
+    private boolean awaitQuietly(java.util.concurrent.ExecutorService executor, long deadlineNanos) {
         try {
-            if (executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+            if (executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 return true;
             }
-            log.warn("The log store's cleaner did not stop within {} ms", CLOSE_WAIT_MS);
+            log.warn("The log store's cleaner did not stop within {} ms", closeWaitMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** For tests: how long a close waits for the cleaner, instead of {@link #CLOSE_WAIT_MS}. */
+    void closeWaitMs(long waitMs) {
+        closeWaitMs = waitMs;
     }
 
     /** For tests: the shared WAL under SYNC. */

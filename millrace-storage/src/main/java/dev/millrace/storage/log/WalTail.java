@@ -7,6 +7,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,14 +33,57 @@ import java.util.function.Predicate;
  * a shard's directory is never created from the WAL.
  *
  * <p>Thread-safe: entries are claimed per shard through a concurrent map, and the files are read with positional
- * reads only.
+ * reads only, by threads that hold off their interrupt meanwhile (see {@link #readEntry}).
  */
 final class WalTail implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WalTail.class);
     private static final int CHUNK_BYTES = 1024 * 1024;
 
+    /** How often one entry's read is tried when the file's channel was closed under it by an interrupt. */
+    private static final int READ_ATTEMPTS = 3;
+
     /** One entry: its file, where it starts and its size. */
-    private record Ref(FileChannel file, long offset, int entryBytes) {
+    private record Ref(TailFile file, long offset, int entryBytes) {
+    }
+
+    /**
+     * One WAL file, read by every shard that replays entries of it: a {@code FileChannel} closes itself when a thread
+     * reading it is interrupted, for all its users, so the file keeps its path and is opened again then. Thread-safe.
+     */
+    private static final class TailFile {
+        private final Path path;
+        private final FileChannels channels;
+        private FileChannel channel; // guarded by this
+        private boolean closed; // guarded by this
+
+        TailFile(Path path, FileChannels channels, FileChannel channel) {
+            this.path = path;
+            this.channels = channels;
+            this.channel = channel;
+        }
+
+        synchronized FileChannel channel() throws ClosedChannelException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            return channel;
+        }
+
+        /** Opens the file again unless another reader did already since {@code seen} was closed, or the tail is. */
+        synchronized void reopen(FileChannel seen) throws IOException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if (channel == seen) {
+                channel = channels.open(path, StandardOpenOption.READ);
+                log.info("Write-ahead log file {} reopened: an interrupt closed it during a replay", path);
+            }
+        }
+
+        synchronized void close() throws IOException {
+            closed = true;
+            channel.close();
+        }
     }
 
     /** Takes the batches of one shard, oldest first. */
@@ -48,12 +93,12 @@ final class WalTail implements AutoCloseable {
     }
 
     private final Map<String, List<Ref>> byShard;
-    private final List<FileChannel> channels;
+    private final List<TailFile> files;
     private final long entries;
 
-    private WalTail(Map<String, List<Ref>> byShard, List<FileChannel> channels, long entries) {
+    private WalTail(Map<String, List<Ref>> byShard, List<TailFile> files, long entries) {
         this.byShard = new ConcurrentHashMap<>(byShard);
-        this.channels = channels;
+        this.files = files;
         this.entries = entries;
     }
 
@@ -67,18 +112,20 @@ final class WalTail implements AutoCloseable {
         List<Path> files = WriteAheadLog.listFiles(dir);
         Map<String, List<Ref>> byShard = new HashMap<>();
         Map<String, Boolean> exists = new HashMap<>();
-        List<FileChannel> channels = new ArrayList<>();
+        List<TailFile> tailFiles = new ArrayList<>();
         long[] count = {0};
         try {
             for (int i = 0; i < files.size(); i++) {
                 Path file = files.get(i);
                 FileChannel ch = config.channels().open(file, StandardOpenOption.READ);
-                channels.add(ch);
+                TailFile tailFile = new TailFile(file, config.channels(), ch);
+                tailFiles.add(tailFile);
                 long size = ch.size();
                 long validEnd = scan(ch, size, config.maxBatchBytes(), (key, offset, entryBytes) -> {
                     count[0]++;
                     if (exists.computeIfAbsent(key, shardExists::test)) {
-                        byShard.computeIfAbsent(key, k -> new ArrayList<>()).add(new Ref(ch, offset, entryBytes));
+                        byShard.computeIfAbsent(key, k -> new ArrayList<>()).add(new Ref(tailFile, offset,
+                                entryBytes));
                     }
                 });
                 if (validEnd == size) {
@@ -95,10 +142,10 @@ final class WalTail implements AutoCloseable {
                 cutTornTail(file, config, validEnd, size);
             }
         } catch (IOException | RuntimeException e) {
-            closeAll(channels);
+            closeAll(tailFiles);
             throw e;
         }
-        WalTail tail = new WalTail(byShard, channels, count[0]);
+        WalTail tail = new WalTail(byShard, tailFiles, count[0]);
         if (count[0] > 0) {
             log.info("Write-ahead log in {}: {} entries of {} shards to replay when each is first opened",
                     dir, count[0], byShard.size());
@@ -191,8 +238,7 @@ final class WalTail implements AutoCloseable {
             if (buf.capacity() < ref.entryBytes()) {
                 buf = ByteBuffer.allocate(ref.entryBytes());
             }
-            buf.clear().limit(ref.entryBytes());
-            readFully(ref.file(), buf, ref.offset());
+            readEntry(ref, buf);
             buf.flip();
             if (buf.limit() != ref.entryBytes()) {
                 throw new IOException("write-ahead log entry at offset " + ref.offset() + " was cut since start-up");
@@ -205,6 +251,39 @@ final class WalTail implements AutoCloseable {
             hook.run();
         }
         return true;
+    }
+
+    /**
+     * Reads one entry into {@code buf}. Replays run on request threads, and an interrupt during a read would close the
+     * file's channel for every shard still to replay from it (and so keep the cleaner from ever emptying the tail):
+     * the reader holds off its interrupt during the read and hands it back after, as the WAL's leader does; a channel
+     * closed all the same (an interrupt arriving during the read, on this thread or another) is opened again.
+     */
+    private static void readEntry(Ref ref, ByteBuffer buf) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                FileChannel ch = ref.file().channel();
+                try {
+                    buf.clear().limit(ref.entryBytes());
+                    readFully(ch, buf, ref.offset());
+                    return;
+                } catch (ClosedChannelException e) {
+                    if (e instanceof ClosedByInterruptException) {
+                        Thread.interrupted(); // else the reopened channel closes at once
+                        interrupted = true;
+                    }
+                    if (attempt == READ_ATTEMPTS) {
+                        throw e;
+                    }
+                    ref.file().reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** For tests: runs right after a shard's entries were replayed, before its open returns. */
@@ -231,13 +310,13 @@ final class WalTail implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(channels);
+        closeAll(files);
     }
 
-    private static void closeAll(List<FileChannel> channels) {
-        for (FileChannel ch : channels) {
+    private static void closeAll(List<TailFile> files) {
+        for (TailFile file : files) {
             try {
-                ch.close();
+                file.close();
             } catch (IOException e) {
                 log.warn("Closing a write-ahead log file failed: {}", e.toString());
             }

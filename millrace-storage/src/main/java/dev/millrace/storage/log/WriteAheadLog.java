@@ -54,8 +54,8 @@ import java.util.zip.CRC32C;
  * per-thread temporary direct buffers for heap buffers; doing it here keeps one buffer per WAL instead of a cache of
  * direct buffers per request thread, and makes one write call per chunk.
  *
- * <p>Thread-safe. Lock order: a shard's append lock, then {@code syncLock}, then {@code queueLock}; the WAL never
- * calls into a shard. {@code IOException}s are converted to {@link StorageException} here, once. A failed write or
+ * <p>Thread-safe. Lock order: a shard's append lock, then {@code queueLock} ({@link #append}); {@code syncLock}, then
+ * {@code queueLock}; no shard lock is taken under either, and the WAL never calls into a shard. {@code IOException}s are converted to {@link StorageException} here, once. A failed write or
  * force takes the WAL offline as a shard goes offline: the entries not yet durable are lost (their appenders fail),
  * appends fail fast, and at most once per {@link LogConfig#healIntervalMs()} an append re-establishes the WAL from
  * disk ({@link #healOrFail}): the current file is cut back to its durable end and a new file starts past every LSN
@@ -505,7 +505,7 @@ final class WriteAheadLog implements AutoCloseable {
         FileChannel next = config.channels().open(file, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         try {
-            FileUtil.forceDirectory(dir);
+            forceDirectoryOfRoll();
         } catch (IOException e) {
             next.close();
             throw e;
@@ -521,6 +521,22 @@ final class WriteAheadLog implements AutoCloseable {
         files.put(lsn, file);
         if (previous != null) {
             previous.close();
+        }
+    }
+
+    /**
+     * Forces the directory after a new file was created in it. Its channel closes itself on an interrupt, as the
+     * WAL's does: the force is then done once more (repeating it loses nothing) and the interrupt handed back through
+     * {@link #takeIoInterrupt}, so that one thread's interrupt does not fail the roll and take the WAL offline.
+     * Under syncLock.
+     */
+    private void forceDirectoryOfRoll() throws IOException {
+        try {
+            FileUtil.forceDirectory(dir);
+        } catch (ClosedByInterruptException e) {
+            Thread.interrupted(); // else the second force's channel closes at once
+            ioInterrupted = true;
+            FileUtil.forceDirectory(dir);
         }
     }
 
@@ -560,7 +576,7 @@ final class WriteAheadLog implements AutoCloseable {
             try {
                 healLocked();
             } finally {
-                if (interrupted) {
+                if (interrupted | takeIoInterrupt()) {
                     Thread.currentThread().interrupt();
                 }
             }
@@ -632,21 +648,29 @@ final class WriteAheadLog implements AutoCloseable {
                     return;
                 }
             }
+            boolean interrupted = Thread.interrupted(); // as in awaitDurable: the cleaner's roll is everybody's
             try {
                 startFile(durableLsn);
             } catch (IOException e) {
                 fail("write-ahead log roll failed", e);
+            } finally {
+                if (interrupted | takeIoInterrupt()) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
 
     /**
      * Deletes the files wholly below {@code boundary}; the caller forced every shard first. Returns how many. Nothing
-     * is deleted past the current file.
+     * is deleted past the current file, and nothing once the WAL is closed: the close decided which files stay.
      */
     int deleteBelow(long boundary) throws IOException {
         List<Path> doomed = new ArrayList<>();
         synchronized (syncLock) {
+            if (closed) {
+                return 0; // written under syncLock and queueLock both
+            }
             while (files.size() > 1 && files.higherKey(files.firstKey()) <= boundary) {
                 doomed.add(forgetOldestFile());
             }

@@ -198,4 +198,88 @@ class WalCleanerRaceTest {
         assertThat(store.openIfExists("gone")).isEmpty();
         assertThat(gone).doesNotExist();
     }
+
+    @Test
+    void aDeleteWhoseRenameFailsKeepsTheWalEntriesOfAShardNotOpenedSinceTheStart() throws Exception {
+        List<String> expected = writeAndLosePower("s");
+        store = EmbeddedLogStore.open(config(), clock);
+        // The shard's acknowledged batches are durable only in the WAL now. A delete whose rename fails leaves the
+        // stream in place, so the cleaner must still replay and force the shard before it deletes the WAL's files.
+        store.mover((from, to) -> {
+            throw new java.io.IOException("simulated EIO on rename");
+        });
+        assertThatThrownBy(() -> store.delete("s")).isInstanceOf(StorageException.class)
+                .hasMessageContaining("simulated EIO");
+        store.cleanNow().get(10, TimeUnit.SECONDS);
+
+        assertThat(afterPowerLoss("s")).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aDeleteWaitsForTheCleanersOpenOfTheShardAndLeavesNoShardOverTheDeletedFiles() throws Exception {
+        writeAndLosePower("s");
+        store = EmbeddedLogStore.open(config(), clock);
+        CountDownLatch replayed = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        store.afterReplay(pauseOn("millrace-wal-cleaner", replayed, release));
+        Future<?> clean = store.cleanNow();
+        assertThat(replayed.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // The cleaner has opened the shard's files and replayed into them, but not yet published it: a delete now
+        // must wait for it, not rename the directory under it and leave it to be published as a zombie.
+        java.util.concurrent.atomic.AtomicReference<Throwable> deleteFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread deleter = new Thread(() -> {
+            try {
+                store.delete("s");
+            } catch (Throwable t) {
+                deleteFailure.set(t);
+            }
+        }, "deleter");
+        deleter.start();
+        deleter.join(500);
+        release.countDown();
+        deleter.join(10_000);
+        clean.get(10, TimeUnit.SECONDS);
+        assertThat(deleter.isAlive()).isFalse();
+        assertThat(deleteFailure.get()).isNull();
+
+        assertThat(store.openIfExists("s")).isEmpty();
+        assertThat(store.exists("s")).isFalse();
+        assertThat(dir.resolve("shards").resolve("s")).doesNotExist();
+        // A shard created again under the key starts empty, on files of its own (real keys are never reused: they
+        // carry the stream's creation time).
+        ShardLog again = store.openOrCreate("s");
+        assertThat(readAll(again)).isEmpty();
+        again.append(records("new", 1));
+        assertThat(dataOf(readAll(again))).containsExactly("new-0");
+        assertThat(dir.resolve("shards").resolve("s")).isDirectory();
+    }
+
+    @Test
+    void aCleanerStillRunningAfterTheCloseGaveUpWaitingDeletesNoWalFile() throws Exception {
+        store = EmbeddedLogStore.open(config(), clock);
+        store.openOrCreate("s").append(records("s", 5));
+        store.closeWaitMs(200);
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Stands for a cleaner stalled (a hung device) after it rolled the WAL and took its boundary.
+        store.beforeCleanForce = pauseOn("millrace-wal-cleaner", reached, release);
+        Future<?> clean = store.cleanNow();
+        assertThat(reached.await(10, TimeUnit.SECONDS)).isTrue();
+        Path walDir = dir.resolve(WriteAheadLog.DIR_NAME);
+        List<Path> kept = WriteAheadLog.listFiles(walDir);
+        assertThat(kept).hasSizeGreaterThan(1);
+
+        // The close gives up waiting for the cleaner, so the WAL keeps its files; the cleaner, going on after the
+        // close cleared its map of open shards, must not take "no shard left to force" for "all forced".
+        EmbeddedLogStore closed = store;
+        store = null;
+        closed.close();
+        assertThat(WriteAheadLog.listFiles(walDir)).containsExactlyElementsOf(kept);
+        release.countDown();
+        clean.get(10, TimeUnit.SECONDS);
+
+        assertThat(WriteAheadLog.listFiles(walDir)).containsExactlyElementsOf(kept);
+    }
 }
