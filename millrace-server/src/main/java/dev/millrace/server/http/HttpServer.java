@@ -3,6 +3,7 @@ package dev.millrace.server.http;
 import dev.millrace.metrics.PrometheusExposition;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -15,8 +16,11 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.internal.PlatformDependent;
 
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -67,7 +71,7 @@ public final class HttpServer {
         }
         KinesisHttpHandler handler = new KinesisHttpHandler(apis, executor, limits.maxQueueWaitMs());
         plain = new ServerInitializer(handler, maxBodyBytes, limits, saturated(executor));
-        channel = bootstrap(plain).bind(host, port).sync().channel();
+        channel = bind(plain, host, port);
         return (InetSocketAddress) channel.localAddress();
     }
 
@@ -85,7 +89,7 @@ public final class HttpServer {
 
     /** Also serves TLS on {@code port} (after {@link #start}); returns the bound address. */
     public InetSocketAddress startTls(String host, int port, SslContext ssl) throws InterruptedException {
-        tlsChannel = bootstrap(new TlsServerInitializer(ssl, plain)).bind(host, port).sync().channel();
+        tlsChannel = bind(new TlsServerInitializer(ssl, plain), host, port);
         return (InetSocketAddress) tlsChannel.localAddress();
     }
 
@@ -96,6 +100,27 @@ public final class HttpServer {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(initializer);
+    }
+
+    /**
+     * Binds a listening socket. A failed bind throws what NIO's does, a {@link BindException} (thrown unchecked, as
+     * Netty's {@code sync()} throws it): the epoll transport reports "address already in use" as its own native
+     * IOException, and the app explains a {@code BindException} as a port in use in one line.
+     */
+    private Channel bind(ChannelInitializer<SocketChannel> initializer, String host, int port)
+            throws InterruptedException {
+        ChannelFuture bound = bootstrap(initializer).bind(host, port).await();
+        if (bound.isSuccess()) {
+            return bound.channel();
+        }
+        Throwable cause = bound.cause();
+        if (cause instanceof Errors.NativeIoException) {
+            BindException bind = new BindException(cause.getMessage());
+            bind.initCause(cause);
+            cause = bind;
+        }
+        PlatformDependent.throwException(cause);
+        throw new AssertionError("unreachable");
     }
 
     private static IoHandlerFactory ioHandlers() {
@@ -113,7 +138,7 @@ public final class HttpServer {
     public InetSocketAddress startMetrics(String host, int port, PrometheusExposition exposition)
             throws InterruptedException {
         metrics = new MetricsListener(exposition);
-        metricsChannel = bootstrap(metrics).bind(host, port).sync().channel();
+        metricsChannel = bind(metrics, host, port);
         return (InetSocketAddress) metricsChannel.localAddress();
     }
 
