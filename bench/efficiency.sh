@@ -172,7 +172,7 @@ create_topic() {
 say "starting Millrace (embedded engine, SYNC durability) on 127.0.0.1:$millrace_port"
 # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of words on purpose.
 java ${SERVER_JAVA_OPTS:-} -jar "$server_jar" server --port "$millrace_port" --host 127.0.0.1 \
-  --data-dir "$work/millrace" --throughput-limits off --shard-limit 10100 >"$out_dir/millrace.log" 2>&1 &
+  --data-dir "$work/millrace" --throughput-limits off --shard-limit 20000 >"$out_dir/millrace.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
 for attempt in $(seq 1 600); do
   grep -q "Millrace listening" "$out_dir/millrace.log" && break

@@ -61,7 +61,11 @@ public record StreamRecord(String name, long epochMs, StreamStatus status, long 
         return (int) eventual.stream().filter(ShardRecord::open).count();
     }
 
+    /** The shard with this index, or null. Shards are listed by index, so this is one look, not a scan of them all. */
     public ShardRecord shard(int index) {
+        if (index >= 0 && index < shards.size() && shards.get(index).index() == index) {
+            return shards.get(index);
+        }
         for (ShardRecord s : shards) {
             if (s.index() == index) {
                 return s;
