@@ -265,7 +265,11 @@ class Server:
 
 def start_function(out, label, server, delays=None):
     status = os.path.join(out, label + "-function-status.json")
-    args = ["java", "-Xmx256m", "-cp", CLASSPATH, "TrivialFunction", str(server.function_port), status]
+    # FUNCTION_JAVA_OPTS: the function's extra JVM options. By default TCP_NODELAY for the JDK's HTTP server, which
+    # otherwise leaves Nagle's algorithm on: each answer's body then waits for the ACK of its headers, which the
+    # caller delays ~40 ms (measured: PF 1 drained 6,900-7,000 records/s without it, 9,800-15,200 with it).
+    args = (["java", "-Xmx256m"] + ENV.get("FUNCTION_JAVA_OPTS", "-Dsun.net.httpserver.nodelay=true").split()
+            + ["-cp", CLASSPATH, "TrivialFunction", str(server.function_port), status])
     proc = start(args + ([delays] if delays else []), os.path.join(out, label + "-function.log"))
     wait_for("the function", lambda: "listening" in open(os.path.join(out, label + "-function.log")).read())
     return proc, status
