@@ -172,18 +172,18 @@ final class WalTail implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocate(0);
         long bufStart = 0;
         long offset = 0;
-        long maxEntry = WriteAheadLog.maxEntryBytes(maxBatchBytes);
+        long maxEntry = WalEntry.maxEntryBytes(maxBatchBytes);
         while (offset < size) {
             int at = (int) (offset - bufStart);
-            if (buf.limit() - at < WriteAheadLog.KEY_OFFSET) {
+            if (buf.limit() - at < WalEntry.KEY_OFFSET) {
                 buf = fill(ch, buf, offset, size, CHUNK_BYTES);
                 bufStart = offset;
                 at = 0;
             }
-            if (buf.limit() - at < WriteAheadLog.KEY_OFFSET) {
+            if (buf.limit() - at < WalEntry.KEY_OFFSET) {
                 return offset;
             }
-            long claimed = WriteAheadLog.claimedEntryBytes(buf, at);
+            long claimed = WalEntry.claimedEntryBytes(buf, at);
             if (claimed > maxEntry || offset + claimed > size) {
                 return offset;
             }
@@ -192,10 +192,10 @@ final class WalTail implements AutoCloseable {
                 bufStart = offset;
                 at = 0;
             }
-            if (WriteAheadLog.intactEntryBytes(buf, at, buf.limit(), maxBatchBytes) != claimed) {
+            if (WalEntry.intactEntryBytes(buf, at, buf.limit(), maxBatchBytes) != claimed) {
                 return offset;
             }
-            visitor.visit(WriteAheadLog.key(buf, at), offset, (int) claimed);
+            visitor.visit(WalEntry.key(buf, at), offset, (int) claimed);
             offset += claimed;
         }
         return offset;
@@ -243,7 +243,7 @@ final class WalTail implements AutoCloseable {
             if (buf.limit() != ref.entryBytes()) {
                 throw new IOException("write-ahead log entry at offset " + ref.offset() + " was cut since start-up");
             }
-            int batchAt = WriteAheadLog.batchOffset(buf, 0);
+            int batchAt = WalEntry.batchOffset(buf, 0);
             sink.accept(buf.duplicate().position(batchAt).slice());
         }
         Runnable hook = afterReplay;
