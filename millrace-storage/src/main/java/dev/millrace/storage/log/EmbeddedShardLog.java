@@ -33,8 +33,9 @@ import java.util.List;
  * {@link DurabilityPolicy#SYNC} an append is in two steps ({@link #begin}, then {@link PendingAppend#await}): the batch
  * is written to the active segment and queued in the store's {@link WriteAheadLog} under the lock, and acknowledged
  * once the WAL is forced past it, which one force does for every shard a caller began (group commit across shards).
- * The segment itself is not forced per append: the shard is marked dirty, and the WAL's cleaner forces it
- * ({@link #flushIfDirty}) before deleting the WAL files that cover it. Segment forces still share one {@code force}
+ * The segment itself is not forced per append, nor even written: the batch goes to the active segment's write-back
+ * tail ({@link ActiveSegment}, {@link TailMemory}), the shard is marked dirty, and the WAL's cleaner writes and forces
+ * it ({@link #flushIfDirty}) before deleting the WAL files that cover it. Segment forces still share one {@code force}
  * per group: {@code syncLock} admits one forcer at a time, and each forcer covers everything written before it
  * started. Records become visible to readers only when acknowledged: the published {@link ShardView} cuts the active
  * segment at the last acknowledged batch.
@@ -131,7 +132,7 @@ final class EmbeddedShardLog implements ShardLog {
         this.replayFloor = recovered.tailEnd();
         this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines);
         this.sealedSegments = new ArrayList<>(recovered.sealed());
-        this.active = recovered.active();
+        this.active = withWriteBack(recovered.active());
         this.checkpoint = recovered.checkpoint();
         this.positionLimit = recovered.nextPosition();
         this.checkpointOffset = recovered.durableOffset();
@@ -331,6 +332,11 @@ final class EmbeddedShardLog implements ShardLog {
                 if (wal != null && !dirty) {
                     return;
                 }
+                try {
+                    active.flush();
+                } catch (IOException e) {
+                    throw fail("writing the segment failed", e);
+                }
                 written = active.snapshot();
                 dirty = false;
             }
@@ -453,6 +459,14 @@ final class EmbeddedShardLog implements ShardLog {
         makeVisible(active.snapshot());
     }
 
+    /** Under SYNC the active segment keeps its tail in memory: the WAL holds those batches durably. */
+    private ActiveSegment withWriteBack(ActiveSegment segment) {
+        if (wal != null) {
+            segment.writeBack(wal.tails());
+        }
+        return segment;
+    }
+
     private void maybeRoll(int batchBytes) throws IOException {
         if (active.sizeBytes() == 0) {
             return;
@@ -471,7 +485,8 @@ final class EmbeddedShardLog implements ShardLog {
         sealedSegments.add(finished);
         Segment next = Segment.create(dir, nextPosition, pool, config);
         FileUtil.forceDirectory(dir);
-        active = new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(), lastArrivalMs);
+        active = withWriteBack(new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(),
+                lastArrivalMs));
         checkpoint.write(positionLimit, nextPosition, 0, lastArrivalMs);
         checkpointOffset = 0;
         dirty = false; // the finished segment was forced, and the new one is empty
@@ -582,15 +597,22 @@ final class EmbeddedShardLog implements ShardLog {
             Files.deleteIfExists(file);
         }
         Segment segment = acknowledged.segment();
+        if (acknowledged.tail() != null) {
+            // Acknowledged batches still in the write-back tail (its write may have been what failed): the file
+            // gets them now, or the shard stays offline and the WAL keeps them.
+            segment.write(ByteBuffer.wrap(acknowledged.tail(), 0,
+                    Math.toIntExact(acknowledged.sizeBytes() - acknowledged.fileBytes())), acknowledged.fileBytes());
+        }
         if (Files.size(segment.logPath) > acknowledged.sizeBytes()) {
             segment.truncate(acknowledged.sizeBytes());
         }
+        active.dropTail();
         FileUtil.forceDirectory(dir);
         incarnation++;
         long floor = nextPosition;
         ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(floor);
         sealedSegments = new ArrayList<>(recovered.sealed());
-        active = recovered.active();
+        active = withWriteBack(recovered.active());
         checkpoint = recovered.checkpoint();
         active.skipTo(floor);
         nextPosition = Math.max(recovered.nextPosition(), floor);
@@ -659,6 +681,7 @@ final class EmbeddedShardLog implements ShardLog {
                 }
                 checkWritable();
                 try {
+                    active.flush();
                     active.segment.force();
                     writeSealedMarker();
                     FileUtil.forceDirectory(dir);
@@ -736,16 +759,19 @@ final class EmbeddedShardLog implements ShardLog {
                 }
                 closed = true;
                 if (failure != null) {
+                    active.dropTail();
                     return false;
                 }
                 if (appendedSinceOpen) {
                     try {
+                        active.flush();
                         active.segment.force();
                         durableEnd = Math.max(durableEnd, nextPosition);
                         // A clean stop records the exact end: the next start skips no positions and scans nothing.
                         checkpoint.writeExact(nextPosition, active.segment.basePosition, active.sizeBytes(),
                                 lastArrivalMs);
                     } catch (IOException e) {
+                        active.dropTail();
                         throw new StorageException("final fsync of shard " + key + " failed: " + e, e);
                     }
                 }
@@ -764,6 +790,7 @@ final class EmbeddedShardLog implements ShardLog {
             synchronized (appendLock) {
                 if (dirty) {
                     try {
+                        active.flush();
                         active.segment.force();
                     } catch (IOException e) {
                         throw fail("fsync before delete failed", e);
@@ -771,6 +798,7 @@ final class EmbeddedShardLog implements ShardLog {
                     dirty = false;
                 }
                 closed = true;
+                active.dropTail();
                 try {
                     for (SegmentSnapshot s : sealedSegments) {
                         s.segment().retireFiles();
@@ -782,6 +810,20 @@ final class EmbeddedShardLog implements ShardLog {
                 } catch (IOException e) {
                     throw new StorageException("closing files of shard " + key + " failed: " + e, e);
                 }
+            }
+        }
+    }
+
+    /**
+     * Writes the active segment's write-back tail to its file now, not forced, as a full tail would be: for tests
+     * that damage a segment file batch by batch.
+     */
+    void writeOutTail() {
+        synchronized (appendLock) {
+            try {
+                active.flush();
+            } catch (IOException e) {
+                throw fail("writing the segment failed", e);
             }
         }
     }

@@ -123,6 +123,13 @@ final class Segment {
         }
     }
 
+    /** Writes index entries {@code from} on to the index file (not forced: the file is rebuildable). */
+    void writeIndexEntries(SegmentIndex index, int from) throws IOException {
+        try (FilePool.Handle h = pool.acquire(indexPath)) {
+            writeFully(h.channel(), index.encode(from), SegmentIndex.entryFileOffset(from));
+        }
+    }
+
     /** Rewrites the whole index file from memory, atomically, and forces it. */
     void rewriteIndexFile(SegmentIndex index) throws IOException {
         pool.retire(indexPath);

@@ -29,12 +29,23 @@ final class SegmentScanner {
     /** Why a scan ended. */
     enum Stop { END, VISITOR, DAMAGE }
 
-    private final Segment segment;
+    /** Where the bytes come from: a segment's file, or a reader's snapshot of it (file and write-back tail). */
+    @FunctionalInterface
+    interface Source {
+        /** Reads up to {@code dst.remaining()} bytes at {@code offset}, stopping early only at the end. */
+        void read(ByteBuffer dst, long offset) throws IOException;
+    }
+
+    private final Source source;
     private final int maxBatchBytes;
     private long stoppedAt;
 
     SegmentScanner(Segment segment, int maxBatchBytes) {
-        this.segment = segment;
+        this(segment::read, maxBatchBytes);
+    }
+
+    SegmentScanner(Source source, int maxBatchBytes) {
+        this.source = source;
         this.maxBatchBytes = maxBatchBytes;
     }
 
@@ -99,7 +110,7 @@ final class SegmentScanner {
     private ByteBuffer fill(ByteBuffer previous, long offset, long toOffset, int bytes) throws IOException {
         int wanted = (int) Math.min(bytes, toOffset - offset);
         ByteBuffer buf = previous.capacity() >= wanted ? previous.clear().limit(wanted) : ByteBuffer.allocate(wanted);
-        segment.read(buf, offset);
+        source.read(buf, offset);
         buf.flip();
         return buf;
     }

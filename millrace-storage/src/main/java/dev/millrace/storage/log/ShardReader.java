@@ -71,7 +71,7 @@ final class ShardReader {
             int entry = index.floorByPosition(position - s.basePosition(), s.sizeBytes() - 1);
             long offset = entry < 0 ? 0 : index.fileOffset(entry);
             long expectedBase = entry < 0 ? -1 : s.basePosition() + index.relPosition(entry);
-            SegmentScanner scanner = new SegmentScanner(s.segment(), maxBatchBytes);
+            SegmentScanner scanner = new SegmentScanner(s::read, maxBatchBytes);
             boolean[] misplaced = {false};
             SegmentScanner.Stop stop = scanner.scan(offset, s.sizeBytes(), chunkHint, (buf, at, total, fileOffset) -> {
                 if (fileOffset == offset && expectedBase >= 0 && RecordBatch.basePosition(buf, at) != expectedBase) {
@@ -165,7 +165,7 @@ final class ShardReader {
             if (pageStart < 0 || offset + RecordBatch.HEADER_BYTES > pageStart + page.limit()) {
                 page.clear();
                 page.limit((int) Math.min(HEADER_PAGE_BYTES, s.sizeBytes() - offset));
-                s.segment().read(page, offset);
+                s.read(page, offset);
                 page.flip();
                 pageStart = offset;
             }

@@ -115,6 +115,8 @@ final class WriteAheadLog implements AutoCloseable {
     private final TreeMap<Long, Path> files = new TreeMap<>();
 
     private volatile long durableLsn;
+    /** The shards' write-back tails, which this log keeps durable until the cleaner has written them out. */
+    private final TailMemory tails = new TailMemory();
 
     private WriteAheadLog(Path dir, LogConfig config, Clock clock, FilePool pool, FailureLog.Budget failureLines,
                           Runnable onRoll) {
@@ -125,6 +127,10 @@ final class WriteAheadLog implements AutoCloseable {
         this.onRoll = onRoll;
         this.failures = new FailureLog(log, "Write-ahead log " + dir, clock, config.failureLogIntervalMs(),
                 failureLines);
+    }
+
+    TailMemory tails() {
+        return tails;
     }
 
     /**
