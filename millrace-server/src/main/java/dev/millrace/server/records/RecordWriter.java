@@ -165,9 +165,12 @@ public final class RecordWriter {
         Account scope = streams.account();
         // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
         // (two BigIntegers and more) is not worth computing per entry.
-        Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>();
+        // Sized for the shards the call can touch: a call over 1,000 shards touches ~400, and growing the maps there
+        // rehashed them five times per call.
+        int touched = Math.min(pending.size(), s.shards().size());
+        Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>(touched);
         Map<ShardRecord, Cluster.Node> remote = new IdentityHashMap<>();
-        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>();
+        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>(touched);
         for (int i : pending) {
             Entry entry = entries.get(i);
             ShardRecord shard = router.route(entry.hashKey());

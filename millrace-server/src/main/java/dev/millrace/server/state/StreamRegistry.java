@@ -106,6 +106,7 @@ public final class StreamRegistry {
     public StreamRegistry(MetadataStore metadata, LogStore logs, Clock clock, Account account,
                           long transitionDelayMs, int shardLimit, BooleanSupplier writer, String logPrefix) {
         this.logPrefix = logPrefix;
+        this.logKeys = new ShardKeys(logPrefix);
         this.metadata = metadata;
         this.logs = logs;
         this.clock = clock;
@@ -591,6 +592,8 @@ public final class StreamRegistry {
             for (ShardRecord shard : s.pendingShards() == null ? List.<ShardRecord>of() : s.pendingShards()) {
                 logs.delete(logKey(s, shard.index()));
             }
+            logKeys.forget(name);
+            SHARD_KEYS.forget(name);
             return;
         }
         StreamRecord active = s.withStatus(StreamStatus.ACTIVE, 0).withPendingShards(null);
@@ -646,11 +649,20 @@ public final class StreamRegistry {
      * share a log; legacy keys start with a digit, so the kinds cannot be confused.
      */
     public String logKey(StreamRecord stream, int shardIndex) {
-        return logPrefix + shardKey(stream, shardIndex);
+        return logKeys.of(stream, shardIndex);
     }
+
+    /** Keys of this registry's shard logs; see {@link ShardKeys}. */
+    private final ShardKeys logKeys;
+    /** Shard keys as throttles and meters name shards, for every registry alike (they hold no prefix). */
+    private static final ShardKeys SHARD_KEYS = new ShardKeys("");
 
     /** A shard's key: unique per stream incarnation, so a re-created stream never sees old records. */
     static String shardKey(StreamRecord stream, int shardIndex) {
+        return SHARD_KEYS.of(stream, shardIndex);
+    }
+
+    static String buildShardKey(StreamRecord stream, int shardIndex) {
         StringBuilder b = new StringBuilder(40).append(stream.epochMs()).append('-').append(stream.name()).append('-');
         return ZeroPadded.append(b, shardIndex, 6).toString();
     }

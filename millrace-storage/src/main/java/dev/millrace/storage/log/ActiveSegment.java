@@ -10,8 +10,9 @@ import java.nio.ByteBuffer;
  * <p>Write-back ({@link #writeBack}, under SYNC only): batches are then copied into an in-memory tail and reach the
  * file in one write per tail (when the next batch would not fit it, or at {@link #flush}) instead of one write each;
  * why, and the bounds, are in {@link TailMemory}. A tail array is dropped once written out, never reused, and bytes
- * in it never change once appended, so a {@link SegmentSnapshot} can hand it to readers without a lock. Index entries of batches in the tail reach the index file with it. The file
- * always holds the segment's first {@code sizeBytes - tailBytes} bytes.
+ * in it never change once appended, so a {@link SegmentSnapshot} can hand it to readers without a lock. Index entries
+ * of batches in the tail reach the index file with it. The file always holds the segment's first
+ * {@code sizeBytes - tailBytes} bytes.
  *
  * <p>Not thread-safe: owned by the shard and used only under its append lock (or by recovery before the shard is
  * shared).

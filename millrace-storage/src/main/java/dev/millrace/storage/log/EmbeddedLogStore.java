@@ -244,9 +244,11 @@ public final class EmbeddedLogStore implements LogStore {
                 if (walTail.replayInto(shardKey, shard::replay)) {
                     shard.finishReplay();
                 }
-            } catch (IOException e) {
-                throw new StorageException("replaying the write-ahead log into shard " + shardKey + " failed: " + e,
-                        e);
+            } catch (IOException | RuntimeException e) {
+                // The WAL still holds what was replayed: the next open replays it again into a new instance.
+                shard.discard();
+                throw e instanceof StorageException se ? se : new StorageException(
+                        "replaying the write-ahead log into shard " + shardKey + " failed: " + e, e);
             }
         }
         return shard;

@@ -142,6 +142,9 @@ final class EmbeddedShardLog implements ShardLog {
         this.durableEnd = nextPosition;
         this.sealed = sealed;
         this.retentionMs = config.defaultRetentionMs();
+        if (wal != null) {
+            wal.tails().shardOpened();
+        }
         publish();
     }
 
@@ -358,6 +361,8 @@ final class EmbeddedShardLog implements ShardLog {
                 if (visibleActive == null || visibleActive.segment() != written.segment()
                         || visibleActive.endPosition() < written.endPosition()) {
                     makeVisible(written);
+                } else {
+                    releaseWrittenTail(written.sizeBytes());
                 }
                 limit = positionLimit;
             }
@@ -459,6 +464,14 @@ final class EmbeddedShardLog implements ShardLog {
         makeVisible(active.snapshot());
     }
 
+    /** Refuses appends from now on; gives the shard's share of the tails' memory back. Under appendLock. */
+    private void markClosed() {
+        if (!closed && wal != null) {
+            wal.tails().shardClosed();
+        }
+        closed = true;
+    }
+
     /** Under SYNC the active segment keeps its tail in memory: the WAL holds those batches durably. */
     private ActiveSegment withWriteBack(ActiveSegment segment) {
         if (wal != null) {
@@ -493,6 +506,18 @@ final class EmbeddedShardLog implements ShardLog {
         // Publish before raising durableEnd: an appender that finds its position durable must also find it visible.
         makeVisible(active.snapshot());
         durableEnd = Math.max(durableEnd, nextPosition);
+    }
+
+    /**
+     * Republishes the readers' view without its write-back tail once the file holds all it covers (the first
+     * {@code fileBytes}): else the view kept the written-out array alive, and every idle shard held a whole tail's
+     * memory that {@link TailMemory} no longer counted. Under appendLock.
+     */
+    private void releaseWrittenTail(long fileBytes) {
+        SegmentSnapshot v = visibleActive;
+        if (v != null && v.tail() != null && v.segment() == active.segment && v.sizeBytes() <= fileBytes) {
+            makeVisible(v.withoutTail());
+        }
     }
 
     private void makeVisible(SegmentSnapshot activeSnapshot) {
@@ -757,7 +782,7 @@ final class EmbeddedShardLog implements ShardLog {
                 if (closed) {
                     return true;
                 }
-                closed = true;
+                markClosed();
                 if (failure != null) {
                     active.dropTail();
                     return false;
@@ -797,7 +822,7 @@ final class EmbeddedShardLog implements ShardLog {
                     }
                     dirty = false;
                 }
-                closed = true;
+                markClosed();
                 active.dropTail();
                 try {
                     for (SegmentSnapshot s : sealedSegments) {
@@ -825,6 +850,15 @@ final class EmbeddedShardLog implements ShardLog {
             } catch (IOException e) {
                 throw fail("writing the segment failed", e);
             }
+            releaseWrittenTail(active.sizeBytes());
+        }
+    }
+
+    /** Lets a shard whose WAL replay failed go, before it was shared: its tail, and its share of the tails' memory. */
+    void discard() {
+        synchronized (appendLock) {
+            active.dropTail();
+            markClosed();
         }
     }
 

@@ -19,6 +19,11 @@ record SegmentSnapshot(Segment segment, long basePosition, long endPosition, lon
         this(segment, basePosition, endPosition, sizeBytes, lastArrivalMs, null, sizeBytes);
     }
 
+    /** The same bytes, all read from the file: for once the tail has been written out. */
+    SegmentSnapshot withoutTail() {
+        return new SegmentSnapshot(segment, basePosition, endPosition, sizeBytes, lastArrivalMs);
+    }
+
     boolean empty() {
         return sizeBytes == 0;
     }

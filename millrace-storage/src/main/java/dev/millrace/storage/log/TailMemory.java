@@ -13,10 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the page cache lookup, the inode's size and time). A tail turns those into one write per tail's worth of batches.
  *
  * <p>Bounds: a tail has a fixed capacity, chosen when it is made: a fair share of {@link #TOTAL_TAIL_BYTES} among the
- * tails held at that moment, between {@link #MIN_TAIL_BYTES} and {@link #SHARD_TAIL_BYTES} (2,000 busy shards get 32
- * KiB each, 10,000 about 6.5 KiB). It is written out once a batch would not fit, so it is never copied to grow. While
- * the tails together hold more than the total (more shards than shares), a shard without a tail writes its batches
- * directly, as without write-back. The WAL's cleaner writes out and forces every tail anyway.
+ * shards open with write-back at that moment, between {@link #MIN_TAIL_BYTES} and {@link #SHARD_TAIL_BYTES} (up to
+ * 2,000 shards get 32 KiB each, 10,000 about 6.5 KiB). A share by the tails held instead let the first 2,000 shards
+ * of 10,000 take all of it, and the others wrote every batch directly. A tail is written out once a batch would not
+ * fit, so it is never copied to grow. While the tails together hold the total (more shards than shares), a shard
+ * without a tail writes its batches directly, as without write-back. The WAL's cleaner writes out and forces every
+ * tail anyway, and then readers' views let the written arrays go. Concurrent appenders may pass the total by one tail
+ * each (the check and the taking are not one step): a few hundred KiB at most, for no lock.
  *
  * <p>Thread-safe.
  */
@@ -29,7 +32,7 @@ final class TailMemory {
     static final int MIN_TAIL_BYTES = 4 * 1024;
 
     private final AtomicLong heldBytes = new AtomicLong();
-    private final AtomicLong tails = new AtomicLong();
+    private final AtomicLong shards = new AtomicLong();
     private final long totalBytes;
     private final int shardBytes;
 
@@ -55,17 +58,30 @@ final class TailMemory {
         if (held >= totalBytes) {
             return 0;
         }
-        long share = totalBytes / (tails.get() + 1);
+        long share = totalBytes / Math.max(1, shards.get());
         int capacity = (int) Math.max(bytes, Math.min(shardBytes, Math.max(MIN_TAIL_BYTES, share)));
         heldBytes.addAndGet(capacity);
-        tails.incrementAndGet();
         return capacity;
     }
 
     /** Gives back a tail's memory ({@link #take}'s capacity). */
     void release(int capacity) {
         heldBytes.addAndGet(-capacity);
-        tails.decrementAndGet();
+    }
+
+    /** A shard opened with write-back: the shares get smaller. */
+    void shardOpened() {
+        shards.incrementAndGet();
+    }
+
+    /** A shard closed (or deleted): the shares of tails made from now on get larger. */
+    void shardClosed() {
+        shards.decrementAndGet();
+    }
+
+    /** For tests: shards open with write-back. */
+    long openShards() {
+        return shards.get();
     }
 
     /** For tests and metrics. */

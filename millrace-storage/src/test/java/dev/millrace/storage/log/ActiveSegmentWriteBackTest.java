@@ -157,6 +157,26 @@ class ActiveSegmentWriteBackTest {
         assertThat(tails.heldBytes()).isZero();
     }
 
+    @Test
+    void aTailIsAFairShareOfTheTotalAmongTheOpenShards() {
+        TailMemory tails = new TailMemory(64L * 1024 * 1024, 32 * 1024);
+        assertThat(tails.take(100)).as("few shards: the per-shard bound").isEqualTo(32 * 1024);
+        for (int i = 0; i < 10_000; i++) {
+            tails.shardOpened();
+        }
+        assertThat(tails.take(100)).as("10,000 shards: a ten-thousandth of the total").isEqualTo(6710);
+        assertThat(tails.take(9_000)).as("never smaller than the batch").isEqualTo(9_000);
+        for (int i = 0; i < 9_990; i++) {
+            tails.shardClosed();
+        }
+        assertThat(tails.take(100)).isEqualTo(32 * 1024);
+        for (int i = 0; i < 100_000; i++) {
+            tails.shardOpened();
+        }
+        assertThat(tails.take(100)).as("never smaller than a page").isEqualTo(TailMemory.MIN_TAIL_BYTES);
+        assertThat(tails.heldBytes()).isEqualTo(32 * 1024 + 6710 + 9_000 + 32 * 1024 + TailMemory.MIN_TAIL_BYTES);
+    }
+
     /** Concatenates the batches written, in order. */
     private static final class ByteArrayCollector {
         private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
