@@ -37,8 +37,8 @@ import java.util.List;
  * tail ({@link ActiveSegment}, {@link TailMemory}), the shard is marked dirty, and the WAL's cleaner writes and forces
  * it ({@link #flushIfDirty}) before deleting the WAL files that cover it. Segment forces still share one {@code force}
  * per group: {@code syncLock} admits one forcer at a time, and each forcer covers everything written before it
- * started. Records become visible to readers only when acknowledged: the published {@link ShardView} cuts the active
- * segment at the last acknowledged batch.
+ * started. Records become visible to readers only when acknowledged: the published view ({@link PublishedSegments})
+ * cuts the active segment at the last acknowledged batch.
  *
  * <p>Append listeners ({@link #onAppend}) are told by each appender of its own batch once it is acknowledged, holding
  * no lock: a slow listener delays only that appender's return, never the shard's other appends or the group commit.
@@ -50,8 +50,8 @@ import java.util.List;
  * <p>{@code IOException}s are converted to {@link StorageException} here, once. An IO failure while writing (a full
  * disk) takes the shard offline, because the file's tail is then unknown: appends fail at once, reads go on. The shard
  * heals itself: at most once per {@link LogConfig#healIntervalMs()} an append first re-establishes the shard's state
- * from disk, as opening it does ({@link #reestablish}), and goes on if that worked. Failures are logged through a
- * {@link FailureLog}, one line per {@link LogConfig#failureLogIntervalMs()}, and thrown as already reported.
+ * from disk, as opening it does ({@link #reestablish}), and goes on if that worked. The outage ({@link ShardOutage})
+ * logs one line per {@link LogConfig#failureLogIntervalMs()}, and its failures are thrown as already reported.
  */
 final class EmbeddedShardLog implements ShardLog {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedShardLog.class);
@@ -73,14 +73,14 @@ final class EmbeddedShardLog implements ShardLog {
     private final Object syncLock = new Object();
     final AppendListeners listeners = new AppendListeners();
 
-    private final FailureLog failures;
-    private List<SegmentSnapshot> sealedSegments;
+    private final ShardOutage outage;
+    /** What readers see; changed under {@code appendLock}. */
+    private final PublishedSegments published;
     private ShardCheckpoint checkpoint;
     private long positionLimit;
     /** The durable offset the checkpoint last recorded; a stale value only means a longer scan after a crash. */
     private volatile long checkpointOffset;
     private ActiveSegment active;
-    private SegmentSnapshot visibleActive;
     /**
      * Written under {@code appendLock} only; volatile so that an encrypting appender can seal its batch for the
      * position it will most likely get before it takes the lock.
@@ -89,15 +89,6 @@ final class EmbeddedShardLog implements ShardLog {
     private long lastArrivalMs;
     private boolean sealed;
     private boolean closed;
-    /** Set while the shard is offline after an IO failure; volatile so that appends can fail fast without a lock. */
-    private volatile StorageException failure;
-    /** When the next attempt to heal may start (the injected clock's millis). */
-    private long nextHealMs;
-    /**
-     * Re-established from disk, but no append has succeeded since: on a disk still full that always works and the
-     * next append fails again, so the outage ends (and is logged as over) only with an acknowledged append.
-     */
-    private boolean healing;
     /**
      * Counts re-establishments. A batch written before one may have been cut by it while its appender waited for a
      * force, and {@code durableEnd} now covers its positions: the appender must fail, not find its position durable.
@@ -115,7 +106,6 @@ final class EmbeddedShardLog implements ShardLog {
     /** Whether anything was appended since the shard was opened; a clean close of an untouched shard forces nothing. */
     private boolean appendedSinceOpen;
 
-    private volatile ShardView view;
     private volatile long durableEnd;
     private volatile long retentionMs;
 
@@ -130,13 +120,13 @@ final class EmbeddedShardLog implements ShardLog {
         this.keys = keys;
         this.wal = wal;
         this.replayFloor = recovered.tailEnd();
-        this.failures = new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines);
-        this.sealedSegments = new ArrayList<>(recovered.sealed());
+        this.outage = new ShardOutage(key, clock, config.healIntervalMs(),
+                new FailureLog(log, "Shard " + key, clock, config.failureLogIntervalMs(), failureLines));
         this.active = withWriteBack(recovered.active());
         this.checkpoint = recovered.checkpoint();
         this.positionLimit = recovered.nextPosition();
         this.checkpointOffset = recovered.durableOffset();
-        this.visibleActive = active.snapshot();
+        this.published = new PublishedSegments(recovered.sealed(), active.snapshot());
         this.nextPosition = recovered.nextPosition();
         this.lastArrivalMs = active.lastArrivalMs();
         this.durableEnd = nextPosition;
@@ -145,7 +135,6 @@ final class EmbeddedShardLog implements ShardLog {
         if (wal != null) {
             wal.tails().shardOpened();
         }
-        publish();
     }
 
     /**
@@ -200,7 +189,7 @@ final class EmbeddedShardLog implements ShardLog {
                 : RecordBatch.encodeForSealing(records, config.maxBatchBytes());
         ByteBuffer batch = dataKey == null ? plain
                 : RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
-        if (failure != null) {
+        if (outage.offline()) {
             healOrFail();
         }
         if (wal != null) {
@@ -230,7 +219,7 @@ final class EmbeddedShardLog implements ShardLog {
                 RecordBatch.stamp(batch, base, arrivalMs);
                 active.append(batch);
             } catch (IOException e) {
-                throw fail("append failed", e);
+                throw outage.fail("append failed", e);
             }
             nextPosition = active.endPosition();
             lastArrivalMs = arrivalMs;
@@ -244,7 +233,7 @@ final class EmbeddedShardLog implements ShardLog {
                     lsn = wal.append(key, batch);
                 } catch (StorageException e) {
                     // The batch is in the segment but will never be acknowledged: cut it before anything follows it.
-                    throw fail("the write-ahead log refused a written batch", e);
+                    throw outage.fail("the write-ahead log refused a written batch", e);
                 }
                 lastWalLsn = lsn;
                 lastWalEpoch = walEpoch;
@@ -252,7 +241,7 @@ final class EmbeddedShardLog implements ShardLog {
                 written = active.snapshot();
             } else if (config.durability() == DurabilityPolicy.INTERVAL) {
                 dirty = true;
-                makeVisible(active.snapshot());
+                published.show(active.snapshot());
             }
             return new ShardAppend(this, AppendResult.contiguous(base, records.size(), arrivalMs), nextPosition,
                     incarnation, lsn, walEpoch, written);
@@ -266,7 +255,7 @@ final class EmbeddedShardLog implements ShardLog {
      */
     private void checkWalBeforeWrite() {
         if (lastWalLsn > 0 && durableEnd < nextPosition && wal.lost(lastWalLsn, lastWalEpoch)) {
-            throw fail("the write-ahead log lost an un-forced batch of this shard",
+            throw outage.fail("the write-ahead log lost an un-forced batch of this shard",
                     new IOException("write-ahead log failure"));
         }
         wal.checkWritable();
@@ -287,20 +276,20 @@ final class EmbeddedShardLog implements ShardLog {
         synchronized (appendLock) {
             if (incarnation != writtenIn) {
                 throw new StorageException("shard " + key + " was re-established from disk after an IO failure "
-                        + "before this batch was acknowledged; it was not stored", failure, true);
+                        + "before this batch was acknowledged; it was not stored", outage.cause(), true);
             }
             if (walFailure != null) {
                 if (durableEnd >= end) {
                     return; // a roll or a seal forced the segment past it meanwhile: it is durable after all
                 }
-                if (failure == null) {
-                    fail("the write-ahead log lost a written batch", walFailure);
+                if (!outage.offline()) {
+                    outage.fail("the write-ahead log lost a written batch", walFailure);
                 }
                 throw walFailure;
             }
             durableEnd = Math.max(durableEnd, end);
-            if (written.segment() == active.segment && visibleActive.sizeBytes() < written.sizeBytes()) {
-                makeVisible(written);
+            if (written.segment() == active.segment && published.active().sizeBytes() < written.sizeBytes()) {
+                published.show(written);
             }
         }
     }
@@ -319,7 +308,7 @@ final class EmbeddedShardLog implements ShardLog {
         synchronized (syncLock) {
             if (incarnation != writtenIn) {
                 throw new StorageException("shard " + key + " was re-established from disk after an IO failure "
-                        + "before this batch was forced; it was not stored", failure, true);
+                        + "before this batch was forced; it was not stored", outage.cause(), true);
             }
             if (wal == null && durableEnd >= position) {
                 return;
@@ -329,8 +318,8 @@ final class EmbeddedShardLog implements ShardLog {
                 if (closed) {
                     throw new StorageException("shard " + key + " is closed");
                 }
-                if (failure != null) {
-                    throw offline();
+                if (outage.offline()) {
+                    throw outage.refused();
                 }
                 if (wal != null && !dirty) {
                     return;
@@ -338,7 +327,7 @@ final class EmbeddedShardLog implements ShardLog {
                 try {
                     active.flush();
                 } catch (IOException e) {
-                    throw fail("writing the segment failed", e);
+                    throw outage.fail("writing the segment failed", e);
                 }
                 written = active.snapshot();
                 dirty = false;
@@ -347,7 +336,7 @@ final class EmbeddedShardLog implements ShardLog {
                 written.segment().force();
             } catch (IOException e) {
                 synchronized (appendLock) {
-                    throw fail("fsync failed", e);
+                    throw outage.fail("fsync failed", e);
                 }
             }
             long limit;
@@ -358,11 +347,11 @@ final class EmbeddedShardLog implements ShardLog {
                 }
                 // Under INTERVAL an append publishes itself; one made while this was forcing is newer than what was
                 // forced, and must not be hidden again until the next flush.
-                if (visibleActive == null || visibleActive.segment() != written.segment()
-                        || visibleActive.endPosition() < written.endPosition()) {
-                    makeVisible(written);
+                SegmentSnapshot visible = published.active();
+                if (visible.segment() != written.segment() || visible.endPosition() < written.endPosition()) {
+                    published.show(written);
                 } else {
-                    releaseWrittenTail(written.sizeBytes());
+                    published.releaseWrittenTail(active.segment, written.sizeBytes());
                 }
                 limit = positionLimit;
             }
@@ -384,7 +373,7 @@ final class EmbeddedShardLog implements ShardLog {
             checkpoint.write(limit, segmentBase, forcedBytes, lastArrivalMs);
         } catch (IOException e) {
             synchronized (appendLock) {
-                throw fail("checkpoint write failed", e);
+                throw outage.fail("checkpoint write failed", e);
             }
         }
         checkpointOffset = forcedBytes;
@@ -402,7 +391,7 @@ final class EmbeddedShardLog implements ShardLog {
             if (closed) {
                 return true;
             }
-            if (failure != null) {
+            if (outage.offline()) {
                 return false;
             }
             if (!dirty) {
@@ -418,7 +407,7 @@ final class EmbeddedShardLog implements ShardLog {
     /** For the WAL's cleaner: heals the shard if due (no append may come to), then forces it; never throws. */
     boolean flushForWal() {
         try {
-            if (failure != null) {
+            if (outage.offline()) {
                 healOrFail();
             }
             return flushIfDirty();
@@ -461,7 +450,7 @@ final class EmbeddedShardLog implements ShardLog {
     void finishReplay() {
         active.skipTo(nextPosition);
         durableEnd = nextPosition;
-        makeVisible(active.snapshot());
+        published.show(active.snapshot());
     }
 
     /** Refuses appends from now on; gives the shard's share of the tails' memory back. Under appendLock. */
@@ -495,7 +484,7 @@ final class EmbeddedShardLog implements ShardLog {
     private void roll() throws IOException {
         active.finish();
         SegmentSnapshot finished = active.snapshot();
-        sealedSegments.add(finished);
+        published.addSealed(finished);
         Segment next = Segment.create(dir, nextPosition, pool, config);
         FileUtil.forceDirectory(dir);
         active = withWriteBack(new ActiveSegment(next, new SegmentIndex(), config.indexIntervalBytes(),
@@ -504,39 +493,16 @@ final class EmbeddedShardLog implements ShardLog {
         checkpointOffset = 0;
         dirty = false; // the finished segment was forced, and the new one is empty
         // Publish before raising durableEnd: an appender that finds its position durable must also find it visible.
-        makeVisible(active.snapshot());
+        published.show(active.snapshot());
         durableEnd = Math.max(durableEnd, nextPosition);
-    }
-
-    /**
-     * Republishes the readers' view without its write-back tail once the file holds all it covers (the first
-     * {@code fileBytes}): else the view kept the written-out array alive, and every idle shard held a whole tail's
-     * memory that {@link TailMemory} no longer counted. Under appendLock.
-     */
-    private void releaseWrittenTail(long fileBytes) {
-        SegmentSnapshot v = visibleActive;
-        if (v != null && v.tail() != null && v.segment() == active.segment && v.sizeBytes() <= fileBytes) {
-            makeVisible(v.withoutTail());
-        }
-    }
-
-    private void makeVisible(SegmentSnapshot activeSnapshot) {
-        visibleActive = activeSnapshot;
-        publish();
-    }
-
-    private void publish() {
-        SegmentSnapshot[] segments = sealedSegments.toArray(new SegmentSnapshot[sealedSegments.size() + 1]);
-        segments[segments.length - 1] = visibleActive;
-        view = new ShardView(segments);
     }
 
     private void checkWritable() {
         if (closed) {
             throw new StorageException("shard " + key + " is closed");
         }
-        if (failure != null) {
-            throw offline();
+        if (outage.offline()) {
+            throw outage.refused();
         }
         if (sealed) {
             throw new ShardSealedException(key);
@@ -544,29 +510,13 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     void endOutage(long position) {
+        boolean ended;
         synchronized (appendLock) {
-            if (!healing) {
-                return;
-            }
-            healing = false;
+            ended = outage.endHealing();
         }
-        failures.healed("back online at position " + position + ", state re-established from disk");
-    }
-
-    /** Takes the shard offline after an IO failure (or the WAL's). Called under {@code appendLock}. */
-    private StorageException fail(String what, Exception e) {
-        failures.failure(what, e);
-        failure = new StorageException(what + " on shard " + key + ": " + e, e, true);
-        nextHealMs = clock.millis() + config.healIntervalMs();
-        return failure;
-    }
-
-    /** The fast answer to an append while the shard is offline: no IO, no stack trace, logged only by interval. */
-    private StorageException offline() {
-        StorageException cause = failure;
-        failures.repeated("append refused while offline", cause == null ? new IOException("unknown") : cause);
-        return new StorageException("shard " + key + " is offline after an IO failure ("
-                + (cause == null ? "unknown" : cause.getMessage()) + "); it retries on its own", cause, true);
+        if (ended) {
+            outage.logBackOnline(position);
+        }
     }
 
     /**
@@ -576,23 +526,18 @@ final class EmbeddedShardLog implements ShardLog {
     private void healOrFail() {
         synchronized (syncLock) {
             synchronized (appendLock) {
-                if (failure == null || closed) {
+                if (!outage.offline() || closed) {
                     return;
                 }
-                long nowMs = clock.millis();
-                if (nowMs < nextHealMs) {
-                    throw offline();
+                if (!outage.healDue()) {
+                    throw outage.refused();
                 }
-                nextHealMs = nowMs + config.healIntervalMs();
                 try {
                     reestablish();
                 } catch (IOException | RuntimeException e) {
-                    failures.failure("re-establishing the shard from disk failed", e);
-                    throw new StorageException("shard " + key + " is offline after an IO failure and could not be "
-                            + "re-established yet: " + e, e, true);
+                    throw outage.healFailed(e);
                 }
-                failure = null;
-                healing = true;
+                outage.healed();
             }
         }
     }
@@ -606,7 +551,7 @@ final class EmbeddedShardLog implements ShardLog {
      * Called holding both locks.
      */
     private void reestablish() throws IOException {
-        SegmentSnapshot acknowledged = visibleActive;
+        SegmentSnapshot acknowledged = published.active();
         pool.retireUnder(dir);
         List<Path> newer = new ArrayList<>();
         try (var files = Files.newDirectoryStream(dir, "*" + Segment.LOG_SUFFIX)) {
@@ -636,7 +581,6 @@ final class EmbeddedShardLog implements ShardLog {
         incarnation++;
         long floor = nextPosition;
         ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(floor);
-        sealedSegments = new ArrayList<>(recovered.sealed());
         active = withWriteBack(recovered.active());
         checkpoint = recovered.checkpoint();
         active.skipTo(floor);
@@ -649,7 +593,7 @@ final class EmbeddedShardLog implements ShardLog {
         dirty = true;
         lastWalLsn = 0;
         sealed = Files.exists(dir.resolve(SEALED_MARKER));
-        makeVisible(active.snapshot());
+        published.reset(recovered.sealed(), active.snapshot());
     }
 
     @Override
@@ -674,11 +618,11 @@ final class EmbeddedShardLog implements ShardLog {
 
     @Override
     public long endPosition() {
-        return view.endPosition();
+        return published.view().endPosition();
     }
 
     private <T> T withView(ShardReader.ViewTask<T> task) {
-        return ShardReader.withView(() -> view, key, task);
+        return ShardReader.withView(published::view, key, task);
     }
 
     @Override
@@ -696,7 +640,7 @@ final class EmbeddedShardLog implements ShardLog {
 
     @Override
     public void seal() {
-        if (failure != null) {
+        if (outage.offline()) {
             healOrFail(); // a split or merge must not wait for the next append to heal the parent
         }
         synchronized (syncLock) {
@@ -711,12 +655,12 @@ final class EmbeddedShardLog implements ShardLog {
                     writeSealedMarker();
                     FileUtil.forceDirectory(dir);
                 } catch (IOException e) {
-                    throw fail("seal failed", e);
+                    throw outage.fail("seal failed", e);
                 }
                 sealed = true;
                 dirty = false;
                 durableEnd = Math.max(durableEnd, nextPosition);
-                makeVisible(active.snapshot());
+                published.show(active.snapshot());
             }
         }
     }
@@ -735,28 +679,25 @@ final class EmbeddedShardLog implements ShardLog {
 
     @Override
     public int trimExpired() {
-        List<SegmentSnapshot> expired = new ArrayList<>();
+        List<SegmentSnapshot> expired;
         synchronized (appendLock) {
-            if (closed || failure != null) {
+            if (closed || outage.offline()) {
                 return 0;
             }
             long cutoffMs = clock.millis() - retentionMs;
             try {
-                boolean allSealedExpired = sealedSegments.stream().allMatch(s -> s.lastArrivalMs() < cutoffMs);
+                boolean allSealedExpired = published.sealed().stream().allMatch(s -> s.lastArrivalMs() < cutoffMs);
                 if (allSealedExpired && active.sizeBytes() > 0 && lastArrivalMs < cutoffMs && !sealed) {
                     // The active segment holds only expired records: roll it so that it can be deleted too.
                     roll();
                 }
             } catch (IOException e) {
-                throw fail("roll for retention failed", e);
+                throw outage.fail("roll for retention failed", e);
             }
-            while (!sealedSegments.isEmpty() && sealedSegments.get(0).lastArrivalMs() < cutoffMs) {
-                expired.add(sealedSegments.remove(0));
-            }
+            expired = published.removeExpired(cutoffMs);
             if (expired.isEmpty()) {
                 return 0;
             }
-            publish();
         }
         // Oldest first, log before index: a crash part-way leaves a shorter prefix deleted, which is still consistent.
         try {
@@ -783,7 +724,7 @@ final class EmbeddedShardLog implements ShardLog {
                     return true;
                 }
                 markClosed();
-                if (failure != null) {
+                if (outage.offline()) {
                     active.dropTail();
                     return false;
                 }
@@ -818,14 +759,14 @@ final class EmbeddedShardLog implements ShardLog {
                         active.flush();
                         active.segment.force();
                     } catch (IOException e) {
-                        throw fail("fsync before delete failed", e);
+                        throw outage.fail("fsync before delete failed", e);
                     }
                     dirty = false;
                 }
                 markClosed();
                 active.dropTail();
                 try {
-                    for (SegmentSnapshot s : sealedSegments) {
+                    for (SegmentSnapshot s : published.sealed()) {
                         s.segment().retireFiles();
                     }
                     active.segment.retireFiles();
@@ -848,9 +789,9 @@ final class EmbeddedShardLog implements ShardLog {
             try {
                 active.flush();
             } catch (IOException e) {
-                throw fail("writing the segment failed", e);
+                throw outage.fail("writing the segment failed", e);
             }
-            releaseWrittenTail(active.sizeBytes());
+            published.releaseWrittenTail(active.segment, active.sizeBytes());
         }
     }
 
@@ -864,6 +805,6 @@ final class EmbeddedShardLog implements ShardLog {
 
     /** For tests and metrics: the readers' current picture. */
     ShardView view() {
-        return view;
+        return published.view();
     }
 }
