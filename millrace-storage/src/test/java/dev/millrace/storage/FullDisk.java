@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A disk that fills up, for storage tests: every channel the engine opens through it draws the bytes by which a write
- * grows a file from one shared budget, and a write that does not fit writes what fits and then fails as Linux does
- * ({@code No space left on device}), as a tmpfs with a size limit showed by hand. Truncating gives bytes back. Forces
+ * A disk that fills up, for storage tests: every channel the engine opens through it draws the bytes a write
+ * allocates from one shared budget, and a write that does not fit writes what fits and then fails as Linux does
+ * ({@code No space left on device}), as a tmpfs with a size limit showed by hand. Files are sparse: a write past the
+ * allocated start of a file (as the write-ahead log's preallocation writes one byte at its end) leaves a hole that
+ * takes no space until written. Truncating gives bytes back. Forces
  * can be made to fail too ({@code Input/output error}), as a failing device's fsync does. Deleted files are not
  * credited: tests set the free space they want.
  *
@@ -63,28 +65,55 @@ public final class FullDisk implements FileChannels {
         return refusedWrites.get();
     }
 
+    /** Per file: where its allocated start ends; shared by every channel open on it. */
+    private final java.util.concurrent.ConcurrentHashMap<String, long[]> allocatedEnds =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return new Channel(path.toString(), FileChannels.DEFAULT.open(path, options));
+        FileChannel real = FileChannels.DEFAULT.open(path, options);
+        long[] allocated = allocatedEnds.computeIfAbsent(path.toString(), k -> new long[1]);
+        synchronized (allocated) {
+            // A file this disk has not seen (made before the test), or one just emptied: as large as it is.
+            if (allocated[0] > real.size() || !seen.contains(path.toString())) {
+                allocated[0] = real.size();
+            }
+        }
+        seen.add(path.toString());
+        return new Channel(path.toString(), real, allocated);
     }
+
+    private final Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final class Channel extends FileChannel {
         private final String name;
         private final FileChannel real;
+        /** Where the file's allocated start ends: bytes past it are holes, but for islands written past it. */
+        private final long[] allocatedEnd;
 
-        Channel(String name, FileChannel real) {
+        Channel(String name, FileChannel real, long[] allocatedEnd) {
             this.name = name;
             this.real = real;
+            this.allocatedEnd = allocatedEnd;
         }
 
         /** Takes space for a write of {@code wanted} bytes at {@code at}; returns how many of them may be written. */
         private int reserve(long at, int wanted) throws IOException {
-            long growth = Math.max(0, at + wanted - real.size());
-            while (true) {
-                long free = freeBytes.get();
-                long granted = Math.min(growth, free);
-                if (freeBytes.compareAndSet(free, free - granted)) {
-                    return (int) (wanted - (growth - granted));
+            synchronized (allocatedEnd) {
+                // A write into a hole allocates all it writes (an island, counted again if later writes reach it: a
+                // few bytes at most); one that continues the allocated start allocates what it adds to it.
+                boolean island = at > allocatedEnd[0];
+                long growth = island ? wanted : Math.max(0, at + wanted - allocatedEnd[0]);
+                while (true) {
+                    long free = freeBytes.get();
+                    long granted = Math.min(growth, free);
+                    if (freeBytes.compareAndSet(free, free - granted)) {
+                        int allowed = (int) (wanted - (growth - granted));
+                        if (!island) {
+                            allocatedEnd[0] = Math.max(allocatedEnd[0], at + allowed);
+                        }
+                        return allowed;
+                    }
                 }
             }
         }
@@ -122,7 +151,11 @@ public final class FullDisk implements FileChannels {
 
         @Override
         public FileChannel truncate(long size) throws IOException {
-            long shrink = Math.max(0, real.size() - size);
+            long shrink;
+            synchronized (allocatedEnd) {
+                shrink = Math.max(0, allocatedEnd[0] - size);
+                allocatedEnd[0] = Math.min(allocatedEnd[0], size);
+            }
             real.truncate(size);
             freeBytes.addAndGet(shrink);
             return this;

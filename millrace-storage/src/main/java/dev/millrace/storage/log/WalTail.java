@@ -131,6 +131,11 @@ final class WalTail implements AutoCloseable {
                 if (validEnd == size) {
                     continue;
                 }
+                if (zeros(ch, validEnd, size)) {
+                    // The unused rest of a preallocated file (WriteAheadLog#preallocate): the log ends there.
+                    cut(file, config, validEnd);
+                    continue;
+                }
                 if (i < files.size() - 1) {
                     throw new StorageException("write-ahead log file " + file + " is damaged at offset " + validEnd
                             + " of " + size + ", before its end, and newer files follow it: acknowledged records "
@@ -154,12 +159,34 @@ final class WalTail implements AutoCloseable {
     }
 
     private static void cutTornTail(Path file, LogConfig config, long validEnd, long size) throws IOException {
+        cut(file, config, validEnd);
+        log.warn("Write-ahead log file {}: discarded {} bytes of a torn tail at offset {} (never acknowledged)",
+                file, size - validEnd, validEnd);
+    }
+
+    private static void cut(Path file, LogConfig config, long validEnd) throws IOException {
         try (FileChannel ch = config.channels().open(file, StandardOpenOption.WRITE)) {
             ch.truncate(validEnd);
             ch.force(true);
         }
-        log.warn("Write-ahead log file {}: discarded {} bytes of a torn tail at offset {} (never acknowledged)",
-                file, size - validEnd, validEnd);
+    }
+
+    /** Whether bytes {@code from} to {@code size} of the file are all zero (a hole reads as zeros, without IO). */
+    private static boolean zeros(FileChannel ch, long from, long size) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
+        for (long at = from; at < size; at += buf.limit()) {
+            buf.clear().limit((int) Math.min(CHUNK_BYTES, size - at));
+            readFully(ch, buf, at);
+            if (buf.hasRemaining()) {
+                return false;
+            }
+            for (int i = 0; i < buf.limit(); i++) {
+                if (buf.get(i) != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @FunctionalInterface

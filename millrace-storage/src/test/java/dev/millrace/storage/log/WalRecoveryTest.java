@@ -89,6 +89,19 @@ class WalRecoveryTest {
         return offsets;
     }
 
+    /**
+     * Where a WAL file's entries end: before its preallocated rest, which reads as zeros (the last entry ends with its
+     * batch's record bytes, not with zeros, in these tests).
+     */
+    private static long entryBytes(Path wal) throws IOException {
+        byte[] bytes = Files.readAllBytes(wal);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
     private Path activeLog(String shard) throws IOException {
         List<Path> logs = files(dir.resolve("shards").resolve(shard), Segment.LOG_SUFFIX);
         return logs.get(logs.size() - 1);
@@ -156,8 +169,33 @@ class WalRecoveryTest {
         assertWhole(readAll(open("s")), "s");
         store.close();
         store = null;
-        assertThat(Files.size(walFiles().get(0))).as("a clean close empties the WAL").isZero();
+        assertThat(entryBytes(walFiles().get(0))).as("a clean close empties the WAL").isZero();
         assertWhole(readAll(open("s")), "s");
+    }
+
+    @Test
+    void aPreallocatedFilesZeroRestIsTheEndOfTheLogEvenInAnOlderFile() throws IOException {
+        writeBatches(open("s"), "s");
+        crash();
+        Path wal = walFiles().get(walFiles().size() - 1);
+        assertThat(Files.size(wal)).as("sized at once, so that its fdatasyncs need not grow it")
+                .isEqualTo(config().walSegmentBytes());
+        // A crash right after a roll, before the cut of the older file reached the disk: the older file keeps its
+        // zero rest, and a newer (preallocated, empty) file follows it.
+        long end = entryBytes(wal);
+        Path newer = wal.resolveSibling(WriteAheadLog.fileName(WriteAheadLog.parseLsn(wal) + end));
+        try (FileChannel ch = FileChannel.open(newer, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), config().walSegmentBytes() - 1);
+        }
+        truncate(activeLog("s"), 0); // the segment lost everything: only the WAL has it
+
+        assertWhole(readAll(open("s")), "s");
+        assertThat(Files.size(wal)).as("the older file is cut at its last entry").isEqualTo(end);
+        open("s").append(records("after", 1));
+        crash();
+        List<String> expected = new ArrayList<>(expected("s", BATCHES));
+        expected.add("after-0");
+        assertThat(dataOf(readAll(open("s")))).isEqualTo(expected);
     }
 
     @Test
@@ -166,7 +204,7 @@ class WalRecoveryTest {
         crash();
         // Power lost during the last group commit: its WAL entry is torn and the segment lost that batch too.
         Path wal = walFiles().get(walFiles().size() - 1);
-        long walSize = Files.size(wal);
+        long walSize = entryBytes(wal);
         truncate(wal, walSize - 7);
         truncate(activeLog("s"), offsets.get(BATCHES - 1));
 
