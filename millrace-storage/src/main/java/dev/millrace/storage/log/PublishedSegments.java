@@ -12,6 +12,8 @@ import java.util.List;
  */
 final class PublishedSegments {
     private List<SegmentSnapshot> sealed;
+    /** {@code sealed} as the array views share; rebuilt only when {@code sealed} changes. */
+    private SegmentSnapshot[] sealedArray;
     private SegmentSnapshot active;
     private volatile ShardView view;
 
@@ -22,6 +24,7 @@ final class PublishedSegments {
     /** Replaces everything, as a shard re-established from disk finds it. */
     void reset(List<SegmentSnapshot> sealedSegments, SegmentSnapshot activeSnapshot) {
         this.sealed = new ArrayList<>(sealedSegments);
+        this.sealedArray = sealed.toArray(new SegmentSnapshot[0]);
         show(activeSnapshot);
     }
 
@@ -48,6 +51,7 @@ final class PublishedSegments {
     /** Adds a segment just sealed; readers see it with the next {@link #show} (a roll shows the new active one). */
     void addSealed(SegmentSnapshot finished) {
         sealed.add(finished);
+        sealedArray = sealed.toArray(new SegmentSnapshot[0]);
     }
 
     /** Removes (and returns) the oldest sealed segments whose newest record arrived before {@code cutoffMs}. */
@@ -57,6 +61,7 @@ final class PublishedSegments {
             expired.add(sealed.remove(0));
         }
         if (!expired.isEmpty()) {
+            sealedArray = sealed.toArray(new SegmentSnapshot[0]);
             publish();
         }
         return expired;
@@ -75,8 +80,6 @@ final class PublishedSegments {
     }
 
     private void publish() {
-        SegmentSnapshot[] segments = sealed.toArray(new SegmentSnapshot[sealed.size() + 1]);
-        segments[segments.length - 1] = active;
-        view = new ShardView(segments);
+        view = new ShardView(sealedArray, active);
     }
 }

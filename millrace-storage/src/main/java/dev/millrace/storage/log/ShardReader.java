@@ -46,11 +46,10 @@ final class ShardReader {
         this.budgetBytes = maxBytes;
         this.out = new ArrayList<>(Math.min(maxRecords, 1024));
         this.position = Math.max(fromPosition, view.startPosition());
-        SegmentSnapshot[] segments = view.segments();
         // The scanner caps its reads itself (SegmentScanner.MAX_CHUNK_BYTES); this only sizes a small read small.
         int chunkHint = (int) Math.min(Integer.MAX_VALUE, Math.min(maxBytes, (long) maxRecords * TYPICAL_RECORD_BYTES));
-        for (int i = view.segmentFor(position); i < segments.length && !full; i++) {
-            SegmentSnapshot s = segments[i];
+        for (int i = view.segmentFor(position); i < view.count() && !full; i++) {
+            SegmentSnapshot s = view.segment(i);
             if (position >= s.endPosition()) {
                 continue;
             }
@@ -139,7 +138,8 @@ final class ShardReader {
      */
     long positionAtOrAfter(long timestampMs) throws IOException {
         long t = Math.max(timestampMs, cutoffMs);
-        for (SegmentSnapshot s : view.segments()) {
+        for (int i = 0; i < view.count(); i++) {
+            SegmentSnapshot s = view.segment(i);
             if (s.empty() || s.lastArrivalMs() < t) {
                 continue;
             }
