@@ -15,7 +15,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Kept shard keys: the same instance each time, equal to a freshly built one, new for a re-created stream. */
+/**
+ * Kept shard keys (the same instance each time, equal to a freshly built one, new for a re-created stream), and shard
+ * throttles kept the same way.
+ */
 class ShardKeysTest {
     @TempDir
     Path dir;
@@ -81,5 +84,25 @@ class ShardKeysTest {
             }
         }
         assertThat(first).hasSize(1000);
+    }
+
+    @Test
+    void aShardsThrottleIsItsOwnKeptAcrossGrowthAndNewForAReCreatedStream() {
+        Throttles throttles = new Throttles(clock, ThroughputLimits.AWS);
+        StreamRecord s = registry.create("t", 2, "PROVISIONED", Map.of(), 1024, null, null);
+        ShardRecord first = s.shards().get(0);
+        Throttles.ShardThrottle a = throttles.shard(s, first);
+        assertThat(throttles.shard(s, first)).isSameAs(a);
+        assertThat(throttles.shard(s, s.shards().get(1))).isNotSameAs(a);
+        ShardRecord child = new ShardRecord(9, 0, -1, first.startingHashKey(), first.endingHashKey(), 0,
+                first.createdMs(), null, null);
+        Throttles.ShardThrottle c = throttles.shard(s, child);
+        assertThat(throttles.shard(s, child)).as("an index past the shards (a split's child)").isSameAs(c);
+        assertThat(throttles.shard(s, first)).as("kept across the growth").isSameAs(a);
+        StreamRecord again = new StreamRecord(s.name(), s.epochMs() + 1, s.status(), s.statusUntilMs(),
+                s.retentionHours(), s.mode(), s.shards(), s.tags(), s.encryptionType(), s.keyId(),
+                s.shardLevelMetrics(), s.maxRecordSizeKiB(), s.warmThroughputMiBps(), s.shardCountUpdatesMs(),
+                s.distribution(), s.pendingShards());
+        assertThat(throttles.shard(again, first)).as("a re-created stream's shard starts anew").isNotSameAs(a);
     }
 }
