@@ -12,59 +12,60 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * shards. A kept String carries its cached hash, and a map that was filled with the same instance compares it by
  * reference.
  *
- * <p>Kept per stream name with the stream's incarnation ({@code epochMs}): a re-created stream gets new keys. Bounded:
- * past {@link #MAX_STREAMS} names the whole memo is dropped and refills with what is in use; {@link #forget} drops a
- * deleted stream's keys at once.
+ * <p>Kept per stream incarnation (name and {@code epochMs}): a re-created stream gets new keys, and streams of the same
+ * name in other accounts or regions (the memo without a prefix is shared by all) keep theirs side by side. Bounded:
+ * past {@link #MAX_STREAMS} incarnations the whole memo is dropped and refills with what is in use; {@link #forget}
+ * drops a deleted stream's keys at once.
  *
  * <p>Thread-safe: two threads may build the same key at once; both are equal, and either is kept.
  */
 final class ShardKeys {
     static final int MAX_STREAMS = 10_000;
 
-    private record Keys(long epochMs, AtomicReferenceArray<String> byIndex) {
+    private record Incarnation(String name, long epochMs) {
     }
 
     private final String prefix;
-    private final ConcurrentHashMap<String, Keys> byStream = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Incarnation, AtomicReferenceArray<String>> byStream = new ConcurrentHashMap<>();
 
     ShardKeys(String prefix) {
         this.prefix = prefix;
     }
 
     String of(StreamRecord stream, int shardIndex) {
-        Keys keys = byStream.get(stream.name());
-        if (keys == null || keys.epochMs() != stream.epochMs() || shardIndex >= keys.byIndex().length()) {
-            keys = remember(stream, shardIndex);
+        Incarnation id = new Incarnation(stream.name(), stream.epochMs());
+        AtomicReferenceArray<String> keys = byStream.get(id);
+        if (keys == null || shardIndex >= keys.length()) {
+            keys = remember(id, stream, shardIndex);
         }
-        String key = keys.byIndex().get(shardIndex);
+        String key = keys.get(shardIndex);
         if (key == null) {
             key = prefix + StreamRegistry.buildShardKey(stream, shardIndex);
-            keys.byIndex().set(shardIndex, key);
+            keys.set(shardIndex, key);
         }
         return key;
     }
 
     /** A new memo for the stream, large enough for its shards and {@code shardIndex}, keeping what the old one had. */
-    private Keys remember(StreamRecord stream, int shardIndex) {
+    private AtomicReferenceArray<String> remember(Incarnation id, StreamRecord stream, int shardIndex) {
         if (byStream.size() >= MAX_STREAMS) {
             byStream.clear();
         }
-        return byStream.compute(stream.name(), (name, old) -> {
-            if (old != null && old.epochMs() == stream.epochMs() && shardIndex < old.byIndex().length()) {
+        return byStream.compute(id, (k, old) -> {
+            if (old != null && shardIndex < old.length()) {
                 return old;
             }
-            int length = Math.max(shardIndex + 1, stream.shards().size());
+            int length = Math.max(shardIndex + 1, Math.max(stream.shards().size(), old == null ? 0 : 2 * old.length()));
             AtomicReferenceArray<String> byIndex = new AtomicReferenceArray<>(length);
-            if (old != null && old.epochMs() == stream.epochMs()) {
-                for (int i = 0; i < Math.min(length, old.byIndex().length()); i++) {
-                    byIndex.set(i, old.byIndex().get(i));
-                }
+            for (int i = 0; old != null && i < old.length(); i++) {
+                byIndex.set(i, old.get(i));
             }
-            return new Keys(stream.epochMs(), byIndex);
+            return byIndex;
         });
     }
 
+    /** Drops the keys of every incarnation of a deleted stream. */
     void forget(String streamName) {
-        byStream.remove(streamName);
+        byStream.keySet().removeIf(id -> id.name().equals(streamName));
     }
 }

@@ -59,6 +59,8 @@ class ShardKeysTest {
                 s.distribution(), s.pendingShards());
         assertThat(keys.of(again, 2)).as("a re-created stream's shard").isNotEqualTo(first)
                 .isEqualTo("p/" + StreamRegistry.buildShardKey(again, 2));
+        assertThat(keys.of(s, 2)).as("both incarnations kept side by side (as same-named streams of two accounts)")
+                .isSameAs(first);
         keys.forget("s");
         assertThat(keys.of(s, 2)).isEqualTo(first).isNotSameAs(first);
         assertThat(registry.logKey(s, 1)).isSameAs(registry.logKey(s, 1))

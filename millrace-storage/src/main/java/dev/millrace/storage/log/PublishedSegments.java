@@ -8,7 +8,8 @@ import java.util.List;
  * acknowledged ({@link #active}). Each change publishes a new immutable {@link ShardView}, so a reader works from one
  * picture from start to end.
  *
- * <p>Changed only by the shard holding its append lock; {@link #view} may be read from any thread (volatile).
+ * <p>Changed only by the shard holding its append lock (or by its constructor and its WAL replay, before it is shared);
+ * {@link #view} may be read from any thread (volatile).
  */
 final class PublishedSegments {
     private List<SegmentSnapshot> sealed;
@@ -37,9 +38,9 @@ final class PublishedSegments {
         return active;
     }
 
-    /** The sealed segments, oldest first; not to be changed. */
+    /** The sealed segments, oldest first. */
     List<SegmentSnapshot> sealed() {
-        return sealed;
+        return java.util.Collections.unmodifiableList(sealed);
     }
 
     /** Shows readers the active segment as far as {@code activeSnapshot} goes. */

@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * store's cleaner replays the rest before it deletes a WAL file.
  *
  * <p>Recovery reads the files oldest first. The newest file is cut at its first entry that is not intact (a torn
- * tail: it was never forced, so never acknowledged). An entry that is not intact in an older file is damage: every
+ * tail: it was never forced, so never acknowledged), or where its preallocated rest of zeros begins. An entry that is not intact in an older file is damage: every
  * older file was forced whole before the next one was started, so acknowledged records may be missing from a shard
  * there, and replaying past the hole would leave a gap nobody notices. The store then refuses to start, naming the
  * file and the offset (see {@link #recover}). Entries of shards whose directory is gone (deleted streams) are dropped:
@@ -131,12 +131,15 @@ final class WalTail implements AutoCloseable {
                 if (validEnd == size) {
                     continue;
                 }
-                if (zeros(ch, validEnd, size)) {
-                    // The unused rest of a preallocated file (WriteAheadLog#preallocate): the log ends there.
+                boolean newest = i == files.size() - 1;
+                if (newest && zeros(ch, validEnd, size)) {
+                    // The unused rest of a preallocated file (WriteAheadLog#preallocate): the log ends there. An
+                    // older file was cut to its entries, and the cut forced, before the next file was made: zeros
+                    // there are damage (forced entries lost), and refuse the start below.
                     cut(file, config, validEnd);
                     continue;
                 }
-                if (i < files.size() - 1) {
+                if (!newest) {
                     throw new StorageException("write-ahead log file " + file + " is damaged at offset " + validEnd
                             + " of " + size + ", before its end, and newer files follow it: acknowledged records "
                             + "may be missing there. Refusing to start rather than leave an unnoticed gap in a "

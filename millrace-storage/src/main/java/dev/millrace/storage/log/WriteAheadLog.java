@@ -157,8 +157,11 @@ final class WriteAheadLog implements AutoCloseable {
                 } else {
                     var last = wal.files.lastEntry();
                     wal.channel = config.channels().open(last.getValue(), StandardOpenOption.WRITE);
-                    long size = wal.channel.size();
+                    long size = wal.channel.size(); // recovery cut it at its last entry
                     wal.channel.position(size);
+                    if (size < config.walSegmentBytes()) {
+                        wal.preallocate(wal.channel);
+                    }
                     wal.fileStartLsn = last.getKey();
                     wal.durableLsn = last.getKey() + size;
                     wal.endLsn = wal.durableLsn;
@@ -362,6 +365,7 @@ final class WriteAheadLog implements AutoCloseable {
         try {
             reopened.truncate(durableLsn - fileStartLsn);
             reopened.position(durableLsn - fileStartLsn);
+            preallocate(reopened);
         } catch (IOException e) {
             reopened.close();
             throw e;
@@ -405,26 +409,31 @@ final class WriteAheadLog implements AutoCloseable {
      * directory force failed) holds nothing durable, since every durable LSN is below {@code lsn}: it is emptied.
      */
     private void startFile(long lsn) throws IOException {
+        FileChannel previous = channel;
+        boolean rolling = !files.isEmpty() && lsn > fileStartLsn;
+        long previousBytes = durableLsn - fileStartLsn; // the old file was cut to, or ends at, its durable end
+        if (rolling && previous != null) {
+            // Its preallocated rest goes, forced before a newer file exists: an older file then never ends in zeros,
+            // and recovery can take zeros there for what they would be, damage. Nothing is booked before this works.
+            previous.truncate(previousBytes);
+            previous.force(true);
+        }
         Path file = dir.resolve(fileName(lsn));
         FileChannel next = config.channels().open(file, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         try {
-            preallocate(next);
             forceDirectoryOfRoll();
-        } catch (IOException e) {
+            preallocate(next);
+        } catch (IOException | RuntimeException e) {
             next.close();
+            // A file left here would sit, empty, between older files and the one a heal starts past it.
+            Files.deleteIfExists(file);
             throw e;
         }
-        FileChannel previous = channel;
         channel = next;
-        if (!files.isEmpty() && lsn > fileStartLsn) {
-            long bytes = durableLsn - fileStartLsn; // the old file was cut to, or ends at, its durable end
-            completeFileBytes.put(fileStartLsn, bytes);
-            completeBytes += bytes;
-            if (previous != null) {
-                // Its preallocated rest goes; not forced: recovery takes a zero tail for the end it is.
-                previous.truncate(bytes);
-            }
+        if (rolling) {
+            completeFileBytes.put(fileStartLsn, previousBytes);
+            completeBytes += previousBytes;
         }
         fileStartLsn = lsn;
         files.put(lsn, file);
@@ -623,6 +632,11 @@ final class WriteAheadLog implements AutoCloseable {
     /** Bytes the WAL takes on disk, or soon will: its complete files and what the current one holds or is queued. */
     long backlogBytes() {
         return completeBytes + (endLsn - fileStartLsn);
+    }
+
+    /** For tests: the bytes of the files before the current one, as booked. */
+    long completeBytes() {
+        return completeBytes;
     }
 
     /** For tests: how long appends wait for the cleaner when the backlog is full, instead of the default. */

@@ -138,6 +138,33 @@ class DiskFullTest {
     }
 
     @Test
+    void aRollWhoseCutOfTheOldFileFailsLosesNothingAndBooksTheFileOnce() throws Exception {
+        store = EmbeddedLogStore.open(config().withWal(4096, 3_600_000), clock);
+        ShardLog log = store.openOrCreate("s");
+        List<String> acked = new ArrayList<>();
+        // A roll cuts the old WAL file to its entries and forces the cut (a metadata force) before the next file.
+        disk.failForcesWhere((name, metaData) -> name.endsWith(WriteAheadLog.SUFFIX) && metaData);
+        int failed = 0;
+        for (int i = 0; i < 40; i++) {
+            failed += tryAppend(log, "a" + i, acked) ? 0 : 1;
+        }
+        assertThat(failed).as("the WAL went offline at its first roll").isPositive();
+        disk.failForcesWhere(null);
+        clock.advanceMs(HEAL_MS);
+        for (int i = 0; i < 60; i++) { // rolls again, several times
+            clock.advanceMs(HEAL_MS);
+            assertThat(tryAppend(log, "b" + i, acked)).as("append %d after the heal", i).isTrue();
+        }
+        assertThat(dataOf(readAll(log))).containsExactlyElementsOf(acked);
+        store.cleanNow().get();
+        assertThat(store.wal().completeBytes()).as("every file before the current one was booked once, and cleaned")
+                .isZero();
+        store.close();
+        store = EmbeddedLogStore.open(config().withWal(4096, 3_600_000), clock);
+        assertThat(dataOf(readAll(store.openOrCreate("s")))).containsExactlyElementsOf(acked);
+    }
+
+    @Test
     void failedFsyncNeverAcknowledgesAndItsBatchIsCutWhenTheShardHeals() {
         store = EmbeddedLogStore.open(config(), clock);
         ShardLog log = store.openOrCreate("s");

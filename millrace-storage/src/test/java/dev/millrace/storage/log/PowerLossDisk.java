@@ -18,10 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A disk that can lose power, for storage tests: it remembers, per segment log and WAL file, how large the file was
- * when it was last forced, and {@link #losePower} cuts every such file back to that size, as a machine crash loses
- * what only the page cache held (appended files only: segments and WAL files are written at their end). A file never
- * forced loses everything. It also counts forces, per kind of file.
+ * A disk that can lose power, for storage tests: it remembers, per segment log and WAL file, how far the file was
+ * written from its start when it was last forced, and {@link #losePower} cuts every such file back to that, as a
+ * machine crash loses what only the page cache held (appended files only: segments and WAL files are written at their
+ * end; a write past that end, as a WAL file's preallocation writes one byte at its last offset, is not counted). A
+ * file never forced loses everything. It also counts forces, per kind of file.
  *
  * <p>With a journal file, every change to what is forced is also appended there, before the force returns to the
  * engine (so before anything is acknowledged on its strength): another process can then cut the files as a power
@@ -32,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PowerLossDisk implements FileChannels {
     private final Map<Path, Long> forcedBytes = new ConcurrentHashMap<>();
+    /** Per file: how far it was written without a gap from its start (what a force makes durable). */
+    private final Map<Path, Long> writtenEnds = new ConcurrentHashMap<>();
     private final AtomicLong walForces = new AtomicLong();
     private final AtomicLong segmentForces = new AtomicLong();
     private final FileChannel journal;
@@ -111,7 +114,12 @@ final class PowerLossDisk implements FileChannels {
                 }
             }
         }
-        return new Channel(key, FileChannels.DEFAULT.open(path, options));
+        FileChannel real = FileChannels.DEFAULT.open(path, options);
+        if (tracked(key)) {
+            long size = real.size();
+            writtenEnds.compute(key, (k, end) -> end == null ? size : Math.min(end, size));
+        }
+        return new Channel(key, real);
     }
 
     private static boolean tracked(Path path) {
@@ -173,7 +181,7 @@ final class PowerLossDisk implements FileChannels {
 
         @Override
         public void force(boolean metaData) throws IOException {
-            long size = real.size();
+            long size = Math.min(real.size(), writtenEnds.getOrDefault(path, real.size()));
             real.force(metaData);
             if (tracked(path)) {
                 synchronized (PowerLossDisk.this) {
@@ -188,6 +196,7 @@ final class PowerLossDisk implements FileChannels {
         public FileChannel truncate(long size) throws IOException {
             real.truncate(size);
             if (tracked(path)) {
+                writtenEnds.computeIfPresent(path, (p, end) -> Math.min(end, size));
                 // A cut is forced by its callers; what stays is at most what was there.
                 synchronized (PowerLossDisk.this) {
                     Long now = forcedBytes.computeIfPresent(path, (p, forced) -> Math.min(forced, size));
@@ -201,17 +210,32 @@ final class PowerLossDisk implements FileChannels {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
-            return real.write(src, position);
+            int n = real.write(src, position);
+            wrote(position, n);
+            return n;
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            return real.write(src);
+            long position = real.position();
+            int n = real.write(src);
+            wrote(position, n);
+            return n;
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return real.write(srcs, offset, length);
+            long position = real.position();
+            long n = real.write(srcs, offset, length);
+            wrote(position, n);
+            return n;
+        }
+
+        /** A write that starts at or before the written end moves it on; one past it (a hole before it) does not. */
+        private void wrote(long position, long bytes) {
+            if (tracked(path) && bytes > 0) {
+                writtenEnds.computeIfPresent(path, (p, end) -> position <= end ? Math.max(end, position + bytes) : end);
+            }
         }
 
         @Override

@@ -174,28 +174,28 @@ class WalRecoveryTest {
     }
 
     @Test
-    void aPreallocatedFilesZeroRestIsTheEndOfTheLogEvenInAnOlderFile() throws IOException {
+    void theNewestFilesPreallocatedZerosEndTheLogButZerosEndingAnOlderFileAreDamage() throws IOException {
         writeBatches(open("s"), "s");
         crash();
         Path wal = walFiles().get(walFiles().size() - 1);
         assertThat(Files.size(wal)).as("sized at once, so that its fdatasyncs need not grow it")
                 .isEqualTo(config().walSegmentBytes());
-        // A crash right after a roll, before the cut of the older file reached the disk: the older file keeps its
-        // zero rest, and a newer (preallocated, empty) file follows it.
         long end = entryBytes(wal);
+        truncate(activeLog("s"), 0); // the segment lost everything: only the WAL has it
+        assertWhole(readAll(open("s")), "s");
+        assertThat(Files.size(wal)).as("cut at its last entry, then sized again for the appends to come")
+                .isEqualTo(config().walSegmentBytes());
+        crash();
+
+        // Zeros after the entries of a file that is not the newest: a roll cuts a file to its entries, and forces
+        // the cut, before it makes the next one, so there they can only be lost entries.
         Path newer = wal.resolveSibling(WriteAheadLog.fileName(WriteAheadLog.parseLsn(wal) + end));
         try (FileChannel ch = FileChannel.open(newer, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(1), config().walSegmentBytes() - 1);
         }
-        truncate(activeLog("s"), 0); // the segment lost everything: only the WAL has it
-
-        assertWhole(readAll(open("s")), "s");
-        assertThat(Files.size(wal)).as("the older file is cut at its last entry").isEqualTo(end);
-        open("s").append(records("after", 1));
-        crash();
-        List<String> expected = new ArrayList<>(expected("s", BATCHES));
-        expected.add("after-0");
-        assertThat(dataOf(readAll(open("s")))).isEqualTo(expected);
+        assertThatThrownBy(() -> open("s")).isInstanceOf(StorageException.class)
+                .hasMessageContaining(wal.getFileName().toString()).hasMessageContaining("damaged");
+        store = null;
     }
 
     @Test
@@ -210,7 +210,7 @@ class WalRecoveryTest {
 
         ShardLog s = open("s");
         assertThat(dataOf(readAll(s))).isEqualTo(expected("s", BATCHES - 1));
-        assertThat(Files.size(wal)).as("the WAL is cut at its last intact entry").isLessThan(walSize - 7);
+        assertThat(entryBytes(wal)).as("the WAL is cut at its last intact entry").isLessThan(walSize - 7);
         s.append(records("after", 1));
         store.close();
         store = null;
@@ -224,8 +224,10 @@ class WalRecoveryTest {
         writeBatches(open("s"), "s");
         crash();
         Path older = walFiles().get(0);
-        long olderSize = Files.size(older);
-        // A newer file follows it, as after a roll: the older one was forced whole, so damage there is not a torn tail.
+        long olderSize = entryBytes(older);
+        // A newer file follows it, as after a roll: the older one was cut to its entries and forced whole, so damage
+        // there is not a torn tail.
+        truncate(older, olderSize);
         Files.createFile(older.resolveSibling(WriteAheadLog.fileName(olderSize)));
         long damagedAt = olderSize / 2;
         flipByte(older, damagedAt);
