@@ -215,7 +215,9 @@ class BenchCommandTest {
         assertThat(polling.field("getRecordsClient").map(JsonNode::text)).hasValue("lean");
         assertThat(number(polling, "records")).isEqualTo(20000);
         assertThat(number(polling, "bytes")).isEqualTo(20000L * 1024);
-        assertThat(number(polling, "calls")).as("limit 3,000: several calls per shard").isGreaterThanOrEqualTo(9);
+        // 20,000 records at most 3,000 a call: 7 calls at the very least, however the keys split over the shards
+        // (a run whose random keys gave one shard under 6,000 records needed 8, not the 9 an even split needs).
+        assertThat(number(polling, "calls")).as("limit 3,000: several calls per shard").isGreaterThanOrEqualTo(7);
         assertNoErrors(report);
         assertStreamsDeleted();
     }
