@@ -174,19 +174,23 @@ final class WalTail implements AutoCloseable {
         }
     }
 
-    /** Whether bytes {@code from} to {@code size} of the file are all zero (a hole reads as zeros, without IO). */
+    /**
+     * Whether bytes {@code from} to {@code size} of the file are all zero (a hole reads as zeros, without IO); compared
+     * a chunk at a time against zeros with {@link ByteBuffer#mismatch}, which the JIT vectorises: a 64 MiB rest costs
+     * milliseconds at a start.
+     */
     private static boolean zeros(FileChannel ch, long from, long size) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
+        ByteBuffer zeros = ByteBuffer.allocate(CHUNK_BYTES);
         for (long at = from; at < size; at += buf.limit()) {
             buf.clear().limit((int) Math.min(CHUNK_BYTES, size - at));
             readFully(ch, buf, at);
             if (buf.hasRemaining()) {
                 return false;
             }
-            for (int i = 0; i < buf.limit(); i++) {
-                if (buf.get(i) != 0) {
-                    return false;
-                }
+            buf.flip();
+            if (buf.mismatch(zeros.clear().limit(buf.limit())) >= 0) {
+                return false;
             }
         }
         return true;
