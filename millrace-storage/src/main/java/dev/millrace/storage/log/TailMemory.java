@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TailMemory {
     /** Large enough that a write carries hundreds of small batches; 2,000 such tails fill the total. */
     static final int SHARD_TAIL_BYTES = 32 * 1024;
-    /** The store's tails together. */
-    static final long TOTAL_TAIL_BYTES = 64L * 1024 * 1024;
+    /** The store's tails together: 64 MiB, or an eighth of the heap if that is less (a server run with -Xmx256m). */
+    static final long TOTAL_TAIL_BYTES = Math.min(64L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
     /** A tail smaller than a page would save little over writing each batch. */
     static final int MIN_TAIL_BYTES = 4 * 1024;
 
