@@ -72,18 +72,15 @@ public final class FullDisk implements FileChannels {
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
         FileChannel real = FileChannels.DEFAULT.open(path, options);
-        long[] allocated = allocatedEnds.computeIfAbsent(path.toString(), k -> new long[1]);
+        long[] allocated = allocatedEnds.computeIfAbsent(path.toString(), k -> new long[] {-1});
         synchronized (allocated) {
-            // A file this disk has not seen (made before the test), or one just emptied: as large as it is.
-            if (allocated[0] > real.size() || !seen.contains(path.toString())) {
+            // A file this disk has not seen (-1: made before the test), or one just emptied: as large as it is.
+            if (allocated[0] < 0 || allocated[0] > real.size()) {
                 allocated[0] = real.size();
             }
         }
-        seen.add(path.toString());
         return new Channel(path.toString(), real, allocated);
     }
-
-    private final Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final class Channel extends FileChannel {
         private final String name;

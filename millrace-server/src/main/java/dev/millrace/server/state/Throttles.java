@@ -5,7 +5,6 @@ import dev.millrace.protocol.KinesisException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Per-shard throughput limits (writes 1 MiB/s and 1,000 records/s; reads 2 MiB/s and 5 calls/s; GetShardIterator
@@ -37,18 +36,8 @@ public final class Throttles {
 
     private final Clock clock;
     private final ThroughputLimits limits;
-    /**
-     * Each stream's shard throttles by shard index, with the stream's incarnation ({@code epochMs}): a PutRecords call
-     * over 1,000 shards looks up ~400 of them, and a map keyed by shard key cost 3.6 % of the server's CPU there (a
-     * key to find, a large map to search). Bounded: past {@link #MAX_STREAMS} names all are dropped (their buckets
-     * start full again); a re-created stream starts anew. A throttle made while another thread grows the array (a
-     * split's child, the first time) may be dropped with the old array: its shard then starts with full buckets once.
-     */
-    private final ConcurrentHashMap<String, StreamThrottles> shards = new ConcurrentHashMap<>();
-    static final int MAX_STREAMS = 10_000;
-
-    private record StreamThrottles(long epochMs, AtomicReferenceArray<ShardThrottle> byIndex) {
-    }
+    /** Each stream's shard throttles by shard index ({@link ShardMemo}): 3.6 % of a 1,000-shard PutRecords as a map. */
+    private final ShardMemo<ShardThrottle> shards = new ShardMemo<>();
     private final ConcurrentHashMap<String, TokenBucket> operations = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TokenBucket> dryRuns = new ConcurrentHashMap<>();
 
@@ -107,36 +96,7 @@ public final class Throttles {
     }
 
     public ShardThrottle shard(StreamRecord stream, ShardRecord shard) {
-        int index = shard.index();
-        StreamThrottles t = shards.get(stream.name());
-        if (t == null || t.epochMs() != stream.epochMs() || index >= t.byIndex().length()) {
-            t = remember(stream, index);
-        }
-        ShardThrottle throttle = t.byIndex().get(index);
-        if (throttle == null) {
-            ShardThrottle made = new ShardThrottle();
-            throttle = t.byIndex().compareAndSet(index, null, made) ? made : t.byIndex().get(index);
-        }
-        return throttle;
-    }
-
-    /** The stream's throttles, large enough for {@code index}, keeping those it had (unless it was re-created). */
-    private StreamThrottles remember(StreamRecord stream, int index) {
-        if (shards.size() >= MAX_STREAMS) {
-            shards.clear();
-        }
-        return shards.compute(stream.name(), (name, old) -> {
-            boolean same = old != null && old.epochMs() == stream.epochMs();
-            if (same && index < old.byIndex().length()) {
-                return old;
-            }
-            int length = Math.max(index + 1, Math.max(stream.shards().size(), same ? 2 * old.byIndex().length() : 0));
-            AtomicReferenceArray<ShardThrottle> byIndex = new AtomicReferenceArray<>(length);
-            for (int i = 0; same && i < old.byIndex().length(); i++) {
-                byIndex.set(i, old.byIndex().get(i));
-            }
-            return new StreamThrottles(stream.epochMs(), byIndex);
-        });
+        return shards.get(stream, shard.index(), ShardThrottle::new);
     }
 
     /** Throws {@code LimitExceededException} if a control-plane operation is called faster than AWS allows. */
