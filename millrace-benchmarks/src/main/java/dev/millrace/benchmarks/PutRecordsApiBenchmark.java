@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server's cost of a PutRecords call without HTTP: {@link KinesisApi#handle} with a CBOR body as the SDK for
- * Java v2 sends it ({@code batchRecords} records of {@code recordBytes} random bytes, 50 partition keys over a
- * 4-shard stream), through reading, validation, routing, storage and the CBOR answer. Durability {@code INTERVAL}
+ * Java v2 sends it ({@code batchRecords} records of {@code recordBytes} random bytes, {@code partitionKeys} partition
+ * keys over a stream of {@code shardCount} shards), through reading, validation, routing, storage and the CBOR answer.
+ * The calls rotate over {@value #BODIES} bodies with different keys, so that a call over many shards does not touch
+ * the same ones every time (as the lean client's calls do not). Durability {@code INTERVAL}
  * (the default here) leaves fsync out, so the score is the CPU cost; {@code SYNC} adds the fsyncs (one per shard per
  * call, with a single caller).
  *
@@ -53,20 +55,35 @@ public class PutRecordsApiBenchmark {
     @Param("INTERVAL")
     public DurabilityPolicy durability;
 
+    @Param("4")
+    public int shardCount;
+
+    @Param("50")
+    public int partitionKeys;
+
+    static final int BODIES = 16;
     private ApiFixture fixture;
     private KinesisApi api;
-    private byte[] body;
+    private byte[][] bodies;
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new ApiFixture("api-put", durability, 4);
+        fixture = new ApiFixture("api-put", durability, shardCount);
         api = fixture.api();
-        body = cborBody(batchRecords, recordBytes);
-        fixture.call("PutRecords", WireFormat.CBOR, body);
+        bodies = new byte[BODIES][];
+        for (int i = 0; i < BODIES; i++) {
+            bodies[i] = cborBody(batchRecords, recordBytes, partitionKeys, 42 + i);
+            fixture.call("PutRecords", WireFormat.CBOR, bodies[i]);
+        }
     }
 
     static byte[] cborBody(int records, int recordBytes) {
-        Random random = new Random(42);
+        return cborBody(records, recordBytes, 50, 42);
+    }
+
+    static byte[] cborBody(int records, int recordBytes, int partitionKeys, long seed) {
+        Random random = new Random(seed);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = new CBORFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -77,7 +94,7 @@ public class PutRecordsApiBenchmark {
                 random.nextBytes(data);
                 g.writeStartObject();
                 g.writeBinaryField("Data", data);
-                g.writeStringField("PartitionKey", "partition-key-" + random.nextInt(50));
+                g.writeStringField("PartitionKey", "partition-key-" + random.nextInt(partitionKeys));
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -95,6 +112,8 @@ public class PutRecordsApiBenchmark {
 
     @Benchmark
     public KinesisApi.Result putRecords() {
+        // One thread per benchmark: no need for an atomic counter.
+        byte[] body = bodies[next++ & (BODIES - 1)];
         return api.handle(TARGET, WireFormat.CBOR, body, "bench");
     }
 }

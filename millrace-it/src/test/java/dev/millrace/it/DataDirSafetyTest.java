@@ -49,8 +49,8 @@ class DataDirSafetyTest {
     /** The server under {@code umask 022} whatever this JVM's umask is, with a TLS port (its key in the data dir). */
     private static MillraceProcess startUnderUmask022(Path dataDir) {
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022 && exec \"$@\"", "sh"));
-        command.addAll(MillraceProcess.java("256m"));
-        command.addAll(List.of("-jar", MillraceProcess.jar().toString(), "server", "--port", "0", "--host",
+        command.addAll(MillraceProcess.javaJar("256m"));
+        command.addAll(List.of("server", "--port", "0", "--host",
                 "127.0.0.1", "--data-dir", dataDir.toString(), "--transition-delay-ms", "0", "--tls-port", "0"));
         MillraceProcess server = MillraceProcess.launch(command, null);
         server.awaitReady();

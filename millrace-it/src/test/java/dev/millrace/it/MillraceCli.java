@@ -41,8 +41,7 @@ final class MillraceCli implements AutoCloseable {
 
     /** Starts {@code millrace <args> --endpoint-url endpoint} with {@code stdin} as its input. */
     static MillraceCli start(Path dir, URI endpoint, byte[] stdin, String... args) {
-        List<String> command = new ArrayList<>(MillraceProcess.java("256m"));
-        command.addAll(List.of("-jar", MillraceProcess.jar().toString()));
+        List<String> command = new ArrayList<>(MillraceProcess.javaJar("256m"));
         command.addAll(List.of(args));
         command.addAll(List.of("--endpoint-url", endpoint.toString()));
         int n = COUNTER.incrementAndGet();

@@ -121,8 +121,8 @@ public final class MillraceProcess implements AutoCloseable {
     }
 
     private static List<String> serverCommand(Path dataDir, int port, long transitionDelayMs, String... extraArgs) {
-        List<String> command = new ArrayList<>(java("512m"));
-        command.addAll(List.of("-jar", jar().toString(), "server", "--port", Integer.toString(port), "--host",
+        List<String> command = new ArrayList<>(javaJar("512m"));
+        command.addAll(List.of("server", "--port", Integer.toString(port), "--host",
                 "127.0.0.1", "--data-dir", dataDir.toString(), "--transition-delay-ms",
                 Long.toString(transitionDelayMs)));
         command.addAll(KafkaBackend.serverArgs(dataDir));
@@ -170,6 +170,14 @@ public final class MillraceProcess implements AutoCloseable {
      */
     static List<String> java(String maxHeap) {
         return List.of(javaBinary(), "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    }
+
+    /** {@link #java} running millrace.jar, with its {@link ClassArchive}: {@code java ... -jar millrace.jar}. */
+    static List<String> javaJar(String maxHeap) {
+        List<String> command = new ArrayList<>(java(maxHeap));
+        command.addAll(ClassArchive.options());
+        command.addAll(List.of("-jar", jar().toString()));
+        return command;
     }
 
     private void pump(PrintWriter log) {
