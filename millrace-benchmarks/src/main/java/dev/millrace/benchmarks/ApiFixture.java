@@ -35,6 +35,7 @@ import java.time.Clock;
  */
 final class ApiFixture implements AutoCloseable {
     static final String PREFIX = "Kinesis_20131202.";
+    static final int MAX_OPEN_FILES = 10_000;
 
     private final Path dir;
     private final EmbeddedLogStore logs;
@@ -45,7 +46,10 @@ final class ApiFixture implements AutoCloseable {
     ApiFixture(String name, DurabilityPolicy durability, int shardCount) {
         dir = BenchSupport.newDataDir(name);
         Clock clock = Clock.systemUTC();
-        logs = EmbeddedLogStore.open(LogConfig.defaults(dir).withDurability(durability, 50), clock);
+        // Open files as a server on a machine allowing 20,000 descriptors holds (half of them): with the store's own
+        // default of 512, 1,000 shards' files were closed and reopened at every write-out of a tail.
+        logs = EmbeddedLogStore.open(LogConfig.defaults(dir).withDurability(durability, 50)
+                .withMaxOpenFiles(MAX_OPEN_FILES), clock);
         metadata = FileMetadataStore.open(dir);
         StreamRegistry streams = new StreamRegistry(metadata, logs, clock, Account.DEFAULT, 0);
         ConsumerRegistry consumers = new ConsumerRegistry(metadata, streams, clock, 0);
