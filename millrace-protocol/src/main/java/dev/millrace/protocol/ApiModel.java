@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,14 +31,66 @@ public final class ApiModel {
     public record Operation(String name, String input, String output, List<String> errors) {
     }
 
+    /**
+     * A structure's members resolved once, at load: names, shapes and whether each is required, in the model's order.
+     * Reading and validating a request find a member's shape here instead of by its shape's name: a PutRecords call
+     * of 500 records looked up ~3,000 names (4 % of the call's CPU with the API in-process, docs/BENCHMARKS.md).
+     * Immutable (nobody writes the arrays after load).
+     */
+    static final class Members {
+        final String[] names;
+        final Shape[] shapes;
+        final boolean[] required;
+
+        private Members(Shape structure, Map<String, Shape> all) {
+            int n = structure.members().size();
+            names = new String[n];
+            shapes = new Shape[n];
+            required = new boolean[n];
+            int i = 0;
+            for (Map.Entry<String, String> member : structure.members().entrySet()) {
+                names[i] = member.getKey();
+                shapes[i] = all.get(member.getValue());
+                required[i] = structure.required().contains(member.getKey());
+                i++;
+            }
+        }
+
+        /** The index of member {@code name}, or -1. A scan: a structure has a handful of members. */
+        int indexOf(String name) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
     private final String targetPrefix;
     private final Map<String, Operation> operations;
     private final Map<String, Shape> shapes;
+    /** By identity: every structure shape of {@link #shapes}. */
+    private final Map<Shape, Members> members = new IdentityHashMap<>();
 
     private ApiModel(String targetPrefix, Map<String, Operation> operations, Map<String, Shape> shapes) {
         this.targetPrefix = targetPrefix;
         this.operations = operations;
         this.shapes = shapes;
+        for (Shape shape : shapes.values()) {
+            if (shape.type() == Shape.Type.STRUCTURE) {
+                members.put(shape, new Members(shape, shapes));
+            }
+        }
+    }
+
+    /** The members of a structure shape of this model, resolved. */
+    Members members(Shape structure) {
+        Members m = members.get(structure);
+        if (m == null) {
+            throw new IllegalArgumentException("no structure " + structure.name() + " in the model");
+        }
+        return m;
     }
 
     public static ApiModel kinesis() {

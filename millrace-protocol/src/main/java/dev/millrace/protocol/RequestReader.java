@@ -141,15 +141,16 @@ public final class RequestReader {
 
     private Struct readStructure(JsonParser p, Shape shape, WireFormat format) throws IOException {
         Map<String, Object> values = new LinkedHashMap<>();
+        ApiModel.Members members = model.members(shape);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            String memberShape = shape.members().get(name);
+            int member = members.indexOf(name);
             p.nextToken();
-            if (memberShape == null) {
+            if (member < 0) {
                 p.skipChildren();
                 continue;
             }
-            Object value = readValue(p, model.shape(memberShape), format);
+            Object value = readValue(p, members.shapes[member], format);
             if (value == null) {
                 values.remove(name);
             } else {

@@ -44,18 +44,23 @@ public final class Validator {
      * Where a value sits in the request: built as a chain of nodes while walking and turned into text only when a
      * violation is reported, since a valid PutRecords has thousands of values and no errors.
      */
-    private record At(At parent, String text, boolean member) {
+    private record At(At parent, String text, boolean member, int index) {
         static At member(At parent, String name) {
-            return new At(parent, name, true);
+            return new At(parent, name, true, -1);
         }
 
+        static At key(At parent, String key) {
+            return new At(parent, key, false, -1);
+        }
+
+        /** A list item's path text is made only if an error names it: a valid PutRecords call has 500 items. */
         static At item(At parent, int index) {
-            return new At(parent, (index + 1) + ".member", false);
+            return new At(parent, null, false, index);
         }
 
         @Override
         public String toString() {
-            String own = member ? lowerCamel(text) : text;
+            String own = text == null ? (index + 1) + ".member" : member ? lowerCamel(text) : text;
             return parent == null ? own : parent + "." + own;
         }
     }
@@ -89,19 +94,20 @@ public final class Validator {
 
     private void checkStructure(Struct struct, At parent, Errors errors) {
         Map<String, Object> values = struct.values();
-        for (Map.Entry<String, String> member : struct.shape().members().entrySet()) {
+        ApiModel.Members members = model.members(struct.shape());
+        for (int m = 0; m < members.names.length; m++) {
             if (errors.full()) {
                 return;
             }
-            At path = At.member(parent, member.getKey());
-            Object value = values.get(member.getKey());
+            String name = members.names[m];
+            Object value = values.get(name);
             if (value == null) {
-                if (struct.shape().required().contains(member.getKey())) {
-                    errors.add(fail(null, path, "Member must not be null"));
+                if (members.required[m]) {
+                    errors.add(fail(null, At.member(parent, name), "Member must not be null"));
                 }
                 continue;
             }
-            checkValue(model.shape(member.getValue()), value, path, errors);
+            checkValue(members.shapes[m], value, At.member(parent, name), errors);
         }
     }
 
@@ -156,7 +162,7 @@ public final class Validator {
         }
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (e.getValue() != null) {
-                checkValue(valueShape, e.getValue(), new At(path, String.valueOf(e.getKey()), false), errors);
+                checkValue(valueShape, e.getValue(), At.key(path, String.valueOf(e.getKey())), errors);
             }
         }
     }
