@@ -62,6 +62,8 @@ final class EmbeddedShardLog implements ShardLog {
     static final long CHECKPOINT_INTERVAL_BYTES = 16L * 1024 * 1024;
 
     private final String key;
+    /** The key as the WAL's entries hold it, encoded once; null without a WAL. */
+    private final byte[] walKey;
     private final Path dir;
     final LogConfig config;
     private final Clock clock;
@@ -113,6 +115,7 @@ final class EmbeddedShardLog implements ShardLog {
                              FailureLog.Budget failureLines, WriteAheadLog wal, ShardRecovery.Result recovered,
                              boolean sealed) {
         this.key = key;
+        this.walKey = wal == null ? null : WalEntry.keyBytes(key);
         this.dir = dir;
         this.config = config;
         this.clock = clock;
@@ -230,7 +233,7 @@ final class EmbeddedShardLog implements ShardLog {
             if (wal != null) {
                 try {
                     walEpoch = wal.epoch();
-                    lsn = wal.append(key, batch);
+                    lsn = wal.append(walKey, batch);
                 } catch (StorageException e) {
                     // The batch is in the segment but will never be acknowledged: cut it before anything follows it.
                     throw outage.fail("the write-ahead log refused a written batch", e);

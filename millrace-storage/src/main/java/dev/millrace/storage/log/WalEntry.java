@@ -36,12 +36,17 @@ final class WalEntry {
     private WalEntry() {
     }
 
-    /** The header of an entry: everything before the batch. */
-    static ByteBuffer header(String key, int batchBytes) {
+    /** A shard key as entries hold it; a shard encodes its key once, not per entry. */
+    static byte[] keyBytes(String key) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        if (k.length > MAX_KEY_BYTES) {
-            throw new IllegalArgumentException("shard key too long for the write-ahead log: " + key);
+        if (k.length > MAX_KEY_BYTES || k.length == 0) {
+            throw new IllegalArgumentException("shard key empty or too long for the write-ahead log: " + key);
         }
+        return k;
+    }
+
+    /** The header of an entry: everything before the batch. {@code k}: the shard key, from {@link #keyBytes}. */
+    static ByteBuffer header(byte[] k, int batchBytes) {
         ByteBuffer h = ByteBuffer.allocate(KEY_OFFSET + k.length).order(ByteOrder.BIG_ENDIAN);
         h.putInt(LENGTH_OFFSET, FIXED_AFTER_LENGTH + k.length + batchBytes);
         h.putShort(KEY_LENGTH_OFFSET, (short) k.length);

@@ -174,14 +174,15 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
-     * Queues a stamped batch of shard {@code key} and returns the LSN its entry ends at. Called by the shard under its
-     * append lock, right after it wrote the batch to its active segment: a shard's entries are in its position order,
-     * and every entry's segment write was issued before the entry got its LSN (the cleaner relies on that). The
-     * batch must stay unchanged until {@link #awaitDurable} returns or fails for it.
+     * Queues a stamped batch of shard {@code key} (as {@link WalEntry#keyBytes} encodes it) and returns the LSN its
+     * entry ends at. Called by the shard under its append lock, right after it wrote the batch to its active segment:
+     * a shard's entries are in its position order, and every entry's segment write was issued before the entry got
+     * its LSN (the cleaner relies on that). The batch must stay unchanged until {@link #awaitDurable} returns or
+     * fails for it.
      *
      * @throws StorageException (retryable, already reported) while the WAL is offline or closed
      */
-    long append(String key, ByteBuffer stampedBatch) {
+    long append(byte[] key, ByteBuffer stampedBatch) {
         ByteBuffer header = WalEntry.header(key, stampedBatch.remaining());
         synchronized (queueLock) {
             checkWritable();
@@ -558,10 +559,10 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** Whether files other than the current one exist, so that cleaning has something to delete. */
-    boolean hasOlderFiles() {
+    /** The files other than the current one: what cleaning can delete. */
+    int olderFiles() {
         synchronized (syncLock) {
-            return files.size() > 1;
+            return files.size() - 1;
         }
     }
 
