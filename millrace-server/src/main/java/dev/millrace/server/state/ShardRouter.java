@@ -18,6 +18,15 @@ public final class ShardRouter {
 
     private final StreamRecord stream;
     private final ShardRecord[] open;
+    /**
+     * The open shards' first and last hash keys, in {@link #open}'s order, each as two unsigned 64-bit halves:
+     * routing searches these arrays, not each step's shard record and its BigIntegers (three dependent loads per
+     * step, ten steps per record over 1,000 shards, from memory a call over that many shards rarely has in cache).
+     */
+    private final long[] startHigh;
+    private final long[] startLow;
+    private final long[] endHigh;
+    private final long[] endLow;
     /** The AUTO strategy's round robin; it restarts when a reshard makes a new router, which is harmless. */
     private final AtomicLong nextSpread = new AtomicLong();
 
@@ -26,6 +35,28 @@ public final class ShardRouter {
         List<ShardRecord> shards = stream.openShards();
         this.open = shards.stream().sorted(Comparator.comparing(ShardRecord::startingHashKey))
                 .toArray(ShardRecord[]::new);
+        int n = open.length;
+        startHigh = new long[n];
+        startLow = new long[n];
+        endHigh = new long[n];
+        endLow = new long[n];
+        for (int i = 0; i < n; i++) {
+            startHigh[i] = high(open[i].startingHashKey());
+            startLow[i] = open[i].startingHashKey().longValue();
+            endHigh[i] = high(open[i].endingHashKey());
+            endLow[i] = open[i].endingHashKey().longValue();
+        }
+    }
+
+    /** The upper 64 bits of a hash key (below 2^128). */
+    private static long high(BigInteger hashKey) {
+        return hashKey.bitLength() <= 64 ? 0 : hashKey.shiftRight(64).longValue();
+    }
+
+    /** Compares two unsigned 128-bit values given as halves. */
+    private static int compare(long aHigh, long aLow, long bHigh, long bLow) {
+        int c = Long.compareUnsigned(aHigh, bHigh);
+        return c != 0 ? c : Long.compareUnsigned(aLow, bLow);
     }
 
     public static ShardRouter of(StreamRecord stream) {
@@ -51,17 +82,18 @@ public final class ShardRouter {
 
     /** The open shard owning {@code hashKey}; open shards always cover the whole key space. */
     public ShardRecord route(BigInteger hashKey) {
+        long high = high(hashKey);
+        long low = hashKey.longValue();
         int lo = 0;
         int hi = open.length - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            ShardRecord s = open[mid];
-            if (s.endingHashKey().compareTo(hashKey) < 0) {
+            if (compare(endHigh[mid], endLow[mid], high, low) < 0) {
                 lo = mid + 1;
-            } else if (s.startingHashKey().compareTo(hashKey) > 0) {
+            } else if (compare(startHigh[mid], startLow[mid], high, low) > 0) {
                 hi = mid - 1;
             } else {
-                return s;
+                return open[mid];
             }
         }
         throw new IllegalStateException("no open shard of " + stream.name() + " owns hash key " + hashKey);
