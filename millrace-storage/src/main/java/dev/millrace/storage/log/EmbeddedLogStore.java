@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
  * <p>Shards are opened lazily, on first use, so start-up costs nothing per shard; opening one recovers only its tail,
  * then replays its entries of the WAL's tail ({@link WalTail}), which start-up only indexed. Open file channels are
  * shared through one {@link FilePool}. With {@link DurabilityPolicy#INTERVAL} a daemon thread forces dirty shards
- * every {@link LogConfig#flushIntervalMs()}. With SYNC a daemon thread cleans the WAL after every
- * {@link #ROLLS_PER_CLEAN} rolls and every {@link LogConfig#walCleanIntervalMs()}: it takes the start of the WAL's current file as a boundary, replays the
+ * every {@link LogConfig#flushIntervalMs()}. With SYNC a daemon thread cleans the WAL when it rolls and every
+ * {@link LogConfig#walCleanIntervalMs()}: it takes the start of the WAL's current file as a boundary, replays the
  * shards the WAL tail still holds entries of, forces every dirty shard (each entry's segment write was issued before
  * the entry was queued, so this covers every entry below the boundary), and only then deletes the files below it.
  * A clean close forces every shard with an exact checkpoint, then empties the WAL: a clean start replays nothing.
@@ -76,13 +76,6 @@ public final class EmbeddedLogStore implements LogStore {
     private volatile boolean closing;
     /** Threads that force shards side by side during a clean (with the cleaner's own). */
     static final int CLEAN_FORCE_THREADS = 4;
-    /**
-     * Rolls of the WAL that a clean waits for (the timed clean does not wait): a clean forces every dirty shard, one
-     * fsync each, and over 1,000 shards written at random that was 6 % of the server's CPU with a clean per 64 MiB
-     * roll. Two halve it; a start after a crash replays at most this many files more (10,000 shards in 2.2 s with
-     * one, docs/BENCHMARKS.md), and the backlog limit ({@link WriteAheadLog#MAX_BACKLOG_FILES}) stays far.
-     */
-    static final int ROLLS_PER_CLEAN = 2;
     /** How long a close waits for the cleaner to stop; past it, the WAL keeps its files. */
     static final long CLOSE_WAIT_MS = 60_000;
     private final java.util.concurrent.ExecutorService forcers;
@@ -479,7 +472,9 @@ public final class EmbeddedLogStore implements LogStore {
             if (timed) {
                 wal.rollIfNotEmpty();
             }
-            if (wal.olderFiles() < (timed ? 1 : ROLLS_PER_CLEAN)) {
+            // After each roll, not every second one: that saved a clean's forces (6 % of the CPU over 1,000 shards)
+            // but a start after a crash then replayed up to a file more, 1.5-2 s of 10,000 shards' 5 s budget.
+            if (wal.olderFiles() == 0) {
                 return;
             }
             long boundary = wal.cleanBoundary();
