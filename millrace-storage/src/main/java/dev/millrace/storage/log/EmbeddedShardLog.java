@@ -291,7 +291,7 @@ final class EmbeddedShardLog implements ShardLog {
                 throw walFailure;
             }
             durableEnd = Math.max(durableEnd, end);
-            if (written.segment() == active.segment && published.showsLessOf(written)) {
+            if (written.segment() == active.segment && published.active().sizeBytes() < written.sizeBytes()) {
                 published.show(written);
             }
         }

@@ -16,8 +16,6 @@ final class PublishedSegments {
     /** {@code sealed} as the array views share; rebuilt only when {@code sealed} changes. */
     private SegmentSnapshot[] sealedArray;
     private SegmentSnapshot active;
-    /** {@code active}'s size, kept here: an acknowledged append compares it without loading that snapshot. */
-    private long activeBytes;
     private volatile ShardView view;
 
     PublishedSegments(List<SegmentSnapshot> sealed, SegmentSnapshot active) {
@@ -48,13 +46,7 @@ final class PublishedSegments {
     /** Shows readers the active segment as far as {@code activeSnapshot} goes. */
     void show(SegmentSnapshot activeSnapshot) {
         active = activeSnapshot;
-        activeBytes = activeSnapshot.sizeBytes();
         publish();
-    }
-
-    /** Whether readers see fewer bytes of the active segment than {@code written} holds (the caller checked it is). */
-    boolean showsLessOf(SegmentSnapshot written) {
-        return activeBytes < written.sizeBytes();
     }
 
     /** Adds a segment just sealed; readers see it with the next {@link #show} (a roll shows the new active one). */

@@ -559,10 +559,10 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** The files other than the current one: what cleaning can delete. */
-    int olderFiles() {
+    /** Whether files other than the current one exist, so that cleaning has something to delete. */
+    boolean hasOlderFiles() {
         synchronized (syncLock) {
-            return files.size() - 1;
+            return files.size() > 1;
         }
     }
 
