@@ -70,6 +70,7 @@ report "after the writes"
 kill -"${SIGNAL:-TERM}" "$pid"; wait "$pid" || true
 echo "--- restart after SIG${SIGNAL:-TERM}"
 start_server
+grep -ohE "Write-ahead log in .*" "$log" || true
 report "after the restart (before any request)"
 echo "--- writing $((records / 4)) more records after the restart"
 bench $((records / 4))

@@ -65,7 +65,7 @@ public final class RequestReader {
         if (body.length == 0) {
             throw KinesisException.malformedBody();
         }
-        try (JsonParser p = format.factory().createParser(body)) {
+        try (JsonParser p = CborStringRefs.unlocked(format.factory().createParser(body))) {
             JsonToken first = p.nextToken();
             if (first == JsonToken.VALUE_NULL) {
                 return new Struct(shape, Map.of());

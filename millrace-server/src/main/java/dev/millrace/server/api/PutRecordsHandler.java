@@ -87,7 +87,8 @@ final class PutRecordsHandler implements OperationHandler {
             RecordWriter.Outcome outcome = outcomes.get(i);
             out.startObject();
             if (outcome instanceof RecordWriter.Written written) {
-                out.string(SEQUENCE_NUMBER, written.sequenceNumber()).string(SHARD_ID, written.shardId());
+                byte[] digits = written.sequenceDigits();
+                out.utf8String(SEQUENCE_NUMBER, digits, 0, digits.length).string(SHARD_ID, written.shardId());
                 storedBytes += entries.get(i).sizeBytes();
             } else if (outcome instanceof RecordWriter.Throttled throttled) {
                 failed++;

@@ -21,12 +21,14 @@ import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -116,8 +118,36 @@ public final class RecordWriter {
     public sealed interface Outcome {
     }
 
-    /** Durable in shard {@code shardId} under {@code sequenceNumber}, on a stream encrypted as {@code encryptionType}. */
-    public record Written(String shardId, String sequenceNumber, String encryptionType) implements Outcome {
+    /**
+     * Durable in shard {@code shardId} under a sequence number, on a stream encrypted as {@code encryptionType}. The
+     * number is kept as its ASCII digits ({@link SequenceNumbers.Numberer#digits}), which a PutRecords answer writes
+     * as they are ({@code WireWriter#utf8String}): no String per record, and none for the writer to encode again.
+     */
+    public record Written(String shardId, byte[] sequenceDigits, String encryptionType) implements Outcome {
+        public Written(String shardId, String sequenceNumber, String encryptionType) {
+            this(shardId, sequenceNumber.getBytes(StandardCharsets.US_ASCII), encryptionType);
+        }
+
+        public String sequenceNumber() {
+            return new String(sequenceDigits, StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Written w && shardId.equals(w.shardId)
+                    && Arrays.equals(sequenceDigits, w.sequenceDigits) && Objects.equals(encryptionType, w.encryptionType);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(shardId, Arrays.hashCode(sequenceDigits), encryptionType);
+        }
+
+        @Override
+        public String toString() {
+            return "Written[shardId=" + shardId + ", sequenceNumber=" + sequenceNumber() + ", encryptionType="
+                    + encryptionType + "]";
+        }
     }
 
     /** Not written: its shard's write allowance was spent ({@code ProvisionedThroughputExceededException}). */
@@ -361,8 +391,8 @@ public final class RecordWriter {
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             long batchBytes = 0;
             for (int k = 0; k < group.size(); k++) {
-                outcomes[group.get(k)] = new Written(shardId, numbers.of(result.positionOf(k), result.arrivalMsOf(k)),
-                        s.encryptionType());
+                outcomes[group.get(k)] = new Written(shardId,
+                        numbers.digits(result.positionOf(k), result.arrivalMsOf(k)).clone(), s.encryptionType());
                 batchBytes += entries.get(group.get(k)).sizeBytes();
             }
             metrics.stream(s.name()).stored(shardId, s.shardLevelMetrics(), group.size(), batchBytes);

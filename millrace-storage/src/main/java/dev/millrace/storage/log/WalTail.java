@@ -109,6 +109,7 @@ final class WalTail implements AutoCloseable {
      * @throws StorageException naming the file and offset if an older file is damaged
      */
     static WalTail recover(Path dir, LogConfig config, Predicate<String> shardExists) throws IOException {
+        long startedNs = System.nanoTime();
         List<Path> files = WriteAheadLog.listFiles(dir);
         Map<String, List<Ref>> byShard = new HashMap<>();
         Map<String, Boolean> exists = new HashMap<>();
@@ -155,8 +156,8 @@ final class WalTail implements AutoCloseable {
         }
         WalTail tail = new WalTail(byShard, tailFiles, count[0]);
         if (count[0] > 0) {
-            log.info("Write-ahead log in {}: {} entries of {} shards to replay when each is first opened",
-                    dir, count[0], byShard.size());
+            log.info("Write-ahead log in {}: {} entries of {} shards to replay when each is first opened "
+                    + "(indexed in {} ms)", dir, count[0], byShard.size(), (System.nanoTime() - startedNs) / 1_000_000);
         }
         return tail;
     }
