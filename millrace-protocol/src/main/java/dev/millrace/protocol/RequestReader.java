@@ -68,7 +68,8 @@ public final class RequestReader {
         try (JsonParser p = CborStringRefs.unlocked(format.factory().createParser(body))) {
             JsonToken first = p.nextToken();
             if (first == JsonToken.VALUE_NULL) {
-                return new Struct(shape, Map.of());
+                ApiModel.Members members = model.members(shape);
+                return new Struct(shape, members, new Object[members.names.length]);
             }
             if (first == JsonToken.START_ARRAY) {
                 throw KinesisException.serialization(START_OF_LIST);
@@ -140,24 +141,18 @@ public final class RequestReader {
     }
 
     private Struct readStructure(JsonParser p, Shape shape, WireFormat format) throws IOException {
-        Map<String, Object> values = new LinkedHashMap<>();
         ApiModel.Members members = model.members(shape);
+        Object[] values = new Object[members.names.length];
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            int member = members.indexOf(name);
+            int member = members.indexOf(p.currentName());
             p.nextToken();
             if (member < 0) {
                 p.skipChildren();
                 continue;
             }
-            Object value = readValue(p, members.shapes[member], format);
-            if (value == null) {
-                values.remove(name);
-            } else {
-                values.put(name, value);
-            }
+            values[member] = readValue(p, members.shapes[member], format); // a later duplicate wins; null clears
         }
-        return new Struct(shape, values);
+        return new Struct(shape, members, values);
     }
 
     private List<Object> readList(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {

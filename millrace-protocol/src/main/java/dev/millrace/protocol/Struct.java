@@ -5,17 +5,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A decoded structure: the members present in a request, by model name, as produced by {@link RequestReader}.
- * Typed getters return {@code null} for absent members.
+ * A decoded structure: the members present in a request, as produced by {@link RequestReader}, each in its member's
+ * slot of the model ({@link ApiModel.Members}): an array per structure instead of a hash map (a PutRecords call
+ * decodes 500 of them, and the maps were 16 % of the bytes its handling allocated). Typed getters take the member's
+ * model name and return {@code null} for absent members.
  *
  * <p>Immutable by convention (the reader hands it over and nobody modifies it), thread-safe to read.
  */
 public final class Struct {
     private final Shape shape;
-    private final Map<String, Object> values;
+    private final ApiModel.Members members;
+    private final Object[] values;
 
-    Struct(Shape shape, Map<String, Object> values) {
+    /** {@code values}: by member slot of {@code members}, null where absent. */
+    Struct(Shape shape, ApiModel.Members members, Object[] values) {
         this.shape = shape;
+        this.members = members;
         this.values = values;
     }
 
@@ -23,50 +28,57 @@ public final class Struct {
         return shape;
     }
 
-    Map<String, Object> values() {
-        return values;
+    /** The value in member slot {@code slot} of the shape's {@link ApiModel.Members}, or null. */
+    Object get(int slot) {
+        return values[slot];
+    }
+
+    /** The value of member {@code member} (its model name), or null if absent or no member of the shape. */
+    Object member(String name) {
+        int slot = members.indexOf(name);
+        return slot < 0 ? null : values[slot];
     }
 
     public boolean has(String member) {
-        return values.get(member) != null;
+        return member(member) != null;
     }
 
     public String string(String member) {
-        return (String) values.get(member);
+        return (String) member(member);
     }
 
     public Integer integer(String member) {
-        Long value = (Long) values.get(member);
+        Long value = (Long) member(member);
         return value == null ? null : value.intValue();
     }
 
     public Long longValue(String member) {
-        return (Long) values.get(member);
+        return (Long) member(member);
     }
 
     public Boolean bool(String member) {
-        return (Boolean) values.get(member);
+        return (Boolean) member(member);
     }
 
     public byte[] blob(String member) {
-        return (byte[]) values.get(member);
+        return (byte[]) member(member);
     }
 
     public Instant timestamp(String member) {
-        return (Instant) values.get(member);
+        return (Instant) member(member);
     }
 
     public Struct struct(String member) {
-        return (Struct) values.get(member);
+        return (Struct) member(member);
     }
 
     @SuppressWarnings("unchecked")
     public <T> List<T> list(String member) {
-        return (List<T>) values.get(member);
+        return (List<T>) member(member);
     }
 
     @SuppressWarnings("unchecked")
     public Map<String, String> stringMap(String member) {
-        return (Map<String, String>) values.get(member);
+        return (Map<String, String>) member(member);
     }
 }

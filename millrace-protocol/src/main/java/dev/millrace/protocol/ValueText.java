@@ -73,7 +73,7 @@ final class ValueText {
                 int classHash = 31 + (MODEL_PACKAGE + shape.name()).hashCode(); // Arrays.hashCode({className})
                 int h = 31 + classHash; // then Arrays.hashCode({classHash, member1, member2, ...})
                 for (Map.Entry<String, String> member : shape.members().entrySet()) {
-                    h = 31 * h + hash(model, model.shape(member.getValue()), struct.values().get(member.getKey()));
+                    h = 31 * h + hash(model, model.shape(member.getValue()), struct.member(member.getKey()));
                 }
                 return h;
             }

@@ -6,6 +6,7 @@ import dev.millrace.metrics.MinuteSink;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.AutoScaler;
+import dev.millrace.server.state.HashKeys;
 import dev.millrace.server.state.SequenceNumbers;
 import dev.millrace.server.state.ShardRecord;
 import dev.millrace.server.state.ShardRouter;
@@ -97,16 +98,31 @@ public final class RecordWriter {
     /**
      * One record to write, with where it goes and what it weighs.
      *
-     * @param hashKey   the point of the hash key space it is routed by ({@link RecordRouting#hashKey})
+     * @param hashHigh  bits 127..64 of the point of the hash key space it is routed by ({@link RecordRouting#hashKey}),
+     *                  unsigned; {@code hashLow} bits 63..0 ({@link HashKeys#high})
      * @param sizeBytes what it counts for against limits and throughput ({@link RecordRouting#recordBytes})
      */
-    public record Entry(String partitionKey, String explicitHashKey, byte[] data, BigInteger hashKey,
+    public record Entry(String partitionKey, String explicitHashKey, byte[] data, long hashHigh, long hashLow,
                         long sizeBytes) {
+        public Entry(String partitionKey, String explicitHashKey, byte[] data, BigInteger hashKey, long sizeBytes) {
+            this(partitionKey, explicitHashKey, data, HashKeys.high(hashKey), HashKeys.low(hashKey), sizeBytes);
+        }
+
         /** The entry for a record of stream {@code s}; refuses a missing partition key or a bad explicit hash key. */
         public static Entry of(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
+            long sizeBytes = RecordRouting.recordBytes(partitionKey, data);
+            if (partitionKey != null && explicitHashKey == null && !s.autoDistribution()) {
+                // The common case, RecordRouting.hashKey's MD5 without a BigInteger: the digest's halves.
+                byte[] digest = HashKeys.digestOfPartitionKey(partitionKey);
+                return new Entry(partitionKey, null, data, HashKeys.high(digest), HashKeys.low(digest), sizeBytes);
+            }
             return new Entry(partitionKey, explicitHashKey, data,
-                    RecordRouting.hashKey(s, partitionKey, explicitHashKey),
-                    RecordRouting.recordBytes(partitionKey, data));
+                    RecordRouting.hashKey(s, partitionKey, explicitHashKey), sizeBytes);
+        }
+
+        /** The point of the hash key space it is routed by. */
+        public BigInteger hashKey() {
+            return HashKeys.of(hashHigh, hashLow);
         }
 
         AppendRecord append() {
@@ -203,7 +219,7 @@ public final class RecordWriter {
         Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>(touched);
         for (int i : pending) {
             Entry entry = entries.get(i);
-            ShardRecord shard = router.route(entry.hashKey());
+            ShardRecord shard = router.route(entry.hashHigh(), entry.hashLow());
             if (!byShard.containsKey(shard)) {
                 Cluster.Node owner = placement.remoteOwner(scope, s, shard);
                 if (owner != null) {
@@ -273,8 +289,13 @@ public final class RecordWriter {
     /** Meters the entry for on-demand scaling and charges it to its shard's write allowance; false if throttled. */
     private boolean admit(StreamRecord s, ShardRecord shard, Entry entry,
                           Map<ShardRecord, Throttles.ShardThrottle> shardThrottles) {
-        autoScaler.record(s, shard, entry.hashKey(), entry.sizeBytes());
-        if (shardThrottles.computeIfAbsent(shard, k -> throttles.shard(s, k)).tryWrite(1, entry.sizeBytes())) {
+        autoScaler.record(s, shard, entry.hashHigh(), entry.hashLow(), entry.sizeBytes());
+        Throttles.ShardThrottle throttle = shardThrottles.get(shard);
+        if (throttle == null) { // not computeIfAbsent: its capturing lambda was an object per entry
+            throttle = throttles.shard(s, shard);
+            shardThrottles.put(shard, throttle);
+        }
+        if (throttle.tryWrite(1, entry.sizeBytes())) {
             return true;
         }
         metrics.stream(s.name()).writeThrottled(shard.shardId(), s.shardLevelMetrics());

@@ -82,7 +82,13 @@ public final class AutoScaler {
 
     /** Meters one write attempt; a no-op for provisioned streams. */
     public void record(StreamRecord s, ShardRecord shard, BigInteger hashKey, long bytes) {
+        record(s, shard, HashKeys.high(hashKey), HashKeys.low(hashKey), bytes);
+    }
+
+    /** {@link #record(StreamRecord, ShardRecord, BigInteger, long)} with the key as halves ({@link HashKeys#high}). */
+    public void record(StreamRecord s, ShardRecord shard, long hashHigh, long hashLow, long bytes) {
         if ("ON_DEMAND".equals(s.mode())) {
+            BigInteger hashKey = HashKeys.of(hashHigh, hashLow);
             traffic.computeIfAbsent(StreamRegistry.shardKey(s, shard.index()),
                     k -> new ShardTraffic(config.windowSeconds())).record(clock.millis(), hashKey, bytes);
         }

@@ -41,16 +41,11 @@ public final class ShardRouter {
         endHigh = new long[n];
         endLow = new long[n];
         for (int i = 0; i < n; i++) {
-            startHigh[i] = high(open[i].startingHashKey());
-            startLow[i] = open[i].startingHashKey().longValue();
-            endHigh[i] = high(open[i].endingHashKey());
-            endLow[i] = open[i].endingHashKey().longValue();
+            startHigh[i] = HashKeys.high(open[i].startingHashKey());
+            startLow[i] = HashKeys.low(open[i].startingHashKey());
+            endHigh[i] = HashKeys.high(open[i].endingHashKey());
+            endLow[i] = HashKeys.low(open[i].endingHashKey());
         }
-    }
-
-    /** The upper 64 bits of a hash key (below 2^128). */
-    private static long high(BigInteger hashKey) {
-        return hashKey.bitLength() <= 64 ? 0 : hashKey.shiftRight(64).longValue();
     }
 
     /** Compares two unsigned 128-bit values given as halves. */
@@ -82,8 +77,11 @@ public final class ShardRouter {
 
     /** The open shard owning {@code hashKey}; open shards always cover the whole key space. */
     public ShardRecord route(BigInteger hashKey) {
-        long high = high(hashKey);
-        long low = hashKey.longValue();
+        return route(HashKeys.high(hashKey), HashKeys.low(hashKey));
+    }
+
+    /** The open shard owning the hash key whose unsigned halves ({@link HashKeys#high}) these are. */
+    public ShardRecord route(long high, long low) {
         int lo = 0;
         int hi = open.length - 1;
         while (lo <= hi) {
@@ -96,6 +94,7 @@ public final class ShardRouter {
                 return open[mid];
             }
         }
-        throw new IllegalStateException("no open shard of " + stream.name() + " owns hash key " + hashKey);
+        throw new IllegalStateException("no open shard of " + stream.name() + " owns hash key "
+                + HashKeys.of(high, low));
     }
 }
