@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -209,44 +208,57 @@ public final class RecordWriter {
                                        Outcome[] outcomes) {
         ShardRouter router = ShardRouter.of(s);
         Account scope = streams.account();
-        // Keyed by identity: the router hands out the stream record's own shard objects, and a record's hashCode
-        // (two BigIntegers and more) is not worth computing per entry.
-        // Sized for the shards the call can touch: a call over 1,000 shards touches ~400, and growing the maps there
-        // rehashed them five times per call.
-        int touched = Math.min(pending.size(), s.shards().size());
-        Map<ShardRecord, List<Integer>> byShard = new IdentityHashMap<>(touched);
-        Map<ShardRecord, Cluster.Node> remote = new IdentityHashMap<>();
-        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>(touched);
+        // Grouped in arrays by the router's index of each shard, not in maps keyed by the shard records: a call over
+        // 1,000 shards touches ~400, and hashing a record (even by identity) reads its object, which such a call
+        // rarely has in cache.
+        int open = router.openCount();
+        @SuppressWarnings("unchecked")
+        List<Integer>[] groups = new List[open];
+        Cluster.Node[] owners = new Cluster.Node[open];
+        Throttles.ShardThrottle[] shardThrottles = new Throttles.ShardThrottle[open];
+        boolean[] seen = new boolean[open];
+        List<ShardRecord> local = new ArrayList<>();
+        List<List<Integer>> localGroups = new ArrayList<>();
+        Map<String, List<Integer>> byOwner = new java.util.LinkedHashMap<>(); // router indexes, per other node
         for (int i : pending) {
             Entry entry = entries.get(i);
-            ShardRecord shard = router.route(entry.hashHigh(), entry.hashLow());
-            if (!byShard.containsKey(shard)) {
-                Cluster.Node owner = placement.remoteOwner(scope, s, shard);
-                if (owner != null) {
-                    remote.put(shard, owner);
+            int at = router.indexOf(entry.hashHigh(), entry.hashLow());
+            ShardRecord shard = router.open(at);
+            if (!seen[at]) {
+                seen[at] = true;
+                owners[at] = placement.remoteOwner(scope, s, shard);
+                if (owners[at] == null) {
+                    shardThrottles[at] = throttles.shard(s, shard);
                 }
             }
-            if (remote.containsKey(shard) || admit(s, shard, entry, shardThrottles)) {
-                byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(i);
+            if (owners[at] != null || admit(s, shard, entry, shardThrottles[at])) {
+                if (groups[at] == null) {
+                    groups[at] = new ArrayList<>();
+                    if (owners[at] == null) {
+                        local.add(shard);
+                        localGroups.add(groups[at]);
+                    } else {
+                        byOwner.computeIfAbsent(owners[at].id(), k -> new ArrayList<>()).add(at);
+                    }
+                }
+                groups[at].add(i);
             } else {
                 outcomes[i] = new Throttled(Throttles.shardRateExceeded(streams, s, shard));
             }
         }
         List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
         // One task per other node owning shards of the call (all its shards in one call); local shards on this thread.
-        List<ShardRecord> local = new ArrayList<>();
-        Map<String, List<ShardRecord>> byOwner = new java.util.LinkedHashMap<>();
-        for (Map.Entry<ShardRecord, List<Integer>> group : byShard.entrySet()) {
-            Cluster.Node owner = remote.get(group.getKey());
-            if (owner == null) {
-                local.add(group.getKey());
-            } else {
-                byOwner.computeIfAbsent(owner.id(), k -> new ArrayList<>()).add(group.getKey());
-            }
-        }
         List<Runnable> tasks = new ArrayList<>();
-        byOwner.values().forEach(shards -> tasks.add(() -> appendRemote(s, remote.get(shards.get(0)), shards,
-                byShard, entries, outcomes, sealed)));
+        for (List<Integer> indexes : byOwner.values()) {
+            List<ShardRecord> shards = new ArrayList<>(indexes.size());
+            List<List<Integer>> shardGroups = new ArrayList<>(indexes.size());
+            for (int at : indexes) {
+                shards.add(router.open(at));
+                shardGroups.add(groups[at]);
+            }
+            Cluster.Node owner = owners[indexes.get(0)];
+            tasks.add(() -> appendRemote(s, owner, shards, shardGroups, entries, outcomes, sealed));
+        }
         if (local.isEmpty() && tasks.size() == 1) {
             tasks.get(0).run();
             return sealed;
@@ -255,7 +267,7 @@ public final class RecordWriter {
         // that follow.
         CompletableFuture<?> sent = CompletableFuture.allOf(tasks.stream()
                 .map(t -> CompletableFuture.runAsync(t, appends)).toArray(CompletableFuture[]::new));
-        appendLocal(s, local, byShard, entries, outcomes, sealed);
+        appendLocal(s, local, localGroups, entries, outcomes, sealed);
         sent.join();
         // In the given order again, so entries that are routed anew keep their order.
         List<Integer> inOrder = new ArrayList<>(sealed);
@@ -265,17 +277,17 @@ public final class RecordWriter {
 
     /** Sends the groups of the shards {@code owner} owns to it in one call; entries of sealed shards go to sealed. */
     private void appendRemote(StreamRecord s, Cluster.Node owner, List<ShardRecord> shards,
-                              Map<ShardRecord, List<Integer>> byShard, List<Entry> entries, Outcome[] outcomes,
+                              List<List<Integer>> shardGroups, List<Entry> entries, Outcome[] outcomes,
                               List<Integer> sealed) {
         List<ShardPlacement.Group> groups = new ArrayList<>(shards.size());
-        for (ShardRecord shard : shards) {
+        for (int g = 0; g < shards.size(); g++) {
             List<Entry> sent = new ArrayList<>();
-            byShard.get(shard).forEach(i -> sent.add(entries.get(i)));
-            groups.add(new ShardPlacement.Group(shard, sent));
+            shardGroups.get(g).forEach(i -> sent.add(entries.get(i)));
+            groups.add(new ShardPlacement.Group(shards.get(g), sent));
         }
         List<List<Outcome>> answered = placement.appendAt(owner, streams.account(), s, groups);
         for (int g = 0; g < shards.size(); g++) {
-            List<Integer> group = byShard.get(shards.get(g));
+            List<Integer> group = shardGroups.get(g);
             for (int k = 0; k < group.size(); k++) {
                 Outcome o = answered.get(g).get(k);
                 outcomes[group.get(k)] = o;
@@ -287,14 +299,8 @@ public final class RecordWriter {
     }
 
     /** Meters the entry for on-demand scaling and charges it to its shard's write allowance; false if throttled. */
-    private boolean admit(StreamRecord s, ShardRecord shard, Entry entry,
-                          Map<ShardRecord, Throttles.ShardThrottle> shardThrottles) {
+    private boolean admit(StreamRecord s, ShardRecord shard, Entry entry, Throttles.ShardThrottle throttle) {
         autoScaler.record(s, shard, entry.hashHigh(), entry.hashLow(), entry.sizeBytes());
-        Throttles.ShardThrottle throttle = shardThrottles.get(shard);
-        if (throttle == null) { // not computeIfAbsent: its capturing lambda was an object per entry
-            throttle = throttles.shard(s, shard);
-            shardThrottles.put(shard, throttle);
-        }
         if (throttle.tryWrite(1, entry.sizeBytes())) {
             return true;
         }
@@ -309,10 +315,10 @@ public final class RecordWriter {
      */
     public List<Outcome> writeOwned(StreamRecord s, ShardRecord shard, List<Entry> entries) {
         Outcome[] outcomes = new Outcome[entries.size()];
-        Map<ShardRecord, Throttles.ShardThrottle> shardThrottles = new IdentityHashMap<>();
+        Throttles.ShardThrottle throttle = throttles.shard(s, shard);
         List<Integer> admitted = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
-            if (admit(s, shard, entries.get(i), shardThrottles)) {
+            if (admit(s, shard, entries.get(i), throttle)) {
                 admitted.add(i);
             } else {
                 outcomes[i] = new Throttled(Throttles.shardRateExceeded(streams, s, shard));
@@ -337,13 +343,13 @@ public final class RecordWriter {
      * all of them. A group whose begin or await fails gets its outcomes here; an unexpected exception from a begin is
      * thrown after the appends already begun were awaited (none is left half done).
      */
-    private void appendLocal(StreamRecord s, List<ShardRecord> shards, Map<ShardRecord, List<Integer>> byShard,
+    private void appendLocal(StreamRecord s, List<ShardRecord> shards, List<List<Integer>> groups,
                              List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
         PendingAppend[] begun = new PendingAppend[shards.size()];
         RuntimeException beginFailure = null;
         try {
             for (int g = 0; g < shards.size(); g++) {
-                begun[g] = beginGroup(s, shards.get(g), byShard.get(shards.get(g)), entries, outcomes, sealed);
+                begun[g] = beginGroup(s, shards.get(g), groups.get(g), entries, outcomes, sealed);
             }
         } catch (RuntimeException e) {
             beginFailure = e; // the first cause: what the awaits below throw is only added to it
@@ -357,7 +363,7 @@ public final class RecordWriter {
                     continue;
                 }
                 try {
-                    finishGroup(s, shards.get(g), byShard.get(shards.get(g)), begun[g], entries, outcomes, sealed);
+                    finishGroup(s, shards.get(g), groups.get(g), begun[g], entries, outcomes, sealed);
                 } catch (RuntimeException e) {
                     if (unexpected == null) {
                         unexpected = e;

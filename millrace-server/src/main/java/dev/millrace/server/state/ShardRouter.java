@@ -82,6 +82,24 @@ public final class ShardRouter {
 
     /** The open shard owning the hash key whose unsigned halves ({@link HashKeys#high}) these are. */
     public ShardRecord route(long high, long low) {
+        return open[indexOf(high, low)];
+    }
+
+    /** How many open shards there are: {@link #indexOf} is below it. */
+    public int openCount() {
+        return open.length;
+    }
+
+    /** The open shard at {@code index} of this router's order (by starting hash key). */
+    public ShardRecord open(int index) {
+        return open[index];
+    }
+
+    /**
+     * Where the open shard owning the hash key is in this router's order: callers group records by it in arrays,
+     * without hashing the shard's record (its identity hash, a read of every touched shard's object header).
+     */
+    public int indexOf(long high, long low) {
         int lo = 0;
         int hi = open.length - 1;
         while (lo <= hi) {
@@ -91,7 +109,7 @@ public final class ShardRouter {
             } else if (compare(startHigh[mid], startLow[mid], high, low) > 0) {
                 hi = mid - 1;
             } else {
-                return open[mid];
+                return mid;
             }
         }
         throw new IllegalStateException("no open shard of " + stream.name() + " owns hash key "
