@@ -42,9 +42,22 @@ public final class Validator {
 
     /**
      * Where a value sits in the request: built as a chain of nodes while walking and turned into text only when a
-     * violation is reported, since a valid PutRecords has thousands of values and no errors.
+     * violation is reported ({@link #fail} does it at once), since a valid PutRecords has thousands of values and no
+     * errors. A list's items share one node whose index moves along the list: no node per item either.
      */
-    private record At(At parent, String text, boolean member, int index) {
+    private static final class At {
+        private final At parent;
+        private final String text;
+        private final boolean member;
+        private int index;
+
+        private At(At parent, String text, boolean member, int index) {
+            this.parent = parent;
+            this.text = text;
+            this.member = member;
+            this.index = index;
+        }
+
         static At member(At parent, String name) {
             return new At(parent, name, true, -1);
         }
@@ -53,9 +66,14 @@ public final class Validator {
             return new At(parent, key, false, -1);
         }
 
-        /** A list item's path text is made only if an error names it: a valid PutRecords call has 500 items. */
-        static At item(At parent, int index) {
-            return new At(parent, null, false, index);
+        /** The items of a list, starting at the first; {@link #index} moves it to another. */
+        static At items(At parent) {
+            return new At(parent, null, false, 0);
+        }
+
+        At index(int i) {
+            index = i;
+            return this;
         }
 
         @Override
@@ -141,12 +159,13 @@ public final class Validator {
         Shape element = model.shape(shape.member());
         boolean scalars = isScalar(element);
         boolean reported = false;
+        At items = At.items(path);
         for (int i = 0; i < list.size() && !errors.full(); i++) {
             Object item = list.get(i);
             if (item == null) {
-                errors.add(fail(null, At.item(path, i), "Member must not be null"));
+                errors.add(fail(null, items.index(i), "Member must not be null"));
             } else if (!scalars) {
-                checkValue(element, item, At.item(path, i), errors);
+                checkValue(element, item, items.index(i), errors);
             } else if (!reported && !violations(element, item).isEmpty()) {
                 errors.add(fail(list, path, "Member must satisfy constraint: " + constraints(element)));
                 reported = true;

@@ -212,12 +212,13 @@ final class EmbeddedShardLog implements ShardLog {
                 if (dataKey != null && RecordBatch.basePosition(batch, 0) != nextPosition) {
                     batch = RecordBatch.seal(plain, dataKey, nextPosition, config.maxBatchBytes());
                 }
-                maybeRoll(batch.remaining());
+                long nowMs = clock.millis(); // read once: a call over 1,000 shards reads it per shard
+                maybeRoll(batch.remaining(), nowMs);
                 if (nextPosition + records.size() > positionLimit) {
                     positionLimit = nextPosition + records.size() + RESERVE_POSITIONS;
                     checkpoint.write(positionLimit, active.segment.basePosition, checkpointOffset, lastArrivalMs);
                 }
-                arrivalMs = Math.max(clock.millis(), lastArrivalMs);
+                arrivalMs = Math.max(nowMs, lastArrivalMs);
                 base = nextPosition;
                 RecordBatch.stamp(batch, base, arrivalMs);
                 active.append(batch);
@@ -472,12 +473,12 @@ final class EmbeddedShardLog implements ShardLog {
         return segment;
     }
 
-    private void maybeRoll(int batchBytes) throws IOException {
+    private void maybeRoll(int batchBytes, long nowMs) throws IOException {
         if (active.sizeBytes() == 0) {
             return;
         }
         boolean full = active.sizeBytes() + batchBytes > config.segmentBytes();
-        boolean old = clock.millis() - active.firstArrivalMs() >= config.segmentMs();
+        boolean old = nowMs - active.firstArrivalMs() >= config.segmentMs();
         if (full || old) {
             roll();
         }
