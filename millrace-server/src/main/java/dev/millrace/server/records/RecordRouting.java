@@ -32,12 +32,15 @@ public final class RecordRouting {
     }
 
     /**
-     * The hash key a record is routed by: on an AUTO stream a point in the next shard of a round robin over the open
-     * shards (keys are ignored there); otherwise the explicit hash key, or the MD5 of the partition key.
+     * The entry for a record of stream {@code s}, with the hash key it is routed by: on an AUTO stream a point in the
+     * next shard of a round robin over the open shards (keys are ignored there); otherwise the explicit hash key, or
+     * the MD5 of the partition key, whose digest goes into the entry as its two halves without a BigInteger (the
+     * common case: one per record). Refuses a missing partition key or a bad explicit hash key.
      */
-    public static BigInteger hashKey(StreamRecord s, String partitionKey, String explicitHashKey) {
+    static RecordWriter.Entry entry(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
+        long sizeBytes = recordBytes(partitionKey, data);
         if (s.autoDistribution()) {
-            return ShardRouter.of(s).spread();
+            return new RecordWriter.Entry(partitionKey, explicitHashKey, data, ShardRouter.of(s).spread(), sizeBytes);
         }
         if (partitionKey == null) {
             // Optional in the model since the AUTO distribution strategy; a USER_PARTITION_KEY stream still needs one.
@@ -45,14 +48,16 @@ public final class RecordRouting {
                     + "record distribution strategy.");
         }
         if (explicitHashKey == null) {
-            return HashKeys.ofPartitionKey(partitionKey);
+            byte[] digest = HashKeys.digestOfPartitionKey(partitionKey);
+            return new RecordWriter.Entry(partitionKey, null, data, HashKeys.high(digest), HashKeys.low(digest),
+                    sizeBytes);
         }
         BigInteger value = HashKeys.parseExplicit(explicitHashKey);
         if (value == null) {
             throw KinesisException.invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: "
                     + "[0, 2^128-1]. Specified value was " + explicitHashKey);
         }
-        return value;
+        return new RecordWriter.Entry(partitionKey, explicitHashKey, data, value, sizeBytes);
     }
 
     /** How often a write is routed again after finding its shard sealed by a concurrent split or merge. */

@@ -97,8 +97,8 @@ public final class RecordWriter {
     /**
      * One record to write, with where it goes and what it weighs.
      *
-     * @param hashHigh  bits 127..64 of the point of the hash key space it is routed by ({@link RecordRouting#hashKey}),
-     *                  unsigned; {@code hashLow} bits 63..0 ({@link HashKeys#high})
+     * @param hashHigh  bits 127..64 of the point of the hash key space it is routed by ({@link RecordRouting#entry}),
+     *                  unsigned; {@code hashLow} bits 63..0 ({@link HashKeys#high(BigInteger)})
      * @param sizeBytes what it counts for against limits and throughput ({@link RecordRouting#recordBytes})
      */
     public record Entry(String partitionKey, String explicitHashKey, byte[] data, long hashHigh, long hashLow,
@@ -109,14 +109,7 @@ public final class RecordWriter {
 
         /** The entry for a record of stream {@code s}; refuses a missing partition key or a bad explicit hash key. */
         public static Entry of(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
-            long sizeBytes = RecordRouting.recordBytes(partitionKey, data);
-            if (partitionKey != null && explicitHashKey == null && !s.autoDistribution()) {
-                // The common case, RecordRouting.hashKey's MD5 without a BigInteger: the digest's halves.
-                byte[] digest = HashKeys.digestOfPartitionKey(partitionKey);
-                return new Entry(partitionKey, null, data, HashKeys.high(digest), HashKeys.low(digest), sizeBytes);
-            }
-            return new Entry(partitionKey, explicitHashKey, data,
-                    RecordRouting.hashKey(s, partitionKey, explicitHashKey), sizeBytes);
+            return RecordRouting.entry(s, partitionKey, explicitHashKey, data);
         }
 
         /** The point of the hash key space it is routed by. */

@@ -77,12 +77,7 @@ public final class ShardRouter {
 
     /** The open shard owning {@code hashKey}; open shards always cover the whole key space. */
     public ShardRecord route(BigInteger hashKey) {
-        return route(HashKeys.high(hashKey), HashKeys.low(hashKey));
-    }
-
-    /** The open shard owning the hash key whose unsigned halves ({@link HashKeys#high}) these are. */
-    public ShardRecord route(long high, long low) {
-        return open[indexOf(high, low)];
+        return open[indexOf(HashKeys.high(hashKey), HashKeys.low(hashKey))];
     }
 
     /** How many open shards there are: {@link #indexOf} is below it. */
