@@ -42,6 +42,23 @@ final class CborStringRefs {
         return parser;
     }
 
+    /**
+     * Whether the CBOR parser is outside every string-reference namespace, so that a byte string it has not read yet
+     * will never be asked for again by reference and can be skipped unread ({@link CborByteString}). False when it
+     * cannot tell (another Jackson layout).
+     */
+    static boolean outsideNamespaces(JsonParser parser) {
+        if (STACK == null) {
+            return false;
+        }
+        try {
+            Object holder = HOLDER.get(parser);
+            return holder != null && ((Stack<?>) STACK.get(holder)).empty();
+        } catch (IllegalAccessException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether {@code parser} reads strings without taking a lock (for tests). */
     static boolean isUnlocked(JsonParser parser) throws IllegalAccessException {
         return STACK != null && STACK.get(HOLDER.get(parser)) instanceof ReadsUnlocked;

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Reads a request body into a {@link Struct}, driven by the operation's input shape: only modelled members are kept,
- * each converted to its shape's Java type (String, Long, Boolean, byte[], Instant, List, Map, Struct). Unknown
+ * each converted to its shape's Java type (String, Long, Boolean, {@link Blob}, Instant, List, Map, Struct). Unknown
  * members and explicit nulls are dropped, as AWS does. Constraints are checked afterwards by {@link Validator}.
  *
  * <p>A member of the wrong type is a {@code SerializationException} with the text AWS's front end (Coral) answers,
@@ -55,6 +55,10 @@ public final class RequestReader {
 
     private final ApiModel model;
 
+    /** What one {@link #read} reads: blobs of a CBOR body are views into it ({@link CborByteString}). */
+    private record In(WireFormat format, byte[] body) {
+    }
+
     public RequestReader(ApiModel model) {
         this.model = model;
     }
@@ -77,7 +81,7 @@ public final class RequestReader {
             if (first != JsonToken.START_OBJECT) {
                 throw KinesisException.malformedBody();
             }
-            Struct struct = readStructure(p, shape, format);
+            Struct struct = readStructure(p, shape, new In(format, body));
             if (p.nextToken() != null) {
                 throw KinesisException.malformedBody();
             }
@@ -88,18 +92,18 @@ public final class RequestReader {
         }
     }
 
-    private Object readValue(JsonParser p, Shape shape, WireFormat format) throws IOException {
+    private Object readValue(JsonParser p, Shape shape, In in) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
         switch (shape.type()) {
             case STRUCTURE:
-                return readStructureValue(p, t, shape, format);
+                return readStructureValue(p, t, shape, in);
             case LIST:
-                return readList(p, t, shape, format);
+                return readList(p, t, shape, in);
             case MAP:
-                return readMap(p, t, shape, format);
+                return readMap(p, t, shape, in);
             default:
                 if (t == JsonToken.START_ARRAY) {
                     throw KinesisException.serialization(START_OF_LIST);
@@ -107,11 +111,11 @@ public final class RequestReader {
                 if (t == JsonToken.START_OBJECT) {
                     throw KinesisException.serialization(START_OF_MAP);
                 }
-                return readScalar(p, t, shape, format);
+                return readScalar(p, t, shape, in);
         }
     }
 
-    private Object readScalar(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+    private Object readScalar(JsonParser p, JsonToken t, Shape shape, In in) throws IOException {
         switch (shape.type()) {
             case STRING:
                 if (t != JsonToken.VALUE_STRING) {
@@ -125,22 +129,22 @@ public final class RequestReader {
             case BOOLEAN:
                 return readBoolean(p, t);
             case BLOB:
-                return readBlob(p, t);
+                return readBlob(p, t, in);
             case TIMESTAMP:
-                return readTimestamp(p, t, format);
+                return readTimestamp(p, t, in.format());
             default:
                 throw new IllegalStateException("unhandled shape type " + shape.type());
         }
     }
 
-    private Struct readStructureValue(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+    private Struct readStructureValue(JsonParser p, JsonToken t, Shape shape, In in) throws IOException {
         if (t == JsonToken.START_OBJECT) {
-            return readStructure(p, shape, format);
+            return readStructure(p, shape, in);
         }
         throw KinesisException.serialization(t == JsonToken.START_ARRAY ? START_OF_LIST : "Expected null");
     }
 
-    private Struct readStructure(JsonParser p, Shape shape, WireFormat format) throws IOException {
+    private Struct readStructure(JsonParser p, Shape shape, In in) throws IOException {
         ApiModel.Members members = model.members(shape);
         Object[] values = new Object[members.names.length];
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -150,24 +154,24 @@ public final class RequestReader {
                 p.skipChildren();
                 continue;
             }
-            values[member] = readValue(p, members.shapes[member], format); // a later duplicate wins; null clears
+            values[member] = readValue(p, members.shapes[member], in); // a later duplicate wins; null clears
         }
         return new Struct(shape, members, values);
     }
 
-    private List<Object> readList(JsonParser p, JsonToken t, Shape shape, WireFormat format) throws IOException {
+    private List<Object> readList(JsonParser p, JsonToken t, Shape shape, In in) throws IOException {
         if (t != JsonToken.START_ARRAY) {
             throw KinesisException.serialization(t == JsonToken.START_OBJECT ? START_OF_MAP : "Expected list or null");
         }
         List<Object> list = new ArrayList<>();
         Shape element = model.shape(shape.member());
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readValue(p, element, format));
+            list.add(readValue(p, element, in));
         }
         return list;
     }
 
-    private Map<String, Object> readMap(JsonParser p, JsonToken t, Shape shape, WireFormat format)
+    private Map<String, Object> readMap(JsonParser p, JsonToken t, Shape shape, In in)
             throws IOException {
         if (t != JsonToken.START_OBJECT) {
             throw KinesisException.serialization(t == JsonToken.START_ARRAY ? START_OF_LIST : "Expected map or null");
@@ -177,7 +181,7 @@ public final class RequestReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             p.nextToken();
-            map.put(key, readValue(p, valueShape, format));
+            map.put(key, readValue(p, valueShape, in));
         }
         return map;
     }
@@ -219,14 +223,15 @@ public final class RequestReader {
         }
     }
 
-    private static byte[] readBlob(JsonParser p, JsonToken t) throws IOException {
+    private static Blob readBlob(JsonParser p, JsonToken t, In in) throws IOException {
         if (t == JsonToken.VALUE_EMBEDDED_OBJECT) {
-            return p.getBinaryValue();
+            Blob view = in.format() == WireFormat.CBOR ? CborByteString.view(p, in.body()) : null;
+            return view != null ? view : Blob.of(p.getBinaryValue());
         }
         if (t != JsonToken.VALUE_STRING) {
             throw cannotConvert(t, "a Blob");
         }
-        return Base64Blob.decode(p.getText());
+        return Blob.of(Base64Blob.decode(p.getText()));
     }
 
     private static Instant readTimestamp(JsonParser p, JsonToken t, WireFormat format) throws IOException {

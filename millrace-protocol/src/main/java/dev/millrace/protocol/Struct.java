@@ -60,8 +60,15 @@ public final class Struct {
         return (Boolean) member(member);
     }
 
+    /** The blob's bytes in an array of their own (a copy when the reader left them in the body: {@link Blob}). */
     public byte[] blob(String member) {
-        return (byte[]) member(member);
+        Blob blob = blobView(member);
+        return blob == null ? null : blob.toArray();
+    }
+
+    /** The blob as the reader found it, possibly a view into the request body: for what does not outlive the call. */
+    public Blob blobView(String member) {
+        return (Blob) member(member);
     }
 
     public Instant timestamp(String member) {

@@ -217,7 +217,7 @@ public final class Validator {
                 break;
             }
             case BLOB:
-                out = lengthViolations(shape, ((byte[]) value).length, null);
+                out = lengthViolations(shape, ((Blob) value).length(), null);
                 break;
             case INTEGER:
             case LONG: {

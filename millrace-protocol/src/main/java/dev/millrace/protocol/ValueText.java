@@ -35,8 +35,8 @@ final class ValueText {
     }
 
     private static void append(ApiModel model, StringBuilder b, Object value) {
-        if (value instanceof byte[] bytes) {
-            b.append("java.nio.HeapByteBuffer[pos=0 lim=").append(bytes.length).append(" cap=").append(bytes.length)
+        if (value instanceof Blob blob) {
+            b.append("java.nio.HeapByteBuffer[pos=0 lim=").append(blob.length()).append(" cap=").append(blob.length())
                     .append(']');
         } else if (value instanceof Struct struct) {
             b.append(MODEL_PACKAGE).append(struct.shape().name()).append('@')
@@ -96,7 +96,8 @@ final class ValueText {
             case INTEGER:
                 return Integer.hashCode(((Long) value).intValue());
             case BLOB:
-                return ByteBuffer.wrap((byte[]) value).hashCode();
+                Blob blob = (Blob) value;
+                return ByteBuffer.wrap(blob.array(), blob.offset(), blob.length()).hashCode();
             case TIMESTAMP:
                 return Long.hashCode(((Instant) value).toEpochMilli()); // java.util.Date's hash
             default:

@@ -1,11 +1,13 @@
 package dev.millrace.server.api;
 
+import dev.millrace.protocol.Blob;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.protocol.Struct;
 import dev.millrace.protocol.WireWriter;
 import dev.millrace.server.records.RecordRouting;
 import dev.millrace.server.records.RecordWriter;
 import dev.millrace.server.state.StreamRecord;
+import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,9 +67,11 @@ final class PutRecordsHandler implements OperationHandler {
         long totalBytes = 0;
         for (Struct e : list) {
             String partitionKey = e.string("PartitionKey");
-            byte[] data = e.blob("Data");
-            RecordWriter.Entry entry = RecordWriter.Entry.of(s, partitionKey, e.string("ExplicitHashKey"), data);
-            RecordRouting.checkRecordSize(s, partitionKey, data);
+            // The data as the reader left it: in a CBOR body, a view into the body, copied only into the batch.
+            Blob data = e.blobView("Data");
+            RecordWriter.Entry entry = RecordRouting.entry(s, new AppendRecord(partitionKey,
+                    e.string("ExplicitHashKey"), data.array(), data.offset(), data.length()));
+            RecordRouting.checkRecordSize(s, partitionKey, data.length());
             entries.add(entry);
             totalBytes += entry.sizeBytes();
         }

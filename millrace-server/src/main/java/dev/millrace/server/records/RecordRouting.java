@@ -7,6 +7,7 @@ import dev.millrace.server.state.StreamRecord;
 import dev.millrace.server.state.StreamStatus;
 import dev.millrace.server.state.StreamRegistry;
 import dev.millrace.server.state.Utf8;
+import dev.millrace.storage.AppendRecord;
 
 import java.math.BigInteger;
 
@@ -37,10 +38,13 @@ public final class RecordRouting {
      * the MD5 of the partition key, whose digest goes into the entry as its two halves without a BigInteger (the
      * common case: one per record). Refuses a missing partition key or a bad explicit hash key.
      */
-    static RecordWriter.Entry entry(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
-        long sizeBytes = recordBytes(partitionKey, data);
+    public static RecordWriter.Entry entry(StreamRecord s, AppendRecord record) {
+        String partitionKey = record.partitionKey();
+        String explicitHashKey = record.explicitHashKey();
+        long sizeBytes = recordBytes(partitionKey, record.dataLength());
         if (s.autoDistribution()) {
-            return new RecordWriter.Entry(partitionKey, explicitHashKey, data, ShardRouter.of(s).spread(), sizeBytes);
+            BigInteger spread = ShardRouter.of(s).spread();
+            return new RecordWriter.Entry(record, HashKeys.high(spread), HashKeys.low(spread), sizeBytes);
         }
         if (partitionKey == null) {
             // Optional in the model since the AUTO distribution strategy; a USER_PARTITION_KEY stream still needs one.
@@ -49,15 +53,14 @@ public final class RecordRouting {
         }
         if (explicitHashKey == null) {
             byte[] digest = HashKeys.digestOfPartitionKey(partitionKey);
-            return new RecordWriter.Entry(partitionKey, null, data, HashKeys.high(digest), HashKeys.low(digest),
-                    sizeBytes);
+            return new RecordWriter.Entry(record, HashKeys.high(digest), HashKeys.low(digest), sizeBytes);
         }
         BigInteger value = HashKeys.parseExplicit(explicitHashKey);
         if (value == null) {
             throw KinesisException.invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: "
                     + "[0, 2^128-1]. Specified value was " + explicitHashKey);
         }
-        return new RecordWriter.Entry(partitionKey, explicitHashKey, data, value, sizeBytes);
+        return new RecordWriter.Entry(record, HashKeys.high(value), HashKeys.low(value), sizeBytes);
     }
 
     /** How often a write is routed again after finding its shard sealed by a concurrent split or merge. */
@@ -80,13 +83,21 @@ public final class RecordRouting {
 
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
     public static long recordBytes(String partitionKey, byte[] data) {
-        return (long) data.length + (partitionKey == null ? 0 : Utf8.length(partitionKey));
+        return recordBytes(partitionKey, data.length);
+    }
+
+    static long recordBytes(String partitionKey, int dataBytes) {
+        return (long) dataBytes + (partitionKey == null ? 0 : Utf8.length(partitionKey));
     }
 
     public static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {
+        checkRecordSize(s, partitionKey, data.length);
+    }
+
+    public static void checkRecordSize(StreamRecord s, String partitionKey, int dataBytes) {
         long maxBytes = s.maxRecordSizeKiB() * 1024L;
-        if (recordBytes(partitionKey, data) > maxBytes) {
-            throw KinesisException.invalidArgument("Record size " + recordBytes(partitionKey, data)
+        if (recordBytes(partitionKey, dataBytes) > maxBytes) {
+            throw KinesisException.invalidArgument("Record size " + recordBytes(partitionKey, dataBytes)
                     + " bytes (data plus partition key) exceeds the maximum record size of " + s.maxRecordSizeKiB()
                     + " KiB of stream " + s.name() + ".");
         }

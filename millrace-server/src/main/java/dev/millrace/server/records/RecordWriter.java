@@ -95,30 +95,45 @@ public final class RecordWriter {
     }
 
     /**
-     * One record to write, with where it goes and what it weighs.
+     * One record to write, with where it goes and what it weighs. The record is built once, when the request is read
+     * ({@link RecordRouting#entry}), and handed to the shard's log as it is; its data may be a view into the request
+     * body ({@link AppendRecord}).
      *
      * @param hashHigh  bits 127..64 of the point of the hash key space it is routed by ({@link RecordRouting#entry}),
      *                  unsigned; {@code hashLow} bits 63..0 ({@link HashKeys#high(BigInteger)})
      * @param sizeBytes what it counts for against limits and throughput ({@link RecordRouting#recordBytes})
      */
-    public record Entry(String partitionKey, String explicitHashKey, byte[] data, long hashHigh, long hashLow,
-                        long sizeBytes) {
+    public record Entry(AppendRecord record, long hashHigh, long hashLow, long sizeBytes) {
+        public Entry(String partitionKey, String explicitHashKey, byte[] data, long hashHigh, long hashLow,
+                     long sizeBytes) {
+            this(new AppendRecord(partitionKey, explicitHashKey, data), hashHigh, hashLow, sizeBytes);
+        }
+
         public Entry(String partitionKey, String explicitHashKey, byte[] data, BigInteger hashKey, long sizeBytes) {
             this(partitionKey, explicitHashKey, data, HashKeys.high(hashKey), HashKeys.low(hashKey), sizeBytes);
         }
 
         /** The entry for a record of stream {@code s}; refuses a missing partition key or a bad explicit hash key. */
         public static Entry of(StreamRecord s, String partitionKey, String explicitHashKey, byte[] data) {
-            return RecordRouting.entry(s, partitionKey, explicitHashKey, data);
+            return RecordRouting.entry(s, new AppendRecord(partitionKey, explicitHashKey, data));
+        }
+
+        public String partitionKey() {
+            return record.partitionKey();
+        }
+
+        public String explicitHashKey() {
+            return record.explicitHashKey();
+        }
+
+        /** The data in an array of its own (a copy if the record is a view into a request body). */
+        public byte[] data() {
+            return record.data();
         }
 
         /** The point of the hash key space it is routed by. */
         public BigInteger hashKey() {
             return HashKeys.of(hashHigh, hashLow);
-        }
-
-        AppendRecord append() {
-            return new AppendRecord(partitionKey, explicitHashKey, data);
         }
     }
 
@@ -385,7 +400,7 @@ public final class RecordWriter {
                                      Outcome[] outcomes, List<Integer> sealed) {
         List<AppendRecord> batch = new ArrayList<>(group.size());
         for (int i : group) {
-            batch.add(entries.get(i).append());
+            batch.add(entries.get(i).record());
         }
         try {
             DataKey key;

@@ -7,6 +7,7 @@ import static dev.millrace.server.records.BinaryCodec.write;
 import dev.millrace.protocol.Account;
 import dev.millrace.protocol.KinesisException;
 import dev.millrace.server.state.StreamRecord;
+import dev.millrace.storage.AppendRecord;
 import dev.millrace.storage.ShardSealedException;
 import dev.millrace.storage.StorageException;
 
@@ -88,8 +89,9 @@ public final class RemoteAppend {
                     if (e.explicitHashKey() != null) {
                         str(out, e.explicitHashKey());
                     }
-                    out.writeInt(e.data().length);
-                    out.write(e.data());
+                    AppendRecord r = e.record();
+                    out.writeInt(r.dataLength());
+                    out.write(r.dataArray(), r.dataOffset(), r.dataLength());
                 }
             }
         });

@@ -170,10 +170,12 @@ final class KafkaShardLog implements ShardLog {
      * as running ({@link #appendsRunning}) from here until its await ends.
      */
     @Override
-    public PendingAppend begin(List<AppendRecord> records, DataKey dataKey) {
-        if (records.isEmpty()) {
+    public PendingAppend begin(List<AppendRecord> batch, DataKey dataKey) {
+        if (batch.isEmpty()) {
             throw new IllegalArgumentException("an append needs at least one record");
         }
+        // Kafka's producer and the recent appends keep each record's array beyond the call: never a request body.
+        List<AppendRecord> records = AppendRecord.withOwnData(batch);
         appendsRunning.incrementAndGet();
         Sent sent;
         try {

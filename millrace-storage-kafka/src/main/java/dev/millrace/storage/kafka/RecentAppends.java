@@ -241,7 +241,7 @@ final class RecentAppends {
     }
 
     private static long sizeOf(AppendRecord r) {
-        return r.data().length + RECORD_OVERHEAD_BYTES
+        return r.dataLength() + RECORD_OVERHEAD_BYTES
                 + (r.partitionKey() == null ? 0 : 2L * r.partitionKey().length())
                 + (r.explicitHashKey() == null ? 0 : 2L * r.explicitHashKey().length());
     }

@@ -85,7 +85,7 @@ final class RecordLayout {
     static ProducerRecord<byte[], byte[]> toKafka(TopicPartition partition, AppendRecord record, DataKey key) {
         byte[] partitionKey = record.partitionKey() == null ? null
                 : record.partitionKey().getBytes(StandardCharsets.UTF_8);
-        long sizeBytes = (long) record.data().length + (partitionKey == null ? 0 : partitionKey.length);
+        long sizeBytes = (long) record.dataLength() + (partitionKey == null ? 0 : partitionKey.length);
         if (sizeBytes > MAX_RECORD_BYTES) {
             throw new IllegalArgumentException("record of " + sizeBytes + " bytes (data and partition key) exceeds "
                     + MAX_RECORD_BYTES + " bytes, the most Kinesis allows");
@@ -112,7 +112,7 @@ final class RecordLayout {
         }
         int keyBytes = partitionKey == null ? 0 : partitionKey.length;
         ByteBuffer plain = ByteBuffer.allocate(KEY_LENGTH_BYTES + keyBytes + HASH_KEY_LENGTH_BYTES + hashKey.length
-                + record.data().length);
+                + record.dataLength());
         plain.putShort((short) keyBytes);
         if (partitionKey != null) {
             plain.put(partitionKey);

@@ -111,7 +111,7 @@ public final class RecordBatch {
             keys[i] = r.partitionKey() == null ? NO_KEY : r.partitionKey().getBytes(StandardCharsets.UTF_8);
             int hashKeyBytes = r.explicitHashKey() == null ? 0 : r.explicitHashKey().length();
             size += Varint.bytes(keys[i].length) + keys[i].length + Varint.bytes(hashKeyBytes) + hashKeyBytes
-                    + Varint.bytes(r.data().length) + r.data().length;
+                    + Varint.bytes(r.dataLength()) + r.dataLength();
         }
         if (size > maxBatchBytes) {
             throw new IllegalArgumentException("batch of " + size + " bytes exceeds the limit of " + maxBatchBytes);
@@ -130,8 +130,8 @@ public final class RecordBatch {
             if (hashKey != null) {
                 buf.put(hashKey.getBytes(StandardCharsets.US_ASCII));
             }
-            Varint.put(buf, r.data().length);
-            buf.put(r.data());
+            Varint.put(buf, r.dataLength());
+            r.copyDataTo(buf);
         }
         buf.flip();
         return buf;

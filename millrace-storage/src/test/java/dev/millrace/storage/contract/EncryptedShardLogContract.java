@@ -85,7 +85,9 @@ public abstract class EncryptedShardLogContract {
                 new AppendRecord(null, null, "no key".getBytes(StandardCharsets.UTF_8)),
                 new AppendRecord("ключ-🔑", "0", everyByte),
                 new AppendRecord("hashed", maxHashKey, new byte[0]),
-                new AppendRecord("k".repeat(256), null, new byte[] {0, 0, 0}));
+                new AppendRecord("k".repeat(256), null, new byte[] {0, 0, 0}),
+                // a view into a larger array, as a PutRecords record's data is into the request body: only the view
+                new AppendRecord("view", null, everyByte, 100, 28));
     }
 
     @Test

@@ -116,7 +116,9 @@ public abstract class ShardLogContract {
                 new AppendRecord(null, null, "no key".getBytes(StandardCharsets.UTF_8)),
                 new AppendRecord("ключ-🔑", "0", everyByte),
                 new AppendRecord("hashed", maxHashKey, new byte[0]),
-                new AppendRecord("k".repeat(256), null, new byte[] {0, 0, 0}));
+                new AppendRecord("k".repeat(256), null, new byte[] {0, 0, 0}),
+                // a view into a larger array, as a PutRecords record's data is into the request body: only the view
+                new AppendRecord("view", null, everyByte, 100, 28));
         List<AppendRecord> second = records("b", 2);
 
         AppendResult a = log.append(first);
@@ -129,9 +131,9 @@ public abstract class ShardLogContract {
         assertThat(log.endPosition()).isGreaterThan(b.lastPosition());
         assertThat(b.arrivalMsOf(0)).isGreaterThanOrEqualTo(a.lastArrivalMs());
         if (backend.contiguousPositions()) {
-            assertThat(positionsOf(a)).containsExactly(0L, 1L, 2L, 3L, 4L);
-            assertThat(positionsOf(b)).containsExactly(5L, 6L);
-            assertThat(log.endPosition()).isEqualTo(7);
+            assertThat(positionsOf(a)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+            assertThat(positionsOf(b)).containsExactly(6L, 7L);
+            assertThat(log.endPosition()).isEqualTo(8);
         }
         if (backend.stampsWithClock()) {
             assertThat(a.arrivalMsOf(0)).isEqualTo(clock.millis());
