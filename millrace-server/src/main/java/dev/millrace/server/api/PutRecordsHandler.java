@@ -92,7 +92,9 @@ final class PutRecordsHandler implements OperationHandler {
             out.startObject();
             if (outcome instanceof RecordWriter.Written written) {
                 byte[] digits = written.sequenceDigits();
-                out.utf8String(SEQUENCE_NUMBER, digits, 0, digits.length).string(SHARD_ID, written.shardId());
+                byte[] shardId = written.shardIdAscii();
+                out.utf8String(SEQUENCE_NUMBER, digits, 0, digits.length).utf8String(SHARD_ID, shardId, 0,
+                        shardId.length);
                 storedBytes += entries.get(i).sizeBytes();
             } else if (outcome instanceof RecordWriter.Throttled throttled) {
                 failed++;

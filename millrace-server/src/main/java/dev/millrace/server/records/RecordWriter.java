@@ -143,10 +143,16 @@ public final class RecordWriter {
 
     /**
      * Durable in shard {@code shardId} under a sequence number, on a stream encrypted as {@code encryptionType}. The
-     * number is kept as its ASCII digits ({@link SequenceNumbers.Numberer#digits}), which a PutRecords answer writes
-     * as they are ({@code WireWriter#utf8String}): no String per record, and none for the writer to encode again.
+     * number is kept as its ASCII digits ({@link SequenceNumbers.Numberer#digits}) and the shard id also as its ASCII
+     * bytes ({@link ShardRecord#shardIdAscii}, shared per shard), which a PutRecords answer writes as they are
+     * ({@code WireWriter#utf8String}): nothing per record for the writer to encode.
      */
-    public record Written(String shardId, byte[] sequenceDigits, String encryptionType) implements Outcome {
+    public record Written(String shardId, byte[] shardIdAscii, byte[] sequenceDigits, String encryptionType)
+            implements Outcome {
+        public Written(String shardId, byte[] sequenceDigits, String encryptionType) {
+            this(shardId, shardId.getBytes(StandardCharsets.US_ASCII), sequenceDigits, encryptionType);
+        }
+
         public Written(String shardId, String sequenceNumber, String encryptionType) {
             this(shardId, sequenceNumber.getBytes(StandardCharsets.US_ASCII), encryptionType);
         }
@@ -155,6 +161,7 @@ public final class RecordWriter {
             return new String(sequenceDigits, StandardCharsets.US_ASCII);
         }
 
+        /** By shard id, sequence number and encryption type (the id's bytes follow from the id). */
         @Override
         public boolean equals(Object o) {
             return o instanceof Written w && shardId.equals(w.shardId)
@@ -421,12 +428,13 @@ public final class RecordWriter {
     private void finishGroup(StreamRecord s, ShardRecord shard, List<Integer> group, PendingAppend pending,
                              List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
         String shardId = shard.shardId();
+        byte[] shardIdAscii = ShardRecord.shardIdAscii(shard.index());
         try {
             AppendResult result = pending.await();
             SequenceNumbers.Numberer numbers = SequenceNumbers.numberer(shard);
             long batchBytes = 0;
             for (int k = 0; k < group.size(); k++) {
-                outcomes[group.get(k)] = new Written(shardId,
+                outcomes[group.get(k)] = new Written(shardId, shardIdAscii,
                         numbers.digits(result.positionOf(k), result.arrivalMsOf(k)).clone(), s.encryptionType());
                 batchBytes += entries.get(group.get(k)).sizeBytes();
             }

@@ -67,6 +67,23 @@ public record ShardRecord(int index, int parentIndex, int adjacentParentIndex, B
     private static final java.util.concurrent.atomic.AtomicReferenceArray<String> SHARD_IDS =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(KEPT_SHARD_IDS);
 
+    /** The ids above as ASCII bytes, which a PutRecords answer writes as they are (one per record). */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<byte[]> SHARD_ID_BYTES =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(KEPT_SHARD_IDS);
+
+    /** {@link #shardId(int)} as ASCII bytes, built once for the first indexes; callers must not modify them. */
+    public static byte[] shardIdAscii(int index) {
+        if (index >= 0 && index < KEPT_SHARD_IDS) {
+            byte[] id = SHARD_ID_BYTES.get(index);
+            if (id == null) {
+                id = shardId(index).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                SHARD_ID_BYTES.set(index, id); // as for the Strings: equal arrays, either is kept
+            }
+            return id;
+        }
+        return shardId(index).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     private static String buildShardId(int index) {
         return ZeroPadded.append(new StringBuilder(20).append("shardId-"), index, 12).toString();
     }
