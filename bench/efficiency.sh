@@ -27,6 +27,7 @@
 #   [PORT_BASE] first of 3 loopback ports (default 4760): broker, controller, Millrace
 #   [CONCURRENCY] [PUT_DURATION_S] [PUT_WARMUP_S] [KAFKA_RECORDS_100] [KAFKA_RECORDS_1024] [RATE]
 #   [LATENCY_DURATION_S] [PUT_CLIENT] (lean|sdk, default lean) [SERVER_JAVA_OPTS]
+#   [SETTLE_S]  seconds of rest before each step, after a `sync` (default 3)
 #   [SERVER_JAR]  another build of millrace.jar to measure (e.g. an older commit's, for a before/after)
 # Needs java 17+, mvn and python3. Builds millrace.jar and millrace-loadgen.jar if missing (delete them to rebuild).
 # Stops everything it started on exit, Ctrl-C included; exits non-zero when a step fails.
@@ -182,9 +183,12 @@ for attempt in $(seq 1 600); do
 done
 
 # --- steps -------------------------------------------------------------------------------------------------------------
+# Before each step: the page cache's dirty data written back (the step before, Kafka's 1 GB included, must not be
+# written out during the next one, which it would otherwise share the disk and the CPU with), then a short rest.
+settle() { sync; sleep "${SETTLE_S:-3}"; }
 producer_perf() {
   local round="$1" scenario="$2" size="$3" records="$4" throughput="$5" topic raw b0 b1 load0
-  topic="perf-r$round-$scenario"; create_topic "$topic"
+  topic="perf-r$round-$scenario"; create_topic "$topic"; settle
   raw="$out_dir/r$round-$scenario-kafka.txt"
   say "round $round: $scenario: kafka-producer-perf-test, $records x $size B, throughput $throughput"
   load0="$(loadavg)"; b0="$(cpu_s "$broker_pid")"
@@ -200,6 +204,7 @@ producer_perf() {
 millrace_bench() {
   local round="$1" scenario="$2"; shift 2
   local raw="$out_dir/r$round-$scenario-millrace.json" load0
+  settle
   say "round $round: $scenario: millrace bench $*"
   load0="$(loadavg)"
   java -jar "$loadgen_jar" bench --json --endpoint "http://127.0.0.1:$millrace_port" --server-pid "$server_pid" "$@" \
