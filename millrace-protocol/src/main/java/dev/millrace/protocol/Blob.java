@@ -14,8 +14,6 @@ import java.util.Objects;
  * Thread-safe to read.
  */
 public final class Blob {
-    private static final Blob EMPTY = new Blob(new byte[0], 0, 0);
-
     private final byte[] array;
     private final int offset;
     private final int length;
@@ -30,7 +28,7 @@ public final class Blob {
 
     /** All of {@code bytes}, not copied. */
     public static Blob of(byte[] bytes) {
-        return bytes.length == 0 ? EMPTY : new Blob(bytes, 0, bytes.length);
+        return new Blob(bytes, 0, bytes.length);
     }
 
     /** The array the bytes lie in (more than them when this is a view: read from {@link #offset} only). */
@@ -49,22 +47,6 @@ public final class Blob {
     /** The bytes in an array of their own: the array itself when the blob covers all of it, else a copy. */
     public byte[] toArray() {
         return offset == 0 && length == array.length ? array : Arrays.copyOfRange(array, offset, offset + length);
-    }
-
-    /** Equal bytes, wherever they lie. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Blob b
-                && Arrays.equals(array, offset, offset + length, b.array, b.offset, b.offset + b.length);
-    }
-
-    @Override
-    public int hashCode() {
-        int h = 1;
-        for (int i = offset; i < offset + length; i++) {
-            h = 31 * h + array[i];
-        }
-        return h;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.millrace.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 
 import java.io.IOException;
+import java.util.Stack;
 
 /**
  * A CBOR byte string as a view into the request body instead of a copy ({@link Blob}): a PutRecords call of 500
@@ -25,9 +26,12 @@ final class CborByteString {
     private CborByteString() {
     }
 
-    /** A view of the byte string the parser's current token is, or null if Jackson must read it. */
-    static Blob view(JsonParser p, byte[] body) throws IOException {
-        if (!CborStringRefs.outsideNamespaces(p)) {
+    /**
+     * A view of the byte string the parser's current token is, or null if Jackson must read it; {@code stringRefs} is
+     * the parser's string-reference stack ({@link CborStringRefs#stack}), null if unknown.
+     */
+    static Blob view(JsonParser p, byte[] body, Stack<?> stringRefs) throws IOException {
+        if (stringRefs == null || !stringRefs.empty()) {
             return null;
         }
         long typeAt = p.currentLocation().getByteOffset() - 1;

@@ -43,19 +43,20 @@ final class CborStringRefs {
     }
 
     /**
-     * Whether the CBOR parser is outside every string-reference namespace, so that a byte string it has not read yet
-     * will never be asked for again by reference and can be skipped unread ({@link CborByteString}). False when it
-     * cannot tell (another Jackson layout).
+     * The CBOR parser's string-reference stack, empty while it is outside every string-reference namespace (a byte
+     * string it has not read can then be skipped unread: {@link CborByteString}); null for another parser or when it
+     * cannot tell (another Jackson layout). Looked up once per body; its {@code empty} takes no lock once
+     * {@link #unlocked} replaced it.
      */
-    static boolean outsideNamespaces(JsonParser parser) {
-        if (STACK == null) {
-            return false;
+    static Stack<?> stack(JsonParser parser) {
+        if (STACK == null || !(parser instanceof CBORParser)) {
+            return null;
         }
         try {
             Object holder = HOLDER.get(parser);
-            return holder != null && ((Stack<?>) STACK.get(holder)).empty();
+            return holder == null ? null : (Stack<?>) STACK.get(holder);
         } catch (IllegalAccessException | RuntimeException e) {
-            return false;
+            return null;
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Stack;
 
 /**
  * Reads a request body into a {@link Struct}, driven by the operation's input shape: only modelled members are kept,
@@ -55,8 +56,11 @@ public final class RequestReader {
 
     private final ApiModel model;
 
-    /** What one {@link #read} reads: blobs of a CBOR body are views into it ({@link CborByteString}). */
-    private record In(WireFormat format, byte[] body) {
+    /**
+     * What one {@link #read} reads: blobs of a CBOR body are views into it ({@link CborByteString}), checked against
+     * the parser's string-reference stack ({@link CborStringRefs#stack}; null for JSON).
+     */
+    private record In(WireFormat format, byte[] body, Stack<?> stringRefs) {
     }
 
     public RequestReader(ApiModel model) {
@@ -81,7 +85,7 @@ public final class RequestReader {
             if (first != JsonToken.START_OBJECT) {
                 throw KinesisException.malformedBody();
             }
-            Struct struct = readStructure(p, shape, new In(format, body));
+            Struct struct = readStructure(p, shape, new In(format, body, CborStringRefs.stack(p)));
             if (p.nextToken() != null) {
                 throw KinesisException.malformedBody();
             }
@@ -225,7 +229,7 @@ public final class RequestReader {
 
     private static Blob readBlob(JsonParser p, JsonToken t, In in) throws IOException {
         if (t == JsonToken.VALUE_EMBEDDED_OBJECT) {
-            Blob view = in.format() == WireFormat.CBOR ? CborByteString.view(p, in.body()) : null;
+            Blob view = in.format() == WireFormat.CBOR ? CborByteString.view(p, in.body(), in.stringRefs()) : null;
             return view != null ? view : Blob.of(p.getBinaryValue());
         }
         if (t != JsonToken.VALUE_STRING) {

@@ -43,7 +43,7 @@ final class PutRecordHandler implements OperationHandler {
         try {
             RecordWriter.Entry entry = RecordWriter.Entry.of(s, partitionKey, request.string("ExplicitHashKey"), data);
             sizeBytes = entry.sizeBytes();
-            written = write(request, s, entry, partitionKey, data);
+            written = write(request, s, entry);
         } finally {
             // Counted here, by the node that answered the call (the record itself by the node that stored it); every
             // call on a found stream is a sample of PutRecord.Success, 0 when it failed, so its average is AWS's
@@ -60,10 +60,9 @@ final class PutRecordHandler implements OperationHandler {
     }
 
     /** Checks and writes the record: the written one, or the error that refused it. */
-    private RecordWriter.Written write(Struct request, StreamRecord s, RecordWriter.Entry entry, String partitionKey,
-                                       byte[] data) {
+    private RecordWriter.Written write(Struct request, StreamRecord s, RecordWriter.Entry entry) {
         checkOrderingNumber(request.string("SequenceNumberForOrdering"), s);
-        RecordRouting.checkRecordSize(s, partitionKey, data);
+        RecordRouting.checkRecordSize(s, entry.sizeBytes());
         DryRun.stopIfRequested(request, services, s);
         RecordWriter.Outcome outcome = writer.write(s, List.of(entry)).get(0);
         if (outcome instanceof RecordWriter.Throttled throttled) {

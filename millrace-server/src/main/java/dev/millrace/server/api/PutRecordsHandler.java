@@ -71,7 +71,7 @@ final class PutRecordsHandler implements OperationHandler {
             Blob data = e.blobView("Data");
             RecordWriter.Entry entry = RecordRouting.entry(s, new AppendRecord(partitionKey,
                     e.string("ExplicitHashKey"), data.array(), data.offset(), data.length()));
-            RecordRouting.checkRecordSize(s, partitionKey, data.length());
+            RecordRouting.checkRecordSize(s, entry.sizeBytes());
             entries.add(entry);
             totalBytes += entry.sizeBytes();
         }

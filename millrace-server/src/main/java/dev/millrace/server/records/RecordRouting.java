@@ -82,22 +82,15 @@ public final class RecordRouting {
     }
 
     /** Bytes a record counts for, against size limits and throughput: its data plus its partition key. */
-    public static long recordBytes(String partitionKey, byte[] data) {
-        return recordBytes(partitionKey, data.length);
-    }
-
     static long recordBytes(String partitionKey, int dataBytes) {
         return (long) dataBytes + (partitionKey == null ? 0 : Utf8.length(partitionKey));
     }
 
-    public static void checkRecordSize(StreamRecord s, String partitionKey, byte[] data) {
-        checkRecordSize(s, partitionKey, data.length);
-    }
-
-    public static void checkRecordSize(StreamRecord s, String partitionKey, int dataBytes) {
+    /** Refuses a record of {@code recordBytes} ({@link RecordWriter.Entry#sizeBytes}) over the stream's maximum. */
+    public static void checkRecordSize(StreamRecord s, long recordBytes) {
         long maxBytes = s.maxRecordSizeKiB() * 1024L;
-        if (recordBytes(partitionKey, dataBytes) > maxBytes) {
-            throw KinesisException.invalidArgument("Record size " + recordBytes(partitionKey, dataBytes)
+        if (recordBytes > maxBytes) {
+            throw KinesisException.invalidArgument("Record size " + recordBytes
                     + " bytes (data plus partition key) exceeds the maximum record size of " + s.maxRecordSizeKiB()
                     + " KiB of stream " + s.name() + ".");
         }
