@@ -99,26 +99,38 @@ public final class StreamMeter {
     }
 
     /**
-     * A batch of {@code records} records, {@code bytes} in all, stored in shard {@code shardId} by this node (one
-     * sample of IncomingRecords and IncomingBytes; one sample of 0 per record of WriteProvisionedThroughputExceeded,
-     * whose average is then the share of records throttled).
+     * One put operation's records stored by this node: {@code records} records, {@code bytes} in all, over however
+     * many shards. One sample of IncomingRecords and IncomingBytes per put operation, as AWS has them ("Minimum,
+     * Maximum, and Average statistics represent the records in a single put operation for the stream"), and one sample
+     * of 0 per record of WriteProvisionedThroughputExceeded, whose average is then the share of records throttled.
+     * Called once per call, not per shard: a call over 1,000 shards would otherwise add ~400 samples to the same
+     * stream-level counters, which both cores then contend for.
      */
-    public void stored(String shardId, Set<String> shardMetrics, int records, long bytes) {
+    public void stored(int records, long bytes) {
         long now = clock.millis();
         stream.add(INCOMING_BYTES, now, bytes);
         stream.add(INCOMING_RECORDS, now, records);
         stream.addMany(WRITE_THROTTLED, now, records, 0, 0, 0);
-        if (!shardMetrics.isEmpty()) {
-            Series shard = shard(shardId);
-            if (shardMetrics.contains(SHARD_INCOMING_BYTES_NAME)) {
-                shard.add(KinesisMetric.SHARD_INCOMING_BYTES, now, bytes);
-            }
-            if (shardMetrics.contains(SHARD_INCOMING_RECORDS_NAME)) {
-                shard.add(KinesisMetric.SHARD_INCOMING_RECORDS, now, records);
-            }
-            if (shardMetrics.contains(SHARD_WRITE_THROTTLED_NAME)) {
-                shard.addMany(KinesisMetric.SHARD_WRITE_THROTTLED, now, records, 0, 0, 0);
-            }
+    }
+
+    /**
+     * The part of a put operation stored in shard {@code shardId}, for the shard-level metrics enabled in
+     * {@code shardMetrics} (one sample of each per put operation and shard; nothing when none is enabled).
+     */
+    public void storedInShard(String shardId, Set<String> shardMetrics, int records, long bytes) {
+        if (shardMetrics.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        Series shard = shard(shardId);
+        if (shardMetrics.contains(SHARD_INCOMING_BYTES_NAME)) {
+            shard.add(KinesisMetric.SHARD_INCOMING_BYTES, now, bytes);
+        }
+        if (shardMetrics.contains(SHARD_INCOMING_RECORDS_NAME)) {
+            shard.add(KinesisMetric.SHARD_INCOMING_RECORDS, now, records);
+        }
+        if (shardMetrics.contains(SHARD_WRITE_THROTTLED_NAME)) {
+            shard.addMany(KinesisMetric.SHARD_WRITE_THROTTLED, now, records, 0, 0, 0);
         }
     }
 

@@ -71,8 +71,8 @@ class KinesisMetricsTest {
         orders.putRecords(12_000, 3, 2, 1, 0, 200);
         clock.advanceMs(1_000);
         orders.putRecords(30_500, 5, 5, 0, 0, 700);
-        orders.stored("shardId-000000000000", Set.of(), 2, 200);
-        orders.stored("shardId-000000000001", Set.of(), 5, 700);
+        orders.stored(2, 200);
+        orders.stored(5, 700);
         orders.writeThrottled("shardId-000000000000", Set.of());
 
         metrics.publishEnded();
@@ -141,9 +141,10 @@ class KinesisMetricsTest {
     @Test
     void shardLevelMetricsOnlyForWhatEnhancedMonitoringLists() {
         StreamMeter s = metrics.account("1", "us-east-1").stream("s");
-        s.stored("shardId-000000000003", Set.of("IncomingBytes", "OutgoingRecords"), 4, 100);
+        s.stored(4, 100);
+        s.storedInShard("shardId-000000000003", Set.of("IncomingBytes", "OutgoingRecords"), 4, 100);
         s.getRecords("shardId-000000000003", Set.of("IncomingBytes", "OutgoingRecords"), 1, 4, 100, 250);
-        s.stored("shardId-000000000004", Set.of(), 1, 9);
+        s.stored(1, 9);
         clock.setMs(T0 + 2 * 60_000);
         metrics.publishEnded();
 
@@ -265,7 +266,7 @@ class KinesisMetricsTest {
             done.add(pool.submit(() -> {
                 start.await();
                 for (int i = 0; i < perThread; i++) {
-                    s.stored("shardId-000000000000", Set.of(), 1, 3);
+                    s.stored(1, 3);
                 }
                 return null;
             }));
@@ -316,7 +317,8 @@ class KinesisMetricsTest {
     void idleStreamsAreForgottenAfterAnHour() {
         AccountMetrics account = metrics.account("1", "us-east-1");
         StreamMeter s = account.stream("s");
-        s.stored("shardId-000000000000", Set.of("IncomingBytes"), 1, 1);
+        s.stored(1, 1);
+        s.storedInShard("shardId-000000000000", Set.of("IncomingBytes"), 1, 1);
         clock.setMs(T0 + 2 * 60_000);
         metrics.publishEnded();
         assertThat(account.stream("s")).isSameAs(s);

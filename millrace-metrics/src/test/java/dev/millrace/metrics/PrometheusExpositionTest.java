@@ -21,11 +21,13 @@ class PrometheusExpositionTest {
     @Test
     void showsTheKinesisMetricsWithTheirLabelsAcrossPublishedAndCurrentMinutes() {
         StreamMeter s = metrics.account("111122223333", "eu-west-1").stream("orders");
-        s.stored("shardId-000000000000", Set.of("IncomingRecords"), 3, 30);
+        s.stored(3, 30);
+        s.storedInShard("shardId-000000000000", Set.of("IncomingRecords"), 3, 30);
         s.putRecords(7_500, 3, 3, 0, 0, 30);
         clock.setMs(T0 + 2 * 60_000);
         metrics.publishEnded();
-        s.stored("shardId-000000000000", Set.of("IncomingRecords"), 2, 20);
+        s.stored(2, 20);
+        s.storedInShard("shardId-000000000000", Set.of("IncomingRecords"), 2, 20);
         s.getRecords("shardId-000000000000", Set.of(), 5, 5, 50, 1234);
         s.subscriptionEvent("app", "shardId-000000000000", Set.of(), 1, 10, 0);
         PrometheusExposition exposition = new PrometheusExposition(metrics, StorageGauges.NONE);

@@ -118,6 +118,54 @@ class RecordWriterMetricsTest {
         assertThat(sum(storedThere, "IncomingRecords")).isEqualTo(1);
     }
 
+    /**
+     * AWS: the Minimum, Maximum and Average of the stream's IncomingRecords and IncomingBytes are per put operation, and
+     * those of a shard's per put operation and shard; a call over several shards is one sample of the stream.
+     */
+    @Test
+    void aPutOverSeveralShardsIsOneStreamSampleAndOneSamplePerShard() {
+        api = new ApiHarness(dir, clock, ScalingLimits.AWS, ThroughputLimits.OFF);
+        api.call("CreateStream", "{\"StreamName\":\"w\",\"ShardCount\":2}");
+        api.call("EnableEnhancedMonitoring", "{\"StreamName\":\"w\",\"ShardLevelMetrics\":[\"IncomingRecords\"]}");
+        Account scope = api.streams.account();
+        RecordWriter writer = new RecordWriter(api.streams, api.autoScaler, new Throttles(clock, ThroughputLimits.OFF),
+                appends, ShardPlacement.LOCAL, StreamKeys.NONE, owning.account(scope.id(), scope.region()));
+        StreamRecord s = api.streams.get("w");
+        for (int records : new int[]{5, 3}) {
+            List<RecordWriter.Entry> entries = new ArrayList<>();
+            for (int i = 0; i < records; i++) {
+                BigInteger key = i < 2 ? BigInteger.valueOf(i) : UPPER_HALF.add(BigInteger.valueOf(i));
+                entries.add(RecordWriter.Entry.of(s, "k", key.toString(), new byte[10]));
+            }
+            assertThat(writer.write(s, entries)).allMatch(o -> o instanceof RecordWriter.Written);
+        }
+        clock.advanceMs(2 * 60_000);
+        owning.publishEnded();
+
+        MinuteAggregate stream = storedThere.stream().filter(a -> a.metricName().equals("IncomingRecords")
+                && !a.dimensions().containsKey("ShardId")).findFirst().orElseThrow();
+        assertThat(stream.sampleCount()).as("one sample per put operation").isEqualTo(2);
+        assertThat(stream.sum()).isEqualTo(8);
+        assertThat(stream.minimum()).isEqualTo(3);
+        assertThat(stream.maximum()).isEqualTo(5);
+        MinuteAggregate bytes = storedThere.stream().filter(a -> a.metricName().equals("IncomingBytes")
+                && !a.dimensions().containsKey("ShardId")).findFirst().orElseThrow();
+        assertThat(bytes.sampleCount()).isEqualTo(2);
+        assertThat(bytes.maximum()).as("5 records of 10 bytes and a 1-byte key").isEqualTo(55);
+        List<MinuteAggregate> perShard = storedThere.stream().filter(a -> a.metricName().equals("IncomingRecords")
+                && a.dimensions().containsKey("ShardId")).toList();
+        assertThat(perShard).extracting(a -> a.dimensions().get("ShardId"))
+                .containsExactlyInAnyOrder("shardId-000000000000", "shardId-000000000001");
+        for (MinuteAggregate shard : perShard) {
+            assertThat(shard.sampleCount()).as("one sample per put operation and shard").isEqualTo(2);
+            assertThat(shard.sum()).as("2 + 2 and 3 + 1").isEqualTo(4);
+        }
+        assertThat(perShard.stream().mapToDouble(MinuteAggregate::maximum).sum()).as("2 + 3 in the first call")
+                .isEqualTo(5);
+        assertThat(storedThere).noneMatch(a -> a.metricName().equals("IncomingBytes")
+                && a.dimensions().containsKey("ShardId"));
+    }
+
     private static double sum(List<MinuteAggregate> aggregates, String metric) {
         return aggregates.stream().filter(a -> a.metricName().equals(metric)
                 && !a.dimensions().containsKey("ShardId")).mapToDouble(MinuteAggregate::sum).sum();

@@ -205,12 +205,38 @@ public final class RecordWriter {
         for (int i = 0; i < n; i++) {
             pending.add(i);
         }
-        for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
-            RecordRouting.pauseBeforeReroute(attempt);
-            StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(streams, s.name());
-            pending = appendGroups(current, entries, pending, outcomes);
+        Tally stored = new Tally();
+        try {
+            for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
+                RecordRouting.pauseBeforeReroute(attempt);
+                StreamRecord current = attempt == 0 ? s : RecordRouting.writableStream(streams, s.name());
+                pending = appendGroups(current, entries, pending, outcomes, stored);
+            }
+        } finally {
+            stored.report(s);
         }
         return Arrays.asList(outcomes);
+    }
+
+    /**
+     * What one put operation stored on this node, over all its shards and attempts, for the stream-level metrics,
+     * which count a sample per put operation ({@link dev.millrace.metrics.StreamMeter#stored}). Only the calling
+     * thread adds to it: the groups other nodes store are counted there.
+     */
+    private final class Tally {
+        private int records;
+        private long bytes;
+
+        void add(int groupRecords, long groupBytes) {
+            records += groupRecords;
+            bytes += groupBytes;
+        }
+
+        void report(StreamRecord s) {
+            if (records > 0) {
+                metrics.stream(s.name()).stored(records, bytes);
+            }
+        }
     }
 
     /**
@@ -220,7 +246,7 @@ public final class RecordWriter {
      * sent there whole, and that node meters, throttles and appends them ({@link #writeOwned}).
      */
     private List<Integer> appendGroups(StreamRecord s, List<Entry> entries, List<Integer> pending,
-                                       Outcome[] outcomes) {
+                                       Outcome[] outcomes, Tally stored) {
         ShardRouter router = ShardRouter.of(s);
         Account scope = streams.account();
         // Grouped in arrays by the router's index of each shard, not in maps keyed by the shard records: a call over
@@ -282,7 +308,7 @@ public final class RecordWriter {
         // that follow.
         CompletableFuture<?> sent = CompletableFuture.allOf(tasks.stream()
                 .map(t -> CompletableFuture.runAsync(t, appends)).toArray(CompletableFuture[]::new));
-        appendLocal(s, local, localGroups, entries, outcomes, sealed);
+        appendLocal(s, local, localGroups, entries, outcomes, sealed, stored);
         sent.join();
         // In the given order again, so entries that are routed anew keep their order.
         List<Integer> inOrder = new ArrayList<>(sealed);
@@ -340,7 +366,13 @@ public final class RecordWriter {
             }
         }
         if (!admitted.isEmpty()) {
-            appendGroup(s, shard, admitted, entries, outcomes, Collections.synchronizedList(new ArrayList<>()));
+            Tally stored = new Tally();
+            try {
+                appendGroup(s, shard, admitted, entries, outcomes, Collections.synchronizedList(new ArrayList<>()),
+                        stored);
+            } finally {
+                stored.report(s);
+            }
         }
         return Arrays.asList(outcomes);
     }
@@ -359,7 +391,7 @@ public final class RecordWriter {
      * thrown after the appends already begun were awaited (none is left half done).
      */
     private void appendLocal(StreamRecord s, List<ShardRecord> shards, List<List<Integer>> groups,
-                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
+                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         PendingAppend[] begun = new PendingAppend[shards.size()];
         RuntimeException beginFailure = null;
         try {
@@ -378,7 +410,7 @@ public final class RecordWriter {
                     continue;
                 }
                 try {
-                    finishGroup(s, shards.get(g), groups.get(g), begun[g], entries, outcomes, sealed);
+                    finishGroup(s, shards.get(g), groups.get(g), begun[g], entries, outcomes, sealed, stored);
                 } catch (RuntimeException e) {
                     if (unexpected == null) {
                         unexpected = e;
@@ -395,10 +427,10 @@ public final class RecordWriter {
 
     /** Appends one shard's entries here as one batch; entries of a sealed shard are added to {@code sealed}. */
     private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
-                             Outcome[] outcomes, List<Integer> sealed) {
+                             Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         PendingAppend pending = beginGroup(s, shard, group, entries, outcomes, sealed);
         if (pending != null) {
-            finishGroup(s, shard, group, pending, entries, outcomes, sealed);
+            finishGroup(s, shard, group, pending, entries, outcomes, sealed, stored);
         }
     }
 
@@ -426,7 +458,7 @@ public final class RecordWriter {
 
     /** Awaits a begun append and records its outcomes and metrics. */
     private void finishGroup(StreamRecord s, ShardRecord shard, List<Integer> group, PendingAppend pending,
-                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed) {
+                             List<Entry> entries, Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         String shardId = shard.shardId();
         byte[] shardIdAscii = ShardRecord.shardIdAscii(shard.index());
         try {
@@ -438,7 +470,10 @@ public final class RecordWriter {
                         numbers.digits(result.positionOf(k), result.arrivalMsOf(k)).clone(), s.encryptionType());
                 batchBytes += entries.get(group.get(k)).sizeBytes();
             }
-            metrics.stream(s.name()).stored(shardId, s.shardLevelMetrics(), group.size(), batchBytes);
+            stored.add(group.size(), batchBytes);
+            if (!s.shardLevelMetrics().isEmpty()) {
+                metrics.stream(s.name()).storedInShard(shardId, s.shardLevelMetrics(), group.size(), batchBytes);
+            }
         } catch (StorageException e) {
             failGroup(shard, group, e, outcomes, sealed);
         }

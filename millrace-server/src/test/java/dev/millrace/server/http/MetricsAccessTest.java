@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -65,7 +64,7 @@ class MetricsAccessTest {
 
     @Test
     void withoutAuthenticationAnyoneReadsThem() throws Exception {
-        metrics.account("000000000000", "us-east-1").stream("open").stored("shardId-000000000000", Set.of(), 2, 9);
+        metrics.account("000000000000", "us-east-1").stream("open").stored(2, 9);
         String text = get(apis(false, true), "/metrics", 200);
         assertThat(text).contains("kinesis_incoming_records_total{account=\"000000000000\",region=\"us-east-1\","
                 + "stream=\"open\"} 2.0");
@@ -74,14 +73,14 @@ class MetricsAccessTest {
 
     @Test
     void withSigV4OnlyThisMachineReadsThem() throws Exception {
-        metrics.account("000000000000", "us-east-1").stream("secret").stored("shardId-000000000000", Set.of(), 1, 1);
+        metrics.account("000000000000", "us-east-1").stream("secret").stored(1, 1);
         String body = get(apis(true, true), "/metrics", 403);
         assertThat(body).contains("AccessDeniedException").doesNotContain("secret");
     }
 
     @Test
     void movedAwayTheApiPortDoesNotServeThem() throws Exception {
-        metrics.account("000000000000", "us-east-1").stream("moved").stored("shardId-000000000000", Set.of(), 1, 1);
+        metrics.account("000000000000", "us-east-1").stream("moved").stored(1, 1);
         String body = get(apis(false, false), "/metrics", 403);
         assertThat(body).doesNotContain("kinesis_");
     }

@@ -102,12 +102,14 @@ final class WalEntry {
         return LENGTH_FIELD_BYTES + (buf.getInt(at + LENGTH_OFFSET) & 0xFFFF_FFFFL);
     }
 
-    /** The shard key of an intact entry. */
-    static String key(ByteBuffer buf, int at) {
-        int keyBytes = buf.getShort(at + KEY_LENGTH_OFFSET) & 0xFFFF;
-        byte[] k = new byte[keyBytes];
-        buf.get(at + KEY_OFFSET, k);
-        return new String(k, StandardCharsets.UTF_8);
+    /** Where an entry's shard key starts, for the entry at {@code at}. */
+    static int keyOffset(int at) {
+        return at + KEY_OFFSET;
+    }
+
+    /** How many bytes the shard key of the intact entry at {@code at} has. */
+    static int keyBytes(ByteBuffer buf, int at) {
+        return buf.getShort(at + KEY_LENGTH_OFFSET) & 0xFFFF;
     }
 
     /** Where an intact entry's batch starts, relative to the entry. */

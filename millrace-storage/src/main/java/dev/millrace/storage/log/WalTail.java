@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,10 +40,6 @@ final class WalTail implements AutoCloseable {
 
     /** How often one entry's read is tried when the file's channel was closed under it by an interrupt. */
     private static final int READ_ATTEMPTS = 3;
-
-    /** One entry: its file, where it starts and its size. */
-    private record Ref(TailFile file, long offset, int entryBytes) {
-    }
 
     /**
      * One WAL file, read by every shard that replays entries of it: a {@code FileChannel} closes itself when a thread
@@ -92,11 +87,11 @@ final class WalTail implements AutoCloseable {
         void accept(ByteBuffer stampedBatch) throws IOException;
     }
 
-    private final Map<String, List<Ref>> byShard;
+    private final Map<String, WalIndex.Entries> byShard;
     private final List<TailFile> files;
     private final long entries;
 
-    private WalTail(Map<String, List<Ref>> byShard, List<TailFile> files, long entries) {
+    private WalTail(Map<String, WalIndex.Entries> byShard, List<TailFile> files, long entries) {
         this.byShard = new ConcurrentHashMap<>(byShard);
         this.files = files;
         this.entries = entries;
@@ -111,24 +106,22 @@ final class WalTail implements AutoCloseable {
     static WalTail recover(Path dir, LogConfig config, Predicate<String> shardExists) throws IOException {
         long startedNs = System.nanoTime();
         List<Path> files = WriteAheadLog.listFiles(dir);
-        Map<String, List<Ref>> byShard = new HashMap<>();
-        Map<String, Boolean> exists = new HashMap<>();
+        if (files.size() > WalIndex.MAX_FILES) {
+            throw new StorageException("the write-ahead log in " + dir + " holds " + files.size()
+                    + " files, more than a start can index (" + WalIndex.MAX_FILES + ")");
+        }
+        WalIndex index = new WalIndex(shardExists);
         List<TailFile> tailFiles = new ArrayList<>();
-        long[] count = {0};
         try {
             for (int i = 0; i < files.size(); i++) {
                 Path file = files.get(i);
                 FileChannel ch = config.channels().open(file, StandardOpenOption.READ);
-                TailFile tailFile = new TailFile(file, config.channels(), ch);
-                tailFiles.add(tailFile);
+                tailFiles.add(new TailFile(file, config.channels(), ch));
                 long size = ch.size();
-                long validEnd = scan(ch, size, config.maxBatchBytes(), (key, offset, entryBytes) -> {
-                    count[0]++;
-                    if (exists.computeIfAbsent(key, shardExists::test)) {
-                        byShard.computeIfAbsent(key, k -> new ArrayList<>()).add(new Ref(tailFile, offset,
+                int fileIndex = i;
+                long validEnd = scan(ch, size, config.maxBatchBytes(), (buf, at, offset, entryBytes) ->
+                        index.add(buf, WalEntry.keyOffset(at), WalEntry.keyBytes(buf, at), fileIndex, offset,
                                 entryBytes));
-                    }
-                });
                 if (validEnd == size) {
                     continue;
                 }
@@ -154,10 +147,12 @@ final class WalTail implements AutoCloseable {
             closeAll(tailFiles);
             throw e;
         }
-        WalTail tail = new WalTail(byShard, tailFiles, count[0]);
-        if (count[0] > 0) {
+        Map<String, WalIndex.Entries> byShard = index.byShard();
+        WalTail tail = new WalTail(byShard, tailFiles, index.entries());
+        if (index.entries() > 0) {
             log.info("Write-ahead log in {}: {} entries of {} shards to replay when each is first opened "
-                    + "(indexed in {} ms)", dir, count[0], byShard.size(), (System.nanoTime() - startedNs) / 1_000_000);
+                    + "(indexed in {} ms)", dir, index.entries(), byShard.size(),
+                    (System.nanoTime() - startedNs) / 1_000_000);
         }
         return tail;
     }
@@ -199,7 +194,8 @@ final class WalTail implements AutoCloseable {
 
     @FunctionalInterface
     private interface EntryVisitor {
-        void visit(String key, long offset, int entryBytes);
+        /** The intact entry at {@code at} in {@code buf} (a heap buffer), which starts at {@code offset} in the file. */
+        void visit(ByteBuffer buf, int at, long offset, int entryBytes);
     }
 
     /** Visits the intact entries from the start; returns where the first entry that is not intact starts. */
@@ -230,7 +226,7 @@ final class WalTail implements AutoCloseable {
             if (WalEntry.intactEntryBytes(buf, at, buf.limit(), maxBatchBytes) != claimed) {
                 return offset;
             }
-            visitor.visit(WalEntry.key(buf, at), offset, (int) claimed);
+            visitor.visit(buf, at, offset, (int) claimed);
             offset += claimed;
         }
         return offset;
@@ -264,19 +260,21 @@ final class WalTail implements AutoCloseable {
      * whether the shard had any.
      */
     boolean replayInto(String key, BatchSink sink) throws IOException {
-        List<Ref> refs = byShard.get(key);
+        WalIndex.Entries refs = byShard.get(key);
         if (refs == null) {
             return false;
         }
         ByteBuffer buf = ByteBuffer.allocate(0);
-        for (Ref ref : refs) {
-            if (buf.capacity() < ref.entryBytes()) {
-                buf = ByteBuffer.allocate(ref.entryBytes());
+        for (int i = 0; i < refs.count(); i++) {
+            int entryBytes = refs.entryBytes(i);
+            if (buf.capacity() < entryBytes) {
+                buf = ByteBuffer.allocate(entryBytes);
             }
-            readEntry(ref, buf);
+            readEntry(files.get(refs.file(i)), refs.offset(i), entryBytes, buf);
             buf.flip();
-            if (buf.limit() != ref.entryBytes()) {
-                throw new IOException("write-ahead log entry at offset " + ref.offset() + " was cut since start-up");
+            if (buf.limit() != entryBytes) {
+                throw new IOException("write-ahead log entry at offset " + refs.offset(i) + " was cut since "
+                        + "start-up");
             }
             int batchAt = WalEntry.batchOffset(buf, 0);
             sink.accept(buf.duplicate().position(batchAt).slice());
@@ -294,14 +292,14 @@ final class WalTail implements AutoCloseable {
      * the reader holds off its interrupt during the read and hands it back after, as the WAL's leader does; a channel
      * closed all the same (an interrupt arriving during the read, on this thread or another) is opened again.
      */
-    private static void readEntry(Ref ref, ByteBuffer buf) throws IOException {
+    private static void readEntry(TailFile file, long offset, int entryBytes, ByteBuffer buf) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {
             for (int attempt = 1; ; attempt++) {
-                FileChannel ch = ref.file().channel();
+                FileChannel ch = file.channel();
                 try {
-                    buf.clear().limit(ref.entryBytes());
-                    readFully(ch, buf, ref.offset());
+                    buf.clear().limit(entryBytes);
+                    readFully(ch, buf, offset);
                     return;
                 } catch (ClosedChannelException e) {
                     if (e instanceof ClosedByInterruptException) {
@@ -311,7 +309,7 @@ final class WalTail implements AutoCloseable {
                     if (attempt == READ_ATTEMPTS) {
                         throw e;
                     }
-                    ref.file().reopen(ch);
+                    file.reopen(ch);
                 }
             }
         } finally {

@@ -559,6 +559,13 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
+    /** How many files are complete (all but the current one). */
+    int completeFiles() {
+        synchronized (syncLock) {
+            return files.size() - 1;
+        }
+    }
+
     /** Whether files other than the current one exist, so that cleaning has something to delete. */
     boolean hasOlderFiles() {
         synchronized (syncLock) {
