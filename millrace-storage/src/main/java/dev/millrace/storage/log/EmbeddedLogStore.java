@@ -81,8 +81,6 @@ public final class EmbeddedLogStore implements LogStore {
      * start after a crash indexes ({@link WalTail}); two keep that within the 5 s target at 10,000 shards.
      */
     static final int CLEAN_AFTER_FILES = 2;
-    /** {@link #CLEAN_AFTER_FILES}, or 1 for tests that count on a clean after every roll. */
-    private volatile int cleanAfterFiles = CLEAN_AFTER_FILES;
     /** Threads that force shards side by side during a clean (with the cleaner's own). */
     static final int CLEAN_FORCE_THREADS = 4;
     /** How long a close waits for the cleaner to stop; past it, the WAL keeps its files. */
@@ -463,7 +461,7 @@ public final class EmbeddedLogStore implements LogStore {
      * queued already.
      */
     private void cleanSoon() {
-        if (wal.completeFiles() < cleanAfterFiles) {
+        if (wal.completeFiles() < CLEAN_AFTER_FILES) {
             return;
         }
         if (cleanQueued.compareAndSet(false, true)) {

@@ -81,6 +81,40 @@ class WalGroupCommitTest {
         assertThat(begun.get(0).await()).as("a second await returns the same result").isSameAs(begun.get(0).await());
     }
 
+    /**
+     * A clean forces every shard written since the last one, an fsync each: a roll queues one only once
+     * {@link EmbeddedLogStore#CLEAN_AFTER_FILES} complete files wait, and that clean deletes all of them.
+     */
+    @Test
+    void aRollCleansOnlyOnceTwoCompleteFilesWait() throws Exception {
+        PowerLossDisk disk = new PowerLossDisk();
+        store = EmbeddedLogStore.open(LogConfig.defaults(dir).withChannels(disk).withWal(16 * 1024, 3_600_000),
+                new ManualClock(T0));
+        List<ShardLog> shards = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            shards.add(store.openOrCreate("c-" + i));
+        }
+        WriteAheadLog wal = store.wal();
+        int n = 0;
+        while (wal.completeFiles() < 1) {
+            shards.get(n % 4).append(records("r" + n++, 10));
+        }
+        long segmentForces = disk.segmentForces();
+        Thread.sleep(300); // a clean queued by that roll would have run by now (it has nothing to wait for)
+        assertThat(wal.completeFiles()).as("one complete file waits; no clean deleted it").isEqualTo(1);
+        assertThat(disk.segmentForces()).as("no shard was forced").isEqualTo(segmentForces);
+        while (wal.completeFiles() < 2) {
+            shards.get(n % 4).append(records("r" + n++, 10));
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(wal.completeFiles()).as("both complete files deleted").isZero());
+        assertThat(disk.segmentForces() - segmentForces).as("every shard forced once").isEqualTo(4);
+        int perShard = n / 4;
+        for (int i = 0; i < 4; i++) {
+            assertThat(readAll(shards.get(i))).hasSizeGreaterThanOrEqualTo(perShard * 10);
+        }
+    }
+
     @Test
     void aLoneAppendIsForcedAtOnceOnItsOwnThread() {
         PowerLossDisk disk = new PowerLossDisk();
