@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -555,36 +554,12 @@ final class EmbeddedShardLog implements ShardLog {
      * Called holding both locks.
      */
     private void reestablish() throws IOException {
-        SegmentSnapshot acknowledged = published.active();
-        pool.retireUnder(dir);
-        List<Path> newer = new ArrayList<>();
-        try (var files = Files.newDirectoryStream(dir, "*" + Segment.LOG_SUFFIX)) {
-            for (Path file : files) {
-                if (Segment.parseBasePosition(file.getFileName().toString()) > acknowledged.basePosition()) {
-                    newer.add(file);
-                }
-            }
-        }
-        for (Path file : newer) {
-            Files.deleteIfExists(file.resolveSibling(file.getFileName().toString()
-                    .replace(Segment.LOG_SUFFIX, Segment.INDEX_SUFFIX)));
-            Files.deleteIfExists(file);
-        }
-        Segment segment = acknowledged.segment();
-        if (acknowledged.tail() != null) {
-            // Acknowledged batches still in the write-back tail (its write may have been what failed): the file
-            // gets them now, or the shard stays offline and the WAL keeps them.
-            segment.write(ByteBuffer.wrap(acknowledged.tail(), 0,
-                    Math.toIntExact(acknowledged.sizeBytes() - acknowledged.fileBytes())), acknowledged.fileBytes());
-        }
-        if (Files.size(segment.logPath) > acknowledged.sizeBytes()) {
-            segment.truncate(acknowledged.sizeBytes());
-        }
+        ShardRecovery recovery = new ShardRecovery(dir, config, pool);
+        recovery.cutTo(published.active());
         active.dropTail();
-        FileUtil.forceDirectory(dir);
         incarnation++;
         long floor = nextPosition;
-        ShardRecovery.Result recovered = new ShardRecovery(dir, config, pool).recover(floor);
+        ShardRecovery.Result recovered = recovery.recover(floor);
         active = withWriteBack(recovered.active());
         checkpoint = recovered.checkpoint();
         active.skipTo(floor);

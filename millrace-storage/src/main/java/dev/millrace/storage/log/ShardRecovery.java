@@ -44,6 +44,39 @@ final class ShardRecovery {
     }
 
     /**
+     * Cuts the shard's files back to {@code acknowledged}, the active segment as readers last saw it, ahead of a
+     * {@link #recover} of a running shard after an IO failure: fresh descriptors are opened for every file later,
+     * segment files a half-done roll created after it are removed, acknowledged batches still in its write-back tail
+     * (whose write may be what failed) are written to the file, and whatever lies beyond it in the file is cut.
+     * Throws if that fails: the shard then stays offline and the WAL keeps its batches.
+     */
+    void cutTo(SegmentSnapshot acknowledged) throws IOException {
+        pool.retireUnder(dir);
+        List<Path> newer = new ArrayList<>();
+        try (var files = Files.newDirectoryStream(dir, "*" + Segment.LOG_SUFFIX)) {
+            for (Path file : files) {
+                if (Segment.parseBasePosition(file.getFileName().toString()) > acknowledged.basePosition()) {
+                    newer.add(file);
+                }
+            }
+        }
+        for (Path file : newer) {
+            Files.deleteIfExists(file.resolveSibling(file.getFileName().toString()
+                    .replace(Segment.LOG_SUFFIX, Segment.INDEX_SUFFIX)));
+            Files.deleteIfExists(file);
+        }
+        Segment segment = acknowledged.segment();
+        if (acknowledged.tail() != null) {
+            segment.write(ByteBuffer.wrap(acknowledged.tail(), 0,
+                    Math.toIntExact(acknowledged.sizeBytes() - acknowledged.fileBytes())), acknowledged.fileBytes());
+        }
+        if (Files.size(segment.logPath) > acknowledged.sizeBytes()) {
+            segment.truncate(acknowledged.sizeBytes());
+        }
+        FileUtil.forceDirectory(dir);
+    }
+
+    /**
      * Recovers the shard. {@code knownNextPosition} is the next position the running shard would have handed out when
      * it re-establishes its state after an IO failure (positions resume there, not past the checkpoint's whole
      * reservation), or -1 at open, when only the checkpoint knows.
