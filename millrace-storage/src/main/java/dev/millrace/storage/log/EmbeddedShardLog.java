@@ -513,6 +513,9 @@ final class EmbeddedShardLog implements ShardLog {
     }
 
     void endOutage(long position) {
+        if (!outage.healing()) {
+            return; // nearly always: no lock per acknowledged append (an append begun after a heal sees it set)
+        }
         boolean ended;
         synchronized (appendLock) {
             ended = outage.endHealing();

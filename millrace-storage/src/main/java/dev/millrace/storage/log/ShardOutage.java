@@ -25,8 +25,10 @@ final class ShardOutage {
     /**
      * Re-established from disk, but no append has succeeded since: on a disk still full that always works and the
      * next append fails again, so the outage ends (and is logged as over) only with an acknowledged append.
+     * Written under the shard's append lock; volatile so that an acknowledged append can see without the lock that
+     * there is nothing to end, which is nearly always so.
      */
-    private boolean healing;
+    private volatile boolean healing;
 
     ShardOutage(String key, Clock clock, long healIntervalMs, FailureLog failures) {
         this.key = key;
@@ -81,6 +83,11 @@ final class ShardOutage {
     void healed() {
         cause = null;
         healing = true;
+    }
+
+    /** Whether the shard was re-established and no append succeeded since (see {@link #endHealing}). */
+    boolean healing() {
+        return healing;
     }
 
     /** After an acknowledged append: whether it ended an outage (then {@link #logBackOnline}, holding no lock). */
