@@ -201,10 +201,7 @@ public final class RecordWriter {
         sealingKey(s);
         int n = entries.size();
         Outcome[] outcomes = new Outcome[n];
-        List<Integer> pending = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            pending.add(i);
-        }
+        Indexes pending = Indexes.upTo(n);
         Tally stored = new Tally();
         try {
             for (int attempt = 0; !pending.isEmpty() && attempt <= RecordRouting.MAX_REROUTES; attempt++) {
@@ -245,23 +242,23 @@ public final class RecordWriter {
      * throttled, in the given order, and not written. A shard owned by another node of the cluster gets its entries
      * sent there whole, and that node meters, throttles and appends them ({@link #writeOwned}).
      */
-    private List<Integer> appendGroups(StreamRecord s, List<Entry> entries, List<Integer> pending,
-                                       Outcome[] outcomes, Tally stored) {
+    private Indexes appendGroups(StreamRecord s, List<Entry> entries, Indexes pending, Outcome[] outcomes,
+                                 Tally stored) {
         ShardRouter router = ShardRouter.of(s);
         Account scope = streams.account();
         // Grouped in arrays by the router's index of each shard, not in maps keyed by the shard records: a call over
         // 1,000 shards touches ~400, and hashing a record (even by identity) reads its object, which such a call
         // rarely has in cache.
         int open = router.openCount();
-        @SuppressWarnings("unchecked")
-        List<Integer>[] groups = new List[open];
+        Indexes[] groups = new Indexes[open];
         Cluster.Node[] owners = new Cluster.Node[open];
         Throttles.ShardThrottle[] shardThrottles = new Throttles.ShardThrottle[open];
         boolean[] seen = new boolean[open];
         List<ShardRecord> local = new ArrayList<>();
-        List<List<Integer>> localGroups = new ArrayList<>();
-        Map<String, List<Integer>> byOwner = new java.util.LinkedHashMap<>(); // router indexes, per other node
-        for (int i : pending) {
+        List<Indexes> localGroups = new ArrayList<>();
+        Map<String, Indexes> byOwner = new java.util.LinkedHashMap<>(); // router indexes, per other node
+        for (int p = 0; p < pending.size(); p++) {
+            int i = pending.get(p);
             Entry entry = entries.get(i);
             int at = router.indexOf(entry.hashHigh(), entry.hashLow());
             ShardRecord shard = router.open(at);
@@ -274,12 +271,12 @@ public final class RecordWriter {
             }
             if (owners[at] != null || admit(s, shard, entry, shardThrottles[at])) {
                 if (groups[at] == null) {
-                    groups[at] = new ArrayList<>();
+                    groups[at] = new Indexes(8);
                     if (owners[at] == null) {
                         local.add(shard);
                         localGroups.add(groups[at]);
                     } else {
-                        byOwner.computeIfAbsent(owners[at].id(), k -> new ArrayList<>()).add(at);
+                        byOwner.computeIfAbsent(owners[at].id(), k -> new Indexes(8)).add(at);
                     }
                 }
                 groups[at].add(i);
@@ -290,10 +287,11 @@ public final class RecordWriter {
         List<Integer> sealed = Collections.synchronizedList(new ArrayList<>());
         // One task per other node owning shards of the call (all its shards in one call); local shards on this thread.
         List<Runnable> tasks = new ArrayList<>();
-        for (List<Integer> indexes : byOwner.values()) {
+        for (Indexes indexes : byOwner.values()) {
             List<ShardRecord> shards = new ArrayList<>(indexes.size());
-            List<List<Integer>> shardGroups = new ArrayList<>(indexes.size());
-            for (int at : indexes) {
+            List<Indexes> shardGroups = new ArrayList<>(indexes.size());
+            for (int k = 0; k < indexes.size(); k++) {
+                int at = indexes.get(k);
                 shards.add(router.open(at));
                 shardGroups.add(groups[at]);
             }
@@ -302,7 +300,7 @@ public final class RecordWriter {
         }
         if (local.isEmpty() && tasks.size() == 1) {
             tasks.get(0).run();
-            return sealed;
+            return Indexes.sorted(sealed);
         }
         // Each task writes only its own entries' slots of the array; join() orders those writes before the reads
         // that follow.
@@ -310,25 +308,25 @@ public final class RecordWriter {
                 .map(t -> CompletableFuture.runAsync(t, appends)).toArray(CompletableFuture[]::new));
         appendLocal(s, local, localGroups, entries, outcomes, sealed, stored);
         sent.join();
-        // In the given order again, so entries that are routed anew keep their order.
-        List<Integer> inOrder = new ArrayList<>(sealed);
-        Collections.sort(inOrder);
-        return inOrder;
+        return Indexes.sorted(sealed);
     }
 
     /** Sends the groups of the shards {@code owner} owns to it in one call; entries of sealed shards go to sealed. */
     private void appendRemote(StreamRecord s, Cluster.Node owner, List<ShardRecord> shards,
-                              List<List<Integer>> shardGroups, List<Entry> entries, Outcome[] outcomes,
+                              List<Indexes> shardGroups, List<Entry> entries, Outcome[] outcomes,
                               List<Integer> sealed) {
         List<ShardPlacement.Group> groups = new ArrayList<>(shards.size());
         for (int g = 0; g < shards.size(); g++) {
             List<Entry> sent = new ArrayList<>();
-            shardGroups.get(g).forEach(i -> sent.add(entries.get(i)));
+            Indexes group = shardGroups.get(g);
+            for (int k = 0; k < group.size(); k++) {
+                sent.add(entries.get(group.get(k)));
+            }
             groups.add(new ShardPlacement.Group(shards.get(g), sent));
         }
         List<List<Outcome>> answered = placement.appendAt(owner, streams.account(), s, groups);
         for (int g = 0; g < shards.size(); g++) {
-            List<Integer> group = shardGroups.get(g);
+            Indexes group = shardGroups.get(g);
             for (int k = 0; k < group.size(); k++) {
                 Outcome o = answered.get(g).get(k);
                 outcomes[group.get(k)] = o;
@@ -357,7 +355,7 @@ public final class RecordWriter {
     public List<Outcome> writeOwned(StreamRecord s, ShardRecord shard, List<Entry> entries) {
         Outcome[] outcomes = new Outcome[entries.size()];
         Throttles.ShardThrottle throttle = throttles.shard(s, shard);
-        List<Integer> admitted = new ArrayList<>(entries.size());
+        Indexes admitted = new Indexes(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             if (admit(s, shard, entries.get(i), throttle)) {
                 admitted.add(i);
@@ -390,7 +388,7 @@ public final class RecordWriter {
      * all of them. A group whose begin or await fails gets its outcomes here; an unexpected exception from a begin is
      * thrown after the appends already begun were awaited (none is left half done).
      */
-    private void appendLocal(StreamRecord s, List<ShardRecord> shards, List<List<Integer>> groups,
+    private void appendLocal(StreamRecord s, List<ShardRecord> shards, List<Indexes> groups,
                              List<Entry> entries, Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         PendingAppend[] begun = new PendingAppend[shards.size()];
         RuntimeException beginFailure = null;
@@ -426,7 +424,7 @@ public final class RecordWriter {
     }
 
     /** Appends one shard's entries here as one batch; entries of a sealed shard are added to {@code sealed}. */
-    private void appendGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
+    private void appendGroup(StreamRecord s, ShardRecord shard, Indexes group, List<Entry> entries,
                              Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         PendingAppend pending = beginGroup(s, shard, group, entries, outcomes, sealed);
         if (pending != null) {
@@ -435,11 +433,11 @@ public final class RecordWriter {
     }
 
     /** Begins the append of one shard's entries as one batch; null (and the outcomes set) if it failed at once. */
-    private PendingAppend beginGroup(StreamRecord s, ShardRecord shard, List<Integer> group, List<Entry> entries,
+    private PendingAppend beginGroup(StreamRecord s, ShardRecord shard, Indexes group, List<Entry> entries,
                                      Outcome[] outcomes, List<Integer> sealed) {
         List<AppendRecord> batch = new ArrayList<>(group.size());
-        for (int i : group) {
-            batch.add(entries.get(i).record());
+        for (int k = 0; k < group.size(); k++) {
+            batch.add(entries.get(group.get(k)).record());
         }
         try {
             DataKey key;
@@ -457,7 +455,7 @@ public final class RecordWriter {
     }
 
     /** Awaits a begun append and records its outcomes and metrics. */
-    private void finishGroup(StreamRecord s, ShardRecord shard, List<Integer> group, PendingAppend pending,
+    private void finishGroup(StreamRecord s, ShardRecord shard, Indexes group, PendingAppend pending,
                              List<Entry> entries, Outcome[] outcomes, List<Integer> sealed, Tally stored) {
         String shardId = shard.shardId();
         byte[] shardIdAscii = ShardRecord.shardIdAscii(shard.index());
@@ -480,13 +478,72 @@ public final class RecordWriter {
     }
 
     /** Records a group's failure; entries of a sealed shard are added to {@code sealed}, to be routed again. */
-    private static void failGroup(ShardRecord shard, List<Integer> group, StorageException e, Outcome[] outcomes,
+    private static void failGroup(ShardRecord shard, Indexes group, StorageException e, Outcome[] outcomes,
                                   List<Integer> sealed) {
-        for (int i : group) {
-            outcomes[i] = new Failed(shard.shardId(), e);
+        for (int k = 0; k < group.size(); k++) {
+            outcomes[group.get(k)] = new Failed(shard.shardId(), e);
         }
         if (e instanceof ShardSealedException) {
-            sealed.addAll(group);
+            for (int k = 0; k < group.size(); k++) {
+                sealed.add(group.get(k));
+            }
+        }
+    }
+
+    /**
+     * Entry indexes (or the router's shard indexes) as ints. A call of 500 records kept its entries' indexes as boxed
+     * Integers twice over (the pending list and each shard's group): ~750 objects past Integer's cache per call, and
+     * their lists' arrays. The entries of sealed shards, routed again only around a split or merge, are still kept as
+     * a synchronized list of Integers, which remote appends add to from other threads. Not thread-safe: one call's.
+     */
+    static final class Indexes {
+        private int[] values;
+        private int size;
+
+        Indexes(int capacity) {
+            values = new int[Math.max(1, capacity)];
+        }
+
+        /** 0 to {@code n - 1}. */
+        static Indexes upTo(int n) {
+            Indexes all = new Indexes(n);
+            for (int i = 0; i < n; i++) {
+                all.values[i] = i;
+            }
+            all.size = n;
+            return all;
+        }
+
+        /** The indexes, ascending: entries routed anew keep the order they were given in. */
+        static Indexes sorted(List<Integer> unordered) {
+            int[] sorted;
+            synchronized (unordered) { // a synchronized list is iterated holding its lock
+                sorted = unordered.stream().mapToInt(Integer::intValue).toArray();
+            }
+            Arrays.sort(sorted);
+            Indexes out = new Indexes(sorted.length);
+            System.arraycopy(sorted, 0, out.values, 0, sorted.length);
+            out.size = sorted.length;
+            return out;
+        }
+
+        void add(int value) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        int get(int k) {
+            return values[java.util.Objects.checkIndex(k, size)];
+        }
+
+        int size() {
+            return size;
+        }
+
+        boolean isEmpty() {
+            return size == 0;
         }
     }
 }
