@@ -18,7 +18,8 @@ import java.util.List;
  * beyond what was forced. A torn or corrupt tail is cut off at the last intact batch, and positions resume at the
  * checkpoint's position limit or later, so none handed out before is reused.
  *
- * <p>Not thread-safe; runs before the shard is shared.
+ * <p>Not thread-safe; runs before the shard is shared, or, to re-establish a running shard after an IO failure
+ * ({@link #cutTo}, then {@link #recover}), under both of its locks.
  */
 final class ShardRecovery {
     private static final Logger log = LoggerFactory.getLogger(ShardRecovery.class);

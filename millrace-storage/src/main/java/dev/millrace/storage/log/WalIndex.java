@@ -98,29 +98,29 @@ final class WalIndex {
         byte[] array = buf.array();
         int from = buf.arrayOffset() + keyAt;
         int hash = hash(array, from, keyBytes);
+        Entries e = find(array, from, keyBytes, hash);
+        if (e.exists) {
+            e.add(file, offset, entryBytes);
+        }
+    }
+
+    /** The shard whose key is those bytes, made (its directory asked about once) if it is new. */
+    private Entries find(byte[] array, int from, int keyBytes, int hash) {
         int mask = table.length - 1;
-        for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
-            Entries e = table[slot];
-            if (e == null) {
-                byte[] k = Arrays.copyOfRange(array, from, from + keyBytes);
-                String key = new String(k, StandardCharsets.UTF_8);
-                e = new Entries(k, key, hash, shardExists.test(key));
-                table[slot] = e;
-                if (++shards * 2 > table.length) {
-                    grow();
-                }
-                if (e.exists) {
-                    e.add(file, offset, entryBytes);
-                }
-                return;
-            }
+        int slot = hash & mask;
+        for (Entries e = table[slot]; e != null; slot = (slot + 1) & mask, e = table[slot]) {
             if (e.hash == hash && Arrays.equals(e.keyBytes, 0, e.keyBytes.length, array, from, from + keyBytes)) {
-                if (e.exists) {
-                    e.add(file, offset, entryBytes);
-                }
-                return;
+                return e;
             }
         }
+        byte[] k = Arrays.copyOfRange(array, from, from + keyBytes);
+        String key = new String(k, StandardCharsets.UTF_8);
+        Entries made = new Entries(k, key, hash, shardExists.test(key));
+        table[slot] = made;
+        if (++shards * 2 > table.length) {
+            grow();
+        }
+        return made;
     }
 
     private void grow() {
